@@ -1,0 +1,77 @@
+"""Which start methods exist here and which one is the default.
+
+Sources: https://docs.python.org/3/library/multiprocessing.html#contexts-and-start-methods
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+
+from harness.catalog import Context, case, ok, on
+
+DOCS = "https://docs.python.org/3/library/multiprocessing.html"
+CONTEXTS = DOCS + "#contexts-and-start-methods"
+WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#whatsnew314-multiprocessing-start-method"
+
+
+@case(
+    "methods.available",
+    title="Start methods available, in the order get_all_start_methods() lists them",
+    source=[DOCS + "#multiprocessing.get_all_start_methods", CONTEXTS],
+    covers=[1, 5, 9, 15, 42],
+    expect=[
+        # Windows has spawn only; macOS lists spawn first since 3.8.4/3.9 (bpo-39244).
+        on("*", ok(["spawn"]), os="windows"),
+        on("*", ok(["spawn", "fork", "forkserver"]), os="macos", python=">=3.9"),
+        # gh-84559: the default comes first; on Linux it is forkserver from 3.14.
+        on("*", ok(["forkserver", "fork", "spawn"]), os="linux", python=">=3.14",
+           source=WHATSNEW_314),
+        on("*", ok(["fork", "spawn", "forkserver"]), os="linux", python="<3.14"),
+    ],
+)
+def available(ctx: Context) -> object:
+    """get_all_start_methods() lists the supported start methods, the default first.
+
+    Why it matters: code that hard-codes "fork" breaks on Windows, and code that takes the first
+    entry gets a different method on Linux from 3.14 on. The list is the same whichever method a
+    cell runs under: it describes the platform.
+    Source: multiprocessing docs, get_all_start_methods; whatsnew 3.14 (gh-84559).
+    """
+    return multiprocessing.get_all_start_methods()
+
+
+@case(
+    "methods.default",
+    title="The default start method, for multiprocessing and for ProcessPoolExecutor",
+    source=[CONTEXTS, WHATSNEW_314,
+            "https://docs.python.org/3/library/concurrent.futures.html#processpoolexecutor"],
+    covers=[6, 10, 16, 17, 18, 60, 61],
+    claims=["fork_default_unix"],
+    expect=[
+        on("*", ok({"before_use": None, "default": "spawn", "executor": "spawn"}),
+           os=("windows", "macos")),
+        on("*", ok({"before_use": None, "default": "forkserver", "executor": "forkserver"}),
+           os="linux", python=">=3.14", source=WHATSNEW_314),
+        on("*", ok({"before_use": None, "default": "fork", "executor": "fork"}),
+           os="linux", python="<3.14"),
+    ],
+)
+def default(ctx: Context) -> object:
+    """The default start method is fork on Linux up to 3.13, forkserver from 3.14, and spawn on
+    macOS (3.8+) and Windows; ProcessPoolExecutor uses the same default.
+
+    Why it matters: "fork is the default on Unix" is the most repeated claim about
+    multiprocessing, and it stopped being true on macOS in 3.8 and on Linux in 3.14.
+    get_start_method(allow_none=True) is None in a fresh interpreter: nothing is fixed until
+    first use. Source: multiprocessing docs, Contexts and start methods; whatsnew 3.14.
+    """
+    before = multiprocessing.get_start_method(allow_none=True)
+    default_method = multiprocessing.get_context().get_start_method()
+    from concurrent.futures import ProcessPoolExecutor
+
+    executor = ProcessPoolExecutor(max_workers=1)
+    try:
+        executor_method = executor._mp_context.get_start_method()  # type: ignore[attr-defined]
+    finally:
+        executor.shutdown(wait=True)
+    return {"before_use": before, "default": default_method, "executor": executor_method}

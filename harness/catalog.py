@@ -1,0 +1,379 @@
+"""How a case is declared: the ``@case`` decorator, expectations as data, and the case context.
+
+Imported by the catalog (``cases/``) inside the interpreter under test and by the spawn/forkserver
+children it starts, so it uses the standard library only, Python 3.8 syntax, and imports little.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import sys
+import textwrap
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+__all__ = [
+    "CASE_TIMEOUT",
+    "LONG_TIMEOUT",
+    "SHORT_TIMEOUT",
+    "Case",
+    "ChildDied",
+    "ChildError",
+    "Context",
+    "Expect",
+    "Unavailable",
+    "all_cases",
+    "case",
+    "crash",
+    "error",
+    "ok",
+    "on",
+    "timeout",
+    "unavailable",
+]
+
+
+def _scale() -> float:
+    try:
+        return max(0.1, float(os.environ.get("HARNESS_TIMEOUT_SCALE", "1")))
+    except ValueError:
+        return 1.0
+
+
+#: A handshake inside a case (an Event, a pipe read) that should be instant.
+SHORT_TIMEOUT = 5.0 * _scale()
+#: Hard limit for one (case, method) run unless the case says otherwise.
+CASE_TIMEOUT = 20.0 * _scale()
+#: For cases that legitimately take long (large transfers, performance sampling).
+LONG_TIMEOUT = 120.0 * _scale()
+
+Json = Any
+
+
+class Unavailable(Exception):
+    """Raised by a case when what it checks cannot exist here (e.g. SIGUSR1 on Windows)."""
+
+
+class ChildError(Exception):
+    """An exception raised in a multiprocessing child, carried back to the case parent."""
+
+    def __init__(self, type_name: str, message: str) -> None:
+        super().__init__("%s: %s" % (type_name, message))
+        self.type_name = type_name
+        self.message = message
+
+
+class ChildDied(Exception):
+    """A multiprocessing child ended without sending its result."""
+
+    def __init__(self, exitcode: Optional[int]) -> None:
+        super().__init__("child exited with code %s before sending a result" % (exitcode,))
+        self.exitcode = exitcode
+
+
+# --------------------------------------------------------------------------- expectations
+
+
+class Expect(object):
+    """One expectation rule: under ``methods`` (and the conditions), the outcome should be this.
+
+    Rules are data (see ``to_dict``); a case lists them in order and the first rule whose
+    method and conditions match an environment gives the expectation there.
+    """
+
+    def __init__(
+        self,
+        outcome: str,
+        value: Json = None,
+        has_value: bool = False,
+        error_type: Optional[str] = None,
+        contains: Optional[str] = None,
+    ) -> None:
+        self.outcome = outcome
+        self.value = value
+        self.has_value = has_value
+        self.error_type = error_type
+        self.contains = contains
+        self.methods: Tuple[str, ...] = ("*",)
+        self.conditions: Dict[str, Any] = {}
+        self.note: Optional[str] = None
+        self.source: Optional[str] = None
+
+    def to_dict(self) -> Dict[str, Any]:
+        data: Dict[str, Any] = {"outcome": self.outcome, "methods": list(self.methods)}
+        if self.has_value:
+            data["value"] = self.value
+        if self.error_type is not None:
+            data["error_type"] = self.error_type
+        if self.contains is not None:
+            data["contains"] = self.contains
+        if self.conditions:
+            data["when"] = dict(self.conditions)
+        if self.note:
+            data["note"] = self.note
+        if self.source:
+            data["source"] = self.source
+        return data
+
+
+def ok(*value: Json) -> Expect:
+    """The case returns normally; with an argument, the observed value must equal it."""
+    if len(value) > 1:
+        raise TypeError("ok() takes at most one value")
+    return Expect("ok", value[0] if value else None, has_value=bool(value))
+
+
+def error(error_type: str, contains: Optional[str] = None) -> Expect:
+    """An exception named ``error_type`` escapes (optionally its message contains a text)."""
+    return Expect("error", error_type=error_type, contains=contains)
+
+
+def timeout() -> Expect:
+    """The case hangs until the runner's hard timeout."""
+    return Expect("timeout")
+
+
+def crash() -> Expect:
+    """The case parent dies (signal or exit without an exception)."""
+    return Expect("crash")
+
+
+def unavailable() -> Expect:
+    """The method or facility does not exist on this platform."""
+    return Expect("unavailable")
+
+
+def on(
+    methods: Union[str, Sequence[str]],
+    expect: Expect,
+    python: Optional[str] = None,
+    os: Optional[Union[str, Sequence[str]]] = None,  # noqa: A002 - reads well at call sites
+    impl: Optional[Union[str, Sequence[str]]] = None,
+    free_threading: Optional[bool] = None,
+    note: Optional[str] = None,
+    source: Optional[str] = None,
+) -> Expect:
+    """Bind ``expect`` to start methods and optional conditions.
+
+    ``python`` is a comma-separated list of comparisons (``">=3.12,<3.14"``); ``os`` is
+    ``linux``/``macos``/``windows``; ``impl`` is ``cpython``/``pypy``.
+    """
+    rule = Expect(expect.outcome, expect.value, expect.has_value, expect.error_type,
+                  expect.contains)
+    rule.methods = (methods,) if isinstance(methods, str) else tuple(methods)
+    if python is not None:
+        rule.conditions["python"] = python
+    if os is not None:
+        rule.conditions["os"] = [os] if isinstance(os, str) else list(os)
+    if impl is not None:
+        rule.conditions["impl"] = [impl] if isinstance(impl, str) else list(impl)
+    if free_threading is not None:
+        rule.conditions["free_threading"] = free_threading
+    rule.note = note
+    rule.source = source
+    return rule
+
+
+# --------------------------------------------------------------------------- cases
+
+
+class Case(object):
+    """One catalog entry: a function that checks one documented claim."""
+
+    def __init__(
+        self,
+        func: Callable[["Context"], Json],
+        id: str,  # noqa: A002 - the case's stable id
+        title: str,
+        sources: Sequence[str],
+        expect: Sequence[Expect],
+        covers: Sequence[int],
+        timeout: float,
+        claims: Sequence[str],
+        methods: Sequence[str],
+    ) -> None:
+        self.func = func
+        self.id = id
+        self.category = id.split(".", 1)[0]
+        self.title = title
+        self.sources = list(sources)
+        self.expect = list(expect)
+        self.covers = list(covers)
+        self.timeout = timeout
+        self.claims = list(claims)
+        self.methods = list(methods)
+        self.doc = textwrap.dedent(func.__doc__ or "").strip()
+        self.module = func.__module__
+
+    def source_code(self) -> str:
+        try:
+            return textwrap.dedent(inspect.getsource(self.func))
+        except (OSError, TypeError):
+            return ""
+
+    def to_dict(self) -> Dict[str, Any]:
+        return {
+            "id": self.id,
+            "category": self.category,
+            "title": self.title,
+            "doc": self.doc,
+            "source": self.sources[0] if self.sources else "",
+            "sources": list(self.sources),
+            "covers": list(self.covers),
+            "claims": list(self.claims),
+            "timeout_s": self.timeout,
+            "expect": [rule.to_dict() for rule in self.expect],
+            "code": self.source_code(),
+            "module": self.module,
+        }
+
+
+_REGISTRY: Dict[str, Case] = {}
+
+
+def case(
+    id: str,  # noqa: A002
+    title: str,
+    source: Union[str, Sequence[str]],
+    expect: Sequence[Expect] = (),
+    covers: Sequence[int] = (),
+    timeout: float = CASE_TIMEOUT,
+    claims: Sequence[str] = (),
+    methods: Sequence[str] = ("fork", "forkserver", "spawn"),
+) -> Callable[[Callable[["Context"], Json]], Callable[["Context"], Json]]:
+    """Register a case function under a stable ``category.name`` id."""
+    sources = [source] if isinstance(source, str) else list(source)
+
+    def register(func: Callable[["Context"], Json]) -> Callable[["Context"], Json]:
+        if "." not in id:
+            raise ValueError("case id %r must be 'category.name'" % id)
+        if not func.__doc__:
+            raise ValueError("case %s needs a docstring stating its claim" % id)
+        if not sources:
+            raise ValueError("case %s needs a source link" % id)
+        previous = _REGISTRY.get(id)
+        if previous is not None and previous.module != func.__module__:
+            raise ValueError("case id %s is defined twice" % id)
+        _REGISTRY[id] = Case(func, id, title, sources, expect, covers, timeout, claims, methods)
+        return func
+
+    return register
+
+
+def all_cases() -> List[Case]:
+    """Every registered case, in id order."""
+    return [_REGISTRY[key] for key in sorted(_REGISTRY)]
+
+
+# --------------------------------------------------------------------------- context
+
+
+def _child_entry(conn: Any, func: Callable[..., Json], args: Tuple[Any, ...]) -> None:
+    """Run ``func`` in a multiprocessing child and send back ("ok", value) or ("error", ...)."""
+    try:
+        result = func(*args)
+    except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
+        conn.send(("error", type(exc).__name__, str(exc)[:500]))
+    else:
+        conn.send(("ok", result))
+    conn.close()
+
+
+class ScriptResult(object):
+    """What a helper script run by ``Context.run_script`` did."""
+
+    def __init__(self, returncode: Optional[int], stdout: str, stderr: str) -> None:
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    def last_error_line(self) -> str:
+        """The last line of stderr that looks like ``SomeError: message`` (or '')."""
+        for line in reversed(self.stderr.splitlines()):
+            head = line.split(":", 1)[0].strip()
+            if head.endswith(("Error", "Exception", "Warning")) and " " not in head:
+                return line.strip()
+        return ""
+
+
+class Context(object):
+    """What a case function gets: its start method, a context for it, and small helpers."""
+
+    def __init__(self, method: str, tmpdir: str) -> None:
+        self.method = method
+        self.tmpdir = tmpdir
+        self._mp: Any = None
+
+    @property
+    def mp(self) -> Any:
+        """``multiprocessing.get_context(method)`` (does not fix the global start method)."""
+        if self._mp is None:
+            import multiprocessing
+
+            self._mp = multiprocessing.get_context(self.method)
+        return self._mp
+
+    def call_in_child(self, func: Callable[..., Json], *args: Any) -> Json:
+        """Run ``func(*args)`` in one child of this method and return its value.
+
+        An exception in the child is raised here as ``ChildError``; a child that dies without
+        answering raises ``ChildDied``. There is deliberately no timeout: a deadlocked child
+        hangs the case, and the runner's hard timeout classifies it as ``timeout``.
+        """
+        reader, writer = self.mp.Pipe(duplex=False)
+        proc = self.mp.Process(target=_child_entry, args=(writer, func, args))
+        proc.start()
+        writer.close()
+        try:
+            message = reader.recv()
+        except EOFError:
+            proc.join()
+            raise ChildDied(proc.exitcode) from None
+        finally:
+            reader.close()
+        proc.join()
+        if message[0] == "error":
+            raise ChildError(message[1], message[2])
+        return message[1]
+
+    def run_script(
+        self,
+        code: str,
+        args: Sequence[str] = (),
+        timeout: float = SHORT_TIMEOUT * 4,
+        mode: str = "file",
+        name: str = "script.py",
+    ) -> ScriptResult:
+        """Run ``code`` as a separate main program with this interpreter.
+
+        ``mode`` is ``"file"`` (a script file), ``"command"`` (``python -c``) or ``"stdin"``
+        (``python -``). Used by cases about how a *main program* behaves (no ``__main__``
+        guard, ``-c`` mode). The program gets the start method as ``sys.argv[1]``.
+        """
+        import subprocess
+
+        code = textwrap.dedent(code)
+        command = [sys.executable, "-I"]
+        if mode == "command":
+            command += ["-c", code]
+        elif mode == "stdin":
+            command += ["-"]
+        elif mode == "file":
+            path = os.path.join(self.tmpdir, name)
+            with open(path, "w") as handle:
+                handle.write(code)
+            command += [path]
+        else:
+            raise ValueError("mode must be 'file', 'command' or 'stdin', not %r" % (mode,))
+        command += [self.method] + list(args)
+        proc = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+            command,
+            input=code if mode == "stdin" else None,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            cwd=self.tmpdir,
+            timeout=timeout,
+            universal_newlines=True,
+            errors="replace",
+        )
+        return ScriptResult(proc.returncode, proc.stdout, proc.stderr)

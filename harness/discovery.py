@@ -1,0 +1,215 @@
+"""Find the Python interpreters on this machine: PATH, pyenv's versions folder, and any named
+explicitly (``--python`` or ``HARNESS_PYTHONS``). Nothing is ever downloaded.
+
+Each candidate is asked about itself in a short subprocess; duplicates (same real path) are
+dropped, broken or too-old interpreters are reported with the reason.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+__all__ = [
+    "Interpreter",
+    "Rejected",
+    "candidate_paths",
+    "discover",
+    "inspect_interpreter",
+    "pyenv_roots",
+]
+
+#: Environment variable naming extra interpreters (os.pathsep-separated paths).
+ENV_VAR = "HARNESS_PYTHONS"
+_NAME = re.compile(r"^(python|pypy)(3(\.\d+)?t?)?(\.exe)?$")
+_QUERY = (
+    "import sys, sysconfig, json; json.dump({'implementation': sys.implementation.name, "
+    "'version': list(sys.version_info[:3]), 'releaselevel': sys.version_info.releaselevel, "
+    "'free_threading': bool(sysconfig.get_config_var('Py_GIL_DISABLED')), "
+    "'executable': sys.executable}, sys.stdout)"
+)
+MINIMUM = (3, 8)
+
+
+@dataclasses.dataclass(frozen=True)
+class Interpreter:
+    """A usable interpreter and what it says of itself."""
+
+    path: str
+    real_path: str
+    implementation: str
+    version: Tuple[int, int, int]
+    free_threading: bool
+    origin: str
+    #: Command prefix that starts it (a chroot wrapper for interpreters inside a root).
+    command: Tuple[str, ...] = ()
+
+    @property
+    def short_version(self) -> str:
+        return "%d.%d" % self.version[:2]
+
+    @property
+    def session_name(self) -> str:
+        """What nox calls it: ``3.12``, ``3.13t``, ``pypy3.9``."""
+        suffix = "t" if self.free_threading else ""
+        prefix = "pypy" if self.implementation == "pypy" else ""
+        return prefix + self.short_version + suffix
+
+    def argv(self) -> List[str]:
+        return list(self.command) if self.command else [self.path]
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejected:
+    """A candidate that is not usable, and why."""
+
+    path: str
+    reason: str
+
+
+def pyenv_roots(environ: Optional[Dict[str, str]] = None) -> List[Path]:
+    """``$PYENV_ROOT``, ``pyenv root`` and ``~/.pyenv``, those that exist, without repeats."""
+    env = os.environ if environ is None else environ
+    found: List[Path] = []
+    if env.get("PYENV_ROOT"):
+        found.append(Path(env["PYENV_ROOT"]))
+    try:
+        out = subprocess.run(  # noqa: S603, S607 - fixed arguments
+            ["pyenv", "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            timeout=10, check=True,
+        )
+        found.append(Path(out.stdout.decode().strip()))
+    except (OSError, subprocess.SubprocessError):
+        pass
+    found.append(Path(env.get("HOME", str(Path.home()))) / ".pyenv")
+    unique: List[Path] = []
+    for root in found:
+        if root.is_dir() and root.resolve() not in [u.resolve() for u in unique]:
+            unique.append(root)
+    return unique
+
+
+def candidate_paths(
+    explicit: Sequence[str] = (),
+    environ: Optional[Dict[str, str]] = None,
+    roots: Optional[Sequence[Path]] = None,
+) -> List[Tuple[str, str]]:
+    """(path, origin) pairs to inspect: explicit first, then pyenv versions, then PATH.
+
+    pyenv's ``shims`` folder is skipped: its ``python3.X`` shims fail outside a pyenv-managed
+    shell; the real binaries are under ``versions/*/bin``.
+    """
+    env = os.environ if environ is None else environ
+    pairs: List[Tuple[str, str]] = [(path, "explicit") for path in explicit]
+    pairs += [(p, "explicit") for p in env.get(ENV_VAR, "").split(os.pathsep) if p]
+    for root in pyenv_roots(env) if roots is None else roots:
+        for path in sorted(glob.glob(str(root / "versions" / "*" / "bin" / "*"))):
+            if _NAME.match(os.path.basename(path)):
+                pairs.append((path, "pyenv"))
+    for folder in env.get("PATH", "").split(os.pathsep):
+        if not folder or os.path.basename(folder.rstrip("/\\")) == "shims":
+            continue
+        try:
+            names = sorted(os.listdir(folder))
+        except OSError:
+            continue
+        pairs += [(os.path.join(folder, n), "PATH") for n in names if _NAME.match(n)]
+    return pairs
+
+
+def inspect_interpreter(path: str, origin: str = "explicit",
+                        command: Sequence[str] = ()) -> "Interpreter | Rejected":
+    """Ask one interpreter what it is (10 s limit)."""
+    argv = list(command) if command else [path]
+    try:
+        proc = subprocess.run(  # noqa: S603 - explicit argument list
+            argv + ["-I", "-c", _QUERY], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            timeout=10, check=False,
+        )
+    except (OSError, subprocess.SubprocessError) as exc:
+        return Rejected(path, "cannot run: %s" % exc)
+    if proc.returncode != 0:
+        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        return Rejected(path, "not a working Python 3 (exit %d: %s)" % (proc.returncode,
+                                                                           tail[0][:200]))
+    try:
+        info = json.loads(proc.stdout.decode("utf-8"))
+        version = tuple(int(v) for v in info["version"])
+    except (ValueError, KeyError, TypeError):
+        return Rejected(path, "did not answer like a Python interpreter")
+    if version[:2] < MINIMUM:
+        return Rejected(path, "Python %s is older than %d.%d" % (
+            ".".join(map(str, version)), MINIMUM[0], MINIMUM[1]))
+    if info["implementation"] not in ("cpython", "pypy"):
+        return Rejected(path, "unsupported implementation %s" % info["implementation"])
+    real = os.path.realpath(info.get("executable") or path) if not command else path
+    return Interpreter(path=path, real_path=real, implementation=info["implementation"],
+                       version=(version[0], version[1], version[2]),
+                       free_threading=bool(info["free_threading"]), origin=origin,
+                       command=tuple(command))
+
+
+def discover(
+    explicit: Sequence[str] = (),
+    environ: Optional[Dict[str, str]] = None,
+    roots: Optional[Sequence[Path]] = None,
+    extra: Iterable[Interpreter] = (),
+) -> Tuple[List[Interpreter], List[Rejected]]:
+    """Every usable interpreter (one per real path and per session name), plus the rejects.
+
+    When two different binaries give the same session name (``3.12`` from pyenv and from
+    PATH), the first found wins: explicit, then pyenv, then PATH.
+    """
+    found: List[Interpreter] = list(extra)
+    rejected: List[Rejected] = []
+    seen_real = {interp.real_path for interp in found}
+    for path, origin in candidate_paths(explicit, environ, roots):
+        if not (os.path.isfile(path) and os.access(path, os.X_OK)):
+            if origin == "explicit":
+                rejected.append(Rejected(path, "no executable file at this path"))
+            continue
+        real = os.path.realpath(path)
+        if real in seen_real:
+            continue
+        seen_real.add(real)
+        result = inspect_interpreter(path, origin)
+        if isinstance(result, Rejected):
+            rejected.append(result)
+            continue
+        if result.real_path in seen_real and result.real_path != real:
+            continue
+        seen_real.add(result.real_path)
+        found.append(result)
+    unique: Dict[str, Interpreter] = {}
+    for interp in found:
+        unique.setdefault(interp.session_name, interp)
+    ordered = sorted(unique.values(), key=lambda i: (i.implementation != "cpython",
+                                                     i.version, i.free_threading))
+    return ordered, rejected
+
+
+def main_table(interpreters: Sequence[Interpreter], rejected: Sequence[Rejected]) -> str:
+    """The ``python -m harness interpreters`` table."""
+    rows = [("session", "implementation", "version", "free-threading", "origin", "path")]
+    for i in interpreters:
+        rows.append((i.session_name, i.implementation, ".".join(map(str, i.version)),
+                     "yes" if i.free_threading else "no", i.origin,
+                     " ".join(i.command) if i.command else i.path))
+    widths = [max(len(row[c]) for row in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    for rej in rejected:
+        lines.append("rejected: %s (%s)" % (rej.path, rej.reason))
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover - convenience
+    interps, rejects = discover()
+    sys.stdout.write(main_table(interps, rejects) + "\n")

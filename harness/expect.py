@@ -1,0 +1,103 @@
+"""Pure functions that pick the expectation rule for an environment and judge an outcome.
+
+Work on the dict form of rules (as stored in results files and ``matrix.json``), so the same
+code judges a fresh run and re-judges merged data. Standard library only, Python 3.8 syntax.
+"""
+
+from __future__ import annotations
+
+import operator
+import re
+from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from harness.vocab import Verdict
+
+__all__ = ["matches_env", "parse_version", "select_rule", "verdict_for"]
+
+_OPS: Dict[str, Callable[[Any, Any], bool]] = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    ">": operator.gt,
+    "<": operator.lt,
+    "==": operator.eq,
+    "!=": operator.ne,
+}
+_COMPARISON = re.compile(r"^\s*(>=|<=|>|<|==|!=)?\s*(\d+(?:\.\d+)*)\s*$")
+
+
+def parse_version(text: str) -> Tuple[int, ...]:
+    """``"3.12.1"`` → ``(3, 12, 1)``; trailing non-digits (``3.15.0a1``, ``3.14t``) are dropped."""
+    parts: List[int] = []
+    for piece in text.split("."):
+        digits = re.match(r"\d+", piece)
+        if not digits:
+            break
+        parts.append(int(digits.group(0)))
+    return tuple(parts)
+
+
+def _version_matches(spec: str, version: str) -> bool:
+    have = parse_version(version)
+    for clause in spec.split(","):
+        found = _COMPARISON.match(clause)
+        if not found:
+            raise ValueError("bad python condition %r" % spec)
+        op, wanted_text = found.group(1), found.group(2)
+        wanted = parse_version(wanted_text)
+        if op is None:  # a bare "3.12" means that minor line
+            if have[: len(wanted)] != wanted:
+                return False
+        elif not _OPS[op](have[: max(len(wanted), 2)], wanted):
+            return False
+    return True
+
+
+def matches_env(conditions: Mapping[str, Any], env: Mapping[str, Any]) -> bool:
+    """Whether an environment (``os``, ``implementation``, ``python_version``,
+    ``free_threading``) satisfies a rule's ``when`` conditions."""
+    for key, wanted in conditions.items():
+        if key == "python":
+            if not _version_matches(str(wanted), str(env.get("python_version", ""))):
+                return False
+        elif key == "os":
+            if env.get("os") not in wanted:
+                return False
+        elif key == "impl":
+            if env.get("implementation") not in wanted:
+                return False
+        elif key == "free_threading":
+            if bool(env.get("free_threading")) != bool(wanted):
+                return False
+        else:
+            raise ValueError("unknown condition %r" % key)
+    return True
+
+
+def select_rule(
+    rules: Sequence[Mapping[str, Any]], method: str, env: Mapping[str, Any]
+) -> Optional[Mapping[str, Any]]:
+    """The first rule that names ``method`` (or ``*``) and whose conditions hold, or None."""
+    for rule in rules:
+        methods = rule.get("methods", ["*"])
+        if "*" not in methods and method not in methods:
+            continue
+        if matches_env(rule.get("when", {}), env):
+            return rule
+    return None
+
+
+def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) -> Verdict:
+    """Compare one observed result (``outcome``, ``observed``, ``error``) with a rule."""
+    if rule is None:
+        return Verdict.NO_EXPECTATION
+    if rule["outcome"] != result.get("outcome"):
+        return Verdict.UNEXPECTED
+    if rule["outcome"] == "ok" and "value" in rule and rule["value"] != result.get("observed"):
+        return Verdict.UNEXPECTED
+    if rule["outcome"] == "error":
+        err = result.get("error") or {}
+        if rule.get("error_type") and rule["error_type"] != err.get("type"):
+            return Verdict.UNEXPECTED
+        if rule.get("contains") and rule["contains"] not in str(err.get("message", "")):
+            return Verdict.UNEXPECTED
+    return Verdict.AS_EXPECTED

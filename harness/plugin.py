@@ -1,0 +1,274 @@
+"""pytest plugin: collect ``cases/`` × start methods as items, run them through the runner
+(in parallel, performance cases last and alone), judge them, and write the results file.
+
+Enabled with ``-p harness.plugin``; ``nox -s matrix`` passes the options. Python 3.8 syntax.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import os
+import shlex
+import subprocess
+import sys
+import threading
+from concurrent.futures import Future, ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Optional
+
+import pytest
+
+from harness import catalog, expect, results
+from harness.runner import ROOT, CaseRun, case_environ, run_case
+from harness.vocab import START_METHODS, Outcome, Verdict
+
+__all__ = ["CaseFile", "CaseItem"]
+
+CASES_DIR = ROOT / "cases"
+PROBE = Path(__file__).resolve().parent / "probe.py"
+_WAITING_JOBS = 16
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("harness", "Start-Method Matrix")
+    group.addoption("--interpreter", default=None,
+                    help="command that starts the interpreter under test (default: this one)")
+    group.addoption("--results-dir", default=str(ROOT / "reports" / "results"),
+                    help="folder for the results file <env-id>.json")
+    group.addoption("--case-jobs", type=int, default=0,
+                    help="cases run at once (default: CPU count); performance cases run alone")
+    group.addoption("--methods", default=",".join(START_METHODS),
+                    help="comma-separated start methods to run (default: all three)")
+
+
+class _State(object):
+    """Per-session harness state kept on the config."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        option = config.getoption("--interpreter")
+        self.interpreter: List[str] = shlex.split(option) if option else [sys.executable]
+        self.results_dir = Path(config.getoption("--results-dir"))
+        self.jobs = config.getoption("--case-jobs") or os.cpu_count() or 2
+        self.methods = [m for m in config.getoption("--methods").split(",") if m]
+        self.environment: Dict[str, Any] = {}
+        self.cases: Dict[str, catalog.Case] = {}
+        self.futures: Dict[str, "Future[CaseRun]"] = {}
+        self.findings: List[str] = []
+        self.written: Optional[Path] = None
+
+
+_STATE_KEY = pytest.StashKey[_State]()
+#: The running config, for the json-report hook that is not given one.
+_CONFIG: List[pytest.Config] = []
+
+
+def _state(config: pytest.Config) -> _State:
+    return config.stash[_STATE_KEY]
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_STATE_KEY] = _State(config)
+    _CONFIG[:] = [config]
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+
+
+def _probe(interpreter: List[str]) -> Dict[str, Any]:
+    proc = subprocess.run(  # noqa: S603 - explicit argument list
+        interpreter + ["-I", str(PROBE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        timeout=120, check=False, env=case_environ(), cwd=str(ROOT),
+    )
+    if proc.returncode != 0:
+        raise pytest.UsageError("the environment probe failed with %r: %s" % (
+            interpreter, proc.stderr.decode("utf-8", "replace").strip()[-500:]))
+    data: Dict[str, Any] = json.loads(proc.stdout.decode("utf-8"))
+    data["id"] = results.env_id(data)
+    data["interpreter_command"] = interpreter
+    return data
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    state = _state(session.config)
+    state.environment = _probe(state.interpreter)
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        env = state.environment
+        reporter.write_line("harness: %s (%s) methods %s, default %s" % (
+            env["id"], env.get("executable"), env.get("available_methods"),
+            env.get("default_method")))
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[pytest.File]:
+    if file_path.suffix == ".py" and file_path.parent == CASES_DIR and \
+            not file_path.name.startswith("_"):
+        return CaseFile.from_parent(parent, path=file_path)
+    return None
+
+
+class CaseFile(pytest.File):
+    """A ``cases/<category>.py`` module: one item per (case, start method)."""
+
+    def collect(self) -> Iterator[pytest.Item]:
+        module = importlib.import_module("cases." + self.path.stem)
+        state = _state(self.config)
+        for case in catalog.all_cases():
+            if case.module != module.__name__:
+                continue
+            state.cases[case.id] = case
+            for method in START_METHODS:
+                if method in case.methods and method in state.methods:
+                    yield CaseItem.from_parent(self, name="%s[%s]" % (case.id, method),
+                                               case=case, method=method)
+
+
+class CaseItem(pytest.Item):
+    """One cell: one case under one start method, run in a fresh interpreter."""
+
+    def __init__(self, *, case: catalog.Case, method: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.method = method
+        self.cell: Dict[str, Any] = {}
+
+    @property
+    def key(self) -> str:
+        return "%s[%s]" % (self.case.id, self.method)
+
+    def runtest(self) -> None:
+        state = _state(self.config)
+        future = state.futures.get(self.key)
+        run = future.result() if future is not None else self._run(state)
+        self.cell = judge(self.case, run, state.environment)
+        if self.cell["verdict"] == Verdict.UNEXPECTED.value:
+            state.findings.append("%s: expected %s, observed %s" % (
+                self.key, _describe_rule(self.cell["expected"]), _describe_run(self.cell)))
+        error = self.cell.get("error") or {}
+        if error.get("where") == "harness":
+            raise HarnessFailure("%s: %s" % (error.get("type"), error.get("message")))
+
+    def _run(self, state: _State) -> CaseRun:
+        return run_case(self.case.id, self.method, self.case.timeout, state.interpreter)
+
+    def repr_failure(self, excinfo: Any, style: Any = None) -> str:
+        return str(excinfo.value)
+
+    def reportinfo(self) -> Any:
+        return self.path, None, self.key
+
+
+class HarnessFailure(Exception):
+    """The harness itself could not run a case (not an outcome of the case)."""
+
+
+def _describe_rule(rule: Optional[Dict[str, Any]]) -> str:
+    if rule is None:
+        return "nothing"
+    text = str(rule["outcome"])
+    if "value" in rule:
+        text += " %s" % json.dumps(rule["value"])
+    if rule.get("error_type"):
+        text += " %s" % rule["error_type"]
+    return text
+
+
+def _describe_run(cell: Dict[str, Any]) -> str:
+    text = str(cell["outcome"])
+    if cell["outcome"] == "ok":
+        text += " %s" % json.dumps(cell.get("observed"))[:200]
+    elif cell.get("error"):
+        text += " %s: %s" % (cell["error"].get("type"), str(cell["error"].get("message"))[:120])
+    return text
+
+
+def judge(case: catalog.Case, run: CaseRun, environment: Dict[str, Any]) -> Dict[str, Any]:
+    """One cell for the results file: the run plus the expectation and the verdict."""
+    rules = [rule.to_dict() for rule in case.expect]
+    rule = expect.select_rule(rules, run.method, environment)
+    cell = run.to_dict()
+    cell["expected"] = dict(rule) if rule is not None else None
+    cell["verdict"] = expect.verdict_for(rule, cell).value
+    cell["category"] = case.category
+    return cell
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Start every cell in the background before pytest walks the items in order."""
+    if session.config.option.collectonly or not session.items:
+        return
+    state = _state(session.config)
+    items = [item for item in session.items if isinstance(item, CaseItem)]
+    general = ThreadPoolExecutor(max_workers=state.jobs, thread_name_prefix="case")
+    waiting = ThreadPoolExecutor(max_workers=_WAITING_JOBS, thread_name_prefix="wait")
+    serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perf")
+    others: List["Future[CaseRun]"] = []
+    performance: List[CaseItem] = []
+    for item in items:
+        if item.case.category == "performance":
+            performance.append(item)
+            continue
+        pool = waiting if item.case.category == "deadlock" else general
+        future = pool.submit(item._run, state)
+        state.futures[item.key] = future
+        others.append(future)
+    gate = threading.Event()
+
+    def _after_others(item: CaseItem) -> CaseRun:
+        gate.wait()
+        return item._run(state)
+
+    for item in performance:
+        state.futures[item.key] = serial.submit(_after_others, item)
+
+    def _open_gate() -> None:
+        for future in others:
+            future.exception()
+        gate.set()
+
+    threading.Thread(target=_open_gate, name="perf-gate", daemon=True).start()
+    session.config.add_cleanup(lambda: _shutdown(gate, general, waiting, serial))
+
+
+def _shutdown(gate: threading.Event, *pools: ThreadPoolExecutor) -> None:
+    gate.set()
+    for pool in pools:
+        pool.shutdown(wait=True)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None]) -> Dict[str, Any]:
+    if call.when != "call" or not isinstance(item, CaseItem) or not item.cell:
+        return {}
+    return dict(item.cell)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
+    config = _CONFIG[0] if _CONFIG else None
+    if config is None:
+        return
+    state = _state(config)
+    json_report["harness"] = {
+        "schema_version": results.SCHEMA_VERSION,
+        "environment": state.environment,
+        "cases": [state.cases[key].to_dict() for key in sorted(state.cases)],
+    }
+    tests = json_report.get("tests") or []
+    if not any(test.get("metadata") for test in tests):
+        return  # nothing ran (collection only, or interrupted before the first cell)
+    json_report["tests"] = [test for test in tests if test.get("metadata")]
+    target = state.results_dir / ("%s.json" % state.environment["id"])
+    results.atomic_write_json(target, json_report)
+    state.written = target
+
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    state = _state(config)
+    if state.findings:
+        terminalreporter.section("findings (observed differs from the documentation)")
+        for line in state.findings:
+            terminalreporter.write_line(line)
+    if state.written is not None:
+        terminalreporter.write_line("harness: results written to %s" % state.written)

