@@ -57,8 +57,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
                "pytest-json-report")
         return EXIT_USAGE
     pytest_args = [
-        "-p", "harness.plugin", "-p", "no:cacheprovider", "--json-report",
-        "--json-report-file=none", "--rootdir", str(ROOT), "-q",
+        "-c", str(ROOT / "harness" / "pytest-matrix.ini"), "--rootdir", str(ROOT),
+        "-p", "harness.plugin", "--json-report", "--json-report-file=none", "-q",
         "--results-dir", str(results_dir), "--interpreter", shlex.join(interpreter),
         str(ROOT / "cases"),
     ]
