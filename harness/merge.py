@@ -164,7 +164,8 @@ def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
                     results_list.append({"case": case_id, "environment": ident,
                                          "method": method, "outcome": None, "observed": None,
                                          "expected": None, "verdict": None, "duration_s": None,
-                                         "warnings": [], "status": "not-run"})
+                                         "warnings": [], "error": None, "detail": "",
+                                         "wall_s": None, "status": "not-run"})
     results_list.sort(key=lambda c: (c["case"], c["environment"], START_METHODS.index(
         c["method"]) if c["method"] in START_METHODS else 99))
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
