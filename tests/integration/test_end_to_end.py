@@ -1,0 +1,140 @@
+"""A small real matrix on two local interpreters, then the report built from it."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Dict, List
+
+import jsonschema
+import pytest
+
+from harness import discovery, results
+
+ROOT = Path(__file__).resolve().parents[2]
+pytestmark = pytest.mark.slow
+
+SUBSET = "methods or global_assigned_in_main or lock_held_by_thread_at_fork"
+
+
+def _two_interpreters() -> List[discovery.Interpreter]:
+    found, _ = discovery.discover()
+    cpython = [i for i in found if i.implementation == "cpython"]
+    others = [i for i in found if i not in cpython[:1]]
+    if not cpython or not others:
+        pytest.skip("needs two local interpreters")
+    oldest = cpython[0]
+    newest = next((i for i in reversed(found) if i.implementation == "pypy"), cpython[-1])
+    if newest == oldest:
+        pytest.skip("needs two different local interpreters")
+    return [oldest, newest]
+
+
+def _harness(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "harness", *args], cwd=str(cwd),
+                          capture_output=True, text=True, timeout=600, check=False)
+
+
+@pytest.fixture(scope="module")
+def matrix_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("e2e")
+    for interp in _two_interpreters():
+        proc = _harness("run", "--python", interp.path, "--results-dir", str(out / "results"),
+                        "-k", SUBSET)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+    proc = _harness("report", str(out / "results"), "-o", str(out / "site"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return out
+
+
+def _cells(doc: Dict) -> Dict:
+    return {(c["case"], c["environment"], c["method"]): c for c in doc["results"]}
+
+
+def test_one_results_file_per_interpreter_valid_against_schema(matrix_dir: Path) -> None:
+    """Each interpreter wrote <env-id>.json, valid against the shipped JSON Schema."""
+    files = sorted((matrix_dir / "results").glob("*.json"))
+    assert len(files) == 2
+    schema = results.load_schema()
+    for path in files:
+        doc = json.loads(path.read_text())
+        jsonschema.validate(doc, schema)
+        assert results.validate_results(doc) == []
+        assert path.stem == doc["harness"]["environment"]["id"]
+
+
+def test_methods_and_defaults_agree_with_the_interpreters(matrix_dir: Path) -> None:
+    """The probe's methods/default equal what each interpreter says of itself."""
+    doc = json.loads((matrix_dir / "site" / "matrix.json").read_text())
+    for env in doc["environments"]:
+        code = ("import multiprocessing as m, json; print(json.dumps("
+                "[m.get_all_start_methods(), m.get_start_method()]))")
+        exe = env["runs"][0]["executable"]
+        out = subprocess.run([exe, "-c", code], capture_output=True, text=True, check=True)
+        methods, default = json.loads(out.stdout)
+        assert env["available_methods"] == methods
+        assert env["default_method"] == default
+
+
+def test_lock_held_at_fork_times_out_only_under_fork(matrix_dir: Path) -> None:
+    """The anchor deadlock: timeout under fork (within 1.5x), ok under spawn and forkserver."""
+    doc = json.loads((matrix_dir / "site" / "matrix.json").read_text())
+    case = next(c for c in doc["cases"] if c["id"] == "deadlock.lock_held_by_thread_at_fork")
+    for env in doc["environments"]:
+        cells = _cells(doc)
+        fork = cells[(case["id"], env["id"], "fork")]
+        assert fork["outcome"] == "timeout"
+        assert fork["wall_s"] <= 1.5 * case["timeout_s"]
+        for method in ("spawn", "forkserver"):
+            assert cells[(case["id"], env["id"], method)]["outcome"] == "ok"
+
+
+def test_report_page_lists_environments_and_cells(matrix_dir: Path) -> None:
+    """index.html names both environments and the anchor case."""
+    html = (matrix_dir / "site" / "index.html").read_text()
+    doc = json.loads((matrix_dir / "site" / "matrix.json").read_text())
+    for env in doc["environments"]:
+        assert env["id"] in html
+    assert "deadlock.lock_held_by_thread_at_fork" in html
+
+
+def test_no_process_of_the_run_is_left(matrix_dir: Path) -> None:
+    """After the run nothing started from the executor is alive."""
+    executor = str(ROOT / "harness" / "executor.py")
+    alive = []
+    for entry in os.listdir("/proc") if sys.platform.startswith("linux") else []:
+        if entry.isdigit():
+            try:
+                cmdline = Path("/proc", entry, "cmdline").read_bytes()
+            except OSError:
+                continue
+            if executor.encode() in cmdline and str(matrix_dir).encode() in cmdline:
+                alive.append(entry)
+    assert alive == []
+
+
+def test_report_keeps_good_files_and_names_bad_ones(matrix_dir: Path, tmp_path: Path) -> None:
+    """Truncated, non-JSON and foreign files: one line each, report still built, exit 1."""
+    good = sorted((matrix_dir / "results").glob("*.json"))[0]
+    truncated = tmp_path / "truncated.json"
+    truncated.write_text(good.read_text()[:500])
+    not_json = tmp_path / "notes.json"
+    not_json.write_text("hello, world\n")
+    foreign = tmp_path / "other-tool.json"
+    foreign.write_text(json.dumps({"created": 1, "tests": []}))
+    proc = _harness("report", str(good), str(truncated), str(not_json), str(foreign),
+                    "-o", str(tmp_path / "site"))
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("harness: error:")]
+    assert len(lines) == 3
+    for bad in (truncated, not_json, foreign):
+        assert sum(str(bad) in line for line in lines) == 1
+    doc = json.loads((tmp_path / "site" / "matrix.json").read_text())
+    assert len(doc["environments"]) == 1
+    assert {r["path"] for r in doc["rejected_files"]} == {str(truncated), str(not_json),
+                                                        str(foreign)}
+    assert (tmp_path / "site" / "index.html").exists()

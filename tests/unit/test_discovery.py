@@ -1,0 +1,105 @@
+"""Discovery: pyenv trees, PATH, explicit interpreters, duplicates and broken candidates."""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import discovery
+
+
+def _link(target: str, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(target)
+    return path
+
+
+def _script(path: Path, body: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body + "\n")
+    path.chmod(path.stat().st_mode | stat.S_IEXEC)
+    return path
+
+
+@pytest.fixture
+def fake_pyenv(tmp_path: Path) -> Path:
+    """A pyenv root whose versions/X/bin/python3 links to the interpreter running the tests."""
+    root = tmp_path / "pyenv"
+    _link(sys.executable, root / "versions" / "9.9.9" / "bin" / "python3")
+    _script(root / "shims" / "python3.11", "echo 'pyenv: python3.11: command not found'; exit 127")
+    return root
+
+
+def test_pyenv_versions_found_and_shims_skipped(fake_pyenv: Path) -> None:
+    """A python under versions/*/bin is found; the shims folder on PATH is ignored."""
+    env = {"PATH": str(fake_pyenv / "shims"), "HOME": "/nonexistent"}
+    found, rejected = discovery.discover(environ=env, roots=[fake_pyenv])
+    assert [i.origin for i in found] == ["pyenv"]
+    assert found[0].version[:2] == sys.version_info[:2]
+    assert found[0].path == str(fake_pyenv / "versions" / "9.9.9" / "bin" / "python3")
+    assert rejected == []
+
+
+def test_duplicates_by_real_path_are_dropped(fake_pyenv: Path, tmp_path: Path) -> None:
+    """The same binary reached through pyenv, PATH and an explicit link is listed once."""
+    bindir = tmp_path / "bin"
+    _link(sys.executable, bindir / "python3")
+    _link(sys.executable, bindir / "python")
+    env = {"PATH": str(bindir), "HOME": "/nonexistent"}
+    found, _ = discovery.discover(explicit=[str(bindir / "python")], environ=env,
+                                  roots=[fake_pyenv])
+    assert len(found) == 1
+    assert found[0].origin == "explicit"
+
+
+def test_broken_and_python2_candidates_are_rejected_with_a_reason(tmp_path: Path) -> None:
+    """A crashing binary and a Python-2-like binary are rejected, each with a reason."""
+    bindir = tmp_path / "bin"
+    _script(bindir / "python3", "exit 3")
+    _script(bindir / "python2", "echo 'Unknown option: -I' >&2; exit 2")
+    env = {"PATH": str(bindir), "HOME": "/nonexistent"}
+    found, rejected = discovery.discover(explicit=[str(bindir / "python2")], environ=env,
+                                         roots=[])
+    assert found == []
+    reasons = {Path(r.path).name: r.reason for r in rejected}
+    assert "not a working Python 3 (exit 3" in reasons["python3"]
+    assert "Unknown option" in reasons["python2"]
+
+
+def test_explicit_missing_path_is_rejected(tmp_path: Path) -> None:
+    """An explicitly named interpreter that does not exist is reported, not ignored."""
+    missing = str(tmp_path / "nope" / "python3")
+    found, rejected = discovery.discover(explicit=[missing], environ={"PATH": ""}, roots=[])
+    assert found == []
+    assert rejected == [discovery.Rejected(missing, "no executable file at this path")]
+
+
+def test_env_var_names_extra_interpreters(tmp_path: Path) -> None:
+    """HARNESS_PYTHONS adds interpreters (os.pathsep-separated)."""
+    link = _link(sys.executable, tmp_path / "custom" / "python3")
+    pairs = discovery.candidate_paths(environ={discovery.ENV_VAR: str(link), "PATH": ""},
+                                      roots=[])
+    assert pairs == [(str(link), "explicit")]
+
+
+def test_session_names() -> None:
+    """nox session names follow nox's spelling: 3.12, 3.13t, pypy3.9."""
+    base = dict(path="p", real_path="p", origin="PATH")
+    assert discovery.Interpreter(implementation="cpython", version=(3, 12, 1),
+                                 free_threading=False, **base).session_name == "3.12"
+    assert discovery.Interpreter(implementation="cpython", version=(3, 13, 0),
+                                 free_threading=True, **base).session_name == "3.13t"
+    assert discovery.Interpreter(implementation="pypy", version=(3, 9, 16),
+                                 free_threading=False, **base).session_name == "pypy3.9"
+
+
+def test_pyenv_roots_from_env(tmp_path: Path) -> None:
+    """$PYENV_ROOT is honoured when it exists."""
+    (tmp_path / "versions").mkdir()
+    roots = discovery.pyenv_roots({"PYENV_ROOT": str(tmp_path), "HOME": "/nonexistent",
+                                   "PATH": os.environ.get("PATH", "")})
+    assert tmp_path.resolve() in [r.resolve() for r in roots]

@@ -1,0 +1,107 @@
+"""The results format: environment ids, atomic writes, validation in step with the schema."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any, Dict
+
+import jsonschema
+import pytest
+
+from harness import results
+
+
+def minimal_doc() -> Dict[str, Any]:
+    """The smallest valid results file: one environment, one case, one cell."""
+    return {
+        "created": 1.0, "duration": 1.0, "exitcode": 0, "summary": {"total": 1},
+        "harness": {
+            "schema_version": results.SCHEMA_VERSION,
+            "environment": {"os": "linux", "implementation": "cpython",
+                            "python_version": "3.12.1", "available_methods": ["fork", "spawn"],
+                            "default_method": "fork"},
+            "cases": [{"id": "methods.available", "category": "methods", "title": "t",
+                       "source": "https://docs.python.org/3/"}],
+        },
+        "tests": [{"nodeid": "x", "outcome": "passed", "metadata": {
+            "case": "methods.available", "method": "fork", "outcome": "ok", "observed": 1,
+            "expected": None, "verdict": "no-expectation", "duration_s": 0.1, "warnings": []}}],
+    }
+
+
+def _schema_ok(doc: Any) -> bool:
+    try:
+        jsonschema.validate(doc, results.load_schema())
+    except jsonschema.ValidationError:
+        return False
+    return True
+
+
+def test_minimal_document_is_valid_for_both_validators() -> None:
+    """The hand validator and the published JSON Schema accept the same minimal file."""
+    doc = minimal_doc()
+    assert results.validate_results(doc) == []
+    assert _schema_ok(doc)
+
+
+def _set(doc: Dict[str, Any], dotted: str, value: Any) -> Dict[str, Any]:
+    doc = copy.deepcopy(doc)
+    target: Any = doc
+    keys = dotted.split(".")
+    for key in keys[:-1]:
+        target = target[int(key)] if key.isdigit() else target[key]
+    if value is KeyError:
+        del target[keys[-1]]
+    else:
+        target[keys[-1]] = value
+    return doc
+
+
+@pytest.mark.parametrize(("dotted", "value", "problem"), [
+    ("harness", KeyError, "harness: missing"),
+    ("harness.schema_version", "0.9", "'0.9' is not supported"),
+    ("harness.schema_version", "2.0", "'2.0' is not supported"),
+    ("harness.environment.os", KeyError, "harness.environment.os: missing"),
+    ("tests.0.metadata.outcome", "passed", "'passed' is not one of"),
+    ("tests.0.metadata.verdict", "fine", "'fine' is not one of"),
+    ("tests.0.metadata.duration_s", "fast", "duration_s: not a number"),
+    ("tests", {}, "tests: not a list"),
+])
+def test_rejections_name_the_field(dotted: str, value: Any, problem: str) -> None:
+    """Each kind of damage is rejected by both validators, naming where it is."""
+    doc = _set(minimal_doc(), dotted, value)
+    problems = results.validate_results(doc)
+    assert any(problem in p for p in problems), problems
+    assert not _schema_ok(doc)
+
+
+def test_document_that_is_not_an_object() -> None:
+    """A JSON list is not a results file."""
+    assert results.validate_results([1, 2]) == ["document: not a JSON object"]
+
+
+@pytest.mark.parametrize(("env", "ident"), [
+    ({"os": "linux", "implementation": "cpython", "python_version": "3.13.0"},
+     "linux-cpython-3.13"),
+    ({"os": "macos", "implementation": "cpython", "python_version": "3.14.1",
+      "free_threading": True, "arch": "arm64"}, "macos-cpython-3.14t"),
+    ({"os": "macos", "implementation": "cpython", "python_version": "3.13.1",
+      "arch": "x86_64"}, "macos-cpython-3.13-x86_64"),
+    ({"os": "windows", "implementation": "pypy", "python_version": "3.11.13"},
+     "windows-pypy-3.11"),
+])
+def test_env_ids(env: Dict[str, Any], ident: str) -> None:
+    """Environment ids are OS-implementation-version, t for free-threaded."""
+    assert results.env_id(env) == ident
+
+
+def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
+    """A value that cannot be serialised leaves the old file intact and no temp file."""
+    target = tmp_path / "out.json"
+    results.atomic_write_json(target, {"a": 1})
+    with pytest.raises(TypeError):
+        results.atomic_write_json(target, {"a": object()})
+    assert json.loads(target.read_text()) == {"a": 1}
+    assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
