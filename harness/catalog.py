@@ -123,8 +123,9 @@ def ok(*value: Json) -> Expect:
     return Expect("ok", value[0] if value else None, has_value=bool(value))
 
 
-def error(error_type: str, contains: Optional[str] = None) -> Expect:
-    """An exception named ``error_type`` escapes (optionally its message contains a text)."""
+def error(error_type: Optional[str] = None, contains: Optional[str] = None) -> Expect:
+    """An exception escapes: named ``error_type`` if given (any type if the docs name none),
+    optionally with a message containing a text."""
     return Expect("error", error_type=error_type, contains=contains)
 
 
