@@ -181,18 +181,23 @@ def run_case(
     interpreter: Sequence[str] = (sys.executable,),
     root: Path = ROOT,
     tmp_base: Optional[str] = None,
+    program: Optional[Sequence[str]] = None,
+    env: Optional[Dict[str, str]] = None,
 ) -> CaseRun:
     """Run one case under one method in a fresh ``interpreter`` and classify the result.
 
     ``interpreter`` is a command prefix (e.g. ``["/usr/bin/python3.12"]`` or a chroot wrapper);
     the executor path, project root and temp dir must be visible to it at the same paths.
+    ``program`` replaces the executor and its arguments (``python -m harness check`` runs the
+    user's code this way); the result path is always appended as the last argument, and
+    ``env`` replaces the allow-listed case environment.
     """
     workdir = Path(tempfile.mkdtemp(prefix="smm-case-", dir=tmp_base))
     result_path = workdir / "result.json"
     casedir = workdir / "cwd"
     casedir.mkdir()
-    command = list(interpreter) + ["-I", str(EXECUTOR), str(root), case_id, method,
-                                   str(result_path)]
+    tail = list(program) if program is not None else [str(EXECUTOR), str(root), case_id, method]
+    command = list(interpreter) + ["-I", *tail, str(result_path)]
     popen_kwargs: Dict[str, Any] = {}
     if sys.platform == "win32":
         popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
@@ -204,7 +209,8 @@ def run_case(
         with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
             proc = subprocess.Popen(  # noqa: S603 - explicit argument list, no shell
                 command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                cwd=str(casedir), env=case_environ(), **popen_kwargs,
+                cwd=str(casedir), env=case_environ() if env is None else env,
+                **popen_kwargs,
             )
             try:
                 proc.wait(timeout=timeout)
