@@ -10,7 +10,7 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Any, List, Optional, Sequence
 
 from harness import __version__
 
@@ -99,6 +99,111 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _select_interpreters(names: Optional[List[str]]) -> List[Any]:
+    """Interpreters named with --python (paths or session names), else every one found."""
+    from harness import discovery
+
+    found, _ = discovery.discover()
+    if not names:
+        return found
+    chosen = []
+    for name in names:
+        match = [i for i in found if name in (i.session_name, i.path, i.real_path)]
+        if not match:
+            checked = discovery.inspect_interpreter(name)
+            if isinstance(checked, discovery.Rejected):
+                raise ValueError("--python %s: %s" % (name, checked.reason))
+            match = [checked]
+        chosen.append(match[0])
+    return chosen
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    import json
+
+    from harness import check
+
+    try:
+        call_args = json.loads(args.args) if args.args else []
+        if not isinstance(call_args, list):
+            raise ValueError("--args must be a JSON list, e.g. '[1, \"x\"]'")
+        check.parse_target(args.target, Path.cwd())
+        interpreters = _select_interpreters(args.python)
+    except (ValueError, check.TargetError) as exc:
+        _error(str(exc))
+        return EXIT_USAGE
+    if not interpreters:
+        _error("no interpreter found (see `python -m harness interpreters`)")
+        return EXIT_USAGE
+    if not args.json:
+        sys.stderr.write("check: %s under %d method(s) on %s ...\n" % (
+            args.target, 3, ", ".join(i.session_name for i in interpreters)))
+    runs = check.check(args.target, interpreters, call_args, timeout=args.timeout)
+    diagnoses = check.diagnose(runs)
+    failing = [key for key, run in runs.items() if run.outcome.value not in ("ok",
+                                                                             "unavailable")]
+    if args.json:
+        doc = {"target": args.target, "args": call_args,
+               "results": [dict(run.to_dict(), environment=key[0]) for key, run in
+                           sorted(runs.items())],
+               "diagnoses": [d.to_dict() for d in diagnoses], "ok": not failing}
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
+    else:
+        sys.stdout.write(check.format_table(runs, [i.session_name for i in interpreters]) + "\n")
+        if not diagnoses:
+            sys.stdout.write("\nno problem found: it works under every start method\n"
+                             if not failing else "\nno known cause recognised\n")
+        for diag in diagnoses:
+            sys.stdout.write("\n[%s] %s\n  fix: %s\n  docs: %s\n  seen in: %s\n" % (
+                diag.code, diag.message, diag.fix, diag.link, ", ".join(diag.cells[:6])
+                + (" …" if len(diag.cells) > 6 else "")))
+    return EXIT_FAILED if failing else EXIT_OK
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    import json
+
+    from harness import diff
+
+    old, old_problems = diff.load_matrix(args.old)
+    new, new_problems = diff.load_matrix(args.new)
+    for problem in old_problems + new_problems:
+        _error(problem)
+    if old is None or new is None:
+        return EXIT_USAGE
+    result = diff.diff_matrices(old, new)
+    if args.json:
+        sys.stdout.write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
+    else:
+        sys.stdout.write(diff.format_diff(result, args.old, args.new) + "\n")
+    return EXIT_OK if result.empty else EXIT_FAILED
+
+
+def _cmd_provision(args: argparse.Namespace) -> int:
+    from harness import provision
+
+    cfg = provision.Config.from_env(root_dir=args.root_dir, mirror=args.mirror)
+
+    def out(line: str) -> None:
+        sys.stdout.write("provision: %s\n" % line)
+        sys.stdout.flush()
+
+    try:
+        if args.remove:
+            provision.remove(cfg, out)
+            out("removed %s" % cfg.root_dir)
+            return EXIT_OK
+        result = provision.provision(cfg, refresh=args.refresh, out=out)
+    except provision.Skip as exc:
+        sys.stderr.write("harness: provision skipped: %s\n" % exc)
+        return EXIT_FAILED
+    except provision.ProvisionError as exc:
+        _error("provision failed: %s" % exc)
+        return EXIT_FAILED
+    out("%s: %s" % (result.status, result.message))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness",
@@ -133,12 +238,64 @@ def build_parser() -> argparse.ArgumentParser:
                         help="output folder (default: %(default)s)")
     report.set_defaults(func=_cmd_report)
 
+    chk = sub.add_parser(
+        "check", help="run YOUR code under every start method and diagnose what breaks",
+        description="Run TARGET the way multiprocessing would, under each available start "
+                    "method on each interpreter (isolated, time-limited), print a method x "
+                    "interpreter table and diagnose common causes. Exit 0 when every method "
+                    "works, 1 when some do not, 2 on usage error.",
+        epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
+               "python -m harness check scripts/run.py; python -m harness check tool.py:main")
+    chk.add_argument("target", metavar="TARGET",
+                     help="module:callable (importable from the current directory) or "
+                          "path/to/script.py[:callable]")
+    chk.add_argument("--args", metavar="JSON", help="arguments for the callable (a JSON list), "
+                                                    "or argv for a script")
+    chk.add_argument("--python", action="append", metavar="PY",
+                     help="interpreter path or name such as 3.12 (repeatable; default: every "
+                          "interpreter found)")
+    chk.add_argument("--timeout", type=float, default=10.0,
+                     help="seconds before a run counts as a hang (default: %(default)s)")
+    chk.add_argument("--json", action="store_true", help="machine-readable output")
+    chk.set_defaults(func=_cmd_check)
+
+    dif = sub.add_parser(
+        "diff", help="what changed between two matrices (or result folders)",
+        description="Compare OLD and NEW (matrix.json files, results files or folders of them): "
+                    "environments and cases added/removed, cells changed (A/D/C/U). "
+                    "Performance values count as changed only beyond their spread. Exit 0 "
+                    "when identical, 1 when they differ, 2 when an input cannot be read.")
+    dif.add_argument("old", metavar="OLD")
+    dif.add_argument("new", metavar="NEW")
+    dif.add_argument("--json", action="store_true", help="machine-readable output")
+    dif.set_defaults(func=_cmd_diff)
+
     interps = sub.add_parser("interpreters", help="list the interpreters found on this machine",
                              description="Find CPython 3.8+ and PyPy on PATH, in pyenv's "
                                          "versions folder and in $HARNESS_PYTHONS.")
     interps.add_argument("--python", action="append", metavar="PATH",
                          help="also consider this interpreter (repeatable)")
     interps.set_defaults(func=_cmd_interpreters)
+
+    prov = sub.add_parser(
+        "provision", help="build the Debian unstable root holding CPython 3.14 and 3.15",
+        description="Create (or reuse, or --refresh) a minimal Debian unstable root with "
+                    "python3.14 and python3.15 (debootstrap, needs root, ~30 s, ~330 MB) in a "
+                    "cache folder outside the repository, so `nox -s matrix` also fills the "
+                    "linux-cpython-3.14 and 3.15 columns. Exit 0 ready, 1 skipped or failed.")
+    prov.add_argument("--root-dir", metavar="DIR",
+                      help="where the root lives (default: $HARNESS_ROOT_DIR or "
+                           "~/.cache/start-method-matrix/sid-root)")
+    prov.add_argument("--mirror", metavar="URL",
+                      help="Debian mirror (default: $HARNESS_ROOT_MIRROR or %s)" % (
+                          "http://deb.debian.org/debian"))
+    action = prov.add_mutually_exclusive_group()
+    action.add_argument("--refresh", action="store_true",
+                        help="rebuild the root even when a finished one exists")
+    action.add_argument("--remove", action="store_true",
+                        help="delete the root (after checking nothing is mounted or running "
+                             "inside it)")
+    prov.set_defaults(func=_cmd_provision)
     return parser
 
 

@@ -1,0 +1,200 @@
+"""``python -m harness diff OLD NEW``: what changed between two matrices (or result folders).
+
+Pure comparison of two matrix documents, grouped like wpt.fyi's diff: **A**dded, **D**eleted,
+**C**hanged, **U**nchanged. Performance values (``median``/``iqr`` summaries) count as changed
+only beyond their spread.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+__all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
+           "noise_aware_equal"]
+
+Key = Tuple[str, str, str]
+#: A performance median must move by more than this fraction (and more than both IQRs).
+MIN_RELATIVE_CHANGE = 0.10
+_SUMMARY_NOISE_KEYS = frozenset({"samples", "q1", "q3", "iqr", "iqr_ratio", "min", "max", "n",
+                                 "warmups", "unstable"})
+
+
+@dataclasses.dataclass(frozen=True)
+class CellChange:
+    """One cell present in both matrices whose outcome or observed value differs."""
+
+    case: str
+    environment: str
+    method: str
+    old_outcome: Optional[str]
+    new_outcome: Optional[str]
+    old_observed: Any
+    new_observed: Any
+    old_status: Optional[str]
+    new_status: Optional[str]
+
+
+@dataclasses.dataclass(frozen=True)
+class MatrixDiff:
+    """Everything that differs between two matrices."""
+
+    environments_added: List[str]
+    environments_removed: List[str]
+    cases_added: List[str]
+    cases_removed: List[str]
+    cells_added: List[Key]
+    cells_removed: List[Key]
+    cells_changed: List[CellChange]
+    cells_unchanged: int
+
+    @property
+    def empty(self) -> bool:
+        return not (self.environments_added or self.environments_removed or self.cases_added
+                    or self.cases_removed or self.cells_added or self.cells_removed
+                    or self.cells_changed)
+
+    def to_dict(self) -> Dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["cells_added"] = [list(k) for k in self.cells_added]
+        data["cells_removed"] = [list(k) for k in self.cells_removed]
+        return data
+
+
+def load_matrix(path: str) -> Tuple[Optional[Dict[str, Any]], List[str]]:
+    """A matrix document from ``matrix.json`` or from a folder of results files.
+
+    Returns ``(matrix, problems)``; ``matrix`` is None when nothing usable was found.
+    """
+    from harness import merge
+
+    source = Path(path)
+    if source.is_dir():
+        files = sorted(str(p) for p in source.glob("*.json"))
+        loaded, rejected = merge.load_results(files)
+        problems = [r.line() for r in rejected]
+        if not loaded:
+            return None, problems + ["%s: no valid results files in this folder" % path]
+        return merge.merge(loaded, rejected), problems
+    try:
+        doc = json.loads(source.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return None, ["%s: no such file or folder" % path]
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        return None, ["%s: not a readable JSON file (%s)" % (path, str(exc).splitlines()[0])]
+    if isinstance(doc, dict) and "harness" in doc and "tests" in doc:
+        loaded, rejected = merge.load_results([path])
+        if not loaded:
+            return None, [r.line() for r in rejected]
+        return merge.merge(loaded), []
+    if not (isinstance(doc, dict) and isinstance(doc.get("results"), list)
+            and isinstance(doc.get("environments"), list)):
+        return None, ["%s: neither a matrix.json nor a results file" % path]
+    return doc, []
+
+
+def noise_aware_equal(old: Any, new: Any) -> bool:
+    """Equality where ``{"median", "iqr"}`` summaries compare within their spread."""
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        if "median" in old and "median" in new and "iqr" in old and "iqr" in new:
+            return _same_within_noise(old, new)
+        if set(old) != set(new):
+            return False
+        return all(noise_aware_equal(old[k], new[k]) for k in old)
+    if isinstance(old, list) and isinstance(new, list):
+        return len(old) == len(new) and all(noise_aware_equal(a, b) for a, b in zip(old, new))
+    return bool(old == new)
+
+
+def _same_within_noise(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    rest_old = {k: v for k, v in old.items() if k not in _SUMMARY_NOISE_KEYS and k != "median"}
+    rest_new = {k: v for k, v in new.items() if k not in _SUMMARY_NOISE_KEYS and k != "median"}
+    if rest_old != rest_new:  # e.g. a different unit
+        return False
+    try:
+        m_old, m_new = float(old["median"]), float(new["median"])
+        spread = max(float(old["iqr"] or 0), float(new["iqr"] or 0))
+    except (TypeError, ValueError):
+        return bool(old == new)
+    delta = abs(m_new - m_old)
+    return delta <= spread or delta <= MIN_RELATIVE_CHANGE * max(abs(m_old), abs(m_new))
+
+
+def _cells(matrix: Mapping[str, Any]) -> Dict[Key, Mapping[str, Any]]:
+    return {(c["case"], c["environment"], c["method"]): c for c in matrix.get("results", [])
+            if c.get("status") != "not-run"}
+
+
+def diff_matrices(old: Mapping[str, Any], new: Mapping[str, Any]) -> MatrixDiff:
+    """Compare two matrix documents (pure)."""
+    old_envs = {e["id"] for e in old.get("environments", [])}
+    new_envs = {e["id"] for e in new.get("environments", [])}
+    old_cases = {c["id"] for c in old.get("cases", [])}
+    new_cases = {c["id"] for c in new.get("cases", [])}
+    old_cells, new_cells = _cells(old), _cells(new)
+    changed: List[CellChange] = []
+    unchanged = 0
+    for key in sorted(set(old_cells) & set(new_cells)):
+        a, b = old_cells[key], new_cells[key]
+        same = a.get("outcome") == b.get("outcome") and noise_aware_equal(
+            a.get("observed"), b.get("observed")) and (a.get("error") or {}).get("type") == (
+            b.get("error") or {}).get("type")
+        if same:
+            unchanged += 1
+            continue
+        changed.append(CellChange(*key, old_outcome=a.get("outcome"),
+                                  new_outcome=b.get("outcome"),
+                                  old_observed=a.get("observed"), new_observed=b.get("observed"),
+                                  old_status=a.get("status"), new_status=b.get("status")))
+    return MatrixDiff(
+        environments_added=sorted(new_envs - old_envs),
+        environments_removed=sorted(old_envs - new_envs),
+        cases_added=sorted(new_cases - old_cases),
+        cases_removed=sorted(old_cases - new_cases),
+        cells_added=sorted(set(new_cells) - set(old_cells)),
+        cells_removed=sorted(set(old_cells) - set(new_cells)),
+        cells_changed=changed,
+        cells_unchanged=unchanged,
+    )
+
+
+def _short(value: Any, limit: int = 70) -> str:
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
+    """The human-readable diff, grouped A/D/C with an U count."""
+    lines = ["diff %s -> %s" % (old_name, new_name)]
+    lines.append("summary: %d added, %d deleted, %d changed, %d unchanged cells; "
+                 "%d/%d environments added/removed; %d/%d cases added/removed" % (
+                     len(diff.cells_added), len(diff.cells_removed), len(diff.cells_changed),
+                     diff.cells_unchanged, len(diff.environments_added),
+                     len(diff.environments_removed), len(diff.cases_added),
+                     len(diff.cases_removed)))
+    groups: Sequence[Tuple[str, str, Sequence[str]]] = (
+        ("A", "environment", diff.environments_added),
+        ("D", "environment", diff.environments_removed),
+        ("A", "case", diff.cases_added),
+        ("D", "case", diff.cases_removed),
+    )
+    for mark, kind, names in groups:
+        lines += ["%s %s %s" % (mark, kind, name) for name in names]
+    new_envs, new_cases = set(diff.environments_added), set(diff.cases_added)
+    old_envs, old_cases = set(diff.environments_removed), set(diff.cases_removed)
+    for case, env, method in diff.cells_added:
+        if env not in new_envs and case not in new_cases:
+            lines.append("A cell %s %s [%s]" % (case, env, method))
+    for case, env, method in diff.cells_removed:
+        if env not in old_envs and case not in old_cases:
+            lines.append("D cell %s %s [%s]" % (case, env, method))
+    for c in diff.cells_changed:
+        old = c.old_outcome if c.old_outcome != "ok" else "ok " + _short(c.old_observed)
+        new = c.new_outcome if c.new_outcome != "ok" else "ok " + _short(c.new_observed)
+        lines.append("C cell %s %s [%s]: %s -> %s" % (c.case, c.environment, c.method, old,
+                                                       new))
+    if diff.empty:
+        lines.append("no differences")
+    return "\n".join(lines)

@@ -1,0 +1,98 @@
+"""`harness diff`: environments/cases/cells added, removed, changed; performance within noise."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+from harness import cli, diff
+
+
+def _cell(case: str, env: str, method: str, outcome: str = "ok", observed: Any = 1,
+          status: str = "as-expected") -> Dict[str, Any]:
+    return {"case": case, "environment": env, "method": method, "outcome": outcome,
+            "observed": observed, "status": status, "error": None}
+
+
+def _matrix(envs: List[str], cases: List[str], cells: List[Dict[str, Any]]) -> Dict[str, Any]:
+    return {"schema_version": "1.0", "environments": [{"id": e} for e in envs],
+            "cases": [{"id": c} for c in cases], "results": cells}
+
+
+OLD = _matrix(["linux-cpython-3.12"], ["a.x", "a.y"], [
+    _cell("a.x", "linux-cpython-3.12", "fork"), _cell("a.x", "linux-cpython-3.12", "spawn"),
+    _cell("a.y", "linux-cpython-3.12", "fork", "timeout", None),
+])
+
+
+def test_identical_matrices_have_no_difference() -> None:
+    """A matrix compared with itself: empty, every cell unchanged."""
+    result = diff.diff_matrices(OLD, copy.deepcopy(OLD))
+    assert result.empty
+    assert result.cells_unchanged == 3
+
+
+def test_added_removed_and_changed_are_listed_exactly() -> None:
+    """New environment and case, a removed case, a changed outcome and value."""
+    new = _matrix(["linux-cpython-3.12", "linux-cpython-3.14"], ["a.x", "a.z"], [
+        _cell("a.x", "linux-cpython-3.12", "fork", observed=2),
+        _cell("a.x", "linux-cpython-3.12", "spawn"),
+        _cell("a.x", "linux-cpython-3.14", "fork"),
+        _cell("a.z", "linux-cpython-3.12", "fork"),
+    ])
+    result = diff.diff_matrices(OLD, new)
+    assert result.environments_added == ["linux-cpython-3.14"]
+    assert result.environments_removed == []
+    assert (result.cases_added, result.cases_removed) == (["a.z"], ["a.y"])
+    assert [(c.case, c.method, c.old_observed, c.new_observed) for c in result.cells_changed] \
+        == [("a.x", "fork", 1, 2)]
+    assert result.cells_removed == [("a.y", "linux-cpython-3.12", "fork")]
+    assert sorted(result.cells_added) == [("a.x", "linux-cpython-3.14", "fork"),
+                                          ("a.z", "linux-cpython-3.12", "fork")]
+    text = diff.format_diff(result, "old", "new")
+    assert "A environment linux-cpython-3.14" in text
+    assert "D case a.y" in text
+    assert "C cell a.x linux-cpython-3.12 [fork]: ok 1 -> ok 2" in text
+
+
+def test_not_run_cells_are_not_compared() -> None:
+    """A cell that was not run in NEW counts as removed, not as changed."""
+    new = copy.deepcopy(OLD)
+    new["results"][2] = dict(new["results"][2], status="not-run", outcome=None)
+    result = diff.diff_matrices(OLD, new)
+    assert result.cells_removed == [("a.y", "linux-cpython-3.12", "fork")]
+    assert result.cells_changed == []
+
+
+def _perf(median: float, iqr: float) -> Dict[str, Any]:
+    return {"fork": {"unit": "ms", "median": median, "iqr": iqr, "samples": [median] * 3}}
+
+
+def test_performance_values_change_only_beyond_noise() -> None:
+    """Medians within the spread (or 10 %) are the same; far beyond are a change."""
+    assert diff.noise_aware_equal(_perf(10.0, 2.0), _perf(11.5, 1.0))
+    assert diff.noise_aware_equal(_perf(100.0, 0.1), _perf(108.0, 0.1))
+    assert not diff.noise_aware_equal(_perf(10.0, 1.0), _perf(20.0, 1.0))
+    assert not diff.noise_aware_equal({"unit": "ms", "median": 1, "iqr": 0},
+                                      {"unit": "MB", "median": 1, "iqr": 0})
+
+
+def test_cli_diff_exit_codes_and_json(tmp_path: Path, capsys: Any) -> None:
+    """Exit 0 when identical, 1 when different, 2 when an input is unreadable; --json."""
+    old_path, new_path = tmp_path / "old.json", tmp_path / "new.json"
+    old_path.write_text(json.dumps(OLD))
+    changed = copy.deepcopy(OLD)
+    changed["results"][0]["outcome"] = "error"
+    new_path.write_text(json.dumps(changed))
+    assert cli.main(["diff", str(old_path), str(old_path)]) == 0
+    capsys.readouterr()
+    assert cli.main(["diff", str(old_path), str(new_path), "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["cells_changed"][0]["new_outcome"] == "error"
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    assert cli.main(["diff", str(old_path), str(bad)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("harness: error: %s" % bad)
