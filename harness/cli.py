@@ -10,7 +10,7 @@ import argparse
 import shlex
 import sys
 from pathlib import Path
-from typing import Any, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence
 
 from harness import __version__
 
@@ -72,6 +72,17 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if code == 0 else EXIT_FAILED
 
 
+def _claims() -> List[Dict[str, Any]]:
+    """The article's claims (cases/claims.py), or none if the catalog has no claims module."""
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    try:
+        from cases.claims import CLAIMS
+    except ImportError:
+        return []
+    return list(CLAIMS)
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from harness import merge, render
 
@@ -79,10 +90,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         files += sorted(str(p) for p in path.glob("*.json")) if path.is_dir() else [name]
+    if not files:
+        _error("no results files found in %s" % ", ".join(args.files))
+        return EXIT_USAGE
     loaded, rejected = merge.load_results(files)
     for bad in rejected:
         _error(bad.line())
-    matrix = merge.merge(loaded, rejected)
+    matrix = merge.merge(loaded, rejected, claims=_claims())
     out = Path(args.output)
     try:
         render.write_report(matrix, out)
