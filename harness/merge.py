@@ -15,10 +15,25 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 from harness import results
 from harness.vocab import START_METHODS
 
-__all__ = ["MATRIX_SCHEMA_VERSION", "Loaded", "Rejected", "cell_status", "load_results", "merge"]
+__all__ = [
+    "MATRIX_SCHEMA_VERSION",
+    "STATUSES",
+    "Loaded",
+    "Rejected",
+    "cell_status",
+    "env_sort_key",
+    "load_results",
+    "merge",
+    "signature",
+]
 
 #: Version of the merged ``matrix.json`` format (see CHANGELOG.md on every change).
-MATRIX_SCHEMA_VERSION = "1.0"
+#: Format log:
+#: - 1.0: first version (foundation).
+#: - 1.1: ``runs`` per environment carry ``runner``; cells carry ``category``, ``sources``
+#:   (the results files that fed them) and ``observations`` whenever more than one run fed
+#:   them; performance cells compare outcomes only; top-level ``claims`` and ``case_methods``.
+MATRIX_SCHEMA_VERSION = "1.1"
 #: A results file larger than this is refused rather than read into memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -91,33 +106,81 @@ def cell_status(cell: Dict[str, Any]) -> str:
     if cell.get("flaky"):
         return "flaky"
     outcome = cell.get("outcome")
+    if outcome is None:
+        return "not-run"
     if outcome == "unavailable":
         return "unavailable"
     if cell.get("verdict") == "unexpected":
         return "unexpected"
     if outcome in ("timeout", "crash") and cell.get("verdict") != "as-expected":
         return str(outcome)
-    return str(cell.get("verdict", "no-expectation"))
+    return str(cell.get("verdict") or "no-expectation")
 
 
 _CELL_KEYS = ("outcome", "observed", "expected", "verdict", "duration_s", "wall_s",
               "warnings", "error", "detail")
 
 
-def _observation(meta: Dict[str, Any], source: str) -> Dict[str, Any]:
+def signature(cell: Dict[str, Any], performance: bool = False) -> Tuple[Any, ...]:
+    """What must agree for two observations of one cell to count as the same behaviour.
+
+    Performance cells measure numbers that always differ between runs: only the outcome (and
+    the error type) counts for them. Others compare the observed value too.
+    """
+    error_type = (cell.get("error") or {}).get("type")
+    if performance:
+        return (cell.get("outcome"), error_type)
+    return (cell.get("outcome"), _canonical(cell.get("observed")), error_type)
+
+
+def _canonical(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def _observation(meta: Dict[str, Any], source: str, run: Dict[str, Any]) -> Dict[str, Any]:
     cell = {key: meta.get(key) for key in _CELL_KEYS}
+    cell["warnings"] = cell["warnings"] or []
     cell["source_file"] = source
+    cell["git_commit"] = run.get("git_commit")
+    cell["runner"] = run.get("runner")
     return cell
 
 
-def _same(a: Dict[str, Any], b: Dict[str, Any]) -> bool:
-    return (a["outcome"], a["observed"], (a.get("error") or {}).get("type")) == (
-        b["outcome"], b["observed"], (b.get("error") or {}).get("type"))
+def _runner(env: Dict[str, Any]) -> str:
+    """Who ran it: the CI job and image, or the local host's executable."""
+    ci = env.get("ci") or {}
+    if ci:
+        parts = [ci.get("github_repository"), ci.get("github_job"), ci.get("image_os"),
+                 ci.get("image_version")]
+        return " ".join(str(p) for p in parts if p) or "CI"
+    root = env.get("root")
+    return "local%s" % (" chroot %s" % root if root else "")
+
+
+def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
+    ci = env.get("ci") or {}
+    url = None
+    if ci.get("github_repository") and ci.get("github_run_id"):
+        url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
+                                                          ci["github_run_id"])
+    return {"file": path, "git_commit": env.get("git_commit"),
+            "timestamp": env.get("timestamp"), "ci": env.get("ci"), "run_url": url,
+            "runner": _runner(env),
+            "python_full_version": env.get("python_full_version"),
+            "executable": env.get("executable"), "root": env.get("root")}
 
 
 def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
-          now: Optional[datetime] = None) -> Dict[str, Any]:
-    """Merge loaded results documents into one matrix document (pure)."""
+          now: Optional[datetime] = None,
+          claims: Sequence[Dict[str, Any]] = ()) -> Dict[str, Any]:
+    """Merge loaded results documents into one matrix document (pure).
+
+    Two files for one environment combine: a cell seen by both keeps every observation, and
+    observations that disagree (outcome, observed value or error type; outcome only for
+    performance cases) make the cell ``flaky``: never silently overwritten. ``claims`` (the
+    article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the page is built
+    from ``matrix.json`` alone.
+    """
     environments: Dict[str, Dict[str, Any]] = {}
     cases: Dict[str, Dict[str, Any]] = {}
     cells: Dict[Tuple[str, str, str], Dict[str, Any]] = {}
@@ -125,10 +188,7 @@ def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
         harness = item.doc["harness"]
         env = dict(harness["environment"])
         ident = results.env_id(env)
-        run = {"file": item.path, "git_commit": env.get("git_commit"),
-               "timestamp": env.get("timestamp"), "ci": env.get("ci"),
-               "python_full_version": env.get("python_full_version"),
-               "executable": env.get("executable"), "root": env.get("root")}
+        run = _run_record(item.path, env)
         if ident in environments:
             environments[ident]["runs"].append(run)
         else:
@@ -140,34 +200,51 @@ def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
         for test in item.doc["tests"]:
             meta = test["metadata"]
             key = (meta["case"], ident, meta["method"])
-            new = _observation(meta, item.path)
+            new = _observation(meta, item.path, run)
             old = cells.get(key)
             if old is None:
+                new["category"] = meta.get("category") or meta["case"].split(".", 1)[0]
                 new["observations"] = [dict(new)]
                 cells[key] = new
-            else:
-                old["observations"].append(new)
-                if not _same(old, new):
-                    old["flaky"] = True
+                continue
+            old["observations"].append(new)
+            perf = old["category"] == "performance"
+            if signature(old, perf) != signature(new, perf):
+                old["flaky"] = True
+    for env in environments.values():
+        env["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))
+    case_methods: Dict[str, List[str]] = {}
+    for case_id, _ident, method in cells:
+        known = case_methods.setdefault(case_id, [])
+        if method not in known:
+            known.append(method)
+    for case_id in case_methods:
+        case_methods[case_id].sort(key=_method_index)
     results_list: List[Dict[str, Any]] = []
-    for (case_id, ident, method), cell in sorted(cells.items()):
-        cell = dict(cell, case=case_id, environment=ident, method=method)
-        if len(cell["observations"]) == 1:
-            del cell["observations"]
+    for (case_id, ident, method), cell in cells.items():
+        observations = cell.pop("observations")
+        cell = dict(cell, case=case_id, environment=ident, method=method,
+                    sources=sorted({o["source_file"] for o in observations}))
+        del cell["source_file"], cell["git_commit"], cell["runner"]
+        if len(observations) > 1:
+            cell["observations"] = observations
+        cell["flaky"] = bool(cell.get("flaky"))
         cell["status"] = cell_status(cell)
         results_list.append(cell)
-    # Cells with no data for an environment are listed as not-run: never shown as a pass.
+    # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
-        for ident in sorted(environments):
-            for method in START_METHODS:
+        for ident in environments:
+            for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in cells:
-                    results_list.append({"case": case_id, "environment": ident,
-                                         "method": method, "outcome": None, "observed": None,
-                                         "expected": None, "verdict": None, "duration_s": None,
-                                         "warnings": [], "error": None, "detail": "",
-                                         "wall_s": None, "status": "not-run"})
-    results_list.sort(key=lambda c: (c["case"], c["environment"], START_METHODS.index(
-        c["method"]) if c["method"] in START_METHODS else 99))
+                    results_list.append({
+                        "case": case_id, "environment": ident, "method": method,
+                        "category": cases[case_id].get("category", case_id.split(".")[0]),
+                        "outcome": None, "observed": None, "expected": None, "verdict": None,
+                        "duration_s": None, "wall_s": None, "warnings": [], "error": None,
+                        "detail": None, "flaky": False, "sources": [], "status": "not-run"})
+    env_order = {k: i for i, k in enumerate(sorted(environments, key=env_sort_key))}
+    results_list.sort(key=lambda c: (c["case"], env_order.get(c["environment"], 0),
+                                     _method_index(c["method"])))
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     commits = sorted({r["git_commit"] for e in environments.values() for r in e["runs"]
                       if r.get("git_commit")})
@@ -175,14 +252,21 @@ def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
         "schema_version": MATRIX_SCHEMA_VERSION,
         "generated_at": stamp,
         "commits": commits,
-        "environments": [environments[k] for k in sorted(environments, key=_env_sort_key)],
+        "environments": [environments[k] for k in sorted(environments, key=env_sort_key)],
         "cases": [cases[k] for k in sorted(cases)],
+        "case_methods": {k: case_methods[k] for k in sorted(case_methods)},
         "results": results_list,
+        "claims": [dict(c) for c in claims],
         "rejected_files": [dataclasses.asdict(r) for r in rejected],
     }
 
 
-def _env_sort_key(ident: str) -> Tuple[Any, ...]:
+def _method_index(method: str) -> int:
+    return START_METHODS.index(method) if method in START_METHODS else len(START_METHODS)
+
+
+def env_sort_key(ident: str) -> Tuple[Any, ...]:
+    """Order environments by OS, CPython before PyPy, then version (3.9 before 3.10)."""
     os_name, impl, rest = (ident.split("-", 2) + ["", ""])[:3]
     version = rest.split("-")[0]
     numbers = tuple(int(p) for p in version.rstrip("t").split(".") if p.isdigit())

@@ -1,25 +1,29 @@
-"""Turn a matrix document into the report files: ``index.html`` (jinja2, autoescaped) and the
-JSON beside it. ``render_html`` is pure; ``write_report`` is the only part that writes files.
+"""Turn a matrix document into the report files: ``index.html`` (jinja2, autoescaped, strict
+undefined), ``summary.md``, and the JSON beside them.
+
+``render_html`` is pure; ``write_report`` is the only part that writes files.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 from pathlib import Path
 from typing import Any, Dict
 
 import jinja2
+from markupsafe import Markup
 
-from harness import results
-from harness.vocab import START_METHODS
+from harness import model, results, summary
 
-__all__ = ["render_html", "write_report"]
+__all__ = ["MATRIX_SCHEMA", "SYMBOLS", "render_html", "write_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
+MATRIX_SCHEMA = "matrix.schema.json"
 
 #: Symbols that carry a status without colour.
-SYMBOLS = {"as-expected": "✓", "unexpected": "✗", "timeout": "⏱", "crash": "💥",
-           "unavailable": "–", "not-run": "·", "flaky": "≈", "no-expectation": "?"}
+SYMBOLS = model.SYMBOLS
 
 
 def _environment() -> jinja2.Environment:
@@ -34,19 +38,41 @@ def _environment() -> jinja2.Environment:
     return env
 
 
+def _script() -> str:
+    return (TEMPLATES / "report.js").read_text(encoding="utf-8")
+
+
+def script_hash(script: str) -> str:
+    """The CSP source that allows exactly this inline script and nothing else."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return "sha256-" + base64.b64encode(digest).decode("ascii")
+
+
 def render_html(matrix: Dict[str, Any]) -> str:
-    """The self-contained report page for a matrix document."""
-    cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
+    """The self-contained report page for a matrix document.
+
+    The only script allowed by the page's Content-Security-Policy is the project's own, by
+    hash: any ``<script>`` that reached the page from a result would not run even if it
+    escaped escaping. ``svg`` markup comes from ``harness.svg``, which escapes every text.
+    """
+    report = model.build(matrix)
+    script = _script()
+    if "</" in script:
+        raise ValueError("report.js must not contain '</'")
     return _environment().get_template("index.html.j2").render(
-        matrix=matrix, cells=cells, methods=START_METHODS, symbols=SYMBOLS)
+        r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,
+        css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
+        script=Markup(script), script_hash=script_hash(script))  # noqa: S704
 
 
 def write_report(matrix: Dict[str, Any], out_dir: Path) -> None:
-    """Write ``matrix.json``, ``index.html`` and the JSON Schema into ``out_dir``."""
+    """Write ``matrix.json``, ``index.html``, ``summary.md`` and both JSON Schemas."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results.atomic_write_json(out_dir / "matrix.json", matrix)
     results.atomic_write_json(out_dir / "results.schema.json", results.load_schema())
-    html = render_html(matrix)
-    tmp = out_dir / ".index.html.part"
-    tmp.write_text(html, encoding="utf-8")
-    tmp.replace(out_dir / "index.html")
+    results.atomic_write_json(out_dir / MATRIX_SCHEMA, results.load_schema(MATRIX_SCHEMA))
+    for name, text in (("index.html", render_html(matrix)),
+                       ("summary.md", summary.render_summary(matrix))):
+        tmp = out_dir / (".%s.part" % name)
+        tmp.write_text(text, encoding="utf-8")
+        tmp.replace(out_dir / name)

@@ -1,0 +1,219 @@
+"""The reference article's checkable claims, paraphrased, each mapped (as data) to the cells
+that test it.
+
+The article is ``shared/reference/article.txt`` (a typical blog post on start methods). Every
+claim below is our paraphrase, never its wording. The report computes a verdict per
+environment from the mapped cells (``harness/claimcheck.py``):
+
+- a claim has ``checks``; each names a case, the start methods whose cells count (``"*"`` =
+  every method the case ran), optional ``when`` conditions on the environment (the same
+  ``os``/``python``/``impl`` conditions as expectations) and a predicate ``holds`` that says
+  whether the claim holds in one cell, written over the cell's *observation*;
+- per environment: every evaluated cell holds → ``true``; none holds → ``false``; some do and
+  some do not (e.g. true for one method, false for another) → ``depends``; no cell with data
+  (not run, unavailable, flaky, no case yet) → ``not-run``.
+- ``scope`` limits the environments the claim speaks about (``{"os": ["linux", "macos"]}`` for
+  a claim about Unix); outside it no verdict is given.
+
+Predicates (``holds``) are small dicts: ``{"outcome": "ok"}`` (or a list of outcomes),
+``{"equals": value}``, ``{"path": [keys...], "equals"|"in"|"contains"|"contains_all"|
+"excludes": value}``, ``{"faster_than": method, "path": [...]}`` (this cell's number is lower
+than the same case's cell for another method), ``{"equals_cell": {"case": id, "path": [...]},
+"path": [...]}`` (a value equals another case's value in the same environment and method),
+and ``{"all": [...]}``/``{"any": [...]}``/``{"not": {...}}``.
+
+Data only: standard library, Python 3.8 syntax; imported on the host when the report is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List
+
+__all__ = ["ARTICLE", "CLAIMS"]
+
+#: Where the claims come from (a local copy of a public article, kept in shared/reference/).
+ARTICLE = "shared/reference/article.txt"
+
+UNIX = {"os": ["linux", "macos"]}
+ALL_METHODS = ["*"]
+
+CLAIMS: List[Dict[str, Any]] = [
+    {
+        "id": "three_methods_unix",
+        "section": "Introduction",
+        "claim": "On Linux and macOS all three start methods can be used; Windows offers "
+                 "spawn alone.",
+        "checks": [
+            {"case": "methods.available", "methods": ALL_METHODS, "when": UNIX,
+             "holds": {"path": [], "contains_all": ["fork", "spawn", "forkserver"]}},
+            {"case": "methods.available", "methods": ALL_METHODS, "when": {"os": ["windows"]},
+             "holds": {"equals": ["spawn"]}},
+        ],
+    },
+    {
+        "id": "all_methods_lists_default",
+        "section": "Introduction",
+        "claim": "multiprocessing.get_all_start_methods() tells you both which methods exist "
+                 "and which one is the default.",
+        "note": "Checked as: the list's first entry is the default start method (documented "
+                "from 3.14 on).",
+        "checks": [
+            {"case": "methods.available", "methods": ALL_METHODS,
+             "holds": {"path": [0], "equals_cell": {"case": "methods.default",
+                                                    "path": ["default"]}}},
+        ],
+    },
+    {
+        "id": "fork_default_unix",
+        "section": "The fork start method",
+        "claim": "fork is the default start method on Unix systems.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "methods.default", "methods": ALL_METHODS,
+             "holds": {"path": ["default"], "equals": "fork"}},
+        ],
+    },
+    {
+        "id": "fork_copies_state",
+        "section": "The fork start method",
+        "claim": "A fork child starts as a near-exact copy of its parent: state set up before "
+                 "start(), even in the main block, is there in the child.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "inheritance.global_assigned_in_main", "methods": ["fork"],
+             "holds": {"equals": "assigned-in-main"}},
+        ],
+    },
+    {
+        "id": "fork_fastest",
+        "section": "The fork start method",
+        "claim": "Thanks to copy-on-write, fork creates a process faster than spawn does.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "performance.start_latency", "methods": ["fork"],
+             "holds": {"faster_than": "spawn", "path": ["median"]}},
+        ],
+    },
+    {
+        "id": "fork_inherits_fds",
+        "section": "The fork start method",
+        "claim": "A fork child holds the parent's open files and connections too.",
+        "scope": UNIX,
+        "checks": [],
+    },
+    {
+        "id": "fork_copies_locked_locks",
+        "section": "The fork start method",
+        "claim": "Forking while another thread holds a lock leaves that lock held for ever in "
+                 "the child, which then tends to deadlock.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "deadlock.lock_held_by_thread_at_fork", "methods": ["fork"],
+             "holds": {"outcome": ["timeout"]}},
+        ],
+    },
+    {
+        "id": "spawn_default_windows_macos",
+        "section": "The spawn start method",
+        "claim": "spawn is the default on Windows, and on macOS since Python 3.8.",
+        "scope": {"os": ["windows", "macos"]},
+        "checks": [
+            {"case": "methods.default", "methods": ALL_METHODS,
+             "holds": {"path": ["default"], "equals": "spawn"}},
+        ],
+    },
+    {
+        "id": "spawn_fresh_interpreter",
+        "section": "The spawn start method",
+        "claim": "A spawn child is a new interpreter: it does not see the parent's run-time "
+                 "state, only what the module sets up on import.",
+        "checks": [
+            {"case": "inheritance.global_assigned_in_main", "methods": ["spawn"],
+             "holds": {"equals": "import-time"}},
+        ],
+    },
+    {
+        "id": "spawn_needs_explicit_passing",
+        "section": "The spawn start method",
+        "claim": "With spawn, data reaches the child only when passed explicitly (arguments, "
+                 "a Queue or a Pipe), through pickle.",
+        "checks": [
+            {"case": "inheritance.value_via_queue", "methods": ["spawn"],
+             "holds": {"equals": 42}},
+            {"case": "inheritance.global_assigned_in_main", "methods": ["spawn"],
+             "holds": {"not": {"equals": "assigned-in-main"}}},
+        ],
+    },
+    {
+        "id": "spawn_unpicklable_fails",
+        "section": "The spawn start method",
+        "claim": "Passing an unpicklable object (an open file, a connection) to a spawn child "
+                 "raises an error.",
+        "checks": [],
+    },
+    {
+        "id": "spawn_slower_start",
+        "section": "The spawn start method",
+        "claim": "spawn starts a child more slowly than fork, since a new interpreter must "
+                 "start and re-import modules.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "performance.start_latency", "methods": ["fork"],
+             "holds": {"faster_than": "spawn", "path": ["median"]}},
+        ],
+    },
+    {
+        "id": "forkserver_unix_only",
+        "section": "The forkserver start method",
+        "claim": "forkserver is available on Unix only.",
+        "checks": [
+            {"case": "methods.available", "methods": ALL_METHODS, "when": UNIX,
+             "holds": {"path": [], "contains": "forkserver"}},
+            {"case": "methods.available", "methods": ALL_METHODS, "when": {"os": ["windows"]},
+             "holds": {"path": [], "excludes": "forkserver"}},
+        ],
+    },
+    {
+        "id": "forkserver_forks_from_server",
+        "section": "The forkserver start method",
+        "claim": "Under forkserver the children are forked by a separate server process, not "
+                 "by the program that asked for them.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "inheritance.forkserver_three_children", "methods": ["forkserver"],
+             "holds": {"all": [{"path": ["os_parent_is_us"], "equals": False},
+                               {"path": ["one_os_parent"], "equals": True}]}},
+        ],
+    },
+    {
+        "id": "forkserver_clean_state",
+        "section": "The forkserver start method",
+        "claim": "A forkserver child does not inherit the state the main program built up.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "inheritance.global_assigned_in_main", "methods": ["forkserver"],
+             "holds": {"equals": "import-time"}},
+        ],
+    },
+    {
+        "id": "forkserver_no_thread_locks",
+        "section": "The forkserver start method",
+        "claim": "Because the server is single-threaded, forkserver children escape the "
+                 "locks-held-by-other-threads problem of fork.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "deadlock.lock_held_by_thread_at_fork", "methods": ["forkserver"],
+             "holds": {"outcome": "ok"}},
+        ],
+    },
+    {
+        "id": "forkserver_cheaper_than_spawn",
+        "section": "The forkserver start method",
+        "claim": "forkserver avoids most of spawn's per-child start-up cost.",
+        "scope": UNIX,
+        "checks": [
+            {"case": "performance.start_latency", "methods": ["forkserver"],
+             "holds": {"faster_than": "spawn", "path": ["median"]}},
+        ],
+    },
+]

@@ -1,0 +1,174 @@
+"""Verdicts for the article's claims (``cases/claims.py``), computed from merged cells.
+
+Pure functions over the ``matrix.json`` dict: ``claim_verdicts(matrix)`` gives, per claim, a
+verdict per environment (``true`` / ``false`` / ``depends`` / ``not-run``) with the evidence
+cells, and an overall verdict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from harness.expect import matches_env
+
+__all__ = ["ClaimResult", "EnvVerdict", "Evidence", "claim_verdicts", "holds", "overall"]
+
+VERDICTS = ("true", "false", "depends", "not-run")
+_MISSING = object()
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """One cell used for a claim, and whether the claim held there (None: no usable data)."""
+
+    case: str
+    environment: str
+    method: str
+    status: str
+    held: Optional[bool]
+
+
+@dataclasses.dataclass(frozen=True)
+class EnvVerdict:
+    environment: str
+    verdict: str
+    evidence: Tuple[Evidence, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimResult:
+    id: str
+    claim: str
+    section: str
+    note: str
+    overall: str
+    per_environment: Tuple[EnvVerdict, ...]
+    cases: Tuple[str, ...]
+
+
+def _dig(value: Any, path: Sequence[Any]) -> Any:
+    for key in path:
+        if isinstance(value, dict) and isinstance(key, str) and key in value:
+            value = value[key]
+        elif isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
+            value = value[key]
+        else:
+            return _MISSING
+    return value
+
+
+Cells = Mapping[Tuple[str, str, str], Mapping[str, Any]]
+
+
+def _number(cell: Optional[Mapping[str, Any]], path: Sequence[Any]) -> Optional[float]:
+    if not cell or cell.get("outcome") != "ok":
+        return None
+    value = _dig(cell.get("observed"), path)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def holds(pred: Mapping[str, Any], cell: Mapping[str, Any], cells: Cells) -> Optional[bool]:
+    """Whether the predicate holds for one cell (None: it cannot be decided from this cell)."""
+    if "all" in pred or "any" in pred:
+        parts = [holds(p, cell, cells) for p in pred.get("all", pred.get("any", []))]
+        if any(p is None for p in parts):
+            return None
+        return all(parts) if "all" in pred else any(parts)
+    if "not" in pred:
+        inner = holds(pred["not"], cell, cells)
+        return None if inner is None else not inner
+    if "outcome" in pred:
+        wanted = pred["outcome"]
+        return cell.get("outcome") in ([wanted] if isinstance(wanted, str) else wanted)
+    if cell.get("outcome") != "ok":
+        return False
+    if "faster_than" in pred:
+        other = cells.get((cell["case"], cell["environment"], pred["faster_than"]))
+        mine, theirs = _number(cell, pred.get("path", [])), _number(other, pred.get("path", []))
+        if mine is None or theirs is None:
+            return None
+        return mine < theirs
+    value = _dig(cell.get("observed"), pred.get("path", []))
+    if value is _MISSING:
+        return False
+    if "equals_cell" in pred:
+        ref = pred["equals_cell"]
+        other = cells.get((ref["case"], cell["environment"], cell["method"]))
+        if not other or other.get("outcome") != "ok":
+            return None
+        return bool(value == _dig(other.get("observed"), ref.get("path", [])))
+    if "equals" in pred:
+        return bool(value == pred["equals"])
+    if "in" in pred:
+        return value in pred["in"]
+    if "contains" in pred:
+        return isinstance(value, list) and pred["contains"] in value
+    if "excludes" in pred:
+        return isinstance(value, list) and pred["excludes"] not in value
+    if "contains_all" in pred:
+        return isinstance(value, list) and all(v in value for v in pred["contains_all"])
+    raise ValueError("unknown claim predicate %r" % (dict(pred),))
+
+
+def _combine(held: Sequence[Optional[bool]]) -> str:
+    known = [h for h in held if h is not None]
+    if not known:
+        return "not-run"
+    if all(known):
+        return "true"
+    if not any(known):
+        return "false"
+    return "depends"
+
+
+def overall(verdicts: Sequence[str]) -> str:
+    """One verdict over environments: the same everywhere it was checked, else ``depends``."""
+    known = {v for v in verdicts if v != "not-run"}
+    if not known:
+        return "not-run"
+    return known.pop() if len(known) == 1 else "depends"
+
+
+def claim_verdicts(matrix: Mapping[str, Any]) -> List[ClaimResult]:
+    """Every claim in ``matrix["claims"]`` with its verdict per environment."""
+    cells: Dict[Tuple[str, str, str], Mapping[str, Any]] = {
+        (c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
+    methods_of: Dict[Tuple[str, str], List[str]] = {}
+    for case_id, env_id, method in cells:
+        methods_of.setdefault((case_id, env_id), []).append(method)
+    out: List[ClaimResult] = []
+    for claim in matrix.get("claims", []):
+        per_env: List[EnvVerdict] = []
+        for env in matrix["environments"]:
+            if not matches_env(claim.get("scope", {}), env):
+                continue
+            evidence: List[Evidence] = []
+            for check in claim.get("checks", []):
+                if not matches_env(check.get("when", {}), env):
+                    continue
+                wanted = check.get("methods", ["*"])
+                present = methods_of.get((check["case"], env["id"]), [])
+                methods = present if "*" in wanted else [m for m in wanted]
+                if not methods:
+                    evidence.append(Evidence(check["case"], env["id"], "*", "not-run", None))
+                for method in methods:
+                    cell = cells.get((check["case"], env["id"], method))
+                    if cell is None or cell.get("status") in ("not-run", "unavailable", "flaky"):
+                        status = cell.get("status", "not-run") if cell else "not-run"
+                        evidence.append(Evidence(check["case"], env["id"], method,
+                                                 str(status), None))
+                        continue
+                    evidence.append(Evidence(check["case"], env["id"], method,
+                                             str(cell.get("status")),
+                                             holds(check["holds"], cell, cells)))
+            per_env.append(EnvVerdict(env["id"], _combine([e.held for e in evidence]),
+                                      tuple(evidence)))
+        out.append(ClaimResult(
+            id=claim["id"], claim=claim["claim"], section=claim.get("section", ""),
+            note=claim.get("note", ""), overall=overall([v.verdict for v in per_env]),
+            per_environment=tuple(per_env),
+            cases=tuple(sorted({c["case"] for c in claim.get("checks", [])}))))
+    return out

@@ -1,0 +1,205 @@
+"""Change points derived from the data: where behaviour changes walking Python versions in
+order ("since 3.14: forkserver ..."), and where platforms disagree at the same version.
+
+Like BCD's ``version_added``, nothing here is typed in: every point comes from two cells (or
+two environment probes) that differ. Pure functions over the ``matrix.json`` dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
+
+from harness.expect import parse_version
+from harness.merge import signature
+
+__all__ = [
+    "Change",
+    "MethodChange",
+    "PlatformDifference",
+    "behaviour_changes",
+    "change_text",
+    "describe",
+    "method_changes",
+    "platform_differences",
+    "series_key",
+    "summarize_methods",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class Change:
+    """Between two consecutive versions with data, a case's behaviour under some methods
+    changed on one OS × implementation."""
+
+    case: str
+    series: str  # "linux-cpython" (free-threaded builds are their own series: "linux-cpython-t")
+    methods: Tuple[str, ...]
+    since: str  # the first version showing the new behaviour
+    before_version: str
+    before: str
+    after: str
+    gap: bool  # versions in between had no data
+
+
+@dataclasses.dataclass(frozen=True)
+class MethodChange:
+    """A change in the start methods table: available list, default, executor default."""
+
+    series: str
+    since: str
+    before_version: str
+    what: str
+    before: str
+    after: str
+
+
+@dataclasses.dataclass(frozen=True)
+class PlatformDifference:
+    """At one Python version, one case under one method behaves differently across series."""
+
+    case: str
+    version: str
+    method: str
+    by_series: Tuple[Tuple[str, str], ...]
+
+
+def series_key(env: Mapping[str, Any]) -> str:
+    """The line along which versions are walked: OS × implementation (× free-threading)."""
+    key = "%s-%s" % (env.get("os"), env.get("implementation"))
+    return key + "-t" if env.get("free_threading") else key
+
+
+def _minor(env: Mapping[str, Any]) -> str:
+    return ".".join(str(env.get("python_version", "?")).split(".")[:2])
+
+
+def describe(cell: Mapping[str, Any], performance: bool = False) -> str:
+    """A short human text for a cell's behaviour (what a change point compares)."""
+    outcome = cell.get("outcome")
+    if outcome == "ok" and not performance:
+        text = json.dumps(cell.get("observed"), sort_keys=True, ensure_ascii=False)
+        return "ok %s" % (text if len(text) <= 80 else text[:77] + "...")
+    if outcome == "error":
+        return "error %s" % ((cell.get("error") or {}).get("type") or "?")
+    return str(outcome)
+
+
+def _warning_kinds(cell: Mapping[str, Any]) -> Tuple[str, ...]:
+    return tuple(sorted({str(w.get("category")) for w in cell.get("warnings") or []
+                         if isinstance(w, dict)}))
+
+
+def _sig(cell: Mapping[str, Any], perf: bool) -> Tuple[Any, ...]:
+    return (*signature(dict(cell), perf), _warning_kinds(cell))
+
+
+def _text(cell: Mapping[str, Any], perf: bool) -> str:
+    text = describe(cell, perf)
+    kinds = _warning_kinds(cell)
+    return text + (" + %s" % ", ".join(kinds) if kinds else "")
+
+
+def _by_series(matrix: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
+    series: Dict[str, List[Mapping[str, Any]]] = {}
+    for env in matrix["environments"]:
+        series.setdefault(series_key(env), []).append(env)
+    for envs in series.values():
+        envs.sort(key=lambda e: parse_version(_minor(e)))
+    return series
+
+
+def _usable(cell: Mapping[str, Any]) -> bool:
+    return cell.get("status") not in ("not-run", "flaky") and cell.get("outcome") is not None
+
+
+def behaviour_changes(matrix: Mapping[str, Any]) -> List[Change]:
+    """For each case and series, walking versions in order, the points where behaviour
+    changed. Methods with the same change at the same version are reported together."""
+    cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
+    perf = {c["id"] for c in matrix["cases"] if c.get("category") == "performance"}
+    methods_of = matrix.get("case_methods", {})
+    out: List[Change] = []
+    for series, envs in sorted(_by_series(matrix).items()):
+        for case in matrix["cases"]:
+            found: Dict[Tuple[str, str, str, str, bool], List[str]] = {}
+            for method in methods_of.get(case["id"], ()):
+                prev = None
+                prev_env = None
+                skipped = False
+                for env in envs:
+                    cell = cells.get((case["id"], env["id"], method))
+                    if cell is None or not _usable(cell):
+                        skipped = prev is not None or skipped
+                        continue
+                    is_perf = case["id"] in perf
+                    if prev is not None and prev_env is not None and \
+                            _sig(prev, is_perf) != _sig(cell, is_perf):
+                        key = (_minor(env), _minor(prev_env), _text(prev, is_perf),
+                               _text(cell, is_perf), skipped)
+                        found.setdefault(key, []).append(method)
+                    prev, prev_env, skipped = cell, env, False
+            for (since, before_v, before, after, gap), methods in found.items():
+                out.append(Change(case["id"], series, tuple(methods), since, before_v,
+                                  before, after, gap))
+    out.sort(key=lambda c: (c.case, c.series, parse_version(c.since), c.methods))
+    return out
+
+
+def _fmt(value: Any) -> str:
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value) or "(none)"
+    return "(unknown)" if value is None else str(value)
+
+
+def method_changes(matrix: Mapping[str, Any]) -> List[MethodChange]:
+    """Changes in available methods and defaults, per series, walking versions in order."""
+    fields = (("available_methods", "available"), ("default_method", "default"),
+              ("executor_default_method", "ProcessPoolExecutor default"))
+    out: List[MethodChange] = []
+    for series, envs in sorted(_by_series(matrix).items()):
+        for key, label in fields:
+            for prev, env in zip(envs, envs[1:]):
+                if prev.get(key) != env.get(key):
+                    out.append(MethodChange(series, _minor(env), _minor(prev), label,
+                                            _fmt(prev.get(key)), _fmt(env.get(key))))
+    return out
+
+
+def platform_differences(matrix: Mapping[str, Any]) -> List[PlatformDifference]:
+    """Cells that differ between series (OS/implementation) at the same Python version."""
+    cells = matrix["results"]
+    perf = {c["id"] for c in matrix["cases"] if c.get("category") == "performance"}
+    envs = {e["id"]: e for e in matrix["environments"]}
+    groups: Dict[Tuple[str, str, str], Dict[str, Mapping[str, Any]]] = {}
+    for cell in cells:
+        env = envs.get(cell["environment"])
+        if env is None or not _usable(cell) or cell.get("outcome") == "unavailable":
+            continue
+        key = (cell["case"], _minor(env), cell["method"])
+        groups.setdefault(key, {})[series_key(env)] = cell
+    out: List[PlatformDifference] = []
+    for (case_id, version, method), by in sorted(groups.items()):
+        is_perf = case_id in perf
+        if len(by) > 1 and len({_sig(c, is_perf) for c in by.values()}) > 1:
+            out.append(PlatformDifference(case_id, version, method, tuple(
+                (s, _text(c, is_perf)) for s, c in sorted(by.items()))))
+    return out
+
+
+def change_text(change: Change) -> str:
+    """``since 3.14 (linux-cpython): forkserver: ok "x" (was ok "y" in 3.13)``."""
+    gap = ", versions between not run" if change.gap else ""
+    return "since %s (%s): %s: %s (was %s in %s%s)" % (
+        change.since, change.series, ", ".join(change.methods), change.after, change.before,
+        change.before_version, gap)
+
+
+def summarize_methods(changes: Sequence[MethodChange]) -> Dict[str, List[str]]:
+    """Per series, short "since 3.14: default forkserver" notes for the methods table."""
+    notes: Dict[str, List[str]] = {}
+    for ch in changes:
+        notes.setdefault(ch.series, []).append(
+            "since %s: %s %s (was %s)" % (ch.since, ch.what, ch.after, ch.before))
+    return notes

@@ -1,0 +1,83 @@
+"""``summary.md``: the Markdown digest for ``$GITHUB_STEP_SUMMARY`` (hard cap 1 MiB per step).
+
+Methods/defaults table, counts, findings, changes and claim verdicts; every text that comes from
+a results file is escaped for Markdown *and* HTML (GitHub renders inline HTML there). Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, List, Mapping
+
+from harness import model
+
+__all__ = ["LIMIT_BYTES", "md", "render_summary"]
+
+#: Stay well under GitHub's 1 MiB step-summary cap.
+LIMIT_BYTES = 900 * 1024
+MAX_ITEMS = 200
+_SPECIAL = re.compile(r"([\\`*_\[\]{}#|!~])")
+
+
+def md(text: Any) -> str:
+    """Escape a text for one Markdown table cell or list item (no HTML, no markup, one line)."""
+    value = str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    value = _SPECIAL.sub(r"\\\1", value)
+    return " ".join(value.split())
+
+
+def _cap(lines: List[str], items: List[str], what: str) -> None:
+    lines.extend(items[:MAX_ITEMS])
+    if len(items) > MAX_ITEMS:
+        lines.append("- … %d more %s: see the HTML report" % (len(items) - MAX_ITEMS, what))
+
+
+def render_summary(matrix: Mapping[str, Any]) -> str:
+    """The Markdown summary of a matrix document (deterministic for the same input)."""
+    r = model.build(matrix)
+    lines = ["# Start-Method Matrix", ""]
+    commits = ", ".join("`%s`" % md(c[:12]) for c in r.commits) or "unknown"
+    lines.append("%d environments · %d cases · %d cells (%d with data, %d not run) · "
+                 "%d cases with findings · built %s · commit %s" % (
+                     len(r.envs), r.n_cases, r.cells_total, r.cells_with_data,
+                     r.cells_total - r.cells_with_data, len(r.findings), md(r.generated_at),
+                     commits))
+    lines += ["", "## Start methods", "",
+              "| OS | Python | available (in order) | default | ProcessPoolExecutor | "
+              "change points | runs |", "| --- | --- | --- | --- | --- | --- | --- |"]
+    for env in r.envs:
+        lines.append("| %s | %s (%s) | %s | **%s** | %s | %s | %d |" % (
+            md(env.os_name), md(env.label), md(env.python), md(", ".join(env.available)),
+            md(env.default), md(env.executor_default), md("; ".join(env.notes)) or "",
+            len(env.runs)))
+    lines += ["", "## Cells by status", "", "| status | cells |", "| --- | ---: |"]
+    for status, _code, label, n in r.counts:
+        lines.append("| %s %s | %d |" % (model.SYMBOLS.get(status, ""), md(label), n))
+    lines += ["", "## Findings", ""]
+    items: List[str] = []
+    for f in r.findings:
+        parts = ["- **%s** — %s" % (md(f.case.id), md(f.case.title))]
+        parts += ["  - unexpected: %s" % md(tip) for _a, tip in f.unexpected[:10]]
+        if len(f.unexpected) > 10:
+            parts.append("  - … %d more unexpected cells" % (len(f.unexpected) - 10))
+        parts += ["  - %s" % md(t) for t in f.case.changes[:10]]
+        parts += ["  - differs between platforms at %s" % md(t) for t in f.case.differences[:5]]
+        items.append("\n".join(parts))
+    _cap(lines, items or ["No findings."], "findings")
+    lines += ["", "## The article's claims", "", "| claim | overall | per environment |",
+              "| --- | --- | --- |"]
+    for claim in r.claims:
+        per = ", ".join("%s: %s" % (v.environment, v.verdict) for v in claim.per_environment)
+        lines.append("| %s | %s | %s |" % (md(claim.claim), model.VERDICT_SYMBOLS[claim.overall],
+                                           md(per)))
+    if r.rejected:
+        lines += ["", "## Rejected input files", ""]
+        _cap(lines, ["- %s: %s" % (md(p), md(problem)) for p, problem in r.rejected],
+             "rejected files")
+    lines.append("")
+    text = "\n".join(lines)
+    if len(text.encode("utf-8")) > LIMIT_BYTES:
+        cut = text.encode("utf-8")[:LIMIT_BYTES].decode("utf-8", "ignore")
+        text = cut[: cut.rfind("\n")] + "\n\n… summary cut at %d bytes: see the HTML report\n" % (
+            LIMIT_BYTES)
+    return text

@@ -1,0 +1,238 @@
+"""Performance charts as inline SVG, drawn by the project (no chart library, no CDN).
+
+``measurements(matrix)`` finds every measured number in performance cells (a dict with a
+numeric ``median`` and a ``unit``, optionally ``iqr``/``q1``/``q3``/``n``), wherever it sits in
+the observed value; ``charts(matrix)`` draws bar charts (one value per environment × method)
+and line charts (a sweep: a list of measurements each with another numeric key, e.g. parent
+memory). Every text is escaped here; the result is safe to embed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import html
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+__all__ = ["Chart", "Point", "charts", "measurements"]
+
+COLOURS = {"fork": "#1b6ca8", "forkserver": "#c45a00", "spawn": "#2e7d32"}
+DASHES = ("", "6 3", "2 2", "8 2 2 2")
+_NON_X = {"median", "iqr", "q1", "q3", "n", "mean", "stdev", "min", "max", "unit", "samples"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Point:
+    case: str
+    environment: str
+    method: str
+    path: str  # where in the observed value ("" for the value itself)
+    median: float
+    unit: str
+    low: Optional[float]  # spread: q1, or median - iqr/2
+    high: Optional[float]
+    n: Optional[int]
+    x: Optional[float] = None
+    x_name: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Chart:
+    case: str
+    title: str
+    unit: str
+    kind: str  # "bar" or "line"
+    svg: str
+    table: Tuple[Tuple[str, str, str, str], ...]  # environment, method, x, "median (spread)"
+
+
+def _num(value: Any) -> Optional[float]:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def _is_measure(value: Any) -> bool:
+    return isinstance(value, dict) and _num(value.get("median")) is not None and \
+        isinstance(value.get("unit"), str)
+
+
+def _spread(m: Mapping[str, Any]) -> Tuple[Optional[float], Optional[float]]:
+    q1, q3 = _num(m.get("q1")), _num(m.get("q3"))
+    if q1 is not None and q3 is not None:
+        return q1, q3
+    iqr, median = m.get("iqr"), float(m["median"])
+    if isinstance(iqr, list) and len(iqr) == 2 and all(_num(v) is not None for v in iqr):
+        return float(iqr[0]), float(iqr[1])
+    width = _num(iqr)
+    if width is not None:
+        return median - width / 2, median + width / 2
+    return None, None
+
+
+def _x_of(m: Mapping[str, Any]) -> Tuple[Optional[float], str]:
+    for key in sorted(m):
+        if key not in _NON_X and _num(m[key]) is not None:
+            return float(m[key]), key
+    return None, ""
+
+
+def _walk(value: Any, path: str, out: List[Tuple[str, Mapping[str, Any], bool]]) -> None:
+    if _is_measure(value):
+        out.append((path, value, False))
+        return
+    if isinstance(value, dict):
+        for key in sorted(value):
+            _walk(value[key], "%s.%s" % (path, key) if path else str(key), out)
+    elif isinstance(value, list):
+        items = [v for v in value if isinstance(v, dict)]
+        flat = [v for v in items if _is_measure(v)]
+        if flat and len(flat) == len(value):
+            for item in flat:
+                out.append((path, item, True))
+        else:
+            for item in items:
+                for key in sorted(item):
+                    if _is_measure(item[key]):
+                        x, x_name = _x_of(item)
+                        merged = dict(item[key])
+                        if x is not None:
+                            merged[x_name] = x
+                        out.append(("%s.%s" % (path, key) if path else str(key), merged, True))
+
+
+def measurements(matrix: Mapping[str, Any]) -> List[Point]:
+    """Every measurement in ok performance cells (none: no charts, never an error)."""
+    perf = {c["id"] for c in matrix["cases"] if c.get("category") == "performance"}
+    points: List[Point] = []
+    for cell in matrix["results"]:
+        if cell["case"] not in perf or cell.get("outcome") != "ok":
+            continue
+        found: List[Tuple[str, Mapping[str, Any], bool]] = []
+        _walk(cell.get("observed"), "", found)
+        for path, m, in_sweep in found:
+            low, high = _spread(m)
+            x, x_name = _x_of(m) if in_sweep else (None, "")
+            n = m.get("n")
+            points.append(Point(cell["case"], cell["environment"], cell["method"], path,
+                                float(m["median"]), str(m["unit"]), low, high,
+                                n if isinstance(n, int) else None, x, x_name))
+    return points
+
+
+def _fmt(value: float) -> str:
+    if value == 0:
+        return "0"
+    if abs(value) >= 100:
+        return "%.0f" % value
+    if abs(value) >= 10:
+        return "%.1f" % value
+    return "%.3g" % value
+
+
+def _esc(text: str) -> str:
+    return html.escape(text, quote=True)
+
+
+def _label(p: Point) -> str:
+    spread = ""
+    if p.low is not None and p.high is not None:
+        spread = " (IQR %s–%s)" % (_fmt(p.low), _fmt(p.high))
+    return "%s %s%s%s" % (_fmt(p.median), p.unit, spread, " n=%d" % p.n if p.n else "")
+
+
+def _bar_chart(title: str, points: Sequence[Point], env_order: Sequence[str]) -> str:
+    rows = [(env, [p for p in points if p.environment == env]) for env in env_order]
+    rows = [(env, sorted(ps, key=lambda p: p.method)) for env, ps in rows if ps]
+    top = max(max(p.high or p.median for p in points), 1e-12)
+    label_w, width, bar_h = 170, 720, 12
+    plot_w = width - label_w - 150
+    height = sum(len(ps) * bar_h + 8 for _, ps in rows) + 30
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="%d" '
+             'height="%d" viewBox="0 0 %d %d"><title>%s</title>' % (
+                 width, height, width, height, _esc(title))]
+    y = 20
+    for env, ps in rows:
+        parts.append('<text x="0" y="%d" class="lbl">%s</text>' % (y + 10, _esc(env)))
+        for p in ps:
+            w = max(1.0, p.median / top * plot_w)
+            colour = COLOURS.get(p.method, "#555")
+            parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"><title>%s'
+                         '</title></rect>' % (label_w, y, w, bar_h - 2, colour,
+                                              _esc("%s %s: %s" % (env, p.method, _label(p)))))
+            if p.low is not None and p.high is not None:
+                x1, x2 = label_w + p.low / top * plot_w, label_w + p.high / top * plot_w
+                mid = y + (bar_h - 2) / 2
+                parts.append('<path d="M%.1f %.1fH%.1fM%.1f %dv%dM%.1f %dv%d" class="whisk"/>'
+                             % (x1, mid, x2, x1, y, bar_h - 2, x2, y, bar_h - 2))
+            parts.append('<text x="%.1f" y="%d" class="val">%s %s</text>' % (
+                label_w + w + 4 if p.high is None else label_w + (p.high / top) * plot_w + 4,
+                y + bar_h - 3, _esc(p.method), _esc(_label(p))))
+            y += bar_h
+        y += 8
+    parts.append('<text x="%d" y="12" class="axis">0 … %s %s</text></svg>' % (
+        label_w, _esc(_fmt(top)), _esc(points[0].unit)))
+    return "".join(parts)
+
+
+def _line_chart(title: str, points: Sequence[Point]) -> str:
+    width, height, left, bottom = 720, 300, 60, 40
+    xs = [p.x for p in points if p.x is not None]
+    x_lo, x_hi = min(xs), max(xs)
+    y_hi = max(max(p.high or p.median for p in points), 1e-12)
+    series: Dict[Tuple[str, str], List[Point]] = {}
+    for p in points:
+        series.setdefault((p.environment, p.method), []).append(p)
+
+    def sx(x: float) -> float:
+        return left + (x - x_lo) / ((x_hi - x_lo) or 1) * (width - left - 200)
+
+    def sy(y: float) -> float:
+        return height - bottom - y / y_hi * (height - bottom - 20)
+
+    parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="%d" '
+             'height="%d" viewBox="0 0 %d %d"><title>%s</title>' % (
+                 width, height, width, height, _esc(title)),
+             '<path d="M%d 20V%dH%d" class="ax"/>' % (left, height - bottom, width - 200)]
+    envs = sorted({e for e, _ in series})
+    for i, ((env, method), ps) in enumerate(sorted(series.items())):
+        ps = sorted(ps, key=lambda p: p.x or 0.0)
+        colour = COLOURS.get(method, "#555")
+        dash = DASHES[envs.index(env) % len(DASHES)]
+        d = "M" + " L".join("%.1f %.1f" % (sx(p.x or 0.0), sy(p.median)) for p in ps)
+        parts.append('<path d="%s" fill="none" stroke="%s" stroke-width="2"%s/>' % (
+            d, colour, ' stroke-dasharray="%s"' % dash if dash else ""))
+        for p in ps:
+            parts.append('<circle cx="%.1f" cy="%.1f" r="3" fill="%s"><title>%s</title>'
+                         '</circle>' % (sx(p.x or 0.0), sy(p.median), colour, _esc(
+                             "%s %s, %s=%s: %s" % (env, method, p.x_name, _fmt(p.x or 0.0),
+                                                  _label(p)))))
+        parts.append('<text x="%d" y="%d" class="lbl">%s %s</text>' % (
+            width - 190, 24 + 14 * i, _esc(env), _esc(method)))
+        parts.append('<path d="M%d %dh14" stroke="%s" stroke-width="2"%s/>' % (
+            width - 208, 20 + 14 * i, colour, ' stroke-dasharray="%s"' % dash if dash else ""))
+    x_name = points[0].x_name
+    parts.append('<text x="%d" y="%d" class="axis">%s: %s … %s</text>' % (
+        left, height - 10, _esc(x_name), _esc(_fmt(x_lo)), _esc(_fmt(x_hi))))
+    parts.append('<text x="0" y="14" class="axis">%s (0 … %s)</text></svg>' % (
+        _esc(points[0].unit), _esc(_fmt(y_hi))))
+    return "".join(parts)
+
+
+def charts(matrix: Mapping[str, Any]) -> List[Chart]:
+    """One chart per performance case and measured quantity; empty when nothing is measured."""
+    titles = {c["id"]: c.get("title", c["id"]) for c in matrix["cases"]}
+    env_order = [e["id"] for e in matrix["environments"]]
+    groups: Dict[Tuple[str, str, str, bool], List[Point]] = {}
+    for p in measurements(matrix):
+        groups.setdefault((p.case, p.path, p.unit, p.x is not None), []).append(p)
+    out: List[Chart] = []
+    for (case_id, path, unit, sweep), points in sorted(groups.items()):
+        title = titles.get(case_id, case_id) + (" — %s" % path if path else "")
+        svg = _line_chart(title, points) if sweep else _bar_chart(title, points, env_order)
+        table = tuple((p.environment, p.method, "" if p.x is None else
+                       "%s=%s" % (p.x_name, _fmt(p.x)), _label(p))
+                      for p in sorted(points, key=lambda p: (env_order.index(p.environment)
+                                      if p.environment in env_order else 0, p.method,
+                                      p.x or 0.0)))
+        out.append(Chart(case_id, title, unit, "line" if sweep else "bar", svg, table))
+    return out
