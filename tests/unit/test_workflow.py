@@ -1,0 +1,236 @@
+"""The GitHub Actions workflow, checked statically: it cannot run here, so its shape is tested.
+
+Parses ``.github/workflows/matrix.yml`` (and ``.github/dependabot.yml``) and asserts what the
+issue asks for: the OS x Python matrix, SHA-pinned actions, minimal permissions, credentials not
+persisted, a concurrency group, no ``${{ }}`` inside scripts, and the data path legs -> report ->
+Pages that tests/integration/test_ci_simulation.py then runs for real.
+"""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Tuple
+
+import pytest
+
+yaml = pytest.importorskip("yaml")
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / ".github" / "workflows" / "matrix.yml"
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
+PINS_FILE = Path("/work/shared/reference/actions-pins.md")
+
+OSES = {"ubuntu-latest", "macos-latest", "windows-latest"}
+PYTHONS = {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.14t", "pypy3.10", "pypy3.11"}
+#: The pins the workflow may use: the "recommended" column of the vetted pins list
+#: (shared/reference/actions-pins.md), each read from the action's own tags.
+PINS = {
+    "actions/checkout": ("3d3c42e5aac5ba805825da76410c181273ba90b1", "v7.0.1"),
+    "actions/setup-python": ("5fda3b95a4ea91299a34e894583c3862153e4b97", "v7.0.0"),
+    "actions/upload-artifact": ("043fb46d1a93c77aae656e7c1c64a875d1fc6a0a", "v7.0.1"),
+    "actions/download-artifact": ("3e5f45b2cfb9172054b4087a40e8e0b5a5461e7c", "v8.0.1"),
+    "actions/upload-pages-artifact": ("fc324d3547104276b827a68afc52ff2a11cc49c9", "v5.0.0"),
+    "actions/deploy-pages": ("cd2ce8fcbc39b97be8ca5fce6e763baed58fa128", "v5.0.0"),
+}
+USES_LINE = re.compile(r"^\s*(?:-\s+)?uses:\s*(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$")
+
+
+@pytest.fixture(scope="module")
+def workflow() -> Dict[str, Any]:
+    doc = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert isinstance(doc, dict)
+    return doc
+
+
+def _on(doc: Dict[str, Any]) -> Dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    triggers = doc.get("on", doc.get(True))
+    assert isinstance(triggers, dict)
+    return triggers
+
+
+def _steps(doc: Dict[str, Any]) -> Iterator[Tuple[str, Dict[str, Any]]]:
+    for name, job in doc["jobs"].items():
+        for step in job.get("steps", []):
+            yield name, step
+
+
+def _step(doc: Dict[str, Any], job: str, uses: str = "", ident: str = "",
+          name: str = "") -> Dict[str, Any]:
+    for job_name, step in _steps(doc):
+        if job_name != job:
+            continue
+        if ((uses and str(step.get("uses", "")).startswith(uses + "@"))
+                or (ident and step.get("id") == ident)
+                or (name and step.get("name") == name)):
+            return step
+    raise AssertionError(f"no step uses={uses!r} id={ident!r} name={name!r} in job {job}")
+
+
+def _legs(matrix: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """The legs GitHub expands: os x python, minus exclude, plus include (new combinations)."""
+    legs = [{"os": o, "python": p} for o in matrix["os"] for p in matrix["python"]]
+    for rule in matrix.get("exclude", []):
+        legs = [leg for leg in legs if any(leg.get(k) != v for k, v in rule.items())]
+    legs += [dict(extra) for extra in matrix.get("include", [])]
+    return legs
+
+
+def test_triggers_push_pr_dispatch_and_weekly(workflow: Dict[str, Any]) -> None:
+    """Push, pull_request, manual dispatch and a weekly schedule start the workflow."""
+    triggers = _on(workflow)
+    assert {"push", "pull_request", "workflow_dispatch", "schedule"} <= set(triggers)
+    (cron,) = [entry["cron"] for entry in triggers["schedule"]]
+    _minute, _hour, day, month, weekday = cron.split()
+    assert (day, month) == ("*", "*") and re.fullmatch(r"[0-6]", weekday), cron
+
+
+def test_matrix_covers_three_oses_and_all_pythons(workflow: Dict[str, Any]) -> None:
+    """Every OS runs every Python of the issue, plus an Intel macOS leg and 3.15 legs."""
+    strategy = workflow["jobs"]["matrix"]["strategy"]
+    assert strategy["fail-fast"] is False
+    legs = _legs(strategy["matrix"])
+    for os_label in OSES:
+        assert {leg["python"] for leg in legs if leg["os"] == os_label} >= PYTHONS, os_label
+    assert any("intel" in leg["os"] for leg in legs), "no Intel macOS leg"
+    assert all(isinstance(leg["python"], str) for leg in legs), "a version parsed as a float"
+    names = [f"{leg['os']}-{leg['python']}" for leg in legs]
+    assert len(names) == len(set(names)), "two legs would upload the same artifact name"
+
+
+def test_only_prerelease_legs_may_fail(workflow: Dict[str, Any]) -> None:
+    """3.15 legs are marked experimental; continue-on-error follows that flag only."""
+    job = workflow["jobs"]["matrix"]
+    assert "matrix.experimental" in str(job["continue-on-error"])
+    for leg in _legs(job["strategy"]["matrix"]):
+        assert bool(leg.get("experimental")) == (leg["python"] == "3.15"), leg
+    assert {leg["os"] for leg in _legs(job["strategy"]["matrix"])
+            if leg["python"] == "3.15"} == OSES
+    setup = _step(workflow, "matrix", ident="leg")
+    assert setup["with"]["python-version"] == "${{ matrix.python }}"
+    assert setup["with"]["allow-prereleases"] is True
+
+
+def test_every_job_has_a_timeout(workflow: Dict[str, Any]) -> None:
+    """No job can hang for the 6-hour default."""
+    for name, job in workflow["jobs"].items():
+        assert isinstance(job.get("timeout-minutes"), int), name
+        assert 0 < job["timeout-minutes"] <= 60, name
+
+
+def test_every_action_pinned_to_a_vetted_sha_with_version_comment() -> None:
+    """Each `uses:` is owner/repo@<40 hex> followed by `# vX.Y.Z`, from the vetted pin list."""
+    seen = 0
+    for line in WORKFLOW.read_text(encoding="utf-8").splitlines():
+        match = USES_LINE.match(line)
+        if not match:
+            continue
+        seen += 1
+        action, _, sha = match.group("ref").partition("@")
+        assert re.fullmatch(r"[0-9a-f]{40}", sha), line
+        assert action in PINS, f"{action} is not in the vetted pin list"
+        assert (sha, (match.group("comment") or "").strip()) == PINS[action], line
+    assert seen >= 6
+
+
+def test_pins_agree_with_the_shared_pin_list() -> None:
+    """The pins above are the recommended ones in shared/reference/actions-pins.md."""
+    if not PINS_FILE.exists():
+        pytest.skip(f"{PINS_FILE} is not on this machine")
+    text = PINS_FILE.read_text(encoding="utf-8")
+    recommended = text[text.index("## Recommended pins"):]
+    for action, (sha, version) in PINS.items():
+        assert f"`{action}@{sha} # {version}`" in recommended, action
+
+
+def test_permissions_are_empty_at_top_and_minimal_per_job(workflow: Dict[str, Any]) -> None:
+    """`permissions: {}` at the top; jobs read contents; only deploy may write (Pages, OIDC)."""
+    assert workflow["permissions"] == {}
+    for name, job in workflow["jobs"].items():
+        granted = job.get("permissions")
+        assert isinstance(granted, dict), f"{name} has no permissions block"
+        if name == "deploy":
+            assert granted == {"pages": "write", "id-token": "write"}
+        else:
+            assert granted == {"contents": "read"}, name
+
+
+def test_checkout_never_persists_credentials(workflow: Dict[str, Any]) -> None:
+    """Every checkout sets persist-credentials: false (zizmor's artipacked)."""
+    checkouts = [s for _, s in _steps(workflow)
+                 if str(s.get("uses", "")).startswith("actions/checkout@")]
+    assert checkouts
+    for step in checkouts:
+        assert step.get("with", {}).get("persist-credentials") is False
+
+
+def test_concurrency_group_per_workflow_and_ref(workflow: Dict[str, Any]) -> None:
+    """A newer push to the same ref supersedes a running PR run."""
+    group = workflow["concurrency"]["group"]
+    assert "github.workflow" in group and "github.ref" in group
+    assert "cancel-in-progress" in workflow["concurrency"]
+
+
+def test_no_expression_inside_run_scripts(workflow: Dict[str, Any]) -> None:
+    """Values reach scripts through env:, never by `${{ }}` pasted into the script."""
+    for job, step in _steps(workflow):
+        assert "${{" not in str(step.get("run", "")), (job, step.get("name"))
+
+
+def test_legs_run_the_users_nox_session_and_upload_always(workflow: Dict[str, Any]) -> None:
+    """A leg runs `nox -s matrix-<python>` (a session the noxfile defines) and always uploads."""
+    job = workflow["jobs"]["matrix"]
+    assert job["env"]["LEG_PYTHON"] == "${{ matrix.python }}"
+    assert job["env"]["HARNESS_NO_REPORT"] == "1"
+    run = _step(workflow, "matrix", name="nox -s matrix-${{ matrix.python }}")["run"]
+    assert '-m nox' in run and '-s "matrix-$LEG_PYTHON"' in run
+    known = _noxfile_known_pythons()
+    for leg in _legs(job["strategy"]["matrix"]):
+        assert leg["python"] in known, f"nox has no session matrix-{leg['python']}"
+    upload = _step(workflow, "matrix", uses="actions/upload-artifact")
+    assert upload["if"] == "always()"
+    assert upload["with"]["name"] == "results-${{ matrix.os }}-${{ matrix.python }}"
+    assert upload["with"]["path"] == "reports/results/*.json"
+
+
+def _noxfile_known_pythons() -> List[str]:
+    tree = ast.parse((ROOT / "noxfile.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if (isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
+                and node.targets[0].id == "KNOWN"):
+            return [str(value) for value in ast.literal_eval(node.value)]
+    raise AssertionError("noxfile.py defines no KNOWN list")
+
+
+def test_report_job_merges_every_leg_and_publishes(workflow: Dict[str, Any]) -> None:
+    """The report runs after all legs (even failed), merges artifacts, writes the summary."""
+    job = workflow["jobs"]["report"]
+    assert job["needs"] == "matrix" and job["if"] == "always()"
+    download = _step(workflow, "report", uses="actions/download-artifact")["with"]
+    assert download["pattern"] == "results-*" and download["merge-multiple"] is True
+    assert download["path"] == "${{ env.RESULTS_DIR }}"
+    report = _step(workflow, "report", ident="report")
+    assert report["run"].strip() == 'python -m harness report "$RESULTS_DIR" -o "$SITE_DIR"'
+    summary = _step(workflow, "report", name="Write the job summary")["run"]
+    assert '"$SITE_DIR/summary.md"' in summary and '"$GITHUB_STEP_SUMMARY"' in summary
+    pages = _step(workflow, "report", uses="actions/upload-pages-artifact")
+    assert pages["with"]["path"] == "${{ env.SITE_DIR }}"
+    assert _step(workflow, "report", uses="actions/upload-artifact")["with"]["name"] == "report"
+
+
+def test_deploy_only_from_the_default_branch(workflow: Dict[str, Any]) -> None:
+    """deploy-pages runs in the github-pages environment, never for a pull request."""
+    job = workflow["jobs"]["deploy"]
+    assert job["needs"] == "report"
+    assert job["environment"]["name"] == "github-pages"
+    assert "default_branch" in job["if"] and "pull_request" in job["if"]
+    assert [s["uses"].split("@")[0] for s in job["steps"]] == ["actions/deploy-pages"]
+
+
+def test_dependabot_updates_actions_with_a_cooldown() -> None:
+    """Dependabot bumps the SHA pins, after a cooldown."""
+    doc = yaml.safe_load(DEPENDABOT.read_text(encoding="utf-8"))
+    (entry,) = [u for u in doc["updates"] if u["package-ecosystem"] == "github-actions"]
+    assert entry["cooldown"]["default-days"] >= 1
