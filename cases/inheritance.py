@@ -5,9 +5,12 @@ Child targets live at module level: spawn and forkserver children import this mo
 
 from __future__ import annotations
 
+import importlib
 import os
+import sys
+from typing import Optional
 
-from harness.catalog import Context, case, ok, on
+from harness.catalog import LONG_TIMEOUT, Context, case, ok, on
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 GUIDE_SPAWN = DOCS + "#the-spawn-and-forkserver-start-methods"
@@ -38,7 +41,7 @@ def global_assigned_in_main(ctx: Context) -> object:
 
     Why it matters: the reference article's first example relies on this; it silently reads a
     stale value on macOS, Windows and (from 3.14) Linux, where fork is not the default.
-    Source: multiprocessing docs, Programming guidelines › "Global variables".
+    Source: multiprocessing docs, Programming guidelines > "Global variables".
     """
     global SHARED_VALUE
     SHARED_VALUE = "assigned-in-main"
@@ -114,3 +117,323 @@ def forkserver_three_children(ctx: Context) -> object:
         "one_os_parent": len({ppid for _, ppid, _ in seen}) == 1,
         "parent_process_is_us": all(parent == me for _, _, parent in seen),
     }
+
+
+# --------------------------------------------------------------------------- module state
+
+#: A module-level setting; the cases below change it only in the parent, after import.
+SETTINGS = {"debug": False}
+#: A module nothing in the harness imports (checked absent from a fresh spawn child).
+PARENT_ONLY_MODULE = "xml.dom.minidom"
+#: The module preloaded into the fork server (stdlib, so the server can always import it).
+PRELOAD_MODULE = "colorsys"
+#: Large-object case: 200 MiB assigned to LARGE only in the parent.
+LARGE_SIZE = 200 * 1024 * 1024
+LARGE: Optional[bytearray] = None
+#: sys.path entry appended by the parent (need not exist: only its presence is checked).
+APPENDED_PATH = os.path.join(os.sep, "smm-appended-path-entry")
+APPENDED_ARG = "--smm-appended-argument"
+RANDOM_SEED = 20240229
+AUTHKEY = b"smm-case-authkey"
+
+
+def _read_settings() -> object:
+    return dict(SETTINGS)
+
+
+def _has_module(name: str) -> bool:
+    return name in sys.modules
+
+
+def _describe_large() -> object:
+    if LARGE is None:
+        return None
+    return {"size_mib": len(LARGE) // (1024 * 1024), "last_byte": LARGE[-1]}
+
+
+def _draw_random() -> float:
+    import random
+
+    return random.random()
+
+
+def _has_path_entry() -> bool:
+    return APPENDED_PATH in sys.path
+
+
+def _argv() -> object:
+    return list(sys.argv)
+
+
+def _authkey() -> bytes:
+    import multiprocessing
+
+    return bytes(multiprocessing.current_process().authkey)
+
+
+def _true() -> bool:
+    return True
+
+
+@case(
+    "inheritance.module_global_mutated_after_import",
+    title="A module-level setting mutated in place by the parent: only fork children see it",
+    source=[GUIDE_SPAWN, CONTEXTS],
+    covers=[2, 8, 14, 29],
+    claims=["fork_copies_state", "spawn_fresh_interpreter"],
+    expect=[
+        on("fork", ok({"debug": True})),
+        on(("spawn", "forkserver"), ok({"debug": False})),
+    ],
+)
+def module_global_mutated_after_import(ctx: Context) -> object:
+    """A module-level dict of settings, mutated in place by the parent after import (the
+    usual "configure the library, then start workers" pattern), is seen mutated by a fork
+    child; spawn and forkserver children import the module again and see its import-time
+    contents.
+
+    Why it matters: configuration done at run time (logging levels, feature flags, a dict
+    filled from the command line) silently does not reach spawn/forkserver workers.
+    Source: multiprocessing docs, Contexts and start methods (fork: "effectively identical
+    to the parent"; spawn: "fresh Python interpreter"); Programming guidelines > "Global
+    variables".
+    """
+    SETTINGS["debug"] = True
+    try:
+        return ctx.call_in_child(_read_settings)
+    finally:
+        SETTINGS["debug"] = False
+
+
+@case(
+    "inheritance.module_imported_only_in_parent",
+    title="A module imported only by the parent at run time is in a fork child's sys.modules",
+    source=[CONTEXTS, GUIDE_SPAWN],
+    covers=[2, 8, 14],
+    claims=["fork_copies_state", "spawn_fresh_interpreter"],
+    expect=[
+        on("fork", ok({"in_parent_before": False, "in_child": True})),
+        on(("spawn", "forkserver"), ok({"in_parent_before": False, "in_child": False})),
+    ],
+)
+def module_imported_only_in_parent(ctx: Context) -> object:
+    """A module the parent imports at run time (here xml.dom.minidom, which nothing else in
+    the harness imports) is already in a fork child's sys.modules; a spawn or forkserver
+    child has only what importing the target's module pulls in.
+
+    Why it matters: side effects of imports (monkey-patching, registries, C-library state)
+    exist in fork children without an import there, and are missing under spawn/forkserver.
+    Source: multiprocessing docs, Contexts and start methods (fork inherits all resources;
+    spawn and forkserver inherit only what run() needs).
+    """
+    before = PARENT_ONLY_MODULE in sys.modules
+    importlib.import_module(PARENT_ONLY_MODULE)
+    return {"in_parent_before": before, "in_child": ctx.call_in_child(_has_module,
+                                                                     PARENT_ONLY_MODULE)}
+
+
+@case(
+    "inheritance.random_state",
+    title="After random.seed() in the parent, does a child repeat the parent's next number?",
+    source=["https://bugs.python.org/issue16500", "https://github.com/python/cpython/pull/1715",
+            DOCS + "#contexts-and-start-methods"],
+    covers=[2, 8],
+    expect=[
+        # bpo-16500 (3.7): Lib/random.py re-seeds the global generator in every fork child.
+        on("*", ok({"child_repeats_parent": False, "children_agree": False})),
+    ],
+)
+def random_state(ctx: Context) -> object:
+    """The parent seeds the global random generator; two children each draw one number.
+    Under fork the child starts with a copy of the seeded state, but since 3.7 the random
+    module re-seeds itself after fork (os.register_at_fork, bpo-16500); spawn and forkserver
+    children seed a fresh generator. So no child repeats the parent's next number and two
+    children do not agree, under any method.
+
+    Why it matters: before 3.7 (and still for numpy's legacy global RNG) fork children
+    produced identical "random" streams. Source: bpo-16500 / PR #1715 (random re-seeds at
+    fork); multiprocessing docs, Contexts and start methods.
+    """
+    import random
+
+    random.seed(RANDOM_SEED)
+    state = random.getstate()
+    parent_next = random.random()
+    random.setstate(state)
+    first = ctx.call_in_child(_draw_random)
+    second = ctx.call_in_child(_draw_random)
+    return {"child_repeats_parent": first == parent_next, "children_agree": first == second}
+
+
+@case(
+    "inheritance.large_object_without_transfer",
+    title="A 200 MiB object reachable in the child without passing it: fork only",
+    source=[DOCS + "#all-start-methods", CONTEXTS],
+    covers=[8, 33],
+    timeout=LONG_TIMEOUT,
+    expect=[
+        on("fork", ok({"size_mib": 200, "last_byte": 7})),
+        on(("spawn", "forkserver"), ok(None)),
+    ],
+)
+def large_object_without_transfer(ctx: Context) -> object:
+    """A 200 MiB bytearray assigned to a module global by the parent is readable by a fork
+    child with no transfer at all (copy-on-write pages); spawn and forkserver children see
+    the import-time None and would need it pickled through a pipe.
+
+    Why it matters: "better to inherit than pickle" holds only under fork; switching to
+    spawn/forkserver turns a free read into a 200 MiB copy (the performance catalog measures
+    the cost). Source: multiprocessing docs, Programming guidelines > All start methods
+    ("Better to inherit than pickle/unpickle", "Explicitly pass resources").
+    """
+    global LARGE
+    LARGE = bytearray(LARGE_SIZE)
+    LARGE[-1] = 7
+    try:
+        return ctx.call_in_child(_describe_large)
+    finally:
+        LARGE = None
+
+
+@case(
+    "inheritance.forkserver_preload",
+    title="set_forkserver_preload(): the module is already imported in forkserver children only",
+    source=[DOCS + "#multiprocessing.set_forkserver_preload", CONTEXTS],
+    covers=[48, 51],
+    expect=[
+        on("forkserver", ok(True)),
+        on(("fork", "spawn"), ok(False)),
+    ],
+)
+def forkserver_preload(ctx: Context) -> object:
+    """set_forkserver_preload([name]) before the first child makes the fork server import
+    the module, so every forkserver child has it in sys.modules before importing it; the
+    setting means nothing to fork and spawn children (the parent never imported it).
+
+    Why it matters: preloading heavy imports is how forkserver start-up is made cheap.
+    Source: multiprocessing docs, set_forkserver_preload() ("only meaningful when using the
+    'forkserver' start method").
+    """
+    ctx.mp.set_forkserver_preload([PRELOAD_MODULE])
+    return ctx.call_in_child(_has_module, PRELOAD_MODULE)
+
+
+@case(
+    "inheritance.sys_path_appended",
+    title="sys.path appended by the parent after a first child: seen by later children?",
+    source=[CONTEXTS, GUIDE_SPAWN],
+    covers=[8],
+    expect=[
+        on("fork", ok(True)),
+        # spawn/forkserver: the docs do not say whether sys.path is passed (no expectation).
+    ],
+)
+def sys_path_appended(ctx: Context) -> object:
+    """The parent starts one child (which launches the fork server under forkserver), then
+    appends an entry to sys.path and starts another child. A fork child is a copy, so it
+    sees the entry. The docs do not say what spawn and forkserver children get (no
+    expectation); the implementation sends sys.path in its "preparation data".
+
+    Why it matters: plugins and test runners extend sys.path at run time; a worker that
+    cannot import the plugin fails only under spawn/forkserver if the path is not passed.
+    Source: multiprocessing docs, Contexts and start methods.
+    """
+    ctx.call_in_child(_true)
+    sys.path.append(APPENDED_PATH)
+    try:
+        return ctx.call_in_child(_has_path_entry)
+    finally:
+        sys.path.remove(APPENDED_PATH)
+
+
+@case(
+    "inheritance.sys_argv",
+    title="sys.argv (with an argument appended by the parent) in the child",
+    source=[CONTEXTS, GUIDE_SPAWN],
+    covers=[8],
+    expect=[
+        on("fork", ok({"same_as_parent": True, "has_appended": True})),
+        # spawn/forkserver: the docs do not say whether sys.argv is passed (no expectation).
+    ],
+)
+def sys_argv(ctx: Context) -> object:
+    """After a first child (which starts the fork server under forkserver), the parent
+    appends an argument to sys.argv; is the next child's sys.argv the parent's? A fork
+    child is a copy. The docs are silent for spawn and forkserver (no expectation); the
+    implementation passes sys.argv in its preparation data.
+
+    Why it matters: argparse-driven code that re-reads sys.argv in workers (or a main module
+    re-imported by spawn) behaves differently if argv is not the parent's.
+    Source: multiprocessing docs, Contexts and start methods.
+    """
+    ctx.call_in_child(_true)
+    sys.argv.append(APPENDED_ARG)
+    try:
+        seen = ctx.call_in_child(_argv)
+        return {"same_as_parent": seen == sys.argv, "has_appended": APPENDED_ARG in seen}
+    finally:
+        sys.argv.remove(APPENDED_ARG)
+
+
+@case(
+    "inheritance.authkey_inherited",
+    title="A child inherits its parent's authentication key (current_process().authkey)",
+    source=[DOCS + "#multiprocessing.Process.authkey"],
+    covers=[38],
+    expect=[on("*", ok({"same_as_parent": True, "custom_key_inherited": True}))],
+)
+def authkey_inherited(ctx: Context) -> object:
+    """The main process gets a random authkey from os.urandom(); a new Process inherits the
+    key of its parent, under every start method (spawn and forkserver must send it). The
+    case checks the random key, then a key the parent sets itself before a second child.
+
+    Why it matters: Listener/Client and managers authenticate with this key; a child with a
+    different key cannot talk to its parent's manager. Source: multiprocessing docs,
+    Process.authkey.
+    """
+    import multiprocessing
+
+    me = multiprocessing.current_process()
+    default_key = bytes(me.authkey)
+    same = ctx.call_in_child(_authkey) == default_key
+    me.authkey = AUTHKEY
+    try:
+        custom = ctx.call_in_child(_authkey) == AUTHKEY
+    finally:
+        me.authkey = default_key
+    return {"same_as_parent": same, "custom_key_inherited": custom}
+
+
+@case(
+    "inheritance.contexts_coexist",
+    title="One program starts children with every available start method, side by side",
+    source=[CONTEXTS, DOCS + "#multiprocessing.get_context"],
+    covers=[23],
+    expect=[
+        on("*", ok(["spawn"]), os="windows"),
+        on("*", ok(["fork", "forkserver", "spawn"])),
+    ],
+)
+def contexts_coexist(ctx: Context) -> object:
+    """get_context() objects let one program use several start methods: starting from the
+    cell's method, the case starts one child with each available method, and all run.
+    (Not checked: whether the global start method stays unset. The docs do not say; in
+    practice starting a spawn or forkserver child fixes it to the platform default, because
+    the preparation data records get_start_method().)
+
+    Why it matters: libraries should take a context instead of calling set_start_method(),
+    which can only be called once per program. Source: multiprocessing docs, Contexts and
+    start methods (get_context()).
+    """
+    import multiprocessing
+
+    ran = []
+    others = sorted(set(multiprocessing.get_all_start_methods()) - {ctx.method})
+    for method in [ctx.method, *others]:
+        if Context(method, ctx.tmpdir).call_in_child(_true):
+            ran.append(method)
+    return sorted(ran)
+
+
+# The category spans several modules; the executor imports ``cases.inheritance`` only.
+from cases import inheritance_os, inheritance_process  # noqa: E402,F401

@@ -1,0 +1,401 @@
+"""What a child inherits of the parent's threads and locks, how the main module is re-run,
+and what the parent sees of its children's lives (exit codes, zombies, the resource tracker).
+
+Part of the ``inheritance`` category (``cases/inheritance.py`` imports this module).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import sys
+import threading
+from typing import Any, Dict, List
+
+from harness.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+
+__all__ = ["MAIN_LOCK"]
+
+DOCS = "https://docs.python.org/3/library/multiprocessing.html"
+CONTEXTS = DOCS + "#contexts-and-start-methods"
+GUIDE_SPAWN = DOCS + "#the-spawn-and-forkserver-start-methods"
+ALL_METHODS = DOCS + "#all-start-methods"
+OS_FORK = "https://docs.python.org/3/library/os.html#os.fork"
+POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/fork.html"
+IDLE_THREAD = "smm-idle-thread"
+
+#: Held by the parent's main thread while a child starts.
+MAIN_LOCK = threading.Lock()
+#: Set in a child by an os.register_at_fork(after_in_child=...) hook.
+FORK_HOOK_RAN = False
+_HOOK_REGISTERED: List[bool] = []
+
+
+def _nothing() -> None:
+    return None
+
+
+class _IdleThread:
+    """A parent thread that waits on an Event until the case ends (never sleeps)."""
+
+    def __init__(self) -> None:
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self.stop.wait, args=(SHORT_TIMEOUT * 10,),
+                                       name=IDLE_THREAD, daemon=True)
+
+    def __enter__(self) -> "_IdleThread":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop.set()
+        self.thread.join(SHORT_TIMEOUT)
+
+
+def _thread_census() -> Dict[str, Any]:
+    return {"active_count": threading.active_count(),
+            "parent_thread_listed": any(t.name == IDLE_THREAD for t in threading.enumerate())}
+
+
+@case(
+    "inheritance.threads_in_child",
+    title="The parent runs an extra thread: how many threads does the child have?",
+    source=[CONTEXTS, OS_FORK, POSIX_FORK],
+    covers=[2, 8, 13],
+    expect=[on("*", ok({"active_count": 1, "parent_thread_listed": False}))],
+)
+def threads_in_child(ctx: Context) -> object:
+    """With a second thread alive in the parent, every child has one thread: fork copies
+    only the calling thread (POSIX: "a process shall be created with a single thread"),
+    spawn starts a fresh interpreter, and the fork server is single-threaded.
+
+    Why it matters: background threads (heartbeats, queue feeders, thread pools) do not
+    exist in a fork child even though their objects and locks were copied.
+    Source: POSIX fork(); os.fork docs; multiprocessing docs, Contexts and start methods.
+    """
+    with _IdleThread():
+        return ctx.call_in_child(_thread_census)
+
+
+def _main_lock_state() -> Dict[str, bool]:
+    acquired = MAIN_LOCK.acquire(blocking=False)
+    if acquired:
+        MAIN_LOCK.release()
+    return {"locked_in_child": not acquired}
+
+
+@case(
+    "inheritance.threading_lock_held_by_main_thread",
+    title="A threading.Lock held by the parent's main thread at start(): locked in the child?",
+    source=[CONTEXTS, OS_FORK],
+    covers=[2, 8, 14],
+    claims=["fork_copies_locked_locks"],
+    expect=[
+        on("fork", ok({"locked_in_child": True})),
+        on(("spawn", "forkserver"), ok({"locked_in_child": False})),
+    ],
+)
+def threading_lock_held_by_main_thread(ctx: Context) -> object:
+    """The parent's main thread holds a module-level threading.Lock while starting a child.
+    A fork child is a copy, so the lock is held there too, by nobody who will release it (a
+    blocking acquire would hang); spawn and forkserver children import the module and get a
+    new, unlocked lock. The child only tries a non-blocking acquire.
+
+    Why it matters: "with lock: start workers" patterns deadlock fork children that touch the
+    same lock. Source: multiprocessing docs, Contexts and start methods; os.fork docs.
+    """
+    with MAIN_LOCK:
+        return ctx.call_in_child(_main_lock_state)
+
+
+FORK_WARNING = ("DeprecationWarning: This process (pid=N) is multi-threaded, use of fork() "
+                "may lead to deadlocks in the child.")
+
+
+@case(
+    "inheritance.fork_with_threads_warning",
+    title="3.12+: starting a fork child while another thread runs raises a DeprecationWarning",
+    source=[OS_FORK, CONTEXTS, "https://github.com/python/cpython/issues/100228",
+            "https://docs.python.org/3/whatsnew/3.12.html#deprecated"],
+    covers=[11, 13, 65],
+    expect=[
+        # Message text from Modules/posixmodule.c (gh-100228), pid normalised to N.
+        on("fork", ok([FORK_WARNING]), python=">=3.12"),
+        on("fork", ok([]), python="<3.12"),
+        on(("spawn", "forkserver"), ok([])),
+    ],
+)
+def fork_with_threads_warning(ctx: Context) -> object:
+    """With a second thread alive, starting a fork child makes os.fork() warn (3.12+, when
+    Python can count threads: Linux, macOS); spawn starts a new interpreter and the fork
+    server is single-threaded, so no warning there. Returns the warnings seen, pid replaced
+    by N.
+
+    Why it matters: test suites run with -W error fail on this warning; it announced the
+    3.14 default change. Source: os.fork docs (versionchanged 3.12); multiprocessing docs,
+    Contexts and start methods; gh-100228.
+    """
+    import warnings
+
+    with _IdleThread(), warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        ctx.call_in_child(_nothing)
+    return [f"{w.category.__name__}: {re.sub(r'pid=[0-9]+', 'pid=N', str(w.message))}"
+            for w in caught]
+
+
+def _mark_fork_hook() -> None:
+    global FORK_HOOK_RAN
+    FORK_HOOK_RAN = True
+
+
+def _fork_hook_ran() -> bool:
+    return FORK_HOOK_RAN
+
+
+@case(
+    "inheritance.fork_uses_os_fork",
+    title="os.register_at_fork() hooks run in fork children only",
+    source=[CONTEXTS, "https://docs.python.org/3/library/os.html#os.register_at_fork"],
+    covers=[7, 12],
+    expect=[
+        on("fork", ok(True)),
+        on(("spawn", "forkserver"), ok(False)),
+    ],
+)
+def fork_uses_os_fork(ctx: Context) -> object:
+    """The fork method creates the child with os.fork(), so an after_in_child hook registered
+    by the parent runs in it; spawn children are new interpreters, and forkserver children
+    are forked by the server, where the parent's hook was never registered.
+
+    Why it matters: libraries re-initialise state at fork with these hooks (random, logging,
+    thread pools); they do not run, and are not needed, under spawn and forkserver.
+    POSIX-only (os.register_at_fork). Source: multiprocessing docs, Contexts and start
+    methods ("The parent process uses os.fork()"); os.register_at_fork docs.
+    """
+    if not hasattr(os, "register_at_fork"):
+        raise Unavailable("os.register_at_fork is POSIX-only")
+    if not _HOOK_REGISTERED:
+        os.register_at_fork(after_in_child=_mark_fork_hook)
+        _HOOK_REGISTERED.append(True)
+    return ctx.call_in_child(_fork_hook_ran)
+
+
+UNGUARDED_SCRIPT = """
+import multiprocessing
+import sys
+
+def work():
+    pass
+
+context = multiprocessing.get_context(sys.argv[1])
+process = context.Process(target=work)
+process.start()
+process.join()
+print("child exitcode", process.exitcode)
+"""
+
+
+@case(
+    "inheritance.missing_main_guard",
+    title="A script starts a process at top level without the __main__ guard",
+    source=[GUIDE_SPAWN],
+    covers=[30],
+    claims=["spawn_needs_main_guard"],
+    expect=[
+        on("fork", ok({"script_exit": 0, "child_exitcode": 0, "error": None})),
+        on(("spawn", "forkserver"),
+           ok({"script_exit": 0, "child_exitcode": 1, "error": "RuntimeError"})),
+    ],
+)
+def missing_main_guard(ctx: Context) -> object:
+    """A script that calls Process.start() at module level, with no
+    `if __name__ == "__main__":` guard. spawn and forkserver children import the main module
+    again, which calls start() during bootstrapping: the child fails with RuntimeError
+    ("...before the current process has finished its bootstrapping phase") and exit code 1.
+    A fork child does not re-import the main module and runs.
+
+    Why it matters: scripts without the guard worked on Linux until 3.13 and break on 3.14,
+    where forkserver became the default. Source: multiprocessing docs, Programming
+    guidelines > The spawn and forkserver start methods > "Safe importing of main module".
+    """
+    result = ctx.run_script(UNGUARDED_SCRIPT)
+    match = re.search(r"child exitcode (-?\d+)", result.stdout)
+    line = result.last_error_line()
+    return {"script_exit": result.returncode,
+            "child_exitcode": int(match.group(1)) if match else None,
+            "error": line.split(":", 1)[0] if line else None}
+
+
+GUARDED_SCRIPT = """
+import multiprocessing
+import sys
+
+print("top-level code ran", flush=True)
+
+def work():
+    pass
+
+if __name__ == "__main__":
+    context = multiprocessing.get_context(sys.argv[1])
+    for _ in range(2):
+        process = context.Process(target=work)
+        process.start()
+        process.join()
+"""
+
+
+@case(
+    "inheritance.main_reexecuted",
+    title="Top-level code of a guarded main script: how many times does it run for 2 children?",
+    source=[GUIDE_SPAWN, "https://github.com/python/cpython/issues/98552"],
+    covers=[31],
+    expect=[
+        on("fork", ok(1)),
+        on("spawn", ok(3)),
+        # forkserver: the docs do not say whether the server or each child imports __main__
+        # (gh-98552: the server's __main__ preload only works from 3.13.8 / 3.14.1).
+    ],
+)
+def main_reexecuted(ctx: Context) -> object:
+    """A guarded script prints a line at top level and starts two children. Spawn children
+    import the main module (as __mp_main__), so the line is printed by the parent and by
+    each child; fork children never re-import it. For forkserver the docs do not say
+    (no expectation): children import it unless the server preloaded it.
+
+    Why it matters: expensive or side-effecting top-level code (loading a model, opening a
+    database) runs again in every spawn worker. Source: multiprocessing docs, Programming
+    guidelines > "Safe importing of main module"; gh-98552.
+    """
+    result = ctx.run_script(GUARDED_SCRIPT)
+    if result.returncode != 0:
+        raise RuntimeError(f"script failed: {result.last_error_line()}")
+    return result.stdout.count("top-level code ran")
+
+
+def _wait_until_killed(ready: Any, release: Any) -> None:
+    ready.set()
+    release.wait()
+
+
+def _exitcode_name(code: Any) -> Any:
+    import signal
+
+    if isinstance(code, int) and code < 0:
+        try:
+            return "-" + signal.Signals(-code).name
+        except ValueError:
+            return code
+    return code
+
+
+@case(
+    "inheritance.exitcode_signal",
+    title="terminate() and kill(): the child's exitcode is minus the signal number",
+    source=[DOCS + "#multiprocessing.Process.exitcode",
+            DOCS + "#multiprocessing.Process.terminate"],
+    covers=[39],
+    expect=[on("*", ok({"terminate": "-SIGTERM", "kill": "-SIGKILL"}), os=("linux", "macos"))],
+)
+def exitcode_signal(ctx: Context) -> object:
+    """A child that waits forever is stopped with terminate() (SIGTERM on POSIX), another
+    with kill() (SIGKILL); Process.exitcode is -N for a child terminated by signal N, under
+    every start method (for forkserver the server reports the status back).
+
+    Why it matters: supervisors decide whether to restart a worker from its exit code.
+    Source: multiprocessing docs, Process.exitcode, terminate(), kill() (3.7+).
+    """
+    codes = {}
+    for how in ("terminate", "kill"):
+        ready, release = ctx.mp.Event(), ctx.mp.Event()
+        process = ctx.mp.Process(target=_wait_until_killed, args=(ready, release))
+        process.start()
+        if not ready.wait(SHORT_TIMEOUT * 4):
+            process.kill()
+            raise RuntimeError("child not ready within SHORT_TIMEOUT * 4")
+        getattr(process, how)()
+        process.join()
+        codes[how] = _exitcode_name(process.exitcode)
+    return codes
+
+
+def _proc_state(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            state = handle.read().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
+    return "zombie" if state == "Z" else "alive"
+
+
+@case(
+    "inheritance.zombie_reaping",
+    title="A finished, unjoined child is a zombie until active_children() joins it",
+    source=[DOCS + "#all-start-methods", DOCS + "#multiprocessing.active_children"],
+    covers=[34],
+    expect=[on("*", ok({"before_join": "zombie", "after_active_children": "gone",
+                        "exitcode": 0}), os="linux")],
+)
+def zombie_reaping(ctx: Context) -> object:
+    """A child runs to completion; before anyone joins it, its /proc entry says zombie.
+    multiprocessing.active_children() joins finished processes, after which the pid is gone
+    and exitcode is 0. The docs state this for every start method on POSIX.
+
+    Why it matters: long-running parents that never join accumulate zombies.
+    Linux-only observation (/proc). Source: multiprocessing docs, Programming guidelines >
+    All start methods > "Joining zombie processes"; active_children().
+    """
+    if not sys.platform.startswith("linux"):
+        raise Unavailable("the zombie state is read from /proc (Linux)")
+    import multiprocessing
+    from multiprocessing.connection import wait
+
+    process = ctx.mp.Process(target=_nothing)
+    process.start()
+    if not wait([process.sentinel], SHORT_TIMEOUT * 4):
+        raise RuntimeError("child did not finish within SHORT_TIMEOUT * 4")
+    # The sentinel closes while the child is still exiting: wait until it has exited,
+    # without reaping it (WNOWAIT). A forkserver child is the server's, not ours (ECHILD).
+    with contextlib.suppress(ChildProcessError):
+        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+    before = _proc_state(process.pid)
+    multiprocessing.active_children()
+    return {"before_join": before, "after_active_children": _proc_state(process.pid),
+            "exitcode": process.exitcode}
+
+
+@case(
+    "inheritance.resource_tracker_started",
+    title="Starting a child: is a resource tracker process running afterwards?",
+    source=[CONTEXTS],
+    covers=[19],
+    expect=[
+        on(("spawn", "forkserver"), ok(True), os=("linux", "macos")),
+        on("fork", ok(False), os=("linux", "macos"),
+           note="the docs name spawn and forkserver only; nothing here creates named resources"),
+    ],
+)
+def resource_tracker_started(ctx: Context) -> object:
+    """On POSIX, using spawn or forkserver also starts a resource tracker process (it unlinks
+    leaked named semaphores and shared memory); a fork child that creates no named resource
+    needs none. Checked through the tracker's recorded pid (private attribute) and a
+    signal-0 probe that it is alive.
+
+    Why it matters: an extra process appears in ps/containers and holds inherited fds; its
+    "leaked shared_memory" warnings surprise users. Source: multiprocessing docs, Contexts
+    and start methods (resource tracker paragraph).
+    """
+    if sys.platform == "win32":
+        raise Unavailable("the resource tracker is POSIX-only")
+    from multiprocessing import resource_tracker
+
+    ctx.call_in_child(_nothing)
+    pid = getattr(resource_tracker._resource_tracker, "_pid", None)
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)
+    except OSError:
+        return False
+    return True
