@@ -1,0 +1,213 @@
+"""The CI data path, run locally: legs -> artifacts -> download -> report, as the workflow does.
+
+GitHub Actions cannot run here, so this test reads ``.github/workflows/matrix.yml`` and plays
+its data path on two local interpreters: each "leg" writes its results file with
+``python -m harness run``, the files are packed under the artifact names the upload step
+computes (``results-<os>-<python>``), unpacked the way ``download-artifact`` does with
+``pattern`` + ``merge-multiple`` (one flat folder), and then the workflow's own ``run:`` scripts
+are executed verbatim: the leg identity check, the not-run listing, the report command and the
+job summary.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+import pytest
+
+from harness import discovery
+
+yaml = pytest.importorskip("yaml")
+
+ROOT = Path(__file__).resolve().parents[2]
+WORKFLOW = ROOT / ".github" / "workflows" / "matrix.yml"
+pytestmark = pytest.mark.slow
+
+#: A small subset: one case, three cells per interpreter.
+SUBSET = "global_assigned_in_main"
+#: The runner label a Linux leg runs on (this machine plays that leg).
+LINUX_LABEL = "ubuntu-latest"
+EXPRESSION = re.compile(r"\$\{\{\s*matrix\.(\w+)\s*\}\}")
+
+
+def _workflow() -> Dict[str, Any]:
+    doc = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))
+    assert isinstance(doc, dict)
+    return doc
+
+
+def _step(job: Dict[str, Any], uses: str = "", ident: str = "", name: str = "") -> Dict[str, Any]:
+    for step in job["steps"]:
+        if ((uses and str(step.get("uses", "")).startswith(uses + "@"))
+                or (ident and step.get("id") == ident) or (name and step.get("name") == name)):
+            return step
+    raise AssertionError(f"no step uses={uses!r} id={ident!r} name={name!r}")
+
+
+def _expand(template: str, leg: Dict[str, str]) -> str:
+    """Substitute ``${{ matrix.x }}`` the way Actions does for one leg."""
+    value = EXPRESSION.sub(lambda m: leg[m.group(1)], template)
+    assert "${{" not in value, value
+    return value
+
+
+def _run_step(step: Dict[str, Any], cwd: Path,
+              env: Dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run a step's script verbatim with the shell it declares (bash by default)."""
+    shell = step.get("shell", "bash")
+    if shell == "python":
+        command = [sys.executable, "-c", step["run"]]
+    else:
+        assert shell == "bash", shell
+        command = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step["run"]]
+    return subprocess.run(command, cwd=str(cwd), env=env, capture_output=True, text=True,
+                          timeout=600, check=False)
+
+
+def _legs_to_play(python_names: List[str]) -> List[Tuple[str, discovery.Interpreter]]:
+    """Two local interpreters that are legs of the workflow's matrix (by nox session name)."""
+    found, _ = discovery.discover()
+    usable = {}
+    for interp in found:
+        if interp.session_name in python_names and not interp.command:
+            usable.setdefault(interp.session_name, interp)
+    if len(usable) < 2:
+        pytest.skip(f"needs two local interpreters among {python_names}")
+    names = sorted(usable, key=python_names.index)
+    return [(names[0], usable[names[0]]), (names[-1], usable[names[-1]])]
+
+
+@pytest.fixture(scope="module")
+def ci(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
+    """Play the whole data path once; the tests below check what it left behind."""
+    doc = _workflow()
+    tmp = tmp_path_factory.mktemp("ci")
+    bindir = tmp / "bin"
+    bindir.mkdir()
+    (bindir / "python").symlink_to(sys.executable)
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
+    base_env.update({str(k): str(v) for k, v in doc.get("env", {}).items()})
+    base_env["PATH"] = os.pathsep.join([str(bindir), base_env.get("PATH", "")])
+
+    legs_job = doc["jobs"]["matrix"]
+    upload = _step(legs_job, uses="actions/upload-artifact")["with"]
+    check = _step(legs_job, name="Check the results file is this leg's")
+    played = _legs_to_play([str(p) for p in legs_job["strategy"]["matrix"]["python"]])
+
+    # The legs, in parallel: each writes reports/results/<env-id>.json in its own workspace.
+    procs = []
+    for python_name, interp in played:
+        workspace = tmp / "legs" / python_name
+        procs.append((python_name, workspace, subprocess.Popen(
+            [sys.executable, "-m", "harness", "run", "--python", interp.path, "--results-dir",
+             str(workspace / "reports" / "results"), "-k", SUBSET],
+            cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)))
+    artifacts: Dict[str, Dict[str, bytes]] = {}
+    checks = {}
+    for python_name, workspace, proc in procs:
+        out, _ = proc.communicate(timeout=900)
+        assert proc.returncode == 0, out
+        leg = {"os": LINUX_LABEL, "python": python_name}
+        env = dict(base_env, LEG_OS=leg["os"], LEG_PYTHON=python_name)
+        checks[python_name] = _run_step(check, workspace, env)
+        # upload-artifact: the files the glob matches, relative to their common folder.
+        matched = sorted(workspace.glob(upload["path"]))
+        if matched:
+            common = Path(os.path.commonpath([str(p.parent) for p in matched]))
+            artifacts[_expand(upload["name"], leg)] = {
+                str(p.relative_to(common)): p.read_bytes() for p in matched}
+    # A leg's check must refuse a results file from another interpreter.
+    first, last = played[0][0], played[-1][0]
+    wrong = _run_step(check, tmp / "legs" / first,
+                      dict(base_env, LEG_OS=LINUX_LABEL, LEG_PYTHON=last))
+
+    report_job = doc["jobs"]["report"]
+    job_env = dict(base_env, **{str(k): str(v) for k, v in report_job.get("env", {}).items()})
+    job_env["RESULTS_DIR"] = str(tmp / job_env["RESULTS_DIR"])
+    job_env["SITE_DIR"] = str(tmp / job_env["SITE_DIR"])
+    job_env["GITHUB_STEP_SUMMARY"] = str(tmp / "step-summary.md")
+    # download-artifact with pattern + merge-multiple: every matching artifact into one folder.
+    download = _step(report_job, uses="actions/download-artifact")["with"]
+    assert download["merge-multiple"] is True
+    results_dir = Path(job_env["RESULTS_DIR"])
+    results_dir.mkdir()
+    for name, files in sorted(artifacts.items()):
+        if fnmatch.fnmatchcase(name, download["pattern"]):
+            for relative, data in files.items():
+                target = results_dir / relative
+                assert not target.exists(), f"{name} would overwrite {relative}"
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_bytes(data)
+
+    steps = {}
+    for label, step in (("not-run", _step(report_job, name="List legs without results (not run)")),
+                        ("report", _step(report_job, ident="report")),
+                        ("summary", _step(report_job, name="Write the job summary"))):
+        steps[label] = _run_step(step, ROOT, job_env)
+    return {"played": played, "artifacts": artifacts, "checks": checks, "wrong": wrong,
+            "steps": steps, "env": job_env, "results_dir": results_dir,
+            "site": Path(job_env["SITE_DIR"])}
+
+
+def test_each_leg_uploads_its_file_under_its_artifact_name(ci: Dict[str, Any]) -> None:
+    """Artifacts are named results-<os>-<python> and hold exactly that leg's results file."""
+    names = sorted(ci["artifacts"])
+    assert names == sorted(f"results-{LINUX_LABEL}-{p}" for p, _ in ci["played"])
+    for files in ci["artifacts"].values():
+        assert len(files) == 1 and next(iter(files)).endswith(".json")
+
+
+def test_leg_check_accepts_its_own_file_and_refuses_another(ci: Dict[str, Any]) -> None:
+    """The leg step that matches the results file to the leg's interpreter can fail."""
+    for python_name, proc in ci["checks"].items():
+        assert proc.returncode == 0, (python_name, proc.stdout, proc.stderr)
+    assert ci["wrong"].returncode != 0
+    assert "tested" in ci["wrong"].stderr
+
+
+def test_download_lays_files_flat_by_environment(ci: Dict[str, Any]) -> None:
+    """merge-multiple puts every leg's <env-id>.json side by side in RESULTS_DIR."""
+    files = sorted(p.name for p in ci["results_dir"].iterdir())
+    expected = sorted(f"linux-cpython-{p}.json" if not p.startswith("pypy")
+                      else f"linux-pypy-{p[4:]}.json" for p, _ in ci["played"])
+    assert files == expected
+
+
+def test_report_command_builds_the_page_from_both_legs(ci: Dict[str, Any]) -> None:
+    """The workflow's report step, run verbatim, writes index.html covering both legs."""
+    proc = ci["steps"]["report"]
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert (ci["site"] / "index.html").stat().st_size > 0
+    matrix = json.loads((ci["site"] / "matrix.json").read_text(encoding="utf-8"))
+    environments = {env["id"] for env in matrix["environments"]}
+    assert {name[:-5] for name in os.listdir(ci["results_dir"])} == environments
+
+
+def test_summary_md_reaches_the_step_summary(ci: Dict[str, Any]) -> None:
+    """summary.md is written and appended to $GITHUB_STEP_SUMMARY by the summary step."""
+    summary = ci["site"] / "summary.md"
+    assert summary.exists(), "the report wrote no summary.md"
+    proc = ci["steps"]["summary"]
+    assert proc.returncode == 0, proc.stderr
+    text = Path(ci["env"]["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert summary.read_text(encoding="utf-8").strip() in text
+
+
+def test_legs_that_produced_nothing_are_listed_as_not_run(ci: Dict[str, Any]) -> None:
+    """Every workflow leg without a results file is named in the log and the summary."""
+    proc = ci["steps"]["not-run"]
+    assert proc.returncode == 0, proc.stderr
+    played = {f"results-{LINUX_LABEL}-{p}" for p, _ in ci["played"]}
+    listed = set(re.findall(r"::warning::not run: (\S+)", proc.stdout))
+    assert "results-windows-latest-3.14t" in listed
+    assert "results-macos-15-intel-3.14" in listed
+    assert not played & listed
+    summary = Path(ci["env"]["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
+    assert "`results-windows-latest-pypy3.11` (windows-pypy-3.11)" in summary
