@@ -1,0 +1,103 @@
+"""Static checks of the deadlock catalog (``cases/deadlock.py``): ids, sources, timeouts, rules,
+no sleep-based synchronisation, and the helpers that make a thread hold a lock at start()."""
+
+from __future__ import annotations
+
+import inspect
+import threading
+
+import pytest
+
+from cases import deadlock
+from harness.catalog import Case, all_cases
+
+REQUIRED_IDS = {
+    "deadlock.lock_held_by_thread_at_fork",
+    "deadlock.rlock_held_by_thread_at_fork",
+    "deadlock.condition_held_by_thread_at_fork",
+    "deadlock.gil_busy_thread_at_fork",
+    "deadlock.stdlib_logging_handler_lock",
+    "deadlock.user_logging_handler_lock",
+    "deadlock.import_lock_held_by_thread",
+    "deadlock.stdout_lock_held_by_thread",
+    "deadlock.queue_join_before_get_large",
+    "deadlock.queue_join_before_get_small",
+    "deadlock.pool_worker_killed",
+    "deadlock.missing_main_guard_pool",
+    "deadlock.set_start_method_twice",
+}
+METHODS = {"fork", "spawn", "forkserver", "*"}
+
+
+def _deadlock_cases() -> list[Case]:
+    return [c for c in all_cases() if c.category == "deadlock"]
+
+
+def test_catalog_has_at_least_twelve_cases_and_every_required_id() -> None:
+    """Issue 5: at least 12 deadlock cases, including every id it names."""
+    ids = {c.id for c in _deadlock_cases()}
+    assert len(ids) >= 12
+    assert REQUIRED_IDS - ids == set()
+
+
+@pytest.mark.parametrize("case", _deadlock_cases(), ids=lambda c: c.id)
+def test_case_cites_sources_and_states_its_claim(case: Case) -> None:
+    """Every case links at least one source and each rule's own source is a link."""
+    assert case.sources
+    assert all(s.startswith("https://") for s in case.sources)
+    assert all(r.source is None or r.source.startswith("https://") for r in case.expect)
+    assert "Source" in case.doc
+
+
+@pytest.mark.parametrize("case", _deadlock_cases(), ids=lambda c: c.id)
+def test_case_uses_the_short_hang_timeout(case: Case) -> None:
+    """Deadlock cells cost little: every case uses HANG_TIMEOUT, well below CASE_TIMEOUT."""
+    assert case.timeout == deadlock.HANG_TIMEOUT
+    assert case.timeout <= 15.0 * deadlock.SHORT_TIMEOUT / 5.0
+
+
+@pytest.mark.parametrize("case", _deadlock_cases(), ids=lambda c: c.id)
+def test_rules_name_real_methods_and_known_outcomes(case: Case) -> None:
+    """Rules only name start methods (or '*') and the closed outcome words."""
+    for rule in case.expect:
+        assert set(rule.methods) <= METHODS
+        assert rule.outcome in {"ok", "error", "timeout", "crash", "unavailable"}
+
+
+def test_no_sleep_based_synchronisation() -> None:
+    """Threads are synchronised with Events/select, never sleep()."""
+    source = inspect.getsource(deadlock)
+    assert "sleep(" not in source
+
+
+def test_semantics_expectation_differs_only_in_the_forced_method() -> None:
+    """start_method_semantics expects the same facts under every method except the forced one."""
+    fork, spawn = deadlock._semantics_expected("fork"), deadlock._semantics_expected("spawn")
+    differing = {key for key in fork if fork[key] != spawn[key]}
+    assert differing == {"forced", "context_follows"}
+
+
+def test_gate_stream_blocks_the_armed_write_until_released() -> None:
+    """The logging cases rely on this: the armed write blocks its writer (holding the handler
+    lock) until release, and later writes (a fork child's) pass straight through."""
+    stream = deadlock._GateStream()
+    stream.armed = True
+    writer = threading.Thread(target=stream.write, args=("parent\n",), daemon=True)
+    writer.start()
+    assert stream.inside.wait(5)
+    assert writer.is_alive()
+    assert stream.lines == []
+    stream.write("child\n")  # not armed any more: does not block
+    assert stream.lines == ["child\n"]
+    stream.release.set()
+    writer.join(5)
+    assert not writer.is_alive()
+    assert stream.lines == ["child\n", "parent\n"]
+
+
+def test_in_thread_holds_the_lock_while_entered() -> None:
+    """_InThread returns only once the body holds the lock, and releases it on exit."""
+    with deadlock._InThread(deadlock._hold_module_rlock):
+        assert not deadlock.MODULE_RLOCK.acquire(blocking=False)
+    assert deadlock.MODULE_RLOCK.acquire(timeout=5)
+    deadlock.MODULE_RLOCK.release()
