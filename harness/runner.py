@@ -14,20 +14,48 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Set
 
+from harness import _procs
 from harness.vocab import Outcome
 
-__all__ = ["OUTPUT_LIMIT", "CaseRun", "kill_tree", "run_case"]
+__all__ = [
+    "OUTPUT_LIMIT",
+    "PROCESS_LIMIT",
+    "CaseRun",
+    "Cancelled",
+    "allow_runs",
+    "cancel_all",
+    "case_environ",
+    "kill_tree",
+    "run_case",
+]
 
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTOR = Path(__file__).resolve().parent / "executor.py"
+SHEPHERD = Path(__file__).resolve().parent / "_shepherd.py"
 #: How much of a case's stdout/stderr is kept (head and tail) in the result.
 OUTPUT_LIMIT = 4000
 #: Grace period after the hard timeout for the kill to take effect.
 KILL_GRACE = 5.0
+
+
+def _process_limit() -> int:
+    try:
+        return max(16, int(os.environ.get("HARNESS_PROCESS_LIMIT", "256")))
+    except ValueError:
+        return 256
+
+
+#: Most processes one case may have at once (a pids cgroup where writable, else a watchdog).
+PROCESS_LIMIT = _process_limit()
+_TMP_PREFIX = "smm-case-"
+_SHM_PREFIXES = ("sem.mp-", "psm_", "mp-")
+_CANCEL = threading.Event()
+_SWEPT = False
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "SystemDrive", "TEMP", "TMP",
              "TMPDIR", "USERPROFILE", "COMSPEC", "PATHEXT", "WINDIR", "HARNESS_TIMEOUT_SCALE")
 
@@ -65,50 +93,57 @@ def case_environ(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
-def _read_limited(path: Path) -> str:
-    try:
-        size = path.stat().st_size
-        with path.open("rb") as handle:
-            if size <= OUTPUT_LIMIT:
-                data = handle.read()
-                return data.decode("utf-8", "replace")
-            head = handle.read(OUTPUT_LIMIT // 2)
-            handle.seek(size - OUTPUT_LIMIT // 2)
-            tail = handle.read()
-    except OSError:
-        return ""
-    marker = "\n[... %d bytes cut by the harness ...]\n" % (size - len(head) - len(tail))
-    return head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
+class _Capture(threading.Thread):
+    """Drain one pipe, keeping only its head and tail: a case printing 100 MB costs no memory."""
+
+    def __init__(self, stream: Any, limit: int = OUTPUT_LIMIT) -> None:
+        super().__init__(name="case-output", daemon=True)
+        self.stream = stream
+        self.half = limit // 2
+        self.head = bytearray()
+        self.tail = bytearray()
+        self.total = 0
+
+    def run(self) -> None:
+        read = getattr(self.stream, "read1", self.stream.read)
+        try:
+            while True:
+                chunk = read(65536)
+                if not chunk:
+                    break
+                self.total += len(chunk)
+                room = self.half - len(self.head)
+                if room > 0:
+                    self.head += chunk[:room]
+                    chunk = chunk[room:]
+                if chunk:
+                    self.tail += chunk
+                    if len(self.tail) > 4 * self.half:
+                        del self.tail[:-self.half]
+        except (OSError, ValueError):
+            pass
+        finally:
+            try:
+                self.stream.close()
+            except OSError:
+                pass
+
+    def text(self) -> str:
+        tail = bytes(self.tail[-self.half:]) if self.total > 2 * self.half else bytes(self.tail)
+        cut = self.total - len(self.head) - len(tail)
+        if cut <= 0:
+            return (bytes(self.head) + tail).decode("utf-8", "replace")
+        marker = "\n[... %d bytes cut by the harness ...]\n" % cut
+        return self.head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
 
 
 def _descendants(pid: int) -> List[int]:
-    """Every descendant of ``pid`` found in /proc (Linux); empty elsewhere."""
-    children: Dict[int, List[int]] = {}
-    try:
-        entries = os.listdir("/proc")
-    except OSError:
-        return []
-    for entry in entries:
-        if not entry.isdigit():
-            continue
-        try:
-            with open("/proc/%s/stat" % entry, "rb") as handle:
-                stat = handle.read().decode("ascii", "replace")
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        except (OSError, ValueError, IndexError):
-            continue
-        children.setdefault(ppid, []).append(int(entry))
-    found: List[int] = []
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
+    """Every live descendant of ``pid`` found in /proc (Linux); empty elsewhere."""
+    return _procs.descendants(pid) if sys.platform.startswith("linux") else []
 
 
 def kill_tree(proc: "subprocess.Popen[bytes]") -> None:
-    """Kill the executor, its process group and every descendant still alive."""
+    """Kill ``proc``, its process group, its session and every descendant still alive."""
     if sys.platform == "win32":
         subprocess.run(  # noqa: S603, S607 - fixed arguments
             ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
@@ -116,20 +151,36 @@ def kill_tree(proc: "subprocess.Popen[bytes]") -> None:
         )
         proc.kill()
         return
-    victims = _descendants(proc.pid)
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        pass
-    for pid in victims:
+    for _ in range(20):  # repeat: a fork loop may add processes between two passes
+        table = _procs.proc_table() if sys.platform.startswith("linux") else {}
+        victims = set(_procs.descendants(proc.pid, table)) if table else set()
+        victims.update(pid for pid, (_, sid, state) in table.items()
+                       if sid == proc.pid and state != "Z" and pid != proc.pid)
         try:
-            os.kill(pid, signal.SIGKILL)
+            os.killpg(proc.pid, signal.SIGKILL)
         except OSError:
             pass
-    try:
-        proc.kill()
-    except OSError:
-        pass
+        try:
+            proc.kill()
+        except OSError:
+            pass
+        if not victims:
+            break
+        _procs.kill_pids(victims)
+
+
+def cancel_all() -> None:
+    """Stop every running case now (Ctrl-C): their trees are killed, ``run_case`` raises."""
+    _CANCEL.set()
+
+
+def allow_runs() -> None:
+    """Undo ``cancel_all`` (a new session in the same process)."""
+    _CANCEL.clear()
+
+
+class Cancelled(Exception):
+    """``run_case`` was stopped by ``cancel_all`` (an interrupt), not by the case."""
 
 
 def _signal_name(number: int) -> str:
@@ -142,9 +193,14 @@ def _signal_name(number: int) -> str:
 def _classify(
     case_id: str, method: str, returncode: Optional[int], timed_out: bool,
     payload: Optional[Dict[str, Any]], wall: float, stdout: str, stderr: str,
+    status: Optional[Dict[str, Any]] = None, limit: int = PROCESS_LIMIT,
 ) -> CaseRun:
-    base = {"case": case_id, "method": method, "wall_s": wall, "stdout": stdout,
+    status = status or {}
+    base: Dict[str, Any] = {"case": case_id, "method": method, "wall_s": wall, "stdout": stdout,
             "stderr": stderr, "returncode": returncode}
+    if status.get("limit_hit"):
+        return CaseRun(outcome=Outcome.CRASH, detail="more than %d processes: the harness's "
+                       "process limit was reached; process tree killed" % limit, **base)
     if timed_out:
         detail = "no result within the hard timeout; process tree killed"
         if payload is not None:
@@ -163,15 +219,67 @@ def _classify(
         return CaseRun(outcome=Outcome.ERROR, detail="executor wrote an unknown outcome",
                        error={"type": "HarnessError", "message": repr(payload)[:500],
                               "where": "harness"}, **base)
+    detail = str(payload.get("detail", ""))
+    if status.get("leftovers"):
+        note = "%d process(es) still running after the case ended were killed" % (
+            status["leftovers"])
+        detail = "%s; %s" % (detail, note) if detail else note
     return CaseRun(
         outcome=outcome,
         observed=payload.get("observed"),
         error=payload.get("error"),
-        detail=str(payload.get("detail", "")),
+        detail=detail,
         warnings=list(payload.get("warnings", [])),
         duration_s=float(payload.get("duration_s", 0.0)),
         **base,
     )
+
+
+def _read_json(path: Path) -> Optional[Dict[str, Any]]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _sweep_stale() -> None:
+    """Once per process: remove what runners killed with SIGKILL left behind."""
+    global _SWEPT  # noqa: PLW0603 - once-per-process flag
+    if _SWEPT:
+        return
+    _SWEPT = True
+    for path in _procs.stale_cgroups():
+        group = _procs.PidsCgroup(path)
+        group.kill_all()
+        group.remove()
+    base = tempfile.gettempdir()
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        owner = name[len(_TMP_PREFIX):].split("-", 1)[0]
+        if name.startswith(_TMP_PREFIX) and owner.isdigit() and not _procs.alive(int(owner)):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+
+
+def _sweep_shm(before: Set[str]) -> List[str]:
+    """Unlink multiprocessing semaphores/shared memory that appeared during a killed case and
+    that no live process has open or mapped (what a SIGKILLed tree leaks)."""
+    new = [n for n in _procs.shm_names() - before if n.startswith(_SHM_PREFIXES)]
+    if not new:
+        return []
+    used = _procs.shm_in_use()
+    removed = []
+    for name in new:
+        if name not in used:
+            try:
+                os.unlink(os.path.join(_procs.SHM_DIR, name))
+                removed.append(name)
+            except OSError:
+                pass
+    return removed
 
 
 def run_case(
@@ -181,56 +289,105 @@ def run_case(
     interpreter: Sequence[str] = (sys.executable,),
     root: Path = ROOT,
     tmp_base: Optional[str] = None,
-    program: Optional[Sequence[str]] = None,
-    env: Optional[Dict[str, str]] = None,
+    process_limit: Optional[int] = None,
 ) -> CaseRun:
     """Run one case under one method in a fresh ``interpreter`` and classify the result.
 
     ``interpreter`` is a command prefix (e.g. ``["/usr/bin/python3.12"]`` or a chroot wrapper);
     the executor path, project root and temp dir must be visible to it at the same paths.
-    ``program`` replaces the executor and its arguments (``python -m harness check`` runs the
-    user's code this way); the result path is always appended as the last argument, and
-    ``env`` replaces the allow-listed case environment.
+    ``root`` is the folder holding ``cases/`` and ``harness/`` (a fixture catalog in tests).
+    ``process_limit`` overrides ``PROCESS_LIMIT`` (processes the case may have at once).
+    Raises ``Cancelled`` (after killing the tree) when ``cancel_all`` is called meanwhile.
     """
-    workdir = Path(tempfile.mkdtemp(prefix="smm-case-", dir=tmp_base))
-    result_path = workdir / "result.json"
-    casedir = workdir / "cwd"
-    casedir.mkdir()
-    tail = list(program) if program is not None else [str(EXECUTOR), str(root), case_id, method]
-    command = list(interpreter) + ["-I", *tail, str(result_path)]
-    popen_kwargs: Dict[str, Any] = {}
-    if sys.platform == "win32":
-        popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
-    else:
-        popen_kwargs["start_new_session"] = True
-    started = time.monotonic()
-    timed_out = False
+    if _CANCEL.is_set():
+        raise Cancelled("interrupted before %s[%s] started" % (case_id, method))
+    linux = sys.platform.startswith("linux")
+    limit = process_limit or PROCESS_LIMIT
+    if linux:
+        _sweep_stale()
+    workdir = Path(tempfile.mkdtemp(prefix="%s%d-" % (_TMP_PREFIX, os.getpid()), dir=tmp_base))
+    group: Optional[_procs.PidsCgroup] = None
     try:
-        with open(workdir / "stdout", "wb") as out, open(workdir / "stderr", "wb") as err:
-            proc = subprocess.Popen(  # noqa: S603 - explicit argument list, no shell
-                command, stdin=subprocess.DEVNULL, stdout=out, stderr=err,
-                cwd=str(casedir), env=case_environ() if env is None else env,
-                **popen_kwargs,
-            )
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                timed_out = True
-            except BaseException:
-                kill_tree(proc)
-                proc.wait()
-                raise
-            finally:
-                kill_tree(proc)  # reap leftovers (forkservers, trackers, grandchildren)
-                proc.wait(timeout=KILL_GRACE)
+        result_path = workdir / "result.json"
+        status_path = workdir / "status.json"
+        (workdir / "cwd").mkdir()
+        (workdir / "tmp").mkdir()
+        command = list(interpreter) + ["-I", str(EXECUTOR), str(root), case_id, method,
+                                       str(result_path)]
+        popen_kwargs: Dict[str, Any] = {}
+        if sys.platform == "win32":
+            popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
+        else:
+            popen_kwargs["start_new_session"] = True
+        if linux:
+            group = _procs.PidsCgroup.create("%d-%s" % (os.getpid(), workdir.name), limit)
+            command = [sys.executable, "-I", "-S", str(SHEPHERD), str(os.getpid()), str(status_path),
+                       str(limit), group.path if group else "-", "--"] + command
+        shm_before = _procs.shm_names() if linux else set()
+        env = case_environ({"TMPDIR": str(workdir / "tmp")})
+        started = time.monotonic()
+        timed_out = False
+        proc = subprocess.Popen(  # noqa: S603 - explicit argument list, no shell
+            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            cwd=str(workdir / "cwd"), env=env, **popen_kwargs,
+        )
+        captures = [_Capture(proc.stdout), _Capture(proc.stderr)]
+        for capture in captures:
+            capture.start()
+        try:
+            timed_out = _wait(proc, started + timeout)
+        finally:
+            _stop(proc, group)
+            for capture in captures:
+                capture.join(KILL_GRACE)
         wall = time.monotonic() - started
-        payload: Optional[Dict[str, Any]] = None
-        if result_path.exists():
-            try:
-                payload = json.loads(result_path.read_text(encoding="utf-8"))
-            except ValueError:
-                payload = None
-        return _classify(case_id, method, proc.returncode, timed_out, payload, wall,
-                         _read_limited(workdir / "stdout"), _read_limited(workdir / "stderr"))
+        if _CANCEL.is_set() and not timed_out and proc.returncode != 0:
+            raise Cancelled("interrupted while %s[%s] ran" % (case_id, method))
+        status = _read_json(status_path) if linux else None
+        returncode = proc.returncode
+        if status is not None:
+            returncode = status.get("returncode")
+        payload = _read_json(result_path)
+        run = _classify(case_id, method, returncode, timed_out, payload, wall,
+                        captures[0].text(), captures[1].text(), status, limit)
+        if linux and (timed_out or run.outcome == Outcome.CRASH or (status or {}).get("killed")):
+            _sweep_shm(shm_before)
+        return run
     finally:
+        if group is not None:
+            group.kill_all()
+            group.remove()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _wait(proc: "subprocess.Popen[bytes]", deadline: float) -> bool:
+    """Wait for ``proc`` until ``deadline``; True if it timed out. Raises ``Cancelled``."""
+    while True:
+        if _CANCEL.is_set():
+            return False
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return True
+        try:
+            proc.wait(timeout=min(left, 0.1))
+            return False
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def _stop(proc: "subprocess.Popen[bytes]", group: Optional[_procs.PidsCgroup]) -> None:
+    """Make sure nothing of the case survives: the shepherd's own clean-up first, then force."""
+    if proc.poll() is None and sys.platform.startswith("linux") and SHEPHERD.name in " ".join(
+            proc.args if isinstance(proc.args, list) else []):
+        try:
+            proc.send_signal(signal.SIGTERM)  # the shepherd kills the tree, trackers last
+            proc.wait(timeout=KILL_GRACE)
+        except (OSError, subprocess.TimeoutExpired):
+            pass
+    if group is not None:
+        group.kill_all()
+    kill_tree(proc)
+    try:
+        proc.wait(timeout=KILL_GRACE)
+    except subprocess.TimeoutExpired:
+        pass

@@ -1,0 +1,231 @@
+"""Linux process-table, cgroup and /dev/shm helpers shared by the runner and the shepherd.
+
+Everything here is best effort: a process that vanishes while being read is simply skipped.
+Standard library only, Python 3.8 syntax (the shepherd runs on whatever Python runs the harness).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+__all__ = [
+    "CGROUP_PIDS_ROOT",
+    "SHM_DIR",
+    "PidsCgroup",
+    "alive",
+    "descendants",
+    "is_resource_tracker",
+    "kill_pids",
+    "proc_table",
+    "shm_names",
+    "shm_in_use",
+]
+
+CGROUP_PIDS_ROOT = "/sys/fs/cgroup/pids"
+SHM_DIR = "/dev/shm"
+#: The folder under the pids hierarchy holding one cgroup per running case.
+CGROUP_PARENT = "start-method-matrix"
+
+
+def proc_table() -> Dict[int, Tuple[int, int, str]]:
+    """``pid -> (ppid, session id, state letter)`` for every process in /proc."""
+    table: Dict[int, Tuple[int, int, str]] = {}
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return table
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry, "rb") as handle:
+                stat = handle.read().decode("ascii", "replace")
+            fields = stat.rsplit(")", 1)[1].split()
+            table[int(entry)] = (int(fields[1]), int(fields[3]), fields[0])
+        except (OSError, ValueError, IndexError):
+            continue
+    return table
+
+
+def descendants(pid: int, table: Optional[Dict[int, Tuple[int, int, str]]] = None) -> List[int]:
+    """Every live (non-zombie) descendant of ``pid``."""
+    table = proc_table() if table is None else table
+    children: Dict[int, List[int]] = {}
+    for child, (ppid, _sid, _state) in table.items():
+        children.setdefault(ppid, []).append(child)
+    found: List[int] = []
+    todo = [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            if table[child][2] != "Z":
+                found.append(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    """True if ``pid`` exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return False
+
+
+def is_resource_tracker(pid: int) -> bool:
+    """True for multiprocessing's resource tracker (it unlinks leaked /dev/shm entries)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return b"resource_tracker" in handle.read()
+    except OSError:
+        return False
+
+
+def kill_pids(pids: Iterable[int], sig: int = signal.SIGKILL) -> int:
+    """Send ``sig`` to each pid; return how many were signalled."""
+    count = 0
+    for pid in pids:
+        try:
+            os.kill(pid, sig)
+            count += 1
+        except OSError:
+            pass
+    return count
+
+
+def shm_names() -> Set[str]:
+    """Names in /dev/shm (empty where there is none)."""
+    try:
+        return set(os.listdir(SHM_DIR))
+    except OSError:
+        return set()
+
+
+def shm_in_use() -> Set[str]:
+    """/dev/shm names that some live process has open or mapped."""
+    used: Set[str] = set()
+    prefix = SHM_DIR + "/"
+    try:
+        entries = [e for e in os.listdir("/proc") if e.isdigit()]
+    except OSError:
+        return used
+    for entry in entries:
+        try:
+            with open("/proc/%s/maps" % entry, "rb") as handle:
+                for line in handle:
+                    at = line.find(prefix.encode())
+                    if at >= 0:
+                        used.add(line[at + len(prefix):].split(b" (")[0].strip()
+                                 .decode("utf-8", "replace"))
+        except OSError:
+            pass
+        fd_dir = "/proc/%s/fd" % entry
+        try:
+            fds = os.listdir(fd_dir)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target.startswith(prefix):
+                used.add(target[len(prefix):].split(" (")[0])
+    return used
+
+
+class PidsCgroup(object):
+    """A cgroup-v1 ``pids`` group for one case: counts, limits and finds every member.
+
+    Membership is inherited by every descendant, including ``setsid``/double-fork escapees,
+    and ``pids.max`` makes ``fork()`` fail with EAGAIN past the limit. Needs a writable
+    ``/sys/fs/cgroup/pids`` (root, or a delegated hierarchy); ``create`` returns None otherwise.
+    """
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+
+    @classmethod
+    def create(cls, name: str, limit: int) -> Optional["PidsCgroup"]:
+        if os.environ.get("HARNESS_NO_CGROUP"):  # tests of the watchdog fallback
+            return None
+        parent = os.path.join(CGROUP_PIDS_ROOT, CGROUP_PARENT)
+        path = os.path.join(parent, name)
+        try:
+            if not os.path.isdir(parent):
+                os.makedirs(parent, exist_ok=True)
+            os.mkdir(path)
+        except OSError:
+            return None
+        group = cls(path)
+        try:
+            with open(os.path.join(path, "pids.max"), "w") as handle:
+                handle.write(str(limit))
+        except OSError:
+            group.remove()
+            return None
+        return group
+
+    @property
+    def procs_file(self) -> str:
+        return os.path.join(self.path, "cgroup.procs")
+
+    def members(self) -> List[int]:
+        try:
+            with open(self.procs_file) as handle:
+                return [int(line) for line in handle if line.strip()]
+        except (OSError, ValueError):
+            return []
+
+    def refused_forks(self) -> int:
+        """How many fork()s the limit refused (``pids.events`` ``max`` counter)."""
+        try:
+            with open(os.path.join(self.path, "pids.events")) as handle:
+                for line in handle:
+                    key, _, value = line.partition(" ")
+                    if key == "max":
+                        return int(value)
+        except (OSError, ValueError):
+            pass
+        return 0
+
+    def kill_all(self, deadline_s: float = 5.0) -> int:
+        """SIGKILL every member until the group is empty (a fork loop cannot outrun it)."""
+        killed = 0
+        end = time.monotonic() + deadline_s
+        while time.monotonic() < end:
+            members = [pid for pid in self.members() if alive(pid)]
+            if not members:
+                break
+            killed += kill_pids(members)
+            time.sleep(0.01)
+        return killed
+
+    def remove(self) -> bool:
+        for _ in range(50):
+            try:
+                os.rmdir(self.path)
+                return True
+            except FileNotFoundError:
+                return True
+            except OSError:
+                time.sleep(0.02)
+        return False
+
+
+def stale_cgroups() -> List[str]:
+    """Case cgroups left by runners that no longer exist (named ``<runner pid>-...``)."""
+    parent = os.path.join(CGROUP_PIDS_ROOT, CGROUP_PARENT)
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    stale = []
+    for name in names:
+        owner = name.split("-", 1)[0]
+        if owner.isdigit() and not alive(int(owner)):
+            stale.append(os.path.join(parent, name))
+    return stale

@@ -1,0 +1,196 @@
+"""The shepherd: a tiny per-case supervisor between the runner and the executor (Linux only).
+
+Usage: ``python -I _shepherd.py RUNNER_PID STATUS_PATH LIMIT CGROUP_DIR|- -- COMMAND...``
+
+It makes itself a *child subreaper* (``PR_SET_CHILD_SUBREAPER``), so every process the case
+starts stays its descendant even after ``setsid`` or a double fork; it joins the case's pids
+cgroup (when the runner made one) before starting the executor, so the process limit binds even
+root; it asks for SIGTERM when the runner dies (``PR_SET_PDEATHSIG``). When the executor ends,
+or on SIGTERM, or past the process limit, it kills what is left — multiprocessing's resource
+trackers last, so that they can unlink the semaphores and shared memory the killed tree leaked —
+reaps every zombie and writes the executor's exit status to STATUS_PATH as JSON.
+Standard library only, Python 3.8 syntax; it never prints.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+__all__ = ["main"]
+
+PR_SET_PDEATHSIG = 1
+PR_SET_CHILD_SUBREAPER = 36
+#: How long a finished case's leftovers get to exit by themselves before they are killed.
+SETTLE_S = 0.3
+#: How long resource trackers get to unlink what a killed tree leaked.
+TRACKER_GRACE_S = 1.0
+
+
+def _prctl(option: int, value: int) -> bool:
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        return int(libc.prctl(option, value, 0, 0, 0)) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def _exit_code(status: int) -> int:
+    if os.WIFSIGNALED(status):
+        return -os.WTERMSIG(status)
+    return os.WEXITSTATUS(status)
+
+
+class Shepherd(object):
+    def __init__(self, limit: int, cgroup_dir: str) -> None:
+        from harness import _procs
+
+        self.procs = _procs
+        self.limit = limit
+        self.cgroup = _procs.PidsCgroup(cgroup_dir) if cgroup_dir != "-" else None
+        self.executor_pid = 0
+        self.returncode = None  # type: object
+        self.limit_hit = False
+
+    def members(self, full: bool = False) -> "list[int]":
+        """Every live process of the case (the cgroup is exact and cheap; else /proc)."""
+        if full:
+            found = set(self.procs.descendants(os.getpid()))
+            if self.cgroup is not None:
+                found.update(pid for pid in self.cgroup.members() if self.procs.alive(pid))
+        elif self.cgroup is not None:
+            found = {pid for pid in self.cgroup.members() if self.procs.alive(pid)}
+        else:
+            found = set(self.procs.descendants(os.getpid()))
+        found.discard(os.getpid())
+        return sorted(found)
+
+    def reap(self) -> bool:
+        """Reap every exited child; False once there are no children at all."""
+        while True:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                return False
+            if pid == 0:
+                return True
+            if pid == self.executor_pid:
+                self.returncode = _exit_code(status)
+
+    def over_limit(self) -> bool:
+        if self.cgroup is not None:
+            return self.cgroup.refused_forks() > 0
+        return len(self.procs.descendants(os.getpid())) > self.limit
+
+    def kill_all(self) -> int:
+        """Kill every member, resource trackers last; reap; return how many were killed."""
+        killed = 0
+        trackers = set()
+        stopped = set()
+        end = time.monotonic() + 5.0
+        while time.monotonic() < end:  # freeze first: a stopped process cannot fork again
+            fresh = []
+            for pid in self.members():
+                if pid in trackers or pid in stopped:
+                    continue
+                if self.procs.is_resource_tracker(pid):
+                    trackers.add(pid)
+                else:
+                    fresh.append(pid)
+            if not fresh:
+                break
+            self.procs.kill_pids(fresh, signal.SIGSTOP)
+            stopped.update(fresh)
+        killed += self.procs.kill_pids(stopped)
+        while time.monotonic() < end:
+            others = [p for p in self.members() if p not in trackers
+                      and not self.procs.is_resource_tracker(p)]
+            if not others:
+                break
+            killed += self.procs.kill_pids(others)
+            self.reap()
+        end = time.monotonic() + TRACKER_GRACE_S  # trackers unlink what the tree leaked
+        while any(self.procs.alive(pid) for pid in trackers) and time.monotonic() < end:
+            signal.sigtimedwait([signal.SIGCHLD], 0.01)
+            self.reap()
+        end = time.monotonic() + 5.0
+        while time.monotonic() < end:
+            rest = self.members(full=True)
+            if not rest:
+                break
+            killed += self.procs.kill_pids(rest)
+            self.reap()
+        end = time.monotonic() + 2.0
+        while self.reap() and time.monotonic() < end:
+            signal.sigtimedwait([signal.SIGCHLD], 0.01)
+        return killed
+
+    def run(self, command: "list[str]") -> "dict[str, object]":
+        stopping = []
+        signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+        proc = subprocess.Popen(  # noqa: S603 - the runner's explicit argument list
+            command, preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, []),
+        )
+        self.executor_pid = proc.pid
+        try:  # after the start, so the case keeps its priority: a fork loop cannot starve us
+            os.setpriority(os.PRIO_PROCESS, 0, -10)
+        except OSError:
+            pass  # not root: the pids cgroup (or RLIMIT_NPROC) bounds the loop instead
+        proc.returncode = 0  # reaped below with waitpid(-1); keep Popen from reaping or warning
+        ticks = 0
+        while not stopping and self.returncode is None:
+            signal.sigtimedwait([signal.SIGCHLD], 0.05)
+            self.reap()
+            ticks += 1
+            if (self.cgroup is None or ticks % 2 == 0) and self.over_limit():
+                self.limit_hit = True
+                break
+        leftovers = 0
+        if not stopping and not self.limit_hit:
+            end = time.monotonic() + SETTLE_S  # forkservers and trackers exit on their own
+            while self.members() and time.monotonic() < end and not stopping:
+                signal.sigtimedwait([signal.SIGCHLD], 0.02)
+                self.reap()
+            leftovers = len([p for p in self.members()
+                             if not self.procs.is_resource_tracker(p)])
+        killed = self.kill_all()
+        return {
+            "returncode": self.returncode,
+            "stopped": bool(stopping),
+            "limit_hit": self.limit_hit,
+            "refused_forks": self.cgroup.refused_forks() if self.cgroup is not None else 0,
+            "leftovers": leftovers,
+            "killed": killed,
+        }
+
+
+def main(argv: "list[str]") -> int:
+    if len(argv) < 7 or argv[5] != "--":
+        sys.stderr.write("usage: _shepherd.py RUNNER_PID STATUS LIMIT CGROUP|- -- COMMAND...\n")
+        return 2
+    runner_pid, status_path, limit, cgroup_dir = int(argv[1]), argv[2], int(argv[3]), argv[4]
+    _prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() != runner_pid:  # the runner died before the death signal was armed
+        return 3
+    if not _prctl(PR_SET_CHILD_SUBREAPER, 1):
+        sys.stderr.write("harness shepherd: PR_SET_CHILD_SUBREAPER failed\n")
+    if cgroup_dir != "-":
+        with open(os.path.join(cgroup_dir, "cgroup.procs"), "w") as handle:
+            handle.write(str(os.getpid()))
+    status = Shepherd(limit, cgroup_dir).run(argv[6:])
+    tmp = status_path + ".part"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(status, handle)
+    os.replace(tmp, status_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.exit(main(sys.argv))
