@@ -105,7 +105,7 @@ def lint(session: nox.Session) -> None:
         except nox.command.CommandFailed:
             failed.append(name)
     if failed:
-        session.error("lint found problems: %s" % ", ".join(failed))
+        session.error(f"lint found problems: {', '.join(failed)}")
 
 
 @nox.session(python=False)
