@@ -133,7 +133,12 @@ def signature(cell: Dict[str, Any], performance: bool = False) -> Tuple[Any, ...
     return (cell.get("outcome"), _canonical(cell.get("observed")), error_type)
 
 
-def _canonical(value: Any) -> str:
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def _canonical(value: Any) -> Any:
+    if isinstance(value, _SCALARS):
+        return (type(value).__name__, value)
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
@@ -184,6 +189,7 @@ def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     environments: Dict[str, Dict[str, Any]] = {}
     cases: Dict[str, Dict[str, Any]] = {}
     cells: Dict[Tuple[str, str, str], Dict[str, Any]] = {}
+    signatures: Dict[Tuple[str, str, str], Tuple[Any, ...]] = {}
     for item in loaded:
         harness = item.doc["harness"]
         env = dict(harness["environment"])
@@ -209,7 +215,10 @@ def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
                 continue
             old["observations"].append(new)
             perf = old["category"] == "performance"
-            if signature(old, perf) != signature(new, perf):
+            first = signatures.get(key)
+            if first is None:
+                first = signatures[key] = signature(old, perf)
+            if first != signature(new, perf):
                 old["flaky"] = True
     for env in environments.values():
         env["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))

@@ -19,8 +19,8 @@ __all__ = ["CODES", "SYMBOLS", "CaseView", "CellView", "EnvView", "Report", "bui
 STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
     "as-expected": ("ae", "✓", "as expected"),
     "unexpected": ("ux", "✗", "unexpected (finding)"),
-    "timeout": ("to", "⏱", "timeout (hang)"),
-    "crash": ("cr", "‼", "crash"),
+    "timeout": ("to", "◷", "timeout (hang)"),
+    "crash": ("cr", "☠", "crash"),
     "unavailable": ("na", "–", "unavailable (N/A)"),
     "not-run": ("nr", "·", "not run (no data)"),
     "flaky": ("fl", "≈", "flaky (runs disagree)"),
@@ -207,7 +207,8 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     for i, env in enumerate(matrix["environments"]):
         series = history.series_key(env)
         minor = ".".join(str(env.get("python_version", "?")).split(".")[:2])
-        runs = tuple(RunView(str(r.get("file", "")), str(r.get("git_commit") or "unknown"),
+        runs = tuple(RunView(str(r.get("file", "")).replace("\\", "/").rsplit("/", 1)[-1],
+                             str(r.get("git_commit") or "unknown"),
                              str(r.get("timestamp") or "?"), str(r.get("runner") or "?"),
                              safe_url(r.get("run_url"))) for r in env.get("runs", []))
         out.append(EnvView(

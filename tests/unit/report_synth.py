@@ -1,0 +1,62 @@
+"""Synthetic results documents for the report tests (shape of a real results file, made-up
+environments and values; never used as data about real behaviour)."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+
+__all__ = ["case_doc", "cell", "results_doc"]
+
+METHODS = ("fork", "forkserver", "spawn")
+
+
+def case_doc(case_id: str, **extra: Any) -> Dict[str, Any]:
+    category = case_id.split(".", 1)[0]
+    doc = {"id": case_id, "category": category, "title": "Title of %s" % case_id,
+           "doc": "Why %s matters." % case_id, "source": "https://docs.python.org/3/x.html",
+           "sources": ["https://docs.python.org/3/x.html"], "claims": [], "expect": [],
+           "code": "def %s(ctx):\n    return 1\n" % case_id.split(".")[1]}
+    doc.update(extra)
+    return doc
+
+
+def cell(case_id: str, method: str, outcome: str = "ok", observed: Any = 1,
+         verdict: str = "as-expected", expected: Optional[Dict[str, Any]] = None,
+         **extra: Any) -> Dict[str, Any]:
+    meta = {"case": case_id, "method": method, "category": case_id.split(".", 1)[0],
+            "outcome": outcome, "observed": observed if outcome == "ok" else None,
+            "expected": expected if expected is not None else {"outcome": outcome,
+                                                               "methods": [method]},
+            "verdict": verdict, "duration_s": 0.1, "wall_s": 0.2, "warnings": [],
+            "error": None, "detail": ""}
+    meta.update(extra)
+    return meta
+
+
+Observe = Callable[[str, str], Dict[str, Any]]
+
+
+def results_doc(version: str = "3.12.1", os_name: str = "linux", impl: str = "cpython",
+                cases: Sequence[str] = ("methods.a",), methods: Sequence[str] = METHODS,
+                observe: Optional[Observe] = None, commit: str = "abc123",
+                timestamp: str = "2026-01-01T00:00:00+00:00", free_threading: bool = False,
+                available: Tuple[str, ...] = ("fork", "spawn", "forkserver"),
+                default: str = "fork", case_docs: Optional[Sequence[Dict[str, Any]]] = None,
+                ) -> Dict[str, Any]:
+    """One results file: every case × method, cells from ``observe(case, method)``."""
+    tests = []
+    for case_id in cases:
+        for method in methods:
+            meta = observe(case_id, method) if observe else cell(case_id, method)
+            tests.append({"nodeid": "cases/x.py::%s[%s]" % (case_id, method),
+                          "outcome": "passed", "metadata": meta})
+    env = {"os": os_name, "implementation": impl, "python_version": version,
+           "python_full_version": version + " (synthetic)", "free_threading": free_threading,
+           "available_methods": list(available), "default_method": default,
+           "executor_default_method": default, "git_commit": commit, "timestamp": timestamp,
+           "ci": None, "root": None, "executable": "/usr/bin/python-synthetic", "arch": "x86_64"}
+    return {"created": 0, "duration": 1.0, "exitcode": 0, "summary": {},
+            "harness": {"schema_version": "1.0", "environment": env,
+                        "cases": list(case_docs) if case_docs is not None else
+                        [case_doc(c) for c in cases]},
+            "tests": tests}

@@ -1,0 +1,197 @@
+"""Merging results files into matrix.json: combining, conflicts, statuses, provenance, bad
+files, schema, determinism and scale."""
+
+from __future__ import annotations
+
+import json
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List
+
+import jsonschema
+import pytest
+
+from harness import cli, merge, results
+from tests.unit.report_synth import cell, results_doc
+
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+
+
+def _merge(*docs: Dict[str, Any]) -> Dict[str, Any]:
+    loaded = [merge.Loaded("file%d.json" % i, d) for i, d in enumerate(docs)]
+    return merge.merge(loaded, now=NOW)
+
+
+def _cell(matrix: Dict[str, Any], case: str, env: str, method: str) -> Dict[str, Any]:
+    found = [c for c in matrix["results"] if (c["case"], c["environment"], c["method"]) ==
+             (case, env, method)]
+    assert len(found) == 1
+    return found[0]
+
+
+def test_two_files_same_environment_agreeing_combine_without_flaky() -> None:
+    """Two runs of one environment that agree give one column, both runs recorded."""
+    m = _merge(results_doc(commit="c1"), results_doc(commit="c2"))
+    assert [e["id"] for e in m["environments"]] == ["linux-cpython-3.12"]
+    runs = m["environments"][0]["runs"]
+    assert [r["git_commit"] for r in runs] == ["c1", "c2"]
+    assert all(r["runner"] == "local" for r in runs)
+    c = _cell(m, "methods.a", "linux-cpython-3.12", "fork")
+    assert c["status"] == "as-expected" and c["flaky"] is False
+    assert len(c["observations"]) == 2 and c["sources"] == ["file0.json", "file1.json"]
+    assert m["commits"] == ["c1", "c2"]
+
+
+def test_disagreeing_cells_are_flaky_with_both_observations() -> None:
+    """A cell observed differently by two runs is flaky and keeps both observations."""
+    second = results_doc(observe=lambda c, m: cell(c, m, observed=2 if m == "spawn" else 1))
+    m = _merge(results_doc(), second)
+    spawn = _cell(m, "methods.a", "linux-cpython-3.12", "spawn")
+    assert spawn["status"] == "flaky"
+    assert [o["observed"] for o in spawn["observations"]] == [1, 2]
+    assert [o["source_file"] for o in spawn["observations"]] == ["file0.json", "file1.json"]
+    assert _cell(m, "methods.a", "linux-cpython-3.12", "fork")["status"] == "as-expected"
+
+
+def test_performance_numbers_differing_are_not_flaky_but_outcomes_are() -> None:
+    """Performance cells compare outcomes only: different numbers are not a conflict."""
+    def perf(value: float, outcome: str = "ok") -> Any:
+        return lambda c, m: cell(c, m, outcome=outcome if m == "spawn" else "ok",
+                                 observed={"median": value, "unit": "ms"})
+    a = results_doc(cases=["performance.start"], observe=perf(1.0))
+    b = results_doc(cases=["performance.start"], observe=perf(9.0))
+    m = _merge(a, b)
+    assert {c["status"] for c in m["results"]} == {"as-expected"}
+    m2 = _merge(a, results_doc(cases=["performance.start"], observe=perf(1.0, "timeout")))
+    assert _cell(m2, "performance.start", "linux-cpython-3.12", "spawn")["status"] == "flaky"
+
+
+@pytest.mark.parametrize(("outcome", "verdict", "status"), [
+    ("ok", "as-expected", "as-expected"),
+    ("ok", "unexpected", "unexpected"),
+    ("ok", "no-expectation", "no-expectation"),
+    ("timeout", "no-expectation", "timeout"),
+    ("timeout", "as-expected", "as-expected"),
+    ("timeout", "unexpected", "unexpected"),
+    ("crash", "no-expectation", "crash"),
+    ("unavailable", "as-expected", "unavailable"),
+])
+def test_status_derivation(outcome: str, verdict: str, status: str) -> None:
+    """The status vocabulary keeps outcome and verdict apart."""
+    m = _merge(results_doc(observe=lambda c, mm: cell(c, mm, outcome=outcome, verdict=verdict)))
+    assert _cell(m, "methods.a", "linux-cpython-3.12", "fork")["status"] == status
+
+
+def test_missing_environment_data_is_not_run_never_pass() -> None:
+    """A case one environment did not run is `not-run` there, with no outcome."""
+    a = results_doc(version="3.12.1", cases=["methods.a", "methods.b"])
+    b = results_doc(version="3.13.0", cases=["methods.a"])
+    m = _merge(a, b)
+    c = _cell(m, "methods.b", "linux-cpython-3.13", "spawn")
+    assert c["status"] == "not-run" and c["outcome"] is None and c["verdict"] is None
+
+
+def test_methods_a_case_never_ran_are_not_filled() -> None:
+    """Only the methods a case ran under somewhere get not-run cells."""
+    m = _merge(results_doc(cases=["methods.a"], methods=("spawn",)),
+               results_doc(version="3.13.0", cases=["methods.a"], methods=("spawn",)))
+    assert {c["method"] for c in m["results"]} == {"spawn"}
+    assert m["case_methods"] == {"methods.a": ["spawn"]}
+
+
+def test_environment_order_and_result_order_are_stable() -> None:
+    """Environments sort by OS, CPython first, numeric version; output is deterministic."""
+    docs = [results_doc(version=v, impl=i) for v, i in
+            (("3.10.1", "cpython"), ("3.9.1", "cpython"), ("3.9.16", "pypy"))]
+    m1 = _merge(*docs)
+    m2 = _merge(*reversed(docs))
+    assert [e["id"] for e in m1["environments"]] == [
+        "linux-cpython-3.9", "linux-cpython-3.10", "linux-pypy-3.9"]
+    strip = lambda m: json.dumps(  # noqa: E731
+        [{k: v for k, v in c.items() if k not in ("sources", "observations")}
+         for c in m["results"]], sort_keys=True)
+    assert strip(m1) == strip(m2)
+
+
+def test_matrix_validates_against_published_schema() -> None:
+    """matrix.json matches matrix.schema.json (flaky and not-run cells included)."""
+    second = results_doc(observe=lambda c, m: cell(c, m, observed=2))
+    m = _merge(results_doc(cases=["methods.a", "methods.b"]), second,
+               results_doc(version="3.8.1"))
+    m["rejected_files"] = [{"path": "x.json", "problem": "not valid JSON"}]
+    jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+    assert m["schema_version"] == merge.MATRIX_SCHEMA_VERSION
+
+
+def test_bad_files_rejected_one_line_each_rest_built(tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    """Each bad file gives one stderr line naming it; the report lists it; exit status 1."""
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(results_doc()))
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{not json")
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"tests": []}))
+    out = tmp_path / "out"
+    code = cli.main(["report", str(good), str(bad_json), str(wrong),
+                     str(tmp_path / "missing.json"), "-o", str(out)])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 1
+    assert len(err) == 3
+    assert any("bad.json" in line and "not valid JSON" in line for line in err)
+    assert any("wrong.json" in line and "harness" in line for line in err)
+    assert any("missing.json" in line and "no such file" in line for line in err)
+    matrix = json.loads((out / "matrix.json").read_text())
+    assert len(matrix["environments"]) == 1
+    assert sorted(Path(r["path"]).name for r in matrix["rejected_files"]) == [
+        "bad.json", "missing.json", "wrong.json"]
+    html = (out / "index.html").read_text()
+    assert "Rejected input files (3)" in html and "wrong.json" in html
+    for name in ("matrix.schema.json", "results.schema.json", "summary.md"):
+        assert (out / name).exists()
+
+
+def test_all_good_files_exit_zero(tmp_path: Path) -> None:
+    """A clean merge exits 0 and writes sorted JSON."""
+    (tmp_path / "a.json").write_text(json.dumps(results_doc()))
+    assert cli.main(["report", str(tmp_path), "-o", str(tmp_path / "out")]) == 0
+    text = (tmp_path / "out" / "matrix.json").read_text()
+    assert json.dumps(json.loads(text), sort_keys=True, indent=2, ensure_ascii=False) + "\n" \
+        == text
+
+
+def _synthetic_files(tmp_path: Path, count: int) -> List[str]:
+    cases = ["%s.case_%02d" % (("methods", "inheritance", "deadlock")[i % 3], i)
+             for i in range(60)]
+    paths = []
+    for i in range(count):
+        doc = results_doc(version="3.%d.0" % (8 + i % 30 // 6), impl="cpython",
+                          os_name=("linux", "macos", "windows", "freebsd", "sunos")[i % 5],
+                          cases=cases, commit="c%d" % i)
+        path = tmp_path / ("r%04d.json" % i)
+        path.write_text(json.dumps(doc))
+        paths.append(str(path))
+    return paths
+
+
+def _time_merge(paths: List[str]) -> float:
+    best = float("inf")
+    for _ in range(2):
+        start = time.perf_counter()
+        loaded, rejected = merge.load_results(paths)
+        merge.merge(loaded, rejected, now=NOW)
+        best = min(best, time.perf_counter() - start)
+        assert not rejected
+    return best
+
+
+@pytest.mark.slow
+def test_merging_1000_files_is_fast_and_linear(tmp_path: Path) -> None:
+    """1,000 files (60 cases × 3 methods each) load+merge in ≤ 2 s, and 2× files ≈ 2× time."""
+    paths = _synthetic_files(tmp_path, 1000)
+    t_half = _time_merge(paths[:500])
+    t_full = _time_merge(paths)
+    print("merge 500 files: %.2f s, 1000 files: %.2f s" % (t_half, t_full))
+    assert t_full <= 2.0
+    assert t_full / t_half < 3.0
