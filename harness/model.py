@@ -177,7 +177,10 @@ def _tip(cell: Mapping[str, Any], env: str, method: str) -> str:
     status = cell.get("status", "not-run")
     parts = ["%s %s: %s" % (env, method, STATUS_INFO.get(status, ("", "", status))[2])]
     if cell.get("outcome") == "ok":
-        parts.append("observed " + short(cell.get("observed")))
+        measured = svg.brief(cell.get("observed")) if cell.get("category") == "performance" \
+            else None
+        parts.append("observed " + (short(measured, 160) if measured else
+                                    short(cell.get("observed"))))
     elif cell.get("outcome") == "error":
         err = cell.get("error") or {}
         parts.append("error %s: %s" % (err.get("type"), short(err.get("message", ""), 50)))
@@ -228,7 +231,7 @@ def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool) -> List[Gr
     for cell in cells:
         text = "not run" if cell.get("outcome") is None else history.describe(cell, perf)
         if perf and cell.get("outcome") == "ok":
-            text = "ok " + short(cell.get("observed"), 200)
+            text = "ok: measured (per-cell values in the tooltips and the Performance charts)"
         key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))
                if cell.get("outcome") is not None else "")
         groups.setdefault(key, []).append(cell)

@@ -13,11 +13,12 @@ import dataclasses
 import html
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-__all__ = ["Chart", "Point", "charts", "measurements"]
+__all__ = ["Chart", "Point", "brief", "charts", "measurements"]
 
 COLOURS = {"fork": "#1b6ca8", "forkserver": "#c45a00", "spawn": "#2e7d32"}
 DASHES = ("", "6 3", "2 2", "8 2 2 2")
-_NON_X = {"median", "iqr", "q1", "q3", "n", "mean", "stdev", "min", "max", "unit", "samples"}
+_NON_X = {"median", "iqr", "q1", "q3", "n", "mean", "stdev", "min", "max", "unit", "samples",
+          "iqr_ratio", "warmups", "unstable"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +34,7 @@ class Point:
     n: Optional[int]
     x: Optional[float] = None
     x_name: str = ""
+    unstable: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,6 +83,12 @@ def _walk(value: Any, path: str, out: List[Tuple[str, Mapping[str, Any], bool]])
         out.append((path, value, False))
         return
     if isinstance(value, dict):
+        members = list(value.values())
+        if len(members) > 1 and all(_is_measure(v) for v in members) and \
+                len({_x_of(v)[1] for v in members}) == 1 and _x_of(members[0])[0] is not None:
+            for item in members:  # a sweep keyed by name: {"1_mb": {..., "size_mb": 1}, ...}
+                out.append((path, item, True))
+            return
         for key in sorted(value):
             _walk(value[key], "%s.%s" % (path, key) if path else str(key), out)
     elif isinstance(value, list):
@@ -115,13 +123,16 @@ def measurements(matrix: Mapping[str, Any]) -> List[Point]:
             n = m.get("n")
             points.append(Point(cell["case"], cell["environment"], cell["method"], path,
                                 float(m["median"]), str(m["unit"]), low, high,
-                                n if isinstance(n, int) else None, x, x_name))
+                                n if isinstance(n, int) else None, x, x_name,
+                                m.get("unstable") is True))
     return points
 
 
 def _fmt(value: float) -> str:
     if value == 0:
         return "0"
+    if float(value).is_integer() and abs(value) < 1e15:
+        return "%d" % value
     if abs(value) >= 100:
         return "%.0f" % value
     if abs(value) >= 10:
@@ -137,7 +148,28 @@ def _label(p: Point) -> str:
     spread = ""
     if p.low is not None and p.high is not None:
         spread = " (IQR %s–%s)" % (_fmt(p.low), _fmt(p.high))
-    return "%s %s%s%s" % (_fmt(p.median), p.unit, spread, " n=%d" % p.n if p.n else "")
+    return "%s %s%s%s%s" % (_fmt(p.median), p.unit, spread, " n=%d" % p.n if p.n else "",
+                            " (unstable)" if p.unstable else "")
+
+
+def brief(observed: Any) -> Optional[str]:
+    """"12.3 ms (IQR 11–14) n=20" for a measurement, or for the measurements inside a value
+    ("pipe.1_mb: …; …", at most four); None when the value holds no measurement."""
+    found: List[Tuple[str, Mapping[str, Any], bool]] = []
+    _walk(observed, "", found)
+    if not found:
+        return None
+    texts = []
+    for path, m, _sweep in found[:4]:
+        low, high = _spread(m)
+        x, x_name = _x_of(m)
+        where = path + ("@%s=%s" % (x_name, _fmt(x)) if x is not None else "")
+        texts.append((where + ": " if where else "") + _label(Point(
+            "", "", "", path, float(m["median"]), str(m["unit"]), low, high,
+            m.get("n") if isinstance(m.get("n"), int) else None, None, "",
+            m.get("unstable") is True)))
+    more = " …" if len(found) > 4 else ""
+    return "; ".join(texts) + more
 
 
 def _bar_chart(title: str, points: Sequence[Point], env_order: Sequence[str]) -> str:

@@ -1,0 +1,107 @@
+"""Change points derived from data: behaviour changes across versions, start-method table
+changes, and differences between platforms."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict
+
+from harness import history, merge
+from tests.unit.report_synth import cell, results_doc
+
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+
+
+def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+    return merge.merge([merge.Loaded("f%d.json" % i, d) for i, d in enumerate(docs)], now=NOW)
+
+
+def _observer(by_method: Dict[str, Any]) -> Any:
+    return lambda c, m: cell(c, m, observed=by_method.get(m, "same"))
+
+
+def test_change_found_at_the_first_version_with_new_behaviour() -> None:
+    """Walking 3.12 → 3.13 → 3.14, a forkserver change at 3.14 is one change point."""
+    same = _observer({})
+    m = _matrix(results_doc(version="3.12.1", observe=same),
+                results_doc(version="3.13.0", observe=same),
+                results_doc(version="3.14.0", observe=_observer({"forkserver": "new"})))
+    changes = history.behaviour_changes(m)
+    assert len(changes) == 1
+    ch = changes[0]
+    assert (ch.series, ch.methods, ch.since, ch.before_version) == (
+        "linux-cpython", ("forkserver",), "3.14", "3.13")
+    assert ch.after == 'ok "new"' and ch.before == 'ok "same"' and not ch.gap
+    assert history.change_text(ch).startswith("since 3.14 (linux-cpython): forkserver")
+
+
+def test_versions_sort_numerically_and_same_change_groups_methods() -> None:
+    """3.9 comes before 3.10; a change in fork and spawn at once is reported once."""
+    m = _matrix(results_doc(version="3.10.0", observe=_observer({"fork": 2, "spawn": 2})),
+                results_doc(version="3.9.0", observe=_observer({"fork": 1, "spawn": 1})))
+    changes = history.behaviour_changes(m)
+    assert [(c.since, c.methods) for c in changes] == [("3.10", ("fork", "spawn"))]
+
+
+def test_gap_in_versions_is_marked_and_not_run_is_not_a_change() -> None:
+    """A version with no data is skipped (the change is marked as spanning a gap)."""
+    m = _matrix(results_doc(version="3.8.0", cases=["methods.a", "methods.b"]),
+                results_doc(version="3.9.0", cases=["methods.b"]),
+                results_doc(version="3.10.0", cases=["methods.a", "methods.b"],
+                            observe=lambda c, mm: cell(c, mm, observed=5 if c ==
+                                                       "methods.a" else "same")))
+    changes = [c for c in history.behaviour_changes(m) if c.case == "methods.a"]
+    assert len(changes) == 1 and changes[0].gap and changes[0].before_version == "3.8"
+
+
+def test_warning_appearing_is_a_change() -> None:
+    """A DeprecationWarning that appears from one version on is a change point."""
+    warn = [{"category": "DeprecationWarning", "message": "fork with threads"}]
+    m = _matrix(results_doc(version="3.11.0"),
+                results_doc(version="3.12.0", observe=lambda c, mm: cell(
+                    c, mm, warnings=warn if mm == "fork" else [])))
+    (ch,) = history.behaviour_changes(m)
+    assert ch.since == "3.12" and ch.after.endswith("+ DeprecationWarning")
+
+
+def test_performance_numbers_are_not_changes_but_outcomes_are() -> None:
+    """Performance cells change only when the outcome does."""
+    def perf(v: float, outcome: str = "ok") -> Any:
+        return lambda c, mm: cell(c, mm, outcome=outcome, observed={"median": v, "unit": "ms"})
+    case = ["performance.x"]
+    m = _matrix(results_doc(version="3.11.0", cases=case, observe=perf(1)),
+                results_doc(version="3.12.0", cases=case, observe=perf(7)))
+    assert history.behaviour_changes(m) == []
+    m = _matrix(results_doc(version="3.11.0", cases=case, observe=perf(1)),
+                results_doc(version="3.12.0", cases=case, observe=perf(7, "timeout")))
+    assert len(history.behaviour_changes(m)) == 1
+
+
+def test_free_threaded_builds_are_their_own_series() -> None:
+    """3.13t is not compared with 3.13 as if it were the next version."""
+    m = _matrix(results_doc(version="3.13.0"),
+                results_doc(version="3.13.0", free_threading=True, observe=_observer(
+                    {"fork": "ft"})))
+    assert history.behaviour_changes(m) == []
+    assert {history.series_key(e) for e in m["environments"]} == {
+        "linux-cpython", "linux-cpython-t"}
+
+
+def test_method_table_changes_derived_from_probes() -> None:
+    """Default and available-methods changes walking versions ("since 3.14: default ...")."""
+    m = _matrix(results_doc(version="3.13.0"),
+                results_doc(version="3.14.0", default="forkserver",
+                            available=("forkserver", "fork", "spawn")))
+    changes = history.method_changes(m)
+    assert [(c.since, c.what, c.before, c.after) for c in changes] == [
+        ("3.14", "available", "fork, spawn, forkserver", "forkserver, fork, spawn"),
+        ("3.14", "default", "fork", "forkserver"),
+        ("3.14", "ProcessPoolExecutor default", "fork", "forkserver")]
+
+
+def test_platform_differences_at_the_same_version() -> None:
+    """PyPy 3.9 and CPython 3.9 observing different values is a platform difference."""
+    m = _matrix(results_doc(version="3.9.1", observe=_observer({})),
+                results_doc(version="3.9.16", impl="pypy", observe=_observer({"spawn": "p"})))
+    diffs = history.platform_differences(m)
+    assert [(d.case, d.version, d.method) for d in diffs] == [("methods.a", "3.9", "spawn")]
