@@ -111,7 +111,8 @@ def _raise_coded(_: int = 0) -> None:
 @case(
     "pickling.exception_with_custom_init",
     title="Pool worker raises an exception whose __init__ needs extra arguments",
-    source=[ASYNC_GET, "https://github.com/python/cpython/issues/53646"],
+    source=[ASYNC_GET, "https://github.com/python/cpython/issues/79492",
+            "https://github.com/python/cpython/issues/103061"],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error("CodedError"))],
 )
@@ -124,7 +125,8 @@ def exception_with_custom_init(ctx: Context) -> object:
 
     Why it matters: custom exceptions with required constructor arguments are common; if the
     parent never gets the result, ``map()`` waits forever. Source: multiprocessing >
-    AsyncResult.get; bpo-9400 (gh-53646) on exceptions that cannot be unpickled.
+    AsyncResult.get; gh-79492 (bpo-35311) and gh-103061 (open: Pool hangs on exceptions that
+    cannot be unpickled).
     """
     with ctx.mp.Pool(1) as pool:
         return pool.apply(_raise_coded, (0,))
@@ -195,7 +197,7 @@ def _first_item(queue: Any) -> Any:
 @case(
     "pickling.multiprocessing_lock_through_queue",
     title="A multiprocessing Lock put on a Queue: put() returns, the item is dropped",
-    source=[QUEUES, MP_DOCS + "#all-start-methods"],
+    source=[QUEUES, "https://github.com/python/cpython/issues/84376"],
     expect=[on("*", error(), note="the Queue note says put() pickles the object")],
 )
 def multiprocessing_lock_through_queue(ctx: Context) -> object:
@@ -207,7 +209,8 @@ def multiprocessing_lock_through_queue(ctx: Context) -> object:
     drops the item; ``put()`` returns and the reader gets the next item.
 
     Why it matters: the failure is silent for the producer and the consumer waits for an item
-    that never comes. Source: multiprocessing > Pipes and Queues (note on pickling).
+    that never comes. Source: multiprocessing > Pipes and Queues (note on pickling); gh-84376
+    ("multiprocessing.Queue.put can fail silently due to pickle errors", open).
     """
     queue = ctx.mp.Queue()
     lock = ctx.mp.Lock()
@@ -421,7 +424,7 @@ def main_function_from_command_line(ctx: Context) -> object:
 @case(
     "pickling.repl_target_attributeerror",
     title="A program read from stdin: its __main__ target is unreachable for spawn children",
-    source=[PROCESS_NOTE, POOL_NOTE],
+    source=[PROCESS_NOTE, POOL_NOTE, "https://github.com/vllm-project/vllm/pull/43782"],
     covers=[26],
     expect=[
         on("fork", ok({"exitcode": 0, "target_ran": True, "child_error": None})),

@@ -107,6 +107,7 @@ def shm_names() -> Set[str]:
 def shm_in_use() -> Set[str]:
     """/dev/shm names that some live process has open or mapped."""
     used: Set[str] = set()
+    inodes: Set[int] = set()
     prefix = SHM_DIR + "/"
     try:
         entries = [e for e in os.listdir("/proc") if e.isdigit()]
@@ -118,6 +119,9 @@ def shm_in_use() -> Set[str]:
                 for line in handle:
                     at = line.find(prefix.encode())
                     if at >= 0:
+                        fields = line.split()
+                        if len(fields) > 4 and fields[4].isdigit():
+                            inodes.add(int(fields[4]))
                         used.add(line[at + len(prefix):].split(b" (")[0].strip()
                                  .decode("utf-8", "replace"))
         except OSError:
@@ -134,7 +138,22 @@ def shm_in_use() -> Set[str]:
                 continue
             if target.startswith(prefix):
                 used.add(target[len(prefix):].split(" (")[0])
-    return used
+    return used | _names_of_inodes(inodes)
+
+
+def _names_of_inodes(inodes: Set[int]) -> Set[str]:
+    """/dev/shm names whose inode is in ``inodes``. glibc's sem_open() creates and maps a
+    temporary file, then link()s the real name to it and unlinks the temporary one, so a live
+    named semaphore shows in /proc/PID/maps as ``/dev/shm/sem.XXXXXX (deleted)``: only its
+    inode ties the mapping to ``sem.mp-...``."""
+    names: Set[str] = set()
+    for name in shm_names():
+        try:
+            if os.stat(os.path.join(SHM_DIR, name)).st_ino in inodes:
+                names.add(name)
+        except OSError:
+            pass
+    return names
 
 
 class PidsCgroup(object):
