@@ -1,0 +1,496 @@
+"""``python -m harness provision``: create or refresh the Debian unstable root that holds the
+CPython builds this machine does not have (3.14, 3.15), so they get matrix columns here too.
+
+The root is built by ``debootstrap --variant=minbase --include=python3.14,python3.15 sid`` into
+a cache folder outside the repository (``HARNESS_ROOT_DIR``, default
+``~/.cache/start-method-matrix/sid-root``). Runs are idempotent (a finished root is reused),
+serialised by a lock file next to the root, and every failure that is the machine's, not the
+harness's (not root, no debootstrap, mirror unreachable, disk short) is a one-line skip.
+
+Safety: debootstrap runs in a private mount namespace (its ``proc``/``sys`` mounts vanish with
+it), a root is built in ``<name>.new`` and swapped in only when verified, and a root is only
+ever deleted after its mount table and process table are empty, with
+``rm -rf --one-file-system``. Host-side only.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import errno
+import fcntl
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import IO, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
+
+from harness import chroot
+
+__all__ = [
+    "Config",
+    "ProvisionError",
+    "Result",
+    "Skip",
+    "default_root_dir",
+    "preflight",
+    "provision",
+    "read_marker",
+    "release",
+    "remove",
+    "remove_root",
+]
+
+SUITE = "sid"
+MIRROR = "http://deb.debian.org/debian"
+PACKAGES = ("python3.14", "python3.15")
+VARIANT = "minbase"
+#: Free space wanted before building: the root takes ~330 MB, the download as much again.
+MIN_FREE_BYTES = 1 << 30
+BUILD_TIMEOUT_S = 900.0
+LOCK_WAIT_S = 1200.0
+_VERIFY = (
+    "import json, multiprocessing as mp, sys; from concurrent.futures import "
+    "ProcessPoolExecutor as P; e = P(1); json.dump({'version': sys.version.split()[0], "
+    "'methods': mp.get_all_start_methods(), 'default': mp.get_start_method(), "
+    "'executor_default': e._mp_context.get_start_method()}, sys.stdout); e.shutdown()"
+)
+_PER_PACKAGE = re.compile(r"^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) ")
+
+Out = Callable[[str], None]
+
+
+class Skip(Exception):
+    """This machine cannot build the root; the message says why and what to do (one line)."""
+
+
+class ProvisionError(Exception):
+    """Building or verifying the root failed (one line)."""
+
+
+class _Terminated(BaseException):
+    """SIGTERM arrived while provisioning (treated like Ctrl-C: clean up, then leave)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Result:
+    status: str  # "created", "refreshed", "up-to-date"
+    message: str
+    marker: Dict[str, Any]
+
+
+def default_root_dir(environ: Optional[Mapping[str, str]] = None) -> Path:
+    """``$HARNESS_ROOT_DIR``, else ``~/.cache/start-method-matrix/sid-root`` (XDG aware)."""
+    env = os.environ if environ is None else environ
+    if env.get("HARNESS_ROOT_DIR"):
+        return Path(env["HARNESS_ROOT_DIR"]).expanduser().absolute()
+    cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return (cache / "start-method-matrix" / "sid-root").absolute()
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    """Where and how to build the root (every field can be changed for tests)."""
+
+    root_dir: Path
+    suite: str = SUITE
+    mirror: str = MIRROR
+    packages: Sequence[str] = PACKAGES
+    debootstrap: str = "debootstrap"
+    min_free_bytes: int = MIN_FREE_BYTES
+    timeout_s: float = BUILD_TIMEOUT_S
+    lock_wait_s: float = LOCK_WAIT_S
+
+    @classmethod
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **overrides: Any) -> Config:
+        env = os.environ if environ is None else environ
+        values: Dict[str, Any] = {"root_dir": default_root_dir(env)}
+        if env.get("HARNESS_ROOT_MIRROR"):
+            values["mirror"] = env["HARNESS_ROOT_MIRROR"]
+        if env.get("HARNESS_DEBOOTSTRAP"):
+            values["debootstrap"] = env["HARNESS_DEBOOTSTRAP"]
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)
+
+    def sibling(self, suffix: str) -> Path:
+        return self.root_dir.with_name(self.root_dir.name + suffix)
+
+    @property
+    def lock_path(self) -> Path:
+        return self.sibling(".lock")
+
+    @property
+    def interpreters(self) -> List[str]:
+        return ["/usr/bin/" + name for name in self.packages if name.startswith("python3.")]
+
+
+def _euid() -> int:
+    return os.geteuid()
+
+
+def _existing_parent(path: Path) -> Path:
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def preflight(cfg: Config, network: bool = True) -> None:
+    """Raise :class:`Skip` when this machine cannot build the root, cheapest check first."""
+    if not sys.platform.startswith("linux"):
+        raise Skip(f"the Debian root needs Linux (this is {sys.platform})")
+    if _euid() != 0:
+        raise Skip(
+            "not running as root (debootstrap, chroot and mount namespaces need it): "
+            f"run `sudo {Path(sys.executable).name} -m harness provision`"
+        )
+    if shutil.which(cfg.debootstrap) is None:
+        raise Skip(
+            f"debootstrap not found ({cfg.debootstrap}): install it with "
+            "`apt-get install debootstrap`"
+        )
+    where = _existing_parent(cfg.root_dir.parent)
+    free = shutil.disk_usage(str(where)).free
+    if free < cfg.min_free_bytes:
+        raise Skip(
+            f"only {free / 2.0**30:.2f} GiB free in {where}, the root needs "
+            f"{cfg.min_free_bytes / 2.0**30:.2f} GiB: free some space or set "
+            "HARNESS_ROOT_DIR"
+        )
+    if network:
+        url = f"{cfg.mirror.rstrip('/')}/dists/{cfg.suite}/Release"
+        try:
+            with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310
+                response.read(64)
+        except urllib.error.HTTPError as exc:
+            raise Skip(
+                f"the Debian mirror answered {exc.code} for {url}: check HARNESS_ROOT_MIRROR"
+            ) from None
+        except (OSError, ValueError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise Skip(
+                f"the Debian mirror cannot be reached ({url}: {reason}): check the "
+                "network or set HARNESS_ROOT_MIRROR"
+            ) from None
+
+
+def read_marker(root_dir: Path) -> Optional[Dict[str, Any]]:
+    """The provisioning record of a finished root, or None."""
+    try:
+        data = json.loads((root_dir / chroot.MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+@contextlib.contextmanager
+def _locked(cfg: Config, out: Out) -> Iterator[None]:
+    """Hold the provisioning lock (``<root>.lock``); wait for another run to finish."""
+    cfg.lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(str(cfg.lock_path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+            out(f"another provisioning run (pid {holder}) holds {cfg.lock_path}: waiting for it")
+            deadline = time.monotonic() + cfg.lock_wait_s
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise ProvisionError(
+                            f"gave up waiting {cfg.lock_wait_s:.0f} s for {cfg.lock_path}"
+                        ) from None
+                    time.sleep(0.5)
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def release(path: Path, out: Out) -> List[str]:
+    """Kill every process whose root is ``path`` and unmount everything under it.
+
+    Returns what is still mounted or running afterwards (empty when all is released).
+    """
+    for attempt in range(50):
+        pids = chroot.processes_in_root(str(path))
+        if not pids:
+            break
+        if attempt == 0:
+            out(f"killing {len(pids)} process(es) still inside {path}")
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    for point in chroot.mounts_under(str(path)):
+        out(f"unmounting {point}")
+        done = subprocess.run(
+            ["umount", point],  # noqa: S607
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if done.returncode != 0:
+            subprocess.run(
+                ["umount", "-l", point],  # noqa: S607
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+    left = [f"mount {m}" for m in chroot.mounts_under(str(path))]
+    return left + [f"pid {p}" for p in chroot.processes_in_root(str(path))]
+
+
+def remove_root(path: Path, cfg: Config, out: Out) -> None:
+    """Delete a root (or its ``.new``/``.old`` sibling) — never with anything mounted inside."""
+    real = Path(os.path.realpath(str(path)))
+    home = Path(os.path.realpath(str(cfg.root_dir.parent)))
+    if (
+        real.parent != home
+        or not real.name.startswith(cfg.root_dir.name)
+        or real.name.endswith(".lock")
+        or str(real) in ("/", os.path.realpath(str(Path.home())))
+    ):
+        raise ProvisionError(f"refusing to delete {real}: not a root of this cache ({home})")
+    if not real.exists():
+        return
+    left = release(real, out)
+    if left:
+        raise ProvisionError(f"refusing to delete {real}: still in use ({', '.join(left)})")
+    out(f"removing {real}")
+    done = subprocess.run(
+        ["rm", "-rf", "--one-file-system", "--", str(real)],  # noqa: S607
+        check=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    if done.returncode != 0 or real.exists():
+        why = done.stdout.decode("utf-8", "replace").strip()[-300:]
+        raise ProvisionError(f"could not remove {real}: {why}")
+
+
+def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
+    with contextlib.suppress(OSError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    with contextlib.suppress(OSError):
+        proc.kill()
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=10)
+
+
+def _pump(stream: IO[bytes], out: Out, started: float) -> None:
+    counts: Dict[str, int] = {}
+    for raw in iter(stream.readline, b""):
+        line = raw.decode("utf-8", "replace").rstrip()
+        match = _PER_PACKAGE.match(line)
+        if match:  # one line per package is too much: print every 25th with a count
+            verb = match.group(1)
+            counts[verb] = counts.get(verb, 0) + 1
+            if counts[verb] % 25 != 1:
+                continue
+            line = f"{line} [package {counts[verb]}]"
+        if line:
+            out(f"[{time.monotonic() - started:4.0f}s] {line}")
+
+
+def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
+    command = [
+        sys.executable,
+        "-I",
+        "-S",
+        chroot.WRAPPER,
+        "--ns-only",
+        "--",
+        cfg.debootstrap,
+        "--variant=" + VARIANT,
+        "--include=" + ",".join(cfg.packages),
+        cfg.suite,
+        str(target),
+        cfg.mirror,
+    ]
+    out("running " + " ".join(command[5:]))
+    started = time.monotonic()
+    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
+    proc = subprocess.Popen(
+        command,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+        env=env,
+    )
+    if proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one
+        raise ProvisionError("no output pipe from debootstrap")
+    reader = threading.Thread(target=_pump, args=(proc.stdout, out, started), daemon=True)
+    reader.start()
+    try:
+        code = proc.wait(timeout=cfg.timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise ProvisionError(
+            f"debootstrap did not finish within {cfg.timeout_s:.0f} s (killed)"
+        ) from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    finally:
+        _kill_group(proc)  # anything debootstrap left running in its group
+        reader.join(timeout=5)
+        proc.stdout.close()
+    if code != 0:
+        log = target / "debootstrap" / "debootstrap.log"
+        hint = ""
+        if log.exists():  # the unfinished root is deleted: keep its log next to it
+            kept = cfg.sibling(".debootstrap.log")
+            shutil.copyfile(str(log), str(kept))
+            hint = f" (log: {kept})"
+        raise ProvisionError(f"debootstrap failed with exit code {code}{hint}")
+    out(f"debootstrap finished in {time.monotonic() - started:.0f} s")
+
+
+def _verify(cfg: Config, target: Path, out: Out) -> Dict[str, Any]:
+    found: Dict[str, Any] = {}
+    for program in cfg.interpreters:
+        command = [*chroot.command(str(target), program), "-I", "-c", _VERIFY]
+        proc = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/", start_new_session=True
+        )
+        try:
+            stdout, stderr = proc.communicate(timeout=120)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise ProvisionError(f"{program} did not answer within 120 s in the root") from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+        _kill_group(proc)  # a forkserver or tracker left behind
+        if proc.returncode != 0:
+            raise ProvisionError(
+                "{} does not run in the root (exit {}): {}".format(
+                    program, proc.returncode, stderr.decode("utf-8", "replace").strip()[-300:]
+                )
+            )
+        try:
+            info = json.loads(stdout.decode("utf-8"))
+        except ValueError:
+            raise ProvisionError(f"{program} answered {stdout[:200]!r}, not JSON") from None
+        out(
+            "{} {}: methods {}, default {}".format(
+                program, info["version"], info["methods"], info["default"]
+            )
+        )
+        found[program] = info
+    return found
+
+
+def _build(cfg: Config, out: Out) -> Dict[str, Any]:
+    staging = cfg.sibling(".new")
+    if staging.exists():
+        remove_root(staging, cfg, out)
+    try:
+        _run_debootstrap(cfg, staging, out)
+        found = _verify(cfg, staging, out)
+        marker = {
+            "suite": cfg.suite,
+            "variant": VARIANT,
+            "mirror": cfg.mirror,
+            "packages": list(cfg.packages),
+            "interpreters": found,
+            "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        }
+        (staging / chroot.MARKER).write_text(
+            json.dumps(marker, indent=2, sort_keys=True), encoding="utf-8"
+        )
+    except BaseException:
+        out(f"cleaning up the unfinished root {staging}")
+        remove_root(staging, cfg, out)
+        raise
+    retired = cfg.sibling(".old")
+    if retired.exists():
+        remove_root(retired, cfg, out)
+    if cfg.root_dir.exists():
+        cfg.root_dir.rename(retired)
+    staging.rename(cfg.root_dir)
+    if retired.exists():
+        try:
+            remove_root(retired, cfg, out)
+        except ProvisionError as exc:
+            out(f"left the previous root in place: {exc}")
+    return marker
+
+
+def _ready(cfg: Config) -> Optional[Dict[str, Any]]:
+    marker = read_marker(cfg.root_dir)
+    if marker is None or marker.get("suite") != cfg.suite:
+        return None
+    if not set(cfg.interpreters) <= set(marker.get("interpreters") or {}):
+        return None
+    if not all((cfg.root_dir / p.lstrip("/")).exists() for p in cfg.interpreters):
+        return None
+    return marker
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
+def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
+    """Create the root, or reuse a finished one (``refresh`` rebuilds it). Raises
+    :class:`Skip` when this machine cannot, :class:`ProvisionError` when building failed,
+    KeyboardInterrupt on Ctrl-C/SIGTERM — always after releasing what it started."""
+    preflight(cfg, network=False)
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    try:
+        with _locked(cfg, out):
+            marker = _ready(cfg)
+            if marker is not None and not refresh:
+                try:
+                    _verify(cfg, cfg.root_dir, out)
+                except ProvisionError as exc:
+                    out(f"the existing root does not work ({exc}): rebuilding it")
+                else:
+                    return Result(
+                        "up-to-date",
+                        "{} is ready (built {})".format(cfg.root_dir, marker.get("built")),
+                        marker,
+                    )
+            preflight(cfg, network=True)
+            out(f"building the Debian {cfg.suite} root in {cfg.root_dir} (about 30 s and 330 MB)")
+            existed = cfg.root_dir.exists()
+            marker = _build(cfg, out)
+            return Result(
+                "refreshed" if existed else "created",
+                "{} is ready (built {})".format(cfg.root_dir, marker["built"]),
+                marker,
+            )
+    except _Terminated:
+        raise KeyboardInterrupt("terminated") from None
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def remove(cfg: Config, out: Out = print) -> None:
+    """Delete the root and any unfinished sibling, under the lock, never while in use."""
+    if _euid() != 0:
+        raise Skip("not running as root: the root's files belong to root")
+    with _locked(cfg, out):
+        for path in (cfg.sibling(".new"), cfg.sibling(".old"), cfg.root_dir):
+            remove_root(path, cfg, out)
