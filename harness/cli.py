@@ -28,6 +28,8 @@ def _cmd_interpreters(args: argparse.Namespace) -> int:
     from harness import discovery
 
     found, rejected = discovery.discover(explicit=args.python or ())
+    in_root, root_rejected = discovery.root_interpreters()  # `python -m harness provision`
+    found, rejected = found + in_root, rejected + root_rejected
     sys.stdout.write(discovery.main_table(found, rejected) + "\n")
     return EXIT_OK if found else EXIT_FAILED
 

@@ -24,6 +24,7 @@ __all__ = [
     "discover",
     "inspect_interpreter",
     "pyenv_roots",
+    "root_interpreters",
 ]
 
 #: Environment variable naming extra interpreters (os.pathsep-separated paths).
@@ -156,6 +157,36 @@ def inspect_interpreter(path: str, origin: str = "explicit",
                        command=tuple(command))
 
 
+def root_interpreters(
+    root_dir: Optional[Path] = None,
+) -> Tuple[List[Interpreter], List[Rejected]]:
+    """The interpreters of the provisioned Debian root (``python -m harness provision``).
+
+    Each is started through the root's wrapper (``Interpreter.command``), has origin
+    ``root`` and a ``path`` like ``/root/.cache/.../sid-root:/usr/bin/python3.14``. No root
+    (or no finished one): nothing found, nothing rejected.
+    """
+    from harness import chroot, provision
+
+    root = provision.default_root_dir() if root_dir is None else root_dir
+    marker = provision.read_marker(root)
+    if marker is None:
+        return [], []
+    found: List[Interpreter] = []
+    rejected: List[Rejected] = []
+    for program in sorted(marker.get("interpreters") or {}):
+        label = f"{root}:{program}"
+        if hasattr(os, "geteuid") and os.geteuid() != 0:
+            rejected.append(Rejected(label, "runs in a chroot with private mounts: needs root"))
+            continue
+        result = inspect_interpreter(label, "root", command=chroot.command(str(root), program))
+        if isinstance(result, Rejected):
+            rejected.append(result)
+        else:
+            found.append(result)
+    return found, rejected
+
+
 def discover(
     explicit: Sequence[str] = (),
     environ: Optional[Dict[str, str]] = None,
@@ -188,8 +219,9 @@ def discover(
         seen_real.add(result.real_path)
         found.append(result)
     unique: Dict[str, Interpreter] = {}
-    for interp in found:
-        unique.setdefault(interp.session_name, interp)
+    for interp in found:  # a root's interpreters never stand in for the host's (or v.v.)
+        unique.setdefault(interp.session_name + (" (root)" if interp.origin == "root" else ""),
+                          interp)
     ordered = sorted(unique.values(), key=lambda i: (i.implementation != "cpython",
                                                      i.version, i.free_threading))
     return ordered, rejected
