@@ -136,7 +136,7 @@ class CaseView:
 @dataclasses.dataclass(frozen=True)
 class Finding:
     case: CaseView
-    unexpected: Tuple[Tuple[str, str], ...]  # (anchor, text)
+    unexpected: Tuple[Group, ...]  # the case's unexpected cells, grouped by behaviour
 
 
 @dataclasses.dataclass(frozen=True)
@@ -281,7 +281,7 @@ def build(matrix: Mapping[str, Any]) -> Report:
                 row.append(CellView(cell_anchor(cid, env.id, m), env.id, env.index, m, status,
                                     CODES.get(status, "ne"), SYMBOLS.get(status, "?"), tip,
                                     status == "unexpected"))
-        unexpected = tuple((c.anchor, c.tip) for c in row if c.unexpected)
+        unexpected = any(c.unexpected for c in row)
         flaky = any(c.status == "flaky" for c in row)
         sources = tuple(Link(str(u), safe_url(u)) for u in
                         (case.get("sources") or [case.get("source", "")]) if u)
@@ -297,7 +297,8 @@ def build(matrix: Mapping[str, Any]) -> Report:
             search=" ".join([cid, str(case.get("title", ""))]).lower())
         categories.setdefault(view.category, []).append(view)
         if view.finding:
-            findings.append(Finding(view, unexpected))
+            findings.append(Finding(view, tuple(g for g in view.groups
+                                                if g.status == "unexpected")))
     counts: Dict[str, int] = {s: 0 for s in STATUS_INFO}
     for cell in matrix["results"]:
         counts[str(cell.get("status"))] = counts.get(str(cell.get("status")), 0) + 1

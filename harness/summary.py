@@ -57,9 +57,11 @@ def render_summary(matrix: Mapping[str, Any]) -> str:
     items: List[str] = []
     for f in r.findings:
         parts = ["- **%s** — %s" % (md(f.case.id), md(f.case.title))]
-        parts += ["  - unexpected: %s" % md(tip) for _a, tip in f.unexpected[:10]]
-        if len(f.unexpected) > 10:
-            parts.append("  - … %d more unexpected cells" % (len(f.unexpected) - 10))
+        for g in f.unexpected[:10]:
+            labels = [label for _a, label in g.cells]
+            parts.append("  - unexpected: observed %s, expected %s — %d cell%s: %s%s" % (
+                md(g.text), md(g.expected), len(labels), "" if len(labels) == 1 else "s",
+                md(", ".join(labels[:8])), " …" if len(labels) > 8 else ""))
         parts += ["  - %s" % md(t) for t in f.case.changes[:10]]
         parts += ["  - differs between platforms at %s" % md(t) for t in f.case.differences[:5]]
         items.append("\n".join(parts))

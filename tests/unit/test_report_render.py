@@ -1,0 +1,181 @@
+"""The HTML page and summary.md: escaping, safe links, strict CSP, charts, sections, size,
+and the golden summary."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from harness import merge, render, summary
+from tests.unit.report_synth import case_doc, cell, results_doc
+
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+GOLDEN = Path(__file__).resolve().parent.parent / "fixtures" / "report_summary.golden.md"
+EVIL = "<script>alert(1)</script>"
+CLAIMS = [{"id": "fork_everywhere", "claim": "fork <b>is</b> everywhere", "section": "Intro",
+           "checks": [{"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}]
+
+
+def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
+    return merge.merge([merge.Loaded("f%d.json" % i, d) for i, d in enumerate(docs)], now=NOW,
+                       claims=claims)
+
+
+def _evil_matrix() -> Dict[str, Any]:
+    evil_case = case_doc("methods.a", title=EVIL, doc=EVIL, code=EVIL,
+                         source="javascript:alert(2)", sources=["javascript:alert(2)"])
+    observe = lambda c, m: cell(c, m, observed=EVIL, verdict="unexpected",  # noqa: E731
+                                warnings=[{"category": EVIL, "message": EVIL}])
+    return _matrix(results_doc(observe=observe, case_docs=[evil_case]), claims=CLAIMS)
+
+
+def test_text_from_results_is_escaped_everywhere() -> None:
+    """A case output of <script> appears as text; the page holds exactly one script: ours."""
+    html = render.render_html(_evil_matrix())
+    assert EVIL not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert len(re.findall(r"<script", html)) == 1
+    assert "fork &lt;b&gt;is&lt;/b&gt; everywhere" in html
+
+
+def test_only_http_links_become_links() -> None:
+    """A `javascript:` source stays text, never an href."""
+    html = render.render_html(_evil_matrix())
+    assert 'href="javascript:' not in html.lower()
+    assert "javascript:alert(2)" in html
+    ok = render.render_html(_matrix(results_doc()))
+    assert '<a href="https://docs.python.org/3/x.html">' in ok
+
+
+def test_strict_csp_allows_only_our_script_by_hash_and_loads_nothing_external() -> None:
+    """CSP: default-src 'none', script by sha256 of the inline script; no external resource."""
+    html = render.render_html(_matrix(results_doc()))
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', html)
+    assert csp is not None
+    policy = csp.group(1)
+    assert "default-src 'none'" in policy and "unsafe-inline" not in policy.split(
+        "script-src")[1].split(";")[0]
+    script = re.search(r"<script>(.*?)</script>", html, re.S)
+    assert script is not None
+    digest = base64.b64encode(hashlib.sha256(script.group(1).encode()).digest()).decode()
+    assert "'sha256-%s'" % digest in policy
+    assert not re.search(r'<(link|img|iframe|script)[^>]+(src|href)=', html)
+    assert "matrix.json" in html and "matrix.schema.json" in html
+
+
+def test_sections_and_statuses_render_with_symbols() -> None:
+    """Every section is present; not-run shows as not run (never as a pass symbol)."""
+    m = _matrix(results_doc(version="3.12.0", cases=["methods.a", "methods.b"]),
+                results_doc(version="3.13.0", cases=["methods.a"]))
+    html = render.render_html(m)
+    for anchor in ("summary", "methods", "matrix-section", "findings", "changes", "claims",
+                   "performance", "cases", "downloads"):
+        assert 'id="%s"' % anchor in html
+    row = re.search(r'<tr class="case-row" id="row-methods.b".*?</tr>', html, re.S)
+    assert row is not None
+    assert row.group(0).count('class="nr ') == 3 and row.group(0).count("✓") == 3
+
+
+def _perf_doc(version: str, unit: str = "ms") -> Dict[str, Any]:
+    def observe(c: str, m: str) -> Dict[str, Any]:
+        base = {"fork": 2.0, "forkserver": 8.0, "spawn": 40.0}[m]
+        if c == "performance.start_latency":
+            value: Any = {"median": base, "q1": base * .9, "q3": base * 1.1, "unit": unit,
+                          "n": 20}
+        else:
+            value = {"points": [{"median": base * k, "unit": unit, "iqr": 1.0,
+                                 "parent_objects_mb": mb} for k, mb in ((1, 0), (3, 1000))]}
+        return cell(c, m, observed=value)
+    return results_doc(version=version, observe=observe, cases=[
+        "performance.start_latency", "performance.latency_vs_memory"])
+
+
+def test_performance_charts_are_inline_svg_with_units_and_spread() -> None:
+    """Measurements with median/unit become SVG bar and line charts, text escaped."""
+    html = render.render_html(_matrix(_perf_doc("3.12.0", unit="<ms>"), _perf_doc("3.13.0")))
+    section = html.split('id="performance"')[1].split('id="cases"')[0]
+    assert section.count("<svg") == 4  # per unit: bars for start_latency, lines for the sweep
+    assert "<ms>" not in section and "&lt;ms&gt;" in section
+    assert "IQR" in section and "parent_objects_mb" in section
+
+
+def test_no_measurements_degrades_to_a_note() -> None:
+    """Without performance data the section says so instead of failing."""
+    html = render.render_html(_matrix(results_doc()))
+    assert "No performance measurements" in html and "<svg" not in html
+
+
+def _big(envs: int, cases: int, verdict: str = "as-expected") -> Dict[str, Any]:
+    names = ["%s.case_%03d" % (("methods", "inheritance", "deadlock", "pickling")[i % 4], i)
+             for i in range(cases)]
+    docs: List[Dict[str, Any]] = []
+    for i in range(envs):
+        os_name = ("linux", "macos", "windows")[i % 3]
+        version = "3.%d.0" % (8 + i // 3 % 10)
+        observe = lambda c, m: cell(c, m, observed={"value": c[-3:], "method": m},  # noqa: E731
+                                    verdict=verdict)
+        docs.append(results_doc(version=version, os_name=os_name,
+                                impl="cpython" if i < 30 else "pypy", cases=names,
+                                observe=observe, free_threading=i // 3 >= 10))
+    return _matrix(*docs)
+
+
+def test_page_for_30_environments_by_100_cases_is_under_3_mb() -> None:
+    """30 environments × 100 cases × 3 methods: the page stays under 3 MB."""
+    m = _big(30, 100, verdict="unexpected")
+    assert len(m["environments"]) == 30
+    size = len(render.render_html(m).encode("utf-8"))
+    print("page bytes: %d" % size)
+    assert size < 3 * 1024 * 1024
+    md = summary.render_summary(m)
+    assert len(md.encode("utf-8")) < 1024 * 1024
+
+
+def test_summary_escapes_markdown_and_html() -> None:
+    """Result text in summary.md cannot inject HTML or break a table."""
+    md = summary.render_summary(_evil_matrix())
+    assert EVIL not in md and "&lt;script&gt;" in md
+    assert summary.md("a|b") == "a\\|b"
+
+
+def _golden_matrix() -> Dict[str, Any]:
+    def observe(version: str) -> Any:
+        def inner(c: str, m: str) -> Dict[str, Any]:
+            if c == "methods.a":
+                return cell(c, m, observed="yes" if m == "fork" else "no")
+            if version.startswith("3.13") and m == "spawn":
+                return cell(c, m, outcome="timeout", verdict="unexpected",
+                            expected={"outcome": "ok", "methods": ["spawn"]})
+            return cell(c, m, observed=[1, 2])
+        return inner
+    return _matrix(results_doc(version="3.12.1", cases=["methods.a", "deadlock.b"],
+                               observe=observe("3.12"), commit="0123456789abcdef"),
+                   results_doc(version="3.13.0", cases=["methods.a", "deadlock.b"],
+                               observe=observe("3.13"), commit="0123456789abcdef",
+                               default="forkserver"),
+                   claims=CLAIMS)
+
+
+def test_summary_matches_golden_file() -> None:
+    """summary.md for a fixed matrix equals the committed golden file
+    (regenerate with UPDATE_GOLDEN=1 after an intended change, and review the diff)."""
+    text = summary.render_summary(_golden_matrix())
+    if os.environ.get("UPDATE_GOLDEN"):
+        GOLDEN.write_text(text, encoding="utf-8")
+    assert text == GOLDEN.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("url", ["javascript:alert(1)", "data:text/html,x", "//evil.example",
+                                 "https://x.example/\" onmouseover=\"a"])
+def test_safe_url_rejects_non_http(url: str) -> None:
+    """Only plain http(s) URLs are links."""
+    from harness.model import safe_url
+
+    assert safe_url(url) is None
