@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import glob
 import os
+import shlex
 import sys
 from pathlib import Path
 
@@ -14,6 +15,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from harness import discovery  # noqa: E402 - needs the project root on sys.path
+from harness import provision as root_provision
 
 nox.needs_version = ">=2025.10.14"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -41,6 +43,9 @@ PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
                                    [int(p) for p in name.lstrip("py").rstrip("t").split(".")],
                                    name.endswith("t")))
 
+#: CPython builds of the Debian unstable root (`nox -s provision`): sessions matrix_root(3.14)...
+ROOT_PYTHONS = [name[len("python"):] for name in root_provision.PACKAGES]
+
 RESULTS = ROOT / "reports" / "results"
 MATRIX_DEPS = ["pytest>=7", "pytest-json-report>=1.5"]
 HOST_DEPS = ["jinja2>=3.1", *MATRIX_DEPS]
@@ -59,8 +64,54 @@ def matrix(session: nox.Session) -> None:
     session.install(*MATRIX_DEPS)
     session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS), "--",
                 *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)})
+    if _whole_matrix(session):  # plain `nox -s matrix` also runs the Debian root's columns
+        for version in ROOT_PYTHONS:
+            session.notify(f"matrix_root({version})")
     if not os.environ.get("HARNESS_NO_REPORT"):
         session.notify("report")
+
+
+@nox.session(python=None)
+@nox.parametrize("version", ROOT_PYTHONS, ids=ROOT_PYTHONS)
+def matrix_root(session: nox.Session, version: str) -> None:
+    """The matrix on a CPython of the Debian unstable root (made by `nox -s provision`)."""
+    if os.environ.get("HARNESS_NO_ROOT"):
+        session.skip("HARNESS_NO_ROOT is set: the Debian root's interpreters are not run")
+    root = root_provision.default_root_dir()
+    found, rejected = discovery.root_interpreters(root)
+    chosen = [i for i in found if i.session_name == version]
+    if not chosen:
+        why = [r.reason for r in rejected if r.path.endswith("/python" + version)]
+        session.skip(f"no CPython {version} in a Debian root: " + (
+            why[0] if why else f"none provisioned at {root} (`nox -s provision`, as root)"))
+    session.install(*MATRIX_DEPS)
+    try:
+        session.run("python", "-m", "harness", "run", "--python", shlex.join(chosen[0].argv()),
+                    "--results-dir", str(RESULTS), "--", *session.posargs,
+                    env={"HARNESS_GIT_COMMIT": _git_commit(session)})
+    finally:  # the wrapper's mounts are private to each run: nothing may be left on the host
+        left = root_provision.release(root, session.log)
+        if left:
+            session.error(f"still mounted or running in {root}: {', '.join(left)}")
+    if not os.environ.get("HARNESS_NO_REPORT"):
+        session.notify("report", posargs=[])  # the posargs are pytest's, not the report's
+
+
+@nox.session(python=False)
+def provision(session: nox.Session) -> None:
+    """Create or reuse the Debian unstable root holding CPython 3.14 and 3.15 (needs root).
+
+    `-- --refresh` rebuilds it; it lives in ~/.cache/start-method-matrix (HARNESS_ROOT_DIR).
+    """
+    cfg = root_provision.Config.from_env()
+    try:
+        result = root_provision.provision(cfg, refresh="--refresh" in session.posargs,
+                                          out=session.log)
+    except root_provision.Skip as exc:
+        session.skip(str(exc))
+    except root_provision.ProvisionError as exc:
+        session.error(f"provisioning failed: {exc}")
+    session.log(f"{result.status}: {result.message}")
 
 
 @nox.session(python=None)
@@ -112,6 +163,12 @@ def lint(session: nox.Session) -> None:
 def interpreters(session: nox.Session) -> None:
     """List the interpreters found (what `nox -s matrix` will run)."""
     session.run(sys.executable, "-m", "harness", "interpreters")
+
+
+def _whole_matrix(session: nox.Session) -> bool:
+    """True for `nox -s matrix` (or plain `nox`), False for `nox -s matrix-3.12`."""
+    config = getattr(getattr(session, "_runner", None), "global_config", None)
+    return "matrix" in (getattr(config, "sessions", None) or nox.options.sessions or [])
 
 
 def _git_commit(session: nox.Session) -> str:
