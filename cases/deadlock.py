@@ -499,7 +499,9 @@ def stdout_lock_held_by_thread(ctx: Context) -> object:
     """``sys.stdout`` is a buffered stream on a pipe nobody reads; a parent thread writes more
     than the pipe holds, so it blocks inside ``BufferedWriter.write`` holding the buffer's
     lock (io docs: buffered objects protect their state with a lock). The parent then starts
-    a child that prints. The docs say nothing about this: no rule for any method.
+    a child that prints. The docs say nothing about this: no rule for any method. (In the
+    source, every method's ``Popen.__init__`` first flushes sys.stdout and sys.stderr in the
+    parent — ``multiprocessing/popen_fork.py`` — so start() itself waits for that lock.)
 
     Why it matters: a logging thread stuck on a slow stdout consumer (``| less``, a full log
     pipe) while the program starts workers. Source: io docs, Multi-threading; os.fork docs.
