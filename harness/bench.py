@@ -1,0 +1,442 @@
+"""``nox -s bench``: how much the harness costs compared with running each cell by hand.
+
+Runs the full catalog on every local interpreter (``python -m harness run``, one interpreter
+after the other, as the nox matrix sessions do), then — in the same run, on the same
+interpreters — the hand-run floor (``python -I floor.py METHOD``: one no-op child, median over
+runs, mean over methods) and an independent start-latency measurement to check
+``performance.start_latency`` against; times merging 100 and 1,000 synthetic results files and
+rendering the report; prints a table and writes ``reports/bench.json``. Host-only code.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import random
+import shlex
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Sequence
+
+from harness.runner import case_environ
+
+__all__ = ["main", "synthetic_results", "time_merge_and_render"]
+
+ROOT = Path(__file__).resolve().parent.parent
+METHODS = ("fork", "forkserver", "spawn")
+
+FLOOR_SCRIPT = """\
+import sys
+import multiprocessing
+
+
+def noop():
+    pass
+
+
+if __name__ == "__main__":
+    proc = multiprocessing.get_context(sys.argv[1]).Process(target=noop)
+    proc.start()
+    proc.join()
+    sys.exit(proc.exitcode)
+"""
+
+#: Independent check of performance.start_latency: start + join of a no-op, median of 30,
+#: after one start that is not counted (it launches the forkserver).
+LATENCY_SCRIPT = """\
+import sys
+import time
+import multiprocessing
+
+
+def noop():
+    pass
+
+
+def once(ctx):
+    proc = ctx.Process(target=noop)
+    proc.start()
+    proc.join()
+
+
+if __name__ == "__main__":
+    ctx = multiprocessing.get_context(sys.argv[1])
+    once(ctx)
+    times = []
+    for _ in range(30):
+        started = time.perf_counter()
+        once(ctx)
+        times.append((time.perf_counter() - started) * 1000.0)
+    times.sort()
+    print((times[14] + times[15]) / 2.0)
+"""
+
+
+def _timed(command: Sequence[str], cwd: str, env: Optional[Dict[str, str]] = None,
+           timeout: float = 120.0) -> float:
+    started = time.perf_counter()
+    proc = subprocess.run(list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE, timeout=timeout, check=False)
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        raise RuntimeError(f"{shlex.join(command)} failed ({proc.returncode}): "
+                           + proc.stderr.decode("utf-8", "replace")[-300:])
+    return wall
+
+
+def measure_floor(interpreter: Sequence[str], methods: Sequence[str], runs: int,
+                  workdir: str) -> Dict[str, Any]:
+    """The hand-run floor: median wall of ``python -I floor.py METHOD`` per method, their mean,
+    and a bare ``python -I -S -c pass`` for scale. Times in ms."""
+    script = Path(workdir) / "floor.py"
+    script.write_text(FLOOR_SCRIPT, encoding="utf-8")
+    env = case_environ()
+    per_method: Dict[str, float] = {}
+    for method in methods:
+        _timed([*interpreter, "-I", str(script), method], workdir, env)  # warm-up
+        walls = [_timed([*interpreter, "-I", str(script), method], workdir, env)
+                 for _ in range(runs)]
+        per_method[method] = round(statistics.median(walls) * 1000.0, 2)
+    bare = [_timed([*interpreter, "-I", "-S", "-c", "pass"], workdir, env) for _ in range(runs)]
+    return {"per_method_ms": per_method,
+            "mean_ms": round(statistics.mean(per_method.values()), 2),
+            "bare_python_ms": round(statistics.median(bare) * 1000.0, 2), "runs": runs}
+
+
+def independent_latency(interpreter: Sequence[str], methods: Sequence[str],
+                        workdir: str) -> Dict[str, float]:
+    """Median of 30 start + join of a no-op per method, from a standalone script (ms)."""
+    script = Path(workdir) / "latency.py"
+    script.write_text(LATENCY_SCRIPT, encoding="utf-8")
+    found: Dict[str, float] = {}
+    for method in methods:
+        proc = subprocess.run([*interpreter, "-I", str(script), method], cwd=workdir,
+                              env=case_environ(), capture_output=True,
+                              timeout=300, check=False)
+        if proc.returncode == 0:
+            found[method] = round(float(proc.stdout.decode().split()[-1]), 3)
+    return found
+
+
+def _cells(results_file: Path) -> List[Dict[str, Any]]:
+    doc = json.loads(results_file.read_text(encoding="utf-8"))
+    return [t["metadata"] for t in doc.get("tests", []) if t.get("metadata")]
+
+
+def _results_doc(results_file: Path) -> Dict[str, Any]:
+    data: Dict[str, Any] = json.loads(results_file.read_text(encoding="utf-8"))
+    return data
+
+
+def summarize_run(results_file: Path, wall_s: float, cores: int) -> Dict[str, Any]:
+    """Case runs, performance sampling time and cost per case run from one results file."""
+    doc = _results_doc(results_file)
+    cells = [t["metadata"] for t in doc.get("tests", []) if t.get("metadata")]
+    timeouts = {c["id"]: c.get("timeout_s") for c in doc["harness"]["cases"]}
+    perf = [c for c in cells if c.get("category") == "performance"]
+    perf_s = sum(float(c.get("wall_s") or 0.0) for c in perf)
+    others = len(cells) - len(perf)
+    deadlock_timeouts = []
+    for cell in cells:
+        if cell.get("category") == "deadlock" and cell.get("outcome") == "timeout":
+            limit = timeouts.get(cell["case"])
+            deadlock_timeouts.append({
+                "cell": "{}[{}]".format(cell["case"], cell["method"]), "timeout_s": limit,
+                "wall_s": round(float(cell.get("wall_s") or 0.0), 2),
+                "ratio": round(float(cell.get("wall_s") or 0.0) / limit, 2) if limit else None})
+    latency = {c["method"]: c["observed"].get("median") for c in perf
+               if c["case"] == "performance.start_latency" and c.get("outcome") == "ok"
+               and isinstance(c.get("observed"), dict)}
+    return {
+        "environment": doc["harness"]["environment"].get("id"),
+        "available_methods": doc["harness"]["environment"].get("available_methods"),
+        "wall_s": round(wall_s, 2),
+        "case_runs": len(cells),
+        "perf_case_runs": len(perf),
+        "perf_sampling_s": round(perf_s, 2),
+        "cost_per_case_run_ms": round((wall_s - perf_s) * cores / others * 1000.0, 2)
+        if others else None,
+        "outcomes": {o: sum(1 for c in cells if c.get("outcome") == o)
+                     for o in sorted({str(c.get("outcome")) for c in cells})},
+        "deadlock_timeouts": deadlock_timeouts,
+        "case_start_latency_ms": latency,
+    }
+
+
+def _matrix_run(interpreter: Sequence[str], results_dir: Path, extra: Sequence[str]) -> float:
+    command = [sys.executable, "-m", "harness", "run", "--python", shlex.join(interpreter),
+               "--results-dir", str(results_dir), *extra]
+    started = time.perf_counter()
+    subprocess.run(command, cwd=str(ROOT), stdout=subprocess.DEVNULL, check=False)
+    return time.perf_counter() - started
+
+
+def deadlock_span(interpreter: Sequence[str], workdir: Path) -> Dict[str, Any]:
+    """Wall of the deadlock cases alone (``-k deadlock``) minus a run that selects nothing
+    (interpreter probe, collection, pytest start-up)."""
+    with_cases = _matrix_run(interpreter, workdir / "deadlock", ["-k", "deadlock"])
+    empty = _matrix_run(interpreter, workdir / "empty", ["-k", "no_case_is_named_this"])
+    files = sorted((workdir / "deadlock").glob("*.json"))
+    longest = 0.0
+    if files:
+        doc = _results_doc(files[0])
+        longest = max((float(c.get("timeout_s") or 0) for c in doc["harness"]["cases"]
+                       if c.get("category") == "deadlock"), default=0.0)
+    span = with_cases - empty
+    return {"span_s": round(span, 2), "longest_timeout_s": longest,
+            "ratio": round(span / longest, 2) if longest else None}
+
+
+# --------------------------------------------------------------------------- merge + render
+
+
+def _synthetic_doc(index: int, cases: int, rng: random.Random) -> Dict[str, Any]:
+    systems = ("linux", "macos", "windows")
+    versions = [("cpython", f"3.{minor}.{1 + index % 7}") for minor in range(8, 15)]
+    versions += [("pypy", f"3.{minor}.1") for minor in (9, 10, 11)]
+    impl, version = versions[index % len(versions)]
+    system = systems[(index // len(versions)) % len(systems)]
+    methods = ["spawn"] if system == "windows" else ["fork", "spawn", "forkserver"]
+    stamp = f"2026-01-{1 + index % 28:02d}T{index % 24:02d}:00:00+00:00"
+    env = {"os": system, "implementation": impl, "python_version": version,
+           "python_full_version": version, "free_threading": False, "gil_enabled": True,
+           "arch": "x86_64", "available_methods": methods, "default_method": methods[0],
+           "executor_default_method": methods[0], "cpu_count": 4, "harness_version": "0.1.0",
+           "git_commit": "%040x" % (index // 50), "timestamp": stamp, "ci": None,
+           "is_ci": False, "executable": "/usr/bin/python3", "root": None,
+           "platform": system, "sys_platform": system, "start_method_before_use": None}
+    catalog = []
+    tests = []
+    for number in range(cases):
+        category = ("methods", "inheritance", "deadlock", "pickling", "performance")[number % 5]
+        case_id = f"{category}.synthetic_{number:02d}"
+        catalog.append({"id": case_id, "category": category, "title": f"Synthetic case {number}",
+                        "doc": "A generated case for the merge benchmark.",
+                        "source": "https://docs.python.org/3/library/multiprocessing.html",
+                        "sources": ["https://docs.python.org/3/library/multiprocessing.html"],
+                        "covers": [], "claims": [], "timeout_s": 20.0, "module": "cases.x",
+                        "code": "def synthetic(ctx):\n    return 1\n",
+                        "expect": [{"outcome": "ok", "methods": ["*"], "value": 1}]})
+        for method in ("fork", "forkserver", "spawn"):
+            roll = rng.random()
+            outcome = "ok" if roll < 0.85 else ("error" if roll < 0.93 else "timeout")
+            if method not in methods:
+                outcome = "unavailable"
+            observed = (1 if rng.random() < 0.9 else 2) if outcome == "ok" else None
+            verdict = "as-expected" if observed == 1 else "unexpected"
+            meta: Dict[str, Any] = {"case": case_id, "method": method, "category": category,
+                    "outcome": outcome, "observed": observed,
+                    "expected": {"outcome": "ok", "methods": ["*"], "value": 1},
+                    "verdict": verdict, "duration_s": rng.random(), "wall_s": rng.random(),
+                    "warnings": [], "detail": "", "stdout": "", "stderr": "", "returncode": 0,
+                    "error": {"type": "ValueError", "message": "synthetic", "where": "child"}
+                    if outcome == "error" else None}
+            tests.append({"nodeid": f"cases/{category}.py::{case_id}[{method}]",
+                          "outcome": "passed", "metadata": meta})
+    return {"created": 0.0, "duration": 1.0, "exitcode": 0, "root": "/synthetic",
+            "environment": {}, "summary": {"total": len(tests)}, "tests": tests,
+            "harness": {"schema_version": "1.0", "environment": env, "cases": catalog}}
+
+
+def synthetic_results(folder: Path, files: int, cases: int = 60, seed: int = 0) -> List[str]:
+    """Write ``files`` synthetic results files (``cases`` cases x 3 methods each)."""
+    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for index in range(files):
+        path = folder / f"synthetic-{index:04d}.json"
+        path.write_text(json.dumps(_synthetic_doc(index, cases, rng)), encoding="utf-8")
+        paths.append(str(path))
+    return paths
+
+
+def time_merge_and_render(paths: Sequence[str]) -> Dict[str, Any]:
+    """Seconds for ``load_results`` (read + validate), ``merge`` and ``render_html``."""
+    from harness import merge, render
+
+    started = time.perf_counter()
+    loaded, rejected = merge.load_results(paths)
+    loaded_at = time.perf_counter()
+    matrix = merge.merge(loaded, rejected)
+    merged_at = time.perf_counter()
+    result: Dict[str, Any] = {"files": len(paths), "rejected": len(rejected),
+                              "load_s": round(loaded_at - started, 3),
+                              "merge_s": round(merged_at - loaded_at, 3),
+                              "cells": len(matrix.get("results", []))}
+    try:
+        html = render.render_html(matrix)
+        result["render_s"] = round(time.perf_counter() - merged_at, 3)
+        result["html_bytes"] = len(html.encode("utf-8"))
+    except Exception as exc:  # noqa: BLE001 - a render failure is reported, not fatal
+        result["render_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
+    return result
+
+
+# --------------------------------------------------------------------------- the benchmark
+
+
+def _targets(total: Dict[str, Any], rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    ratio = total.get("ratio")
+    deadlock = [t for row in rows for t in row.get("deadlock_timeouts", [])]
+    worst_timeout = max((t["ratio"] for t in deadlock if t["ratio"] is not None), default=None)
+    spans = [row["deadlock_span"]["ratio"] for row in rows
+             if row.get("deadlock_span", {}).get("ratio") is not None]
+    checks = [row["latency_check"][m]["within_25pct"] for row in rows
+              for m in ("spawn", "forkserver") if m in row.get("latency_check", {})]
+    return [
+        {"target": "cost per case run <= 1.5x the hand-run floor", "measured": ratio,
+         "met": ratio is not None and ratio <= 1.5},
+        {"target": "stretch: cost per case run <= 1.0x the floor", "measured": ratio,
+         "met": ratio is not None and ratio <= 1.0},
+        {"target": "matrix on all interpreters <= 90 s besides performance sampling",
+         "measured": total.get("wall_minus_perf_s"),
+         "met": total.get("wall_minus_perf_s", 1e9) <= 90},
+        {"target": "each deadlock timeout within 1.5x its timeout", "measured": worst_timeout,
+         "met": worst_timeout is not None and worst_timeout <= 1.5},
+        {"target": "deadlock cases of one interpreter <= 2x the longest timeout",
+         "measured": max(spans) if spans else None, "met": bool(spans) and max(spans) <= 2.0},
+        {"target": "start_latency within +-25% of an independent measurement (spawn, "
+                   "forkserver)", "measured": f"{sum(checks)}/{len(checks)}",
+         "met": bool(checks) and all(checks)},
+    ]
+
+
+def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
+                       cores: int) -> Dict[str, Any]:
+    command = list(interp.command) if interp.command else [interp.path]
+    results_dir = work / interp.session_name
+    extra = ["-k", args.k] if args.k else []
+    wall = _matrix_run(command, results_dir, extra)
+    files = sorted(results_dir.glob("*.json"))
+    if not files:
+        return {"session": interp.session_name, "error": "no results file written"}
+    row: Dict[str, Any] = {"session": interp.session_name, "interpreter": shlex.join(command)}
+    row.update(summarize_run(files[0], wall, cores))
+    methods = [m for m in METHODS if m in (row.get("available_methods") or METHODS)]
+    independent = independent_latency(command, methods, str(work))
+    row["latency_check"] = {}
+    for method, theirs in independent.items():
+        ours = row["case_start_latency_ms"].get(method)
+        if ours:
+            row["latency_check"][method] = {"case_ms": ours, "independent_ms": theirs,
+                                            "ratio": round(ours / theirs, 3),
+                                            "within_25pct": abs(ours / theirs - 1) <= 0.25}
+    row["floor"] = measure_floor(command, methods, args.floor_runs, str(work))
+    if row.get("cost_per_case_run_ms"):
+        row["ratio"] = round(row["cost_per_case_run_ms"] / row["floor"]["mean_ms"], 3)
+    if not args.no_deadlock_span:
+        row["deadlock_span"] = deadlock_span(command, work / ("dl-" + interp.session_name))
+    return row
+
+
+def _total(rows: List[Dict[str, Any]], cores: int) -> Dict[str, Any]:
+    good = [r for r in rows if "case_runs" in r]
+    wall = sum(r["wall_s"] for r in good)
+    perf = sum(r["perf_sampling_s"] for r in good)
+    runs = sum(r["case_runs"] for r in good)
+    other = runs - sum(r["perf_case_runs"] for r in good)
+    total: Dict[str, Any] = {"wall_s": round(wall, 2), "case_runs": runs,
+                             "non_perf_case_runs": other, "perf_sampling_s": round(perf, 2),
+                             "wall_minus_perf_s": round(wall - perf, 2), "cores": cores}
+    if other:
+        total["cost_per_case_run_ms"] = round((wall - perf) * cores / other * 1000.0, 2)
+        # The floor, weighted like the cost: by each interpreter's non-performance runs.
+        weights = [(r["case_runs"] - r["perf_case_runs"], r["floor"]["mean_ms"]) for r in good]
+        total["floor_ms"] = round(sum(w * f for w, f in weights) / other, 2)
+        total["ratio"] = round(total["cost_per_case_run_ms"] / total["floor_ms"], 3)
+    return total
+
+
+def _table(rows: List[Dict[str, Any]], total: Dict[str, Any], merges: Dict[str, Any],
+           targets: List[Dict[str, Any]]) -> str:
+    head = ("session", "wall s", "runs", "perf runs", "perf s", "cost/run ms", "floor ms",
+            "ratio", "latency case/indep (spawn, fs)")
+    lines = [head]
+    for r in rows:
+        if "case_runs" not in r:
+            lines.append((r["session"], r.get("error", "?"), "", "", "", "", "", "", ""))
+            continue
+        check = r.get("latency_check", {})
+        lines.append((r["session"], "{:.1f}".format(r["wall_s"]), str(r["case_runs"]),
+                      str(r["perf_case_runs"]), "{:.1f}".format(r["perf_sampling_s"]),
+                      str(r.get("cost_per_case_run_ms")), str(r["floor"]["mean_ms"]),
+                      str(r.get("ratio")), ", ".join(
+                          "{} {}".format(m, check[m]["ratio"]) for m in ("spawn", "forkserver")
+                          if m in check)))
+    lines.append(("TOTAL", str(total["wall_s"]), str(total["case_runs"]),
+                  str(total["case_runs"] - total["non_perf_case_runs"]),
+                  str(total["perf_sampling_s"]), str(total.get("cost_per_case_run_ms")),
+                  str(total.get("floor_ms")), str(total.get("ratio")), ""))
+    widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
+    text = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines]
+    text.insert(1, "  ".join("-" * w for w in widths))
+    for size, m in merges.items():
+        text.append("merge {} files: load {}s, merge {}s, render {}s ({} cells)".format(
+            size, m.get("load_s"), m.get("merge_s"), m.get("render_s", m.get("render_error")),
+            m.get("cells")))
+    for t in targets:
+        text.append("[{}] {}: {}".format("met" if t["met"] else "NOT met", t["target"],
+                                     t["measured"]))
+    return "\n".join(text)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m harness.bench", description=__doc__)
+    parser.add_argument("--python", action="append", metavar="PATH",
+                        help="only these interpreters (repeatable; default: all discovered)")
+    parser.add_argument("-k", help="pytest -k expression for the matrix runs (default: all)")
+    parser.add_argument("--floor-runs", type=int, default=10, help="runs per floor median")
+    parser.add_argument("--no-deadlock-span", action="store_true",
+                        help="skip the separate deadlock-only runs")
+    parser.add_argument("--skip-merge", action="store_true", help="skip merge/render timing")
+    parser.add_argument("-o", "--output", default=str(ROOT / "reports" / "bench.json"))
+    args = parser.parse_args(argv)
+
+    from harness import discovery
+
+    interpreters, _rejected = discovery.discover(explicit=args.python or ())
+    if args.python:
+        wanted = {os.path.realpath(p) for p in args.python}
+        interpreters = [i for i in interpreters if i.real_path in wanted or i.path in wanted]
+    cores = os.cpu_count() or 1
+    started = time.perf_counter()
+    rows: List[Dict[str, Any]] = []
+    merges: Dict[str, Any] = {}
+    with tempfile.TemporaryDirectory(prefix="smm-bench-") as tmp:
+        work = Path(tmp)
+        for interp in interpreters:
+            sys.stderr.write(f"bench: {interp.session_name} ...\n")
+            rows.append(_bench_interpreter(interp, args, work, cores))
+        if not args.skip_merge:
+            for size in (100, 1000):
+                paths = synthetic_results(work / f"synthetic-{size}", size)
+                merges[str(size)] = time_merge_and_render(paths)
+            real = [str(p) for row in rows for p in (work / row["session"]).glob("*.json")]
+            if real:
+                merges["this run"] = time_merge_and_render(real)
+    total = _total(rows, cores)
+    targets = _targets(total, rows)
+    report = {"schema": "bench/1",
+              "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+              "host": {"platform": platform.platform(), "cores": cores,
+                       "python": sys.version.split()[0]},
+              "bench_wall_s": round(time.perf_counter() - started, 1),
+              "interpreters": rows, "total": total, "merge_render": merges,
+              "targets": targets}
+    out = Path(args.output)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    sys.stdout.write(_table(rows, total, merges, targets) + "\n")
+    sys.stdout.write(f"bench: written to {out}\n")
+    return 0 if rows and all("case_runs" in r for r in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
