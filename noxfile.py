@@ -159,6 +159,13 @@ def lint(session: nox.Session) -> None:
         session.error(f"lint found problems: {', '.join(failed)}")
 
 
+@nox.session(python=None, default=False)
+def bench(session: nox.Session) -> None:
+    """Benchmark the harness: full local matrix vs the hand-run floor -> reports/bench.json."""
+    session.install(*HOST_DEPS)
+    session.run("python", "-m", "harness.bench", *session.posargs)
+
+
 @nox.session(python=False)
 def interpreters(session: nox.Session) -> None:
     """List the interpreters found (what `nox -s matrix` will run)."""
