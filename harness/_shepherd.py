@@ -46,6 +46,27 @@ def _exit_code(status: int) -> int:
     return os.WEXITSTATUS(status)
 
 
+def _child_setup() -> None:
+    """In the executor before exec: default signal mask, and its own session (as without us)."""
+    signal.pthread_sigmask(signal.SIG_SETMASK, [])
+    os.setsid()
+
+
+def _limit_user_processes(limit: int) -> None:
+    """Without a pids cgroup, RLIMIT_NPROC bounds a fork loop for a non-root user (it counts
+    all of the user's processes, so allow what exists now plus ``limit``; root ignores it)."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        wanted = len(os.listdir("/proc")) + limit
+        if hard != resource.RLIM_INFINITY:
+            wanted = min(wanted, hard)
+        resource.setrlimit(resource.RLIMIT_NPROC, (wanted, hard))
+    except (ImportError, OSError, ValueError):
+        pass
+
+
 class Shepherd(object):
     def __init__(self, limit: int, cgroup_dir: str) -> None:
         from harness import _procs
@@ -92,6 +113,10 @@ class Shepherd(object):
         killed = 0
         trackers = set()
         stopped = set()
+        try:  # one syscall freezes the executor's whole process group (a fork loop included)
+            os.killpg(self.executor_pid, signal.SIGSTOP)
+        except OSError:
+            pass
         end = time.monotonic() + 5.0
         while time.monotonic() < end:  # freeze first: a stopped process cannot fork again
             fresh = []
@@ -107,6 +132,7 @@ class Shepherd(object):
             self.procs.kill_pids(fresh, signal.SIGSTOP)
             stopped.update(fresh)
         killed += self.procs.kill_pids(stopped)
+        self.procs.kill_pids(trackers, signal.SIGCONT)
         while time.monotonic() < end:
             others = [p for p in self.members() if p not in trackers
                       and not self.procs.is_resource_tracker(p)]
@@ -134,8 +160,10 @@ class Shepherd(object):
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
         signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+        if self.cgroup is None and os.geteuid() != 0:
+            _limit_user_processes(self.limit)
         proc = subprocess.Popen(  # noqa: S603 - the runner's explicit argument list
-            command, preexec_fn=lambda: signal.pthread_sigmask(signal.SIG_SETMASK, []),
+            command, preexec_fn=_child_setup,
         )
         self.executor_pid = proc.pid
         try:  # after the start, so the case keeps its priority: a fork loop cannot starve us
@@ -159,7 +187,10 @@ class Shepherd(object):
                 self.reap()
             leftovers = len([p for p in self.members()
                              if not self.procs.is_resource_tracker(p)])
+        started = time.monotonic()
         killed = self.kill_all()
+        if os.environ.get("HARNESS_SHEPHERD_DEBUG"):
+            sys.stderr.write("shepherd: kill took %.3f s\n" % (time.monotonic() - started))
         return {
             "returncode": self.returncode,
             "stopped": bool(stopping),

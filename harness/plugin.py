@@ -14,13 +14,14 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
 from harness import catalog, expect, results
-from harness.runner import ROOT, CaseRun, case_environ, run_case
+from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
 from harness.vocab import START_METHODS, Outcome, Verdict
 
 __all__ = ["CaseFile", "CaseItem"]
@@ -68,6 +69,7 @@ def _state(config: pytest.Config) -> _State:
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    allow_runs()
     config.stash[_STATE_KEY] = _State(config)
     _CONFIG[:] = [config]
     if str(ROOT) not in sys.path:
@@ -144,7 +146,7 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         state = _state(self.config)
         future = state.futures.get(self.key)
-        run = future.result() if future is not None else self._run(state)
+        run = _result(future) if future is not None else self._run(state)
         self.cell = judge(self.case, run, state.environment)
         if self.cell["verdict"] == Verdict.UNEXPECTED.value:
             state.findings.append("%s: expected %s, observed %s" % (
@@ -161,6 +163,16 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> Any:
         return self.path, None, self.key
+
+
+def _result(future: "Future[CaseRun]") -> CaseRun:
+    """``future.result()`` in short waits: a Ctrl-C delivered to a worker thread would not
+    wake a main thread blocked on a lock; a timed wait sees it within 0.2 s."""
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FuturesTimeout:
+            continue
 
 
 class HarnessFailure(Exception):
@@ -237,6 +249,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
 
 
 def _shutdown(gate: threading.Event, *pools: ThreadPoolExecutor) -> None:
+    cancel_all()  # cells nobody will read (interrupt, -x): kill running trees, skip the queue
     gate.set()
     for pool in pools:
         pool.shutdown(wait=True)
@@ -277,4 +290,14 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for line in state.findings:
             terminalreporter.write_line(line)
     if state.written is not None:
-        terminalreporter.write_line("harness: results written to %s" % state.written)
+        partial = " (partial: interrupted)" if exitstatus == pytest.ExitCode.INTERRUPTED else ""
+        terminalreporter.write_line("harness: results written to %s%s" % (state.written, partial))
+    elif exitstatus == pytest.ExitCode.INTERRUPTED:
+        terminalreporter.write_line("harness: interrupted before any cell finished; no results "
+                                    "file written")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_keyboard_interrupt(excinfo: Any) -> None:
+    """Ctrl-C: stop every running case now (their process trees are killed and reaped)."""
+    cancel_all()

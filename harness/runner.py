@@ -57,7 +57,8 @@ _SHM_PREFIXES = ("sem.mp-", "psm_", "mp-")
 _CANCEL = threading.Event()
 _SWEPT = False
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "SystemDrive", "TEMP", "TMP",
-             "TMPDIR", "USERPROFILE", "COMSPEC", "PATHEXT", "WINDIR", "HARNESS_TIMEOUT_SCALE")
+             "TMPDIR", "USERPROFILE", "COMSPEC", "PATHEXT", "WINDIR", "HARNESS_TIMEOUT_SCALE",
+             "HARNESS_SHEPHERD_DEBUG")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -195,6 +196,7 @@ def _classify(
     payload: Optional[Dict[str, Any]], wall: float, stdout: str, stderr: str,
     status: Optional[Dict[str, Any]] = None, limit: int = PROCESS_LIMIT,
 ) -> CaseRun:
+    shepherd_lost = status == {}
     status = status or {}
     base: Dict[str, Any] = {"case": case_id, "method": method, "wall_s": wall, "stdout": stdout,
             "stderr": stderr, "returncode": returncode}
@@ -208,7 +210,10 @@ def _classify(
         return CaseRun(outcome=Outcome.TIMEOUT, detail=detail,
                        warnings=(payload or {}).get("warnings", []), **base)
     if payload is None:
-        if returncode is not None and returncode < 0:
+        if shepherd_lost and returncode is not None and returncode < 0:
+            detail = ("the harness's supervisor of the case was killed by %s (by the case?); "
+                      "process tree killed" % _signal_name(-returncode))
+        elif returncode is not None and returncode < 0:
             detail = "killed by %s" % _signal_name(-returncode)
         else:
             detail = "exited with code %s without a result" % returncode
@@ -335,17 +340,18 @@ def run_case(
         for capture in captures:
             capture.start()
         try:
-            timed_out = _wait(proc, started + timeout)
+            state = _wait(proc, started + timeout)
+            timed_out = state == "timeout"
         finally:
             _stop(proc, group)
             for capture in captures:
                 capture.join(KILL_GRACE)
         wall = time.monotonic() - started
-        if _CANCEL.is_set() and not timed_out and proc.returncode != 0:
+        if state == "cancelled":
             raise Cancelled("interrupted while %s[%s] ran" % (case_id, method))
-        status = _read_json(status_path) if linux else None
+        status = (_read_json(status_path) or {}) if linux else None
         returncode = proc.returncode
-        if status is not None:
+        if status:
             returncode = status.get("returncode")
         payload = _read_json(result_path)
         run = _classify(case_id, method, returncode, timed_out, payload, wall,
@@ -360,17 +366,17 @@ def run_case(
         shutil.rmtree(workdir, ignore_errors=True)
 
 
-def _wait(proc: "subprocess.Popen[bytes]", deadline: float) -> bool:
-    """Wait for ``proc`` until ``deadline``; True if it timed out. Raises ``Cancelled``."""
+def _wait(proc: "subprocess.Popen[bytes]", deadline: float) -> str:
+    """Wait for ``proc`` until ``deadline``: "done", "timeout" or "cancelled"."""
     while True:
         if _CANCEL.is_set():
-            return False
+            return "cancelled"
         left = deadline - time.monotonic()
         if left <= 0:
-            return True
+            return "timeout"
         try:
             proc.wait(timeout=min(left, 0.1))
-            return False
+            return "done"
         except subprocess.TimeoutExpired:
             continue
 
