@@ -1,7 +1,8 @@
 """``python -m harness``: run the catalog on one interpreter, build the report, list interpreters.
 
 Exit codes: 0 success; 1 the command ran but something is wrong (a bad input file, a harness
-failure); 2 usage error (bad arguments, an interpreter that is not a usable Python).
+failure); 2 usage error (bad arguments, an interpreter that is not a usable Python);
+130 interrupted (Ctrl-C; finished cells are kept in the results file).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from harness import __version__
 __all__ = ["main"]
 
 ROOT = Path(__file__).resolve().parent.parent
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def _error(message: str) -> None:
@@ -71,6 +72,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.jobs:
         pytest_args += ["--case-jobs", str(args.jobs)]
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
+    if code == int(pytest.ExitCode.INTERRUPTED):
+        return EXIT_INTERRUPTED  # the plugin said where the partial results are
     return EXIT_OK if code == 0 else EXIT_FAILED
 
 
@@ -325,4 +328,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         return int(args.func(args))
     except KeyboardInterrupt:
         _error("interrupted")
-        return 130
+        return EXIT_INTERRUPTED

@@ -57,6 +57,7 @@ class _State(object):
         self.futures: Dict[str, "Future[CaseRun]"] = {}
         self.findings: List[str] = []
         self.written: Optional[Path] = None
+        self.items: List["CaseItem"] = []
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -217,6 +218,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         return
     state = _state(session.config)
     items = [item for item in session.items if isinstance(item, CaseItem)]
+    state.items = items
     general = ThreadPoolExecutor(max_workers=state.jobs, thread_name_prefix="case")
     waiting = ThreadPoolExecutor(max_workers=_WAITING_JOBS, thread_name_prefix="wait")
     serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perf")
@@ -273,7 +275,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
         "environment": state.environment,
         "cases": [state.cases[key].to_dict() for key in sorted(state.cases)],
     }
-    tests = json_report.get("tests") or []
+    tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)
     if not any(test.get("metadata") for test in tests):
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
@@ -281,6 +283,23 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     results.atomic_write_json(target, json_report)
     state.written = target
 
+
+
+def _finished_unreported(state: _State, json_report: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Cells that finished in the background but whose item pytest never reached (Ctrl-C,
+    -x): kept, so that an interrupted run loses no finished cell."""
+    reported = {test.get("nodeid") for test in json_report.get("tests") or []}
+    extra: List[Dict[str, Any]] = []
+    for item in state.items:
+        future = state.futures.get(item.key)
+        if item.nodeid in reported or future is None or not future.done() or \
+                future.cancelled() or future.exception() is not None:
+            continue
+        cell = judge(item.case, future.result(), state.environment)
+        extra.append({"nodeid": item.nodeid, "lineno": None, "keywords": [item.name],
+                      "outcome": "passed", "metadata": cell,
+                      "harness_note": "finished before the run was interrupted"})
+    return extra
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
