@@ -119,6 +119,7 @@ class Config:
         if env.get("HARNESS_DEBOOTSTRAP"):
             values["debootstrap"] = env["HARNESS_DEBOOTSTRAP"]
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values["root_dir"] = Path(values["root_dir"]).expanduser().absolute()
         return cls(**values)
 
     def sibling(self, suffix: str) -> Path:
@@ -143,8 +144,9 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def preflight(cfg: Config, network: bool = True) -> None:
-    """Raise :class:`Skip` when this machine cannot build the root, cheapest check first."""
+def preflight(cfg: Config, build: bool = True) -> None:
+    """Raise :class:`Skip` when this machine cannot use (``build=False``) or build the root,
+    cheapest check first; building also needs debootstrap, disk space and the mirror."""
     if not sys.platform.startswith("linux"):
         raise Skip(f"the Debian root needs Linux (this is {sys.platform})")
     if _euid() != 0:
@@ -152,6 +154,8 @@ def preflight(cfg: Config, network: bool = True) -> None:
             "not running as root (debootstrap, chroot and mount namespaces need it): "
             f"run `sudo {Path(sys.executable).name} -m harness provision`"
         )
+    if not build:
+        return
     if shutil.which(cfg.debootstrap) is None:
         raise Skip(
             f"debootstrap not found ({cfg.debootstrap}): install it with "
@@ -165,21 +169,20 @@ def preflight(cfg: Config, network: bool = True) -> None:
             f"{cfg.min_free_bytes / 2.0**30:.2f} GiB: free some space or set "
             "HARNESS_ROOT_DIR"
         )
-    if network:
-        url = f"{cfg.mirror.rstrip('/')}/dists/{cfg.suite}/Release"
-        try:
-            with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310
-                response.read(64)
-        except urllib.error.HTTPError as exc:
-            raise Skip(
-                f"the Debian mirror answered {exc.code} for {url}: check HARNESS_ROOT_MIRROR"
-            ) from None
-        except (OSError, ValueError) as exc:
-            reason = getattr(exc, "reason", exc)
-            raise Skip(
-                f"the Debian mirror cannot be reached ({url}: {reason}): check the "
-                "network or set HARNESS_ROOT_MIRROR"
-            ) from None
+    url = f"{cfg.mirror.rstrip('/')}/dists/{cfg.suite}/Release"
+    try:
+        with urllib.request.urlopen(url, timeout=20) as response:  # noqa: S310
+            response.read(64)
+    except urllib.error.HTTPError as exc:
+        raise Skip(
+            f"the Debian mirror answered {exc.code} for {url}: check HARNESS_ROOT_MIRROR"
+        ) from None
+    except (OSError, ValueError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise Skip(
+            f"the Debian mirror cannot be reached ({url}: {reason}): check the "
+            "network or set HARNESS_ROOT_MIRROR"
+        ) from None
 
 
 def read_marker(root_dir: Path) -> Optional[Dict[str, Any]]:
@@ -222,12 +225,11 @@ def _locked(cfg: Config, out: Out) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def release(path: Path, out: Out) -> List[str]:
-    """Kill every process whose root is ``path`` and unmount everything under it.
-
-    Returns what is still mounted or running afterwards (empty when all is released).
-    """
-    for attempt in range(50):
+def release(path: Path, out: Out, kill: bool = True) -> List[str]:
+    """Kill every process whose root is ``path`` (unless ``kill`` is false) and unmount
+    everything under it. Returns what is still mounted or running afterwards (empty when all
+    is released)."""
+    for attempt in range(50 if kill else 0):
         pids = chroot.processes_in_root(str(path))
         if not pids:
             break
@@ -256,8 +258,10 @@ def release(path: Path, out: Out) -> List[str]:
     return left + [f"pid {p}" for p in chroot.processes_in_root(str(path))]
 
 
-def remove_root(path: Path, cfg: Config, out: Out) -> None:
-    """Delete a root (or its ``.new``/``.old`` sibling) — never with anything mounted inside."""
+def remove_root(path: Path, cfg: Config, out: Out, kill: bool = False) -> None:
+    """Delete a root (or its ``.new``/``.old`` sibling) — never with anything mounted or
+    running inside: processes are killed only with ``kill`` (an unfinished build's), else
+    their presence refuses the removal."""
     real = Path(os.path.realpath(str(path)))
     home = Path(os.path.realpath(str(cfg.root_dir.parent)))
     if (
@@ -269,7 +273,7 @@ def remove_root(path: Path, cfg: Config, out: Out) -> None:
         raise ProvisionError(f"refusing to delete {real}: not a root of this cache ({home})")
     if not real.exists():
         return
-    left = release(real, out)
+    left = release(real, out, kill=kill)
     if left:
         raise ProvisionError(f"refusing to delete {real}: still in use ({', '.join(left)})")
     out(f"removing {real}")
@@ -401,7 +405,7 @@ def _verify(cfg: Config, target: Path, out: Out) -> Dict[str, Any]:
 def _build(cfg: Config, out: Out) -> Dict[str, Any]:
     staging = cfg.sibling(".new")
     if staging.exists():
-        remove_root(staging, cfg, out)
+        remove_root(staging, cfg, out, kill=True)
     try:
         _run_debootstrap(cfg, staging, out)
         found = _verify(cfg, staging, out)
@@ -418,11 +422,15 @@ def _build(cfg: Config, out: Out) -> Dict[str, Any]:
         )
     except BaseException:
         out(f"cleaning up the unfinished root {staging}")
-        remove_root(staging, cfg, out)
+        remove_root(staging, cfg, out, kill=True)
         raise
     retired = cfg.sibling(".old")
     if retired.exists():
-        remove_root(retired, cfg, out)
+        try:
+            remove_root(retired, cfg, out)
+        except ProvisionError:
+            remove_root(staging, cfg, out, kill=True)
+            raise
     if cfg.root_dir.exists():
         cfg.root_dir.rename(retired)
     staging.rename(cfg.root_dir)
@@ -453,7 +461,7 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
     """Create the root, or reuse a finished one (``refresh`` rebuilds it). Raises
     :class:`Skip` when this machine cannot, :class:`ProvisionError` when building failed,
     KeyboardInterrupt on Ctrl-C/SIGTERM — always after releasing what it started."""
-    preflight(cfg, network=False)
+    preflight(cfg, build=False)
     previous = None
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
@@ -471,7 +479,7 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
                         "{} is ready (built {})".format(cfg.root_dir, marker.get("built")),
                         marker,
                     )
-            preflight(cfg, network=True)
+            preflight(cfg, build=True)
             out(f"building the Debian {cfg.suite} root in {cfg.root_dir} (about 30 s and 330 MB)")
             existed = cfg.root_dir.exists()
             marker = _build(cfg, out)

@@ -1,0 +1,341 @@
+"""Provisioning the Debian root: every skip reason (simulated), the lock, the cleanup of a failed,
+hung or interrupted debootstrap, the safe removal of roots, and the chroot wrapper's plumbing.
+
+The failure paths run a *fake* debootstrap (a small script) so they are fast and need no network.
+Tests that mount or enter a mount namespace need root; they skip otherwise.
+"""
+
+from __future__ import annotations
+
+import http.server
+import os
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+from harness import chroot, cli, provision
+
+ROOT = Path(__file__).resolve().parents[2]
+needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mounts and namespaces need root")
+
+
+class _Mirror(http.server.BaseHTTPRequestHandler):
+    """A fake Debian mirror: 200 for dists/sid/Release, 404 for anything else."""
+
+    def do_GET(self) -> None:
+        if self.path.endswith("/dists/sid/Release"):
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"Origin: Debian\n")
+        else:
+            self.send_error(404)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture(scope="module")
+def mirror() -> Iterator[str]:
+    server = http.server.HTTPServer(("127.0.0.1", 0), _Mirror)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield "http://127.0.0.1:%d/debian" % server.server_address[1]
+    server.shutdown()
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed when this returns: connections are refused
+
+
+def _fake_debootstrap(folder: Path, body: str) -> str:
+    """An executable standing in for debootstrap; ``$4`` is the target (as for the real one)."""
+    path = folder / "fake-debootstrap"
+    path.write_text("#!/bin/sh\n" + textwrap.dedent(body))
+    path.chmod(0o755)
+    return str(path)
+
+
+def _config(tmp_path: Path, **kwargs: object) -> provision.Config:
+    values = {"root_dir": tmp_path / "cache" / "sid-root", "lock_wait_s": 2.0}
+    values.update(kwargs)
+    return provision.Config(**values)  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------ skips (one line, no crash)
+
+
+def test_not_root_is_a_skip_before_anything_is_created(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(provision, "_euid", lambda: 1000)
+    cfg = _config(tmp_path)
+    with pytest.raises(provision.Skip, match="not running as root"):
+        provision.provision(cfg, out=[].append)
+    assert not (tmp_path / "cache").exists()
+
+
+def test_missing_debootstrap_says_how_to_install_it(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, debootstrap=str(tmp_path / "no-such-debootstrap"))
+    with pytest.raises(provision.Skip, match=r"apt-get install debootstrap"):
+        provision.preflight(cfg)
+
+
+def test_short_disk_is_a_skip(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, debootstrap=sys.executable, min_free_bytes=1 << 62)
+    with pytest.raises(provision.Skip, match=r"GiB free in .* needs"):
+        provision.preflight(cfg)
+
+
+def test_unreachable_mirror_is_a_skip(tmp_path: Path) -> None:
+    mirror = "http://127.0.0.1:%d/debian" % _closed_port()
+    cfg = _config(tmp_path, debootstrap=sys.executable, mirror=mirror, min_free_bytes=0)
+    with pytest.raises(provision.Skip, match="cannot be reached"):
+        provision.preflight(cfg)
+
+
+def test_mirror_without_the_suite_is_a_skip(tmp_path: Path, mirror: str) -> None:
+    cfg = _config(tmp_path, debootstrap=sys.executable, mirror=mirror, suite="nosuch",
+                  min_free_bytes=0)
+    with pytest.raises(provision.Skip, match="answered 404"):
+        provision.preflight(cfg)
+
+
+def test_reachable_mirror_passes_preflight(tmp_path: Path, mirror: str) -> None:
+    cfg = _config(tmp_path, debootstrap=sys.executable, mirror=mirror, min_free_bytes=0)
+    provision.preflight(cfg)  # no Skip
+
+
+def test_cli_prints_one_line_and_exits_1_on_a_skip(tmp_path: Path, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("HARNESS_DEBOOTSTRAP", str(tmp_path / "missing"))
+    monkeypatch.setattr(provision, "_euid", lambda: 0)
+    code = cli.main(["provision", "--root-dir", str(tmp_path / "cache" / "sid-root")])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and err.startswith("harness: provision skipped: debootstrap")
+    assert "Traceback" not in err
+
+
+# ------------------------------------------------------------------ the lock
+
+
+def test_second_run_waits_for_the_lock_then_gives_up(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, lock_wait_s=0.6)
+    said: List[str] = []
+    with provision._locked(cfg, said.append):
+        started = time.monotonic()
+        with pytest.raises(provision.ProvisionError, match="gave up waiting"), \
+                provision._locked(cfg, said.append):
+            pass
+        assert time.monotonic() - started >= 0.5
+    assert any("pid %d" % os.getpid() in line for line in said)
+
+
+def test_lock_is_handed_over_when_the_first_run_ends(tmp_path: Path) -> None:
+    cfg = _config(tmp_path, lock_wait_s=10.0)
+    order: List[str] = []
+    inside = threading.Event()
+
+    def first() -> None:
+        with provision._locked(cfg, order.append):
+            order.append("first in")
+            inside.set()
+            time.sleep(0.5)
+            order.append("first out")
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    inside.wait(5)
+    with provision._locked(cfg, order.append):
+        order.append("second in")
+    thread.join()
+    assert order.index("first out") < order.index("second in")
+
+
+# ------------------------------------------------------------------ a failing debootstrap
+
+
+def _no_mounts_no_processes(path: Path, *markers: str) -> None:
+    assert chroot.mounts_under(str(path)) == []
+    procs = subprocess.run(["ps", "-eo", "args"], capture_output=True, text=True).stdout
+    for marker in markers:
+        assert marker not in procs
+
+
+@needs_root
+def test_failed_debootstrap_leaves_no_mount_and_no_unfinished_root(tmp_path: Path,
+                                                                   mirror: str) -> None:
+    # like a real debootstrap dying half way: it mounted proc inside the target first
+    fake = _fake_debootstrap(tmp_path, """\
+        mkdir -p "$4/proc" "$4/debootstrap"
+        mount -t proc proc "$4/proc" || exit 3
+        echo "I: Retrieving something"; echo "E: simulated failure" >> "$4/debootstrap/debootstrap.log"
+        exit 1
+        """)
+    cfg = _config(tmp_path, debootstrap=fake, mirror=mirror, min_free_bytes=0)
+    said: List[str] = []
+    with pytest.raises(provision.ProvisionError, match="exit code 1"):
+        provision.provision(cfg, out=said.append)
+    assert not cfg.sibling(".new").exists() and not cfg.root_dir.exists()
+    assert "simulated failure" in cfg.sibling(".debootstrap.log").read_text()
+    _no_mounts_no_processes(tmp_path, fake)
+    assert any("Retrieving something" in line for line in said)  # progress is passed on
+
+
+@needs_root
+def test_hung_debootstrap_is_killed_at_the_timeout(tmp_path: Path, mirror: str) -> None:
+    fake = _fake_debootstrap(tmp_path, """\
+        mkdir -p "$4/proc" && mount -t proc proc "$4/proc"
+        sleep 3171 & sleep 3172
+        """)
+    cfg = _config(tmp_path, debootstrap=fake, mirror=mirror, min_free_bytes=0, timeout_s=2.0)
+    with pytest.raises(provision.ProvisionError, match="did not finish within 2 s"):
+        provision.provision(cfg, out=[].append)
+    assert not cfg.sibling(".new").exists()
+    _no_mounts_no_processes(tmp_path, fake, "sleep 3171", "sleep 3172")
+
+
+@needs_root
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_interrupted_provisioning_cleans_up(tmp_path: Path, mirror: str, signum: int) -> None:
+    ready = tmp_path / "started"
+    fake = _fake_debootstrap(tmp_path, f"""\
+        mkdir -p "$4/proc" && mount -t proc proc "$4/proc"
+        touch {ready}
+        sleep 3173
+        """)
+    env = dict(os.environ, HARNESS_DEBOOTSTRAP=fake, HARNESS_ROOT_MIRROR=mirror)
+    root = tmp_path / "cache" / "sid-root"
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "provision", "--root-dir",
+                             str(root)], cwd=str(ROOT), env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while not ready.exists() and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert ready.exists(), proc.communicate()
+    proc.send_signal(signum)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 130, out + err
+    assert "interrupted" in err and "Traceback" not in err
+    assert not root.with_name("sid-root.new").exists()
+    _no_mounts_no_processes(tmp_path, fake, "sleep 3173")
+
+
+# ------------------------------------------------------------------ safe removal
+
+
+def test_remove_refuses_anything_outside_the_cache(tmp_path: Path) -> None:
+    cfg = _config(tmp_path)
+    (tmp_path / "precious").mkdir()
+    with pytest.raises(provision.ProvisionError, match="not a root of this cache"):
+        provision.remove_root(tmp_path / "precious", cfg, [].append)
+    assert (tmp_path / "precious").exists()
+
+
+@needs_root
+def test_a_bind_mount_inside_a_root_is_unmounted_before_removal(tmp_path: Path) -> None:
+    """rm --one-file-system alone would not protect a same-device bind mount: the mount table
+    check does. The bound folder's contents must survive."""
+    cfg = _config(tmp_path)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("keep")
+    target = cfg.sibling(".new") / "work"
+    target.mkdir(parents=True)
+    subprocess.run(["mount", "--bind", str(precious), str(target)], check=True)
+    try:
+        provision.remove_root(cfg.sibling(".new"), cfg, [].append)
+    finally:
+        if chroot.mounts_under(str(target)):
+            subprocess.run(["umount", str(target)], check=False)
+    assert (precious / "keep.txt").read_text() == "keep"
+    assert not cfg.sibling(".new").exists()
+
+
+@needs_root
+def test_a_root_whose_mount_cannot_be_released_is_never_deleted(tmp_path: Path,
+                                                               monkeypatch) -> None:
+    cfg = _config(tmp_path)
+    precious = tmp_path / "precious"
+    precious.mkdir()
+    (precious / "keep.txt").write_text("keep")
+    target = cfg.root_dir / "proc"
+    target.mkdir(parents=True)
+    subprocess.run(["mount", "--bind", str(precious), str(target)], check=True)
+    bin_dir = tmp_path / "bin"  # an `umount` that always fails
+    bin_dir.mkdir()
+    (bin_dir / "umount").write_text("#!/bin/sh\nexit 32\n")
+    (bin_dir / "umount").chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    try:
+        with pytest.raises(provision.ProvisionError, match="refusing to delete .* still in use"):
+            provision.remove_root(cfg.root_dir, cfg, [].append)
+        assert (precious / "keep.txt").read_text() == "keep"
+        assert target.is_dir()
+    finally:
+        subprocess.run(["/bin/umount", str(target)], check=False)
+    assert chroot.mounts_under(str(tmp_path)) == []
+
+
+# ------------------------------------------------------------------ the wrapper's plumbing
+
+
+def test_mountinfo_parsing_unescapes_and_orders_deepest_first(tmp_path: Path) -> None:
+    info = tmp_path / "mountinfo"
+    info.write_text(
+        "22 1 0:5 / /r/a\\040b rw - tmpfs t rw\n"
+        "23 22 0:6 / /r/a\\040b/proc rw - proc p rw\n"
+        "24 1 0:7 / /rather rw - tmpfs t rw\n"
+    )
+    assert chroot.mounts_under("/r/a b", str(info)) == ["/r/a b/proc", "/r/a b"]
+    assert chroot.mounts_under("/r", str(info)) == ["/r/a b/proc", "/r/a b"]  # not /rather
+
+
+def test_mount_plan_binds_project_and_temp_at_the_same_paths(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    (root / "tmp").mkdir(parents=True)
+    plan = chroot.mount_plan(str(root), ["/tmp", "/tmp/", "/"])
+    targets = [target for _, target, _, _, _ in plan]
+    assert targets[:3] == [str(root / "proc"), str(root / "dev"), str(root / "dev" / "shm")]
+    sources = [source for source, _, _, _, _ in plan[3:]]
+    tmp = os.path.realpath("/tmp")
+    expected = [tmp] if str(ROOT).startswith(tmp + "/") else sorted({tmp, str(ROOT)}, key=len)
+    assert sources == expected  # "/" never, a folder inside a bound one not twice
+    for source, target, _, _, _ in plan[3:]:
+        assert target == str(root) + source
+
+
+def test_mount_plan_refuses_a_path_that_escapes_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (root / "tmp").symlink_to(tmp_path)  # ROOT/tmp -> outside the root
+    with pytest.raises(OSError, match="outside the root"):
+        chroot.mount_plan(str(root), ["/tmp"])
+
+
+def test_wrapper_command_prefix_shape(tmp_path: Path) -> None:
+    cmd = chroot.command(str(tmp_path), "/usr/bin/python3.14", python="/py", binds=["/t"])
+    assert cmd == ["/py", "-I", "-S", chroot.WRAPPER, str(tmp_path), "--bind", "/t", "--",
+                   "/usr/bin/python3.14"]
+
+
+@pytest.mark.parametrize("argv", [[], ["root"], ["--", "x"], ["a", "b", "--", "x"],
+                                  ["root", "--bind"], ["--ns-only", "root", "--", "x"]])
+def test_wrapper_usage_errors_exit_2(argv: List[str]) -> None:
+    proc = subprocess.run([sys.executable, chroot.WRAPPER, *argv], capture_output=True,
+                          text=True, timeout=30)
+    assert proc.returncode == 2 and "usage error" in proc.stderr
+
+
+def test_wrapper_refuses_a_folder_that_is_not_a_root(tmp_path: Path) -> None:
+    proc = subprocess.run([*chroot.command(str(tmp_path), "/usr/bin/python3"), "-c", "1"],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == chroot.EXIT_WRAPPER
+    assert "not a provisioned root" in proc.stderr
