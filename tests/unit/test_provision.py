@@ -47,7 +47,7 @@ def mirror() -> Iterator[str]:
     server = http.server.HTTPServer(("127.0.0.1", 0), _Mirror)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield "http://127.0.0.1:%d/debian" % server.server_address[1]
+    yield f"http://127.0.0.1:{server.server_address[1]}/debian"
     server.shutdown()
 
 
@@ -95,7 +95,7 @@ def test_short_disk_is_a_skip(tmp_path: Path) -> None:
 
 
 def test_unreachable_mirror_is_a_skip(tmp_path: Path) -> None:
-    mirror = "http://127.0.0.1:%d/debian" % _closed_port()
+    mirror = f"http://127.0.0.1:{_closed_port()}/debian"
     cfg = _config(tmp_path, debootstrap=sys.executable, mirror=mirror, min_free_bytes=0)
     with pytest.raises(provision.Skip, match="cannot be reached"):
         provision.preflight(cfg)
@@ -135,7 +135,7 @@ def test_second_run_waits_for_the_lock_then_gives_up(tmp_path: Path) -> None:
                 provision._locked(cfg, said.append):
             pass
         assert time.monotonic() - started >= 0.5
-    assert any("pid %d" % os.getpid() in line for line in said)
+    assert any(f"pid {os.getpid()}" in line for line in said)
 
 
 def test_lock_is_handed_over_when_the_first_run_ends(tmp_path: Path) -> None:
@@ -176,7 +176,8 @@ def test_failed_debootstrap_leaves_no_mount_and_no_unfinished_root(tmp_path: Pat
     fake = _fake_debootstrap(tmp_path, """\
         mkdir -p "$4/proc" "$4/debootstrap"
         mount -t proc proc "$4/proc" || exit 3
-        echo "I: Retrieving something"; echo "E: simulated failure" >> "$4/debootstrap/debootstrap.log"
+        echo "I: Retrieving something"
+        echo "E: simulated failure" >> "$4/debootstrap/debootstrap.log"
         exit 1
         """)
     cfg = _config(tmp_path, debootstrap=fake, mirror=mirror, min_free_bytes=0)
@@ -273,9 +274,9 @@ def test_a_root_whose_mount_cannot_be_released_is_never_deleted(tmp_path: Path,
     bin_dir.mkdir()
     (bin_dir / "umount").write_text("#!/bin/sh\nexit 32\n")
     (bin_dir / "umount").chmod(0o755)
-    monkeypatch.setenv("PATH", "%s:%s" % (bin_dir, os.environ["PATH"]))
+    monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     try:
-        with pytest.raises(provision.ProvisionError, match="refusing to delete .* still in use"):
+        with pytest.raises(provision.ProvisionError, match=r"refusing to delete .* still in use"):
             provision.remove_root(cfg.root_dir, cfg, [].append)
         assert (precious / "keep.txt").read_text() == "keep"
         assert target.is_dir()
