@@ -352,7 +352,6 @@ def threading_lock_argument(ctx: Context) -> object:
     title="A multiprocessing Lock passed in Process args is shared under every method",
     source=[MP_DOCS + "#synchronization-between-processes",
             MP_DOCS + "#all-start-methods"],
-    covers=[33],
     expect=[on("*", ok(False))],
 )
 def multiprocessing_lock_argument(ctx: Context) -> object:
