@@ -436,4 +436,4 @@ def contexts_coexist(ctx: Context) -> object:
 
 
 # The category spans several modules; the executor imports ``cases.inheritance`` only.
-from cases import inheritance_os, inheritance_process  # noqa: E402,F401
+from cases import inheritance_fds, inheritance_os, inheritance_process  # noqa: E402,F401

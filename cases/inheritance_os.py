@@ -1,5 +1,5 @@
 """What the operating system hands a child: environment, working directory, umask, limits,
-file descriptors, signal handlers, standard streams, exit handlers, parent pid.
+signal handlers, exit handlers, parent pid.
 
 Part of the ``inheritance`` category (``cases/inheritance.py`` imports this module). Several
 cases start a first child before changing the parent: under forkserver that first child
@@ -8,15 +8,13 @@ launches the fork server, whose own state is then fixed ("state frozen at server
 
 from __future__ import annotations
 
-import contextlib
-import errno
 import os
 import sys
-from typing import Any, Dict
+from typing import Any
 
-from harness.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+from harness.catalog import Context, Unavailable, case, ok, on
 
-__all__ = ["ENV_NAME", "FD_NUMBER"]
+__all__ = ["ENV_NAME"]
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 CONTEXTS = DOCS + "#contexts-and-start-methods"
@@ -25,13 +23,8 @@ OS_ENVIRON = "https://docs.python.org/3/library/os.html#os.environ"
 #: POSIX exec(): the new image keeps cwd, umask, resource limits, signal mask of the caller.
 POSIX_EXEC = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/exec.html"
 POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/fork.html"
-PEP_446 = "https://peps.python.org/pep-0446/"
 
 ENV_NAME = "SMM_CASE_VARIABLE"
-#: High fd numbers, so a child that happens to open files cannot reuse them by chance.
-FD_NUMBER = 200
-SOCKET_FD_NUMBER = 202
-MARKER = "smm-unflushed-line"
 NEW_UMASK = 0o027
 
 
@@ -220,106 +213,6 @@ def resource_limit(ctx: Context) -> object:
         resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def _fd_state(fd: int, inode: int) -> str:
-    try:
-        info = os.fstat(fd)
-    except OSError as exc:
-        return errno.errorcode.get(exc.errno or 0, "OSError")
-    return "same-file" if info.st_ino == inode else "other-file"
-
-
-def _fd_states(inode: int) -> Dict[str, str]:
-    return {"non_inheritable": _fd_state(FD_NUMBER, inode),
-            "inheritable": _fd_state(FD_NUMBER + 1, inode)}
-
-
-@case(
-    "inheritance.open_file_descriptor",
-    title="A file descriptor number opened by the parent, used by the child without passing it",
-    source=[CONTEXTS, PEP_446],
-    covers=[3, 8, 14],
-    claims=["fds_inherited_with_fork"],
-    expect=[
-        on("fork", ok({"non_inheritable": "same-file", "inheritable": "same-file"})),
-        on(("spawn", "forkserver"), ok({"non_inheritable": "EBADF", "inheritable": "EBADF"})),
-    ],
-)
-def open_file_descriptor(ctx: Context) -> object:
-    """The parent opens a file as fd 200 (non-inheritable, the PEP 446 default) and fd 201
-    (marked inheritable); the child calls os.fstat on those numbers. A fork child has every
-    fd of its parent, inheritable or not; spawn and forkserver do not pass "unnecessary file
-    descriptors and handles", so both numbers are closed (EBADF) there.
-
-    Why it matters: code that hands a worker an fd number (or relies on a module-level open
-    file) works only under fork. Source: multiprocessing docs, Contexts and start methods;
-    PEP 446 (non-inheritable file descriptors).
-    """
-    path = os.path.join(ctx.tmpdir, "inherited.txt")
-    fd = os.open(path, os.O_RDWR | os.O_CREAT)
-    try:
-        os.dup2(fd, FD_NUMBER, inheritable=False)
-        os.dup2(fd, FD_NUMBER + 1, inheritable=True)
-        return ctx.call_in_child(_fd_states, os.fstat(fd).st_ino)
-    finally:
-        for number in (FD_NUMBER, FD_NUMBER + 1, fd):
-            with contextlib.suppress(OSError):
-                os.close(number)
-
-
-def _send_on_socket_fd(fd: int) -> str:
-    import socket
-
-    try:
-        sock = socket.socket(fileno=fd)
-    except OSError as exc:
-        return type(exc).__name__
-    try:
-        sock.sendall(b"ping")
-    finally:
-        sock.detach()
-    return "sent"
-
-
-@case(
-    "inheritance.socket_descriptor",
-    title="A socket's descriptor number used by the child without passing the socket",
-    source=[CONTEXTS, PEP_446],
-    covers=[3, 8, 14],
-    expect=[
-        on("fork", ok({"child": "sent", "delivered": True})),
-        on(("spawn", "forkserver"), ok({"child": "OSError", "delivered": False})),
-    ],
-)
-def socket_descriptor(ctx: Context) -> object:
-    """The parent holds one end of a socketpair (on POSIX duplicated to fd 202); the child
-    wraps that descriptor number with socket.socket(fileno=...) and sends b"ping". A fork
-    child has the socket and the parent receives the ping; spawn and forkserver children do
-    not inherit it, so wrapping the number fails with OSError.
-
-    Why it matters: servers that pre-fork workers sharing a listening socket rely on fork;
-    under spawn/forkserver the socket object must be passed (multiprocessing duplicates it).
-    Source: multiprocessing docs, Contexts and start methods; PEP 446.
-    """
-    import socket
-
-    ours, theirs = socket.socketpair()
-    number = ours.fileno()
-    try:
-        if sys.platform != "win32":
-            number = os.dup2(ours.fileno(), SOCKET_FD_NUMBER) or SOCKET_FD_NUMBER
-        said = ctx.call_in_child(_send_on_socket_fd, number)
-        delivered = False
-        if said == "sent":
-            theirs.settimeout(SHORT_TIMEOUT)
-            delivered = theirs.recv(4) == b"ping"
-        return {"child": said, "delivered": delivered}
-    finally:
-        if number != ours.fileno():
-            os.close(number)
-        ours.close()
-        theirs.close()
-
-
 def _usr1_handler(signum: int, frame: Any) -> None:
     return None
 
@@ -365,124 +258,56 @@ def signal_handler(ctx: Context) -> object:
         signal.signal(signal.SIGUSR1, old)
 
 
-def _read_stdin() -> Dict[str, str]:
-    data = sys.stdin.read()
-    try:
-        input()
-    except EOFError:
-        outcome = "EOFError"
-    else:
-        outcome = "returned"
-    return {"read": data, "input": outcome}
-
-
-@case(
-    "inheritance.stdin_in_child",
-    title="The parent's stdin has data: what does sys.stdin give in the child?",
-    source=[DOCS + "#all-start-methods"],
-    covers=[8],
-    expect=[on("*", ok({"read": "", "input": "EOFError"}))],
-)
-def stdin_in_child(ctx: Context) -> object:
-    """The parent's stdin is a pipe holding a line of data. In every child multiprocessing
-    closes sys.stdin and replaces it with os.devnull, so the child reads "" and input()
-    raises EOFError, whatever the start method.
-
-    Why it matters: a worker cannot read the program's standard input (prompts in workers
-    fail with EOFError). Source: multiprocessing docs, Programming guidelines > All start
-    methods > "Beware of replacing sys.stdin with a file like object".
-    """
-    reader, writer = os.pipe()
-    os.write(writer, b"parent-data\n")
-    os.close(writer)
-    saved = os.dup(0)
-    os.dup2(reader, 0)
-    os.close(reader)
-    old_stdin = sys.stdin
-    sys.stdin = open(0, closefd=False)  # noqa: SIM115 - restored below
-    try:
-        return ctx.call_in_child(_read_stdin)
-    finally:
-        sys.stdin.close()
-        sys.stdin = old_stdin
-        os.dup2(saved, 0)
-        os.close(saved)
-
-
-@case(
-    "inheritance.unflushed_stdout_buffer",
-    title="Text printed but not flushed before start(): how many times is it written?",
-    source=[CONTEXTS, DOCS + "#all-start-methods"],
-    covers=[2, 14],
-    expect=[
-        # fork: the docs do not say whether sys.stdout is flushed before the fork.
-        on(("spawn", "forkserver"), ok(1)),
-    ],
-)
-def unflushed_stdout_buffer(ctx: Context) -> object:
-    """The parent's sys.stdout is a file (block-buffered, as when output is redirected); it
-    prints one line without flushing, starts a child and flushes afterwards. spawn and
-    forkserver children are fresh interpreters with their own, empty stdout buffer, so the
-    line is written once. A plain os.fork() would copy the unflushed buffer into the child
-    and write it twice; the multiprocessing docs do not say what the fork method does (no
-    expectation): its Popen flushes sys.stdout and sys.stderr just before forking.
-
-    Why it matters: duplicated lines in redirected output (CI logs, `> file`) are a classic
-    fork symptom. Source: multiprocessing docs, Contexts and start methods.
-    """
-    path = os.path.join(ctx.tmpdir, "stdout.txt")
-    old_stdout = sys.stdout
-    stream = open(path, "a")  # noqa: SIM115 - restored below
-    sys.stdout = stream
-    try:
-        print(MARKER)
-        ctx.call_in_child(_nothing)
-    finally:
-        sys.stdout = old_stdout
-        stream.close()
-    with open(path) as handle:
-        return handle.read().count(MARKER)
-
-
 def _atexit_marker(path: str, parent_pid: int) -> None:
     if os.getpid() != parent_pid:
         with open(path, "a") as handle:
             handle.write("ran\n")
 
 
+def _register_in_child(path: str) -> None:
+    import atexit
+
+    atexit.register(_atexit_marker, path, -1)
+
+
 @case(
     "inheritance.atexit_handler",
-    title="An atexit handler registered by the parent: does it run when the child exits?",
+    title="atexit handlers at child exit: the parent's inherited ones, and the child's own",
     source=["https://github.com/python/cpython/issues/83856",
             "https://github.com/python/cpython/pull/114279",
             "https://docs.python.org/3/library/atexit.html"],
     covers=[8],
     expect=[
-        # gh-83856 (3.13): fork/forkserver children now exit through atexit, not os._exit().
-        on("fork", ok(True), python=">=3.13"),
-        on("fork", ok(False), python="<3.13"),
-        on(("spawn", "forkserver"), ok(False)),
+        # gh-83856 (3.13): fork/forkserver children clear the inherited handlers, then run
+        # their own at exit instead of leaving through os._exit().
+        on(("fork", "forkserver"), ok({"inherited_ran": False, "own_ran": True}),
+           python=">=3.13"),
+        on(("fork", "forkserver"), ok({"inherited_ran": False, "own_ran": False}),
+           python="<3.13"),
+        on("spawn", ok({"inherited_ran": False, "own_ran": True})),
     ],
 )
 def atexit_handler(ctx: Context) -> object:
     """The parent registers an atexit handler that writes a marker when it runs in another
-    process. Up to 3.12 a fork child ends with os._exit(), so inherited handlers never run;
-    from 3.13 (gh-83856) fork children run atexit handlers, including the copies inherited
-    from the parent. spawn and forkserver children never had the parent's handler.
+    process; the child registers one of its own. Up to 3.12 fork and forkserver children end
+    with os._exit(), so no handler runs; from 3.13 (gh-83856) they clear the handlers copied
+    from the parent and run their own. A spawn child never had the parent's handler and
+    exits normally, running its own.
 
-    Why it matters: cleanup registered by the parent (deleting temp files, flushing a remote
-    log) runs once per fork child from 3.13 on. Source: gh-83856 / PR #114279; atexit docs
-    (handlers are not called on os._exit()).
+    Why it matters: cleanup registered by a worker (flushing a log, removing its temp dir)
+    silently did not run under fork before 3.13; the parent's cleanup never runs in children.
+    Source: gh-83856 / PR #114279; atexit docs (handlers are not called on os._exit()).
     """
     import atexit
 
-    path = os.path.join(ctx.tmpdir, "atexit-marker.txt")
-    atexit.register(_atexit_marker, path, os.getpid())
+    inherited = os.path.join(ctx.tmpdir, "atexit-inherited.txt")
+    own = os.path.join(ctx.tmpdir, "atexit-own.txt")
+    atexit.register(_atexit_marker, inherited, os.getpid())
     try:
-        ctx.call_in_child(_nothing)
+        ctx.call_in_child(_register_in_child, own)
     finally:
         atexit.unregister(_atexit_marker)
-    return os.path.exists(path)
+    return {"inherited_ran": os.path.exists(inherited), "own_ran": os.path.exists(own)}
 
 
 def _parent_ids() -> Any:

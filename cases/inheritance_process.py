@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import threading
+import time
 from typing import Any, Dict, List
 
 from harness.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
@@ -274,9 +275,9 @@ def main_reexecuted(ctx: Context) -> object:
     return result.stdout.count("top-level code ran")
 
 
-def _wait_until_killed(ready: Any, release: Any) -> None:
-    ready.set()
-    release.wait()
+def _wait_until_killed(conn: Any) -> None:
+    conn.send("ready")
+    conn.recv()  # nothing is ever sent: the parent kills this child
 
 
 def _exitcode_name(code: Any) -> Any:
@@ -308,14 +309,21 @@ def exitcode_signal(ctx: Context) -> object:
     """
     codes = {}
     for how in ("terminate", "kill"):
-        ready, release = ctx.mp.Event(), ctx.mp.Event()
-        process = ctx.mp.Process(target=_wait_until_killed, args=(ready, release))
+        ours, theirs = ctx.mp.Pipe()
+        process = ctx.mp.Process(target=_wait_until_killed, args=(theirs,))
         process.start()
-        if not ready.wait(SHORT_TIMEOUT * 4):
-            process.kill()
-            raise RuntimeError("child not ready within SHORT_TIMEOUT * 4")
-        getattr(process, how)()
-        process.join()
+        try:
+            if not ours.poll(SHORT_TIMEOUT * 4):
+                raise RuntimeError("child not ready within SHORT_TIMEOUT * 4")
+            ours.recv()
+            getattr(process, how)()
+        finally:
+            process.join(SHORT_TIMEOUT * 4)
+            if process.exitcode is None:
+                process.kill()
+                process.join()
+            ours.close()
+            theirs.close()
         codes[how] = _exitcode_name(process.exitcode)
     return codes
 
@@ -327,6 +335,20 @@ def _proc_state(pid: int) -> str:
     except OSError:
         return "gone"
     return "zombie" if state == "Z" else "alive"
+
+
+def _wait_exited_unreaped(pid: int) -> None:
+    """The sentinel closes while the child is still exiting: wait until it has exited,
+    without reaping it. os.waitid(WNOWAIT) does that; PyPy lacks it, so there the loop spins
+    (yielding the CPU, bounded) until /proc shows the exit. A forkserver child is the
+    server's, not ours (ECHILD), and is already reaped when its sentinel fires."""
+    if hasattr(os, "waitid"):
+        with contextlib.suppress(ChildProcessError):
+            os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+        return
+    deadline = time.monotonic() + SHORT_TIMEOUT * 4
+    while _proc_state(pid) == "alive" and time.monotonic() < deadline:
+        os.sched_yield()
 
 
 @case(
@@ -355,10 +377,7 @@ def zombie_reaping(ctx: Context) -> object:
     process.start()
     if not wait([process.sentinel], SHORT_TIMEOUT * 4):
         raise RuntimeError("child did not finish within SHORT_TIMEOUT * 4")
-    # The sentinel closes while the child is still exiting: wait until it has exited,
-    # without reaping it (WNOWAIT). A forkserver child is the server's, not ours (ECHILD).
-    with contextlib.suppress(ChildProcessError):
-        os.waitid(os.P_PID, process.pid, os.WEXITED | os.WNOWAIT)
+    _wait_exited_unreaped(process.pid)
     before = _proc_state(process.pid)
     multiprocessing.active_children()
     return {"before_join": before, "after_active_children": _proc_state(process.pid),
