@@ -53,6 +53,7 @@ def _process_limit() -> int:
 #: Most processes one case may have at once (a pids cgroup where writable, else a watchdog).
 PROCESS_LIMIT = _process_limit()
 _TMP_PREFIX = "smm-case-"
+_MAX_TMPDIR = 48
 _SHM_PREFIXES = ("sem.mp-", "psm_", "mp-")
 _CANCEL = threading.Event()
 _SWEPT = False
@@ -329,7 +330,10 @@ def run_case(
             command = [sys.executable, "-I", "-S", str(SHEPHERD), str(os.getpid()), str(status_path),
                        str(limit), group.path if group else "-", "--"] + command
         shm_before = _procs.shm_names() if linux else set()
-        env = case_environ({"TMPDIR": str(workdir / "tmp")})
+        private_tmp = str(workdir / "tmp")
+        # Temp files of the case die with its folder; but an AF_UNIX socket path (forkserver)
+        # must stay short (108 bytes on Linux, 104 on macOS): keep TMPDIR if ours is long.
+        env = case_environ({"TMPDIR": private_tmp} if len(private_tmp) <= _MAX_TMPDIR else None)
         started = time.monotonic()
         timed_out = False
         proc = subprocess.Popen(  # noqa: S603 - explicit argument list, no shell

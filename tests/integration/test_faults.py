@@ -1,0 +1,196 @@
+"""Fault injection: cases that hang, crash, fork-bomb, flood output or leave processes behind
+are classified, and leave no process, /dev/shm entry or temp folder behind (Linux)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+from harness import _procs, runner
+from harness.vocab import Outcome
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+
+FAULTS_ROOT = Path(__file__).resolve().parent.parent / "fixtures" / "faults_root"
+ROOT = Path(__file__).resolve().parent.parent.parent
+PY38 = Path("/root/.pyenv/versions/3.8.18/bin/python")
+
+
+def processes_mentioning(text: str) -> List[int]:
+    """Live processes whose environment or command line contains ``text``."""
+    found = []
+    needle = text.encode()
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == os.getpid():
+            continue
+        for name in ("environ", "cmdline"):
+            try:
+                with open("/proc/%s/%s" % (entry, name), "rb") as handle:
+                    if needle in handle.read() and _procs.alive(int(entry)):
+                        found.append(int(entry))
+                        break
+            except OSError:
+                continue
+    return found
+
+
+@pytest.fixture
+def case_tmp() -> Iterator[str]:
+    """The folder every case temp dir goes under (short: it holds the case's TMPDIR, and
+    forkserver's socket path must fit in 108 bytes); after the test: empty, and no process of
+    the case (whose TMPDIR lies inside) is alive."""
+    base = Path(tempfile.mkdtemp(prefix="smmt-"))
+    try:
+        yield str(base)
+        assert processes_mentioning(str(base)) == []
+        assert list(base.iterdir()) == []
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def run(case: str, method: str, timeout: float, tmp: str, **kwargs: object) -> runner.CaseRun:
+    return runner.run_case("faults." + case, method, timeout, root=FAULTS_ROOT, tmp_base=tmp,
+                           **kwargs)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("method", ["fork", "spawn", "forkserver"])
+def test_well_behaved_case_is_ok(method: str, case_tmp: str) -> None:
+    """Control: the fixture catalog runs from another root and returns its value."""
+    result = run("returns_value", method, 30, case_tmp)
+    assert (result.outcome, result.observed, result.detail) == (Outcome.OK, 42, "")
+
+
+@pytest.mark.parametrize(("case", "detail"), [
+    ("segfault", "killed by SIGSEGV"),
+    ("abort", "killed by SIGABRT"),
+    ("exit3", "exited with code 3 without a result"),
+])
+def test_dying_case_parent_is_a_named_crash(case: str, detail: str, case_tmp: str) -> None:
+    """A segfault, an abort and os._exit(3) are crashes, with the signal or code named."""
+    result = run(case, "fork", 30, case_tmp)
+    assert (result.outcome, result.detail) == (Outcome.CRASH, detail)
+
+
+def test_case_ignoring_sigterm_times_out_and_is_killed(case_tmp: str) -> None:
+    """SIGTERM is ignored; the hard timeout still ends it (SIGKILL), promptly."""
+    started = time.monotonic()
+    result = run("ignores_sigterm", "fork", 2, case_tmp)
+    assert result.outcome == Outcome.TIMEOUT
+    assert time.monotonic() - started < 2 + 6
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_killed_case_leaves_no_semaphore_or_shared_memory(method: str, case_tmp: str) -> None:
+    """The named semaphore and shared memory a hung case holds are gone after the kill."""
+    result = run("hangs_holding_ipc", method, 4, case_tmp)
+    assert result.outcome == Outcome.TIMEOUT
+    match = re.search(r"ipc=(\S+),(\S+)", result.stdout)
+    assert match, result.stdout
+    entries = ["sem." + match.group(1), match.group(2)]
+    assert [e for e in entries if (Path(_procs.SHM_DIR) / e).exists()] == []
+
+
+def test_setsid_double_fork_escapee_is_killed_after_a_normal_return(case_tmp: str) -> None:
+    """A daemonised grandchild left by a case that returned is found and killed."""
+    result = run("escapee", "fork", 30, case_tmp)
+    assert result.outcome == Outcome.OK
+    assert isinstance(result.observed, int)
+    assert not _procs.alive(result.observed)
+    assert "still running after the case ended were killed" in result.detail
+
+
+def test_escapee_of_a_hung_case_is_killed(case_tmp: str) -> None:
+    """The same escapee, left by a case that then hangs, dies with the tree."""
+    result = run("escapee_then_hang", "fork", 3, case_tmp)
+    assert result.outcome == Outcome.TIMEOUT
+    pid = int(re.search(r"escapee=(\d+)", result.stdout).group(1))  # type: ignore[union-attr]
+    assert not _procs.alive(pid)
+
+
+def test_leftover_subprocess_in_its_own_session_is_killed(case_tmp: str) -> None:
+    """`sleep 600` started with start_new_session and not waited for is killed."""
+    result = run("leaves_sleeper", "fork", 30, case_tmp)
+    assert result.outcome == Outcome.OK
+    assert not _procs.alive(result.observed)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cgroup", [True, False], ids=["pids-cgroup", "watchdog"])
+def test_fork_bomb_hits_the_process_limit(cgroup: bool, case_tmp: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """An endless fork loop is stopped at the runner's process limit and classified."""
+    if not cgroup:
+        monkeypatch.setenv("HARNESS_NO_CGROUP", "1")
+    started = time.monotonic()
+    result = run("fork_bomb", "fork", 20, case_tmp, process_limit=24)
+    assert result.outcome == Outcome.CRASH
+    assert "more than 24 processes" in result.detail
+    assert time.monotonic() - started < 15
+
+
+def test_100_mb_of_output_is_cut_to_head_and_tail(case_tmp: str) -> None:
+    """100 MB on stdout: the result keeps the head and tail with a marker of what was cut."""
+    result = run("floods_output", "fork", 60, case_tmp)
+    assert (result.outcome, result.observed) == (Outcome.OK, "flooded")
+    assert len(result.stdout) < 2 * runner.OUTPUT_LIMIT
+    assert result.stdout.startswith("FIRST-LINE\n")
+    assert result.stdout.endswith("\nLAST-LINE\n")
+    cut = int(re.search(r"\[\.\.\. (\d+) bytes cut by the harness", result.stdout).group(1))  # type: ignore[union-attr]
+    assert cut == len("FIRST-LINE\n") + 100 * (1 << 20) + len("\nLAST-LINE\n") - runner.OUTPUT_LIMIT
+    assert result.stderr.endswith("ERR-END\n") and "bytes cut by the harness" in result.stderr
+
+
+def test_case_killing_the_shepherd_is_still_contained(case_tmp: str) -> None:
+    """A case that SIGKILLs its supervisor is a crash, and its tree is still killed."""
+    result = run("kills_its_parent", "fork", 5, case_tmp)
+    assert result.outcome == Outcome.CRASH
+    assert "supervisor" in result.detail
+
+
+def test_cancel_all_stops_running_cases_within_two_seconds(case_tmp: str) -> None:
+    """cancel_all (what Ctrl-C calls) kills running trees and makes run_case raise."""
+    errors: List[BaseException] = []
+
+    def target() -> None:
+        try:
+            run("ignores_sigterm", "spawn", 60, case_tmp)
+        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+            errors.append(exc)
+
+    thread = threading.Thread(target=target)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not processes_mentioning(case_tmp) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    time.sleep(1.0)
+    started = time.monotonic()
+    runner.cancel_all()
+    try:
+        thread.join(10)
+        elapsed = time.monotonic() - started
+    finally:
+        runner.allow_runs()
+    assert [type(e) for e in errors] == [runner.Cancelled]
+    assert elapsed < 2.0
+
+
+@pytest.mark.skipif(not PY38.exists(), reason="needs CPython 3.8")
+def test_runner_and_shepherd_work_on_python_38(tmp_path: Path) -> None:
+    """The runner side (runner, shepherd) runs on the oldest supported Python."""
+    code = ("import sys; from pathlib import Path; from harness.runner import run_case; "
+            "r = run_case('faults.escapee_then_hang', 'fork', 3, root=Path(sys.argv[1]), "
+            "tmp_base=sys.argv[2]); print(r.outcome.value, r.stdout.strip())")
+    out = subprocess.run([str(PY38), "-c", code, str(FAULTS_ROOT), str(tmp_path)], cwd=str(ROOT),
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.startswith("timeout escapee=")
+    assert not _procs.alive(int(out.split("escapee=")[1]))
+    assert processes_mentioning(str(tmp_path)) == []
