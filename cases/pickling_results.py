@@ -37,6 +37,19 @@ QUEUES = MP_DOCS + "#pipes-and-queues"
 MAY_HANG_TIMEOUT = CASE_TIMEOUT * 0.75
 
 
+def executor_unusable(executor: Any) -> Optional[str]:
+    """Submit ``abs(-3)`` first: None if the executor works, else the normalised error.
+
+    An executor that cannot run even a builtin (PyPy 3.9's ProcessPoolExecutor raises
+    AttributeError in ``submit()`` under spawn/forkserver) must not pass for a pickling error.
+    """
+    try:
+        value = executor.submit(abs, -3).result()
+    except Exception as exc:
+        return f"{type(exc).__name__}: {normalise(str(exc))}"
+    return None if value == 3 else f"abs(-3) returned {value!r}"
+
+
 def _make_lock() -> Any:
     return threading.Lock()
 
@@ -90,6 +103,9 @@ def unpicklable_return_value_executor(ctx: Context) -> object:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=ctx.mp) as executor:
+        unusable = executor_unusable(executor)
+        if unusable:
+            return {"executor_unusable": unusable}
         try:
             return executor.submit(_make_lock).result()
         except Exception as exc:
@@ -151,16 +167,15 @@ def exception_with_custom_init_executor(ctx: Context) -> object:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=ctx.mp) as executor:
+        unusable = executor_unusable(executor)
+        if unusable:
+            return {"executor_unusable": unusable}
         try:
             return executor.submit(_raise_coded).result()
         except CodedError:
             raise
         except Exception as exc:
             raise_as(type(exc).__name__, str(exc), "result()")
-
-
-def _answer() -> int:
-    return 42
 
 
 @case(
@@ -181,7 +196,9 @@ def executor_lambda_under_fork(ctx: Context) -> object:
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(1, mp_context=ctx.mp) as executor:
-        executor.submit(_answer).result()  # the pool works with a picklable function
+        unusable = executor_unusable(executor)
+        if unusable:
+            return {"executor_unusable": unusable}
         try:
             return executor.submit(lambda: 42).result()
         except Exception as exc:
@@ -456,6 +473,11 @@ if __name__ == "__main__":
     ctx = multiprocessing.get_context(sys.argv[1])
     with ProcessPoolExecutor(1, mp_context=ctx) as executor:
         try:
+            executor.submit(abs, -3).result()
+        except Exception as exc:
+            print("unusable=%s: %s" % (type(exc).__name__, str(exc).splitlines()[0]), flush=True)
+            raise SystemExit(0)
+        try:
             print("result=%r" % executor.submit(square, 7).result(), flush=True)
         except Exception as exc:
             print("raised=%s|%s" % (type(exc).__name__, str(exc).splitlines()[0] if str(exc)
@@ -482,6 +504,8 @@ def ppe_main_importable(ctx: Context) -> object:
     """
     result = ctx.run_script(EXECUTOR_SCRIPT, mode="stdin", timeout=CASE_TIMEOUT * 4)
     for line in result.stdout.splitlines():
+        if line.startswith("unusable="):
+            return {"executor_unusable": normalise(line.split("=", 1)[1])}
         if line.startswith("result="):
             return {"result": int(line.split("=", 1)[1])}
         if line.startswith("raised="):
