@@ -1,0 +1,147 @@
+"""Kill safety: SIGKILL of a real ``python -m harness run`` mid-run leaves results files complete
+or absent and no process behind, the next run is clean; Ctrl-C stops promptly, reaps everything
+and keeps the finished cells (Linux)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from harness import _procs, merge
+
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc"),
+]
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+FAULTS = ROOT / "tests" / "fixtures" / "faults_root" / "cases"
+
+
+def make_root(tmp_path: Path) -> Path:
+    """A project copy whose catalog is the fault fixtures (ROOT/cases is what `run` collects)."""
+    root = tmp_path / "proj"
+    shutil.copytree(str(ROOT / "harness"), str(root / "harness"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(str(FAULTS), str(root / "cases"), ignore=shutil.ignore_patterns("__pycache__"))
+    return root
+
+
+def processes_of(root: Path) -> List[int]:
+    """Live processes started from ``root`` (the executor, the shepherd) or their descendants."""
+    table = _procs.proc_table()
+    needle = str(root).encode()
+    seeds = []
+    for pid in table:
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as handle:
+                if needle in handle.read():
+                    seeds.append(pid)
+        except OSError:
+            continue
+    found = set(seeds)
+    for pid in seeds:
+        found.update(_procs.descendants(pid, table))
+    return sorted(p for p in found if _procs.alive(p) and p != os.getpid())
+
+
+def start_run(root: Path, results: Path, k: str) -> "subprocess.Popen[str]":
+    return subprocess.Popen(
+        [sys.executable, "-m", "harness", "run", "--results-dir", str(results), "-k", k,
+         "--jobs", "6"],
+        cwd=str(root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        start_new_session=True,  # its own process group, like `nox -s matrix` in a terminal
+    )
+
+
+def wait_for_cases(root: Path, proc: "subprocess.Popen[str]", timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if any(b"executor.py" in Path("/proc/%d/cmdline" % p).read_bytes()
+               for p in processes_of(root) if Path("/proc/%d" % p).exists()):
+            return
+        assert proc.poll() is None, proc.communicate()[0]
+        time.sleep(0.1)
+    raise AssertionError("no case started within %s s" % timeout)
+
+
+def wait_gone(root: Path, timeout: float) -> List[int]:
+    deadline = time.monotonic() + timeout
+    left = processes_of(root)
+    while left and time.monotonic() < deadline:
+        time.sleep(0.05)
+        left = processes_of(root)
+    return left
+
+
+def test_sigkill_mid_run_leaves_complete_or_no_files_and_no_processes(tmp_path: Path) -> None:
+    """kill -9 of the run's process group mid-run: every case process dies too (the shepherds
+    get a parent-death signal), results are complete or absent, and the next run is clean."""
+    root = make_root(tmp_path)
+    results = tmp_path / "results"
+    proc = start_run(root, results, "slow or returns_value")
+    wait_for_cases(root, proc)
+    time.sleep(0.5)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.communicate()
+    assert wait_gone(root, 10) == []
+    files = sorted(results.glob("*.json")) if results.exists() else []
+    loaded, rejected = merge.load_results([str(f) for f in files])
+    assert rejected == []
+    assert len(loaded) == len(files)
+    cgroups = Path(_procs.CGROUP_PIDS_ROOT) / _procs.CGROUP_PARENT
+    stale = [p for p in cgroups.glob("%d-*" % proc.pid)] if cgroups.exists() else []
+
+    again = start_run(root, results, "returns_value")
+    out = again.communicate(timeout=300)[0]
+    assert again.returncode == 0, out
+    assert wait_gone(root, 10) == []
+    assert [p for p in stale if p.exists()] == []  # swept by the next run
+    assert [p.name for p in results.iterdir() if not p.name.endswith(".json")] == []
+    loaded, rejected = merge.load_results([str(f) for f in results.glob("*.json")])
+    assert rejected == [] and len(loaded) == 1
+    assert {t["metadata"]["outcome"] for t in loaded[0].doc["tests"]} == {"ok"}
+    report = subprocess.run([sys.executable, "-m", "harness", "report", str(results), "-o",
+                             str(tmp_path / "report")], cwd=str(ROOT), capture_output=True,
+                            text=True, timeout=120, check=False)
+    assert report.returncode == 0, report.stderr
+
+
+def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(tmp_path: Path) -> None:
+    """SIGINT: all case processes are gone within 2 s, the run exits 130 soon after, and the
+    results file holds the cells that had finished (and says so)."""
+    root = make_root(tmp_path)
+    results = tmp_path / "results"
+    proc = start_run(root, results, "ignores_sigterm or returns_value")
+    wait_for_cases(root, proc)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and sum(
+            b"returns_value" in Path("/proc/%d/cmdline" % p).read_bytes()
+            for p in processes_of(root) if Path("/proc/%d" % p).exists()):
+        time.sleep(0.1)  # let the quick cells finish; ignores_sigterm keeps hanging
+    time.sleep(0.5)
+    assert proc.poll() is None
+    proc.send_signal(signal.SIGINT)
+    started = time.monotonic()
+    assert wait_gone(root, 2.0) == []
+    reaped = time.monotonic() - started
+    out = proc.communicate(timeout=30)[0]
+    exited = time.monotonic() - started
+    assert proc.returncode == 130, out
+    assert "(partial: interrupted)" in out
+    loaded, rejected = merge.load_results([str(f) for f in results.glob("*.json")])
+    assert rejected == [] and len(loaded) == 1
+    cells = {t["metadata"]["case"] + "[" + t["metadata"]["method"] + "]": t["metadata"]["outcome"]
+             for t in loaded[0].doc["tests"]}
+    assert {k: v for k, v in cells.items() if "returns_value" in k} == {
+        "faults.returns_value[%s]" % m: "ok" for m in ("fork", "forkserver", "spawn")}
+    assert not any("ignores_sigterm" in k for k in cells)
+    print("reaped in %.2f s, exited in %.2f s" % (reaped, exited))
