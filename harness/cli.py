@@ -53,6 +53,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except OSError as exc:
         _error("--results-dir %s: cannot create it (%s)" % (results_dir, exc.strerror))
         return EXIT_USAGE
+    try:  # fail now, not after the whole run, when the results file cannot be written
+        import tempfile
+
+        with tempfile.TemporaryFile(dir=str(results_dir)):
+            pass
+    except OSError as exc:
+        _error("--results-dir %s: not writable (%s)" % (results_dir, exc.strerror or exc))
+        return EXIT_USAGE
     try:
         import pytest
     except ImportError:

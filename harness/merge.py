@@ -87,6 +87,9 @@ def load_results(paths: Sequence[str]) -> Tuple[List[Loaded], List[Rejected]]:
             rejected.append(Rejected(name, "not valid JSON (%s at line %d column %d)" % (
                 exc.msg, exc.lineno, exc.colno)))
             continue
+        except RecursionError:
+            rejected.append(Rejected(name, "not usable JSON (nested too deeply)"))
+            continue
         except (OSError, ValueError) as exc:
             rejected.append(Rejected(name, str(exc).splitlines()[0] if str(exc) else
                                      type(exc).__name__))

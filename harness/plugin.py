@@ -280,7 +280,12 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
     target = state.results_dir / ("%s.json" % state.environment["id"])
-    results.atomic_write_json(target, json_report)
+    try:
+        results.atomic_write_json(target, json_report)
+    except OSError as exc:  # e.g. the disk filled up during the run: one line, no traceback
+        sys.stderr.write("harness: error: %s: cannot write the results file (%s)\n" % (
+            target, exc.strerror or exc))
+        return
     state.written = target
 
 
