@@ -49,9 +49,10 @@ class ClaimResult:
 
 def _dig(value: Any, path: Sequence[Any]) -> Any:
     for key in path:
-        if isinstance(value, dict) and isinstance(key, str) and key in value:
-            value = value[key]
-        elif isinstance(value, list) and isinstance(key, int) and -len(value) <= key < len(value):
+        in_dict = isinstance(value, dict) and isinstance(key, str) and key in value
+        in_list = isinstance(value, list) and isinstance(key, int) and \
+            -len(value) <= key < len(value)
+        if in_dict or in_list:
             value = value[key]
         else:
             return _MISSING
@@ -70,7 +71,9 @@ def _number(cell: Optional[Mapping[str, Any]], path: Sequence[Any]) -> Optional[
     return float(value)
 
 
-def holds(pred: Mapping[str, Any], cell: Mapping[str, Any], cells: Cells) -> Optional[bool]:
+def holds(  # noqa: PLR0911 - one return per predicate kind reads best
+    pred: Mapping[str, Any], cell: Mapping[str, Any], cells: Cells,
+) -> Optional[bool]:
     """Whether the predicate holds for one cell (None: it cannot be decided from this cell)."""
     if "all" in pred or "any" in pred:
         parts = [holds(p, cell, cells) for p in pred.get("all", pred.get("any", []))]
@@ -94,6 +97,12 @@ def holds(pred: Mapping[str, Any], cell: Mapping[str, Any], cells: Cells) -> Opt
     value = _dig(cell.get("observed"), pred.get("path", []))
     if value is _MISSING:
         return False
+    return _compare(pred, value, cell, cells)
+
+
+def _compare(  # noqa: PLR0911 - one return per comparison kind
+    pred: Mapping[str, Any], value: Any, cell: Mapping[str, Any], cells: Cells,
+) -> Optional[bool]:
     if "equals_cell" in pred:
         ref = pred["equals_cell"]
         other = cells.get((ref["case"], cell["environment"], cell["method"]))
@@ -151,7 +160,7 @@ def claim_verdicts(matrix: Mapping[str, Any]) -> List[ClaimResult]:
                     continue
                 wanted = check.get("methods", ["*"])
                 present = methods_of.get((check["case"], env["id"]), [])
-                methods = present if "*" in wanted else [m for m in wanted]
+                methods = present if "*" in wanted else list(wanted)
                 if not methods:
                     evidence.append(Evidence(check["case"], env["id"], "*", "not-run", None))
                 for method in methods:

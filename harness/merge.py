@@ -178,9 +178,10 @@ def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
             "executable": env.get("executable"), "root": env.get("root")}
 
 
-def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
-          now: Optional[datetime] = None,
-          claims: Sequence[Dict[str, Any]] = ()) -> Dict[str, Any]:
+def merge(  # noqa: PLR0912, PLR0915 - one pass, kept in one place to read top to bottom
+    loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
+    now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
+) -> Dict[str, Any]:
     """Merge loaded results documents into one matrix document (pure).
 
     Two files for one environment combine: a cell seen by both keeps every observation, and
@@ -230,12 +231,12 @@ def merge(loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
         known = case_methods.setdefault(case_id, [])
         if method not in known:
             known.append(method)
-    for case_id in case_methods:
-        case_methods[case_id].sort(key=_method_index)
+    for known in case_methods.values():
+        known.sort(key=_method_index)
     results_list: List[Dict[str, Any]] = []
-    for (case_id, ident, method), cell in cells.items():
-        observations = cell.pop("observations")
-        cell = dict(cell, case=case_id, environment=ident, method=method,
+    for (case_id, ident, method), merged in cells.items():
+        observations = merged.pop("observations")
+        cell = dict(merged, case=case_id, environment=ident, method=method,
                     sources=sorted({o["source_file"] for o in observations}))
         del cell["source_file"], cell["git_commit"], cell["runner"]
         if len(observations) > 1:
@@ -279,7 +280,7 @@ def _method_index(method: str) -> int:
 
 def env_sort_key(ident: str) -> Tuple[Any, ...]:
     """Order environments by OS, CPython before PyPy, then version (3.9 before 3.10)."""
-    os_name, impl, rest = (ident.split("-", 2) + ["", ""])[:3]
+    os_name, impl, rest = [*ident.split("-", 2), "", ""][:3]
     version = rest.split("-")[0]
     numbers = tuple(int(p) for p in version.rstrip("t").split(".") if p.isdigit())
     return (os_name, impl != "cpython", impl, numbers, version.endswith("t"), ident)

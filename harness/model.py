@@ -299,7 +299,7 @@ def build(matrix: Mapping[str, Any]) -> Report:
         if view.finding:
             findings.append(Finding(view, tuple(g for g in view.groups
                                                 if g.status == "unexpected")))
-    counts: Dict[str, int] = {s: 0 for s in STATUS_INFO}
+    counts: Dict[str, int] = dict.fromkeys(STATUS_INFO, 0)
     for cell in matrix["results"]:
         counts[str(cell.get("status"))] = counts.get(str(cell.get("status")), 0) + 1
     stamps = sorted(str(r.get("timestamp")) for e in matrix["environments"]

@@ -78,7 +78,9 @@ def _x_of(m: Mapping[str, Any]) -> Tuple[Optional[float], str]:
     return None, ""
 
 
-def _walk(value: Any, path: str, out: List[Tuple[str, Mapping[str, Any], bool]]) -> None:
+def _walk(  # noqa: PLR0912 - one walk over the three shapes a measurement can take
+    value: Any, path: str, out: List[Tuple[str, Mapping[str, Any], bool]],
+) -> None:
     if _is_measure(value):
         out.append((path, value, False))
         return
@@ -175,9 +177,9 @@ def brief(observed: Any) -> Optional[str]:
 def _bar_chart(title: str, points: Sequence[Point], env_order: Sequence[str]) -> str:
     rows = [(env, [p for p in points if p.environment == env]) for env in env_order]
     rows = [(env, sorted(ps, key=lambda p: p.method)) for env, ps in rows if ps]
-    top = max(max(p.high or p.median for p in points), 1e-12)
-    label_w, width, bar_h = 170, 720, 12
-    plot_w = width - label_w - 150
+    top = max(*(p.high or p.median for p in points), 1e-12)
+    label_w, width, bar_h = 170, 900, 12
+    plot_w = width - label_w - 330
     height = sum(len(ps) * bar_h + 8 for _, ps in rows) + 30
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" width="%d" '
              'height="%d" viewBox="0 0 %d %d"><title>%s</title>' % (
@@ -210,7 +212,7 @@ def _line_chart(title: str, points: Sequence[Point]) -> str:
     width, height, left, bottom = 720, 300, 60, 40
     xs = [p.x for p in points if p.x is not None]
     x_lo, x_hi = min(xs), max(xs)
-    y_hi = max(max(p.high or p.median for p in points), 1e-12)
+    y_hi = max(*(p.high or p.median for p in points), 1e-12)
     series: Dict[Tuple[str, str], List[Point]] = {}
     for p in points:
         series.setdefault((p.environment, p.method), []).append(p)
@@ -226,8 +228,8 @@ def _line_chart(title: str, points: Sequence[Point]) -> str:
                  width, height, width, height, _esc(title)),
              '<path d="M%d 20V%dH%d" class="ax"/>' % (left, height - bottom, width - 200)]
     envs = sorted({e for e, _ in series})
-    for i, ((env, method), ps) in enumerate(sorted(series.items())):
-        ps = sorted(ps, key=lambda p: p.x or 0.0)
+    for i, ((env, method), unsorted) in enumerate(sorted(series.items())):
+        ps = sorted(unsorted, key=lambda p: p.x or 0.0)
         colour = COLOURS.get(method, "#555")
         dash = DASHES[envs.index(env) % len(DASHES)]
         d = "M" + " L".join("%.1f %.1f" % (sx(p.x or 0.0), sy(p.median)) for p in ps)

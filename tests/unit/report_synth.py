@@ -20,7 +20,8 @@ def case_doc(case_id: str, **extra: Any) -> Dict[str, Any]:
     return doc
 
 
-def cell(case_id: str, method: str, outcome: str = "ok", observed: Any = 1,
+def cell(  # noqa: PLR0917 - test helper, keywords at call sites
+        case_id: str, method: str, outcome: str = "ok", observed: Any = 1,
          verdict: str = "as-expected", expected: Optional[Dict[str, Any]] = None,
          **extra: Any) -> Dict[str, Any]:
     meta = {"case": case_id, "method": method, "category": case_id.split(".", 1)[0],
@@ -36,7 +37,8 @@ def cell(case_id: str, method: str, outcome: str = "ok", observed: Any = 1,
 Observe = Callable[[str, str], Dict[str, Any]]
 
 
-def results_doc(version: str = "3.12.1", os_name: str = "linux", impl: str = "cpython",
+def results_doc(  # noqa: PLR0917 - test helper, keywords at call sites
+        version: str = "3.12.1", os_name: str = "linux", impl: str = "cpython",
                 cases: Sequence[str] = ("methods.a",), methods: Sequence[str] = METHODS,
                 observe: Optional[Observe] = None, commit: str = "abc123",
                 timestamp: str = "2026-01-01T00:00:00+00:00", free_threading: bool = False,
