@@ -38,8 +38,9 @@ MIN_SAMPLES = 20
 MIN_TIME_S = 1.0
 #: Never fewer samples than this, however slow one sample is (an IQR needs a few).
 FLOOR_SAMPLES = 5
-#: Hard cap per point, so a pathologically slow sample cannot eat the case's timeout.
-MAX_TIME_S = 15.0
+#: Hard cap per point (at least one sample is always taken), so slow samples (PyPy's spawn on
+#: a loaded machine: seconds each) cannot eat the case's timeout; ``n`` says what was taken.
+MAX_TIME_S = 4.0
 #: Runs done and thrown away before sampling (imports, caches, the forkserver's own start).
 WARMUPS = 2
 #: A point whose IQR is wider than this fraction of its median is flagged ``unstable``.
