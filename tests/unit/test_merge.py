@@ -195,3 +195,25 @@ def test_merging_1000_files_is_fast_and_linear(tmp_path: Path) -> None:
     print("merge 500 files: %.2f s, 1000 files: %.2f s" % (t_half, t_full))
     assert t_full <= 2.0
     assert t_full / t_half < 3.0
+
+
+SAMPLE = Path(__file__).resolve().parents[2] / "reports" / "sample"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+
+
+def test_real_sample_with_bad_fixtures_builds_and_lists_rejections(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """The committed real sample merges; hand-made bad files are named, listed, exit 1."""
+    bad = [FIXTURES / "report_bad_version.json", FIXTURES / "report_truncated.json"]
+    code = cli.main(["report", str(SAMPLE), *map(str, bad), "-o", str(tmp_path)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert "report_bad_version.json" in err and "'9.9' is not supported" in err
+    assert "report_truncated.json" in err and "not valid JSON" in err
+    matrix = json.loads((tmp_path / "matrix.json").read_text())
+    jsonschema.validate(matrix, results.load_schema("matrix.schema.json"))
+    assert [e["id"] for e in matrix["environments"]] == ["linux-cpython-3.8",
+                                                         "linux-cpython-3.12"]
+    assert len(matrix["rejected_files"]) == 2
+    ran = {c["case"] for c in matrix["results"] if c["status"] != "not-run"}
+    assert ran and ran <= {c["id"] for c in matrix["cases"]}
