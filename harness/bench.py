@@ -397,6 +397,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="skip the separate deadlock-only runs")
     parser.add_argument("--skip-merge", action="store_true", help="skip merge/render timing")
     parser.add_argument("-o", "--output", default=str(ROOT / "reports" / "bench.json"))
+    parser.add_argument("--results-dir", help="keep the matrix results files here "
+                                              "(default: a temporary folder)")
     args = parser.parse_args(argv)
 
     from harness import discovery
@@ -410,7 +412,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     rows: List[Dict[str, Any]] = []
     merges: Dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="smm-bench-") as tmp:
-        work = Path(tmp)
+        work = Path(args.results_dir or tmp)
         for interp in interpreters:
             sys.stderr.write(f"bench: {interp.session_name} ...\n")
             rows.append(_bench_interpreter(interp, args, work, cores))
