@@ -1,0 +1,66 @@
+"""harness/bench.py: synthetic results are valid; the cost arithmetic is as the README says."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict, List
+
+from harness import bench, merge
+
+
+def test_synthetic_results_are_valid_and_sized(tmp_path: Path) -> None:
+    """Every synthetic file passes validation and holds 60 cases x 3 methods."""
+    paths = bench.synthetic_results(tmp_path, 4)
+    loaded, rejected = merge.load_results(paths)
+    assert rejected == []
+    assert [len(item.doc["tests"]) for item in loaded] == [180] * 4
+    assert {len(item.doc["harness"]["cases"]) for item in loaded} == {60}
+
+
+def _results_file(tmp_path: Path, cells: List[Dict[str, Any]]) -> Path:
+    doc = {"tests": [{"metadata": c} for c in cells],
+           "harness": {"environment": {"id": "linux-cpython-3.12",
+                                       "available_methods": ["fork", "spawn"]},
+                       "cases": [{"id": "deadlock.x", "timeout_s": 3.0},
+                                 {"id": "performance.start_latency", "timeout_s": 120.0},
+                                 {"id": "methods.y", "timeout_s": 20.0}]}}
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_summarize_run_subtracts_performance_sampling(tmp_path: Path) -> None:
+    """cost = (wall - perf wall) x cores / non-performance runs; deadlock ratio = wall/timeout."""
+    cells = [
+        {"case": "methods.y", "method": "fork", "category": "methods", "outcome": "ok",
+         "wall_s": 0.1},
+        {"case": "deadlock.x", "method": "fork", "category": "deadlock", "outcome": "timeout",
+         "wall_s": 3.6},
+        {"case": "performance.start_latency", "method": "spawn", "category": "performance",
+         "outcome": "ok", "wall_s": 4.0, "observed": {"median": 50.0}},
+    ]
+    row = bench.summarize_run(_results_file(tmp_path, cells), wall_s=10.0, cores=2)
+    assert (row["case_runs"], row["perf_case_runs"], row["perf_sampling_s"]) == (3, 1, 4.0)
+    assert row["cost_per_case_run_ms"] == (10.0 - 4.0) * 2 / 2 * 1000.0
+    assert row["deadlock_timeouts"] == [{"cell": "deadlock.x[fork]", "timeout_s": 3.0,
+                                         "wall_s": 3.6, "ratio": 1.2}]
+    assert row["case_start_latency_ms"] == {"spawn": 50.0}
+
+
+def test_total_weights_the_floor_by_runs_and_targets_judge_it() -> None:
+    """The overall floor is weighted by non-performance runs; 1.5x is the target."""
+    rows = [
+        {"session": "a", "wall_s": 30.0, "perf_sampling_s": 10.0, "case_runs": 110,
+         "perf_case_runs": 10, "floor": {"mean_ms": 100.0}},
+        {"session": "b", "wall_s": 20.0, "perf_sampling_s": 0.0, "case_runs": 100,
+         "perf_case_runs": 0, "floor": {"mean_ms": 400.0}},
+    ]
+    total = bench._total(rows, cores=2)
+    assert total["wall_minus_perf_s"] == 40.0
+    assert total["cost_per_case_run_ms"] == 400.0  # 40 s x 2 / 200 runs
+    assert total["floor_ms"] == 250.0
+    assert total["ratio"] == 1.6
+    targets = {t["target"]: t["met"] for t in bench._targets(total, rows)}
+    assert targets["cost per case run <= 1.5x the hand-run floor"] is False
+    assert targets["matrix on all interpreters <= 90 s besides performance sampling"] is True
