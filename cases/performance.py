@@ -197,7 +197,7 @@ def _rss() -> object:
 
 #: Parent sizes of the curve, in MB of live Python objects.
 PARENT_SIZES_MB = (0, 256, 1000)
-#: Size of one bytes object in the parent's payload (~1 KB: many objects, quick to build).
+#: Size of one bytearray in the parent's payload (~1 KB: many objects, quick to build).
 _CHUNK = 1000
 
 
@@ -210,8 +210,9 @@ _CHUNK = 1000
 )
 def start_latency_vs_parent_memory(ctx: Context) -> object:
     """Start + join of a no-op child while this parent holds 0, 256 MB and 1 GB (10**9 bytes)
-    in ~1 KB bytes objects. Each point is a ``start_latency`` point (one warm-up) with the
-    parent's measured RSS. ``growth`` is the 1 GB median over the 0 MB median.
+    in ~1 KB bytearray objects. Each point is a ``start_latency`` point (one warm-up) with the
+    parent's measured RSS (which shows the memory is really held). ``growth`` is the 1 GB
+    median over the 0 MB median.
 
     Why it matters: fork copies the parent's page tables (and the kernel must tear them down
     again when the child exits), so its cost grows with the parent's size even though no data
@@ -226,7 +227,9 @@ def start_latency_vs_parent_memory(ctx: Context) -> object:
     points = []
     for size_mb in PARENT_SIZES_MB:
         while len(held) * _CHUNK < size_mb * measure.MB:
-            held.append(b"m" * _CHUNK)
+            # A new mutable object each time: PyPy's JIT may fold ``b"m" * _CHUNK`` into one
+            # shared constant, which would hold no memory at all.
+            held.append(bytearray(b"m") * _CHUNK)
         point = measure.sample(lambda: _start_join(mp), warmups=1)
         point["parent_objects_mb"] = size_mb
         point["parent_rss_mb"] = _rss()
