@@ -156,7 +156,7 @@ def _names_of_inodes(inodes: Set[int]) -> Set[str]:
     return names
 
 
-class PidsCgroup(object):
+class PidsCgroup:
     """A cgroup-v1 ``pids`` group for one case: counts, limits and finds every member.
 
     Membership is inherited by every descendant, including ``setsid``/double-fork escapees,

@@ -147,7 +147,7 @@ def _descendants(pid: int) -> List[int]:
 def kill_tree(proc: "subprocess.Popen[bytes]") -> None:
     """Kill ``proc``, its process group, its session and every descendant still alive."""
     if sys.platform == "win32":
-        subprocess.run(  # noqa: S603, S607 - fixed arguments
+        subprocess.run(
             ["taskkill", "/F", "/T", "/PID", str(proc.pid)],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False,
         )
@@ -336,7 +336,7 @@ def run_case(
         env = case_environ({"TMPDIR": private_tmp} if len(private_tmp) <= _MAX_TMPDIR else None)
         started = time.monotonic()
         timed_out = False
-        proc = subprocess.Popen(  # noqa: S603 - explicit argument list, no shell
+        proc = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             cwd=str(workdir / "cwd"), env=env, **popen_kwargs,
         )

@@ -163,7 +163,7 @@ def test_cancel_all_stops_running_cases_within_two_seconds(case_tmp: str) -> Non
     def target() -> None:
         try:
             run("ignores_sigterm", "spawn", 60, case_tmp)
-        except BaseException as exc:  # noqa: BLE001 - recorded for the assertion
+        except BaseException as exc:
             errors.append(exc)
 
     thread = threading.Thread(target=target)

@@ -98,7 +98,7 @@ def test_sigkill_mid_run_leaves_complete_or_no_files_and_no_processes(tmp_path: 
     assert rejected == []
     assert len(loaded) == len(files)
     cgroups = Path(_procs.CGROUP_PIDS_ROOT) / _procs.CGROUP_PARENT
-    stale = [p for p in cgroups.glob("%d-*" % proc.pid)] if cgroups.exists() else []
+    stale = list(cgroups.glob("%d-*" % proc.pid)) if cgroups.exists() else []
 
     again = start_run(root, results, "returns_value")
     out = again.communicate(timeout=300)[0]
