@@ -28,10 +28,17 @@ pytestmark = [
     pytest.mark.skipif(MARKER is None, reason="no Debian root provisioned (harness provision)"),
     pytest.mark.skipif(os.geteuid() != 0, reason="running in the root needs root"),
 ]
-SUBSET = "methods or lock_held_by_thread_at_fork"
+SUBSET = "methods"
 _ASK = ("import json, multiprocessing as mp, sys; print(json.dumps({'methods': "
         "mp.get_all_start_methods(), 'default': mp.get_start_method(), 'os': open("
         "'/etc/os-release').read(), 'version': list(sys.version_info[:3])}))")
+
+
+@pytest.fixture(autouse=True)
+def _root_not_in_use() -> None:
+    """The process table check cannot tell another run's processes from a leak of ours."""
+    if chroot.processes_in_root(str(ROOT_DIR)):
+        pytest.skip("another run is using the Debian root right now")
 
 
 def _released() -> None:
@@ -97,13 +104,11 @@ def test_results_record_the_root_and_agree_with_the_interpreter(run_314: Dict) -
 def test_every_selected_cell_ran_in_the_root(run_314: Dict) -> None:
     cells = {t["metadata"]["case"] + "[" + t["metadata"]["method"] + "]": t["metadata"]
              for t in run_314["doc"]["tests"]}
-    for case in ("methods.available", "methods.default", "deadlock.lock_held_by_thread_at_fork"):
+    for case in ("methods.available", "methods.default"):
         for method in ("fork", "spawn", "forkserver"):
-            assert f"{case}[{method}]" in cells
+            assert cells[f"{case}[{method}]"]["outcome"] == "ok", cells
     assert cells["methods.available[spawn]"]["observed"] == run_314["asked"]["methods"]
-    # the hang under fork hit the runner's hard timeout: the timeout exit path was taken
-    assert cells["deadlock.lock_held_by_thread_at_fork[fork]"]["outcome"] == "timeout"
-    assert all(c["outcome"] != "crash" for c in cells.values()), cells
+    assert cells["methods.default[spawn]"]["observed"]["default"] == run_314["asked"]["default"]
     _released()
 
 
@@ -111,7 +116,7 @@ def test_a_timed_out_case_leaves_nothing_in_the_root(
         interpreters: Dict[str, discovery.Interpreter]) -> None:
     run = runner.run_case("deadlock.lock_held_by_thread_at_fork", "fork", 3.0,
                           interpreters["3.15"].argv())
-    assert run.outcome.value == "timeout"
+    assert run.outcome.value == "timeout"  # the runner killed the hung tree
     _released()
 
 
