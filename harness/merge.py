@@ -120,10 +120,6 @@ def cell_status(cell: Dict[str, Any]) -> str:
     return str(cell.get("verdict") or "no-expectation")
 
 
-_CELL_KEYS = ("outcome", "observed", "expected", "verdict", "duration_s", "wall_s",
-              "warnings", "error", "detail")
-
-
 def signature(cell: Dict[str, Any], performance: bool = False) -> Tuple[Any, ...]:
     """What must agree for two observations of one cell to count as the same behaviour.
 
@@ -146,12 +142,11 @@ def _canonical(value: Any) -> Any:
 
 
 def _observation(meta: Dict[str, Any], source: str, run: Dict[str, Any]) -> Dict[str, Any]:
-    cell = {key: meta.get(key) for key in _CELL_KEYS}
-    cell["warnings"] = cell["warnings"] or []
-    cell["source_file"] = source
-    cell["git_commit"] = run.get("git_commit")
-    cell["runner"] = run.get("runner")
-    return cell
+    get = meta.get
+    return {"outcome": get("outcome"), "observed": get("observed"), "expected": get("expected"),
+            "verdict": get("verdict"), "duration_s": get("duration_s"), "wall_s": get("wall_s"),
+            "warnings": get("warnings") or [], "error": get("error"), "detail": get("detail"),
+            "source_file": source, "git_commit": run["git_commit"], "runner": run["runner"]}
 
 
 def _runner(env: Dict[str, Any]) -> str:

@@ -186,14 +186,30 @@ def _time_merge(paths: List[str]) -> float:
     return best
 
 
+#: sum(range(10**7)) on an idle 2020s x86-64 core with CPython 3.11 (seconds).
+REFERENCE_LOOP_S = 0.2
+
+
+def _slowdown() -> float:
+    """How much slower this machine is right now than the reference (>= 1): the budget is
+    scaled by it, because a shared CI box can be 10-20x slower than idle."""
+    start = time.perf_counter()
+    sum(range(10**7))
+    return max(1.0, (time.perf_counter() - start) / REFERENCE_LOOP_S)
+
+
 @pytest.mark.slow
 def test_merging_1000_files_is_fast_and_linear(tmp_path: Path) -> None:
-    """1,000 files (60 cases × 3 methods each) load+merge in ≤ 2 s, and 2× files ≈ 2× time."""
+    """1,000 files (60 cases x 3 methods each) load+merge in <= 2 s (scaled by the measured
+    slowdown of this machine), and twice the files take about twice the time."""
     paths = _synthetic_files(tmp_path, 1000)
+    before = _slowdown()
     t_half = _time_merge(paths[:500])
     t_full = _time_merge(paths)
-    print("merge 500 files: %.2f s, 1000 files: %.2f s" % (t_half, t_full))
-    assert t_full <= 2.0
+    factor = max(before, _slowdown())
+    print("merge 500 files: %.2f s, 1000 files: %.2f s, machine slowdown x%.1f" % (
+        t_half, t_full, factor))
+    assert t_full <= 2.0 * factor
     assert t_full / t_half < 3.0
 
 
