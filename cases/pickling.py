@@ -14,7 +14,7 @@ import socket
 import threading
 from typing import Any, Callable, NoReturn
 
-from harness.catalog import ChildDied, ChildError, Context, case, error, ok, on
+from harness.catalog import CASE_TIMEOUT, ChildDied, ChildError, Context, case, error, ok, on
 
 __all__ = ["MP_DOCS", "PICKLE_DOCS", "normalise", "raise_as"]
 
@@ -399,20 +399,21 @@ def _size_and_edges(data: bytes) -> Any:
     return [len(data), data[:1].decode(), data[-1:].decode()]
 
 
-#: The size of the large argument: big enough to need several pipe writes, small enough to be
-#: quick on a 2-core CI runner (the performance catalog measures transfer costs).
-LARGE_SIZE = 64 * 1024 * 1024
+#: The size of the large argument: big enough to need many pipe writes, small enough to be
+#: quick on a 2-core CI runner and on PyPy (the performance catalog measures transfer costs).
+LARGE_SIZE = 16 * 1024 * 1024
 
 
 @case(
     "pickling.large_argument",
-    title="A 64 MiB bytes argument reaches the child intact under every method",
+    title="A 16 MiB bytes argument reaches the child intact under every method",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
+    timeout=CASE_TIMEOUT * 3,
     expect=[on("*", ok([LARGE_SIZE, "a", "z"]))],
 )
 def large_argument(ctx: Context) -> object:
-    """A large but picklable argument (64 MiB of bytes) is pickled and sent to spawn and
+    """A large but picklable argument (16 MiB of bytes) is pickled and sent to spawn and
     forkserver children and copied (not pickled) into fork children; the child sees all of
     it. The docs set no size limit for Process arguments.
 
