@@ -296,12 +296,17 @@ def run_case(
     root: Path = ROOT,
     tmp_base: Optional[str] = None,
     process_limit: Optional[int] = None,
+    program: Optional[Sequence[str]] = None,
+    env: Optional[Dict[str, str]] = None,
 ) -> CaseRun:
     """Run one case under one method in a fresh ``interpreter`` and classify the result.
 
     ``interpreter`` is a command prefix (e.g. ``["/usr/bin/python3.12"]`` or a chroot wrapper);
     the executor path, project root and temp dir must be visible to it at the same paths.
     ``root`` is the folder holding ``cases/`` and ``harness/`` (a fixture catalog in tests).
+    ``program`` replaces the executor and its arguments (``python -m harness check`` runs the
+    user's code this way); the result path is always appended as the last argument, and
+    ``env`` replaces the allow-listed case environment.
     ``process_limit`` overrides ``PROCESS_LIMIT`` (processes the case may have at once).
     Raises ``Cancelled`` (after killing the tree) when ``cancel_all`` is called meanwhile.
     """
@@ -318,8 +323,9 @@ def run_case(
         status_path = workdir / "status.json"
         (workdir / "cwd").mkdir()
         (workdir / "tmp").mkdir()
-        command = list(interpreter) + ["-I", str(EXECUTOR), str(root), case_id, method,
-                                       str(result_path)]
+        tail = list(program) if program is not None else [str(EXECUTOR), str(root), case_id,
+                                                          method]
+        command = [*interpreter, "-I", *tail, str(result_path)]
         popen_kwargs: Dict[str, Any] = {}
         if sys.platform == "win32":
             popen_kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP  # type: ignore[attr-defined]
@@ -333,7 +339,9 @@ def run_case(
         private_tmp = str(workdir / "tmp")
         # Temp files of the case die with its folder; but an AF_UNIX socket path (forkserver)
         # must stay short (108 bytes on Linux, 104 on macOS): keep TMPDIR if ours is long.
-        env = case_environ({"TMPDIR": private_tmp} if len(private_tmp) <= _MAX_TMPDIR else None)
+        env = dict(case_environ() if env is None else env)
+        if len(private_tmp) <= _MAX_TMPDIR:
+            env["TMPDIR"] = private_tmp
         started = time.monotonic()
         timed_out = False
         proc = subprocess.Popen(
