@@ -416,6 +416,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         for interp in interpreters:
             sys.stderr.write(f"bench: {interp.session_name} ...\n")
             rows.append(_bench_interpreter(interp, args, work, cores))
+            _write(args.output, rows, merges, cores, started, partial=True)
         if not args.skip_merge:
             for size in (100, 1000):
                 paths = synthetic_results(work / f"synthetic-{size}", size)
@@ -423,21 +424,27 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             real = [str(p) for row in rows for p in (work / row["session"]).glob("*.json")]
             if real:
                 merges["this run"] = time_merge_and_render(real)
+    report = _write(args.output, rows, merges, cores, started, partial=False)
+    sys.stdout.write(_table(rows, report["total"], merges, report["targets"]) + "\n")
+    sys.stdout.write(f"bench: written to {args.output}\n")
+    return 0 if rows and all("case_runs" in r for r in rows) else 1
+
+
+def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], cores: int,
+           started: float, *, partial: bool) -> Dict[str, Any]:
+    """Write ``bench.json`` (also after each interpreter, marked ``partial``)."""
     total = _total(rows, cores)
-    targets = _targets(total, rows)
-    report = {"schema": "bench/1",
+    report = {"schema": "bench/1", "partial": partial,
               "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "host": {"platform": platform.platform(), "cores": cores,
                        "python": sys.version.split()[0]},
               "bench_wall_s": round(time.perf_counter() - started, 1),
               "interpreters": rows, "total": total, "merge_render": merges,
-              "targets": targets}
-    out = Path(args.output)
+              "targets": _targets(total, rows)}
+    out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    sys.stdout.write(_table(rows, total, merges, targets) + "\n")
-    sys.stdout.write(f"bench: written to {out}\n")
-    return 0 if rows and all("case_runs" in r for r in rows) else 1
+    return report
 
 
 if __name__ == "__main__":
