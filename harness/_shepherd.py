@@ -28,6 +28,8 @@ PR_SET_PDEATHSIG = 1
 PR_SET_CHILD_SUBREAPER = 36
 #: How long a finished case's leftovers get to exit by themselves before they are killed.
 SETTLE_S = 0.3
+#: Extra time for multiprocessing's forkserver/resource tracker to notice the executor is gone.
+HELPER_GRACE_S = 1.5
 #: How long resource trackers get to unlink what a killed tree leaked.
 TRACKER_GRACE_S = 1.0
 
@@ -102,6 +104,19 @@ class Shepherd:
                 return True
             if pid == self.executor_pid:
                 self.returncode = _exit_code(status)
+
+    def is_helper(self, pid: int) -> bool:
+        """multiprocessing's own forkserver or resource tracker, orphaned by the executor's exit
+        (their forked children have the forkserver's command line but not us as parent)."""
+        try:
+            with open("/proc/%d/cmdline" % pid, "rb") as handle:
+                cmdline = handle.read()
+            with open("/proc/%d/stat" % pid, "rb") as handle:
+                ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            return False
+        helper = b"multiprocessing.forkserver" in cmdline or b"resource_tracker" in cmdline
+        return helper and ppid == os.getpid()
 
     def over_limit(self) -> bool:
         if self.cgroup is not None:
@@ -185,8 +200,12 @@ class Shepherd:
             while self.members() and time.monotonic() < end and not stopping:
                 signal.sigtimedwait([signal.SIGCHLD], 0.02)
                 self.reap()
-            leftovers = len([p for p in self.members()
-                             if not self.procs.is_resource_tracker(p)])
+            others = [p for p in self.members() if not self.is_helper(p)]
+            leftovers = len(others)
+            end = time.monotonic() + HELPER_GRACE_S  # a slow machine: helpers may take longer
+            while not others and self.members() and time.monotonic() < end and not stopping:
+                signal.sigtimedwait([signal.SIGCHLD], 0.02)
+                self.reap()
         started = time.monotonic()
         killed = self.kill_all()
         if os.environ.get("HARNESS_SHEPHERD_DEBUG"):
