@@ -141,17 +141,43 @@ def _canonical(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
+def _dict_or_none(value: Any) -> Optional[Dict[str, Any]]:
+    return value if isinstance(value, dict) else None
+
+
 def _observation(meta: Dict[str, Any], source: str, run: Dict[str, Any]) -> Dict[str, Any]:
+    """One run's view of a cell; shapes the results schema leaves open are normalised here
+    (an ``error`` or ``expected`` that is not an object becomes null; warnings keep objects)."""
     get = meta.get
-    return {"outcome": get("outcome"), "observed": get("observed"), "expected": get("expected"),
-            "verdict": get("verdict"), "duration_s": get("duration_s"), "wall_s": get("wall_s"),
-            "warnings": get("warnings") or [], "error": get("error"), "detail": get("detail"),
+    warnings = get("warnings") or []
+    detail = get("detail")
+    return {"outcome": get("outcome"), "observed": get("observed"),
+            "expected": _dict_or_none(get("expected")), "verdict": get("verdict"),
+            "duration_s": get("duration_s"), "wall_s": get("wall_s"),
+            "warnings": [w for w in warnings if isinstance(w, dict)],
+            "error": _dict_or_none(get("error")),
+            "detail": detail if isinstance(detail, str) else None,
             "source_file": source, "git_commit": run["git_commit"], "runner": run["runner"]}
+
+
+def _case(case: Dict[str, Any]) -> Dict[str, Any]:
+    """A catalog entry with list/text fields of the right type (the schema requires only the
+    id, category, title and source)."""
+    clean = dict(case)
+    for key in ("sources", "claims", "covers"):
+        value = clean.get(key)
+        clean[key] = [v for v in value if isinstance(v, (str, int))] if isinstance(
+            value, list) else []
+    for key in ("doc", "code"):
+        clean[key] = clean[key] if isinstance(clean.get(key), str) else ""
+    if not isinstance(clean.get("expect"), list):
+        clean["expect"] = []
+    return clean
 
 
 def _runner(env: Dict[str, Any]) -> str:
     """Who ran it: the CI job and image, or the local host's executable."""
-    ci = env.get("ci") or {}
+    ci = env.get("ci") if isinstance(env.get("ci"), dict) else {}
     if ci:
         parts = [ci.get("github_repository"), ci.get("github_job"), ci.get("image_os"),
                  ci.get("image_version")]
@@ -161,13 +187,13 @@ def _runner(env: Dict[str, Any]) -> str:
 
 
 def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
-    ci = env.get("ci") or {}
+    ci = env.get("ci") if isinstance(env.get("ci"), dict) else {}
     url = None
     if ci.get("github_repository") and ci.get("github_run_id"):
         url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
                                                           ci["github_run_id"])
     return {"file": path, "git_commit": env.get("git_commit"),
-            "timestamp": env.get("timestamp"), "ci": env.get("ci"), "run_url": url,
+            "timestamp": env.get("timestamp"), "ci": ci or None, "run_url": url,
             "runner": _runner(env),
             "python_full_version": env.get("python_full_version"),
             "executable": env.get("executable"), "root": env.get("root")}
@@ -201,7 +227,8 @@ def merge(  # noqa: PLR0912, PLR0915 - one pass, kept in one place to read top t
             env["runs"] = [run]
             environments[ident] = env
         for case in harness["cases"]:
-            cases.setdefault(case["id"], case)
+            if case["id"] not in cases:
+                cases[case["id"]] = _case(case)
         for test in item.doc["tests"]:
             meta = test["metadata"]
             key = (meta["case"], ident, meta["method"])

@@ -233,3 +233,23 @@ def test_real_sample_with_bad_fixtures_builds_and_lists_rejections(
     assert len(matrix["rejected_files"]) == 2
     ran = {c["case"] for c in matrix["results"] if c["status"] != "not-run"}
     assert ran and ran <= {c["id"] for c in matrix["cases"]}
+
+
+@pytest.mark.parametrize(("where", "key", "value"), [
+    ("case", "claims", None), ("case", "sources", 5), ("case", "doc", ["x"]),
+    ("env", "ci", 1), ("cell", "error", "boom"), ("cell", "expected", [1]),
+    ("cell", "warnings", ["not-an-object"]),
+])
+def test_open_shapes_that_validate_still_merge_and_render(where: str, key: str,
+                                                         value: Any) -> None:
+    """Fields the results schema leaves open are normalised: one odd file never stops the
+    report."""
+    from harness import render
+
+    doc = results_doc()
+    target = {"case": doc["harness"]["cases"][0], "env": doc["harness"]["environment"],
+              "cell": doc["tests"][0]["metadata"]}[where]
+    target[key] = value
+    assert results.validate_results(doc) == []
+    html = render.render_html(_merge(doc))
+    assert "<table" in html
