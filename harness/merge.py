@@ -31,8 +31,9 @@ __all__ = [
 #: Format log:
 #: - 1.0: first version (foundation).
 #: - 1.1: ``runs`` per environment carry ``runner``; cells carry ``category``, ``sources``
-#:   (the results files that fed them) and ``observations`` whenever more than one run fed
-#:   them; performance cells compare outcomes only; top-level ``claims`` and ``case_methods``.
+#:   (the results files that fed them), ``runs`` (how many, when more than one) and, on flaky
+#:   cells, every run's ``observations``; performance cells compare outcomes only; top-level
+#:   ``claims`` and ``case_methods``.
 MATRIX_SCHEMA_VERSION = "1.1"
 #: A results file larger than this is refused rather than read into memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
@@ -126,7 +127,8 @@ def signature(cell: Dict[str, Any], performance: bool = False) -> Tuple[Any, ...
     Performance cells measure numbers that always differ between runs: only the outcome (and
     the error type) counts for them. Others compare the observed value too.
     """
-    error_type = (cell.get("error") or {}).get("type")
+    error = cell.get("error")
+    error_type = error.get("type") if isinstance(error, dict) else None
     if performance:
         return (cell.get("outcome"), error_type)
     return (cell.get("outcome"), _canonical(cell.get("observed")), error_type)
@@ -215,6 +217,7 @@ def merge(  # noqa: PLR0912, PLR0915 - one pass, kept in one place to read top t
     cases: Dict[str, Dict[str, Any]] = {}
     cells: Dict[Tuple[str, str, str], Dict[str, Any]] = {}
     signatures: Dict[Tuple[str, str, str], Tuple[Any, ...]] = {}
+    fed: Dict[Tuple[str, str, str], List[Tuple[Dict[str, Any], str, Dict[str, Any]]]] = {}
     for item in loaded:
         harness = item.doc["harness"]
         env = dict(harness["environment"])
@@ -232,19 +235,20 @@ def merge(  # noqa: PLR0912, PLR0915 - one pass, kept in one place to read top t
         for test in item.doc["tests"]:
             meta = test["metadata"]
             key = (meta["case"], ident, meta["method"])
-            new = _observation(meta, item.path, run)
             old = cells.get(key)
             if old is None:
+                new = _observation(meta, item.path, run)
                 new["category"] = meta.get("category") or meta["case"].split(".", 1)[0]
-                new["observations"] = [dict(new)]
                 cells[key] = new
+                fed[key] = [(meta, item.path, run)]
                 continue
-            old["observations"].append(new)
+            # Agreeing runs cost a tuple; observation dicts are built only for flaky cells.
+            fed[key].append((meta, item.path, run))
             perf = old["category"] == "performance"
             first = signatures.get(key)
             if first is None:
                 first = signatures[key] = signature(old, perf)
-            if first != signature(new, perf):
+            if first != signature(meta, perf):
                 old["flaky"] = True
     for env in environments.values():
         env["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))
@@ -256,14 +260,18 @@ def merge(  # noqa: PLR0912, PLR0915 - one pass, kept in one place to read top t
     for known in case_methods.values():
         known.sort(key=_method_index)
     results_list: List[Dict[str, Any]] = []
-    for (case_id, ident, method), merged in cells.items():
-        observations = merged.pop("observations")
-        cell = dict(merged, case=case_id, environment=ident, method=method,
-                    sources=sorted({o["source_file"] for o in observations}))
+    for key, cell in cells.items():
+        runs_fed = fed[key]
+        cell["case"], cell["environment"], cell["method"] = key
+        if len(runs_fed) == 1:
+            cell["sources"] = [cell["source_file"]]
+        else:
+            cell["sources"] = sorted({path for _m, path, _r in runs_fed})
+            cell["runs"] = len(runs_fed)
         del cell["source_file"], cell["git_commit"], cell["runner"]
-        if len(observations) > 1:
-            cell["observations"] = observations
         cell["flaky"] = bool(cell.get("flaky"))
+        if cell["flaky"]:
+            cell["observations"] = [_observation(m, path, r) for m, path, r in runs_fed]
         cell["status"] = cell_status(cell)
         results_list.append(cell)
     # A case with no data for an environment is listed as not run there: never a pass.
