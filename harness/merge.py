@@ -179,7 +179,7 @@ def _case(case: Dict[str, Any]) -> Dict[str, Any]:
 
 def _runner(env: Dict[str, Any]) -> str:
     """Who ran it: the CI job and image, or the local host's executable."""
-    ci = env.get("ci") if isinstance(env.get("ci"), dict) else {}
+    ci: Dict[str, Any] = env["ci"] if isinstance(env.get("ci"), dict) else {}
     if ci:
         parts = [ci.get("github_repository"), ci.get("github_job"), ci.get("image_os"),
                  ci.get("image_version")]
@@ -189,7 +189,7 @@ def _runner(env: Dict[str, Any]) -> str:
 
 
 def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
-    ci = env.get("ci") if isinstance(env.get("ci"), dict) else {}
+    ci: Dict[str, Any] = env["ci"] if isinstance(env.get("ci"), dict) else {}
     url = None
     if ci.get("github_repository") and ci.get("github_run_id"):
         url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
