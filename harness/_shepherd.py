@@ -48,6 +48,15 @@ def _exit_code(status: int) -> int:
     return os.WEXITSTATUS(status)
 
 
+def _command_line(pid: int) -> str:
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            words = handle.read().split(b"\0")
+    except OSError:
+        return "?"
+    return b" ".join(w for w in words if w).decode("utf-8", "replace")[:100]
+
+
 def _child_setup() -> None:
     """In the executor before exec: default signal mask, and its own session (as without us)."""
     signal.pthread_sigmask(signal.SIG_SETMASK, [])
@@ -115,6 +124,8 @@ class Shepherd:
                 ppid = int(handle.read().rsplit(b")", 1)[1].split()[1])
         except (OSError, ValueError, IndexError):
             return False
+        if not cmdline:
+            return True  # exiting right now (its memory, and so its command line, is gone)
         helper = b"multiprocessing.forkserver" in cmdline or b"resource_tracker" in cmdline
         return helper and ppid == os.getpid()
 
@@ -195,6 +206,7 @@ class Shepherd:
                 self.limit_hit = True
                 break
         leftovers = 0
+        names = []  # type: list[str]
         if not stopping and not self.limit_hit:
             end = time.monotonic() + SETTLE_S  # forkservers and trackers exit on their own
             while self.members() and time.monotonic() < end and not stopping:
@@ -202,6 +214,7 @@ class Shepherd:
                 self.reap()
             others = [p for p in self.members() if not self.is_helper(p)]
             leftovers = len(others)
+            names = [_command_line(p) for p in others[:3]]
             end = time.monotonic() + HELPER_GRACE_S  # a slow machine: helpers may take longer
             while not others and self.members() and time.monotonic() < end and not stopping:
                 signal.sigtimedwait([signal.SIGCHLD], 0.02)
@@ -216,6 +229,7 @@ class Shepherd:
             "limit_hit": self.limit_hit,
             "refused_forks": self.cgroup.refused_forks() if self.cgroup is not None else 0,
             "leftovers": leftovers,
+            "leftover_commands": names,
             "killed": killed,
         }
 

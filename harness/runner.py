@@ -229,6 +229,9 @@ def _classify(
     if status.get("leftovers"):
         note = "%d process(es) still running after the case ended were killed" % (
             status["leftovers"])
+        commands = [str(c) for c in status.get("leftover_commands") or []]
+        if commands:
+            note += " (%s)" % "; ".join(commands)
         detail = "%s; %s" % (detail, note) if detail else note
     return CaseRun(
         outcome=outcome,

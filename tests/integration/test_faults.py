@@ -184,13 +184,12 @@ def test_cancel_all_stops_running_cases_within_two_seconds(case_tmp: str) -> Non
 
 
 @pytest.mark.skipif(not PY38.exists(), reason="needs CPython 3.8")
-def test_runner_and_shepherd_work_on_python_38(tmp_path: Path) -> None:
+def test_runner_and_shepherd_work_on_python_38(case_tmp: str) -> None:
     """The runner side (runner, shepherd) runs on the oldest supported Python."""
     code = ("import sys; from pathlib import Path; from harness.runner import run_case; "
-            "r = run_case('faults.escapee_then_hang', 'fork', 3, root=Path(sys.argv[1]), "
-            "tmp_base=sys.argv[2]); print(r.outcome.value, r.stdout.strip())")
-    out = subprocess.run([str(PY38), "-c", code, str(FAULTS_ROOT), str(tmp_path)], cwd=str(ROOT),
-                         capture_output=True, text=True, timeout=60, check=True).stdout
-    assert out.startswith("timeout escapee=")
-    assert not _procs.alive(int(out.split("escapee=")[1]))
-    assert processes_mentioning(str(tmp_path)) == []
+            "r = run_case('faults.escapee', 'fork', 60, root=Path(sys.argv[1]), "
+            "tmp_base=sys.argv[2]); print(r.outcome.value, r.observed)")
+    out = subprocess.run([str(PY38), "-c", code, str(FAULTS_ROOT), case_tmp], cwd=str(ROOT),
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    assert out.split()[0] == "ok"
+    assert not _procs.alive(int(out.split()[1]))
