@@ -125,6 +125,7 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
 @pytest.mark.slow
 def test_big_page_renders_fast(browser: Any, tmp_path: Path) -> None:
     """30 environments × 100 cases: under 3 MB, and parsed, scripted and loaded in < 1 s."""
+    from tests.unit.test_merge import _slowdown
     from tests.unit.test_report_render import _big
 
     render.write_report(_big(30, 100), tmp_path)
@@ -141,5 +142,8 @@ def test_big_page_renders_fast(browser: Any, tmp_path: Path) -> None:
         if timings[-1] < 1.0:
             break
     print("page %d bytes, navigation→load %s s" % (size, ", ".join("%.2f" % t for t in timings)))
-    # The best of up to five loads: on a shared, overloaded machine single loads vary 10×.
-    assert min(timings) < 1.0
+    # The best of up to five loads, against 1 s scaled by the machine's measured slowdown
+    # (same calibration as the merge scale test): a shared box can be 10-20x slower than idle.
+    factor = _slowdown()
+    print("machine slowdown x%.1f" % factor)
+    assert min(timings) < 1.0 * factor
