@@ -143,6 +143,10 @@ def _canonical(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
+def _text_or_none(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
+
+
 def _dict_or_none(value: Any) -> Optional[Dict[str, Any]]:
     return value if isinstance(value, dict) else None
 
@@ -194,8 +198,8 @@ def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
     if ci.get("github_repository") and ci.get("github_run_id"):
         url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
                                                           ci["github_run_id"])
-    return {"file": path, "git_commit": env.get("git_commit"),
-            "timestamp": env.get("timestamp"), "ci": ci or None, "run_url": url,
+    return {"file": path, "git_commit": _text_or_none(env.get("git_commit")),
+            "timestamp": _text_or_none(env.get("timestamp")), "ci": ci or None, "run_url": url,
             "runner": _runner(env),
             "python_full_version": env.get("python_full_version"),
             "executable": env.get("executable"), "root": env.get("root")}
