@@ -70,9 +70,9 @@ def _watch_starts(report_dir: str, started: list) -> None:
             self._args = (report_dir, target, snapshot, tuple(user_args),  # type: ignore[attr-defined]
                           dict(user_kwargs))
             self._kwargs = {}  # type: ignore[attr-defined]
-        started.append({"process": self, "threads": threading.active_count(),
-                        "watched": watched})
+        threads = threading.active_count()
         original(self)  # type: ignore[arg-type]
+        started.append({"process": self, "threads": threads, "watched": watched})
 
     process.BaseProcess.start = start  # type: ignore[method-assign]
 
