@@ -66,9 +66,9 @@ def matrix(session: nox.Session) -> None:
                 *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)})
     if _whole_matrix(session):  # plain `nox -s matrix` also runs the Debian root's columns
         for version in ROOT_PYTHONS:
-            session.notify(f"matrix_root({version})")
+            session.notify(f"matrix_root({version})", posargs=session.posargs)
     if not os.environ.get("HARNESS_NO_REPORT"):
-        session.notify("report")
+        session.notify("report", posargs=[])  # the posargs are pytest's, not the report's
 
 
 @nox.session(python=None)

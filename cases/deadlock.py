@@ -14,7 +14,17 @@ import sys
 import threading
 from typing import Any, Callable, Dict, List, Optional
 
-from harness.catalog import SHORT_TIMEOUT, ChildDied, Context, case, error, ok, on, timeout
+from harness.catalog import (
+    SHORT_TIMEOUT,
+    ChildDied,
+    Context,
+    Unavailable,
+    case,
+    error,
+    ok,
+    on,
+    timeout,
+)
 
 __all__ = ["HANG_TIMEOUT"]
 
@@ -511,6 +521,8 @@ def stdout_lock_held_by_thread(ctx: Context) -> object:
     import io
     import select
 
+    if sys.platform == "win32":  # select() works only on sockets there, not on os.pipe()
+        raise Unavailable("select() on a pipe is not available on Windows")
     read_fd, write_fd = os.pipe()
     saved = sys.stdout
     sys.stdout = io.TextIOWrapper(io.BufferedWriter(io.FileIO(write_fd, "w")), write_through=True)
@@ -606,7 +618,8 @@ def queue_join_before_get_small(ctx: Context) -> object:
 def _kill_self() -> None:
     import signal
 
-    os.kill(os.getpid(), signal.SIGKILL)
+    # Windows has no SIGKILL; os.kill with SIGTERM ends the process outright there.
+    os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
 
 
 @case(
