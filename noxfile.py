@@ -14,7 +14,7 @@ import nox
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from harness import discovery  # noqa: E402 - needs the project root on sys.path
+from harness import discovery
 from harness import provision as root_provision
 
 nox.needs_version = ">=2025.10.14"

@@ -69,7 +69,7 @@ def _limit_user_processes(limit: int) -> None:
     try:
         import resource
 
-        soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
+        _soft, hard = resource.getrlimit(resource.RLIMIT_NPROC)
         wanted = len(os.listdir("/proc")) + limit
         if hard != resource.RLIM_INFINITY:
             wanted = min(wanted, hard)
@@ -189,7 +189,7 @@ class Shepherd:
         if self.cgroup is None and os.geteuid() != 0:
             _limit_user_processes(self.limit)
         proc = subprocess.Popen(
-            command, preexec_fn=_child_setup,
+            command, preexec_fn=_child_setup,  # noqa: PLW1509 - the shepherd runs no threads
         )
         self.executor_pid = proc.pid
         try:  # after the start, so the case keeps its priority: a fork loop cannot starve us

@@ -74,7 +74,7 @@ class ChildDied(Exception):
 # --------------------------------------------------------------------------- expectations
 
 
-class Expect(object):
+class Expect:
     """One expectation rule: under ``methods`` (and the conditions), the outcome should be this.
 
     Rules are data (see ``to_dict``); a case lists them in order and the first rule whose
@@ -148,7 +148,7 @@ def on(
     methods: Union[str, Sequence[str]],
     expect: Expect,
     python: Optional[str] = None,
-    os: Optional[Union[str, Sequence[str]]] = None,  # noqa: A002 - reads well at call sites
+    os: Optional[Union[str, Sequence[str]]] = None,
     impl: Optional[Union[str, Sequence[str]]] = None,
     free_threading: Optional[bool] = None,
     note: Optional[str] = None,
@@ -178,7 +178,7 @@ def on(
 # --------------------------------------------------------------------------- cases
 
 
-class Case(object):
+class Case:
     """One catalog entry: a function that checks one documented claim."""
 
     def __init__(
@@ -280,7 +280,7 @@ def _child_entry(conn: Any, func: Callable[..., Json], args: Tuple[Any, ...]) ->
     conn.close()
 
 
-class ScriptResult(object):
+class ScriptResult:
     """What a helper script run by ``Context.run_script`` did."""
 
     def __init__(self, returncode: Optional[int], stdout: str, stderr: str) -> None:
@@ -297,7 +297,7 @@ class ScriptResult(object):
         return ""
 
 
-class Context(object):
+class Context:
     """What a case function gets: its start method, a context for it, and small helpers."""
 
     def __init__(self, method: str, tmpdir: str) -> None:
@@ -367,14 +367,14 @@ class Context(object):
         else:
             raise ValueError("mode must be 'file', 'command' or 'stdin', not %r" % (mode,))
         command += [self.method] + list(args)
-        proc = subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        proc = subprocess.run(  # noqa: PLW1510 - the exit code is part of the result
             command,
             input=code if mode == "stdin" else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             cwd=self.tmpdir,
             timeout=timeout,
-            universal_newlines=True,
+            text=True,
             errors="replace",
         )
         return ScriptResult(proc.returncode, proc.stdout, proc.stderr)

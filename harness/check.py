@@ -174,10 +174,10 @@ def _cell_text(run: Optional[CaseRun]) -> str:
         return "-"
     if run.outcome is Outcome.ERROR and run.error:
         head = "%s: %s" % (run.error.get("type"), run.error.get("message", ""))
-        return "error (%s)" % (head.splitlines()[0][:60] if head else "?")
+        return "error (%s)" % (str(head).splitlines()[0][:60] if head else "?")
     if run.outcome is Outcome.CRASH:
         return "crash (%s)" % run.detail
-    return run.outcome.value
+    return str(run.outcome.value)
 
 
 def format_table(runs: Mapping[Tuple[str, str], CaseRun],

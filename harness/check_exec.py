@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any, Dict, List, Tuple
 
 __all__ = ["main"]
 
@@ -21,7 +22,7 @@ _SIMPLE = (str, int, float, bool, type(None), bytes)
 _LIMIT = 1000
 
 
-def _snapshot(module_name: str) -> dict:
+def _snapshot(module_name: str) -> Dict[str, Any]:
     module = sys.modules.get(module_name)
     if module is None:
         return {}
@@ -29,8 +30,8 @@ def _snapshot(module_name: str) -> dict:
             if not k.startswith("__") and isinstance(v, _SIMPLE)}
 
 
-def _child_wrapper(report_dir: str, target: object, snapshot: dict, args: tuple,
-                   kwargs: dict) -> None:
+def _child_wrapper(report_dir: str, target: object, snapshot: Dict[str, Any], args: Tuple[Any, ...],
+                   kwargs: Dict[str, Any]) -> None:
     """Runs in the child: call the user's target, then report differing globals or the error."""
     import json
 
@@ -50,7 +51,7 @@ def _child_wrapper(report_dir: str, target: object, snapshot: dict, args: tuple,
             json.dump(report, handle)
 
 
-def _watch_starts(report_dir: str, started: list) -> None:
+def _watch_starts(report_dir: str, started: List[Any]) -> None:
     """Patch Process.start to wrap user targets and record threads alive at each start."""
     import threading
     from multiprocessing import process
@@ -77,7 +78,7 @@ def _watch_starts(report_dir: str, started: list) -> None:
     process.BaseProcess.start = start  # type: ignore[method-assign]
 
 
-def _load_callable(user_dir: str, target: str) -> object:
+def _load_callable(user_dir: str, target: str) -> Any:
     """``module:callable`` or ``script.py:callable`` (the script loaded as the main module)."""
     import importlib
     import types
@@ -97,7 +98,8 @@ def _load_callable(user_dir: str, target: str) -> object:
     return getattr(module, name)
 
 
-def _run(user_dir: str, target: str, method: str, args: list, report_dir: str) -> dict:
+def _run(user_dir: str, target: str, method: str, args: List[Any],
+         report_dir: str) -> Dict[str, Any]:
     import multiprocessing
     import runpy
     import warnings
@@ -108,9 +110,9 @@ def _run(user_dir: str, target: str, method: str, args: list, report_dir: str) -
     # The documented way to learn the default without fixing it: the first listed method.
     default_method = multiprocessing.get_all_start_methods()[0]
     sys.path.insert(0, user_dir)
-    started: list = []
+    started: List[Any] = []
     _watch_starts(report_dir, started)
-    result: dict = {}
+    result: Dict[str, Any] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -126,7 +128,8 @@ def _run(user_dir: str, target: str, method: str, args: list, report_dir: str) -
                         raise
             else:
                 func = _load_callable(user_dir, target)
-                proc = multiprocessing.get_context(method).Process(target=func, args=tuple(args))
+                chosen: Any = multiprocessing.get_context(method)
+                proc = chosen.Process(target=func, args=tuple(args))
                 proc.start()
                 proc.join()
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
@@ -142,7 +145,7 @@ def _run(user_dir: str, target: str, method: str, args: list, report_dir: str) -
     parent_exit = (result.get("error") or {}).get("type") == "SystemExit"
     if not result or (parent_exit and child_error is not None):
         if child_error is not None:
-            result = {"outcome": "error", "error": dict(child_error, where="child")}
+            result = {"outcome": "error", "error": Dict[str, Any](child_error, where="child")}
         elif failed:
             result = {"outcome": "error", "error": {
                 "type": "ChildFailed", "where": "child",
@@ -161,7 +164,7 @@ def _run(user_dir: str, target: str, method: str, args: list, report_dir: str) -
     return result
 
 
-def _child_reports(report_dir: str) -> list:
+def _child_reports(report_dir: str) -> List[Any]:
     import json
 
     reports = []
@@ -175,7 +178,7 @@ def _child_reports(report_dir: str) -> list:
     return reports
 
 
-def main(argv: list) -> int:
+def main(argv: List[Any]) -> int:
     if len(argv) != 7:
         sys.stderr.write("usage: check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON "
                          "RESULT_PATH\n")
@@ -186,7 +189,7 @@ def main(argv: list) -> int:
     sys.path.insert(0, root)
     # Use the importable copy of this module, so that the child wrapper pickles by reference
     # as ``harness.check_exec._child_wrapper`` even when a script replaces ``__main__``.
-    from harness import check_exec
+    from harness import check_exec  # noqa: PLW0406 - the importable copy, on purpose
 
     report_dir = os.path.dirname(os.path.abspath(result_path))
     result = check_exec._run(user_dir, target, method, json.loads(args_json), report_dir)

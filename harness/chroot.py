@@ -100,7 +100,7 @@ def mount_plan(root: str, binds: Sequence[str] = ()) -> List[Tuple[str, str, str
         ("/dev", _inside(root, "/dev"), "", _MS_BIND | _MS_REC, ""),
         (
             "tmpfs",
-            _inside(root, "/dev/shm"),  # noqa: S108
+            _inside(root, "/dev/shm"),
             "tmpfs",
             _MS_NOSUID | _MS_NODEV,
             "mode=1777",

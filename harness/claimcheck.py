@@ -71,7 +71,7 @@ def _number(cell: Optional[Mapping[str, Any]], path: Sequence[Any]) -> Optional[
     return float(value)
 
 
-def holds(  # noqa: PLR0911 - one return per predicate kind reads best
+def holds(
     pred: Mapping[str, Any], cell: Mapping[str, Any], cells: Cells,
 ) -> Optional[bool]:
     """Whether the predicate holds for one cell (None: it cannot be decided from this cell)."""
@@ -100,7 +100,7 @@ def holds(  # noqa: PLR0911 - one return per predicate kind reads best
     return _compare(pred, value, cell, cells)
 
 
-def _compare(  # noqa: PLR0911 - one return per comparison kind
+def _compare(
     pred: Mapping[str, Any], value: Any, cell: Mapping[str, Any], cells: Cells,
 ) -> Optional[bool]:
     if "equals_cell" in pred:

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 __all__ = [
     "Interpreter",
@@ -75,14 +75,14 @@ class Rejected:
     reason: str
 
 
-def pyenv_roots(environ: Optional[Dict[str, str]] = None) -> List[Path]:
+def pyenv_roots(environ: Optional[Mapping[str, str]] = None) -> List[Path]:
     """``$PYENV_ROOT``, ``pyenv root`` and ``~/.pyenv``, those that exist, without repeats."""
     env = os.environ if environ is None else environ
     found: List[Path] = []
     if env.get("PYENV_ROOT"):
         found.append(Path(env["PYENV_ROOT"]))
     try:
-        out = subprocess.run(  # noqa: S603, S607 - fixed arguments
+        out = subprocess.run(
             ["pyenv", "root"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
             timeout=10, check=True,
         )
@@ -130,7 +130,7 @@ def inspect_interpreter(path: str, origin: str = "explicit",
     """Ask one interpreter what it is (10 s limit)."""
     argv = list(command) if command else [path]
     try:
-        proc = subprocess.run(  # noqa: S603 - explicit argument list
+        proc = subprocess.run(
             argv + ["-I", "-c", _QUERY], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             timeout=10, check=False,
         )

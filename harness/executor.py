@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 import sys
+from typing import Any, Dict, List
 
 __all__ = ["main"]
 
 _MESSAGE_LIMIT = 2000
 
 
-def _write(path: str, payload: dict) -> None:
+def _write(path: str, payload: Dict[str, Any]) -> None:
     import json  # only now: the case has finished, nothing it started can see this import
 
     tmp = path + ".part"
@@ -26,7 +27,7 @@ def _write(path: str, payload: dict) -> None:
     os.replace(tmp, path)
 
 
-def _run(root: str, case_id: str, method: str) -> dict:
+def _run(root: str, case_id: str, method: str) -> Dict[str, Any]:
     import importlib
     import time
     import warnings
@@ -48,7 +49,7 @@ def _run(root: str, case_id: str, method: str) -> dict:
                 "detail": "%s is not a start method on %s" % (method, sys.platform)}
 
     ctx = catalog.Context(method, os.getcwd())
-    result: dict = {}
+    result: Dict[str, Any] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         started = time.perf_counter()
@@ -77,7 +78,7 @@ def _run(root: str, case_id: str, method: str) -> dict:
     return result
 
 
-def main(argv: list) -> int:
+def main(argv: List[Any]) -> int:
     if len(argv) != 5:
         sys.stderr.write("usage: executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH\n")
         return 2

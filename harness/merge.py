@@ -205,7 +205,7 @@ def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
             "executable": env.get("executable"), "root": env.get("root")}
 
 
-def merge(  # noqa: PLR0912, PLR0915 - one pass, kept in one place to read top to bottom
+def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
 ) -> Dict[str, Any]:

@@ -47,7 +47,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="comma-separated start methods to run (default: all three)")
 
 
-class _State(object):
+class _State:
     """Per-session harness state kept on the config."""
 
     def __init__(self, config: pytest.Config) -> None:
@@ -87,7 +87,7 @@ _PROBE_ENV = ("HARNESS_GIT_COMMIT", "HARNESS_ROOT_NAME", "HARNESS_HOST_KERNEL")
 
 
 def _probe(interpreter: List[str]) -> Dict[str, Any]:
-    proc = subprocess.run(  # noqa: S603 - explicit argument list
+    proc = subprocess.run(
         interpreter + ["-I", str(PROBE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         timeout=120, check=False, cwd=str(ROOT),
         env=case_environ({k: os.environ[k] for k in _PROBE_ENV if os.environ.get(k)}),

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import sysconfig
 from datetime import datetime, timezone
+from typing import Any, Dict
 
 __all__ = ["collect", "os_name"]
 
@@ -29,7 +30,7 @@ def os_name(platform_name: str) -> str:
     return platform_name
 
 
-def collect_python() -> dict:
+def collect_python() -> Dict[str, Any]:
     gil_enabled = getattr(sys, "_is_gil_enabled", None)
     version = ".".join(str(part) for part in sys.version_info[:3])
     if sys.version_info.releaselevel != "final":
@@ -44,7 +45,7 @@ def collect_python() -> dict:
     }
 
 
-def collect_platform() -> dict:
+def collect_platform() -> Dict[str, Any]:
     return {
         "os": os_name(sys.platform),
         "sys_platform": sys.platform,
@@ -64,10 +65,10 @@ def _os_release() -> object:
         return None
 
 
-def collect_multiprocessing() -> dict:
+def collect_multiprocessing() -> Dict[str, Any]:
     import multiprocessing
 
-    info: dict = {
+    info: Dict[str, Any] = {
         "start_method_before_use": multiprocessing.get_start_method(allow_none=True),
         "available_methods": multiprocessing.get_all_start_methods(),
         "cpu_count": os.cpu_count(),
@@ -85,7 +86,7 @@ def collect_multiprocessing() -> dict:
     return info
 
 
-def collect_run() -> dict:
+def collect_run() -> Dict[str, Any]:
     env = os.environ
     ci = {
         key: env.get(name)
@@ -115,7 +116,7 @@ def collect_run() -> dict:
 def _git_commit() -> object:
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
-        out = subprocess.run(  # noqa: S603, S607 - fixed arguments
+        out = subprocess.run(
             ["git", "-C", here, "rev-parse", "HEAD"],
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, timeout=5, check=True,
         )
@@ -124,8 +125,8 @@ def _git_commit() -> object:
     return out.stdout.decode("ascii", "replace").strip() or None
 
 
-def collect() -> dict:
-    info: dict = {}
+def collect() -> Dict[str, Any]:
+    info: Dict[str, Any] = {}
     for collector in (collect_python, collect_platform, collect_multiprocessing, collect_run):
         try:
             info.update(collector())

@@ -242,14 +242,14 @@ def release(path: Path, out: Out, kill: bool = True) -> List[str]:
     for point in chroot.mounts_under(str(path)):
         out(f"unmounting {point}")
         done = subprocess.run(
-            ["umount", point],  # noqa: S607
+            ["umount", point],
             check=False,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
         if done.returncode != 0:
             subprocess.run(
-                ["umount", "-l", point],  # noqa: S607
+                ["umount", "-l", point],
                 check=False,
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
@@ -278,7 +278,7 @@ def remove_root(path: Path, cfg: Config, out: Out, kill: bool = False) -> None:
         raise ProvisionError(f"refusing to delete {real}: still in use ({', '.join(left)})")
     out(f"removing {real}")
     done = subprocess.run(
-        ["rm", "-rf", "--one-file-system", "--", str(real)],  # noqa: S607
+        ["rm", "-rf", "--one-file-system", "--", str(real)],
         check=False,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,

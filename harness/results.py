@@ -113,7 +113,8 @@ def validate_results(doc: Any) -> List[str]:
         for i, test in enumerate(tests):
             meta = test.get("metadata") if isinstance(test, dict) else None
             where = "tests[%d].metadata" % i
-            if not _need(isinstance(meta, dict), where, "missing", problems):
+            if not isinstance(meta, dict):
+                problems.append("%s: missing" % where)
                 continue
             _need(isinstance(meta.get("case"), str), where + ".case", "not a string", problems)
             _need(isinstance(meta.get("method"), str), where + ".method", "not a string",

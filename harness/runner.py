@@ -336,8 +336,9 @@ def run_case(
             popen_kwargs["start_new_session"] = True
         if linux:
             group = _procs.PidsCgroup.create("%d-%s" % (os.getpid(), workdir.name), limit)
-            command = [sys.executable, "-I", "-S", str(SHEPHERD), str(os.getpid()), str(status_path),
-                       str(limit), group.path if group else "-", "--"] + command
+            command = [sys.executable, "-I", "-S", str(SHEPHERD), str(os.getpid()),
+                       str(status_path), str(limit), group.path if group else "-",
+                       "--"] + command
         shm_before = _procs.shm_names() if linux else set()
         private_tmp = str(workdir / "tmp")
         # Temp files of the case die with its folder; but an AF_UNIX socket path (forkserver)

@@ -78,7 +78,7 @@ def _x_of(m: Mapping[str, Any]) -> Tuple[Optional[float], str]:
     return None, ""
 
 
-def _walk(  # noqa: PLR0912 - one walk over the three shapes a measurement can take
+def _walk(
     value: Any, path: str, out: List[Tuple[str, Mapping[str, Any], bool]],
 ) -> None:
     if _is_measure(value):

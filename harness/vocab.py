@@ -6,12 +6,7 @@ Runs inside the interpreter under test: standard library only, Python 3.8 syntax
 from __future__ import annotations
 
 import enum
-import sys
-
-if sys.version_info >= (3, 8):
-    from typing import Final, Literal
-else:  # pragma: no cover
-    raise ImportError("the harness needs Python 3.8 or newer")
+from typing import Final, Literal
 
 __all__ = [
     "CATEGORIES",

@@ -20,7 +20,7 @@ def case_doc(case_id: str, **extra: Any) -> Dict[str, Any]:
     return doc
 
 
-def cell(  # noqa: PLR0917 - test helper, keywords at call sites
+def cell(
         case_id: str, method: str, outcome: str = "ok", observed: Any = 1,
          verdict: str = "as-expected", expected: Optional[Dict[str, Any]] = None,
          **extra: Any) -> Dict[str, Any]:
@@ -37,7 +37,7 @@ def cell(  # noqa: PLR0917 - test helper, keywords at call sites
 Observe = Callable[[str, str], Dict[str, Any]]
 
 
-def results_doc(  # noqa: PLR0917 - test helper, keywords at call sites
+def results_doc(
         version: str = "3.12.1", os_name: str = "linux", impl: str = "cpython",
                 cases: Sequence[str] = ("methods.a",), methods: Sequence[str] = METHODS,
                 observe: Optional[Observe] = None, commit: str = "abc123",
