@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, List, Mapping
+from typing import Any, Dict, List, Mapping
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -77,6 +77,13 @@ def _need(cond: bool, where: str, problem: str, problems: List[str]) -> bool:
     return cond
 
 
+def _cell_ok(meta: Dict[str, Any]) -> bool:
+    get = meta.get
+    return (isinstance(get("case"), str) and isinstance(get("method"), str)
+            and get("outcome") in _OUTCOMES and get("verdict") in _VERDICTS
+            and isinstance(get("duration_s"), (int, float)) and isinstance(get("warnings"), list))
+
+
 def validate_results(doc: Any) -> List[str]:
     """Every problem that keeps ``doc`` from being a results file (empty list: valid).
 
@@ -112,10 +119,12 @@ def validate_results(doc: Any) -> List[str]:
     if _need(isinstance(tests, list), "tests", "not a list", problems):
         for i, test in enumerate(tests):
             meta = test.get("metadata") if isinstance(test, dict) else None
-            where = "tests[%d].metadata" % i
             if not isinstance(meta, dict):
-                problems.append("%s: missing" % where)
+                problems.append("tests[%d].metadata: missing" % i)
                 continue
+            if _cell_ok(meta):  # the common case, checked without building any message
+                continue
+            where = "tests[%d].metadata" % i
             _need(isinstance(meta.get("case"), str), where + ".case", "not a string", problems)
             _need(isinstance(meta.get("method"), str), where + ".method", "not a string",
                   problems)

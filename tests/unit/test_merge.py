@@ -201,16 +201,14 @@ def _slowdown() -> float:
 
 @pytest.mark.slow
 def test_merging_1000_files_is_fast_and_linear(tmp_path: Path) -> None:
-    """1,000 files (60 cases x 3 methods each) load+merge in <= 2 s (scaled by the measured
-    slowdown of this machine), and twice the files take about twice the time."""
+    """Twice the files take about twice the time (1,000 vs 500 files of 60 cases x 3 methods).
+
+    The absolute target (1,000 files in <= 2 s) is measured by `nox -s bench`, not here: a
+    timed unit test on a shared machine proves nothing (DEVELOPERS.md)."""
     paths = _synthetic_files(tmp_path, 1000)
-    before = _slowdown()
     t_half = _time_merge(paths[:500])
     t_full = _time_merge(paths)
-    factor = max(before, _slowdown())
-    print("merge 500 files: %.2f s, 1000 files: %.2f s, machine slowdown x%.1f" % (
-        t_half, t_full, factor))
-    assert t_full <= 2.0 * factor
+    print("merge 500 files: %.2f s, 1000 files: %.2f s" % (t_half, t_full))
     assert t_full / t_half < 3.0
 
 
