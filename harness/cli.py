@@ -106,10 +106,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if not files:
         _error("no results files found in %s" % ", ".join(args.files))
         return EXIT_USAGE
+    expected = list(args.expect_env or [])
+    if args.expect_envs:
+        try:
+            lines = Path(args.expect_envs).read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            _error("--expect-envs %s: cannot read it (%s)" % (args.expect_envs, exc))
+            return EXIT_USAGE
+        expected += [line.strip() for line in lines
+                     if line.strip() and not line.lstrip().startswith("#")]
     loaded, rejected = merge.load_results(files)
     for bad in rejected:
         _error(bad.line())
-    matrix = merge.merge(loaded, rejected, claims=_claims())
+    matrix = merge.merge(loaded, rejected, claims=_claims(), expected_environments=expected)
     out = Path(args.output)
     try:
         render.write_report(matrix, out)
@@ -263,6 +272,11 @@ def build_parser() -> argparse.ArgumentParser:
                         help="results files or folders holding them")
     report.add_argument("-o", "--output", default=str(ROOT / "reports"),
                         help="output folder (default: %(default)s)")
+    report.add_argument("--expect-env", action="append", metavar="ENV_ID",
+                        help="an environment that should have data (repeatable): with no "
+                             "results file it still gets a column, every cell 'not run'")
+    report.add_argument("--expect-envs", metavar="FILE",
+                        help="a file of such environment ids, one per line (CI writes one)")
     report.set_defaults(func=_cmd_report)
 
     chk = sub.add_parser(

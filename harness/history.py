@@ -104,6 +104,8 @@ def _text(cell: Mapping[str, Any], perf: bool) -> str:
 def _by_series(matrix: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
     series: Dict[str, List[Mapping[str, Any]]] = {}
     for env in matrix["environments"]:
+        if env.get("not_run"):  # an expected column that produced no data says nothing
+            continue
         series.setdefault(series_key(env), []).append(env)
     for envs in series.values():
         envs.sort(key=lambda e: parse_version(_minor(e)))

@@ -235,12 +235,31 @@ def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
             "executable": env.get("executable"), "root": env.get("root")}
 
 
+def not_run_environment(ident: str) -> Dict[str, Any]:
+    """A column for an environment that was expected but produced no results file.
+
+    Only what the id itself says is filled in (``linux-cpython-3.14t``, ``macos-...-x86_64``);
+    methods and defaults are unknown (null), and ``runs`` is empty.
+    """
+    parts = ident.split("-")
+    version = parts[2] if len(parts) > 2 else ""
+    return {"id": ident, "os": parts[0], "implementation": parts[1] if len(parts) > 1 else "",
+            "python_version": version.rstrip("t"), "free_threading": version.endswith("t"),
+            "arch": parts[3] if len(parts) > 3 else None, "available_methods": [],
+            "default_method": None, "executor_default_method": None, "runs": [],
+            "not_run": True}
+
+
 @_without_gc
 def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
+    expected_environments: Sequence[str] = (),
 ) -> Dict[str, Any]:
     """Merge loaded results documents into one matrix document (pure).
+
+    ``expected_environments`` are environment ids that should have data (a CI leg each): one
+    that produced no results file still gets a column, every cell of it ``not-run``.
 
     Two files for one environment combine: a cell seen by both keeps every observation, and
     observations that disagree (outcome, observed value or error type; outcome only for
@@ -309,6 +328,9 @@ def merge(
             cell["observations"] = [_observation(m, path, r) for m, path, r in runs_fed]
         cell["status"] = cell_status(cell)
         results_list.append(cell)
+    for ident in expected_environments:
+        if ident not in environments:
+            environments[ident] = not_run_environment(ident)
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
         for ident in environments:

@@ -219,8 +219,10 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
             os_name=OS_NAMES.get(str(env.get("os")), str(env.get("os"))), series=series,
             label=_env_label(env), python=str(env.get("python_version")),
             available=tuple(env.get("available_methods") or ()),
-            default=str(env.get("default_method")),
-            executor_default=str(env.get("executor_default_method")),
+            default="not run: no results" if env.get("not_run") else str(
+                env.get("default_method")),
+            executor_default="not run" if env.get("not_run") else str(
+                env.get("executor_default_method")),
             newest=newest[series] == env["id"], notes=tuple(notes.get((series, minor), [])),
             runs=runs))
     return out

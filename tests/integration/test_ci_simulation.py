@@ -133,6 +133,7 @@ def ci(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     job_env["RESULTS_DIR"] = str(tmp / job_env["RESULTS_DIR"])
     job_env["SITE_DIR"] = str(tmp / job_env["SITE_DIR"])
     job_env["GITHUB_STEP_SUMMARY"] = str(tmp / "step-summary.md")
+    job_env["RUNNER_TEMP"] = str(tmp)
     # download-artifact with pattern + merge-multiple: every matching artifact into one folder.
     download = _step(report_job, uses="actions/download-artifact")["with"]
     assert download["merge-multiple"] is True
@@ -186,7 +187,7 @@ def test_report_command_builds_the_page_from_both_legs(ci: Dict[str, Any]) -> No
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert (ci["site"] / "index.html").stat().st_size > 0
     matrix = json.loads((ci["site"] / "matrix.json").read_text(encoding="utf-8"))
-    environments = {env["id"] for env in matrix["environments"]}
+    environments = {env["id"] for env in matrix["environments"] if not env.get("not_run")}
     assert {name[:-5] for name in os.listdir(ci["results_dir"])} == environments
 
 
@@ -211,3 +212,18 @@ def test_legs_that_produced_nothing_are_listed_as_not_run(ci: Dict[str, Any]) ->
     assert not played & listed
     summary = Path(ci["env"]["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
     assert "`results-windows-latest-pypy3.11` (windows-pypy-3.11)" in summary
+
+
+def test_legs_that_produced_nothing_are_not_run_columns_in_the_report(
+        ci: Dict[str, Any]) -> None:
+    """The report gets a column for every leg; one without results has only not-run cells."""
+    matrix = json.loads((ci["site"] / "matrix.json").read_text(encoding="utf-8"))
+    envs = {env["id"]: env for env in matrix["environments"]}
+    assert envs["windows-pypy-3.11"]["not_run"] is True
+    assert envs["macos-cpython-3.14-x86_64"]["runs"] == []
+    statuses = {c["status"] for c in matrix["results"] if c["environment"] == "windows-pypy-3.11"}
+    assert statuses == {"not-run"}
+    played = [env for env in envs.values() if not env.get("not_run")]
+    assert played and all(env["runs"] for env in played)
+    html = (ci["site"] / "index.html").read_text(encoding="utf-8")
+    assert "windows-pypy-3.11" in html

@@ -212,7 +212,8 @@ def test_report_job_merges_every_leg_and_publishes(workflow: Dict[str, Any]) -> 
     assert download["pattern"] == "results-*" and download["merge-multiple"] is True
     assert download["path"] == "${{ env.RESULTS_DIR }}"
     report = _step(workflow, "report", ident="report")
-    assert report["run"].strip() == 'python -m harness report "$RESULTS_DIR" -o "$SITE_DIR"'
+    assert report["run"].strip() == ('python -m harness report "$RESULTS_DIR" -o "$SITE_DIR" '
+                                     '--expect-envs "$RUNNER_TEMP/expected-environments.txt"')
     summary = _step(workflow, "report", name="Write the job summary")["run"]
     assert '"$SITE_DIR/summary.md"' in summary and '"$GITHUB_STEP_SUMMARY"' in summary
     pages = _step(workflow, "report", uses="actions/upload-pages-artifact")
