@@ -145,7 +145,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     parent_exit = (result.get("error") or {}).get("type") == "SystemExit"
     if not result or (parent_exit and child_error is not None):
         if child_error is not None:
-            result = {"outcome": "error", "error": Dict[str, Any](child_error, where="child")}
+            result = {"outcome": "error", "error": dict(child_error, where="child")}
         elif failed:
             result = {"outcome": "error", "error": {
                 "type": "ChildFailed", "where": "child",
