@@ -7,7 +7,7 @@ import json
 import time
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict
 
 import jsonschema
 import pytest
@@ -162,31 +162,6 @@ def test_all_good_files_exit_zero(tmp_path: Path) -> None:
         == text
 
 
-def _synthetic_files(tmp_path: Path, count: int) -> List[str]:
-    cases = ["%s.case_%02d" % (("methods", "inheritance", "deadlock")[i % 3], i)
-             for i in range(60)]
-    paths = []
-    for i in range(count):
-        doc = results_doc(version="3.%d.0" % (8 + i % 30 // 6), impl="cpython",
-                          os_name=("linux", "macos", "windows", "freebsd", "sunos")[i % 5],
-                          cases=cases, commit="c%d" % i)
-        path = tmp_path / ("r%04d.json" % i)
-        path.write_text(json.dumps(doc))
-        paths.append(str(path))
-    return paths
-
-
-def _time_merge(paths: List[str]) -> float:
-    best = float("inf")
-    for _ in range(2):
-        start = time.perf_counter()
-        loaded, rejected = merge.load_results(paths)
-        merge.merge(loaded, rejected, now=NOW)
-        best = min(best, time.perf_counter() - start)
-        assert not rejected
-    return best
-
-
 #: sum(range(10**7)) on an idle 2020s x86-64 core with CPython 3.11 (seconds).
 REFERENCE_LOOP_S = 0.2
 
@@ -199,17 +174,9 @@ def _slowdown() -> float:
     return max(1.0, (time.perf_counter() - start) / REFERENCE_LOOP_S)
 
 
-@pytest.mark.slow
-def test_merging_1000_files_is_fast_and_linear(tmp_path: Path) -> None:
-    """Twice the files take about twice the time (1,000 vs 500 files of 60 cases x 3 methods).
-
-    The absolute target (1,000 files in <= 2 s) is measured by `nox -s bench`, not here: a
-    timed unit test on a shared machine proves nothing (DEVELOPERS.md)."""
-    paths = _synthetic_files(tmp_path, 1000)
-    t_half = _time_merge(paths[:500])
-    t_full = _time_merge(paths)
-    print("merge 500 files: %.2f s, 1000 files: %.2f s" % (t_half, t_full))
-    assert t_full / t_half < 3.0
+# The merge's speed and its linear growth (100 vs 1,000 files, 60 cases x 3 methods each) are
+# measured by `nox -s bench` (reports/bench.json), not in a timed unit test: on a shared
+# machine a timing assertion fails for reasons that have nothing to do with the code.
 
 
 SAMPLE = Path(__file__).resolve().parents[2] / "reports" / "sample"
