@@ -52,10 +52,11 @@ CONTEXT_PY = "https://github.com/python/cpython/blob/3.12/Lib/multiprocessing/co
 #: margin: on the shared 2-core machine (CPU pressure 100 %), 16 cells at once, spawn and
 #: forkserver cells took up to 13 s (CPython) and 17.6 s (PyPy); 3 s and 10 s both gave false
 #: timeouts.
-#: On an idle machine the cells that finish take about 1 s, so 8 s is a wide margin there; on a
-#: shared, overloaded machine scale every timeout with HARNESS_TIMEOUT_SCALE (2.5 covers the
-#: measurements above).
-HANG_TIMEOUT = 8.0 * SHORT_TIMEOUT / 5.0
+#: On an otherwise idle machine, with the deadlock cells of one interpreter running side by
+#: side, completing PyPy and 3.14-forkserver cells took up to ~6 s, and 8 s gave false
+#: timeouts; 15 s keeps a margin. On a shared, overloaded machine scale every timeout with
+#: HARNESS_TIMEOUT_SCALE (1.5 covers the measurements above).
+HANG_TIMEOUT = 15.0 * SHORT_TIMEOUT / 5.0
 #: What a helper thread waits at most for its release (the case is long gone by then).
 _HOLD_LIMIT = SHORT_TIMEOUT * 10
 #: More than any pipe buffer (Linux default 64 KiB): a write of this size cannot complete

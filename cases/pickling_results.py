@@ -35,7 +35,7 @@ QUEUES = MP_DOCS + "#pipes-and-queues"
 #: Hard timeout of cases that may hang on some versions (a lost result or exception): shorter
 #: than CASE_TIMEOUT. An idle machine finishes such a pool in about 1 s; on a loaded 2-core box
 #: it took up to ~8 s: scale with HARNESS_TIMEOUT_SCALE there.
-MAY_HANG_TIMEOUT = CASE_TIMEOUT * 0.4
+MAY_HANG_TIMEOUT = CASE_TIMEOUT * 0.6
 
 
 def executor_unusable(executor: Any) -> Optional[str]:

@@ -78,6 +78,20 @@ def _limit_user_processes(limit: int) -> None:
         pass
 
 
+def _block_sigchld() -> None:
+    """Hold SIGCHLD so _wait_for_child can wait for it (where the platform can)."""
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+
+
+def _wait_for_child(timeout: float) -> None:
+    """Wait up to ``timeout`` s for a SIGCHLD; PyPy has no sigtimedwait, so it polls."""
+    if hasattr(signal, "sigtimedwait"):
+        signal.sigtimedwait([signal.SIGCHLD], timeout)
+    else:
+        time.sleep(timeout)
+
+
 class Shepherd:
     def __init__(self, limit: int, cgroup_dir: str) -> None:
         from harness import _procs
@@ -168,7 +182,7 @@ class Shepherd:
             self.reap()
         end = time.monotonic() + TRACKER_GRACE_S  # trackers unlink what the tree leaked
         while any(self.procs.alive(pid) for pid in trackers) and time.monotonic() < end:
-            signal.sigtimedwait([signal.SIGCHLD], 0.01)
+            _wait_for_child(0.01)
             self.reap()
         end = time.monotonic() + 5.0
         while time.monotonic() < end:
@@ -179,13 +193,13 @@ class Shepherd:
             self.reap()
         end = time.monotonic() + 2.0
         while self.reap() and time.monotonic() < end:
-            signal.sigtimedwait([signal.SIGCHLD], 0.01)
+            _wait_for_child(0.01)
         return killed
 
     def run(self, command: "list[str]") -> "dict[str, object]":
         stopping = []
         signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
-        signal.pthread_sigmask(signal.SIG_BLOCK, [signal.SIGCHLD])
+        _block_sigchld()
         if self.cgroup is None and os.geteuid() != 0:
             _limit_user_processes(self.limit)
         proc = subprocess.Popen(
@@ -199,7 +213,7 @@ class Shepherd:
         proc.returncode = 0  # reaped below with waitpid(-1); keep Popen from reaping or warning
         ticks = 0
         while not stopping and self.returncode is None:
-            signal.sigtimedwait([signal.SIGCHLD], 0.05)
+            _wait_for_child(0.05)
             self.reap()
             ticks += 1
             if (self.cgroup is None or ticks % 2 == 0) and self.over_limit():
@@ -210,14 +224,14 @@ class Shepherd:
         if not stopping and not self.limit_hit:
             end = time.monotonic() + SETTLE_S  # forkservers and trackers exit on their own
             while self.members() and time.monotonic() < end and not stopping:
-                signal.sigtimedwait([signal.SIGCHLD], 0.02)
+                _wait_for_child(0.02)
                 self.reap()
             others = [p for p in self.members() if not self.is_helper(p)]
             leftovers = len(others)
             names = [_command_line(p) for p in others[:3]]
             end = time.monotonic() + HELPER_GRACE_S  # a slow machine: helpers may take longer
             while not others and self.members() and time.monotonic() < end and not stopping:
-                signal.sigtimedwait([signal.SIGCHLD], 0.02)
+                _wait_for_child(0.02)
                 self.reap()
         started = time.monotonic()
         killed = self.kill_all()
