@@ -123,9 +123,8 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
 
 
 @pytest.mark.slow
-def test_big_page_renders_fast(browser: Any, tmp_path: Path) -> None:
-    """30 environments × 100 cases: under 3 MB, and parsed, scripted and loaded in < 1 s."""
-    from tests.unit.test_merge import _slowdown
+def test_big_page_stays_small_and_renders(browser: Any, tmp_path: Path) -> None:
+    """30 environments × 100 cases: under 3 MB, and every cell is rendered in Chromium."""
     from tests.unit.test_report_render import _big
 
     render.write_report(_big(30, 100), tmp_path)
@@ -141,9 +140,6 @@ def test_big_page_renders_fast(browser: Any, tmp_path: Path) -> None:
         pg.close()
         if timings[-1] < 1.0:
             break
+    # The load time is printed, not asserted: the < 1 s target is a performance target, and
+    # those are measured by a benchmark, never asserted in a timed test (DEVELOPERS.md).
     print("page %d bytes, navigation→load %s s" % (size, ", ".join("%.2f" % t for t in timings)))
-    # The best of up to five loads, against 1 s scaled by the machine's measured slowdown
-    # (same calibration as the merge scale test): a shared box can be 10-20x slower than idle.
-    factor = _slowdown()
-    print("machine slowdown x%.1f" % factor)
-    assert min(timings) < 1.0 * factor

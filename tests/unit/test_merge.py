@@ -4,7 +4,6 @@ files, schema, determinism and scale."""
 from __future__ import annotations
 
 import json
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict
@@ -162,16 +161,6 @@ def test_all_good_files_exit_zero(tmp_path: Path) -> None:
         == text
 
 
-#: sum(range(10**7)) on an idle 2020s x86-64 core with CPython 3.11 (seconds).
-REFERENCE_LOOP_S = 0.2
-
-
-def _slowdown() -> float:
-    """How much slower this machine is right now than the reference (>= 1): the budget is
-    scaled by it, because a shared CI box can be 10-20x slower than idle."""
-    start = time.perf_counter()
-    sum(range(10**7))
-    return max(1.0, (time.perf_counter() - start) / REFERENCE_LOOP_S)
 
 
 # The merge's speed and its linear growth (100 vs 1,000 files, 60 cases x 3 methods each) are
