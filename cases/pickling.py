@@ -14,7 +14,17 @@ import socket
 import threading
 from typing import Any, Callable, NoReturn
 
-from harness.catalog import CASE_TIMEOUT, ChildDied, ChildError, Context, case, error, ok, on
+from harness.catalog import (
+    CASE_TIMEOUT,
+    ChildDied,
+    ChildError,
+    Context,
+    case,
+    error,
+    ok,
+    on,
+    receive_from,
+)
 
 __all__ = ["MP_DOCS", "PICKLE_DOCS", "normalise", "raise_as"]
 
@@ -74,15 +84,7 @@ def run_target(ctx: Context, target: Callable[..., Any]) -> Any:
         writer.close()
         raise_as(type(exc).__name__, str(exc), "start()")
     writer.close()
-    try:
-        value = reader.recv()
-    except EOFError:
-        proc.join()
-        raise ChildDied(proc.exitcode) from None
-    finally:
-        reader.close()
-    proc.join()
-    return value
+    return receive_from(proc, reader)
 
 
 # --------------------------------------------------------------------------- targets

@@ -25,6 +25,7 @@ __all__ = [
     "all_cases",
     "case",
     "crash",
+    "receive_from",
     "error",
     "ok",
     "on",
@@ -280,6 +281,23 @@ def _child_entry(conn: Any, func: Callable[..., Json], args: Tuple[Any, ...]) ->
     conn.close()
 
 
+def receive_from(proc: Any, reader: Any) -> Any:
+    """The one message a started child sends on ``reader``, then join it.
+
+    The caller has closed its copy of the writing end, so a child that dies without sending
+    makes ``recv()`` see end-of-file: that raises ``ChildDied`` with the child's exit code.
+    """
+    try:
+        message = reader.recv()
+    except EOFError:
+        proc.join()
+        raise ChildDied(proc.exitcode) from None
+    finally:
+        reader.close()
+    proc.join()
+    return message
+
+
 class ScriptResult:
     """What a helper script run by ``Context.run_script`` did."""
 
@@ -325,14 +343,7 @@ class Context:
         proc = self.mp.Process(target=_child_entry, args=(writer, func, args))
         proc.start()
         writer.close()
-        try:
-            message = reader.recv()
-        except EOFError:
-            proc.join()
-            raise ChildDied(proc.exitcode) from None
-        finally:
-            reader.close()
-        proc.join()
+        message = receive_from(proc, reader)
         if message[0] == "error":
             raise ChildError(message[1], message[2])
         return message[1]
