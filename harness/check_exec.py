@@ -73,7 +73,7 @@ def _watch_starts(report_dir: str, started: List[Any]) -> None:
             self._kwargs = {}  # type: ignore[attr-defined]
         threads = threading.active_count()
         original(self)  # type: ignore[arg-type]
-        started.append({"process": self, "threads": threads, "watched": watched})
+        started.append({"process": self, "threads": threads})
 
     process.BaseProcess.start = start  # type: ignore[method-assign]
 
