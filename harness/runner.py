@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -55,6 +56,14 @@ PROCESS_LIMIT = _process_limit()
 _TMP_PREFIX = "smm-case-"
 _MAX_TMPDIR = 48
 _SHM_PREFIXES = ("sem.mp-", "psm_", "mp-")
+# glibc's sem_open() first creates a temporary "sem.XXXXXX" (mkstemp-style, 6 letters/digits),
+# then links the real name to it: a process killed in between leaves the temporary name behind.
+_GLIBC_SEM_TEMP = re.compile(r"sem\.[A-Za-z0-9]{6}\Z")
+
+
+def _is_multiprocessing_shm(name: str) -> bool:
+    """True for /dev/shm names that multiprocessing (or glibc on its behalf) creates."""
+    return name.startswith(_SHM_PREFIXES) or _GLIBC_SEM_TEMP.match(name) is not None
 _CANCEL = threading.Event()
 _SWEPT = False
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "SystemDrive", "TEMP", "TMP",
@@ -276,7 +285,7 @@ def _sweep_stale() -> None:
 def _sweep_shm(before: Set[str]) -> List[str]:
     """Unlink multiprocessing semaphores/shared memory that appeared during a killed case and
     that no live process has open or mapped (what a SIGKILLed tree leaks)."""
-    new = [n for n in _procs.shm_names() - before if n.startswith(_SHM_PREFIXES)]
+    new = [n for n in _procs.shm_names() - before if _is_multiprocessing_shm(n)]
     if not new:
         return []
     used = _procs.shm_in_use()
