@@ -34,6 +34,10 @@ _PYENV_BINS = [
 ]
 os.environ["PATH"] = os.pathsep.join([*_PYENV_BINS, os.environ.get("PATH", "")])
 
+#: Ctrl-C: nox gives its child 0.3 s after SIGINT before SIGTERM/SIGKILL; the harness needs
+#: about 1 s to kill and reap every case tree and write the cells that had finished.
+INTERRUPT = {"interrupt_timeout": 3.0, "terminate_timeout": 2.0}
+
 #: Interpreters CI legs ask for by name; locally, those not installed are skipped.
 KNOWN = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15",
          "pypy3.9", "pypy3.10", "pypy3.11"]
@@ -63,7 +67,7 @@ def matrix(session: nox.Session) -> None:
     """Run the case catalog under every start method on one interpreter, then the report."""
     session.install(*MATRIX_DEPS)
     session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS), "--",
-                *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)})
+                *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
     if _whole_matrix(session):  # plain `nox -s matrix` also runs the Debian root's columns
         for version in ROOT_PYTHONS:
             session.notify(f"matrix_root({version})", posargs=session.posargs)
@@ -88,7 +92,7 @@ def matrix_root(session: nox.Session, version: str) -> None:
     try:
         session.run("python", "-m", "harness", "run", "--python", shlex.join(chosen[0].argv()),
                     "--results-dir", str(RESULTS), "--", *session.posargs,
-                    env={"HARNESS_GIT_COMMIT": _git_commit(session)})
+                    env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
     finally:  # the wrapper's mounts are private to each run: nothing may be left on the host
         left = root_provision.release(root, session.log)
         if left:
