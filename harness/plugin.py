@@ -42,7 +42,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--results-dir", default=str(ROOT / "reports" / "results"),
                     help="folder for the results file <env-id>.json")
     group.addoption("--case-jobs", type=int, default=0,
-                    help="cases run at once (default: CPU count); performance cases run alone")
+                    help="cases run at once (default: CPU count; 1: every cell one after another, "
+                         "deadlock cells included); performance cases run alone")
     group.addoption("--methods", default=",".join(START_METHODS),
                     help="comma-separated start methods to run (default: all three)")
 
@@ -224,9 +225,12 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     items = [item for item in session.items if isinstance(item, CaseItem)]
     state.items = items
     general = ThreadPoolExecutor(max_workers=state.jobs, thread_name_prefix="case")
-    waiting = ThreadPoolExecutor(max_workers=_WAITING_JOBS, thread_name_prefix="wait")
     serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perf")
-    hanging = ThreadPoolExecutor(max_workers=_HANGING_JOBS, thread_name_prefix="hang")
+    if state.jobs == 1:  # --case-jobs 1: every cell one after another, deadlock cells included
+        waiting = hanging = general
+    else:
+        waiting = ThreadPoolExecutor(max_workers=_WAITING_JOBS, thread_name_prefix="wait")
+        hanging = ThreadPoolExecutor(max_workers=_HANGING_JOBS, thread_name_prefix="hang")
     others: List["Future[CaseRun]"] = []
     performance: List[CaseItem] = []
     for item in items:
