@@ -105,3 +105,68 @@ def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
         results.atomic_write_json(target, {"a": object()})
     assert json.loads(target.read_text()) == {"a": 1}
     assert [p.name for p in tmp_path.iterdir()] == ["out.json"]
+
+
+
+def _three_cells() -> Dict[str, Any]:
+    """minimal_doc with three cells (fork, forkserver, spawn) and three catalog entries."""
+    doc = minimal_doc()
+    doc["tests"] = [copy.deepcopy(doc["tests"][0]) for _ in range(3)]
+    for test, method in zip(doc["tests"], ("fork", "forkserver", "spawn")):
+        test["metadata"]["method"] = method
+    doc["harness"]["cases"] = [copy.deepcopy(doc["harness"]["cases"][0]) for _ in range(3)]
+    return doc
+
+
+@pytest.mark.parametrize("where", [0, 1, 2])
+@pytest.mark.parametrize(("key", "value", "problem"), [
+    ("case", None, "not a string"),
+    ("case", 3, "not a string"),
+    ("method", ["fork"], "not a string"),
+    ("outcome", ["ok"], "['ok'] is not one of"),
+    ("outcome", None, "None is not one of"),
+    ("verdict", {"a": 1}, "{'a': 1} is not one of"),
+    ("duration_s", "0.1", "not a number"),
+    ("duration_s", None, "not a number"),
+    ("warnings", {}, "not a list"),
+    ("warnings", KeyError, "not a list"),
+])
+def test_one_bad_cell_among_good_ones_is_named(where: int, key: str, value: Any,
+                                               problem: str) -> None:
+    """The quick all-cells-valid check never hides a bad cell, wherever it sits."""
+    doc = _set(_three_cells(), "tests.%d.metadata.%s" % (where, key), value)
+    problems = results.validate_results(doc)
+    assert len(problems) == 1, problems
+    assert problems[0].startswith("tests[%d].metadata.%s: " % (where, key))
+    assert problem in problems[0]
+
+
+@pytest.mark.parametrize(("where", "index", "value", "problem"), [
+    ("tests", 1, "a test", "tests[1].metadata: missing"),
+    ("tests", 2, {"metadata": []}, "tests[2].metadata: missing"),
+    ("cases", 1, {"id": "x", "category": "c", "title": 7, "source": "s"},
+     "harness.cases[1]: needs string id, category, title, source"),
+    ("cases", 2, "methods.available",
+     "harness.cases[2]: needs string id, category, title, source"),
+])
+def test_bad_test_or_case_entry_among_good_ones_is_named(where: str, index: int, value: Any,
+                                                         problem: str) -> None:
+    """A test that is not an object, or a catalog entry without its strings, is named."""
+    doc = _three_cells()
+    (doc["tests"] if where == "tests" else doc["harness"]["cases"])[index] = value
+    assert results.validate_results(doc) == [problem]
+
+
+class _Text(str):
+    """A str subclass: valid, though not the exact type the quick check looks for."""
+
+
+@pytest.mark.parametrize(("dotted", "value"), [
+    ("tests.1.metadata.case", _Text("methods.available")),
+    ("tests.1.metadata.duration_s", True),
+    ("tests.2.metadata.duration_s", 3),
+    ("harness.cases.0.id", _Text("methods.available")),
+])
+def test_values_the_quick_check_declines_are_still_valid(dotted: str, value: Any) -> None:
+    """Subclasses and bool (an int) pass as before: the quick check only decides 'all fine'."""
+    assert results.validate_results(_set(_three_cells(), dotted, value)) == []
