@@ -70,7 +70,11 @@ def _without_gc(func: _F) -> _F:
 
     Loading and merging build millions of small dicts and lists that form no cycles; the
     collector's repeated passes over them cost more than the parsing itself (1,000 results
-    files: 3.4 s of JSON parsing with it, 1.1 s without).
+    files: 3.4 s of JSON parsing with it, 1.1 s without). Pausing alone only postpones the
+    passes: the first allocations after ``gc.enable()`` would scan every object built meanwhile
+    as the youngest generation, and later again as the middle one (1,000 files: 0.7-1.6 s for
+    the first of those passes at load average ~8 here), so they are aged first
+    (``_to_oldest_generation``).
     """
 
     @functools.wraps(func)
@@ -81,9 +85,23 @@ def _without_gc(func: _F) -> _F:
             return func(*args, **kwargs)
         finally:
             if enabled:
+                _to_oldest_generation()
                 gc.enable()
 
     return cast("_F", wrapper)
+
+
+def _to_oldest_generation() -> None:
+    """Move every tracked object to the collector's oldest generation without scanning it.
+
+    ``freeze`` + ``unfreeze`` are two list splices: objects are treated as if they had already
+    survived two collections, and only a full collection looks at them. Skipped where the
+    functions do not exist (PyPy) and when the caller has frozen objects of its own
+    (``unfreeze`` would release theirs too).
+    """
+    if hasattr(gc, "freeze") and gc.get_freeze_count() == 0:
+        gc.freeze()
+        gc.unfreeze()
 
 
 @_without_gc
@@ -177,21 +195,17 @@ def _text_or_none(value: Any) -> Optional[str]:
     return None if value is None else str(value)
 
 
-def _dict_or_none(value: Any) -> Optional[Dict[str, Any]]:
-    return value if isinstance(value, dict) else None
-
-
 def _observation(meta: Dict[str, Any], source: str, run: Dict[str, Any]) -> Dict[str, Any]:
     """One run's view of a cell; shapes the results schema leaves open are normalised here
     (an ``error`` or ``expected`` that is not an object becomes null; warnings keep objects)."""
-    get = meta.get
-    warnings = get("warnings") or []
-    detail = get("detail")
+    get = meta.get  # built once per run of a flaky cell: no helper calls, no empty list scan
+    warnings, expected, error, detail = get("warnings"), get("expected"), get("error"), get(
+        "detail")
     return {"outcome": get("outcome"), "observed": get("observed"),
-            "expected": _dict_or_none(get("expected")), "verdict": get("verdict"),
-            "duration_s": get("duration_s"), "wall_s": get("wall_s"),
-            "warnings": [w for w in warnings if isinstance(w, dict)],
-            "error": _dict_or_none(get("error")),
+            "expected": expected if isinstance(expected, dict) else None,
+            "verdict": get("verdict"), "duration_s": get("duration_s"), "wall_s": get("wall_s"),
+            "warnings": [w for w in warnings if isinstance(w, dict)] if warnings else [],
+            "error": error if isinstance(error, dict) else None,
             "detail": detail if isinstance(detail, str) else None,
             "source_file": source, "git_commit": run["git_commit"], "runner": run["runner"]}
 
@@ -286,18 +300,22 @@ def merge(
         for case in harness["cases"]:
             if case["id"] not in cases:
                 cases[case["id"]] = _case(case)
+        path = item.path
         for test in item.doc["tests"]:
             meta = test["metadata"]
             key = (meta["case"], ident, meta["method"])
-            old = cells.get(key)
-            if old is None:
-                new = _observation(meta, item.path, run)
+            runs_fed = fed.get(key)
+            if runs_fed is None:
+                new = _observation(meta, path, run)
                 new["category"] = meta.get("category") or meta["case"].split(".", 1)[0]
                 cells[key] = new
-                fed[key] = [(meta, item.path, run)]
+                fed[key] = [(meta, path, run)]
                 continue
             # Agreeing runs cost a tuple; observation dicts are built only for flaky cells.
-            fed[key].append((meta, item.path, run))
+            runs_fed.append((meta, path, run))
+            old = cells[key]
+            if "flaky" in old:  # set only to True: once flaky, later runs cannot change it
+                continue
             perf = old["category"] == "performance"
             first = signatures.get(key)
             if first is None:
