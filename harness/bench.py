@@ -14,7 +14,6 @@ import argparse
 import json
 import os
 import platform
-import random
 import shlex
 import statistics
 import subprocess
@@ -25,6 +24,12 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from harness.bench_merge import (
+    merge_lines,
+    merge_targets,
+    synthetic_results,
+    time_merge_and_render,
+)
 from harness.runner import case_environ
 
 __all__ = ["main", "synthetic_results", "time_merge_and_render"]
@@ -194,95 +199,11 @@ def deadlock_span(interpreter: Sequence[str], workdir: Path) -> Dict[str, Any]:
             "ratio": round(span / longest, 2) if longest else None}
 
 
-# --------------------------------------------------------------------------- merge + render
-
-
-def _synthetic_doc(index: int, cases: int, rng: random.Random) -> Dict[str, Any]:
-    systems = ("linux", "macos", "windows")
-    versions = [("cpython", f"3.{minor}.{1 + index % 7}") for minor in range(8, 15)]
-    versions += [("pypy", f"3.{minor}.1") for minor in (9, 10, 11)]
-    impl, version = versions[index % len(versions)]
-    system = systems[(index // len(versions)) % len(systems)]
-    methods = ["spawn"] if system == "windows" else ["fork", "spawn", "forkserver"]
-    stamp = f"2026-01-{1 + index % 28:02d}T{index % 24:02d}:00:00+00:00"
-    env = {"os": system, "implementation": impl, "python_version": version,
-           "python_full_version": version, "free_threading": False, "gil_enabled": True,
-           "arch": "x86_64", "available_methods": methods, "default_method": methods[0],
-           "executor_default_method": methods[0], "cpu_count": 4, "harness_version": "0.1.0",
-           "git_commit": "%040x" % (index // 50), "timestamp": stamp, "ci": None,
-           "is_ci": False, "executable": "/usr/bin/python3", "root": None,
-           "platform": system, "sys_platform": system, "start_method_before_use": None}
-    catalog = []
-    tests = []
-    for number in range(cases):
-        category = ("methods", "inheritance", "deadlock", "pickling", "performance")[number % 5]
-        case_id = f"{category}.synthetic_{number:02d}"
-        catalog.append({"id": case_id, "category": category, "title": f"Synthetic case {number}",
-                        "doc": "A generated case for the merge benchmark.",
-                        "source": "https://docs.python.org/3/library/multiprocessing.html",
-                        "sources": ["https://docs.python.org/3/library/multiprocessing.html"],
-                        "covers": [], "claims": [], "timeout_s": 20.0, "module": "cases.x",
-                        "code": "def synthetic(ctx):\n    return 1\n",
-                        "expect": [{"outcome": "ok", "methods": ["*"], "value": 1}]})
-        for method in ("fork", "forkserver", "spawn"):
-            roll = rng.random()
-            outcome = "ok" if roll < 0.85 else ("error" if roll < 0.93 else "timeout")
-            if method not in methods:
-                outcome = "unavailable"
-            observed = (1 if rng.random() < 0.9 else 2) if outcome == "ok" else None
-            verdict = "as-expected" if observed == 1 else "unexpected"
-            meta: Dict[str, Any] = {"case": case_id, "method": method, "category": category,
-                    "outcome": outcome, "observed": observed,
-                    "expected": {"outcome": "ok", "methods": ["*"], "value": 1},
-                    "verdict": verdict, "duration_s": rng.random(), "wall_s": rng.random(),
-                    "warnings": [], "detail": "", "stdout": "", "stderr": "", "returncode": 0,
-                    "error": {"type": "ValueError", "message": "synthetic", "where": "child"}
-                    if outcome == "error" else None}
-            tests.append({"nodeid": f"cases/{category}.py::{case_id}[{method}]",
-                          "outcome": "passed", "metadata": meta})
-    return {"created": 0.0, "duration": 1.0, "exitcode": 0, "root": "/synthetic",
-            "environment": {}, "summary": {"total": len(tests)}, "tests": tests,
-            "harness": {"schema_version": "1.0", "environment": env, "cases": catalog}}
-
-
-def synthetic_results(folder: Path, files: int, cases: int = 60, seed: int = 0) -> List[str]:
-    """Write ``files`` synthetic results files (``cases`` cases x 3 methods each)."""
-    rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for index in range(files):
-        path = folder / f"synthetic-{index:04d}.json"
-        path.write_text(json.dumps(_synthetic_doc(index, cases, rng)), encoding="utf-8")
-        paths.append(str(path))
-    return paths
-
-
-def time_merge_and_render(paths: Sequence[str]) -> Dict[str, Any]:
-    """Seconds for ``load_results`` (read + validate), ``merge`` and ``render_html``."""
-    from harness import merge, render
-
-    started = time.perf_counter()
-    loaded, rejected = merge.load_results(paths)
-    loaded_at = time.perf_counter()
-    matrix = merge.merge(loaded, rejected)
-    merged_at = time.perf_counter()
-    result: Dict[str, Any] = {"files": len(paths), "rejected": len(rejected),
-                              "load_s": round(loaded_at - started, 3),
-                              "merge_s": round(merged_at - loaded_at, 3),
-                              "cells": len(matrix.get("results", []))}
-    try:
-        html = render.render_html(matrix)
-        result["render_s"] = round(time.perf_counter() - merged_at, 3)
-        result["html_bytes"] = len(html.encode("utf-8"))
-    except Exception as exc:  # noqa: BLE001 - a render failure is reported, not fatal
-        result["render_error"] = f"{type(exc).__name__}: {str(exc)[:300]}"
-    return result
-
-
 # --------------------------------------------------------------------------- the benchmark
 
 
-def _targets(total: Dict[str, Any], rows: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def _targets(total: Dict[str, Any], rows: List[Dict[str, Any]],
+             merges: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
     ratio = total.get("ratio")
     deadlock = [t for row in rows for t in row.get("deadlock_timeouts", [])]
     worst_timeout = max((t["ratio"] for t in deadlock if t["ratio"] is not None), default=None)
@@ -305,6 +226,7 @@ def _targets(total: Dict[str, Any], rows: List[Dict[str, Any]]) -> List[Dict[str
         {"target": "start_latency within +-25% of an independent measurement (spawn, "
                    "forkserver)", "measured": f"{sum(checks)}/{len(checks)}",
          "met": bool(checks) and all(checks)},
+        *(merge_targets(merges) if merges else []),
     ]
 
 
@@ -377,10 +299,7 @@ def _table(rows: List[Dict[str, Any]], total: Dict[str, Any], merges: Dict[str, 
     widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
     text = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines]
     text.insert(1, "  ".join("-" * w for w in widths))
-    for size, m in merges.items():
-        text.append("merge {} files: load {}s, merge {}s, render {}s ({} cells)".format(
-            size, m.get("load_s"), m.get("merge_s"), m.get("render_s", m.get("render_error")),
-            m.get("cells")))
+    text += merge_lines(merges)
     for t in targets:
         text.append("[{}] {}: {}".format("met" if t["met"] else "NOT met", t["target"],
                                      t["measured"]))
@@ -440,7 +359,7 @@ def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], core
                        "python": sys.version.split()[0]},
               "bench_wall_s": round(time.perf_counter() - started, 1),
               "interpreters": rows, "total": total, "merge_render": merges,
-              "targets": _targets(total, rows)}
+              "targets": _targets(total, rows, merges)}
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
