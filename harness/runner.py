@@ -271,6 +271,11 @@ def _sweep_stale() -> None:
         group = _procs.PidsCgroup(path)
         group.kill_all()
         group.remove()
+    # Semaphores of a killed run's cases: multiprocessing unlinks its own when they are freed,
+    # so one that nobody has open or mapped is garbage. Named shared memory (psm_*) may be
+    # left on purpose by its owner: never swept here, only after a case that made it.
+    _unlink_unused([n for n in _procs.shm_names()
+                    if _is_multiprocessing_shm(n) and not n.startswith(("psm_", "mp-"))])
     base = tempfile.gettempdir()
     try:
         names = os.listdir(base)
@@ -285,12 +290,16 @@ def _sweep_stale() -> None:
 def _sweep_shm(before: Set[str]) -> List[str]:
     """Unlink multiprocessing semaphores/shared memory that appeared during a killed case and
     that no live process has open or mapped (what a SIGKILLed tree leaks)."""
-    new = [n for n in _procs.shm_names() - before if _is_multiprocessing_shm(n)]
-    if not new:
+    return _unlink_unused([n for n in _procs.shm_names() - before if _is_multiprocessing_shm(n)])
+
+
+def _unlink_unused(names: List[str]) -> List[str]:
+    """Unlink those of ``names`` in /dev/shm that no live process has open or mapped."""
+    if not names:
         return []
     used = _procs.shm_in_use()
     removed = []
-    for name in new:
+    for name in names:
         if name not in used:
             try:
                 os.unlink(os.path.join(_procs.SHM_DIR, name))

@@ -61,3 +61,20 @@ def test_names_present_before_or_still_open_are_kept() -> None:
     finally:
         os.unlink(old)
         os.unlink(opened)
+
+
+def test_a_new_run_removes_semaphores_a_killed_run_left(monkeypatch: pytest.MonkeyPatch) -> None:
+    """What a SIGKILLed runner could not sweep goes at the next run's start; named shared
+    memory (psm_*) may be left on purpose and stays."""
+    leaked = _make(_glibc_temp_name())
+    leaked_mp = _make("sem.mp-" + uuid.uuid4().hex[:8])
+    kept = _make("psm_" + uuid.uuid4().hex[:8])
+    monkeypatch.setattr(runner, "_SWEPT", False)
+    try:
+        runner._sweep_stale()
+        assert not os.path.exists(leaked) and not os.path.exists(leaked_mp)
+        assert os.path.exists(kept)
+    finally:
+        for path in (leaked, leaked_mp, kept):
+            if os.path.exists(path):
+                os.unlink(path)
