@@ -28,10 +28,11 @@ __all__ = ["CaseFile", "CaseItem"]
 
 CASES_DIR = ROOT / "cases"
 PROBE = Path(__file__).resolve().parent / "probe.py"
-_WAITING_JOBS = 16
-#: Deadlock cells expected to hang (or with no expectation) only wait: they get their own wide
-#: pool so their hard timeouts overlap instead of filling the waiting pool (measured on 3.12:
-#: the deadlock category took 54-65 s with one 16-wide pool, 26 s with this split, T = 20 s).
+#: Deadlock cells expected to hang (or with no expectation) only wait once started: they get
+#: their own wide pool, started first, so their hard timeouts overlap with each other and with
+#: the rest. Every other cell, deadlock cells expected to complete included, is CPU work and
+#: goes through the CPU-sized pool: a 16-wide pool for those (tried first) oversubscribed the
+#: 2 cores at the start of a run, so that completing PyPy cells crossed their 15 s timeout.
 _HANGING_JOBS = 64
 
 
@@ -227,22 +228,19 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     general = ThreadPoolExecutor(max_workers=state.jobs, thread_name_prefix="case")
     serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perf")
     if state.jobs == 1:  # --case-jobs 1: every cell one after another, deadlock cells included
-        waiting = hanging = general
+        hanging = general
     else:
-        waiting = ThreadPoolExecutor(max_workers=_WAITING_JOBS, thread_name_prefix="wait")
         hanging = ThreadPoolExecutor(max_workers=_HANGING_JOBS, thread_name_prefix="hang")
     others: List["Future[CaseRun]"] = []
-    performance: List[CaseItem] = []
-    for item in items:
-        if item.case.category == "performance":
-            performance.append(item)
-            continue
-        pool = general
-        if item.case.category == "deadlock":
-            pool = hanging if _may_hang(item, state) else waiting
-        future = pool.submit(item._run, state)
-        state.futures[item.key] = future
-        others.append(future)
+    performance = [item for item in items if item.case.category == "performance"]
+    may_hang = [item for item in items
+                if item.case.category == "deadlock" and _may_hang(item, state)]
+    rest = [item for item in items if item not in performance and item not in may_hang]
+    for pool, batch in ((hanging, may_hang), (general, rest)):
+        for item in batch:
+            future = pool.submit(item._run, state)
+            state.futures[item.key] = future
+            others.append(future)
     gate = threading.Event()
 
     def _after_others(item: CaseItem) -> CaseRun:
@@ -258,7 +256,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         gate.set()
 
     threading.Thread(target=_open_gate, name="perf-gate", daemon=True).start()
-    session.config.add_cleanup(lambda: _shutdown(gate, general, waiting, hanging, serial))
+    session.config.add_cleanup(lambda: _shutdown(gate, general, hanging, serial))
 
 
 def _may_hang(item: CaseItem, state: _State) -> bool:
