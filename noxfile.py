@@ -166,7 +166,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(python=None, default=False)
 def bench(session: nox.Session) -> None:
     """Benchmark the harness: full local matrix vs the hand-run floor -> reports/bench.json."""
-    session.install(*HOST_DEPS)
+    session.install(*HOST_DEPS, "playwright")  # the report page's load time in Debian chromium
     session.run("python", "-m", "harness.bench", *session.posargs)
 
 

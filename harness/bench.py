@@ -24,6 +24,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from harness import pageload
 from harness.bench_merge import (
     merge_lines,
     merge_targets,
@@ -315,6 +316,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--no-deadlock-span", action="store_true",
                         help="skip the separate deadlock-only runs")
     parser.add_argument("--skip-merge", action="store_true", help="skip merge/render timing")
+    parser.add_argument("--skip-page-load", action="store_true",
+                        help="skip timing the 30x100 report page in Chromium")
     parser.add_argument("-o", "--output", default=str(ROOT / "reports" / "bench.json"))
     parser.add_argument("--results-dir", help="keep the matrix results files here "
                                               "(default: a temporary folder)")
@@ -343,14 +346,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             real = [str(p) for row in rows for p in (work / row["session"]).glob("*.json")]
             if real:
                 merges["this run"] = time_merge_and_render(real)
-    report = _write(args.output, rows, merges, cores, started, partial=False)
+        page = {"not_measured": "--skip-page-load"} if args.skip_page_load else \
+            pageload.page_load(work / "pageload")
+    report = _write(args.output, rows, merges, cores, started, partial=False, page_load=page)
     sys.stdout.write(_table(rows, report["total"], merges, report["targets"]) + "\n")
+    sys.stdout.write(pageload.describe(page) + "\n")
     sys.stdout.write(f"bench: written to {args.output}\n")
     return 0 if rows and all("case_runs" in r for r in rows) else 1
 
 
 def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], cores: int,
-           started: float, *, partial: bool) -> Dict[str, Any]:
+           started: float, *, partial: bool,
+           page_load: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Write ``bench.json`` (also after each interpreter, marked ``partial``)."""
     total = _total(rows, cores)
     report = {"schema": "bench/1", "partial": partial,
@@ -359,7 +366,9 @@ def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], core
                        "python": sys.version.split()[0]},
               "bench_wall_s": round(time.perf_counter() - started, 1),
               "interpreters": rows, "total": total, "merge_render": merges,
-              "targets": _targets(total, rows, merges)}
+              "page_load": page_load or {"not_measured": "not yet"},
+              "targets": _targets(total, rows, merges) + pageload.targets(page_load or {
+                  "not_measured": "not yet"})}
     out = Path(output)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")

@@ -122,24 +122,76 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
     other.close()
 
 
+def _focused(pg: Any) -> str:
+    """The focused element as 'TAG#row-id' (its row), or its tag alone outside the matrix."""
+    return str(pg.evaluate("""() => { const el = document.activeElement;
+        const row = el.closest('#matrix tr'); return el.tagName + (row ? '#' + row.id : ''); }"""))
+
+
+def _description(pg: Any) -> str:
+    """The accessible description Chromium computes for the focused element (what a screen
+    reader announces after its name)."""
+    cdp = pg.context.new_cdp_session(pg)
+    handle = cdp.send("Runtime.evaluate", {"expression": "document.activeElement"})
+    nodes = cdp.send("Accessibility.getPartialAXTree", {
+        "objectId": handle["result"]["objectId"], "fetchRelatives": False})["nodes"]
+    cdp.detach()
+    return str(nodes[0].get("description", {}).get("value", ""))
+
+
+def test_matrix_cells_are_reachable_and_operable_by_keyboard(page: Any) -> None:
+    """Tab from the filters lands on a matrix cell (outlined) whose details show and are its
+    accessible description; arrow keys move cell to cell; Enter makes it a permalink."""
+    page.focus("#f-q")
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        if _focused(page).startswith("TD"):
+            break
+    assert _focused(page) == "TD#row-methods.a"
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") != "none"
+    assert page.locator("#detail").is_visible()
+    assert page.inner_text("#detail-title") == "methods.a · linux-cpython-3.12 · fork"
+    details = page.inner_text("#detail-text")
+    assert details.startswith("linux-cpython-3.12 fork: as expected") and "observed 1" in details
+    assert "expected ok" in details and "0.10 s" in details
+    assert _description(page) == details
+
+    page.keyboard.press("ArrowRight")
+    assert page.inner_text("#detail-title") == "methods.a · linux-cpython-3.12 · forkserver"
+    for _ in range(2):
+        page.keyboard.press("ArrowDown")
+    assert _focused(page) == "TD#row-pickling.evil"
+    assert EVIL[:20] in _description(page)  # shown as text, never run
+    assert page.evaluate("window.__pwned") is None
+    page.keyboard.press("Enter")
+    assert "cell=pickling.evil%7Elinux-cpython-3.12%7Eforkserver" in page.url
+    assert page.locator("#row-pickling\\.evil td.sel").count() == 1
+
+    page.keyboard.press("Home")
+    assert _focused(page) == "A#row-pickling.evil"  # the row's case link, then out of the grid
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.id") == "detail-close"
+
+
 @pytest.mark.slow
 def test_big_page_stays_small_and_renders(browser: Any, tmp_path: Path) -> None:
-    """30 environments × 100 cases: under 3 MB, and every cell is rendered in Chromium."""
+    """30 environments × 100 cases: under 3 MB; opened at the matrix, all 9,000 cells are
+    rendered (content-visibility skips the matrix only while it is off screen)."""
     from tests.unit.test_report_render import _big
 
     render.write_report(_big(30, 100), tmp_path)
     size = (tmp_path / "index.html").stat().st_size
     assert size < 3 * 1024 * 1024
-    timings = []
-    for _ in range(5):
-        pg = browser.new_page(viewport={"width": 1280, "height": 800})
-        pg.goto((tmp_path / "index.html").as_uri(), wait_until="load", timeout=180_000)
-        timings.append(pg.evaluate(
-            "performance.getEntriesByType('navigation')[0].loadEventEnd") / 1000.0)
-        assert pg.locator("#matrix td").count() == 30 * 100 * 3
-        pg.close()
-        if timings[-1] < 1.0:
-            break
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto((tmp_path / "index.html").as_uri() + "#matrix-section", wait_until="load",
+            timeout=180_000)
+    pg.wait_for_function("""() => { const tds = document.querySelectorAll('#matrix td');
+        return tds.length > 0 && tds[0].checkVisibility({contentVisibilityAuto: true}) &&
+               tds[tds.length - 1].checkVisibility({contentVisibilityAuto: true}); }""")
+    assert pg.locator("#matrix td").count() == 30 * 100 * 3
+    load = pg.evaluate("performance.getEntriesByType('navigation')[0].loadEventEnd") / 1000.0
+    pg.close()
     # The load time is printed, not asserted: the < 1 s target is a performance target, and
-    # those are measured by a benchmark, never asserted in a timed test (DEVELOPERS.md).
-    print("page %d bytes, navigation→load %s s" % (size, ", ".join("%.2f" % t for t in timings)))
+    # those are measured by a benchmark (harness/pageload.py in nox -s bench), never asserted in
+    # a timed test (DEVELOPERS.md).
+    print("page %d bytes, navigation→load %.2f s" % (size, load))
