@@ -262,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
     run.add_argument("--methods", help="comma-separated start methods (default: all three)")
     run.add_argument("--jobs", type=int,
-                     help="cases run at once (default: CPU count; 1: strictly one after another)")
+                     help="cases run at once (default: twice the CPU count; 1: strictly one after "
+                          "another)")
     run.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     run.set_defaults(func=_cmd_run)
 
