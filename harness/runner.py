@@ -55,15 +55,11 @@ def _process_limit() -> int:
 PROCESS_LIMIT = _process_limit()
 _TMP_PREFIX = "smm-case-"
 _MAX_TMPDIR = 48
-_SHM_PREFIXES = ("sem.mp-", "psm_", "mp-")
+#: Named shared memory of multiprocessing (``shared_memory``: ``psm_``; ``mp-`` elsewhere).
+_SHARED_MEMORY_PREFIXES = ("psm_", "mp-")
 # glibc's sem_open() first creates a temporary "sem.XXXXXX" (mkstemp-style, 6 letters/digits),
 # then links the real name to it: a process killed in between leaves the temporary name behind.
 _GLIBC_SEM_TEMP = re.compile(r"sem\.[A-Za-z0-9]{6}\Z")
-
-
-def _is_multiprocessing_shm(name: str) -> bool:
-    """True for /dev/shm names that multiprocessing (or glibc on its behalf) creates."""
-    return name.startswith(_SHM_PREFIXES) or _GLIBC_SEM_TEMP.match(name) is not None
 _CANCEL = threading.Event()
 _SWEPT = False
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "SystemDrive", "TEMP", "TMP",
@@ -261,6 +257,16 @@ def _read_json(path: Path) -> Optional[Dict[str, Any]]:
     return data if isinstance(data, dict) else None
 
 
+def _is_semaphore(name: str) -> bool:
+    """True for /dev/shm names of multiprocessing's semaphores (or glibc's on their behalf)."""
+    return name.startswith("sem.mp-") or _GLIBC_SEM_TEMP.match(name) is not None
+
+
+def _is_multiprocessing_shm(name: str) -> bool:
+    """True for /dev/shm names that multiprocessing (or glibc on its behalf) creates."""
+    return _is_semaphore(name) or name.startswith(_SHARED_MEMORY_PREFIXES)
+
+
 def _sweep_stale() -> None:
     """Once per process: remove what runners killed with SIGKILL left behind."""
     global _SWEPT  # noqa: PLW0603 - once-per-process flag
@@ -274,8 +280,7 @@ def _sweep_stale() -> None:
     # Semaphores of a killed run's cases: multiprocessing unlinks its own when they are freed,
     # so one that nobody has open or mapped is garbage. Named shared memory (psm_*) may be
     # left on purpose by its owner: never swept here, only after a case that made it.
-    _unlink_unused([n for n in _procs.shm_names()
-                    if _is_multiprocessing_shm(n) and not n.startswith(("psm_", "mp-"))])
+    _unlink_unused([n for n in _procs.shm_names() if _is_semaphore(n)])
     base = tempfile.gettempdir()
     try:
         names = os.listdir(base)
