@@ -235,10 +235,16 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     else:
         hanging = ThreadPoolExecutor(max_workers=_HANGING_JOBS, thread_name_prefix="hang")
     others: List["Future[CaseRun]"] = []
-    performance = [item for item in items if item.case.category == "performance"]
-    may_hang = [item for item in items
-                if item.case.category == "deadlock" and _may_hang(item, state)]
-    rest = [item for item in items if item not in performance and item not in may_hang]
+    performance: List[CaseItem] = []
+    may_hang: List[CaseItem] = []
+    rest: List[CaseItem] = []
+    for item in items:
+        if item.case.category == "performance":
+            performance.append(item)
+        elif item.case.category == "deadlock" and _may_hang(item, state):
+            may_hang.append(item)
+        else:
+            rest.append(item)
     for pool, batch in ((hanging, may_hang), (general, rest)):
         for item in batch:
             future = pool.submit(item._run, state)
