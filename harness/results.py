@@ -15,7 +15,7 @@ import operator
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, FrozenSet, List, Mapping, Sequence, Tuple
+from typing import Any, FrozenSet, List, Mapping, Sequence, Tuple
 
 __all__ = [
     "SCHEMA_VERSION",
@@ -76,13 +76,6 @@ def _need(cond: bool, where: str, problem: str, problems: List[str]) -> bool:
     if not cond:
         problems.append("%s: %s" % (where, problem))
     return cond
-
-
-def _cell_ok(meta: Dict[str, Any]) -> bool:
-    get = meta.get
-    return (isinstance(get("case"), str) and isinstance(get("method"), str)
-            and get("outcome") in _OUTCOMES and get("verdict") in _VERDICTS
-            and isinstance(get("duration_s"), (int, float)) and isinstance(get("warnings"), list))
 
 
 # Column checks for the fast path: (key, allowed exact types) or (key, allowed values).
@@ -171,7 +164,7 @@ def validate_results(doc: Any) -> List[str]:
             if not isinstance(meta, dict):
                 problems.append("tests[%d].metadata: missing" % i)
                 continue
-            if _cell_ok(meta):  # the common case, checked without building any message
+            if _rows_ok([meta], _CELL_TYPES, _CELL_VALUES):  # valid: no message to build
                 continue
             where = "tests[%d].metadata" % i
             _need(isinstance(meta.get("case"), str), where + ".case", "not a string", problems)
