@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import gc
+import itertools
 import json
 from datetime import datetime, timezone
 from pathlib import Path
@@ -283,8 +284,7 @@ def merge(
     """
     environments: Dict[str, Dict[str, Any]] = {}
     cases: Dict[str, Dict[str, Any]] = {}
-    cells: Dict[Tuple[str, str, str], Dict[str, Any]] = {}
-    signatures: Dict[Tuple[str, str, str], Tuple[Any, ...]] = {}
+    # Every run of a cell, in the order the files came: (metadata, results file, run record).
     fed: Dict[Tuple[str, str, str], List[Tuple[Dict[str, Any], str, Dict[str, Any]]]] = {}
     for item in loaded:
         harness = item.doc["harness"]
@@ -306,46 +306,19 @@ def merge(
             key = (meta["case"], ident, meta["method"])
             runs_fed = fed.get(key)
             if runs_fed is None:
-                new = _observation(meta, path, run)
-                new["category"] = meta.get("category") or meta["case"].split(".", 1)[0]
-                cells[key] = new
                 fed[key] = [(meta, path, run)]
-                continue
-            # Agreeing runs cost a tuple; observation dicts are built only for flaky cells.
-            runs_fed.append((meta, path, run))
-            old = cells[key]
-            if "flaky" in old:  # set only to True: once flaky, later runs cannot change it
-                continue
-            perf = old["category"] == "performance"
-            first = signatures.get(key)
-            if first is None:
-                first = signatures[key] = signature(old, perf)
-            if first != signature(meta, perf):
-                old["flaky"] = True
+            else:
+                runs_fed.append((meta, path, run))
     for env in environments.values():
         env["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))
     case_methods: Dict[str, List[str]] = {}
-    for case_id, _ident, method in cells:
+    for case_id, _ident, method in fed:
         known = case_methods.setdefault(case_id, [])
         if method not in known:
             known.append(method)
     for known in case_methods.values():
         known.sort(key=_method_index)
-    results_list: List[Dict[str, Any]] = []
-    for key, cell in cells.items():
-        runs_fed = fed[key]
-        cell["case"], cell["environment"], cell["method"] = key
-        if len(runs_fed) == 1:
-            cell["sources"] = [cell["source_file"]]
-        else:
-            cell["sources"] = sorted({path for _m, path, _r in runs_fed})
-            cell["runs"] = len(runs_fed)
-        del cell["source_file"], cell["git_commit"], cell["runner"]
-        cell["flaky"] = bool(cell.get("flaky"))
-        if cell["flaky"]:
-            cell["observations"] = [_observation(m, path, r) for m, path, r in runs_fed]
-        cell["status"] = cell_status(cell)
-        results_list.append(cell)
+    results_list = [_cell(key, runs_fed) for key, runs_fed in fed.items()]
     for ident in expected_environments:
         if ident not in environments:
             environments[ident] = not_run_environment(ident)
@@ -353,7 +326,7 @@ def merge(
     for case_id in sorted(cases):
         for ident in environments:
             for method in case_methods.get(case_id, START_METHODS):
-                if (case_id, ident, method) not in cells:
+                if (case_id, ident, method) not in fed:
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
                         "category": cases[case_id].get("category", case_id.split(".")[0]),
@@ -377,6 +350,36 @@ def merge(
         "claims": [dict(c) for c in claims],
         "rejected_files": [dataclasses.asdict(r) for r in rejected],
     }
+
+
+def _cell(key: Tuple[str, str, str],
+          runs_fed: List[Tuple[Dict[str, Any], str, Dict[str, Any]]]) -> Dict[str, Any]:
+    """One merged cell from every run of it (``fed`` order): the first run's observation, and
+    every run's when they disagree (``flaky``: outcome, observed value or error type; outcome
+    only for performance cases)."""
+    meta, path, run = runs_fed[0]
+    cell = _observation(meta, path, run)
+    del cell["source_file"], cell["git_commit"], cell["runner"]
+    category = cell["category"] = meta.get("category") or meta["case"].split(".", 1)[0]
+    flaky = False
+    if len(runs_fed) > 1:
+        perf = category == "performance"
+        first = signature(cell, perf)
+        later = itertools.islice(runs_fed, 1, None)
+        flaky = any(signature(m, perf) != first for m, _p, _r in later)
+        if flaky:
+            cell["flaky"] = True
+    cell["case"], cell["environment"], cell["method"] = key
+    if len(runs_fed) == 1:
+        cell["sources"] = [path]
+    else:
+        cell["sources"] = sorted({p for _m, p, _r in runs_fed})
+        cell["runs"] = len(runs_fed)
+    cell["flaky"] = flaky
+    if flaky:
+        cell["observations"] = [_observation(m, p, r) for m, p, r in runs_fed]
+    cell["status"] = cell_status(cell)
+    return cell
 
 
 def _method_index(method: str) -> int:
