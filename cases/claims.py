@@ -27,7 +27,10 @@ Data only: standard library, Python 3.8 syntax; imported on the host when the re
 
 from __future__ import annotations
 
-from typing import Any, Dict, List
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
+
 
 __all__ = ["ARTICLE", "CLAIMS"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Any, Callable, Dict, List, Optional
 
 from harness.catalog import (
     SHORT_TIMEOUT,
@@ -25,6 +24,10 @@ from harness.catalog import (
     on,
     timeout,
 )
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional
 
 __all__ = ["HANG_TIMEOUT"]
 

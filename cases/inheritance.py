@@ -8,9 +8,12 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from typing import Optional
 
 from harness.catalog import LONG_TIMEOUT, Context, case, ok, on
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+if TYPE_CHECKING:
+    from typing import Optional
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 GUIDE_SPAWN = DOCS + "#the-spawn-and-forkserver-start-methods"

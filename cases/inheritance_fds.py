@@ -10,9 +10,12 @@ import contextlib
 import errno
 import os
 import sys
-from typing import Dict
 
 from harness.catalog import SHORT_TIMEOUT, Context, case, ok, on
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+if TYPE_CHECKING:
+    from typing import Dict
 
 __all__ = ["FD_NUMBER", "SOCKET_FD_NUMBER"]
 

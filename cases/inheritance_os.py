@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
 
 from harness.catalog import Context, Unavailable, case, ok, on
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["ENV_NAME"]
 

@@ -12,9 +12,12 @@ import re
 import sys
 import threading
 import time
-from typing import Any, Dict, List
 
 from harness.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 __all__ = ["MAIN_LOCK"]
 

@@ -12,7 +12,6 @@ import os
 import re
 import socket
 import threading
-from typing import Any, Callable, NoReturn
 
 from harness.catalog import (
     CASE_TIMEOUT,
@@ -25,6 +24,10 @@ from harness.catalog import (
     on,
     receive_from,
 )
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+if TYPE_CHECKING:
+    from typing import Any, Callable, NoReturn
 
 __all__ = ["MP_DOCS", "PICKLE_DOCS", "normalise", "raise_as"]
 

@@ -10,7 +10,6 @@ import io
 import multiprocessing
 import sys
 import threading
-from typing import Any, Dict, Optional
 
 from cases.pickling import (
     CONTEXTS,
@@ -23,6 +22,10 @@ from cases.pickling import (
     raise_as,
 )
 from harness.catalog import CASE_TIMEOUT, Context, Unavailable, case, error, ok, on
+
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+if TYPE_CHECKING:
+    from typing import Any, Dict, Optional
 
 __all__ = ["CodedError", "LockHoldingProcess"]
 

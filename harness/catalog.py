@@ -6,11 +6,17 @@ children it starts, so it uses the standard library only, Python 3.8 syntax, and
 
 from __future__ import annotations
 
-import inspect
 import os
 import sys
-import textwrap
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+#: The executor imports this module before a case runs, so what it imports is in the case's
+#: parent process (and in every fork child): ``typing``, ``inspect`` and ``textwrap`` are
+#: imported for the type checker only (mypy treats this name as True) or when first needed.
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
+
+    Json = Any
 
 __all__ = [
     "CASE_TIMEOUT",
@@ -47,8 +53,6 @@ SHORT_TIMEOUT = 5.0 * _scale()
 CASE_TIMEOUT = 20.0 * _scale()
 #: For cases that legitimately take long (large transfers, performance sampling).
 LONG_TIMEOUT = 120.0 * _scale()
-
-Json = Any
 
 
 class Unavailable(Exception):
@@ -204,10 +208,19 @@ class Case:
         self.timeout = timeout
         self.claims = list(claims)
         self.methods = list(methods)
-        self.doc = textwrap.dedent(func.__doc__ or "").strip()
         self.module = func.__module__
 
+    @property
+    def doc(self) -> str:
+        """The function's docstring, dedented (the claim, why it matters, the source)."""
+        import textwrap
+
+        return textwrap.dedent(self.func.__doc__ or "").strip()
+
     def source_code(self) -> str:
+        import inspect
+        import textwrap
+
         try:
             return textwrap.dedent(inspect.getsource(self.func))
         except (OSError, TypeError):
@@ -363,6 +376,7 @@ class Context:
         guard, ``-c`` mode). The program gets the start method as ``sys.argv[1]``.
         """
         import subprocess
+        import textwrap
 
         code = textwrap.dedent(code)
         command = [sys.executable, "-I"]

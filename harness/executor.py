@@ -11,7 +11,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict, List
+
+#: ``typing`` costs milliseconds to import, and this module is also re-imported as
+#: ``__mp_main__`` by every spawn and forkserver child: its annotations are strings, and the
+#: names they use are imported for the type checker only (mypy treats this name as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 __all__ = ["main"]
 

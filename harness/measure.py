@@ -13,7 +13,12 @@ from __future__ import annotations
 import os
 import sys
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+
+TYPE_CHECKING = False  # ``typing`` is for the type checker only: it costs children an import
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Optional, Sequence, Union
+
+    Number = Union[int, float]
 
 __all__ = [
     "FLOOR_SAMPLES",
@@ -47,8 +52,6 @@ WARMUPS = 2
 UNSTABLE_IQR_RATIO = 0.25
 #: One megabyte, as used in every ``MB`` and ``MB/s`` field: 10**6 bytes.
 MB = 1000 * 1000
-
-Number = Union[int, float]
 
 
 def noop() -> None:
