@@ -7,9 +7,17 @@ Standard library only, Python 3.8 syntax (the shepherd runs on whatever Python r
 from __future__ import annotations
 
 import os
-import signal
 import time
-from typing import Dict, Iterable, List, Optional, Set, Tuple
+
+TYPE_CHECKING = False  # the shepherd imports this module per case: no ``typing`` at run time
+if TYPE_CHECKING:
+    import signal
+    from typing import Dict, Iterable, List, Optional, Set, Tuple
+else:  # plain ints, no ``enum`` import (see _shepherd.py)
+    try:
+        import _signal as signal
+    except ImportError:  # pragma: no cover
+        import signal
 
 __all__ = [
     "CGROUP_PIDS_ROOT",
@@ -20,6 +28,7 @@ __all__ = [
     "is_resource_tracker",
     "kill_pids",
     "proc_table",
+    "shepherd_python",
     "shm_names",
     "shm_in_use",
 ]
@@ -248,3 +257,38 @@ def stale_cgroups() -> List[str]:
         if owner.isdigit() and not alive(int(owner)):
             stale.append(os.path.join(parent, name))
     return stale
+
+
+_SHEPHERD_PYTHON: List[str] = []
+
+
+def shepherd_python() -> str:
+    """The interpreter that runs each case's shepherd: this one if it is CPython, else the
+    first CPython >= 3.8 found as ``python3`` (PyPy starts, and imports ``ctypes``, several
+    times slower, and the shepherd is paid once per case run). The shepherd is not part of
+    what a case observes: it is the executor's parent, not the case's parent process."""
+    import sys
+
+    if sys.implementation.name == "cpython":
+        return sys.executable
+    if not _SHEPHERD_PYTHON:
+        import shutil
+        import subprocess
+
+        chosen = sys.executable
+        for candidate in (shutil.which("python3"), "/usr/bin/python3"):
+            if not candidate:
+                continue
+            check = "import sys; sys.exit(sys.implementation.name != 'cpython' or " \
+                    "sys.version_info < (3, 8))"
+            try:
+                done = subprocess.run([candidate, "-I", "-S", "-c", check], check=False,
+                                      timeout=30, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
+            except (OSError, subprocess.SubprocessError):
+                continue
+            if done.returncode == 0:
+                chosen = candidate
+                break
+        _SHEPHERD_PYTHON.append(chosen)
+    return _SHEPHERD_PYTHON[0]

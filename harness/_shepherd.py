@@ -14,13 +14,18 @@ Standard library only, Python 3.8 syntax; it never prints.
 
 from __future__ import annotations
 
-import ctypes
-import json
 import os
-import signal
-import subprocess
 import sys
 import time
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    import signal
+else:  # the C module: ``signal`` wraps it in enums, and ``enum``'s import would cost each case
+    try:  # run milliseconds (same functions and constants, as plain ints)
+        import _signal as signal
+    except ImportError:  # pragma: no cover - an implementation without it
+        import signal
 
 __all__ = ["main"]
 
@@ -36,6 +41,8 @@ TRACKER_GRACE_S = 1.0
 
 def _prctl(option: int, value: int) -> bool:
     try:
+        import ctypes
+
         libc = ctypes.CDLL(None, use_errno=True)
         return int(libc.prctl(option, value, 0, 0, 0)) == 0
     except (OSError, AttributeError):
@@ -57,10 +64,46 @@ def _command_line(pid: int) -> str:
     return b" ".join(w for w in words if w).decode("utf-8", "replace")[:100]
 
 
-def _child_setup() -> None:
-    """In the executor before exec: default signal mask, and its own session (as without us)."""
-    signal.pthread_sigmask(signal.SIG_SETMASK, [])
-    os.setsid()
+def _start(command: "list[str]") -> int:
+    """Start the executor in its own session with the default signal mask (as without us).
+
+    ``posix_spawnp`` where the platform has it (no ``subprocess``: its imports cost more than
+    the rest of the shepherd); else fork and exec, reporting a failed exec as exit status 127.
+    """
+    defaults = [signal.SIGPIPE, signal.SIGXFSZ]  # what Python ignores; subprocess restores them
+    if hasattr(os, "posix_spawnp"):
+        return os.posix_spawnp(command[0], command, dict(os.environ), setsid=True,
+                               setsigmask=[], setsigdef=defaults)
+    pid = os.fork()
+    if pid == 0:  # the shepherd runs no threads, so fork is safe
+        try:
+            signal.pthread_sigmask(signal.SIG_SETMASK, [])
+            for number in defaults:
+                signal.signal(number, signal.SIG_DFL)
+            os.setsid()
+            os.execvp(command[0], command)  # noqa: S606 - the case's own command line
+        except OSError as exc:
+            os.write(2, ("harness shepherd: cannot run %s: %s\n" % (command[0], exc)).encode())
+        finally:
+            os._exit(127)
+    return pid
+
+
+def _json(value: object) -> str:
+    """JSON for the status record (str, int, bool, None, lists, dicts) without importing
+    ``json``, whose import (``re`` with it) would cost each case run milliseconds."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return '"%s"' % "".join(
+            ch if ch >= " " and ch not in '"\\' else "\\u%04x" % ord(ch) for ch in value)
+    if isinstance(value, dict):
+        return "{%s}" % ", ".join("%s: %s" % (_json(str(k)), _json(v)) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return "[%s]" % ", ".join(_json(v) for v in value)
+    raise TypeError("no JSON for %r" % (value,))
 
 
 def _limit_user_processes(limit: int) -> None:
@@ -202,15 +245,11 @@ class Shepherd:
         _block_sigchld()
         if self.cgroup is None and os.geteuid() != 0:
             _limit_user_processes(self.limit)
-        proc = subprocess.Popen(
-            command, preexec_fn=_child_setup,  # noqa: PLW1509 - the shepherd runs no threads
-        )
-        self.executor_pid = proc.pid
+        self.executor_pid = _start(command)
         try:  # after the start, so the case keeps its priority: a fork loop cannot starve us
             os.setpriority(os.PRIO_PROCESS, 0, -10)
         except OSError:
             pass  # not root: the pids cgroup (or RLIMIT_NPROC) bounds the loop instead
-        proc.returncode = 0  # reaped below with waitpid(-1); keep Popen from reaping or warning
         ticks = 0
         while not stopping and self.returncode is None:
             _wait_for_child(0.05)
@@ -221,7 +260,9 @@ class Shepherd:
                 break
         leftovers = 0
         names = []  # type: list[str]
-        if not stopping and not self.limit_hit:
+        # A subreaper with no child left has no descendant left (orphans are reparented to
+        # us): then there is nothing to wait for or kill, and no /proc scan to pay for.
+        if not stopping and not self.limit_hit and self.reap():
             end = time.monotonic() + SETTLE_S  # forkservers and trackers exit on their own
             while self.members() and time.monotonic() < end and not stopping:
                 _wait_for_child(0.02)
@@ -234,7 +275,7 @@ class Shepherd:
                 _wait_for_child(0.02)
                 self.reap()
         started = time.monotonic()
-        killed = self.kill_all()
+        killed = self.kill_all() if self.reap() or stopping or self.limit_hit else 0
         if os.environ.get("HARNESS_SHEPHERD_DEBUG"):
             sys.stderr.write("shepherd: kill took %.3f s\n" % (time.monotonic() - started))
         return {
@@ -264,7 +305,7 @@ def main(argv: "list[str]") -> int:
     status = Shepherd(limit, cgroup_dir).run(argv[6:])
     tmp = status_path + ".part"
     with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(status, handle)
+        handle.write(_json(status))
     os.replace(tmp, status_path)
     return 0
 

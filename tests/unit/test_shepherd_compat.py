@@ -1,4 +1,5 @@
-"""The per-case shepherd also runs where the signal module is smaller (PyPy: no sigtimedwait).
+"""The per-case shepherd also runs where the signal module is smaller (PyPy: no sigtimedwait),
+without ``posix_spawnp``, and writes its status as JSON without importing ``json``.
 
 `nox -s matrix-pypy3.9` runs pytest, and so the shepherd, on PyPy; before the fallback every
 cell crashed with AttributeError.
@@ -6,17 +7,71 @@ cell crashed with AttributeError.
 
 from __future__ import annotations
 
-import signal
+import json
+import os
+import sys
 import time
 
 import pytest
 
-from harness import _shepherd
+from harness import _procs, _shepherd
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux shepherd")
 
 
 def test_wait_for_child_polls_without_sigtimedwait(monkeypatch: pytest.MonkeyPatch) -> None:
     """Without signal.sigtimedwait the wait is a short sleep, not an AttributeError."""
-    monkeypatch.delattr(signal, "sigtimedwait", raising=False)
+    monkeypatch.delattr(_shepherd.signal, "sigtimedwait", raising=False)
     started = time.monotonic()
     _shepherd._wait_for_child(0.05)
     assert 0.04 <= time.monotonic() - started < 1.0
+
+
+@pytest.mark.parametrize("value", [
+    {"returncode": 0, "stopped": False, "limit_hit": True, "leftovers": 2, "killed": 0},
+    {"returncode": None, "leftover_commands": ["python -c 'x\\\"y'", "tab\there\nnl",
+                                                "\x00\x1f\x7f", "caf\u00e9 \U0001f600"]},
+    {"returncode": -9, "leftover_commands": []},
+])
+def test_status_json_reads_back(value: dict) -> None:
+    """The hand-written encoder gives JSON that ``json`` reads back as the same value."""
+    assert json.loads(_shepherd._json(value)) == value
+
+
+def test_status_json_refuses_other_types() -> None:
+    with pytest.raises(TypeError):
+        _shepherd._json({"x": 1.5})
+
+
+@pytest.mark.parametrize("spawn", [True, False], ids=["posix_spawnp", "fork-exec"])
+def test_start_runs_the_command_in_its_own_session(spawn: bool,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of starting the executor give it its own session and the exit status."""
+    if not spawn:
+        monkeypatch.delattr(os, "posix_spawnp", raising=False)
+    pid = _shepherd._start(["sh", "-c", 'test "$(ps -o sid= -p $$)" -eq $$ && exit 3'])
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 3
+
+
+def test_start_reports_a_missing_program(monkeypatch: pytest.MonkeyPatch) -> None:
+    """posix_spawnp raises; the fork fallback exits 127 (as a shell would)."""
+    with pytest.raises(OSError):
+        _shepherd._start(["/nonexistent/python"])
+    monkeypatch.delattr(os, "posix_spawnp", raising=False)
+    pid = _shepherd._start(["/nonexistent/python"])
+    _, status = os.waitpid(pid, 0)
+    assert os.WEXITSTATUS(status) == 127
+
+
+def test_shepherd_python_is_a_cpython(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Under PyPy the shepherd runs on a CPython found as python3 (it starts faster)."""
+    monkeypatch.setattr(_procs, "_SHEPHERD_PYTHON", [])
+    monkeypatch.setattr(sys.implementation, "name", "pypy")
+    chosen = _procs.shepherd_python()
+    probe = "import sys; print(sys.implementation.name)"
+    import subprocess
+
+    out = subprocess.run([chosen, "-I", "-S", "-c", probe], capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "cpython"
