@@ -56,11 +56,17 @@ def start_latency(ctx: Context) -> object:
     ``performance.first_start_latency``). Returns one point: median/q1/q3/IQR in ms, the
     ``unstable`` flag and the raw samples.
 
+    The no-op lives in ``harness.measure``; under forkserver that module is preloaded in the
+    server, as a script's own ``__main__`` (where a hand-written no-op lives) is by default, so
+    each child does not import it again: the number is the start, not an import.
+
     Why it matters: start cost decides whether a process per task is affordable. The docs call
     spawn "rather slow compared with fork or forkserver" without a number; this gives one.
     Source: multiprocessing docs, Contexts and start methods.
     """
     mp = ctx.mp
+    if ctx.method == "forkserver":
+        mp.set_forkserver_preload(["__main__", "harness.measure"])
     return measure.sample(lambda: _start_join(mp))
 
 
