@@ -64,3 +64,35 @@ def test_total_weights_the_floor_by_runs_and_targets_judge_it() -> None:
     targets = {t["target"]: t["met"] for t in bench._targets(total, rows)}
     assert targets["cost per case run <= 1.5x the hand-run floor"] is False
     assert targets["matrix on all interpreters <= 90 s besides performance sampling"] is True
+
+
+def test_latency_check_compares_medians_over_alternating_rounds(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """Round by round: the case alone, then the script; the medians over rounds are compared
+    (one wild round does not decide), and every pair is kept."""
+    case_ms = iter([10.0, 30.0, 11.0])
+    script_ms = iter([10.0, 10.0, 10.0])
+    order: List[str] = []
+
+    def fake_matrix_run(interpreter: Any, results_dir: Path, extra: Any) -> float:
+        order.append("case")
+        cell = {"case": "performance.start_latency", "method": "forkserver",
+                "category": "performance", "outcome": "ok", "wall_s": 1.0,
+                "observed": {"median": next(case_ms)}}
+        results_dir.mkdir(parents=True)
+        _results_file(results_dir, [cell])
+        return 1.0
+
+    def fake_independent(interpreter: Any, methods: Any, workdir: str) -> Dict[str, float]:
+        order.append("script")
+        return {"forkserver": next(script_ms)}
+
+    monkeypatch.setattr(bench, "_matrix_run", fake_matrix_run)
+    monkeypatch.setattr(bench, "independent_latency", fake_independent)
+    found = bench.latency_check(["python"], ["forkserver"], tmp_path, {"forkserver": 12.0}, 3)
+    assert order == ["case", "script"] * 3
+    check = found["forkserver"]
+    assert (check["case_ms"], check["independent_ms"], check["ratio"]) == (11.0, 10.0, 1.1)
+    assert check["within_25pct"] is True
+    assert [r["case_ms"] for r in check["rounds"]] == [10.0, 30.0, 11.0]
+    assert check["in_matrix_ms"] == 12.0
