@@ -12,6 +12,8 @@ import time
 TYPE_CHECKING = False  # the shepherd imports this module per case: no ``typing`` at run time
 if TYPE_CHECKING:
     import signal
+    import subprocess
+    import threading
     from typing import Dict, Iterable, List, Optional, Set, Tuple
 else:  # plain ints, no ``enum`` import (see _shepherd.py)
     try:
@@ -29,6 +31,7 @@ __all__ = [
     "kill_pids",
     "proc_table",
     "shepherd_python",
+    "wait_exit",
     "shm_names",
     "shm_in_use",
 ]
@@ -292,3 +295,44 @@ def shepherd_python() -> str:
                 break
         _SHEPHERD_PYTHON.append(chosen)
     return _SHEPHERD_PYTHON[0]
+
+
+def wait_exit(proc: "subprocess.Popen[bytes]", deadline: float,
+              cancel: "threading.Event") -> str:
+    """Wait for ``proc`` until ``deadline`` (``time.monotonic()``): "done", "timeout", or
+    "cancelled" once ``cancel`` is set (checked every 0.1 s).
+
+    With a pidfd (Linux, Python 3.9+) the wait wakes the moment the process exits;
+    ``Popen.wait(timeout)`` polls with sleeps of up to 50 ms, paid once per case run.
+    Runner-side only (its imports are not the shepherd's).
+    """
+    import select
+    import subprocess
+
+    pidfd = -1
+    if hasattr(os, "pidfd_open"):
+        try:
+            pidfd = os.pidfd_open(proc.pid)
+        except OSError:
+            pidfd = -1
+    try:
+        while True:
+            if cancel.is_set():
+                return "cancelled"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return "timeout"
+            if pidfd >= 0:
+                ready, _, _ = select.select([pidfd], [], [], min(left, 0.1))
+                if ready:
+                    proc.wait()
+                    return "done"
+                continue
+            try:
+                proc.wait(timeout=min(left, 0.1))
+                return "done"
+            except subprocess.TimeoutExpired:
+                continue
+    finally:
+        if pidfd >= 0:
+            os.close(pidfd)

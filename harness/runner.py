@@ -10,7 +10,6 @@ import dataclasses
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -380,7 +379,7 @@ def run_case(
         for capture in captures:
             capture.start()
         try:
-            state = _wait(proc, started + timeout)
+            state = _procs.wait_exit(proc, started + timeout, _CANCEL)
             timed_out = state == "timeout"
         finally:
             _stop(proc, group)
@@ -404,41 +403,6 @@ def run_case(
             group.kill_all()
             group.remove()
         shutil.rmtree(workdir, ignore_errors=True)
-
-
-def _wait(proc: "subprocess.Popen[bytes]", deadline: float) -> str:
-    """Wait for ``proc`` until ``deadline``: "done", "timeout" or "cancelled".
-
-    With a pidfd (Linux, Python 3.9+) the wait wakes the moment the process exits;
-    ``Popen.wait(timeout)`` polls with sleeps of up to 50 ms, paid once per case run.
-    """
-    pidfd = -1
-    if hasattr(os, "pidfd_open"):
-        try:
-            pidfd = os.pidfd_open(proc.pid)
-        except OSError:
-            pidfd = -1
-    try:
-        while True:
-            if _CANCEL.is_set():
-                return "cancelled"
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return "timeout"
-            if pidfd >= 0:
-                ready, _, _ = select.select([pidfd], [], [], min(left, 0.1))
-                if ready:
-                    proc.wait()
-                    return "done"
-                continue
-            try:
-                proc.wait(timeout=min(left, 0.1))
-                return "done"
-            except subprocess.TimeoutExpired:
-                continue
-    finally:
-        if pidfd >= 0:
-            os.close(pidfd)
 
 
 def _stop(proc: "subprocess.Popen[bytes]", group: Optional[_procs.PidsCgroup]) -> None:
