@@ -1,7 +1,8 @@
 """Linux process-table, cgroup and /dev/shm helpers shared by the runner and the shepherd.
 
 Everything here is best effort: a process that vanishes while being read is simply skipped.
-Standard library only, Python 3.8 syntax (the shepherd runs on whatever Python runs the harness).
+Standard library only, Python 3.8 syntax (the shepherd runs on the CPython ``shepherd_python``
+chooses, which may be 3.8).
 """
 
 from __future__ import annotations
@@ -279,11 +280,11 @@ def shepherd_python() -> str:
         import subprocess
 
         chosen = sys.executable
+        check = "import sys; sys.exit(sys.implementation.name != 'cpython' or " \
+                "sys.version_info < (3, 8))"
         for candidate in (shutil.which("python3"), "/usr/bin/python3"):
             if not candidate:
                 continue
-            check = "import sys; sys.exit(sys.implementation.name != 'cpython' or " \
-                    "sys.version_info < (3, 8))"
             try:
                 done = subprocess.run([candidate, "-I", "-S", "-c", check], check=False,
                                       timeout=30, stdout=subprocess.DEVNULL,

@@ -142,7 +142,7 @@ def latency_check(interpreter: Sequence[str], methods: Sequence[str], workdir: P
         out = workdir / f"round-{number}"
         _matrix_run(interpreter, out, ["-k", "performance.start_latency and not first"])
         files = sorted(out.glob("*.json"))
-        ours = summarize_run(files[0], 0.0, 1)["case_start_latency_ms"] if files else {}
+        ours = _start_latency(_cells(_results_doc(files[0]))) if files else {}
         theirs = independent_latency(interpreter, methods, str(workdir))
         for method in methods:
             if ours.get(method) and theirs.get(method):
@@ -161,9 +161,15 @@ def latency_check(interpreter: Sequence[str], methods: Sequence[str], workdir: P
     return found
 
 
-def _cells(results_file: Path) -> List[Dict[str, Any]]:
-    doc = json.loads(results_file.read_text(encoding="utf-8"))
+def _cells(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
     return [t["metadata"] for t in doc.get("tests", []) if t.get("metadata")]
+
+
+def _start_latency(cells: List[Dict[str, Any]]) -> Dict[str, Any]:
+    """``performance.start_latency``'s median per method (ms), from the cells that have one."""
+    return {c["method"]: c["observed"].get("median") for c in cells
+            if c.get("case") == "performance.start_latency" and c.get("outcome") == "ok"
+            and isinstance(c.get("observed"), dict)}
 
 
 def _results_doc(results_file: Path) -> Dict[str, Any]:
@@ -174,7 +180,7 @@ def _results_doc(results_file: Path) -> Dict[str, Any]:
 def summarize_run(results_file: Path, wall_s: float, cores: int) -> Dict[str, Any]:
     """Case runs, performance sampling time and cost per case run from one results file."""
     doc = _results_doc(results_file)
-    cells = [t["metadata"] for t in doc.get("tests", []) if t.get("metadata")]
+    cells = _cells(doc)
     timeouts = {c["id"]: c.get("timeout_s") for c in doc["harness"]["cases"]}
     perf = [c for c in cells if c.get("category") == "performance"]
     perf_s = sum(float(c.get("wall_s") or 0.0) for c in perf)
@@ -187,9 +193,6 @@ def summarize_run(results_file: Path, wall_s: float, cores: int) -> Dict[str, An
                 "cell": "{}[{}]".format(cell["case"], cell["method"]), "timeout_s": limit,
                 "wall_s": round(float(cell.get("wall_s") or 0.0), 2),
                 "ratio": round(float(cell.get("wall_s") or 0.0) / limit, 2) if limit else None})
-    latency = {c["method"]: c["observed"].get("median") for c in perf
-               if c["case"] == "performance.start_latency" and c.get("outcome") == "ok"
-               and isinstance(c.get("observed"), dict)}
     return {
         "environment": doc["harness"]["environment"].get("id"),
         "available_methods": doc["harness"]["environment"].get("available_methods"),
@@ -202,7 +205,7 @@ def summarize_run(results_file: Path, wall_s: float, cores: int) -> Dict[str, An
         "outcomes": {o: sum(1 for c in cells if c.get("outcome") == o)
                      for o in sorted({str(c.get("outcome")) for c in cells})},
         "deadlock_timeouts": deadlock_timeouts,
-        "case_start_latency_ms": latency,
+        "case_start_latency_ms": _start_latency(perf),
     }
 
 
