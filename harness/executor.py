@@ -1,100 +1,14 @@
-"""Run ONE catalog case under ONE start method, in this fresh interpreter, and write its result.
+"""The case's parent process, as a main module: ``python -I executor.py ROOT CASE METHOD OUT``.
 
-Usage: ``python -I executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH``
-
-This process is the case's "parent process": it is what fork copies, so it imports as little as
-possible before the case runs (no json, no harness machinery beyond the catalog). Standard
-library only, Python 3.8 syntax. The runner that started it applies the hard timeout.
+Deliberately tiny: spawn and forkserver children run the parent's main module again (as
+``__mp_main__``, from source), as they would a user's short script. The work is in
+``harness.case_parent``. Standard library only, Python 3.8 syntax.
 """
 
-from __future__ import annotations
-
-import os
-import sys
-
-#: ``typing`` costs milliseconds to import, and this module is also re-imported as
-#: ``__mp_main__`` by every spawn and forkserver child: its annotations are strings, and the
-#: names they use are imported for the type checker only (mypy treats this name as True).
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    from typing import Any, Dict, List
-
-__all__ = ["main"]
-
-_MESSAGE_LIMIT = 2000
-
-
-def _write(path: str, payload: Dict[str, Any]) -> None:
-    import json  # only now: the case has finished, nothing it started can see this import
-
-    tmp = path + ".part"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, sort_keys=True, default=repr)
-    os.replace(tmp, path)
-
-
-def _run(root: str, case_id: str, method: str) -> Dict[str, Any]:
-    import importlib
-    import time
-    import warnings
-
-    sys.path.insert(0, root)
-    from harness import catalog
-
-    module_name = "cases." + case_id.split(".", 1)[0]
-    importlib.import_module(module_name)
-    found = {c.id: c for c in catalog.all_cases()}.get(case_id)
-    if found is None:
-        return {"outcome": "error", "error": {"type": "UnknownCase", "message": case_id,
-                                              "where": "harness"}}
-
-    import multiprocessing
-
-    if method not in multiprocessing.get_all_start_methods():
-        return {"outcome": "unavailable",
-                "detail": "%s is not a start method on %s" % (method, sys.platform)}
-
-    ctx = catalog.Context(method, os.getcwd())
-    result: Dict[str, Any] = {}
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        started = time.perf_counter()
-        try:
-            observed = found.func(ctx)
-        except catalog.Unavailable as exc:
-            result = {"outcome": "unavailable", "detail": str(exc)[:_MESSAGE_LIMIT]}
-        except catalog.ChildError as exc:
-            result = {"outcome": "error", "error": {"type": exc.type_name,
-                                                    "message": exc.message[:_MESSAGE_LIMIT],
-                                                    "where": "child"}}
-        except catalog.ChildDied as exc:
-            result = {"outcome": "error", "error": {"type": "ChildDied", "message": str(exc),
-                                                    "where": "child"}}
-        except BaseException as exc:  # noqa: BLE001 - every exception is an outcome
-            result = {"outcome": "error", "error": {"type": type(exc).__name__,
-                                                    "message": str(exc)[:_MESSAGE_LIMIT],
-                                                    "where": "parent"}}
-        else:
-            result = {"outcome": "ok", "observed": observed}
-        result["duration_s"] = time.perf_counter() - started
-    result["warnings"] = [
-        {"category": w.category.__name__, "message": str(w.message)[:_MESSAGE_LIMIT]}
-        for w in caught
-    ]
-    return result
-
-
-def main(argv: List[Any]) -> int:
-    if len(argv) != 5:
-        sys.stderr.write("usage: executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH\n")
-        return 2
-    root, case_id, method, result_path = argv[1:]
-    result = _run(root, case_id, method)
-    sys.stdout.flush()
-    sys.stderr.flush()
-    _write(result_path, result)
-    return 0
-
-
 if __name__ == "__main__":
+    import sys
+
+    sys.path.insert(0, sys.argv[1] if len(sys.argv) > 1 else ".")
+    from harness.case_parent import main
+
     sys.exit(main(sys.argv))

@@ -1,0 +1,100 @@
+"""The case's parent process: run ONE catalog case under ONE start method and write its result.
+
+Started as ``python -I harness/executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH``: that tiny
+main module puts the project root on ``sys.path`` and calls :func:`main`. The code lives here,
+not in the main module, because spawn and forkserver children run the parent's main module
+again from source (forkserver before 3.13.8/3.14.1, gh-98552): a few lines, as for a user's
+script, not this module (about a millisecond per child, which distorted start latency).
+
+This process is what fork copies, so it imports as little as possible before the case runs (no
+json, no harness machinery beyond the catalog). Standard library only, Python 3.8 syntax. The
+runner that started it applies the hard timeout.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+#: ``typing`` costs milliseconds to import and fork children would inherit it: annotations are
+#: strings, and the names they use are imported for the type checker only (mypy treats this
+#: name as True).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
+
+__all__ = ["main"]
+
+_MESSAGE_LIMIT = 2000
+
+
+def _write(path: str, payload: Dict[str, Any]) -> None:
+    import json  # only now: the case has finished, nothing it started can see this import
+
+    tmp = path + ".part"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(payload, handle, sort_keys=True, default=repr)
+    os.replace(tmp, path)
+
+
+def _run(case_id: str, method: str) -> Dict[str, Any]:
+    import importlib
+    import time
+    import warnings
+
+    from harness import catalog  # the project root is on sys.path (executor.py put it there)
+
+    module_name = "cases." + case_id.split(".", 1)[0]
+    importlib.import_module(module_name)
+    found = {c.id: c for c in catalog.all_cases()}.get(case_id)
+    if found is None:
+        return {"outcome": "error", "error": {"type": "UnknownCase", "message": case_id,
+                                              "where": "harness"}}
+
+    import multiprocessing
+
+    if method not in multiprocessing.get_all_start_methods():
+        return {"outcome": "unavailable",
+                "detail": "%s is not a start method on %s" % (method, sys.platform)}
+
+    ctx = catalog.Context(method, os.getcwd())
+    result: Dict[str, Any] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        started = time.perf_counter()
+        try:
+            observed = found.func(ctx)
+        except catalog.Unavailable as exc:
+            result = {"outcome": "unavailable", "detail": str(exc)[:_MESSAGE_LIMIT]}
+        except catalog.ChildError as exc:
+            result = {"outcome": "error", "error": {"type": exc.type_name,
+                                                    "message": exc.message[:_MESSAGE_LIMIT],
+                                                    "where": "child"}}
+        except catalog.ChildDied as exc:
+            result = {"outcome": "error", "error": {"type": "ChildDied", "message": str(exc),
+                                                    "where": "child"}}
+        except BaseException as exc:  # noqa: BLE001 - every exception is an outcome
+            result = {"outcome": "error", "error": {"type": type(exc).__name__,
+                                                    "message": str(exc)[:_MESSAGE_LIMIT],
+                                                    "where": "parent"}}
+        else:
+            result = {"outcome": "ok", "observed": observed}
+        result["duration_s"] = time.perf_counter() - started
+    result["warnings"] = [
+        {"category": w.category.__name__, "message": str(w.message)[:_MESSAGE_LIMIT]}
+        for w in caught
+    ]
+    return result
+
+
+def main(argv: List[Any]) -> int:
+    if len(argv) != 5:
+        sys.stderr.write("usage: executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH\n")
+        return 2
+    case_id, method, result_path = argv[2:]  # argv[1], the project root, is on sys.path
+    result = _run(case_id, method)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    _write(result_path, result)
+    return 0
+
