@@ -108,7 +108,7 @@ def test_sigkill_mid_run_leaves_complete_or_no_files_and_no_processes(tmp_path: 
     assert [p.name for p in results.iterdir() if not p.name.endswith(".json")] == []
     loaded, rejected = merge.load_results([str(f) for f in results.glob("*.json")])
     assert rejected == [] and len(loaded) == 1
-    assert {t["metadata"]["outcome"] for t in loaded[0].doc["tests"]} == {"ok"}
+    assert {observation["outcome"] for _c, _m, _k, observation in loaded[0].cells} == {"ok"}
     report = subprocess.run([sys.executable, "-m", "harness", "report", str(results), "-o",
                              str(tmp_path / "report")], cwd=str(ROOT), capture_output=True,
                             text=True, timeout=120, check=False)
@@ -139,8 +139,8 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(tmp_path
     assert "(partial: interrupted)" in out
     loaded, rejected = merge.load_results([str(f) for f in results.glob("*.json")])
     assert rejected == [] and len(loaded) == 1
-    cells = {t["metadata"]["case"] + "[" + t["metadata"]["method"] + "]": t["metadata"]["outcome"]
-             for t in loaded[0].doc["tests"]}
+    cells = {"%s[%s]" % (case, method): observation["outcome"]
+             for case, method, _category, observation in loaded[0].cells}
     assert {k: v for k, v in cells.items() if "returns_value" in k} == {
         "faults.returns_value[%s]" % m: "ok" for m in ("fork", "forkserver", "spawn")}
     assert not any("ignores_sigterm" in k for k in cells)

@@ -33,7 +33,7 @@ def browser() -> Iterator[Any]:
 
 
 def _write(tmp_path: Path, *docs: Dict[str, Any]) -> str:
-    m = merge.merge([merge.Loaded("f%d.json" % i, d) for i, d in enumerate(docs)], now=NOW)
+    m = merge.merge([merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)], now=NOW)
     render.write_report(m, tmp_path)
     return (tmp_path / "index.html").as_uri()
 

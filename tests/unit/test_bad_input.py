@@ -173,7 +173,7 @@ def test_what_loads_also_merges_and_renders(path: tuple, value: Any) -> None:
     """Found by the hypothesis test above (fixed in merge, cf87256): a file that passes
     validation must merge and render (else one odd file stops the whole report)."""
     doc = _mutate(copy.deepcopy(BASE), path, value, delete=False)
-    loaded = [merge.Loaded("r.json", doc)]
+    loaded = [merge.Loaded.from_doc("r.json", doc)]
     assert "<html" in render.render_html(merge.merge(loaded)).lower()
 
 

@@ -14,8 +14,8 @@ def test_synthetic_results_are_valid_and_sized(tmp_path: Path) -> None:
     paths = bench.synthetic_results(tmp_path, 4)
     loaded, rejected = merge.load_results(paths)
     assert rejected == []
-    assert [len(item.doc["tests"]) for item in loaded] == [180] * 4
-    assert {len(item.doc["harness"]["cases"]) for item in loaded} == {60}
+    assert [len(item.cells) for item in loaded] == [180] * 4
+    assert {len(item.harness["cases"]) for item in loaded} == {60}
 
 
 def _results_file(tmp_path: Path, cells: List[Dict[str, Any]]) -> Path:

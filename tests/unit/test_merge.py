@@ -19,7 +19,7 @@ NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
 def _merge(*docs: Dict[str, Any]) -> Dict[str, Any]:
-    loaded = [merge.Loaded("file%d.json" % i, d) for i, d in enumerate(docs)]
+    loaded = [merge.Loaded.from_doc("file%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW)
 
 
@@ -226,7 +226,7 @@ def test_what_load_and_merge_build_is_not_left_for_young_generation_scans(
         paths[-1].write_text(json.dumps(results_doc(cases=["methods.a", "methods.b"])))
     loaded, rejected = merge.load_results([str(p) for p in paths])
     assert rejected == []
-    assert all(_in_generation(item.doc["tests"], 2) for item in loaded)
+    assert all(_in_generation(item.cells, 2) for item in loaded)
     matrix = merge.merge(loaded, now=NOW)
     assert _in_generation(matrix["results"], 2)
 

@@ -21,7 +21,7 @@ CLAIM = {"id": "c", "claim": "x", "checks": [
 
 
 def _verdicts(claims: List[Dict[str, Any]], *docs: Dict[str, Any]) -> Dict[str, str]:
-    m = merge.merge([merge.Loaded("f%d" % i, d) for i, d in enumerate(docs)], now=NOW,
+    m = merge.merge([merge.Loaded.from_doc("f%d" % i, d) for i, d in enumerate(docs)], now=NOW,
                     claims=claims)
     (result,) = claimcheck.claim_verdicts(m)
     verdicts = {v.environment: v.verdict for v in result.per_environment}

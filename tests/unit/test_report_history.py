@@ -13,7 +13,8 @@ NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
 def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
-    return merge.merge([merge.Loaded("f%d.json" % i, d) for i, d in enumerate(docs)], now=NOW)
+    loaded = [merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
+    return merge.merge(loaded, now=NOW)
 
 
 def _observer(by_method: Dict[str, Any]) -> Any:

@@ -24,8 +24,8 @@ CLAIMS = [{"id": "fork_everywhere", "claim": "fork <b>is</b> everywhere", "secti
 
 
 def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
-    return merge.merge([merge.Loaded("f%d.json" % i, d) for i, d in enumerate(docs)], now=NOW,
-                       claims=claims)
+    loaded = [merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
+    return merge.merge(loaded, now=NOW, claims=claims)
 
 
 def _evil_matrix() -> Dict[str, Any]:
