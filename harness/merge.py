@@ -7,19 +7,16 @@ documents to the matrix. A bad file becomes one ``Rejected`` line and never stop
 from __future__ import annotations
 
 import dataclasses
-import functools
-import gc
 import itertools
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, TypeVar, Union, cast
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from harness import results
 from harness._fork_map import fork_map
+from harness._gc import without_gc
 from harness.vocab import START_METHODS
-
-_F = TypeVar("_F", bound=Callable[..., Any])
 
 __all__ = [
     "MATRIX_SCHEMA_VERSION",
@@ -87,46 +84,7 @@ class Rejected:
         return "%s: %s" % (self.path, self.problem)
 
 
-def _without_gc(func: _F) -> _F:
-    """Pause the cyclic garbage collector while ``func`` runs.
-
-    Loading and merging build millions of small dicts and lists that form no cycles; the
-    collector's repeated passes over them cost more than the parsing itself (1,000 results
-    files: 3.4 s of JSON parsing with it, 1.1 s without). Pausing alone only postpones the
-    passes: the first allocations after ``gc.enable()`` would scan every object built meanwhile
-    as the youngest generation, and later again as the middle one (1,000 files: 0.7-1.6 s for
-    the first of those passes at load average ~8 here), so they are aged first
-    (``_to_oldest_generation``).
-    """
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        enabled = gc.isenabled()
-        gc.disable()
-        try:
-            return func(*args, **kwargs)
-        finally:
-            if enabled:
-                _to_oldest_generation()
-                gc.enable()
-
-    return cast("_F", wrapper)
-
-
-def _to_oldest_generation() -> None:
-    """Move every tracked object to the collector's oldest generation without scanning it.
-
-    ``freeze`` + ``unfreeze`` are two list splices: objects are treated as if they had already
-    survived two collections, and only a full collection looks at them. Skipped where the
-    functions do not exist (PyPy) and when the caller has frozen objects of its own
-    (``unfreeze`` would release theirs too).
-    """
-    if hasattr(gc, "freeze") and gc.get_freeze_count() == 0:
-        gc.freeze()
-        gc.unfreeze()
-
-
-@_without_gc
+@without_gc
 def load_results(paths: Sequence[str]) -> Tuple[List[Loaded], List[Rejected]]:
     """Read and validate each file; never raises for a bad file.
 
@@ -300,7 +258,7 @@ def not_run_environment(ident: str) -> Dict[str, Any]:
             "not_run": True}
 
 
-@_without_gc
+@without_gc
 def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
