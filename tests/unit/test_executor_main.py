@@ -1,0 +1,54 @@
+"""The executor's main module stays a stub: spawn and forkserver children run the parent's main
+module again from source (forkserver before 3.13.8/3.14.1, gh-98552), so whatever it holds is
+paid again by every child a case starts (it distorted ``performance.start_latency``)."""
+
+from __future__ import annotations
+
+import ast
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+EXECUTOR = ROOT / "harness" / "executor.py"
+
+
+def test_the_main_module_does_nothing_unless_it_is_main() -> None:
+    tree = ast.parse(EXECUTOR.read_text(encoding="utf-8"))
+    body = [node for node in tree.body
+            if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))]
+    assert len(body) == 1 and isinstance(body[0], ast.If), ast.dump(tree)
+    assert ast.unparse(body[0].test) == "__name__ == '__main__'"
+
+
+def test_a_child_running_it_again_imports_nothing(tmp_path: Path) -> None:
+    """What a spawn/forkserver child does with the parent's main module
+    (``runpy.run_path(path, run_name="__mp_main__")``) imports no harness module."""
+    code = ("import runpy, sys; runpy.run_path(sys.argv[1], run_name='__mp_main__'); "
+            "print(sorted(m for m in sys.modules if m.startswith(('harness', 'cases'))))")
+    proc = subprocess.run([sys.executable, "-I", "-c", code, str(EXECUTOR), str(ROOT)],
+                          cwd=str(tmp_path), capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "[]"
+
+
+def test_a_case_runs_through_it(tmp_path: Path) -> None:
+    """The stub hands over to ``harness.case_parent``: a case runs, and a spawn child (which
+    ran the stub again) sees the parent's ``sys.argv``."""
+    out = tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, "-I", str(EXECUTOR), str(ROOT), "inheritance.sys_argv",
+                           "spawn", str(out)], cwd=str(tmp_path), capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(out.read_text(encoding="utf-8"))
+    assert result["outcome"] == "ok", result
+    assert result["observed"] == {"has_appended": True, "same_as_parent": True}
+
+
+def test_wrong_arguments_print_the_usage(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-I", str(EXECUTOR), str(ROOT)], cwd=str(tmp_path),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 2
+    assert proc.stderr.startswith("usage: executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH")
