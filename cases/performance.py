@@ -46,7 +46,7 @@ def _start_join(mp: object, target: object = measure.noop, args: tuple = ()) -> 
 @case(
     "performance.start_latency",
     title="Start + join of a no-op child: median and spread per method (after warm-up)",
-    source=[CONTEXTS],
+    source=[CONTEXTS, "https://github.com/python/cpython/issues/117378"],
     timeout=LONG_TIMEOUT,
     expect=[on("*", ok())],
 )
@@ -56,18 +56,18 @@ def start_latency(ctx: Context) -> object:
     ``performance.first_start_latency``). Returns one point: median/q1/q3/IQR in ms, the
     ``unstable`` flag and the raw samples.
 
-    The no-op lives in ``harness.measure``; under forkserver that module is preloaded in the
-    server, as a script's own ``__main__`` (where a hand-written no-op lives) is by default, so
-    each child does not import it again: the number is the start, not an import.
+    The no-op is the builtin ``int`` (returns 0): a spawn or forkserver child finds it without
+    importing anything, as a script's child finds a no-op in the script it runs again. A no-op
+    in a harness module would be imported by every child: ``set_forkserver_preload`` cannot
+    help where the fork server ignores the parent's ``sys.path`` (before 3.12.8/3.13.1,
+    gh-117378: the preload fails silently), which cost ~4 ms per child on PyPy 3.9.
 
     Why it matters: start cost decides whether a process per task is affordable. The docs call
     spawn "rather slow compared with fork or forkserver" without a number; this gives one.
     Source: multiprocessing docs, Contexts and start methods.
     """
     mp = ctx.mp
-    if ctx.method == "forkserver":
-        mp.set_forkserver_preload(["__main__", "harness.measure"])
-    return measure.sample(lambda: _start_join(mp))
+    return measure.sample(lambda: _start_join(mp, int))
 
 
 FIRST_START_SCRIPT = """
