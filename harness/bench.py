@@ -134,7 +134,7 @@ def independent_latency(interpreter: Sequence[str], methods: Sequence[str],
 def latency_check(interpreter: Sequence[str], methods: Sequence[str], workdir: Path,
                   in_matrix: Dict[str, Any], rounds: int) -> Dict[str, Any]:
     """``performance.start_latency`` against the independent script, in ``rounds`` alternating
-    rounds (the case alone, then the script right after it; 5 by default), comparing the
+    rounds (the case alone, then the script right after it; 9 by default), comparing the
     medians over the rounds: a load change on this shared machine then moves both sides, not
     one. Every round's pair and the value from the full matrix run are kept."""
     pairs: Dict[str, List[Tuple[float, float]]] = {m: [] for m in methods}
@@ -340,7 +340,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                         help="only these interpreters (repeatable; default: all discovered)")
     parser.add_argument("-k", help="pytest -k expression for the matrix runs (default: all)")
     parser.add_argument("--floor-runs", type=int, default=10, help="runs per floor median")
-    parser.add_argument("--latency-rounds", type=int, default=5, metavar="N",
+    parser.add_argument("--latency-rounds", type=int, default=9, metavar="N",
                         help="alternating rounds of start_latency vs the independent script")
     parser.add_argument("--no-deadlock-span", action="store_true",
                         help="skip the separate deadlock-only runs")
