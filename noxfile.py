@@ -15,7 +15,6 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from harness import discovery
-from harness import provision as root_provision
 
 nox.needs_version = ">=2025.10.14"
 nox.options.default_venv_backend = "uv|virtualenv"
@@ -48,7 +47,9 @@ PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
                                    name.endswith("t")))
 
 #: CPython builds of the Debian unstable root (`nox -s provision`): sessions matrix_root(3.14)...
-ROOT_PYTHONS = [name[len("python"):] for name in root_provision.PACKAGES]
+#: A literal, not read from harness.provision: that module is POSIX-only at heart and the
+#: noxfile must load on Windows (tests/unit/test_portability.py; a unit test keeps the two equal).
+ROOT_PYTHONS = ["3.14", "3.15"]
 
 RESULTS = ROOT / "reports" / "results"
 MATRIX_DEPS = ["pytest>=7", "pytest-json-report>=1.5"]
@@ -81,6 +82,7 @@ def matrix_root(session: nox.Session, version: str) -> None:
     """The matrix on a CPython of the Debian unstable root (made by `nox -s provision`)."""
     if os.environ.get("HARNESS_NO_ROOT"):
         session.skip("HARNESS_NO_ROOT is set: the Debian root's interpreters are not run")
+    from harness import provision as root_provision
     root = root_provision.default_root_dir()
     found, rejected = discovery.root_interpreters(root)
     chosen = [i for i in found if i.session_name == version]
@@ -107,6 +109,8 @@ def provision(session: nox.Session) -> None:
 
     `-- --refresh` rebuilds it; it lives in ~/.cache/start-method-matrix (HARNESS_ROOT_DIR).
     """
+    from harness import provision as root_provision
+
     cfg = root_provision.Config.from_env()
     try:
         result = root_provision.provision(cfg, refresh="--refresh" in session.posargs,
