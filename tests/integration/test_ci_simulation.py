@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 #: A small subset: one case, three cells per interpreter.
 SUBSET = "global_assigned_in_main"
 #: The runner label a Linux leg runs on (this machine plays that leg).
-LINUX_LABEL = "ubuntu-latest"
+LINUX_LABEL = "ubuntu-24.04"
 EXPRESSION = re.compile(r"\$\{\{\s*matrix\.(\w+)\s*\}\}")
 
 
@@ -95,10 +95,13 @@ def ci(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     base_env = {k: v for k, v in os.environ.items() if not k.startswith("GITHUB_")}
     base_env.update({str(k): str(v) for k, v in doc.get("env", {}).items()})
     base_env["PATH"] = os.pathsep.join([str(bindir), base_env.get("PATH", "")])
+    # The leg check runs `"$HOST_PYTHON" -m harness` from the checkout; here from the workspace.
+    base_env["HOST_PYTHON"] = sys.executable
+    base_env["PYTHONPATH"] = str(ROOT)
 
     legs_job = doc["jobs"]["matrix"]
     upload = _step(legs_job, uses="actions/upload-artifact")["with"]
-    check = _step(legs_job, name="Check the results file is this leg's")
+    check = _step(legs_job, name="Check the run proves it tested this leg's interpreter")
     played = _legs_to_play([str(p) for p in legs_job["strategy"]["matrix"]["python"]])
 
     # The legs, in parallel: each writes reports/results/<env-id>.json in its own workspace.
@@ -207,11 +210,11 @@ def test_legs_that_produced_nothing_are_listed_as_not_run(ci: Dict[str, Any]) ->
     assert proc.returncode == 0, proc.stderr
     played = {f"results-{LINUX_LABEL}-{p}" for p, _ in ci["played"]}
     listed = set(re.findall(r"::warning::not run: (\S+)", proc.stdout))
-    assert "results-windows-latest-3.14t" in listed
-    assert "results-macos-15-intel-3.14" in listed
+    assert "results-windows-2025-3.14t" in listed
+    assert "results-macos-15-intel-3.15" in listed
     assert not played & listed
     summary = Path(ci["env"]["GITHUB_STEP_SUMMARY"]).read_text(encoding="utf-8")
-    assert "`results-windows-latest-pypy3.11` (windows-pypy-3.11)" in summary
+    assert "`results-windows-2025-pypy3.11` (windows-pypy-3.11)" in summary
 
 
 def test_legs_that_produced_nothing_are_not_run_columns_in_the_report(
@@ -220,7 +223,7 @@ def test_legs_that_produced_nothing_are_not_run_columns_in_the_report(
     matrix = json.loads((ci["site"] / "matrix.json").read_text(encoding="utf-8"))
     envs = {env["id"]: env for env in matrix["environments"]}
     assert envs["windows-pypy-3.11"]["not_run"] is True
-    assert envs["macos-cpython-3.14-x86_64"]["runs"] == []
+    assert envs["macos-cpython-3.15-x86_64"]["runs"] == []
     statuses = {c["status"] for c in matrix["results"] if c["environment"] == "windows-pypy-3.11"}
     assert statuses == {"not-run"}
     played = [env for env in envs.values() if not env.get("not_run")]
