@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
-from harness import catalog, expect, results
+from harness import catalog, expect, probe, results
 from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
 from harness.vocab import START_METHODS, Outcome, Verdict
 
@@ -88,7 +88,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 #: What the probe records from the environment (cases get only the allow-listed environment):
 #: the commit (no git inside a Debian root), and where a root interpreter ran.
-_PROBE_ENV = ("HARNESS_GIT_COMMIT", "HARNESS_ROOT_NAME", "HARNESS_HOST_KERNEL")
+_PROBE_ENV = ("HARNESS_GIT_COMMIT", "HARNESS_ROOT_NAME", "HARNESS_HOST_KERNEL", "CI",
+              *(name for _, name in probe.CI_VARIABLES))
 
 
 def _probe(interpreter: List[str]) -> Dict[str, Any]:
