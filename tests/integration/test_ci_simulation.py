@@ -7,6 +7,10 @@ computes (``results-<os>-<python>``), unpacked the way ``download-artifact`` doe
 ``pattern`` + ``merge-multiple`` (one flat folder), and then the workflow's own ``run:`` scripts
 are executed verbatim: the leg identity check, the not-run listing, the report command and the
 job summary.
+
+It also runs legs through nox, as a runner does (the section "Legs through nox" below): a normal
+leg passes, a leg whose interpreter is missing fails, and a leg whose case executors all exit at
+once fails on the leg check.
 """
 
 from __future__ import annotations
