@@ -30,6 +30,18 @@ POSIX_ONLY = ("fcntl", "resource", "pwd", "grp", "termios", "tty", "pty", "syslo
               "_posixsubprocess", "_posixshmem", "crypt", "spwd", "nis", "ossaudiodev")
 #: Not on macOS either: Linux-only standard modules.
 LINUX_ONLY = ()
+#: Functions and constants of `os` and `signal` that Windows lacks ("Availability: Unix" in
+#: https://docs.python.org/3/library/os.html and signal.html): removed too, so a module-level
+#: `signal.SIGKILL` or `os.getuid()` fails here as it would there.
+POSIX_ONLY_ATTRIBUTES = {
+    "os": ("fork", "forkpty", "killpg", "getuid", "geteuid", "getgid", "getegid", "getpgid",
+           "setsid", "getsid", "setpgid", "uname", "pread", "pwrite", "sysconf", "getloadavg",
+           "WNOHANG", "wait3", "wait4", "sched_getaffinity", "pidfd_open",
+           "memfd_create", "register_at_fork"),
+    "signal": ("SIGKILL", "SIGSTOP", "SIGCONT", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2",
+               "SIGCHLD", "SIGALRM", "SIGPIPE", "alarm", "setitimer", "pthread_kill",
+               "pthread_sigmask", "siginterrupt", "pidfd_send_signal"),
+}
 _MODULE_STRING = re.compile(r"^(?:harness|cases)(?:\.\w+)+$")
 _SCRIPT_STRING = re.compile(r"^\w+\.py$")
 
@@ -110,6 +122,12 @@ for name in config["preload"]:
         pass
 for name in config["blocked"]:
     sys.modules[name] = None
+removed = []
+for module, names in config["attributes"].items():
+    for attr in names:
+        if hasattr(sys.modules[module], attr):
+            removed.append((sys.modules[module], attr, getattr(sys.modules[module], attr)))
+            delattr(sys.modules[module], attr)
 sys.platform = config["platform"]
 failures = {}
 for name in config["modules"]:
@@ -117,6 +135,10 @@ for name in config["modules"]:
         importlib.import_module(name)
     except BaseException as exc:
         failures[name] = "%s: %s" % (type(exc).__name__, exc)
+# The noxfile runs code (discovery starts subprocesses) through the real platform's standard
+# library, which needs its own functions back; its imports were checked above.
+for module, attr, value in removed:
+    setattr(module, attr, value)
 if config["noxfile"]:
     try:
         runpy.run_path(config["noxfile"], run_name="noxfile")
@@ -148,6 +170,7 @@ def import_everything(platform: str, blocked: tuple[str, ...], modules: List[str
     returns ``{module: error}`` for each that failed."""
     config = {"root": str(ROOT), "extra_path": list(extra_path), "platform": platform,
               "blocked": list(blocked),
+              "attributes": POSIX_ONLY_ATTRIBUTES if platform == "win32" else {},
               "modules": modules, "noxfile": str(ROOT / "noxfile.py") if noxfile else "",
               "preload": _third_party_and_stdlib(modules)}
     proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(config)], cwd=str(ROOT),
@@ -180,13 +203,15 @@ def test_every_module_a_leg_reaches_imports_without_posix_only_modules(platform:
 
 def test_the_check_can_fail(tmp_path: Path) -> None:
     """A module importing fcntl at top level is reported (the defect this file guards), and so
-    is one that takes a Windows-only branch at import."""
+    are one that takes a Windows-only branch at import and one that reads signal.SIGKILL."""
     (tmp_path / "posix_leaning.py").write_text("import fcntl\n", encoding="utf-8")
     (tmp_path / "branchy.py").write_text(
         "import sys\nif sys.platform == 'win32':\n    import msvcrt\n", encoding="utf-8")
-    failures = import_everything("win32", POSIX_ONLY, ["posix_leaning", "branchy", "harness.cli"],
+    (tmp_path / "sigs.py").write_text("import signal\nKILL = signal.SIGKILL\n", encoding="utf-8")
+    failures = import_everything("win32", POSIX_ONLY,
+                                 ["posix_leaning", "branchy", "sigs", "harness.cli"],
                                  extra_path=(str(tmp_path),), noxfile=False)
-    assert set(failures) == {"posix_leaning", "branchy"}, failures
+    assert set(failures) == {"posix_leaning", "branchy", "sigs"}, failures
     assert "fcntl" in failures["posix_leaning"]
 
 
