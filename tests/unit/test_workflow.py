@@ -253,7 +253,8 @@ def test_lint_is_pinned_and_zizmor_runs_online_with_a_read_only_token(
     """Every lint tool has an exact version in requirements/lint.txt; CI gives zizmor the job's
     token (contents: read only) so its online audits run."""
     job = workflow["jobs"]["lint"]
-    assert job["env"]["GH_TOKEN"] == "${{ github.token }}"  # noqa: S105 (an expression)
+    step = _step(workflow, "lint", name="nox -s lint")
+    assert step["env"]["GH_TOKEN"] == "${{ github.token }}"  # noqa: S105 (an expression)
     assert job["permissions"] == {"contents": "read"}
     pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
     group = re.search(r"^lint = \[(.*?)\]$", pyproject, re.M | re.S)
