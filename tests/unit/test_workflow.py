@@ -275,8 +275,6 @@ def test_every_legs_session_exists_in_nox_list(workflow: Dict[str, Any]) -> None
     proc = subprocess.run([sys.executable, "-m", "nox", "-l", "--json"], cwd=str(ROOT),
                           capture_output=True, text=True, timeout=300, check=False,
                           env=dict(os.environ, NO_COLOR="1"))
-    if proc.returncode != 0 and "No module named nox" in proc.stderr:
-        pytest.skip("nox is not installed for this interpreter")
     assert proc.returncode == 0, proc.stderr
     sessions = {entry["session"] for entry in json.loads(proc.stdout)}
     jobs = [workflow["jobs"]["matrix"], workflow["jobs"]["smoke"]]
