@@ -102,6 +102,16 @@ def _cmd(args: argparse.Namespace) -> int:
     return 1 if found else 0
 
 
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError("%r is not a share between 0 and 1 (0.25 = 25 %%)" % text)
+    return value
+
+
 def add_parser(sub: Any) -> None:
     """Register ``verify-leg`` on the CLI's subparsers."""
     cmd = sub.add_parser(
@@ -113,7 +123,7 @@ def add_parser(sub: Any) -> None:
     cmd.add_argument("--leg", metavar="PYTHON",
                      help="the leg's python-version (3.13, 3.14t, pypy3.11): the file's "
                           "interpreter must be that one")
-    cmd.add_argument("--max-broken", type=float, default=MAX_BROKEN, metavar="SHARE",
+    cmd.add_argument("--max-broken", type=_share, default=MAX_BROKEN, metavar="SHARE",
                      help="crash + harness-error cells must stay under this share of the "
                           "cells that ran (default %(default)s)")
     cmd.set_defaults(func=_cmd)

@@ -119,3 +119,10 @@ def test_a_bad_file_is_one_line_not_a_traceback(tmp_path: Path,
     (tmp_path / "x.json").write_text("[1]", encoding="utf-8")
     assert cli.main(["verify-leg", str(tmp_path)]) == 1
     assert "not a results file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("share", ["0", "25", "x"])
+def test_a_share_outside_0_to_1_is_a_usage_error(tmp_path: Path, share: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["verify-leg", str(tmp_path), "--max-broken", share])
+    assert exc.value.code == 2
