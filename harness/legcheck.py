@@ -4,8 +4,8 @@ A run can exit 0 having tested nothing: crash cells are findings, not harness fa
 interpreter whose case executors all die at once yields a full results file of ``crash`` cells.
 A CI leg must not go green on that. This check passes only when
 
-- the folder holds exactly one results file and, with ``--leg``, its probe names the leg's
-  interpreter (implementation, X.Y, free-threaded or not);
+- there is exactly one results file (PATH, or the one file in the folder PATH) and, with
+  ``--leg``, its probe names the leg's interpreter (implementation, X.Y, free-threaded or not);
 - every start method the interpreter offers (``environment.available_methods``) has at least
   one ``ok`` cell;
 - ``crash`` cells plus harness-error cells (the harness could not run the case) are under
@@ -82,7 +82,7 @@ def _count(outcomes: List[Any]) -> str:
 
 def _cmd(args: argparse.Namespace) -> int:
     folder = Path(args.results_dir)
-    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
     if len(files) != 1:
         sys.stderr.write("harness: error: %s: expected one results file, found %d%s\n" % (
             folder, len(files), (": " + ", ".join(p.name for p in files)) if files else ""))
@@ -119,7 +119,8 @@ def add_parser(sub: Any) -> None:
                            "its interpreter (the CI leg's check)",
         description=__doc__.split("\n\n", 1)[1].split("\n\nHost side")[0],
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    cmd.add_argument("results_dir", metavar="DIR", help="folder holding the one results file")
+    cmd.add_argument("results_dir", metavar="PATH",
+                     help="a results file, or a folder that must hold exactly one (a CI leg's)")
     cmd.add_argument("--leg", metavar="PYTHON",
                      help="the leg's python-version (3.13, 3.14t, pypy3.11): the file's "
                           "interpreter must be that one")

@@ -37,6 +37,14 @@ def test_a_healthy_run_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]
     assert "proves its run: 24 ok" in capsys.readouterr().out
 
 
+def test_a_file_path_is_checked_as_it_is(tmp_path: Path) -> None:
+    """Locally reports/results holds one file per interpreter: name the file."""
+    path = _write(tmp_path, results_doc(cases=CASES))
+    (tmp_path / "other.json").write_text("{}", encoding="utf-8")
+    assert cli.main(["verify-leg", str(path)]) == 0
+    assert cli.main(["verify-leg", str(tmp_path)]) == 1
+
+
 def test_an_all_crash_run_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """Every executor exited at once: every cell is crash, `harness run` exited 0. The leg
     fails, naming each start method without an ok cell and the crash share."""
