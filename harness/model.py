@@ -30,7 +30,7 @@ CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
 OS_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
-                   "not-run": "· not run"}
+                   "partial": "◑ true where run", "not-run": "· not run"}
 
 
 def safe_url(url: Any) -> Optional[str]:
