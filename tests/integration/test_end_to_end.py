@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import jsonschema
 import pytest
@@ -112,8 +112,9 @@ def test_report_page_lists_environments_and_cells(matrix_dir: Path) -> None:
     assert "deadlock.lock_held_by_thread_at_fork" in html
 
 
-def _leftovers(report: Path) -> List[Dict]:
-    return json.loads(report.read_text())["left"]
+def _leftovers(report: Path) -> List[Dict[str, Any]]:
+    left: List[Dict[str, Any]] = json.loads(report.read_text())["left"]
+    return left
 
 
 @pytest.mark.skipif(not LINUX, reason="needs Linux: a child subreaper (prctl) and /proc")
