@@ -61,7 +61,7 @@ def matrix_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def _cells(doc: Dict) -> Dict:
+def _cells(doc: Dict[str, Any]) -> Dict[Any, Any]:
     return {(c["case"], c["environment"], c["method"]): c for c in doc["results"]}
 
 
