@@ -619,8 +619,10 @@ def queue_join_before_get_large(ctx: Context) -> object:
 )
 def queue_join_before_get_small(ctx: Context) -> object:
     """The same mistake with a 100-byte item: the feeder flushes it into the pipe buffer at
-    once, the child exits, join() returns, and get() finds the item. The pattern "works" in
-    tests with small data and hangs in production with large data.
+    once, the child exits, join() returns, and get() finds the item.
+
+    Why it matters: the pattern "works" in tests with small data and hangs in production
+    with large data.
 
     Source: multiprocessing docs, Programming guidelines > All start methods; Pipes and Queues.
     """
@@ -675,6 +677,7 @@ def pool_worker_killed_executor(ctx: Context) -> object:
     context): the executor notices the dead worker and fails the future with
     ``BrokenProcessPool`` ("one of the workers ... terminated in a non-clean fashion").
 
+    Why it matters: it is the way out when a worker is killed (OOM killer), where Pool hangs.
     Source: concurrent.futures docs, BrokenProcessPool (3.3+).
     """
     from concurrent.futures import ProcessPoolExecutor
@@ -791,6 +794,8 @@ def global_method_set_by_queue(ctx: Context) -> object:
     creating a ``multiprocessing.Queue()`` sets it to the default, and a later
     ``set_start_method(m)`` raises RuntimeError.
 
+    Why it matters: a library that creates a Queue at import time makes the application's own
+    later set_start_method() fail.
     Source: multiprocessing docs, Global start method (3.14 text; older behaviour).
     """
     import multiprocessing
@@ -829,6 +834,7 @@ def start_method_semantics(ctx: Context) -> object:
     ``set_start_method(m, force=True)`` switches (and ``get_context()`` follows); a further
     ``set_start_method(m)`` without force raises RuntimeError.
 
+    Why it matters: tests and libraries that set the method twice must know which call raises.
     Source: multiprocessing docs, Miscellaneous (get_start_method, set_start_method,
     get_context, get_all_start_methods).
     """
@@ -913,6 +919,8 @@ def executor_thread_alive_warning(ctx: Context) -> object:
     task. concurrent.futures docs (3.12): with the fork context in a multithreaded program
     os.fork() may raise a DeprecationWarning; spawn/forkserver executors do not fork here.
 
+    Why it matters: any program with a background thread that uses a fork-context executor
+    gets this warning from 3.12, and the deadlock risk it announces.
     Source: concurrent.futures, ProcessPoolExecutor versionchanged 3.12; os.fork docs.
     """
     import warnings
