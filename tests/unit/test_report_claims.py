@@ -246,3 +246,15 @@ def test_claim_rows_carry_the_contract_attributes() -> None:
     row = row[:row.index("</tr>")]
     assert 'against it: <a href="#case-pickling.socket_argument">' in row
     assert "not run: macos: no environment with data; windows: no environment" in row
+
+
+def test_an_expected_leg_without_data_is_named_as_not_run() -> None:
+    """With `--expect-envs`, a CI leg that produced no results file is an in-scope environment
+    without data: the claim is only true where run, and the leg is named."""
+    claim = {"id": "e", "claim": "e", "scope": {"os": ["linux"]}, "checks": [
+        {"case": "methods.a", "methods": ["*"], "holds": {"outcome": "ok"}}]}
+    m = merge.merge([merge.Loaded.from_doc("f", results_doc(version="3.12.0"))], now=NOW,
+                    claims=[claim], expected_environments=["linux-cpython-3.13"])
+    (result,) = claimcheck.claim_verdicts(m)
+    assert result.overall == "partial"
+    assert result.gaps == ("linux-cpython-3.13: no usable cell",)
