@@ -787,7 +787,10 @@ def _error_name(call: Callable[[], object]) -> Optional[str]:
     covers=[36, 37],
     timeout=HANG_TIMEOUT,
     expect=[on("*", ok({"before": None, "after_queue_is_default": True,
-                        "set_after": "RuntimeError"}))],
+                        "set_after": "RuntimeError"}),
+               note="the docs say a Queue 'may' set the global method; that it does is the "
+                    "implementation's (the Queue's Lock fixes the default context)",
+               from_source="Lib/multiprocessing/context.py (get_context() fixes the default)")],
 )
 def global_method_set_by_queue(ctx: Context) -> object:
     """In a fresh interpreter the global method is unset (``allow_none=True`` → None);
