@@ -29,7 +29,7 @@ TYPE_CHECKING = False  # typing is imported for the type checker only (see harne
 if TYPE_CHECKING:
     from typing import Any, Callable, NoReturn
 
-__all__ = ["MP_DOCS", "PICKLE_DOCS", "normalise", "raise_as"]
+__all__ = ["MP_DOCS", "NO_TYPE", "PICKLE_DOCS", "normalise", "raise_as", "start_fails"]
 
 MP_DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 #: Programming guidelines > The spawn and forkserver start methods > "More picklability".
@@ -38,6 +38,20 @@ CONTEXTS = MP_DOCS + "#contexts-and-start-methods"
 PROCESS_NOTE = MP_DOCS + "#multiprocessing.Process"
 PICKLE_DOCS = "https://docs.python.org/3/library/pickle.html"
 PICKLABLE = PICKLE_DOCS + "#what-can-be-pickled-and-unpickled"
+
+#: The note of an ``error()`` rule with no type: no cited source names the exception.
+NO_TYPE = "no source names an exception type: any error (the report shows the type seen)"
+
+
+def start_fails() -> Any:
+    """spawn/forkserver ``start()`` fails: it pickles the process object in the parent. The
+    pickle docs name PicklingError; which type CPython raises is checked once, in
+    ``pickling.unpicklable_error_type`` (a finding: TypeError/AttributeError), so these rules
+    name the cause instead: the error comes out of ``start()`` (not a child that died)."""
+    return on(("spawn", "forkserver"), error(contains="start():"),
+              note="start() fails in the parent (pickling the process object); the type is "
+                   "checked in pickling.unpicklable_error_type")
+
 
 _ADDRESS = re.compile(r"\s+at 0x[0-9a-fA-F]+")
 _PID = re.compile(r"\b(pid|parent)=\d+")
@@ -99,7 +113,7 @@ def run_target(ctx: Context, target: Callable[..., Any]) -> Any:
     source=[MORE_PICKLABILITY, PICKLABLE, PROCESS_NOTE],
     covers=[27],
     claims=["spawn_requires_picklable"],
-    expect=[on("fork", ok("lambda ran")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("lambda ran")), start_fails()],
 )
 def lambda_target(ctx: Context) -> object:
     """``Process(target=lambda conn: ...)`` runs under fork (the child is a copy, the target is
@@ -122,7 +136,7 @@ def lambda_target(ctx: Context) -> object:
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
     claims=["spawn_requires_picklable"],
-    expect=[on("fork", ok("nested ran")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("nested ran")), start_fails()],
 )
 def nested_function_target(ctx: Context) -> object:
     """A ``def`` nested in another function is not reachable from the top level of its module,
@@ -207,7 +221,7 @@ def _consume(items: Any) -> Any:
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
     claims=["spawn_requires_picklable"],
-    expect=[on("fork", ok(6)), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok(6)), start_fails()],
 )
 def lambda_argument(ctx: Context) -> object:
     """A lambda in ``args`` is pickled with the Process under spawn/forkserver and cannot be
@@ -224,7 +238,7 @@ def lambda_argument(ctx: Context) -> object:
     title="A closure passed in Process args: fork only",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
-    expect=[on("fork", ok("closed over 7")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("closed over 7")), start_fails()],
 )
 def closure_argument(ctx: Context) -> object:
     """A closure (a nested function capturing a local) is not a top-level function, so it is
@@ -250,7 +264,7 @@ def _numbers(count: int) -> Any:
     title="A generator passed in Process args: fork only",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
-    expect=[on("fork", ok([0, 1, 2])), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok([0, 1, 2])), start_fails()],
 )
 def generator_argument(ctx: Context) -> object:
     """A generator object is not among the picklable types, so spawn/forkserver ``start()``
@@ -271,7 +285,7 @@ def _read_file(handle: Any) -> Any:
     title="An open file object passed in Process args: fork only",
     source=[MORE_PICKLABILITY, PICKLE_DOCS + "#handling-stateful-objects"],
     covers=[27],
-    expect=[on("fork", ok("file content")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("file content")), start_fails()],
 )
 def open_file_argument(ctx: Context) -> object:
     """An open file object cannot be pickled (the pickle docs' TextReader example removes its
@@ -336,7 +350,7 @@ def _try_lock(lock: Any) -> Any:
     title="A threading.Lock passed in Process args: fork gets a copy, spawn/forkserver fail",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
-    expect=[on("fork", ok(False)), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok(False)), start_fails()],
 )
 def threading_lock_argument(ctx: Context) -> object:
     """A ``threading.Lock`` is not picklable: spawn/forkserver ``start()`` raises. Under fork
@@ -378,7 +392,7 @@ def multiprocessing_lock_argument(ctx: Context) -> object:
     title="An instance of a class defined inside a function, passed in args: fork only",
     source=[PICKLABLE, MORE_PICKLABILITY],
     covers=[27],
-    expect=[on("fork", ok("local value")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("local value")), start_fails()],
 )
 def local_class_instance(ctx: Context) -> object:
     """Only instances of classes reachable at the top level of a module are picklable (the

@@ -30,7 +30,7 @@ CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
 OS_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
-                   "not-run": "· not run"}
+                   "partial": "◑ true where run", "not-run": "· not run"}
 
 
 def safe_url(url: Any) -> Optional[str]:
@@ -55,6 +55,14 @@ def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
         text += " " + short(rule["value"], 40)
     if rule.get("error_type"):
         text += " " + str(rule["error_type"])
+    elif rule.get("outcome") == "error":
+        text += " (any type)" if not rule.get("contains") else ""
+    if rule.get("contains"):
+        text += " containing %s" % short(str(rule["contains"]), 40)
+    if rule.get("inferred"):
+        text += " (inferred from the documented mechanism)"
+    if rule.get("from_implementation"):
+        text += " (from the implementation, not the docs: %s)" % rule["from_implementation"]
     return text
 
 

@@ -16,7 +16,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
@@ -28,11 +28,13 @@ __all__ = ["CaseFile", "CaseItem"]
 
 CASES_DIR = ROOT / "cases"
 PROBE = Path(__file__).resolve().parent / "probe.py"
-#: Deadlock cells expected to hang (or with no expectation) only wait once started: they get
-#: their own wide pool, started first, so their hard timeouts overlap with each other and with
-#: the rest. Every other cell, deadlock cells expected to complete included, is CPU work and
-#: goes through the CPU-sized pool: a 16-wide pool for those (tried first) oversubscribed the
-#: 2 cores at the start of a run, so that completing PyPy cells crossed their 15 s timeout.
+#: Cells that timed out in this environment's previous results file only wait once started:
+#: they get their own wide pool, started first, so their hard timeouts overlap with each other
+#: and with the rest. Every other cell (a cell with no history included) is CPU work and goes
+#: through the CPU-sized pool. The pool is chosen from what happened before, never from the
+#: expectation: a wrong "timeout" expectation must not get less CPU and so confirm itself.
+#: (A 16-wide pool tried first oversubscribed the 2 cores at the start of a run, so that
+#: completing PyPy cells crossed their 15 s timeout.)
 _HANGING_JOBS = 64
 
 
@@ -239,10 +241,11 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     performance: List[CaseItem] = []
     may_hang: List[CaseItem] = []
     rest: List[CaseItem] = []
+    timed_out = _timed_out_before(state)
     for item in items:
         if item.case.category == "performance":
             performance.append(item)
-        elif item.case.category == "deadlock" and _may_hang(item, state):
+        elif _waits(item, timed_out):
             may_hang.append(item)
         else:
             rest.append(item)
@@ -269,11 +272,23 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     session.config.add_cleanup(lambda: _shutdown(gate, general, hanging, serial))
 
 
-def _may_hang(item: CaseItem, state: _State) -> bool:
-    """A cell whose expectation here is ``timeout`` (or that has none) may just wait."""
-    rules = [rule.to_dict() for rule in item.case.expect]
-    rule = expect.select_rule(rules, item.method, state.environment)
-    return rule is None or rule["outcome"] == Outcome.TIMEOUT.value
+def _waits(item: CaseItem, timed_out: Set[Tuple[str, str]]) -> bool:
+    """Whether a cell goes to the waiting pool: it timed out last time (its expectation,
+    whatever it is, plays no part)."""
+    return (item.case.id, item.method) in timed_out
+
+
+def _timed_out_before(state: _State) -> Set[Tuple[str, str]]:
+    """(case, method) of the cells that timed out in this environment's previous results
+    file in the results folder; none if there is no readable one (then no cell is assumed to
+    hang)."""
+    path = state.results_dir / ("%s.json" % state.environment["id"])
+    try:
+        tests = json.loads(path.read_text(encoding="utf-8")).get("tests", [])
+        return {(str(t["metadata"]["case"]), str(t["metadata"]["method"])) for t in tests
+                if t["metadata"].get("outcome") == Outcome.TIMEOUT.value}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
 
 
 def _shutdown(gate: threading.Event, *pools: ThreadPoolExecutor) -> None:

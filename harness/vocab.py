@@ -10,6 +10,7 @@ from typing import Final, Literal
 
 __all__ = [
     "CATEGORIES",
+    "OPERATING_SYSTEMS",
     "START_METHODS",
     "Category",
     "Outcome",
@@ -20,6 +21,9 @@ __all__ = [
 StartMethod = Literal["fork", "forkserver", "spawn"]
 #: Every start method multiprocessing knows, in a fixed display order.
 START_METHODS: Final = ("fork", "forkserver", "spawn")
+
+#: The operating systems an environment id can name (``env["os"]``), in display order.
+OPERATING_SYSTEMS: Final = ("linux", "macos", "windows")
 
 Category = Literal["methods", "inheritance", "deadlock", "pickling", "performance"]
 CATEGORIES: Final = ("methods", "inheritance", "deadlock", "pickling", "performance")

@@ -24,9 +24,10 @@ yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "matrix.yml"
 DEPENDABOT = ROOT / ".github" / "dependabot.yml"
-#: The vetted pins list: in shared/ beside the clone (CI) or the team's shared folder.
-PINS_FILES = [ROOT.parent / "shared" / "reference" / "actions-pins.md",
-              Path("/work/shared/reference/actions-pins.md")]
+#: The vetted pin list, vendored (its source: ../shared/reference/ next to the checkout).
+PINS_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "actions-pins.md"
+SHARED_PINS = (Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+               / "actions-pins.md")
 MANIFEST = ROOT / "tests" / "fixtures" / "python-versions-manifest.json"
 
 #: Pinned images, one per OS family and arch (never *-latest, which moves to new images).
@@ -160,13 +161,20 @@ def test_every_action_pinned_to_a_vetted_sha_with_version_comment() -> None:
 
 def test_pins_agree_with_the_shared_pin_list() -> None:
     """The pins above are the recommended ones in shared/reference/actions-pins.md."""
-    found = [path for path in PINS_FILES if path.exists()]
-    if not found:
-        pytest.skip(f"shared/reference/actions-pins.md is not on this machine ({PINS_FILES})")
-    text = found[0].read_text(encoding="utf-8")
+    text = PINS_FILE.read_text(encoding="utf-8")
     recommended = text[text.index("## Recommended pins"):]
     for action, (sha, version) in PINS.items():
         assert f"`{action}@{sha} # {version}`" in recommended, action
+
+
+@pytest.mark.skipif(not SHARED_PINS.exists(),
+                    reason="needs ../shared/reference/actions-pins.md next to the checkout")
+def test_vendored_pin_list_matches_the_shared_one() -> None:
+    """The vendored section is still the shared pin list's "Recommended pins" section."""
+    shared = SHARED_PINS.read_text(encoding="utf-8")
+    section = shared[shared.index("## Recommended pins"):].strip()
+    vendored = PINS_FILE.read_text(encoding="utf-8")
+    assert vendored[vendored.index("## Recommended pins"):].strip() == section
 
 
 def test_permissions_are_empty_at_top_and_minimal_per_job(workflow: Dict[str, Any]) -> None:
