@@ -13,7 +13,7 @@ import os
 import sys
 import threading
 
-from harness.catalog import (
+from harness.guest.catalog import (
     SHORT_TIMEOUT,
     ChildDied,
     Context,
@@ -25,7 +25,7 @@ from harness.catalog import (
     timeout,
 )
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.guest.catalog)
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional
 

@@ -1,6 +1,6 @@
 """What starting a child costs under each start method: time, memory, and moving data.
 
-Every number is measured with the protocol in ``harness/measure.py`` (warm-ups, at least 20
+Every number is measured with the protocol in ``harness/guest/measure.py`` (warm-ups, at least 20
 samples or 1 s per point, median and interquartile range, an ``unstable`` flag, raw samples
 kept, explicit units: ``ms``, ``MB`` = 10**6 bytes, ``MB/s``). The documentation makes one
 qualitative performance claim (spawn is "rather slow compared with fork or forkserver"):
@@ -8,7 +8,7 @@ qualitative performance claim (spawn is "rather slow compared with fork or forks
 expects ``ok()`` (any value), since timings vary from run to run and machine to machine.
 
 The plugin runs these cases one at a time after every other case. Child targets that are timed
-(``noop``, ``identity``, ``wait_for_parent``) live in ``harness.measure``, which imports almost
+(``noop``, ``identity``, ``wait_for_parent``) live in ``harness.guest.measure``, which imports almost
 nothing, so a spawn child pays what a hand-written script's child pays, not the catalog's imports.
 """
 
@@ -18,8 +18,8 @@ import gc
 import sys
 import time
 
-from harness import measure
-from harness.catalog import LONG_TIMEOUT, Context, Unavailable, case, ok, on, unavailable
+from harness.guest import measure
+from harness.guest.catalog import LONG_TIMEOUT, Context, Unavailable, case, ok, on, unavailable
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 CONTEXTS = DOCS + "#contexts-and-start-methods"

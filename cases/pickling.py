@@ -13,7 +13,7 @@ import re
 import socket
 import threading
 
-from harness.catalog import (
+from harness.guest.catalog import (
     CASE_TIMEOUT,
     ChildDied,
     ChildError,
@@ -25,7 +25,7 @@ from harness.catalog import (
     receive_from,
 )
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.guest.catalog)
 if TYPE_CHECKING:
     from typing import Any, Callable, NoReturn
 

@@ -21,7 +21,7 @@ from harness.vocab import START_METHODS, Outcome
 
 __all__ = ["Diagnosis", "check", "diagnose", "format_table", "parse_target"]
 
-CHECK_EXEC = Path(__file__).resolve().parent / "check_exec.py"
+CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 DEFAULT_TIMEOUT = 10.0

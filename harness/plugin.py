@@ -20,14 +20,15 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
-from harness import catalog, expect, results
+from harness import expect, results
+from harness.guest import catalog
 from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
 from harness.vocab import START_METHODS, Outcome, Verdict
 
 __all__ = ["CaseFile", "CaseItem"]
 
 CASES_DIR = ROOT / "cases"
-PROBE = Path(__file__).resolve().parent / "probe.py"
+PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 #: Deadlock cells expected to hang (or with no expectation) only wait once started: they get
 #: their own wide pool, started first, so their hard timeouts overlap with each other and with
 #: the rest. Every other cell, deadlock cells expected to complete included, is CPU work and

@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set
 
-from harness import _procs
+from harness.guest import _procs
 from harness.vocab import Outcome
 
 __all__ = [
@@ -36,8 +36,8 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-EXECUTOR = Path(__file__).resolve().parent / "executor.py"
-SHEPHERD = Path(__file__).resolve().parent / "_shepherd.py"
+EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
+SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
 #: How much of a case's stdout/stderr is kept (head and tail) in the result.
 OUTPUT_LIMIT = 4000
 #: Grace period after the hard timeout for the kill to take effect.

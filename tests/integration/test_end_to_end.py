@@ -103,7 +103,7 @@ def test_report_page_lists_environments_and_cells(matrix_dir: Path) -> None:
 
 def test_no_process_of_the_run_is_left(matrix_dir: Path) -> None:
     """After the run nothing started from the executor is alive."""
-    executor = str(ROOT / "harness" / "executor.py")
+    executor = str(ROOT / "harness" / "guest" / "executor.py")
     alive = []
     for entry in os.listdir("/proc") if sys.platform.startswith("linux") else []:
         if entry.isdigit():

@@ -16,7 +16,8 @@ from typing import Iterator, List
 
 import pytest
 
-from harness import _procs, runner
+from harness import runner
+from harness.guest import _procs
 from harness.vocab import Outcome
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")

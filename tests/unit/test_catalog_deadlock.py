@@ -9,7 +9,7 @@ import threading
 import pytest
 
 from cases import deadlock
-from harness.catalog import CASE_TIMEOUT, Case, all_cases
+from harness.guest.catalog import CASE_TIMEOUT, Case, all_cases
 
 REQUIRED_IDS = {
     "deadlock.lock_held_by_thread_at_fork",

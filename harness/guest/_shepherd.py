@@ -137,7 +137,7 @@ def _wait_for_child(timeout: float) -> None:
 
 class Shepherd:
     def __init__(self, limit: int, cgroup_dir: str) -> None:
-        from harness import _procs
+        from harness.guest import _procs
 
         self.procs = _procs
         self.limit = limit
@@ -311,5 +311,5 @@ def main(argv: "list[str]") -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     sys.exit(main(sys.argv))
