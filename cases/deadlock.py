@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 
+from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import (
     SHORT_TIMEOUT,
     ChildDied,
@@ -25,7 +26,6 @@ from harness.guest.catalog import (
     timeout,
 )
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.guest.catalog)
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional
 

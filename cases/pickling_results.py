@@ -21,9 +21,9 @@ from cases.pickling import (
     normalise,
     raise_as,
 )
+from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import CASE_TIMEOUT, Context, Unavailable, case, error, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.guest.catalog)
 if TYPE_CHECKING:
     from typing import Any, Dict, Optional
 

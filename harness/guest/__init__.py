@@ -1,5 +1,9 @@
 """Guest code: runs inside the interpreter under test (standard library only, Python 3.8).
 
-Everything in this package may be imported by a case's parent process, which fork copies, so
-it stays import-lean; ``tools/import_boundary.py`` (run by ``nox -s lint``) enforces that.
+A case's parent process imports these modules and every fork child copies what it imported, so
+they stay import-lean; ``python -m harness.boundary`` (in ``nox -s lint``) enforces the rules.
 """
+
+#: ``typing`` costs milliseconds to import and fork children would inherit it: guest modules
+#: import annotation names under ``if TYPE_CHECKING:`` (mypy reads the name as True).
+TYPE_CHECKING = False

@@ -14,7 +14,8 @@ import os
 import sys
 import time
 
-TYPE_CHECKING = False  # ``typing`` is for the type checker only: it costs children an import
+from harness.guest import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
