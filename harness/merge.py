@@ -14,9 +14,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from harness import results
-from harness._fork_map import fork_map
-from harness._gc import without_gc
-from harness.vocab import START_METHODS
+from harness.vocab import START_METHODS, STATUSES
 
 __all__ = [
     "MATRIX_SCHEMA_VERSION",
@@ -41,8 +39,6 @@ MATRIX_SCHEMA_VERSION = "1.1"
 #: A results file larger than this is refused rather than read into memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
-STATUSES = ("as-expected", "unexpected", "timeout", "crash", "unavailable", "not-run", "flaky",
-            "no-expectation")
 
 
 #: One cell as one results file saw it: ``(case, method, category, observation)``.
@@ -52,11 +48,8 @@ CellRun = Tuple[str, str, Optional[str], Dict[str, Any]]
 @dataclasses.dataclass(frozen=True)
 class Loaded:
     """A results file that passed validation, reduced to what the merge reads: its ``harness``
-    part and one :data:`CellRun` per cell, the observation already in ``matrix.json``'s shape.
-
-    The loader builds the observations (for half the files in its helper process), so the
-    merge does not copy 146,000 of them for 1,000 files; ``from_doc`` does the same for a
-    document at hand.
+    part and one :data:`CellRun` per cell, the observation already in ``matrix.json``'s shape
+    (pytest-json-report's per-stage records are dropped, so many files need little memory).
     """
 
     path: str
@@ -84,17 +77,12 @@ class Rejected:
         return "%s: %s" % (self.path, self.problem)
 
 
-@without_gc
 def load_results(paths: Sequence[str]) -> Tuple[List[Loaded], List[Rejected]]:
-    """Read and validate each file; never raises for a bad file.
-
-    On Linux a forked helper reads and validates part of the files at the same time
-    (``_fork_map``: JSON parsing is most of the time, and a decoded document arrives here in
-    about a third of the time parsing it takes); the result is the same as one by one.
-    """
+    """Read and validate each file, one after another; never raises for a bad file."""
     loaded: List[Loaded] = []
     rejected: List[Rejected] = []
-    for item in fork_map(_load_one, paths, _encode_loaded, _decode_loaded):
+    for path in paths:
+        item = _load_one(path)
         if isinstance(item, Loaded):
             loaded.append(item)
         else:
@@ -131,20 +119,7 @@ def _load_one(name: str) -> Union[Loaded, Rejected]:
     if problems:
         more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
         return Rejected(name, "not a valid results file: %s%s" % (problems[0], more))
-    # Keep only what the merge reads: pytest-json-report's per-stage records (longrepr,
-    # captured output, keywords) are dropped, so 1,000 files do not sit in memory whole.
     return Loaded.from_doc(name, doc)
-
-
-def _encode_loaded(item: Union[Loaded, Rejected]) -> Tuple[bool, Any]:
-    """What the helper sends for a file (JSON values only, so ``marshal`` can carry it)."""
-    return (True, (item.harness, item.cells)) if isinstance(item, Loaded) else (
-        False, item.problem)
-
-
-def _decode_loaded(name: str, value: Tuple[bool, Any]) -> Union[Loaded, Rejected]:
-    ok, data = value
-    return Loaded(name, *data) if ok else Rejected(name, data)
 
 
 def cell_status(cell: Dict[str, Any]) -> str:
@@ -258,7 +233,6 @@ def not_run_environment(ident: str) -> Dict[str, Any]:
             "not_run": True}
 
 
-@without_gc
 def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
