@@ -11,7 +11,7 @@ import multiprocessing
 import sys
 import threading
 
-from cases.pickling import (
+from cases._pickling import (
     CONTEXTS,
     MORE_PICKLABILITY,
     MP_DOCS,
