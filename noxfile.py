@@ -138,7 +138,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=None)
 def lint(session: nox.Session) -> None:
-    """Lint: ruff and mypy on the harness, actionlint and zizmor on the workflows."""
+    """Lint: ruff, mypy and the import boundary on the harness; actionlint and zizmor on CI."""
     session.install(*LINT_DEPS)
     workflows = sorted(glob.glob(str(ROOT / ".github" / "workflows" / "*.yml")))
     if not workflows:
@@ -150,6 +150,7 @@ def lint(session: nox.Session) -> None:
     checks = [
         ("ruff", ["ruff", "check", "harness", "cases", "tests", "noxfile.py"]),
         ("mypy", ["mypy", "harness"]),
+        ("import boundary", ["python", "-m", "harness.boundary"]),
         ("actionlint", ["actionlint", *workflows]),
         ("zizmor", ["zizmor", "--offline", "--persona", "auditor", str(ROOT / ".github")]),
     ]
