@@ -33,7 +33,7 @@ LEAN = frozenset({"harness", "harness.guest", "harness.guest.executor",
                   "harness.guest.words", "harness.guest.measure"})
 LEAN_STDLIB = frozenset({"__future__", "os", "sys", "time"})
 #: Shared by both host chains: formats, vocabulary, expectation matching.
-KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect"})
+KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text"})
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.discovery", "harness.provision", "harness.chroot", "harness.check",

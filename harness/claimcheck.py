@@ -14,7 +14,6 @@ from harness.expect import matches_env
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "claim_verdicts", "holds", "overall"]
 
-VERDICTS = ("true", "false", "depends", "not-run")
 _MISSING = object()
 
 

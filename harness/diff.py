@@ -12,6 +12,8 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from harness.text import short_json
+
 __all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
            "noise_aware_equal"]
 
@@ -160,11 +162,6 @@ def diff_matrices(old: Mapping[str, Any], new: Mapping[str, Any]) -> MatrixDiff:
     )
 
 
-def _short(value: Any, limit: int = 70) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     """The human-readable diff, grouped A/D/C with an U count."""
     lines = ["diff %s -> %s" % (old_name, new_name)]
@@ -191,8 +188,8 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
         if env not in old_envs and case not in old_cases:
             lines.append("D cell %s %s [%s]" % (case, env, method))
     for c in diff.cells_changed:
-        old = c.old_outcome if c.old_outcome != "ok" else "ok " + _short(c.old_observed)
-        new = c.new_outcome if c.new_outcome != "ok" else "ok " + _short(c.new_observed)
+        old = c.old_outcome if c.old_outcome != "ok" else "ok " + short_json(c.old_observed)
+        new = c.new_outcome if c.new_outcome != "ok" else "ok " + short_json(c.new_observed)
         lines.append("C cell %s %s [%s]: %s -> %s" % (c.case, c.environment, c.method, old,
                                                        new))
     if diff.empty:

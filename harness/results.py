@@ -17,13 +17,14 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, List, Mapping
 
+from harness.text import shorten
+
 __all__ = [
     "SCHEMA_VERSION",
     "SUPPORTED_VERSIONS",
     "atomic_write_json",
     "env_id",
     "minor_version",
-    "shorten",
     "validate_results",
 ]
 
@@ -90,13 +91,6 @@ def validate_results(doc: Any) -> List[str]:
     errors = sorted(_validator().iter_errors(doc), key=jsonschema.exceptions.relevance)
     return ["%s: %s" % (_where(error.absolute_path), shorten(error.message, 200))
             for error in errors]
-
-
-def shorten(value: Any, limit: int = 70) -> str:
-    """``value`` as one line of at most ``limit`` characters (``repr`` for non-text, ``…`` cut)."""
-    text = value if isinstance(value, str) else repr(value)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _where(path: Iterable[Any]) -> str:

@@ -144,11 +144,6 @@ class _Capture(threading.Thread):
         return self.head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
 
 
-def _descendants(pid: int) -> List[int]:
-    """Every live descendant of ``pid`` found in /proc (Linux); empty elsewhere."""
-    return _procs.descendants(pid) if sys.platform.startswith("linux") else []
-
-
 def kill_tree(proc: "subprocess.Popen[bytes]") -> None:
     """Kill ``proc``, its process group, its session and every descendant still alive."""
     if sys.platform == "win32":
