@@ -33,7 +33,8 @@ LEAN = frozenset({"harness", "harness.guest", "harness.guest.executor",
                   "harness.guest.words", "harness.guest.measure"})
 LEAN_STDLIB = frozenset({"__future__", "os", "sys", "time"})
 #: Shared by both host chains: formats, vocabulary, expectation matching.
-KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text"})
+KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
+                    "harness.documents"})
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.discovery", "harness.provision", "harness.chroot", "harness.check",
@@ -41,8 +42,7 @@ RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.r
                  "harness.boundary"})
 #: Host modules that turn results files into the matrix, the page and the diff.
 REPORT = frozenset({"harness.merge", "harness.model", "harness.render", "harness.svg",
-                    "harness.summary", "harness.history", "harness.diff", "harness.claimcheck",
-                    "harness.matrix_types"})
+                    "harness.summary", "harness.history", "harness.diff", "harness.claimcheck"})
 #: Name prefixes of modules of the run chain added by others (``check_*`` diagnoses).
 RUN_PREFIXES = ("harness.check_",)
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
+from harness.documents import MatrixDoc
 from harness.text import short_json
 
 __all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
@@ -65,7 +66,7 @@ class MatrixDiff:
         return data
 
 
-def load_matrix(path: str) -> Tuple[Optional[Dict[str, Any]], List[str]]:
+def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
     """A matrix document from ``matrix.json`` or from a folder of results files.
 
     Returns ``(matrix, problems)``; ``matrix`` is None when nothing usable was found.
@@ -94,7 +95,7 @@ def load_matrix(path: str) -> Tuple[Optional[Dict[str, Any]], List[str]]:
     if not (isinstance(doc, dict) and isinstance(doc.get("results"), list)
             and isinstance(doc.get("environments"), list)):
         return None, ["%s: neither a matrix.json nor a results file" % path]
-    return doc, []
+    return cast("MatrixDoc", doc), []
 
 
 def noise_aware_equal(old: Any, new: Any) -> bool:

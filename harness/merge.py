@@ -11,9 +11,21 @@ import itertools
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 from harness import results
+from harness.documents import (
+    CaseEntry,
+    CellMeta,
+    Environment,
+    HarnessPart,
+    MatrixCell,
+    MatrixDoc,
+    MatrixEnvironment,
+    Observation,
+    ResultsDoc,
+    RunRecord,
+)
 from harness.vocab import START_METHODS, STATUSES
 
 __all__ = [
@@ -41,8 +53,13 @@ MAX_FILE_BYTES = 256 * 1024 * 1024
 
 
 
-#: One cell as one results file saw it: ``(case, method, category, observation)``.
-CellRun = Tuple[str, str, Optional[str], Dict[str, Any]]
+class CellRun(NamedTuple):
+    """One cell as one results file saw it."""
+
+    case: str
+    method: str
+    category: Optional[str]
+    observation: Observation
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,16 +70,16 @@ class Loaded:
     """
 
     path: str
-    harness: Dict[str, Any]
+    harness: HarnessPart
     cells: List[CellRun]
 
     @classmethod
-    def from_doc(cls, path: str, doc: Dict[str, Any]) -> "Loaded":
+    def from_doc(cls, path: str, doc: ResultsDoc) -> "Loaded":
         """From a valid results document (``results.validate_results`` found no problem)."""
         harness = doc["harness"]
         run = _run_record(path, harness["environment"])
-        return cls(path, harness, [(meta["case"], meta["method"], meta.get("category"),
-                                    _observation(meta, path, run))
+        return cls(path, harness, [CellRun(meta["case"], meta["method"], meta.get("category"),
+                                           _observation(meta, path, run))
                                    for meta in (test["metadata"] for test in doc["tests"])])
 
 
@@ -122,7 +139,7 @@ def _load_one(name: str) -> Union[Loaded, Rejected]:
     return Loaded.from_doc(name, doc)
 
 
-def cell_status(cell: Dict[str, Any]) -> str:
+def cell_status(cell: Mapping[str, Any]) -> str:
     """The one status word a reader sees for a merged cell."""
     if cell.get("flaky"):
         return "flaky"
@@ -138,7 +155,7 @@ def cell_status(cell: Dict[str, Any]) -> str:
     return str(cell.get("verdict") or "no-expectation")
 
 
-def signature(cell: Dict[str, Any], performance: bool = False) -> Tuple[Any, ...]:
+def signature(cell: Mapping[str, Any], performance: bool = False) -> Tuple[Any, ...]:
     """What must agree for two observations of one cell to count as the same behaviour.
 
     Performance cells measure numbers that always differ between runs: only the outcome (and
@@ -164,10 +181,10 @@ def _text_or_none(value: Any) -> Optional[str]:
     return None if value is None else str(value)
 
 
-def _observation(meta: Dict[str, Any], source: str, run: Dict[str, Any]) -> Dict[str, Any]:
+def _observation(meta: CellMeta, source: str, run: RunRecord) -> Observation:
     """One run's view of a cell; shapes the results schema leaves open are normalised here
     (an ``error`` or ``expected`` that is not an object becomes null; warnings keep objects)."""
-    get = meta.get  # built once per run of a flaky cell: no helper calls, no empty list scan
+    get = cast("Mapping[str, Any]", meta).get  # once per run of a flaky cell: no helper calls
     warnings, expected, error, detail = get("warnings"), get("expected"), get("error"), get(
         "detail")
     return {"outcome": get("outcome"), "observed": get("observed"),
@@ -179,10 +196,10 @@ def _observation(meta: Dict[str, Any], source: str, run: Dict[str, Any]) -> Dict
             "source_file": source, "git_commit": run["git_commit"], "runner": run["runner"]}
 
 
-def _case(case: Dict[str, Any]) -> Dict[str, Any]:
+def _case(case: CaseEntry) -> CaseEntry:
     """A catalog entry with list/text fields of the right type (the schema requires only the
     id, category, title and source)."""
-    clean = dict(case)
+    clean: Dict[str, Any] = dict(case)
     for key in ("sources", "claims", "covers"):
         value = clean.get(key)
         clean[key] = [v for v in value if isinstance(v, (str, int))] if isinstance(
@@ -191,12 +208,12 @@ def _case(case: Dict[str, Any]) -> Dict[str, Any]:
         clean[key] = clean[key] if isinstance(clean.get(key), str) else ""
     if not isinstance(clean.get("expect"), list):
         clean["expect"] = []
-    return clean
+    return cast("CaseEntry", clean)
 
 
-def _runner(env: Dict[str, Any]) -> str:
+def _runner(env: Environment) -> str:
     """Who ran it: the CI job and image, or the local host's executable."""
-    ci: Dict[str, Any] = env["ci"] if isinstance(env.get("ci"), dict) else {}
+    ci = _ci(env)
     if ci:
         parts = [ci.get("github_repository"), ci.get("github_job"), ci.get("image_os"),
                  ci.get("image_version")]
@@ -205,8 +222,13 @@ def _runner(env: Dict[str, Any]) -> str:
     return "local%s" % (" chroot %s" % root if root else "")
 
 
-def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
-    ci: Dict[str, Any] = env["ci"] if isinstance(env.get("ci"), dict) else {}
+def _ci(env: Environment) -> Dict[str, Any]:
+    raw = env.get("ci")
+    return raw if isinstance(raw, dict) else {}
+
+
+def _run_record(path: str, env: Environment) -> RunRecord:
+    ci = _ci(env)
     url = None
     if ci.get("github_repository") and ci.get("github_run_id"):
         url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
@@ -218,7 +240,7 @@ def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
             "executable": env.get("executable"), "root": env.get("root")}
 
 
-def not_run_environment(ident: str) -> Dict[str, Any]:
+def not_run_environment(ident: str) -> MatrixEnvironment:
     """A column for an environment that was expected but produced no results file.
 
     Only what the id itself says is filled in (``linux-cpython-3.14t``, ``macos-...-x86_64``);
@@ -237,7 +259,7 @@ def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
     expected_environments: Sequence[str] = (),
-) -> Dict[str, Any]:
+) -> MatrixDoc:
     """Merge loaded results documents into one matrix document (pure).
 
     ``expected_environments`` are environment ids that should have data (a CI leg each): one
@@ -249,13 +271,13 @@ def merge(
     article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the page is built
     from ``matrix.json`` alone.
     """
-    environments: Dict[str, Dict[str, Any]] = {}
-    cases: Dict[str, Dict[str, Any]] = {}
+    environments: Dict[str, MatrixEnvironment] = {}
+    cases: Dict[str, CaseEntry] = {}
     # Every run of a cell, in the order the files came: (category, observation).
-    fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Dict[str, Any]]]] = {}
+    fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     for item in loaded:
         harness = item.harness
-        env = dict(harness["environment"])
+        env = cast("MatrixEnvironment", dict(harness["environment"]))
         ident = results.env_id(env)
         run = _run_record(item.path, env)
         if ident in environments:
@@ -274,8 +296,8 @@ def merge(
                 fed[key] = [(category, observation)]
             else:
                 runs_fed.append((category, observation))
-    for env in environments.values():
-        env["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))
+    for column in environments.values():
+        column["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))
     case_methods: Dict[str, List[str]] = {}
     for case_id, _ident, method in fed:
         known = case_methods.setdefault(case_id, [])
@@ -302,8 +324,8 @@ def merge(
     results_list.sort(key=lambda c: (c["case"], env_order.get(c["environment"], 0),
                                      _method_index(c["method"])))
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    commits = sorted({r["git_commit"] for e in environments.values() for r in e["runs"]
-                      if r.get("git_commit")})
+    commits = sorted({str(r["git_commit"]) for e in environments.values() for r in e["runs"]
+                      if r["git_commit"]})
     return {
         "schema_version": MATRIX_SCHEMA_VERSION,
         "generated_at": stamp,
@@ -313,17 +335,17 @@ def merge(
         "case_methods": {k: case_methods[k] for k in sorted(case_methods)},
         "results": results_list,
         "claims": [dict(c) for c in claims],
-        "rejected_files": [dataclasses.asdict(r) for r in rejected],
+        "rejected_files": [{"path": r.path, "problem": r.problem} for r in rejected],
     }
 
 
 def _cell(key: Tuple[str, str, str],
-          runs_fed: List[Tuple[Optional[str], Dict[str, Any]]]) -> Dict[str, Any]:
+          runs_fed: List[Tuple[Optional[str], Observation]]) -> MatrixCell:
     """One merged cell from every run of it (``fed`` order): the first run's observation, and
     every run's when they disagree (``flaky``: outcome, observed value or error type; outcome
     only for performance cases)."""
     category, first = runs_fed[0]
-    cell = dict(first)
+    cell: Dict[str, Any] = dict(first)
     del cell["source_file"], cell["git_commit"], cell["runner"]
     category = cell["category"] = category or key[0].split(".", 1)[0]
     flaky = False
@@ -342,7 +364,7 @@ def _cell(key: Tuple[str, str, str],
     if flaky:  # each observation belongs to this one cell: the loaded ones are used as they are
         cell["observations"] = [o for _c, o in runs_fed]
     cell["status"] = cell_status(cell)
-    return cell
+    return cast("MatrixCell", cell)
 
 
 def _method_index(method: str) -> int:
