@@ -11,6 +11,7 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Tuple
 
 from harness.expect import parse_version
+from harness.guest import words
 from harness.merge import signature
 from harness.results import minor_version as _minor
 from harness.text import short_json
@@ -108,7 +109,8 @@ def _by_series(matrix: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
 
 
 def _usable(cell: Mapping[str, Any]) -> bool:
-    return cell.get("status") not in ("not-run", "flaky") and cell.get("outcome") is not None
+    return cell.get("status") not in (words.NOT_RUN, words.FLAKY) and \
+        cell.get("outcome") is not None
 
 
 def behaviour_changes(matrix: Mapping[str, Any]) -> List[Change]:

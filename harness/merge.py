@@ -26,6 +26,7 @@ from harness.documents import (
     ResultsDoc,
     RunRecord,
 )
+from harness.guest import words
 from harness.vocab import START_METHODS, STATUSES
 
 __all__ = [
@@ -142,17 +143,17 @@ def _load_one(name: str) -> Union[Loaded, Rejected]:
 def cell_status(cell: Mapping[str, Any]) -> str:
     """The one status word a reader sees for a merged cell."""
     if cell.get("flaky"):
-        return "flaky"
+        return words.FLAKY
     outcome = cell.get("outcome")
     if outcome is None:
-        return "not-run"
-    if outcome == "unavailable":
-        return "unavailable"
-    if cell.get("verdict") == "unexpected":
-        return "unexpected"
-    if outcome in ("timeout", "crash") and cell.get("verdict") != "as-expected":
+        return words.NOT_RUN
+    if outcome == words.UNAVAILABLE:
+        return words.UNAVAILABLE
+    if cell.get("verdict") == words.UNEXPECTED:
+        return words.UNEXPECTED
+    if outcome in (words.TIMEOUT, words.CRASH) and cell.get("verdict") != words.AS_EXPECTED:
         return str(outcome)
-    return str(cell.get("verdict") or "no-expectation")
+    return str(cell.get("verdict") or words.NO_EXPECTATION)
 
 
 def signature(cell: Mapping[str, Any], performance: bool = False) -> Tuple[Any, ...]:
@@ -319,7 +320,7 @@ def merge(
                         "category": cases[case_id].get("category", case_id.split(".")[0]),
                         "outcome": None, "observed": None, "expected": None, "verdict": None,
                         "duration_s": None, "wall_s": None, "warnings": [], "error": None,
-                        "detail": None, "flaky": False, "sources": [], "status": "not-run"})
+                        "detail": None, "flaky": False, "sources": [], "status": words.NOT_RUN})
     env_order = {k: i for i, k in enumerate(sorted(environments, key=env_sort_key))}
     results_list.sort(key=lambda c: (c["case"], env_order.get(c["environment"], 0),
                                      _method_index(c["method"])))

@@ -168,3 +168,15 @@ def test_bad_test_or_case_entry_among_good_ones_is_named(where: str, index: int,
     doc = _three_cells()
     (doc["tests"] if where == "tests" else doc["harness"]["cases"])[index] = value
     assert results.validate_results(doc) == [problem]
+
+
+def test_published_schemas_use_the_one_vocabulary() -> None:
+    """The schemas' enums are exactly the words of harness.guest.words (the published copy)."""
+    from harness.guest import words
+
+    cell = results.load_schema()["properties"]["tests"]["items"]["properties"]["metadata"]
+    assert tuple(cell["properties"]["outcome"]["enum"]) == words.OUTCOMES
+    assert tuple(cell["properties"]["verdict"]["enum"]) == words.VERDICTS
+    matrix = results.load_schema("matrix.schema.json")
+    defs = matrix.get("$defs", matrix.get("definitions", {}))
+    assert tuple(defs["status"]["enum"]) == words.STATUSES
