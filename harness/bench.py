@@ -32,8 +32,8 @@ from harness.bench_merge import (
     synthetic_results,
     time_merge_and_render,
 )
+from harness.guest.words import START_METHODS
 from harness.runner import case_environ
-from harness.vocab import START_METHODS
 
 __all__ = ["main", "synthetic_results", "time_merge_and_render"]
 

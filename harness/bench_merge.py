@@ -13,7 +13,7 @@ import random
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
-from harness.vocab import CATEGORIES, START_METHODS
+from harness.guest.words import CATEGORIES, START_METHODS
 
 if TYPE_CHECKING:
     from pathlib import Path

@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery
+from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
-from harness.vocab import START_METHODS, Outcome
+from harness.vocab import Outcome
 
 __all__ = ["Diagnosis", "check", "diagnose", "format_table", "parse_target"]
 

@@ -143,9 +143,7 @@ class MatrixEnvironment(Environment, total=False):
     not_run: bool
 
 
-class Observation(TypedDict):
-    """One run's view of a cell (several of them on a flaky cell)."""
-
+class _CellFields(TypedDict):
     outcome: Optional[str]
     observed: Any
     expected: Optional[Dict[str, Any]]
@@ -155,26 +153,22 @@ class Observation(TypedDict):
     warnings: List[Dict[str, Any]]
     error: Optional[Dict[str, Any]]
     detail: Optional[str]
+
+
+class Observation(_CellFields):
+    """One run's view of a cell (several of them on a flaky cell)."""
+
     source_file: str
     git_commit: Optional[str]
     runner: str
 
 
-class _MatrixCellRequired(TypedDict):
+class _MatrixCellRequired(_CellFields):
     case: str
     environment: str
     method: str
     category: str
     status: str
-    outcome: Optional[str]
-    observed: Any
-    expected: Optional[Dict[str, Any]]
-    verdict: Optional[str]
-    duration_s: Optional[float]
-    wall_s: Optional[float]
-    warnings: List[Dict[str, Any]]
-    error: Optional[Dict[str, Any]]
-    detail: Optional[str]
     flaky: bool
     sources: List[str]
 

@@ -27,11 +27,10 @@ from harness.documents import (
     RunRecord,
 )
 from harness.guest import words
-from harness.vocab import START_METHODS, STATUSES
+from harness.guest.words import START_METHODS
 
 __all__ = [
     "MATRIX_SCHEMA_VERSION",
-    "STATUSES",
     "Loaded",
     "Rejected",
     "cell_status",

@@ -22,8 +22,9 @@ import pytest
 
 from harness import expect, results
 from harness.guest import catalog
+from harness.guest.words import START_METHODS
 from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
-from harness.vocab import START_METHODS, Outcome, Verdict
+from harness.vocab import Outcome, Verdict
 
 __all__ = ["CaseFile", "CaseItem"]
 
