@@ -113,8 +113,15 @@ def _sources(root: Path) -> Dict[str, Path]:
 
 
 def _stdlib() -> FrozenSet[str]:
-    names = getattr(sys, "stdlib_module_names", None)  # 3.10+: the host runs the lint
-    return frozenset(names) if names else frozenset(sys.builtin_module_names)
+    names = getattr(sys, "stdlib_module_names", None)  # 3.10+
+    if names:
+        return frozenset(names)
+    import pkgutil  # before 3.10: what the standard library's folders hold
+    import sysconfig
+
+    std = sysconfig.get_paths()["stdlib"]
+    found = {m.name for m in pkgutil.iter_modules([std, str(Path(std) / "lib-dynload")])}
+    return frozenset(found | set(sys.builtin_module_names))
 
 
 def _room(module: str) -> str:
