@@ -142,7 +142,7 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=None)
 def lint(session: nox.Session) -> None:
-    """Lint: ruff and mypy on the harness, actionlint and zizmor on the workflows."""
+    """Lint: ruff, mypy and the import boundary on the harness; actionlint and zizmor on CI."""
     session.install(*LINT_DEPS, "-c", str(LINT_PINS))
     workflows = sorted(glob.glob(str(ROOT / ".github" / "workflows" / "*.yml")))
     if not workflows:
@@ -157,6 +157,7 @@ def lint(session: nox.Session) -> None:
     checks = [
         ("ruff", ["ruff", "check", "harness", "cases", "tests", "noxfile.py"]),
         ("mypy", ["mypy", "harness"]),
+        ("import boundary", ["python", "-m", "harness.boundary"]),
         ("actionlint", ["actionlint", *workflows]),
         ("zizmor", ["zizmor", *online, "--persona", "auditor", str(ROOT / ".github")]),
     ]

@@ -35,7 +35,8 @@ Data only: standard library, Python 3.8 syntax; imported on the host when the re
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+from harness.guest import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import Any, Dict, List
 

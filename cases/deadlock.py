@@ -13,7 +13,8 @@ import os
 import sys
 import threading
 
-from harness.catalog import (
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import (
     SHORT_TIMEOUT,
     ChildDied,
     Context,
@@ -25,7 +26,6 @@ from harness.catalog import (
     timeout,
 )
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional
 
@@ -57,16 +57,8 @@ PPE_DOCS = "https://docs.python.org/3/library/concurrent.futures.html#processpoo
 POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9699919799/functions/fork.html"
 CONTEXT_PY = "https://github.com/python/cpython/blob/3.12/Lib/multiprocessing/context.py"
 
-#: The hard timeout of every case here (scaled like the harness's own timeouts by
-#: HARNESS_TIMEOUT_SCALE). A hang costs this much wall time, not CPU (the plugin runs deadlock
-#: cells on a wide thread pool, so hangs overlap). The cells that must complete need the
-#: margin: on the shared 2-core machine (CPU pressure 100 %), 16 cells at once, spawn and
-#: forkserver cells took up to 13 s (CPython) and 17.6 s (PyPy); 3 s and 10 s both gave false
-#: timeouts.
-#: On an otherwise idle machine, with the deadlock cells of one interpreter running side by
-#: side, completing PyPy and 3.14-forkserver cells took up to ~6 s, and 8 s gave false
-#: timeouts; 15 s keeps a margin. On a shared, overloaded machine scale every timeout with
-#: HARNESS_TIMEOUT_SCALE (1.5 covers the measurements above).
+#: The hard timeout of every case here (scaled by HARNESS_TIMEOUT_SCALE): a hang costs this
+#: wall time, and cells that must complete need the margin under load (measurements: CHANGELOG).
 HANG_TIMEOUT = 15.0 * SHORT_TIMEOUT / 5.0
 #: What a helper thread waits at most for its release (the case is long gone by then).
 _HOLD_LIMIT = SHORT_TIMEOUT * 10

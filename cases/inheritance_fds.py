@@ -11,9 +11,9 @@ import errno
 import os
 import sys
 
-from harness.catalog import SHORT_TIMEOUT, Context, case, ok, on
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import SHORT_TIMEOUT, Context, case, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Dict
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
-from harness.catalog import Context, Unavailable, case, ok, on
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import Context, Unavailable, case, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Any
 

@@ -13,9 +13,9 @@ import sys
 import threading
 import time
 
-from harness.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Any, Dict, List
 

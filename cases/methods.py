@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from harness.catalog import Context, case, ok, on
+from harness.guest.catalog import Context, case, ok, on
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 CONTEXTS = DOCS + "#contexts-and-start-methods"

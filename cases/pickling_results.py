@@ -11,7 +11,7 @@ import multiprocessing
 import sys
 import threading
 
-from cases.pickling import (
+from cases._pickling import (
     CONTEXTS,
     MORE_PICKLABILITY,
     MP_DOCS,
@@ -23,9 +23,9 @@ from cases.pickling import (
     raise_as,
     start_fails,
 )
-from harness.catalog import CASE_TIMEOUT, Context, Unavailable, case, error, ok, on
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import CASE_TIMEOUT, Context, Unavailable, case, error, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Any, Dict, Optional
 

@@ -16,12 +16,10 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.expect import matches_env
-from harness.vocab import OPERATING_SYSTEMS
+from harness.guest.words import OPERATING_SYSTEMS
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "claim_verdicts", "holds", "overall"]
 
-#: ``partial``: true wherever it was checked, but part of the claim's scope has no data.
-VERDICTS = ("true", "false", "depends", "partial", "not-run")
 _MISSING = object()
 
 

@@ -10,7 +10,7 @@ import operator
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness.catalog import ChildDied
+from harness.guest.catalog import ChildDied
 from harness.vocab import Verdict
 
 #: The error type recorded for a child that died without sending a result.

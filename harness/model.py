@@ -11,7 +11,7 @@ import json
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from harness import claimcheck, history, svg
-from harness.vocab import START_METHODS
+from harness.guest.words import START_METHODS
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "CellView", "EnvView", "Report", "build", "safe_url"]
 

@@ -20,14 +20,16 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from harness import catalog, expect, probe, results
+from harness import expect, results
+from harness.guest import catalog, probe
+from harness.guest.words import START_METHODS
 from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
-from harness.vocab import START_METHODS, Outcome, Verdict
+from harness.vocab import Outcome, Verdict
 
 __all__ = ["CaseFile", "CaseItem"]
 
 CASES_DIR = ROOT / "cases"
-PROBE = Path(__file__).resolve().parent / "probe.py"
+PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 #: Cells that timed out in this environment's previous results file only wait once started:
 #: they get their own wide pool, started first, so their hard timeouts overlap with each other
 #: and with the rest. Every other cell (a cell with no history included) is CPU work and goes

@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-from harness import _procs
+from harness.guest import _procs
 
 PR_SET_CHILD_SUBREAPER = 36
 

@@ -16,7 +16,8 @@ from typing import Iterator, List, Optional
 
 import pytest
 
-from harness import _procs, discovery, runner
+from harness import discovery, runner
+from harness.guest import _procs
 from harness.vocab import Outcome
 from tests.integration.waits import any_ignores_sigterm, bound, wait_until
 

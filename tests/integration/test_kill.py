@@ -15,7 +15,8 @@ from typing import List
 
 import pytest
 
-from harness import _procs, merge
+from harness import merge
+from harness.guest import _procs
 from tests.integration.waits import any_ignores_sigterm, bound, wait_until
 
 pytestmark = [

@@ -69,7 +69,8 @@ def test_parallel_and_serial_runs_observe_the_same(tmp_path: Path) -> None:
 def test_the_pool_follows_history_not_expectations(tmp_path: Path) -> None:
     """Only cells that timed out in the previous results of the same environment are
     scheduled as waiting; an expectation of ``timeout`` alone changes nothing."""
-    from harness import catalog, plugin
+    from harness import plugin
+    from harness.guest import catalog
 
     state = SimpleNamespace(results_dir=tmp_path, environment={"id": "linux-cpython-3.12"})
     assert plugin._timed_out_before(state) == set()  # type: ignore[arg-type]

@@ -59,7 +59,7 @@ TRUNCATED = GOOD[: len(GOOD) // 2]
     (json.dumps({"created": 1, "tests": [], "summary": {}}).encode(),
      "not a results file of this tool"),
     (json.dumps({"name": "pkg", "version": "1"}).encode(), "not a results file of this tool"),
-    (b"[1, 2, 3]", "not a JSON object"),
+    (b"[1, 2, 3]", "not a results file of this tool"),
     (GOOD.replace('"outcome": "ok"', '"outcome": "exploded"', 1).encode(), "'exploded'"),
     (GOOD.replace('"verdict": "as-expected"', '"verdict": "maybe"', 1).encode(), "'maybe'"),
     (b"\xff\xfe{\x00}", "not UTF-8"),

@@ -11,7 +11,7 @@ from typing import List
 import pytest
 
 from cases import deadlock
-from harness.catalog import CASE_TIMEOUT, Case, all_cases
+from harness.guest.catalog import CASE_TIMEOUT, Case, all_cases
 
 CASES = Path(deadlock.__file__).resolve().parent
 

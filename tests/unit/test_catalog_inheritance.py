@@ -8,7 +8,7 @@ from typing import Dict
 
 import pytest
 
-from harness import catalog
+from harness.guest import catalog
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EXECUTOR = ROOT / "harness" / "executor.py"
+EXECUTOR = ROOT / "harness" / "guest" / "executor.py"
 
 
 def test_the_main_module_does_nothing_unless_it_is_main() -> None:
@@ -35,7 +35,7 @@ def test_a_child_running_it_again_imports_nothing(tmp_path: Path) -> None:
 
 
 def test_a_case_runs_through_it(tmp_path: Path) -> None:
-    """The stub hands over to ``harness.case_parent``: a case runs and a spawn child (which
+    """The stub hands over to ``harness.guest.case_parent``: a case runs and a spawn child (which
     ran the stub again) answers. Only the value's shape is checked: what spawn passes in
     sys.argv is undocumented (the catalog has no rule), so the harness test does not assert it."""
     out = tmp_path / "result.json"

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness import catalog, expect
+from harness import expect
+from harness.guest import catalog
 from harness.vocab import Verdict
 
 LINUX_313 = {"os": "linux", "implementation": "cpython", "python_version": "3.13.0",

@@ -185,9 +185,9 @@ def test_the_walk_finds_what_a_leg_runs() -> None:
     """The computed list holds the modules a leg is known to start (so the walk is not empty
     or blind to lazy imports, -p plugins and scripts started by path)."""
     modules = reached_modules()
-    for name in ("harness.cli", "harness.plugin", "harness.runner", "harness.executor",
-                 "harness.case_parent", "harness.probe", "harness.merge", "harness.render",
-                 "harness.check", "harness.provision", "cases.methods"):
+    for name in ("harness.cli", "harness.plugin", "harness.runner", "harness.guest.executor",
+                 "harness.guest.case_parent", "harness.guest.probe", "harness.merge",
+                 "harness.render", "harness.check", "harness.provision", "cases.methods"):
         assert name in modules, name
     assert all(name.split(".")[0] in PACKAGES for name in modules)
 
@@ -260,7 +260,7 @@ def test_memory_without_proc_is_unavailable(monkeypatch: pytest.MonkeyPatch,
                                             platform: str) -> None:
     """macOS and Windows have no /proc/<pid>/smaps: memory cells say `unavailable` with the
     reason, never a number and never a crash."""
-    from harness import catalog, measure
+    from harness.guest import catalog, measure
 
     monkeypatch.setattr(measure.sys, "platform", platform)
     opened: List[str] = []
@@ -277,7 +277,7 @@ def test_fork_methods_are_unavailable_cells_on_windows(monkeypatch: pytest.Monke
     forkserver cell is `unavailable`, not an error, and the case is never run."""
     import multiprocessing
 
-    from harness import case_parent
+    from harness.guest import case_parent
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
     monkeypatch.setattr(case_parent.sys, "platform", "win32")

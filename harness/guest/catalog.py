@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import sys
 
-#: The executor imports this module before a case runs, so what it imports is in the case's
-#: parent process (and in every fork child): ``typing``, ``inspect`` and ``textwrap`` are
-#: imported for the type checker only (mypy treats this name as True) or when first needed.
-TYPE_CHECKING = False
+# The case parent imports this module before a case runs, so fork children copy what it
+# imports: ``inspect`` and ``textwrap`` are imported when first needed.
+from harness.guest import TYPE_CHECKING
+from harness.guest.words import START_METHODS
+
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -279,7 +280,7 @@ def case(
     covers: Sequence[int] = (),
     timeout: float = CASE_TIMEOUT,
     claims: Sequence[str] = (),
-    methods: Sequence[str] = ("fork", "forkserver", "spawn"),
+    methods: Sequence[str] = START_METHODS,
 ) -> Callable[[Callable[["Context"], Json]], Callable[["Context"], Json]]:
     """Register a case function under a stable ``category.name`` id."""
     sources = [source] if isinstance(source, str) else list(source)
