@@ -21,8 +21,10 @@ StartMethod = Literal["fork", "forkserver", "spawn"]
 #: Every start method multiprocessing knows, in a fixed display order.
 START_METHODS: Final = ("fork", "forkserver", "spawn")
 
-Category = Literal["methods", "inheritance", "deadlock", "pickling", "performance"]
-CATEGORIES: Final = ("methods", "inheritance", "deadlock", "pickling", "performance")
+Category = Literal["methods", "inheritance", "deadlock", "pickling", "performance", "api",
+                   "realworld"]
+CATEGORIES: Final = ("methods", "inheritance", "deadlock", "pickling", "performance", "api",
+                     "realworld")
 
 
 class Outcome(str, enum.Enum):
