@@ -143,8 +143,8 @@ def forkserver_authentication(ctx: Context) -> object:
     outcome = _probe_server(address)
     try:
         later = ctx.call_in_child(_child_ran)
-    except Exception as exc:
-        later = type(exc).__name__
+    except Exception:  # the server died; its error type (EOF, refused) races
+        later = "failed"
     return {"unauthenticated_client": outcome, "later_child": later}
 
 

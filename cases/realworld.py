@@ -169,7 +169,8 @@ def _run_pipeline(config: PipelineConfig) -> Any:
     covers=[27],
     expect=[
         on("fork", ok(42)),
-        on(("spawn", "forkserver"), error(contains="local object")),
+        on(("spawn", "forkserver"), error(),
+           note="start() fails pickling the function; the exception type varies by version"),
     ],
 )
 def local_function_in_config(ctx: Context) -> object:
