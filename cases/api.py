@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
+from cases._scripts import run_json
 from harness.catalog import Context, Unavailable, case, ok, on
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
@@ -24,19 +25,6 @@ DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 CONTEXTS = DOCS + "#contexts-and-start-methods"
 MISC = DOCS + "#miscellaneous"
 GET_CONTEXT = MISC + "#multiprocessing.get_context"
-def _script_json(ctx: Context, *parts: str) -> Any:
-    """Run the parts (each dedented) as one main script; its last stdout line is JSON."""
-    import json
-    import textwrap
-
-    result = ctx.run_script("".join(textwrap.dedent(part) for part in parts))
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise RuntimeError("script exit %s: %s" % (result.returncode,
-                                                   result.last_error_line() or "no output"))
-    return json.loads(lines[-1])
-
-
 def _per_method(value_for: Any, **conditions: Any) -> Any:
     """One ``on`` rule per start method, the expected value computed from the method name."""
     return [on(m, ok(value_for(m)), **conditions) for m in ("fork", "forkserver", "spawn")]
@@ -57,7 +45,7 @@ def set_start_method_selects(ctx: Context) -> object:
     Why it matters: this is the one documented way to choose the method for a whole program.
     Source: multiprocessing docs, Contexts and start methods (the set_start_method example).
     """
-    return _script_json(ctx, """
+    return run_json(ctx, """
         import json, sys
         import multiprocessing as mp
 
@@ -235,7 +223,7 @@ def sharedctypes_ctx(ctx: Context) -> object:
     application's start method. Source: multiprocessing docs, Shared ctypes objects; Global
     start method.
     """
-    return _script_json(ctx, _FRESH_PROBE, """
+    return run_json(ctx, _FRESH_PROBE, """
         from multiprocessing import sharedctypes
 
         def bump(v):
@@ -278,7 +266,7 @@ def manager_ctx(ctx: Context) -> object:
     (forkserver on Linux from 3.14), so state set up in main is missing in its server.
     Source: multiprocessing docs, Managers (BaseManager ctx); Global start method.
     """
-    return _script_json(ctx, _FRESH_PROBE, """
+    return run_json(ctx, _FRESH_PROBE, """
         from multiprocessing.managers import BaseManager
 
         class Manager(BaseManager):
@@ -318,7 +306,7 @@ def pool_context(ctx: Context) -> object:
     platform default and may not see state the program set up. Source: multiprocessing docs,
     Process pools (Pool context); Global start method.
     """
-    return _script_json(ctx, _FRESH_PROBE, """
+    return run_json(ctx, _FRESH_PROBE, """
         from multiprocessing.pool import Pool
 
         if __name__ == '__main__':

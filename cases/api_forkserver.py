@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
+from cases._scripts import run_json
 from harness.catalog import Context, Unavailable, case, ok, on
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
@@ -238,13 +239,7 @@ def frozen_spawn_command(ctx: Context) -> object:
     freezer patches multiprocessing. Source: multiprocessing docs, Contexts and start methods
     (warning on frozen executables); freeze_support().
     """
-    import json
-
-    result = ctx.run_script(_FROZEN_SCRIPT)
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise RuntimeError(result.last_error_line() or "no output")
-    return json.loads(lines[-1])
+    return run_json(ctx, _FROZEN_SCRIPT)
 
 
 @case(

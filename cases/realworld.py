@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
+from cases._scripts import run_json
 from harness.catalog import Context, case, error, ok, on
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
@@ -252,13 +253,7 @@ def forkserver_runs_main_top_level(ctx: Context) -> object:
     ran harmlessly per child now runs in a long-lived server. Source: nicegui#6166 (report);
     CPython changelogs 3.13.8 and 3.14.1 (gh-126631); docs, Safe importing of main module.
     """
-    import json
-
-    result = ctx.run_script(_TOP_LEVEL_SCRIPT)
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise RuntimeError(result.last_error_line() or "script exit %s" % result.returncode)
-    return json.loads(lines[-1])
+    return run_json(ctx, _TOP_LEVEL_SCRIPT)
 
 
 _SET_TWICE_SCRIPT = """
@@ -299,13 +294,7 @@ def start_method_already_set(ctx: Context) -> object:
     sets one. Source: lightnovel-crawler#2774, FabSim3#201 (reports); docs, get_start_method()
     and set_start_method().
     """
-    import json
-
-    result = ctx.run_script(_SET_TWICE_SCRIPT, mode="command")
-    lines = result.stdout.strip().splitlines()
-    if result.returncode != 0 or not lines:
-        raise RuntimeError(result.last_error_line() or "script exit %s" % result.returncode)
-    return json.loads(lines[-1])
+    return run_json(ctx, _SET_TWICE_SCRIPT, mode="command")
 
 
 def _str_hash() -> int:
