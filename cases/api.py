@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 CONTEXTS = DOCS + "#contexts-and-start-methods"
-MISC = DOCS + "#miscellaneous"
-GET_CONTEXT = MISC + "#multiprocessing.get_context"
+GET_CONTEXT = DOCS + "#multiprocessing.get_context"
+
+
 def _per_method(value_for: Any, **conditions: Any) -> Any:
     """One ``on`` rule per start method, the expected value computed from the method name."""
     return [on(m, ok(value_for(m)), **conditions) for m in ("fork", "forkserver", "spawn")]
@@ -32,7 +33,7 @@ def _per_method(value_for: Any, **conditions: Any) -> Any:
 
 @case(
     "api.set_start_method_selects",
-    title="The docs' set_start_method() example prints hello and makes Process the method's class",
+    title="The docs' set_start_method() example prints hello; get_start_method() then names it",
     source=CONTEXTS,
     covers=[21],
     expect=_per_method(lambda m: {"output": "hello", "method": m}),
@@ -91,7 +92,7 @@ def _freeze_support_child() -> str:
 @case(
     "api.freeze_support_noop",
     title="freeze_support() in a program that is not frozen does nothing",
-    source=MISC + "#multiprocessing.freeze_support",
+    source=DOCS + "#multiprocessing.freeze_support",
     covers=[41],
     expect=[on("*", ok({"returned": None, "child": "child-ran", "continued": True}))],
 )
@@ -111,7 +112,7 @@ def freeze_support_noop(ctx: Context) -> object:
 @case(
     "api.get_context_valueerror",
     title="get_context() with an unknown or unavailable method raises ValueError",
-    source=MISC + "#multiprocessing.get_context",
+    source=GET_CONTEXT,
     covers=[44],
     expect=[
         on("*", ok({"bogus": "ValueError", "unavailable": {}}), os=("linux", "macos")),
@@ -149,7 +150,7 @@ def _executable_child() -> str:
 @case(
     "api.set_executable_spawn",
     title="set_executable(path-like) chooses the program that starts spawn children",
-    source=[MISC + "#multiprocessing.set_executable", CONTEXTS],
+    source=[DOCS + "#multiprocessing.set_executable", CONTEXTS],
     covers=[47],
     expect=[
         on("spawn", ok({"wrapper_ran": True, "child_ran": True}), os=("linux", "macos")),

@@ -14,7 +14,7 @@ import os
 import sys
 
 from cases._scripts import run_json
-from harness.catalog import Context, case, error, ok, on
+from harness.catalog import Context, Unavailable, case, error, ok, on
 
 TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
@@ -329,8 +329,6 @@ def str_hash_differs(ctx: Context) -> object:
     """
     seed = os.environ.get("PYTHONHASHSEED")
     if seed not in (None, "random") and not sys.flags.ignore_environment:
-        from harness.catalog import Unavailable
-
         raise Unavailable("PYTHONHASHSEED=%s fixes the seed in every process" % seed)
     first = ctx.call_in_child(_str_hash)
     second = ctx.call_in_child(_str_hash)
