@@ -182,7 +182,7 @@ def stdin_in_child(ctx: Context) -> object:
     source=[CONTEXTS, DOCS + "#all-start-methods"],
     covers=[2, 14],
     expect=[
-        # The mechanism policy (harness.catalog.Expect): the fork child is a copy, buffer
+        # The mechanism policy (harness.guest.catalog.Expect): the fork child is a copy, buffer
         # included; the docs do not say that multiprocessing flushes it first.
         on("fork", ok(2), inferred=True,
            note="the child copies the unflushed buffer and writes it again at exit"),

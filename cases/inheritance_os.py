@@ -116,7 +116,7 @@ def _cwd() -> str:
     covers=[8],
     expect=[
         on(("fork", "spawn"), ok(True)),
-        # The mechanism policy (harness.catalog.Expect), as for umask, limits and environment.
+        # The mechanism policy (harness.guest.catalog.Expect), as for umask, limits and environment.
         on("forkserver", ok(False), inferred=True,
            note="children are forked by the server, which keeps the cwd it started with"),
     ],

@@ -22,7 +22,8 @@ START_METHODS = (FORK, FORKSERVER, SPAWN)
 OPERATING_SYSTEMS = ("linux", "macos", "windows")
 
 #: The case categories (one ``cases/<category>.py`` family each), in display order.
-CATEGORIES = ("methods", "inheritance", "deadlock", "pickling", "performance")
+CATEGORIES = ("methods", "inheritance", "deadlock", "pickling", "performance", "api",
+              "realworld")
 
 #: What happened when one case ran under one start method (see ``harness.vocab.Outcome``).
 OK, ERROR, TIMEOUT, CRASH, UNAVAILABLE = "ok", "error", "timeout", "crash", "unavailable"
