@@ -190,6 +190,7 @@ CAUSES: Tuple[Cause, ...] = (
           _child_field("globals_differ")),
 )
 
+_METHOD = "\x00method\x00"  # filled in with every method the cause was seen under
 _PICKLE = re.compile(r"(?i)pickl|can't get local object|local object")
 _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
                         r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")
@@ -224,7 +225,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             detail = cause.match(run, text, method)
             if detail is not None:
                 matched.add(cause.code)
-                add(cause.code, cause.cause.format(detail=detail, method=method), cause.fix,
+                add(cause.code, cause.cause.format(detail=detail, method=_METHOD), cause.fix,
                     cause.link, cell)
         main_attr = _MAIN_ATTR.search(text)
         if main_attr:
@@ -233,7 +234,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                      "__main__ (a -c command, stdin, an interactive session, or inside the "
                      "main guard)")
             add("defined-in-main", "the target '%s' is defined in %s; a %s child cannot get "
-                "it" % (main_attr.group("a") or main_attr.group("b"), where, method),
+                "it" % (main_attr.group("a") or main_attr.group("b"), where, _METHOD),
                 "move the function to module level in an importable .py file",
                 DOCS + "#using-a-pool-of-workers", cell)
         elif not matched & _PICKLE_CODES and run.outcome is Outcome.ERROR and \
@@ -241,7 +242,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                     (run.error or {}).get("message", ""))):
             error = run.error or {}
             add("not-picklable", "something sent to a %s child cannot be pickled (%s: %s)" % (
-                method, error.get("type"), str(error.get("message"))[:120]),
+                _METHOD, error.get("type"), str(error.get("message"))[:120]),
                 "define targets and arguments at module level and pass only picklable data "
                 "(or request fork explicitly where it exists)", _GUIDE, cell)
         observed = run.observed if isinstance(run.observed, dict) else {}
@@ -254,7 +255,14 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     for interp, cells in sorted(by_interp.items()):
         _across_methods(interp, cells, add)
     ordered = sorted(found.items(), key=lambda item: item[0] == "works-only-with-fork-default")
-    return [Diagnosis(code, m, f, link, tuple(cells)) for code, (m, f, link, cells) in ordered]
+    return [Diagnosis(code, m.replace(_METHOD, _methods(cells)), f, link, tuple(cells))
+            for code, (m, f, link, cells) in ordered]
+
+
+def _methods(cells: List[str]) -> str:
+    """``spawn/forkserver``: the methods a cause was seen under, named in its message."""
+    seen = {cell.rpartition("[")[2].rstrip("]") for cell in cells}
+    return "/".join(m for m in ("fork", "spawn", "forkserver") if m in seen)
 
 
 def _across_methods(interp: str, cells: Dict[str, CaseRun],

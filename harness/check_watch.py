@@ -44,12 +44,13 @@ def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
 
 def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
     """What the parent has at start(): compared by the child before its target runs."""
-    module = sys.modules.get(module_name)
+    users = _user_modules(user_dir)
+    module = dict(users).get(module_name)  # globals of library code (a Pool's) are its own
     simple = {k: v for k, v in vars(module).items() if not k.startswith("__")
               and isinstance(v, _SIMPLE)} if module is not None else {}
     objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
     mock = sys.modules.get("unittest.mock")
-    for name, mod in _user_modules(user_dir):
+    for name, mod in users:
         for key, value in list(vars(mod).items()):
             if not key.startswith("__") and not isinstance(value, _SIMPLE + (type(sys),)):
                 objects["%s:%s" % (name, key)] = _describe(value)

@@ -302,3 +302,11 @@ def test_pytest_suite_lists_exactly_the_method_dependent_tests() -> None:
         assert verdict["outcomes"]["fork"] == "passed"
         assert verdict["outcomes"]["spawn"] == "failed" and verdict["errors"]["spawn"]
     assert proc.returncode == 1
+
+
+def test_executor_manager_and_terminated_daemon_are_not_failures() -> None:
+    """A ProcessPoolExecutor, a Manager and a daemon Process the program terminates itself:
+    `ok` everywhere, and the executor's own module globals are not reported as differing."""
+    doc = _check("executor_and_manager.py")
+    assert {r["outcome"] for r in doc["results"]} == {"ok"}
+    assert (doc["exit"], _codes(doc)) == (0, set())
