@@ -111,6 +111,16 @@ def _not_fork(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
     return match
 
 
+def _in_child(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
+        [CaseRun, str, str], Optional[str]]:
+    """Not when the parent itself failed the same way (then it is not about children)."""
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        if (run.error or {}).get("where") == "parent":
+            return None
+        return inner(run, text, method)
+    return match
+
+
 #: Pickling causes first: the first one that matches a run wins over the generic fallback.
 CAUSES: Tuple[Cause, ...] = (
     Cause("lambda-or-local-function", "{detail} is a lambda or a function defined inside "
@@ -147,7 +157,7 @@ CAUSES: Tuple[Cause, ...] = (
           "make the module importable in the child: install it, or put its folder on "
           "sys.path/PYTHONPATH before any process starts (not only around the import)",
           "https://github.com/rstudio/reticulate/issues/1677",
-          _not_fork(_regex(r"No module named ('[\w.]+')", 1))),
+          _not_fork(_in_child(_regex(r"No module named ('[\w.]+')", 1)))),
     Cause("patch-not-seen", "a patch made in the parent is not seen by the {method} child: "
           "{detail}; a spawn or forkserver child imports the original again",
           "patch inside the child (in the target or a Pool initializer), or test with "

@@ -73,6 +73,7 @@ def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
                 if not type(h).__module__.startswith("_pytest")]
     env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_IGNORED)}
     return {"globals": simple, "objects": objects, "env": env, "cwd": os.getcwd(),
+            "user_dir": user_dir,
             "sys_path": list(sys.path), "log_handlers": len(handlers), "test": CURRENT_TEST[0]}
 
 
@@ -87,7 +88,7 @@ def _differences(target: Any, snap: Dict[str, Any]) -> Dict[str, Any]:
     objects = []
     for where, parent_desc in sorted(snap["objects"].items()):
         mod_name, _, path = where.partition(":")
-        value = sys.modules.get(mod_name) or (
+        value: Any = sys.modules.get(mod_name) or (
             sys.modules.get("__mp_main__") if mod_name == "__main__" else None)
         for attr in path.split("."):
             value = getattr(value, attr, missing)
@@ -105,18 +106,20 @@ def _differences(target: Any, snap: Dict[str, Any]) -> Dict[str, Any]:
     logging = sys.modules.get("logging")
     out["log_handlers_lost"] = snap["log_handlers"] > 0 and not (
         logging and logging.root.handlers)
-    out["random"] = _random_states(module)
+    out["random"] = _random_states(snap["user_dir"])
     return out
 
 
-def _random_states(module: Any) -> Dict[str, int]:
-    """A digest of each random generator the target's module holds (equal = same draws)."""
+def _random_states(user_dir: str) -> Dict[str, int]:
+    """A digest of each random generator the user's modules hold (equal = same draws)."""
     import random
 
     states: Dict[str, int] = {}
-    for key, value in (vars(module).items() if module is not None else ()):
-        if isinstance(value, random.Random) and not key.startswith("__"):
-            states[key] = hash(value.getstate())
+    for name, module in _user_modules(user_dir):
+        for key, value in list(vars(module).items()):
+            if isinstance(value, random.Random) and not key.startswith("__"):
+                states["%s.%s" % (name.replace("__mp_main__", "__main__"), key)] = hash(
+                    value.getstate())
     return states
 
 
