@@ -148,7 +148,8 @@ def test_works_only_because_default_is_fork() -> None:
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     """A missing script, a bad target or bad --args: one line, exit 2, no traceback."""
     for args in (["nope.py"], ["not a target"], ["fine:work", "--args", "{}"],
-                 ["fine:work", "--python", str(tmp_path / "python9")]):
+                 ["fine:work", "--python", str(tmp_path / "python9")], [],
+                 ["fine:work", "--pytest", "-q"]):
         proc = subprocess.run([sys.executable, "-m", "harness", "check", *args],
                               cwd=str(FIXTURES), capture_output=True, text=True, timeout=60,
                               env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
