@@ -261,7 +261,13 @@ def test_cause_named(program: str, cause: str, methods: Set[str], report: str) -
     doc = _check(program, interpreters=_newest())
     diag = next((d for d in doc["diagnoses"] if d["code"] == cause), None)
     assert diag is not None, (_codes(doc), doc["results"])
-    assert {c.rpartition("[")[2].rstrip("]") for c in diag["cells"]} == methods
+    seen = {c.rpartition("[")[2].rstrip("]") for c in diag["cells"]}
+    if cause == "random-state-duplicated":
+        # A forkserver that preloaded __main__ made the generator once for all its children
+        # (seen on 3.14): allowed; a spawn child makes its own, never shared.
+        assert methods <= seen <= methods | {"forkserver"}
+    else:
+        assert seen == methods
     assert diag["fix"] and diag["link"].startswith("https://")
     if cause in ("logging-not-configured", "random-state-duplicated"):
         assert doc["exit"] == 0  # the program works; the cause is a warning
