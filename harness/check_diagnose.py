@@ -201,7 +201,7 @@ CAUSES: Tuple[Cause, ...] = (
 )
 
 _METHOD = "\x00method\x00"  # filled in with every method the cause was seen under
-_PICKLE = re.compile(r"(?i)pickl|can't get local object|local object")
+_PICKLE = re.compile(r"(?i)pickl|cannot serialize|local object")
 _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
                         r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")
 _PICKLE_CODES = {"lambda-or-local-function", "thread-lock-argument", "open-resource-argument",
