@@ -1,90 +1,62 @@
-"""Run the USER's code under one start method, the way multiprocessing would, and write what
-happened: the executor of ``python -m harness check``.
+"""Run the USER's code under one start method, the way its user would, and write what happened:
+the executor of ``python -m harness check``.
 
 Usage: ``python -I check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON RESULT_PATH``
 
-TARGET is ``module:callable`` or ``path/to/script.py[:callable]``. A callable is started as the
-target of one ``Process`` of the method's context; a whole script runs as ``__main__`` with the
-method made the *default* (so a script that chooses its own method still does). Every process
-started is watched: threads alive at start, globals of the target's module that differ in the
-child, exceptions in the child. Standard library only, Python 3.8 syntax.
+TARGET is ``module:callable``, ``path/to/script.py[:callable]`` or ``--pytest``. A callable is
+started as the target of one ``Process`` of the method's context and its result is the outcome.
+A whole script runs as ``__main__`` (in USER_DIR, with the method made the *default*, so a
+script that chooses its own method still does); its outcome is its own: exit status, uncaught
+exception (in it or in a process it started), hang. Processes the program (or a Pool/executor)
+terminated or killed on purpose are not failures. ``--pytest`` runs the user's pytest suite
+(ARGS_JSON is pytest's argv) and records each test's outcome. Every process started is watched
+(``check_watch``). Standard library only, Python 3.8 syntax.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict, List, Tuple
+from typing import Any, Dict, List, Optional, Set
 
 __all__ = ["main"]
 
-_SIMPLE = (str, int, float, bool, type(None), bytes)
 _LIMIT = 1000
+#: Signals nobody sends on purpose: a child dying of one crashed.
+_CRASH_SIGNALS = {"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGFPE"}
 
 
-def _snapshot(module_name: str) -> Dict[str, Any]:
-    module = sys.modules.get(module_name)
-    if module is None:
-        return {}
-    return {k: v for k, v in vars(module).items()
-            if not k.startswith("__") and isinstance(v, _SIMPLE)}
+def _make_default(method: str) -> None:
+    """Make ``method`` the default without fixing it: ``set_start_method`` still works."""
+    from multiprocessing import context
+
+    context._default_context._default_context = (  # type: ignore[attr-defined]
+        context._concrete_contexts[method])  # type: ignore[attr-defined]
 
 
-def _child_wrapper(report_dir: str, target: object, snapshot: Dict[str, Any], args: Tuple[Any, ...],
-                   kwargs: Dict[str, Any]) -> None:
-    """Runs in the child: call the user's target, then report differing globals or the error."""
-    import json
+def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
+    import runpy
 
-    report = {"pid": os.getpid(), "globals_differ": [], "error": None}
-    module = sys.modules.get(getattr(target, "__module__", "") or "")
+    sys.argv = [os.path.join(user_dir, target)] + [str(a) for a in args]
+    sys.path.insert(0, os.path.dirname(sys.argv[0]))
     try:
-        target(*args, **kwargs)  # type: ignore[operator]
-    except BaseException as exc:
-        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT]}
-        raise
-    finally:
-        if module is not None:
-            report["globals_differ"] = sorted(
-                name for name, value in snapshot.items()
-                if getattr(module, name, object()) != value)
-        with open(os.path.join(report_dir, "child-%d.json" % os.getpid()), "w") as handle:
-            json.dump(report, handle)
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            return {"outcome": "error", "error": {
+                "type": "SystemExit", "where": "parent",
+                "message": "the script exited with status %s" % (exc.code,)}}
+    return {}
 
 
-def _watch_starts(report_dir: str, started: List[Any]) -> None:
-    """Patch Process.start to wrap user targets and record threads alive at each start."""
-    import threading
-    from multiprocessing import process
-
-    original = process.BaseProcess.start
-
-    def start(self: object) -> None:
-        target = getattr(self, "_target", None)
-        module_name = getattr(target, "__module__", "") or ""
-        watched = target is not None and not module_name.startswith(
-            ("multiprocessing", "concurrent"))
-        if watched:
-            snapshot = _snapshot(module_name)
-            user_args = getattr(self, "_args", ())
-            user_kwargs = getattr(self, "_kwargs", {})
-            self._target = _child_wrapper  # type: ignore[attr-defined]
-            self._args = (report_dir, target, snapshot, tuple(user_args),  # type: ignore[attr-defined]
-                          dict(user_kwargs))
-            self._kwargs = {}  # type: ignore[attr-defined]
-        threads = threading.active_count()
-        original(self)  # type: ignore[arg-type]
-        started.append({"process": self, "threads": threads})
-
-    process.BaseProcess.start = start  # type: ignore[method-assign]
-
-
-def _load_callable(user_dir: str, target: str) -> Any:
-    """``module:callable`` or ``script.py:callable`` (the script loaded as the main module)."""
+def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> Dict[str, Any]:
     import importlib
-    import types
+    import multiprocessing
 
     where, _, name = target.rpartition(":")
     if where.endswith(".py"):
+        import types
+
         path = os.path.join(user_dir, where)
         module = types.ModuleType("__mp_main__")
         module.__file__ = path
@@ -95,87 +67,140 @@ def _load_callable(user_dir: str, target: str) -> Any:
         exec(code, module.__dict__)  # noqa: S102 - the user's own script, by request
     else:
         module = importlib.import_module(where)
-    return getattr(module, name)
+    context: Any = multiprocessing.get_context(method)
+    proc = context.Process(target=getattr(module, name), args=tuple(args))
+    proc.start()
+    proc.join()
+    return {}
+
+
+def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        import pytest  # boundary: the user's own (their suite runs on their pytest)
+    except ImportError:
+        return {"outcome": "unavailable", "detail": "pytest is not installed in this interpreter"}
+    from harness.guest import check_watch
+
+    class Collector:
+        def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+            check_watch.CURRENT_TEST[0] = nodeid
+
+        def pytest_runtest_logreport(self, report: Any) -> None:
+            entry = tests.setdefault(report.nodeid, {"outcome": "passed", "error": ""})
+            if report.failed and entry["outcome"] == "passed":
+                entry["outcome"] = "failed" if report.when == "call" else "error"
+                entry["error"] = _first_error_line(str(report.longreprtext))
+            elif report.skipped and report.when != "teardown" and entry["outcome"] == "passed":
+                entry["outcome"] = "skipped"
+
+    code = pytest.main([str(a) for a in args] + ["-p", "no:cacheprovider"],
+                       plugins=[Collector()])
+    if int(code) not in (0, 1, 5):  # 5: nothing collected; 2-4: pytest itself failed
+        return {"outcome": "error", "error": {"type": "PytestExit", "where": "parent",
+                                              "message": "pytest exited with code %d" % code}}
+    return {}
+
+
+def _first_error_line(text: str) -> str:
+    """The ``E   Type: message`` line of a pytest failure, else its last line."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("E "):
+            return line[1:].strip()[:300]
+    return (lines[-1].strip() if lines else "")[:300]
+
+
+def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
+                   callable_target: bool) -> Optional[Dict[str, Any]]:
+    """The first child failure the user would see, skipping processes stopped on purpose.
+
+    For a ``module:callable`` target the first process is the target's own: any non-zero
+    exit of it is the outcome.
+    """
+    import signal
+
+    for index, entry in enumerate(entries):
+        own_target = callable_target and index == 0
+        proc, code = entry["process"], entry["process"].exitcode
+        report = reports.get(proc.pid) or {}
+        error = report.get("error")
+        if error and error.get("type") != "SystemExit":
+            return dict(error, where="child")
+        if code is None or code == 0 or entry["pid"] in _STOPPED:
+            continue
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "signal %d" % -code
+            if name in _CRASH_SIGNALS or own_target:
+                return {"type": "ChildCrashed", "where": "child",
+                        "message": "a child was killed by %s" % name}
+        elif entry["wrapped"] and not report:
+            return {"type": "ChildFailed", "where": "child", "message": (
+                "a child exited with code %d before its target ran" % code)}
+        elif own_target:
+            return {"type": "ChildFailed", "where": "child",
+                    "message": "the child exited with code %d" % code}
+    return None
+
+
+_STOPPED: Set[int] = set()  # pids this process terminated or killed on purpose
 
 
 def _run(user_dir: str, target: str, method: str, args: List[Any],
          report_dir: str) -> Dict[str, Any]:
     import multiprocessing
-    import runpy
     import warnings
+
+    from harness.guest import check_watch
 
     if method not in multiprocessing.get_all_start_methods():
         return {"outcome": "unavailable", "detail": "%s is not a start method on %s" % (
             method, sys.platform)}
     # The documented way to learn the default without fixing it: the first listed method.
     default_method = multiprocessing.get_all_start_methods()[0]
+    os.chdir(user_dir)
     sys.path.insert(0, user_dir)
-    started: List[Any] = []
-    _watch_starts(report_dir, started)
+    watch = check_watch.Watch(report_dir, user_dir, _STOPPED)
+    watch.install()
+    tests: Dict[str, Any] = {}
     result: Dict[str, Any] = {}
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
-            if target.endswith(".py"):
-                context = multiprocessing.context
-                context._default_context._default_context = (  # type: ignore[attr-defined]
-                    context._concrete_contexts[method])  # type: ignore[attr-defined]
-                sys.argv = [os.path.join(user_dir, target)] + [str(a) for a in args]
-                try:
-                    runpy.run_path(sys.argv[0], run_name="__main__")
-                except SystemExit as exc:
-                    if exc.code not in (None, 0):
-                        raise
+            if target == "--pytest":
+                _make_default(method)
+                result = _run_pytest(args, tests)
+            elif target.endswith(".py"):
+                _make_default(method)
+                result = _run_script(user_dir, target, args)
             else:
-                func = _load_callable(user_dir, target)
-                chosen: Any = multiprocessing.get_context(method)
-                proc = chosen.Process(target=func, args=tuple(args))
-                proc.start()
-                proc.join()
+                result = _run_callable(user_dir, target, method, args)
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
             result = {"outcome": "error", "error": {"type": type(exc).__name__,
                                                     "message": str(exc)[:_LIMIT],
                                                     "where": "parent"}}
-        for entry in started:
-            entry["process"].join(5)
-    children = _child_reports(report_dir)
-    exitcodes = [entry["process"].exitcode for entry in started]
-    failed = [code for code in exitcodes if code not in (0, None)]
-    child_error = next((c["error"] for c in children if c.get("error")), None)
-    parent_exit = (result.get("error") or {}).get("type") == "SystemExit"
-    if not result or (parent_exit and child_error is not None):
-        if child_error is not None:
-            result = {"outcome": "error", "error": dict(child_error, where="child")}
-        elif failed:
-            result = {"outcome": "error", "error": {
-                "type": "ChildFailed", "where": "child",
-                "message": "a child exited with code %s" % failed[0]}}
-        else:
-            result = {"outcome": "ok"}
-    result["observed"] = {
-        "default_method": default_method,
-        "processes_started": len(started),
-        "exitcodes": exitcodes,
-        "threads_at_start": max([e["threads"] for e in started] or [1]),
-        "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])}),
-    }
+        # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
+        # terminated by multiprocessing (on purpose), so they are only looked at.
+        for entry in watch.started:
+            entry["process"].join(None if not entry["process"].daemon else 0)
+    reports = watch.child_reports()
+    if not result:
+        callable_target = target != "--pytest" and not target.endswith(".py")
+        failure = _child_failure(watch.started, reports, callable_target)
+        result = {"outcome": "error", "error": failure} if failure else {"outcome": "ok"}
+    elif (result.get("error") or {}).get("type") == "SystemExit":
+        # The script exited non-zero: a child's failure, when there is one, says why.
+        failure = _child_failure(watch.started, reports, False)
+        if failure:
+            result["error"] = failure
+    result["observed"] = dict(watch.observed(reports), default_method=default_method)
+    if tests:
+        result["observed"]["tests"] = tests
     result["warnings"] = [{"category": w.category.__name__, "message": str(w.message)[:_LIMIT]}
                           for w in caught]
     return result
-
-
-def _child_reports(report_dir: str) -> List[Any]:
-    import json
-
-    reports = []
-    for name in sorted(os.listdir(report_dir)):
-        if name.startswith("child-") and name.endswith(".json"):
-            try:
-                with open(os.path.join(report_dir, name)) as handle:
-                    reports.append(json.load(handle))
-            except (OSError, ValueError):
-                continue
-    return reports
 
 
 def main(argv: List[Any]) -> int:
@@ -186,9 +211,10 @@ def main(argv: List[Any]) -> int:
     root, user_dir, target, method, args_json, result_path = argv[1:]
     import json
 
-    sys.path.insert(0, root)
-    # Use the importable copy of this module, so that the child wrapper pickles by reference
-    # as ``harness.guest.check_exec._child_wrapper`` even when a script replaces ``__main__``.
+    # Last on the path: the user's modules (and the interpreter's own) win over the project's.
+    sys.path.append(root)
+    # The importable copy of this module, so that the child wrapper pickles by reference
+    # even when a script replaces ``__main__``.
     from harness.guest import check_exec  # noqa: PLW0406 - the importable copy, on purpose
 
     report_dir = os.path.dirname(os.path.abspath(result_path))

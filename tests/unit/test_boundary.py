@@ -80,3 +80,13 @@ def test_main_exits_1_and_prints_each_problem(tree: Path,
     assert boundary.main([str(tree)]) == 1
     out = capsys.readouterr().out
     assert "case_parent.py" in out and out.rstrip().endswith("import boundary: 1 problem(s)")
+
+
+def test_only_a_marked_import_of_the_users_own_package_passes(tree: Path) -> None:
+    """A third-party import in guest code passes only with the marker that says it is the
+    user's own package (``check --pytest`` runs the user's suite on their pytest)."""
+    target = tree / "harness" / "guest" / "check_exec.py"
+    _append(target, "def g():\n    import requests")
+    assert any("imports requests" in p for p in boundary.check(tree))
+    _append(target, "def h():\n    import attrs  " + boundary.USERS_OWN)
+    assert not any("imports attrs" in p for p in boundary.check(tree))
