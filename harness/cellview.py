@@ -98,13 +98,12 @@ def _ok_texts(cells: Sequence[Optional[Mapping[str, Any]]]) -> List[str]:
     values = {_dumps(c.get("observed")) for c in oks}
     if len(values) <= 1 or any(c.get("category") == "performance" for c in oks):
         return ["ok"] * len(cells)
-    observed = [c.get("observed") for c in oks]
     key: Optional[str] = None
-    dicts = [o for o in observed if isinstance(o, dict)]
-    if len(dicts) == len(observed):
-        observed = dicts
-        keys = sorted({k for o in observed for k in o})
-        differ = [k for k in keys if len({_dumps(o.get(k)) for o in observed}) > 1]
+    dicts: List[Dict[str, Any]] = [c["observed"] for c in oks if isinstance(c.get("observed"),
+                                                                          dict)]
+    if len(dicts) == len(oks):
+        keys = sorted({k for o in dicts for k in o})
+        differ = [k for k in keys if len({_dumps(o.get(k)) for o in dicts}) > 1]
         key = differ[0] if len(differ) == 1 else None
     letters: Dict[str, str] = {}
     out = []
