@@ -181,7 +181,8 @@ def test_phone_shows_data_cells_and_nothing_is_wider_than_the_screen(
     hit = pg.evaluate("""() => { const r = document.querySelector('.mwrap').getBoundingClientRect();
         const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
         const el = document.elementFromPoint((r.left + r.right) / 2, (top + bottom) / 2);
-        const td = el && el.closest('td[data-case]'); return td ? td.getAttribute('data-outcome') : null; }""")
+        const td = el && el.closest('td[data-case]');
+        return td ? td.getAttribute('data-outcome') : null; }""")
     assert hit is not None
     _close(pg)
 

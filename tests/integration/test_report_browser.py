@@ -157,7 +157,8 @@ def test_matrix_cells_are_reachable_and_operable_by_keyboard(page: Any) -> None:
     assert _description(page).startswith("ok: the case returned a value")
 
     page.keyboard.press("ArrowRight")
-    assert page.inner_text("#detail-title") == "Title of methods.a · linux-cpython-3.12 · forkserver"
+    assert page.inner_text("#detail-title") == \
+        "Title of methods.a · linux-cpython-3.12 · forkserver"
     for _ in range(2):
         page.keyboard.press("ArrowDown")
     assert _focused(page) == "TD#row-pickling.evil"
