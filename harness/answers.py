@@ -8,12 +8,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from harness import history
+from harness import claimcheck, history
 from harness.expect import matches_env, select_rule
 
-__all__ = ["OS_NAMES", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags",
-           "claim_scope_gaps", "default_grid", "default_table", "fails_only_lines", "slot_of",
-           "slots"]
+__all__ = ["OS_NAMES", "TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
+           "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_table",
+           "fails_only_lines", "scope_text", "slot_of", "slots"]
 
 OS_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
@@ -218,3 +218,45 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
 def claim_scope_gaps(claim: Mapping[str, Any], grid: Sequence[Slot]) -> List[Slot]:
     """The grid slots inside a claim's scope that have no data in this report."""
     return [s for s in grid if not s.envs and matches_env(claim.get("scope", {}), s.probe())]
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimView:
+    result: claimcheck.ClaimResult
+    overall: str  # what the Overall cell says: never a bare "true" with part of the scope unrun
+    qualified: bool
+
+
+VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
+                   "not-run": "· not run"}
+
+
+def scope_text(missing: Sequence[Slot]) -> str:
+    """ "macOS, Windows, Linux 3.14, 3.15" for the grid slots with no data."""
+    parts = []
+    for os_name in OSES + tuple(sorted({s.os for s in missing} - set(OSES))):
+        mine = [s for s in missing if s.os == os_name]
+        if not mine:
+            continue
+        name = OS_NAMES.get(os_name, os_name)
+        total = sum(1 for i, m, f in TARGET)
+        parts.append(name if len(mine) >= total else "%s %s" % (
+            name, ", ".join(s.label for s in mine)))
+    return "; ".join(parts)
+
+
+def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
+           grid: Sequence[Slot]) -> ClaimView:
+    coverage = getattr(result, "coverage", None)  # claimcheck's own coverage text, when it has it
+    gaps = claim_scope_gaps(claim, grid)
+    unrun = [v.environment for v in result.per_environment if v.verdict == "not-run"]
+    text = VERDICT_SYMBOLS.get(result.overall, result.overall)
+    if coverage:
+        return ClaimView(result, "%s — %s" % (text, coverage), True)
+    if result.overall in ("true", "false") and (gaps or unrun):
+        ran = sum(1 for v in result.per_environment if v.verdict != "not-run")
+        total = ran + len(unrun) + len(gaps)
+        not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
+        return ClaimView(result, "%s on %d of %d environments in its scope — no data: %s" % (
+            text, ran, total, not_run), True)
+    return ClaimView(result, text, False)

@@ -14,10 +14,11 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, svg
-from harness.answers import OS_NAMES
+from harness.answers import OS_NAMES, scope_text
 from harness.vocab import START_METHODS
 
-__all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "safe_url"]
+__all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "safe_url",
+           "scope_text"]
 
 #: Status → (short CSS code, symbol, label): the case sections group cells by it.
 STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
@@ -33,8 +34,7 @@ STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
 CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
 METHOD_NAMES = {"fork": "fork", "forkserver": "forkserver", "spawn": "spawn"}
-VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
-                   "not-run": "· not run"}
+VERDICT_SYMBOLS = answers.VERDICT_SYMBOLS
 _LITERAL = re.compile(r"``(.+?)``", re.S)
 
 
@@ -168,13 +168,6 @@ class OsGroup:
 
 
 @dataclasses.dataclass(frozen=True)
-class ClaimView:
-    result: claimcheck.ClaimResult
-    overall: str  # what the Overall cell says: never a bare "true" with part of the scope unrun
-    qualified: bool
-
-
-@dataclasses.dataclass(frozen=True)
 class Report:
     schema_version: str
     generated_at: str
@@ -192,13 +185,13 @@ class Report:
     grid: Tuple[answers.Slot, ...]
     missing: Tuple[answers.Slot, ...]
     defaults: Tuple[answers.DefaultCell, ...]
-    answers: Tuple[answers.Answer, ...]
+    answer_lines: Tuple[answers.Answer, ...]
     os_groups: Tuple[OsGroup, ...]
     methods: Tuple[str, ...]
     categories: Tuple[Tuple[str, Tuple[CaseView, ...]], ...]
     findings: Tuple[Finding, ...]
     changes: Tuple[Tuple[str, Tuple[str, ...]], ...]  # (case id, change texts)
-    claims: Tuple[ClaimView, ...]
+    claims: Tuple[answers.ClaimView, ...]
     charts: Tuple[svg.Chart, ...]
     rejected: Tuple[Tuple[str, str], ...]
     status_info: Tuple[Tuple[str, str, str, str], ...]  # (status, code, symbol, label)
@@ -270,37 +263,6 @@ def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool) -> List[Gr
     return out
 
 
-
-
-def scope_text(missing: Sequence[answers.Slot]) -> str:
-    """ "macOS, Windows, Linux 3.14, 3.15" for the grid slots with no data."""
-    parts = []
-    for os_name in answers.OSES + tuple(sorted({s.os for s in missing} - set(answers.OSES))):
-        mine = [s for s in missing if s.os == os_name]
-        if not mine:
-            continue
-        name = OS_NAMES.get(os_name, os_name)
-        total = sum(1 for i, m, f in answers.TARGET)
-        parts.append(name if len(mine) >= total else "%s %s" % (
-            name, ", ".join(s.label for s in mine)))
-    return "; ".join(parts)
-
-
-def _claim(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
-           grid: Sequence[answers.Slot]) -> ClaimView:
-    coverage = getattr(result, "coverage", None)  # claimcheck's own coverage text, when it has it
-    gaps = answers.claim_scope_gaps(claim, grid)
-    unrun = [v.environment for v in result.per_environment if v.verdict == "not-run"]
-    text = VERDICT_SYMBOLS.get(result.overall, result.overall)
-    if coverage:
-        return ClaimView(result, "%s — %s" % (text, coverage), True)
-    if result.overall in ("true", "false") and (gaps or unrun):
-        ran = sum(1 for v in result.per_environment if v.verdict != "not-run")
-        total = ran + len(unrun) + len(gaps)
-        not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
-        return ClaimView(result, "%s on %d of %d environments in its scope — no data: %s" % (
-            text, ran, total, not_run), True)
-    return ClaimView(result, text, False)
 
 
 def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
@@ -400,7 +362,7 @@ def build(matrix: Mapping[str, Any]) -> Report:
         changed_cases=len(changes),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
         defaults=tuple(answers.default_grid(matrix, grid)),
-        answers=tuple(answers.fails_only_lines(
+        answer_lines=tuple(answers.fails_only_lines(
             [(v.id, v.title, v.tags) for v in all_views], all_changes)),
         os_groups=tuple(os_groups),
         methods=methods,
@@ -408,7 +370,7 @@ def build(matrix: Mapping[str, Any]) -> Report:
         findings=tuple(findings),
         changes=tuple((k, tuple(history.change_text(ch) for ch in v))
                       for k, v in sorted(changes.items())),
-        claims=tuple(_claim(r, claims_by_id.get(r.id, {}), grid)
+        claims=tuple(answers.claim_view(r, claims_by_id.get(r.id, {}), grid)
                      for r in claimcheck.claim_verdicts(matrix)),
         charts=tuple(svg.charts(matrix)),
         rejected=tuple((str(r.get("path")), str(r.get("problem")))

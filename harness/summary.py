@@ -61,7 +61,7 @@ def render_summary(matrix: Mapping[str, Any]) -> str:
             "" if d is None else ("*%s*" % md(d.value) if d.from_docs else md(d.value))
             for d in cells)))
     lines.append("")
-    for a in r.answers:
+    for a in r.answer_lines:
         lines.append("- %s: %d case%s%s" % (md(a.text), a.count, "" if a.count == 1 else "s", (
             " (%s)" % md("; ".join(t for _c, t in a.examples)) if a.examples else "")))
     lines += ["", "## Start methods", "",
