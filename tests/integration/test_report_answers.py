@@ -25,7 +25,8 @@ if CHROMIUM is None:
     pytest.skip("Debian chromium is not installed", allow_module_level=True)
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 CASES = ["methods.default", "deadlock.lock_held", "pickling.lambda_target", "methods.crashy",
-         "inheritance.warns", "inheritance.config"]
+         "inheritance.warns", "inheritance.config"] + [
+             "methods.filler_%02d" % i for i in range(40)]  # more rows than one screen holds
 #: The documented defaults (multiprocessing docs, "Contexts and start methods"): the fixture's
 #: rules, as the real methods.default case states them.
 DEFAULT_RULES = [
