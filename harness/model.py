@@ -218,6 +218,10 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     newest: Dict[str, str] = {}
     for env in matrix["environments"]:
         newest[history.series_key(env)] = env["id"]  # environments come sorted by version
+    seen: Dict[Tuple[str, str], int] = {}
+    for env in matrix["environments"]:
+        key = (history.series_key(env), _env_label(env))
+        seen[key] = seen.get(key, 0) + 1
     out = []
     for i, env in enumerate(matrix["environments"]):
         series = history.series_key(env)
@@ -229,7 +233,10 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
         out.append(EnvView(
             id=env["id"], index=i, os=str(env.get("os")),
             os_name=OS_NAMES.get(str(env.get("os")), str(env.get("os"))), series=series,
-            label=_env_label(env), python=str(env.get("python_version")),
+            # Two patch releases of one minor version (3.13.0, 3.13.18): the full version.
+            label=_env_label(env) if seen[(series, _env_label(env))] == 1 else _env_label(
+                env).replace(minor, str(env.get("python_version")), 1),
+            python=str(env.get("python_version")),
             available=tuple(env.get("available_methods") or ()),
             default="not run: no results" if env.get("not_run") else str(
                 env.get("default_method")),
