@@ -7,7 +7,6 @@ are marked, the answers come first, the phone shows data cells, print keeps ever
 from __future__ import annotations
 
 import io
-import shutil
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,13 +15,10 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from harness import answers, merge, render
+from tests.integration.chromium import launch, visible_rows
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-sync_api = pytest.importorskip("playwright.sync_api")
-if CHROMIUM is None:
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 CASES = ["methods.default", "deadlock.lock_held", "pickling.lambda_target", "methods.crashy",
          "inheritance.warns", "inheritance.config"] + [
@@ -91,11 +87,7 @@ def report(tmp_path_factory: Any) -> str:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
+    yield from launch()
 
 
 def _open(browser: Any, url: str, width: int = 1280, height: int = 800, **kw: Any) -> Any:
@@ -120,9 +112,6 @@ def _cell(pg: Any, case: str, env: str, method: str) -> Any:
     return pg.locator('td[data-case="%s"][data-env="%s"][data-method="%s"]' % (case, env, method))
 
 
-def _visible_rows(pg: Any) -> List[str]:
-    return list(pg.eval_on_selector_all(
-        "tr.case-row", "rs => rs.filter(r => r.offsetParent !== null).map(r => r.id)"))
 
 
 def test_each_outcome_reads_differently_and_findings_are_marked(browser: Any, report: str) -> None:
@@ -213,12 +202,12 @@ def test_the_ten_second_questions(browser: Any, report: str) -> None:
         ).startswith("spawn")
     # Is fork safe with a thread holding a lock? The answer line, one click: the row, a hang.
     pg.click("ul.answers a[href='#view?b=fork-only']")
-    assert _visible_rows(pg) == ["row-deadlock.lock_held"]
+    assert visible_rows(pg) == ["row-deadlock.lock_held"]
     assert _cell(pg, "deadlock.lock_held", "linux-cpython-3.12", "fork").inner_text() == \
         "hang 15 s"
     # Which cases differ between fork and spawn?
     pg.click("ul.answers a[href='#view?b=fork-spawn']")
-    assert set(_visible_rows(pg)) == {"row-deadlock.lock_held", "row-pickling.lambda_target",
+    assert set(visible_rows(pg)) == {"row-deadlock.lock_held", "row-pickling.lambda_target",
                                       "row-inheritance.config"}
     # Why did this cell fail? Click it: the panel says what happened and what the docs say.
     pg.select_option("#f-b", "")

@@ -4,7 +4,6 @@ rows, permalinks restore state, an injected <script> does not run, and a big pag
 
 from __future__ import annotations
 
-import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator
@@ -12,24 +11,17 @@ from typing import Any, Dict, Iterator
 import pytest
 
 from harness import merge, render
+from tests.integration.chromium import launch, visible_rows
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 pytestmark = pytest.mark.browser
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-sync_api = pytest.importorskip("playwright.sync_api")
-if CHROMIUM is None:
-    pytest.skip("Debian chromium is not installed", allow_module_level=True)
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 EVIL = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned = 2\">"
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
-    with sync_api.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=[
-            "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield b
-        b.close()
+    yield from launch()
 
 
 def _write(tmp_path: Path, *docs: Dict[str, Any]) -> str:
@@ -66,15 +58,12 @@ def page(browser: Any, tmp_path: Path) -> Iterator[Any]:
     pg.close()
 
 
-def _visible_rows(pg: Any) -> list:
-    return pg.eval_on_selector_all(
-        "tr.case-row", "rs => rs.filter(r => r.offsetParent !== null).map(r => r.id)")
 
 
 def test_tables_render_from_file_url(page: Any) -> None:
     """Methods table and matrix render; every case row and every cell is there."""
     assert page.locator("table.methods-table tbody tr[id^=env-]").count() == 2
-    assert len(_visible_rows(page)) == 3
+    assert len(visible_rows(page)) == 3
     assert page.locator("#matrix td[data-case]").count() == 3 * 2 * 3
     assert page.locator("body.js").count() == 1  # our script ran under the strict CSP
 
@@ -92,13 +81,13 @@ def test_injected_script_does_not_run_and_shows_as_text(page: Any) -> None:
 def test_filters_hide_rows_and_columns(page: Any) -> None:
     """Category and only-findings filters hide rows; the method filter hides columns."""
     page.select_option("#f-cat", "deadlock")
-    assert _visible_rows(page) == ["row-deadlock.b"]
+    assert visible_rows(page) == ["row-deadlock.b"]
     page.select_option("#f-cat", "")
     page.check("#f-find")
-    assert _visible_rows(page) == ["row-pickling.evil"]
+    assert visible_rows(page) == ["row-pickling.evil"]
     page.uncheck("#f-find")
     page.fill("#f-q", "methods.a")
-    assert _visible_rows(page) == ["row-methods.a"]
+    assert visible_rows(page) == ["row-methods.a"]
     page.fill("#f-q", "")
     page.select_option("#f-m", "spawn")
     visible = page.eval_on_selector_all(
@@ -115,7 +104,7 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
     other = browser.new_page(viewport={"width": 1280, "height": 800})
     other.goto(link)
     assert other.input_value("#f-cat") == "methods"
-    assert _visible_rows(other) == ["row-methods.a"]
+    assert visible_rows(other) == ["row-methods.a"]
     assert other.locator("#detail").is_visible()
     assert "linux-cpython-3.13" in other.inner_text("#detail-title")
     assert other.locator("td.sel").count() == 1
