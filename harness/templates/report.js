@@ -196,7 +196,7 @@
     if (outcome === "ok") { vals.appendChild(valueBlock("observed", b.observed, exp && "value" in exp ? exp.value : undefined)); }
     if (exp) {
       var shownExp = {};
-      Object.keys(exp).forEach(function (k) { if (k !== "source") { shownExp[k] = exp[k]; } });
+      Object.keys(exp).forEach(function (k) { if (["source", "methods", "when"].indexOf(k) < 0) { shownExp[k] = exp[k]; } });
       vals.appendChild(valueBlock("expected (from the docs)", "value" in exp ? exp.value : shownExp, outcome === "ok" && "value" in exp ? b.observed : undefined));
       if (!("value" in exp)) { vals.lastChild.querySelector("span").className = ""; }
     }
