@@ -148,11 +148,21 @@ def behaviour(cell: Mapping[str, Any]) -> Dict[str, Any]:
         measured = svg.brief(cell.get("observed"))
         if measured:
             out["measured"] = measured
+        # Every sample stays in matrix.json; the page keeps the statistics (its weight).
+        out["observed"] = _without_samples(cell.get("observed"))
     if cell.get("observations"):
         out["runs"] = [{"file": str(o.get("source_file")), "outcome": o.get("outcome"),
                         "observed": o.get("observed"), "error": o.get("error")}
                        for o in cell["observations"]]
     return out
+
+
+def _without_samples(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_samples(v) for k, v in value.items() if k != "samples"}
+    if isinstance(value, list):
+        return [_without_samples(v) for v in value]
+    return value
 
 
 def _title(cell: Optional[Mapping[str, Any]]) -> str:
