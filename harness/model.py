@@ -80,7 +80,7 @@ def doc_parts(doc: Any) -> Tuple[Tuple[str, bool], ...]:
 def link_label(url: str) -> str:
     """A source link's text: the page and the section ("multiprocessing › contexts and start
     methods"), the URL itself when it is not a docs page."""
-    found = re.match(r"https?://docs\.python\.org/[^#]*/([\w.-]+?)(?:\.html)?(?:#(.+))?$", url)
+    found = re.match(r"https?://docs\.python\.org/3[^/]*/([\w./-]+?)(?:\.html)?(?:#(.+))?$", url)
     if not found:
         return url
     page = found.group(1).replace("library/", "")
