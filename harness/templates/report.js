@@ -9,7 +9,7 @@
   var table = $("matrix");
   if (!table) { return; }
   document.body.classList.add("js");
-  var F = { b: $("f-b"), cat: $("f-cat"), os: $("f-os"), m: $("f-m"), color: $("f-color"), find: $("f-find"), q: $("f-q"), collapse: $("f-collapse") };
+  var F = { b: $("f-b"), cat: $("f-cat"), os: $("f-os"), m: $("f-m"), color: $("f-color"), find: $("f-find"), q: $("f-q"), collapse: $("f-collapse"), fold: $("f-fold") };
   var envBoxes = all("input.f-env");
   var envHeads = all("th.env");
   var rows = all("tr.case-row");
@@ -30,14 +30,44 @@
     if (F.find.checked) { s.set("find", "1"); }
     if (F.q.value) { s.set("q", F.q.value); }
     if (F.collapse.checked) { s.set("collapse", "1"); }
+    if (F.fold.checked) { s.set("fold", "1"); }
     var off = envBoxes.filter(function (b) { return !b.checked; }).map(function (b) { return b.value; });
     if (off.length) { s.set("hide", off.join(",")); }
     if (current) { s.set("cell", current); }
     return s;
   }
 
+  // Version ranges (caniuse-style): adjacent versions of one OS × implementation whose every cell
+  // reads the same fold into the first one, labelled "3.9–3.13"; a new column starts where a
+  // cell changes. Computed once, when first asked for.
+  var folded = null;  // env id -> true for the folded-away columns; labels on the kept ones
+  function foldGroups() {
+    if (folded) { return folded; }
+    var sig = {};
+    all("#matrix td[data-case]").forEach(function (td) {
+      var id = td.getAttribute("data-env");
+      sig[id] = (sig[id] || "") + td.getAttribute("data-outcome") + ":" + td.textContent + "|";
+    });
+    folded = { away: {}, label: {} };
+    var head = null;
+    var last = null;
+    envHeads.forEach(function (th) {
+      var id = th.getAttribute("data-env");
+      if (head && last.getAttribute("data-series") === th.getAttribute("data-series") &&
+          sig[head.getAttribute("data-env")] === sig[id]) {
+        folded.away[id] = true;
+        folded.label[head.getAttribute("data-env")] = head.getAttribute("data-label") + "–" + th.getAttribute("data-label");
+      } else {
+        head = th;
+      }
+      last = th;
+    });
+    return folded;
+  }
+
   // Changes only what differs: rewriting the same style or colspan would re-lay out the matrix.
   function apply(write) {
+    var fold = F.fold.checked ? foldGroups() : { away: {}, label: {} };
     var q = F.q.value.trim().toLowerCase();
     var rules = [];
     var visibleEnvs = {};
@@ -46,7 +76,8 @@
     envHeads.forEach(function (th) {
       var id = th.getAttribute("data-env");
       var ok = (!F.os.value || th.getAttribute("data-os") === F.os.value) &&
-        (!F.collapse.checked || th.getAttribute("data-newest") === "1") && !hidden[id];
+        (!F.collapse.checked || th.getAttribute("data-newest") === "1") && !hidden[id] && !fold.away[id];
+      put(th, "textContent", fold.label[id] || th.getAttribute("data-label"));
       if (!ok) { rules.push("#matrix [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
     });
     if (F.os.value) { rules.push("#matrix .gap:not([data-os=" + attr(F.os.value) + "]){display:none}"); }
@@ -266,6 +297,7 @@
     F.find.checked = s.get("find") === "1";
     F.q.value = s.get("q") || "";
     F.collapse.checked = s.get("collapse") === "1";
+    F.fold.checked = s.get("fold") === "1";
     var hide = (s.get("hide") || "").split(",");
     envBoxes.forEach(function (b) { b.checked = hide.indexOf(b.value) < 0; });
     apply(false);

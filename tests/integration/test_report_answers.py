@@ -252,3 +252,13 @@ def test_output_files_are_world_readable(tmp_path: Path) -> None:
     for name in ("matrix.json", "matrix.schema.json", "results.schema.json", "index.html",
                  "summary.md"):
         assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
+
+
+def test_versions_that_behave_differently_do_not_fold(browser: Any, report: str) -> None:
+    """3.12 and 3.13 differ here (a warning, an unexpected value): folding keeps both."""
+    pg = _open(browser, report)
+    pg.check("#f-fold")
+    heads = pg.eval_on_selector_all(
+        "#matrix th.env", "ths => ths.filter(t => t.offsetParent !== null).map(t => t.textContent)")
+    assert heads == ["3.12", "3.13"]
+    _close(pg)

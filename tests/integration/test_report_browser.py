@@ -185,3 +185,18 @@ def test_big_page_stays_small_and_renders(browser: Any, tmp_path: Path) -> None:
     # those are measured by a benchmark (harness/pageload.py in nox -s bench), never asserted in
     # a timed test (DEVELOPERS.md).
     print("page %d bytes, navigation→load %.2f s" % (size, load))
+
+
+def test_versions_that_behave_the_same_fold_into_a_range(page: Any) -> None:
+    """Folding: 3.12 and 3.13 read the same in every cell here, so one column "3.12–3.13"
+    stays; unfolding (one click) brings both back. The fold is in the permalink."""
+    heads = "ths => ths.filter(t => t.offsetParent !== null).map(t => t.textContent)"
+    assert page.eval_on_selector_all("#matrix th.env", heads) == ["3.12", "3.13"]
+    page.check("#f-fold")
+    assert "fold=1" in page.url
+    assert page.eval_on_selector_all("#matrix th.env", heads) == ["3.12–3.13"]
+    shown = page.eval_on_selector_all(
+        "#row-methods\\.a td[data-case]", "ts => ts.filter(t => t.offsetParent !== null).length")
+    assert shown == 3
+    page.uncheck("#f-fold")
+    assert page.eval_on_selector_all("#matrix th.env", heads) == ["3.12", "3.13"]
