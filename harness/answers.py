@@ -228,7 +228,7 @@ class ClaimView:
 
 
 VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
-                   "not-run": "· not run"}
+                   "partial": "◑ true where run", "not-run": "· not run"}
 
 
 def scope_text(missing: Sequence[Slot]) -> str:
@@ -246,17 +246,19 @@ def scope_text(missing: Sequence[Slot]) -> str:
 
 
 def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
-           grid: Sequence[Slot]) -> ClaimView:
-    coverage = getattr(result, "coverage", None)  # claimcheck's own coverage text, when it has it
+               grid: Sequence[Slot]) -> ClaimView:
+    """The Overall cell's text: the verdict, qualified with its coverage whenever part of the
+    claim's scope has no data (grid slots not run, in-scope environments without a usable cell,
+    and the ``gaps`` claimcheck names, when it has them)."""
     gaps = claim_scope_gaps(claim, grid)
     unrun = [v.environment for v in result.per_environment if v.verdict == "not-run"]
+    named = [str(g) for g in getattr(result, "gaps", ()) or ()]
     text = VERDICT_SYMBOLS.get(result.overall, result.overall)
-    if coverage:
-        return ClaimView(result, "%s — %s" % (text, coverage), True)
-    if result.overall in ("true", "false") and (gaps or unrun):
+    if result.overall in ("true", "false", "partial") and (gaps or unrun or named):
         ran = sum(1 for v in result.per_environment if v.verdict != "not-run")
         total = ran + len(unrun) + len(gaps)
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
-        return ClaimView(result, "%s on %d of %d environments in its scope — no data: %s" % (
-            text, ran, total, not_run), True)
+        text = "%s on %d of %d environments in its scope — no data: %s" % (
+            text, ran, total, not_run or "; ".join(named))
+        return ClaimView(result, text, True)
     return ClaimView(result, text, False)
