@@ -105,7 +105,7 @@
       if (show) { put(th, "colSpan", n * nMethods + gap); }
     });
     var count = 0;
-    all("tr.case-row, section.case").forEach(function (el) {
+    all("tr.case-row, section.case, div.finding").forEach(function (el) {
       var ok = (!F.cat.value || el.getAttribute("data-cat") === F.cat.value) &&
         (!F.find.checked || el.getAttribute("data-f") === "1") &&
         (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&

@@ -200,3 +200,11 @@ def test_versions_that_behave_the_same_fold_into_a_range(page: Any) -> None:
     assert shown == 3
     page.uncheck("#f-fold")
     assert page.eval_on_selector_all("#matrix th.env", heads) == ["3.12", "3.13"]
+
+
+def test_findings_follow_the_filters(page: Any) -> None:
+    """The findings list shows only the findings of the rows the filters keep."""
+    findings = "fs => fs.filter(f => f.offsetParent !== null).length"
+    assert page.eval_on_selector_all("div.finding", findings) == 1
+    page.select_option("#f-cat", "deadlock")
+    assert page.eval_on_selector_all("div.finding", findings) == 0
