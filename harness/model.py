@@ -130,6 +130,7 @@ class Group:
     expected: str
     cells: Tuple[Tuple[str, str], ...]  # (anchor, "env method")
     detail: str
+    where: str = ""  # the cells in a line: "fork: all 9 environments; spawn: 3.8, 3.9"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -247,7 +248,22 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     return out
 
 
-def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool) -> List[Group]:
+def _where(members: Sequence[Mapping[str, Any]], all_cells: Sequence[Mapping[str, Any]],
+           labels: Mapping[str, str]) -> str:
+    """Where a group's cells are, per method: "all N environments" when that is all of them."""
+    parts = []
+    for method in START_METHODS:
+        envs = [c["environment"] for c in members if c["method"] == method]
+        if not envs:
+            continue
+        total = sum(1 for c in all_cells if c["method"] == method)
+        parts.append("%s: %s" % (method, "all %d environments" % total if len(envs) == total > 1
+                                 else ", ".join(labels.get(e, e) for e in envs)))
+    return "; ".join(parts)
+
+
+def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool,
+            labels: Mapping[str, str]) -> List[Group]:
     groups: Dict[Tuple[str, str, str], List[Mapping[str, Any]]] = {}
     for cell in cells:
         text = "not run" if cell.get("outcome") is None else history.describe(cell, perf)
@@ -266,7 +282,8 @@ def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool) -> List[Gr
                                           history.describe(o)) for o in first["observations"])
         out.append(Group(status, CODES.get(status, "ne"), text, expected, tuple(
             (cell_anchor(case_id, c["environment"], c["method"]),
-             "%s %s" % (c["environment"], c["method"])) for c in members), short(detail, 300)))
+             "%s %s" % (c["environment"], c["method"])) for c in members), short(detail, 300),
+            _where(members, cells, labels)))
     return out
 
 
@@ -296,7 +313,8 @@ def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
         claims=tuple(str(c) for c in case.get("claims", [])), cells=tuple(row),
         groups=tuple(_groups(cid, sorted(cells, key=lambda c: (
             env_index.get(c["environment"], 0), c["method"])),
-            case.get("category") == "performance")),
+            case.get("category") == "performance",
+            {e.id: "%s %s" % (e.os_name, e.label) for e in envs})),
         changes=tuple(history.change_text(ch) for ch in mine),
         differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
         finding=bool(unexpected or any(c.verdict == "flaky" for c in row) or mine or
