@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import claimcheck, history
 from harness.expect import matches_env, select_rule
+from harness.guest.words import OPERATING_SYSTEMS
 
 __all__ = ["OS_NAMES", "TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
            "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_table",
@@ -17,12 +18,13 @@ __all__ = ["OS_NAMES", "TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
 
 OS_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
-#: OS — CPython 3.9–3.15 (3.15 a pre-release), free-threaded 3.14t, PyPy 3.10 and 3.11.
-#: Environments a report holds beyond it (CPython 3.8, PyPy 3.9 from a local run) join it.
+#: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
+#: 3.11. Environments a report holds beyond it (CPython 3.8, PyPy 3.9 from a local run) join it.
 TARGET: Tuple[Tuple[str, str, bool], ...] = tuple(
-    [("cpython", "3.%d" % v, False) for v in range(9, 16)]
-    + [("cpython", "3.14", True), ("pypy", "3.10", False), ("pypy", "3.11", False)])
-OSES = ("linux", "macos", "windows")
+    [("cpython", "3.%d" % v, False) for v in range(9, 17)]
+    + [("cpython", "3.14", True), ("cpython", "3.15", True), ("pypy", "3.10", False),
+       ("pypy", "3.11", False)])
+OSES = OPERATING_SYSTEMS
 FAILING = ("error", "timeout", "crash")
 
 
@@ -225,6 +227,8 @@ class ClaimView:
     result: claimcheck.ClaimResult
     overall: str  # what the Overall cell says: never a bare "true" with part of the scope unrun
     qualified: bool
+    label: str = ""  # the verdict word ("◑ true where run" for a true with unrun scope)
+    coverage: str = ""  # "on 9 of 32 environments in its scope — no data: macOS; Windows"
 
 
 VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
@@ -247,18 +251,20 @@ def scope_text(missing: Sequence[Slot]) -> str:
 
 def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
                grid: Sequence[Slot]) -> ClaimView:
-    """The Overall cell's text: the verdict, qualified with its coverage whenever part of the
-    claim's scope has no data (grid slots not run, in-scope environments without a usable cell,
-    and the ``gaps`` claimcheck names, when it has them)."""
+    """The Overall cell's text: the verdict, qualified with its coverage of the target grid
+    whenever part of the claim's scope has no data (grid slots not run, in-scope environments
+    without a usable cell, and the ``gaps`` claimcheck names)."""
     gaps = claim_scope_gaps(claim, grid)
     unrun = [v.environment for v in result.per_environment if v.verdict == "not-run"]
     named = [str(g) for g in getattr(result, "gaps", ()) or ()]
     text = VERDICT_SYMBOLS.get(result.overall, result.overall)
     if result.overall in ("true", "false", "partial") and (gaps or unrun or named):
+        if result.overall == "true":
+            text = VERDICT_SYMBOLS["partial"]
         ran = sum(1 for v in result.per_environment if v.verdict != "not-run")
         total = ran + len(unrun) + len(gaps)
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
-        text = "%s on %d of %d environments in its scope — no data: %s" % (
-            text, ran, total, not_run or "; ".join(named))
-        return ClaimView(result, text, True)
-    return ClaimView(result, text, False)
+        coverage = "on %d of %d environments in its scope — no data: %s" % (
+            ran, total, not_run or "; ".join(named))
+        return ClaimView(result, "%s %s" % (text, coverage), True, text, coverage)
+    return ClaimView(result, text, False, text, "")

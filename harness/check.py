@@ -16,12 +16,13 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery
+from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
-from harness.vocab import START_METHODS, Outcome
+from harness.vocab import Outcome
 
 __all__ = ["Diagnosis", "check", "diagnose", "format_table", "parse_target"]
 
-CHECK_EXEC = Path(__file__).resolve().parent / "check_exec.py"
+CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 DEFAULT_TIMEOUT = 10.0

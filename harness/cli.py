@@ -339,6 +339,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="delete the root (after checking nothing is mounted or running "
                              "inside it)")
     prov.set_defaults(func=_cmd_provision)
+
+    from harness import legcheck
+
+    legcheck.add_parser(sub)
     return parser
 
 

@@ -8,11 +8,13 @@ two environment probes) that differ. Pure functions over the ``matrix.json`` dic
 from __future__ import annotations
 
 import dataclasses
-import json
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 from harness.expect import parse_version
+from harness.guest import words
 from harness.merge import signature
+from harness.results import minor_version as _minor
+from harness.text import short_json
 
 __all__ = [
     "Change",
@@ -24,7 +26,6 @@ __all__ = [
     "method_changes",
     "platform_differences",
     "series_key",
-    "summarize_methods",
 ]
 
 
@@ -71,16 +72,11 @@ def series_key(env: Mapping[str, Any]) -> str:
     return key + "-t" if env.get("free_threading") else key
 
 
-def _minor(env: Mapping[str, Any]) -> str:
-    return ".".join(str(env.get("python_version", "?")).split(".")[:2])
-
-
 def describe(cell: Mapping[str, Any], performance: bool = False) -> str:
     """A short human text for a cell's behaviour (what a change point compares)."""
     outcome = cell.get("outcome")
     if outcome == "ok" and not performance:
-        text = json.dumps(cell.get("observed"), sort_keys=True, ensure_ascii=False)
-        return "ok %s" % (text if len(text) <= 80 else text[:77] + "...")
+        return "ok %s" % short_json(cell.get("observed"), 80)
     if outcome == "error":
         return "error %s" % ((cell.get("error") or {}).get("type") or "?")
     return str(outcome)
@@ -113,7 +109,8 @@ def _by_series(matrix: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
 
 
 def _usable(cell: Mapping[str, Any]) -> bool:
-    return cell.get("status") not in ("not-run", "flaky") and cell.get("outcome") is not None
+    return cell.get("status") not in (words.NOT_RUN, words.FLAKY) and \
+        cell.get("outcome") is not None
 
 
 def behaviour_changes(matrix: Mapping[str, Any]) -> List[Change]:
@@ -196,12 +193,3 @@ def change_text(change: Change) -> str:
     return "since %s (%s): %s: %s (was %s in %s%s)" % (
         change.since, change.series, ", ".join(change.methods), change.after, change.before,
         change.before_version, gap)
-
-
-def summarize_methods(changes: Sequence[MethodChange]) -> Dict[str, List[str]]:
-    """Per series, short "since 3.14: default forkserver" notes for the methods table."""
-    notes: Dict[str, List[str]] = {}
-    for ch in changes:
-        notes.setdefault(ch.series, []).append(
-            "since %s: %s %s (was %s)" % (ch.since, ch.what, ch.after, ch.before))
-    return notes

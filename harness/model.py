@@ -15,7 +15,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, svg
 from harness.answers import OS_NAMES, scope_text
-from harness.vocab import START_METHODS
+from harness.guest.words import START_METHODS
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "safe_url",
            "scope_text"]
@@ -33,7 +33,6 @@ STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
 }
 CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
-METHOD_NAMES = {"fork": "fork", "forkserver": "forkserver", "spawn": "spawn"}
 VERDICT_SYMBOLS = answers.VERDICT_SYMBOLS
 _LITERAL = re.compile(r"``(.+?)``", re.S)
 
@@ -60,6 +59,14 @@ def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
         text += " " + short(rule["value"], 60)
     if rule.get("error_type"):
         text += " " + str(rule["error_type"])
+    elif rule.get("outcome") == "error":
+        text += " (any type)" if not rule.get("contains") else ""
+    if rule.get("contains"):
+        text += " containing %s" % short(str(rule["contains"]), 40)
+    if rule.get("inferred"):
+        text += " (inferred from the documented mechanism)"
+    if rule.get("from_implementation"):
+        text += " (from the implementation, not the docs: %s)" % rule["from_implementation"]
     return text
 
 

@@ -188,8 +188,8 @@ def main(argv: List[Any]) -> int:
 
     sys.path.insert(0, root)
     # Use the importable copy of this module, so that the child wrapper pickles by reference
-    # as ``harness.check_exec._child_wrapper`` even when a script replaces ``__main__``.
-    from harness import check_exec  # noqa: PLW0406 - the importable copy, on purpose
+    # as ``harness.guest.check_exec._child_wrapper`` even when a script replaces ``__main__``.
+    from harness.guest import check_exec  # noqa: PLW0406 - the importable copy, on purpose
 
     report_dir = os.path.dirname(os.path.abspath(result_path))
     result = check_exec._run(user_dir, target, method, json.loads(args_json), report_dir)
