@@ -18,7 +18,9 @@ from harness import discovery
 from harness import provision as root_provision
 
 nox.needs_version = ">=2025.10.14"
-nox.options.default_venv_backend = "uv|virtualenv"
+# Without uv, the stdlib venv: it seeds pip from the interpreter's own ensurepip, while current
+# virtualenv no longer ships pip for Python 3.8 (the README installs only nox).
+nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
 nox.options.sessions = ["matrix"]
