@@ -23,6 +23,7 @@ __all__ = [
     "SchemaError",
     "atomic_write_json",
     "env_id",
+    "file_stem",
     "validate_results",
 ]
 
@@ -38,18 +39,30 @@ class SchemaError(ValueError):
     """A document does not have the shape of a results file."""
 
 
-def env_id(env: Mapping[str, Any]) -> str:
-    """``linux-cpython-3.13``, ``macos-cpython-3.14t``, ``windows-pypy-3.11``.
+def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
+    """``linux-cpython-3.13``, ``macos-cpython-3.14t``, ``windows-pypy-3.11``; with ``patch``
+    the whole version: ``linux-cpython-3.13.18``, ``linux-cpython-3.15.0a5t``.
 
-    The Intel macOS leg gets an ``-x86_64`` suffix so it never merges with Apple silicon.
+    The merge uses the patch-level id only when one minor version has several patch releases
+    (see ``merge.merge``). The Intel macOS leg gets an ``-x86_64`` suffix so it never merges
+    with Apple silicon.
     """
-    version = ".".join(str(env.get("python_version", "?")).split(".")[:2])
+    version = str(env.get("python_version", "?"))
+    if not patch:
+        version = ".".join(version.split(".")[:2])
     suffix = "t" if env.get("free_threading") else ""
     ident = "%s-%s-%s%s" % (env.get("os", "unknown"), env.get("implementation", "unknown"),
                             version, suffix)
     if env.get("os") == "macos" and env.get("arch") == "x86_64":
         ident += "-x86_64"
     return ident
+
+
+def file_stem(env: Mapping[str, Any]) -> str:
+    """The results file's name without ``.json``: the environment id, plus ``-root`` for an
+    interpreter of the Debian root, so that the root's 3.13.18 and the host's 3.13.0 do not
+    overwrite each other while a rerun on an upgraded interpreter still replaces its file."""
+    return env_id(env) + ("-root" if env.get("root") else "")
 
 
 def atomic_write_json(path: Path, data: Any) -> None:
