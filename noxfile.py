@@ -49,8 +49,8 @@ PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
                                    [int(p) for p in name.lstrip("py").rstrip("t").split(".")],
                                    name.endswith("t")))
 
-#: CPython builds of the Debian unstable root (`nox -s provision`): sessions matrix_root(3.14)...
-ROOT_PYTHONS = [name[len("python"):] for name in root_provision.PACKAGES]
+#: Interpreters of the Debian unstable root (`nox -s provision`): matrix_root(3.13), (pypy3)...
+ROOT_PYTHONS = list(root_provision.SESSIONS)
 
 RESULTS = ROOT / "reports" / "results"
 MATRIX_DEPS = ["pytest>=7", "pytest-json-report>=1.5"]
@@ -80,15 +80,16 @@ def matrix(session: nox.Session) -> None:
 @nox.session(python=None)
 @nox.parametrize("version", ROOT_PYTHONS, ids=ROOT_PYTHONS)
 def matrix_root(session: nox.Session, version: str) -> None:
-    """The matrix on a CPython of the Debian unstable root (made by `nox -s provision`)."""
+    """The matrix on an interpreter of the Debian unstable root (made by `nox -s provision`)."""
     if os.environ.get("HARNESS_NO_ROOT"):
         session.skip("HARNESS_NO_ROOT is set: the Debian root's interpreters are not run")
     root = root_provision.default_root_dir()
     found, rejected = discovery.root_interpreters(root)
-    chosen = [i for i in found if i.session_name == version]
+    program = ":" + root_provision.SESSIONS[version]
+    chosen = [i for i in found if i.path.endswith(program)]
     if not chosen:
-        why = [r.reason for r in rejected if r.path.endswith("/python" + version)]
-        session.skip(f"no CPython {version} in a Debian root: " + (
+        why = [r.reason for r in rejected if r.path.endswith(program)]
+        session.skip(f"no {program[1:]} in a Debian root: " + (
             why[0] if why else f"none provisioned at {root} (`nox -s provision`, as root)"))
     session.install(*MATRIX_DEPS)
     try:
@@ -105,7 +106,7 @@ def matrix_root(session: nox.Session, version: str) -> None:
 
 @nox.session(python=False)
 def provision(session: nox.Session) -> None:
-    """Create or reuse the Debian unstable root holding CPython 3.14 and 3.15 (needs root).
+    """Create, upgrade or reuse the Debian root: CPython 3.13, 3.14, 3.15, PyPy (needs root).
 
     `-- --refresh` rebuilds it; it lives in ~/.cache/start-method-matrix (HARNESS_ROOT_DIR).
     """

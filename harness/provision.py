@@ -1,9 +1,11 @@
-"""``python -m harness provision``: create or refresh the Debian unstable root that holds the
-CPython builds this machine does not have (3.14, 3.15), so they get matrix columns here too.
+"""``python -m harness provision``: create, upgrade or refresh the Debian unstable root that
+holds the interpreters this machine does not have (CPython 3.13.18, 3.14, 3.15, PyPy 3.11), so
+they get matrix columns here too.
 
-The root is built by ``debootstrap --variant=minbase --include=python3.14,python3.15 sid`` into
-a cache folder outside the repository (``HARNESS_ROOT_DIR``, default
-``~/.cache/start-method-matrix/sid-root``). Runs are idempotent (a finished root is reused),
+The root is built by ``debootstrap --variant=minbase --include=<PACKAGES> sid`` into a cache
+folder outside the repository (``HARNESS_ROOT_DIR``, default
+``~/.cache/start-method-matrix/sid-root``). Runs are idempotent (a finished root is reused; a
+root that lacks some of the packages gets them by ``apt-get install`` inside it, no rebuild),
 serialised by a lock file next to the root, and every failure that is the machine's, not the
 harness's (not root, no debootstrap, mirror unreachable, disk short) is a one-line skip.
 
@@ -52,7 +54,22 @@ __all__ = [
 
 SUITE = "sid"
 MIRROR = "http://deb.debian.org/debian"
-PACKAGES = ("python3.14", "python3.15")
+#: Debian's interpreter packages in the root, and the program each one brings. pypy3 is PyPy
+#: 8.0.1 in sid (Python 3.11.17); python3.13 is 3.13.18, after the 3.13.8 fork server change
+#: that the pyenv 3.13.0 of this machine predates.
+PROGRAMS = {
+    "python3.13": "/usr/bin/python3.13",
+    "python3.14": "/usr/bin/python3.14",
+    "python3.15": "/usr/bin/python3.15",
+    "pypy3": "/usr/bin/pypy3",
+}
+PACKAGES = tuple(PROGRAMS)
+#: ``nox -s matrix_root(<name>)`` -> the program it runs in the root.
+SESSIONS = {name[len("python"):] if name.startswith("python") else name: program
+            for name, program in PROGRAMS.items()}
+#: apt-get options inside the root: the sid mirror's Release file carries a Valid-Until date
+#: that a stale mirror lets pass (debootstrap does not check it either); no recommends, quiet.
+_APT = ("-q", "-o", "Acquire::Check-Valid-Until=false")
 VARIANT = "minbase"
 #: Free space wanted before building: the root takes ~330 MB, the download as much again.
 MIN_FREE_BYTES = 1 << 30
@@ -64,7 +81,9 @@ _VERIFY = (
     "'methods': mp.get_all_start_methods(), 'default': mp.get_start_method(), "
     "'executor_default': e._mp_context.get_start_method()}, sys.stdout); e.shutdown()"
 )
-_PER_PACKAGE = re.compile(r"^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) ")
+_PER_PACKAGE = re.compile(
+    r"^(?:I: (Retrieving|Validating|Extracting|Unpacking|Configuring) "  # debootstrap
+    r"|(Get):\d+ |(Selecting|Preparing|Unpacking|Setting up) )")  # apt-get
 
 Out = Callable[[str], None]
 
@@ -83,7 +102,7 @@ class _Terminated(BaseException):
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    status: str  # "created", "refreshed", "up-to-date"
+    status: str  # "created", "refreshed", "upgraded", "up-to-date"
     message: str
     marker: Dict[str, Any]
 
@@ -131,7 +150,8 @@ class Config:
 
     @property
     def interpreters(self) -> List[str]:
-        return ["/usr/bin/" + name for name in self.packages if name.startswith("python3.")]
+        return [PROGRAMS.get(name, "/usr/bin/" + name) for name in self.packages
+                if name in PROGRAMS or name.startswith(("python3.", "pypy3"))]
 
 
 def _euid() -> int:
@@ -144,9 +164,10 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def preflight(cfg: Config, build: bool = True) -> None:
+def preflight(cfg: Config, build: bool = True, debootstrap: bool = True) -> None:
     """Raise :class:`Skip` when this machine cannot use (``build=False``) or build the root,
-    cheapest check first; building also needs debootstrap, disk space and the mirror."""
+    cheapest check first; building also needs debootstrap (not for an in-place upgrade:
+    ``debootstrap=False``), disk space and the mirror."""
     if not sys.platform.startswith("linux"):
         raise Skip(f"the Debian root needs Linux (this is {sys.platform})")
     if _euid() != 0:
@@ -156,7 +177,7 @@ def preflight(cfg: Config, build: bool = True) -> None:
         )
     if not build:
         return
-    if shutil.which(cfg.debootstrap) is None:
+    if debootstrap and shutil.which(cfg.debootstrap) is None:
         raise Skip(
             f"debootstrap not found ({cfg.debootstrap}): install it with "
             "`apt-get install debootstrap`"
@@ -302,8 +323,10 @@ def _pump(stream: IO[bytes], out: Out, started: float) -> None:
     for raw in iter(stream.readline, b""):
         line = raw.decode("utf-8", "replace").rstrip()
         match = _PER_PACKAGE.match(line)
+        if line.startswith("(Reading database"):  # dpkg's progress, one line per percent
+            continue
         if match:  # one line per package is too much: print every 25th with a count
-            verb = match.group(1)
+            verb = next(group for group in match.groups() if group)
             counts[verb] = counts.get(verb, 0) + 1
             if counts[verb] % 25 != 1:
                 continue
@@ -453,6 +476,60 @@ def _ready(cfg: Config) -> Optional[Dict[str, Any]]:
     return marker
 
 
+def _missing(cfg: Config) -> List[str]:
+    """The packages a finished root of this suite lacks (all of them: no usable root)."""
+    marker = read_marker(cfg.root_dir)
+    if marker is None or marker.get("suite") != cfg.suite or not (
+            cfg.root_dir / "usr" / "bin" / "apt-get").exists():
+        return list(cfg.packages)
+    have = marker.get("interpreters") or {}
+    return [name for name in cfg.packages
+            if PROGRAMS.get(name) not in have
+            or not (cfg.root_dir / PROGRAMS.get(name, "/").lstrip("/")).exists()]
+
+
+def _upgrade(cfg: Config, missing: Sequence[str], out: Out) -> Dict[str, Any]:
+    """Install ``missing`` packages into the existing root with its own apt-get (in a private
+    mount namespace, like every run), verify every interpreter, rewrite the marker."""
+    script = "apt-get update {0} && apt-get install -y {0} --no-install-recommends {1} && " \
+             "apt-get clean".format(" ".join(_APT), " ".join(missing))
+    command = [*chroot.command(str(cfg.root_dir), "/usr/bin/env", binds=()),
+               "DEBIAN_FRONTEND=noninteractive", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+               "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "sh", "-c", script]
+    out("installing {} into {} (apt-get inside the root)".format(", ".join(missing),
+                                                                 cfg.root_dir))
+    started = time.monotonic()
+    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
+    if proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one
+        raise ProvisionError("no output pipe from apt-get")
+    reader = threading.Thread(target=_pump, args=(proc.stdout, out, started), daemon=True)
+    reader.start()
+    try:
+        code = proc.wait(timeout=cfg.timeout_s)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        raise ProvisionError(
+            f"apt-get did not finish within {cfg.timeout_s:.0f} s (killed)") from None
+    except BaseException:
+        _kill_group(proc)
+        raise
+    finally:
+        _kill_group(proc)
+        reader.join(timeout=5)
+        proc.stdout.close()
+    if code != 0:
+        raise ProvisionError(f"apt-get in the root failed with exit code {code}")
+    found = _verify(cfg, cfg.root_dir, out)
+    marker = dict(read_marker(cfg.root_dir) or {})
+    marker.update({"packages": list(cfg.packages), "interpreters": found,
+                   "upgraded": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    (cfg.root_dir / chroot.MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True),
+                                              encoding="utf-8")
+    out(f"apt-get finished in {time.monotonic() - started:.0f} s")
+    return marker
+
+
 def _on_sigterm(signum: int, frame: Any) -> None:
     raise _Terminated()
 
@@ -479,6 +556,16 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
                         "{} is ready (built {})".format(cfg.root_dir, marker.get("built")),
                         marker,
                     )
+            missing = _missing(cfg)
+            if not refresh and missing and len(missing) < len(cfg.packages):
+                preflight(cfg, build=True, debootstrap=False)
+                try:
+                    marker = _upgrade(cfg, missing, out)
+                except ProvisionError as exc:
+                    out(f"upgrading the root in place failed ({exc}): rebuilding it")
+                else:
+                    return Result("upgraded", "{} is ready (built {}, upgraded {})".format(
+                        cfg.root_dir, marker.get("built"), marker["upgraded"]), marker)
             preflight(cfg, build=True)
             out(f"building the Debian {cfg.suite} root in {cfg.root_dir} (about 30 s and 330 MB)")
             existed = cfg.root_dir.exists()
