@@ -4,6 +4,7 @@ and builds the report; ``nox -s tests`` runs the harness's own tests. ``nox -l``
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shlex
 import sys
@@ -130,6 +131,7 @@ def report(session: nox.Session) -> None:
     session.install(*HOST_DEPS)
     session.run("python", "-m", "harness", "report", *files, "-o", str(ROOT / "reports"),
                 *session.posargs)
+    _say_coverage(session)
 
 
 @nox.session(python=None)
@@ -177,6 +179,19 @@ def bench(session: nox.Session) -> None:
 def interpreters(session: nox.Session) -> None:
     """List the interpreters found (what `nox -s matrix` will run)."""
     session.run(sys.executable, "-m", "harness", "interpreters")
+
+
+def _say_coverage(session: nox.Session) -> None:
+    """The run's last lines: interpreters covered, what is missing and how to get it."""
+    from harness import coverage
+
+    try:
+        matrix = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        session.warn(f"no coverage summary: reports/matrix.json unreadable ({exc})")
+        return
+    for line in coverage.coverage_lines(matrix, KNOWN, [i.session_name for i in FOUND]):
+        session.log(line)
 
 
 def _whole_matrix(session: nox.Session) -> bool:
