@@ -23,7 +23,6 @@ import errno
 import fcntl
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -34,9 +33,10 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
-from harness import chroot
+from harness import chroot, root_exec
+from harness.root_exec import Out, ProvisionError
 
 __all__ = [
     "Config",
@@ -75,25 +75,8 @@ VARIANT = "minbase"
 MIN_FREE_BYTES = 1 << 30
 BUILD_TIMEOUT_S = 900.0
 LOCK_WAIT_S = 1200.0
-_VERIFY = (
-    "import json, multiprocessing as mp, sys; from concurrent.futures import "
-    "ProcessPoolExecutor as P; e = P(1); json.dump({'version': sys.version.split()[0], "
-    "'methods': mp.get_all_start_methods(), 'default': mp.get_start_method(), "
-    "'executor_default': e._mp_context.get_start_method()}, sys.stdout); e.shutdown()"
-)
-_PER_PACKAGE = re.compile(
-    r"^(?:I: (Retrieving|Validating|Extracting|Unpacking|Configuring) "  # debootstrap
-    r"|(Get):\d+ |(Selecting|Preparing|Unpacking|Setting up) )")  # apt-get
-
-Out = Callable[[str], None]
-
-
 class Skip(Exception):
     """This machine cannot build the root; the message says why and what to do (one line)."""
-
-
-class ProvisionError(Exception):
-    """Building or verifying the root failed (one line)."""
 
 
 class _Terminated(BaseException):
@@ -309,32 +292,6 @@ def remove_root(path: Path, cfg: Config, out: Out, kill: bool = False) -> None:
         raise ProvisionError(f"could not remove {real}: {why}")
 
 
-def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        proc.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-
-
-def _pump(stream: IO[bytes], out: Out, started: float) -> None:
-    counts: Dict[str, int] = {}
-    for raw in iter(stream.readline, b""):
-        line = raw.decode("utf-8", "replace").rstrip()
-        match = _PER_PACKAGE.match(line)
-        if line.startswith("(Reading database"):  # dpkg's progress, one line per percent
-            continue
-        if match:  # one line per package is too much: print every 25th with a count
-            verb = next(group for group in match.groups() if group)
-            counts[verb] = counts.get(verb, 0) + 1
-            if counts[verb] % 25 != 1:
-                continue
-            line = f"{line} [package {counts[verb]}]"
-        if line:
-            out(f"[{time.monotonic() - started:4.0f}s] {line}")
-
-
 def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
     command = [
         sys.executable,
@@ -352,33 +309,8 @@ def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
     ]
     out("running " + " ".join(command[5:]))
     started = time.monotonic()
-    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    proc = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-    )
-    if proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one
-        raise ProvisionError("no output pipe from debootstrap")
-    reader = threading.Thread(target=_pump, args=(proc.stdout, out, started), daemon=True)
-    reader.start()
-    try:
-        code = proc.wait(timeout=cfg.timeout_s)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        raise ProvisionError(
-            f"debootstrap did not finish within {cfg.timeout_s:.0f} s (killed)"
-        ) from None
-    except BaseException:
-        _kill_group(proc)
-        raise
-    finally:
-        _kill_group(proc)  # anything debootstrap left running in its group
-        reader.join(timeout=5)
-        proc.stdout.close()
+    code = root_exec.run_logged(command, "debootstrap", cfg.timeout_s, out,
+                       env=dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8"))
     if code != 0:
         log = target / "debootstrap" / "debootstrap.log"
         hint = ""
@@ -390,48 +322,13 @@ def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
     out(f"debootstrap finished in {time.monotonic() - started:.0f} s")
 
 
-def _verify(cfg: Config, target: Path, out: Out) -> Dict[str, Any]:
-    found: Dict[str, Any] = {}
-    for program in cfg.interpreters:
-        command = [*chroot.command(str(target), program), "-I", "-c", _VERIFY]
-        proc = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/", start_new_session=True
-        )
-        try:
-            stdout, stderr = proc.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise ProvisionError(f"{program} did not answer within 120 s in the root") from None
-        except BaseException:
-            _kill_group(proc)
-            raise
-        _kill_group(proc)  # a forkserver or tracker left behind
-        if proc.returncode != 0:
-            raise ProvisionError(
-                "{} does not run in the root (exit {}): {}".format(
-                    program, proc.returncode, stderr.decode("utf-8", "replace").strip()[-300:]
-                )
-            )
-        try:
-            info = json.loads(stdout.decode("utf-8"))
-        except ValueError:
-            raise ProvisionError(f"{program} answered {stdout[:200]!r}, not JSON") from None
-        out(
-            "{} {}: methods {}, default {}".format(
-                program, info["version"], info["methods"], info["default"]
-            )
-        )
-        found[program] = info
-    return found
-
-
 def _build(cfg: Config, out: Out) -> Dict[str, Any]:
     staging = cfg.sibling(".new")
     if staging.exists():
         remove_root(staging, cfg, out, kill=True)
     try:
         _run_debootstrap(cfg, staging, out)
-        found = _verify(cfg, staging, out)
+        found = root_exec.verify(cfg.interpreters, staging, out)
         marker = {
             "suite": cfg.suite,
             "variant": VARIANT,
@@ -499,28 +396,10 @@ def _upgrade(cfg: Config, missing: Sequence[str], out: Out) -> Dict[str, Any]:
     out("installing {} into {} (apt-get inside the root)".format(", ".join(missing),
                                                                  cfg.root_dir))
     started = time.monotonic()
-    proc = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, start_new_session=True, cwd="/")
-    if proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one
-        raise ProvisionError("no output pipe from apt-get")
-    reader = threading.Thread(target=_pump, args=(proc.stdout, out, started), daemon=True)
-    reader.start()
-    try:
-        code = proc.wait(timeout=cfg.timeout_s)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        raise ProvisionError(
-            f"apt-get did not finish within {cfg.timeout_s:.0f} s (killed)") from None
-    except BaseException:
-        _kill_group(proc)
-        raise
-    finally:
-        _kill_group(proc)
-        reader.join(timeout=5)
-        proc.stdout.close()
+    code = root_exec.run_logged(command, "apt-get", cfg.timeout_s, out, cwd="/")
     if code != 0:
         raise ProvisionError(f"apt-get in the root failed with exit code {code}")
-    found = _verify(cfg, cfg.root_dir, out)
+    found = root_exec.verify(cfg.interpreters, cfg.root_dir, out)
     marker = dict(read_marker(cfg.root_dir) or {})
     marker.update({"packages": list(cfg.packages), "interpreters": found,
                    "upgraded": datetime.now(timezone.utc).isoformat(timespec="seconds")})
@@ -547,7 +426,7 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
             marker = _ready(cfg)
             if marker is not None and not refresh:
                 try:
-                    _verify(cfg, cfg.root_dir, out)
+                    root_exec.verify(cfg.interpreters, cfg.root_dir, out)
                 except ProvisionError as exc:
                     out(f"the existing root does not work ({exc}): rebuilding it")
                 else:
