@@ -324,7 +324,7 @@ def build_parser() -> argparse.ArgumentParser:
         "provision", help="build the Debian unstable root: CPython 3.13, 3.14, 3.15, PyPy",
         description="Create (or reuse, upgrade in place, or --refresh) a minimal Debian "
                     "unstable root with python3.13, python3.14, python3.15 and pypy3 "
-                    "(debootstrap, needs root, ~30 s, ~445 MB) in a cache folder outside the "
+                    "(debootstrap, needs root, ~30 s, ~480 MB) in a cache folder outside the "
                     "repository, so `nox -s matrix` also fills their columns. Exit 0 ready, 1 "
                     "skipped or failed.")
     prov.add_argument("--root-dir", metavar="DIR",

@@ -71,7 +71,7 @@ SESSIONS = {name[len("python"):] if name.startswith("python") else name: program
 #: that a stale mirror lets pass (debootstrap does not check it either); no recommends, quiet.
 _APT = ("-q", "-o", "Acquire::Check-Valid-Until=false")
 VARIANT = "minbase"
-#: Free space wanted before building: the root takes ~330 MB, the download as much again.
+#: Free space wanted before building: the root takes ~480 MB, the download ~150 MB more.
 MIN_FREE_BYTES = 1 << 30
 BUILD_TIMEOUT_S = 900.0
 LOCK_WAIT_S = 1200.0
@@ -446,7 +446,7 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
                     return Result("upgraded", "{} is ready (built {}, upgraded {})".format(
                         cfg.root_dir, marker.get("built"), marker["upgraded"]), marker)
             preflight(cfg, build=True)
-            out(f"building the Debian {cfg.suite} root in {cfg.root_dir} (about 30 s and 330 MB)")
+            out(f"building the Debian {cfg.suite} root in {cfg.root_dir} (about 30 s and 480 MB)")
             existed = cfg.root_dir.exists()
             marker = _build(cfg, out)
             return Result(
