@@ -25,7 +25,6 @@ import json
 import os
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -36,7 +35,7 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 from harness import chroot, root_exec
-from harness.root_exec import Out, ProvisionError
+from harness.root_exec import Out, ProvisionError, release, remove_root
 
 __all__ = [
     "Config",
@@ -229,69 +228,6 @@ def _locked(cfg: Config, out: Out) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def release(path: Path, out: Out, kill: bool = True) -> List[str]:
-    """Kill every process whose root is ``path`` (unless ``kill`` is false) and unmount
-    everything under it. Returns what is still mounted or running afterwards (empty when all
-    is released)."""
-    for attempt in range(50 if kill else 0):
-        pids = chroot.processes_in_root(str(path))
-        if not pids:
-            break
-        if attempt == 0:
-            out(f"killing {len(pids)} process(es) still inside {path}")
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.1)
-    for point in chroot.mounts_under(str(path)):
-        out(f"unmounting {point}")
-        done = subprocess.run(
-            ["umount", point],
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if done.returncode != 0:
-            subprocess.run(
-                ["umount", "-l", point],
-                check=False,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-    left = [f"mount {m}" for m in chroot.mounts_under(str(path))]
-    return left + [f"pid {p}" for p in chroot.processes_in_root(str(path))]
-
-
-def remove_root(path: Path, cfg: Config, out: Out, kill: bool = False) -> None:
-    """Delete a root (or its ``.new``/``.old`` sibling) — never with anything mounted or
-    running inside: processes are killed only with ``kill`` (an unfinished build's), else
-    their presence refuses the removal."""
-    real = Path(os.path.realpath(str(path)))
-    home = Path(os.path.realpath(str(cfg.root_dir.parent)))
-    if (
-        real.parent != home
-        or not real.name.startswith(cfg.root_dir.name)
-        or real.name.endswith(".lock")
-        or str(real) in ("/", os.path.realpath(str(Path.home())))
-    ):
-        raise ProvisionError(f"refusing to delete {real}: not a root of this cache ({home})")
-    if not real.exists():
-        return
-    left = release(real, out, kill=kill)
-    if left:
-        raise ProvisionError(f"refusing to delete {real}: still in use ({', '.join(left)})")
-    out(f"removing {real}")
-    done = subprocess.run(
-        ["rm", "-rf", "--one-file-system", "--", str(real)],
-        check=False,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    if done.returncode != 0 or real.exists():
-        why = done.stdout.decode("utf-8", "replace").strip()[-300:]
-        raise ProvisionError(f"could not remove {real}: {why}")
-
-
 def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
     command = [
         sys.executable,
@@ -325,7 +261,7 @@ def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
 def _build(cfg: Config, out: Out) -> Dict[str, Any]:
     staging = cfg.sibling(".new")
     if staging.exists():
-        remove_root(staging, cfg, out, kill=True)
+        remove_root(staging, cfg.root_dir, out, kill=True)
     try:
         _run_debootstrap(cfg, staging, out)
         found = root_exec.verify(cfg.interpreters, staging, out)
@@ -342,21 +278,21 @@ def _build(cfg: Config, out: Out) -> Dict[str, Any]:
         )
     except BaseException:
         out(f"cleaning up the unfinished root {staging}")
-        remove_root(staging, cfg, out, kill=True)
+        remove_root(staging, cfg.root_dir, out, kill=True)
         raise
     retired = cfg.sibling(".old")
     if retired.exists():
         try:
-            remove_root(retired, cfg, out)
+            remove_root(retired, cfg.root_dir, out)
         except ProvisionError:
-            remove_root(staging, cfg, out, kill=True)
+            remove_root(staging, cfg.root_dir, out, kill=True)
             raise
     if cfg.root_dir.exists():
         cfg.root_dir.rename(retired)
     staging.rename(cfg.root_dir)
     if retired.exists():
         try:
-            remove_root(retired, cfg, out)
+            remove_root(retired, cfg.root_dir, out)
         except ProvisionError as exc:
             out(f"left the previous root in place: {exc}")
     return marker
@@ -467,4 +403,4 @@ def remove(cfg: Config, out: Out = print) -> None:
         raise Skip("not running as root: the root's files belong to root")
     with _locked(cfg, out):
         for path in (cfg.sibling(".new"), cfg.sibling(".old"), cfg.root_dir):
-            remove_root(path, cfg, out)
+            remove_root(path, cfg.root_dir, out)

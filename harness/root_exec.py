@@ -1,5 +1,6 @@
 """Running programs for ``harness provision`` (host side): debootstrap and apt-get with their
-output passed on and a time limit, and the check that each interpreter of a root answers.
+output passed on and a time limit, the check that each interpreter of a root answers, and the
+safe release and removal of a root (never with anything mounted or running inside).
 
 Every program runs in its own process group, which is killed on every path (normal end,
 timeout, Ctrl-C), so nothing it started is left running.
@@ -20,7 +21,7 @@ from typing import IO, Any, Callable, Dict, List, Optional, Sequence
 
 from harness import chroot
 
-__all__ = ["ProvisionError", "kill_group", "run_logged", "verify"]
+__all__ = ["ProvisionError", "kill_group", "release", "remove_root", "run_logged", "verify"]
 
 Out = Callable[[str], None]
 
@@ -125,3 +126,66 @@ def verify(programs: Sequence[str], target: Path, out: Out) -> Dict[str, Any]:
         )
         found[program] = info
     return found
+
+
+def release(path: Path, out: Out, kill: bool = True) -> List[str]:
+    """Kill every process whose root is ``path`` (unless ``kill`` is false) and unmount
+    everything under it. Returns what is still mounted or running afterwards (empty when all
+    is released)."""
+    for attempt in range(50 if kill else 0):
+        pids = chroot.processes_in_root(str(path))
+        if not pids:
+            break
+        if attempt == 0:
+            out(f"killing {len(pids)} process(es) still inside {path}")
+        for pid in pids:
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+        time.sleep(0.1)
+    for point in chroot.mounts_under(str(path)):
+        out(f"unmounting {point}")
+        done = subprocess.run(
+            ["umount", point],
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        if done.returncode != 0:
+            subprocess.run(
+                ["umount", "-l", point],
+                check=False,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+    left = [f"mount {m}" for m in chroot.mounts_under(str(path))]
+    return left + [f"pid {p}" for p in chroot.processes_in_root(str(path))]
+
+
+def remove_root(path: Path, root_dir: Path, out: Out, kill: bool = False) -> None:
+    """Delete ``path``: the root ``root_dir`` or its ``.new``/``.old`` sibling — never with
+    anything mounted or running inside: processes are killed only with ``kill`` (an
+    unfinished build's), else their presence refuses the removal."""
+    real = Path(os.path.realpath(str(path)))
+    home = Path(os.path.realpath(str(root_dir.parent)))
+    if (
+        real.parent != home
+        or not real.name.startswith(root_dir.name)
+        or real.name.endswith(".lock")
+        or str(real) in ("/", os.path.realpath(str(Path.home())))
+    ):
+        raise ProvisionError(f"refusing to delete {real}: not a root of this cache ({home})")
+    if not real.exists():
+        return
+    left = release(real, out, kill=kill)
+    if left:
+        raise ProvisionError(f"refusing to delete {real}: still in use ({', '.join(left)})")
+    out(f"removing {real}")
+    done = subprocess.run(
+        ["rm", "-rf", "--one-file-system", "--", str(real)],
+        check=False,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    if done.returncode != 0 or real.exists():
+        why = done.stdout.decode("utf-8", "replace").strip()[-300:]
+        raise ProvisionError(f"could not remove {real}: {why}")

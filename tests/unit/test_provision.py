@@ -238,7 +238,7 @@ def test_remove_refuses_anything_outside_the_cache(tmp_path: Path) -> None:
     cfg = _config(tmp_path)
     (tmp_path / "precious").mkdir()
     with pytest.raises(provision.ProvisionError, match="not a root of this cache"):
-        provision.remove_root(tmp_path / "precious", cfg, [].append)
+        provision.remove_root(tmp_path / "precious", cfg.root_dir, [].append)
     assert (tmp_path / "precious").exists()
 
 
@@ -254,7 +254,7 @@ def test_a_bind_mount_inside_a_root_is_unmounted_before_removal(tmp_path: Path) 
     target.mkdir(parents=True)
     subprocess.run(["mount", "--bind", str(precious), str(target)], check=True)
     try:
-        provision.remove_root(cfg.sibling(".new"), cfg, [].append)
+        provision.remove_root(cfg.sibling(".new"), cfg.root_dir, [].append)
     finally:
         if chroot.mounts_under(str(target)):
             subprocess.run(["umount", str(target)], check=False)
@@ -279,7 +279,7 @@ def test_a_root_whose_mount_cannot_be_released_is_never_deleted(tmp_path: Path,
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     try:
         with pytest.raises(provision.ProvisionError, match=r"refusing to delete .* still in use"):
-            provision.remove_root(cfg.root_dir, cfg, [].append)
+            provision.remove_root(cfg.root_dir, cfg.root_dir, [].append)
         assert (precious / "keep.txt").read_text() == "keep"
         assert target.is_dir()
     finally:
