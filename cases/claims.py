@@ -13,9 +13,17 @@ environment from the mapped cells (``harness/claimcheck.py``):
   some do not (e.g. true for one method, false for another) → ``depends``; no cell with data
   (not run, unavailable, flaky, no case yet) → ``not-run``.
 - ``scope`` limits the environments the claim speaks about (``{"os": ["linux", "macos"]}`` for
-  a claim about Unix); outside it no verdict is given.
+  a claim about Unix; no scope = every OS); outside it no verdict is given. The overall
+  verdict covers the whole scope: a claim true wherever it was checked but with an OS, an
+  environment or a per-OS check without data reads ``partial`` (true where run), never
+  ``true``.
+
+A check may carry ``why``: what it adds (typically counter-evidence, e.g. a cell from another
+category that would refute the claim). A claim maps every cell in the catalog that could refute
+it, not only the ones that illustrate it.
 
 Predicates (``holds``) are small dicts: ``{"outcome": "ok"}`` (or a list of outcomes),
+``{"error_contains": text}`` (the outcome is an error whose message contains the text),
 ``{"equals": value}``, ``{"path": [keys...], "equals"|"in"|"contains"|"contains_all"|
 "excludes": value}``, ``{"faster_than": method, "path": [...]}`` (this cell's number is lower
 than the same case's cell for another method), ``{"equals_cell": {"case": id, "path": [...]},
@@ -27,7 +35,8 @@ Data only: standard library, Python 3.8 syntax; imported on the host when the re
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
+from harness.guest import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import Any, Dict, List
 
@@ -92,12 +101,25 @@ CLAIMS: List[Dict[str, Any]] = [
         "section": "The fork start method",
         "claim": "Thanks to copy-on-write, fork is the quickest way to create a process.",
         "note": "Checked as: the median start + join latency under fork is below both other "
-                "methods' medians in the same environment.",
+                "methods' medians in the same environment, with an empty parent and with a "
+                "256 MB and a 1 GB one.",
         "scope": UNIX,
         "checks": [
             {"case": "performance.start_latency", "methods": ["fork"],
              "holds": {"all": [{"faster_than": "spawn", "path": ["median"]},
                                {"faster_than": "forkserver", "path": ["median"]}]}},
+            # Counter-evidence: the same latency with a big parent (copy-on-write still
+            # copies page tables, so fork's cost grows with the parent's size).
+            {"case": "performance.start_latency_vs_parent_memory", "methods": ["fork"],
+             "why": "with a 256 MB parent",
+             "holds": {"all": [{"faster_than": "spawn", "path": ["points", 1, "median"]},
+                               {"faster_than": "forkserver",
+                                "path": ["points", 1, "median"]}]}},
+            {"case": "performance.start_latency_vs_parent_memory", "methods": ["fork"],
+             "why": "with a 1 GB parent",
+             "holds": {"all": [{"faster_than": "spawn", "path": ["points", 2, "median"]},
+                               {"faster_than": "forkserver",
+                                "path": ["points", 2, "median"]}]}},
         ],
     },
     {
@@ -154,11 +176,31 @@ CLAIMS: List[Dict[str, Any]] = [
         "section": "The spawn start method",
         "claim": "With spawn, data reaches the child only when passed explicitly (arguments, "
                  "a Queue or a Pipe), through pickle.",
+        "note": "Checked as: a value sent through a Queue arrives and a global assigned in "
+                "the main block does not; and nothing the parent did not pass arrives "
+                "(environment variables, the working directory, sys.argv, sys.path, the "
+                "authkey).",
         "checks": [
             {"case": "inheritance.value_via_queue", "methods": ["spawn"],
              "holds": {"equals": 42}},
             {"case": "inheritance.global_assigned_in_main", "methods": ["spawn"],
              "holds": {"not": {"equals": "assigned-in-main"}}},
+            # Counter-evidence: state that reaches a spawn child without being passed.
+            {"case": "inheritance.environment_variable_set_before_start", "methods": ["spawn"],
+             "why": "an environment variable arrives unpassed",
+             "holds": {"not": {"equals": "set-before-start"}}},
+            {"case": "inheritance.cwd_changed", "methods": ["spawn"],
+             "why": "the working directory arrives unpassed",
+             "holds": {"not": {"equals": True}}},
+            {"case": "inheritance.sys_argv", "methods": ["spawn"],
+             "why": "sys.argv arrives unpassed",
+             "holds": {"not": {"path": ["has_appended"], "equals": True}}},
+            {"case": "inheritance.sys_path_appended", "methods": ["spawn"],
+             "why": "sys.path arrives unpassed",
+             "holds": {"not": {"equals": True}}},
+            {"case": "inheritance.authkey_inherited", "methods": ["spawn"],
+             "why": "the authkey arrives unpassed",
+             "holds": {"not": {"path": ["custom_key_inherited"], "equals": True}}},
         ],
     },
     {
@@ -166,12 +208,21 @@ CLAIMS: List[Dict[str, Any]] = [
         "section": "The spawn start method",
         "claim": "Passing an unpicklable object (an open file, a connection) to a spawn child "
                  "raises an error.",
+        "note": "Checked as: start() fails with an error in the parent (any type: the "
+                "pickle docs' PicklingError is checked in pickling.unpicklable_error_type) for "
+                "an open file, a lambda argument and a lambda target; and a socket (the "
+                "claim's \"connection\") does not reach the child.",
         "checks": [
             {"case": "pickling.open_file_argument", "methods": ["spawn"],
-             "holds": {"outcome": "error"}},
+             "holds": {"error_contains": "start():"}},
             {"case": "pickling.lambda_argument", "methods": ["spawn"],
-             "holds": {"outcome": "error"}},
+             "holds": {"error_contains": "start():"}},
             {"case": "pickling.lambda_target", "methods": ["spawn"],
+             "holds": {"error_contains": "start():"}},
+            # Counter-evidence: the claim's own example, a connection, goes through
+            # (multiprocessing reduces sockets and Connection objects for the child).
+            {"case": "pickling.socket_argument", "methods": ["spawn"],
+             "why": "a socket is passed without error",
              "holds": {"outcome": "error"}},
         ],
     },

@@ -13,7 +13,8 @@ import os
 import sys
 import threading
 
-from harness.catalog import (
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import (
     SHORT_TIMEOUT,
     ChildDied,
     Context,
@@ -25,7 +26,6 @@ from harness.catalog import (
     timeout,
 )
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional
 
@@ -40,6 +40,14 @@ SET_START_METHOD = MP_DOCS + "#multiprocessing.set_start_method"
 GET_START_METHOD = MP_DOCS + "#multiprocessing.get_start_method"
 GLOBAL_METHOD = MP_DOCS + "#global-start-method"
 AFTER_FORK_C_API = "https://docs.python.org/3/c-api/sys.html#c.PyOS_AfterFork_Child"
+#: C-API "Cautions about fork()": the interpreter's own locks are taken around os.fork(), and
+#: os.fork "resets any Lock objects in the child" (read literally, no held Lock survives a
+#: fork; the lock cases below observe the opposite: a README finding).
+CAUTIONS_FORK = "https://docs.python.org/3/c-api/init.html#cautions-about-fork"
+#: The fork rule of the held-lock cases: inferred from fork's documented copy semantics.
+HELD_LOCK_NOTE = ("inferred: the child is a copy, and the thread holding the lock does not exist "
+                  "there; the C-API 'Cautions about fork()' says os.fork resets Lock objects "
+                  "in the child, which would predict ok (see the README finding)")
 LOGGING_FORK_6721 = "https://github.com/python/cpython/issues/50970"
 LOGGING_FORK_36533 = "https://github.com/python/cpython/issues/80714"
 POOL_WORKER_DEATH = "https://github.com/python/cpython/issues/66587"
@@ -49,16 +57,8 @@ PPE_DOCS = "https://docs.python.org/3/library/concurrent.futures.html#processpoo
 POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9699919799/functions/fork.html"
 CONTEXT_PY = "https://github.com/python/cpython/blob/3.12/Lib/multiprocessing/context.py"
 
-#: The hard timeout of every case here (scaled like the harness's own timeouts by
-#: HARNESS_TIMEOUT_SCALE). A hang costs this much wall time, not CPU (the plugin runs deadlock
-#: cells on a wide thread pool, so hangs overlap). The cells that must complete need the
-#: margin: on the shared 2-core machine (CPU pressure 100 %), 16 cells at once, spawn and
-#: forkserver cells took up to 13 s (CPython) and 17.6 s (PyPy); 3 s and 10 s both gave false
-#: timeouts.
-#: On an otherwise idle machine, with the deadlock cells of one interpreter running side by
-#: side, completing PyPy and 3.14-forkserver cells took up to ~6 s, and 8 s gave false
-#: timeouts; 15 s keeps a margin. On a shared, overloaded machine scale every timeout with
-#: HARNESS_TIMEOUT_SCALE (1.5 covers the measurements above).
+#: The hard timeout of every case here (scaled by HARNESS_TIMEOUT_SCALE): a hang costs this
+#: wall time, and cells that must complete need the margin under load (measurements: CHANGELOG).
 HANG_TIMEOUT = 15.0 * SHORT_TIMEOUT / 5.0
 #: What a helper thread waits at most for its release (the case is long gone by then).
 _HOLD_LIMIT = SHORT_TIMEOUT * 10
@@ -81,12 +81,12 @@ def _acquire_module_lock() -> bool:
 @case(
     "deadlock.lock_held_by_thread_at_fork",
     title="A threading.Lock held by another thread at start(): the child waits forever under fork",
-    source=[OS_FORK, CONTEXTS],
+    source=[OS_FORK, CONTEXTS, CAUTIONS_FORK],
     covers=[8, 13, 14],
     claims=["fork_copies_locked_locks"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", timeout()),
+        on("fork", timeout(), inferred=True, note=HELD_LOCK_NOTE),
         on(("spawn", "forkserver"), ok(True)),
     ],
 )
@@ -161,12 +161,12 @@ def _hold_module_rlock(ready: threading.Event, release: threading.Event) -> None
 @case(
     "deadlock.rlock_held_by_thread_at_fork",
     title="A threading.RLock held by another thread at start(): the fork child cannot take it",
-    source=[OS_FORK, CONTEXTS],
+    source=[OS_FORK, CONTEXTS, CAUTIONS_FORK],
     covers=[8, 13, 14],
     claims=["fork_copies_locked_locks"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", timeout()),
+        on("fork", timeout(), inferred=True, note=HELD_LOCK_NOTE),
         on(("spawn", "forkserver"), ok(True)),
     ],
 )
@@ -198,12 +198,12 @@ def _hold_module_condition(ready: threading.Event, release: threading.Event) -> 
 @case(
     "deadlock.condition_held_by_thread_at_fork",
     title="A threading.Condition entered by another thread at start(): the fork child blocks",
-    source=[OS_FORK, CONTEXTS],
+    source=[OS_FORK, CONTEXTS, CAUTIONS_FORK],
     covers=[8, 13, 14],
     claims=["fork_copies_locked_locks"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", timeout()),
+        on("fork", timeout(), inferred=True, note=HELD_LOCK_NOTE),
         on(("spawn", "forkserver"), ok(True)),
     ],
 )
@@ -242,7 +242,7 @@ def _compute_in_child(conn: Any) -> None:
 @case(
     "deadlock.gil_busy_thread_at_fork",
     title="Another thread runs pure-Python code at start(): the fork child still runs (GIL)",
-    source=[AFTER_FORK_C_API, OS_FORK, CONTEXTS],
+    source=[AFTER_FORK_C_API, CAUTIONS_FORK, OS_FORK, CONTEXTS],
     covers=[8],
     timeout=HANG_TIMEOUT,
     expect=[
@@ -391,7 +391,7 @@ def stdlib_logging_handler_lock(ctx: Context) -> object:
     claims=["fork_copies_locked_locks"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", timeout(),
+        on("fork", timeout(), inferred=True,
            note="only Handler.lock is re-initialised at fork (bpo-36533); a lock the handler "
                 "creates itself stays held by the vanished thread"),
         on(("spawn", "forkserver"), ok(True)),
@@ -455,7 +455,7 @@ def _while_importing(ctx: Context, child_imports: str) -> object:
 @case(
     "deadlock.import_lock_held_by_thread",
     title="Another thread is importing a slow module at start(): the child imports another one",
-    source=[AFTER_FORK_C_API, OS_FORK, CONTEXTS],
+    source=[AFTER_FORK_C_API, CAUTIONS_FORK, OS_FORK, CONTEXTS],
     covers=[8],
     timeout=HANG_TIMEOUT,
     expect=[
@@ -611,8 +611,10 @@ def queue_join_before_get_large(ctx: Context) -> object:
 )
 def queue_join_before_get_small(ctx: Context) -> object:
     """The same mistake with a 100-byte item: the feeder flushes it into the pipe buffer at
-    once, the child exits, join() returns, and get() finds the item. The pattern "works" in
-    tests with small data and hangs in production with large data.
+    once, the child exits, join() returns, and get() finds the item.
+
+    Why it matters: the pattern "works" in tests with small data and hangs in production
+    with large data.
 
     Source: multiprocessing docs, Programming guidelines > All start methods; Pipes and Queues.
     """
@@ -667,6 +669,7 @@ def pool_worker_killed_executor(ctx: Context) -> object:
     context): the executor notices the dead worker and fails the future with
     ``BrokenProcessPool`` ("one of the workers ... terminated in a non-clean fashion").
 
+    Why it matters: it is the way out when a worker is killed (OOM killer), where Pool hangs.
     Source: concurrent.futures docs, BrokenProcessPool (3.3+).
     """
     from concurrent.futures import ProcessPoolExecutor
@@ -722,7 +725,8 @@ def missing_main_guard_pool(ctx: Context) -> object:
     covers=[37, 52],
     timeout=HANG_TIMEOUT,
     expect=[on("*", error("RuntimeError", contains="context has already been set"),
-               note="RuntimeError per the docs; the message is from context.py")],
+               note="RuntimeError per the docs; the message is from context.py",
+               from_source="Lib/multiprocessing/context.py (the message)")],
 )
 def set_start_method_twice(ctx: Context) -> object:
     """``set_start_method(m)`` then ``set_start_method(m)`` again without ``force``: the
@@ -775,13 +779,18 @@ def _error_name(call: Callable[[], object]) -> Optional[str]:
     covers=[36, 37],
     timeout=HANG_TIMEOUT,
     expect=[on("*", ok({"before": None, "after_queue_is_default": True,
-                        "set_after": "RuntimeError"}))],
+                        "set_after": "RuntimeError"}),
+               note="the docs say a Queue 'may' set the global method; that it does is the "
+                    "implementation's (the Queue's Lock fixes the default context)",
+               from_source="Lib/multiprocessing/context.py (get_context() fixes the default)")],
 )
 def global_method_set_by_queue(ctx: Context) -> object:
     """In a fresh interpreter the global method is unset (``allow_none=True`` → None);
     creating a ``multiprocessing.Queue()`` sets it to the default, and a later
     ``set_start_method(m)`` raises RuntimeError.
 
+    Why it matters: a library that creates a Queue at import time makes the application's own
+    later set_start_method() fail.
     Source: multiprocessing docs, Global start method (3.14 text; older behaviour).
     """
     import multiprocessing
@@ -820,6 +829,7 @@ def start_method_semantics(ctx: Context) -> object:
     ``set_start_method(m, force=True)`` switches (and ``get_context()`` follows); a further
     ``set_start_method(m)`` without force raises RuntimeError.
 
+    Why it matters: tests and libraries that set the method twice must know which call raises.
     Source: multiprocessing docs, Miscellaneous (get_start_method, set_start_method,
     get_context, get_all_start_methods).
     """
@@ -904,6 +914,8 @@ def executor_thread_alive_warning(ctx: Context) -> object:
     task. concurrent.futures docs (3.12): with the fork context in a multithreaded program
     os.fork() may raise a DeprecationWarning; spawn/forkserver executors do not fork here.
 
+    Why it matters: any program with a background thread that uses a fork-context executor
+    gets this warning from 3.12, and the deadlock risk it announces.
     Source: concurrent.futures, ProcessPoolExecutor versionchanged 3.12; os.fork docs.
     """
     import warnings

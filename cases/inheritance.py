@@ -9,9 +9,9 @@ import importlib
 import os
 import sys
 
-from harness.catalog import LONG_TIMEOUT, Context, case, ok, on
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import LONG_TIMEOUT, Context, case, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Optional
 

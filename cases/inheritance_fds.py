@@ -11,9 +11,9 @@ import errno
 import os
 import sys
 
-from harness.catalog import SHORT_TIMEOUT, Context, case, ok, on
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import SHORT_TIMEOUT, Context, case, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Dict
 
@@ -182,7 +182,10 @@ def stdin_in_child(ctx: Context) -> object:
     source=[CONTEXTS, DOCS + "#all-start-methods"],
     covers=[2, 14],
     expect=[
-        # fork: the docs do not say whether sys.stdout is flushed before the fork.
+        # The mechanism policy (harness.guest.catalog.Expect): the fork child is a copy, buffer
+        # included; the docs do not say that multiprocessing flushes it first.
+        on("fork", ok(2), inferred=True,
+           note="the child copies the unflushed buffer and writes it again at exit"),
         on(("spawn", "forkserver"), ok(1)),
     ],
 )
@@ -191,8 +194,9 @@ def unflushed_stdout_buffer(ctx: Context) -> object:
     prints one line without flushing, starts a child and flushes afterwards. spawn and
     forkserver children are fresh interpreters with their own, empty stdout buffer, so the
     line is written once. A plain os.fork() would copy the unflushed buffer into the child
-    and write it twice; the multiprocessing docs do not say what the fork method does (no
-    expectation): its Popen flushes sys.stdout and sys.stderr just before forking.
+    and write it twice, and the fork method's rule follows that mechanism (the docs do not
+    say it flushes); its Popen does flush sys.stdout and sys.stderr just before forking, so
+    a mismatch is a finding.
 
     Why it matters: duplicated lines in redirected output (CI logs, `> file`) are a classic
     fork symptom. Source: multiprocessing docs, Contexts and start methods.

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
-from harness.catalog import Context, Unavailable, case, ok, on
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import Context, Unavailable, case, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Any
 
@@ -79,8 +79,9 @@ def environment_variable_set_before_start(ctx: Context) -> object:
     claims=["forkserver_forks_from_server"],
     expect=[
         on(("fork", "spawn"), ok({"first_child": None, "second_child": "set-after-first"})),
-        # The server was started with the old environment and forks every later child.
-        on("forkserver", ok({"first_child": None, "second_child": None})),
+        on("forkserver", ok({"first_child": None, "second_child": None}), inferred=True,
+           note="the server was started with the old environment and forks every later "
+                "child"),
     ],
 )
 def environment_variable_set_after_forkserver_started(ctx: Context) -> object:
@@ -115,15 +116,18 @@ def _cwd() -> str:
     covers=[8],
     expect=[
         on(("fork", "spawn"), ok(True)),
-        # forkserver: the docs do not say whether the server's or the parent's cwd is used.
+        # The mechanism policy (harness.guest.catalog.Expect), as for umask, limits and environment.
+        on("forkserver", ok(False), inferred=True,
+           note="children are forked by the server, which keeps the cwd it started with"),
     ],
 )
 def cwd_changed(ctx: Context) -> object:
     """After a first child (which starts the fork server under forkserver), the parent
     changes directory; does the next child start in the new directory? A fork child is a
     copy, and a spawned interpreter inherits its creator's cwd (POSIX exec / CreateProcess).
-    For forkserver the docs do not say (no expectation): by the server mechanism it would be
-    the server's old cwd, but the implementation re-applies the parent's cwd per child.
+    For forkserver the docs do not say; the rule follows the server mechanism (the server's
+    old cwd), as for umask, limits and the environment, although the implementation is
+    known to re-apply the parent's cwd per child: a mismatch is a finding.
 
     Why it matters: relative paths in workers resolve against this directory.
     Source: multiprocessing docs, Contexts and start methods; POSIX exec().
@@ -152,7 +156,7 @@ def _umask() -> int:
     covers=[8, 12],
     expect=[
         on(("fork", "spawn"), ok(True), os=("linux", "macos")),
-        on("forkserver", ok(False), os=("linux", "macos"),
+        on("forkserver", ok(False), os=("linux", "macos"), inferred=True,
            note="children are forked by the server, which keeps the umask it started with"),
     ],
 )
@@ -189,7 +193,7 @@ def _nofile_soft_limit() -> int:
     covers=[8, 12],
     expect=[
         on(("fork", "spawn"), ok(True), os=("linux", "macos")),
-        on("forkserver", ok(False), os=("linux", "macos"),
+        on("forkserver", ok(False), os=("linux", "macos"), inferred=True,
            note="children are forked by the server, which keeps the limits it started with"),
     ],
 )

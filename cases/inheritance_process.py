@@ -13,9 +13,9 @@ import sys
 import threading
 import time
 
-from harness.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
     from typing import Any, Dict, List
 
@@ -125,7 +125,8 @@ FORK_WARNING = ("DeprecationWarning: This process (pid=N) is multi-threaded, use
     covers=[11, 13, 65],
     expect=[
         # Message text from Modules/posixmodule.c (gh-100228), pid normalised to N.
-        on("fork", ok([FORK_WARNING]), python=">=3.12"),
+        on("fork", ok([FORK_WARNING]), python=">=3.12",
+           from_source="Modules/posixmodule.c (the warning's text; the docs give none)"),
         on("fork", ok([]), python="<3.12"),
         on(("spawn", "forkserver"), ok([])),
     ],
@@ -165,7 +166,8 @@ def _fork_hook_ran() -> bool:
     covers=[7, 12],
     expect=[
         on("fork", ok(True)),
-        on(("spawn", "forkserver"), ok(False)),
+        on(("spawn", "forkserver"), ok(False), inferred=True,
+           note="inferred: the server forks the child, not this process"),
     ],
 )
 def fork_uses_os_fork(ctx: Context) -> object:

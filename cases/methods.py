@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from harness.catalog import Context, case, ok, on
+from harness.guest.catalog import Context, case, ok, on
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 CONTEXTS = DOCS + "#contexts-and-start-methods"
@@ -22,11 +22,15 @@ WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#whatsnew314-mult
     expect=[
         # Windows has spawn only; macOS lists spawn first since 3.8.4/3.9 (bpo-39244).
         on("*", ok(["spawn"]), os="windows"),
-        on("*", ok(["spawn", "fork", "forkserver"]), os="macos", python=">=3.9"),
+        on("*", ok(["spawn", "fork", "forkserver"]), os="macos", python=">=3.9",
+           source="https://bugs.python.org/issue39244",
+           from_source="Lib/multiprocessing/context.py (order of the non-default methods)"),
         # gh-84559: the default comes first; on Linux it is forkserver from 3.14.
         on("*", ok(["forkserver", "fork", "spawn"]), os="linux", python=">=3.14",
-           source=WHATSNEW_314),
-        on("*", ok(["fork", "spawn", "forkserver"]), os="linux", python="<3.14"),
+           source=WHATSNEW_314,
+           from_source="Lib/multiprocessing/context.py (order of the non-default methods)"),
+        on("*", ok(["fork", "spawn", "forkserver"]), os="linux", python="<3.14",
+           from_source="Lib/multiprocessing/context.py (order of the non-default methods)"),
     ],
 )
 def available(ctx: Context) -> object:

@@ -1,6 +1,6 @@
 """What starting a child costs under each start method: time, memory, and moving data.
 
-Every number is measured with the protocol in ``harness/measure.py`` (warm-ups, at least 20
+Every number is measured with the protocol in ``harness/guest/measure.py`` (warm-ups, at least 20
 samples or 1 s per point, median and interquartile range, an ``unstable`` flag, raw samples
 kept, explicit units: ``ms``, ``MB`` = 10**6 bytes, ``MB/s``). The documentation makes one
 qualitative performance claim (spawn is "rather slow compared with fork or forkserver"):
@@ -8,8 +8,9 @@ qualitative performance claim (spawn is "rather slow compared with fork or forks
 expects ``ok()`` (any value), since timings vary from run to run and machine to machine.
 
 The plugin runs these cases one at a time after every other case. Child targets that are timed
-(``noop``, ``identity``, ``wait_for_parent``) live in ``harness.measure``, which imports almost
-nothing, so a spawn child pays what a hand-written script's child pays, not the catalog's imports.
+(``noop``, ``identity``, ``wait_for_parent``) live in ``harness.guest.measure``, which imports
+almost nothing, so a spawn child pays what a hand-written script's child pays, not the
+catalog's imports.
 """
 
 from __future__ import annotations
@@ -18,8 +19,9 @@ import gc
 import sys
 import time
 
-from harness import measure
-from harness.catalog import LONG_TIMEOUT, Context, Unavailable, case, ok, on, unavailable
+from harness.guest import measure
+from harness.guest.catalog import LONG_TIMEOUT, Context, Unavailable, case, ok, on, unavailable
+from harness.guest.words import START_METHODS
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 CONTEXTS = DOCS + "#contexts-and-start-methods"
@@ -29,7 +31,6 @@ SHM = "https://docs.python.org/3/library/multiprocessing.shared_memory.html"
 EXCHANGE = DOCS + "#exchanging-objects-between-processes"
 GC_FREEZE = "https://docs.python.org/3/library/gc.html#gc.freeze"
 OS_FORK = "https://docs.python.org/3/library/os.html#os.fork"
-METHODS = ("fork", "forkserver", "spawn")
 
 
 def _start_join(mp: object, target: object = measure.noop, args: tuple = ()) -> None:
@@ -151,7 +152,7 @@ def spawn_slower(ctx: Context) -> object:
     if "fork" not in available and "forkserver" not in available:
         raise Unavailable(f"only spawn exists here: {available}")
     medians = {}
-    for method in METHODS:
+    for method in START_METHODS:
         if method in available:
             mp = multiprocessing.get_context(method)
             medians[method] = measure.sample(lambda mp=mp: _start_join(mp))["median"]

@@ -9,72 +9,34 @@ compare across runs and platforms. Results and main-program cases: ``cases.pickl
 from __future__ import annotations
 
 import os
-import re
 import socket
 import threading
 
-from harness.catalog import (
+from cases._pickling import (
+    MORE_PICKLABILITY,
+    MP_DOCS,
+    PICKLABLE,
+    PICKLE_DOCS,
+    PROCESS_NOTE,
+    in_child,
+    normalise,
+    raise_as,
+    start_fails,
+)
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import (
     CASE_TIMEOUT,
-    ChildDied,
-    ChildError,
     Context,
     case,
-    error,
     ok,
     on,
     receive_from,
 )
 
-TYPE_CHECKING = False  # typing is imported for the type checker only (see harness.catalog)
 if TYPE_CHECKING:
-    from typing import Any, Callable, NoReturn
+    from typing import Any, Callable
 
 __all__ = ["MP_DOCS", "PICKLE_DOCS", "normalise", "raise_as"]
-
-MP_DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-#: Programming guidelines > The spawn and forkserver start methods > "More picklability".
-MORE_PICKLABILITY = MP_DOCS + "#the-spawn-and-forkserver-start-methods"
-CONTEXTS = MP_DOCS + "#contexts-and-start-methods"
-PROCESS_NOTE = MP_DOCS + "#multiprocessing.Process"
-PICKLE_DOCS = "https://docs.python.org/3/library/pickle.html"
-PICKLABLE = PICKLE_DOCS + "#what-can-be-pickled-and-unpickled"
-
-_ADDRESS = re.compile(r"\s+at 0x[0-9a-fA-F]+")
-_PID = re.compile(r"\b(pid|parent)=\d+")
-_PATH = re.compile(r"(['\"(<\s])(/|[A-Za-z]:\\)[^'\")>\s]*[/\\]([^/\\'\")>\s]+)")
-
-
-def normalise(text: str) -> str:
-    """First line of an error message without addresses, pids and directories (max 200)."""
-    lines = str(text).strip().splitlines()
-    head = lines[0] if lines else ""
-    head = _ADDRESS.sub("", head)
-    head = _PID.sub(r"\1=N", head)
-    head = _PATH.sub(r"\1\3", head)
-    return head[:200]
-
-
-def raise_as(type_name: str, message: str, where: str) -> NoReturn:
-    """Raise an exception whose class name is ``type_name`` and whose message is normalised.
-
-    The executor records ``type(exc).__name__`` and ``str(exc)``: the cell keeps the real
-    exception type and a message that is the same in every run.
-    """
-    cls = type(type_name, (Exception,), {})
-    raise cls(f"{where}: {normalise(message)}")
-
-
-def in_child(ctx: Context, func: Callable[..., Any], *args: Any) -> Any:
-    """``ctx.call_in_child`` with normalised errors (``start()`` in the parent, or the child)."""
-    try:
-        return ctx.call_in_child(func, *args)
-    except ChildError as exc:
-        raise ChildError(exc.type_name, normalise(exc.message)) from None
-    except ChildDied:
-        raise
-    except Exception as exc:
-        raise_as(type(exc).__name__, str(exc), "start()")
-
 
 def run_target(ctx: Context, target: Callable[..., Any]) -> Any:
     """Start ``Process(target=target, args=(conn,))``; the target sends one value on ``conn``."""
@@ -99,7 +61,7 @@ def run_target(ctx: Context, target: Callable[..., Any]) -> Any:
     source=[MORE_PICKLABILITY, PICKLABLE, PROCESS_NOTE],
     covers=[27],
     claims=["spawn_requires_picklable"],
-    expect=[on("fork", ok("lambda ran")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("lambda ran")), start_fails()],
 )
 def lambda_target(ctx: Context) -> object:
     """``Process(target=lambda conn: ...)`` runs under fork (the child is a copy, the target is
@@ -122,7 +84,7 @@ def lambda_target(ctx: Context) -> object:
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
     claims=["spawn_requires_picklable"],
-    expect=[on("fork", ok("nested ran")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("nested ran")), start_fails()],
 )
 def nested_function_target(ctx: Context) -> object:
     """A ``def`` nested in another function is not reachable from the top level of its module,
@@ -207,7 +169,7 @@ def _consume(items: Any) -> Any:
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
     claims=["spawn_requires_picklable"],
-    expect=[on("fork", ok(6)), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok(6)), start_fails()],
 )
 def lambda_argument(ctx: Context) -> object:
     """A lambda in ``args`` is pickled with the Process under spawn/forkserver and cannot be
@@ -224,7 +186,7 @@ def lambda_argument(ctx: Context) -> object:
     title="A closure passed in Process args: fork only",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
-    expect=[on("fork", ok("closed over 7")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("closed over 7")), start_fails()],
 )
 def closure_argument(ctx: Context) -> object:
     """A closure (a nested function capturing a local) is not a top-level function, so it is
@@ -250,7 +212,7 @@ def _numbers(count: int) -> Any:
     title="A generator passed in Process args: fork only",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
-    expect=[on("fork", ok([0, 1, 2])), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok([0, 1, 2])), start_fails()],
 )
 def generator_argument(ctx: Context) -> object:
     """A generator object is not among the picklable types, so spawn/forkserver ``start()``
@@ -271,7 +233,7 @@ def _read_file(handle: Any) -> Any:
     title="An open file object passed in Process args: fork only",
     source=[MORE_PICKLABILITY, PICKLE_DOCS + "#handling-stateful-objects"],
     covers=[27],
-    expect=[on("fork", ok("file content")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("file content")), start_fails()],
 )
 def open_file_argument(ctx: Context) -> object:
     """An open file object cannot be pickled (the pickle docs' TextReader example removes its
@@ -336,7 +298,7 @@ def _try_lock(lock: Any) -> Any:
     title="A threading.Lock passed in Process args: fork gets a copy, spawn/forkserver fail",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
-    expect=[on("fork", ok(False)), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok(False)), start_fails()],
 )
 def threading_lock_argument(ctx: Context) -> object:
     """A ``threading.Lock`` is not picklable: spawn/forkserver ``start()`` raises. Under fork
@@ -378,7 +340,7 @@ def multiprocessing_lock_argument(ctx: Context) -> object:
     title="An instance of a class defined inside a function, passed in args: fork only",
     source=[PICKLABLE, MORE_PICKLABILITY],
     covers=[27],
-    expect=[on("fork", ok("local value")), on(("spawn", "forkserver"), error())],
+    expect=[on("fork", ok("local value")), start_fails()],
 )
 def local_class_instance(ctx: Context) -> object:
     """Only instances of classes reachable at the top level of a module are picklable (the
@@ -430,4 +392,4 @@ def large_argument(ctx: Context) -> object:
     return in_child(ctx, _size_and_edges, data)
 
 
-import cases.pickling_results  # noqa: E402,F401 - registers the second half of the catalog
+import cases.pickling_results  # noqa: E402,F401 - registers the second half (one way: no cycle)

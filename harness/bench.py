@@ -4,7 +4,7 @@ Runs the full catalog on every local interpreter (``python -m harness run``, one
 after the other, as the nox matrix sessions do), then — in the same run, on the same
 interpreters — the hand-run floor (``python -I floor.py METHOD``: one no-op child, median over
 runs, mean over methods) and an independent start-latency measurement to check
-``performance.start_latency`` against; times merging 100 and 1,000 synthetic results files and
+``performance.start_latency`` against; times merging 40, 100 and 1,000 synthetic results files and
 rendering the report; prints a table and writes ``reports/bench.json``. Host-only code.
 """
 
@@ -26,17 +26,18 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness import pageload
 from harness.bench_merge import (
+    SIZES,
     merge_lines,
     merge_targets,
     synthetic_results,
     time_merge_and_render,
 )
+from harness.guest.words import START_METHODS
 from harness.runner import case_environ
 
 __all__ = ["main", "synthetic_results", "time_merge_and_render"]
 
 ROOT = Path(__file__).resolve().parent.parent
-METHODS = ("fork", "forkserver", "spawn")
 
 FLOOR_SCRIPT = """\
 import sys
@@ -275,7 +276,7 @@ def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
         return {"session": interp.session_name, "error": "no results file written"}
     row: Dict[str, Any] = {"session": interp.session_name, "interpreter": shlex.join(command)}
     row.update(summarize_run(files[0], wall, cores))
-    methods = [m for m in METHODS if m in (row.get("available_methods") or METHODS)]
+    methods = [m for m in START_METHODS if m in (row.get("available_methods") or START_METHODS)]
     row["latency_check"] = latency_check(command, methods, work / ("lat-" + interp.session_name),
                                          row["case_start_latency_ms"], args.latency_rounds)
     row["floor"] = measure_floor(command, methods, args.floor_runs, str(work))
@@ -369,7 +370,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             rows.append(_bench_interpreter(interp, args, work, cores))
             _write(args.output, rows, merges, cores, started, partial=True)
         if not args.skip_merge:
-            for size in (100, 1000):
+            for size in SIZES:
                 paths = synthetic_results(work / f"synthetic-{size}", size)
                 merges[str(size)] = time_merge_and_render(paths)
             real = [str(p) for row in rows for p in (work / row["session"]).glob("*.json")]

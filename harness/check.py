@@ -1,8 +1,9 @@
-"""``python -m harness check TARGET``: run the user's own code under every start method on
-every interpreter, isolated and time-limited like catalog cases, and diagnose what breaks.
+"""``python -m harness check TARGET`` / ``--pytest ARGS``: run the user's own code (or test
+suite) under every start method on every interpreter, isolated and time-limited like catalog
+cases, and diagnose what breaks (``check_diagnose``).
 
-Diagnoses are derived from what was observed (outcomes, error text, child reports, warnings),
-each with a one-line fix and a documentation link.
+A script's outcome is its own (exit status, uncaught exception, hang); processes the program
+or a Pool/executor terminated on purpose are not failures (``check_exec``).
 """
 
 from __future__ import annotations
@@ -11,34 +12,25 @@ import dataclasses
 import json
 import os
 import re
+import sys
+import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery
+from harness.check_diagnose import Diagnosis, diagnose
+from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
-from harness.vocab import START_METHODS, Outcome
+from harness.vocab import Outcome
 
-__all__ = ["Diagnosis", "check", "diagnose", "format_table", "parse_target"]
+__all__ = ["Diagnosis", "TargetError", "check", "diagnose", "format_table", "parse_target",
+           "select_interpreters"]
 
-CHECK_EXEC = Path(__file__).resolve().parent / "check_exec.py"
+CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 DEFAULT_TIMEOUT = 10.0
-
-
-@dataclasses.dataclass(frozen=True)
-class Diagnosis:
-    """One cause found, where it was seen, and what to do about it."""
-
-    code: str
-    message: str
-    fix: str
-    link: str
-    cells: Tuple[str, ...]
-
-    def to_dict(self) -> Dict[str, Any]:
-        return dataclasses.asdict(self)
+PYTEST = "--pytest"
 
 
 class TargetError(ValueError):
@@ -47,6 +39,8 @@ class TargetError(ValueError):
 
 def parse_target(target: str, cwd: Path) -> str:
     """Validate ``module:callable`` / ``script.py[:callable]``; return it normalised."""
+    if target == PYTEST:
+        return target
     where, sep, name = target.rpartition(":")
     if not sep:
         where, name = target, ""
@@ -65,115 +59,94 @@ def parse_target(target: str, cwd: Path) -> str:
     return where + ":" + name
 
 
+def select_interpreters(names: Optional[Sequence[str]],
+                        pytest: bool = False) -> List[discovery.Interpreter]:
+    """``--python`` names (as ``interpreters`` prints them: ``3.14``, ``pypy3.9``, a path, a
+    root's ``ROOT:/usr/bin/python3.14``), else every interpreter found, the provisioned root's
+    included. The interpreter running ``check`` comes first (with a venv, it has the user's
+    dependencies); a test suite runs on it alone unless others are named."""
+    found, _ = discovery.discover(explicit=[sys.executable])
+    in_root, _ = discovery.root_interpreters()
+    found = found + in_root
+    if not names:
+        if pytest:
+            here = os.path.realpath(sys.executable)
+            return [i for i in found if here in (i.path, i.real_path)][:1] or found[:1]
+        return found
+    chosen: List[discovery.Interpreter] = []
+    for name in names:
+        match = [i for i in found if name in (i.session_name, i.path, i.real_path,
+                                              " ".join(i.command))]
+        if not match:
+            checked = discovery.inspect_interpreter(name)
+            if isinstance(checked, discovery.Rejected):
+                raise ValueError("--python %s: %s (see `python -m harness interpreters`)" % (
+                    name, checked.reason))
+            match = [checked]
+        if match[0] not in chosen:
+            chosen.append(match[0])
+    return chosen
+
+
+def label(interp: discovery.Interpreter, all_interps: Sequence[discovery.Interpreter]) -> str:
+    """The session name, marked ``(root)`` when a host interpreter has the same one."""
+    twin = any(o is not interp and o.session_name == interp.session_name for o in all_interps)
+    return interp.session_name + (" (root)" if twin and interp.origin == "root" else "")
+
+
+def _argv(interp: discovery.Interpreter, cwd: Path) -> List[str]:
+    """A root's interpreter also needs the user's folder bound inside the root."""
+    argv = interp.argv()
+    if interp.origin == "root" and "--" in argv:
+        at = argv.index("--")
+        argv = argv[:at] + ["--bind", str(cwd), "--bind", tempfile.gettempdir()] + argv[at:]
+    return argv
+
+
+_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)):[ ]?(.*)\n"
+                             r"(?:\s*(\S.*))?", re.M)
+
+
+def _refine(run: CaseRun) -> CaseRun:
+    """A child that died before its target ran left only a traceback on stderr: name it."""
+    error = run.error or {}
+    if error.get("type") == "ChildFailed":
+        lines = _EXCEPTION_LINE.findall(run.stderr)
+        if lines:
+            kind, message, following = lines[-1]
+            message = message or following  # a message that starts on the next line
+            return dataclasses.replace(run, error=dict(
+                error, type=kind.rpartition(".")[2],
+                message="%s (in a child, before its target ran)" % message))
+    return run
+
+
 def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequence[Any],
              cwd: Path, timeout: float) -> CaseRun:
     program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method, json.dumps(list(args))]
-    return run_case(target, method, timeout, interpreter=interp.argv(), program=program,
-                    env=dict(os.environ))
+    return _refine(run_case(target, method, timeout, interpreter=_argv(interp, cwd),
+                            program=program, env=dict(os.environ)))
 
 
 def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequence[Any] = (),
           cwd: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT,
           jobs: int = 0) -> Dict[Tuple[str, str], CaseRun]:
-    """Run ``target`` under every method on every interpreter: {(session, method): run}."""
+    """Run ``target`` under every method on every interpreter: {(label, method): run}."""
     here = cwd or Path.cwd()
     normalised = parse_target(target, here)
     work = [(i, m) for i in interpreters for m in START_METHODS]
     with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
-        futures = {(i.session_name, m): pool.submit(_run_one, i, normalised, m, args, here,
-                                                    timeout) for i, m in work}
+        futures = {(label(i, interpreters), m): pool.submit(_run_one, i, normalised, m, args,
+                                                            here, timeout) for i, m in work}
         return {key: future.result() for key, future in futures.items()}
-
-
-def _text(run: CaseRun) -> str:
-    error = run.error or {}
-    return " ".join([str(error.get("type", "")), str(error.get("message", "")), run.stderr])
-
-
-_PICKLE = re.compile(r"(?i)pickl|can't get local object|local object")
-_MAIN_ATTR = re.compile(r"Can't get attribute '([^']+)' on <module '__(mp_)?main__'")
-_NAME = re.compile(r"(?:pickle|pickling) (?:local object )?'?([^'\s:]+)'?|<(function|class) "
-                   r"([^ >]+)")
-
-
-def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
-    """Causes found in ``runs``, keyed by (interpreter, method)."""
-    defaults = {interp: run.observed.get("default_method") for (interp, _), run in runs.items()
-                if isinstance(run.observed, dict) and run.observed.get("default_method")}
-    found: Dict[str, Tuple[str, str, str, List[str]]] = {}
-
-    def add(code: str, message: str, fix: str, link: str, cell: str) -> None:
-        found.setdefault(code, (message, fix, link, []))[3].append(cell)
-
-    by_interp: Dict[str, Dict[str, CaseRun]] = {}
-    for (interp, method), run in sorted(runs.items()):
-        by_interp.setdefault(interp, {})[method] = run
-        cell = "%s[%s]" % (interp, method)
-        text = _text(run)
-        error = run.error or {}
-        observed = run.observed if isinstance(run.observed, dict) else {}
-        main_attr = _MAIN_ATTR.search(text)
-        if main_attr:
-            add("defined-in-main", "the target '%s' is defined in __main__ (a -c command, stdin "
-                "or an interactive session), which a %s child cannot import" % (
-                    main_attr.group(1), method),
-                "move the function into an importable module (a .py file)",
-                DOCS + "#using-a-pool-of-workers", cell)
-        elif run.outcome is Outcome.ERROR and error.get("where") == "parent" and \
-                _PICKLE.search(str(error.get("type", "")) + str(error.get("message", ""))):
-            name = _NAME.search(str(error.get("message", "")))
-            what = next((g for g in (name.groups() if name else ()) if g and g not in (
-                "function", "class")), "an object")
-            add("not-picklable", "%s must be pickled to reach a %s child, and cannot be "
-                "(%s: %s)" % (what, method, error.get("type"), str(error.get("message"))[:120]),
-                "define targets and arguments at module level and pass only picklable data "
-                "(or request fork explicitly where it exists)",
-                DOCS + "#the-spawn-and-forkserver-start-methods", cell)
-        if "bootstrapping phase" in text:
-            add("missing-main-guard", "the main module starts processes when it is imported; "
-                "a %s child re-imports it and fails" % method,
-                'put the code that starts processes under `if __name__ == "__main__":`',
-                DOCS + "#the-spawn-and-forkserver-start-methods", cell)
-        if observed.get("globals_differ"):
-            add("global-differs", "the child saw different values of module globals %s than "
-                "the parent had at start()" % ", ".join(observed["globals_differ"]),
-                "pass the values as arguments (or through an initializer) instead of relying "
-                "on globals set after import", DOCS + "#the-spawn-and-forkserver-start-methods",
-                cell)
-        threads = any("multi-threaded" in w.get("message", "") for w in run.warnings)
-        if method == "fork" and (threads or observed.get("threads_at_start", 1) > 1):
-            add("threads-at-fork", "other threads were running when the fork child started "
-                "(Python 3.12+ warns: DeprecationWarning)", "start processes before starting "
-                "threads, or use the forkserver or spawn method",
-                "https://docs.python.org/3/library/os.html#os.fork", cell)
-    for interp, cells in sorted(by_interp.items()):
-        fork = cells.get("fork")
-        others = [cells[m] for m in ("spawn", "forkserver") if m in cells and
-                  cells[m].outcome is not Outcome.UNAVAILABLE]
-        if fork is None or not others:
-            continue
-        if fork.outcome is Outcome.TIMEOUT and all(r.outcome is Outcome.OK for r in others):
-            add("hangs-only-under-fork", "it hangs only under fork: typically a lock (or other "
-                "state) held by another thread is copied locked into the child",
-                "use the forkserver or spawn method, or make sure no thread holds locks at "
-                "start()", DOCS + "#contexts-and-start-methods", "%s[fork]" % interp)
-        if fork.outcome is Outcome.OK and any(r.outcome is not Outcome.OK for r in others) \
-                and defaults.get(interp) == "fork":
-            add("works-only-with-fork-default", "it works here only because the default start "
-                "method is fork; it breaks where the default is not (Linux from Python 3.14: "
-                "forkserver; macOS and Windows: spawn)", "fix the causes above, or request "
-                "fork explicitly with multiprocessing.get_context('fork') where it exists",
-                "https://docs.python.org/3.14/whatsnew/3.14.html"
-                "#whatsnew314-multiprocessing-start-method", "%s[fork]" % interp)
-    return [Diagnosis(code, m, f, link, tuple(cells)) for code, (m, f, link, cells)
-            in found.items()]
 
 
 def _cell_text(run: Optional[CaseRun]) -> str:
     if run is None:
         return "-"
     if run.outcome is Outcome.ERROR and run.error:
-        head = "%s: %s" % (run.error.get("type"), run.error.get("message", ""))
+        where = "child " if run.error.get("where") == "child" else ""
+        head = "%s%s: %s" % (where, run.error.get("type"), run.error.get("message", ""))
         return "error (%s)" % (str(head).splitlines()[0][:60] if head else "?")
     if run.outcome is Outcome.CRASH:
         return "crash (%s)" % run.detail
@@ -189,3 +162,12 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun],
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def format_diagnoses(diagnoses: Sequence[Diagnosis], indent: str = "") -> str:
+    out = []
+    for diag in diagnoses:
+        out.append("%s[%s] %s\n%s  fix: %s\n%s  see: %s\n%s  seen in: %s" % (
+            indent, diag.code, diag.message, indent, diag.fix, indent, diag.link, indent,
+            ", ".join(diag.cells[:6]) + (" …" if len(diag.cells) > 6 else "")))
+    return "\n".join(out)

@@ -2,7 +2,12 @@
 
 Pure functions over the ``matrix.json`` dict: ``claim_verdicts(matrix)`` gives, per claim, a
 verdict per environment (``true`` / ``false`` / ``depends`` / ``not-run``) with the evidence
-cells, and an overall verdict.
+cells, and an overall verdict over the claim's whole scope. The overall verdict never says
+more than the data covers: a claim that held everywhere it was checked, but whose scope has
+parts with no data (an operating system with no environment, an in-scope environment with no
+usable cell, a per-OS check that matched no environment with data), reads ``partial`` ("true
+where run"), and ``gaps`` names the parts not run. Cells where the claim failed are listed in
+``refuting`` so the page can link them.
 """
 
 from __future__ import annotations
@@ -11,10 +16,10 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.expect import matches_env
+from harness.guest.words import OPERATING_SYSTEMS
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "claim_verdicts", "holds", "overall"]
 
-VERDICTS = ("true", "false", "depends", "not-run")
 _MISSING = object()
 
 
@@ -45,6 +50,12 @@ class ClaimResult:
     overall: str
     per_environment: Tuple[EnvVerdict, ...]
     cases: Tuple[str, ...]
+    #: Parts of the claim's scope with no evaluated cell, each with the reason.
+    gaps: Tuple[str, ...] = ()
+    #: OS names where the claim was evaluated (for "true where run (Linux)").
+    covered_os: Tuple[str, ...] = ()
+    #: Cells where the claim did not hold (the evidence against it).
+    refuting: Tuple[Evidence, ...] = ()
 
 
 def _dig(value: Any, path: Sequence[Any]) -> Any:
@@ -86,6 +97,9 @@ def holds(
     if "outcome" in pred:
         wanted = pred["outcome"]
         return cell.get("outcome") in ([wanted] if isinstance(wanted, str) else wanted)
+    if "error_contains" in pred:
+        err = cell.get("error") if cell.get("outcome") == "error" else None
+        return isinstance(err, dict) and pred["error_contains"] in str(err.get("message", ""))
     if cell.get("outcome") != "ok":
         return False
     if "faster_than" in pred:
@@ -133,12 +147,42 @@ def _combine(held: Sequence[Optional[bool]]) -> str:
     return "depends"
 
 
-def overall(verdicts: Sequence[str]) -> str:
-    """One verdict over environments: the same everywhere it was checked, else ``depends``."""
+def overall(verdicts: Sequence[str], gaps: Sequence[str] = ()) -> str:
+    """One verdict over the claim's scope: the same everywhere it was checked, else
+    ``depends``; ``true`` with parts of the scope not run is only ``partial``."""
     known = {v for v in verdicts if v != "not-run"}
     if not known:
         return "not-run"
-    return known.pop() if len(known) == 1 else "depends"
+    verdict = known.pop() if len(known) == 1 else "depends"
+    return "partial" if verdict == "true" and gaps else verdict
+
+
+def _scope_os(claim: Mapping[str, Any]) -> List[str]:
+    wanted = claim.get("scope", {}).get("os")
+    return [o for o in OPERATING_SYSTEMS if wanted is None or o in wanted]
+
+
+def _gaps(claim: Mapping[str, Any], environments: Sequence[Mapping[str, Any]],
+          per_env: Sequence[EnvVerdict]) -> List[str]:
+    """The parts of a claim's scope that no evaluated cell speaks for."""
+    with_data = {v.environment for v in per_env if v.verdict != "not-run"}
+    envs = {e["id"]: e for e in environments}
+    gaps: List[str] = []
+    for os_name in _scope_os(claim):
+        if not any(envs[i].get("os") == os_name for i in with_data):
+            gaps.append("%s: no environment with data" % os_name)
+    for v in per_env:
+        if v.verdict == "not-run" and envs[v.environment].get("os") in _scope_os(claim):
+            why = "no usable cell" if v.evidence else "no check applies"
+            gaps.append("%s: %s" % (v.environment, why))
+    for i, check in enumerate(claim.get("checks", [])):
+        when = check.get("when", {})
+        if when and not any(matches_env(when, envs[e]) for e in with_data):
+            gaps.append("check %d (%s when %s): matched no environment with data" % (
+                i + 1, check["case"], ", ".join(
+                    "%s %s" % (k, "/".join(w) if isinstance(w, list) else w)
+                    for k, w in sorted(when.items()))))
+    return gaps
 
 
 def claim_verdicts(matrix: Mapping[str, Any]) -> List[ClaimResult]:
@@ -175,9 +219,15 @@ def claim_verdicts(matrix: Mapping[str, Any]) -> List[ClaimResult]:
                                              holds(check["holds"], cell, cells)))
             per_env.append(EnvVerdict(env["id"], _combine([e.held for e in evidence]),
                                       tuple(evidence)))
+        gaps = _gaps(claim, matrix["environments"], per_env)
+        envs = {e["id"]: e for e in matrix["environments"]}
         out.append(ClaimResult(
             id=claim["id"], claim=claim["claim"], section=claim.get("section", ""),
-            note=claim.get("note", ""), overall=overall([v.verdict for v in per_env]),
+            note=claim.get("note", ""), overall=overall([v.verdict for v in per_env], gaps),
             per_environment=tuple(per_env),
-            cases=tuple(sorted({c["case"] for c in claim.get("checks", [])}))))
+            cases=tuple(sorted({c["case"] for c in claim.get("checks", [])})),
+            gaps=tuple(gaps),
+            covered_os=tuple(o for o in OPERATING_SYSTEMS if any(
+                envs[v.environment].get("os") == o for v in per_env if v.verdict != "not-run")),
+            refuting=tuple(e for v in per_env for e in v.evidence if e.held is False)))
     return out

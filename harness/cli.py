@@ -135,67 +135,6 @@ def _cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _select_interpreters(names: Optional[List[str]]) -> List[Any]:
-    """Interpreters named with --python (paths or session names), else every one found."""
-    from harness import discovery
-
-    found, _ = discovery.discover()
-    if not names:
-        return found
-    chosen = []
-    for name in names:
-        match = [i for i in found if name in (i.session_name, i.path, i.real_path)]
-        if not match:
-            checked = discovery.inspect_interpreter(name)
-            if isinstance(checked, discovery.Rejected):
-                raise ValueError("--python %s: %s" % (name, checked.reason))
-            match = [checked]
-        chosen.append(match[0])
-    return chosen
-
-
-def _cmd_check(args: argparse.Namespace) -> int:
-    import json
-
-    from harness import check
-
-    try:
-        call_args = json.loads(args.args) if args.args else []
-        if not isinstance(call_args, list):
-            raise ValueError("--args must be a JSON list, e.g. '[1, \"x\"]'")
-        check.parse_target(args.target, Path.cwd())
-        interpreters = _select_interpreters(args.python)
-    except (ValueError, check.TargetError) as exc:
-        _error(str(exc))
-        return EXIT_USAGE
-    if not interpreters:
-        _error("no interpreter found (see `python -m harness interpreters`)")
-        return EXIT_USAGE
-    if not args.json:
-        sys.stderr.write("check: %s under %d method(s) on %s ...\n" % (
-            args.target, 3, ", ".join(i.session_name for i in interpreters)))
-    runs = check.check(args.target, interpreters, call_args, timeout=args.timeout)
-    diagnoses = check.diagnose(runs)
-    failing = [key for key, run in runs.items() if run.outcome.value not in ("ok",
-                                                                             "unavailable")]
-    if args.json:
-        doc = {"target": args.target, "args": call_args,
-               "results": [dict(run.to_dict(), environment=key[0]) for key, run in
-                           sorted(runs.items())],
-               "diagnoses": [d.to_dict() for d in diagnoses], "ok": not failing}
-        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
-    else:
-        sys.stdout.write(check.format_table(runs, [i.session_name for i in interpreters]) + "\n")
-        if not diagnoses:
-            sys.stdout.write("\nno problem found: it works under every start method\n"
-                             if not failing else "\nno known cause recognised\n")
-        for diag in diagnoses:
-            sys.stdout.write("\n[%s] %s\n  fix: %s\n  docs: %s\n  seen in: %s\n" % (
-                diag.code, diag.message, diag.fix, diag.link, ", ".join(diag.cells[:6])
-                + (" …" if len(diag.cells) > 6 else "")))
-    return EXIT_FAILED if failing else EXIT_OK
-
-
 def _cmd_diff(args: argparse.Namespace) -> int:
     import json
 
@@ -281,26 +220,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="a file of such environment ids, one per line (CI writes one)")
     report.set_defaults(func=_cmd_report)
 
-    chk = sub.add_parser(
-        "check", help="run YOUR code under every start method and diagnose what breaks",
-        description="Run TARGET the way multiprocessing would, under each available start "
-                    "method on each interpreter (isolated, time-limited), print a method x "
-                    "interpreter table and diagnose common causes. Exit 0 when every method "
-                    "works, 1 when some do not, 2 on usage error.",
-        epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
-               "python -m harness check scripts/run.py; python -m harness check tool.py:main")
-    chk.add_argument("target", metavar="TARGET",
-                     help="module:callable (importable from the current directory) or "
-                          "path/to/script.py[:callable]")
-    chk.add_argument("--args", metavar="JSON", help="arguments for the callable (a JSON list), "
-                                                    "or argv for a script")
-    chk.add_argument("--python", action="append", metavar="PY",
-                     help="interpreter path or name such as 3.12 (repeatable; default: every "
-                          "interpreter found)")
-    chk.add_argument("--timeout", type=float, default=10.0,
-                     help="seconds before a run counts as a hang (default: %(default)s)")
-    chk.add_argument("--json", action="store_true", help="machine-readable output")
-    chk.set_defaults(func=_cmd_check)
+    from harness import check_cli
+
+    check_cli.add_parser(sub)
 
     dif = sub.add_parser(
         "diff", help="what changed between two matrices (or result folders)",
@@ -340,6 +262,10 @@ def build_parser() -> argparse.ArgumentParser:
                         help="delete the root (after checking nothing is mounted or running "
                              "inside it)")
     prov.set_defaults(func=_cmd_provision)
+
+    from harness import legcheck
+
+    legcheck.add_parser(sub)
     return parser
 
 

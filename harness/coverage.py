@@ -53,8 +53,8 @@ def _root_hint(root_dir: Path, environ: Mapping[str, str], ran_root: bool) -> Op
     marker = provision.read_marker(root_dir)
     have = set((marker or {}).get("interpreters") or {})
     if marker is None:
-        return "not here: %s of the Debian root: `sudo nox -s provision`, then `nox -s " \
-               "matrix` again (README: More interpreters from a Debian root)" % names
+        return "not here: %s of the Debian root: `sudo nox -s provision`, then `nox` " \
+               "again (README: More interpreters from a Debian root)" % names
     if not set(wanted) <= have:
         return "not here: %s of the Debian root (it predates them): `sudo nox -s provision` " \
                "adds them in place" % ", ".join(os.path.basename(p) for p in wanted
@@ -62,8 +62,8 @@ def _root_hint(root_dir: Path, environ: Mapping[str, str], ran_root: bool) -> Op
     if environ.get("HARNESS_NO_ROOT"):
         return "not run: the Debian root's %s (HARNESS_NO_ROOT is set)" % names
     if not ran_root:
-        return "not run: the Debian root's %s (they run with plain `nox -s matrix`, as " \
-               "root)" % names
+        return "not run: the Debian root's %s (plain `nox` or `nox -t matrix` runs them, " \
+               "as root)" % names
     return None
 
 
@@ -81,7 +81,7 @@ def coverage_lines(matrix: Mapping[str, Any], known: Sequence[str], found: Seque
     idle = [name for name in found if name not in sessions]
     lines = ["covered: %d interpreter%s: %s%s" % (
         len(envs), "" if len(envs) == 1 else "s", _covered(envs) or "none",
-        " (found here but not in this report: %s; `nox -s matrix` runs them all)"
+        " (found here but not in this report: %s; `nox` runs them all)"
         % ", ".join(idle) if idle else "")]
     root = provision.default_root_dir(env_vars) if root_dir is None else root_dir
     hint = _root_hint(root, env_vars, any(_from_root(e) for e in envs))

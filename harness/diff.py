@@ -10,7 +10,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
+
+from harness.documents import MatrixDoc
+from harness.text import short_json
 
 __all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
            "noise_aware_equal"]
@@ -63,7 +66,7 @@ class MatrixDiff:
         return data
 
 
-def load_matrix(path: str) -> Tuple[Optional[Dict[str, Any]], List[str]]:
+def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
     """A matrix document from ``matrix.json`` or from a folder of results files.
 
     Returns ``(matrix, problems)``; ``matrix`` is None when nothing usable was found.
@@ -92,7 +95,7 @@ def load_matrix(path: str) -> Tuple[Optional[Dict[str, Any]], List[str]]:
     if not (isinstance(doc, dict) and isinstance(doc.get("results"), list)
             and isinstance(doc.get("environments"), list)):
         return None, ["%s: neither a matrix.json nor a results file" % path]
-    return doc, []
+    return cast("MatrixDoc", doc), []
 
 
 def noise_aware_equal(old: Any, new: Any) -> bool:
@@ -160,11 +163,6 @@ def diff_matrices(old: Mapping[str, Any], new: Mapping[str, Any]) -> MatrixDiff:
     )
 
 
-def _short(value: Any, limit: int = 70) -> str:
-    text = json.dumps(value, sort_keys=True, ensure_ascii=False)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
 def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     """The human-readable diff, grouped A/D/C with an U count."""
     lines = ["diff %s -> %s" % (old_name, new_name)]
@@ -191,8 +189,8 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
         if env not in old_envs and case not in old_cases:
             lines.append("D cell %s %s [%s]" % (case, env, method))
     for c in diff.cells_changed:
-        old = c.old_outcome if c.old_outcome != "ok" else "ok " + _short(c.old_observed)
-        new = c.new_outcome if c.new_outcome != "ok" else "ok " + _short(c.new_observed)
+        old = c.old_outcome if c.old_outcome != "ok" else "ok " + short_json(c.old_observed)
+        new = c.new_outcome if c.new_outcome != "ok" else "ok " + short_json(c.new_observed)
         lines.append("C cell %s %s [%s]: %s -> %s" % (c.case, c.environment, c.method, old,
                                                        new))
     if diff.empty:

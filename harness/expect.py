@@ -10,7 +10,11 @@ import operator
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from harness.guest.catalog import ChildDied
 from harness.vocab import Verdict
+
+#: The error type recorded for a child that died without sending a result.
+CHILD_DIED = ChildDied.__name__
 
 __all__ = ["matches_env", "parse_version", "select_rule", "verdict_for", "version_key"]
 
@@ -113,6 +117,8 @@ def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) ->
         err = result.get("error") or {}
         if rule.get("error_type") and rule["error_type"] != err.get("type"):
             return Verdict.UNEXPECTED
+        if not rule.get("error_type") and err.get("type") == CHILD_DIED:
+            return Verdict.UNEXPECTED  # a child that died is a crash, not a raised error
         if rule.get("contains") and rule["contains"] not in str(err.get("message", "")):
             return Verdict.UNEXPECTED
     return Verdict.AS_EXPECTED

@@ -8,11 +8,13 @@ two environment probes) that differ. Pure functions over the ``matrix.json`` dic
 from __future__ import annotations
 
 import dataclasses
-import json
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Tuple
 
 from harness.expect import parse_version, version_key
+from harness.guest import words
 from harness.merge import signature
+from harness.results import minor_version as _minor
+from harness.text import short_json
 
 __all__ = [
     "Change",
@@ -25,7 +27,6 @@ __all__ = [
     "platform_differences",
     "series_key",
     "since_text",
-    "summarize_methods",
 ]
 
 
@@ -72,10 +73,6 @@ def series_key(env: Mapping[str, Any]) -> str:
     return key + "-t" if env.get("free_threading") else key
 
 
-def _minor(env: Mapping[str, Any]) -> str:
-    return ".".join(str(env.get("python_version", "?")).split(".")[:2])
-
-
 def _label(env: Mapping[str, Any]) -> str:
     """The version a column stands for: ``3.13``, or ``3.13.18`` when patch releases are apart
     (``version_label``, matrix format 1.2; the minor version for older documents)."""
@@ -86,8 +83,7 @@ def describe(cell: Mapping[str, Any], performance: bool = False) -> str:
     """A short human text for a cell's behaviour (what a change point compares)."""
     outcome = cell.get("outcome")
     if outcome == "ok" and not performance:
-        text = json.dumps(cell.get("observed"), sort_keys=True, ensure_ascii=False)
-        return "ok %s" % (text if len(text) <= 80 else text[:77] + "...")
+        return "ok %s" % short_json(cell.get("observed"), 80)
     if outcome == "error":
         return "error %s" % ((cell.get("error") or {}).get("type") or "?")
     return str(outcome)
@@ -120,7 +116,8 @@ def _by_series(matrix: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
 
 
 def _usable(cell: Mapping[str, Any]) -> bool:
-    return cell.get("status") not in ("not-run", "flaky") and cell.get("outcome") is not None
+    return cell.get("status") not in (words.NOT_RUN, words.FLAKY) and \
+        cell.get("outcome") is not None
 
 
 def behaviour_changes(matrix: Mapping[str, Any]) -> List[Change]:
@@ -220,13 +217,3 @@ def change_text(change: Change) -> str:
     return "since %s (%s): %s: %s (was %s in %s%s)" % (
         since_text(change.since, change.before_version), change.series,
         ", ".join(change.methods), change.after, change.before, change.before_version, gap)
-
-
-def summarize_methods(changes: Sequence[MethodChange]) -> Dict[str, List[str]]:
-    """Per series, short "since 3.14: default forkserver" notes for the methods table."""
-    notes: Dict[str, List[str]] = {}
-    for ch in changes:
-        notes.setdefault(ch.series, []).append(
-            "since %s: %s %s (was %s)" % (since_text(ch.since, ch.before_version), ch.what,
-                                          ch.after, ch.before))
-    return notes

@@ -11,17 +11,27 @@ import itertools
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union, cast
 
 from harness import results
-from harness._fork_map import fork_map
-from harness._gc import without_gc
+from harness.documents import (
+    CaseEntry,
+    CellMeta,
+    Environment,
+    HarnessPart,
+    MatrixCell,
+    MatrixDoc,
+    MatrixEnvironment,
+    Observation,
+    ResultsDoc,
+    RunRecord,
+)
 from harness.expect import version_key
-from harness.vocab import START_METHODS
+from harness.guest import words
+from harness.guest.words import START_METHODS
 
 __all__ = [
     "MATRIX_SCHEMA_VERSION",
-    "STATUSES",
     "Loaded",
     "Rejected",
     "cell_status",
@@ -46,35 +56,35 @@ MATRIX_SCHEMA_VERSION = "1.2"
 #: A results file larger than this is refused rather than read into memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
-STATUSES = ("as-expected", "unexpected", "timeout", "crash", "unavailable", "not-run", "flaky",
-            "no-expectation")
 
 
-#: One cell as one results file saw it: ``(case, method, category, observation)``.
-CellRun = Tuple[str, str, Optional[str], Dict[str, Any]]
+class CellRun(NamedTuple):
+    """One cell as one results file saw it."""
+
+    case: str
+    method: str
+    category: Optional[str]
+    observation: Observation
 
 
 @dataclasses.dataclass(frozen=True)
 class Loaded:
     """A results file that passed validation, reduced to what the merge reads: its ``harness``
-    part and one :data:`CellRun` per cell, the observation already in ``matrix.json``'s shape.
-
-    The loader builds the observations (for half the files in its helper process), so the
-    merge does not copy 146,000 of them for 1,000 files; ``from_doc`` does the same for a
-    document at hand.
+    part and one :data:`CellRun` per cell, the observation already in ``matrix.json``'s shape
+    (pytest-json-report's per-stage records are dropped, so many files need little memory).
     """
 
     path: str
-    harness: Dict[str, Any]
+    harness: HarnessPart
     cells: List[CellRun]
 
     @classmethod
-    def from_doc(cls, path: str, doc: Dict[str, Any]) -> "Loaded":
+    def from_doc(cls, path: str, doc: ResultsDoc) -> "Loaded":
         """From a valid results document (``results.validate_results`` found no problem)."""
         harness = doc["harness"]
         run = _run_record(path, harness["environment"])
-        return cls(path, harness, [(meta["case"], meta["method"], meta.get("category"),
-                                    _observation(meta, path, run))
+        return cls(path, harness, [CellRun(meta["case"], meta["method"], meta.get("category"),
+                                           _observation(meta, path, run))
                                    for meta in (test["metadata"] for test in doc["tests"])])
 
 
@@ -89,17 +99,12 @@ class Rejected:
         return "%s: %s" % (self.path, self.problem)
 
 
-@without_gc
 def load_results(paths: Sequence[str]) -> Tuple[List[Loaded], List[Rejected]]:
-    """Read and validate each file; never raises for a bad file.
-
-    On Linux a forked helper reads and validates part of the files at the same time
-    (``_fork_map``: JSON parsing is most of the time, and a decoded document arrives here in
-    about a third of the time parsing it takes); the result is the same as one by one.
-    """
+    """Read and validate each file, one after another; never raises for a bad file."""
     loaded: List[Loaded] = []
     rejected: List[Rejected] = []
-    for item in fork_map(_load_one, paths, _encode_loaded, _decode_loaded):
+    for path in paths:
+        item = _load_one(path)
         if isinstance(item, Loaded):
             loaded.append(item)
         else:
@@ -136,39 +141,26 @@ def _load_one(name: str) -> Union[Loaded, Rejected]:
     if problems:
         more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
         return Rejected(name, "not a valid results file: %s%s" % (problems[0], more))
-    # Keep only what the merge reads: pytest-json-report's per-stage records (longrepr,
-    # captured output, keywords) are dropped, so 1,000 files do not sit in memory whole.
     return Loaded.from_doc(name, doc)
 
 
-def _encode_loaded(item: Union[Loaded, Rejected]) -> Tuple[bool, Any]:
-    """What the helper sends for a file (JSON values only, so ``marshal`` can carry it)."""
-    return (True, (item.harness, item.cells)) if isinstance(item, Loaded) else (
-        False, item.problem)
-
-
-def _decode_loaded(name: str, value: Tuple[bool, Any]) -> Union[Loaded, Rejected]:
-    ok, data = value
-    return Loaded(name, *data) if ok else Rejected(name, data)
-
-
-def cell_status(cell: Dict[str, Any]) -> str:
+def cell_status(cell: Mapping[str, Any]) -> str:
     """The one status word a reader sees for a merged cell."""
     if cell.get("flaky"):
-        return "flaky"
+        return words.FLAKY
     outcome = cell.get("outcome")
     if outcome is None:
-        return "not-run"
-    if outcome == "unavailable":
-        return "unavailable"
-    if cell.get("verdict") == "unexpected":
-        return "unexpected"
-    if outcome in ("timeout", "crash") and cell.get("verdict") != "as-expected":
+        return words.NOT_RUN
+    if outcome == words.UNAVAILABLE:
+        return words.UNAVAILABLE
+    if cell.get("verdict") == words.UNEXPECTED:
+        return words.UNEXPECTED
+    if outcome in (words.TIMEOUT, words.CRASH) and cell.get("verdict") != words.AS_EXPECTED:
         return str(outcome)
-    return str(cell.get("verdict") or "no-expectation")
+    return str(cell.get("verdict") or words.NO_EXPECTATION)
 
 
-def signature(cell: Dict[str, Any], performance: bool = False) -> Tuple[Any, ...]:
+def signature(cell: Mapping[str, Any], performance: bool = False) -> Tuple[Any, ...]:
     """What must agree for two observations of one cell to count as the same behaviour.
 
     Performance cells measure numbers that always differ between runs: only the outcome (and
@@ -194,10 +186,10 @@ def _text_or_none(value: Any) -> Optional[str]:
     return None if value is None else str(value)
 
 
-def _observation(meta: Dict[str, Any], source: str, run: Dict[str, Any]) -> Dict[str, Any]:
+def _observation(meta: CellMeta, source: str, run: RunRecord) -> Observation:
     """One run's view of a cell; shapes the results schema leaves open are normalised here
     (an ``error`` or ``expected`` that is not an object becomes null; warnings keep objects)."""
-    get = meta.get  # built once per run of a flaky cell: no helper calls, no empty list scan
+    get = cast("Mapping[str, Any]", meta).get  # once per run of a flaky cell: no helper calls
     warnings, expected, error, detail = get("warnings"), get("expected"), get("error"), get(
         "detail")
     return {"outcome": get("outcome"), "observed": get("observed"),
@@ -209,10 +201,10 @@ def _observation(meta: Dict[str, Any], source: str, run: Dict[str, Any]) -> Dict
             "source_file": source, "git_commit": run["git_commit"], "runner": run["runner"]}
 
 
-def _case(case: Dict[str, Any]) -> Dict[str, Any]:
+def _case(case: CaseEntry) -> CaseEntry:
     """A catalog entry with list/text fields of the right type (the schema requires only the
     id, category, title and source)."""
-    clean = dict(case)
+    clean: Dict[str, Any] = dict(case)
     for key in ("sources", "claims", "covers"):
         value = clean.get(key)
         clean[key] = [v for v in value if isinstance(v, (str, int))] if isinstance(
@@ -221,12 +213,12 @@ def _case(case: Dict[str, Any]) -> Dict[str, Any]:
         clean[key] = clean[key] if isinstance(clean.get(key), str) else ""
     if not isinstance(clean.get("expect"), list):
         clean["expect"] = []
-    return clean
+    return cast("CaseEntry", clean)
 
 
-def _runner(env: Dict[str, Any]) -> str:
+def _runner(env: Environment) -> str:
     """Who ran it: the CI job and image, or the local host's executable."""
-    ci: Dict[str, Any] = env["ci"] if isinstance(env.get("ci"), dict) else {}
+    ci = _ci(env)
     if ci:
         parts = [ci.get("github_repository"), ci.get("github_job"), ci.get("image_os"),
                  ci.get("image_version")]
@@ -235,8 +227,13 @@ def _runner(env: Dict[str, Any]) -> str:
     return "local%s" % (" chroot %s" % root if root else "")
 
 
-def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
-    ci: Dict[str, Any] = env["ci"] if isinstance(env.get("ci"), dict) else {}
+def _ci(env: Environment) -> Dict[str, Any]:
+    raw = env.get("ci")
+    return raw if isinstance(raw, dict) else {}
+
+
+def _run_record(path: str, env: Environment) -> RunRecord:
+    ci = _ci(env)
     url = None
     if ci.get("github_repository") and ci.get("github_run_id"):
         url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
@@ -248,7 +245,7 @@ def _run_record(path: str, env: Dict[str, Any]) -> Dict[str, Any]:
             "executable": env.get("executable"), "root": env.get("root")}
 
 
-def not_run_environment(ident: str) -> Dict[str, Any]:
+def not_run_environment(ident: str) -> MatrixEnvironment:
     """A column for an environment that was expected but produced no results file.
 
     Only what the id itself says is filled in (``linux-cpython-3.14t``, ``macos-...-x86_64``);
@@ -264,12 +261,11 @@ def not_run_environment(ident: str) -> Dict[str, Any]:
             "not_run": True}
 
 
-@without_gc
 def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
     expected_environments: Sequence[str] = (),
-) -> Dict[str, Any]:
+) -> MatrixDoc:
     """Merge loaded results documents into one matrix document (pure).
 
     ``expected_environments`` are environment ids that should have data (a CI leg each): one
@@ -281,17 +277,18 @@ def merge(
     article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the page is built
     from ``matrix.json`` alone.
     """
-    environments: Dict[str, Dict[str, Any]] = {}
-    cases: Dict[str, Dict[str, Any]] = {}
+    environments: Dict[str, MatrixEnvironment] = {}
+    cases: Dict[str, CaseEntry] = {}
     releases: Dict[str, Set[str]] = {}  # minor-level id -> the patch releases seen under it
     for item in loaded:
-        env = item.harness["environment"]
-        releases.setdefault(results.env_id(env), set()).add(str(env.get("python_version")))
+        env_seen = item.harness["environment"]
+        releases.setdefault(results.env_id(env_seen), set()).add(
+            str(env_seen.get("python_version")))
     # Every run of a cell, in the order the files came: (category, observation).
-    fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Dict[str, Any]]]] = {}
+    fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     for item in loaded:
         harness = item.harness
-        env = dict(harness["environment"])
+        env = cast("MatrixEnvironment", dict(harness["environment"]))
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
@@ -301,7 +298,7 @@ def merge(
         else:
             env["id"], env["minor_id"], env["runs"] = ident, minor_id, [run]
             env["version_label"] = str(env.get("python_version")) if split else \
-                ".".join(str(env.get("python_version")).split(".")[:2])
+                results.minor_version(env)
             environments[ident] = env
         for case in harness["cases"]:
             if case["id"] not in cases:
@@ -313,8 +310,8 @@ def merge(
                 fed[key] = [(category, observation)]
             else:
                 runs_fed.append((category, observation))
-    for env in environments.values():
-        env["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))
+    for column in environments.values():
+        column["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))
     case_methods: Dict[str, List[str]] = {}
     for case_id, _ident, method in fed:
         known = case_methods.setdefault(case_id, [])
@@ -337,13 +334,13 @@ def merge(
                         "category": cases[case_id].get("category", case_id.split(".")[0]),
                         "outcome": None, "observed": None, "expected": None, "verdict": None,
                         "duration_s": None, "wall_s": None, "warnings": [], "error": None,
-                        "detail": None, "flaky": False, "sources": [], "status": "not-run"})
+                        "detail": None, "flaky": False, "sources": [], "status": words.NOT_RUN})
     env_order = {k: i for i, k in enumerate(sorted(environments, key=env_sort_key))}
     results_list.sort(key=lambda c: (c["case"], env_order.get(c["environment"], 0),
                                      _method_index(c["method"])))
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
-    commits = sorted({r["git_commit"] for e in environments.values() for r in e["runs"]
-                      if r.get("git_commit")})
+    commits = sorted({str(r["git_commit"]) for e in environments.values() for r in e["runs"]
+                      if r["git_commit"]})
     return {
         "schema_version": MATRIX_SCHEMA_VERSION,
         "generated_at": stamp,
@@ -353,17 +350,17 @@ def merge(
         "case_methods": {k: case_methods[k] for k in sorted(case_methods)},
         "results": results_list,
         "claims": [dict(c) for c in claims],
-        "rejected_files": [dataclasses.asdict(r) for r in rejected],
+        "rejected_files": [{"path": r.path, "problem": r.problem} for r in rejected],
     }
 
 
 def _cell(key: Tuple[str, str, str],
-          runs_fed: List[Tuple[Optional[str], Dict[str, Any]]]) -> Dict[str, Any]:
+          runs_fed: List[Tuple[Optional[str], Observation]]) -> MatrixCell:
     """One merged cell from every run of it (``fed`` order): the first run's observation, and
     every run's when they disagree (``flaky``: outcome, observed value or error type; outcome
     only for performance cases)."""
     category, first = runs_fed[0]
-    cell = dict(first)
+    cell: Dict[str, Any] = dict(first)
     del cell["source_file"], cell["git_commit"], cell["runner"]
     category = cell["category"] = category or key[0].split(".", 1)[0]
     flaky = False
@@ -382,7 +379,7 @@ def _cell(key: Tuple[str, str, str],
     if flaky:  # each observation belongs to this one cell: the loaded ones are used as they are
         cell["observations"] = [o for _c, o in runs_fed]
     cell["status"] = cell_status(cell)
-    return cell
+    return cast("MatrixCell", cell)
 
 
 def _method_index(method: str) -> int:

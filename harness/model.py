@@ -1,36 +1,40 @@
 """The report's view model: typed dataclasses built purely from a ``matrix.json`` dict.
 
-Everything the page and ``summary.md`` show is decided here (order, grouping, findings, change
-points, claim verdicts, charts); templates only lay it out. No I/O.
+Everything the page and ``summary.md`` show is decided here (order, grouping, answers, scope,
+findings, change points, claim verdicts, charts); templates only lay it out. No I/O. A cell's
+own view is ``harness.cellview``; the target grid and the answers are ``harness.answers``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import json
-from typing import Any, Dict, List, Mapping, Optional, Tuple
+import re
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import claimcheck, history, svg
-from harness.vocab import START_METHODS
+from harness import answers, cellview, claimcheck, history, svg
+from harness.answers import OS_NAMES, scope_text
+from harness.guest.words import START_METHODS
 
-__all__ = ["CODES", "SYMBOLS", "CaseView", "CellView", "EnvView", "Report", "build", "safe_url"]
+__all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "safe_url",
+           "scope_text"]
 
-#: Status → (short CSS code, symbol, label). Colour is never the only carrier: symbol + text.
+#: Status → (short CSS code, symbol, label): the case sections group cells by it.
 STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
-    "as-expected": ("ae", "✓", "as expected"),
-    "unexpected": ("ux", "✗", "unexpected (finding)"),
-    "timeout": ("to", "◷", "timeout (hang)"),
-    "crash": ("cr", "☠", "crash"),
-    "unavailable": ("na", "–", "unavailable (N/A)"),
+    "as-expected": ("ae", "✓", "as the docs say"),
+    "unexpected": ("ux", "✗", "differs from the docs"),
+    "timeout": ("to", "◷", "hang (no expectation)"),
+    "crash": ("cr", "☠", "crash (no expectation)"),
+    "unavailable": ("na", "n/a", "unavailable"),
     "not-run": ("nr", "·", "not run (no data)"),
     "flaky": ("fl", "≈", "flaky (runs disagree)"),
-    "no-expectation": ("ne", "?", "no expectation in the docs"),
+    "no-expectation": ("ne", "?", "the docs say nothing"),
 }
 CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
-OS_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
-VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
-                   "not-run": "· not run"}
+VERDICT_SYMBOLS = answers.VERDICT_SYMBOLS
+_LITERAL = re.compile(r"``(.+?)``", re.S)
 
 
 def safe_url(url: Any) -> Optional[str]:
@@ -52,10 +56,43 @@ def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
         return "no expectation"
     text = str(rule.get("outcome"))
     if "value" in rule:
-        text += " " + short(rule["value"], 40)
+        text += " " + short(rule["value"], 60)
     if rule.get("error_type"):
         text += " " + str(rule["error_type"])
+    elif rule.get("outcome") == "error":
+        text += " (any type)" if not rule.get("contains") else ""
+    if rule.get("contains"):
+        text += " containing %s" % short(str(rule["contains"]), 40)
+    if rule.get("inferred"):
+        text += " (inferred from the documented mechanism)"
+    if rule.get("from_implementation"):
+        text += " (from the implementation, not the docs: %s)" % rule["from_implementation"]
     return text
+
+
+def doc_parts(doc: Any) -> Tuple[Tuple[str, bool], ...]:
+    """A docstring dedented (``inspect.cleandoc``) and split into (text, is_code) pieces:
+    reST literals (``x``) become code."""
+    text = inspect.cleandoc(str(doc or ""))
+    parts: List[Tuple[str, bool]] = []
+    pos = 0
+    for found in _LITERAL.finditer(text):
+        parts.append((text[pos:found.start()], False))
+        parts.append((found.group(1), True))
+        pos = found.end()
+    parts.append((text[pos:], False))
+    return tuple(p for p in parts if p[0])
+
+
+def link_label(url: str) -> str:
+    """A source link's text: the page and the section ("multiprocessing › contexts and start
+    methods"), the URL itself when it is not a docs page."""
+    found = re.match(r"https?://docs\.python\.org/3[^/]*/([\w./-]+?)(?:\.html)?(?:#(.+))?$", url)
+    if not found:
+        return url
+    page = found.group(1).replace("library/", "")
+    section = (found.group(2) or "").replace("module-", "").replace("-", " ")
+    return page + (" › " + section if section else "")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -91,19 +128,6 @@ class EnvView:
 
 
 @dataclasses.dataclass(frozen=True)
-class CellView:
-    anchor: str
-    env: str
-    env_index: int
-    method: str
-    status: str
-    code: str
-    symbol: str
-    tip: str
-    unexpected: bool
-
-
-@dataclasses.dataclass(frozen=True)
 class Group:
     """Cells of one case that behaved the same way."""
 
@@ -113,6 +137,7 @@ class Group:
     expected: str
     cells: Tuple[Tuple[str, str], ...]  # (anchor, "env method")
     detail: str
+    where: str = ""  # the cells in a line: "fork: all 9 environments; spawn: 3.8, 3.9"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,16 +146,19 @@ class CaseView:
     anchor: str
     category: str
     title: str
-    doc: str
+    doc: Tuple[Tuple[str, bool], ...]  # (text, is_code)
     sources: Tuple[Link, ...]
     code: str
     claims: Tuple[str, ...]
-    cells: Tuple[CellView, ...]
+    cells: Tuple[cellview.CellView, ...]
     groups: Tuple[Group, ...]
     changes: Tuple[str, ...]
     differences: Tuple[str, ...]
+    unexpected_cells: int
     finding: bool
+    tags: Tuple[str, ...]  # behaviour filter tokens (answers.behaviour_tags)
     search: str
+    panel: Dict[str, Any]  # the panel's structured data for this row
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,25 +168,42 @@ class Finding:
 
 
 @dataclasses.dataclass(frozen=True)
+class OsGroup:
+    os: str
+    name: str
+    envs: Tuple[EnvView, ...]
+    missing: Tuple[answers.Slot, ...]  # grid slots of this OS with no data
+
+
+@dataclasses.dataclass(frozen=True)
 class Report:
     schema_version: str
     generated_at: str
     commits: Tuple[str, ...]
     run_times: Tuple[str, str]
-    counts: Tuple[Tuple[str, str, str, int], ...]  # (status, code, label, n)
+    outcome_counts: Tuple[Tuple[str, str, int], ...]  # (outcome, label, cells)
+    verdict_counts: Tuple[Tuple[str, str, int], ...]  # (verdict, label, cells)
     n_cases: int
     cells_total: int
     cells_with_data: int
+    unexpected_cells: int
+    unexpected_cases: int
+    changed_cases: int
     envs: Tuple[EnvView, ...]
-    os_groups: Tuple[Tuple[str, str, Tuple[EnvView, ...]], ...]  # (os, name, envs)
+    grid: Tuple[answers.Slot, ...]
+    missing: Tuple[answers.Slot, ...]
+    defaults: Tuple[answers.DefaultCell, ...]
+    answer_lines: Tuple[answers.Answer, ...]
+    os_groups: Tuple[OsGroup, ...]
     methods: Tuple[str, ...]
     categories: Tuple[Tuple[str, Tuple[CaseView, ...]], ...]
     findings: Tuple[Finding, ...]
     changes: Tuple[Tuple[str, Tuple[str, ...]], ...]  # (case id, change texts)
-    claims: Tuple[claimcheck.ClaimResult, ...]
+    claims: Tuple[answers.ClaimView, ...]
     charts: Tuple[svg.Chart, ...]
     rejected: Tuple[Tuple[str, str], ...]
     status_info: Tuple[Tuple[str, str, str, str], ...]  # (status, code, symbol, label)
+    panel: Dict[str, Any]  # the detail panel's JSON: {case id: {"b": [...], "c": [...]}}
 
 
 def cell_anchor(case: str, env: str, method: str) -> str:
@@ -174,31 +219,6 @@ def _env_label(env: Mapping[str, Any]) -> str:
                                                          version)
 
 
-def _tip(cell: Mapping[str, Any], env: str, method: str) -> str:
-    status = cell.get("status", "not-run")
-    parts = ["%s %s: %s" % (env, method, STATUS_INFO.get(status, ("", "", status))[2])]
-    if cell.get("outcome") == "ok":
-        measured = svg.brief(cell.get("observed")) if cell.get("category") == "performance" \
-            else None
-        parts.append("observed " + (short(measured, 160) if measured else
-                                    short(cell.get("observed"))))
-    elif cell.get("outcome") == "error":
-        err = cell.get("error") or {}
-        parts.append("error %s: %s" % (err.get("type"), short(err.get("message", ""), 50)))
-    if cell.get("outcome") is not None:
-        parts.append("expected " + expectation_text(cell.get("expected")))
-        if isinstance(cell.get("duration_s"), (int, float)):
-            parts.append("%.2f s" % cell["duration_s"])
-    warnings = cell.get("warnings") or []
-    if warnings:
-        parts.append("warnings: " + short(", ".join(sorted({
-            str(w.get("category")) for w in warnings if isinstance(w, dict)})), 60))
-    if cell.get("observations"):
-        parts.append("%d runs: %s" % (len(cell["observations"]), "; ".join(
-            history.describe(o) for o in cell["observations"][:3])))
-    return " · ".join(parts)
-
-
 def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     notes: Dict[Tuple[str, str], List[str]] = {}
     for ch in history.method_changes(matrix):
@@ -208,6 +228,10 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     newest: Dict[str, str] = {}
     for env in matrix["environments"]:
         newest[history.series_key(env)] = env["id"]  # environments come sorted by version
+    seen: Dict[Tuple[str, str], int] = {}
+    for env in matrix["environments"]:
+        key = (history.series_key(env), _env_label(env))
+        seen[key] = seen.get(key, 0) + 1
     out = []
     for i, env in enumerate(matrix["environments"]):
         series = history.series_key(env)
@@ -220,7 +244,10 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
         out.append(EnvView(
             id=env["id"], index=i, os=str(env.get("os")),
             os_name=OS_NAMES.get(str(env.get("os")), str(env.get("os"))), series=series,
-            label=_env_label(env), python=str(env.get("python_version")),
+            # Two patch releases of one minor version (3.13.0, 3.13.18): the full version.
+            label=_env_label(env) if seen[(series, _env_label(env))] == 1 else _env_label(
+                env).replace(minor, str(env.get("python_version")), 1),
+            python=str(env.get("python_version")),
             available=tuple(env.get("available_methods") or ()),
             default="not run: no results" if env.get("not_run") else str(
                 env.get("default_method")),
@@ -231,7 +258,22 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     return out
 
 
-def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool) -> List[Group]:
+def _where(members: Sequence[Mapping[str, Any]], all_cells: Sequence[Mapping[str, Any]],
+           labels: Mapping[str, str]) -> str:
+    """Where a group's cells are, per method: "all N environments" when that is all of them."""
+    parts = []
+    for method in START_METHODS:
+        envs = [c["environment"] for c in members if c["method"] == method]
+        if not envs:
+            continue
+        total = sum(1 for c in all_cells if c["method"] == method)
+        parts.append("%s: %s" % (method, "all %d environments" % total if len(envs) == total > 1
+                                 else ", ".join(labels.get(e, e) for e in envs)))
+    return "; ".join(parts)
+
+
+def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool,
+            labels: Mapping[str, str]) -> List[Group]:
     groups: Dict[Tuple[str, str, str], List[Mapping[str, Any]]] = {}
     for cell in cells:
         text = "not run" if cell.get("outcome") is None else history.describe(cell, perf)
@@ -250,22 +292,63 @@ def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool) -> List[Gr
                                           history.describe(o)) for o in first["observations"])
         out.append(Group(status, CODES.get(status, "ne"), text, expected, tuple(
             (cell_anchor(case_id, c["environment"], c["method"]),
-             "%s %s" % (c["environment"], c["method"])) for c in members), short(detail, 300)))
+             "%s %s" % (c["environment"], c["method"])) for c in members), short(detail, 300),
+            _where(members, cells, labels)))
     return out
+
+
+
+
+def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
+               envs: Sequence[EnvView], methods: Sequence[str],
+               changes: Mapping[str, List[history.Change]],
+               diffs: Mapping[str, List[str]]) -> CaseView:
+    cid = str(case["id"])
+    lookup = {(c["environment"], c["method"]): c for c in cells}
+    behaviours: List[Dict[str, Any]] = []
+    row = cellview.row_cells(cid, [(e.id, e.index) for e in envs], methods, lookup, behaviours)
+    env_index = {e.id: e.index for e in envs}
+    mine = changes.get(cid, [])
+    tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
+                                  sorted({ch.since for ch in mine}))
+    unexpected = sum(1 for c in row if c.verdict == "unexpected")
+    sources = tuple(Link(link_label(str(u)) if safe_url(u) else str(u), safe_url(u))
+                    for u in (case.get("sources") or [case.get("source", "")]) if u)
+    title = str(case.get("title", ""))
+    observed_text = " ".join(sorted({cellview.visible_text(c, "") for c in cells} | {
+        short(c.get("observed"), 200) for c in cells if c.get("outcome") == "ok"}))[:2000]
+    return CaseView(
+        id=cid, anchor="case-" + cid, category=str(case.get("category")), title=title,
+        doc=doc_parts(case.get("doc")), sources=sources, code=str(case.get("code", "")),
+        claims=tuple(str(c) for c in case.get("claims", [])), cells=tuple(row),
+        groups=tuple(_groups(cid, sorted(cells, key=lambda c: (
+            env_index.get(c["environment"], 0), c["method"])),
+            case.get("category") == "performance",
+            {e.id: "%s %s" % (e.os_name, e.label) for e in envs})),
+        changes=tuple(history.change_text(ch) for ch in mine),
+        differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
+        finding=bool(unexpected or any(c.verdict == "flaky" for c in row) or mine or
+                     diffs.get(cid)),
+        tags=tuple(tags), search=" ".join([cid, title, observed_text]).lower(),
+        panel={"t": title, "s": [link.url for link in sources if link.url][:1],
+               "b": behaviours, "c": [c.data for c in row]})
 
 
 def build(matrix: Mapping[str, Any]) -> Report:
     """The whole view model for one matrix document."""
-    envs = _envs(matrix)
-    env_index = {e.id: e.index for e in envs}
+    grid = answers.slots(matrix)
+    os_order = list(dict.fromkeys(s.os for s in grid))
+    # The matrix's column order: OS as in the grid, then version (matrix.json's order).
+    envs = sorted(_envs(matrix), key=lambda e: (os_order.index(e.os), e.index))
     methods = tuple(m for m in START_METHODS if any(
         m in ms for ms in matrix.get("case_methods", {}).values())) or START_METHODS
     by_case: Dict[str, List[Mapping[str, Any]]] = {}
     for cell in matrix["results"]:
         by_case.setdefault(cell["case"], []).append(cell)
-    changes: Dict[str, List[str]] = {}
-    for ch in history.behaviour_changes(matrix):
-        changes.setdefault(ch.case, []).append(history.change_text(ch))
+    all_changes = history.behaviour_changes(matrix)
+    changes: Dict[str, List[history.Change]] = {}
+    for ch in all_changes:
+        changes.setdefault(ch.case, []).append(ch)
     diffs: Dict[str, List[str]] = {}
     for d in history.platform_differences(matrix):
         diffs.setdefault(d.case, []).append("%s %s: %s" % (d.version, d.method, "; ".join(
@@ -273,67 +356,60 @@ def build(matrix: Mapping[str, Any]) -> Report:
     categories: Dict[str, List[CaseView]] = {}
     findings: List[Finding] = []
     for case in matrix["cases"]:
-        cid = case["id"]
-        cells = by_case.get(cid, [])
-        lookup = {(c["environment"], c["method"]): c for c in cells}
-        row = []
-        for env in envs:
-            for m in methods:
-                cell = lookup.get((env.id, m))
-                status = str(cell.get("status")) if cell else "unavailable"
-                tip = _tip(cell, env.id, m) if cell else "%s %s: not part of this case" % (
-                    env.id, m)
-                row.append(CellView(cell_anchor(cid, env.id, m), env.id, env.index, m, status,
-                                    CODES.get(status, "ne"), SYMBOLS.get(status, "?"), tip,
-                                    status == "unexpected"))
-        unexpected = any(c.unexpected for c in row)
-        flaky = any(c.status == "flaky" for c in row)
-        sources = tuple(Link(str(u), safe_url(u)) for u in
-                        (case.get("sources") or [case.get("source", "")]) if u)
-        view = CaseView(
-            id=cid, anchor="case-" + cid, category=str(case.get("category")),
-            title=str(case.get("title", "")), doc=str(case.get("doc", "")), sources=sources,
-            code=str(case.get("code", "")), claims=tuple(str(c) for c in case.get("claims", [])),
-            cells=tuple(row), groups=tuple(_groups(cid, sorted(cells, key=lambda c: (
-                env_index.get(c["environment"], 0), c["method"])),
-                case.get("category") == "performance")),
-            changes=tuple(changes.get(cid, [])), differences=tuple(diffs.get(cid, [])),
-            finding=bool(unexpected or flaky or changes.get(cid) or diffs.get(cid)),
-            search=" ".join([cid, str(case.get("title", ""))]).lower())
+        view = _case_view(case, by_case.get(case["id"], []), envs, methods, changes, diffs)
         categories.setdefault(view.category, []).append(view)
         if view.finding:
             findings.append(Finding(view, tuple(g for g in view.groups
                                                 if g.status == "unexpected")))
-    counts: Dict[str, int] = dict.fromkeys(STATUS_INFO, 0)
-    for cell in matrix["results"]:
-        counts[str(cell.get("status"))] = counts.get(str(cell.get("status")), 0) + 1
-    stamps = sorted(str(r.get("timestamp")) for e in matrix["environments"]
-                    for r in e.get("runs", []) if r.get("timestamp"))
     order = {c: i for i, c in enumerate(("methods", "inheritance", "deadlock", "pickling",
                                          "performance"))}
-    os_groups: Dict[str, List[EnvView]] = {}
-    for env in envs:
-        os_groups.setdefault(env.os, []).append(env)
+    cats = sorted(categories.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
+    outcome_counts: Dict[str, int] = dict.fromkeys(cellview.OUTCOMES, 0)
+    verdict_counts: Dict[str, int] = dict.fromkeys(cellview.VERDICT_MARKS, 0)
+    for cases in categories.values():
+        for view in cases:
+            for c in view.cells:
+                outcome_counts[c.outcome] += 1
+                if c.verdict:
+                    verdict_counts[c.verdict] += 1
+    stamps = sorted(str(r.get("timestamp")) for e in matrix["environments"]
+                    for r in e.get("runs", []) if r.get("timestamp"))
+    os_groups = []
+    missing = tuple(s for s in grid if not s.envs)
+    for os_name in os_order:
+        os_groups.append(OsGroup(os_name, OS_NAMES.get(os_name, os_name), tuple(
+            e for e in envs if e.os == os_name), tuple(s for s in missing if s.os == os_name)))
+    claims_by_id = {c["id"]: c for c in matrix.get("claims", [])}
+    all_views = [v for _k, vs in cats for v in vs]
     return Report(
         schema_version=str(matrix.get("schema_version")),
         generated_at=str(matrix.get("generated_at")),
         commits=tuple(matrix.get("commits", [])),
         run_times=(stamps[0], stamps[-1]) if stamps else ("", ""),
-        counts=tuple((s, CODES.get(s, "ne"), STATUS_INFO.get(s, ("", "", s))[2], n)
-                     for s, n in counts.items()),
+        outcome_counts=tuple((k, cellview.OUTCOMES[k][1], n) for k, n in outcome_counts.items()),
+        verdict_counts=tuple((k, cellview.VERDICT_MARKS[k][1], n)
+                             for k, n in verdict_counts.items()),
         n_cases=len(matrix["cases"]),
         cells_total=len(matrix["results"]),
         cells_with_data=sum(1 for c in matrix["results"] if c.get("outcome") is not None),
-        envs=tuple(envs),
-        os_groups=tuple((o, OS_NAMES.get(o, o), tuple(es)) for o, es in os_groups.items()),
+        unexpected_cells=verdict_counts["unexpected"],
+        unexpected_cases=sum(1 for v in all_views if v.unexpected_cells),
+        changed_cases=len(changes),
+        envs=tuple(envs), grid=tuple(grid), missing=missing,
+        defaults=tuple(answers.default_grid(matrix, grid)),
+        answer_lines=tuple(answers.fails_only_lines(
+            [(v.id, v.title, v.tags) for v in all_views], all_changes)),
+        os_groups=tuple(os_groups),
         methods=methods,
-        categories=tuple((k, tuple(v)) for k, v in sorted(
-            categories.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))),
+        categories=tuple((k, tuple(v)) for k, v in cats),
         findings=tuple(findings),
-        changes=tuple((k, tuple(v)) for k, v in sorted(changes.items())),
-        claims=tuple(claimcheck.claim_verdicts(matrix)),
+        changes=tuple((k, tuple(history.change_text(ch) for ch in v))
+                      for k, v in sorted(changes.items())),
+        claims=tuple(answers.claim_view(r, claims_by_id.get(r.id, {}), grid)
+                     for r in claimcheck.claim_verdicts(matrix)),
         charts=tuple(svg.charts(matrix)),
         rejected=tuple((str(r.get("path")), str(r.get("problem")))
                        for r in matrix.get("rejected_files", [])),
         status_info=tuple((s, *info) for s, info in STATUS_INFO.items()),
+        panel={v.id: v.panel for v in all_views},
     )

@@ -56,11 +56,11 @@ def chromium() -> Optional[str]:
 
 
 def build_page(folder: Path, envs: int = 30, cases: int = 100) -> Path:
-    """Write a synthetic ``envs`` x ``cases`` report (``bench.synthetic_results``) to ``folder``
-    and return the path of its ``index.html``."""
-    from harness import bench, merge, render
+    """Write a synthetic ``envs`` x ``cases`` report (``bench_merge.synthetic_results``) to
+    ``folder`` and return the path of its ``index.html``."""
+    from harness import bench_merge, merge, render
 
-    paths = bench.synthetic_results(folder / "results", envs, cases)
+    paths = bench_merge.synthetic_results(folder / "results", envs, cases)
     loaded, rejected = merge.load_results(paths)
     matrix = merge.merge(loaded, rejected)
     render.write_report(matrix, folder / "report")

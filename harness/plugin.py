@@ -16,23 +16,27 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from harness import catalog, expect, results
+from harness import expect, results
+from harness.guest import catalog, probe
+from harness.guest.words import START_METHODS
 from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
-from harness.vocab import START_METHODS, Outcome, Verdict
+from harness.vocab import Outcome, Verdict
 
 __all__ = ["CaseFile", "CaseItem"]
 
 CASES_DIR = ROOT / "cases"
-PROBE = Path(__file__).resolve().parent / "probe.py"
-#: Deadlock cells expected to hang (or with no expectation) only wait once started: they get
-#: their own wide pool, started first, so their hard timeouts overlap with each other and with
-#: the rest. Every other cell, deadlock cells expected to complete included, is CPU work and
-#: goes through the CPU-sized pool: a 16-wide pool for those (tried first) oversubscribed the
-#: 2 cores at the start of a run, so that completing PyPy cells crossed their 15 s timeout.
+PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
+#: Cells that timed out in this environment's previous results file only wait once started:
+#: they get their own wide pool, started first, so their hard timeouts overlap with each other
+#: and with the rest. Every other cell (a cell with no history included) is CPU work and goes
+#: through the CPU-sized pool. The pool is chosen from what happened before, never from the
+#: expectation: a wrong "timeout" expectation must not get less CPU and so confirm itself.
+#: (A 16-wide pool tried first oversubscribed the 2 cores at the start of a run, so that
+#: completing PyPy cells crossed their 15 s timeout.)
 _HANGING_JOBS = 64
 
 
@@ -88,7 +92,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 #: What the probe records from the environment (cases get only the allow-listed environment):
 #: the commit (no git inside a Debian root), and where a root interpreter ran.
-_PROBE_ENV = ("HARNESS_GIT_COMMIT", "HARNESS_ROOT_NAME", "HARNESS_HOST_KERNEL")
+_PROBE_ENV = ("HARNESS_GIT_COMMIT", "HARNESS_ROOT_NAME", "HARNESS_HOST_KERNEL", "CI",
+              *(name for _, name in probe.CI_VARIABLES))
 
 
 def _probe(interpreter: List[str]) -> Dict[str, Any]:
@@ -238,10 +243,11 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     performance: List[CaseItem] = []
     may_hang: List[CaseItem] = []
     rest: List[CaseItem] = []
+    timed_out = _timed_out_before(state)
     for item in items:
         if item.case.category == "performance":
             performance.append(item)
-        elif item.case.category == "deadlock" and _may_hang(item, state):
+        elif _waits(item, timed_out):
             may_hang.append(item)
         else:
             rest.append(item)
@@ -268,11 +274,23 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     session.config.add_cleanup(lambda: _shutdown(gate, general, hanging, serial))
 
 
-def _may_hang(item: CaseItem, state: _State) -> bool:
-    """A cell whose expectation here is ``timeout`` (or that has none) may just wait."""
-    rules = [rule.to_dict() for rule in item.case.expect]
-    rule = expect.select_rule(rules, item.method, state.environment)
-    return rule is None or rule["outcome"] == Outcome.TIMEOUT.value
+def _waits(item: CaseItem, timed_out: Set[Tuple[str, str]]) -> bool:
+    """Whether a cell goes to the waiting pool: it timed out last time (its expectation,
+    whatever it is, plays no part)."""
+    return (item.case.id, item.method) in timed_out
+
+
+def _timed_out_before(state: _State) -> Set[Tuple[str, str]]:
+    """(case, method) of the cells that timed out in this environment's previous results
+    file in the results folder; none if there is no readable one (then no cell is assumed to
+    hang)."""
+    path = state.results_dir / ("%s.json" % state.environment["id"])
+    try:
+        tests = json.loads(path.read_text(encoding="utf-8")).get("tests", [])
+        return {(str(t["metadata"]["case"]), str(t["metadata"]["method"])) for t in tests
+                if t["metadata"].get("outcome") == Outcome.TIMEOUT.value}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
 
 
 def _shutdown(gate: threading.Event, *pools: ThreadPoolExecutor) -> None:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import fcntl
 import json
 import os
 import shutil
@@ -200,6 +199,8 @@ def read_marker(root_dir: Path) -> Optional[Dict[str, Any]]:
 @contextlib.contextmanager
 def _locked(cfg: Config, out: Out) -> Iterator[None]:
     """Hold the provisioning lock (``<root>.lock``); wait for another run to finish."""
+    import fcntl  # POSIX only: imported here so that Windows can import this module (nox -l)
+
     cfg.lock_path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(str(cfg.lock_path), os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
     try:

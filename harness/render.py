@@ -10,12 +10,13 @@ import base64
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Mapping
 
 import jinja2
 from markupsafe import Markup
 
-from harness import model, results, summary
+from harness import answers, cellview, model, results, summary
+from harness.expect import parse_version
 
 __all__ = ["MATRIX_SCHEMA", "SYMBOLS", "render_html", "write_report"]
 
@@ -48,7 +49,7 @@ def script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
-def render_html(matrix: Dict[str, Any]) -> str:
+def render_html(matrix: Mapping[str, Any]) -> str:
     """The self-contained report page for a matrix document.
 
     The only script allowed by the page's Content-Security-Policy is the project's own, by
@@ -59,13 +60,21 @@ def render_html(matrix: Dict[str, Any]) -> str:
     script = _script()
     if "</" in script:
         raise ValueError("report.js must not contain '</'")
+    cols, rows = answers.default_table(report.defaults)
     return _environment().get_template("index.html.j2").render(
         r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,
+        outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS, scope_text=model.scope_text,
+        default_cols=cols, default_rows=rows, safe_url=model.safe_url,
+        link_label=model.link_label,
+        doc_defaults={d.slot.key: d for d in report.defaults},
+        since_versions=sorted({t[6:] for _c, cases in report.categories for v in cases
+                               for t in v.tags if t.startswith("since-")},
+                              key=parse_version),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script))  # noqa: S704
 
 
-def write_report(matrix: Dict[str, Any], out_dir: Path) -> None:
+def write_report(matrix: Mapping[str, Any], out_dir: Path) -> None:
     """Write ``matrix.json``, ``index.html``, ``summary.md`` and both JSON Schemas."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results.atomic_write_json(out_dir / "matrix.json", matrix)
@@ -76,3 +85,6 @@ def write_report(matrix: Dict[str, Any], out_dir: Path) -> None:
         tmp = out_dir / (".%s.part" % name)
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(out_dir / name)
+    for name in ("matrix.json", "results.schema.json", MATRIX_SCHEMA, "index.html", "summary.md"):
+        # World-readable: a web server running as another user serves the folder.
+        (out_dir / name).chmod(0o644)

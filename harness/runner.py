@@ -20,7 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set
 
-from harness import _procs
+from harness.guest import _procs
 from harness.vocab import Outcome
 
 __all__ = [
@@ -36,8 +36,8 @@ __all__ = [
 ]
 
 ROOT = Path(__file__).resolve().parent.parent
-EXECUTOR = Path(__file__).resolve().parent / "executor.py"
-SHEPHERD = Path(__file__).resolve().parent / "_shepherd.py"
+EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
+SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
 #: How much of a case's stdout/stderr is kept (head and tail) in the result.
 OUTPUT_LIMIT = 4000
 #: Grace period after the hard timeout for the kill to take effect.
@@ -142,11 +142,6 @@ class _Capture(threading.Thread):
             return (bytes(self.head) + tail).decode("utf-8", "replace")
         marker = "\n[... %d bytes cut by the harness ...]\n" % cut
         return self.head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
-
-
-def _descendants(pid: int) -> List[int]:
-    """Every live descendant of ``pid`` found in /proc (Linux); empty elsewhere."""
-    return _procs.descendants(pid) if sys.platform.startswith("linux") else []
 
 
 def kill_tree(proc: "subprocess.Popen[bytes]") -> None:

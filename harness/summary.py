@@ -1,7 +1,9 @@
 """``summary.md``: the Markdown digest for ``$GITHUB_STEP_SUMMARY`` (hard cap 1 MiB per step).
 
-Methods/defaults table, counts, findings, changes and claim verdicts; every text that comes from
-a results file is escaped for Markdown *and* HTML (GitHub renders inline HTML there). Pure.
+Answers (defaults per OS × version, what fails only under which method, what changed),
+scope, methods/defaults table, counts, findings, changes and claim verdicts; every text that
+comes from a results file is escaped for Markdown *and* HTML (GitHub renders inline HTML
+there). Pure.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, List, Mapping
 
-from harness import model
+from harness import answers, model
 
 __all__ = ["LIMIT_BYTES", "md", "render_summary"]
 
@@ -26,6 +28,10 @@ def md(text: Any) -> str:
     return " ".join(value.split())
 
 
+def plural(n: int, word: str) -> str:
+    return "%d %s%s" % (n, word, "" if n == 1 else "s")
+
+
 def _cap(lines: List[str], items: List[str], what: str) -> None:
     lines.extend(items[:MAX_ITEMS])
     if len(items) > MAX_ITEMS:
@@ -37,11 +43,27 @@ def render_summary(matrix: Mapping[str, Any]) -> str:
     r = model.build(matrix)
     lines = ["# Start-Method Matrix", ""]
     commits = ", ".join("`%s`" % md(c[:12]) for c in r.commits) or "unknown"
-    lines.append("%d environments · %d cases · %d cells (%d with data, %d not run) · "
-                 "%d cases with findings · built %s · commit %s" % (
-                     len(r.envs), r.n_cases, r.cells_total, r.cells_with_data,
-                     r.cells_total - r.cells_with_data, len(r.findings), md(r.generated_at),
-                     commits))
+    lines.append("%d cases × %d environments × methods = %d cells (%d with data, %d not run) · "
+                 "differs from the docs: %s in %s · changes between versions: %s · built %s · "
+                 "commit %s" % (
+                     r.n_cases, len(r.envs), r.cells_total, r.cells_with_data,
+                     r.cells_total - r.cells_with_data, plural(r.unexpected_cells, "cell"),
+                     plural(r.unexpected_cases, "case"), plural(r.changed_cases, "case"),
+                     md(r.generated_at), commits))
+    if r.missing:
+        lines += ["", "No data in this report for: %s." % md(model.scope_text(r.missing))]
+    lines += ["", "## Answers", "", "Default start method (*italic*: docs, not run here):", ""]
+    cols, rows = answers.default_table(r.defaults)
+    lines += ["| OS | %s |" % " | ".join(md(c) for c in cols),
+              "| --- |%s" % (" --- |" * len(cols))]
+    for os_name, cells in rows:
+        lines.append("| %s | %s |" % (md(os_name), " | ".join(
+            "" if d is None else ("*%s*" % md(d.value) if d.from_docs else md(d.value))
+            for d in cells)))
+    lines.append("")
+    for a in r.answer_lines:
+        lines.append("- %s: %d case%s%s" % (md(a.text), a.count, "" if a.count == 1 else "s", (
+            " (%s)" % md("; ".join(t for _c, t in a.examples)) if a.examples else "")))
     lines += ["", "## Start methods", "",
               "| OS | Python | available (in order) | default | ProcessPoolExecutor | "
               "change points | runs |", "| --- | --- | --- | --- | --- | --- | --- |"]
@@ -50,16 +72,19 @@ def render_summary(matrix: Mapping[str, Any]) -> str:
             md(env.os_name), md(env.label), md(env.python), md(", ".join(env.available)),
             md(env.default), md(env.executor_default), md("; ".join(env.notes)) or "",
             len(env.runs)))
-    lines += ["", "## Cells by status", "", "| status | cells |", "| --- | ---: |"]
-    for status, _code, label, n in r.counts:
-        lines.append("| %s %s | %d |" % (model.SYMBOLS.get(status, ""), md(label), n))
+    lines += ["", "## Cells", "", "| what happened | cells |", "| --- | ---: |"]
+    for _k, label, n in r.outcome_counts:
+        lines.append("| %s | %d |" % (md(label), n))
+    lines += ["", "| against the docs | cells |", "| --- | ---: |"]
+    for _k, label, n in r.verdict_counts:
+        lines.append("| %s | %d |" % (md(label), n))
     lines += ["", "## Findings", ""]
     items: List[str] = []
     for f in r.findings:
-        parts = ["- **%s** — %s" % (md(f.case.id), md(f.case.title))]
+        parts = ["- **%s** (%s)" % (md(f.case.title), md(f.case.id))]
         for g in f.unexpected[:10]:
             labels = [label for _a, label in g.cells]
-            parts.append("  - unexpected: observed %s, expected %s — %d cell%s: %s%s" % (
+            parts.append("  - differs from the docs: observed %s, expected %s — %d cell%s: %s%s" % (
                 md(g.text), md(g.expected), len(labels), "" if len(labels) == 1 else "s",
                 md(", ".join(labels[:8])), " …" if len(labels) > 8 else ""))
         parts += ["  - %s" % md(t) for t in f.case.changes[:10]]
@@ -68,10 +93,9 @@ def render_summary(matrix: Mapping[str, Any]) -> str:
     _cap(lines, items or ["No findings."], "findings")
     lines += ["", "## The article's claims", "", "| claim | overall | per environment |",
               "| --- | --- | --- |"]
-    for claim in r.claims:
-        per = ", ".join("%s: %s" % (v.environment, v.verdict) for v in claim.per_environment)
-        lines.append("| %s | %s | %s |" % (md(claim.claim), model.VERDICT_SYMBOLS[claim.overall],
-                                           md(per)))
+    for cv in r.claims:
+        per = ", ".join("%s: %s" % (v.environment, v.verdict) for v in cv.result.per_environment)
+        lines.append("| %s | %s | %s |" % (md(cv.result.claim), md(cv.overall), md(per)))
     if r.rejected:
         lines += ["", "## Rejected input files", ""]
         _cap(lines, ["- %s: %s" % (md(p), md(problem)) for p, problem in r.rejected],

@@ -1,48 +1,37 @@
-"""The closed vocabularies shared by every part of the harness (defined once, here).
+"""The host's typed view of the closed vocabularies spelled in ``harness.guest.words`` (import
+the word tuples from there).
 
-Runs inside the interpreter under test: standard library only, Python 3.8 syntax.
+Host side (runner, plugin, expectations, report): the enums cost an ``enum`` import that the
+guest room avoids.
 """
 
 from __future__ import annotations
 
 import enum
-from typing import Final, Literal
 
-__all__ = [
-    "CATEGORIES",
-    "START_METHODS",
-    "Category",
-    "Outcome",
-    "StartMethod",
-    "Verdict",
-]
+from harness.guest import words
 
-StartMethod = Literal["fork", "forkserver", "spawn"]
-#: Every start method multiprocessing knows, in a fixed display order.
-START_METHODS: Final = ("fork", "forkserver", "spawn")
-
-Category = Literal["methods", "inheritance", "deadlock", "pickling", "performance"]
-CATEGORIES: Final = ("methods", "inheritance", "deadlock", "pickling", "performance")
+__all__ = ["Outcome", "Verdict"]
 
 
 class Outcome(str, enum.Enum):
     """What happened when one case ran under one start method."""
 
     #: The case returned; ``observed`` holds the JSON value it returned.
-    OK = "ok"
+    OK = words.OK
     #: An exception escaped the case (raised in the parent, or re-raised from the child).
-    ERROR = "error"
+    ERROR = words.ERROR
     #: The case did not finish within its hard timeout (a hang, e.g. a deadlock).
-    TIMEOUT = "timeout"
+    TIMEOUT = words.TIMEOUT
     #: The case parent died without a result: killed by a signal, or exited with no exception.
-    CRASH = "crash"
+    CRASH = words.CRASH
     #: The start method (or a facility the case needs) does not exist on this platform.
-    UNAVAILABLE = "unavailable"
+    UNAVAILABLE = words.UNAVAILABLE
 
 
 class Verdict(str, enum.Enum):
     """How an outcome compares with what the documentation says should happen."""
 
-    AS_EXPECTED = "as-expected"
-    UNEXPECTED = "unexpected"
-    NO_EXPECTATION = "no-expectation"
+    AS_EXPECTED = words.AS_EXPECTED
+    UNEXPECTED = words.UNEXPECTED
+    NO_EXPECTATION = words.NO_EXPECTATION

@@ -9,67 +9,106 @@
   var table = $("matrix");
   if (!table) { return; }
   document.body.classList.add("js");
-  var F = { cat: $("f-cat"), os: $("f-os"), m: $("f-m"), find: $("f-find"), q: $("f-q"), collapse: $("f-collapse") };
+  var F = { b: $("f-b"), cat: $("f-cat"), os: $("f-os"), m: $("f-m"), color: $("f-color"), find: $("f-find"), q: $("f-q"), collapse: $("f-collapse"), fold: $("f-fold") };
   var envBoxes = all("input.f-env");
   var envHeads = all("th.env");
-  var envByIndex = {};
-  envHeads.forEach(function (th) { envByIndex[th.getAttribute("data-e")] = th; });
   var rows = all("tr.case-row");
   var dyn = $("dyn-style");
   var panel = $("detail");
+  var data = null;  // the cells' structured details (the JSON block), parsed on first use
   var current = null;  // the selected cell ("case~env~method"), kept in the permalink
   var active = null;  // the matrix's single Tab stop: a cell or a case link
   var described = null;  // the cell whose aria-describedby points at the details
   var shown = { envs: {}, method: "" };  // the columns the last apply() left visible
 
   function put(el, prop, value) { if (el[prop] !== value) { el[prop] = value; } }
+  function attr(value) { return '"' + CSS.escape(value) + '"'; }
 
   function state() {
     var s = new URLSearchParams();
-    if (F.cat.value) { s.set("cat", F.cat.value); }
-    if (F.os.value) { s.set("os", F.os.value); }
-    if (F.m.value) { s.set("m", F.m.value); }
+    ["b", "cat", "os", "m", "color"].forEach(function (k) { if (F[k].value) { s.set(k, F[k].value); } });
     if (F.find.checked) { s.set("find", "1"); }
     if (F.q.value) { s.set("q", F.q.value); }
     if (F.collapse.checked) { s.set("collapse", "1"); }
+    if (F.fold.checked) { s.set("fold", "1"); }
     var off = envBoxes.filter(function (b) { return !b.checked; }).map(function (b) { return b.value; });
     if (off.length) { s.set("hide", off.join(",")); }
     if (current) { s.set("cell", current); }
     return s;
   }
 
+  // Version ranges (caniuse-style): adjacent versions of one OS × implementation whose every cell
+  // reads the same fold into the first one, labelled "3.9–3.13"; a new column starts where a
+  // cell changes. Computed once, when first asked for.
+  var folded = null;  // env id -> true for the folded-away columns; labels on the kept ones
+  function foldGroups() {
+    if (folded) { return folded; }
+    var sig = {};
+    all("#matrix td[data-case]").forEach(function (td) {
+      var id = td.getAttribute("data-env");
+      sig[id] = (sig[id] || "") + td.getAttribute("data-outcome") + ":" + td.textContent + "|";
+    });
+    folded = { away: {}, label: {} };
+    var head = null;
+    var last = null;
+    envHeads.forEach(function (th) {
+      var id = th.getAttribute("data-env");
+      if (head && last.getAttribute("data-series") === th.getAttribute("data-series") &&
+          sig[head.getAttribute("data-env")] === sig[id]) {
+        folded.away[id] = true;
+        folded.label[head.getAttribute("data-env")] = head.getAttribute("data-label") + "–" + th.getAttribute("data-label");
+      } else {
+        head = th;
+      }
+      last = th;
+    });
+    return folded;
+  }
+
   // Changes only what differs: rewriting the same style or colspan would re-lay out the matrix.
   function apply(write) {
+    var fold = F.fold.checked ? foldGroups() : { away: {}, label: {} };
     var q = F.q.value.trim().toLowerCase();
     var rules = [];
     var visibleEnvs = {};
+    var hidden = {};
+    envBoxes.forEach(function (b) { if (!b.checked) { hidden[b.value] = 1; } });
     envHeads.forEach(function (th) {
-      var i = th.getAttribute("data-e");
-      var box = $("col-" + i);
+      var id = th.getAttribute("data-env");
       var ok = (!F.os.value || th.getAttribute("data-os") === F.os.value) &&
-        (!F.collapse.checked || th.getAttribute("data-newest") === "1") && (!box || box.checked);
-      if (!ok) { rules.push(".e" + i + "{display:none}"); } else { visibleEnvs[i] = th; }
+        (!F.collapse.checked || th.getAttribute("data-newest") === "1") && !hidden[id] && !fold.away[id];
+      put(th, "textContent", fold.label[id] || th.getAttribute("data-label"));
+      if (!ok) { rules.push("#matrix [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
     });
+    if (F.os.value) { rules.push("#matrix .gap:not([data-os=" + attr(F.os.value) + "]){display:none}"); }
     var methods = all("th.meth").reduce(function (acc, th) { acc[th.getAttribute("data-m")] = 1; return acc; }, {});
     var nMethods = Object.keys(methods).length;
     if (F.m.value) {
-      Object.keys(methods).forEach(function (m) { if (m !== F.m.value) { rules.push(".m-" + m + "{display:none}"); } });
+      Object.keys(methods).forEach(function (m) {
+        if (m !== F.m.value) { rules.push("#matrix [data-method=" + attr(m) + "],#matrix th.meth[data-m=" + attr(m) + "]{display:none}"); }
+      });
       nMethods = 1;
     }
     put(dyn, "textContent", rules.join("\n"));
+    document.body.classList.toggle("by-docs", F.color.value === "docs");
+    document.body.classList.toggle("find", F.find.checked);
     shown = { envs: visibleEnvs, method: F.m.value };
     Object.keys(visibleEnvs).forEach(function (i) { put(visibleEnvs[i], "colSpan", nMethods); });
     all("th.osg").forEach(function (th) {
+      var os = th.getAttribute("data-os");
       var n = envHeads.filter(function (e) {
-        return e.getAttribute("data-os") === th.getAttribute("data-os") && visibleEnvs[e.getAttribute("data-e")];
+        return e.getAttribute("data-os") === os && visibleEnvs[e.getAttribute("data-env")];
       }).length;
-      put(th, "hidden", n === 0);
-      if (n) { put(th, "colSpan", n * nMethods); }
+      var gap = table.querySelector("thead th.gap[data-os=" + attr(os) + "]") ? 1 : 0;
+      var show = (!F.os.value || F.os.value === os) && n + gap > 0;
+      put(th, "hidden", !show);
+      if (show) { put(th, "colSpan", n * nMethods + gap); }
     });
     var count = 0;
-    all("tr.case-row, section.case").forEach(function (el) {
+    all("tr.case-row, section.case, div.finding").forEach(function (el) {
       var ok = (!F.cat.value || el.getAttribute("data-cat") === F.cat.value) &&
         (!F.find.checked || el.getAttribute("data-f") === "1") &&
+        (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&
         (!q || el.getAttribute("data-s").indexOf(q) >= 0);
       put(el, "hidden", !ok);
       if (ok && el.tagName === "TR") { count += 1; }
@@ -77,7 +116,7 @@
     all("tbody.cat").forEach(function (tb) {
       put(tb, "hidden", all("tr.case-row", tb).every(function (r) { return r.hidden; }));
     });
-    $("f-count").textContent = count + " case rows shown";
+    $("f-count").textContent = count + " of " + rows.length + " cases shown";
     keepTabStop();
     if (write) {
       var s = state().toString();
@@ -86,25 +125,18 @@
   }
 
   // ---- cells: identity, visibility under the filters (no layout read), the Tab stop
-  function parts(td) {
-    var p = { e: null, m: null };
-    td.className.split(/\s+/).forEach(function (c) {
-      if (/^e\d+$/.test(c)) { p.e = c.slice(1); } else if (c.indexOf("m-") === 0) { p.m = c.slice(2); }
-    });
-    return p;
-  }
   function cellKey(td) {
-    var p = parts(td);
-    var env = envByIndex[p.e];
-    return env && p.m ? td.parentNode.id.slice(4) + "~" + env.getAttribute("data-id") + "~" + p.m : null;
+    var c = td.getAttribute("data-case");
+    return c ? c + "~" + td.getAttribute("data-env") + "~" + td.getAttribute("data-method") : null;
   }
-  function isCell(el) { return el.tagName === "TD" || (el.tagName === "TH" && el.classList.contains("rh")); }
+  function isCell(el) { return (el.tagName === "TD" && el.hasAttribute("data-case")) || (el.tagName === "TH" && el.classList.contains("rh")); }
   function visible(cell) {
     var row = cell.parentNode;
     if (row.hidden || row.parentNode.hidden) { return false; }
     if (cell.tagName !== "TD") { return true; }
-    var p = parts(cell);
-    return Boolean(shown.envs[p.e]) && (!shown.method || shown.method === p.m);
+    if (!cell.hasAttribute("data-case")) { return false; }
+    return Boolean(shown.envs[cell.getAttribute("data-env")]) &&
+      (!shown.method || shown.method === cell.getAttribute("data-method"));
   }
   function focusable(cell) { return cell.tagName === "TD" ? cell : cell.querySelector("a"); }
   function cellOf(el) { return el.tagName === "A" ? el.parentNode : el; }
@@ -142,26 +174,96 @@
     setActive(first ? focusable(first) : null);
   }
 
-  // ---- the details panel: the focused cell's, or the selected one's (a permalink)
+  // ---- the details panel, built from the JSON block (the focused cell's, or the selected one's)
+  function el(tag, text, cls) {
+    var e = document.createElement(tag);
+    if (text !== undefined && text !== null) { e.textContent = text; }
+    if (cls) { e.className = cls; }
+    return e;
+  }
+  function pretty(value) { return JSON.stringify(value, null, 2); }
+  // Observed beside expected, one top-level key per line; keys whose values differ are marked.
+  function valueBlock(label, value, other) {
+    var box = el("div", null, "val");
+    box.appendChild(el("strong", label));
+    var pre = el("pre");
+    if (value && typeof value === "object" && !Array.isArray(value) && other && typeof other === "object" && !Array.isArray(other)) {
+      pre.appendChild(el("span", "{\n"));
+      Object.keys(value).sort().forEach(function (k) {
+        var same = JSON.stringify(value[k]) === JSON.stringify(other[k]);
+        pre.appendChild(el("span", "  " + JSON.stringify(k) + ": " + pretty(value[k]).replace(/\n/g, "\n  ") + "\n", same ? "" : "diff"));
+      });
+      pre.appendChild(el("span", "}"));
+    } else {
+      pre.appendChild(el("span", pretty(value), other !== undefined && JSON.stringify(value) !== JSON.stringify(other) ? "diff" : ""));
+    }
+    box.appendChild(pre);
+    return box;
+  }
+  function safeHref(url) { return typeof url === "string" && /^https?:\/\/[^\s"'<>]+$/i.test(url) ? url : null; }
+  function dataCells(row) { return all("td[data-case]", row); }
+  function explain(td, body) {
+    if (!data) { data = JSON.parse($("cell-data").textContent); }
+    var caseData = data[td.getAttribute("data-case")];
+    var entry = caseData ? caseData.c[dataCells(td.parentNode).indexOf(td)] : null;
+    var outcome = td.getAttribute("data-outcome");
+    if (!entry) {
+      body.appendChild(el("p", outcome === "not-applicable" ? "Not part of this case (the case does not run under this method)." : "Not run: no data for this cell in this report."));
+      return;
+    }
+    var b = caseData.b[entry[0]];
+    var wall = entry[1];
+    var line = { ok: "ok: the case returned a value", unavailable: "unavailable: " + (b.detail || "the method does not exist here") };
+    if (outcome === "timeout") { line.timeout = "hung — killed after " + (wall === null ? "the hard timeout" : wall.toFixed(1) + " s") + (b.detail ? " (" + b.detail + ")" : ""); }
+    if (outcome === "crash") { line.crash = "crash: " + (b.detail || "the case's process died without a result"); }
+    if (outcome === "error") { line.error = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
+    body.appendChild(el("p", line[outcome] || outcome, "outcome"));
+    var verdict = td.getAttribute("data-verdict");
+    var words = { "as-expected": "✓ as the docs say", unexpected: "✗ differs from the docs", "no-expectation": "? the docs say nothing about this cell", flaky: "≈ flaky: the runs disagree" };
+    body.appendChild(el("p", words[verdict] || "", "verdict v-" + verdict));
+    var exp = b.expected || null;
+    if (b.measured) { body.appendChild(el("p", "measured: " + b.measured)); }
+    var vals = el("div", null, "vals");
+    if (outcome === "ok") { vals.appendChild(valueBlock("observed", b.observed, exp && "value" in exp ? exp.value : undefined)); }
+    if (exp) {
+      var shownExp = {};
+      Object.keys(exp).forEach(function (k) { if (["source", "methods", "when"].indexOf(k) < 0) { shownExp[k] = exp[k]; } });
+      vals.appendChild(valueBlock("expected (from the docs)", "value" in exp ? exp.value : shownExp, outcome === "ok" && "value" in exp ? b.observed : undefined));
+      if (!("value" in exp)) { vals.lastChild.querySelector("span").className = ""; }
+    }
+    body.appendChild(vals);
+    entry[2].forEach(function (w) { body.appendChild(el("p", "⚠ " + w.category + ": " + w.message, "warn")); });
+    if (b.runs) { b.runs.forEach(function (r) { body.appendChild(el("p", "run " + r.file + ": " + r.outcome + " " + JSON.stringify(r.outcome === "ok" ? r.observed : r.error))); }); }
+    var same = caseData.c.filter(function (c) { return c && c[0] === entry[0]; }).length - 1;
+    var foot = el("p", same > 0 ? "Same behaviour in " + same + " other cell" + (same === 1 ? "" : "s") + " of this case. " : "No other cell of this case behaved so. ");
+    var src = safeHref(exp && exp.source) || safeHref(caseData.s[0]);
+    if (src) { var a = el("a", "the docs this expectation comes from"); a.href = src; foot.appendChild(a); }
+    body.appendChild(foot);
+  }
   function describe(td) {
     var key = cellKey(td);
     if (!key) { return; }
     var p = key.split("~");
-    $("detail-title").textContent = p[0] + " · " + p[1] + " · " + p[2];
-    $("detail-text").textContent = td.title;
+    var row = td.parentNode;
+    $("detail-title").textContent = row.querySelector("th.rh a").textContent + " · " + p[1] + " · " + p[2];
+    var body = $("detail-body");
+    body.textContent = "";
+    explain(td, body);
     $("detail-case").setAttribute("href", "#case-" + p[0]);
     $("detail-hint").textContent = key === current ? "the address bar now holds a permalink to this cell"
       : "Enter selects this cell: a permalink to it in the address bar";
     if (described && described !== td) { described.removeAttribute("aria-describedby"); }
-    td.setAttribute("aria-describedby", "detail-text");
+    td.setAttribute("aria-describedby", "detail-body");
     described = td;
     panel.hidden = false;
   }
   function findCell(key) {
     var p = key.split("~");
     var row = $("row-" + p[0]);
-    var head = envHeads.filter(function (th) { return th.getAttribute("data-id") === p[1]; })[0];
-    return row && head ? all("td.e" + head.getAttribute("data-e") + ".m-" + p[2], row)[0] || null : null;
+    if (!row) { return null; }
+    return dataCells(row).filter(function (td) {
+      return td.getAttribute("data-env") === p[1] && td.getAttribute("data-method") === p[2];
+    })[0] || null;
   }
   function showCell(key, scroll, focus) {
     var td = findCell(key);
@@ -191,12 +293,11 @@
     var h = location.hash;
     if (h.indexOf("#view?") !== 0) { return; }
     var s = new URLSearchParams(h.slice(6));
-    F.cat.value = s.get("cat") || "";
-    F.os.value = s.get("os") || "";
-    F.m.value = s.get("m") || "";
+    ["b", "cat", "os", "m", "color"].forEach(function (k) { F[k].value = s.get(k) || ""; });
     F.find.checked = s.get("find") === "1";
     F.q.value = s.get("q") || "";
     F.collapse.checked = s.get("collapse") === "1";
+    F.fold.checked = s.get("fold") === "1";
     var hide = (s.get("hide") || "").split(",");
     envBoxes.forEach(function (b) { b.checked = hide.indexOf(b.value) < 0; });
     apply(false);
@@ -207,7 +308,7 @@
   table.setAttribute("role", "grid");
   all("th.rh a").forEach(function (a) { a.setAttribute("tabindex", "-1"); });
   table.addEventListener("click", function (ev) {
-    var td = ev.target.closest ? ev.target.closest("td") : null;
+    var td = ev.target.closest ? ev.target.closest("td[data-case]") : null;
     var key = td ? cellKey(td) : null;
     if (!key) { return; }
     showCell(key, false, true);

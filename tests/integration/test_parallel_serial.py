@@ -1,13 +1,17 @@
 """Parallel cells observe what serial cells observe: a slice of the real catalog (every
 category but performance, cells that share /dev/shm, the environment, the forkserver and the
 process table with their neighbours) run with the default workers and with ``--jobs 1`` gives
-the same outcome and observed value in every cell."""
+the same outcome and observed value in every cell. The slice holds a cell expected to hang
+(fork with a lock held by a thread): it runs in the CPU pool when there is no history, in the
+waiting pool when the previous results say it timed out, and alone in the serial run; all
+three must agree."""
 from __future__ import annotations
 
 import json
 import subprocess
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Dict, Tuple
 
 import pytest
@@ -16,8 +20,10 @@ pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 
-#: Quick cases from each non-performance category (none of them waits out a hang timeout).
+#: Quick cases from each non-performance category, and one whose fork cell is expected to
+#: wait out its hang timeout.
 SLICE = " or ".join([
+    "deadlock.lock_held_by_thread_at_fork",
     "methods.",
     "inheritance.module_global_mutated_after_import",
     "inheritance.environment_variable_set_after_forkserver_started",
@@ -48,9 +54,35 @@ def _cells(results_dir: Path, jobs: str) -> Dict[str, Tuple[str, str]]:
 
 def test_parallel_and_serial_runs_observe_the_same(tmp_path: Path) -> None:
     parallel = _cells(tmp_path / "parallel", "")
+    # The same folder again: its results file is now the history, so the cell that timed out
+    # is scheduled in the waiting pool (the first run had no history: CPU pool).
+    again = _cells(tmp_path / "parallel", "")
     serial = _cells(tmp_path / "serial", "1")
     assert len(parallel) >= 30
-    assert set(parallel) == set(serial)
-    differing = {cell: (parallel[cell], serial[cell]) for cell in parallel
-                 if parallel[cell] != serial[cell]}
+    assert parallel["deadlock.lock_held_by_thread_at_fork[fork]"][0] == "timeout"
+    assert set(parallel) == set(serial) == set(again)
+    differing = {cell: (parallel[cell], again[cell], serial[cell]) for cell in parallel
+                 if not parallel[cell] == again[cell] == serial[cell]}
     assert differing == {}
+
+
+def test_the_pool_follows_history_not_expectations(tmp_path: Path) -> None:
+    """Only cells that timed out in the previous results of the same environment are
+    scheduled as waiting; an expectation of ``timeout`` alone changes nothing."""
+    from harness import plugin
+    from harness.guest import catalog
+
+    state = SimpleNamespace(results_dir=tmp_path, environment={"id": "linux-cpython-3.12"})
+    assert plugin._timed_out_before(state) == set()  # type: ignore[arg-type]
+    (tmp_path / "linux-cpython-3.12.json").write_text(json.dumps({"tests": [
+        {"metadata": {"case": "deadlock.a", "method": "fork", "outcome": "timeout"}},
+        {"metadata": {"case": "deadlock.a", "method": "spawn", "outcome": "ok"}}]}))
+    timed_out = plugin._timed_out_before(state)  # type: ignore[arg-type]
+    assert timed_out == {("deadlock.a", "fork")}
+    expected_to_hang = catalog.Case(lambda ctx: None, "deadlock.b", "t", [], [
+        catalog.on("fork", catalog.timeout())], [], 15.0, [], ["fork"])
+    item = SimpleNamespace(case=expected_to_hang, method="fork")
+    assert not plugin._waits(item, timed_out)  # type: ignore[arg-type]
+    assert plugin._waits(item, timed_out | {("deadlock.b", "fork")})  # type: ignore[arg-type]
+    (tmp_path / "linux-cpython-3.12.json").write_text("{not json")
+    assert plugin._timed_out_before(state) == set()  # type: ignore[arg-type]

@@ -6,16 +6,16 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
-from harness import bench, merge
+from harness import bench, bench_merge, merge
 
 
 def test_synthetic_results_are_valid_and_sized(tmp_path: Path) -> None:
-    """Every synthetic file passes validation and holds 60 cases x 3 methods."""
-    paths = bench.synthetic_results(tmp_path, 4)
+    """Every synthetic file passes validation and holds 90 cases x 3 methods."""
+    paths = bench_merge.synthetic_results(tmp_path, 4)
     loaded, rejected = merge.load_results(paths)
     assert rejected == []
-    assert [len(item.cells) for item in loaded] == [180] * 4
-    assert {len(item.harness["cases"]) for item in loaded} == {60}
+    assert [len(item.cells) for item in loaded] == [270] * 4
+    assert {len(item.harness["cases"]) for item in loaded} == {90}
 
 
 def _results_file(tmp_path: Path, cells: List[Dict[str, Any]]) -> Path:

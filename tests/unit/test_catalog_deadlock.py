@@ -3,13 +3,17 @@ no sleep-based synchronisation, and the helpers that make a thread hold a lock a
 
 from __future__ import annotations
 
-import inspect
+import ast
 import threading
+from pathlib import Path
+from typing import List
 
 import pytest
 
 from cases import deadlock
-from harness.catalog import CASE_TIMEOUT, Case, all_cases
+from harness.guest.catalog import CASE_TIMEOUT, Case, all_cases
+
+CASES = Path(deadlock.__file__).resolve().parent
 
 REQUIRED_IDS = {
     "deadlock.lock_held_by_thread_at_fork",
@@ -42,11 +46,14 @@ def test_catalog_has_at_least_twelve_cases_and_every_required_id() -> None:
 
 @pytest.mark.parametrize("case", _deadlock_cases(), ids=lambda c: c.id)
 def test_case_cites_sources_and_states_its_claim(case: Case) -> None:
-    """Every case links at least one source and each rule's own source is a link."""
+    """Every case links at least one source, each rule's own source is a link, and the
+    docstring states the claim, why it matters and its source."""
     assert case.sources
     assert all(s.startswith("https://") for s in case.sources)
     assert all(r.source is None or r.source.startswith("https://") for r in case.expect)
     assert "Source" in case.doc
+    assert "Why it matters" in case.doc
+    assert len(case.doc.split("Why it matters")[0].split()) >= 8  # the claim, before it
 
 
 @pytest.mark.parametrize("case", _deadlock_cases(), ids=lambda c: c.id)
@@ -64,10 +71,29 @@ def test_rules_name_real_methods_and_known_outcomes(case: Case) -> None:
         assert rule.outcome in {"ok", "error", "timeout", "crash", "unavailable"}
 
 
+def _sleep_calls(source: str) -> List[int]:
+    """Lines calling time.sleep, however it was imported (``import time as t``,
+    ``from time import sleep as s``)."""
+    tree = ast.parse(source)
+    modules, functions = set(), set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules |= {a.asname or a.name for a in node.names if a.name == "time"}
+        elif isinstance(node, ast.ImportFrom) and node.module == "time":
+            functions |= {a.asname or a.name for a in node.names if a.name == "sleep"}
+    return [node.lineno for node in ast.walk(tree) if isinstance(node, ast.Call) and (
+        (isinstance(node.func, ast.Attribute) and node.func.attr == "sleep"
+         and isinstance(node.func.value, ast.Name) and node.func.value.id in modules)
+        or (isinstance(node.func, ast.Name) and node.func.id in functions))]
+
+
 def test_no_sleep_based_synchronisation() -> None:
-    """Threads are synchronised with Events/select, never sleep()."""
-    source = inspect.getsource(deadlock)
-    assert "sleep(" not in source
+    """Cases synchronise with Events/select, never time.sleep (an AST scan of cases/)."""
+    found = {path.name: _sleep_calls(path.read_text(encoding="utf-8"))
+             for path in sorted(CASES.glob("*.py"))}
+    assert {name: lines for name, lines in found.items() if lines} == {}
+    assert _sleep_calls("from time import sleep as s\ns (1)\nimport time as t\nt.sleep(2)\n") \
+        == [2, 4]
 
 
 def test_semantics_expectation_differs_only_in_the_forced_method() -> None:

@@ -8,7 +8,7 @@ from typing import Dict
 
 import pytest
 
-from harness import catalog
+from harness.guest import catalog
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
@@ -47,13 +47,14 @@ def test_issue_4_ids_are_present(name: str) -> None:
 
 @pytest.mark.parametrize("case_id", sorted(_inheritance()))
 def test_case_is_sourced_and_has_expectations(case_id: str) -> None:
-    """A docstring with a Source line, an https source, covered statement ids, and rules."""
+    """A docstring with a Source line, an https source, covered statement ids, and rules —
+    or, where the docs are silent, a docstring that says there is no expectation."""
     found = _inheritance()[case_id]
     assert "Source:" in found.doc
     assert "Why it matters" in found.doc
     assert all(link.startswith("https://") for link in found.sources)
     assert found.covers and all(1 <= number <= 67 for number in found.covers)
-    assert found.expect
+    assert found.expect or "no expectation" in " ".join(found.doc.split()).lower()
     for rule in found.expect:
         assert set(rule.methods) <= {"*", "fork", "spawn", "forkserver"}
 

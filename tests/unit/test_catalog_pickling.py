@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from harness import catalog
+from harness.guest import catalog
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
@@ -78,7 +78,7 @@ def test_raise_as_keeps_the_type_name() -> None:
 def test_live_named_semaphore_counts_as_in_use() -> None:
     """The runner's /dev/shm sweep must not unlink a live multiprocessing semaphore (glibc maps
     it under a temporary name, so only its inode identifies it)."""
-    from harness import _procs
+    from harness.guest import _procs
 
     lock = multiprocessing.get_context("spawn").Lock()
     name = "sem." + lock._semlock.name.lstrip("/")  # type: ignore[attr-defined]

@@ -48,7 +48,7 @@ def test_no_root_says_how_to_provision_and_what_only_ci_runs(tmp_path: Path) -> 
     assert lines == [
         "covered: 3 interpreters: Linux CPython 3.8, 3.13; Linux PyPy 3.9",
         "not here: python3.13, python3.14, python3.15, pypy3 of the Debian root: `sudo nox -s "
-        "provision`, then `nox -s matrix` again (README: More interpreters from a Debian root)",
+        "provision`, then `nox` again (README: More interpreters from a Debian root)",
         "not on this machine: macOS, Windows, 3.13t, pypy3.10, pypy3.11 — GitHub Actions runs "
         "them (.github/workflows/matrix.yml)"]
 
@@ -71,7 +71,7 @@ def test_an_old_root_names_what_provision_adds_and_idle_interpreters_are_named(
     m = _matrix(results_doc(version="3.8.18"))
     lines = coverage.coverage_lines(m, [], ["3.8", "3.12"], root, environ={})
     assert lines[0] == ("covered: 1 interpreter: Linux CPython 3.8 (found here but not in this "
-                        "report: 3.12; `nox -s matrix` runs them all)")
+                        "report: 3.12; `nox` runs them all)")
     assert lines[1] == ("not here: python3.13, pypy3 of the Debian root (it predates them): "
                         "`sudo nox -s provision` adds them in place")
     assert len(lines) == 3  # macOS and Windows: CI
@@ -82,8 +82,8 @@ def test_a_root_not_run_says_why(tmp_path: Path) -> None:
     m = _matrix(results_doc(version="3.8.18"))
     assert "HARNESS_NO_ROOT is set" in coverage.coverage_lines(
         m, [], [], root, environ={"HARNESS_NO_ROOT": "1"})[1]
-    assert "run with plain `nox -s matrix`" in coverage.coverage_lines(m, [], [], root,
-                                                                       environ={})[1]
+    assert "plain `nox` or `nox -t matrix` runs them" in coverage.coverage_lines(
+        m, [], [], root, environ={})[1]
 
 
 def test_in_ci_there_is_no_root_line(tmp_path: Path) -> None:

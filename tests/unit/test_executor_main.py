@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-EXECUTOR = ROOT / "harness" / "executor.py"
+EXECUTOR = ROOT / "harness" / "guest" / "executor.py"
 
 
 def test_the_main_module_does_nothing_unless_it_is_main() -> None:
@@ -35,8 +35,9 @@ def test_a_child_running_it_again_imports_nothing(tmp_path: Path) -> None:
 
 
 def test_a_case_runs_through_it(tmp_path: Path) -> None:
-    """The stub hands over to ``harness.case_parent``: a case runs, and a spawn child (which
-    ran the stub again) sees the parent's ``sys.argv``."""
+    """The stub hands over to ``harness.guest.case_parent``: a case runs and a spawn child (which
+    ran the stub again) answers. Only the value's shape is checked: what spawn passes in
+    sys.argv is undocumented (the catalog has no rule), so the harness test does not assert it."""
     out = tmp_path / "result.json"
     proc = subprocess.run([sys.executable, "-I", str(EXECUTOR), str(ROOT), "inheritance.sys_argv",
                            "spawn", str(out)], cwd=str(tmp_path), capture_output=True, text=True,
@@ -44,7 +45,9 @@ def test_a_case_runs_through_it(tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     result = json.loads(out.read_text(encoding="utf-8"))
     assert result["outcome"] == "ok", result
-    assert result["observed"] == {"has_appended": True, "same_as_parent": True}
+    observed = result["observed"]
+    assert set(observed) == {"has_appended", "same_as_parent"}
+    assert all(isinstance(v, bool) for v in observed.values())
 
 
 def test_wrong_arguments_print_the_usage(tmp_path: Path) -> None:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from harness import catalog, expect
+from harness import expect
+from harness.guest import catalog
 from harness.vocab import Verdict
 
 LINUX_313 = {"os": "linux", "implementation": "cpython", "python_version": "3.13.0",
@@ -82,3 +83,59 @@ def test_bad_condition_is_an_error() -> None:
         expect.matches_env({"platform": "linux"}, LINUX_313)
     with pytest.raises(ValueError, match="bad python condition"):
         expect.matches_env({"python": "~3.12"}, LINUX_313)
+
+
+def test_an_any_type_error_rule_is_not_met_by_a_dead_child() -> None:
+    """`error()` with no type takes any raised exception, but a child that died without a
+    result (ChildDied, e.g. a SIGSEGV) is a crash, not the error the docs promise."""
+    rule = catalog.error().to_dict()
+    raised = {"outcome": "error", "error": {"type": "RuntimeError", "message": "x"}}
+    died = {"outcome": "error", "error": {"type": "ChildDied", "message": "code -11"}}
+    assert expect.verdict_for(rule, raised) == Verdict.AS_EXPECTED
+    assert expect.verdict_for(rule, died) == Verdict.UNEXPECTED
+    named = catalog.error("ChildDied").to_dict()
+    assert expect.verdict_for(named, died) == Verdict.AS_EXPECTED
+
+
+def _catalog_rules() -> list:  # type: ignore[type-arg]
+    import importlib
+    import pkgutil
+
+    import cases
+
+    for info in pkgutil.iter_modules(cases.__path__):
+        importlib.import_module("cases." + info.name)
+    return [(c.id, r) for c in catalog.all_cases() for r in c.to_dict()["expect"]]
+
+
+def test_every_error_rule_names_a_type_or_a_cause_or_says_no_source_names_one() -> None:
+    """Expectations are as precise as their sources: an error rule names the type, or a
+    cause (a message text), or its note says that no source names a type."""
+    rules = _catalog_rules()
+    assert len(rules) > 100
+    vague = [(cid, r) for cid, r in rules if r["outcome"] == "error" and not r.get("error_type")
+             and not r.get("contains")
+             and "no source names an exception type" not in r.get("note", "")]
+    assert vague == []
+
+
+def test_inferred_and_source_derived_rules_say_where_they_come_from() -> None:
+    """Inferred rules carry a note naming the mechanism; implementation-derived rules name
+    the CPython file; the report shows both marks."""
+    from harness import model
+
+    rules = _catalog_rules()
+    inferred = [(cid, r) for cid, r in rules if r.get("inferred")]
+    from_source = [(cid, r) for cid, r in rules if r.get("from_implementation")]
+    assert {cid for cid, _ in inferred} >= {
+        "inheritance.cwd_changed", "inheritance.umask", "inheritance.unflushed_stdout_buffer",
+        "deadlock.lock_held_by_thread_at_fork"}
+    assert {cid for cid, _ in from_source} >= {
+        "methods.available", "inheritance.fork_with_threads_warning",
+        "deadlock.set_start_method_twice"}
+    assert all(r.get("note") for _, r in inferred)
+    assert all(r["from_implementation"].split()[0].startswith(("Lib/", "Modules/", "Python/"))
+               for _, r in from_source)
+    text = model.expectation_text(from_source[0][1])
+    assert "(from the implementation, not the docs:" in text
+    assert "(any type)" in model.expectation_text(catalog.error().to_dict())

@@ -1,4 +1,4 @@
-"""The measurement protocol (harness/measure.py): quantiles, summaries, the stopping rule,
+"""The measurement protocol (harness/guest/measure.py): quantiles, summaries, the stopping rule,
 and /proc memory readings."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from typing import Iterator, List
 
 import pytest
 
-from harness import measure
-from harness.catalog import Unavailable
+from harness.guest import measure
+from harness.guest.catalog import Unavailable
 
 
 def test_percentile_interpolates_like_numpy() -> None:

@@ -2,28 +2,37 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Set
 
 import pytest
 
 from cases.claims import CLAIMS
-from harness import claimcheck, merge
+from harness import claimcheck, merge, render
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
-ARTICLE = Path("/work/shared/reference/article.txt")
+#: Hashes of the article's 7-word runs (vendored), and the article itself when ../shared sits
+#: next to the checkout (then the hashes are checked against it).
+GRAMS = Path(__file__).resolve().parents[1] / "fixtures" / "article-7grams.txt"
+ARTICLE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "article.txt"
 
 CLAIM = {"id": "c", "claim": "x", "checks": [
     {"case": "methods.a", "methods": ["fork", "spawn"], "holds": {"equals": "yes"}}]}
 
 
-def _verdicts(claims: List[Dict[str, Any]], *docs: Dict[str, Any]) -> Dict[str, str]:
+def _results(claims: List[Dict[str, Any]], *docs: Dict[str, Any],
+             ) -> List[claimcheck.ClaimResult]:
     m = merge.merge([merge.Loaded.from_doc("f%d" % i, d) for i, d in enumerate(docs)], now=NOW,
                     claims=claims)
-    (result,) = claimcheck.claim_verdicts(m)
+    return claimcheck.claim_verdicts(m)
+
+
+def _verdicts(claims: List[Dict[str, Any]], *docs: Dict[str, Any]) -> Dict[str, str]:
+    (result,) = _results(claims, *docs)
     verdicts = {v.environment: v.verdict for v in result.per_environment}
     verdicts["overall"] = result.overall
     return verdicts
@@ -55,14 +64,101 @@ def test_no_data_is_not_run_never_true() -> None:
 
 
 def test_scope_and_when_conditions() -> None:
-    """Out-of-scope environments get no verdict; per-OS checks apply only on their OS."""
+    """Out-of-scope environments get no verdict; per-OS checks apply only on their OS; an
+    in-scope environment no check speaks for makes the overall verdict `partial`, not true."""
     claim = {"id": "s", "claim": "z", "scope": {"os": ["linux"]}, "checks": [
         {"case": "methods.a", "methods": ["*"], "when": {"python": ">=3.12"},
          "holds": {"outcome": "ok"}}]}
-    v = _verdicts([claim], results_doc(version="3.11.0"), results_doc(version="3.12.0"),
-                  results_doc(version="3.12.0", os_name="windows"))
+    docs = (results_doc(version="3.11.0"), results_doc(version="3.12.0"),
+            results_doc(version="3.12.0", os_name="windows"))
+    v = _verdicts([claim], *docs)
     assert v == {"linux-cpython-3.11": "not-run", "linux-cpython-3.12": "true",
-                 "overall": "true"}
+                 "overall": "partial"}
+    (result,) = _results([claim], *docs)
+    assert result.gaps == ("linux-cpython-3.11: no check applies",)
+    assert result.covered_os == ("linux",)
+    # Every in-scope environment covered: now (and only now) plain true.
+    assert _verdicts([claim], docs[1])["overall"] == "true"
+
+
+def test_scope_with_no_data_for_an_os_is_never_plain_true() -> None:
+    """A claim about Linux and Windows that held on Linux, with no Windows data, is partial;
+    so is one whose Windows-only check matched no environment with data."""
+    scoped = {"id": "u", "claim": "u", "scope": {"os": ["linux", "windows"]},
+              "checks": [{"case": "methods.a", "methods": ["*"], "holds": {"outcome": "ok"}}]}
+    per_os = {"id": "w", "claim": "w", "checks": [
+        {"case": "methods.a", "methods": ["*"], "when": {"os": ["linux"]},
+         "holds": {"outcome": "ok"}},
+        {"case": "methods.a", "methods": ["*"], "when": {"os": ["windows"]},
+         "holds": {"outcome": "error"}}]}
+    for claim in (scoped, per_os):
+        (result,) = _results([claim], results_doc(version="3.12.0"))
+        assert result.overall == "partial"
+        assert any(g.startswith("windows: no environment") for g in result.gaps)
+    (result,) = _results([per_os], results_doc(version="3.12.0"))
+    assert any("check 2 (methods.a when os windows)" in g for g in result.gaps)
+    # A false verdict stays false: a counterexample refutes whatever was not run.
+    failing = dict(scoped, checks=[dict(scoped["checks"][0], holds={"outcome": "error"})])
+    assert _verdicts([failing], results_doc(version="3.12.0"))["overall"] == "false"
+
+
+def test_no_real_claim_reads_true_with_only_linux_data() -> None:
+    """With every check holding on Linux environments only, no claim of the catalog reads
+    plain true: each names (or, without a scope, implies) macOS or Windows."""
+    envs = [{"id": "linux-cpython-3.12", "os": "linux", "implementation": "cpython",
+             "python_version": "3.12.0"}]
+    for claim in CLAIMS:
+        per_env = [claimcheck.EnvVerdict("linux-cpython-3.12", "true", ())]
+        gaps = claimcheck._gaps(claim, envs, per_env)
+        if any(o != "linux" for o in claim.get("scope", {}).get("os", ["macos"])):
+            assert claimcheck.overall(["true"], gaps) == "partial", claim["id"]
+
+
+#: Observations shaped like the local matrix (9 Linux environments), for the counter-evidence.
+COUNTER = {
+    "performance.start_latency": {"fork": {"median": 1.0}, "spawn": {"median": 30.0},
+                                  "forkserver": {"median": 2.0}},
+    "performance.start_latency_vs_parent_memory": {
+        m: {"points": [{"median": a}, {"median": b}, {"median": c}]}
+        for m, (a, b, c) in {"fork": (1.0, 40.0, 150.0), "forkserver": (2.0, 12.0, 12.0),
+                             "spawn": (30.0, 35.0, 40.0)}.items()},
+    "inheritance.value_via_queue": {"spawn": 42},
+    "inheritance.global_assigned_in_main": {"spawn": "import-time"},
+    "inheritance.environment_variable_set_before_start": {"spawn": "set-before-start"},
+    "inheritance.cwd_changed": {"spawn": True},
+    "inheritance.sys_argv": {"spawn": {"same_as_parent": True, "has_appended": True}},
+    "inheritance.sys_path_appended": {"spawn": True},
+    "inheritance.authkey_inherited": {"spawn": {"same_as_parent": True,
+                                                "custom_key_inherited": True}},
+    "pickling.socket_argument": {"spawn": {"child": "sent", "parent_received": "x"}},
+}
+PICKLE_ERRORS = ("pickling.open_file_argument", "pickling.lambda_argument",
+                 "pickling.lambda_target")
+
+
+def _counter_cell(case_id: str, method: str) -> Dict[str, Any]:
+    if case_id in PICKLE_ERRORS:
+        return cell(case_id, method, outcome="error",
+                    error={"type": "TypeError", "message": "start(): cannot pickle 'x'"})
+    return cell(case_id, method, observed=COUNTER[case_id].get(method))
+
+
+@pytest.mark.parametrize(("claim_id", "refuting_case"), [
+    ("fork_fastest", "performance.start_latency_vs_parent_memory"),
+    ("spawn_requires_picklable", "pickling.socket_argument"),
+    ("spawn_needs_explicit_passing", "inheritance.environment_variable_set_before_start"),
+])
+def test_counter_evidence_makes_a_claim_depend(claim_id: str, refuting_case: str) -> None:
+    """The claims the catalog itself contradicts read `depends`, with the refuting cells
+    (from other categories) listed for the page to link."""
+    claim = next(c for c in CLAIMS if c["id"] == claim_id)
+    doc = results_doc(version="3.12.0", cases=sorted(set(COUNTER) | set(PICKLE_ERRORS)),
+                      observe=_counter_cell)
+    (result,) = _results([claim], doc)
+    assert result.overall == "depends"
+    assert refuting_case in {e.case for e in result.refuting}
+    assert all(e.held is False for e in result.refuting)
+    assert refuting_case in result.cases
 
 
 @pytest.mark.parametrize(("pred", "observed", "expected"), [
@@ -106,13 +202,59 @@ def test_claims_data_is_well_formed_and_unique() -> None:
             assert "." in check["case"] and isinstance(check["holds"], dict)
 
 
-@pytest.mark.skipif(not ARTICLE.exists(), reason="reference article not present")
+def _words(text: str) -> List[str]:
+    return re.findall(r"[a-z0-9']+", text.lower().replace("’", "'"))
+
+
+def _gram_hashes(words: List[str]) -> Dict[str, str]:
+    return {hashlib.sha256(" ".join(words[i:i + 7]).encode()).hexdigest()[:16]:
+            " ".join(words[i:i + 7]) for i in range(len(words) - 6)}
+
+
+def _vendored_grams() -> Set[str]:
+    return {line for line in GRAMS.read_text(encoding="utf-8").split("\n")
+            if line and not line.startswith("#")}
+
+
 def test_claims_are_paraphrased_not_copied() -> None:
     """No claim shares a run of 7 words with the article (paraphrase, not quotation)."""
-    words = lambda t: re.findall(r"[a-z0-9']+", t.lower().replace("’", "'"))  # noqa: E731
-    article = words(ARTICLE.read_text(encoding="utf-8"))
-    grams = {tuple(article[i:i + 7]) for i in range(len(article) - 6)}
+    grams = _vendored_grams()
+    assert len(grams) > 500
     for claim in CLAIMS:
-        w = words(claim["claim"])
-        copied = [" ".join(w[i:i + 7]) for i in range(len(w) - 6) if tuple(w[i:i + 7]) in grams]
+        copied = [g for h, g in _gram_hashes(_words(claim["claim"])).items() if h in grams]
         assert not copied, (claim["id"], copied)
+
+
+@pytest.mark.skipif(not ARTICLE.exists(),
+                    reason="needs ../shared/reference/article.txt next to the checkout")
+def test_vendored_article_hashes_match_the_article() -> None:
+    """The vendored hashes are those of the article in the shared reference folder."""
+    assert set(_gram_hashes(_words(ARTICLE.read_text(encoding="utf-8")))) == _vendored_grams()
+
+
+def test_claim_rows_carry_the_contract_attributes() -> None:
+    """Each claim row says its id and overall verdict (data-claim / data-overall), what was
+    not run, and links the cells against it."""
+    claims = [c for c in CLAIMS if c["id"] in ("spawn_requires_picklable", "fork_default_unix")]
+    doc = results_doc(version="3.12.0", cases=sorted(set(COUNTER) | set(PICKLE_ERRORS)),
+                      observe=_counter_cell)
+    m = merge.merge([merge.Loaded.from_doc("f", doc)], now=NOW, claims=claims)
+    html = render.render_html(m)
+    assert 'data-claim="spawn_requires_picklable" data-overall="depends"' in html
+    assert 'data-claim="fork_default_unix" data-overall="not-run"' in html
+    row = html[html.index('data-claim="spawn_requires_picklable"'):]
+    row = row[:row.index("</tr>")]
+    assert 'against it: <a href="#case-pickling.socket_argument">' in row
+    assert "not run: macos: no environment with data; windows: no environment" in row
+
+
+def test_an_expected_leg_without_data_is_named_as_not_run() -> None:
+    """With `--expect-envs`, a CI leg that produced no results file is an in-scope environment
+    without data: the claim is only true where run, and the leg is named."""
+    claim = {"id": "e", "claim": "e", "scope": {"os": ["linux"]}, "checks": [
+        {"case": "methods.a", "methods": ["*"], "holds": {"outcome": "ok"}}]}
+    m = merge.merge([merge.Loaded.from_doc("f", results_doc(version="3.12.0"))], now=NOW,
+                    claims=[claim], expected_environments=["linux-cpython-3.13"])
+    (result,) = claimcheck.claim_verdicts(m)
+    assert result.overall == "partial"
+    assert result.gaps == ("linux-cpython-3.13: no usable cell",)

@@ -14,7 +14,7 @@ import time
 
 import pytest
 
-from harness import _procs, _shepherd
+from harness.guest import _procs, _shepherd
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux shepherd")
 

@@ -7,7 +7,8 @@ import uuid
 
 import pytest
 
-from harness import _procs, runner
+from harness import runner
+from harness.guest import _procs
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or
                                 not os.path.isdir(_procs.SHM_DIR), reason="Linux /dev/shm only")

@@ -9,7 +9,11 @@ Pages that tests/integration/test_ci_simulation.py then runs for real.
 from __future__ import annotations
 
 import ast
+import json
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Tuple
 
@@ -20,10 +24,22 @@ yaml = pytest.importorskip("yaml")
 ROOT = Path(__file__).resolve().parents[2]
 WORKFLOW = ROOT / ".github" / "workflows" / "matrix.yml"
 DEPENDABOT = ROOT / ".github" / "dependabot.yml"
-PINS_FILE = Path("/work/shared/reference/actions-pins.md")
+#: The vetted pin list, vendored (its source: ../shared/reference/ next to the checkout).
+PINS_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "actions-pins.md"
+SHARED_PINS = (Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+               / "actions-pins.md")
+MANIFEST = ROOT / "tests" / "fixtures" / "python-versions-manifest.json"
 
-OSES = {"ubuntu-latest", "macos-latest", "windows-latest"}
-PYTHONS = {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.14t", "pypy3.10", "pypy3.11"}
+#: Pinned images, one per OS family and arch (never *-latest, which moves to new images).
+OSES = {"ubuntu-24.04", "macos-26", "windows-2025"}
+#: What each pinned label is, as actions/python-versions' manifest names its builds.
+LABEL_PLATFORM = {"ubuntu-24.04": "linux 24.04 x64", "ubuntu-26.04": "linux 26.04 x64",
+                  "macos-26": "darwin - arm64", "macos-15-intel": "darwin - x64",
+                  "windows-2025": "win32 - x64"}
+PYTHONS = {"3.9", "3.10", "3.11", "3.12", "3.13", "3.14", "3.14t", "3.15", "3.15t",
+           "pypy3.10", "pypy3.11"}
+#: The next CPython, a pre-release today: its legs may fail without failing the run.
+PRERELEASE = "3.16"
 #: The pins the workflow may use: the "recommended" column of the vetted pins list
 #: (shared/reference/actions-pins.md), each read from the action's own tags.
 PINS = {
@@ -71,7 +87,8 @@ def _step(doc: Dict[str, Any], job: str, uses: str = "", ident: str = "",
 
 def _legs(matrix: Dict[str, Any]) -> List[Dict[str, Any]]:
     """The legs GitHub expands: os x python, minus exclude, plus include (new combinations)."""
-    legs = [{"os": o, "python": p} for o in matrix["os"] for p in matrix["python"]]
+    legs = [{"os": o, "python": p} for o in matrix.get("os", [])
+            for p in matrix.get("python", [])]
     for rule in matrix.get("exclude", []):
         legs = [leg for leg in legs if any(leg.get(k) != v for k, v in rule.items())]
     legs += [dict(extra) for extra in matrix.get("include", [])]
@@ -79,16 +96,22 @@ def _legs(matrix: Dict[str, Any]) -> List[Dict[str, Any]]:
 
 
 def test_triggers_push_pr_dispatch_and_weekly(workflow: Dict[str, Any]) -> None:
-    """Push, pull_request, manual dispatch and a weekly schedule start the workflow."""
+    """Push to the default branch, pull_request, manual dispatch (with a smoke-only switch)
+    and a weekly schedule start the workflow; docs-only changes do not."""
     triggers = _on(workflow)
     assert {"push", "pull_request", "workflow_dispatch", "schedule"} <= set(triggers)
+    assert triggers["push"]["branches"] == ["main"]
+    for event in ("push", "pull_request"):
+        assert set(triggers[event]["paths-ignore"]) == {"**/*.md", "docs/**"}, event
+    smoke = triggers["workflow_dispatch"]["inputs"]["smoke-only"]
+    assert smoke["type"] == "boolean" and smoke["default"] is False
     (cron,) = [entry["cron"] for entry in triggers["schedule"]]
     _minute, _hour, day, month, weekday = cron.split()
     assert (day, month) == ("*", "*") and re.fullmatch(r"[0-6]", weekday), cron
 
 
 def test_matrix_covers_three_oses_and_all_pythons(workflow: Dict[str, Any]) -> None:
-    """Every OS runs every Python of the issue, plus an Intel macOS leg and 3.15 legs."""
+    """Every OS runs every Python of the issue (3.15 and 3.15t included), plus Intel macOS."""
     strategy = workflow["jobs"]["matrix"]["strategy"]
     assert strategy["fail-fast"] is False
     legs = _legs(strategy["matrix"])
@@ -101,13 +124,14 @@ def test_matrix_covers_three_oses_and_all_pythons(workflow: Dict[str, Any]) -> N
 
 
 def test_only_prerelease_legs_may_fail(workflow: Dict[str, Any]) -> None:
-    """3.15 legs are marked experimental; continue-on-error follows that flag only."""
+    """3.16 legs are marked experimental; continue-on-error follows that flag only. 3.15 is a
+    release: its legs fail the run like any other."""
     job = workflow["jobs"]["matrix"]
     assert "matrix.experimental" in str(job["continue-on-error"])
     for leg in _legs(job["strategy"]["matrix"]):
-        assert bool(leg.get("experimental")) == (leg["python"] == "3.15"), leg
+        assert bool(leg.get("experimental")) == (leg["python"] == PRERELEASE), leg
     assert {leg["os"] for leg in _legs(job["strategy"]["matrix"])
-            if leg["python"] == "3.15"} == OSES
+            if leg["python"] == PRERELEASE} == OSES
     setup = _step(workflow, "matrix", ident="leg")
     assert setup["with"]["python-version"] == "${{ matrix.python }}"
     assert setup["with"]["allow-prereleases"] is True
@@ -137,12 +161,20 @@ def test_every_action_pinned_to_a_vetted_sha_with_version_comment() -> None:
 
 def test_pins_agree_with_the_shared_pin_list() -> None:
     """The pins above are the recommended ones in shared/reference/actions-pins.md."""
-    if not PINS_FILE.exists():
-        pytest.skip(f"{PINS_FILE} is not on this machine")
     text = PINS_FILE.read_text(encoding="utf-8")
     recommended = text[text.index("## Recommended pins"):]
     for action, (sha, version) in PINS.items():
         assert f"`{action}@{sha} # {version}`" in recommended, action
+
+
+@pytest.mark.skipif(not SHARED_PINS.exists(),
+                    reason="needs ../shared/reference/actions-pins.md next to the checkout")
+def test_vendored_pin_list_matches_the_shared_one() -> None:
+    """The vendored section is still the shared pin list's "Recommended pins" section."""
+    shared = SHARED_PINS.read_text(encoding="utf-8")
+    section = shared[shared.index("## Recommended pins"):].strip()
+    vendored = PINS_FILE.read_text(encoding="utf-8")
+    assert vendored[vendored.index("## Recommended pins"):].strip() == section
 
 
 def test_permissions_are_empty_at_top_and_minimal_per_job(workflow: Dict[str, Any]) -> None:
@@ -179,6 +211,85 @@ def test_no_expression_inside_run_scripts(workflow: Dict[str, Any]) -> None:
         assert "${{" not in str(step.get("run", "")), (job, step.get("name"))
 
 
+def test_every_runner_label_is_pinned(workflow: Dict[str, Any]) -> None:
+    """No job or leg runs on a moving *-latest label; every label is a known pinned image."""
+    labels = set()
+    for job in workflow["jobs"].values():
+        if "matrix" in str(job["runs-on"]):
+            labels.update(leg["os"] for leg in _legs(job["strategy"]["matrix"]))
+        else:
+            labels.add(job["runs-on"])
+    assert labels, "no runs-on"
+    assert not [label for label in labels if "latest" in label]
+    assert labels <= set(LABEL_PLATFORM), labels - set(LABEL_PLATFORM)
+
+
+def test_every_leg_python_has_a_build_for_its_image(workflow: Dict[str, Any]) -> None:
+    """setup-python installs from actions/python-versions' manifest, matched to the image's
+    OS version exactly: each CPython leg (pre-release legs aside) must have a build there. A
+    vendored summary of the manifest; 3.9 is absent for Ubuntu 26.04, so the check can fail."""
+    builds = json.loads(MANIFEST.read_text(encoding="utf-8"))["builds"]
+    assert "3.9" not in builds[LABEL_PLATFORM["ubuntu-26.04"]]
+    jobs = [workflow["jobs"]["matrix"], workflow["jobs"]["smoke"]]
+    for leg in [leg for job in jobs for leg in _legs(job["strategy"]["matrix"])]:
+        if leg["python"].startswith("pypy") or leg.get("experimental"):
+            continue  # PyPy comes from PyPy's own downloads; pre-releases may be missing
+        assert leg["python"] in builds[LABEL_PLATFORM[leg["os"]]], leg
+
+
+def test_smoke_legs_load_the_noxfile_and_run_one_case_before_the_matrix(
+        workflow: Dict[str, Any]) -> None:
+    """A minute per leg on each OS (nox -l, one case through nox, the leg check); the full
+    legs need it, so a broken noxfile or executor costs minutes, not the whole matrix."""
+    job = workflow["jobs"]["smoke"]
+    assert job["timeout-minutes"] <= 15
+    legs = _legs(job["strategy"]["matrix"])
+    assert {leg["os"] for leg in legs} == OSES
+    runs = [str(step.get("run", "")) for step in job["steps"]]
+    assert any(run.endswith("-m nox -l'") or run.endswith("-m nox -l") for run in runs), runs
+    assert any('-s "matrix-$LEG_PYTHON" -- -k ' in run for run in runs), runs
+    assert any("-m harness verify-leg reports/results" in run for run in runs), runs
+    matrix = workflow["jobs"]["matrix"]
+    assert matrix["needs"] == "smoke"
+    assert "inputs.smoke-only" in matrix["if"]
+    known = _noxfile_known_pythons()
+    assert all(leg["python"] in known for leg in legs)
+
+
+def test_lint_is_pinned_and_zizmor_runs_online_with_a_read_only_token(
+        workflow: Dict[str, Any]) -> None:
+    """Every lint tool has an exact version in requirements/lint.txt; CI gives zizmor the job's
+    token (contents: read only) so its online audits run."""
+    job = workflow["jobs"]["lint"]
+    step = _step(workflow, "lint", name="nox -s lint")
+    assert step["env"]["GH_TOKEN"] == "${{ github.token }}"  # noqa: S105 (an expression)
+    assert job["permissions"] == {"contents": "read"}
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    group = re.search(r"^lint = \[(.*?)\]$", pyproject, re.M | re.S)
+    assert group
+    listed = re.sub(r"\{[^}]*\}", "", group.group(1))  # {include-group = "host"}
+    tools = set(re.findall(r'"([A-Za-z][\w.-]*)"', listed))
+    pins = dict(line.split("==") for line in
+                (ROOT / "requirements" / "lint.txt").read_text(encoding="utf-8").splitlines()
+                if line and not line.startswith("#"))
+    assert tools and tools <= set(pins), tools - set(pins)
+    assert all(re.fullmatch(r"\d+(\.\d+)+", version) for version in pins.values()), pins
+    noxfile = (ROOT / "noxfile.py").read_text(encoding="utf-8")
+    assert '"-c", str(LINT_PINS)' in noxfile and 'os.environ.get("GH_TOKEN")' in noxfile
+
+
+def test_every_legs_session_exists_in_nox_list(workflow: Dict[str, Any]) -> None:
+    """`nox -l` (the noxfile as nox loads it) lists matrix-<python> for every leg."""
+    proc = subprocess.run([sys.executable, "-m", "nox", "-l", "--json"], cwd=str(ROOT),
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env=dict(os.environ, NO_COLOR="1"))
+    assert proc.returncode == 0, proc.stderr
+    sessions = {entry["session"] for entry in json.loads(proc.stdout)}
+    jobs = [workflow["jobs"]["matrix"], workflow["jobs"]["smoke"]]
+    for leg in [leg for job in jobs for leg in _legs(job["strategy"]["matrix"])]:
+        assert f"matrix-{leg['python']}" in sessions, leg
+
+
 def test_legs_run_the_users_nox_session_and_upload_always(workflow: Dict[str, Any]) -> None:
     """A leg runs `nox -s matrix-<python>` (a session the noxfile defines) and always uploads."""
     job = workflow["jobs"]["matrix"]
@@ -207,7 +318,8 @@ def _noxfile_known_pythons() -> List[str]:
 def test_report_job_merges_every_leg_and_publishes(workflow: Dict[str, Any]) -> None:
     """The report runs after all legs (even failed), merges artifacts, writes the summary."""
     job = workflow["jobs"]["report"]
-    assert job["needs"] == "matrix" and job["if"] == "always()"
+    assert job["needs"] == "matrix"
+    assert job["if"] == "${{ !cancelled() && needs.matrix.result != 'skipped' }}"
     download = _step(workflow, "report", uses="actions/download-artifact")["with"]
     assert download["pattern"] == "results-*" and download["merge-multiple"] is True
     assert download["path"] == "${{ env.RESULTS_DIR }}"
@@ -228,12 +340,17 @@ def test_deploy_only_from_the_default_branch(workflow: Dict[str, Any]) -> None:
     assert job["environment"]["name"] == "github-pages"
     assert "default_branch" in job["if"] and "pull_request" in job["if"]
     # A failed leg must not stop the page: the condition checks the report job itself.
-    assert "always()" in job["if"] and "needs.report.result == 'success'" in job["if"]
+    assert "!cancelled()" in job["if"] and "needs.report.result == 'success'" in job["if"]
+    assert "always()" not in job["if"]
     assert [s["uses"].split("@")[0] for s in job["steps"]] == ["actions/deploy-pages"]
 
 
-def test_dependabot_updates_actions_with_a_cooldown() -> None:
-    """Dependabot bumps the SHA pins, after a cooldown."""
+def test_dependabot_updates_actions_and_pip_pins_with_a_cooldown() -> None:
+    """Dependabot bumps the SHA pins and the pinned tools in requirements/, after a cooldown."""
     doc = yaml.safe_load(DEPENDABOT.read_text(encoding="utf-8"))
     (entry,) = [u for u in doc["updates"] if u["package-ecosystem"] == "github-actions"]
     assert entry["cooldown"]["default-days"] >= 1
+    (pip,) = [u for u in doc["updates"] if u["package-ecosystem"] == "pip"]
+    assert pip["cooldown"]["default-days"] >= 1
+    assert (ROOT / pip["directory"].lstrip("/") / "lint.txt").is_file()
+    assert (ROOT / pip["directory"].lstrip("/") / "ci.txt").is_file()

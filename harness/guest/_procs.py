@@ -10,14 +10,15 @@ from __future__ import annotations
 import os
 import time
 
-TYPE_CHECKING = False  # the shepherd imports this module per case: no ``typing`` at run time
+from harness.guest import TYPE_CHECKING
+
 if TYPE_CHECKING:
     import signal
     import subprocess
     import threading
     from typing import Dict, Iterable, List, Optional, Set, Tuple
-else:  # plain ints, no ``enum`` import (see _shepherd.py)
-    try:
+else:  # the C module: ``signal`` wraps it in enums, whose import would cost each case run
+    try:  # milliseconds (same functions and constants, as plain ints); the shepherd uses it too
         import _signal as signal
     except ImportError:  # pragma: no cover
         import signal
@@ -35,6 +36,7 @@ __all__ = [
     "wait_exit",
     "shm_names",
     "shm_in_use",
+    "signal",
 ]
 
 CGROUP_PIDS_ROOT = "/sys/fs/cgroup/pids"

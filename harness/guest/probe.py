@@ -86,23 +86,24 @@ def collect_multiprocessing() -> Dict[str, Any]:
     return info
 
 
+#: The CI run's identity (result key, environment variable). The plugin passes these, and
+#: ``CI``, through its allow-listed environment, or a CI run would record none of them.
+CI_VARIABLES = (
+    ("github_run_id", "GITHUB_RUN_ID"),
+    ("github_run_attempt", "GITHUB_RUN_ATTEMPT"),
+    ("github_repository", "GITHUB_REPOSITORY"),
+    ("github_sha", "GITHUB_SHA"),
+    ("github_job", "GITHUB_JOB"),
+    ("runner_os", "RUNNER_OS"),
+    ("runner_arch", "RUNNER_ARCH"),
+    ("image_os", "ImageOS"),
+    ("image_version", "ImageVersion"),
+)
+
+
 def collect_run() -> Dict[str, Any]:
     env = os.environ
-    ci = {
-        key: env.get(name)
-        for key, name in (
-            ("github_run_id", "GITHUB_RUN_ID"),
-            ("github_run_attempt", "GITHUB_RUN_ATTEMPT"),
-            ("github_repository", "GITHUB_REPOSITORY"),
-            ("github_sha", "GITHUB_SHA"),
-            ("github_job", "GITHUB_JOB"),
-            ("runner_os", "RUNNER_OS"),
-            ("runner_arch", "RUNNER_ARCH"),
-            ("image_os", "ImageOS"),
-            ("image_version", "ImageVersion"),
-        )
-        if env.get(name)
-    }
+    ci = {key: env.get(name) for key, name in CI_VARIABLES if env.get(name)}
     return {
         "ci": ci or None,
         "is_ci": bool(env.get("CI")),
@@ -136,7 +137,7 @@ def collect() -> Dict[str, Any]:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     from harness import __version__
 
     data = collect()

@@ -1,7 +1,7 @@
 """The case's parent process: run ONE catalog case under ONE start method and write its result.
 
-Started as ``python -I harness/executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH``: that tiny
-main module puts the project root on ``sys.path`` and calls :func:`main`. The code lives here,
+Started as ``python -I harness/guest/executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH``: that
+tiny main module puts the project root on ``sys.path`` and calls :func:`main`. The code lives here,
 not in the main module, because spawn and forkserver children run the parent's main module
 again from source (forkserver before 3.13.8/3.14.1, gh-98552): a few lines, as for a user's
 script, not this module (about a millisecond per child, which distorted start latency).
@@ -16,10 +16,8 @@ from __future__ import annotations
 import os
 import sys
 
-#: ``typing`` costs milliseconds to import and fork children would inherit it: annotations are
-#: strings, and the names they use are imported for the type checker only (mypy treats this
-#: name as True).
-TYPE_CHECKING = False
+from harness.guest import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import Any, Dict, List
 
@@ -42,7 +40,7 @@ def _run(case_id: str, method: str) -> Dict[str, Any]:
     import time
     import warnings
 
-    from harness import catalog  # the project root is on sys.path (executor.py put it there)
+    from harness.guest import catalog  # the project root is on sys.path (executor.py put it there)
 
     module_name = "cases." + case_id.split(".", 1)[0]
     importlib.import_module(module_name)

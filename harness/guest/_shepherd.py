@@ -18,14 +18,12 @@ import os
 import sys
 import time
 
-TYPE_CHECKING = False
-if TYPE_CHECKING:
-    import signal
-else:  # the C module: ``signal`` wraps it in enums, and ``enum``'s import would cost each case
-    try:  # run milliseconds (same functions and constants, as plain ints)
-        import _signal as signal
-    except ImportError:  # pragma: no cover - an implementation without it
-        import signal
+if __name__ == "__main__":  # run as a script: the project root goes on sys.path first
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from harness.guest import _procs
+
+signal = _procs.signal  # the C module's plain ints (see _procs)
 
 __all__ = ["main"]
 
@@ -137,8 +135,6 @@ def _wait_for_child(timeout: float) -> None:
 
 class Shepherd:
     def __init__(self, limit: int, cgroup_dir: str) -> None:
-        from harness import _procs
-
         self.procs = _procs
         self.limit = limit
         self.cgroup = _procs.PidsCgroup(cgroup_dir) if cgroup_dir != "-" else None
@@ -311,5 +307,4 @@ def main(argv: "list[str]") -> int:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     sys.exit(main(sys.argv))

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import sys
 
-#: The executor imports this module before a case runs, so what it imports is in the case's
-#: parent process (and in every fork child): ``typing``, ``inspect`` and ``textwrap`` are
-#: imported for the type checker only (mypy treats this name as True) or when first needed.
-TYPE_CHECKING = False
+# The case parent imports this module before a case runs, so fork children copy what it
+# imports: ``inspect`` and ``textwrap`` are imported when first needed.
+from harness.guest import TYPE_CHECKING
+from harness.guest.words import START_METHODS
+
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
 
@@ -84,6 +85,20 @@ class Expect:
 
     Rules are data (see ``to_dict``); a case lists them in order and the first rule whose
     method and conditions match an environment gives the expectation there.
+
+    Where a rule comes from, beyond its case's docs sources (shown by the report):
+    - ``inferred``: the docs do not state the value, but it follows from a start method's
+      documented mechanism. The one policy, applied to every case: fork's child is a copy of
+      the parent at start() ("effectively identical"), so it keeps what the parent holds,
+      buffers and held locks included; forkserver's children are forked by a server started
+      earlier, so state the parent changes after the server started (environment, cwd, umask,
+      limits) does not reach them. A case the mechanism speaks to gets the inferred rule even
+      where the implementation is known to do otherwise; the mismatch is then a finding.
+    - ``from_source``: a detail the docs do not give, copied from CPython's source (the file
+      is named): the report marks it "from the implementation, not the docs".
+    - ``error()`` with no type: no source names the exception; the report says "any error"
+      and shows the type observed. A child that died without a result (``ChildDied``) is a
+      crash, not a raised error, and does not meet such a rule.
     """
 
     def __init__(
@@ -103,6 +118,8 @@ class Expect:
         self.conditions: Dict[str, Any] = {}
         self.note: Optional[str] = None
         self.source: Optional[str] = None
+        self.inferred = False
+        self.from_source: Optional[str] = None
 
     def to_dict(self) -> Dict[str, Any]:
         data: Dict[str, Any] = {"outcome": self.outcome, "methods": list(self.methods)}
@@ -118,6 +135,10 @@ class Expect:
             data["note"] = self.note
         if self.source:
             data["source"] = self.source
+        if self.inferred:
+            data["inferred"] = True
+        if self.from_source:
+            data["from_implementation"] = self.from_source
         return data
 
 
@@ -158,11 +179,14 @@ def on(
     free_threading: Optional[bool] = None,
     note: Optional[str] = None,
     source: Optional[str] = None,
+    inferred: bool = False,
+    from_source: Optional[str] = None,
 ) -> Expect:
     """Bind ``expect`` to start methods and optional conditions.
 
     ``python`` is a comma-separated list of comparisons (``">=3.12,<3.14"``); ``os`` is
-    ``linux``/``macos``/``windows``; ``impl`` is ``cpython``/``pypy``.
+    ``linux``/``macos``/``windows``; ``impl`` is ``cpython``/``pypy``. ``inferred`` and
+    ``from_source`` say where the rule comes from (see ``Expect``).
     """
     rule = Expect(expect.outcome, expect.value, expect.has_value, expect.error_type,
                   expect.contains)
@@ -177,6 +201,8 @@ def on(
         rule.conditions["free_threading"] = free_threading
     rule.note = note
     rule.source = source
+    rule.inferred = inferred
+    rule.from_source = from_source
     return rule
 
 
@@ -254,7 +280,7 @@ def case(
     covers: Sequence[int] = (),
     timeout: float = CASE_TIMEOUT,
     claims: Sequence[str] = (),
-    methods: Sequence[str] = ("fork", "forkserver", "spawn"),
+    methods: Sequence[str] = START_METHODS,
 ) -> Callable[[Callable[["Context"], Json]], Callable[["Context"], Json]]:
     """Register a case function under a stable ``category.name`` id."""
     sources = [source] if isinstance(source, str) else list(source)

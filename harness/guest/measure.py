@@ -14,7 +14,8 @@ import os
 import sys
 import time
 
-TYPE_CHECKING = False  # ``typing`` is for the type checker only: it costs children an import
+from harness.guest import TYPE_CHECKING
+
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Sequence, Union
 
@@ -164,7 +165,7 @@ _FIELDS = ("Rss", "Pss", "Shared_Clean", "Shared_Dirty", "Private_Clean", "Priva
 
 
 def _unavailable(why: str) -> Exception:
-    from harness.catalog import Unavailable  # only on this path: catalog imports more
+    from harness.guest.catalog import Unavailable  # only on this path: catalog imports more
 
     return Unavailable(why)
 
@@ -185,7 +186,7 @@ def memory_of(pid: Union[int, str] = "self") -> Dict[str, float]:
 
     ``rss`` resident, ``pss`` proportional, ``uss`` unique (Private_Clean + Private_Dirty:
     what the process would free on exit), ``private_dirty``, ``shared``. Raises
-    ``harness.catalog.Unavailable`` where the platform has no such source (macOS, Windows,
+    ``harness.guest.catalog.Unavailable`` where the platform has no such source (macOS, Windows,
     or a kernel without smaps).
     """
     if not sys.platform.startswith("linux"):

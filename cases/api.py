@@ -1,0 +1,351 @@
+"""The documented API around start methods: contexts, get_context, set_start_method, the
+``ctx``/``context`` parameters of sharedctypes, managers and pools, ThreadPool, set_executable
+and freeze_support.
+
+The ``api`` category; ``cases/api_forkserver.py`` (fork server preload and authentication,
+the resource tracker, frozen executables, ProcessPoolExecutor's max_tasks_per_child, os.fork
+in a subinterpreter) is imported at the end so ``import cases.api``
+registers the whole category. Cases that need a fresh interpreter (nothing fixed the global
+start method yet) run a small script with ``ctx.run_script``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from cases._scripts import run_json
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import Context, Unavailable, case, ok, on
+
+if TYPE_CHECKING:
+    from typing import Any
+
+DOCS = "https://docs.python.org/3/library/multiprocessing.html"
+CONTEXTS = DOCS + "#contexts-and-start-methods"
+GET_CONTEXT = DOCS + "#multiprocessing.get_context"
+
+
+def _per_method(value_for: Any, **conditions: Any) -> Any:
+    """One ``on`` rule per start method, the expected value computed from the method name."""
+    return [on(m, ok(value_for(m)), **conditions) for m in ("fork", "forkserver", "spawn")]
+
+
+@case(
+    "api.set_start_method_selects",
+    title="The docs' set_start_method() example prints hello; get_start_method() then names it",
+    source=CONTEXTS,
+    covers=[21],
+    expect=_per_method(lambda m: {"output": "hello", "method": m}),
+)
+def set_start_method_selects(ctx: Context) -> object:
+    """The docs' example: set_start_method(method) under the main guard, a Queue and a Process;
+    the child puts 'hello' and the parent prints it. After the call get_start_method() returns
+    the method.
+
+    Why it matters: this is the one documented way to choose the method for a whole program.
+    Source: multiprocessing docs, Contexts and start methods (the set_start_method example).
+    """
+    return run_json(ctx, """
+        import json, sys
+        import multiprocessing as mp
+
+        def foo(q):
+            q.put('hello')
+
+        if __name__ == '__main__':
+            mp.set_start_method(sys.argv[1])
+            q = mp.Queue()
+            p = mp.Process(target=foo, args=(q,))
+            p.start()
+            output = q.get()
+            p.join()
+            print(json.dumps({"output": output, "method": mp.get_start_method()}))
+    """)
+
+
+@case(
+    "api.context_same_api",
+    title="A context object has every name of multiprocessing.__all__",
+    source=[CONTEXTS, DOCS + "#multiprocessing.get_context"],
+    covers=[22],
+    expect=[on("*", ok([]))],
+)
+def context_same_api(ctx: Context) -> object:
+    """"Context objects have the same API as the multiprocessing module": every public name the
+    module exports (multiprocessing.__all__) is an attribute of the method's context. The case
+    returns the names a context lacks.
+
+    Why it matters: libraries are told to accept a context instead of using the module, which
+    only works if everything reachable through the module is reachable through a context.
+    Source: multiprocessing docs, Contexts and start methods; get_context().
+    """
+    import multiprocessing
+
+    return sorted(name for name in multiprocessing.__all__ if not hasattr(ctx.mp, name))
+
+
+def _freeze_support_child() -> str:
+    return "child-ran"
+
+
+@case(
+    "api.freeze_support_noop",
+    title="freeze_support() in a program that is not frozen does nothing",
+    source=DOCS + "#multiprocessing.freeze_support",
+    covers=[41],
+    expect=[on("*", ok({"returned": None, "child": "child-ran", "continued": True}))],
+)
+def freeze_support_noop(ctx: Context) -> object:
+    """freeze_support() "has no effect" unless the start method is spawn and the program is
+    frozen; a normal interpreter running a script is not frozen, so under every method it
+    returns None, the program continues and the child runs as usual.
+
+    Why it matters: the docs tell everyone to call it after the main guard; it must be safe
+    to call in programs that are never frozen. Source: multiprocessing docs, freeze_support().
+    """
+    returned = ctx.mp.freeze_support()
+    child = ctx.call_in_child(_freeze_support_child)
+    return {"returned": returned, "child": child, "continued": True}
+
+
+@case(
+    "api.get_context_valueerror",
+    title="get_context() with an unknown or unavailable method raises ValueError",
+    source=GET_CONTEXT,
+    covers=[44],
+    expect=[
+        on("*", ok({"bogus": "ValueError", "unavailable": {}}), os=("linux", "macos")),
+        on("*", ok({"bogus": "ValueError",
+                    "unavailable": {"fork": "ValueError", "forkserver": "ValueError"}}),
+           os="windows"),
+    ],
+)
+def get_context_valueerror(ctx: Context) -> object:
+    """get_context(method) "will raise ValueError" if the method is not available on this
+    platform: a made-up name, and on Windows fork and forkserver.
+
+    Why it matters: portable code probes for a method with get_context() and must know which
+    exception to catch. Source: multiprocessing docs, get_context().
+    """
+    import multiprocessing
+
+    def attempt(name: str) -> str:
+        try:
+            multiprocessing.get_context(name)
+        except Exception as exc:
+            return type(exc).__name__
+        return "returned"
+
+    available = multiprocessing.get_all_start_methods()
+    return {"bogus": attempt("smm-bogus-method"),
+            "unavailable": {m: attempt(m) for m in ("fork", "forkserver", "spawn")
+                            if m not in available}}
+
+
+def _executable_child() -> str:
+    return os.path.basename(sys.executable)
+
+
+@case(
+    "api.set_executable_spawn",
+    title="set_executable(path-like) chooses the program that starts spawn children",
+    source=[DOCS + "#multiprocessing.set_executable", CONTEXTS],
+    covers=[47],
+    expect=[
+        on("spawn", ok({"wrapper_ran": True, "child_ran": True}), os=("linux", "macos")),
+        on("fork", ok({"wrapper_ran": False, "child_ran": True}), os=("linux", "macos")),
+        # forkserver: the docs do not say which program launches the fork server.
+    ],
+)
+def set_executable_spawn(ctx: Context) -> object:
+    """set_executable() "sets the path of the Python interpreter to use when starting a child
+    process"; it is used by spawn ("a fresh Python interpreter process"), accepts a path-like
+    object since 3.11 (a str is passed before), and means nothing to fork, which calls
+    os.fork(). The case points it at a shell wrapper that records a line and execs Python.
+
+    Why it matters: embedded interpreters (uWSGI, Blender, a frozen app) have a sys.executable
+    that is not Python, and set_executable() is the documented fix for their spawn children.
+    POSIX-only here (the wrapper is a shell script). Source: multiprocessing docs,
+    set_executable(); Contexts and start methods.
+    """
+    if sys.platform == "win32":
+        raise Unavailable("the wrapper is a POSIX shell script")
+    import pathlib
+    import shlex
+
+    log = os.path.join(ctx.tmpdir, "wrapper.log")
+    wrapper = pathlib.Path(ctx.tmpdir, "python-wrapper")
+    wrapper.write_text("#!/bin/sh\necho ran >> %s\nexec %s \"$@\"\n" % (
+        shlex.quote(log), shlex.quote(sys.executable)))
+    wrapper.chmod(0o755)
+    ctx.mp.set_executable(wrapper if sys.version_info >= (3, 11) else str(wrapper))
+    try:
+        child = ctx.call_in_child(_executable_child)
+    finally:
+        ctx.mp.set_executable(sys.executable)
+    return {"wrapper_ran": os.path.exists(log), "child_ran": bool(child)}
+
+
+_FRESH_PROBE = """
+    import json, sys
+    import multiprocessing as mp
+    VALUE = "import-time"
+
+    def probe():
+        return VALUE
+
+    def default_is(name):
+        return mp.get_start_method(allow_none=True) == name
+
+    if __name__ == '__main__':
+        method = sys.argv[1]
+        default = mp.get_all_start_methods()[0]
+        VALUE = "changed-in-main"
+        out = {"fresh": mp.get_start_method(allow_none=True)}
+"""
+
+
+@case(
+    "api.sharedctypes_ctx",
+    title="sharedctypes.Value(ctx=...) leaves the global method unset; ctx=None fixes it",
+    source=DOCS + "#module-multiprocessing.sharedctypes",
+    covers=[56, 36],
+    expect=[on("*", ok({"fresh": None, "with_ctx": None, "child_saw": 1,
+                        "without_ctx_sets_default": True}))],
+)
+def sharedctypes_ctx(ctx: Context) -> object:
+    """sharedctypes.Value(..., ctx=c) uses the given context for its lock; ctx=None "uses the
+    current context", which (Global start method section) fixes the global start method to
+    the default. A fresh script: Value with the method's context, a child of that context
+    increments it, then Value without ctx.
+
+    Why it matters: a library that creates shared values without a ctx silently decides the
+    application's start method. Source: multiprocessing docs, Shared ctypes objects; Global
+    start method.
+    """
+    return run_json(ctx, _FRESH_PROBE, """
+        from multiprocessing import sharedctypes
+
+        def bump(v):
+            with v.get_lock():
+                v.value += 1
+
+        if __name__ == '__main__':
+            c = mp.get_context(method)
+            v = sharedctypes.Value('i', 0, ctx=c)
+            out["with_ctx"] = mp.get_start_method(allow_none=True)
+            sharedctypes.Value('i', 0)
+            out["without_ctx_sets_default"] = default_is(default)
+            p = c.Process(target=bump, args=(v,))
+            p.start()
+            p.join()
+            out["child_saw"] = v.value
+            print(json.dumps(out))
+    """)
+
+
+@case(
+    "api.manager_ctx",
+    title="BaseManager(ctx=...) starts its server with that method; ctx=None fixes the global",
+    source=[DOCS + "#multiprocessing.managers.BaseManager", GET_CONTEXT],
+    covers=[57, 36],
+    expect=[
+        on("fork", ok({"fresh": None, "server_saw": "changed-in-main", "with_ctx": None,
+                       "without_ctx_sets_default": True})),
+        on(("spawn", "forkserver"), ok({"fresh": None, "server_saw": "import-time",
+                                        "with_ctx": None, "without_ctx_sets_default": True})),
+    ],
+)
+def manager_ctx(ctx: Context) -> object:
+    """BaseManager(ctx=c) starts the manager's server process with context c; ctx=None uses
+    get_context(), fixing the global start method. The server answers a registered call that
+    returns a global the main block changed: the changed value only under fork (a copy of the
+    parent), the import-time value under spawn and forkserver (a fresh interpreter).
+
+    Why it matters: a manager started with the default context follows the platform default
+    (forkserver on Linux from 3.14), so state set up in main is missing in its server.
+    Source: multiprocessing docs, Managers (BaseManager ctx); Global start method.
+    """
+    return run_json(ctx, _FRESH_PROBE, """
+        from multiprocessing.managers import BaseManager
+
+        class Manager(BaseManager):
+            pass
+
+        Manager.register("probe", callable=probe)
+
+        if __name__ == '__main__':
+            with Manager(ctx=mp.get_context(method)) as manager:
+                out["server_saw"] = manager.probe()._getvalue()
+            out["with_ctx"] = mp.get_start_method(allow_none=True)
+            mp.set_start_method(None, force=True)  # documented reset, for the ctx=None check
+            BaseManager()
+            out["without_ctx_sets_default"] = default_is(default)
+            print(json.dumps(out))
+    """)
+
+
+@case(
+    "api.pool_context",
+    title="Pool(context=...) starts workers with that method; context=None fixes the global",
+    source=[DOCS + "#multiprocessing.pool.Pool", GET_CONTEXT],
+    covers=[58, 36],
+    expect=[
+        on("fork", ok({"fresh": None, "worker_saw": "changed-in-main", "with_ctx": None,
+                       "without_ctx_sets_default": True})),
+        on(("spawn", "forkserver"), ok({"fresh": None, "worker_saw": "import-time",
+                                        "with_ctx": None, "without_ctx_sets_default": True})),
+    ],
+)
+def pool_context(ctx: Context) -> object:
+    """multiprocessing.pool.Pool(context=c) starts its workers with c; with context=None it
+    uses the current context, fixing the global start method. A worker returns a global the
+    main block changed: the new value only under fork.
+
+    Why it matters: the same as for managers — a pool made without a context follows the
+    platform default and may not see state the program set up. Source: multiprocessing docs,
+    Process pools (Pool context); Global start method.
+    """
+    return run_json(ctx, _FRESH_PROBE, """
+        from multiprocessing.pool import Pool
+
+        if __name__ == '__main__':
+            with Pool(1, context=mp.get_context(method)) as pool:
+                out["worker_saw"] = pool.apply(probe)
+            out["with_ctx"] = mp.get_start_method(allow_none=True)
+            mp.set_start_method(None, force=True)  # documented reset, for the context=None check
+            with Pool(1) as pool:
+                out["without_ctx_sets_default"] = default_is(default)
+            print(json.dumps(out))
+    """)
+
+
+@case(
+    "api.threadpool_no_context",
+    title="ThreadPool rejects the context and maxtasksperchild arguments",
+    source=DOCS + "#multiprocessing.pool.ThreadPool",
+    covers=[59],
+    expect=[on("*", ok({"context": "TypeError", "maxtasksperchild": "TypeError"}))],
+)
+def threadpool_no_context(ctx: Context) -> object:
+    """ThreadPool "shares the same interface as Pool" except that it cannot take
+    maxtasksperchild and context: passing either raises TypeError.
+
+    Why it matters: code that swaps Pool for ThreadPool while keeping its arguments fails at
+    construction. Source: multiprocessing docs, multiprocessing.pool.ThreadPool.
+    """
+    from multiprocessing.pool import ThreadPool
+
+    def attempt(**kwargs: Any) -> str:
+        try:
+            pool = ThreadPool(1, **kwargs)
+        except Exception as exc:
+            return type(exc).__name__
+        pool.terminate()
+        return "accepted"
+
+    return {"context": attempt(context=ctx.mp), "maxtasksperchild": attempt(maxtasksperchild=1)}
+
+
+import cases.api_forkserver  # noqa: E402,F401 - registers the rest of the category

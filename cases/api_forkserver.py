@@ -1,0 +1,342 @@
+"""The fork server's preload list and its authentication, the resource tracker's clean-up of
+leaked shared memory, what can be checked here of frozen executables, ProcessPoolExecutor's
+max_tasks_per_child and os.fork() in a subinterpreter.
+
+Part of the ``api`` category (``cases/api.py`` imports this module).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from cases._scripts import run_json
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import Context, Unavailable, case, ok, on
+
+if TYPE_CHECKING:
+    from typing import Any
+
+DOCS = "https://docs.python.org/3/library/multiprocessing.html"
+CONTEXTS = DOCS + "#contexts-and-start-methods"
+PRELOAD_DOCS = DOCS + "#multiprocessing.set_forkserver_preload"
+WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#multiprocessing"
+GH_97514 = "https://github.com/python/cpython/issues/97514"
+#: A stdlib module nothing in the harness or the catalog imports (checked by a unit test).
+LATE_PRELOAD = "colorsys"
+MISSING_MODULE = "smm_no_such_module_for_preload"
+FUTURES = "https://docs.python.org/3/library/concurrent.futures.html#processpoolexecutor"
+OS_FORK = "https://docs.python.org/3/library/os.html#os.fork"
+#: Import-time value of a global that the executor probe changes before starting workers.
+PROBE_VALUE = "import-time"
+
+
+def _probe_value() -> str:
+    return PROBE_VALUE
+
+
+def _modules_present(name: str) -> bool:
+    return name in sys.modules
+
+
+def _child_ran() -> str:
+    return "child-ran"
+
+
+@case(
+    "api.preload_importerror_ignored",
+    title="set_forkserver_preload() with a module that does not exist: children still start",
+    source=PRELOAD_DOCS,
+    covers=[49],
+    methods=("forkserver",),
+    expect=[on("forkserver", ok("child-ran"))],
+)
+def preload_importerror_ignored(ctx: Context) -> object:
+    """"Any ImportError when importing [the preload modules] is silently ignored": a preload
+    list naming a module that does not exist still gives a working fork server and child,
+    and nothing is raised in the parent. (3.15 adds set_forkserver_preload(...,
+    on_error=...); its default, 'ignore', keeps this behaviour.)
+
+    Why it matters: a typo in the preload list costs the preload silently rather than
+    failing, so a slow forkserver start can hide a broken preload. Forkserver only.
+    Source: multiprocessing docs, set_forkserver_preload().
+    """
+    ctx.mp.set_forkserver_preload([MISSING_MODULE])
+    return ctx.call_in_child(_child_ran)
+
+
+@case(
+    "api.preload_before_launch",
+    title="set_forkserver_preload() after the fork server started has no effect",
+    source=PRELOAD_DOCS,
+    covers=[50],
+    methods=("forkserver",),
+    expect=[on("forkserver", ok({"first_child": False, "second_child": False}))],
+)
+def preload_before_launch(ctx: Context) -> object:
+    """The preload list "only has an effect when called before the forkserver process is
+    launched (before creating a Pool or starting a Process)". A first child launches the
+    server; the list is set afterwards; the second child still does not have the module.
+
+    Why it matters: libraries that call set_forkserver_preload() at import can be too late
+    when the application started a process first. Forkserver only.
+    Source: multiprocessing docs, set_forkserver_preload().
+    """
+    first = ctx.call_in_child(_modules_present, LATE_PRELOAD)
+    ctx.mp.set_forkserver_preload([LATE_PRELOAD])
+    return {"first_child": first, "second_child": ctx.call_in_child(_modules_present,
+                                                                    LATE_PRELOAD)}
+
+
+def _probe_server(address: Any) -> str:
+    """Connect to the fork server and answer its challenge (if any) with a wrong digest."""
+    import socket
+    from multiprocessing import connection
+
+    with socket.socket(socket.AF_UNIX) as sock:
+        sock.connect(address)
+        conn = connection.Connection(sock.detach())
+        try:
+            if not conn.poll(1.0):  # servers before 3.14 wait silently for file descriptors
+                return "no-challenge"
+            if not conn.recv_bytes(256).startswith(b"#CHALLENGE#"):
+                return "other-message"
+            conn.send_bytes(b"not-the-right-digest" * 2)
+            try:
+                reply = conn.recv_bytes(256)
+            except EOFError:
+                return "closed"
+            return "refused" if reply.startswith(b"#FAILURE#") else "accepted"
+        finally:
+            conn.close()
+
+
+@case(
+    "api.forkserver_authentication",
+    title="The fork server's socket challenges a client; a wrong answer is refused",
+    source=[WHATSNEW_314, GH_97514],
+    covers=[67],
+    methods=("forkserver",),
+    expect=[
+        on("forkserver", ok({"unauthenticated_client": "refused", "later_child": "child-ran"}),
+           python=">=3.14", source=WHATSNEW_314),
+        # Before 3.14 the docs say nothing of a client that sends no file descriptors.
+    ],
+)
+def forkserver_authentication(ctx: Context) -> object:
+    """From 3.14 the fork server authenticates requests on its control socket with a secret
+    shared with the parent, instead of relying only on the socket file's permissions
+    (whatsnew 3.14, gh-97514). The case connects to the server's socket (its address is a
+    private attribute), answers the challenge with a wrong digest and is refused; a normal
+    child still starts. Before 3.14 the server sends nothing and waits for file descriptors
+    (no expectation: the docs do not say what it does with a client that sends none; it may
+    die of it, racing with the next request, so no later child is checked there).
+
+    Why it matters: on 3.13 and older any process of the same user that can reach the
+    socket can ask the server to fork. Forkserver only; POSIX.
+    Source: whatsnew 3.14 (multiprocessing); gh-97514.
+    """
+    from multiprocessing import forkserver
+
+    ctx.call_in_child(_child_ran)  # launches the server
+    address = forkserver._forkserver._forkserver_address  # type: ignore[attr-defined]
+    if address is None:
+        raise Unavailable("the fork server address is not known")
+    outcome = _probe_server(address)
+    if outcome != "refused":
+        # A server before 3.14 may die of the probe (it expects file descriptors), or not:
+        # that races, so no later child is started here.
+        return {"unauthenticated_client": outcome, "later_child": "not checked"}
+    return {"unauthenticated_client": outcome, "later_child": ctx.call_in_child(_child_ran)}
+
+
+_LEAK_SCRIPT = """
+    import os, signal, sys
+    import multiprocessing as mp
+    from multiprocessing import shared_memory
+
+    def leak(name):
+        shared_memory.SharedMemory(name=name, create=True, size=64)
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    if __name__ == '__main__':
+        p = mp.get_context(sys.argv[1]).Process(target=leak, args=(sys.argv[2],))
+        p.start()
+        p.join()
+        print(p.exitcode)
+"""
+
+
+@case(
+    "api.resource_tracker_unlinks_leaks",
+    title="Shared memory left by a killed child is unlinked when the program ends",
+    source=CONTEXTS,
+    covers=[20],
+    expect=[
+        on(("spawn", "forkserver"), ok({"child_exitcode": -9, "segment_left": False,
+                                        "tracker_warned": True}), os=("linux", "macos")),
+        # fork: the docs tie the resource tracker to spawn and forkserver only.
+    ],
+)
+def resource_tracker_unlinks_leaks(ctx: Context) -> object:
+    """On POSIX, spawn and forkserver start a resource tracker that "will unlink any remaining
+    tracked object" when all processes have exited, warning about the leak. A child creates a
+    named SharedMemory and is killed by SIGKILL; after the program (and its tracker) ended,
+    the segment is gone from /dev/shm and stderr has the tracker's "leaked shared_memory"
+    warning. The harness removes a segment that was left.
+
+    Why it matters: crashed workers do not leak /dev/shm (RAM) under spawn and forkserver.
+    POSIX-only (Linux /dev/shm here). Source: multiprocessing docs, Contexts and start methods.
+    """
+    if not os.path.isdir("/dev/shm"):
+        raise Unavailable("no /dev/shm to look at")
+    try:
+        from multiprocessing import shared_memory  # noqa: F401 - 3.8+
+    except ImportError:
+        raise Unavailable("multiprocessing.shared_memory is missing") from None
+    name = "smm%s" % os.urandom(4).hex()
+    result = ctx.run_script(_LEAK_SCRIPT, args=[name])
+    path = os.path.join("/dev/shm", name)
+    left = os.path.exists(path)
+    if left:
+        os.unlink(path)
+    lines = result.stdout.strip().splitlines()
+    return {"child_exitcode": int(lines[-1]) if lines else None, "segment_left": left,
+            "tracker_warned": "leaked shared_memory" in result.stderr}
+
+
+_FROZEN_SCRIPT = """
+    import json, sys
+    sys.frozen = True  # what freezers (PyInstaller, cx_Freeze) set in the frozen program
+    import multiprocessing as mp
+    from multiprocessing import spawn
+
+    if __name__ == '__main__':
+        command = spawn.get_command_line(pipe_handle=7)
+        print(json.dumps({"spawn_runs": "the executable itself"
+                          if command[0] == sys.executable and "-c" not in command
+                          else "python -c", "spawn_flag": command[1]}))
+"""
+
+
+@case(
+    "api.frozen_spawn_command",
+    title="Frozen programs: spawn re-runs the program itself with --multiprocessing-fork",
+    source=[CONTEXTS, DOCS + "#multiprocessing.freeze_support"],
+    covers=[25],
+    expect=[],
+)
+def frozen_spawn_command(ctx: Context) -> object:
+    """The docs warn that frozen executables (PyInstaller, cx_Freeze) on POSIX generally cannot
+    use spawn or forkserver. That needs a freezer, which stdlib-only cases cannot use, so it
+    is not run here. What can be checked is the reason: with sys.frozen set, the command a
+    spawn child is started with is the program's own executable plus --multiprocessing-fork
+    (not "python -c ..."), so the frozen program must recognise that flag itself, which
+    freeze_support() does only on Windows. No expectation: the docs do not describe the
+    command line.
+
+    Why it matters: a frozen Linux or macOS app that uses spawn (macOS's default) or
+    forkserver (Linux's from 3.14) starts copies of itself instead of workers, unless the
+    freezer patches multiprocessing. Source: multiprocessing docs, Contexts and start methods
+    (warning on frozen executables); freeze_support().
+    """
+    return run_json(ctx, _FROZEN_SCRIPT)
+
+
+@case(
+    "api.ppe_max_tasks_spawn_default",
+    title="ProcessPoolExecutor(max_tasks_per_child=...) uses spawn by default and rejects fork",
+    source=FUTURES,
+    covers=[62],
+    expect=[on("*", ok({"default_worker_saw": "import-time", "default_method": "spawn",
+                        "with_fork_context": "ValueError"}),
+               python=">=3.11", os=("linux", "macos"))],
+)
+def ppe_max_tasks_spawn_default(ctx: Context) -> object:
+    """Since 3.11, max_tasks_per_child without an mp_context makes the executor use spawn "by
+    default", and it "is not compatible" with fork: mp_context=get_context('fork') raises
+    ValueError. The worker returns a global changed in the parent: spawn sees the
+    import-time value. The result does not depend on the cell's method.
+
+    Why it matters: adding max_tasks_per_child to a fork-based executor silently changes the
+    method (and breaks unpicklable work). Unavailable before 3.11 (no such argument).
+    Source: concurrent.futures docs, ProcessPoolExecutor.
+    """
+    if sys.version_info < (3, 11):
+        raise Unavailable("max_tasks_per_child is new in Python 3.11")
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    global PROBE_VALUE
+    PROBE_VALUE = "changed-in-parent"
+    try:
+        with ProcessPoolExecutor(1, max_tasks_per_child=1) as executor:
+            method = executor._mp_context.get_start_method()  # type: ignore[attr-defined]
+            seen = executor.submit(_probe_value).result()
+    finally:
+        PROBE_VALUE = "import-time"
+    try:
+        ProcessPoolExecutor(1, max_tasks_per_child=1,
+                            mp_context=multiprocessing.get_context("fork")).shutdown()
+        fork = "accepted"
+    except Exception as exc:
+        fork = type(exc).__name__
+    return {"default_worker_saw": seen, "default_method": method, "with_fork_context": fork}
+
+
+_SUBINTERP_CODE = """
+import os
+try:
+    pid = os.fork()
+except RuntimeError:
+    outcome = "RuntimeError"
+except BaseException as exc:
+    outcome = type(exc).__name__
+else:
+    if pid == 0:
+        os._exit(0)
+    os.waitpid(pid, 0)
+    outcome = "forked"
+with open(%r, "w") as handle:
+    handle.write(outcome)
+"""
+
+
+@case(
+    "api.os_fork_subinterpreter",
+    title="os.fork() inside a subinterpreter raises RuntimeError",
+    source=OS_FORK,
+    covers=[66],
+    expect=[on("*", ok("RuntimeError"), impl="cpython", os=("linux", "macos"))],
+)
+def os_fork_subinterpreter(ctx: Context) -> object:
+    """"Changed in version 3.8: Calling fork() in a subinterpreter is no longer supported
+    (RuntimeError is raised)." The case creates a subinterpreter with CPython's private
+    interpreters module (_xxsubinterpreters up to 3.12, _interpreters from 3.13) and calls
+    os.fork() there; the outcome is written to a file (a forked child exits at once).
+
+    Why it matters: libraries that run work in subinterpreters (3.14's
+    concurrent.interpreters) cannot use the fork start method there. Unavailable where the
+    private module is missing (PyPy). Source: os docs, os.fork().
+    """
+    if sys.platform == "win32":
+        raise Unavailable("os.fork is POSIX-only")
+    module = None
+    for name in ("_interpreters", "_xxsubinterpreters"):
+        try:
+            module = __import__(name)
+            break
+        except ImportError:
+            continue
+    if module is None:
+        raise Unavailable("no subinterpreter module in this interpreter")
+    out = os.path.join(ctx.tmpdir, "subinterpreter-fork.txt")
+    interp = module.create()
+    try:
+        failure = module.run_string(interp, _SUBINTERP_CODE % out)
+    finally:
+        module.destroy(interp)
+    if not os.path.exists(out):
+        raise RuntimeError("the subinterpreter did not finish: %r" % (failure,))
+    with open(out) as handle:
+        return handle.read()

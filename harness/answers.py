@@ -1,0 +1,270 @@
+"""Scope and answers: the target grid every report is measured against, what of it has no data
+(and why, when known), and the short "Answers" a reader sees first, each a permalink to the
+matrix view that proves it. Pure functions over the ``matrix.json`` dict.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+
+from harness import claimcheck, history
+from harness.expect import matches_env, select_rule
+from harness.guest.words import OPERATING_SYSTEMS
+
+__all__ = ["OS_NAMES", "TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
+           "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_table",
+           "fails_only_lines", "scope_text", "slot_of", "slots"]
+
+OS_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
+#: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
+#: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
+#: 3.11. Environments a report holds beyond it (CPython 3.8, PyPy 3.9 from a local run) join it.
+TARGET: Tuple[Tuple[str, str, bool], ...] = tuple(
+    [("cpython", "3.%d" % v, False) for v in range(9, 17)]
+    + [("cpython", "3.14", True), ("cpython", "3.15", True), ("pypy", "3.10", False),
+       ("pypy", "3.11", False)])
+OSES = OPERATING_SYSTEMS
+FAILING = ("error", "timeout", "crash")
+
+
+@dataclasses.dataclass(frozen=True)
+class Slot:
+    """One OS × implementation × minor version (× free-threading) of the grid."""
+
+    os: str
+    impl: str
+    minor: str
+    ft: bool
+    label: str  # "3.14t", "PyPy 3.10"
+    envs: Tuple[str, ...]  # environment ids with data for it (two with patch releases)
+    reason: str  # why there is no data ("" when there is)
+
+    @property
+    def key(self) -> str:
+        return "%s-%s-%s%s" % (self.os, self.impl, self.minor, "t" if self.ft else "")
+
+    def probe(self) -> Dict[str, Any]:
+        """The slot as an environment, for expectation rules (``matches_env``)."""
+        return {"os": self.os, "implementation": self.impl, "python_version": self.minor,
+                "free_threading": self.ft}
+
+
+def _minor(version: Any) -> str:
+    return ".".join(str(version or "?").split(".")[:2])
+
+
+def slot_of(env: Mapping[str, Any]) -> Tuple[str, str, str, bool]:
+    return (str(env.get("os")), str(env.get("implementation")),
+            _minor(env.get("python_version")), bool(env.get("free_threading")))
+
+
+def _label(impl: str, minor: str, ft: bool) -> str:
+    text = minor + ("t" if ft else "")
+    return text if impl == "cpython" else "%s %s" % ("PyPy" if impl == "pypy" else impl, text)
+
+
+def _order(key: Tuple[str, str, str, bool]) -> Tuple[Any, ...]:
+    os_name, impl, minor, ft = key
+    nums = tuple(int(p) for p in minor.split(".") if p.isdigit())
+    return (OSES.index(os_name) if os_name in OSES else 9, os_name, impl != "cpython", impl,
+            ft, nums)
+
+
+def slots(matrix: Mapping[str, Any]) -> List[Slot]:
+    """The target grid plus every environment in the report, in display order."""
+    with_data: Dict[Tuple[str, str, str, bool], List[str]] = {}
+    expected_only: Set[Tuple[str, str, str, bool]] = set()
+    ci = any(r.get("ci") for e in matrix["environments"] for r in e.get("runs", []))
+    for env in matrix["environments"]:
+        key = slot_of(env)
+        if env.get("not_run"):
+            expected_only.add(key)
+        else:
+            with_data.setdefault(key, []).append(str(env["id"]))
+    keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | expected_only
+    ran_os = {k[0] for k in with_data}
+    out = []
+    for key in sorted(keys, key=_order):
+        os_name, impl, minor, ft = key
+        reason = ""
+        if key not in with_data:
+            if key in expected_only:
+                reason = "expected, but its CI leg produced no results file"
+            elif os_name != "linux" and os_name not in ran_os and not ci:
+                reason = "%s runs only in CI (GitHub Actions)" % OS_NAMES.get(os_name, os_name)
+            elif not ci:
+                reason = "interpreter not found where the matrix ran"
+            else:
+                reason = "no results file for it"
+        out.append(Slot(os_name, impl, minor, ft, _label(impl, minor, ft),
+                        tuple(with_data.get(key, ())), reason))
+    return out
+
+
+@dataclasses.dataclass(frozen=True)
+class DefaultCell:
+    slot: Slot
+    value: str  # the default start method, or "?"
+    from_docs: bool  # not run here: the documented value
+    link: str  # a permalink (the methods.default cell) or the documentation URL
+    envs: Tuple[str, ...]
+    source: str = ""  # the documentation the value comes from (docs values only)
+
+
+def _doc_default(case: Optional[Mapping[str, Any]], slot: Slot) -> Tuple[str, str]:
+    if not case:
+        return "?", ""
+    rule = select_rule(case.get("expect") or [], "spawn", slot.probe())
+    value = rule.get("value") if rule else None
+    if not isinstance(value, dict) or not value.get("default"):
+        return "?", ""
+    source = rule.get("source") if rule else None
+    return str(value["default"]), str(source or case.get("source") or "")
+
+
+def default_grid(matrix: Mapping[str, Any], grid: Sequence[Slot]) -> List[DefaultCell]:
+    """The default start method per grid slot: measured where it ran, else documented."""
+    envs = {e["id"]: e for e in matrix["environments"]}
+    case = next((c for c in matrix["cases"] if c.get("id") == "methods.default"), None)
+    out = []
+    for slot in grid:
+        if slot.envs:
+            values = sorted({str(envs[e].get("default_method")) for e in slot.envs})
+            out.append(DefaultCell(slot, " / ".join(values), False, "#env-" + slot.envs[-1],
+                                   slot.envs))
+        else:
+            value, source = _doc_default(case, slot)
+            out.append(DefaultCell(slot, value, True, "#slot-" + slot.key, (), source))
+    return out
+
+
+def default_table(defaults: Sequence[DefaultCell]) -> Tuple[
+        List[str], List[Tuple[str, List[Optional[DefaultCell]]]]]:
+    """The defaults as a table: OS rows × version columns (a cell is None where that OS has
+    no such slot)."""
+    cols: List[str] = []
+    for d in sorted(defaults, key=lambda d: _order(("", d.slot.impl, d.slot.minor, d.slot.ft))):
+        if d.slot.label not in cols:
+            cols.append(d.slot.label)
+    rows: List[Tuple[str, List[Optional[DefaultCell]]]] = []
+    for os_name in dict.fromkeys(d.slot.os for d in defaults):
+        mine = {d.slot.label: d for d in defaults if d.slot.os == os_name}
+        rows.append((OS_NAMES.get(os_name, os_name), [mine.get(c) for c in cols]))
+    return cols, rows
+
+
+def behaviour_tags(
+    lookup: Mapping[Tuple[str, str], Mapping[str, Any]], envs: Sequence[str],
+    methods: Sequence[str], since: Sequence[str],
+) -> List[str]:
+    """Filter tokens for one case row: ``disagree`` (the methods do not all behave the same in
+    some environment), ``fork-spawn``, ``fork-only`` / ``nonfork-only`` (fails or hangs only
+    under fork / only under spawn or forkserver), the failing outcomes, ``since-3.14``."""
+    tags: Set[str] = set()
+    for env in envs:
+        cells = {m: lookup[(env, m)] for m in methods if (env, m) in lookup
+                 and lookup[(env, m)].get("outcome") not in (None, "unavailable")}
+        sigs = {m: history.describe(c, c.get("category") == "performance")
+                for m, c in cells.items()}
+        if len(set(sigs.values())) > 1:
+            tags.add("disagree")
+        if "fork" in sigs and "spawn" in sigs and sigs["fork"] != sigs["spawn"]:
+            tags.add("fork-spawn")
+        failing = {m for m, c in cells.items() if c.get("outcome") in FAILING}
+        for m in failing:
+            tags.add(str(cells[m].get("outcome")))
+        others = set(cells) - {"fork"}
+        if failing == {"fork"} and others:
+            tags.add("fork-only")
+        if "fork" in cells and "fork" not in failing and failing and failing <= others:
+            tags.add("nonfork-only")
+    tags.update("since-" + v for v in since)
+    return sorted(tags)
+
+
+@dataclasses.dataclass(frozen=True)
+class Answer:
+    text: str
+    link: str  # a permalink to the filtered view
+    examples: Tuple[Tuple[str, str], ...]  # (case id, title)
+    count: int
+
+
+def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
+                     changes: Sequence[history.Change]) -> List[Answer]:
+    """From (case id, title, tags) per row and the change points: the answer lines."""
+    def pick(tag: str) -> List[Tuple[str, str]]:
+        return [(cid, title) for cid, title, tags in rows if tag in tags]
+    out = []
+    for tag, text in (("fork-only", "Hang or fail only under fork"),
+                      ("nonfork-only", "Hang or fail only under spawn or forkserver"),
+                      ("fork-spawn", "Behave differently under fork and spawn")):
+        found = pick(tag)
+        out.append(Answer(text, "#view?b=" + tag, tuple(found[:3]), len(found)))
+    by_version: Dict[Tuple[str, str], Set[str]] = {}
+    for ch in changes:
+        os_name, impl = (ch.series.split("-") + ["", ""])[:2]
+        who = "%s %s%s" % (OS_NAMES.get(os_name, os_name), "" if impl == "cpython" else impl +
+                           " ", ch.since + ("t" if ch.series.endswith("-t") else ""))
+        by_version.setdefault((who, ch.since), set()).add(ch.case)
+    titles = {cid: title for cid, title, _t in rows}
+    for (who, since), cases in sorted(by_version.items(), key=lambda kv: (
+            tuple(int(p) for p in kv[0][1].split(".") if p.isdigit()), kv[0][0])):
+        ids = sorted(cases)
+        out.append(Answer("Changed in %s" % who, "#view?b=since-" + since,
+                          tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids)))
+    return out
+
+
+def claim_scope_gaps(claim: Mapping[str, Any], grid: Sequence[Slot]) -> List[Slot]:
+    """The grid slots inside a claim's scope that have no data in this report."""
+    return [s for s in grid if not s.envs and matches_env(claim.get("scope", {}), s.probe())]
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimView:
+    result: claimcheck.ClaimResult
+    overall: str  # what the Overall cell says: never a bare "true" with part of the scope unrun
+    qualified: bool
+    label: str = ""  # the verdict word ("◑ true where run" for a true with unrun scope)
+    coverage: str = ""  # "on 9 of 32 environments in its scope — no data: macOS; Windows"
+
+
+VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
+                   "partial": "◑ true where run", "not-run": "· not run"}
+
+
+def scope_text(missing: Sequence[Slot]) -> str:
+    """ "macOS, Windows, Linux 3.14, 3.15" for the grid slots with no data."""
+    parts = []
+    for os_name in OSES + tuple(sorted({s.os for s in missing} - set(OSES))):
+        mine = [s for s in missing if s.os == os_name]
+        if not mine:
+            continue
+        name = OS_NAMES.get(os_name, os_name)
+        total = sum(1 for i, m, f in TARGET)
+        parts.append(name if len(mine) >= total else "%s %s" % (
+            name, ", ".join(s.label for s in mine)))
+    return "; ".join(parts)
+
+
+def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
+               grid: Sequence[Slot]) -> ClaimView:
+    """The Overall cell's text: the verdict, qualified with its coverage of the target grid
+    whenever part of the claim's scope has no data (grid slots not run, in-scope environments
+    without a usable cell, and the ``gaps`` claimcheck names)."""
+    gaps = claim_scope_gaps(claim, grid)
+    unrun = [v.environment for v in result.per_environment if v.verdict == "not-run"]
+    named = [str(g) for g in getattr(result, "gaps", ()) or ()]
+    text = VERDICT_SYMBOLS.get(result.overall, result.overall)
+    if result.overall in ("true", "false", "partial") and (gaps or unrun or named):
+        if result.overall == "true":
+            text = VERDICT_SYMBOLS["partial"]
+        ran = sum(1 for v in result.per_environment if v.verdict != "not-run")
+        total = ran + len(unrun) + len(gaps)
+        not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
+        coverage = "on %d of %d environments in its scope — no data: %s" % (
+            ran, total, not_run or "; ".join(named))
+        return ClaimView(result, "%s %s" % (text, coverage), True, text, coverage)
+    return ClaimView(result, text, False, text, "")

@@ -1,0 +1,216 @@
+"""One matrix cell as the page shows it: what happened first (the outcome, in words and colour),
+whether that matches the docs second (a mark on the cell), and the structured details the panel
+pretty-prints. Pure functions over ``matrix.json`` cells; no I/O, no markup.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from harness import svg
+
+__all__ = ["OUTCOMES", "VERDICT_MARKS", "CellView", "outcome_of", "row_cells"]
+
+#: The cell outcomes of the page's contract (``data-outcome``) → (symbol, legend label).
+OUTCOMES: Dict[str, Tuple[str, str]] = {
+    "ok": ("", "ok: returned (a short value where the methods differ)"),
+    "error": ("", "error: the exception type"),
+    "timeout": ("◷", "hang: killed after the hard timeout"),
+    "crash": ("☠", "crash: the signal, or the exit code"),
+    "unavailable": ("", "n/a: the method does not exist here"),
+    "not-applicable": ("", "—: not part of this case"),
+    "not-run": ("", "·: not run (no data)"),
+}
+#: ``data-verdict`` → (mark on the cell, legend label). As expected carries no mark.
+VERDICT_MARKS: Dict[str, Tuple[str, str]] = {
+    "as-expected": ("", "as the docs say"),
+    "unexpected": ("✗", "differs from the docs (a finding)"),
+    "no-expectation": ("?", "the docs say nothing"),
+    "flaky": ("≈", "flaky: runs disagree"),
+}
+_SIGNAL = re.compile(r"\b(SIG[A-Z0-9]+|signal \d+)")
+_EXIT = re.compile(r"exited with code (-?\d+)")
+
+
+@dataclasses.dataclass(frozen=True)
+class CellView:
+    env: str
+    env_index: int
+    method: str
+    outcome: str  # one of OUTCOMES
+    verdict: str  # one of VERDICT_MARKS, or "" (no data)
+    text: str  # the visible short text
+    mark: str  # the verdict's mark ("" when as expected)
+    warn: bool  # the run emitted a warning: ⚠ on the cell
+    title: str  # the no-JavaScript tooltip
+    data: Optional[List[Any]]  # [behaviour index, wall_s, warnings] for the panel's JSON
+
+
+def outcome_of(cell: Optional[Mapping[str, Any]]) -> str:
+    if cell is None:
+        return "not-applicable"
+    outcome = cell.get("outcome")
+    return str(outcome) if outcome in OUTCOMES else "not-run"
+
+
+def verdict_of(cell: Optional[Mapping[str, Any]]) -> str:
+    if cell is None or cell.get("outcome") is None:
+        return ""
+    if cell.get("flaky"):
+        return "flaky"
+    verdict = cell.get("verdict")
+    return str(verdict) if verdict in VERDICT_MARKS else "no-expectation"
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+def _scalar_text(value: Any, limit: int = 10) -> Optional[str]:
+    if isinstance(value, (dict, list)):
+        return None
+    text = value if isinstance(value, str) else _dumps(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def hang_seconds(cell: Mapping[str, Any]) -> Optional[float]:
+    wall = cell.get("wall_s")
+    return float(wall) if isinstance(wall, (int, float)) and not isinstance(wall, bool) else None
+
+
+def _crash_text(cell: Mapping[str, Any]) -> str:
+    detail = str(cell.get("detail") or "")
+    found = _SIGNAL.search(detail)
+    if found:
+        return found.group(1)
+    code = _EXIT.search(detail)
+    return "exit %s" % code.group(1) if code else "crash"
+
+
+def _ok_texts(cells: Sequence[Optional[Mapping[str, Any]]]) -> List[str]:
+    """The visible text of each ok cell of one environment: "ok" when every method returned
+    the same value, else a short form of the value (or of the one key that differs), else a
+    letter per distinct value."""
+    oks = [c for c in cells if c is not None and c.get("outcome") == "ok"]
+    values = {_dumps(c.get("observed")) for c in oks}
+    if len(values) <= 1 or any(c.get("category") == "performance" for c in oks):
+        return ["ok"] * len(cells)
+    key: Optional[str] = None
+    dicts: List[Dict[str, Any]] = [c["observed"] for c in oks if isinstance(c.get("observed"),
+                                                                          dict)]
+    if len(dicts) == len(oks):
+        keys = sorted({k for o in dicts for k in o})
+        differ = [k for k in keys if len({_dumps(o.get(k)) for o in dicts}) > 1]
+        key = differ[0] if len(differ) == 1 else None
+    letters: Dict[str, str] = {}
+    out = []
+    for c in cells:
+        if c is None or c.get("outcome") != "ok":
+            out.append("")
+            continue
+        value = c.get("observed")
+        short = _scalar_text(value.get(key) if key is not None and isinstance(value, dict)
+                             else value)
+        if short is None:
+            short = "ok " + letters.setdefault(_dumps(value), "ABCDEFGH"[min(len(letters), 7)])
+        out.append(short)
+    return out
+
+
+def visible_text(cell: Optional[Mapping[str, Any]], ok_text: str) -> str:
+    outcome = outcome_of(cell)
+    if cell is None:
+        return "—"
+    if outcome == "ok":
+        return ok_text or "ok"
+    if outcome == "error":
+        return str((cell.get("error") or {}).get("type") or "error")
+    if outcome == "timeout":
+        secs = hang_seconds(cell)
+        return "hang %d s" % round(secs) if secs is not None else "hang"
+    if outcome == "crash":
+        return _crash_text(cell)
+    if outcome == "unavailable":
+        return "n/a"
+    return "·"
+
+
+def behaviour(cell: Mapping[str, Any]) -> Dict[str, Any]:
+    """What the panel shows of a cell's behaviour (shared by every cell that behaved so)."""
+    out: Dict[str, Any] = {"outcome": cell.get("outcome"), "status": cell.get("status")}
+    for key in ("observed", "error", "detail", "expected"):
+        if cell.get(key) not in (None, "", {}):
+            out[key] = cell.get(key)
+    if cell.get("category") == "performance" and cell.get("outcome") == "ok":
+        measured = svg.brief(cell.get("observed"))
+        if measured:
+            out["measured"] = measured
+        # Every sample stays in matrix.json; the page keeps the statistics (its weight).
+        out["observed"] = _without_samples(cell.get("observed"))
+    if cell.get("observations"):
+        out["runs"] = [{"file": str(o.get("source_file")), "outcome": o.get("outcome"),
+                        "observed": o.get("observed"), "error": o.get("error")}
+                       for o in cell["observations"]]
+    return out
+
+
+def _without_samples(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_samples(v) for k, v in value.items() if k != "samples"}
+    if isinstance(value, list):
+        return [_without_samples(v) for v in value]
+    return value
+
+
+def _title(cell: Optional[Mapping[str, Any]]) -> str:
+    """The no-JavaScript tooltip, only for what the cell's text leaves out (the header says the
+    environment and the method; the panel and the case section say the rest)."""
+    if cell is None or cell.get("outcome") is None:
+        return ""
+    parts = []
+    if cell.get("outcome") == "error":
+        err = cell.get("error") or {}
+        parts.append("%s: %s" % (err.get("type"), str(err.get("message", ""))[:100]))
+    elif cell.get("outcome") in ("crash", "timeout") and cell.get("detail"):
+        parts.append(str(cell["detail"])[:100])
+    if cell.get("warnings"):
+        parts.append("⚠ " + ", ".join(sorted({
+            str(w.get("category")) for w in cell["warnings"] if isinstance(w, dict)})))
+    return " · ".join(parts)
+
+
+def row_cells(
+    case_id: str, envs: Sequence[Tuple[str, int]], methods: Sequence[str],
+    lookup: Mapping[Tuple[str, str], Mapping[str, Any]],
+    behaviours: List[Dict[str, Any]],
+) -> List[CellView]:
+    """One case's row: every (environment, method) cell, left to right. ``behaviours`` collects
+    the distinct behaviours of the case (the panel's "same in N other cells")."""
+    index: Dict[str, int] = {_dumps(b): i for i, b in enumerate(behaviours)}
+    row: List[CellView] = []
+    for env, env_index in envs:
+        cells = [lookup.get((env, m)) for m in methods]
+        oks = _ok_texts(cells)
+        for method, cell, ok_text in zip(methods, cells, oks):
+            outcome, verdict = outcome_of(cell), verdict_of(cell)
+            text = visible_text(cell, ok_text)
+            data: Optional[List[Any]] = None
+            if cell is not None and cell.get("outcome") is not None:
+                b = behaviour(cell)
+                key = _dumps(b)
+                if key not in index:
+                    index[key] = len(behaviours)
+                    behaviours.append(b)
+                wall = hang_seconds(cell)
+                data = [index[key], round(wall, 2) if wall is not None else None,
+                        [{"category": str(w.get("category")), "message": str(w.get("message"))}
+                         for w in cell.get("warnings") or [] if isinstance(w, dict)]]
+            row.append(CellView(
+                env=env, env_index=env_index, method=method, outcome=outcome, verdict=verdict,
+                text=text, mark=VERDICT_MARKS.get(verdict, ("", ""))[0],
+                warn=bool(cell and cell.get("warnings")),
+                title=_title(cell), data=data))
+    return row

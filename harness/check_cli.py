@@ -1,0 +1,103 @@
+"""The ``check`` subcommand of ``python -m harness``: arguments, output and exit code."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Dict
+
+__all__ = ["add_parser", "command"]
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+def add_parser(sub: Any) -> None:
+    chk = sub.add_parser(
+        "check", help="run YOUR code (or test suite) under every start method and diagnose "
+                      "what breaks",
+        description="Run TARGET the way multiprocessing would, under each available start "
+                    "method on each interpreter (isolated, time-limited), print a method x "
+                    "interpreter table and diagnose the causes. With --pytest, run your pytest "
+                    "suite once per method and list the tests whose outcome depends on it. "
+                    "Exit 0 when every method works, 1 when some do not, 2 on usage error.",
+        epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
+               "python -m harness check scripts/run.py --python 3.14; "
+               "python -m harness check --json --pytest tests/ -x  (options for check go "
+               "before --pytest: everything after it is pytest's)")
+    chk.add_argument("target", metavar="TARGET", nargs="?",
+                     help="module:callable (importable from the current directory) or "
+                          "path/to/script.py[:callable]")
+    chk.add_argument("--args", metavar="JSON", help="arguments for the callable (a JSON list), "
+                                                    "or argv for a script")
+    chk.add_argument("--python", action="append", metavar="PY",
+                     help="interpreter as `python -m harness interpreters` names it (3.14, "
+                          "pypy3.9) or a path; repeatable (default: every interpreter found, "
+                          "the Debian root's included; with --pytest: this one)")
+    chk.add_argument("--timeout", type=float, default=None,
+                     help="seconds before a run counts as a hang (default: 10; 300 with "
+                          "--pytest)")
+    chk.add_argument("--json", action="store_true", help="machine-readable output")
+    chk.add_argument("--pytest", nargs=argparse.REMAINDER, metavar="PYTEST ARGS",
+                     help="run your pytest suite under each method (pytest must be installed "
+                          "in the interpreter)")
+    chk.set_defaults(func=command)
+
+
+def _error(message: str) -> int:
+    sys.stderr.write("harness: error: %s\n" % message)
+    return EXIT_USAGE
+
+
+def command(args: argparse.Namespace) -> int:
+    from harness import check, check_pytest
+
+    pytest_mode = args.pytest is not None
+    if pytest_mode == bool(args.target):
+        return _error("give a TARGET or --pytest [PYTEST ARGS], not both or neither")
+    target = check.PYTEST if pytest_mode else args.target
+    try:
+        call_args = list(args.pytest) if pytest_mode else (
+            json.loads(args.args) if args.args else [])
+        if not isinstance(call_args, list):
+            raise ValueError("--args must be a JSON list, e.g. '[1, \"x\"]'")
+        check.parse_target(target, Path.cwd())
+        interpreters = check.select_interpreters(args.python, pytest=pytest_mode)
+    except (ValueError, check.TargetError) as exc:
+        return _error(str(exc))
+    if not interpreters:
+        return _error("no interpreter found (see `python -m harness interpreters`)")
+    labels = [check.label(i, interpreters) for i in interpreters]
+    timeout = args.timeout or (300.0 if pytest_mode else check.DEFAULT_TIMEOUT)
+    if not args.json:
+        sys.stderr.write("check: %s under each start method on %s ...\n" % (
+            "pytest " + " ".join(call_args) if pytest_mode else target, ", ".join(labels)))
+    runs = check.check(target, interpreters, call_args, timeout=timeout)
+    failing = [key for key, run in runs.items() if run.outcome.value not in ("ok",
+                                                                             "unavailable")]
+    doc: Dict[str, Any] = {"target": target, "args": call_args,
+                           "results": [dict(run.to_dict(), environment=key[0]) for key, run
+                                       in sorted(runs.items())]}
+    if pytest_mode:
+        verdicts, always = check_pytest.compare(runs)
+        doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always)
+        ran = any(run.outcome.value != "unavailable" for run in runs.values())
+        ok = ran and not failing and not verdicts and not always
+    else:
+        diagnoses = check.diagnose(runs)
+        doc["diagnoses"] = [d.to_dict() for d in diagnoses]
+        ok = not failing
+    doc["ok"] = ok
+    if args.json:
+        sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
+    elif pytest_mode:
+        sys.stdout.write(check_pytest.format_tests(verdicts, always, runs) + "\n")
+    else:
+        sys.stdout.write(check.format_table(runs, labels) + "\n")
+        if not diagnoses:
+            sys.stdout.write("\nno problem found: it works under every start method\n"
+                             if not failing else "\nno known cause recognised\n")
+        else:
+            sys.stdout.write("\n" + check.format_diagnoses(diagnoses) + "\n")
+    return EXIT_OK if ok else EXIT_FAILED

@@ -1,0 +1,309 @@
+"""The causes ``python -m harness check`` recognises, each found only from what a run observed:
+the exception type and message (in the parent, in a child, or a child's traceback on stderr),
+what a child saw differently from its parent at ``start()`` (``check_watch``), and how the
+outcomes of one interpreter differ across methods.
+
+Every cause has an id, a one-line cause, a one-line fix and a link (the docs, or the report
+the cause was reduced from); tests/integration/test_check.py has one program per cause.
+``works-only-with-fork-default`` is the summary line, after the causes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+
+from harness.runner import CaseRun
+from harness.vocab import Outcome
+
+__all__ = ["CAUSES", "Diagnosis", "diagnose"]
+
+DOCS = "https://docs.python.org/3/library/multiprocessing.html"
+_GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
+
+
+@dataclasses.dataclass(frozen=True)
+class Diagnosis:
+    """One cause found, where it was seen, and what to do about it."""
+
+    code: str
+    message: str
+    fix: str
+    link: str
+    cells: Tuple[str, ...]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclasses.dataclass(frozen=True)
+class Cause:
+    """A cause recognised in one run: ``match(run, text, method)`` gives the detail or None."""
+
+    code: str
+    cause: str  # may use {detail} and {method}
+    fix: str
+    link: str
+    match: Callable[[CaseRun, str, str], Optional[str]]
+
+
+def _regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
+    compiled = re.compile(pattern)
+
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        found = compiled.search(text)
+        return (found.group(group) or "")[:120] if found else None
+    return match
+
+
+def _children(run: CaseRun) -> List[Dict[str, Any]]:
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    return [c for c in observed.get("children") or [] if isinstance(c, dict)]
+
+
+def _child_field(field: str) -> Callable[[CaseRun, str, str], Optional[str]]:
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        names = sorted({str(n) for c in _children(run) for n in (c.get(field) or [])})
+        return ", ".join(names[:5]) if names else None
+    return match
+
+
+def _patched(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """An attribute the parent had replaced (a mock, or a function defined elsewhere) where the
+    child has the module's own definition again."""
+    names = set()
+    for child in _children(run):
+        for diff in child.get("objects_differ") or []:
+            name, parent, own = diff.get("name", ""), diff.get("parent", ""), diff.get("child", "")
+            if parent.startswith("mock ") or (own == name and parent != name):
+                names.add("%s (parent: %s)" % (name, parent))
+    return ", ".join(sorted(names)[:3]) if names else None
+
+
+def _logging_lost(run: CaseRun, text: str, method: str) -> Optional[str]:
+    return "yes" if any(c.get("log_handlers_lost") for c in _children(run)) else None
+
+
+def _random_shared(run: CaseRun, text: str, method: str) -> Optional[str]:
+    seen: Dict[Tuple[str, Any], int] = {}
+    for child in _children(run):
+        for name, digest in (child.get("random") or {}).items():
+            seen[(name, digest)] = seen.get((name, digest), 0) + 1
+    names = sorted({name for (name, _), count in seen.items() if count > 1})
+    return ", ".join(names) if names else None
+
+
+_NOT_FORK = {"spawn", "forkserver"}
+
+
+def _only(wanted: str, inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
+        [CaseRun, str, str], Optional[str]]:
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        return inner(run, text, method) if method == wanted else None
+    return match
+
+
+def _not_fork(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
+        [CaseRun, str, str], Optional[str]]:
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        return inner(run, text, method) if method in _NOT_FORK else None
+    return match
+
+
+def _in_child(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
+        [CaseRun, str, str], Optional[str]]:
+    """Not when the parent itself failed the same way (then it is not about children)."""
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        if (run.error or {}).get("where") == "parent":
+            return None
+        return inner(run, text, method)
+    return match
+
+
+#: Pickling causes first: the first one that matches a run wins over the generic fallback.
+CAUSES: Tuple[Cause, ...] = (
+    Cause("lambda-or-local-function", "{detail} is a lambda or a function defined inside "
+          "another function: pickle cannot send it to a {method} child",
+          "define the function at module level (use functools.partial for bound arguments)",
+          "https://github.com/facebookresearch/spdl/pull/1565",
+          _regex(r"<lambda>|local object [^\s:]+|<locals>[^\s:>]*")),
+    Cause("thread-lock-argument", "a threading lock ({detail}) is passed to a {method} child; "
+          "a thread lock cannot be pickled and means nothing in another process",
+          "create a multiprocessing.Lock from the same context (or a Manager().Lock()) and "
+          "pass that, or create the lock in the child",
+          "https://github.com/eth-easl/mixtera/pull/68",
+          _regex(r"_thread\.R?[Ll]ock")),
+    Cause("open-resource-argument", "an open file, socket or connection ({detail}) is passed "
+          "to a {method} child, which must pickle it and cannot",
+          "pass the path or address and open it in the child (e.g. in a Pool initializer)",
+          "https://github.com/crate/crate-python/issues/398",
+          _regex(r"(_io\.)?(TextIOWrapper|Buffered(Reader|Writer|Random)|FileIO)|'socket'|"
+                 r"SSLSocket|sqlite3\.Connection")),
+    Cause("pool-pickled", "a Pool is sent to a {method} child (typically a bound method of an "
+          "object that holds the pool): pool objects cannot be pickled",
+          "use a module-level function or a staticmethod as the task, and keep the pool out "
+          "of the objects you send", "https://github.com/DEAP/deap/issues/434",
+          _regex(r"pool objects cannot be passed between processes or pickled")),
+    Cause("sync-primitive-pickled", "a multiprocessing {detail} is sent through a pickle (a "
+          "Pool task, a queue): these objects can only be inherited when a process starts",
+          "pass it to Process(args=...) or to Pool(initializer=..., initargs=...), or use a "
+          "Manager() proxy", DOCS + "#programming-guidelines",
+          _regex(r"(\w+) objects should only be shared between processes through inheritance",
+                 1)),
+    Cause("target-module-not-importable", "a {method} child could not import module "
+          "{detail}, which the parent had already imported (a fork child inherits sys.modules; "
+          "a spawn or forkserver child imports it again from sys.path)",
+          "make the module importable in the child: install it, or put its folder on "
+          "sys.path/PYTHONPATH before any process starts (not only around the import)",
+          "https://github.com/rstudio/reticulate/issues/1677",
+          _not_fork(_in_child(_regex(r"No module named ('[\w.]+')", 1)))),
+    Cause("patch-not-seen", "a patch made in the parent is not seen by the {method} child: "
+          "{detail}; a spawn or forkserver child imports the original again",
+          "patch inside the child (in the target or a Pool initializer), or test with "
+          "multiprocessing.get_context('fork') where it exists",
+          "https://github.com/python/cpython/issues/135583", _not_fork(_patched)),
+    Cause("env-set-after-forkserver-start", "environment variables set in the parent after the "
+          "forkserver started are not seen by its children: {detail}",
+          "set the environment before the first process starts, or pass the values as "
+          "arguments (or os.environ.update them in an initializer)",
+          "https://github.com/airspeed-velocity/asv/pull/1551",
+          _only("forkserver", _child_field("env_differ"))),
+    Cause("logging-not-configured", "logging is configured in the parent but not in the "
+          "{method} child: the child's records go to the default (WARNING, stderr) or nowhere",
+          "configure logging in the child (initializer), or send records to the parent with "
+          "logging.handlers.QueueHandler and a QueueListener",
+          "https://github.com/wyim-pgl/family_finder/issues/19",
+          _not_fork(_logging_lost)),
+    Cause("random-state-duplicated", "children started with the same random generator state "
+          "({detail}): they draw the same 'random' numbers",
+          "seed each child's generator in the child (e.g. from os.getpid() or a "
+          "SeedSequence), or create generators after the process starts",
+          "https://github.com/pytorch/pytorch/issues/5059", _random_shared),
+    Cause("start-method-set-twice", "set_start_method() was called after the start method "
+          "was already fixed (by an earlier call, a library, or get_start_method())",
+          "call set_start_method() once, under the main guard; elsewhere use "
+          "multiprocessing.get_context(method)", "https://github.com/djgroen/FabSim3/issues/201",
+          _regex(r"context has already been set")),
+    Cause("fd-not-inherited", "a {method} child used a file descriptor number from the parent; "
+          "only fork children inherit the parent's descriptors",
+          "send the descriptor explicitly (a Connection/Pipe, or multiprocessing.reduction), "
+          "or pass a path and open it in the child", "https://github.com/gentoo/portage/pull/1133",
+          _not_fork(_regex(r"\[Errno 9\] Bad file descriptor"))),
+    Cause("missing-main-guard", "the main module starts processes when it is imported; a "
+          "{method} child re-imports it and fails",
+          'put the code that starts processes under `if __name__ == "__main__":`', _GUIDE,
+          _regex(r"bootstrapping phase")),
+    Cause("global-differs", "the child saw different values of module globals {detail} than "
+          "the parent had at start()", "pass the values as arguments (or through an "
+          "initializer) instead of relying on globals set after import", _GUIDE,
+          _child_field("globals_differ")),
+)
+
+_METHOD = "\x00method\x00"  # filled in with every method the cause was seen under
+_PICKLE = re.compile(r"(?i)pickl|cannot serialize|local object")
+_MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
+                        r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")
+_PICKLE_CODES = {"lambda-or-local-function", "thread-lock-argument", "open-resource-argument",
+                 "pool-pickled", "sync-primitive-pickled"}
+
+
+def _text(run: CaseRun) -> str:
+    error = run.error or {}
+    return "\n".join([str(error.get("type", "")), str(error.get("message", "")), run.stderr])
+
+
+def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
+    """Causes found in ``runs``, keyed by (interpreter, method), causes before the summary."""
+    found: Dict[str, Tuple[str, str, str, List[str]]] = {}
+
+    def add(code: str, message: str, fix: str, link: str, cell: str) -> None:
+        found.setdefault(code, (message, fix, link, []))[3].append(cell)
+
+    by_interp: Dict[str, Dict[str, CaseRun]] = {}
+    for (interp, method), run in sorted(runs.items()):
+        by_interp.setdefault(interp, {})[method] = run
+        if run.outcome is Outcome.UNAVAILABLE:
+            continue
+        cell = "%s[%s]" % (interp, method)
+        text = _text(run)
+        matched: Set[str] = set()
+        for cause in CAUSES:
+            if cause.code in _PICKLE_CODES and (matched & _PICKLE_CODES or (not _PICKLE.search(
+                    text) and "inheritance" not in text)):
+                continue
+            detail = cause.match(run, text, method)
+            if detail is not None:
+                matched.add(cause.code)
+                add(cause.code, cause.cause.format(detail=detail, method=_METHOD), cause.fix,
+                    cause.link, cell)
+        main_attr = _MAIN_ATTR.search(text)
+        if main_attr:
+            where = ("the main script, but only where a child re-running it does not define it "
+                     "(inside the main guard, or at run time)" if main_attr.group("file") else
+                     "__main__ (a -c command, stdin, an interactive session, or inside the "
+                     "main guard)")
+            add("defined-in-main", "the target '%s' is defined in %s; a %s child cannot get "
+                "it" % (main_attr.group("a") or main_attr.group("b"), where, _METHOD),
+                "move the function to module level in an importable .py file",
+                DOCS + "#using-a-pool-of-workers", cell)
+        elif not matched & _PICKLE_CODES and run.outcome is Outcome.ERROR and \
+                _PICKLE.search(str((run.error or {}).get("type", "")) + str(
+                    (run.error or {}).get("message", ""))):
+            error = run.error or {}
+            add("not-picklable", "something sent to a %s child cannot be pickled (%s: %s)" % (
+                _METHOD, error.get("type"), str(error.get("message"))[:120]),
+                "define targets and arguments at module level and pass only picklable data "
+                "(or request fork explicitly where it exists)", _GUIDE, cell)
+        observed = run.observed if isinstance(run.observed, dict) else {}
+        threads = any("multi-threaded" in w.get("message", "") for w in run.warnings)
+        if method == "fork" and (threads or observed.get("threads_at_start", 1) > 1):
+            add("threads-at-fork", "other threads were running when the fork child started "
+                "(Python 3.12+ warns: DeprecationWarning)", "start processes before starting "
+                "threads, or use the forkserver or spawn method",
+                "https://docs.python.org/3/library/os.html#os.fork", cell)
+    for interp, cells in sorted(by_interp.items()):
+        _across_methods(interp, cells, add)
+    ordered = sorted(found.items(), key=lambda item: item[0] == "works-only-with-fork-default")
+    return [Diagnosis(code, m.replace(_METHOD, _methods(cells)), f, link, tuple(cells))
+            for code, (m, f, link, cells) in ordered]
+
+
+def _methods(cells: List[str]) -> str:
+    """``spawn/forkserver``: the methods a cause was seen under, named in its message."""
+    seen = {cell.rpartition("[")[2].rstrip("]") for cell in cells}
+    return "/".join(m for m in ("fork", "spawn", "forkserver") if m in seen)
+
+
+def _across_methods(interp: str, cells: Dict[str, CaseRun],
+                    add: Callable[[str, str, str, str, str], None]) -> None:
+    """Causes seen only by comparing one interpreter's methods."""
+    fork, spawn, server = cells.get("fork"), cells.get("spawn"), cells.get("forkserver")
+    others = [r for r in (spawn, server) if r is not None and
+              r.outcome is not Outcome.UNAVAILABLE]
+    if fork is None or fork.outcome is Outcome.UNAVAILABLE or not others:
+        return
+    if fork.outcome is Outcome.TIMEOUT and all(r.outcome is Outcome.OK for r in others):
+        add("hangs-only-under-fork", "it hangs only under fork: typically a lock (or other "
+            "state) held by another thread is copied locked into the child",
+            "use the forkserver or spawn method, or make sure no thread holds locks at "
+            "start()", DOCS + "#contexts-and-start-methods", "%s[fork]" % interp)
+    observed = server.observed if server is not None and isinstance(server.observed,
+                                                                    dict) else {}
+    if fork.outcome is Outcome.OK and spawn is not None and spawn.outcome is Outcome.OK and \
+            server is not None and server.outcome is Outcome.ERROR and \
+            observed.get("method_queried"):
+        add("method-name-special-cased", "the program asks for the start method's name and "
+            "fails only under forkserver: code that ships state to children only when the "
+            "method is 'spawn' leaves forkserver children without it",
+            "test `method != 'fork'` (or always pass the state), never `method == 'spawn'`",
+            "https://github.com/cs50/check50/pull/396", "%s[forkserver]" % interp)
+    observed = fork.observed if isinstance(fork.observed, dict) else {}
+    if fork.outcome is Outcome.OK and any(r.outcome is not Outcome.OK for r in others) and \
+            observed.get("default_method") == "fork":
+        add("works-only-with-fork-default", "it works here only because the default start "
+            "method is fork; it breaks where the default is not (Linux from Python 3.14: "
+            "forkserver; macOS and Windows: spawn)", "fix the causes above, or request "
+            "fork explicitly with multiprocessing.get_context('fork') where it exists",
+            "https://docs.python.org/3.14/whatsnew/3.14.html"
+            "#whatsnew314-multiprocessing-start-method", "%s[fork]" % interp)

@@ -1,0 +1,105 @@
+"""``python -m harness check --pytest ARGS``: which of the user's tests pass or fail depending
+on the start method. Each method's run is one fresh pytest session with that method made the
+default before any test module is imported (``check_exec``); this module compares the per-test
+outcomes and diagnoses each method-dependent test from what its own run observed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Mapping, Tuple
+
+from harness.check_diagnose import diagnose
+from harness.runner import CaseRun
+from harness.vocab import Outcome
+
+__all__ = ["DependentTest", "compare", "format_tests"]
+
+
+@dataclasses.dataclass
+class DependentTest:
+    """One test whose outcome depends on the start method, on one interpreter."""
+
+    test: str
+    interpreter: str
+    outcomes: Dict[str, str]  # method -> passed/failed/error/skipped
+    errors: Dict[str, str]  # method -> the failure's first line
+    diagnoses: List[Dict[str, Any]]
+
+    def to_dict(self) -> Dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _tests(run: CaseRun) -> Dict[str, Any]:
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    tests = observed.get("tests")
+    return tests if isinstance(tests, dict) else {}
+
+
+def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
+    """One test's result as a run, with only the observations of the processes it started."""
+    observed = dict(run.observed) if isinstance(run.observed, dict) else {}
+    observed["children"] = [c for c in observed.get("children") or []
+                            if isinstance(c, dict) and c.get("test") == test]
+    observed.pop("tests", None)
+    error = entry.get("error") or ""
+    kind, _, message = error.partition(": ")
+    failed = entry.get("outcome") in ("failed", "error")
+    return CaseRun(case=test, method=run.method,
+                   outcome=Outcome.ERROR if failed else Outcome.OK, observed=observed,
+                   error={"type": kind, "message": message} if failed else None,
+                   stderr="")
+
+
+def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest], List[str]]:
+    """Method-dependent tests (per interpreter), and tests that fail under every method."""
+    by_interp: Dict[str, Dict[str, CaseRun]] = {}
+    for (interp, method), run in runs.items():
+        if run.outcome is not Outcome.UNAVAILABLE and _tests(run):
+            by_interp.setdefault(interp, {})[method] = run
+    verdicts: List[DependentTest] = []
+    always: List[str] = []
+    for interp, methods in sorted(by_interp.items()):
+        names = sorted({t for run in methods.values() for t in _tests(run)})
+        for test in names:
+            entries = {m: _tests(run).get(test, {"outcome": "not run", "error": ""})
+                       for m, run in methods.items()}
+            outcomes = {m: str(e.get("outcome")) for m, e in entries.items()}
+            if len(set(outcomes.values())) == 1:
+                if set(outcomes.values()) & {"failed", "error"}:
+                    always.append("%s (%s)" % (test, interp))
+                continue
+            per_test = {(interp, m): _as_run(methods[m], test, e) for m, e in entries.items()}
+            verdicts.append(DependentTest(
+                test=test, interpreter=interp, outcomes=dict(sorted(outcomes.items())),
+                errors={m: str(e.get("error") or "") for m, e in sorted(entries.items())
+                        if e.get("error")},
+                diagnoses=[d.to_dict() for d in diagnose(per_test)]))
+    return verdicts, always
+
+
+def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping[
+        Tuple[str, str], CaseRun]) -> str:
+    """The human summary of ``--pytest``."""
+    lines = []
+    for (interp, method), run in sorted(runs.items()):
+        if run.outcome is Outcome.UNAVAILABLE:
+            lines.append("%s [%s]: not run (%s)" % (interp, method, run.detail))
+        elif not _tests(run):
+            error = run.error or {}
+            lines.append("%s [%s]: %s %s" % (interp, method, run.outcome.value,
+                                              error.get("message") or run.detail))
+    if not verdicts:
+        lines.append("no test depends on the start method")
+    for verdict in verdicts:
+        lines.append("%s  (%s)" % (verdict.test, verdict.interpreter))
+        for method, outcome in verdict.outcomes.items():
+            first = verdict.errors.get(method, "")
+            lines.append("  %-10s %s%s" % (method, outcome, ("  " + first) if first else ""))
+        for diag in verdict.diagnoses:
+            lines.append("  [%s] %s\n    fix: %s\n    see: %s" % (
+                diag["code"], diag["message"], diag["fix"], diag["link"]))
+    if always:
+        lines.append("failing under every start method (not about the method): %d test(s)"
+                     % len(always))
+    return "\n".join(lines)

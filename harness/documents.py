@@ -1,0 +1,201 @@
+"""The shapes of the two JSON documents, typed: a results file and the merged ``matrix.json``.
+
+These mirror what ``schema/*.json`` publishes, for the type checker only (the schema is what
+validates). Host side; the view (``harness.model``) reads the matrix through them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Dict, List, Optional, TypedDict
+
+__all__ = [
+    "CaseEntry",
+    "CellMeta",
+    "Environment",
+    "HarnessPart",
+    "MatrixCell",
+    "MatrixDoc",
+    "MatrixEnvironment",
+    "Observation",
+    "RejectedFile",
+    "ResultsDoc",
+    "RunRecord",
+    "TestRecord",
+]
+
+
+class _CaseRequired(TypedDict):
+    id: str
+    category: str
+    title: str
+    source: str
+
+
+class CaseEntry(_CaseRequired, total=False):
+    """A catalog entry as the case was run (``harness.cases`` of a results file)."""
+
+    doc: str
+    sources: List[str]
+    covers: List[int]
+    claims: List[str]
+    expect: List[Dict[str, Any]]
+    timeout_s: float
+    code: str
+    module: str
+
+
+class _EnvironmentRequired(TypedDict):
+    os: str
+    implementation: str
+    python_version: str
+    available_methods: List[str]
+    default_method: Optional[str]
+
+
+class Environment(_EnvironmentRequired, total=False):
+    """What the probe found about one interpreter (``harness.environment``)."""
+
+    id: str
+    sys_platform: str
+    arch: Optional[str]
+    python_full_version: str
+    free_threading: bool
+    gil_enabled: Optional[bool]
+    executor_default_method: Optional[str]
+    start_method_before_use: Optional[str]
+    cpu_count: Optional[int]
+    harness_version: str
+    git_commit: Optional[str]
+    ci: Optional[Dict[str, Any]]
+    timestamp: str
+    root: Optional[str]
+    executable: str
+
+
+class HarnessPart(TypedDict):
+    """The key this tool adds to a pytest-json-report document."""
+
+    schema_version: str
+    environment: Environment
+    cases: List[CaseEntry]
+
+
+class _CellMetaRequired(TypedDict):
+    case: str
+    method: str
+    outcome: str
+    verdict: str
+    duration_s: float
+    warnings: List[Dict[str, Any]]
+
+
+class CellMeta(_CellMetaRequired, total=False):
+    """One cell as the plugin recorded it (a test's ``metadata``)."""
+
+    category: str
+    observed: Any
+    expected: Optional[Dict[str, Any]]
+    wall_s: Optional[float]
+    error: Optional[Dict[str, Any]]
+    detail: Optional[str]
+    stdout: str
+    stderr: str
+    returncode: Optional[int]
+
+
+class TestRecord(TypedDict, total=False):
+    """One pytest-json-report test record (only ``metadata`` is read)."""
+
+    nodeid: str
+    outcome: str
+    metadata: CellMeta
+
+
+class ResultsDoc(TypedDict, total=False):
+    """A results file: pytest-json-report plus ``harness``."""
+
+    created: float
+    duration: float
+    exitcode: int
+    summary: Dict[str, Any]
+    harness: HarnessPart
+    tests: List[TestRecord]
+
+
+class RunRecord(TypedDict):
+    """One results file that fed an environment's column."""
+
+    file: str
+    git_commit: Optional[str]
+    timestamp: Optional[str]
+    ci: Optional[Dict[str, Any]]
+    run_url: Optional[str]
+    runner: str
+    python_full_version: Any
+    executable: Any
+    root: Any
+
+
+class MatrixEnvironment(Environment, total=False):
+    """An environment's column: the probe's facts, its id and the runs that fed it."""
+
+    runs: List[RunRecord]
+    not_run: bool
+    minor_id: str  # the minor-level id (matrix format 1.2)
+    version_label: str  # 3.13, or 3.13.18 when patch releases are apart
+
+
+class _CellFields(TypedDict):
+    outcome: Optional[str]
+    observed: Any
+    expected: Optional[Dict[str, Any]]
+    verdict: Optional[str]
+    duration_s: Optional[float]
+    wall_s: Optional[float]
+    warnings: List[Dict[str, Any]]
+    error: Optional[Dict[str, Any]]
+    detail: Optional[str]
+
+
+class Observation(_CellFields):
+    """One run's view of a cell (several of them on a flaky cell)."""
+
+    source_file: str
+    git_commit: Optional[str]
+    runner: str
+
+
+class _MatrixCellRequired(_CellFields):
+    case: str
+    environment: str
+    method: str
+    category: str
+    status: str
+    flaky: bool
+    sources: List[str]
+
+
+class MatrixCell(_MatrixCellRequired, total=False):
+    """One merged cell: (case, environment, method)."""
+
+    runs: int
+    observations: List[Observation]
+
+
+class RejectedFile(TypedDict):
+    path: str
+    problem: str
+
+
+class MatrixDoc(TypedDict):
+    """``matrix.json``: everything the page is built from."""
+
+    schema_version: str
+    generated_at: str
+    commits: List[str]
+    environments: List[MatrixEnvironment]
+    cases: List[CaseEntry]
+    case_methods: Dict[str, List[str]]
+    results: List[MatrixCell]
+    claims: List[Dict[str, Any]]
+    rejected_files: List[RejectedFile]

@@ -1,0 +1,232 @@
+"""Run the USER's code under one start method, the way its user would, and write what happened:
+the executor of ``python -m harness check``.
+
+Usage: ``python -I check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON RESULT_PATH``
+
+TARGET is ``module:callable``, ``path/to/script.py[:callable]`` or ``--pytest``. A callable is
+started as the target of one ``Process`` of the method's context and its result is the outcome.
+A whole script runs as ``__main__`` (in USER_DIR, with the method made the *default*, so a
+script that chooses its own method still does); its outcome is its own: exit status, uncaught
+exception (in it or in a process it started), hang. Processes the program (or a Pool/executor)
+terminated or killed on purpose are not failures. ``--pytest`` runs the user's pytest suite
+(ARGS_JSON is pytest's argv) and records each test's outcome. Every process started is watched
+(``check_watch``). Standard library only, Python 3.8 syntax.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Dict, List, Optional, Set
+
+__all__ = ["main"]
+
+_LIMIT = 1000
+#: Signals nobody sends on purpose: a child dying of one crashed.
+_CRASH_SIGNALS = {"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGFPE"}
+
+
+def _make_default(method: str) -> None:
+    """Make ``method`` the default without fixing it: ``set_start_method`` still works."""
+    from multiprocessing import context
+
+    context._default_context._default_context = (  # type: ignore[attr-defined]
+        context._concrete_contexts[method])  # type: ignore[attr-defined]
+
+
+def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
+    import runpy
+
+    sys.argv = [os.path.join(user_dir, target)] + [str(a) for a in args]
+    sys.path.insert(0, os.path.dirname(sys.argv[0]))
+    try:
+        runpy.run_path(sys.argv[0], run_name="__main__")
+    except SystemExit as exc:
+        if exc.code not in (None, 0):
+            return {"outcome": "error", "error": {
+                "type": "SystemExit", "where": "parent",
+                "message": "the script exited with status %s" % (exc.code,)}}
+    return {}
+
+
+def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> Dict[str, Any]:
+    import importlib
+    import multiprocessing
+
+    where, _, name = target.rpartition(":")
+    if where.endswith(".py"):
+        import types
+
+        path = os.path.join(user_dir, where)
+        module = types.ModuleType("__mp_main__")
+        module.__file__ = path
+        with open(path, encoding="utf-8") as handle:
+            code = compile(handle.read(), path, "exec")
+        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+        sys.modules["__main__"] = sys.modules["__mp_main__"] = module
+        exec(code, module.__dict__)  # noqa: S102 - the user's own script, by request
+    else:
+        module = importlib.import_module(where)
+    context: Any = multiprocessing.get_context(method)
+    proc = context.Process(target=getattr(module, name), args=tuple(args))
+    proc.start()
+    proc.join()
+    return {}
+
+
+def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
+    try:
+        import pytest  # boundary: the user's own (their suite runs on their pytest)
+    except ImportError:
+        return {"outcome": "unavailable", "detail": "pytest is not installed in this interpreter"}
+    from harness.guest import check_watch
+
+    class Collector:
+        def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
+            check_watch.CURRENT_TEST[0] = nodeid
+
+        def pytest_runtest_logreport(self, report: Any) -> None:
+            entry = tests.setdefault(report.nodeid, {"outcome": "passed", "error": ""})
+            if report.failed and entry["outcome"] == "passed":
+                entry["outcome"] = "failed" if report.when == "call" else "error"
+                entry["error"] = _first_error_line(str(report.longreprtext))
+            elif report.skipped and report.when != "teardown" and entry["outcome"] == "passed":
+                entry["outcome"] = "skipped"
+
+    code = pytest.main([str(a) for a in args] + ["-p", "no:cacheprovider"],
+                       plugins=[Collector()])
+    if int(code) not in (0, 1, 5):  # 5: nothing collected; 2-4: pytest itself failed
+        return {"outcome": "error", "error": {"type": "PytestExit", "where": "parent",
+                                              "message": "pytest exited with code %d" % code}}
+    return {}
+
+
+def _first_error_line(text: str) -> str:
+    """The ``E   Type: message`` line of a pytest failure, else its last line."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    for line in lines:
+        if line.startswith("E "):
+            return line[1:].strip()[:300]
+    return (lines[-1].strip() if lines else "")[:300]
+
+
+def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
+                   callable_target: bool) -> Optional[Dict[str, Any]]:
+    """The first child failure the user would see, skipping processes stopped on purpose.
+
+    For a ``module:callable`` target the first process is the target's own: any non-zero
+    exit of it is the outcome.
+    """
+    import signal
+
+    for index, entry in enumerate(entries):
+        own_target = callable_target and index == 0
+        proc, code = entry["process"], entry["process"].exitcode
+        report = reports.get(proc.pid) or {}
+        error = report.get("error")
+        if error and error.get("type") != "SystemExit":
+            return dict(error, where="child")
+        if code is None or code == 0 or entry["pid"] in _STOPPED:
+            continue
+        if code < 0:
+            try:
+                name = signal.Signals(-code).name
+            except ValueError:
+                name = "signal %d" % -code
+            if name in _CRASH_SIGNALS or own_target:
+                return {"type": "ChildCrashed", "where": "child",
+                        "message": "a child was killed by %s" % name}
+        elif entry["wrapped"] and not report:
+            return {"type": "ChildFailed", "where": "child", "message": (
+                "a child exited with code %d before its target ran" % code)}
+        elif own_target:
+            return {"type": "ChildFailed", "where": "child",
+                    "message": "the child exited with code %d" % code}
+    return None
+
+
+_STOPPED: Set[int] = set()  # pids this process terminated or killed on purpose
+
+
+def _run(user_dir: str, target: str, method: str, args: List[Any],
+         report_dir: str) -> Dict[str, Any]:
+    import multiprocessing
+    import warnings
+
+    from harness.guest import check_watch
+
+    if method not in multiprocessing.get_all_start_methods():
+        return {"outcome": "unavailable", "detail": "%s is not a start method on %s" % (
+            method, sys.platform)}
+    # The documented way to learn the default without fixing it: the first listed method.
+    default_method = multiprocessing.get_all_start_methods()[0]
+    os.chdir(user_dir)
+    sys.path.insert(0, user_dir)
+    watch = check_watch.Watch(report_dir, user_dir, _STOPPED)
+    watch.install()
+    tests: Dict[str, Any] = {}
+    result: Dict[str, Any] = {}
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            if target == "--pytest":
+                _make_default(method)
+                result = _run_pytest(args, tests)
+            elif target.endswith(".py"):
+                _make_default(method)
+                result = _run_script(user_dir, target, args)
+            else:
+                result = _run_callable(user_dir, target, method, args)
+        except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
+            result = {"outcome": "error", "error": {"type": type(exc).__name__,
+                                                    "message": str(exc)[:_LIMIT],
+                                                    "where": "parent"}}
+        # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
+        # terminated by multiprocessing (on purpose), so they are only looked at.
+        for entry in watch.started:
+            entry["process"].join(None if not entry["process"].daemon else 0)
+    reports = watch.child_reports()
+    if not result:
+        callable_target = target != "--pytest" and not target.endswith(".py")
+        failure = _child_failure(watch.started, reports, callable_target)
+        result = {"outcome": "error", "error": failure} if failure else {"outcome": "ok"}
+    elif (result.get("error") or {}).get("type") == "SystemExit":
+        # The script exited non-zero: a child's failure, when there is one, says why.
+        failure = _child_failure(watch.started, reports, False)
+        if failure:
+            result["error"] = failure
+    result["observed"] = dict(watch.observed(reports), default_method=default_method)
+    if tests:
+        result["observed"]["tests"] = tests
+    result["warnings"] = [{"category": w.category.__name__, "message": str(w.message)[:_LIMIT]}
+                          for w in caught]
+    return result
+
+
+def main(argv: List[Any]) -> int:
+    if len(argv) != 7:
+        sys.stderr.write("usage: check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON "
+                         "RESULT_PATH\n")
+        return 2
+    root, user_dir, target, method, args_json, result_path = argv[1:]
+    import json
+
+    # Last on the path: the user's modules (and the interpreter's own) win over the project's.
+    sys.path.append(root)
+    # The importable copy of this module, so that the child wrapper pickles by reference
+    # even when a script replaces ``__main__``.
+    from harness.guest import check_exec  # noqa: PLW0406 - the importable copy, on purpose
+
+    report_dir = os.path.dirname(os.path.abspath(result_path))
+    result = check_exec._run(user_dir, target, method, json.loads(args_json), report_dir)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    tmp = result_path + ".part"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(result, handle, default=repr)
+    os.replace(tmp, result_path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

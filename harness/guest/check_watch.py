@@ -1,0 +1,240 @@
+"""What ``python -m harness check`` watches in the user's program (runs inside the interpreter
+under test; standard library only, Python 3.8 syntax).
+
+In the parent, ``Process.start`` is wrapped: it records the threads alive, which processes the
+program terminates or kills on purpose, and, for a user target, a snapshot of what the parent
+has at ``start()`` (module globals, callables of the user's modules and mock objects anywhere,
+environment, working folder, ``sys.path``, logging handlers). The child compares that snapshot
+with what it has *before* the target runs, records the state of random generators, runs the
+target and writes one small report. Only differences are reported, never values.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any, Dict, List, Set, Tuple
+
+__all__ = ["CURRENT_TEST", "Watch"]
+
+_SIMPLE = (str, int, float, bool, type(None), bytes)
+_LIMIT = 1000
+_ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
+CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's collector)
+
+
+def _describe(value: Any) -> str:
+    mock = sys.modules.get("unittest.mock")
+    if mock is not None and isinstance(value, mock.NonCallableMock):
+        return "mock %s" % type(value).__name__
+    module = getattr(value, "__module__", "?")
+    return "%s.%s" % ("__main__" if module == "__mp_main__" else module,
+                      getattr(value, "__qualname__", type(value).__name__))
+
+
+def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
+    found = []
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None) or ""
+        if path and os.path.abspath(path).startswith(user_dir + os.sep) and \
+                "site-packages" not in path and not name.startswith("harness"):
+            found.append((name, module))
+    return found
+
+
+def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
+    """What the parent has at start(): compared by the child before its target runs."""
+    users = _user_modules(user_dir)
+    module = dict(users).get(module_name)  # globals of library code (a Pool's) are its own
+    simple = {k: v for k, v in vars(module).items() if not k.startswith("__")
+              and isinstance(v, _SIMPLE)} if module is not None else {}
+    objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
+    mock = sys.modules.get("unittest.mock")
+    for name, mod in users:
+        for key, value in list(vars(mod).items()):
+            if not key.startswith("__") and not isinstance(value, _SIMPLE + (type(sys),)):
+                objects["%s:%s" % (name, key)] = _describe(value)
+            if mock is not None and isinstance(value, type) and value.__module__ == name:
+                for attr, inner in list(vars(value).items()):  # mock.patch.object(Class, ...)
+                    if isinstance(inner, mock.NonCallableMock):
+                        objects["%s:%s.%s" % (name, key, attr)] = _describe(inner)
+    if mock is not None:  # mocks patched into any module, e.g. time.sleep
+        for name, mod in list(sys.modules.items()):
+            try:
+                for key, value in list(vars(mod).items()):
+                    if isinstance(value, mock.NonCallableMock):
+                        objects["%s:%s" % (name, key)] = _describe(value)
+            except Exception:  # noqa: BLE001, S112 - an odd module object: nothing to compare
+                continue
+    logging = sys.modules.get("logging")
+    # pytest's own capture handlers and its per-test variables are the harness of the tests,
+    # not the program's configuration.
+    handlers = [h for h in (logging.root.handlers if logging else ())
+                if not type(h).__module__.startswith("_pytest")]
+    env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_IGNORED)}
+    return {"globals": simple, "objects": objects, "env": env, "cwd": os.getcwd(),
+            "user_dir": user_dir,
+            "sys_path": list(sys.path), "log_handlers": len(handlers), "test": CURRENT_TEST[0]}
+
+
+def _differences(target: Any, snap: Dict[str, Any]) -> Dict[str, Any]:
+    module = sys.modules.get(getattr(target, "__module__", "") or "")
+    missing = object()
+    # Names the child does not have (made by the main block) are not compared: reading one
+    # fails visibly (NameError); a name it has with another value fails silently.
+    out: Dict[str, Any] = {"globals_differ": sorted(
+        k for k, v in snap["globals"].items() if module is not None
+        and getattr(module, k, v) != v)}
+    objects = []
+    for where, parent_desc in sorted(snap["objects"].items()):
+        mod_name, _, path = where.partition(":")
+        value: Any = sys.modules.get(mod_name) or (
+            sys.modules.get("__mp_main__") if mod_name == "__main__" else None)
+        for attr in path.split("."):
+            value = getattr(value, attr, missing)
+        if value is not missing:
+            child_desc = _describe(value)
+            if child_desc != parent_desc:
+                objects.append({"name": "%s.%s" % (mod_name, path), "parent": parent_desc,
+                                "child": child_desc})
+    out["objects_differ"] = objects[:20]
+    out["env_differ"] = sorted(k for k in set(snap["env"]) | set(os.environ)
+                               if not k.startswith(_ENV_IGNORED)
+                               and snap["env"].get(k) != os.environ.get(k))[:20]
+    out["cwd_differs"] = os.getcwd() != snap["cwd"]
+    out["sys_path_missing"] = [p for p in snap["sys_path"] if p not in sys.path][:10]
+    logging = sys.modules.get("logging")
+    out["log_handlers_lost"] = snap["log_handlers"] > 0 and not (
+        logging and logging.root.handlers)
+    out["random"] = _random_states(snap["user_dir"])
+    return out
+
+
+def _random_states(user_dir: str) -> Dict[str, int]:
+    """A digest of each random generator the user's modules hold (equal = same draws)."""
+    import random
+
+    states: Dict[str, int] = {}
+    for name, module in _user_modules(user_dir):
+        for key, value in list(vars(module).items()):
+            if isinstance(value, random.Random) and not key.startswith("__"):
+                states["%s.%s" % (name.replace("__mp_main__", "__main__"), key)] = hash(
+                    value.getstate())
+    return states
+
+
+def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tuple[Any, ...],
+                   kwargs: Dict[str, Any]) -> None:
+    """Runs in the child: compare with the parent's snapshot, call the target, report."""
+    import json
+
+    report: Dict[str, Any] = {"pid": os.getpid(), "error": None, "test": snap.get("test", "")}
+    path = os.path.join(report_dir, "child-%d.json" % os.getpid())
+
+    def write() -> None:
+        with open(path + ".part", "w") as handle:
+            json.dump(report, handle)
+        os.replace(path + ".part", path)
+
+    try:
+        report.update(_differences(target, snap))
+    except Exception as exc:  # noqa: BLE001 - observing must never break the user's program
+        report["watch_error"] = repr(exc)[:200]
+    write()  # now: a Pool worker is usually terminated, never returning from its target
+    try:
+        target(*args, **kwargs)
+    except BaseException as exc:
+        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT]}
+        raise
+    finally:
+        if report["error"]:
+            write()
+
+
+class Watch:
+    """The patches in the parent and what they saw."""
+
+    def __init__(self, report_dir: str, user_dir: str, stopped: Set[int]) -> None:
+        self.report_dir = report_dir
+        self.user_dir = os.path.abspath(user_dir)
+        self.stopped = stopped
+        self.started: List[Dict[str, Any]] = []
+        self.method_queried = False
+
+    def install(self) -> None:
+        import multiprocessing
+        import threading
+        from multiprocessing import context, process
+
+        watch, original = self, process.BaseProcess.start
+        orig_terminate, orig_kill = process.BaseProcess.terminate, process.BaseProcess.kill
+        orig_os_kill = os.kill
+
+        def start(self: Any) -> None:
+            target = getattr(self, "_target", None)
+            module_name = getattr(target, "__module__", "") or ""
+            wrapped = target is not None and not module_name.startswith("harness.")
+            if wrapped:
+                self._args = (watch.report_dir, target, _snapshot(module_name, watch.user_dir),
+                              tuple(self._args), dict(self._kwargs))
+                self._target, self._kwargs = _child_wrapper, {}
+            threads = threading.active_count()
+            original(self)
+            watch.started.append({"process": self, "pid": self.pid, "threads": threads,
+                                  "wrapped": wrapped, "test": CURRENT_TEST[0]})
+
+        def terminate(self: Any) -> None:
+            watch.stopped.add(self.pid)
+            orig_terminate(self)
+
+        def kill(self: Any) -> None:
+            watch.stopped.add(self.pid)
+            orig_kill(self)
+
+        def os_kill(pid: int, sig: int) -> None:
+            watch.stopped.add(pid)
+            orig_os_kill(pid, sig)
+
+        def queried(method: Any) -> Any:
+            def get_start_method(*a: Any, **k: Any) -> Any:
+                caller = sys._getframe(1).f_globals.get("__name__") or ""
+                if not caller.startswith(("multiprocessing", "concurrent")):
+                    watch.method_queried = True
+                return method(*a, **k)
+            return get_start_method
+
+        process.BaseProcess.start = start  # type: ignore[method-assign]
+        process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
+        process.BaseProcess.kill = kill  # type: ignore[method-assign]
+        os.kill = os_kill
+        for cls in (context.BaseContext, context.DefaultContext):
+            cls.get_start_method = queried(cls.get_start_method)  # type: ignore[method-assign]
+        multiprocessing.get_start_method = queried(
+            multiprocessing.get_start_method)
+
+    def child_reports(self) -> Dict[int, Any]:
+        import json
+
+        reports: Dict[int, Any] = {}
+        for name in sorted(os.listdir(self.report_dir)):
+            if name.startswith("child-") and name.endswith(".json"):
+                try:
+                    with open(os.path.join(self.report_dir, name)) as handle:
+                        report = json.load(handle)
+                    reports[int(report["pid"])] = report
+                except (OSError, ValueError, KeyError, TypeError):
+                    continue
+        return reports
+
+    def observed(self, reports: Dict[int, Any]) -> Dict[str, Any]:
+        """What the run saw, as JSON-able data for the diagnoses."""
+        children = list(reports.values())
+        return {
+            "processes_started": len(self.started),
+            "exitcodes": [e["process"].exitcode for e in self.started],
+            "stopped_on_purpose": len([e for e in self.started if e["pid"] in self.stopped]),
+            "threads_at_start": max([e["threads"] for e in self.started] or [1]),
+            "method_queried": self.method_queried,
+            "children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
+            "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])}),
+        }

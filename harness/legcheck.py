@@ -1,0 +1,130 @@
+"""``python -m harness verify-leg``: did a run really test its interpreter? (the CI leg's check)
+
+A run can exit 0 having tested nothing: crash cells are findings, not harness failures, so an
+interpreter whose case executors all die at once yields a full results file of ``crash`` cells.
+A CI leg must not go green on that. This check passes only when
+
+- there is exactly one results file (PATH, or the one file in the folder PATH) and, with
+  ``--leg``, its probe names the leg's interpreter (implementation, X.Y, free-threaded or not);
+- every start method the interpreter offers (``environment.available_methods``) has at least
+  one ``ok`` cell;
+- ``crash`` cells plus harness-error cells (the harness could not run the case) are under
+  ``--max-broken`` (25 %) of the cells that ran (``unavailable`` cells did not run).
+
+Host side, standard library only; one line per problem, exit 1 when any.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, Optional, Tuple
+
+__all__ = ["MAX_BROKEN", "add_parser", "leg_identity", "problems"]
+
+#: The share of crash + harness-error cells above which a run is not believed to have tested
+#: its interpreter. A healthy run has none (the catalog's crash cells are a few of ~265);
+#: a run whose executors cannot start has all of them.
+MAX_BROKEN = 0.25
+
+
+def leg_identity(leg: str) -> Tuple[str, str, bool]:
+    """``3.14t`` -> (cpython, 3.14, True); ``pypy3.11`` -> (pypy, 3.11, False)."""
+    impl = "pypy" if leg.startswith("pypy") else "cpython"
+    return impl, leg.replace("pypy", "").rstrip("t"), leg.endswith("t")
+
+
+def _identity(env: Mapping[str, Any]) -> Tuple[str, str, bool]:
+    version = ".".join(str(env.get("python_version")).split(".")[:2])
+    return str(env.get("implementation")), version, bool(env.get("free_threading"))
+
+
+def _broken(cell: Mapping[str, Any]) -> bool:
+    error = cell.get("error") or {}
+    return cell.get("outcome") == "crash" or (
+        isinstance(error, dict) and error.get("where") == "harness")
+
+
+def problems(document: Any, leg: Optional[str] = None,
+             max_broken: float = MAX_BROKEN) -> List[str]:
+    """Why this results document does not prove its run tested the interpreter (empty: it does)."""
+    harness = document.get("harness") if isinstance(document, Mapping) else None
+    env = harness.get("environment") if isinstance(harness, Mapping) else None
+    if not isinstance(env, Mapping):
+        return ["no harness.environment: not a results file"]
+    found: List[str] = []
+    if leg is not None and _identity(env) != leg_identity(leg):
+        found.append("leg %s tested %r, not %r" % (leg, _identity(env), leg_identity(leg)))
+    cells: List[Dict[str, Any]] = [
+        t["metadata"] for t in document.get("tests") or []
+        if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
+    ran = [c for c in cells if c.get("outcome") != "unavailable"]
+    if not ran:
+        return [*found, "no cell ran (%d cells, all unavailable or none)" % len(cells)]
+    for method in env.get("available_methods") or []:
+        outcomes = [c.get("outcome") for c in cells if c.get("method") == method]
+        if "ok" not in outcomes:
+            found.append("%s: no ok cell among %d (%s)" % (
+                method, len(outcomes), _count(outcomes) or "none ran"))
+    broken = sum(1 for c in ran if _broken(c))
+    if broken / len(ran) >= max_broken:
+        found.append("%d of %d cells that ran are crash or harness errors (%.0f%%; the limit "
+                     "is under %.0f%%)" % (broken, len(ran), 100.0 * broken / len(ran),
+                                          100.0 * max_broken))
+    return found
+
+
+def _count(outcomes: List[Any]) -> str:
+    return ", ".join("%d %s" % (outcomes.count(o), o) for o in sorted(set(map(str, outcomes))))
+
+
+def _cmd(args: argparse.Namespace) -> int:
+    folder = Path(args.results_dir)
+    files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
+    if len(files) != 1:
+        sys.stderr.write("harness: error: %s: expected one results file, found %d%s\n" % (
+            folder, len(files), (": " + ", ".join(p.name for p in files)) if files else ""))
+        return 1
+    try:
+        document = json.loads(files[0].read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        sys.stderr.write("harness: error: %s: cannot read it (%s)\n" % (files[0], exc))
+        return 1
+    found = problems(document, args.leg, args.max_broken)
+    for line in found:
+        sys.stderr.write("harness: error: %s: %s\n" % (files[0], line))
+    if not found:
+        cells = [t.get("metadata", {}) for t in document.get("tests") or []]
+        sys.stdout.write("harness: %s proves its run: %s\n" % (
+            files[0].name, _count([c.get("outcome") for c in cells])))
+    return 1 if found else 0
+
+
+def _share(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError("%r is not a share between 0 and 1 (0.25 = 25 %%)" % text)
+    return value
+
+
+def add_parser(sub: Any) -> None:
+    """Register ``verify-leg`` on the CLI's subparsers."""
+    cmd = sub.add_parser(
+        "verify-leg", help="fail unless a run's results file shows it really tested "
+                           "its interpreter (the CI leg's check)",
+        description=__doc__.split("\n\n", 1)[1].split("\n\nHost side")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    cmd.add_argument("results_dir", metavar="PATH",
+                     help="a results file, or a folder that must hold exactly one (a CI leg's)")
+    cmd.add_argument("--leg", metavar="PYTHON",
+                     help="the leg's python-version (3.13, 3.14t, pypy3.11): the file's "
+                          "interpreter must be that one")
+    cmd.add_argument("--max-broken", type=_share, default=MAX_BROKEN, metavar="SHARE",
+                     help="crash + harness-error cells must stay under this share of the "
+                          "cells that ran (default %(default)s)")
+    cmd.set_defaults(func=_cmd)

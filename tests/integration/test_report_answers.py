@@ -1,0 +1,264 @@
+"""The report answers, in a real headless Chromium (Debian `chromium` through Playwright's
+executable_path): on a page built from fixture results with a hang, an error, a crash, a
+warning, an unexpected cell and missing environments, each outcome reads differently, findings
+are marked, the answers come first, the phone shows data cells, print keeps every row, and the
+10-second questions are answered in one click."""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+from harness import answers, merge, render
+from tests.integration.chromium import launch, visible_rows
+from tests.unit.report_synth import case_doc, cell, results_doc
+
+pytestmark = pytest.mark.browser
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+CASES = ["methods.default", "deadlock.lock_held", "pickling.lambda_target", "methods.crashy",
+         "inheritance.warns", "inheritance.config"] + [
+             "methods.filler_%02d" % i for i in range(40)]  # more rows than one screen holds
+#: The documented defaults (multiprocessing docs, "Contexts and start methods"): the fixture's
+#: rules, as the real methods.default case states them.
+DEFAULT_RULES = [
+    {"methods": ["*"], "outcome": "ok", "when": {"os": ["windows", "macos"]},
+     "value": {"default": "spawn"}},
+    {"methods": ["*"], "outcome": "ok", "when": {"os": ["linux"], "python": ">=3.14"},
+     "value": {"default": "forkserver"}},
+    {"methods": ["*"], "outcome": "ok", "when": {"os": ["linux"], "python": "<3.14"},
+     "value": {"default": "fork"}},
+]
+CSP_WATCH = """window.__csp = []; document.addEventListener('securitypolicyviolation',
+    e => window.__csp.push(e.violatedDirective));"""
+
+
+def _observe(version: str) -> Any:
+    def inner(c: str, m: str) -> Dict[str, Any]:
+        if c == "methods.default":
+            return cell(c, m, observed={"default": "fork"}, expected={
+                "outcome": "ok", "value": {"default": "fork"}, "methods": ["*"]})
+        if c == "deadlock.lock_held":
+            if m == "fork":
+                return cell(c, m, outcome="timeout", wall_s=15.04,
+                            detail="no result within the hard timeout; process tree killed")
+            return cell(c, m, observed=True)
+        if c == "pickling.lambda_target":
+            if m == "fork":
+                return cell(c, m, observed="ran")
+            return cell(c, m, outcome="error", error={
+                "type": "PicklingError", "message": "Can't pickle <function <lambda>>"})
+        if c == "methods.crashy" and m == "forkserver":
+            return cell(c, m, outcome="crash", verdict="unexpected", detail="killed by SIGSEGV",
+                        expected={"outcome": "ok", "methods": ["forkserver"]})
+        if c == "inheritance.warns" and m == "fork" and version == "3.13.0":
+            return cell(c, m, observed=42, warnings=[{
+                "category": "DeprecationWarning",
+                "message": "This process is multi-threaded, use of fork() may lead to deadlocks"}])
+        if c == "inheritance.config":
+            seen = {"level": "debug" if m == "fork" else "info", "name": "app"}
+            if m == "spawn" and version == "3.13.0":
+                return cell(c, m, observed=seen, verdict="unexpected", expected={
+                    "outcome": "ok", "value": {"level": "debug", "name": "app"},
+                    "methods": ["spawn"]})
+            return cell(c, m, observed=seen)
+        return cell(c, m, observed=42)
+    return inner
+
+
+def _docs() -> List[Dict[str, Any]]:
+    cases = [case_doc(c, expect=DEFAULT_RULES if c == "methods.default" else []) for c in CASES]
+    return [results_doc(version=v, cases=CASES, observe=_observe(v), case_docs=cases)
+            for v in ("3.12.1", "3.13.0")]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: Any) -> str:
+    out = tmp_path_factory.mktemp("answers")
+    matrix = merge.merge([merge.Loaded.from_doc("f%d.json" % i, d)
+                          for i, d in enumerate(_docs())], now=NOW)
+    render.write_report(matrix, out)
+    return str((out / "index.html").as_uri())
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from launch()
+
+
+def _open(browser: Any, url: str, width: int = 1280, height: int = 800, **kw: Any) -> Any:
+    pg = browser.new_page(viewport={"width": width, "height": height}, **kw)
+    pg.add_init_script(CSP_WATCH)
+    errors: List[str] = []
+    pg.on("pageerror", lambda e: errors.append(str(e)))
+    pg.errors = errors  # type: ignore[attr-defined]
+    pg.goto(url)
+    return pg
+
+
+def _close(pg: Any) -> None:
+    assert pg.errors == []
+    assert pg.evaluate("window.__csp") == []  # the strict CSP saw nothing to block
+    pg.close()
+
+
+def _cell(pg: Any, case: str, env: str, method: str) -> Any:
+    # The matrix is painted when scrolled to (content-visibility): its visible text needs that.
+    pg.evaluate("document.querySelector('.mwrap').scrollIntoView()")
+    return pg.locator('td[data-case="%s"][data-env="%s"][data-method="%s"]' % (case, env, method))
+
+
+
+
+def test_each_outcome_reads_differently_and_findings_are_marked(browser: Any, report: str) -> None:
+    """ok, error, hang and crash cells differ in visible text (not only colour); an unexpected
+    cell carries a visible mark; a cell whose run warned carries a visible ⚠."""
+    pg = _open(browser, report)
+    env = "linux-cpython-3.13"
+    texts = {o: _cell(pg, c, env, m).inner_text() for o, c, m in (
+        ("ok", "deadlock.lock_held", "spawn"), ("error", "pickling.lambda_target", "spawn"),
+        ("timeout", "deadlock.lock_held", "fork"), ("crash", "methods.crashy", "forkserver"))}
+    assert texts["ok"] == "ok" and texts["error"] == "PicklingError"
+    assert texts["timeout"] == "hang 15 s" and texts["crash"].startswith("SIGSEGV")
+    assert len(set(texts.values())) == 4
+    crash = _cell(pg, "methods.crashy", env, "forkserver")
+    assert crash.get_attribute("data-outcome") == "crash"
+    assert crash.get_attribute("data-verdict") == "unexpected"
+    mark = crash.locator("b.vm")
+    assert mark.is_visible() and mark.inner_text() == "✗"
+    plain = _cell(pg, "methods.crashy", env, "spawn")
+    assert plain.locator("b.vm").count() == 0
+    warned = _cell(pg, "inheritance.warns", env, "fork")
+    assert warned.locator("i.w").is_visible() and "⚠" in warned.inner_text()
+    assert _cell(pg, "inheritance.warns", "linux-cpython-3.12", "fork").locator("i.w").count() == 0
+    # The control that colours by agreement with the docs is part of the permalink.
+    pg.select_option("#f-color", "docs")
+    assert "color=docs" in pg.url and pg.locator("body.by-docs").count() == 1
+    _close(pg)
+
+
+def test_answers_come_first_and_name_every_default(browser: Any, report: str) -> None:
+    """At 1280×800 the answers block is in the first screen; the defaults table has a value for
+    every OS × version of the target grid, the ones not run marked as the docs' value."""
+    pg = _open(browser, report)
+    box = pg.locator("#answers").bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 800
+    grid = {"%s-%s-%s%s" % (o, i, m, "t" if f else "") for o in answers.OSES
+            for i, m, f in answers.TARGET}
+    slots = pg.eval_on_selector_all("table.defaults td[data-slot]", """tds => tds.map(td => [
+        td.getAttribute('data-slot'), td.className, td.innerText.trim()])""")
+    assert grid <= {s for s, _c, _t in slots}
+    for slot, cls, text in slots:
+        ran = slot in ("linux-cpython-3.12", "linux-cpython-3.13")
+        assert cls == ("run-default" if ran else "doc-default"), slot
+        assert text.endswith("docs") != ran, slot
+        assert text.split("docs")[0] in ("fork", "forkserver", "spawn"), slot
+    _close(pg)
+
+
+def test_phone_shows_data_cells_and_nothing_is_wider_than_the_screen(
+        browser: Any, report: str) -> None:
+    """At 390×844 the element at the centre of the scrolled matrix is a data cell, and the page
+    is no wider than the screen."""
+    pg = _open(browser, report, 390, 844, is_mobile=True, has_touch=True)
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    pg.evaluate("document.querySelector('.mwrap').scrollIntoView()")
+    pg.evaluate("document.querySelector('.mwrap').scrollTop = 60")
+    hit = pg.evaluate("""() => { const r = document.querySelector('.mwrap').getBoundingClientRect();
+        const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
+        const el = document.elementFromPoint((r.left + r.right) / 2, (top + bottom) / 2);
+        const td = el && el.closest('td[data-case]');
+        return td ? td.getAttribute('data-outcome') : null; }""")
+    assert hit is not None
+    _close(pg)
+
+
+def test_print_keeps_every_case_row(browser: Any, report: str) -> None:
+    """Printed (page.pdf, print media): every case row of the matrix is in the PDF."""
+    import pypdf
+
+    pg = _open(browser, report)
+    pg.emulate_media(media="print")
+    assert pg.locator(".controls").is_hidden()
+    pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True)))
+    text = unicodedata.normalize("NFKC", "\n".join(page.extract_text() for page in pdf.pages))
+    matrix_part = text.split("Behaviour matrix", 1)[1].split("Findings", 1)[0]
+    for case_id in CASES:
+        assert "Title of %s" % case_id in " ".join(matrix_part.split()), case_id
+    _close(pg)
+
+
+def test_the_ten_second_questions(browser: Any, report: str) -> None:
+    """Default on Linux 3.14 and on macOS (first screen); is fork safe with a thread holding a
+    lock; which cases differ between fork and spawn; why did this cell fail (one click each)."""
+    pg = _open(browser, report)
+    linux_314 = pg.locator('table.defaults td[data-slot="linux-cpython-3.14"]')
+    assert linux_314.inner_text().startswith("forkserver") and "docs" in linux_314.inner_text()
+    assert pg.locator('table.defaults td[data-slot="macos-cpython-3.13"]').inner_text(
+        ).startswith("spawn")
+    # Is fork safe with a thread holding a lock? The answer line, one click: the row, a hang.
+    pg.click("ul.answers a[href='#view?b=fork-only']")
+    assert visible_rows(pg) == ["row-deadlock.lock_held"]
+    assert _cell(pg, "deadlock.lock_held", "linux-cpython-3.12", "fork").inner_text() == \
+        "hang 15 s"
+    # Which cases differ between fork and spawn?
+    pg.click("ul.answers a[href='#view?b=fork-spawn']")
+    assert set(visible_rows(pg)) == {"row-deadlock.lock_held", "row-pickling.lambda_target",
+                                      "row-inheritance.config"}
+    # Why did this cell fail? Click it: the panel says what happened and what the docs say.
+    pg.select_option("#f-b", "")
+    _cell(pg, "methods.crashy", "linux-cpython-3.13", "forkserver").click()
+    body = pg.inner_text("#detail-body")
+    assert "crash: killed by SIGSEGV" in body and "differs from the docs" in body
+    _cell(pg, "deadlock.lock_held", "linux-cpython-3.13", "fork").click()
+    assert "hung — killed after 15.0 s" in pg.inner_text("#detail-body")
+    _cell(pg, "inheritance.config", "linux-cpython-3.13", "spawn").click()
+    assert pg.locator("#detail-body pre .diff").all_inner_texts() == [
+        '  "level": "info"\n', '  "level": "debug"\n']
+    assert "Same behaviour in" in pg.inner_text("#detail-body") or \
+        "No other cell" in pg.inner_text("#detail-body")
+    # Hidden columns travel in the permalink by environment id.
+    pg.click("details.cols summary")
+    pg.uncheck('input.f-env[value="linux-cpython-3.12"]')
+    assert "hide=linux-cpython-3.12" in pg.url
+    _close(pg)
+
+
+def test_without_javascript_and_in_dark_mode(browser: Any, report: str) -> None:
+    """Without JavaScript every cell still shows what happened; dark mode recolours the page."""
+    ctx = browser.new_context(java_script_enabled=False, color_scheme="dark")
+    pg = ctx.new_page()
+    pg.goto(report)
+    assert pg.locator("td[data-case]").count() == len(CASES) * 2 * 3
+    assert _cell(pg, "deadlock.lock_held", "linux-cpython-3.13", "fork").inner_text() == \
+        "hang 15 s"
+    assert pg.locator(".controls").is_hidden()
+    dark = pg.evaluate("getComputedStyle(document.body).backgroundColor")
+    ctx.close()
+    light = browser.new_page()
+    light.goto(report)
+    assert light.evaluate("getComputedStyle(document.body).backgroundColor") != dark
+    light.close()
+
+
+def test_output_files_are_world_readable(tmp_path: Path) -> None:
+    """matrix.json, the schemas, the page and summary.md are written 0644."""
+    matrix = merge.merge([merge.Loaded.from_doc("f.json", _docs()[0])], now=NOW)
+    render.write_report(matrix, tmp_path)
+    for name in ("matrix.json", "matrix.schema.json", "results.schema.json", "index.html",
+                 "summary.md"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o644, name
+
+
+def test_versions_that_behave_differently_do_not_fold(browser: Any, report: str) -> None:
+    """3.12 and 3.13 differ here (a warning, an unexpected value): folding keeps both."""
+    pg = _open(browser, report)
+    pg.check("#f-fold")
+    heads = pg.eval_on_selector_all(
+        "#matrix th.env", "ths => ths.filter(t => t.offsetParent !== null).map(t => t.textContent)")
+    assert heads == ["3.12", "3.13"]
+    _close(pg)

@@ -1,0 +1,107 @@
+"""Fast checks of `check`'s judgement: what counts as a failure and which cause an observation
+supports (the programs that produce these observations are in tests/integration/test_check.py)."""
+
+from __future__ import annotations
+
+import signal
+from typing import Any, Dict, List, Optional
+
+from harness.check_diagnose import diagnose
+from harness.guest import check_exec
+from harness.runner import CaseRun
+from harness.vocab import Outcome
+
+
+class _Proc:
+    def __init__(self, pid: int, exitcode: Optional[int]) -> None:
+        self.pid, self.exitcode = pid, exitcode
+
+
+def _entry(pid: int, code: Optional[int], wrapped: bool = True) -> Dict[str, Any]:
+    return {"process": _Proc(pid, code), "pid": pid, "wrapped": wrapped}
+
+
+def test_terminated_on_purpose_is_not_a_failure() -> None:
+    """Pool.__exit__ -> terminate(): -15 for a recorded pid is no failure; a crash signal or a
+    child that died before its target ran (exit 1, no report) is."""
+    check_exec._STOPPED.clear()
+    check_exec._STOPPED.add(10)
+    assert check_exec._child_failure([_entry(10, -signal.SIGTERM)], {}, False) is None
+    assert check_exec._child_failure([_entry(11, -signal.SIGTERM)], {}, False) is None
+    crash = check_exec._child_failure([_entry(12, -signal.SIGSEGV)], {}, False)
+    assert crash is not None and crash["type"] == "ChildCrashed"
+    boot = check_exec._child_failure([_entry(13, 1)], {}, False)
+    assert boot is not None and "before its target ran" in boot["message"]
+    raised = check_exec._child_failure([_entry(14, 1)], {14: {"error": {
+        "type": "RuntimeError", "message": "x"}}}, False)
+    assert raised == {"type": "RuntimeError", "message": "x", "where": "child"}
+    exited = check_exec._child_failure([_entry(15, 3)], {15: {"error": {
+        "type": "SystemExit", "message": "3"}}}, False)
+    assert exited is None  # a child's own sys.exit(3) is the program's protocol
+    own = check_exec._child_failure([_entry(16, 3)], {16: {"error": None}}, True)
+    assert own is not None  # ...but a callable target's own result is the outcome
+    check_exec._STOPPED.clear()
+
+
+def _run(method: str, outcome: Outcome = Outcome.OK, error: Optional[Dict[str, str]] = None,
+         children: Optional[List[Dict[str, Any]]] = None, stderr: str = "",
+         **observed: Any) -> CaseRun:
+    obs = dict(observed, children=children or [], default_method="fork")
+    return CaseRun(case="t", method=method, outcome=outcome, error=error, observed=obs,
+                   stderr=stderr)
+
+
+def _codes(runs: Dict[Any, CaseRun]) -> List[str]:
+    return [d.code for d in diagnose(runs)]
+
+
+def test_module_missing_in_the_parent_is_not_a_child_cause() -> None:
+    """`No module named` in the parent (not installed here) is not about children."""
+    missing = {"type": "ModuleNotFoundError", "message": "No module named 'numpy'",
+               "where": "parent"}
+    runs = {("3.12", m): _run(m, Outcome.ERROR, missing) for m in ("fork", "spawn")}
+    assert "target-module-not-importable" not in _codes(runs)
+    child = dict(missing, where="child")
+    runs = {("3.12", "fork"): _run("fork"),
+            ("3.12", "spawn"): _run("spawn", Outcome.ERROR, child)}
+    assert _codes(runs) == ["target-module-not-importable", "works-only-with-fork-default"]
+
+
+def test_fork_only_observations_are_not_claimed_for_other_methods() -> None:
+    """EBADF under fork, an environment difference under spawn, lost logging under fork: none
+    of those causes is claimed."""
+    ebadf = {"type": "OSError", "message": "[Errno 9] Bad file descriptor", "where": "child"}
+    runs = {("3.12", "fork"): _run("fork", Outcome.ERROR, ebadf,
+                                   [{"log_handlers_lost": True}]),
+            ("3.12", "spawn"): _run("spawn", children=[{"env_differ": ["X"]}])}
+    assert _codes(runs) == []
+
+
+def test_patch_is_a_replaced_attribute_not_any_difference() -> None:
+    """A mock or a function from elsewhere replaced in the parent is a patch; a module
+    attribute the main block rebinds to another of the module's own functions is not."""
+    patched = [{"objects_differ": [{"name": "jobs.fetch", "parent": "test_x.<lambda>",
+                                    "child": "jobs.fetch"}]}]
+    rebound = [{"objects_differ": [{"name": "jobs.handler", "parent": "jobs.fast",
+                                    "child": "jobs.slow"}]}]
+    assert "patch-not-seen" in _codes({("3.12", "spawn"): _run("spawn", children=patched)})
+    assert _codes({("3.12", "spawn"): _run("spawn", children=rebound)}) == []
+
+
+def test_one_generator_state_per_child_is_not_duplication() -> None:
+    distinct = [{"random": {"m.RNG": 1}}, {"random": {"m.RNG": 2}}]
+    same = [{"random": {"m.RNG": 1}}, {"random": {"m.RNG": 1}}]
+    assert _codes({("3.12", "fork"): _run("fork", children=distinct)}) == []
+    assert _codes({("3.12", "fork"): _run("fork", children=same)}) == ["random-state-duplicated"]
+
+
+def test_summary_comes_last_and_names_every_method() -> None:
+    lam = {"type": "PicklingError", "message": "Can't pickle local object 'f.<locals>.g'",
+           "where": "parent"}
+    runs = {("3.12", "fork"): _run("fork"),
+            ("3.12", "spawn"): _run("spawn", Outcome.ERROR, lam),
+            ("3.12", "forkserver"): _run("forkserver", Outcome.ERROR, lam)}
+    found = diagnose(runs)
+    assert [d.code for d in found] == ["lambda-or-local-function",
+                                       "works-only-with-fork-default"]
+    assert "spawn/forkserver child" in found[0].message

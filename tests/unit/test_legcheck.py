@@ -1,0 +1,136 @@
+"""`harness verify-leg`: a CI leg fails unless its results file proves the run tested its
+interpreter (an ok cell per offered start method, crash + harness errors under 25 %)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Dict
+
+import pytest
+
+from harness import cli, legcheck, results
+from tests.unit.report_synth import cell, results_doc
+
+CASES = tuple("methods.c%d" % i for i in range(8))
+
+
+def _write(folder: Path, doc: Dict[str, Any]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "linux-cpython-3.12.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def _crash(case_id: str, method: str) -> Dict[str, Any]:
+    return cell(case_id, method, outcome="crash", detail="executor exited 3 without a result")
+
+
+def test_the_synthetic_files_are_valid_results_files() -> None:
+    """The documents below have the real format (else the check could pass on a bad shape)."""
+    assert results.validate_results(results_doc(cases=CASES, observe=_crash)) == []
+
+
+def test_a_healthy_run_passes(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    _write(tmp_path, results_doc(cases=CASES))
+    assert cli.main(["verify-leg", str(tmp_path), "--leg", "3.12"]) == 0
+    assert "proves its run: 24 ok" in capsys.readouterr().out
+
+
+def test_a_file_path_is_checked_as_it_is(tmp_path: Path) -> None:
+    """Locally reports/results holds one file per interpreter: name the file."""
+    path = _write(tmp_path, results_doc(cases=CASES))
+    (tmp_path / "other.json").write_text("{}", encoding="utf-8")
+    assert cli.main(["verify-leg", str(path)]) == 0
+    assert cli.main(["verify-leg", str(tmp_path)]) == 1
+
+
+def test_an_all_crash_run_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Every executor exited at once: every cell is crash, `harness run` exited 0. The leg
+    fails, naming each start method without an ok cell and the crash share."""
+    _write(tmp_path, results_doc(cases=CASES, observe=_crash))
+    assert cli.main(["verify-leg", str(tmp_path), "--leg", "3.12"]) == 1
+    err = capsys.readouterr().err
+    for method in ("fork", "spawn", "forkserver"):
+        assert "%s: no ok cell among 8 (8 crash)" % method in err
+    assert "24 of 24 cells that ran are crash or harness errors (100%" in err
+
+
+def test_one_method_without_an_ok_cell_fails() -> None:
+    """A start method that never worked (e.g. forkserver broken) fails the leg even though
+    the crash share is small."""
+    def observe(case_id: str, method: str) -> Dict[str, Any]:
+        if method == "forkserver":
+            return cell(case_id, method, outcome="error",
+                        error={"type": "OSError", "message": "x", "where": "case"})
+        return cell(case_id, method)
+
+    found = legcheck.problems(results_doc(cases=CASES, observe=observe))
+    assert found == ["forkserver: no ok cell among 8 (8 error)"]
+
+
+def test_the_broken_share_is_a_threshold() -> None:
+    """Under 25 % crash + harness-error cells passes; at 25 % it fails. Harness errors count."""
+    def observe_with(broken: int) -> Any:
+        def observe(case_id: str, method: str) -> Dict[str, Any]:
+            index = CASES.index(case_id) * 3 + ("fork", "forkserver", "spawn").index(method)
+            if index < broken:
+                if index % 2:
+                    return cell(case_id, method, outcome="error",
+                                error={"type": "X", "message": "y", "where": "harness"})
+                return _crash(case_id, method)
+            return cell(case_id, method)
+        return observe
+
+    assert legcheck.problems(results_doc(cases=CASES, observe=observe_with(5))) == []
+    (line,) = legcheck.problems(results_doc(cases=CASES, observe=observe_with(6)))
+    assert line.startswith("6 of 24 cells that ran")
+
+
+def test_unavailable_cells_do_not_count_and_unoffered_methods_need_no_ok() -> None:
+    """Windows offers spawn only: fork/forkserver cells are unavailable, not failures."""
+    def observe(case_id: str, method: str) -> Dict[str, Any]:
+        if method != "spawn":
+            return cell(case_id, method, outcome="unavailable")
+        return cell(case_id, method)
+
+    doc = results_doc(os_name="windows", cases=CASES, observe=observe, available=("spawn",),
+                      default="spawn")
+    assert legcheck.problems(doc, "3.12") == []
+
+
+def test_the_wrong_interpreter_fails() -> None:
+    """A 3.14t leg whose file came from a GIL build (or another version) fails."""
+    doc = results_doc(version="3.14.2", cases=CASES)
+    (line,) = legcheck.problems(doc, "3.14t")
+    assert "leg 3.14t tested ('cpython', '3.14', False)" in line
+    assert legcheck.problems(results_doc(version="3.14.2", free_threading=True, cases=CASES),
+                             "3.14t") == []
+    assert legcheck.leg_identity("pypy3.11") == ("pypy", "3.11", False)
+
+
+@pytest.mark.parametrize("files", [0, 2])
+def test_not_exactly_one_results_file_fails(tmp_path: Path, files: int,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    for index in range(files):
+        (tmp_path / ("f%d.json" % index)).write_text("{}", encoding="utf-8")
+    assert cli.main(["verify-leg", str(tmp_path)]) == 1
+    assert "expected one results file, found %d" % files in capsys.readouterr().err
+
+
+def test_a_bad_file_is_one_line_not_a_traceback(tmp_path: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "x.json").write_text("{not json", encoding="utf-8")
+    assert cli.main(["verify-leg", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot read it" in err
+    (tmp_path / "x.json").write_text("[1]", encoding="utf-8")
+    assert cli.main(["verify-leg", str(tmp_path)]) == 1
+    assert "not a results file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("share", ["0", "25", "x"])
+def test_a_share_outside_0_to_1_is_a_usage_error(tmp_path: Path, share: str) -> None:
+    with pytest.raises(SystemExit) as exc:
+        cli.main(["verify-leg", str(tmp_path), "--max-broken", share])
+    assert exc.value.code == 2

@@ -1,0 +1,120 @@
+"""The page's pure parts: a cell's visible text per outcome, the behaviour filter tags, the target
+grid and its reasons, documented defaults for what was not run, qualified claim verdicts, and
+docstrings shown dedented with reST literals as code."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict
+
+import yaml
+
+from harness import answers, cellview, merge, model
+from tests.unit.report_synth import case_doc, cell, results_doc
+
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "matrix.yml"
+
+
+def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
+    return merge.merge([merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
+                       now=NOW, claims=claims)
+
+
+def test_visible_text_says_what_happened() -> None:
+    """ok / error type / hang N s / signal / n/a / not run / not part of the case all differ."""
+    texts = {
+        cellview.visible_text(cell("c.a", "fork"), ""),
+        cellview.visible_text(cell("c.a", "fork", outcome="error",
+                                   error={"type": "PicklingError", "message": "x"}), ""),
+        cellview.visible_text(cell("c.a", "fork", outcome="timeout", wall_s=15.2), ""),
+        cellview.visible_text(cell("c.a", "fork", outcome="crash",
+                                   detail="killed by SIGSEGV"), ""),
+        cellview.visible_text(cell("c.a", "fork", outcome="unavailable"), ""),
+        cellview.visible_text({"outcome": None}, ""),
+        cellview.visible_text(None, ""),
+    }
+    assert texts == {"ok", "PicklingError", "hang 15 s", "SIGSEGV", "n/a", "·", "—"}
+
+
+def test_ok_cells_show_the_value_only_where_methods_differ() -> None:
+    """Same value under every method: "ok"; different: the one differing key's short value."""
+    same = [cell("c.a", m, observed={"x": 1}) for m in ("fork", "spawn")]
+    assert cellview._ok_texts(same) == ["ok", "ok"]
+    differ = [cell("c.a", m, observed={"x": 1, "level": m}) for m in ("fork", "spawn")]
+    assert cellview._ok_texts(differ) == ["fork", "spawn"]
+    letters = [cell("c.a", m, observed={"x": [1, m], "y": m}) for m in ("fork", "spawn")]
+    assert cellview._ok_texts(letters) == ["ok A", "ok B"]
+
+
+def test_behaviour_tags_find_method_differences() -> None:
+    """fork-only: fork hangs where the others return; nonfork-only the reverse."""
+    hang = {("e", "fork"): cell("c.a", "fork", outcome="timeout"),
+            ("e", "spawn"): cell("c.a", "spawn"), ("e", "forkserver"): cell("c.a", "forkserver")}
+    tags = answers.behaviour_tags(hang, ["e"], ["fork", "forkserver", "spawn"], ["3.14"])
+    assert tags == ["disagree", "fork-only", "fork-spawn", "since-3.14", "timeout"]
+    err = {("e", "fork"): cell("c.a", "fork"),
+           ("e", "spawn"): cell("c.a", "spawn", outcome="error", error={"type": "E"})}
+    assert "nonfork-only" in answers.behaviour_tags(err, ["e"], ["fork", "spawn"], [])
+    same = {("e", m): cell("c.a", m) for m in ("fork", "spawn")}
+    assert answers.behaviour_tags(same, ["e"], ["fork", "spawn"], []) == []
+
+
+def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
+    """Every leg of the CI workflow is a grid slot; a missing one says why."""
+    matrix = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["matrix"]["strategy"][
+        "matrix"]
+    legs = list(matrix["python"]) + [leg["python"] for leg in matrix.get("include", [])]
+    grid = {(impl, minor, ft) for impl, minor, ft in answers.TARGET}
+    for leg in legs:
+        impl = "pypy" if leg.startswith("pypy") else "cpython"
+        version = leg.replace("pypy", "")
+        assert (impl, version.rstrip("t"), version.endswith("t")) in grid, leg
+    slots = {s.key: s for s in answers.slots(_matrix(results_doc(version="3.12.1")))}
+    assert slots["linux-cpython-3.12"].envs == ("linux-cpython-3.12",)
+    assert slots["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"
+    assert slots["linux-cpython-3.14"].reason == "interpreter not found where the matrix ran"
+
+
+def test_documented_default_fills_what_was_not_run() -> None:
+    """A slot without data shows the default the docs give (from the case's rules)."""
+    rules = [{"methods": ["*"], "outcome": "ok", "when": {"os": ["macos"]},
+              "value": {"default": "spawn"}, "source": "https://docs.python.org/3/x.html"},
+             {"methods": ["*"], "outcome": "ok", "when": {"os": ["linux"], "python": ">=3.14"},
+              "value": {"default": "forkserver"}}]
+    doc = results_doc(version="3.12.1", cases=["methods.default"],
+                      case_docs=[case_doc("methods.default", expect=rules)])
+    r = model.build(_matrix(doc))
+    by = {d.slot.key: d for d in r.defaults}
+    assert (by["linux-cpython-3.12"].value, by["linux-cpython-3.12"].from_docs) == ("fork", False)
+    assert (by["linux-cpython-3.14"].value, by["linux-cpython-3.14"].from_docs) == (
+        "forkserver", True)
+    assert by["macos-cpython-3.9"].value == "spawn" and by["macos-cpython-3.9"].from_docs
+    assert by["macos-cpython-3.9"].source == "https://docs.python.org/3/x.html"
+
+
+def test_a_claim_with_unrun_scope_is_never_plain_true() -> None:
+    """True on Linux 3.12 alone, with macOS in its scope: qualified with what has no data."""
+    claims = [{"id": "c", "claim": "fork default", "scope": {"os": ["linux", "macos"]},
+               "checks": [{"case": "methods.a", "methods": ["fork"], "holds": {"equals": 1}}]}]
+    r = model.build(_matrix(results_doc(version="3.12.1"), claims=claims))
+    (claim,) = r.claims
+    assert claim.result.overall in ("true", "partial")  # claimcheck's own word (#23: partial)
+    assert claim.qualified and claim.label == "◑ true where run"
+    assert claim.overall.startswith("◑ true where run on 1 of ") and "macOS" in claim.overall
+
+
+def test_docstrings_are_dedented_with_literals_as_code() -> None:
+    """inspect.cleandoc, and ``x`` becomes a code piece."""
+    parts = model.doc_parts("First line uses ``fork``.\n\n    Indented ``spawn`` too.\n")
+    assert parts == (("First line uses ", False), ("fork", True), (".\n\nIndented ", False),
+                     ("spawn", True), (" too.", False))
+
+
+def test_source_links_are_labelled_by_section() -> None:
+    assert model.link_label("https://docs.python.org/3/library/multiprocessing.html"
+                            "#contexts-and-start-methods") == \
+        "multiprocessing › contexts and start methods"
+    assert model.link_label("https://github.com/python/cpython/issues/1") == \
+        "https://github.com/python/cpython/issues/1"
