@@ -5,6 +5,7 @@ and builds the report; plain ``nox`` (``-t matrix``) adds the Debian root's inte
 from __future__ import annotations
 
 import glob
+import json
 import os
 import shlex
 import sys
@@ -18,7 +19,9 @@ sys.path.insert(0, str(ROOT))
 from harness import discovery
 
 nox.needs_version = ">=2025.10.14"
-nox.options.default_venv_backend = "uv|virtualenv"
+# Without uv, the stdlib venv: it seeds pip from the interpreter's own ensurepip, while current
+# virtualenv no longer ships pip for Python 3.8 (the README installs only nox).
+nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
 # Plain `nox` runs the whole matrix: every session tagged "matrix" (the host interpreters and
@@ -50,10 +53,11 @@ PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
                                    [int(p) for p in name.lstrip("py").rstrip("t").split(".")],
                                    name.endswith("t")))
 
-#: CPython builds of the Debian unstable root (`nox -s provision`): sessions matrix_root(3.14)...
-#: A literal, not read from harness.provision: that module is POSIX-only at heart and the
-#: noxfile must load on Windows (tests/unit/test_portability.py; a unit test keeps the two equal).
-ROOT_PYTHONS = ["3.14", "3.15"]
+#: Interpreters of the Debian unstable root (`nox -s provision`): sessions matrix_root(3.13),
+#: matrix_root(pypy3)... A literal, not read from harness.provision (its SESSIONS): that module
+#: is POSIX-only at heart and the noxfile must load on Windows (tests/unit/test_portability.py;
+#: a unit test keeps the two equal).
+ROOT_PYTHONS = ["3.13", "3.14", "3.15", "pypy3"]
 
 RESULTS = ROOT / "reports" / "results"
 # Dependencies live once, in pyproject.toml's [dependency-groups] (matrix, host, test, lint);
@@ -79,16 +83,17 @@ def matrix(session: nox.Session) -> None:
 @nox.session(python=None, tags=["matrix"])
 @nox.parametrize("version", ROOT_PYTHONS, ids=ROOT_PYTHONS)
 def matrix_root(session: nox.Session, version: str) -> None:
-    """The matrix on a CPython of the Debian unstable root (made by `nox -s provision`)."""
+    """The matrix on an interpreter of the Debian unstable root (made by `nox -s provision`)."""
     if os.environ.get("HARNESS_NO_ROOT"):
         session.skip("HARNESS_NO_ROOT is set: the Debian root's interpreters are not run")
     from harness import provision as root_provision
     root = root_provision.default_root_dir()
     found, rejected = discovery.root_interpreters(root)
-    chosen = [i for i in found if i.session_name == version]
+    program = ":" + root_provision.SESSIONS[version]
+    chosen = [i for i in found if i.path.endswith(program)]
     if not chosen:
-        why = [r.reason for r in rejected if r.path.endswith("/python" + version)]
-        session.skip(f"no CPython {version} in a Debian root: " + (
+        why = [r.reason for r in rejected if r.path.endswith(program)]
+        session.skip(f"no {program[1:]} in a Debian root: " + (
             why[0] if why else f"none provisioned at {root} (`nox -s provision`, as root)"))
     session.install(*MATRIX_DEPS)
     try:
@@ -105,7 +110,7 @@ def matrix_root(session: nox.Session, version: str) -> None:
 
 @nox.session(python=False)
 def provision(session: nox.Session) -> None:
-    """Create or reuse the Debian unstable root holding CPython 3.14 and 3.15 (needs root).
+    """Create, upgrade or reuse the Debian root: CPython 3.13, 3.14, 3.15, PyPy (needs root).
 
     `-- --refresh` rebuilds it; it lives in ~/.cache/start-method-matrix (HARNESS_ROOT_DIR).
     """
@@ -131,6 +136,7 @@ def report(session: nox.Session) -> None:
     session.install(*HOST_DEPS)
     session.run("python", "-m", "harness", "report", *files, "-o", str(ROOT / "reports"),
                 *session.posargs)
+    _say_coverage(session)
 
 
 @nox.session(python=None)
@@ -182,6 +188,19 @@ def bench(session: nox.Session) -> None:
 def interpreters(session: nox.Session) -> None:
     """List the interpreters found (what `nox -s matrix` will run)."""
     session.run(sys.executable, "-m", "harness", "interpreters")
+
+
+def _say_coverage(session: nox.Session) -> None:
+    """The run's last lines: interpreters covered, what is missing and how to get it."""
+    from harness import coverage
+
+    try:
+        matrix = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        session.warn(f"no coverage summary: reports/matrix.json unreadable ({exc})")
+        return
+    for line in coverage.coverage_lines(matrix, KNOWN, [i.session_name for i in FOUND]):
+        session.log(line)
 
 
 def _git_commit(session: nox.Session) -> str:

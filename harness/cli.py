@@ -243,11 +243,12 @@ def build_parser() -> argparse.ArgumentParser:
     interps.set_defaults(func=_cmd_interpreters)
 
     prov = sub.add_parser(
-        "provision", help="build the Debian unstable root holding CPython 3.14 and 3.15",
-        description="Create (or reuse, or --refresh) a minimal Debian unstable root with "
-                    "python3.14 and python3.15 (debootstrap, needs root, ~30 s, ~330 MB) in a "
-                    "cache folder outside the repository, so `nox -s matrix` also fills the "
-                    "linux-cpython-3.14 and 3.15 columns. Exit 0 ready, 1 skipped or failed.")
+        "provision", help="build the Debian unstable root: CPython 3.13, 3.14, 3.15, PyPy",
+        description="Create (or reuse, upgrade in place, or --refresh) a minimal Debian "
+                    "unstable root with python3.13, python3.14, python3.15 and pypy3 "
+                    "(debootstrap, needs root, ~30 s, ~480 MB) in a cache folder outside the "
+                    "repository, so `nox -s matrix` also fills their columns. Exit 0 ready, 1 "
+                    "skipped or failed.")
     prov.add_argument("--root-dir", metavar="DIR",
                       help="where the root lives (default: $HARNESS_ROOT_DIR or "
                            "~/.cache/start-method-matrix/sid-root)")

@@ -160,7 +160,8 @@ def inspect_interpreter(path: str, origin: str = "explicit",
 def root_interpreters(
     root_dir: Optional[Path] = None,
 ) -> Tuple[List[Interpreter], List[Rejected]]:
-    """The interpreters of the provisioned Debian root (``python -m harness provision``).
+    """The interpreters of the provisioned Debian root (``python -m harness provision``),
+    CPython first, by version.
 
     Each is started through the root's wrapper (``Interpreter.command``), has origin
     ``root`` and a ``path`` like ``/root/.cache/.../sid-root:/usr/bin/python3.14``. No root
@@ -184,6 +185,7 @@ def root_interpreters(
             rejected.append(result)
         else:
             found.append(result)
+    found.sort(key=lambda i: (i.implementation != "cpython", i.version, i.free_threading))
     return found, rejected
 
 

@@ -141,6 +141,8 @@ class MatrixEnvironment(Environment, total=False):
 
     runs: List[RunRecord]
     not_run: bool
+    minor_id: str  # the minor-level id (matrix format 1.2)
+    version_label: str  # 3.13, or 3.13.18 when patch releases are apart
 
 
 class _CellFields(TypedDict):

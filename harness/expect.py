@@ -16,7 +16,7 @@ from harness.vocab import Verdict
 #: The error type recorded for a child that died without sending a result.
 CHILD_DIED = ChildDied.__name__
 
-__all__ = ["matches_env", "parse_version", "select_rule", "verdict_for"]
+__all__ = ["matches_env", "parse_version", "select_rule", "verdict_for", "version_key"]
 
 _OPS: Dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
@@ -38,6 +38,21 @@ def parse_version(text: str) -> Tuple[int, ...]:
             break
         parts.append(int(digits.group(0)))
     return tuple(parts)
+
+
+_RELEASE = re.compile(r"^(\d+(?:\.\d+)*)(?:(a|b|rc)(\d+))?")
+
+
+def version_key(text: str) -> Tuple[Any, ...]:
+    """Sort key for a version: ``3.13`` < ``3.13.0`` < ``3.13.8`` < ``3.13.18``, and
+    ``3.15.0a5`` < ``3.15.0b1`` < ``3.15.0rc1`` < ``3.15.0`` (a trailing ``t`` is ignored)."""
+    found = _RELEASE.match(text)
+    if not found:
+        return ((), 0, "", 0)
+    numbers = tuple(int(p) for p in found.group(1).split("."))
+    if found.group(2):
+        return (numbers, 0, found.group(2), int(found.group(3)))
+    return (numbers, 1, "", 0)
 
 
 def _version_matches(spec: str, version: str) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Tuple
 
-from harness.expect import parse_version
+from harness.expect import parse_version, version_key
 from harness.guest import words
 from harness.merge import signature
 from harness.results import minor_version as _minor
@@ -26,6 +26,7 @@ __all__ = [
     "method_changes",
     "platform_differences",
     "series_key",
+    "since_text",
 ]
 
 
@@ -72,6 +73,12 @@ def series_key(env: Mapping[str, Any]) -> str:
     return key + "-t" if env.get("free_threading") else key
 
 
+def _label(env: Mapping[str, Any]) -> str:
+    """The version a column stands for: ``3.13``, or ``3.13.18`` when patch releases are apart
+    (``version_label``, matrix format 1.2; the minor version for older documents)."""
+    return str(env.get("version_label") or _minor(env))
+
+
 def describe(cell: Mapping[str, Any], performance: bool = False) -> str:
     """A short human text for a cell's behaviour (what a change point compares)."""
     outcome = cell.get("outcome")
@@ -104,7 +111,7 @@ def _by_series(matrix: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
             continue
         series.setdefault(series_key(env), []).append(env)
     for envs in series.values():
-        envs.sort(key=lambda e: parse_version(_minor(e)))
+        envs.sort(key=lambda e: version_key(str(e.get("python_version", ""))))
     return series
 
 
@@ -135,14 +142,14 @@ def behaviour_changes(matrix: Mapping[str, Any]) -> List[Change]:
                     is_perf = case["id"] in perf
                     if prev is not None and prev_env is not None and \
                             _sig(prev, is_perf) != _sig(cell, is_perf):
-                        key = (_minor(env), _minor(prev_env), _text(prev, is_perf),
+                        key = (_label(env), _label(prev_env), _text(prev, is_perf),
                                _text(cell, is_perf), skipped)
                         found.setdefault(key, []).append(method)
                     prev, prev_env, skipped = cell, env, False
             for (since, before_v, before, after, gap), methods in found.items():
                 out.append(Change(case["id"], series, tuple(methods), since, before_v,
                                   before, after, gap))
-    out.sort(key=lambda c: (c.case, c.series, parse_version(c.since), c.methods))
+    out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
     return out
 
 
@@ -161,7 +168,7 @@ def method_changes(matrix: Mapping[str, Any]) -> List[MethodChange]:
         for key, label in fields:
             for prev, env in zip(envs, envs[1:]):
                 if prev.get(key) != env.get(key):
-                    out.append(MethodChange(series, _minor(env), _minor(prev), label,
+                    out.append(MethodChange(series, _label(env), _label(prev), label,
                                             _fmt(prev.get(key)), _fmt(env.get(key))))
     return out
 
@@ -171,15 +178,21 @@ def platform_differences(matrix: Mapping[str, Any]) -> List[PlatformDifference]:
     cells = matrix["results"]
     perf = {c["id"] for c in matrix["cases"] if c.get("category") == "performance"}
     envs = {e["id"]: e for e in matrix["environments"]}
-    groups: Dict[Tuple[str, str, str], Dict[str, Mapping[str, Any]]] = {}
+    groups: Dict[Tuple[str, str, str], Dict[str, List[Tuple[Mapping[str, Any],
+                                                          Mapping[str, Any]]]]] = {}
     for cell in cells:
         env = envs.get(cell["environment"])
         if env is None or not _usable(cell) or cell.get("outcome") == "unavailable":
             continue
         key = (cell["case"], _minor(env), cell["method"])
-        groups.setdefault(key, {})[series_key(env)] = cell
+        # several patch releases of one series: the newest speaks for it (the differences
+        # between them are behaviour changes, found above)
+        groups.setdefault(key, {}).setdefault(series_key(env), []).append((env, cell))
+    newest = {key: {s: max(pairs, key=lambda p: version_key(str(p[0].get("python_version",
+                                                                             ""))))[1]
+                    for s, pairs in by.items()} for key, by in groups.items()}
     out: List[PlatformDifference] = []
-    for (case_id, version, method), by in sorted(groups.items()):
+    for (case_id, version, method), by in sorted(newest.items()):
         is_perf = case_id in perf
         if len(by) > 1 and len({_sig(c, is_perf) for c in by.values()}) > 1:
             out.append(PlatformDifference(case_id, version, method, tuple(
@@ -187,9 +200,20 @@ def platform_differences(matrix: Mapping[str, Any]) -> List[PlatformDifference]:
     return out
 
 
+def since_text(since: str, before: str) -> str:
+    """``3.14``, or for patch releases of one minor version that are not consecutive
+    ``3.13.18 (or earlier: 3.13.0 → 3.13.18 observed)``: the data cannot say which release
+    in between changed it."""
+    a, b = parse_version(before), parse_version(since)
+    if len(a) > 2 and len(b) > 2 and a[:2] == b[:2] and (b[2] - a[2] > 1 or before != ".".join(
+            map(str, a)) or since != ".".join(map(str, b))):
+        return "%s (or earlier: %s → %s observed)" % (since, before, since)
+    return since
+
+
 def change_text(change: Change) -> str:
     """``since 3.14 (linux-cpython): forkserver: ok "x" (was ok "y" in 3.13)``."""
     gap = ", versions between not run" if change.gap else ""
     return "since %s (%s): %s: %s (was %s in %s%s)" % (
-        change.since, change.series, ", ".join(change.methods), change.after, change.before,
-        change.before_version, gap)
+        since_text(change.since, change.before_version), change.series,
+        ", ".join(change.methods), change.after, change.before, change.before_version, gap)

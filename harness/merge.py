@@ -11,7 +11,7 @@ import itertools
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union, cast
 
 from harness import results
 from harness.documents import (
@@ -26,6 +26,7 @@ from harness.documents import (
     ResultsDoc,
     RunRecord,
 )
+from harness.expect import version_key
 from harness.guest import words
 from harness.guest.words import START_METHODS
 
@@ -47,7 +48,11 @@ __all__ = [
 #:   (the results files that fed them), ``runs`` (how many, when more than one) and, on flaky
 #:   cells, every run's ``observations``; performance cells compare outcomes only; top-level
 #:   ``claims`` and ``case_methods``.
-MATRIX_SCHEMA_VERSION = "1.1"
+#: - 1.2: patch releases apart: when one minor version has several patch releases, each is
+#:   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
+#:   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
+#:   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
+MATRIX_SCHEMA_VERSION = "1.2"
 #: A results file larger than this is refused rather than read into memory.
 MAX_FILE_BYTES = 256 * 1024 * 1024
 
@@ -248,7 +253,8 @@ def not_run_environment(ident: str) -> MatrixEnvironment:
     """
     parts = ident.split("-")
     version = parts[2] if len(parts) > 2 else ""
-    return {"id": ident, "os": parts[0], "implementation": parts[1] if len(parts) > 1 else "",
+    return {"id": ident, "minor_id": ident, "version_label": version.rstrip("t"),
+            "os": parts[0], "implementation": parts[1] if len(parts) > 1 else "",
             "python_version": version.rstrip("t"), "free_threading": version.endswith("t"),
             "arch": parts[3] if len(parts) > 3 else None, "available_methods": [],
             "default_method": None, "executor_default_method": None, "runs": [],
@@ -273,18 +279,26 @@ def merge(
     """
     environments: Dict[str, MatrixEnvironment] = {}
     cases: Dict[str, CaseEntry] = {}
+    releases: Dict[str, Set[str]] = {}  # minor-level id -> the patch releases seen under it
+    for item in loaded:
+        env_seen = item.harness["environment"]
+        releases.setdefault(results.env_id(env_seen), set()).add(
+            str(env_seen.get("python_version")))
     # Every run of a cell, in the order the files came: (category, observation).
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     for item in loaded:
         harness = item.harness
         env = cast("MatrixEnvironment", dict(harness["environment"]))
-        ident = results.env_id(env)
+        minor_id = results.env_id(env)
+        split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
+        ident = results.env_id(env, patch=True) if split else minor_id
         run = _run_record(item.path, env)
         if ident in environments:
             environments[ident]["runs"].append(run)
         else:
-            env["id"] = ident
-            env["runs"] = [run]
+            env["id"], env["minor_id"], env["runs"] = ident, minor_id, [run]
+            env["version_label"] = str(env.get("python_version")) if split else \
+                results.minor_version(env)
             environments[ident] = env
         for case in harness["cases"]:
             if case["id"] not in cases:
@@ -306,8 +320,9 @@ def merge(
     for known in case_methods.values():
         known.sort(key=_method_index)
     results_list = [_cell(key, runs_fed) for key, runs_fed in fed.items()]
-    for ident in expected_environments:
-        if ident not in environments:
+    present = set(environments) | {e.get("minor_id") for e in environments.values()}
+    for ident in expected_environments:  # a leg's minor-level id is met by any of its releases
+        if ident not in present:
             environments[ident] = not_run_environment(ident)
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
@@ -372,8 +387,9 @@ def _method_index(method: str) -> int:
 
 
 def env_sort_key(ident: str) -> Tuple[Any, ...]:
-    """Order environments by OS, CPython before PyPy, then version (3.9 before 3.10)."""
+    """Order environments by OS, CPython before PyPy, then version (3.9 before 3.10, 3.13.8
+    before 3.13.18, 3.15.0a5 before 3.15.0)."""
     os_name, impl, rest = [*ident.split("-", 2), "", ""][:3]
     version = rest.split("-")[0]
-    numbers = tuple(int(p) for p in version.rstrip("t").split(".") if p.isdigit())
-    return (os_name, impl != "cpython", impl, numbers, version.endswith("t"), ident)
+    key = version_key(version.rstrip("t"))
+    return (os_name, impl != "cpython", impl, key[0][:2], version.endswith("t"), key, ident)

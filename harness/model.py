@@ -211,7 +211,8 @@ def cell_anchor(case: str, env: str, method: str) -> str:
 
 
 def _env_label(env: Mapping[str, Any]) -> str:
-    version = ".".join(str(env.get("python_version", "?")).split(".")[:2])
+    version = str(env.get("version_label") or ".".join(
+        str(env.get("python_version", "?")).split(".")[:2]))
     version += "t" if env.get("free_threading") else ""
     impl = env.get("implementation")
     return version if impl == "cpython" else "%s %s" % ("PyPy" if impl == "pypy" else impl,
@@ -222,7 +223,8 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     notes: Dict[Tuple[str, str], List[str]] = {}
     for ch in history.method_changes(matrix):
         notes.setdefault((ch.series, ch.since), []).append(
-            "since %s: %s %s (was %s)" % (ch.since, ch.what, ch.after, ch.before))
+            "since %s: %s %s (was %s)" % (history.since_text(ch.since, ch.before_version),
+                                          ch.what, ch.after, ch.before))
     newest: Dict[str, str] = {}
     for env in matrix["environments"]:
         newest[history.series_key(env)] = env["id"]  # environments come sorted by version
@@ -233,7 +235,8 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     out = []
     for i, env in enumerate(matrix["environments"]):
         series = history.series_key(env)
-        minor = ".".join(str(env.get("python_version", "?")).split(".")[:2])
+        minor = str(env.get("version_label") or ".".join(
+            str(env.get("python_version", "?")).split(".")[:2]))
         runs = tuple(RunView(str(r.get("file", "")).replace("\\", "/").rsplit("/", 1)[-1],
                              str(r.get("git_commit") or "unknown"),
                              str(r.get("timestamp") or "?"), str(r.get("runner") or "?"),

@@ -45,7 +45,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--interpreter", default=None,
                     help="command that starts the interpreter under test (default: this one)")
     group.addoption("--results-dir", default=str(ROOT / "reports" / "results"),
-                    help="folder for the results file <env-id>.json")
+                    help="folder for the results file <env-id>.json (<env-id>-root.json in a root)")
     group.addoption("--case-jobs", type=int, default=0,
                     help="cases run at once (default: twice the CPU count; 1: every cell "
                          "one after another, deadlock cells included); performance cases "
@@ -322,7 +322,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if not any(test.get("metadata") for test in tests):
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
-    target = state.results_dir / ("%s.json" % state.environment["id"])
+    target = state.results_dir / ("%s.json" % results.file_stem(state.environment))
     try:
         results.atomic_write_json(target, json_report)
     except OSError as exc:  # e.g. the disk filled up during the run: one line, no traceback
@@ -330,6 +330,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
             target, exc.strerror or exc))
         return
     state.written = target
+    _drop_legacy_root_file(state.results_dir, state.environment)
 
 
 
@@ -368,3 +369,20 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 def pytest_keyboard_interrupt(excinfo: Any) -> None:
     """Ctrl-C: stop every running case now (their process trees are killed and reaped)."""
     cancel_all()
+
+
+def _drop_legacy_root_file(folder: Path, env: Dict[str, Any]) -> None:
+    """A root's results used to be ``<env-id>.json`` (now ``<env-id>-root.json``): an old
+    file written by a root run is removed so that the two do not merge as two runs."""
+    if not env.get("root"):
+        return
+    legacy = folder / ("%s.json" % results.env_id(env))
+    try:
+        old = json.loads(legacy.read_text(encoding="utf-8"))["harness"]["environment"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if isinstance(old, dict) and old.get("root"):
+        try:
+            legacy.unlink()
+        except OSError:
+            pass

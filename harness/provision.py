@@ -1,9 +1,11 @@
-"""``python -m harness provision``: create or refresh the Debian unstable root that holds the
-CPython builds this machine does not have (3.14, 3.15), so they get matrix columns here too.
+"""``python -m harness provision``: create, upgrade or refresh the Debian unstable root that
+holds the interpreters this machine does not have (CPython 3.13.18, 3.14, 3.15, PyPy 3.11), so
+they get matrix columns here too.
 
-The root is built by ``debootstrap --variant=minbase --include=python3.14,python3.15 sid`` into
-a cache folder outside the repository (``HARNESS_ROOT_DIR``, default
-``~/.cache/start-method-matrix/sid-root``). Runs are idempotent (a finished root is reused),
+The root is built by ``debootstrap --variant=minbase --include=<PACKAGES> sid`` into a cache
+folder outside the repository (``HARNESS_ROOT_DIR``, default
+``~/.cache/start-method-matrix/sid-root``). Runs are idempotent (a finished root is reused; a
+root that lacks some of the packages gets them by ``apt-get install`` inside it, no rebuild),
 serialised by a lock file next to the root, and every failure that is the machine's, not the
 harness's (not root, no debootstrap, mirror unreachable, disk short) is a one-line skip.
 
@@ -20,10 +22,8 @@ import dataclasses
 import errno
 import json
 import os
-import re
 import shutil
 import signal
-import subprocess
 import sys
 import threading
 import time
@@ -31,9 +31,10 @@ import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterator, List, Mapping, Optional, Sequence
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
-from harness import chroot
+from harness import chroot, root_exec
+from harness.root_exec import Out, ProvisionError, release, remove_root
 
 __all__ = [
     "Config",
@@ -51,29 +52,29 @@ __all__ = [
 
 SUITE = "sid"
 MIRROR = "http://deb.debian.org/debian"
-PACKAGES = ("python3.14", "python3.15")
+#: Debian's interpreter packages in the root, and the program each one brings. pypy3 is PyPy
+#: 8.0.1 in sid (Python 3.11.17); python3.13 is 3.13.18, after the 3.13.8 fork server change
+#: that the pyenv 3.13.0 of this machine predates.
+PROGRAMS = {
+    "python3.13": "/usr/bin/python3.13",
+    "python3.14": "/usr/bin/python3.14",
+    "python3.15": "/usr/bin/python3.15",
+    "pypy3": "/usr/bin/pypy3",
+}
+PACKAGES = tuple(PROGRAMS)
+#: ``nox -s matrix_root(<name>)`` -> the program it runs in the root.
+SESSIONS = {name[len("python"):] if name.startswith("python") else name: program
+            for name, program in PROGRAMS.items()}
+#: apt-get options inside the root: the sid mirror's Release file carries a Valid-Until date
+#: that a stale mirror lets pass (debootstrap does not check it either); no recommends, quiet.
+_APT = ("-q", "-o", "Acquire::Check-Valid-Until=false")
 VARIANT = "minbase"
-#: Free space wanted before building: the root takes ~330 MB, the download as much again.
+#: Free space wanted before building: the root takes ~480 MB, the download ~150 MB more.
 MIN_FREE_BYTES = 1 << 30
 BUILD_TIMEOUT_S = 900.0
 LOCK_WAIT_S = 1200.0
-_VERIFY = (
-    "import json, multiprocessing as mp, sys; from concurrent.futures import "
-    "ProcessPoolExecutor as P; e = P(1); json.dump({'version': sys.version.split()[0], "
-    "'methods': mp.get_all_start_methods(), 'default': mp.get_start_method(), "
-    "'executor_default': e._mp_context.get_start_method()}, sys.stdout); e.shutdown()"
-)
-_PER_PACKAGE = re.compile(r"^I: (Retrieving|Validating|Extracting|Unpacking|Configuring) ")
-
-Out = Callable[[str], None]
-
-
 class Skip(Exception):
     """This machine cannot build the root; the message says why and what to do (one line)."""
-
-
-class ProvisionError(Exception):
-    """Building or verifying the root failed (one line)."""
 
 
 class _Terminated(BaseException):
@@ -82,7 +83,7 @@ class _Terminated(BaseException):
 
 @dataclasses.dataclass(frozen=True)
 class Result:
-    status: str  # "created", "refreshed", "up-to-date"
+    status: str  # "created", "refreshed", "upgraded", "up-to-date"
     message: str
     marker: Dict[str, Any]
 
@@ -130,7 +131,8 @@ class Config:
 
     @property
     def interpreters(self) -> List[str]:
-        return ["/usr/bin/" + name for name in self.packages if name.startswith("python3.")]
+        return [PROGRAMS.get(name, "/usr/bin/" + name) for name in self.packages
+                if name in PROGRAMS or name.startswith(("python3.", "pypy3"))]
 
 
 def _euid() -> int:
@@ -143,9 +145,10 @@ def _existing_parent(path: Path) -> Path:
     return path
 
 
-def preflight(cfg: Config, build: bool = True) -> None:
+def preflight(cfg: Config, build: bool = True, debootstrap: bool = True) -> None:
     """Raise :class:`Skip` when this machine cannot use (``build=False``) or build the root,
-    cheapest check first; building also needs debootstrap, disk space and the mirror."""
+    cheapest check first; building also needs debootstrap (not for an in-place upgrade:
+    ``debootstrap=False``), disk space and the mirror."""
     if not sys.platform.startswith("linux"):
         raise Skip(f"the Debian root needs Linux (this is {sys.platform})")
     if _euid() != 0:
@@ -155,7 +158,7 @@ def preflight(cfg: Config, build: bool = True) -> None:
         )
     if not build:
         return
-    if shutil.which(cfg.debootstrap) is None:
+    if debootstrap and shutil.which(cfg.debootstrap) is None:
         raise Skip(
             f"debootstrap not found ({cfg.debootstrap}): install it with "
             "`apt-get install debootstrap`"
@@ -226,93 +229,6 @@ def _locked(cfg: Config, out: Out) -> Iterator[None]:
         os.close(fd)  # releases the lock
 
 
-def release(path: Path, out: Out, kill: bool = True) -> List[str]:
-    """Kill every process whose root is ``path`` (unless ``kill`` is false) and unmount
-    everything under it. Returns what is still mounted or running afterwards (empty when all
-    is released)."""
-    for attempt in range(50 if kill else 0):
-        pids = chroot.processes_in_root(str(path))
-        if not pids:
-            break
-        if attempt == 0:
-            out(f"killing {len(pids)} process(es) still inside {path}")
-        for pid in pids:
-            with contextlib.suppress(OSError):
-                os.kill(pid, signal.SIGKILL)
-        time.sleep(0.1)
-    for point in chroot.mounts_under(str(path)):
-        out(f"unmounting {point}")
-        done = subprocess.run(
-            ["umount", point],
-            check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        if done.returncode != 0:
-            subprocess.run(
-                ["umount", "-l", point],
-                check=False,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-    left = [f"mount {m}" for m in chroot.mounts_under(str(path))]
-    return left + [f"pid {p}" for p in chroot.processes_in_root(str(path))]
-
-
-def remove_root(path: Path, cfg: Config, out: Out, kill: bool = False) -> None:
-    """Delete a root (or its ``.new``/``.old`` sibling) — never with anything mounted or
-    running inside: processes are killed only with ``kill`` (an unfinished build's), else
-    their presence refuses the removal."""
-    real = Path(os.path.realpath(str(path)))
-    home = Path(os.path.realpath(str(cfg.root_dir.parent)))
-    if (
-        real.parent != home
-        or not real.name.startswith(cfg.root_dir.name)
-        or real.name.endswith(".lock")
-        or str(real) in ("/", os.path.realpath(str(Path.home())))
-    ):
-        raise ProvisionError(f"refusing to delete {real}: not a root of this cache ({home})")
-    if not real.exists():
-        return
-    left = release(real, out, kill=kill)
-    if left:
-        raise ProvisionError(f"refusing to delete {real}: still in use ({', '.join(left)})")
-    out(f"removing {real}")
-    done = subprocess.run(
-        ["rm", "-rf", "--one-file-system", "--", str(real)],
-        check=False,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    if done.returncode != 0 or real.exists():
-        why = done.stdout.decode("utf-8", "replace").strip()[-300:]
-        raise ProvisionError(f"could not remove {real}: {why}")
-
-
-def _kill_group(proc: "subprocess.Popen[bytes]") -> None:
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        proc.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
-
-
-def _pump(stream: IO[bytes], out: Out, started: float) -> None:
-    counts: Dict[str, int] = {}
-    for raw in iter(stream.readline, b""):
-        line = raw.decode("utf-8", "replace").rstrip()
-        match = _PER_PACKAGE.match(line)
-        if match:  # one line per package is too much: print every 25th with a count
-            verb = match.group(1)
-            counts[verb] = counts.get(verb, 0) + 1
-            if counts[verb] % 25 != 1:
-                continue
-            line = f"{line} [package {counts[verb]}]"
-        if line:
-            out(f"[{time.monotonic() - started:4.0f}s] {line}")
-
-
 def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
     command = [
         sys.executable,
@@ -330,33 +246,8 @@ def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
     ]
     out("running " + " ".join(command[5:]))
     started = time.monotonic()
-    env = dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8")
-    proc = subprocess.Popen(
-        command,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-        env=env,
-    )
-    if proc.stdout is None:  # pragma: no cover - stdout=PIPE always gives one
-        raise ProvisionError("no output pipe from debootstrap")
-    reader = threading.Thread(target=_pump, args=(proc.stdout, out, started), daemon=True)
-    reader.start()
-    try:
-        code = proc.wait(timeout=cfg.timeout_s)
-    except subprocess.TimeoutExpired:
-        _kill_group(proc)
-        raise ProvisionError(
-            f"debootstrap did not finish within {cfg.timeout_s:.0f} s (killed)"
-        ) from None
-    except BaseException:
-        _kill_group(proc)
-        raise
-    finally:
-        _kill_group(proc)  # anything debootstrap left running in its group
-        reader.join(timeout=5)
-        proc.stdout.close()
+    code = root_exec.run_logged(command, "debootstrap", cfg.timeout_s, out,
+                       env=dict(os.environ, LANG="C.UTF-8", LC_ALL="C.UTF-8"))
     if code != 0:
         log = target / "debootstrap" / "debootstrap.log"
         hint = ""
@@ -368,48 +259,13 @@ def _run_debootstrap(cfg: Config, target: Path, out: Out) -> None:
     out(f"debootstrap finished in {time.monotonic() - started:.0f} s")
 
 
-def _verify(cfg: Config, target: Path, out: Out) -> Dict[str, Any]:
-    found: Dict[str, Any] = {}
-    for program in cfg.interpreters:
-        command = [*chroot.command(str(target), program), "-I", "-c", _VERIFY]
-        proc = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd="/", start_new_session=True
-        )
-        try:
-            stdout, stderr = proc.communicate(timeout=120)
-        except subprocess.TimeoutExpired:
-            _kill_group(proc)
-            raise ProvisionError(f"{program} did not answer within 120 s in the root") from None
-        except BaseException:
-            _kill_group(proc)
-            raise
-        _kill_group(proc)  # a forkserver or tracker left behind
-        if proc.returncode != 0:
-            raise ProvisionError(
-                "{} does not run in the root (exit {}): {}".format(
-                    program, proc.returncode, stderr.decode("utf-8", "replace").strip()[-300:]
-                )
-            )
-        try:
-            info = json.loads(stdout.decode("utf-8"))
-        except ValueError:
-            raise ProvisionError(f"{program} answered {stdout[:200]!r}, not JSON") from None
-        out(
-            "{} {}: methods {}, default {}".format(
-                program, info["version"], info["methods"], info["default"]
-            )
-        )
-        found[program] = info
-    return found
-
-
 def _build(cfg: Config, out: Out) -> Dict[str, Any]:
     staging = cfg.sibling(".new")
     if staging.exists():
-        remove_root(staging, cfg, out, kill=True)
+        remove_root(staging, cfg.root_dir, out, kill=True)
     try:
         _run_debootstrap(cfg, staging, out)
-        found = _verify(cfg, staging, out)
+        found = root_exec.verify(cfg.interpreters, staging, out)
         marker = {
             "suite": cfg.suite,
             "variant": VARIANT,
@@ -423,21 +279,21 @@ def _build(cfg: Config, out: Out) -> Dict[str, Any]:
         )
     except BaseException:
         out(f"cleaning up the unfinished root {staging}")
-        remove_root(staging, cfg, out, kill=True)
+        remove_root(staging, cfg.root_dir, out, kill=True)
         raise
     retired = cfg.sibling(".old")
     if retired.exists():
         try:
-            remove_root(retired, cfg, out)
+            remove_root(retired, cfg.root_dir, out)
         except ProvisionError:
-            remove_root(staging, cfg, out, kill=True)
+            remove_root(staging, cfg.root_dir, out, kill=True)
             raise
     if cfg.root_dir.exists():
         cfg.root_dir.rename(retired)
     staging.rename(cfg.root_dir)
     if retired.exists():
         try:
-            remove_root(retired, cfg, out)
+            remove_root(retired, cfg.root_dir, out)
         except ProvisionError as exc:
             out(f"left the previous root in place: {exc}")
     return marker
@@ -451,6 +307,42 @@ def _ready(cfg: Config) -> Optional[Dict[str, Any]]:
         return None
     if not all((cfg.root_dir / p.lstrip("/")).exists() for p in cfg.interpreters):
         return None
+    return marker
+
+
+def _missing(cfg: Config) -> List[str]:
+    """The packages a finished root of this suite lacks (all of them: no usable root)."""
+    marker = read_marker(cfg.root_dir)
+    if marker is None or marker.get("suite") != cfg.suite or not (
+            cfg.root_dir / "usr" / "bin" / "apt-get").exists():
+        return list(cfg.packages)
+    have = marker.get("interpreters") or {}
+    return [name for name in cfg.packages
+            if PROGRAMS.get(name) not in have
+            or not (cfg.root_dir / PROGRAMS.get(name, "/").lstrip("/")).exists()]
+
+
+def _upgrade(cfg: Config, missing: Sequence[str], out: Out) -> Dict[str, Any]:
+    """Install ``missing`` packages into the existing root with its own apt-get (in a private
+    mount namespace, like every run), verify every interpreter, rewrite the marker."""
+    script = "apt-get update {0} && apt-get install -y {0} --no-install-recommends {1} && " \
+             "apt-get clean".format(" ".join(_APT), " ".join(missing))
+    command = [*chroot.command(str(cfg.root_dir), "/usr/bin/env", binds=()),
+               "DEBIAN_FRONTEND=noninteractive", "LANG=C.UTF-8", "LC_ALL=C.UTF-8",
+               "PATH=/usr/sbin:/usr/bin:/sbin:/bin", "sh", "-c", script]
+    out("installing {} into {} (apt-get inside the root)".format(", ".join(missing),
+                                                                 cfg.root_dir))
+    started = time.monotonic()
+    code = root_exec.run_logged(command, "apt-get", cfg.timeout_s, out, cwd="/")
+    if code != 0:
+        raise ProvisionError(f"apt-get in the root failed with exit code {code}")
+    found = root_exec.verify(cfg.interpreters, cfg.root_dir, out)
+    marker = dict(read_marker(cfg.root_dir) or {})
+    marker.update({"packages": list(cfg.packages), "interpreters": found,
+                   "upgraded": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+    (cfg.root_dir / chroot.MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True),
+                                              encoding="utf-8")
+    out(f"apt-get finished in {time.monotonic() - started:.0f} s")
     return marker
 
 
@@ -471,7 +363,7 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
             marker = _ready(cfg)
             if marker is not None and not refresh:
                 try:
-                    _verify(cfg, cfg.root_dir, out)
+                    root_exec.verify(cfg.interpreters, cfg.root_dir, out)
                 except ProvisionError as exc:
                     out(f"the existing root does not work ({exc}): rebuilding it")
                 else:
@@ -480,8 +372,18 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
                         "{} is ready (built {})".format(cfg.root_dir, marker.get("built")),
                         marker,
                     )
+            missing = _missing(cfg)
+            if not refresh and missing and len(missing) < len(cfg.packages):
+                preflight(cfg, build=True, debootstrap=False)
+                try:
+                    marker = _upgrade(cfg, missing, out)
+                except ProvisionError as exc:
+                    out(f"upgrading the root in place failed ({exc}): rebuilding it")
+                else:
+                    return Result("upgraded", "{} is ready (built {}, upgraded {})".format(
+                        cfg.root_dir, marker.get("built"), marker["upgraded"]), marker)
             preflight(cfg, build=True)
-            out(f"building the Debian {cfg.suite} root in {cfg.root_dir} (about 30 s and 330 MB)")
+            out(f"building the Debian {cfg.suite} root in {cfg.root_dir} (about 30 s and 480 MB)")
             existed = cfg.root_dir.exists()
             marker = _build(cfg, out)
             return Result(
@@ -502,4 +404,4 @@ def remove(cfg: Config, out: Out = print) -> None:
         raise Skip("not running as root: the root's files belong to root")
     with _locked(cfg, out):
         for path in (cfg.sibling(".new"), cfg.sibling(".old"), cfg.root_dir):
-            remove_root(path, cfg, out)
+            remove_root(path, cfg.root_dir, out)

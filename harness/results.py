@@ -24,6 +24,7 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "atomic_write_json",
     "env_id",
+    "file_stem",
     "minor_version",
     "validate_results",
 ]
@@ -32,18 +33,28 @@ SCHEMA_VERSION = "1.0"
 SUPPORTED_VERSIONS = ("1.0",)  # the schema's ``harness.schema_version`` enum (a test checks)
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
-def env_id(env: Mapping[str, Any]) -> str:
-    """``linux-cpython-3.13``, ``macos-cpython-3.14t``, ``windows-pypy-3.11``.
+def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
+    """``linux-cpython-3.13``, ``macos-cpython-3.14t``, ``windows-pypy-3.11``; with ``patch``
+    the whole version: ``linux-cpython-3.13.18``, ``linux-cpython-3.15.0a5t``.
 
-    The Intel macOS leg gets an ``-x86_64`` suffix so it never merges with Apple silicon.
+    The merge uses the patch-level id only when one minor version has several patch releases
+    (see ``merge.merge``). The Intel macOS leg gets an ``-x86_64`` suffix so it never merges
+    with Apple silicon.
     """
-    version = minor_version(env)
+    version = str(env.get("python_version", "?")) if patch else minor_version(env)
     suffix = "t" if env.get("free_threading") else ""
     ident = "%s-%s-%s%s" % (env.get("os", "unknown"), env.get("implementation", "unknown"),
                             version, suffix)
     if env.get("os") == "macos" and env.get("arch") == "x86_64":
         ident += "-x86_64"
     return ident
+
+
+def file_stem(env: Mapping[str, Any]) -> str:
+    """The results file's name without ``.json``: the environment id, plus ``-root`` for an
+    interpreter of the Debian root, so that the root's 3.13.18 and the host's 3.13.0 do not
+    overwrite each other while a rerun on an upgraded interpreter still replaces its file."""
+    return env_id(env) + ("-root" if env.get("root") else "")
 
 
 def minor_version(env: Mapping[str, Any]) -> str:

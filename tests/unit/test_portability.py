@@ -224,7 +224,7 @@ def test_root_pythons_literal_matches_the_provisioned_packages() -> None:
     (literal,) = [ast.literal_eval(node.value) for node in tree.body
                   if isinstance(node, ast.Assign) and isinstance(node.targets[0], ast.Name)
                   and node.targets[0].id == "ROOT_PYTHONS"]
-    assert literal == [name[len("python"):] for name in provision.PACKAGES]
+    assert literal == list(provision.SESSIONS)
 
 
 # --- Windows and macOS code paths that run on Linux with the OS call faked at its boundary ---

@@ -7,7 +7,9 @@ Tests that mount or enter a mount namespace need root; they skip otherwise.
 
 from __future__ import annotations
 
+import dataclasses
 import http.server
+import json
 import os
 import signal
 import socket
@@ -236,7 +238,7 @@ def test_remove_refuses_anything_outside_the_cache(tmp_path: Path) -> None:
     cfg = _config(tmp_path)
     (tmp_path / "precious").mkdir()
     with pytest.raises(provision.ProvisionError, match="not a root of this cache"):
-        provision.remove_root(tmp_path / "precious", cfg, [].append)
+        provision.remove_root(tmp_path / "precious", cfg.root_dir, [].append)
     assert (tmp_path / "precious").exists()
 
 
@@ -252,7 +254,7 @@ def test_a_bind_mount_inside_a_root_is_unmounted_before_removal(tmp_path: Path) 
     target.mkdir(parents=True)
     subprocess.run(["mount", "--bind", str(precious), str(target)], check=True)
     try:
-        provision.remove_root(cfg.sibling(".new"), cfg, [].append)
+        provision.remove_root(cfg.sibling(".new"), cfg.root_dir, [].append)
     finally:
         if chroot.mounts_under(str(target)):
             subprocess.run(["umount", str(target)], check=False)
@@ -277,7 +279,7 @@ def test_a_root_whose_mount_cannot_be_released_is_never_deleted(tmp_path: Path,
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     try:
         with pytest.raises(provision.ProvisionError, match=r"refusing to delete .* still in use"):
-            provision.remove_root(cfg.root_dir, cfg, [].append)
+            provision.remove_root(cfg.root_dir, cfg.root_dir, [].append)
         assert (precious / "keep.txt").read_text() == "keep"
         assert target.is_dir()
     finally:
@@ -340,3 +342,90 @@ def test_wrapper_refuses_a_folder_that_is_not_a_root(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=30)
     assert proc.returncode == chroot.EXIT_WRAPPER
     assert "not a provisioned root" in proc.stderr
+
+
+# ------------------------------------------------------------------ upgrading in place
+
+_FAKE_ROOT_RUN = '''\
+import json, os, sys
+root, program, rest = sys.argv[1], sys.argv[2], sys.argv[3:]
+if program == "/usr/bin/env":  # the apt-get run: record it, then "install" (or fail)
+    with open(os.path.join(root, "apt.log"), "a") as log:
+        log.write(json.dumps(rest) + "\\n")
+    if os.path.exists(os.path.join(root, "apt-fails")):
+        sys.exit(100)
+    for name in ("python3.13", "pypy3"):
+        if name in rest[-1]:
+            open(os.path.join(root, "usr", "bin", name), "w").close()
+    print("Setting up " + rest[-1].split()[-4])
+    sys.exit(0)
+if not os.path.exists(os.path.join(root, program.lstrip("/"))):
+    sys.exit(127)
+json.dump({"version": "3.11.17" if "pypy" in program else program[-4:] + ".1",
+           "methods": ["fork", "spawn", "forkserver"], "default": "fork",
+           "executor_default": "fork"}, sys.stdout)
+'''
+
+
+def _old_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> provision.Config:
+    """A finished root as provisioned before python3.13 and pypy3 were added; the programs
+    inside it are run by a fake stand-in for the chroot wrapper (nothing runs as root)."""
+    cfg = _config(tmp_path, debootstrap="no-such-debootstrap")
+    bin_dir = cfg.root_dir / "usr" / "bin"
+    bin_dir.mkdir(parents=True)
+    for name in ("apt-get", "python3.14", "python3.15"):
+        (bin_dir / name).touch()
+    marker = {"suite": "sid", "variant": "minbase", "built": "2026-01-01T00:00:00+00:00",
+              "packages": ["python3.14", "python3.15"],
+              "interpreters": {"/usr/bin/python3.14": {}, "/usr/bin/python3.15": {}}}
+    (cfg.root_dir / chroot.MARKER).write_text(json.dumps(marker))
+    fake = tmp_path / "fake_root_run.py"
+    fake.write_text(_FAKE_ROOT_RUN)
+    monkeypatch.setattr(provision, "_euid", lambda: 0)
+    monkeypatch.setattr(provision.chroot, "command", lambda root, program, python="",
+                        binds=None: [sys.executable, str(fake), root, program])
+    return cfg
+
+
+def test_the_root_brings_every_interpreter_debian_has() -> None:
+    assert provision.Config.from_env({"HARNESS_ROOT_DIR": "/x/sid-root"}).interpreters == [
+        "/usr/bin/python3.13", "/usr/bin/python3.14", "/usr/bin/python3.15", "/usr/bin/pypy3"]
+    assert list(provision.SESSIONS) == ["3.13", "3.14", "3.15", "pypy3"]
+
+
+def test_an_old_root_is_upgraded_in_place_not_rebuilt(tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      mirror: str) -> None:
+    """Only the missing packages are installed by apt-get inside the root (no debootstrap:
+    this config has none), then every interpreter is verified and recorded."""
+    cfg = dataclasses.replace(_old_root(tmp_path, monkeypatch), mirror=mirror)
+    assert provision._missing(cfg) == ["python3.13", "pypy3"]
+    said: List[str] = []
+    result = provision.provision(cfg, out=said.append)
+    assert result.status == "upgraded", said
+    (apt,) = [json.loads(line) for line in (cfg.root_dir / "apt.log").read_text().splitlines()]
+    assert apt[-1].startswith("apt-get update -q -o Acquire::Check-Valid-Until=false && ")
+    assert apt[-1].endswith("--no-install-recommends python3.13 pypy3 && apt-get clean")
+    marker = provision.read_marker(cfg.root_dir)
+    assert marker is not None and sorted(marker["interpreters"]) == [
+        "/usr/bin/pypy3", "/usr/bin/python3.13", "/usr/bin/python3.14", "/usr/bin/python3.15"]
+    assert marker["built"] == "2026-01-01T00:00:00+00:00" and marker["upgraded"]
+    assert provision._missing(cfg) == []
+    again = provision.provision(cfg, out=said.append)  # nothing to do the second time
+    assert again.status == "up-to-date"
+    assert len((cfg.root_dir / "apt.log").read_text().splitlines()) == 1
+
+
+def test_a_failed_upgrade_falls_back_to_a_rebuild(tmp_path: Path,
+                                                  monkeypatch: pytest.MonkeyPatch,
+                                                  mirror: str) -> None:
+    """apt-get failing inside the root: one line, then the full build (which here skips: no
+    debootstrap) — the old root is left as it was."""
+    cfg = dataclasses.replace(_old_root(tmp_path, monkeypatch), mirror=mirror)
+    (cfg.root_dir / "apt-fails").touch()
+    said: List[str] = []
+    with pytest.raises(provision.Skip, match="debootstrap not found"):
+        provision.provision(cfg, out=said.append)
+    assert any("upgrading the root in place failed (apt-get in the root failed with exit "
+               "code 100): rebuilding it" in line for line in said), said
+    assert provision._missing(cfg) == ["python3.13", "pypy3"]
