@@ -1,9 +1,10 @@
-"""Start-Method Matrix sessions: ``nox -s matrix`` runs the catalog on every interpreter found
-and builds the report; plain ``nox`` (``-t matrix``) adds the Debian root's interpreters;
-``nox -s tests`` runs the harness's own tests. ``nox -l`` lists all."""
+"""Start-Method Matrix sessions: ``nox -s matrix`` (or plain ``nox``) runs the catalog on every
+interpreter found, the Debian root's included, and builds the report; ``nox -s tests`` runs
+the harness's own tests. ``nox -l`` lists all."""
 
 from __future__ import annotations
 
+import argparse
 import glob
 import json
 import os
@@ -25,7 +26,7 @@ nox.options.default_venv_backend = "uv|venv"
 nox.options.reuse_venv = "yes"
 nox.options.download_python = "never"
 # Plain `nox` runs the whole matrix: every session tagged "matrix" (the host interpreters and
-# the Debian root's), then the report. `nox -s matrix` runs the host interpreters only.
+# the Debian root's), then the report. `nox -s matrix` does the same (see whole_matrix).
 nox.options.tags = ["matrix"]
 # Never let uv fetch an interpreter: the matrix is about the interpreters on this machine.
 os.environ["UV_PYTHON_DOWNLOADS"] = "never"
@@ -76,6 +77,9 @@ def matrix(session: nox.Session) -> None:
     session.install(*MATRIX_DEPS)
     session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS), "--",
                 *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
+    if whole_matrix(sys.argv[1:]):  # `nox -s matrix` also runs the Debian root's columns
+        for version in ROOT_PYTHONS:
+            session.notify(f"matrix_root({version})", posargs=session.posargs)
     if not os.environ.get("HARNESS_NO_REPORT"):
         session.notify("report", posargs=[])  # the posargs are pytest's, not the report's
 
@@ -188,6 +192,22 @@ def bench(session: nox.Session) -> None:
 def interpreters(session: nox.Session) -> None:
     """List the interpreters found (what `nox -s matrix` will run)."""
     session.run(sys.executable, "-m", "harness", "interpreters")
+
+
+def whole_matrix(argv: list[str]) -> bool:
+    """True for `nox -s matrix` and plain `nox`, False for `nox -s matrix-3.12`, `-p 3.12` or
+    `-k ...`: nox has no public way to tell a session how it was selected, so its command line
+    (the one nox was started with) is read here. Root sessions already queued are not rerun."""
+    args = argv[: argv.index("--")] if "--" in argv else list(argv)
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("-s", "-e", "--session", "--sessions", nargs="*", action="extend",
+                        dest="sessions")
+    parser.add_argument("-p", "--python", "--pythons", nargs="*", dest="pythons")
+    parser.add_argument("-k", "--keywords", dest="keywords")
+    known, _ = parser.parse_known_args(args)
+    if known.pythons is not None or known.keywords is not None:
+        return False
+    return known.sessions is None or "matrix" in known.sessions
 
 
 def _say_coverage(session: nox.Session) -> None:

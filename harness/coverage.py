@@ -53,7 +53,7 @@ def _root_hint(root_dir: Path, environ: Mapping[str, str], ran_root: bool) -> Op
     marker = provision.read_marker(root_dir)
     have = set((marker or {}).get("interpreters") or {})
     if marker is None:
-        return "not here: %s of the Debian root: `sudo nox -s provision`, then `nox` " \
+        return "not here: %s of the Debian root: `sudo nox -s provision`, then `nox -s matrix` " \
                "again (README: More interpreters from a Debian root)" % names
     if not set(wanted) <= have:
         return "not here: %s of the Debian root (it predates them): `sudo nox -s provision` " \
@@ -62,8 +62,7 @@ def _root_hint(root_dir: Path, environ: Mapping[str, str], ran_root: bool) -> Op
     if environ.get("HARNESS_NO_ROOT"):
         return "not run: the Debian root's %s (HARNESS_NO_ROOT is set)" % names
     if not ran_root:
-        return "not run: the Debian root's %s (plain `nox` or `nox -t matrix` runs them, " \
-               "as root)" % names
+        return "not run: the Debian root's %s (`nox -s matrix` runs them, as root)" % names
     return None
 
 

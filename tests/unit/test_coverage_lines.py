@@ -48,7 +48,7 @@ def test_no_root_says_how_to_provision_and_what_only_ci_runs(tmp_path: Path) -> 
     assert lines == [
         "covered: 3 interpreters: Linux CPython 3.8, 3.13; Linux PyPy 3.9",
         "not here: python3.13, python3.14, python3.15, pypy3 of the Debian root: `sudo nox -s "
-        "provision`, then `nox` again (README: More interpreters from a Debian root)",
+        "provision`, then `nox -s matrix` again (README: More interpreters from a Debian root)",
         "not on this machine: macOS, Windows, 3.13t, pypy3.10, pypy3.11 — GitHub Actions runs "
         "them (.github/workflows/matrix.yml)"]
 
@@ -82,7 +82,7 @@ def test_a_root_not_run_says_why(tmp_path: Path) -> None:
     m = _matrix(results_doc(version="3.8.18"))
     assert "HARNESS_NO_ROOT is set" in coverage.coverage_lines(
         m, [], [], root, environ={"HARNESS_NO_ROOT": "1"})[1]
-    assert "plain `nox` or `nox -t matrix` runs them" in coverage.coverage_lines(
+    assert "`nox -s matrix` runs them, as root" in coverage.coverage_lines(
         m, [], [], root, environ={})[1]
 
 
