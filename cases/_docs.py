@@ -1,0 +1,5 @@
+"""Links cited by several case modules, spelled once. A module's own links stay in the module."""
+
+DOCS = "https://docs.python.org/3/library/multiprocessing.html"
+CONTEXTS = DOCS + "#contexts-and-start-methods"
+GUIDE_SPAWN = DOCS + "#the-spawn-and-forkserver-start-methods"
