@@ -6,17 +6,43 @@ from __future__ import annotations
 
 import threading
 
+from cases._docs import ALL_METHODS as GUIDELINES_ALL
+from cases._docs import CONTEXTS, OS_FORK
+from cases._docs import DOCS as MP_DOCS
+from cases._docs import GUIDE_SPAWN as GUIDELINES_SPAWN
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT
 
 if TYPE_CHECKING:
     from typing import Callable
 
-MP_DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-OS_FORK = "https://docs.python.org/3/library/os.html#os.fork"
-CONTEXTS = MP_DOCS + "#contexts-and-start-methods"
-GUIDELINES_ALL = MP_DOCS + "#all-start-methods"
-GUIDELINES_SPAWN = MP_DOCS + "#the-spawn-and-forkserver-start-methods"
+__all__ = [
+    "AFTER_FORK_C_API",
+    "BROKEN_PROCESS_POOL",
+    "CAUTIONS_FORK",
+    "CONTEXTS",
+    "CONTEXT_PY",
+    "GET_START_METHOD",
+    "GLOBAL_METHOD",
+    "GUIDELINES_ALL",
+    "GUIDELINES_SPAWN",
+    "HANG_TIMEOUT",
+    "HELD_LOCK_NOTE",
+    "LARGE_PAYLOAD",
+    "LOGGING_FORK_36533",
+    "LOGGING_FORK_6721",
+    "MP_DOCS",
+    "OS_FORK",
+    "POOL_WORKER_DEATH",
+    "POSIX_FORK",
+    "PPE_DOCS",
+    "SET_START_METHOD",
+    "SMALL_PAYLOAD",
+    "_HOLD_LIMIT",
+    "_InThread",
+    "_idle_thread",
+]
+
 SET_START_METHOD = MP_DOCS + "#multiprocessing.set_start_method"
 GET_START_METHOD = MP_DOCS + "#multiprocessing.get_start_method"
 GLOBAL_METHOD = MP_DOCS + "#global-start-method"
