@@ -11,25 +11,38 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import svg
+from harness.guest.words import (
+    AS_EXPECTED,
+    CRASH,
+    ERROR,
+    FLAKY,
+    NO_EXPECTATION,
+    NOT_RUN,
+    OK,
+    TIMEOUT,
+    UNAVAILABLE,
+    UNEXPECTED,
+)
+from harness.text import shorten
 
 __all__ = ["OUTCOMES", "VERDICT_MARKS", "CellView", "outcome_of", "row_cells"]
 
 #: The cell outcomes of the page's contract (``data-outcome``) → (symbol, legend label).
 OUTCOMES: Dict[str, Tuple[str, str]] = {
-    "ok": ("", "ok: returned (a short value where the methods differ)"),
-    "error": ("", "error: the exception type"),
-    "timeout": ("◷", "hang: killed after the hard timeout"),
-    "crash": ("☠", "crash: the signal, or the exit code"),
-    "unavailable": ("", "n/a: the method does not exist here"),
+    OK: ("", "ok: returned (a short value where the methods differ)"),
+    ERROR: ("", "error: the exception type"),
+    TIMEOUT: ("◷", "hang: killed after the hard timeout"),
+    CRASH: ("☠", "crash: the signal, or the exit code"),
+    UNAVAILABLE: ("", "n/a: the method does not exist here"),
     "not-applicable": ("", "—: not part of this case"),
-    "not-run": ("", "·: not run (no data)"),
+    NOT_RUN: ("", "·: not run (no data)"),
 }
 #: ``data-verdict`` → (mark on the cell, legend label). As expected carries no mark.
 VERDICT_MARKS: Dict[str, Tuple[str, str]] = {
-    "as-expected": ("", "as the docs say"),
-    "unexpected": ("✗", "differs from the docs (a finding)"),
-    "no-expectation": ("?", "the docs say nothing"),
-    "flaky": ("≈", "flaky: runs disagree"),
+    AS_EXPECTED: ("", "as the docs say"),
+    UNEXPECTED: ("✗", "differs from the docs (a finding)"),
+    NO_EXPECTATION: ("?", "the docs say nothing"),
+    FLAKY: ("≈", "flaky: runs disagree"),
 }
 _SIGNAL = re.compile(r"\b(SIG[A-Z0-9]+|signal \d+)")
 _EXIT = re.compile(r"exited with code (-?\d+)")
@@ -72,8 +85,7 @@ def _dumps(value: Any) -> str:
 def _scalar_text(value: Any, limit: int = 10) -> Optional[str]:
     if isinstance(value, (dict, list)):
         return None
-    text = value if isinstance(value, str) else _dumps(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(value if isinstance(value, str) else _dumps(value), limit)
 
 
 def hang_seconds(cell: Mapping[str, Any]) -> Optional[float]:

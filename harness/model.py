@@ -15,21 +15,33 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, svg
 from harness.answers import OS_NAMES, scope_text
-from harness.guest.words import START_METHODS
+from harness.guest.words import (
+    AS_EXPECTED,
+    CATEGORIES,
+    CRASH,
+    FLAKY,
+    NO_EXPECTATION,
+    NOT_RUN,
+    START_METHODS,
+    TIMEOUT,
+    UNAVAILABLE,
+    UNEXPECTED,
+)
+from harness.text import shorten
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "safe_url",
            "scope_text"]
 
 #: Status → (short CSS code, symbol, label): the case sections group cells by it.
 STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
-    "as-expected": ("ae", "✓", "as the docs say"),
-    "unexpected": ("ux", "✗", "differs from the docs"),
-    "timeout": ("to", "◷", "hang (no expectation)"),
-    "crash": ("cr", "☠", "crash (no expectation)"),
-    "unavailable": ("na", "n/a", "unavailable"),
-    "not-run": ("nr", "·", "not run (no data)"),
-    "flaky": ("fl", "≈", "flaky (runs disagree)"),
-    "no-expectation": ("ne", "?", "the docs say nothing"),
+    AS_EXPECTED: ("ae", "✓", "as the docs say"),
+    UNEXPECTED: ("ux", "✗", "differs from the docs"),
+    TIMEOUT: ("to", "◷", "hang (no expectation)"),
+    CRASH: ("cr", "☠", "crash (no expectation)"),
+    UNAVAILABLE: ("na", "n/a", "unavailable"),
+    NOT_RUN: ("nr", "·", "not run (no data)"),
+    FLAKY: ("fl", "≈", "flaky (runs disagree)"),
+    NO_EXPECTATION: ("ne", "?", "the docs say nothing"),
 }
 CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
@@ -48,7 +60,7 @@ def safe_url(url: Any) -> Optional[str]:
 def short(value: Any, limit: int = 60) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True,
                                                           ensure_ascii=False, default=repr)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
@@ -211,8 +223,7 @@ def cell_anchor(case: str, env: str, method: str) -> str:
 
 
 def _env_label(env: Mapping[str, Any]) -> str:
-    version = str(env.get("version_label") or ".".join(
-        str(env.get("python_version", "?")).split(".")[:2]))
+    version = history.version_label(env)
     version += "t" if env.get("free_threading") else ""
     impl = env.get("implementation")
     return version if impl == "cpython" else "%s %s" % ("PyPy" if impl == "pypy" else impl,
@@ -235,8 +246,7 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     out = []
     for i, env in enumerate(matrix["environments"]):
         series = history.series_key(env)
-        minor = str(env.get("version_label") or ".".join(
-            str(env.get("python_version", "?")).split(".")[:2]))
+        minor = history.version_label(env)
         runs = tuple(RunView(str(r.get("file", "")).replace("\\", "/").rsplit("/", 1)[-1],
                              str(r.get("git_commit") or "unknown"),
                              str(r.get("timestamp") or "?"), str(r.get("runner") or "?"),
@@ -361,9 +371,8 @@ def build(matrix: Mapping[str, Any]) -> Report:
         if view.finding:
             findings.append(Finding(view, tuple(g for g in view.groups
                                                 if g.status == "unexpected")))
-    order = {c: i for i, c in enumerate(("methods", "inheritance", "deadlock", "pickling",
-                                         "performance"))}
-    cats = sorted(categories.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    cats = sorted(categories.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
     outcome_counts: Dict[str, int] = dict.fromkeys(cellview.OUTCOMES, 0)
     verdict_counts: Dict[str, int] = dict.fromkeys(cellview.VERDICT_MARKS, 0)
     for cases in categories.values():
