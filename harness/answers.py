@@ -10,7 +10,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import claimcheck, history
 from harness.expect import matches_env, select_rule
-from harness.guest.words import CRASH, ERROR, OPERATING_SYSTEMS, TIMEOUT
+from harness.guest.words import CRASH, ERROR, OPERATING_SYSTEMS, TIMEOUT, UNAVAILABLE
 from harness.results import minor_version
 
 __all__ = ["OS_NAMES", "TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
@@ -165,7 +165,7 @@ def behaviour_tags(
     tags: Set[str] = set()
     for env in envs:
         cells = {m: lookup[(env, m)] for m in methods if (env, m) in lookup
-                 and lookup[(env, m)].get("outcome") not in (None, "unavailable")}
+                 and lookup[(env, m)].get("outcome") not in (None, UNAVAILABLE)}
         sigs = {m: history.describe(c, c.get("category") == "performance")
                 for m, c in cells.items()}
         if len(set(sigs.values())) > 1:

@@ -19,9 +19,11 @@ from harness.guest.words import (
     AS_EXPECTED,
     CATEGORIES,
     CRASH,
+    ERROR,
     FLAKY,
     NO_EXPECTATION,
     NOT_RUN,
+    OK,
     START_METHODS,
     TIMEOUT,
     UNAVAILABLE,
@@ -71,7 +73,7 @@ def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
         text += " " + short(rule["value"], 60)
     if rule.get("error_type"):
         text += " " + str(rule["error_type"])
-    elif rule.get("outcome") == "error":
+    elif rule.get("outcome") == ERROR:
         text += " (any type)" if not rule.get("contains") else ""
     if rule.get("contains"):
         text += " containing %s" % short(str(rule["contains"]), 40)
@@ -287,7 +289,7 @@ def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool,
     groups: Dict[Tuple[str, str, str], List[Mapping[str, Any]]] = {}
     for cell in cells:
         text = "not run" if cell.get("outcome") is None else history.describe(cell, perf)
-        if perf and cell.get("outcome") == "ok":
+        if perf and cell.get("outcome") == OK:
             text = "ok: measured (per-cell values in the tooltips and the Performance charts)"
         key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))
                if cell.get("outcome") is not None else "")
@@ -321,12 +323,12 @@ def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
     mine = changes.get(cid, [])
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
                                   sorted({ch.since for ch in mine}))
-    unexpected = sum(1 for c in row if c.verdict == "unexpected")
+    unexpected = sum(1 for c in row if c.verdict == UNEXPECTED)
     sources = tuple(Link(link_label(str(u)) if safe_url(u) else str(u), safe_url(u))
                     for u in (case.get("sources") or [case.get("source", "")]) if u)
     title = str(case.get("title", ""))
     observed_text = " ".join(sorted({cellview.visible_text(c, "") for c in cells} | {
-        short(c.get("observed"), 200) for c in cells if c.get("outcome") == "ok"}))[:2000]
+        short(c.get("observed"), 200) for c in cells if c.get("outcome") == OK}))[:2000]
     return CaseView(
         id=cid, anchor="case-" + cid, category=str(case.get("category")), title=title,
         doc=doc_parts(case.get("doc")), sources=sources, code=str(case.get("code", "")),
@@ -337,7 +339,7 @@ def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
             {e.id: "%s %s" % (e.os_name, e.label) for e in envs})),
         changes=tuple(history.change_text(ch) for ch in mine),
         differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
-        finding=bool(unexpected or any(c.verdict == "flaky" for c in row) or mine or
+        finding=bool(unexpected or any(c.verdict == FLAKY for c in row) or mine or
                      diffs.get(cid)),
         tags=tuple(tags), search=" ".join([cid, title, observed_text]).lower(),
         panel={"t": title, "s": [link.url for link in sources if link.url][:1],
@@ -370,7 +372,7 @@ def build(matrix: Mapping[str, Any]) -> Report:
         categories.setdefault(view.category, []).append(view)
         if view.finding:
             findings.append(Finding(view, tuple(g for g in view.groups
-                                                if g.status == "unexpected")))
+                                                if g.status == UNEXPECTED)))
     order = {c: i for i, c in enumerate(CATEGORIES)}
     cats = sorted(categories.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
     outcome_counts: Dict[str, int] = dict.fromkeys(cellview.OUTCOMES, 0)
@@ -401,7 +403,7 @@ def build(matrix: Mapping[str, Any]) -> Report:
         n_cases=len(matrix["cases"]),
         cells_total=len(matrix["results"]),
         cells_with_data=sum(1 for c in matrix["results"] if c.get("outcome") is not None),
-        unexpected_cells=verdict_counts["unexpected"],
+        unexpected_cells=verdict_counts[UNEXPECTED],
         unexpected_cases=sum(1 for v in all_views if v.unexpected_cells),
         changed_cases=len(changes),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
