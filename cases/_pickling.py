@@ -1,11 +1,17 @@
-"""Shared by ``cases.pickling`` and ``cases.pickling_results``: the docs links both cite and
-the error normalisation that keeps their cells comparable across runs and platforms.
+"""Shared by ``cases.pickling``, ``cases.pickling_results`` and ``cases.pickling_objects``: the
+docs links they cite and the error normalisation that keeps their cells comparable across runs
+and platforms.
 """
 
 from __future__ import annotations
 
 import re
 
+from cases._docs import CONTEXTS
+from cases._docs import DOCS as MP_DOCS
+
+# Programming guidelines > The spawn and forkserver start methods > "More picklability".
+from cases._docs import GUIDE_SPAWN as MORE_PICKLABILITY
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import ChildDied, ChildError, error, on
 
@@ -28,10 +34,6 @@ __all__ = [
     "start_fails",
 ]
 
-MP_DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-#: Programming guidelines > The spawn and forkserver start methods > "More picklability".
-MORE_PICKLABILITY = MP_DOCS + "#the-spawn-and-forkserver-start-methods"
-CONTEXTS = MP_DOCS + "#contexts-and-start-methods"
 PROCESS_NOTE = MP_DOCS + "#multiprocessing.Process"
 PICKLE_DOCS = "https://docs.python.org/3/library/pickle.html"
 PICKLABLE = PICKLE_DOCS + "#what-can-be-pickled-and-unpickled"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sys
 
+from cases._docs import CONTEXTS, DOCS
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
@@ -21,8 +22,6 @@ from harness.guest.catalog import Context, Unavailable, case, ok, on
 if TYPE_CHECKING:
     from typing import Any
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-CONTEXTS = DOCS + "#contexts-and-start-methods"
 GET_CONTEXT = DOCS + "#multiprocessing.get_context"
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
+from cases._docs import CONTEXTS, DOCS, OS_FORK
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
@@ -17,8 +18,6 @@ from harness.guest.catalog import Context, Unavailable, case, ok, on
 if TYPE_CHECKING:
     from typing import Any
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-CONTEXTS = DOCS + "#contexts-and-start-methods"
 PRELOAD_DOCS = DOCS + "#multiprocessing.set_forkserver_preload"
 WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#multiprocessing"
 GH_97514 = "https://github.com/python/cpython/issues/97514"
@@ -26,7 +25,6 @@ GH_97514 = "https://github.com/python/cpython/issues/97514"
 LATE_PRELOAD = "colorsys"
 MISSING_MODULE = "smm_no_such_module_for_preload"
 FUTURES = "https://docs.python.org/3/library/concurrent.futures.html#processpoolexecutor"
-OS_FORK = "https://docs.python.org/3/library/os.html#os.fork"
 #: Import-time value of a global that the executor probe changes before starting workers.
 PROBE_VALUE = "import-time"
 

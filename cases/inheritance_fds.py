@@ -11,6 +11,7 @@ import errno
 import os
 import sys
 
+from cases._docs import CONTEXTS, DOCS
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT, Context, case, ok, on
 
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
 
 __all__ = ["FD_NUMBER", "SOCKET_FD_NUMBER"]
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-CONTEXTS = DOCS + "#contexts-and-start-methods"
 PEP_446 = "https://peps.python.org/pep-0446/"
 #: High fd numbers, so a child that happens to open files cannot reuse them by chance.
 FD_NUMBER = 200

@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
+from cases._docs import CONTEXTS, DOCS, POSIX_FORK
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
 
@@ -19,13 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ENV_NAME"]
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-CONTEXTS = DOCS + "#contexts-and-start-methods"
-ALL_METHODS = DOCS + "#all-start-methods"
 OS_ENVIRON = "https://docs.python.org/3/library/os.html#os.environ"
 #: POSIX exec(): the new image keeps cwd, umask, resource limits, signal mask of the caller.
 POSIX_EXEC = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/exec.html"
-POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/fork.html"
 
 ENV_NAME = "SMM_CASE_VARIABLE"
 NEW_UMASK = 0o027

@@ -13,6 +13,7 @@ import sys
 import threading
 import time
 
+from cases._docs import CONTEXTS, DOCS, GUIDE_SPAWN, OS_FORK, POSIX_FORK
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
 
@@ -21,12 +22,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MAIN_LOCK"]
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-CONTEXTS = DOCS + "#contexts-and-start-methods"
-GUIDE_SPAWN = DOCS + "#the-spawn-and-forkserver-start-methods"
-ALL_METHODS = DOCS + "#all-start-methods"
-OS_FORK = "https://docs.python.org/3/library/os.html#os.fork"
-POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/fork.html"
 IDLE_THREAD = "smm-idle-thread"
 
 #: Held by the parent's main thread while a child starts.

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import multiprocessing
 
+from cases._docs import CONTEXTS, DOCS
 from harness.guest.catalog import Context, case, ok, on
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-CONTEXTS = DOCS + "#contexts-and-start-methods"
 WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#whatsnew314-multiprocessing-start-method"
 
 

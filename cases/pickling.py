@@ -3,7 +3,8 @@
 Targets and arguments of a Process are pickled in the parent at ``start()`` under spawn and
 forkserver; under fork the child is a copy and nothing is pickled. Failures are re-raised with
 their exception type and a normalised message (addresses, pids and paths stripped), so cells
-compare across runs and platforms. Results and main-program cases: ``cases.pickling_results``.
+compare across runs and platforms. Results and main-program cases: ``cases.pickling_results``;
+multiprocessing objects and exception types: ``cases.pickling_objects``.
 """
 
 from __future__ import annotations
@@ -392,4 +393,5 @@ def large_argument(ctx: Context) -> object:
     return in_child(ctx, _size_and_edges, data)
 
 
-import cases.pickling_results  # noqa: E402,F401 - registers the second half (one way: no cycle)
+# The category spans several modules; the executor imports ``cases.pickling`` only (one way).
+from cases import pickling_objects, pickling_results  # noqa: E402,F401

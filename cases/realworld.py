@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
+from cases._docs import DOCS, GUIDE_SPAWN
 from cases._pickling import start_fails
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
@@ -21,8 +22,6 @@ from harness.guest.catalog import Context, Unavailable, case, ok, on
 if TYPE_CHECKING:
     from typing import Any, Dict
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-GUIDE_SPAWN = DOCS + "#the-spawn-and-forkserver-start-methods"
 NEWS_3138 = "https://github.com/python/cpython/blob/v3.13.8/Misc/NEWS.d/3.13.8.rst"
 NEWS_3141 = "https://github.com/python/cpython/blob/v3.14.1/Misc/NEWS.d/3.14.1.rst"
 GH_126631 = "https://github.com/python/cpython/issues/126631"

@@ -10,16 +10,13 @@ import os
 import sys
 import threading
 
+from cases._docs import CONTEXTS, OS_FORK, POSIX_FORK
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, error, ok, on
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-CONTEXTS = DOCS + "#contexts-and-start-methods"
-OS_FORK = "https://docs.python.org/3/library/os.html#os.fork"
-POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/fork.html"
 
 
 def _categories_when_starting(ctx: Context) -> List[str]:

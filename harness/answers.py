@@ -10,7 +10,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import claimcheck, history
 from harness.expect import matches_env, select_rule
-from harness.guest.words import OPERATING_SYSTEMS
+from harness.guest.words import CRASH, ERROR, OPERATING_SYSTEMS, TIMEOUT, UNAVAILABLE
+from harness.results import minor_version
 
 __all__ = ["OS_NAMES", "TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
            "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_table",
@@ -25,7 +26,7 @@ TARGET: Tuple[Tuple[str, str, bool], ...] = tuple(
     + [("cpython", "3.14", True), ("cpython", "3.15", True), ("pypy", "3.10", False),
        ("pypy", "3.11", False)])
 OSES = OPERATING_SYSTEMS
-FAILING = ("error", "timeout", "crash")
+FAILING = (ERROR, TIMEOUT, CRASH)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -50,13 +51,14 @@ class Slot:
                 "free_threading": self.ft}
 
 
-def _minor(version: Any) -> str:
-    return ".".join(str(version or "?").split(".")[:2])
-
-
 def slot_of(env: Mapping[str, Any]) -> Tuple[str, str, str, bool]:
     return (str(env.get("os")), str(env.get("implementation")),
-            _minor(env.get("python_version")), bool(env.get("free_threading")))
+            minor_version(env), bool(env.get("free_threading")))
+
+
+def _version_key(minor: str) -> Tuple[int, ...]:
+    """``3.9`` sorts before ``3.13``."""
+    return tuple(int(p) for p in minor.split(".") if p.isdigit())
 
 
 def _label(impl: str, minor: str, ft: bool) -> str:
@@ -66,9 +68,8 @@ def _label(impl: str, minor: str, ft: bool) -> str:
 
 def _order(key: Tuple[str, str, str, bool]) -> Tuple[Any, ...]:
     os_name, impl, minor, ft = key
-    nums = tuple(int(p) for p in minor.split(".") if p.isdigit())
     return (OSES.index(os_name) if os_name in OSES else 9, os_name, impl != "cpython", impl,
-            ft, nums)
+            ft, _version_key(minor))
 
 
 def slots(matrix: Mapping[str, Any]) -> List[Slot]:
@@ -164,7 +165,7 @@ def behaviour_tags(
     tags: Set[str] = set()
     for env in envs:
         cells = {m: lookup[(env, m)] for m in methods if (env, m) in lookup
-                 and lookup[(env, m)].get("outcome") not in (None, "unavailable")}
+                 and lookup[(env, m)].get("outcome") not in (None, UNAVAILABLE)}
         sigs = {m: history.describe(c, c.get("category") == "performance")
                 for m, c in cells.items()}
         if len(set(sigs.values())) > 1:
@@ -209,8 +210,8 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
                            " ", ch.since + ("t" if ch.series.endswith("-t") else ""))
         by_version.setdefault((who, ch.since), set()).add(ch.case)
     titles = {cid: title for cid, title, _t in rows}
-    for (who, since), cases in sorted(by_version.items(), key=lambda kv: (
-            tuple(int(p) for p in kv[0][1].split(".") if p.isdigit()), kv[0][0])):
+    for (who, since), cases in sorted(by_version.items(),
+                                      key=lambda kv: (_version_key(kv[0][1]), kv[0][0])):
         ids = sorted(cases)
         out.append(Answer("Changed in %s" % who, "#view?b=since-" + since,
                           tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids)))

@@ -11,25 +11,38 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import svg
+from harness.guest.words import (
+    AS_EXPECTED,
+    CRASH,
+    ERROR,
+    FLAKY,
+    NO_EXPECTATION,
+    NOT_RUN,
+    OK,
+    TIMEOUT,
+    UNAVAILABLE,
+    UNEXPECTED,
+)
+from harness.text import shorten
 
 __all__ = ["OUTCOMES", "VERDICT_MARKS", "CellView", "outcome_of", "row_cells"]
 
 #: The cell outcomes of the page's contract (``data-outcome``) → (symbol, legend label).
 OUTCOMES: Dict[str, Tuple[str, str]] = {
-    "ok": ("", "ok: returned (a short value where the methods differ)"),
-    "error": ("", "error: the exception type"),
-    "timeout": ("◷", "hang: killed after the hard timeout"),
-    "crash": ("☠", "crash: the signal, or the exit code"),
-    "unavailable": ("", "n/a: the method does not exist here"),
+    OK: ("", "ok: returned (a short value where the methods differ)"),
+    ERROR: ("", "error: the exception type"),
+    TIMEOUT: ("◷", "hang: killed after the hard timeout"),
+    CRASH: ("☠", "crash: the signal, or the exit code"),
+    UNAVAILABLE: ("", "n/a: the method does not exist here"),
     "not-applicable": ("", "—: not part of this case"),
-    "not-run": ("", "·: not run (no data)"),
+    NOT_RUN: ("", "·: not run (no data)"),
 }
 #: ``data-verdict`` → (mark on the cell, legend label). As expected carries no mark.
 VERDICT_MARKS: Dict[str, Tuple[str, str]] = {
-    "as-expected": ("", "as the docs say"),
-    "unexpected": ("✗", "differs from the docs (a finding)"),
-    "no-expectation": ("?", "the docs say nothing"),
-    "flaky": ("≈", "flaky: runs disagree"),
+    AS_EXPECTED: ("", "as the docs say"),
+    UNEXPECTED: ("✗", "differs from the docs (a finding)"),
+    NO_EXPECTATION: ("?", "the docs say nothing"),
+    FLAKY: ("≈", "flaky: runs disagree"),
 }
 _SIGNAL = re.compile(r"\b(SIG[A-Z0-9]+|signal \d+)")
 _EXIT = re.compile(r"exited with code (-?\d+)")
@@ -53,16 +66,16 @@ def outcome_of(cell: Optional[Mapping[str, Any]]) -> str:
     if cell is None:
         return "not-applicable"
     outcome = cell.get("outcome")
-    return str(outcome) if outcome in OUTCOMES else "not-run"
+    return str(outcome) if outcome in OUTCOMES else NOT_RUN
 
 
 def verdict_of(cell: Optional[Mapping[str, Any]]) -> str:
     if cell is None or cell.get("outcome") is None:
         return ""
     if cell.get("flaky"):
-        return "flaky"
+        return FLAKY
     verdict = cell.get("verdict")
-    return str(verdict) if verdict in VERDICT_MARKS else "no-expectation"
+    return str(verdict) if verdict in VERDICT_MARKS else NO_EXPECTATION
 
 
 def _dumps(value: Any) -> str:
@@ -72,8 +85,7 @@ def _dumps(value: Any) -> str:
 def _scalar_text(value: Any, limit: int = 10) -> Optional[str]:
     if isinstance(value, (dict, list)):
         return None
-    text = value if isinstance(value, str) else _dumps(value)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(value if isinstance(value, str) else _dumps(value), limit)
 
 
 def hang_seconds(cell: Mapping[str, Any]) -> Optional[float]:
@@ -94,7 +106,7 @@ def _ok_texts(cells: Sequence[Optional[Mapping[str, Any]]]) -> List[str]:
     """The visible text of each ok cell of one environment: "ok" when every method returned
     the same value, else a short form of the value (or of the one key that differs), else a
     letter per distinct value."""
-    oks = [c for c in cells if c is not None and c.get("outcome") == "ok"]
+    oks = [c for c in cells if c is not None and c.get("outcome") == OK]
     values = {_dumps(c.get("observed")) for c in oks}
     if len(values) <= 1 or any(c.get("category") == "performance" for c in oks):
         return ["ok"] * len(cells)
@@ -108,7 +120,7 @@ def _ok_texts(cells: Sequence[Optional[Mapping[str, Any]]]) -> List[str]:
     letters: Dict[str, str] = {}
     out = []
     for c in cells:
-        if c is None or c.get("outcome") != "ok":
+        if c is None or c.get("outcome") != OK:
             out.append("")
             continue
         value = c.get("observed")
@@ -124,16 +136,16 @@ def visible_text(cell: Optional[Mapping[str, Any]], ok_text: str) -> str:
     outcome = outcome_of(cell)
     if cell is None:
         return "—"
-    if outcome == "ok":
+    if outcome == OK:
         return ok_text or "ok"
-    if outcome == "error":
+    if outcome == ERROR:
         return str((cell.get("error") or {}).get("type") or "error")
-    if outcome == "timeout":
+    if outcome == TIMEOUT:
         secs = hang_seconds(cell)
         return "hang %d s" % round(secs) if secs is not None else "hang"
-    if outcome == "crash":
+    if outcome == CRASH:
         return _crash_text(cell)
-    if outcome == "unavailable":
+    if outcome == UNAVAILABLE:
         return "n/a"
     return "·"
 
@@ -144,7 +156,7 @@ def behaviour(cell: Mapping[str, Any]) -> Dict[str, Any]:
     for key in ("observed", "error", "detail", "expected"):
         if cell.get(key) not in (None, "", {}):
             out[key] = cell.get(key)
-    if cell.get("category") == "performance" and cell.get("outcome") == "ok":
+    if cell.get("category") == "performance" and cell.get("outcome") == OK:
         measured = svg.brief(cell.get("observed"))
         if measured:
             out["measured"] = measured
@@ -171,10 +183,10 @@ def _title(cell: Optional[Mapping[str, Any]]) -> str:
     if cell is None or cell.get("outcome") is None:
         return ""
     parts = []
-    if cell.get("outcome") == "error":
+    if cell.get("outcome") == ERROR:
         err = cell.get("error") or {}
         parts.append("%s: %s" % (err.get("type"), str(err.get("message", ""))[:100]))
-    elif cell.get("outcome") in ("crash", "timeout") and cell.get("detail"):
+    elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail"):
         parts.append(str(cell["detail"])[:100])
     if cell.get("warnings"):
         parts.append("⚠ " + ", ".join(sorted({

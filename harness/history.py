@@ -27,6 +27,7 @@ __all__ = [
     "platform_differences",
     "series_key",
     "since_text",
+    "version_label",
 ]
 
 
@@ -73,7 +74,7 @@ def series_key(env: Mapping[str, Any]) -> str:
     return key + "-t" if env.get("free_threading") else key
 
 
-def _label(env: Mapping[str, Any]) -> str:
+def version_label(env: Mapping[str, Any]) -> str:
     """The version a column stands for: ``3.13``, or ``3.13.18`` when patch releases are apart
     (``version_label``, matrix format 1.2; the minor version for older documents)."""
     return str(env.get("version_label") or _minor(env))
@@ -142,7 +143,7 @@ def behaviour_changes(matrix: Mapping[str, Any]) -> List[Change]:
                     is_perf = case["id"] in perf
                     if prev is not None and prev_env is not None and \
                             _sig(prev, is_perf) != _sig(cell, is_perf):
-                        key = (_label(env), _label(prev_env), _text(prev, is_perf),
+                        key = (version_label(env), version_label(prev_env), _text(prev, is_perf),
                                _text(cell, is_perf), skipped)
                         found.setdefault(key, []).append(method)
                     prev, prev_env, skipped = cell, env, False
@@ -168,7 +169,7 @@ def method_changes(matrix: Mapping[str, Any]) -> List[MethodChange]:
         for key, label in fields:
             for prev, env in zip(envs, envs[1:]):
                 if prev.get(key) != env.get(key):
-                    out.append(MethodChange(series, _label(env), _label(prev), label,
+                    out.append(MethodChange(series, version_label(env), version_label(prev), label,
                                             _fmt(prev.get(key)), _fmt(env.get(key))))
     return out
 

@@ -15,21 +15,22 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, svg
 from harness.answers import OS_NAMES, scope_text
-from harness.guest.words import START_METHODS
+from harness.guest import words
+from harness.text import shorten
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "safe_url",
            "scope_text"]
 
 #: Status → (short CSS code, symbol, label): the case sections group cells by it.
 STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
-    "as-expected": ("ae", "✓", "as the docs say"),
-    "unexpected": ("ux", "✗", "differs from the docs"),
-    "timeout": ("to", "◷", "hang (no expectation)"),
-    "crash": ("cr", "☠", "crash (no expectation)"),
-    "unavailable": ("na", "n/a", "unavailable"),
-    "not-run": ("nr", "·", "not run (no data)"),
-    "flaky": ("fl", "≈", "flaky (runs disagree)"),
-    "no-expectation": ("ne", "?", "the docs say nothing"),
+    words.AS_EXPECTED: ("ae", "✓", "as the docs say"),
+    words.UNEXPECTED: ("ux", "✗", "differs from the docs"),
+    words.TIMEOUT: ("to", "◷", "hang (no expectation)"),
+    words.CRASH: ("cr", "☠", "crash (no expectation)"),
+    words.UNAVAILABLE: ("na", "n/a", "unavailable"),
+    words.NOT_RUN: ("nr", "·", "not run (no data)"),
+    words.FLAKY: ("fl", "≈", "flaky (runs disagree)"),
+    words.NO_EXPECTATION: ("ne", "?", "the docs say nothing"),
 }
 CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
@@ -48,7 +49,7 @@ def safe_url(url: Any) -> Optional[str]:
 def short(value: Any, limit: int = 60) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True,
                                                           ensure_ascii=False, default=repr)
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return shorten(text, limit)
 
 
 def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
@@ -59,7 +60,7 @@ def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
         text += " " + short(rule["value"], 60)
     if rule.get("error_type"):
         text += " " + str(rule["error_type"])
-    elif rule.get("outcome") == "error":
+    elif rule.get("outcome") == words.ERROR:
         text += " (any type)" if not rule.get("contains") else ""
     if rule.get("contains"):
         text += " containing %s" % short(str(rule["contains"]), 40)
@@ -211,8 +212,7 @@ def cell_anchor(case: str, env: str, method: str) -> str:
 
 
 def _env_label(env: Mapping[str, Any]) -> str:
-    version = str(env.get("version_label") or ".".join(
-        str(env.get("python_version", "?")).split(".")[:2]))
+    version = history.version_label(env)
     version += "t" if env.get("free_threading") else ""
     impl = env.get("implementation")
     return version if impl == "cpython" else "%s %s" % ("PyPy" if impl == "pypy" else impl,
@@ -235,8 +235,7 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     out = []
     for i, env in enumerate(matrix["environments"]):
         series = history.series_key(env)
-        minor = str(env.get("version_label") or ".".join(
-            str(env.get("python_version", "?")).split(".")[:2]))
+        minor = history.version_label(env)
         runs = tuple(RunView(str(r.get("file", "")).replace("\\", "/").rsplit("/", 1)[-1],
                              str(r.get("git_commit") or "unknown"),
                              str(r.get("timestamp") or "?"), str(r.get("runner") or "?"),
@@ -262,7 +261,7 @@ def _where(members: Sequence[Mapping[str, Any]], all_cells: Sequence[Mapping[str
            labels: Mapping[str, str]) -> str:
     """Where a group's cells are, per method: "all N environments" when that is all of them."""
     parts = []
-    for method in START_METHODS:
+    for method in words.START_METHODS:
         envs = [c["environment"] for c in members if c["method"] == method]
         if not envs:
             continue
@@ -277,7 +276,7 @@ def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool,
     groups: Dict[Tuple[str, str, str], List[Mapping[str, Any]]] = {}
     for cell in cells:
         text = "not run" if cell.get("outcome") is None else history.describe(cell, perf)
-        if perf and cell.get("outcome") == "ok":
+        if perf and cell.get("outcome") == words.OK:
             text = "ok: measured (per-cell values in the tooltips and the Performance charts)"
         key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))
                if cell.get("outcome") is not None else "")
@@ -311,12 +310,12 @@ def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
     mine = changes.get(cid, [])
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
                                   sorted({ch.since for ch in mine}))
-    unexpected = sum(1 for c in row if c.verdict == "unexpected")
+    unexpected = sum(1 for c in row if c.verdict == words.UNEXPECTED)
     sources = tuple(Link(link_label(str(u)) if safe_url(u) else str(u), safe_url(u))
                     for u in (case.get("sources") or [case.get("source", "")]) if u)
     title = str(case.get("title", ""))
     observed_text = " ".join(sorted({cellview.visible_text(c, "") for c in cells} | {
-        short(c.get("observed"), 200) for c in cells if c.get("outcome") == "ok"}))[:2000]
+        short(c.get("observed"), 200) for c in cells if c.get("outcome") == words.OK}))[:2000]
     return CaseView(
         id=cid, anchor="case-" + cid, category=str(case.get("category")), title=title,
         doc=doc_parts(case.get("doc")), sources=sources, code=str(case.get("code", "")),
@@ -327,7 +326,7 @@ def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
             {e.id: "%s %s" % (e.os_name, e.label) for e in envs})),
         changes=tuple(history.change_text(ch) for ch in mine),
         differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
-        finding=bool(unexpected or any(c.verdict == "flaky" for c in row) or mine or
+        finding=bool(unexpected or any(c.verdict == words.FLAKY for c in row) or mine or
                      diffs.get(cid)),
         tags=tuple(tags), search=" ".join([cid, title, observed_text]).lower(),
         panel={"t": title, "s": [link.url for link in sources if link.url][:1],
@@ -340,8 +339,8 @@ def build(matrix: Mapping[str, Any]) -> Report:
     os_order = list(dict.fromkeys(s.os for s in grid))
     # The matrix's column order: OS as in the grid, then version (matrix.json's order).
     envs = sorted(_envs(matrix), key=lambda e: (os_order.index(e.os), e.index))
-    methods = tuple(m for m in START_METHODS if any(
-        m in ms for ms in matrix.get("case_methods", {}).values())) or START_METHODS
+    methods = tuple(m for m in words.START_METHODS if any(
+        m in ms for ms in matrix.get("case_methods", {}).values())) or words.START_METHODS
     by_case: Dict[str, List[Mapping[str, Any]]] = {}
     for cell in matrix["results"]:
         by_case.setdefault(cell["case"], []).append(cell)
@@ -360,10 +359,9 @@ def build(matrix: Mapping[str, Any]) -> Report:
         categories.setdefault(view.category, []).append(view)
         if view.finding:
             findings.append(Finding(view, tuple(g for g in view.groups
-                                                if g.status == "unexpected")))
-    order = {c: i for i, c in enumerate(("methods", "inheritance", "deadlock", "pickling",
-                                         "performance"))}
-    cats = sorted(categories.items(), key=lambda kv: (order.get(kv[0], 99), kv[0]))
+                                                if g.status == words.UNEXPECTED)))
+    order = {c: i for i, c in enumerate(words.CATEGORIES)}
+    cats = sorted(categories.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
     outcome_counts: Dict[str, int] = dict.fromkeys(cellview.OUTCOMES, 0)
     verdict_counts: Dict[str, int] = dict.fromkeys(cellview.VERDICT_MARKS, 0)
     for cases in categories.values():
@@ -392,7 +390,7 @@ def build(matrix: Mapping[str, Any]) -> Report:
         n_cases=len(matrix["cases"]),
         cells_total=len(matrix["results"]),
         cells_with_data=sum(1 for c in matrix["results"] if c.get("outcome") is not None),
-        unexpected_cells=verdict_counts["unexpected"],
+        unexpected_cells=verdict_counts[words.UNEXPECTED],
         unexpected_cases=sum(1 for v in all_views if v.unexpected_cells),
         changed_cases=len(changes),
         envs=tuple(envs), grid=tuple(grid), missing=missing,

@@ -59,7 +59,7 @@ def file_stem(env: Mapping[str, Any]) -> str:
 
 def minor_version(env: Mapping[str, Any]) -> str:
     """``3.13`` from an environment's ``python_version`` (``?`` when missing)."""
-    return ".".join(str(env.get("python_version", "?")).split(".")[:2])
+    return ".".join(str(env.get("python_version") or "?").split(".")[:2])
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

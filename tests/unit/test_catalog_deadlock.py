@@ -1,4 +1,4 @@
-"""Static checks of the deadlock catalog (``cases/deadlock.py``): ids, sources, timeouts, rules,
+"""Static checks of the deadlock catalog (``cases/deadlock*.py``): ids, sources, timeouts, rules,
 no sleep-based synchronisation, and the helpers that make a thread hold a lock at start()."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import List
 
 import pytest
 
-from cases import deadlock
+from cases import deadlock, deadlock_io, deadlock_rules
 from harness.guest.catalog import CASE_TIMEOUT, Case, all_cases
 
 CASES = Path(deadlock.__file__).resolve().parent
@@ -98,7 +98,8 @@ def test_no_sleep_based_synchronisation() -> None:
 
 def test_semantics_expectation_differs_only_in_the_forced_method() -> None:
     """start_method_semantics expects the same facts under every method except the forced one."""
-    fork, spawn = deadlock._semantics_expected("fork"), deadlock._semantics_expected("spawn")
+    expected = deadlock_rules._semantics_expected
+    fork, spawn = expected("fork"), expected("spawn")
     differing = {key for key in fork if fork[key] != spawn[key]}
     assert differing == {"forced", "context_follows"}
 
@@ -106,7 +107,7 @@ def test_semantics_expectation_differs_only_in_the_forced_method() -> None:
 def test_gate_stream_blocks_the_armed_write_until_released() -> None:
     """The logging cases rely on this: the armed write blocks its writer (holding the handler
     lock) until release, and later writes (a fork child's) pass straight through."""
-    stream = deadlock._GateStream()
+    stream = deadlock_io._GateStream()
     stream.armed = True
     writer = threading.Thread(target=stream.write, args=("parent\n",), daemon=True)
     writer.start()

@@ -1,0 +1,106 @@
+"""Shared by the ``deadlock`` category's modules (``cases/deadlock*.py``): the sources they
+cite, the hang timeout, payload sizes and the helper that makes a thread hold a lock at start().
+"""
+
+from __future__ import annotations
+
+import threading
+
+from cases._docs import ALL_METHODS as GUIDELINES_ALL
+from cases._docs import CONTEXTS, OS_FORK
+from cases._docs import DOCS as MP_DOCS
+from cases._docs import GUIDE_SPAWN as GUIDELINES_SPAWN
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import SHORT_TIMEOUT
+
+if TYPE_CHECKING:
+    from typing import Callable
+
+__all__ = [
+    "AFTER_FORK_C_API",
+    "BROKEN_PROCESS_POOL",
+    "CAUTIONS_FORK",
+    "CONTEXTS",
+    "CONTEXT_PY",
+    "GET_START_METHOD",
+    "GLOBAL_METHOD",
+    "GUIDELINES_ALL",
+    "GUIDELINES_SPAWN",
+    "HANG_TIMEOUT",
+    "HELD_LOCK_NOTE",
+    "LARGE_PAYLOAD",
+    "LOGGING_FORK_36533",
+    "LOGGING_FORK_6721",
+    "MP_DOCS",
+    "OS_FORK",
+    "POOL_WORKER_DEATH",
+    "POSIX_FORK",
+    "PPE_DOCS",
+    "SET_START_METHOD",
+    "SMALL_PAYLOAD",
+    "_HOLD_LIMIT",
+    "_InThread",
+    "_idle_thread",
+]
+
+SET_START_METHOD = MP_DOCS + "#multiprocessing.set_start_method"
+GET_START_METHOD = MP_DOCS + "#multiprocessing.get_start_method"
+GLOBAL_METHOD = MP_DOCS + "#global-start-method"
+AFTER_FORK_C_API = "https://docs.python.org/3/c-api/sys.html#c.PyOS_AfterFork_Child"
+#: C-API "Cautions about fork()": the interpreter's own locks are taken around os.fork(), and
+#: os.fork "resets any Lock objects in the child" (read literally, no held Lock survives a
+#: fork; the lock cases below observe the opposite: a README finding).
+CAUTIONS_FORK = "https://docs.python.org/3/c-api/init.html#cautions-about-fork"
+#: The fork rule of the held-lock cases: inferred from fork's documented copy semantics.
+HELD_LOCK_NOTE = ("inferred: the child is a copy, and the thread holding the lock does not exist "
+                  "there; the C-API 'Cautions about fork()' says os.fork resets Lock objects "
+                  "in the child, which would predict ok (see the README finding)")
+LOGGING_FORK_6721 = "https://github.com/python/cpython/issues/50970"
+LOGGING_FORK_36533 = "https://github.com/python/cpython/issues/80714"
+POOL_WORKER_DEATH = "https://github.com/python/cpython/issues/66587"
+BROKEN_PROCESS_POOL = ("https://docs.python.org/3/library/concurrent.futures.html"
+                       "#concurrent.futures.process.BrokenProcessPool")
+PPE_DOCS = "https://docs.python.org/3/library/concurrent.futures.html#processpoolexecutor"
+POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9699919799/functions/fork.html"
+CONTEXT_PY = "https://github.com/python/cpython/blob/3.12/Lib/multiprocessing/context.py"
+
+#: The hard timeout of every case here (scaled by HARNESS_TIMEOUT_SCALE): a hang costs this
+#: wall time, and cells that must complete need the margin under load (measurements: CHANGELOG).
+HANG_TIMEOUT = 15.0 * SHORT_TIMEOUT / 5.0
+#: What a helper thread waits at most for its release (the case is long gone by then).
+_HOLD_LIMIT = SHORT_TIMEOUT * 10
+#: More than any pipe buffer (Linux default 64 KiB): a write of this size cannot complete
+#: while nobody reads, and a Queue feeder cannot flush it.
+LARGE_PAYLOAD = 4 * 1024 * 1024
+#: Far below any pipe buffer.
+SMALL_PAYLOAD = 100
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+class _InThread:
+    """Run ``body(ready, release)`` in a daemon thread; entering waits until it set ``ready``
+    (it holds its lock / is inside its call), leaving sets ``release`` and joins it."""
+
+    def __init__(self, body: Callable[[threading.Event, threading.Event], None]) -> None:
+        self.ready = threading.Event()
+        self.release = threading.Event()
+        self.thread = threading.Thread(target=body, args=(self.ready, self.release),
+                                       name="holder", daemon=True)
+
+    def __enter__(self) -> "_InThread":
+        self.thread.start()
+        if not self.ready.wait(SHORT_TIMEOUT):
+            raise RuntimeError("helper thread not ready within SHORT_TIMEOUT")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release.set()
+        self.thread.join(SHORT_TIMEOUT)
+
+
+def _idle_thread(ready: threading.Event, release: threading.Event) -> None:
+    ready.set()
+    release.wait(_HOLD_LIMIT)
+

@@ -1,0 +1,191 @@
+"""Queues and pools that hang: a child joined before its queue is drained, a pool worker that
+dies, a pool started from a script without the main guard.
+
+Part of the ``deadlock`` category (``cases/deadlock.py`` imports this module).
+"""
+
+from __future__ import annotations
+
+import os
+
+from cases._deadlock import (
+    BROKEN_PROCESS_POOL,
+    GUIDELINES_ALL,
+    GUIDELINES_SPAWN,
+    HANG_TIMEOUT,
+    LARGE_PAYLOAD,
+    MP_DOCS,
+    POOL_WORKER_DEATH,
+    PPE_DOCS,
+    SMALL_PAYLOAD,
+)
+from harness.guest import TYPE_CHECKING
+from harness.guest.catalog import (
+    SHORT_TIMEOUT,
+    Context,
+    case,
+    error,
+    ok,
+    on,
+    timeout,
+)
+
+if TYPE_CHECKING:
+    from typing import Any
+
+
+# --------------------------------------------------------------------------- queues
+
+
+def _put_payload(queue: Any, size: int) -> None:
+    queue.put("X" * size)
+
+
+def _join_before_get(ctx: Context, size: int) -> object:
+    queue = ctx.mp.Queue()
+    proc = ctx.mp.Process(target=_put_payload, args=(queue, size))
+    proc.start()
+    proc.join()  # the documented mistake: join before draining the queue
+    item = queue.get(timeout=SHORT_TIMEOUT)
+    return {"exitcode": proc.exitcode, "received": len(item)}
+
+
+@case(
+    "deadlock.queue_join_before_get_large",
+    title="join() before get() on a Queue the child filled beyond the pipe buffer: hangs",
+    source=[GUIDELINES_ALL, MP_DOCS + "#pipes-and-queues"],
+    covers=[35],
+    timeout=HANG_TIMEOUT,
+    expect=[
+        on("*", timeout(),
+           note="a process that put items on a queue does not terminate until they are "
+                "flushed to the pipe; joining it before get() deadlocks"),
+    ],
+)
+def queue_join_before_get_large(ctx: Context) -> object:
+    """The child puts a 4 MB string on a ``multiprocessing.Queue``; the parent joins the child
+    before calling ``get()``. The child's feeder thread cannot flush the item into the full
+    pipe, the child cannot exit, the parent waits for ever — under every start method.
+
+    Why it matters: the documented "Joining processes that use queues" deadlock.
+    Source: multiprocessing docs, Programming guidelines > All start methods.
+    """
+    return _join_before_get(ctx, LARGE_PAYLOAD)
+
+
+@case(
+    "deadlock.queue_join_before_get_small",
+    title="join() before get() with an item far below the pipe buffer: completes",
+    source=[GUIDELINES_ALL, MP_DOCS + "#pipes-and-queues"],
+    covers=[35],
+    timeout=HANG_TIMEOUT,
+    expect=[
+        on("*", ok({"exitcode": 0, "received": SMALL_PAYLOAD}),
+           note="the child terminates once its items are flushed to the pipe; 100 bytes fit "
+                "in the pipe buffer, so the flush and the child finish"),
+    ],
+)
+def queue_join_before_get_small(ctx: Context) -> object:
+    """The same mistake with a 100-byte item: the feeder flushes it into the pipe buffer at
+    once, the child exits, join() returns, and get() finds the item.
+
+    Why it matters: the pattern "works" in tests with small data and hangs in production
+    with large data.
+
+    Source: multiprocessing docs, Programming guidelines > All start methods; Pipes and Queues.
+    """
+    return _join_before_get(ctx, SMALL_PAYLOAD)
+
+
+# --------------------------------------------------------------------------- pools
+
+
+def _kill_self() -> None:
+    import signal
+
+    # Windows has no SIGKILL; os.kill with SIGTERM ends the process outright there.
+    os.kill(os.getpid(), getattr(signal, "SIGKILL", signal.SIGTERM))
+
+
+@case(
+    "deadlock.pool_worker_killed",
+    title="A multiprocessing.Pool worker is killed while running a task: the result never comes",
+    source=[POOL_WORKER_DEATH, MP_DOCS + "#module-multiprocessing.pool"],
+    timeout=HANG_TIMEOUT,
+    expect=[
+        on("*", timeout(),
+           note="open since 2014 (bpo-22393): the Pool replaces the dead worker, the task is "
+                "lost and apply() waits for ever; the fix PRs (10441, 16103) were not merged",
+           source=POOL_WORKER_DEATH),
+    ],
+)
+def pool_worker_killed(ctx: Context) -> object:
+    """A task kills its own worker process (SIGKILL, like the OOM killer). ``Pool.apply``
+    never returns: the Pool silently starts a replacement worker but the task is lost.
+
+    Why it matters: an OOM-killed worker turns a batch job into a silent hang; compare
+    ``pool_worker_killed_executor``. Source: gh-66587 (bpo-22393), open.
+    """
+    pool = ctx.mp.Pool(1)
+    try:
+        return pool.apply(_kill_self)
+    finally:
+        pool.terminate()
+
+
+@case(
+    "deadlock.pool_worker_killed_executor",
+    title="A ProcessPoolExecutor worker is killed while running a task: BrokenProcessPool",
+    source=[BROKEN_PROCESS_POOL, PPE_DOCS],
+    timeout=HANG_TIMEOUT,
+    expect=[on("*", error("BrokenProcessPool"))],
+)
+def pool_worker_killed_executor(ctx: Context) -> object:
+    """The same task under ``concurrent.futures.ProcessPoolExecutor`` (with this method's
+    context): the executor notices the dead worker and fails the future with
+    ``BrokenProcessPool`` ("one of the workers ... terminated in a non-clean fashion").
+
+    Why it matters: it is the way out when a worker is killed (OOM killer), where Pool hangs.
+    Source: concurrent.futures docs, BrokenProcessPool (3.3+).
+    """
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=ctx.mp) as executor:
+        return executor.submit(_kill_self).result()
+
+
+_UNGUARDED_POOL_SCRIPT = """
+import multiprocessing
+import sys
+
+context = multiprocessing.get_context(sys.argv[1])
+with context.Pool(1) as pool:        # no `if __name__ == "__main__":` guard
+    print(pool.map(abs, [-1, -2]))
+"""
+
+
+@case(
+    "deadlock.missing_main_guard_pool",
+    title="A Pool created at import time of an unguarded main script",
+    source=[GUIDELINES_SPAWN, POOL_WORKER_DEATH],
+    covers=[30, 32],
+    timeout=HANG_TIMEOUT,
+    expect=[
+        on("fork", ok({"returncode": 0, "stdout": "[1, 2]"}),
+           note="fork children do not re-import the main module"),
+        on(("spawn", "forkserver"), timeout(),
+           note="each worker re-imports the main module and fails with RuntimeError (docs); "
+                "the Pool replaces dead workers and never fails the map (gh-66587)"),
+    ],
+)
+def missing_main_guard_pool(ctx: Context) -> object:
+    """A script that creates a Pool at module level, without the main guard, run as the main
+    program. Under spawn/forkserver each worker imports the main module, tries to create a
+    Pool during bootstrapping and dies with RuntimeError; the Pool keeps replacing workers
+    and ``map()`` never returns. Under fork the workers do not re-import the script.
+
+    Why it matters: the classic Windows/macOS failure, on Linux too from 3.14.
+    Source: Programming guidelines > Safe importing of main module; gh-66587.
+    """
+    run = ctx.run_script(_UNGUARDED_POOL_SCRIPT, timeout=None)  # type: ignore[arg-type]
+    return {"returncode": run.returncode, "stdout": run.stdout.strip()}
