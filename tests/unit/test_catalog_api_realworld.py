@@ -127,3 +127,14 @@ def test_catalog_import_leaves_the_late_preload_module_unimported() -> None:
     proc = subprocess.run([sys.executable, "-I", "-c", code, ROOT, api_forkserver.LATE_PRELOAD],
                           stdout=subprocess.PIPE, check=True, timeout=60, text=True)
     assert proc.stdout.strip() == "False"
+
+
+def test_every_covers_id_names_a_statement_of_the_vendored_list() -> None:
+    """`covers` ids point into docs/docs-statements.md, which holds 67 numbered rows."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "docs-statements.md").read_text(
+        encoding="utf-8")
+    numbers = {int(n) for n in re.findall(r"^\| (\d+) \|", text, flags=re.M)}
+    assert numbers == set(range(1, 68))
