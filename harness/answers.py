@@ -206,8 +206,8 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
     by_version: Dict[Tuple[str, str], Set[str]] = {}
     for ch in changes:
         os_name, impl = (ch.series.split("-") + ["", ""])[:2]
-        who = "%s %s%s" % (OS_NAMES.get(os_name, os_name), "" if impl == "cpython" else impl +
-                           " ", ch.since + ("t" if ch.series.endswith("-t") else ""))
+        who = "%s %s" % (OS_NAMES.get(os_name, os_name),
+                         _label(impl, ch.since, ch.series.endswith("-t")))
         by_version.setdefault((who, ch.since), set()).add(ch.case)
     titles = {cid: title for cid, title, _t in rows}
     for (who, since), cases in sorted(by_version.items(),
