@@ -334,4 +334,4 @@ def str_hash_differs(ctx: Context) -> object:
     return {"same_as_parent": first == _str_hash(), "children_agree": first == second}
 
 
-import cases.realworld_fork  # noqa: E402,F401 - registers the rest of the category
+from cases import realworld_fork, realworld_workers  # noqa: E402,F401 - register the rest of the category
