@@ -38,6 +38,8 @@ PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 #: (A 16-wide pool tried first oversubscribed the 2 cores at the start of a run, so that
 #: completing PyPy cells crossed their 15 s timeout.)
 _HANGING_JOBS = 64
+#: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
+QUICK_LEAVES_OUT = "performance"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +54,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "run alone")
     group.addoption("--methods", default=",".join(START_METHODS),
                     help="comma-separated start methods to run (default: all three)")
+    group.addoption("--quick", action="store_true", default=False,
+                    help="leave the performance cases out (the report shows them as "
+                         "'not run (quick)'); never the default")
 
 
 class _State:
@@ -65,6 +70,7 @@ class _State:
         # timeout); with one cell per core 60 % of the CPU sat idle during a run.
         self.jobs = config.getoption("--case-jobs") or 2 * (os.cpu_count() or 1)
         self.methods = [m for m in config.getoption("--methods").split(",") if m]
+        self.quick = bool(config.getoption("--quick"))
         self.environment: Dict[str, Any] = {}
         self.cases: Dict[str, catalog.Case] = {}
         self.futures: Dict[str, "Future[CaseRun]"] = {}
@@ -139,6 +145,8 @@ class CaseFile(pytest.File):
             if case.module != module.__name__:
                 continue
             state.cases[case.id] = case
+            if state.quick and case.category == QUICK_LEAVES_OUT:
+                continue
             for method in START_METHODS:
                 if method in case.methods and method in state.methods:
                     yield CaseItem.from_parent(self, name="%s[%s]" % (case.id, method),
@@ -313,9 +321,12 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if config is None:
         return
     state = _state(config)
+    environment = dict(state.environment)
+    if state.quick:  # the merge labels these cells "not run (quick)", never a gap in silence
+        environment["left_out"] = {QUICK_LEAVES_OUT: "quick"}
     json_report["harness"] = {
         "schema_version": results.SCHEMA_VERSION,
-        "environment": state.environment,
+        "environment": environment,
         "cases": [state.cases[key].to_dict() for key in sorted(state.cases)],
     }
     tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)
