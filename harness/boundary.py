@@ -39,7 +39,7 @@ KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harne
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.discovery", "harness.provision", "harness.chroot", "harness.check",
                  "harness.bench", "harness.bench_merge", "harness.pageload",
-                 "harness.boundary", "harness.legcheck"})
+                 "harness.boundary", "harness.legcheck", "harness.waiting"})
 #: Host modules that turn results files into the matrix, the page and the diff.
 REPORT = frozenset({"harness.merge", "harness.model", "harness.render", "harness.svg",
                     "harness.summary", "harness.history", "harness.diff", "harness.claimcheck",
