@@ -106,11 +106,12 @@ class CpuSlots:
     def take(self) -> Callable[[], None]:
         """Wait for a free slot (or an interrupt); return the function that gives it back
         (idempotent: the watch and the end of the cell may both call it)."""
+        done: List[bool] = []
         while not self._free.acquire(timeout=0.2):
-            if self._cancelled():
+            if self._cancelled():  # interrupted: nothing was taken, so nothing to give back
+                done.append(True)
                 break
         given = threading.Lock()
-        done: List[bool] = []
 
         def give_back() -> None:
             with given:

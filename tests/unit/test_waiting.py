@@ -116,3 +116,12 @@ def test_slots_are_given_back_once() -> None:
     give_back()  # idempotent: a second call must not create a second slot
     slots.take()
     assert not slots._free.acquire(blocking=False)
+
+
+def test_an_interrupted_wait_for_a_slot_gives_nothing_back() -> None:
+    slots = waiting.CpuSlots(1, lambda: True)
+    held = slots.take()
+    slots.take()()  # no slot free, interrupted: its give-back must not add one
+    assert not slots._free.acquire(blocking=False)
+    held()
+    assert slots._free.acquire(blocking=False)
