@@ -213,6 +213,26 @@ def summarize_run(results_file: Path, wall_s: float, cores: int) -> Dict[str, An
     }
 
 
+def cpu_jiffies() -> Optional[Tuple[int, int]]:
+    """(busy, total) jiffies of the whole machine from /proc/stat (None without it)."""
+    try:
+        with open("/proc/stat", encoding="ascii") as handle:
+            fields = [int(v) for v in handle.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = sum(fields[3:5])  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: Optional[Tuple[int, int]], after: Optional[Tuple[int, int]]) -> Optional[
+        float]:
+    """The machine's CPU busy share between two ``cpu_jiffies`` readings (everyone's work: on a
+    shared machine other jobs fill the cores too)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 3)
+
+
 def _matrix_run(interpreter: Sequence[str], results_dir: Path, extra: Sequence[str]) -> float:
     command = [sys.executable, "-m", "harness", "run", "--python", shlex.join(interpreter),
                "--results-dir", str(results_dir), *extra]
@@ -278,12 +298,16 @@ def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
     command = list(interp.command) if interp.command else [interp.path]
     results_dir = work / interp.session_name
     extra = ["-k", args.k] if args.k else []
+    before = cpu_jiffies()
     wall = _matrix_run(command, results_dir, extra)
+    busy = busy_share(before, cpu_jiffies())
     files = sorted(results_dir.glob("*.json"))
     if not files:
         return {"session": interp.session_name, "error": "no results file written"}
     row: Dict[str, Any] = {"session": interp.session_name, "interpreter": shlex.join(command)}
     row.update(summarize_run(files[0], wall, cores))
+    row["cpu_busy"] = busy  # the performance phase keeps one core idle by design
+    row["load_average"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if not args.no_quick:  # after the full run: its history is the quick run's, as for a user
         row["quick_wall_s"] = round(_matrix_run(command, results_dir, [*extra, "--quick"]), 2)
     methods = [m for m in START_METHODS if m in (row.get("available_methods") or START_METHODS)]

@@ -116,3 +116,12 @@ def test_latency_check_compares_medians_over_alternating_rounds(
     assert check["within_25pct"] is True
     assert [r["case_ms"] for r in check["rounds"]] == [10.0, 30.0, 11.0]
     assert check["in_matrix_ms"] == 12.0
+
+
+def test_busy_share_of_the_machine() -> None:
+    """busy jiffies over all jiffies between two readings; nothing when unreadable."""
+    assert bench.busy_share((100, 1000), (400, 1400)) == 0.75
+    assert bench.busy_share(None, (1, 2)) is None
+    assert bench.busy_share((5, 10), (5, 10)) is None
+    reading = bench.cpu_jiffies()
+    assert reading is None or 0 <= reading[0] <= reading[1]
