@@ -35,8 +35,10 @@ if TYPE_CHECKING:
 __all__ = ["IDLE_CPU_S", "IDLE_WINDOW_S", "LONG_FRACTION", "RESTORE_FRACTION", "CpuSlots",
            "Watch", "tree_cpu_seconds", "wait_watched"]
 
-#: How often the runner looks at a running cell, and from when (most cells end before).
+#: How often the runner looks at a running cell, and from when (most cells end before);
+#: a waiting cell less often (without a cgroup each look walks /proc).
 INTERVAL_S = 0.25
+WAITING_INTERVAL_S = 1.0
 FIRST_LOOK_S = 0.5
 #: Idle: less CPU than this (seconds, whole tree) over the last window.
 IDLE_WINDOW_S = 0.5
@@ -125,7 +127,7 @@ class CpuSlots:
 class Watch:
     """What the runner decides about one running cell from what it observes (see module doc).
 
-    ``look(elapsed, members, supervisor)`` is called every ``INTERVAL_S``; ``before_kill``
+    ``look(elapsed, members, supervisor)`` is called every ``interval``; ``before_kill``
     when the cell ends or is killed. ``on_wait`` is called once, when the cell is first seen
     waiting (the CPU slot goes back)."""
 
@@ -138,6 +140,10 @@ class Watch:
         self.low: Set[int] = set()  # session ids set to the lowest priority
         self._pids: Dict[int, int] = {}
         self._samples: List[Tuple[float, float]] = []  # (elapsed, cpu seconds)
+
+    @property
+    def interval(self) -> float:
+        return WAITING_INTERVAL_S if self.waiting else INTERVAL_S
 
     def look(self, elapsed: float, members: Sequence[int], supervisor: int) -> None:
         if elapsed < FIRST_LOOK_S:
@@ -176,12 +182,13 @@ class Watch:
 
 def wait_watched(proc: "subprocess.Popen[bytes]", deadline: float, cancel: threading.Event,
                  watch: Watch, members: Callable[[], List[int]]) -> str:
-    """``_procs.wait_exit`` that looks at the cell every ``INTERVAL_S`` (same return values)."""
+    """``_procs.wait_exit`` that looks at the cell every ``watch.interval`` (same return
+    values)."""
     started = time.monotonic()
     try:
         while True:
             now = time.monotonic()
-            state = _procs.wait_exit(proc, min(deadline, now + INTERVAL_S), cancel)
+            state = _procs.wait_exit(proc, min(deadline, now + watch.interval), cancel)
             if state != "timeout" or time.monotonic() >= deadline:
                 return state
             watch.look(time.monotonic() - started, members(), proc.pid)
