@@ -292,8 +292,8 @@ def _nothing() -> None:
 
 
 def _waits(item: CaseItem, timed_out: Set[Tuple[str, str]]) -> bool:
-    """Whether a cell goes to the waiting pool: it timed out last time (its expectation,
-    whatever it is, plays no part)."""
+    """Whether a cell starts without a CPU slot, as already waiting: it timed out last time
+    (its expectation, whatever it is, plays no part)."""
     return (item.case.id, item.method) in timed_out
 
 
