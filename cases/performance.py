@@ -1,7 +1,8 @@
 """What starting a child costs under each start method: time, memory, and moving data.
 
-Every number is measured with the protocol in ``harness/guest/measure.py`` (warm-ups, at least 20
-samples or 1 s per point, median and interquartile range, an ``unstable`` flag, raw samples
+Every number is measured with the protocol in ``harness/guest/measure.py`` (warm-ups, then
+samples until 20, or 1 s, or the median's 95 % interval within ±10 %, at least 5 and at most 4 s
+per point; median and interquartile range, an ``unstable`` flag, raw samples and the stop reason
 kept, explicit units: ``ms``, ``MB`` = 10**6 bytes, ``MB/s``). The documentation makes one
 qualitative performance claim (spawn is "rather slow compared with fork or forkserver"):
 ``performance.spawn_slower`` checks it as booleans computed within one run; every other case

@@ -77,7 +77,7 @@ def _synthetic_doc(index: int, cases: int, rng: random.Random) -> Dict[str, Any]
                           "outcome": "passed", "metadata": meta})
     return {"created": 0.0, "duration": 1.0, "exitcode": 0, "root": "/synthetic",
             "environment": {}, "summary": {"total": len(tests)}, "tests": tests,
-            "harness": {"schema_version": "1.0", "environment": env, "cases": catalog}}
+            "harness": {"schema_version": "1.1", "environment": env, "cases": catalog}}
 
 
 def synthetic_results(folder: Path, files: int, cases: int = CASES_PER_FILE,

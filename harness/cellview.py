@@ -181,7 +181,7 @@ def _title(cell: Optional[Mapping[str, Any]]) -> str:
     """The no-JavaScript tooltip, only for what the cell's text leaves out (the header says the
     environment and the method; the panel and the case section say the rest)."""
     if cell is None or cell.get("outcome") is None:
-        return ""
+        return str(cell.get("detail") or "") if cell is not None else ""  # "not run (quick)"
     parts = []
     if cell.get("outcome") == ERROR:
         err = cell.get("error") or {}

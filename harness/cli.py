@@ -79,6 +79,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["--methods", args.methods]
     if args.jobs:
         pytest_args += ["--case-jobs", str(args.jobs)]
+    if args.quick:
+        pytest_args.append("--quick")
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
     if code == int(pytest.ExitCode.INTERRUPTED):
         return EXIT_INTERRUPTED  # the plugin said where the partial results are
@@ -203,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--jobs", type=int,
                      help="cases run at once (default: twice the CPU count; 1: strictly one after "
                           "another)")
+    run.add_argument("--quick", action="store_true",
+                     help="leave the performance cases out (minutes faster; the report shows "
+                          "them as 'not run (quick)')")
     run.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     run.set_defaults(func=_cmd_run)
 

@@ -22,7 +22,7 @@ Key = Tuple[str, str, str]
 #: A performance median must move by more than this fraction (and more than both IQRs).
 MIN_RELATIVE_CHANGE = 0.10
 _SUMMARY_NOISE_KEYS = frozenset({"samples", "q1", "q3", "iqr", "iqr_ratio", "min", "max", "n",
-                                 "warmups", "unstable"})
+                                 "warmups", "unstable", "stop", "ci95"})
 
 
 @dataclasses.dataclass(frozen=True)

@@ -70,6 +70,7 @@ class Environment(_EnvironmentRequired, total=False):
     timestamp: str
     root: Optional[str]
     executable: str
+    left_out: Dict[str, str]  # category -> why this run left it out ("quick")
 
 
 class HarnessPart(TypedDict):

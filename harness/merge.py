@@ -326,15 +326,18 @@ def merge(
             environments[ident] = not_run_environment(ident)
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
-        for ident in environments:
+        for ident, column in environments.items():
             for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in fed:
+                    category = cases[case_id].get("category", case_id.split(".")[0])
+                    why = (column.get("left_out") or {}).get(category)  # --quick
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
-                        "category": cases[case_id].get("category", case_id.split(".")[0]),
+                        "category": category,
                         "outcome": None, "observed": None, "expected": None, "verdict": None,
                         "duration_s": None, "wall_s": None, "warnings": [], "error": None,
-                        "detail": None, "flaky": False, "sources": [], "status": words.NOT_RUN})
+                        "detail": "not run (%s)" % why if why else None, "flaky": False,
+                        "sources": [], "status": words.NOT_RUN})
     env_order = {k: i for i, k in enumerate(sorted(environments, key=env_sort_key))}
     results_list.sort(key=lambda c: (c["case"], env_order.get(c["environment"], 0),
                                      _method_index(c["method"])))

@@ -275,7 +275,8 @@ def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool,
             labels: Mapping[str, str]) -> List[Group]:
     groups: Dict[Tuple[str, str, str], List[Mapping[str, Any]]] = {}
     for cell in cells:
-        text = "not run" if cell.get("outcome") is None else history.describe(cell, perf)
+        text = str(cell.get("detail") or "not run") if cell.get("outcome") is None \
+            else history.describe(cell, perf)
         if perf and cell.get("outcome") == words.OK:
             text = "ok: measured (per-cell values in the tooltips and the Performance charts)"
         key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))

@@ -20,24 +20,24 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from harness import expect, results
+from harness import expect, results, waiting
 from harness.guest import catalog, probe
 from harness.guest.words import START_METHODS
-from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
+from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, cancelled, case_environ, run_case
 from harness.vocab import Outcome, Verdict
 
 __all__ = ["CaseFile", "CaseItem"]
 
 CASES_DIR = ROOT / "cases"
 PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
-#: Cells that timed out in this environment's previous results file only wait once started:
-#: they get their own wide pool, started first, so their hard timeouts overlap with each other
-#: and with the rest. Every other cell (a cell with no history included) is CPU work and goes
-#: through the CPU-sized pool. The pool is chosen from what happened before, never from the
-#: expectation: a wrong "timeout" expectation must not get less CPU and so confirm itself.
-#: (A 16-wide pool tried first oversubscribed the 2 cores at the start of a run, so that
-#: completing PyPy cells crossed their 15 s timeout.)
+#: How many cells may be started at once. Only ``--case-jobs`` of them hold a CPU slot; the
+#: others were seen waiting (``harness.waiting``) or timed out in this environment's previous
+#: results file, and wait out their hard timeouts alongside the CPU work. The slot is given
+#: back for what a cell does, never for its expectation: a wrong "timeout" expectation must not
+#: get less CPU and so confirm itself.
 _HANGING_JOBS = 64
+#: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
+QUICK_LEAVES_OUT = "performance"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -52,6 +52,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "run alone")
     group.addoption("--methods", default=",".join(START_METHODS),
                     help="comma-separated start methods to run (default: all three)")
+    group.addoption("--quick", action="store_true", default=False,
+                    help="leave the performance cases out (the report shows them as "
+                         "'not run (quick)'); never the default")
 
 
 class _State:
@@ -65,6 +68,7 @@ class _State:
         # timeout); with one cell per core 60 % of the CPU sat idle during a run.
         self.jobs = config.getoption("--case-jobs") or 2 * (os.cpu_count() or 1)
         self.methods = [m for m in config.getoption("--methods").split(",") if m]
+        self.quick = bool(config.getoption("--quick"))
         self.environment: Dict[str, Any] = {}
         self.cases: Dict[str, catalog.Case] = {}
         self.futures: Dict[str, "Future[CaseRun]"] = {}
@@ -139,6 +143,8 @@ class CaseFile(pytest.File):
             if case.module != module.__name__:
                 continue
             state.cases[case.id] = case
+            if state.quick and case.category == QUICK_LEAVES_OUT:
+                continue
             for method in START_METHODS:
                 if method in case.methods and method in state.methods:
                     yield CaseItem.from_parent(self, name="%s[%s]" % (case.id, method),
@@ -233,29 +239,24 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     state = _state(session.config)
     items = [item for item in session.items if isinstance(item, CaseItem)]
     state.items = items
-    general = ThreadPoolExecutor(max_workers=state.jobs, thread_name_prefix="case")
     serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perf")
-    if state.jobs == 1:  # --case-jobs 1: every cell one after another, deadlock cells included
-        hanging = general
-    else:
-        hanging = ThreadPoolExecutor(max_workers=_HANGING_JOBS, thread_name_prefix="hang")
-    others: List["Future[CaseRun]"] = []
-    performance: List[CaseItem] = []
-    may_hang: List[CaseItem] = []
-    rest: List[CaseItem] = []
+    performance = [item for item in items if item.case.category == "performance"]
+    rest = [item for item in items if item not in performance]
     timed_out = _timed_out_before(state)
-    for item in items:
-        if item.case.category == "performance":
-            performance.append(item)
-        elif _waits(item, timed_out):
-            may_hang.append(item)
+    # What timed out last time starts first, without a slot: its timeout overlaps the rest.
+    rest.sort(key=lambda item: not _waits(item, timed_out))
+    slots = waiting.CpuSlots(state.jobs, cancelled)
+    # --case-jobs 1: every cell one after another, deadlock cells included
+    cells = ThreadPoolExecutor(max_workers=1 if state.jobs == 1 else _HANGING_JOBS,
+                               thread_name_prefix="case")
+    others: List["Future[CaseRun]"] = []
+    for item in rest:
+        if state.jobs == 1:
+            future = cells.submit(item._run, state)
         else:
-            rest.append(item)
-    for pool, batch in ((hanging, may_hang), (general, rest)):
-        for item in batch:
-            future = pool.submit(item._run, state)
-            state.futures[item.key] = future
-            others.append(future)
+            future = cells.submit(_run_watched, item, state, slots, _waits(item, timed_out))
+        state.futures[item.key] = future
+        others.append(future)
     gate = threading.Event()
 
     def _after_others(item: CaseItem) -> CaseRun:
@@ -271,12 +272,28 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         gate.set()
 
     threading.Thread(target=_open_gate, name="perf-gate", daemon=True).start()
-    session.config.add_cleanup(lambda: _shutdown(gate, general, hanging, serial))
+    session.config.add_cleanup(lambda: _shutdown(gate, cells, serial))
+
+
+def _run_watched(item: CaseItem, state: _State, slots: waiting.CpuSlots,
+                 waited_before: bool) -> CaseRun:
+    """One cell under the slot rules: it holds a CPU slot until it is seen waiting."""
+    give_back = _nothing if waited_before else slots.take()
+    try:
+        watch = waiting.Watch(item.case.timeout, give_back, waiting=waited_before)
+        return run_case(item.case.id, item.method, item.case.timeout, state.interpreter,
+                        watch=watch)
+    finally:
+        give_back()
+
+
+def _nothing() -> None:
+    pass
 
 
 def _waits(item: CaseItem, timed_out: Set[Tuple[str, str]]) -> bool:
-    """Whether a cell goes to the waiting pool: it timed out last time (its expectation,
-    whatever it is, plays no part)."""
+    """Whether a cell starts without a CPU slot, as already waiting: it timed out last time
+    (its expectation, whatever it is, plays no part)."""
     return (item.case.id, item.method) in timed_out
 
 
@@ -313,9 +330,12 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if config is None:
         return
     state = _state(config)
+    environment = dict(state.environment)
+    if state.quick:  # the merge labels these cells "not run (quick)", never a gap in silence
+        environment["left_out"] = {QUICK_LEAVES_OUT: "quick"}
     json_report["harness"] = {
         "schema_version": results.SCHEMA_VERSION,
-        "environment": state.environment,
+        "environment": environment,
         "cases": [state.cases[key].to_dict() for key in sorted(state.cases)],
     }
     tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)

@@ -29,8 +29,8 @@ __all__ = [
     "validate_results",
 ]
 
-SCHEMA_VERSION = "1.0"
-SUPPORTED_VERSIONS = ("1.0",)  # the schema's ``harness.schema_version`` enum (a test checks)
+SCHEMA_VERSION = "1.1"
+SUPPORTED_VERSIONS = ("1.0", "1.1")  # the schema's ``harness.schema_version`` enum (a test checks)
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 def env_id(env: Mapping[str, Any], patch: bool = False) -> str:

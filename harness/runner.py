@@ -20,6 +20,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Set
 
+from harness import waiting
 from harness.guest import _procs
 from harness.vocab import Outcome
 
@@ -30,6 +31,7 @@ __all__ = [
     "Cancelled",
     "allow_runs",
     "cancel_all",
+    "cancelled",
     "case_environ",
     "kill_tree",
     "run_case",
@@ -169,6 +171,11 @@ def kill_tree(proc: "subprocess.Popen[bytes]") -> None:
         if not victims:
             break
         _procs.kill_pids(victims)
+
+
+def cancelled() -> bool:
+    """Whether ``cancel_all`` was called (and not undone)."""
+    return _CANCEL.is_set()
 
 
 def cancel_all() -> None:
@@ -319,6 +326,7 @@ def run_case(
     process_limit: Optional[int] = None,
     program: Optional[Sequence[str]] = None,
     env: Optional[Dict[str, str]] = None,
+    watch: Optional[waiting.Watch] = None,
 ) -> CaseRun:
     """Run one case under one method in a fresh ``interpreter`` and classify the result.
 
@@ -329,6 +337,7 @@ def run_case(
     user's code this way); the result path is always appended as the last argument, and
     ``env`` replaces the allow-listed case environment.
     ``process_limit`` overrides ``PROCESS_LIMIT`` (processes the case may have at once).
+    ``watch`` (Linux) looks at the running tree: the slot and priority rules of ``waiting``.
     Raises ``Cancelled`` (after killing the tree) when ``cancel_all`` is called meanwhile.
     """
     if _CANCEL.is_set():
@@ -374,7 +383,12 @@ def run_case(
         for capture in captures:
             capture.start()
         try:
-            state = _procs.wait_exit(proc, started + timeout, _CANCEL)
+            if watch is not None and linux:  # without a cgroup: the shepherd's descendants
+                tree = group.members if group is not None else (
+                    lambda: [proc.pid, *_procs.descendants(proc.pid)])
+                state = waiting.wait_watched(proc, started + timeout, _CANCEL, watch, tree)
+            else:
+                state = _procs.wait_exit(proc, started + timeout, _CANCEL)
             timed_out = state == "timeout"
         finally:
             _stop(proc, group)

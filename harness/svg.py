@@ -18,7 +18,7 @@ __all__ = ["Chart", "Point", "brief", "charts", "measurements"]
 COLOURS = {"fork": "#1b6ca8", "forkserver": "#c45a00", "spawn": "#2e7d32"}
 DASHES = ("", "6 3", "2 2", "8 2 2 2")
 _NON_X = {"median", "iqr", "q1", "q3", "n", "mean", "stdev", "min", "max", "unit", "samples",
-          "iqr_ratio", "warmups", "unstable"}
+          "iqr_ratio", "warmups", "unstable", "stop", "ci95"}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     Number = Union[int, float]
 
 __all__ = [
+    "CI_HALF_WIDTH",
+    "CI_LEVEL",
     "FLOOR_SAMPLES",
     "MAX_TIME_S",
     "MB",
@@ -30,6 +32,7 @@ __all__ = [
     "UNSTABLE_IQR_RATIO",
     "WARMUPS",
     "identity",
+    "median_ci",
     "memory_of",
     "noop",
     "percentile",
@@ -47,6 +50,11 @@ FLOOR_SAMPLES = 5
 #: Hard cap per point (at least one sample is always taken), so slow samples (PyPy's spawn on
 #: a loaded machine: seconds each) cannot eat the case's timeout; ``n`` says what was taken.
 MAX_TIME_S = 4.0
+#: Adaptive stop: from ``FLOOR_SAMPLES`` on, sampling stops once the median's distribution-free
+#: ``CI_LEVEL`` confidence interval (order statistics) lies within ±``CI_HALF_WIDTH`` of the
+#: median; the budgets above stay as caps. Each point records why it stopped (``stop``).
+CI_LEVEL = 0.95
+CI_HALF_WIDTH = 0.10
 #: Runs done and thrown away before sampling (imports, caches, the forkserver's own start).
 WARMUPS = 2
 #: A point whose IQR is wider than this fraction of its median is flagged ``unstable``.
@@ -85,6 +93,40 @@ def percentile(values: Sequence[Number], fraction: float) -> float:
     low = int(position)
     high = min(low + 1, len(ordered) - 1)
     return float(ordered[low] + (ordered[high] - ordered[low]) * (position - low))
+
+
+def median_ci(values: Sequence[Number], level: float = CI_LEVEL) -> Optional[List[float]]:
+    """The distribution-free ``level`` confidence interval of the median: the order statistics
+    ``[x(k), x(n+1-k)]`` with the largest ``k`` whose coverage ``1 - 2 P(B <= k-1)``,
+    ``B ~ Binomial(n, 1/2)``, is at least ``level`` (exact for any continuous distribution).
+    None when ``values`` are too few for any such interval (fewer than 6 at 95 %)."""
+    n = len(values)
+    alpha = 1.0 - level
+    k = 0
+    if n <= 1000:  # exact binomial tail (0.5**n stays a normal float up to n = 1022)
+        pmf = 0.5 ** n
+        cdf = 0.0
+        for i in range(n // 2 + 1):
+            cdf += pmf
+            if 2.0 * cdf > alpha:
+                break
+            k = i + 1
+            pmf = pmf * (n - i) / (i + 1)
+    else:  # normal approximation, z = 1.96 for 95 %
+        k = int(n / 2.0 - 1.96 * (n ** 0.5) / 2.0)
+    if k < 1:
+        return None
+    ordered = sorted(values)
+    return [float(ordered[k - 1]), float(ordered[n - k])]
+
+
+def _ci_is_tight(values: Sequence[Number]) -> bool:
+    interval = median_ci(values)
+    if interval is None:
+        return False
+    median = percentile(values, 0.5)
+    return median > 0 and interval[0] >= median * (1.0 - CI_HALF_WIDTH) and \
+        interval[1] <= median * (1.0 + CI_HALF_WIDTH)
 
 
 def _round(value: float) -> float:
@@ -136,6 +178,9 @@ def sample(
     ``run()`` is timed by default (one sample = its duration in ms). If it returns a number,
     that number is the sample instead (a run that times only part of itself, or a memory
     reading). ``convert`` maps each sample before summarising (ms → MB/s, say).
+    Between ``floor`` and ``min_samples`` samples it also stops once the median is known well
+    enough (``CI_HALF_WIDTH``). The point records ``stop`` (``min_samples``, ``ci``,
+    ``min_time`` or ``max_time``) and ``ci95``, the median's interval (null when too few).
     """
     for _ in range(warmups):
         run()
@@ -148,14 +193,23 @@ def sample(
         samples.append(float(value) if value is not None else (after - before) * 1000.0)
         spent = after - started
         if len(samples) >= min_samples:
-            break
-        if len(samples) >= floor and spent >= min_time:
-            break
-        if spent >= max_time and samples:
-            break
+            stop = "min_samples"
+        elif len(samples) >= floor and _ci_is_tight(samples):
+            stop = "ci"
+        elif len(samples) >= floor and spent >= min_time:
+            stop = "min_time"
+        elif spent >= max_time:
+            stop = "max_time"
+        else:
+            continue
+        break
     if convert is not None:
         samples = [convert(s) for s in samples]
-    return summarize(samples, unit, warmups)
+    point = summarize(samples, unit, warmups)
+    interval = median_ci(samples)
+    point["stop"] = stop
+    point["ci95"] = [_round(v) for v in interval] if interval is not None else None
+    return point
 
 
 # --------------------------------------------------------------------------- memory

@@ -158,3 +158,30 @@ def test_report_keeps_good_files_and_names_bad_ones(matrix_dir: Path, tmp_path: 
     assert {r["path"] for r in doc["rejected_files"]} == {str(truncated), str(not_json),
                                                         str(foreign)}
     assert (tmp_path / "site" / "index.html").exists()
+
+
+def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
+    """`harness run --quick`: the performance cells a -k selects are not run, the results file
+    says why, and the page labels them "not run (quick)" next to a full run's numbers."""
+    subset = "global_assigned_in_main or performance.start_latency"
+    full = tmp_path / "full"
+    assert _harness("run", "--results-dir", str(full), "-k", subset,
+                    "--methods", "fork").returncode == 0
+    quick = tmp_path / "quick"
+    proc = _harness("run", "--quick", "--results-dir", str(quick), "-k", subset,
+                    "--methods", "fork")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (doc_path,) = quick.glob("*.json")
+    doc = json.loads(doc_path.read_text())
+    assert doc["harness"]["environment"]["left_out"] == {"performance": "quick"}
+    cases = {t["metadata"]["case"] for t in doc["tests"]}
+    assert cases == {"inheritance.global_assigned_in_main"}
+    (full_doc,) = full.glob("*.json")
+    assert "performance.start_latency" in {t["metadata"]["case"] for t in
+                                           json.loads(full_doc.read_text())["tests"]}
+    proc = _harness("report", str(doc_path), "-o", str(tmp_path / "site"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    matrix = json.loads((tmp_path / "site" / "matrix.json").read_text())
+    left = [c for c in matrix["results"] if c["case"] == "performance.start_latency"]
+    assert left and all(c["detail"] == "not run (quick)" for c in left)
+    assert "not run (quick)" in (tmp_path / "site" / "index.html").read_text()

@@ -43,8 +43,8 @@ def test_summarize_run_subtracts_performance_sampling(tmp_path: Path) -> None:
     row = bench.summarize_run(_results_file(tmp_path, cells), wall_s=10.0, cores=2)
     assert (row["case_runs"], row["perf_case_runs"], row["perf_sampling_s"]) == (3, 1, 4.0)
     assert row["cost_per_case_run_ms"] == (10.0 - 4.0) * 2 / 2 * 1000.0
-    assert row["deadlock_timeouts"] == [{"cell": "deadlock.x[fork]", "timeout_s": 3.0,
-                                         "wall_s": 3.6, "ratio": 1.2}]
+    assert row["timeouts"] == [{"cell": "deadlock.x[fork]", "timeout_s": 3.0,
+                                "wall_s": 3.6, "ratio": 1.2}]
     assert row["case_start_latency_ms"] == {"spawn": 50.0}
 
 
@@ -64,6 +64,26 @@ def test_total_weights_the_floor_by_runs_and_targets_judge_it() -> None:
     targets = {t["target"]: t["met"] for t in bench._targets(total, rows)}
     assert targets["cost per case run <= 1.5x the hand-run floor"] is False
     assert targets["matrix on all interpreters <= 90 s besides performance sampling"] is True
+
+
+def test_the_bound_and_the_quick_ratio() -> None:
+    """bound = sum(non-perf runs x floor) / cores + sampling; --quick against the full wall."""
+    rows = [
+        {"session": "a", "wall_s": 30.0, "perf_sampling_s": 10.0, "case_runs": 110,
+         "perf_case_runs": 10, "floor": {"mean_ms": 100.0}, "quick_wall_s": 12.0},
+        {"session": "b", "wall_s": 20.0, "perf_sampling_s": 0.0, "case_runs": 100,
+         "perf_case_runs": 0, "floor": {"mean_ms": 400.0}, "quick_wall_s": 8.0},
+    ]
+    total = bench._total(rows, cores=2)
+    assert total["bound_s"] == (100 * 0.1 + 100 * 0.4) / 2 + 10.0  # 35 s
+    assert total["wall_vs_bound"] == round(50.0 / 35.0, 3)
+    assert (total["quick_wall_s"], total["quick_vs_full"]) == (20.0, 0.4)
+    targets = {t["target"]: t["met"] for t in bench._targets(total, rows)}
+    assert targets["--quick in under a third of the full wall"] is False
+    assert targets["full matrix <= 1.15x its bound (non-perf runs x floor / cores + "
+                   "sampling)"] is False
+    del rows[1]["quick_wall_s"]  # not measured: no ratio, never "met"
+    assert "quick_vs_full" not in bench._total(rows, cores=2)
 
 
 def test_latency_check_compares_medians_over_alternating_rounds(
@@ -96,3 +116,12 @@ def test_latency_check_compares_medians_over_alternating_rounds(
     assert check["within_25pct"] is True
     assert [r["case_ms"] for r in check["rounds"]] == [10.0, 30.0, 11.0]
     assert check["in_matrix_ms"] == 12.0
+
+
+def test_busy_share_of_the_machine() -> None:
+    """busy jiffies over all jiffies between two readings; nothing when unreadable."""
+    assert bench.busy_share((100, 1000), (400, 1400)) == 0.75
+    assert bench.busy_share(None, (1, 2)) is None
+    assert bench.busy_share((5, 10), (5, 10)) is None
+    reading = bench.cpu_jiffies()
+    assert reading is None or 0 <= reading[0] <= reading[1]

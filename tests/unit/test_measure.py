@@ -61,11 +61,49 @@ def test_sample_stops_at_min_samples_when_runs_are_fast() -> None:
     """Fast runs: warm-ups are discarded, then exactly ``min_samples`` samples are kept."""
     calls: List[int] = []
     clock = _fake_clock(0.0001)
-    point = measure.sample(lambda: calls.append(1), warmups=3, min_samples=20,
-                           clock=lambda: next(clock))
-    assert point["n"] == 20
+    spread = itertools.cycle([1.0, 2.0, 4.0, 8.0])  # the median never gets within ±10 %
+
+    def run() -> float:
+        calls.append(1)
+        return next(spread)
+
+    point = measure.sample(run, warmups=3, min_samples=20, clock=lambda: next(clock))
+    assert point["n"] == 20 and point["stop"] == "min_samples"
     assert len(calls) == 23
     assert point["warmups"] == 3
+
+
+def test_median_ci_is_the_order_statistic_interval() -> None:
+    """Distribution-free 95 % intervals of the median (the textbook table: n = 6 → x(1)..x(6),
+    n = 20 → x(6)..x(15)); too few values give none."""
+    assert measure.median_ci([1.0, 2.0, 3.0, 4.0, 5.0]) is None  # 1 - 2/32 < 95 %
+    assert measure.median_ci([6.0, 1.0, 5.0, 2.0, 4.0, 3.0]) == [1.0, 6.0]
+    values = [float(v) for v in range(1, 21)]
+    assert measure.median_ci(values) == [6.0, 15.0]
+    assert measure.median_ci(values, level=0.5) == [8.0, 13.0]  # 2 P(B <= 8) = 0.503
+    big = measure.median_ci([float(v) for v in range(2000)])
+    assert big is not None and 900 < big[0] < 1000 < big[1] < 1100
+
+
+def test_sample_stops_early_once_the_median_is_known_within_ten_percent() -> None:
+    """Tight samples stop at the first n with an interval (6 at 95 %), not at 20; the point
+    says so. Samples just outside ±10 % keep going."""
+    tight = itertools.cycle([100.0, 101.0, 99.0, 102.0, 98.0, 100.0])
+    point = measure.sample(lambda: next(tight), warmups=0, min_samples=20, min_time=100.0)
+    assert point["n"] == 6 and point["stop"] == "ci"
+    assert point["ci95"] == [98.0, 102.0]
+    loose = itertools.cycle([100.0, 89.0, 111.0, 100.0, 100.0, 100.0])
+    point = measure.sample(lambda: next(loose), warmups=0, min_samples=20, min_time=100.0)
+    assert point["n"] > 6 and point["stop"] in ("ci", "min_samples")
+
+
+def test_the_budgets_stay_caps_and_say_which_one_stopped() -> None:
+    """A point that never gets tight stops at max_time (after one sample at least)."""
+    clock = _fake_clock(2.5)  # 5 s per sample
+    wide = itertools.cycle([1.0, 10.0])
+    point = measure.sample(lambda: next(wide), warmups=0, min_samples=20, min_time=1.0,
+                           floor=5, max_time=4.0, clock=lambda: next(clock))
+    assert point["n"] == 1 and point["stop"] == "max_time" and point["ci95"] is None
 
 
 def test_sample_stops_after_min_time_with_the_floor_reached() -> None:
@@ -73,7 +111,7 @@ def test_sample_stops_after_min_time_with_the_floor_reached() -> None:
     clock = _fake_clock(0.15)  # two clock reads per sample: 0.3 s per run
     point = measure.sample(lambda: None, warmups=0, min_samples=20, min_time=1.0, floor=5,
                            clock=lambda: next(clock))
-    assert point["n"] == 5
+    assert point["n"] == 5 and point["stop"] == "min_time"
     assert point["median"] == pytest.approx(150.0)  # (after - before) in ms
 
 

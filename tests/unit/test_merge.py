@@ -92,6 +92,27 @@ def test_missing_environment_data_is_not_run_never_pass() -> None:
     assert c["status"] == "not-run" and c["outcome"] is None and c["verdict"] is None
 
 
+def test_a_quick_run_labels_the_performance_cells_it_left_out() -> None:
+    """--quick: the left-out category reads "not run (quick)" in the matrix and the page; a
+    case missing for another reason stays plainly "not run"."""
+    full = results_doc(version="3.12.1", cases=["methods.a", "performance.p", "methods.b"])
+    quick = results_doc(version="3.13.0", cases=["methods.a"])
+    quick["harness"]["environment"]["left_out"] = {"performance": "quick"}
+    jsonschema.validate(quick, results.load_schema())
+    m = _merge(full, quick)
+    left = _cell(m, "performance.p", "linux-cpython-3.13", "spawn")
+    assert left["status"] == "not-run" and left["detail"] == "not run (quick)"
+    assert _cell(m, "methods.b", "linux-cpython-3.13", "spawn")["detail"] is None
+    assert _cell(m, "performance.p", "linux-cpython-3.12", "spawn")["outcome"] == "ok"
+    jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+    from harness import render
+
+    page = render.render_html(m)
+    assert "not run (quick)" in page
+    del quick["harness"]["environment"]["left_out"]
+    assert "not run (quick)" not in render.render_html(_merge(full, quick))
+
+
 def test_methods_a_case_never_ran_are_not_filled() -> None:
     """Only the methods a case ran under somewhere get not-run cells."""
     m = _merge(results_doc(cases=["methods.a"], methods=("spawn",)),

@@ -75,3 +75,20 @@ def test_shepherd_python_is_a_cpython(monkeypatch: pytest.MonkeyPatch) -> None:
     out = subprocess.run([chosen, "-I", "-S", "-c", probe], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "cpython"
+
+
+def test_shepherd_python_skips_pyenv_shims(tmp_path: "os.PathLike[str]",
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """A ``shims`` folder first on PATH is skipped (a bash script per case run); a real
+    python3 after it is chosen."""
+    shims = os.path.join(str(tmp_path), "shims")
+    real = os.path.join(str(tmp_path), "bin")
+    for folder in (shims, real):
+        os.mkdir(folder)
+        path = os.path.join(folder, "python3")
+        os.symlink(sys.executable if folder == real else "/bin/sh", path)
+    monkeypatch.setenv("PATH", os.pathsep.join([shims, real]))
+    assert _procs.python3_on_path() == [os.path.join(real, "python3")]
+    monkeypatch.setattr(_procs, "_SHEPHERD_PYTHON", [])
+    monkeypatch.setattr(sys.implementation, "name", "pypy")
+    assert _procs.shepherd_python() == os.path.join(real, "python3")
