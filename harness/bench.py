@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness import pageload
+from harness.bench_floor import independent_latency, measure_floor
 from harness.bench_merge import (
     SIZES,
     merge_lines,
@@ -36,104 +37,10 @@ from harness.bench_merge import (
     time_merge_and_render,
 )
 from harness.guest.words import START_METHODS
-from harness.runner import case_environ
 
 __all__ = ["main", "synthetic_results", "time_merge_and_render"]
 
 ROOT = Path(__file__).resolve().parent.parent
-
-FLOOR_SCRIPT = """\
-import sys
-import multiprocessing
-
-
-def noop():
-    pass
-
-
-if __name__ == "__main__":
-    proc = multiprocessing.get_context(sys.argv[1]).Process(target=noop)
-    proc.start()
-    proc.join()
-    sys.exit(proc.exitcode)
-"""
-
-#: Independent check of performance.start_latency: start + join of a no-op, median of 30,
-#: after one start that is not counted (it launches the forkserver).
-LATENCY_SCRIPT = """\
-import sys
-import time
-import multiprocessing
-
-
-def noop():
-    pass
-
-
-def once(ctx):
-    proc = ctx.Process(target=noop)
-    proc.start()
-    proc.join()
-
-
-if __name__ == "__main__":
-    ctx = multiprocessing.get_context(sys.argv[1])
-    once(ctx)
-    times = []
-    for _ in range(30):
-        started = time.perf_counter()
-        once(ctx)
-        times.append((time.perf_counter() - started) * 1000.0)
-    times.sort()
-    print((times[14] + times[15]) / 2.0)
-"""
-
-
-def _timed(command: Sequence[str], cwd: str, env: Optional[Dict[str, str]] = None,
-           timeout: float = 120.0) -> float:
-    started = time.perf_counter()
-    proc = subprocess.run(list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL,
-                          stderr=subprocess.PIPE, timeout=timeout, check=False)
-    wall = time.perf_counter() - started
-    if proc.returncode != 0:
-        raise RuntimeError(f"{shlex.join(command)} failed ({proc.returncode}): "
-                           + proc.stderr.decode("utf-8", "replace")[-300:])
-    return wall
-
-
-def measure_floor(interpreter: Sequence[str], methods: Sequence[str], runs: int,
-                  workdir: str) -> Dict[str, Any]:
-    """The hand-run floor: median wall of ``python -I floor.py METHOD`` per method, their mean,
-    and a bare ``python -I -S -c pass`` for scale. Times in ms."""
-    script = Path(workdir) / "floor.py"
-    script.write_text(FLOOR_SCRIPT, encoding="utf-8")
-    env = case_environ()
-    per_method: Dict[str, float] = {}
-    for method in methods:
-        _timed([*interpreter, "-I", str(script), method], workdir, env)  # warm-up
-        walls = [_timed([*interpreter, "-I", str(script), method], workdir, env)
-                 for _ in range(runs)]
-        per_method[method] = round(statistics.median(walls) * 1000.0, 2)
-    bare = [_timed([*interpreter, "-I", "-S", "-c", "pass"], workdir, env) for _ in range(runs)]
-    return {"per_method_ms": per_method,
-            "mean_ms": round(statistics.mean(per_method.values()), 2),
-            "bare_python_ms": round(statistics.median(bare) * 1000.0, 2), "runs": runs}
-
-
-def independent_latency(interpreter: Sequence[str], methods: Sequence[str],
-                        workdir: str) -> Dict[str, float]:
-    """Median of 30 start + join of a no-op per method, from a standalone script (ms)."""
-    script = Path(workdir) / "latency.py"
-    script.write_text(LATENCY_SCRIPT, encoding="utf-8")
-    found: Dict[str, float] = {}
-    for method in methods:
-        proc = subprocess.run([*interpreter, "-I", str(script), method], cwd=workdir,
-                              env=case_environ(), capture_output=True,
-                              timeout=300, check=False)
-        if proc.returncode == 0:
-            found[method] = round(float(proc.stdout.decode().split()[-1]), 3)
-    return found
-
 
 def latency_check(interpreter: Sequence[str], methods: Sequence[str], workdir: Path,
                   in_matrix: Dict[str, Any], rounds: int) -> Dict[str, Any]:

@@ -38,7 +38,7 @@ KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harne
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.discovery", "harness.provision", "harness.chroot", "harness.check",
-                 "harness.bench", "harness.bench_merge", "harness.pageload",
+                 "harness.bench", "harness.bench_floor", "harness.bench_merge", "harness.pageload",
                  "harness.boundary", "harness.legcheck", "harness.root_exec",
                  "harness.coverage", "harness.waiting"})
 #: Host modules that turn results files into the matrix, the page and the diff.
