@@ -62,7 +62,8 @@ def parse_target(target: str, cwd: Path) -> str:
 def select_interpreters(names: Optional[Sequence[str]],
                         pytest: bool = False) -> List[discovery.Interpreter]:
     """``--python`` names (as ``interpreters`` prints them: ``3.14``, ``pypy3.9``, a path, a
-    root's ``ROOT:/usr/bin/python3.14``), else every interpreter found, the provisioned root's
+    root's ``ROOT:/usr/bin/python3.14``; also the full release, ``3.13.18``, and the label
+    ``3.13 (root)`` where two share a name), else every interpreter found, the provisioned root's
     included. The interpreter running ``check`` comes first (with a venv, it has the user's
     dependencies); a test suite runs on it alone unless others are named."""
     found, _ = discovery.discover(explicit=[sys.executable])
@@ -76,7 +77,8 @@ def select_interpreters(names: Optional[Sequence[str]],
     chosen: List[discovery.Interpreter] = []
     for name in names:
         match = [i for i in found if name in (i.session_name, i.path, i.real_path,
-                                              " ".join(i.command))]
+                                              " ".join(i.command), label(i, found),
+                                              _full_name(i))]
         if not match:
             checked = discovery.inspect_interpreter(name)
             if isinstance(checked, discovery.Rejected):
@@ -86,6 +88,12 @@ def select_interpreters(names: Optional[Sequence[str]],
         if match[0] not in chosen:
             chosen.append(match[0])
     return chosen
+
+
+def _full_name(interp: discovery.Interpreter) -> str:
+    """``3.13.18``, ``pypy3.11.17``, ``3.14.0t``: tells two patch releases of one minor apart."""
+    name = interp.session_name
+    return name.replace(interp.short_version, "%d.%d.%d" % interp.version[:3], 1)
 
 
 def label(interp: discovery.Interpreter, all_interps: Sequence[discovery.Interpreter]) -> str:

@@ -1,0 +1,30 @@
+"""`check --python NAME`: two patch releases of one minor version can each be named."""
+
+from __future__ import annotations
+
+import pytest
+
+from harness import check, discovery
+
+
+def _interp(version: tuple, origin: str, path: str) -> discovery.Interpreter:
+    return discovery.Interpreter(path=path, real_path=path, implementation="cpython",
+                                 version=version, free_threading=False, origin=origin)
+
+
+@pytest.fixture
+def two_313(monkeypatch: pytest.MonkeyPatch) -> None:
+    host = _interp((3, 13, 0), "pyenv", "/pyenv/3.13.0/bin/python")
+    root = _interp((3, 13, 18), "root", "/root/sid-root:/usr/bin/python3.13")
+    monkeypatch.setattr(discovery, "discover", lambda explicit=(): ([host], []))
+    monkeypatch.setattr(discovery, "root_interpreters", lambda *a, **k: ([root], []))
+
+
+@pytest.mark.parametrize(("name", "version"), [
+    ("3.13", (3, 13, 0)),          # the shared name: the host's, as before
+    ("3.13.0", (3, 13, 0)),
+    ("3.13.18", (3, 13, 18)),      # the full release tells them apart
+    ("3.13 (root)", (3, 13, 18)),  # the label check prints for the root's twin
+])
+def test_a_name_picks_one_release(two_313: None, name: str, version: tuple) -> None:
+    assert check.select_interpreters([name])[0].version == version
