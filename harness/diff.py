@@ -130,13 +130,33 @@ def _cells(matrix: Mapping[str, Any]) -> Dict[Key, Mapping[str, Any]]:
             if c.get("status") != "not-run"}
 
 
+def _split_columns(old: Mapping[str, Any], new: Mapping[str, Any]) -> Dict[str, str]:
+    """Old environment id -> new id where one minor version's column split by patch release
+    (``linux-cpython-3.13`` -> ``linux-cpython-3.13.0``) and the releases are the same."""
+    new_ids = {e["id"] for e in new.get("environments", [])}
+    renamed: Dict[str, str] = {}
+    for env in old.get("environments", []):
+        if env["id"] in new_ids:
+            continue
+        same = [e["id"] for e in new.get("environments", [])
+                if e.get("minor_id") == env["id"] and e.get("python_version")
+                and e.get("python_version") == env.get("python_version")]
+        if len(same) == 1:
+            renamed[env["id"]] = same[0]
+    return renamed
+
+
 def diff_matrices(old: Mapping[str, Any], new: Mapping[str, Any]) -> MatrixDiff:
-    """Compare two matrix documents (pure)."""
-    old_envs = {e["id"] for e in old.get("environments", [])}
+    """Compare two matrix documents (pure). A column that split by patch release is compared
+    with the new column of the same release, not shown as removed and added."""
+    renamed = _split_columns(old, new)
+    old_envs = {renamed.get(e["id"], e["id"]) for e in old.get("environments", [])}
     new_envs = {e["id"] for e in new.get("environments", [])}
     old_cases = {c["id"] for c in old.get("cases", [])}
     new_cases = {c["id"] for c in new.get("cases", [])}
-    old_cells, new_cells = _cells(old), _cells(new)
+    old_cells = {(case, renamed.get(env, env), method): cell
+                 for (case, env, method), cell in _cells(old).items()}
+    new_cells = _cells(new)
     changed: List[CellChange] = []
     unchanged = 0
     for key in sorted(set(old_cells) & set(new_cells)):

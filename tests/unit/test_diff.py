@@ -96,3 +96,22 @@ def test_cli_diff_exit_codes_and_json(tmp_path: Path, capsys: Any) -> None:
     assert cli.main(["diff", str(old_path), str(bad)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("harness: error: %s" % bad)
+
+
+def test_a_column_split_by_patch_release_is_compared_with_its_own_release() -> None:
+    """Old `linux-cpython-3.13` (3.13.0) against new 3.13.0 and 3.13.18 columns: the 3.13.0
+    cells are compared, only 3.13.18 is new; a different release is not paired."""
+    old = _matrix(["linux-cpython-3.13"], ["a.x"], [_cell("a.x", "linux-cpython-3.13", "fork")])
+    old["environments"][0]["python_version"] = "3.13.0"
+    new = _matrix(["linux-cpython-3.13.0", "linux-cpython-3.13.18"], ["a.x"], [
+        _cell("a.x", "linux-cpython-3.13.0", "fork", observed=2),
+        _cell("a.x", "linux-cpython-3.13.18", "fork")])
+    for env, version in zip(new["environments"], ("3.13.0", "3.13.18")):
+        env.update(minor_id="linux-cpython-3.13", python_version=version)
+    result = diff.diff_matrices(old, new)
+    assert result.environments_added == ["linux-cpython-3.13.18"]
+    assert result.environments_removed == []
+    assert [(c.environment, c.new_observed) for c in result.cells_changed] == [
+        ("linux-cpython-3.13.0", 2)]
+    old["environments"][0]["python_version"] = "3.13.5"  # neither new column is that release
+    assert diff.diff_matrices(old, new).environments_removed == ["linux-cpython-3.13"]
