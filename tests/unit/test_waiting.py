@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import time
-from typing import Iterator, List
+from typing import Iterator, List, Optional
 
 import pytest
 
@@ -38,9 +38,12 @@ def _start(procs: List["subprocess.Popen[bytes]"], command: List[str]) -> int:
     return proc.pid
 
 
-def _nice(pid: int) -> int:
+def _nice(pid: int) -> Optional[int]:
+    """The autogroup nice of ``pid``'s session; None for the default autogroup (the session of
+    PID 1, e.g. a CI job started without a session of its own), which has no nice to change."""
     with open("/proc/%d/autogroup" % pid) as handle:
-        return int(handle.read().split("nice")[1])
+        text = handle.read()
+    return int(text.split("nice")[1]) if "nice" in text else None
 
 
 def _state(pid: int) -> str:
