@@ -20,17 +20,19 @@ which mounts ``proc``/``sys`` inside its target). It also exports ``HARNESS_ROOT
 
 Also the host-side checks used after a run: :func:`mounts_under` and :func:`processes_in_root`.
 Standard library only, Python 3.8 syntax (it is the first program of every run in a root).
+It starts once per cell, so what only the host side needs (``re``, ``tempfile``) is imported
+where it is used, and annotations are never evaluated (``typing`` alone cost ~3 ms a start).
 """
 
 from __future__ import annotations
 
 import ctypes
-import json
 import os
-import re
 import sys
-import tempfile
-from typing import List, Optional, Sequence, Tuple
+
+TYPE_CHECKING = False  # run as a script: no package to import it from, and typing is not free
+if TYPE_CHECKING:
+    from typing import Sequence
 
 __all__ = [
     "MARKER",
@@ -53,13 +55,15 @@ _MS_BIND, _MS_REC, _MS_PRIVATE = 4096, 16384, 1 << 18
 
 
 def command(
-    root: str, program: str, python: str = "", binds: Optional[Sequence[str]] = None
-) -> List[str]:
+    root: str, program: str, python: str = "", binds: Sequence[str] | None = None
+) -> list[str]:
     """The command prefix that runs ``program`` (a path inside the root) in ``root``.
 
     ``binds`` default to this process's temp folder, where the runner makes each case's
     working folder (the case itself gets a private ``TMPDIR`` below it).
     """
+    import tempfile
+
     prefix = [python or sys.executable, "-I", "-S", WRAPPER, os.path.abspath(root)]
     for path in (tempfile.gettempdir(),) if binds is None else binds:
         prefix += ["--bind", path]
@@ -68,6 +72,8 @@ def command(
 
 def root_name(root: str) -> str:
     """What the probe records as ``root``: the suite and how the root was built."""
+    import json
+
     try:
         with open(os.path.join(root, MARKER), encoding="utf-8") as handle:
             info = json.load(handle)
@@ -88,7 +94,7 @@ def _inside(root: str, path: str) -> str:
     return real
 
 
-def mount_plan(root: str, binds: Sequence[str] = ()) -> List[Tuple[str, str, str, int, str]]:
+def mount_plan(root: str, binds: Sequence[str] = ()) -> list[tuple[str, str, str, int, str]]:
     """(source, target, fstype, flags, data) for one run, in mount order.
 
     The project and each of ``binds`` (the runner's temp folder) are bound at the same paths
@@ -106,13 +112,13 @@ def mount_plan(root: str, binds: Sequence[str] = ()) -> List[Tuple[str, str, str
             "mode=1777",
         ),
     ]
-    wanted: List[str] = []
+    wanted: list[str] = []
     for path in (PROJECT, *binds):
         real = os.path.realpath(path)
         if os.path.isdir(real) and real != "/" and real not in wanted:
             wanted.append(real)
     wanted.sort(key=len)
-    kept: List[str] = []  # drop a folder already inside another bound folder
+    kept: list[str] = []  # drop a folder already inside another bound folder
     for path in wanted:
         if not any(path.startswith(k + os.sep) for k in kept):
             kept.append(path)
@@ -167,7 +173,7 @@ def _enter(root: str, binds: Sequence[str]) -> None:
     os.chdir(cwd if os.path.isdir(cwd) else "/")
 
 
-def _parse(argv: List[str]) -> Tuple[Optional[str], Tuple[str, ...], List[str]]:
+def _parse(argv: list[str]) -> tuple[str | None, tuple[str, ...], list[str]]:
     if "--" not in argv:
         raise ValueError("missing -- before the program")
     split = argv.index("--")
@@ -176,7 +182,7 @@ def _parse(argv: List[str]) -> Tuple[Optional[str], Tuple[str, ...], List[str]]:
         raise ValueError("no program after --")
     ns_only = "--ns-only" in options
     options = [o for o in options if o != "--ns-only"]
-    binds: List[str] = []
+    binds: list[str] = []
     while "--bind" in options:
         at = options.index("--bind")
         if at + 1 >= len(options):
@@ -190,7 +196,7 @@ def _parse(argv: List[str]) -> Tuple[Optional[str], Tuple[str, ...], List[str]]:
     return (None if ns_only else os.path.abspath(options[0])), tuple(binds), program
 
 
-def main(argv: List[str]) -> int:
+def main(argv: list[str]) -> int:
     try:
         root, binds, program = _parse(argv[1:])
     except ValueError as exc:
@@ -212,13 +218,15 @@ def main(argv: List[str]) -> int:
 
 def _unescape(field: str) -> str:
     """/proc/self/mountinfo escapes space, tab, newline and backslash as octal (``\\040``)."""
+    import re
+
     return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
 
 
-def mounts_under(path: str, mountinfo: str = "/proc/self/mountinfo") -> List[str]:
+def mounts_under(path: str, mountinfo: str = "/proc/self/mountinfo") -> list[str]:
     """Mount points at or below ``path`` in this process's mount table, deepest first."""
     real = os.path.realpath(path)
-    found: List[str] = []
+    found: list[str] = []
     try:
         with open(mountinfo, encoding="utf-8", errors="replace") as handle:
             for line in handle:
@@ -233,14 +241,14 @@ def mounts_under(path: str, mountinfo: str = "/proc/self/mountinfo") -> List[str
     return sorted(set(found), key=lambda p: (-p.count("/"), p))
 
 
-def processes_in_root(path: str, proc: str = "/proc") -> List[int]:
+def processes_in_root(path: str, proc: str = "/proc") -> list[int]:
     """Process ids whose root directory is ``path`` (or anything under it)."""
     try:
         wanted = os.stat(path)
     except OSError:
         return []
     real = os.path.realpath(path)
-    found: List[int] = []
+    found: list[int] = []
     for entry in os.listdir(proc):
         if not entry.isdigit() or int(entry) == os.getpid():
             continue

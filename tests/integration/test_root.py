@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import signal
 import subprocess
 import sys
@@ -86,7 +87,7 @@ def run_314(interpreters: Dict[str, discovery.Interpreter],
     out = tmp_path_factory.mktemp("root-run")
     interp = interpreters["3.14"]
     proc = subprocess.run(
-        [sys.executable, "-m", "harness", "run", "--python", " ".join(interp.argv()),
+        [sys.executable, "-m", "harness", "run", "--python", shlex.join(interp.argv()),
          "--results-dir", str(out), "-k", SUBSET],
         cwd=str(ROOT), capture_output=True, text=True, timeout=600, check=False)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
@@ -136,7 +137,7 @@ def test_ctrl_c_during_a_run_releases_the_root(
         interpreters: Dict[str, discovery.Interpreter], tmp_path: Path) -> None:
     interp = interpreters["3.14"]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "harness", "run", "--python", " ".join(interp.argv()),
+        [sys.executable, "-m", "harness", "run", "--python", shlex.join(interp.argv()),
          "--results-dir", str(tmp_path), "-k", "lock_held_by_thread_at_fork"],
         cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     seen: List[int] = []

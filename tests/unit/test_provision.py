@@ -329,6 +329,17 @@ def test_wrapper_command_prefix_shape(tmp_path: Path) -> None:
                    "/usr/bin/python3.14"]
 
 
+def test_the_wrapper_imports_only_what_a_run_needs() -> None:
+    """It starts once per cell in a root: tempfile (with shutil, random) and typing are
+    host-side only."""
+    proc = subprocess.run([sys.executable, "-X", "importtime", "-I", "-S", chroot.WRAPPER],
+                          capture_output=True, text=True, timeout=30)
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+    assert "ctypes" in imported  # the measurement itself works
+    assert not {"tempfile", "typing", "shutil", "random"} & imported
+
+
 @pytest.mark.parametrize("argv", [[], ["root"], ["--", "x"], ["a", "b", "--", "x"],
                                   ["root", "--bind"], ["--ns-only", "root", "--", "x"]])
 def test_wrapper_usage_errors_exit_2(argv: List[str]) -> None:
