@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -18,9 +17,9 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Set
+from typing import Any, Dict, List, Optional, Sequence
 
-from harness import waiting
+from harness import leftovers, waiting
 from harness.guest import _procs
 from harness.vocab import Outcome
 
@@ -55,15 +54,8 @@ def _process_limit() -> int:
 
 #: Most processes one case may have at once (a pids cgroup where writable, else a watchdog).
 PROCESS_LIMIT = _process_limit()
-_TMP_PREFIX = "smm-case-"
 _MAX_TMPDIR = 48
-#: Named shared memory of multiprocessing (``shared_memory``: ``psm_``; ``mp-`` elsewhere).
-_SHARED_MEMORY_PREFIXES = ("psm_", "mp-")
-# glibc's sem_open() first creates a temporary "sem.XXXXXX" (mkstemp-style, 6 letters/digits),
-# then links the real name to it: a process killed in between leaves the temporary name behind.
-_GLIBC_SEM_TEMP = re.compile(r"sem\.[A-Za-z0-9]{6}\Z")
 _CANCEL = threading.Event()
-_SWEPT = False
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "SystemDrive", "TEMP", "TMP",
              "TMPDIR", "USERPROFILE", "COMSPEC", "PATHEXT", "WINDIR", "HARNESS_TIMEOUT_SCALE",
              "HARNESS_SHEPHERD_DEBUG")
@@ -259,63 +251,6 @@ def _read_json(path: Path) -> Optional[Dict[str, Any]]:
     return data if isinstance(data, dict) else None
 
 
-def _is_semaphore(name: str) -> bool:
-    """True for /dev/shm names of multiprocessing's semaphores (or glibc's on their behalf)."""
-    return name.startswith("sem.mp-") or _GLIBC_SEM_TEMP.match(name) is not None
-
-
-def _is_multiprocessing_shm(name: str) -> bool:
-    """True for /dev/shm names that multiprocessing (or glibc on its behalf) creates."""
-    return _is_semaphore(name) or name.startswith(_SHARED_MEMORY_PREFIXES)
-
-
-def _sweep_stale() -> None:
-    """Once per process: remove what runners killed with SIGKILL left behind."""
-    global _SWEPT  # noqa: PLW0603 - once-per-process flag
-    if _SWEPT:
-        return
-    _SWEPT = True
-    for path in _procs.stale_cgroups():
-        group = _procs.PidsCgroup(path)
-        group.kill_all()
-        group.remove()
-    # Semaphores of a killed run's cases: multiprocessing unlinks its own when they are freed,
-    # so one that nobody has open or mapped is garbage. Named shared memory (psm_*) may be
-    # left on purpose by its owner: never swept here, only after a case that made it.
-    _unlink_unused([n for n in _procs.shm_names() if _is_semaphore(n)])
-    base = tempfile.gettempdir()
-    try:
-        names = os.listdir(base)
-    except OSError:
-        return
-    for name in names:
-        owner = name[len(_TMP_PREFIX):].split("-", 1)[0]
-        if name.startswith(_TMP_PREFIX) and owner.isdigit() and not _procs.alive(int(owner)):
-            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
-
-
-def _sweep_shm(before: Set[str]) -> List[str]:
-    """Unlink multiprocessing semaphores/shared memory that appeared during a killed case and
-    that no live process has open or mapped (what a SIGKILLed tree leaks)."""
-    return _unlink_unused([n for n in _procs.shm_names() - before if _is_multiprocessing_shm(n)])
-
-
-def _unlink_unused(names: List[str]) -> List[str]:
-    """Unlink those of ``names`` in /dev/shm that no live process has open or mapped."""
-    if not names:
-        return []
-    used = _procs.shm_in_use()
-    removed = []
-    for name in names:
-        if name not in used:
-            try:
-                os.unlink(os.path.join(_procs.SHM_DIR, name))
-                removed.append(name)
-            except OSError:
-                pass
-    return removed
-
-
 def run_case(
     case_id: str,
     method: str,
@@ -345,8 +280,9 @@ def run_case(
     linux = sys.platform.startswith("linux")
     limit = process_limit or PROCESS_LIMIT
     if linux:
-        _sweep_stale()
-    workdir = Path(tempfile.mkdtemp(prefix="%s%d-" % (_TMP_PREFIX, os.getpid()), dir=tmp_base))
+        leftovers.sweep_stale()
+    prefix = "%s%d-" % (leftovers.TMP_PREFIX, os.getpid())
+    workdir = Path(tempfile.mkdtemp(prefix=prefix, dir=tmp_base))
     group: Optional[_procs.PidsCgroup] = None
     try:
         result_path = workdir / "result.json"
@@ -405,7 +341,7 @@ def run_case(
         run = _classify(case_id, method, returncode, timed_out, payload, wall,
                         captures[0].text(), captures[1].text(), status, limit)
         if linux and (timed_out or run.outcome == Outcome.CRASH or (status or {}).get("killed")):
-            _sweep_shm(shm_before)
+            leftovers.sweep_shm(shm_before)
         return run
     finally:
         if group is not None:

@@ -7,7 +7,7 @@ import uuid
 
 import pytest
 
-from harness import runner
+from harness import leftovers
 from harness.guest import _procs
 
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux") or
@@ -31,7 +31,7 @@ def test_leaked_multiprocessing_names_are_removed(name: str) -> None:
     before = _procs.shm_names()
     path = _make(name)
     try:
-        assert name in runner._sweep_shm(before)
+        assert name in leftovers.sweep_shm(before)
         assert not os.path.exists(path)
     finally:
         if os.path.exists(path):
@@ -44,7 +44,7 @@ def test_other_names_are_kept(name: str) -> None:
     before = _procs.shm_names()
     path = _make(name)
     try:
-        assert name not in runner._sweep_shm(before)
+        assert name not in leftovers.sweep_shm(before)
         assert os.path.exists(path)
     finally:
         os.unlink(path)
@@ -57,7 +57,7 @@ def test_names_present_before_or_still_open_are_kept() -> None:
     opened = _make(opened_name)
     try:
         with open(opened, "rb"):  # a live process (this one) holds it: not a leak
-            assert opened_name not in runner._sweep_shm(before)
+            assert opened_name not in leftovers.sweep_shm(before)
         assert os.path.exists(old) and os.path.exists(opened)
     finally:
         os.unlink(old)
@@ -70,9 +70,9 @@ def test_a_new_run_removes_semaphores_a_killed_run_left(monkeypatch: pytest.Monk
     leaked = _make(_glibc_temp_name())
     leaked_mp = _make("sem.mp-" + uuid.uuid4().hex[:8])
     kept = _make("psm_" + uuid.uuid4().hex[:8])
-    monkeypatch.setattr(runner, "_SWEPT", False)
+    monkeypatch.setattr(leftovers, "_SWEPT", False)
     try:
-        runner._sweep_stale()
+        leftovers.sweep_stale()
         assert not os.path.exists(leaked) and not os.path.exists(leaked_mp)
         assert os.path.exists(kept)
     finally:

@@ -1,0 +1,84 @@
+"""What a run killed with SIGKILL leaves behind, found and removed: stale pids cgroups, the
+semaphores and shared memory of multiprocessing in /dev/shm, and case temp folders.
+
+Host side, called by :mod:`harness.runner`: once per process before the first case
+(:func:`sweep_stale`) and after a case whose tree was killed (:func:`sweep_shm`).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import tempfile
+from typing import List, Set
+
+from harness.guest import _procs
+
+__all__ = ["TMP_PREFIX", "sweep_shm", "sweep_stale"]
+
+#: Every case's temp folder is ``TMP_PREFIX<runner pid>-...``: a dead runner's are stale.
+TMP_PREFIX = "smm-case-"
+#: Named shared memory of multiprocessing (``shared_memory``: ``psm_``; ``mp-`` elsewhere).
+_SHARED_MEMORY_PREFIXES = ("psm_", "mp-")
+# glibc's sem_open() first creates a temporary "sem.XXXXXX" (mkstemp-style, 6 letters/digits),
+# then links the real name to it: a process killed in between leaves the temporary name behind.
+_GLIBC_SEM_TEMP = re.compile(r"sem\.[A-Za-z0-9]{6}\Z")
+_SWEPT = False
+
+
+def _is_semaphore(name: str) -> bool:
+    """True for /dev/shm names of multiprocessing's semaphores (or glibc's on their behalf)."""
+    return name.startswith("sem.mp-") or _GLIBC_SEM_TEMP.match(name) is not None
+
+
+def _is_multiprocessing_shm(name: str) -> bool:
+    """True for /dev/shm names that multiprocessing (or glibc on its behalf) creates."""
+    return _is_semaphore(name) or name.startswith(_SHARED_MEMORY_PREFIXES)
+
+
+def sweep_stale() -> None:
+    """Once per process: remove what runners killed with SIGKILL left behind."""
+    global _SWEPT  # noqa: PLW0603 - once-per-process flag
+    if _SWEPT:
+        return
+    _SWEPT = True
+    for path in _procs.stale_cgroups():
+        group = _procs.PidsCgroup(path)
+        group.kill_all()
+        group.remove()
+    # Semaphores of a killed run's cases: multiprocessing unlinks its own when they are freed,
+    # so one that nobody has open or mapped is garbage. Named shared memory (psm_*) may be
+    # left on purpose by its owner: never swept here, only after a case that made it.
+    _unlink_unused([n for n in _procs.shm_names() if _is_semaphore(n)])
+    base = tempfile.gettempdir()
+    try:
+        names = os.listdir(base)
+    except OSError:
+        return
+    for name in names:
+        owner = name[len(TMP_PREFIX):].split("-", 1)[0]
+        if name.startswith(TMP_PREFIX) and owner.isdigit() and not _procs.alive(int(owner)):
+            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+
+
+def sweep_shm(before: Set[str]) -> List[str]:
+    """Unlink multiprocessing semaphores/shared memory that appeared during a killed case and
+    that no live process has open or mapped (what a SIGKILLed tree leaks)."""
+    return _unlink_unused([n for n in _procs.shm_names() - before if _is_multiprocessing_shm(n)])
+
+
+def _unlink_unused(names: List[str]) -> List[str]:
+    """Unlink those of ``names`` in /dev/shm that no live process has open or mapped."""
+    if not names:
+        return []
+    used = _procs.shm_in_use()
+    removed = []
+    for name in names:
+        if name not in used:
+            try:
+                os.unlink(os.path.join(_procs.SHM_DIR, name))
+                removed.append(name)
+            except OSError:
+                pass
+    return removed
