@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parent.parent
 #: The case parent's import closure before a case runs (what fork copies).
 LEAN = frozenset({"harness", "harness.guest", "harness.guest.executor",
                   "harness.guest.case_parent", "harness.guest.catalog",
-                  "harness.guest.words", "harness.guest.measure"})
+                  "harness.guest.words", "harness.guest.measure", "harness.guest.rules"})
 LEAN_STDLIB = frozenset({"__future__", "os", "sys", "time"})
 #: Shared by both host chains: formats, vocabulary, expectation matching.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
