@@ -216,7 +216,10 @@ def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
     row["cpu_busy"] = busy  # the performance phase keeps one core idle by design
     row["load_average"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if not args.no_quick:  # after the full run: its history is the quick run's, as for a user
+        before = cpu_jiffies()
         row["quick_wall_s"] = round(_matrix_run(command, results_dir, [*extra, "--quick"]), 2)
+        # Non-performance cells only: how busy they keep the cores (1.0: no idle tail at all).
+        row["quick_cpu_busy"] = busy_share(before, cpu_jiffies())
     methods = [m for m in START_METHODS if m in (row.get("available_methods") or START_METHODS)]
     row["latency_check"] = latency_check(command, methods, work / ("lat-" + interp.session_name),
                                          row["case_start_latency_ms"], args.latency_rounds)
@@ -247,6 +250,11 @@ def _total(rows: List[Dict[str, Any]], cores: int) -> Dict[str, Any]:
     if good and all("quick_wall_s" in r for r in good):
         total["quick_wall_s"] = round(sum(r["quick_wall_s"] for r in good), 2)
         total["quick_vs_full"] = round(total["quick_wall_s"] / wall, 3) if wall else None
+        busy = [(r["quick_wall_s"], r["quick_cpu_busy"]) for r in good
+                if r.get("quick_cpu_busy") is not None]
+        if busy:  # weighted by wall: the share of the quick runs' core-seconds that was used
+            total["quick_cpu_busy"] = round(sum(w * b for w, b in busy) / sum(w for w, _ in busy),
+                                            3)
     if other:
         total["cost_per_case_run_ms"] = round((wall - perf) * cores / other * 1000.0, 2)
         # The floor, weighted like the cost: by each interpreter's non-performance runs.

@@ -70,11 +70,14 @@ def test_the_bound_and_the_quick_ratio() -> None:
     """bound = sum(non-perf runs x floor) / cores + sampling; --quick against the full wall."""
     rows = [
         {"session": "a", "wall_s": 30.0, "perf_sampling_s": 10.0, "case_runs": 110,
-         "perf_case_runs": 10, "floor": {"mean_ms": 100.0}, "quick_wall_s": 12.0},
+         "perf_case_runs": 10, "floor": {"mean_ms": 100.0}, "quick_wall_s": 12.0,
+         "quick_cpu_busy": 0.5},
         {"session": "b", "wall_s": 20.0, "perf_sampling_s": 0.0, "case_runs": 100,
-         "perf_case_runs": 0, "floor": {"mean_ms": 400.0}, "quick_wall_s": 8.0},
+         "perf_case_runs": 0, "floor": {"mean_ms": 400.0}, "quick_wall_s": 8.0,
+         "quick_cpu_busy": 1.0},
     ]
     total = bench._total(rows, cores=2)
+    assert total["quick_cpu_busy"] == round((12 * 0.5 + 8 * 1.0) / 20, 3)  # by wall
     assert total["bound_s"] == (100 * 0.1 + 100 * 0.4) / 2 + 10.0  # 35 s
     assert total["wall_vs_bound"] == round(50.0 / 35.0, 3)
     assert (total["quick_wall_s"], total["quick_vs_full"]) == (20.0, 0.4)
