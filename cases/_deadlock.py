@@ -7,7 +7,7 @@ from __future__ import annotations
 import threading
 
 from cases._docs import ALL_METHODS as GUIDELINES_ALL
-from cases._docs import CONTEXTS, OS_FORK
+from cases._docs import CONTEXTS, OS_FORK, POSIX_FORK
 from cases._docs import DOCS as MP_DOCS
 from cases._docs import GUIDE_SPAWN as GUIDELINES_SPAWN
 from harness.guest import TYPE_CHECKING
@@ -61,7 +61,6 @@ POOL_WORKER_DEATH = "https://github.com/python/cpython/issues/66587"
 BROKEN_PROCESS_POOL = ("https://docs.python.org/3/library/concurrent.futures.html"
                        "#concurrent.futures.process.BrokenProcessPool")
 PPE_DOCS = "https://docs.python.org/3/library/concurrent.futures.html#processpoolexecutor"
-POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9699919799/functions/fork.html"
 CONTEXT_PY = "https://github.com/python/cpython/blob/3.12/Lib/multiprocessing/context.py"
 
 #: The hard timeout of every case here (scaled by HARNESS_TIMEOUT_SCALE): a hang costs this
