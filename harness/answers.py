@@ -230,6 +230,7 @@ class ClaimView:
     qualified: bool
     label: str = ""  # the verdict word ("◑ true where run" for a true with unrun scope)
     coverage: str = ""  # "on 9 of 32 environments in its scope — no data: macOS; Windows"
+    verdict: str = ""  # the label's key (the row's data-overall): "partial" for that true
 
 
 VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
@@ -267,5 +268,6 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
         coverage = "on %d of %d environments in its scope — no data: %s" % (
             ran, total, not_run or "; ".join(named))
-        return ClaimView(result, "%s %s" % (text, coverage), True, text, coverage)
-    return ClaimView(result, text, False, text, "")
+        verdict = "partial" if result.overall == "true" else result.overall
+        return ClaimView(result, "%s %s" % (text, coverage), True, text, coverage, verdict)
+    return ClaimView(result, text, False, text, "", result.overall)

@@ -248,6 +248,19 @@ def test_claim_rows_carry_the_contract_attributes() -> None:
     assert "not run: macos: no environment with data; windows: no environment" in row
 
 
+def test_data_overall_says_what_the_overall_cell_says() -> None:
+    """A claim that holds on the one Linux environment run is "true" to claimcheck, but the
+    page qualifies it against the target grid ("true where run"): data-overall says the same."""
+    claim = {"id": "t", "claim": "t", "scope": {"os": ["linux"]}, "checks": [
+        {"case": "methods.a", "methods": ["*"], "holds": {"outcome": "ok"}}]}
+    m = merge.merge([merge.Loaded.from_doc("f", results_doc(version="3.12.0"))], now=NOW,
+                    claims=[claim])
+    (result,) = claimcheck.claim_verdicts(m)
+    html = render.render_html(m)
+    assert result.overall == "true"
+    assert 'data-claim="t" data-overall="partial"' in html and "true where run" in html
+
+
 def test_an_expected_leg_without_data_is_named_as_not_run() -> None:
     """With `--expect-envs`, a CI leg that produced no results file is an in-scope environment
     without data: the claim is only true where run, and the leg is named."""
