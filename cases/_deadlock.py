@@ -18,7 +18,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "AFTER_FORK_C_API",
-    "BROKEN_PROCESS_POOL",
     "CAUTIONS_FORK",
     "CONTEXTS",
     "CONTEXT_PY",
@@ -35,7 +34,6 @@ __all__ = [
     "OS_FORK",
     "POOL_WORKER_DEATH",
     "POSIX_FORK",
-    "PPE_DOCS",
     "SET_START_METHOD",
     "SMALL_PAYLOAD",
     "_HOLD_LIMIT",
@@ -58,9 +56,6 @@ HELD_LOCK_NOTE = ("inferred: the child is a copy, and the thread holding the loc
 LOGGING_FORK_6721 = "https://github.com/python/cpython/issues/50970"
 LOGGING_FORK_36533 = "https://github.com/python/cpython/issues/80714"
 POOL_WORKER_DEATH = "https://github.com/python/cpython/issues/66587"
-BROKEN_PROCESS_POOL = ("https://docs.python.org/3/library/concurrent.futures.html"
-                       "#concurrent.futures.process.BrokenProcessPool")
-PPE_DOCS = "https://docs.python.org/3/library/concurrent.futures.html#processpoolexecutor"
 CONTEXT_PY = "https://github.com/python/cpython/blob/3.12/Lib/multiprocessing/context.py"
 
 #: The hard timeout of every case here (scaled by HARNESS_TIMEOUT_SCALE): a hang costs this

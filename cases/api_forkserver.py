@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
-from cases._docs import CONTEXTS, DOCS, OS_FORK
+from cases._docs import CONTEXTS, DOCS, OS_FORK, PROCESS_POOL
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
@@ -24,7 +24,6 @@ GH_97514 = "https://github.com/python/cpython/issues/97514"
 #: A stdlib module nothing in the harness or the catalog imports (checked by a unit test).
 LATE_PRELOAD = "colorsys"
 MISSING_MODULE = "smm_no_such_module_for_preload"
-FUTURES = "https://docs.python.org/3/library/concurrent.futures.html#processpoolexecutor"
 #: Import-time value of a global that the executor probe changes before starting workers.
 PROBE_VALUE = "import-time"
 
@@ -244,7 +243,7 @@ def frozen_spawn_command(ctx: Context) -> object:
 @case(
     "api.ppe_max_tasks_spawn_default",
     title="ProcessPoolExecutor(max_tasks_per_child=...) uses spawn by default and rejects fork",
-    source=FUTURES,
+    source=PROCESS_POOL,
     covers=[62],
     expect=[on("*", ok({"default_worker_saw": "import-time", "default_method": "spawn",
                         "with_fork_context": "ValueError"}),

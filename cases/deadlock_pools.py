@@ -9,16 +9,15 @@ from __future__ import annotations
 import os
 
 from cases._deadlock import (
-    BROKEN_PROCESS_POOL,
     GUIDELINES_ALL,
     GUIDELINES_SPAWN,
     HANG_TIMEOUT,
     LARGE_PAYLOAD,
     MP_DOCS,
     POOL_WORKER_DEATH,
-    PPE_DOCS,
     SMALL_PAYLOAD,
 )
+from cases._docs import BROKEN_POOL, PROCESS_POOL
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import (
     SHORT_TIMEOUT,
@@ -136,7 +135,7 @@ def pool_worker_killed(ctx: Context) -> object:
 @case(
     "deadlock.pool_worker_killed_executor",
     title="A ProcessPoolExecutor worker is killed while running a task: BrokenProcessPool",
-    source=[BROKEN_PROCESS_POOL, PPE_DOCS],
+    source=[BROKEN_POOL, PROCESS_POOL],
     timeout=HANG_TIMEOUT,
     expect=[on("*", error("BrokenProcessPool"))],
 )

@@ -17,11 +17,11 @@ from cases._deadlock import (
     MP_DOCS,
     OS_FORK,
     POSIX_FORK,
-    PPE_DOCS,
     SET_START_METHOD,
     _idle_thread,
     _InThread,
 )
+from cases._docs import PROCESS_POOL
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import (
     Context,
@@ -220,7 +220,7 @@ def thread_alive_at_start_warning(ctx: Context) -> object:
 @case(
     "deadlock.executor_thread_alive_warning",
     title="ProcessPoolExecutor with a thread alive: DeprecationWarning with a fork context",
-    source=[PPE_DOCS, OS_FORK],
+    source=[PROCESS_POOL, OS_FORK],
     covers=[60, 63],
     timeout=HANG_TIMEOUT,
     expect=[

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from cases._docs import CONTEXTS, DOCS
+from cases._docs import CONTEXTS, DOCS, PROCESS_POOL
 from harness.guest.catalog import Context, case, ok, on
 
 WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#whatsnew314-multiprocessing-start-method"
@@ -46,8 +46,7 @@ def available(ctx: Context) -> object:
 @case(
     "methods.default",
     title="The default start method, for multiprocessing and for ProcessPoolExecutor",
-    source=[CONTEXTS, WHATSNEW_314,
-            "https://docs.python.org/3/library/concurrent.futures.html#processpoolexecutor"],
+    source=[CONTEXTS, WHATSNEW_314, PROCESS_POOL],
     covers=[6, 10, 16, 17, 18, 60, 61],
     claims=["fork_default_unix"],
     expect=[

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 
+from cases._docs import BROKEN_POOL, FUTURES, PROCESS_POOL
 from cases._pickling import (
     MP_DOCS,
     NO_TYPE,
@@ -25,9 +26,6 @@ if TYPE_CHECKING:
 
 __all__ = ["CodedError"]
 
-FUTURES = "https://docs.python.org/3/library/concurrent.futures.html"
-PPE = FUTURES + "#processpoolexecutor"
-BROKEN_POOL = FUTURES + "#concurrent.futures.process.BrokenProcessPool"
 FUTURE_RESULT = FUTURES + "#concurrent.futures.Future.result"
 ASYNC_GET = MP_DOCS + "#multiprocessing.pool.AsyncResult.get"
 POOL_NOTE = MP_DOCS + "#using-a-pool-of-workers"
@@ -87,7 +85,7 @@ def unpicklable_return_value(ctx: Context) -> object:
 @case(
     "pickling.unpicklable_return_value_executor",
     title="ProcessPoolExecutor whose function returns an unpicklable value",
-    source=[PPE, FUTURE_RESULT],
+    source=[PROCESS_POOL, FUTURE_RESULT],
     claims=["spawn_requires_picklable"],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error(), note="'only picklable objects can be executed and returned'; "
@@ -154,7 +152,7 @@ def exception_with_custom_init(ctx: Context) -> object:
 @case(
     "pickling.exception_with_custom_init_executor",
     title="ProcessPoolExecutor worker raises an exception whose __init__ needs extra arguments",
-    source=[FUTURE_RESULT, PPE],
+    source=[FUTURE_RESULT, PROCESS_POOL],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error("CodedError"))],
 )
@@ -183,7 +181,7 @@ def exception_with_custom_init_executor(ctx: Context) -> object:
 @case(
     "pickling.executor_lambda_under_fork",
     title="ProcessPoolExecutor.submit(lambda) fails under every method, fork included",
-    source=[PPE, PICKLABLE],
+    source=[PROCESS_POOL, PICKLABLE],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error(), note="'only picklable objects can be executed'; " + NO_TYPE)],
 )
@@ -302,7 +300,7 @@ if __name__ == "__main__":
 @case(
     "pickling.ppe_main_importable",
     title="ProcessPoolExecutor from a stdin program: __main__ must be importable by workers",
-    source=[PPE, POOL_NOTE],
+    source=[PROCESS_POOL, POOL_NOTE],
     covers=[64],
     timeout=CASE_TIMEOUT,
     expect=[on("fork", ok({"result": 49})),
