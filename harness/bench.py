@@ -54,7 +54,7 @@ def latency_check(interpreter: Sequence[str], methods: Sequence[str], workdir: P
         _matrix_run(interpreter, out, ["-k", "performance.start_latency and not first"])
         files = sorted(out.glob("*.json"))
         ours = _start_latency(_cells(_results_doc(files[0]))) if files else {}
-        theirs = independent_latency(interpreter, methods, str(workdir))
+        theirs = independent_latency(interpreter, methods)
         for method in methods:
             if ours.get(method) and theirs.get(method):
                 pairs[method].append((float(ours[method]), theirs[method]))
@@ -223,7 +223,7 @@ def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
     methods = [m for m in START_METHODS if m in (row.get("available_methods") or START_METHODS)]
     row["latency_check"] = latency_check(command, methods, work / ("lat-" + interp.session_name),
                                          row["case_start_latency_ms"], args.latency_rounds)
-    row["floor"] = measure_floor(command, methods, args.floor_runs, str(work))
+    row["floor"] = measure_floor(command, methods, args.floor_runs)
     if row.get("cost_per_case_run_ms"):
         row["ratio"] = round(row["cost_per_case_run_ms"] / row["floor"]["mean_ms"], 3)
     if not args.no_deadlock_span:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import shlex
 import statistics
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Dict, Optional, Sequence
@@ -76,35 +77,43 @@ def _timed(command: Sequence[str], cwd: str, env: Optional[Dict[str, str]] = Non
     return wall
 
 
-def measure_floor(interpreter: Sequence[str], methods: Sequence[str], runs: int,
-                  workdir: str) -> Dict[str, Any]:
+def _script_dir() -> "tempfile.TemporaryDirectory[str]":
+    """Where a script for the interpreter under test goes: the system temp folder, which the
+    Debian root's wrapper binds (a ``--results-dir`` elsewhere is not seen inside the root)."""
+    return tempfile.TemporaryDirectory(prefix="smm-bench-")
+
+
+def measure_floor(interpreter: Sequence[str], methods: Sequence[str],
+                  runs: int) -> Dict[str, Any]:
     """The hand-run floor: median wall of ``python -I floor.py METHOD`` per method, their mean,
     and a bare ``python -I -S -c pass`` for scale. Times in ms."""
-    script = Path(workdir) / "floor.py"
-    script.write_text(FLOOR_SCRIPT, encoding="utf-8")
     env = case_environ()
     per_method: Dict[str, float] = {}
-    for method in methods:
-        _timed([*interpreter, "-I", str(script), method], workdir, env)  # warm-up
-        walls = [_timed([*interpreter, "-I", str(script), method], workdir, env)
-                 for _ in range(runs)]
-        per_method[method] = round(statistics.median(walls) * 1000.0, 2)
-    bare = [_timed([*interpreter, "-I", "-S", "-c", "pass"], workdir, env) for _ in range(runs)]
+    with _script_dir() as workdir:
+        script = Path(workdir) / "floor.py"
+        script.write_text(FLOOR_SCRIPT, encoding="utf-8")
+        for method in methods:
+            _timed([*interpreter, "-I", str(script), method], workdir, env)  # warm-up
+            walls = [_timed([*interpreter, "-I", str(script), method], workdir, env)
+                     for _ in range(runs)]
+            per_method[method] = round(statistics.median(walls) * 1000.0, 2)
+        bare = [_timed([*interpreter, "-I", "-S", "-c", "pass"], workdir, env)
+                for _ in range(runs)]
     return {"per_method_ms": per_method,
             "mean_ms": round(statistics.mean(per_method.values()), 2),
             "bare_python_ms": round(statistics.median(bare) * 1000.0, 2), "runs": runs}
 
 
-def independent_latency(interpreter: Sequence[str], methods: Sequence[str],
-                        workdir: str) -> Dict[str, float]:
+def independent_latency(interpreter: Sequence[str], methods: Sequence[str]) -> Dict[str, float]:
     """Median of 30 start + join of a no-op per method, from a standalone script (ms)."""
-    script = Path(workdir) / "latency.py"
-    script.write_text(LATENCY_SCRIPT, encoding="utf-8")
     found: Dict[str, float] = {}
-    for method in methods:
-        proc = subprocess.run([*interpreter, "-I", str(script), method], cwd=workdir,
-                              env=case_environ(), capture_output=True,
-                              timeout=300, check=False)
-        if proc.returncode == 0:
-            found[method] = round(float(proc.stdout.decode().split()[-1]), 3)
+    with _script_dir() as workdir:
+        script = Path(workdir) / "latency.py"
+        script.write_text(LATENCY_SCRIPT, encoding="utf-8")
+        for method in methods:
+            proc = subprocess.run([*interpreter, "-I", str(script), method], cwd=workdir,
+                                  env=case_environ(), capture_output=True,
+                                  timeout=300, check=False)
+            if proc.returncode == 0:
+                found[method] = round(float(proc.stdout.decode().split()[-1]), 3)
     return found

@@ -149,3 +149,15 @@ def test_ctrl_c_during_a_run_releases_the_root(
     proc.send_signal(signal.SIGINT)
     proc.communicate(timeout=60)
     _released()
+
+
+def test_the_bench_scripts_run_in_the_root(
+        interpreters: Dict[str, discovery.Interpreter]) -> None:
+    """The bench's hand-run floor and independent latency script run inside the root too (they
+    once went to ``--results-dir``, which the root does not see)."""
+    from harness.bench_floor import independent_latency, measure_floor
+
+    argv = interpreters["3.14"].argv()
+    assert measure_floor(argv, ["fork"], 1)["per_method_ms"]["fork"] > 0
+    assert set(independent_latency(argv, ["fork"])) == {"fork"}
+    _released()

@@ -106,7 +106,7 @@ def test_latency_check_compares_medians_over_alternating_rounds(
         _results_file(results_dir, [cell])
         return 1.0
 
-    def fake_independent(interpreter: Any, methods: Any, workdir: str) -> Dict[str, float]:
+    def fake_independent(interpreter: Any, methods: Any) -> Dict[str, float]:
         order.append("script")
         return {"forkserver": next(script_ms)}
 
