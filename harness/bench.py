@@ -203,15 +203,17 @@ def _targets(total: Dict[str, Any], rows: List[Dict[str, Any]],
 def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
                        cores: int) -> Dict[str, Any]:
     command = list(interp.command) if interp.command else [interp.path]
-    results_dir = work / interp.session_name
+    # The root's 3.13 and the host's share a session name: a folder (and row) of its own.
+    name = interp.session_name + ("-root" if interp.origin == "root" else "")
+    results_dir = work / name
     extra = ["-k", args.k] if args.k else []
     before = cpu_jiffies()
     wall = _matrix_run(command, results_dir, extra)
     busy = busy_share(before, cpu_jiffies())
     files = sorted(results_dir.glob("*.json"))
     if not files:
-        return {"session": interp.session_name, "error": "no results file written"}
-    row: Dict[str, Any] = {"session": interp.session_name, "interpreter": shlex.join(command)}
+        return {"session": name, "error": "no results file written"}
+    row: Dict[str, Any] = {"session": name, "interpreter": shlex.join(command)}
     row.update(summarize_run(files[0], wall, cores))
     row["cpu_busy"] = busy  # the performance phase keeps one core idle by design
     row["load_average"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
@@ -221,13 +223,13 @@ def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
         # Non-performance cells only: how busy they keep the cores (1.0: no idle tail at all).
         row["quick_cpu_busy"] = busy_share(before, cpu_jiffies())
     methods = [m for m in START_METHODS if m in (row.get("available_methods") or START_METHODS)]
-    row["latency_check"] = latency_check(command, methods, work / ("lat-" + interp.session_name),
+    row["latency_check"] = latency_check(command, methods, work / ("lat-" + name),
                                          row["case_start_latency_ms"], args.latency_rounds)
     row["floor"] = measure_floor(command, methods, args.floor_runs)
     if row.get("cost_per_case_run_ms"):
         row["ratio"] = round(row["cost_per_case_run_ms"] / row["floor"]["mean_ms"], 3)
     if not args.no_deadlock_span:
-        row["deadlock_span"] = deadlock_span(command, work / ("dl-" + interp.session_name))
+        row["deadlock_span"] = deadlock_span(command, work / ("dl-" + name))
     return row
 
 

@@ -72,7 +72,8 @@ def test_the_pool_follows_history_not_expectations(tmp_path: Path) -> None:
     from harness import plugin
     from harness.guest import catalog
 
-    state = SimpleNamespace(results_dir=tmp_path, environment={"id": "linux-cpython-3.12"})
+    env = {"os": "linux", "implementation": "cpython", "python_version": "3.12.4"}
+    state = SimpleNamespace(results_dir=tmp_path, environment=env)
     assert plugin._timed_out_before(state) == set()  # type: ignore[arg-type]
     (tmp_path / "linux-cpython-3.12.json").write_text(json.dumps({"tests": [
         {"metadata": {"case": "deadlock.a", "method": "fork", "outcome": "timeout"}},
@@ -84,5 +85,12 @@ def test_the_pool_follows_history_not_expectations(tmp_path: Path) -> None:
     item = SimpleNamespace(case=expected_to_hang, method="fork")
     assert not plugin._waits(item, timed_out)  # type: ignore[arg-type]
     assert plugin._waits(item, timed_out | {("deadlock.b", "fork")})  # type: ignore[arg-type]
+    # The Debian root's 3.12 is another environment: it reads its own -root file only.
+    root = SimpleNamespace(results_dir=tmp_path, environment={**env, "root": "sid"})
+    assert plugin._timed_out_before(root) == set()  # type: ignore[arg-type]
+    (tmp_path / "linux-cpython-3.12-root.json").write_text(json.dumps({"tests": [
+        {"metadata": {"case": "deadlock.c", "method": "spawn", "outcome": "timeout"}}]}))
+    assert plugin._timed_out_before(root) == {("deadlock.c", "spawn")}  # type: ignore[arg-type]
+    assert plugin._timed_out_before(state) == timed_out  # type: ignore[arg-type]
     (tmp_path / "linux-cpython-3.12.json").write_text("{not json")
     assert plugin._timed_out_before(state) == set()  # type: ignore[arg-type]
