@@ -9,6 +9,7 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import claimcheck, history
+from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import matches_env, select_rule
 from harness.guest.words import CRASH, ERROR, OPERATING_SYSTEMS, TIMEOUT, UNAVAILABLE
 from harness.results import minor_version
@@ -51,7 +52,7 @@ class Slot:
                 "free_threading": self.ft}
 
 
-def slot_of(env: Mapping[str, Any]) -> Tuple[str, str, str, bool]:
+def slot_of(env: MatrixEnvironment) -> Tuple[str, str, str, bool]:
     return (str(env.get("os")), str(env.get("implementation")),
             minor_version(env), bool(env.get("free_threading")))
 
@@ -72,7 +73,7 @@ def _order(key: Tuple[str, str, str, bool]) -> Tuple[Any, ...]:
             ft, _version_key(minor))
 
 
-def slots(matrix: Mapping[str, Any]) -> List[Slot]:
+def slots(matrix: MatrixDoc) -> List[Slot]:
     """The target grid plus every environment in the report, in display order."""
     with_data: Dict[Tuple[str, str, str, bool], List[str]] = {}
     expected_only: Set[Tuple[str, str, str, bool]] = set()
@@ -113,7 +114,7 @@ class DefaultCell:
     source: str = ""  # the documentation the value comes from (docs values only)
 
 
-def _doc_default(case: Optional[Mapping[str, Any]], slot: Slot) -> Tuple[str, str]:
+def _doc_default(case: Optional[CaseEntry], slot: Slot) -> Tuple[str, str]:
     if not case:
         return "?", ""
     rule = select_rule(case.get("expect") or [], "spawn", slot.probe())
@@ -124,7 +125,7 @@ def _doc_default(case: Optional[Mapping[str, Any]], slot: Slot) -> Tuple[str, st
     return str(value["default"]), str(source or case.get("source") or "")
 
 
-def default_grid(matrix: Mapping[str, Any], grid: Sequence[Slot]) -> List[DefaultCell]:
+def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
     """The default start method per grid slot: measured where it ran, else documented."""
     envs = {e["id"]: e for e in matrix["environments"]}
     case = next((c for c in matrix["cases"] if c.get("id") == "methods.default"), None)
@@ -156,7 +157,7 @@ def default_table(defaults: Sequence[DefaultCell]) -> Tuple[
 
 
 def behaviour_tags(
-    lookup: Mapping[Tuple[str, str], Mapping[str, Any]], envs: Sequence[str],
+    lookup: Mapping[Tuple[str, str], MatrixCell], envs: Sequence[str],
     methods: Sequence[str], since: Sequence[str],
 ) -> List[str]:
     """Filter tokens for one case row: ``disagree`` (the methods do not all behave the same in

@@ -11,6 +11,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import svg
+from harness.documents import MatrixCell
 from harness.guest.words import (
     AS_EXPECTED,
     CRASH,
@@ -62,14 +63,14 @@ class CellView:
     data: Optional[List[Any]]  # [behaviour index, wall_s, warnings] for the panel's JSON
 
 
-def outcome_of(cell: Optional[Mapping[str, Any]]) -> str:
+def outcome_of(cell: Optional[MatrixCell]) -> str:
     if cell is None:
         return "not-applicable"
     outcome = cell.get("outcome")
     return str(outcome) if outcome in OUTCOMES else NOT_RUN
 
 
-def verdict_of(cell: Optional[Mapping[str, Any]]) -> str:
+def verdict_of(cell: Optional[MatrixCell]) -> str:
     if cell is None or cell.get("outcome") is None:
         return ""
     if cell.get("flaky"):
@@ -88,12 +89,12 @@ def _scalar_text(value: Any, limit: int = 10) -> Optional[str]:
     return shorten(value if isinstance(value, str) else _dumps(value), limit)
 
 
-def hang_seconds(cell: Mapping[str, Any]) -> Optional[float]:
+def hang_seconds(cell: MatrixCell) -> Optional[float]:
     wall = cell.get("wall_s")
     return float(wall) if isinstance(wall, (int, float)) and not isinstance(wall, bool) else None
 
 
-def _crash_text(cell: Mapping[str, Any]) -> str:
+def _crash_text(cell: MatrixCell) -> str:
     detail = str(cell.get("detail") or "")
     found = _SIGNAL.search(detail)
     if found:
@@ -102,7 +103,7 @@ def _crash_text(cell: Mapping[str, Any]) -> str:
     return "exit %s" % code.group(1) if code else "crash"
 
 
-def _ok_texts(cells: Sequence[Optional[Mapping[str, Any]]]) -> List[str]:
+def _ok_texts(cells: Sequence[Optional[MatrixCell]]) -> List[str]:
     """The visible text of each ok cell of one environment: "ok" when every method returned
     the same value, else a short form of the value (or of the one key that differs), else a
     letter per distinct value."""
@@ -132,7 +133,7 @@ def _ok_texts(cells: Sequence[Optional[Mapping[str, Any]]]) -> List[str]:
     return out
 
 
-def visible_text(cell: Optional[Mapping[str, Any]], ok_text: str) -> str:
+def visible_text(cell: Optional[MatrixCell], ok_text: str) -> str:
     outcome = outcome_of(cell)
     if cell is None:
         return "—"
@@ -150,7 +151,7 @@ def visible_text(cell: Optional[Mapping[str, Any]], ok_text: str) -> str:
     return "·"
 
 
-def behaviour(cell: Mapping[str, Any]) -> Dict[str, Any]:
+def behaviour(cell: MatrixCell) -> Dict[str, Any]:
     """What the panel shows of a cell's behaviour (shared by every cell that behaved so)."""
     out: Dict[str, Any] = {"outcome": cell.get("outcome"), "status": cell.get("status")}
     for key in ("observed", "error", "detail", "expected"):
@@ -177,7 +178,7 @@ def _without_samples(value: Any) -> Any:
     return value
 
 
-def _title(cell: Optional[Mapping[str, Any]]) -> str:
+def _title(cell: Optional[MatrixCell]) -> str:
     """The no-JavaScript tooltip, only for what the cell's text leaves out (the header says the
     environment and the method; the panel and the case section say the rest)."""
     if cell is None or cell.get("outcome") is None:
@@ -190,13 +191,13 @@ def _title(cell: Optional[Mapping[str, Any]]) -> str:
         parts.append(str(cell["detail"])[:100])
     if cell.get("warnings"):
         parts.append("⚠ " + ", ".join(sorted({
-            str(w.get("category")) for w in cell["warnings"] if isinstance(w, dict)})))
+            str(w.get("category")) for w in cell["warnings"]})))
     return " · ".join(parts)
 
 
 def row_cells(
     case_id: str, envs: Sequence[Tuple[str, int]], methods: Sequence[str],
-    lookup: Mapping[Tuple[str, str], Mapping[str, Any]],
+    lookup: Mapping[Tuple[str, str], MatrixCell],
     behaviours: List[Dict[str, Any]],
 ) -> List[CellView]:
     """One case's row: every (environment, method) cell, left to right. ``behaviours`` collects
@@ -219,7 +220,7 @@ def row_cells(
                 wall = hang_seconds(cell)
                 data = [index[key], round(wall, 2) if wall is not None else None,
                         [{"category": str(w.get("category")), "message": str(w.get("message"))}
-                         for w in cell.get("warnings") or [] if isinstance(w, dict)]]
+                         for w in cell.get("warnings") or []]]
             row.append(CellView(
                 env=env, env_index=env_index, method=method, outcome=outcome, verdict=verdict,
                 text=text, mark=VERDICT_MARKS.get(verdict, ("", ""))[0],

@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, svg
 from harness.answers import OS_NAMES, scope_text
+from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest import words
 from harness.text import shorten
 
@@ -211,7 +212,7 @@ def cell_anchor(case: str, env: str, method: str) -> str:
     return "x-%s~%s~%s" % (case, env, method)
 
 
-def _env_label(env: Mapping[str, Any]) -> str:
+def _env_label(env: MatrixEnvironment) -> str:
     version = history.version_label(env)
     version += "t" if env.get("free_threading") else ""
     impl = env.get("implementation")
@@ -219,7 +220,7 @@ def _env_label(env: Mapping[str, Any]) -> str:
                                                          version)
 
 
-def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
+def _envs(matrix: MatrixDoc) -> List[EnvView]:
     notes: Dict[Tuple[str, str], List[str]] = {}
     for ch in history.method_changes(matrix):
         notes.setdefault((ch.series, ch.since), []).append(
@@ -257,7 +258,7 @@ def _envs(matrix: Mapping[str, Any]) -> List[EnvView]:
     return out
 
 
-def _where(members: Sequence[Mapping[str, Any]], all_cells: Sequence[Mapping[str, Any]],
+def _where(members: Sequence[MatrixCell], all_cells: Sequence[MatrixCell],
            labels: Mapping[str, str]) -> str:
     """Where a group's cells are, per method: "all N environments" when that is all of them."""
     parts = []
@@ -271,9 +272,9 @@ def _where(members: Sequence[Mapping[str, Any]], all_cells: Sequence[Mapping[str
     return "; ".join(parts)
 
 
-def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool,
+def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
             labels: Mapping[str, str]) -> List[Group]:
-    groups: Dict[Tuple[str, str, str], List[Mapping[str, Any]]] = {}
+    groups: Dict[Tuple[str, str, str], List[MatrixCell]] = {}
     for cell in cells:
         text = str(cell.get("detail") or "not run") if cell.get("outcome") is None \
             else history.describe(cell, perf)
@@ -299,7 +300,7 @@ def _groups(case_id: str, cells: List[Mapping[str, Any]], perf: bool,
 
 
 
-def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
+def _case_view(case: CaseEntry, cells: List[MatrixCell],
                envs: Sequence[EnvView], methods: Sequence[str],
                changes: Mapping[str, List[history.Change]],
                diffs: Mapping[str, List[str]]) -> CaseView:
@@ -334,7 +335,7 @@ def _case_view(case: Mapping[str, Any], cells: List[Mapping[str, Any]],
                "b": behaviours, "c": [c.data for c in row]})
 
 
-def build(matrix: Mapping[str, Any]) -> Report:
+def build(matrix: MatrixDoc) -> Report:
     """The whole view model for one matrix document."""
     grid = answers.slots(matrix)
     os_order = list(dict.fromkeys(s.os for s in grid))
@@ -342,7 +343,7 @@ def build(matrix: Mapping[str, Any]) -> Report:
     envs = sorted(_envs(matrix), key=lambda e: (os_order.index(e.os), e.index))
     methods = tuple(m for m in words.START_METHODS if any(
         m in ms for ms in matrix.get("case_methods", {}).values())) or words.START_METHODS
-    by_case: Dict[str, List[Mapping[str, Any]]] = {}
+    by_case: Dict[str, List[MatrixCell]] = {}
     for cell in matrix["results"]:
         by_case.setdefault(cell["case"], []).append(cell)
     all_changes = history.behaviour_changes(matrix)

@@ -10,12 +10,12 @@ import base64
 import hashlib
 import json
 from pathlib import Path
-from typing import Any, Mapping
 
 import jinja2
 from markupsafe import Markup
 
 from harness import answers, cellview, model, results, summary
+from harness.documents import MatrixDoc
 from harness.expect import parse_version
 
 __all__ = ["MATRIX_SCHEMA", "SYMBOLS", "render_html", "write_report"]
@@ -49,7 +49,7 @@ def script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
-def render_html(matrix: Mapping[str, Any]) -> str:
+def render_html(matrix: MatrixDoc) -> str:
     """The self-contained report page for a matrix document.
 
     The only script allowed by the page's Content-Security-Policy is the project's own, by
@@ -74,7 +74,7 @@ def render_html(matrix: Mapping[str, Any]) -> str:
         script=Markup(script), script_hash=script_hash(script))  # noqa: S704
 
 
-def write_report(matrix: Mapping[str, Any], out_dir: Path) -> None:
+def write_report(matrix: MatrixDoc, out_dir: Path) -> None:
     """Write ``matrix.json``, ``index.html``, ``summary.md`` and both JSON Schemas."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results.atomic_write_json(out_dir / "matrix.json", matrix)

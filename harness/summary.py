@@ -9,9 +9,10 @@ there). Pure.
 from __future__ import annotations
 
 import re
-from typing import Any, List, Mapping
+from typing import Any, List
 
 from harness import answers, model
+from harness.documents import MatrixDoc
 
 __all__ = ["LIMIT_BYTES", "md", "render_summary"]
 
@@ -38,7 +39,7 @@ def _cap(lines: List[str], items: List[str], what: str) -> None:
         lines.append("- … %d more %s: see the HTML report" % (len(items) - MAX_ITEMS, what))
 
 
-def render_summary(matrix: Mapping[str, Any]) -> str:
+def render_summary(matrix: MatrixDoc) -> str:
     """The Markdown summary of a matrix document (deterministic for the same input)."""
     r = model.build(matrix)
     lines = ["# Start-Method Matrix", ""]
