@@ -8,19 +8,16 @@ own view is ``harness.cellview``; the target grid and the answers are ``harness.
 from __future__ import annotations
 
 import dataclasses
-import inspect
-import json
-import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, svg
 from harness.answers import OS_NAMES, scope_text
+from harness.casetext import doc_parts, expectation_text, link_label, safe_url, short
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest import words
-from harness.text import shorten
 
-__all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "safe_url",
-           "scope_text"]
+__all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "doc_parts",
+           "expectation_text", "link_label", "safe_url", "scope_text"]
 
 #: Status → (short CSS code, symbol, label): the case sections group cells by it.
 STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
@@ -36,65 +33,6 @@ STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
 CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
 VERDICT_SYMBOLS = answers.VERDICT_SYMBOLS
-_LITERAL = re.compile(r"``(.+?)``", re.S)
-
-
-def safe_url(url: Any) -> Optional[str]:
-    """Only http(s) URLs become links (a ``javascript:`` source stays plain text)."""
-    if isinstance(url, str) and url.lower().startswith(("https://", "http://")) and \
-            not any(ch in url for ch in "\"'<> \n\t"):
-        return url
-    return None
-
-
-def short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True,
-                                                          ensure_ascii=False, default=repr)
-    return shorten(text, limit)
-
-
-def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
-    if not rule:
-        return "no expectation"
-    text = str(rule.get("outcome"))
-    if "value" in rule:
-        text += " " + short(rule["value"], 60)
-    if rule.get("error_type"):
-        text += " " + str(rule["error_type"])
-    elif rule.get("outcome") == words.ERROR:
-        text += " (any type)" if not rule.get("contains") else ""
-    if rule.get("contains"):
-        text += " containing %s" % short(str(rule["contains"]), 40)
-    if rule.get("inferred"):
-        text += " (inferred from the documented mechanism)"
-    if rule.get("from_implementation"):
-        text += " (from the implementation, not the docs: %s)" % rule["from_implementation"]
-    return text
-
-
-def doc_parts(doc: Any) -> Tuple[Tuple[str, bool], ...]:
-    """A docstring dedented (``inspect.cleandoc``) and split into (text, is_code) pieces:
-    reST literals (``x``) become code."""
-    text = inspect.cleandoc(str(doc or ""))
-    parts: List[Tuple[str, bool]] = []
-    pos = 0
-    for found in _LITERAL.finditer(text):
-        parts.append((text[pos:found.start()], False))
-        parts.append((found.group(1), True))
-        pos = found.end()
-    parts.append((text[pos:], False))
-    return tuple(p for p in parts if p[0])
-
-
-def link_label(url: str) -> str:
-    """A source link's text: the page and the section ("multiprocessing › contexts and start
-    methods"), the URL itself when it is not a docs page."""
-    found = re.match(r"https?://docs\.python\.org/3[^/]*/([\w./-]+?)(?:\.html)?(?:#(.+))?$", url)
-    if not found:
-        return url
-    page = found.group(1).replace("library/", "")
-    section = (found.group(2) or "").replace("module-", "").replace("-", " ")
-    return page + (" › " + section if section else "")
 
 
 @dataclasses.dataclass(frozen=True)
