@@ -130,11 +130,11 @@ def test_no_process_of_the_run_is_left(matrix_dir: Path) -> None:
 @pytest.mark.skipif(not LINUX, reason="needs Linux: a child subreaper (prctl) and /proc")
 def test_the_leftover_check_finds_an_orphaned_grandchild(tmp_path: Path) -> None:
     """The check above can fail: a command that leaves an orphan behind is caught. The shell
-    exits only once its child has exec'd ``sleep`` (its comm says so): before that the child
-    still has the shell's command line, and on a loaded machine the check can see it first."""
+    exits only once its child's command line reads ``sleep 300``: before the exec it is the
+    shell's, during it briefly empty, and on a loaded machine the check can look then."""
     out = tmp_path / "left.json"
-    script = ('sleep 300 & child=$!; '
-              'until [ "$(cat /proc/$child/comm 2>/dev/null)" = sleep ]; do :; done; exit 0')
+    script = ('sleep 300 & child=$!; until [ "$(tr "\\000" " " < /proc/$child/cmdline '
+              '2>/dev/null)" = "sleep 300 " ]; do :; done; exit 0')
     subprocess.run([sys.executable, str(REAPER), str(out), "--", "sh", "-c", script],
                    check=True, timeout=60)
     assert [p["cmdline"] for p in _leftovers(out)] == ["sleep 300"]

@@ -161,3 +161,16 @@ def test_the_bench_scripts_run_in_the_root(
     assert measure_floor(argv, ["fork"], 1)["per_method_ms"]["fork"] > 0
     assert set(independent_latency(argv, ["fork"])) == {"fork"}
     _released()
+
+
+def test_the_wrapper_run_into_the_root_imports_no_host_only_module() -> None:
+    """A whole start of the wrapper (mounts, chroot, exec) without tempfile or typing: it
+    runs once per cell in a root."""
+    python, *wrapper = chroot.command(str(ROOT_DIR), "/bin/true")
+    proc = subprocess.run([python, "-X", "importtime", *wrapper], capture_output=True,
+                          text=True, timeout=60, check=True)
+    imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
+                if line.startswith("import time:") and "|" in line}
+    assert {"ctypes", "json"} <= imported  # the run path was taken (json: the root's name)
+    assert not {"tempfile", "typing", "shutil", "random"} & imported
+    _released()

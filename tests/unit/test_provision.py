@@ -331,7 +331,7 @@ def test_wrapper_command_prefix_shape(tmp_path: Path) -> None:
 
 def test_the_wrapper_imports_only_what_a_run_needs() -> None:
     """It starts once per cell in a root: tempfile (with shutil, random) and typing are
-    host-side only."""
+    host-side only (here its usage path; tests/integration/test_root.py runs it into a root)."""
     proc = subprocess.run([sys.executable, "-X", "importtime", "-I", "-S", chroot.WRAPPER],
                           capture_output=True, text=True, timeout=30)
     imported = {line.rsplit("|", 1)[1].strip() for line in proc.stderr.splitlines()
