@@ -334,7 +334,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="smm-bench-") as tmp:
         work = Path(args.results_dir or tmp)
         for interp in interpreters:
-            sys.stderr.write(f"bench: {interp.session_name} ...\n")
+            root = " (Debian root)" if interp.origin == "root" else ""
+            sys.stderr.write(f"bench: {interp.session_name}{root} ...\n")
             try:
                 rows.append(_bench_interpreter(interp, args, work, cores))
             finally:

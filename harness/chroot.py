@@ -20,8 +20,9 @@ which mounts ``proc``/``sys`` inside its target). It also exports ``HARNESS_ROOT
 
 Also the host-side checks used after a run: :func:`mounts_under` and :func:`processes_in_root`.
 Standard library only, Python 3.8 syntax (it is the first program of every run in a root).
-It starts once per cell, so what only the host side needs (``re``, ``tempfile``) is imported
-where it is used, and annotations are never evaluated (``typing`` alone cost ~3 ms a start).
+It starts once per cell, so ``tempfile`` (with ``shutil`` and ``random``) is imported only where
+the host side uses it and annotations are never evaluated (``typing`` alone cost ~3 ms a
+start); ``json`` (and with it ``re``) stays, for the root's name the probe records.
 """
 
 from __future__ import annotations

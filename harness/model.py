@@ -2,7 +2,8 @@
 
 Everything the page and ``summary.md`` show is decided here (order, grouping, answers, scope,
 findings, change points, claim verdicts, charts); templates only lay it out. No I/O. A cell's
-own view is ``harness.cellview``; the target grid and the answers are ``harness.answers``.
+own view is ``harness.cellview``; the target grid and the answers are ``harness.answers``;
+a case's docstring, links and rules in words are ``harness.casetext``.
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""How a case is declared: the ``@case`` decorator, expectations as data, and the case context.
+"""How a case is declared: the ``@case`` decorator and the case context; the expectation rules
+(``harness.guest.rules``) are re-exported here, so a case module imports from this one place.
 
 Imported by the catalog (``cases/``) inside the interpreter under test and by the spawn/forkserver
 children it starts, so it uses the standard library only, Python 3.8 syntax, and imports little.

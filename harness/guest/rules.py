@@ -1,7 +1,8 @@
 """Expectations as data: the rules a case declares (``on(methods, ok(value), python=...)``).
 
 Guest code (see :mod:`harness.guest.catalog`, which re-exports every name here for the
-``cases/`` modules): standard library only, Python 3.8 syntax, no import at module level.
+``cases/`` modules): standard library only, Python 3.8 syntax; at module level it imports
+only ``harness.guest`` (for ``TYPE_CHECKING``).
 """
 
 from __future__ import annotations
