@@ -231,7 +231,12 @@ class ClaimView:
     qualified: bool
     label: str = ""  # the verdict word ("◑ true where run" for a true with unrun scope)
     coverage: str = ""  # "on 9 of 32 environments in its scope — no data: macOS; Windows"
-    verdict: str = ""  # the label's key (the row's data-overall): "partial" for that true
+
+    @property
+    def verdict(self) -> str:
+        """The label's key (the row's data-overall): "partial" for a true that is qualified."""
+        qualified_true = self.qualified and self.result.overall == "true"
+        return "partial" if qualified_true else self.result.overall
 
 
 VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
@@ -269,6 +274,5 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
         coverage = "on %d of %d environments in its scope — no data: %s" % (
             ran, total, not_run or "; ".join(named))
-        verdict = "partial" if result.overall == "true" else result.overall
-        return ClaimView(result, "%s %s" % (text, coverage), True, text, coverage, verdict)
-    return ClaimView(result, text, False, text, "", result.overall)
+        return ClaimView(result, "%s %s" % (text, coverage), True, text, coverage)
+    return ClaimView(result, text, False, text, "")

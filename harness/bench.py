@@ -200,11 +200,15 @@ def _targets(total: Dict[str, Any], rows: List[Dict[str, Any]],
     ]
 
 
+def _row_name(interp: Any) -> str:
+    """The root's 3.13 and the host's share a session name: each gets a folder and row."""
+    return str(interp.session_name) + ("-root" if interp.origin == "root" else "")
+
+
 def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
                        cores: int) -> Dict[str, Any]:
     command = list(interp.command) if interp.command else [interp.path]
-    # The root's 3.13 and the host's share a session name: a folder (and row) of its own.
-    name = interp.session_name + ("-root" if interp.origin == "root" else "")
+    name = _row_name(interp)
     results_dir = work / name
     extra = ["-k", args.k] if args.k else []
     before = cpu_jiffies()
@@ -334,8 +338,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     with tempfile.TemporaryDirectory(prefix="smm-bench-") as tmp:
         work = Path(args.results_dir or tmp)
         for interp in interpreters:
-            root = " (Debian root)" if interp.origin == "root" else ""
-            sys.stderr.write(f"bench: {interp.session_name}{root} ...\n")
+            sys.stderr.write(f"bench: {_row_name(interp)} ...\n")
             try:
                 rows.append(_bench_interpreter(interp, args, work, cores))
             finally:
