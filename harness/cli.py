@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from harness import __version__
+from harness.guest import words
 
 __all__ = ["main"]
+
+#: What the report, diff and check commands import beyond the standard library.
+HOST_PACKAGES = ("jinja2", "jsonschema")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
@@ -127,7 +131,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     except OSError as exc:
         _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
         return EXIT_FAILED
-    unexpected = sum(1 for c in matrix["results"] if c["status"] == "unexpected")
+    unexpected = sum(1 for c in matrix["results"] if c["status"] == words.UNEXPECTED)
     sys.stdout.write("report: %d environments, %d cases, %d cells, %d findings -> %s\n" % (
         len(matrix["environments"]), len(matrix["cases"]), len(matrix["results"]), unexpected,
         out / "index.html"))
@@ -285,3 +289,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except KeyboardInterrupt:
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except ModuleNotFoundError as exc:
+        if exc.name not in HOST_PACKAGES:
+            raise
+        _error("%s is not installed: the report needs %s (pyproject.toml's `host` group; in "
+               "CI requirements/ci.txt)" % (exc.name, " and ".join(HOST_PACKAGES)))
+        return EXIT_FAILED

@@ -354,3 +354,29 @@ def test_dependabot_updates_actions_and_pip_pins_with_a_cooldown() -> None:
     assert pip["cooldown"]["default-days"] >= 1
     assert (ROOT / pip["directory"].lstrip("/") / "lint.txt").is_file()
     assert (ROOT / pip["directory"].lstrip("/") / "ci.txt").is_file()
+
+
+def _names(requirements: List[str]) -> List[str]:
+    return sorted({re.split(r"[<>=!~\[; ]", r.strip(), maxsplit=1)[0].lower()
+                   for r in requirements if r.strip() and not r.lstrip().startswith("#")})
+
+
+def test_ci_pins_every_package_the_report_job_imports() -> None:
+    """The report job installs requirements/ci.txt alone and runs ``harness report``: every
+    package of pyproject's ``host`` group beyond the interpreter's own ``matrix`` group must be
+    pinned there (jsonschema was not, and the first run's report would have crashed), and the
+    CLI's missing-package message names the same packages."""
+    nox = pytest.importorskip("nox")
+    from harness.cli import HOST_PACKAGES
+
+    pyproject = nox.project.load_toml(str(ROOT / "pyproject.toml"))
+    host = _names(nox.project.dependency_groups(pyproject, "host"))
+    matrix = _names(nox.project.dependency_groups(pyproject, "matrix"))
+    ci = _names((ROOT / "requirements" / "ci.txt").read_text(encoding="utf-8").splitlines())
+    report_needs = [name for name in host if name not in matrix]
+    assert report_needs == sorted(HOST_PACKAGES)
+    assert set(report_needs) <= set(ci), sorted(set(report_needs) - set(ci))
+    assert {"nox", "uv", "pyyaml"} <= set(ci)
+    pins = [line for line in (ROOT / "requirements" / "ci.txt").read_text(
+        encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", p) for p in pins), pins
