@@ -18,6 +18,7 @@ from cases._docs import CONTEXTS, DOCS
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
+from harness.guest.words import START_METHODS
 
 if TYPE_CHECKING:
     from typing import Any
@@ -27,7 +28,7 @@ GET_CONTEXT = DOCS + "#multiprocessing.get_context"
 
 def _per_method(value_for: Any, **conditions: Any) -> Any:
     """One ``on`` rule per start method, the expected value computed from the method name."""
-    return [on(m, ok(value_for(m)), **conditions) for m in ("fork", "forkserver", "spawn")]
+    return [on(m, ok(value_for(m)), **conditions) for m in START_METHODS]
 
 
 @case(
@@ -138,7 +139,7 @@ def get_context_valueerror(ctx: Context) -> object:
 
     available = multiprocessing.get_all_start_methods()
     return {"bogus": attempt("smm-bogus-method"),
-            "unavailable": {m: attempt(m) for m in ("fork", "forkserver", "spawn")
+            "unavailable": {m: attempt(m) for m in START_METHODS
                             if m not in available}}
 
 

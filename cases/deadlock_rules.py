@@ -30,6 +30,7 @@ from harness.guest.catalog import (
     ok,
     on,
 )
+from harness.guest.words import FORK, FORKSERVER, SPAWN
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional
@@ -139,7 +140,7 @@ def _semantics_expected(method: str) -> Dict[str, Any]:
     covers=[42, 43, 45, 46, 52, 53, 54, 55],
     timeout=HANG_TIMEOUT,
     expect=[on(method, ok(_semantics_expected(method)))
-            for method in ("fork", "spawn", "forkserver")],
+            for method in (FORK, SPAWN, FORKSERVER)],
 )
 def start_method_semantics(ctx: Context) -> object:
     """In a fresh interpreter: ``get_start_method(allow_none=True)`` is None; plain

@@ -18,6 +18,7 @@ from cases._pickling import start_fails
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
+from harness.guest.words import START_METHODS
 
 if TYPE_CHECKING:
     from typing import Any, Dict
@@ -279,7 +280,7 @@ _SET_TWICE_SCRIPT = """
             DOCS + "#multiprocessing.set_start_method"],
     covers=[45, 52, 53],
     expect=[on(m, ok({"set_start_method": "RuntimeError: context has already been set",
-                      "with_force": m})) for m in ("fork", "forkserver", "spawn")],
+                      "with_force": m})) for m in START_METHODS],
 )
 def start_method_already_set(ctx: Context) -> object:
     """Something calls get_start_method() (or creates a Queue, a Lock, a Pool) before the

@@ -11,21 +11,34 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 from harness import claimcheck, history
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import matches_env, select_rule
-from harness.guest.words import CRASH, ERROR, OPERATING_SYSTEMS, TIMEOUT, UNAVAILABLE
-from harness.results import minor_version
+from harness.guest import words
+from harness.guest.words import (
+    CPYTHON,
+    CRASH,
+    ERROR,
+    FORK,
+    LINUX,
+    OPERATING_SYSTEMS,
+    OS_NAMES,
+    PERFORMANCE,
+    PYPY,
+    SPAWN,
+    TIMEOUT,
+    UNAVAILABLE,
+)
+from harness.results import interpreter_label, minor_version
 
-__all__ = ["OS_NAMES", "TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
+__all__ = ["TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
            "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_table",
            "fails_only_lines", "scope_text", "slot_of", "slots"]
 
-OS_NAMES = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
 #: 3.11. Environments a report holds beyond it (CPython 3.8, PyPy 3.9 from a local run) join it.
 TARGET: Tuple[Tuple[str, str, bool], ...] = tuple(
-    [("cpython", "3.%d" % v, False) for v in range(9, 17)]
-    + [("cpython", "3.14", True), ("cpython", "3.15", True), ("pypy", "3.10", False),
-       ("pypy", "3.11", False)])
+    [(CPYTHON, "3.%d" % v, False) for v in range(9, 17)]
+    + [(CPYTHON, "3.14", True), (CPYTHON, "3.15", True), (PYPY, "3.10", False),
+       (PYPY, "3.11", False)])
 OSES = OPERATING_SYSTEMS
 FAILING = (ERROR, TIMEOUT, CRASH)
 
@@ -62,14 +75,9 @@ def _version_key(minor: str) -> Tuple[int, ...]:
     return tuple(int(p) for p in minor.split(".") if p.isdigit())
 
 
-def _label(impl: str, minor: str, ft: bool) -> str:
-    text = minor + ("t" if ft else "")
-    return text if impl == "cpython" else "%s %s" % ("PyPy" if impl == "pypy" else impl, text)
-
-
 def _order(key: Tuple[str, str, str, bool]) -> Tuple[Any, ...]:
     os_name, impl, minor, ft = key
-    return (OSES.index(os_name) if os_name in OSES else 9, os_name, impl != "cpython", impl,
+    return (OSES.index(os_name) if os_name in OSES else 9, os_name, impl != CPYTHON, impl,
             ft, _version_key(minor))
 
 
@@ -93,13 +101,13 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
         if key not in with_data:
             if key in expected_only:
                 reason = "expected, but its CI leg produced no results file"
-            elif os_name != "linux" and os_name not in ran_os and not ci:
+            elif os_name != LINUX and os_name not in ran_os and not ci:
                 reason = "%s runs only in CI (GitHub Actions)" % OS_NAMES.get(os_name, os_name)
             elif not ci:
                 reason = "interpreter not found where the matrix ran"
             else:
                 reason = "no results file for it"
-        out.append(Slot(os_name, impl, minor, ft, _label(impl, minor, ft),
+        out.append(Slot(os_name, impl, minor, ft, interpreter_label(impl, minor, ft),
                         tuple(with_data.get(key, ())), reason))
     return out
 
@@ -117,7 +125,7 @@ class DefaultCell:
 def _doc_default(case: Optional[CaseEntry], slot: Slot) -> Tuple[str, str]:
     if not case:
         return "?", ""
-    rule = select_rule(case.get("expect") or [], "spawn", slot.probe())
+    rule = select_rule(case.get("expect") or [], SPAWN, slot.probe())
     value = rule.get("value") if rule else None
     if not isinstance(value, dict) or not value.get("default"):
         return "?", ""
@@ -167,19 +175,19 @@ def behaviour_tags(
     for env in envs:
         cells = {m: lookup[(env, m)] for m in methods if (env, m) in lookup
                  and lookup[(env, m)].get("outcome") not in (None, UNAVAILABLE)}
-        sigs = {m: history.describe(c, c.get("category") == "performance")
+        sigs = {m: history.describe(c, c.get("category") == PERFORMANCE)
                 for m, c in cells.items()}
         if len(set(sigs.values())) > 1:
             tags.add("disagree")
-        if "fork" in sigs and "spawn" in sigs and sigs["fork"] != sigs["spawn"]:
+        if FORK in sigs and SPAWN in sigs and sigs[FORK] != sigs[SPAWN]:
             tags.add("fork-spawn")
         failing = {m for m, c in cells.items() if c.get("outcome") in FAILING}
         for m in failing:
             tags.add(str(cells[m].get("outcome")))
-        others = set(cells) - {"fork"}
-        if failing == {"fork"} and others:
+        others = set(cells) - {FORK}
+        if failing == {FORK} and others:
             tags.add("fork-only")
-        if "fork" in cells and "fork" not in failing and failing and failing <= others:
+        if FORK in cells and FORK not in failing and failing and failing <= others:
             tags.add("nonfork-only")
     tags.update("since-" + v for v in since)
     return sorted(tags)
@@ -208,7 +216,7 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
     for ch in changes:
         os_name, impl = (ch.series.split("-") + ["", ""])[:2]
         who = "%s %s" % (OS_NAMES.get(os_name, os_name),
-                         _label(impl, ch.since, ch.series.endswith("-t")))
+                         interpreter_label(impl, ch.since, ch.series.endswith("-t")))
         by_version.setdefault((who, ch.since), set()).add(ch.case)
     titles = {cid: title for cid, title, _t in rows}
     for (who, since), cases in sorted(by_version.items(),
@@ -235,12 +243,19 @@ class ClaimView:
     @property
     def verdict(self) -> str:
         """The label's key (the row's data-overall): "partial" for a true that is qualified."""
-        qualified_true = self.qualified and self.result.overall == "true"
-        return "partial" if qualified_true else self.result.overall
+        qualified_true = self.qualified and self.result.overall == words.HOLDS
+        return words.PARTIAL if qualified_true else self.result.overall
+
+    @property
+    def partial_os(self) -> str:
+        """ "Linux, macOS" for a ``partial`` claim: where it was evaluated (and held)."""
+        if self.result.overall != words.PARTIAL:
+            return ""
+        return ", ".join(OS_NAMES.get(o, o) for o in self.result.covered_os)
 
 
-VERDICT_SYMBOLS = {"true": "✓ true", "false": "✗ false", "depends": "◐ depends",
-                   "partial": "◑ true where run", "not-run": "· not run"}
+VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ depends",
+                   words.PARTIAL: "◑ true where run", words.NOT_RUN: "· not run"}
 
 
 def scope_text(missing: Sequence[Slot]) -> str:
@@ -263,13 +278,13 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
     whenever part of the claim's scope has no data (grid slots not run, in-scope environments
     without a usable cell, and the ``gaps`` claimcheck names)."""
     gaps = claim_scope_gaps(claim, grid)
-    unrun = [v.environment for v in result.per_environment if v.verdict == "not-run"]
+    unrun = [v.environment for v in result.per_environment if v.verdict == words.NOT_RUN]
     named = [str(g) for g in getattr(result, "gaps", ()) or ()]
     text = VERDICT_SYMBOLS.get(result.overall, result.overall)
-    if result.overall in ("true", "false", "partial") and (gaps or unrun or named):
-        if result.overall == "true":
-            text = VERDICT_SYMBOLS["partial"]
-        ran = sum(1 for v in result.per_environment if v.verdict != "not-run")
+    if result.overall in (words.HOLDS, words.FAILS, words.PARTIAL) and (gaps or unrun or named):
+        if result.overall == words.HOLDS:
+            text = VERDICT_SYMBOLS[words.PARTIAL]
+        ran = sum(1 for v in result.per_environment if v.verdict != words.NOT_RUN)
         total = ran + len(unrun) + len(gaps)
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
         coverage = "on %d of %d environments in its scope — no data: %s" % (

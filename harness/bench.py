@@ -36,7 +36,7 @@ from harness.bench_merge import (
     synthetic_results,
     time_merge_and_render,
 )
-from harness.guest.words import START_METHODS
+from harness.guest.words import DEADLOCK, FORKSERVER, OK, PERFORMANCE, SPAWN, START_METHODS, TIMEOUT
 
 __all__ = ["main", "synthetic_results", "time_merge_and_render"]
 
@@ -79,7 +79,7 @@ def _cells(doc: Dict[str, Any]) -> List[Dict[str, Any]]:
 def _start_latency(cells: List[Dict[str, Any]]) -> Dict[str, Any]:
     """``performance.start_latency``'s median per method (ms), from the cells that have one."""
     return {c["method"]: c["observed"].get("median") for c in cells
-            if c.get("case") == "performance.start_latency" and c.get("outcome") == "ok"
+            if c.get("case") == "performance.start_latency" and c.get("outcome") == OK
             and isinstance(c.get("observed"), dict)}
 
 
@@ -93,12 +93,12 @@ def summarize_run(results_file: Path, wall_s: float, cores: int) -> Dict[str, An
     doc = _results_doc(results_file)
     cells = _cells(doc)
     timeouts = {c["id"]: c.get("timeout_s") for c in doc["harness"]["cases"]}
-    perf = [c for c in cells if c.get("category") == "performance"]
+    perf = [c for c in cells if c.get("category") == PERFORMANCE]
     perf_s = sum(float(c.get("wall_s") or 0.0) for c in perf)
     others = len(cells) - len(perf)
     timeout_cells = []
     for cell in cells:
-        if cell.get("outcome") == "timeout":
+        if cell.get("outcome") == TIMEOUT:
             limit = timeouts.get(cell["case"])
             timeout_cells.append({
                 "cell": "{}[{}]".format(cell["case"], cell["method"]), "timeout_s": limit,
@@ -158,7 +158,7 @@ def deadlock_span(interpreter: Sequence[str], workdir: Path) -> Dict[str, Any]:
     if files:
         doc = _results_doc(files[0])
         longest = max((float(c.get("timeout_s") or 0) for c in doc["harness"]["cases"]
-                       if c.get("category") == "deadlock"), default=0.0)
+                       if c.get("category") == DEADLOCK), default=0.0)
     span = with_cases - empty
     return {"span_s": round(span, 2), "longest_timeout_s": longest,
             "ratio": round(span / longest, 2) if longest else None}
@@ -176,7 +176,7 @@ def _targets(total: Dict[str, Any], rows: List[Dict[str, Any]],
     spans = [row["deadlock_span"]["ratio"] for row in rows
              if row.get("deadlock_span", {}).get("ratio") is not None]
     checks = [row["latency_check"][m]["within_25pct"] for row in rows
-              for m in ("spawn", "forkserver") if m in row.get("latency_check", {})]
+              for m in (SPAWN, FORKSERVER) if m in row.get("latency_check", {})]
     return [
         {"target": "cost per case run <= 1.5x the hand-run floor", "measured": ratio,
          "met": ratio is not None and ratio <= 1.5},
@@ -284,7 +284,7 @@ def _table(rows: List[Dict[str, Any]], total: Dict[str, Any], merges: Dict[str, 
                       str(r["perf_case_runs"]), "{:.1f}".format(r["perf_sampling_s"]),
                       str(r.get("cost_per_case_run_ms")), str(r["floor"]["mean_ms"]),
                       str(r.get("ratio")), ", ".join(
-                          "{} {}".format(m, check[m]["ratio"]) for m in ("spawn", "forkserver")
+                          "{} {}".format(m, check[m]["ratio"]) for m in (SPAWN, FORKSERVER)
                           if m in check)))
     lines.append(("TOTAL", str(total["wall_s"]), str(total["case_runs"]),
                   str(total["case_runs"] - total["non_perf_case_runs"]),

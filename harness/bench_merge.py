@@ -13,6 +13,7 @@ import random
 import time
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
 
+from harness.guest import words
 from harness.guest.words import CATEGORIES, START_METHODS
 
 if TYPE_CHECKING:
@@ -33,12 +34,12 @@ LINEAR_RATIO_MAX = 12.0
 
 
 def _synthetic_doc(index: int, cases: int, rng: random.Random) -> Dict[str, Any]:
-    systems = ("linux", "macos", "windows")
-    versions = [("cpython", f"3.{minor}.{1 + index % 7}") for minor in range(8, 15)]
-    versions += [("pypy", f"3.{minor}.1") for minor in (9, 10, 11)]
+    systems = words.OPERATING_SYSTEMS
+    versions = [(words.CPYTHON, f"3.{minor}.{1 + index % 7}") for minor in range(8, 15)]
+    versions += [(words.PYPY, f"3.{minor}.1") for minor in (9, 10, 11)]
     impl, version = versions[index % len(versions)]
     system = systems[(index // len(versions)) % len(systems)]
-    methods = ["spawn"] if system == "windows" else ["fork", "spawn", "forkserver"]
+    methods = [words.SPAWN] if system == words.WINDOWS else list(START_METHODS)
     stamp = f"2026-01-{1 + index % 28:02d}T{index % 24:02d}:00:00+00:00"
     env = {"os": system, "implementation": impl, "python_version": version,
            "python_full_version": version, "free_threading": False, "gil_enabled": True,
@@ -58,21 +59,21 @@ def _synthetic_doc(index: int, cases: int, rng: random.Random) -> Dict[str, Any]
                         "sources": ["https://docs.python.org/3/library/multiprocessing.html"],
                         "covers": [], "claims": [], "timeout_s": 20.0, "module": "cases.x",
                         "code": "def synthetic(ctx):\n    return 1\n",
-                        "expect": [{"outcome": "ok", "methods": ["*"], "value": 1}]})
+                        "expect": [{"outcome": words.OK, "methods": ["*"], "value": 1}]})
         for method in START_METHODS:
             roll = rng.random()
-            outcome = "ok" if roll < 0.85 else ("error" if roll < 0.93 else "timeout")
+            outcome = words.OK if roll < 0.85 else (words.ERROR if roll < 0.93 else words.TIMEOUT)
             if method not in methods:
-                outcome = "unavailable"
-            observed = (1 if rng.random() < 0.9 else 2) if outcome == "ok" else None
-            verdict = "as-expected" if observed == 1 else "unexpected"
+                outcome = words.UNAVAILABLE
+            observed = (1 if rng.random() < 0.9 else 2) if outcome == words.OK else None
+            verdict = words.AS_EXPECTED if observed == 1 else words.UNEXPECTED
             meta: Dict[str, Any] = {"case": case_id, "method": method, "category": category,
                     "outcome": outcome, "observed": observed,
-                    "expected": {"outcome": "ok", "methods": ["*"], "value": 1},
+                    "expected": {"outcome": words.OK, "methods": ["*"], "value": 1},
                     "verdict": verdict, "duration_s": rng.random(), "wall_s": rng.random(),
                     "warnings": [], "detail": "", "stdout": "", "stderr": "", "returncode": 0,
                     "error": {"type": "ValueError", "message": "synthetic", "where": "child"}
-                    if outcome == "error" else None}
+                    if outcome == words.ERROR else None}
             tests.append({"nodeid": f"cases/{category}.py::{case_id}[{method}]",
                           "outcome": "passed", "metadata": meta})
     return {"created": 0.0, "duration": 1.0, "exitcode": 0, "root": "/synthetic",

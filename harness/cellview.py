@@ -20,6 +20,7 @@ from harness.guest.words import (
     NO_EXPECTATION,
     NOT_RUN,
     OK,
+    PERFORMANCE,
     TIMEOUT,
     UNAVAILABLE,
     UNEXPECTED,
@@ -100,7 +101,7 @@ def _crash_text(cell: MatrixCell) -> str:
     if found:
         return found.group(1)
     code = _EXIT.search(detail)
-    return "exit %s" % code.group(1) if code else "crash"
+    return "exit %s" % code.group(1) if code else CRASH
 
 
 def _ok_texts(cells: Sequence[Optional[MatrixCell]]) -> List[str]:
@@ -109,8 +110,8 @@ def _ok_texts(cells: Sequence[Optional[MatrixCell]]) -> List[str]:
     letter per distinct value."""
     oks = [c for c in cells if c is not None and c.get("outcome") == OK]
     values = {_dumps(c.get("observed")) for c in oks}
-    if len(values) <= 1 or any(c.get("category") == "performance" for c in oks):
-        return ["ok"] * len(cells)
+    if len(values) <= 1 or any(c.get("category") == PERFORMANCE for c in oks):
+        return [OK] * len(cells)
     key: Optional[str] = None
     dicts: List[Dict[str, Any]] = [c["observed"] for c in oks if isinstance(c.get("observed"),
                                                                           dict)]
@@ -138,9 +139,9 @@ def visible_text(cell: Optional[MatrixCell], ok_text: str) -> str:
     if cell is None:
         return "—"
     if outcome == OK:
-        return ok_text or "ok"
+        return ok_text or OK
     if outcome == ERROR:
-        return str((cell.get("error") or {}).get("type") or "error")
+        return str((cell.get("error") or {}).get("type") or ERROR)
     if outcome == TIMEOUT:
         secs = hang_seconds(cell)
         return "hang %d s" % round(secs) if secs is not None else "hang"
@@ -157,7 +158,7 @@ def behaviour(cell: MatrixCell) -> Dict[str, Any]:
     for key in ("observed", "error", "detail", "expected"):
         if cell.get(key) not in (None, "", {}):
             out[key] = cell.get(key)
-    if cell.get("category") == "performance" and cell.get("outcome") == OK:
+    if cell.get("category") == PERFORMANCE and cell.get("outcome") == OK:
         measured = svg.brief(cell.get("observed"))
         if measured:
             out["measured"] = measured

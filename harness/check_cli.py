@@ -8,6 +8,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict
 
+from harness.vocab import Outcome
+
 __all__ = ["add_parser", "command"]
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
@@ -74,15 +76,15 @@ def command(args: argparse.Namespace) -> int:
         sys.stderr.write("check: %s under each start method on %s ...\n" % (
             "pytest " + " ".join(call_args) if pytest_mode else target, ", ".join(labels)))
     runs = check.check(target, interpreters, call_args, timeout=timeout)
-    failing = [key for key, run in runs.items() if run.outcome.value not in ("ok",
-                                                                             "unavailable")]
+    failing = [key for key, run in runs.items() if run.outcome not in (Outcome.OK,
+                                                                       Outcome.UNAVAILABLE)]
     doc: Dict[str, Any] = {"target": target, "args": call_args,
                            "results": [dict(run.to_dict(), environment=key[0]) for key, run
                                        in sorted(runs.items())]}
     if pytest_mode:
         verdicts, always = check_pytest.compare(runs)
         doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always)
-        ran = any(run.outcome.value != "unavailable" for run in runs.values())
+        ran = any(run.outcome != Outcome.UNAVAILABLE for run in runs.values())
         ok = ran and not failing and not verdicts and not always
     else:
         diagnoses = check.diagnose(runs)

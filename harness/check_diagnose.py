@@ -14,6 +14,7 @@ import dataclasses
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
+from harness.guest.words import FORK, FORKSERVER, SPAWN
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -94,7 +95,7 @@ def _random_shared(run: CaseRun, text: str, method: str) -> Optional[str]:
     return ", ".join(names) if names else None
 
 
-_NOT_FORK = {"spawn", "forkserver"}
+_NOT_FORK = {SPAWN, FORKSERVER}
 
 
 def _only(wanted: str, inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
@@ -168,7 +169,7 @@ CAUSES: Tuple[Cause, ...] = (
           "set the environment before the first process starts, or pass the values as "
           "arguments (or os.environ.update them in an initializer)",
           "https://github.com/airspeed-velocity/asv/pull/1551",
-          _only("forkserver", _child_field("env_differ"))),
+          _only(FORKSERVER, _child_field("env_differ"))),
     Cause("logging-not-configured", "logging is configured in the parent but not in the "
           "{method} child: the child's records go to the default (WARNING, stderr) or nowhere",
           "configure logging in the child (initializer), or send records to the parent with "
@@ -257,7 +258,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                 "(or request fork explicitly where it exists)", _GUIDE, cell)
         observed = run.observed if isinstance(run.observed, dict) else {}
         threads = any("multi-threaded" in w.get("message", "") for w in run.warnings)
-        if method == "fork" and (threads or observed.get("threads_at_start", 1) > 1):
+        if method == FORK and (threads or observed.get("threads_at_start", 1) > 1):
             add("threads-at-fork", "other threads were running when the fork child started "
                 "(Python 3.12+ warns: DeprecationWarning)", "start processes before starting "
                 "threads, or use the forkserver or spawn method",
@@ -272,13 +273,13 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
 def _methods(cells: List[str]) -> str:
     """``spawn/forkserver``: the methods a cause was seen under, named in its message."""
     seen = {cell.rpartition("[")[2].rstrip("]") for cell in cells}
-    return "/".join(m for m in ("fork", "spawn", "forkserver") if m in seen)
+    return "/".join(m for m in (FORK, SPAWN, FORKSERVER) if m in seen)
 
 
 def _across_methods(interp: str, cells: Dict[str, CaseRun],
                     add: Callable[[str, str, str, str, str], None]) -> None:
     """Causes seen only by comparing one interpreter's methods."""
-    fork, spawn, server = cells.get("fork"), cells.get("spawn"), cells.get("forkserver")
+    fork, spawn, server = cells.get(FORK), cells.get(SPAWN), cells.get(FORKSERVER)
     others = [r for r in (spawn, server) if r is not None and
               r.outcome is not Outcome.UNAVAILABLE]
     if fork is None or fork.outcome is Outcome.UNAVAILABLE or not others:
@@ -300,7 +301,7 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
             "https://github.com/cs50/check50/pull/396", "%s[forkserver]" % interp)
     observed = fork.observed if isinstance(fork.observed, dict) else {}
     if fork.outcome is Outcome.OK and any(r.outcome is not Outcome.OK for r in others) and \
-            observed.get("default_method") == "fork":
+            observed.get("default_method") == FORK:
         add("works-only-with-fork-default", "it works here only because the default start "
             "method is fork; it breaks where the default is not (Linux from Python 3.14: "
             "forkserver; macOS and Windows: spawn)", "fix the causes above, or request "

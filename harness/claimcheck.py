@@ -16,11 +16,14 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.expect import matches_env
+from harness.guest import words
 from harness.guest.words import OPERATING_SYSTEMS
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "claim_verdicts", "holds", "overall"]
 
 _MISSING = object()
+#: Cell statuses that say nothing about a claim.
+_NO_DATA = (words.NOT_RUN, words.UNAVAILABLE, words.FLAKY)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,7 +77,7 @@ Cells = Mapping[Tuple[str, str, str], Mapping[str, Any]]
 
 
 def _number(cell: Optional[Mapping[str, Any]], path: Sequence[Any]) -> Optional[float]:
-    if not cell or cell.get("outcome") != "ok":
+    if not cell or cell.get("outcome") != words.OK:
         return None
     value = _dig(cell.get("observed"), path)
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -98,9 +101,9 @@ def holds(
         wanted = pred["outcome"]
         return cell.get("outcome") in ([wanted] if isinstance(wanted, str) else wanted)
     if "error_contains" in pred:
-        err = cell.get("error") if cell.get("outcome") == "error" else None
+        err = cell.get("error") if cell.get("outcome") == words.ERROR else None
         return isinstance(err, dict) and pred["error_contains"] in str(err.get("message", ""))
-    if cell.get("outcome") != "ok":
+    if cell.get("outcome") != words.OK:
         return False
     if "faster_than" in pred:
         other = cells.get((cell["case"], cell["environment"], pred["faster_than"]))
@@ -120,7 +123,7 @@ def _compare(
     if "equals_cell" in pred:
         ref = pred["equals_cell"]
         other = cells.get((ref["case"], cell["environment"], cell["method"]))
-        if not other or other.get("outcome") != "ok":
+        if not other or other.get("outcome") != words.OK:
             return None
         return bool(value == _dig(other.get("observed"), ref.get("path", [])))
     if "equals" in pred:
@@ -139,22 +142,22 @@ def _compare(
 def _combine(held: Sequence[Optional[bool]]) -> str:
     known = [h for h in held if h is not None]
     if not known:
-        return "not-run"
+        return words.NOT_RUN
     if all(known):
-        return "true"
+        return words.HOLDS
     if not any(known):
-        return "false"
-    return "depends"
+        return words.FAILS
+    return words.DEPENDS
 
 
 def overall(verdicts: Sequence[str], gaps: Sequence[str] = ()) -> str:
     """One verdict over the claim's scope: the same everywhere it was checked, else
     ``depends``; ``true`` with parts of the scope not run is only ``partial``."""
-    known = {v for v in verdicts if v != "not-run"}
+    known = {v for v in verdicts if v != words.NOT_RUN}
     if not known:
-        return "not-run"
-    verdict = known.pop() if len(known) == 1 else "depends"
-    return "partial" if verdict == "true" and gaps else verdict
+        return words.NOT_RUN
+    verdict = known.pop() if len(known) == 1 else words.DEPENDS
+    return words.PARTIAL if verdict == words.HOLDS and gaps else verdict
 
 
 def _scope_os(claim: Mapping[str, Any]) -> List[str]:
@@ -165,14 +168,14 @@ def _scope_os(claim: Mapping[str, Any]) -> List[str]:
 def _gaps(claim: Mapping[str, Any], environments: Sequence[Mapping[str, Any]],
           per_env: Sequence[EnvVerdict]) -> List[str]:
     """The parts of a claim's scope that no evaluated cell speaks for."""
-    with_data = {v.environment for v in per_env if v.verdict != "not-run"}
+    with_data = {v.environment for v in per_env if v.verdict != words.NOT_RUN}
     envs = {e["id"]: e for e in environments}
     gaps: List[str] = []
     for os_name in _scope_os(claim):
         if not any(envs[i].get("os") == os_name for i in with_data):
             gaps.append("%s: no environment with data" % os_name)
     for v in per_env:
-        if v.verdict == "not-run" and envs[v.environment].get("os") in _scope_os(claim):
+        if v.verdict == words.NOT_RUN and envs[v.environment].get("os") in _scope_os(claim):
             why = "no usable cell" if v.evidence else "no check applies"
             gaps.append("%s: %s" % (v.environment, why))
     for i, check in enumerate(claim.get("checks", [])):
@@ -206,11 +209,11 @@ def claim_verdicts(matrix: Mapping[str, Any]) -> List[ClaimResult]:
                 present = methods_of.get((check["case"], env["id"]), [])
                 methods = present if "*" in wanted else list(wanted)
                 if not methods:
-                    evidence.append(Evidence(check["case"], env["id"], "*", "not-run", None))
+                    evidence.append(Evidence(check["case"], env["id"], "*", words.NOT_RUN, None))
                 for method in methods:
                     cell = cells.get((check["case"], env["id"], method))
-                    if cell is None or cell.get("status") in ("not-run", "unavailable", "flaky"):
-                        status = cell.get("status", "not-run") if cell else "not-run"
+                    if cell is None or cell.get("status") in _NO_DATA:
+                        status = cell.get("status", words.NOT_RUN) if cell else words.NOT_RUN
                         evidence.append(Evidence(check["case"], env["id"], method,
                                                  str(status), None))
                         continue
@@ -228,6 +231,6 @@ def claim_verdicts(matrix: Mapping[str, Any]) -> List[ClaimResult]:
             cases=tuple(sorted({c["case"] for c in claim.get("checks", [])})),
             gaps=tuple(gaps),
             covered_os=tuple(o for o in OPERATING_SYSTEMS if any(
-                envs[v.environment].get("os") == o for v in per_env if v.verdict != "not-run")),
+                envs[v.environment].get("os") == o for v in per_env if v.verdict != words.NOT_RUN)),
             refuting=tuple(e for v in per_env for e in v.evidence if e.held is False)))
     return out

@@ -11,24 +11,21 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
 from harness import provision
+from harness.guest.words import IMPL_NAMES, LINUX, MACOS, OS_NAMES, PYPY, WINDOWS
+from harness.results import minor_version, session_name
 
 __all__ = ["coverage_lines"]
 
-_IMPL = {"cpython": "CPython", "pypy": "PyPy"}
-_OS = {"linux": "Linux", "macos": "macOS", "windows": "Windows"}
 
 
 def _label(env: Mapping[str, Any]) -> str:
-    version = str(env.get("version_label") or ".".join(
-        str(env.get("python_version", "?")).split(".")[:2]))
-    return version + ("t" if env.get("free_threading") else "")
+    return str(env.get("version_label") or minor_version(env)) + (
+        "t" if env.get("free_threading") else "")
 
 
 def _session(env: Mapping[str, Any]) -> str:
     """The nox name of the column's minor version: ``3.13``, ``3.14t``, ``pypy3.11``."""
-    minor = ".".join(str(env.get("python_version", "?")).split(".")[:2])
-    return ("pypy" if env.get("implementation") == "pypy" else "") + minor + (
-        "t" if env.get("free_threading") else "")
+    return session_name(env.get("implementation"), minor_version(env), env.get("free_threading"))
 
 
 def _from_root(env: Mapping[str, Any]) -> bool:
@@ -38,15 +35,15 @@ def _from_root(env: Mapping[str, Any]) -> bool:
 def _covered(envs: Sequence[Mapping[str, Any]]) -> str:
     groups: Dict[str, List[str]] = {}
     for env in envs:
-        key = "%s %s" % (_OS.get(str(env.get("os")), env.get("os")),
-                         _IMPL.get(str(env.get("implementation")), env.get("implementation")))
+        key = "%s %s" % (OS_NAMES.get(str(env.get("os")), env.get("os")),
+                         IMPL_NAMES.get(str(env.get("implementation")), env.get("implementation")))
         groups.setdefault(key, []).append(_label(env) + (" (root)" if _from_root(env) else ""))
     return "; ".join("%s %s" % (key, ", ".join(labels)) for key, labels in groups.items())
 
 
 def _root_hint(root_dir: Path, environ: Mapping[str, str], ran_root: bool) -> Optional[str]:
     """Why the Debian root's interpreters are not all in the report, and what to run."""
-    if not sys.platform.startswith("linux") or environ.get("CI"):
+    if not sys.platform.startswith(LINUX) or environ.get("CI"):
         return None
     wanted = provision.Config.from_env(environ).interpreters
     names = ", ".join(os.path.basename(p) for p in wanted)
@@ -87,7 +84,7 @@ def coverage_lines(matrix: Mapping[str, Any], known: Sequence[str], found: Seque
     if hint:
         lines.append(hint)
     systems = {str(e.get("os")) for e in envs}
-    absent = [_OS[name] for name in ("macos", "windows", "linux") if name not in systems]
+    absent = [OS_NAMES[name] for name in (MACOS, WINDOWS, LINUX) if name not in systems]
     here = sessions | set(found) | _root_sessions(root)
     missing = absent + [k for k in known if k not in here]
     if missing:
@@ -98,9 +95,9 @@ def coverage_lines(matrix: Mapping[str, Any], known: Sequence[str], found: Seque
 
 def _root_sessions(root_dir: Path) -> Set[str]:
     """What the root gives or will give (named in the root line, not again as CI only)."""
-    names = {k for k in provision.SESSIONS if not k.startswith("pypy")}
+    names = {k for k in provision.SESSIONS if not k.startswith(PYPY)}
     marker = provision.read_marker(root_dir) or {}
     for program, info in (marker.get("interpreters") or {}).items():
-        if "pypy" in program and isinstance(info, dict) and info.get("version"):
-            names.add("pypy" + ".".join(str(info["version"]).split(".")[:2]))
+        if PYPY in program and isinstance(info, dict) and info.get("version"):
+            names.add(session_name(PYPY, minor_version(info, "version")))
     return names

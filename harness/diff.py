@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from harness.documents import MatrixDoc
+from harness.guest.words import NOT_RUN, OK
 from harness.text import short_json
 
 __all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
@@ -127,7 +128,7 @@ def _same_within_noise(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
 
 def _cells(matrix: Mapping[str, Any]) -> Dict[Key, Mapping[str, Any]]:
     return {(c["case"], c["environment"], c["method"]): c for c in matrix.get("results", [])
-            if c.get("status") != "not-run"}
+            if c.get("status") != NOT_RUN}
 
 
 def _split_columns(old: Mapping[str, Any], new: Mapping[str, Any]) -> Dict[str, str]:
@@ -209,8 +210,8 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
         if env not in old_envs and case not in old_cases:
             lines.append("D cell %s %s [%s]" % (case, env, method))
     for c in diff.cells_changed:
-        old = c.old_outcome if c.old_outcome != "ok" else "ok " + short_json(c.old_observed)
-        new = c.new_outcome if c.new_outcome != "ok" else "ok " + short_json(c.new_observed)
+        old = c.old_outcome if c.old_outcome != OK else "ok " + short_json(c.old_observed)
+        new = c.new_outcome if c.new_outcome != OK else "ok " + short_json(c.new_observed)
         lines.append("C cell %s %s [%s]: %s -> %s" % (c.case, c.environment, c.method, old,
                                                        new))
     if diff.empty:

@@ -17,6 +17,9 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from harness.guest.words import CPYTHON, IMPLEMENTATIONS
+from harness.results import session_name
+
 __all__ = [
     "Interpreter",
     "Rejected",
@@ -59,9 +62,7 @@ class Interpreter:
     @property
     def session_name(self) -> str:
         """What nox calls it: ``3.12``, ``3.13t``, ``pypy3.9``."""
-        suffix = "t" if self.free_threading else ""
-        prefix = "pypy" if self.implementation == "pypy" else ""
-        return prefix + self.short_version + suffix
+        return session_name(self.implementation, self.short_version, self.free_threading)
 
     def argv(self) -> List[str]:
         return list(self.command) if self.command else [self.path]
@@ -148,7 +149,7 @@ def inspect_interpreter(path: str, origin: str = "explicit",
     if version[:2] < MINIMUM:
         return Rejected(path, "Python %s is older than %d.%d" % (
             ".".join(map(str, version)), MINIMUM[0], MINIMUM[1]))
-    if info["implementation"] not in ("cpython", "pypy"):
+    if info["implementation"] not in IMPLEMENTATIONS:
         return Rejected(path, "unsupported implementation %s" % info["implementation"])
     real = os.path.realpath(info.get("executable") or path) if not command else path
     return Interpreter(path=path, real_path=real, implementation=info["implementation"],
@@ -185,7 +186,7 @@ def root_interpreters(
             rejected.append(result)
         else:
             found.append(result)
-    found.sort(key=lambda i: (i.implementation != "cpython", i.version, i.free_threading))
+    found.sort(key=lambda i: (i.implementation != CPYTHON, i.version, i.free_threading))
     return found, rejected
 
 
@@ -224,7 +225,7 @@ def discover(
     for interp in found:  # a root's interpreters never stand in for the host's (or v.v.)
         unique.setdefault(interp.session_name + (" (root)" if interp.origin == "root" else ""),
                           interp)
-    ordered = sorted(unique.values(), key=lambda i: (i.implementation != "cpython",
+    ordered = sorted(unique.values(), key=lambda i: (i.implementation != CPYTHON,
                                                      i.version, i.free_threading))
     return ordered, rejected
 

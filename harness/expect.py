@@ -11,7 +11,7 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.guest.catalog import ChildDied
-from harness.vocab import Verdict
+from harness.vocab import Outcome, Verdict
 
 #: The error type recorded for a child that died without sending a result.
 CHILD_DIED = ChildDied.__name__
@@ -111,9 +111,10 @@ def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) ->
         return Verdict.NO_EXPECTATION
     if rule["outcome"] != result.get("outcome"):
         return Verdict.UNEXPECTED
-    if rule["outcome"] == "ok" and "value" in rule and rule["value"] != result.get("observed"):
+    observed = result.get("observed")
+    if rule["outcome"] == Outcome.OK and "value" in rule and rule["value"] != observed:
         return Verdict.UNEXPECTED
-    if rule["outcome"] == "error":
+    if rule["outcome"] == Outcome.ERROR:
         err = result.get("error") or {}
         if rule.get("error_type") and rule["error_type"] != err.get("type"):
             return Verdict.UNEXPECTED

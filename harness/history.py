@@ -83,9 +83,9 @@ def version_label(env: Mapping[str, Any]) -> str:
 def describe(cell: Mapping[str, Any], performance: bool = False) -> str:
     """A short human text for a cell's behaviour (what a change point compares)."""
     outcome = cell.get("outcome")
-    if outcome == "ok" and not performance:
+    if outcome == words.OK and not performance:
         return "ok %s" % short_json(cell.get("observed"), 80)
-    if outcome == "error":
+    if outcome == words.ERROR:
         return "error %s" % ((cell.get("error") or {}).get("type") or "?")
     return str(outcome)
 
@@ -125,7 +125,7 @@ def behaviour_changes(matrix: Mapping[str, Any]) -> List[Change]:
     """For each case and series, walking versions in order, the points where behaviour
     changed. Methods with the same change at the same version are reported together."""
     cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
-    perf = {c["id"] for c in matrix["cases"] if c.get("category") == "performance"}
+    perf = {c["id"] for c in matrix["cases"] if c.get("category") == words.PERFORMANCE}
     methods_of = matrix.get("case_methods", {})
     out: List[Change] = []
     for series, envs in sorted(_by_series(matrix).items()):
@@ -177,13 +177,13 @@ def method_changes(matrix: Mapping[str, Any]) -> List[MethodChange]:
 def platform_differences(matrix: Mapping[str, Any]) -> List[PlatformDifference]:
     """Cells that differ between series (OS/implementation) at the same Python version."""
     cells = matrix["results"]
-    perf = {c["id"] for c in matrix["cases"] if c.get("category") == "performance"}
+    perf = {c["id"] for c in matrix["cases"] if c.get("category") == words.PERFORMANCE}
     envs = {e["id"]: e for e in matrix["environments"]}
     groups: Dict[Tuple[str, str, str], Dict[str, List[Tuple[Mapping[str, Any],
                                                           Mapping[str, Any]]]]] = {}
     for cell in cells:
         env = envs.get(cell["environment"])
-        if env is None or not _usable(cell) or cell.get("outcome") == "unavailable":
+        if env is None or not _usable(cell) or cell.get("outcome") == words.UNAVAILABLE:
             continue
         key = (cell["case"], _minor(env), cell["method"])
         # several patch releases of one series: the newest speaks for it (the differences

@@ -22,6 +22,9 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from harness.guest.words import CPYTHON, CRASH, OK, PYPY, UNAVAILABLE
+from harness.results import minor_version
+
 __all__ = ["MAX_BROKEN", "add_parser", "leg_identity", "problems"]
 
 #: The share of crash + harness-error cells above which a run is not believed to have tested
@@ -32,18 +35,17 @@ MAX_BROKEN = 0.25
 
 def leg_identity(leg: str) -> Tuple[str, str, bool]:
     """``3.14t`` -> (cpython, 3.14, True); ``pypy3.11`` -> (pypy, 3.11, False)."""
-    impl = "pypy" if leg.startswith("pypy") else "cpython"
-    return impl, leg.replace("pypy", "").rstrip("t"), leg.endswith("t")
+    impl = PYPY if leg.startswith(PYPY) else CPYTHON
+    return impl, leg.replace(PYPY, "").rstrip("t"), leg.endswith("t")
 
 
 def _identity(env: Mapping[str, Any]) -> Tuple[str, str, bool]:
-    version = ".".join(str(env.get("python_version")).split(".")[:2])
-    return str(env.get("implementation")), version, bool(env.get("free_threading"))
+    return str(env.get("implementation")), minor_version(env), bool(env.get("free_threading"))
 
 
 def _broken(cell: Mapping[str, Any]) -> bool:
     error = cell.get("error") or {}
-    return cell.get("outcome") == "crash" or (
+    return cell.get("outcome") == CRASH or (
         isinstance(error, dict) and error.get("where") == "harness")
 
 
@@ -60,12 +62,12 @@ def problems(document: Any, leg: Optional[str] = None,
     cells: List[Dict[str, Any]] = [
         t["metadata"] for t in document.get("tests") or []
         if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
-    ran = [c for c in cells if c.get("outcome") != "unavailable"]
+    ran = [c for c in cells if c.get("outcome") != UNAVAILABLE]
     if not ran:
         return [*found, "no cell ran (%d cells, all unavailable or none)" % len(cells)]
     for method in env.get("available_methods") or []:
         outcomes = [c.get("outcome") for c in cells if c.get("method") == method]
-        if "ok" not in outcomes:
+        if OK not in outcomes:
             found.append("%s: no ok cell among %d (%s)" % (
                 method, len(outcomes), _count(outcomes) or "none ran"))
     broken = sum(1 for c in ran if _broken(c))

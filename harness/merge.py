@@ -28,7 +28,7 @@ from harness.documents import (
 )
 from harness.expect import version_key
 from harness.guest import words
-from harness.guest.words import START_METHODS
+from harness.guest.words import PERFORMANCE, START_METHODS
 
 __all__ = [
     "MATRIX_SCHEMA_VERSION",
@@ -368,7 +368,7 @@ def _cell(key: Tuple[str, str, str],
     category = cell["category"] = category or key[0].split(".", 1)[0]
     flaky = False
     if len(runs_fed) > 1:
-        perf = category == "performance"
+        perf = category == PERFORMANCE
         signed = signature(first, perf)
         later = itertools.islice(runs_fed, 1, None)
         flaky = any(signature(o, perf) != signed for _c, o in later)
@@ -395,4 +395,4 @@ def env_sort_key(ident: str) -> Tuple[Any, ...]:
     os_name, impl, rest = [*ident.split("-", 2), "", ""][:3]
     version = rest.split("-")[0]
     key = version_key(version.rstrip("t"))
-    return (os_name, impl != "cpython", impl, key[0][:2], version.endswith("t"), key, ident)
+    return (os_name, impl != words.CPYTHON, impl, key[0][:2], version.endswith("t"), key, ident)

@@ -12,10 +12,12 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, svg
-from harness.answers import OS_NAMES, scope_text
+from harness.answers import scope_text
 from harness.casetext import doc_parts, expectation_text, link_label, safe_url, short
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest import words
+from harness.guest.words import OS_NAMES, PERFORMANCE
+from harness.results import interpreter_label
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "doc_parts",
            "expectation_text", "link_label", "safe_url", "scope_text"]
@@ -152,11 +154,8 @@ def cell_anchor(case: str, env: str, method: str) -> str:
 
 
 def _env_label(env: MatrixEnvironment) -> str:
-    version = history.version_label(env)
-    version += "t" if env.get("free_threading") else ""
-    impl = env.get("implementation")
-    return version if impl == "cpython" else "%s %s" % ("PyPy" if impl == "pypy" else impl,
-                                                         version)
+    return interpreter_label(env.get("implementation"), history.version_label(env),
+                             env.get("free_threading"))
 
 
 def _envs(matrix: MatrixDoc) -> List[EnvView]:
@@ -263,7 +262,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         claims=tuple(str(c) for c in case.get("claims", [])), cells=tuple(row),
         groups=tuple(_groups(cid, sorted(cells, key=lambda c: (
             env_index.get(c["environment"], 0), c["method"])),
-            case.get("category") == "performance",
+            case.get("category") == PERFORMANCE,
             {e.id: "%s %s" % (e.os_name, e.label) for e in envs})),
         changes=tuple(history.change_text(ch) for ch in mine),
         differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,

@@ -22,7 +22,7 @@ import pytest
 
 from harness import expect, results, waiting
 from harness.guest import catalog, probe
-from harness.guest.words import START_METHODS
+from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, cancelled, case_environ, run_case
 from harness.vocab import Outcome, Verdict
 
@@ -37,7 +37,7 @@ PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 #: get less CPU and so confirm itself.
 _HANGING_JOBS = 64
 #: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
-QUICK_LEAVES_OUT = "performance"
+QUICK_LEAVES_OUT = PERFORMANCE
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -213,7 +213,7 @@ def _describe_rule(rule: Optional[Dict[str, Any]]) -> str:
 
 def _describe_run(cell: Dict[str, Any]) -> str:
     text = str(cell["outcome"])
-    if cell["outcome"] == "ok":
+    if cell["outcome"] == Outcome.OK:
         text += " %s" % json.dumps(cell.get("observed"))[:200]
     elif cell.get("error"):
         text += " %s: %s" % (cell["error"].get("type"), str(cell["error"].get("message"))[:120])
@@ -240,7 +240,7 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     items = [item for item in session.items if isinstance(item, CaseItem)]
     state.items = items
     serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perf")
-    performance = [item for item in items if item.case.category == "performance"]
+    performance = [item for item in items if item.case.category == PERFORMANCE]
     rest = [item for item in items if item not in performance]
     timed_out = _timed_out_before(state)
     # What timed out last time starts first, without a slot: its timeout overlaps the rest.

@@ -17,6 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, List, Mapping
 
+from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, PYPY
 from harness.text import shorten
 
 __all__ = [
@@ -25,7 +26,9 @@ __all__ = [
     "atomic_write_json",
     "env_id",
     "file_stem",
+    "interpreter_label",
     "minor_version",
+    "session_name",
     "validate_results",
 ]
 
@@ -45,7 +48,7 @@ def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
     suffix = "t" if env.get("free_threading") else ""
     ident = "%s-%s-%s%s" % (env.get("os", "unknown"), env.get("implementation", "unknown"),
                             version, suffix)
-    if env.get("os") == "macos" and env.get("arch") == "x86_64":
+    if env.get("os") == MACOS and env.get("arch") == "x86_64":
         ident += "-x86_64"
     return ident
 
@@ -57,9 +60,22 @@ def file_stem(env: Mapping[str, Any]) -> str:
     return env_id(env) + ("-root" if env.get("root") else "")
 
 
-def minor_version(env: Mapping[str, Any]) -> str:
-    """``3.13`` from an environment's ``python_version`` (``?`` when missing)."""
-    return ".".join(str(env.get("python_version") or "?").split(".")[:2])
+def minor_version(env: Mapping[str, Any], key: str = "python_version") -> str:
+    """``3.13`` from an environment's ``python_version`` (or ``key``; ``?`` when missing)."""
+    return ".".join(str(env.get(key) or "?").split(".")[:2])
+
+
+def session_name(implementation: object, minor: str, free_threading: object = False) -> str:
+    """What nox and the CI legs call an interpreter: ``3.12``, ``3.13t``, ``pypy3.9``."""
+    return (PYPY if implementation == PYPY else "") + minor + ("t" if free_threading else "")
+
+
+def interpreter_label(implementation: object, version: str, free_threading: object = False) -> str:
+    """How the page names a column's interpreter: ``3.13``, ``3.14t``, ``PyPy 3.11``."""
+    text = version + ("t" if free_threading else "")
+    if implementation == CPYTHON:
+        return text
+    return "%s %s" % (IMPL_NAMES.get(str(implementation), implementation), text)
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

@@ -325,13 +325,13 @@ def run_case(
                 state = waiting.wait_watched(proc, started + timeout, _CANCEL, watch, tree)
             else:
                 state = _procs.wait_exit(proc, started + timeout, _CANCEL)
-            timed_out = state == "timeout"
+            timed_out = state == _procs.TIMED_OUT
         finally:
             _stop(proc, group)
             for capture in captures:
                 capture.join(KILL_GRACE)
         wall = time.monotonic() - started
-        if state == "cancelled":
+        if state == _procs.CANCELLED:
             raise Cancelled("interrupted while %s[%s] ran" % (case_id, method))
         status = (_read_json(status_path) or {}) if linux else None
         returncode = proc.returncode

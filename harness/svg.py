@@ -13,9 +13,11 @@ import dataclasses
 import html
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from harness.guest.words import FORK, FORKSERVER, OK, PERFORMANCE, SPAWN
+
 __all__ = ["Chart", "Point", "brief", "charts", "measurements"]
 
-COLOURS = {"fork": "#1b6ca8", "forkserver": "#c45a00", "spawn": "#2e7d32"}
+COLOURS = {FORK: "#1b6ca8", FORKSERVER: "#c45a00", SPAWN: "#2e7d32"}
 DASHES = ("", "6 3", "2 2", "8 2 2 2")
 _NON_X = {"median", "iqr", "q1", "q3", "n", "mean", "stdev", "min", "max", "unit", "samples",
           "iqr_ratio", "warmups", "unstable", "stop", "ci95"}
@@ -112,10 +114,10 @@ def _walk(
 
 def measurements(matrix: Mapping[str, Any]) -> List[Point]:
     """Every measurement in ok performance cells (none: no charts, never an error)."""
-    perf = {c["id"] for c in matrix["cases"] if c.get("category") == "performance"}
+    perf = {c["id"] for c in matrix["cases"] if c.get("category") == PERFORMANCE}
     points: List[Point] = []
     for cell in matrix["results"]:
-        if cell["case"] not in perf or cell.get("outcome") != "ok":
+        if cell["case"] not in perf or cell.get("outcome") != OK:
             continue
         found: List[Tuple[str, Mapping[str, Any], bool]] = []
         _walk(cell.get("observed"), "", found)

@@ -189,7 +189,7 @@ def wait_watched(proc: "subprocess.Popen[bytes]", deadline: float, cancel: threa
         while True:
             now = time.monotonic()
             state = _procs.wait_exit(proc, min(deadline, now + watch.interval), cancel)
-            if state != "timeout" or time.monotonic() >= deadline:
+            if state != _procs.TIMED_OUT or time.monotonic() >= deadline:
                 return state
             watch.look(time.monotonic() - started, members(), proc.pid)
     finally:

@@ -276,7 +276,9 @@ def shepherd_python() -> str:
     what a case observes: it is the executor's parent, not the case's parent process."""
     import sys
 
-    if sys.implementation.name == "cpython":
+    from harness.guest.words import CPYTHON
+
+    if sys.implementation.name == CPYTHON:
         return sys.executable
     if not _SHEPHERD_PYTHON:
         import subprocess
@@ -311,10 +313,14 @@ def python3_on_path() -> List[str]:
     return found
 
 
+#: What ``wait_exit`` returns.
+DONE, TIMED_OUT, CANCELLED = "done", "timeout", "cancelled"
+
+
 def wait_exit(proc: "subprocess.Popen[bytes]", deadline: float,
               cancel: "threading.Event") -> str:
-    """Wait for ``proc`` until ``deadline`` (``time.monotonic()``): "done", "timeout", or
-    "cancelled" once ``cancel`` is set (checked every 0.1 s).
+    """Wait for ``proc`` until ``deadline`` (``time.monotonic()``): ``DONE``, ``TIMED_OUT``,
+    or ``CANCELLED`` once ``cancel`` is set (checked every 0.1 s).
 
     With a pidfd (Linux, Python 3.9+) the wait wakes the moment the process exits;
     ``Popen.wait(timeout)`` polls with sleeps of up to 50 ms, paid once per case run.
@@ -332,19 +338,19 @@ def wait_exit(proc: "subprocess.Popen[bytes]", deadline: float,
     try:
         while True:
             if cancel.is_set():
-                return "cancelled"
+                return CANCELLED
             left = deadline - time.monotonic()
             if left <= 0:
-                return "timeout"
+                return TIMED_OUT
             if pidfd >= 0:
                 ready, _, _ = select.select([pidfd], [], [], min(left, 0.1))
                 if ready:
                     proc.wait()
-                    return "done"
+                    return DONE
                 continue
             try:
                 proc.wait(timeout=min(left, 0.1))
-                return "done"
+                return DONE
             except subprocess.TimeoutExpired:
                 continue
     finally:

@@ -17,6 +17,7 @@ import os
 import sys
 
 from harness.guest import TYPE_CHECKING
+from harness.guest.words import ERROR, OK, UNAVAILABLE
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List
@@ -46,13 +47,13 @@ def _run(case_id: str, method: str) -> Dict[str, Any]:
     importlib.import_module(module_name)
     found = {c.id: c for c in catalog.all_cases()}.get(case_id)
     if found is None:
-        return {"outcome": "error", "error": {"type": "UnknownCase", "message": case_id,
+        return {"outcome": ERROR, "error": {"type": "UnknownCase", "message": case_id,
                                               "where": "harness"}}
 
     import multiprocessing
 
     if method not in multiprocessing.get_all_start_methods():
-        return {"outcome": "unavailable",
+        return {"outcome": UNAVAILABLE,
                 "detail": "%s is not a start method on %s" % (method, sys.platform)}
 
     ctx = catalog.Context(method, os.getcwd())
@@ -63,20 +64,20 @@ def _run(case_id: str, method: str) -> Dict[str, Any]:
         try:
             observed = found.func(ctx)
         except catalog.Unavailable as exc:
-            result = {"outcome": "unavailable", "detail": str(exc)[:_MESSAGE_LIMIT]}
+            result = {"outcome": UNAVAILABLE, "detail": str(exc)[:_MESSAGE_LIMIT]}
         except catalog.ChildError as exc:
-            result = {"outcome": "error", "error": {"type": exc.type_name,
+            result = {"outcome": ERROR, "error": {"type": exc.type_name,
                                                     "message": exc.message[:_MESSAGE_LIMIT],
                                                     "where": "child"}}
         except catalog.ChildDied as exc:
-            result = {"outcome": "error", "error": {"type": "ChildDied", "message": str(exc),
+            result = {"outcome": ERROR, "error": {"type": "ChildDied", "message": str(exc),
                                                     "where": "child"}}
         except BaseException as exc:  # noqa: BLE001 - every exception is an outcome
-            result = {"outcome": "error", "error": {"type": type(exc).__name__,
+            result = {"outcome": ERROR, "error": {"type": type(exc).__name__,
                                                     "message": str(exc)[:_MESSAGE_LIMIT],
                                                     "where": "parent"}}
         else:
-            result = {"outcome": "ok", "observed": observed}
+            result = {"outcome": OK, "observed": observed}
         result["duration_s"] = time.perf_counter() - started
     result["warnings"] = [
         {"category": w.category.__name__, "message": str(w.message)[:_MESSAGE_LIMIT]}

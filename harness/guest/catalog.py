@@ -14,7 +14,7 @@ import sys
 # imports: ``inspect`` and ``textwrap`` are imported when first needed.
 from harness.guest import TYPE_CHECKING
 from harness.guest.rules import Expect, crash, error, ok, on, timeout, unavailable
-from harness.guest.words import START_METHODS
+from harness.guest.words import ERROR, OK, START_METHODS
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple, Union
@@ -187,9 +187,9 @@ def _child_entry(conn: Any, func: Callable[..., Json], args: Tuple[Any, ...]) ->
     try:
         result = func(*args)
     except BaseException as exc:  # noqa: BLE001 - every failure is reported to the parent
-        conn.send(("error", type(exc).__name__, str(exc)[:500]))
+        conn.send((ERROR, type(exc).__name__, str(exc)[:500]))
     else:
-        conn.send(("ok", result))
+        conn.send((OK, result))
     conn.close()
 
 
@@ -256,7 +256,7 @@ class Context:
         proc.start()
         writer.close()
         message = receive_from(proc, reader)
-        if message[0] == "error":
+        if message[0] == ERROR:
             raise ChildError(message[1], message[2])
         return message[1]
 

@@ -19,6 +19,8 @@ import os
 import sys
 from typing import Any, Dict, List, Optional, Set
 
+from harness.guest.words import ERROR, OK, UNAVAILABLE
+
 __all__ = ["main"]
 
 _LIMIT = 1000
@@ -43,7 +45,7 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
         runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
-            return {"outcome": "error", "error": {
+            return {"outcome": ERROR, "error": {
                 "type": "SystemExit", "where": "parent",
                 "message": "the script exited with status %s" % (exc.code,)}}
     return {}
@@ -78,7 +80,7 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
     try:
         import pytest  # boundary: the user's own (their suite runs on their pytest)
     except ImportError:
-        return {"outcome": "unavailable", "detail": "pytest is not installed in this interpreter"}
+        return {"outcome": UNAVAILABLE, "detail": "pytest is not installed in this interpreter"}
     from harness.guest import check_watch
 
     class Collector:
@@ -96,7 +98,7 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
     code = pytest.main([str(a) for a in args] + ["-p", "no:cacheprovider"],
                        plugins=[Collector()])
     if int(code) not in (0, 1, 5):  # 5: nothing collected; 2-4: pytest itself failed
-        return {"outcome": "error", "error": {"type": "PytestExit", "where": "parent",
+        return {"outcome": ERROR, "error": {"type": "PytestExit", "where": "parent",
                                               "message": "pytest exited with code %d" % code}}
     return {}
 
@@ -156,7 +158,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     from harness.guest import check_watch
 
     if method not in multiprocessing.get_all_start_methods():
-        return {"outcome": "unavailable", "detail": "%s is not a start method on %s" % (
+        return {"outcome": UNAVAILABLE, "detail": "%s is not a start method on %s" % (
             method, sys.platform)}
     # The documented way to learn the default without fixing it: the first listed method.
     default_method = multiprocessing.get_all_start_methods()[0]
@@ -178,7 +180,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             else:
                 result = _run_callable(user_dir, target, method, args)
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
-            result = {"outcome": "error", "error": {"type": type(exc).__name__,
+            result = {"outcome": ERROR, "error": {"type": type(exc).__name__,
                                                     "message": str(exc)[:_LIMIT],
                                                     "where": "parent"}}
         # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
@@ -189,7 +191,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     if not result:
         callable_target = target != "--pytest" and not target.endswith(".py")
         failure = _child_failure(watch.started, reports, callable_target)
-        result = {"outcome": "error", "error": failure} if failure else {"outcome": "ok"}
+        result = {"outcome": ERROR, "error": failure} if failure else {"outcome": OK}
     elif (result.get("error") or {}).get("type") == "SystemExit":
         # The script exited non-zero: a child's failure, when there is one, says why.
         failure = _child_failure(watch.started, reports, False)

@@ -16,17 +16,22 @@ import sysconfig
 from datetime import datetime, timezone
 from typing import Any, Dict
 
+if __name__ == "__main__":  # run as a script: the project root goes on sys.path first
+    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
+from harness.guest.words import LINUX, MACOS, WINDOWS
+
 __all__ = ["collect", "os_name"]
 
 
 def os_name(platform_name: str) -> str:
     """``sys.platform`` → the OS word used in environment ids."""
     if platform_name.startswith("linux"):
-        return "linux"
+        return LINUX
     if platform_name == "darwin":
-        return "macos"
+        return MACOS
     if platform_name in ("win32", "cygwin"):
-        return "windows"
+        return WINDOWS
     return platform_name
 
 

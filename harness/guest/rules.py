@@ -8,6 +8,7 @@ only ``harness.guest`` (for ``TYPE_CHECKING``).
 from __future__ import annotations
 
 from harness.guest import TYPE_CHECKING
+from harness.guest.words import CRASH, ERROR, OK, TIMEOUT, UNAVAILABLE
 
 if TYPE_CHECKING:
     from typing import Any, Dict, Optional, Sequence, Tuple, Union
@@ -83,28 +84,28 @@ def ok(*value: Json) -> Expect:
     """The case returns normally; with an argument, the observed value must equal it."""
     if len(value) > 1:
         raise TypeError("ok() takes at most one value")
-    return Expect("ok", value[0] if value else None, has_value=bool(value))
+    return Expect(OK, value[0] if value else None, has_value=bool(value))
 
 
 def error(error_type: Optional[str] = None, contains: Optional[str] = None) -> Expect:
     """An exception escapes: named ``error_type`` if given (any type if the docs name none),
     optionally with a message containing a text."""
-    return Expect("error", error_type=error_type, contains=contains)
+    return Expect(ERROR, error_type=error_type, contains=contains)
 
 
 def timeout() -> Expect:
     """The case hangs until the runner's hard timeout."""
-    return Expect("timeout")
+    return Expect(TIMEOUT)
 
 
 def crash() -> Expect:
     """The case parent dies (signal or exit without an exception)."""
-    return Expect("crash")
+    return Expect(CRASH)
 
 
 def unavailable() -> Expect:
     """The method or facility does not exist on this platform."""
-    return Expect("unavailable")
+    return Expect(UNAVAILABLE)
 
 
 def on(

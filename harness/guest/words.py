@@ -1,5 +1,5 @@
-"""The closed vocabularies, spelled once: start methods, case categories, outcomes, verdicts
-and cell statuses.
+"""The closed vocabularies, spelled once: start methods, operating systems, case categories,
+outcomes, verdicts, cell statuses and claim verdicts.
 
 Plain strings and tuples (no ``enum``, no ``typing``) because guest code imports them and a fork
 child copies what its parent imported; ``harness.vocab`` builds the host's enums from these.
@@ -7,7 +7,11 @@ child copies what its parent imported; ``harness.vocab`` builds the host's enums
 
 __all__ = [
     "CATEGORIES",
+    "CLAIM_VERDICTS",
+    "IMPLEMENTATIONS",
+    "IMPL_NAMES",
     "OPERATING_SYSTEMS",
+    "OS_NAMES",
     "OUTCOMES",
     "START_METHODS",
     "STATUSES",
@@ -19,11 +23,19 @@ FORK, FORKSERVER, SPAWN = "fork", "forkserver", "spawn"
 START_METHODS = (FORK, FORKSERVER, SPAWN)
 
 #: The operating systems an environment id can name (``env["os"]``), in display order.
-OPERATING_SYSTEMS = ("linux", "macos", "windows")
+LINUX, MACOS, WINDOWS = "linux", "macos", "windows"
+OPERATING_SYSTEMS = (LINUX, MACOS, WINDOWS)
+#: How the page and messages name them.
+OS_NAMES = {LINUX: "Linux", MACOS: "macOS", WINDOWS: "Windows"}
+
+#: The Python implementations a column can be (``env["implementation"]``), and their names.
+CPYTHON, PYPY = "cpython", "pypy"
+IMPLEMENTATIONS = (CPYTHON, PYPY)
+IMPL_NAMES = {CPYTHON: "CPython", PYPY: "PyPy"}
 
 #: The case categories (one ``cases/<category>.py`` family each), in display order.
-CATEGORIES = ("methods", "inheritance", "deadlock", "pickling", "performance", "api",
-              "realworld")
+DEADLOCK, PERFORMANCE = "deadlock", "performance"
+CATEGORIES = ("methods", "inheritance", DEADLOCK, "pickling", PERFORMANCE, "api", "realworld")
 
 #: What happened when one case ran under one start method (see ``harness.vocab.Outcome``).
 OK, ERROR, TIMEOUT, CRASH, UNAVAILABLE = "ok", "error", "timeout", "crash", "unavailable"
@@ -36,3 +48,8 @@ VERDICTS = (AS_EXPECTED, UNEXPECTED, NO_EXPECTATION)
 #: The one status a reader sees for a merged cell (``harness.merge.cell_status``).
 NOT_RUN, FLAKY = "not-run", "flaky"
 STATUSES = (AS_EXPECTED, UNEXPECTED, TIMEOUT, CRASH, UNAVAILABLE, NOT_RUN, FLAKY, NO_EXPECTATION)
+
+#: What the data says of an article's claim (``harness.claimcheck``): held in every evidence cell,
+#: in none, depends on the cell; ``partial``: held wherever checked, part of its scope not run.
+HOLDS, FAILS, DEPENDS, PARTIAL = "true", "false", "depends", "partial"
+CLAIM_VERDICTS = (HOLDS, FAILS, DEPENDS, PARTIAL, NOT_RUN)

@@ -1,0 +1,152 @@
+"""One vocabulary: the words of ``harness.guest.words`` are spelled there and nowhere else in the
+code, and the data written in the docs' own words (case expectations, the article's claims)
+names only words of it, so a misspelt method or OS cannot silently match nothing."""
+
+from __future__ import annotations
+
+import ast
+import importlib
+from pathlib import Path
+from typing import Any, Dict, Iterator, List, Sequence, Tuple
+
+from harness.guest import catalog, words
+
+ROOT = Path(__file__).resolve().parents[2]
+VOCABULARIES: Dict[str, Sequence[str]] = {
+    "outcome": words.OUTCOMES, "verdict": words.VERDICTS, "status": words.STATUSES,
+    "start method": words.START_METHODS, "os": words.OPERATING_SYSTEMS,
+    "implementation": words.IMPLEMENTATIONS, "claim verdict": words.CLAIM_VERDICTS,
+    "category": words.CATEGORIES,
+}
+ALL_WORDS = {word for vocabulary in VOCABULARIES.values() for word in vocabulary}
+#: Words of other vocabularies that happen to be spelled like ours, with where and why.
+OTHER_VOCABULARIES = {
+    ("harness/check_pytest.py", "error"): "pytest's own test outcomes (passed/failed/error)",
+    ("harness/check_diagnose.py", "inheritance"): "a word searched for in an error message",
+}
+CASE_MODULES = ["cases." + p.stem for p in sorted((ROOT / "cases").glob("*.py"))
+                if not p.stem.startswith("_")]
+
+
+def _literal(node: ast.AST) -> Any:
+    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
+
+
+def _spelled(tree: ast.AST) -> Iterator[Tuple[int, str, str]]:
+    """(line, word, how) for every comparison with a vocabulary word and every tuple, list,
+    set or dict keys holding two words of one vocabulary (a vocabulary written again)."""
+    skip = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets)}
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Compare):
+            for side in [node.left, *node.comparators]:
+                items = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
+                for word in filter(None, map(_literal, items)):
+                    if word in ALL_WORDS:
+                        yield node.lineno, word, "compared with"
+        items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else (
+            [k for k in node.keys if k is not None] if isinstance(node, ast.Dict) else [])
+        found = [w for w in map(_literal, items) if w]
+        for name, vocabulary in VOCABULARIES.items():
+            same = [w for w in found if w in vocabulary]
+            if len(same) >= 2:
+                yield node.lineno, same[0], "written again (%s: %s)" % (name, ", ".join(same))
+                break
+
+
+def _code_files() -> List[Path]:
+    return [p for p in sorted((ROOT / "harness").rglob("*.py"))
+            if "__pycache__" not in p.parts and p.name != "words.py"]
+
+
+def test_the_code_spells_no_vocabulary_word_outside_words() -> None:
+    """Comparisons and collections use the names of ``harness.guest.words``, never the word."""
+    found = []
+    for path in _code_files():
+        where = path.relative_to(ROOT).as_posix()
+        for line, word, how in _spelled(ast.parse(path.read_text(encoding="utf-8"))):
+            if (where, word) not in OTHER_VOCABULARIES:
+                found.append("%s:%d: %r %s" % (where, line, word, how))
+    assert not found, "\n".join(found)
+
+
+def test_the_scan_finds_a_word_spelled_again() -> None:
+    """The check above bites: a comparison with a word, and a vocabulary written again."""
+    source = 'if outcome == "timeout":\n    pass\nMETHODS = ("fork", "spawn")\n'
+    assert [(line, word) for line, word, _how in _spelled(ast.parse(source))] == [
+        (1, "timeout"), (3, "fork")]
+
+
+def _catalog() -> List[catalog.Case]:
+    for name in CASE_MODULES:
+        importlib.import_module(name)
+    return catalog.all_cases()
+
+
+def _conditions_problems(where: str, conditions: Dict[str, Any]) -> List[str]:
+    problems = []
+    for key, vocabulary in (("os", words.OPERATING_SYSTEMS), ("impl", words.IMPLEMENTATIONS)):
+        value = conditions.get(key)
+        for word in [value] if isinstance(value, str) else value or []:
+            if word not in vocabulary:
+                problems.append("%s: %s %r is not one of %s" % (where, key, word, vocabulary))
+    return problems
+
+
+def test_case_data_names_only_words_of_the_vocabulary() -> None:
+    """Every case's methods, and every expectation's methods, outcome, os and impl."""
+    problems = []
+    for case in _catalog():
+        problems += ["%s: method %r" % (case.id, m) for m in case.methods
+                     if m not in words.START_METHODS]
+        if case.category not in words.CATEGORIES:
+            problems.append("%s: category %r" % (case.id, case.category))
+        for rule in case.expect:
+            problems += ["%s: rule for %r" % (case.id, m) for m in rule.methods
+                         if m != "*" and m not in words.START_METHODS]
+            if rule.outcome not in words.OUTCOMES:
+                problems.append("%s: outcome %r" % (case.id, rule.outcome))
+            problems += _conditions_problems(case.id, rule.conditions)
+    assert not problems, "\n".join(problems)
+
+
+def test_claims_name_only_words_of_the_vocabulary_and_real_cases() -> None:
+    """Every claim's scope and checks: os, impl, methods, ``faster_than``, the case ids."""
+    from cases.claims import CLAIMS
+
+    ids = {case.id for case in _catalog()}
+    problems = []
+    for claim in CLAIMS:
+        problems += _conditions_problems(claim["id"], claim.get("scope", {}))
+        for check in claim.get("checks", []):
+            where = "%s/%s" % (claim["id"], check["case"])
+            if check["case"] not in ids:
+                problems.append("%s: no such case" % where)
+            problems += ["%s: method %r" % (where, m) for m in check.get("methods", ["*"])
+                         if m != "*" and m not in words.START_METHODS]
+            problems += _conditions_problems(where, check.get("when", {}))
+            for pred in _predicates(check["holds"]):
+                if "faster_than" in pred and pred["faster_than"] not in words.START_METHODS:
+                    problems.append("%s: faster_than %r" % (where, pred["faster_than"]))
+    assert not problems, "\n".join(problems)
+
+
+def _predicates(pred: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
+    yield pred
+    for inner in pred.get("all", []) + pred.get("any", []) + (
+            [pred["not"]] if "not" in pred else []):
+        yield from _predicates(inner)
+
+
+def test_every_claim_verdict_and_status_has_its_look_on_the_page() -> None:
+    """The stylesheet colours each claim verdict (``.v-<word>``); each status has its code,
+    symbol and label (a status without one would break the page)."""
+    from harness.answers import VERDICT_SYMBOLS
+    from harness.model import STATUS_INFO
+
+    css = (ROOT / "harness" / "templates" / "report.css").read_text(encoding="utf-8")
+    assert [w for w in words.CLAIM_VERDICTS if ".v-%s" % w not in css] == []
+    assert sorted(VERDICT_SYMBOLS) == sorted(words.CLAIM_VERDICTS)
+    assert sorted(STATUS_INFO) == sorted(words.STATUSES)
