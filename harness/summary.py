@@ -44,10 +44,11 @@ def render_summary(matrix: MatrixDoc) -> str:
     r = model.build(matrix)
     lines = ["# Start-Method Matrix", ""]
     commits = ", ".join("`%s`" % md(c[:12]) for c in r.commits) or "unknown"
-    lines.append("%d cases × %d environments × methods = %d cells (%d with data, %d not run) · "
+    lines.append("%s × %s × methods = %s (%d with data, %d not run) · "
                  "differs from the docs: %s in %s · changes between versions: %s · built %s · "
                  "commit %s" % (
-                     r.n_cases, len(r.envs), r.cells_total, r.cells_with_data,
+                     plural(r.n_cases, "case"), plural(len(r.envs), "environment"),
+                     plural(r.cells_total, "cell"), r.cells_with_data,
                      r.cells_total - r.cells_with_data, plural(r.unexpected_cells, "cell"),
                      plural(r.unexpected_cases, "case"), plural(r.changed_cases, "case"),
                      md(r.generated_at), commits))

@@ -188,3 +188,14 @@ def test_safe_url_rejects_non_http(url: str) -> None:
     from harness.model import safe_url
 
     assert safe_url(url) is None
+
+
+def test_counts_of_one_are_singular() -> None:
+    """One differing cell in one case reads "1 cell in 1 case", never "1 cells"/"1 cases"."""
+    observe = lambda c, m: cell(c, m, observed=2, verdict="unexpected" if m == "fork"  # noqa: E731
+                                else "as-expected")
+    html = render.render_html(_matrix(results_doc(observe=observe)))
+    text = re.sub(r"<[^>]+>", "", html)
+    assert "(1 cell in 1 case)" in text
+    assert "Differs from the docs: 1 cell in 1 case" in text
+    assert not re.search(r"\b1 (cell|case)s\b", text)
