@@ -125,7 +125,7 @@ def _log_while_held(kind: str, ctx: Context) -> object:
     covers=[8],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", ok(True), python=">=3.8",
+        on("fork", ok(True),
            note="bpo-6721 (3.7.1/3.8) added at-fork handling of logging's locks; bpo-36533 "
                 "(3.7.4/3.8) re-initialises every Handler.lock in the fork child",
            source=LOGGING_FORK_36533),
