@@ -16,6 +16,7 @@ __all__ = [
     "MatrixCell",
     "MatrixDoc",
     "MatrixEnvironment",
+    "NotSelected",
     "Observation",
     "RejectedFile",
     "ResultsDoc",
@@ -52,6 +53,13 @@ class _EnvironmentRequired(TypedDict):
     default_method: Optional[str]
 
 
+class NotSelected(TypedDict):
+    """The cells pytest's selection left out of a run, and the selection as given."""
+
+    by: str
+    cells: List[str]
+
+
 class Environment(_EnvironmentRequired, total=False):
     """What the probe found about one interpreter (``harness.environment``)."""
 
@@ -71,6 +79,7 @@ class Environment(_EnvironmentRequired, total=False):
     root: Optional[str]
     executable: str
     left_out: Dict[str, str]  # category -> why this run left it out ("quick")
+    not_selected: NotSelected  # cells -k/-m/--deselect left out
 
 
 class HarnessPart(TypedDict):

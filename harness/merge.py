@@ -160,6 +160,15 @@ def cell_status(cell: Mapping[str, Any]) -> str:
     return str(cell.get("verdict") or words.NO_EXPECTATION)
 
 
+def _not_selected(column: Mapping[str, Any]) -> Dict[str, str]:
+    """``case[method]`` -> "not selected: -k …" for the cells pytest's selection left out."""
+    left = column.get("not_selected")
+    if not isinstance(left, dict) or not isinstance(left.get("cells"), list):
+        return {}
+    why = "not selected: %s" % left.get("by")
+    return {str(name): why for name in left["cells"]}
+
+
 def signature(cell: Mapping[str, Any], performance: bool = False) -> Tuple[Any, ...]:
     """What must agree for two observations of one cell to count as the same behaviour.
 
@@ -325,12 +334,14 @@ def merge(
         if ident not in present:
             environments[ident] = not_run_environment(ident)
     # A case with no data for an environment is listed as not run there: never a pass.
+    unselected = {ident: _not_selected(column) for ident, column in environments.items()}
     for case_id in sorted(cases):
         for ident, column in environments.items():
             for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
-                    why = (column.get("left_out") or {}).get(category)  # --quick
+                    why = (column.get("left_out") or {}).get(category) or unselected[ident].get(
+                        "%s[%s]" % (case_id, method))  # --quick, or -k/-m
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
                         "category": category,

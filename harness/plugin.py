@@ -75,6 +75,7 @@ class _State:
         self.findings: List[str] = []
         self.written: Optional[Path] = None
         self.items: List["CaseItem"] = []
+        self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -146,9 +147,11 @@ class CaseFile(pytest.File):
             if state.quick and case.category == QUICK_LEAVES_OUT:
                 continue
             for method in START_METHODS:
-                if method in case.methods and method in state.methods:
-                    yield CaseItem.from_parent(self, name="%s[%s]" % (case.id, method),
-                                               case=case, method=method)
+                name = "%s[%s]" % (case.id, method)
+                if method in case.methods and method not in state.methods:
+                    state.deselected.append(name)  # --methods
+                elif method in case.methods:
+                    yield CaseItem.from_parent(self, name=name, case=case, method=method)
 
 
 class CaseItem(pytest.Item):
@@ -324,6 +327,23 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
     return dict(item.cell)
 
 
+def pytest_deselected(items: List[pytest.Item]) -> None:
+    if _CONFIG:
+        _state(_CONFIG[0]).deselected += [i.name for i in items if isinstance(i, CaseItem)]
+
+
+def _selection(config: pytest.Config) -> str:
+    """How the user narrowed the run: ``-k 'pickling and fork'``, ``-m …``, ``--methods …``,
+    ``--deselect``."""
+    methods = config.getoption("--methods")
+    parts = ["%s %s" % (flag, shlex.quote(value)) for flag, value in (
+        ("-k", config.option.keyword), ("-m", config.option.markexpr),
+        ("--methods", methods if methods != ",".join(START_METHODS) else "")) if value]
+    if getattr(config.option, "deselect", None):
+        parts.append("--deselect")
+    return " ".join(parts) or "pytest's selection"
+
+
 @pytest.hookimpl(optionalhook=True)
 def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     config = _CONFIG[0] if _CONFIG else None
@@ -333,6 +353,9 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     environment = dict(state.environment)
     if state.quick:  # the merge labels these cells "not run (quick)", never a gap in silence
         environment["left_out"] = {QUICK_LEAVES_OUT: "quick"}
+    if state.deselected:  # and these "not run (not selected: -k …)"
+        environment["not_selected"] = {"by": _selection(config),
+                                       "cells": sorted(set(state.deselected))}
     json_report["harness"] = {
         "schema_version": results.SCHEMA_VERSION,
         "environment": environment,
@@ -350,7 +373,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
             target, exc.strerror or exc))
         return
     state.written = target
-    _drop_legacy_root_file(state.results_dir, state.environment)
+    results.drop_legacy_root_file(state.results_dir, state.environment)
 
 
 
@@ -389,20 +412,3 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
 def pytest_keyboard_interrupt(excinfo: Any) -> None:
     """Ctrl-C: stop every running case now (their process trees are killed and reaped)."""
     cancel_all()
-
-
-def _drop_legacy_root_file(folder: Path, env: Dict[str, Any]) -> None:
-    """A root's results used to be ``<env-id>.json`` (now ``<env-id>-root.json``): an old
-    file written by a root run is removed so that the two do not merge as two runs."""
-    if not env.get("root"):
-        return
-    legacy = folder / ("%s.json" % results.env_id(env))
-    try:
-        old = json.loads(legacy.read_text(encoding="utf-8"))["harness"]["environment"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    if isinstance(old, dict) and old.get("root"):
-        try:
-            legacy.unlink()
-        except OSError:
-            pass

@@ -6,6 +6,8 @@ Used by the pytest plugin inside the interpreter under test, so Python 3.8 synta
 
 Format log (bump ``SCHEMA_VERSION`` and add a CHANGELOG entry on every change):
 - 1.0: first version.
+- 1.1: ``environment.left_out`` (categories a ``--quick`` run left out).
+- 1.2: ``environment.not_selected`` (cells ``-k``/``-m``/``--deselect`` left out, and how).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "SUPPORTED_VERSIONS",
     "atomic_write_json",
+    "drop_legacy_root_file",
     "env_id",
     "file_stem",
     "interpreter_label",
@@ -32,8 +35,9 @@ __all__ = [
     "validate_results",
 ]
 
-SCHEMA_VERSION = "1.1"
-SUPPORTED_VERSIONS = ("1.0", "1.1")  # the schema's ``harness.schema_version`` enum (a test checks)
+SCHEMA_VERSION = "1.2"
+#: The schema's ``harness.schema_version`` enum (a test checks).
+SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
@@ -141,3 +145,20 @@ def _validator() -> Any:
 def load_schema(name: str = "results.schema.json") -> Any:
     """The JSON Schema shipped with the package (published beside the report)."""
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+def drop_legacy_root_file(folder: Path, env: Mapping[str, Any]) -> None:
+    """A root's results used to be ``<env-id>.json`` (now ``<env-id>-root.json``): an old
+    file written by a root run is removed so that the two do not merge as two runs."""
+    if not env.get("root"):
+        return
+    legacy = folder / ("%s.json" % env_id(env))
+    try:
+        old = json.loads(legacy.read_text(encoding="utf-8"))["harness"]["environment"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return
+    if isinstance(old, dict) and old.get("root"):
+        try:
+            legacy.unlink()
+        except OSError:
+            pass

@@ -178,6 +178,10 @@ def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     (doc_path,) = quick.glob("*.json")
     doc = json.loads(doc_path.read_text())
     assert doc["harness"]["environment"]["left_out"] == {"performance": "quick"}
+    selection = doc["harness"]["environment"]["not_selected"]
+    assert selection["by"] == "-k '%s' --methods fork" % subset
+    assert "methods.available[fork]" in selection["cells"]
+    assert not any(name.startswith("performance.start_latency[") for name in selection["cells"])
     cases = {t["metadata"]["case"] for t in doc["tests"]}
     assert cases == {"inheritance.global_assigned_in_main"}
     (full_doc,) = full.glob("*.json")
@@ -188,4 +192,7 @@ def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     matrix = json.loads((tmp_path / "site" / "matrix.json").read_text())
     left = [c for c in matrix["results"] if c["case"] == "performance.start_latency"]
     assert left and all(c["detail"] == "not run (quick)" for c in left)
+    other = [c for c in matrix["results"] if c["case"] == "methods.available"]
+    assert other and all(c["detail"] == "not run (not selected: -k '%s' --methods fork)"
+                         % subset for c in other)
     assert "not run (quick)" in (tmp_path / "site" / "index.html").read_text()

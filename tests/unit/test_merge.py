@@ -113,6 +113,25 @@ def test_a_quick_run_labels_the_performance_cells_it_left_out() -> None:
     assert "not run (quick)" not in render.render_html(_merge(full, quick))
 
 
+def test_cells_a_selection_left_out_say_so() -> None:
+    """-k/-m: the cells the selection left out read "not run (not selected: -k …)"; a cell
+    missing for no recorded reason stays plainly "not run"."""
+    full = results_doc(version="3.12.1", cases=["methods.a", "methods.b", "methods.c"])
+    narrow = results_doc(version="3.13.0", cases=["methods.a"])
+    narrow["harness"]["environment"]["not_selected"] = {
+        "by": "-k 'methods.a'", "cells": ["methods.b[fork]", "methods.b[spawn]"]}
+    narrow["harness"]["schema_version"] = results.SCHEMA_VERSION
+    jsonschema.validate(narrow, results.load_schema())
+    m = _merge(full, narrow)
+    for method in ("fork", "spawn"):
+        cell = _cell(m, "methods.b", "linux-cpython-3.13", method)
+        assert cell["status"] == "not-run"
+        assert cell["detail"] == "not run (not selected: -k 'methods.a')"
+    assert _cell(m, "methods.b", "linux-cpython-3.13", "forkserver")["detail"] is None
+    assert _cell(m, "methods.c", "linux-cpython-3.13", "fork")["detail"] is None
+    jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+
+
 def test_methods_a_case_never_ran_are_not_filled() -> None:
     """Only the methods a case ran under somewhere get not-run cells."""
     m = _merge(results_doc(cases=["methods.a"], methods=("spawn",)),
