@@ -17,7 +17,7 @@ from harness.guest.words import FORK, FORKSERVER, OK, PERFORMANCE, SPAWN
 
 __all__ = ["Chart", "Point", "brief", "charts", "measurements"]
 
-COLOURS = {FORK: "#1b6ca8", FORKSERVER: "#c45a00", SPAWN: "#2e7d32"}
+COLOURS = {FORK: "#1b6ca8", FORKSERVER: "#c45a00", SPAWN: "#7b3294"}  # spawn: not the ok green
 DASHES = ("", "6 3", "2 2", "8 2 2 2")
 _NON_X = {"median", "iqr", "q1", "q3", "n", "mean", "stdev", "min", "max", "unit", "samples",
           "iqr_ratio", "warmups", "unstable", "stop", "ci95"}

@@ -68,7 +68,7 @@
   // Changes only what differs: rewriting the same style or colspan would re-lay out the matrix.
   function apply(write) {
     var fold = F.fold.checked ? foldGroups() : { away: {}, label: {} };
-    var q = F.q.value.trim().toLowerCase();
+    var terms = F.q.value.trim().toLowerCase().split(/\s+/).filter(Boolean);  // every word must match
     var rules = [];
     var visibleEnvs = {};
     var hidden = {};
@@ -109,7 +109,7 @@
       var ok = (!F.cat.value || el.getAttribute("data-cat") === F.cat.value) &&
         (!F.find.checked || el.getAttribute("data-f") === "1") &&
         (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&
-        (!q || el.getAttribute("data-s").indexOf(q) >= 0);
+        terms.every(function (t) { return el.getAttribute("data-s").indexOf(t) >= 0; });
       put(el, "hidden", !ok);
       if (ok && el.tagName === "TR") { count += 1; }
     });

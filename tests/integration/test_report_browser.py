@@ -88,6 +88,10 @@ def test_filters_hide_rows_and_columns(page: Any) -> None:
     page.uncheck("#f-find")
     page.fill("#f-q", "methods.a")
     assert visible_rows(page) == ["row-methods.a"]
+    page.fill("#f-q", "  title  METHODS.A ")  # every word, in any order, any case
+    assert visible_rows(page) == ["row-methods.a"]
+    page.fill("#f-q", "methods.a deadlock")
+    assert visible_rows(page) == []
     page.fill("#f-q", "")
     page.select_option("#f-m", "spawn")
     visible = page.eval_on_selector_all(
