@@ -40,6 +40,18 @@ def test_the_issue_22_statements_are_covered_by_the_api_category() -> None:
     assert covered >= ISSUE_22_STATEMENTS, sorted(ISSUE_22_STATEMENTS - covered)
 
 
+def test_every_rule_source_in_the_catalog_is_a_link() -> None:
+    """A rule's own source (what a value comes from, beyond its case's sources) is an https
+    link wherever it is given, in every category."""
+    import importlib
+
+    for name in CASE_MODULES:
+        importlib.import_module("cases." + name)
+    bad = [(c.id, r.source) for c in catalog.all_cases() for r in c.expect
+           if r.source is not None and not r.source.startswith("https://")]
+    assert not bad, bad
+
+
 def test_the_whole_catalog_covers_all_67_statements() -> None:
     """Every checkable docs statement is named by some case's ``covers``."""
     import importlib
