@@ -196,17 +196,28 @@ def _envs(matrix: MatrixDoc) -> List[EnvView]:
     return out
 
 
+#: "all but X, Y, Z" names at most this many environments (more: the group's own list).
+_ALL_BUT_MAX = 3
+
+
 def _where(members: Sequence[MatrixCell], all_cells: Sequence[MatrixCell],
            labels: Mapping[str, str]) -> str:
-    """Where a group's cells are, per method: "all N environments" when that is all of them."""
+    """Where a group's cells are, per method: "all N environments" when that is all of them,
+    "all but PyPy 3.9" when only a few (and fewer than half) are elsewhere."""
     parts = []
     for method in words.START_METHODS:
         envs = [c["environment"] for c in members if c["method"] == method]
         if not envs:
             continue
-        total = sum(1 for c in all_cells if c["method"] == method)
-        parts.append("%s: %s" % (method, "all %d environments" % total if len(envs) == total > 1
-                                 else ", ".join(labels.get(e, e) for e in envs)))
+        rest = [labels.get(c["environment"], c["environment"]) for c in all_cells
+                if c["method"] == method and c["environment"] not in envs]
+        if not rest and len(envs) > 1:
+            text = "all %d environments" % len(envs)
+        elif rest and len(rest) <= _ALL_BUT_MAX < len(envs):
+            text = "all but %s" % ", ".join(rest)
+        else:
+            text = ", ".join(labels.get(e, e) for e in envs)
+        parts.append("%s: %s" % (method, text))
     return "; ".join(parts)
 
 

@@ -199,3 +199,18 @@ def test_counts_of_one_are_singular() -> None:
     assert "(1 cell in 1 case)" in text
     assert "Differs from the docs: 1 cell in 1 case" in text
     assert not re.search(r"\b1 (cell|case)s\b", text)
+
+
+def test_a_group_elsewhere_in_few_environments_reads_all_but() -> None:
+    """A case section names a group's environments: "all N environments", "all but <the
+    few others>" when only a few (fewer than half) are elsewhere, else the list."""
+    versions = ("3.9.1", "3.10.1", "3.11.1", "3.12.1", "3.13.1")
+    docs = [results_doc(version=v, methods=("spawn",), observe=lambda c, m, v=v: cell(
+        c, m, observed=2 if v == "3.13.1" else 1)) for v in versions]
+    from harness import model
+
+    ((_category, (case,)),) = model.build(_matrix(*docs)).categories
+    where = sorted(g.where for g in case.groups)
+    assert where == ["spawn: Linux 3.13", "spawn: all but Linux 3.13"], where
+    same = model.build(_matrix(*[results_doc(version=v, methods=("spawn",)) for v in versions]))
+    assert [g.where for g in same.categories[0][1][0].groups] == ["spawn: all 5 environments"]
