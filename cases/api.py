@@ -139,7 +139,7 @@ def get_context_valueerror(ctx: Context) -> object:
 
     available = multiprocessing.get_all_start_methods()
     return {"bogus": attempt("smm-bogus-method"),
-            "unavailable": {m: attempt(m) for m in START_METHODS
+            "unavailable": {m: attempt(m) for m in ("fork", "forkserver", "spawn")
                             if m not in available}}
 
 

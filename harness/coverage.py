@@ -17,7 +17,6 @@ from harness.results import minor_version, session_name
 __all__ = ["coverage_lines"]
 
 
-
 def _label(env: Mapping[str, Any]) -> str:
     return str(env.get("version_label") or minor_version(env)) + (
         "t" if env.get("free_threading") else "")
@@ -43,7 +42,7 @@ def _covered(envs: Sequence[Mapping[str, Any]]) -> str:
 
 def _root_hint(root_dir: Path, environ: Mapping[str, str], ran_root: bool) -> Optional[str]:
     """Why the Debian root's interpreters are not all in the report, and what to run."""
-    if not sys.platform.startswith(LINUX) or environ.get("CI"):
+    if not sys.platform.startswith("linux") or environ.get("CI"):
         return None
     wanted = provision.Config.from_env(environ).interpreters
     names = ", ".join(os.path.basename(p) for p in wanted)

@@ -79,7 +79,7 @@ class Environment(_EnvironmentRequired, total=False):
     root: Optional[str]
     executable: str
     left_out: Dict[str, str]  # category -> why this run left it out ("quick")
-    not_selected: NotSelected  # cells -k/-m/--deselect left out
+    not_selected: NotSelected  # cells -k/-m/--methods/--deselect left out
 
 
 class HarnessPart(TypedDict):

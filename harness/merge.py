@@ -160,9 +160,9 @@ def cell_status(cell: Mapping[str, Any]) -> str:
     return str(cell.get("verdict") or words.NO_EXPECTATION)
 
 
-def _not_selected(column: Mapping[str, Any]) -> Dict[str, str]:
-    """``case[method]`` -> "not selected: -k …" for the cells pytest's selection left out."""
-    left = column.get("not_selected")
+def _not_selected(left: Any) -> Dict[str, str]:
+    """``case[method]`` -> "not selected: -k …" for the cells a run's selection left out (the
+    list stays out of matrix.json: the cells' own detail says it)."""
     if not isinstance(left, dict) or not isinstance(left.get("cells"), list):
         return {}
     why = "not selected: %s" % left.get("by")
@@ -295,9 +295,11 @@ def merge(
             str(env_seen.get("python_version")))
     # Every run of a cell, in the order the files came: (category, observation).
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
+    unselected: Dict[str, Dict[str, str]] = {}  # id -> "case[method]" -> why (every run's)
     for item in loaded:
         harness = item.harness
         env = cast("MatrixEnvironment", dict(harness["environment"]))
+        left = _not_selected(env.pop("not_selected", None))
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
@@ -309,6 +311,8 @@ def merge(
             env["version_label"] = str(env.get("python_version")) if split else \
                 results.minor_version(env)
             environments[ident] = env
+        for name, reason in left.items():
+            unselected.setdefault(ident, {}).setdefault(name, reason)
         for case in harness["cases"]:
             if case["id"] not in cases:
                 cases[case["id"]] = _case(case)
@@ -334,14 +338,13 @@ def merge(
         if ident not in present:
             environments[ident] = not_run_environment(ident)
     # A case with no data for an environment is listed as not run there: never a pass.
-    unselected = {ident: _not_selected(column) for ident, column in environments.items()}
     for case_id in sorted(cases):
         for ident, column in environments.items():
             for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
-                    why = (column.get("left_out") or {}).get(category) or unselected[ident].get(
-                        "%s[%s]" % (case_id, method))  # --quick, or -k/-m
+                    why = (column.get("left_out") or {}).get(category) or unselected.get(
+                        ident, {}).get("%s[%s]" % (case_id, method))  # --quick, or -k/-m
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
                         "category": category,

@@ -338,9 +338,9 @@ def _selection(config: pytest.Config) -> str:
     methods = config.getoption("--methods")
     parts = ["%s %s" % (flag, shlex.quote(value)) for flag, value in (
         ("-k", config.option.keyword), ("-m", config.option.markexpr),
-        ("--methods", methods if methods != ",".join(START_METHODS) else "")) if value]
-    if getattr(config.option, "deselect", None):
-        parts.append("--deselect")
+        ("--methods", "" if set(methods.split(",")) >= set(START_METHODS) else methods)) if value]
+    parts += ["--deselect %s" % shlex.quote(n) for n in getattr(config.option, "deselect", None)
+              or ()]
     return " ".join(parts) or "pytest's selection"
 
 

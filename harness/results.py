@@ -7,7 +7,8 @@ Used by the pytest plugin inside the interpreter under test, so Python 3.8 synta
 Format log (bump ``SCHEMA_VERSION`` and add a CHANGELOG entry on every change):
 - 1.0: first version.
 - 1.1: ``environment.left_out`` (categories a ``--quick`` run left out).
-- 1.2: ``environment.not_selected`` (cells ``-k``/``-m``/``--deselect`` left out, and how).
+- 1.2: ``environment.not_selected`` (cells ``-k``, ``-m``, ``--methods``, ``--deselect`` left
+  out, and how).
 """
 
 from __future__ import annotations

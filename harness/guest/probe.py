@@ -142,7 +142,6 @@ def collect() -> Dict[str, Any]:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     from harness import __version__
 
     data = collect()

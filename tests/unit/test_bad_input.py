@@ -235,3 +235,24 @@ def test_report_errors_are_never_tracebacks_in_a_real_process(tmp_path: Path) ->
                           text=True, timeout=120, check=False)
     assert proc.returncode == EXIT_FAILED
     assert "Traceback" not in proc.stderr and str(bad) in proc.stderr
+
+
+def test_a_missing_report_package_is_one_line(monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Without jsonschema (or jinja2) the report says what to install, in one line, exit 1;
+    any other missing module is a bug and still raises."""
+    monkeypatch.setitem(sys.modules, "jsonschema", None)  # import jsonschema now fails
+    sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
+    assert cli.main(["report", str(sample), "-o", str(Path(cli.__file__).parent / "nowhere")]) \
+        == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "jsonschema is not installed" in err[0], err
+    assert not (Path(cli.__file__).parent / "nowhere").exists()
+
+    def broken(args: Any) -> int:
+        import harness_no_such_module  # type: ignore[import-not-found]  # noqa: F401
+        return 0
+
+    monkeypatch.setattr(cli, "_cmd_interpreters", broken)
+    with pytest.raises(ModuleNotFoundError):
+        cli.main(["interpreters"])

@@ -128,3 +128,20 @@ def test_in_thread_holds_the_lock_while_entered() -> None:
         assert not deadlock.MODULE_RLOCK.acquire(blocking=False)
     assert deadlock.MODULE_RLOCK.acquire(timeout=5)
     deadlock.MODULE_RLOCK.release()
+
+
+@pytest.mark.parametrize(("impl", "method", "has_rule"), [
+    ("cpython", "fork", True), ("pypy", "fork", False), ("pypy", "spawn", True),
+    ("pypy", "forkserver", True), ("cpython", "spawn", True)])
+def test_the_gil_rule_binds_cpythons_fork_only(impl: str, method: str, has_rule: bool) -> None:
+    """PyOS_AfterFork_Child is CPython's C API: PyPy's fork cell has no expectation; spawn and
+    forkserver children never hold the busy parent thread, on any implementation."""
+    from harness.expect import select_rule
+
+    (case,) = [c for c in _deadlock_cases() if c.id == "deadlock.gil_busy_thread_at_fork"]
+    env = {"os": "linux", "implementation": impl, "python_version": "3.11.9",
+           "free_threading": False}
+    rule = select_rule([r.to_dict() for r in case.expect], method, env)
+    assert (rule is not None) == has_rule
+    if rule is not None:
+        assert rule["outcome"] == "ok" and rule["value"]["computed"] == 4999950000

@@ -130,6 +130,14 @@ def test_cells_a_selection_left_out_say_so() -> None:
     assert _cell(m, "methods.b", "linux-cpython-3.13", "forkserver")["detail"] is None
     assert _cell(m, "methods.c", "linux-cpython-3.13", "fork")["detail"] is None
     jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+    assert all("not_selected" not in env for env in m["environments"])  # the cells say it
+    other = results_doc(version="3.13.0", cases=["methods.b"], methods=("spawn",))
+    other["harness"]["environment"]["not_selected"] = {"by": "-k b", "cells": ["methods.c[fork]"]}
+    both = _merge(full, narrow, other)  # every run of a column labels the cells it left out
+    assert _cell(both, "methods.c", "linux-cpython-3.13", "fork")["detail"] == \
+        "not run (not selected: -k b)"
+    assert _cell(both, "methods.b", "linux-cpython-3.13", "fork")["detail"] == \
+        "not run (not selected: -k 'methods.a')"
 
 
 def test_methods_a_case_never_ran_are_not_filled() -> None:

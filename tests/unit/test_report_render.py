@@ -199,6 +199,10 @@ def test_counts_of_one_are_singular() -> None:
     assert "(1 cell in 1 case)" in text
     assert "Differs from the docs: 1 cell in 1 case" in text
     assert not re.search(r"\b1 (cell|case)s\b", text)
+    markdown = summary.render_summary(_matrix(results_doc(observe=observe)))
+    assert "1 case × 1 environment × methods = 3 cells" in markdown
+    assert "differs from the docs: 1 cell in 1 case" in markdown
+    assert not re.search(r"\b1 (cell|case|environment)s\b", markdown)
 
 
 def test_a_group_elsewhere_in_few_environments_reads_all_but() -> None:
