@@ -380,3 +380,19 @@ def test_ci_pins_every_package_the_report_job_imports() -> None:
     pins = [line for line in (ROOT / "requirements" / "ci.txt").read_text(
         encoding="utf-8").splitlines() if line.strip() and not line.startswith("#")]
     assert all(re.fullmatch(r"[A-Za-z0-9_.-]+==[0-9][0-9A-Za-z.]*", p) for p in pins), pins
+
+
+def test_each_attempt_uploads_and_deploys_its_own_pages_artifact(
+        workflow: Dict[str, Any]) -> None:
+    """Artifacts outlive a run attempt: a second upload under the default name `github-pages`
+    after "Re-run failed jobs" makes deploy-pages refuse to pick one. The report job names the
+    artifact per attempt and says so in an output; deploy deploys exactly that name."""
+    report, deploy = workflow["jobs"]["report"], workflow["jobs"]["deploy"]
+    (upload,) = [s for s in report["steps"]
+                 if s.get("uses", "").startswith("actions/upload-pages-artifact@")]
+    name = upload["with"]["name"]
+    assert "github.run_attempt" in name
+    assert report["outputs"]["pages-artifact"] == name
+    (step,) = deploy["steps"]
+    assert step["with"]["artifact_name"] == "${{ needs.report.outputs.pages-artifact }}"
+    assert "report" in ([deploy["needs"]] if isinstance(deploy["needs"], str) else deploy["needs"])
