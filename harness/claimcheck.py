@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
+from harness.documents import MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import matches_env
 from harness.guest import words
 from harness.guest.words import OPERATING_SYSTEMS
@@ -73,10 +74,10 @@ def _dig(value: Any, path: Sequence[Any]) -> Any:
     return value
 
 
-Cells = Mapping[Tuple[str, str, str], Mapping[str, Any]]
+Cells = Mapping[Tuple[str, str, str], MatrixCell]
 
 
-def _number(cell: Optional[Mapping[str, Any]], path: Sequence[Any]) -> Optional[float]:
+def _number(cell: Optional[MatrixCell], path: Sequence[Any]) -> Optional[float]:
     if not cell or cell.get("outcome") != words.OK:
         return None
     value = _dig(cell.get("observed"), path)
@@ -86,7 +87,7 @@ def _number(cell: Optional[Mapping[str, Any]], path: Sequence[Any]) -> Optional[
 
 
 def holds(
-    pred: Mapping[str, Any], cell: Mapping[str, Any], cells: Cells,
+    pred: Mapping[str, Any], cell: MatrixCell, cells: Cells,
 ) -> Optional[bool]:
     """Whether the predicate holds for one cell (None: it cannot be decided from this cell)."""
     if "all" in pred or "any" in pred:
@@ -118,7 +119,7 @@ def holds(
 
 
 def _compare(
-    pred: Mapping[str, Any], value: Any, cell: Mapping[str, Any], cells: Cells,
+    pred: Mapping[str, Any], value: Any, cell: MatrixCell, cells: Cells,
 ) -> Optional[bool]:
     if "equals_cell" in pred:
         ref = pred["equals_cell"]
@@ -165,7 +166,7 @@ def _scope_os(claim: Mapping[str, Any]) -> List[str]:
     return [o for o in OPERATING_SYSTEMS if wanted is None or o in wanted]
 
 
-def _gaps(claim: Mapping[str, Any], environments: Sequence[Mapping[str, Any]],
+def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
           per_env: Sequence[EnvVerdict]) -> List[str]:
     """The parts of a claim's scope that no evaluated cell speaks for."""
     with_data = {v.environment for v in per_env if v.verdict != words.NOT_RUN}
@@ -188,9 +189,9 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[Mapping[str, Any]],
     return gaps
 
 
-def claim_verdicts(matrix: Mapping[str, Any]) -> List[ClaimResult]:
+def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
     """Every claim in ``matrix["claims"]`` with its verdict per environment."""
-    cells: Dict[Tuple[str, str, str], Mapping[str, Any]] = {
+    cells: Dict[Tuple[str, str, str], MatrixCell] = {
         (c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
     methods_of: Dict[Tuple[str, str], List[str]] = {}
     for case_id, env_id, method in cells:

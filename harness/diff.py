@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
-from harness.documents import MatrixDoc
+from harness.documents import MatrixCell, MatrixDoc
 from harness.guest.words import NOT_RUN, OK
 from harness.text import short_json
 
@@ -126,12 +126,12 @@ def _same_within_noise(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return delta <= spread or delta <= MIN_RELATIVE_CHANGE * max(abs(m_old), abs(m_new))
 
 
-def _cells(matrix: Mapping[str, Any]) -> Dict[Key, Mapping[str, Any]]:
+def _cells(matrix: MatrixDoc) -> Dict[Key, MatrixCell]:
     return {(c["case"], c["environment"], c["method"]): c for c in matrix.get("results", [])
             if c.get("status") != NOT_RUN}
 
 
-def _split_columns(old: Mapping[str, Any], new: Mapping[str, Any]) -> Dict[str, str]:
+def _split_columns(old: MatrixDoc, new: MatrixDoc) -> Dict[str, str]:
     """Old environment id -> new id where one minor version's column split by patch release
     (``linux-cpython-3.13`` -> ``linux-cpython-3.13.0``) and the releases are the same."""
     new_ids = {e["id"] for e in new.get("environments", [])}
@@ -147,7 +147,7 @@ def _split_columns(old: Mapping[str, Any], new: Mapping[str, Any]) -> Dict[str, 
     return renamed
 
 
-def diff_matrices(old: Mapping[str, Any], new: Mapping[str, Any]) -> MatrixDiff:
+def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     """Compare two matrix documents (pure). A column that split by patch release is compared
     with the new column of the same release, not shown as removed and added."""
     renamed = _split_columns(old, new)

@@ -10,6 +10,7 @@ from typing import Any, Dict, List, Optional, TypedDict
 
 __all__ = [
     "CaseEntry",
+    "CellFields",
     "CellMeta",
     "Environment",
     "HarnessPart",
@@ -155,7 +156,9 @@ class MatrixEnvironment(Environment, total=False):
     version_label: str  # 3.13, or 3.13.18 when patch releases are apart
 
 
-class _CellFields(TypedDict):
+class CellFields(TypedDict):
+    """What a merged cell and each of its observations have in common."""
+
     outcome: Optional[str]
     observed: Any
     expected: Optional[Dict[str, Any]]
@@ -167,7 +170,7 @@ class _CellFields(TypedDict):
     detail: Optional[str]
 
 
-class Observation(_CellFields):
+class Observation(CellFields):
     """One run's view of a cell (several of them on a flaky cell)."""
 
     source_file: str
@@ -175,7 +178,7 @@ class Observation(_CellFields):
     runner: str
 
 
-class _MatrixCellRequired(_CellFields):
+class _MatrixCellRequired(CellFields):
     case: str
     environment: str
     method: str

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Tuple
 
+from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import parse_version, version_key
 from harness.guest import words
 from harness.merge import signature
@@ -80,7 +81,7 @@ def version_label(env: Mapping[str, Any]) -> str:
     return str(env.get("version_label") or _minor(env))
 
 
-def describe(cell: Mapping[str, Any], performance: bool = False) -> str:
+def describe(cell: CellFields, performance: bool = False) -> str:
     """A short human text for a cell's behaviour (what a change point compares)."""
     outcome = cell.get("outcome")
     if outcome == words.OK and not performance:
@@ -90,23 +91,22 @@ def describe(cell: Mapping[str, Any], performance: bool = False) -> str:
     return str(outcome)
 
 
-def _warning_kinds(cell: Mapping[str, Any]) -> Tuple[str, ...]:
-    return tuple(sorted({str(w.get("category")) for w in cell.get("warnings") or []
-                         if isinstance(w, dict)}))
+def _warning_kinds(cell: CellFields) -> Tuple[str, ...]:
+    return tuple(sorted({str(w.get("category")) for w in cell.get("warnings") or []}))
 
 
-def _sig(cell: Mapping[str, Any], perf: bool) -> Tuple[Any, ...]:
+def _sig(cell: CellFields, perf: bool) -> Tuple[Any, ...]:
     return (*signature(dict(cell), perf), _warning_kinds(cell))
 
 
-def _text(cell: Mapping[str, Any], perf: bool) -> str:
+def _text(cell: CellFields, perf: bool) -> str:
     text = describe(cell, perf)
     kinds = _warning_kinds(cell)
     return text + (" + %s" % ", ".join(kinds) if kinds else "")
 
 
-def _by_series(matrix: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
-    series: Dict[str, List[Mapping[str, Any]]] = {}
+def _by_series(matrix: MatrixDoc) -> Dict[str, List[MatrixEnvironment]]:
+    series: Dict[str, List[MatrixEnvironment]] = {}
     for env in matrix["environments"]:
         if env.get("not_run"):  # an expected column that produced no data says nothing
             continue
@@ -116,12 +116,12 @@ def _by_series(matrix: Mapping[str, Any]) -> Dict[str, List[Mapping[str, Any]]]:
     return series
 
 
-def _usable(cell: Mapping[str, Any]) -> bool:
+def _usable(cell: MatrixCell) -> bool:
     return cell.get("status") not in (words.NOT_RUN, words.FLAKY) and \
         cell.get("outcome") is not None
 
 
-def behaviour_changes(matrix: Mapping[str, Any]) -> List[Change]:
+def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
     """For each case and series, walking versions in order, the points where behaviour
     changed. Methods with the same change at the same version are reported together."""
     cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
@@ -160,7 +160,7 @@ def _fmt(value: Any) -> str:
     return "(unknown)" if value is None else str(value)
 
 
-def method_changes(matrix: Mapping[str, Any]) -> List[MethodChange]:
+def method_changes(matrix: MatrixDoc) -> List[MethodChange]:
     """Changes in available methods and defaults, per series, walking versions in order."""
     fields = (("available_methods", "available"), ("default_method", "default"),
               ("executor_default_method", "ProcessPoolExecutor default"))
@@ -174,13 +174,13 @@ def method_changes(matrix: Mapping[str, Any]) -> List[MethodChange]:
     return out
 
 
-def platform_differences(matrix: Mapping[str, Any]) -> List[PlatformDifference]:
+def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
     """Cells that differ between series (OS/implementation) at the same Python version."""
     cells = matrix["results"]
     perf = {c["id"] for c in matrix["cases"] if c.get("category") == words.PERFORMANCE}
     envs = {e["id"]: e for e in matrix["environments"]}
-    groups: Dict[Tuple[str, str, str], Dict[str, List[Tuple[Mapping[str, Any],
-                                                          Mapping[str, Any]]]]] = {}
+    groups: Dict[Tuple[str, str, str], Dict[str, List[Tuple[MatrixEnvironment,
+                                                          MatrixCell]]]] = {}
     for cell in cells:
         env = envs.get(cell["environment"])
         if env is None or not _usable(cell) or cell.get("outcome") == words.UNAVAILABLE:
