@@ -19,6 +19,10 @@ import os
 import sys
 from typing import Any, Dict, List, Optional, Set
 
+if __name__ == "__main__":  # run as a script: the project root goes last on sys.path (the
+    # user's modules, inserted first later, win over the project's)
+    sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+
 from harness.guest.words import ERROR, OK, UNAVAILABLE
 
 __all__ = ["main"]
