@@ -164,13 +164,37 @@ def default_table(defaults: Sequence[DefaultCell]) -> Tuple[
     return cols, rows
 
 
+def since_tag(series: str, version: str) -> str:
+    """The filter token of a change point: ``since-linux-pypy-3.11`` (per series: CPython 3.11
+    and PyPy 3.11 are different changes)."""
+    return "since-%s-%s" % (series, version)
+
+
+def series_label(series: str, version: str) -> str:
+    """ "Linux PyPy 3.11", "Linux 3.14t" for a series (``linux-pypy``) at a version."""
+    os_name, impl = (series.split("-") + ["", ""])[:2]
+    return "%s %s" % (OS_NAMES.get(os_name, os_name),
+                      interpreter_label(impl, version, series.endswith("-t")))
+
+
+def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
+    """(token, "changed in Linux PyPy 3.11") for the Behaviour filter, by version."""
+    found = set()
+    for tag in tags:
+        if tag.startswith("since-"):
+            series, _, version = tag[len("since-"):].rpartition("-")
+            found.add((_version_key(version), series_label(series, version), tag))
+    return [(tag, "changed in " + label) for _key, label, tag in sorted(found)]
+
+
 def behaviour_tags(
     lookup: Mapping[Tuple[str, str], MatrixCell], envs: Sequence[str],
-    methods: Sequence[str], since: Sequence[str],
+    methods: Sequence[str], since: Sequence[Tuple[str, str]],
 ) -> List[str]:
     """Filter tokens for one case row: ``disagree`` (the methods do not all behave the same in
     some environment), ``fork-spawn``, ``fork-only`` / ``nonfork-only`` (fails or hangs only
-    under fork / only under spawn or forkserver), the failing outcomes, ``since-3.14``."""
+    under fork / only under spawn or forkserver), the failing outcomes, and a ``since_tag`` per
+    (series, version) where the case's behaviour changed."""
     tags: Set[str] = set()
     for env in envs:
         cells = {m: lookup[(env, m)] for m in methods if (env, m) in lookup
@@ -189,7 +213,7 @@ def behaviour_tags(
             tags.add("fork-only")
         if FORK in cells and FORK not in failing and failing and failing <= others:
             tags.add("nonfork-only")
-    tags.update("since-" + v for v in since)
+    tags.update(since_tag(series, version) for series, version in since)
     return sorted(tags)
 
 
@@ -213,16 +237,18 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
         found = pick(tag)
         out.append(Answer(text, "#view?b=" + tag, tuple(found[:3]), len(found)))
     by_version: Dict[Tuple[str, str], Set[str]] = {}
+    before: Dict[Tuple[str, str], Set[str]] = {}
     for ch in changes:
-        os_name, impl = (ch.series.split("-") + ["", ""])[:2]
-        who = "%s %s" % (OS_NAMES.get(os_name, os_name),
-                         interpreter_label(impl, ch.since, ch.series.endswith("-t")))
-        by_version.setdefault((who, ch.since), set()).add(ch.case)
+        by_version.setdefault((ch.series, ch.since), set()).add(ch.case)
+        before.setdefault((ch.series, ch.since), set()).add(ch.before_version)
     titles = {cid: title for cid, title, _t in rows}
-    for (who, since), cases in sorted(by_version.items(),
-                                      key=lambda kv: (_version_key(kv[0][1]), kv[0][0])):
+    for (series, since), cases in sorted(by_version.items(), key=lambda kv: (
+            _version_key(kv[0][1]), series_label(*kv[0]))):
         ids = sorted(cases)
-        out.append(Answer("Changed in %s" % who, "#view?b=since-" + since,
+        (last, *others) = sorted(before[(series, since)])
+        hedge = "" if others else history.since_text(since, last)[len(since):]
+        out.append(Answer("Changed in %s%s" % (series_label(series, since), hedge),
+                          "#view?b=" + since_tag(series, since),
                           tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids)))
     return out
 

@@ -202,12 +202,15 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
 
 
 def since_text(since: str, before: str) -> str:
-    """``3.14``, or for patch releases of one minor version that are not consecutive
-    ``3.13.18 (or earlier: 3.13.0 → 3.13.18 observed)``: the data cannot say which release
-    in between changed it."""
+    """``3.14``; or, when versions between the two were not observed, ``3.11 (or earlier: 3.9 →
+    3.11 observed)`` (PyPy 3.10 not run) and ``3.13.18 (or earlier: 3.13.0 → 3.13.18
+    observed)`` (patch releases apart): the data cannot say which version in between changed
+    it."""
     a, b = parse_version(before), parse_version(since)
-    if len(a) > 2 and len(b) > 2 and a[:2] == b[:2] and (b[2] - a[2] > 1 or before != ".".join(
-            map(str, a)) or since != ".".join(map(str, b))):
+    minor_gap = len(a) >= 2 and len(b) >= 2 and a[0] == b[0] and b[1] - a[1] > 1
+    patch_gap = len(a) > 2 and len(b) > 2 and a[:2] == b[:2] and (
+        b[2] - a[2] > 1 or before != ".".join(map(str, a)) or since != ".".join(map(str, b)))
+    if minor_gap or patch_gap:
         return "%s (or earlier: %s → %s observed)" % (since, before, since)
     return since
 

@@ -260,7 +260,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     env_index = {e.id: e.index for e in envs}
     mine = changes.get(cid, [])
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
-                                  sorted({ch.since for ch in mine}))
+                                  sorted({(ch.series, ch.since) for ch in mine}))
     unexpected = sum(1 for c in row if c.verdict == words.UNEXPECTED)
     sources = tuple(Link(link_label(str(u)) if safe_url(u) else str(u), safe_url(u))
                     for u in (case.get("sources") or [case.get("source", "")]) if u)

@@ -16,7 +16,6 @@ from markupsafe import Markup
 
 from harness import answers, cellview, model, results, summary
 from harness.documents import MatrixDoc
-from harness.expect import parse_version
 
 __all__ = ["MATRIX_SCHEMA", "SYMBOLS", "render_html", "write_report"]
 
@@ -67,9 +66,8 @@ def render_html(matrix: MatrixDoc) -> str:
         default_cols=cols, default_rows=rows, safe_url=model.safe_url,
         link_label=model.link_label,
         doc_defaults={d.slot.key: d for d in report.defaults},
-        since_versions=sorted({t[6:] for _c, cases in report.categories for v in cases
-                               for t in v.tags if t.startswith("since-")},
-                              key=parse_version),
+        since_options=answers.since_options(
+            [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script))  # noqa: S704
 

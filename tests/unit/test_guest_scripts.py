@@ -26,6 +26,6 @@ def test_a_guest_script_starts_from_any_folder(script: str, args: List[str], ret
                                                says: str, tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-I", str(GUEST / script), *args], cwd=str(tmp_path),
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=60,
-                          check=False, universal_newlines=True)
+                          check=False, text=True)
     assert "Error" not in proc.stderr, proc.stderr
     assert (proc.returncode, says in proc.stderr) == (returncode, True), proc.stderr

@@ -101,6 +101,17 @@ def test_method_table_change_at_patch_level() -> None:
         "3.13.18 (or earlier: 3.13.0 → 3.13.18 observed)"
 
 
+@pytest.mark.parametrize(("since", "before", "text"), [
+    ("3.11", "3.10", "3.11"),
+    ("3.11", "3.9", "3.11 (or earlier: 3.9 → 3.11 observed)"),  # PyPy 3.10 not run
+    ("3.13.1", "3.13.0", "3.13.1"),
+    ("3.14", "3.13.18", "3.14"),
+])
+def test_since_is_hedged_where_versions_between_were_not_observed(since: str, before: str,
+                                                                  text: str) -> None:
+    assert history.since_text(since, before) == text
+
+
 def test_platform_difference_uses_the_newest_release_of_a_series() -> None:
     """Linux 3.13.0 and 3.13.18 against macOS 3.13: the newest Linux release is compared."""
     m = _matrix(results_doc(version="3.13.0", observe=_observer({"fork": "old"})),

@@ -52,8 +52,9 @@ def test_behaviour_tags_find_method_differences() -> None:
     """fork-only: fork hangs where the others return; nonfork-only the reverse."""
     hang = {("e", "fork"): cell("c.a", "fork", outcome="timeout"),
             ("e", "spawn"): cell("c.a", "spawn"), ("e", "forkserver"): cell("c.a", "forkserver")}
-    tags = answers.behaviour_tags(hang, ["e"], ["fork", "forkserver", "spawn"], ["3.14"])
-    assert tags == ["disagree", "fork-only", "fork-spawn", "since-3.14", "timeout"]
+    tags = answers.behaviour_tags(hang, ["e"], ["fork", "forkserver", "spawn"],
+                                  [("linux-cpython", "3.14")])
+    assert tags == ["disagree", "fork-only", "fork-spawn", "since-linux-cpython-3.14", "timeout"]
     err = {("e", "fork"): cell("c.a", "fork"),
            ("e", "spawn"): cell("c.a", "spawn", outcome="error", error={"type": "E"})}
     assert "nonfork-only" in answers.behaviour_tags(err, ["e"], ["fork", "spawn"], [])
@@ -118,3 +119,24 @@ def test_source_links_are_labelled_by_section() -> None:
         "multiprocessing › contexts and start methods"
     assert model.link_label("https://github.com/python/cpython/issues/1") == \
         "https://github.com/python/cpython/issues/1"
+
+
+def test_changes_at_the_same_version_of_two_series_link_to_their_own_filter() -> None:
+    """CPython 3.11 and PyPy 3.11 are different change points: each Answers line links to a
+    filter that shows its own cases (one shared ``since-3.11`` token showed both)."""
+    from harness import history
+
+    changes = [history.Change("c.a", "linux-cpython", ("fork",), "3.11", "3.10", "x", "y", False),
+               history.Change("c.b", "linux-pypy", ("fork",), "3.11", "3.9", "x", "y", False)]
+    rows = [("c.a", "A", answers.behaviour_tags({}, [], [], [("linux-cpython", "3.11")])),
+            ("c.b", "B", answers.behaviour_tags({}, [], [], [("linux-pypy", "3.11")]))]
+    lines = {a.text: a for a in answers.fails_only_lines(rows, changes)}
+    cpython = lines["Changed in Linux 3.11"]
+    pypy = lines["Changed in Linux PyPy 3.11 (or earlier: 3.9 → 3.11 observed)"]  # no 3.10
+    assert cpython.link != pypy.link
+    for line, case in ((cpython, "c.a"), (pypy, "c.b")):
+        token = line.link.split("b=", 1)[1]
+        assert [cid for cid, _t, tags in rows if token in tags] == [case]
+    assert answers.since_options([t for _c, _t, tags in rows for t in tags]) == [
+        ("since-linux-cpython-3.11", "changed in Linux 3.11"),
+        ("since-linux-pypy-3.11", "changed in Linux PyPy 3.11")]
