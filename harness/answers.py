@@ -238,16 +238,22 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
         out.append(Answer(text, "#view?b=" + tag, tuple(found[:3]), len(found)))
     by_version: Dict[Tuple[str, str], Set[str]] = {}
     before: Dict[Tuple[str, str], Set[str]] = {}
+    moved: Dict[Tuple[str, str], Set[str]] = {}
     for ch in changes:
         by_version.setdefault((ch.series, ch.since), set()).add(ch.case)
         before.setdefault((ch.series, ch.since), set()).add(ch.before_version)
+        if ch.moved:
+            moved.setdefault((ch.series, ch.since), set()).add(ch.moved)
     titles = {cid: title for cid, title, _t in rows}
     for (series, since), cases in sorted(by_version.items(), key=lambda kv: (
             _version_key(kv[0][1]), series_label(*kv[0]))):
         ids = sorted(cases)
         (last, *others) = sorted(before[(series, since)])
-        hedge = "" if others else history.since_text(since, last)[len(since):]
-        out.append(Answer("Changed in %s%s" % (series_label(series, since), hedge),
+        hedges = [] if others else [history.since_hedge(since, last)]
+        hedges += sorted(moved.get((series, since), ()))  # "the host → the Debian root"
+        hedge = "; ".join(h for h in hedges if h)
+        out.append(Answer("Changed in %s%s" % (series_label(series, since),
+                                               " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
                           tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids)))
     return out

@@ -27,7 +27,9 @@ __all__ = [
     "method_changes",
     "platform_differences",
     "series_key",
+    "since_hedge",
     "since_text",
+    "system_name",
     "version_label",
 ]
 
@@ -45,6 +47,9 @@ class Change:
     before: str
     after: str
     gap: bool  # versions in between had no data
+    #: The two versions also ran on different systems ("the host → the Debian root"): the
+    #: change may be the system's (its C library, its build of Python), not the version's.
+    moved: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -121,6 +126,19 @@ def _usable(cell: MatrixCell) -> bool:
         cell.get("outcome") is not None
 
 
+def system_name(env: Mapping[str, Any]) -> str:
+    """Where a column ran: "the host", or the root it ran in ("the Debian root")."""
+    root = env.get("root")
+    if not root:
+        return "the host"
+    return "the Debian root" if "debootstrap" in str(root) else "a root (%s)" % root
+
+
+def _moved(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+    a, b = system_name(before), system_name(after)
+    return "" if a == b else "%s → %s" % (a, b)
+
+
 def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
     """For each case and series, walking versions in order, the points where behaviour
     changed. Methods with the same change at the same version are reported together."""
@@ -130,7 +148,7 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
     out: List[Change] = []
     for series, envs in sorted(_by_series(matrix).items()):
         for case in matrix["cases"]:
-            found: Dict[Tuple[str, str, str, str, bool], List[str]] = {}
+            found: Dict[Tuple[str, str, str, str, bool, str], List[str]] = {}
             for method in methods_of.get(case["id"], ()):
                 prev = None
                 prev_env = None
@@ -144,12 +162,12 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
                     if prev is not None and prev_env is not None and \
                             _sig(prev, is_perf) != _sig(cell, is_perf):
                         key = (version_label(env), version_label(prev_env), _text(prev, is_perf),
-                               _text(cell, is_perf), skipped)
+                               _text(cell, is_perf), skipped, _moved(prev_env, env))
                         found.setdefault(key, []).append(method)
                     prev, prev_env, skipped = cell, env, False
-            for (since, before_v, before, after, gap), methods in found.items():
+            for (since, before_v, before, after, gap, moved), methods in found.items():
                 out.append(Change(case["id"], series, tuple(methods), since, before_v,
-                                  before, after, gap))
+                                  before, after, gap, moved))
     out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
     return out
 
@@ -206,18 +224,24 @@ def since_text(since: str, before: str) -> str:
     3.11 observed)`` (PyPy 3.10 not run) and ``3.13.18 (or earlier: 3.13.0 → 3.13.18
     observed)`` (patch releases apart): the data cannot say which version in between changed
     it."""
+    hedge = since_hedge(since, before)
+    return "%s (%s)" % (since, hedge) if hedge else since
+
+
+def since_hedge(since: str, before: str) -> str:
+    """ "or earlier: 3.9 → 3.11 observed" when versions between were not observed, else ""."""
     a, b = parse_version(before), parse_version(since)
     minor_gap = len(a) >= 2 and len(b) >= 2 and a[0] == b[0] and b[1] - a[1] > 1
     patch_gap = len(a) > 2 and len(b) > 2 and a[:2] == b[:2] and (
         b[2] - a[2] > 1 or before != ".".join(map(str, a)) or since != ".".join(map(str, b)))
-    if minor_gap or patch_gap:
-        return "%s (or earlier: %s → %s observed)" % (since, before, since)
-    return since
+    return "or earlier: %s → %s observed" % (before, since) if minor_gap or patch_gap else ""
 
 
 def change_text(change: Change) -> str:
     """``since 3.14 (linux-cpython): forkserver: ok "x" (was ok "y" in 3.13)``."""
     gap = ", versions between not run" if change.gap else ""
-    return "since %s (%s): %s: %s (was %s in %s%s)" % (
+    moved = "; also ran on another system: %s" % change.moved if change.moved else ""
+    return "since %s (%s): %s: %s (was %s in %s%s%s)" % (
         since_text(change.since, change.before_version), change.series,
-        ", ".join(change.methods), change.after, change.before, change.before_version, gap)
+        ", ".join(change.methods), change.after, change.before, change.before_version, gap,
+        moved)

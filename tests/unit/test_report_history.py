@@ -106,3 +106,24 @@ def test_platform_differences_at_the_same_version() -> None:
                 results_doc(version="3.9.16", impl="pypy", observe=_observer({"spawn": "p"})))
     diffs = history.platform_differences(m)
     assert [(d.case, d.version, d.method) for d in diffs] == [("methods.a", "3.9", "spawn")]
+
+
+def test_a_change_that_coincides_with_another_system_says_so() -> None:
+    """3.13 on the host, 3.14 in the Debian root: the change point, its text and the Answers
+    line say the system changed too (the C library or the build may be the cause)."""
+    from harness import answers
+
+    host = results_doc(version="3.13.0", observe=_observer({}))
+    rooted = results_doc(version="3.14.0", observe=_observer({"forkserver": "new"}))
+    rooted["harness"]["environment"]["root"] = "debootstrap sid minbase root sid-root"
+    (ch,) = history.behaviour_changes(_matrix(host, rooted))
+    assert ch.moved == "the host → the Debian root"
+    assert history.change_text(ch).endswith("; also ran on another system: the host → the "
+                                            "Debian root)")
+    (line,) = [a for a in answers.fails_only_lines([], [ch]) if a.text.startswith("Changed")]
+    assert line.text == "Changed in Linux 3.14 (the host → the Debian root)"
+    same_system = dict(host, harness=dict(host["harness"], environment=dict(
+        host["harness"]["environment"], python_version="3.14.0")))
+    same_system["tests"] = rooted["tests"]
+    (plain,) = history.behaviour_changes(_matrix(host, same_system))
+    assert plain.moved == "" and "another system" not in history.change_text(plain)
