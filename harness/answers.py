@@ -29,8 +29,8 @@ from harness.guest.words import (
 from harness.results import interpreter_label, minor_version
 
 __all__ = ["TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
-           "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_table",
-           "fails_only_lines", "scope_text", "slot_of", "slots"]
+           "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_lines",
+           "default_table", "fails_only_lines", "scope_text", "slot_of", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -162,6 +162,35 @@ def default_table(defaults: Sequence[DefaultCell]) -> Tuple[
         mine = {d.slot.label: d for d in defaults if d.slot.os == os_name}
         rows.append((OS_NAMES.get(os_name, os_name), [mine.get(c) for c in cols]))
     return cols, rows
+
+
+def default_lines(defaults: Sequence[DefaultCell]) -> List[Tuple[str, str]]:
+    """The default start method in one line per OS, for CPython (free-threaded builds and PyPy
+    are in the table): ("Linux", "fork 3.8–3.13 → forkserver 3.14–3.16 (measured; 3.16 from
+    the docs)"). The answer a reader wants in ten seconds, from the same cells as the table."""
+    out = []
+    for os_name in dict.fromkeys(d.slot.os for d in defaults):
+        mine = sorted((d for d in defaults if d.slot.os == os_name and d.slot.impl == CPYTHON
+                       and not d.slot.ft and d.value != "?"),
+                      key=lambda d: _version_key(d.slot.minor))
+        if not mine:
+            continue
+        runs: List[List[str]] = []  # [value, first version, last version]
+        for d in mine:
+            if runs and runs[-1][0] == d.value:
+                runs[-1][2] = d.slot.minor
+            else:
+                runs.append([d.value, d.slot.minor, d.slot.minor])
+        text = " → ".join("%s %s" % (v, a if a == b else "%s–%s" % (a, b)) for v, a, b in runs)
+        docs = [d.slot.minor for d in mine if d.from_docs]
+        if len(docs) == len(mine):
+            note = "from the docs; not run here"
+        elif docs:
+            note = "measured; %s from the docs" % ", ".join(docs)
+        else:
+            note = "measured"
+        out.append((OS_NAMES.get(os_name, os_name), "%s (%s)" % (text, note)))
+    return out
 
 
 def since_tag(series: str, version: str) -> str:

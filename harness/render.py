@@ -64,6 +64,7 @@ def render_html(matrix: MatrixDoc) -> str:
         r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,
         outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS, scope_text=model.scope_text,
         default_cols=cols, default_rows=rows, safe_url=model.safe_url,
+        default_lines=answers.default_lines(report.defaults),
         link_label=model.link_label,
         doc_defaults={d.slot.key: d for d in report.defaults},
         since_options=answers.since_options(

@@ -54,7 +54,10 @@ def render_summary(matrix: MatrixDoc) -> str:
                      md(r.generated_at), commits))
     if r.missing:
         lines += ["", "No data in this report for: %s." % md(model.scope_text(r.missing))]
-    lines += ["", "## Answers", "", "Default start method (*italic*: docs, not run here):", ""]
+    lines += ["", "## Answers", "", "Default start method (CPython; a fresh interpreter):", ""]
+    lines += ["- **%s**: %s" % (md(os_name), md(text)) for os_name, text in
+              answers.default_lines(r.defaults)]
+    lines += ["", "Per version (*italic*: docs, not run here):", ""]
     cols, rows = answers.default_table(r.defaults)
     lines += ["| OS | %s |" % " | ".join(md(c) for c in cols),
               "| --- |%s" % (" --- |" * len(cols))]

@@ -140,3 +140,20 @@ def test_changes_at_the_same_version_of_two_series_link_to_their_own_filter() ->
     assert answers.since_options([t for _c, _t, tags in rows for t in tags]) == [
         ("since-linux-cpython-3.11", "changed in Linux 3.11"),
         ("since-linux-pypy-3.11", "changed in Linux PyPy 3.11")]
+
+
+def test_the_default_start_method_reads_as_one_line_per_os() -> None:
+    """Runs of the same default are joined; measured and documented values are told apart."""
+    def slot(os_name: str, minor: str) -> answers.Slot:
+        return answers.Slot(os_name, "cpython", minor, False, minor, (), "")
+
+    cells = [answers.DefaultCell(slot("linux", m), v, docs, "", ()) for m, v, docs in (
+        ("3.12", "fork", False), ("3.13", "fork", False), ("3.14", "forkserver", False),
+        ("3.16", "forkserver", True))]
+    cells += [answers.DefaultCell(slot("macos", m), "spawn", True, "", ()) for m in ("3.9", "3.10")]
+    cells += [answers.DefaultCell(slot("windows", "3.9"), "?", True, "", ()),
+              answers.DefaultCell(answers.Slot("linux", "cpython", "3.14", True, "3.14t", (), ""),
+                                  "spawn", False, "", ())]  # free-threaded: the table's
+    assert answers.default_lines(cells) == [
+        ("Linux", "fork 3.12–3.13 → forkserver 3.14–3.16 (measured; 3.16 from the docs)"),
+        ("macOS", "spawn 3.9–3.10 (from the docs; not run here)")]
