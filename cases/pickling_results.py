@@ -19,7 +19,7 @@ from cases._pickling import (
     raise_as,
 )
 from harness.guest import TYPE_CHECKING
-from harness.guest.catalog import CASE_TIMEOUT, Context, case, error, ok, on
+from harness.guest.catalog import CASE_TIMEOUT, Context, Unavailable, case, error, ok, on
 
 if TYPE_CHECKING:
     from typing import Any, Dict, Optional
@@ -39,7 +39,8 @@ def executor_unusable(executor: Any) -> Optional[str]:
     """Submit ``abs(-3)`` first: None if the executor works, else the normalised error.
 
     An executor that cannot run even a builtin (PyPy 3.9's ProcessPoolExecutor raises
-    AttributeError in ``submit()`` under spawn/forkserver) must not pass for a pickling error.
+    AttributeError in ``submit()`` under spawn/forkserver) must not pass for a pickling error:
+    the case raises ``Unavailable`` (what it checks cannot be checked here), never ``ok``.
     """
     try:
         value = executor.submit(abs, -3).result()
@@ -105,7 +106,7 @@ def unpicklable_return_value_executor(ctx: Context) -> object:
     with ProcessPoolExecutor(1, mp_context=ctx.mp) as executor:
         unusable = executor_unusable(executor)
         if unusable:
-            return {"executor_unusable": unusable}
+            raise Unavailable("ProcessPoolExecutor cannot run even abs(-3) here: " + unusable)
         try:
             return executor.submit(_make_lock).result()
         except Exception as exc:
@@ -169,7 +170,7 @@ def exception_with_custom_init_executor(ctx: Context) -> object:
     with ProcessPoolExecutor(1, mp_context=ctx.mp) as executor:
         unusable = executor_unusable(executor)
         if unusable:
-            return {"executor_unusable": unusable}
+            raise Unavailable("ProcessPoolExecutor cannot run even abs(-3) here: " + unusable)
         try:
             return executor.submit(_raise_coded).result()
         except CodedError:
@@ -198,7 +199,7 @@ def executor_lambda_under_fork(ctx: Context) -> object:
     with ProcessPoolExecutor(1, mp_context=ctx.mp) as executor:
         unusable = executor_unusable(executor)
         if unusable:
-            return {"executor_unusable": unusable}
+            raise Unavailable("ProcessPoolExecutor cannot run even abs(-3) here: " + unusable)
         try:
             return executor.submit(lambda: 42).result()
         except Exception as exc:
