@@ -27,22 +27,24 @@ from harness.guest.words import (
 )
 from harness.text import shorten
 
-__all__ = ["OUTCOMES", "VERDICT_MARKS", "CellView", "outcome_of", "row_cells"]
+__all__ = ["NOT_APPLICABLE", "OUTCOMES", "VERDICT_MARKS", "CellView", "outcome_of", "row_cells"]
 
+#: A slot of the matrix where the case does not run under that method: not a cell.
+NOT_APPLICABLE = "not-applicable"
 #: The cell outcomes of the page's contract (``data-outcome``) → (symbol, legend label).
 OUTCOMES: Dict[str, Tuple[str, str]] = {
     OK: ("", "ok: returned (a short value where the methods differ)"),
     ERROR: ("", "error: the exception type"),
     TIMEOUT: ("◷", "hang: killed after the hard timeout"),
     CRASH: ("☠", "crash: the signal, or the exit code"),
-    UNAVAILABLE: ("", "n/a: the method does not exist here"),
-    "not-applicable": ("", "—: not part of this case"),
+    UNAVAILABLE: ("", "n/a: the method (or what the case needs) does not exist here"),
+    NOT_APPLICABLE: ("", "—: not part of this case"),
     NOT_RUN: ("", "·: not run (no data)"),
 }
 #: ``data-verdict`` → (mark on the cell, legend label). As expected carries no mark.
 VERDICT_MARKS: Dict[str, Tuple[str, str]] = {
     AS_EXPECTED: ("", "as the docs say"),
-    UNEXPECTED: ("✗", "differs from the docs (a finding)"),
+    UNEXPECTED: ("✗", "differs from the docs"),
     NO_EXPECTATION: ("?", "the docs say nothing"),
     FLAKY: ("≈", "flaky: runs disagree"),
 }
@@ -66,7 +68,7 @@ class CellView:
 
 def outcome_of(cell: Optional[MatrixCell]) -> str:
     if cell is None:
-        return "not-applicable"
+        return NOT_APPLICABLE
     outcome = cell.get("outcome")
     return str(outcome) if outcome in OUTCOMES else NOT_RUN
 

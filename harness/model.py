@@ -313,11 +313,14 @@ def build(matrix: MatrixDoc) -> Report:
                                                 if g.status == words.UNEXPECTED)))
     order = {c: i for i, c in enumerate(words.CATEGORIES)}
     cats = sorted(categories.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
-    outcome_counts: Dict[str, int] = dict.fromkeys(cellview.OUTCOMES, 0)
+    outcome_counts: Dict[str, int] = dict.fromkeys(  # "—" slots are not cells: not counted
+        (k for k in cellview.OUTCOMES if k != cellview.NOT_APPLICABLE), 0)
     verdict_counts: Dict[str, int] = dict.fromkeys(cellview.VERDICT_MARKS, 0)
     for cases in categories.values():
         for view in cases:
             for c in view.cells:
+                if c.outcome == cellview.NOT_APPLICABLE:
+                    continue
                 outcome_counts[c.outcome] += 1
                 if c.verdict:
                     verdict_counts[c.verdict] += 1

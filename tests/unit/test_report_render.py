@@ -218,3 +218,16 @@ def test_a_group_elsewhere_in_few_environments_reads_all_but() -> None:
     assert where == ["spawn: Linux 3.13", "spawn: all but Linux 3.13"], where
     same = model.build(_matrix(*[results_doc(version=v, methods=("spawn",)) for v in versions]))
     assert [g.where for g in same.categories[0][1][0].groups] == ["spawn: all 5 environments"]
+
+
+def test_the_outcome_counts_add_up_to_the_cells() -> None:
+    """The summary's "what happened" row counts cells only: a "—" slot (a case that does not
+    run under a method) is not a cell, so the row adds up to the cell total."""
+    from harness import cellview, model
+
+    both = results_doc(cases=["methods.a"])
+    one = results_doc(cases=["methods.b"], methods=("spawn",))
+    one["harness"]["environment"]["python_version"] = "3.12.1"
+    report = model.build(_matrix(both, one))
+    assert cellview.NOT_APPLICABLE not in {k for k, _label, _n in report.outcome_counts}
+    assert sum(n for _k, _label, n in report.outcome_counts) == report.cells_total == 4
