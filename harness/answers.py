@@ -315,7 +315,7 @@ class ClaimView:
         return ", ".join(OS_NAMES.get(o, o) for o in self.result.covered_os)
 
 
-VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ depends",
+VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ partly",
                    words.PARTIAL: "◑ true where run", words.NOT_RUN: "· not run"}
 
 
