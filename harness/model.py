@@ -279,7 +279,8 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
         finding=bool(unexpected or any(c.verdict == words.FLAKY for c in row) or mine or
                      diffs.get(cid)),
-        tags=tuple(tags), search=" ".join([cid, title, observed_text]).lower(),
+        tags=tuple(tags), search=" ".join([cid, title, observed_text, *tags, *(
+            ["hang"] if words.TIMEOUT in tags else [])]).lower(),  # "deadlock fork hang" finds it
         panel={"t": title, "s": [link.url for link in sources if link.url][:1],
                "b": behaviours, "c": [c.data for c in row]})
 

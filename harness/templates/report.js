@@ -68,7 +68,10 @@
   // Changes only what differs: rewriting the same style or colspan would re-lay out the matrix.
   function apply(write) {
     var fold = F.fold.checked ? foldGroups() : { away: {}, label: {} };
-    var terms = F.q.value.trim().toLowerCase().split(/\s+/).filter(Boolean);  // every word must match
+    // Every word typed must match the start of a word ("hang" is not in "changed").
+    var terms = F.q.value.trim().toLowerCase().split(/\s+/).filter(Boolean).map(function (t) {
+      return new RegExp("(^|[^a-z0-9])" + t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+    });
     var rules = [];
     var visibleEnvs = {};
     var hidden = {};
@@ -109,7 +112,7 @@
       var ok = (!F.cat.value || el.getAttribute("data-cat") === F.cat.value) &&
         (!F.find.checked || el.getAttribute("data-f") === "1") &&
         (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&
-        terms.every(function (t) { return el.getAttribute("data-s").indexOf(t) >= 0; });
+        terms.every(function (t) { return t.test(el.getAttribute("data-s")); });
       put(el, "hidden", !ok);
       if (ok && el.tagName === "TR") { count += 1; }
     });

@@ -92,6 +92,10 @@ def test_filters_hide_rows_and_columns(page: Any) -> None:
     assert visible_rows(page) == ["row-methods.a"]
     page.fill("#f-q", "methods.a deadlock")
     assert visible_rows(page) == []
+    page.fill("#f-q", "itle")  # the start of a word only: "hang" must not find "changed"
+    assert visible_rows(page) == []
+    page.fill("#f-q", "of dead")
+    assert visible_rows(page) == ["row-deadlock.b"]
     page.fill("#f-q", "")
     page.select_option("#f-m", "spawn")
     visible = page.eval_on_selector_all(

@@ -231,3 +231,15 @@ def test_the_outcome_counts_add_up_to_the_cells() -> None:
     report = model.build(_matrix(both, one))
     assert cellview.NOT_APPLICABLE not in {k for k, _label, _n in report.outcome_counts}
     assert sum(n for _k, _label, n in report.outcome_counts) == report.cells_total == 4
+
+
+def test_a_row_is_found_by_how_it_behaves() -> None:
+    """The search text holds the row's behaviour words: a case that hangs under fork only is
+    found by "fork" and "hang" (its tags), not only by its id, title and values."""
+    from harness import model
+
+    observe = lambda c, m: cell(c, m, outcome="timeout" if m == "fork" else "ok")  # noqa: E731
+    report = model.build(_matrix(results_doc(cases=["deadlock.x"], observe=observe)))
+    (view,) = report.categories[0][1]
+    words_of = view.search.split()
+    assert {"fork-only", "timeout", "hang"} <= set(words_of)
