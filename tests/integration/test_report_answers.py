@@ -177,6 +177,29 @@ def test_phone_shows_data_cells_and_nothing_is_wider_than_the_screen(
     _close(pg)
 
 
+def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
+                                                                 report: str) -> None:
+    """At 390×844 the first screen says the default per OS in words; a claim is a card: its
+    overall verdict and every environment's verdict, named, within the screen's width."""
+    out = Path(report[len("file://"):]).parent / "claims"
+    claim = {"id": "ok_everywhere", "claim": "Every method returns", "section": "Intro",
+             "checks": [{"case": CASES[0], "methods": ["*"], "holds": {"outcome": "ok"}}]}
+    render.write_report(merge.merge([merge.Loaded.from_doc("f%d.json" % i, d) for i, d in
+                                     enumerate(_docs())], now=NOW, claims=[claim]), out)
+    pg = _open(browser, (out / "index.html").as_uri(), 390, 844, is_mobile=True, has_touch=True)
+    first = pg.locator("ul.lead-defaults li").first
+    box = first.bounding_box()
+    assert box is not None and box["y"] + box["height"] <= 844
+    assert first.inner_text().startswith("Linux: ")
+    row = pg.locator("table.claims tbody tr").first
+    row.scroll_into_view_if_needed()
+    cells = pg.eval_on_selector_all("table.claims tbody tr:first-child td", """tds => tds.map(
+        td => [td.getBoundingClientRect().right, getComputedStyle(td, '::before').content])""")
+    assert len(cells) >= 2 and all(right <= 390 for right, _label in cells)
+    assert all(label.startswith('"Linux') for _right, label in cells[1:]), cells
+    _close(pg)
+
+
 def test_print_keeps_every_case_row(browser: Any, report: str) -> None:
     """Printed (page.pdf, print media): every case row of the matrix is in the PDF."""
     import pypdf
