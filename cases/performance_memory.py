@@ -167,7 +167,7 @@ def copy_on_read(ctx: Context) -> object:
 
 @case(
     "performance.child_memory",
-    title="Resident (RSS) and unique (USS) memory of an idle child, per method",
+    title="Resident (RSS), unique (USS) and proportional (PSS) memory of an idle child",
     source=[CONTEXTS],
     timeout=LONG_TIMEOUT,
     expect=[on("*", ok())],
