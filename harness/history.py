@@ -27,6 +27,7 @@ __all__ = [
     "method_changes",
     "platform_differences",
     "series_key",
+    "signature_of",
     "since_hedge",
     "since_text",
     "system_name",
@@ -100,7 +101,9 @@ def _warning_kinds(cell: CellFields) -> Tuple[str, ...]:
     return tuple(sorted({str(w.get("category")) for w in cell.get("warnings") or []}))
 
 
-def _sig(cell: CellFields, perf: bool) -> Tuple[Any, ...]:
+def signature_of(cell: CellFields, perf: bool) -> Tuple[Any, ...]:
+    """What two cells must share to behave the same (outcome, value or error type, warning
+    kinds; performance cells by outcome only)."""
     return (*signature(dict(cell), perf), _warning_kinds(cell))
 
 
@@ -160,7 +163,7 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
                         continue
                     is_perf = case["id"] in perf
                     if prev is not None and prev_env is not None and \
-                            _sig(prev, is_perf) != _sig(cell, is_perf):
+                            signature_of(prev, is_perf) != signature_of(cell, is_perf):
                         key = (version_label(env), version_label(prev_env), _text(prev, is_perf),
                                _text(cell, is_perf), skipped, _moved(prev_env, env))
                         found.setdefault(key, []).append(method)
@@ -213,7 +216,7 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
     out: List[PlatformDifference] = []
     for (case_id, version, method), by in sorted(newest.items()):
         is_perf = case_id in perf
-        if len(by) > 1 and len({_sig(c, is_perf) for c in by.values()}) > 1:
+        if len(by) > 1 and len({signature_of(c, is_perf) for c in by.values()}) > 1:
             out.append(PlatformDifference(case_id, version, method, tuple(
                 (s, _text(c, is_perf)) for s, c in sorted(by.items()))))
     return out

@@ -66,6 +66,9 @@ class EnvView:
     default: str
     executor_default: str
     newest: bool  # the newest version of its series (for "collapse versions")
+    #: Every cell behaves as in the previous version of its series, with the same status: the
+    #: "fold versions that behave the same" box may join the two columns.
+    same_as_previous: bool
     notes: Tuple[str, ...]  # change points at this version ("since 3.14: default forkserver")
     runs: Tuple[RunView, ...]
 
@@ -158,6 +161,18 @@ def _env_label(env: MatrixEnvironment) -> str:
                              env.get("free_threading"))
 
 
+def _behaviour_by_env(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]]:
+    """Per environment, each cell's status and behaviour signature (as change points compare)."""
+    perf = {c["id"] for c in matrix["cases"] if c.get("category") == PERFORMANCE}
+    out: Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]] = {}
+    for cell in matrix["results"]:
+        usable = cell.get("outcome") is not None and cell.get("status") != words.FLAKY
+        out.setdefault(cell["environment"], {})[(cell["case"], cell["method"])] = (
+            cell.get("status"), *(history.signature_of(cell, cell["case"] in perf)
+                                  if usable else ()))
+    return out
+
+
 def _envs(matrix: MatrixDoc) -> List[EnvView]:
     notes: Dict[Tuple[str, str], List[str]] = {}
     for ch in history.method_changes(matrix):
@@ -171,9 +186,11 @@ def _envs(matrix: MatrixDoc) -> List[EnvView]:
     for env in matrix["environments"]:
         key = (history.series_key(env), _env_label(env))
         seen[key] = seen.get(key, 0) + 1
-    out = []
+    behaviour = _behaviour_by_env(matrix)
+    out: List[EnvView] = []
     for i, env in enumerate(matrix["environments"]):
         series = history.series_key(env)
+        previous = matrix["environments"][i - 1] if i else None
         minor = history.version_label(env)
         runs = tuple(RunView(str(r.get("file", "")).replace("\\", "/").rsplit("/", 1)[-1],
                              str(r.get("git_commit") or "unknown"),
@@ -192,6 +209,8 @@ def _envs(matrix: MatrixDoc) -> List[EnvView]:
             executor_default="not run" if env.get("not_run") else str(
                 env.get("executor_default_method")),
             newest=newest[series] == env["id"], notes=tuple(notes.get((series, minor), [])),
+            same_as_previous=previous is not None and history.series_key(previous) == series
+            and behaviour.get(previous["id"], {}) == behaviour.get(env["id"], {}),
             runs=runs))
     return out
 

@@ -41,20 +41,17 @@
   // reads the same fold into the first one, labelled "3.9–3.13"; a new column starts where a
   // cell changes. Computed once, when first asked for.
   var folded = null;  // env id -> true for the folded-away columns; labels on the kept ones
+  // A column joins the one before when the page says every cell behaves as there (data-same:
+  // the same status, outcome, value or error type and warnings; not just the same cell text).
   function foldGroups() {
     if (folded) { return folded; }
-    var sig = {};
-    all("#matrix td[data-case]").forEach(function (td) {
-      var id = td.getAttribute("data-env");
-      sig[id] = (sig[id] || "") + td.getAttribute("data-outcome") + ":" + td.textContent + "|";
-    });
     folded = { away: {}, label: {} };
     var head = null;
     var last = null;
     envHeads.forEach(function (th) {
       var id = th.getAttribute("data-env");
       if (head && last.getAttribute("data-series") === th.getAttribute("data-series") &&
-          sig[head.getAttribute("data-env")] === sig[id]) {
+          th.getAttribute("data-same") === "1") {
         folded.away[id] = true;
         folded.label[head.getAttribute("data-env")] = head.getAttribute("data-label") + "–" + th.getAttribute("data-label");
       } else {

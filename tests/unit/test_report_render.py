@@ -243,3 +243,18 @@ def test_a_row_is_found_by_how_it_behaves() -> None:
     (view,) = report.categories[0][1]
     words_of = view.search.split()
     assert {"fork-only", "timeout", "hang"} <= set(words_of)
+
+
+def test_versions_fold_only_when_every_cell_behaves_the_same() -> None:
+    """Two versions whose cells all read "ok" but return different values (fork's default
+    "fork" in 3.13, "forkserver" in 3.14, both as the docs say) do not fold; equal ones do."""
+    from harness import model
+
+    def default(value: str) -> Any:
+        return lambda c, m: cell(c, m, observed={"default": value})
+    docs = [results_doc(version=v, observe=default(d)) for v, d in (
+        ("3.12.1", "fork"), ("3.13.1", "fork"), ("3.14.1", "forkserver"))]
+    envs = model.build(_matrix(*docs)).envs
+    assert [e.same_as_previous for e in envs] == [False, True, False]
+    html = render.render_html(_matrix(*docs))
+    assert html.count('data-same="1"') == 1
