@@ -116,7 +116,8 @@
     all("tbody.cat").forEach(function (tb) {
       put(tb, "hidden", all("tr.case-row", tb).every(function (r) { return r.hidden; }));
     });
-    $("f-count").textContent = count + " of " + rows.length + " cases shown";
+    $("f-count").textContent = count + " of " + rows.length + " cases shown" +
+      (Object.keys(visibleEnvs).length ? "" : " — no environment shown has data (see the columns' reasons)");
     keepTabStop();
     if (write) {
       var s = state().toString();

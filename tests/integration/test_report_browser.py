@@ -97,6 +97,10 @@ def test_filters_hide_rows_and_columns(page: Any) -> None:
     page.fill("#f-q", "of dead")
     assert visible_rows(page) == ["row-deadlock.b"]
     page.fill("#f-q", "")
+    page.select_option("#f-os", "windows")  # in the target grid, no data in this report
+    assert "no environment shown has data" in page.inner_text("#f-count")
+    page.select_option("#f-os", "")
+    assert "no environment" not in page.inner_text("#f-count")
     page.select_option("#f-m", "spawn")
     visible = page.eval_on_selector_all(
         "#row-methods\\.a td[data-case]", "ts => ts.filter(t => t.offsetParent !== null).length")
