@@ -140,9 +140,10 @@ def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
     out = []
     for slot in grid:
         if slot.envs:
-            values = sorted({str(envs[e].get("default_method")) for e in slot.envs})
-            out.append(DefaultCell(slot, " / ".join(values), False, "#env-" + slot.envs[-1],
-                                   slot.envs))
+            values = [str(envs[e].get("default_method")) for e in slot.envs]
+            value = values[0] if len(set(values)) == 1 else " / ".join(  # patch releases apart
+                "%s (%s)" % (v, envs[e].get("python_version")) for v, e in zip(values, slot.envs))
+            out.append(DefaultCell(slot, value, False, "#env-" + slot.envs[-1], slot.envs))
         else:
             value, source = _doc_default(case, slot)
             out.append(DefaultCell(slot, value, True, "#slot-" + slot.key, (), source))
@@ -171,26 +172,45 @@ def default_lines(defaults: Sequence[DefaultCell]) -> List[Tuple[str, str]]:
     out = []
     for os_name in dict.fromkeys(d.slot.os for d in defaults):
         mine = sorted((d for d in defaults if d.slot.os == os_name and d.slot.impl == CPYTHON
-                       and not d.slot.ft and d.value != "?"),
-                      key=lambda d: _version_key(d.slot.minor))
+                       and not d.slot.ft), key=lambda d: _version_key(d.slot.minor))
         if not mine:
             continue
         runs: List[List[str]] = []  # [value, first version, last version]
         for d in mine:
-            if runs and runs[-1][0] == d.value:
+            value = "unknown" if d.value == "?" else d.value  # not run, and the docs say nothing
+            if runs and runs[-1][0] == value:
                 runs[-1][2] = d.slot.minor
             else:
-                runs.append([d.value, d.slot.minor, d.slot.minor])
+                runs.append([value, d.slot.minor, d.slot.minor])
         text = " → ".join("%s %s" % (v, a if a == b else "%s–%s" % (a, b)) for v, a, b in runs)
-        docs = [d.slot.minor for d in mine if d.from_docs]
-        if len(docs) == len(mine):
-            note = "from the docs; not run here"
-        elif docs:
-            note = "measured; %s from the docs" % ", ".join(docs)
-        else:
+        measured = [i for i, d in enumerate(mine) if not d.from_docs]
+        docs = [i for i, d in enumerate(mine) if d.from_docs and d.value != "?"]
+        unknown = [i for i, d in enumerate(mine) if d.from_docs and d.value == "?"]
+        versions = [d.slot.minor for d in mine]
+        if len(measured) == len(mine):
             note = "measured"
+        elif len(docs) == len(mine):
+            note = "from the docs; not run here"
+        else:
+            note = "; ".join(text for text in (
+                "measured %s" % _spans(measured, versions) if measured else "",
+                "%s from the docs" % _spans(docs, versions) if docs else "",
+                "%s not run, no documented value" % _spans(unknown, versions) if unknown
+                else "") if text)
         out.append((OS_NAMES.get(os_name, os_name), "%s (%s)" % (text, note)))
     return out
+
+
+def _spans(indexes: Sequence[int], versions: Sequence[str]) -> str:
+    """ "3.9–3.11, 3.14" for positions in an ordered list of versions."""
+    runs: List[List[int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(versions[a] if a == b else "%s–%s" % (versions[a], versions[b])
+                     for a, b in runs)
 
 
 def since_tag(series: str, version: str) -> str:
@@ -200,10 +220,12 @@ def since_tag(series: str, version: str) -> str:
 
 
 def series_label(series: str, version: str) -> str:
-    """ "Linux PyPy 3.11", "Linux 3.14t" for a series (``linux-pypy``) at a version."""
-    os_name, impl = (series.split("-") + ["", ""])[:2]
-    return "%s %s" % (OS_NAMES.get(os_name, os_name),
-                      interpreter_label(impl, version, series.endswith("-t")))
+    """ "Linux PyPy 3.11", "Linux 3.14t", "macOS 3.15 (Intel)" for a series (``linux-pypy``,
+    ``linux-cpython-t``, ``macos-cpython-x86_64``: ``history.series_key``) at a version."""
+    os_name, impl, *rest = series.split("-") + ["", ""]
+    label = "%s %s" % (OS_NAMES.get(os_name, os_name),
+                       interpreter_label(impl, version, "t" in rest))
+    return label + (" (Intel)" if "x86_64" in rest else "")
 
 
 def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
@@ -265,27 +287,38 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
                       ("fork-spawn", "Behave differently under fork and spawn")):
         found = pick(tag)
         out.append(Answer(text, "#view?b=" + tag, tuple(found[:3]), len(found)))
-    by_version: Dict[Tuple[str, str], Set[str]] = {}
-    before: Dict[Tuple[str, str], Set[str]] = {}
-    moved: Dict[Tuple[str, str], Set[str]] = {}
+    groups: Dict[Tuple[str, str], List[history.Change]] = {}
     for ch in changes:
-        by_version.setdefault((ch.series, ch.since), set()).add(ch.case)
-        before.setdefault((ch.series, ch.since), set()).add(ch.before_version)
-        if ch.moved:
-            moved.setdefault((ch.series, ch.since), set()).add(ch.moved)
+        groups.setdefault((ch.series, ch.since), []).append(ch)
     titles = {cid: title for cid, title, _t in rows}
-    for (series, since), cases in sorted(by_version.items(), key=lambda kv: (
+    for (series, since), mine in sorted(groups.items(), key=lambda kv: (
             _version_key(kv[0][1]), series_label(*kv[0]))):
-        ids = sorted(cases)
-        (last, *others) = sorted(before[(series, since)])
-        hedges = [] if others else [history.since_hedge(since, last)]
-        hedges += sorted(moved.get((series, since), ()))  # "the host → the Debian root"
-        hedge = "; ".join(h for h in hedges if h)
+        ids = sorted({ch.case for ch in mine})
+        hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(mine)) if h)
         out.append(Answer("Changed in %s%s" % (series_label(series, since),
                                                " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
                           tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids)))
     return out
+
+
+def _hedge_of(since: str, changes: Sequence[history.Change]) -> str:
+    """ "or earlier: 3.9 → 3.11 observed" from the earliest version a change was seen before
+    ("for some" when the group's changes were last seen at different versions)."""
+    befores = sorted({ch.before_version for ch in changes}, key=_version_key)
+    hedge = history.since_hedge(since, befores[0])
+    return hedge.replace("or earlier:", "or earlier for some:") if hedge and len(
+        befores) > 1 else hedge
+
+
+def _moved_of(changes: Sequence[history.Change]) -> str:
+    """ "the host → the Debian root" when the two versions ran on different systems (prefixed
+    "for some:" when only some of the group's changes did)."""
+    moved = sorted({ch.moved for ch in changes if ch.moved})
+    if not moved:
+        return ""
+    some = "" if all(ch.moved for ch in changes) else "for some: "
+    return some + "; ".join(moved)
 
 
 def claim_scope_gaps(claim: Mapping[str, Any], grid: Sequence[Slot]) -> List[Slot]:

@@ -14,6 +14,7 @@ from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironme
 from harness.expect import parse_version, version_key
 from harness.guest import words
 from harness.merge import signature
+from harness.results import arch_suffix
 from harness.results import minor_version as _minor
 from harness.text import short_json
 
@@ -76,9 +77,10 @@ class PlatformDifference:
 
 
 def series_key(env: Mapping[str, Any]) -> str:
-    """The line along which versions are walked: OS × implementation (× free-threading)."""
+    """The line along which versions are walked: OS × implementation (× free-threading, × the
+    Intel macOS leg): ``linux-cpython``, ``linux-cpython-t``, ``macos-cpython-x86_64``."""
     key = "%s-%s" % (env.get("os"), env.get("implementation"))
-    return key + "-t" if env.get("free_threading") else key
+    return key + ("-t" if env.get("free_threading") else "") + arch_suffix(env)
 
 
 def version_label(env: Mapping[str, Any]) -> str:
@@ -130,11 +132,13 @@ def _usable(cell: MatrixCell) -> bool:
 
 
 def system_name(env: Mapping[str, Any]) -> str:
-    """Where a column ran: "the host", or the root it ran in ("the Debian root")."""
-    root = env.get("root")
-    if not root:
-        return "the host"
-    return "the Debian root" if "debootstrap" in str(root) else "a root (%s)" % root
+    """Where a column ran: "the host", the root it ran in ("the Debian root"), or both when
+    its runs came from both (every run counts, not only the first file's probe)."""
+    roots = {str(r.get("root") or "") for r in env.get("runs") or ()} or {
+        str(env.get("root") or "")}
+    names = sorted({"the host" if not root else "the Debian root" if "debootstrap" in root
+                    else "a root (%s)" % root for root in roots})
+    return " and ".join(names)
 
 
 def _moved(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:

@@ -404,9 +404,12 @@ def _method_index(method: str) -> int:
 
 
 def env_sort_key(ident: str) -> Tuple[Any, ...]:
-    """Order environments by OS, CPython before PyPy, then version (3.9 before 3.10, 3.13.8
-    before 3.13.18, 3.15.0a5 before 3.15.0)."""
+    """Order environments by OS, CPython before PyPy, then each series (regular builds, then
+    free-threaded, then the Intel macOS leg) by version (3.9 before 3.10, 3.13.8 before
+    3.13.18, 3.15.0a5 before 3.15.0): a series' versions are side by side, as the target grid
+    lists them, so walking and folding versions compare neighbours."""
     os_name, impl, rest = [*ident.split("-", 2), "", ""][:3]
-    version = rest.split("-")[0]
+    version, _, arch = rest.partition("-")
     key = version_key(version.rstrip("t"))
-    return (os_name, impl != words.CPYTHON, impl, key[0][:2], version.endswith("t"), key, ident)
+    return (os_name, impl != words.CPYTHON, impl, version.endswith("t"), arch, key[0][:2], key,
+            ident)

@@ -17,7 +17,7 @@ from harness.casetext import doc_parts, expectation_text, link_label, safe_url, 
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
-from harness.results import interpreter_label
+from harness.results import arch_suffix, interpreter_label
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "doc_parts",
            "expectation_text", "link_label", "safe_url", "scope_text"]
@@ -158,7 +158,7 @@ def cell_anchor(case: str, env: str, method: str) -> str:
 
 def _env_label(env: MatrixEnvironment) -> str:
     return interpreter_label(env.get("implementation"), history.version_label(env),
-                             env.get("free_threading"))
+                             env.get("free_threading")) + (" Intel" if arch_suffix(env) else "")
 
 
 def _behaviour_by_env(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]]:
@@ -166,10 +166,16 @@ def _behaviour_by_env(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], Tupl
     perf = {c["id"] for c in matrix["cases"] if c.get("category") == PERFORMANCE}
     out: Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]] = {}
     for cell in matrix["results"]:
-        usable = cell.get("outcome") is not None and cell.get("status") != words.FLAKY
+        perf_case = cell["case"] in perf
+        if cell.get("status") == words.FLAKY:  # what each run did, in any order
+            what: Tuple[Any, ...] = tuple(sorted(repr(history.signature_of(o, perf_case))
+                                                 for o in cell.get("observations") or ()))
+        elif cell.get("outcome") is None:
+            what = ()
+        else:
+            what = history.signature_of(cell, perf_case)
         out.setdefault(cell["environment"], {})[(cell["case"], cell["method"])] = (
-            cell.get("status"), *(history.signature_of(cell, cell["case"] in perf)
-                                  if usable else ()))
+            cell.get("status"), *what)
     return out
 
 
@@ -187,10 +193,12 @@ def _envs(matrix: MatrixDoc) -> List[EnvView]:
         key = (history.series_key(env), _env_label(env))
         seen[key] = seen.get(key, 0) + 1
     behaviour = _behaviour_by_env(matrix)
+    last_of: Dict[str, MatrixEnvironment] = {}  # the previous version of each series
     out: List[EnvView] = []
     for i, env in enumerate(matrix["environments"]):
         series = history.series_key(env)
-        previous = matrix["environments"][i - 1] if i else None
+        previous = last_of.get(series)
+        last_of[series] = env
         minor = history.version_label(env)
         runs = tuple(RunView(str(r.get("file", "")).replace("\\", "/").rsplit("/", 1)[-1],
                              str(r.get("git_commit") or "unknown"),
@@ -209,8 +217,8 @@ def _envs(matrix: MatrixDoc) -> List[EnvView]:
             executor_default="not run" if env.get("not_run") else str(
                 env.get("executor_default_method")),
             newest=newest[series] == env["id"], notes=tuple(notes.get((series, minor), [])),
-            same_as_previous=previous is not None and history.series_key(previous) == series
-            and behaviour.get(previous["id"], {}) == behaviour.get(env["id"], {}),
+            same_as_previous=previous is not None and behaviour.get(
+                previous["id"], {}) == behaviour.get(env["id"], {}),
             runs=runs))
     return out
 

@@ -26,6 +26,7 @@ from harness.text import shorten
 __all__ = [
     "SCHEMA_VERSION",
     "SUPPORTED_VERSIONS",
+    "arch_suffix",
     "atomic_write_json",
     "drop_legacy_root_file",
     "env_id",
@@ -53,9 +54,12 @@ def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
     suffix = "t" if env.get("free_threading") else ""
     ident = "%s-%s-%s%s" % (env.get("os", "unknown"), env.get("implementation", "unknown"),
                             version, suffix)
-    if env.get("os") == MACOS and env.get("arch") == "x86_64":
-        ident += "-x86_64"
-    return ident
+    return ident + arch_suffix(env)
+
+
+def arch_suffix(env: Mapping[str, Any]) -> str:
+    """``-x86_64`` for the Intel macOS leg (its own column and series), else ""."""
+    return "-x86_64" if env.get("os") == MACOS and env.get("arch") == "x86_64" else ""
 
 
 def file_stem(env: Mapping[str, Any]) -> str:

@@ -99,7 +99,8 @@ def render_summary(matrix: MatrixDoc) -> str:
     lines += ["", "## The article's claims", "", "| claim | overall | per environment |",
               "| --- | --- | --- |"]
     for cv in r.claims:
-        per = ", ".join("%s: %s" % (v.environment, v.verdict) for v in cv.result.per_environment)
+        per = ", ".join("%s: %s" % (v.environment, answers.VERDICT_SYMBOLS.get(
+            v.verdict, v.verdict)) for v in cv.result.per_environment)  # the page's words
         lines.append("| %s | %s | %s |" % (md(cv.result.claim), md(cv.overall), md(per)))
     if r.rejected:
         lines += ["", "## Rejected input files", ""]

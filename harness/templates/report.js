@@ -65,9 +65,11 @@
   // Changes only what differs: rewriting the same style or colspan would re-lay out the matrix.
   function apply(write) {
     var fold = F.fold.checked ? foldGroups() : { away: {}, label: {} };
-    // Every word typed must match the start of a word ("hang" is not in "changed").
+    // Every word typed must match the start of a word ("hang" is not in "changed"); a term that
+    // starts with punctuation (".default", "_fork") matches anywhere.
     var terms = F.q.value.trim().toLowerCase().split(/\s+/).filter(Boolean).map(function (t) {
-      return new RegExp("(^|[^a-z0-9])" + t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+      var text = t.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+      return new RegExp(/^[a-z0-9]/.test(t) ? "(^|[^a-z0-9])" + text : text);
     });
     var rules = [];
     var visibleEnvs = {};

@@ -56,7 +56,8 @@ def results_doc(
            "python_full_version": version + " (synthetic)", "free_threading": free_threading,
            "available_methods": list(available), "default_method": default,
            "executor_default_method": default, "git_commit": commit, "timestamp": timestamp,
-           "ci": None, "root": None, "executable": "/usr/bin/python-synthetic", "arch": "x86_64"}
+           "ci": None, "root": None, "executable": "/usr/bin/python-synthetic",
+           "arch": "arm64" if os_name == "macos" else "x86_64"}  # Apple silicon, as CI's macos-26
     return {"created": 0, "duration": 1.0, "exitcode": 0, "summary": {},
             "harness": {"schema_version": "1.0", "environment": env,
                         "cases": list(case_docs) if case_docs is not None else

@@ -58,7 +58,7 @@ def test_other_minor_versions_and_platforms_are_not_split() -> None:
                 results_doc(version="3.13.5", free_threading=True))
     assert [e["id"] for e in m["environments"]] == [
         "linux-cpython-3.13.0", "linux-cpython-3.13.18", "linux-cpython-3.13t",
-        "macos-cpython-3.13-x86_64"]
+        "macos-cpython-3.13"]
 
 
 def test_an_expected_minor_id_is_met_by_any_of_its_releases() -> None:
@@ -127,8 +127,12 @@ def test_platform_difference_uses_the_newest_release_of_a_series() -> None:
      ["linux-cpython-3.13.0", "linux-cpython-3.13.8", "linux-cpython-3.13.18"]),
     (["linux-cpython-3.15.0", "linux-cpython-3.15.0a5", "linux-cpython-3.14t",
       "linux-cpython-3.14", "linux-cpython-3.9"],
-     ["linux-cpython-3.9", "linux-cpython-3.14", "linux-cpython-3.14t",
-      "linux-cpython-3.15.0a5", "linux-cpython-3.15.0"]),
+     ["linux-cpython-3.9", "linux-cpython-3.14", "linux-cpython-3.15.0a5",
+      "linux-cpython-3.15.0", "linux-cpython-3.14t"]),  # a series' versions side by side
+    (["macos-cpython-3.15-x86_64", "macos-cpython-3.10", "macos-cpython-3.9-x86_64",
+      "macos-cpython-3.15"],
+     ["macos-cpython-3.10", "macos-cpython-3.15", "macos-cpython-3.9-x86_64",
+      "macos-cpython-3.15-x86_64"]),  # the Intel leg is a series of its own
 ])
 def test_env_sort_key_orders_patch_and_pre_releases(ids: Any, want: Any) -> None:
     assert sorted(ids, key=merge.env_sort_key) == want
@@ -157,3 +161,14 @@ def test_results_file_name_keeps_root_and_host_apart() -> None:
         "linux-cpython-3.13-root"
     assert results.env_id(dict(env, free_threading=True), patch=True) == \
         "linux-cpython-3.13.18t"
+
+
+def test_a_default_that_differs_between_patch_releases_names_each() -> None:
+    """3.13.0 defaults to fork, 3.13.18 to forkserver: the 3.13 slot says which is which."""
+    from harness import answers
+
+    m = _matrix(results_doc(version="3.13.0", default="fork"),
+                results_doc(version="3.13.18", default="forkserver"))
+    (cell13,) = [d for d in answers.default_grid(m, answers.slots(m))
+                 if d.slot.key == "linux-cpython-3.13"]
+    assert cell13.value == "fork (3.13.0) / forkserver (3.13.18)"

@@ -127,3 +127,12 @@ def test_a_change_that_coincides_with_another_system_says_so() -> None:
     same_system["tests"] = rooted["tests"]
     (plain,) = history.behaviour_changes(_matrix(host, same_system))
     assert plain.moved == "" and "another system" not in history.change_text(plain)
+
+
+def test_where_a_column_ran_counts_every_run() -> None:
+    """A column fed by a host run and a root run of the same release ran on both systems."""
+    root = "debootstrap sid minbase root sid-root"
+    assert history.system_name({"root": None, "runs": [{"root": None}]}) == "the host"
+    assert history.system_name({"root": None, "runs": [{"root": None}, {"root": root}]}) == \
+        "the Debian root and the host"
+    assert history.system_name({"root": root}) == "the Debian root"  # no runs recorded

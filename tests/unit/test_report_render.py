@@ -258,3 +258,22 @@ def test_versions_fold_only_when_every_cell_behaves_the_same() -> None:
     assert [e.same_as_previous for e in envs] == [False, True, False]
     html = render.render_html(_matrix(*docs))
     assert html.count('data-same="1"') == 1
+
+
+def test_a_version_folds_with_the_previous_version_of_its_own_series() -> None:
+    """Free-threaded builds and the Intel macOS leg are series of their own, each after the
+    regular builds: 3.15 folds into 3.14 across the 3.14t column's old place, and Intel 3.15
+    is never compared with Apple silicon's 3.15."""
+    from harness import model
+
+    docs = [results_doc(version="3.14.1"), results_doc(version="3.14.1", free_threading=True),
+            results_doc(version="3.15.1"), results_doc(version="3.15.1", os_name="macos"),
+            results_doc(version="3.16.1", os_name="macos")]
+    intel = results_doc(version="3.15.1", os_name="macos")
+    intel["harness"]["environment"]["arch"] = "x86_64"
+    envs = model.build(_matrix(*docs, intel)).envs
+    assert [(e.id, e.same_as_previous) for e in envs] == [
+        ("linux-cpython-3.14", False), ("linux-cpython-3.15", True),
+        ("linux-cpython-3.14t", False), ("macos-cpython-3.15", False),
+        ("macos-cpython-3.16", True), ("macos-cpython-3.15-x86_64", False)]
+    assert [e.label for e in envs][-1] == "3.15 Intel"

@@ -155,5 +155,31 @@ def test_the_default_start_method_reads_as_one_line_per_os() -> None:
               answers.DefaultCell(answers.Slot("linux", "cpython", "3.14", True, "3.14t", (), ""),
                                   "spawn", False, "", ())]  # free-threaded: the table's
     assert answers.default_lines(cells) == [
-        ("Linux", "fork 3.12–3.13 → forkserver 3.14–3.16 (measured; 3.16 from the docs)"),
-        ("macOS", "spawn 3.9–3.10 (from the docs; not run here)")]
+        ("Linux", "fork 3.12–3.13 → forkserver 3.14–3.16 (measured 3.12–3.14; 3.16 from the "
+                  "docs)"),
+        ("macOS", "spawn 3.9–3.10 (from the docs; not run here)"),
+        ("Windows", "unknown 3.9 (3.9 not run, no documented value)")]
+    two = [answers.DefaultCell(slot("linux", "3.12"), "fork", False, "", ()),
+           answers.DefaultCell(slot("linux", "3.13"), "?", True, "", ()),
+           answers.DefaultCell(slot("linux", "3.14"), "fork", False, "", ())]
+    assert answers.default_lines(two) == [  # an unknown version is never joined into a run
+        ("Linux", "fork 3.12 → unknown 3.13 → fork 3.14 (measured 3.12, 3.14; 3.13 not run, "
+                  "no documented value)")]
+
+
+def test_a_group_of_changes_is_hedged_from_its_earliest_version() -> None:
+    """One case last seen at 3.9, another at 3.10, both changed at 3.11: the line hedges from
+    3.9 "for some" (comparing versions as numbers: "3.10" sorts after "3.9"); a system move
+    that only some changes share says "for some" too."""
+    from harness import history
+
+    def change(case: str, before: str, moved: str = "") -> history.Change:
+        return history.Change(case, "linux-pypy", ("fork",), "3.11", before, "x", "y", False,
+                              moved)
+    lines = answers.fails_only_lines([], [change("c.a", "3.9", "the host → the Debian root"),
+                                          change("c.b", "3.10")])
+    (line,) = [a for a in lines if a.text.startswith("Changed")]
+    assert line.text == ("Changed in Linux PyPy 3.11 (or earlier for some: 3.9 → 3.11 observed; "
+                         "for some: the host → the Debian root)")
+    assert answers.series_label("macos-cpython-x86_64", "3.15") == "macOS 3.15 (Intel)"
+    assert answers.series_label("linux-cpython-t", "3.14") == "Linux 3.14t"
