@@ -69,6 +69,7 @@ class EnvView:
     #: Every cell behaves as in the previous version of its series, with the same status: the
     #: "fold versions that behave the same" box may join the two columns.
     same_as_previous: bool
+    no_data: bool  # an expected column (a CI leg) that produced no results file
     notes: Tuple[str, ...]  # change points at this version ("since 3.14: default forkserver")
     runs: Tuple[RunView, ...]
 
@@ -217,6 +218,7 @@ def _envs(matrix: MatrixDoc) -> List[EnvView]:
             executor_default="not run" if env.get("not_run") else str(
                 env.get("executor_default_method")),
             newest=newest[series] == env["id"], notes=tuple(notes.get((series, minor), [])),
+            no_data=bool(env.get("not_run")),
             same_as_previous=previous is not None and behaviour.get(
                 previous["id"], {}) == behaviour.get(env["id"], {}),
             runs=runs))

@@ -118,8 +118,11 @@
     all("tbody.cat").forEach(function (tb) {
       put(tb, "hidden", all("tr.case-row", tb).every(function (r) { return r.hidden; }));
     });
+    var withData = Object.keys(visibleEnvs).filter(function (i) {
+      return visibleEnvs[i].getAttribute("data-nodata") !== "1";  // a CI leg without results
+    }).length;
     $("f-count").textContent = count + " of " + rows.length + " cases shown" +
-      (Object.keys(visibleEnvs).length ? "" : " — no environment shown has data (see the columns' reasons)");
+      (withData ? "" : " — no environment shown has data (see the columns' reasons)");
     keepTabStop();
     if (write) {
       var s = state().toString();
