@@ -26,7 +26,7 @@ from harness.guest.words import (
     TIMEOUT,
     UNAVAILABLE,
 )
-from harness.results import interpreter_label, minor_version
+from harness.results import arch_suffix, interpreter_label, minor_version
 
 __all__ = ["TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
            "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_lines",
@@ -141,8 +141,10 @@ def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
     for slot in grid:
         if slot.envs:
             values = [str(envs[e].get("default_method")) for e in slot.envs]
-            value = values[0] if len(set(values)) == 1 else " / ".join(  # patch releases apart
-                "%s (%s)" % (v, envs[e].get("python_version")) for v, e in zip(values, slot.envs))
+            value = values[0] if len(set(values)) == 1 else " / ".join(  # releases apart
+                "%s (%s%s)" % (v, envs[e].get("python_version"),
+                               " Intel" if arch_suffix(envs[e]) else "")
+                for v, e in zip(values, slot.envs))
             out.append(DefaultCell(slot, value, False, "#env-" + slot.envs[-1], slot.envs))
         else:
             value, source = _doc_default(case, slot)
@@ -303,12 +305,13 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
 
 
 def _hedge_of(since: str, changes: Sequence[history.Change]) -> str:
-    """ "or earlier: 3.9 → 3.11 observed" from the earliest version a change was seen before
-    ("for some" when the group's changes were last seen at different versions)."""
+    """ "or earlier: 3.9 → 3.11 observed" from the earliest version a change was last seen at
+    that needs the hedge ("for some" when not every change of the group needs it)."""
     befores = sorted({ch.before_version for ch in changes}, key=_version_key)
-    hedge = history.since_hedge(since, befores[0])
-    return hedge.replace("or earlier:", "or earlier for some:") if hedge and len(
-        befores) > 1 else hedge
+    hedges = [history.since_hedge(since, before) for before in befores]
+    first = next((h for h in hedges if h), "")
+    return first.replace("or earlier:", "or earlier for some:") if first and not all(
+        hedges) else first
 
 
 def _moved_of(changes: Sequence[history.Change]) -> str:

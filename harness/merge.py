@@ -411,5 +411,5 @@ def env_sort_key(ident: str) -> Tuple[Any, ...]:
     os_name, impl, rest = [*ident.split("-", 2), "", ""][:3]
     version, _, arch = rest.partition("-")
     key = version_key(version.rstrip("t"))
-    return (os_name, impl != words.CPYTHON, impl, version.endswith("t"), arch, key[0][:2], key,
-            ident)
+    return (os_name, impl != words.CPYTHON, impl, bool(arch), version.endswith("t"), arch,
+            key[0][:2], key, ident)

@@ -84,3 +84,28 @@ def test_live_named_semaphore_counts_as_in_use() -> None:
     name = "sem." + lock._semlock.name.lstrip("/")  # type: ignore[attr-defined]
     assert name in _procs.shm_names()
     assert name in _procs.shm_in_use()
+
+
+def test_an_executor_that_cannot_run_a_builtin_fails_where_it_fails() -> None:
+    """PyPy 3.9's ProcessPoolExecutor raises in submit() under spawn/forkserver: the executor
+    cases fail with that error, marked ``submit(abs, -3):``, which the rules (errors from
+    ``result():``) do not accept; a working executor passes the check."""
+    from concurrent.futures import Future
+
+    from cases.pickling_results import check_executor
+
+    class Broken:
+        def submit(self, *args: object) -> object:
+            raise AttributeError("'ProcessPoolExecutor' object has no attribute '_x'")
+
+    class Working:
+        def submit(self, func: object, value: int) -> "Future[int]":
+            done: "Future[int]" = Future()
+            done.set_result(abs(value))
+            return done
+
+    with pytest.raises(Exception) as caught:
+        check_executor(Broken())
+    assert type(caught.value).__name__ == "AttributeError"
+    assert str(caught.value).startswith("submit(abs, -3): ")
+    check_executor(Working())

@@ -129,10 +129,11 @@ def test_platform_difference_uses_the_newest_release_of_a_series() -> None:
       "linux-cpython-3.14", "linux-cpython-3.9"],
      ["linux-cpython-3.9", "linux-cpython-3.14", "linux-cpython-3.15.0a5",
       "linux-cpython-3.15.0", "linux-cpython-3.14t"]),  # a series' versions side by side
-    (["macos-cpython-3.15-x86_64", "macos-cpython-3.10", "macos-cpython-3.9-x86_64",
-      "macos-cpython-3.15"],
-     ["macos-cpython-3.10", "macos-cpython-3.15", "macos-cpython-3.9-x86_64",
-      "macos-cpython-3.15-x86_64"]),  # the Intel leg is a series of its own
+    (["macos-cpython-3.15-x86_64", "macos-cpython-3.14t", "macos-cpython-3.10",
+      "macos-cpython-3.9-x86_64", "macos-cpython-3.15", "macos-cpython-3.15t"],
+     ["macos-cpython-3.10", "macos-cpython-3.15", "macos-cpython-3.14t", "macos-cpython-3.15t",
+      "macos-cpython-3.9-x86_64", "macos-cpython-3.15-x86_64"]),  # as CI's macOS legs:
+    # regular, then free-threaded, then the Intel leg (a series of its own)
 ])
 def test_env_sort_key_orders_patch_and_pre_releases(ids: Any, want: Any) -> None:
     assert sorted(ids, key=merge.env_sort_key) == want

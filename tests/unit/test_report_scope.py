@@ -183,3 +183,14 @@ def test_a_group_of_changes_is_hedged_from_its_earliest_version() -> None:
                          "for some: the host → the Debian root)")
     assert answers.series_label("macos-cpython-x86_64", "3.15") == "macOS 3.15 (Intel)"
     assert answers.series_label("linux-cpython-t", "3.14") == "Linux 3.14t"
+
+
+def test_the_hedge_is_kept_when_only_a_later_before_version_needs_it() -> None:
+    """Changed at 3.13.18, one case last seen at 3.12 (no gap), another at 3.13.0 (patch
+    releases apart): the line still hedges, "for some"."""
+    from harness import history
+
+    changes = [history.Change(c, "linux-cpython", ("fork",), "3.13.18", before, "x", "y", False)
+               for c, before in (("c.a", "3.12"), ("c.b", "3.13.0"))]
+    (line,) = [a for a in answers.fails_only_lines([], changes) if a.text.startswith("Changed")]
+    assert line.text == "Changed in Linux 3.13.18 (or earlier for some: 3.13.0 → 3.13.18 observed)"
