@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Tuple
 from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import parse_version, version_key
 from harness.guest import words
-from harness.merge import signature
+from harness.merge import performance_cases, signature
 from harness.results import arch_suffix
 from harness.results import minor_version as _minor
 from harness.text import short_json
@@ -150,7 +150,7 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
     """For each case and series, walking versions in order, the points where behaviour
     changed. Methods with the same change at the same version are reported together."""
     cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
-    perf = {c["id"] for c in matrix["cases"] if c.get("category") == words.PERFORMANCE}
+    perf = performance_cases(matrix)
     methods_of = matrix.get("case_methods", {})
     out: List[Change] = []
     for series, envs in sorted(_by_series(matrix).items()):
@@ -202,7 +202,7 @@ def method_changes(matrix: MatrixDoc) -> List[MethodChange]:
 def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
     """Cells that differ between series (OS/implementation) at the same Python version."""
     cells = matrix["results"]
-    perf = {c["id"] for c in matrix["cases"] if c.get("category") == words.PERFORMANCE}
+    perf = performance_cases(matrix)
     envs = {e["id"]: e for e in matrix["environments"]}
     groups: Dict[Tuple[str, str, str], Dict[str, List[Tuple[MatrixEnvironment,
                                                           MatrixCell]]]] = {}

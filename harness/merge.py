@@ -38,6 +38,7 @@ __all__ = [
     "env_sort_key",
     "load_results",
     "merge",
+    "performance_cases",
     "signature",
 ]
 
@@ -167,6 +168,11 @@ def _not_selected(left: Any) -> Dict[str, str]:
         return {}
     why = "not selected: %s" % left.get("by")
     return {str(name): why for name in left["cells"]}
+
+
+def performance_cases(matrix: Mapping[str, Any]) -> Set[str]:
+    """The ids of a matrix's performance cases (their cells are compared by outcome only)."""
+    return {c["id"] for c in matrix["cases"] if c.get("category") == words.PERFORMANCE}
 
 
 def signature(cell: Mapping[str, Any], performance: bool = False) -> Tuple[Any, ...]:

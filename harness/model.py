@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import answers, cellview, claimcheck, history, svg
+from harness import answers, cellview, claimcheck, history, merge, svg
 from harness.answers import scope_text
 from harness.casetext import doc_parts, expectation_text, link_label, safe_url, short
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
@@ -164,7 +164,7 @@ def _env_label(env: MatrixEnvironment) -> str:
 
 def _behaviour_by_env(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]]:
     """Per environment, each cell's status and behaviour signature (as change points compare)."""
-    perf = {c["id"] for c in matrix["cases"] if c.get("category") == PERFORMANCE}
+    perf = merge.performance_cases(matrix)
     out: Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]] = {}
     for cell in matrix["results"]:
         perf_case = cell["case"] in perf

@@ -13,7 +13,8 @@ import dataclasses
 import html
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness.guest.words import FORK, FORKSERVER, OK, PERFORMANCE, SPAWN
+from harness.guest.words import FORK, FORKSERVER, OK, SPAWN
+from harness.merge import performance_cases
 
 __all__ = ["Chart", "Point", "brief", "charts", "measurements"]
 
@@ -114,7 +115,7 @@ def _walk(
 
 def measurements(matrix: Mapping[str, Any]) -> List[Point]:
     """Every measurement in ok performance cells (none: no charts, never an error)."""
-    perf = {c["id"] for c in matrix["cases"] if c.get("category") == PERFORMANCE}
+    perf = performance_cases(matrix)
     points: List[Point] = []
     for cell in matrix["results"]:
         if cell["case"] not in perf or cell.get("outcome") != OK:
