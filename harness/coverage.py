@@ -12,14 +12,13 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
 from harness import provision
 from harness.guest.words import IMPL_NAMES, LINUX, MACOS, OS_NAMES, PYPY, WINDOWS
-from harness.results import minor_version, session_name
+from harness.results import minor_version, session_name, version_label
 
 __all__ = ["coverage_lines"]
 
 
 def _label(env: Mapping[str, Any]) -> str:
-    return str(env.get("version_label") or minor_version(env)) + (
-        "t" if env.get("free_threading") else "")
+    return version_label(env) + ("t" if env.get("free_threading") else "")
 
 
 def _session(env: Mapping[str, Any]) -> str:

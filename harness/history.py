@@ -14,7 +14,7 @@ from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironme
 from harness.expect import parse_version, version_key
 from harness.guest import words
 from harness.merge import performance_cases, signature
-from harness.results import arch_suffix
+from harness.results import arch_suffix, version_label
 from harness.results import minor_version as _minor
 from harness.text import short_json
 
@@ -32,7 +32,6 @@ __all__ = [
     "since_hedge",
     "since_text",
     "system_name",
-    "version_label",
 ]
 
 
@@ -81,12 +80,6 @@ def series_key(env: Mapping[str, Any]) -> str:
     Intel macOS leg): ``linux-cpython``, ``linux-cpython-t``, ``macos-cpython-x86_64``."""
     key = "%s-%s" % (env.get("os"), env.get("implementation"))
     return key + ("-t" if env.get("free_threading") else "") + arch_suffix(env)
-
-
-def version_label(env: Mapping[str, Any]) -> str:
-    """The version a column stands for: ``3.13``, or ``3.13.18`` when patch releases are apart
-    (``version_label``, matrix format 1.2; the minor version for older documents)."""
-    return str(env.get("version_label") or _minor(env))
 
 
 def describe(cell: CellFields, performance: bool = False) -> str:

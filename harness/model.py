@@ -17,7 +17,7 @@ from harness.casetext import doc_parts, expectation_text, link_label, safe_url, 
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
-from harness.results import arch_suffix, interpreter_label
+from harness.results import arch_suffix, interpreter_label, version_label
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "doc_parts",
            "expectation_text", "link_label", "safe_url", "scope_text"]
@@ -158,7 +158,7 @@ def cell_anchor(case: str, env: str, method: str) -> str:
 
 
 def _env_label(env: MatrixEnvironment) -> str:
-    return interpreter_label(env.get("implementation"), history.version_label(env),
+    return interpreter_label(env.get("implementation"), version_label(env),
                              env.get("free_threading")) + (" Intel" if arch_suffix(env) else "")
 
 
@@ -200,7 +200,7 @@ def _envs(matrix: MatrixDoc) -> List[EnvView]:
         series = history.series_key(env)
         previous = last_of.get(series)
         last_of[series] = env
-        minor = history.version_label(env)
+        minor = version_label(env)
         runs = tuple(RunView(str(r.get("file", "")).replace("\\", "/").rsplit("/", 1)[-1],
                              str(r.get("git_commit") or "unknown"),
                              str(r.get("timestamp") or "?"), str(r.get("runner") or "?"),

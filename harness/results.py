@@ -34,6 +34,7 @@ __all__ = [
     "interpreter_label",
     "minor_version",
     "session_name",
+    "version_label",
     "validate_results",
 ]
 
@@ -72,6 +73,12 @@ def file_stem(env: Mapping[str, Any]) -> str:
 def minor_version(env: Mapping[str, Any], key: str = "python_version") -> str:
     """``3.13`` from an environment's ``python_version`` (or ``key``; ``?`` when missing)."""
     return ".".join(str(env.get(key) or "?").split(".")[:2])
+
+
+def version_label(env: Mapping[str, Any]) -> str:
+    """The version a merged column stands for: ``3.13``, or ``3.13.18`` when patch releases
+    are apart (``version_label``, matrix format 1.2; the minor version for older documents)."""
+    return str(env.get("version_label") or minor_version(env))
 
 
 def session_name(implementation: object, minor: str, free_threading: object = False) -> str:
