@@ -134,9 +134,8 @@ def system_name(env: Mapping[str, Any]) -> str:
     return " and ".join(names)
 
 
-def _moved(before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
-    a, b = system_name(before), system_name(after)
-    return "" if a == b else "%s → %s" % (a, b)
+def _moved(before: str, after: str) -> str:
+    return "" if before == after else "%s → %s" % (before, after)
 
 
 def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
@@ -145,6 +144,7 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
     cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
     perf = performance_cases(matrix)
     methods_of = matrix.get("case_methods", {})
+    systems = {env["id"]: system_name(env) for env in matrix["environments"]}
     out: List[Change] = []
     for series, envs in sorted(_by_series(matrix).items()):
         for case in matrix["cases"]:
@@ -162,7 +162,8 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
                     if prev is not None and prev_env is not None and \
                             signature_of(prev, is_perf) != signature_of(cell, is_perf):
                         key = (version_label(env), version_label(prev_env), _text(prev, is_perf),
-                               _text(cell, is_perf), skipped, _moved(prev_env, env))
+                               _text(cell, is_perf), skipped, _moved(
+                                   systems[prev_env["id"]], systems[env["id"]]))
                         found.setdefault(key, []).append(method)
                     prev, prev_env, skipped = cell, env, False
             for (since, before_v, before, after, gap, moved), methods in found.items():
