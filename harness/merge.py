@@ -172,7 +172,7 @@ def _not_selected(left: Any) -> Dict[str, str]:
 
 def performance_cases(matrix: Mapping[str, Any]) -> Set[str]:
     """The ids of a matrix's performance cases (their cells are compared by outcome only)."""
-    return {c["id"] for c in matrix["cases"] if c.get("category") == words.PERFORMANCE}
+    return {c["id"] for c in matrix["cases"] if c.get("category") == PERFORMANCE}
 
 
 def signature(cell: Mapping[str, Any], performance: bool = False) -> Tuple[Any, ...]:
@@ -350,7 +350,7 @@ def merge(
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
                     why = (column.get("left_out") or {}).get(category) or unselected.get(
-                        ident, {}).get("%s[%s]" % (case_id, method))  # --quick, or -k/-m
+                        ident, {}).get(results.cell_name(case_id, method))  # --quick, or -k/-m
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
                         "category": category,

@@ -147,7 +147,7 @@ class CaseFile(pytest.File):
             if state.quick and case.category == QUICK_LEAVES_OUT:
                 continue
             for method in START_METHODS:
-                name = "%s[%s]" % (case.id, method)
+                name = results.cell_name(case.id, method)
                 if method in case.methods and method not in state.methods:
                     state.deselected.append(name)  # --methods
                 elif method in case.methods:
@@ -165,7 +165,7 @@ class CaseItem(pytest.Item):
 
     @property
     def key(self) -> str:
-        return "%s[%s]" % (self.case.id, self.method)
+        return results.cell_name(self.case.id, self.method)
 
     def runtest(self) -> None:
         state = _state(self.config)

@@ -28,6 +28,7 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "arch_suffix",
     "atomic_write_json",
+    "cell_name",
     "drop_legacy_root_file",
     "env_id",
     "file_stem",
@@ -61,6 +62,12 @@ def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
 def arch_suffix(env: Mapping[str, Any]) -> str:
     """``-x86_64`` for the Intel macOS leg (its own column and series), else ""."""
     return "-x86_64" if env.get("os") == MACOS and env.get("arch") == "x86_64" else ""
+
+
+def cell_name(case_id: str, method: str) -> str:
+    """``methods.default[spawn]``: a cell's name in a run (its pytest item, its key in
+    ``environment.not_selected.cells``)."""
+    return "%s[%s]" % (case_id, method)
 
 
 def file_stem(env: Mapping[str, Any]) -> str:
