@@ -41,8 +41,6 @@
   // free-threading × Intel macOS) whose every cell behaves the same (data-same, computed when
   // the page was built) fold into the first one, labelled "3.9–3.13". Computed once.
   var folded = null;  // env id -> true for the folded-away columns; labels on the kept ones
-  // A column joins the one before when the page says every cell behaves as there (data-same:
-  // the same status, outcome, value or error type and warnings; not just the same cell text).
   function foldGroups() {
     if (folded) { return folded; }
     folded = { away: {}, label: {} };
