@@ -111,10 +111,13 @@ class Case:
 
     @property
     def doc(self) -> str:
-        """The function's docstring, dedented (the claim, why it matters, the source)."""
+        """The function's docstring, cleaned as ``inspect.cleandoc`` does (the claim, why it
+        matters, the source): the same text on every interpreter, though 3.13+ compilers
+        already strip the indentation that older ones keep after the first line."""
         import textwrap
 
-        return textwrap.dedent(self.func.__doc__ or "").strip()
+        first, _, rest = (self.func.__doc__ or "").expandtabs().partition("\n")
+        return (first.strip() + "\n" + textwrap.dedent(rest)).strip()
 
     def source_code(self) -> str:
         import inspect

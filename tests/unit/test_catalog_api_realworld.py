@@ -62,6 +62,21 @@ def test_the_whole_catalog_covers_all_67_statements() -> None:
     assert covered >= set(range(1, 68)), sorted(set(range(1, 68)) - covered)
 
 
+def test_a_case_records_the_same_doc_on_every_interpreter() -> None:
+    """3.13+ compilers strip a docstring's indentation, older ones keep it after the first
+    line: the recorded ``doc`` is ``inspect.cleandoc``'s text either way, so every leg of a run
+    records one catalog (here, on the host's interpreter, the indentation is still there)."""
+    import importlib
+    import inspect
+
+    for name in CASE_MODULES:
+        importlib.import_module("cases." + name)
+    differs = [c.id for c in catalog.all_cases() if c.doc != inspect.cleandoc(c.func.__doc__)]
+    assert not differs, differs
+    assert any("\n    " in (c.func.__doc__ or "") for c in catalog.all_cases()) == (
+        sys.version_info < (3, 13))
+
+
 @pytest.mark.parametrize("case_id", sorted(_category("api")) + sorted(_category("realworld")))
 def test_case_is_sourced_and_states_why(case_id: str) -> None:
     found = {**_category("api"), **_category("realworld")}[case_id]
