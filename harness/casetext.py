@@ -11,7 +11,7 @@ from typing import Any, List, Mapping, Optional, Tuple
 from harness.guest import words
 from harness.text import shorten
 
-__all__ = ["doc_parts", "expectation_text", "link_label", "safe_url", "short"]
+__all__ = ["doc_parts", "expectation_text", "inferred", "link_label", "safe_url", "short"]
 
 _LITERAL = re.compile(r"``(.+?)``", re.S)
 
@@ -28,6 +28,13 @@ def short(value: Any, limit: int = 60) -> str:
     text = value if isinstance(value, str) else json.dumps(value, sort_keys=True,
                                                           ensure_ascii=False, default=repr)
     return shorten(text, limit)
+
+
+def inferred(rule: Any) -> bool:
+    """Whether an expectation is not stated by the docs: inferred from the mechanism they
+    document, or read from the implementation (the page counts those apart)."""
+    return isinstance(rule, dict) and bool(rule.get("inferred") or rule.get(
+        "from_implementation"))
 
 
 def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:

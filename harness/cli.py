@@ -132,7 +132,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
         return EXIT_FAILED
     unexpected = sum(1 for c in matrix["results"] if c["status"] == words.UNEXPECTED)
-    sys.stdout.write("report: %d environments, %d cases, %d cells, %d findings -> %s\n" % (
+    sys.stdout.write("report: %d environments, %d cases, %d cells (%d differ from their "
+                     "expectation) -> %s\n" % (
         len(matrix["environments"]), len(matrix["cases"]), len(matrix["results"]), unexpected,
         out / "index.html"))
     if rejected:

@@ -13,7 +13,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, merge, svg
 from harness.answers import scope_text
-from harness.casetext import doc_parts, expectation_text, link_label, safe_url, short
+from harness.casetext import doc_parts, expectation_text, inferred, link_label, safe_url, short
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
@@ -102,6 +102,8 @@ class CaseView:
     changes: Tuple[str, ...]
     differences: Tuple[str, ...]
     unexpected_cells: int
+    #: Of those, the cells whose expectation the docs do not state (``casetext.inferred``).
+    unexpected_inferred: int
     finding: bool
     tags: Tuple[str, ...]  # behaviour filter tokens (answers.behaviour_tags)
     search: str
@@ -135,6 +137,11 @@ class Report:
     cells_with_data: int
     unexpected_cells: int
     unexpected_cases: int
+    #: Of those, against expectations the docs do not state (the page counts them apart).
+    inferred_cells: int
+    inferred_cases: int
+    #: Cases with a cell that differs from what the docs state.
+    stated_cases: int
     changed_cases: int
     envs: Tuple[EnvView, ...]
     grid: Tuple[answers.Slot, ...]
@@ -291,6 +298,8 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
                                   sorted({(ch.series, ch.since) for ch in mine}))
     unexpected = sum(1 for c in row if c.verdict == words.UNEXPECTED)
+    unexpected_inferred = sum(1 for c in cells if cellview.verdict_of(c) == words.UNEXPECTED
+                              and inferred(c.get("expected")))
     sources = tuple(Link(link_label(str(u)) if safe_url(u) else str(u), safe_url(u))
                     for u in (case.get("sources") or [case.get("source", "")]) if u)
     title = str(case.get("title", ""))
@@ -306,6 +315,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
             {e.id: "%s %s" % (e.os_name, e.label) for e in envs})),
         changes=tuple(history.change_text(ch) for ch in mine),
         differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
+        unexpected_inferred=unexpected_inferred,
         finding=bool(unexpected or any(c.verdict == words.FLAKY for c in row) or mine or
                      diffs.get(cid)),
         tags=tuple(tags), search=" ".join([cid, title, observed_text, *tags, *(
@@ -376,6 +386,9 @@ def build(matrix: MatrixDoc) -> Report:
         cells_with_data=sum(1 for c in matrix["results"] if c.get("outcome") is not None),
         unexpected_cells=verdict_counts[words.UNEXPECTED],
         unexpected_cases=sum(1 for v in all_views if v.unexpected_cells),
+        inferred_cells=sum(v.unexpected_inferred for v in all_views),
+        inferred_cases=sum(1 for v in all_views if v.unexpected_inferred),
+        stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
         changed_cases=len(changes),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
         defaults=tuple(answers.default_grid(matrix, grid)),

@@ -45,12 +45,16 @@ def render_summary(matrix: MatrixDoc) -> str:
     lines = ["# Start-Method Matrix", ""]
     commits = ", ".join("`%s`" % md(c[:12]) for c in r.commits) or "unknown"
     lines.append("%s × %s × methods = %s (%d with data, %d not run) · "
-                 "differs from the docs: %s in %s · changes between versions: %s · built %s · "
+                 "differs from the docs: %s in %s%s · changes between versions: %s · built %s · "
                  "commit %s" % (
                      plural(r.n_cases, "case"), plural(len(r.envs), "environment"),
                      plural(r.cells_total, "cell"), r.cells_with_data,
-                     r.cells_total - r.cells_with_data, plural(r.unexpected_cells, "cell"),
-                     plural(r.unexpected_cases, "case"), plural(r.changed_cases, "case"),
+                     r.cells_total - r.cells_with_data,
+                     plural(r.unexpected_cells - r.inferred_cells, "cell"),
+                     plural(r.stated_cases, "case"),
+                     " · from an inferred expectation (one the docs do not state): %s in %s" % (
+                         plural(r.inferred_cells, "cell"), plural(r.inferred_cases, "case"))
+                     if r.inferred_cells else "", plural(r.changed_cases, "case"),
                      md(r.generated_at), commits))
     if r.missing:
         lines += ["", "No data in this report for: %s." % md(model.scope_text(r.missing))]

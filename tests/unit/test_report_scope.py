@@ -194,3 +194,32 @@ def test_the_hedge_is_kept_when_only_a_later_before_version_needs_it() -> None:
                for c, before in (("c.a", "3.12"), ("c.b", "3.13.0"))]
     (line,) = [a for a in answers.fails_only_lines([], changes) if a.text.startswith("Changed")]
     assert line.text == "Changed in Linux 3.13.18 (or earlier for some: 3.13.0 → 3.13.18 observed)"
+
+
+def test_cells_against_an_inferred_expectation_are_not_counted_as_differing_from_the_docs(
+) -> None:
+    """A headline never says "differs from the docs" of a cell whose expectation the docs do
+    not state (inferred from their mechanism): the page, its summary and the finding's heading
+    count those apart."""
+    from harness import render, summary
+
+    stated = {"outcome": "ok", "methods": ["*"], "value": 2}
+    guessed = dict(stated, inferred=True)
+
+    def observe(case_id: str, method: str) -> Dict[str, Any]:
+        if method != "spawn":
+            return cell(case_id, method)
+        rule = guessed if case_id == "inheritance.b" else stated
+        return cell(case_id, method, observed=1, verdict="unexpected", expected=rule)
+
+    matrix = _matrix(results_doc(cases=("methods.a", "inheritance.b"), observe=observe))
+    report = model.build(matrix)
+    assert (report.unexpected_cells, report.inferred_cells, report.stated_cases,
+            report.inferred_cases) == (2, 1, 1, 1)
+    text = " ".join(render.render_html(matrix).split())
+    assert "Differs from the docs: 1 cell in 1 case</strong> · from an inferred expectation " \
+           "(one the docs do not state): 1 cell in 1 case" in text
+    assert "<div>Differs from an inferred expectation (1 cell):</div>" in text
+    assert "<div>Differs from the docs (1 cell):</div>" in text
+    assert "differs from the docs: 1 cell in 1 case · from an inferred expectation (one the " \
+           "docs do not state): 1 cell in 1 case" in summary.render_summary(matrix)
