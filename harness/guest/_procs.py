@@ -100,8 +100,11 @@ def is_resource_tracker(pid: int) -> bool:
         return False
 
 
-def kill_pids(pids: Iterable[int], sig: int = signal.SIGKILL) -> int:
-    """Send ``sig`` to each pid; return how many were signalled."""
+def kill_pids(pids: Iterable[int], sig: Optional[int] = None) -> int:
+    """Send ``sig`` (default SIGKILL) to each pid; return how many were signalled. Windows has
+    no SIGKILL: the default is resolved here, never at import, which every leg does."""
+    if sig is None:
+        sig = signal.SIGKILL
     count = 0
     for pid in pids:
         try:
