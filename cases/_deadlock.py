@@ -4,6 +4,7 @@ cite, the hang timeout, payload sizes and the helper that makes a thread hold a 
 
 from __future__ import annotations
 
+import sys
 import threading
 
 from cases._docs import ALL_METHODS as GUIDELINES_ALL
@@ -14,10 +15,11 @@ from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT
 
 if TYPE_CHECKING:
-    from typing import Callable
+    from typing import Any, Callable
 
 __all__ = [
     "AFTER_FORK_C_API",
+    "BLOCKED_ON_HELD_LOCK",
     "CAUTIONS_FORK",
     "CONTEXTS",
     "CONTEXT_PY",
@@ -39,6 +41,7 @@ __all__ = [
     "_HOLD_LIMIT",
     "_InThread",
     "_idle_thread",
+    "take_held",
 ]
 
 SET_START_METHOD = MP_DOCS + "#multiprocessing.set_start_method"
@@ -53,6 +56,9 @@ CAUTIONS_FORK = "https://docs.python.org/3/c-api/init.html#cautions-about-fork"
 HELD_LOCK_NOTE = ("inferred: the child is a copy, and the thread holding the lock does not exist "
                   "there; the C-API 'Cautions about fork()' says os.fork resets Lock objects "
                   "in the child, which would predict ok (see the README finding)")
+#: What a held-lock case's child writes to stderr before it blocks on a lock it found held: a
+#: timed-out cell's detail quotes that line, so the claim counts only hangs at that lock.
+BLOCKED_ON_HELD_LOCK = "held in this child by a thread that does not exist here; waiting"
 LOGGING_FORK_6721 = "https://github.com/python/cpython/issues/50970"
 LOGGING_FORK_36533 = "https://github.com/python/cpython/issues/80714"
 POOL_WORKER_DEATH = "https://github.com/python/cpython/issues/66587"
@@ -71,6 +77,15 @@ SMALL_PAYLOAD = 100
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def take_held(lock: Any, name: str) -> None:
+    """Acquire ``lock``; if it is held, first say so on stderr, then wait for it (forever
+    in a fork child, whose holder thread does not exist)."""
+    if not lock.acquire(False):
+        sys.stderr.write("%s: %s\n" % (name, BLOCKED_ON_HELD_LOCK))
+        sys.stderr.flush()
+        lock.acquire()
 
 
 class _InThread:

@@ -24,6 +24,8 @@ it, not only the ones that illustrate it.
 
 Predicates (``holds``) are small dicts: ``{"outcome": "ok"}`` (or a list of outcomes),
 ``{"error_contains": text}`` (the outcome is an error whose message contains the text),
+``{"hang_at": text}`` (a timeout whose detail quotes the text the case wrote to stderr before it
+blocked; a timeout without it is undecided, since the hang may be elsewhere),
 ``{"equals": value}``, ``{"path": [keys...], "equals"|"in"|"contains"|"contains_all"|
 "excludes": value}``, ``{"faster_than": method, "path": [...]}`` (this cell's number is lower
 than the same case's cell for another method), ``{"equals_cell": {"case": id, "path": [...]},
@@ -35,6 +37,7 @@ Data only: standard library, Python 3.8 syntax; imported on the host when the re
 
 from __future__ import annotations
 
+from cases._deadlock import BLOCKED_ON_HELD_LOCK
 from harness.guest import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -143,11 +146,11 @@ CLAIMS: List[Dict[str, Any]] = [
         "scope": UNIX,
         "checks": [
             {"case": "deadlock.lock_held_by_thread_at_fork", "methods": ["fork"],
-             "holds": {"outcome": ["timeout"]}},
+             "holds": {"hang_at": BLOCKED_ON_HELD_LOCK}},
             {"case": "deadlock.rlock_held_by_thread_at_fork", "methods": ["fork"],
-             "holds": {"outcome": ["timeout"]}},
+             "holds": {"hang_at": BLOCKED_ON_HELD_LOCK}},
             {"case": "deadlock.condition_held_by_thread_at_fork", "methods": ["fork"],
-             "holds": {"outcome": ["timeout"]}},
+             "holds": {"hang_at": BLOCKED_ON_HELD_LOCK}},
         ],
     },
     {

@@ -22,6 +22,7 @@ from cases._deadlock import (
     HELD_LOCK_NOTE,
     OS_FORK,
     _InThread,
+    take_held,
 )
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import (
@@ -45,8 +46,9 @@ MODULE_CONDITION = threading.Condition()
 
 
 def _acquire_module_lock() -> bool:
-    with MODULE_LOCK:
-        return True
+    take_held(MODULE_LOCK, "MODULE_LOCK")
+    MODULE_LOCK.release()
+    return True
 
 
 @case(
@@ -63,7 +65,8 @@ def _acquire_module_lock() -> bool:
 )
 def lock_held_by_thread_at_fork(ctx: Context) -> object:
     """A module-level lock held by another parent thread when the child starts stays locked
-    forever in a fork child (the holder thread does not exist there), so the child hangs;
+    forever in a fork child (the holder thread does not exist there), so the child hangs
+    (saying on stderr first that it found the lock held: the timed-out cell quotes it);
     spawn and forkserver children import the module and get a fresh, unlocked lock.
 
     Why it matters: this is how fork deadlocks in multithreaded programs (loggers, connection
@@ -92,8 +95,9 @@ def lock_held_by_thread_at_fork(ctx: Context) -> object:
 
 
 def _acquire_module_rlock() -> bool:
-    with MODULE_RLOCK:
-        return True
+    take_held(MODULE_RLOCK, "MODULE_RLOCK")
+    MODULE_RLOCK.release()
+    return True
 
 
 def _hold_module_rlock(ready: threading.Event, release: threading.Event) -> None:
@@ -128,9 +132,10 @@ def rlock_held_by_thread_at_fork(ctx: Context) -> object:
 
 
 def _enter_module_condition() -> bool:
-    with MODULE_CONDITION:
-        MODULE_CONDITION.notify_all()
-        return True
+    take_held(MODULE_CONDITION, "MODULE_CONDITION")
+    MODULE_CONDITION.notify_all()
+    MODULE_CONDITION.release()
+    return True
 
 
 def _hold_module_condition(ready: threading.Event, release: threading.Event) -> None:

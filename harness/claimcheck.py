@@ -101,6 +101,10 @@ def holds(
     if "outcome" in pred:
         wanted = pred["outcome"]
         return cell.get("outcome") in ([wanted] if isinstance(wanted, str) else wanted)
+    if "hang_at" in pred:  # a timeout counts only where the case said it blocked
+        if cell.get("outcome") != words.TIMEOUT:
+            return False
+        return True if str(pred["hang_at"]) in str(cell.get("detail") or "") else None
     if "error_contains" in pred:
         err = cell.get("error") if cell.get("outcome") == words.ERROR else None
         return isinstance(err, dict) and pred["error_contains"] in str(err.get("message", ""))

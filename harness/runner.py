@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from harness import leftovers, waiting
 from harness.guest import _procs
+from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = [
@@ -41,6 +42,8 @@ EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
 SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
 #: How much of a case's stdout/stderr is kept (head and tail) in the result.
 OUTPUT_LIMIT = 4000
+#: A timed-out cell's detail quotes the last line its processes wrote to stderr, this long.
+LAST_LINE_CHARS = 200
 #: Grace period after the hard timeout for the kill to take effect.
 KILL_GRACE = 5.0
 
@@ -191,6 +194,12 @@ def _signal_name(number: int) -> str:
         return "signal %d" % number
 
 
+def _last_line(text: str) -> str:
+    """The last non-blank line of a captured stream, shortened (empty when there is none)."""
+    lines = [line for line in text.splitlines() if line.strip()]
+    return shorten(lines[-1], LAST_LINE_CHARS) if lines else ""
+
+
 def _classify(
     case_id: str, method: str, returncode: Optional[int], timed_out: bool,
     payload: Optional[Dict[str, Any]], wall: float, stdout: str, stderr: str,
@@ -207,6 +216,9 @@ def _classify(
         detail = "no result within the hard timeout; process tree killed"
         if payload is not None:
             detail = "the case returned but the interpreter did not exit; process tree killed"
+        last = _last_line(stderr)
+        if last:  # where the hang was, as far as the case's processes said
+            detail += "; last line on stderr: " + last
         return CaseRun(outcome=Outcome.TIMEOUT, detail=detail,
                        warnings=(payload or {}).get("warnings", []), **base)
     if payload is None:

@@ -97,6 +97,19 @@ def test_case_ignoring_sigterm_times_out_and_is_killed(case_tmp: str) -> None:
     assert time.monotonic() - started < 2 + 6
 
 
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_hang_is_told_by_the_last_line_its_processes_wrote_to_stderr(
+        method: str, case_tmp: str) -> None:
+    """A timed-out cell's detail quotes the last non-blank stderr line of the case's processes
+    (a child's here): where it hung, as far as the case said; one line, blanks squeezed."""
+    result = run("child_says_then_hangs", method, 3, case_tmp)
+    assert result.outcome == Outcome.TIMEOUT
+    assert result.detail == ("no result within the hard timeout; process tree killed; "
+                             "last line on stderr: child: waiting at step 2")
+    quiet = run("ignores_sigterm", "fork", 2, case_tmp)
+    assert quiet.detail == "no result within the hard timeout; process tree killed"
+
+
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
 def test_killed_case_leaves_no_semaphore_or_shared_memory(method: str, case_tmp: str) -> None:
     """The named semaphore and shared memory a hung case holds are gone after the kill."""

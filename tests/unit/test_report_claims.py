@@ -192,6 +192,25 @@ def test_faster_than_compares_the_same_environment() -> None:
                             cells) is None
 
 
+def test_a_hang_counts_only_where_the_case_said_it_blocked() -> None:
+    """`hang_at`: a timeout whose detail quotes the case's line holds; a timeout without it
+    (the hang may be the harness's, or elsewhere in the case) is undecided; a child that
+    returned does not hold."""
+    from cases._deadlock import BLOCKED_ON_HELD_LOCK
+
+    pred = {"hang_at": BLOCKED_ON_HELD_LOCK}
+    hung = {"case": "deadlock.a", "environment": "e", "method": "fork", "outcome": "timeout",
+            "observed": None, "detail": "no result within the hard timeout; process tree "
+            "killed; last line on stderr: MODULE_LOCK: " + BLOCKED_ON_HELD_LOCK}
+    assert claimcheck.holds(pred, hung, {}) is True
+    elsewhere = dict(hung, detail="no result within the hard timeout; process tree killed")
+    assert claimcheck.holds(pred, elsewhere, {}) is None
+    assert claimcheck.holds(pred, dict(hung, outcome="ok", observed=True, detail=""),
+                            {}) is False
+    lock_claim = next(c for c in CLAIMS if c["id"] == "fork_copies_locked_locks")
+    assert all(check["holds"] == pred for check in lock_claim["checks"])
+
+
 def test_claims_data_is_well_formed_and_unique() -> None:
     """Every claim has a unique id, a paraphrase, and checks with a case and a predicate."""
     ids = [c["id"] for c in CLAIMS]
