@@ -179,24 +179,30 @@ def resource_tracker_unlinks_leaks(ctx: Context) -> object:
     """On POSIX, spawn and forkserver start a resource tracker that "will unlink any remaining
     tracked object" when all processes have exited, warning about the leak. A child creates a
     named SharedMemory and is killed by SIGKILL; after the program (and its tracker) ended,
-    the segment is gone from /dev/shm and stderr has the tracker's "leaked shared_memory"
-    warning. The harness removes a segment that was left.
+    the segment is gone (attaching to its name fails) and stderr has the tracker's "leaked
+    shared_memory" warning. The harness removes a segment that was left.
 
-    Why it matters: crashed workers do not leak /dev/shm (RAM) under spawn and forkserver.
-    POSIX-only (Linux /dev/shm here). Source: multiprocessing docs, Contexts and start methods.
+    Why it matters: crashed workers do not leak shared memory (RAM) under spawn and
+    forkserver. POSIX-only (Windows frees a segment with its last handle, no tracker; macOS has
+    no /dev/shm to look in, hence the attach). Source: multiprocessing docs, Contexts and start
+    methods.
     """
-    if not os.path.isdir("/dev/shm"):
-        raise Unavailable("no /dev/shm to look at")
+    if sys.platform == "win32":
+        raise Unavailable("POSIX only: Windows frees named shared memory with its last handle")
     try:
-        from multiprocessing import shared_memory  # noqa: F401 - 3.8+
+        from multiprocessing import shared_memory
     except ImportError:
         raise Unavailable("multiprocessing.shared_memory is missing") from None
     name = "smm%s" % os.urandom(4).hex()
     result = ctx.run_script(_LEAK_SCRIPT, args=[name])
-    path = os.path.join("/dev/shm", name)
-    left = os.path.exists(path)
-    if left:
-        os.unlink(path)
+    try:
+        segment = shared_memory.SharedMemory(name=name)
+    except FileNotFoundError:
+        left = False
+    else:
+        left = True
+        segment.close()
+        segment.unlink()
     lines = result.stdout.strip().splitlines()
     return {"child_exitcode": int(lines[-1]) if lines else None, "segment_left": left,
             "tracker_warned": "leaked shared_memory" in result.stderr}
