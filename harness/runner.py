@@ -61,7 +61,10 @@ _MAX_TMPDIR = 48
 _CANCEL = threading.Event()
 _ENV_KEEP = ("PATH", "HOME", "LANG", "LC_ALL", "SYSTEMROOT", "SystemDrive", "TEMP", "TMP",
              "TMPDIR", "USERPROFILE", "COMSPEC", "PATHEXT", "WINDIR", "HARNESS_TIMEOUT_SCALE",
-             "HARNESS_SHEPHERD_DEBUG")
+             "HARNESS_SHEPHERD_DEBUG",
+             # platform.machine() on Windows before 3.12 (and PyPy) reads only these: without
+             # them the probe records an empty arch.
+             "PROCESSOR_ARCHITECTURE", "PROCESSOR_ARCHITEW6432")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -288,7 +288,7 @@ class Context:
             command += ["-"]
         elif mode == "file":
             path = os.path.join(self.tmpdir, name)
-            with open(path, "w") as handle:
+            with open(path, "w", encoding="utf-8") as handle:  # Python reads scripts as UTF-8
                 handle.write(code)
             command += [path]
         else:

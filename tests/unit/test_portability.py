@@ -287,3 +287,17 @@ def test_fork_methods_are_unavailable_cells_on_windows(monkeypatch: pytest.Monke
     result = case_parent._run("methods.default", method)
     assert result["outcome"] == "unavailable", result
     assert method in result["detail"] and "win32" in result["detail"]
+
+
+def test_the_case_environment_keeps_what_platform_machine_reads_on_windows() -> None:
+    """On Windows before 3.12 (and PyPy), ``platform.machine()`` reads only environment
+    variables: every one this stdlib's platform.py reads must reach the probe and the cases,
+    or the results record an empty arch."""
+    import platform
+
+    from harness import runner
+
+    source = Path(platform.__file__).read_text(encoding="utf-8")
+    names = set(re.findall(r"os\.environ\.get\(\s*'(PROCESSOR_ARCHITE\w+)'", source))
+    assert names, "platform.py no longer reads PROCESSOR_* variables: revisit this test"
+    assert names <= set(runner._ENV_KEEP), names - set(runner._ENV_KEEP)
