@@ -17,10 +17,14 @@ from markupsafe import Markup
 from harness import answers, cellview, model, results, summary
 from harness.documents import MatrixDoc
 
-__all__ = ["MATRIX_SCHEMA", "SYMBOLS", "render_html", "write_report"]
+__all__ = ["MATRIX_SCHEMA", "SYMBOLS", "print_zoom", "render_html", "write_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MATRIX_SCHEMA = "matrix.schema.json"
+#: Printed, the matrix's row header and each column take this much (report.css's print widths
+#: with padding and border), and a landscape page (A4 or Letter, 10 mm margins, less the body's
+#: own margins) holds this much.
+PRINT_HEAD_PX, PRINT_COLUMN_PX, PRINT_PAGE_PX = 150, 25, 940
 
 #: Symbols that carry a status without colour.
 SYMBOLS = model.SYMBOLS
@@ -60,6 +64,8 @@ def render_html(matrix: MatrixDoc) -> str:
     if "</" in script:
         raise ValueError("report.js must not contain '</'")
     cols, rows = answers.default_table(report.defaults)
+    columns = len(report.envs) * len(report.methods) + sum(1 for g in report.os_groups
+                                                           if g.missing)
     return _environment().get_template("index.html.j2").render(
         r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,
         outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS, scope_text=model.scope_text,
@@ -70,7 +76,13 @@ def render_html(matrix: MatrixDoc) -> str:
         since_options=answers.since_options(
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
-        script=Markup(script), script_hash=script_hash(script))  # noqa: S704
+        script=Markup(script), script_hash=script_hash(script),  # noqa: S704
+        print_zoom=print_zoom(columns))
+
+
+def print_zoom(columns: int) -> float:
+    """How much the printed matrix is scaled so that ``columns`` cell columns fit the page."""
+    return min(1.0, round(PRINT_PAGE_PX / (PRINT_HEAD_PX + columns * PRINT_COLUMN_PX), 3))
 
 
 def write_report(matrix: MatrixDoc, out_dir: Path) -> None:

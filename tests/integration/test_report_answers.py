@@ -215,6 +215,33 @@ def test_print_keeps_every_case_row(browser: Any, report: str) -> None:
     _close(pg)
 
 
+@pytest.mark.parametrize("versions", [2, 16])
+def test_print_keeps_every_column_on_the_page(browser: Any, tmp_path: Path, versions: int) -> None:
+    """Printed, the matrix is scaled to the page width: the last environment's cells are on
+    the page (a 48-column matrix printed 2 environments of 16 before), and a scaled matrix
+    says so in print."""
+    import pypdf
+
+    labels = ["3.%d.%d" % (8 + i // 3, i % 3) for i in range(versions)]
+    docs = [results_doc(version=v, cases=CASES[:3], observe=lambda c, m, i=i: cell(
+        c, m, observed="z%02d%s" % (i, m[:2])), case_docs=[case_doc(c) for c in CASES[:3]])
+        for i, v in enumerate(labels)]  # methods differ: each cell shows its value
+    matrix = merge.merge([merge.Loaded.from_doc("f%d.json" % i, d)
+                          for i, d in enumerate(docs)], now=NOW)
+    render.write_report(matrix, tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri(), width=940)
+    pg.emulate_media(media="print")
+    right = pg.evaluate("document.querySelector('#matrix').getBoundingClientRect().right")
+    assert right <= 940 + 16, right  # the page's width, less the margins, plus the body's own
+    pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True, prefer_css_page_size=True)))
+    text = " ".join("\n".join(page.extract_text() for page in pdf.pages).split())
+    matrix_part = text.split("Behaviour matrix", 1)[1].split("Findings", 1)[0]
+    last = "z%02dsp" % (versions - 1)  # the last environment's spawn column
+    assert last in matrix_part, matrix_part[-300:]
+    assert ("Printed at" in text) == (versions > 2)
+    _close(pg)
+
+
 def test_the_ten_second_questions(browser: Any, report: str) -> None:
     """Default on Linux 3.14 and on macOS (first screen); is fork safe with a thread holding a
     lock; which cases differ between fork and spawn; why did this cell fail (one click each)."""
