@@ -191,7 +191,7 @@ def _title(cell: Optional[MatrixCell]) -> str:
         err = cell.get("error") or {}
         parts.append("%s: %s" % (err.get("type"), str(err.get("message", ""))[:100]))
     elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail"):
-        parts.append(str(cell["detail"])[:100])
+        parts.append(str(cell["detail"])[:220])  # a hang's quoted stderr line comes after ~80
     if cell.get("warnings"):
         parts.append("⚠ " + ", ".join(sorted({
             str(w.get("category")) for w in cell["warnings"]})))
