@@ -27,7 +27,8 @@ from harness.guest.words import (
 )
 from harness.text import shorten
 
-__all__ = ["NOT_APPLICABLE", "OUTCOMES", "VERDICT_MARKS", "CellView", "outcome_of", "row_cells"]
+__all__ = ["INFERRED_LABEL", "NOT_APPLICABLE", "OUTCOMES", "VERDICT_MARKS", "CellView",
+           "outcome_of", "row_cells"]
 
 #: A slot of the matrix where the case does not run under that method: not a cell.
 NOT_APPLICABLE = "not-applicable"
@@ -48,6 +49,9 @@ VERDICT_MARKS: Dict[str, Tuple[str, str]] = {
     NO_EXPECTATION: ("?", "the docs say nothing"),
     FLAKY: ("≈", "flaky: runs disagree"),
 }
+#: Counted apart from "differs from the docs": the cells against an expectation the docs do not
+#: state (inferred from their mechanism, or read from the implementation).
+INFERRED_LABEL = "differs from an inferred expectation (one the docs do not state)"
 _SIGNAL = re.compile(r"\b(SIG[A-Z0-9]+|signal \d+)")
 _EXIT = re.compile(r"exited with code (-?\d+)")
 
@@ -191,7 +195,7 @@ def _title(cell: Optional[MatrixCell]) -> str:
         err = cell.get("error") or {}
         parts.append("%s: %s" % (err.get("type"), str(err.get("message", ""))[:100]))
     elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail"):
-        parts.append(str(cell["detail"])[:220])  # a hang's quoted stderr line comes after ~80
+        parts.append(str(cell["detail"])[:300])  # a hang's quoted stderr line comes after ~80
     if cell.get("warnings"):
         parts.append("⚠ " + ", ".join(sorted({
             str(w.get("category")) for w in cell["warnings"]})))

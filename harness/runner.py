@@ -110,6 +110,7 @@ class _Capture(threading.Thread):
         self.head = bytearray()
         self.tail = bytearray()
         self.total = 0
+        self.lock = threading.Lock()  # text() may be read while the pipe is still drained
 
     def run(self) -> None:
         read = getattr(self.stream, "read1", self.stream.read)
@@ -118,15 +119,8 @@ class _Capture(threading.Thread):
                 chunk = read(65536)
                 if not chunk:
                     break
-                self.total += len(chunk)
-                room = self.half - len(self.head)
-                if room > 0:
-                    self.head += chunk[:room]
-                    chunk = chunk[room:]
-                if chunk:
-                    self.tail += chunk
-                    if len(self.tail) > 4 * self.half:
-                        del self.tail[:-self.half]
+                with self.lock:
+                    self._keep(chunk)
         except (OSError, ValueError):
             pass
         finally:
@@ -135,13 +129,26 @@ class _Capture(threading.Thread):
             except OSError:
                 pass
 
+    def _keep(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        room = self.half - len(self.head)
+        if room > 0:
+            self.head += chunk[:room]
+            chunk = chunk[room:]
+        if chunk:
+            self.tail += chunk
+            if len(self.tail) > 4 * self.half:
+                del self.tail[:-self.half]
+
     def text(self) -> str:
-        tail = bytes(self.tail[-self.half:]) if self.total > 2 * self.half else bytes(self.tail)
-        cut = self.total - len(self.head) - len(tail)
+        with self.lock:
+            head, tail, total = bytes(self.head), bytes(self.tail), self.total
+        tail = tail[-self.half:] if total > 2 * self.half else tail
+        cut = total - len(head) - len(tail)
         if cut <= 0:
-            return (bytes(self.head) + tail).decode("utf-8", "replace")
+            return (head + tail).decode("utf-8", "replace")
         marker = "\n[... %d bytes cut by the harness ...]\n" % cut
-        return self.head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
+        return head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
 
 
 def kill_tree(proc: "subprocess.Popen[bytes]") -> None:
@@ -206,8 +213,9 @@ def _last_line(text: str) -> str:
 def _classify(
     case_id: str, method: str, returncode: Optional[int], timed_out: bool,
     payload: Optional[Dict[str, Any]], wall: float, stdout: str, stderr: str,
-    status: Optional[Dict[str, Any]] = None, limit: int = PROCESS_LIMIT,
+    status: Optional[Dict[str, Any]] = None, limit: int = PROCESS_LIMIT, said: str = "",
 ) -> CaseRun:
+    """The cell's outcome and detail; ``said``: the case's stderr up to its hard timeout."""
     shepherd_lost = status == {}
     status = status or {}
     base: Dict[str, Any] = {"case": case_id, "method": method, "wall_s": wall, "stdout": stdout,
@@ -219,7 +227,7 @@ def _classify(
         detail = "no result within the hard timeout; process tree killed"
         if payload is not None:
             detail = "the case returned but the interpreter did not exit; process tree killed"
-        last = _last_line(stderr)
+        last = _last_line(said)
         if last:  # where the hang was, as far as the case's processes said
             detail += "; last line on stderr: " + last
         return CaseRun(outcome=Outcome.TIMEOUT, detail=detail,
@@ -325,7 +333,7 @@ def run_case(
         if len(private_tmp) <= _MAX_TMPDIR:
             env["TMPDIR"] = private_tmp
         started = time.monotonic()
-        timed_out = False
+        timed_out, said = False, ""
         proc = subprocess.Popen(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             cwd=str(workdir / "cwd"), env=env, **popen_kwargs,
@@ -341,6 +349,9 @@ def run_case(
             else:
                 state = _procs.wait_exit(proc, started + timeout, _CANCEL)
             timed_out = state == _procs.TIMED_OUT
+            # What the case said before the kill: the kill itself makes resource trackers
+            # warn about leaks, which must not read as where the case hung.
+            said = captures[1].text() if timed_out else ""
         finally:
             _stop(proc, group)
             for capture in captures:
@@ -354,7 +365,7 @@ def run_case(
             returncode = status.get("returncode")
         payload = _read_json(result_path)
         run = _classify(case_id, method, returncode, timed_out, payload, wall,
-                        captures[0].text(), captures[1].text(), status, limit)
+                        captures[0].text(), captures[1].text(), status, limit, said)
         if linux and (timed_out or run.outcome == Outcome.CRASH or (status or {}).get("killed")):
             leftovers.sweep_shm(shm_before)
         return run

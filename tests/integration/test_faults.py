@@ -108,6 +108,11 @@ def test_a_hang_is_told_by_the_last_line_its_processes_wrote_to_stderr(
                              "last line on stderr: child: waiting at step 2")
     quiet = run("ignores_sigterm", "fork", 2, case_tmp)
     assert quiet.detail == "no result within the hard timeout; process tree killed"
+    # Only what was said before the kill: a resource tracker's warning about what the kill
+    # leaked is in stderr, not in the detail.
+    leaky = run("hangs_holding_ipc", method, 3, case_tmp)
+    assert "resource_tracker" in leaky.stderr, leaky.stderr
+    assert leaky.detail == "no result within the hard timeout; process tree killed"
 
 
 @pytest.mark.parametrize("method", ["spawn", "forkserver"])
