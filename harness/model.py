@@ -85,6 +85,7 @@ class Group:
     cells: Tuple[Tuple[str, str], ...]  # (anchor, "env method")
     detail: str
     where: str = ""  # the cells in a line: "fork: all 9 environments; spawn: 3.8, 3.9"
+    inferred: bool = False  # the expectation is not stated by the docs (casetext.inferred)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -279,7 +280,7 @@ def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
         out.append(Group(status, CODES.get(status, "ne"), text, expected, tuple(
             (cell_anchor(case_id, c["environment"], c["method"]),
              "%s %s" % (c["environment"], c["method"])) for c in members), short(detail, 300),
-            _where(members, cells, labels)))
+            _where(members, cells, labels), inferred(first.get("expected"))))
     return out
 
 

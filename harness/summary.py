@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any, List
 
-from harness import answers, model
+from harness import answers, cellview, model
+from harness.cellview import INFERRED_LABEL
 from harness.documents import MatrixDoc
+from harness.guest import words
 
 __all__ = ["LIMIT_BYTES", "md", "render_summary"]
 
@@ -52,8 +54,9 @@ def render_summary(matrix: MatrixDoc) -> str:
                      r.cells_total - r.cells_with_data,
                      plural(r.unexpected_cells - r.inferred_cells, "cell"),
                      plural(r.stated_cases, "case"),
-                     " · from an inferred expectation (one the docs do not state): %s in %s" % (
-                         plural(r.inferred_cells, "cell"), plural(r.inferred_cases, "case"))
+                     " · %s: %s in %s" % (INFERRED_LABEL.replace("differs ", "", 1),
+                                          plural(r.inferred_cells, "cell"),
+                                          plural(r.inferred_cases, "case"))
                      if r.inferred_cells else "", plural(r.changed_cases, "case"),
                      md(r.generated_at), commits))
     if r.missing:
@@ -85,15 +88,19 @@ def render_summary(matrix: MatrixDoc) -> str:
     for _k, label, n in r.outcome_counts:
         lines.append("| %s | %d |" % (md(label), n))
     lines += ["", "| against the docs | cells |", "| --- | ---: |"]
-    for _k, label, n in r.verdict_counts:
-        lines.append("| %s | %d |" % (md(label), n))
+    for k, label, n in r.verdict_counts:
+        counted = [(label, n)]
+        if k == words.UNEXPECTED and r.inferred_cells:
+            counted = [(label, n - r.inferred_cells), (INFERRED_LABEL, r.inferred_cells)]
+        lines += ["| %s | %d |" % (md(text), count) for text, count in counted]
     lines += ["", "## Findings", ""]
     items: List[str] = []
     for f in r.findings:
         parts = ["- **%s** (%s)" % (md(f.case.title), md(f.case.id))]
         for g in f.unexpected[:10]:
             labels = [label for _a, label in g.cells]
-            parts.append("  - differs from the docs: observed %s, expected %s — %d cell%s: %s%s" % (
+            parts.append("  - %s: observed %s, expected %s — %d cell%s: %s%s" % (
+                INFERRED_LABEL if g.inferred else cellview.VERDICT_MARKS[words.UNEXPECTED][1],
                 md(g.text), md(g.expected), len(labels), "" if len(labels) == 1 else "s",
                 md(", ".join(labels[:8])), " …" if len(labels) > 8 else ""))
         parts += ["  - %s" % md(t) for t in f.case.changes[:10]]

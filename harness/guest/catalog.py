@@ -111,9 +111,10 @@ class Case:
 
     @property
     def doc(self) -> str:
-        """The function's docstring, cleaned as ``inspect.cleandoc`` does (the claim, why it
-        matters, the source): the same text on every interpreter, though 3.13+ compilers
-        already strip the indentation that older ones keep after the first line."""
+        """The function's docstring without its indentation (the claim, why it matters, the
+        source): the same text on every interpreter, though 3.13+ compilers already strip the
+        indentation that older ones keep after the first line (``inspect.cleandoc``'s text
+        for every case's docstring, a test checks; ``inspect`` itself is too heavy here)."""
         import textwrap
 
         first, _, rest = (self.func.__doc__ or "").expandtabs().partition("\n")

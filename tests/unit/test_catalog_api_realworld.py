@@ -73,8 +73,8 @@ def test_a_case_records_the_same_doc_on_every_interpreter() -> None:
         importlib.import_module("cases." + name)
     differs = [c.id for c in catalog.all_cases() if c.doc != inspect.cleandoc(c.func.__doc__)]
     assert not differs, differs
-    assert any("\n    " in (c.func.__doc__ or "") for c in catalog.all_cases()) == (
-        sys.version_info < (3, 13))
+    if sys.version_info < (3, 13):  # the case this test is about is there to see
+        assert any("\n    " in (c.func.__doc__ or "") for c in catalog.all_cases())
 
 
 @pytest.mark.parametrize("case_id", sorted(_category("api")) + sorted(_category("realworld")))

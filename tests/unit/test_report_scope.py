@@ -221,5 +221,11 @@ def test_cells_against_an_inferred_expectation_are_not_counted_as_differing_from
            "(one the docs do not state): 1 cell in 1 case" in text
     assert "<div>Differs from an inferred expectation (1 cell):</div>" in text
     assert "<div>Differs from the docs (1 cell):</div>" in text
+    assert "from an inferred expectation: <strong>1</strong>" in text  # the counts table
+    md = summary.render_summary(matrix)
     assert "differs from the docs: 1 cell in 1 case · from an inferred expectation (one the " \
-           "docs do not state): 1 cell in 1 case" in summary.render_summary(matrix)
+           "docs do not state): 1 cell in 1 case" in md
+    assert "| differs from the docs | 1 |\n| differs from an inferred expectation (one the " \
+           "docs do not state) | 1 |" in md
+    assert "  - differs from an inferred expectation (one the docs do not state): observed ok 1" \
+           in md and "  - differs from the docs: observed ok 1" in md
