@@ -78,11 +78,15 @@ def outcome_of(cell: Optional[MatrixCell]) -> str:
 
 
 def verdict_of(cell: Optional[MatrixCell]) -> str:
+    """The cell's mark against the docs ("": none). An ``unavailable`` cell can agree with the
+    docs (fork on Windows) but never contradicts them: nothing ran (its status says so too)."""
     if cell is None or cell.get("outcome") is None:
         return ""
     if cell.get("flaky"):
         return FLAKY
     verdict = cell.get("verdict")
+    if cell.get("outcome") == UNAVAILABLE and verdict == UNEXPECTED:
+        return ""
     return str(verdict) if verdict in VERDICT_MARKS else NO_EXPECTATION
 
 

@@ -229,3 +229,27 @@ def test_cells_against_an_inferred_expectation_are_not_counted_as_differing_from
            "docs do not state) | 1 |" in md
     assert "  - differs from an inferred expectation (one the docs do not state): observed ok 1" \
            in md and "  - differs from the docs: observed ok 1" in md
+
+
+def test_an_unavailable_cell_never_differs_from_the_docs() -> None:
+    """A cell that could not run (``unavailable``) against a rule expecting ``ok``: no ✗, not
+    counted as differing (its status is ``unavailable`` and it has no finding line either); an
+    unavailable cell the docs expect stays "as the docs say"."""
+    from harness import cellview
+
+    def observe(case_id: str, method: str) -> Dict[str, Any]:
+        if method == "spawn":
+            return cell(case_id, method, outcome="unavailable", verdict="unexpected",
+                        expected={"outcome": "ok", "methods": ["*"]},
+                        detail="no /dev/shm to look at")
+        if method == "fork":
+            return cell(case_id, method, outcome="unavailable")  # as expected
+        return cell(case_id, method)
+
+    matrix = _matrix(results_doc(cases=("api.a",), observe=observe))
+    by_method = {c["method"]: c for c in matrix["results"]}
+    assert by_method["spawn"]["status"] == "unavailable"
+    assert cellview.verdict_of(by_method["spawn"]) == ""
+    assert cellview.verdict_of(by_method["fork"]) == "as-expected"
+    report = model.build(matrix)
+    assert (report.unexpected_cells, report.unexpected_cases, len(report.findings)) == (0, 0, 0)
