@@ -143,6 +143,8 @@ class Report:
     inferred_cases: int
     #: Cases with a cell that differs from what the docs state.
     stated_cases: int
+    #: Cells with data but no verdict: unavailable against a rule that expected them to run.
+    not_compared: int
     changed_cases: int
     envs: Tuple[EnvView, ...]
     grid: Tuple[answers.Slot, ...]
@@ -390,6 +392,8 @@ def build(matrix: MatrixDoc) -> Report:
         inferred_cells=sum(v.unexpected_inferred for v in all_views),
         inferred_cases=sum(1 for v in all_views if v.unexpected_inferred),
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
+        not_compared=sum(1 for v in all_views for c in v.cells
+                         if c.outcome == words.UNAVAILABLE and not c.verdict),
         changed_cases=len(changes),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
         defaults=tuple(answers.default_grid(matrix, grid)),

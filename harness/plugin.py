@@ -172,7 +172,8 @@ class CaseItem(pytest.Item):
         future = state.futures.get(self.key)
         run = _result(future) if future is not None else self._run(state)
         self.cell = judge(self.case, run, state.environment)
-        if self.cell["verdict"] == Verdict.UNEXPECTED.value:
+        if self.cell["verdict"] == Verdict.UNEXPECTED.value and \
+                self.cell["outcome"] != Outcome.UNAVAILABLE.value:  # nothing ran: no finding
             state.findings.append("%s: expected %s, observed %s" % (
                 self.key, _describe_rule(self.cell["expected"]), _describe_run(self.cell)))
         error = self.cell.get("error") or {}

@@ -93,6 +93,8 @@ def render_summary(matrix: MatrixDoc) -> str:
         if k == words.UNEXPECTED and r.inferred_cells:
             counted = [(label, n - r.inferred_cells), (INFERRED_LABEL, r.inferred_cells)]
         lines += ["| %s | %d |" % (md(text), count) for text, count in counted]
+    if r.not_compared:
+        lines.append("| not compared (nothing ran) | %d |" % r.not_compared)
     lines += ["", "## Findings", ""]
     items: List[str] = []
     for f in r.findings:

@@ -242,6 +242,34 @@ def test_print_keeps_every_column_on_the_page(browser: Any, tmp_path: Path, vers
     _close(pg)
 
 
+def test_the_panel_tells_an_inferred_expectation_and_an_uncompared_cell(
+        browser: Any, tmp_path: Path) -> None:
+    """A cell against an inferred rule says so (not "from the docs"); an unavailable cell whose
+    rule expected it to run says it was not compared."""
+    guessed = {"outcome": "ok", "methods": ["*"], "value": 2, "inferred": True}
+
+    def observe(c: str, m: str) -> Dict[str, Any]:
+        if m == "spawn":
+            return cell(c, m, observed=1, verdict="unexpected", expected=guessed)
+        if m == "fork":
+            return cell(c, m, outcome="unavailable", verdict="unexpected", detail="no /dev/shm",
+                        expected={"outcome": "ok", "methods": ["*"]})
+        return cell(c, m)
+
+    doc = results_doc(cases=["inheritance.guess"], observe=observe,
+                      case_docs=[case_doc("inheritance.guess")])
+    render.write_report(merge.merge([merge.Loaded.from_doc("f.json", doc)], now=NOW), tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri())
+    _cell(pg, "inheritance.guess", "linux-cpython-3.12", "spawn").click()
+    body = pg.inner_text("#detail-body")
+    assert "✗ differs from an inferred expectation (one the docs do not state)" in body
+    assert "expected (inferred: the docs do not state it)" in body and "from the docs" not in body
+    _cell(pg, "inheritance.guess", "linux-cpython-3.12", "fork").click()
+    body = pg.inner_text("#detail-body")
+    assert "not compared with the docs: nothing ran here" in body and "differs" not in body
+    _close(pg)
+
+
 def test_the_ten_second_questions(browser: Any, report: str) -> None:
     """Default on Linux 3.14 and on macOS (first screen); is fork safe with a thread holding a
     lock; which cases differ between fork and spawn; why did this cell fail (one click each)."""

@@ -253,3 +253,10 @@ def test_an_unavailable_cell_never_differs_from_the_docs() -> None:
     assert cellview.verdict_of(by_method["fork"]) == "as-expected"
     report = model.build(matrix)
     assert (report.unexpected_cells, report.unexpected_cases, len(report.findings)) == (0, 0, 0)
+    # Both rows of the counts table cover every cell with data: this one as "not compared".
+    assert report.not_compared == 1
+    assert sum(n for _k, _l, n in report.outcome_counts) == report.cells_with_data == sum(
+        n for _k, _l, n in report.verdict_counts) + report.not_compared
+    from harness import summary
+
+    assert "| not compared (nothing ran) | 1 |" in summary.render_summary(matrix)
