@@ -252,12 +252,11 @@ def test_smoke_legs_load_the_noxfile_and_run_one_case_before_the_matrix(
     matrix = workflow["jobs"]["matrix"]
     assert matrix["needs"] == "smoke"
     assert "inputs.smoke-only" in matrix["if"]
-    # Only one leg per OS on 3.13 gates the matrix: a risky interpreter's failure (free-threaded
-    # or PyPy on Windows) must not hold back every other OS's legs.
-    assert job["continue-on-error"] == "${{ matrix.risky || false }}"
-    gates = [leg for leg in legs if not leg.get("risky")]
-    assert sorted(leg["os"] for leg in gates) == sorted(OSES)
-    assert {leg["python"] for leg in gates} == {"3.13"}
+    # Only the Linux 3.13 leg gates the matrix: a failure on macOS or Windows (or of a risky
+    # interpreter) must not hold back every other OS's legs and the page.
+    assert job["continue-on-error"] == "${{ !matrix.gates }}"
+    assert [(leg["os"], leg["python"]) for leg in legs if leg.get("gates")] == [
+        ("ubuntu-24.04", "3.13")]
     known = _noxfile_known_pythons()
     assert all(leg["python"] in known for leg in legs)
 
