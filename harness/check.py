@@ -21,11 +21,11 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from harness import discovery
 from harness.check_diagnose import Diagnosis, diagnose
 from harness.guest.words import START_METHODS
-from harness.runner import CaseRun, run_case
+from harness.runner import HANG_QUOTE, CaseRun, run_case
 from harness.vocab import Outcome
 
-__all__ = ["Diagnosis", "TargetError", "check", "diagnose", "format_table", "parse_target",
-           "select_interpreters"]
+__all__ = ["Diagnosis", "TargetError", "check", "diagnose", "format_hangs", "format_table",
+           "parse_target", "select_interpreters"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -170,6 +170,20 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun],
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
+                 interpreters: Sequence[str]) -> str:
+    """Where each hang was, as far as its processes said: the last line they wrote to stderr
+    before the kill ("" when no hang said anything)."""
+    lines = ["%s[%s]: %s" % (i, m, run.detail.split(HANG_QUOTE, 1)[1])
+             for i in interpreters for m in START_METHODS
+             for run in [runs.get((i, m))]
+             if run is not None and run.outcome is Outcome.TIMEOUT and HANG_QUOTE in run.detail]
+    if not lines:
+        return ""
+    return "\n".join(["where it hung (the last line written to stderr before the kill):"] +
+                     ["  " + line for line in lines])
 
 
 def format_diagnoses(diagnoses: Sequence[Diagnosis], indent: str = "") -> str:

@@ -97,6 +97,9 @@ def command(args: argparse.Namespace) -> int:
         sys.stdout.write(check_pytest.format_tests(verdicts, always, runs) + "\n")
     else:
         sys.stdout.write(check.format_table(runs, labels) + "\n")
+        hangs = check.format_hangs(runs, labels)
+        if hangs:
+            sys.stdout.write("\n" + hangs + "\n")
         if not diagnoses:
             sys.stdout.write("\nno problem found: it works under every start method\n"
                              if not failing else "\nno known cause recognised\n")

@@ -42,8 +42,10 @@ EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
 SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
 #: How much of a case's stdout/stderr is kept (head and tail) in the result.
 OUTPUT_LIMIT = 4000
-#: A timed-out cell's detail quotes the last line its processes wrote to stderr, this long.
+#: A timed-out cell's detail quotes the last line its processes wrote to stderr, this long,
+#: after this text.
 LAST_LINE_CHARS = 200
+HANG_QUOTE = "; last line on stderr: "
 #: Grace period after the hard timeout for the kill to take effect.
 KILL_GRACE = 5.0
 
@@ -229,7 +231,7 @@ def _classify(
             detail = "the case returned but the interpreter did not exit; process tree killed"
         last = _last_line(said)
         if last:  # where the hang was, as far as the case's processes said
-            detail += "; last line on stderr: " + last
+            detail += HANG_QUOTE + last
         return CaseRun(outcome=Outcome.TIMEOUT, detail=detail,
                        warnings=(payload or {}).get("warnings", []), **base)
     if payload is None:

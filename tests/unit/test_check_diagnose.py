@@ -105,3 +105,21 @@ def test_summary_comes_last_and_names_every_method() -> None:
     assert [d.code for d in found] == ["lambda-or-local-function",
                                        "works-only-with-fork-default"]
     assert "spawn/forkserver child" in found[0].message
+
+
+def test_the_check_says_where_each_hang_was() -> None:
+    """A hang whose processes wrote to stderr before the kill is listed with that line (the
+    runner's detail quotes it); a hang that said nothing and other outcomes are not."""
+    from harness import check
+    from harness.runner import HANG_QUOTE
+
+    killed = "no result within the hard timeout; process tree killed"
+    runs = {("3.12", "fork"): CaseRun(case="t", method="fork", outcome=Outcome.TIMEOUT,
+                                      detail=killed + HANG_QUOTE + "child: taking the lock"),
+            ("3.12", "spawn"): CaseRun(case="t", method="spawn", outcome=Outcome.TIMEOUT,
+                                       detail=killed),
+            ("3.12", "forkserver"): _run("forkserver")}
+    assert check.format_hangs(runs, ["3.12"]) == (
+        "where it hung (the last line written to stderr before the kill):\n"
+        "  3.12[fork]: child: taking the lock")
+    assert check.format_hangs({("3.12", "spawn"): runs[("3.12", "spawn")]}, ["3.12"]) == ""
