@@ -25,6 +25,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = [
+    "HANG_QUOTE",
     "OUTPUT_LIMIT",
     "PROCESS_LIMIT",
     "CaseRun",
