@@ -162,6 +162,12 @@ class Report:
     status_info: Tuple[Tuple[str, str, str, str], ...]  # (status, code, symbol, label)
     panel: Dict[str, Any]  # the detail panel's JSON: {case id: {"b": [...], "c": [...]}}
 
+    @property
+    def matrix_columns(self) -> int:
+        """The matrix's cell columns: every method of every environment, and one "no data"
+        column per OS with a slot that has none."""
+        return len(self.envs) * len(self.methods) + sum(1 for g in self.os_groups if g.missing)
+
 
 def cell_anchor(case: str, env: str, method: str) -> str:
     return "x-%s~%s~%s" % (case, env, method)
@@ -301,8 +307,9 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
                                   sorted({(ch.series, ch.since) for ch in mine}))
     unexpected = sum(1 for c in row if c.verdict == words.UNEXPECTED)
-    unexpected_inferred = sum(1 for c in cells if cellview.verdict_of(c) == words.UNEXPECTED
-                              and inferred(c.get("expected")))
+    groups = tuple(_groups(cid, sorted(cells, key=lambda c: (
+        env_index.get(c["environment"], 0), c["method"])), case.get("category") == PERFORMANCE,
+        {e.id: "%s %s" % (e.os_name, e.label) for e in envs}))
     sources = tuple(Link(link_label(str(u)) if safe_url(u) else str(u), safe_url(u))
                     for u in (case.get("sources") or [case.get("source", "")]) if u)
     title = str(case.get("title", ""))
@@ -312,13 +319,10 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         id=cid, anchor="case-" + cid, category=str(case.get("category")), title=title,
         doc=doc_parts(case.get("doc")), sources=sources, code=str(case.get("code", "")),
         claims=tuple(str(c) for c in case.get("claims", [])), cells=tuple(row),
-        groups=tuple(_groups(cid, sorted(cells, key=lambda c: (
-            env_index.get(c["environment"], 0), c["method"])),
-            case.get("category") == PERFORMANCE,
-            {e.id: "%s %s" % (e.os_name, e.label) for e in envs})),
-        changes=tuple(history.change_text(ch) for ch in mine),
+        groups=groups, changes=tuple(history.change_text(ch) for ch in mine),
         differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
-        unexpected_inferred=unexpected_inferred,
+        unexpected_inferred=sum(len(g.cells) for g in groups
+                                if g.status == words.UNEXPECTED and g.inferred),
         finding=bool(unexpected or any(c.verdict == words.FLAKY for c in row) or mine or
                      diffs.get(cid)),
         tags=tuple(tags), search=" ".join([cid, title, observed_text, *tags, *(
@@ -359,6 +363,7 @@ def build(matrix: MatrixDoc) -> Report:
     outcome_counts: Dict[str, int] = dict.fromkeys(  # "—" slots are not cells: not counted
         (k for k in cellview.OUTCOMES if k != cellview.NOT_APPLICABLE), 0)
     verdict_counts: Dict[str, int] = dict.fromkeys(cellview.VERDICT_MARKS, 0)
+    not_compared = 0
     for cases in categories.values():
         for view in cases:
             for c in view.cells:
@@ -367,6 +372,8 @@ def build(matrix: MatrixDoc) -> Report:
                 outcome_counts[c.outcome] += 1
                 if c.verdict:
                     verdict_counts[c.verdict] += 1
+                elif c.outcome == words.UNAVAILABLE:
+                    not_compared += 1
     stamps = sorted(str(r.get("timestamp")) for e in matrix["environments"]
                     for r in e.get("runs", []) if r.get("timestamp"))
     os_groups = []
@@ -392,8 +399,7 @@ def build(matrix: MatrixDoc) -> Report:
         inferred_cells=sum(v.unexpected_inferred for v in all_views),
         inferred_cases=sum(1 for v in all_views if v.unexpected_inferred),
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
-        not_compared=sum(1 for v in all_views for c in v.cells
-                         if c.outcome == words.UNAVAILABLE and not c.verdict),
+        not_compared=not_compared,
         changed_cases=len(changes),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
         defaults=tuple(answers.default_grid(matrix, grid)),

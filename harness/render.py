@@ -64,8 +64,6 @@ def render_html(matrix: MatrixDoc) -> str:
     if "</" in script:
         raise ValueError("report.js must not contain '</'")
     cols, rows = answers.default_table(report.defaults)
-    columns = len(report.envs) * len(report.methods) + sum(1 for g in report.os_groups
-                                                           if g.missing)
     return _environment().get_template("index.html.j2").render(
         r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,
         outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS, scope_text=model.scope_text,
@@ -77,7 +75,7 @@ def render_html(matrix: MatrixDoc) -> str:
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
-        print_zoom=print_zoom(columns))
+        print_zoom=print_zoom(report.matrix_columns))
 
 
 def print_zoom(columns: int) -> float:

@@ -229,10 +229,10 @@ def test_print_keeps_every_column_on_the_page(browser: Any, tmp_path: Path, vers
     matrix = merge.merge([merge.Loaded.from_doc("f%d.json" % i, d)
                           for i, d in enumerate(docs)], now=NOW)
     render.write_report(matrix, tmp_path)
-    pg = _open(browser, (tmp_path / "index.html").as_uri(), width=940)
+    pg = _open(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
     pg.emulate_media(media="print")
     right = pg.evaluate("document.querySelector('#matrix').getBoundingClientRect().right")
-    assert right <= 940 + 16, right  # the page's width, less the margins, plus the body's own
+    assert right <= render.PRINT_PAGE_PX + 16, right  # the page, plus the body's left margin
     pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True, prefer_css_page_size=True)))
     text = " ".join("\n".join(page.extract_text() for page in pdf.pages).split())
     matrix_part = text.split("Behaviour matrix", 1)[1].split("Findings", 1)[0]
