@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import svg
 from harness.documents import MatrixCell
+from harness.expect import not_compared
 from harness.guest.words import (
     AS_EXPECTED,
     CRASH,
@@ -78,14 +79,14 @@ def outcome_of(cell: Optional[MatrixCell]) -> str:
 
 
 def verdict_of(cell: Optional[MatrixCell]) -> str:
-    """The cell's mark against the docs ("": none). An ``unavailable`` cell can agree with the
-    docs (fork on Windows) but never contradicts them: nothing ran (its status says so too)."""
+    """The cell's mark against the docs ("": none, and not compared: see
+    ``expect.not_compared``)."""
     if cell is None or cell.get("outcome") is None:
         return ""
     if cell.get("flaky"):
         return FLAKY
     verdict = cell.get("verdict")
-    if cell.get("outcome") == UNAVAILABLE and verdict == UNEXPECTED:
+    if not_compared(verdict, cell.get("outcome")):
         return ""
     return str(verdict) if verdict in VERDICT_MARKS else NO_EXPECTATION
 

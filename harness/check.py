@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from harness import discovery
 from harness.check_diagnose import Diagnosis, diagnose
 from harness.guest.words import START_METHODS
-from harness.runner import HANG_QUOTE, CaseRun, run_case
+from harness.runner import CaseRun, hang_said, run_case
 from harness.vocab import Outcome
 
 __all__ = ["Diagnosis", "TargetError", "check", "diagnose", "format_hangs", "format_table",
@@ -176,10 +176,10 @@ def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
                  interpreters: Sequence[str]) -> str:
     """Where each hang was, as far as its processes said: the last line they wrote to stderr
     before the kill ("" when no hang said anything)."""
-    lines = ["%s[%s]: %s" % (i, m, run.detail.split(HANG_QUOTE, 1)[1])
+    lines = ["%s[%s]: %s" % (i, m, hang_said(run.detail))
              for i in interpreters for m in START_METHODS
              for run in [runs.get((i, m))]
-             if run is not None and run.outcome is Outcome.TIMEOUT and HANG_QUOTE in run.detail]
+             if run is not None and run.outcome is Outcome.TIMEOUT and hang_said(run.detail)]
     if not lines:
         return ""
     return "\n".join(["where it hung (the last line written to stderr before the kill):"] +

@@ -105,6 +105,12 @@ def select_rule(
     return None
 
 
+def not_compared(verdict: object, outcome: object) -> bool:
+    """An ``unexpected`` verdict on a cell where nothing ran: an ``unavailable`` cell can agree
+    with the docs (fork on Windows) but never contradicts them, so it is no finding."""
+    return verdict == Verdict.UNEXPECTED.value and outcome == Outcome.UNAVAILABLE.value
+
+
 def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) -> Verdict:
     """Compare one observed result (``outcome``, ``observed``, ``error``) with a rule."""
     if rule is None:

@@ -23,7 +23,18 @@ import pytest
 from harness import expect, results, waiting
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
-from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, cancelled, case_environ, run_case
+from harness.runner import (
+    HANG_QUOTE,
+    ROOT,
+    CaseRun,
+    allow_runs,
+    cancel_all,
+    cancelled,
+    case_environ,
+    hang_said,
+    run_case,
+)
+from harness.text import short_json, shorten
 from harness.vocab import Outcome, Verdict
 
 __all__ = ["CaseFile", "CaseItem"]
@@ -172,10 +183,9 @@ class CaseItem(pytest.Item):
         future = state.futures.get(self.key)
         run = _result(future) if future is not None else self._run(state)
         self.cell = judge(self.case, run, state.environment)
-        if self.cell["verdict"] == Verdict.UNEXPECTED.value and \
-                self.cell["outcome"] != Outcome.UNAVAILABLE.value:  # nothing ran: no finding
-            state.findings.append("%s: expected %s, observed %s" % (
-                self.key, _describe_rule(self.cell["expected"]), _describe_run(self.cell)))
+        finding = finding_line(self.key, self.cell)
+        if finding:
+            state.findings.append(finding)
         error = self.cell.get("error") or {}
         if error.get("where") == "harness":
             raise HarnessFailure("%s: %s" % (error.get("type"), error.get("message")))
@@ -218,10 +228,22 @@ def _describe_rule(rule: Optional[Dict[str, Any]]) -> str:
 def _describe_run(cell: Dict[str, Any]) -> str:
     text = str(cell["outcome"])
     if cell["outcome"] == Outcome.OK:
-        text += " %s" % json.dumps(cell.get("observed"))[:200]
+        text += " " + short_json(cell.get("observed"), 200)
     elif cell.get("error"):
-        text += " %s: %s" % (cell["error"].get("type"), str(cell["error"].get("message"))[:120])
+        text += " " + shorten("%s: %s" % (cell["error"].get("type"), cell["error"].get("message")),
+                              160)
+    elif cell["outcome"] == Outcome.TIMEOUT and hang_said(str(cell.get("detail") or "")):
+        text += HANG_QUOTE + hang_said(str(cell["detail"]))  # where it hung
     return text
+
+
+def finding_line(key: str, cell: Dict[str, Any]) -> Optional[str]:
+    """The terminal's line for a cell that ran and differs from its rule, else None."""
+    if cell.get("verdict") != Verdict.UNEXPECTED.value or \
+            expect.not_compared(cell.get("verdict"), cell.get("outcome")):
+        return None
+    return "%s: expected %s, observed %s" % (key, _describe_rule(cell.get("expected")),
+                                             _describe_run(cell))
 
 
 def judge(case: catalog.Case, run: CaseRun, environment: Dict[str, Any]) -> Dict[str, Any]:

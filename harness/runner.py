@@ -34,6 +34,7 @@ __all__ = [
     "cancel_all",
     "cancelled",
     "case_environ",
+    "hang_said",
     "kill_tree",
     "run_case",
 ]
@@ -205,6 +206,11 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return "signal %d" % number
+
+
+def hang_said(detail: str) -> str:
+    """What a timed-out cell's processes last wrote to stderr, as its detail quotes it ("")."""
+    return detail.split(HANG_QUOTE, 1)[1] if HANG_QUOTE in detail else ""
 
 
 def _last_line(text: str) -> str:

@@ -1,0 +1,57 @@
+"""The run's closing list of findings (``harness run``'s terminal): one line per cell that ran
+and differs from its rule; never a cell where nothing ran, never a cell that agrees."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional
+
+import pytest
+
+from harness import cellview, plugin
+from harness.runner import HANG_QUOTE
+
+RULE_OK_1 = {"outcome": "ok", "value": 1}
+
+
+def _cell(outcome: str, verdict: str, expected: Optional[Dict[str, Any]] = None,
+          **fields: Any) -> Dict[str, Any]:
+    return {"outcome": outcome, "verdict": verdict, "expected": expected or RULE_OK_1, **fields}
+
+
+def test_a_cell_that_ran_and_differs_is_listed_with_rule_and_observation() -> None:
+    cell = _cell("ok", "unexpected", observed=2)
+    assert plugin.finding_line("api.x[fork]", cell) == \
+        "api.x[fork]: expected ok 1, observed ok 2"
+
+
+def test_an_error_is_named_by_type_and_message() -> None:
+    error = {"type": "PicklingError", "message": "can't\n  pickle"}
+    cell = _cell("error", "unexpected", error=error)
+    assert plugin.finding_line("p.y[spawn]", cell) == \
+        "p.y[spawn]: expected ok 1, observed error PicklingError: can't pickle"
+
+
+def test_a_hang_says_where_it_hung() -> None:
+    detail = "no result within the hard timeout; process tree killed" + HANG_QUOTE + "child: lock"
+    cell = _cell("timeout", "unexpected", detail=detail)
+    assert plugin.finding_line("d.z[fork]", cell) == \
+        "d.z[fork]: expected ok 1, observed timeout; last line on stderr: child: lock"
+
+
+@pytest.mark.parametrize("cell", [
+    _cell("ok", "as_expected", observed=1),
+    _cell("ok", "no_expectation", expected=None),
+    # fork on Windows against a rule that expected it to run: nothing ran, nothing to report
+    _cell("unavailable", "unexpected"),
+], ids=["agrees", "no rule", "nothing ran"])
+def test_no_line_for_a_cell_that_is_not_a_finding(cell: Dict[str, Any]) -> None:
+    assert plugin.finding_line("k[fork]", cell) is None
+
+
+def test_the_terminal_and_the_page_agree_on_what_is_compared() -> None:
+    """The page marks exactly the cells the terminal lists as differing (one rule for both)."""
+    cells = [_cell(o, v) for o in ("ok", "error", "timeout", "crash", "unavailable")
+             for v in ("as_expected", "unexpected", "no_expectation")]
+    for cell in cells:
+        listed = plugin.finding_line("k", cell) is not None
+        assert listed == (cellview.verdict_of(cell) == "unexpected"), cell  # type: ignore[arg-type]
