@@ -286,6 +286,8 @@ class Context:
         if mode == "command":
             command += ["-c", code]
         elif mode == "stdin":
+            if not code.isascii():  # sent in the locale's encoding but read as UTF-8
+                raise ValueError("run_script(mode='stdin') takes ASCII code only")
             command += ["-"]
         elif mode == "file":
             path = os.path.join(self.tmpdir, name)
