@@ -203,7 +203,6 @@ print("child exitcode", process.exitcode)
     title="A script starts a process at top level without the __main__ guard",
     source=[GUIDE_SPAWN],
     covers=[30],
-    claims=["spawn_needs_main_guard"],
     expect=[
         on("fork", ok({"script_exit": 0, "child_exitcode": 0, "error": None})),
         on(("spawn", "forkserver"),

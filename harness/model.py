@@ -9,7 +9,7 @@ a case's docstring, links and rules in words are ``harness.casetext``.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, history, merge, svg
 from harness.answers import scope_text
@@ -297,7 +297,7 @@ def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
 def _case_view(case: CaseEntry, cells: List[MatrixCell],
                envs: Sequence[EnvView], methods: Sequence[str],
                changes: Mapping[str, List[history.Change]],
-               diffs: Mapping[str, List[str]]) -> CaseView:
+               diffs: Mapping[str, List[str]], claim_ids: AbstractSet[str]) -> CaseView:
     cid = str(case["id"])
     lookup = {(c["environment"], c["method"]): c for c in cells}
     behaviours: List[Dict[str, Any]] = []
@@ -318,7 +318,8 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     return CaseView(
         id=cid, anchor="case-" + cid, category=str(case.get("category")), title=title,
         doc=doc_parts(case.get("doc")), sources=sources, code=str(case.get("code", "")),
-        claims=tuple(str(c) for c in case.get("claims", [])), cells=tuple(row),
+        claims=tuple(str(c) for c in case.get("claims", []) if c in claim_ids),  # no dead link
+        cells=tuple(row),
         groups=groups, changes=tuple(history.change_text(ch) for ch in mine),
         differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
         unexpected_inferred=sum(len(g.cells) for g in groups
@@ -352,8 +353,10 @@ def build(matrix: MatrixDoc) -> Report:
             "%s %s" % pair for pair in d.by_series)))
     categories: Dict[str, List[CaseView]] = {}
     findings: List[Finding] = []
+    claim_ids = {str(c["id"]) for c in matrix.get("claims", [])}
     for case in matrix["cases"]:
-        view = _case_view(case, by_case.get(case["id"], []), envs, methods, changes, diffs)
+        view = _case_view(case, by_case.get(case["id"], []), envs, methods, changes, diffs,
+                          claim_ids)
         categories.setdefault(view.category, []).append(view)
         if view.finding:
             findings.append(Finding(view, tuple(g for g in view.groups

@@ -290,3 +290,19 @@ def test_an_expected_leg_without_data_is_named_as_not_run() -> None:
     (result,) = claimcheck.claim_verdicts(m)
     assert result.overall == "partial"
     assert result.gaps == ("linux-cpython-3.13: no usable cell",)
+
+
+def test_a_case_names_only_claims_that_exist() -> None:
+    """A case's ``claims`` link to ``#claim-<id>`` on the page: a dangling id is a dead link."""
+    import importlib
+    import pkgutil
+
+    import cases
+    from harness.guest import catalog
+
+    for info in pkgutil.iter_modules(cases.__path__):
+        importlib.import_module("cases." + info.name)
+    assert len(catalog.all_cases()) > 80  # the whole catalog, not what happens to be imported
+    ids = {c["id"] for c in CLAIMS}
+    assert [(case.id, claim) for case in catalog.all_cases() for claim in case.claims
+            if claim not in ids] == []

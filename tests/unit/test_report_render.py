@@ -277,3 +277,11 @@ def test_a_version_folds_with_the_previous_version_of_its_own_series() -> None:
         ("linux-cpython-3.14t", False), ("macos-cpython-3.15", False),
         ("macos-cpython-3.16", True), ("macos-cpython-3.15-x86_64", False)]
     assert [e.label for e in envs][-1] == "3.15 Intel"
+
+
+def test_a_case_links_only_claims_on_the_page() -> None:
+    """A results file may name a claim the catalog no longer has: no link to nowhere."""
+    case = case_doc("methods.a", claims=["fork_everywhere", "gone_claim"])
+    html = render.render_html(_matrix(results_doc(case_docs=[case]), claims=CLAIMS))
+    assert 'href="#claim-fork_everywhere"' in html and 'id="claim-fork_everywhere"' in html
+    assert "#claim-gone_claim" not in html
