@@ -8,10 +8,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from harness import claimcheck, history
+from harness import history
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
-from harness.expect import matches_env, select_rule
-from harness.guest import words
+from harness.expect import select_rule
 from harness.guest.words import (
     CPYTHON,
     CRASH,
@@ -28,9 +27,8 @@ from harness.guest.words import (
 )
 from harness.results import arch_suffix, interpreter_label, minor_version
 
-__all__ = ["TARGET", "Answer", "ClaimView", "DefaultCell", "Slot",
-           "behaviour_tags", "claim_scope_gaps", "claim_view", "default_grid", "default_lines",
-           "default_table", "fails_only_lines", "scope_text", "slot_of", "slots"]
+__all__ = ["TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags", "default_grid",
+           "default_lines", "default_table", "fails_only_lines", "scope_text", "slot_of", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -324,37 +322,6 @@ def _moved_of(changes: Sequence[history.Change]) -> str:
     return some + "; ".join(moved)
 
 
-def claim_scope_gaps(claim: Mapping[str, Any], grid: Sequence[Slot]) -> List[Slot]:
-    """The grid slots inside a claim's scope that have no data in this report."""
-    return [s for s in grid if not s.envs and matches_env(claim.get("scope", {}), s.probe())]
-
-
-@dataclasses.dataclass(frozen=True)
-class ClaimView:
-    result: claimcheck.ClaimResult
-    overall: str  # what the Overall cell says: never a bare "true" with part of the scope unrun
-    qualified: bool
-    label: str = ""  # the verdict word ("◑ true where run" for a true with unrun scope)
-    coverage: str = ""  # "on 9 of 32 environments in its scope — no data: macOS; Windows"
-
-    @property
-    def verdict(self) -> str:
-        """The label's key (the row's data-overall): "partial" for a true that is qualified."""
-        qualified_true = self.qualified and self.result.overall == words.HOLDS
-        return words.PARTIAL if qualified_true else self.result.overall
-
-    @property
-    def partial_os(self) -> str:
-        """ "Linux, macOS" for a ``partial`` claim: where it was evaluated (and held)."""
-        if self.result.overall != words.PARTIAL:
-            return ""
-        return ", ".join(OS_NAMES.get(o, o) for o in self.result.covered_os)
-
-
-VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ partly",
-                   words.PARTIAL: "◑ true where run", words.NOT_RUN: "· not run"}
-
-
 def scope_text(missing: Sequence[Slot]) -> str:
     """ "macOS, Windows, Linux 3.14, 3.15" for the grid slots with no data."""
     parts = []
@@ -367,24 +334,3 @@ def scope_text(missing: Sequence[Slot]) -> str:
         parts.append(name if len(mine) >= total else "%s %s" % (
             name, ", ".join(s.label for s in mine)))
     return "; ".join(parts)
-
-
-def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
-               grid: Sequence[Slot]) -> ClaimView:
-    """The Overall cell's text: the verdict, qualified with its coverage of the target grid
-    whenever part of the claim's scope has no data (grid slots not run, in-scope environments
-    without a usable cell, and the ``gaps`` claimcheck names)."""
-    gaps = claim_scope_gaps(claim, grid)
-    unrun = [v.environment for v in result.per_environment if v.verdict == words.NOT_RUN]
-    named = [str(g) for g in getattr(result, "gaps", ()) or ()]
-    text = VERDICT_SYMBOLS.get(result.overall, result.overall)
-    if result.overall in (words.HOLDS, words.FAILS, words.PARTIAL) and (gaps or unrun or named):
-        if result.overall == words.HOLDS:
-            text = VERDICT_SYMBOLS[words.PARTIAL]
-        ran = sum(1 for v in result.per_environment if v.verdict != words.NOT_RUN)
-        total = ran + len(unrun) + len(gaps)
-        not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
-        coverage = "on %d of %d environments in its scope — no data: %s" % (
-            ran, total, not_run or "; ".join(named))
-        return ClaimView(result, "%s %s" % (text, coverage), True, text, coverage)
-    return ClaimView(result, text, False, text, "")

@@ -13,14 +13,16 @@ where run"), and ``gaps`` names the parts not run. Cells where the claim failed 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
-from harness.documents import MatrixCell, MatrixDoc, MatrixEnvironment
-from harness.expect import matches_env
+from harness.casetext import inferred
+from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
+from harness.expect import matches_env, select_rule
 from harness.guest import words
 from harness.guest.words import OPERATING_SYSTEMS
 
-__all__ = ["ClaimResult", "EnvVerdict", "Evidence", "claim_verdicts", "holds", "overall"]
+__all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
+           "overall"]
 
 _MISSING = object()
 #: Cell statuses that say nothing about a claim.
@@ -142,6 +144,41 @@ def _compare(
     if "contains_all" in pred:
         return isinstance(value, list) and all(v in value for v in pred["contains_all"])
     raise ValueError("unknown claim predicate %r" % (dict(pred),))
+
+
+#: Predicate keys a documented value can answer (the rest need a run: timings, messages, other
+#: cells, where a hang was).
+_VALUE_KEYS = frozenset({"path", "equals", "in", "contains", "excludes", "contains_all"})
+
+
+def _docs_decide(pred: Mapping[str, Any], has_value: bool) -> bool:
+    parts = pred.get("all", pred.get("any", [pred.get("not")] if "not" in pred else None))
+    if parts is not None:
+        return all(_docs_decide(p, has_value) for p in parts)
+    return "outcome" in pred or (has_value and set(pred) <= _VALUE_KEYS)
+
+
+def by_docs(claim: Mapping[str, Any], cases: Mapping[str, CaseEntry],
+            methods_of: Mapping[str, Sequence[str]], env: Mapping[str, Any]) -> str:
+    """The claim's verdict where nothing ran, by the docs: each evidence cell replaced by what
+    its case's expectation states (outcome and value); ``not-run`` where they decide nothing
+    (no rule, an inferred one, a method unavailable there, a predicate that needs a run)."""
+    held: List[Optional[bool]] = []
+    for check in claim.get("checks", []):
+        case = cases.get(check["case"])
+        if case is None or not matches_env(check.get("when", {}), env):
+            continue
+        wanted = check.get("methods", ["*"])
+        for method in methods_of.get(check["case"], ()) if "*" in wanted else wanted:
+            rule = select_rule(case.get("expect") or [], method, env)
+            if not rule or inferred(rule) or rule.get("outcome") == words.UNAVAILABLE or \
+                    not _docs_decide(check["holds"], "value" in rule):
+                held.append(None)
+                continue
+            stated = {"case": check["case"], "environment": "", "method": method,
+                      "outcome": rule["outcome"], "observed": rule.get("value")}
+            held.append(holds(check["holds"], cast("MatrixCell", stated), {}))
+    return _combine(held)
 
 
 def _combine(held: Sequence[Optional[bool]]) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import answers, cellview, claimcheck, history, merge, svg
+from harness import answers, cellview, claimcheck, claimview, history, merge, svg
 from harness.answers import scope_text
 from harness.casetext import doc_parts, expectation_text, inferred, link_label, safe_url, short
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
@@ -35,7 +35,7 @@ STATUS_INFO: Dict[str, Tuple[str, str, str]] = {
 }
 CODES = {k: v[0] for k, v in STATUS_INFO.items()}
 SYMBOLS = {k: v[1] for k, v in STATUS_INFO.items()}
-VERDICT_SYMBOLS = answers.VERDICT_SYMBOLS
+VERDICT_SYMBOLS = claimview.VERDICT_SYMBOLS
 
 
 @dataclasses.dataclass(frozen=True)
@@ -156,7 +156,7 @@ class Report:
     categories: Tuple[Tuple[str, Tuple[CaseView, ...]], ...]
     findings: Tuple[Finding, ...]
     changes: Tuple[Tuple[str, Tuple[str, ...]], ...]  # (case id, change texts)
-    claims: Tuple[answers.ClaimView, ...]
+    claims: Tuple[claimview.ClaimView, ...]
     charts: Tuple[svg.Chart, ...]
     rejected: Tuple[Tuple[str, str], ...]
     status_info: Tuple[Tuple[str, str, str, str], ...]  # (status, code, symbol, label)
@@ -414,7 +414,7 @@ def build(matrix: MatrixDoc) -> Report:
         findings=tuple(findings),
         changes=tuple((k, tuple(history.change_text(ch) for ch in v))
                       for k, v in sorted(changes.items())),
-        claims=tuple(answers.claim_view(r, claims_by_id.get(r.id, {}), grid)
+        claims=tuple(claimview.claim_view(r, claims_by_id.get(r.id, {}), grid, matrix)
                      for r in claimcheck.claim_verdicts(matrix)),
         charts=tuple(svg.charts(matrix)),
         rejected=tuple((str(r.get("path")), str(r.get("problem")))

@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from harness import answers, cellview, model, results, summary
+from harness import answers, cellview, claimview, model, results, summary
 from harness.documents import MatrixDoc
 
 __all__ = ["MATRIX_SCHEMA", "SYMBOLS", "print_zoom", "render_html", "write_report"]
@@ -69,6 +69,8 @@ def render_html(matrix: MatrixDoc) -> str:
         outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS, scope_text=model.scope_text,
         default_cols=cols, default_rows=rows, safe_url=model.safe_url,
         default_lines=answers.default_lines(report.defaults),
+        claim_tally=claimview.claim_tally(report.claims),
+        claims_against=claimview.claims_against(report.claims),
         link_label=model.link_label,
         doc_defaults={d.slot.key: d for d in report.defaults},
         since_options=answers.since_options(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any, List
 
-from harness import answers, cellview, model
+from harness import answers, cellview, claimview, model
 from harness.cellview import INFERRED_LABEL
 from harness.documents import MatrixDoc
 from harness.guest import words
@@ -112,7 +112,7 @@ def render_summary(matrix: MatrixDoc) -> str:
     lines += ["", "## The article's claims", "", "| claim | overall | per environment |",
               "| --- | --- | --- |"]
     for cv in r.claims:
-        per = ", ".join("%s: %s" % (v.environment, answers.VERDICT_SYMBOLS.get(
+        per = ", ".join("%s: %s" % (v.environment, claimview.VERDICT_SYMBOLS.get(
             v.verdict, v.verdict)) for v in cv.result.per_environment)  # the page's words
         lines.append("| %s | %s | %s |" % (md(cv.result.claim), md(cv.overall), md(per)))
     if r.rejected:

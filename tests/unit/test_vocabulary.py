@@ -143,7 +143,7 @@ def _predicates(pred: Dict[str, Any]) -> Iterator[Dict[str, Any]]:
 def test_every_claim_verdict_and_status_has_its_look_on_the_page() -> None:
     """The stylesheet colours each claim verdict (``.v-<word>``); each status has its code,
     symbol and label (a status without one would break the page)."""
-    from harness.answers import VERDICT_SYMBOLS
+    from harness.claimview import VERDICT_SYMBOLS
     from harness.model import STATUS_INFO
 
     css = (ROOT / "harness" / "templates" / "report.css").read_text(encoding="utf-8")

@@ -1,0 +1,119 @@
+"""The article's claims as the page and summary.md show them: each claim's overall verdict,
+qualified with its coverage of the target grid, and what the docs say where nothing ran.
+
+Pure functions over ``claimcheck`` results and the grid (``answers.Slot``); report side only.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+
+from harness import claimcheck
+from harness.answers import Slot, scope_text
+from harness.documents import MatrixDoc
+from harness.expect import matches_env
+from harness.guest import words
+from harness.guest.words import OS_NAMES
+
+__all__ = ["VERDICT_SYMBOLS", "ClaimView", "claim_scope_gaps", "claim_tally", "claim_view",
+           "claims_against"]
+
+VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ partly",
+                   words.PARTIAL: "◑ true where run", words.NOT_RUN: "· not run"}
+
+
+def claim_scope_gaps(claim: Mapping[str, Any], grid: Sequence[Slot]) -> List[Slot]:
+    """The grid slots inside a claim's scope that have no data in this report."""
+    return [s for s in grid if not s.envs and matches_env(claim.get("scope", {}), s.probe())]
+
+
+@dataclasses.dataclass(frozen=True)
+class ClaimView:
+    result: claimcheck.ClaimResult
+    overall: str  # what the Overall cell says: never a bare "true" with part of the scope unrun
+    qualified: bool
+    label: str = ""  # the verdict word ("◑ true where run" for a true with unrun scope)
+    coverage: str = ""  # "on 9 of 32 environments in its scope — no data: macOS; Windows"
+    docs: str = ""  # "not run, by the docs: false on macOS; Linux 3.14 · true on the other 6"
+    mixed: bool = False  # the docs contradict the data's verdict: the claim is only partly true
+
+    @property
+    def verdict(self) -> str:
+        """The label's key (the row's data-overall): "partial" for a true that is qualified."""
+        if self.mixed:
+            return words.DEPENDS
+        qualified_true = self.qualified and self.result.overall == words.HOLDS
+        return words.PARTIAL if qualified_true else self.result.overall
+
+    @property
+    def partial_os(self) -> str:
+        """ "Linux, macOS" for a ``partial`` claim: where it was evaluated (and held)."""
+        if self.result.overall != words.PARTIAL:
+            return ""
+        return ", ".join(OS_NAMES.get(o, o) for o in self.result.covered_os)
+
+
+def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
+               grid: Sequence[Slot], matrix: Optional[MatrixDoc] = None) -> ClaimView:
+    """The Overall cell's text: the verdict, qualified with its coverage of the target grid
+    whenever part of the claim's scope has no data (grid slots not run, in-scope environments
+    without a usable cell, and the ``gaps`` claimcheck names), and what the docs say for the
+    grid slots not run. A claim true where run that the docs say is false elsewhere reads
+    "partly" (fork is the default on Unix: true on Linux 3.8–3.13, not on macOS or 3.14)."""
+    gaps = claim_scope_gaps(claim, grid)
+    unrun = [v.environment for v in result.per_environment if v.verdict == words.NOT_RUN]
+    named = [str(g) for g in getattr(result, "gaps", ()) or ()]
+    text = VERDICT_SYMBOLS.get(result.overall, result.overall)
+    docs, mixed = _by_docs(result, claim, gaps, matrix)
+    if result.overall in (words.HOLDS, words.FAILS, words.PARTIAL) and (gaps or unrun or named):
+        if result.overall == words.HOLDS:
+            text = VERDICT_SYMBOLS[words.PARTIAL]
+        if mixed:
+            text = VERDICT_SYMBOLS[words.DEPENDS]
+        ran = sum(1 for v in result.per_environment if v.verdict != words.NOT_RUN)
+        total = ran + len(unrun) + len(gaps)
+        not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
+        coverage = "on %d of %d environments in its scope — no data: %s" % (
+            ran, total, not_run or "; ".join(named))
+        return ClaimView(result, "%s %s%s" % (text, coverage, "; " + docs if docs else ""),
+                         True, text, coverage, docs, mixed)
+    return ClaimView(result, text, False, text, "", docs, mixed)
+
+
+def _by_docs(result: claimcheck.ClaimResult, claim: Mapping[str, Any], gaps: Sequence[Slot],
+             matrix: Optional[MatrixDoc]) -> Tuple[str, bool]:
+    """ "not run, by the docs: false on macOS; Linux 3.14" (or ""), and whether the docs
+    contradict the verdict from the data (the overall then reads "partly")."""
+    if not gaps or matrix is None:
+        return "", False
+    cases = {str(c["id"]): c for c in matrix["cases"]}
+    methods_of = matrix.get("case_methods", {})
+    said: Dict[str, List[Slot]] = {}
+    for slot in gaps:
+        verdict = claimcheck.by_docs(claim, cases, methods_of, slot.probe())
+        said.setdefault(verdict, []).append(slot)
+    parts = ["%s on %s" % (VERDICT_SYMBOLS[v].split(" ", 1)[1], scope_text(said[v]))
+             for v in (words.FAILS, words.DEPENDS) if said.get(v)]
+    true = len(said.get(words.HOLDS, ()))
+    if true:
+        parts.append("true on %s %d" % ("the other" if parts else "all", true) if not said.get(
+            words.NOT_RUN) else "true on " + scope_text(said[words.HOLDS]))
+    if not parts:
+        return "", False
+    data = words.HOLDS if result.overall == words.PARTIAL else result.overall
+    mixed = data != words.NOT_RUN and any(v != data for v in said if v != words.NOT_RUN)
+    return "not run, by the docs: " + " · ".join(parts), mixed
+
+
+def claim_tally(claims: Sequence[ClaimView]) -> List[Tuple[str, int]]:
+    """("false", 1), ("partly", 4), … — the Answers line's counts, worst first, zeros left
+    out (the page's verdict words, without their symbols)."""
+    order = (words.FAILS, words.DEPENDS, words.PARTIAL, words.HOLDS, words.NOT_RUN)
+    return [(VERDICT_SYMBOLS[v].split(" ", 1)[1], n) for v in order
+            for n in [sum(1 for c in claims if c.verdict == v)] if n]
+
+
+def claims_against(claims: Sequence[ClaimView]) -> List[ClaimView]:
+    """The claims the report finds false or only partly true (the Answers line names them)."""
+    return [c for c in claims if c.verdict in (words.FAILS, words.DEPENDS)]
