@@ -21,7 +21,8 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from harness import discovery
 from harness.check_diagnose import Diagnosis, diagnose
 from harness.guest.words import START_METHODS
-from harness.runner import CaseRun, hang_said, run_case
+from harness.results import hang_said
+from harness.runner import CaseRun, run_case
 from harness.vocab import Outcome
 
 __all__ = ["Diagnosis", "TargetError", "check", "diagnose", "format_hangs", "format_table",

@@ -20,6 +20,7 @@ from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironmen
 from harness.expect import matches_env, select_rule
 from harness.guest import words
 from harness.guest.words import OPERATING_SYSTEMS
+from harness.results import hang_said
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
            "overall"]
@@ -106,7 +107,7 @@ def holds(
     if "hang_at" in pred:  # a timeout counts only where the case said it blocked
         if cell.get("outcome") != words.TIMEOUT:
             return False
-        return True if str(pred["hang_at"]) in str(cell.get("detail") or "") else None
+        return True if str(pred["hang_at"]) in hang_said(str(cell.get("detail") or "")) else None
     if "error_contains" in pred:
         err = cell.get("error") if cell.get("outcome") == words.ERROR else None
         return isinstance(err, dict) and pred["error_contains"] in str(err.get("message", ""))
@@ -220,6 +221,9 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
         if v.verdict == words.NOT_RUN and envs[v.environment].get("os") in _scope_os(claim):
             why = "no usable cell" if v.evidence else "no check applies"
             gaps.append("%s: %s" % (v.environment, why))
+        elif v.verdict != words.NOT_RUN:  # a cell that ran but cannot decide (a hang elsewhere)
+            gaps.extend("%s: %s[%s] undecided" % (v.environment, e.case, e.method)
+                        for e in v.evidence if e.held is None and e.status not in _NO_DATA)
     for i, check in enumerate(claim.get("checks", [])):
         when = check.get("when", {})
         if when and not any(matches_env(when, envs[e]) for e in with_data):

@@ -29,6 +29,7 @@ from harness.documents import (
 from harness.expect import version_key
 from harness.guest import words
 from harness.guest.words import PERFORMANCE, START_METHODS
+from harness.results import hang_said
 
 __all__ = [
     "MATRIX_SCHEMA_VERSION",
@@ -377,11 +378,19 @@ def merge(
     }
 
 
+def _run_signature(cell: Mapping[str, Any], perf: bool) -> Tuple[Any, ...]:
+    """Two runs of one cell agree on their ``signature`` and, for hangs, on where each hung
+    (a hang at a held lock and a hang elsewhere are two behaviours)."""
+    where = hang_said(str(cell.get("detail") or "")) if cell.get("outcome") == words.TIMEOUT \
+        else ""
+    return (*signature(cell, perf), where)
+
+
 def _cell(key: Tuple[str, str, str],
           runs_fed: List[Tuple[Optional[str], Observation]]) -> MatrixCell:
     """One merged cell from every run of it (``fed`` order): the first run's observation, and
-    every run's when they disagree (``flaky``: outcome, observed value or error type; outcome
-    only for performance cases)."""
+    every run's when they disagree (``flaky``: outcome, observed value or error type, where a
+    hang hung; outcome only for performance cases)."""
     category, first = runs_fed[0]
     cell: Dict[str, Any] = dict(first)
     del cell["source_file"], cell["git_commit"], cell["runner"]
@@ -389,9 +398,9 @@ def _cell(key: Tuple[str, str, str],
     flaky = False
     if len(runs_fed) > 1:
         perf = category == PERFORMANCE
-        signed = signature(first, perf)
+        signed = _run_signature(first, perf)
         later = itertools.islice(runs_fed, 1, None)
-        flaky = any(signature(o, perf) != signed for _c, o in later)
+        flaky = any(_run_signature(o, perf) != signed for _c, o in later)
     cell["case"], cell["environment"], cell["method"] = key
     if len(runs_fed) == 1:
         cell["sources"] = [first["source_file"]]

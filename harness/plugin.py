@@ -23,15 +23,14 @@ import pytest
 from harness import expect, results, waiting
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
+from harness.results import HANG_QUOTE, hang_said
 from harness.runner import (
-    HANG_QUOTE,
     ROOT,
     CaseRun,
     allow_runs,
     cancel_all,
     cancelled,
     case_environ,
-    hang_said,
     run_case,
 )
 from harness.text import short_json, shorten

@@ -24,6 +24,7 @@ from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, PYPY
 from harness.text import shorten
 
 __all__ = [
+    "HANG_QUOTE",
     "SCHEMA_VERSION",
     "SUPPORTED_VERSIONS",
     "arch_suffix",
@@ -32,6 +33,7 @@ __all__ = [
     "drop_legacy_root_file",
     "env_id",
     "file_stem",
+    "hang_said",
     "interpreter_label",
     "minor_version",
     "session_name",
@@ -40,6 +42,8 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "1.2"
+#: A timed-out cell's detail quotes the last line its processes wrote to stderr after this.
+HANG_QUOTE = "; last line on stderr: "
 #: The schema's ``harness.schema_version`` enum (a test checks).
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
@@ -62,6 +66,11 @@ def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
 def arch_suffix(env: Mapping[str, Any]) -> str:
     """``-x86_64`` for the Intel macOS leg (its own column and series), else ""."""
     return "-x86_64" if env.get("os") == MACOS and env.get("arch") == "x86_64" else ""
+
+
+def hang_said(detail: str) -> str:
+    """What a timed-out cell's processes last wrote to stderr, as its detail quotes it ("")."""
+    return detail.split(HANG_QUOTE, 1)[1] if HANG_QUOTE in detail else ""
 
 
 def cell_name(case_id: str, method: str) -> str:

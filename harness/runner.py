@@ -21,11 +21,11 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from harness import leftovers, waiting
 from harness.guest import _procs
+from harness.results import HANG_QUOTE
 from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = [
-    "HANG_QUOTE",
     "OUTPUT_LIMIT",
     "PROCESS_LIMIT",
     "CaseRun",
@@ -34,7 +34,6 @@ __all__ = [
     "cancel_all",
     "cancelled",
     "case_environ",
-    "hang_said",
     "kill_tree",
     "run_case",
 ]
@@ -44,10 +43,9 @@ EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
 SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
 #: How much of a case's stdout/stderr is kept (head and tail) in the result.
 OUTPUT_LIMIT = 4000
-#: A timed-out cell's detail quotes the last line its processes wrote to stderr, this long,
-#: after this text.
+#: A timed-out cell's detail quotes the last line its processes wrote to stderr, this long
+#: (after ``results.HANG_QUOTE``).
 LAST_LINE_CHARS = 200
-HANG_QUOTE = "; last line on stderr: "
 #: Grace period after the hard timeout for the kill to take effect.
 KILL_GRACE = 5.0
 
@@ -206,11 +204,6 @@ def _signal_name(number: int) -> str:
         return signal.Signals(number).name
     except ValueError:
         return "signal %d" % number
-
-
-def hang_said(detail: str) -> str:
-    """What a timed-out cell's processes last wrote to stderr, as its detail quotes it ("")."""
-    return detail.split(HANG_QUOTE, 1)[1] if HANG_QUOTE in detail else ""
 
 
 def _last_line(text: str) -> str:

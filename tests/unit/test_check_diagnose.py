@@ -111,7 +111,7 @@ def test_the_check_says_where_each_hang_was() -> None:
     """A hang whose processes wrote to stderr before the kill is listed with that line (the
     runner's detail quotes it); a hang that said nothing and other outcomes are not."""
     from harness import check
-    from harness.runner import HANG_QUOTE
+    from harness.results import HANG_QUOTE
 
     killed = "no result within the hard timeout; process tree killed"
     runs = {("3.12", "fork"): CaseRun(case="t", method="fork", outcome=Outcome.TIMEOUT,

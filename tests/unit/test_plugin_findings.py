@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 import pytest
 
 from harness import cellview, plugin
-from harness.runner import HANG_QUOTE
+from harness.results import HANG_QUOTE
 
 RULE_OK_1 = {"outcome": "ok", "value": 1}
 

@@ -211,6 +211,26 @@ def test_a_hang_counts_only_where_the_case_said_it_blocked() -> None:
     assert all(check["holds"] == pred for check in lock_claim["checks"])
 
 
+def test_two_runs_that_hung_in_different_places_are_flaky_whatever_their_order() -> None:
+    """Merged runs of one cell: a hang at the held lock and a hang elsewhere disagree, so the
+    cell is flaky (no data for a claim) — never decided by which file came first."""
+    from cases._deadlock import BLOCKED_ON_HELD_LOCK
+
+    killed = "no result within the hard timeout; process tree killed; last line on stderr: "
+    claim = {"id": "c", "claim": "x", "checks": [
+        {"case": "methods.a", "methods": ["fork"], "holds": {"hang_at": BLOCKED_ON_HELD_LOCK}}]}
+
+    def hung(said: str) -> Dict[str, Any]:
+        return results_doc(version="3.12.0", methods=["fork"], observe=lambda c, m: cell(
+            c, m, outcome="timeout", detail=killed + said))
+
+    at_lock, elsewhere = hung("child: " + BLOCKED_ON_HELD_LOCK), hung("in os.waitpid")
+    assert _verdicts([claim], at_lock, elsewhere) == _verdicts([claim], elsewhere, at_lock) == {
+        "linux-cpython-3.12": "not-run", "overall": "not-run"}
+    assert _verdicts([claim], at_lock, hung("child: " + BLOCKED_ON_HELD_LOCK)) == {
+        "linux-cpython-3.12": "true", "overall": "partial"}  # macOS, Windows: no data
+
+
 def test_claims_data_is_well_formed_and_unique() -> None:
     """Every claim has a unique id, a paraphrase, and checks with a case and a predicate."""
     ids = [c["id"] for c in CLAIMS]
@@ -306,3 +326,17 @@ def test_a_case_names_only_claims_that_exist() -> None:
     ids = {c["id"] for c in CLAIMS}
     assert [(case.id, claim) for case in catalog.all_cases() for claim in case.claims
             if claim not in ids] == []
+
+
+def test_a_cell_that_ran_but_cannot_decide_leaves_the_claim_only_true_where_run() -> None:
+    """One check holds, another's cell hung somewhere the case did not name: the claim is not
+    plainly true there — the undecided cell is named as a gap."""
+    claim = {"id": "c", "claim": "x", "scope": {"os": ["linux"]}, "checks": [
+        {"case": "methods.a", "methods": ["fork"], "holds": {"equals": 1}},
+        {"case": "methods.b", "methods": ["fork"], "holds": {"hang_at": "BLOCKED"}}]}
+    doc = results_doc(version="3.12.0", methods=["fork"], cases=["methods.a", "methods.b"],
+                      observe=lambda c, m: cell(c, m) if c == "methods.a" else cell(
+                          c, m, outcome="timeout", detail="no result within the hard timeout"))
+    (result,) = _results([claim], doc)
+    assert result.overall == "partial"
+    assert result.gaps == ("linux-cpython-3.12: methods.b[fork] undecided",)
