@@ -137,8 +137,8 @@ def forkserver_authentication(ctx: Context) -> object:
 
     ctx.call_in_child(_child_ran)  # launches the server
     address = forkserver._forkserver._forkserver_address  # type: ignore[attr-defined]
-    if address is None:
-        raise Unavailable("the fork server address is not known")
+    if address is None:  # a child already ran: an error to see, not "nothing ran"
+        raise RuntimeError("the fork server's (private) address attribute is unset")
     outcome = _probe_server(address)
     if outcome != "refused":
         # A server before 3.14 may die of the probe (it expects file descriptors), or not:

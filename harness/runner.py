@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -46,6 +47,8 @@ OUTPUT_LIMIT = 4000
 #: A timed-out cell's detail quotes the last line its processes wrote to stderr, this long
 #: (after ``results.HANG_QUOTE``).
 LAST_LINE_CHARS = 200
+#: What replaces the middle of a stream longer than OUTPUT_LIMIT.
+CUT_MARK = "[... %d bytes cut by the harness ...]"
 #: Grace period after the hard timeout for the kill to take effect.
 KILL_GRACE = 5.0
 
@@ -149,7 +152,7 @@ class _Capture(threading.Thread):
         cut = total - len(head) - len(tail)
         if cut <= 0:
             return (head + tail).decode("utf-8", "replace")
-        marker = "\n[... %d bytes cut by the harness ...]\n" % cut
+        marker = "\n" + CUT_MARK % cut + "\n"
         return head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
 
 
@@ -206,10 +209,21 @@ def _signal_name(number: int) -> str:
         return "signal %d" % number
 
 
+#: Terminal escape sequences (CSI, OSC, two-character): a quoted line must not drive a terminal.
+_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?")
+_CUT = re.compile(re.escape(CUT_MARK).replace("%d", r"\d+"))
+
+
 def _last_line(text: str) -> str:
-    """The last non-blank line of a captured stream, shortened (empty when there is none)."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    return shorten(lines[-1], LAST_LINE_CHARS) if lines else ""
+    """The last line of a captured stream that says something, shortened and safe to print:
+    escape sequences dropped, other control characters shown as ``\\xNN``, the harness's own
+    cut marker and a character cut in half skipped (empty when no line says anything)."""
+    for raw in reversed(text.splitlines()):
+        line = " ".join(_ESCAPES.sub("", raw).split()).lstrip("\ufffd")
+        if line and not _CUT.fullmatch(line):
+            return shorten("".join(c if c.isprintable() else c.encode("unicode_escape").decode()
+                                   for c in line), LAST_LINE_CHARS)
+    return ""
 
 
 def _classify(

@@ -1,5 +1,6 @@
 """The run's closing list of findings (``harness run``'s terminal): one line per cell that ran
-and differs from its rule; never a cell where nothing ran, never a cell that agrees."""
+and differs from its rule; never a cell where nothing ran, never a cell that agrees. And the
+line a hang quotes (the last its processes wrote to stderr): what the case said, safe to print."""
 
 from __future__ import annotations
 
@@ -55,3 +56,20 @@ def test_the_terminal_and_the_page_agree_on_what_is_compared() -> None:
     for cell in cells:
         listed = plugin.finding_line("k", cell) is not None
         assert listed == (cellview.verdict_of(cell) == "unexpected"), cell  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(("stderr", "quoted"), [
+    ("child: taking the lock\n\n  \n", "child: taking the lock"),
+    # a case cannot retitle the window, clear the screen or fake a message in colour
+    ("x\n\x1b]0;PWNED\x07\x1b[2J\x1b[31mall tests passed\x1b[0m\n", "all tests passed"),
+    ("BLOCKED\n\x1b[0m\n", "BLOCKED"),  # a line of escapes alone says nothing
+    ("BLOCKED\n[... 2116 bytes cut by the harness ...]\n\n", "BLOCKED"),  # not the harness's
+    ("\ufffdst half of a cut character", "st half of a cut character"),
+    ("bell\x07 and \u202eright-to-left", "bell\\x07 and \\u202eright-to-left"),
+    ("", ""),
+])
+def test_the_quoted_line_is_what_the_case_said_and_safe_to_print(stderr: str,
+                                                                  quoted: str) -> None:
+    from harness import runner
+
+    assert runner._last_line(stderr) == quoted
