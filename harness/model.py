@@ -145,6 +145,9 @@ class Report:
     stated_cases: int
     #: Cells with data but no verdict: unavailable against a rule that expected them to run.
     not_compared: int
+    #: Cells that agree with an expectation the docs do not state (counted apart from "as the
+    #: docs say", as the inferred differences are).
+    agree_inferred: int
     changed_cases: int
     envs: Tuple[EnvView, ...]
     grid: Tuple[answers.Slot, ...]
@@ -400,6 +403,8 @@ def build(matrix: MatrixDoc) -> Report:
         unexpected_cells=verdict_counts[words.UNEXPECTED],
         unexpected_cases=sum(1 for v in all_views if v.unexpected_cells),
         inferred_cells=sum(v.unexpected_inferred for v in all_views),
+        agree_inferred=sum(len(g.cells) for v in all_views for g in v.groups
+                           if g.status == words.AS_EXPECTED and g.inferred),
         inferred_cases=sum(1 for v in all_views if v.unexpected_inferred),
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
         not_compared=not_compared,

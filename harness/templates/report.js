@@ -225,7 +225,7 @@
     var verdict = td.getAttribute("data-verdict");
     var exp = b.expected || null;
     var inferred = !!(exp && (exp.inferred || exp.from_implementation));
-    var words = { "as-expected": "✓ as the docs say", unexpected: inferred ? "✗ differs from an inferred expectation (one the docs do not state)" : "✗ differs from the docs", "no-expectation": "? the docs say nothing about this cell", flaky: "≈ flaky: the runs disagree", "": outcome === "unavailable" ? "not compared with the docs: nothing ran here" : "" };
+    var words = { "as-expected": inferred ? "✓ as an inferred expectation (one the docs do not state)" : "✓ as the docs say", unexpected: inferred ? "✗ differs from an inferred expectation (one the docs do not state)" : "✗ differs from the docs", "no-expectation": "? the docs say nothing about this cell", flaky: "≈ flaky: the runs disagree", "": outcome === "unavailable" ? "not compared with the docs: nothing ran here" : "" };
     body.appendChild(el("p", words[verdict] || "", "verdict v-" + verdict));
     if (b.measured) { body.appendChild(el("p", "measured: " + b.measured)); }
     var vals = el("div", null, "vals");

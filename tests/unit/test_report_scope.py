@@ -231,6 +231,25 @@ def test_cells_against_an_inferred_expectation_are_not_counted_as_differing_from
            in md and "  - differs from the docs: observed ok 1" in md
 
 
+def test_cells_that_agree_with_an_inferred_expectation_are_not_counted_as_the_docs_say() -> None:
+    """The agreeing side too: "as the docs say" counts only expectations the docs state."""
+    from harness import render, summary
+
+    stated = {"outcome": "ok", "methods": ["*"], "value": 1}
+    guessed = dict(stated, inferred="read from the mechanism")
+    observe = lambda c, m: cell(c, m, expected=guessed if m == "fork" else stated)  # noqa: E731
+    matrix = _matrix(results_doc(observe=observe))
+    report = model.build(matrix)
+    assert report.agree_inferred == 1
+    assert ("as-expected", "as the docs say", 3) in report.verdict_counts
+    text = " ".join(render.render_html(matrix).split())
+    assert "as the docs say: <strong>2</strong> · as an inferred expectation: <strong>1</strong>" \
+        in text
+    md = summary.render_summary(matrix)
+    assert "| as the docs say | 2 |\n| as an inferred expectation (one the docs do not state) " \
+           "| 1 |" in md
+
+
 def test_an_unavailable_cell_never_differs_from_the_docs() -> None:
     """A cell that could not run (``unavailable``) against a rule expecting ``ok``: no ✗, not
     counted as differing (its status is ``unavailable`` and it has no finding line either); an
