@@ -307,6 +307,7 @@
     envBoxes.forEach(function (b) { b.checked = hide.indexOf(b.value) < 0; });
     apply(false);
     if (s.get("cell")) { showCell(s.get("cell"), true, false); }
+    else { document.getElementById("matrix-section").scrollIntoView(); }  // the filtered matrix
   }
 
   // With the script the matrix is a grid: one Tab stop, arrow keys inside (WAI-ARIA grid).
@@ -360,6 +361,9 @@
       apply(true);
     });
   });
+  // Without the script these links go to a plain anchor (the cell, the matrix); with it, to
+  // the filtered view (a permalink).
+  all("a[data-view]").forEach(function (a) { a.setAttribute("href", "#" + a.getAttribute("data-view")); });
   window.addEventListener("hashchange", restore);
   restore();
   if (location.hash.indexOf("#view?") !== 0) { apply(false); }

@@ -125,6 +125,40 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
     other.close()
 
 
+def test_answer_lines_open_the_matrix_filtered_and_lead_somewhere_without_script(
+        browser: Any, tmp_path: Path) -> None:
+    """On a phone, an Answers line filters the matrix and scrolls to it (it used to filter
+    6,000 px below, out of sight); without JavaScript every such link still goes to an
+    element of the page (the matrix, the cell) instead of nowhere."""
+    def observe(c: str, m: str) -> Dict[str, Any]:
+        if c == "deadlock.b" and m == "fork":
+            return cell(c, m, outcome="timeout", wall_s=12.0, verdict="no-expectation")
+        return cell(c, m)
+    cases = ["methods.a", "deadlock.b"]
+    url = _write(tmp_path, *[results_doc(version=v, cases=cases, observe=observe,
+                                         case_docs=[case_doc(c) for c in cases])
+                             for v in ("3.12.1", "3.13.0")])
+    pg = browser.new_page(viewport={"width": 390, "height": 844})
+    pg.goto(url)
+    link = pg.locator("ul.answers a", has_text="only under fork")
+    assert (link.get_attribute("href") or "").startswith("#view?b=")
+    link.click()
+    assert visible_rows(pg) == ["row-deadlock.b"]
+    top = pg.evaluate("document.getElementById('matrix-section').getBoundingClientRect().top")
+    assert 0 <= top < 844 / 2
+    pg.close()
+
+    context = browser.new_context(java_script_enabled=False)
+    plain = context.new_page()
+    plain.goto(url)
+    targets = plain.eval_on_selector_all("a[data-view]",
+                                         "as => as.map(a => a.getAttribute('href'))")
+    assert targets and all(t.startswith("#") and "view?" not in t for t in targets)
+    assert plain.evaluate("""ts => ts.filter(t => !document.getElementById(
+        decodeURIComponent(t.slice(1)))).length""", targets) == 0
+    context.close()
+
+
 def _focused(pg: Any) -> str:
     """The focused element as 'TAG#row-id' (its row), or its tag alone outside the matrix."""
     return str(pg.evaluate("""() => { const el = document.activeElement;
