@@ -25,6 +25,10 @@ MATRIX_SCHEMA = "matrix.schema.json"
 #: with padding and border), and a landscape page (A4 or Letter, 10 mm margins, less the body's
 #: own margins) holds this much.
 PRINT_HEAD_PX, PRINT_COLUMN_PX, PRINT_PAGE_PX = 150, 25, 940
+#: A matrix of few columns is printed larger, up to this (its compact print text is 6.5 px).
+PRINT_MAX_ZOOM = 1.5
+#: The claims table in print: its claim and overall columns, and each environment's verdict.
+PRINT_CLAIMS_HEAD_PX, PRINT_CLAIMS_COLUMN_PX = 440, 32
 
 #: Symbols that carry a status without colour.
 SYMBOLS = model.SYMBOLS
@@ -77,12 +81,16 @@ def render_html(matrix: MatrixDoc) -> str:
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
-        print_zoom=print_zoom(report.matrix_columns))
+        print_zoom=print_zoom(report.matrix_columns),
+        claims_print_zoom=print_zoom(len(report.envs), PRINT_CLAIMS_HEAD_PX,
+                                     PRINT_CLAIMS_COLUMN_PX, 1.0))
 
 
-def print_zoom(columns: int) -> float:
-    """How much the printed matrix is scaled so that ``columns`` cell columns fit the page."""
-    return min(1.0, round(PRINT_PAGE_PX / (PRINT_HEAD_PX + columns * PRINT_COLUMN_PX), 3))
+def print_zoom(columns: int, head: int = PRINT_HEAD_PX, column: int = PRINT_COLUMN_PX,
+               most: float = PRINT_MAX_ZOOM) -> float:
+    """How much a printed table (the matrix by default) is scaled so that ``columns`` columns
+    of ``column`` px after a ``head`` px head fit the page."""
+    return min(most, round(PRINT_PAGE_PX / (head + columns * column), 3))
 
 
 def write_report(matrix: MatrixDoc, out_dir: Path) -> None:
