@@ -97,6 +97,10 @@ CLAIMS: List[Dict[str, Any]] = [
         "checks": [
             {"case": "inheritance.global_assigned_in_main", "methods": ["fork"],
              "holds": {"equals": "assigned-in-main"}},
+            {"case": "inheritance.module_global_mutated_after_import", "methods": ["fork"],
+             "holds": {"path": ["debug"], "equals": True}},
+            {"case": "inheritance.module_imported_only_in_parent", "methods": ["fork"],
+             "holds": {"path": ["in_child"], "equals": True}},
         ],
     },
     {
@@ -151,6 +155,8 @@ CLAIMS: List[Dict[str, Any]] = [
              "holds": {"hang_at": BLOCKED_ON_HELD_LOCK}},
             {"case": "deadlock.condition_held_by_thread_at_fork", "methods": ["fork"],
              "holds": {"hang_at": BLOCKED_ON_HELD_LOCK}},
+            {"case": "deadlock.user_logging_handler_lock", "methods": ["fork"],
+             "holds": {"hang_at": BLOCKED_ON_HELD_LOCK}},
         ],
     },
     {
@@ -172,6 +178,10 @@ CLAIMS: List[Dict[str, Any]] = [
         "checks": [
             {"case": "inheritance.global_assigned_in_main", "methods": ["spawn"],
              "holds": {"equals": "import-time"}},
+            {"case": "inheritance.module_global_mutated_after_import", "methods": ["spawn"],
+             "holds": {"path": ["debug"], "equals": False}},
+            {"case": "inheritance.module_imported_only_in_parent", "methods": ["spawn"],
+             "holds": {"path": ["in_child"], "equals": False}},
         ],
     },
     {
@@ -213,14 +223,16 @@ CLAIMS: List[Dict[str, Any]] = [
                  "raises an error.",
         "note": "Checked as: start() fails with an error in the parent (any type: the "
                 "pickle docs' PicklingError is checked in pickling.unpicklable_error_type) for "
-                "an open file, a lambda argument and a lambda target; and a socket (the "
-                "claim's \"connection\") does not reach the child.",
+                "an open file, a lambda argument, a lambda target and a nested function "
+                "target; and a socket (the claim's \"connection\") does not reach the child.",
         "checks": [
             {"case": "pickling.open_file_argument", "methods": ["spawn"],
              "holds": {"error_contains": "start():"}},
             {"case": "pickling.lambda_argument", "methods": ["spawn"],
              "holds": {"error_contains": "start():"}},
             {"case": "pickling.lambda_target", "methods": ["spawn"],
+             "holds": {"error_contains": "start():"}},
+            {"case": "pickling.nested_function_target", "methods": ["spawn"],
              "holds": {"error_contains": "start():"}},
             # Counter-evidence: the claim's own example, a connection, goes through
             # (multiprocessing reduces sockets and Connection objects for the child).
@@ -275,6 +287,12 @@ CLAIMS: List[Dict[str, Any]] = [
             {"case": "inheritance.forkserver_three_children", "methods": ["forkserver"],
              "holds": {"all": [{"path": ["os_parent_is_us"], "equals": False},
                                {"path": ["one_os_parent"], "equals": True}]}},
+            {"case": "inheritance.parent_pid", "methods": ["forkserver"],
+             "holds": {"path": ["getppid_is_parent"], "equals": False}},
+            {"case": "inheritance.environment_variable_set_after_forkserver_started",
+             "methods": ["forkserver"],
+             "why": "the child has the server's environment, not the parent's current one",
+             "holds": {"path": ["second_child"], "equals": None}},
         ],
     },
     {

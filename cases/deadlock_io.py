@@ -19,6 +19,7 @@ from cases._deadlock import (
     LOGGING_FORK_36533,
     OS_FORK,
     _InThread,
+    take_held,
 )
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import (
@@ -73,8 +74,11 @@ def _own_lock_handler_class() -> Any:
             self.stream = stream
 
         def emit(self, record: Any) -> None:
-            with self.io_lock:
+            take_held(self.io_lock, "OwnLockHandler.io_lock")
+            try:
                 self.stream.write(self.format(record) + "\n")
+            finally:
+                self.io_lock.release()
 
     return OwnLockHandler
 
@@ -161,7 +165,8 @@ def stdlib_logging_handler_lock(ctx: Context) -> object:
 def user_logging_handler_lock(ctx: Context) -> object:
     """Same as the stdlib case, but the handler guards its stream with its own
     ``threading.Lock``: logging's at-fork hook re-initialises ``Handler.lock`` only, so in a
-    fork child the handler's own lock stays held and the child's first log call hangs.
+    fork child the handler's own lock stays held and the child's first log call hangs
+    (saying on stderr first that it found the lock held: the timed-out cell quotes it).
 
     Why it matters: custom handlers (network, buffering, rotating-by-hand) often add a lock.
     Source: bpo-36533 (what is re-initialised); os.fork docs.

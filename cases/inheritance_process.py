@@ -89,7 +89,6 @@ def _main_lock_state() -> Dict[str, bool]:
     title="A threading.Lock held by the parent's main thread at start(): locked in the child?",
     source=[CONTEXTS, OS_FORK],
     covers=[2, 8, 14],
-    claims=["fork_copies_locked_locks"],
     expect=[
         on("fork", ok({"locked_in_child": True})),
         on(("spawn", "forkserver"), ok({"locked_in_child": False})),

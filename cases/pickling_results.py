@@ -61,7 +61,6 @@ def _returns_lock(_: int) -> Any:
     "pickling.unpicklable_return_value",
     title="Pool.map whose function returns an unpicklable value: an error, or a hang?",
     source=[ASYNC_GET, PICKLABLE],
-    claims=["spawn_requires_picklable"],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error(), note="the result must be pickled back under every method; "
                                   + NO_TYPE)],
@@ -87,7 +86,6 @@ def unpicklable_return_value(ctx: Context) -> object:
     "pickling.unpicklable_return_value_executor",
     title="ProcessPoolExecutor whose function returns an unpicklable value",
     source=[PROCESS_POOL, FUTURE_RESULT],
-    claims=["spawn_requires_picklable"],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error(contains="result():"),
                note="'only picklable objects can be executed and returned', raised by "
