@@ -283,7 +283,8 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
         return [(cid, title) for cid, title, tags in rows if tag in tags]
     out = []
     for tag, text in (("fork-only", "Hang or fail only under fork"),
-                      ("nonfork-only", "Hang or fail only under spawn or forkserver"),
+                      ("nonfork-only", "Hang or fail only under spawn or forkserver (what can "
+                                       "break when the default is no longer fork)"),
                       ("fork-spawn", "Behave differently under fork and spawn")):
         found = pick(tag)
         out.append(Answer(text, "#view?b=" + tag, tuple(found[:3]), len(found)))
@@ -294,9 +295,16 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
     for (series, since), mine in sorted(groups.items(), key=lambda kv: (
             _version_key(kv[0][1]), series_label(*kv[0]))):
         ids = sorted({ch.case for ch in mine})
-        hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(mine)) if h)
-        out.append(Answer("Changed in %s%s" % (series_label(series, since),
-                                               " (%s)" % hedge if hedge else ""),
+        befores = {ch.before_version for ch in mine}
+        (before,) = befores if len(befores) == 1 else ("",)
+        if before and history.since_hedge(since, before):  # one gap: say it plainly
+            head = "Changed between %s and %s" % (series_label(series, before), since)
+            hedge = "; ".join(h for h in (history.unobserved_between(before, since),
+                                          _moved_of(mine)) if h)
+        else:
+            head = "Changed in " + series_label(series, since)
+            hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(mine)) if h)
+        out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
                           tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids)))
     return out

@@ -220,6 +220,15 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
     return out
 
 
+def unobserved_between(before: str, since: str) -> str:
+    """ "3.9–3.11 not run", "3.10 not run", or "releases between not run" (patch releases)."""
+    a, b = parse_version(before), parse_version(since)
+    if len(a) >= 2 and len(b) >= 2 and a[0] == b[0] and b[1] - a[1] > 1:
+        low, high = "%d.%d" % (a[0], a[1] + 1), "%d.%d" % (b[0], b[1] - 1)
+        return "%s not run" % (low if low == high else low + "–" + high)
+    return "releases between not run"
+
+
 def since_text(since: str, before: str) -> str:
     """``3.14``; or, when versions between the two were not observed, ``3.11 (or earlier: 3.9 →
     3.11 observed)`` (PyPy 3.10 not run) and ``3.13.18 (or earlier: 3.13.0 → 3.13.18

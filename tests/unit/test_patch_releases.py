@@ -173,3 +173,14 @@ def test_a_default_that_differs_between_patch_releases_names_each() -> None:
     (cell13,) = [d for d in answers.default_grid(m, answers.slots(m))
                  if d.slot.key == "linux-cpython-3.13"]
     assert cell13.value == "fork (3.13.0) / forkserver (3.13.18)"
+
+
+@pytest.mark.parametrize(("before", "since", "text"), [
+    ("3.8", "3.12", "3.9–3.11 not run"),
+    ("3.9", "3.11", "3.10 not run"),  # PyPy 3.10 not run
+    ("3.13.0", "3.13.18", "releases between not run"),
+])
+def test_a_gap_names_what_was_not_run(before: str, since: str, text: str) -> None:
+    from harness import history
+
+    assert history.unobserved_between(before, since) == text
