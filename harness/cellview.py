@@ -238,5 +238,13 @@ def row_cells(
                 env=env, env_index=env_index, method=method, outcome=outcome, verdict=verdict,
                 text=text, mark=VERDICT_MARKS.get(verdict, ("", ""))[0],
                 warn=bool(cell and cell.get("warnings")),
-                title=_title(cell), data=data))
+                title=_title(cell) or _letter_title(ok_text, cell), data=data))
     return row
+
+
+def _letter_title(ok_text: str, cell: Optional[MatrixCell]) -> str:
+    """An "ok A" cell's tooltip: the value its letter stands for (letters are per environment:
+    without the script, hovering is the only way to read them)."""
+    if cell is None or not re.fullmatch(r"ok [A-H]", ok_text):
+        return ""
+    return "%s = %s" % (ok_text, shorten(_dumps(cell.get("observed")), 200))

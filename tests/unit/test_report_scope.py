@@ -46,6 +46,10 @@ def test_ok_cells_show_the_value_only_where_methods_differ() -> None:
     assert cellview._ok_texts(differ) == ["fork", "spawn"]
     letters = [cell("c.a", m, observed={"x": [1, m], "y": m}) for m in ("fork", "spawn")]
     assert cellview._ok_texts(letters) == ["ok A", "ok B"]
+    lookup = {("e", c["method"]): c for c in letters}
+    titles = [c.title for c in cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"], lookup, [])]
+    assert titles == ['ok A = {"x": [1, "fork"], "y": "fork"}',
+                      'ok B = {"x": [1, "spawn"], "y": "spawn"}']  # readable without the script
 
 
 def test_behaviour_tags_find_method_differences() -> None:
