@@ -184,8 +184,9 @@ def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
     out = Path(report[len("file://"):]).parent / "claims"
     claim = {"id": "ok_everywhere", "claim": "Every method returns", "section": "Intro",
              "checks": [{"case": CASES[0], "methods": ["*"], "holds": {"outcome": "ok"}}]}
+    claims = [claim] + [dict(claim, id="more_%d" % i) for i in range(20)]  # taller than a screen
     render.write_report(merge.merge([merge.Loaded.from_doc("f%d.json" % i, d) for i, d in
-                                     enumerate(_docs())], now=NOW, claims=[claim]), out)
+                                     enumerate(_docs())], now=NOW, claims=claims), out)
     pg = _open(browser, (out / "index.html").as_uri(), 390, 844, is_mobile=True, has_touch=True)
     first = pg.locator("ul.lead-defaults li").first
     box = first.bounding_box()
@@ -197,6 +198,9 @@ def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
         td => [td.getBoundingClientRect().right, getComputedStyle(td, '::before').content])""")
     assert len(cells) >= 2 and all(right <= 390 for right, _label in cells)
     assert all(label.startswith('"Linux') for _right, label in cells[1:]), cells
+    boxed = pg.evaluate("""() => { const w = document.querySelector('table.claims').parentElement;
+        return w.scrollHeight - w.clientHeight; }""")
+    assert boxed <= 1  # the cards are on the page, not in a box scrolled inside the page
     _close(pg)
 
 
