@@ -10,6 +10,7 @@ import base64
 import hashlib
 import json
 from pathlib import Path
+from typing import Callable, Dict, List, Sequence, Tuple
 
 import jinja2
 from markupsafe import Markup
@@ -77,6 +78,7 @@ def render_html(matrix: MatrixDoc) -> str:
         claims_against=claimview.claims_against(report.claims),
         link_label=model.link_label,
         doc_defaults={d.slot.key: d for d in report.defaults},
+        missing_groups=_missing_groups(report.defaults),
         since_options=answers.since_options(
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
@@ -84,6 +86,21 @@ def render_html(matrix: MatrixDoc) -> str:
         print_zoom=print_zoom(report.matrix_columns),
         claims_print_zoom=print_zoom(len(report.envs), PRINT_CLAIMS_HEAD_PX,
                                      PRINT_CLAIMS_COLUMN_PX, 1.0))
+
+
+def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[
+        [Sequence[answers.Slot]], List[List[answers.Slot]]]:
+    """The start-methods table's rows for one OS's slots without data: the slots with the same
+    reason and the same documented default share a row (35 such rows filled a phone screen)."""
+    by_key = {d.slot.key: d for d in defaults}
+
+    def groups(slots: Sequence[answers.Slot]) -> List[List[answers.Slot]]:
+        out: Dict[Tuple[str, str, str], List[answers.Slot]] = {}
+        for s in slots:
+            d = by_key[s.key]
+            out.setdefault((s.reason, d.value, d.source), []).append(s)
+        return list(out.values())
+    return groups
 
 
 def print_zoom(columns: int, head: int = PRINT_HEAD_PX, column: int = PRINT_COLUMN_PX,

@@ -285,3 +285,18 @@ def test_a_case_links_only_claims_on_the_page() -> None:
     html = render.render_html(_matrix(results_doc(case_docs=[case]), claims=CLAIMS))
     assert 'href="#claim-fork_everywhere"' in html and 'id="claim-fork_everywhere"' in html
     assert "#claim-gone_claim" not in html
+
+
+def test_no_link_of_the_sample_page_points_nowhere() -> None:
+    """Every in-page link of the page built from the checked-in sample names an element of it
+    (a grouped "no data" row keeps an anchor for each of its versions; a claim link, a cell, an
+    environment)."""
+    import html as html_lib
+
+    sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
+    loaded, rejected = merge.load_results(sorted(str(p) for p in sample.glob("*.json")))
+    page = render.render_html(merge.merge(loaded, rejected, now=NOW))
+    ids = {html_lib.unescape(i) for i in re.findall(r'\bid="([^"]+)"', page)}
+    targets = {html_lib.unescape(t) for t in re.findall(r'href="#([^"]*)"', page)}
+    assert len(targets) > 50
+    assert sorted(t for t in targets if t not in ids and not t.startswith("view?")) == []
