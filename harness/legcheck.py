@@ -7,7 +7,10 @@ A CI leg must not go green on that. This check passes only when
 - there is exactly one results file (PATH, or the one file in the folder PATH) and, with
   ``--leg``, its probe names the leg's interpreter (implementation, X.Y, free-threaded or not);
 - every start method the interpreter offers (``environment.available_methods``) has at least
-  one ``ok`` cell;
+  one ``ok`` cell, and its cell of ``CANARY`` (a case that starts a child and reads its answer;
+  every CI leg runs it) is ``ok``: about 20 cases are ``ok`` without starting any child, and a
+  child that dies at start is an ``error`` (``ChildDied``), not a crash, so without it a leg
+  whose children cannot start would pass and publish a column of such "findings";
 - ``crash`` cells plus harness-error cells (the harness could not run the case) are under
   ``--max-broken`` (25 %) of the cells that ran (``unavailable`` cells did not run).
 
@@ -25,12 +28,14 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 from harness.guest.words import CPYTHON, CRASH, OK, PYPY, UNAVAILABLE
 from harness.results import minor_version
 
-__all__ = ["MAX_BROKEN", "add_parser", "leg_identity", "problems"]
+__all__ = ["CANARY", "MAX_BROKEN", "add_parser", "leg_identity", "problems"]
 
 #: The share of crash + harness-error cells above which a run is not believed to have tested
 #: its interpreter. A healthy run has none (the catalog's crash cells are a few of ~265);
 #: a run whose executors cannot start has all of them.
 MAX_BROKEN = 0.25
+#: A case that starts a child under each method and needs its answer (the smoke legs' case).
+CANARY = "inheritance.global_assigned_in_main"
 
 
 def leg_identity(leg: str) -> Tuple[str, str, bool]:
@@ -70,12 +75,25 @@ def problems(document: Any, leg: Optional[str] = None,
         if OK not in outcomes:
             found.append("%s: no ok cell among %d (%s)" % (
                 method, len(outcomes), _count(outcomes) or "none ran"))
+        canary = next((c for c in cells if c.get("case") == CANARY and
+                       c.get("method") == method), None)
+        if canary is None or canary.get("outcome") != OK:
+            found.append("%s: %s %s" % (method, CANARY, "was not run: nothing shows a child "
+                                        "started and answered" if canary is None else
+                                        "did not start a child and get its answer (%s)" %
+                                        _canary_text(canary)))
     broken = sum(1 for c in ran if _broken(c))
     if broken / len(ran) >= max_broken:
         found.append("%d of %d cells that ran are crash or harness errors (%.0f%%; the limit "
                      "is under %.0f%%)" % (broken, len(ran), 100.0 * broken / len(ran),
                                           100.0 * max_broken))
     return found
+
+
+def _canary_text(cell: Mapping[str, Any]) -> str:
+    error = cell.get("error")
+    kind = error.get("type") if isinstance(error, Mapping) else None
+    return "%s%s" % (cell.get("outcome"), ": %s" % kind if kind else "")
 
 
 def _count(outcomes: List[Any]) -> str:

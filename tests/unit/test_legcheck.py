@@ -12,7 +12,8 @@ import pytest
 from harness import cli, legcheck, results
 from tests.unit.report_synth import cell, results_doc
 
-CASES = tuple("methods.c%d" % i for i in range(8))
+#: The canary (a child started and answered) and seven cases that start no child.
+CASES = (*("methods.c%d" % i for i in range(7)), legcheck.CANARY)
 
 
 def _write(folder: Path, doc: Dict[str, Any]) -> Path:
@@ -66,7 +67,9 @@ def test_one_method_without_an_ok_cell_fails() -> None:
         return cell(case_id, method)
 
     found = legcheck.problems(results_doc(cases=CASES, observe=observe))
-    assert found == ["forkserver: no ok cell among 8 (8 error)"]
+    assert found == ["forkserver: no ok cell among 8 (8 error)",
+                     "forkserver: %s did not start a child and get its answer (error: OSError)"
+                     % legcheck.CANARY]
 
 
 def test_the_broken_share_is_a_threshold() -> None:
@@ -134,3 +137,19 @@ def test_a_share_outside_0_to_1_is_a_usage_error(tmp_path: Path, share: str) -> 
     with pytest.raises(SystemExit) as exc:
         cli.main(["verify-leg", str(tmp_path), "--max-broken", share])
     assert exc.value.code == 2
+
+
+def test_a_leg_whose_children_die_at_start_fails() -> None:
+    """Every spawn child dies at once (a broken launcher): the cases that start no child are
+    still ok, and a dead child is an error (ChildDied), not a crash — only the canary shows it."""
+    def observe(case_id: str, method: str) -> Dict[str, Any]:
+        if method == "spawn" and case_id == legcheck.CANARY:
+            return cell(case_id, method, outcome="error",
+                        error={"type": "ChildDied", "message": "exit code 1", "where": "child"})
+        return cell(case_id, method)
+    assert legcheck.problems(results_doc(cases=CASES, observe=observe)) == [
+        "spawn: %s did not start a child and get its answer (error: ChildDied)" % legcheck.CANARY]
+    without = [c for c in CASES if c != legcheck.CANARY]
+    assert legcheck.problems(results_doc(cases=without)) == [
+        "%s: %s was not run: nothing shows a child started and answered" % (m, legcheck.CANARY)
+        for m in ("fork", "spawn", "forkserver")]
