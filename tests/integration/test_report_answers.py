@@ -272,6 +272,23 @@ def test_print_cuts_no_table_of_the_sample(browser: Any, tmp_path: Path) -> None
     _close(pg)
 
 
+def test_phone_chart_labels_are_readable(browser: Any, tmp_path: Path) -> None:
+    """At 390 px the sample's performance charts keep labels of a readable size (they were
+    ~4 px: a 900-unit chart squeezed to the screen) and scroll sideways inside their figure;
+    the page itself stays as wide as the screen."""
+    sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
+    loaded, rejected = merge.load_results(sorted(str(p) for p in sample.glob("*.json")))
+    render.write_report(merge.merge(loaded, rejected, now=NOW), tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri(), 390, 844, is_mobile=True,
+               has_touch=True)
+    pg.evaluate("document.querySelector('#performance figure').scrollIntoView()")
+    label = pg.evaluate("""() => document.querySelector('#performance svg.chart text.lbl')
+        .getBoundingClientRect().height""")
+    assert label >= 9
+    assert pg.evaluate("document.documentElement.scrollWidth") <= 390
+    _close(pg)
+
+
 def test_the_panel_tells_an_inferred_expectation_and_an_uncompared_cell(
         browser: Any, tmp_path: Path) -> None:
     """A cell against an inferred rule says so (not "from the docs"); an unavailable cell whose
