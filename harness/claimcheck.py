@@ -13,14 +13,15 @@ where run"), and ``gaps`` names the parts not run. Cells where the claim failed 
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from harness.casetext import inferred
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import matches_env, select_rule
 from harness.guest import words
-from harness.guest.words import OPERATING_SYSTEMS
-from harness.results import hang_said
+from harness.guest.words import OPERATING_SYSTEMS, OS_METHODS
+from harness.results import hang_said, minor_version
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
            "overall"]
@@ -163,23 +164,39 @@ def by_docs(claim: Mapping[str, Any], cases: Mapping[str, CaseEntry],
             methods_of: Mapping[str, Sequence[str]], env: Mapping[str, Any]) -> str:
     """The claim's verdict where nothing ran, by the docs: each evidence cell replaced by what
     its case's expectation states (outcome and value); ``not-run`` where they decide nothing
-    (no rule, an inferred one, a method unavailable there, a predicate that needs a run)."""
+    (no rule, an inferred one, a method the OS lacks, a rule that depends on the patch release,
+    a predicate that needs a run) — and, as with data, never plainly true with a check
+    undecided."""
     held: List[Optional[bool]] = []
+    offered = OS_METHODS.get(str(env.get("os")), ())
     for check in claim.get("checks", []):
         case = cases.get(check["case"])
         if case is None or not matches_env(check.get("when", {}), env):
             continue
         wanted = check.get("methods", ["*"])
         for method in methods_of.get(check["case"], ()) if "*" in wanted else wanted:
-            rule = select_rule(case.get("expect") or [], method, env)
+            if method not in offered:
+                continue  # fork on Windows: no cell there, run or documented
+            rules = case.get("expect") or []
+            rule = select_rule(rules, method, env)
             if not rule or inferred(rule) or rule.get("outcome") == words.UNAVAILABLE or \
+                    _by_patch(rules, method, minor_version(env)) or \
                     not _docs_decide(check["holds"], "value" in rule):
                 held.append(None)
                 continue
             stated = {"case": check["case"], "environment": "", "method": method,
                       "outcome": rule["outcome"], "observed": rule.get("value")}
             held.append(holds(check["holds"], cast("MatrixCell", stated), {}))
-    return _combine(held)
+    verdict = _combine(held)
+    return words.NOT_RUN if verdict == words.HOLDS and None in held else verdict
+
+
+def _by_patch(rules: Sequence[Mapping[str, Any]], method: str, minor: str) -> bool:
+    """Whether the rules for ``method`` change within the ``minor`` version (``>=3.14.1``): a
+    grid slot names no patch release, so the docs cannot say which one it is."""
+    return any(v.startswith(minor + ".")
+               for r in rules if "*" in r.get("methods", ["*"]) or method in r.get("methods", [])
+               for v in re.findall(r"\d+\.\d+\.\d+", str(r.get("when", {}).get("python", ""))))
 
 
 def _combine(held: Sequence[Optional[bool]]) -> str:

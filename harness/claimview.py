@@ -62,23 +62,31 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
     grid slots not run. A claim true where run that the docs say is false elsewhere reads
     "partly" (fork is the default on Unix: true on Linux 3.8–3.13, not on macOS or 3.14)."""
     gaps = claim_scope_gaps(claim, grid)
-    unrun = [v.environment for v in result.per_environment if v.verdict == words.NOT_RUN]
+    placeholders = {str(e["id"]) for e in (matrix["environments"] if matrix else [])
+                    if e.get("not_run")}  # an expected leg without results: a grid gap already
+    unrun = [v.environment for v in result.per_environment
+             if v.verdict == words.NOT_RUN and not (gaps and v.environment in placeholders)]
     named = [str(g) for g in getattr(result, "gaps", ()) or ()]
     text = VERDICT_SYMBOLS.get(result.overall, result.overall)
     docs, mixed = _by_docs(result, claim, gaps, matrix)
+    tail = "; " + docs if docs else ""
     if result.overall in (words.HOLDS, words.FAILS, words.PARTIAL) and (gaps or unrun or named):
         if result.overall == words.HOLDS:
             text = VERDICT_SYMBOLS[words.PARTIAL]
-        if mixed:
-            text = VERDICT_SYMBOLS[words.DEPENDS]
         ran = sum(1 for v in result.per_environment if v.verdict != words.NOT_RUN)
         total = ran + len(unrun) + len(gaps)
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(unrun)) if p)
         coverage = "on %d of %d environments in its scope — no data: %s" % (
             ran, total, not_run or "; ".join(named))
-        return ClaimView(result, "%s %s%s" % (text, coverage, "; " + docs if docs else ""),
-                         True, text, coverage, docs, mixed)
-    return ClaimView(result, text, False, text, "", docs, mixed)
+        if mixed:  # keep what the data said: "partly — true where run, on 2 of 25 …"
+            coverage = "— %s where run, %s" % (text.split(" ", 1)[1].replace(" where run", ""),
+                                               coverage)
+            text = VERDICT_SYMBOLS[words.DEPENDS]
+        return ClaimView(result, "%s %s%s" % (text, coverage, tail), True, text, coverage, docs,
+                         mixed)
+    if docs and result.overall == words.NOT_RUN:  # "· not run — by the docs: true on all 24"
+        tail = " — " + docs.split(", ", 1)[1]
+    return ClaimView(result, text + tail, False, text, "", docs, mixed)
 
 
 def _by_docs(result: claimcheck.ClaimResult, claim: Mapping[str, Any], gaps: Sequence[Slot],

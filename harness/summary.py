@@ -76,6 +76,13 @@ def render_summary(matrix: MatrixDoc) -> str:
     for a in r.answer_lines:
         lines.append("- %s: %d case%s%s" % (md(a.text), a.count, "" if a.count == 1 else "s", (
             " (%s)" % md("; ".join(t for _c, t in a.examples)) if a.examples else "")))
+    tally = claimview.claim_tally(r.claims)
+    if tally:
+        against = claimview.claims_against(r.claims)
+        lines.append("- A typical article's claims, checked: %s%s" % (
+            ", ".join("%d %s" % (n, word) for word, n in tally),
+            " (false or only partly true: %s)" % md(" · ".join(c.result.claim for c in against))
+            if against else ""))
     lines += ["", "## Start methods", "",
               "| OS | Python | available (in order) | default | ProcessPoolExecutor | "
               "change points | runs |", "| --- | --- | --- | --- | --- | --- | --- |"]

@@ -11,6 +11,7 @@ __all__ = [
     "IMPLEMENTATIONS",
     "IMPL_NAMES",
     "OPERATING_SYSTEMS",
+    "OS_METHODS",
     "OS_NAMES",
     "OUTCOMES",
     "START_METHODS",
@@ -27,6 +28,8 @@ LINUX, MACOS, WINDOWS = "linux", "macos", "windows"
 OPERATING_SYSTEMS = (LINUX, MACOS, WINDOWS)
 #: How the page and messages name them.
 OS_NAMES = {LINUX: "Linux", MACOS: "macOS", WINDOWS: "Windows"}
+#: The start methods each OS offers (multiprocessing docs: spawn alone on Windows).
+OS_METHODS = {LINUX: START_METHODS, MACOS: START_METHODS, WINDOWS: (SPAWN,)}
 
 #: The Python implementations a column can be (``env["implementation"]``), and their names.
 CPYTHON, PYPY = "cpython", "pypy"

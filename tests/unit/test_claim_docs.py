@@ -83,6 +83,7 @@ def test_true_where_run_but_false_by_the_docs_elsewhere_reads_partly() -> None:
     (view,) = model.build(_matrix(FORK_DEFAULT, DEFAULT_RULES)).claims
     assert view.result.overall == "partial"  # the data alone: true wherever it ran
     assert (view.label, view.verdict, view.mixed) == ("◐ partly", "depends", True)
+    assert view.overall.startswith("◐ partly — true where run, on 1 of ")  # the data kept
     assert view.docs.startswith("not run, by the docs: false on Linux 3.14")
     assert "macOS" in view.docs.split(" · ")[0] and " · true on the other " in view.docs
 
@@ -99,3 +100,48 @@ def test_the_answers_name_the_claims_found_false_or_partly_true() -> None:
     answers = html.split('<section id="answers"', 1)[1].split("</section>", 1)[0]
     assert "1 partly" in answers
     assert '<a href="#claim-fork_default_unix">fork is the default on Unix</a>' in answers
+
+
+def test_a_method_the_os_lacks_decides_nothing() -> None:
+    """Windows offers spawn alone: a fork check there is no evidence, documented or not."""
+    fork_only = dict(FORK_DEFAULT, checks=[dict(FORK_DEFAULT["checks"][0], methods=["fork"])])
+    assert _by_docs(fork_only, DEFAULT_RULES[2:], "3.12", "windows") == "not-run"
+    assert _by_docs(fork_only, DEFAULT_RULES[2:], "3.12", "linux") == "true"
+
+
+def test_a_rule_that_changes_within_the_minor_version_decides_nothing_for_it() -> None:
+    """A grid slot is "3.14", not a patch release: the docs cannot say which side it is on."""
+    claim = dict(FORK_DEFAULT, checks=[dict(FORK_DEFAULT["checks"][0],
+                                            holds={"path": ["child"], "equals": 0})])
+    rules = [{"methods": ["*"], "outcome": "ok", "value": {"child": 0},
+              "when": {"python": ">=3.14.1"}},
+             {"methods": ["*"], "outcome": "ok", "value": {"child": 1}}]
+    assert _by_docs(claim, rules, "3.14") == "not-run"
+    assert _by_docs(claim, rules, "3.15") == "true"
+    assert _by_docs(claim, rules, "3.13") == "false"
+
+
+def test_true_by_the_docs_with_a_check_undecided_is_not_claimed() -> None:
+    """As with data: one check holds by the docs, another they do not decide → no verdict."""
+    other = {"case": "methods.other", "methods": ["fork"], "holds": {"equals": 1}}
+    claim = dict(FORK_DEFAULT, checks=[*FORK_DEFAULT["checks"], other])
+    cases = {"methods.default": case_doc("methods.default", expect=DEFAULT_RULES),
+             "methods.other": case_doc("methods.other", expect=[
+                 {"methods": ["*"], "outcome": "ok", "value": 1, "inferred": "a guess"}])}
+    env = dict(LINUX, python_version="3.13")
+    methods = {"methods.default": ["fork"], "methods.other": ["fork"]}
+    assert claimcheck.by_docs(claim, cases, methods, env) == "not-run"
+    assert claimcheck.by_docs(claim, cases, methods, dict(env, python_version="3.14")) == "false"
+
+
+def test_an_expected_leg_without_results_is_one_gap_not_two() -> None:
+    """A CI leg that produced nothing is an empty grid slot; its placeholder column is not
+    counted a second time (the coverage said "of 26" for a 25-slot scope)."""
+    doc = results_doc(version="3.12.1", cases=["methods.default"],
+                      case_docs=[case_doc("methods.default", expect=DEFAULT_RULES)],
+                      observe=lambda c, m: cell(c, m, observed={"default": "fork"}))
+    plain, expecting = (model.build(merge.merge(
+        [merge.Loaded.from_doc("f.json", doc)], now=NOW, claims=[FORK_DEFAULT],
+        expected_environments=expected)).claims[0] for expected in ((), ["linux-cpython-3.13"]))
+    assert expecting.coverage == plain.coverage
+    assert "linux-cpython-3.13" not in expecting.overall

@@ -153,3 +153,13 @@ def test_a_leg_whose_children_die_at_start_fails() -> None:
     assert legcheck.problems(results_doc(cases=without)) == [
         "%s: %s was not run: nothing shows a child started and answered" % (m, legcheck.CANARY)
         for m in ("fork", "spawn", "forkserver")]
+
+
+def test_methods_a_selection_left_out_need_nothing() -> None:
+    """`--methods spawn`: fork and forkserver have no cells, and the file says why (its
+    ``not_selected``); without that record the same file fails."""
+    doc = results_doc(cases=CASES, methods=["spawn"])
+    assert len(legcheck.problems(doc)) == 4  # fork, forkserver: no ok cell, no canary
+    doc["harness"]["environment"]["not_selected"] = {"by": "--methods spawn", "cells": [
+        "%s[%s]" % (c, m) for c in CASES for m in ("fork", "forkserver")]}
+    assert legcheck.problems(doc) == []

@@ -10,6 +10,7 @@ import pytest
 
 from harness import cellview, plugin
 from harness.results import HANG_QUOTE
+from harness.vocab import Outcome, Verdict
 
 RULE_OK_1 = {"outcome": "ok", "value": 1}
 
@@ -40,8 +41,8 @@ def test_a_hang_says_where_it_hung() -> None:
 
 
 @pytest.mark.parametrize("cell", [
-    _cell("ok", "as_expected", observed=1),
-    _cell("ok", "no_expectation", expected=None),
+    _cell("ok", Verdict.AS_EXPECTED.value, observed=1),
+    _cell("ok", Verdict.NO_EXPECTATION.value, expected=None),
     # fork on Windows against a rule that expected it to run: nothing ran, nothing to report
     _cell("unavailable", "unexpected"),
 ], ids=["agrees", "no rule", "nothing ran"])
@@ -51,8 +52,7 @@ def test_no_line_for_a_cell_that_is_not_a_finding(cell: Dict[str, Any]) -> None:
 
 def test_the_terminal_and_the_page_agree_on_what_is_compared() -> None:
     """The page marks exactly the cells the terminal lists as differing (one rule for both)."""
-    cells = [_cell(o, v) for o in ("ok", "error", "timeout", "crash", "unavailable")
-             for v in ("as_expected", "unexpected", "no_expectation")]
+    cells = [_cell(o.value, v.value) for o in Outcome for v in Verdict]
     for cell in cells:
         listed = plugin.finding_line("k", cell) is not None
         assert listed == (cellview.verdict_of(cell) == "unexpected"), cell  # type: ignore[arg-type]

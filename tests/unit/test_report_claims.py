@@ -229,6 +229,11 @@ def test_two_runs_that_hung_in_different_places_are_flaky_whatever_their_order()
         "linux-cpython-3.12": "not-run", "overall": "not-run"}
     assert _verdicts([claim], at_lock, hung("child: " + BLOCKED_ON_HELD_LOCK)) == {
         "linux-cpython-3.12": "true", "overall": "partial"}  # macOS, Windows: no data
+    # a run whose hang quotes nothing (an older harness) is not a second behaviour
+    silent = results_doc(version="3.12.0", methods=["fork"], observe=lambda c, m: cell(
+        c, m, outcome="timeout", detail="no result within the hard timeout"))
+    assert _verdicts([claim], at_lock, silent) == {"linux-cpython-3.12": "true",
+                                                   "overall": "partial"}
 
 
 def test_claims_data_is_well_formed_and_unique() -> None:
