@@ -37,6 +37,7 @@ KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harne
                     "harness.documents"})
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
+                 "harness.judge",
                  "harness.discovery", "harness.provision", "harness.chroot", "harness.check",
                  "harness.bench", "harness.bench_floor", "harness.bench_merge", "harness.pageload",
                  "harness.boundary", "harness.legcheck", "harness.root_exec",

@@ -20,10 +20,10 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from harness import expect, results, waiting
+from harness import results, waiting
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
-from harness.results import HANG_QUOTE, hang_said
+from harness.judge import finding_line, judge
 from harness.runner import (
     ROOT,
     CaseRun,
@@ -33,8 +33,7 @@ from harness.runner import (
     case_environ,
     run_case,
 )
-from harness.text import short_json, shorten
-from harness.vocab import Outcome, Verdict
+from harness.vocab import Outcome
 
 __all__ = ["CaseFile", "CaseItem"]
 
@@ -211,49 +210,6 @@ def _result(future: "Future[CaseRun]") -> CaseRun:
 
 class HarnessFailure(Exception):
     """The harness itself could not run a case (not an outcome of the case)."""
-
-
-def _describe_rule(rule: Optional[Dict[str, Any]]) -> str:
-    if rule is None:
-        return "nothing"
-    text = str(rule["outcome"])
-    if "value" in rule:
-        text += " %s" % json.dumps(rule["value"])
-    if rule.get("error_type"):
-        text += " %s" % rule["error_type"]
-    return text
-
-
-def _describe_run(cell: Dict[str, Any]) -> str:
-    text = str(cell["outcome"])
-    if cell["outcome"] == Outcome.OK:
-        text += " " + short_json(cell.get("observed"), 200)
-    elif cell.get("error"):
-        text += " " + shorten("%s: %s" % (cell["error"].get("type"), cell["error"].get("message")),
-                              160)
-    elif cell["outcome"] == Outcome.TIMEOUT and hang_said(str(cell.get("detail") or "")):
-        text += HANG_QUOTE + hang_said(str(cell["detail"]))  # where it hung
-    return text
-
-
-def finding_line(key: str, cell: Dict[str, Any]) -> Optional[str]:
-    """The terminal's line for a cell that ran and differs from its rule, else None."""
-    if cell.get("verdict") != Verdict.UNEXPECTED.value or \
-            expect.not_compared(cell.get("verdict"), cell.get("outcome")):
-        return None
-    return "%s: expected %s, observed %s" % (key, _describe_rule(cell.get("expected")),
-                                             _describe_run(cell))
-
-
-def judge(case: catalog.Case, run: CaseRun, environment: Dict[str, Any]) -> Dict[str, Any]:
-    """One cell for the results file: the run plus the expectation and the verdict."""
-    rules = [rule.to_dict() for rule in case.expect]
-    rule = expect.select_rule(rules, run.method, environment)
-    cell = run.to_dict()
-    cell["expected"] = dict(rule) if rule is not None else None
-    cell["verdict"] = expect.verdict_for(rule, cell).value
-    cell["category"] = case.category
-    return cell
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 import pytest
 
-from harness import cellview, plugin
+from harness import cellview, judge
 from harness.results import HANG_QUOTE
 from harness.vocab import Outcome, Verdict
 
@@ -22,21 +22,21 @@ def _cell(outcome: str, verdict: str, expected: Optional[Dict[str, Any]] = None,
 
 def test_a_cell_that_ran_and_differs_is_listed_with_rule_and_observation() -> None:
     cell = _cell("ok", "unexpected", observed=2)
-    assert plugin.finding_line("api.x[fork]", cell) == \
+    assert judge.finding_line("api.x[fork]", cell) == \
         "api.x[fork]: expected ok 1, observed ok 2"
 
 
 def test_an_error_is_named_by_type_and_message() -> None:
     error = {"type": "PicklingError", "message": "can't\n  pickle"}
     cell = _cell("error", "unexpected", error=error)
-    assert plugin.finding_line("p.y[spawn]", cell) == \
+    assert judge.finding_line("p.y[spawn]", cell) == \
         "p.y[spawn]: expected ok 1, observed error PicklingError: can't pickle"
 
 
 def test_a_hang_says_where_it_hung() -> None:
     detail = "no result within the hard timeout; process tree killed" + HANG_QUOTE + "child: lock"
     cell = _cell("timeout", "unexpected", detail=detail)
-    assert plugin.finding_line("d.z[fork]", cell) == \
+    assert judge.finding_line("d.z[fork]", cell) == \
         "d.z[fork]: expected ok 1, observed timeout; last line on stderr: child: lock"
 
 
@@ -47,14 +47,14 @@ def test_a_hang_says_where_it_hung() -> None:
     _cell("unavailable", "unexpected"),
 ], ids=["agrees", "no rule", "nothing ran"])
 def test_no_line_for_a_cell_that_is_not_a_finding(cell: Dict[str, Any]) -> None:
-    assert plugin.finding_line("k[fork]", cell) is None
+    assert judge.finding_line("k[fork]", cell) is None
 
 
 def test_the_terminal_and_the_page_agree_on_what_is_compared() -> None:
     """The page marks exactly the cells the terminal lists as differing (one rule for both)."""
     cells = [_cell(o.value, v.value) for o in Outcome for v in Verdict]
     for cell in cells:
-        listed = plugin.finding_line("k", cell) is not None
+        listed = judge.finding_line("k", cell) is not None
         assert listed == (cellview.verdict_of(cell) == "unexpected"), cell  # type: ignore[arg-type]
 
 
