@@ -145,6 +145,16 @@ class _Capture(threading.Thread):
             if len(self.tail) > 4 * self.half:
                 del self.tail[:-self.half]
 
+    def settled_text(self, quiet: float = 0.01, most: int = 5) -> str:
+        """``text()`` once the pipe has been quiet for ``quiet`` s (at most ``most`` waits): a
+        line written just before the deadline is still in the pipe, not yet read."""
+        for _ in range(most):
+            seen = self.total
+            time.sleep(quiet)
+            if self.total == seen:
+                break
+        return self.text()
+
     def text(self) -> str:
         with self.lock:
             head, tail, total = bytes(self.head), bytes(self.tail), self.total
@@ -367,7 +377,7 @@ def run_case(
             timed_out = state == _procs.TIMED_OUT
             # What the case said before the kill: the kill itself makes resource trackers
             # warn about leaks, which must not read as where the case hung.
-            said = captures[1].text() if timed_out else ""
+            said = captures[1].settled_text() if timed_out else ""
         finally:
             _stop(proc, group)
             for capture in captures:
