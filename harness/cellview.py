@@ -28,8 +28,8 @@ from harness.guest.words import (
 )
 from harness.text import shorten
 
-__all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "NOT_APPLICABLE", "OUTCOMES", "VERDICT_MARKS",
-           "CellView", "outcome_of", "row_cells"]
+__all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
+           "VERDICT_MARKS", "CellView", "outcome_of", "row_cells"]
 
 #: A slot of the matrix where the case does not run under that method: not a cell.
 NOT_APPLICABLE = "not-applicable"
@@ -54,6 +54,9 @@ VERDICT_MARKS: Dict[str, Tuple[str, str]] = {
 #: state (inferred from their mechanism, or read from the implementation).
 INFERRED_LABEL = "differs from an inferred expectation (one the docs do not state)"
 AGREES_INFERRED = "as an inferred expectation (one the docs do not state)"
+#: The verdicts counted in two parts, and their inferred part's (short, full) label.
+INFERRED_PARTS = {UNEXPECTED: ("from an inferred expectation", INFERRED_LABEL),
+                  AS_EXPECTED: ("as an inferred expectation", AGREES_INFERRED)}
 _SIGNAL = re.compile(r"\b(SIG[A-Z0-9]+|signal \d+)")
 _EXIT = re.compile(r"exited with code (-?\d+)")
 

@@ -68,7 +68,8 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
              if v.verdict == words.NOT_RUN and not (gaps and v.environment in placeholders)]
     named = [str(g) for g in getattr(result, "gaps", ()) or ()]
     text = VERDICT_SYMBOLS.get(result.overall, result.overall)
-    docs, mixed = _by_docs(result, claim, gaps, matrix)
+    said, mixed = _by_docs(result, claim, gaps, matrix)
+    docs = "not run, by the docs: " + said if said else ""
     tail = "; " + docs if docs else ""
     if result.overall in (words.HOLDS, words.FAILS, words.PARTIAL) and (gaps or unrun or named):
         if result.overall == words.HOLDS:
@@ -79,20 +80,21 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
         coverage = "on %d of %d environments in its scope — no data: %s" % (
             ran, total, not_run or "; ".join(named))
         if mixed:  # keep what the data said: "partly — true where run, on 2 of 25 …"
-            coverage = "— %s where run, %s" % (text.split(" ", 1)[1].replace(" where run", ""),
-                                               coverage)
+            data = words.HOLDS if result.overall == words.PARTIAL else result.overall
+            coverage = "— %s where run, %s" % (_word(data), coverage)
             text = VERDICT_SYMBOLS[words.DEPENDS]
         return ClaimView(result, "%s %s%s" % (text, coverage, tail), True, text, coverage, docs,
                          mixed)
-    if docs and result.overall == words.NOT_RUN:  # "· not run — by the docs: true on all 24"
-        tail = " — " + docs.split(", ", 1)[1]
+    if said and result.overall == words.NOT_RUN:  # "· not run — by the docs: true on all 24"
+        tail = " — by the docs: " + said
     return ClaimView(result, text + tail, False, text, "", docs, mixed)
 
 
 def _by_docs(result: claimcheck.ClaimResult, claim: Mapping[str, Any], gaps: Sequence[Slot],
              matrix: Optional[MatrixDoc]) -> Tuple[str, bool]:
-    """ "not run, by the docs: false on macOS; Linux 3.14" (or ""), and whether the docs
-    contradict the verdict from the data (the overall then reads "partly")."""
+    """What the docs say where the claim was not run ("false on macOS; Linux 3.14 · true on
+    the other 6", or ""), and whether that contradicts the verdict from the data (the overall
+    then reads "partly")."""
     if not gaps or matrix is None:
         return "", False
     cases = {str(c["id"]): c for c in matrix["cases"]}
@@ -101,7 +103,7 @@ def _by_docs(result: claimcheck.ClaimResult, claim: Mapping[str, Any], gaps: Seq
     for slot in gaps:
         verdict = claimcheck.by_docs(claim, cases, methods_of, slot.probe())
         said.setdefault(verdict, []).append(slot)
-    parts = ["%s on %s" % (VERDICT_SYMBOLS[v].split(" ", 1)[1], scope_text(said[v]))
+    parts = ["%s on %s" % (_word(v), scope_text(said[v]))
              for v in (words.FAILS, words.DEPENDS) if said.get(v)]
     true = len(said.get(words.HOLDS, ()))
     if true:
@@ -111,14 +113,19 @@ def _by_docs(result: claimcheck.ClaimResult, claim: Mapping[str, Any], gaps: Seq
         return "", False
     data = words.HOLDS if result.overall == words.PARTIAL else result.overall
     mixed = data != words.NOT_RUN and any(v != data for v in said if v != words.NOT_RUN)
-    return "not run, by the docs: " + " · ".join(parts), mixed
+    return " · ".join(parts), mixed
+
+
+def _word(verdict: str) -> str:
+    """The verdict's word on the page, without its symbol: "true", "partly", "not run"."""
+    return VERDICT_SYMBOLS[verdict].split(" ", 1)[1]
 
 
 def claim_tally(claims: Sequence[ClaimView]) -> List[Tuple[str, int]]:
     """("false", 1), ("partly", 4), … — the Answers line's counts, worst first, zeros left
     out (the page's verdict words, without their symbols)."""
     order = (words.FAILS, words.DEPENDS, words.PARTIAL, words.HOLDS, words.NOT_RUN)
-    return [(VERDICT_SYMBOLS[v].split(" ", 1)[1], n) for v in order
+    return [(_word(v), n) for v in order
             for n in [sum(1 for c in claims if c.verdict == v)] if n]
 
 

@@ -37,8 +37,9 @@ def _describe_run(cell: Dict[str, Any]) -> str:
     elif cell.get("error"):
         text += " " + shorten("%s: %s" % (cell["error"].get("type"), cell["error"].get("message")),
                               160)
-    elif cell["outcome"] == Outcome.TIMEOUT and hang_said(str(cell.get("detail") or "")):
-        text += HANG_QUOTE + hang_said(str(cell["detail"]))  # where it hung
+    elif cell["outcome"] == Outcome.TIMEOUT:
+        said = hang_said(str(cell.get("detail") or ""))  # where it hung, if it said
+        text += HANG_QUOTE + said if said else ""
     return text
 
 

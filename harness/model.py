@@ -171,6 +171,14 @@ class Report:
         column per OS with a slot that has none."""
         return len(self.envs) * len(self.methods) + sum(1 for g in self.os_groups if g.missing)
 
+    @property
+    def verdict_parts(self) -> Tuple[Tuple[str, str, int, int], ...]:
+        """Each verdict's cells as (verdict, label, against what the docs state, against an
+        inferred expectation): the counts table and summary.md count the two apart."""
+        apart = {words.UNEXPECTED: self.inferred_cells, words.AS_EXPECTED: self.agree_inferred}
+        return tuple((k, label, n - apart.get(k, 0), apart.get(k, 0))
+                     for k, label, n in self.verdict_counts)
+
 
 def cell_anchor(case: str, env: str, method: str) -> str:
     return "x-%s~%s~%s" % (case, env, method)

@@ -71,7 +71,8 @@ def render_html(matrix: MatrixDoc) -> str:
     cols, rows = answers.default_table(report.defaults)
     return _environment().get_template("index.html.j2").render(
         r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,
-        outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS, scope_text=model.scope_text,
+        outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS,
+        inferred_parts=cellview.INFERRED_PARTS, scope_text=model.scope_text,
         default_cols=cols, default_rows=rows, safe_url=model.safe_url,
         default_lines=answers.default_lines(report.defaults),
         claim_tally=claimview.claim_tally(report.claims),

@@ -12,7 +12,7 @@ import re
 from typing import Any, List
 
 from harness import answers, cellview, claimview, model
-from harness.cellview import AGREES_INFERRED, INFERRED_LABEL
+from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.guest import words
 
@@ -95,13 +95,10 @@ def render_summary(matrix: MatrixDoc) -> str:
     for _k, label, n in r.outcome_counts:
         lines.append("| %s | %d |" % (md(label), n))
     lines += ["", "| against the docs | cells |", "| --- | ---: |"]
-    for k, label, n in r.verdict_counts:
-        counted = [(label, n)]
-        if k == words.UNEXPECTED and r.inferred_cells:
-            counted = [(label, n - r.inferred_cells), (INFERRED_LABEL, r.inferred_cells)]
-        elif k == words.AS_EXPECTED and r.agree_inferred:
-            counted = [(label, n - r.agree_inferred), (AGREES_INFERRED, r.agree_inferred)]
-        lines += ["| %s | %d |" % (md(text), count) for text, count in counted]
+    for k, label, n, inferred in r.verdict_parts:
+        lines.append("| %s | %d |" % (md(label), n))
+        if inferred:
+            lines.append("| %s | %d |" % (md(INFERRED_PARTS[k][1]), inferred))
     if r.not_compared:
         lines.append("| not compared (nothing ran) | %d |" % r.not_compared)
     lines += ["", "## Findings", ""]
