@@ -361,8 +361,8 @@
       apply(true);
     });
   });
-  // Without the script these links go to a plain anchor (the cell, the matrix); with it, to
-  // the filtered view (a permalink).
+  // Without the script these links go to a plain anchor (the case row, the environment, the
+  // matrix); with it, to the filtered view (a permalink).
   all("a[data-view]").forEach(function (a) { a.setAttribute("href", "#" + a.getAttribute("data-view")); });
   window.addEventListener("hashchange", restore);
   restore();
