@@ -11,13 +11,13 @@ from __future__ import annotations
 import dataclasses
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import answers, cellview, claimcheck, claimview, history, merge, svg
+from harness import answers, cellview, claimcheck, claimview, history, svg
 from harness.answers import scope_text
 from harness.casetext import doc_parts, expectation_text, inferred, link_label, safe_url, short
-from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
+from harness.documents import CaseEntry, MatrixCell, MatrixDoc
+from harness.envview import EnvView, env_views
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
-from harness.results import arch_suffix, interpreter_label, version_label
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "doc_parts",
            "expectation_text", "link_label", "safe_url", "scope_text"]
@@ -42,36 +42,6 @@ VERDICT_SYMBOLS = claimview.VERDICT_SYMBOLS
 class Link:
     text: str
     url: Optional[str]
-
-
-@dataclasses.dataclass(frozen=True)
-class RunView:
-    file: str
-    commit: str
-    timestamp: str
-    runner: str
-    url: Optional[str]
-
-
-@dataclasses.dataclass(frozen=True)
-class EnvView:
-    id: str
-    index: int
-    os: str
-    os_name: str
-    series: str
-    label: str
-    python: str
-    available: Tuple[str, ...]
-    default: str
-    executor_default: str
-    newest: bool  # the newest version of its series (for "collapse versions")
-    #: Every cell behaves as in the previous version of its series, with the same status: the
-    #: "fold versions that behave the same" box may join the two columns.
-    same_as_previous: bool
-    no_data: bool  # an expected column (a CI leg) that produced no results file
-    notes: Tuple[str, ...]  # change points at this version ("since 3.14: default forkserver")
-    runs: Tuple[RunView, ...]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,74 +154,6 @@ def cell_anchor(case: str, env: str, method: str) -> str:
     return "x-%s~%s~%s" % (case, env, method)
 
 
-def _env_label(env: MatrixEnvironment) -> str:
-    return interpreter_label(env.get("implementation"), version_label(env),
-                             env.get("free_threading")) + (" Intel" if arch_suffix(env) else "")
-
-
-def _behaviour_by_env(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]]:
-    """Per environment, each cell's status and behaviour signature (as change points compare)."""
-    perf = merge.performance_cases(matrix)
-    out: Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]] = {}
-    for cell in matrix["results"]:
-        perf_case = cell["case"] in perf
-        if cell.get("status") == words.FLAKY:  # what each run did, in any order
-            what: Tuple[Any, ...] = tuple(sorted(repr(history.signature_of(o, perf_case))
-                                                 for o in cell.get("observations") or ()))
-        elif cell.get("outcome") is None:
-            what = ()
-        else:
-            what = history.signature_of(cell, perf_case)
-        out.setdefault(cell["environment"], {})[(cell["case"], cell["method"])] = (
-            cell.get("status"), *what)
-    return out
-
-
-def _envs(matrix: MatrixDoc) -> List[EnvView]:
-    notes: Dict[Tuple[str, str], List[str]] = {}
-    for ch in history.method_changes(matrix):
-        notes.setdefault((ch.series, ch.since), []).append(
-            "since %s: %s %s (was %s)" % (history.since_text(ch.since, ch.before_version),
-                                          ch.what, ch.after, ch.before))
-    newest: Dict[str, str] = {}
-    for env in matrix["environments"]:
-        newest[history.series_key(env)] = env["id"]  # environments come sorted by version
-    seen: Dict[Tuple[str, str], int] = {}
-    for env in matrix["environments"]:
-        key = (history.series_key(env), _env_label(env))
-        seen[key] = seen.get(key, 0) + 1
-    behaviour = _behaviour_by_env(matrix)
-    last_of: Dict[str, MatrixEnvironment] = {}  # the previous version of each series
-    out: List[EnvView] = []
-    for i, env in enumerate(matrix["environments"]):
-        series = history.series_key(env)
-        previous = last_of.get(series)
-        last_of[series] = env
-        minor = version_label(env)
-        runs = tuple(RunView(str(r.get("file", "")).replace("\\", "/").rsplit("/", 1)[-1],
-                             str(r.get("git_commit") or "unknown"),
-                             str(r.get("timestamp") or "?"), str(r.get("runner") or "?"),
-                             safe_url(r.get("run_url"))) for r in env.get("runs", []))
-        out.append(EnvView(
-            id=env["id"], index=i, os=str(env.get("os")),
-            os_name=OS_NAMES.get(str(env.get("os")), str(env.get("os"))), series=series,
-            # Two patch releases of one minor version (3.13.0, 3.13.18): the full version.
-            label=_env_label(env) if seen[(series, _env_label(env))] == 1 else _env_label(
-                env).replace(minor, str(env.get("python_version")), 1),
-            python=str(env.get("python_version")),
-            available=tuple(env.get("available_methods") or ()),
-            default="not run: no results" if env.get("not_run") else str(
-                env.get("default_method")),
-            executor_default="not run" if env.get("not_run") else str(
-                env.get("executor_default_method")),
-            newest=newest[series] == env["id"], notes=tuple(notes.get((series, minor), [])),
-            no_data=bool(env.get("not_run")),
-            same_as_previous=previous is not None and behaviour.get(
-                previous["id"], {}) == behaviour.get(env["id"], {}),
-            runs=runs))
-    return out
-
-
 #: "all but X, Y, Z" names at most this many environments (more: the group's own list).
 _ALL_BUT_MAX = 3
 
@@ -348,7 +250,7 @@ def build(matrix: MatrixDoc) -> Report:
     grid = answers.slots(matrix)
     os_order = list(dict.fromkeys(s.os for s in grid))
     # The matrix's column order: OS as in the grid, then version (matrix.json's order).
-    envs = sorted(_envs(matrix), key=lambda e: (os_order.index(e.os), e.index))
+    envs = sorted(env_views(matrix), key=lambda e: (os_order.index(e.os), e.index))
     methods = tuple(m for m in words.START_METHODS if any(
         m in ms for ms in matrix.get("case_methods", {}).values())) or words.START_METHODS
     by_case: Dict[str, List[MatrixCell]] = {}
