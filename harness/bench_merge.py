@@ -99,11 +99,11 @@ def time_merge_and_render(paths: Sequence[str]) -> Dict[str, Any]:
     """Seconds for ``load_results`` (read + validate), ``merge`` and ``render_html``, with the
     CPU seconds of load + merge and the load average beside the wall (a busy machine inflates
     the wall, much less the CPU time)."""
-    from harness import merge, render
+    from harness import loading, merge, render
 
     cpu = time.process_time()
     started = time.perf_counter()
-    loaded, rejected = merge.load_results(paths)
+    loaded, rejected = loading.load_results(paths)
     loaded_at = time.perf_counter()
     matrix = merge.merge(loaded, rejected)
     merged_at = time.perf_counter()

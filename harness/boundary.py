@@ -43,10 +43,10 @@ RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.r
                  "harness.boundary", "harness.legcheck", "harness.root_exec",
                  "harness.coverage", "harness.waiting", "harness.leftovers"})
 #: Host modules that turn results files into the matrix, the page and the diff.
-REPORT = frozenset({"harness.merge", "harness.model", "harness.render", "harness.svg",
-                    "harness.summary", "harness.history", "harness.diff", "harness.claimcheck",
-                    "harness.answers", "harness.cellview", "harness.casetext",
-                    "harness.claimview", "harness.envview"})
+REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harness.render",
+                    "harness.svg", "harness.summary", "harness.history", "harness.diff",
+                    "harness.claimcheck", "harness.answers", "harness.cellview",
+                    "harness.casetext", "harness.claimview", "harness.envview"})
 #: A guest import marked with this comment is the user's own package (``check --pytest``
 #: imports the pytest of the interpreter under test), not a dependency of the harness.
 USERS_OWN = "# boundary: the user's own"

@@ -103,7 +103,7 @@ def _claims() -> List[Dict[str, Any]]:
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from harness import merge, render
+    from harness import loading, merge, render
 
     files: List[str] = []
     for name in args.files:
@@ -121,7 +121,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             return EXIT_USAGE
         expected += [line.strip() for line in lines
                      if line.strip() and not line.lstrip().startswith("#")]
-    loaded, rejected = merge.load_results(files)
+    loaded, rejected = loading.load_results(files)
     for bad in rejected:
         _error(bad.line())
     matrix = merge.merge(loaded, rejected, claims=_claims(), expected_environments=expected)

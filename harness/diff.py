@@ -72,12 +72,12 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
 
     Returns ``(matrix, problems)``; ``matrix`` is None when nothing usable was found.
     """
-    from harness import merge
+    from harness import loading, merge
 
     source = Path(path)
     if source.is_dir():
         files = sorted(str(p) for p in source.glob("*.json"))
-        loaded, rejected = merge.load_results(files)
+        loaded, rejected = loading.load_results(files)
         problems = [r.line() for r in rejected]
         if not loaded:
             return None, problems + ["%s: no valid results files in this folder" % path]
@@ -89,7 +89,7 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
     except (OSError, UnicodeDecodeError, ValueError) as exc:
         return None, ["%s: not a readable JSON file (%s)" % (path, str(exc).splitlines()[0])]
     if isinstance(doc, dict) and "harness" in doc and "tests" in doc:
-        loaded, rejected = merge.load_results([path])
+        loaded, rejected = loading.load_results([path])
         if not loaded:
             return None, [r.line() for r in rejected]
         return merge.merge(loaded), []

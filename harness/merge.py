@@ -1,43 +1,34 @@
-"""Load results files (validating each) and merge them into the ``matrix.json`` document.
+"""Merge loaded results files into the ``matrix.json`` document.
 
-``load_results`` is the only part that reads files; ``merge`` is a pure function from loaded
-documents to the matrix. A bad file becomes one ``Rejected`` line and never stops the rest.
+``merge`` is a pure function from the files ``harness.loading`` read and validated (a bad file
+is a ``Rejected`` line there and never stops the rest) to the matrix.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import json
 from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, Union, cast
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
 from harness import results
 from harness.documents import (
     CaseEntry,
-    CellMeta,
-    Environment,
-    HarnessPart,
     MatrixCell,
     MatrixDoc,
     MatrixEnvironment,
     Observation,
-    ResultsDoc,
-    RunRecord,
 )
 from harness.expect import version_key
 from harness.guest import words
 from harness.guest.words import PERFORMANCE, START_METHODS
+from harness.loading import Loaded, Rejected, run_record
 from harness.results import hang_said
 
 __all__ = [
     "MATRIX_SCHEMA_VERSION",
-    "Loaded",
-    "Rejected",
     "cell_status",
     "env_sort_key",
-    "load_results",
     "merge",
     "performance_cases",
     "signature",
@@ -55,95 +46,6 @@ __all__ = [
 #:   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
 #:   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
 MATRIX_SCHEMA_VERSION = "1.2"
-#: A results file larger than this is refused rather than read into memory.
-MAX_FILE_BYTES = 256 * 1024 * 1024
-
-
-
-class CellRun(NamedTuple):
-    """One cell as one results file saw it."""
-
-    case: str
-    method: str
-    category: Optional[str]
-    observation: Observation
-
-
-@dataclasses.dataclass(frozen=True)
-class Loaded:
-    """A results file that passed validation, reduced to what the merge reads: its ``harness``
-    part and one :data:`CellRun` per cell, the observation already in ``matrix.json``'s shape
-    (pytest-json-report's per-stage records are dropped, so many files need little memory).
-    """
-
-    path: str
-    harness: HarnessPart
-    cells: List[CellRun]
-
-    @classmethod
-    def from_doc(cls, path: str, doc: ResultsDoc) -> "Loaded":
-        """From a valid results document (``results.validate_results`` found no problem)."""
-        harness = doc["harness"]
-        run = _run_record(path, harness["environment"])
-        return cls(path, harness, [CellRun(meta["case"], meta["method"], meta.get("category"),
-                                           _observation(meta, path, run))
-                                   for meta in (test["metadata"] for test in doc["tests"])])
-
-
-@dataclasses.dataclass(frozen=True)
-class Rejected:
-    """A file that could not be used, and the one-line reason."""
-
-    path: str
-    problem: str
-
-    def line(self) -> str:
-        return "%s: %s" % (self.path, self.problem)
-
-
-def load_results(paths: Sequence[str]) -> Tuple[List[Loaded], List[Rejected]]:
-    """Read and validate each file, one after another; never raises for a bad file."""
-    loaded: List[Loaded] = []
-    rejected: List[Rejected] = []
-    for path in paths:
-        item = _load_one(path)
-        if isinstance(item, Loaded):
-            loaded.append(item)
-        else:
-            rejected.append(item)
-    return loaded, rejected
-
-
-def _load_one(name: str) -> Union[Loaded, Rejected]:
-    """One file read and validated: ``Loaded`` with the parts the merge reads, or why not."""
-    path = Path(name)
-    try:
-        if path.is_dir():
-            raise ValueError("is a folder, not a results file")
-        size = path.stat().st_size
-        if size == 0:
-            raise ValueError("empty file")
-        if size > MAX_FILE_BYTES:
-            raise ValueError("%d bytes is larger than the %d-byte limit" % (
-                size, MAX_FILE_BYTES))
-        text = path.read_bytes().decode("utf-8")
-        doc = json.loads(text)
-    except FileNotFoundError:
-        return Rejected(name, "no such file")
-    except UnicodeDecodeError as exc:
-        return Rejected(name, "not UTF-8 text (byte %d)" % exc.start)
-    except json.JSONDecodeError as exc:
-        return Rejected(name, "not valid JSON (%s at line %d column %d)" % (
-            exc.msg, exc.lineno, exc.colno))
-    except RecursionError:
-        return Rejected(name, "not usable JSON (nested too deeply)")
-    except (OSError, ValueError) as exc:
-        return Rejected(name, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
-    problems = results.validate_results(doc)
-    if problems:
-        more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
-        return Rejected(name, "not a valid results file: %s%s" % (problems[0], more))
-    return Loaded.from_doc(name, doc)
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -198,25 +100,6 @@ def _canonical(value: Any) -> Any:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
-def _text_or_none(value: Any) -> Optional[str]:
-    return None if value is None else str(value)
-
-
-def _observation(meta: CellMeta, source: str, run: RunRecord) -> Observation:
-    """One run's view of a cell; shapes the results schema leaves open are normalised here
-    (an ``error`` or ``expected`` that is not an object becomes null; warnings keep objects)."""
-    get = cast("Mapping[str, Any]", meta).get  # once per run of a flaky cell: no helper calls
-    warnings, expected, error, detail = get("warnings"), get("expected"), get("error"), get(
-        "detail")
-    return {"outcome": get("outcome"), "observed": get("observed"),
-            "expected": expected if isinstance(expected, dict) else None,
-            "verdict": get("verdict"), "duration_s": get("duration_s"), "wall_s": get("wall_s"),
-            "warnings": [w for w in warnings if isinstance(w, dict)] if warnings else [],
-            "error": error if isinstance(error, dict) else None,
-            "detail": detail if isinstance(detail, str) else None,
-            "source_file": source, "git_commit": run["git_commit"], "runner": run["runner"]}
-
-
 def _case(case: CaseEntry) -> CaseEntry:
     """A catalog entry with list/text fields of the right type (the schema requires only the
     id, category, title and source)."""
@@ -230,35 +113,6 @@ def _case(case: CaseEntry) -> CaseEntry:
     if not isinstance(clean.get("expect"), list):
         clean["expect"] = []
     return cast("CaseEntry", clean)
-
-
-def _runner(env: Environment) -> str:
-    """Who ran it: the CI job and image, or the local host's executable."""
-    ci = _ci(env)
-    if ci:
-        parts = [ci.get("github_repository"), ci.get("github_job"), ci.get("image_os"),
-                 ci.get("image_version")]
-        return " ".join(str(p) for p in parts if p) or "CI"
-    root = env.get("root")
-    return "local%s" % (" chroot %s" % root if root else "")
-
-
-def _ci(env: Environment) -> Dict[str, Any]:
-    raw = env.get("ci")
-    return raw if isinstance(raw, dict) else {}
-
-
-def _run_record(path: str, env: Environment) -> RunRecord:
-    ci = _ci(env)
-    url = None
-    if ci.get("github_repository") and ci.get("github_run_id"):
-        url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
-                                                          ci["github_run_id"])
-    return {"file": path, "git_commit": _text_or_none(env.get("git_commit")),
-            "timestamp": _text_or_none(env.get("timestamp")), "ci": ci or None, "run_url": url,
-            "runner": _runner(env),
-            "python_full_version": env.get("python_full_version"),
-            "executable": env.get("executable"), "root": env.get("root")}
 
 
 def not_run_environment(ident: str) -> MatrixEnvironment:
@@ -310,7 +164,7 @@ def merge(
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
-        run = _run_record(item.path, env)
+        run = run_record(item.path, env)
         if ident in environments:
             environments[ident]["runs"].append(run)
         else:

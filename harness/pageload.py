@@ -58,10 +58,10 @@ def chromium() -> Optional[str]:
 def build_page(folder: Path, envs: int = 30, cases: int = 100) -> Path:
     """Write a synthetic ``envs`` x ``cases`` report (``bench_merge.synthetic_results``) to
     ``folder`` and return the path of its ``index.html``."""
-    from harness import bench_merge, merge, render
+    from harness import bench_merge, loading, merge, render
 
     paths = bench_merge.synthetic_results(folder / "results", envs, cases)
-    loaded, rejected = merge.load_results(paths)
+    loaded, rejected = loading.load_results(paths)
     matrix = merge.merge(loaded, rejected)
     render.write_report(matrix, folder / "report")
     return folder / "report" / "index.html"

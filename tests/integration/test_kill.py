@@ -15,7 +15,7 @@ from typing import List
 
 import pytest
 
-from harness import merge
+from harness import loading
 from harness.guest import _procs
 from tests.integration.waits import any_ignores_sigterm, bound, wait_until
 
@@ -96,7 +96,7 @@ def test_sigkill_mid_run_leaves_complete_or_no_files_and_no_processes(tmp_path: 
     proc.communicate()
     assert wait_gone(root, 10) == []
     files = sorted(results.glob("*.json")) if results.exists() else []
-    loaded, rejected = merge.load_results([str(f) for f in files])
+    loaded, rejected = loading.load_results([str(f) for f in files])
     assert rejected == []
     assert len(loaded) == len(files)
     cgroups = Path(_procs.CGROUP_PIDS_ROOT) / _procs.CGROUP_PARENT
@@ -108,7 +108,7 @@ def test_sigkill_mid_run_leaves_complete_or_no_files_and_no_processes(tmp_path: 
     assert wait_gone(root, 10) == []
     assert [p for p in stale if p.exists()] == []  # swept by the next run
     assert [p.name for p in results.iterdir() if not p.name.endswith(".json")] == []
-    loaded, rejected = merge.load_results([str(f) for f in results.glob("*.json")])
+    loaded, rejected = loading.load_results([str(f) for f in results.glob("*.json")])
     assert rejected == [] and len(loaded) == 1
     assert {observation["outcome"] for _c, _m, _k, observation in loaded[0].cells} == {"ok"}
     report = subprocess.run([sys.executable, "-m", "harness", "report", str(results), "-o",
@@ -141,7 +141,7 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(tmp_path
     exited = time.monotonic() - started
     assert proc.returncode == 130, out
     assert "(partial: interrupted)" in out
-    loaded, rejected = merge.load_results([str(f) for f in results.glob("*.json")])
+    loaded, rejected = loading.load_results([str(f) for f in results.glob("*.json")])
     assert rejected == [] and len(loaded) == 1
     cells = {"%s[%s]" % (case, method): observation["outcome"]
              for case, method, _category, observation in loaded[0].cells}

@@ -14,7 +14,7 @@ from typing import Any, Dict, Iterator, List
 
 import pytest
 
-from harness import answers, merge, render
+from harness import answers, loading, merge, render
 from tests.integration.chromium import launch, visible_rows
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -79,7 +79,7 @@ def _docs() -> List[Dict[str, Any]]:
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: Any) -> str:
     out = tmp_path_factory.mktemp("answers")
-    matrix = merge.merge([merge.Loaded.from_doc("f%d.json" % i, d)
+    matrix = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
                           for i, d in enumerate(_docs())], now=NOW)
     render.write_report(matrix, out)
     return str((out / "index.html").as_uri())
@@ -185,7 +185,7 @@ def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
     claim = {"id": "ok_everywhere", "claim": "Every method returns", "section": "Intro",
              "checks": [{"case": CASES[0], "methods": ["*"], "holds": {"outcome": "ok"}}]}
     claims = [claim] + [dict(claim, id="more_%d" % i) for i in range(20)]  # taller than a screen
-    render.write_report(merge.merge([merge.Loaded.from_doc("f%d.json" % i, d) for i, d in
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in
                                      enumerate(_docs())], now=NOW, claims=claims), out)
     pg = _open(browser, (out / "index.html").as_uri(), 390, 844, is_mobile=True, has_touch=True)
     first = pg.locator("ul.lead-defaults li").first
@@ -234,7 +234,7 @@ def test_print_keeps_every_column_on_the_page(browser: Any, tmp_path: Path, vers
     claim = {"id": "c", "claim": "fork is the default start method on Unix systems.",
              "section": "The fork start method",
              "checks": [{"case": CASES[0], "methods": ["*"], "holds": {"outcome": "ok"}}]}
-    matrix = merge.merge([merge.Loaded.from_doc("f%d.json" % i, d)
+    matrix = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
                           for i, d in enumerate(docs)], now=NOW, claims=[claim])
     render.write_report(matrix, tmp_path)
     pg = _open(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
@@ -260,7 +260,7 @@ def test_print_cuts_no_table_of_the_sample(browser: Any, tmp_path: Path) -> None
     """The tables that scroll sideways on screen are whole on paper (the default-method table of
     the checked-in sample lost its PyPy columns in print)."""
     sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
-    loaded, rejected = merge.load_results(sorted(str(p) for p in sample.glob("*.json")))
+    loaded, rejected = loading.load_results(sorted(str(p) for p in sample.glob("*.json")))
     render.write_report(merge.merge(loaded, rejected, now=NOW), tmp_path)
     pg = _open(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
     pg.emulate_media(media="print")
@@ -277,7 +277,7 @@ def test_phone_chart_labels_are_readable(browser: Any, tmp_path: Path) -> None:
     ~4 px: a 900-unit chart squeezed to the screen) and scroll sideways inside their figure;
     the page itself stays as wide as the screen."""
     sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
-    loaded, rejected = merge.load_results(sorted(str(p) for p in sample.glob("*.json")))
+    loaded, rejected = loading.load_results(sorted(str(p) for p in sample.glob("*.json")))
     render.write_report(merge.merge(loaded, rejected, now=NOW), tmp_path)
     pg = _open(browser, (tmp_path / "index.html").as_uri(), 390, 844, is_mobile=True,
                has_touch=True)
@@ -305,7 +305,7 @@ def test_the_panel_tells_an_inferred_expectation_and_an_uncompared_cell(
 
     doc = results_doc(cases=["inheritance.guess"], observe=observe,
                       case_docs=[case_doc("inheritance.guess")])
-    render.write_report(merge.merge([merge.Loaded.from_doc("f.json", doc)], now=NOW), tmp_path)
+    render.write_report(merge.merge([loading.Loaded.from_doc("f.json", doc)], now=NOW), tmp_path)
     pg = _open(browser, (tmp_path / "index.html").as_uri())
     _cell(pg, "inheritance.guess", "linux-cpython-3.12", "spawn").click()
     body = pg.inner_text("#detail-body")
@@ -372,7 +372,7 @@ def test_without_javascript_and_in_dark_mode(browser: Any, report: str) -> None:
 
 def test_output_files_are_world_readable(tmp_path: Path) -> None:
     """matrix.json, the schemas, the page and summary.md are written 0644."""
-    matrix = merge.merge([merge.Loaded.from_doc("f.json", _docs()[0])], now=NOW)
+    matrix = merge.merge([loading.Loaded.from_doc("f.json", _docs()[0])], now=NOW)
     render.write_report(matrix, tmp_path)
     for name in ("matrix.json", "matrix.schema.json", "results.schema.json", "index.html",
                  "summary.md"):

@@ -10,7 +10,7 @@ from typing import Any, Dict, Iterator
 
 import pytest
 
-from harness import merge, render
+from harness import loading, merge, render
 from tests.integration.chromium import launch, visible_rows
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -25,7 +25,8 @@ def browser() -> Iterator[Any]:
 
 
 def _write(tmp_path: Path, *docs: Dict[str, Any]) -> str:
-    m = merge.merge([merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)], now=NOW)
+    m = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
+                    now=NOW)
     render.write_report(m, tmp_path)
     return (tmp_path / "index.html").as_uri()
 
@@ -261,7 +262,7 @@ def test_findings_follow_the_filters(page: Any) -> None:
 def test_an_os_whose_legs_produced_nothing_says_so(browser: Any, tmp_path: Path) -> None:
     """CI: a leg without results still has its (not run) column; filtering to its OS says that
     no environment shown has data, as with an OS that has no column at all."""
-    m = merge.merge([merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(_docs())],
+    m = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(_docs())],
                     now=NOW, expected_environments=["windows-cpython-3.13"])
     render.write_report(m, tmp_path)
     pg = browser.new_page(viewport={"width": 1280, "height": 800})

@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from harness import cli, merge, render
+from harness import cli, loading, merge, render
 from tests.unit.report_synth import cell, results_doc
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -164,7 +164,7 @@ def test_any_mutated_results_document_is_loaded_or_rejected_never_raises(
     doc = _mutate(copy.deepcopy(BASE), path, value, delete and bool(path))
     file = _scratch()
     file.write_text(json.dumps(doc), encoding="utf-8")
-    loaded, rejected = merge.load_results([str(file)])
+    loaded, rejected = loading.load_results([str(file)])
     assert len(loaded) + len(rejected) == 1
     for bad in rejected:
         assert "\n" not in bad.line() and bad.line().startswith(str(file))
@@ -179,7 +179,7 @@ def test_what_loads_also_merges_and_renders(path: tuple, value: Any) -> None:
     """Found by the hypothesis test above (fixed in merge, cf87256): a file that passes
     validation must merge and render (else one odd file stops the whole report)."""
     doc = _mutate(copy.deepcopy(BASE), path, value, delete=False)
-    loaded = [merge.Loaded.from_doc("r.json", doc)]
+    loaded = [loading.Loaded.from_doc("r.json", doc)]
     assert "<html" in render.render_html(merge.merge(loaded)).lower()
 
 
@@ -189,7 +189,7 @@ def test_arbitrary_bytes_and_truncations_never_raise(data: bytes) -> None:
     """Random bytes and every kind of truncated file: rejected with one line, never raised."""
     file = _scratch()
     file.write_bytes(data)
-    loaded, rejected = merge.load_results([str(file)])
+    loaded, rejected = loading.load_results([str(file)])
     assert len(loaded) + len(rejected) == 1
     assert all("\n" not in r.line() for r in rejected)
 

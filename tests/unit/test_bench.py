@@ -6,13 +6,13 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
-from harness import bench, bench_merge, merge
+from harness import bench, bench_merge, loading
 
 
 def test_synthetic_results_are_valid_and_sized(tmp_path: Path) -> None:
     """Every synthetic file passes validation and holds 90 cases x 3 methods."""
     paths = bench_merge.synthetic_results(tmp_path, 4)
-    loaded, rejected = merge.load_results(paths)
+    loaded, rejected = loading.load_results(paths)
     assert rejected == []
     assert [len(item.cells) for item in loaded] == [270] * 4
     assert {len(item.harness["cases"]) for item in loaded} == {90}

@@ -49,8 +49,8 @@ def _append(path: Path, line: str) -> None:
      "merge imports harness.runner: report code never imports run or guest code"),
     ("harness/render.py", "from harness.guest import catalog",
      "render imports harness.guest.catalog: report code never imports run or guest code"),
-    ("harness/results.py", "def f():\n    from harness import merge",
-     "import cycle: harness.merge <-> harness.results"),
+    ("harness/results.py", "def f():\n    from harness import loading",
+     "import cycle: harness.loading <-> harness.results"),
 ])
 def test_a_broken_rule_is_named(tree: Path, file: str, line: str, problem: str) -> None:
     """Each break gives one line naming the file and the rule."""

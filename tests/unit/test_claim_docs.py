@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import claimcheck, merge, model, render
+from harness import claimcheck, loading, merge, model, render
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -76,7 +76,7 @@ def _matrix(claim: Dict[str, Any], rules: List[Dict[str, Any]]) -> Dict[str, Any
     doc = results_doc(version="3.12.1", cases=["methods.default"],
                       case_docs=[case_doc("methods.default", expect=rules)],
                       observe=lambda c, m: cell(c, m, observed={"default": "fork"}))
-    return merge.merge([merge.Loaded.from_doc("f.json", doc)], now=NOW, claims=[claim])
+    return merge.merge([loading.Loaded.from_doc("f.json", doc)], now=NOW, claims=[claim])
 
 
 def test_true_where_run_but_false_by_the_docs_elsewhere_reads_partly() -> None:
@@ -141,7 +141,7 @@ def test_an_expected_leg_without_results_is_one_gap_not_two() -> None:
                       case_docs=[case_doc("methods.default", expect=DEFAULT_RULES)],
                       observe=lambda c, m: cell(c, m, observed={"default": "fork"}))
     plain, expecting = (model.build(merge.merge(
-        [merge.Loaded.from_doc("f.json", doc)], now=NOW, claims=[FORK_DEFAULT],
+        [loading.Loaded.from_doc("f.json", doc)], now=NOW, claims=[FORK_DEFAULT],
         expected_environments=expected)).claims[0] for expected in ((), ["linux-cpython-3.13"]))
     assert expecting.coverage == plain.coverage
     assert "linux-cpython-3.13" not in expecting.overall

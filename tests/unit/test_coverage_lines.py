@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import chroot, coverage, merge
+from harness import chroot, coverage, loading, merge
 from tests.unit.report_synth import results_doc
 
 KNOWN = ["3.8", "3.13", "3.13t", "3.14", "3.15", "pypy3.9", "pypy3.10", "pypy3.11"]
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="th
 
 
 def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
-    loaded = [merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
+    loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=datetime(2026, 1, 2, tzinfo=timezone.utc))
 
 

@@ -11,14 +11,14 @@ from typing import Any, Dict
 import jsonschema
 import pytest
 
-from harness import cli, merge, results
+from harness import cli, loading, merge, results
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
 def _merge(*docs: Dict[str, Any]) -> Dict[str, Any]:
-    loaded = [merge.Loaded.from_doc("file%d.json" % i, d) for i, d in enumerate(docs)]
+    loaded = [loading.Loaded.from_doc("file%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Dict
 import jsonschema
 import pytest
 
-from harness import expect, history, merge, results
+from harness import expect, history, loading, merge, results
 from harness.guest import catalog
 from tests.unit.report_synth import cell, results_doc
 
@@ -18,7 +18,7 @@ NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
 def _matrix(*docs: Dict[str, Any], expected: Any = ()) -> Dict[str, Any]:
-    loaded = [merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
+    loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW, expected_environments=expected)
 
 

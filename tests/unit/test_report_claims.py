@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Set
 import pytest
 
 from cases.claims import CLAIMS
-from harness import claimcheck, merge, render
+from harness import claimcheck, loading, merge, render
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -26,7 +26,7 @@ CLAIM = {"id": "c", "claim": "x", "checks": [
 
 def _results(claims: List[Dict[str, Any]], *docs: Dict[str, Any],
              ) -> List[claimcheck.ClaimResult]:
-    m = merge.merge([merge.Loaded.from_doc("f%d" % i, d) for i, d in enumerate(docs)], now=NOW,
+    m = merge.merge([loading.Loaded.from_doc("f%d" % i, d) for i, d in enumerate(docs)], now=NOW,
                     claims=claims)
     return claimcheck.claim_verdicts(m)
 
@@ -282,7 +282,7 @@ def test_claim_rows_carry_the_contract_attributes() -> None:
     claims = [c for c in CLAIMS if c["id"] in ("spawn_requires_picklable", "fork_default_unix")]
     doc = results_doc(version="3.12.0", cases=sorted(set(COUNTER) | set(PICKLE_ERRORS)),
                       observe=_counter_cell)
-    m = merge.merge([merge.Loaded.from_doc("f", doc)], now=NOW, claims=claims)
+    m = merge.merge([loading.Loaded.from_doc("f", doc)], now=NOW, claims=claims)
     html = render.render_html(m)
     assert 'data-claim="spawn_requires_picklable" data-overall="depends"' in html
     assert 'data-claim="fork_default_unix" data-overall="not-run"' in html
@@ -297,7 +297,7 @@ def test_data_overall_says_what_the_overall_cell_says() -> None:
     page qualifies it against the target grid ("true where run"): data-overall says the same."""
     claim = {"id": "t", "claim": "t", "scope": {"os": ["linux"]}, "checks": [
         {"case": "methods.a", "methods": ["*"], "holds": {"outcome": "ok"}}]}
-    m = merge.merge([merge.Loaded.from_doc("f", results_doc(version="3.12.0"))], now=NOW,
+    m = merge.merge([loading.Loaded.from_doc("f", results_doc(version="3.12.0"))], now=NOW,
                     claims=[claim])
     (result,) = claimcheck.claim_verdicts(m)
     html = render.render_html(m)
@@ -310,7 +310,7 @@ def test_an_expected_leg_without_data_is_named_as_not_run() -> None:
     without data: the claim is only true where run, and the leg is named."""
     claim = {"id": "e", "claim": "e", "scope": {"os": ["linux"]}, "checks": [
         {"case": "methods.a", "methods": ["*"], "holds": {"outcome": "ok"}}]}
-    m = merge.merge([merge.Loaded.from_doc("f", results_doc(version="3.12.0"))], now=NOW,
+    m = merge.merge([loading.Loaded.from_doc("f", results_doc(version="3.12.0"))], now=NOW,
                     claims=[claim], expected_environments=["linux-cpython-3.13"])
     (result,) = claimcheck.claim_verdicts(m)
     assert result.overall == "partial"

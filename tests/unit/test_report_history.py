@@ -6,14 +6,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict
 
-from harness import history, merge
+from harness import history, loading, merge
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
 def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
-    loaded = [merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
+    loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW)
 
 

@@ -13,7 +13,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import merge, render, summary
+from harness import loading, merge, render, summary
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -24,7 +24,7 @@ CLAIMS = [{"id": "fork_everywhere", "claim": "fork <b>is</b> everywhere", "secti
 
 
 def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
-    loaded = [merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
+    loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW, claims=claims)
 
 
@@ -294,7 +294,7 @@ def test_no_link_of_the_sample_page_points_nowhere() -> None:
     import html as html_lib
 
     sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
-    loaded, rejected = merge.load_results(sorted(str(p) for p in sample.glob("*.json")))
+    loaded, rejected = loading.load_results(sorted(str(p) for p in sample.glob("*.json")))
     page = render.render_html(merge.merge(loaded, rejected, now=NOW))
     ids = {html_lib.unescape(i) for i in re.findall(r'\bid="([^"]+)"', page)}
     targets = {html_lib.unescape(t) for t in re.findall(r'href="#([^"]*)"', page)}

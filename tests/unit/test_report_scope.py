@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 import yaml
 
-from harness import answers, cellview, merge, model
+from harness import answers, cellview, loading, merge, model
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -18,7 +18,7 @@ WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "matr
 
 
 def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
-    return merge.merge([merge.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
+    return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
                        now=NOW, claims=claims)
 
 

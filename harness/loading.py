@@ -1,0 +1,157 @@
+"""Read and validate results files, one after another, into what the merge reads.
+
+The only part of the report chain that reads files: each file is size-checked, decoded, parsed
+and validated with the shipped JSON Schema (``results.validate_results``); a bad file becomes
+one :class:`Rejected` line and never stops the rest. ``harness.merge`` merges the
+:class:`Loaded` ones.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
+
+from harness import results
+from harness.documents import CellMeta, Environment, HarnessPart, Observation, ResultsDoc, RunRecord
+
+__all__ = ["MAX_FILE_BYTES", "CellRun", "Loaded", "Rejected", "load_results", "run_record"]
+
+#: A results file larger than this is refused rather than read into memory.
+MAX_FILE_BYTES = 256 * 1024 * 1024
+
+
+class CellRun(NamedTuple):
+    """One cell as one results file saw it."""
+
+    case: str
+    method: str
+    category: Optional[str]
+    observation: Observation
+
+
+@dataclasses.dataclass(frozen=True)
+class Loaded:
+    """A results file that passed validation, reduced to what the merge reads: its ``harness``
+    part and one :data:`CellRun` per cell, the observation already in ``matrix.json``'s shape
+    (pytest-json-report's per-stage records are dropped, so many files need little memory).
+    """
+
+    path: str
+    harness: HarnessPart
+    cells: List[CellRun]
+
+    @classmethod
+    def from_doc(cls, path: str, doc: ResultsDoc) -> "Loaded":
+        """From a valid results document (``results.validate_results`` found no problem)."""
+        harness = doc["harness"]
+        run = run_record(path, harness["environment"])
+        return cls(path, harness, [CellRun(meta["case"], meta["method"], meta.get("category"),
+                                           _observation(meta, path, run))
+                                   for meta in (test["metadata"] for test in doc["tests"])])
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejected:
+    """A file that could not be used, and the one-line reason."""
+
+    path: str
+    problem: str
+
+    def line(self) -> str:
+        return "%s: %s" % (self.path, self.problem)
+
+
+def load_results(paths: Sequence[str]) -> Tuple[List[Loaded], List[Rejected]]:
+    """Read and validate each file, one after another; never raises for a bad file."""
+    loaded: List[Loaded] = []
+    rejected: List[Rejected] = []
+    for path in paths:
+        item = _load_one(path)
+        if isinstance(item, Loaded):
+            loaded.append(item)
+        else:
+            rejected.append(item)
+    return loaded, rejected
+
+
+def _load_one(name: str) -> Union[Loaded, Rejected]:
+    """One file read and validated: ``Loaded`` with the parts the merge reads, or why not."""
+    path = Path(name)
+    try:
+        if path.is_dir():
+            raise ValueError("is a folder, not a results file")
+        size = path.stat().st_size
+        if size == 0:
+            raise ValueError("empty file")
+        if size > MAX_FILE_BYTES:
+            raise ValueError("%d bytes is larger than the %d-byte limit" % (
+                size, MAX_FILE_BYTES))
+        text = path.read_bytes().decode("utf-8")
+        doc = json.loads(text)
+    except FileNotFoundError:
+        return Rejected(name, "no such file")
+    except UnicodeDecodeError as exc:
+        return Rejected(name, "not UTF-8 text (byte %d)" % exc.start)
+    except json.JSONDecodeError as exc:
+        return Rejected(name, "not valid JSON (%s at line %d column %d)" % (
+            exc.msg, exc.lineno, exc.colno))
+    except RecursionError:
+        return Rejected(name, "not usable JSON (nested too deeply)")
+    except (OSError, ValueError) as exc:
+        return Rejected(name, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    problems = results.validate_results(doc)
+    if problems:
+        more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
+        return Rejected(name, "not a valid results file: %s%s" % (problems[0], more))
+    return Loaded.from_doc(name, doc)
+
+
+def _text_or_none(value: Any) -> Optional[str]:
+    return None if value is None else str(value)
+
+
+def _observation(meta: CellMeta, source: str, run: RunRecord) -> Observation:
+    """One run's view of a cell; shapes the results schema leaves open are normalised here
+    (an ``error`` or ``expected`` that is not an object becomes null; warnings keep objects)."""
+    get = cast("Mapping[str, Any]", meta).get  # once per run of a flaky cell: no helper calls
+    warnings, expected, error, detail = get("warnings"), get("expected"), get("error"), get(
+        "detail")
+    return {"outcome": get("outcome"), "observed": get("observed"),
+            "expected": expected if isinstance(expected, dict) else None,
+            "verdict": get("verdict"), "duration_s": get("duration_s"), "wall_s": get("wall_s"),
+            "warnings": [w for w in warnings if isinstance(w, dict)] if warnings else [],
+            "error": error if isinstance(error, dict) else None,
+            "detail": detail if isinstance(detail, str) else None,
+            "source_file": source, "git_commit": run["git_commit"], "runner": run["runner"]}
+
+
+def _runner(env: Environment) -> str:
+    """Who ran it: the CI job and image, or the local host's executable."""
+    ci = _ci(env)
+    if ci:
+        parts = [ci.get("github_repository"), ci.get("github_job"), ci.get("image_os"),
+                 ci.get("image_version")]
+        return " ".join(str(p) for p in parts if p) or "CI"
+    root = env.get("root")
+    return "local%s" % (" chroot %s" % root if root else "")
+
+
+def _ci(env: Environment) -> Dict[str, Any]:
+    raw = env.get("ci")
+    return raw if isinstance(raw, dict) else {}
+
+
+def run_record(path: str, env: Environment) -> RunRecord:
+    """Where one results file came from: its file, commit, time, runner and CI run link."""
+    ci = _ci(env)
+    url = None
+    if ci.get("github_repository") and ci.get("github_run_id"):
+        url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
+                                                          ci["github_run_id"])
+    return {"file": path, "git_commit": _text_or_none(env.get("git_commit")),
+            "timestamp": _text_or_none(env.get("timestamp")), "ci": ci or None, "run_url": url,
+            "runner": _runner(env),
+            "python_full_version": env.get("python_full_version"),
+            "executable": env.get("executable"), "root": env.get("root")}
