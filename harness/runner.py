@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
@@ -21,13 +20,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from harness import leftovers, waiting
+from harness.capture import Capture, last_line
 from harness.guest import _procs
 from harness.results import HANG_QUOTE
-from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = [
-    "OUTPUT_LIMIT",
     "PROCESS_LIMIT",
     "CaseRun",
     "Cancelled",
@@ -42,13 +40,6 @@ __all__ = [
 ROOT = Path(__file__).resolve().parent.parent
 EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
 SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
-#: How much of a case's stdout/stderr is kept (head and tail) in the result.
-OUTPUT_LIMIT = 4000
-#: A timed-out cell's detail quotes the last line its processes wrote to stderr, this long
-#: (after ``results.HANG_QUOTE``).
-LAST_LINE_CHARS = 200
-#: What replaces the middle of a stream longer than OUTPUT_LIMIT.
-CUT_MARK = "[... %d bytes cut by the harness ...]"
 #: Grace period after the hard timeout for the kill to take effect.
 KILL_GRACE = 5.0
 
@@ -105,67 +96,6 @@ def case_environ(extra: Optional[Dict[str, str]] = None) -> Dict[str, str]:
     return env
 
 
-class _Capture(threading.Thread):
-    """Drain one pipe, keeping only its head and tail: a case printing 100 MB costs no memory."""
-
-    def __init__(self, stream: Any, limit: int = OUTPUT_LIMIT) -> None:
-        super().__init__(name="case-output", daemon=True)
-        self.stream = stream
-        self.half = limit // 2
-        self.head = bytearray()
-        self.tail = bytearray()
-        self.total = 0
-        self.lock = threading.Lock()  # text() may be read while the pipe is still drained
-
-    def run(self) -> None:
-        read = getattr(self.stream, "read1", self.stream.read)
-        try:
-            while True:
-                chunk = read(65536)
-                if not chunk:
-                    break
-                with self.lock:
-                    self._keep(chunk)
-        except (OSError, ValueError):
-            pass
-        finally:
-            try:
-                self.stream.close()
-            except OSError:
-                pass
-
-    def _keep(self, chunk: bytes) -> None:
-        self.total += len(chunk)
-        room = self.half - len(self.head)
-        if room > 0:
-            self.head += chunk[:room]
-            chunk = chunk[room:]
-        if chunk:
-            self.tail += chunk
-            if len(self.tail) > 4 * self.half:
-                del self.tail[:-self.half]
-
-    def settled_text(self, quiet: float = 0.01, most: int = 5) -> str:
-        """``text()`` once the pipe has been quiet for ``quiet`` s (at most ``most`` waits): a
-        line written just before the deadline is still in the pipe, not yet read."""
-        for _ in range(most):
-            seen = self.total
-            time.sleep(quiet)
-            if self.total == seen:
-                break
-        return self.text()
-
-    def text(self) -> str:
-        with self.lock:
-            head, tail, total = bytes(self.head), bytes(self.tail), self.total
-        tail = tail[-self.half:] if total > 2 * self.half else tail
-        cut = total - len(head) - len(tail)
-        if cut <= 0:
-            return (head + tail).decode("utf-8", "replace")
-        marker = "\n" + CUT_MARK % cut + "\n"
-        return head.decode("utf-8", "replace") + marker + tail.decode("utf-8", "replace")
-
-
 def kill_tree(proc: "subprocess.Popen[bytes]") -> None:
     """Kill ``proc``, its process group, its session and every descendant still alive."""
     if sys.platform == "win32":
@@ -219,23 +149,6 @@ def _signal_name(number: int) -> str:
         return "signal %d" % number
 
 
-#: Terminal escape sequences (CSI, OSC, two-character): a quoted line must not drive a terminal.
-_ESCAPES = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|.)?")
-_CUT = re.compile(re.escape(CUT_MARK).replace("%d", r"\d+"))
-
-
-def _last_line(text: str) -> str:
-    """The last line of a captured stream that says something, shortened and safe to print:
-    escape sequences dropped, other control characters shown as ``\\xNN``, the harness's own
-    cut marker and a character cut in half skipped (empty when no line says anything)."""
-    for raw in reversed(text.splitlines()):
-        line = " ".join(_ESCAPES.sub("", raw).split()).lstrip("\ufffd")
-        if line and not _CUT.fullmatch(line):
-            return shorten("".join(c if c.isprintable() else c.encode("unicode_escape").decode()
-                                   for c in line), LAST_LINE_CHARS)
-    return ""
-
-
 def _classify(
     case_id: str, method: str, returncode: Optional[int], timed_out: bool,
     payload: Optional[Dict[str, Any]], wall: float, stdout: str, stderr: str,
@@ -253,7 +166,7 @@ def _classify(
         detail = "no result within the hard timeout; process tree killed"
         if payload is not None:
             detail = "the case returned but the interpreter did not exit; process tree killed"
-        last = _last_line(said)
+        last = last_line(said)
         if last:  # where the hang was, as far as the case's processes said
             detail += HANG_QUOTE + last
         return CaseRun(outcome=Outcome.TIMEOUT, detail=detail,
@@ -364,7 +277,7 @@ def run_case(
             command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             cwd=str(workdir / "cwd"), env=env, **popen_kwargs,
         )
-        captures = [_Capture(proc.stdout), _Capture(proc.stderr)]
+        captures = [Capture(proc.stdout), Capture(proc.stderr)]
         for capture in captures:
             capture.start()
         try:

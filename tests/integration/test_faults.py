@@ -16,7 +16,7 @@ from typing import Iterator, List, Optional
 
 import pytest
 
-from harness import discovery, runner
+from harness import capture, discovery, runner
 from harness.guest import _procs
 from harness.vocab import Outcome
 from tests.integration.waits import any_ignores_sigterm, bound, wait_until
@@ -167,11 +167,12 @@ def test_100_mb_of_output_is_cut_to_head_and_tail(case_tmp: str) -> None:
     """100 MB on stdout: the result keeps the head and tail with a marker of what was cut."""
     result = run("floods_output", "fork", 60, case_tmp)
     assert (result.outcome, result.observed) == (Outcome.OK, "flooded")
-    assert len(result.stdout) < 2 * runner.OUTPUT_LIMIT
+    assert len(result.stdout) < 2 * capture.OUTPUT_LIMIT
     assert result.stdout.startswith("FIRST-LINE\n")
     assert result.stdout.endswith("\nLAST-LINE\n")
     cut = int(re.search(r"\[\.\.\. (\d+) bytes cut by the harness", result.stdout).group(1))  # type: ignore[union-attr]
-    assert cut == len("FIRST-LINE\n") + 100 * (1 << 20) + len("\nLAST-LINE\n") - runner.OUTPUT_LIMIT
+    written = len("FIRST-LINE\n") + 100 * (1 << 20) + len("\nLAST-LINE\n")
+    assert cut == written - capture.OUTPUT_LIMIT
     assert result.stderr.endswith("ERR-END\n") and "bytes cut by the harness" in result.stderr
 
 

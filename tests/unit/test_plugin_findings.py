@@ -70,6 +70,6 @@ def test_the_terminal_and_the_page_agree_on_what_is_compared() -> None:
 ])
 def test_the_quoted_line_is_what_the_case_said_and_safe_to_print(stderr: str,
                                                                   quoted: str) -> None:
-    from harness import runner
+    from harness import capture
 
-    assert runner._last_line(stderr) == quoted
+    assert capture.last_line(stderr) == quoted
