@@ -11,10 +11,9 @@ start method yet) run a small script with ``ctx.run_script``.
 
 from __future__ import annotations
 
-import os
 import sys
 
-from cases._docs import CONTEXTS, DOCS
+from cases._docs import CONTEXTS, DOCS, GUIDE_SPAWN
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
@@ -85,28 +84,52 @@ def context_same_api(ctx: Context) -> object:
     return sorted(name for name in multiprocessing.__all__ if not hasattr(ctx.mp, name))
 
 
-def _freeze_support_child() -> str:
-    return "child-ran"
-
-
 @case(
     "api.freeze_support_noop",
-    title="freeze_support() in a program that is not frozen does nothing",
-    source=DOCS + "#multiprocessing.freeze_support",
+    title="freeze_support() in a program that is not frozen does nothing: set_start_method() "
+          "still works after it",
+    source=[DOCS + "#multiprocessing.freeze_support", GUIDE_SPAWN,
+            "https://github.com/python/cpython/issues/140814"],
     covers=[41],
-    expect=[on("*", ok({"returned": None, "child": "child-ran", "continued": True}))],
+    expect=[on("*", ok({"returned": None, "method_after": None, "set_start_method": "ok",
+                        "child": "hello"}))],
 )
 def freeze_support_noop(ctx: Context) -> object:
     """freeze_support() "has no effect" unless the start method is spawn and the program is
-    frozen; a normal interpreter running a script is not frozen, so under every method it
-    returns None, the program continues and the child runs as usual.
+    frozen. A fresh script (not frozen) runs the docs' own example: freeze_support(), then
+    set_start_method(method) under the main guard, then a child that says hello. No effect
+    means it returns None, fixes no start method (get_start_method(allow_none=True) is still
+    None), and set_start_method() then succeeds.
 
-    Why it matters: the docs tell everyone to call it after the main guard; it must be safe
-    to call in programs that are never frozen. Source: multiprocessing docs, freeze_support().
+    Why it matters: the docs tell everyone to call it first thing under the guard. From 3.13.4
+    (gh-80334) it fixed the default start method as a side effect, so the docs' example raised
+    "RuntimeError: context has already been set" (gh-135726, gh-140814; fixed in 2026 by
+    gh-144608). Source: multiprocessing docs, freeze_support(); Programming guidelines (the
+    spawn and forkserver example); gh-140814.
     """
-    returned = ctx.mp.freeze_support()
-    child = ctx.call_in_child(_freeze_support_child)
-    return {"returned": returned, "child": child, "continued": True}
+    return run_json(ctx, """
+        import json, sys
+        import multiprocessing as mp
+
+        def foo(q):
+            q.put('hello')
+
+        if __name__ == '__main__':
+            returned = mp.freeze_support()
+            after = mp.get_start_method(allow_none=True)
+            try:
+                mp.set_start_method(sys.argv[1])
+                chosen = "ok"
+            except RuntimeError:
+                chosen = "RuntimeError"
+            q = mp.Queue()
+            p = mp.Process(target=foo, args=(q,))
+            p.start()
+            output = q.get()
+            p.join()
+            print(json.dumps({"returned": returned, "method_after": after,
+                              "set_start_method": chosen, "child": output}))
+    """)
 
 
 @case(
@@ -144,7 +167,7 @@ def get_context_valueerror(ctx: Context) -> object:
 
 
 def _executable_child() -> str:
-    return os.path.basename(sys.executable)
+    return "ran"
 
 
 @case(
@@ -153,16 +176,19 @@ def _executable_child() -> str:
     source=[DOCS + "#multiprocessing.set_executable", CONTEXTS],
     covers=[47],
     expect=[
-        on("spawn", ok({"wrapper_ran": True, "child_ran": True}), os=("linux", "macos")),
-        on("fork", ok({"wrapper_ran": False, "child_ran": True}), os=("linux", "macos")),
+        on("spawn", ok({"wrapper_started_child": True, "child": "ran"}), os=("linux", "macos")),
+        on("fork", ok({"wrapper_started_child": False, "child": "ran"}), os=("linux", "macos"),
+           inferred=True, note="fork calls os.fork() and runs no program"),
         # forkserver: the docs do not say which program launches the fork server.
     ],
 )
 def set_executable_spawn(ctx: Context) -> object:
     """set_executable() "sets the path of the Python interpreter to use when starting a child
     process"; it is used by spawn ("a fresh Python interpreter process"), accepts a path-like
-    object since 3.11 (a str is passed before), and means nothing to fork, which calls
-    os.fork(). The case points it at a shell wrapper that records a line and execs Python.
+    object since 3.11 (a str is passed before). The case points it at a shell wrapper that
+    logs its arguments and execs Python: the child was started through it when a logged
+    command line carries --multiprocessing-fork (the resource tracker, also started through
+    it, does not). Fork calls os.fork() and runs no program (inferred: no wrapper line).
 
     Why it matters: embedded interpreters (uWSGI, Blender, a frozen app) have a sys.executable
     that is not Python, and set_executable() is the documented fix for their spawn children.
@@ -174,17 +200,20 @@ def set_executable_spawn(ctx: Context) -> object:
     import pathlib
     import shlex
 
-    log = os.path.join(ctx.tmpdir, "wrapper.log")
+    log = pathlib.Path(ctx.tmpdir, "wrapper.log")
+    log.write_text("")  # this run's lines only
     wrapper = pathlib.Path(ctx.tmpdir, "python-wrapper")
-    wrapper.write_text("#!/bin/sh\necho ran >> %s\nexec %s \"$@\"\n" % (
-        shlex.quote(log), shlex.quote(sys.executable)))
+    wrapper.write_text("#!/bin/sh\necho \"$*\" >> %s\nexec %s \"$@\"\n" % (
+        shlex.quote(str(log)), shlex.quote(sys.executable)))
     wrapper.chmod(0o755)
     ctx.mp.set_executable(wrapper if sys.version_info >= (3, 11) else str(wrapper))
     try:
         child = ctx.call_in_child(_executable_child)
     finally:
         ctx.mp.set_executable(sys.executable)
-    return {"wrapper_ran": os.path.exists(log), "child_ran": bool(child)}
+    lines = log.read_text().splitlines()
+    return {"wrapper_started_child": any("--multiprocessing-fork" in line for line in lines),
+            "child": child}
 
 
 _FRESH_PROBE = """
@@ -261,7 +290,8 @@ def manager_ctx(ctx: Context) -> object:
     """BaseManager(ctx=c) starts the manager's server process with context c; ctx=None uses
     get_context(), fixing the global start method. The server answers a registered call that
     returns a global the main block changed: the changed value only under fork (a copy of the
-    parent), the import-time value under spawn and forkserver (a fresh interpreter).
+    parent), the import-time value under spawn (a fresh interpreter) and forkserver (forked
+    from the fork server, which never ran the main block).
 
     Why it matters: a manager started with the default context follows the platform default
     (forkserver on Linux from 3.14), so state set up in main is missing in its server.
@@ -329,8 +359,9 @@ def pool_context(ctx: Context) -> object:
     expect=[on("*", ok({"context": "TypeError", "maxtasksperchild": "TypeError"}))],
 )
 def threadpool_no_context(ctx: Context) -> object:
-    """ThreadPool "shares the same interface as Pool" except that it cannot take
-    maxtasksperchild and context: passing either raises TypeError.
+    """ThreadPool "shares the same interface as Pool" except that maxtasksperchild and
+    context "cannot be provided": its signature has no such parameters, so passing either
+    raises TypeError (Python's rule for an unexpected keyword argument).
 
     Why it matters: code that swaps Pool for ThreadPool while keeping its arguments fails at
     construction. Source: multiprocessing docs, multiprocessing.pool.ThreadPool.
