@@ -171,13 +171,16 @@ _LEAK_SCRIPT = """
     covers=[20],
     expect=[
         on(("spawn", "forkserver"), ok({"child_exitcode": -9, "segment_left": False,
-                                        "tracker_warned": True}), os=("linux", "macos")),
+                                        "tracker_warned": True}), os=("linux", "macos"),
+           from_source="Lib/multiprocessing/resource_tracker.py (the 'leaked ... objects to "
+                       "clean up at shutdown' warning; the docs name no warning)"),
         # fork: the docs tie the resource tracker to spawn and forkserver only.
     ],
 )
 def resource_tracker_unlinks_leaks(ctx: Context) -> object:
     """On POSIX, spawn and forkserver start a resource tracker that "will unlink any remaining
-    tracked object" when all processes have exited, warning about the leak. A child creates a
+    tracked object" when all processes have exited (the docs); it also warns about the leak
+    (CPython's resource_tracker.py: the docs name no warning). A child creates a
     named SharedMemory and is killed by SIGKILL; after the program (and its tracker) ended,
     the segment is gone (attaching to its name fails) and stderr has the tracker's "leaked
     shared_memory" warning. The harness removes a segment that was left.
@@ -185,7 +188,7 @@ def resource_tracker_unlinks_leaks(ctx: Context) -> object:
     Why it matters: crashed workers do not leak shared memory (RAM) under spawn and
     forkserver. POSIX-only (Windows frees a segment with its last handle, no tracker; macOS has
     no /dev/shm to look in, hence the attach). Source: multiprocessing docs, Contexts and start
-    methods.
+    methods; Lib/multiprocessing/resource_tracker.py (the warning).
     """
     if sys.platform == "win32":
         raise Unavailable("POSIX only: Windows frees named shared memory with its last handle")
@@ -225,8 +228,8 @@ _FROZEN_SCRIPT = """
 @case(
     "api.frozen_spawn_command",
     title="Frozen programs: spawn re-runs the program itself with --multiprocessing-fork",
-    source=[CONTEXTS, DOCS + "#multiprocessing.freeze_support"],
-    covers=[25],
+    source=[CONTEXTS, DOCS + "#multiprocessing.freeze_support",
+            "https://github.com/python/cpython/issues/80334"],
     expect=[],
 )
 def frozen_spawn_command(ctx: Context) -> object:
@@ -235,13 +238,14 @@ def frozen_spawn_command(ctx: Context) -> object:
     is not run here. What can be checked is the reason: with sys.frozen set, the command a
     spawn child is started with is the program's own executable plus --multiprocessing-fork
     (not "python -c ..."), so the frozen program must recognise that flag itself, which
-    freeze_support() does only on Windows. No expectation: the docs do not describe the
-    command line.
+    freeze_support() does only on Windows before 3.13.4, and wherever the start method is
+    spawn from then on (gh-80334). No expectation. No numbered docs statement is covered:
+    the docs describe neither the command line nor what a freezer must do.
 
     Why it matters: a frozen Linux or macOS app that uses spawn (macOS's default) or
     forkserver (Linux's from 3.14) starts copies of itself instead of workers, unless the
     freezer patches multiprocessing. Source: multiprocessing docs, Contexts and start methods
-    (warning on frozen executables); freeze_support().
+    (warning on frozen executables); freeze_support(); gh-80334.
     """
     return run_json(ctx, _FROZEN_SCRIPT)
 
@@ -253,17 +257,21 @@ def frozen_spawn_command(ctx: Context) -> object:
     covers=[62],
     expect=[on("*", ok({"default_worker_saw": "import-time", "default_method": "spawn",
                         "with_fork_context": "ValueError"}),
-               python=">=3.11", os=("linux", "macos"))],
+               python=">=3.11", os=("linux", "macos"),
+               from_source="Lib/concurrent/futures/process.py (the docs say fork is "
+                           "incompatible, not which exception)")],
 )
 def ppe_max_tasks_spawn_default(ctx: Context) -> object:
     """Since 3.11, max_tasks_per_child without an mp_context makes the executor use spawn "by
-    default", and it "is not compatible" with fork: mp_context=get_context('fork') raises
-    ValueError. The worker returns a global changed in the parent: spawn sees the
-    import-time value. The result does not depend on the cell's method.
+    default", and the feature "is incompatible with the 'fork' start method":
+    mp_context=get_context('fork') raises ValueError (the exception is CPython's, from
+    concurrent/futures/process.py; the docs name none). The worker returns a global changed
+    in the parent: spawn sees the import-time value. The result does not depend on the
+    cell's method.
 
     Why it matters: adding max_tasks_per_child to a fork-based executor silently changes the
     method (and breaks unpicklable work). Unavailable before 3.11 (no such argument).
-    Source: concurrent.futures docs, ProcessPoolExecutor.
+    Source: concurrent.futures docs, ProcessPoolExecutor; Lib/concurrent/futures/process.py.
     """
     if sys.version_info < (3, 11):
         raise Unavailable("max_tasks_per_child is new in Python 3.11")

@@ -186,7 +186,6 @@ def _print_in_child() -> bool:
     "deadlock.stdout_lock_held_by_thread",
     title="Another thread is blocked mid-write on sys.stdout (a full pipe) at start()",
     source=[OS_FORK, CONTEXTS, "https://docs.python.org/3/library/io.html#multi-threading"],
-    covers=[8],
     timeout=HANG_TIMEOUT,
     expect=[],
 )

@@ -82,7 +82,8 @@ def _logging_state() -> Dict[str, Any]:
     title="Logging set up in the parent (level, handler, custom level name) in the child",
     source=["https://github.com/BlueBrain/Search/issues/278",
             "https://github.com/taskiq-python/taskiq/pull/435",
-            "https://github.com/MIT-PSFC/disruption-py/pull/546"],
+            "https://github.com/MIT-PSFC/disruption-py/pull/546",
+            "https://docs.python.org/3/library/logging.html#logging.Logger.setLevel"],
     covers=[2, 8],
     expect=[
         on("fork", ok({"effective_level": "INFO", "handlers": 1, "custom_level": "VERBOSE"})),
@@ -100,7 +101,8 @@ def logging_config_not_in_child(ctx: Context) -> object:
     initializer), or send records to the parent through a QueueHandler.
 
     Why it matters: missing logs make the next failure undiagnosable. Source: BlueBrain
-    Search#278, taskiq#435, disruption-py#546 (reports); logging docs (default level WARNING).
+    Search#278, taskiq#435, disruption-py#546 (reports); logging docs, Logger.setLevel (the
+    root logger starts at WARNING).
     """
     import logging
 
@@ -189,12 +191,9 @@ def local_function_in_config(ctx: Context) -> object:
     def double(value: int) -> int:
         return value * 2
 
-    try:
-        return ctx.call_in_child(_run_pipeline, PipelineConfig(double))
-    except Exception as exc:
-        from cases._pickling import raise_as
+    from cases._pickling import in_child  # errors of the child stay the child's
 
-        raise_as(type(exc).__name__, str(exc), "start()")
+    return in_child(ctx, _run_pipeline, PipelineConfig(double))
 
 
 _TOP_LEVEL_SCRIPT = """

@@ -89,7 +89,10 @@ def _start_a_child(method: str) -> Dict[str, Any]:
             "https://github.com/ThilinaRajapakse/simpletransformers/issues/1247",
             DAEMON_DOCS],
     expect=[on("*", ok({"worker_is_daemon": True, "start": "AssertionError"}),
-               note="a daemonic process is not allowed to create child processes")],
+               note="a daemonic process is not allowed to create child processes",
+               from_source="Lib/multiprocessing/pool.py (workers are daemonic) and "
+                           "process.py (an assert, gone under python -O); the reports quote "
+                           "the AssertionError")],
 )
 def pool_worker_cannot_start_child(ctx: Context) -> object:
     """A task running in a multiprocessing Pool starts a child process (in the reports, a
