@@ -18,15 +18,17 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import discovery
+from harness import discovery, runner
 from harness.check_diagnose import Diagnosis, diagnose
 from harness.guest.words import START_METHODS
 from harness.results import hang_said
 from harness.runner import CaseRun, run_case
+from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["Diagnosis", "TargetError", "check", "diagnose", "format_hangs", "format_table",
-           "parse_target", "select_interpreters"]
+__all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_hangs",
+           "format_table", "load_failure", "not_exercised", "parse_target", "select_interpreters",
+           "summary_line"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,9 +100,17 @@ def _full_name(interp: discovery.Interpreter) -> str:
 
 
 def label(interp: discovery.Interpreter, all_interps: Sequence[discovery.Interpreter]) -> str:
-    """The session name, marked ``(root)`` when a host interpreter has the same one."""
-    twin = any(o is not interp and o.session_name == interp.session_name for o in all_interps)
-    return interp.session_name + (" (root)" if twin and interp.origin == "root" else "")
+    """The session name, unique among ``all_interps``: a root's twin of a host interpreter is
+    marked ``(root)``, other twins show their full release (``3.11.2``), then their path."""
+    twins = [o for o in all_interps if o is not interp and o.session_name == interp.session_name]
+    if not twins:
+        return interp.session_name
+    if all((o.origin == "root") != (interp.origin == "root") for o in twins):
+        return interp.session_name + (" (root)" if interp.origin == "root" else "")
+    name = _full_name(interp)
+    if any(_full_name(o) == name for o in twins):
+        return "%s (%s)" % (name, interp.path)
+    return name
 
 
 def _argv(interp: discovery.Interpreter, cwd: Path) -> List[str]:
@@ -139,24 +149,112 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
 
 def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequence[Any] = (),
           cwd: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT,
-          jobs: int = 0) -> Dict[Tuple[str, str], CaseRun]:
-    """Run ``target`` under every method on every interpreter: {(label, method): run}."""
+          jobs: int = 1) -> Dict[Tuple[str, str], CaseRun]:
+    """Run ``target`` under every method on every interpreter: {(label, method): run}.
+
+    One run at a time unless ``jobs`` says otherwise: two runs of one program at once share
+    its fixed ports, files and shared-memory names, and could fail only because they met.
+    Ctrl-C kills the running trees (``runner.cancel_all``) and drops the queued runs.
+    """
     here = cwd or Path.cwd()
     normalised = parse_target(target, here)
     work = [(i, m) for i in interpreters for m in START_METHODS]
-    with ThreadPoolExecutor(max_workers=jobs or os.cpu_count() or 2) as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, jobs))
+    futures: Dict[Tuple[str, str], Any] = {}
+    try:
         futures = {(label(i, interpreters), m): pool.submit(_run_one, i, normalised, m, args,
                                                             here, timeout) for i, m in work}
         return {key: future.result() for key, future in futures.items()}
+    except BaseException:
+        runner.cancel_all()
+        for future in futures.values():
+            future.cancel()
+        raise
+    finally:
+        pool.shutdown(wait=True)
 
 
-def _cell_text(run: Optional[CaseRun]) -> str:
+NO_PROCESS = "no process started"
+#: Errors of loading a ``module:callable`` target: the same under every method, a typo.
+_LOAD_ERRORS = ("ModuleNotFoundError", "ImportError", "AttributeError")
+
+
+def load_failure(runs: Mapping[Tuple[str, str], CaseRun], target: str) -> str:
+    """``Type: message`` when a callable target could not be loaded in any run (every run
+    failed in the parent, before any process started, with an import or attribute error)."""
+    if target == PYTEST or target.endswith(".py"):
+        return ""
+    ran = [r for r in runs.values() if r.outcome is not Outcome.UNAVAILABLE]
+    errors = [r.error or {} for r in ran]
+    if not ran or any(r.outcome is not Outcome.ERROR or not_exercised(r, r.method) != NO_PROCESS
+                      for r in ran):
+        return ""
+    if any(e.get("where") != "parent" or e.get("type") not in _LOAD_ERRORS for e in errors):
+        return ""
+    return "%s: %s" % (errors[0].get("type"), str(errors[0].get("message", "")).splitlines()[0]
+                       if errors[0].get("message") else "")
+
+
+def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
+                 unchecked: Mapping[Tuple[str, str], str]) -> str:
+    """The last line of ``check``: what was found, and what the runs could not check."""
+    ran = {k: r for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE}
+    failing = [r for r in ran.values() if r.outcome is not Outcome.OK]
+    if ran and not failing and all(unchecked.get(k) == NO_PROCESS for k in ran):
+        return ("no process was started under any method: nothing about start methods was "
+                "checked (a test file? use --pytest; a module? name its function, "
+                "module:function)")
+    aside = sorted("%s[%s] (%s)" % (k[0], k[1], why) for k, why in unchecked.items() if k in ran)
+    not_checked = "; not checked: %s" % ", ".join(aside) if aside else ""
+    if not failing:
+        if not aside:
+            return "no problem found: it works under every start method"
+        chosen = all(why != NO_PROCESS for k, why in unchecked.items() if k in ran)
+        return ("no problem found under the methods that ran%s%s" % (not_checked, (
+            " — the program starts its processes with a method it chose itself "
+            "(set_start_method or get_context)") if chosen else ""))
+    kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
+    if len(failing) == len(ran) and len(kinds) == 1:
+        outcome, kind = next(iter(kinds))
+        return ("it fails the same way under every method (%s): not a start-method problem"
+                % (kind or outcome.value)) + not_checked
+    if diagnoses:
+        return not_checked[2:].capitalize() if aside else ""
+    return "no known cause recognised: read the errors in the table" + not_checked
+
+
+def not_exercised(run: CaseRun, method: str) -> str:
+    """Why ``run`` says nothing about ``method`` ("" when it does): the program started no
+    process, or started every one with another method it chose itself."""
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    if run.outcome is Outcome.UNAVAILABLE or "processes_started" not in observed:
+        return ""
+    if not observed["processes_started"]:
+        return NO_PROCESS
+    used = [m for m in observed.get("methods_used") or () if isinstance(m, str)]
+    if used and method not in used:
+        return "ran %s" % "/".join(used)
+    return ""
+
+
+def _cell_text(run: Optional[CaseRun], method: str) -> str:
     if run is None:
         return "-"
+    aside = not_exercised(run, method)
+    return _outcome_text(run) + (" (%s)" % aside if aside else "")
+
+
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
+_FOLLOWS = re.compile(r" \(then in the parent: .*")
+
+
+def _outcome_text(run: CaseRun) -> str:
     if run.outcome is Outcome.ERROR and run.error:
         where = "child " if run.error.get("where") == "child" else ""
-        head = "%s%s: %s" % (where, run.error.get("type"), run.error.get("message", ""))
-        return "error (%s)" % (str(head).splitlines()[0][:60] if head else "?")
+        message = str(run.error.get("message", "")).splitlines()[:1] or [""]
+        head = "%s%s: %s" % (where, run.error.get("type"), _FOLLOWS.sub("", _ADDRESS.sub(
+            "", message[0])))
+        return "error (%s)" % shorten(head, 60)
     if run.outcome is Outcome.CRASH:
         return "crash (%s)" % run.detail
     return str(run.outcome.value)
@@ -166,7 +264,8 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun],
                  interpreters: Sequence[str]) -> str:
     """Method × interpreter table of outcomes with the error head."""
     rows = [["interpreter", *START_METHODS]]
-    rows += [[i, *(_cell_text(runs.get((i, m))) for m in START_METHODS)] for i in interpreters]
+    rows += [[i, *(_cell_text(runs.get((i, m)), m) for m in START_METHODS)]
+             for i in interpreters]
     widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

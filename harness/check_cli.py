@@ -23,7 +23,8 @@ def add_parser(sub: Any) -> None:
                     "method on each interpreter (isolated, time-limited), print a method x "
                     "interpreter table and diagnose the causes. With --pytest, run your pytest "
                     "suite once per method and list the tests whose outcome depends on it. "
-                    "Exit 0 when every method works, 1 when some do not, 2 on usage error.",
+                    "Exit 0 when nothing failed, 1 when something failed or nothing could be "
+                    "checked (no process started, no test ran), 2 on usage error.",
         epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
                "python -m harness check scripts/run.py --python 3.14; "
                "python -m harness check --json --pytest tests/ -x  (options for check go "
@@ -37,14 +38,28 @@ def add_parser(sub: Any) -> None:
                      help="interpreter as `python -m harness interpreters` names it (3.14, "
                           "pypy3.9) or a path; repeatable (default: every interpreter found, "
                           "the Debian root's included; with --pytest: this one)")
-    chk.add_argument("--timeout", type=float, default=None,
+    chk.add_argument("--timeout", type=_positive, default=None,
                      help="seconds before a run counts as a hang (default: 10; 300 with "
                           "--pytest)")
+    chk.add_argument("--jobs", type=int, default=1, metavar="N",
+                     help="runs at once (default: 1; more is faster, but two runs of one "
+                          "program share its fixed ports, files and shared-memory names and "
+                          "can fail only because they met)")
     chk.add_argument("--json", action="store_true", help="machine-readable output")
     chk.add_argument("--pytest", nargs=argparse.REMAINDER, metavar="PYTEST ARGS",
                      help="run your pytest suite under each method (pytest must be installed "
                           "in the interpreter)")
     chk.set_defaults(func=command)
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds, not %s" % text)
+    return value
 
 
 def _error(message: str) -> int:
@@ -60,10 +75,16 @@ def command(args: argparse.Namespace) -> int:
         return _error("give a TARGET or --pytest [PYTEST ARGS], not both or neither")
     target = check.PYTEST if pytest_mode else args.target
     try:
-        call_args = list(args.pytest) if pytest_mode else (
-            json.loads(args.args) if args.args else [])
+        try:
+            call_args = list(args.pytest) if pytest_mode else (
+                json.loads(args.args) if args.args else [])
+        except ValueError as exc:
+            raise ValueError("--args is not JSON (%s): give a JSON list, e.g. '[1, \"x\"]'"
+                             % exc) from None
         if not isinstance(call_args, list):
             raise ValueError("--args must be a JSON list, e.g. '[1, \"x\"]'")
+        if args.jobs < 1:
+            raise ValueError("--jobs must be 1 or more")
         check.parse_target(target, Path.cwd())
         interpreters = check.select_interpreters(args.python, pytest=pytest_mode)
     except (ValueError, check.TargetError) as exc:
@@ -75,7 +96,7 @@ def command(args: argparse.Namespace) -> int:
     if not args.json:
         sys.stderr.write("check: %s under each start method on %s ...\n" % (
             "pytest " + " ".join(call_args) if pytest_mode else target, ", ".join(labels)))
-    runs = check.check(target, interpreters, call_args, timeout=timeout)
+    runs = check.check(target, interpreters, call_args, timeout=timeout, jobs=args.jobs)
     failing = [key for key, run in runs.items() if run.outcome not in (Outcome.OK,
                                                                        Outcome.UNAVAILABLE)]
     doc: Dict[str, Any] = {"target": target, "args": call_args,
@@ -84,12 +105,24 @@ def command(args: argparse.Namespace) -> int:
     if pytest_mode:
         verdicts, always = check_pytest.compare(runs)
         doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always)
-        ran = any(run.outcome != Outcome.UNAVAILABLE for run in runs.values())
-        ok = ran and not failing and not verdicts and not always
+        ok = check_pytest.tests_ran(runs) and not failing and not verdicts and not always
     else:
         diagnoses = check.diagnose(runs)
         doc["diagnoses"] = [d.to_dict() for d in diagnoses]
-        ok = not failing
+        unchecked = {key: check.not_exercised(run, key[1]) for key, run in runs.items()}
+        unchecked = {key: why for key, why in unchecked.items() if why}
+        doc["not_exercised"] = {"%s[%s]" % key: why for key, why in sorted(unchecked.items())}
+        loaded = check.load_failure(runs, target)
+        if loaded:
+            if not args.json:
+                sys.stderr.write("harness: error: could not load %s: %s\n" % (target, loaded))
+            doc["ok"] = False
+            if args.json:
+                sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
+            return EXIT_USAGE
+        ran = [k for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE]
+        nothing = bool(ran) and all(unchecked.get(k) == check.NO_PROCESS for k in ran)
+        ok = not failing and not nothing
     doc["ok"] = ok
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
@@ -100,9 +133,9 @@ def command(args: argparse.Namespace) -> int:
         hangs = check.format_hangs(runs, labels)
         if hangs:
             sys.stdout.write("\n" + hangs + "\n")
-        if not diagnoses:
-            sys.stdout.write("\nno problem found: it works under every start method\n"
-                             if not failing else "\nno known cause recognised\n")
-        else:
+        if diagnoses:
             sys.stdout.write("\n" + check.format_diagnoses(diagnoses) + "\n")
+        last = check.summary_line(runs, diagnoses, unchecked)
+        if last:
+            sys.stdout.write("\n" + last + "\n")
     return EXIT_OK if ok else EXIT_FAILED

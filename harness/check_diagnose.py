@@ -202,6 +202,10 @@ CAUSES: Tuple[Cause, ...] = (
 )
 
 _METHOD = "\x00method\x00"  # filled in with every method the cause was seen under
+_WHERE = "\x00where\x00"  # filled in with where those methods are the default
+#: Where each method other than fork is the default (the docs' Contexts and start methods).
+_DEFAULT_WHERE = {SPAWN: "spawn: macOS from 3.8, Windows",
+                  FORKSERVER: "forkserver: Linux and other POSIX from Python 3.14"}
 _PICKLE = re.compile(r"(?i)pickl|cannot serialize|local object")
 _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
                         r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")
@@ -218,8 +222,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     """Causes found in ``runs``, keyed by (interpreter, method), causes before the summary."""
     found: Dict[str, Tuple[str, str, str, List[str]]] = {}
 
-    def add(code: str, message: str, fix: str, link: str, cell: str) -> None:
-        found.setdefault(code, (message, fix, link, []))[3].append(cell)
+    def add(code: str, message: str, fix: str, link: str, *cells: str) -> None:
+        found.setdefault(code, (message, fix, link, []))[3].extend(cells)
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     for (interp, method), run in sorted(runs.items()):
@@ -266,8 +270,15 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     for interp, cells in sorted(by_interp.items()):
         _across_methods(interp, cells, add)
     ordered = sorted(found.items(), key=lambda item: item[0] == "works-only-with-fork-default")
-    return [Diagnosis(code, m.replace(_METHOD, _methods(cells)), f, link, tuple(cells))
+    return [Diagnosis(code, _fill(m, cells), _fill(f, cells), link, tuple(cells))
             for code, (m, f, link, cells) in ordered]
+
+
+def _fill(text: str, cells: List[str]) -> str:
+    """``text`` with the methods its cause was seen under, and where each is the default."""
+    methods = _methods(cells)
+    return text.replace(_METHOD, methods).replace(_WHERE, "; ".join(
+        _DEFAULT_WHERE[m] for m in methods.split("/") if m in _DEFAULT_WHERE))
 
 
 def _methods(cells: List[str]) -> str:
@@ -277,7 +288,7 @@ def _methods(cells: List[str]) -> str:
 
 
 def _across_methods(interp: str, cells: Dict[str, CaseRun],
-                    add: Callable[[str, str, str, str, str], None]) -> None:
+                    add: Callable[..., None]) -> None:
     """Causes seen only by comparing one interpreter's methods."""
     fork, spawn, server = cells.get(FORK), cells.get(SPAWN), cells.get(FORKSERVER)
     others = [r for r in (spawn, server) if r is not None and
@@ -300,11 +311,13 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
             "test `method != 'fork'` (or always pass the state), never `method == 'spawn'`",
             "https://github.com/cs50/check50/pull/396", "%s[forkserver]" % interp)
     observed = fork.observed if isinstance(fork.observed, dict) else {}
-    if fork.outcome is Outcome.OK and any(r.outcome is not Outcome.OK for r in others) and \
-            observed.get("default_method") == FORK:
-        add("works-only-with-fork-default", "it works here only because the default start "
-            "method is fork; it breaks where the default is not (Linux from Python 3.14: "
-            "forkserver; macOS and Windows: spawn)", "fix the causes above, or request "
-            "fork explicitly with multiprocessing.get_context('fork') where it exists",
+    broken = [m for m, r in ((SPAWN, spawn), (FORKSERVER, server))
+              if r is not None and r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE)]
+    if fork.outcome is Outcome.OK and broken and observed.get("default_method") == FORK:
+        add("works-only-with-fork-default", "it works under fork, this Python's default, and "
+            "fails under %s; it breaks where that is the default (%s)" % (_METHOD, _WHERE),
+            "fix what fails under %s, or request fork "
+            "explicitly with multiprocessing.get_context('fork') where it exists" % _METHOD,
             "https://docs.python.org/3.14/whatsnew/3.14.html"
-            "#whatsnew314-multiprocessing-start-method", "%s[fork]" % interp)
+            "#whatsnew314-multiprocessing-start-method",
+            *("%s[%s]" % (interp, m) for m in broken))

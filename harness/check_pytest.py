@@ -9,11 +9,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Tuple
 
+from harness.capture import last_line
 from harness.check_diagnose import diagnose
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["DependentTest", "compare", "format_tests"]
+__all__ = ["DependentTest", "compare", "format_tests", "tests_ran"]
 
 
 @dataclasses.dataclass
@@ -34,6 +35,11 @@ def _tests(run: CaseRun) -> Dict[str, Any]:
     observed = run.observed if isinstance(run.observed, dict) else {}
     tests = observed.get("tests")
     return tests if isinstance(tests, dict) else {}
+
+
+def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
+    """Whether any run recorded a test (pytest collected something and the run finished)."""
+    return any(_tests(run) for run in runs.values())
 
 
 def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
@@ -82,15 +88,25 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         Tuple[str, str], CaseRun]) -> str:
     """The human summary of ``--pytest``."""
     lines = []
+    unfinished = []
     for (interp, method), run in sorted(runs.items()):
         if run.outcome is Outcome.UNAVAILABLE:
             lines.append("%s [%s]: not run (%s)" % (interp, method, run.detail))
         elif not _tests(run):
             error = run.error or {}
-            lines.append("%s [%s]: %s %s" % (interp, method, run.outcome.value,
-                                              error.get("message") or run.detail))
-    if not verdicts:
-        lines.append("no test depends on the start method")
+            said = last_line(run.stderr) or last_line(run.stdout)
+            what = error.get("message") or run.detail or "(nothing collected or selected)"
+            outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value
+            lines.append("%s [%s]: %s %s%s" % (interp, method, outcome, what,
+                                                " (pytest: %s)" % said if said and
+                                                run.outcome is Outcome.ERROR else ""))
+            unfinished.append("%s[%s]" % (interp, method))
+    if not tests_ran(runs):
+        lines.append("no test ran under any method: nothing was compared")
+    elif not verdicts:
+        lines.append("no test depends on the start method" + (
+            " among the runs that finished (not compared: %s)" % ", ".join(unfinished)
+            if unfinished else ""))
     for verdict in verdicts:
         lines.append("%s  (%s)" % (verdict.test, verdict.interpreter))
         for method, outcome in verdict.outcomes.items():
@@ -102,4 +118,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     if always:
         lines.append("failing under every start method (not about the method): %d test(s)"
                      % len(always))
+        lines.extend("  " + test for test in always[:20])
+        if len(always) > 20:
+            lines.append("  … and %d more (--json lists them all)" % (len(always) - 20))
     return "\n".join(lines)

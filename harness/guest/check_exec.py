@@ -49,9 +49,11 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
         runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
+            said = isinstance(exc.code, str)  # sys.exit("text"): status 1, the text printed
             return {"outcome": ERROR, "error": {
                 "type": "SystemExit", "where": "parent",
-                "message": "the script exited with status %s" % (exc.code,)}}
+                "message": "the script exited with status %s" % (
+                    "1: %s" % exc.code if said else exc.code,)}}
     return {}
 
 
@@ -90,6 +92,8 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
     class Collector:
         def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
             check_watch.CURRENT_TEST[0] = nodeid
+            # Outside pytest's capture: a test that hangs is named by the kill's quote.
+            os.write(2, ("check: running %s\n" % nodeid).encode("utf-8", "replace"))
 
         def pytest_runtest_logreport(self, report: Any) -> None:
             entry = tests.setdefault(report.nodeid, {"outcome": "passed", "error": ""})
@@ -168,7 +172,11 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     default_method = multiprocessing.get_all_start_methods()[0]
     os.chdir(user_dir)
     sys.path.insert(0, user_dir)
-    watch = check_watch.Watch(report_dir, user_dir, _STOPPED)
+    where = target.rpartition(":")[0] or target
+    script_dir = os.path.dirname(os.path.join(user_dir, where)) if where.endswith(".py") else ""
+    # A script's own folder holds the user's modules too, wherever check was started from.
+    watch = check_watch.Watch(report_dir, os.pathsep.join(d for d in (user_dir, script_dir)
+                                                          if d), _STOPPED)
     watch.install()
     tests: Dict[str, Any] = {}
     result: Dict[str, Any] = {}
@@ -192,13 +200,18 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         for entry in watch.started:
             entry["process"].join(None if not entry["process"].daemon else 0)
     reports = watch.child_reports()
+    callable_target = target != "--pytest" and not target.endswith(".py")
     if not result:
-        callable_target = target != "--pytest" and not target.endswith(".py")
         failure = _child_failure(watch.started, reports, callable_target)
         result = {"outcome": ERROR, "error": failure} if failure else {"outcome": OK}
-    elif (result.get("error") or {}).get("type") == "SystemExit":
-        # The script exited non-zero: a child's failure, when there is one, says why.
-        failure = _child_failure(watch.started, reports, False)
+    elif result.get("error"):
+        # The parent failed: a child's failure, when there is one, is the cause the user needs
+        # (the parent's error, an empty queue or a non-zero exit, only follows from it).
+        failure = _child_failure(watch.started, reports, callable_target)
+        parent = result["error"]
+        if failure and parent.get("type") != "SystemExit":
+            failure = dict(failure, message="%s (then in the parent: %s: %s)" % (
+                failure.get("message"), parent.get("type"), str(parent.get("message"))[:200]))
         if failure:
             result["error"] = failure
     result["observed"] = dict(watch.observed(reports), default_method=default_method)

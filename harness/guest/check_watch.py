@@ -18,6 +18,7 @@ from typing import Any, Dict, List, Set, Tuple
 __all__ = ["CURRENT_TEST", "Watch"]
 
 _SIMPLE = (str, int, float, bool, type(None), bytes)
+_CONTAINERS = (dict, list, tuple, set, frozenset)
 _LIMIT = 1000
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
 CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's collector)
@@ -32,12 +33,27 @@ def _describe(value: Any) -> str:
                       getattr(value, "__qualname__", type(value).__name__))
 
 
+def _digest(value: Any) -> str:
+    """A container global compared by type, length and a hash of its repr ("" when too big
+    or when its repr fails): a config dict filled in the main block differs in the child."""
+    try:
+        if len(value) > _LIMIT:
+            return ""
+        return "%s/%d/%d" % (type(value).__name__, len(value), hash(repr(value)))
+    except Exception:  # noqa: BLE001 - a repr that fails: nothing to compare
+        return ""
+
+
 def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
+    """Modules under ``user_dir`` (folders joined by ``os.pathsep``: the working folder and
+    the script's own), outside the standard library, site-packages and the harness."""
+    prefixes = tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d)
+    stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
     found = []
     for name, module in list(sys.modules.items()):
-        path = getattr(module, "__file__", None) or ""
-        if path and os.path.abspath(path).startswith(user_dir + os.sep) and \
-                "site-packages" not in path and not name.startswith("harness"):
+        path = os.path.abspath(getattr(module, "__file__", None) or "/")
+        if path.startswith(prefixes) and not path.startswith(stdlib) and \
+                "-packages" + os.sep not in path and not name.startswith("harness"):
             found.append((name, module))
     return found
 
@@ -48,6 +64,8 @@ def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
     module = dict(users).get(module_name)  # globals of library code (a Pool's) are its own
     simple = {k: v for k, v in vars(module).items() if not k.startswith("__")
               and isinstance(v, _SIMPLE)} if module is not None else {}
+    containers = {k: _digest(v) for k, v in vars(module).items() if not k.startswith("__")
+                  and type(v) in _CONTAINERS} if module is not None else {}
     objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
     mock = sys.modules.get("unittest.mock")
     for name, mod in users:
@@ -72,8 +90,8 @@ def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
     handlers = [h for h in (logging.root.handlers if logging else ())
                 if not type(h).__module__.startswith("_pytest")]
     env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_IGNORED)}
-    return {"globals": simple, "objects": objects, "env": env, "cwd": os.getcwd(),
-            "user_dir": user_dir,
+    return {"globals": simple, "containers": containers, "objects": objects, "env": env,
+            "cwd": os.getcwd(), "user_dir": user_dir,
             "sys_path": list(sys.path), "log_handlers": len(handlers), "test": CURRENT_TEST[0]}
 
 
@@ -83,8 +101,10 @@ def _differences(target: Any, snap: Dict[str, Any]) -> Dict[str, Any]:
     # Names the child does not have (made by the main block) are not compared: reading one
     # fails visibly (NameError); a name it has with another value fails silently.
     out: Dict[str, Any] = {"globals_differ": sorted(
-        k for k, v in snap["globals"].items() if module is not None
-        and getattr(module, k, v) != v)}
+        [k for k, v in snap["globals"].items() if module is not None
+         and getattr(module, k, v) != v] +
+        [k for k, d in snap.get("containers", {}).items() if module is not None and d
+         and hasattr(module, k) and _digest(getattr(module, k)) != d])}
     objects = []
     for where, parent_desc in sorted(snap["objects"].items()):
         mod_name, _, path = where.partition(":")
@@ -151,12 +171,22 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
             write()
 
 
+def _method_used(proc: Any, context: Any) -> Any:
+    """The start method ``proc`` was started with: its context's (``ctx.Process``), else the
+    default context's, fixed by that start (a plain ``multiprocessing.Process``)."""
+    method = getattr(proc, "_start_method", None)
+    if method:
+        return method
+    actual = getattr(context._default_context, "_actual_context", None)
+    return getattr(actual, "_name", None)
+
+
 class Watch:
     """The patches in the parent and what they saw."""
 
     def __init__(self, report_dir: str, user_dir: str, stopped: Set[int]) -> None:
         self.report_dir = report_dir
-        self.user_dir = os.path.abspath(user_dir)
+        self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
         self.method_queried = False
@@ -181,7 +211,8 @@ class Watch:
             threads = threading.active_count()
             original(self)
             watch.started.append({"process": self, "pid": self.pid, "threads": threads,
-                                  "wrapped": wrapped, "test": CURRENT_TEST[0]})
+                                  "wrapped": wrapped, "test": CURRENT_TEST[0],
+                                  "method": _method_used(self, context)})
 
         def terminate(self: Any) -> None:
             watch.stopped.add(self.pid)
@@ -231,6 +262,7 @@ class Watch:
         children = list(reports.values())
         return {
             "processes_started": len(self.started),
+            "methods_used": sorted({str(e["method"]) for e in self.started if e["method"]}),
             "exitcodes": [e["process"].exitcode for e in self.started],
             "stopped_on_purpose": len([e for e in self.started if e["pid"] in self.stopped]),
             "threads_at_start": max([e["threads"] for e in self.started] or [1]),

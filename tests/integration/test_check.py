@@ -324,3 +324,59 @@ def test_executor_manager_and_terminated_daemon_are_not_failures() -> None:
     doc = _check("executor_and_manager.py")
     assert {r["outcome"] for r in doc["results"]} == {"ok"}
     assert (doc["exit"], _codes(doc)) == (0, set())
+
+
+# --- What a run could not check, and runs that must not meet ----------------------------------
+
+
+def test_a_method_the_program_chose_itself_is_not_claimed() -> None:
+    """A script that sets fork itself: its spawn and forkserver cells ran fork, so they are
+    marked not exercised and the verdict names what was not checked (it used to print "works
+    under every start method")."""
+    doc = _check("chooses_fork.py", interpreters=_newest())
+    assert _outcomes(doc, "spawn") == {"ok"}
+    unchecked = doc["not_exercised"]
+    assert set(unchecked) == {"%s[%s]" % (r["environment"], m) for r in doc["results"]
+                              for m in ("spawn", "forkserver") if r["method"] == m}
+    assert set(unchecked.values()) == {"ran fork"}
+    assert doc["exit"] == 0
+
+
+def test_a_program_that_starts_no_process_checks_nothing() -> None:
+    """No process started under any method: nothing was checked, exit 1 (a test file run as
+    a script used to pass as "no problem found")."""
+    doc = _check("no_process.py", interpreters=_newest())
+    assert set(doc["not_exercised"].values()) == {"no process started"}
+    assert (doc["ok"], doc["exit"]) == (False, 1)
+    proc = subprocess.run([sys.executable, "-m", "harness", "check", "no_process.py",
+                           "--python", _newest()[0]], cwd=str(FIXTURES), capture_output=True,
+                          text=True, timeout=120, env={"PYTHONPATH": str(ROOT)}, check=False)
+    assert "nothing about start methods was checked" in proc.stdout
+
+
+def test_a_childs_error_comes_before_the_parents_follow_on(tmp_path: Path) -> None:
+    """The child's TypeError is the cell's error, not the parent's empty queue, and a config
+    dict filled in the main block is a global that differs, found from any working folder."""
+    script = str(FIXTURES / "config_dict_main.py")
+    cmd = [sys.executable, "-m", "harness", "check", script, "--json", "--timeout",
+           str(TIMEOUT), "--python", _newest()[0]]
+    proc = subprocess.run(cmd, cwd=str(tmp_path), capture_output=True, text=True, timeout=120,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=False)
+    doc = json.loads(proc.stdout)
+    spawn = next(r for r in doc["results"] if r["method"] == "spawn")
+    assert (spawn["error"]["type"], spawn["error"]["where"]) == ("TypeError", "child")
+    assert "then in the parent: Empty" in spawn["error"]["message"]
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "CONFIG" in diag["message"]
+    fork_default = next(d for d in doc["diagnoses"]
+                        if d["code"] == "works-only-with-fork-default")
+    assert "spawn/forkserver" in fork_default["message"]
+
+
+def test_runs_of_one_program_do_not_meet_by_default() -> None:
+    """A program holding a fixed shared-memory name works alone: one run at a time it is ok
+    everywhere; three at once (--jobs 3) collide, which is why one is the default."""
+    alone = _check("fixed_shm_name.py")
+    assert {r["outcome"] for r in alone["results"]} == {"ok"}
+    together = _check("fixed_shm_name.py", "--jobs", "3")
+    assert "FileExistsError" in {(r.get("error") or {}).get("type") for r in together["results"]}

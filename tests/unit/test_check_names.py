@@ -28,3 +28,19 @@ def two_313(monkeypatch: pytest.MonkeyPatch) -> None:
 ])
 def test_a_name_picks_one_release(two_313: None, name: str, version: tuple) -> None:
     assert check.select_interpreters([name])[0].version == version
+
+
+def test_labels_are_unique_so_no_result_is_dropped() -> None:
+    """Results are keyed by label: two host interpreters of one minor version (Debian's 3.11.2
+    and pyenv's 3.11.7) used to share "3.11", and one's results replaced the other's."""
+    debian = _interp((3, 11, 2), "path", "/usr/bin/python3")
+    pyenv = _interp((3, 11, 7), "pyenv", "/pyenv/3.11.7/bin/python")
+    copy = _interp((3, 11, 7), "path", "/opt/py/bin/python3.11")
+    root = _interp((3, 13, 18), "root", "/root/sid-root:/usr/bin/python3.13")
+    host = _interp((3, 13, 0), "pyenv", "/pyenv/3.13.0/bin/python")
+    everyone = [debian, pyenv, copy, root, host]
+    labels = [check.label(i, everyone) for i in everyone]
+    assert labels[:2] == ["3.11.2", "3.11.7 (/pyenv/3.11.7/bin/python)"]
+    assert labels[3:] == ["3.13 (root)", "3.13"]
+    assert len(set(labels)) == len(labels)
+    assert check.label(debian, [debian, host]) == "3.11"

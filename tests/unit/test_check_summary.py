@@ -1,0 +1,95 @@
+"""`check`'s last line and its cells say what the runs checked, and no more."""
+
+from __future__ import annotations
+
+from typing import Any, Dict, Optional, Tuple
+
+from harness import check, check_pytest
+from harness.runner import CaseRun
+from harness.vocab import Outcome
+
+
+def _run(method: str, outcome: Outcome = Outcome.OK, started: int = 1,
+         used: Optional[list] = None, error: Optional[Dict[str, str]] = None,
+         **observed: Any) -> CaseRun:
+    seen = dict(observed, processes_started=started,
+                methods_used=[method] if used is None else used)
+    return CaseRun(case="t", method=method, outcome=outcome, observed=seen, error=error)
+
+
+def _summary(runs: Dict[Tuple[str, str], CaseRun]) -> str:
+    unchecked = {k: check.not_exercised(r, k[1]) for k, r in runs.items()}
+    return check.summary_line(runs, check.diagnose(runs),
+                              {k: why for k, why in unchecked.items() if why})
+
+
+def test_every_method_exercised_and_ok() -> None:
+    runs = {("3.12", m): _run(m) for m in ("fork", "spawn", "forkserver")}
+    assert _summary(runs) == "no problem found: it works under every start method"
+    assert "ran" not in check.format_table(runs, ["3.12"])
+
+
+def test_a_method_the_program_chose_itself_is_named_not_checked() -> None:
+    runs = {("3.12", m): _run(m, used=["fork"]) for m in ("fork", "spawn", "forkserver")}
+    line = _summary(runs)
+    assert line.startswith("no problem found under the methods that ran; not checked: "
+                           "3.12[forkserver] (ran fork), 3.12[spawn] (ran fork)")
+    assert "every start method" not in line
+    assert "ok (ran fork)" in check.format_table(runs, ["3.12"])
+
+
+def test_no_process_started_checks_nothing() -> None:
+    runs = {("3.12", m): _run(m, started=0, used=[]) for m in ("fork", "spawn")}
+    runs[("3.12", "forkserver")] = CaseRun("t", "forkserver", Outcome.UNAVAILABLE)
+    assert _summary(runs).startswith("no process was started under any method")
+
+
+def test_the_same_failure_everywhere_is_not_about_the_method() -> None:
+    error = {"type": "SyntaxError", "message": "invalid syntax", "where": "parent"}
+    runs = {("3.12", m): _run(m, Outcome.ERROR, started=0, used=[], error=error)
+            for m in ("fork", "spawn", "forkserver")}
+    assert _summary(runs).startswith("it fails the same way under every method (SyntaxError)")
+
+
+def test_a_target_that_cannot_be_loaded_is_a_usage_error() -> None:
+    error = {"type": "ModuleNotFoundError", "message": "No module named 'jobz'",
+             "where": "parent"}
+    runs = {("3.12", m): _run(m, Outcome.ERROR, started=0, used=[], error=error)
+            for m in ("fork", "spawn")}
+    assert check.load_failure(runs, "jobz:work") == "ModuleNotFoundError: No module named 'jobz'"
+    assert check.load_failure(runs, "script.py") == ""  # a script's failure is its own
+    runs[("3.12", "fork")] = _run("fork")
+    assert check.load_failure(runs, "jobz:work") == ""
+
+
+def test_works_only_with_fork_default_names_only_what_failed() -> None:
+    """spawn passed, forkserver failed: the diagnosis names forkserver and where it is the
+    default, not macOS and Windows (it said both whatever failed)."""
+    error = {"type": "TypeError", "message": "boom", "where": "child"}
+    runs = {("3.12", "fork"): _run("fork", default_method="fork"),
+            ("3.12", "spawn"): _run("spawn"),
+            ("3.12", "forkserver"): _run("forkserver", Outcome.ERROR, error=error)}
+    diag = next(d for d in check.diagnose(runs) if d.code == "works-only-with-fork-default")
+    assert "fails under forkserver" in diag.message and "Linux" in diag.message
+    assert "macOS" not in diag.message
+    assert diag.cells == ("3.12[forkserver]",)
+
+
+def test_a_cell_quotes_an_error_without_addresses_or_the_follow_on() -> None:
+    error = {"type": "PicklingError", "where": "parent",
+             "message": "Can't pickle <function <lambda> at 0x7fc63652a0>: attribute lookup "
+                        "failed (then in the parent: Empty: )"}
+    text = check.format_table({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)},
+                              ["3.12"])
+    assert "0x7fc" not in text and "then in the parent" not in text
+
+
+def test_pytest_says_when_no_test_ran_or_a_run_was_not_compared() -> None:
+    tests = {"t.py::test_a": {"outcome": "passed", "error": ""}}
+    nothing = {("3.12", m): _run(m) for m in ("fork", "spawn")}
+    assert not check_pytest.tests_ran(nothing)
+    assert "no test ran under any method" in check_pytest.format_tests([], [], nothing)
+    partly = {("3.12", "spawn"): _run("spawn", tests=tests),
+              ("3.12", "fork"): CaseRun("t", "fork", Outcome.TIMEOUT, detail="killed")}
+    text = check_pytest.format_tests([], [], partly)
+    assert "among the runs that finished (not compared: 3.12[fork])" in text
