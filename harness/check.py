@@ -12,6 +12,7 @@ import dataclasses
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -19,7 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery, runner
-from harness.check_diagnose import Diagnosis, diagnose
+from harness.check_diagnose import NO_PROCESS, Diagnosis, diagnose, not_exercised
 from harness.guest.words import START_METHODS
 from harness.results import hang_said
 from harness.runner import CaseRun, run_case
@@ -69,7 +70,7 @@ def select_interpreters(names: Optional[Sequence[str]],
     ``3.13 (root)`` where two share a name), else every interpreter found, the provisioned root's
     included. The interpreter running ``check`` comes first (with a venv, it has the user's
     dependencies); a test suite runs on it alone unless others are named."""
-    found, _ = discovery.discover(explicit=[sys.executable])
+    found, left_out = discovery.discover(explicit=[sys.executable])
     in_root, _ = discovery.root_interpreters()
     found = found + in_root
     if not names:
@@ -82,6 +83,8 @@ def select_interpreters(names: Optional[Sequence[str]],
         match = [i for i in found if name in (i.session_name, i.path, i.real_path,
                                               " ".join(i.command), label(i, found),
                                               _full_name(i))]
+        if not match and os.sep not in name and not shutil.which(name):
+            raise ValueError("--python %s: %s" % (name, _not_found(name, found, left_out)))
         if not match:
             checked = discovery.inspect_interpreter(name)
             if isinstance(checked, discovery.Rejected):
@@ -91,6 +94,18 @@ def select_interpreters(names: Optional[Sequence[str]],
         if match[0] not in chosen:
             chosen.append(match[0])
     return chosen
+
+
+def _not_found(name: str, found: Sequence[discovery.Interpreter],
+               left_out: Sequence[discovery.Rejected]) -> str:
+    """Why a name matches no interpreter: one was found but left out (too old), or none is
+    called that (the names there are)."""
+    version = re.escape(name.replace("pypy", ""))
+    for rejected in left_out:
+        if re.search(r"\b%s(\.|\b)" % version, rejected.reason):
+            return "found at %s but left out: %s" % (rejected.path, rejected.reason)
+    return "no interpreter of that name here (found: %s; a path works too)" % ", ".join(
+        label(i, found) for i in found)
 
 
 def _full_name(interp: discovery.Interpreter) -> str:
@@ -174,7 +189,6 @@ def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequ
         pool.shutdown(wait=True)
 
 
-NO_PROCESS = "no process started"
 #: Errors of loading a ``module:callable`` target: the same under every method, a typo.
 _LOAD_ERRORS = ("ModuleNotFoundError", "ImportError", "AttributeError")
 
@@ -214,27 +228,15 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
             " — the program starts its processes with a method it chose itself "
             "(set_start_method or get_context)") if chosen else ""))
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
-    if len(failing) == len(ran) and len(kinds) == 1:
+    # Not about the method only if every method really ran it, or none got to start a process.
+    every_method = not aside or all(why == NO_PROCESS for k, why in unchecked.items() if k in ran)
+    if len(failing) == len(ran) and len(kinds) == 1 and every_method and not diagnoses:
         outcome, kind = next(iter(kinds))
         return ("it fails the same way under every method (%s): not a start-method problem"
                 % (kind or outcome.value)) + not_checked
     if diagnoses:
         return not_checked[2:].capitalize() if aside else ""
     return "no known cause recognised: read the errors in the table" + not_checked
-
-
-def not_exercised(run: CaseRun, method: str) -> str:
-    """Why ``run`` says nothing about ``method`` ("" when it does): the program started no
-    process, or started every one with another method it chose itself."""
-    observed = run.observed if isinstance(run.observed, dict) else {}
-    if run.outcome is Outcome.UNAVAILABLE or "processes_started" not in observed:
-        return ""
-    if not observed["processes_started"]:
-        return NO_PROCESS
-    used = [m for m in observed.get("methods_used") or () if isinstance(m, str)]
-    if used and method not in used:
-        return "ran %s" % "/".join(used)
-    return ""
 
 
 def _cell_text(run: Optional[CaseRun], method: str) -> str:

@@ -18,7 +18,7 @@ from harness.guest.words import FORK, FORKSERVER, SPAWN
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["CAUSES", "Diagnosis", "diagnose"]
+__all__ = ["CAUSES", "NO_PROCESS", "Diagnosis", "diagnose", "not_exercised"]
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 _GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
@@ -80,6 +80,28 @@ def _patched(run: CaseRun, text: str, method: str) -> Optional[str]:
             if parent.startswith("mock ") or (own == name and parent != name):
                 names.add("%s (parent: %s)" % (name, parent))
     return ", ".join(sorted(names)[:3]) if names else None
+
+
+#: A spawn/forkserver child running the main script again (spawn.py's import of __main__).
+_RERUN = re.compile(r"in _fixup_main_from_path\b")
+_LAST_EXCEPTION = re.compile(r"^(\w+(?:Error|Exception)): (.*)$", re.M)
+
+
+def _main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """The child failed while re-running the main script (not the bootstrapping error, which
+    ``missing-main-guard`` names): the exception it raised there."""
+    if not _RERUN.search(text) or "bootstrapping phase" in text:
+        return None
+    raised = _LAST_EXCEPTION.findall(text)
+    return ("%s: %s" % raised[-1])[:120] if raised else "see the traceback"
+
+
+def _unless_main_rerun(match: Callable[[CaseRun, str, str], Optional[str]]
+                       ) -> Callable[[CaseRun, str, str], Optional[str]]:
+    """A cause that a child re-running the main script explains better is not named too."""
+    def unless(run: CaseRun, text: str, method: str) -> Optional[str]:
+        return None if _main_rerun(run, text, method) else match(run, text, method)
+    return unless
 
 
 def _logging_lost(run: CaseRun, text: str, method: str) -> Optional[str]:
@@ -181,11 +203,16 @@ CAUSES: Tuple[Cause, ...] = (
           "seed each child's generator in the child (e.g. from os.getpid() or a "
           "SeedSequence), or create generators after the process starts",
           "https://github.com/pytorch/pytorch/issues/5059", _random_shared),
+    Cause("main-rerun-in-child", "a {method} child re-ran the main script's top-level code "
+          "(it is not under the main guard) and failed there: {detail}",
+          'put everything but definitions under `if __name__ == "__main__":` (a spawn or '
+          "forkserver child imports the main module to find your functions)", _GUIDE,
+          _main_rerun),
     Cause("start-method-set-twice", "set_start_method() was called after the start method "
           "was already fixed (by an earlier call, a library, or get_start_method())",
           "call set_start_method() once, under the main guard; elsewhere use "
           "multiprocessing.get_context(method)", "https://github.com/djgroen/FabSim3/issues/201",
-          _regex(r"context has already been set")),
+          _unless_main_rerun(_regex(r"context has already been set"))),
     Cause("fd-not-inherited", "a {method} child used a file descriptor number from the parent; "
           "only fork children inherit the parent's descriptors",
           "send the descriptor explicitly (a Connection/Pipe, or multiprocessing.reduction), "
@@ -218,6 +245,23 @@ def _text(run: CaseRun) -> str:
     return "\n".join([str(error.get("type", "")), str(error.get("message", "")), run.stderr])
 
 
+NO_PROCESS = "no process started"
+
+
+def not_exercised(run: CaseRun, method: str) -> str:
+    """Why ``run`` says nothing about ``method`` ("" when it does): the program started no
+    process, or started every one with another method it chose itself."""
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    if run.outcome is Outcome.UNAVAILABLE or "processes_started" not in observed:
+        return ""
+    if not observed["processes_started"]:
+        return NO_PROCESS
+    used = [m for m in observed.get("methods_used") or () if isinstance(m, str)]
+    if used and method not in used:
+        return "ran %s" % "/".join(used)
+    return ""
+
+
 def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     """Causes found in ``runs``, keyed by (interpreter, method), causes before the summary."""
     found: Dict[str, Tuple[str, str, str, List[str]]] = {}
@@ -227,6 +271,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     for (interp, method), run in sorted(runs.items()):
+        if not_exercised(run, method).startswith("ran "):
+            continue  # the program used another method there: that method's cell says it
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:
             continue

@@ -254,6 +254,8 @@ CAUSES = [
      "https://github.com/pytorch/pytorch/issues/5059"),
     ("set_twice.py", "start-method-set-twice", {"fork", "spawn", "forkserver"},
      "https://github.com/djgroen/FabSim3/issues/201"),
+    ("unguarded_set_method.py", "main-rerun-in-child", {"spawn"},
+     "https://docs.python.org/3/library/multiprocessing.html#the-spawn-and-forkserver-start-methods"),
     ("fd_number.py", "fd-not-inherited", {"spawn", "forkserver"},
      "https://github.com/gentoo/portage/pull/1133"),
     ("spawn_only_state.py", "method-name-special-cased", {"forkserver"},

@@ -44,3 +44,17 @@ def test_labels_are_unique_so_no_result_is_dropped() -> None:
     assert labels[3:] == ["3.13 (root)", "3.13"]
     assert len(set(labels)) == len(labels)
     assert check.label(debian, [debian, host]) == "3.11"
+
+
+def test_a_name_left_out_or_unknown_says_why(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--python 3.7` named an interpreter discovery had left out as too old, and the error
+    was "No such file or directory: '3.7'"."""
+    host = _interp((3, 12, 1), "pyenv", "/pyenv/3.12.1/bin/python")
+    old = discovery.Rejected("/pyenv/3.7.16/bin/python", "Python 3.7.16 is older than 3.8")
+    monkeypatch.setattr(discovery, "discover", lambda explicit=(): ([host], [old]))
+    monkeypatch.setattr(discovery, "root_interpreters", lambda *a, **k: ([], []))
+    with pytest.raises(ValueError, match="found at /pyenv/3.7.16/bin/python but left out: "
+                                         "Python 3.7.16 is older than 3.8"):
+        check.select_interpreters(["3.7"])
+    with pytest.raises(ValueError, match=r"no interpreter of that name here \(found: 3.12;"):
+        check.select_interpreters(["3.99"])
