@@ -29,7 +29,8 @@ from harness.guest.words import (
 from harness.text import shorten
 
 __all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
-           "VERDICT_MARKS", "CellView", "outcome_of", "row_cells"]
+           "PANEL_WORDS", "PANEL_WORDS_KEY", "VERDICT_MARKS", "CellView", "outcome_of",
+           "row_cells"]
 
 #: A slot of the matrix where the case does not run under that method: not a cell.
 NOT_APPLICABLE = "not-applicable"
@@ -57,6 +58,21 @@ AGREES_INFERRED = "as an inferred expectation (one the docs do not state)"
 #: The verdicts counted in two parts, and their inferred part's (short, full) label.
 INFERRED_PARTS = {UNEXPECTED: ("from an inferred expectation", INFERRED_LABEL),
                   AS_EXPECTED: ("as an inferred expectation", AGREES_INFERRED)}
+#: The details panel's lines, by verdict (``~inferred``: against an expectation the docs do not
+#: state; ``""``: an unavailable cell). report.js reads them from the panel JSON (``~words``).
+PANEL_WORDS = {
+    AS_EXPECTED: "✓ " + VERDICT_MARKS[AS_EXPECTED][1],
+    AS_EXPECTED + "~inferred": "✓ " + AGREES_INFERRED,
+    UNEXPECTED: "✗ " + VERDICT_MARKS[UNEXPECTED][1],
+    UNEXPECTED + "~inferred": "✗ " + INFERRED_LABEL,
+    NO_EXPECTATION: "? the docs say nothing about this cell",
+    FLAKY: "≈ flaky: the runs disagree",
+    "": "not compared with the docs: nothing ran here",
+    "expected": "expected (from the docs)",
+    "expected~inferred": "expected (inferred: the docs do not state it)",
+}
+#: The panel JSON's key for PANEL_WORDS (no case id starts with "~").
+PANEL_WORDS_KEY = "~words"
 _SIGNAL = re.compile(r"\b(SIG[A-Z0-9]+|signal \d+)")
 _EXIT = re.compile(r"exited with code (-?\d+)")
 

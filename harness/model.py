@@ -335,5 +335,6 @@ def build(matrix: MatrixDoc) -> Report:
         rejected=tuple((str(r.get("path")), str(r.get("problem")))
                        for r in matrix.get("rejected_files", [])),
         status_info=tuple((s, *info) for s, info in STATUS_INFO.items()),
-        panel={v.id: v.panel for v in all_views},
+        panel={cellview.PANEL_WORDS_KEY: cellview.PANEL_WORDS,
+               **{v.id: v.panel for v in all_views}},
     )

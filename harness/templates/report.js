@@ -225,15 +225,16 @@
     var verdict = td.getAttribute("data-verdict");
     var exp = b.expected || null;
     var inferred = !!(exp && (exp.inferred || exp.from_implementation));
-    var words = { "as-expected": inferred ? "✓ as an inferred expectation (one the docs do not state)" : "✓ as the docs say", unexpected: inferred ? "✗ differs from an inferred expectation (one the docs do not state)" : "✗ differs from the docs", "no-expectation": "? the docs say nothing about this cell", flaky: "≈ flaky: the runs disagree", "": outcome === "unavailable" ? "not compared with the docs: nothing ran here" : "" };
-    body.appendChild(el("p", words[verdict] || "", "verdict v-" + verdict));
+    var words = data["~words"];  // cellview.PANEL_WORDS: the wording lives in Python, once
+    var said = verdict ? words[verdict + (inferred ? "~inferred" : "")] || words[verdict] : outcome === "unavailable" ? words[""] : "";
+    body.appendChild(el("p", said || "", "verdict v-" + verdict));
     if (b.measured) { body.appendChild(el("p", "measured: " + b.measured)); }
     var vals = el("div", null, "vals");
     if (outcome === "ok") { vals.appendChild(valueBlock("observed", b.observed, exp && "value" in exp ? exp.value : undefined)); }
     if (exp) {
       var shownExp = {};
       Object.keys(exp).forEach(function (k) { if (["source", "methods", "when"].indexOf(k) < 0) { shownExp[k] = exp[k]; } });
-      vals.appendChild(valueBlock(inferred ? "expected (inferred: the docs do not state it)" : "expected (from the docs)", "value" in exp ? exp.value : shownExp, outcome === "ok" && "value" in exp ? b.observed : undefined));
+      vals.appendChild(valueBlock(words["expected" + (inferred ? "~inferred" : "")], "value" in exp ? exp.value : shownExp, outcome === "ok" && "value" in exp ? b.observed : undefined));
       if (!("value" in exp)) { vals.lastChild.querySelector("span").className = ""; }
     }
     body.appendChild(vals);

@@ -212,6 +212,32 @@ def test_matrix_cells_are_reachable_and_operable_by_keyboard(page: Any) -> None:
     assert page.evaluate("document.activeElement.id") == "detail-close"
 
 
+
+def test_the_panel_words_inferred_and_unavailable_cells(browser: Any, tmp_path: Path) -> None:
+    """The panel's verdict lines come from the page's JSON (``cellview.PANEL_WORDS``, one copy
+    in Python): an inferred expectation is never "from the docs"; a cell no rule speaks to
+    says the docs say nothing."""
+    inferred = {"outcome": "ok", "methods": ["*"], "value": 1, "inferred": True,
+                "note": "follows from fork copying the parent"}
+
+    def observe(c: str, m: str) -> Dict[str, Any]:
+        if m == "spawn":
+            return cell(c, m, outcome="unavailable", verdict="", detail="no spawn here")
+        return cell(c, m, observed=2, verdict="unexpected", expected=inferred)
+    url = _write(tmp_path, results_doc(cases=["methods.a"], observe=observe))
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto(url)
+    pg.click("#row-methods\\.a td[data-case]")
+    text = pg.inner_text("#detail-body")
+    assert "✗ differs from an inferred expectation (one the docs do not state)" in text
+    assert "expected (inferred: the docs do not state it)" in text
+    assert "from the docs" not in text
+    pg.click("#row-methods\\.a td[data-case] >> nth=2")
+    text = pg.inner_text("#detail-body")
+    assert text.startswith("unavailable: no spawn here")
+    assert "? the docs say nothing about this cell" in text
+    pg.close()
+
 @pytest.mark.slow
 def test_big_page_stays_small_and_renders(browser: Any, tmp_path: Path) -> None:
     """30 environments × 100 cases: under 3 MB; opened at the matrix, all 9,000 cells are
