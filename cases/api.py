@@ -331,7 +331,10 @@ def manager_ctx(ctx: Context) -> object:
 def pool_context(ctx: Context) -> object:
     """multiprocessing.pool.Pool(context=c) starts its workers with c; with context=None it
     uses the current context, fixing the global start method. A worker returns a global the
-    main block changed: the new value only under fork.
+    main block changed: the new value only under fork. The context=None check uses Pool(0),
+    which takes its context and then raises ValueError before starting a worker: starting a
+    spawn or forkserver child fixes the global by itself, which would make the check pass
+    whatever Pool did with context=None.
 
     Why it matters: the same as for managers — a pool made without a context follows the
     platform default and may not see state the program set up. Source: multiprocessing docs,
@@ -345,8 +348,11 @@ def pool_context(ctx: Context) -> object:
                 out["worker_saw"] = pool.apply(probe)
             out["with_ctx"] = mp.get_start_method(allow_none=True)
             mp.set_start_method(None, force=True)  # documented reset, for the context=None check
-            with Pool(1) as pool:
-                out["without_ctx_sets_default"] = default_is(default)
+            try:  # Pool(0) takes its context, then refuses before a worker could fix the global
+                Pool(0)
+            except ValueError:
+                pass
+            out["without_ctx_sets_default"] = default_is(default)
             print(json.dumps(out))
     """)
 

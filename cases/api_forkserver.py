@@ -157,10 +157,13 @@ _LEAK_SCRIPT = """
         os.kill(os.getpid(), signal.SIGKILL)
 
     if __name__ == '__main__':
+        from multiprocessing import resource_tracker
         p = mp.get_context(sys.argv[1]).Process(target=leak, args=(sys.argv[2],))
         p.start()
+        # Did start() start the tracker (before the child made anything to track)?
+        started = getattr(resource_tracker._resource_tracker, "_fd", None) is not None
         p.join()
-        print(p.exitcode)
+        print(p.exitcode, int(started))
 """
 
 
@@ -170,8 +173,9 @@ _LEAK_SCRIPT = """
     source=CONTEXTS,
     covers=[20],
     expect=[
-        on(("spawn", "forkserver"), ok({"child_exitcode": -9, "segment_left": False,
-                                        "tracker_warned": True}), os=("linux", "macos"),
+        on(("spawn", "forkserver"), ok({"child_exitcode": -9, "tracker_started_by_start": True,
+                                        "segment_left": False, "tracker_warned": True}),
+           os=("linux", "macos"),
            from_source="Lib/multiprocessing/resource_tracker.py (the 'leaked ... objects to "
                        "clean up at shutdown' warning; the docs name no warning)"),
         # fork: the docs tie the resource tracker to spawn and forkserver only.
@@ -180,7 +184,9 @@ _LEAK_SCRIPT = """
 def resource_tracker_unlinks_leaks(ctx: Context) -> object:
     """On POSIX, spawn and forkserver start a resource tracker that "will unlink any remaining
     tracked object" when all processes have exited (the docs); it also warns about the leak
-    (CPython's resource_tracker.py: the docs name no warning). A child creates a
+    (CPython's resource_tracker.py: the docs name no warning). The parent checks that start()
+    started the tracker (SharedMemory would start one of its own in the child otherwise, and
+    the segment would be cleaned up all the same). A child creates a
     named SharedMemory and is killed by SIGKILL; after the program (and its tracker) ended,
     the segment is gone (attaching to its name fails) and stderr has the tracker's "leaked
     shared_memory" warning. The harness removes a segment that was left.
@@ -206,9 +212,12 @@ def resource_tracker_unlinks_leaks(ctx: Context) -> object:
         left = True
         segment.close()
         segment.unlink()
-    lines = result.stdout.strip().splitlines()
-    return {"child_exitcode": int(lines[-1]) if lines else None, "segment_left": left,
-            "tracker_warned": "leaked shared_memory" in result.stderr}
+    last = (result.stdout.strip().splitlines() or [""])[-1].split()
+    if len(last) != 2:
+        raise RuntimeError("script exit %s: %s" % (result.returncode,
+                                                   result.last_error_line() or "no output"))
+    return {"child_exitcode": int(last[0]), "tracker_started_by_start": last[1] == "1",
+            "segment_left": left, "tracker_warned": "leaked shared_memory" in result.stderr}
 
 
 _FROZEN_SCRIPT = """

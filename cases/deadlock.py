@@ -272,9 +272,26 @@ def _while_importing(ctx: Context, child_imports: str) -> object:
         return ctx.call_in_child(_import_module, child_imports)
 
 
+#: How long the helper thread holds the global import lock: start() happens inside it.
+_IMPORT_LOCK_HOLD = 1.0
+
+
+def _holding_import_lock(ready: threading.Event, release: threading.Event) -> None:
+    """Hold the interpreter's global import lock for a while, then let go by itself: a fork
+    waits for this lock, and ``release`` is set only after the child answered."""
+    import _imp
+
+    _imp.acquire_lock()
+    try:
+        ready.set()
+        release.wait(_IMPORT_LOCK_HOLD)
+    finally:
+        _imp.release_lock()
+
+
 @case(
     "deadlock.import_lock_held_by_thread",
-    title="Another thread is importing a slow module at start(): the child imports another one",
+    title="Another thread holds the global import lock at start(): can the child import?",
     source=[AFTER_FORK_C_API, CAUTIONS_FORK, OS_FORK, CONTEXTS],
     covers=[8],
     timeout=HANG_TIMEOUT,
@@ -285,15 +302,21 @@ def _while_importing(ctx: Context, child_imports: str) -> object:
     ],
 )
 def import_lock_held_by_thread(ctx: Context) -> object:
-    """A parent thread is in the middle of executing a module's body (an import in progress)
-    when the child starts; the child imports a different module. The interpreter's global
-    import lock is handled across fork (``PyOS_BeforeFork``/``PyOS_AfterFork_Child``), so
-    every method should import normally.
+    """A parent thread holds the interpreter's global import lock (``_imp.acquire_lock``,
+    which every import of a new module takes briefly) for a second while the child starts;
+    the child then imports a module. The lock is handled across fork
+    (``PyOS_BeforeFork`` waits for it, ``PyOS_AfterFork_Child`` re-initialises it), so every
+    method should import normally; a fork that copied it held by the other thread would hang
+    the child's first import.
 
     Why it matters: background threads that import lazily are common (plugins, telemetry).
     Source: C API PyOS_AfterFork_Child; os.fork docs.
     """
-    return _while_importing(ctx, _OTHER_MODULE)
+    with open(os.path.join(ctx.tmpdir, _OTHER_MODULE + ".py"), "w") as handle:
+        handle.write(_SLOW_SOURCE)
+    sys.path.insert(0, ctx.tmpdir)  # spawn/forkserver children get sys.path too
+    with _InThread(_holding_import_lock):
+        return ctx.call_in_child(_import_module, _OTHER_MODULE)
 
 
 @case(

@@ -7,12 +7,13 @@ Part of the ``realworld`` category (``cases/realworld.py`` imports this module).
 from __future__ import annotations
 
 import os
+import re
 import sys
 import threading
 
 from cases._docs import CONTEXTS, OS_FORK, POSIX_FORK
 from harness.guest import TYPE_CHECKING
-from harness.guest.catalog import Context, Unavailable, case, error, ok, on
+from harness.guest.catalog import Context, Unavailable, case, ok, on
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional
@@ -222,8 +223,28 @@ def stdout_redirected_after_server_start(ctx: Context) -> object:
 
 _TEST_MODULE = '''
 def helper():
-    return "ran"
+    print("ran", flush=True)
 '''
+_FROM_PATH_SCRIPT = """
+    import importlib.util, json, re, sys, types
+    import multiprocessing as mp
+
+    if __name__ == '__main__':
+        # Like pytest, register the module and a package for it that exists only here.
+        package = types.ModuleType("smm_tests")
+        package.__path__ = []
+        name = "smm_tests.test_module"
+        spec = importlib.util.spec_from_file_location(name, sys.argv[2])
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["smm_tests"], sys.modules[name] = package, module
+        spec.loader.exec_module(module)
+        package.test_module = module
+        process = mp.get_context(sys.argv[1]).Process(target=module.helper)
+        process.start()
+        process.join()
+        print(json.dumps({"exitcode": process.exitcode}))
+"""
+_IMPORT_ERROR = re.compile(r"^(ModuleNotFoundError: .*)$", re.M)
 
 
 @case(
@@ -233,44 +254,39 @@ def helper():
             "https://github.com/jaraco/keyring/issues/673",
             "https://github.com/facebookresearch/fairchem/pull/746"],
     expect=[
-        on("fork", ok("ran")),
-        on(("spawn", "forkserver"), error("ChildDied"),
+        on("fork", ok({"exitcode": 0, "child_ran": True, "child_error": None})),
+        on(("spawn", "forkserver"), ok({"exitcode": 1, "child_ran": False,
+                                        "child_error": "ModuleNotFoundError: No module named "
+                                                       "'smm_tests'"}),
            note="the child cannot import the target's module and exits with code 1"),
     ],
 )
 def module_loaded_from_path(ctx: Context) -> object:
-    """The parent imports a test module from its file path under a name that is not on
+    """A script imports a test module from its file path under a name that is not on
     sys.path (what pytest's --import-mode=importlib does) and starts a child on a function
     from it. What broke: keyring's and fairchem's multiprocessing tests failed with
     "ModuleNotFoundError: No module named 'tests'" and exit code 1 after switching to
     importlib mode. Why: spawn and forkserver pickle the function by module name and the
     child re-imports it, which fails; fork copies the loaded module. Fix: put process targets
-    in an importable module (on sys.path), or use the default import mode.
+    in an importable module (on sys.path), or use the default import mode. The child's
+    ModuleNotFoundError is read from the script's stderr: any other death is not this one.
 
     Why it matters: the test passes alone on Linux ≤ 3.13 and fails on macOS, Windows and
     3.14. No numbered docs statement (the target pickles, by name; only the child's import of
     its module fails). Source: pytest#12178, keyring#673, fairchem#746 (reports).
     """
-    import importlib.util
-
     folder = os.path.join(ctx.tmpdir, "not-on-sys-path")
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, "smm_test_module.py")
     with open(path, "w") as handle:
         handle.write(_TEST_MODULE)
-    import types
+    result = ctx.run_script(_FROM_PATH_SCRIPT, args=[path])
+    lines = result.stdout.strip().splitlines()
+    if result.returncode != 0 or not lines:
+        raise RuntimeError("script exit %s: %s" % (result.returncode,
+                                                   result.last_error_line() or "no output"))
+    import json
 
-    # Like pytest, register the module and a package for it that exists only in sys.modules.
-    package = types.ModuleType("smm_tests")
-    package.__path__ = []  # type: ignore[attr-defined]
-    name = "smm_tests.test_module"
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules["smm_tests"] = package
-    sys.modules[name] = module
-    try:
-        spec.loader.exec_module(module)  # type: ignore[union-attr]
-        package.test_module = module  # type: ignore[attr-defined]
-        return ctx.call_in_child(module.helper)  # type: ignore[attr-defined]
-    finally:
-        del sys.modules[name], sys.modules["smm_tests"]
+    errors = _IMPORT_ERROR.findall(result.stderr)
+    return {"exitcode": json.loads(lines[-1])["exitcode"], "child_ran": "ran" in lines[:-1],
+            "child_error": errors[-1] if errors else None}
