@@ -218,7 +218,9 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         return ("no process was started under any method: nothing about start methods was "
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)")
-    aside = sorted("%s[%s] (%s)" % (k[0], k[1], why) for k, why in unchecked.items() if k in ran)
+    # A failing cell is reported as a failure, whatever its processes used.
+    aside = sorted("%s[%s] (%s)" % (k[0], k[1], why) for k, why in unchecked.items()
+                   if k in ran and ran[k].outcome is Outcome.OK)
     not_checked = "; not checked: %s" % ", ".join(aside) if aside else ""
     if not failing:
         if not aside:
@@ -229,13 +231,13 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
             "(set_start_method or get_context)") if chosen else ""))
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
     # Not about the method only if every method really ran it, or none got to start a process.
-    every_method = not aside or all(why == NO_PROCESS for k, why in unchecked.items() if k in ran)
+    every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)
     if len(failing) == len(ran) and len(kinds) == 1 and every_method and not diagnoses:
         outcome, kind = next(iter(kinds))
         return ("it fails the same way under every method (%s): not a start-method problem"
                 % (kind or outcome.value)) + not_checked
     if diagnoses:
-        return not_checked[2:].capitalize() if aside else ""
+        return "N" + not_checked[3:] if aside else ""
     return "no known cause recognised: read the errors in the table" + not_checked
 
 
@@ -247,7 +249,7 @@ def _cell_text(run: Optional[CaseRun], method: str) -> str:
 
 
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-_FOLLOWS = re.compile(r" \(then in the parent: .*")
+_FOLLOWS = re.compile(r" \((then in the parent|a child also failed): .*")
 
 
 def _outcome_text(run: CaseRun) -> str:

@@ -104,8 +104,10 @@ def command(args: argparse.Namespace) -> int:
                                        in sorted(runs.items())]}
     if pytest_mode:
         verdicts, always = check_pytest.compare(runs)
-        doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always)
-        ok = check_pytest.tests_ran(runs) and not failing and not verdicts and not always
+        exercising, idle = check_pytest.exercised(runs)
+        doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always,
+                   tests_not_exercising_the_method=idle)
+        ok = bool(exercising) and not failing and not verdicts and not always
     else:
         diagnoses = check.diagnose(runs)
         doc["diagnoses"] = [d.to_dict() for d in diagnoses]

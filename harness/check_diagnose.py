@@ -254,7 +254,7 @@ def not_exercised(run: CaseRun, method: str) -> str:
     observed = run.observed if isinstance(run.observed, dict) else {}
     if run.outcome is Outcome.UNAVAILABLE or "processes_started" not in observed:
         return ""
-    if not observed["processes_started"]:
+    if not observed.get("start_attempts", observed["processes_started"]):
         return NO_PROCESS
     used = [m for m in observed.get("methods_used") or () if isinstance(m, str)]
     if used and method not in used:

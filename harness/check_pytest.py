@@ -7,14 +7,15 @@ outcomes and diagnoses each method-dependent test from what its own run observed
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Tuple
+import re
+from typing import Any, Dict, List, Mapping, Set, Tuple
 
 from harness.capture import last_line
 from harness.check_diagnose import diagnose
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["DependentTest", "compare", "format_tests", "tests_ran"]
+__all__ = ["DependentTest", "compare", "exercised", "format_tests", "tests_ran"]
 
 
 @dataclasses.dataclass
@@ -40,6 +41,32 @@ def _tests(run: CaseRun) -> Dict[str, Any]:
 def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
     """Whether any run recorded a test (pytest collected something and the run finished)."""
     return any(_tests(run) for run in runs.values())
+
+
+def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[str]]:
+    """Tests that started a process with their run's method (the method made the default),
+    and tests that ran but never did (no process, or only a method they chose themselves)."""
+    checked: Set[str] = set()
+    unchecked: Set[str] = set()
+    for run in runs.values():
+        observed = run.observed if isinstance(run.observed, dict) else {}
+        by_test = observed.get("methods_by_test")
+        by_test = by_test if isinstance(by_test, dict) else {}
+        for test in _tests(run):
+            (checked if run.method in (by_test.get(test) or ()) else unchecked).add(test)
+    return sorted(checked), sorted(unchecked - checked)
+
+
+_PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
+_RUNNING = re.compile(r"^check: running .*$\n?", re.M)  # check_exec's own progress lines
+
+
+def _pytest_said(run: CaseRun) -> str:
+    """pytest's own complaint: its last ``ERROR: ...`` line, else the last line it wrote."""
+    stderr = _RUNNING.sub("", run.stderr)
+    found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(run.stdout)
+    return last_line(found[-1]) if found else last_line(run.stdout).strip("! ") or last_line(
+        stderr)
 
 
 def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
@@ -92,17 +119,22 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     for (interp, method), run in sorted(runs.items()):
         if run.outcome is Outcome.UNAVAILABLE:
             lines.append("%s [%s]: not run (%s)" % (interp, method, run.detail))
-        elif not _tests(run):
+        elif not _tests(run) or run.outcome is not Outcome.OK:
             error = run.error or {}
-            said = last_line(run.stderr) or last_line(run.stdout)
+            said = _pytest_said(run) if run.outcome is Outcome.ERROR else ""
             what = error.get("message") or run.detail or "(nothing collected or selected)"
             outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value
             lines.append("%s [%s]: %s %s%s" % (interp, method, outcome, what,
-                                                " (pytest: %s)" % said if said and
-                                                run.outcome is Outcome.ERROR else ""))
-            unfinished.append("%s[%s]" % (interp, method))
+                                                " (pytest: %s)" % said if said else ""))
+            if not _tests(run):
+                unfinished.append("%s[%s]" % (interp, method))
+    checked, unchecked = exercised(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
+    elif not checked:
+        lines.append("no test started a process with its run's start method (none at all, or "
+                     "only with a method it chose itself): nothing about start methods was "
+                     "checked")
     elif not verdicts:
         lines.append("no test depends on the start method" + (
             " among the runs that finished (not compared: %s)" % ", ".join(unfinished)
@@ -115,6 +147,9 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         for diag in verdict.diagnoses:
             lines.append("  [%s] %s\n    fix: %s\n    see: %s" % (
                 diag["code"], diag["message"], diag["fix"], diag["link"]))
+    if checked and unchecked:
+        lines.append("%d test(s) started no process with their run's method, so their "
+                     "outcome says nothing about it (--json lists them)" % len(unchecked))
     if always:
         lines.append("failing under every start method (not about the method): %d test(s)"
                      % len(always))

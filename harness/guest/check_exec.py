@@ -96,11 +96,14 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
             os.write(2, ("check: running %s\n" % nodeid).encode("utf-8", "replace"))
 
         def pytest_runtest_logreport(self, report: Any) -> None:
-            entry = tests.setdefault(report.nodeid, {"outcome": "passed", "error": ""})
-            if report.failed and entry["outcome"] == "passed":
+            entry = tests.setdefault(report.nodeid, {"outcome": "interrupted", "error": ""})
+            if report.when == "call" and entry["outcome"] == "interrupted":
+                entry["outcome"] = "passed"  # until a failure says otherwise
+            if report.failed and entry["outcome"] in ("passed", "interrupted"):
                 entry["outcome"] = "failed" if report.when == "call" else "error"
                 entry["error"] = _first_error_line(str(report.longreprtext))
-            elif report.skipped and report.when != "teardown" and entry["outcome"] == "passed":
+            elif report.skipped and report.when != "teardown" and \
+                    entry["outcome"] in ("passed", "interrupted"):
                 entry["outcome"] = "skipped"
 
     code = pytest.main([str(a) for a in args] + ["-p", "no:cacheprovider"],
@@ -156,6 +159,10 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
 
 
 _STOPPED: Set[int] = set()  # pids this process terminated or killed on purpose
+#: Parent errors that follow from a child's failure rather than cause it.
+_FOLLOW_ON = {"SystemExit", "Empty", "EOFError", "BrokenPipeError", "ConnectionResetError",
+              "ConnectionRefusedError", "TimeoutError", "BrokenProcessPool", "RemoteError",
+              "AssertionError"}
 
 
 def _run(user_dir: str, target: str, method: str, args: List[Any],
@@ -205,15 +212,17 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         failure = _child_failure(watch.started, reports, callable_target)
         result = {"outcome": ERROR, "error": failure} if failure else {"outcome": OK}
     elif result.get("error"):
-        # The parent failed: a child's failure, when there is one, is the cause the user needs
-        # (the parent's error, an empty queue or a non-zero exit, only follows from it).
+        # The parent failed and so did a child: when the parent's error is what a child's
+        # failure causes (an empty queue, a closed pipe, a check of the results), the child's
+        # is the cause the user needs; any other parent error stays first.
         failure = _child_failure(watch.started, reports, callable_target)
         parent = result["error"]
-        if failure and parent.get("type") != "SystemExit":
-            failure = dict(failure, message="%s (then in the parent: %s: %s)" % (
+        if failure and parent.get("type") in _FOLLOW_ON:
+            result["error"] = dict(failure, message="%s (then in the parent: %s: %s)" % (
                 failure.get("message"), parent.get("type"), str(parent.get("message"))[:200]))
-        if failure:
-            result["error"] = failure
+        elif failure:
+            result["error"] = dict(parent, message="%s (a child also failed: %s: %s)" % (
+                parent.get("message"), failure.get("type"), str(failure.get("message"))[:200]))
     result["observed"] = dict(watch.observed(reports), default_method=default_method)
     if tests:
         result["observed"]["tests"] = tests

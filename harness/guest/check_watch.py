@@ -34,14 +34,29 @@ def _describe(value: Any) -> str:
 
 
 def _digest(value: Any) -> str:
-    """A container global compared by type, length and a hash of its repr ("" when too big
-    or when its repr fails): a config dict filled in the main block differs in the child."""
+    """A container global as text that is the same in every process for equal contents:
+    sets sorted, object addresses dropped ("" when too big or when a repr fails). ``hash()``
+    is no use here: str hashes differ from one interpreter to the next."""
     try:
-        if len(value) > _LIMIT:
-            return ""
-        return "%s/%d/%d" % (type(value).__name__, len(value), hash(repr(value)))
+        text = _canonical(value, 3)
     except Exception:  # noqa: BLE001 - a repr that fails: nothing to compare
         return ""
+    return text if len(text) <= 20 * _LIMIT else ""
+
+
+def _canonical(value: Any, depth: int) -> str:
+    if isinstance(value, dict) and depth:
+        return "{%s}" % ", ".join("%s: %s" % (_canonical(k, depth - 1), _canonical(v, depth - 1))
+                                  for k, v in list(value.items())[:_LIMIT])
+    if isinstance(value, (list, tuple)) and depth:
+        return "%s[%s]" % (type(value).__name__, ", ".join(
+            _canonical(v, depth - 1) for v in list(value)[:_LIMIT]))
+    if isinstance(value, (set, frozenset)) and depth:
+        return "%s{%s}" % (type(value).__name__, ", ".join(sorted(
+            _canonical(v, depth - 1) for v in list(value)[:_LIMIT])))
+    import re
+
+    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))[:_LIMIT]
 
 
 def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
@@ -172,13 +187,15 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
 
 
 def _method_used(proc: Any, context: Any) -> Any:
-    """The start method ``proc`` was started with: its context's (``ctx.Process``), else the
-    default context's, fixed by that start (a plain ``multiprocessing.Process``)."""
+    """The start method ``proc`` is being started with: its context's (``ctx.Process``), else
+    the default context's (a plain ``multiprocessing.Process``): the one fixed, or the one
+    this start is about to fix."""
     method = getattr(proc, "_start_method", None)
     if method:
         return method
-    actual = getattr(context._default_context, "_actual_context", None)
-    return getattr(actual, "_name", None)
+    default = context._default_context
+    chosen = getattr(default, "_actual_context", None) or getattr(default, "_default_context", None)
+    return getattr(chosen, "_name", None)
 
 
 class Watch:
@@ -189,6 +206,7 @@ class Watch:
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
+        self.attempts: List[Tuple[Any, str]] = []  # (method, test) of each start() call
         self.method_queried = False
 
     def install(self) -> None:
@@ -209,10 +227,12 @@ class Watch:
                               tuple(self._args), dict(self._kwargs))
                 self._target, self._kwargs = _child_wrapper, {}
             threads = threading.active_count()
+            # Before start(): a start() that raises (a pickling error) was still an attempt
+            # with this method.
+            watch.attempts.append((_method_used(self, context), CURRENT_TEST[0]))
             original(self)
             watch.started.append({"process": self, "pid": self.pid, "threads": threads,
-                                  "wrapped": wrapped, "test": CURRENT_TEST[0],
-                                  "method": _method_used(self, context)})
+                                  "wrapped": wrapped, "test": CURRENT_TEST[0]})
 
         def terminate(self: Any) -> None:
             watch.stopped.add(self.pid)
@@ -262,7 +282,10 @@ class Watch:
         children = list(reports.values())
         return {
             "processes_started": len(self.started),
-            "methods_used": sorted({str(e["method"]) for e in self.started if e["method"]}),
+            "start_attempts": len(self.attempts),
+            "methods_used": sorted({str(m) for m, _ in self.attempts if m}),
+            "methods_by_test": {t: sorted({str(m) for m, u in self.attempts if u == t and m})
+                                for t in sorted({u for _, u in self.attempts if u})},
             "exitcodes": [e["process"].exitcode for e in self.started],
             "stopped_on_purpose": len([e for e in self.started if e["pid"] in self.stopped]),
             "threads_at_start": max([e["threads"] for e in self.started] or [1]),

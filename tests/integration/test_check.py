@@ -378,7 +378,33 @@ def test_a_childs_error_comes_before_the_parents_follow_on(tmp_path: Path) -> No
 def test_runs_of_one_program_do_not_meet_by_default() -> None:
     """A program holding a fixed shared-memory name works alone: one run at a time it is ok
     everywhere; three at once (--jobs 3) collide, which is why one is the default."""
-    alone = _check("fixed_shm_name.py")
+    alone = _check("fixed_shm_name.py", "--timeout", "8", interpreters=_newest())
     assert {r["outcome"] for r in alone["results"]} == {"ok"}
-    together = _check("fixed_shm_name.py", "--jobs", "3")
+    together = _check("fixed_shm_name.py", "--timeout", "8", "--jobs", "3",
+                      interpreters=_newest())
     assert "FileExistsError" in {(r.get("error") or {}).get("type") for r in together["results"]}
+
+
+def test_equal_container_globals_do_not_differ() -> None:
+    """Module-level dicts, tuples and sets equal in parent and child: no global-differs (a
+    digest by hash(repr) differed in every fresh interpreter: str hashes are randomised)."""
+    doc = _check("constant_config.py", interpreters=_newest())
+    assert {r["outcome"] for r in doc["results"]} == {"ok"}
+    assert (_codes(doc), doc["exit"]) == (set(), 0)
+
+
+def test_a_start_that_fails_is_not_called_no_process() -> None:
+    """A start() that raises (a lambda under spawn) was still tried with that method: the
+    failing cells are failures, never "no process started"."""
+    doc = _check("local_function_script.py", interpreters=_newest())
+    assert _outcomes(doc, "spawn") == {"error"}
+    assert not any(k.endswith(("[spawn]", "[forkserver]")) for k in doc["not_exercised"])
+
+
+def test_the_parents_own_error_stays_first() -> None:
+    """The parent raised first; the child failed later because of it: the cell's error is
+    the parent's, the child's is named after it."""
+    doc = _check("parent_error_first.py", interpreters=_newest())
+    for run in doc["results"]:
+        assert run["error"]["type"] == "ValueError", run["error"]
+        assert run["error"]["where"] == "parent"

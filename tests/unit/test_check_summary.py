@@ -89,7 +89,33 @@ def test_pytest_says_when_no_test_ran_or_a_run_was_not_compared() -> None:
     nothing = {("3.12", m): _run(m) for m in ("fork", "spawn")}
     assert not check_pytest.tests_ran(nothing)
     assert "no test ran under any method" in check_pytest.format_tests([], [], nothing)
-    partly = {("3.12", "spawn"): _run("spawn", tests=tests),
+    partly = {("3.12", "spawn"): _run("spawn", tests=tests,
+                                      methods_by_test={"t.py::test_a": ["spawn"]}),
               ("3.12", "fork"): CaseRun("t", "fork", Outcome.TIMEOUT, detail="killed")}
     text = check_pytest.format_tests([], [], partly)
     assert "among the runs that finished (not compared: 3.12[fork])" in text
+
+
+def test_a_failure_under_a_method_the_program_chose_is_not_everyones() -> None:
+    """The program pins spawn and fails without a known cause: not "the same under every
+    method" (only spawn ran), and the failing cells are failures, not "not checked"."""
+    error = {"type": "RuntimeError", "message": "boom", "where": "parent"}
+    runs = {("3.12", m): _run(m, Outcome.ERROR, used=["spawn"], error=error)
+            for m in ("fork", "spawn", "forkserver")}
+    line = _summary(runs)
+    assert "every method" not in line and "not checked" not in line
+
+
+def test_pytest_counts_only_tests_that_started_a_process_with_their_runs_method() -> None:
+    tests = {"t.py::test_pool": {"outcome": "passed", "error": ""},
+             "t.py::test_plain": {"outcome": "passed", "error": ""},
+             "t.py::test_pinned": {"outcome": "passed", "error": ""}}
+    runs = {("3.12", m): _run(m, tests=tests, methods_by_test={
+        "t.py::test_pool": [m], "t.py::test_pinned": ["fork"]}) for m in ("spawn", "forkserver")}
+    assert check_pytest.exercised(runs) == (["t.py::test_pool"],
+                                            ["t.py::test_pinned", "t.py::test_plain"])
+    only_pinned = {k: _run(k[1], tests=tests, methods_by_test={"t.py::test_pinned": ["fork"]})
+                   for k in runs}
+    assert check_pytest.exercised(only_pinned)[0] == []
+    assert "nothing about start methods was checked" in check_pytest.format_tests(
+        [], [], only_pinned)
