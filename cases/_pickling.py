@@ -76,6 +76,20 @@ def raise_as(type_name: str, message: str, where: str) -> NoReturn:
     raise cls(f"{where}: {normalise(message)}")
 
 
+def start_failed(exc: BaseException) -> NoReturn:
+    """``start()`` raised ``exc``: as a ``start(): ...`` error (what ``start_fails`` expects)
+    only when it was raised while pickling the process object (under
+    ``multiprocessing.reduction.dump``, where spawn and forkserver send it); any other failure
+    (a socket path too long, a full disk) is raised as it is, so it cannot pass for that."""
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_name == "dump" and code.co_filename.endswith("reduction.py"):
+            raise_as(type(exc).__name__, str(exc), "start()")
+        tb = tb.tb_next
+    raise exc
+
+
 def in_child(ctx: Context, func: Callable[..., Any], *args: Any) -> Any:
     """``ctx.call_in_child`` with normalised errors (``start()`` in the parent, or the child)."""
     try:
@@ -85,4 +99,4 @@ def in_child(ctx: Context, func: Callable[..., Any], *args: Any) -> Any:
     except ChildDied:
         raise
     except Exception as exc:
-        raise_as(type(exc).__name__, str(exc), "start()")
+        start_failed(exc)

@@ -16,6 +16,7 @@ import threading
 from cases._deadlock import (
     _HOLD_LIMIT,
     AFTER_FORK_C_API,
+    BLOCKED_ON_HELD_LOCK,
     CAUTIONS_FORK,
     CONTEXTS,
     HANG_TIMEOUT,
@@ -59,7 +60,8 @@ def _acquire_module_lock() -> bool:
     claims=["fork_copies_locked_locks"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", timeout(), inferred=True, note=HELD_LOCK_NOTE),
+        on("fork", timeout(said=BLOCKED_ON_HELD_LOCK), inferred=True,
+           note=HELD_LOCK_NOTE),
         on(("spawn", "forkserver"), ok(True)),
     ],
 )
@@ -114,7 +116,8 @@ def _hold_module_rlock(ready: threading.Event, release: threading.Event) -> None
     claims=["fork_copies_locked_locks"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", timeout(), inferred=True, note=HELD_LOCK_NOTE),
+        on("fork", timeout(said=BLOCKED_ON_HELD_LOCK), inferred=True,
+           note=HELD_LOCK_NOTE),
         on(("spawn", "forkserver"), ok(True)),
     ],
 )
@@ -152,7 +155,8 @@ def _hold_module_condition(ready: threading.Event, release: threading.Event) -> 
     claims=["fork_copies_locked_locks"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", timeout(), inferred=True, note=HELD_LOCK_NOTE),
+        on("fork", timeout(said=BLOCKED_ON_HELD_LOCK), inferred=True,
+           note=HELD_LOCK_NOTE),
         on(("spawn", "forkserver"), ok(True)),
     ],
 )

@@ -12,6 +12,7 @@ import threading
 
 from cases._deadlock import (
     _HOLD_LIMIT,
+    BLOCKED_ON_HELD_LOCK,
     CONTEXTS,
     HANG_TIMEOUT,
     LARGE_PAYLOAD,
@@ -156,7 +157,7 @@ def stdlib_logging_handler_lock(ctx: Context) -> object:
     claims=["fork_copies_locked_locks"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("fork", timeout(), inferred=True,
+        on("fork", timeout(said=BLOCKED_ON_HELD_LOCK), inferred=True,
            note="only Handler.lock is re-initialised at fork (bpo-36533); a lock the handler "
                 "creates itself stays held by the vanished thread"),
         on(("spawn", "forkserver"), ok(True)),

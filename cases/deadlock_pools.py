@@ -7,6 +7,7 @@ Part of the ``deadlock`` category (``cases/deadlock.py`` imports this module).
 from __future__ import annotations
 
 import os
+import sys
 
 from cases._deadlock import (
     GUIDELINES_ALL,
@@ -32,6 +33,17 @@ from harness.guest.catalog import (
 if TYPE_CHECKING:
     from typing import Any
 
+#: What each case says on stderr just before the call that should hang: a hang's rule is met
+#: only by a hang there (the timed-out cell quotes the last line written).
+JOINING = "joining the child before get()"
+APPLYING = "Pool.apply(): waiting for the task that kills its worker"
+RUNNING_UNGUARDED = "running the unguarded Pool script"
+
+
+def _say(text: str) -> None:
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
 
 # --------------------------------------------------------------------------- queues
 
@@ -44,6 +56,7 @@ def _join_before_get(ctx: Context, size: int) -> object:
     queue = ctx.mp.Queue()
     proc = ctx.mp.Process(target=_put_payload, args=(queue, size))
     proc.start()
+    _say(JOINING)
     proc.join()  # the documented mistake: join before draining the queue
     item = queue.get(timeout=SHORT_TIMEOUT)
     return {"exitcode": proc.exitcode, "received": len(item)}
@@ -56,7 +69,7 @@ def _join_before_get(ctx: Context, size: int) -> object:
     covers=[35],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("*", timeout(),
+        on("*", timeout(said=JOINING),
            note="a process that put items on a queue does not terminate until they are "
                 "flushed to the pipe; joining it before get() deadlocks"),
     ],
@@ -112,7 +125,7 @@ def _kill_self() -> None:
     source=[POOL_WORKER_DEATH, MP_DOCS + "#module-multiprocessing.pool"],
     timeout=HANG_TIMEOUT,
     expect=[
-        on("*", timeout(),
+        on("*", timeout(said=APPLYING),
            note="open since 2014 (bpo-22393): the Pool replaces the dead worker, the task is "
                 "lost and apply() waits for ever; the fix PRs (10441, 16103) were not merged",
            source=POOL_WORKER_DEATH),
@@ -127,6 +140,7 @@ def pool_worker_killed(ctx: Context) -> object:
     """
     pool = ctx.mp.Pool(1)
     try:
+        _say(APPLYING)
         return pool.apply(_kill_self)
     finally:
         pool.terminate()
@@ -137,7 +151,7 @@ def pool_worker_killed(ctx: Context) -> object:
     title="A ProcessPoolExecutor worker is killed while running a task: BrokenProcessPool",
     source=[BROKEN_POOL, PROCESS_POOL],
     timeout=HANG_TIMEOUT,
-    expect=[on("*", error("BrokenProcessPool"))],
+    expect=[on("*", error("BrokenProcessPool", contains="result():"))],
 )
 def pool_worker_killed_executor(ctx: Context) -> object:
     """The same task under ``concurrent.futures.ProcessPoolExecutor`` (with this method's
@@ -145,12 +159,21 @@ def pool_worker_killed_executor(ctx: Context) -> object:
     ``BrokenProcessPool`` ("one of the workers ... terminated in a non-clean fashion").
 
     Why it matters: it is the way out when a worker is killed (OOM killer), where Pool hangs.
-    Source: concurrent.futures docs, BrokenProcessPool (3.3+).
+    A pool that cannot run even ``abs(-3)`` first fails as ``submit(abs, -3): ...``, so a
+    pool broken for another reason does not pass for this one. Source: concurrent.futures
+    docs, BrokenProcessPool (3.3+).
     """
     from concurrent.futures import ProcessPoolExecutor
 
+    from cases._pickling import raise_as
+
     with ProcessPoolExecutor(max_workers=1, mp_context=ctx.mp) as executor:
-        return executor.submit(_kill_self).result()
+        for call, where in (((abs, -3), "submit(abs, -3)"), ((_kill_self,), "result()")):
+            try:
+                value = executor.submit(*call).result()
+            except Exception as exc:
+                raise_as(type(exc).__name__, str(exc), where)
+        return value
 
 
 _UNGUARDED_POOL_SCRIPT = """
@@ -172,7 +195,7 @@ with context.Pool(1) as pool:        # no `if __name__ == "__main__":` guard
     expect=[
         on("fork", ok({"returncode": 0, "stdout": "[1, 2]"}),
            note="fork children do not re-import the main module"),
-        on(("spawn", "forkserver"), timeout(),
+        on(("spawn", "forkserver"), timeout(said=RUNNING_UNGUARDED),
            note="each worker re-imports the main module and fails with RuntimeError (docs); "
                 "the Pool replaces dead workers and never fails the map (gh-66587)"),
     ],
@@ -186,5 +209,6 @@ def missing_main_guard_pool(ctx: Context) -> object:
     Why it matters: the classic Windows/macOS failure, on Linux too from 3.14.
     Source: Programming guidelines > Safe importing of main module; gh-66587.
     """
+    _say(RUNNING_UNGUARDED)  # the script's own stderr is captured here, not quoted
     run = ctx.run_script(_UNGUARDED_POOL_SCRIPT, timeout=None)  # type: ignore[arg-type]
     return {"returncode": run.returncode, "stdout": run.stdout.strip()}

@@ -22,6 +22,7 @@ from cases._pickling import (
     in_child,
     normalise,
     raise_as,
+    start_failed,
     start_fails,
 )
 from harness.guest import TYPE_CHECKING
@@ -48,7 +49,7 @@ def run_target(ctx: Context, target: Callable[..., Any]) -> Any:
     except Exception as exc:
         reader.close()
         writer.close()
-        raise_as(type(exc).__name__, str(exc), "start()")
+        start_failed(exc)
     writer.close()
     return receive_from(proc, reader)
 

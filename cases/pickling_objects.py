@@ -20,6 +20,7 @@ from cases._pickling import (
     in_child,
     normalise,
     raise_as,
+    start_failed,
     start_fails,
 )
 from harness.guest import TYPE_CHECKING
@@ -44,7 +45,8 @@ def _first_item(queue: Any) -> Any:
     "pickling.multiprocessing_lock_through_queue",
     title="A multiprocessing Lock put on a Queue: put() returns, the item is dropped",
     source=[QUEUES, "https://github.com/python/cpython/issues/84376"],
-    expect=[on("*", error(), note="the Queue note says put() pickles the object; " + NO_TYPE)],
+    expect=[on("*", error(contains="put():"),
+               note="the Queue note says put() pickles the object; " + NO_TYPE)],
 )
 def multiprocessing_lock_through_queue(ctx: Context) -> object:
     """Lock objects "should only be shared between processes through inheritance" (the
@@ -89,7 +91,8 @@ def _try_lock(lock: Any) -> Any:
     source=CONTEXTS,
     covers=[24],
     expect=[on("fork", ok(False)),
-            on(("spawn", "forkserver"), error(), note="'cannot be passed'; " + NO_TYPE)],
+            on(("spawn", "forkserver"), error(contains="start():"),
+               note="'cannot be passed': start() refuses to send it; " + NO_TYPE)],
 )
 def lock_from_other_context(ctx: Context) -> object:
     """``get_context('fork').Lock()`` held by the parent and passed to a child of this case's
@@ -146,7 +149,7 @@ def process_subclass_picklable(ctx: Context) -> object:
         try:
             proc.start()
         except Exception as exc:
-            raise_as(type(exc).__name__, str(exc), "start()")
+            start_failed(exc)
         writer.close()
         value = reader.recv()
         proc.join()

@@ -62,8 +62,8 @@ def _returns_lock(_: int) -> Any:
     title="Pool.map whose function returns an unpicklable value: an error, or a hang?",
     source=[ASYNC_GET, PICKLABLE],
     timeout=MAY_HANG_TIMEOUT,
-    expect=[on("*", error(), note="the result must be pickled back under every method; "
-                                  + NO_TYPE)],
+    expect=[on("*", error(contains="map():"),
+               note="the result must be pickled back under every method; " + NO_TYPE)],
 )
 def unpicklable_return_value(ctx: Context) -> object:
     """A Pool worker whose function returns a ``threading.Lock``: the result is pickled to be
@@ -304,8 +304,9 @@ if __name__ == "__main__":
             # import __main__ dies, and a worker that "terminated in a non-clean fashion"
             # raises BrokenProcessPool (concurrent.futures.process docs). Any other error
             # (a dead fork server, a port bug) is a different cause: a finding.
-            on(("spawn", "forkserver"), error("BrokenProcessPool"),
-               note="the worker dies importing __main__: BrokenProcessPool",
+            on(("spawn", "forkserver"), error("BrokenProcessPool", contains="(a worker: "),
+               note="the worker dies importing __main__: BrokenProcessPool, and the worker's "
+                    "own error is on stderr",
                source=BROKEN_POOL)],
 )
 def ppe_main_importable(ctx: Context) -> object:
@@ -324,6 +325,10 @@ def ppe_main_importable(ctx: Context) -> object:
             return {"result": int(line.split("=", 1)[1])}
         if line.startswith("raised="):
             type_name, _, message = line.split("=", 1)[1].partition("|")
-            raise_as(type_name, message, "result()")
+            # Why the worker died, as it said (a pool broken by anything else says nothing).
+            said = [w for w in result.stderr.splitlines()
+                    if w.split(":", 1)[0].endswith(("Error", "Exception")) and ":" in w]
+            raise_as(type_name, message + (" (a worker: %s)" % said[-1] if said else ""),
+                     "result()")
     raise RuntimeError("the program printed no result: {}".format(normalise(
         result.last_error_line() or f"exit status {result.returncode}")))

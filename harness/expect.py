@@ -11,6 +11,7 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.guest.catalog import ChildDied
+from harness.results import hang_said
 from harness.vocab import Outcome, Verdict
 
 #: The error type recorded for a child that died without sending a result.
@@ -128,4 +129,7 @@ def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) ->
             return Verdict.UNEXPECTED  # a child that died is a crash, not a raised error
         if rule.get("contains") and rule["contains"] not in str(err.get("message", "")):
             return Verdict.UNEXPECTED
+    if rule["outcome"] == Outcome.TIMEOUT and rule.get("said") and \
+            str(rule["said"]) not in hang_said(str(result.get("detail") or "")):
+        return Verdict.UNEXPECTED  # a hang somewhere else than where the rule says
     return Verdict.AS_EXPECTED

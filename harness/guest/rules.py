@@ -46,12 +46,14 @@ class Expect:
         has_value: bool = False,
         error_type: Optional[str] = None,
         contains: Optional[str] = None,
+        said: Optional[str] = None,
     ) -> None:
         self.outcome = outcome
         self.value = value
         self.has_value = has_value
         self.error_type = error_type
         self.contains = contains
+        self.said = said
         self.methods: Tuple[str, ...] = ("*",)
         self.conditions: Dict[str, Any] = {}
         self.note: Optional[str] = None
@@ -67,6 +69,8 @@ class Expect:
             data["error_type"] = self.error_type
         if self.contains is not None:
             data["contains"] = self.contains
+        if self.said is not None:
+            data["said"] = self.said
         if self.conditions:
             data["when"] = dict(self.conditions)
         if self.note:
@@ -93,9 +97,11 @@ def error(error_type: Optional[str] = None, contains: Optional[str] = None) -> E
     return Expect(ERROR, error_type=error_type, contains=contains)
 
 
-def timeout() -> Expect:
-    """The case hangs until the runner's hard timeout."""
-    return Expect(TIMEOUT)
+def timeout(said: Optional[str] = None) -> Expect:
+    """The case hangs until the runner's hard timeout; with ``said``, where the case says it
+    blocks: the last line its processes wrote to stderr before the kill contains it (any
+    other hang does not meet the rule)."""
+    return Expect(TIMEOUT, said=said)
 
 
 def crash() -> Expect:

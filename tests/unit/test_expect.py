@@ -139,3 +139,22 @@ def test_inferred_and_source_derived_rules_say_where_they_come_from() -> None:
     text = model.expectation_text(from_source[0][1])
     assert "(from the implementation, not the docs:" in text
     assert "(any type)" in model.expectation_text(catalog.error().to_dict())
+
+
+def test_a_hang_rule_with_said_is_met_only_by_a_hang_there() -> None:
+    """``timeout(said=...)``: any hang used to meet a hang rule; now the timed-out cell's
+    quoted last stderr line must contain where the case said it blocks."""
+    from harness.results import HANG_QUOTE
+
+    rule = catalog.timeout(said="joining the child before get()").to_dict()
+    there = {"outcome": "timeout",
+             "detail": "no result" + HANG_QUOTE + "joining the child before get()"}
+    elsewhere = {"outcome": "timeout", "detail": "no result" + HANG_QUOTE + "in Popen._launch"}
+    silent = {"outcome": "timeout", "detail": "no result within the hard timeout"}
+    assert expect.verdict_for(rule, there) is Verdict.AS_EXPECTED
+    assert expect.verdict_for(rule, elsewhere) is Verdict.UNEXPECTED
+    assert expect.verdict_for(rule, silent) is Verdict.UNEXPECTED
+    assert expect.verdict_for(catalog.timeout().to_dict(), elsewhere) is Verdict.AS_EXPECTED
+    from harness.casetext import expectation_text
+
+    assert "where it says joining the child" in expectation_text(rule)
