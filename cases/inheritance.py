@@ -299,6 +299,7 @@ def forkserver_preload(ctx: Context) -> object:
 # The category spans several modules; the executor imports ``cases.inheritance`` only.
 from cases import (  # noqa: E402,F401
     inheritance_fds,
+    inheritance_lifecycle,
     inheritance_os,
     inheritance_process,
     inheritance_startup,
