@@ -177,7 +177,9 @@ _LEAK_SCRIPT = """
                                         "segment_left": False, "tracker_warned": True}),
            os=("linux", "macos"),
            from_source="Lib/multiprocessing/resource_tracker.py (the 'leaked ... objects to "
-                       "clean up at shutdown' warning; the docs name no warning)"),
+                       "clean up at shutdown' warning; the docs name no warning) and "
+                       "popen_spawn_posix.py / popen_forkserver.py (start() starts the tracker: "
+                       "the private _resource_tracker._fd is set)"),
         # fork: the docs tie the resource tracker to spawn and forkserver only.
     ],
 )

@@ -306,7 +306,7 @@ if __name__ == "__main__":
             # (a dead fork server, a port bug) is a different cause: a finding.
             on(("spawn", "forkserver"), error("BrokenProcessPool", contains="(a worker: "),
                note="the worker dies importing __main__: BrokenProcessPool, and the worker's "
-                    "own error is on stderr",
+                    "own error names <stdin>, the main module it could not import",
                source=BROKEN_POOL)],
 )
 def ppe_main_importable(ctx: Context) -> object:
@@ -325,9 +325,10 @@ def ppe_main_importable(ctx: Context) -> object:
             return {"result": int(line.split("=", 1)[1])}
         if line.startswith("raised="):
             type_name, _, message = line.split("=", 1)[1].partition("|")
-            # Why the worker died, as it said (a pool broken by anything else says nothing).
-            said = [w for w in result.stderr.splitlines()
-                    if w.split(":", 1)[0].endswith(("Error", "Exception")) and ":" in w]
+            # Why the worker died: its error about the main module it could not import (a pool
+            # broken by anything else says nothing of <stdin>).
+            said = [w for w in result.stderr.splitlines() if "<stdin>" in w
+                    and w.split(":", 1)[0].endswith(("Error", "Exception"))]
             raise_as(type_name, message + (" (a worker: %s)" % said[-1] if said else ""),
                      "result()")
     raise RuntimeError("the program printed no result: {}".format(normalise(

@@ -50,7 +50,7 @@ def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
     if rule.get("contains"):
         text += " containing %s" % short(str(rule["contains"]), 40)
     if rule.get("said"):
-        text += " where it says %s" % short(str(rule["said"]), 60)
+        text += ' where it says "%s"' % short(str(rule["said"]), 90)
     if rule.get("inferred"):
         text += " (inferred from the documented mechanism)"
     if rule.get("from_implementation"):

@@ -11,7 +11,7 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.guest.catalog import ChildDied
-from harness.results import hang_said
+from harness.results import NO_RESULT, hang_said
 from harness.vocab import Outcome, Verdict
 
 #: The error type recorded for a child that died without sending a result.
@@ -129,7 +129,8 @@ def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) ->
             return Verdict.UNEXPECTED  # a child that died is a crash, not a raised error
         if rule.get("contains") and rule["contains"] not in str(err.get("message", "")):
             return Verdict.UNEXPECTED
-    if rule["outcome"] == Outcome.TIMEOUT and rule.get("said") and \
-            str(rule["said"]) not in hang_said(str(result.get("detail") or "")):
-        return Verdict.UNEXPECTED  # a hang somewhere else than where the rule says
+    detail = str(result.get("detail") or "")
+    if rule["outcome"] == Outcome.TIMEOUT and rule.get("said") and (
+            not detail.startswith(NO_RESULT) or str(rule["said"]) not in hang_said(detail)):
+        return Verdict.UNEXPECTED  # a hang elsewhere, or after the case returned
     return Verdict.AS_EXPECTED

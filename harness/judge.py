@@ -27,6 +27,10 @@ def _describe_rule(rule: Optional[Dict[str, Any]]) -> str:
         text += " %s" % json.dumps(rule["value"])
     if rule.get("error_type"):
         text += " %s" % rule["error_type"]
+    if rule.get("contains"):
+        text += " containing %r" % rule["contains"]
+    if rule.get("said"):
+        text += " where it says %r" % rule["said"]
     return text
 
 

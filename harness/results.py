@@ -25,6 +25,7 @@ from harness.text import shorten
 
 __all__ = [
     "HANG_QUOTE",
+    "NO_RESULT",
     "SCHEMA_VERSION",
     "SUPPORTED_VERSIONS",
     "arch_suffix",
@@ -44,6 +45,9 @@ __all__ = [
 SCHEMA_VERSION = "1.2"
 #: A timed-out cell's detail quotes the last line its processes wrote to stderr after this.
 HANG_QUOTE = "; last line on stderr: "
+#: How a timed-out cell's detail starts when the case itself never returned (the other
+#: timeout: it returned, and the interpreter did not exit).
+NO_RESULT = "no result within the hard timeout"
 #: The schema's ``harness.schema_version`` enum (a test checks).
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from harness import leftovers, waiting
 from harness.capture import Capture, last_line
 from harness.guest import _procs
-from harness.results import HANG_QUOTE
+from harness.results import HANG_QUOTE, NO_RESULT
 from harness.vocab import Outcome
 
 __all__ = [
@@ -163,7 +163,7 @@ def _classify(
         return CaseRun(outcome=Outcome.CRASH, detail="more than %d processes: the harness's "
                        "process limit was reached; process tree killed" % limit, **base)
     if timed_out:
-        detail = "no result within the hard timeout; process tree killed"
+        detail = NO_RESULT + "; process tree killed"
         if payload is not None:
             detail = "the case returned but the interpreter did not exit; process tree killed"
         last = last_line(said)

@@ -147,14 +147,17 @@ def test_a_hang_rule_with_said_is_met_only_by_a_hang_there() -> None:
     from harness.results import HANG_QUOTE
 
     rule = catalog.timeout(said="joining the child before get()").to_dict()
-    there = {"outcome": "timeout",
-             "detail": "no result" + HANG_QUOTE + "joining the child before get()"}
-    elsewhere = {"outcome": "timeout", "detail": "no result" + HANG_QUOTE + "in Popen._launch"}
+    killed = "no result within the hard timeout; process tree killed"
+    there = {"outcome": "timeout", "detail": killed + HANG_QUOTE + "joining the child before get()"}
+    elsewhere = {"outcome": "timeout", "detail": killed + HANG_QUOTE + "in Popen._launch"}
     silent = {"outcome": "timeout", "detail": "no result within the hard timeout"}
     assert expect.verdict_for(rule, there) is Verdict.AS_EXPECTED
     assert expect.verdict_for(rule, elsewhere) is Verdict.UNEXPECTED
     assert expect.verdict_for(rule, silent) is Verdict.UNEXPECTED
     assert expect.verdict_for(catalog.timeout().to_dict(), elsewhere) is Verdict.AS_EXPECTED
+    returned = {"outcome": "timeout", "detail": "the case returned but the interpreter did not "
+                "exit; process tree killed" + HANG_QUOTE + "joining the child before get()"}
+    assert expect.verdict_for(rule, returned) is Verdict.UNEXPECTED  # it did not hang there
     from harness.casetext import expectation_text
 
-    assert "where it says joining the child" in expectation_text(rule)
+    assert 'where it says "joining the child before get()"' in expectation_text(rule)
