@@ -396,7 +396,7 @@ def test_equal_container_globals_do_not_differ() -> None:
 def test_a_start_that_fails_is_not_called_no_process() -> None:
     """A start() that raises (a lambda under spawn) was still tried with that method: the
     failing cells are failures, never "no process started"."""
-    doc = _check("local_function_script.py", interpreters=_newest())
+    doc = _check("lambda_script.py", interpreters=_newest())
     assert _outcomes(doc, "spawn") == {"error"}
     assert not any(k.endswith(("[spawn]", "[forkserver]")) for k in doc["not_exercised"])
 
