@@ -27,9 +27,9 @@ from harness.runner import CaseRun, run_case
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_hangs",
-           "format_table", "load_failure", "not_exercised", "parse_target", "select_interpreters",
-           "summary_line"]
+__all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_follow_ons",
+           "format_hangs", "format_table", "load_failure", "not_exercised", "parse_target",
+           "select_interpreters", "summary_line"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -288,6 +288,22 @@ def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
         return ""
     return "\n".join(["where it hung (the last line written to stderr before the kill):"] +
                      ["  " + line for line in lines])
+
+
+def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],
+                      interpreters: Sequence[str]) -> str:
+    """The second error of cells where a child and the parent both failed (the table shows
+    the first): what the parent raised after the child's failure, or the child's failure
+    after the parent's own error."""
+    lines = []
+    for interp in interpreters:
+        for method in START_METHODS:
+            run = runs.get((interp, method))
+            found = _FOLLOWS.search(str((run.error or {}).get("message", ""))) if run else None
+            if found:
+                lines.append("  %s[%s]: %s" % (interp, method, shorten(
+                    found.group(0).strip()[1:-1], 160)))
+    return "\n".join(["also (the table shows the first error):"] + lines) if lines else ""
 
 
 def format_diagnoses(diagnoses: Sequence[Diagnosis], indent: str = "") -> str:

@@ -132,9 +132,9 @@ def command(args: argparse.Namespace) -> int:
         sys.stdout.write(check_pytest.format_tests(verdicts, always, runs) + "\n")
     else:
         sys.stdout.write(check.format_table(runs, labels) + "\n")
-        hangs = check.format_hangs(runs, labels)
-        if hangs:
-            sys.stdout.write("\n" + hangs + "\n")
+        for extra in (check.format_hangs(runs, labels), check.format_follow_ons(runs, labels)):
+            if extra:
+                sys.stdout.write("\n" + extra + "\n")
         if diagnoses:
             sys.stdout.write("\n" + check.format_diagnoses(diagnoses) + "\n")
         last = check.summary_line(runs, diagnoses, unchecked)

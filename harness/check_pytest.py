@@ -58,14 +58,16 @@ def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[
 
 
 _PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
+_BANNER = re.compile(r"^[! ]+", re.M)
 _RUNNING = re.compile(r"^check: running .*$\n?", re.M)  # check_exec's own progress lines
 
 
 def _pytest_said(run: CaseRun) -> str:
     """pytest's own complaint: its last ``ERROR: ...`` line, else the last line it wrote."""
     stderr = _RUNNING.sub("", run.stderr)
-    found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(run.stdout)
-    return last_line(found[-1]) if found else last_line(run.stdout).strip("! ") or last_line(
+    stdout = _BANNER.sub("", run.stdout)  # "!!! _pytest.outcomes.Exit: why !!!" -> the reason
+    found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(stdout)
+    return last_line(found[-1]).rstrip("! ") if found else last_line(stdout) or last_line(
         stderr)
 
 
@@ -95,8 +97,11 @@ def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest
     for interp, methods in sorted(by_interp.items()):
         names = sorted({t for run in methods.values() for t in _tests(run)})
         for test in names:
-            entries = {m: _tests(run).get(test, {"outcome": "not run", "error": ""})
-                       for m, run in methods.items()}
+            # Only the runs that reached the test: one cut short (-x, pytest.exit, a crash)
+            # says nothing about how the method treats it.
+            entries = {m: _tests(run)[test] for m, run in methods.items() if test in _tests(run)}
+            if len(entries) < 2:
+                continue
             outcomes = {m: str(e.get("outcome")) for m, e in entries.items()}
             if len(set(outcomes.values())) == 1:
                 if set(outcomes.values()) & {"failed", "error"}:

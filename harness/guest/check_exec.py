@@ -97,6 +97,9 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
 
         def pytest_runtest_logreport(self, report: Any) -> None:
             entry = tests.setdefault(report.nodeid, {"outcome": "interrupted", "error": ""})
+            if getattr(report, "wasxfail", None) is not None:  # xfail: failed as expected
+                entry["outcome"] = "xfailed" if report.skipped else "xpassed"
+                return
             if report.when == "call" and entry["outcome"] == "interrupted":
                 entry["outcome"] = "passed"  # until a failure says otherwise
             if report.failed and entry["outcome"] in ("passed", "interrupted"):
@@ -161,8 +164,7 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
 _STOPPED: Set[int] = set()  # pids this process terminated or killed on purpose
 #: Parent errors that follow from a child's failure rather than cause it.
 _FOLLOW_ON = {"SystemExit", "Empty", "EOFError", "BrokenPipeError", "ConnectionResetError",
-              "ConnectionRefusedError", "TimeoutError", "BrokenProcessPool", "RemoteError",
-              "AssertionError"}
+              "ConnectionRefusedError", "TimeoutError", "BrokenProcessPool", "RemoteError"}
 
 
 def _run(user_dir: str, target: str, method: str, args: List[Any],

@@ -33,30 +33,45 @@ def _describe(value: Any) -> str:
                       getattr(value, "__qualname__", type(value).__name__))
 
 
+class _TooBig(Exception):
+    """A container too big or too deep to compare cheaply: it is not compared."""
+
+
 def _digest(value: Any) -> str:
     """A container global as text that is the same in every process for equal contents:
-    sets sorted, object addresses dropped ("" when too big or when a repr fails). ``hash()``
-    is no use here: str hashes differ from one interpreter to the next."""
-    try:
-        text = _canonical(value, 3)
-    except Exception:  # noqa: BLE001 - a repr that fails: nothing to compare
-        return ""
-    return text if len(text) <= 20 * _LIMIT else ""
-
-
-def _canonical(value: Any, depth: int) -> str:
-    if isinstance(value, dict) and depth:
-        return "{%s}" % ", ".join("%s: %s" % (_canonical(k, depth - 1), _canonical(v, depth - 1))
-                                  for k, v in list(value.items())[:_LIMIT])
-    if isinstance(value, (list, tuple)) and depth:
-        return "%s[%s]" % (type(value).__name__, ", ".join(
-            _canonical(v, depth - 1) for v in list(value)[:_LIMIT]))
-    if isinstance(value, (set, frozenset)) and depth:
-        return "%s{%s}" % (type(value).__name__, ", ".join(sorted(
-            _canonical(v, depth - 1) for v in list(value)[:_LIMIT])))
+    dict items and sets sorted, object addresses dropped, ``__mp_main__`` read as
+    ``__main__`` ("" when it is too big or deep to compare cheaply, or a repr fails).
+    ``hash()`` is no use here: str hashes differ from one interpreter to the next."""
     import re
 
-    return re.sub(r" at 0x[0-9a-fA-F]+", "", repr(value))[:_LIMIT]
+    budget = [20 * _LIMIT]  # characters of text: the work stops once they are spent
+    try:
+        return _canonical(value, 3, budget, re.compile(r" at 0x[0-9a-fA-F]+"))
+    except Exception:  # noqa: BLE001 - too big, or a repr that fails: nothing to compare
+        return ""
+
+
+def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
+    if budget[0] <= 0:
+        raise _TooBig()
+    if isinstance(value, (dict, list, tuple, set, frozenset)):
+        if not depth or len(value) > _LIMIT:
+            raise _TooBig()
+        if isinstance(value, dict):
+            parts = sorted("%s: %s" % (_canonical(k, depth - 1, budget, address),
+                                       _canonical(v, depth - 1, budget, address))
+                           for k, v in list(value.items()))
+        else:
+            parts = [_canonical(v, depth - 1, budget, address) for v in list(value)]
+            if isinstance(value, (set, frozenset)):
+                parts.sort()
+        text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
+    elif isinstance(value, (str, bytes)) and len(value) > budget[0]:
+        raise _TooBig()
+    else:
+        text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
+    budget[0] -= len(text)
+    return text
 
 
 def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
@@ -80,7 +95,7 @@ def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
     simple = {k: v for k, v in vars(module).items() if not k.startswith("__")
               and isinstance(v, _SIMPLE)} if module is not None else {}
     containers = {k: _digest(v) for k, v in vars(module).items() if not k.startswith("__")
-                  and type(v) in _CONTAINERS} if module is not None else {}
+                  and isinstance(v, _CONTAINERS)} if module is not None else {}
     objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
     mock = sys.modules.get("unittest.mock")
     for name, mod in users:
@@ -221,15 +236,20 @@ class Watch:
         def start(self: Any) -> None:
             target = getattr(self, "_target", None)
             module_name = getattr(target, "__module__", "") or ""
+            # First: a start() that raises (a pickling error) was still an attempt with this
+            # method.
+            watch.attempts.append((_method_used(self, context), CURRENT_TEST[0]))
             wrapped = target is not None and not module_name.startswith("harness.")
             if wrapped:
-                self._args = (watch.report_dir, target, _snapshot(module_name, watch.user_dir),
-                              tuple(self._args), dict(self._kwargs))
-                self._target, self._kwargs = _child_wrapper, {}
+                try:
+                    snap = _snapshot(module_name, watch.user_dir)
+                except Exception:  # noqa: BLE001 - watching must never break the program
+                    wrapped = False
+                else:
+                    self._args = (watch.report_dir, target, snap, tuple(self._args),
+                                  dict(self._kwargs))
+                    self._target, self._kwargs = _child_wrapper, {}
             threads = threading.active_count()
-            # Before start(): a start() that raises (a pickling error) was still an attempt
-            # with this method.
-            watch.attempts.append((_method_used(self, context), CURRENT_TEST[0]))
             original(self)
             watch.started.append({"process": self, "pid": self.pid, "threads": threads,
                                   "wrapped": wrapped, "test": CURRENT_TEST[0]})

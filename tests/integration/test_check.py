@@ -408,3 +408,11 @@ def test_the_parents_own_error_stays_first() -> None:
     for run in doc["results"]:
         assert run["error"]["type"] == "ValueError", run["error"]
         assert run["error"]["where"] == "parent"
+
+
+def test_watching_never_breaks_a_working_program() -> None:
+    """A global whose every attribute lookup raises made check's snapshot raise in start():
+    every cell was an error the program does not have."""
+    doc = _check("lazy_global.py", interpreters=_newest())
+    assert {r["outcome"] for r in doc["results"]} == {"ok"}
+    assert doc["exit"] == 0

@@ -119,3 +119,23 @@ def test_pytest_counts_only_tests_that_started_a_process_with_their_runs_method(
     assert check_pytest.exercised(only_pinned)[0] == []
     assert "nothing about start methods was checked" in check_pytest.format_tests(
         [], [], only_pinned)
+
+
+def test_a_test_missing_from_a_run_cut_short_is_not_compared() -> None:
+    """-x or pytest.exit() ends one method's run early: its missing tests are not "not run"
+    against the other methods (that read as method-dependent)."""
+    both = {"t.py::test_a": {"outcome": "failed", "error": "E"},
+            "t.py::test_b": {"outcome": "passed", "error": ""}}
+    cut = {"t.py::test_a": {"outcome": "passed", "error": ""}}
+    runs = {("3.12", "fork"): _run("fork", tests=cut),
+            ("3.12", "spawn"): _run("spawn", tests=both)}
+    verdicts, _ = check_pytest.compare(runs)
+    assert [v.test for v in verdicts] == ["t.py::test_a"]
+
+
+def test_the_second_error_of_a_cell_is_shown() -> None:
+    error = {"type": "TypeError", "where": "child",
+             "message": "boom (then in the parent: Empty: )"}
+    runs = {("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)}
+    assert "3.12[spawn]: then in the parent: Empty:" in check.format_follow_ons(runs, ["3.12"])
+    assert check.format_follow_ons({("3.12", "fork"): _run("fork")}, ["3.12"]) == ""
