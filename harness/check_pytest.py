@@ -128,6 +128,9 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             error = run.error or {}
             said = _pytest_said(run) if run.outcome is Outcome.ERROR else ""
             what = error.get("message") or run.detail or "(nothing collected or selected)"
+            running = _RUNNING.findall(run.stderr)
+            if run.outcome is Outcome.CRASH and running:  # which test the crash ended
+                what += " (in %s)" % running[-1].strip()[len("check: running "):]
             outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value
             lines.append("%s [%s]: %s %s%s" % (interp, method, outcome, what,
                                                 " (pytest: %s)" % said if said else ""))

@@ -139,3 +139,10 @@ def test_the_second_error_of_a_cell_is_shown() -> None:
     runs = {("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)}
     assert "3.12[spawn]: then in the parent: Empty:" in check.format_follow_ons(runs, ["3.12"])
     assert check.format_follow_ons({("3.12", "fork"): _run("fork")}, ["3.12"]) == ""
+
+
+def test_a_run_that_crashed_names_the_test_it_was_in() -> None:
+    crashed = CaseRun("t", "spawn", Outcome.CRASH, detail="exited with code 3 without a result",
+                      stderr="check: running t.py::test_a\ncheck: running t.py::test_exit\n")
+    text = check_pytest.format_tests([], [], {("3.12", "spawn"): crashed})
+    assert "exited with code 3 without a result (in t.py::test_exit)" in text
