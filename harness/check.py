@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery, runner
 from harness.check_diagnose import NO_PROCESS, Diagnosis, diagnose, not_exercised
+from harness.guest.check_watch import ADDRESS
 from harness.guest.words import START_METHODS
 from harness.results import hang_said
 from harness.runner import CaseRun, run_case
@@ -28,8 +29,8 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_follow_ons",
-           "format_hangs", "format_table", "load_failure", "not_exercised", "parse_target",
-           "select_interpreters", "summary_line"]
+           "format_hangs", "format_table", "load_failure", "not_exercised", "nothing_checked",
+           "parse_target", "select_interpreters", "summary_line", "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -209,24 +210,38 @@ def load_failure(runs: Mapping[Tuple[str, str], CaseRun], target: str) -> str:
                        if errors[0].get("message") else "")
 
 
+def unchecked_cells(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], str]:
+    """The cells that say nothing about their method, and why (``not_exercised``)."""
+    whys = {key: not_exercised(run, key[1]) for key, run in runs.items()}
+    return {key: why for key, why in whys.items() if why}
+
+
+def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
+                    unchecked: Mapping[Tuple[str, str], str]) -> bool:
+    """No cell ran a process: whatever the outcomes, start methods were not checked."""
+    ran = [k for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE]
+    return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
+
+
 def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
                  unchecked: Mapping[Tuple[str, str], str]) -> str:
     """The last line of ``check``: what was found, and what the runs could not check."""
     ran = {k: r for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE}
     failing = [r for r in ran.values() if r.outcome is not Outcome.OK]
-    if ran and not failing and all(unchecked.get(k) == NO_PROCESS for k in ran):
+    if not failing and nothing_checked(runs, unchecked):
         return ("no process was started under any method: nothing about start methods was "
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)")
     # A failing cell is reported as a failure, whatever its processes used.
     aside = sorted("%s[%s] (%s)" % (k[0], k[1], why) for k, why in unchecked.items()
                    if k in ran and ran[k].outcome is Outcome.OK)
-    not_checked = "; not checked: %s" % ", ".join(aside) if aside else ""
+    not_checked = "not checked: %s" % ", ".join(aside) if aside else ""
+    also = "; " + not_checked if aside else ""
     if not failing:
         if not aside:
             return "no problem found: it works under every start method"
         chosen = all(why != NO_PROCESS for k, why in unchecked.items() if k in ran)
-        return ("no problem found under the methods that ran%s%s" % (not_checked, (
+        return ("no problem found under the methods that ran%s%s" % (also, (
             " — the program starts its processes with a method it chose itself "
             "(set_start_method or get_context)") if chosen else ""))
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
@@ -235,10 +250,10 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
     if len(failing) == len(ran) and len(kinds) == 1 and every_method and not diagnoses:
         outcome, kind = next(iter(kinds))
         return ("it fails the same way under every method (%s): not a start-method problem"
-                % (kind or outcome.value)) + not_checked
+                % (kind or outcome.value)) + also
     if diagnoses:
-        return "N" + not_checked[3:] if aside else ""
-    return "no known cause recognised: read the errors in the table" + not_checked
+        return not_checked[:1].upper() + not_checked[1:]
+    return "no known cause recognised: read the errors in the table" + also
 
 
 def _cell_text(run: Optional[CaseRun], method: str) -> str:
@@ -248,16 +263,14 @@ def _cell_text(run: Optional[CaseRun], method: str) -> str:
     return _outcome_text(run) + (" (%s)" % aside if aside else "")
 
 
-_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+")
-_FOLLOWS = re.compile(r" \((then in the parent|a child also failed): .*")
+_ADDRESS = re.compile(ADDRESS)
 
 
 def _outcome_text(run: CaseRun) -> str:
     if run.outcome is Outcome.ERROR and run.error:
         where = "child " if run.error.get("where") == "child" else ""
         message = str(run.error.get("message", "")).splitlines()[:1] or [""]
-        head = "%s%s: %s" % (where, run.error.get("type"), _FOLLOWS.sub("", _ADDRESS.sub(
-            "", message[0])))
+        head = "%s%s: %s" % (where, run.error.get("type"), _ADDRESS.sub("", message[0]))
         return "error (%s)" % shorten(head, 60)
     if run.outcome is Outcome.CRASH:
         return "crash (%s)" % run.detail
@@ -299,10 +312,9 @@ def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],
     for interp in interpreters:
         for method in START_METHODS:
             run = runs.get((interp, method))
-            found = _FOLLOWS.search(str((run.error or {}).get("message", ""))) if run else None
-            if found:
-                lines.append("  %s[%s]: %s" % (interp, method, shorten(
-                    found.group(0).strip()[1:-1], 160)))
+            also = (run.error or {}).get("also") if run else None
+            if also:
+                lines.append("  %s[%s]: %s" % (interp, method, shorten(str(also), 160)))
     return "\n".join(["also (the table shows the first error):"] + lines) if lines else ""
 
 

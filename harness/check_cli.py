@@ -102,6 +102,7 @@ def command(args: argparse.Namespace) -> int:
     doc: Dict[str, Any] = {"target": target, "args": call_args,
                            "results": [dict(run.to_dict(), environment=key[0]) for key, run
                                        in sorted(runs.items())]}
+    loaded = ""  # a module:callable that could not be loaded anywhere: a usage error
     if pytest_mode:
         verdicts, always = check_pytest.compare(runs)
         exercising, idle = check_pytest.exercised(runs)
@@ -111,23 +112,15 @@ def command(args: argparse.Namespace) -> int:
     else:
         diagnoses = check.diagnose(runs)
         doc["diagnoses"] = [d.to_dict() for d in diagnoses]
-        unchecked = {key: check.not_exercised(run, key[1]) for key, run in runs.items()}
-        unchecked = {key: why for key, why in unchecked.items() if why}
+        unchecked = check.unchecked_cells(runs)
         doc["not_exercised"] = {"%s[%s]" % key: why for key, why in sorted(unchecked.items())}
         loaded = check.load_failure(runs, target)
-        if loaded:
-            if not args.json:
-                sys.stderr.write("harness: error: could not load %s: %s\n" % (target, loaded))
-            doc["ok"] = False
-            if args.json:
-                sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
-            return EXIT_USAGE
-        ran = [k for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE]
-        nothing = bool(ran) and all(unchecked.get(k) == check.NO_PROCESS for k in ran)
-        ok = not failing and not nothing
+        ok = not loaded and not failing and not check.nothing_checked(runs, unchecked)
     doc["ok"] = ok
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
+    elif loaded:
+        sys.stderr.write("harness: error: could not load %s: %s\n" % (target, loaded))
     elif pytest_mode:
         sys.stdout.write(check_pytest.format_tests(verdicts, always, runs) + "\n")
     else:
@@ -140,4 +133,6 @@ def command(args: argparse.Namespace) -> int:
         last = check.summary_line(runs, diagnoses, unchecked)
         if last:
             sys.stdout.write("\n" + last + "\n")
+    if loaded:
+        return EXIT_USAGE
     return EXIT_OK if ok else EXIT_FAILED

@@ -242,7 +242,8 @@ _PICKLE_CODES = {"lambda-or-local-function", "thread-lock-argument", "open-resou
 
 def _text(run: CaseRun) -> str:
     error = run.error or {}
-    return "\n".join([str(error.get("type", "")), str(error.get("message", "")), run.stderr])
+    return "\n".join([str(error.get("type", "")), str(error.get("message", "")),
+                      str(error.get("also", "")), run.stderr])
 
 
 NO_PROCESS = "no process started"
@@ -252,9 +253,9 @@ def not_exercised(run: CaseRun, method: str) -> str:
     """Why ``run`` says nothing about ``method`` ("" when it does): the program started no
     process, or started every one with another method it chose itself."""
     observed = run.observed if isinstance(run.observed, dict) else {}
-    if run.outcome is Outcome.UNAVAILABLE or "processes_started" not in observed:
+    if run.outcome is Outcome.UNAVAILABLE or "start_attempts" not in observed:
         return ""
-    if not observed.get("start_attempts", observed["processes_started"]):
+    if not observed["start_attempts"]:
         return NO_PROCESS
     used = [m for m in observed.get("methods_used") or () if isinstance(m, str)]
     if used and method not in used:
@@ -271,7 +272,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     for (interp, method), run in sorted(runs.items()):
-        if not_exercised(run, method).startswith("ran "):
+        if not_exercised(run, method) not in ("", NO_PROCESS):
             continue  # the program used another method there: that method's cell says it
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:

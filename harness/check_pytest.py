@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Mapping, Set, Tuple
 
 from harness.capture import last_line
 from harness.check_diagnose import diagnose
+from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -59,7 +60,7 @@ def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[
 
 _PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
 _BANNER = re.compile(r"^[! ]+", re.M)
-_RUNNING = re.compile(r"^check: running .*$\n?", re.M)  # check_exec's own progress lines
+_RUNNING = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)  # check_exec's progress
 
 
 def _pytest_said(run: CaseRun) -> str:
@@ -130,7 +131,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             what = error.get("message") or run.detail or "(nothing collected or selected)"
             running = _RUNNING.findall(run.stderr)
             if run.outcome is Outcome.CRASH and running:  # which test the crash ended
-                what += " (in %s)" % running[-1].strip()[len("check: running "):]
+                what += " (in %s)" % running[-1].strip()
             outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value
             lines.append("%s [%s]: %s %s%s" % (interp, method, outcome, what,
                                                 " (pytest: %s)" % said if said else ""))

@@ -93,7 +93,7 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
         def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
             check_watch.CURRENT_TEST[0] = nodeid
             # Outside pytest's capture: a test that hangs is named by the kill's quote.
-            os.write(2, ("check: running %s\n" % nodeid).encode("utf-8", "replace"))
+            os.write(2, (check_watch.RUNNING + nodeid + "\n").encode("utf-8", "replace"))
 
         def pytest_runtest_logreport(self, report: Any) -> None:
             entry = tests.setdefault(report.nodeid, {"outcome": "interrupted", "error": ""})
@@ -219,12 +219,13 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         # is the cause the user needs; any other parent error stays first.
         failure = _child_failure(watch.started, reports, callable_target)
         parent = result["error"]
+        # The other error goes in ``also``, beside the first (never into its message).
         if failure and parent.get("type") in _FOLLOW_ON:
-            result["error"] = dict(failure, message="%s (then in the parent: %s: %s)" % (
-                failure.get("message"), parent.get("type"), str(parent.get("message"))[:200]))
+            result["error"] = dict(failure, also="then in the parent: %s: %s" % (
+                parent.get("type"), str(parent.get("message"))[:200]))
         elif failure:
-            result["error"] = dict(parent, message="%s (a child also failed: %s: %s)" % (
-                parent.get("message"), failure.get("type"), str(failure.get("message"))[:200]))
+            result["error"] = dict(parent, also="a child also failed: %s: %s" % (
+                failure.get("type"), str(failure.get("message"))[:200]))
     result["observed"] = dict(watch.observed(reports), default_method=default_method)
     if tests:
         result["observed"]["tests"] = tests

@@ -15,13 +15,18 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["CURRENT_TEST", "Watch"]
+__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch"]
 
 _SIMPLE = (str, int, float, bool, type(None), bytes)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
+#: An object's address in a repr (`` at 0x7f...``): differs in every process, so dropped.
+ADDRESS = r" at 0x[0-9a-fA-F]+"
 _LIMIT = 1000
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
 CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's collector)
+#: What check_exec writes to stderr as each test starts (``RUNNING + nodeid``): a hang or a
+#: crash is then named by its test.
+RUNNING = "check: running "
 
 
 def _describe(value: Any) -> str:
@@ -46,7 +51,7 @@ def _digest(value: Any) -> str:
 
     budget = [20 * _LIMIT]  # characters of text: the work stops once they are spent
     try:
-        return _canonical(value, 3, budget, re.compile(r" at 0x[0-9a-fA-F]+"))
+        return _canonical(value, 3, budget, re.compile(ADDRESS))
     except Exception:  # noqa: BLE001 - too big, or a repr that fails: nothing to compare
         return ""
 

@@ -367,7 +367,7 @@ def test_a_childs_error_comes_before_the_parents_follow_on(tmp_path: Path) -> No
     doc = json.loads(proc.stdout)
     spawn = next(r for r in doc["results"] if r["method"] == "spawn")
     assert (spawn["error"]["type"], spawn["error"]["where"]) == ("TypeError", "child")
-    assert "then in the parent: Empty" in spawn["error"]["message"]
+    assert "then in the parent: Empty" in spawn["error"]["also"]
     diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
     assert "CONFIG" in diag["message"]
     fork_default = next(d for d in doc["diagnoses"]
@@ -408,6 +408,7 @@ def test_the_parents_own_error_stays_first() -> None:
     for run in doc["results"]:
         assert run["error"]["type"] == "ValueError", run["error"]
         assert run["error"]["where"] == "parent"
+        assert run["error"]["also"].startswith("a child also failed: ")
 
 
 def test_watching_never_breaks_a_working_program() -> None:

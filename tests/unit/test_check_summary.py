@@ -12,15 +12,13 @@ from harness.vocab import Outcome
 def _run(method: str, outcome: Outcome = Outcome.OK, started: int = 1,
          used: Optional[list] = None, error: Optional[Dict[str, str]] = None,
          **observed: Any) -> CaseRun:
-    seen = dict(observed, processes_started=started,
+    seen = dict(observed, processes_started=started, start_attempts=started,
                 methods_used=[method] if used is None else used)
     return CaseRun(case="t", method=method, outcome=outcome, observed=seen, error=error)
 
 
 def _summary(runs: Dict[Tuple[str, str], CaseRun]) -> str:
-    unchecked = {k: check.not_exercised(r, k[1]) for k, r in runs.items()}
-    return check.summary_line(runs, check.diagnose(runs),
-                              {k: why for k, why in unchecked.items() if why})
+    return check.summary_line(runs, check.diagnose(runs), check.unchecked_cells(runs))
 
 
 def test_every_method_exercised_and_ok() -> None:
@@ -78,7 +76,7 @@ def test_works_only_with_fork_default_names_only_what_failed() -> None:
 def test_a_cell_quotes_an_error_without_addresses_or_the_follow_on() -> None:
     error = {"type": "PicklingError", "where": "parent",
              "message": "Can't pickle <function <lambda> at 0x7fc63652a0>: attribute lookup "
-                        "failed (then in the parent: Empty: )"}
+                        "failed", "also": "then in the parent: Empty: "}
     text = check.format_table({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)},
                               ["3.12"])
     assert "0x7fc" not in text and "then in the parent" not in text
@@ -135,7 +133,7 @@ def test_a_test_missing_from_a_run_cut_short_is_not_compared() -> None:
 
 def test_the_second_error_of_a_cell_is_shown() -> None:
     error = {"type": "TypeError", "where": "child",
-             "message": "boom (then in the parent: Empty: )"}
+             "message": "boom", "also": "then in the parent: Empty: "}
     runs = {("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)}
     assert "3.12[spawn]: then in the parent: Empty:" in check.format_follow_ons(runs, ["3.12"])
     assert check.format_follow_ons({("3.12", "fork"): _run("fork")}, ["3.12"]) == ""
