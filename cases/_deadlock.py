@@ -41,6 +41,7 @@ __all__ = [
     "_HOLD_LIMIT",
     "_InThread",
     "_idle_thread",
+    "say",
     "take_held",
 ]
 
@@ -79,12 +80,18 @@ SMALL_PAYLOAD = 100
 # --------------------------------------------------------------------------- helpers
 
 
+def say(text: str) -> None:
+    """One line on stderr, now: where a case is about to block (a timed-out cell quotes the
+    last line its processes wrote, and a ``timeout(said=...)`` rule checks it)."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
 def take_held(lock: Any, name: str) -> None:
     """Acquire ``lock``; if it is held, first say so on stderr, then wait for it (forever
     in a fork child, whose holder thread does not exist)."""
     if not lock.acquire(False):
-        sys.stderr.write("%s: %s\n" % (name, BLOCKED_ON_HELD_LOCK))
-        sys.stderr.flush()
+        say("%s: %s" % (name, BLOCKED_ON_HELD_LOCK))
         lock.acquire()
 
 

@@ -7,7 +7,6 @@ Part of the ``deadlock`` category (``cases/deadlock.py`` imports this module).
 from __future__ import annotations
 
 import os
-import sys
 
 from cases._deadlock import (
     GUIDELINES_ALL,
@@ -17,6 +16,7 @@ from cases._deadlock import (
     MP_DOCS,
     POOL_WORKER_DEATH,
     SMALL_PAYLOAD,
+    say,
 )
 from cases._docs import BROKEN_POOL, PROCESS_POOL
 from harness.guest import TYPE_CHECKING
@@ -39,11 +39,6 @@ JOINING = "joining the child before get()"
 APPLYING = "Pool.apply(): waiting for the task that kills its worker"
 
 
-def _say(text: str) -> None:
-    sys.stderr.write(text + "\n")
-    sys.stderr.flush()
-
-
 # --------------------------------------------------------------------------- queues
 
 
@@ -55,9 +50,9 @@ def _join_before_get(ctx: Context, size: int) -> object:
     queue = ctx.mp.Queue()
     proc = ctx.mp.Process(target=_put_payload, args=(queue, size))
     proc.start()
-    _say(JOINING)
+    say(JOINING)
     proc.join()  # the documented mistake: join before draining the queue
-    _say("joined")  # a later hang is not this one
+    say("joined")  # a later hang is not this one
     item = queue.get(timeout=SHORT_TIMEOUT)
     return {"exitcode": proc.exitcode, "received": len(item)}
 
@@ -140,9 +135,9 @@ def pool_worker_killed(ctx: Context) -> object:
     """
     pool = ctx.mp.Pool(1)
     try:
-        _say(APPLYING)
+        say(APPLYING)
         value = pool.apply(_kill_self)
-        _say("Pool.apply() returned")  # a hang in terminate() is not this one
+        say("Pool.apply() returned")  # a hang in terminate() is not this one
         return value
     finally:
         pool.terminate()
