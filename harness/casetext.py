@@ -1,17 +1,13 @@
 """A case's text on the page: its docstring as paragraphs with code, its source links and
-their labels, an expectation rule in words. Pure functions (report room, no I/O)."""
+their labels. Pure functions (report room, no I/O)."""
 
 from __future__ import annotations
 
 import inspect
-import json
 import re
-from typing import Any, List, Mapping, Optional, Tuple
+from typing import Any, List, Optional, Tuple
 
-from harness.guest import words
-from harness.text import shorten
-
-__all__ = ["doc_parts", "expectation_text", "inferred", "link_label", "safe_url", "short"]
+__all__ = ["doc_parts", "inferred", "link_label", "safe_url"]
 
 _LITERAL = re.compile(r"``(.+?)``", re.S)
 
@@ -24,38 +20,11 @@ def safe_url(url: Any) -> Optional[str]:
     return None
 
 
-def short(value: Any, limit: int = 60) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=True,
-                                                          ensure_ascii=False, default=repr)
-    return shorten(text, limit)
-
-
 def inferred(rule: Any) -> bool:
     """Whether an expectation is not stated by the docs: inferred from the mechanism they
     document, or read from the implementation (the page counts those apart)."""
     return isinstance(rule, dict) and bool(rule.get("inferred") or rule.get(
         "from_implementation"))
-
-
-def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
-    if not rule:
-        return "no expectation"
-    text = str(rule.get("outcome"))
-    if "value" in rule:
-        text += " " + short(rule["value"], 60)
-    if rule.get("error_type"):
-        text += " " + str(rule["error_type"])
-    elif rule.get("outcome") == words.ERROR:
-        text += " (any type)" if not rule.get("contains") else ""
-    if rule.get("contains"):
-        text += " containing %s" % short(str(rule["contains"]), 40)
-    if rule.get("said"):
-        text += ' where it says "%s"' % short(str(rule["said"]), 90)
-    if rule.get("inferred"):
-        text += " (inferred from the documented mechanism)"
-    if rule.get("from_implementation"):
-        text += " (from the implementation, not the docs: %s)" % rule["from_implementation"]
-    return text
 
 
 def doc_parts(doc: Any) -> Tuple[Tuple[str, bool], ...]:

@@ -12,12 +12,14 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.guest.catalog import ChildDied
 from harness.results import NO_RESULT, hang_said
+from harness.text import short
 from harness.vocab import Outcome, Verdict
 
 #: The error type recorded for a child that died without sending a result.
 CHILD_DIED = ChildDied.__name__
 
-__all__ = ["matches_env", "parse_version", "select_rule", "verdict_for", "version_key"]
+__all__ = ["expectation_text", "matches_env", "parse_version", "select_rule", "verdict_for",
+           "version_key"]
 
 _OPS: Dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge,
@@ -134,3 +136,25 @@ def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) ->
             not detail.startswith(NO_RESULT) or str(rule["said"]) not in hang_said(detail)):
         return Verdict.UNEXPECTED  # a hang elsewhere, or after the case returned
     return Verdict.AS_EXPECTED
+
+
+def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
+    """A rule in words, for the page's cells and the terminal's finding lines alike."""
+    if not rule:
+        return "no expectation"
+    text = str(rule.get("outcome"))
+    if "value" in rule:
+        text += " " + short(rule["value"], 60)
+    if rule.get("error_type"):
+        text += " " + str(rule["error_type"])
+    elif rule.get("outcome") == Outcome.ERROR:
+        text += " (any type)" if not rule.get("contains") else ""
+    if rule.get("contains"):
+        text += " containing %s" % short(str(rule["contains"]), 40)
+    if rule.get("said"):
+        text += ' where it says "%s"' % short(str(rule["said"]), 90)
+    if rule.get("inferred"):
+        text += " (inferred from the documented mechanism)"
+    if rule.get("from_implementation"):
+        text += " (from the implementation, not the docs: %s)" % rule["from_implementation"]
+    return text

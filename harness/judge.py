@@ -6,7 +6,6 @@ Host side (the run chain); the plugin calls both for every cell.
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Optional
 
 from harness import expect
@@ -17,21 +16,6 @@ from harness.text import short_json, shorten
 from harness.vocab import Outcome, Verdict
 
 __all__ = ["finding_line", "judge"]
-
-
-def _describe_rule(rule: Optional[Dict[str, Any]]) -> str:
-    if rule is None:
-        return "nothing"
-    text = str(rule["outcome"])
-    if "value" in rule:
-        text += " %s" % json.dumps(rule["value"])
-    if rule.get("error_type"):
-        text += " %s" % rule["error_type"]
-    if rule.get("contains"):
-        text += " containing %r" % rule["contains"]
-    if rule.get("said"):
-        text += " where it says %r" % rule["said"]
-    return text
 
 
 def _describe_run(cell: Dict[str, Any]) -> str:
@@ -52,7 +36,7 @@ def finding_line(key: str, cell: Dict[str, Any]) -> Optional[str]:
     if cell.get("verdict") != Verdict.UNEXPECTED.value or \
             expect.not_compared(cell.get("verdict"), cell.get("outcome")):
         return None
-    return "%s: expected %s, observed %s" % (key, _describe_rule(cell.get("expected")),
+    return "%s: expected %s, observed %s" % (key, expect.expectation_text(cell.get("expected")),
                                              _describe_run(cell))
 
 

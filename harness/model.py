@@ -13,14 +13,16 @@ from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tu
 
 from harness import answers, cellview, claimcheck, claimview, history, svg
 from harness.answers import scope_text
-from harness.casetext import doc_parts, expectation_text, inferred, link_label, safe_url, short
+from harness.casetext import doc_parts, inferred, link_label, safe_url
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.envview import EnvView, env_views
+from harness.expect import expectation_text
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
+from harness.text import short
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "doc_parts",
-           "expectation_text", "link_label", "safe_url", "scope_text"]
+           "link_label", "safe_url", "scope_text"]
 
 #: Status → (short CSS code, symbol, label): the case sections group cells by it.
 STATUS_INFO: Dict[str, Tuple[str, str, str]] = {

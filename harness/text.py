@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-__all__ = ["short_json", "shorten"]
+__all__ = ["short", "short_json", "shorten"]
 
 
 def shorten(text: str, limit: int = 70) -> str:
@@ -17,3 +17,8 @@ def shorten(text: str, limit: int = 70) -> str:
 def short_json(value: Any, limit: int = 70) -> str:
     """``value`` as sorted JSON (``repr`` for what JSON cannot hold), shortened."""
     return shorten(json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr), limit)
+
+
+def short(value: Any, limit: int = 60) -> str:
+    """A string as it is, anything else as :func:`short_json`: shortened to ``limit``."""
+    return shorten(value, limit) if isinstance(value, str) else short_json(value, limit)

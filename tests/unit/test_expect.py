@@ -122,7 +122,6 @@ def test_every_error_rule_names_a_type_or_a_cause_or_says_no_source_names_one() 
 def test_inferred_and_source_derived_rules_say_where_they_come_from() -> None:
     """Inferred rules carry a note naming the mechanism; implementation-derived rules name
     the CPython file; the report shows both marks."""
-    from harness import model
 
     rules = _catalog_rules()
     inferred = [(cid, r) for cid, r in rules if r.get("inferred")]
@@ -136,9 +135,9 @@ def test_inferred_and_source_derived_rules_say_where_they_come_from() -> None:
     assert all(r.get("note") for _, r in inferred)
     assert all(r["from_implementation"].split()[0].startswith(("Lib/", "Modules/", "Python/"))
                for _, r in from_source)
-    text = model.expectation_text(from_source[0][1])
+    text = expect.expectation_text(from_source[0][1])
     assert "(from the implementation, not the docs:" in text
-    assert "(any type)" in model.expectation_text(catalog.error().to_dict())
+    assert "(any type)" in expect.expectation_text(catalog.error().to_dict())
 
 
 def test_a_hang_rule_with_said_is_met_only_by_a_hang_there() -> None:
@@ -158,6 +157,6 @@ def test_a_hang_rule_with_said_is_met_only_by_a_hang_there() -> None:
     returned = {"outcome": "timeout", "detail": "the case returned but the interpreter did not "
                 "exit; process tree killed" + HANG_QUOTE + "joining the child before get()"}
     assert expect.verdict_for(rule, returned) is Verdict.UNEXPECTED  # it did not hang there
-    from harness.casetext import expectation_text
+    from harness.expect import expectation_text
 
     assert 'where it says "joining the child before get()"' in expectation_text(rule)

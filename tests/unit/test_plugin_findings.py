@@ -8,7 +8,7 @@ from typing import Any, Dict, Optional
 
 import pytest
 
-from harness import cellview, judge
+from harness import cellview, expect, judge
 from harness.results import HANG_QUOTE
 from harness.vocab import Outcome, Verdict
 
@@ -73,3 +73,12 @@ def test_the_quoted_line_is_what_the_case_said_and_safe_to_print(stderr: str,
     from harness import capture
 
     assert capture.last_line(stderr) == quoted
+
+
+def test_the_terminal_words_a_rule_as_the_page_does() -> None:
+    """One wording of a rule: an inferred hang rule reads the same in the finding line as on the
+    page (the terminal once dropped "inferred" and quoted ``said`` its own way)."""
+    rule = {"outcome": "timeout", "said": "child: lock", "inferred": True}
+    line = judge.finding_line("d.z[fork]", _cell("ok", "unexpected", expected=rule, observed=1))
+    assert line == "d.z[fork]: expected %s, observed ok 1" % expect.expectation_text(rule)
+    assert 'timeout where it says "child: lock" (inferred from the documented mechanism)' in line
