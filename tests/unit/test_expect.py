@@ -122,7 +122,6 @@ def test_every_error_rule_names_a_type_or_a_cause_or_says_no_source_names_one() 
 def test_inferred_and_source_derived_rules_say_where_they_come_from() -> None:
     """Inferred rules carry a note naming the mechanism; implementation-derived rules name
     the CPython file; the report shows both marks."""
-
     rules = _catalog_rules()
     inferred = [(cid, r) for cid, r in rules if r.get("inferred")]
     from_source = [(cid, r) for cid, r in rules if r.get("from_implementation")]
