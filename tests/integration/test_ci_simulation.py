@@ -9,8 +9,8 @@ are executed verbatim: the leg identity check, the not-run listing, the report c
 job summary.
 
 It also runs legs through nox, as a runner does (the section "Legs through nox" below): a normal
-leg passes, a leg whose interpreter is missing fails, and a leg whose case executors all exit at
-once fails on the leg check.
+leg and one on the oldest CPython of the matrix pass, a leg whose interpreter is missing fails,
+and a leg whose case executors all exit at once fails on the leg check.
 """
 
 from __future__ import annotations
