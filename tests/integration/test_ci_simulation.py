@@ -9,8 +9,8 @@ are executed verbatim: the leg identity check, the not-run listing, the report c
 job summary.
 
 It also runs legs through nox, as a runner does (the section "Legs through nox" below): a normal
-leg passes, a leg whose interpreter is missing fails, and a leg whose case executors all exit at
-once fails on the leg check.
+leg and one on the oldest CPython of the matrix pass, a leg whose interpreter is missing fails,
+and a leg whose case executors all exit at once fails on the leg check.
 """
 
 from __future__ import annotations
@@ -260,6 +260,13 @@ def _leg_python(python_names: List[str]) -> discovery.Interpreter:
     pytest.skip(f"needs a local CPython installation among {python_names}")
 
 
+def _oldest_python(python_names: List[str]) -> "discovery.Interpreter | None":
+    """The oldest local CPython (not free-threaded) that is a leg of the workflow's matrix."""
+    found = [i for i in discovery.discover()[0] if i.session_name in python_names
+             and i.implementation == "cpython" and not i.free_threading and not i.command]
+    return min(found, key=lambda i: i.version) if found else None
+
+
 def _broken_copy(interp: discovery.Interpreter, where: Path) -> Path:
     """A copy of ``interp``'s installation (hard links) whose case executors exit 3 at once:
     a sitecustomize module in its standard library (imported at every start, -I included)
@@ -341,6 +348,15 @@ def nox_legs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     legs = {"normal": (interp.session_name, normal_bin),
             "crash": (interp.session_name, crash_bin),
             "missing": (missing, empty_bin)}
+    # The harness itself (cli, plugin, runner) runs inside the leg's venv, on the interpreter
+    # under test: the oldest CPython of the matrix too, not only the newest found here.
+    oldest = _oldest_python(pythons)
+    if oldest is not None and oldest.session_name != interp.session_name:
+        oldest_bin = tmp / "setup-python-oldest" / "bin"
+        oldest_bin.mkdir(parents=True)
+        for name in ("python", "python3", f"python{oldest.short_version}"):
+            (oldest_bin / name).symlink_to(oldest.real_path)
+        legs["oldest"] = (oldest.session_name, oldest_bin)
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(legs)) as pool:
         futures = {label: pool.submit(_play_leg, doc, tmp, label, python, bindir)
                    for label, (python, bindir) in legs.items()}
@@ -368,6 +384,21 @@ def test_a_normal_leg_passes_through_nox(nox_legs: Dict[str, Any]) -> None:
     assert env["ci"] == {"image_os": "ubuntu24"}
     assert ".nox" in env["executable"]  # nox's venv, made from the interpreter under test
     assert Path(env["executable"]).resolve() == (bindir / "python").resolve()
+
+
+def test_a_leg_on_the_oldest_cpython_passes_through_nox(nox_legs: Dict[str, Any]) -> None:
+    """The harness's own code runs in the leg's venv on the interpreter under test: on the
+    oldest CPython of the matrix (3.9) it loads, runs the slice and passes the leg check."""
+    if "oldest" not in nox_legs["played"]:
+        pytest.skip("no local CPython of the matrix older than the normal leg's")
+    played = nox_legs["played"]["oldest"]
+    python, _ = nox_legs["legs"]["oldest"]
+    for step in ("list", "smoke", "nox", "check"):
+        assert played[step].returncode == 0, (step, _log(played[step]))
+    results = nox_legs["tmp"] / "oldest" / "checkout" / "reports" / "results"
+    (path,) = results.glob("*.json")
+    env = json.loads(path.read_text(encoding="utf-8"))["harness"]["environment"]
+    assert env["python_version"].startswith(python + "."), env["python_version"]
 
 
 def test_a_leg_whose_interpreter_is_missing_fails(nox_legs: Dict[str, Any]) -> None:

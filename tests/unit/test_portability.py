@@ -18,7 +18,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Dict, Iterator, List, Set
+from typing import Dict, Iterator, List, Optional, Set
 
 import pytest
 
@@ -32,7 +32,8 @@ POSIX_ONLY = ("fcntl", "resource", "pwd", "grp", "termios", "tty", "pty", "syslo
 LINUX_ONLY = ()
 #: Functions and constants of `os` and `signal` that Windows lacks ("Availability: Unix" in
 #: https://docs.python.org/3/library/os.html and signal.html): removed too, so a module-level
-#: `signal.SIGKILL` or `os.getuid()` fails here as it would there.
+#: `signal.SIGKILL` or `os.getuid()` fails here as it would there, at import and in the code the
+#: noxfile runs when nox loads it.
 POSIX_ONLY_ATTRIBUTES = {
     "os": ("fork", "forkpty", "killpg", "getuid", "geteuid", "getgid", "getegid", "getpgid",
            "setsid", "getsid", "setpgid", "uname", "pread", "pwrite", "sysconf", "getloadavg",
@@ -45,6 +46,15 @@ POSIX_ONLY_ATTRIBUTES = {
 # ``signal`` wraps the C module, and guest code imports that directly (cheaper): the same names
 # are missing from it on Windows.
 POSIX_ONLY_ATTRIBUTES["_signal"] = POSIX_ONLY_ATTRIBUTES["signal"]
+#: Linux-only ones, removed as macOS: "Availability: Linux" in the same pages (pidfd_open,
+#: memfd_create, eventfd, pidfd_send_signal), select.epoll ("only supported on Linux", select.html)
+#: and sched_getaffinity / sched_setaffinity (glibc: "missing on ... Mac OS X", gnulib's docs).
+LINUX_ONLY_ATTRIBUTES = {
+    "os": ("pidfd_open", "memfd_create", "eventfd", "sched_getaffinity", "sched_setaffinity"),
+    "signal": ("pidfd_send_signal",),
+    "_signal": ("pidfd_send_signal",),
+    "select": ("epoll",),
+}
 _MODULE_STRING = re.compile(r"^(?:harness|cases)(?:\.\w+)+$")
 _SCRIPT_STRING = re.compile(r"^\w+\.py$")
 
@@ -113,7 +123,7 @@ def reached_modules() -> List[str]:
 
 
 _PROBE = r"""
-import importlib, json, runpy, sys
+import importlib, json, runpy, sys, types
 config = json.loads(sys.argv[1])
 sys.path[:0] = [config["root"], *config["extra_path"]]
 # The standard library and third-party packages load first, on the real platform: they are
@@ -125,12 +135,34 @@ for name in config["preload"]:
         pass
 for name in config["blocked"]:
     sys.modules[name] = None
-removed = []
+saved = {}
 for module, names in config["attributes"].items():
-    for attr in names:
-        if hasattr(sys.modules[module], attr):
-            removed.append((sys.modules[module], attr, getattr(sys.modules[module], attr)))
-            delattr(sys.modules[module], attr)
+    real = importlib.import_module(module)
+    saved[module] = {attr: getattr(real, attr) for attr in names if hasattr(real, attr)}
+    for attr in saved[module]:
+        delattr(real, attr)
+
+
+class Whole(types.ModuleType):
+    # The real platform's module for the standard library and nox: subprocess, shutil...
+    # still need os.WNOHANG or signal.SIGKILL on Linux while the project's code runs.
+    def __init__(self, real, kept):
+        super().__init__(real.__name__)
+        self.__dict__.update(_real=real, _kept=kept)
+
+    def __getattr__(self, attr):
+        return self._kept[attr] if attr in self._kept else getattr(self._real, attr)
+
+
+wholes = {name: Whole(sys.modules[name], kept) for name, kept in saved.items()}
+project = tuple(config["packages"])
+for name, module in list(sys.modules.items()):
+    if module is None or name.split(".")[0] in project or name in wholes:
+        continue
+    for attr, value in list(vars(module).items()):
+        for stripped, whole in wholes.items():
+            if value is sys.modules[stripped]:
+                setattr(module, attr, whole)
 sys.platform = config["platform"]
 failures = {}
 for name in config["modules"]:
@@ -138,10 +170,8 @@ for name in config["modules"]:
         importlib.import_module(name)
     except BaseException as exc:
         failures[name] = "%s: %s" % (type(exc).__name__, exc)
-# The noxfile runs code (discovery starts subprocesses) through the real platform's standard
-# library, which needs its own functions back; its imports were checked above.
-for module, attr, value in removed:
-    setattr(module, attr, value)
+# The noxfile runs as nox loads it on a leg (python-discovery, harness.discovery's interpreter
+# probes): the project's code in it sees the other OS's os and signal, as it would there.
 if config["noxfile"]:
     try:
         runpy.run_path(config["noxfile"], run_name="noxfile")
@@ -149,7 +179,6 @@ if config["noxfile"]:
         failures["noxfile.py"] = "%s: %s" % (type(exc).__name__, exc)
 print(json.dumps(failures))
 """
-
 
 def _third_party_and_stdlib(modules: List[str]) -> List[str]:
     names: Set[str] = set()
@@ -168,13 +197,15 @@ def _third_party_and_stdlib(modules: List[str]) -> List[str]:
 
 
 def import_everything(platform: str, blocked: tuple[str, ...], modules: List[str],
-                      extra_path: tuple[str, ...] = (), noxfile: bool = True) -> Dict[str, str]:
-    """Import ``modules`` and run the noxfile in a fresh interpreter as on ``platform``;
-    returns ``{module: error}`` for each that failed."""
+                      extra_path: tuple[str, ...] = (),
+                      noxfile: Optional[Path] = ROOT / "noxfile.py") -> Dict[str, str]:
+    """Import ``modules`` and run ``noxfile`` in a fresh interpreter as on ``platform``;
+    returns ``{module: error}`` for each that failed (``noxfile.py`` for the noxfile)."""
     config = {"root": str(ROOT), "extra_path": list(extra_path), "platform": platform,
               "blocked": list(blocked),
-              "attributes": POSIX_ONLY_ATTRIBUTES if platform == "win32" else {},
-              "modules": modules, "noxfile": str(ROOT / "noxfile.py") if noxfile else "",
+              "attributes": POSIX_ONLY_ATTRIBUTES if platform == "win32" else LINUX_ONLY_ATTRIBUTES,
+              "packages": list(PACKAGES),
+              "modules": modules, "noxfile": str(noxfile) if noxfile else "",
               "preload": _third_party_and_stdlib(modules)}
     proc = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(config)], cwd=str(ROOT),
                           capture_output=True, text=True, timeout=300, check=False)
@@ -213,9 +244,32 @@ def test_the_check_can_fail(tmp_path: Path) -> None:
     (tmp_path / "sigs.py").write_text("import signal\nKILL = signal.SIGKILL\n", encoding="utf-8")
     failures = import_everything("win32", POSIX_ONLY,
                                  ["posix_leaning", "branchy", "sigs", "harness.cli"],
-                                 extra_path=(str(tmp_path),), noxfile=False)
+                                 extra_path=(str(tmp_path),), noxfile=None)
     assert set(failures) == {"posix_leaning", "branchy", "sigs"}, failures
     assert "fcntl" in failures["posix_leaning"]
+
+
+@pytest.mark.parametrize(("platform", "call"), [("win32", "os.geteuid()"),
+                                              ("darwin", "os.sched_getaffinity(0)")])
+def test_what_the_noxfile_runs_at_load_is_checked_too(tmp_path: Path, platform: str,
+                                                      call: str) -> None:
+    """Not only imports: a project function the noxfile calls when nox loads it (as it calls
+    harness.discovery) fails there when it uses what that OS lacks (os.geteuid on Windows,
+    os.sched_getaffinity on macOS). The standard library keeps the real platform's os and
+    signal: subprocess, which needs os.WNOHANG and signal.SIGKILL on this Linux host, works."""
+    (tmp_path / "loader.py").write_text(
+        "import os\n\n\ndef where():\n    return %s\n" % call, encoding="utf-8")
+    head = ("import subprocess, sys\nimport loader\n"
+            "subprocess.run([sys.executable, '-c', 'pass'], check=True, timeout=60)\n")
+    (tmp_path / "fine.py").write_text(head, encoding="utf-8")
+    (tmp_path / "broken.py").write_text(head + "loader.where()\n", encoding="utf-8")
+    blocked = POSIX_ONLY if platform == "win32" else LINUX_ONLY
+    for noxfile, expected in (("fine.py", set()), ("broken.py", {"noxfile.py"})):
+        failures = import_everything(platform, blocked, [], extra_path=(str(tmp_path),),
+                                     noxfile=tmp_path / noxfile)
+        assert set(failures) == expected, (noxfile, failures)
+    missing = call.split("(", maxsplit=1)[0].split(".")[1]
+    assert "has no attribute '%s'" % missing in failures["noxfile.py"], failures
 
 
 def test_root_pythons_literal_matches_the_provisioned_packages() -> None:

@@ -406,3 +406,45 @@ def test_each_attempt_uploads_and_deploys_its_own_pages_artifact(
     (step,) = deploy["steps"]
     assert step["with"]["artifact_name"] == "${{ needs.report.outputs.pages-artifact }}"
     assert "report" in ([deploy["needs"]] if isinstance(deploy["needs"], str) else deploy["needs"])
+
+
+#: What a leg's probe records on each runner family: ``sys.platform`` ("linux", "darwin",
+#: "win32": the sys.platform table of the sys docs) and ``platform.machine()`` for the image's
+#: architecture (x86_64 on Linux and Intel macOS, arm64 on Apple silicon, AMD64 on Windows x64,
+#: where it is PROCESSOR_ARCHITECTURE).
+RUNNER_FACTS = {"ubuntu-24.04": ("linux", "x86_64"), "macos-26": ("darwin", "arm64"),
+                "macos-15-intel": ("darwin", "x86_64"), "windows-2025": ("win32", "AMD64")}
+
+
+def test_not_run_listing_names_each_leg_as_the_harness_names_its_results_file(
+        workflow: Dict[str, Any], tmp_path: Path) -> None:
+    """The report job's `shell: python` step derives each leg's environment id from its runner
+    label (for --expect-envs and the not-run list); the leg's results file is named by
+    harness.results.env_id from what its probe records. Were the two to differ for one OS, each
+    of its legs would show twice: a "not run" column and the real one. The step runs verbatim
+    (no results downloaded) and its ids are compared with the harness's for every leg."""
+    from harness.guest.probe import os_name
+    from harness.results import env_id
+
+    step = _step(workflow, "report", name="List legs without results (not run)")
+    assert step["shell"] == "python"
+    summary = tmp_path / "summary.md"
+    env = dict(os.environ, RESULTS_DIR=str(tmp_path / "none"), RUNNER_TEMP=str(tmp_path),
+               GITHUB_STEP_SUMMARY=str(summary))
+    proc = subprocess.run([sys.executable, "-c", step["run"]], cwd=str(ROOT), env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    listed = (tmp_path / "expected-environments.txt").read_text(encoding="utf-8").split()
+    legs = _legs(workflow["jobs"]["matrix"]["strategy"]["matrix"])
+    harness_ids = []
+    for leg in legs:
+        platform, machine = RUNNER_FACTS[leg["os"]]
+        python = str(leg["python"])
+        harness_ids.append(env_id({
+            "os": os_name(platform), "arch": machine,
+            "implementation": "pypy" if python.startswith("pypy") else "cpython",
+            "python_version": python.replace("pypy", "").rstrip("t") + ".0",
+            "free_threading": python.endswith("t")}))
+    assert listed == harness_ids
+    assert len(set(listed)) == len(listed)  # one column per leg: no two legs share an id
+    assert set(RUNNER_FACTS) >= {leg["os"] for leg in legs}
