@@ -152,10 +152,11 @@ def forkserver_authentication(ctx: Context) -> object:
     (whatsnew 3.14, gh-97514). The case connects to the server's socket (its address is a
     private attribute), answers the challenge with a wrong digest and is refused; a normal
     child still starts. The wrong answer is sent before the challenge arrives, so the probe
-    waits only for the server to act (answer or close), never a fixed time. Before 3.14 the
-    server sends nothing and reads those bytes as a request carrying file descriptors (no
-    expectation: the docs do not say what it does with such a client; CPython's server
-    closes the connection and dies of it, so "no-challenge" and no later child is started).
+    waits only for the server to act (answer or close), never a fixed time ("no-answer" if
+    it does neither within 10 s, SHORT_TIMEOUT * 2). Before 3.14 the server sends nothing
+    and reads those bytes as a request carrying file descriptors (no expectation: the docs
+    do not say what it does with such a client; CPython's server closes the connection and
+    dies of it, so "no-challenge" and no later child is started).
 
     Why it matters: on 3.13 and older any process of the same user that can reach the
     socket can ask the server to fork. Forkserver only; POSIX.
