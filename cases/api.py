@@ -23,6 +23,9 @@ if TYPE_CHECKING:
     from typing import Any
 
 GET_CONTEXT = DOCS + "#multiprocessing.get_context"
+#: CPython bug: starting a spawn or forkserver child fixed the global start method (spawn.py's
+#: get_preparation_data() called get_start_method() without allow_none); fixed in 3.13.12, 3.14.3.
+GH_109263 = "https://github.com/python/cpython/issues/109263"
 
 
 def _per_method(value_for: Any, **conditions: Any) -> Any:
@@ -277,7 +280,7 @@ def sharedctypes_ctx(ctx: Context) -> object:
 @case(
     "api.manager_ctx",
     title="BaseManager(ctx=...) starts its server with that method; ctx=None fixes the global",
-    source=[DOCS + "#multiprocessing.managers.BaseManager", GET_CONTEXT],
+    source=[DOCS + "#multiprocessing.managers.BaseManager", GET_CONTEXT, GH_109263],
     covers=[57, 36],
     expect=[
         on("fork", ok({"fresh": None, "server_saw": "changed-in-main", "with_ctx": None,
@@ -291,11 +294,16 @@ def manager_ctx(ctx: Context) -> object:
     get_context(), fixing the global start method. The server answers a registered call that
     returns a global the main block changed: the changed value only under fork (a copy of the
     parent), the import-time value under spawn (a fresh interpreter) and forkserver (forked
-    from the fork server, which never ran the main block).
+    from the fork server, which never ran the main block). With an explicit context the
+    global method stays unset (``with_ctx`` None): get_context() fixes it only for
+    method=None. CPython before 3.13.12 and 3.14.3, and PyPy, fix it to the default when they
+    start any spawn or forkserver child (spawn.get_preparation_data() calls
+    get_start_method() without allow_none; gh-109263), a finding the rule keeps.
 
     Why it matters: a manager started with the default context follows the platform default
     (forkserver on Linux from 3.14), so state set up in main is missing in its server.
-    Source: multiprocessing docs, Managers (BaseManager ctx); Global start method.
+    Source: multiprocessing docs, Managers (BaseManager ctx); get_context(); Global start
+    method; gh-109263.
     """
     return run_json(ctx, _FRESH_PROBE, """
         from multiprocessing.managers import BaseManager
@@ -319,7 +327,7 @@ def manager_ctx(ctx: Context) -> object:
 @case(
     "api.pool_context",
     title="Pool(context=...) starts workers with that method; context=None fixes the global",
-    source=[DOCS + "#multiprocessing.pool.Pool", GET_CONTEXT],
+    source=[DOCS + "#multiprocessing.pool.Pool", GET_CONTEXT, GH_109263],
     covers=[58, 36],
     expect=[
         on("fork", ok({"fresh": None, "worker_saw": "changed-in-main", "with_ctx": None,
@@ -332,13 +340,15 @@ def pool_context(ctx: Context) -> object:
     """multiprocessing.pool.Pool(context=c) starts its workers with c; with context=None it
     uses the current context, fixing the global start method. A worker returns a global the
     main block changed: the new value only under fork. The context=None check uses Pool(0),
-    which takes its context and then raises ValueError before starting a worker: starting a
-    spawn or forkserver child fixes the global by itself, which would make the check pass
-    whatever Pool did with context=None.
+    which takes its context and then raises ValueError before starting a worker: on CPython
+    before 3.13.12 and 3.14.3, and PyPy, starting a spawn or forkserver child fixes the global
+    by itself (gh-109263), which would make the check pass whatever Pool did with
+    context=None. The same bug makes ``with_ctx`` the default method there instead of None
+    (see api.manager_ctx), a finding the rule keeps.
 
     Why it matters: the same as for managers — a pool made without a context follows the
     platform default and may not see state the program set up. Source: multiprocessing docs,
-    Process pools (Pool context); Global start method.
+    Process pools (Pool context); get_context(); Global start method; gh-109263.
     """
     return run_json(ctx, _FRESH_PROBE, """
         from multiprocessing.pool import Pool

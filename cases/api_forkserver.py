@@ -13,10 +13,10 @@ import sys
 from cases._docs import CONTEXTS, DOCS, OS_FORK, PROCESS_POOL
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
-from harness.guest.catalog import Context, Unavailable, case, ok, on
+from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Optional
 
 PRELOAD_DOCS = DOCS + "#multiprocessing.set_forkserver_preload"
 WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#multiprocessing"
@@ -24,6 +24,8 @@ GH_97514 = "https://github.com/python/cpython/issues/97514"
 #: A stdlib module nothing in the harness or the catalog imports (checked by a unit test).
 LATE_PRELOAD = "colorsys"
 MISSING_MODULE = "smm_no_such_module_for_preload"
+#: What the authentication probe records when the fork server neither answers nor closes.
+NO_ANSWER = "no-answer"
 #: Import-time value of a global that the executor probe changes before starting workers.
 PROBE_VALUE = "import-time"
 
@@ -85,25 +87,49 @@ def preload_before_launch(ctx: Context) -> object:
                                                                     LATE_PRELOAD)}
 
 
+class _NoAnswer(Exception):
+    """The fork server neither sent a message nor closed the connection in time."""
+
+
+def _next_message(conn: Any) -> Optional[bytes]:
+    """The server's next message; None once it closed the connection (or reset it: a server
+    that dies with our bytes unread resets it)."""
+    if not conn.poll(SHORT_TIMEOUT * 2):
+        raise _NoAnswer
+    try:
+        return conn.recv_bytes(256)  # type: ignore[no-any-return]
+    except (EOFError, OSError):
+        return None
+
+
 def _probe_server(address: Any) -> str:
-    """Connect to the fork server and answer its challenge (if any) with a wrong digest."""
+    """Connect to the fork server, send a wrong answer to its challenge and read what it does.
+
+    The answer goes out at once and our side is then shut: a 3.14+ server sends its challenge
+    and reads it as the reply; an older one reads it expecting file descriptors and closes.
+    Either way the server acts on what is already there, so the reads below end when it
+    answers or closes, never on a clock (the timeout is for a server that does neither).
+    """
     import socket
     from multiprocessing import connection
 
     with socket.socket(socket.AF_UNIX) as sock:
         sock.connect(address)
-        conn = connection.Connection(sock.detach())
+        conn = connection.Connection(os.dup(sock.fileno()))
         try:
-            if not conn.poll(1.0):  # servers before 3.14 wait silently for file descriptors
-                return "no-challenge"
-            if not conn.recv_bytes(256).startswith(b"#CHALLENGE#"):
-                return "other-message"
             conn.send_bytes(b"not-the-right-digest" * 2)
-            try:
-                reply = conn.recv_bytes(256)
-            except EOFError:
+            sock.shutdown(socket.SHUT_WR)
+            first = _next_message(conn)
+            if first is None:
+                return "no-challenge"
+            if not first.startswith(b"#CHALLENGE#"):
+                return "other-message"
+            reply = _next_message(conn)
+            if reply is None:
                 return "closed"
             return "refused" if reply.startswith(b"#FAILURE#") else "accepted"
+        except _NoAnswer:
+            return NO_ANSWER
         finally:
             conn.close()
 
@@ -125,9 +151,12 @@ def forkserver_authentication(ctx: Context) -> object:
     shared with the parent, instead of relying only on the socket file's permissions
     (whatsnew 3.14, gh-97514). The case connects to the server's socket (its address is a
     private attribute), answers the challenge with a wrong digest and is refused; a normal
-    child still starts. Before 3.14 the server sends nothing and waits for file descriptors
-    (no expectation: the docs do not say what it does with a client that sends none; it may
-    die of it, racing with the next request, so no later child is checked there).
+    child still starts. The wrong answer is sent before the challenge arrives, so the probe
+    waits only for the server to act (answer or close), never a fixed time ("no-answer" if
+    it does neither within 10 s, SHORT_TIMEOUT * 2). Before 3.14 the server sends nothing
+    and reads those bytes as a request carrying file descriptors (no expectation: the docs
+    do not say what it does with such a client; CPython's server closes the connection and
+    dies of it, so "no-challenge" and no later child is started).
 
     Why it matters: on 3.13 and older any process of the same user that can reach the
     socket can ask the server to fork. Forkserver only; POSIX.
@@ -141,8 +170,8 @@ def forkserver_authentication(ctx: Context) -> object:
         raise RuntimeError("the fork server's (private) address attribute is unset")
     outcome = _probe_server(address)
     if outcome != "refused":
-        # A server before 3.14 may die of the probe (it expects file descriptors), or not:
-        # that races, so no later child is started here.
+        # A server before 3.14 dies of the probe (it expects file descriptors); when it has
+        # exited is not known here, so no later child is started.
         return {"unauthenticated_client": outcome, "later_child": "not checked"}
     return {"unauthenticated_client": outcome, "later_child": ctx.call_in_child(_child_ran)}
 
