@@ -138,13 +138,15 @@ def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) ->
     return Verdict.AS_EXPECTED
 
 
-def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
-    """A rule in words, for the page's cells and the terminal's finding lines alike."""
+def expectation_text(rule: Optional[Mapping[str, Any]], limit: int = 60) -> str:
+    """A rule in words, for the page's cells and the terminal's finding lines alike; its value
+    shortened to ``limit`` (a cell is narrow; a finding line shows it as far as the observed
+    value it is compared with)."""
     if not rule:
         return "no expectation"
     text = str(rule.get("outcome"))
     if "value" in rule:
-        text += " " + short(rule["value"], 60)
+        text += " " + short(rule["value"], limit)
     if rule.get("error_type"):
         text += " " + str(rule["error_type"])
     elif rule.get("outcome") == Outcome.ERROR:

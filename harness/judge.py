@@ -17,11 +17,14 @@ from harness.vocab import Outcome, Verdict
 
 __all__ = ["finding_line", "judge"]
 
+#: How much of a value a finding line shows: the observed one and the expected one alike.
+VALUE_LIMIT = 200
+
 
 def _describe_run(cell: Dict[str, Any]) -> str:
     text = str(cell["outcome"])
     if cell["outcome"] == Outcome.OK:
-        text += " " + short_json(cell.get("observed"), 200)
+        text += " " + short_json(cell.get("observed"), VALUE_LIMIT)
     elif cell.get("error"):
         text += " " + shorten("%s: %s" % (cell["error"].get("type"), cell["error"].get("message")),
                               160)
@@ -36,8 +39,8 @@ def finding_line(key: str, cell: Dict[str, Any]) -> Optional[str]:
     if cell.get("verdict") != Verdict.UNEXPECTED.value or \
             expect.not_compared(cell.get("verdict"), cell.get("outcome")):
         return None
-    return "%s: expected %s, observed %s" % (key, expect.expectation_text(cell.get("expected")),
-                                             _describe_run(cell))
+    expected = expect.expectation_text(cell.get("expected"), VALUE_LIMIT)
+    return "%s: expected %s, observed %s" % (key, expected, _describe_run(cell))
 
 
 def judge(case: catalog.Case, run: CaseRun, environment: Dict[str, Any]) -> Dict[str, Any]:

@@ -82,3 +82,18 @@ def test_the_terminal_words_a_rule_as_the_page_does() -> None:
     line = judge.finding_line("d.z[fork]", _cell("ok", "unexpected", expected=rule, observed=1))
     assert line == "d.z[fork]: expected %s, observed ok 1" % expect.expectation_text(rule)
     assert 'timeout where it says "child: lock" (inferred from the documented mechanism)' in line
+
+
+def test_the_terminal_shows_the_expected_value_as_far_as_the_observed_one() -> None:
+    """The page shortens a rule's value to fit a cell; the finding line must not: api.manager_ctx
+    on 3.12 read 'expected ok {..., "with_ctx": nu…, observed ok {..., "with_ctx": "fork", ...}',
+    the expected value cut just where it differs."""
+    value = {"fresh": None, "server_saw": "import-time", "with_ctx": None,
+             "without_ctx_sets_default": True}
+    observed = dict(value, with_ctx="fork")
+    line = judge.finding_line("api.manager_ctx[spawn]", _cell(
+        "ok", "unexpected", expected={"outcome": "ok", "value": value}, observed=observed))
+    assert line == ('api.manager_ctx[spawn]: expected ok {"fresh": null, "server_saw": '
+                    '"import-time", "with_ctx": null, "without_ctx_sets_default": true}, observed '
+                    'ok {"fresh": null, "server_saw": "import-time", "with_ctx": "fork", '
+                    '"without_ctx_sets_default": true}')
