@@ -322,6 +322,6 @@ def format_diagnoses(diagnoses: Sequence[Diagnosis], indent: str = "") -> str:
     out = []
     for diag in diagnoses:
         out.append("%s[%s] %s\n%s  fix: %s\n%s  see: %s\n%s  seen in: %s" % (
-            indent, diag.code, diag.message, indent, diag.fix, indent, diag.link, indent,
+            indent, diag.code, diag.message, indent, diag.fix, indent, " ".join(diag.links), indent,
             ", ".join(diag.cells[:6]) + (" …" if len(diag.cells) > 6 else "")))
     return "\n".join(out)

@@ -3,8 +3,8 @@ the exception type and message (in the parent, in a child, or a child's tracebac
 what a child saw differently from its parent at ``start()`` (``check_watch``), and how the
 outcomes of one interpreter differ across methods.
 
-Every cause has an id, a one-line cause, a one-line fix and a link (the docs, or the report
-the cause was reduced from); tests/integration/test_check.py has one program per cause.
+Every cause has an id, a one-line cause, a one-line fix and its links (the docs, or the
+report the cause was reduced from where the docs do not cover it); tests/integration/test_check.py has one program per cause.
 ``works-only-with-fork-default`` is the summary line, after the causes.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from harness.guest.words import FORK, FORKSERVER, SPAWN
 from harness.runner import CaseRun
@@ -22,6 +22,9 @@ __all__ = ["CAUSES", "NO_PROCESS", "Diagnosis", "diagnose", "not_exercised"]
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 _GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
+#: What a pickling cause needs first: what pickle can send, and how multiprocessing uses it.
+_PICKLABLE = ("https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
+              DOCS + "#programming-guidelines")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +34,7 @@ class Diagnosis:
     code: str
     message: str
     fix: str
-    link: str
+    links: Tuple[str, ...]
     cells: Tuple[str, ...]
 
     def to_dict(self) -> Dict[str, Any]:
@@ -45,7 +48,7 @@ class Cause:
     code: str
     cause: str  # may use {detail} and {method}
     fix: str
-    link: str
+    link: Union[str, Tuple[str, ...]]  # one link, or several (the first is the main one)
     match: Callable[[CaseRun, str, str], Optional[str]]
 
 
@@ -149,13 +152,12 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("lambda-or-local-function", "{detail} is a lambda or a function defined inside "
           "another function: pickle cannot send it to a {method} child",
           "define the function at module level (use functools.partial for bound arguments)",
-          "https://github.com/facebookresearch/spdl/pull/1565",
+          _PICKLABLE,
           _regex(r"<lambda>|local object [^\s:]+|<locals>[^\s:>]*")),
     Cause("thread-lock-argument", "a threading lock ({detail}) is passed to a {method} child; "
           "a thread lock cannot be pickled and means nothing in another process",
           "create a multiprocessing.Lock from the same context (or a Manager().Lock()) and "
-          "pass that, or create the lock in the child",
-          "https://github.com/eth-easl/mixtera/pull/68",
+          "pass that, or create the lock in the child", _PICKLABLE,
           _regex(r"_thread\.R?[Ll]ock")),
     Cause("open-resource-argument", "an open file, socket or connection ({detail}) is passed "
           "to a {method} child, which must pickle it and cannot",
@@ -265,10 +267,12 @@ def not_exercised(run: CaseRun, method: str) -> str:
 
 def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     """Causes found in ``runs``, keyed by (interpreter, method), causes before the summary."""
-    found: Dict[str, Tuple[str, str, str, List[str]]] = {}
+    found: Dict[str, Tuple[str, str, Tuple[str, ...], List[str]]] = {}
 
-    def add(code: str, message: str, fix: str, link: str, *cells: str) -> None:
-        found.setdefault(code, (message, fix, link, []))[3].extend(cells)
+    def add(code: str, message: str, fix: str, link: Union[str, Tuple[str, ...]],
+            *cells: str) -> None:
+        links = (link,) if isinstance(link, str) else link
+        found.setdefault(code, (message, fix, links, []))[3].extend(cells)
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     for (interp, method), run in sorted(runs.items()):
@@ -317,8 +321,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     for interp, cells in sorted(by_interp.items()):
         _across_methods(interp, cells, add)
     ordered = sorted(found.items(), key=lambda item: item[0] == "works-only-with-fork-default")
-    return [Diagnosis(code, _fill(m, cells), _fill(f, cells), link, tuple(cells))
-            for code, (m, f, link, cells) in ordered]
+    return [Diagnosis(code, _fill(m, cells), _fill(f, cells), links, tuple(cells))
+            for code, (m, f, links, cells) in ordered]
 
 
 def _fill(text: str, cells: List[str]) -> str:

@@ -155,7 +155,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             lines.append("  %-10s %s%s" % (method, outcome, ("  " + first) if first else ""))
         for diag in verdict.diagnoses:
             lines.append("  [%s] %s\n    fix: %s\n    see: %s" % (
-                diag["code"], diag["message"], diag["fix"], diag["link"]))
+                diag["code"], diag["message"], diag["fix"], " ".join(diag["links"])))
     if checked and unchecked:
         lines.append("%d test(s) started no process with their run's method, so their "
                      "outcome says nothing about it (--json lists them)" % len(unchecked))

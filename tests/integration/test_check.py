@@ -277,7 +277,8 @@ def test_cause_named(program: str, cause: str, methods: Set[str], report: str) -
         assert methods <= seen <= methods | {"forkserver"}
     else:
         assert seen == methods
-    assert diag["fix"] and diag["link"].startswith("https://")
+    assert diag["fix"] and diag["links"] and all(
+        link.startswith("https://") for link in diag["links"])
     if cause in ("logging-not-configured", "random-state-duplicated"):
         assert doc["exit"] == 0  # the program works; the cause is a warning
 

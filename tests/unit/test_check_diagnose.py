@@ -123,3 +123,21 @@ def test_the_check_says_where_each_hang_was() -> None:
         "where it hung (the last line written to stderr before the kill):\n"
         "  3.12[fork]: child: taking the lock")
     assert check.format_hangs({("3.12", "spawn"): runs[("3.12", "spawn")]}, ["3.12"]) == ""
+
+
+def test_pickling_causes_point_to_what_pickle_can_send() -> None:
+    """A lambda and a thread lock are answered by the pickle docs' list of what can be pickled
+    and the multiprocessing programming guidelines, not by the report they were reduced from."""
+    from harness import check
+
+    lam = {"type": "PicklingError", "message": "Can't pickle <function <lambda> at 0x1>",
+           "where": "parent"}
+    lock = {"type": "TypeError", "message": "cannot pickle '_thread.lock' object",
+            "where": "parent"}
+    for error, code in ((lam, "lambda-or-local-function"), (lock, "thread-lock-argument")):
+        found = diagnose({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error)})
+        diag = next(d for d in found if d.code == code)
+        assert diag.links == (
+            "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
+            "https://docs.python.org/3/library/multiprocessing.html#programming-guidelines")
+        assert "  see: %s %s\n" % diag.links in check.format_diagnoses([diag])
