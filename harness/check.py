@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery, runner
+from harness.capture import CUT_MARK, last_line
 from harness.check_diagnose import NO_PROCESS, Diagnosis, diagnose, not_exercised
 from harness.guest.check_watch import ADDRESS
 from harness.guest.words import START_METHODS
@@ -289,18 +290,66 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun],
     return "\n".join(lines)
 
 
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+def _traceback_error(block: str) -> Tuple[str, List[str]]:
+    """A traceback's error as its first sentence(s) say it (``RuntimeError: An attempt has
+    been made ...``: the message up to its first blank line, whose last line is often only a
+    link), and the traceback's lines ("" when the traceback was cut off before its error)."""
+    lines = block.splitlines()
+    at = next((n for n, line in enumerate(lines[1:], 1) if line.strip() and
+               not line.startswith(" ")), None)
+    if at is None:
+        return "", lines
+    end = next((n for n in range(at + 1, len(lines)) if lines[n].strip() and
+                not lines[n].startswith(" ")), len(lines))
+    kind, _, message = lines[at].partition(":")
+    words: List[str] = message.split()
+    for line in lines[at + 1:end]:
+        if not line.strip() and words:
+            break
+        words += line.split()
+    return shorten("%s: %s" % (kind, " ".join(words)) if words else kind, 200), lines[:end]
+
+
+def _hang_line(run: CaseRun) -> str:
+    """The last line a hang wrote to stderr, or, when that line is part of a traceback (a
+    frame, or the end of the error's message), the traceback's error."""
+    said = hang_said(run.detail)
+    head, _, tail = CUT_MARK.partition("%d")
+    lines = run.stderr.splitlines()
+    # The harness's cut inside a long traceback (and the half line after it) is read as its
+    # (indented) lines.
+    cut = {n + d for n, line in enumerate(lines) if line.startswith(head) and
+           line.endswith(tail) for d in (0, 1)}
+    text = "\n".join("  " + line if n in cut else line for n, line in enumerate(lines))
+    blocks = [_TRACEBACK + b for b in text.split(_TRACEBACK)[1:]]
+    if not said or not blocks:
+        return said
+    error, lines = _traceback_error(blocks[-1])
+    if said not in {last_line(line) for line in lines}:
+        return said
+    if error:
+        return error
+    before = [e for e in (_traceback_error(b)[0] for b in blocks[:-1]) if e]
+    return "a traceback, cut off by the kill%s" % (
+        "; the one before it: " + before[-1] if before else "")
+
+
 def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
                  interpreters: Sequence[str]) -> str:
     """Where each hang was, as far as its processes said: the last line they wrote to stderr
-    before the kill ("" when no hang said anything)."""
-    lines = ["%s[%s]: %s" % (i, m, hang_said(run.detail))
+    before the kill, or the error of the traceback it was part of ("" when no hang said
+    anything)."""
+    lines = ["%s[%s]: %s" % (i, m, _hang_line(run))
              for i in interpreters for m in START_METHODS
              for run in [runs.get((i, m))]
              if run is not None and run.outcome is Outcome.TIMEOUT and hang_said(run.detail)]
     if not lines:
         return ""
-    return "\n".join(["where it hung (the last line written to stderr before the kill):"] +
-                     ["  " + line for line in lines])
+    return "\n".join(["where it hung (the last line written to stderr before the kill; in a "
+                      "traceback, its error):"] + ["  " + line for line in lines])
 
 
 def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],

@@ -4,7 +4,8 @@ what a child saw differently from its parent at ``start()`` (``check_watch``), a
 outcomes of one interpreter differ across methods.
 
 Every cause has an id, a one-line cause, a one-line fix and its links (the docs, or the
-report the cause was reduced from where the docs do not cover it); tests/integration/test_check.py has one program per cause.
+report the cause was reduced from where the docs do not cover it);
+tests/integration/test_check.py has one program per cause.
 ``works-only-with-fork-default`` is the summary line, after the causes.
 """
 

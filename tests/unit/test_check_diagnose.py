@@ -120,8 +120,8 @@ def test_the_check_says_where_each_hang_was() -> None:
                                        detail=killed),
             ("3.12", "forkserver"): _run("forkserver")}
     assert check.format_hangs(runs, ["3.12"]) == (
-        "where it hung (the last line written to stderr before the kill):\n"
-        "  3.12[fork]: child: taking the lock")
+        "where it hung (the last line written to stderr before the kill; in a traceback, its "
+        "error):\n  3.12[fork]: child: taking the lock")
     assert check.format_hangs({("3.12", "spawn"): runs[("3.12", "spawn")]}, ["3.12"]) == ""
 
 
@@ -141,3 +141,43 @@ def test_pickling_causes_point_to_what_pickle_can_send() -> None:
             "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
             "https://docs.python.org/3/library/multiprocessing.html#programming-guidelines")
         assert "  see: %s %s\n" % diag.links in check.format_diagnoses([diag])
+
+
+_BOOTSTRAP = """Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+  File "/usr/lib/python3.12/multiprocessing/spawn.py", line 140, in _check_not_importing_main
+    raise RuntimeError('''
+RuntimeError:
+        An attempt has been made to start a new process before the
+        current process has finished its bootstrapping phase.
+
+        To fix this issue, refer to the "Safe importing of main module"
+        section in https://docs.python.org/3/library/multiprocessing.html
+
+"""
+
+
+def test_a_hang_in_a_traceback_quotes_its_error_not_its_last_line() -> None:
+    """An unguarded Pool under spawn hangs re-raising the bootstrapping RuntimeError: its last
+    line is only the docs link, so the hang quotes what happened (the error's first sentence);
+    a traceback the kill cut off quotes the complete one before it."""
+    from harness import check
+    from harness.results import HANG_QUOTE
+
+    killed = "no result within the hard timeout; process tree killed" + HANG_QUOTE
+    link = "section in https://docs.python.org/3/library/multiprocessing.html"
+    first = ("RuntimeError: An attempt has been made to start a new process before the current "
+             "process has finished its bootstrapping phase.")
+    cut = _BOOTSTRAP + "[... 999 bytes cut by the harness ...]\n" + _BOOTSTRAP[:120]
+    runs = {("3.12", "spawn"): CaseRun(case="t", method="spawn", outcome=Outcome.TIMEOUT,
+                                       detail=killed + link, stderr=_BOOTSTRAP),
+            ("3.12", "forkserver"): CaseRun(
+                case="t", method="forkserver", outcome=Outcome.TIMEOUT,
+                detail=killed + 'File "<string>", line 1, in <module>', stderr=cut)}
+    lines = check.format_hangs(runs, ["3.12"]).splitlines()[1:]
+    assert lines == ["  3.12[forkserver]: a traceback, cut off by the kill; the one before it: "
+                     + first, "  3.12[spawn]: " + first]
+    frame = {("3.13", "fork"): CaseRun(case="t", method="fork", outcome=Outcome.TIMEOUT,
+                                       detail=killed + "raise RuntimeError('''",
+                                       stderr=_BOOTSTRAP)}
+    assert check.format_hangs(frame, ["3.13"]).splitlines()[1:] == ["  3.13[fork]: " + first]
