@@ -20,18 +20,17 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery, runner
-from harness.capture import CUT_MARK, last_line
 from harness.check_diagnose import NO_PROCESS, Diagnosis, diagnose, not_exercised
-from harness.guest.check_watch import ADDRESS
+from harness.check_where import ADDRESS_RE, format_hangs, format_tracebacks, stderr_frames
 from harness.guest.words import START_METHODS
-from harness.results import hang_said
 from harness.runner import CaseRun, run_case
 from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_follow_ons",
-           "format_hangs", "format_table", "load_failure", "not_exercised", "nothing_checked",
-           "parse_target", "select_interpreters", "summary_line", "unchecked_cells"]
+           "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
+           "nothing_checked", "parse_target", "select_interpreters", "summary_line",
+           "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -153,7 +152,8 @@ def _refine(run: CaseRun) -> CaseRun:
             message = message or following  # a message that starts on the next line
             return dataclasses.replace(run, error=dict(
                 error, type=kind.rpartition(".")[2],
-                message="%s (in a child, before its target ran)" % message))
+                message="%s (in a child, before its target ran)" % message,
+                traceback=stderr_frames(run.stderr)))
     return run
 
 
@@ -264,14 +264,11 @@ def _cell_text(run: Optional[CaseRun], method: str) -> str:
     return _outcome_text(run) + (" (%s)" % aside if aside else "")
 
 
-_ADDRESS = re.compile(ADDRESS)
-
-
 def _outcome_text(run: CaseRun) -> str:
     if run.outcome is Outcome.ERROR and run.error:
         where = "child " if run.error.get("where") == "child" else ""
         message = str(run.error.get("message", "")).splitlines()[:1] or [""]
-        head = "%s%s: %s" % (where, run.error.get("type"), _ADDRESS.sub("", message[0]))
+        head = "%s%s: %s" % (where, run.error.get("type"), ADDRESS_RE.sub("", message[0]))
         return "error (%s)" % shorten(head, 60)
     if run.outcome is Outcome.CRASH:
         return "crash (%s)" % run.detail
@@ -288,68 +285,6 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun],
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
-
-
-_TRACEBACK = "Traceback (most recent call last):"
-
-
-def _traceback_error(block: str) -> Tuple[str, List[str]]:
-    """A traceback's error as its first sentence(s) say it (``RuntimeError: An attempt has
-    been made ...``: the message up to its first blank line, whose last line is often only a
-    link), and the traceback's lines ("" when the traceback was cut off before its error)."""
-    lines = block.splitlines()
-    at = next((n for n, line in enumerate(lines[1:], 1) if line.strip() and
-               not line.startswith(" ")), None)
-    if at is None:
-        return "", lines
-    end = next((n for n in range(at + 1, len(lines)) if lines[n].strip() and
-                not lines[n].startswith(" ")), len(lines))
-    kind, _, message = lines[at].partition(":")
-    words: List[str] = message.split()
-    for line in lines[at + 1:end]:
-        if not line.strip() and words:
-            break
-        words += line.split()
-    return shorten("%s: %s" % (kind, " ".join(words)) if words else kind, 200), lines[:end]
-
-
-def _hang_line(run: CaseRun) -> str:
-    """The last line a hang wrote to stderr, or, when that line is part of a traceback (a
-    frame, or the end of the error's message), the traceback's error."""
-    said = hang_said(run.detail)
-    head, _, tail = CUT_MARK.partition("%d")
-    lines = run.stderr.splitlines()
-    # The harness's cut inside a long traceback (and the half line after it) is read as its
-    # (indented) lines.
-    cut = {n + d for n, line in enumerate(lines) if line.startswith(head) and
-           line.endswith(tail) for d in (0, 1)}
-    text = "\n".join("  " + line if n in cut else line for n, line in enumerate(lines))
-    blocks = [_TRACEBACK + b for b in text.split(_TRACEBACK)[1:]]
-    if not said or not blocks:
-        return said
-    error, lines = _traceback_error(blocks[-1])
-    if said not in {last_line(line) for line in lines}:
-        return said
-    if error:
-        return error
-    before = [e for e in (_traceback_error(b)[0] for b in blocks[:-1]) if e]
-    return "a traceback, cut off by the kill%s" % (
-        "; the one before it: " + before[-1] if before else "")
-
-
-def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
-                 interpreters: Sequence[str]) -> str:
-    """Where each hang was, as far as its processes said: the last line they wrote to stderr
-    before the kill, or the error of the traceback it was part of ("" when no hang said
-    anything)."""
-    lines = ["%s[%s]: %s" % (i, m, _hang_line(run))
-             for i in interpreters for m in START_METHODS
-             for run in [runs.get((i, m))]
-             if run is not None and run.outcome is Outcome.TIMEOUT and hang_said(run.detail)]
-    if not lines:
-        return ""
-    return "\n".join(["where it hung (the last line written to stderr before the kill; in a "
-                      "traceback, its error):"] + ["  " + line for line in lines])
 
 
 def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],

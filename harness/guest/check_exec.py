@@ -201,9 +201,9 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             else:
                 result = _run_callable(user_dir, target, method, args)
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
-            result = {"outcome": ERROR, "error": {"type": type(exc).__name__,
-                                                    "message": str(exc)[:_LIMIT],
-                                                    "where": "parent"}}
+            result = {"outcome": ERROR, "error": {
+                "type": type(exc).__name__, "message": str(exc)[:_LIMIT], "where": "parent",
+                "traceback": check_watch.user_frames(exc.__traceback__)}}
         # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
         # terminated by multiprocessing (on purpose), so they are only looked at.
         for entry in watch.started:

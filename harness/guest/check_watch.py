@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch"]
+__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "user_frames"]
 
 _SIMPLE = (str, int, float, bool, type(None), bytes)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
@@ -178,6 +178,29 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     return states
 
 
+#: The harness's own folder: its frames (this wrapper, the executor) are not the user's.
+_HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+_FRAMES = 8
+
+
+def user_frames(tb: Any) -> List[Dict[str, Any]]:
+    """The frames of traceback ``tb`` a user reads as their own code (the innermost
+    ``_FRAMES``): neither the harness's (the child wrapper, the executor, runpy) nor the
+    standard library's (multiprocessing, pickle); installed packages' frames stay."""
+    import traceback
+
+    stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_HARNESS) or frame.filename.startswith("<frozen ") or (
+                path.startswith(stdlib) and "-packages" + os.sep not in path):
+            continue
+        frames.append({"file": frame.filename, "line": frame.lineno, "function": frame.name,
+                       "code": (frame.line or "")[:200]})
+    return frames[-_FRAMES:]
+
+
 def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tuple[Any, ...],
                    kwargs: Dict[str, Any]) -> None:
     """Runs in the child: compare with the parent's snapshot, call the target, report."""
@@ -199,7 +222,8 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     try:
         target(*args, **kwargs)
     except BaseException as exc:
-        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT]}
+        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT],
+                           "traceback": user_frames(exc.__traceback__)}
         raise
     finally:
         if report["error"]:

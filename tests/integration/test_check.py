@@ -418,3 +418,21 @@ def test_watching_never_breaks_a_working_program() -> None:
     doc = _check("lazy_global.py", interpreters=_newest())
     assert {r["outcome"] for r in doc["results"]} == {"ok"}
     assert doc["exit"] == 0
+
+
+def test_a_failure_shows_the_users_frames_only() -> None:
+    """The frames an error is shown with are the user's: neither the harness's wrapper around
+    the target (in the child's own traceback under every method) nor runpy's or
+    multiprocessing's; the text says where, innermost last."""
+    doc = _check("child_raises.py", interpreters=_newest())
+    for run in doc["results"]:
+        frames = [(f["function"], f["line"]) for f in run["error"]["traceback"]]
+        assert frames == [("work", 12), ("parse", 8)], run
+        assert all(f["file"].endswith("child_raises.py") for f in run["error"]["traceback"])
+    cmd = [sys.executable, "-m", "harness", "check", "child_raises.py", "--python",
+           _newest()[0], "--timeout", str(TIMEOUT)]
+    text = subprocess.run(cmd, cwd=str(FIXTURES), capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                          check=False).stdout
+    assert "    child_raises.py:8 in parse: return int(item)\n" in text, text
+    assert "check_watch" not in text and "_child_wrapper" not in text, text

@@ -10,7 +10,7 @@ from harness.vocab import Outcome
 
 
 def _run(method: str, outcome: Outcome = Outcome.OK, started: int = 1,
-         used: Optional[list] = None, error: Optional[Dict[str, str]] = None,
+         used: Optional[list] = None, error: Optional[Dict[str, Any]] = None,
          **observed: Any) -> CaseRun:
     seen = dict(observed, processes_started=started, start_attempts=started,
                 methods_used=[method] if used is None else used)
@@ -144,3 +144,18 @@ def test_a_run_that_crashed_names_the_test_it_was_in() -> None:
                       stderr="check: running t.py::test_a\ncheck: running t.py::test_exit\n")
     text = check_pytest.format_tests([], [], {("3.12", "spawn"): crashed})
     assert "exited with code 3 without a result (in t.py::test_exit)" in text
+
+
+def test_each_error_is_shown_once_with_the_users_frames() -> None:
+    """An error seen in several cells is shown once, with its cells and its frames (paths
+    relative to the folder check ran in); an error without the user's frames is not shown."""
+    frames = [{"file": "/home/me/proj/jobs.py", "line": 5, "function": "work",
+               "code": "raise ValueError(n)"}]
+    error = {"type": "ValueError", "message": "bad 2", "where": "child", "traceback": frames}
+    runs = {("3.12", m): _run(m, Outcome.ERROR, error=error) for m in ("fork", "spawn")}
+    runs[("3.12", "forkserver")] = _run("forkserver", Outcome.ERROR, error={
+        "type": "ChildFailed", "message": "exited", "where": "child"})
+    assert check.format_tracebacks(runs, ["3.12"], "/home/me/proj").splitlines()[1:] == [
+        "  child ValueError: bad 2  in 3.12[fork], 3.12[spawn]",
+        "    jobs.py:5 in work: raise ValueError(n)"]
+    assert check.format_tracebacks({("3.12", "fork"): _run("fork")}, ["3.12"], "/") == ""
