@@ -242,6 +242,8 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         if not aside:
             return "no problem found: it works under every start method"
         chosen = all(why != NO_PROCESS for k, why in unchecked.items() if k in ran)
+        if chosen and len(aside) == len(ran) > 3:  # every cell: its list says nothing more
+            also = "; no cell checked the method it made the default (--json lists why)"
         return ("no problem found under the methods that ran%s%s" % (also, (
             " — the program starts its processes with a method it chose itself "
             "(set_start_method or get_context)") if chosen else ""))

@@ -250,19 +250,36 @@ def _text(run: CaseRun) -> str:
 
 
 NO_PROCESS = "no process started"
+#: Every process came from a context the program asked for by name (``get_context("fork")``):
+#: the method made the default never mattered, even where the program used it too.
+EXPLICIT = "explicit context: "
+
+
+def _used(run: CaseRun) -> List[str]:
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    return [m for m in observed.get("methods_used") or () if isinstance(m, str)]
+
+
+def _ran_other(run: CaseRun, method: str) -> bool:
+    """The program used other methods only: those methods' cells say what happened."""
+    used = _used(run)
+    return bool(used) and method not in used
 
 
 def not_exercised(run: CaseRun, method: str) -> str:
-    """Why ``run`` says nothing about ``method`` ("" when it does): the program started no
-    process, or started every one with another method it chose itself."""
+    """Why ``run`` says nothing about ``method`` as the default ("" when it does): the program
+    started no process, started every one with another method it chose itself, or asked for
+    every process's context by name."""
     observed = run.observed if isinstance(run.observed, dict) else {}
     if run.outcome is Outcome.UNAVAILABLE or "start_attempts" not in observed:
         return ""
     if not observed["start_attempts"]:
         return NO_PROCESS
-    used = [m for m in observed.get("methods_used") or () if isinstance(m, str)]
-    if used and method not in used:
+    used = _used(run)
+    if _ran_other(run, method):
         return "ran %s" % "/".join(used)
+    if used and observed.get("explicit_only"):
+        return EXPLICIT + "/".join(used)
     return ""
 
 
@@ -277,7 +294,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     for (interp, method), run in sorted(runs.items()):
-        if not_exercised(run, method) not in ("", NO_PROCESS):
+        if _ran_other(run, method):
             continue  # the program used another method there: that method's cell says it
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:

@@ -227,6 +227,8 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             result["error"] = dict(parent, also="a child also failed: %s: %s" % (
                 failure.get("type"), str(failure.get("message"))[:200]))
     result["observed"] = dict(watch.observed(reports), default_method=default_method)
+    if not target.endswith(".py"):  # a callable is started by name, as the cell's method;
+        result["observed"]["explicit_only"] = False  # a suite is compared test by test
     if tests:
         result["observed"]["tests"] = tests
     result["warnings"] = [{"category": w.category.__name__, "message": str(w.message)[:_LIMIT]}

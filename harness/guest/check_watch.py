@@ -251,6 +251,8 @@ class Watch:
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
         self.attempts: List[Tuple[Any, str]] = []  # (method, test) of each start() call
+        # Anything asked multiprocessing for the default context (see ``explicit_only``).
+        self.default_asked = False
         self.method_queried = False
 
     def install(self) -> None:
@@ -303,6 +305,13 @@ class Watch:
                 return method(*a, **k)
             return get_start_method
 
+        orig_get_context = context.DefaultContext.get_context
+
+        def get_context(self: Any, method: Any = None) -> Any:
+            if method is None:  # the default: a plain Process, Pool(), Queue(), get_context()
+                watch.default_asked = True
+            return orig_get_context(self, method)
+
         process.BaseProcess.start = start  # type: ignore[method-assign]
         process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
         process.BaseProcess.kill = kill  # type: ignore[method-assign]
@@ -311,6 +320,16 @@ class Watch:
             cls.get_start_method = queried(cls.get_start_method)  # type: ignore[method-assign]
         multiprocessing.get_start_method = queried(
             multiprocessing.get_start_method)
+        bound = multiprocessing.get_context
+        context.DefaultContext.get_context = get_context  # type: ignore[method-assign]
+        # ``from multiprocessing import get_context`` copies (pool.py's, the user's) call the
+        # function they were bound to: each copy made before now is replaced too.
+        for module in list(sys.modules.values()):
+            try:
+                if getattr(module, "get_context", None) == bound:
+                    module.get_context = context._default_context.get_context  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001, S112 - an odd module object: not a copy
+                continue
 
     def child_reports(self) -> Dict[int, Any]:
         import json
@@ -339,6 +358,11 @@ class Watch:
             "stopped_on_purpose": len([e for e in self.started if e["pid"] in self.stopped]),
             "threads_at_start": max([e["threads"] for e in self.started] or [1]),
             "method_queried": self.method_queried,
+            # Every process came from a context asked for by name (get_context("spawn")):
+            # nothing asked for the default (a plain Process, Pool(), Queue(), Manager(),
+            # ProcessPoolExecutor(), get_context()) or the default's name.
+            "explicit_only": bool(self.attempts) and not self.default_asked
+                             and not self.method_queried,
             "children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
             "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])}),
         }

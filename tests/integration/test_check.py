@@ -345,6 +345,18 @@ def test_a_method_the_program_chose_itself_is_not_claimed() -> None:
     assert doc["exit"] == 0
 
 
+def test_processes_from_contexts_asked_by_name_check_no_default() -> None:
+    """get_context("fork") and get_context("spawn") only: the fork and spawn cells used those
+    methods but never the default check made, so they say so instead of a plain `ok`; a
+    Pool() of the default context (pool_map.py) checks its method as before."""
+    doc = _check("explicit_contexts.py", interpreters=_newest())
+    assert {r["outcome"] for r in doc["results"]} == {"ok"}
+    assert {k.rpartition("[")[2]: v for k, v in doc["not_exercised"].items()} == {
+        "fork": "explicit context: fork/spawn", "spawn": "explicit context: fork/spawn",
+        "forkserver": "ran fork/spawn"}
+    assert _check("pool_map.py", interpreters=_newest())["not_exercised"] == {}
+
+
 def test_a_program_that_starts_no_process_checks_nothing() -> None:
     """No process started under any method: nothing was checked, exit 1 (a test file run as
     a script used to pass as "no problem found")."""

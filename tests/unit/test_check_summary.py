@@ -159,3 +159,33 @@ def test_each_error_is_shown_once_with_the_users_frames() -> None:
         "  child ValueError: bad 2  in 3.12[fork], 3.12[spawn]",
         "    jobs.py:5 in work: raise ValueError(n)"]
     assert check.format_tracebacks({("3.12", "fork"): _run("fork")}, ["3.12"], "/") == ""
+
+
+def test_processes_from_named_contexts_say_so_and_are_still_diagnosed() -> None:
+    """A cell whose processes all came from contexts asked for by name checked no default: it
+    says so, and what failed there is still diagnosed (it is the cell of that method)."""
+    from harness.check_diagnose import diagnose
+
+    lam = {"type": "PicklingError", "message": "Can't pickle <function <lambda>>",
+           "where": "parent"}
+    runs = {("3.12", "spawn"): _run("spawn", Outcome.ERROR, used=["fork", "spawn"], error=lam,
+                                    explicit_only=True),
+            ("3.12", "fork"): _run("fork", used=["fork", "spawn"], explicit_only=True),
+            ("3.12", "forkserver"): _run("forkserver", used=["fork", "spawn"],
+                                         explicit_only=True)}
+    table = check.format_table(runs, ["3.12"])
+    assert "ok (explicit context: fork/spawn)" in table
+    assert "ok (ran fork/spawn)" in table
+    assert [d.code for d in diagnose(runs)] == ["lambda-or-local-function"]
+    assert "ok (explicit" not in check.format_table({("3.12", "fork"): _run("fork")}, ["3.12"])
+
+
+def test_when_no_cell_checked_its_method_the_summary_says_so_once() -> None:
+    """Every cell used only methods the program asked for by name: one sentence, not a list of
+    every cell."""
+    runs = {(i, m): _run(m, used=["fork", "spawn"], explicit_only=True)
+            for i in ("3.12", "3.14") for m in ("fork", "spawn", "forkserver")}
+    assert _summary(runs) == (
+        "no problem found under the methods that ran; no cell checked the method it made the "
+        "default (--json lists why) — the program starts its processes with a method it chose "
+        "itself (set_start_method or get_context)")
