@@ -73,8 +73,13 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
         text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
     elif isinstance(value, (str, bytes)) and len(value) > budget[0]:
         raise _TooBig()
-    else:
+    elif isinstance(value, (*_SIMPLE, type)) or (callable(value) and
+                                                  hasattr(value, "__qualname__")):
         text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
+    else:  # any other object by its type: its repr may show state that start() itself changes
+        kind = type(value)  # (a Process listed in a global reads "started" in a fork child)
+        text = "<%s.%s>" % (kind.__module__, kind.__qualname__)
+        text = text.replace("__mp_main__", "__main__")
     budget[0] -= len(text)
     return text
 

@@ -46,10 +46,23 @@ def test_big_or_deep_values_are_skipped() -> None:
     assert check_watch._digest({"k%d" % i for i in range(5000)}) == ""
     assert check_watch._digest("x" * 10 ** 6) == ""
 
-    class Bad:
+    class Bad(str):
         def __repr__(self) -> str:
             raise RuntimeError("no repr here")
     assert check_watch._digest([Bad()]) == ""
+
+
+def test_objects_in_a_container_compare_by_type_not_state() -> None:
+    """A list of Process objects held in a global reads "started" in a fork child and
+    "initial" in the parent's snapshot: start() itself changed it, so objects other than
+    values, classes and functions are compared by their type."""
+    import multiprocessing
+
+    process = multiprocessing.Process(target=print)
+    before = check_watch._digest([process, 1, print])
+    process._popen = object()  # type: ignore[attr-defined]  # repr now says 'started'
+    assert check_watch._digest([process, 1, print]) == before
+    assert "multiprocessing.context.Process" in before and "1" in before
 
 
 def _raise_here(value: str) -> None:
