@@ -187,6 +187,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     watch = check_watch.Watch(report_dir, os.pathsep.join(d for d in (user_dir, script_dir)
                                                           if d), _STOPPED)
     watch.install()
+    check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
     result: Dict[str, Any] = {}
     with warnings.catch_warnings(record=True) as caught:

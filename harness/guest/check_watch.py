@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "user_frames"]
+__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr", "user_frames"]
 
 _SIMPLE = (str, int, float, bool, type(None), bytes)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
@@ -206,10 +206,22 @@ def user_frames(tb: Any) -> List[Dict[str, Any]]:
     return frames[-_FRAMES:]
 
 
+def line_buffered_stderr() -> None:
+    """Python 3.8's stderr is block-buffered when it is not a terminal (line-buffered from
+    3.9): a hang's last line would stay in the buffer the kill discards."""
+    if sys.version_info < (3, 9):
+        try:
+            sys.stderr.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001, S110 - a replaced stderr: left as it is
+            pass
+
+
 def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tuple[Any, ...],
                    kwargs: Dict[str, Any]) -> None:
     """Runs in the child: compare with the parent's snapshot, call the target, report."""
     import json
+
+    line_buffered_stderr()
 
     report: Dict[str, Any] = {"pid": os.getpid(), "error": None, "test": snap.get("test", "")}
     path = os.path.join(report_dir, "child-%d.json" % os.getpid())

@@ -448,3 +448,17 @@ def test_a_failure_shows_the_users_frames_only() -> None:
                           check=False).stdout
     assert "    child_raises.py:8 in parse: return int(item)\n" in text, text
     assert "check_watch" not in text and "_child_wrapper" not in text, text
+
+
+def test_a_hang_on_python_3_8_still_says_where_it_was() -> None:
+    """Python 3.8's stderr is block-buffered when it is not a terminal: the line written before
+    the hang stayed in the buffer and the kill lost it; check makes it line-buffered as 3.9+
+    (the documented queue-join deadlock hangs under every method)."""
+    found, _ = discovery.discover()
+    py38 = [i.path for i in found if i.implementation == "cpython" and i.version[:2] == (3, 8)]
+    if not py38:
+        pytest.skip("needs a local CPython 3.8")
+    doc = _check("join_before_get.py", "--timeout", "3", interpreters=py38[:1])
+    assert {r["outcome"] for r in doc["results"]} == {"timeout"}
+    for run in doc["results"]:
+        assert run["detail"].endswith("parent: joining before reading the queue"), run
