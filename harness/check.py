@@ -21,7 +21,14 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery, runner
 from harness.check_diagnose import NO_PROCESS, Diagnosis, diagnose, not_exercised
-from harness.check_where import ADDRESS_RE, format_hangs, format_tracebacks, stderr_frames
+from harness.check_where import (
+    ADDRESS_RE,
+    cells_text,
+    format_hangs,
+    format_tracebacks,
+    grouped,
+    stderr_frames,
+)
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
 from harness.text import shorten
@@ -294,14 +301,12 @@ def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],
     """The second error of cells where a child and the parent both failed (the table shows
     the first): what the parent raised after the child's failure, or the child's failure
     after the parent's own error."""
-    lines = []
-    for interp in interpreters:
-        for method in START_METHODS:
-            run = runs.get((interp, method))
-            also = (run.error or {}).get("also") if run else None
-            if also:
-                lines.append("  %s[%s]: %s" % (interp, method, shorten(str(also), 160)))
-    return "\n".join(["also (the table shows the first error):"] + lines) if lines else ""
+    found = [("%s[%s]" % (interp, method), shorten(str(also), 160))
+             for interp in interpreters for method in START_METHODS
+             for run in [runs.get((interp, method))]
+             for also in [(run.error or {}).get("also") if run else None] if also]
+    return "\n".join(["also (the table shows the first error):"] + grouped(found)) \
+        if found else ""
 
 
 def format_diagnoses(diagnoses: Sequence[Diagnosis], indent: str = "") -> str:
@@ -309,5 +314,5 @@ def format_diagnoses(diagnoses: Sequence[Diagnosis], indent: str = "") -> str:
     for diag in diagnoses:
         out.append("%s[%s] %s\n%s  fix: %s\n%s  see: %s\n%s  seen in: %s" % (
             indent, diag.code, diag.message, indent, diag.fix, indent, " ".join(diag.links), indent,
-            ", ".join(diag.cells[:6]) + (" …" if len(diag.cells) > 6 else "")))
+            cells_text(diag.cells)))
     return "\n".join(out)

@@ -17,7 +17,8 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["ADDRESS_RE", "HARNESS_DIR", "format_hangs", "format_tracebacks", "stderr_frames"]
+__all__ = ["ADDRESS_RE", "HARNESS_DIR", "cells_text", "format_hangs", "format_tracebacks",
+           "grouped", "stderr_frames"]
 
 #: An object's address in a message: differs in every process, so dropped.
 ADDRESS_RE = re.compile(ADDRESS)
@@ -75,8 +76,7 @@ def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Seq
     lines = ["where it failed (your code's frames, innermost last; --json has each run's "
              "stderr):"]
     for key, cells in groups.items():
-        lines.append("  %s  in %s" % (key[0], ", ".join(cells[:6]) + (
-            " …" if len(cells) > 6 else "")))
+        lines.append("  %s  in %s" % (key[0], cells_text(cells)))
         lines.extend("    " + shorten(text, 160) for text in key[1:])
     return "\n".join(lines)
 
@@ -128,16 +128,30 @@ def _hang_line(run: CaseRun) -> str:
         "; the one before it: " + before[-1] if before else "")
 
 
+def cells_text(cells: Sequence[str], most: int = 6) -> str:
+    """``3.12[fork], 3.12[spawn]``: at most ``most`` cells, then an ellipsis."""
+    return ", ".join(cells[:most]) + (" …" if len(cells) > most else "")
+
+
+def grouped(found: Sequence[Tuple[str, str]]) -> List[str]:
+    """``(cell, text)`` pairs as one ``  cells: text`` line per distinct text, in order: a
+    program that hangs or fails the same way everywhere says it once."""
+    groups: Dict[str, List[str]] = {}
+    for cell, text in found:
+        groups.setdefault(text, []).append(cell)
+    return ["  %s: %s" % (cells_text(cells), text) for text, cells in groups.items()]
+
+
 def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
                  interpreters: Sequence[str]) -> str:
     """Where each hang was, as far as its processes said: the last line they wrote to stderr
     before the kill, or the error of the traceback it was part of ("" when no hang said
     anything)."""
-    lines = ["%s[%s]: %s" % (i, m, _hang_line(run))
+    found = [("%s[%s]" % (i, m), _hang_line(run))
              for i in interpreters for m in START_METHODS
              for run in [runs.get((i, m))]
              if run is not None and run.outcome is Outcome.TIMEOUT and hang_said(run.detail)]
-    if not lines:
+    if not found:
         return ""
     return "\n".join(["where it hung (the last line written to stderr before the kill; in a "
-                      "traceback, its error):"] + ["  " + line for line in lines])
+                      "traceback, its error):"] + grouped(found))

@@ -167,6 +167,12 @@ _FOLLOW_ON = {"SystemExit", "Empty", "EOFError", "BrokenPipeError", "ConnectionR
               "ConnectionRefusedError", "TimeoutError", "BrokenProcessPool", "RemoteError"}
 
 
+def _said(error: Dict[str, Any]) -> str:
+    """``Type: message``, or ``Type`` alone when it has no message (``queue.Empty``)."""
+    message = str(error.get("message") or "")[:200]
+    return "%s: %s" % (error.get("type"), message) if message else str(error.get("type"))
+
+
 def _run(user_dir: str, target: str, method: str, args: List[Any],
          report_dir: str) -> Dict[str, Any]:
     import multiprocessing
@@ -222,11 +228,9 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         parent = result["error"]
         # The other error goes in ``also``, beside the first (never into its message).
         if failure and parent.get("type") in _FOLLOW_ON:
-            result["error"] = dict(failure, also="then in the parent: %s: %s" % (
-                parent.get("type"), str(parent.get("message"))[:200]))
+            result["error"] = dict(failure, also="then in the parent: " + _said(parent))
         elif failure:
-            result["error"] = dict(parent, also="a child also failed: %s: %s" % (
-                failure.get("type"), str(failure.get("message"))[:200]))
+            result["error"] = dict(parent, also="a child also failed: " + _said(failure))
     result["observed"] = dict(watch.observed(reports), default_method=default_method)
     if not target.endswith(".py"):  # a callable is started by name, as the cell's method;
         result["observed"]["explicit_only"] = False  # a suite is compared test by test

@@ -181,3 +181,9 @@ def test_a_hang_in_a_traceback_quotes_its_error_not_its_last_line() -> None:
                                        detail=killed + "raise RuntimeError('''",
                                        stderr=_BOOTSTRAP)}
     assert check.format_hangs(frame, ["3.13"]).splitlines()[1:] == ["  3.13[fork]: " + first]
+
+
+def test_an_error_without_a_message_is_named_without_a_colon() -> None:
+    """queue.Empty has no message: `then in the parent: Empty`, not `Empty: `."""
+    assert check_exec._said({"type": "Empty", "message": ""}) == "Empty"
+    assert check_exec._said({"type": "OSError", "message": "closed"}) == "OSError: closed"

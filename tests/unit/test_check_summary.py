@@ -76,7 +76,7 @@ def test_works_only_with_fork_default_names_only_what_failed() -> None:
 def test_a_cell_quotes_an_error_without_addresses_or_the_follow_on() -> None:
     error = {"type": "PicklingError", "where": "parent",
              "message": "Can't pickle <function <lambda> at 0x7fc63652a0>: attribute lookup "
-                        "failed", "also": "then in the parent: Empty: "}
+                        "failed", "also": "then in the parent: Empty"}
     text = check.format_table({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)},
                               ["3.12"])
     assert "0x7fc" not in text and "then in the parent" not in text
@@ -133,9 +133,9 @@ def test_a_test_missing_from_a_run_cut_short_is_not_compared() -> None:
 
 def test_the_second_error_of_a_cell_is_shown() -> None:
     error = {"type": "TypeError", "where": "child",
-             "message": "boom", "also": "then in the parent: Empty: "}
+             "message": "boom", "also": "then in the parent: Empty"}
     runs = {("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)}
-    assert "3.12[spawn]: then in the parent: Empty:" in check.format_follow_ons(runs, ["3.12"])
+    assert "3.12[spawn]: then in the parent: Empty" in check.format_follow_ons(runs, ["3.12"])
     assert check.format_follow_ons({("3.12", "fork"): _run("fork")}, ["3.12"]) == ""
 
 
@@ -189,3 +189,23 @@ def test_when_no_cell_checked_its_method_the_summary_says_so_once() -> None:
         "no problem found under the methods that ran; no cell checked the method it made the "
         "default (--json lists why) — the program starts its processes with a method it chose "
         "itself (set_start_method or get_context)")
+
+
+def test_a_line_the_same_in_many_cells_is_said_once() -> None:
+    """A hang or a parent's follow-on error the same in every cell: one line naming the cells
+    (six lines of "then in the parent: Empty" said nothing more than one)."""
+    from harness.results import HANG_QUOTE
+
+    killed = "no result within the hard timeout; process tree killed" + HANG_QUOTE
+    hangs = {("3.12", m): CaseRun(case="t", method=m, outcome=Outcome.TIMEOUT,
+                                  detail=killed + ("joining" if m != "spawn" else "other"))
+             for m in ("fork", "forkserver", "spawn")}
+    assert check.format_hangs(hangs, ["3.12"]).splitlines()[1:] == [
+        "  3.12[fork], 3.12[forkserver]: joining", "  3.12[spawn]: other"]
+    error = {"type": "TypeError", "message": "x", "where": "child",
+             "also": "then in the parent: Empty"}
+    runs = {(i, m): _run(m, Outcome.ERROR, error=error) for i in ("3.8", "3.12")
+            for m in ("spawn", "forkserver")}
+    assert check.format_follow_ons(runs, ["3.8", "3.12"]).splitlines()[1:] == [
+        "  3.8[forkserver], 3.8[spawn], 3.12[forkserver], 3.12[spawn]: then in the parent: "
+        "Empty"]
