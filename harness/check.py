@@ -247,7 +247,8 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
     also = "; " + not_checked if aside else ""
     if not failing:
         if not aside:
-            return "no problem found: it works under every start method"
+            return ("nothing failed under any start method, but read the causes above"
+                    if diagnoses else "no problem found: it works under every start method")
         chosen = all(why != NO_PROCESS for k, why in unchecked.items() if k in ran)
         if chosen and len(aside) == len(ran) > 3:  # every cell: its list says nothing more
             also = "; no cell checked the method it made the default (--json lists why)"
@@ -262,7 +263,13 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         return ("it fails the same way under every method (%s): not a start-method problem"
                 % (kind or outcome.value)) + also
     if diagnoses:
-        return not_checked[:1].upper() + not_checked[1:]
+        covered = {cell for diag in diagnoses for cell in diag.cells}
+        unexplained = ["%s[%s]" % k for k, r in ran.items()
+                       if r.outcome is not Outcome.OK and "%s[%s]" % k not in covered]
+        said = "; ".join(part for part in (
+            "no known cause recognised for %s: read the errors in the table" % cells_text(
+                unexplained) if unexplained else "", not_checked) if part)
+        return said[:1].upper() + said[1:]
     return "no known cause recognised: read the errors in the table" + also
 
 

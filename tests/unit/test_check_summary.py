@@ -209,3 +209,25 @@ def test_a_line_the_same_in_many_cells_is_said_once() -> None:
     assert check.format_follow_ons(runs, ["3.8", "3.12"]).splitlines()[1:] == [
         "  3.8[forkserver], 3.8[spawn], 3.12[forkserver], 3.12[spawn]: then in the parent: "
         "Empty"]
+
+
+def test_the_summary_names_failures_no_cause_explains() -> None:
+    """A cause found on one interpreter does not explain another's hangs (a
+    ProcessPoolExecutor given a local function hangs on 3.8 and raises on 3.12): the last line
+    names the cells no cause explains instead of saying nothing about them."""
+    local = {"type": "AttributeError", "where": "parent",
+             "message": "Can't pickle local object 'main.<locals>.offset'"}
+    runs = {("3.8", m): CaseRun(case="t", method=m, outcome=Outcome.TIMEOUT, detail="killed")
+            for m in ("fork", "spawn")}
+    runs.update({("3.12", m): _run(m, Outcome.ERROR, error=local) for m in ("fork", "spawn")})
+    assert _summary(runs) == ("No known cause recognised for 3.8[fork], 3.8[spawn]: read the "
+                              "errors in the table")
+
+
+def test_a_program_that_works_with_a_warning_is_not_called_problem_free() -> None:
+    """Every cell ok but a cause found (logging not configured in the children): the last line
+    does not say "no problem found" under it."""
+    lost = [{"log_handlers_lost": True}]
+    runs = {("3.12", m): _run(m, children=lost if m != "fork" else [])
+            for m in ("fork", "spawn", "forkserver")}
+    assert _summary(runs) == "nothing failed under any start method, but read the causes above"
