@@ -231,3 +231,14 @@ def test_a_program_that_works_with_a_warning_is_not_called_problem_free() -> Non
     runs = {("3.12", m): _run(m, children=lost if m != "fork" else [])
             for m in ("fork", "spawn", "forkserver")}
     assert _summary(runs) == "nothing failed under any start method, but read the causes above"
+
+
+def test_pytest_runs_not_run_for_one_reason_are_said_once() -> None:
+    """pytest missing in an interpreter: one line for its three runs, cells named as
+    everywhere else (`3.12[fork]`, not `3.12 [fork]`)."""
+    missing = {("3.12", m): CaseRun("t", m, Outcome.UNAVAILABLE, detail="pytest is not "
+                                    "installed in this interpreter")
+               for m in ("fork", "forkserver", "spawn")}
+    assert check_pytest.format_tests([], [], missing).splitlines()[0] == (
+        "3.12[fork], 3.12[forkserver], 3.12[spawn]: not run (pytest is not installed in this "
+        "interpreter)")
