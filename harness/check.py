@@ -241,8 +241,8 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)")
     # A failing cell is reported as a failure, whatever its processes used.
-    aside = sorted("%s[%s] (%s)" % (k[0], k[1], why) for k, why in unchecked.items()
-                   if k in ran and ran[k].outcome is Outcome.OK)
+    aside = ["%s[%s] (%s)" % (k[0], k[1], why) for k, why in unchecked.items()
+             if k in ran and ran[k].outcome is Outcome.OK]  # in the order of the table
     not_checked = "not checked: %s" % ", ".join(aside) if aside else ""
     also = "; " + not_checked if aside else ""
     if not failing:

@@ -293,7 +293,9 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
         found.setdefault(code, (message, fix, links, []))[3].extend(cells)
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
-    for (interp, method), run in sorted(runs.items()):
+    # In the order of the runs (the interpreters as named, then fork, forkserver, spawn): 3.8
+    # before 3.12, as in the table.
+    for (interp, method), run in runs.items():
         if _ran_other(run, method):
             continue  # the program used another method there: that method's cell says it
         by_interp.setdefault(interp, {})[method] = run
@@ -336,7 +338,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                 "(Python 3.12+ warns: DeprecationWarning)", "start processes before starting "
                 "threads, or use the forkserver or spawn method",
                 "https://docs.python.org/3/library/os.html#os.fork", cell)
-    for interp, cells in sorted(by_interp.items()):
+    for interp, cells in by_interp.items():
         _across_methods(interp, cells, add)
     ordered = sorted(found.items(), key=lambda item: item[0] == "works-only-with-fork-default")
     return [Diagnosis(code, _fill(m, cells), _fill(f, cells), links, tuple(cells))
@@ -380,7 +382,7 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
             "test `method != 'fork'` (or always pass the state), never `method == 'spawn'`",
             "https://github.com/cs50/check50/pull/396", "%s[forkserver]" % interp)
     observed = fork.observed if isinstance(fork.observed, dict) else {}
-    broken = [m for m, r in ((SPAWN, spawn), (FORKSERVER, server))
+    broken = [m for m, r in ((FORKSERVER, server), (SPAWN, spawn))
               if r is not None and r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE)]
     if fork.outcome is Outcome.OK and broken and observed.get("default_method") == FORK:
         add("works-only-with-fork-default", "it works under fork, this Python's default, and "

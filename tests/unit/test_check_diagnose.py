@@ -187,3 +187,16 @@ def test_an_error_without_a_message_is_named_without_a_colon() -> None:
     """queue.Empty has no message: `then in the parent: Empty`, not `Empty: `."""
     assert check_exec._said({"type": "Empty", "message": ""}) == "Empty"
     assert check_exec._said({"type": "OSError", "message": "closed"}) == "OSError: closed"
+
+
+def test_a_cause_lists_its_cells_in_the_order_of_the_table() -> None:
+    """3.8 before 3.12 (as named), fork, forkserver, spawn: not sorted as text (3.12, 3.8)."""
+    lam = {"type": "PicklingError", "message": "Can't pickle <function <lambda>>",
+           "where": "parent"}
+    runs = {(i, m): _run(m, Outcome.ERROR if m != "fork" else Outcome.OK,
+                         lam if m != "fork" else None)
+            for i in ("3.8", "3.12") for m in ("fork", "forkserver", "spawn")}
+    found = {d.code: d.cells for d in diagnose(runs)}
+    order = ("3.8[forkserver]", "3.8[spawn]", "3.12[forkserver]", "3.12[spawn]")
+    assert found["lambda-or-local-function"] == order
+    assert found["works-only-with-fork-default"] == order
