@@ -241,8 +241,11 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)")
     # A failing cell is reported as a failure, whatever its processes used.
-    aside = ["%s[%s] (%s)" % (k[0], k[1], why) for k, why in unchecked.items()
-             if k in ran and ran[k].outcome is Outcome.OK]  # in the order of the table
+    interps = list(dict.fromkeys(k[0] for k in runs))
+    aside = ["%s[%s] (%s)" % (k[0], k[1], why) for k, why in sorted(  # as in the table
+        unchecked.items(), key=lambda item: (interps.index(item[0][0]),
+                                             START_METHODS.index(item[0][1])))
+             if k in ran and ran[k].outcome is Outcome.OK]
     not_checked = "not checked: %s" % ", ".join(aside) if aside else ""
     also = "; " + not_checked if aside else ""
     if not failing:

@@ -122,6 +122,7 @@ def _random_shared(run: CaseRun, text: str, method: str) -> Optional[str]:
 
 
 _NOT_FORK = {SPAWN, FORKSERVER}
+_ORDER = (FORK, FORKSERVER, SPAWN)  # the table's columns
 
 
 def _only(wanted: str, inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
@@ -295,7 +296,10 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     # In the order of the runs (the interpreters as named, then fork, forkserver, spawn): 3.8
     # before 3.12, as in the table.
-    for (interp, method), run in runs.items():
+    interps = list(dict.fromkeys(k[0] for k in runs))
+    for (interp, method), run in sorted(runs.items(), key=lambda item: (
+            interps.index(item[0][0]), _ORDER.index(item[0][1]) if item[0][1] in _ORDER
+            else len(_ORDER))):
         if _ran_other(run, method):
             continue  # the program used another method there: that method's cell says it
         by_interp.setdefault(interp, {})[method] = run
