@@ -15,7 +15,7 @@ import dataclasses
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
-from harness.guest.words import FORK, FORKSERVER, SPAWN
+from harness.guest.words import FORK, FORKSERVER, SPAWN, START_METHODS
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -122,7 +122,6 @@ def _random_shared(run: CaseRun, text: str, method: str) -> Optional[str]:
 
 
 _NOT_FORK = {SPAWN, FORKSERVER}
-_ORDER = (FORK, FORKSERVER, SPAWN)  # the table's columns
 
 
 def _only(wanted: str, inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
@@ -298,8 +297,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     # before 3.12, as in the table.
     interps = list(dict.fromkeys(k[0] for k in runs))
     for (interp, method), run in sorted(runs.items(), key=lambda item: (
-            interps.index(item[0][0]), _ORDER.index(item[0][1]) if item[0][1] in _ORDER
-            else len(_ORDER))):
+            interps.index(item[0][0]), START_METHODS.index(item[0][1])
+            if item[0][1] in START_METHODS else len(START_METHODS))):
         if _ran_other(run, method):
             continue  # the program used another method there: that method's cell says it
         by_interp.setdefault(interp, {})[method] = run
