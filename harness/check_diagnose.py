@@ -199,8 +199,8 @@ CAUSES: Tuple[Cause, ...] = (
           "{method} child: the child's records go to the default (WARNING, stderr) or nowhere",
           "configure logging in the child (initializer), or send records to the parent with "
           "logging.handlers.QueueHandler and a QueueListener",
-          "https://github.com/wyim-pgl/family_finder/issues/19",
-          _not_fork(_logging_lost)),
+          "https://docs.python.org/3/howto/logging-cookbook.html"
+          "#logging-to-a-single-file-from-multiple-processes", _not_fork(_logging_lost)),
     Cause("random-state-duplicated", "children started with the same random generator state "
           "({detail}): they draw the same 'random' numbers",
           "seed each child's generator in the child (e.g. from os.getpid() or a "

@@ -200,3 +200,12 @@ def test_a_cause_lists_its_cells_in_the_order_of_the_table() -> None:
     order = ("3.8[forkserver]", "3.8[spawn]", "3.12[forkserver]", "3.12[spawn]")
     assert found["lambda-or-local-function"] == order
     assert found["works-only-with-fork-default"] == order
+
+
+def test_logging_not_configured_points_to_the_cookbook_recipe() -> None:
+    """The fix it gives (QueueHandler and QueueListener) is the logging cookbook's recipe for
+    many processes: the link is that recipe, not the report the cause was reduced from."""
+    lost = [{"log_handlers_lost": True}]
+    found = diagnose({("3.12", "spawn"): _run("spawn", children=lost)})
+    assert found[0].links == ("https://docs.python.org/3/howto/logging-cookbook.html"
+                              "#logging-to-a-single-file-from-multiple-processes",)
