@@ -49,11 +49,14 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
         runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
+            from harness.guest.check_watch import user_frames
+
             said = isinstance(exc.code, str)  # sys.exit("text"): status 1, the text printed
             return {"outcome": ERROR, "error": {
                 "type": "SystemExit", "where": "parent",
                 "message": "the script exited with status %s" % (
-                    "1: %s" % exc.code if said else exc.code,)}}
+                    "1: %s" % exc.code if said else exc.code,),
+                "traceback": user_frames(exc.__traceback__)}}
     return {}
 
 

@@ -209,3 +209,15 @@ def test_logging_not_configured_points_to_the_cookbook_recipe() -> None:
     found = diagnose({("3.12", "spawn"): _run("spawn", children=lost)})
     assert found[0].links == ("https://docs.python.org/3/howto/logging-cookbook.html"
                               "#logging-to-a-single-file-from-multiple-processes",)
+
+
+def test_a_script_exiting_non_zero_says_where(tmp_path: Any, monkeypatch: Any) -> None:
+    """sys.exit("...") in the script: the error names the line that exited."""
+    import sys
+
+    (tmp_path / "job.py").write_text("import sys\n\nsys.exit('worker failed')\n")
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    result = check_exec._run_script(str(tmp_path), "job.py", [])
+    assert [(f["line"], f["code"]) for f in result["error"]["traceback"]] == [
+        (3, "sys.exit('worker failed')")]
