@@ -148,6 +148,27 @@ def _in_child(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
     return match
 
 
+_SEMLOCK = re.compile(r"SemLock created in an? (\w+) context is being shared with a process "
+                      r"in an? (\w+) context")
+
+
+def _contexts(run: CaseRun, text: str, method: str) -> Optional[str]:
+    found = _SEMLOCK.search(text)
+    return ("%s context, shared with a process of the %s context" % found.groups()
+            if found else None)
+
+
+#: An object of one context shared with a process of another: under the method made the
+#: default, a plain Queue()/Lock() belongs to it whatever context the processes use.
+_MIXED = Cause(
+    "context-mixed", "a Lock, Queue or other synchronised object made with the {detail}: "
+    "objects of one context cannot be shared with processes of another (a plain "
+    "multiprocessing.Queue() or Lock() is the default context's)",
+    "create it from the process's own context (ctx.Queue(), ctx.Lock()), or start the process "
+    "from the context that made it", (DOCS + "#contexts-and-start-methods",
+                                      "https://github.com/python/cpython/issues/77377"),
+    _contexts)
+
 #: Pickling causes first: the first one that matches a run wins over the generic fallback.
 CAUSES: Tuple[Cause, ...] = (
     Cause("lambda-or-local-function", "{detail} is a lambda or a function defined inside "
@@ -177,6 +198,7 @@ CAUSES: Tuple[Cause, ...] = (
           "Manager() proxy", DOCS + "#programming-guidelines",
           _regex(r"(\w+) objects should only be shared between processes through inheritance",
                  1)),
+    _MIXED,
     Cause("target-module-not-importable", "a {method} child could not import module "
           "{detail}, which the parent had already imported (a fork child inherits sys.modules; "
           "a spawn or forkserver child imports it again from sys.path)",
@@ -299,13 +321,19 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     for (interp, method), run in sorted(runs.items(), key=lambda item: (
             interps.index(item[0][0]), START_METHODS.index(item[0][1])
             if item[0][1] in START_METHODS else len(START_METHODS))):
+        cell = "%s[%s]" % (interp, method)
+        text = _text(run)
         if _ran_other(run, method):
-            continue  # the program used another method there: that method's cell says it
+            # The program used another method there: that method's cell says what failed,
+            # except an object the default context made for a process of another context.
+            detail = _MIXED.match(run, text, method)
+            if detail is not None:
+                add(_MIXED.code, _MIXED.cause.format(detail=detail), _MIXED.fix, _MIXED.link,
+                    cell)
+            continue
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:
             continue
-        cell = "%s[%s]" % (interp, method)
-        text = _text(run)
         matched: Set[str] = set()
         for cause in CAUSES:
             if cause.code in _PICKLE_CODES and (matched & _PICKLE_CODES or (not _PICKLE.search(

@@ -260,6 +260,8 @@ CAUSES = [
      "https://github.com/gentoo/portage/pull/1133"),
     ("spawn_only_state.py", "method-name-special-cased", {"forkserver"},
      "https://github.com/cs50/check50/pull/396"),
+    ("queue_other_context.py", "context-mixed", {"fork"},
+     "https://github.com/python/cpython/issues/77377"),
 ]
 
 

@@ -221,3 +221,19 @@ def test_a_script_exiting_non_zero_says_where(tmp_path: Any, monkeypatch: Any) -
     result = check_exec._run_script(str(tmp_path), "job.py", [])
     assert [(f["line"], f["code"]) for f in result["error"]["traceback"]] == [
         (3, "sys.exit('worker failed')")]
+
+
+def test_an_object_of_the_default_context_shared_with_another_is_named() -> None:
+    """A plain Queue() (the fork default's) given to a spawn-context process: the fork cell ran
+    only spawn, yet what failed there came from the method made the default, so it is named;
+    any other cause of a cell that ran another method is left to that method's cell."""
+    mixed = {"type": "RuntimeError", "where": "parent", "message": (
+        "A SemLock created in a fork context is being shared with a process in a spawn "
+        "context. This is not supported.")}
+    lam = {"type": "PicklingError", "message": "Can't pickle <function <lambda>>",
+           "where": "parent"}
+    runs = {("3.12", "fork"): _run("fork", Outcome.ERROR, mixed, methods_used=["spawn"]),
+            ("3.13", "fork"): _run("fork", Outcome.ERROR, lam, methods_used=["spawn"])}
+    found = diagnose(runs)
+    assert [(d.code, d.cells) for d in found] == [("context-mixed", ("3.12[fork]",))]
+    assert "fork context, shared with a process of the spawn context" in found[0].message
