@@ -25,8 +25,9 @@ ADDRESS_RE = re.compile(ADDRESS)
 
 
 HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
-#: A standard library's folder in a path (CPython's lib/python3.X, PyPy's lib-python/3).
-_STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|-python/3)/")
+#: A standard library's folder in a path (CPython's lib/python3.X; PyPy's lib/pypy3.X,
+#: lib-python/3).
+_STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/")
 _FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>.+)\n'
                     r'(?:    (?P<code>\S.*)\n)?', re.M)
 

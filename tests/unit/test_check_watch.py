@@ -97,6 +97,8 @@ def test_a_traceback_on_stderr_keeps_the_users_frames_only() -> None:
         '  File "/usr/lib/python3.12/multiprocessing/spawn.py", line 122, in spawn_main\n'
         "    exitcode = _main(fd, parent_sentinel)\n"
         '  File "<frozen runpy>", line 88, in _run_code\n'
+        '  File "/usr/lib/pypy3.9/runpy.py", line 87, in _run_code\n'
+        '  File "/opt/pypy/lib-python/3/runpy.py", line 87, in _run_code\n'
         '  File "%sguest/check_watch.py", line 200, in _child_wrapper\n'
         "    target(*args, **kwargs)\n"
         '  File "/home/me/proj/run.py", line 13, in <module>\n'
