@@ -21,16 +21,23 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import discovery, runner
 from harness.check_diagnose import NO_PROCESS, Diagnosis, diagnose, not_exercised
-from harness.guest.check_watch import ADDRESS
+from harness.check_where import (
+    ADDRESS_RE,
+    cells_text,
+    format_hangs,
+    format_tracebacks,
+    grouped,
+    stderr_frames,
+)
 from harness.guest.words import START_METHODS
-from harness.results import hang_said
 from harness.runner import CaseRun, run_case
 from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_follow_ons",
-           "format_hangs", "format_table", "load_failure", "not_exercised", "nothing_checked",
-           "parse_target", "select_interpreters", "summary_line", "unchecked_cells"]
+           "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
+           "nothing_checked", "parse_target", "select_interpreters", "summary_line",
+           "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -152,7 +159,8 @@ def _refine(run: CaseRun) -> CaseRun:
             message = message or following  # a message that starts on the next line
             return dataclasses.replace(run, error=dict(
                 error, type=kind.rpartition(".")[2],
-                message="%s (in a child, before its target ran)" % message))
+                message="%s (in a child, before its target ran)" % message,
+                traceback=stderr_frames(run.stderr)))
     return run
 
 
@@ -233,14 +241,20 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)")
     # A failing cell is reported as a failure, whatever its processes used.
-    aside = sorted("%s[%s] (%s)" % (k[0], k[1], why) for k, why in unchecked.items()
-                   if k in ran and ran[k].outcome is Outcome.OK)
+    interps = list(dict.fromkeys(k[0] for k in runs))
+    aside = ["%s[%s] (%s)" % (k[0], k[1], why) for k, why in sorted(  # as in the table
+        unchecked.items(), key=lambda item: (interps.index(item[0][0]),
+                                             START_METHODS.index(item[0][1])))
+             if k in ran and ran[k].outcome is Outcome.OK]
     not_checked = "not checked: %s" % ", ".join(aside) if aside else ""
     also = "; " + not_checked if aside else ""
     if not failing:
         if not aside:
-            return "no problem found: it works under every start method"
+            return ("nothing failed under any start method, but read the causes above"
+                    if diagnoses else "no problem found: it works under every start method")
         chosen = all(why != NO_PROCESS for k, why in unchecked.items() if k in ran)
+        if chosen and len(aside) == len(ran) > 3:  # every cell: its list says nothing more
+            also = "; no cell checked the method it made the default (--json lists why)"
         return ("no problem found under the methods that ran%s%s" % (also, (
             " — the program starts its processes with a method it chose itself "
             "(set_start_method or get_context)") if chosen else ""))
@@ -252,7 +266,13 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         return ("it fails the same way under every method (%s): not a start-method problem"
                 % (kind or outcome.value)) + also
     if diagnoses:
-        return not_checked[:1].upper() + not_checked[1:]
+        covered = {cell for diag in diagnoses for cell in diag.cells}
+        unexplained = ["%s[%s]" % k for k, r in ran.items()
+                       if r.outcome is not Outcome.OK and "%s[%s]" % k not in covered]
+        said = "; ".join(part for part in (
+            "no known cause recognised for %s: read the errors in the table" % cells_text(
+                unexplained) if unexplained else "", not_checked) if part)
+        return said[:1].upper() + said[1:]
     return "no known cause recognised: read the errors in the table" + also
 
 
@@ -263,14 +283,11 @@ def _cell_text(run: Optional[CaseRun], method: str) -> str:
     return _outcome_text(run) + (" (%s)" % aside if aside else "")
 
 
-_ADDRESS = re.compile(ADDRESS)
-
-
 def _outcome_text(run: CaseRun) -> str:
     if run.outcome is Outcome.ERROR and run.error:
         where = "child " if run.error.get("where") == "child" else ""
         message = str(run.error.get("message", "")).splitlines()[:1] or [""]
-        head = "%s%s: %s" % (where, run.error.get("type"), _ADDRESS.sub("", message[0]))
+        head = "%s%s: %s" % (where, run.error.get("type"), ADDRESS_RE.sub("", message[0]))
         return "error (%s)" % shorten(head, 60)
     if run.outcome is Outcome.CRASH:
         return "crash (%s)" % run.detail
@@ -289,39 +306,23 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun],
     return "\n".join(lines)
 
 
-def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
-                 interpreters: Sequence[str]) -> str:
-    """Where each hang was, as far as its processes said: the last line they wrote to stderr
-    before the kill ("" when no hang said anything)."""
-    lines = ["%s[%s]: %s" % (i, m, hang_said(run.detail))
-             for i in interpreters for m in START_METHODS
-             for run in [runs.get((i, m))]
-             if run is not None and run.outcome is Outcome.TIMEOUT and hang_said(run.detail)]
-    if not lines:
-        return ""
-    return "\n".join(["where it hung (the last line written to stderr before the kill):"] +
-                     ["  " + line for line in lines])
-
-
 def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],
                       interpreters: Sequence[str]) -> str:
     """The second error of cells where a child and the parent both failed (the table shows
     the first): what the parent raised after the child's failure, or the child's failure
     after the parent's own error."""
-    lines = []
-    for interp in interpreters:
-        for method in START_METHODS:
-            run = runs.get((interp, method))
-            also = (run.error or {}).get("also") if run else None
-            if also:
-                lines.append("  %s[%s]: %s" % (interp, method, shorten(str(also), 160)))
-    return "\n".join(["also (the table shows the first error):"] + lines) if lines else ""
+    found = [("%s[%s]" % (interp, method), shorten(str(also), 160))
+             for interp in interpreters for method in START_METHODS
+             for run in [runs.get((interp, method))]
+             for also in [(run.error or {}).get("also") if run else None] if also]
+    return "\n".join(["also (the table shows the first error):"] + grouped(found)) \
+        if found else ""
 
 
 def format_diagnoses(diagnoses: Sequence[Diagnosis], indent: str = "") -> str:
     out = []
     for diag in diagnoses:
         out.append("%s[%s] %s\n%s  fix: %s\n%s  see: %s\n%s  seen in: %s" % (
-            indent, diag.code, diag.message, indent, diag.fix, indent, diag.link, indent,
-            ", ".join(diag.cells[:6]) + (" …" if len(diag.cells) > 6 else "")))
+            indent, diag.code, diag.message, indent, diag.fix, indent, " ".join(diag.links), indent,
+            cells_text(diag.cells)))
     return "\n".join(out)

@@ -125,7 +125,8 @@ def command(args: argparse.Namespace) -> int:
         sys.stdout.write(check_pytest.format_tests(verdicts, always, runs) + "\n")
     else:
         sys.stdout.write(check.format_table(runs, labels) + "\n")
-        for extra in (check.format_hangs(runs, labels), check.format_follow_ons(runs, labels)):
+        for extra in (check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
+                      check.format_tracebacks(runs, labels, str(Path.cwd()))):
             if extra:
                 sys.stdout.write("\n" + extra + "\n")
         if diagnoses:

@@ -3,8 +3,9 @@ the exception type and message (in the parent, in a child, or a child's tracebac
 what a child saw differently from its parent at ``start()`` (``check_watch``), and how the
 outcomes of one interpreter differ across methods.
 
-Every cause has an id, a one-line cause, a one-line fix and a link (the docs, or the report
-the cause was reduced from); tests/integration/test_check.py has one program per cause.
+Every cause has an id, a one-line cause, a one-line fix and its links (the docs, or the
+report the cause was reduced from where the docs do not cover it) and a matcher
+(``check_match``); tests/integration/test_check.py has one program per cause.
 ``works-only-with-fork-default`` is the summary line, after the causes.
 """
 
@@ -12,9 +13,22 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
-from harness.guest.words import FORK, FORKSERVER, SPAWN
+from harness.check_match import (
+    child_field,
+    contexts,
+    in_child,
+    logging_lost,
+    main_rerun,
+    not_fork,
+    only,
+    patched,
+    random_shared,
+    regex,
+    unless_main_rerun,
+)
+from harness.guest.words import FORK, FORKSERVER, SPAWN, START_METHODS
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -22,6 +36,9 @@ __all__ = ["CAUSES", "NO_PROCESS", "Diagnosis", "diagnose", "not_exercised"]
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 _GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
+#: What a pickling cause needs first: what pickle can send, and how multiprocessing uses it.
+_PICKLABLE = ("https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
+              DOCS + "#programming-guidelines")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +48,7 @@ class Diagnosis:
     code: str
     message: str
     fix: str
-    link: str
+    links: Tuple[str, ...]
     cells: Tuple[str, ...]
 
     def to_dict(self) -> Dict[str, Any]:
@@ -45,187 +62,103 @@ class Cause:
     code: str
     cause: str  # may use {detail} and {method}
     fix: str
-    link: str
+    link: Union[str, Tuple[str, ...]]  # one link, or several (the first is the main one)
     match: Callable[[CaseRun, str, str], Optional[str]]
 
 
-def _regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
-    compiled = re.compile(pattern)
-
-    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
-        found = compiled.search(text)
-        return (found.group(group) or "")[:120] if found else None
-    return match
-
-
-def _children(run: CaseRun) -> List[Dict[str, Any]]:
-    observed = run.observed if isinstance(run.observed, dict) else {}
-    return [c for c in observed.get("children") or [] if isinstance(c, dict)]
-
-
-def _child_field(field: str) -> Callable[[CaseRun, str, str], Optional[str]]:
-    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
-        names = sorted({str(n) for c in _children(run) for n in (c.get(field) or [])})
-        return ", ".join(names[:5]) if names else None
-    return match
-
-
-def _patched(run: CaseRun, text: str, method: str) -> Optional[str]:
-    """An attribute the parent had replaced (a mock, or a function defined elsewhere) where the
-    child has the module's own definition again."""
-    names = set()
-    for child in _children(run):
-        for diff in child.get("objects_differ") or []:
-            name, parent, own = diff.get("name", ""), diff.get("parent", ""), diff.get("child", "")
-            if parent.startswith("mock ") or (own == name and parent != name):
-                names.add("%s (parent: %s)" % (name, parent))
-    return ", ".join(sorted(names)[:3]) if names else None
-
-
-#: A spawn/forkserver child running the main script again (spawn.py's import of __main__).
-_RERUN = re.compile(r"in _fixup_main_from_path\b")
-_LAST_EXCEPTION = re.compile(r"^(\w+(?:Error|Exception)): (.*)$", re.M)
-
-
-def _main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
-    """The child failed while re-running the main script (not the bootstrapping error, which
-    ``missing-main-guard`` names): the exception it raised there."""
-    if not _RERUN.search(text) or "bootstrapping phase" in text:
-        return None
-    raised = _LAST_EXCEPTION.findall(text)
-    return ("%s: %s" % raised[-1])[:120] if raised else "see the traceback"
-
-
-def _unless_main_rerun(match: Callable[[CaseRun, str, str], Optional[str]]
-                       ) -> Callable[[CaseRun, str, str], Optional[str]]:
-    """A cause that a child re-running the main script explains better is not named too."""
-    def unless(run: CaseRun, text: str, method: str) -> Optional[str]:
-        return None if _main_rerun(run, text, method) else match(run, text, method)
-    return unless
-
-
-def _logging_lost(run: CaseRun, text: str, method: str) -> Optional[str]:
-    return "yes" if any(c.get("log_handlers_lost") for c in _children(run)) else None
-
-
-def _random_shared(run: CaseRun, text: str, method: str) -> Optional[str]:
-    seen: Dict[Tuple[str, Any], int] = {}
-    for child in _children(run):
-        for name, digest in (child.get("random") or {}).items():
-            seen[(name, digest)] = seen.get((name, digest), 0) + 1
-    names = sorted({name for (name, _), count in seen.items() if count > 1})
-    return ", ".join(names) if names else None
-
-
-_NOT_FORK = {SPAWN, FORKSERVER}
-
-
-def _only(wanted: str, inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
-        [CaseRun, str, str], Optional[str]]:
-    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
-        return inner(run, text, method) if method == wanted else None
-    return match
-
-
-def _not_fork(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
-        [CaseRun, str, str], Optional[str]]:
-    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
-        return inner(run, text, method) if method in _NOT_FORK else None
-    return match
-
-
-def _in_child(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
-        [CaseRun, str, str], Optional[str]]:
-    """Not when the parent itself failed the same way (then it is not about children)."""
-    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
-        if (run.error or {}).get("where") == "parent":
-            return None
-        return inner(run, text, method)
-    return match
-
+#: An object of one context shared with a process of another: under the method made the
+#: default, a plain Queue()/Lock() belongs to it whatever context the processes use.
+_MIXED = Cause(
+    "context-mixed", "a Lock, Queue or other synchronised object made with the {detail}: "
+    "objects of one context cannot be shared with processes of another (a plain "
+    "multiprocessing.Queue() or Lock() is the default context's)",
+    "create it from the process's own context (ctx.Queue(), ctx.Lock()), or start the process "
+    "from the context that made it", (DOCS + "#contexts-and-start-methods",
+                                      "https://github.com/python/cpython/issues/77377"),
+    contexts)
 
 #: Pickling causes first: the first one that matches a run wins over the generic fallback.
 CAUSES: Tuple[Cause, ...] = (
     Cause("lambda-or-local-function", "{detail} is a lambda or a function defined inside "
           "another function: pickle cannot send it to a {method} child",
           "define the function at module level (use functools.partial for bound arguments)",
-          "https://github.com/facebookresearch/spdl/pull/1565",
-          _regex(r"<lambda>|local object [^\s:]+|<locals>[^\s:>]*")),
+          _PICKLABLE,
+          regex(r"<lambda>|local object [^\s:]+|<locals>[^\s:>]*")),
     Cause("thread-lock-argument", "a threading lock ({detail}) is passed to a {method} child; "
           "a thread lock cannot be pickled and means nothing in another process",
           "create a multiprocessing.Lock from the same context (or a Manager().Lock()) and "
-          "pass that, or create the lock in the child",
-          "https://github.com/eth-easl/mixtera/pull/68",
-          _regex(r"_thread\.R?[Ll]ock")),
+          "pass that, or create the lock in the child", _PICKLABLE,
+          regex(r"_thread\.R?[Ll]ock")),
     Cause("open-resource-argument", "an open file, socket or connection ({detail}) is passed "
           "to a {method} child, which must pickle it and cannot",
           "pass the path or address and open it in the child (e.g. in a Pool initializer)",
           "https://github.com/crate/crate-python/issues/398",
-          _regex(r"(_io\.)?(TextIOWrapper|Buffered(Reader|Writer|Random)|FileIO)|'socket'|"
+          regex(r"(_io\.)?(TextIOWrapper|Buffered(Reader|Writer|Random)|FileIO)|'socket'|"
                  r"SSLSocket|sqlite3\.Connection")),
     Cause("pool-pickled", "a Pool is sent to a {method} child (typically a bound method of an "
           "object that holds the pool): pool objects cannot be pickled",
           "use a module-level function or a staticmethod as the task, and keep the pool out "
           "of the objects you send", "https://github.com/DEAP/deap/issues/434",
-          _regex(r"pool objects cannot be passed between processes or pickled")),
+          regex(r"pool objects cannot be passed between processes or pickled")),
     Cause("sync-primitive-pickled", "a multiprocessing {detail} is sent through a pickle (a "
           "Pool task, a queue): these objects can only be inherited when a process starts",
           "pass it to Process(args=...) or to Pool(initializer=..., initargs=...), or use a "
           "Manager() proxy", DOCS + "#programming-guidelines",
-          _regex(r"(\w+) objects should only be shared between processes through inheritance",
+          regex(r"(\w+) objects should only be shared between processes through inheritance",
                  1)),
+    _MIXED,
     Cause("target-module-not-importable", "a {method} child could not import module "
           "{detail}, which the parent had already imported (a fork child inherits sys.modules; "
           "a spawn or forkserver child imports it again from sys.path)",
           "make the module importable in the child: install it, or put its folder on "
           "sys.path/PYTHONPATH before any process starts (not only around the import)",
           "https://github.com/rstudio/reticulate/issues/1677",
-          _not_fork(_in_child(_regex(r"No module named ('[\w.]+')", 1)))),
+          not_fork(in_child(regex(r"No module named ('[\w.]+')", 1)))),
     Cause("patch-not-seen", "a patch made in the parent is not seen by the {method} child: "
           "{detail}; a spawn or forkserver child imports the original again",
           "patch inside the child (in the target or a Pool initializer), or test with "
           "multiprocessing.get_context('fork') where it exists",
-          "https://github.com/python/cpython/issues/135583", _not_fork(_patched)),
+          "https://github.com/python/cpython/issues/135583", not_fork(patched)),
     Cause("env-set-after-forkserver-start", "environment variables set in the parent after the "
           "forkserver started are not seen by its children: {detail}",
           "set the environment before the first process starts, or pass the values as "
           "arguments (or os.environ.update them in an initializer)",
           "https://github.com/airspeed-velocity/asv/pull/1551",
-          _only(FORKSERVER, _child_field("env_differ"))),
+          only(FORKSERVER, child_field("env_differ"))),
     Cause("logging-not-configured", "logging is configured in the parent but not in the "
           "{method} child: the child's records go to the default (WARNING, stderr) or nowhere",
           "configure logging in the child (initializer), or send records to the parent with "
           "logging.handlers.QueueHandler and a QueueListener",
-          "https://github.com/wyim-pgl/family_finder/issues/19",
-          _not_fork(_logging_lost)),
+          "https://docs.python.org/3/howto/logging-cookbook.html"
+          "#logging-to-a-single-file-from-multiple-processes", not_fork(logging_lost)),
     Cause("random-state-duplicated", "children started with the same random generator state "
           "({detail}): they draw the same 'random' numbers",
           "seed each child's generator in the child (e.g. from os.getpid() or a "
           "SeedSequence), or create generators after the process starts",
-          "https://github.com/pytorch/pytorch/issues/5059", _random_shared),
+          "https://github.com/pytorch/pytorch/issues/5059", random_shared),
     Cause("main-rerun-in-child", "a {method} child re-ran the main script's top-level code "
           "(it is not under the main guard) and failed there: {detail}",
           'put everything but definitions under `if __name__ == "__main__":` (a spawn or '
           "forkserver child imports the main module to find your functions)", _GUIDE,
-          _main_rerun),
+          main_rerun),
     Cause("start-method-set-twice", "set_start_method() was called after the start method "
           "was already fixed (by an earlier call, a library, or get_start_method())",
           "call set_start_method() once, under the main guard; elsewhere use "
           "multiprocessing.get_context(method)", "https://github.com/djgroen/FabSim3/issues/201",
-          _unless_main_rerun(_regex(r"context has already been set"))),
+          unless_main_rerun(regex(r"context has already been set"))),
     Cause("fd-not-inherited", "a {method} child used a file descriptor number from the parent; "
           "only fork children inherit the parent's descriptors",
           "send the descriptor explicitly (a Connection/Pipe, or multiprocessing.reduction), "
           "or pass a path and open it in the child", "https://github.com/gentoo/portage/pull/1133",
-          _not_fork(_regex(r"\[Errno 9\] Bad file descriptor"))),
+          not_fork(regex(r"\[Errno 9\] Bad file descriptor"))),
     Cause("missing-main-guard", "the main module starts processes when it is imported; a "
           "{method} child re-imports it and fails",
           'put the code that starts processes under `if __name__ == "__main__":`', _GUIDE,
-          _regex(r"bootstrapping phase")),
+          regex(r"bootstrapping phase")),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", _GUIDE,
-          _child_field("globals_differ")),
+          child_field("globals_differ")),
 )
 
 _METHOD = "\x00method\x00"  # filled in with every method the cause was seen under
@@ -247,38 +180,68 @@ def _text(run: CaseRun) -> str:
 
 
 NO_PROCESS = "no process started"
+#: Every process came from a context the program asked for by name (``get_context("fork")``):
+#: the method made the default never mattered, even where the program used it too.
+EXPLICIT = "explicit context: "
+
+
+def _used(run: CaseRun) -> List[str]:
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    return [m for m in observed.get("methods_used") or () if isinstance(m, str)]
+
+
+def _ran_other(run: CaseRun, method: str) -> bool:
+    """The program used other methods only: those methods' cells say what happened."""
+    used = _used(run)
+    return bool(used) and method not in used
 
 
 def not_exercised(run: CaseRun, method: str) -> str:
-    """Why ``run`` says nothing about ``method`` ("" when it does): the program started no
-    process, or started every one with another method it chose itself."""
+    """Why ``run`` says nothing about ``method`` as the default ("" when it does): the program
+    started no process, started every one with another method it chose itself, or asked for
+    every process's context by name."""
     observed = run.observed if isinstance(run.observed, dict) else {}
     if run.outcome is Outcome.UNAVAILABLE or "start_attempts" not in observed:
         return ""
     if not observed["start_attempts"]:
         return NO_PROCESS
-    used = [m for m in observed.get("methods_used") or () if isinstance(m, str)]
-    if used and method not in used:
+    used = _used(run)
+    if _ran_other(run, method):
         return "ran %s" % "/".join(used)
+    if used and observed.get("explicit_only"):
+        return EXPLICIT + "/".join(used)
     return ""
 
 
 def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     """Causes found in ``runs``, keyed by (interpreter, method), causes before the summary."""
-    found: Dict[str, Tuple[str, str, str, List[str]]] = {}
+    found: Dict[str, Tuple[str, str, Tuple[str, ...], List[str]]] = {}
 
-    def add(code: str, message: str, fix: str, link: str, *cells: str) -> None:
-        found.setdefault(code, (message, fix, link, []))[3].extend(cells)
+    def add(code: str, message: str, fix: str, link: Union[str, Tuple[str, ...]],
+            *cells: str) -> None:
+        links = (link,) if isinstance(link, str) else link
+        found.setdefault(code, (message, fix, links, []))[3].extend(cells)
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
-    for (interp, method), run in sorted(runs.items()):
-        if not_exercised(run, method) not in ("", NO_PROCESS):
-            continue  # the program used another method there: that method's cell says it
+    # In the order of the runs (the interpreters as named, then fork, forkserver, spawn): 3.8
+    # before 3.12, as in the table.
+    interps = list(dict.fromkeys(k[0] for k in runs))
+    for (interp, method), run in sorted(runs.items(), key=lambda item: (
+            interps.index(item[0][0]), START_METHODS.index(item[0][1])
+            if item[0][1] in START_METHODS else len(START_METHODS))):
+        cell = "%s[%s]" % (interp, method)
+        text = _text(run)
+        if _ran_other(run, method):
+            # The program used another method there: that method's cell says what failed,
+            # except an object the default context made for a process of another context.
+            detail = _MIXED.match(run, text, method)
+            if detail is not None:
+                add(_MIXED.code, _MIXED.cause.format(detail=detail), _MIXED.fix, _MIXED.link,
+                    cell)
+            continue
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:
             continue
-        cell = "%s[%s]" % (interp, method)
-        text = _text(run)
         matched: Set[str] = set()
         for cause in CAUSES:
             if cause.code in _PICKLE_CODES and (matched & _PICKLE_CODES or (not _PICKLE.search(
@@ -314,11 +277,11 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                 "(Python 3.12+ warns: DeprecationWarning)", "start processes before starting "
                 "threads, or use the forkserver or spawn method",
                 "https://docs.python.org/3/library/os.html#os.fork", cell)
-    for interp, cells in sorted(by_interp.items()):
+    for interp, cells in by_interp.items():
         _across_methods(interp, cells, add)
     ordered = sorted(found.items(), key=lambda item: item[0] == "works-only-with-fork-default")
-    return [Diagnosis(code, _fill(m, cells), _fill(f, cells), link, tuple(cells))
-            for code, (m, f, link, cells) in ordered]
+    return [Diagnosis(code, _fill(m, cells), _fill(f, cells), links, tuple(cells))
+            for code, (m, f, links, cells) in ordered]
 
 
 def _fill(text: str, cells: List[str]) -> str:
@@ -358,7 +321,7 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
             "test `method != 'fork'` (or always pass the state), never `method == 'spawn'`",
             "https://github.com/cs50/check50/pull/396", "%s[forkserver]" % interp)
     observed = fork.observed if isinstance(fork.observed, dict) else {}
-    broken = [m for m, r in ((SPAWN, spawn), (FORKSERVER, server))
+    broken = [m for m, r in ((FORKSERVER, server), (SPAWN, spawn))
               if r is not None and r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE)]
     if fork.outcome is Outcome.OK and broken and observed.get("default_method") == FORK:
         add("works-only-with-fork-default", "it works under fork, this Python's default, and "

@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Mapping, Set, Tuple
 
 from harness.capture import last_line
 from harness.check_diagnose import diagnose
+from harness.check_where import grouped
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
 from harness.vocab import Outcome
@@ -120,11 +121,11 @@ def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest
 def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping[
         Tuple[str, str], CaseRun]) -> str:
     """The human summary of ``--pytest``."""
-    lines = []
+    found: List[Tuple[str, str]] = []  # (cell, what happened to the run), said once per text
     unfinished = []
     for (interp, method), run in sorted(runs.items()):
         if run.outcome is Outcome.UNAVAILABLE:
-            lines.append("%s [%s]: not run (%s)" % (interp, method, run.detail))
+            found.append(("%s[%s]" % (interp, method), "not run (%s)" % run.detail))
         elif not _tests(run) or run.outcome is not Outcome.OK:
             error = run.error or {}
             said = _pytest_said(run) if run.outcome is Outcome.ERROR else ""
@@ -133,10 +134,11 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             if run.outcome is Outcome.CRASH and running:  # which test the crash ended
                 what += " (in %s)" % running[-1].strip()
             outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value
-            lines.append("%s [%s]: %s %s%s" % (interp, method, outcome, what,
-                                                " (pytest: %s)" % said if said else ""))
+            found.append(("%s[%s]" % (interp, method), "%s %s%s" % (
+                outcome, what, " (pytest: %s)" % said if said else "")))
             if not _tests(run):
                 unfinished.append("%s[%s]" % (interp, method))
+    lines = [line.lstrip() for line in grouped(found)]
     checked, unchecked = exercised(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
@@ -155,7 +157,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             lines.append("  %-10s %s%s" % (method, outcome, ("  " + first) if first else ""))
         for diag in verdict.diagnoses:
             lines.append("  [%s] %s\n    fix: %s\n    see: %s" % (
-                diag["code"], diag["message"], diag["fix"], diag["link"]))
+                diag["code"], diag["message"], diag["fix"], " ".join(diag["links"])))
     if checked and unchecked:
         lines.append("%d test(s) started no process with their run's method, so their "
                      "outcome says nothing about it (--json lists them)" % len(unchecked))

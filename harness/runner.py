@@ -71,7 +71,7 @@ class CaseRun:
     method: str
     outcome: Outcome
     observed: Any = None
-    error: Optional[Dict[str, str]] = None
+    error: Optional[Dict[str, Any]] = None
     detail: str = ""
     warnings: List[Dict[str, str]] = dataclasses.field(default_factory=list)
     duration_s: float = 0.0

@@ -49,11 +49,14 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
         runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
+            from harness.guest.check_watch import user_frames
+
             said = isinstance(exc.code, str)  # sys.exit("text"): status 1, the text printed
             return {"outcome": ERROR, "error": {
                 "type": "SystemExit", "where": "parent",
                 "message": "the script exited with status %s" % (
-                    "1: %s" % exc.code if said else exc.code,)}}
+                    "1: %s" % exc.code if said else exc.code,),
+                "traceback": user_frames(exc.__traceback__)}}
     return {}
 
 
@@ -167,6 +170,12 @@ _FOLLOW_ON = {"SystemExit", "Empty", "EOFError", "BrokenPipeError", "ConnectionR
               "ConnectionRefusedError", "TimeoutError", "BrokenProcessPool", "RemoteError"}
 
 
+def _said(error: Dict[str, Any]) -> str:
+    """``Type: message``, or ``Type`` alone when it has no message (``queue.Empty``)."""
+    message = str(error.get("message") or "")[:200]
+    return "%s: %s" % (error.get("type"), message) if message else str(error.get("type"))
+
+
 def _run(user_dir: str, target: str, method: str, args: List[Any],
          report_dir: str) -> Dict[str, Any]:
     import multiprocessing
@@ -187,6 +196,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     watch = check_watch.Watch(report_dir, os.pathsep.join(d for d in (user_dir, script_dir)
                                                           if d), _STOPPED)
     watch.install()
+    check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
     result: Dict[str, Any] = {}
     with warnings.catch_warnings(record=True) as caught:
@@ -201,9 +211,9 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             else:
                 result = _run_callable(user_dir, target, method, args)
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
-            result = {"outcome": ERROR, "error": {"type": type(exc).__name__,
-                                                    "message": str(exc)[:_LIMIT],
-                                                    "where": "parent"}}
+            result = {"outcome": ERROR, "error": {
+                "type": type(exc).__name__, "message": str(exc)[:_LIMIT], "where": "parent",
+                "traceback": check_watch.user_frames(exc.__traceback__)}}
         # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
         # terminated by multiprocessing (on purpose), so they are only looked at.
         for entry in watch.started:
@@ -221,12 +231,12 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         parent = result["error"]
         # The other error goes in ``also``, beside the first (never into its message).
         if failure and parent.get("type") in _FOLLOW_ON:
-            result["error"] = dict(failure, also="then in the parent: %s: %s" % (
-                parent.get("type"), str(parent.get("message"))[:200]))
+            result["error"] = dict(failure, also="then in the parent: " + _said(parent))
         elif failure:
-            result["error"] = dict(parent, also="a child also failed: %s: %s" % (
-                failure.get("type"), str(failure.get("message"))[:200]))
+            result["error"] = dict(parent, also="a child also failed: " + _said(failure))
     result["observed"] = dict(watch.observed(reports), default_method=default_method)
+    if not target.endswith(".py"):  # a callable is started by name, as the cell's method;
+        result["observed"]["explicit_only"] = False  # a suite is compared test by test
     if tests:
         result["observed"]["tests"] = tests
     result["warnings"] = [{"category": w.category.__name__, "message": str(w.message)[:_LIMIT]}

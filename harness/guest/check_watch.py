@@ -15,7 +15,7 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch"]
+__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr", "user_frames"]
 
 _SIMPLE = (str, int, float, bool, type(None), bytes)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
@@ -73,8 +73,13 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
         text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
     elif isinstance(value, (str, bytes)) and len(value) > budget[0]:
         raise _TooBig()
-    else:
+    elif isinstance(value, (*_SIMPLE, type)) or (callable(value) and
+                                                  hasattr(value, "__qualname__")):
         text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
+    else:  # any other object by its type: its repr may show state that start() itself changes
+        kind = type(value)  # (a Process listed in a global reads "started" in a fork child)
+        text = "<%s.%s>" % (kind.__module__, kind.__qualname__)
+        text = text.replace("__mp_main__", "__main__")
     budget[0] -= len(text)
     return text
 
@@ -178,10 +183,45 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     return states
 
 
+#: The harness's own folder: its frames (this wrapper, the executor) are not the user's.
+_HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
+_FRAMES = 8
+
+
+def user_frames(tb: Any) -> List[Dict[str, Any]]:
+    """The frames of traceback ``tb`` a user reads as their own code (the innermost
+    ``_FRAMES``): neither the harness's (the child wrapper, the executor, runpy) nor the
+    standard library's (multiprocessing, pickle); installed packages' frames stay."""
+    import traceback
+
+    stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
+    frames = []
+    for frame in traceback.extract_tb(tb):
+        path = os.path.abspath(frame.filename)
+        if path.startswith(_HARNESS) or frame.filename.startswith("<frozen ") or (
+                path.startswith(stdlib) and "-packages" + os.sep not in path):
+            continue
+        frames.append({"file": frame.filename, "line": frame.lineno, "function": frame.name,
+                       "code": (frame.line or "")[:200]})
+    return frames[-_FRAMES:]
+
+
+def line_buffered_stderr() -> None:
+    """Python 3.8's stderr is block-buffered when it is not a terminal (line-buffered from
+    3.9): a hang's last line would stay in the buffer the kill discards."""
+    if sys.version_info < (3, 9):
+        try:
+            sys.stderr.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
+        except Exception:  # noqa: BLE001, S110 - a replaced stderr: left as it is
+            pass
+
+
 def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tuple[Any, ...],
                    kwargs: Dict[str, Any]) -> None:
     """Runs in the child: compare with the parent's snapshot, call the target, report."""
     import json
+
+    line_buffered_stderr()
 
     report: Dict[str, Any] = {"pid": os.getpid(), "error": None, "test": snap.get("test", "")}
     path = os.path.join(report_dir, "child-%d.json" % os.getpid())
@@ -199,7 +239,8 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     try:
         target(*args, **kwargs)
     except BaseException as exc:
-        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT]}
+        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT],
+                           "traceback": user_frames(exc.__traceback__)}
         raise
     finally:
         if report["error"]:
@@ -227,6 +268,8 @@ class Watch:
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
         self.attempts: List[Tuple[Any, str]] = []  # (method, test) of each start() call
+        # Anything asked multiprocessing for the default context (see ``explicit_only``).
+        self.default_asked = False
         self.method_queried = False
 
     def install(self) -> None:
@@ -279,6 +322,13 @@ class Watch:
                 return method(*a, **k)
             return get_start_method
 
+        orig_get_context = context.DefaultContext.get_context
+
+        def get_context(self: Any, method: Any = None) -> Any:
+            if method is None:  # the default: a plain Process, Pool(), Queue(), get_context()
+                watch.default_asked = True
+            return orig_get_context(self, method)
+
         process.BaseProcess.start = start  # type: ignore[method-assign]
         process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
         process.BaseProcess.kill = kill  # type: ignore[method-assign]
@@ -287,6 +337,16 @@ class Watch:
             cls.get_start_method = queried(cls.get_start_method)  # type: ignore[method-assign]
         multiprocessing.get_start_method = queried(
             multiprocessing.get_start_method)
+        bound = multiprocessing.get_context
+        context.DefaultContext.get_context = get_context  # type: ignore[method-assign]
+        # ``from multiprocessing import get_context`` copies (pool.py's, the user's) call the
+        # function they were bound to: each copy made before now is replaced too.
+        for module in list(sys.modules.values()):
+            try:
+                if getattr(module, "get_context", None) == bound:
+                    module.get_context = context._default_context.get_context  # type: ignore[attr-defined]
+            except Exception:  # noqa: BLE001, S112 - an odd module object: not a copy
+                continue
 
     def child_reports(self) -> Dict[int, Any]:
         import json
@@ -315,6 +375,11 @@ class Watch:
             "stopped_on_purpose": len([e for e in self.started if e["pid"] in self.stopped]),
             "threads_at_start": max([e["threads"] for e in self.started] or [1]),
             "method_queried": self.method_queried,
+            # Every process came from a context asked for by name (get_context("spawn")):
+            # nothing asked for the default (a plain Process, Pool(), Queue(), Manager(),
+            # ProcessPoolExecutor(), get_context()) or the default's name.
+            "explicit_only": bool(self.attempts) and not self.default_asked
+                             and not self.method_queried,
             "children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
             "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])}),
         }

@@ -260,6 +260,8 @@ CAUSES = [
      "https://github.com/gentoo/portage/pull/1133"),
     ("spawn_only_state.py", "method-name-special-cased", {"forkserver"},
      "https://github.com/cs50/check50/pull/396"),
+    ("queue_other_context.py", "context-mixed", {"fork"},
+     "https://github.com/python/cpython/issues/77377"),
 ]
 
 
@@ -277,7 +279,8 @@ def test_cause_named(program: str, cause: str, methods: Set[str], report: str) -
         assert methods <= seen <= methods | {"forkserver"}
     else:
         assert seen == methods
-    assert diag["fix"] and diag["link"].startswith("https://")
+    assert diag["fix"] and diag["links"] and all(
+        link.startswith("https://") for link in diag["links"])
     if cause in ("logging-not-configured", "random-state-duplicated"):
         assert doc["exit"] == 0  # the program works; the cause is a warning
 
@@ -342,6 +345,18 @@ def test_a_method_the_program_chose_itself_is_not_claimed() -> None:
                               for m in ("spawn", "forkserver") if r["method"] == m}
     assert set(unchecked.values()) == {"ran fork"}
     assert doc["exit"] == 0
+
+
+def test_processes_from_contexts_asked_by_name_check_no_default() -> None:
+    """get_context("fork") and get_context("spawn") only: the fork and spawn cells used those
+    methods but never the default check made, so they say so instead of a plain `ok`; a
+    Pool() of the default context (pool_map.py) checks its method as before."""
+    doc = _check("explicit_contexts.py", interpreters=_newest())
+    assert {r["outcome"] for r in doc["results"]} == {"ok"}
+    assert {k.rpartition("[")[2].rstrip("]"): v for k, v in doc["not_exercised"].items()} == {
+        "fork": "explicit context: fork/spawn", "spawn": "explicit context: fork/spawn",
+        "forkserver": "ran fork/spawn"}
+    assert _check("pool_map.py", interpreters=_newest())["not_exercised"] == {}
 
 
 def test_a_program_that_starts_no_process_checks_nothing() -> None:
@@ -417,3 +432,35 @@ def test_watching_never_breaks_a_working_program() -> None:
     doc = _check("lazy_global.py", interpreters=_newest())
     assert {r["outcome"] for r in doc["results"]} == {"ok"}
     assert doc["exit"] == 0
+
+
+def test_a_failure_shows_the_users_frames_only() -> None:
+    """The frames an error is shown with are the user's: neither the harness's wrapper around
+    the target (in the child's own traceback under every method) nor runpy's or
+    multiprocessing's; the text says where, innermost last."""
+    doc = _check("child_raises.py", interpreters=_newest())
+    for run in doc["results"]:
+        frames = [(f["function"], f["line"]) for f in run["error"]["traceback"]]
+        assert frames == [("work", 12), ("parse", 8)], run
+        assert all(f["file"].endswith("child_raises.py") for f in run["error"]["traceback"])
+    cmd = [sys.executable, "-m", "harness", "check", "child_raises.py", "--python",
+           _newest()[0], "--timeout", str(TIMEOUT)]
+    text = subprocess.run(cmd, cwd=str(FIXTURES), capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                          check=False).stdout
+    assert "    child_raises.py:8 in parse: return int(item)\n" in text, text
+    assert "check_watch" not in text and "_child_wrapper" not in text, text
+
+
+def test_a_hang_on_python_3_8_still_says_where_it_was() -> None:
+    """Python 3.8's stderr is block-buffered when it is not a terminal: the line written before
+    the hang stayed in the buffer and the kill lost it; check makes it line-buffered as 3.9+
+    (the documented queue-join deadlock hangs under every method)."""
+    found, _ = discovery.discover()
+    py38 = [i.path for i in found if i.implementation == "cpython" and i.version[:2] == (3, 8)]
+    if not py38:
+        pytest.skip("needs a local CPython 3.8")
+    doc = _check("join_before_get.py", "--timeout", "3", interpreters=py38[:1])
+    assert {r["outcome"] for r in doc["results"]} == {"timeout"}
+    for run in doc["results"]:
+        assert run["detail"].endswith("parent: joining before reading the queue"), run

@@ -120,6 +120,120 @@ def test_the_check_says_where_each_hang_was() -> None:
                                        detail=killed),
             ("3.12", "forkserver"): _run("forkserver")}
     assert check.format_hangs(runs, ["3.12"]) == (
-        "where it hung (the last line written to stderr before the kill):\n"
-        "  3.12[fork]: child: taking the lock")
+        "where it hung (the last line written to stderr before the kill; in a traceback, its "
+        "error):\n  3.12[fork]: child: taking the lock")
     assert check.format_hangs({("3.12", "spawn"): runs[("3.12", "spawn")]}, ["3.12"]) == ""
+
+
+def test_pickling_causes_point_to_what_pickle_can_send() -> None:
+    """A lambda and a thread lock are answered by the pickle docs' list of what can be pickled
+    and the multiprocessing programming guidelines, not by the report they were reduced from."""
+    from harness import check
+
+    lam = {"type": "PicklingError", "message": "Can't pickle <function <lambda> at 0x1>",
+           "where": "parent"}
+    lock = {"type": "TypeError", "message": "cannot pickle '_thread.lock' object",
+            "where": "parent"}
+    for error, code in ((lam, "lambda-or-local-function"), (lock, "thread-lock-argument")):
+        found = diagnose({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error)})
+        diag = next(d for d in found if d.code == code)
+        assert diag.links == (
+            "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
+            "https://docs.python.org/3/library/multiprocessing.html#programming-guidelines")
+        assert "  see: %s %s\n" % diag.links in check.format_diagnoses([diag])
+
+
+_BOOTSTRAP = """Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+  File "/usr/lib/python3.12/multiprocessing/spawn.py", line 140, in _check_not_importing_main
+    raise RuntimeError('''
+RuntimeError:
+        An attempt has been made to start a new process before the
+        current process has finished its bootstrapping phase.
+
+        To fix this issue, refer to the "Safe importing of main module"
+        section in https://docs.python.org/3/library/multiprocessing.html
+
+"""
+
+
+def test_a_hang_in_a_traceback_quotes_its_error_not_its_last_line() -> None:
+    """An unguarded Pool under spawn hangs re-raising the bootstrapping RuntimeError: its last
+    line is only the docs link, so the hang quotes what happened (the error's first sentence);
+    a traceback the kill cut off quotes the complete one before it."""
+    from harness import check
+    from harness.results import HANG_QUOTE
+
+    killed = "no result within the hard timeout; process tree killed" + HANG_QUOTE
+    link = "section in https://docs.python.org/3/library/multiprocessing.html"
+    first = ("RuntimeError: An attempt has been made to start a new process before the current "
+             "process has finished its bootstrapping phase.")
+    cut = _BOOTSTRAP + "[... 999 bytes cut by the harness ...]\n" + _BOOTSTRAP[:120]
+    runs = {("3.12", "spawn"): CaseRun(case="t", method="spawn", outcome=Outcome.TIMEOUT,
+                                       detail=killed + link, stderr=_BOOTSTRAP),
+            ("3.12", "forkserver"): CaseRun(
+                case="t", method="forkserver", outcome=Outcome.TIMEOUT,
+                detail=killed + 'File "<string>", line 1, in <module>', stderr=cut)}
+    lines = check.format_hangs(runs, ["3.12"]).splitlines()[1:]
+    assert lines == ["  3.12[forkserver]: a traceback, cut off by the kill; the one before it: "
+                     + first, "  3.12[spawn]: " + first]
+    frame = {("3.13", "fork"): CaseRun(case="t", method="fork", outcome=Outcome.TIMEOUT,
+                                       detail=killed + "raise RuntimeError('''",
+                                       stderr=_BOOTSTRAP)}
+    assert check.format_hangs(frame, ["3.13"]).splitlines()[1:] == ["  3.13[fork]: " + first]
+
+
+def test_an_error_without_a_message_is_named_without_a_colon() -> None:
+    """queue.Empty has no message: `then in the parent: Empty`, not `Empty: `."""
+    assert check_exec._said({"type": "Empty", "message": ""}) == "Empty"
+    assert check_exec._said({"type": "OSError", "message": "closed"}) == "OSError: closed"
+
+
+def test_a_cause_lists_its_cells_in_the_order_of_the_table() -> None:
+    """3.8 before 3.12 (as named), fork, forkserver, spawn: not sorted as text (3.12, 3.8)."""
+    lam = {"type": "PicklingError", "message": "Can't pickle <function <lambda>>",
+           "where": "parent"}
+    runs = {(i, m): _run(m, Outcome.ERROR if m != "fork" else Outcome.OK,
+                         lam if m != "fork" else None)
+            for i in ("3.8", "3.12") for m in ("fork", "forkserver", "spawn")}
+    found = {d.code: d.cells for d in diagnose(runs)}
+    order = ("3.8[forkserver]", "3.8[spawn]", "3.12[forkserver]", "3.12[spawn]")
+    assert found["lambda-or-local-function"] == order
+    assert found["works-only-with-fork-default"] == order
+
+
+def test_logging_not_configured_points_to_the_cookbook_recipe() -> None:
+    """The fix it gives (QueueHandler and QueueListener) is the logging cookbook's recipe for
+    many processes: the link is that recipe, not the report the cause was reduced from."""
+    lost = [{"log_handlers_lost": True}]
+    found = diagnose({("3.12", "spawn"): _run("spawn", children=lost)})
+    assert found[0].links == ("https://docs.python.org/3/howto/logging-cookbook.html"
+                              "#logging-to-a-single-file-from-multiple-processes",)
+
+
+def test_a_script_exiting_non_zero_says_where(tmp_path: Any, monkeypatch: Any) -> None:
+    """sys.exit("...") in the script: the error names the line that exited."""
+    import sys
+
+    (tmp_path / "job.py").write_text("import sys\n\nsys.exit('worker failed')\n")
+    monkeypatch.setattr(sys, "argv", list(sys.argv))
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    result = check_exec._run_script(str(tmp_path), "job.py", [])
+    assert [(f["line"], f["code"]) for f in result["error"]["traceback"]] == [
+        (3, "sys.exit('worker failed')")]
+
+
+def test_an_object_of_the_default_context_shared_with_another_is_named() -> None:
+    """A plain Queue() (the fork default's) given to a spawn-context process: the fork cell ran
+    only spawn, yet what failed there came from the method made the default, so it is named;
+    any other cause of a cell that ran another method is left to that method's cell."""
+    mixed = {"type": "RuntimeError", "where": "parent", "message": (
+        "A SemLock created in a fork context is being shared with a process in a spawn "
+        "context. This is not supported.")}
+    lam = {"type": "PicklingError", "message": "Can't pickle <function <lambda>>",
+           "where": "parent"}
+    runs = {("3.12", "fork"): _run("fork", Outcome.ERROR, mixed, methods_used=["spawn"]),
+            ("3.13", "fork"): _run("fork", Outcome.ERROR, lam, methods_used=["spawn"])}
+    found = diagnose(runs)
+    assert [(d.code, d.cells) for d in found] == [("context-mixed", ("3.12[fork]",))]
+    assert "fork context, shared with a process of the spawn context" in found[0].message

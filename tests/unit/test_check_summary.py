@@ -10,7 +10,7 @@ from harness.vocab import Outcome
 
 
 def _run(method: str, outcome: Outcome = Outcome.OK, started: int = 1,
-         used: Optional[list] = None, error: Optional[Dict[str, str]] = None,
+         used: Optional[list] = None, error: Optional[Dict[str, Any]] = None,
          **observed: Any) -> CaseRun:
     seen = dict(observed, processes_started=started, start_attempts=started,
                 methods_used=[method] if used is None else used)
@@ -76,7 +76,7 @@ def test_works_only_with_fork_default_names_only_what_failed() -> None:
 def test_a_cell_quotes_an_error_without_addresses_or_the_follow_on() -> None:
     error = {"type": "PicklingError", "where": "parent",
              "message": "Can't pickle <function <lambda> at 0x7fc63652a0>: attribute lookup "
-                        "failed", "also": "then in the parent: Empty: "}
+                        "failed", "also": "then in the parent: Empty"}
     text = check.format_table({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)},
                               ["3.12"])
     assert "0x7fc" not in text and "then in the parent" not in text
@@ -133,9 +133,9 @@ def test_a_test_missing_from_a_run_cut_short_is_not_compared() -> None:
 
 def test_the_second_error_of_a_cell_is_shown() -> None:
     error = {"type": "TypeError", "where": "child",
-             "message": "boom", "also": "then in the parent: Empty: "}
+             "message": "boom", "also": "then in the parent: Empty"}
     runs = {("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)}
-    assert "3.12[spawn]: then in the parent: Empty:" in check.format_follow_ons(runs, ["3.12"])
+    assert "3.12[spawn]: then in the parent: Empty" in check.format_follow_ons(runs, ["3.12"])
     assert check.format_follow_ons({("3.12", "fork"): _run("fork")}, ["3.12"]) == ""
 
 
@@ -144,3 +144,101 @@ def test_a_run_that_crashed_names_the_test_it_was_in() -> None:
                       stderr="check: running t.py::test_a\ncheck: running t.py::test_exit\n")
     text = check_pytest.format_tests([], [], {("3.12", "spawn"): crashed})
     assert "exited with code 3 without a result (in t.py::test_exit)" in text
+
+
+def test_each_error_is_shown_once_with_the_users_frames() -> None:
+    """An error seen in several cells is shown once, with its cells and its frames (paths
+    relative to the folder check ran in); an error without the user's frames is not shown."""
+    frames = [{"file": "/home/me/proj/jobs.py", "line": 5, "function": "work",
+               "code": "raise ValueError(n)"}]
+    error = {"type": "ValueError", "message": "bad 2", "where": "child", "traceback": frames}
+    runs = {("3.12", m): _run(m, Outcome.ERROR, error=error) for m in ("fork", "spawn")}
+    runs[("3.12", "forkserver")] = _run("forkserver", Outcome.ERROR, error={
+        "type": "ChildFailed", "message": "exited", "where": "child"})
+    assert check.format_tracebacks(runs, ["3.12"], "/home/me/proj").splitlines()[1:] == [
+        "  child ValueError: bad 2  in 3.12[fork], 3.12[spawn]",
+        "    jobs.py:5 in work: raise ValueError(n)"]
+    assert check.format_tracebacks({("3.12", "fork"): _run("fork")}, ["3.12"], "/") == ""
+
+
+def test_processes_from_named_contexts_say_so_and_are_still_diagnosed() -> None:
+    """A cell whose processes all came from contexts asked for by name checked no default: it
+    says so, and what failed there is still diagnosed (it is the cell of that method)."""
+    from harness.check_diagnose import diagnose
+
+    lam = {"type": "PicklingError", "message": "Can't pickle <function <lambda>>",
+           "where": "parent"}
+    runs = {("3.12", "spawn"): _run("spawn", Outcome.ERROR, used=["fork", "spawn"], error=lam,
+                                    explicit_only=True),
+            ("3.12", "fork"): _run("fork", used=["fork", "spawn"], explicit_only=True),
+            ("3.12", "forkserver"): _run("forkserver", used=["fork", "spawn"],
+                                         explicit_only=True)}
+    table = check.format_table(runs, ["3.12"])
+    assert "ok (explicit context: fork/spawn)" in table
+    assert "ok (ran fork/spawn)" in table
+    assert [d.code for d in diagnose(runs)] == ["lambda-or-local-function"]
+    assert "ok (explicit" not in check.format_table({("3.12", "fork"): _run("fork")}, ["3.12"])
+
+
+def test_when_no_cell_checked_its_method_the_summary_says_so_once() -> None:
+    """Every cell used only methods the program asked for by name: one sentence, not a list of
+    every cell."""
+    runs = {(i, m): _run(m, used=["fork", "spawn"], explicit_only=True)
+            for i in ("3.12", "3.14") for m in ("fork", "spawn", "forkserver")}
+    assert _summary(runs) == (
+        "no problem found under the methods that ran; no cell checked the method it made the "
+        "default (--json lists why) — the program starts its processes with a method it chose "
+        "itself (set_start_method or get_context)")
+
+
+def test_a_line_the_same_in_many_cells_is_said_once() -> None:
+    """A hang or a parent's follow-on error the same in every cell: one line naming the cells
+    (six lines of "then in the parent: Empty" said nothing more than one)."""
+    from harness.results import HANG_QUOTE
+
+    killed = "no result within the hard timeout; process tree killed" + HANG_QUOTE
+    hangs = {("3.12", m): CaseRun(case="t", method=m, outcome=Outcome.TIMEOUT,
+                                  detail=killed + ("joining" if m != "spawn" else "other"))
+             for m in ("fork", "forkserver", "spawn")}
+    assert check.format_hangs(hangs, ["3.12"]).splitlines()[1:] == [
+        "  3.12[fork], 3.12[forkserver]: joining", "  3.12[spawn]: other"]
+    error = {"type": "TypeError", "message": "x", "where": "child",
+             "also": "then in the parent: Empty"}
+    runs = {(i, m): _run(m, Outcome.ERROR, error=error) for i in ("3.8", "3.12")
+            for m in ("spawn", "forkserver")}
+    assert check.format_follow_ons(runs, ["3.8", "3.12"]).splitlines()[1:] == [
+        "  3.8[forkserver], 3.8[spawn], 3.12[forkserver], 3.12[spawn]: then in the parent: "
+        "Empty"]
+
+
+def test_the_summary_names_failures_no_cause_explains() -> None:
+    """A cause found on one interpreter does not explain another's hangs (a
+    ProcessPoolExecutor given a local function hangs on 3.8 and raises on 3.12): the last line
+    names the cells no cause explains instead of saying nothing about them."""
+    local = {"type": "AttributeError", "where": "parent",
+             "message": "Can't pickle local object 'main.<locals>.offset'"}
+    runs = {("3.8", m): CaseRun(case="t", method=m, outcome=Outcome.TIMEOUT, detail="killed")
+            for m in ("fork", "spawn")}
+    runs.update({("3.12", m): _run(m, Outcome.ERROR, error=local) for m in ("fork", "spawn")})
+    assert _summary(runs) == ("No known cause recognised for 3.8[fork], 3.8[spawn]: read the "
+                              "errors in the table")
+
+
+def test_a_program_that_works_with_a_warning_is_not_called_problem_free() -> None:
+    """Every cell ok but a cause found (logging not configured in the children): the last line
+    does not say "no problem found" under it."""
+    lost = [{"log_handlers_lost": True}]
+    runs = {("3.12", m): _run(m, children=lost if m != "fork" else [])
+            for m in ("fork", "spawn", "forkserver")}
+    assert _summary(runs) == "nothing failed under any start method, but read the causes above"
+
+
+def test_pytest_runs_not_run_for_one_reason_are_said_once() -> None:
+    """pytest missing in an interpreter: one line for its three runs, cells named as
+    everywhere else (`3.12[fork]`, not `3.12 [fork]`)."""
+    missing = {("3.12", m): CaseRun("t", m, Outcome.UNAVAILABLE, detail="pytest is not "
+                                    "installed in this interpreter")
+               for m in ("fork", "forkserver", "spawn")}
+    assert check_pytest.format_tests([], [], missing).splitlines()[0] == (
+        "3.12[fork], 3.12[forkserver], 3.12[spawn]: not run (pytest is not installed in this "
+        "interpreter)")

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from harness.guest import check_watch
 
@@ -45,7 +46,68 @@ def test_big_or_deep_values_are_skipped() -> None:
     assert check_watch._digest({"k%d" % i for i in range(5000)}) == ""
     assert check_watch._digest("x" * 10 ** 6) == ""
 
-    class Bad:
+    class Bad(str):
         def __repr__(self) -> str:
             raise RuntimeError("no repr here")
     assert check_watch._digest([Bad()]) == ""
+
+
+def test_objects_in_a_container_compare_by_type_not_state() -> None:
+    """A list of Process objects held in a global reads "started" in a fork child and
+    "initial" in the parent's snapshot: start() itself changed it, so objects other than
+    values, classes and functions are compared by their type."""
+    import multiprocessing
+
+    process = multiprocessing.Process(target=print)
+    before = check_watch._digest([process, 1, print])
+    process._popen = object()  # type: ignore[attr-defined]  # repr now says 'started'
+    assert check_watch._digest([process, 1, print]) == before
+    assert "multiprocessing.context.Process" in before and "1" in before
+
+
+def _raise_here(value: str) -> None:
+    int(value)
+
+
+def test_the_child_wrapper_reports_the_users_frames_only(tmp_path: Any) -> None:
+    """An error raised by the target is reported with the target's frames (the user's), not the
+    harness's wrapper around it nor the standard library's frames under them."""
+    import pytest
+
+    from harness.guest import check_watch
+
+    snap = {"globals": {}, "containers": {}, "objects": {}, "env": dict(os.environ),
+            "cwd": os.getcwd(), "user_dir": str(tmp_path), "sys_path": [], "log_handlers": 0}
+    with pytest.raises(ValueError):
+        check_watch._child_wrapper(str(tmp_path), _raise_here, snap, ("x",), {})
+    report = json.loads(next(tmp_path.glob("child-*.json")).read_text())
+    assert [(f["function"], f["code"]) for f in report["error"]["traceback"]] == [
+        ("_raise_here", "int(value)")]
+
+
+def test_a_traceback_on_stderr_keeps_the_users_frames_only() -> None:
+    """A child that died before its target ran left only stderr: the user's frames of its last
+    traceback, without spawn's, runpy's (frozen) or the harness's."""
+    from harness.check_where import HARNESS_DIR, stderr_frames
+
+    stderr = (
+        'Traceback (most recent call last):\n  File "/x/old.py", line 1, in <module>\n'
+        "    old()\nValueError: old\n"
+        'Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+        '  File "/usr/lib/python3.12/multiprocessing/spawn.py", line 122, in spawn_main\n'
+        "    exitcode = _main(fd, parent_sentinel)\n"
+        '  File "<frozen runpy>", line 88, in _run_code\n'
+        '  File "/usr/lib/pypy3.9/runpy.py", line 87, in _run_code\n'
+        '  File "/opt/pypy/lib-python/3/runpy.py", line 87, in _run_code\n'
+        '  File "%sguest/check_watch.py", line 200, in _child_wrapper\n'
+        "    target(*args, **kwargs)\n"
+        '  File "/home/me/proj/run.py", line 13, in <module>\n'
+        '    multiprocessing.set_start_method("spawn")\n'
+        '  File "/venv/lib/python3.12/site-packages/lib/x.py", line 5, in go\n'
+        "    raise RuntimeError('context has already been set')\n"
+        "RuntimeError: context has already been set\n" % HARNESS_DIR)
+    assert stderr_frames(stderr) == [
+        {"file": "/home/me/proj/run.py", "line": 13, "function": "<module>",
+         "code": 'multiprocessing.set_start_method("spawn")'},
+        {"file": "/venv/lib/python3.12/site-packages/lib/x.py", "line": 5, "function": "go",
+         "code": "raise RuntimeError('context has already been set')"}]

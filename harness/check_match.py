@@ -1,0 +1,119 @@
+"""How ``check`` matches a cause against one run: the matchers ``check_diagnose.CAUSES`` are
+made of. Each takes ``(run, text, method)`` (``text``: the run's error, its second error and its
+stderr) and gives the cause's detail, or None when the run does not show it."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+from harness.guest.words import FORKSERVER, SPAWN
+from harness.runner import CaseRun
+
+__all__ = ["child_field", "children", "contexts", "in_child", "logging_lost",
+           "main_rerun", "not_fork", "only", "patched", "random_shared", "regex",
+           "unless_main_rerun"]
+
+def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
+    compiled = re.compile(pattern)
+
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        found = compiled.search(text)
+        return (found.group(group) or "")[:120] if found else None
+    return match
+
+
+def children(run: CaseRun) -> List[Dict[str, Any]]:
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    return [c for c in observed.get("children") or [] if isinstance(c, dict)]
+
+
+def child_field(field: str) -> Callable[[CaseRun, str, str], Optional[str]]:
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        names = sorted({str(n) for c in children(run) for n in (c.get(field) or [])})
+        return ", ".join(names[:5]) if names else None
+    return match
+
+
+def patched(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """An attribute the parent had replaced (a mock, or a function defined elsewhere) where the
+    child has the module's own definition again."""
+    names = set()
+    for child in children(run):
+        for diff in child.get("objects_differ") or []:
+            name, parent, own = diff.get("name", ""), diff.get("parent", ""), diff.get("child", "")
+            if parent.startswith("mock ") or (own == name and parent != name):
+                names.add("%s (parent: %s)" % (name, parent))
+    return ", ".join(sorted(names)[:3]) if names else None
+
+
+#: A spawn/forkserver child running the main script again (spawn.py's import of __main__).
+_RERUN = re.compile(r"in _fixup_main_from_path\b")
+_LAST_EXCEPTION = re.compile(r"^(\w+(?:Error|Exception)): (.*)$", re.M)
+
+
+def main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """The child failed while re-running the main script (not the bootstrapping error, which
+    ``missing-main-guard`` names): the exception it raised there."""
+    if not _RERUN.search(text) or "bootstrapping phase" in text:
+        return None
+    raised = _LAST_EXCEPTION.findall(text)
+    return ("%s: %s" % raised[-1])[:120] if raised else "see the traceback"
+
+
+def unless_main_rerun(match: Callable[[CaseRun, str, str], Optional[str]]
+                       ) -> Callable[[CaseRun, str, str], Optional[str]]:
+    """A cause that a child re-running the main script explains better is not named too."""
+    def unless(run: CaseRun, text: str, method: str) -> Optional[str]:
+        return None if main_rerun(run, text, method) else match(run, text, method)
+    return unless
+
+
+def logging_lost(run: CaseRun, text: str, method: str) -> Optional[str]:
+    return "yes" if any(c.get("log_handlers_lost") for c in children(run)) else None
+
+
+def random_shared(run: CaseRun, text: str, method: str) -> Optional[str]:
+    seen: Dict[Tuple[str, Any], int] = {}
+    for child in children(run):
+        for name, digest in (child.get("random") or {}).items():
+            seen[(name, digest)] = seen.get((name, digest), 0) + 1
+    names = sorted({name for (name, _), count in seen.items() if count > 1})
+    return ", ".join(names) if names else None
+
+
+_NOT_FORK = {SPAWN, FORKSERVER}
+
+
+def only(wanted: str, inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
+        [CaseRun, str, str], Optional[str]]:
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        return inner(run, text, method) if method == wanted else None
+    return match
+
+
+def not_fork(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
+        [CaseRun, str, str], Optional[str]]:
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        return inner(run, text, method) if method in _NOT_FORK else None
+    return match
+
+
+def in_child(inner: Callable[[CaseRun, str, str], Optional[str]]) -> Callable[
+        [CaseRun, str, str], Optional[str]]:
+    """Not when the parent itself failed the same way (then it is not about children)."""
+    def match(run: CaseRun, text: str, method: str) -> Optional[str]:
+        if (run.error or {}).get("where") == "parent":
+            return None
+        return inner(run, text, method)
+    return match
+
+
+_SEMLOCK = re.compile(r"SemLock created in an? (\w+) context is being shared with a process "
+                      r"in an? (\w+) context")
+
+
+def contexts(run: CaseRun, text: str, method: str) -> Optional[str]:
+    found = _SEMLOCK.search(text)
+    return ("%s context, shared with a process of the %s context" % found.groups()
+            if found else None)

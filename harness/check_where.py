@@ -1,0 +1,158 @@
+"""Where a ``check`` run failed or hung, in the user's terms: the frames of their own code an
+error came from (the harness's and the standard library's left out: ``check_watch.user_frames``
+picks them in the interpreter that raised), and the line a hang wrote last (or, in a traceback,
+that traceback's error)."""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
+
+from harness.capture import CUT_MARK, last_line
+from harness.guest.check_watch import ADDRESS
+from harness.guest.words import START_METHODS
+from harness.results import hang_said
+from harness.runner import CaseRun
+from harness.text import shorten
+from harness.vocab import Outcome
+
+__all__ = ["ADDRESS_RE", "HARNESS_DIR", "cells_text", "format_hangs", "format_tracebacks",
+           "grouped", "stderr_frames"]
+
+#: An object's address in a message: differs in every process, so dropped.
+ADDRESS_RE = re.compile(ADDRESS)
+
+
+HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
+#: A standard library's folder in a path (CPython's lib/python3.X; PyPy's lib/pypy3.X,
+#: lib-python/3).
+_STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/")
+_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>.+)\n'
+                    r'(?:    (?P<code>\S.*)\n)?', re.M)
+
+
+def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
+    """The user's frames of the last traceback on ``stderr`` (a child that died before its
+    target ran, where no wrapper saw the error), as ``check_watch.user_frames`` gives them:
+    neither the harness's nor the standard library's."""
+    block = stderr.rpartition("Traceback (most recent call last):")[2]
+    return [{"file": m.group("file"), "line": int(m.group("line")),
+             "function": m.group("function"), "code": m.group("code") or ""}
+            for m in _FRAME.finditer(block)
+            if not m.group("file").startswith(("<", HARNESS_DIR)) and (
+                "-packages/" in m.group("file") or not _STDLIB.search(m.group("file")))][-8:]
+
+
+def _frame_text(frame: Mapping[str, Any], cwd: str) -> str:
+    """``jobs.py:5 in work: raise ValueError(n)``, the path relative to ``cwd`` inside it."""
+    path = str(frame.get("file") or "?")
+    if os.path.isabs(path) and not os.path.relpath(path, cwd).startswith(os.pardir):
+        path = os.path.relpath(path, cwd)
+    code = str(frame.get("code") or "")
+    return "%s:%s in %s%s" % (path, frame.get("line"), frame.get("function"),
+                              ": " + code if code else "")
+
+
+def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
+                      cwd: str) -> str:
+    """Each distinct error with the frames of the user's own code it came from, innermost
+    last, and the cells it was seen in ("" when no error has such frames)."""
+    groups: Dict[Tuple[str, ...], List[str]] = {}
+    for interp in interpreters:
+        for method in START_METHODS:
+            run = runs.get((interp, method))
+            error: Dict[str, Any] = dict(run.error or {}) if run and \
+                run.outcome is Outcome.ERROR else {}
+            frames = [f for f in error.get("traceback") or () if isinstance(f, dict)]
+            if not frames:
+                continue
+            message = (str(error.get("message") or "").splitlines() or [""])[0]
+            head = "%s%s: %s" % ("child " if error.get("where") == "child" else "",
+                                 error.get("type"), ADDRESS_RE.sub("", message))
+            key = (shorten(head, 120),) + tuple(_frame_text(f, cwd) for f in frames)
+            groups.setdefault(key, []).append("%s[%s]" % (interp, method))
+    if not groups:
+        return ""
+    lines = ["where it failed (your code's frames, innermost last; --json has each run's "
+             "stderr):"]
+    for key, cells in groups.items():
+        lines.append("  %s  in %s" % (key[0], cells_text(cells)))
+        lines.extend("    " + shorten(text, 160) for text in key[1:])
+    return "\n".join(lines)
+
+
+_TRACEBACK = "Traceback (most recent call last):"
+
+
+def _traceback_error(block: str) -> Tuple[str, List[str]]:
+    """A traceback's error as its first sentence(s) say it (``RuntimeError: An attempt has
+    been made ...``: the message up to its first blank line, whose last line is often only a
+    link), and the traceback's lines ("" when the traceback was cut off before its error)."""
+    lines = block.splitlines()
+    at = next((n for n, line in enumerate(lines[1:], 1) if line.strip() and
+               not line.startswith(" ")), None)
+    if at is None:
+        return "", lines
+    end = next((n for n in range(at + 1, len(lines)) if lines[n].strip() and
+                not lines[n].startswith(" ")), len(lines))
+    kind, _, message = lines[at].partition(":")
+    words: List[str] = message.split()
+    for line in lines[at + 1:end]:
+        if not line.strip() and words:
+            break
+        words += line.split()
+    return shorten("%s: %s" % (kind, " ".join(words)) if words else kind, 200), lines[:end]
+
+
+def _hang_line(run: CaseRun) -> str:
+    """The last line a hang wrote to stderr, or, when that line is part of a traceback (a
+    frame, or the end of the error's message), the traceback's error."""
+    said = hang_said(run.detail)
+    head, _, tail = CUT_MARK.partition("%d")
+    lines = run.stderr.splitlines()
+    # The harness's cut inside a long traceback (and the half line after it) is read as its
+    # (indented) lines.
+    cut = {n + d for n, line in enumerate(lines) if line.startswith(head) and
+           line.endswith(tail) for d in (0, 1)}
+    text = "\n".join("  " + line if n in cut else line for n, line in enumerate(lines))
+    blocks = [_TRACEBACK + b for b in text.split(_TRACEBACK)[1:]]
+    if not said or not blocks:
+        return said
+    error, lines = _traceback_error(blocks[-1])
+    if said not in {last_line(line) for line in lines}:
+        return said
+    if error:
+        return error
+    before = [e for e in (_traceback_error(b)[0] for b in blocks[:-1]) if e]
+    return "a traceback, cut off by the kill%s" % (
+        "; the one before it: " + before[-1] if before else "")
+
+
+def cells_text(cells: Sequence[str], most: int = 6) -> str:
+    """``3.12[fork], 3.12[spawn]``: at most ``most`` cells, then an ellipsis."""
+    return ", ".join(cells[:most]) + (" …" if len(cells) > most else "")
+
+
+def grouped(found: Sequence[Tuple[str, str]]) -> List[str]:
+    """``(cell, text)`` pairs as one ``  cells: text`` line per distinct text, in order: a
+    program that hangs or fails the same way everywhere says it once."""
+    groups: Dict[str, List[str]] = {}
+    for cell, text in found:
+        groups.setdefault(text, []).append(cell)
+    return ["  %s: %s" % (cells_text(cells), text) for text, cells in groups.items()]
+
+
+def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
+                 interpreters: Sequence[str]) -> str:
+    """Where each hang was, as far as its processes said: the last line they wrote to stderr
+    before the kill, or the error of the traceback it was part of ("" when no hang said
+    anything)."""
+    found = [("%s[%s]" % (i, m), _hang_line(run))
+             for i in interpreters for m in START_METHODS
+             for run in [runs.get((i, m))]
+             if run is not None and run.outcome is Outcome.TIMEOUT and hang_said(run.detail)]
+    if not found:
+        return ""
+    return "\n".join(["where it hung (the last line written to stderr before the kill; in a "
+                      "traceback, its error):"] + grouped(found))
