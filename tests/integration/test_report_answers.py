@@ -220,17 +220,35 @@ def test_print_keeps_every_case_row(browser: Any, report: str) -> None:
     _close(pg)
 
 
-@pytest.mark.parametrize("versions", [2, 16])
-def test_print_keeps_every_column_on_the_page(browser: Any, tmp_path: Path, versions: int) -> None:
-    """Printed, the matrix is scaled to the page width: the last environment's cells are on
-    the page (a 48-column matrix printed 2 environments of 16 before), and a scaled matrix
-    says so in print."""
+#: CI's grid per OS (labels only): CPython 3.9-3.16, 3.14t, 3.15t, PyPy 3.10 and 3.11.
+CI_LEGS = ["3.%d.1" % v for v in range(9, 17)] + ["3.14.1t", "3.15.1t", "pypy3.10.1",
+                                                    "pypy3.11.1"]
+
+
+def _legs(name: str) -> List[Any]:
+    """(os, version, implementation, free-threaded) of each environment of a print fixture."""
+    if name == "ci":
+        return [(o, v.replace("pypy", "").rstrip("t"), "pypy" if "pypy" in v else "cpython",
+                 v.endswith("t")) for o in ("linux", "macos", "windows") for v in CI_LEGS]
+    return [("linux", "3.%d.%d" % (8 + i // 3, i % 3), "cpython", False)
+            for i in range(int(name))]
+
+
+@pytest.mark.parametrize("legs", ["2", "16", "ci"])
+def test_print_keeps_every_column_readable_on_the_page(
+        browser: Any, tmp_path: Path, legs: str) -> None:
+    """Printed, every matrix cell is on the page at a readable size: a few columns print as one
+    table scaled to the page width (a 48-column matrix printed 2 environments of 16 before);
+    a wider one (CI: 3 OS × 12 environments, 108 columns, was printed at 0.3) prints in
+    parts, one per OS, an OS of many environments split again, each at least
+    render.PRINT_SPLIT_BELOW of its size."""
     import pypdf
 
-    labels = ["3.%d.%d" % (8 + i // 3, i % 3) for i in range(versions)]
-    docs = [results_doc(version=v, cases=CASES[:3], observe=lambda c, m, i=i: cell(
-        c, m, observed="z%02d%s" % (i, m[:2])), case_docs=[case_doc(c) for c in CASES[:3]])
-        for i, v in enumerate(labels)]  # methods differ: each cell shows its value
+    envs = _legs(legs)
+    docs = [results_doc(version=v, os_name=o, impl=impl, free_threading=ft, cases=CASES[:3],
+                        observe=lambda c, m, i=i: cell(c, m, observed="z%02d%s" % (i, m[:2])),
+                        case_docs=[case_doc(c) for c in CASES[:3]])
+            for i, (o, v, impl, ft) in enumerate(envs)]  # methods differ: each cell shows its value
     claim = {"id": "c", "claim": "fork is the default start method on Unix systems.",
              "section": "The fork start method",
              "checks": [{"case": CASES[0], "methods": ["*"], "holds": {"outcome": "ok"}}]}
@@ -239,20 +257,28 @@ def test_print_keeps_every_column_on_the_page(browser: Any, tmp_path: Path, vers
     render.write_report(matrix, tmp_path)
     pg = _open(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
     pg.emulate_media(media="print")
-    for table in ("#matrix", "table.defaults", "table.methods-table", "table.claims"):
-        right, hidden = pg.evaluate("""t => { const el = document.querySelector(t);
-            return [el.getBoundingClientRect().right, el.scrollWidth - el.clientWidth]; }""",
-                                    table)
-        assert right <= render.PRINT_PAGE_PX + 16, (table, right)  # the page, plus the margin
-        assert hidden <= 1, (table, hidden)  # paper cannot scroll: nothing cut off inside
-    zoom = float(pg.evaluate("getComputedStyle(document.querySelector('#matrix')).zoom"))
-    assert (zoom > 1) == (versions == 2)  # few columns print larger than the compact text
+    split = legs != "2"
+    assert pg.locator("#matrix").is_visible() != split
+    printed = "#matrix" if not split else "table.pmatrix"
+    assert pg.locator(printed).count() == {"2": 1, "16": 2, "ci": 3}[legs]
+    for table in (printed, "table.defaults", "table.methods-table") + (
+            ("table.claims",) if legs != "ci" else ()):
+        for right, hidden, zoom in pg.eval_on_selector_all(table, """els => els.map(el => [
+                el.getBoundingClientRect().right, el.scrollWidth - el.clientWidth,
+                parseFloat(getComputedStyle(el).zoom)])"""):
+            assert right <= render.PRINT_PAGE_PX + 16, (table, right)  # the page, and margin
+            assert hidden <= 1, (table, hidden)  # paper cannot scroll: nothing cut off inside
+            if table == printed:
+                assert zoom >= (1.0 if legs == "2" else render.PRINT_SPLIT_BELOW), zoom
     pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True, prefer_css_page_size=True)))
     text = " ".join("\n".join(page.extract_text() for page in pdf.pages).split())
     matrix_part = text.split("Behaviour matrix", 1)[1].split("Findings", 1)[0]
-    last = "z%02dsp" % (versions - 1)  # the last environment's spawn column
-    assert last in matrix_part, matrix_part[-300:]
-    assert ("Printed at" in text) == (versions > 2)
+    for i in range(len(envs)):
+        assert "z%02dsp" % i in matrix_part, i  # every environment's spawn column
+    assert ("Printed at" in text) == (legs == "16" and not split)
+    if legs == "ci":
+        for name in ("Linux", "macOS", "Windows"):
+            assert "Behaviour matrix: %s" % name in text
     _close(pg)
 
 
