@@ -34,8 +34,6 @@ PRINT_MAX_ZOOM = 1.5
 #: A matrix that would print smaller than this (CI's 36 environments: 0.3, unreadable) is
 #: printed in parts instead: one table per OS, an OS of many environments split again.
 PRINT_SPLIT_BELOW = 0.8
-#: The claims table in print: its claim and overall columns, and each environment's verdict.
-PRINT_CLAIMS_HEAD_PX, PRINT_CLAIMS_COLUMN_PX = 440, 32
 
 #: Symbols that carry a status without colour.
 SYMBOLS = model.SYMBOLS
@@ -90,9 +88,7 @@ def render_html(matrix: MatrixDoc) -> str:
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
-        print_zoom=print_zoom(report.matrix_columns), print_parts=print_parts(report),
-        claims_print_zoom=print_zoom(len(report.envs), PRINT_CLAIMS_HEAD_PX,
-                                     PRINT_CLAIMS_COLUMN_PX, 1.0))
+        print_zoom=print_zoom(report.matrix_columns), print_parts=print_parts(report))
 
 
 def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[
