@@ -16,7 +16,7 @@ import pytest
 
 from harness import answers, loading, merge, render
 from tests.integration.chromium import launch, visible_rows
-from tests.unit.report_synth import case_doc, cell, results_doc
+from tests.unit.report_synth import case_doc, cell, ci_legs, results_doc
 
 pytestmark = pytest.mark.browser
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -220,18 +220,11 @@ def test_print_keeps_every_case_row(browser: Any, report: str) -> None:
     _close(pg)
 
 
-#: CI's grid per OS (labels only): CPython 3.9-3.16, 3.14t, 3.15t, PyPy 3.10 and 3.11.
-CI_LEGS = ["3.%d.1" % v for v in range(9, 17)] + ["3.14.1t", "3.15.1t", "pypy3.10.1",
-                                                    "pypy3.11.1"]
-
-
-def _legs(name: str) -> List[Any]:
-    """(os, version, implementation, free-threaded) of each environment of a print fixture."""
+def _legs(name: str) -> List[Dict[str, Any]]:
+    """``results_doc`` keywords of each environment of a print fixture."""
     if name == "ci":
-        return [(o, v.replace("pypy", "").rstrip("t"), "pypy" if "pypy" in v else "cpython",
-                 v.endswith("t")) for o in ("linux", "macos", "windows") for v in CI_LEGS]
-    return [("linux", "3.%d.%d" % (8 + i // 3, i % 3), "cpython", False)
-            for i in range(int(name))]
+        return ci_legs()
+    return [{"version": "3.%d.%d" % (8 + i // 3, i % 3)} for i in range(int(name))]
 
 
 @pytest.mark.parametrize("legs", ["2", "16", "ci"])
@@ -245,10 +238,10 @@ def test_print_keeps_every_column_readable_on_the_page(
     import pypdf
 
     envs = _legs(legs)
-    docs = [results_doc(version=v, os_name=o, impl=impl, free_threading=ft, cases=CASES[:3],
+    docs = [results_doc(cases=CASES[:3], case_docs=[case_doc(c) for c in CASES[:3]],
                         observe=lambda c, m, i=i: cell(c, m, observed="z%02d%s" % (i, m[:2])),
-                        case_docs=[case_doc(c) for c in CASES[:3]])
-            for i, (o, v, impl, ft) in enumerate(envs)]  # methods differ: each cell shows its value
+                        **leg)  # methods differ: each cell shows its value
+            for i, leg in enumerate(envs)]
     claim = {"id": "c", "claim": "fork is the default start method on Unix systems.",
              "section": "The fork start method",
              "checks": [{"case": CASES[0], "methods": ["*"], "holds": {"outcome": "ok"}}]}

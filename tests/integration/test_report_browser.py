@@ -12,7 +12,7 @@ import pytest
 
 from harness import loading, merge, render
 from tests.integration.chromium import launch, visible_rows
-from tests.unit.report_synth import case_doc, cell, results_doc
+from tests.unit.report_synth import case_doc, cell, ci_legs, results_doc
 
 pytestmark = pytest.mark.browser
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -297,4 +297,32 @@ def test_an_os_whose_legs_produced_nothing_says_so(browser: Any, tmp_path: Path)
     assert "no environment shown has data" in pg.inner_text("#f-count")
     pg.select_option("#f-os", "linux")
     assert "no environment" not in pg.inner_text("#f-count")
+    pg.close()
+
+
+@pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
+def test_the_os_of_the_columns_in_sight_is_named(browser: Any, tmp_path: Path, width: int,
+                                                  height: int) -> None:
+    """CI-sized (3 OS × 12 environments): wherever the matrix is scrolled sideways, the OS of
+    the columns in sight is named in its heading, right of the case column (it was centred
+    over 36 columns: at the left edge of the matrix no OS name was on the screen)."""
+    cases = ["methods.a", "deadlock.b"]
+    url = _write(tmp_path, *[results_doc(cases=cases, **leg) for leg in ci_legs()])
+    pg = browser.new_page(viewport={"width": width, "height": height}, is_mobile=width < 700)
+    pg.goto(url)
+    pg.evaluate("document.querySelector('.mwrap').scrollIntoView()")
+    box = pg.evaluate("document.querySelector('.mwrap').scrollWidth")
+    for fraction, name in ((0, "Linux"), (0.2, "Linux"), (0.5, "macOS"), (0.9, "Windows")):
+        pg.evaluate("f => { const w = document.querySelector('.mwrap'); "
+                    "w.scrollLeft = f * w.scrollWidth; }", fraction)
+        # The OS names drawn between the case column and the box's right edge.
+        seen = pg.evaluate("""() => { const w = document.querySelector('.mwrap');
+            const left = document.querySelector('#matrix th.corner').getBoundingClientRect().right;
+            const right = Math.min(w.getBoundingClientRect().right, innerWidth);
+            return Array.from(document.querySelectorAll('#matrix th.osg')).filter(th => {
+                const range = document.createRange(); range.selectNodeContents(th);
+                const r = range.getBoundingClientRect();
+                return r.width > 0 && r.left >= left - 1 && r.right <= right + 1;
+            }).map(th => th.textContent); }""")
+        assert name in seen, (fraction, seen, box)
     pg.close()
