@@ -77,7 +77,7 @@
       var id = th.getAttribute("data-env");
       var ok = (!F.os.value || th.getAttribute("data-os") === F.os.value) &&
         (!F.collapse.checked || th.getAttribute("data-newest") === "1") && !hidden[id] && !fold.away[id];
-      put(th, "textContent", fold.label[id] || th.getAttribute("data-label"));
+      put(th.firstChild, "textContent", fold.label[id] || th.getAttribute("data-label"));
       if (!ok) { rules.push("#matrix [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
     });
     if (F.os.value) { rules.push("#matrix .gap:not([data-os=" + attr(F.os.value) + "]){display:none}"); }
@@ -308,7 +308,14 @@
     envBoxes.forEach(function (b) { b.checked = hide.indexOf(b.value) < 0; });
     apply(false);
     if (s.get("cell")) { showCell(s.get("cell"), true, false); }
-    else { document.getElementById("matrix-section").scrollIntoView(); }  // the filtered matrix
+    else { toMatrix(); }
+  }
+
+  // The filtered matrix: its section, or, where the legend and the filters fill the screen (a
+  // phone), the line that counts the rows shown and the rows below it.
+  function toMatrix() {
+    $("matrix-section").scrollIntoView();
+    if (table.getBoundingClientRect().top > window.innerHeight * 0.4) { $("f-count").parentNode.scrollIntoView(); }
   }
 
   // With the script the matrix is a grid: one Tab stop, arrow keys inside (WAI-ARIA grid).

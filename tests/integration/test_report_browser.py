@@ -129,8 +129,10 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
 def test_answer_lines_open_the_matrix_filtered_and_lead_somewhere_without_script(
         browser: Any, tmp_path: Path) -> None:
     """On a phone, an Answers line filters the matrix and scrolls to it (it used to filter
-    6,000 px below, out of sight); without JavaScript every such link still goes to an
-    element of the page (the matrix, the cell) instead of nowhere."""
+    6,000 px below, out of sight), with the rows it keeps on the screen (the legend and the
+    filters filled the screen: the table began at its bottom edge); without JavaScript every
+    such link still goes to an element of the page (the matrix, the cell) instead of
+    nowhere."""
     def observe(c: str, m: str) -> Dict[str, Any]:
         if c == "deadlock.b" and m == "fork":
             return cell(c, m, outcome="timeout", wall_s=12.0, verdict="no-expectation")
@@ -145,8 +147,11 @@ def test_answer_lines_open_the_matrix_filtered_and_lead_somewhere_without_script
     assert (link.get_attribute("href") or "").startswith("#view?b=")
     link.click()
     assert visible_rows(pg) == ["row-deadlock.b"]
-    top = pg.evaluate("document.getElementById('matrix-section').getBoundingClientRect().top")
-    assert 0 <= top < 844 / 2
+    count, row = pg.evaluate("""() => ['f-count', 'row-deadlock.b'].map(id => {
+        const r = document.getElementById(id).getBoundingClientRect(); return [r.top, r.bottom];
+    })""")
+    assert 0 <= count[0] and row[1] <= 844, (count, row)  # "1 of 2 cases shown", then the row
+    assert pg.inner_text("#f-count").startswith("1 of 2 cases shown")
     pg.close()
 
     context = browser.new_context(java_script_enabled=False)
@@ -305,7 +310,8 @@ def test_the_os_of_the_columns_in_sight_is_named(browser: Any, tmp_path: Path, w
                                                   height: int) -> None:
     """CI-sized (3 OS × 12 environments): wherever the matrix is scrolled sideways, the OS of
     the columns in sight is named in its heading, right of the case column (it was centred
-    over 36 columns: at the left edge of the matrix no OS name was on the screen)."""
+    over 36 columns: at the left edge of the matrix no OS name was on the screen), and so is
+    the version of the leftmost column in sight (on a phone it was centred out of sight)."""
     cases = ["methods.a", "deadlock.b"]
     url = _write(tmp_path, *[results_doc(cases=cases, **leg) for leg in ci_legs()])
     pg = browser.new_page(viewport={"width": width, "height": height}, is_mobile=width < 700)
@@ -325,4 +331,14 @@ def test_the_os_of_the_columns_in_sight_is_named(browser: Any, tmp_path: Path, w
                 return r.width > 0 && r.left >= left - 1 && r.right <= right + 1;
             }).map(th => th.textContent); }""")
         assert name in seen, (fraction, seen, box)
+        # The leftmost column in sight: its version heading is drawn in sight too.
+        drawn = pg.evaluate("""() => {
+            const left = document.querySelector('#matrix th.corner').getBoundingClientRect().right;
+            const th = Array.from(document.querySelectorAll('#matrix th.env')).find(th => {
+                const r = th.getBoundingClientRect(); return r.left <= left + 2 && r.right > left + 2; });
+            if (!th) { return true; }
+            const range = document.createRange(); range.selectNodeContents(th);
+            const r = range.getBoundingClientRect();
+            return r.left >= left - 1 && r.right <= innerWidth; }""")
+        assert drawn, fraction
     pg.close()
