@@ -177,6 +177,26 @@ def test_phone_shows_data_cells_and_nothing_is_wider_than_the_screen(
     _close(pg)
 
 
+def test_phone_default_table_scrolled_keeps_its_caption_and_os_names(
+        browser: Any, report: str) -> None:
+    """At 390×844 the default-method table (13 version columns) scrolls sideways inside its
+    box: its caption wraps within the screen (it was one line cut at the edge) and, scrolled to
+    the newest versions, each row still names its OS."""
+    pg = _open(browser, report, 390, 844, is_mobile=True, has_touch=True)
+    pg.evaluate("document.querySelector('table.defaults').scrollLeft = 10000")
+    caption = pg.evaluate("""() => { const c = document.querySelector('table.defaults caption');
+        const r = c.getBoundingClientRect(); return [r.left, r.right]; }""")
+    assert caption[0] >= 0 and caption[1] <= 390, caption
+    for os_name in ("Linux", "macOS", "Windows"):
+        th = pg.locator("table.defaults th[scope=row]", has_text=os_name)
+        box = th.bounding_box()
+        assert box is not None and box["x"] >= 0, os_name
+        hit = pg.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent",
+                          [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
+        assert hit == os_name
+    _close(pg)
+
+
 def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
                                                                  report: str) -> None:
     """At 390×844 the first screen says the default per OS in words; a claim is a card: its
