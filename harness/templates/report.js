@@ -119,7 +119,12 @@
     var withData = Object.keys(visibleEnvs).filter(function (i) {
       return visibleEnvs[i].getAttribute("data-nodata") !== "1";  // a CI leg without results
     }).length;
+    // The count names the filters that chose the rows: an Answers line lands here.
+    var why = ["b", "cat", "os", "m"].filter(function (k) { return F[k].value; }).map(function (k) {
+      return F[k].options[F[k].selectedIndex].textContent;
+    }).concat(F.find.checked ? ["only findings"] : [], terms.length ? ["“" + F.q.value.trim() + "”"] : []);
     $("f-count").textContent = count + " of " + rows.length + " cases shown" +
+      (why.length ? " (" + why.join(", ") + ")" : "") +
       (withData ? "" : " — no environment shown has data (see the columns' reasons)");
     keepTabStop();
     if (write) {
