@@ -197,6 +197,25 @@ def test_phone_default_table_scrolled_keeps_its_caption_and_os_names(
     _close(pg)
 
 
+def test_phone_tables_of_environments_and_cases_are_cards(browser: Any, report: str) -> None:
+    """At 390×844 the start-methods table (7 columns) and each case's table (4) are cards: every
+    cell within the screen's width, named ("multiprocessing default: fork"); the default and a
+    case's cells were reached only by scrolling each table sideways."""
+    pg = _open(browser, report, 390, 844, is_mobile=True, has_touch=True)
+    for table in ("table.methods-table", "#case-inheritance\\.config table"):
+        pg.evaluate("t => document.querySelector(t).scrollIntoView()", table)
+        wide = pg.evaluate("""t => { const el = document.querySelector(t);
+            return [el.scrollWidth - el.clientWidth, Math.max(...Array.from(
+                el.querySelectorAll('td')).map(td => td.getBoundingClientRect().right))]; }""",
+                           table)
+        assert wide[0] <= 1 and wide[1] <= 390, (table, wide)
+    default = pg.locator('#env-linux-cpython-3\\.13 td[data-label="multiprocessing default"]')
+    assert pg.evaluate("el => getComputedStyle(el, '::before').content", default.element_handle(
+        )) == '"multiprocessing default: "'
+    assert default.inner_text() == "fork"
+    _close(pg)
+
+
 def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
                                                                  report: str) -> None:
     """At 390×844 the first screen says the default per OS in words; a claim is a card: its
