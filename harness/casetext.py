@@ -14,6 +14,8 @@ from harness.text import shorten
 __all__ = ["doc_parts", "expectation_text", "inferred", "link_label", "safe_url", "short"]
 
 _LITERAL = re.compile(r"``(.+?)``", re.S)
+#: A line break inside a paragraph (the source's wrapping), not before an indented or list line.
+_WRAPPED = re.compile(r"(?<=\S)\n(?!\s|[-*] |\d+[.)]\s)")
 
 
 def safe_url(url: Any) -> Optional[str]:
@@ -59,9 +61,10 @@ def expectation_text(rule: Optional[Mapping[str, Any]]) -> str:
 
 
 def doc_parts(doc: Any) -> Tuple[Tuple[str, bool], ...]:
-    """A docstring dedented (``inspect.cleandoc``) and split into (text, is_code) pieces:
-    reST literals (``x``) become code."""
-    text = inspect.cleandoc(str(doc or ""))
+    """A docstring dedented (``inspect.cleandoc``), its paragraphs unwrapped (the page shows
+    line breaks: a phone broke the source's 96-column lines into ragged ones), and split into
+    (text, is_code) pieces: reST literals (``x``) become code."""
+    text = _WRAPPED.sub(" ", inspect.cleandoc(str(doc or "")))
     parts: List[Tuple[str, bool]] = []
     pos = 0
     for found in _LITERAL.finditer(text):

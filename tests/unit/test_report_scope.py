@@ -117,6 +117,18 @@ def test_docstrings_are_dedented_with_literals_as_code() -> None:
                      ("spawn", True), (" too.", False))
 
 
+def test_docstring_paragraphs_are_unwrapped_and_kept_apart() -> None:
+    """The source's line wrapping is not shown (the page keeps line breaks: on a phone each
+    wrapped line broke again, ragged); blank lines, indented and list lines stay."""
+    parts = model.doc_parts("The parent registers a handler\n    that runs in ``fork``\n"
+                            "    children up to\n    3.12.\n\n    Why it matters:\n"
+                            "    - a list item\n    2. another\n        indented code\n")
+    text = "".join(t for t, _code in parts)
+    assert text == ("The parent registers a handler that runs in fork children up to 3.12.\n\n"
+                    "Why it matters:\n- a list item\n2. another\n    indented code")
+    assert ("fork", True) in parts
+
+
 def test_source_links_are_labelled_by_section() -> None:
     assert model.link_label("https://docs.python.org/3/library/multiprocessing.html"
                             "#contexts-and-start-methods") == \
