@@ -377,6 +377,9 @@
   // Without the script these links go to a plain anchor (the case row, the environment, the
   // matrix); with it, to the filtered view (a permalink).
   all("a[data-view]").forEach(function (a) { a.setAttribute("href", "#" + a.getAttribute("data-view")); });
+  // On a phone the filters start folded: open, they and the legend filled the first screen of
+  // the matrix (the count line above the table names the filters in force).
+  if (window.matchMedia("(max-width: 700px)").matches) { $("filters").open = false; }
   window.addEventListener("hashchange", restore);
   restore();
   if (location.hash.indexOf("#view?") !== 0) { apply(false); }

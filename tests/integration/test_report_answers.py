@@ -197,6 +197,24 @@ def test_phone_default_table_scrolled_keeps_its_caption_and_os_names(
     _close(pg)
 
 
+def test_phone_matrix_section_shows_rows_on_its_first_screen(browser: Any, report: str) -> None:
+    """At 390×844, scrolled to the matrix, its first rows are on the screen: the filters start
+    folded (one tap opens them; on a desktop they are open) and the legend is compact — the
+    legend, the keyboard help and the filters filled the screen, the table began below it."""
+    pg = _open(browser, report, 390, 844, is_mobile=True, has_touch=True)
+    pg.evaluate("document.getElementById('matrix-section').scrollIntoView()")
+    top = pg.evaluate("document.querySelector('#matrix tr.case-row').getBoundingClientRect().top")
+    assert top < 844 - 60, top  # the first row, and more, on the first screen
+    assert pg.locator("#f-cat").is_hidden()
+    pg.click("details.filters > summary")
+    pg.select_option("#f-cat", "deadlock")
+    assert visible_rows(pg) == ["row-deadlock.lock_held"]
+    _close(pg)
+    desk = _open(browser, report)
+    assert desk.locator("#f-cat").is_visible()
+    _close(desk)
+
+
 def test_phone_tables_of_environments_and_cases_are_cards(browser: Any, report: str) -> None:
     """At 390×844 the start-methods table (7 columns) and each case's table (4) are cards: every
     cell within the screen's width, named ("multiprocessing default: fork"); the default and a
