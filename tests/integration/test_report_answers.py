@@ -319,6 +319,9 @@ def test_print_keeps_every_column_readable_on_the_page(
             assert hidden <= 1, (table, hidden)  # paper cannot scroll: nothing cut off inside
             if table == printed:
                 assert zoom >= (1.0 if legs == "2" else render.PRINT_SPLIT_BELOW), zoom
+    # The default-method table (13 columns) has room for readable text (it printed at 7 px).
+    assert pg.evaluate("parseFloat(getComputedStyle(document.querySelector("
+                       "'table.defaults td')).fontSize)") >= 10
     pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True, prefer_css_page_size=True)))
     text = " ".join("\n".join(page.extract_text() for page in pdf.pages).split())
     matrix_part = text.split("Behaviour matrix", 1)[1].split("Findings", 1)[0]
