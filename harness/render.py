@@ -88,7 +88,8 @@ def render_html(matrix: MatrixDoc) -> str:
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
-        print_zoom=print_zoom(report.matrix_columns), print_parts=print_parts(report))
+        print_zoom=print_zoom(report.matrix_columns), print_parts=print_parts(report),
+        target_slots=len(answers.OSES) * len(answers.TARGET))
 
 
 def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[

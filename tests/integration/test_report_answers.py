@@ -7,6 +7,7 @@ are marked, the answers come first, the phone shows data cells, print keeps ever
 from __future__ import annotations
 
 import io
+import re
 import unicodedata
 from datetime import datetime, timezone
 from pathlib import Path
@@ -331,6 +332,10 @@ def test_print_keeps_every_column_readable_on_the_page(
     if legs == "ci":
         for name in ("Linux", "macOS", "Windows"):
             assert "Behaviour matrix: %s" % name in text
+        said = re.search(r"Printed in 3 parts, one per OS, each scaled to the page's width, at "
+                         r"(\d+) % of its size or more \(the whole matrix would print at (\d+) %\)",
+                         text)
+        assert said is not None and int(said.group(1)) >= 80 > int(said.group(2)), said
     _close(pg)
 
 
