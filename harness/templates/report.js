@@ -81,7 +81,7 @@
       if (!ok) { rules.push("#matrix [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
     });
     if (F.os.value) { rules.push("#matrix .gap:not([data-os=" + attr(F.os.value) + "]){display:none}"); }
-    var methods = all("th.meth").reduce(function (acc, th) { acc[th.getAttribute("data-m")] = 1; return acc; }, {});
+    var methods = all("th.meth", table).reduce(function (acc, th) { acc[th.getAttribute("data-m")] = 1; return acc; }, {});
     var nMethods = Object.keys(methods).length;
     if (F.m.value) {
       Object.keys(methods).forEach(function (m) {
@@ -94,7 +94,7 @@
     document.body.classList.toggle("find", F.find.checked);
     shown = { envs: visibleEnvs, method: F.m.value };
     Object.keys(visibleEnvs).forEach(function (i) { put(visibleEnvs[i], "colSpan", nMethods); });
-    all("th.osg").forEach(function (th) {
+    all("th.osg", table).forEach(function (th) {
       var os = th.getAttribute("data-os");
       var n = envHeads.filter(function (e) {
         return e.getAttribute("data-os") === os && visibleEnvs[e.getAttribute("data-env")];
@@ -113,7 +113,7 @@
       put(el, "hidden", !ok);
       if (ok && el.tagName === "TR") { count += 1; }
     });
-    all("tbody.cat").forEach(function (tb) {
+    all("tbody.cat", table).forEach(function (tb) {
       put(tb, "hidden", all("tr.case-row", tb).every(function (r) { return r.hidden; }));
     });
     var withData = Object.keys(visibleEnvs).filter(function (i) {
