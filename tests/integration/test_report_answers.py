@@ -216,9 +216,10 @@ def test_phone_matrix_section_shows_rows_on_its_first_screen(browser: Any, repor
 def test_phone_tables_of_environments_and_cases_are_cards(browser: Any, report: str) -> None:
     """At 390×844 the start-methods table (7 columns) and each case's table (4) are cards: every
     cell within the screen's width, named ("multiprocessing default: fork"); the default and a
-    case's cells were reached only by scrolling each table sideways."""
+    case's cells were reached only by scrolling each table sideways. The counts' cells wrap
+    under their row's heading."""
     pg = _open(browser, report, 390, 844, is_mobile=True, has_touch=True)
-    for table in ("table.methods-table", "#case-inheritance\\.config table"):
+    for table in ("table.methods-table", "#case-inheritance\\.config table", "table.counts"):
         pg.evaluate("t => document.querySelector(t).scrollIntoView()", table)
         wide = pg.evaluate("""t => { const el = document.querySelector(t);
             return [el.scrollWidth - el.clientWidth, Math.max(...Array.from(
