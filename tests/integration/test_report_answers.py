@@ -226,6 +226,9 @@ def test_phone_tables_of_environments_and_cases_are_cards(browser: Any, report: 
                 el.querySelectorAll('td')).map(td => td.getBoundingClientRect().right))]; }""",
                            table)
         assert wide[0] <= 1 and wide[1] <= 390, (table, wide)
+    # The counts' caption is as wide as the screen allows (it was squeezed to a letter a line).
+    assert pg.evaluate("document.querySelector('table.counts caption')"
+                       ".getBoundingClientRect().width") > 300
     default = pg.locator('#env-linux-cpython-3\\.13 td[data-label="multiprocessing default"]')
     assert pg.evaluate("el => getComputedStyle(el, '::before').content", default.element_handle(
         )) == '"multiprocessing default: "'
