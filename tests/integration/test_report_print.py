@@ -110,6 +110,9 @@ def test_print_keeps_every_column_readable_on_the_page(
                          r"(\d+) % of its size or more \(the whole matrix would print at (\d+) %\)",
                          text)
         assert said is not None and int(said.group(1)) >= 80 > int(said.group(2)), said
+        # The first part starts under the note, not on a page of its own (the note was alone).
+        pages = [" ".join(page.extract_text().split()) for page in pdf.pages]
+        assert any("Printed in 3 parts" in t and "Behaviour matrix: Linux" in t for t in pages)
     _close(pg)
 
 
