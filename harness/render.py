@@ -119,6 +119,7 @@ class PrintPart:
     """One printed table of a matrix too wide for the page: some environments of one OS."""
 
     title: str  # "Linux", or "Linux, part 1 of 2"
+    os: str
     envs: Tuple[EnvView, ...]
     cells: Tuple[int, ...]  # its columns: indexes into each CaseView.cells
     missing: Tuple[answers.Slot, ...]  # the OS's slots without data (said under its last part)
@@ -140,7 +141,8 @@ def print_parts(report: model.Report) -> List[PrintPart]:
             envs = g.envs[j * size:(j + 1) * size]
             cells = tuple(position[e.id] * n + m for e in envs for m in range(n))
             parts.append(PrintPart(
-                g.name + (", part %d of %d" % (j + 1, count) if count > 1 else ""), envs, cells,
+                g.name + (", part %d of %d" % (j + 1, count) if count > 1 else ""), g.os, envs,
+                cells,
                 g.missing if j == count - 1 else (), print_zoom(len(cells))))
     return parts
 

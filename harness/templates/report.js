@@ -13,6 +13,12 @@
   var envBoxes = all("input.f-env");
   var envHeads = all("th.env");
   var rows = all("tr.case-row");
+  // The printed parts of a matrix too wide for paper (print-only tables): their rows, by case.
+  var printRows = {};
+  all(".pmatrix tr[data-row]").forEach(function (tr) {
+    var id = tr.getAttribute("data-row");
+    (printRows[id] = printRows[id] || []).push(tr);
+  });
   var dyn = $("dyn-style");
   var panel = $("detail");
   var data = null;  // the cells' structured details (the JSON block), parsed on first use
@@ -111,7 +117,15 @@
         (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&
         terms.every(function (t) { return t.test(el.getAttribute("data-s")); });
       put(el, "hidden", !ok);
-      if (ok && el.tagName === "TR") { count += 1; }
+      if (el.tagName === "TR") {
+        if (ok) { count += 1; }
+        (printRows[el.id.slice(4)] || []).forEach(function (tr) { put(tr, "hidden", !ok); });
+      }
+    });
+    // Printed, the parts follow the row filters and the OS filter (a part is one OS's columns).
+    all(".ppart").forEach(function (part) { put(part, "hidden", !!F.os.value && part.getAttribute("data-os") !== F.os.value); });
+    all(".pmatrix tbody").forEach(function (tb) {
+      put(tb, "hidden", all("tr[data-row]", tb).every(function (r) { return r.hidden; }));
     });
     all("tbody.cat", table).forEach(function (tb) {
       put(tb, "hidden", all("tr.case-row", tb).every(function (r) { return r.hidden; }));

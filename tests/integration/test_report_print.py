@@ -130,3 +130,24 @@ def test_print_cuts_no_table_of_the_sample(browser: Any, tmp_path: Path) -> None
         render.PRINT_PAGE_PX + 16))
     assert cut == []
     _close(pg)
+
+
+def test_printed_parts_follow_the_row_and_os_filters(browser: Any, tmp_path: Path) -> None:
+    """A filtered view printed in parts prints what the screen shows: the rows the filters
+    keep, and only the filtered OS's part (the parts printed every row of every OS under a
+    count line saying "1 of 3 cases shown")."""
+    docs = [results_doc(cases=CASES[:3], case_docs=[case_doc(c) for c in CASES[:3]], **leg)
+            for leg in ci_legs()]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri() + "#view?cat=deadlock&os=macos",
+               width=render.PRINT_PAGE_PX)
+    pg.emulate_media(media="print")
+    parts = pg.eval_on_selector_all(".ppart", """ps => ps.filter(p => p.offsetParent !== null)
+        .map(p => [p.getAttribute('data-os'), Array.from(p.querySelectorAll('tr[data-row]'))
+            .filter(r => r.offsetParent !== null).map(r => r.getAttribute('data-row'))])""")
+    assert parts == [["macos", ["deadlock.lock_held"]]]
+    # The count line prints (it names the filters), not that the table scrolls in its box.
+    assert pg.inner_text("p.fstat").startswith("1 of 3 cases shown (deadlock, macOS)")
+    assert "scrolls" not in pg.inner_text("p.fstat")
+    _close(pg)
