@@ -350,3 +350,19 @@ def test_the_os_of_the_columns_in_sight_is_named(browser: Any, tmp_path: Path, w
             return r.left >= left - 1 && r.right <= innerWidth; }""")
         assert drawn, fraction
     pg.close()
+
+
+def test_a_long_finding_title_wraps_on_a_small_phone(browser: Any, tmp_path: Path) -> None:
+    """At 360 px a finding whose title is one long token ("ProcessPoolExecutor(max_tasks_per_
+    child=...)") wraps inside its box (the box clips its paint: the title was cut off)."""
+    title = "ProcessPoolExecutor(max_tasks_per_child=...) uses spawn by default"
+    url = _write(tmp_path, results_doc(
+        cases=["api.ppe"], case_docs=[case_doc("api.ppe", title=title)],
+        observe=lambda c, m: cell(c, m, observed=2, verdict="unexpected")))
+    pg = browser.new_page(viewport={"width": 360, "height": 740}, is_mobile=True)
+    pg.goto(url)
+    link = pg.locator("div.finding strong a")
+    link.scroll_into_view_if_needed()
+    box = link.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360 - 4, box
+    pg.close()
