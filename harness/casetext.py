@@ -10,6 +10,8 @@ from typing import Any, List, Optional, Tuple
 __all__ = ["doc_parts", "inferred", "link_label", "safe_url"]
 
 _LITERAL = re.compile(r"``(.+?)``", re.S)
+#: A line break inside a paragraph (the source's wrapping), not before an indented or list line.
+_WRAPPED = re.compile(r"(?<=\S)\n(?!\s|[-*] |\d+[.)]\s)")
 
 
 def safe_url(url: Any) -> Optional[str]:
@@ -28,9 +30,10 @@ def inferred(rule: Any) -> bool:
 
 
 def doc_parts(doc: Any) -> Tuple[Tuple[str, bool], ...]:
-    """A docstring dedented (``inspect.cleandoc``) and split into (text, is_code) pieces:
-    reST literals (``x``) become code."""
-    text = inspect.cleandoc(str(doc or ""))
+    """A docstring dedented (``inspect.cleandoc``), its paragraphs unwrapped (the page shows
+    line breaks: a phone broke the source's 96-column lines into ragged ones), and split into
+    (text, is_code) pieces: reST literals (``x``) become code."""
+    text = _WRAPPED.sub(" ", inspect.cleandoc(str(doc or "")))
     parts: List[Tuple[str, bool]] = []
     pos = 0
     for found in _LITERAL.finditer(text):

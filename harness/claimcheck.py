@@ -233,7 +233,9 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
     gaps: List[str] = []
     for os_name in _scope_os(claim):
         if not any(envs[i].get("os") == os_name for i in with_data):
-            gaps.append("%s: no environment with data" % os_name)
+            ran = any(e.get("os") == os_name for e in environments)  # ran, but decided nothing
+            gaps.append("%s: %s" % (os_name, "no environment whose cells decide it" if ran
+                                    else "no environment with data"))
     for v in per_env:
         if v.verdict == words.NOT_RUN and envs[v.environment].get("os") in _scope_os(claim):
             why = "no usable cell" if v.evidence else "no check applies"

@@ -7,6 +7,7 @@ undefined), ``summary.md``, and the JSON beside them.
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 from pathlib import Path
@@ -17,8 +18,10 @@ from markupsafe import Markup
 
 from harness import answers, cellview, claimview, model, results, summary
 from harness.documents import MatrixDoc
+from harness.envview import EnvView
 
-__all__ = ["MATRIX_SCHEMA", "SYMBOLS", "print_zoom", "render_html", "write_report"]
+__all__ = ["MATRIX_SCHEMA", "SYMBOLS", "PrintPart", "print_parts", "print_zoom", "render_html",
+           "write_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 MATRIX_SCHEMA = "matrix.schema.json"
@@ -28,8 +31,9 @@ MATRIX_SCHEMA = "matrix.schema.json"
 PRINT_HEAD_PX, PRINT_COLUMN_PX, PRINT_PAGE_PX = 150, 25, 940
 #: A matrix of few columns is printed larger, up to this (its compact print text is 6.5 px).
 PRINT_MAX_ZOOM = 1.5
-#: The claims table in print: its claim and overall columns, and each environment's verdict.
-PRINT_CLAIMS_HEAD_PX, PRINT_CLAIMS_COLUMN_PX = 440, 32
+#: A matrix that would print smaller than this (CI's 36 environments: 0.3, unreadable) is
+#: printed in parts instead: one table per OS, an OS of many environments split again.
+PRINT_SPLIT_BELOW = 0.8
 
 #: Symbols that carry a status without colour.
 SYMBOLS = model.SYMBOLS
@@ -84,9 +88,8 @@ def render_html(matrix: MatrixDoc) -> str:
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
-        print_zoom=print_zoom(report.matrix_columns),
-        claims_print_zoom=print_zoom(len(report.envs), PRINT_CLAIMS_HEAD_PX,
-                                     PRINT_CLAIMS_COLUMN_PX, 1.0))
+        print_zoom=print_zoom(report.matrix_columns), print_parts=print_parts(report),
+        target_slots=len(answers.OSES) * len(answers.TARGET))
 
 
 def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[
@@ -109,6 +112,39 @@ def print_zoom(columns: int, head: int = PRINT_HEAD_PX, column: int = PRINT_COLU
     """How much a printed table (the matrix by default) is scaled so that ``columns`` columns
     of ``column`` px after a ``head`` px head fit the page."""
     return min(most, round(PRINT_PAGE_PX / (head + columns * column), 3))
+
+
+@dataclasses.dataclass(frozen=True)
+class PrintPart:
+    """One printed table of a matrix too wide for the page: some environments of one OS."""
+
+    title: str  # "Linux", or "Linux, part 1 of 2"
+    os: str
+    envs: Tuple[EnvView, ...]
+    cells: Tuple[int, ...]  # its columns: indexes into each CaseView.cells
+    missing: Tuple[answers.Slot, ...]  # the OS's slots without data (said under its last part)
+    zoom: float
+
+
+def print_parts(report: model.Report) -> List[PrintPart]:
+    """The matrix's printed parts, or none when the whole matrix prints at a readable size."""
+    if print_zoom(report.matrix_columns) >= PRINT_SPLIT_BELOW:
+        return []
+    n = len(report.methods)
+    most = max(1, int((PRINT_PAGE_PX / PRINT_SPLIT_BELOW - PRINT_HEAD_PX) // (PRINT_COLUMN_PX * n)))
+    position = {e.id: i for i, e in enumerate(report.envs)}
+    parts = []
+    for g in report.os_groups:
+        count = -(-len(g.envs) // most)
+        size = -(-len(g.envs) // count) if count else 0
+        for j in range(count):
+            envs = g.envs[j * size:(j + 1) * size]
+            cells = tuple(position[e.id] * n + m for e in envs for m in range(n))
+            parts.append(PrintPart(
+                g.name + (", part %d of %d" % (j + 1, count) if count > 1 else ""), g.os, envs,
+                cells,
+                g.missing if j == count - 1 else (), print_zoom(len(cells))))
+    return parts
 
 
 def write_report(matrix: MatrixDoc, out_dir: Path) -> None:

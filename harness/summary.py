@@ -46,11 +46,12 @@ def render_summary(matrix: MatrixDoc) -> str:
     r = model.build(matrix)
     lines = ["# Start-Method Matrix", ""]
     commits = ", ".join("`%s`" % md(c[:12]) for c in r.commits) or "unknown"
-    lines.append("%s × %s × methods = %s (%d with data, %d not run) · "
+    # Not "cases × environments × 3": a case runs under the methods it names.
+    lines.append("%s: %s × %s × the methods each case runs under (%d with data, %d not run) · "
                  "differs from the docs: %s in %s%s · changes between versions: %s · built %s · "
                  "commit %s" % (
-                     plural(r.n_cases, "case"), plural(len(r.envs), "environment"),
-                     plural(r.cells_total, "cell"), r.cells_with_data,
+                     plural(r.cells_total, "cell"), plural(r.n_cases, "case"),
+                     plural(len(r.envs), "environment"), r.cells_with_data,
                      r.cells_total - r.cells_with_data,
                      plural(r.unexpected_cells - r.inferred_cells, "cell"),
                      plural(r.stated_cases, "case"),

@@ -13,6 +13,12 @@
   var envBoxes = all("input.f-env");
   var envHeads = all("th.env");
   var rows = all("tr.case-row");
+  // The printed parts of a matrix too wide for paper (print-only tables): their rows, by case.
+  var printRows = {};
+  all(".pmatrix tr[data-row]").forEach(function (tr) {
+    var id = tr.getAttribute("data-row");
+    (printRows[id] = printRows[id] || []).push(tr);
+  });
   var dyn = $("dyn-style");
   var panel = $("detail");
   var data = null;  // the cells' structured details (the JSON block), parsed on first use
@@ -77,11 +83,11 @@
       var id = th.getAttribute("data-env");
       var ok = (!F.os.value || th.getAttribute("data-os") === F.os.value) &&
         (!F.collapse.checked || th.getAttribute("data-newest") === "1") && !hidden[id] && !fold.away[id];
-      put(th, "textContent", fold.label[id] || th.getAttribute("data-label"));
+      put(th.firstChild, "textContent", fold.label[id] || th.getAttribute("data-label"));
       if (!ok) { rules.push("#matrix [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
     });
     if (F.os.value) { rules.push("#matrix .gap:not([data-os=" + attr(F.os.value) + "]){display:none}"); }
-    var methods = all("th.meth").reduce(function (acc, th) { acc[th.getAttribute("data-m")] = 1; return acc; }, {});
+    var methods = all("th.meth", table).reduce(function (acc, th) { acc[th.getAttribute("data-m")] = 1; return acc; }, {});
     var nMethods = Object.keys(methods).length;
     if (F.m.value) {
       Object.keys(methods).forEach(function (m) {
@@ -94,7 +100,7 @@
     document.body.classList.toggle("find", F.find.checked);
     shown = { envs: visibleEnvs, method: F.m.value };
     Object.keys(visibleEnvs).forEach(function (i) { put(visibleEnvs[i], "colSpan", nMethods); });
-    all("th.osg").forEach(function (th) {
+    all("th.osg", table).forEach(function (th) {
       var os = th.getAttribute("data-os");
       var n = envHeads.filter(function (e) {
         return e.getAttribute("data-os") === os && visibleEnvs[e.getAttribute("data-env")];
@@ -111,15 +117,28 @@
         (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&
         terms.every(function (t) { return t.test(el.getAttribute("data-s")); });
       put(el, "hidden", !ok);
-      if (ok && el.tagName === "TR") { count += 1; }
+      if (el.tagName === "TR") {
+        if (ok) { count += 1; }
+        (printRows[el.id.slice(4)] || []).forEach(function (tr) { put(tr, "hidden", !ok); });
+      }
     });
-    all("tbody.cat").forEach(function (tb) {
+    // Printed, the parts follow the row filters and the OS filter (a part is one OS's columns).
+    all(".ppart").forEach(function (part) { put(part, "hidden", !!F.os.value && part.getAttribute("data-os") !== F.os.value); });
+    all(".pmatrix tbody").forEach(function (tb) {
+      put(tb, "hidden", all("tr[data-row]", tb).every(function (r) { return r.hidden; }));
+    });
+    all("tbody.cat", table).forEach(function (tb) {
       put(tb, "hidden", all("tr.case-row", tb).every(function (r) { return r.hidden; }));
     });
     var withData = Object.keys(visibleEnvs).filter(function (i) {
       return visibleEnvs[i].getAttribute("data-nodata") !== "1";  // a CI leg without results
     }).length;
+    // The count names the filters that chose the rows: an Answers line lands here.
+    var why = ["b", "cat", "os", "m"].filter(function (k) { return F[k].value; }).map(function (k) {
+      return F[k].options[F[k].selectedIndex].textContent;
+    }).concat(F.find.checked ? ["only findings"] : [], terms.length ? ["“" + F.q.value.trim() + "”"] : []);
     $("f-count").textContent = count + " of " + rows.length + " cases shown" +
+      (why.length ? " (" + why.join(", ") + ")" : "") +
       (withData ? "" : " — no environment shown has data (see the columns' reasons)");
     keepTabStop();
     if (write) {
@@ -308,7 +327,14 @@
     envBoxes.forEach(function (b) { b.checked = hide.indexOf(b.value) < 0; });
     apply(false);
     if (s.get("cell")) { showCell(s.get("cell"), true, false); }
-    else { document.getElementById("matrix-section").scrollIntoView(); }  // the filtered matrix
+    else { toMatrix(); }
+  }
+
+  // The filtered matrix: its section, or, where the legend and the filters fill the screen (a
+  // phone), the line that counts the rows shown and the rows below it.
+  function toMatrix() {
+    $("matrix-section").scrollIntoView();
+    if (table.getBoundingClientRect().top > window.innerHeight * 0.4) { $("f-count").parentNode.scrollIntoView(); }
   }
 
   // With the script the matrix is a grid: one Tab stop, arrow keys inside (WAI-ARIA grid).
@@ -365,6 +391,9 @@
   // Without the script these links go to a plain anchor (the case row, the environment, the
   // matrix); with it, to the filtered view (a permalink).
   all("a[data-view]").forEach(function (a) { a.setAttribute("href", "#" + a.getAttribute("data-view")); });
+  // On a phone the filters start folded: open, they and the legend filled the first screen of
+  // the matrix (the count line above the table names the filters in force).
+  if (window.matchMedia("(max-width: 700px)").matches) { $("filters").open = false; }
   window.addEventListener("hashchange", restore);
   restore();
   if (location.hash.indexOf("#view?") !== 0) { apply(false); }

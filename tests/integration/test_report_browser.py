@@ -12,7 +12,7 @@ import pytest
 
 from harness import loading, merge, render
 from tests.integration.chromium import launch, visible_rows
-from tests.unit.report_synth import case_doc, cell, results_doc
+from tests.unit.report_synth import case_doc, cell, ci_legs, results_doc
 
 pytestmark = pytest.mark.browser
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -129,8 +129,10 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
 def test_answer_lines_open_the_matrix_filtered_and_lead_somewhere_without_script(
         browser: Any, tmp_path: Path) -> None:
     """On a phone, an Answers line filters the matrix and scrolls to it (it used to filter
-    6,000 px below, out of sight); without JavaScript every such link still goes to an
-    element of the page (the matrix, the cell) instead of nowhere."""
+    6,000 px below, out of sight), with the rows it keeps on the screen (the legend and the
+    filters filled the screen: the table began at its bottom edge); without JavaScript every
+    such link still goes to an element of the page (the matrix, the cell) instead of
+    nowhere."""
     def observe(c: str, m: str) -> Dict[str, Any]:
         if c == "deadlock.b" and m == "fork":
             return cell(c, m, outcome="timeout", wall_s=12.0, verdict="no-expectation")
@@ -145,8 +147,12 @@ def test_answer_lines_open_the_matrix_filtered_and_lead_somewhere_without_script
     assert (link.get_attribute("href") or "").startswith("#view?b=")
     link.click()
     assert visible_rows(pg) == ["row-deadlock.b"]
-    top = pg.evaluate("document.getElementById('matrix-section').getBoundingClientRect().top")
-    assert 0 <= top < 844 / 2
+    count, row = pg.evaluate("""() => ['f-count', 'row-deadlock.b'].map(id => {
+        const r = document.getElementById(id).getBoundingClientRect(); return [r.top, r.bottom];
+    })""")
+    assert count[0] >= 0 and row[1] <= 844, (count, row)  # "1 of 2 cases shown", then the row
+    assert pg.inner_text("#f-count").startswith(
+        "1 of 2 cases shown (hang or fail only under fork)")  # the filter that chose the rows
     pg.close()
 
     context = browser.new_context(java_script_enabled=False)
@@ -297,4 +303,66 @@ def test_an_os_whose_legs_produced_nothing_says_so(browser: Any, tmp_path: Path)
     assert "no environment shown has data" in pg.inner_text("#f-count")
     pg.select_option("#f-os", "linux")
     assert "no environment" not in pg.inner_text("#f-count")
+    pg.close()
+
+
+@pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
+def test_the_os_of_the_columns_in_sight_is_named(browser: Any, tmp_path: Path, width: int,
+                                                  height: int) -> None:
+    """CI-sized (3 OS × 12 environments): wherever the matrix is scrolled sideways, the OS of
+    the columns in sight is named in its heading, right of the case column (it was centred
+    over 36 columns: at the left edge of the matrix no OS name was on the screen), and so is
+    the version of the leftmost column in sight (on a phone it was centred out of sight)."""
+    cases = ["methods.a", "deadlock.b"]
+    url = _write(tmp_path, *[results_doc(cases=cases, **leg) for leg in ci_legs()])
+    pg = browser.new_page(viewport={"width": width, "height": height}, is_mobile=width < 700)
+    pg.goto(url)
+    # Each version heading spans its 3 method columns (the printed parts' method headings were
+    # once counted as a fourth method: every heading spanned 4 columns, misaligned).
+    assert pg.eval_on_selector_all("#matrix th.env", "ts => [...new Set(ts.map(t => t.colSpan))]"
+                                   ) == [3]
+    pg.evaluate("document.querySelector('.mwrap').scrollIntoView()")
+    box = pg.evaluate("document.querySelector('.mwrap').scrollWidth")
+    for fraction, name in ((0, "Linux"), (0.2, "Linux"), (0.5, "macOS"), (0.9, "Windows")):
+        pg.evaluate("f => { const w = document.querySelector('.mwrap'); "
+                    "w.scrollLeft = f * w.scrollWidth; }", fraction)
+        # The OS names drawn between the case column and the box's right edge.
+        seen = pg.evaluate("""() => { const w = document.querySelector('.mwrap');
+            const left = document.querySelector('#matrix th.corner').getBoundingClientRect().right;
+            const right = Math.min(w.getBoundingClientRect().right, innerWidth);
+            return Array.from(document.querySelectorAll('#matrix th.osg')).filter(th => {
+                const range = document.createRange(); range.selectNodeContents(th);
+                const r = range.getBoundingClientRect();
+                return r.width > 0 && r.left >= left - 1 && r.right <= right + 1;
+            }).map(th => th.textContent); }""")
+        assert name in seen, (fraction, seen, box)
+        # The leftmost version in sight: its heading is drawn in sight too (unless so little of
+        # it is left that the name slides out with it).
+        drawn = pg.evaluate("""() => {
+            const left = document.querySelector('#matrix th.corner').getBoundingClientRect().right;
+            const th = Array.from(document.querySelectorAll('#matrix th.env')).find(th => {
+                const r = th.getBoundingClientRect();
+                return r.left <= left + 2 && r.right > left + 2; });
+            if (!th) { return true; }
+            const range = document.createRange(); range.selectNodeContents(th);
+            const r = range.getBoundingClientRect();
+            if (th.getBoundingClientRect().right - left < r.width + 16) { return true; }
+            return r.left >= left - 1 && r.right <= innerWidth; }""")
+        assert drawn, fraction
+    pg.close()
+
+
+def test_a_long_finding_title_wraps_on_a_small_phone(browser: Any, tmp_path: Path) -> None:
+    """At 360 px a finding whose title is one long token ("ProcessPoolExecutor(max_tasks_per_
+    child=...)") wraps inside its box (the box clips its paint: the title was cut off)."""
+    title = "ProcessPoolExecutor(max_tasks_per_child=...) uses spawn by default"
+    url = _write(tmp_path, results_doc(
+        cases=["api.ppe"], case_docs=[case_doc("api.ppe", title=title)],
+        observe=lambda c, m: cell(c, m, observed=2, verdict="unexpected")))
+    pg = browser.new_page(viewport={"width": 360, "height": 740}, is_mobile=True)
+    pg.goto(url)
+    link = pg.locator("div.finding strong a")
+    link.scroll_into_view_if_needed()
+    box = link.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 360 - 4, box
     pg.close()

@@ -3,9 +3,9 @@ environments and values; never used as data about real behaviour)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 
-__all__ = ["case_doc", "cell", "results_doc"]
+__all__ = ["CI_LEGS", "case_doc", "cell", "ci_legs", "results_doc"]
 
 METHODS = ("fork", "forkserver", "spawn")
 
@@ -63,3 +63,15 @@ def results_doc(
                         "cases": list(case_docs) if case_docs is not None else
                         [case_doc(c) for c in cases]},
             "tests": tests}
+
+
+#: CI's grid per OS (labels only): CPython 3.9-3.16, 3.14t, 3.15t, PyPy 3.10 and 3.11.
+CI_LEGS = ["3.%d.1" % v for v in range(9, 17)] + ["3.14.1t", "3.15.1t", "pypy3.10.1",
+                                                    "pypy3.11.1"]
+
+
+def ci_legs() -> List[Dict[str, Any]]:
+    """``results_doc`` keywords for each environment of a CI-sized report (3 OS × 12)."""
+    return [{"os_name": o, "version": v.replace("pypy", "").rstrip("t"),
+             "impl": "pypy" if "pypy" in v else "cpython", "free_threading": v.endswith("t")}
+            for o in ("linux", "macos", "windows") for v in CI_LEGS]

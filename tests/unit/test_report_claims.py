@@ -102,6 +102,18 @@ def test_scope_with_no_data_for_an_os_is_never_plain_true() -> None:
     assert _verdicts([failing], results_doc(version="3.12.0"))["overall"] == "false"
 
 
+def test_an_os_that_ran_but_decided_nothing_is_not_said_to_have_no_data() -> None:
+    """Linux ran, but no cell of the claim's case ran there: the gap says no Linux environment
+    decided it (it said "linux: no environment with data" beside 11 Linux columns of data);
+    an OS with no environment at all still has no data."""
+    claim = {"id": "x", "claim": "x", "scope": {"os": ["linux", "macos"]},
+             "checks": [{"case": "methods.other", "methods": ["*"], "holds": {"outcome": "ok"}}]}
+    (result,) = _results([claim], results_doc(version="3.12.0"))
+    assert "linux: no environment whose cells decide it" in result.gaps
+    assert "macos: no environment with data" in result.gaps
+    assert "linux: no environment with data" not in result.gaps
+
+
 def test_no_real_claim_reads_true_with_only_linux_data() -> None:
     """With every check holding on Linux environments only, no claim of the catalog reads
     plain true: each names (or, without a scope, implies) macOS or Windows."""

@@ -190,6 +190,18 @@ def test_safe_url_rejects_non_http(url: str) -> None:
     assert safe_url(url) is None
 
 
+def test_the_cell_count_is_not_read_as_cases_times_environments_times_three() -> None:
+    """A case runs under the methods it names: 2 cases (one of them fork-only) × 1 environment
+    are 4 cells, not 2 × 1 × 3 (the page said "2 cases × 1 environment × methods = 4 cells")."""
+    doc = results_doc(cases=["methods.a", "methods.b"])
+    doc["tests"] = [t for t in doc["tests"] if "methods.b[" not in t["nodeid"] or
+                    t["metadata"]["method"] == "fork"]
+    html = " ".join(re.sub(r"<[^>]+>", "", render.render_html(_matrix(doc))).split())
+    assert "4 cells: 2 cases × 1 environment × the start methods each case runs under (4 " \
+        "with data, 0 not run)" in html
+    assert "× methods =" not in html
+
+
 def test_counts_of_one_are_singular() -> None:
     """One differing cell in one case reads "1 cell in 1 case", never "1 cells"/"1 cases"."""
     observe = lambda c, m: cell(c, m, observed=2, verdict="unexpected" if m == "fork"  # noqa: E731
@@ -200,7 +212,7 @@ def test_counts_of_one_are_singular() -> None:
     assert "Differs from the docs: 1 cell in 1 case" in text
     assert not re.search(r"\b1 (cell|case)s\b", text)
     markdown = summary.render_summary(_matrix(results_doc(observe=observe)))
-    assert "1 case × 1 environment × methods = 3 cells" in markdown
+    assert "3 cells: 1 case × 1 environment × the methods each case runs under" in markdown
     assert "differs from the docs: 1 cell in 1 case" in markdown
     assert not re.search(r"\b1 (cell|case|environment)s\b", markdown)
 

@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 import yaml
 
-from harness import answers, cellview, loading, merge, model
+from harness import answers, cellview, loading, merge, model, render
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -115,6 +115,18 @@ def test_docstrings_are_dedented_with_literals_as_code() -> None:
     parts = model.doc_parts("First line uses ``fork``.\n\n    Indented ``spawn`` too.\n")
     assert parts == (("First line uses ", False), ("fork", True), (".\n\nIndented ", False),
                      ("spawn", True), (" too.", False))
+
+
+def test_docstring_paragraphs_are_unwrapped_and_kept_apart() -> None:
+    """The source's line wrapping is not shown (the page keeps line breaks: on a phone each
+    wrapped line broke again, ragged); blank lines, indented and list lines stay."""
+    parts = model.doc_parts("The parent registers a handler\n    that runs in ``fork``\n"
+                            "    children up to\n    3.12.\n\n    Why it matters:\n"
+                            "    - a list item\n    2. another\n        indented code\n")
+    text = "".join(t for t, _code in parts)
+    assert text == ("The parent registers a handler that runs in fork children up to 3.12.\n\n"
+                    "Why it matters:\n- a list item\n2. another\n    indented code")
+    assert ("fork", True) in parts
 
 
 def test_source_links_are_labelled_by_section() -> None:
@@ -283,3 +295,14 @@ def test_an_unavailable_cell_never_differs_from_the_docs() -> None:
     from harness import summary
 
     assert "| not compared (nothing ran) | 1 |" in summary.render_summary(matrix)
+
+
+def test_the_scope_line_counts_slots_beyond_the_target_apart() -> None:
+    """CPython 3.8 is not in the target grid: the scope line does not say the project targets
+    it (it said "1 of the 37 OS × Python slots this project targets")."""
+    target = len(answers.OSES) * len(answers.TARGET)
+    html = " ".join(render.render_html(_matrix(results_doc(version="3.8.18"))).split())
+    assert "(1 of %d OS × Python slots: the %d this project targets and 1 more that these " \
+        "results hold)" % (target + 1, target) in html
+    html = " ".join(render.render_html(_matrix(results_doc(version="3.12.1"))).split())
+    assert "(1 of %d OS × Python slots this project targets)" % target in html
