@@ -82,11 +82,12 @@ def series_key(env: Mapping[str, Any]) -> str:
     return key + ("-t" if env.get("free_threading") else "") + arch_suffix(env)
 
 
-def describe(cell: CellFields, performance: bool = False) -> str:
-    """A short human text for a cell's behaviour (what a change point compares)."""
+def describe(cell: CellFields, performance: bool = False, limit: int = 80) -> str:
+    """A short human text for a cell's behaviour (what a change point compares), its value
+    shortened to ``limit``."""
     outcome = cell.get("outcome")
     if outcome == words.OK and not performance:
-        return "ok %s" % short_json(cell.get("observed"), 80)
+        return "ok %s" % short_json(cell.get("observed"), limit)
     if outcome == words.ERROR:
         return "error %s" % ((cell.get("error") or {}).get("type") or "?")
     return str(outcome)

@@ -8,7 +8,9 @@ a case's docstring, links and rules in words are ``harness.casetext``.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import json
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, claimview, history, svg
@@ -181,20 +183,38 @@ def _where(members: Sequence[MatrixCell], all_cells: Sequence[MatrixCell],
     return "; ".join(parts)
 
 
+#: How far a group's value is shown when its usual cut would hide how it differs from another.
+FULL_VALUE = 600
+
+
+def _exact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, default=repr)
+
+
 def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
             labels: Mapping[str, str]) -> List[Group]:
-    groups: Dict[Tuple[str, str, str], List[MatrixCell]] = {}
+    groups: Dict[Tuple[str, str, str, str], List[MatrixCell]] = {}
     for cell in cells:
         text = str(cell.get("detail") or "not run") if cell.get("outcome") is None \
             else history.describe(cell, perf)
         if perf and cell.get("outcome") == words.OK:
             text = "ok: measured (per-cell values in the tooltips and the Performance charts)"
+        ran = cell.get("outcome") is not None
+        # The texts are cut short; cells group only when what they observed and the rule
+        # they met are the same in full, not just in their first 60-80 characters.
+        same = _exact((cell.get("observed") if ran and not perf else None,
+                       cell.get("expected") if ran else None))
         key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))
-               if cell.get("outcome") is not None else "")
+               if ran else "", same)
         groups.setdefault(key, []).append(cell)
+    shown = collections.Counter(key[:3] for key in groups)
     out = []
-    for (status, text, expected), members in groups.items():
+    for (status, cut_text, cut_expected, _same), members in groups.items():
         first = members[0]
+        text, expected = cut_text, cut_expected
+        if shown[(status, text, expected)] > 1:  # differ past the cut: show them in full
+            text = history.describe(first, perf, limit=FULL_VALUE)
+            expected = expectation_text(first.get("expected"), limit=FULL_VALUE)
         err = first.get("error") or {}
         detail = str(err.get("message") or first.get("detail") or "")
         if first.get("observations"):

@@ -232,6 +232,24 @@ def test_a_group_elsewhere_in_few_environments_reads_all_but() -> None:
     assert [g.where for g in same.categories[0][1][0].groups] == ["spawn: all 5 environments"]
 
 
+def test_cells_group_only_when_their_values_are_the_same_in_full() -> None:
+    """A case section shows values cut to ~80 characters; two environments whose values
+    differ only past the cut are two groups, never one claiming they saw the same."""
+    head = {"key_%02d" % i: "x" * 8 for i in range(12)}
+    versions = ("3.11.1", "3.12.1")
+    docs = [results_doc(version=v, methods=("spawn",), observe=lambda c, m, v=v: cell(
+        c, m, observed=dict(head, with_ctx="fork" if v == "3.12.1" else None),
+        verdict="unexpected")) for v in versions]
+    from harness import model
+
+    ((_category, (case,)),) = model.build(_matrix(*docs)).categories
+    assert sorted(g.where for g in case.groups) == ["spawn: Linux 3.11", "spawn: Linux 3.12"]
+    texts = sorted(g.text for g in case.groups)  # shown as far as they differ
+    assert '"with_ctx": "fork"' in texts[0] and '"with_ctx": null' in texts[1], texts
+    alone = model.build(_matrix(docs[0])).categories[0][1][0].groups
+    assert len(alone[0].text) <= len("ok ") + 80  # the usual cut where nothing clashes
+
+
 def test_the_outcome_counts_add_up_to_the_cells() -> None:
     """The summary's "what happened" row counts cells only: a "—" slot (a case that does not
     run under a method) is not a cell, so the row adds up to the cell total."""
