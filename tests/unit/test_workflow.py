@@ -3,8 +3,8 @@
 Parses ``.github/workflows/matrix.yml`` (and ``.github/dependabot.yml``) and asserts what the
 issue asks for: the OS x Python matrix, SHA-pinned actions, minimal permissions, credentials not
 persisted, a concurrency group, no ``${{ }}`` inside scripts, smoke legs and lint. The data path
-legs -> report -> Pages: ``test_workflow_data.py``, then tests/integration/test_ci_simulation.py
-runs it for real.
+legs -> report -> Pages: ``test_workflow_data.py``; tests/integration/test_ci_nox_legs.py and
+test_ci_simulation.py then run it for real.
 """
 
 from __future__ import annotations

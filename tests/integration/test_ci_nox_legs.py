@@ -1,0 +1,211 @@
+"""Legs run through nox, as a runner runs them: a normal leg and one on the oldest CPython of
+the matrix pass, a leg whose interpreter is missing fails, and a leg whose case executors all
+exit at once fails on the leg check. (The data path after the legs: ``test_ci_simulation.py``.)
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from harness import discovery
+from tests.integration import ci_play
+from tests.integration.ci_play import LINUX_LABEL, ROOT, SUBSET
+
+pytestmark = pytest.mark.slow
+
+
+# --- Legs through nox: the workflow's own leg steps, as a runner would run them ---------------
+#
+# Each leg gets a fresh copy of the checkout, a PATH that starts with the interpreter under
+# test's folder (as setup-python leaves it) and then only system folders: the host nox runs as
+# "$HOST_PYTHON" -m nox, off PATH, and HOME is empty, so no pyenv and no uv-managed Python is
+# found. `CI=true` as on hosted runners (nox then fails on a missing interpreter).
+
+
+def _leg_python(python_names: List[str]) -> discovery.Interpreter:
+    """A local CPython of the workflow's matrix that is a whole installation (so that the
+    all-crash leg can copy it), the newest such."""
+    found, _ = discovery.discover()
+    for interp in sorted(found, key=lambda i: [int(n) for n in i.short_version.split(".")],
+                         reverse=True):
+        prefix = Path(interp.real_path).parents[1]
+        if (interp.session_name in python_names and interp.implementation == "cpython"
+                and not interp.command and str(prefix) not in ("/usr", "/")
+                and (prefix / "lib" / f"python{interp.short_version}" / "site.py").is_file()):
+            return interp
+    pytest.skip(f"needs a local CPython installation among {python_names}")
+
+
+def _oldest_python(python_names: List[str]) -> "discovery.Interpreter | None":
+    """The oldest local CPython (not free-threaded) that is a leg of the workflow's matrix."""
+    found = [i for i in discovery.discover()[0] if i.session_name in python_names
+             and i.implementation == "cpython" and not i.free_threading and not i.command]
+    return min(found, key=lambda i: i.version) if found else None
+
+
+def _broken_copy(interp: discovery.Interpreter, where: Path) -> Path:
+    """A copy of ``interp``'s installation (hard links) whose case executors exit 3 at once:
+    a sitecustomize module in its standard library (imported at every start, -I included)
+    ends the process when the script is the harness's executor. Everything else (nox's
+    discovery, uv, the harness itself) works."""
+    prefix = Path(interp.real_path).parents[1]
+    proc = subprocess.run(["cp", "-al", str(prefix), str(where)], capture_output=True,
+                          text=True, check=False)
+    if proc.returncode != 0:
+        pytest.skip(f"cannot hard-link a copy of {prefix}: {proc.stderr.strip()}")
+    hook = where / "lib" / f"python{interp.short_version}" / "sitecustomize.py"
+    if hook.exists():
+        hook.unlink()  # never write through a hard link: that would change the original
+    hook.write_text("import os, sys\nif sys.argv and sys.argv[0].endswith('executor.py'):\n"
+                    "    os._exit(3)\n", encoding="utf-8")
+    return where / "bin"
+
+
+def _leg_env(doc: Dict[str, Any], leg: Dict[str, str], bindir: Path,
+             home: Path) -> Dict[str, str]:
+    job = doc["jobs"]["matrix"]
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("GITHUB_", "PYENV", "NOX", "VIRTUAL_ENV", "HARNESS_"))}
+    env.update({str(k): str(v) for k, v in doc.get("env", {}).items()})
+    env.update({str(k): ci_play.expand(str(v), leg) for k, v in job["env"].items()})
+    uv_cache = Path(os.environ.get("UV_CACHE_DIR", Path.home() / ".cache" / "uv"))
+    env.update(CI="true", ImageOS="ubuntu24", HOME=str(home), HOST_PYTHON=sys.executable,
+               UV_CACHE_DIR=str(uv_cache), PATH=os.pathsep.join([str(bindir), "/usr/bin", "/bin"]))
+    return env
+
+
+def _checkout(where: Path) -> Path:
+    shutil.copytree(ROOT, where, ignore=shutil.ignore_patterns(
+        ".git", ".nox", "reports", "__pycache__", ".pytest_cache", ".mypy_cache", ".ruff_cache"))
+    return where
+
+
+def _play_leg(doc: Dict[str, Any], tmp: Path, label: str, python: str,
+              bindir: Path) -> Dict[str, subprocess.CompletedProcess[str]]:
+    """The leg's steps after setup: the smoke job's (nox -l, one case, the check) and the
+    matrix job's nox step on the same slice, then its check step, all verbatim."""
+    leg = {"os": LINUX_LABEL, "python": python}
+    workspace = _checkout(tmp / label / "checkout")
+    (tmp / label / "home").mkdir()
+    env = _leg_env(doc, leg, bindir, tmp / label / "home")
+    matrix_job, smoke_job = doc["jobs"]["matrix"], doc["jobs"]["smoke"]
+    nox_step = dict(ci_play.step(matrix_job, name="nox -s matrix-${{ matrix.python }}"))
+    nox_step["run"] = nox_step["run"].rstrip() + f" -- -k {SUBSET}"  # a small slice
+    steps = [("list", ci_play.step(smoke_job, name="nox -l (load the noxfile)")),
+             ("smoke", ci_play.step(smoke_job, name="One case through nox")),
+             ("nox", nox_step),
+             ("check", ci_play.step(matrix_job, name="Check the run proves it tested this leg's "
+                                               "interpreter"))]
+    done = {}
+    for name, step in steps:
+        if name == "nox":
+            shutil.rmtree(workspace / "reports", ignore_errors=True)  # the smoke's file
+        done[name] = ci_play.run_step(step, workspace, env)
+    return done
+
+
+@pytest.fixture(scope="module")
+def nox_legs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
+    """A normal leg, a leg whose interpreter is missing and a leg whose executors all crash,
+    played at once."""
+    doc = ci_play.workflow()
+    tmp = tmp_path_factory.mktemp("nox-legs")
+    pythons = [str(p) for p in doc["jobs"]["matrix"]["strategy"]["matrix"]["python"]]
+    interp = _leg_python(pythons)
+    normal_bin = tmp / "setup-python" / "bin"
+    normal_bin.mkdir(parents=True)
+    for name in ("python", "python3", f"python{interp.short_version}"):
+        (normal_bin / name).symlink_to(interp.real_path)
+    crash_bin = _broken_copy(interp, tmp / "broken-python")
+    missing = next(p for p in reversed(pythons) if not p.startswith("pypy")
+                   and not any(i.session_name == p for i in discovery.discover()[0]))
+    empty_bin = tmp / "empty" / "bin"
+    empty_bin.mkdir(parents=True)
+    legs = {"normal": (interp.session_name, normal_bin),
+            "crash": (interp.session_name, crash_bin),
+            "missing": (missing, empty_bin)}
+    # The harness itself (cli, plugin, runner) runs inside the leg's venv, on the interpreter
+    # under test: the oldest CPython of the matrix too, not only the newest found here.
+    oldest = _oldest_python(pythons)
+    if oldest is not None and oldest.session_name != interp.session_name:
+        oldest_bin = tmp / "setup-python-oldest" / "bin"
+        oldest_bin.mkdir(parents=True)
+        for name in ("python", "python3", f"python{oldest.short_version}"):
+            (oldest_bin / name).symlink_to(oldest.real_path)
+        legs["oldest"] = (oldest.session_name, oldest_bin)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=len(legs)) as pool:
+        futures = {label: pool.submit(_play_leg, doc, tmp, label, python, bindir)
+                   for label, (python, bindir) in legs.items()}
+        played = {label: future.result(timeout=1200) for label, future in futures.items()}
+    return {"played": played, "legs": legs, "tmp": tmp}
+
+
+def _log(proc: subprocess.CompletedProcess[str]) -> str:
+    return (proc.stdout + proc.stderr)[-4000:]
+
+
+def test_a_normal_leg_passes_through_nox(nox_legs: Dict[str, Any]) -> None:
+    """nox loads the noxfile, runs matrix-X.Y on the interpreter first on PATH (not the host's
+    and not pyenv's), and the leg check accepts what it wrote."""
+    played = nox_legs["played"]["normal"]
+    python, bindir = nox_legs["legs"]["normal"]
+    for step in ("list", "smoke", "nox", "check"):
+        assert played[step].returncode == 0, (step, _log(played[step]))
+    assert f"matrix-{python}" in played["list"].stdout
+    assert "proves its run" in played["check"].stdout
+    results = nox_legs["tmp"] / "normal" / "checkout" / "reports" / "results"
+    (path,) = results.glob("*.json")
+    env = json.loads(path.read_text(encoding="utf-8"))["harness"]["environment"]
+    assert env["is_ci"] is True  # CI=true reached the probe, and the runner's image
+    assert env["ci"] == {"image_os": "ubuntu24"}
+    assert ".nox" in env["executable"]  # nox's venv, made from the interpreter under test
+    assert Path(env["executable"]).resolve() == (bindir / "python").resolve()
+
+
+def test_a_leg_on_the_oldest_cpython_passes_through_nox(nox_legs: Dict[str, Any]) -> None:
+    """The harness's own code runs in the leg's venv on the interpreter under test: on the
+    oldest CPython of the matrix (3.9) it loads, runs the slice and passes the leg check."""
+    if "oldest" not in nox_legs["played"]:
+        pytest.skip("no local CPython of the matrix older than the normal leg's")
+    played = nox_legs["played"]["oldest"]
+    python, _ = nox_legs["legs"]["oldest"]
+    for step in ("list", "smoke", "nox", "check"):
+        assert played[step].returncode == 0, (step, _log(played[step]))
+    results = nox_legs["tmp"] / "oldest" / "checkout" / "reports" / "results"
+    (path,) = results.glob("*.json")
+    env = json.loads(path.read_text(encoding="utf-8"))["harness"]["environment"]
+    assert env["python_version"].startswith(python + "."), env["python_version"]
+
+
+def test_a_leg_whose_interpreter_is_missing_fails(nox_legs: Dict[str, Any]) -> None:
+    """With CI=true nox fails the session instead of skipping it; the check fails too."""
+    played = nox_legs["played"]["missing"]
+    python, _ = nox_legs["legs"]["missing"]
+    assert played["nox"].returncode != 0, _log(played["nox"])
+    assert "not found" in _log(played["nox"]) and python in _log(played["nox"])
+    assert played["check"].returncode != 0
+    assert "expected one results file, found 0" in played["check"].stderr
+
+
+def test_a_leg_whose_executors_all_crash_fails(nox_legs: Dict[str, Any]) -> None:
+    """`harness run` exits 0 with every cell `crash` (crashes are findings); the leg check
+    is what fails the leg."""
+    played = nox_legs["played"]["crash"]
+    assert played["nox"].returncode == 0, _log(played["nox"])
+    results = nox_legs["tmp"] / "crash" / "checkout" / "reports" / "results"
+    (path,) = results.glob("*.json")
+    cells = [t["metadata"] for t in json.loads(path.read_text(encoding="utf-8"))["tests"]]
+    assert cells and {c["outcome"] for c in cells} == {"crash"}
+    assert played["check"].returncode != 0
+    assert "no ok cell" in played["check"].stderr
+    assert "cells that ran are crash or harness errors (100%" in played["check"].stderr
+    assert played["smoke"].returncode == 0 and played["list"].returncode == 0
