@@ -20,8 +20,8 @@ from harness.casetext import inferred
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import matches_env, select_rule
 from harness.guest import words
-from harness.guest.words import OPERATING_SYSTEMS, OS_METHODS
-from harness.results import hang_said, minor_version
+from harness.guest.words import OPERATING_SYSTEMS, OS_METHODS, OS_NAMES
+from harness.results import column_label, environment_name, hang_said, minor_version
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
            "overall"]
@@ -227,29 +227,48 @@ def _scope_os(claim: Mapping[str, Any]) -> List[str]:
 
 def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
           per_env: Sequence[EnvVerdict]) -> List[str]:
-    """The parts of a claim's scope that no evaluated cell speaks for."""
+    """The parts of a claim's scope that no evaluated cell speaks for, in words a reader
+    knows ("macOS: no environment with data", "Linux 3.8, 3.9: no usable cell")."""
     with_data = {v.environment for v in per_env if v.verdict != words.NOT_RUN}
     envs = {e["id"]: e for e in environments}
-    gaps: List[str] = []
-    for os_name in _scope_os(claim):
-        if not any(envs[i].get("os") == os_name for i in with_data):
-            ran = any(e.get("os") == os_name for e in environments)  # ran, but decided nothing
-            gaps.append("%s: %s" % (os_name, "no environment whose cells decide it" if ran
-                                    else "no environment with data"))
+    scope = _scope_os(claim)
+    by_os: Dict[str, List[str]] = {}  # per OS: environments named with why
+    by_why: Dict[Tuple[str, str], List[str]] = {}
     for v in per_env:
-        if v.verdict == words.NOT_RUN and envs[v.environment].get("os") in _scope_os(claim):
+        env = envs[v.environment]
+        if v.verdict == words.NOT_RUN and env.get("os") in scope:
             why = "no usable cell" if v.evidence else "no check applies"
-            gaps.append("%s: %s" % (v.environment, why))
+            by_why.setdefault((str(env.get("os")), why), []).append(column_label(env))
         elif v.verdict != words.NOT_RUN:  # a cell that ran but cannot decide (a hang elsewhere)
-            gaps.extend("%s: %s[%s] undecided" % (v.environment, e.case, e.method)
-                        for e in v.evidence if e.held is None and e.status not in _NO_DATA)
-    for i, check in enumerate(claim.get("checks", [])):
+            by_os.setdefault(str(env.get("os")), []).extend(
+                "%s: %s[%s] undecided" % (environment_name(env), e.case, e.method)
+                for e in v.evidence if e.held is None and e.status not in _NO_DATA)
+    gaps: List[str] = []
+    missing = set()
+    for os_name in scope:
+        if any(envs[i].get("os") == os_name for i in with_data):
+            continue
+        missing.add(os_name)
+        if any(key[0] == os_name for key in by_why):
+            continue  # its environments are named below, with why
+        ran = any(e.get("os") == os_name for e in environments)  # ran, but decided nothing
+        gaps.append("%s: %s" % (OS_NAMES.get(os_name, os_name),
+                                "no environment whose cells decide it" if ran
+                                else "no environment with data"))
+    gaps.extend("%s %s: %s" % (OS_NAMES.get(os_name, os_name), ", ".join(labels), why)
+                for (os_name, why), labels in by_why.items())
+    gaps.extend(line for lines in by_os.values() for line in lines)
+    for check in claim.get("checks", []):
         when = check.get("when", {})
-        if when and not any(matches_env(when, envs[e]) for e in with_data):
-            gaps.append("check %d (%s when %s): matched no environment with data" % (
-                i + 1, check["case"], ", ".join(
-                    "%s %s" % (k, "/".join(w) if isinstance(w, list) else w)
-                    for k, w in sorted(when.items()))))
+        if not when or any(matches_env(when, envs[e]) for e in with_data):
+            continue
+        wanted_os = when.get("os")
+        if wanted_os and set(wanted_os if isinstance(wanted_os, list) else [wanted_os]) \
+                <= missing:
+            continue  # "Windows: no environment with data" says it already
+        gaps.append("its check of %s where %s: no environment with data" % (
+            check["case"], ", ".join("%s %s" % (k, "/".join(w) if isinstance(w, list) else w)
+                                     for k, w in sorted(when.items()))))
     return gaps
 
 

@@ -14,7 +14,7 @@ from harness.casetext import safe_url
 from harness.documents import MatrixDoc, MatrixEnvironment
 from harness.guest import words
 from harness.guest.words import OS_NAMES
-from harness.results import arch_suffix, interpreter_label, version_label
+from harness.results import column_label, version_label
 
 __all__ = ["EnvView", "RunView", "env_views"]
 
@@ -50,11 +50,6 @@ class EnvView:
 
 
 
-def _env_label(env: MatrixEnvironment) -> str:
-    return interpreter_label(env.get("implementation"), version_label(env),
-                             env.get("free_threading")) + (" Intel" if arch_suffix(env) else "")
-
-
 def _behaviour_by_env(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], Tuple[Any, ...]]]:
     """Per environment, each cell's status and behaviour signature (as change points compare)."""
     perf = merge.performance_cases(matrix)
@@ -85,7 +80,7 @@ def env_views(matrix: MatrixDoc) -> List[EnvView]:
         newest[history.series_key(env)] = env["id"]  # environments come sorted by version
     seen: Dict[Tuple[str, str], int] = {}
     for env in matrix["environments"]:
-        key = (history.series_key(env), _env_label(env))
+        key = (history.series_key(env), column_label(env))
         seen[key] = seen.get(key, 0) + 1
     behaviour = _behaviour_by_env(matrix)
     last_of: Dict[str, MatrixEnvironment] = {}  # the previous version of each series
@@ -103,7 +98,7 @@ def env_views(matrix: MatrixDoc) -> List[EnvView]:
             id=env["id"], index=i, os=str(env.get("os")),
             os_name=OS_NAMES.get(str(env.get("os")), str(env.get("os"))), series=series,
             # Two patch releases of one minor version (3.13.0, 3.13.18): the full version.
-            label=_env_label(env) if seen[(series, _env_label(env))] == 1 else _env_label(
+            label=column_label(env) if seen[(series, column_label(env))] == 1 else column_label(
                 env).replace(minor, str(env.get("python_version")), 1),
             python=str(env.get("python_version")),
             available=tuple(env.get("available_methods") or ()),

@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Iterable, List, Mapping
 
-from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, PYPY
+from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, OS_NAMES, PYPY
 from harness.text import shorten
 
 __all__ = [
@@ -31,7 +31,9 @@ __all__ = [
     "arch_suffix",
     "atomic_write_json",
     "cell_name",
+    "column_label",
     "drop_legacy_root_file",
+    "environment_name",
     "env_id",
     "file_stem",
     "hang_said",
@@ -112,6 +114,18 @@ def interpreter_label(implementation: object, version: str, free_threading: obje
     if implementation == CPYTHON:
         return text
     return "%s %s" % (IMPL_NAMES.get(str(implementation), implementation), text)
+
+
+def column_label(env: Mapping[str, Any]) -> str:
+    """A matrix column's heading under its OS: ``3.13``, ``3.14t``, ``PyPy 3.11``,
+    ``3.13 Intel``."""
+    return interpreter_label(env.get("implementation"), version_label(env),
+                             env.get("free_threading")) + (" Intel" if arch_suffix(env) else "")
+
+
+def environment_name(env: Mapping[str, Any]) -> str:
+    """An environment named in a sentence: ``Linux 3.12``, ``macOS PyPy 3.11``."""
+    return "%s %s" % (OS_NAMES.get(str(env.get("os")), env.get("os")), column_label(env))
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

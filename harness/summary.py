@@ -15,6 +15,7 @@ from harness import answers, cellview, claimview, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.guest import words
+from harness.results import environment_name
 
 __all__ = ["LIMIT_BYTES", "md", "render_summary"]
 
@@ -118,9 +119,11 @@ def render_summary(matrix: MatrixDoc) -> str:
     _cap(lines, items or ["No findings."], "findings")
     lines += ["", "## The article's claims", "", "| claim | overall | per environment |",
               "| --- | --- | --- |"]
+    names = {str(e["id"]): environment_name(e) for e in matrix["environments"]}
     for cv in r.claims:
-        per = ", ".join("%s: %s" % (v.environment, claimview.VERDICT_SYMBOLS.get(
-            v.verdict, v.verdict)) for v in cv.result.per_environment)  # the page's words
+        per = ", ".join("%s: %s" % (names.get(v.environment, v.environment),
+                                    claimview.VERDICT_SYMBOLS.get(v.verdict, v.verdict))
+                        for v in cv.result.per_environment)  # the page's words
         lines.append("| %s | %s | %s |" % (md(cv.result.claim), md(cv.overall), md(per)))
     if r.rejected:
         lines += ["", "## Rejected input files", ""]

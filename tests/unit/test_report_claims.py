@@ -75,7 +75,7 @@ def test_scope_and_when_conditions() -> None:
     assert v == {"linux-cpython-3.11": "not-run", "linux-cpython-3.12": "true",
                  "overall": "partial"}
     (result,) = _results([claim], *docs)
-    assert result.gaps == ("linux-cpython-3.11: no check applies",)
+    assert result.gaps == ("Linux 3.11: no check applies",)
     assert result.covered_os == ("linux",)
     # Every in-scope environment covered: now (and only now) plain true.
     assert _verdicts([claim], docs[1])["overall"] == "true"
@@ -94,9 +94,14 @@ def test_scope_with_no_data_for_an_os_is_never_plain_true() -> None:
     for claim in (scoped, per_os):
         (result,) = _results([claim], results_doc(version="3.12.0"))
         assert result.overall == "partial"
-        assert any(g.startswith("windows: no environment") for g in result.gaps)
+        assert any(g.startswith("Windows: no environment") for g in result.gaps)
     (result,) = _results([per_os], results_doc(version="3.12.0"))
-    assert any("check 2 (methods.a when os windows)" in g for g in result.gaps)
+    assert result.gaps == ("macOS: no environment with data", "Windows: no environment with data")
+    # A check whose condition is not an OS without data is named on its own.
+    by_version = dict(per_os, checks=[per_os["checks"][0], dict(per_os["checks"][1], when={
+        "python": ">=3.14"})])
+    (result,) = _results([by_version], results_doc(version="3.12.0"))
+    assert "its check of methods.a where python >=3.14: no environment with data" in result.gaps
     # A false verdict stays false: a counterexample refutes whatever was not run.
     failing = dict(scoped, checks=[dict(scoped["checks"][0], holds={"outcome": "error"})])
     assert _verdicts([failing], results_doc(version="3.12.0"))["overall"] == "false"
@@ -104,14 +109,14 @@ def test_scope_with_no_data_for_an_os_is_never_plain_true() -> None:
 
 def test_an_os_that_ran_but_decided_nothing_is_not_said_to_have_no_data() -> None:
     """Linux ran, but no cell of the claim's case ran there: the gap says no Linux environment
-    decided it (it said "linux: no environment with data" beside 11 Linux columns of data);
-    an OS with no environment at all still has no data."""
+    decided it (it said "linux: no environment with data" beside 11 Linux columns of data) and
+    names them, as the page names columns; an OS with no environment at all has no data."""
     claim = {"id": "x", "claim": "x", "scope": {"os": ["linux", "macos"]},
              "checks": [{"case": "methods.other", "methods": ["*"], "holds": {"outcome": "ok"}}]}
     (result,) = _results([claim], results_doc(version="3.12.0"))
-    assert "linux: no environment whose cells decide it" in result.gaps
-    assert "macos: no environment with data" in result.gaps
-    assert "linux: no environment with data" not in result.gaps
+    assert result.gaps == ("macOS: no environment with data", "Linux 3.12: no usable cell")
+    two = _results([claim], results_doc(version="3.12.0"), results_doc(version="3.8.0"))[0]
+    assert two.gaps == ("macOS: no environment with data", "Linux 3.8, 3.12: no usable cell")
 
 
 def test_no_real_claim_reads_true_with_only_linux_data() -> None:
@@ -301,7 +306,7 @@ def test_claim_rows_carry_the_contract_attributes() -> None:
     row = html[html.index('data-claim="spawn_requires_picklable"'):]
     row = row[:row.index("</tr>")]
     assert 'against it: <a href="#case-pickling.socket_argument">' in row
-    assert "not run: macos: no environment with data; windows: no environment" in row
+    assert "not covered: macOS: no environment with data; Windows: no environment" in row
 
 
 def test_data_overall_says_what_the_overall_cell_says() -> None:
@@ -326,7 +331,7 @@ def test_an_expected_leg_without_data_is_named_as_not_run() -> None:
                     claims=[claim], expected_environments=["linux-cpython-3.13"])
     (result,) = claimcheck.claim_verdicts(m)
     assert result.overall == "partial"
-    assert result.gaps == ("linux-cpython-3.13: no usable cell",)
+    assert result.gaps == ("Linux 3.13: no usable cell",)
 
 
 def test_a_case_names_only_claims_that_check_it() -> None:
@@ -357,4 +362,4 @@ def test_a_cell_that_ran_but_cannot_decide_leaves_the_claim_only_true_where_run(
                           c, m, outcome="timeout", detail="no result within the hard timeout"))
     (result,) = _results([claim], doc)
     assert result.overall == "partial"
-    assert result.gaps == ("linux-cpython-3.12: methods.b[fork] undecided",)
+    assert result.gaps == ("Linux 3.12: methods.b[fork] undecided",)
