@@ -84,6 +84,12 @@ class CaseView:
     search: str
     panel: Dict[str, Any]  # the panel's structured data for this row
 
+    @property
+    def short(self) -> str:
+        """The id without its category (the row group above names it): a phone's row label."""
+        prefix = self.category + "."
+        return self.id[len(prefix):] if self.id.startswith(prefix) else self.id
+
 
 @dataclasses.dataclass(frozen=True)
 class Finding:

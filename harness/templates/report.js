@@ -270,7 +270,7 @@
     if (!key) { return; }
     var p = key.split("~");
     var row = td.parentNode;
-    $("detail-title").textContent = row.querySelector("th.rh a").textContent + " · " + p[1] + " · " + p[2];
+    $("detail-title").textContent = row.querySelector("th.rh .ct").textContent + " · " + p[1] + " · " + p[2];
     var body = $("detail-body");
     body.textContent = "";
     explain(td, body);

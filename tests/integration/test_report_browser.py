@@ -366,3 +366,34 @@ def test_a_long_finding_title_wraps_on_a_small_phone(browser: Any, tmp_path: Pat
     box = link.bounding_box()
     assert box is not None and box["x"] + box["width"] <= 360 - 4, box
     pg.close()
+
+
+def test_a_phone_matrix_row_is_one_or_two_lines_and_keeps_its_title(browser: Any,
+                                                                      tmp_path: Path) -> None:
+    """At 390×844 a row says its case id's short name: titles of ~80 characters wrapped to ~5
+    lines in the case column, 5 rows in the matrix box (18 with these 2-line names). The full
+    title is the link's title and the heading of a cell's panel; a desktop still shows it."""
+    cases = ["inheritance.open_file_descriptor_%02d" % i for i in range(40)]
+    title = "A file descriptor number opened by the parent, used by the child without passing it"
+    url = _write(tmp_path, results_doc(cases=cases, case_docs=[
+        case_doc(c, title="%s (%s)" % (title, c[-2:])) for c in cases]))
+    pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg.goto(url)
+    pg.evaluate("document.querySelector('.mwrap').scrollIntoView()")
+    rows = pg.evaluate("""() => { const q = s => document.querySelector(s).getBoundingClientRect();
+        const top = q('#matrix thead').bottom, bottom = Math.min(q('.mwrap').bottom, innerHeight);
+        return Array.from(document.querySelectorAll('#matrix tr.case-row')).filter(r => {
+            const b = r.getBoundingClientRect(); return b.top >= top - 1 && b.bottom <= bottom + 1;
+        }).length; }""")
+    assert rows >= 15, rows
+    link = pg.locator("#row-inheritance\\.open_file_descriptor_07 th.rh a")
+    assert link.inner_text() == "open_file_descriptor_07"
+    assert link.get_attribute("title") == title + " (07)"
+    pg.click("#matrix td[data-case='inheritance.open_file_descriptor_07'][data-method=spawn]")
+    assert pg.inner_text("#detail-title") == title + " (07) · linux-cpython-3.12 · spawn"
+    pg.close()
+    desk = browser.new_page(viewport={"width": 1280, "height": 800})
+    desk.goto(url)
+    assert desk.locator("#row-inheritance\\.open_file_descriptor_07 th.rh a").inner_text(
+        ) == title + " (07)"
+    desk.close()

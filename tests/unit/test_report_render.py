@@ -330,3 +330,13 @@ def test_no_link_of_the_sample_page_points_nowhere() -> None:
     targets = {html_lib.unescape(t) for t in re.findall(r'href="#([^"]*)"', page)}
     assert len(targets) > 50
     assert sorted(t for t in targets if t not in ids and not t.startswith("view?")) == []
+
+
+def test_a_rows_short_label_drops_only_its_own_category_and_is_escaped() -> None:
+    """The phone's row label: the id without its category (`cwd_changed` under "inheritance"),
+    breakable after each underscore; an id outside its category keeps it whole; text escaped."""
+    cases = ["inheritance.cwd_changed", "methods.a_<b>"]
+    docs = [case_doc(cases[0]), case_doc(cases[1], category="other")]
+    html = render.render_html(_matrix(results_doc(cases=cases, case_docs=docs)))
+    labels = re.findall(r'<span class="cs">(.*?)</span>', html)
+    assert sorted(labels) == ["cwd_<wbr>changed", "methods.a_<wbr>&lt;b&gt;"]
