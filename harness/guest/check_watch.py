@@ -183,6 +183,10 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     return states
 
 
+#: Packages whose own calls of get_start_method() are multiprocessing's business (spawn's
+#: preparation data, an executor's check): their exact names, not a user's
+#: ``multiprocessing_utils``.
+_STDLIB_CALLERS = ("multiprocessing", "concurrent")
 #: The harness's own folder: its frames (this wrapper, the executor) are not the user's.
 _HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
 _FRAMES = 8
@@ -317,7 +321,7 @@ class Watch:
         def queried(method: Any) -> Any:
             def get_start_method(*a: Any, **k: Any) -> Any:
                 caller = sys._getframe(1).f_globals.get("__name__") or ""
-                if not caller.startswith(("multiprocessing", "concurrent")):
+                if caller.partition(".")[0] not in _STDLIB_CALLERS:  # the user's own asked
                     watch.method_queried = True
                 return method(*a, **k)
             return get_start_method

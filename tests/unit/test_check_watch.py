@@ -111,3 +111,33 @@ def test_a_traceback_on_stderr_keeps_the_users_frames_only() -> None:
          "code": 'multiprocessing.set_start_method("spawn")'},
         {"file": "/venv/lib/python3.12/site-packages/lib/x.py", "line": 5, "function": "go",
          "code": "raise RuntimeError('context has already been set')"}]
+
+
+QUERY = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+sys.path.append(sys.argv[2])
+from harness.guest import check_watch
+watch = check_watch.Watch(sys.argv[1], sys.argv[1], set())
+watch.install()
+import multiprocessing.spawn
+multiprocessing.spawn.get_preparation_data("x")  # multiprocessing's own question
+seen = [watch.method_queried]
+import %s
+seen.append(watch.method_queried)
+print(json.dumps(seen))
+"""
+
+
+def test_a_user_module_named_like_multiprocessing_asking_the_method_is_seen(
+        tmp_path: Any) -> None:
+    """A program's own ``multiprocessing_utils`` (or ``concurrent_jobs``) that asks
+    get_start_method() asks for the default: only multiprocessing's and concurrent.futures'
+    own calls are theirs (a name prefix let the user's module pass for the standard
+    library's, and the program read 'explicit context' in every cell)."""
+    for name in ("multiprocessing_utils", "concurrent_jobs"):
+        (tmp_path / (name + ".py")).write_text(
+            "import multiprocessing\nmultiprocessing.get_start_method()\n")
+        out = subprocess.run([sys.executable, "-c", QUERY % name, str(tmp_path), str(ROOT)],
+                             capture_output=True, text=True, check=True)
+        assert json.loads(out.stdout) == [False, True], name
