@@ -17,10 +17,10 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import discovery, runner
-from harness.check_diagnose import NO_PROCESS, Diagnosis, diagnose, not_exercised
+from harness.check_diagnose import NO_PROCESS, RAN, Diagnosis, diagnose, not_exercised
 from harness.check_where import (
     ADDRESS_RE,
     cells_text,
@@ -268,12 +268,23 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
     if diagnoses:
         covered = {cell for diag in diagnoses for cell in diag.cells}
         unexplained = ["%s[%s]" % k for k, r in ran.items()
-                       if r.outcome is not Outcome.OK and "%s[%s]" % k not in covered]
+                       if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
         said = "; ".join(part for part in (
             "no known cause recognised for %s: read the errors in the table" % cells_text(
                 unexplained) if unexplained else "", not_checked) if part)
         return said[:1].upper() + said[1:]
     return "no known cause recognised: read the errors in the table" + also
+
+
+def _explained(key: Tuple[str, str], covered: Set[str],
+               unchecked: Mapping[Tuple[str, str], str]) -> bool:
+    """A cause covers the cell, or the cell ran other methods only (``ran spawn``: the program
+    set its own) and a cause covers those methods' cells of its interpreter."""
+    if "%s[%s]" % key in covered:
+        return True
+    why = unchecked.get(key, "")
+    return why.startswith(RAN) and all(
+        "%s[%s]" % (key[0], m) in covered for m in why[len(RAN):].split("/"))
 
 
 def _cell_text(run: Optional[CaseRun], method: str) -> str:

@@ -32,7 +32,7 @@ from harness.guest.words import FORK, FORKSERVER, SPAWN, START_METHODS
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["CAUSES", "NO_PROCESS", "Diagnosis", "diagnose", "not_exercised"]
+__all__ = ["CAUSES", "NO_PROCESS", "RAN", "Diagnosis", "diagnose", "not_exercised"]
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 _GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
@@ -180,6 +180,8 @@ def _text(run: CaseRun) -> str:
 
 
 NO_PROCESS = "no process started"
+#: The program started every process with other methods (``ran spawn``): theirs are the cells.
+RAN = "ran "
 #: Every process came from a context the program asked for by name (``get_context("fork")``):
 #: the method made the default never mattered, even where the program used it too.
 EXPLICIT = "explicit context: "
@@ -207,7 +209,7 @@ def not_exercised(run: CaseRun, method: str) -> str:
         return NO_PROCESS
     used = _used(run)
     if _ran_other(run, method):
-        return "ran %s" % "/".join(used)
+        return RAN + "/".join(used)
     if used and observed.get("explicit_only"):
         return EXPLICIT + "/".join(used)
     return ""

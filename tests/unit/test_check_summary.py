@@ -242,3 +242,19 @@ def test_pytest_runs_not_run_for_one_reason_are_said_once() -> None:
     assert check_pytest.format_tests([], [], missing).splitlines()[0] == (
         "3.12[fork], 3.12[forkserver], 3.12[spawn]: not run (pytest is not installed in this "
         "interpreter)")
+
+
+def test_a_cell_that_ran_the_method_a_cause_explains_is_explained() -> None:
+    """The program sets spawn itself and sends a lambda: the fork and forkserver cells ran
+    spawn and failed as the spawn cell did, whose cause is named; the last line does not call
+    them 'no known cause recognised'. A cell that ran a method no cause explains still is."""
+    local = {"type": "AttributeError", "where": "parent",
+             "message": "Can't pickle local object 'main.<locals>.<lambda>'"}
+    runs = {("3.12", m): _run(m, Outcome.ERROR, used=["spawn"], error=local)
+            for m in ("fork", "spawn", "forkserver")}
+    line = _summary(runs)
+    assert "no known cause" not in line.lower(), line
+    boom = {"type": "RuntimeError", "message": "boom", "where": "parent"}
+    runs[("3.8", "fork")] = _run("fork", Outcome.ERROR, used=["spawn"], error=boom)
+    runs[("3.8", "spawn")] = _run("spawn", Outcome.ERROR, used=["spawn"], error=boom)
+    assert _summary(runs).startswith("No known cause recognised for 3.8[fork], 3.8[spawn]")
