@@ -86,14 +86,15 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
 
 def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
     """Modules under ``user_dir`` (folders joined by ``os.pathsep``: the working folder and
-    the script's own), outside the standard library, site-packages and the harness."""
+    the script's own), outside the standard library, site-packages and the harness's folder
+    (by path: a user's ``harness_cfg`` is theirs)."""
     prefixes = tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d)
     stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
     found = []
     for name, module in list(sys.modules.items()):
         path = os.path.abspath(getattr(module, "__file__", None) or "/")
-        if path.startswith(prefixes) and not path.startswith(stdlib) and \
-                "-packages" + os.sep not in path and not name.startswith("harness"):
+        if path.startswith(prefixes) and not path.startswith((stdlib, _HARNESS)) and \
+                "-packages" + os.sep not in path:
             found.append((name, module))
     return found
 

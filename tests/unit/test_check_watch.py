@@ -141,3 +141,18 @@ def test_a_user_module_named_like_multiprocessing_asking_the_method_is_seen(
         out = subprocess.run([sys.executable, "-c", QUERY % name, str(tmp_path), str(ROOT)],
                              capture_output=True, text=True, check=True)
         assert json.loads(out.stdout) == [False, True], name
+
+
+def test_the_users_modules_are_told_from_the_harness_by_folder_not_name(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """A user's ``harness_cfg.py`` is theirs (its globals are compared); the harness's own
+    modules are not, even when check runs from the folder that holds the harness."""
+    import types
+
+    mine = types.ModuleType("harness_cfg")
+    mine.__file__ = str(tmp_path / "harness_cfg.py")
+    monkeypatch.setitem(sys.modules, "harness_cfg", mine)
+    names = [n for n, _ in check_watch._user_modules(os.pathsep.join([str(tmp_path),
+                                                                       str(ROOT)]))]
+    assert "harness_cfg" in names
+    assert not [n for n in names if n.startswith("harness.")]
