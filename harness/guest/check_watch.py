@@ -73,8 +73,8 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
         text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
     elif isinstance(value, (str, bytes)) and len(value) > budget[0]:
         raise _TooBig()
-    elif isinstance(value, (*_SIMPLE, type)) or (callable(value) and
-                                                  hasattr(value, "__qualname__")):
+    elif isinstance(value, (*_SIMPLE, type, complex, *_value_types())) or (
+            callable(value) and hasattr(value, "__qualname__")):
         text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
     else:  # any other object by its type: its repr may show state that start() itself changes
         kind = type(value)  # (a Process listed in a global reads "started" in a fork child)
@@ -82,6 +82,20 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
         text = text.replace("__mp_main__", "__main__")
     budget[0] -= len(text)
     return text
+
+
+#: Standard library types whose repr is their value, compared by value inside a container
+#: global like numbers and text: a Path set in the main block is a value the child must see.
+_VALUES = (("pathlib", "PurePath"), ("datetime", "date"), ("datetime", "time"),
+           ("datetime", "timedelta"), ("decimal", "Decimal"), ("fractions", "Fraction"),
+           ("uuid", "UUID"), ("enum", "Enum"))
+
+
+def _value_types() -> Tuple[type, ...]:
+    """The types of ``_VALUES`` whose modules the program imported (none is imported here: a
+    fork child copies whatever the watch imports)."""
+    return tuple(getattr(sys.modules[module], name) for module, name in _VALUES
+                 if hasattr(sys.modules.get(module), name))
 
 
 def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:

@@ -156,3 +156,18 @@ def test_the_users_modules_are_told_from_the_harness_by_folder_not_name(
                                                                        str(ROOT)]))]
     assert "harness_cfg" in names
     assert not [n for n in names if n.startswith("harness.")]
+
+
+def test_standard_value_types_in_a_container_compare_by_value() -> None:
+    """A Path, date or Decimal set in the main block (``CONFIG["out"] = Path(args.out)``) is a
+    value a spawn child must see too: compared by value, where a Process is by type."""
+    import datetime
+    import decimal
+    from copy import deepcopy as copy
+    from pathlib import Path
+
+    for one, other in ((Path("/tmp/default"), Path("/tmp/chosen")),
+                       (datetime.date(2024, 1, 1), datetime.date(2025, 1, 1)),
+                       (decimal.Decimal("1.5"), decimal.Decimal("2"))):
+        assert check_watch._digest({"out": one}) != check_watch._digest({"out": other}), one
+        assert check_watch._digest({"out": one}) == check_watch._digest({"out": copy(one)})
