@@ -16,6 +16,7 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from harness.check_match import (
+    BOOTSTRAP,
     child_field,
     contexts,
     in_child,
@@ -29,6 +30,7 @@ from harness.check_match import (
     unless_main_rerun,
 )
 from harness.guest.words import FORK, FORKSERVER, SPAWN, START_METHODS
+from harness.results import hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -154,7 +156,7 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("missing-main-guard", "the main module starts processes when it is imported; a "
           "{method} child re-imports it and fails",
           'put the code that starts processes under `if __name__ == "__main__":`', _GUIDE,
-          regex(r"bootstrapping phase")),
+          regex(BOOTSTRAP.pattern)),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", _GUIDE,
@@ -174,9 +176,11 @@ _PICKLE_CODES = {"lambda-or-local-function", "thread-lock-argument", "open-resou
 
 
 def _text(run: CaseRun) -> str:
+    """What the matchers read: the error, its second error, stderr and a hang's last line (a
+    long stderr keeps only its start and end)."""
     error = run.error or {}
     return "\n".join([str(error.get("type", "")), str(error.get("message", "")),
-                      str(error.get("also", "")), run.stderr])
+                      str(error.get("also", "")), run.stderr, hang_said(run.detail)])
 
 
 NO_PROCESS = "no process started"
