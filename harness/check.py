@@ -27,6 +27,7 @@ from harness.check_where import (
     format_hangs,
     format_tracebacks,
     grouped,
+    last_error,
     stderr_frames,
 )
 from harness.guest.words import START_METHODS
@@ -157,6 +158,9 @@ def _refine(run: CaseRun) -> CaseRun:
         if lines:
             kind, message, following = lines[-1]
             message = message or following  # a message that starts on the next line
+            said = last_error(run.stderr)  # the same error, its message not cut at a line
+            if said.startswith(kind + ":"):
+                message = said[len(kind) + 1:].strip()
             return dataclasses.replace(run, error=dict(
                 error, type=kind.rpartition(".")[2],
                 message="%s (in a child, before its target ran)" % message,

@@ -18,7 +18,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["ADDRESS_RE", "HARNESS_DIR", "cells_text", "format_hangs", "format_tracebacks",
-           "grouped", "stderr_frames"]
+           "grouped", "last_error", "stderr_frames"]
 
 #: An object's address in a message: differs in every process, so dropped.
 ADDRESS_RE = re.compile(ADDRESS)
@@ -103,6 +103,14 @@ def _traceback_error(block: str) -> Tuple[str, List[str]]:
             break
         words += line.split()
     return shorten("%s: %s" % (kind, " ".join(words)) if words else kind, 200), lines[:end]
+
+
+def last_error(stderr: str) -> str:
+    """The error of the last traceback on ``stderr`` as its first sentence(s) say it, its
+    message whole however many lines it takes ("" without a traceback)."""
+    if _TRACEBACK not in stderr:
+        return ""
+    return _traceback_error(_TRACEBACK + stderr.rpartition(_TRACEBACK)[2])[0]
 
 
 def _hang_line(run: CaseRun) -> str:

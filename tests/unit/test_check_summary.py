@@ -258,3 +258,23 @@ def test_a_cell_that_ran_the_method_a_cause_explains_is_explained() -> None:
     runs[("3.8", "fork")] = _run("fork", Outcome.ERROR, used=["spawn"], error=boom)
     runs[("3.8", "spawn")] = _run("spawn", Outcome.ERROR, used=["spawn"], error=boom)
     assert _summary(runs).startswith("No known cause recognised for 3.8[fork], 3.8[spawn]")
+
+
+def test_a_child_that_died_before_its_target_ran_is_named_by_its_whole_sentence() -> None:
+    """The bootstrapping RuntimeError's message starts on the next line and runs over three:
+    the error reads its first sentence whole, not "... start a new process before the"."""
+    from harness.check import _refine
+
+    stderr = ('Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+              "RuntimeError: \n"
+              "        An attempt has been made to start a new process before the\n"
+              "        current process has finished its bootstrapping phase.\n\n"
+              "        This probably means that you are not using fork to start your\n")
+    run = CaseRun(case="t", method="spawn", outcome=Outcome.ERROR, stderr=stderr, error={
+        "type": "ChildFailed", "where": "child",
+        "message": "a child exited with code 1 before its target ran"})
+    error = _refine(run).error or {}
+    assert error["type"] == "RuntimeError"
+    assert error["message"] == (
+        "An attempt has been made to start a new process before the current process has "
+        "finished its bootstrapping phase. (in a child, before its target ran)")
