@@ -56,7 +56,7 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
                 "type": "SystemExit", "where": "parent",
                 "message": "the script exited with status %s" % (
                     "1: %s" % exc.code if said else exc.code,),
-                "traceback": user_frames(exc.__traceback__)}}
+                "traceback": user_frames(exc)}}
     return {}
 
 
@@ -213,7 +213,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
             result = {"outcome": ERROR, "error": {
                 "type": type(exc).__name__, "message": str(exc)[:_LIMIT], "where": "parent",
-                "traceback": check_watch.user_frames(exc.__traceback__)}}
+                "traceback": check_watch.user_frames(exc)}}
         # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
         # terminated by multiprocessing (on purpose), so they are only looked at.
         for entry in watch.started:

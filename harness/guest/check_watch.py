@@ -207,21 +207,31 @@ _HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__
 _FRAMES = 8
 
 
-def user_frames(tb: Any) -> List[Dict[str, Any]]:
-    """The frames of traceback ``tb`` a user reads as their own code (the innermost
+def user_frames(exc: BaseException) -> List[Dict[str, Any]]:
+    """The frames of ``exc``'s traceback a user reads as their own code (the innermost
     ``_FRAMES``): neither the harness's (the child wrapper, the executor, runpy) nor the
-    standard library's (multiprocessing, pickle); installed packages' frames stay."""
+    standard library's (multiprocessing, pickle); installed packages' frames stay. An error a
+    Pool or executor worker raised goes on with the worker's frames (the text of its traceback,
+    the re-raised error's cause: pool's RemoteTraceback, concurrent.futures' _RemoteTraceback)."""
+    import re
     import traceback
 
     stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
-    frames = []
-    for frame in traceback.extract_tb(tb):
-        path = os.path.abspath(frame.filename)
-        if path.startswith(_HARNESS) or frame.filename.startswith("<frozen ") or (
-                path.startswith(stdlib) and "-packages" + os.sep not in path):
-            continue
-        frames.append({"file": frame.filename, "line": frame.lineno, "function": frame.name,
-                       "code": (frame.line or "")[:200]})
+
+    def mine(filename: str) -> bool:
+        path = os.path.abspath(filename)
+        return not (path.startswith(_HARNESS) or filename.startswith("<frozen ") or (
+            path.startswith(stdlib) and "-packages" + os.sep not in path))
+
+    frames = [{"file": frame.filename, "line": frame.lineno, "function": frame.name,
+               "code": (frame.line or "")[:200]}
+              for frame in traceback.extract_tb(exc.__traceback__) if mine(frame.filename)]
+    remote = getattr(exc.__cause__, "tb", None)
+    if isinstance(remote, str):
+        frames += [{"file": m.group(1), "line": int(m.group(2)), "function": m.group(3),
+                    "code": (m.group(4) or "")[:200]}
+                   for m in re.finditer(r'^  File "([^"]+)", line (\d+), in (.+)\n'
+                                        r'(?:    (\S.*)\n)?', remote, re.M) if mine(m.group(1))]
     return frames[-_FRAMES:]
 
 
@@ -259,7 +269,7 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
         target(*args, **kwargs)
     except BaseException as exc:
         report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT],
-                           "traceback": user_frames(exc.__traceback__)}
+                           "traceback": user_frames(exc)}
         raise
     finally:
         if report["error"]:

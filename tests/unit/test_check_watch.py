@@ -171,3 +171,24 @@ def test_standard_value_types_in_a_container_compare_by_value() -> None:
                        (decimal.Decimal("1.5"), decimal.Decimal("2"))):
         assert check_watch._digest({"out": one}) != check_watch._digest({"out": other}), one
         assert check_watch._digest({"out": one}) == check_watch._digest({"out": copy(one)})
+
+
+def test_a_pool_workers_error_goes_on_with_the_workers_frames() -> None:
+    """Pool.map re-raises a worker's error in the parent with the worker's traceback as text
+    (its cause, RemoteTraceback): the frames go on from ``pool.map(...)`` into the user's
+    function that raised, not stop at the parent's call."""
+    from multiprocessing.pool import ExceptionWithTraceback
+
+    try:
+        _raise_here("x")
+    except ValueError as exc:
+        rebuild, args = ExceptionWithTraceback(exc, exc.__traceback__).__reduce__()
+    remote = rebuild(*args).with_traceback(None)  # what the parent unpickles
+    try:
+        raise remote
+    except ValueError as err:
+        frames = check_watch.user_frames(err)
+    assert [(f["function"], f["code"]) for f in frames] == [
+        ("test_a_pool_workers_error_goes_on_with_the_workers_frames", "raise remote"),
+        ("test_a_pool_workers_error_goes_on_with_the_workers_frames", '_raise_here("x")'),
+        ("_raise_here", "int(value)")]
