@@ -192,3 +192,30 @@ def test_a_pool_workers_error_goes_on_with_the_workers_frames() -> None:
         ("test_a_pool_workers_error_goes_on_with_the_workers_frames", "raise remote"),
         ("test_a_pool_workers_error_goes_on_with_the_workers_frames", '_raise_here("x")'),
         ("_raise_here", "int(value)")]
+
+
+ASKED = """
+import json, sys
+sys.path.append(sys.argv[2])
+import multiprocessing, multiprocessing.pool  # pool's copy of get_context, bound before
+from harness.guest import check_watch
+watch = check_watch.Watch(sys.argv[1], sys.argv[1], set())
+watch.install()
+seen = []
+for ask in (lambda: multiprocessing.get_context("spawn"), multiprocessing.get_context,
+            multiprocessing.pool.get_context):
+    watch.default_asked = False
+    ask()
+    seen.append(watch.default_asked)
+print(json.dumps(seen))
+"""
+
+
+def test_asking_for_the_default_context_is_seen_through_copies_bound_before(
+        tmp_path: Any) -> None:
+    """multiprocessing.get_context() and pool.py's copy of it (``from . import get_context``,
+    bound when the module was imported, before the watch) ask for the default; a context
+    asked for by name does not."""
+    out = subprocess.run([sys.executable, "-c", ASKED, str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [False, True, True]
