@@ -29,6 +29,7 @@ from harness.check_where import (
     grouped,
     last_error,
     stderr_frames,
+    table_order,
 )
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
@@ -245,10 +246,7 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)")
     # A failing cell is reported as a failure, whatever its processes used.
-    interps = list(dict.fromkeys(k[0] for k in runs))
-    aside = ["%s[%s] (%s)" % (k[0], k[1], why) for k, why in sorted(  # as in the table
-        unchecked.items(), key=lambda item: (interps.index(item[0][0]),
-                                             START_METHODS.index(item[0][1])))
+    aside = ["%s[%s] (%s)" % (k[0], k[1], unchecked[k]) for k in table_order(unchecked)
              if k in ran and ran[k].outcome is Outcome.OK]
     not_checked = "not checked: %s" % ", ".join(aside) if aside else ""
     also = "; " + not_checked if aside else ""

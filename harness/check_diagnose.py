@@ -29,7 +29,8 @@ from harness.check_match import (
     regex,
     unless_main_rerun,
 )
-from harness.guest.words import FORK, FORKSERVER, SPAWN, START_METHODS
+from harness.check_where import table_order
+from harness.guest.words import FORK, FORKSERVER, SPAWN
 from harness.results import hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
@@ -229,12 +230,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
         found.setdefault(code, (message, fix, links, []))[3].extend(cells)
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
-    # In the order of the runs (the interpreters as named, then fork, forkserver, spawn): 3.8
-    # before 3.12, as in the table.
-    interps = list(dict.fromkeys(k[0] for k in runs))
-    for (interp, method), run in sorted(runs.items(), key=lambda item: (
-            interps.index(item[0][0]), START_METHODS.index(item[0][1])
-            if item[0][1] in START_METHODS else len(START_METHODS))):
+    for interp, method in table_order(runs):  # a cause's cells as in the table
+        run = runs[(interp, method)]
         cell = "%s[%s]" % (interp, method)
         text = _text(run)
         if _ran_other(run, method):

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from harness.capture import CUT_MARK, last_line
 from harness.guest.check_watch import ADDRESS
@@ -18,7 +18,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["ADDRESS_RE", "HARNESS_DIR", "cells_text", "format_hangs", "format_tracebacks",
-           "grouped", "last_error", "stderr_frames"]
+           "grouped", "last_error", "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
 ADDRESS_RE = re.compile(ADDRESS)
@@ -135,6 +135,15 @@ def _hang_line(run: CaseRun) -> str:
     before = [e for e in (_traceback_error(b)[0] for b in blocks[:-1]) if e]
     return "a traceback, cut off by the kill%s" % (
         "; the one before it: " + before[-1] if before else "")
+
+
+def table_order(keys: Iterable[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """``(interpreter, method)`` keys in the order of the table: the interpreters in the order
+    they come (as named: 3.8 before 3.12), then fork, forkserver, spawn."""
+    keys = list(keys)
+    interps = list(dict.fromkeys(k[0] for k in keys))
+    return sorted(keys, key=lambda k: (interps.index(k[0]), START_METHODS.index(k[1])
+                                       if k[1] in START_METHODS else len(START_METHODS)))
 
 
 def cells_text(cells: Sequence[str], most: int = 6) -> str:

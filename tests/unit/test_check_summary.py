@@ -278,3 +278,19 @@ def test_a_child_that_died_before_its_target_ran_is_named_by_its_whole_sentence(
     assert error["message"] == (
         "An attempt has been made to start a new process before the current process has "
         "finished its bootstrapping phase. (in a child, before its target ran)")
+
+
+def test_pytest_lists_runs_and_tests_in_the_order_of_the_table() -> None:
+    """--pytest --python 3.8 --python 3.12: 3.8's runs and tests before 3.12's, as check's table
+    and causes list them (sorted as text, 3.12 came first)."""
+    missing = "pytest is not installed in this interpreter"
+    runs = {(i, m): CaseRun("t", m, Outcome.UNAVAILABLE, detail=missing)
+            for i in ("3.8", "3.12") for m in ("spawn", "fork")}
+    assert check_pytest.format_tests([], [], runs).splitlines()[0].startswith(
+        "3.8[fork], 3.8[spawn], 3.12[fork], 3.12[spawn]: not run")
+    tests = {"t.py::a": {"outcome": "passed", "error": ""}}
+    failed = {"t.py::a": {"outcome": "failed", "error": "boom"}}
+    runs = {(i, m): _run(m, tests=failed if m == "spawn" else tests)
+            for i in ("3.8", "3.12") for m in ("fork", "spawn")}
+    verdicts, _ = check_pytest.compare(runs)
+    assert [v.interpreter for v in verdicts] == ["3.8", "3.12"]
