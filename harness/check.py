@@ -20,7 +20,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import discovery, runner
-from harness.check_diagnose import NO_PROCESS, RAN, Diagnosis, diagnose, not_exercised
+from harness.check_diagnose import (
+    FORK_DEFAULT,
+    NO_PROCESS,
+    RAN,
+    Diagnosis,
+    diagnose,
+    not_exercised,
+)
 from harness.check_where import (
     ADDRESS_RE,
     cells_text,
@@ -268,7 +275,10 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         return ("it fails the same way under every method (%s): not a start-method problem"
                 % (kind or outcome.value)) + also
     if diagnoses:
-        covered = {cell for diag in diagnoses for cell in diag.cells}
+        # works-only-with-fork-default says where it fails, not why: its cells are explained
+        # only by a cause.
+        covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT
+                   for cell in diag.cells}
         unexplained = ["%s[%s]" % k for k, r in ran.items()
                        if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
         said = "; ".join(part for part in (

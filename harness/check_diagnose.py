@@ -35,7 +35,8 @@ from harness.results import hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["CAUSES", "NO_PROCESS", "RAN", "Diagnosis", "diagnose", "not_exercised"]
+__all__ = ["CAUSES", "FORK_DEFAULT", "NO_PROCESS", "RAN", "Diagnosis", "diagnose",
+           "not_exercised"]
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 _GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
@@ -185,6 +186,8 @@ def _text(run: CaseRun) -> str:
 
 
 NO_PROCESS = "no process started"
+#: The summary of what fails where fork is not the default: it says where, not why.
+FORK_DEFAULT = "works-only-with-fork-default"
 #: The program started every process with other methods (``ran spawn``): theirs are the cells.
 RAN = "ran "
 #: Every process came from a context the program asked for by name (``get_context("fork")``):
@@ -282,7 +285,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                 "https://docs.python.org/3/library/os.html#os.fork", cell)
     for interp, cells in by_interp.items():
         _across_methods(interp, cells, add)
-    ordered = sorted(found.items(), key=lambda item: item[0] == "works-only-with-fork-default")
+    ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
     return [Diagnosis(code, _fill(m, cells), _fill(f, cells), links, tuple(cells))
             for code, (m, f, links, cells) in ordered]
 
@@ -327,7 +330,7 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
     broken = [m for m, r in ((FORKSERVER, server), (SPAWN, spawn))
               if r is not None and r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE)]
     if fork.outcome is Outcome.OK and broken and observed.get("default_method") == FORK:
-        add("works-only-with-fork-default", "it works under fork, this Python's default, and "
+        add(FORK_DEFAULT, "it works under fork, this Python's default, and "
             "fails under %s; it breaks where that is the default (%s)" % (_METHOD, _WHERE),
             "fix what fails under %s, or request fork "
             "explicitly with multiprocessing.get_context('fork') where it exists" % _METHOD,

@@ -294,3 +294,15 @@ def test_pytest_lists_runs_and_tests_in_the_order_of_the_table() -> None:
             for i in ("3.8", "3.12") for m in ("fork", "spawn")}
     verdicts, _ = check_pytest.compare(runs)
     assert [v.interpreter for v in verdicts] == ["3.8", "3.12"]
+
+
+def test_works_only_with_the_fork_default_does_not_explain_why() -> None:
+    """Fine under fork, an unknown error under spawn: works-only-with-fork-default says where
+    it breaks, not why, so the last line still says no cause was recognised for spawn (there
+    was no last line at all)."""
+    error = {"type": "TypeError", "message": "boom", "where": "child"}
+    runs = {("3.12", "fork"): _run("fork", default_method="fork"),
+            ("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)}
+    assert [d.code for d in check.diagnose(runs)] == ["works-only-with-fork-default"]
+    assert _summary(runs) == ("No known cause recognised for 3.12[spawn]: read the errors in "
+                              "the table")
