@@ -265,8 +265,8 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         if chosen and len(aside) == len(ran) > 3:  # every cell: its list says nothing more
             also = "; no cell checked the method it made the default (--json lists why)"
         return ("no problem found under the methods that ran%s%s" % (also, (
-            " — the program starts its processes with a method it chose itself "
-            "(set_start_method or get_context)") if chosen else ""))
+            " — its processes start with a method asked for by name (set_start_method or "
+            "get_context, by the program or a library it calls)") if chosen else ""))
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
     # Not about the method only if every method really ran it, or none got to start a process.
     every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)

@@ -181,14 +181,15 @@ def test_processes_from_named_contexts_say_so_and_are_still_diagnosed() -> None:
 
 
 def test_when_no_cell_checked_its_method_the_summary_says_so_once() -> None:
-    """Every cell used only methods the program asked for by name: one sentence, not a list of
-    every cell."""
+    """Every cell used only methods asked for by name: one sentence, not a list of every cell;
+    not "a method it chose itself" (ProcessPoolExecutor(max_tasks_per_child=...) without an
+    mp_context asks for spawn on the program's behalf, the concurrent.futures docs)."""
     runs = {(i, m): _run(m, used=["fork", "spawn"], explicit_only=True)
             for i in ("3.12", "3.14") for m in ("fork", "spawn", "forkserver")}
     assert _summary(runs) == (
         "no problem found under the methods that ran; no cell checked the method it made the "
-        "default (--json lists why) — the program starts its processes with a method it chose "
-        "itself (set_start_method or get_context)")
+        "default (--json lists why) — its processes start with a method asked for by name "
+        "(set_start_method or get_context, by the program or a library it calls)")
 
 
 def test_a_line_the_same_in_many_cells_is_said_once() -> None:
