@@ -1,7 +1,7 @@
 """Where a ``check`` run failed or hung, in the user's terms: the frames of their own code an
-error came from (the harness's and the standard library's left out: ``check_watch.user_frames``
-picks them in the interpreter that raised), and the line a hang wrote last (or, in a traceback,
-that traceback's error)."""
+error came from (the harness's and the standard library's left out:
+``check_frames.user_frames`` picks them in the interpreter that raised), and the line a hang
+wrote last (or, in a traceback, that traceback's error)."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ _FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func
 
 def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
     """The user's frames of the last traceback on ``stderr`` (a child that died before its
-    target ran, where no wrapper saw the error), as ``check_watch.user_frames`` gives them:
+    target ran, where no wrapper saw the error), as ``check_frames.user_frames`` gives them:
     neither the harness's nor the standard library's."""
     block = stderr.rpartition("Traceback (most recent call last):")[2]
     return [{"file": m.group("file"), "line": int(m.group("line")),

@@ -15,7 +15,9 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr", "user_frames"]
+from harness.guest.check_frames import HARNESS, user_frames
+
+__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 
 _SIMPLE = (str, int, float, bool, type(None), bytes)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
@@ -107,7 +109,7 @@ def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
     found = []
     for name, module in list(sys.modules.items()):
         path = os.path.abspath(getattr(module, "__file__", None) or "/")
-        if path.startswith(prefixes) and not path.startswith((stdlib, _HARNESS)) and \
+        if path.startswith(prefixes) and not path.startswith((stdlib, HARNESS)) and \
                 "-packages" + os.sep not in path:
             found.append((name, module))
     return found
@@ -202,39 +204,6 @@ def _random_states(user_dir: str) -> Dict[str, int]:
 #: preparation data, an executor's check): their exact names, not a user's
 #: ``multiprocessing_utils``.
 _STDLIB_CALLERS = ("multiprocessing", "concurrent")
-#: The harness's own folder: its frames (this wrapper, the executor) are not the user's.
-_HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
-_FRAMES = 8
-
-
-def user_frames(exc: BaseException) -> List[Dict[str, Any]]:
-    """The frames of ``exc``'s traceback a user reads as their own code (the innermost
-    ``_FRAMES``): neither the harness's (the child wrapper, the executor, runpy) nor the
-    standard library's (multiprocessing, pickle); installed packages' frames stay. An error a
-    Pool or executor worker raised goes on with the worker's frames (the text of its traceback,
-    the re-raised error's cause: pool's RemoteTraceback, concurrent.futures' _RemoteTraceback)."""
-    import re
-    import traceback
-
-    stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
-
-    def mine(filename: str) -> bool:
-        path = os.path.abspath(filename)
-        return not (path.startswith(_HARNESS) or filename.startswith("<frozen ") or (
-            path.startswith(stdlib) and "-packages" + os.sep not in path))
-
-    frames = [{"file": frame.filename, "line": frame.lineno, "function": frame.name,
-               "code": (frame.line or "")[:200]}
-              for frame in traceback.extract_tb(exc.__traceback__) if mine(frame.filename)]
-    remote = getattr(exc.__cause__, "tb", None)
-    if isinstance(remote, str):
-        frames += [{"file": m.group(1), "line": int(m.group(2)), "function": m.group(3),
-                    "code": (m.group(4) or "")[:200]}
-                   for m in re.finditer(r'^  File "([^"]+)", line (\d+), in (.+)\n'
-                                        r'(?:    (\S.*)\n)?', remote, re.M) if mine(m.group(1))]
-    return frames[-_FRAMES:]
-
-
 def line_buffered_stderr() -> None:
     """Python 3.8's stderr is block-buffered when it is not a terminal (line-buffered from
     3.9): a hang's last line would stay in the buffer the kill discards."""

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.guest import check_watch
+from harness.guest import check_frames, check_watch
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, sys
 sys.path.insert(0, %r)
-from harness.guest import check_watch
+from harness.guest import check_frames, check_watch
 class Foo: pass
 Foo.__module__ = sys.argv[1]
 values = [{"k%%d" %% i for i in range(50)}, {k: 1 for k in {"alpha", "beta", "gamma"}},
@@ -117,7 +117,7 @@ QUERY = """
 import json, sys
 sys.path.insert(0, sys.argv[1])
 sys.path.append(sys.argv[2])
-from harness.guest import check_watch
+from harness.guest import check_frames, check_watch
 watch = check_watch.Watch(sys.argv[1], sys.argv[1], set())
 watch.install()
 import multiprocessing.spawn
@@ -187,7 +187,7 @@ def test_a_pool_workers_error_goes_on_with_the_workers_frames() -> None:
     try:
         raise remote
     except ValueError as err:
-        frames = check_watch.user_frames(err)
+        frames = check_frames.user_frames(err)
     assert [(f["function"], f["code"]) for f in frames] == [
         ("test_a_pool_workers_error_goes_on_with_the_workers_frames", "raise remote"),
         ("test_a_pool_workers_error_goes_on_with_the_workers_frames", '_raise_here("x")'),
@@ -198,7 +198,7 @@ ASKED = """
 import json, sys
 sys.path.append(sys.argv[2])
 import multiprocessing, multiprocessing.pool  # pool's copy of get_context, bound before
-from harness.guest import check_watch
+from harness.guest import check_frames, check_watch
 watch = check_watch.Watch(sys.argv[1], sys.argv[1], set())
 watch.install()
 seen = []
