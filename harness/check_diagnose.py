@@ -233,11 +233,13 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
         found.setdefault(code, (message, fix, links, []))[3].extend(cells)
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
+    chose: Set[str] = set()  # interpreters where a cell shows the program naming its methods
     for interp, method in table_order(runs):  # a cause's cells as in the table
         run = runs[(interp, method)]
         cell = "%s[%s]" % (interp, method)
         text = _text(run)
         if _ran_other(run, method):
+            chose.add(interp)
             # The program used another method there: that method's cell says what failed,
             # except an object the default context made for a process of another context.
             detail = _MIXED.match(run, text, method)
@@ -284,7 +286,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                 "threads, or use the forkserver or spawn method",
                 "https://docs.python.org/3/library/os.html#os.fork", cell)
     for interp, cells in by_interp.items():
-        _across_methods(interp, cells, add)
+        _across_methods(interp, cells, add, interp in chose)
     ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
     return [Diagnosis(code, _fill(m, cells), _fill(f, cells), links, tuple(cells))
             for code, (m, f, links, cells) in ordered]
@@ -304,14 +306,18 @@ def _methods(cells: List[str]) -> str:
 
 
 def _across_methods(interp: str, cells: Dict[str, CaseRun],
-                    add: Callable[..., None]) -> None:
-    """Causes seen only by comparing one interpreter's methods."""
+                    add: Callable[..., None], chose: bool) -> None:
+    """Causes seen only by comparing one interpreter's methods (``chose``: a cell of it ran
+    methods the program named itself, not the one made the default)."""
     fork, spawn, server = cells.get(FORK), cells.get(SPAWN), cells.get(FORKSERVER)
     others = [r for r in (spawn, server) if r is not None and
               r.outcome is not Outcome.UNAVAILABLE]
     if fork is None or fork.outcome is Outcome.UNAVAILABLE or not others:
         return
-    if fork.outcome is Outcome.TIMEOUT and all(r.outcome is Outcome.OK for r in others):
+    # A hang leaves no record of the methods it used: where the program names its own (another
+    # cell ran spawn), a hang in the fork cell is not a sign that fork hangs.
+    if fork.outcome is Outcome.TIMEOUT and all(r.outcome is Outcome.OK for r in others) and \
+            not chose:
         add("hangs-only-under-fork", "it hangs only under fork: typically a lock (or other "
             "state) held by another thread is copied locked into the child",
             "use the forkserver or spawn method, or make sure no thread holds locks at "

@@ -258,3 +258,21 @@ def test_a_hang_whose_stderr_was_cut_is_still_a_missing_main_guard() -> None:
                   + "is not going to be frozen to produce an executable.")
     codes = [d.code for d in diagnose({("pypy3.9", "forkserver"): run})]
     assert "missing-main-guard" in codes and "main-rerun-in-child" not in codes, codes
+
+
+def test_a_fork_cell_hang_is_not_blamed_on_fork_where_the_program_names_its_methods() -> None:
+    """A plain Queue() given to a get_context("spawn") process: 3.8 has no context check, and
+    the fork cell hangs (a hang records no method), while the forkserver cell shows every
+    process ran spawn. That is no evidence that fork hangs: hangs-only-under-fork ("a lock
+    held by another thread") is not claimed; a program using the default still gets it."""
+    spawned = {"start_attempts": 1, "methods_used": ["spawn"]}
+    runs = {("3.8", "fork"): CaseRun(case="t", method="fork", outcome=Outcome.TIMEOUT),
+            ("3.8", "forkserver"): CaseRun(case="t", method="forkserver", outcome=Outcome.OK,
+                                           observed=spawned),
+            ("3.8", "spawn"): CaseRun(case="t", method="spawn", outcome=Outcome.OK,
+                                      observed=spawned)}
+    assert "hangs-only-under-fork" not in _codes(runs)
+    runs[("3.8", "forkserver")] = CaseRun(
+        case="t", method="forkserver", outcome=Outcome.OK,
+        observed={"start_attempts": 1, "methods_used": ["forkserver"]})
+    assert "hangs-only-under-fork" in _codes(runs)
