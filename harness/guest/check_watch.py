@@ -205,13 +205,16 @@ def _random_states(user_dir: str) -> Dict[str, int]:
 #: ``multiprocessing_utils``.
 _STDLIB_CALLERS = ("multiprocessing", "concurrent")
 def line_buffered_stderr() -> None:
-    """Python 3.8's stderr is block-buffered when it is not a terminal (line-buffered from
-    3.9): a hang's last line would stay in the buffer the kill discards."""
-    if sys.version_info < (3, 9):
-        try:
-            sys.stderr.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001, S110 - a replaced stderr: left as it is
-            pass
+    """A stderr that is block-buffered when it is not a terminal (CPython 3.8's, line-buffered
+    from 3.9; PyPy 3.9's under ``-I``, as check runs it) is made line-buffered: a hang's last
+    line would stay in the buffer the kill discards."""
+    stream = sys.stderr
+    if getattr(stream, "line_buffering", True) or getattr(stream, "write_through", False):
+        return
+    try:
+        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001, S110 - a replaced stderr: left as it is
+        pass
 
 
 def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tuple[Any, ...],

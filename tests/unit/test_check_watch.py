@@ -219,3 +219,19 @@ def test_asking_for_the_default_context_is_seen_through_copies_bound_before(
     out = subprocess.run([sys.executable, "-c", ASKED, str(tmp_path), str(ROOT)],
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [False, True, True]
+
+
+def test_a_block_buffered_stderr_is_made_line_buffered_on_any_version(monkeypatch: Any) -> None:
+    """PyPy 3.9 run with -I (as check runs it) has a block-buffered stderr, as CPython 3.8 has:
+    the line a hang wrote last stayed in the buffer the kill discarded; a line-buffered or
+    write-through stderr (CPython 3.9+) is left as it is."""
+    import io
+
+    blocked = io.TextIOWrapper(io.BytesIO(), line_buffering=False, write_through=False)
+    monkeypatch.setattr(sys, "stderr", blocked)
+    check_watch.line_buffered_stderr()
+    assert blocked.line_buffering
+    through = io.TextIOWrapper(io.BytesIO(), line_buffering=False, write_through=True)
+    monkeypatch.setattr(sys, "stderr", through)
+    check_watch.line_buffered_stderr()
+    assert not through.line_buffering
