@@ -338,6 +338,10 @@ class Watch:
             cls.get_start_method = queried(cls.get_start_method)  # type: ignore[method-assign]
         multiprocessing.get_start_method = queried(
             multiprocessing.get_start_method)
+        # Its first method is the default (the documented way to learn it without fixing it):
+        # a program that starts get_context(get_all_start_methods()[0]) follows the default.
+        multiprocessing.get_all_start_methods = queried(
+            multiprocessing.get_all_start_methods)
         bound = multiprocessing.get_context
         context.DefaultContext.get_context = get_context  # type: ignore[method-assign]
         # ``from multiprocessing import get_context`` copies (pool.py's, the user's) call the

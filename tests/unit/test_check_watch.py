@@ -235,3 +235,15 @@ def test_a_block_buffered_stderr_is_made_line_buffered_on_any_version(monkeypatc
     monkeypatch.setattr(sys, "stderr", through)
     check_watch.line_buffered_stderr()
     assert not through.line_buffering
+
+
+def test_a_program_reading_the_default_off_the_methods_list_asks_for_the_default(
+        tmp_path: Any) -> None:
+    """get_context(get_all_start_methods()[0]) follows the default (listed first: the
+    documented way to learn it without fixing it; on 3.14 the one check made the default), so
+    its cells are not "explicit context" and not "not checked"."""
+    (tmp_path / "pick.py").write_text(
+        "import multiprocessing\nmultiprocessing.get_all_start_methods()\n")
+    out = subprocess.run([sys.executable, "-c", QUERY % "pick", str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [False, True]
