@@ -17,17 +17,26 @@ import sys
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import discovery, runner
-from harness.check_diagnose import NO_PROCESS, Diagnosis, diagnose, not_exercised
+from harness.check_diagnose import (
+    FORK_DEFAULT,
+    NO_PROCESS,
+    RAN,
+    Diagnosis,
+    diagnose,
+    not_exercised,
+)
 from harness.check_where import (
     ADDRESS_RE,
     cells_text,
     format_hangs,
     format_tracebacks,
     grouped,
+    last_error,
     stderr_frames,
+    table_order,
 )
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
@@ -157,6 +166,9 @@ def _refine(run: CaseRun) -> CaseRun:
         if lines:
             kind, message, following = lines[-1]
             message = message or following  # a message that starts on the next line
+            said = last_error(run.stderr)  # the same error, its message not cut at a line
+            if said.startswith(kind + ":"):
+                message = said[len(kind) + 1:].strip()
             return dataclasses.replace(run, error=dict(
                 error, type=kind.rpartition(".")[2],
                 message="%s (in a child, before its target ran)" % message,
@@ -241,10 +253,7 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)")
     # A failing cell is reported as a failure, whatever its processes used.
-    interps = list(dict.fromkeys(k[0] for k in runs))
-    aside = ["%s[%s] (%s)" % (k[0], k[1], why) for k, why in sorted(  # as in the table
-        unchecked.items(), key=lambda item: (interps.index(item[0][0]),
-                                             START_METHODS.index(item[0][1])))
+    aside = ["%s[%s] (%s)" % (k[0], k[1], unchecked[k]) for k in table_order(unchecked)
              if k in ran and ran[k].outcome is Outcome.OK]
     not_checked = "not checked: %s" % ", ".join(aside) if aside else ""
     also = "; " + not_checked if aside else ""
@@ -256,8 +265,8 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         if chosen and len(aside) == len(ran) > 3:  # every cell: its list says nothing more
             also = "; no cell checked the method it made the default (--json lists why)"
         return ("no problem found under the methods that ran%s%s" % (also, (
-            " — the program starts its processes with a method it chose itself "
-            "(set_start_method or get_context)") if chosen else ""))
+            " — its processes start with a method asked for by name (set_start_method or "
+            "get_context, by the program or a library it calls)") if chosen else ""))
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
     # Not about the method only if every method really ran it, or none got to start a process.
     every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)
@@ -266,14 +275,28 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         return ("it fails the same way under every method (%s): not a start-method problem"
                 % (kind or outcome.value)) + also
     if diagnoses:
-        covered = {cell for diag in diagnoses for cell in diag.cells}
+        # works-only-with-fork-default says where it fails, not why: its cells are explained
+        # only by a cause.
+        covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT
+                   for cell in diag.cells}
         unexplained = ["%s[%s]" % k for k, r in ran.items()
-                       if r.outcome is not Outcome.OK and "%s[%s]" % k not in covered]
+                       if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
         said = "; ".join(part for part in (
             "no known cause recognised for %s: read the errors in the table" % cells_text(
                 unexplained) if unexplained else "", not_checked) if part)
         return said[:1].upper() + said[1:]
     return "no known cause recognised: read the errors in the table" + also
+
+
+def _explained(key: Tuple[str, str], covered: Set[str],
+               unchecked: Mapping[Tuple[str, str], str]) -> bool:
+    """A cause covers the cell, or the cell ran other methods only (``ran spawn``: the program
+    set its own) and a cause covers those methods' cells of its interpreter."""
+    if "%s[%s]" % key in covered:
+        return True
+    why = unchecked.get(key, "")
+    return why.startswith(RAN) and all(
+        "%s[%s]" % (key[0], m) in covered for m in why[len(RAN):].split("/"))
 
 
 def _cell_text(run: Optional[CaseRun], method: str) -> str:

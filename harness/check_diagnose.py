@@ -16,6 +16,7 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from harness.check_match import (
+    BOOTSTRAP,
     child_field,
     contexts,
     in_child,
@@ -28,11 +29,14 @@ from harness.check_match import (
     regex,
     unless_main_rerun,
 )
-from harness.guest.words import FORK, FORKSERVER, SPAWN, START_METHODS
+from harness.check_where import table_order
+from harness.guest.words import FORK, FORKSERVER, SPAWN
+from harness.results import hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["CAUSES", "NO_PROCESS", "Diagnosis", "diagnose", "not_exercised"]
+__all__ = ["CAUSES", "FORK_DEFAULT", "NO_PROCESS", "RAN", "Diagnosis", "diagnose",
+           "not_exercised"]
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 _GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
@@ -154,7 +158,7 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("missing-main-guard", "the main module starts processes when it is imported; a "
           "{method} child re-imports it and fails",
           'put the code that starts processes under `if __name__ == "__main__":`', _GUIDE,
-          regex(r"bootstrapping phase")),
+          regex(BOOTSTRAP.pattern)),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", _GUIDE,
@@ -174,12 +178,18 @@ _PICKLE_CODES = {"lambda-or-local-function", "thread-lock-argument", "open-resou
 
 
 def _text(run: CaseRun) -> str:
+    """What the matchers read: the error, its second error, stderr and a hang's last line (a
+    long stderr keeps only its start and end)."""
     error = run.error or {}
     return "\n".join([str(error.get("type", "")), str(error.get("message", "")),
-                      str(error.get("also", "")), run.stderr])
+                      str(error.get("also", "")), run.stderr, hang_said(run.detail)])
 
 
 NO_PROCESS = "no process started"
+#: The summary of what fails where fork is not the default: it says where, not why.
+FORK_DEFAULT = "works-only-with-fork-default"
+#: The program started every process with other methods (``ran spawn``): theirs are the cells.
+RAN = "ran "
 #: Every process came from a context the program asked for by name (``get_context("fork")``):
 #: the method made the default never mattered, even where the program used it too.
 EXPLICIT = "explicit context: "
@@ -207,7 +217,7 @@ def not_exercised(run: CaseRun, method: str) -> str:
         return NO_PROCESS
     used = _used(run)
     if _ran_other(run, method):
-        return "ran %s" % "/".join(used)
+        return RAN + "/".join(used)
     if used and observed.get("explicit_only"):
         return EXPLICIT + "/".join(used)
     return ""
@@ -223,15 +233,13 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
         found.setdefault(code, (message, fix, links, []))[3].extend(cells)
 
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
-    # In the order of the runs (the interpreters as named, then fork, forkserver, spawn): 3.8
-    # before 3.12, as in the table.
-    interps = list(dict.fromkeys(k[0] for k in runs))
-    for (interp, method), run in sorted(runs.items(), key=lambda item: (
-            interps.index(item[0][0]), START_METHODS.index(item[0][1])
-            if item[0][1] in START_METHODS else len(START_METHODS))):
+    chose: Set[str] = set()  # interpreters where a cell shows the program naming its methods
+    for interp, method in table_order(runs):  # a cause's cells as in the table
+        run = runs[(interp, method)]
         cell = "%s[%s]" % (interp, method)
         text = _text(run)
         if _ran_other(run, method):
+            chose.add(interp)
             # The program used another method there: that method's cell says what failed,
             # except an object the default context made for a process of another context.
             detail = _MIXED.match(run, text, method)
@@ -278,8 +286,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                 "threads, or use the forkserver or spawn method",
                 "https://docs.python.org/3/library/os.html#os.fork", cell)
     for interp, cells in by_interp.items():
-        _across_methods(interp, cells, add)
-    ordered = sorted(found.items(), key=lambda item: item[0] == "works-only-with-fork-default")
+        _across_methods(interp, cells, add, interp in chose)
+    ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
     return [Diagnosis(code, _fill(m, cells), _fill(f, cells), links, tuple(cells))
             for code, (m, f, links, cells) in ordered]
 
@@ -298,14 +306,18 @@ def _methods(cells: List[str]) -> str:
 
 
 def _across_methods(interp: str, cells: Dict[str, CaseRun],
-                    add: Callable[..., None]) -> None:
-    """Causes seen only by comparing one interpreter's methods."""
+                    add: Callable[..., None], chose: bool) -> None:
+    """Causes seen only by comparing one interpreter's methods (``chose``: a cell of it ran
+    methods the program named itself, not the one made the default)."""
     fork, spawn, server = cells.get(FORK), cells.get(SPAWN), cells.get(FORKSERVER)
     others = [r for r in (spawn, server) if r is not None and
               r.outcome is not Outcome.UNAVAILABLE]
     if fork is None or fork.outcome is Outcome.UNAVAILABLE or not others:
         return
-    if fork.outcome is Outcome.TIMEOUT and all(r.outcome is Outcome.OK for r in others):
+    # A hang leaves no record of the methods it used: where the program names its own (another
+    # cell ran spawn), a hang in the fork cell is not a sign that fork hangs.
+    if fork.outcome is Outcome.TIMEOUT and all(r.outcome is Outcome.OK for r in others) and \
+            not chose:
         add("hangs-only-under-fork", "it hangs only under fork: typically a lock (or other "
             "state) held by another thread is copied locked into the child",
             "use the forkserver or spawn method, or make sure no thread holds locks at "
@@ -324,7 +336,7 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
     broken = [m for m, r in ((FORKSERVER, server), (SPAWN, spawn))
               if r is not None and r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE)]
     if fork.outcome is Outcome.OK and broken and observed.get("default_method") == FORK:
-        add("works-only-with-fork-default", "it works under fork, this Python's default, and "
+        add(FORK_DEFAULT, "it works under fork, this Python's default, and "
             "fails under %s; it breaks where that is the default (%s)" % (_METHOD, _WHERE),
             "fix what fails under %s, or request fork "
             "explicitly with multiprocessing.get_context('fork') where it exists" % _METHOD,

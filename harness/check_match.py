@@ -10,7 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 
-__all__ = ["child_field", "children", "contexts", "in_child", "logging_lost",
+__all__ = ["BOOTSTRAP", "child_field", "children", "contexts", "in_child", "logging_lost",
            "main_rerun", "not_fork", "only", "patched", "random_shared", "regex",
            "unless_main_rerun"]
 
@@ -47,6 +47,10 @@ def patched(run: CaseRun, text: str, method: str) -> Optional[str]:
     return ", ".join(sorted(names)[:3]) if names else None
 
 
+#: The RuntimeError of a child that starts a process while it imports the main module: its
+#: first sentence, or its last line (before 3.12: "... is not going to be frozen to produce an
+#: executable."), which is all a hang keeps when its stderr was cut.
+BOOTSTRAP = re.compile(r"bootstrapping phase|is not going to be frozen to produce an executable")
 #: A spawn/forkserver child running the main script again (spawn.py's import of __main__).
 _RERUN = re.compile(r"in _fixup_main_from_path\b")
 _LAST_EXCEPTION = re.compile(r"^(\w+(?:Error|Exception)): (.*)$", re.M)
@@ -55,7 +59,7 @@ _LAST_EXCEPTION = re.compile(r"^(\w+(?:Error|Exception)): (.*)$", re.M)
 def main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
     """The child failed while re-running the main script (not the bootstrapping error, which
     ``missing-main-guard`` names): the exception it raised there."""
-    if not _RERUN.search(text) or "bootstrapping phase" in text:
+    if not _RERUN.search(text) or BOOTSTRAP.search(text):
         return None
     raised = _LAST_EXCEPTION.findall(text)
     return ("%s: %s" % raised[-1])[:120] if raised else "see the traceback"

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Set, Tuple
 
 from harness.capture import last_line
 from harness.check_diagnose import diagnose
-from harness.check_where import grouped
+from harness.check_where import grouped, table_order
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
 from harness.vocab import Outcome
@@ -91,12 +91,13 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
 def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest], List[str]]:
     """Method-dependent tests (per interpreter), and tests that fail under every method."""
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
-    for (interp, method), run in runs.items():
+    for interp, method in table_order(runs):
+        run = runs[(interp, method)]
         if run.outcome is not Outcome.UNAVAILABLE and _tests(run):
             by_interp.setdefault(interp, {})[method] = run
     verdicts: List[DependentTest] = []
     always: List[str] = []
-    for interp, methods in sorted(by_interp.items()):
+    for interp, methods in by_interp.items():  # in the order of the table
         names = sorted({t for run in methods.values() for t in _tests(run)})
         for test in names:
             # Only the runs that reached the test: one cut short (-x, pytest.exit, a crash)
@@ -123,7 +124,8 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     """The human summary of ``--pytest``."""
     found: List[Tuple[str, str]] = []  # (cell, what happened to the run), said once per text
     unfinished = []
-    for (interp, method), run in sorted(runs.items()):
+    for interp, method in table_order(runs):
+        run = runs[(interp, method)]
         if run.outcome is Outcome.UNAVAILABLE:
             found.append(("%s[%s]" % (interp, method), "not run (%s)" % run.detail))
         elif not _tests(run) or run.outcome is not Outcome.OK:

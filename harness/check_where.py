@@ -1,13 +1,13 @@
 """Where a ``check`` run failed or hung, in the user's terms: the frames of their own code an
-error came from (the harness's and the standard library's left out: ``check_watch.user_frames``
-picks them in the interpreter that raised), and the line a hang wrote last (or, in a traceback,
-that traceback's error)."""
+error came from (the harness's and the standard library's left out:
+``check_frames.user_frames`` picks them in the interpreter that raised), and the line a hang
+wrote last (or, in a traceback, that traceback's error)."""
 
 from __future__ import annotations
 
 import os
 import re
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from harness.capture import CUT_MARK, last_line
 from harness.guest.check_watch import ADDRESS
@@ -18,7 +18,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["ADDRESS_RE", "HARNESS_DIR", "cells_text", "format_hangs", "format_tracebacks",
-           "grouped", "stderr_frames"]
+           "grouped", "last_error", "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
 ADDRESS_RE = re.compile(ADDRESS)
@@ -34,7 +34,7 @@ _FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<func
 
 def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
     """The user's frames of the last traceback on ``stderr`` (a child that died before its
-    target ran, where no wrapper saw the error), as ``check_watch.user_frames`` gives them:
+    target ran, where no wrapper saw the error), as ``check_frames.user_frames`` gives them:
     neither the harness's nor the standard library's."""
     block = stderr.rpartition("Traceback (most recent call last):")[2]
     return [{"file": m.group("file"), "line": int(m.group("line")),
@@ -105,6 +105,14 @@ def _traceback_error(block: str) -> Tuple[str, List[str]]:
     return shorten("%s: %s" % (kind, " ".join(words)) if words else kind, 200), lines[:end]
 
 
+def last_error(stderr: str) -> str:
+    """The error of the last traceback on ``stderr`` as its first sentence(s) say it, its
+    message whole however many lines it takes ("" without a traceback)."""
+    if _TRACEBACK not in stderr:
+        return ""
+    return _traceback_error(_TRACEBACK + stderr.rpartition(_TRACEBACK)[2])[0]
+
+
 def _hang_line(run: CaseRun) -> str:
     """The last line a hang wrote to stderr, or, when that line is part of a traceback (a
     frame, or the end of the error's message), the traceback's error."""
@@ -127,6 +135,15 @@ def _hang_line(run: CaseRun) -> str:
     before = [e for e in (_traceback_error(b)[0] for b in blocks[:-1]) if e]
     return "a traceback, cut off by the kill%s" % (
         "; the one before it: " + before[-1] if before else "")
+
+
+def table_order(keys: Iterable[Tuple[str, str]]) -> List[Tuple[str, str]]:
+    """``(interpreter, method)`` keys in the order of the table: the interpreters in the order
+    they come (as named: 3.8 before 3.12), then fork, forkserver, spawn."""
+    keys = list(keys)
+    interps = list(dict.fromkeys(k[0] for k in keys))
+    return sorted(keys, key=lambda k: (interps.index(k[0]), START_METHODS.index(k[1])
+                                       if k[1] in START_METHODS else len(START_METHODS)))
 
 
 def cells_text(cells: Sequence[str], most: int = 6) -> str:

@@ -49,14 +49,14 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
         runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
-            from harness.guest.check_watch import user_frames
+            from harness.guest.check_frames import user_frames
 
             said = isinstance(exc.code, str)  # sys.exit("text"): status 1, the text printed
             return {"outcome": ERROR, "error": {
                 "type": "SystemExit", "where": "parent",
                 "message": "the script exited with status %s" % (
                     "1: %s" % exc.code if said else exc.code,),
-                "traceback": user_frames(exc.__traceback__)}}
+                "traceback": user_frames(exc)}}
     return {}
 
 
@@ -181,7 +181,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     import multiprocessing
     import warnings
 
-    from harness.guest import check_watch
+    from harness.guest import check_frames, check_watch
 
     if method not in multiprocessing.get_all_start_methods():
         return {"outcome": UNAVAILABLE, "detail": "%s is not a start method on %s" % (
@@ -213,7 +213,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
             result = {"outcome": ERROR, "error": {
                 "type": type(exc).__name__, "message": str(exc)[:_LIMIT], "where": "parent",
-                "traceback": check_watch.user_frames(exc.__traceback__)}}
+                "traceback": check_frames.user_frames(exc)}}
         # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
         # terminated by multiprocessing (on purpose), so they are only looked at.
         for entry in watch.started:

@@ -15,7 +15,9 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr", "user_frames"]
+from harness.guest.check_frames import HARNESS, user_frames
+
+__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 
 _SIMPLE = (str, int, float, bool, type(None), bytes)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
@@ -73,8 +75,8 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
         text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
     elif isinstance(value, (str, bytes)) and len(value) > budget[0]:
         raise _TooBig()
-    elif isinstance(value, (*_SIMPLE, type)) or (callable(value) and
-                                                  hasattr(value, "__qualname__")):
+    elif isinstance(value, (*_SIMPLE, type, complex, *_value_types())) or (
+            callable(value) and hasattr(value, "__qualname__")):
         text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
     else:  # any other object by its type: its repr may show state that start() itself changes
         kind = type(value)  # (a Process listed in a global reads "started" in a fork child)
@@ -84,16 +86,31 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
     return text
 
 
+#: Standard library types whose repr is their value, compared by value inside a container
+#: global like numbers and text: a Path set in the main block is a value the child must see.
+_VALUES = (("pathlib", "PurePath"), ("datetime", "date"), ("datetime", "time"),
+           ("datetime", "timedelta"), ("decimal", "Decimal"), ("fractions", "Fraction"),
+           ("uuid", "UUID"), ("enum", "Enum"))
+
+
+def _value_types() -> Tuple[type, ...]:
+    """The types of ``_VALUES`` whose modules the program imported (none is imported here: a
+    fork child copies whatever the watch imports)."""
+    return tuple(getattr(sys.modules[module], name) for module, name in _VALUES
+                 if hasattr(sys.modules.get(module), name))
+
+
 def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
     """Modules under ``user_dir`` (folders joined by ``os.pathsep``: the working folder and
-    the script's own), outside the standard library, site-packages and the harness."""
+    the script's own), outside the standard library, site-packages and the harness's folder
+    (by path: a user's ``harness_cfg`` is theirs)."""
     prefixes = tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d)
     stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
     found = []
     for name, module in list(sys.modules.items()):
         path = os.path.abspath(getattr(module, "__file__", None) or "/")
-        if path.startswith(prefixes) and not path.startswith(stdlib) and \
-                "-packages" + os.sep not in path and not name.startswith("harness"):
+        if path.startswith(prefixes) and not path.startswith((stdlib, HARNESS)) and \
+                "-packages" + os.sep not in path:
             found.append((name, module))
     return found
 
@@ -183,37 +200,21 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     return states
 
 
-#: The harness's own folder: its frames (this wrapper, the executor) are not the user's.
-_HARNESS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "")
-_FRAMES = 8
-
-
-def user_frames(tb: Any) -> List[Dict[str, Any]]:
-    """The frames of traceback ``tb`` a user reads as their own code (the innermost
-    ``_FRAMES``): neither the harness's (the child wrapper, the executor, runpy) nor the
-    standard library's (multiprocessing, pickle); installed packages' frames stay."""
-    import traceback
-
-    stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
-    frames = []
-    for frame in traceback.extract_tb(tb):
-        path = os.path.abspath(frame.filename)
-        if path.startswith(_HARNESS) or frame.filename.startswith("<frozen ") or (
-                path.startswith(stdlib) and "-packages" + os.sep not in path):
-            continue
-        frames.append({"file": frame.filename, "line": frame.lineno, "function": frame.name,
-                       "code": (frame.line or "")[:200]})
-    return frames[-_FRAMES:]
-
-
+#: Packages whose own calls of get_start_method() are multiprocessing's business (spawn's
+#: preparation data, an executor's check): their exact names, not a user's
+#: ``multiprocessing_utils``.
+_STDLIB_CALLERS = ("multiprocessing", "concurrent")
 def line_buffered_stderr() -> None:
-    """Python 3.8's stderr is block-buffered when it is not a terminal (line-buffered from
-    3.9): a hang's last line would stay in the buffer the kill discards."""
-    if sys.version_info < (3, 9):
-        try:
-            sys.stderr.reconfigure(line_buffering=True)  # type: ignore[attr-defined]
-        except Exception:  # noqa: BLE001, S110 - a replaced stderr: left as it is
-            pass
+    """A stderr that is block-buffered when it is not a terminal (CPython 3.8's, line-buffered
+    from 3.9; PyPy 3.9's under ``-I``, as check runs it) is made line-buffered: a hang's last
+    line would stay in the buffer the kill discards."""
+    stream = sys.stderr
+    if getattr(stream, "line_buffering", True) or getattr(stream, "write_through", False):
+        return
+    try:
+        stream.reconfigure(line_buffering=True)  # type: ignore[union-attr]
+    except Exception:  # noqa: BLE001, S110 - a replaced stderr: left as it is
+        pass
 
 
 def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tuple[Any, ...],
@@ -240,7 +241,7 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
         target(*args, **kwargs)
     except BaseException as exc:
         report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT],
-                           "traceback": user_frames(exc.__traceback__)}
+                           "traceback": user_frames(exc)}
         raise
     finally:
         if report["error"]:
@@ -317,7 +318,7 @@ class Watch:
         def queried(method: Any) -> Any:
             def get_start_method(*a: Any, **k: Any) -> Any:
                 caller = sys._getframe(1).f_globals.get("__name__") or ""
-                if not caller.startswith(("multiprocessing", "concurrent")):
+                if caller.partition(".")[0] not in _STDLIB_CALLERS:  # the user's own asked
                     watch.method_queried = True
                 return method(*a, **k)
             return get_start_method
@@ -337,6 +338,10 @@ class Watch:
             cls.get_start_method = queried(cls.get_start_method)  # type: ignore[method-assign]
         multiprocessing.get_start_method = queried(
             multiprocessing.get_start_method)
+        # Its first method is the default (the documented way to learn it without fixing it):
+        # a program that starts get_context(get_all_start_methods()[0]) follows the default.
+        multiprocessing.get_all_start_methods = queried(
+            multiprocessing.get_all_start_methods)
         bound = multiprocessing.get_context
         context.DefaultContext.get_context = get_context  # type: ignore[method-assign]
         # ``from multiprocessing import get_context`` copies (pool.py's, the user's) call the

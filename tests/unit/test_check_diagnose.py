@@ -237,3 +237,42 @@ def test_an_object_of_the_default_context_shared_with_another_is_named() -> None
     found = diagnose(runs)
     assert [(d.code, d.cells) for d in found] == [("context-mixed", ("3.12[fork]",))]
     assert "fork context, shared with a process of the spawn context" in found[0].message
+
+
+def test_a_hang_whose_stderr_was_cut_is_still_a_missing_main_guard() -> None:
+    """An unguarded Pool under PyPy's forkserver wrote 1.6 MB of tracebacks: the stderr kept
+    has only their first frames (spawn's _fixup_main_from_path) and the warnings after them,
+    and the hang's last line is the RuntimeError's last ("... is not going to be frozen to
+    produce an executable.", before 3.12): the main guard is missing, not some other error of a
+    child re-running the script."""
+    from harness.results import HANG_QUOTE
+
+    stderr = ('Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+              '  File "/usr/lib/pypy3.9/multiprocessing/spawn.py", line 287, in '
+              "_fixup_main_from_path\n    main_content = runpy.run_path(main_path,\n"
+              "[... 1667859 bytes cut by the harness ...]\n"
+              "/usr/lib/pypy3.9/multiprocessing/resource_tracker.py:229: UserWarning: "
+              "resource_tracker: '/mp-96yy4aon': [Errno 2] No such file or directory\n")
+    run = CaseRun(case="t", method="forkserver", outcome=Outcome.TIMEOUT, stderr=stderr,
+                  detail="no result within the hard timeout; process tree killed" + HANG_QUOTE
+                  + "is not going to be frozen to produce an executable.")
+    codes = [d.code for d in diagnose({("pypy3.9", "forkserver"): run})]
+    assert "missing-main-guard" in codes and "main-rerun-in-child" not in codes, codes
+
+
+def test_a_fork_cell_hang_is_not_blamed_on_fork_where_the_program_names_its_methods() -> None:
+    """A plain Queue() given to a get_context("spawn") process: 3.8 has no context check, and
+    the fork cell hangs (a hang records no method), while the forkserver cell shows every
+    process ran spawn. That is no evidence that fork hangs: hangs-only-under-fork ("a lock
+    held by another thread") is not claimed; a program using the default still gets it."""
+    spawned = {"start_attempts": 1, "methods_used": ["spawn"]}
+    runs = {("3.8", "fork"): CaseRun(case="t", method="fork", outcome=Outcome.TIMEOUT),
+            ("3.8", "forkserver"): CaseRun(case="t", method="forkserver", outcome=Outcome.OK,
+                                           observed=spawned),
+            ("3.8", "spawn"): CaseRun(case="t", method="spawn", outcome=Outcome.OK,
+                                      observed=spawned)}
+    assert "hangs-only-under-fork" not in _codes(runs)
+    runs[("3.8", "forkserver")] = CaseRun(
+        case="t", method="forkserver", outcome=Outcome.OK,
+        observed={"start_attempts": 1, "methods_used": ["forkserver"]})
+    assert "hangs-only-under-fork" in _codes(runs)

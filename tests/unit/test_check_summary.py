@@ -181,14 +181,15 @@ def test_processes_from_named_contexts_say_so_and_are_still_diagnosed() -> None:
 
 
 def test_when_no_cell_checked_its_method_the_summary_says_so_once() -> None:
-    """Every cell used only methods the program asked for by name: one sentence, not a list of
-    every cell."""
+    """Every cell used only methods asked for by name: one sentence, not a list of every cell;
+    not "a method it chose itself" (ProcessPoolExecutor(max_tasks_per_child=...) without an
+    mp_context asks for spawn on the program's behalf, the concurrent.futures docs)."""
     runs = {(i, m): _run(m, used=["fork", "spawn"], explicit_only=True)
             for i in ("3.12", "3.14") for m in ("fork", "spawn", "forkserver")}
     assert _summary(runs) == (
         "no problem found under the methods that ran; no cell checked the method it made the "
-        "default (--json lists why) — the program starts its processes with a method it chose "
-        "itself (set_start_method or get_context)")
+        "default (--json lists why) — its processes start with a method asked for by name "
+        "(set_start_method or get_context, by the program or a library it calls)")
 
 
 def test_a_line_the_same_in_many_cells_is_said_once() -> None:
@@ -242,3 +243,67 @@ def test_pytest_runs_not_run_for_one_reason_are_said_once() -> None:
     assert check_pytest.format_tests([], [], missing).splitlines()[0] == (
         "3.12[fork], 3.12[forkserver], 3.12[spawn]: not run (pytest is not installed in this "
         "interpreter)")
+
+
+def test_a_cell_that_ran_the_method_a_cause_explains_is_explained() -> None:
+    """The program sets spawn itself and sends a lambda: the fork and forkserver cells ran
+    spawn and failed as the spawn cell did, whose cause is named; the last line does not call
+    them 'no known cause recognised'. A cell that ran a method no cause explains still is."""
+    local = {"type": "AttributeError", "where": "parent",
+             "message": "Can't pickle local object 'main.<locals>.<lambda>'"}
+    runs = {("3.12", m): _run(m, Outcome.ERROR, used=["spawn"], error=local)
+            for m in ("fork", "spawn", "forkserver")}
+    line = _summary(runs)
+    assert "no known cause" not in line.lower(), line
+    boom = {"type": "RuntimeError", "message": "boom", "where": "parent"}
+    runs[("3.8", "fork")] = _run("fork", Outcome.ERROR, used=["spawn"], error=boom)
+    runs[("3.8", "spawn")] = _run("spawn", Outcome.ERROR, used=["spawn"], error=boom)
+    assert _summary(runs).startswith("No known cause recognised for 3.8[fork], 3.8[spawn]")
+
+
+def test_a_child_that_died_before_its_target_ran_is_named_by_its_whole_sentence() -> None:
+    """The bootstrapping RuntimeError's message starts on the next line and runs over three:
+    the error reads its first sentence whole, not "... start a new process before the"."""
+    from harness.check import _refine
+
+    stderr = ('Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+              "RuntimeError: \n"
+              "        An attempt has been made to start a new process before the\n"
+              "        current process has finished its bootstrapping phase.\n\n"
+              "        This probably means that you are not using fork to start your\n")
+    run = CaseRun(case="t", method="spawn", outcome=Outcome.ERROR, stderr=stderr, error={
+        "type": "ChildFailed", "where": "child",
+        "message": "a child exited with code 1 before its target ran"})
+    error = _refine(run).error or {}
+    assert error["type"] == "RuntimeError"
+    assert error["message"] == (
+        "An attempt has been made to start a new process before the current process has "
+        "finished its bootstrapping phase. (in a child, before its target ran)")
+
+
+def test_pytest_lists_runs_and_tests_in_the_order_of_the_table() -> None:
+    """--pytest --python 3.8 --python 3.12: 3.8's runs and tests before 3.12's, as check's table
+    and causes list them (sorted as text, 3.12 came first)."""
+    missing = "pytest is not installed in this interpreter"
+    runs = {(i, m): CaseRun("t", m, Outcome.UNAVAILABLE, detail=missing)
+            for i in ("3.8", "3.12") for m in ("spawn", "fork")}
+    assert check_pytest.format_tests([], [], runs).splitlines()[0].startswith(
+        "3.8[fork], 3.8[spawn], 3.12[fork], 3.12[spawn]: not run")
+    tests = {"t.py::a": {"outcome": "passed", "error": ""}}
+    failed = {"t.py::a": {"outcome": "failed", "error": "boom"}}
+    runs = {(i, m): _run(m, tests=failed if m == "spawn" else tests)
+            for i in ("3.8", "3.12") for m in ("fork", "spawn")}
+    verdicts, _ = check_pytest.compare(runs)
+    assert [v.interpreter for v in verdicts] == ["3.8", "3.12"]
+
+
+def test_works_only_with_the_fork_default_does_not_explain_why() -> None:
+    """Fine under fork, an unknown error under spawn: works-only-with-fork-default says where
+    it breaks, not why, so the last line still says no cause was recognised for spawn (there
+    was no last line at all)."""
+    error = {"type": "TypeError", "message": "boom", "where": "child"}
+    runs = {("3.12", "fork"): _run("fork", default_method="fork"),
+            ("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)}
+    assert [d.code for d in check.diagnose(runs)] == ["works-only-with-fork-default"]
+    assert _summary(runs) == ("No known cause recognised for 3.12[spawn]: read the errors in "
+                              "the table")

@@ -10,13 +10,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.guest import check_watch
+from harness.guest import check_frames, check_watch
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, sys
 sys.path.insert(0, %r)
-from harness.guest import check_watch
+from harness.guest import check_frames, check_watch
 class Foo: pass
 Foo.__module__ = sys.argv[1]
 values = [{"k%%d" %% i for i in range(50)}, {k: 1 for k in {"alpha", "beta", "gamma"}},
@@ -111,3 +111,139 @@ def test_a_traceback_on_stderr_keeps_the_users_frames_only() -> None:
          "code": 'multiprocessing.set_start_method("spawn")'},
         {"file": "/venv/lib/python3.12/site-packages/lib/x.py", "line": 5, "function": "go",
          "code": "raise RuntimeError('context has already been set')"}]
+
+
+QUERY = """
+import json, sys
+sys.path.insert(0, sys.argv[1])
+sys.path.append(sys.argv[2])
+from harness.guest import check_frames, check_watch
+watch = check_watch.Watch(sys.argv[1], sys.argv[1], set())
+watch.install()
+import multiprocessing.spawn
+multiprocessing.spawn.get_preparation_data("x")  # multiprocessing's own question
+seen = [watch.method_queried]
+import %s
+seen.append(watch.method_queried)
+print(json.dumps(seen))
+"""
+
+
+def test_a_user_module_named_like_multiprocessing_asking_the_method_is_seen(
+        tmp_path: Any) -> None:
+    """A program's own ``multiprocessing_utils`` (or ``concurrent_jobs``) that asks
+    get_start_method() asks for the default: only multiprocessing's and concurrent.futures'
+    own calls are theirs (a name prefix let the user's module pass for the standard
+    library's, and the program read 'explicit context' in every cell)."""
+    for name in ("multiprocessing_utils", "concurrent_jobs"):
+        (tmp_path / (name + ".py")).write_text(
+            "import multiprocessing\nmultiprocessing.get_start_method()\n")
+        out = subprocess.run([sys.executable, "-c", QUERY % name, str(tmp_path), str(ROOT)],
+                             capture_output=True, text=True, check=True)
+        assert json.loads(out.stdout) == [False, True], name
+
+
+def test_the_users_modules_are_told_from_the_harness_by_folder_not_name(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """A user's ``harness_cfg.py`` is theirs (its globals are compared); the harness's own
+    modules are not, even when check runs from the folder that holds the harness."""
+    import types
+
+    mine = types.ModuleType("harness_cfg")
+    mine.__file__ = str(tmp_path / "harness_cfg.py")
+    monkeypatch.setitem(sys.modules, "harness_cfg", mine)
+    names = [n for n, _ in check_watch._user_modules(os.pathsep.join([str(tmp_path),
+                                                                       str(ROOT)]))]
+    assert "harness_cfg" in names
+    assert not [n for n in names if n.startswith("harness.")]
+
+
+def test_standard_value_types_in_a_container_compare_by_value() -> None:
+    """A Path, date or Decimal set in the main block (``CONFIG["out"] = Path(args.out)``) is a
+    value a spawn child must see too: compared by value, where a Process is by type."""
+    import datetime
+    import decimal
+    from copy import deepcopy as copy
+    from pathlib import Path
+
+    for one, other in ((Path("/tmp/default"), Path("/tmp/chosen")),
+                       (datetime.date(2024, 1, 1), datetime.date(2025, 1, 1)),
+                       (decimal.Decimal("1.5"), decimal.Decimal("2"))):
+        assert check_watch._digest({"out": one}) != check_watch._digest({"out": other}), one
+        assert check_watch._digest({"out": one}) == check_watch._digest({"out": copy(one)})
+
+
+def test_a_pool_workers_error_goes_on_with_the_workers_frames() -> None:
+    """Pool.map re-raises a worker's error in the parent with the worker's traceback as text
+    (its cause, RemoteTraceback): the frames go on from ``pool.map(...)`` into the user's
+    function that raised, not stop at the parent's call."""
+    from multiprocessing.pool import ExceptionWithTraceback
+
+    try:
+        _raise_here("x")
+    except ValueError as exc:
+        rebuild, args = ExceptionWithTraceback(exc, exc.__traceback__).__reduce__()
+    remote = rebuild(*args).with_traceback(None)  # what the parent unpickles
+    try:
+        raise remote
+    except ValueError as err:
+        frames = check_frames.user_frames(err)
+    assert [(f["function"], f["code"]) for f in frames] == [
+        ("test_a_pool_workers_error_goes_on_with_the_workers_frames", "raise remote"),
+        ("test_a_pool_workers_error_goes_on_with_the_workers_frames", '_raise_here("x")'),
+        ("_raise_here", "int(value)")]
+
+
+ASKED = """
+import json, sys
+sys.path.append(sys.argv[2])
+import multiprocessing, multiprocessing.pool  # pool's copy of get_context, bound before
+from harness.guest import check_frames, check_watch
+watch = check_watch.Watch(sys.argv[1], sys.argv[1], set())
+watch.install()
+seen = []
+for ask in (lambda: multiprocessing.get_context("spawn"), multiprocessing.get_context,
+            multiprocessing.pool.get_context):
+    watch.default_asked = False
+    ask()
+    seen.append(watch.default_asked)
+print(json.dumps(seen))
+"""
+
+
+def test_asking_for_the_default_context_is_seen_through_copies_bound_before(
+        tmp_path: Any) -> None:
+    """multiprocessing.get_context() and pool.py's copy of it (``from . import get_context``,
+    bound when the module was imported, before the watch) ask for the default; a context
+    asked for by name does not."""
+    out = subprocess.run([sys.executable, "-c", ASKED, str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [False, True, True]
+
+
+def test_a_block_buffered_stderr_is_made_line_buffered_on_any_version(monkeypatch: Any) -> None:
+    """PyPy 3.9 run with -I (as check runs it) has a block-buffered stderr, as CPython 3.8 has:
+    the line a hang wrote last stayed in the buffer the kill discarded; a line-buffered or
+    write-through stderr (CPython 3.9+) is left as it is."""
+    import io
+
+    blocked = io.TextIOWrapper(io.BytesIO(), line_buffering=False, write_through=False)
+    monkeypatch.setattr(sys, "stderr", blocked)
+    check_watch.line_buffered_stderr()
+    assert blocked.line_buffering
+    through = io.TextIOWrapper(io.BytesIO(), line_buffering=False, write_through=True)
+    monkeypatch.setattr(sys, "stderr", through)
+    check_watch.line_buffered_stderr()
+    assert not through.line_buffering
+
+
+def test_a_program_reading_the_default_off_the_methods_list_asks_for_the_default(
+        tmp_path: Any) -> None:
+    """get_context(get_all_start_methods()[0]) follows the default (listed first: the
+    documented way to learn it without fixing it; on 3.14 the one check made the default), so
+    its cells are not "explicit context" and not "not checked"."""
+    (tmp_path / "pick.py").write_text(
+        "import multiprocessing\nmultiprocessing.get_all_start_methods()\n")
+    out = subprocess.run([sys.executable, "-c", QUERY % "pick", str(tmp_path), str(ROOT)],
+                         capture_output=True, text=True, check=True)
+    assert json.loads(out.stdout) == [False, True]
