@@ -193,8 +193,19 @@ def _where(members: Sequence[MatrixCell], all_cells: Sequence[MatrixCell],
 FULL_VALUE = 600
 
 
+#: A rule's keys that pick its cells or cite it, not what it expects (``rules.Expect.to_dict``):
+#: cells that met rules differing only in these read alike, so they are one group.
+_RULE_SCOPE = ("methods", "when", "note", "source")
+
+
 def _exact(value: Any) -> str:
     return json.dumps(value, sort_keys=True, default=repr)
+
+
+def _expects(rule: Any) -> Any:
+    """What a rule expects, without where it applies or its citation."""
+    return {k: v for k, v in rule.items() if k not in _RULE_SCOPE} if isinstance(rule, dict) \
+        else rule
 
 
 def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
@@ -209,7 +220,7 @@ def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
         # The texts are cut short; cells group only when what they observed and the rule
         # they met are the same in full, not just in their first 60-80 characters.
         same = _exact((cell.get("observed") if ran and not perf else None,
-                       cell.get("expected") if ran else None))
+                       _expects(cell.get("expected")) if ran else None))
         key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))
                if ran else "", same)
         groups.setdefault(key, []).append(cell)

@@ -250,6 +250,23 @@ def test_cells_group_only_when_their_values_are_the_same_in_full() -> None:
     assert len(alone[0].text) <= len("ok ") + 80  # the usual cut where nothing clashes
 
 
+def test_cells_that_met_rules_differing_only_in_scope_are_one_group() -> None:
+    """Rules with the same expectation for other methods or versions (``on(["fork"], ok(1),
+    python=">=3.13")`` beside ``on(["spawn"], ok(1))``) read alike on the page: their cells are
+    one group, not two rows that say the same thing (inheritance.atexit_handler showed two)."""
+    def rule(method: str) -> Dict[str, Any]:
+        if method == "spawn":
+            return {"outcome": "ok", "value": 1, "methods": ["spawn"]}
+        return {"outcome": "ok", "value": 1, "methods": ["fork"], "when": {"python": ">=3.8"},
+                "note": "why", "source": "https://docs.python.org/3/library/multiprocessing.html"}
+    doc = results_doc(methods=("fork", "spawn"), observe=lambda c, m: cell(
+        c, m, observed=1, expected=rule(m)))
+    from harness import model
+
+    ((_category, (case,)),) = model.build(_matrix(doc)).categories
+    assert [g.where for g in case.groups] == ["fork: Linux 3.12; spawn: Linux 3.12"]
+
+
 def test_the_outcome_counts_add_up_to_the_cells() -> None:
     """The summary's "what happened" row counts cells only: a "—" slot (a case that does not
     run under a method) is not a cell, so the row adds up to the cell total."""
