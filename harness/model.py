@@ -220,7 +220,9 @@ def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
         # The texts are cut short; cells group only when what they observed and the rule
         # they met are the same in full, not just in their first 60-80 characters.
         same = _exact((cell.get("observed") if ran and not perf else None,
-                       _expects(cell.get("expected")) if ran else None))
+                       _expects(cell.get("expected")) if ran else None,
+                       [history.describe(o, perf, limit=FULL_VALUE)  # a flaky cell's runs
+                        for o in cell.get("observations") or []]))
         key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))
                if ran else "", same)
         groups.setdefault(key, []).append(cell)

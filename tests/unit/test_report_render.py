@@ -267,6 +267,21 @@ def test_cells_that_met_rules_differing_only_in_scope_are_one_group() -> None:
     assert [g.where for g in case.groups] == ["fork: Linux 3.12; spawn: Linux 3.12"]
 
 
+def test_flaky_cells_group_only_when_their_runs_saw_the_same() -> None:
+    """A flaky group's line lists its first cell's runs: a cell whose runs saw other values
+    is a group of its own, not listed under runs it did not have."""
+    rule = {"outcome": "ok", "value": 1}
+    docs = [results_doc(version=v, methods=("spawn",), observe=lambda c, m, x=x: cell(
+        c, m, observed=x, expected=rule, verdict="as-expected" if x == 1 else "unexpected"))
+        for v, x in (("3.11.1", 1), ("3.11.1", 2), ("3.12.1", 1), ("3.12.1", 3))]
+    from harness import model
+
+    ((_category, (case,)),) = model.build(_matrix(*docs)).categories
+    assert sorted((g.where, g.detail) for g in case.groups) == [
+        ("spawn: Linux 3.11", "runs: f0.json → ok 1; f1.json → ok 2"),
+        ("spawn: Linux 3.12", "runs: f2.json → ok 1; f3.json → ok 3")]
+
+
 def test_the_outcome_counts_add_up_to_the_cells() -> None:
     """The summary's "what happened" row counts cells only: a "—" slot (a case that does not
     run under a method) is not a cell, so the row adds up to the cell total."""
