@@ -208,6 +208,12 @@ def _expects(rule: Any) -> Any:
         else rule
 
 
+def _detail(cell: MatrixCell) -> str:
+    """The line a group shows under its value: an error's message, or why a cell did not run
+    or how it hung."""
+    return str((cell.get("error") or {}).get("message") or cell.get("detail") or "")
+
+
 def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
             labels: Mapping[str, str]) -> List[Group]:
     groups: Dict[Tuple[str, str, str, str], List[MatrixCell]] = {}
@@ -222,7 +228,8 @@ def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
         same = _exact((cell.get("observed") if ran and not perf else None,
                        _expects(cell.get("expected")) if ran else None,
                        [history.describe(o, perf, limit=FULL_VALUE)  # a flaky cell's runs
-                        for o in cell.get("observations") or []]))
+                        for o in cell.get("observations") or []],
+                       _detail(cell)))  # the line shown under the value: an error's message
         key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))
                if ran else "", same)
         groups.setdefault(key, []).append(cell)
@@ -234,8 +241,7 @@ def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
         if shown[(status, text, expected)] > 1:  # differ past the cut: show them in full
             text = history.describe(first, perf, limit=FULL_VALUE)
             expected = expectation_text(first.get("expected"), limit=FULL_VALUE)
-        err = first.get("error") or {}
-        detail = str(err.get("message") or first.get("detail") or "")
+        detail = _detail(first)
         if first.get("observations"):
             detail = "runs: " + "; ".join("%s → %s" % (o.get("source_file"),
                                           history.describe(o)) for o in first["observations"])

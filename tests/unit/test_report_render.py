@@ -282,6 +282,22 @@ def test_flaky_cells_group_only_when_their_runs_saw_the_same() -> None:
         ("spawn: Linux 3.12", "runs: f2.json → ok 1; f3.json → ok 3")]
 
 
+def test_error_cells_group_only_when_their_messages_are_the_same() -> None:
+    """A group shows one message under "error TypeError": cells whose messages differ
+    ("cannot pickle 'TextIOWrapper' instances" on 3.8-3.11, "... '_io.TextIOWrapper' object"
+    on 3.12+) are groups of their own, each under its own message."""
+    msgs = {"3.11.1": "cannot pickle 'TextIOWrapper' instances",
+            "3.12.1": "cannot pickle '_io.TextIOWrapper' object"}
+    docs = [results_doc(version=v, methods=("spawn",), observe=lambda c, m, v=v: cell(
+        c, m, outcome="error", expected={"outcome": "error"},
+        error={"type": "TypeError", "message": msgs[v]})) for v in msgs]
+    from harness import model
+
+    ((_category, (case,)),) = model.build(_matrix(*docs)).categories
+    assert sorted((g.where, g.detail) for g in case.groups) == [
+        ("spawn: Linux 3.11", msgs["3.11.1"]), ("spawn: Linux 3.12", msgs["3.12.1"])]
+
+
 def test_the_outcome_counts_add_up_to_the_cells() -> None:
     """The summary's "what happened" row counts cells only: a "—" slot (a case that does not
     run under a method) is not a cell, so the row adds up to the cell total."""
