@@ -20,7 +20,7 @@ from harness.casetext import inferred
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import matches_env, select_rule
 from harness.guest import words
-from harness.guest.words import OPERATING_SYSTEMS, OS_METHODS, OS_NAMES
+from harness.guest.words import IMPL_NAMES, OPERATING_SYSTEMS, OS_METHODS, OS_NAMES
 from harness.results import column_label, environment_name, hang_said, minor_version
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
@@ -251,10 +251,12 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
         missing.add(os_name)
         if any(key[0] == os_name for key in by_why):
             continue  # its environments are named below, with why
-        ran = any(e.get("os") == os_name for e in environments)  # ran, but decided nothing
+        # Its environments ran, but none is in a scope that names more than OSes (3.14+).
+        outside = {k: v for k, v in claim.get("scope", {}).items() if k != "os"}
+        ran = any(e.get("os") == os_name for e in environments)
         gaps.append("%s: %s" % (OS_NAMES.get(os_name, os_name),
-                                "no environment whose cells decide it" if ran
-                                else "no environment with data"))
+                                "no environment of %s with data" % _conditions(outside)
+                                if ran and outside else "no environment with data"))
     gaps.extend("%s %s: %s" % (OS_NAMES.get(os_name, os_name), ", ".join(labels), why)
                 for (os_name, why), labels in by_why.items())
     gaps.extend(line for lines in by_os.values() for line in lines)
@@ -267,9 +269,26 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
                 <= missing:
             continue  # "Windows: no environment with data" says it already
         gaps.append("its check of %s where %s: no environment with data" % (
-            check["case"], ", ".join("%s %s" % (k, "/".join(w) if isinstance(w, list) else w)
-                                     for k, w in sorted(when.items()))))
+            check["case"], _conditions(when)))
     return gaps
+
+
+def _conditions(when: Mapping[str, Any]) -> str:
+    """A ``when`` or scope in a reader's words: "Linux/macOS, Python >=3.14"."""
+    parts = []
+    for key, wanted in sorted(when.items(), key=lambda kv: (kv[0] != "os", kv[0])):
+        names = wanted if isinstance(wanted, list) else [wanted]
+        if key == "os":
+            parts.append("/".join(OS_NAMES.get(str(n), str(n)) for n in names))
+        elif key == "python":
+            parts.append("Python %s" % wanted)
+        elif key == "impl":
+            parts.append("/".join(IMPL_NAMES.get(str(n), str(n)) for n in names))
+        elif key == "free_threading":
+            parts.append("free-threaded" if wanted else "not free-threaded")
+        else:
+            parts.append("%s %s" % (key, "/".join(str(n) for n in names)))
+    return ", ".join(parts)
 
 
 def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:

@@ -101,10 +101,24 @@ def test_scope_with_no_data_for_an_os_is_never_plain_true() -> None:
     by_version = dict(per_os, checks=[per_os["checks"][0], dict(per_os["checks"][1], when={
         "python": ">=3.14"})])
     (result,) = _results([by_version], results_doc(version="3.12.0"))
-    assert "its check of methods.a where python >=3.14: no environment with data" in result.gaps
+    assert "its check of methods.a where Python >=3.14: no environment with data" in result.gaps
+    on_linux = dict(by_version, checks=[by_version["checks"][0], dict(per_os["checks"][1], when={
+        "os": ["linux"], "python": ">=3.14", "free_threading": True})])
+    (result,) = _results([on_linux], results_doc(version="3.12.0"))
+    assert "its check of methods.a where Linux, free-threaded, Python >=3.14: no environment " \
+        "with data" in result.gaps
     # A false verdict stays false: a counterexample refutes whatever was not run.
     failing = dict(scoped, checks=[dict(scoped["checks"][0], holds={"outcome": "error"})])
     assert _verdicts([failing], results_doc(version="3.12.0"))["overall"] == "false"
+
+
+def test_an_os_whose_environments_are_all_outside_a_version_scope_has_no_data_there() -> None:
+    """A claim about 3.14+ with only Linux 3.12 data: no Linux environment of its scope has
+    data (not "no environment whose cells decide it": none of its scope ran)."""
+    claim = {"id": "v", "claim": "v", "scope": {"os": ["linux"], "python": ">=3.14"},
+             "checks": [{"case": "methods.a", "methods": ["*"], "holds": {"outcome": "ok"}}]}
+    (result,) = _results([claim], results_doc(version="3.12.0"))
+    assert result.gaps == ("Linux: no environment of Python >=3.14 with data",)
 
 
 def test_an_os_that_ran_but_decided_nothing_is_not_said_to_have_no_data() -> None:
