@@ -8,6 +8,7 @@ there). Pure.
 
 from __future__ import annotations
 
+import collections
 import re
 from typing import Any, List
 
@@ -107,11 +108,14 @@ def render_summary(matrix: MatrixDoc) -> str:
     items: List[str] = []
     for f in r.findings:
         parts = ["- **%s** (%s)" % (md(f.case.title), md(f.case.id))]
+        alike = collections.Counter((g.text, g.expected) for g in f.unexpected[:10])
         for g in f.unexpected[:10]:
             labels = [label for _a, label in g.cells]
+            # Groups that differ only in their message (the page shows it) say it here too.
+            said = " (%s)" % g.detail if g.detail and alike[(g.text, g.expected)] > 1 else ""
             parts.append("  - %s: observed %s, expected %s — %d cell%s: %s%s" % (
                 INFERRED_LABEL if g.inferred else cellview.VERDICT_MARKS[words.UNEXPECTED][1],
-                md(g.text), md(g.expected), len(labels), "" if len(labels) == 1 else "s",
+                md(g.text + said), md(g.expected), len(labels), "" if len(labels) == 1 else "s",
                 md(", ".join(labels[:8])), " …" if len(labels) > 8 else ""))
         parts += ["  - %s" % md(t) for t in f.case.changes[:10]]
         parts += ["  - differs between platforms at %s" % md(t) for t in f.case.differences[:5]]

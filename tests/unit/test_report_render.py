@@ -298,6 +298,20 @@ def test_error_cells_group_only_when_their_messages_are_the_same() -> None:
         ("spawn: Linux 3.11", msgs["3.11.1"]), ("spawn: Linux 3.12", msgs["3.12.1"])]
 
 
+def test_summary_findings_that_differ_only_in_their_message_say_it() -> None:
+    """summary.md's finding lines show no message: two groups of one error type apart only by
+    their messages would read alike but for their cells, so each says its message."""
+    msgs = {"3.11.1": "no attribute 'x'", "3.12.1": "no attribute 'y'"}
+    docs = [results_doc(version=v, methods=("spawn",), observe=lambda c, m, v=v: cell(
+        c, m, outcome="error", expected={"outcome": "ok"}, verdict="unexpected",
+        error={"type": "AttributeError", "message": msgs[v]})) for v in msgs]
+    text = summary.render_summary(_matrix(*docs))
+    assert "observed error AttributeError (no attribute 'x'), expected ok — 1 cell" in text
+    assert "observed error AttributeError (no attribute 'y'), expected ok — 1 cell" in text
+    one = summary.render_summary(_matrix(docs[0]))
+    assert "observed error AttributeError, expected ok — 1 cell" in one
+
+
 def test_the_outcome_counts_add_up_to_the_cells() -> None:
     """The summary's "what happened" row counts cells only: a "—" slot (a case that does not
     run under a method) is not a cell, so the row adds up to the cell total."""
