@@ -56,7 +56,7 @@ class Group:
     code: str
     text: str
     expected: str
-    cells: Tuple[Tuple[str, str], ...]  # (anchor, "env method")
+    cells: Tuple[Tuple[str, str], ...]  # (anchor, "Linux 3.12 fork")
     detail: str
     where: str = ""  # the cells in a line: "fork: all 9 environments; spawn: 3.8, 3.9"
     inferred: bool = False  # the expectation is not stated by the docs (casetext.inferred)
@@ -245,10 +245,11 @@ def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
         if first.get("observations"):
             detail = "runs: " + "; ".join("%s → %s" % (o.get("source_file"),
                                           history.describe(o)) for o in first["observations"])
-        out.append(Group(status, CODES.get(status, "ne"), text, expected, tuple(
-            (cell_anchor(case_id, c["environment"], c["method"]),
-             "%s %s" % (c["environment"], c["method"])) for c in members), short(detail, 300),
-            _where(members, cells, labels), inferred(first.get("expected"))))
+        named = tuple((cell_anchor(case_id, c["environment"], c["method"]), "%s %s" % (
+            labels.get(c["environment"], c["environment"]), c["method"])) for c in members)
+        out.append(Group(status, CODES.get(status, "ne"), text, expected, named,
+                         short(detail, 300), _where(members, cells, labels),
+                         inferred(first.get("expected"))))
     return out
 
 
