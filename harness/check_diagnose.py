@@ -96,7 +96,7 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("open-resource-argument", "an open file, socket or connection ({detail}) is passed "
           "to a {method} child, which must pickle it and cannot",
           "pass the path or address and open it in the child (e.g. in a Pool initializer)",
-          "https://github.com/crate/crate-python/issues/398",
+          _PICKLABLE + ("https://github.com/crate/crate-python/issues/398",),
           regex(r"(_io\.)?(TextIOWrapper|Buffered(Reader|Writer|Random)|FileIO)|'socket'|"
                  r"SSLSocket|sqlite3\.Connection")),
     Cause("pool-pickled", "a Pool is sent to a {method} child (typically a bound method of an "
@@ -127,7 +127,8 @@ CAUSES: Tuple[Cause, ...] = (
           "forkserver started are not seen by its children: {detail}",
           "set the environment before the first process starts, or pass the values as "
           "arguments (or os.environ.update them in an initializer)",
-          "https://github.com/airspeed-velocity/asv/pull/1551",
+          (DOCS + "#contexts-and-start-methods",
+           "https://github.com/airspeed-velocity/asv/pull/1551"),
           only(FORKSERVER, child_field("env_differ"))),
     Cause("logging-not-configured", "logging is configured in the parent but not in the "
           "{method} child: the child's records go to the default (WARNING, stderr) or nowhere",
@@ -148,12 +149,14 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("start-method-set-twice", "set_start_method() was called after the start method "
           "was already fixed (by an earlier call, a library, or get_start_method())",
           "call set_start_method() once, under the main guard; elsewhere use "
-          "multiprocessing.get_context(method)", "https://github.com/djgroen/FabSim3/issues/201",
+          "multiprocessing.get_context(method)", (DOCS + "#multiprocessing.set_start_method",
+                                                  "https://github.com/djgroen/FabSim3/issues/201"),
           unless_main_rerun(regex(r"context has already been set"))),
     Cause("fd-not-inherited", "a {method} child used a file descriptor number from the parent; "
           "only fork children inherit the parent's descriptors",
           "send the descriptor explicitly (a Connection/Pipe, or multiprocessing.reduction), "
-          "or pass a path and open it in the child", "https://github.com/gentoo/portage/pull/1133",
+          "or pass a path and open it in the child", (
+              DOCS + "#contexts-and-start-methods", "https://github.com/gentoo/portage/pull/1133"),
           not_fork(regex(r"\[Errno 9\] Bad file descriptor"))),
     Cause("missing-main-guard", "the main module starts processes when it is imported; a "
           "{method} child re-imports it and fails",

@@ -276,3 +276,20 @@ def test_a_fork_cell_hang_is_not_blamed_on_fork_where_the_program_names_its_meth
         case="t", method="forkserver", outcome=Outcome.OK,
         observed={"start_attempts": 1, "methods_used": ["forkserver"]})
     assert "hangs-only-under-fork" in _codes(runs)
+
+
+#: Causes the Python docs do not state (found in real reports): their first link is the report.
+_FROM_REPORTS = {"pool-pickled", "target-module-not-importable", "patch-not-seen",
+                 "random-state-duplicated"}
+
+
+def test_a_cause_links_the_docs_first_where_the_docs_say_it() -> None:
+    """What the docs state, a user reads there first (set_start_method "raises RuntimeError if
+    the start method has already been set"; spawn and forkserver inherit no unnecessary file
+    descriptors; pickle cannot send an open file); the report it was reduced from comes after."""
+    from harness.check_diagnose import CAUSES
+
+    for cause in CAUSES:
+        links = (cause.link,) if isinstance(cause.link, str) else cause.link
+        from_docs = links[0].startswith("https://docs.python.org/")
+        assert from_docs == (cause.code not in _FROM_REPORTS), (cause.code, links)
