@@ -21,7 +21,7 @@ from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironmen
 from harness.expect import matches_env, select_rule
 from harness.guest import words
 from harness.guest.words import IMPL_NAMES, OPERATING_SYSTEMS, OS_METHODS, OS_NAMES
-from harness.results import column_label, environment_name, hang_said, minor_version
+from harness.results import column_labels, environment_names, hang_said, minor_version
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
            "overall"]
@@ -231,18 +231,18 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
     knows ("macOS: no environment with data", "Linux 3.8, 3.9: no usable cell")."""
     with_data = {v.environment for v in per_env if v.verdict != words.NOT_RUN}
     envs = {e["id"]: e for e in environments}
+    labels, names = column_labels(environments), environment_names(environments)
     scope = _scope_os(claim)
-    by_os: Dict[str, List[str]] = {}  # per OS: environments named with why
-    by_why: Dict[Tuple[str, str], List[str]] = {}
+    undecided: List[str] = []
+    by_why: Dict[Tuple[str, str], List[str]] = {}  # (OS, why) -> its environments' labels
     for v in per_env:
         env = envs[v.environment]
         if v.verdict == words.NOT_RUN and env.get("os") in scope:
             why = "no usable cell" if v.evidence else "no check applies"
-            by_why.setdefault((str(env.get("os")), why), []).append(column_label(env))
+            by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
         elif v.verdict != words.NOT_RUN:  # a cell that ran but cannot decide (a hang elsewhere)
-            by_os.setdefault(str(env.get("os")), []).extend(
-                "%s: %s[%s] undecided" % (environment_name(env), e.case, e.method)
-                for e in v.evidence if e.held is None and e.status not in _NO_DATA)
+            undecided.extend("%s: %s[%s] undecided" % (names[v.environment], e.case, e.method)
+                             for e in v.evidence if e.held is None and e.status not in _NO_DATA)
     gaps: List[str] = []
     missing = set()
     for os_name in scope:
@@ -259,7 +259,7 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
                                 if ran and outside else "no environment with data"))
     gaps.extend("%s %s: %s" % (OS_NAMES.get(os_name, os_name), ", ".join(labels), why)
                 for (os_name, why), labels in by_why.items())
-    gaps.extend(line for lines in by_os.values() for line in lines)
+    gaps.extend(undecided)
     for check in claim.get("checks", []):
         when = check.get("when", {})
         if not when or any(matches_env(when, envs[e]) for e in with_data):

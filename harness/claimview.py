@@ -15,7 +15,7 @@ from harness.documents import MatrixDoc
 from harness.expect import matches_env
 from harness.guest import words
 from harness.guest.words import OS_NAMES
-from harness.results import environment_name
+from harness.results import environment_names
 
 __all__ = ["VERDICT_SYMBOLS", "ClaimView", "claim_scope_gaps", "claim_tally", "claim_view",
            "claims_against"]
@@ -77,8 +77,7 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
             text = VERDICT_SYMBOLS[words.PARTIAL]
         ran = sum(1 for v in result.per_environment if v.verdict != words.NOT_RUN)
         total = ran + len(unrun) + len(gaps)
-        names = {str(e["id"]): environment_name(e)
-                 for e in (matrix["environments"] if matrix else [])}
+        names = environment_names(matrix["environments"] if matrix else [])
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(
             names.get(e, e) for e in unrun)) if p)
         coverage = "on %d of %d environments in its scope — no data: %s" % (

@@ -14,7 +14,7 @@ from harness.casetext import safe_url
 from harness.documents import MatrixDoc, MatrixEnvironment
 from harness.guest import words
 from harness.guest.words import OS_NAMES
-from harness.results import column_label, version_label
+from harness.results import column_labels, version_label
 
 __all__ = ["EnvView", "RunView", "env_views"]
 
@@ -78,10 +78,7 @@ def env_views(matrix: MatrixDoc) -> List[EnvView]:
     newest: Dict[str, str] = {}
     for env in matrix["environments"]:
         newest[history.series_key(env)] = env["id"]  # environments come sorted by version
-    seen: Dict[Tuple[str, str], int] = {}
-    for env in matrix["environments"]:
-        key = (history.series_key(env), column_label(env))
-        seen[key] = seen.get(key, 0) + 1
+    labels = column_labels(matrix["environments"])
     behaviour = _behaviour_by_env(matrix)
     last_of: Dict[str, MatrixEnvironment] = {}  # the previous version of each series
     out: List[EnvView] = []
@@ -97,9 +94,7 @@ def env_views(matrix: MatrixDoc) -> List[EnvView]:
         out.append(EnvView(
             id=env["id"], index=i, os=str(env.get("os")),
             os_name=OS_NAMES.get(str(env.get("os")), str(env.get("os"))), series=series,
-            # Two patch releases of one minor version (3.13.0, 3.13.18): the full version.
-            label=column_label(env) if seen[(series, column_label(env))] == 1 else column_label(
-                env).replace(minor, str(env.get("python_version")), 1),
+            label=labels[env["id"]],
             python=str(env.get("python_version")),
             available=tuple(env.get("available_methods") or ()),
             default="not run: no results" if env.get("not_run") else str(

@@ -13,12 +13,13 @@ Format log (bump ``SCHEMA_VERSION`` and add a CHANGELOG entry on every change):
 
 from __future__ import annotations
 
+import collections
 import functools
 import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Iterable, List, Mapping
+from typing import Any, Dict, Iterable, List, Mapping
 
 from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, OS_NAMES, PYPY
 from harness.text import shorten
@@ -31,9 +32,9 @@ __all__ = [
     "arch_suffix",
     "atomic_write_json",
     "cell_name",
-    "column_label",
+    "column_labels",
     "drop_legacy_root_file",
-    "environment_name",
+    "environment_names",
     "env_id",
     "file_stem",
     "hang_said",
@@ -116,16 +117,28 @@ def interpreter_label(implementation: object, version: str, free_threading: obje
     return "%s %s" % (IMPL_NAMES.get(str(implementation), implementation), text)
 
 
-def column_label(env: Mapping[str, Any]) -> str:
-    """A matrix column's heading under its OS: ``3.13``, ``3.14t``, ``PyPy 3.11``,
-    ``3.13 Intel``."""
+def _column_label(env: Mapping[str, Any]) -> str:
     return interpreter_label(env.get("implementation"), version_label(env),
                              env.get("free_threading")) + (" Intel" if arch_suffix(env) else "")
 
 
-def environment_name(env: Mapping[str, Any]) -> str:
-    """An environment named in a sentence: ``Linux 3.12``, ``macOS PyPy 3.11``."""
-    return "%s %s" % (OS_NAMES.get(str(env.get("os")), env.get("os")), column_label(env))
+def column_labels(environments: Iterable[Mapping[str, Any]]) -> Dict[str, str]:
+    """Each environment's column heading under its OS, by id: ``3.13``, ``3.14t``,
+    ``PyPy 3.11``, ``3.13 Intel``; two patch releases of one minor version that would share a
+    heading (a matrix without version labels) are told apart by their full versions."""
+    envs = list(environments)
+    seen = collections.Counter((env.get("os"), _column_label(env)) for env in envs)
+    return {str(env["id"]): _column_label(env) if seen[(env.get("os"), _column_label(env))] == 1
+            else _column_label(env).replace(version_label(env), str(env.get("python_version")), 1)
+            for env in envs}
+
+
+def environment_names(environments: Iterable[Mapping[str, Any]]) -> Dict[str, str]:
+    """Each environment named in a sentence, by id: ``Linux 3.12``, ``macOS PyPy 3.11``."""
+    envs = list(environments)
+    labels = column_labels(envs)
+    return {str(env["id"]): "%s %s" % (OS_NAMES.get(str(env.get("os")), env.get("os")),
+                                       labels[str(env["id"])]) for env in envs}
 
 
 def atomic_write_json(path: Path, data: Any) -> None:

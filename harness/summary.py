@@ -16,7 +16,7 @@ from harness import answers, cellview, claimview, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.guest import words
-from harness.results import environment_name
+from harness.results import environment_names
 
 __all__ = ["LIMIT_BYTES", "md", "render_summary"]
 
@@ -123,7 +123,7 @@ def render_summary(matrix: MatrixDoc) -> str:
     _cap(lines, items or ["No findings."], "findings")
     lines += ["", "## The article's claims", "", "| claim | overall | per environment |",
               "| --- | --- | --- |"]
-    names = {str(e["id"]): environment_name(e) for e in matrix["environments"]}
+    names = environment_names(matrix["environments"])
     for cv in r.claims:
         per = ", ".join("%s: %s" % (names.get(v.environment, v.environment),
                                     claimview.VERDICT_SYMBOLS.get(v.verdict, v.verdict))
