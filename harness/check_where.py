@@ -10,6 +10,7 @@ import re
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from harness.capture import CUT_MARK, last_line
+from harness.guest.check_frames import FRAME, FRAMES
 from harness.guest.check_watch import ADDRESS
 from harness.guest.words import START_METHODS
 from harness.results import hang_said
@@ -28,8 +29,7 @@ HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 #: A standard library's folder in a path (CPython's lib/python3.X; PyPy's lib/pypy3.X,
 #: lib-python/3).
 _STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/")
-_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+), in (?P<function>.+)\n'
-                    r'(?:    (?P<code>\S.*)\n)?', re.M)
+_FRAME = re.compile(FRAME, re.M)
 
 
 def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
@@ -41,7 +41,7 @@ def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
              "function": m.group("function"), "code": m.group("code") or ""}
             for m in _FRAME.finditer(block)
             if not m.group("file").startswith(("<", HARNESS_DIR)) and (
-                "-packages/" in m.group("file") or not _STDLIB.search(m.group("file")))][-8:]
+                "-packages/" in m.group("file") or not _STDLIB.search(m.group("file")))][-FRAMES:]
 
 
 def _frame_text(frame: Mapping[str, Any], cwd: str) -> str:
