@@ -124,8 +124,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
     loaded, rejected = loading.load_results(files)
     for bad in rejected:
         _error(bad.line())
-    matrix = merge.merge(loaded, rejected, claims=_claims(), expected_environments=expected)
     out = Path(args.output)
+    if not loaded:  # a mistyped path must not replace a good report with an empty one
+        _error("no usable results file among %d: nothing written (%s left as it was)" % (
+            len(files), out))
+        return EXIT_FAILED
+    matrix = merge.merge(loaded, rejected, claims=_claims(), expected_environments=expected)
     try:
         render.write_report(matrix, out)
     except OSError as exc:

@@ -87,9 +87,30 @@ def test_bad_file_is_one_line_naming_it_and_the_good_file_still_merges(
 
 def test_missing_file_and_folder_are_one_line_each(tmp_path: Path,
                                                    capsys: pytest.CaptureFixture[str]) -> None:
-    """A file that does not exist is one line; exit 1."""
-    code, err, _ = report(capsys, tmp_path, tmp_path / "nope.json")
+    """A file that does not exist is one line, beside a good one; exit 1."""
+    good = tmp_path / "good.json"
+    good.write_text(GOOD, encoding="utf-8")
+    code, err, _ = report(capsys, tmp_path, good, tmp_path / "nope.json")
     assert code == EXIT_FAILED and len(err) == 1 and "nope.json: no such file" in err[0]
+
+
+def test_no_usable_file_leaves_the_previous_report_as_it_was(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """A mistyped path (or only bad files) must not replace a good report with an empty one:
+    exit 1, one line per bad file and one saying nothing was written; the old files stay."""
+    good = tmp_path / "good.json"
+    good.write_text(GOOD, encoding="utf-8")
+    _, _, before = report(capsys, tmp_path, good)
+    page = (tmp_path / "out" / "index.html").read_bytes()
+    bad = tmp_path / "bad.json"
+    bad.write_text(TRUNCATED, encoding="utf-8")
+    code = cli.main(["report", str(tmp_path / "typo.json"), str(bad), "-o", str(tmp_path / "out")])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == EXIT_FAILED
+    assert len(err) == 3 and "typo.json: no such file" in err[0] and "bad.json" in err[1], err
+    assert "no usable results file among 2: nothing written" in err[2], err
+    assert json.loads((tmp_path / "out" / "matrix.json").read_text(encoding="utf-8")) == before
+    assert (tmp_path / "out" / "index.html").read_bytes() == page
 
 
 def test_duplicate_environments_unknown_cases_and_huge_strings_merge(
