@@ -17,7 +17,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
-from harness.guest.words import CPYTHON, IMPLEMENTATIONS
+from harness.guest.words import CPYTHON, IMPL_NAMES, IMPLEMENTATIONS
 from harness.results import session_name
 
 __all__ = [
@@ -93,7 +93,11 @@ def pyenv_roots(environ: Optional[Mapping[str, str]] = None) -> List[Path]:
     found.append(Path(env.get("HOME", str(Path.home()))) / ".pyenv")
     unique: List[Path] = []
     for root in found:
-        if root.is_dir() and root.resolve() not in [u.resolve() for u in unique]:
+        try:  # a $PYENV_ROOT this user may not read (sudo kept it) is no pyenv root here
+            usable = root.is_dir() and root.resolve() not in [u.resolve() for u in unique]
+        except OSError:
+            usable = False
+        if usable:
             unique.append(root)
     return unique
 
@@ -199,7 +203,8 @@ def discover(
     """Every usable interpreter (one per real path and per session name), plus the rejects.
 
     When two different binaries give the same session name (``3.12`` from pyenv and from
-    PATH), the first found wins: explicit, then pyenv, then PATH.
+    PATH), the first found wins: explicit, then pyenv, then PATH; the other is listed among
+    the rejects with the way to use it (its path), so that it is not silently gone.
     """
     found: List[Interpreter] = list(extra)
     rejected: List[Rejected] = []
@@ -223,11 +228,22 @@ def discover(
         found.append(result)
     unique: Dict[str, Interpreter] = {}
     for interp in found:  # a root's interpreters never stand in for the host's (or v.v.)
-        unique.setdefault(interp.session_name + (" (root)" if interp.origin == "root" else ""),
-                          interp)
+        kept = unique.setdefault(
+            interp.session_name + (" (root)" if interp.origin == "root" else ""), interp)
+        if kept is not interp:
+            rejected.append(Rejected(interp.path, "%s: the name %s goes to %s at %s, found first; "
+                                     "name this path with --python to use it" % (
+                                         _release(interp), interp.session_name,
+                                         _release(kept), kept.path)))
     ordered = sorted(unique.values(), key=lambda i: (i.implementation != CPYTHON,
                                                      i.version, i.free_threading))
     return ordered, rejected
+
+
+def _release(interp: Interpreter) -> str:
+    """``CPython 3.11.2``: what an interpreter is, to the patch release."""
+    return "%s %s" % (IMPL_NAMES.get(interp.implementation, interp.implementation),
+                      ".".join(map(str, interp.version)))
 
 
 def main_table(interpreters: Sequence[Interpreter], rejected: Sequence[Rejected]) -> str:

@@ -103,3 +103,42 @@ def test_pyenv_roots_from_env(tmp_path: Path) -> None:
     roots = discovery.pyenv_roots({"PYENV_ROOT": str(tmp_path), "HOME": "/nonexistent",
                                    "PATH": os.environ.get("PATH", "")})
     assert tmp_path.resolve() in [r.resolve() for r in roots]
+
+
+def _fake_python(path: Path, version: str) -> Path:
+    """A script that answers discovery's question as CPython ``version`` at ``path``."""
+    parts = ", ".join(version.split("."))
+    return _script(path, "echo '{\"implementation\": \"cpython\", \"version\": [%s], "
+                         "\"releaselevel\": \"final\", \"free_threading\": false, "
+                         "\"executable\": \"%s\"}'" % (parts, path))
+
+
+def test_a_second_binary_of_one_session_name_is_listed_not_dropped(tmp_path: Path) -> None:
+    """pyenv's 3.11.7 and PATH's 3.11.2 are both `3.11`: the first found is used, the other is
+    a reject that names its release, the one used and how to pick it (it was silently gone)."""
+    pyenv = tmp_path / "pyenv"
+    first = _fake_python(pyenv / "versions" / "3.11.7" / "bin" / "python3.11", "3.11.7")
+    second = _fake_python(tmp_path / "bin" / "python3", "3.11.2")
+    found, rejected = discovery.discover(environ={"PATH": str(second.parent),
+                                                  "HOME": "/nonexistent"}, roots=[pyenv])
+    assert [(i.path, i.version) for i in found] == [(str(first), (3, 11, 7))]
+    assert rejected == [discovery.Rejected(
+        str(second), "CPython 3.11.2: the name 3.11 goes to CPython 3.11.7 at %s, found first; "
+        "name this path with --python to use it" % first)]
+
+
+def test_an_unreadable_pyenv_root_is_no_root_not_a_traceback(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A $PYENV_ROOT this user may not look into (sudo kept root's) is skipped, not raised."""
+    locked = tmp_path / "locked" / "pyenv"
+
+    def refuse(self: Path) -> bool:
+        if str(self).startswith(str(locked)):
+            raise PermissionError(13, "Permission denied", str(self))
+        return original(self)
+
+    original = Path.is_dir
+    monkeypatch.setattr(Path, "is_dir", refuse)
+    roots = discovery.pyenv_roots({"PYENV_ROOT": str(locked), "HOME": "/nonexistent",
+                                   "PATH": ""})
+    assert locked not in roots
