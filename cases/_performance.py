@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from harness.guest import measure
+from harness.guest import TYPE_CHECKING, measure
 from harness.guest.catalog import Unavailable
+
+if TYPE_CHECKING:
+    from typing import Any, Tuple
 
 __all__ = ["rss", "start_join"]
 
 
-def start_join(mp: object, target: object = measure.noop, args: tuple = ()) -> None:
+def start_join(mp: object, target: object = measure.noop, args: Tuple[Any, ...] = ()) -> None:
     proc = mp.Process(target=target, args=args)  # type: ignore[attr-defined]
     proc.start()
     proc.join()

@@ -322,7 +322,7 @@ def ppe_max_tasks_spawn_default(ctx: Context) -> object:
     PROBE_VALUE = "changed-in-parent"
     try:
         with ProcessPoolExecutor(1, max_tasks_per_child=1) as executor:
-            method = executor._mp_context.get_start_method()  # type: ignore[attr-defined]
+            method = executor._mp_context.get_start_method()  # type: ignore[union-attr]
             seen = executor.submit(_probe_value).result()
     finally:
         PROBE_VALUE = "import-time"

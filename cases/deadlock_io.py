@@ -91,7 +91,7 @@ def _logger(kind: str) -> Any:
     if kind not in _LOGGERS:
         stream = _GateStream()
         if kind == "stdlib":
-            handler = logging.StreamHandler(stream)  # type: ignore[arg-type]
+            handler = logging.StreamHandler(stream)
         else:
             handler = _own_lock_handler_class()(stream)
         logger = logging.getLogger("smm.deadlock." + kind)

@@ -33,6 +33,7 @@ from harness.guest.catalog import (
 from harness.guest.words import FORK, FORKSERVER, SPAWN
 
 if TYPE_CHECKING:
+    from multiprocessing.queues import Queue
     from typing import Any, Callable, Dict, List, Optional
 
 
@@ -117,7 +118,7 @@ def global_method_set_by_queue(ctx: Context) -> object:
     import multiprocessing
 
     before = multiprocessing.get_start_method(allow_none=True)
-    queue = multiprocessing.Queue()
+    queue: Queue[Any] = multiprocessing.Queue()
     queue.close()
     after = multiprocessing.get_start_method(allow_none=True)
     default = multiprocessing.get_all_start_methods()[0]

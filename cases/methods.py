@@ -73,7 +73,7 @@ def default(ctx: Context) -> object:
 
     executor = ProcessPoolExecutor(max_workers=1)
     try:
-        executor_method = executor._mp_context.get_start_method()  # type: ignore[attr-defined]
+        executor_method = executor._mp_context.get_start_method()  # type: ignore[union-attr]
     finally:
         executor.shutdown(wait=True)
     return {"before_use": before, "default": default_method, "executor": executor_method}

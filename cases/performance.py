@@ -143,7 +143,11 @@ def spawn_slower(ctx: Context) -> object:
     for method in START_METHODS:
         if method in available:
             mp = multiprocessing.get_context(method)
-            medians[method] = measure.sample(lambda mp=mp: _start_join(mp))["median"]
+
+            def start_join(mp: object = mp) -> None:
+                _start_join(mp)
+
+            medians[method] = measure.sample(start_join)["median"]
     return {f"spawn_slower_than_{m}": medians["spawn"] > medians[m]
             for m in ("fork", "forkserver") if m in medians}
 

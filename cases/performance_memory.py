@@ -12,8 +12,11 @@ import time
 from cases._docs import CONTEXTS, DOCS, OS_FORK
 from cases._performance import rss as _rss
 from cases._performance import start_join as _start_join
-from harness.guest import measure
+from harness.guest import TYPE_CHECKING, measure
 from harness.guest.catalog import LONG_TIMEOUT, Context, case, ok, on
+
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional
 
 SHM = "https://docs.python.org/3/library/multiprocessing.shared_memory.html"
 EXCHANGE = DOCS + "#exchanging-objects-between-processes"
@@ -51,7 +54,7 @@ def start_latency_vs_parent_memory(ctx: Context) -> object:
     Source: os.fork and multiprocessing docs (Contexts and start methods).
     """
     mp = ctx.mp
-    held = []
+    held: List[bytearray] = []
     points = []
     for size_mb in PARENT_SIZES_MB:
         while len(held) * _CHUNK < size_mb * measure.MB:
@@ -72,10 +75,10 @@ def start_latency_vs_parent_memory(ctx: Context) -> object:
 COW_OBJECTS = 500000
 #: Children per variant (memory readings barely vary: the median of three is plenty).
 COW_REPEATS = 3
-_INHERITED: list = []
+_INHERITED: List[List[int]] = []
 
 
-def _build(count: int) -> list:
+def _build(count: int) -> List[List[int]]:
     return [[i + 1000] for i in range(count)]
 
 
@@ -97,20 +100,20 @@ def _touch_and_measure(conn: object, build: bool) -> None:
     conn.close()  # type: ignore[attr-defined]
 
 
-def _cow_run(mp: object, build: bool) -> dict:
+def _cow_run(mp: object, build: bool) -> Dict[str, Any]:
     reader, writer = mp.Pipe(duplex=False)  # type: ignore[attr-defined]
     proc = mp.Process(target=_touch_and_measure, args=(writer, build))  # type: ignore[attr-defined]
     proc.start()
     writer.close()
     try:
-        data = reader.recv()
+        data: Dict[str, Any] = reader.recv()
     finally:
         reader.close()
         proc.join()
     return data
 
 
-def _cow_variant(mp: object, build: bool) -> dict:
+def _cow_variant(mp: object, build: bool) -> Dict[str, Any]:
     runs = [_cow_run(mp, build) for _ in range(COW_REPEATS)]
     expected = sum(i + 1000 for i in range(COW_OBJECTS))
     if any(run["checksum"] != expected for run in runs):
@@ -148,7 +151,7 @@ def copy_on_read(ctx: Context) -> object:
     if ctx.method != "fork":
         return {"inherited": False, "own_copy": _cow_variant(mp, build=True)}
     _INHERITED = _build(COW_OBJECTS)
-    result = {"inherited": True,
+    result: Dict[str, Any] = {"inherited": True,
               "parent_data_mb": round(measure.memory_of()["uss"] - before, 1)}
     try:
         result["no_freeze"] = _cow_variant(mp, build=False)
@@ -196,8 +199,8 @@ def child_memory(ctx: Context) -> object:
             reader.close()
             writer.close()
             proc.join()
-    result = {key: measure.summarize([r[key] for r in readings], "MB")
-              for key in ("rss", "uss", "pss")}
+    result: Dict[str, Any] = {key: measure.summarize([r[key] for r in readings], "MB")
+                              for key in ("rss", "uss", "pss")}
     result["parent_rss_mb"] = parent["rss"]
     return result
 
@@ -211,7 +214,7 @@ TRANSFER_SIZES_MB = (1, 10, 100)
 TRANSFER_BUDGET_S = 60.0
 
 
-def _sink(kind: str, source: object, ack: object, shm_name: object) -> None:
+def _sink(kind: str, source: object, ack: object, shm_name: Optional[str]) -> None:
     """In the child: receive payloads until told to stop, acknowledging each with its size."""
     segment = None
     if kind == "shared_memory":
@@ -226,7 +229,7 @@ def _sink(kind: str, source: object, ack: object, shm_name: object) -> None:
                 data = source.get()  # type: ignore[attr-defined]
             else:
                 size = source.recv()  # type: ignore[attr-defined]
-                data = bytes(segment.buf[:size]) if size else b""  # type: ignore[union-attr]
+                data = bytes(segment.buf[:size]) if size else b""  # type: ignore[union-attr, index]
             if not data:
                 break
             ack.send(len(data))  # type: ignore[attr-defined]
@@ -283,9 +286,12 @@ def _transfer(mp: object, kind: str, deadline: float) -> object:
             def send(payload: bytes = payload) -> None:
                 _send_one(kind, sender, segment, ack_reader, payload)
 
+            def mb_per_s(ms: float, mb: int = size_mb) -> float:
+                return mb / (ms / 1000.0)
+
             # One warm-up on the first size; the channel is warm for the larger ones.
             point = measure.sample(send, warmups=1 if size_mb == TRANSFER_SIZES_MB[0] else 0,
-                                   convert=lambda ms, mb=size_mb: mb / (ms / 1000.0))
+                                   convert=mb_per_s)
             point["unit"] = "MB/s"
             point["size_mb"] = size_mb
             points[f"{size_mb}_mb"] = point

@@ -11,17 +11,18 @@ from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, case, ok, on
 
 if TYPE_CHECKING:
-    from typing import Any, Dict
+    import random
+    from typing import Any, Dict, Optional
 
 RANDOM_DOCS = "https://docs.python.org/3/library/random.html#random.seed"
 DAEMON_DOCS = DOCS + "#multiprocessing.Process.daemon"
 
 #: Stands for a library's module-level generator (numpy's global RandomState in the report),
 #: created in the parent the first time it is used.
-_GENERATOR: Any = None
+_GENERATOR: Optional[random.Random] = None
 
 
-def _generator() -> Any:
+def _generator() -> random.Random:
     global _GENERATOR
     if _GENERATOR is None:
         import random
@@ -71,7 +72,7 @@ def random_instance_copied_by_fork(ctx: Context) -> object:
 def _start_a_child(method: str) -> Dict[str, Any]:
     import multiprocessing
 
-    proc = multiprocessing.get_context(method).Process(target=int)
+    proc = multiprocessing.get_context(method).Process(target=int)  # type: ignore[attr-defined]
     try:
         proc.start()
     except AssertionError:

@@ -1,20 +1,24 @@
 """The merge part of ``nox -s bench``: synthetic results files, load + merge + render timings
 for 40 (a full CI run), 100 and 1,000 of them, and the merge targets (40 files under 1 s,
-linear growth).
+linear growth). A synthetic file holds the real catalog (every case's entry, code and docs
+included) and one cell per case and method, so it weighs what a real results file does.
 
 Host-only code; ``harness.bench`` runs it after the matrix and prints :func:`merge_lines`.
 """
 
 from __future__ import annotations
 
+import functools
+import importlib
 import json
 import os
 import random
 import time
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Tuple
 
+from harness.guest import catalog as case_catalog
 from harness.guest import words
-from harness.guest.words import CATEGORIES, START_METHODS
+from harness.guest.words import CATEGORIES
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -27,13 +31,20 @@ CI_FILES = 40
 MERGE_TARGET_S = 1.0
 #: The file counts the bench merges, smallest first.
 SIZES = (CI_FILES, 100, 1000)
-#: Cases per synthetic file: about the catalog's size, so a file weighs what a real one does.
-CASES_PER_FILE = 90
 #: 1,000 files may cost this many times 100 files and still count as linear (10, plus 20 %).
 LINEAR_RATIO_MAX = 12.0
 
 
-def _synthetic_doc(index: int, cases: int, rng: random.Random) -> Dict[str, Any]:
+@functools.lru_cache(maxsize=None)
+def catalog_entries() -> Tuple[Tuple[Dict[str, Any], Tuple[str, ...]], ...]:
+    """The catalog as a results file holds it (``harness.cases``), each case with the methods
+    it runs under (one cell each). Each category module registers its whole category."""
+    for category in CATEGORIES:
+        importlib.import_module("cases." + category)
+    return tuple((case.to_dict(), tuple(case.methods)) for case in case_catalog.all_cases())
+
+
+def _environment(index: int) -> Dict[str, Any]:
     systems = words.OPERATING_SYSTEMS
     versions = [(words.CPYTHON, f"3.{minor}.{1 + index % 7}") for minor in range(8, 15)]
     versions += [(words.PYPY, f"3.{minor}.1") for minor in (9, 10, 11)]
@@ -42,55 +53,75 @@ def _synthetic_doc(index: int, cases: int, rng: random.Random) -> Dict[str, Any]
     methods = [words.SPAWN] if system == words.WINDOWS else [words.FORK, words.SPAWN,
                                                               words.FORKSERVER]  # Linux's order
     stamp = f"2026-01-{1 + index % 28:02d}T{index % 24:02d}:00:00+00:00"
-    env = {"os": system, "implementation": impl, "python_version": version,
-           "python_full_version": version, "free_threading": False, "gil_enabled": True,
-           "arch": "x86_64", "available_methods": methods, "default_method": methods[0],
-           "executor_default_method": methods[0], "cpu_count": 4, "harness_version": "0.1.0",
-           "git_commit": "%040x" % (index // 50), "timestamp": stamp, "ci": None,
-           "is_ci": False, "executable": "/usr/bin/python3", "root": None,
-           "platform": system, "sys_platform": system, "start_method_before_use": None}
-    catalog = []
+    return {"os": system, "implementation": impl, "python_version": version,
+            "python_full_version": version, "free_threading": False, "gil_enabled": True,
+            "arch": "x86_64", "available_methods": methods, "default_method": methods[0],
+            "executor_default_method": methods[0], "cpu_count": 4, "harness_version": "0.1.0",
+            "git_commit": "%040x" % (index // 50), "timestamp": stamp, "ci": None,
+            "is_ci": False, "executable": "/usr/bin/python3", "root": None,
+            "platform": system, "sys_platform": system, "start_method_before_use": None}
+
+
+def _cell(entry: Dict[str, Any], method: str, available: bool,
+          rng: random.Random) -> Dict[str, Any]:
+    """One cell's metadata: mostly what the case's first expectation says, some errors and
+    timeouts with what a real cell of each carries (error, stderr, detail)."""
+    rule = entry["expect"][0] if entry["expect"] else None
+    roll = rng.random()
+    outcome = words.OK if roll < 0.8 else (words.ERROR if roll < 0.94 else words.TIMEOUT)
+    if not available:
+        outcome = words.UNAVAILABLE
+    observed = None
+    if outcome == words.OK:
+        observed = rule["value"] if rule and "value" in rule else {"synthetic": 1}
+    verdict = (words.NO_EXPECTATION if rule is None or outcome == words.TIMEOUT
+               else words.AS_EXPECTED if roll < 0.9 else words.UNEXPECTED)
+    return {"case": entry["id"], "method": method, "category": entry["category"],
+            "outcome": outcome, "observed": observed, "expected": rule, "verdict": verdict,
+            "duration_s": rng.random(), "wall_s": rng.random(), "warnings": [],
+            "detail": "no result within the hard timeout; process tree killed"
+            if outcome == words.TIMEOUT else "",
+            "stdout": "", "stderr": "Traceback (most recent call last):\n  ...\n" * 2
+            if outcome != words.OK else "", "returncode": 0,
+            "error": {"type": "BrokenProcessPool", "where": "parent", "message":
+                      "A process in the process pool was terminated abruptly while the "
+                      "future was running or pending."} if outcome == words.ERROR else None}
+
+
+def _synthetic_doc(index: int, entries: Sequence[Tuple[Dict[str, Any], Tuple[str, ...]]],
+                   rng: random.Random) -> Dict[str, Any]:
+    """A results file as pytest-json-report writes it: per-test stages and the collectors'
+    listing too, which the loader parses but does not use."""
+    env = _environment(index)
     tests = []
-    for number in range(cases):
-        category = CATEGORIES[number % len(CATEGORIES)]
-        case_id = f"{category}.synthetic_{number:02d}"
-        catalog.append({"id": case_id, "category": category, "title": f"Synthetic case {number}",
-                        "doc": "A generated case for the merge benchmark.",
-                        "source": "https://docs.python.org/3/library/multiprocessing.html",
-                        "sources": ["https://docs.python.org/3/library/multiprocessing.html"],
-                        "covers": [], "claims": [], "timeout_s": 20.0, "module": "cases.x",
-                        "code": "def synthetic(ctx):\n    return 1\n",
-                        "expect": [{"outcome": words.OK, "methods": ["*"], "value": 1}]})
-        for method in START_METHODS:
-            roll = rng.random()
-            outcome = words.OK if roll < 0.85 else (words.ERROR if roll < 0.93 else words.TIMEOUT)
-            if method not in methods:
-                outcome = words.UNAVAILABLE
-            observed = (1 if rng.random() < 0.9 else 2) if outcome == words.OK else None
-            verdict = words.AS_EXPECTED if observed == 1 else words.UNEXPECTED
-            meta: Dict[str, Any] = {"case": case_id, "method": method, "category": category,
-                    "outcome": outcome, "observed": observed,
-                    "expected": {"outcome": words.OK, "methods": ["*"], "value": 1},
-                    "verdict": verdict, "duration_s": rng.random(), "wall_s": rng.random(),
-                    "warnings": [], "detail": "", "stdout": "", "stderr": "", "returncode": 0,
-                    "error": {"type": "ValueError", "message": "synthetic", "where": "child"}
-                    if outcome == words.ERROR else None}
-            tests.append({"nodeid": f"cases/{category}.py::{case_id}[{method}]",
-                          "outcome": "passed", "metadata": meta})
+    for entry, methods in entries:
+        for method in methods:
+            nodeid = f"{entry['module'].replace('.', '/')}.py::{entry['id']}[{method}]"
+            stage = {"duration": rng.random() / 1000, "outcome": "passed"}
+            tests.append({"nodeid": nodeid, "lineno": None, "outcome": "passed",
+                          "keywords": [f"{entry['id']}[{method}]", "x.py", "cases", ""],
+                          "setup": stage, "call": stage, "teardown": stage,
+                          "metadata": _cell(entry, method, method in env["available_methods"],
+                                            rng)})
+    collectors = [{"nodeid": "cases", "outcome": "passed",
+                   "result": [{"nodeid": t["nodeid"], "type": "CaseItem", "lineno": None}
+                              for t in tests]}]
     return {"created": 0.0, "duration": 1.0, "exitcode": 0, "root": "/synthetic",
-            "environment": {}, "summary": {"total": len(tests)}, "tests": tests,
-            "harness": {"schema_version": "1.1", "environment": env, "cases": catalog}}
+            "environment": {}, "summary": {"total": len(tests)}, "collectors": collectors,
+            "tests": tests,
+            "harness": {"schema_version": "1.1", "environment": env,
+                        "cases": [entry for entry, _methods in entries]}}
 
 
-def synthetic_results(folder: Path, files: int, cases: int = CASES_PER_FILE,
-                      seed: int = 0) -> List[str]:
-    """Write ``files`` synthetic results files (``cases`` cases x 3 methods each)."""
+def synthetic_results(folder: Path, files: int, seed: int = 0) -> List[str]:
+    """Write ``files`` synthetic results files (the catalog's cases x 3 methods each)."""
     rng = random.Random(seed)  # noqa: S311 - reproducible test data, not secrets
+    entries = catalog_entries()
     folder.mkdir(parents=True, exist_ok=True)
     paths = []
     for index in range(files):
         path = folder / f"synthetic-{index:04d}.json"
-        path.write_text(json.dumps(_synthetic_doc(index, cases, rng)), encoding="utf-8")
+        path.write_text(json.dumps(_synthetic_doc(index, entries, rng)), encoding="utf-8")
         paths.append(str(path))
     return paths
 

@@ -7,15 +7,22 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 from harness import bench, bench_merge, loading
+from harness.guest import catalog
 
 
-def test_synthetic_results_are_valid_and_sized(tmp_path: Path) -> None:
-    """Every synthetic file passes validation and holds 90 cases x 3 methods."""
+def test_synthetic_results_are_valid_and_hold_the_catalog(tmp_path: Path) -> None:
+    """Every synthetic file passes validation and weighs what a real one does: the catalog's
+    entries as the plugin writes them (code and docs included), one cell per case and method
+    it runs under."""
     paths = bench_merge.synthetic_results(tmp_path, 4)
     loaded, rejected = loading.load_results(paths)
     assert rejected == []
-    assert [len(item.cells) for item in loaded] == [270] * 4
-    assert {len(item.harness["cases"]) for item in loaded} == {90}
+    cases = catalog.all_cases()  # synthetic_results imported every case module
+    assert len(cases) > 100
+    cells = sorted((case.id, method) for case in cases for method in case.methods)
+    for item in loaded:
+        assert sorted((cell.case, cell.method) for cell in item.cells) == cells
+        assert item.harness["cases"] == [case.to_dict() for case in cases]
 
 
 def _results_file(tmp_path: Path, cells: List[Dict[str, Any]]) -> Path:

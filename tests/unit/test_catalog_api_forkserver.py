@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import multiprocessing as mp
 import os
+import shutil
 import socket
 import sys
+import tempfile
 import threading
 from multiprocessing import connection, reduction
-from pathlib import Path
 from typing import Callable, Iterator
 
 import pytest
@@ -54,12 +55,16 @@ def _silent(s: socket.socket, stop: threading.Event) -> None:
 
 
 @pytest.fixture
-def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
+def serve() -> Iterator[Callable[..., str]]:
+    # Not under tmp_path: an AF_UNIX path holds 104 bytes on macOS (108 on Linux), and macOS's
+    # $TMPDIR (/var/folders/.../T/) with pytest's folders exceeds that ("AF_UNIX path too long").
+    folder = tempfile.mkdtemp(prefix="smm-fs-test-",
+                              dir="/tmp" if os.path.isdir("/tmp") else None)
     stop = threading.Event()
     threads = []
 
     def start(handler: Callable[[socket.socket, threading.Event], None]) -> str:
-        address = str(tmp_path / "fs.sock")
+        address = os.path.join(folder, "fs.sock")
         listener = socket.socket(socket.AF_UNIX)
         listener.bind(address)
         listener.listen(1)
@@ -73,10 +78,13 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., str]]:
         threads.append(thread)
         return address
 
-    yield start
-    stop.set()
-    for thread in threads:
-        thread.join(10)
+    try:
+        yield start
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(10)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_a_slow_authenticating_server_is_refused_not_no_challenge(
