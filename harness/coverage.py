@@ -48,11 +48,11 @@ def _root_hint(root_dir: Path, environ: Mapping[str, str], ran_root: bool) -> Op
     marker = provision.read_marker(root_dir)
     have = set((marker or {}).get("interpreters") or {})
     if marker is None:
-        return "not here: %s of the Debian root: `sudo nox -s provision`, then `nox -s matrix` " \
-               "again (README: More interpreters from a Debian root)" % names
+        return "not here: %s of the Debian root: `nox -s provision`, then `nox -s matrix`, " \
+               "both as root (README: More interpreters from a Debian root)" % names
     if not set(wanted) <= have:
-        return "not here: %s of the Debian root (it predates them): `sudo nox -s provision` " \
-               "adds them in place" % ", ".join(os.path.basename(p) for p in wanted
+        return "not here: %s of the Debian root (it predates them): `nox -s provision`, as " \
+               "root, adds them in place" % ", ".join(os.path.basename(p) for p in wanted
                                                  if p not in have)
     if environ.get("HARNESS_NO_ROOT"):
         return "not run: the Debian root's %s (HARNESS_NO_ROOT is set)" % names

@@ -47,8 +47,9 @@ def test_no_root_says_how_to_provision_and_what_only_ci_runs(tmp_path: Path) -> 
                                                tmp_path / "none", environ={})
     assert lines == [
         "covered: 3 interpreters: Linux CPython 3.8, 3.13; Linux PyPy 3.9",
-        "not here: python3.13, python3.14, python3.15, pypy3 of the Debian root: `sudo nox -s "
-        "provision`, then `nox -s matrix` again (README: More interpreters from a Debian root)",
+        "not here: python3.13, python3.14, python3.15, pypy3 of the Debian root: `nox -s "
+        "provision`, then `nox -s matrix`, both as root (README: More interpreters from a Debian "
+        "root)",
         "not on this machine: macOS, Windows, 3.13t, pypy3.10, pypy3.11 — GitHub Actions runs "
         "them (.github/workflows/matrix.yml)"]
 
@@ -73,7 +74,7 @@ def test_an_old_root_names_what_provision_adds_and_idle_interpreters_are_named(
     assert lines[0] == ("covered: 1 interpreter: Linux CPython 3.8 (found here but not in this "
                         "report: 3.12; `nox` runs them all)")
     assert lines[1] == ("not here: python3.13, pypy3 of the Debian root (it predates them): "
-                        "`sudo nox -s provision` adds them in place")
+                        "`nox -s provision`, as root, adds them in place")
     assert len(lines) == 3  # macOS and Windows: CI
 
 
