@@ -12,6 +12,26 @@
   var F = { b: $("f-b"), cat: $("f-cat"), os: $("f-os"), m: $("f-m"), color: $("f-color"), find: $("f-find"), q: $("f-q"), collapse: $("f-collapse"), fold: $("f-fold") };
   var envBoxes = all("input.f-env");
   var envHeads = all("th.env");
+  // A case row's cells carry no names (CI's page has 12,000 of them): a cell's environment and
+  // method are its column's, read once from the header. cols[i] is [env, method, index among the
+  // row's data cells] for a row's i-th cell, null for the row heading and a no-data gap cell.
+  var cols = [null];
+  var methodNames = [];
+  all("th.meth", table).forEach(function (th) {
+    if (methodNames.indexOf(th.getAttribute("data-m")) < 0) { methodNames.push(th.getAttribute("data-m")); }
+  });
+  all("th.osg", table).forEach(function (osg) {
+    var os = osg.getAttribute("data-os");
+    envHeads.forEach(function (th) {
+      if (th.getAttribute("data-os") !== os) { return; }
+      methodNames.forEach(function (m) { cols.push([th.getAttribute("data-env"), m, cols.filter(Boolean).length]); });
+    });
+    if (table.querySelector("thead th.gap[data-os=" + attr(os) + "]")) { cols.push(null); }
+  });
+  // The selector of the case rows' cells in the columns that ``keep`` (env, method) picks.
+  function colCells(keep) {
+    return cols.map(function (c, i) { return c && keep(c[0], c[1]) ? "#matrix tr.case-row>td:nth-child(" + (i + 1) + ")" : null; }).filter(Boolean);
+  }
   var rows = all("tr.case-row");
   // The printed parts of a matrix too wide for paper (print-only tables): their rows, by case.
   var printRows = {};
@@ -77,6 +97,7 @@
     });
     var rules = [];
     var visibleEnvs = {};
+    var hiddenEnvs = {};
     var hidden = {};
     envBoxes.forEach(function (b) { if (!b.checked) { hidden[b.value] = 1; } });
     envHeads.forEach(function (th) {
@@ -84,17 +105,19 @@
       var ok = (!F.os.value || th.getAttribute("data-os") === F.os.value) &&
         (!F.collapse.checked || th.getAttribute("data-newest") === "1") && !hidden[id] && !fold.away[id];
       put(th.firstChild, "textContent", fold.label[id] || th.getAttribute("data-label"));
-      if (!ok) { rules.push("#matrix [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
+      if (!ok) { hiddenEnvs[id] = 1; rules.push("#matrix thead [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
     });
     if (F.os.value) { rules.push("#matrix .gap:not([data-os=" + attr(F.os.value) + "]){display:none}"); }
     var methods = all("th.meth", table).reduce(function (acc, th) { acc[th.getAttribute("data-m")] = 1; return acc; }, {});
     var nMethods = Object.keys(methods).length;
     if (F.m.value) {
       Object.keys(methods).forEach(function (m) {
-        if (m !== F.m.value) { rules.push("#matrix [data-method=" + attr(m) + "],#matrix th.meth[data-m=" + attr(m) + "]{display:none}"); }
+        if (m !== F.m.value) { rules.push("#matrix th.meth[data-m=" + attr(m) + "]{display:none}"); }
       });
       nMethods = 1;
     }
+    var away = colCells(function (env, m) { return hiddenEnvs[env] || (F.m.value && m !== F.m.value); });
+    if (away.length) { rules.push(away.join(",") + "{display:none}"); }
     put(dyn, "textContent", rules.join("\n"));
     document.body.classList.toggle("by-docs", F.color.value === "docs");
     document.body.classList.toggle("find", F.find.checked);
@@ -148,18 +171,18 @@
   }
 
   // ---- cells: identity, visibility under the filters (no layout read), the Tab stop
+  function colOf(td) { return td.tagName === "TD" && td.parentNode.classList.contains("case-row") ? cols[td.cellIndex] || null : null; }
   function cellKey(td) {
-    var c = td.getAttribute("data-case");
-    return c ? c + "~" + td.getAttribute("data-env") + "~" + td.getAttribute("data-method") : null;
+    var c = colOf(td);
+    return c ? td.parentNode.id.slice(4) + "~" + c[0] + "~" + c[1] : null;
   }
-  function isCell(el) { return (el.tagName === "TD" && el.hasAttribute("data-case")) || (el.tagName === "TH" && el.classList.contains("rh")); }
+  function isCell(el) { return Boolean(colOf(el)) || (el.tagName === "TH" && el.classList.contains("rh")); }
   function visible(cell) {
     var row = cell.parentNode;
     if (row.hidden || row.parentNode.hidden) { return false; }
     if (cell.tagName !== "TD") { return true; }
-    if (!cell.hasAttribute("data-case")) { return false; }
-    return Boolean(shown.envs[cell.getAttribute("data-env")]) &&
-      (!shown.method || shown.method === cell.getAttribute("data-method"));
+    var c = colOf(cell);
+    return Boolean(c && shown.envs[c[0]]) && (!shown.method || shown.method === c[1]);
   }
   function focusable(cell) { return cell.tagName === "TD" ? cell : cell.querySelector("a"); }
   function cellOf(el) { return el.tagName === "A" ? el.parentNode : el; }
@@ -224,11 +247,10 @@
     return box;
   }
   function safeHref(url) { return typeof url === "string" && /^https?:\/\/[^\s"'<>]+$/i.test(url) ? url : null; }
-  function dataCells(row) { return all("td[data-case]", row); }
   function explain(td, body) {
     if (!data) { data = JSON.parse($("cell-data").textContent); }
-    var caseData = data[td.getAttribute("data-case")];
-    var entry = caseData ? caseData.c[dataCells(td.parentNode).indexOf(td)] : null;
+    var caseData = data[td.parentNode.id.slice(4)];
+    var entry = caseData ? caseData.c[colOf(td)[2]] : null;
     var outcome = td.getAttribute("data-outcome");
     if (!entry) {
       body.appendChild(el("p", outcome === "not-applicable" ? "Not part of this case (the case does not run under this method)." : "Not run: no data for this cell in this report."));
@@ -286,9 +308,8 @@
     var p = key.split("~");
     var row = $("row-" + p[0]);
     if (!row) { return null; }
-    return dataCells(row).filter(function (td) {
-      return td.getAttribute("data-env") === p[1] && td.getAttribute("data-method") === p[2];
-    })[0] || null;
+    var i = cols.findIndex(function (c) { return c && c[0] === p[1] && c[1] === p[2]; });
+    return i > 0 ? row.cells[i] : null;
   }
   function showCell(key, scroll, focus) {
     var td = findCell(key);
@@ -341,7 +362,7 @@
   table.setAttribute("role", "grid");
   all("th.rh a").forEach(function (a) { a.setAttribute("tabindex", "-1"); });
   table.addEventListener("click", function (ev) {
-    var td = ev.target.closest ? ev.target.closest("td[data-case]") : null;
+    var td = ev.target.closest ? ev.target.closest("td") : null;
     var key = td ? cellKey(td) : null;
     if (!key) { return; }
     showCell(key, false, true);

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from harness import answers, loading, merge, render
-from tests.integration.chromium import launch, visible_rows
+from tests.integration.chromium import cell as matrix_cell, launch, visible_rows
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 pytestmark = pytest.mark.browser
@@ -107,7 +107,7 @@ def _close(pg: Any) -> None:
 def _cell(pg: Any, case: str, env: str, method: str) -> Any:
     # The matrix is painted when scrolled to (content-visibility): its visible text needs that.
     pg.evaluate("document.querySelector('.mwrap').scrollIntoView()")
-    return pg.locator('td[data-case="%s"][data-env="%s"][data-method="%s"]' % (case, env, method))
+    return matrix_cell(pg, case, env, method)
 
 
 
@@ -169,7 +169,7 @@ def test_phone_shows_data_cells_and_nothing_is_wider_than_the_screen(
     hit = pg.evaluate("""() => { const r = document.querySelector('.mwrap').getBoundingClientRect();
         const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
         const el = document.elementFromPoint((r.left + r.right) / 2, (top + bottom) / 2);
-        const td = el && el.closest('td[data-case]');
+        const td = el && el.closest('tr.case-row > td:not(.gap)');
         return td ? td.getAttribute('data-outcome') : null; }""")
     assert hit is not None
     _close(pg)
@@ -353,7 +353,7 @@ def test_without_javascript_and_in_dark_mode(browser: Any, report: str) -> None:
     ctx = browser.new_context(java_script_enabled=False, color_scheme="dark")
     pg = ctx.new_page()
     pg.goto(report)
-    assert pg.locator("td[data-case]").count() == len(CASES) * 2 * 3
+    assert pg.locator("#matrix tr.case-row > td:not(.gap)").count() == len(CASES) * 2 * 3
     assert _cell(pg, "deadlock.lock_held", "linux-cpython-3.13", "fork").inner_text() == \
         "hang 15 s"
     assert pg.locator(".controls").is_hidden()
