@@ -29,8 +29,8 @@ from harness.guest.words import (
 from harness.text import shorten
 
 __all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
-           "PANEL_WORDS", "PANEL_WORDS_KEY", "VERDICT_MARKS", "CellView", "outcome_of",
-           "row_cells"]
+           "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT", "VERDICT_MARKS", "CellView",
+           "outcome_of", "row_cells"]
 
 #: A slot of the matrix where the case does not run under that method: not a cell.
 NOT_APPLICABLE = "not-applicable"
@@ -51,6 +51,8 @@ VERDICT_MARKS: Dict[str, Tuple[str, str]] = {
     NO_EXPECTATION: ("?", "the docs say nothing"),
     FLAKY: ("≈", "flaky: runs disagree"),
 }
+#: The verdict a matrix cell leaves unsaid (no ``data-verdict``): most cells, the page's weight.
+UNMARKED_VERDICT = AS_EXPECTED
 #: Counted apart from "differs from the docs": the cells against an expectation the docs do not
 #: state (inferred from their mechanism, or read from the implementation).
 INFERRED_LABEL = "differs from an inferred expectation (one the docs do not state)"

@@ -76,6 +76,7 @@ def render_html(matrix: MatrixDoc) -> str:
     return _environment().get_template("index.html.j2").render(
         r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,
         outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS,
+        unmarked=cellview.UNMARKED_VERDICT,
         inferred_parts=cellview.INFERRED_PARTS, scope_text=model.scope_text,
         default_cols=cols, default_rows=rows, safe_url=model.safe_url,
         default_lines=answers.default_lines(report.defaults),

@@ -176,6 +176,8 @@
     var c = colOf(td);
     return c ? td.parentNode.id.slice(4) + "~" + c[0] + "~" + c[1] : null;
   }
+  // A matrix cell as the docs say carries no data-verdict (11,000 of CI's 12,636 cells).
+  function verdictOf(td) { var v = td.getAttribute("data-verdict"); return v === null ? "as-expected" : v; }
   function isCell(el) { return Boolean(colOf(el)) || (el.tagName === "TH" && el.classList.contains("rh")); }
   function visible(cell) {
     var row = cell.parentNode;
@@ -263,7 +265,7 @@
     if (outcome === "crash") { line.crash = "crash: " + (b.detail || "the case's process died without a result"); }
     if (outcome === "error") { line.error = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
     body.appendChild(el("p", line[outcome] || outcome, "outcome"));
-    var verdict = td.getAttribute("data-verdict");
+    var verdict = verdictOf(td);
     var exp = b.expected || null;
     var inferred = !!(exp && (exp.inferred || exp.from_implementation));
     var words = data["~words"];  // cellview.PANEL_WORDS: the wording lives in Python, once
@@ -403,6 +405,7 @@
   });
   envBoxes.forEach(function (b) { b.addEventListener("change", function () { apply(true); }); });
   all("a.cell-link").forEach(function (a) {
+    a.setAttribute("href", "#view?cell=" + a.getAttribute("data-cell"));
     a.addEventListener("click", function (ev) {
       ev.preventDefault();
       showCell(a.getAttribute("data-cell"), true, true);

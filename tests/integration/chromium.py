@@ -9,7 +9,7 @@ from typing import Any, Iterator, List
 
 import pytest
 
-__all__ = ["CHROMIUM", "cell", "launch", "sync_api", "visible_rows"]
+__all__ = ["CHROMIUM", "launch", "matrix_cell", "sync_api", "visible_rows"]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -40,9 +40,10 @@ _COLUMN = """([env, method]) => {
     const os = osg.getAttribute('data-os');
     for (const e of document.querySelectorAll('#matrix th.env')) {
       if (e.getAttribute('data-os') !== os) { continue; }
-      for (const m of document.querySelectorAll('#matrix th.meth[data-env="' + e.getAttribute('data-env') + '"]')) {
+      const id = e.getAttribute('data-env');
+      for (const m of document.querySelectorAll('#matrix th.meth[data-env="' + id + '"]')) {
         n += 1;
-        if (e.getAttribute('data-env') === env && m.getAttribute('data-m') === method) { return n; }
+        if (id === env && m.getAttribute('data-m') === method) { return n; }
       }
     }
     if (document.querySelector('#matrix thead th.gap[data-os="' + os + '"]')) { n += 1; }
@@ -51,7 +52,7 @@ _COLUMN = """([env, method]) => {
 }"""
 
 
-def cell(pg: Any, case: str, env: str, method: str) -> Any:
+def matrix_cell(pg: Any, case: str, env: str, method: str) -> Any:
     """The matrix cell of ``case`` under ``env`` and ``method`` (cells carry no names: their
     row is the case's, their column the environment's and method's)."""
     column = pg.evaluate(_COLUMN, [env, method])

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from harness import answers, loading, merge, render
-from tests.integration.chromium import cell as matrix_cell, launch, visible_rows
+from tests.integration.chromium import launch, matrix_cell, visible_rows
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 pytestmark = pytest.mark.browser
@@ -134,8 +134,15 @@ def test_each_outcome_reads_differently_and_findings_are_marked(browser: Any, re
     assert warned.locator("i.w").is_visible() and "⚠" in warned.inner_text()
     assert _cell(pg, "inheritance.warns", "linux-cpython-3.12", "fork").locator("i.w").count() == 0
     # The control that colours by agreement with the docs is part of the permalink.
+    # An error the docs predict: coloured by agreement it reads "as the docs say" (a cell as
+    # the docs say carries no data-verdict).
+    error = _cell(pg, "pickling.lambda_target", env, "spawn")
+    assert error.get_attribute("data-verdict") is None
     pg.select_option("#f-color", "docs")
     assert "color=docs" in pg.url and pg.locator("body.by-docs").count() == 1
+    as_docs = pg.evaluate("getComputedStyle(document.body).getPropertyValue('--ae')")
+    assert as_docs.strip() == "#dff3df"  # light scheme: rgb(223, 243, 223)
+    assert error.evaluate("td => getComputedStyle(td).backgroundColor") == "rgb(223, 243, 223)"
     _close(pg)
 
 

@@ -11,7 +11,7 @@ from typing import Any, Dict, Iterator
 import pytest
 
 from harness import loading, merge, render
-from tests.integration.chromium import cell as matrix_cell, launch, visible_rows
+from tests.integration.chromium import launch, matrix_cell, visible_rows
 from tests.unit.report_synth import case_doc, cell, ci_legs, results_doc
 
 pytestmark = pytest.mark.browser
@@ -256,7 +256,8 @@ def test_big_page_stays_small_and_renders(browser: Any, tmp_path: Path) -> None:
     pg = browser.new_page(viewport={"width": 1280, "height": 800})
     pg.goto((tmp_path / "index.html").as_uri() + "#matrix-section", wait_until="load",
             timeout=180_000)
-    pg.wait_for_function("""() => { const tds = document.querySelectorAll('#matrix tr.case-row > td:not(.gap)');
+    pg.wait_for_function("""() => {
+        const tds = document.querySelectorAll('#matrix tr.case-row > td:not(.gap)');
         return tds.length > 0 && tds[0].checkVisibility({contentVisibilityAuto: true}) &&
                tds[tds.length - 1].checkVisibility({contentVisibilityAuto: true}); }""")
     assert pg.locator("#matrix tr.case-row > td:not(.gap)").count() == 30 * 100 * 3
