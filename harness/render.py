@@ -19,6 +19,7 @@ from markupsafe import Markup
 from harness import answers, cellview, claimview, model, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
+from harness.text import word_parts
 
 __all__ = ["MATRIX_SCHEMA", "SYMBOLS", "PrintPart", "print_parts", "print_zoom", "render_html",
            "write_report"]
@@ -48,6 +49,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
+    # A name that may break at its words only (with ``overflow-wrap: normal`` on the cell).
+    env.filters["wordbreaks"] = lambda v: Markup("<wbr>").join(word_parts(str(v)))
     return env
 
 

@@ -1,0 +1,75 @@
+"""A matrix cell's text in a real headless Chromium (Debian `chromium` via Playwright's
+executable_path): on a phone's narrow cells a name breaks between its words, never mid-word."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+from harness import loading, merge, render
+from harness.text import word_parts
+from tests.integration.chromium import launch, matrix_cell
+from tests.unit.report_synth import cell, results_doc
+
+pytestmark = pytest.mark.browser
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+ERRORS = ["PicklingError", "BrokenProcessPool", "MaybeEncodingError", "AttributeError"]
+
+#: The lines a cell's text is laid out on: its characters grouped by the top of their boxes.
+_LINES = """td => {
+  const lines = new Map();
+  const walk = document.createTreeWalker(td, NodeFilter.SHOW_TEXT);
+  for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+    if (node.parentNode !== td) { continue; }  // the verdict mark and the warning sign
+    for (let i = 0; i < node.length; i++) {
+      const r = document.createRange(); r.setStart(node, i); r.setEnd(node, i + 1);
+      const top = Math.round(r.getBoundingClientRect().top);
+      lines.set(top, (lines.get(top) || '') + node.data[i]);
+    }
+  }
+  return Array.from(lines.keys()).sort((a, b) => a - b).map(k => lines.get(k));
+}"""
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from launch()
+
+
+def test_word_parts() -> None:
+    """Names break between camel-case words and after a dot inside a name; numbers stay whole."""
+    assert word_parts("PicklingError") == ["Pickling", "Error"]
+    assert word_parts("json.decoder.JSONDecodeError") == ["json.", "decoder.", "JSON", "Decode",
+                                                          "Error"]
+    assert word_parts("_pickle.PicklingError") == ["_pickle.", "Pickling", "Error"]
+    assert word_parts("3.14") == ["3.14"] and word_parts("hang 15 s") == ["hang 15 s"]
+
+
+def test_phone_breaks_an_error_name_between_its_words(browser: Any, tmp_path: Path) -> None:
+    """At 390×844 an error cell too narrow for its name breaks it at a word ("Pickling" /
+    "Error"), never inside one ("PicklingEr" / "ror")."""
+    cases = ["pickling.e%d" % i for i in range(len(ERRORS))]
+
+    def observe(c: str, m: str) -> Dict[str, Any]:
+        return cell(c, m, outcome="error", error={"type": ERRORS[int(c[-1])], "message": "x"})
+    docs = [results_doc(version=v, cases=cases, observe=observe) for v in ("3.12.1", "3.13.0")]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    pg = browser.new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True)
+    pg.goto((tmp_path / "index.html").as_uri() + "#matrix-section")
+    broken: List[List[str]] = []
+    for c, name in zip(cases, ERRORS):
+        td = matrix_cell(pg, c, "linux-cpython-3.13", "spawn")
+        lines = td.evaluate(_LINES)
+        assert "".join(lines) == name
+        if len(lines) > 1:
+            broken.append(lines)
+        words = word_parts(name)
+        # Each line is whole words: joining the parts in order gives the lines.
+        assert all(any(line == "".join(words[i:j]) for i in range(len(words))
+                       for j in range(i + 1, len(words) + 1)) for line in lines), lines
+    assert broken  # the cells are narrow enough to break a name (else the test shows nothing)
+    pg.close()
