@@ -3,6 +3,8 @@ executable_path): on a phone's narrow cells a name breaks between its words, nev
 
 from __future__ import annotations
 
+import importlib
+import statistics
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
@@ -10,9 +12,10 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from harness import loading, merge, render
+from harness.guest import catalog
 from harness.text import word_parts
 from tests.integration.chromium import launch, matrix_cell
-from tests.unit.report_synth import cell, results_doc
+from tests.unit.report_synth import case_doc, cell, results_doc
 
 pytestmark = pytest.mark.browser
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -72,4 +75,29 @@ def test_phone_breaks_an_error_name_between_its_words(browser: Any, tmp_path: Pa
         assert all(any(line == "".join(words[i:j]) for i in range(len(words))
                        for j in range(i + 1, len(words) + 1)) for line in lines), lines
     assert broken  # the cells are narrow enough to break a name (else the test shows nothing)
+    pg.close()
+
+
+
+def test_desktop_rows_of_the_catalog_are_under_three_lines(browser: Any, tmp_path: Path) -> None:
+    """At 1280×800 the catalog's cases (their titles and ids) make rows of under three lines at
+    the median: a title of ~80 characters on two lines, the id after it where it fits (a row
+    took three lines, ~53 px: 11 rows in a 1080 px screen's box)."""
+    for path in sorted((Path(__file__).parents[2] / "cases").glob("*.py")):
+        importlib.import_module("cases." + path.stem)
+    titles = {c.id: c.title for c in catalog.all_cases()}
+    assert len(titles) > 50
+    docs = [results_doc(version=v, cases=sorted(titles), case_docs=[
+        case_doc(c, title=t) for c, t in sorted(titles.items())]) for v in ("3.12.1", "3.13.0")]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto((tmp_path / "index.html").as_uri() + "#matrix-section")
+    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    heights = pg.eval_on_selector_all(
+        "#matrix tr.case-row", "rs => rs.map(r => r.getBoundingClientRect().height)")
+    line = float(pg.evaluate(
+        "parseFloat(getComputedStyle(document.querySelector('#matrix th.rh')).lineHeight)"))
+    assert len(heights) == len(titles)
+    assert statistics.median(heights) < 3 * line, (statistics.median(heights), line)
     pg.close()
