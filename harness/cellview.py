@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from harness import svg
 from harness.documents import MatrixCell
@@ -90,7 +90,9 @@ class CellView:
     mark: str  # the verdict's mark ("" when as expected)
     warn: bool  # the run emitted a warning: ⚠ on the cell
     title: str  # the no-JavaScript tooltip
-    data: Optional[List[Any]]  # [behaviour index, wall_s, warnings] for the panel's JSON
+    #: For the panel's JSON: the behaviour's index, or [index, wall_s, warnings] for a hang (its
+    #: seconds) or a cell that warned (most cells are an index: CI's page held 12,000 wall times).
+    data: Union[int, List[Any], None]
 
 
 def outcome_of(cell: Optional[MatrixCell]) -> str:
@@ -244,17 +246,20 @@ def row_cells(
         for method, cell, ok_text in zip(methods, cells, oks):
             outcome, verdict = outcome_of(cell), verdict_of(cell)
             text = visible_text(cell, ok_text)
-            data: Optional[List[Any]] = None
+            data: Union[int, List[Any], None] = None
             if cell is not None and cell.get("outcome") is not None:
                 b = behaviour(cell)
                 key = _dumps(b)
                 if key not in index:
                     index[key] = len(behaviours)
                     behaviours.append(b)
-                wall = hang_seconds(cell)
-                data = [index[key], round(wall, 2) if wall is not None else None,
-                        [{"category": str(w.get("category")), "message": str(w.get("message"))}
-                         for w in cell.get("warnings") or []]]
+                wall = hang_seconds(cell) if outcome == TIMEOUT else None
+                data = index[key]
+                if wall is not None or cell.get("warnings"):
+                    data = [data, round(wall, 2) if wall is not None else None,
+                            [{"category": str(w.get("category")),
+                              "message": str(w.get("message"))}
+                             for w in cell.get("warnings") or []]]
             row.append(CellView(
                 env=env, env_index=env_index, method=method, outcome=outcome, verdict=verdict,
                 text=text, mark=VERDICT_MARKS.get(verdict, ("", ""))[0],

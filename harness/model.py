@@ -289,7 +289,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
                      diffs.get(cid)),
         tags=tuple(tags), search=" ".join([cid, title, observed_text, *tags, *(
             ["hang"] if words.TIMEOUT in tags else [])]).lower(),  # "deadlock fork hang" finds it
-        panel={"t": title, "s": [link.url for link in sources if link.url][:1],
+        panel={"s": [link.url for link in sources if link.url][:1],
                "b": behaviours, "c": [c.data for c in row]})
 
 

@@ -253,6 +253,7 @@
     if (!data) { data = JSON.parse($("cell-data").textContent); }
     var caseData = data[td.parentNode.id.slice(4)];
     var entry = caseData ? caseData.c[colOf(td)[2]] : null;
+    if (typeof entry === "number") { entry = [entry, null, []]; }  // most cells: the index alone
     var outcome = td.getAttribute("data-outcome");
     if (!entry) {
       body.appendChild(el("p", outcome === "not-applicable" ? "Not part of this case (the case does not run under this method)." : "Not run: no data for this cell in this report."));
@@ -283,7 +284,7 @@
     body.appendChild(vals);
     entry[2].forEach(function (w) { body.appendChild(el("p", "⚠ " + w.category + ": " + w.message, "warn")); });
     if (b.runs) { b.runs.forEach(function (r) { body.appendChild(el("p", "run " + r.file + ": " + r.outcome + " " + JSON.stringify(r.outcome === "ok" ? r.observed : r.error))); }); }
-    var same = caseData.c.filter(function (c) { return c && c[0] === entry[0]; }).length - 1;
+    var same = caseData.c.filter(function (c) { return c !== null && (typeof c === "number" ? c : c[0]) === entry[0]; }).length - 1;
     var foot = el("p", same > 0 ? "Same behaviour in " + same + " other cell" + (same === 1 ? "" : "s") + " of this case. " : "No other cell of this case behaved so. ");
     var src = safeHref(exp && exp.source) || safeHref(caseData.s[0]);
     if (src) { var a = el("a", "the docs this expectation comes from"); a.href = src; foot.appendChild(a); }

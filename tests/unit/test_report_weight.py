@@ -3,6 +3,7 @@ of 36 environments × 117 cases was 5.4 MB, most of it names repeated on its 12,
 
 from __future__ import annotations
 
+import json
 import re
 
 from harness import render
@@ -34,3 +35,13 @@ def test_a_bar_says_its_value_once() -> None:
     bars = [svg for svg in re.findall(r"<svg.*?</svg>", section, re.S) if "<rect" in svg]
     assert bars and all(re.search(r'class="val">fork \d', svg) for svg in bars)
     assert [svg.count("<title>") for svg in bars] == [1] * len(bars)  # the chart's own
+
+
+def test_a_cell_in_the_panel_data_is_its_behaviour_alone() -> None:
+    """The panel's data for a cell that neither hung nor warned is its behaviour's index (CI's
+    page held [index, wall time, warnings] for all 12,636, wall times the panel never shows)."""
+    html = render.render_html(_big(3, 4))
+    start = html.index('<script type="application/json" id="cell-data">')
+    data = json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
+    entries = [e for k, v in data.items() if not k.startswith("~") for e in v["c"]]
+    assert len(entries) == 3 * 4 * 3 and all(isinstance(e, int) for e in entries), entries[:3]
