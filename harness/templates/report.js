@@ -1,7 +1,7 @@
 "use strict";
 // Filters, column chooser, permalinks, cell details and keyboard movement in the matrix for the
 // Start-Method Matrix page. Reads only the page itself; writes text with textContent (never
-// innerHTML). On load it reads no layout and touches no matrix cell but one (the Tab stop): the
+// innerHTML: the one markup it parses is the page's own printed parts, see printParts). On load it reads no layout and touches no matrix cell but one (the Tab stop): the
 // matrix may not be laid out yet (content-visibility), and forcing it would cost the load time.
 (function () {
   var $ = function (id) { return document.getElementById(id); };
@@ -34,11 +34,26 @@
   }
   var rows = all("tr.case-row");
   // The printed parts of a matrix too wide for paper (print-only tables): their rows, by case.
+  // They wait as markup in a <noscript> (text while the script runs: CI's 13,000 elements parsed
+  // for nothing until printing) and are built when printing starts; the template escaped their
+  // text, and the CSP would block any script or handler in them.
   var printRows = {};
-  all(".pmatrix tr[data-row]").forEach(function (tr) {
-    var id = tr.getAttribute("data-row");
-    (printRows[id] = printRows[id] || []).push(tr);
-  });
+  function printParts() {
+    var box = $("print-parts");
+    if (!box || box.hasAttribute("data-built")) { return; }
+    var t = document.createElement("template");
+    t.innerHTML = box.textContent;
+    box.parentNode.insertBefore(t.content, box);
+    box.setAttribute("data-built", "1");
+    all(".pmatrix tr[data-row]").forEach(function (tr) {
+      var id = tr.getAttribute("data-row");
+      (printRows[id] = printRows[id] || []).push(tr);
+    });
+    apply(false);  // the parts follow the filters
+  }
+  window.addEventListener("beforeprint", printParts);
+  var printing = window.matchMedia("print");  // print media emulated (a PDF printer, a test)
+  if (printing.addEventListener) { printing.addEventListener("change", function (ev) { if (ev.matches) { printParts(); } }); }
   var dyn = $("dyn-style");
   var panel = $("detail");
   var data = null;  // the cells' structured details (the JSON block), parsed on first use
