@@ -1,8 +1,9 @@
 "use strict";
 // Filters, column chooser, permalinks, cell details and keyboard movement in the matrix for the
 // Start-Method Matrix page. Reads only the page itself; writes text with textContent (never
-// innerHTML: the one markup it parses is the page's own printed parts, see printParts). On load it reads no layout and touches no matrix cell but one (the Tab stop): the
-// matrix may not be laid out yet (content-visibility), and forcing it would cost the load time.
+// innerHTML: the one markup it parses is the page's own, kept in <noscript>, see build). On load
+// it reads no layout and touches no matrix cell but one (the Tab stop): the matrix may not be
+// laid out yet (content-visibility), and forcing it would cost the load time.
 (function () {
   var $ = function (id) { return document.getElementById(id); };
   var all = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
@@ -38,13 +39,21 @@
   // for nothing until printing) and are built when printing starts; the template escaped their
   // text, and the CSP would block any script or handler in them.
   var printRows = {};
-  function printParts() {
-    var box = $("print-parts");
-    if (!box || box.hasAttribute("data-built")) { return; }
+  // Markup the page keeps as text in a <noscript> until it is needed, built in place.
+  function build(box) {
+    if (!box || box.hasAttribute("data-built")) { return false; }
     var t = document.createElement("template");
     t.innerHTML = box.textContent;
     box.parentNode.insertBefore(t.content, box);
     box.setAttribute("data-built", "1");
+    return true;
+  }
+  // A chart's values table, built when its <details> opens.
+  all("details.later").forEach(function (d) {
+    d.addEventListener("toggle", function () { if (d.open) { build(d.querySelector("noscript")); } });
+  });
+  function printParts() {
+    if (!build($("print-parts"))) { return; }
     all(".pmatrix tr[data-row]").forEach(function (tr) {
       var id = tr.getAttribute("data-row");
       (printRows[id] = printRows[id] || []).push(tr);

@@ -1,5 +1,6 @@
-"""A matrix cell's text in a real headless Chromium (Debian `chromium` via Playwright's
-executable_path): on a phone's narrow cells a name breaks between its words, never mid-word."""
+"""The page's weight and density in a real headless Chromium (Debian `chromium` via Playwright's
+executable_path): a name breaks between its words in a phone's narrow cells, a desktop row of a
+typical title is two lines, markup needed later is built when needed."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from harness.guest import catalog
 from harness.text import word_parts
 from tests.integration.chromium import launch, matrix_cell
 from tests.unit.report_synth import case_doc, cell, results_doc
+from tests.unit.test_report_render import _perf_doc
 
 pytestmark = pytest.mark.browser
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -101,3 +103,30 @@ def test_desktop_rows_of_the_catalog_are_under_three_lines(browser: Any, tmp_pat
     assert len(heights) == len(titles)
     assert statistics.median(heights) < 3 * line, (statistics.median(heights), line)
     pg.close()
+
+
+def test_a_charts_values_table_is_built_when_opened(browser: Any, tmp_path: Path) -> None:
+    """A chart's values (CI: 2,900 rows in 27 tables) are text in the page until their
+    <details> opens: then the table is there, its text escaped; without JavaScript it is there
+    from the start."""
+    docs = [_perf_doc("3.12.0", unit="<ms>"), _perf_doc("3.13.0")]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    url = (tmp_path / "index.html").as_uri()
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto(url)
+    assert pg.locator("#performance details table").count() == 0
+    summaries = pg.locator("#performance details summary")
+    for i in range(summaries.count()):
+        summaries.nth(i).click()
+    rows = pg.locator("#performance details table tbody tr")
+    assert rows.count() >= 4 and rows.first.is_visible()
+    assert any("<ms>" in t for t in pg.locator("#performance details table").all_inner_texts())
+    assert pg.locator("#performance details script, #performance details img").count() == 0
+    pg.close()
+    ctx = browser.new_context(java_script_enabled=False)
+    plain = ctx.new_page()
+    plain.goto(url)
+    assert plain.locator("#performance details table").count() == len(
+        plain.locator("#performance figure").all())
+    ctx.close()
