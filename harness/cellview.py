@@ -26,6 +26,7 @@ from harness.guest.words import (
     UNAVAILABLE,
     UNEXPECTED,
 )
+from harness.results import HANG_QUOTE, NO_RESULT
 from harness.text import shorten
 
 __all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
@@ -223,7 +224,10 @@ def _title(cell: Optional[MatrixCell]) -> str:
     if cell.get("outcome") == ERROR:
         err = cell.get("error") or {}
         parts.append("%s: %s" % (err.get("type"), str(err.get("message", ""))[:100]))
-    elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail"):
+    elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail") and not (
+            # A hang that quotes nothing says what the legend says ("killed after the hard
+            # timeout"): CI's page repeated it on 516 cells.
+            str(cell["detail"]).startswith(NO_RESULT) and HANG_QUOTE not in str(cell["detail"])):
         parts.append(str(cell["detail"])[:300])  # a hang's quoted stderr line comes after ~80
     if cell.get("warnings"):
         parts.append("⚠ " + ", ".join(sorted({

@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from harness import render
+from harness import cellview, render
+from harness.results import HANG_QUOTE, NO_RESULT
+from tests.unit.report_synth import cell
 from tests.unit.test_report_render import _big, _matrix, _perf_doc
 
 
@@ -45,3 +47,17 @@ def test_a_cell_in_the_panel_data_is_its_behaviour_alone() -> None:
     data = json.loads(html[html.index(">", start) + 1:html.index("</script>", start)])
     entries = [e for k, v in data.items() if not k.startswith("~") for e in v["c"]]
     assert len(entries) == 3 * 4 * 3 and all(isinstance(e, int) for e in entries), entries[:3]
+
+
+def test_a_hang_says_in_its_tooltip_only_what_the_legend_does_not() -> None:
+    """A hang that quotes nothing has no tooltip (the legend says "killed after the hard
+    timeout"; CI's page repeated that on 516 cells); one that quotes where it hung, or one
+    whose case returned but whose interpreter did not exit, keeps it."""
+    killed = NO_RESULT + "; process tree killed"
+    details = [killed, killed + HANG_QUOTE + "waiting for the lock",
+               "the case returned but the interpreter did not exit; process tree killed"]
+    lookup = {("e", m): cell("c.a", m, outcome="timeout", wall_s=15.0, detail=d)
+              for m, d in zip(("fork", "forkserver", "spawn"), details)}
+    titles = [c.title for c in cellview.row_cells(
+        "c.a", [("e", 0)], ["fork", "forkserver", "spawn"], lookup, [])]
+    assert titles == ["", details[1], details[2]]
