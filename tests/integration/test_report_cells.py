@@ -16,7 +16,7 @@ from harness import loading, merge, render
 from harness.guest import catalog
 from harness.text import word_parts
 from tests.integration.chromium import launch, matrix_cell
-from tests.unit.report_synth import case_doc, cell, results_doc
+from tests.unit.report_synth import case_doc, cell, ci_legs, results_doc
 from tests.unit.test_report_render import _perf_doc
 
 pytestmark = pytest.mark.browser
@@ -130,3 +130,24 @@ def test_a_charts_values_table_is_built_when_opened(browser: Any, tmp_path: Path
     assert plain.locator("#performance details table").count() == len(
         plain.locator("#performance figure").all())
     ctx.close()
+
+
+def test_a_column_filter_hides_runs_of_columns(browser: Any, tmp_path: Path) -> None:
+    """Cells carry no names: a filter hides them by their column, one selector per run of
+    columns (an OS's environments, an OS's columns of one method), not one per column (108 of
+    them for CI's 36 environments made every filter twice as slow to restyle the matrix); the
+    cells left are the ones asked for."""
+    docs = [results_doc(cases=["methods.a", "methods.b"],
+                        observe=lambda c, m, i=i: cell(c, m, observed="v%02d%s" % (i, m[:2])),
+                        **leg) for i, leg in enumerate(ci_legs())]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto((tmp_path / "index.html").as_uri() + "#view?os=macos&m=spawn")
+    shown = pg.eval_on_selector_all(
+        "#row-methods\\.a > td:not(.gap)",
+        "tds => tds.filter(td => td.offsetParent !== null).map(td => td.textContent)")
+    assert shown == ["v%02dsp" % i for i in range(12, 24)]  # macOS's 12 environments, spawn
+    assert pg.evaluate("document.getElementById('dyn-style').textContent.split("
+                       "'nth-child(').length - 1") <= 2 * (2 + 2 * 1)  # (a range: two each)
+    pg.close()
