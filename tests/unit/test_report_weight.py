@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 import re
 
-from harness import cellview, render
+from harness import cellview, model, render
 from harness.results import HANG_QUOTE, NO_RESULT
-from tests.unit.report_synth import cell
+from tests.unit.report_synth import cell, results_doc
 from tests.unit.test_report_render import _big, _matrix, _perf_doc
 
 
@@ -61,3 +61,17 @@ def test_a_hang_says_in_its_tooltip_only_what_the_legend_does_not() -> None:
     titles = [c.title for c in cellview.row_cells(
         "c.a", [("e", 0)], ["fork", "forkserver", "spawn"], lookup, [])]
     assert titles == ["", details[1], details[2]]
+
+
+def test_a_group_names_an_os_once_where_all_its_environments_are() -> None:
+    """A case section's group lists its environments, an OS whose every environment is in it
+    said once: "Linux (all 2), macOS 3.12" (CI's sections listed "Linux 3.9, Linux 3.10, …"
+    24 names a line); an OS only partly there keeps its names."""
+    legs = [("linux", v) for v in ("3.12.1", "3.13.1")] + [
+        ("macos", v) for v in ("3.12.1", "3.13.1", "3.14.1", "3.15.1")]
+    docs = [results_doc(version=v, os_name=o, methods=("spawn",), observe=lambda c, m, o=o, v=v:
+                        cell(c, m, observed=1 if o == "linux" or v == "3.12.1" else 2))
+            for o, v in legs]
+    ((_category, (case,)),) = model.build(_matrix(*docs)).categories
+    assert sorted(g.where for g in case.groups) == [
+        "spawn: Linux (all 2), macOS 3.12", "spawn: macOS 3.13, macOS 3.14, macOS 3.15"]
