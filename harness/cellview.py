@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from harness import svg
 from harness.documents import MatrixCell
@@ -26,11 +26,12 @@ from harness.guest.words import (
     UNAVAILABLE,
     UNEXPECTED,
 )
+from harness.results import HANG_QUOTE, NO_RESULT
 from harness.text import shorten
 
 __all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
-           "PANEL_WORDS", "PANEL_WORDS_KEY", "VERDICT_MARKS", "CellView", "outcome_of",
-           "row_cells"]
+           "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT", "VERDICT_MARKS", "CellView",
+           "outcome_of", "row_cells"]
 
 #: A slot of the matrix where the case does not run under that method: not a cell.
 NOT_APPLICABLE = "not-applicable"
@@ -51,6 +52,8 @@ VERDICT_MARKS: Dict[str, Tuple[str, str]] = {
     NO_EXPECTATION: ("?", "the docs say nothing"),
     FLAKY: ("≈", "flaky: runs disagree"),
 }
+#: The verdict a matrix cell leaves unsaid (no ``data-verdict``): most cells, the page's weight.
+UNMARKED_VERDICT = AS_EXPECTED
 #: Counted apart from "differs from the docs": the cells against an expectation the docs do not
 #: state (inferred from their mechanism, or read from the implementation).
 INFERRED_LABEL = "differs from an inferred expectation (one the docs do not state)"
@@ -88,7 +91,9 @@ class CellView:
     mark: str  # the verdict's mark ("" when as expected)
     warn: bool  # the run emitted a warning: ⚠ on the cell
     title: str  # the no-JavaScript tooltip
-    data: Optional[List[Any]]  # [behaviour index, wall_s, warnings] for the panel's JSON
+    #: For the panel's JSON: the behaviour's index, or [index, wall_s, warnings] for a hang (its
+    #: seconds) or a cell that warned (most cells are an index: CI's page held 12,000 wall times).
+    data: Union[int, List[Any], None]
 
 
 def outcome_of(cell: Optional[MatrixCell]) -> str:
@@ -219,7 +224,10 @@ def _title(cell: Optional[MatrixCell]) -> str:
     if cell.get("outcome") == ERROR:
         err = cell.get("error") or {}
         parts.append("%s: %s" % (err.get("type"), str(err.get("message", ""))[:100]))
-    elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail"):
+    elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail") and not (
+            # A hang that quotes nothing says what the legend says ("killed after the hard
+            # timeout"): CI's page repeated it on 516 cells.
+            str(cell["detail"]).startswith(NO_RESULT) and HANG_QUOTE not in str(cell["detail"])):
         parts.append(str(cell["detail"])[:300])  # a hang's quoted stderr line comes after ~80
     if cell.get("warnings"):
         parts.append("⚠ " + ", ".join(sorted({
@@ -242,17 +250,20 @@ def row_cells(
         for method, cell, ok_text in zip(methods, cells, oks):
             outcome, verdict = outcome_of(cell), verdict_of(cell)
             text = visible_text(cell, ok_text)
-            data: Optional[List[Any]] = None
+            data: Union[int, List[Any], None] = None
             if cell is not None and cell.get("outcome") is not None:
                 b = behaviour(cell)
                 key = _dumps(b)
                 if key not in index:
                     index[key] = len(behaviours)
                     behaviours.append(b)
-                wall = hang_seconds(cell)
-                data = [index[key], round(wall, 2) if wall is not None else None,
-                        [{"category": str(w.get("category")), "message": str(w.get("message"))}
-                         for w in cell.get("warnings") or []]]
+                wall = hang_seconds(cell) if outcome == TIMEOUT else None
+                data = index[key]
+                if wall is not None or cell.get("warnings"):
+                    data = [data, round(wall, 2) if wall is not None else None,
+                            [{"category": str(w.get("category")),
+                              "message": str(w.get("message"))}
+                             for w in cell.get("warnings") or []]]
             row.append(CellView(
                 env=env, env_index=env_index, method=method, outcome=outcome, verdict=verdict,
                 text=text, mark=VERDICT_MARKS.get(verdict, ("", ""))[0],

@@ -169,9 +169,10 @@ _ALL_BUT_MAX = 3
 
 
 def _where(members: Sequence[MatrixCell], all_cells: Sequence[MatrixCell],
-           labels: Mapping[str, str]) -> str:
+           labels: Mapping[str, str], oses: Mapping[str, str]) -> str:
     """Where a group's cells are, per method: "all N environments" when that is all of them,
-    "all but PyPy 3.9" when only a few (and fewer than half) are elsewhere."""
+    "all but PyPy 3.9" when only a few (and fewer than half) are elsewhere, else the list, an
+    OS whose every environment is there said once ("Linux (all 12), macOS 3.9")."""
     parts = []
     for method in words.START_METHODS:
         envs = [c["environment"] for c in members if c["method"] == method]
@@ -184,9 +185,25 @@ def _where(members: Sequence[MatrixCell], all_cells: Sequence[MatrixCell],
         elif rest and len(rest) <= _ALL_BUT_MAX < len(envs):
             text = "all but %s" % ", ".join(rest)
         else:
-            text = ", ".join(labels.get(e, e) for e in envs)
+            text = ", ".join(_by_os(envs, [c["environment"] for c in all_cells
+                                           if c["method"] == method], labels, oses))
         parts.append("%s: %s" % (method, text))
     return "; ".join(parts)
+
+
+def _by_os(envs: Sequence[str], everywhere: Sequence[str], labels: Mapping[str, str],
+           oses: Mapping[str, str]) -> List[str]:
+    """``envs`` named, those of an OS all of whose environments (``everywhere``) are there as one
+    "Linux (all 12)" (CI's case sections listed 24 "Linux 3.9, Linux 3.10, …" a line)."""
+    out: List[str] = []
+    for env in envs:
+        of_os = [e for e in everywhere if oses.get(e) == oses.get(env)]
+        whole = "%s (all %d)" % (oses.get(env), len(of_os))
+        if env not in oses or len(of_os) < 2 or not set(of_os) <= set(envs):
+            out.append(labels.get(env, env))
+        elif whole not in out:
+            out.append(whole)
+    return out
 
 
 #: How far a group's value is shown when its usual cut would hide how it differs from another.
@@ -215,7 +232,7 @@ def _detail(cell: MatrixCell) -> str:
 
 
 def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
-            labels: Mapping[str, str]) -> List[Group]:
+            labels: Mapping[str, str], oses: Mapping[str, str]) -> List[Group]:
     groups: Dict[Tuple[str, str, str, str], List[MatrixCell]] = {}
     for cell in cells:
         text = str(cell.get("detail") or "not run") if cell.get("outcome") is None \
@@ -248,7 +265,7 @@ def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
         named = tuple((cell_anchor(case_id, c["environment"], c["method"]), "%s %s" % (
             labels.get(c["environment"], c["environment"]), c["method"])) for c in members)
         out.append(Group(status, CODES.get(status, "ne"), text, expected, named,
-                         short(detail, 300), _where(members, cells, labels),
+                         short(detail, 300), _where(members, cells, labels, oses),
                          inferred(first.get("expected"))))
     return out
 
@@ -270,7 +287,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     unexpected = sum(1 for c in row if c.verdict == words.UNEXPECTED)
     groups = tuple(_groups(cid, sorted(cells, key=lambda c: (
         env_index.get(c["environment"], 0), c["method"])), case.get("category") == PERFORMANCE,
-        {e.id: "%s %s" % (e.os_name, e.label) for e in envs}))
+        {e.id: "%s %s" % (e.os_name, e.label) for e in envs}, {e.id: e.os_name for e in envs}))
     sources = tuple(Link(link_label(str(u)) if safe_url(u) else str(u), safe_url(u))
                     for u in (case.get("sources") or [case.get("source", "")]) if u)
     title = str(case.get("title", ""))
@@ -289,7 +306,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
                      diffs.get(cid)),
         tags=tuple(tags), search=" ".join([cid, title, observed_text, *tags, *(
             ["hang"] if words.TIMEOUT in tags else [])]).lower(),  # "deadlock fork hang" finds it
-        panel={"t": title, "s": [link.url for link in sources if link.url][:1],
+        panel={"s": [link.url for link in sources if link.url][:1],
                "b": behaviours, "c": [c.data for c in row]})
 
 

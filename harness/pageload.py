@@ -44,7 +44,7 @@ _RESULT = """() => new Promise(done => {
   const wait = () => window.__smmRendered === undefined ? setTimeout(wait, 10) : done({
     dcl: nav.domContentLoadedEventEnd, load: nav.loadEventEnd,
     fcp: fcp ? fcp.startTime : null, rendered: window.__smmRendered,
-    cells: document.querySelectorAll("#matrix td[data-case]").length,
+    cells: document.querySelectorAll("#matrix tr.case-row > td:not(.gap)").length,
     nodes: document.getElementsByTagName("*").length});
   wait();
 })"""

@@ -19,6 +19,7 @@ from markupsafe import Markup
 from harness import answers, cellview, claimview, model, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
+from harness.text import word_parts
 
 __all__ = ["MATRIX_SCHEMA", "SYMBOLS", "PrintPart", "print_parts", "print_zoom", "render_html",
            "write_report"]
@@ -48,6 +49,8 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
+    # A name that may break at its words only (with ``overflow-wrap: normal`` on the cell).
+    env.filters["wordbreaks"] = lambda v: Markup("<wbr>").join(word_parts(str(v)))
     return env
 
 
@@ -76,6 +79,7 @@ def render_html(matrix: MatrixDoc) -> str:
     return _environment().get_template("index.html.j2").render(
         r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,
         outcomes=cellview.OUTCOMES, marks=cellview.VERDICT_MARKS,
+        unmarked=cellview.UNMARKED_VERDICT,
         inferred_parts=cellview.INFERRED_PARTS, scope_text=model.scope_text,
         default_cols=cols, default_rows=rows, safe_url=model.safe_url,
         default_lines=answers.default_lines(report.defaults),

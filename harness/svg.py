@@ -193,9 +193,9 @@ def _bar_chart(title: str, points: Sequence[Point], env_order: Sequence[str]) ->
         for p in ps:
             w = max(1.0, p.median / top * plot_w)
             colour = COLOURS.get(p.method, "#555")
-            parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"><title>%s'
-                         '</title></rect>' % (label_w, y, w, bar_h - 2, colour,
-                                              _esc("%s %s: %s" % (env, p.method, _label(p)))))
+            # No tooltip: the bar's label beside it says the same (CI: 2,300 of them, 180 KB).
+            parts.append('<rect x="%d" y="%d" width="%.1f" height="%d" fill="%s"/>' % (
+                label_w, y, w, bar_h - 2, colour))
             if p.low is not None and p.high is not None:
                 x1, x2 = label_w + p.low / top * plot_w, label_w + p.high / top * plot_w
                 mid = y + (bar_h - 2) / 2

@@ -1,8 +1,9 @@
 "use strict";
 // Filters, column chooser, permalinks, cell details and keyboard movement in the matrix for the
 // Start-Method Matrix page. Reads only the page itself; writes text with textContent (never
-// innerHTML). On load it reads no layout and touches no matrix cell but one (the Tab stop): the
-// matrix may not be laid out yet (content-visibility), and forcing it would cost the load time.
+// innerHTML: the one markup it parses is the page's own, kept in <noscript>, see build). On load
+// it reads no layout and touches no matrix cell but one (the Tab stop): the matrix may not be
+// laid out yet (content-visibility), and forcing it would cost the load time.
 (function () {
   var $ = function (id) { return document.getElementById(id); };
   var all = function (sel, root) { return Array.prototype.slice.call((root || document).querySelectorAll(sel)); };
@@ -12,13 +13,66 @@
   var F = { b: $("f-b"), cat: $("f-cat"), os: $("f-os"), m: $("f-m"), color: $("f-color"), find: $("f-find"), q: $("f-q"), collapse: $("f-collapse"), fold: $("f-fold") };
   var envBoxes = all("input.f-env");
   var envHeads = all("th.env");
+  // A case row's cells carry no names (CI's page has 12,000 of them): a cell's environment and
+  // method are its column's, read once from the header. cols[i] is [env, method, index among the
+  // row's data cells] for a row's i-th cell, null for the row heading and a no-data gap cell.
+  var cols = [null];
+  var methodNames = [];
+  all("th.meth", table).forEach(function (th) {
+    if (methodNames.indexOf(th.getAttribute("data-m")) < 0) { methodNames.push(th.getAttribute("data-m")); }
+  });
+  all("th.osg", table).forEach(function (osg) {
+    var os = osg.getAttribute("data-os");
+    envHeads.forEach(function (th) {
+      if (th.getAttribute("data-os") !== os) { return; }
+      methodNames.forEach(function (m) { cols.push([th.getAttribute("data-env"), m, cols.filter(Boolean).length]); });
+    });
+    if (table.querySelector("thead th.gap[data-os=" + attr(os) + "]")) { cols.push(null); }
+  });
+  // Selectors of the case rows' cells in the columns that ``keep`` (env, method) picks, a run of
+  // columns ``step`` apart in one selector (an environment's methods, an OS's fork columns): one
+  // selector per column made a filter twice as slow to restyle CI's 12,636 cells.
+  function colCells(keep, step) {
+    var runs = [];
+    cols.forEach(function (c, i) {
+      var last = runs[runs.length - 1];
+      if (!c || !keep(c[0], c[1])) { return; }
+      if (last && i + 1 === last[1] + step) { last[1] = i + 1; } else { runs.push([i + 1, i + 1]); }
+    });
+    return runs.map(function (r) {
+      return "#matrix tr.case-row>td:nth-child(" + (r[0] === r[1] ? r[0] : (step === 1 ? "n" : step + "n") + "+" + r[0] + "):nth-child(-n+" + r[1]) + ")";
+    });
+  }
   var rows = all("tr.case-row");
   // The printed parts of a matrix too wide for paper (print-only tables): their rows, by case.
+  // They wait as markup in a <noscript> (text while the script runs: CI's 13,000 elements parsed
+  // for nothing until printing) and are built when printing starts; the template escaped their
+  // text, and the CSP would block any script or handler in them.
   var printRows = {};
-  all(".pmatrix tr[data-row]").forEach(function (tr) {
-    var id = tr.getAttribute("data-row");
-    (printRows[id] = printRows[id] || []).push(tr);
+  // Markup the page keeps as text in a <noscript> until it is needed, built in place.
+  function build(box) {
+    if (!box || box.hasAttribute("data-built")) { return false; }
+    var t = document.createElement("template");
+    t.innerHTML = box.textContent;
+    box.parentNode.insertBefore(t.content, box);
+    box.setAttribute("data-built", "1");
+    return true;
+  }
+  // A chart's values table, built when its <details> opens.
+  all("details.later").forEach(function (d) {
+    d.addEventListener("toggle", function () { if (d.open) { build(d.querySelector("noscript")); } });
   });
+  function printParts() {
+    if (!build($("print-parts"))) { return; }
+    all(".pmatrix tr[data-row]").forEach(function (tr) {
+      var id = tr.getAttribute("data-row");
+      (printRows[id] = printRows[id] || []).push(tr);
+    });
+    apply(false);  // the parts follow the filters
+  }
+  window.addEventListener("beforeprint", printParts);
+  var printing = window.matchMedia("print");  // print media emulated (a PDF printer, a test)
+  if (printing.addEventListener) { printing.addEventListener("change", function (ev) { if (ev.matches) { printParts(); } }); }
   var dyn = $("dyn-style");
   var panel = $("detail");
   var data = null;  // the cells' structured details (the JSON block), parsed on first use
@@ -77,6 +131,7 @@
     });
     var rules = [];
     var visibleEnvs = {};
+    var hiddenEnvs = {};
     var hidden = {};
     envBoxes.forEach(function (b) { if (!b.checked) { hidden[b.value] = 1; } });
     envHeads.forEach(function (th) {
@@ -84,17 +139,23 @@
       var ok = (!F.os.value || th.getAttribute("data-os") === F.os.value) &&
         (!F.collapse.checked || th.getAttribute("data-newest") === "1") && !hidden[id] && !fold.away[id];
       put(th.firstChild, "textContent", fold.label[id] || th.getAttribute("data-label"));
-      if (!ok) { rules.push("#matrix [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
+      if (!ok) { hiddenEnvs[id] = 1; rules.push("#matrix thead [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
     });
     if (F.os.value) { rules.push("#matrix .gap:not([data-os=" + attr(F.os.value) + "]){display:none}"); }
     var methods = all("th.meth", table).reduce(function (acc, th) { acc[th.getAttribute("data-m")] = 1; return acc; }, {});
     var nMethods = Object.keys(methods).length;
     if (F.m.value) {
       Object.keys(methods).forEach(function (m) {
-        if (m !== F.m.value) { rules.push("#matrix [data-method=" + attr(m) + "],#matrix th.meth[data-m=" + attr(m) + "]{display:none}"); }
+        if (m !== F.m.value) { rules.push("#matrix th.meth[data-m=" + attr(m) + "]{display:none}"); }
       });
       nMethods = 1;
     }
+    var away = colCells(function (env) { return hiddenEnvs[env]; }, 1);
+    methodNames.forEach(function (m) {
+      if (!F.m.value || m === F.m.value) { return; }
+      away = away.concat(colCells(function (env, mm) { return mm === m && !hiddenEnvs[env]; }, methodNames.length));
+    });
+    if (away.length) { rules.push(away.join(",") + "{display:none}"); }
     put(dyn, "textContent", rules.join("\n"));
     document.body.classList.toggle("by-docs", F.color.value === "docs");
     document.body.classList.toggle("find", F.find.checked);
@@ -148,18 +209,20 @@
   }
 
   // ---- cells: identity, visibility under the filters (no layout read), the Tab stop
+  function colOf(td) { return td.tagName === "TD" && td.parentNode.classList.contains("case-row") ? cols[td.cellIndex] || null : null; }
   function cellKey(td) {
-    var c = td.getAttribute("data-case");
-    return c ? c + "~" + td.getAttribute("data-env") + "~" + td.getAttribute("data-method") : null;
+    var c = colOf(td);
+    return c ? td.parentNode.id.slice(4) + "~" + c[0] + "~" + c[1] : null;
   }
-  function isCell(el) { return (el.tagName === "TD" && el.hasAttribute("data-case")) || (el.tagName === "TH" && el.classList.contains("rh")); }
+  // A matrix cell as the docs say carries no data-verdict (11,000 of CI's 12,636 cells).
+  function verdictOf(td) { var v = td.getAttribute("data-verdict"); return v === null ? "as-expected" : v; }
+  function isCell(el) { return Boolean(colOf(el)) || (el.tagName === "TH" && el.classList.contains("rh")); }
   function visible(cell) {
     var row = cell.parentNode;
     if (row.hidden || row.parentNode.hidden) { return false; }
     if (cell.tagName !== "TD") { return true; }
-    if (!cell.hasAttribute("data-case")) { return false; }
-    return Boolean(shown.envs[cell.getAttribute("data-env")]) &&
-      (!shown.method || shown.method === cell.getAttribute("data-method"));
+    var c = colOf(cell);
+    return Boolean(c && shown.envs[c[0]]) && (!shown.method || shown.method === c[1]);
   }
   function focusable(cell) { return cell.tagName === "TD" ? cell : cell.querySelector("a"); }
   function cellOf(el) { return el.tagName === "A" ? el.parentNode : el; }
@@ -224,11 +287,11 @@
     return box;
   }
   function safeHref(url) { return typeof url === "string" && /^https?:\/\/[^\s"'<>]+$/i.test(url) ? url : null; }
-  function dataCells(row) { return all("td[data-case]", row); }
   function explain(td, body) {
     if (!data) { data = JSON.parse($("cell-data").textContent); }
-    var caseData = data[td.getAttribute("data-case")];
-    var entry = caseData ? caseData.c[dataCells(td.parentNode).indexOf(td)] : null;
+    var caseData = data[td.parentNode.id.slice(4)];
+    var entry = caseData ? caseData.c[colOf(td)[2]] : null;
+    if (typeof entry === "number") { entry = [entry, null, []]; }  // most cells: the index alone
     var outcome = td.getAttribute("data-outcome");
     if (!entry) {
       body.appendChild(el("p", outcome === "not-applicable" ? "Not part of this case (the case does not run under this method)." : "Not run: no data for this cell in this report."));
@@ -241,7 +304,7 @@
     if (outcome === "crash") { line.crash = "crash: " + (b.detail || "the case's process died without a result"); }
     if (outcome === "error") { line.error = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
     body.appendChild(el("p", line[outcome] || outcome, "outcome"));
-    var verdict = td.getAttribute("data-verdict");
+    var verdict = verdictOf(td);
     var exp = b.expected || null;
     var inferred = !!(exp && (exp.inferred || exp.from_implementation));
     var words = data["~words"];  // cellview.PANEL_WORDS: the wording lives in Python, once
@@ -259,7 +322,7 @@
     body.appendChild(vals);
     entry[2].forEach(function (w) { body.appendChild(el("p", "⚠ " + w.category + ": " + w.message, "warn")); });
     if (b.runs) { b.runs.forEach(function (r) { body.appendChild(el("p", "run " + r.file + ": " + r.outcome + " " + JSON.stringify(r.outcome === "ok" ? r.observed : r.error))); }); }
-    var same = caseData.c.filter(function (c) { return c && c[0] === entry[0]; }).length - 1;
+    var same = caseData.c.filter(function (c) { return c !== null && (typeof c === "number" ? c : c[0]) === entry[0]; }).length - 1;
     var foot = el("p", same > 0 ? "Same behaviour in " + same + " other cell" + (same === 1 ? "" : "s") + " of this case. " : "No other cell of this case behaved so. ");
     var src = safeHref(exp && exp.source) || safeHref(caseData.s[0]);
     if (src) { var a = el("a", "the docs this expectation comes from"); a.href = src; foot.appendChild(a); }
@@ -286,9 +349,8 @@
     var p = key.split("~");
     var row = $("row-" + p[0]);
     if (!row) { return null; }
-    return dataCells(row).filter(function (td) {
-      return td.getAttribute("data-env") === p[1] && td.getAttribute("data-method") === p[2];
-    })[0] || null;
+    var i = cols.findIndex(function (c) { return c && c[0] === p[1] && c[1] === p[2]; });
+    return i > 0 ? row.cells[i] : null;
   }
   function showCell(key, scroll, focus) {
     var td = findCell(key);
@@ -341,7 +403,7 @@
   table.setAttribute("role", "grid");
   all("th.rh a").forEach(function (a) { a.setAttribute("tabindex", "-1"); });
   table.addEventListener("click", function (ev) {
-    var td = ev.target.closest ? ev.target.closest("td[data-case]") : null;
+    var td = ev.target.closest ? ev.target.closest("td") : null;
     var key = td ? cellKey(td) : null;
     if (!key) { return; }
     showCell(key, false, true);
@@ -382,6 +444,7 @@
   });
   envBoxes.forEach(function (b) { b.addEventListener("change", function () { apply(true); }); });
   all("a.cell-link").forEach(function (a) {
+    a.setAttribute("href", "#view?cell=" + a.getAttribute("data-cell"));
     a.addEventListener("click", function (ev) {
       ev.preventDefault();
       showCell(a.getAttribute("data-cell"), true, true);

@@ -9,7 +9,7 @@ from typing import Any, Iterator, List
 
 import pytest
 
-__all__ = ["CHROMIUM", "launch", "sync_api", "visible_rows"]
+__all__ = ["CHROMIUM", "launch", "matrix_cell", "sync_api", "visible_rows"]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -30,3 +30,31 @@ def visible_rows(pg: Any) -> List[str]:
     """The ids of the matrix rows the filters leave visible."""
     return list(pg.eval_on_selector_all(
         "tr.case-row", "rs => rs.filter(r => r.offsetParent !== null).map(r => r.id)"))
+
+
+#: The 1-based column of a matrix cell, counted from the header as a reader does: per OS group
+#: (in order) each environment's method columns, then the group's no-data column if it has one.
+_COLUMN = """([env, method]) => {
+  let n = 1;
+  for (const osg of document.querySelectorAll('#matrix th.osg')) {
+    const os = osg.getAttribute('data-os');
+    for (const e of document.querySelectorAll('#matrix th.env')) {
+      if (e.getAttribute('data-os') !== os) { continue; }
+      const id = e.getAttribute('data-env');
+      for (const m of document.querySelectorAll('#matrix th.meth[data-env="' + id + '"]')) {
+        n += 1;
+        if (id === env && m.getAttribute('data-m') === method) { return n; }
+      }
+    }
+    if (document.querySelector('#matrix thead th.gap[data-os="' + os + '"]')) { n += 1; }
+  }
+  return null;
+}"""
+
+
+def matrix_cell(pg: Any, case: str, env: str, method: str) -> Any:
+    """The matrix cell of ``case`` under ``env`` and ``method`` (cells carry no names: their
+    row is the case's, their column the environment's and method's)."""
+    column = pg.evaluate(_COLUMN, [env, method])
+    assert column is not None, (env, method)
+    return pg.locator("#matrix tr.case-row[id=\"row-%s\"] > td:nth-child(%d)" % (case, column))

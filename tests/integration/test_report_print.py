@@ -25,6 +25,13 @@ def browser() -> Iterator[Any]:
     yield from launch()
 
 
+def _print(pg: Any) -> None:
+    """Print media, as a browser printing: the script builds the printed parts then."""
+    pg.emulate_media(media="print")
+    pg.wait_for_function("""() => { const box = document.getElementById('print-parts');
+        return !box || box.hasAttribute('data-built'); }""")
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory: Any) -> str:
     """The answers tests' page: a hang, an error, a crash, a warning, 46 rows."""
@@ -39,7 +46,7 @@ def test_print_keeps_every_case_row(browser: Any, report: str) -> None:
     import pypdf
 
     pg = _open(browser, report)
-    pg.emulate_media(media="print")
+    _print(pg)
     assert pg.locator(".controls").is_hidden()
     pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True)))
     text = unicodedata.normalize("NFKC", "\n".join(page.extract_text() for page in pdf.pages))
@@ -78,7 +85,7 @@ def test_print_keeps_every_column_readable_on_the_page(
                           for i, d in enumerate(docs)], now=NOW, claims=[claim])
     render.write_report(matrix, tmp_path)
     pg = _open(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
-    pg.emulate_media(media="print")
+    _print(pg)
     split = legs != "2"
     assert pg.locator("#matrix").is_visible() != split
     printed = "#matrix" if not split else "table.pmatrix"
@@ -123,7 +130,7 @@ def test_print_cuts_no_table_of_the_sample(browser: Any, tmp_path: Path) -> None
     loaded, rejected = loading.load_results(sorted(str(p) for p in sample.glob("*.json")))
     render.write_report(merge.merge(loaded, rejected, now=NOW), tmp_path)
     pg = _open(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
-    pg.emulate_media(media="print")
+    _print(pg)
     cut = pg.evaluate("""() => Array.from(document.querySelectorAll('table')).filter(
         el => el.scrollWidth - el.clientWidth > 1 ||
               el.getBoundingClientRect().right > %d).map(el => el.className || el.id)""" % (
@@ -142,7 +149,7 @@ def test_printed_parts_follow_the_row_and_os_filters(browser: Any, tmp_path: Pat
                                      for i, d in enumerate(docs)], now=NOW), tmp_path)
     pg = _open(browser, (tmp_path / "index.html").as_uri() + "#view?cat=deadlock&os=macos",
                width=render.PRINT_PAGE_PX)
-    pg.emulate_media(media="print")
+    _print(pg)
     parts = pg.eval_on_selector_all(".ppart", """ps => ps.filter(p => p.offsetParent !== null)
         .map(p => [p.getAttribute('data-os'), Array.from(p.querySelectorAll('tr[data-row]'))
             .filter(r => r.offsetParent !== null).map(r => r.getAttribute('data-row'))])""")
@@ -151,3 +158,33 @@ def test_printed_parts_follow_the_row_and_os_filters(browser: Any, tmp_path: Pat
     assert pg.inner_text("p.fstat").startswith("1 of 3 cases shown (deadlock, macOS)")
     assert "scrolls" not in pg.inner_text("p.fstat")
     _close(pg)
+
+
+def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Path) -> None:
+    """A matrix printed in parts keeps them as text until printing starts (CI: 13,000 elements
+    the page parsed and kept for nothing on screen); printing builds them, and a browser without
+    JavaScript has them as they are."""
+    docs = [results_doc(cases=CASES[:3], case_docs=[case_doc(c) for c in CASES[:3]], **leg)
+            for leg in ci_legs()]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    url = (tmp_path / "index.html").as_uri()
+    pg = _open(browser, url, width=render.PRINT_PAGE_PX)
+    assert pg.locator("table.pmatrix").count() == 0
+    import pypdf
+
+    pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True)))  # as Ctrl+P: beforeprint
+    text = "\n".join(page.extract_text() for page in pdf.pages)
+    for name in ("Linux", "macOS", "Windows"):
+        assert "Behaviour matrix: %s" % name in text
+    assert pg.locator("table.pmatrix").count() == 3
+    assert pg.locator("table.pmatrix tr[data-row]").count() == 3 * 3
+    _close(pg)
+    ctx = browser.new_context(java_script_enabled=False, viewport={
+        "width": render.PRINT_PAGE_PX, "height": 800})
+    plain = ctx.new_page()
+    plain.goto(url)
+    plain.emulate_media(media="print")
+    assert plain.locator("table.pmatrix").count() == 3
+    assert plain.locator(".ppart").first.is_visible()
+    ctx.close()
