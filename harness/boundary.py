@@ -46,7 +46,8 @@ RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.r
 REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harness.render",
                     "harness.svg", "harness.summary", "harness.history", "harness.diff",
                     "harness.claimcheck", "harness.answers", "harness.cellview",
-                    "harness.casetext", "harness.claimview", "harness.envview"})
+                    "harness.casetext", "harness.claimview", "harness.envview",
+                    "harness.groups", "harness.notrun"})
 #: A guest import marked with this comment is the user's own package (``check --pytest``
 #: imports the pytest of the interpreter under test), not a dependency of the harness.
 USERS_OWN = "# boundary: the user's own"

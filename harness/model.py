@@ -2,28 +2,28 @@
 
 Everything the page and ``summary.md`` show is decided here (order, grouping, answers, scope,
 findings, change points, claim verdicts, charts); templates only lay it out. No I/O. A cell's
-own view is ``harness.cellview``; the target grid and the answers are ``harness.answers``;
-a case's docstring, links and rules in words are ``harness.casetext``.
+own view is ``harness.cellview``; a case's cells grouped by behaviour ``harness.groups``; the
+target grid and the answers are ``harness.answers``; a case's docstring, links and rules in
+words are ``harness.casetext``.
 """
 
 from __future__ import annotations
 
-import collections
 import dataclasses
-import json
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import answers, cellview, claimcheck, claimview, history, svg
+from harness import groups as grouping
 from harness.answers import scope_text
-from harness.casetext import doc_parts, inferred, link_label, safe_url
+from harness.casetext import doc_parts, link_label, safe_url
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.envview import EnvView, env_views
-from harness.expect import expectation_text
+from harness.groups import Group
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
 from harness.text import short
 
-__all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Report", "build", "doc_parts",
+__all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Group", "Report", "build", "doc_parts",
            "link_label", "safe_url", "scope_text"]
 
 #: Status → (short CSS code, symbol, label): the case sections group cells by it.
@@ -46,20 +46,6 @@ VERDICT_SYMBOLS = claimview.VERDICT_SYMBOLS
 class Link:
     text: str
     url: Optional[str]
-
-
-@dataclasses.dataclass(frozen=True)
-class Group:
-    """Cells of one case that behaved the same way."""
-
-    status: str
-    code: str
-    text: str
-    expected: str
-    cells: Tuple[Tuple[str, str], ...]  # (anchor, "Linux 3.12 fork")
-    detail: str
-    where: str = ""  # the cells in a line: "fork: all 9 environments; spawn: 3.8, 3.9"
-    inferred: bool = False  # the expectation is not stated by the docs (casetext.inferred)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -160,118 +146,6 @@ class Report:
                      for k, label, n in self.verdict_counts)
 
 
-def cell_anchor(case: str, env: str, method: str) -> str:
-    return "x-%s~%s~%s" % (case, env, method)
-
-
-#: "all but X, Y, Z" names at most this many environments (more: the group's own list).
-_ALL_BUT_MAX = 3
-
-
-def _where(members: Sequence[MatrixCell], all_cells: Sequence[MatrixCell],
-           labels: Mapping[str, str], oses: Mapping[str, str]) -> str:
-    """Where a group's cells are, per method: "all N environments" when that is all of them,
-    "all but PyPy 3.9" when only a few (and fewer than half) are elsewhere, else the list, an
-    OS whose every environment is there said once ("Linux (all 12), macOS 3.9")."""
-    parts = []
-    for method in words.START_METHODS:
-        envs = [c["environment"] for c in members if c["method"] == method]
-        if not envs:
-            continue
-        rest = [labels.get(c["environment"], c["environment"]) for c in all_cells
-                if c["method"] == method and c["environment"] not in envs]
-        if not rest and len(envs) > 1:
-            text = "all %d environments" % len(envs)
-        elif rest and len(rest) <= _ALL_BUT_MAX < len(envs):
-            text = "all but %s" % ", ".join(rest)
-        else:
-            text = ", ".join(_by_os(envs, [c["environment"] for c in all_cells
-                                           if c["method"] == method], labels, oses))
-        parts.append("%s: %s" % (method, text))
-    return "; ".join(parts)
-
-
-def _by_os(envs: Sequence[str], everywhere: Sequence[str], labels: Mapping[str, str],
-           oses: Mapping[str, str]) -> List[str]:
-    """``envs`` named, those of an OS all of whose environments (``everywhere``) are there as one
-    "Linux (all 12)" (CI's case sections listed 24 "Linux 3.9, Linux 3.10, …" a line)."""
-    out: List[str] = []
-    for env in envs:
-        of_os = [e for e in everywhere if oses.get(e) == oses.get(env)]
-        whole = "%s (all %d)" % (oses.get(env), len(of_os))
-        if env not in oses or len(of_os) < 2 or not set(of_os) <= set(envs):
-            out.append(labels.get(env, env))
-        elif whole not in out:
-            out.append(whole)
-    return out
-
-
-#: How far a group's value is shown when its usual cut would hide how it differs from another.
-FULL_VALUE = 600
-
-
-#: A rule's keys that pick its cells or cite it, not what it expects (``rules.Expect.to_dict``):
-#: cells that met rules differing only in these read alike, so they are one group.
-_RULE_SCOPE = ("methods", "when", "note", "source")
-
-
-def _exact(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=repr)
-
-
-def _expects(rule: Any) -> Any:
-    """What a rule expects, without where it applies or its citation."""
-    return {k: v for k, v in rule.items() if k not in _RULE_SCOPE} if isinstance(rule, dict) \
-        else rule
-
-
-def _detail(cell: MatrixCell) -> str:
-    """The line a group shows under its value: an error's message, or why a cell did not run
-    or how it hung."""
-    return str((cell.get("error") or {}).get("message") or cell.get("detail") or "")
-
-
-def _groups(case_id: str, cells: List[MatrixCell], perf: bool,
-            labels: Mapping[str, str], oses: Mapping[str, str]) -> List[Group]:
-    groups: Dict[Tuple[str, str, str, str], List[MatrixCell]] = {}
-    for cell in cells:
-        text = str(cell.get("detail") or "not run") if cell.get("outcome") is None \
-            else history.describe(cell, perf)
-        if perf and cell.get("outcome") == words.OK:
-            text = "ok: measured (per-cell values in the tooltips and the Performance charts)"
-        ran = cell.get("outcome") is not None
-        # The texts are cut short; cells group only when what they observed and the rule
-        # they met are the same in full, not just in their first 60-80 characters.
-        same = _exact((cell.get("observed") if ran and not perf else None,
-                       _expects(cell.get("expected")) if ran else None,
-                       [history.describe(o, perf, limit=FULL_VALUE)  # a flaky cell's runs
-                        for o in cell.get("observations") or []],
-                       _detail(cell)))  # the line shown under the value: an error's message
-        key = (str(cell.get("status")), text, expectation_text(cell.get("expected"))
-               if ran else "", same)
-        groups.setdefault(key, []).append(cell)
-    shown = collections.Counter(key[:3] for key in groups)
-    out = []
-    for (status, cut_text, cut_expected, _same), members in groups.items():
-        first = members[0]
-        text, expected = cut_text, cut_expected
-        if shown[(status, text, expected)] > 1:  # differ past the cut: show them in full
-            text = history.describe(first, perf, limit=FULL_VALUE)
-            expected = expectation_text(first.get("expected"), limit=FULL_VALUE)
-        detail = _detail(first)
-        if first.get("observations"):
-            detail = "runs: " + "; ".join("%s → %s" % (o.get("source_file"),
-                                          history.describe(o)) for o in first["observations"])
-        named = tuple((cell_anchor(case_id, c["environment"], c["method"]), "%s %s" % (
-            labels.get(c["environment"], c["environment"]), c["method"])) for c in members)
-        out.append(Group(status, CODES.get(status, "ne"), text, expected, named,
-                         short(detail, 300), _where(members, cells, labels, oses),
-                         inferred(first.get("expected"))))
-    return out
-
-
-
-
 def _case_view(case: CaseEntry, cells: List[MatrixCell],
                envs: Sequence[EnvView], methods: Sequence[str],
                changes: Mapping[str, List[history.Change]],
@@ -285,9 +159,10 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
                                   sorted({(ch.series, ch.since) for ch in mine}))
     unexpected = sum(1 for c in row if c.verdict == words.UNEXPECTED)
-    groups = tuple(_groups(cid, sorted(cells, key=lambda c: (
+    groups = tuple(grouping.groups(cid, sorted(cells, key=lambda c: (
         env_index.get(c["environment"], 0), c["method"])), case.get("category") == PERFORMANCE,
-        {e.id: "%s %s" % (e.os_name, e.label) for e in envs}, {e.id: e.os_name for e in envs}))
+        {e.id: "%s %s" % (e.os_name, e.label) for e in envs}, {e.id: e.os_name for e in envs},
+        CODES))
     sources = tuple(Link(link_label(str(u)) if safe_url(u) else str(u), safe_url(u))
                     for u in (case.get("sources") or [case.get("source", "")]) if u)
     title = str(case.get("title", ""))
