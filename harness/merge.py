@@ -201,7 +201,10 @@ def merge(
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
         for ident, column in environments.items():
-            for method in case_methods.get(case_id, START_METHODS):
+            # A case no run ran: the methods a selection named for it, not all three.
+            named = [m for m in START_METHODS if any(results.cell_name(case_id, m) in left
+                                                     for left in unselected.values())]
+            for method in case_methods.get(case_id) or named or START_METHODS:
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
                     why = (column.get("left_out") or {}).get(category) or unselected.get(

@@ -12,7 +12,7 @@ import jsonschema
 import pytest
 
 from harness import cli, loading, merge, results
-from tests.unit.report_synth import cell, results_doc
+from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
@@ -146,6 +146,17 @@ def test_methods_a_case_never_ran_are_not_filled() -> None:
                results_doc(version="3.13.0", cases=["methods.a"], methods=("spawn",)))
     assert {c["method"] for c in m["results"]} == {"spawn"}
     assert m["case_methods"] == {"methods.a": ["spawn"]}
+
+
+def test_a_case_no_run_ran_gets_the_methods_its_selection_named() -> None:
+    """A case a selection left out everywhere has no ``case_methods``: its not-run cells are
+    the ones the selection named (spawn only here), never three phantom cells."""
+    doc = results_doc(cases=["methods.a"], case_docs=[case_doc("methods.a"),
+                                                      case_doc("methods.z")])
+    doc["harness"]["environment"]["not_selected"] = {"by": "-k a", "cells": ["methods.z[spawn]"]}
+    m = _merge(doc)
+    assert [(c["method"], c["detail"]) for c in m["results"] if c["case"] == "methods.z"] == [
+        ("spawn", "not run (not selected: -k a)")]
 
 
 def test_environment_order_and_result_order_are_stable() -> None:
