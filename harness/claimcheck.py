@@ -243,6 +243,9 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
         elif v.verdict != words.NOT_RUN:  # a cell that ran but cannot decide (a hang elsewhere)
             undecided.extend("%s: %s[%s] undecided" % (names[v.environment], e.case, e.method)
                              for e in v.evidence if e.held is None and e.status not in _NO_DATA)
+            # A partial run (-k, --quick) decided on some of its cells only: not the whole claim.
+            undecided.extend("%s: %s[%s] not run" % (names[v.environment], e.case, e.method)
+                             for e in v.evidence if e.status == words.NOT_RUN)
     gaps: List[str] = []
     missing = set()
     for os_name in scope:

@@ -12,7 +12,7 @@ import pytest
 
 from cases.claims import CLAIMS
 from harness import claimcheck, loading, merge, render
-from tests.unit.report_synth import cell, results_doc
+from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 #: Hashes of the article's 7-word runs (vendored), and the article itself when ../shared sits
@@ -377,3 +377,20 @@ def test_a_cell_that_ran_but_cannot_decide_leaves_the_claim_only_true_where_run(
     (result,) = _results([claim], doc)
     assert result.overall == "partial"
     assert result.gaps == ("Linux 3.12: methods.b[fork] undecided",)
+
+
+def test_a_selection_that_ran_part_of_a_claim_leaves_it_only_true_where_run() -> None:
+    """-k ran one of a claim's two checks in its only environment: what ran holds, but the
+    claim is not plainly true — the cell the selection left out is named as a gap."""
+    claim = {"id": "c", "claim": "x", "scope": {"os": ["linux"]}, "checks": [
+        {"case": "methods.a", "methods": ["fork"], "holds": {"equals": 1}},
+        {"case": "methods.b", "methods": ["fork"], "holds": {"equals": 1}}]}
+    full = results_doc(version="3.12.0", methods=["fork"], cases=["methods.a", "methods.b"])
+    (result,) = _results([claim], full)
+    assert (result.overall, result.gaps) == ("true", ())
+    narrow = results_doc(version="3.12.0", methods=["fork"], cases=["methods.a"],
+                         case_docs=[case_doc("methods.a"), case_doc("methods.b")])
+    narrow["harness"]["environment"]["not_selected"] = {"by": "-k a", "cells": ["methods.b[fork]"]}
+    (result,) = _results([claim], narrow)
+    assert result.overall == "partial"
+    assert result.gaps == ("Linux 3.12: methods.b[fork] not run",)
