@@ -191,6 +191,15 @@ def merge(
         known = case_methods.setdefault(case_id, [])
         if method not in known:
             known.append(method)
+    # The methods a selection left out (-k 'fork', --methods spawn) are the case's too: their
+    # cells read "not run (not selected: …)" instead of leaving the matrix, and a case no run
+    # ran gets the cells its selection named, not all three.
+    for left in unselected.values():
+        for name in left:
+            case_id, _, method = name.rstrip("]").partition("[")
+            known = case_methods.setdefault(case_id, []) if case_id in cases else []
+            if method in START_METHODS and method not in known:
+                known.append(method)
     for known in case_methods.values():
         known.sort(key=_method_index)
     results_list = [_cell(key, runs_fed) for key, runs_fed in fed.items()]
@@ -201,10 +210,7 @@ def merge(
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
         for ident, column in environments.items():
-            # A case no run ran: the methods a selection named for it, not all three.
-            named = [m for m in START_METHODS if any(results.cell_name(case_id, m) in left
-                                                     for left in unselected.values())]
-            for method in case_methods.get(case_id) or named or START_METHODS:
+            for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
                     why = (column.get("left_out") or {}).get(category) or unselected.get(

@@ -148,15 +148,21 @@ def test_methods_a_case_never_ran_are_not_filled() -> None:
     assert m["case_methods"] == {"methods.a": ["spawn"]}
 
 
-def test_a_case_no_run_ran_gets_the_methods_its_selection_named() -> None:
-    """A case a selection left out everywhere has no ``case_methods``: its not-run cells are
-    the ones the selection named (spawn only here), never three phantom cells."""
-    doc = results_doc(cases=["methods.a"], case_docs=[case_doc("methods.a"),
-                                                      case_doc("methods.z")])
-    doc["harness"]["environment"]["not_selected"] = {"by": "-k a", "cells": ["methods.z[spawn]"]}
+def test_the_methods_a_selection_left_out_everywhere_stay_in_the_matrix() -> None:
+    """-k 'fork' ran methods.a under fork only, everywhere: its spawn cell (named by the
+    selection) reads "not run (not selected: …)" instead of leaving the matrix. A case the
+    selection left out everywhere gets the cells it named (spawn only for methods.z), never
+    three phantom ones."""
+    doc = results_doc(cases=["methods.a"], methods=("fork",),
+                      case_docs=[case_doc("methods.a"), case_doc("methods.z")])
+    doc["harness"]["environment"]["not_selected"] = {"by": "-k fork", "cells": [
+        "methods.a[spawn]", "methods.z[spawn]"]}
     m = _merge(doc)
-    assert [(c["method"], c["detail"]) for c in m["results"] if c["case"] == "methods.z"] == [
-        ("spawn", "not run (not selected: -k a)")]
+    assert [(c["case"], c["method"], c["detail"]) for c in m["results"]] == [
+        ("methods.a", "fork", ""), ("methods.a", "spawn", "not run (not selected: -k fork)"),
+        ("methods.z", "spawn", "not run (not selected: -k fork)")]
+    assert m["case_methods"] == {"methods.a": ["fork", "spawn"], "methods.z": ["spawn"]}
+    jsonschema.validate(m, results.load_schema("matrix.schema.json"))
 
 
 def test_environment_order_and_result_order_are_stable() -> None:
