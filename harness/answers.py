@@ -27,8 +27,9 @@ from harness.guest.words import (
 )
 from harness.results import arch_suffix, interpreter_label, minor_version
 
-__all__ = ["TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags", "default_grid",
-           "default_lines", "default_table", "fails_only_lines", "scope_text", "slot_of", "slots"]
+__all__ = ["COMPARES", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags", "compared",
+           "default_grid", "default_lines", "default_table", "fails_only_lines", "scope_text",
+           "slot_of", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -248,8 +249,7 @@ def behaviour_tags(
     (series, version) where the case's behaviour changed."""
     tags: Set[str] = set()
     for env in envs:
-        cells = {m: lookup[(env, m)] for m in methods if (env, m) in lookup
-                 and lookup[(env, m)].get("outcome") not in (None, UNAVAILABLE)}
+        cells = _ran(lookup, env, methods)
         sigs = {m: history.describe(c, c.get("category") == PERFORMANCE)
                 for m, c in cells.items()}
         if len(set(sigs.values())) > 1:
@@ -268,26 +268,74 @@ def behaviour_tags(
     return sorted(tags)
 
 
+def _ran(lookup: Mapping[Tuple[str, str], MatrixCell], env: str,
+         methods: Sequence[str]) -> Dict[str, MatrixCell]:
+    """An environment's cells that ran, by method (unavailable and not-run cells compare
+    nothing)."""
+    return {m: lookup[(env, m)] for m in methods if (env, m) in lookup
+            and lookup[(env, m)].get("outcome") not in (None, UNAVAILABLE)}
+
+
+#: An answer's tag → the cells it compares, as its count's denominator says them.
+COMPARES = {"fork-only": "fork and another method", "nonfork-only": "fork and another method",
+            "fork-spawn": "both fork and spawn"}
+
+
+def compared(lookup: Mapping[Tuple[str, str], MatrixCell], envs: Sequence[str],
+             methods: Sequence[str]) -> List[str]:
+    """The answer tags (``COMPARES``) a case row could have earned: in some environment the
+    methods they compare all ran. A partial run counts each answer over these cases."""
+    out: Set[str] = set()
+    for env in envs:
+        ran = _ran(lookup, env, methods)
+        if FORK in ran and len(ran) > 1:
+            out.update(("fork-only", "nonfork-only"))
+        if FORK in ran and SPAWN in ran:
+            out.add("fork-spawn")
+    return sorted(out)
+
+
 @dataclasses.dataclass(frozen=True)
 class Answer:
     text: str
     link: str  # a permalink to the filtered view
     examples: Tuple[Tuple[str, str], ...]  # (case id, title)
     count: int
+    #: What a partial run counted over: (cases, "that ran under fork and another method");
+    #: None after a full run (the count reads as it always did).
+    over: Optional[Tuple[int, str]] = None
+
+    @property
+    def count_text(self) -> str:
+        """ "3 cases"; after a partial run "0 of the 21 cases that ran under fork and another
+        method", or "not compared: no case ran under both fork and spawn"."""
+        if self.over is None:
+            return "%d case%s" % (self.count, "" if self.count == 1 else "s")
+        n, what = self.over
+        if not n:
+            return "not compared: no case ran%s" % (" under " + what if what else "")
+        return "%d of the %d case%s that ran%s" % (self.count, n, "" if n == 1 else "s",
+                                                   " under " + what if what else "")
 
 
 def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
-                     changes: Sequence[history.Change]) -> List[Answer]:
-    """From (case id, title, tags) per row and the change points: the answer lines."""
+                     changes: Sequence[history.Change],
+                     over: Optional[Mapping[str, int]] = None) -> List[Answer]:
+    """From (case id, title, tags) per row and the change points: the answer lines. After a
+    partial run ``over`` holds how many cases each was counted over (an answer tag's
+    ``compared`` cases; "" for a change line: the cases that ran at all)."""
     def pick(tag: str) -> List[Tuple[str, str]]:
         return [(cid, title) for cid, title, tags in rows if tag in tags]
+
+    def scope(tag: str) -> Optional[Tuple[int, str]]:
+        return None if over is None else (over.get(tag, 0), COMPARES.get(tag, ""))
     out = []
     for tag, text in (("fork-only", "Hang or fail only under fork"),
                       ("nonfork-only", "Hang or fail only under spawn or forkserver (what can "
                                        "break when the default is no longer fork)"),
                       ("fork-spawn", "Behave differently under fork and spawn")):
         found = pick(tag)
-        out.append(Answer(text, "#view?b=" + tag, tuple(found[:3]), len(found)))
+        out.append(Answer(text, "#view?b=" + tag, tuple(found[:3]), len(found), scope(tag)))
     groups: Dict[Tuple[str, str], List[history.Change]] = {}
     for ch in changes:
         groups.setdefault((ch.series, ch.since), []).append(ch)
@@ -306,7 +354,8 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
             hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(mine)) if h)
         out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
-                          tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids)))
+                          tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids),
+                          scope("")))
     return out
 
 

@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
-from harness import provision
+from harness import notrun, provision
 from harness.guest.words import IMPL_NAMES, LINUX, MACOS, OS_NAMES, PYPY, WINDOWS
 from harness.results import minor_version, session_name, version_label
 
@@ -64,7 +64,8 @@ def _root_hint(root_dir: Path, environ: Mapping[str, str], ran_root: bool) -> Op
 def coverage_lines(matrix: Mapping[str, Any], known: Sequence[str], found: Sequence[str] = (),
                    root_dir: Optional[Path] = None,
                    environ: Optional[Mapping[str, str]] = None) -> List[str]:
-    """Two or three lines: what the report covers, and what it does not with how to get it.
+    """Two or three lines: what the report covers (and, after a partial run, how little of it
+    ran), and what it does not with how to get it.
 
     ``known`` are the interpreter names CI legs ask for (``3.13t``, ``pypy3.10``...),
     ``found`` those discovery found on this host (their nox session names).
@@ -73,10 +74,12 @@ def coverage_lines(matrix: Mapping[str, Any], known: Sequence[str], found: Seque
     envs = [e for e in matrix.get("environments") or () if not e.get("not_run")]
     sessions = {_session(e) for e in envs}
     idle = [name for name in found if name not in sessions]
-    lines = ["covered: %d interpreter%s: %s%s" % (
+    gaps = notrun.not_run(matrix.get("results") or (), len(matrix.get("cases") or ()))
+    lines = ["covered: %d interpreter%s: %s%s%s" % (
         len(envs), "" if len(envs) == 1 else "s", _covered(envs) or "none",
         " (found here but not in this report: %s; `nox` runs them all)"
-        % ", ".join(idle) if idle else "")]
+        % ", ".join(idle) if idle else "",
+        " — but %s (%s)" % (gaps.ran, gaps.why) if gaps.partial else "")]
     root = provision.default_root_dir(env_vars) if root_dir is None else root_dir
     hint = _root_hint(root, env_vars, any(_from_root(e) for e in envs))
     if hint:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import answers, cellview, claimcheck, claimview, history, svg
+from harness import answers, cellview, claimcheck, claimview, history, notrun, svg
 from harness import groups as grouping
 from harness.answers import scope_text
 from harness.casetext import doc_parts, link_label, safe_url
@@ -67,6 +67,7 @@ class CaseView:
     unexpected_inferred: int
     finding: bool
     tags: Tuple[str, ...]  # behaviour filter tokens (answers.behaviour_tags)
+    compared: Tuple[str, ...]  # the answer tags this row could have earned (answers.compared)
     search: str
     panel: Dict[str, Any]  # the panel's structured data for this row
 
@@ -115,6 +116,8 @@ class Report:
     #: docs say", as the inferred differences are).
     agree_inferred: int
     changed_cases: int
+    #: The cells that did not run and why: after a partial run every count says what it is over.
+    not_run: notrun.NotRun
     envs: Tuple[EnvView, ...]
     grid: Tuple[answers.Slot, ...]
     missing: Tuple[answers.Slot, ...]
@@ -179,7 +182,8 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
                                 if g.status == words.UNEXPECTED and g.inferred),
         finding=bool(unexpected or any(c.verdict == words.FLAKY for c in row) or mine or
                      diffs.get(cid)),
-        tags=tuple(tags), search=" ".join([cid, title, observed_text, *tags, *(
+        tags=tuple(tags), compared=tuple(answers.compared(lookup, [e.id for e in envs], methods)),
+        search=" ".join([cid, title, observed_text, *tags, *(
             ["hang"] if words.TIMEOUT in tags else [])]).lower(),  # "deadlock fork hang" finds it
         panel={"s": [link.url for link in sources if link.url][:1],
                "b": behaviours, "c": [c.data for c in row]})
@@ -239,6 +243,9 @@ def build(matrix: MatrixDoc) -> Report:
             e for e in envs if e.os == os_name), tuple(s for s in missing if s.os == os_name)))
     claims_by_id = {c["id"]: c for c in matrix.get("claims", [])}
     all_views = [v for _k, vs in cats for v in vs]
+    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
+    over = None if not gaps.partial else {"": gaps.cases_run, **{tag: sum(
+        1 for v in all_views if tag in v.compared) for tag in answers.COMPARES}}
     return Report(
         schema_version=str(matrix.get("schema_version")),
         generated_at=str(matrix.get("generated_at")),
@@ -258,11 +265,11 @@ def build(matrix: MatrixDoc) -> Report:
         inferred_cases=sum(1 for v in all_views if v.unexpected_inferred),
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
         not_compared=not_compared,
-        changed_cases=len(changes),
+        changed_cases=len(changes), not_run=gaps,
         envs=tuple(envs), grid=tuple(grid), missing=missing,
         defaults=tuple(answers.default_grid(matrix, grid)),
         answer_lines=tuple(answers.fails_only_lines(
-            [(v.id, v.title, v.tags) for v in all_views], all_changes)),
+            [(v.id, v.title, v.tags) for v in all_views], all_changes, over)),
         os_groups=tuple(os_groups),
         methods=methods,
         categories=tuple((k, tuple(v)) for k, v in cats),

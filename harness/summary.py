@@ -49,12 +49,13 @@ def render_summary(matrix: MatrixDoc) -> str:
     lines = ["# Start-Method Matrix", ""]
     commits = ", ".join("`%s`" % md(c[:12]) for c in r.commits) or "unknown"
     # Not "cases × environments × 3": a case runs under the methods it names.
-    lines.append("%s: %s × %s × the methods each case runs under (%d with data, %d not run) · "
+    lines.append("%s: %s × %s × the methods each case runs under (%d with data, %d not run%s) · "
                  "differs from the docs: %s in %s%s · changes between versions: %s · built %s · "
                  "commit %s" % (
                      plural(r.cells_total, "cell"), plural(r.n_cases, "case"),
                      plural(len(r.envs), "environment"), r.cells_with_data,
                      r.cells_total - r.cells_with_data,
+                     " — " + md(r.not_run.why) if r.not_run.partial else "",
                      plural(r.unexpected_cells - r.inferred_cells, "cell"),
                      plural(r.stated_cases, "case"),
                      " · %s: %s in %s" % (INFERRED_LABEL.replace("differs ", "", 1),
@@ -64,7 +65,10 @@ def render_summary(matrix: MatrixDoc) -> str:
                      md(r.generated_at), commits))
     if r.missing:
         lines += ["", "No data in this report for: %s." % md(model.scope_text(r.missing))]
-    lines += ["", "## Answers", "", "Default start method (CPython; a fresh interpreter):", ""]
+    lines += ["", "## Answers", ""]
+    if r.not_run.partial:
+        lines += ["**%s**" % md(r.not_run.headline), ""]
+    lines += ["Default start method (CPython; a fresh interpreter):", ""]
     lines += ["- **%s**: %s" % (md(os_name), md(text)) for os_name, text in
               answers.default_lines(r.defaults)]
     lines += ["", "Per version (*italic*: docs, not run here):", ""]
@@ -77,7 +81,7 @@ def render_summary(matrix: MatrixDoc) -> str:
             for d in cells)))
     lines.append("")
     for a in r.answer_lines:
-        lines.append("- %s: %d case%s%s" % (md(a.text), a.count, "" if a.count == 1 else "s", (
+        lines.append("- %s: %s%s" % (md(a.text), md(a.count_text), (
             " (%s)" % md("; ".join(t for _c, t in a.examples)) if a.examples else "")))
     tally = claimview.claim_tally(r.claims)
     if tally:

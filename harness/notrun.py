@@ -1,0 +1,77 @@
+"""What a report's cells did not run, and why, in the words every count carries when a run was
+partial (a selection: ``-k``, ``-m``, ``--methods``, ``--deselect``; ``--quick``; no data for an
+environment): "only 35 of 339 cells ran (a selection: -k 'api and fork' left 304 cells out)".
+A full run has nothing to say (``NotRun.partial`` is false): the page reads as it always did.
+Pure: the merge writes the reason into each not-run cell's ``detail`` (``harness.merge``).
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import re
+from typing import Any, Mapping, Sequence, Tuple
+
+__all__ = ["NotRun", "not_run"]
+
+#: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
+_DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
+_SELECTED = "not selected: "
+NO_DATA = "no data"
+
+
+@dataclasses.dataclass(frozen=True)
+class NotRun:
+    cells_total: int
+    cells_run: int
+    cases_total: int
+    cases_run: int  # cases with at least one cell that ran
+    reasons: Tuple[Tuple[str, int], ...]  # (why, cells): "-k 'api and fork'", "quick", NO_DATA
+
+    @property
+    def partial(self) -> bool:
+        return self.cells_run < self.cells_total
+
+    @property
+    def why(self) -> str:
+        """ "a selection: -k 'api and fork' left 304 cells out; 2 cells had no data" ("" if
+        full)."""
+        parts = []
+        for why, n in self.reasons:
+            cells = "%d cell%s" % (n, "" if n == 1 else "s")
+            if why == NO_DATA:
+                parts.append("%s had no data" % cells)
+            elif why == "quick":
+                parts.append("--quick left %s out (the performance cases)" % cells)
+            else:
+                parts.append("a selection: %s left %s out" % (why, cells))
+        return "; ".join(parts)
+
+    @property
+    def ran(self) -> str:
+        """ "only 35 of 339 cells ran" ("" if full)."""
+        return "only %d of %d cells ran" % (self.cells_run, self.cells_total) \
+            if self.partial else ""
+
+    @property
+    def headline(self) -> str:
+        """The line above a partial run's answers ("" if full): the page and summary.md."""
+        if not self.partial:
+            return ""
+        return "Partial run: %s (%s). Every count here is over what ran." % (self.ran, self.why)
+
+
+def _reason(cell: Mapping[str, Any]) -> str:
+    found = _DETAIL.match(str(cell.get("detail") or ""))
+    why = found.group(1) if found else NO_DATA
+    return why[len(_SELECTED):] if why.startswith(_SELECTED) else why
+
+
+def not_run(results: Sequence[Mapping[str, Any]], n_cases: int) -> NotRun:
+    """The not-run cells of a matrix's ``results`` counted by why (``n_cases``: the catalog's)."""
+    reasons = collections.Counter(_reason(c) for c in results if c.get("outcome") is None)
+    return NotRun(
+        cells_total=len(results), cells_run=len(results) - sum(reasons.values()),
+        cases_total=n_cases,
+        cases_run=len({c.get("case") for c in results if c.get("outcome") is not None}),
+        reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))))

@@ -1,0 +1,95 @@
+"""A partial run (a -k/-m selection, --quick) on the page, in summary.md and in the matrix run's
+`covered:` line: every count of cases says what it counts over, and why cells did not run; a
+full run reads as it always did."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict, List
+
+from harness import coverage, loading, merge, model, render, summary
+from tests.unit.report_synth import case_doc, cell, results_doc
+
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+CASES = ["deadlock.a", "methods.b"]
+FORK_ONLY = "Hang or fail only under fork"
+
+
+def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+    loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
+    return merge.merge(loaded, now=NOW)
+
+
+def _hangs_under_fork(case: str, method: str) -> Dict[str, Any]:
+    if case == "deadlock.a" and method == "fork":
+        return cell(case, method, outcome="timeout", detail="no result within the hard timeout")
+    return cell(case, method)
+
+
+def _selected(expr: str, ran: List[str]) -> Dict[str, Any]:
+    """A run of ``expr``: only the ``ran`` cells ("case[method]"), the rest not selected."""
+    doc = results_doc(cases=CASES, observe=_hangs_under_fork)
+    doc["tests"] = [t for t in doc["tests"] if t["nodeid"].split("::")[1] in ran]
+    doc["harness"]["environment"]["not_selected"] = {"by": expr, "cells": sorted(
+        "%s[%s]" % (c, m) for c in CASES for m in ("fork", "forkserver", "spawn")
+        if "%s[%s]" % (c, m) not in ran)}
+    return doc
+
+
+def _answer(r: model.Report, text: str) -> str:
+    (line,) = [a.count_text for a in r.answer_lines if a.text.startswith(text)]
+    return line
+
+
+def test_a_selection_of_one_method_says_nothing_was_compared() -> None:
+    """-k 'fork' ran only fork cells: "fails only under fork" cannot be answered (it compares
+    fork with another method), so it says "not compared", never "0 cases"; the page, summary.md
+    and the covered line say how many cells ran and which selection left the rest out."""
+    m = _matrix(_selected("-k fork", ["deadlock.a[fork]", "methods.b[fork]"]))
+    r = model.build(m)
+    assert (r.not_run.ran, r.not_run.why) == (
+        "only 2 of 6 cells ran", "a selection: -k fork left 4 cells out")
+    assert _answer(r, FORK_ONLY) == "not compared: no case ran under fork and another method"
+    page, text = render.render_html(m), summary.render_summary(m)
+    headline = "Partial run: only 2 of 6 cells ran (a selection: -k fork left 4 cells out). " \
+               "Every count here is over what ran."
+    assert 'id="partial-run"><strong>%s</strong>' % headline in page
+    assert "**%s**" % headline in text
+    assert "- %s: not compared: no case ran under fork and another method" % FORK_ONLY in text
+    assert ": 0 cases" not in text.split("## Answers")[1].split("## Start methods")[0]
+    (covered, *_rest) = coverage.coverage_lines(m, [], environ={"CI": "1"})
+    assert covered.endswith(" — but only 2 of 6 cells ran (a selection: -k fork left 4 cells out)")
+
+
+def test_a_selection_counts_each_answer_over_the_cases_it_could_decide() -> None:
+    """deadlock.a ran under fork and spawn, methods.b under fork only: the fork-only answer is
+    1 of the 1 case that ran under fork and another method."""
+    m = _matrix(_selected("-k 'a or b'", ["deadlock.a[fork]", "deadlock.a[spawn]",
+                                          "methods.b[fork]"]))
+    r = model.build(m)
+    assert _answer(r, FORK_ONLY) == "1 of the 1 case that ran under fork and another method"
+    assert _answer(r, "Behave differently") == \
+        "1 of the 1 case that ran under both fork and spawn"
+    assert "%s</strong>: 1 of the 1 case that ran" % FORK_ONLY in render.render_html(m)
+
+
+def test_a_quick_run_says_what_it_left_out() -> None:
+    """--quick: the performance cells read as left out by --quick in every count's scope."""
+    docs = [case_doc(c) for c in CASES + ["performance.p"]]
+    doc = results_doc(cases=CASES, case_docs=docs, observe=_hangs_under_fork)
+    doc["harness"]["environment"]["left_out"] = {"performance": "quick"}
+    r = model.build(_matrix(doc))
+    assert r.not_run.why == "--quick left 3 cells out (the performance cases)"
+    assert _answer(r, FORK_ONLY) == "1 of the 2 cases that ran under fork and another method"
+
+
+def test_a_full_run_reads_as_it_always_did() -> None:
+    """Nothing left out: no partial-run line anywhere and the answers count plain cases."""
+    m = _matrix(results_doc(cases=CASES, observe=_hangs_under_fork))
+    r = model.build(m)
+    assert not r.not_run.partial and r.not_run.headline == ""
+    assert _answer(r, FORK_ONLY) == "1 case"
+    assert "Partial run" not in render.render_html(m)
+    assert "Partial run" not in summary.render_summary(m)
+    (covered, *_rest) = coverage.coverage_lines(m, [], environ={"CI": "1"})
+    assert "but only" not in covered
