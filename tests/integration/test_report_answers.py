@@ -182,23 +182,34 @@ def test_phone_shows_data_cells_and_nothing_is_wider_than_the_screen(
     _close(pg)
 
 
-def test_phone_default_table_scrolled_keeps_its_caption_and_os_names(
+def test_phone_default_table_fits_the_screen_and_loses_nothing(
         browser: Any, report: str) -> None:
-    """At 390×844 the default-method table (13 version columns) scrolls sideways inside its
-    box: its caption wraps within the screen (it was one line cut at the edge) and, scrolled to
-    the newest versions, each row still names its OS."""
+    """At 390×844 the default-method table is a row per version, a column per OS: it fits its
+    box (the 13-column form was 1138 px wide in 377 and scrolled sideways with no hint, 3.14
+    off-screen), each OS heading and the 3.14 row are on the screen, and it holds every value
+    the desktop table holds."""
+    cells = """tds => tds.map(td => [td.getAttribute('data-slot'), td.className,
+        td.innerText.trim()]).sort()"""
+    desktop = _open(browser, report)
+    wide = desktop.eval_on_selector_all("table.defaults td[data-slot]", cells)
+    _close(desktop)
     pg = _open(browser, report, 390, 844, is_mobile=True, has_touch=True)
-    pg.evaluate("document.querySelector('table.defaults').scrollLeft = 10000")
-    caption = pg.evaluate("""() => { const c = document.querySelector('table.defaults caption');
-        const r = c.getBoundingClientRect(); return [r.left, r.right]; }""")
-    assert caption[0] >= 0 and caption[1] <= 390, caption
-    for os_name in ("Linux", "macOS", "Windows"):
-        th = pg.locator("table.defaults th[scope=row]", has_text=os_name)
+    assert pg.locator("table.defaults").is_hidden()
+    table = pg.locator("table.defaults-v")
+    pg.evaluate("document.querySelector('table.defaults-v').scrollIntoView()")
+    fits = pg.evaluate("""() => { const t = document.querySelector('table.defaults-v');
+        const r = t.getBoundingClientRect(); return [t.scrollWidth <= t.clientWidth, r.left,
+        r.right]; }""")
+    assert fits[0] and fits[1] >= 0 and fits[2] <= 390, fits
+    for name in ("Linux", "macOS", "Windows", "3.14"):
+        th = table.locator("th", has_text=name).first
         box = th.bounding_box()
-        assert box is not None and box["x"] >= 0, os_name
+        assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390, name
         hit = pg.evaluate("([x, y]) => document.elementFromPoint(x, y).textContent",
                           [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
-        assert hit == os_name
+        assert hit == name
+    assert pg.eval_on_selector_all("table.defaults-v td[data-slot]", cells) == wide
+    assert len(wide) >= len(answers.OSES) * len(answers.TARGET)
     _close(pg)
 
 
