@@ -234,6 +234,7 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
     labels, names = column_labels(environments), environment_names(environments)
     scope = _scope_os(claim)
     undecided: List[str] = []
+    unrun: Dict[str, List[str]] = {}  # "case[method]" -> the environments that did not run it
     by_why: Dict[Tuple[str, str], List[str]] = {}  # (OS, why) -> its environments' labels
     for v in per_env:
         env = envs[v.environment]
@@ -244,8 +245,10 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
             undecided.extend("%s: %s[%s] undecided" % (names[v.environment], e.case, e.method)
                              for e in v.evidence if e.held is None and e.status not in _NO_DATA)
             # A partial run (-k, --quick) decided on some of its cells only: not the whole claim.
-            undecided.extend("%s: %s[%s] not run" % (names[v.environment], e.case, e.method)
-                             for e in v.evidence if e.status == words.NOT_RUN)
+            for e in v.evidence:
+                if e.status == words.NOT_RUN:
+                    unrun.setdefault("%s[%s]" % (e.case, e.method), []).append(
+                        names[v.environment])
     gaps: List[str] = []
     missing = set()
     for os_name in scope:
@@ -263,6 +266,7 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
     gaps.extend("%s %s: %s" % (OS_NAMES.get(os_name, os_name), ", ".join(labels), why)
                 for (os_name, why), labels in by_why.items())
     gaps.extend(undecided)
+    gaps.extend("%s: not run in %s" % (cell, ", ".join(where)) for cell, where in unrun.items())
     for check in claim.get("checks", []):
         when = check.get("when", {})
         if not when or any(matches_env(when, envs[e]) for e in with_data):

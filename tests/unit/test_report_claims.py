@@ -393,4 +393,4 @@ def test_a_selection_that_ran_part_of_a_claim_leaves_it_only_true_where_run() ->
     narrow["harness"]["environment"]["not_selected"] = {"by": "-k a", "cells": ["methods.b[fork]"]}
     (result,) = _results([claim], narrow)
     assert result.overall == "partial"
-    assert result.gaps == ("Linux 3.12: methods.b[fork] not run",)
+    assert result.gaps == ("methods.b[fork]: not run in Linux 3.12",)
