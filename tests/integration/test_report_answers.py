@@ -408,3 +408,29 @@ def test_versions_that_behave_differently_do_not_fold(browser: Any, report: str)
         "#matrix th.env", "ths => ths.filter(t => t.offsetParent !== null).map(t => t.textContent)")
     assert heads == ["3.12", "3.13"]
     _close(pg)
+
+
+def test_a_partial_run_says_so_on_the_phones_first_screen_of_answers(
+        browser: Any, tmp_path: Path) -> None:
+    """A -k run of fork cells only: at 390×844, scrolled to the Answers, the partial-run line is
+    on the screen above the defaults and the answer lines say "not compared", not "0 cases"."""
+    docs = _docs()
+    for doc in docs:
+        left = [t["nodeid"].split("::")[1] for t in doc["tests"] if "[fork]" not in t["nodeid"]]
+        doc["tests"] = [t for t in doc["tests"] if "[fork]" in t["nodeid"]]
+        doc["harness"]["environment"]["not_selected"] = {"by": "-k fork", "cells": left}
+    matrix = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                          for i, d in enumerate(docs)], now=NOW)
+    render.write_report(matrix, tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri(), 390, 844, is_mobile=True,
+               has_touch=True)
+    pg.evaluate("document.getElementById('answers').scrollIntoView()")
+    line = pg.locator("#partial-run")
+    box = line.bounding_box()
+    assert box is not None and box["y"] >= 0 and box["y"] + box["height"] <= 844
+    assert line.inner_text().startswith("Partial run: only 92 of 276 cells ran (a selection: "
+                                        "-k fork left 184 cells out).")
+    first = pg.locator("ul.answers li").first.inner_text()
+    assert first.startswith("Hang or fail only under fork: not compared: no case ran under "
+                            "fork and another method"), first
+    _close(pg)
