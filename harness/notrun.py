@@ -42,7 +42,7 @@ class NotRun:
             if why == NO_DATA:
                 parts.append("%s had no data" % cells)
             elif why == "quick":
-                parts.append("--quick left %s out (the performance cases)" % cells)
+                parts.append("--quick left out %d performance cell%s" % (n, "" if n == 1 else "s"))
             else:
                 parts.append("a selection: %s left %s out" % (why, cells))
         return "; ".join(parts)
