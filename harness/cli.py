@@ -135,13 +135,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
     except OSError as exc:
         _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
         return EXIT_FAILED
-    from harness import cellview  # counted as the page counts them (its ✗ marks)
+    from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
 
     unexpected = sum(1 for c in matrix["results"] if cellview.verdict_of(c) == words.UNEXPECTED)
     sys.stdout.write("report: %d environments, %d cases, %d cells (%d differ from their "
                      "expectation) -> %s\n" % (
         len(matrix["environments"]), len(matrix["cases"]), len(matrix["results"]), unexpected,
         out / "index.html"))
+    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
+    if gaps.partial:  # the counts above are of cells, not of what ran
+        sys.stdout.write("report: %s\n" % gaps.line)
     if rejected:
         sys.stdout.write("report: %d file(s) rejected (listed in the report)\n" % len(rejected))
         return EXIT_FAILED

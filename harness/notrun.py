@@ -54,11 +54,14 @@ class NotRun:
             if self.partial else ""
 
     @property
+    def line(self) -> str:
+        """ "Partial run: only 35 of 349 cells ran (a selection: …)" ("" if full)."""
+        return "Partial run: %s (%s)" % (self.ran, self.why) if self.partial else ""
+
+    @property
     def headline(self) -> str:
         """The line above a partial run's answers ("" if full): the page and summary.md."""
-        if not self.partial:
-            return ""
-        return "Partial run: %s (%s). Every count here is over what ran." % (self.ran, self.why)
+        return self.line + ". Every count here is over what ran." if self.partial else ""
 
 
 def _reason(cell: Mapping[str, Any]) -> str:

@@ -215,6 +215,11 @@ def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     proc = _harness("report", str(doc_path), "-o", str(tmp_path / "site"))
     assert proc.returncode == 0, proc.stdout + proc.stderr
     matrix = json.loads((tmp_path / "site" / "matrix.json").read_text())
+    ran = sum(1 for c in matrix["results"] if c["outcome"] is not None)
+    assert "report: Partial run: only %d of %d cells ran (a selection: -k '%s' --methods fork " \
+        "left " % (ran, len(matrix["results"]), subset) in proc.stdout  # not only cells
+    quick_cells = sum(1 for c in matrix["results"] if c["detail"] == "not run (quick)")
+    assert "; --quick left out %d performance cells)\n" % quick_cells in proc.stdout
     left = [c for c in matrix["results"] if c["case"] == "performance.start_latency"]
     assert left and all(c["detail"] == "not run (quick)" for c in left)
     other = [c for c in matrix["results"] if c["case"] == "methods.available"]
