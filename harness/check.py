@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 from harness import discovery, runner
 from harness.check_diagnose import (
     FORK_DEFAULT,
+    JOINED_FLUSHING,
     NO_PROCESS,
     RAN,
     Diagnosis,
@@ -38,6 +39,7 @@ from harness.check_where import (
     stderr_frames,
     table_order,
 )
+from harness.guest.check_hang import JOIN_WAITS
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
 from harness.text import shorten
@@ -178,9 +180,30 @@ def _refine(run: CaseRun) -> CaseRun:
 
 def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequence[Any],
              cwd: Path, timeout: float) -> CaseRun:
-    program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method, json.dumps(list(args))]
-    return _refine(run_case(target, method, timeout, interpreter=_argv(interp, cwd),
-                            program=program, env=dict(os.environ)))
+    # What a hang notes before the kill (``check_hang``) outlives the run's own folder.
+    hang_dir = tempfile.mkdtemp(prefix="smm-check-hang-")
+    try:
+        program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method,
+                   json.dumps(list(args)), hang_dir]
+        run = run_case(target, method, timeout, interpreter=_argv(interp, cwd),
+                       program=program, env=dict(os.environ))
+        return _refine(_hang_notes(run, Path(hang_dir)))
+    finally:
+        shutil.rmtree(hang_dir, ignore_errors=True)
+
+
+def _hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:
+    """A hang's ``observed``: the children its processes were still joining while the child's
+    exit waited for a queue's feeder thread (``check_hang``)."""
+    if run.outcome is not Outcome.TIMEOUT:
+        return run
+    waits = []
+    for note in sorted(hang_dir.glob(JOIN_WAITS.replace("%d", "*"))):
+        try:
+            waits.append(str(json.loads(note.read_text(encoding="utf-8"))["child"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return dataclasses.replace(run, observed={JOINED_FLUSHING: waits}) if waits else run
 
 
 def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequence[Any] = (),
@@ -270,17 +293,18 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
     # Not about the method only if every method really ran it, or none got to start a process.
     every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)
-    if len(failing) == len(ran) and len(kinds) == 1 and every_method and not diagnoses:
+    covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells}
+    unexplained = ["%s[%s]" % k for k, r in ran.items()
+                   if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
+    if len(failing) == len(ran) and len(kinds) == 1 and every_method and (
+            not diagnoses or not unexplained):
         outcome, kind = next(iter(kinds))
-        return ("it fails the same way under every method (%s): not a start-method problem"
-                % (kind or outcome.value)) + also
+        return ("it fails the same way under every method (%s): not a start-method problem%s"
+                % (kind or outcome.value, "; its cause is named above" if diagnoses else "")
+                ) + also
     if diagnoses:
         # works-only-with-fork-default says where it fails, not why: its cells are explained
         # only by a cause.
-        covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT
-                   for cell in diag.cells}
-        unexplained = ["%s[%s]" % k for k, r in ran.items()
-                       if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
         said = "; ".join(part for part in (
             "no known cause recognised for %s: read the errors in the table" % cells_text(
                 unexplained) if unexplained else "", not_checked) if part)

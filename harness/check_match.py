@@ -10,9 +10,9 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 
-__all__ = ["BOOTSTRAP", "child_field", "children", "contexts", "in_child", "logging_lost",
-           "main_rerun", "not_fork", "only", "patched", "random_shared", "regex",
-           "unless_main_rerun"]
+__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
+           "joined_flushing", "logging_lost", "main_rerun", "not_fork", "only", "patched",
+           "random_shared", "regex", "unless_main_rerun"]
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
     compiled = re.compile(pattern)
@@ -121,3 +121,14 @@ def contexts(run: CaseRun, text: str, method: str) -> Optional[str]:
     found = _SEMLOCK.search(text)
     return ("%s context, shared with a process of the %s context" % found.groups()
             if found else None)
+
+
+#: A hang's ``observed`` key (``check._hang_notes``): the children a process was joining while
+#: their exit waited for a queue's feeder thread.
+JOINED_FLUSHING = "joined_while_flushing"
+
+
+def joined_flushing(run: CaseRun, text: str, method: str) -> Optional[str]:
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    waits = [str(w) for w in observed.get(JOINED_FLUSHING) or ()]
+    return ", ".join(waits[:3]) if waits else None

@@ -1,7 +1,8 @@
 """Run the USER's code under one start method, the way its user would, and write what happened:
 the executor of ``python -m harness check``.
 
-Usage: ``python -I check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON RESULT_PATH``
+Usage: ``python -I check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON HANG_DIR
+RESULT_PATH``
 
 TARGET is ``module:callable``, ``path/to/script.py[:callable]`` or ``--pytest``. A callable is
 started as the target of one ``Process`` of the method's context and its result is the outcome.
@@ -10,7 +11,8 @@ script that chooses its own method still does); its outcome is its own: exit sta
 exception (in it or in a process it started), hang. Processes the program (or a Pool/executor)
 terminated or killed on purpose are not failures. ``--pytest`` runs the user's pytest suite
 (ARGS_JSON is pytest's argv) and records each test's outcome. Every process started is watched
-(``check_watch``). Standard library only, Python 3.8 syntax.
+(``check_watch``); what a hang can tell before the kill goes to HANG_DIR (``check_hang``).
+Standard library only, Python 3.8 syntax.
 """
 
 from __future__ import annotations
@@ -177,7 +179,7 @@ def _said(error: Dict[str, Any]) -> str:
 
 
 def _run(user_dir: str, target: str, method: str, args: List[Any],
-         report_dir: str) -> Dict[str, Any]:
+         report_dir: str, hang_dir: str = "") -> Dict[str, Any]:
     import multiprocessing
     import warnings
 
@@ -194,7 +196,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     script_dir = os.path.dirname(os.path.join(user_dir, where)) if where.endswith(".py") else ""
     # A script's own folder holds the user's modules too, wherever check was started from.
     watch = check_watch.Watch(report_dir, os.pathsep.join(d for d in (user_dir, script_dir)
-                                                          if d), _STOPPED)
+                                                          if d), _STOPPED, hang_dir)
     watch.install()
     check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
@@ -245,11 +247,11 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
 
 
 def main(argv: List[Any]) -> int:
-    if len(argv) != 7:
+    if len(argv) != 8:
         sys.stderr.write("usage: check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON "
-                         "RESULT_PATH\n")
+                         "HANG_DIR RESULT_PATH\n")
         return 2
-    root, user_dir, target, method, args_json, result_path = argv[1:]
+    root, user_dir, target, method, args_json, hang_dir, result_path = argv[1:]
     import json
 
     # Last on the path: the user's modules (and the interpreter's own) win over the project's.
@@ -259,7 +261,8 @@ def main(argv: List[Any]) -> int:
     from harness.guest import check_exec  # noqa: PLW0406 - the importable copy, on purpose
 
     report_dir = os.path.dirname(os.path.abspath(result_path))
-    result = check_exec._run(user_dir, target, method, json.loads(args_json), report_dir)
+    result = check_exec._run(user_dir, target, method, json.loads(args_json), report_dir,
+                             hang_dir)
     sys.stdout.flush()
     sys.stderr.flush()
     tmp = result_path + ".part"

@@ -16,6 +16,7 @@ import sys
 from typing import Any, Dict, List, Set, Tuple
 
 from harness.guest.check_frames import HARNESS, user_frames
+from harness.guest.check_hang import JoinWatch, exit_watch
 
 __all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 
@@ -246,6 +247,7 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     finally:
         if report["error"]:
             write()
+        exit_watch(report_dir)
 
 
 def _method_used(proc: Any, context: Any) -> Any:
@@ -263,8 +265,10 @@ def _method_used(proc: Any, context: Any) -> Any:
 class Watch:
     """The patches in the parent and what they saw."""
 
-    def __init__(self, report_dir: str, user_dir: str, stopped: Set[int]) -> None:
+    def __init__(self, report_dir: str, user_dir: str, stopped: Set[int],
+                 hang_dir: str = "") -> None:
         self.report_dir = report_dir
+        self.joins = JoinWatch(report_dir, hang_dir)
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
@@ -333,6 +337,8 @@ class Watch:
         process.BaseProcess.start = start  # type: ignore[method-assign]
         process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
         process.BaseProcess.kill = kill  # type: ignore[method-assign]
+        process.BaseProcess.join = self.joins.wrap(  # type: ignore[method-assign]
+            process.BaseProcess.join)
         os.kill = os_kill
         for cls in (context.BaseContext, context.DefaultContext):
             cls.get_start_method = queried(cls.get_start_method)  # type: ignore[method-assign]

@@ -219,6 +219,8 @@ CAUSES = [
      "https://github.com/cs50/check50/pull/396"),
     ("queue_other_context.py", "context-mixed", {"fork"},
      "https://github.com/python/cpython/issues/77377"),
+    ("join_before_get.py", "queue-joined-before-drained", {"fork", "spawn", "forkserver"},
+     "https://docs.python.org/3/library/multiprocessing.html#all-start-methods"),
 ]
 
 
@@ -251,3 +253,28 @@ def test_causes_are_distinct_and_cited() -> None:
     assert {c[1] for c in CAUSES} - {"method-name-special-cased"} <= set(codes)
     doc = check_run.check("spawn_only_state.py", interpreters=check_run.newest())
     assert [d["code"] for d in doc["diagnoses"]][-1] == "works-only-with-fork-default"
+
+
+def _interpreters(*wanted: str) -> list:
+    """The local interpreters among ``wanted`` (``3.8``, ``pypy3.9``), by session name."""
+    found, _ = discovery.discover(explicit=["/usr/bin/pypy3"])
+    return [i.path for i in found if i.session_name in wanted]
+
+
+def test_queue_join_deadlock_is_named_on_old_pythons_and_pypy() -> None:
+    """The documented deadlock ("Joining processes that use queues") is named from what both
+    processes were doing at the kill, on 3.8 and PyPy as on the newest; a hang in join() for a
+    child still in its target, or a child waiting to flush while nothing joins it, is not it."""
+    old = _interpreters("3.8", "pypy3.9")
+    if not old:
+        pytest.skip("needs a local CPython 3.8 or PyPy 3.9")
+    doc = check_run.check("join_before_get.py", "--timeout", "3", interpreters=old)
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "queue-joined-before-drained"),
+                None)
+    assert diag is not None and len(diag["cells"]) == 3 * len(old), doc
+    assert "the child Process-1" in diag["message"]
+    assert diag["links"][0].endswith("#all-start-methods")
+    for program in ("join_sleeping_child.py", "put_then_sleep.py"):
+        doc = check_run.check(program, "--timeout", "3", interpreters=check_run.newest())
+        assert {r["outcome"] for r in doc["results"]} == {"timeout"}, program
+        assert "queue-joined-before-drained" not in check_run.codes(doc), (program, doc)
