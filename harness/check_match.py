@@ -117,10 +117,26 @@ _SEMLOCK = re.compile(r"SemLock created in an? (\w+) context is being shared wit
                       r"in an? (\w+) context")
 
 
+#: A process killed by a segmentation fault inside a multiprocessing Queue or lock
+#: (faulthandler's dump, innermost frame first): a SemLock rebuilt in a child from a raw handle,
+#: which only a fork-context SemLock sends (it has no name to reopen); before 3.11.5 (and on
+#: PyPy 3.9) start() does not refuse it, and a spawn or forkserver child crashes on first use.
+_SEMLOCK_CRASH = re.compile(r"Fatal Python error: Segmentation fault\s+(?:Current thread|Stack)"
+                            r"[^\n]*\n\s*File \"[^\"]*multiprocessing/(queues|synchronize)\.py\", "
+                            r"line \d+ in (\w+)")
+
+
 def contexts(run: CaseRun, text: str, method: str) -> Optional[str]:
     found = _SEMLOCK.search(text)
-    return ("%s context, shared with a process of the %s context" % found.groups()
-            if found else None)
+    if found:
+        return "%s context, shared with a process of the %s context" % found.groups()
+    crashed = _SEMLOCK_CRASH.search(text)
+    if crashed:
+        return ("fork context, used by a child not started by fork, which crashed in it "
+                "(a segmentation fault in %s.%s: this Python does not refuse the object at "
+                "start())" % ("Queue" if crashed.group(1) == "queues" else "synchronize",
+                             crashed.group(2)))
+    return None
 
 
 #: A hang's ``observed`` key (``check._hang_notes``): the children a process was joining while

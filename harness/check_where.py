@@ -113,10 +113,36 @@ def last_error(stderr: str) -> str:
     return _traceback_error(_TRACEBACK + stderr.rpartition(_TRACEBACK)[2])[0]
 
 
+#: A frame of faulthandler's dump (a process killed by a fatal signal: check enables it in
+#: every child it watches).
+_DUMP_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+_FATAL = "Fatal Python error: "
+
+
+def _fatal_line(stderr: str, said: str) -> str:
+    """When ``said`` is a line of the last faulthandler dump on ``stderr``: the fatal error and
+    the innermost frame it names ("" otherwise)."""
+    lines = stderr.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.startswith(_FATAL)]
+    if not starts:
+        return ""
+    block = lines[starts[-1]:]
+    if said not in {last_line(line) for line in block}:
+        return ""
+    frame = next((m for m in map(_DUMP_FRAME.match, block) if m), None)
+    where = "/".join(frame.group("file").split("/")[-2:]) if frame else ""
+    return "%s (a process died%s)" % (block[0].strip(), " in %s:%s in %s" % (
+        where, frame.group("line"), frame.group("function")) if frame else "")
+
+
 def _hang_line(run: CaseRun) -> str:
     """The last line a hang wrote to stderr, or, when that line is part of a traceback (a
-    frame, or the end of the error's message), the traceback's error."""
+    frame, or the end of the error's message), the traceback's error; of a fatal error's dump,
+    the error and its innermost frame."""
     said = hang_said(run.detail)
+    fatal = _fatal_line(run.stderr, said) if said else ""
+    if fatal:
+        return fatal
     head, _, tail = CUT_MARK.partition("%d")
     lines = run.stderr.splitlines()
     # The harness's cut inside a long traceback (and the half line after it) is read as its

@@ -224,6 +224,13 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     import json
 
     line_buffered_stderr()
+    try:  # a child that crashes (a fatal signal) says where: the evidence a hang leaves
+        import faulthandler
+
+        if not faulthandler.is_enabled():
+            faulthandler.enable()
+    except Exception:  # noqa: BLE001, S110 - a replaced stderr without a descriptor: no dump
+        pass
 
     report: Dict[str, Any] = {"pid": os.getpid(), "error": None, "test": snap.get("test", "")}
     path = os.path.join(report_dir, "child-%d.json" % os.getpid())

@@ -278,3 +278,18 @@ def test_queue_join_deadlock_is_named_on_old_pythons_and_pypy() -> None:
         doc = check_run.check(program, "--timeout", "3", interpreters=check_run.newest())
         assert {r["outcome"] for r in doc["results"]} == {"timeout"}, program
         assert "queue-joined-before-drained" not in check_run.codes(doc), (program, doc)
+
+
+def test_context_mixed_is_named_where_old_pythons_only_crash() -> None:
+    """Before 3.11.5 (and on PyPy 3.9) start() does not refuse a fork-context Queue given to a
+    spawn process: the child crashes in it (gh-77377) and the parent waits; the child's dump
+    (faulthandler, which check enables in the children it watches) names the cause."""
+    old = _interpreters("3.8", "pypy3.9")
+    if not old:
+        pytest.skip("needs a local CPython 3.8 or PyPy 3.9")
+    doc = check_run.check("queue_other_context.py", interpreters=old)
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "context-mixed"), None)
+    assert diag is not None, doc
+    assert {c.rpartition("[")[2] for c in diag["cells"]} == {"fork]"}
+    assert len(diag["cells"]) == len(old)
+    assert "segmentation fault in Queue.put" in diag["message"]
