@@ -32,10 +32,12 @@ from harness.check_diagnose import (
 from harness.check_where import (
     ADDRESS_RE,
     cells_text,
+    first_line,
     format_hangs,
     format_tracebacks,
     grouped,
     last_error,
+    readable_detail,
     stderr_frames,
     table_order,
 )
@@ -47,8 +49,8 @@ from harness.vocab import Outcome
 
 __all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_follow_ons",
            "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
-           "nothing_checked", "parse_target", "select_interpreters", "summary_line",
-           "unchecked_cells"]
+           "nothing_checked", "parse_target", "readable_detail", "select_interpreters",
+           "summary_line", "table_order", "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -333,8 +335,8 @@ def _cell_text(run: Optional[CaseRun], method: str) -> str:
 def _outcome_text(run: CaseRun) -> str:
     if run.outcome is Outcome.ERROR and run.error:
         where = "child " if run.error.get("where") == "child" else ""
-        message = str(run.error.get("message", "")).splitlines()[:1] or [""]
-        head = "%s%s: %s" % (where, run.error.get("type"), ADDRESS_RE.sub("", message[0]))
+        head = "%s%s: %s" % (where, run.error.get("type"), ADDRESS_RE.sub("", first_line(
+            run.error)))
         return "error (%s)" % shorten(head, 60)
     if run.outcome is Outcome.CRASH:
         return "crash (%s)" % run.detail

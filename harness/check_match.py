@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from harness.check_where import BOOTSTRAP_END
 from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 
@@ -50,7 +51,7 @@ def patched(run: CaseRun, text: str, method: str) -> Optional[str]:
 #: The RuntimeError of a child that starts a process while it imports the main module: its
 #: first sentence, or its last line (before 3.12: "... is not going to be frozen to produce an
 #: executable."), which is all a hang keeps when its stderr was cut.
-BOOTSTRAP = re.compile(r"bootstrapping phase|is not going to be frozen to produce an executable")
+BOOTSTRAP = re.compile("bootstrapping phase|" + re.escape(BOOTSTRAP_END))
 #: A spawn/forkserver child running the main script again (spawn.py's import of __main__).
 _RERUN = re.compile(r"in _fixup_main_from_path\b")
 _LAST_EXCEPTION = re.compile(r"^(\w+(?:Error|Exception)): (.*)$", re.M)

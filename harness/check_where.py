@@ -13,13 +13,14 @@ from harness.capture import CUT_MARK, last_line
 from harness.guest.check_frames import FRAME, FRAMES
 from harness.guest.check_watch import ADDRESS
 from harness.guest.words import START_METHODS
-from harness.results import hang_said
+from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["ADDRESS_RE", "HARNESS_DIR", "cells_text", "format_hangs", "format_tracebacks",
-           "grouped", "last_error", "stderr_frames", "table_order"]
+__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "HARNESS_DIR", "cells_text", "first_line",
+           "format_hangs", "format_tracebacks", "grouped", "last_error", "readable_detail",
+           "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
 ADDRESS_RE = re.compile(ADDRESS)
@@ -67,10 +68,9 @@ def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Seq
             frames = [f for f in error.get("traceback") or () if isinstance(f, dict)]
             if not frames:
                 continue
-            message = (str(error.get("message") or "").splitlines() or [""])[0]
             head = "%s%s: %s" % ("child " if error.get("where") == "child" else "",
-                                 error.get("type"), ADDRESS_RE.sub("", message))
-            key = (shorten(head, 120),) + tuple(_frame_text(f, cwd) for f in frames)
+                                 error.get("type"), ADDRESS_RE.sub("", first_line(error)))
+            key = (_ends(head, 120),) + tuple(_frame_text(f, cwd) for f in frames)
             groups.setdefault(key, []).append("%s[%s]" % (interp, method))
     if not groups:
         return ""
@@ -82,7 +82,35 @@ def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Seq
     return "\n".join(lines)
 
 
+def first_line(error: Mapping[str, Any]) -> str:
+    """An error's message up to its first line break (the first line with words: spawn's
+    RuntimeError starts with one)."""
+    lines = [line for line in str(error.get("message") or "").splitlines() if line.strip()]
+    return lines[0].strip() if lines else ""
+
+
+def _ends(text: str, limit: int) -> str:
+    """``text`` on one line, cut in the middle when longer than ``limit``: a message's end is
+    often what says most (``(in a child, before its target ran)``, "Please use the same
+    context ...")."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    keep = limit - 3
+    head, tail = line[:keep * 3 // 5], line[len(line) - (keep - keep * 3 // 5):]
+    # At word boundaries, where the words are not longer than the part kept.
+    head = head.rpartition(" ")[0] or head
+    tail = tail.partition(" ")[2] or tail
+    return "%s … %s" % (head, tail)
+
+
 _TRACEBACK = "Traceback (most recent call last):"
+#: The last line of spawn's bootstrapping RuntimeError before 3.12 (multiprocessing/spawn.py,
+#: ``_check_not_importing_main``), which is all a hang keeps of it when its stderr was cut, and
+#: how that message starts.
+BOOTSTRAP_END = "is not going to be frozen to produce an executable"
+_BOOTSTRAP_START = ("RuntimeError: An attempt has been made to start a new process before the "
+                    "current process has finished its bootstrapping phase.")
 
 
 def _traceback_error(block: str) -> Tuple[str, List[str]]:
@@ -151,11 +179,13 @@ def _hang_line(run: CaseRun) -> str:
            line.endswith(tail) for d in (0, 1)}
     text = "\n".join("  " + line if n in cut else line for n, line in enumerate(lines))
     blocks = [_TRACEBACK + b for b in text.split(_TRACEBACK)[1:]]
+    # Only the end of spawn's message was kept: it is quoted from the message's start.
+    known = "%s … %s" % (_BOOTSTRAP_START, said) if said.startswith(BOOTSTRAP_END) else said
     if not said or not blocks:
-        return said
+        return known
     error, lines = _traceback_error(blocks[-1])
     if said not in {last_line(line) for line in lines}:
-        return said
+        return known
     if error:
         return error
     before = [e for e in (_traceback_error(b)[0] for b in blocks[:-1]) if e]
@@ -184,6 +214,18 @@ def grouped(found: Sequence[Tuple[str, str]]) -> List[str]:
     for cell, text in found:
         groups.setdefault(text, []).append(cell)
     return ["  %s: %s" % (cells_text(cells), text) for text, cells in groups.items()]
+
+
+def readable_detail(run: CaseRun) -> str:
+    """A run's detail, a hang's quote as ``format_hangs`` reads it (the error of the traceback
+    its last line was part of, a fatal error's dump) when that is not the raw line."""
+    said = hang_said(run.detail)
+    if run.outcome is not Outcome.TIMEOUT or not said:
+        return run.detail
+    line = _hang_line(run)
+    if line == said:
+        return run.detail
+    return "%s; where it hung: %s" % (run.detail.partition(HANG_QUOTE)[0], line)
 
 
 def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],

@@ -22,6 +22,12 @@ def test_fine_everywhere() -> None:
     """A picklable module-level target: exit 0, no diagnosis, ok under every method."""
     doc = check_run.check("fine:work", "--args", "[2]")
     assert doc["exit"] == 0
+    # --json lists the runs in the table's order: the interpreters as named (3.8 before 3.13),
+    # then fork, forkserver, spawn.
+    names = list(dict.fromkeys(r["environment"] for r in doc["results"]))
+    assert [(r["environment"], r["method"]) for r in doc["results"]] == [
+        (n, m) for n in names for m in ("fork", "forkserver", "spawn")]
+    assert [n.split(".")[1] for n in names] == sorted((n.split(".")[1] for n in names), key=int)
     assert check_run.codes(doc) == set()
     assert {r["outcome"] for r in doc["results"]} == {"ok"}
 
@@ -293,3 +299,7 @@ def test_context_mixed_is_named_where_old_pythons_only_crash() -> None:
     assert {c.rpartition("[")[2] for c in diag["cells"]} == {"fork]"}
     assert len(diag["cells"]) == len(old)
     assert "segmentation fault in Queue.put" in diag["message"]
+    for run in doc["results"]:  # --json's detail reads as "where it hung" does
+        if run["method"] == "fork":
+            assert "; where it hung: Fatal Python error: Segmentation fault (a process died in " \
+                "multiprocessing/queues.py:" in run["detail"], run["detail"]
