@@ -79,6 +79,16 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
     elif isinstance(value, (*_SIMPLE, type, complex, *_value_types())) or (
             callable(value) and hasattr(value, "__qualname__")):
         text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
+    elif _is_dataclass(value):  # by its fields, as its repr shows them, each by these rules
+        if not depth:
+            raise _TooBig()
+        kind = type(value)
+        fields = [f for f in sys.modules["dataclasses"].fields(value) if f.repr]
+        text = "%s.%s(%s)" % (kind.__module__.replace("__mp_main__", "__main__"),
+                              kind.__qualname__, ", ".join(
+                                  "%s=%s" % (f.name, _canonical(getattr(value, f.name, None),
+                                                                depth - 1, budget, address))
+                                  for f in fields))
     else:  # any other object by its type: its repr may show state that start() itself changes
         kind = type(value)  # (a Process listed in a global reads "started" in a fork child)
         text = "<%s.%s>" % (kind.__module__, kind.__qualname__)
@@ -92,6 +102,14 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
 _VALUES = (("pathlib", "PurePath"), ("datetime", "date"), ("datetime", "time"),
            ("datetime", "timedelta"), ("decimal", "Decimal"), ("fractions", "Fraction"),
            ("uuid", "UUID"), ("enum", "Enum"))
+
+
+def _is_dataclass(value: Any) -> bool:
+    """An instance of a dataclass (``dataclasses`` is not imported here unless the program
+    did)."""
+    dataclasses = sys.modules.get("dataclasses")
+    return dataclasses is not None and not isinstance(value, type) and \
+        dataclasses.is_dataclass(value)
 
 
 def _value_types() -> Tuple[type, ...]:
@@ -257,6 +275,14 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
         exit_watch(report_dir)
 
 
+def _thread_pool(frame: Any) -> bool:
+    """``frame`` is a ThreadPool's ``Pool.__init__``."""
+    pool = sys.modules.get("multiprocessing.pool")
+    kind = getattr(pool, "ThreadPool", None)
+    return kind is not None and frame.f_code.co_name == "__init__" and isinstance(
+        frame.f_locals.get("self"), kind)
+
+
 def _method_used(proc: Any, context: Any) -> Any:
     """The start method ``proc`` is being started with: its context's (``ctx.Process``), else
     the default context's (a plain ``multiprocessing.Process``): the one fixed, or the one
@@ -282,7 +308,8 @@ class Watch:
         self.attempts: List[Tuple[Any, str]] = []  # (method, test) of each start() call
         # Anything asked multiprocessing for the default context (see ``explicit_only``).
         self.default_asked = False
-        self.method_queried = False
+        self.method_queried = False  # the program asked a start method's name
+        self.default_queried = False  # ...the default's (not a named context's own)
 
     def install(self) -> None:
         import multiprocessing
@@ -326,18 +353,23 @@ class Watch:
             watch.stopped.add(pid)
             orig_os_kill(pid, sig)
 
-        def queried(method: Any) -> Any:
+        def queried(method: Any, of_default: bool = True) -> Any:
+            """``of_default``: the answer is the default's (a named context's
+            ``get_start_method()`` is its own name)."""
             def get_start_method(*a: Any, **k: Any) -> Any:
                 caller = sys._getframe(1).f_globals.get("__name__") or ""
                 if caller.partition(".")[0] not in _STDLIB_CALLERS:  # the user's own asked
                     watch.method_queried = True
+                    watch.default_queried = watch.default_queried or of_default
                 return method(*a, **k)
             return get_start_method
 
         orig_get_context = context.DefaultContext.get_context
 
         def get_context(self: Any, method: Any = None) -> Any:
-            if method is None:  # the default: a plain Process, Pool(), Queue(), get_context()
+            # The default: a plain Process, Pool(), Queue(), get_context(); not a ThreadPool's
+            # (Pool.__init__ asks, and its workers are threads).
+            if method is None and not _thread_pool(sys._getframe(1)):
                 watch.default_asked = True
             return orig_get_context(self, method)
 
@@ -347,8 +379,10 @@ class Watch:
         process.BaseProcess.join = self.joins.wrap(  # type: ignore[method-assign]
             process.BaseProcess.join)
         os.kill = os_kill
-        for cls in (context.BaseContext, context.DefaultContext):
-            cls.get_start_method = queried(cls.get_start_method)  # type: ignore[method-assign]
+        context.BaseContext.get_start_method = queried(  # type: ignore[method-assign]
+            context.BaseContext.get_start_method, of_default=False)
+        context.DefaultContext.get_start_method = queried(  # type: ignore[method-assign]
+            context.DefaultContext.get_start_method)
         multiprocessing.get_start_method = queried(
             multiprocessing.get_start_method)
         # Its first method is the default (the documented way to learn it without fixing it):
@@ -397,7 +431,7 @@ class Watch:
             # nothing asked for the default (a plain Process, Pool(), Queue(), Manager(),
             # ProcessPoolExecutor(), get_context()) or the default's name.
             "explicit_only": bool(self.attempts) and not self.default_asked
-                             and not self.method_queried,
+                             and not self.default_queried,
             "children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
             "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])}),
         }
