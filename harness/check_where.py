@@ -10,6 +10,7 @@ import re
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from harness.capture import CUT_MARK, last_line
+from harness.guest.check_exec import ALIAS
 from harness.guest.check_frames import FRAME, FRAMES
 from harness.guest.check_watch import ADDRESS
 from harness.guest.words import START_METHODS
@@ -31,6 +32,8 @@ HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 #: lib-python/3).
 _STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/")
 _FRAME = re.compile(FRAME, re.M)
+#: The guest modules' folder as the user's program imports them (check_exec's alias).
+_ALIAS = "/%s/" % ALIAS
 
 
 def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
@@ -41,7 +44,8 @@ def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
     return [{"file": m.group("file"), "line": int(m.group("line")),
              "function": m.group("function"), "code": m.group("code") or ""}
             for m in _FRAME.finditer(block)
-            if not m.group("file").startswith(("<", HARNESS_DIR)) and (
+            if not m.group("file").startswith(("<", HARNESS_DIR)) and _ALIAS not in m.group(
+                "file") and (
                 "-packages/" in m.group("file") or not _STDLIB.search(m.group("file")))][-FRAMES:]
 
 

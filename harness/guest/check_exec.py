@@ -21,13 +21,48 @@ import os
 import sys
 from typing import Any, Dict, List, Optional, Set
 
-if __name__ == "__main__":  # run as a script: the project root goes last on sys.path (the
-    # user's modules, inserted first later, win over the project's)
-    sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+__all__ = ["ALIAS", "main"]
 
-from harness.guest.words import ERROR, OK, UNAVAILABLE
+#: The name the guest modules are imported by in the user's program, never ``harness``: a
+#: user's own package may be called that. A link of that name to ``harness/guest`` in HANG_DIR
+#: (last on ``sys.path``; spawn and forkserver children get the same path) makes them
+#: importable in every process of the run.
+ALIAS = "_start_method_matrix_guest"
+_USAGE = ("usage: check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON HANG_DIR "
+          "RESULT_PATH\n")
 
-__all__ = ["main"]
+
+def _as_script(argv: List[Any]) -> int:
+    """Run ``main`` of the copy imported under ``ALIAS`` (so that the child wrapper pickles by
+    reference, even when a script replaces ``__main__``)."""
+    if len(argv) != 8:
+        sys.stderr.write(_USAGE)
+        return 2
+    root, hang_dir = argv[1], argv[6]
+    link = os.path.join(hang_dir, ALIAS)
+    if not os.path.exists(link):
+        guest = os.path.join(os.path.abspath(root), "harness", "guest")
+        try:
+            os.symlink(guest, link, target_is_directory=True)
+        except (OSError, NotImplementedError):  # no symlinks here (Windows without the right)
+            import shutil
+
+            shutil.copytree(guest, link)
+    # Last on the path: the user's modules (and the interpreter's own) win over the guest's.
+    sys.path.append(hang_dir)
+    import importlib
+
+    return int(importlib.import_module(ALIAS + ".check_exec").main(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(_as_script(sys.argv))
+
+if __package__:  # imported: as harness.guest.check_exec (tests) or under the alias
+    from .words import ERROR, OK, UNAVAILABLE
+else:  # this script run again as __mp_main__ by a spawn child (a callable target, a suite)
+    _WORDS = __import__(ALIAS + ".words", fromlist=["ERROR"])
+    ERROR, OK, UNAVAILABLE = _WORDS.ERROR, _WORDS.OK, _WORDS.UNAVAILABLE
 
 _LIMIT = 1000
 #: Signals nobody sends on purpose: a child dying of one crashed.
@@ -51,7 +86,7 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
         runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
-            from harness.guest.check_frames import user_frames
+            from .check_frames import user_frames
 
             said = isinstance(exc.code, str)  # sys.exit("text"): status 1, the text printed
             return {"outcome": ERROR, "error": {
@@ -92,7 +127,7 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
         import pytest  # boundary: the user's own (their suite runs on their pytest)
     except ImportError:
         return {"outcome": UNAVAILABLE, "detail": "pytest is not installed in this interpreter"}
-    from harness.guest import check_watch
+    from . import check_watch
 
     class Collector:
         def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
@@ -183,7 +218,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     import multiprocessing
     import warnings
 
-    from harness.guest import check_frames, check_watch
+    from . import check_frames, check_watch
 
     if method not in multiprocessing.get_all_start_methods():
         return {"outcome": UNAVAILABLE, "detail": "%s is not a start method on %s" % (
@@ -248,21 +283,13 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
 
 def main(argv: List[Any]) -> int:
     if len(argv) != 8:
-        sys.stderr.write("usage: check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON "
-                         "HANG_DIR RESULT_PATH\n")
+        sys.stderr.write(_USAGE)
         return 2
-    root, user_dir, target, method, args_json, hang_dir, result_path = argv[1:]
+    _, user_dir, target, method, args_json, hang_dir, result_path = argv[1:]
     import json
 
-    # Last on the path: the user's modules (and the interpreter's own) win over the project's.
-    sys.path.append(root)
-    # The importable copy of this module, so that the child wrapper pickles by reference
-    # even when a script replaces ``__main__``.
-    from harness.guest import check_exec  # noqa: PLW0406 - the importable copy, on purpose
-
     report_dir = os.path.dirname(os.path.abspath(result_path))
-    result = check_exec._run(user_dir, target, method, json.loads(args_json), report_dir,
-                             hang_dir)
+    result = _run(user_dir, target, method, json.loads(args_json), report_dir, hang_dir)
     sys.stdout.flush()
     sys.stderr.flush()
     tmp = result_path + ".part"
@@ -272,5 +299,3 @@ def main(argv: List[Any]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

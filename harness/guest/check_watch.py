@@ -15,8 +15,8 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-from harness.guest.check_frames import HARNESS, user_frames
-from harness.guest.check_hang import JoinWatch, exit_watch
+from .check_frames import HARNESS, user_frames
+from .check_hang import JoinWatch, exit_watch
 
 __all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 
@@ -219,6 +219,9 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     return states
 
 
+#: The guest's own package, as this run imports it (``harness.guest`` or check_exec's alias):
+#: its targets are not the user's.
+_OWN = __name__.rpartition(".")[0] + "."
 #: Packages whose own calls of get_start_method() are multiprocessing's business (spawn's
 #: preparation data, an executor's check): their exact names, not a user's
 #: ``multiprocessing_utils``.
@@ -326,7 +329,7 @@ class Watch:
             # First: a start() that raises (a pickling error) was still an attempt with this
             # method.
             watch.attempts.append((_method_used(self, context), CURRENT_TEST[0]))
-            wrapped = target is not None and not module_name.startswith("harness.")
+            wrapped = target is not None and not module_name.startswith(_OWN)
             if wrapped:
                 try:
                     snap = _snapshot(module_name, watch.user_dir)
