@@ -10,9 +10,9 @@ import re
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from harness.capture import CUT_MARK, last_line
+from harness.guest.check_digest import ADDRESS
 from harness.guest.check_exec import ALIAS
 from harness.guest.check_frames import FRAME, FRAMES
-from harness.guest.check_watch import ADDRESS
 from harness.guest.words import START_METHODS
 from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun

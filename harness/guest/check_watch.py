@@ -15,16 +15,13 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
+from .check_digest import LIMIT, SIMPLE, digest
 from .check_frames import HARNESS, user_frames
 from .check_hang import JoinWatch, exit_watch
 
-__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
+__all__ = ["CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 
-_SIMPLE = (str, int, float, bool, type(None), bytes)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
-#: An object's address in a repr (`` at 0x7f...``): differs in every process, so dropped.
-ADDRESS = r" at 0x[0-9a-fA-F]+"
-_LIMIT = 1000
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
 CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's collector)
 #: What check_exec writes to stderr as each test starts (``RUNNING + nodeid``): a hang or a
@@ -39,84 +36,6 @@ def _describe(value: Any) -> str:
     module = getattr(value, "__module__", "?")
     return "%s.%s" % ("__main__" if module == "__mp_main__" else module,
                       getattr(value, "__qualname__", type(value).__name__))
-
-
-class _TooBig(Exception):
-    """A container too big or too deep to compare cheaply: it is not compared."""
-
-
-def _digest(value: Any) -> str:
-    """A container global as text that is the same in every process for equal contents:
-    dict items and sets sorted, object addresses dropped, ``__mp_main__`` read as
-    ``__main__`` ("" when it is too big or deep to compare cheaply, or a repr fails).
-    ``hash()`` is no use here: str hashes differ from one interpreter to the next."""
-    import re
-
-    budget = [20 * _LIMIT]  # characters of text: the work stops once they are spent
-    try:
-        return _canonical(value, 3, budget, re.compile(ADDRESS))
-    except Exception:  # noqa: BLE001 - too big, or a repr that fails: nothing to compare
-        return ""
-
-
-def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
-    if budget[0] <= 0:
-        raise _TooBig()
-    if isinstance(value, (dict, list, tuple, set, frozenset)):
-        if not depth or len(value) > _LIMIT:
-            raise _TooBig()
-        if isinstance(value, dict):
-            parts = sorted("%s: %s" % (_canonical(k, depth - 1, budget, address),
-                                       _canonical(v, depth - 1, budget, address))
-                           for k, v in list(value.items()))
-        else:
-            parts = [_canonical(v, depth - 1, budget, address) for v in list(value)]
-            if isinstance(value, (set, frozenset)):
-                parts.sort()
-        text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
-    elif isinstance(value, (str, bytes)) and len(value) > budget[0]:
-        raise _TooBig()
-    elif isinstance(value, (*_SIMPLE, type, complex, *_value_types())) or (
-            callable(value) and hasattr(value, "__qualname__")):
-        text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
-    elif _is_dataclass(value):  # by its fields, as its repr shows them, each by these rules
-        if not depth:
-            raise _TooBig()
-        kind = type(value)
-        fields = [f for f in sys.modules["dataclasses"].fields(value) if f.repr]
-        text = "%s.%s(%s)" % (kind.__module__.replace("__mp_main__", "__main__"),
-                              kind.__qualname__, ", ".join(
-                                  "%s=%s" % (f.name, _canonical(getattr(value, f.name, None),
-                                                                depth - 1, budget, address))
-                                  for f in fields))
-    else:  # any other object by its type: its repr may show state that start() itself changes
-        kind = type(value)  # (a Process listed in a global reads "started" in a fork child)
-        text = "<%s.%s>" % (kind.__module__, kind.__qualname__)
-        text = text.replace("__mp_main__", "__main__")
-    budget[0] -= len(text)
-    return text
-
-
-#: Standard library types whose repr is their value, compared by value inside a container
-#: global like numbers and text: a Path set in the main block is a value the child must see.
-_VALUES = (("pathlib", "PurePath"), ("datetime", "date"), ("datetime", "time"),
-           ("datetime", "timedelta"), ("decimal", "Decimal"), ("fractions", "Fraction"),
-           ("uuid", "UUID"), ("enum", "Enum"))
-
-
-def _is_dataclass(value: Any) -> bool:
-    """An instance of a dataclass (``dataclasses`` is not imported here unless the program
-    did)."""
-    dataclasses = sys.modules.get("dataclasses")
-    return dataclasses is not None and not isinstance(value, type) and \
-        dataclasses.is_dataclass(value)
-
-
-def _value_types() -> Tuple[type, ...]:
-    """The types of ``_VALUES`` whose modules the program imported (none is imported here: a
-    fork child copies whatever the watch imports)."""
-    return tuple(getattr(sys.modules[module], name) for module, name in _VALUES
-                 if hasattr(sys.modules.get(module), name))
 
 
 def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
@@ -139,14 +58,14 @@ def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
     users = _user_modules(user_dir)
     module = dict(users).get(module_name)  # globals of library code (a Pool's) are its own
     simple = {k: v for k, v in vars(module).items() if not k.startswith("__")
-              and isinstance(v, _SIMPLE)} if module is not None else {}
-    containers = {k: _digest(v) for k, v in vars(module).items() if not k.startswith("__")
+              and isinstance(v, SIMPLE)} if module is not None else {}
+    containers = {k: digest(v) for k, v in vars(module).items() if not k.startswith("__")
                   and isinstance(v, _CONTAINERS)} if module is not None else {}
     objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
     mock = sys.modules.get("unittest.mock")
     for name, mod in users:
         for key, value in list(vars(mod).items()):
-            if not key.startswith("__") and not isinstance(value, _SIMPLE + (type(sys),)):
+            if not key.startswith("__") and not isinstance(value, SIMPLE + (type(sys),)):
                 objects["%s:%s" % (name, key)] = _describe(value)
             if mock is not None and isinstance(value, type) and value.__module__ == name:
                 for attr, inner in list(vars(value).items()):  # mock.patch.object(Class, ...)
@@ -180,7 +99,7 @@ def _differences(target: Any, snap: Dict[str, Any]) -> Dict[str, Any]:
         [k for k, v in snap["globals"].items() if module is not None
          and getattr(module, k, v) != v] +
         [k for k, d in snap.get("containers", {}).items() if module is not None and d
-         and hasattr(module, k) and _digest(getattr(module, k)) != d])}
+         and hasattr(module, k) and digest(getattr(module, k)) != d])}
     objects = []
     for where, parent_desc in sorted(snap["objects"].items()):
         mod_name, _, path = where.partition(":")
@@ -269,7 +188,7 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     try:
         target(*args, **kwargs)
     except BaseException as exc:
-        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT],
+        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:LIMIT],
                            "traceback": user_frames(exc)}
         raise
     finally:

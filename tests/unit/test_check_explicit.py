@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.guest import check_watch
+from harness.guest import check_digest
 
 ROOT = Path(__file__).resolve().parents[2]
 ASK = """
@@ -60,13 +60,13 @@ class Settings:
 def test_a_dataclass_in_a_container_compares_by_its_fields() -> None:
     """``CONFIG = {"run": Settings(...)}`` changed in the main block is a value a spawn child must
     see too: compared field by field (as its repr shows them), where a Process is by type."""
-    one = check_watch._digest({"run": Settings("/tmp/a")})
-    assert one == check_watch._digest({"run": Settings("/tmp/a")})
-    assert one != check_watch._digest({"run": Settings("/tmp/b")})
-    assert one != check_watch._digest({"run": Settings("/tmp/a", level=2)})
+    one = check_digest.digest({"run": Settings("/tmp/a")})
+    assert one == check_digest.digest({"run": Settings("/tmp/a")})
+    assert one != check_digest.digest({"run": Settings("/tmp/b")})
+    assert one != check_digest.digest({"run": Settings("/tmp/a", level=2)})
     assert "Settings(out='/tmp/a', level=1)" in one
     import multiprocessing
 
     process = multiprocessing.Process(target=print)
-    inner = check_watch._digest([Settings(process)])  # type: ignore[arg-type]
+    inner = check_digest.digest([Settings(process)])  # type: ignore[arg-type]
     assert "0x" not in inner and "<multiprocessing.context.Process>" in inner
