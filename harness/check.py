@@ -19,7 +19,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from harness import discovery, runner
+from harness import discovery, leftovers, runner
 from harness.check_diagnose import (
     FORK_DEFAULT,
     JOINED_FLUSHING,
@@ -182,8 +182,7 @@ def _refine(run: CaseRun) -> CaseRun:
 
 def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequence[Any],
              cwd: Path, timeout: float) -> CaseRun:
-    # What a hang notes before the kill (``check_hang``) outlives the run's own folder.
-    hang_dir = tempfile.mkdtemp(prefix="smm-check-hang-")
+    hang_dir = _hang_dir()
     try:
         program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method,
                    json.dumps(list(args)), hang_dir]
@@ -192,6 +191,13 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
         return _refine(_hang_notes(run, Path(hang_dir)))
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)
+
+
+def _hang_dir() -> str:
+    """A folder for what a hang notes before the kill (``check_hang``), which outlives the
+    run's own folder; named as the runner names its own, so that what a killed check left
+    behind is swept by the next run (``leftovers.sweep_stale``)."""
+    return tempfile.mkdtemp(prefix="%s%d-hang-" % (leftovers.TMP_PREFIX, os.getpid()))
 
 
 def _hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:

@@ -115,3 +115,20 @@ def test_a_join_starts_no_thread_and_keeps_its_timeout(tmp_path: Path) -> None:
     proc.release.set()
     watch.wrap(_join)(proc)
     assert proc.exitcode == 0
+
+
+def test_a_hang_folder_left_by_a_killed_check_is_swept_by_the_next_run() -> None:
+    """Named as the runner's own folders (``smm-case-<pid>-``): ``leftovers.sweep_stale``
+    removes those of a dead pid."""
+    import os
+    import shutil
+
+    from harness import leftovers
+
+    made = Path(check._hang_dir())
+    try:
+        name = made.name
+        assert name.startswith(leftovers.TMP_PREFIX)
+        assert name[len(leftovers.TMP_PREFIX):].split("-", 1)[0] == str(os.getpid())
+    finally:
+        shutil.rmtree(made)
