@@ -19,9 +19,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from harness import discovery, runner
+from harness import discovery, leftovers, runner
 from harness.check_diagnose import (
     FORK_DEFAULT,
+    JOINED_FLUSHING,
     NO_PROCESS,
     RAN,
     Diagnosis,
@@ -31,13 +32,16 @@ from harness.check_diagnose import (
 from harness.check_where import (
     ADDRESS_RE,
     cells_text,
+    first_line,
     format_hangs,
     format_tracebacks,
     grouped,
     last_error,
+    readable_detail,
     stderr_frames,
     table_order,
 )
+from harness.guest.check_hang import JOIN_WAITS
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
 from harness.text import shorten
@@ -45,8 +49,8 @@ from harness.vocab import Outcome
 
 __all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_follow_ons",
            "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
-           "nothing_checked", "parse_target", "select_interpreters", "summary_line",
-           "unchecked_cells"]
+           "nothing_checked", "parse_target", "readable_detail", "select_interpreters",
+           "summary_line", "table_order", "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -178,9 +182,36 @@ def _refine(run: CaseRun) -> CaseRun:
 
 def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequence[Any],
              cwd: Path, timeout: float) -> CaseRun:
-    program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method, json.dumps(list(args))]
-    return _refine(run_case(target, method, timeout, interpreter=_argv(interp, cwd),
-                            program=program, env=dict(os.environ)))
+    hang_dir = _hang_dir()
+    try:
+        program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method,
+                   json.dumps(list(args)), hang_dir]
+        run = run_case(target, method, timeout, interpreter=_argv(interp, cwd),
+                       program=program, env=dict(os.environ))
+        return _refine(_hang_notes(run, Path(hang_dir)))
+    finally:
+        shutil.rmtree(hang_dir, ignore_errors=True)
+
+
+def _hang_dir() -> str:
+    """A folder for what a hang notes before the kill (``check_hang``), which outlives the
+    run's own folder; named as the runner names its own, so that what a killed check left
+    behind is swept by the next run (``leftovers.sweep_stale``)."""
+    return tempfile.mkdtemp(prefix="%s%d-hang-" % (leftovers.TMP_PREFIX, os.getpid()))
+
+
+def _hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:
+    """A hang's ``observed``: the children its processes were still joining while the child's
+    exit waited for a queue's feeder thread (``check_hang``)."""
+    if run.outcome is not Outcome.TIMEOUT:
+        return run
+    waits = []
+    for note in sorted(hang_dir.glob(JOIN_WAITS.replace("%d", "*"))):
+        try:
+            waits.append(str(json.loads(note.read_text(encoding="utf-8"))["child"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            continue
+    return dataclasses.replace(run, observed={JOINED_FLUSHING: waits}) if waits else run
 
 
 def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequence[Any] = (),
@@ -270,17 +301,18 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
     # Not about the method only if every method really ran it, or none got to start a process.
     every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)
-    if len(failing) == len(ran) and len(kinds) == 1 and every_method and not diagnoses:
+    covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells}
+    unexplained = ["%s[%s]" % k for k, r in ran.items()
+                   if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
+    if len(failing) == len(ran) and len(kinds) == 1 and every_method and (
+            not diagnoses or not unexplained):
         outcome, kind = next(iter(kinds))
-        return ("it fails the same way under every method (%s): not a start-method problem"
-                % (kind or outcome.value)) + also
+        return ("it fails the same way under every method (%s): not a start-method problem%s"
+                % (kind or outcome.value, "; its cause is named above" if diagnoses else "")
+                ) + also
     if diagnoses:
         # works-only-with-fork-default says where it fails, not why: its cells are explained
         # only by a cause.
-        covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT
-                   for cell in diag.cells}
-        unexplained = ["%s[%s]" % k for k, r in ran.items()
-                       if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
         said = "; ".join(part for part in (
             "no known cause recognised for %s: read the errors in the table" % cells_text(
                 unexplained) if unexplained else "", not_checked) if part)
@@ -309,8 +341,8 @@ def _cell_text(run: Optional[CaseRun], method: str) -> str:
 def _outcome_text(run: CaseRun) -> str:
     if run.outcome is Outcome.ERROR and run.error:
         where = "child " if run.error.get("where") == "child" else ""
-        message = str(run.error.get("message", "")).splitlines()[:1] or [""]
-        head = "%s%s: %s" % (where, run.error.get("type"), ADDRESS_RE.sub("", message[0]))
+        head = "%s%s: %s" % (where, run.error.get("type"), ADDRESS_RE.sub("", first_line(
+            run.error)))
         return "error (%s)" % shorten(head, 60)
     if run.outcome is Outcome.CRASH:
         return "crash (%s)" % run.detail

@@ -100,8 +100,10 @@ def command(args: argparse.Namespace) -> int:
     failing = [key for key, run in runs.items() if run.outcome not in (Outcome.OK,
                                                                        Outcome.UNAVAILABLE)]
     doc: Dict[str, Any] = {"target": target, "args": call_args,
-                           "results": [dict(run.to_dict(), environment=key[0]) for key, run
-                                       in sorted(runs.items())]}
+                           # In the table's order; a hang's quote as the text reads it.
+                           "results": [dict(runs[key].to_dict(), environment=key[0],
+                                            detail=check.readable_detail(runs[key]))
+                                       for key in check.table_order(runs)]}
     loaded = ""  # a module:callable that could not be loaded anywhere: a usage error
     if pytest_mode:
         verdicts, always = check_pytest.compare(runs)

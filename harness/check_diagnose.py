@@ -17,9 +17,11 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Uni
 
 from harness.check_match import (
     BOOTSTRAP,
+    JOINED_FLUSHING,
     child_field,
     contexts,
     in_child,
+    joined_flushing,
     logging_lost,
     main_rerun,
     not_fork,
@@ -35,8 +37,8 @@ from harness.results import hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["CAUSES", "FORK_DEFAULT", "NO_PROCESS", "RAN", "Diagnosis", "diagnose",
-           "not_exercised"]
+__all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "Diagnosis",
+           "diagnose", "not_exercised"]
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 _GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
@@ -162,6 +164,13 @@ CAUSES: Tuple[Cause, ...] = (
           "{method} child re-imports it and fails",
           'put the code that starts processes under `if __name__ == "__main__":`', _GUIDE,
           regex(BOOTSTRAP.pattern)),
+    Cause("queue-joined-before-drained", "a process waits in join() for {detail}, which put "
+          "items on a multiprocessing Queue and cannot exit until its feeder thread has "
+          "written them all to the pipe; nothing reads them while the join waits (the same "
+          "under every start method)",
+          "get() every item the child puts before joining it (join after the queue is "
+          "drained); cancel_join_thread() lets the child exit but loses the unsent items",
+          DOCS + "#all-start-methods", joined_flushing),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", _GUIDE,

@@ -7,12 +7,13 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
+from harness.check_where import BOOTSTRAP_END
 from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 
-__all__ = ["BOOTSTRAP", "child_field", "children", "contexts", "in_child", "logging_lost",
-           "main_rerun", "not_fork", "only", "patched", "random_shared", "regex",
-           "unless_main_rerun"]
+__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
+           "joined_flushing", "logging_lost", "main_rerun", "not_fork", "only", "patched",
+           "random_shared", "regex", "unless_main_rerun"]
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
     compiled = re.compile(pattern)
@@ -50,7 +51,7 @@ def patched(run: CaseRun, text: str, method: str) -> Optional[str]:
 #: The RuntimeError of a child that starts a process while it imports the main module: its
 #: first sentence, or its last line (before 3.12: "... is not going to be frozen to produce an
 #: executable."), which is all a hang keeps when its stderr was cut.
-BOOTSTRAP = re.compile(r"bootstrapping phase|is not going to be frozen to produce an executable")
+BOOTSTRAP = re.compile("bootstrapping phase|" + re.escape(BOOTSTRAP_END))
 #: A spawn/forkserver child running the main script again (spawn.py's import of __main__).
 _RERUN = re.compile(r"in _fixup_main_from_path\b")
 _LAST_EXCEPTION = re.compile(r"^(\w+(?:Error|Exception)): (.*)$", re.M)
@@ -117,7 +118,34 @@ _SEMLOCK = re.compile(r"SemLock created in an? (\w+) context is being shared wit
                       r"in an? (\w+) context")
 
 
+#: A process killed by a segmentation fault inside a multiprocessing Queue or lock
+#: (faulthandler's dump, innermost frame first): a SemLock rebuilt in a child from a raw handle,
+#: which only a fork-context SemLock sends (it has no name to reopen); before 3.11.5 (and on
+#: PyPy 3.9) start() does not refuse it, and a spawn or forkserver child crashes on first use.
+_SEMLOCK_CRASH = re.compile(r"Fatal Python error: Segmentation fault\s+(?:Current thread|Stack)"
+                            r"[^\n]*\n\s*File \"[^\"]*multiprocessing/(queues|synchronize)\.py\", "
+                            r"line \d+ in (\w+)")
+
+
 def contexts(run: CaseRun, text: str, method: str) -> Optional[str]:
     found = _SEMLOCK.search(text)
-    return ("%s context, shared with a process of the %s context" % found.groups()
-            if found else None)
+    if found:
+        return "%s context, shared with a process of the %s context" % found.groups()
+    crashed = _SEMLOCK_CRASH.search(text)
+    if crashed:
+        return ("fork context, used by a child not started by fork, which crashed in it "
+                "(a segmentation fault in %s.%s: this Python does not refuse the object at "
+                "start())" % ("Queue" if crashed.group(1) == "queues" else "synchronize",
+                             crashed.group(2)))
+    return None
+
+
+#: A hang's ``observed`` key (``check._hang_notes``): the children a process was joining while
+#: their exit waited for a queue's feeder thread.
+JOINED_FLUSHING = "joined_while_flushing"
+
+
+def joined_flushing(run: CaseRun, text: str, method: str) -> Optional[str]:
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    waits = [str(w) for w in observed.get(JOINED_FLUSHING) or ()]
+    return ", ".join(waits[:3]) if waits else None

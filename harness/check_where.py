@@ -10,16 +10,18 @@ import re
 from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 from harness.capture import CUT_MARK, last_line
+from harness.guest.check_digest import ADDRESS
+from harness.guest.check_exec import ALIAS
 from harness.guest.check_frames import FRAME, FRAMES
-from harness.guest.check_watch import ADDRESS
 from harness.guest.words import START_METHODS
-from harness.results import hang_said
+from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["ADDRESS_RE", "HARNESS_DIR", "cells_text", "format_hangs", "format_tracebacks",
-           "grouped", "last_error", "stderr_frames", "table_order"]
+__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "HARNESS_DIR", "cells_text", "first_line",
+           "format_hangs", "format_tracebacks", "grouped", "last_error", "readable_detail",
+           "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
 ADDRESS_RE = re.compile(ADDRESS)
@@ -30,6 +32,8 @@ HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 #: lib-python/3).
 _STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/")
 _FRAME = re.compile(FRAME, re.M)
+#: The guest modules' folder as the user's program imports them (check_exec's alias).
+_ALIAS = "/%s/" % ALIAS
 
 
 def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
@@ -40,7 +44,8 @@ def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
     return [{"file": m.group("file"), "line": int(m.group("line")),
              "function": m.group("function"), "code": m.group("code") or ""}
             for m in _FRAME.finditer(block)
-            if not m.group("file").startswith(("<", HARNESS_DIR)) and (
+            if not m.group("file").startswith(("<", HARNESS_DIR)) and _ALIAS not in m.group(
+                "file") and (
                 "-packages/" in m.group("file") or not _STDLIB.search(m.group("file")))][-FRAMES:]
 
 
@@ -67,10 +72,9 @@ def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Seq
             frames = [f for f in error.get("traceback") or () if isinstance(f, dict)]
             if not frames:
                 continue
-            message = (str(error.get("message") or "").splitlines() or [""])[0]
             head = "%s%s: %s" % ("child " if error.get("where") == "child" else "",
-                                 error.get("type"), ADDRESS_RE.sub("", message))
-            key = (shorten(head, 120),) + tuple(_frame_text(f, cwd) for f in frames)
+                                 error.get("type"), ADDRESS_RE.sub("", first_line(error)))
+            key = (_ends(head, 120),) + tuple(_frame_text(f, cwd) for f in frames)
             groups.setdefault(key, []).append("%s[%s]" % (interp, method))
     if not groups:
         return ""
@@ -82,7 +86,35 @@ def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Seq
     return "\n".join(lines)
 
 
+def first_line(error: Mapping[str, Any]) -> str:
+    """An error's message up to its first line break (the first line with words: spawn's
+    RuntimeError starts with one)."""
+    lines = [line for line in str(error.get("message") or "").splitlines() if line.strip()]
+    return lines[0].strip() if lines else ""
+
+
+def _ends(text: str, limit: int) -> str:
+    """``text`` on one line, cut in the middle when longer than ``limit``: a message's end is
+    often what says most (``(in a child, before its target ran)``, "Please use the same
+    context ...")."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    keep = limit - 3
+    head, tail = line[:keep * 3 // 5], line[len(line) - (keep - keep * 3 // 5):]
+    # At word boundaries, where the words are not longer than the part kept.
+    head = head.rpartition(" ")[0] or head
+    tail = tail.partition(" ")[2] or tail
+    return "%s … %s" % (head, tail)
+
+
 _TRACEBACK = "Traceback (most recent call last):"
+#: The last line of spawn's bootstrapping RuntimeError before 3.12 (multiprocessing/spawn.py,
+#: ``_check_not_importing_main``), which is all a hang keeps of it when its stderr was cut, and
+#: how that message starts.
+BOOTSTRAP_END = "is not going to be frozen to produce an executable"
+_BOOTSTRAP_START = ("RuntimeError: An attempt has been made to start a new process before the "
+                    "current process has finished its bootstrapping phase.")
 
 
 def _traceback_error(block: str) -> Tuple[str, List[str]]:
@@ -113,10 +145,36 @@ def last_error(stderr: str) -> str:
     return _traceback_error(_TRACEBACK + stderr.rpartition(_TRACEBACK)[2])[0]
 
 
+#: A frame of faulthandler's dump (a process killed by a fatal signal: check enables it in
+#: every child it watches).
+_DUMP_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+_FATAL = "Fatal Python error: "
+
+
+def _fatal_line(stderr: str, said: str) -> str:
+    """When ``said`` is a line of the last faulthandler dump on ``stderr``: the fatal error and
+    the innermost frame it names ("" otherwise)."""
+    lines = stderr.splitlines()
+    starts = [n for n, line in enumerate(lines) if line.startswith(_FATAL)]
+    if not starts:
+        return ""
+    block = lines[starts[-1]:]
+    if said not in {last_line(line) for line in block}:
+        return ""
+    frame = next((m for m in map(_DUMP_FRAME.match, block) if m), None)
+    where = "/".join(frame.group("file").split("/")[-2:]) if frame else ""
+    return "%s (a process died%s)" % (block[0].strip(), " in %s:%s in %s" % (
+        where, frame.group("line"), frame.group("function")) if frame else "")
+
+
 def _hang_line(run: CaseRun) -> str:
     """The last line a hang wrote to stderr, or, when that line is part of a traceback (a
-    frame, or the end of the error's message), the traceback's error."""
+    frame, or the end of the error's message), the traceback's error; of a fatal error's dump,
+    the error and its innermost frame."""
     said = hang_said(run.detail)
+    fatal = _fatal_line(run.stderr, said) if said else ""
+    if fatal:
+        return fatal
     head, _, tail = CUT_MARK.partition("%d")
     lines = run.stderr.splitlines()
     # The harness's cut inside a long traceback (and the half line after it) is read as its
@@ -125,11 +183,13 @@ def _hang_line(run: CaseRun) -> str:
            line.endswith(tail) for d in (0, 1)}
     text = "\n".join("  " + line if n in cut else line for n, line in enumerate(lines))
     blocks = [_TRACEBACK + b for b in text.split(_TRACEBACK)[1:]]
+    # Only the end of spawn's message was kept: it is quoted from the message's start.
+    known = "%s … %s" % (_BOOTSTRAP_START, said) if said.startswith(BOOTSTRAP_END) else said
     if not said or not blocks:
-        return said
+        return known
     error, lines = _traceback_error(blocks[-1])
     if said not in {last_line(line) for line in lines}:
-        return said
+        return known
     if error:
         return error
     before = [e for e in (_traceback_error(b)[0] for b in blocks[:-1]) if e]
@@ -158,6 +218,18 @@ def grouped(found: Sequence[Tuple[str, str]]) -> List[str]:
     for cell, text in found:
         groups.setdefault(text, []).append(cell)
     return ["  %s: %s" % (cells_text(cells), text) for text, cells in groups.items()]
+
+
+def readable_detail(run: CaseRun) -> str:
+    """A run's detail, a hang's quote as ``format_hangs`` reads it (the error of the traceback
+    its last line was part of, a fatal error's dump) when that is not the raw line."""
+    said = hang_said(run.detail)
+    if run.outcome is not Outcome.TIMEOUT or not said:
+        return run.detail
+    line = _hang_line(run)
+    if line == said:
+        return run.detail
+    return "%s; where it hung: %s" % (run.detail.partition(HANG_QUOTE)[0], line)
 
 
 def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],

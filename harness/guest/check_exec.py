@@ -1,7 +1,8 @@
 """Run the USER's code under one start method, the way its user would, and write what happened:
 the executor of ``python -m harness check``.
 
-Usage: ``python -I check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON RESULT_PATH``
+Usage: ``python -I check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON HANG_DIR
+RESULT_PATH``
 
 TARGET is ``module:callable``, ``path/to/script.py[:callable]`` or ``--pytest``. A callable is
 started as the target of one ``Process`` of the method's context and its result is the outcome.
@@ -10,7 +11,8 @@ script that chooses its own method still does); its outcome is its own: exit sta
 exception (in it or in a process it started), hang. Processes the program (or a Pool/executor)
 terminated or killed on purpose are not failures. ``--pytest`` runs the user's pytest suite
 (ARGS_JSON is pytest's argv) and records each test's outcome. Every process started is watched
-(``check_watch``). Standard library only, Python 3.8 syntax.
+(``check_watch``); what a hang can tell before the kill goes to HANG_DIR (``check_hang``).
+Standard library only, Python 3.8 syntax.
 """
 
 from __future__ import annotations
@@ -19,13 +21,48 @@ import os
 import sys
 from typing import Any, Dict, List, Optional, Set
 
-if __name__ == "__main__":  # run as a script: the project root goes last on sys.path (the
-    # user's modules, inserted first later, win over the project's)
-    sys.path.append(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+__all__ = ["ALIAS", "main"]
 
-from harness.guest.words import ERROR, OK, UNAVAILABLE
+#: The name the guest modules are imported by in the user's program, never ``harness``: a
+#: user's own package may be called that. A link of that name to ``harness/guest`` in HANG_DIR
+#: (last on ``sys.path``; spawn and forkserver children get the same path) makes them
+#: importable in every process of the run.
+ALIAS = "_start_method_matrix_guest"
+_USAGE = ("usage: check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON HANG_DIR "
+          "RESULT_PATH\n")
 
-__all__ = ["main"]
+
+def _as_script(argv: List[Any]) -> int:
+    """Run ``main`` of the copy imported under ``ALIAS`` (so that the child wrapper pickles by
+    reference, even when a script replaces ``__main__``)."""
+    if len(argv) != 8:
+        sys.stderr.write(_USAGE)
+        return 2
+    root, hang_dir = argv[1], argv[6]
+    link = os.path.join(hang_dir, ALIAS)
+    if not os.path.exists(link):
+        guest = os.path.join(os.path.abspath(root), "harness", "guest")
+        try:
+            os.symlink(guest, link, target_is_directory=True)
+        except (OSError, NotImplementedError):  # no symlinks here (Windows without the right)
+            import shutil
+
+            shutil.copytree(guest, link)
+    # Last on the path: the user's modules (and the interpreter's own) win over the guest's.
+    sys.path.append(hang_dir)
+    import importlib
+
+    return int(importlib.import_module(ALIAS + ".check_exec").main(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(_as_script(sys.argv))
+
+if __package__:  # imported: as harness.guest.check_exec (tests) or under the alias
+    from .words import ERROR, OK, UNAVAILABLE
+else:  # this script run again as __mp_main__ by a spawn child (a callable target, a suite)
+    _WORDS = __import__(ALIAS + ".words", fromlist=["ERROR"])
+    ERROR, OK, UNAVAILABLE = _WORDS.ERROR, _WORDS.OK, _WORDS.UNAVAILABLE
 
 _LIMIT = 1000
 #: Signals nobody sends on purpose: a child dying of one crashed.
@@ -49,7 +86,7 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
         runpy.run_path(sys.argv[0], run_name="__main__")
     except SystemExit as exc:
         if exc.code not in (None, 0):
-            from harness.guest.check_frames import user_frames
+            from .check_frames import user_frames
 
             said = isinstance(exc.code, str)  # sys.exit("text"): status 1, the text printed
             return {"outcome": ERROR, "error": {
@@ -90,7 +127,7 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
         import pytest  # boundary: the user's own (their suite runs on their pytest)
     except ImportError:
         return {"outcome": UNAVAILABLE, "detail": "pytest is not installed in this interpreter"}
-    from harness.guest import check_watch
+    from . import check_watch
 
     class Collector:
         def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
@@ -177,11 +214,11 @@ def _said(error: Dict[str, Any]) -> str:
 
 
 def _run(user_dir: str, target: str, method: str, args: List[Any],
-         report_dir: str) -> Dict[str, Any]:
+         report_dir: str, hang_dir: str = "") -> Dict[str, Any]:
     import multiprocessing
     import warnings
 
-    from harness.guest import check_frames, check_watch
+    from . import check_frames, check_watch
 
     if method not in multiprocessing.get_all_start_methods():
         return {"outcome": UNAVAILABLE, "detail": "%s is not a start method on %s" % (
@@ -194,7 +231,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     script_dir = os.path.dirname(os.path.join(user_dir, where)) if where.endswith(".py") else ""
     # A script's own folder holds the user's modules too, wherever check was started from.
     watch = check_watch.Watch(report_dir, os.pathsep.join(d for d in (user_dir, script_dir)
-                                                          if d), _STOPPED)
+                                                          if d), _STOPPED, hang_dir)
     watch.install()
     check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
@@ -245,21 +282,14 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
 
 
 def main(argv: List[Any]) -> int:
-    if len(argv) != 7:
-        sys.stderr.write("usage: check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON "
-                         "RESULT_PATH\n")
+    if len(argv) != 8:
+        sys.stderr.write(_USAGE)
         return 2
-    root, user_dir, target, method, args_json, result_path = argv[1:]
+    _, user_dir, target, method, args_json, hang_dir, result_path = argv[1:]
     import json
 
-    # Last on the path: the user's modules (and the interpreter's own) win over the project's.
-    sys.path.append(root)
-    # The importable copy of this module, so that the child wrapper pickles by reference
-    # even when a script replaces ``__main__``.
-    from harness.guest import check_exec  # noqa: PLW0406 - the importable copy, on purpose
-
     report_dir = os.path.dirname(os.path.abspath(result_path))
-    result = check_exec._run(user_dir, target, method, json.loads(args_json), report_dir)
+    result = _run(user_dir, target, method, json.loads(args_json), report_dir, hang_dir)
     sys.stdout.flush()
     sys.stderr.flush()
     tmp = result_path + ".part"
@@ -269,5 +299,3 @@ def main(argv: List[Any]) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main(sys.argv))

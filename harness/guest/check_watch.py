@@ -15,15 +15,13 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-from harness.guest.check_frames import HARNESS, user_frames
+from .check_digest import LIMIT, SIMPLE, digest
+from .check_frames import HARNESS, user_frames
+from .check_hang import JoinWatch, exit_watch
 
-__all__ = ["ADDRESS", "CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
+__all__ = ["CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 
-_SIMPLE = (str, int, float, bool, type(None), bytes)
 _CONTAINERS = (dict, list, tuple, set, frozenset)
-#: An object's address in a repr (`` at 0x7f...``): differs in every process, so dropped.
-ADDRESS = r" at 0x[0-9a-fA-F]+"
-_LIMIT = 1000
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
 CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's collector)
 #: What check_exec writes to stderr as each test starts (``RUNNING + nodeid``): a hang or a
@@ -38,66 +36,6 @@ def _describe(value: Any) -> str:
     module = getattr(value, "__module__", "?")
     return "%s.%s" % ("__main__" if module == "__mp_main__" else module,
                       getattr(value, "__qualname__", type(value).__name__))
-
-
-class _TooBig(Exception):
-    """A container too big or too deep to compare cheaply: it is not compared."""
-
-
-def _digest(value: Any) -> str:
-    """A container global as text that is the same in every process for equal contents:
-    dict items and sets sorted, object addresses dropped, ``__mp_main__`` read as
-    ``__main__`` ("" when it is too big or deep to compare cheaply, or a repr fails).
-    ``hash()`` is no use here: str hashes differ from one interpreter to the next."""
-    import re
-
-    budget = [20 * _LIMIT]  # characters of text: the work stops once they are spent
-    try:
-        return _canonical(value, 3, budget, re.compile(ADDRESS))
-    except Exception:  # noqa: BLE001 - too big, or a repr that fails: nothing to compare
-        return ""
-
-
-def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
-    if budget[0] <= 0:
-        raise _TooBig()
-    if isinstance(value, (dict, list, tuple, set, frozenset)):
-        if not depth or len(value) > _LIMIT:
-            raise _TooBig()
-        if isinstance(value, dict):
-            parts = sorted("%s: %s" % (_canonical(k, depth - 1, budget, address),
-                                       _canonical(v, depth - 1, budget, address))
-                           for k, v in list(value.items()))
-        else:
-            parts = [_canonical(v, depth - 1, budget, address) for v in list(value)]
-            if isinstance(value, (set, frozenset)):
-                parts.sort()
-        text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
-    elif isinstance(value, (str, bytes)) and len(value) > budget[0]:
-        raise _TooBig()
-    elif isinstance(value, (*_SIMPLE, type, complex, *_value_types())) or (
-            callable(value) and hasattr(value, "__qualname__")):
-        text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
-    else:  # any other object by its type: its repr may show state that start() itself changes
-        kind = type(value)  # (a Process listed in a global reads "started" in a fork child)
-        text = "<%s.%s>" % (kind.__module__, kind.__qualname__)
-        text = text.replace("__mp_main__", "__main__")
-    budget[0] -= len(text)
-    return text
-
-
-#: Standard library types whose repr is their value, compared by value inside a container
-#: global like numbers and text: a Path set in the main block is a value the child must see.
-_VALUES = (("pathlib", "PurePath"), ("datetime", "date"), ("datetime", "time"),
-           ("datetime", "timedelta"), ("decimal", "Decimal"), ("fractions", "Fraction"),
-           ("uuid", "UUID"), ("enum", "Enum"))
-
-
-def _value_types() -> Tuple[type, ...]:
-    """The types of ``_VALUES`` whose modules the program imported (none is imported here: a
-    fork child copies whatever the watch imports)."""
-    return tuple(getattr(sys.modules[module], name) for module, name in _VALUES
-                 if hasattr(sys.modules.get(module), name))
 
 
 def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
@@ -120,14 +58,14 @@ def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
     users = _user_modules(user_dir)
     module = dict(users).get(module_name)  # globals of library code (a Pool's) are its own
     simple = {k: v for k, v in vars(module).items() if not k.startswith("__")
-              and isinstance(v, _SIMPLE)} if module is not None else {}
-    containers = {k: _digest(v) for k, v in vars(module).items() if not k.startswith("__")
+              and isinstance(v, SIMPLE)} if module is not None else {}
+    containers = {k: digest(v) for k, v in vars(module).items() if not k.startswith("__")
                   and isinstance(v, _CONTAINERS)} if module is not None else {}
     objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
     mock = sys.modules.get("unittest.mock")
     for name, mod in users:
         for key, value in list(vars(mod).items()):
-            if not key.startswith("__") and not isinstance(value, _SIMPLE + (type(sys),)):
+            if not key.startswith("__") and not isinstance(value, SIMPLE + (type(sys),)):
                 objects["%s:%s" % (name, key)] = _describe(value)
             if mock is not None and isinstance(value, type) and value.__module__ == name:
                 for attr, inner in list(vars(value).items()):  # mock.patch.object(Class, ...)
@@ -161,7 +99,7 @@ def _differences(target: Any, snap: Dict[str, Any]) -> Dict[str, Any]:
         [k for k, v in snap["globals"].items() if module is not None
          and getattr(module, k, v) != v] +
         [k for k, d in snap.get("containers", {}).items() if module is not None and d
-         and hasattr(module, k) and _digest(getattr(module, k)) != d])}
+         and hasattr(module, k) and digest(getattr(module, k)) != d])}
     objects = []
     for where, parent_desc in sorted(snap["objects"].items()):
         mod_name, _, path = where.partition(":")
@@ -200,6 +138,9 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     return states
 
 
+#: The guest's own package, as this run imports it (``harness.guest`` or check_exec's alias):
+#: its targets are not the user's.
+_OWN = __name__.rpartition(".")[0] + "."
 #: Packages whose own calls of get_start_method() are multiprocessing's business (spawn's
 #: preparation data, an executor's check): their exact names, not a user's
 #: ``multiprocessing_utils``.
@@ -223,6 +164,13 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     import json
 
     line_buffered_stderr()
+    try:  # a child that crashes (a fatal signal) says where: the evidence a hang leaves
+        import faulthandler
+
+        if not faulthandler.is_enabled():
+            faulthandler.enable()
+    except Exception:  # noqa: BLE001, S110 - a replaced stderr without a descriptor: no dump
+        pass
 
     report: Dict[str, Any] = {"pid": os.getpid(), "error": None, "test": snap.get("test", "")}
     path = os.path.join(report_dir, "child-%d.json" % os.getpid())
@@ -240,12 +188,21 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     try:
         target(*args, **kwargs)
     except BaseException as exc:
-        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:_LIMIT],
+        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:LIMIT],
                            "traceback": user_frames(exc)}
         raise
     finally:
         if report["error"]:
             write()
+        exit_watch(report_dir)
+
+
+def _thread_pool(frame: Any) -> bool:
+    """``frame`` is a ThreadPool's ``Pool.__init__``."""
+    pool = sys.modules.get("multiprocessing.pool")
+    kind = getattr(pool, "ThreadPool", None)
+    return kind is not None and frame.f_code.co_name == "__init__" and isinstance(
+        frame.f_locals.get("self"), kind)
 
 
 def _method_used(proc: Any, context: Any) -> Any:
@@ -263,15 +220,18 @@ def _method_used(proc: Any, context: Any) -> Any:
 class Watch:
     """The patches in the parent and what they saw."""
 
-    def __init__(self, report_dir: str, user_dir: str, stopped: Set[int]) -> None:
+    def __init__(self, report_dir: str, user_dir: str, stopped: Set[int],
+                 hang_dir: str = "") -> None:
         self.report_dir = report_dir
+        self.joins = JoinWatch(report_dir, hang_dir)
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
         self.attempts: List[Tuple[Any, str]] = []  # (method, test) of each start() call
         # Anything asked multiprocessing for the default context (see ``explicit_only``).
         self.default_asked = False
-        self.method_queried = False
+        self.method_queried = False  # the program asked a start method's name
+        self.default_queried = False  # ...the default's (not a named context's own)
 
     def install(self) -> None:
         import multiprocessing
@@ -288,7 +248,7 @@ class Watch:
             # First: a start() that raises (a pickling error) was still an attempt with this
             # method.
             watch.attempts.append((_method_used(self, context), CURRENT_TEST[0]))
-            wrapped = target is not None and not module_name.startswith("harness.")
+            wrapped = target is not None and not module_name.startswith(_OWN)
             if wrapped:
                 try:
                     snap = _snapshot(module_name, watch.user_dir)
@@ -315,27 +275,36 @@ class Watch:
             watch.stopped.add(pid)
             orig_os_kill(pid, sig)
 
-        def queried(method: Any) -> Any:
+        def queried(method: Any, of_default: bool = True) -> Any:
+            """``of_default``: the answer is the default's (a named context's
+            ``get_start_method()`` is its own name)."""
             def get_start_method(*a: Any, **k: Any) -> Any:
                 caller = sys._getframe(1).f_globals.get("__name__") or ""
                 if caller.partition(".")[0] not in _STDLIB_CALLERS:  # the user's own asked
                     watch.method_queried = True
+                    watch.default_queried = watch.default_queried or of_default
                 return method(*a, **k)
             return get_start_method
 
         orig_get_context = context.DefaultContext.get_context
 
         def get_context(self: Any, method: Any = None) -> Any:
-            if method is None:  # the default: a plain Process, Pool(), Queue(), get_context()
+            # The default: a plain Process, Pool(), Queue(), get_context(); not a ThreadPool's
+            # (Pool.__init__ asks, and its workers are threads).
+            if method is None and not _thread_pool(sys._getframe(1)):
                 watch.default_asked = True
             return orig_get_context(self, method)
 
         process.BaseProcess.start = start  # type: ignore[method-assign]
         process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
         process.BaseProcess.kill = kill  # type: ignore[method-assign]
+        process.BaseProcess.join = self.joins.wrap(  # type: ignore[method-assign]
+            process.BaseProcess.join)
         os.kill = os_kill
-        for cls in (context.BaseContext, context.DefaultContext):
-            cls.get_start_method = queried(cls.get_start_method)  # type: ignore[method-assign]
+        context.BaseContext.get_start_method = queried(  # type: ignore[method-assign]
+            context.BaseContext.get_start_method, of_default=False)
+        context.DefaultContext.get_start_method = queried(  # type: ignore[method-assign]
+            context.DefaultContext.get_start_method)
         multiprocessing.get_start_method = queried(
             multiprocessing.get_start_method)
         # Its first method is the default (the documented way to learn it without fixing it):
@@ -384,7 +353,7 @@ class Watch:
             # nothing asked for the default (a plain Process, Pool(), Queue(), Manager(),
             # ProcessPoolExecutor(), get_context()) or the default's name.
             "explicit_only": bool(self.attempts) and not self.default_asked
-                             and not self.method_queried,
+                             and not self.default_queried,
             "children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
             "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])}),
         }

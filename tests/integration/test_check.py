@@ -22,6 +22,12 @@ def test_fine_everywhere() -> None:
     """A picklable module-level target: exit 0, no diagnosis, ok under every method."""
     doc = check_run.check("fine:work", "--args", "[2]")
     assert doc["exit"] == 0
+    # --json lists the runs in the table's order: the interpreters as named (3.8 before 3.13),
+    # then fork, forkserver, spawn.
+    names = list(dict.fromkeys(r["environment"] for r in doc["results"]))
+    assert [(r["environment"], r["method"]) for r in doc["results"]] == [
+        (n, m) for n in names for m in ("fork", "forkserver", "spawn")]
+    assert [n.split(".")[1] for n in names] == sorted((n.split(".")[1] for n in names), key=int)
     assert check_run.codes(doc) == set()
     assert {r["outcome"] for r in doc["results"]} == {"ok"}
 
@@ -219,6 +225,8 @@ CAUSES = [
      "https://github.com/cs50/check50/pull/396"),
     ("queue_other_context.py", "context-mixed", {"fork"},
      "https://github.com/python/cpython/issues/77377"),
+    ("join_before_get.py", "queue-joined-before-drained", {"fork", "spawn", "forkserver"},
+     "https://docs.python.org/3/library/multiprocessing.html#all-start-methods"),
 ]
 
 
@@ -251,3 +259,47 @@ def test_causes_are_distinct_and_cited() -> None:
     assert {c[1] for c in CAUSES} - {"method-name-special-cased"} <= set(codes)
     doc = check_run.check("spawn_only_state.py", interpreters=check_run.newest())
     assert [d["code"] for d in doc["diagnoses"]][-1] == "works-only-with-fork-default"
+
+
+def _interpreters(*wanted: str) -> list:
+    """The local interpreters among ``wanted`` (``3.8``, ``pypy3.9``), by session name."""
+    found, _ = discovery.discover(explicit=["/usr/bin/pypy3"])
+    return [i.path for i in found if i.session_name in wanted]
+
+
+def test_queue_join_deadlock_is_named_on_old_pythons_and_pypy() -> None:
+    """The documented deadlock ("Joining processes that use queues") is named from what both
+    processes were doing at the kill, on 3.8 and PyPy as on the newest; a hang in join() for a
+    child still in its target, or a child waiting to flush while nothing joins it, is not it."""
+    old = _interpreters("3.8", "pypy3.9")
+    if not old:
+        pytest.skip("needs a local CPython 3.8 or PyPy 3.9")
+    doc = check_run.check("join_before_get.py", "--timeout", "3", interpreters=old)
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "queue-joined-before-drained"),
+                None)
+    assert diag is not None and len(diag["cells"]) == 3 * len(old), doc
+    assert "the child Process-1" in diag["message"]
+    assert diag["links"][0].endswith("#all-start-methods")
+    for program in ("join_sleeping_child.py", "put_then_sleep.py"):
+        doc = check_run.check(program, "--timeout", "3", interpreters=check_run.newest())
+        assert {r["outcome"] for r in doc["results"]} == {"timeout"}, program
+        assert "queue-joined-before-drained" not in check_run.codes(doc), (program, doc)
+
+
+def test_context_mixed_is_named_where_old_pythons_only_crash() -> None:
+    """Before 3.11.5 (and on PyPy 3.9) start() does not refuse a fork-context Queue given to a
+    spawn process: the child crashes in it (gh-77377) and the parent waits; the child's dump
+    (faulthandler, which check enables in the children it watches) names the cause."""
+    old = _interpreters("3.8", "pypy3.9")
+    if not old:
+        pytest.skip("needs a local CPython 3.8 or PyPy 3.9")
+    doc = check_run.check("queue_other_context.py", interpreters=old)
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "context-mixed"), None)
+    assert diag is not None, doc
+    assert {c.rpartition("[")[2] for c in diag["cells"]} == {"fork]"}
+    assert len(diag["cells"]) == len(old)
+    assert "segmentation fault in Queue.put" in diag["message"]
+    for run in doc["results"]:  # --json's detail reads as "where it hung" does
+        if run["method"] == "fork":
+            assert "; where it hung: Fatal Python error: Segmentation fault (a process died in " \
+                "multiprocessing/queues.py:" in run["detail"], run["detail"]

@@ -188,3 +188,25 @@ def test_a_hang_on_python_3_8_still_says_where_it_was() -> None:
     assert {r["outcome"] for r in doc["results"]} == {"timeout"}
     for run in doc["results"]:
         assert run["detail"].endswith("parent: joining before reading the queue"), run
+
+
+def test_a_users_own_package_named_harness_is_checked(tmp_path: Path) -> None:
+    """The guest modules are imported under check_exec's alias in the user's program, never as
+    ``harness``: a project whose own package is called that is checked like any other (from
+    the folder above it, or with ``python -P``, so that ``-m harness`` finds check's)."""
+    own = tmp_path / "proj" / "harness"
+    own.mkdir(parents=True)
+    (own / "__init__.py").write_text("")
+    (own / "jobs.py").write_text("def work(queue):\n    queue.put(42)\n")
+    (tmp_path / "proj" / "run.py").write_text(
+        "import multiprocessing\nfrom harness.jobs import work\n\n"
+        "if __name__ == '__main__':\n    queue = multiprocessing.Queue()\n"
+        "    process = multiprocessing.Process(target=work, args=(queue,))\n"
+        "    process.start()\n    assert queue.get(timeout=30) == 42\n    process.join()\n")
+    cmd = [sys.executable, "-m", "harness", "check", "proj/run.py", "--json", "--timeout",
+           str(TIMEOUT), "--python", check_run.newest()[0]]
+    proc = subprocess.run(cmd, cwd=str(tmp_path), capture_output=True, text=True, timeout=300,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=False)
+    doc = json.loads(proc.stdout)
+    assert [r["outcome"] for r in doc["results"]] == ["ok"] * 3, doc["results"]
+    assert doc["not_exercised"] == {} and doc["ok"], doc

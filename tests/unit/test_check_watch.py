@@ -10,18 +10,18 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.guest import check_frames, check_watch
+from harness.guest import check_digest, check_frames, check_watch
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
 import json, sys
 sys.path.insert(0, %r)
-from harness.guest import check_frames, check_watch
+from harness.guest import check_digest
 class Foo: pass
 Foo.__module__ = sys.argv[1]
 values = [{"k%%d" %% i for i in range(50)}, {k: 1 for k in {"alpha", "beta", "gamma"}},
           {"cls": Foo}, frozenset({("a", 1), ("b", 2)}), [{"x", "y"}, ({"z"},)]]
-print(json.dumps([check_watch._digest(v) for v in values]))
+print(json.dumps([check_digest.digest(v) for v in values]))
 """
 
 
@@ -41,15 +41,15 @@ def test_equal_values_give_equal_text_in_any_interpreter() -> None:
 
 def test_big_or_deep_values_are_skipped() -> None:
     """Not compared ("") rather than turned into megabytes of text at every start()."""
-    assert check_watch._digest([[0] * 1000] * 1000) == ""
-    assert check_watch._digest([[[[0]]]]) == ""  # deeper than compared
-    assert check_watch._digest({"k%d" % i for i in range(5000)}) == ""
-    assert check_watch._digest("x" * 10 ** 6) == ""
+    assert check_digest.digest([[0] * 1000] * 1000) == ""
+    assert check_digest.digest([[[[0]]]]) == ""  # deeper than compared
+    assert check_digest.digest({"k%d" % i for i in range(5000)}) == ""
+    assert check_digest.digest("x" * 10 ** 6) == ""
 
     class Bad(str):
         def __repr__(self) -> str:
             raise RuntimeError("no repr here")
-    assert check_watch._digest([Bad()]) == ""
+    assert check_digest.digest([Bad()]) == ""
 
 
 def test_objects_in_a_container_compare_by_type_not_state() -> None:
@@ -59,9 +59,9 @@ def test_objects_in_a_container_compare_by_type_not_state() -> None:
     import multiprocessing
 
     process = multiprocessing.Process(target=print)
-    before = check_watch._digest([process, 1, print])
+    before = check_digest.digest([process, 1, print])
     process._popen = object()  # type: ignore[attr-defined]  # repr now says 'started'
-    assert check_watch._digest([process, 1, print]) == before
+    assert check_digest.digest([process, 1, print]) == before
     assert "multiprocessing.context.Process" in before and "1" in before
 
 
@@ -169,8 +169,8 @@ def test_standard_value_types_in_a_container_compare_by_value() -> None:
     for one, other in ((Path("/tmp/default"), Path("/tmp/chosen")),
                        (datetime.date(2024, 1, 1), datetime.date(2025, 1, 1)),
                        (decimal.Decimal("1.5"), decimal.Decimal("2"))):
-        assert check_watch._digest({"out": one}) != check_watch._digest({"out": other}), one
-        assert check_watch._digest({"out": one}) == check_watch._digest({"out": copy(one)})
+        assert check_digest.digest({"out": one}) != check_digest.digest({"out": other}), one
+        assert check_digest.digest({"out": one}) == check_digest.digest({"out": copy(one)})
 
 
 def test_a_pool_workers_error_goes_on_with_the_workers_frames() -> None:

@@ -1,0 +1,112 @@
+"""What ``python -m harness check`` can say about a hang before it is killed (runs inside the
+interpreter under test; standard library only, Python 3.8 syntax).
+
+The documented queue-join deadlock (multiprocessing docs, Programming guidelines, "Joining
+processes that use queues"): a child that put items on a ``Queue`` does not exit until its
+feeder thread has written them all to the pipe, so a parent that joins it before reading them
+waits forever. Both halves are seen where they happen, never guessed: the child notes when, its
+target done, its main thread waits in ``Queue._finalize_join`` (exiting, for the feeder); the
+parent's ``join()`` notes when it has waited for such a child since before the child noted it.
+That note (in ``hang_dir``, which outlives the killed run) is removed if the join returns.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Any
+
+__all__ = ["JOIN_WAITS", "JoinWatch", "exit_watch"]
+
+#: The file a child writes (in the run's report folder) while its exit waits for a feeder.
+_FLUSHING = "flushing-%d"
+#: The file the parent writes (in the host's hang folder): ``JOIN_WAITS % parent pid``.
+JOIN_WAITS = "join-waits-%d.json"
+_POLL = 0.2  # seconds between two looks: a hang is killed after seconds, not milliseconds
+
+
+def _in_finalize_join(ident: int) -> bool:
+    """Thread ``ident`` is inside ``multiprocessing.queues.Queue._finalize_join``."""
+    frame = sys._current_frames().get(ident)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "_finalize_join" and code.co_filename.endswith("queues.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def exit_watch(report_dir: str) -> None:
+    """In a child whose target has ended: note once if its exit waits for a queue's feeder."""
+    import threading
+
+    ident = threading.get_ident()  # the thread that ran the target goes on to exit
+    path = os.path.join(report_dir, _FLUSHING % os.getpid())
+
+    def poll() -> None:
+        import time
+
+        while True:
+            time.sleep(_POLL)
+            if ident not in sys._current_frames():
+                return
+            if _in_finalize_join(ident):
+                with open(path, "w"):
+                    return
+
+    threading.Thread(target=poll, name="check-exit-watch", daemon=True).start()
+
+
+class JoinWatch:
+    """In the parent: a ``join()`` that waits in short steps and notes when the child it waits
+    for began to wait for its feeder. No thread: one alive at a later fork is what 3.12+ warns
+    about (its count is the OS's, which a joined thread leaves only some time later) and what
+    ``threads-at-fork`` names."""
+
+    def __init__(self, report_dir: str, hang_dir: str) -> None:
+        self.report_dir = report_dir
+        self.hang_dir = hang_dir
+
+    def wrap(self, join: Any) -> Any:
+        import time
+
+        watch = self
+
+        def watched_join(proc: Any, timeout: Any = None) -> Any:
+            if not watch.hang_dir or getattr(proc, "_popen", None) is None:
+                return join(proc, timeout)  # not started: join() says what is wrong
+            deadline = None if timeout is None else time.monotonic() + max(timeout, 0)
+            flushing = os.path.join(watch.report_dir, _FLUSHING % proc.pid)
+            looks, note = 0, ""
+            try:
+                while True:
+                    left = _POLL if deadline is None else max(
+                        0.0, min(_POLL, deadline - time.monotonic()))
+                    join(proc, left)
+                    if proc.exitcode is not None or (
+                            deadline is not None and time.monotonic() >= deadline):
+                        return None
+                    if not note and os.path.exists(flushing):
+                        # Two looks in a row: the join did not end when the child began to
+                        # wait.
+                        looks += 1
+                        note = watch._note(proc) if looks >= 2 else ""
+            finally:
+                if note:  # the join returned after all (or was interrupted): no deadlock
+                    try:
+                        os.remove(note)
+                    except OSError:
+                        pass
+        return watched_join
+
+    def _note(self, proc: Any) -> str:
+        import json
+
+        note = os.path.join(self.hang_dir, JOIN_WAITS % os.getpid())
+        try:
+            with open(note + ".part", "w") as handle:
+                json.dump({"child": "the child %s" % proc.name}, handle)
+            os.replace(note + ".part", note)
+        except OSError:
+            return ""
+        return note

@@ -1,0 +1,134 @@
+"""What a hang notes before the kill (``guest/check_hang``) and how ``check`` reads it: the
+queue-join deadlock is named only while a join() still waits for a child whose exit waits for
+its queue's feeder thread."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+from typing import Any, Dict, List, Tuple
+
+from harness import check
+from harness.check_diagnose import JOINED_FLUSHING
+from harness.guest.check_hang import JOIN_WAITS, JoinWatch
+from harness.runner import CaseRun
+from harness.vocab import Outcome
+
+
+class _Proc:
+    """A started process that exits when ``release`` is set."""
+
+    name, pid, _popen = "Process-1", 4242, object()
+
+    def __init__(self) -> None:
+        self.release = threading.Event()
+        self.exitcode: Any = None
+
+
+def _join(proc: _Proc, timeout: Any = None) -> None:
+    if proc.release.wait(timeout):
+        proc.exitcode = 0
+
+
+def _joining(tmp_path: Path, flushing: bool) -> Tuple[threading.Event, Any]:
+    """A join() of a ``_Proc`` in a thread, until the returned event is set."""
+    reports, hangs = tmp_path / "reports", tmp_path / "hangs"
+    reports.mkdir()
+    hangs.mkdir()
+    if flushing:
+        (reports / ("flushing-%d" % _Proc.pid)).write_text("")
+    watch, proc = JoinWatch(str(reports), str(hangs)), _Proc()
+    thread = threading.Thread(target=watch.wrap(_join), args=(proc,))
+    thread.start()
+    return proc.release, thread
+
+
+def _notes(tmp_path: Path) -> List[Path]:
+    return sorted((tmp_path / "hangs").glob(JOIN_WAITS.replace("%d", "*")))
+
+
+def test_a_join_waiting_for_a_flushing_child_is_noted_until_it_returns(tmp_path: Path) -> None:
+    release, thread = _joining(tmp_path, flushing=True)
+    deadline = time.monotonic() + 5
+    while not _notes(tmp_path) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    notes = _notes(tmp_path)
+    assert len(notes) == 1
+    assert json.loads(notes[0].read_text()) == {"child": "the child Process-1"}
+    release.set()
+    thread.join(5)
+    assert _notes(tmp_path) == []  # the join returned after all: no deadlock
+
+
+def test_a_join_of_a_child_that_is_not_flushing_is_not_noted(tmp_path: Path) -> None:
+    release, thread = _joining(tmp_path, flushing=False)
+    time.sleep(1.0)  # five looks
+    assert _notes(tmp_path) == []
+    release.set()
+    thread.join(5)
+
+
+def _hang(method: str, waits: Any = None) -> CaseRun:
+    return CaseRun(case="t", method=method, outcome=Outcome.TIMEOUT,
+                   observed={JOINED_FLUSHING: waits} if waits else None)
+
+
+def test_a_hang_noted_everywhere_is_named_and_not_a_start_method_problem() -> None:
+    runs: Dict[Tuple[str, str], CaseRun] = {
+        ("3.12", m): _hang(m, ["the child Process-1"]) for m in ("fork", "spawn", "forkserver")}
+    diagnoses = check.diagnose(runs)
+    assert [d.code for d in diagnoses] == ["queue-joined-before-drained"]
+    assert "the child Process-1" in diagnoses[0].message
+    assert diagnoses[0].links[0].endswith("#all-start-methods")
+    line = check.summary_line(runs, diagnoses, check.unchecked_cells(runs))
+    assert line == ("it fails the same way under every method (timeout): not a start-method "
+                    "problem; its cause is named above")
+    plain = {key: _hang(key[1]) for key in runs}
+    assert check.diagnose(plain) == []
+    assert check.summary_line(plain, [], {}) == ("it fails the same way under every method "
+                                                 "(timeout): not a start-method problem")
+
+
+def test_notes_are_read_for_a_hang_only(tmp_path: Path) -> None:
+    (tmp_path / (JOIN_WAITS % 7)).write_text(json.dumps({"child": "the child P"}))
+    (tmp_path / (JOIN_WAITS % 8)).write_text("not json")
+    hung = check._hang_notes(_hang("fork"), tmp_path)
+    assert hung.observed == {JOINED_FLUSHING: ["the child P"]}
+    ok = CaseRun(case="t", method="fork", outcome=Outcome.OK)
+    assert check._hang_notes(ok, tmp_path).observed is None
+
+
+def test_a_join_starts_no_thread_and_keeps_its_timeout(tmp_path: Path) -> None:
+    """A process started after a join must not find a thread of the watch (3.12+ warns about
+    a fork with other threads alive, and check names threads-at-fork); a join(timeout) still
+    returns after its timeout."""
+    (tmp_path / "reports").mkdir()
+    watch = JoinWatch(str(tmp_path / "reports"), str(tmp_path))
+    before = threading.active_count()
+    started = time.monotonic()
+    proc = _Proc()
+    watch.wrap(_join)(proc, 0.5)
+    assert 0.45 <= time.monotonic() - started < 2 and proc.exitcode is None
+    assert threading.active_count() == before
+    proc.release.set()
+    watch.wrap(_join)(proc)
+    assert proc.exitcode == 0
+
+
+def test_a_hang_folder_left_by_a_killed_check_is_swept_by_the_next_run() -> None:
+    """Named as the runner's own folders (``smm-case-<pid>-``): ``leftovers.sweep_stale``
+    removes those of a dead pid."""
+    import os
+    import shutil
+
+    from harness import leftovers
+
+    made = Path(check._hang_dir())
+    try:
+        name = made.name
+        assert name.startswith(leftovers.TMP_PREFIX)
+        assert name[len(leftovers.TMP_PREFIX):].split("-", 1)[0] == str(os.getpid())
+    finally:
+        shutil.rmtree(made)
