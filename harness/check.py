@@ -29,10 +29,9 @@ from harness.check_diagnose import (
     diagnose,
     not_exercised,
 )
+from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_where import (
-    ADDRESS_RE,
     cells_text,
-    first_line,
     format_hangs,
     format_tracebacks,
     grouped,
@@ -47,10 +46,11 @@ from harness.runner import CaseRun, run_case
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "check", "diagnose", "format_follow_ons",
+__all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "as_it_is", "check", "diagnose",
+           "format_follow_ons",
            "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
            "nothing_checked", "parse_target", "readable_detail", "select_interpreters",
-           "summary_line", "table_order", "unchecked_cells"]
+           "summary_line", "table_order", "terminal_width", "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
@@ -274,6 +274,9 @@ def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
     return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
 
 
+_READ = "read the errors and hangs listed after the table"
+
+
 def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
                  unchecked: Mapping[Tuple[str, str], str]) -> str:
     """The last line of ``check``: what was found, and what the runs could not check."""
@@ -314,10 +317,10 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
         # works-only-with-fork-default says where it fails, not why: its cells are explained
         # only by a cause.
         said = "; ".join(part for part in (
-            "no known cause recognised for %s: read the errors in the table" % cells_text(
-                unexplained) if unexplained else "", not_checked) if part)
+            "no known cause recognised for %s: %s" % (cells_text(unexplained), _READ)
+            if unexplained else "", not_checked) if part)
         return said[:1].upper() + said[1:]
-    return "no known cause recognised: read the errors in the table" + also
+    return "no known cause recognised: %s%s" % (_READ, also)
 
 
 def _explained(key: Tuple[str, str], covered: Set[str],
@@ -329,36 +332,6 @@ def _explained(key: Tuple[str, str], covered: Set[str],
     why = unchecked.get(key, "")
     return why.startswith(RAN) and all(
         "%s[%s]" % (key[0], m) in covered for m in why[len(RAN):].split("/"))
-
-
-def _cell_text(run: Optional[CaseRun], method: str) -> str:
-    if run is None:
-        return "-"
-    aside = not_exercised(run, method)
-    return _outcome_text(run) + (" (%s)" % aside if aside else "")
-
-
-def _outcome_text(run: CaseRun) -> str:
-    if run.outcome is Outcome.ERROR and run.error:
-        where = "child " if run.error.get("where") == "child" else ""
-        head = "%s%s: %s" % (where, run.error.get("type"), ADDRESS_RE.sub("", first_line(
-            run.error)))
-        return "error (%s)" % shorten(head, 60)
-    if run.outcome is Outcome.CRASH:
-        return "crash (%s)" % run.detail
-    return str(run.outcome.value)
-
-
-def format_table(runs: Mapping[Tuple[str, str], CaseRun],
-                 interpreters: Sequence[str]) -> str:
-    """Method × interpreter table of outcomes with the error head."""
-    rows = [["interpreter", *START_METHODS]]
-    rows += [[i, *(_cell_text(runs.get((i, m)), m) for m in START_METHODS)]
-             for i in interpreters]
-    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
-    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
 
 
 def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],

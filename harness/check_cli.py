@@ -126,14 +126,17 @@ def command(args: argparse.Namespace) -> int:
     elif pytest_mode:
         sys.stdout.write(check_pytest.format_tests(verdicts, always, runs) + "\n")
     else:
-        sys.stdout.write(check.format_table(runs, labels) + "\n")
-        for extra in (check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
-                      check.format_tracebacks(runs, labels, str(Path.cwd()))):
+        cwd = str(Path.cwd())
+        sys.stdout.write(check.format_table(runs, labels, check.terminal_width(), cwd) + "\n")
+        for extra in (check.format_tracebacks(runs, labels, cwd),
+                      check.format_hangs(runs, labels), check.format_follow_ons(runs, labels)):
             if extra:
                 sys.stdout.write("\n" + extra + "\n")
         if diagnoses:
             sys.stdout.write("\n" + check.format_diagnoses(diagnoses) + "\n")
-        last = check.summary_line(runs, diagnoses, unchecked)
+        last = "\n".join(line for line in (check.as_it_is(runs, labels),
+                                           check.summary_line(runs, diagnoses, unchecked))
+                         if line)
         if last:
             sys.stdout.write("\n" + last + "\n")
     if loaded:

@@ -11,7 +11,8 @@ import re
 from typing import Any, Dict, List, Mapping, Set, Tuple
 
 from harness.capture import last_line
-from harness.check_diagnose import diagnose
+from harness.check_diagnose import FORK_DEFAULT, diagnose
+from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_where import grouped, table_order
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
@@ -152,21 +153,41 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("no test depends on the start method" + (
             " among the runs that finished (not compared: %s)" % ", ".join(unfinished)
             if unfinished else ""))
+    known = defaults(runs)
+    # The summary of where it breaks is the same for many tests: said once, with its tests.
+    once: Dict[Tuple[str, str, str, str], List[str]] = {}
     for verdict in verdicts:
         lines.append("%s  (%s)" % (verdict.test, verdict.interpreter))
         for method, outcome in verdict.outcomes.items():
             first = verdict.errors.get(method, "")
-            lines.append("  %-10s %s%s" % (method, outcome, ("  " + first) if first else ""))
+            mark = DEFAULT_MARK if known.get(verdict.interpreter) == method else ""
+            lines.append("  %-11s%s%s" % (method + mark, outcome, ("  " + first) if first
+                                           else ""))
         for diag in verdict.diagnoses:
-            lines.append("  [%s] %s\n    fix: %s\n    see: %s" % (
-                diag["code"], diag["message"], diag["fix"], " ".join(diag["links"])))
+            cause = (str(diag["code"]), str(diag["message"]), str(diag["fix"]),
+                     " ".join(diag["links"]))
+            if diag["code"] == FORK_DEFAULT:
+                once.setdefault(cause, []).append("%s (%s)" % (verdict.test, verdict.interpreter))
+                continue
+            lines.append("  [%s] %s\n    fix: %s\n    see: %s" % cause)
+    if any(DEFAULT_MARK in line for line in lines):
+        lines.append(LEGEND)
+    for (code, message, fix, links), tests in once.items():
+        lines.append("[%s] %s\n  fix: %s\n  see: %s\n  in %d test(s):" % (
+            code, message, fix, links, len(tests)))
+        lines.extend(_at_most(tests, "    "))
     if checked and unchecked:
         lines.append("%d test(s) started no process with their run's method, so their "
                      "outcome says nothing about it (--json lists them)" % len(unchecked))
     if always:
         lines.append("failing under every start method (not about the method): %d test(s)"
                      % len(always))
-        lines.extend("  " + test for test in always[:20])
-        if len(always) > 20:
-            lines.append("  … and %d more (--json lists them all)" % (len(always) - 20))
+        lines.extend(_at_most(always))
     return "\n".join(lines)
+
+
+def _at_most(tests: List[str], indent: str = "  ", most: int = 20) -> List[str]:
+    """One indented line per test, the first ``most`` of them."""
+    return [indent + test for test in tests[:most]] + (
+        [indent + "… and %d more (--json lists them all)" % (len(tests) - most)]
+        if len(tests) > most else [])

@@ -19,9 +19,9 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "HARNESS_DIR", "cells_text", "first_line",
-           "format_hangs", "format_tracebacks", "grouped", "last_error", "readable_detail",
-           "stderr_frames", "table_order"]
+__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "HARNESS_DIR", "cells_text", "error_groups",
+           "first_line", "format_hangs", "format_tracebacks", "grouped", "last_error",
+           "readable_detail", "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
 ADDRESS_RE = re.compile(ADDRESS)
@@ -59,30 +59,41 @@ def _frame_text(frame: Mapping[str, Any], cwd: str) -> str:
                               ": " + code if code else "")
 
 
-def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
-                      cwd: str) -> str:
-    """Each distinct error with the frames of the user's own code it came from, innermost
-    last, and the cells it was seen in ("" when no error has such frames)."""
+def error_groups(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
+                 cwd: str) -> Dict[Tuple[str, ...], List[str]]:
+    """Each distinct error (or crash), in the table's order: its heading (over 120 characters
+    cut in the middle) and the frames of the user's own code it came from, innermost last ->
+    the cells it was seen in. Its place in this order is its ``[n]`` in the table."""
     groups: Dict[Tuple[str, ...], List[str]] = {}
     for interp in interpreters:
         for method in START_METHODS:
             run = runs.get((interp, method))
-            error: Dict[str, Any] = dict(run.error or {}) if run and \
-                run.outcome is Outcome.ERROR else {}
-            frames = [f for f in error.get("traceback") or () if isinstance(f, dict)]
-            if not frames:
+            if run is not None and run.outcome is Outcome.CRASH:
+                key: Tuple[str, ...] = (_ends("crash: %s" % run.detail, 120),)
+            elif run is not None and run.outcome is Outcome.ERROR and run.error:
+                error: Dict[str, Any] = dict(run.error)
+                frames = [f for f in error.get("traceback") or () if isinstance(f, dict)]
+                head = "%s%s: %s" % ("child " if error.get("where") == "child" else "",
+                                     error.get("type"), ADDRESS_RE.sub("", first_line(error)))
+                key = (_ends(head, 120),) + tuple(_frame_text(f, cwd) for f in frames)
+            else:
                 continue
-            head = "%s%s: %s" % ("child " if error.get("where") == "child" else "",
-                                 error.get("type"), ADDRESS_RE.sub("", first_line(error)))
-            key = (_ends(head, 120),) + tuple(_frame_text(f, cwd) for f in frames)
             groups.setdefault(key, []).append("%s[%s]" % (interp, method))
+    return groups
+
+
+def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
+                      cwd: str) -> str:
+    """Each distinct error once, numbered as the table refers to it (``[1]``), with the cells
+    it was seen in and the frames of the user's own code it came from, innermost last ("" when
+    nothing failed with an error or a crash)."""
+    groups = error_groups(runs, interpreters, cwd)
     if not groups:
         return ""
-    lines = ["where it failed (your code's frames, innermost last; --json has each run's "
-             "stderr):"]
-    for key, cells in groups.items():
-        lines.append("  %s  in %s" % (key[0], cells_text(cells)))
-        lines.extend("    " + shorten(text, 160) for text in key[1:])
+    lines = ["errors (the table's [n]; your code's frames, innermost last; --json: stderr):"]
+    for number, (key, cells) in enumerate(groups.items(), 1):
+        lines.append("  [%d] %s  in %s" % (number, key[0], cells_text(cells)))
+        lines.extend("      " + shorten(text, 160) for text in key[1:])
     return "\n".join(lines)
 
 

@@ -27,11 +27,11 @@ def _failed() -> CaseRun:
 def test_an_error_heading_keeps_the_start_and_the_end_of_its_message() -> None:
     text = format_tracebacks({("3.11", "spawn"): _failed()}, ["3.11"], "/home/u")
     heading = text.splitlines()[1]
-    assert heading.startswith("  child RuntimeError: An attempt has been made to start a new "
+    assert heading.startswith("  [1] child RuntimeError: An attempt has been made to start a new "
                               "process"), heading
     assert heading.endswith(" phase. (in a child, before its target ran)  in "
                             "3.11[spawn]"), heading
-    assert " … " in heading and len(heading.partition("  in ")[0]) <= 122
+    assert " … " in heading and len(heading.partition("  in ")[0]) <= 126
 
 
 def test_a_message_that_starts_with_a_line_break_is_quoted_from_its_words() -> None:

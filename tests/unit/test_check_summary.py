@@ -148,7 +148,8 @@ def test_a_run_that_crashed_names_the_test_it_was_in() -> None:
 
 def test_each_error_is_shown_once_with_the_users_frames() -> None:
     """An error seen in several cells is shown once, with its cells and its frames (paths
-    relative to the folder check ran in); an error without the user's frames is not shown."""
+    relative to the folder check ran in), numbered as the table refers to it; an error without
+    the user's frames is listed too, without frames."""
     frames = [{"file": "/home/me/proj/jobs.py", "line": 5, "function": "work",
                "code": "raise ValueError(n)"}]
     error = {"type": "ValueError", "message": "bad 2", "where": "child", "traceback": frames}
@@ -156,8 +157,9 @@ def test_each_error_is_shown_once_with_the_users_frames() -> None:
     runs[("3.12", "forkserver")] = _run("forkserver", Outcome.ERROR, error={
         "type": "ChildFailed", "message": "exited", "where": "child"})
     assert check.format_tracebacks(runs, ["3.12"], "/home/me/proj").splitlines()[1:] == [
-        "  child ValueError: bad 2  in 3.12[fork], 3.12[spawn]",
-        "    jobs.py:5 in work: raise ValueError(n)"]
+        "  [1] child ValueError: bad 2  in 3.12[fork], 3.12[spawn]",
+        "      jobs.py:5 in work: raise ValueError(n)",
+        "  [2] child ChildFailed: exited  in 3.12[forkserver]"]
     assert check.format_tracebacks({("3.12", "fork"): _run("fork")}, ["3.12"], "/") == ""
 
 
@@ -222,7 +224,7 @@ def test_the_summary_names_failures_no_cause_explains() -> None:
             for m in ("fork", "spawn")}
     runs.update({("3.12", m): _run(m, Outcome.ERROR, error=local) for m in ("fork", "spawn")})
     assert _summary(runs) == ("No known cause recognised for 3.8[fork], 3.8[spawn]: read the "
-                              "errors in the table")
+                              "errors and hangs listed after the table")
 
 
 def test_a_program_that_works_with_a_warning_is_not_called_problem_free() -> None:
@@ -305,5 +307,5 @@ def test_works_only_with_the_fork_default_does_not_explain_why() -> None:
     runs = {("3.12", "fork"): _run("fork", default_method="fork"),
             ("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error)}
     assert [d.code for d in check.diagnose(runs)] == ["works-only-with-fork-default"]
-    assert _summary(runs) == ("No known cause recognised for 3.12[spawn]: read the errors in "
-                              "the table")
+    assert _summary(runs) == ("No known cause recognised for 3.12[spawn]: read the errors and "
+                              "hangs listed after the table")

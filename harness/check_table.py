@@ -1,0 +1,126 @@
+"""The method × interpreter table of ``check``: each interpreter's default method marked (the
+cell that says what running the program as it is does), and narrowed to the terminal: an
+error's text gives way to its number in the list of errors printed once below the table
+(``check_where.format_tracebacks``)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
+
+from harness.check_diagnose import not_exercised
+from harness.check_where import ADDRESS_RE, cells_text, error_groups, first_line, table_order
+from harness.guest.words import START_METHODS
+from harness.runner import CaseRun
+from harness.text import shorten
+from harness.vocab import Outcome
+
+__all__ = ["DEFAULT_MARK", "LEGEND", "as_it_is", "defaults", "format_table", "terminal_width"]
+
+#: Marks the cell of an interpreter's default method; the legend line says so.
+DEFAULT_MARK = "*"
+LEGEND = "%s the interpreter's default start method: what your code uses as it is" % (
+    DEFAULT_MARK)
+#: The width of the table when the output is not a terminal and COLUMNS is not set.
+_NO_TERMINAL = 80
+
+
+def terminal_width() -> int:
+    """The terminal's columns (``COLUMNS`` first, as ``shutil.get_terminal_size`` reads it)."""
+    return shutil.get_terminal_size((_NO_TERMINAL, 24)).columns
+
+
+def defaults(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, str]:
+    """Each interpreter's default start method, as its own runs reported it (``check_exec``
+    asks the interpreter under test: the first of ``get_all_start_methods()``); an interpreter
+    none of whose runs reported (every run hung or crashed) is left out."""
+    found: Dict[str, str] = {}
+    for interp, method in table_order(runs):
+        observed = runs[(interp, method)].observed
+        said = observed.get("default_method") if isinstance(observed, dict) else None
+        if isinstance(said, str) and interp not in found:
+            found[interp] = said
+    return found
+
+
+def _cell_text(run: Optional[CaseRun], method: str, default: bool, number: int,
+               level: int) -> str:
+    """A cell at ``level`` of detail: 0 the error's head, 1 its number and type, 2 its
+    number."""
+    if run is None:
+        return "-"
+    aside = not_exercised(run, method)
+    mark = DEFAULT_MARK if default else ""
+    return run.outcome.value + mark + _detail(run, number, level) + (
+        " (%s)" % aside if aside else "")
+
+
+def _detail(run: CaseRun, number: int, level: int) -> str:
+    if run.outcome not in (Outcome.ERROR, Outcome.CRASH) or (
+            run.outcome is Outcome.ERROR and not run.error):
+        return ""
+    error = run.error or {}
+    where = "child " if error.get("where") == "child" else ""
+    if level == 0 and run.outcome is Outcome.CRASH:
+        return " (%s)" % run.detail
+    if level == 0:
+        head = "%s%s: %s" % (where, error.get("type"), ADDRESS_RE.sub("", first_line(error)))
+        return " (%s)" % shorten(head, 60)
+    kind = "" if level == 2 or run.outcome is Outcome.CRASH else " %s%s" % (
+        where, error.get("type"))
+    return " [%d]%s" % (number, kind)
+
+
+def _render(rows: List[List[str]]) -> List[str]:
+    widths = [max(len(r[c]) for r in rows) for c in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return lines
+
+
+def format_table(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
+                 width: Optional[int] = None, cwd: Optional[str] = None) -> str:
+    """Method × interpreter table of outcomes, each interpreter's default method marked: with
+    the error's head in the cell where it fits in ``width`` (None: no limit), else the error's
+    number in the list below the table and its type, else its number alone."""
+    known = defaults(runs)
+    numbers = {cell: n for n, cells in enumerate(error_groups(
+        runs, interpreters, cwd or os.getcwd()).values(), 1) for cell in cells}
+    lines: List[str] = []
+    for level in (0, 1, 2):
+        rows = [["interpreter", *START_METHODS]]
+        rows += [[i, *(_cell_text(runs.get((i, m)), m, known.get(i) == m,
+                                  numbers.get("%s[%s]" % (i, m), 0), level)
+                       for m in START_METHODS)] for i in interpreters]
+        lines = _render(rows)
+        if width is None or max(map(len, lines)) <= width:
+            break
+    if any(i in known for i in interpreters):
+        lines.append(LEGEND)
+    return "\n".join(lines)
+
+
+def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str]) -> str:
+    """What running the program as it is does on each interpreter (the cell of its default
+    method): said when anything failed ("" otherwise: the summary says it all)."""
+    if not any(r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE) for r in runs.values()):
+        return ""
+    known = defaults(runs)
+    fails: List[str] = []
+    works: List[str] = []
+    unknown: List[str] = []
+    for interp in interpreters:
+        method = known.get(interp, "")
+        run = runs.get((interp, method))
+        if run is None or run.outcome is Outcome.UNAVAILABLE:
+            unknown.append(interp)
+        elif run.outcome is Outcome.OK:
+            works.append("%s (default %s)" % (interp, method))
+        else:
+            fails.append("%s (default %s: %s)" % (interp, method, run.outcome.value))
+    said = ["fails as it is on %s" % ", ".join(fails) if fails else "",
+            "works as it is on %s" % ", ".join(works) if works else "",
+            "default method not known on %s (no run there reported it)" % cells_text(unknown)
+            if unknown else ""]
+    return "; ".join(part for part in said if part)
