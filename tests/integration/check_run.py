@@ -7,7 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set
+from typing import Any, Dict, List, Optional, Sequence, Set
 
 import pytest
 
@@ -37,15 +37,25 @@ def newest() -> List[str]:
     return [cpython[-1].path]
 
 
-def check(target: str, *extra: str, interpreters: Optional[List[str]] = None) -> Dict[str, Any]:
+def _check(target: str, extra: Sequence[str], interpreters: Optional[List[str]],
+           **env: str) -> "subprocess.CompletedProcess[str]":
     interpreters = _found() if interpreters is None else interpreters
-    cmd = [sys.executable, "-m", "harness", "check", target, "--json",
-           "--timeout", str(TIMEOUT), *extra]
+    cmd = [sys.executable, "-m", "harness", "check", target, "--timeout", str(TIMEOUT), *extra]
     for path in interpreters:
         cmd += ["--python", path]
     proc = subprocess.run(cmd, cwd=str(FIXTURES), capture_output=True, text=True, timeout=300,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}, check=False)
+                          env=dict(env, PYTHONPATH=str(ROOT), PATH="/usr/bin:/bin"), check=False)
     assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def text(target: str, interpreters: List[str], **env: str) -> str:
+    """What ``check`` prints for a person (stdout, not a terminal)."""
+    return _check(target, (), interpreters, **env).stdout
+
+
+def check(target: str, *extra: str, interpreters: Optional[List[str]] = None) -> Dict[str, Any]:
+    proc = _check(target, ("--json",) + extra, interpreters)
     doc: Dict[str, Any] = json.loads(proc.stdout)
     doc["exit"] = proc.returncode
     for run in doc["results"]:

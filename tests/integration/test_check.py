@@ -108,6 +108,30 @@ def test_works_only_because_default_is_fork() -> None:
     assert "works-only-with-fork-default" in check_run.codes(doc)
 
 
+def test_the_table_marks_the_defaults_fits_the_terminal_and_says_where_it_fails_as_is() -> None:
+    """The default each interpreter reports is marked: fork on a host CPython up to 3.13, and
+    forkserver on the root's 3.14 (What's New in Python 3.14, multiprocessing), where the
+    program fails as it is; COLUMNS=80 narrows the table, the error is listed once below."""
+    from harness import check
+
+    names = check_run.newest()
+    in_root, _ = discovery.root_interpreters()
+    root_314 = [i.session_name for i in in_root if i.version[:2] == (3, 14)]
+    names += root_314[:1]
+    out = check_run.text("needs_fork_default.py", names, COLUMNS="80")
+    table = out.split("\n\n")[0].splitlines()
+    assert max(len(line) for line in table) <= 80, out
+    host = check.label(check.select_interpreters(names[:1])[0], [])
+    assert next(r for r in table if r.startswith(host + " ")).split()[1] == "ok*", out
+    assert table[-1].startswith("* the interpreter's default start method"), out
+    assert out.count("RuntimeError: SETTINGS was never loaded") == 1, out
+    assert "works as it is on %s (default fork)" % host in out, out
+    if root_314:
+        row = next(r for r in table if r.startswith(root_314[0] + " "))
+        assert row.split()[2] == "error*", out
+        assert "fails as it is on %s (default forkserver: error)" % root_314[0] in out, out
+
+
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
     """A missing script, a bad target or bad --args: one line, exit 2, no traceback."""
     for args in (["nope.py"], ["not a target"], ["fine:work", "--args", "{}"],

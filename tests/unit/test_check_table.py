@@ -13,7 +13,7 @@ from typing import Any, Dict, Optional, Tuple
 
 import pytest
 
-from harness import check, check_pytest, check_table
+from harness import check, check_pytest
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
