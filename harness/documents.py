@@ -44,6 +44,7 @@ class CaseEntry(_CaseRequired, total=False):
     timeout_s: float
     code: str
     module: str
+    methods: List[str]  # the start methods it runs under (files since 2026-12-06)
 
 
 class _EnvironmentRequired(TypedDict):

@@ -45,7 +45,9 @@ __all__ = [
 #:   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
 #:   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
 #:   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
-MATRIX_SCHEMA_VERSION = "1.2"
+#: - 1.3: ``cases[].methods`` when the results files carry it; a case's not-run cells are its
+#:   catalog methods (no longer all three when no run ran it).
+MATRIX_SCHEMA_VERSION = "1.3"
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -112,6 +114,9 @@ def _case(case: CaseEntry) -> CaseEntry:
         clean[key] = clean[key] if isinstance(clean.get(key), str) else ""
     if not isinstance(clean.get("expect"), list):
         clean["expect"] = []
+    methods = clean.pop("methods", None)
+    if isinstance(methods, list) and methods:
+        clean["methods"] = [m for m in START_METHODS if m in methods]
     return cast("CaseEntry", clean)
 
 
@@ -194,12 +199,22 @@ def merge(
     # The methods a selection left out (-k 'fork', --methods spawn) are the case's too: their
     # cells read "not run (not selected: …)" instead of leaving the matrix, and a case no run
     # ran gets the cells its selection named, not all three.
+    # A case --quick left out is not narrowed so: the cells it dropped are named nowhere (the
+    # catalog's methods below say them; files without them keep all three).
+    quick = {category for column in environments.values() for category in
+             column.get("left_out") or {}}
     for left in unselected.values():
         for name in left:
             case_id, _, method = name.rstrip("]").partition("[")
-            known = case_methods.setdefault(case_id, []) if case_id in cases else []
+            if case_id not in cases or (case_id not in case_methods and
+                                        cases[case_id].get("category") in quick):
+                continue
+            known = case_methods.setdefault(case_id, [])
             if method in START_METHODS and method not in known:
                 known.append(method)
+    for case_id, case in cases.items():  # every cell of the case, run or not
+        known = case_methods.setdefault(case_id, []) if case.get("methods") else []
+        known += [m for m in case.get("methods") or () if m not in known]
     for known in case_methods.values():
         known.sort(key=_method_index)
     results_list = [_cell(key, runs_fed) for key, runs_fed in fed.items()]
@@ -213,8 +228,10 @@ def merge(
             for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
-                    why = (column.get("left_out") or {}).get(category) or unselected.get(
-                        ident, {}).get(results.cell_name(case_id, method))  # --quick, or -k/-m
+                    # -k/-m/--methods first: a cell the selection left out would not have
+                    # run without --quick either
+                    why = unselected.get(ident, {}).get(results.cell_name(case_id, method)) or \
+                        (column.get("left_out") or {}).get(category)
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
                         "category": category,

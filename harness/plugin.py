@@ -153,14 +153,22 @@ class CaseFile(pytest.File):
             if case.module != module.__name__:
                 continue
             state.cases[case.id] = case
-            if state.quick and case.category == QUICK_LEAVES_OUT:
-                continue
             for method in START_METHODS:
                 name = results.cell_name(case.id, method)
                 if method in case.methods and method not in state.methods:
                     state.deselected.append(name)  # --methods
                 elif method in case.methods:
                     yield CaseItem.from_parent(self, name=name, case=case, method=method)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
+    """--quick leaves the performance cells out after -k/-m/--deselect had their say: a cell
+    both leave out reads "not selected" (it would not run without --quick either), only the
+    ones the selection kept read "not run (quick)"."""
+    if _state(config).quick:
+        items[:] = [item for item in items if not (
+            isinstance(item, CaseItem) and item.case.category == QUICK_LEAVES_OUT)]
 
 
 class CaseItem(pytest.Item):

@@ -143,6 +143,7 @@ class Case:
             "expect": [rule.to_dict() for rule in self.expect],
             "code": self.source_code(),
             "module": self.module,
+            "methods": list(self.methods),  # its cells, for a merge of runs that left some out
         }
 
 

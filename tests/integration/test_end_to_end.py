@@ -191,7 +191,9 @@ def test_report_keeps_good_files_and_names_bad_ones(matrix_dir: Path, tmp_path: 
 
 def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     """`harness run --quick`: the performance cells a -k selects are not run, the results file
-    says why, and the page labels them "not run (quick)" next to a full run's numbers."""
+    says why, and the page labels them "not run (quick)" next to a full run's numbers; the
+    performance cells -k or --methods left out read "not selected" (the reason that holds
+    without --quick too)."""
     subset = "global_assigned_in_main or performance.start_latency"
     full = tmp_path / "full"
     assert _harness("run", "--results-dir", str(full), "-k", subset,
@@ -206,7 +208,11 @@ def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     selection = doc["harness"]["environment"]["not_selected"]
     assert selection["by"] == "-k '%s' --methods fork" % subset
     assert "methods.available[fork]" in selection["cells"]
-    assert not any(name.startswith("performance.start_latency[") for name in selection["cells"])
+    assert "performance.start_latency[fork]" not in selection["cells"]
+    assert "performance.start_latency[spawn]" in selection["cells"]  # --methods fork
+    other_perf = {n for n in selection["cells"] if n.startswith("performance.") and
+                  not n.startswith("performance.start_latency[")}
+    assert other_perf  # -k left them out before --quick did
     cases = {t["metadata"]["case"] for t in doc["tests"]}
     assert cases == {"inheritance.global_assigned_in_main"}
     (full_doc,) = full.glob("*.json")
@@ -220,8 +226,15 @@ def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
         "left " % (ran, len(matrix["results"]), subset) in proc.stdout  # not only cells
     quick_cells = sum(1 for c in matrix["results"] if c["detail"] == "not run (quick)")
     assert "; --quick left out %d performance cells)\n" % quick_cells in proc.stdout
-    left = [c for c in matrix["results"] if c["case"] == "performance.start_latency"]
-    assert left and all(c["detail"] == "not run (quick)" for c in left)
+    quick_left = {results.cell_name(c["case"], c["method"]) for c in matrix["results"]
+                  if c["detail"] == "not run (quick)"}
+    # -k's substring also picks start_latency_vs_parent_memory
+    assert {"performance.start_latency[fork]",
+            "performance.start_latency_vs_parent_memory[fork]"} <= quick_left
+    assert not quick_left & set(selection["cells"])
+    for c in matrix["results"]:
+        if results.cell_name(c["case"], c["method"]) in selection["cells"]:
+            assert c["detail"] == "not run (not selected: -k '%s' --methods fork)" % subset
     other = [c for c in matrix["results"] if c["case"] == "methods.available"]
     assert other and all(c["detail"] == "not run (not selected: -k '%s' --methods fork)"
                          % subset for c in other)

@@ -113,6 +113,38 @@ def test_a_quick_run_labels_the_performance_cells_it_left_out() -> None:
     assert "not run (quick)" not in render.render_html(_merge(full, quick))
 
 
+def test_a_quick_run_with_a_selection_labels_each_cell_by_its_own_reason() -> None:
+    """--quick with -k: a performance cell the selection left out reads "not selected" (it
+    would not have run without --quick either); only one the selection kept reads "quick"."""
+    full = results_doc(version="3.12.1", cases=["methods.a", "performance.p", "performance.q"])
+    narrow = results_doc(version="3.13.0", cases=["methods.a"])
+    narrow["harness"]["environment"]["left_out"] = {"performance": "quick"}
+    narrow["harness"]["environment"]["not_selected"] = {
+        "by": "-k 'a or q'", "cells": ["performance.p[%s]" % m for m in
+                                       ("fork", "spawn", "forkserver")]}
+    jsonschema.validate(narrow, results.load_schema())
+    m = _merge(full, narrow)
+    for method in ("fork", "spawn", "forkserver"):
+        assert _cell(m, "performance.p", "linux-cpython-3.13", method)["detail"] == \
+            "not run (not selected: -k 'a or q')"
+        assert _cell(m, "performance.q", "linux-cpython-3.13", method)["detail"] == \
+            "not run (quick)"
+
+
+def test_a_case_no_run_ran_gets_the_cells_its_catalog_entry_names() -> None:
+    """A case that runs under spawn only and that no file ran (--quick) gets one not-run
+    cell, never three made up from the start methods."""
+    quick = results_doc(version="3.13.0", cases=["methods.a"])
+    quick["harness"]["cases"].append(case_doc("performance.spawn_only", methods=["spawn"]))
+    quick["harness"]["environment"]["left_out"] = {"performance": "quick"}
+    jsonschema.validate(quick, results.load_schema())
+    m = _merge(quick)
+    assert m["case_methods"]["performance.spawn_only"] == ["spawn"]
+    assert [(c["method"], c["detail"]) for c in m["results"] if c["case"] ==
+            "performance.spawn_only"] == [("spawn", "not run (quick)")]
+    jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+
+
 def test_cells_a_selection_left_out_say_so() -> None:
     """-k/-m: the cells the selection left out read "not run (not selected: -k …)"; a cell
     missing for no recorded reason stays plainly "not run"."""
