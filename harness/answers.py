@@ -301,8 +301,8 @@ class Answer:
     link: str  # a permalink to the filtered view
     examples: Tuple[Tuple[str, str], ...]  # (case id, title)
     count: int
-    #: What a partial run counted over: (cases, "that ran under fork and another method");
-    #: None after a full run (the count reads as it always did).
+    #: What a partial run counted over: (cases, "under fork and another method", said after
+    #: "that ran"); None after a full run (the count reads as it always did).
     over: Optional[Tuple[int, str]] = None
 
     @property
@@ -313,22 +313,25 @@ class Answer:
             return "%d case%s" % (self.count, "" if self.count == 1 else "s")
         n, what = self.over
         if not n:
-            return "not compared: no case ran%s" % (" under " + what if what else "")
+            return "not compared: no case ran%s" % (" " + what if what else "")
         return "%d of the %d case%s that ran%s" % (self.count, n, "" if n == 1 else "s",
-                                                   " under " + what if what else "")
+                                                   " " + what if what else "")
 
 
 def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
                      changes: Sequence[history.Change],
-                     over: Optional[Mapping[str, int]] = None) -> List[Answer]:
+                     over: Optional[Mapping[str, int]] = None,
+                     changes_over: Optional[Mapping[Tuple[str, str], int]] = None,
+                     ) -> List[Answer]:
     """From (case id, title, tags) per row and the change points: the answer lines. After a
     partial run ``over`` holds how many cases each was counted over (an answer tag's
-    ``compared`` cases; "" for a change line: the cases that ran at all)."""
+    ``compared`` cases), and ``changes_over`` a change line's: the cases that ran at its
+    version and an earlier one (``history.compared_at``)."""
     def pick(tag: str) -> List[Tuple[str, str]]:
         return [(cid, title) for cid, title, tags in rows if tag in tags]
 
     def scope(tag: str) -> Optional[Tuple[int, str]]:
-        return None if over is None else (over.get(tag, 0), COMPARES.get(tag, ""))
+        return None if over is None else (over.get(tag, 0), "under " + COMPARES[tag])
     out = []
     for tag, text in (("fork-only", "Hang or fail only under fork"),
                       ("nonfork-only", "Hang or fail only under spawn or forkserver (what can "
@@ -355,7 +358,9 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
         out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
                           tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids),
-                          scope("")))
+                          None if over is None else ((changes_over or {}).get((series, since), 0),
+                                                     "in %s and an earlier version" % (
+                                                         series_label(series, since)))))
     return out
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "PlatformDifference",
     "behaviour_changes",
     "change_text",
+    "compared_at",
     "describe",
     "method_changes",
     "platform_differences",
@@ -172,6 +173,28 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
                                   before, after, gap, moved))
     out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
     return out
+
+
+def compared_at(matrix: MatrixDoc) -> Dict[Tuple[str, str], int]:
+    """(series, version) -> how many cases could show a change there: a cell of theirs ran at
+    that version and, under the same method, at an earlier one of the series (a selection that
+    left a case out on one side can never show, or hide, a change of it)."""
+    cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
+    methods_of = matrix.get("case_methods", {})
+    out: Dict[Tuple[str, str], int] = {}
+    for series, envs in _by_series(matrix).items():
+        for i, env in enumerate(envs):
+            out[(series, version_label(env))] = sum(1 for case in matrix["cases"] if any(
+                _ran_in(cells, case["id"], env, method) and any(
+                    _ran_in(cells, case["id"], before, method) for before in envs[:i])
+                for method in methods_of.get(case["id"], ())))
+    return out
+
+
+def _ran_in(cells: Mapping[Tuple[str, str, str], MatrixCell], case: str,
+            env: MatrixEnvironment, method: str) -> bool:
+    cell = cells.get((case, env["id"], method))
+    return cell is not None and _usable(cell)
 
 
 def _fmt(value: Any) -> str:

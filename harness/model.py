@@ -244,8 +244,8 @@ def build(matrix: MatrixDoc) -> Report:
     claims_by_id = {c["id"]: c for c in matrix.get("claims", [])}
     all_views = [v for _k, vs in cats for v in vs]
     gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
-    over = None if not gaps.partial else {"": gaps.cases_run, **{tag: sum(
-        1 for v in all_views if tag in v.compared) for tag in answers.COMPARES}}
+    over = None if not gaps.partial else {tag: sum(
+        1 for v in all_views if tag in v.compared) for tag in answers.COMPARES}
     return Report(
         schema_version=str(matrix.get("schema_version")),
         generated_at=str(matrix.get("generated_at")),
@@ -269,7 +269,8 @@ def build(matrix: MatrixDoc) -> Report:
         envs=tuple(envs), grid=tuple(grid), missing=missing,
         defaults=tuple(answers.default_grid(matrix, grid)),
         answer_lines=tuple(answers.fails_only_lines(
-            [(v.id, v.title, v.tags) for v in all_views], all_changes, over)),
+            [(v.id, v.title, v.tags) for v in all_views], all_changes, over,
+            history.compared_at(matrix) if over is not None else None)),
         os_groups=tuple(os_groups),
         methods=methods,
         categories=tuple((k, tuple(v)) for k, v in cats),

@@ -93,3 +93,19 @@ def test_a_full_run_reads_as_it_always_did() -> None:
     assert "Partial run" not in summary.render_summary(m)
     (covered, *_rest) = coverage.coverage_lines(m, [], environ={"CI": "1"})
     assert "but only" not in covered
+
+
+def test_a_change_counts_over_the_cases_that_ran_on_both_sides() -> None:
+    """3.12 ran every cell, 3.13 only deadlock.a (-k a), which behaves differently there: the
+    change line counts over the one case that ran in 3.13 and before (methods.b, not run in
+    3.13, can show no change), and no change comes from a cell one side did not run."""
+    full = results_doc(version="3.12.1", cases=CASES, observe=_hangs_under_fork)
+    narrow = _selected("-k a", ["deadlock.a[fork]", "deadlock.a[spawn]"])
+    narrow["harness"]["environment"]["python_version"] = "3.13.0"
+    for test in narrow["tests"]:
+        test["metadata"]["observed"] = 2
+    m = _matrix(full, narrow)
+    r = model.build(m)
+    assert [cid for cid, _texts in r.changes] == ["deadlock.a"]
+    assert _answer(r, "Changed in Linux 3.13") == \
+        "1 of the 1 case that ran in Linux 3.13 and an earlier version"
