@@ -292,7 +292,7 @@
     var caseData = data[td.parentNode.id.slice(4)];
     var entry = caseData ? caseData.c[colOf(td)[2]] : null;
     if (typeof entry === "number") { entry = [entry, null, []]; }  // most cells: the index alone
-    var outcome = td.getAttribute("data-outcome");
+    var outcome = td.getAttribute("data-outcome") || "ok";  // a cell that returned says none
     if (!entry) {
       body.appendChild(el("p", outcome === "not-applicable" ? "Not part of this case (the case does not run under this method)." : "Not run: no data for this cell in this report."));
       return;

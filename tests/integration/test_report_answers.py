@@ -146,6 +146,44 @@ def test_each_outcome_reads_differently_and_findings_are_marked(browser: Any, re
     _close(pg)
 
 
+_COLOUR = """name => { const d = document.createElement('div'); d.style.background = 'var(' + name
+    + ')'; document.body.append(d); const c = getComputedStyle(d).backgroundColor; d.remove();
+    return c; }"""
+_BG = "td => getComputedStyle(td).backgroundColor"
+
+
+def test_a_cell_that_returned_is_coloured_ok_without_saying_so(browser: Any, report: str) -> None:
+    """A matrix cell that returned carries no data-outcome (CI's page: ~7,700 cells, 280 KB):
+    it is coloured as the legend's ok on screen, printed and without JavaScript, coloured by the
+    docs an ok cell that differs still reads "differs", and its panel says ok."""
+    env = "linux-cpython-3.13"
+    pg = _open(browser, report)
+    ok = _cell(pg, "deadlock.lock_held", env, "spawn")
+    assert ok.get_attribute("data-outcome") is None
+    ok_colour = pg.evaluate(_COLOUR, "--ok")
+    assert pg.locator('#legend [data-outcome="ok"]').evaluate(_BG) == ok_colour
+    assert ok.evaluate(_BG) == ok_colour
+    assert _cell(pg, "pickling.lambda_target", env, "spawn").evaluate(_BG) != ok_colour
+    assert pg.locator("#matrix td.gap").first.evaluate(_BG) != ok_colour
+    ok.click()
+    assert pg.locator("#detail p.outcome").inner_text() == "ok: the case returned a value"
+    pg.select_option("#f-color", "docs")
+    differs = _cell(pg, "inheritance.config", env, "spawn")
+    assert differs.get_attribute("data-outcome") is None
+    assert differs.evaluate(_BG) == pg.evaluate(_COLOUR, "--uxbg") != ok_colour
+    assert ok.evaluate(_BG) == pg.evaluate(_COLOUR, "--ae")
+    _close(pg)
+    ctx = browser.new_context(java_script_enabled=False, viewport={"width": 1280, "height": 800})
+    plain = ctx.new_page()
+    plain.goto(report)
+    plain.evaluate("document.querySelector('.mwrap').scrollIntoView()")
+    cell = matrix_cell(plain, "deadlock.lock_held", env, "spawn")
+    assert cell.evaluate(_BG) == plain.evaluate(_COLOUR, "--ok") == ok_colour
+    plain.emulate_media(media="print")  # two columns fit the paper: the matrix prints itself
+    assert cell.evaluate(_BG) == plain.evaluate(_COLOUR, "--ok")
+    ctx.close()
+
+
 def test_answers_come_first_and_name_every_default(browser: Any, report: str) -> None:
     """At 1280×800 the answers block is in the first screen; the defaults table has a value for
     every OS × version of the target grid, the ones not run marked as the docs' value."""
@@ -177,7 +215,7 @@ def test_phone_shows_data_cells_and_nothing_is_wider_than_the_screen(
         const top = Math.max(r.top, 0), bottom = Math.min(r.bottom, innerHeight);
         const el = document.elementFromPoint((r.left + r.right) / 2, (top + bottom) / 2);
         const td = el && el.closest('tr.case-row > td:not(.gap)');
-        return td ? td.getAttribute('data-outcome') : null; }""")
+        return td ? td.getAttribute('data-outcome') || 'ok' : null; }""")
     assert hit is not None
     _close(pg)
 

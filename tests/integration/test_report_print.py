@@ -187,4 +187,11 @@ def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Pa
     plain.emulate_media(media="print")
     assert plain.locator("table.pmatrix").count() == 3
     assert plain.locator(".ppart").first.is_visible()
+    # A printed cell that returned says so by colour alone, as on screen (no data-outcome).
+    printed = plain.locator("table.pmatrix tr[data-row] > td").first
+    assert printed.get_attribute("data-outcome") is None and printed.inner_text() == "ok"
+    ok = plain.evaluate("""() => { const d = document.createElement('div');
+        d.style.background = 'var(--ok)'; document.body.append(d);
+        return getComputedStyle(d).backgroundColor; }""")
+    assert printed.evaluate("td => getComputedStyle(td).backgroundColor") == ok != "rgba(0, 0, 0, 0)"
     ctx.close()

@@ -86,8 +86,9 @@ def test_sections_and_statuses_render_with_symbols() -> None:
         assert 'id="%s"' % anchor in html
     row = re.search(r'<tr class="case-row" id="row-methods.b".*?</tr>', html, re.S)
     assert row is not None
-    cells = re.findall(r'<td data-outcome="([^"]+)"[^>]*>([^<]*)', row.group(0))
-    assert cells == [("ok", "ok")] * 3 + [("not-run", "·")] * 3
+    cells = re.findall(r'<td(?! class="gap")(?: data-outcome="([^"]+)")?[^>]*>([^<]*)',
+                       row.group(0))
+    assert cells == [("", "ok")] * 3 + [("not-run", "·")] * 3  # a cell that returned: no attribute
 
 
 def _perf_doc(version: str, unit: str = "ms") -> Dict[str, Any]:
