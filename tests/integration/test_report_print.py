@@ -193,5 +193,6 @@ def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Pa
     ok = plain.evaluate("""() => { const d = document.createElement('div');
         d.style.background = 'var(--ok)'; document.body.append(d);
         return getComputedStyle(d).backgroundColor; }""")
-    assert printed.evaluate("td => getComputedStyle(td).backgroundColor") == ok != "rgba(0, 0, 0, 0)"
+    colour = printed.evaluate("td => getComputedStyle(td).backgroundColor")
+    assert colour == ok != "rgba(0, 0, 0, 0)"
     ctx.close()
