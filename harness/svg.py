@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.guest.words import FORK, FORKSERVER, OK, SPAWN
@@ -48,6 +49,13 @@ class Chart:
     kind: str  # "bar" or "line"
     svg: str
     table: Tuple[Tuple[str, str, str, str], ...]  # environment, method, x, "median (spread)"
+
+    @property
+    def size(self) -> Tuple[int, int]:
+        """Its ``<svg>``'s width and height: the page keeps a box of that shape while the chart
+        waits to be built (nothing moves when it is)."""
+        found = re.match(r'<svg [^>]*?width="(\d+)" height="(\d+)"', self.svg)
+        return (int(found.group(1)), int(found.group(2))) if found else (0, 0)
 
 
 def _num(value: Any) -> Optional[float]:

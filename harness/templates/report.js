@@ -62,7 +62,19 @@
   all("details.later").forEach(function (d) {
     d.addEventListener("toggle", function () { if (d.open) { build(d.querySelector("noscript")); } });
   });
+  // The charts, built near the screen (their boxes keep the charts' shape: nothing moves).
+  var chartBoxes = all(".chartbox > noscript");
+  function buildCharts() { chartBoxes.forEach(build); }
+  if (window.IntersectionObserver) {
+    var near = new IntersectionObserver(function (entries) {
+      entries.forEach(function (en) {
+        if (en.isIntersecting) { build(en.target.querySelector("noscript")); near.unobserve(en.target); }
+      });
+    }, { rootMargin: "1000px 0px" });
+    chartBoxes.forEach(function (n) { near.observe(n.parentNode); });
+  } else { buildCharts(); }
   function printParts() {
+    buildCharts();
     if (!build($("print-parts"))) { return; }
     all(".pmatrix tr[data-row]").forEach(function (tr) {
       var id = tr.getAttribute("data-row");

@@ -337,6 +337,7 @@ def test_phone_chart_labels_are_readable(browser: Any, tmp_path: Path) -> None:
     pg = _open(browser, (tmp_path / "index.html").as_uri(), 390, 844, is_mobile=True,
                has_touch=True)
     pg.evaluate("document.querySelector('#performance figure').scrollIntoView()")
+    pg.wait_for_selector("#performance svg.chart")  # built when near the screen
     label = pg.evaluate("""() => document.querySelector('#performance svg.chart text.lbl')
         .getBoundingClientRect().height""")
     assert label >= 9

@@ -5,6 +5,7 @@ typical title is two lines, markup needed later is built when needed."""
 from __future__ import annotations
 
 import importlib
+import io
 import statistics
 from datetime import datetime, timezone
 from pathlib import Path
@@ -129,6 +130,61 @@ def test_a_charts_values_table_is_built_when_opened(browser: Any, tmp_path: Path
     plain.goto(url)
     assert plain.locator("#performance details table").count() == len(
         plain.locator("#performance figure").all())
+    ctx.close()
+
+
+def test_a_chart_is_built_near_the_screen_and_nothing_moves(
+        browser: Any, tmp_path: Path) -> None:
+    """A chart is text in the page until it nears the screen (CI: 27 charts, 7,500 elements
+    parsed on load for a section a phone reader rarely reaches); its box has the chart's shape
+    meanwhile, so building it moves nothing below; printing builds them all, and without
+    JavaScript they are there from the start, their text escaped."""
+    filler = results_doc(version="3.12.0", cases=["methods.filler_%02d" % i for i in range(80)])
+    docs = [_perf_doc("3.12.0", unit="<ms>"), _perf_doc("3.13.0"), filler]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    url = (tmp_path / "index.html").as_uri()
+    charts = "#performance svg.chart"
+    for width, height, mobile in ((390, 844, True), (1280, 800, False)):
+        pg = browser.new_page(viewport={"width": width, "height": height}, is_mobile=mobile)
+        pg.goto(url)
+        figures = pg.locator("#performance figure").count()
+        assert figures == 4 and pg.locator(charts).count() == 0
+        boxes = pg.eval_on_selector_all("#performance .chartbox", "bs => bs.map(b => "
+                                        "[b.getBoundingClientRect().width, b.offsetHeight])")
+        pg.evaluate("document.getElementById('performance').scrollIntoView()")
+        pg.wait_for_function("n => document.querySelectorAll(%r).length === n" % charts,
+                             arg=figures)
+        built = pg.eval_on_selector_all(charts, "ss => ss.map(s => s.getBoundingClientRect())"
+                                        ".map(r => [r.width, r.height])")
+        # each box kept its chart's shape: building it changes no height on the page
+        for (box_w, box_h), (svg_w, svg_h) in zip(boxes, built):
+            assert box_h > 40 and abs(box_w - svg_w) < 1 and abs(box_h - svg_h) < 1.5, (
+                boxes, built)
+        after = pg.eval_on_selector_all("#performance .chartbox", "bs => bs.map(b => "
+                                        "[b.getBoundingClientRect().width, b.offsetHeight])")
+        assert after == boxes
+        assert pg.locator("#performance svg script, #performance svg foreignObject").count() == 0
+        pg.close()
+    pg = browser.new_page(viewport={"width": render.PRINT_PAGE_PX, "height": 800})
+    pg.goto(url)
+    assert pg.locator(charts).count() == 0
+    import pypdf
+
+    pdf = pypdf.PdfReader(io.BytesIO(pg.pdf()))  # as Ctrl+P: beforeprint
+    assert pg.locator(charts).count() == 4
+    assert "parent_objects_mb: 0" in "".join(page.extract_text() for page in pdf.pages)
+    pg.close()
+    pg = browser.new_page(viewport={"width": render.PRINT_PAGE_PX, "height": 800})
+    pg.goto(url)
+    pg.emulate_media(media="print")  # a print preview's media, with no beforeprint
+    pg.wait_for_function("document.querySelectorAll(%r).length === 4" % charts)
+    pg.close()
+    ctx = browser.new_context(java_script_enabled=False)
+    plain = ctx.new_page()
+    plain.goto(url)
+    assert plain.locator(charts).count() == 4
+    assert "<ms>" in plain.locator(charts).first.text_content()
     ctx.close()
 
 
