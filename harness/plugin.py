@@ -85,6 +85,7 @@ class _State:
         self.written: Optional[Path] = None
         self.items: List["CaseItem"] = []
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
+        self.dropping = False  # while --quick's cells are reported deselected
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -163,12 +164,15 @@ class CaseFile(pytest.File):
 
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
-    """--quick leaves the performance cells out after -k/-m/--deselect had their say: a cell
-    both leave out reads "not selected" (it would not run without --quick either), only the
-    ones the selection kept read "not run (quick)"."""
-    if _state(config).quick:
-        items[:] = [item for item in items if not (
-            isinstance(item, CaseItem) and item.case.category == QUICK_LEAVES_OUT)]
+    """--quick drops its category after -k/-m/--deselect: a cell both leave out reads "not
+    selected" (it would not run without --quick either), the rest "not run (quick)"."""
+    state = _state(config)
+    dropped = [item for item in items if state.quick and isinstance(item, CaseItem) and
+               item.case.category == QUICK_LEAVES_OUT]
+    items[:] = [item for item in items if item not in dropped]
+    state.dropping = True  # pytest's summary counts them as deselected; not_selected does not
+    config.hook.pytest_deselected(items=dropped)
+    state.dropping = False
 
 
 class CaseItem(pytest.Item):
@@ -315,7 +319,9 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
 
 def pytest_deselected(items: List[pytest.Item]) -> None:
     if _CONFIG:
-        _state(_CONFIG[0]).deselected += [i.name for i in items if isinstance(i, CaseItem)]
+        state = _state(_CONFIG[0])
+        if not state.dropping:  # --quick's are "not run (quick)", not "not selected"
+            state.deselected += [i.name for i in items if isinstance(i, CaseItem)]
 
 
 def _selection(config: pytest.Config) -> str:
