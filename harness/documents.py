@@ -40,6 +40,7 @@ class CaseEntry(_CaseRequired, total=False):
     sources: List[str]
     covers: List[int]
     claims: List[str]
+    methods: List[str]
     expect: List[Dict[str, Any]]
     timeout_s: float
     code: str

@@ -9,6 +9,8 @@ Format log (bump ``SCHEMA_VERSION`` and add a CHANGELOG entry on every change):
 - 1.1: ``environment.left_out`` (categories a ``--quick`` run left out).
 - 1.2: ``environment.not_selected`` (cells ``-k``, ``-m``, ``--methods``, ``--deselect`` left
   out, and how).
+- 1.3: ``harness.cases[].methods`` (the start methods a case runs under, so that a case no run
+  ran, e.g. left out by ``--quick``, gets not-run cells for those methods only).
 """
 
 from __future__ import annotations
@@ -45,14 +47,14 @@ __all__ = [
     "validate_results",
 ]
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 #: A timed-out cell's detail quotes the last line its processes wrote to stderr after this.
 HANG_QUOTE = "; last line on stderr: "
 #: How a timed-out cell's detail starts when the case itself never returned (the other
 #: timeout: it returned, and the interpreter did not exit).
 NO_RESULT = "no result within the hard timeout"
 #: The schema's ``harness.schema_version`` enum (a test checks).
-SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2")
+SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 def env_id(env: Mapping[str, Any], patch: bool = False) -> str:

@@ -139,6 +139,7 @@ class Case:
             "sources": list(self.sources),
             "covers": list(self.covers),
             "claims": list(self.claims),
+            "methods": list(self.methods),
             "timeout_s": self.timeout,
             "expect": [rule.to_dict() for rule in self.expect],
             "code": self.source_code(),

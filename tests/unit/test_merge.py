@@ -113,6 +113,26 @@ def test_a_quick_run_labels_the_performance_cells_it_left_out() -> None:
     assert "not run (quick)" not in render.render_html(_merge(full, quick))
 
 
+def test_a_case_no_run_ran_gets_cells_for_its_own_methods_only() -> None:
+    """--quick everywhere: a performance case that runs under spawn alone (its catalog entry
+    says so, format 1.3) gets one "not run (quick)" cell, not three (two were made up); a file
+    without the entry's methods still gets all three."""
+    doc = results_doc(version="3.12.1", cases=["methods.a"])
+    doc["harness"]["schema_version"] = results.SCHEMA_VERSION
+    doc["harness"]["environment"]["left_out"] = {"performance": "quick"}
+    entry = case_doc("performance.spawn_only")
+    doc["harness"]["cases"].append(dict(entry, methods=["spawn"]))
+    jsonschema.validate(doc, results.load_schema())
+    m = _merge(doc)
+    cells = [c for c in m["results"] if c["case"] == "performance.spawn_only"]
+    assert [(c["method"], c["detail"]) for c in cells] == [("spawn", "not run (quick)")]
+    assert m["case_methods"]["performance.spawn_only"] == ["spawn"]
+    assert all("methods" not in case for case in m["cases"])
+    jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+    doc["harness"]["cases"][-1] = entry  # an older file: no methods named
+    assert len([c for c in _merge(doc)["results"] if c["case"] == "performance.spawn_only"]) == 3
+
+
 def test_cells_a_selection_left_out_say_so() -> None:
     """-k/-m: the cells the selection left out read "not run (not selected: -k …)"; a cell
     missing for no recorded reason stays plainly "not run"."""
