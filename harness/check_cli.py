@@ -109,6 +109,7 @@ def command(args: argparse.Namespace) -> int:
         verdicts, always = check_pytest.compare(runs)
         exercising, idle = check_pytest.exercised(runs)
         doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always,
+                   hung_everywhere=[h.to_dict() for h in check_pytest.hung_everywhere(runs)],
                    tests_not_exercising_the_method=idle)
         ok = bool(exercising) and not failing and not verdicts and not always
     else:
