@@ -135,7 +135,7 @@ def command(args: argparse.Namespace) -> int:
                 sys.stdout.write("\n" + extra + "\n")
         if diagnoses:
             sys.stdout.write("\n" + check.format_diagnoses(diagnoses) + "\n")
-        last = "\n".join(line for line in (check.as_it_is(runs, labels),
+        last = "\n".join(line for line in (check.as_it_is(runs, labels, cwd),
                                            check.summary_line(runs, diagnoses, unchecked))
                          if line)
         if last:

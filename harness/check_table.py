@@ -79,14 +79,20 @@ def _render(rows: List[List[str]]) -> List[str]:
     return lines
 
 
+def _numbers(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
+             cwd: Optional[str]) -> Dict[str, int]:
+    """Each failing cell's ``[n]``: its error's place in the list of errors."""
+    return {cell: n for n, cells in enumerate(error_groups(
+        runs, interpreters, cwd or os.getcwd()).values(), 1) for cell in cells}
+
+
 def format_table(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
                  width: Optional[int] = None, cwd: Optional[str] = None) -> str:
     """Method × interpreter table of outcomes, each interpreter's default method marked: with
     the error's head in the cell where it fits in ``width`` (None: no limit), else the error's
     number in the list below the table and its type, else its number alone."""
     known = defaults(runs)
-    numbers = {cell: n for n, cells in enumerate(error_groups(
-        runs, interpreters, cwd or os.getcwd()).values(), 1) for cell in cells}
+    numbers = _numbers(runs, interpreters, cwd)
     lines: List[str] = []
     for level in (0, 1, 2):
         rows = [["interpreter", *START_METHODS]]
@@ -101,12 +107,15 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence
     return "\n".join(lines)
 
 
-def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str]) -> str:
+def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
+             cwd: Optional[str] = None) -> str:
     """What running the program as it is does on each interpreter (the cell of its default
-    method): said when anything failed ("" otherwise: the summary says it all)."""
+    method), an error or crash with its ``[n]`` in the list of errors: said when anything
+    failed ("" otherwise: the summary says it all)."""
     if not any(r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE) for r in runs.values()):
         return ""
     known = defaults(runs)
+    numbers = _numbers(runs, interpreters, cwd)
     fails: List[str] = []
     works: List[str] = []
     unknown: List[str] = []
@@ -118,7 +127,9 @@ def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str
         elif run.outcome is Outcome.OK:
             works.append("%s (default %s)" % (interp, method))
         else:
-            fails.append("%s (default %s: %s)" % (interp, method, run.outcome.value))
+            number = numbers.get("%s[%s]" % (interp, method))
+            fails.append("%s (default %s: %s%s)" % (interp, method, run.outcome.value,
+                                                    " [%d]" % number if number else ""))
     said = ["fails as it is on %s" % ", ".join(fails) if fails else "",
             "works as it is on %s" % ", ".join(works) if works else "",
             "default method not known on %s (no run there reported it)" % cells_text(unknown)

@@ -129,7 +129,7 @@ def test_the_table_marks_the_defaults_fits_the_terminal_and_says_where_it_fails_
     if root_314:
         row = next(r for r in table if r.startswith(root_314[0] + " "))
         assert row.split()[2] == "error*", out
-        assert "fails as it is on %s (default forkserver: error)" % root_314[0] in out, out
+        assert "fails as it is on %s (default forkserver: error [1])" % root_314[0] in out, out
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:

@@ -65,8 +65,10 @@ def test_no_mark_and_no_legend_when_no_run_reported_a_default() -> None:
 def test_the_summary_says_where_it_fails_as_it_is() -> None:
     runs = _fails_off_fork({"3.12": "fork", "3.14": "forkserver"})
     assert check.as_it_is(runs, ["3.12", "3.14"]) == (
-        "fails as it is on 3.14 (default forkserver: error); works as it is on 3.12 "
+        "fails as it is on 3.14 (default forkserver: error [1]); works as it is on 3.12 "
         "(default fork)")
+    # The number is the error's in the list below the table, as the narrowed table gives it.
+    assert "error* [1]" in _row(check.format_table(runs, ["3.12", "3.14"], 40), "3.14")
     fine = {("3.14", m): _run(m, "forkserver") for m in METHODS}
     assert check.as_it_is(fine, ["3.14"]) == ""  # nothing failed: the summary says so
 
