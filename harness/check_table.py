@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.check_diagnose import not_exercised
@@ -16,7 +17,8 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["DEFAULT_MARK", "LEGEND", "as_it_is", "defaults", "format_table", "terminal_width"]
+__all__ = ["DEFAULT_MARK", "LEGEND", "as_it_is", "defaults", "fit", "format_table",
+           "terminal_width"]
 
 #: Marks the cell of an interpreter's default method; the legend line says so.
 DEFAULT_MARK = "*"
@@ -24,11 +26,29 @@ LEGEND = "%s the interpreter's default start method: what your code uses as it i
     DEFAULT_MARK)
 #: The width of the table when the output is not a terminal and COLUMNS is not set.
 _NO_TERMINAL = 80
+#: The narrowest ``fit`` wraps to: a line's words, not one or two a line.
+_NARROWEST = 40
 
 
 def terminal_width() -> int:
     """The terminal's columns (``COLUMNS`` first, as ``shutil.get_terminal_size`` reads it)."""
     return shutil.get_terminal_size((_NO_TERMINAL, 24)).columns
+
+
+def fit(text: str, width: Optional[int]) -> str:
+    """``text`` (the lines below the table) wrapped at spaces to ``width`` (None: as it is),
+    each line going on four columns further in than it starts; a word longer than that (a URL)
+    is never broken: it runs past the width on a line of its own."""
+    if width is None:
+        return text
+    lines: List[str] = []
+    for line in text.splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        lines.extend(textwrap.wrap(
+            line.strip(), max(width, _NARROWEST), initial_indent=indent,
+            subsequent_indent=indent + "    ", break_long_words=False,
+            break_on_hyphens=False) if len(line) > width else [line])
+    return "\n".join(lines)
 
 
 def defaults(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, str]:

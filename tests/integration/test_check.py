@@ -121,15 +121,22 @@ def test_the_table_marks_the_defaults_fits_the_terminal_and_says_where_it_fails_
     out = check_run.text("needs_fork_default.py", names, COLUMNS="80")
     table = out.split("\n\n")[0].splitlines()
     assert max(len(line) for line in table) <= 80, out
+    # The lines below it too, but for a link, never broken.
+    assert all(len(line) <= 80 or line.split() == [line.strip()] and "://" in line
+               for line in out.splitlines()), out
+    assert "https://docs.python.org/3.14/whatsnew/3.14.html" \
+        "#whatsnew314-multiprocessing-start-method\n" in out, out
+    said = " ".join(out.split())  # as read, across the wrapped lines
     host = check.label(check.select_interpreters(names[:1])[0], [])
     assert next(r for r in table if r.startswith(host + " ")).split()[1] == "ok*", out
     assert table[-1].startswith("* the interpreter's default start method"), out
     assert out.count("RuntimeError: SETTINGS was never loaded") == 1, out
-    assert "works as it is on %s (default fork)" % host in out, out
+    assert "works as it is on %s (default fork)" % host in said, out
     if root_314:
         row = next(r for r in table if r.startswith(root_314[0] + " "))
         assert row.split()[2] == "error*", out
-        assert "fails as it is on %s (default forkserver: error [1])" % root_314[0] in out, out
+        assert "fails as it is on %s (default forkserver: error [1])" % root_314[0] in said, \
+            out
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
