@@ -173,7 +173,8 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         Tuple[str, str], CaseRun]) -> str:
     """The human summary of ``--pytest``."""
     found: List[Tuple[str, str]] = []  # (cell, what happened to the run), said once per text
-    unfinished = []
+    unfinished: List[str] = []
+    killed: List[str] = []  # runs of which only the test they hung in is known
     for interp, method in table_order(runs):
         run = runs[(interp, method)]
         if run.outcome is Outcome.UNAVAILABLE:
@@ -189,7 +190,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             found.append(("%s[%s]" % (interp, method), "%s %s%s" % (
                 outcome, what, " (pytest: %s)" % said if said else "")))
             if not _tests(run):
-                unfinished.append("%s[%s]" % (interp, method))
+                (killed if hung_test(run) else unfinished).append("%s[%s]" % (interp, method))
     lines = [line.lstrip() for line in grouped(found)]
     checked, unchecked = exercised(runs)
     if not tests_ran(runs):
@@ -200,9 +201,12 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
                      "only with a method it chose itself): nothing about start methods was "
                      "checked")
     elif not verdicts:
-        lines.append("no test depends on the start method" + (
-            " among the runs that finished (not compared: %s)" % ", ".join(unfinished)
-            if unfinished else ""))
+        aside = ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
+        aside += ["of %s only the test it hung in is known" % ", ".join(killed)] if killed \
+            else []
+        lines.append("no test depends on the start method%s%s" % (
+            " among the runs that finished" if unfinished else "",
+            " (%s)" % "; ".join(aside) if aside else ""))
     known = defaults(runs)
     # The summary of where it breaks is the same for many tests: said once, with its tests.
     once: Dict[Tuple[str, str, str, str], List[str]] = {}
