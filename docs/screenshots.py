@@ -16,6 +16,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+import jsonschema
+
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))  # the checkout's harness, whichever environment runs this
 from harness import render  # noqa: E402
@@ -36,9 +38,22 @@ def main(matrix_json: str) -> int:
     if chromium is None:
         sys.stderr.write("screenshots: Debian chromium is not installed\n")
         return 1
+    try:
+        matrix = json.loads(Path(matrix_json).read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        sys.stderr.write("screenshots: %s: not a readable matrix.json (%s); build one with "
+                         "`nox -s matrix` or `python -m harness report`\n" % (matrix_json, exc))
+        return 1
+    from harness import results
+
+    problem = next(iter(jsonschema.Draft202012Validator(
+        results.load_schema("matrix.schema.json")).iter_errors(matrix)), None)
+    if problem is not None:
+        sys.stderr.write("screenshots: %s: not a matrix.json of this version (%s)\n" % (
+            matrix_json, problem.message[:200]))
+        return 1
     with tempfile.TemporaryDirectory(prefix="smm-shots-") as tmp:
-        render.write_report(json.loads(Path(matrix_json).read_text(encoding="utf-8")),
-                            Path(tmp))
+        render.write_report(matrix, Path(tmp))
         page = (Path(tmp) / "index.html").as_uri()
         with sync_api.sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium, args=["--headless"])

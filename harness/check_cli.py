@@ -69,6 +69,7 @@ def _error(message: str) -> int:
 
 def command(args: argparse.Namespace) -> int:
     from harness import check, check_pytest
+    from harness.check_table import fit
 
     pytest_mode = args.pytest is not None
     if pytest_mode == bool(args.target):
@@ -105,10 +106,12 @@ def command(args: argparse.Namespace) -> int:
                                             detail=check.readable_detail(runs[key]))
                                        for key in check.table_order(runs)]}
     loaded = ""  # a module:callable that could not be loaded anywhere: a usage error
+    width = check.terminal_width()
     if pytest_mode:
         verdicts, always = check_pytest.compare(runs)
         exercising, idle = check_pytest.exercised(runs)
         doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always,
+                   hung_everywhere=[h.to_dict() for h in check_pytest.hung_everywhere(runs)],
                    tests_not_exercising_the_method=idle)
         ok = bool(exercising) and not failing and not verdicts and not always
     else:
@@ -124,21 +127,19 @@ def command(args: argparse.Namespace) -> int:
     elif loaded:
         sys.stderr.write("harness: error: could not load %s: %s\n" % (target, loaded))
     elif pytest_mode:
-        sys.stdout.write(check_pytest.format_tests(verdicts, always, runs) + "\n")
+        sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs), width) + "\n")
     else:
         cwd = str(Path.cwd())
-        sys.stdout.write(check.format_table(runs, labels, check.terminal_width(), cwd) + "\n")
+        sys.stdout.write(check.format_table(runs, labels, width, cwd) + "\n")
+        # Below the table, each part's lines wrapped to the table's width.
         for extra in (check.format_tracebacks(runs, labels, cwd),
-                      check.format_hangs(runs, labels), check.format_follow_ons(runs, labels)):
+                      check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
+                      check.format_diagnoses(diagnoses),
+                      "\n".join(line for line in (check.as_it_is(runs, labels, cwd),
+                                                  check.summary_line(runs, diagnoses,
+                                                                     unchecked)) if line)):
             if extra:
-                sys.stdout.write("\n" + extra + "\n")
-        if diagnoses:
-            sys.stdout.write("\n" + check.format_diagnoses(diagnoses) + "\n")
-        last = "\n".join(line for line in (check.as_it_is(runs, labels),
-                                           check.summary_line(runs, diagnoses, unchecked))
-                         if line)
-        if last:
-            sys.stdout.write("\n" + last + "\n")
+                sys.stdout.write("\n" + fit(extra, width) + "\n")
     if loaded:
         return EXIT_USAGE
     return EXIT_OK if ok else EXIT_FAILED

@@ -18,7 +18,8 @@ from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["DependentTest", "compare", "exercised", "format_tests", "tests_ran"]
+__all__ = ["HUNG", "DependentTest", "compare", "exercised", "format_tests", "hung_everywhere",
+           "hung_test", "tests_ran"]
 
 
 @dataclasses.dataclass
@@ -41,9 +42,27 @@ def _tests(run: CaseRun) -> Dict[str, Any]:
     return tests if isinstance(tests, dict) else {}
 
 
+#: A test its run was killed in (the run timed out while it ran): its outcome.
+HUNG = "hung"
+
+
+def hung_test(run: CaseRun) -> str:
+    """The test a timed-out run was killed in: the last one ``check_exec`` said it started
+    ("" when the run did not time out or started none)."""
+    running = _RUNNING.findall(run.stderr) if run.outcome is Outcome.TIMEOUT else []
+    return running[-1].strip() if running else ""
+
+
+def _entries(run: CaseRun) -> Dict[str, Any]:
+    """Each test's entry: a finished run's tests, or the one test a timed-out run hung in."""
+    test = hung_test(run)
+    return {test: {"outcome": HUNG, "error": ""}} if test else _tests(run)
+
+
 def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
-    """Whether any run recorded a test (pytest collected something and the run finished)."""
-    return any(_tests(run) for run in runs.values())
+    """Whether any run recorded a test (pytest collected something and the run finished, or
+    the run hung in a test)."""
+    return any(_entries(run) for run in runs.values())
 
 
 def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[str]]:
@@ -75,7 +94,11 @@ def _pytest_said(run: CaseRun) -> str:
 
 
 def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
-    """One test's result as a run, with only the observations of the processes it started."""
+    """One test's result as a run, with only the observations of the processes it started; a
+    run that hung in the test is the test's, with all a hang leaves (stderr, ``check_hang``'s
+    notes), as script mode diagnoses it."""
+    if entry.get("outcome") == HUNG:
+        return dataclasses.replace(run, case=test)
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
     observed["children"] = [c for c in observed.get("children") or []
                             if isinstance(c, dict) and c.get("test") == test]
@@ -89,42 +112,69 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
                    stderr="")
 
 
-def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest], List[str]]:
-    """Method-dependent tests (per interpreter), and tests that fail under every method."""
+def _by_interp(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Dict[str, CaseRun]]:
+    """The runs that recorded tests (or hung in one), per interpreter, in the table's order."""
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     for interp, method in table_order(runs):
         run = runs[(interp, method)]
-        if run.outcome is not Outcome.UNAVAILABLE and _tests(run):
+        if run.outcome is not Outcome.UNAVAILABLE and _entries(run):
             by_interp.setdefault(interp, {})[method] = run
+    return by_interp
+
+
+def _verdict(interp: str, test: str, methods: Mapping[str, CaseRun],
+             entries: Mapping[str, Dict[str, Any]]) -> DependentTest:
+    outcomes = {m: str(e.get("outcome")) for m, e in entries.items()}
+    per_test = {(interp, m): _as_run(methods[m], test, e) for m, e in entries.items()}
+    return DependentTest(
+        test=test, interpreter=interp, outcomes=dict(sorted(outcomes.items())),
+        errors={m: str(e.get("error") or "") for m, e in sorted(entries.items())
+                if e.get("error")},
+        diagnoses=[d.to_dict() for d in diagnose(per_test)])
+
+
+def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest], List[str]]:
+    """Method-dependent tests (per interpreter), and tests that fail (or hang) under every
+    method."""
     verdicts: List[DependentTest] = []
     always: List[str] = []
-    for interp, methods in by_interp.items():  # in the order of the table
-        names = sorted({t for run in methods.values() for t in _tests(run)})
+    for interp, methods in _by_interp(runs).items():  # in the order of the table
+        names = sorted({t for run in methods.values() for t in _entries(run)})
         for test in names:
             # Only the runs that reached the test: one cut short (-x, pytest.exit, a crash)
             # says nothing about how the method treats it.
-            entries = {m: _tests(run)[test] for m, run in methods.items() if test in _tests(run)}
+            entries = {m: _entries(run)[test] for m, run in methods.items()
+                       if test in _entries(run)}
             if len(entries) < 2:
                 continue
-            outcomes = {m: str(e.get("outcome")) for m, e in entries.items()}
-            if len(set(outcomes.values())) == 1:
-                if set(outcomes.values()) & {"failed", "error"}:
+            outcomes = {str(e.get("outcome")) for e in entries.values()}
+            if len(outcomes) == 1:
+                if outcomes & {"failed", "error", HUNG}:
                     always.append("%s (%s)" % (test, interp))
                 continue
-            per_test = {(interp, m): _as_run(methods[m], test, e) for m, e in entries.items()}
-            verdicts.append(DependentTest(
-                test=test, interpreter=interp, outcomes=dict(sorted(outcomes.items())),
-                errors={m: str(e.get("error") or "") for m, e in sorted(entries.items())
-                        if e.get("error")},
-                diagnoses=[d.to_dict() for d in diagnose(per_test)]))
+            verdicts.append(_verdict(interp, test, methods, entries))
     return verdicts, always
+
+
+def hung_everywhere(runs: Mapping[Tuple[str, str], CaseRun]) -> List[DependentTest]:
+    """Tests that hung under every method that reached them, each with the causes its hangs
+    left evidence of (``compare`` diagnoses a test that hung under some methods only)."""
+    found: List[DependentTest] = []
+    for interp, methods in _by_interp(runs).items():
+        for test in sorted({hung_test(run) for run in methods.values()} - {""}):
+            entries = {m: _entries(run)[test] for m, run in methods.items()
+                       if test in _entries(run)}
+            if all(e.get("outcome") == HUNG for e in entries.values()):
+                found.append(_verdict(interp, test, methods, entries))
+    return found
 
 
 def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping[
         Tuple[str, str], CaseRun]) -> str:
     """The human summary of ``--pytest``."""
     found: List[Tuple[str, str]] = []  # (cell, what happened to the run), said once per text
-    unfinished = []
+    unfinished: List[str] = []
+    killed: List[str] = []  # runs of which only the test they hung in is known
     for interp, method in table_order(runs):
         run = runs[(interp, method)]
         if run.outcome is Outcome.UNAVAILABLE:
@@ -140,19 +190,23 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             found.append(("%s[%s]" % (interp, method), "%s %s%s" % (
                 outcome, what, " (pytest: %s)" % said if said else "")))
             if not _tests(run):
-                unfinished.append("%s[%s]" % (interp, method))
+                (killed if hung_test(run) else unfinished).append("%s[%s]" % (interp, method))
     lines = [line.lstrip() for line in grouped(found)]
     checked, unchecked = exercised(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
-    elif not checked:
+    elif not checked and not any(hung_test(run) for run in runs.values()):
+        # A hang leaves no record of the methods its test used: it is not "nothing checked".
         lines.append("no test started a process with its run's start method (none at all, or "
                      "only with a method it chose itself): nothing about start methods was "
                      "checked")
     elif not verdicts:
-        lines.append("no test depends on the start method" + (
-            " among the runs that finished (not compared: %s)" % ", ".join(unfinished)
-            if unfinished else ""))
+        aside = ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
+        aside += ["of %s only the test it hung in is known" % ", ".join(killed)] if killed \
+            else []
+        lines.append("no test depends on the start method%s%s" % (
+            " among the runs that finished" if unfinished else "",
+            " (%s)" % "; ".join(aside) if aside else ""))
     known = defaults(runs)
     # The summary of where it breaks is the same for many tests: said once, with its tests.
     once: Dict[Tuple[str, str, str, str], List[str]] = {}
@@ -164,8 +218,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             lines.append("  %-11s%s%s" % (method + mark, outcome, ("  " + first) if first
                                            else ""))
         for diag in verdict.diagnoses:
-            cause = (str(diag["code"]), str(diag["message"]), str(diag["fix"]),
-                     " ".join(diag["links"]))
+            cause = _cause(diag)
             if diag["code"] == FORK_DEFAULT:
                 once.setdefault(cause, []).append("%s (%s)" % (verdict.test, verdict.interpreter))
                 continue
@@ -183,7 +236,19 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("failing under every start method (not about the method): %d test(s)"
                      % len(always))
         lines.extend(_at_most(always))
+    for hung in hung_everywhere(runs):
+        causes = ["  [%s] %s\n    fix: %s\n    see: %s" % _cause(d) for d in hung.diagnoses]
+        lines.append("%s  (%s) hung under %s: %s" % (
+            hung.test, hung.interpreter, "/".join(hung.outcomes),
+            "its cause:" if causes else "no known cause recognised (its run's last lines on "
+            "stderr are in --json)"))
+        lines.extend(causes)
     return "\n".join(lines)
+
+
+def _cause(diag: Mapping[str, Any]) -> Tuple[str, str, str, str]:
+    return (str(diag["code"]), str(diag["message"]), str(diag["fix"]),
+            " ".join(diag["links"]))
 
 
 def _at_most(tests: List[str], indent: str = "  ", most: int = 20) -> List[str]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import textwrap
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.check_diagnose import not_exercised
@@ -16,7 +17,8 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["DEFAULT_MARK", "LEGEND", "as_it_is", "defaults", "format_table", "terminal_width"]
+__all__ = ["DEFAULT_MARK", "LEGEND", "as_it_is", "defaults", "fit", "format_table",
+           "terminal_width"]
 
 #: Marks the cell of an interpreter's default method; the legend line says so.
 DEFAULT_MARK = "*"
@@ -24,11 +26,29 @@ LEGEND = "%s the interpreter's default start method: what your code uses as it i
     DEFAULT_MARK)
 #: The width of the table when the output is not a terminal and COLUMNS is not set.
 _NO_TERMINAL = 80
+#: The narrowest ``fit`` wraps to: a line's words, not one or two a line.
+_NARROWEST = 40
 
 
 def terminal_width() -> int:
     """The terminal's columns (``COLUMNS`` first, as ``shutil.get_terminal_size`` reads it)."""
     return shutil.get_terminal_size((_NO_TERMINAL, 24)).columns
+
+
+def fit(text: str, width: Optional[int]) -> str:
+    """``text`` (the lines below the table) wrapped at spaces to ``width`` (None: as it is),
+    each line going on four columns further in than it starts; a word longer than that (a URL)
+    is never broken: it runs past the width on a line of its own."""
+    if width is None:
+        return text
+    lines: List[str] = []
+    for line in text.splitlines():
+        indent = line[:len(line) - len(line.lstrip())]
+        lines.extend(textwrap.wrap(
+            line.strip(), max(width, _NARROWEST), initial_indent=indent,
+            subsequent_indent=indent + "    ", break_long_words=False,
+            break_on_hyphens=False) if len(line) > width else [line])
+    return "\n".join(lines)
 
 
 def defaults(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, str]:
@@ -79,14 +99,20 @@ def _render(rows: List[List[str]]) -> List[str]:
     return lines
 
 
+def _numbers(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
+             cwd: Optional[str]) -> Dict[str, int]:
+    """Each failing cell's ``[n]``: its error's place in the list of errors."""
+    return {cell: n for n, cells in enumerate(error_groups(
+        runs, interpreters, cwd or os.getcwd()).values(), 1) for cell in cells}
+
+
 def format_table(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
                  width: Optional[int] = None, cwd: Optional[str] = None) -> str:
     """Method × interpreter table of outcomes, each interpreter's default method marked: with
     the error's head in the cell where it fits in ``width`` (None: no limit), else the error's
     number in the list below the table and its type, else its number alone."""
     known = defaults(runs)
-    numbers = {cell: n for n, cells in enumerate(error_groups(
-        runs, interpreters, cwd or os.getcwd()).values(), 1) for cell in cells}
+    numbers = _numbers(runs, interpreters, cwd)
     lines: List[str] = []
     for level in (0, 1, 2):
         rows = [["interpreter", *START_METHODS]]
@@ -101,12 +127,15 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence
     return "\n".join(lines)
 
 
-def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str]) -> str:
+def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
+             cwd: Optional[str] = None) -> str:
     """What running the program as it is does on each interpreter (the cell of its default
-    method): said when anything failed ("" otherwise: the summary says it all)."""
+    method), an error or crash with its ``[n]`` in the list of errors: said when anything
+    failed ("" otherwise: the summary says it all)."""
     if not any(r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE) for r in runs.values()):
         return ""
     known = defaults(runs)
+    numbers = _numbers(runs, interpreters, cwd)
     fails: List[str] = []
     works: List[str] = []
     unknown: List[str] = []
@@ -118,7 +147,9 @@ def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str
         elif run.outcome is Outcome.OK:
             works.append("%s (default %s)" % (interp, method))
         else:
-            fails.append("%s (default %s: %s)" % (interp, method, run.outcome.value))
+            number = numbers.get("%s[%s]" % (interp, method))
+            fails.append("%s (default %s: %s%s)" % (interp, method, run.outcome.value,
+                                                    " [%d]" % number if number else ""))
     said = ["fails as it is on %s" % ", ".join(fails) if fails else "",
             "works as it is on %s" % ", ".join(works) if works else "",
             "default method not known on %s (no run there reported it)" % cells_text(unknown)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import argparse
 import shlex
+import signal
 import sys
+import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -288,12 +290,21 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (`timeout`, `kill`, a CI job cancelled) stops a command as Ctrl-C does: running
+    cases cancelled and reaped, finished cells written, temporary folders removed, exit 130.
+    By default it ended the process on the spot, leaving all of that to the next run's sweep."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
+    _terminate_as_interrupt()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:

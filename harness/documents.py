@@ -40,11 +40,11 @@ class CaseEntry(_CaseRequired, total=False):
     sources: List[str]
     covers: List[int]
     claims: List[str]
+    methods: List[str]
     expect: List[Dict[str, Any]]
     timeout_s: float
     code: str
     module: str
-    methods: List[str]  # the start methods it runs under (files since 2026-12-06)
 
 
 class _EnvironmentRequired(TypedDict):

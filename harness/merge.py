@@ -45,9 +45,7 @@ __all__ = [
 #:   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
 #:   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
 #:   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
-#: - 1.3: ``cases[].methods`` when the results files carry it; a case's not-run cells are its
-#:   catalog methods (no longer all three when no run ran it).
-MATRIX_SCHEMA_VERSION = "1.3"
+MATRIX_SCHEMA_VERSION = "1.2"
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -112,11 +110,9 @@ def _case(case: CaseEntry) -> CaseEntry:
             value, list) else []
     for key in ("doc", "code"):
         clean[key] = clean[key] if isinstance(clean.get(key), str) else ""
+    clean.pop("methods", None)  # the matrix says it in case_methods
     if not isinstance(clean.get("expect"), list):
         clean["expect"] = []
-    methods = clean.pop("methods", None)
-    if isinstance(methods, list) and methods:
-        clean["methods"] = [m for m in START_METHODS if m in methods]
     return cast("CaseEntry", clean)
 
 
@@ -154,6 +150,7 @@ def merge(
     """
     environments: Dict[str, MatrixEnvironment] = {}
     cases: Dict[str, CaseEntry] = {}
+    declared: Dict[str, List[str]] = {}  # case -> the methods its catalog entry names (1.3)
     releases: Dict[str, Set[str]] = {}  # minor-level id -> the patch releases seen under it
     for item in loaded:
         env_seen = item.harness["environment"]
@@ -182,6 +179,8 @@ def merge(
         for case in harness["cases"]:
             if case["id"] not in cases:
                 cases[case["id"]] = _case(case)
+                if isinstance(case.get("methods"), list) and case.get("methods"):
+                    declared[case["id"]] = list(case["methods"])
         for case_id, method, category, observation in item.cells:
             key = (case_id, ident, method)
             runs_fed = fed.get(key)
@@ -199,22 +198,17 @@ def merge(
     # The methods a selection left out (-k 'fork', --methods spawn) are the case's too: their
     # cells read "not run (not selected: …)" instead of leaving the matrix, and a case no run
     # ran gets the cells its selection named, not all three.
-    # A case --quick left out is not narrowed so: the cells it dropped are named nowhere (the
-    # catalog's methods below say them; files without them keep all three).
-    quick = {category for column in environments.values() for category in
-             column.get("left_out") or {}}
     for left in unselected.values():
         for name in left:
             case_id, _, method = name.rstrip("]").partition("[")
-            if case_id not in cases or (case_id not in case_methods and
-                                        cases[case_id].get("category") in quick):
-                continue
-            known = case_methods.setdefault(case_id, [])
+            known = case_methods.setdefault(case_id, []) if case_id in cases else []
             if method in START_METHODS and method not in known:
                 known.append(method)
-    for case_id, case in cases.items():  # every cell of the case, run or not
-        known = case_methods.setdefault(case_id, []) if case.get("methods") else []
-        known += [m for m in case.get("methods") or () if m not in known]
+    # Every method a case's catalog entry names (1.3) is a cell of it, run or not: a case no
+    # run ran, and one whose selection named some cells while --quick dropped the rest.
+    for case_id, methods in declared.items():
+        known = case_methods.setdefault(case_id, [])
+        known += [m for m in methods if m in START_METHODS and m not in known]
     for known in case_methods.values():
         known.sort(key=_method_index)
     results_list = [_cell(key, runs_fed) for key, runs_fed in fed.items()]

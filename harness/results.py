@@ -9,9 +9,8 @@ Format log (bump ``SCHEMA_VERSION`` and add a CHANGELOG entry on every change):
 - 1.1: ``environment.left_out`` (categories a ``--quick`` run left out).
 - 1.2: ``environment.not_selected`` (cells ``-k``, ``-m``, ``--methods``, ``--deselect`` left
   out, and how).
-- 1.3: ``cases[].methods`` (the start methods each case runs under, so a merge knows the cells
-  of a case no run ran); ``--quick`` leaves its category out after the selection, so a cell
-  both left out is in ``not_selected``.
+- 1.3: ``harness.cases[].methods`` (the start methods a case runs under, so that a case no run
+  ran, e.g. left out by ``--quick``, gets not-run cells for those methods only).
 """
 
 from __future__ import annotations

@@ -139,11 +139,11 @@ class Case:
             "sources": list(self.sources),
             "covers": list(self.covers),
             "claims": list(self.claims),
+            "methods": list(self.methods),
             "timeout_s": self.timeout,
             "expect": [rule.to_dict() for rule in self.expect],
             "code": self.source_code(),
             "module": self.module,
-            "methods": list(self.methods),  # its cells, for a merge of runs that left some out
         }
 
 

@@ -197,6 +197,37 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
         exit_watch(report_dir)
 
 
+class _Run:
+    """Stands in, as the instance's ``run``, for the ``run()`` a ``Process`` subclass overrides
+    (it ignores ``target``): in the child, wraps that ``run()`` as ``_child_wrapper`` wraps a
+    target. Pickled with the process (by reference to this module, which every process of the
+    run can import), it finds its process as the child's ``current_process()``."""
+
+    def __init__(self, report_dir: str, snap: Dict[str, Any]) -> None:
+        self.report_dir, self.snap = report_dir, snap
+
+    def __call__(self) -> None:
+        import multiprocessing
+
+        proc = multiprocessing.current_process()
+        _child_wrapper(self.report_dir, type(proc).run, self.snap, (proc,), {})
+
+
+_PICKLING = ("__reduce__", "__reduce_ex__", "__getstate__")
+
+
+def _own_run(proc: Any, base: Any) -> bool:
+    """``proc``'s class overrides ``run()`` and would carry a ``_Run`` to its child: it is the
+    user's (not multiprocessing's or the harness's) and pickles as ``Process`` does."""
+    kind = type(proc)
+    try:
+        return kind.run is not base.run and "run" not in vars(proc) and not str(
+            kind.__module__).startswith((_OWN, "multiprocessing.", "concurrent.")) and all(
+            getattr(kind, name, None) is getattr(base, name, None) for name in _PICKLING)
+    except Exception:  # noqa: BLE001 - an odd class: watching must never break the program
+        return False
+
+
 def _thread_pool(frame: Any) -> bool:
     """``frame`` is a ThreadPool's ``Pool.__init__``."""
     pool = sys.modules.get("multiprocessing.pool")
@@ -248,18 +279,27 @@ class Watch:
             # First: a start() that raises (a pickling error) was still an attempt with this
             # method.
             watch.attempts.append((_method_used(self, context), CURRENT_TEST[0]))
-            wrapped = target is not None and not module_name.startswith(_OWN)
+            own_run = target is None and _own_run(self, process.BaseProcess)
+            if own_run:
+                module_name = type(self).__module__ or ""
+            wrapped = (target is not None or own_run) and not module_name.startswith(_OWN)
             if wrapped:
                 try:
                     snap = _snapshot(module_name, watch.user_dir)
+                    if own_run:  # the instance's own, for the child: removed once started
+                        self.run = _Run(watch.report_dir, snap)
+                    else:
+                        self._args = (watch.report_dir, target, snap, tuple(self._args),
+                                      dict(self._kwargs))
+                        self._target, self._kwargs = _child_wrapper, {}
                 except Exception:  # noqa: BLE001 - watching must never break the program
                     wrapped = False
-                else:
-                    self._args = (watch.report_dir, target, snap, tuple(self._args),
-                                  dict(self._kwargs))
-                    self._target, self._kwargs = _child_wrapper, {}
             threads = threading.active_count()
-            original(self)
+            try:
+                original(self)
+            finally:
+                if own_run:  # the child has it (forked, or pickled in start())
+                    vars(self).pop("run", None)
             watch.started.append({"process": self, "pid": self.pid, "threads": threads,
                                   "wrapped": wrapped, "test": CURRENT_TEST[0]})
 

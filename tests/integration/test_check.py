@@ -121,15 +121,22 @@ def test_the_table_marks_the_defaults_fits_the_terminal_and_says_where_it_fails_
     out = check_run.text("needs_fork_default.py", names, COLUMNS="80")
     table = out.split("\n\n")[0].splitlines()
     assert max(len(line) for line in table) <= 80, out
+    # The lines below it too, but for a link, never broken.
+    assert all(len(line) <= 80 or (line.split() == [line.strip()] and "://" in line)
+               for line in out.splitlines()), out
+    assert "https://docs.python.org/3.14/whatsnew/3.14.html" \
+        "#whatsnew314-multiprocessing-start-method\n" in out, out
+    said = " ".join(out.split())  # as read, across the wrapped lines
     host = check.label(check.select_interpreters(names[:1])[0], [])
     assert next(r for r in table if r.startswith(host + " ")).split()[1] == "ok*", out
     assert table[-1].startswith("* the interpreter's default start method"), out
     assert out.count("RuntimeError: SETTINGS was never loaded") == 1, out
-    assert "works as it is on %s (default fork)" % host in out, out
+    assert "works as it is on %s (default fork)" % host in said, out
     if root_314:
         row = next(r for r in table if r.startswith(root_314[0] + " "))
         assert row.split()[2] == "error*", out
-        assert "fails as it is on %s (default forkserver: error)" % root_314[0] in out, out
+        assert "fails as it is on %s (default forkserver: error [1])" % root_314[0] in said, \
+            out
 
 
 def test_usage_errors_exit_2(tmp_path: Path) -> None:
@@ -283,6 +290,23 @@ def test_causes_are_distinct_and_cited() -> None:
     assert {c[1] for c in CAUSES} - {"method-name-special-cased"} <= set(codes)
     doc = check_run.check("spawn_only_state.py", interpreters=check_run.newest())
     assert [d["code"] for d in doc["diagnoses"]][-1] == "works-only-with-fork-default"
+
+
+def test_a_process_subclass_that_overrides_run_is_watched_like_a_target() -> None:
+    """Its run() (not a target) is what the child runs: it is wrapped in the child as a target
+    is, so the queue-join cause and the child's own error (with its frame) are found, on the
+    oldest and newest Python and PyPy (guest code: 3.8-compatible, pickled by spawn)."""
+    doc = check_run.check("subclass_join.py", interpreters=check_run.newest())
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "queue-joined-before-drained"),
+                None)
+    assert diag is not None, (check_run.codes(doc), doc["results"])
+    assert len(diag["cells"]) == 3 and "the child Producer-1" in diag["message"], diag
+    names = _interpreters("3.8", "pypy3.9") + check_run.newest()
+    doc = check_run.check("subclass_raises.py", interpreters=names)
+    for run in doc["results"]:
+        error = run["error"] or {}
+        assert (error.get("type"), error.get("where")) == ("ValueError", "child"), run
+        assert [(f["function"], f["line"]) for f in error["traceback"]] == [("run", 9)], run
 
 
 def _interpreters(*wanted: str) -> list:

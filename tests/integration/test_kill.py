@@ -117,9 +117,12 @@ def test_sigkill_mid_run_leaves_complete_or_no_files_and_no_processes(tmp_path: 
     assert report.returncode == 0, report.stderr
 
 
-def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(tmp_path: Path) -> None:
-    """SIGINT: all case processes are gone within 2 s, the run exits 130 soon after, and the
-    results file holds the cells that had finished (and says so)."""
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(
+        tmp_path: Path, signum: int) -> None:
+    """SIGINT, and SIGTERM (`timeout`, a CI cancel) alike: all case processes are gone within
+    2 s, the run exits 130 soon after, and the results file holds the cells that had finished
+    (and says so)."""
     root = make_root(tmp_path)
     results = tmp_path / "results"
     proc = start_run(root, results, "ignores_sigterm or returns_value")
@@ -133,7 +136,7 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(tmp_path
     wait_until(lambda: any_ignores_sigterm(processes_of(root)), 60,
                "a case process ignoring SIGTERM")
     assert proc.poll() is None
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     started = time.monotonic()
     assert wait_gone(root, bound(2.0)) == []
     reaped = time.monotonic() - started

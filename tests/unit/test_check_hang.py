@@ -132,3 +132,54 @@ def test_a_hang_folder_left_by_a_killed_check_is_swept_by_the_next_run() -> None
         assert name[len(leftovers.TMP_PREFIX):].split("-", 1)[0] == str(os.getpid())
     finally:
         shutil.rmtree(made)
+
+
+def _pytest_run(method: str, outcome: Outcome, stderr: str = "", **observed: Any) -> CaseRun:
+    return CaseRun(case="--pytest", method=method, outcome=outcome, stderr=stderr,
+                   observed=observed or None, detail="no result within the hard timeout"
+                   if outcome is Outcome.TIMEOUT else "")
+
+
+def _hung_in(test: str, also: str = "") -> str:
+    from harness.guest.check_watch import RUNNING
+
+    return "%stest_a.py::test_ok\n%s%s\n%s" % (RUNNING, RUNNING, test, also)
+
+
+def test_a_pytest_hang_is_diagnosed_in_the_test_it_hung_in() -> None:
+    """--pytest: a run killed in a test is that test's outcome ("hung"), diagnosed from what
+    the hang left, as script mode does: the queue-join note under every method, the
+    comparison when only fork hung, spawn's bootstrapping error on stderr."""
+    from harness import check_pytest
+
+    test = "test_q.py::test_join_before_get"
+    note = {JOINED_FLUSHING: ["the child Process-2"]}
+    runs = {("3.12", m): _pytest_run(m, Outcome.TIMEOUT, _hung_in(test), **note)
+            for m in ("fork", "spawn", "forkserver")}
+    verdicts, always = check_pytest.compare(runs)
+    assert verdicts == [] and always == [test + " (3.12)"]
+    [hung] = check_pytest.hung_everywhere(runs)
+    assert [d["code"] for d in hung.diagnoses] == ["queue-joined-before-drained"]
+    text = check_pytest.format_tests(verdicts, always, runs)
+    assert "%s  (3.12) hung under fork/forkserver/spawn: its cause:" % test in text
+    assert "[queue-joined-before-drained] a process waits in join() for the child Process-2" \
+        in text
+    assert "nothing about start methods was checked" not in text
+    assert "no test depends on the start method (of 3.12[fork], 3.12[forkserver], 3.12[spawn] " \
+        "only the test it hung in is known)" in text  # not "among the runs that finished"
+
+    passed = {"tests": {test: {"outcome": "passed", "error": ""}}, "default_method": "fork"}
+    runs = {("3.12", "fork"): _pytest_run("fork", Outcome.TIMEOUT, _hung_in(test)),
+            ("3.12", "spawn"): _pytest_run("spawn", Outcome.OK, **passed),
+            ("3.12", "forkserver"): _pytest_run("forkserver", Outcome.OK, **passed)}
+    [verdict], _ = check_pytest.compare(runs)
+    assert verdict.outcomes == {"fork": "hung", "forkserver": "passed", "spawn": "passed"}
+    assert [d["code"] for d in verdict.diagnoses] == ["hangs-only-under-fork"]
+    assert check_pytest.hung_everywhere(runs) == []
+
+    bootstrap = ("RuntimeError: \n        An attempt has been made to start a new process "
+                 "before the\n        current process has finished its bootstrapping phase.")
+    runs = {("3.12", m): _pytest_run(m, Outcome.TIMEOUT, _hung_in(test, bootstrap))
+            for m in ("spawn", "forkserver")}
+    [hung] = check_pytest.hung_everywhere(runs)
+    assert [d["code"] for d in hung.diagnoses] == ["missing-main-guard"]

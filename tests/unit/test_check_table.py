@@ -65,8 +65,10 @@ def test_no_mark_and_no_legend_when_no_run_reported_a_default() -> None:
 def test_the_summary_says_where_it_fails_as_it_is() -> None:
     runs = _fails_off_fork({"3.12": "fork", "3.14": "forkserver"})
     assert check.as_it_is(runs, ["3.12", "3.14"]) == (
-        "fails as it is on 3.14 (default forkserver: error); works as it is on 3.12 "
+        "fails as it is on 3.14 (default forkserver: error [1]); works as it is on 3.12 "
         "(default fork)")
+    # The number is the error's in the list below the table, as the narrowed table gives it.
+    assert "error* [1]" in _row(check.format_table(runs, ["3.12", "3.14"], 40), "3.14")
     fine = {("3.14", m): _run(m, "forkserver") for m in METHODS}
     assert check.as_it_is(fine, ["3.14"]) == ""  # nothing failed: the summary says so
 
@@ -117,3 +119,18 @@ def test_pytest_says_works_only_with_fork_default_once_with_its_tests() -> None:
     block = text[text.index("[works-only-with-fork-default]"):]
     assert "in 2 test(s):\n    t::a (3.12)\n    t::b (3.12)" in block
     assert "  fork*      passed" in text and "  spawn      failed" in text
+
+
+def test_the_lines_below_the_table_fit_its_width_and_keep_links_whole() -> None:
+    """Wrapped at spaces, each line going on further in than it starts; a link longer than the
+    width is never broken (it runs past on a line of its own, to be copied whole)."""
+    from harness.check_table import fit
+
+    link = "https://docs.python.org/3/library/multiprocessing.html#contexts-and-start-methods"
+    text = "[cause] %s\n  fix: %s\n  see: %s\nshort" % (LONG, LONG, link)
+    lines = fit(text, 50).splitlines()
+    assert [line for line in lines if len(line) > 50] == ["      " + link]
+    assert lines[1].startswith("    ") and not lines[1].startswith("     ")
+    assert lines[-1] == "short"
+    assert " ".join(fit(text, 50).split()) == " ".join(text.split())  # no word lost or cut
+    assert fit(text, None) == text

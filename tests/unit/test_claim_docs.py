@@ -145,3 +145,20 @@ def test_an_expected_leg_without_results_is_one_gap_not_two() -> None:
         expected_environments=expected)).claims[0] for expected in ((), ["linux-cpython-3.13"]))
     assert expecting.coverage == plain.coverage
     assert "linux-cpython-3.13" not in expecting.overall
+
+
+def test_an_environment_in_the_report_that_did_not_run_the_claim_is_read_by_the_docs() -> None:
+    """A partial run: Linux 3.14 is in the report (it ran another case), not methods.default.
+    The docs reading names it — false there — as it does for slots with no results at all (it
+    was listed as "no data" and left out of "by the docs", the one place they contradict)."""
+    ran = results_doc(version="3.12.1", cases=["methods.default"],
+                      case_docs=[case_doc("methods.default", expect=DEFAULT_RULES)],
+                      observe=lambda c, m: cell(c, m, observed={"default": "fork"}))
+    other = results_doc(version="3.14.0", cases=["methods.other"],
+                        case_docs=[case_doc("methods.other")])
+    matrix = merge.merge([loading.Loaded.from_doc(n, d) for n, d in (("a.json", ran),
+                                                                        ("b.json", other))],
+                         now=NOW, claims=[FORK_DEFAULT])
+    (view,) = model.build(matrix).claims
+    assert "Linux 3.14" in view.overall.split("no data: ", 1)[1]
+    assert view.docs.startswith("not run, by the docs: false on Linux 3.14, 3.15"), view.docs

@@ -131,18 +131,42 @@ def test_a_quick_run_with_a_selection_labels_each_cell_by_its_own_reason() -> No
             "not run (quick)"
 
 
-def test_a_case_no_run_ran_gets_the_cells_its_catalog_entry_names() -> None:
-    """A case that runs under spawn only and that no file ran (--quick) gets one not-run
-    cell, never three made up from the start methods."""
-    quick = results_doc(version="3.13.0", cases=["methods.a"])
-    quick["harness"]["cases"].append(case_doc("performance.spawn_only", methods=["spawn"]))
-    quick["harness"]["environment"]["left_out"] = {"performance": "quick"}
-    jsonschema.validate(quick, results.load_schema())
-    m = _merge(quick)
-    assert m["case_methods"]["performance.spawn_only"] == ["spawn"]
+def test_a_case_a_selection_named_in_part_keeps_the_cells_quick_dropped() -> None:
+    """--quick --methods fork: a performance case of fork and spawn has its spawn cell named
+    by the selection and its fork cell dropped by --quick (named nowhere): both are its cells,
+    each with its own reason (the catalog entry's methods, format 1.3, say the fork one)."""
+    doc = results_doc(version="3.12.1", cases=["methods.a"])
+    doc["harness"]["schema_version"] = results.SCHEMA_VERSION
+    doc["harness"]["environment"]["left_out"] = {"performance": "quick"}
+    doc["harness"]["environment"]["not_selected"] = {"by": "--methods fork",
+                                                     "cells": ["performance.two[spawn]"]}
+    doc["harness"]["cases"].append(dict(case_doc("performance.two"), methods=["fork", "spawn"]))
+    jsonschema.validate(doc, results.load_schema())
+    m = _merge(doc)
+    assert m["case_methods"]["performance.two"] == ["fork", "spawn"]
     assert [(c["method"], c["detail"]) for c in m["results"] if c["case"] ==
-            "performance.spawn_only"] == [("spawn", "not run (quick)")]
+            "performance.two"] == [("fork", "not run (quick)"),
+                                   ("spawn", "not run (not selected: --methods fork)")]
+
+
+def test_a_case_no_run_ran_gets_cells_for_its_own_methods_only() -> None:
+    """--quick everywhere: a performance case that runs under spawn alone (its catalog entry
+    says so, format 1.3) gets one "not run (quick)" cell, not three (two were made up); a file
+    without the entry's methods still gets all three."""
+    doc = results_doc(version="3.12.1", cases=["methods.a"])
+    doc["harness"]["schema_version"] = results.SCHEMA_VERSION
+    doc["harness"]["environment"]["left_out"] = {"performance": "quick"}
+    entry = case_doc("performance.spawn_only")
+    doc["harness"]["cases"].append(dict(entry, methods=["spawn"]))
+    jsonschema.validate(doc, results.load_schema())
+    m = _merge(doc)
+    cells = [c for c in m["results"] if c["case"] == "performance.spawn_only"]
+    assert [(c["method"], c["detail"]) for c in cells] == [("spawn", "not run (quick)")]
+    assert m["case_methods"]["performance.spawn_only"] == ["spawn"]
+    assert all("methods" not in case for case in m["cases"])
     jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+    doc["harness"]["cases"][-1] = entry  # an older file: no methods named
+    assert len([c for c in _merge(doc)["results"] if c["case"] == "performance.spawn_only"]) == 3
 
 
 def test_cells_a_selection_left_out_say_so() -> None:
