@@ -32,7 +32,7 @@ def test_the_selection_is_named_as_given(config: Any, by: str) -> None:
 def test_only_case_items_are_recorded_as_not_selected(monkeypatch: pytest.MonkeyPatch) -> None:
     """pytest_deselected may also get items that are not cells (another plugin's): only cells
     (``case[method]``) are recorded."""
-    state = SimpleNamespace(deselected=[])
+    state = SimpleNamespace(deselected=[], dropping=False)
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     cell = object.__new__(plugin.CaseItem)
@@ -40,3 +40,24 @@ def test_only_case_items_are_recorded_as_not_selected(monkeypatch: pytest.Monkey
     other = SimpleNamespace(name="test_something")
     plugin.pytest_deselected([cell, other])  # type: ignore[list-item]
     assert state.deselected == ["methods.available[fork]"]
+
+
+def test_quick_drops_its_cells_after_the_selection_without_calling_them_not_selected(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """--quick runs after -k/-m: the performance cells the selection kept leave the run and
+    pytest counts them as deselected, but they are not recorded as not selected (the merge
+    labels them "not run (quick)"); the ones the selection left out stay recorded."""
+    def item(name: str, category: str) -> Any:
+        cell = object.__new__(plugin.CaseItem)
+        cell.name, cell.case = name, SimpleNamespace(category=category)  # type: ignore[assignment]
+        return cell
+
+    state = SimpleNamespace(deselected=["performance.p[spawn]"], dropping=False, quick=True)
+    config = SimpleNamespace(hook=SimpleNamespace(pytest_deselected=plugin.pytest_deselected))
+    monkeypatch.setattr(plugin, "_CONFIG", [config])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    kept, perf = item("methods.a[fork]", "methods"), item("performance.p[fork]", "performance")
+    items = [kept, perf]
+    plugin.pytest_collection_modifyitems(config, items)  # type: ignore[arg-type]
+    assert items == [kept]
+    assert state.deselected == ["performance.p[spawn]"]
