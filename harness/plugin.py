@@ -15,6 +15,7 @@ import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -373,6 +374,9 @@ def _finished_unreported(state: _State, json_report: Dict[str, Any]) -> List[Dic
     """Cells that finished in the background but whose item pytest never reached (Ctrl-C,
     -x): kept, so that an interrupted run loses no finished cell."""
     reported = {test.get("nodeid") for test in json_report.get("tests") or []}
+    # A cell whose processes ended just before Ctrl-C may still be reading its result (CI lost
+    # one so): the running ones end within a second, cancelled ones as their trees are killed.
+    wait_futures([f for f in state.futures.values() if f.running()], timeout=1.0)
     extra: List[Dict[str, Any]] = []
     for item in state.items:
         future = state.futures.get(item.key)

@@ -64,11 +64,19 @@ def start_run(root: Path, results: Path, k: str) -> "subprocess.Popen[str]":
     )
 
 
+def _cmdline(pid: int) -> bytes:
+    """A process's command line, or nothing once it has gone (it can exit between the listing
+    and the read: ProcessLookupError, seen under load)."""
+    try:
+        return Path("/proc/%d/cmdline" % pid).read_bytes()
+    except OSError:
+        return b""
+
+
 def wait_for_cases(root: Path, proc: "subprocess.Popen[str]", timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if any(b"executor.py" in Path("/proc/%d/cmdline" % p).read_bytes()
-               for p in processes_of(root) if Path("/proc/%d" % p).exists()):
+        if any(b"executor.py" in _cmdline(p) for p in processes_of(root)):
             return
         assert proc.poll() is None, proc.communicate()[0]
         time.sleep(0.1)
@@ -128,9 +136,8 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(
     proc = start_run(root, results, "ignores_sigterm or returns_value")
     wait_for_cases(root, proc)
     deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and sum(
-            b"returns_value" in Path("/proc/%d/cmdline" % p).read_bytes()
-            for p in processes_of(root) if Path("/proc/%d" % p).exists()):
+    while time.monotonic() < deadline and any(
+            b"returns_value" in _cmdline(p) for p in processes_of(root)):
         time.sleep(0.1)  # let the quick cells finish; ignores_sigterm keeps hanging
     # Each hanging case has set SIGTERM to SIG_IGN (observable in /proc): no fixed sleep.
     wait_until(lambda: any_ignores_sigterm(processes_of(root)), 60,
