@@ -105,6 +105,50 @@ def test_every_job_has_a_timeout(workflow: Dict[str, Any]) -> None:
         assert 0 < job["timeout-minutes"] <= 60, name
 
 
+def test_long_steps_time_out_inside_their_job(workflow: Dict[str, Any]) -> None:
+    """A job that reaches its own timeout is cancelled, which continue-on-error does not
+    absorb (a slow non-gating smoke leg would skip the whole matrix): each nox run has a step
+    limit below its job's, so an overrun is a failed step and the upload still runs."""
+    for name in ("smoke", "matrix"):
+        job = workflow["jobs"][name]
+        nox_runs = [st for st in job["steps"] if "-m nox --non-interactive" in str(st.get("run"))]
+        assert nox_runs, name
+        for st in nox_runs:
+            assert 0 < st.get("timeout-minutes", 0) < job["timeout-minutes"], (name, st)
+    # deploy-pages waits up to 10 minutes itself: the job must outlast it to hear why
+    assert workflow["jobs"]["deploy"]["timeout-minutes"] > 10
+
+
+def test_uploads_survive_a_rerun(workflow: Dict[str, Any]) -> None:
+    """Artifacts are immutable: "Re-run failed jobs" uploads again under the same name."""
+    uploads = [st for job in workflow["jobs"].values() for st in job["steps"]
+               if str(st.get("uses", "")).startswith("actions/upload-artifact@")]
+    assert len(uploads) == 2
+    assert all(st["with"].get("overwrite") is True for st in uploads)
+
+
+def test_a_rejected_results_file_does_not_withhold_the_page(workflow: Dict[str, Any]) -> None:
+    """`harness report` exits 1 when it rejects a file but still writes the page of the valid
+    rest: that page is published (with an annotation); with no page, the job fails."""
+    job = workflow["jobs"]["report"]
+    build = wf.step(workflow, "report", ident="report")
+    assert build.get("continue-on-error") is True
+    pages = [st for st in job["steps"]
+             if str(st.get("uses", "")).startswith("actions/upload-pages-artifact@")]
+    assert len(pages) == 1 and "hashFiles(" in pages[0]["if"] and "index.html" in pages[0]["if"]
+    after = job["steps"][job["steps"].index(pages[0]) + 1:]
+    guards = [str(st.get("if", "")) for st in after]
+    assert any("steps.report.outcome == 'failure'" in g and "== ''" in g for g in guards)
+    assert any("exit 1" in str(st.get("run")) for st in after)
+
+
+def test_forks_do_not_run_the_weekly_schedule(workflow: Dict[str, Any]) -> None:
+    """Only a repository that opts in runs the weekly matrix (every other job needs these)."""
+    for name in ("lint", "smoke"):
+        cond = workflow["jobs"][name]["if"]
+        assert "github.event_name != 'schedule'" in cond and "vars.MATRIX_WEEKLY" in cond
+
+
 def test_every_action_pinned_to_a_vetted_sha_with_version_comment() -> None:
     """Each `uses:` is owner/repo@<40 hex> followed by `# vX.Y.Z`, from the vetted pin list."""
     seen = 0
