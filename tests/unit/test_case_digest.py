@@ -37,6 +37,7 @@ from {pkg}._helpers import payload
 
 VERSION_DEPENDENT = sys.version_info >= (3, 13)
 TIMEOUT = 5.0
+EXPECTED = ["ok"]
 
 
 def _child(q):
@@ -51,7 +52,7 @@ def deco(**kw):
     return lambda f: f
 
 
-@deco(expect=["ok"], timeout=TIMEOUT)
+@deco(expect=EXPECTED, sources=["https://docs.python.org/3/"], timeout=TIMEOUT)
 def the_case(ctx):
     """The claim. Why it matters. Source."""
     # a comment
@@ -96,7 +97,8 @@ def test_prose_and_metadata_do_not_change_the_digest(digest_of: Callable[..., st
     base = digest_of({})
     assert len(base) == case_digest.DIGEST_CHARS and int(base, 16) >= 0
     for edit in ({"The claim.": "Another claim."}, {"Helper docstring.": "Other words."},
-                 {'expect=["ok"]': 'expect=["error"]'}, {'"sibling"': '"cousin"'},
+                 {'EXPECTED = ["ok"]': 'EXPECTED = ["error"]'}, {"/3/": "/3.14/"},
+                 {'"sibling"': '"cousin"'},
                  {"import sys\n": "import sys\nimport os\n"}):
         assert digest_of(edit) == base, edit
 
