@@ -10,9 +10,10 @@ are all there is to go on.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, FrozenSet, Iterable, Mapping
+import itertools
+from typing import Any, FrozenSet, Iterable, Mapping, Sequence, Tuple
 
-__all__ = ["CHANGED", "COMMIT_CHARS", "SAME", "UNKNOWN", "CodeSide", "changed_text",
+__all__ = ["CHANGED", "COMMIT_CHARS", "SAME", "UNKNOWN", "CodeSide", "across", "changed_text",
            "commits_text", "relation", "side", "unknown_text"]
 
 #: Both sides ran the same case code (equal digests; or, without digests, one commit).
@@ -66,6 +67,17 @@ def relation(a: CodeSide, b: CodeSide) -> str:
     if a.commits and b.commits and len(commits) > 1:
         return UNKNOWN
     return SAME
+
+
+def across(sides: Sequence[CodeSide]) -> Tuple[str, str]:
+    """For cells set side by side (one per platform): :data:`CHANGED` with its text when any
+    two ran different case code, else :data:`UNKNOWN` with its hedge, else (SAME, "")."""
+    found = {relation(a, b): (a, b) for a, b in itertools.combinations(sides, 2)}
+    if CHANGED in found:
+        return CHANGED, changed_text(*found[CHANGED])
+    if UNKNOWN in found:
+        return UNKNOWN, unknown_text(*found[UNKNOWN])
+    return SAME, ""
 
 
 def commits_text(a: Iterable[str], b: Iterable[str]) -> str:

@@ -94,6 +94,9 @@ class PlatformDifference:
     version: str
     method: str
     by_series: Tuple[Tuple[str, str], ...]
+    #: Why the difference may not be the platform's: the case's code differs between the runs
+    #: (or may: different commits without digests); "" when they ran the same code.
+    code: str = ""
 
 
 def series_key(env: Mapping[str, Any]) -> str:
@@ -274,14 +277,16 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
         # between them are behaviour changes, found above)
         groups.setdefault(key, {}).setdefault(series_key(env), []).append((env, cell))
     newest = {key: {s: max(pairs, key=lambda p: version_key(str(p[0].get("python_version",
-                                                                             ""))))[1]
+                                                                             ""))))
                     for s, pairs in by.items()} for key, by in groups.items()}
     out: List[PlatformDifference] = []
     for (case_id, version, method), by in sorted(newest.items()):
         is_perf = case_id in perf
-        if len(by) > 1 and len({signature_of(c, is_perf) for c in by.values()}) > 1:
+        if len(by) > 1 and len({signature_of(c, is_perf) for _e, c in by.values()}) > 1:
+            code, why = case_code.across([case_code.side(e, c) for e, c in by.values()])
             out.append(PlatformDifference(case_id, version, method, tuple(
-                (s, _text(c, is_perf)) for s, c in sorted(by.items()))))
+                (s, _text(c, is_perf)) for s, (_e, c) in sorted(by.items())),
+                why + (": not a platform difference" if code == case_code.CHANGED else "")))
     return out
 
 

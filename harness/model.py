@@ -209,8 +209,8 @@ def build(matrix: MatrixDoc) -> Report:
         changes.setdefault(ch.case, []).append(ch)
     diffs: Dict[str, List[str]] = {}
     for d in history.platform_differences(matrix):
-        diffs.setdefault(d.case, []).append("%s %s: %s" % (d.version, d.method, "; ".join(
-            "%s %s" % pair for pair in d.by_series)))
+        diffs.setdefault(d.case, []).append("%s %s: %s%s" % (d.version, d.method, "; ".join(
+            "%s %s" % pair for pair in d.by_series), " (%s)" % d.code if d.code else ""))
     categories: Dict[str, List[CaseView]] = {}
     findings: List[Finding] = []
     claim_ids = {str(c["id"]) for c in matrix.get("claims", [])}

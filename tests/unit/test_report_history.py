@@ -203,3 +203,19 @@ def test_the_page_lists_code_changes_apart_escaped() -> None:
             "runs (commits &lt;img src=x o → 2222)") in section
     plain = render.render_html(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
     assert "changes-not-compared" not in plain and "since 3.13 (linux-cpython)" in plain
+
+
+def test_a_platform_difference_between_runs_of_different_case_code_says_so() -> None:
+    """CPython and PyPy 3.9 differ, but their runs had different case code: the difference
+    says it is not the platform's; with the same code it says nothing more."""
+    def docs(digests: Any) -> Dict[str, Any]:
+        return _matrix(*[results_doc(version=v, impl=impl, commit=commit, case_docs=[
+            case_doc("methods.a", code_digest=d)], observe=_observer({"spawn": value}))
+            for v, impl, commit, d, value in zip(("3.9.1", "3.9.16"), ("cpython", "pypy"),
+                                                 ("1111", "2222"), digests, ("c", "p"))])
+
+    (d,) = history.platform_differences(docs(("aaaaaaaaaaaa", "bbbbbbbbbbbb")))
+    assert d.code == ("the case's code changed between these runs (commits 1111 → 2222): "
+                      "not a platform difference")
+    (same,) = history.platform_differences(docs(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
+    assert same.code == ""
