@@ -28,10 +28,13 @@ if TYPE_CHECKING:
     #: package (alias -> (module, name); name "" when the alias is a module).
     Parsed = Tuple[Dict[str, Tuple[str, Any]], Dict[str, Tuple[str, str]]]
 
-__all__ = ["DIGEST_CHARS", "covered", "digest"]
+__all__ = ["DIGEST_CHARS", "TIMEOUT_KEYWORD", "covered", "digest"]
 
 #: Hex characters of the SHA-256 kept: enough to tell two versions of one case apart.
 DIGEST_CHARS = 12
+#: The keyword of ``catalog.case`` that sets a case's hard timeout (a parameter name, not the
+#: outcome word).
+TIMEOUT_KEYWORD = "timeout"
 
 _MODULES: Dict[str, Optional[Parsed]] = {}
 
@@ -77,7 +80,7 @@ def covered(func: Any) -> Optional[List[str]]:
         text, node = defs[top]
         timeouts = _timeouts(node) if is_case else []
         source = _source(mod) or ""
-        texts.add(text + "".join("\ntimeout=%s" % _segment(source, value)
+        texts.add(text + "".join("\n%s=%s" % (TIMEOUT_KEYWORD, _segment(source, value))
                                  for value in timeouts))
         for part in [node] + timeouts:
             for ref_mod, ref in _references(part, mod, imports):
@@ -113,7 +116,7 @@ def _timeouts(node: Any) -> List[Any]:
     import ast
 
     return [kw.value for deco in getattr(node, "decorator_list", ())
-            if isinstance(deco, ast.Call) for kw in deco.keywords if kw.arg == "timeout"]
+            if isinstance(deco, ast.Call) for kw in deco.keywords if kw.arg == TIMEOUT_KEYWORD]
 
 
 def _segment(source: str, node: Any) -> str:
