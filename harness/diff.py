@@ -2,7 +2,8 @@
 
 Pure comparison of two matrix documents, grouped like wpt.fyi's diff: **A**dded, **D**eleted,
 **C**hanged, **U**nchanged. Performance values (``median``/``iqr`` summaries) count as changed
-only beyond their spread.
+only beyond their spread. A cell whose case's own code changed between the two runs
+(``case_code``) is not an observation change: it is listed apart, as **K** (case changed).
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
-from harness.documents import MatrixCell, MatrixDoc
+from harness import case_code
+from harness.documents import MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest.words import NOT_RUN, OK
 from harness.text import short_json
 
@@ -39,6 +41,9 @@ class CellChange:
     new_observed: Any
     old_status: Optional[str]
     new_status: Optional[str]
+    #: ``case_code.SAME``; ``UNKNOWN`` when the runs' commits differ and a side's results file
+    #: records no case code digest; ``CHANGED`` (then the cell is in ``cells_case_changed``).
+    case_code: str = case_code.SAME
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,12 +58,24 @@ class MatrixDiff:
     cells_removed: List[Key]
     cells_changed: List[CellChange]
     cells_unchanged: int
+    #: Cells that differ while the case's own code changed between the runs: not compared.
+    cells_case_changed: List[CellChange] = dataclasses.field(default_factory=list)
+    #: Cases whose code changed between the runs (in any cell both sides have), with why.
+    cases_code_changed: Dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The commits of each side's runs.
+    commits_old: List[str] = dataclasses.field(default_factory=list)
+    commits_new: List[str] = dataclasses.field(default_factory=list)
 
     @property
     def empty(self) -> bool:
         return not (self.environments_added or self.environments_removed or self.cases_added
                     or self.cases_removed or self.cells_added or self.cells_removed
-                    or self.cells_changed)
+                    or self.cells_changed or self.cells_case_changed)
+
+    @property
+    def unknown_code(self) -> int:
+        """Changed cells whose runs' commits differ and whose case code is not recorded."""
+        return sum(1 for c in self.cells_changed if c.case_code == case_code.UNKNOWN)
 
     def to_dict(self) -> Dict[str, Any]:
         data = dataclasses.asdict(self)
@@ -158,20 +175,30 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     old_cells = {(case, renamed.get(env, env), method): cell
                  for (case, env, method), cell in _cells(old).items()}
     new_cells = _cells(new)
+    back = {new_id: old_id for old_id, new_id in renamed.items()}
+    old_columns = {e["id"]: e for e in old.get("environments", [])}
+    new_columns = {e["id"]: e for e in new.get("environments", [])}
     changed: List[CellChange] = []
+    case_changed: List[CellChange] = []
+    code_changed: Dict[str, str] = {}
     unchanged = 0
     for key in sorted(set(old_cells) & set(new_cells)):
         a, b = old_cells[key], new_cells[key]
+        sides = (case_code.side(old_columns.get(back.get(key[1], key[1]), _NO_COLUMN), a),
+                 case_code.side(new_columns.get(key[1], _NO_COLUMN), b))
+        code = case_code.relation(*sides)
+        if code == case_code.CHANGED:
+            code_changed.setdefault(key[0], case_code.changed_text(*sides))
         same = a.get("outcome") == b.get("outcome") and noise_aware_equal(
             a.get("observed"), b.get("observed")) and (a.get("error") or {}).get("type") == (
             b.get("error") or {}).get("type")
         if same:
             unchanged += 1
             continue
-        changed.append(CellChange(*key, old_outcome=a.get("outcome"),
-                                  new_outcome=b.get("outcome"),
-                                  old_observed=a.get("observed"), new_observed=b.get("observed"),
-                                  old_status=a.get("status"), new_status=b.get("status")))
+        (case_changed if code == case_code.CHANGED else changed).append(CellChange(
+            *key, old_outcome=a.get("outcome"), new_outcome=b.get("outcome"),
+            old_observed=a.get("observed"), new_observed=b.get("observed"),
+            old_status=a.get("status"), new_status=b.get("status"), case_code=code))
     return MatrixDiff(
         environments_added=sorted(new_envs - old_envs),
         environments_removed=sorted(old_envs - new_envs),
@@ -181,16 +208,32 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         cells_removed=sorted(set(old_cells) - set(new_cells)),
         cells_changed=changed,
         cells_unchanged=unchanged,
+        cells_case_changed=case_changed,
+        cases_code_changed=dict(sorted(code_changed.items())),
+        commits_old=_commits(old),
+        commits_new=_commits(new),
     )
 
 
+_NO_COLUMN: MatrixEnvironment = {"os": "", "implementation": "", "python_version": "",
+                                 "available_methods": [], "default_method": None}
+
+
+def _commits(matrix: MatrixDoc) -> List[str]:
+    return sorted({str(r["git_commit"]) for e in matrix.get("environments", [])
+                   for r in e.get("runs") or () if r.get("git_commit")})
+
+
 def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
-    """The human-readable diff, grouped A/D/C with an U count."""
+    """The human-readable diff, grouped A/D/C (K: the case changed, not compared) with an U
+    count."""
     lines = ["diff %s -> %s" % (old_name, new_name)]
-    lines.append("summary: %d added, %d deleted, %d changed, %d unchanged cells; "
+    lines.append("summary: %d added, %d deleted, %d changed, %d unchanged cells%s; "
                  "%d/%d environments added/removed; %d/%d cases added/removed" % (
                      len(diff.cells_added), len(diff.cells_removed), len(diff.cells_changed),
-                     diff.cells_unchanged, len(diff.environments_added),
+                     diff.cells_unchanged, ", %d not compared (case code changed)" % len(
+                         diff.cells_case_changed) if diff.cells_case_changed else "",
+                     len(diff.environments_added),
                      len(diff.environments_removed), len(diff.cases_added),
                      len(diff.cases_removed)))
     groups: Sequence[Tuple[str, str, Sequence[str]]] = (
@@ -209,11 +252,29 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     for case, env, method in diff.cells_removed:
         if env not in old_envs and case not in old_cases:
             lines.append("D cell %s %s [%s]" % (case, env, method))
+    for case, why in diff.cases_code_changed.items():
+        lines.append("K case %s: %s" % (case, why))
+    for c in diff.cells_case_changed:
+        lines.append("K cell %s %s [%s]: %s (case changed: not compared)" % (
+            c.case, c.environment, c.method, _change(c)))
     for c in diff.cells_changed:
-        old = c.old_outcome if c.old_outcome != OK else "ok " + short_json(c.old_observed)
-        new = c.new_outcome if c.new_outcome != OK else "ok " + short_json(c.new_observed)
-        lines.append("C cell %s %s [%s]: %s -> %s" % (c.case, c.environment, c.method, old,
-                                                       new))
+        lines.append("C cell %s %s [%s]: %s" % (c.case, c.environment, c.method, _change(c)))
+    if diff.unknown_code:
+        lines.append("note: %d changed cell%s ran at different commits (old %s; new %s) whose "
+                     "results files record no case code digest (results format before 1.4): "
+                     "a change there may be the case's own" % (
+                         diff.unknown_code, "s" if diff.unknown_code != 1 else "",
+                         _short(diff.commits_old), _short(diff.commits_new)))
     if diff.empty:
         lines.append("no differences")
     return "\n".join(lines)
+
+
+def _change(c: CellChange) -> str:
+    old = c.old_outcome if c.old_outcome != OK else "ok " + short_json(c.old_observed)
+    new = c.new_outcome if c.new_outcome != OK else "ok " + short_json(c.new_observed)
+    return "%s -> %s" % (old, new)
+
+
+def _short(commits: Sequence[str]) -> str:
+    return ", ".join(c[:case_code.COMMIT_CHARS] for c in commits) or "unknown"

@@ -45,6 +45,7 @@ class CaseEntry(_CaseRequired, total=False):
     timeout_s: float
     code: str
     module: str
+    code_digest: str  # results format 1.4
 
 
 class _EnvironmentRequired(TypedDict):
@@ -134,9 +135,7 @@ class ResultsDoc(TypedDict, total=False):
     tests: List[TestRecord]
 
 
-class RunRecord(TypedDict):
-    """One results file that fed an environment's column."""
-
+class _RunRequired(TypedDict):
     file: str
     git_commit: Optional[str]
     timestamp: Optional[str]
@@ -146,6 +145,14 @@ class RunRecord(TypedDict):
     python_full_version: Any
     executable: Any
     root: Any
+
+
+class RunRecord(_RunRequired, total=False):
+    """One results file that fed an environment's column."""
+
+    #: case id -> ``code_digest`` as that file recorded it (matrix format 1.3; absent for
+    #: files before results format 1.4).
+    case_digests: Dict[str, str]
 
 
 class MatrixEnvironment(Environment, total=False):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Tuple
 
+from harness import case_code
 from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import parse_version, version_key
 from harness.guest import words
@@ -20,10 +21,12 @@ from harness.text import short_json
 
 __all__ = [
     "Change",
+    "CodeChange",
     "MethodChange",
     "PlatformDifference",
     "behaviour_changes",
     "change_text",
+    "code_change_text",
     "compared_at",
     "describe",
     "method_changes",
@@ -33,6 +36,7 @@ __all__ = [
     "since_hedge",
     "since_text",
     "system_name",
+    "walk",
 ]
 
 
@@ -52,6 +56,22 @@ class Change:
     #: The two versions also ran on different systems ("the host → the Debian root"): the
     #: change may be the system's (its C library, its build of Python), not the version's.
     moved: str = ""
+    #: The runs come from different commits and do not record the case's code (results before
+    #: format 1.4): the hedge saying the case itself may have changed.
+    code: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class CodeChange:
+    """Between two consecutive versions, a case's cells differ but so does its own code: the
+    difference says nothing about Python and is not a :class:`Change`."""
+
+    case: str
+    series: str
+    methods: Tuple[str, ...]
+    since: str
+    before_version: str
+    why: str  # ``the case's code changed between these runs (commits X → Y)``
 
 
 @dataclasses.dataclass(frozen=True)
@@ -74,6 +94,9 @@ class PlatformDifference:
     version: str
     method: str
     by_series: Tuple[Tuple[str, str], ...]
+    #: Why the difference may not be the platform's: the case's code differs between the runs
+    #: (or may: different commits without digests); "" when they ran the same code.
+    code: str = ""
 
 
 def series_key(env: Mapping[str, Any]) -> str:
@@ -143,14 +166,22 @@ def _moved(before: str, after: str) -> str:
 def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
     """For each case and series, walking versions in order, the points where behaviour
     changed. Methods with the same change at the same version are reported together."""
+    return walk(matrix)[0]
+
+
+def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
+    """:func:`behaviour_changes`, and the differences left out of them because the case's own
+    code changed between the two runs (``case_code``)."""
     cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
     perf = performance_cases(matrix)
     methods_of = matrix.get("case_methods", {})
     systems = {env["id"]: system_name(env) for env in matrix["environments"]}
     out: List[Change] = []
+    apart: List[CodeChange] = []
     for series, envs in sorted(_by_series(matrix).items()):
         for case in matrix["cases"]:
-            found: Dict[Tuple[str, str, str, str, bool, str], List[str]] = {}
+            found: Dict[Tuple[str, str, str, str, bool, str, str], List[str]] = {}
+            code_found: Dict[Tuple[str, str, str], List[str]] = {}
             for method in methods_of.get(case["id"], ()):
                 prev = None
                 prev_env = None
@@ -163,16 +194,29 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
                     is_perf = case["id"] in perf
                     if prev is not None and prev_env is not None and \
                             signature_of(prev, is_perf) != signature_of(cell, is_perf):
+                        old, new = case_code.side(prev_env, prev), case_code.side(env, cell)
+                        code = case_code.relation(old, new)
+                        if code == case_code.CHANGED:
+                            code_found.setdefault((version_label(env), version_label(prev_env),
+                                                   case_code.changed_text(old, new)),
+                                                  []).append(method)
+                            prev, prev_env, skipped = cell, env, False
+                            continue
                         key = (version_label(env), version_label(prev_env), _text(prev, is_perf),
                                _text(cell, is_perf), skipped, _moved(
-                                   systems[prev_env["id"]], systems[env["id"]]))
+                                   systems[prev_env["id"]], systems[env["id"]]),
+                               case_code.unknown_text(old, new) if code == case_code.UNKNOWN
+                               else "")
                         found.setdefault(key, []).append(method)
                     prev, prev_env, skipped = cell, env, False
-            for (since, before_v, before, after, gap, moved), methods in found.items():
+            for (since, before_v, before, after, gap, moved, hedge), methods in found.items():
                 out.append(Change(case["id"], series, tuple(methods), since, before_v,
-                                  before, after, gap, moved))
+                                  before, after, gap, moved, hedge))
+            apart += [CodeChange(case["id"], series, tuple(methods), since, before_v, why)
+                      for (since, before_v, why), methods in code_found.items()]
     out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
-    return out
+    apart.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
+    return out, apart
 
 
 def compared_at(matrix: MatrixDoc) -> Dict[Tuple[str, str], int]:
@@ -233,14 +277,16 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
         # between them are behaviour changes, found above)
         groups.setdefault(key, {}).setdefault(series_key(env), []).append((env, cell))
     newest = {key: {s: max(pairs, key=lambda p: version_key(str(p[0].get("python_version",
-                                                                             ""))))[1]
+                                                                             ""))))
                     for s, pairs in by.items()} for key, by in groups.items()}
     out: List[PlatformDifference] = []
     for (case_id, version, method), by in sorted(newest.items()):
         is_perf = case_id in perf
-        if len(by) > 1 and len({signature_of(c, is_perf) for c in by.values()}) > 1:
+        if len(by) > 1 and len({signature_of(c, is_perf) for _e, c in by.values()}) > 1:
+            code, why = case_code.across([case_code.side(e, c) for e, c in by.values()])
             out.append(PlatformDifference(case_id, version, method, tuple(
-                (s, _text(c, is_perf)) for s, c in sorted(by.items()))))
+                (s, _text(c, is_perf)) for s, (_e, c) in sorted(by.items())),
+                why + (": not a platform difference" if code == case_code.CHANGED else "")))
     return out
 
 
@@ -275,7 +321,15 @@ def change_text(change: Change) -> str:
     """``since 3.14 (linux-cpython): forkserver: ok "x" (was ok "y" in 3.13)``."""
     gap = ", versions between not run" if change.gap else ""
     moved = "; also ran on another system: %s" % change.moved if change.moved else ""
-    return "since %s (%s): %s: %s (was %s in %s%s%s)" % (
+    code = "; %s" % change.code if change.code else ""
+    return "since %s (%s): %s: %s (was %s in %s%s%s%s)" % (
         since_text(change.since, change.before_version), change.series,
         ", ".join(change.methods), change.after, change.before, change.before_version, gap,
-        moved)
+        moved, code)
+
+
+def code_change_text(change: CodeChange) -> str:
+    """``3.12 → 3.13 (linux-cpython): fork, spawn: the case's code changed between these runs
+    (commits X → Y)``."""
+    return "%s → %s (%s): %s: %s" % (change.before_version, change.since, change.series,
+                                      ", ".join(change.methods), change.why)

@@ -14,7 +14,15 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 from harness import results
-from harness.documents import CellMeta, Environment, HarnessPart, Observation, ResultsDoc, RunRecord
+from harness.documents import (
+    CaseEntry,
+    CellMeta,
+    Environment,
+    HarnessPart,
+    Observation,
+    ResultsDoc,
+    RunRecord,
+)
 
 __all__ = ["MAX_FILE_BYTES", "CellRun", "Loaded", "Rejected", "load_results", "run_record"]
 
@@ -143,15 +151,21 @@ def _ci(env: Environment) -> Dict[str, Any]:
     return raw if isinstance(raw, dict) else {}
 
 
-def run_record(path: str, env: Environment) -> RunRecord:
-    """Where one results file came from: its file, commit, time, runner and CI run link."""
+def run_record(path: str, env: Environment, cases: Sequence[CaseEntry] = ()) -> RunRecord:
+    """Where one results file came from: its file, commit, time, runner and CI run link, and
+    the code digest of each of its ``cases`` that has one (results format 1.4)."""
     ci = _ci(env)
     url = None
     if ci.get("github_repository") and ci.get("github_run_id"):
         url = "https://github.com/%s/actions/runs/%s" % (ci["github_repository"],
                                                           ci["github_run_id"])
-    return {"file": path, "git_commit": _text_or_none(env.get("git_commit")),
-            "timestamp": _text_or_none(env.get("timestamp")), "ci": ci or None, "run_url": url,
-            "runner": _runner(env),
-            "python_full_version": env.get("python_full_version"),
-            "executable": env.get("executable"), "root": env.get("root")}
+    run: RunRecord = {
+        "file": path, "git_commit": _text_or_none(env.get("git_commit")),
+        "timestamp": _text_or_none(env.get("timestamp")), "ci": ci or None, "run_url": url,
+        "runner": _runner(env), "python_full_version": env.get("python_full_version"),
+        "executable": env.get("executable"), "root": env.get("root")}
+    digests = {case["id"]: case["code_digest"] for case in cases
+               if isinstance(case.get("code_digest"), str) and case.get("code_digest")}
+    if digests:
+        run["case_digests"] = digests
+    return run

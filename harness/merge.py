@@ -45,7 +45,10 @@ __all__ = [
 #:   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
 #:   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
 #:   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
-MATRIX_SCHEMA_VERSION = "1.2"
+#: - 1.3: ``runs[].case_digests`` (case id -> the ``code_digest`` its results file recorded,
+#:   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
+#:   changed case from a changed Python.
+MATRIX_SCHEMA_VERSION = "1.3"
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -111,6 +114,8 @@ def _case(case: CaseEntry) -> CaseEntry:
     for key in ("doc", "code"):
         clean[key] = clean[key] if isinstance(clean.get(key), str) else ""
     clean.pop("methods", None)  # the matrix says it in case_methods
+    clean.pop("code_digest", None)  # each file's own, in runs[].case_digests (the first's is no
+    # more the case's than any other's)
     if not isinstance(clean.get("expect"), list):
         clean["expect"] = []
     return cast("CaseEntry", clean)
@@ -166,7 +171,7 @@ def merge(
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
-        run = run_record(item.path, env)
+        run = run_record(item.path, env, harness["cases"])
         if ident in environments:
             environments[ident]["runs"].append(run)
         else:

@@ -128,6 +128,9 @@ class Report:
     categories: Tuple[Tuple[str, Tuple[CaseView, ...]], ...]
     findings: Tuple[Finding, ...]
     changes: Tuple[Tuple[str, Tuple[str, ...]], ...]  # (case id, change texts)
+    #: (case id, texts): differences between versions left out of ``changes`` because the
+    #: case's own code changed between the two runs (``history.walk``).
+    code_changes: Tuple[Tuple[str, Tuple[str, ...]], ...]
     claims: Tuple[claimview.ClaimView, ...]
     charts: Tuple[svg.Chart, ...]
     rejected: Tuple[Tuple[str, str], ...]
@@ -200,14 +203,14 @@ def build(matrix: MatrixDoc) -> Report:
     by_case: Dict[str, List[MatrixCell]] = {}
     for cell in matrix["results"]:
         by_case.setdefault(cell["case"], []).append(cell)
-    all_changes = history.behaviour_changes(matrix)
+    all_changes, code_changes = history.walk(matrix)
     changes: Dict[str, List[history.Change]] = {}
     for ch in all_changes:
         changes.setdefault(ch.case, []).append(ch)
     diffs: Dict[str, List[str]] = {}
     for d in history.platform_differences(matrix):
-        diffs.setdefault(d.case, []).append("%s %s: %s" % (d.version, d.method, "; ".join(
-            "%s %s" % pair for pair in d.by_series)))
+        diffs.setdefault(d.case, []).append("%s %s: %s%s" % (d.version, d.method, "; ".join(
+            "%s %s" % pair for pair in d.by_series), " (%s)" % d.code if d.code else ""))
     categories: Dict[str, List[CaseView]] = {}
     findings: List[Finding] = []
     claim_ids = {str(c["id"]) for c in matrix.get("claims", [])}
@@ -277,6 +280,9 @@ def build(matrix: MatrixDoc) -> Report:
         findings=tuple(findings),
         changes=tuple((k, tuple(history.change_text(ch) for ch in v))
                       for k, v in sorted(changes.items())),
+        code_changes=tuple((cid, tuple(history.code_change_text(ch) for ch in code_changes
+                                       if ch.case == cid))
+                           for cid in sorted({ch.case for ch in code_changes})),
         claims=tuple(claimview.claim_view(r, claims_by_id.get(r.id, {}), grid, matrix)
                      for r in claimcheck.claim_verdicts(matrix)),
         charts=tuple(svg.charts(matrix)),

@@ -11,6 +11,9 @@ Format log (bump ``SCHEMA_VERSION`` and add a CHANGELOG entry on every change):
   out, and how).
 - 1.3: ``harness.cases[].methods`` (the start methods a case runs under, so that a case no run
   ran, e.g. left out by ``--quick``, gets not-run cells for those methods only).
+- 1.4: ``harness.cases[].code_digest`` (a short digest of the case's code as run,
+  ``harness.guest.case_digest``: a comparison of two runs tells a changed case from a changed
+  Python).
 """
 
 from __future__ import annotations
@@ -47,14 +50,14 @@ __all__ = [
     "validate_results",
 ]
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 #: A timed-out cell's detail quotes the last line its processes wrote to stderr after this.
 HANG_QUOTE = "; last line on stderr: "
 #: How a timed-out cell's detail starts when the case itself never returned (the other
 #: timeout: it returned, and the interpreter did not exit).
 NO_RESULT = "no result within the hard timeout"
 #: The schema's ``harness.schema_version`` enum (a test checks).
-SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3")
+SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 
 def env_id(env: Mapping[str, Any], patch: bool = False) -> str:

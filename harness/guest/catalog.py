@@ -130,7 +130,9 @@ class Case:
             return ""
 
     def to_dict(self) -> Dict[str, Any]:
-        return {
+        from harness.guest import case_digest  # only the plugin asks, once per run
+
+        entry: Dict[str, Any] = {
             "id": self.id,
             "category": self.category,
             "title": self.title,
@@ -145,6 +147,10 @@ class Case:
             "code": self.source_code(),
             "module": self.module,
         }
+        digest = case_digest.digest(self.func)
+        if digest:  # results format 1.4: tells a changed case from a changed Python
+            entry["code_digest"] = digest
+        return entry
 
 
 _REGISTRY: Dict[str, Case] = {}

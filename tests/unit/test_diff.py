@@ -115,3 +115,65 @@ def test_a_column_split_by_patch_release_is_compared_with_its_own_release() -> N
         ("linux-cpython-3.13.0", 2)]
     old["environments"][0]["python_version"] = "3.13.5"  # neither new column is that release
     assert diff.diff_matrices(old, new).environments_removed == ["linux-cpython-3.13"]
+
+
+def _run(commit: str, digests: Any = None) -> Dict[str, Any]:
+    run: Dict[str, Any] = {"file": "r.json", "git_commit": commit, "timestamp": None,
+                           "runner": "local"}
+    if digests is not None:
+        run["case_digests"] = digests
+    return run
+
+
+def _with_runs(matrix: Dict[str, Any], run: Dict[str, Any]) -> Dict[str, Any]:
+    matrix = copy.deepcopy(matrix)
+    for env in matrix["environments"]:
+        env["runs"] = [run]
+    for cell in matrix["results"]:
+        cell["sources"] = ["r.json"]
+    return matrix
+
+
+def test_cells_whose_case_code_changed_are_apart_from_observation_changes() -> None:
+    """a.x's code changed between the runs (digests differ): its differing cell is K (not
+    compared), its equal cell unchanged; a.y, same code, is an ordinary change."""
+    old = _with_runs(OLD, _run("1" * 40, {"a.x": "aaaaaaaaaaaa", "a.y": "cccccccccccc"}))
+    new = copy.deepcopy(old)
+    new["environments"][0]["runs"] = [_run("2" * 40, {"a.x": "bbbbbbbbbbbb",
+                                                      "a.y": "cccccccccccc"})]
+    new["results"][0]["observed"] = 2  # a.x fork
+    new["results"][2].update(outcome="ok", observed=3)  # a.y fork: was a timeout
+    result = diff.diff_matrices(old, new)
+    assert [(c.case, c.method, c.case_code) for c in result.cells_case_changed] == [
+        ("a.x", "fork", "changed")]
+    assert [(c.case, c.method, c.case_code) for c in result.cells_changed] == [
+        ("a.y", "fork", "same")]
+    assert result.cells_unchanged == 1 and not result.empty
+    text = diff.format_diff(result, "old", "new")
+    assert "1 changed, 1 unchanged cells, 1 not compared (case code changed);" in text
+    assert ("K case a.x: the case's code changed between these runs (commits %s → %s)" % (
+        "1" * 12, "2" * 12)) in text.splitlines()
+    assert "K cell a.x linux-cpython-3.12 [fork]: ok 1 -> ok 2 (case changed: not compared)" \
+        in text.splitlines()
+    assert "C cell a.y linux-cpython-3.12 [fork]: timeout -> ok 3" in text.splitlines()
+    assert "note:" not in text
+    doc = json.loads(json.dumps(result.to_dict()))
+    assert [c["case"] for c in doc["cells_case_changed"]] == ["a.x"]
+    assert doc["cases_code_changed"] == {"a.x": "the case's code changed between these runs "
+                                                "(commits %s → %s)" % ("1" * 12, "2" * 12)}
+
+
+def test_runs_of_two_commits_without_digests_get_a_note() -> None:
+    """Old files (no digests) from two commits: the changed cell stays a change, and one note
+    says the case itself may have changed; from one commit, no note."""
+    old = _with_runs(OLD, _run("1" * 40))
+    new = _with_runs(OLD, _run("2" * 40, {"a.x": "bbbbbbbbbbbb", "a.y": "cccccccccccc"}))
+    new["results"][0]["observed"] = 2
+    result = diff.diff_matrices(old, new)
+    assert [(c.case, c.case_code) for c in result.cells_changed] == [("a.x", "unknown")]
+    assert result.cells_case_changed == [] and result.unknown_code == 1
+    assert ("note: 1 changed cell ran at different commits (old %s; new %s) whose results files "
+            "record no case code digest (results format before 1.4): a change there may be the "
+            "case's own" % ("1" * 12, "2" * 12)) in diff.format_diff(result, "o", "n")
+    same_commit = _with_runs(new, _run("1" * 40))
+    assert "note:" not in diff.format_diff(diff.diff_matrices(old, same_commit), "o", "n")

@@ -330,3 +330,19 @@ def test_odd_shapes_are_rejected_in_one_line_naming_the_field(where: str, key: s
               "cell": doc["tests"][0]["metadata"]}[where]
     target[key] = value
     assert results.validate_results(doc) == [problem]
+
+
+def test_each_run_keeps_the_code_digests_its_file_recorded() -> None:
+    """Matrix format 1.3: every run of a column carries its file's case code digests (two
+    runs of one column may have run different code); a file without digests adds none."""
+    first = results_doc(case_docs=[case_doc("methods.a", code_digest="aaaaaaaaaaaa")])
+    second = results_doc(case_docs=[case_doc("methods.a", code_digest="bbbbbbbbbbbb")],
+                         timestamp="2026-01-01T01:00:00+00:00")
+    m = _merge(first, second, results_doc(version="3.8.1"))
+    jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+    runs = {e["id"]: e["runs"] for e in m["environments"]}
+    assert [r.get("case_digests") for r in runs["linux-cpython-3.12"]] == [
+        {"methods.a": "aaaaaaaaaaaa"}, {"methods.a": "bbbbbbbbbbbb"}]
+    assert ["case_digests" in r for r in runs["linux-cpython-3.8"]] == [False]
+    assert "code_digest" not in m["cases"][0]  # one file's digest is not the case's
+    assert m["schema_version"] == "1.3"

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict
 
 from harness import history, loading, merge
-from tests.unit.report_synth import cell, results_doc
+from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
@@ -136,3 +136,86 @@ def test_where_a_column_ran_counts_every_run() -> None:
     assert history.system_name({"root": None, "runs": [{"root": None}, {"root": root}]}) == \
         "the Debian root and the host"
     assert history.system_name({"root": root}) == "the Debian root"  # no runs recorded
+
+
+def _versions(digests: Any, commits: Any = ("abc123", "abc123")) -> Dict[str, Any]:
+    """3.12 then 3.13 with ``observed`` 1 then 2 under fork, each file of its own commit and
+    case code digest (None: a file from before results format 1.4)."""
+    docs = []
+    for version, digest, commit, value in zip(("3.12.1", "3.13.0"), digests, commits, (1, 2)):
+        extra = {"code_digest": digest} if digest else {}
+        docs.append(results_doc(version=version, commit=commit, case_docs=[
+            case_doc("methods.a", **extra)], observe=lambda c, m, v=value: cell(
+                c, m, observed=v if m == "fork" else 0)))
+    return _matrix(*docs)
+
+
+def test_a_difference_where_the_case_code_changed_is_not_a_change_of_python() -> None:
+    """Digests that differ between the two versions' runs: no change point, no Answers line;
+    the difference is listed apart, naming the commits."""
+    changes, apart = history.walk(_versions(("aaaaaaaaaaaa", "bbbbbbbbbbbb"),
+                                            ("1111111111111111", "2222222222222222")))
+    assert changes == []
+    (code,) = apart
+    assert (code.case, code.series, code.methods, code.before_version, code.since) == (
+        "methods.a", "linux-cpython", ("fork",), "3.12", "3.13")
+    assert history.code_change_text(code) == (
+        "3.12 → 3.13 (linux-cpython): fork: the case's code changed between these runs "
+        "(commits 111111111111 → 222222222222)")
+    # one commit, two digests: an edit that was never committed still counts
+    (_, (same_commit,)) = history.walk(_versions(("aaaaaaaaaaaa", "bbbbbbbbbbbb")))
+    assert same_commit.why.endswith("(commit abc123: an uncommitted edit)")
+
+
+def test_the_same_case_code_from_two_commits_is_compared() -> None:
+    """Equal digests: the commits differ, the case did not; a plain change point."""
+    (ch,) = history.behaviour_changes(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa"),
+                                                ("1111", "2222")))
+    assert ch.code == "" and history.change_text(ch) == (
+        "since 3.13 (linux-cpython): fork: ok 2 (was ok 1 in 3.12)")
+
+
+def test_old_files_of_two_commits_say_the_case_may_have_changed() -> None:
+    """No digests (results before 1.4) and two commits: still a change point, hedged; one
+    commit: the same code, no hedge."""
+    (ch,) = history.behaviour_changes(_versions((None, "aaaaaaaaaaaa"), ("1111", "2222")))
+    assert history.change_text(ch).endswith(
+        "(was ok 1 in 3.12; runs of commits 1111 → 2222 record no case code digest: the case "
+        "itself may have changed)")
+    (plain,) = history.behaviour_changes(_versions((None, None)))
+    assert plain.code == ""
+
+
+def test_the_page_lists_code_changes_apart_escaped() -> None:
+    """The page's "Changes between versions" shows no change point for the case; one line
+    (details) counts what was not compared and why, every text escaped."""
+    from harness import render
+
+    evil = "<img src=x onerror=alert(1)>"
+    html = render.render_html(_versions(("aaaaaaaaaaaa", "bbbbbbbbbbbb"), (evil, "2222")))
+    section = html[html.index('<section id="changes">'):]
+    section = section[:section.index("</section>")]
+    assert "No behaviour changes between the versions in this report" in section
+    assert "since 3.13" not in html and evil not in html
+    assert ('<summary>Not compared: 1 difference in 1 case whose own code changed between the '
+            'two runs (a change of the case, not of Python)</summary>') in section
+    assert ("3.12 → 3.13 (linux-cpython): fork: the case&#39;s code changed between these "
+            "runs (commits &lt;img src=x o → 2222)") in section
+    plain = render.render_html(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
+    assert "changes-not-compared" not in plain and "since 3.13 (linux-cpython)" in plain
+
+
+def test_a_platform_difference_between_runs_of_different_case_code_says_so() -> None:
+    """CPython and PyPy 3.9 differ, but their runs had different case code: the difference
+    says it is not the platform's; with the same code it says nothing more."""
+    def docs(digests: Any) -> Dict[str, Any]:
+        return _matrix(*[results_doc(version=v, impl=impl, commit=commit, case_docs=[
+            case_doc("methods.a", code_digest=d)], observe=_observer({"spawn": value}))
+            for v, impl, commit, d, value in zip(("3.9.1", "3.9.16"), ("cpython", "pypy"),
+                                                 ("1111", "2222"), digests, ("c", "p"))])
+
+    (d,) = history.platform_differences(docs(("aaaaaaaaaaaa", "bbbbbbbbbbbb")))
+    assert d.code == ("the case's code changed between these runs (commits 1111 → 2222): "
+                      "not a platform difference")
+    (same,) = history.platform_differences(docs(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
+    assert same.code == ""

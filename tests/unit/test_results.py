@@ -69,7 +69,7 @@ def _set(doc: Dict[str, Any], dotted: str, value: Any) -> Dict[str, Any]:
 @pytest.mark.parametrize(("dotted", "value", "problem"), [
     ("harness", KeyError, "document: not a results file of this tool"),
     ("harness.schema_version", "0.9",
-     "'0.9' is not supported (this tool reads 1.0, 1.1, 1.2, 1.3)"),
+     "'0.9' is not supported (this tool reads 1.0, 1.1, 1.2, 1.3, 1.4)"),
     ("harness.schema_version", "2.0", "'2.0' is not supported"),
     ("harness.environment.os", KeyError, "harness.environment: 'os' is a required property"),
     ("tests.0.metadata.outcome", "passed", "tests[0].metadata.outcome: 'passed' is not one of"),
@@ -200,3 +200,17 @@ def test_a_root_run_removes_its_legacy_file_and_nothing_else(tmp_path: Path) -> 
     legacy.write_text("{not json")
     results.drop_legacy_root_file(tmp_path, env)  # unreadable: left alone, no traceback
     assert legacy.exists()
+
+
+def test_a_case_code_digest_is_read_and_files_without_one_still_load() -> None:
+    """Format 1.4 adds ``harness.cases[].code_digest``: a file with it is valid; a 1.3 file
+    has none and still loads; a digest that is not text is named, as other fields are."""
+    doc = minimal_doc()
+    doc["harness"]["cases"][0]["code_digest"] = "0123456789ab"
+    assert results.SCHEMA_VERSION == "1.4" and results.validate_results(doc) == []
+    old = minimal_doc()
+    old["harness"]["schema_version"] = "1.3"
+    assert results.validate_results(old) == []
+    doc["harness"]["cases"][0]["code_digest"] = 12
+    assert results.validate_results(doc) == [
+        "harness.cases[0].code_digest: 12 is not of type 'string'"]
