@@ -270,7 +270,7 @@ def build(matrix: MatrixDoc) -> Report:
         defaults=tuple(answers.default_grid(matrix, grid)),
         answer_lines=tuple(answers.fails_only_lines(
             [(v.id, v.title, v.tags) for v in all_views], all_changes, over,
-            history.compared_at(matrix) if over is not None else None)),
+            history.compared_at(matrix) if over is not None else None, matrix)),
         os_groups=tuple(os_groups),
         methods=methods,
         categories=tuple((k, tuple(v)) for k, v in cats),

@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import jinja2
 from markupsafe import Markup
 
-from harness import answers, cellview, claimview, model, results, summary
+from harness import answers, cellview, claimview, model, picks, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
 from harness.text import word_parts
@@ -93,7 +93,7 @@ def render_html(matrix: MatrixDoc) -> str:
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
         print_zoom=print_zoom(report.matrix_columns), print_parts=print_parts(report),
-        target_slots=len(answers.OSES) * len(answers.TARGET))
+        target_slots=len(answers.OSES) * len(answers.TARGET), example_rule=picks.RULE)
 
 
 def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[

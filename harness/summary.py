@@ -82,7 +82,7 @@ def render_summary(matrix: MatrixDoc) -> str:
     lines.append("")
     for a in r.answer_lines:
         lines.append("- %s: %s%s" % (md(a.text), md(a.count_text), (
-            " (%s)" % md("; ".join(t for _c, t in a.examples)) if a.examples else "")))
+            " (%s)" % md(a.example_text) if a.examples else "")))
     tally = claimview.claim_tally(r.claims)
     if tally:
         against = claimview.claims_against(r.claims)
