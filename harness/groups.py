@@ -11,13 +11,15 @@ import json
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from harness import history
+from harness.answers import series_label
 from harness.casetext import inferred
 from harness.documents import MatrixCell
 from harness.expect import expectation_text
 from harness.guest import words
 from harness.text import short
 
-__all__ = ["FULL_VALUE", "Group", "cell_anchor", "groups"]
+__all__ = ["FULL_VALUE", "Group", "cell_anchor", "difference_lines", "differs_between",
+           "groups"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,3 +146,30 @@ def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[st
                          short(detail, 300), _where(members, cells, labels, oses),
                          inferred(first.get("expected"))))
     return out
+
+
+#: What two series (``history.series_key``: os-implementation[-t][-arch]) can differ in, by
+#: the position of their part, as the heading over a case's differences names it.
+_ASPECTS = (("operating systems", lambda k: k.split("-")[0]),
+            ("implementations", lambda k: k.split("-")[1]),
+            ("free-threaded and default builds", lambda k: "t" in k.split("-")[2:]),
+            ("architectures", lambda k: [p for p in k.split("-")[2:] if p != "t"]))
+
+
+def differs_between(diffs: Sequence[history.PlatformDifference]) -> str:
+    """What the series that disagree at one version differ in — "implementations", "operating
+    systems or implementations" — for "Differs between …" (CPython against PyPy is not two
+    platforms)."""
+    found = []
+    for word, part in _ASPECTS:
+        if any(len({str(part(s)) for s, _t in d.by_series}) > 1 for d in diffs):
+            found.append(word)
+    if not found:
+        return ""
+    return found[0] if len(found) == 1 else "%s or %s" % (", ".join(found[:-1]), found[-1])
+
+
+def difference_lines(diffs: Sequence[history.PlatformDifference]) -> Tuple[str, ...]:
+    """ "3.11 forkserver: Linux 3.11 error TypeError; Linux PyPy 3.11 error PicklingError"."""
+    return tuple("%s %s: %s" % (d.version, d.method, "; ".join(
+        "%s %s" % (series_label(s, d.version), text) for s, text in d.by_series)) for d in diffs)

@@ -122,7 +122,8 @@ def render_summary(matrix: MatrixDoc) -> str:
                 md(g.text + said), md(g.expected), len(labels), "" if len(labels) == 1 else "s",
                 md(", ".join(labels[:8])), " …" if len(labels) > 8 else ""))
         parts += ["  - %s" % md(t) for t in f.case.changes[:10]]
-        parts += ["  - differs between platforms at %s" % md(t) for t in f.case.differences[:5]]
+        parts += ["  - differs between %s at %s" % (md(f.case.differs_between), md(t))
+                  for t in f.case.differences[:5]]
         items.append("\n".join(parts))
     _cap(lines, items or ["No findings."], "findings")
     lines += ["", "## The article's claims", "", "| claim | overall | per environment |",
