@@ -22,9 +22,9 @@ from harness.guest.words import (
 )
 from harness.results import arch_suffix, interpreter_label, minor_version
 
-__all__ = ["COMPARES", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags", "compared",
-           "default_grid", "default_lines", "default_table", "fails_only_lines", "scope_text",
-           "slot_of", "slots"]
+__all__ = ["COMPARES", "OFF_GRID", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags",
+           "compared", "default_grid", "default_lines", "default_table", "fails_only_lines",
+           "scope_text", "shared_slots", "slot_of", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -145,10 +145,23 @@ def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
     return out
 
 
+#: What a defaults-table cell with no slot says, and why (a column another OS's results added).
+OFF_GRID = ("—", "not a target on this OS — the column comes from another OS's results")
+
+
+def shared_slots(grid: Sequence[Slot], labels: Mapping[str, str]) -> str:
+    """ "Linux 3.13 is two environments: 3.13.0 and 3.13.18" for the slots with more than one
+    (why a report has more environments than slots with data), or ""."""
+    numbers = {2: "two", 3: "three"}
+    return "; ".join("%s %s is %s environments: %s" % (
+        OS_NAMES.get(s.os, s.os), s.label, numbers.get(len(s.envs), str(len(s.envs))),
+        " and ".join(labels.get(e, e) for e in s.envs)) for s in grid if len(s.envs) > 1)
+
+
 def default_table(defaults: Sequence[DefaultCell]) -> Tuple[
         List[str], List[Tuple[str, List[Optional[DefaultCell]]]]]:
     """The defaults as a table: OS rows × version columns (a cell is None where that OS has
-    no such slot)."""
+    no such slot: ``OFF_GRID``)."""
     cols: List[str] = []
     for d in sorted(defaults, key=lambda d: _order(("", d.slot.impl, d.slot.minor, d.slot.ft))):
         if d.slot.label not in cols:

@@ -50,3 +50,40 @@ def test_linux_against_macos_differs_between_operating_systems() -> None:
     assert _differs(("cpython", "macos"))["heading"] == "operating systems"
     assert _differs(("cpython", "macos"), ("pypy", "linux"))["heading"] == (
         "operating systems or implementations")
+
+
+CLAIM = [{"id": "yes_everywhere", "claim": "fork says yes", "section": "Intro",
+          "checks": [{"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}]
+
+
+def _two_patch_releases_and_38() -> Dict[str, Any]:
+    yes = lambda c, m: cell(c, m, observed="yes")  # noqa: E731
+    return _matrix(*(results_doc(version=v, observe=yes) for v in ("3.8.18", "3.13.0",
+                                                                   "3.13.18")), claims=CLAIM)
+
+
+def test_the_title_line_and_a_claim_count_the_same_slots_and_say_why_environments_differ() -> None:
+    matrix = _two_patch_releases_and_38()
+    html = render.render_html(matrix)
+    scope = html.split('<p class="scope"', 1)[1].split("</p>", 1)[0]
+    # 3 environments in 2 slots of a grid of the 36 targets + Linux 3.8
+    assert "<strong>3</strong> environments (2 of 37 OS × Python slots" in scope
+    assert "Linux 3.13 is two environments: 3.13.0 and 3.13.18" in scope
+    (view,) = model.build(matrix).claims
+    assert view.coverage.startswith("on 2 of 37 OS × Python slots in its scope — no data: ")
+    text = summary.render_summary(matrix)
+    assert ("Data from 3 environments in 2 of 37 OS × Python slots (Linux 3.13 is two "
+            "environments: 3.13.0 and 3.13.18).") in text
+    assert "on 2 of 37 OS × Python slots in its scope" in text
+
+
+def test_a_default_cell_without_a_slot_says_why() -> None:
+    """macOS and Windows have no 3.8 slot (not a target there; Linux 3.8 added the column)."""
+    html = render.render_html(_two_patch_releases_and_38())
+    table = html.split('<table class="defaults">', 1)[1].split("</table>", 1)[0]
+    assert "<td></td>" not in table
+    assert table.count('<td class="off-grid"') == 2  # macOS 3.8, Windows 3.8
+    assert "—: not a target on this OS — the column comes from another OS&#39;s results" in table
+    text = summary.render_summary(_two_patch_releases_and_38())
+    assert "| macOS | — | *?* |" in text  # no methods.default case: no documented value
+    assert "—: not a target on this OS" in text
