@@ -159,11 +159,18 @@ _ASPECTS = (("operating systems", lambda k: k.split("-")[0]),
 def differs_between(diffs: Sequence[history.PlatformDifference]) -> str:
     """What the series that disagree at one version differ in — "implementations", "operating
     systems or implementations" — for "Differs between …" (CPython against PyPy is not two
-    platforms)."""
-    found = []
-    for word, part in _ASPECTS:
-        if any(len({str(part(s)) for s, _t in d.by_series}) > 1 for d in diffs):
-            found.append(word)
+    platforms). Two series that behave differently and differ in one thing alone name it; when
+    no such pair exists, what the differing pairs differ in."""
+    alone: List[str] = []
+    some: List[str] = []
+    for d in diffs:
+        for i, (a, text_a) in enumerate(d.by_series):
+            for b, text_b in d.by_series[i + 1:]:
+                if text_a == text_b:
+                    continue
+                apart = [w for w, part in _ASPECTS if part(a) != part(b)]
+                (alone if len(apart) == 1 else some).extend(apart)
+    found = [w for w, _p in _ASPECTS if w in (alone or some)]
     if not found:
         return ""
     return found[0] if len(found) == 1 else "%s or %s" % (", ".join(found[:-1]), found[-1])

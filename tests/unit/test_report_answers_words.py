@@ -52,6 +52,17 @@ def test_linux_against_macos_differs_between_operating_systems() -> None:
         "operating systems or implementations")
 
 
+def test_both_oses_present_but_only_the_implementation_differs() -> None:
+    """Linux and macOS agree, CPython and PyPy do not on either: implementations alone."""
+    def observe(impl: str) -> Any:
+        return _failing_on(impl, "linux")  # PyPy fails under spawn, CPython does not
+    matrix = _matrix(*(results_doc(version="3.11.1", impl=impl, os_name=os_name,
+                                   observe=observe(impl))
+                       for impl in ("cpython", "pypy") for os_name in ("linux", "macos")))
+    (finding,) = model.build(matrix).findings
+    assert finding.case.differs_between == "implementations"
+
+
 CLAIM = [{"id": "yes_everywhere", "claim": "fork says yes", "section": "Intro",
           "checks": [{"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}]
 
