@@ -8,28 +8,23 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from harness import history
+from harness import history, picks
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.expect import select_rule
 from harness.guest.words import (
     CPYTHON,
-    CRASH,
-    ERROR,
     FORK,
     LINUX,
     OPERATING_SYSTEMS,
     OS_NAMES,
-    PERFORMANCE,
     PYPY,
     SPAWN,
-    TIMEOUT,
-    UNAVAILABLE,
 )
 from harness.results import arch_suffix, interpreter_label, minor_version
 
-__all__ = ["COMPARES", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags", "compared",
-           "default_grid", "default_lines", "default_table", "fails_only_lines", "scope_text",
-           "slot_of", "slots"]
+__all__ = ["COMPARES", "OFF_GRID", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags",
+           "compared", "default_grid", "default_lines", "default_table", "fails_only_lines",
+           "scope_text", "shared_slots", "slot_of", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -39,7 +34,6 @@ TARGET: Tuple[Tuple[str, str, bool], ...] = tuple(
     + [(CPYTHON, "3.14", True), (CPYTHON, "3.15", True), (PYPY, "3.10", False),
        (PYPY, "3.11", False)])
 OSES = OPERATING_SYSTEMS
-FAILING = (ERROR, TIMEOUT, CRASH)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,10 +145,23 @@ def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
     return out
 
 
+#: What a defaults-table cell with no slot says, and why (a column another OS's results added).
+OFF_GRID = ("—", "not a target on this OS — the column comes from another OS's results")
+
+
+def shared_slots(grid: Sequence[Slot], labels: Mapping[str, str]) -> str:
+    """ "Linux 3.13 is two environments: 3.13.0 and 3.13.18" for the slots with more than one
+    (why a report has more environments than slots with data), or ""."""
+    numbers = {2: "two", 3: "three"}
+    return "; ".join("%s %s is %s environments: %s" % (
+        OS_NAMES.get(s.os, s.os), s.label, numbers.get(len(s.envs), str(len(s.envs))),
+        " and ".join(labels.get(e, e) for e in s.envs)) for s in grid if len(s.envs) > 1)
+
+
 def default_table(defaults: Sequence[DefaultCell]) -> Tuple[
         List[str], List[Tuple[str, List[Optional[DefaultCell]]]]]:
     """The defaults as a table: OS rows × version columns (a cell is None where that OS has
-    no such slot)."""
+    no such slot: ``OFF_GRID``)."""
     cols: List[str] = []
     for d in sorted(defaults, key=lambda d: _order(("", d.slot.impl, d.slot.minor, d.slot.ft))):
         if d.slot.label not in cols:
@@ -249,31 +256,9 @@ def behaviour_tags(
     (series, version) where the case's behaviour changed."""
     tags: Set[str] = set()
     for env in envs:
-        cells = _ran(lookup, env, methods)
-        sigs = {m: history.describe(c, c.get("category") == PERFORMANCE)
-                for m, c in cells.items()}
-        if len(set(sigs.values())) > 1:
-            tags.add("disagree")
-        if FORK in sigs and SPAWN in sigs and sigs[FORK] != sigs[SPAWN]:
-            tags.add("fork-spawn")
-        failing = {m for m, c in cells.items() if c.get("outcome") in FAILING}
-        for m in failing:
-            tags.add(str(cells[m].get("outcome")))
-        others = set(cells) - {FORK}
-        if failing == {FORK} and others:
-            tags.add("fork-only")
-        if FORK in cells and FORK not in failing and failing and failing <= others:
-            tags.add("nonfork-only")
+        tags |= picks.env_tags(lookup, env, methods)
     tags.update(since_tag(series, version) for series, version in since)
     return sorted(tags)
-
-
-def _ran(lookup: Mapping[Tuple[str, str], MatrixCell], env: str,
-         methods: Sequence[str]) -> Dict[str, MatrixCell]:
-    """An environment's cells that ran, by method (unavailable and not-run cells compare
-    nothing)."""
-    return {m: lookup[(env, m)] for m in methods if (env, m) in lookup
-            and lookup[(env, m)].get("outcome") not in (None, UNAVAILABLE)}
 
 
 #: An answer's tag → the cells it compares, as its count's denominator says them.
@@ -287,7 +272,7 @@ def compared(lookup: Mapping[Tuple[str, str], MatrixCell], envs: Sequence[str],
     methods they compare all ran. A partial run counts each answer over these cases."""
     out: Set[str] = set()
     for env in envs:
-        ran = _ran(lookup, env, methods)
+        ran = picks.ran(lookup, env, methods)
         if FORK in ran and len(ran) > 1:
             out.update(("fork-only", "nonfork-only"))
         if FORK in ran and SPAWN in ran:
@@ -299,11 +284,18 @@ def compared(lookup: Mapping[Tuple[str, str], MatrixCell], envs: Sequence[str],
 class Answer:
     text: str
     link: str  # a permalink to the filtered view
-    examples: Tuple[Tuple[str, str], ...]  # (case id, title)
+    examples: Tuple[picks.Example, ...]  # chosen by picks.RULE
     count: int
     #: What a partial run counted over: (cases, "under fork and another method", said after
     #: "that ran"); None after a full run (the count reads as it always did).
     over: Optional[Tuple[int, str]] = None
+
+    @property
+    def example_text(self) -> str:
+        """The examples in one line, "…" when the line has more cases than they name."""
+        text = "; ".join(e.text for e in self.examples)
+        shown = set().union(*(e.members | {e.case} for e in self.examples))
+        return text + (" …" if text and self.count > len(shown) else "")
 
     @property
     def count_text(self) -> str:
@@ -322,27 +314,32 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
                      changes: Sequence[history.Change],
                      over: Optional[Mapping[str, int]] = None,
                      changes_over: Optional[Mapping[Tuple[str, str], int]] = None,
-                     ) -> List[Answer]:
+                     matrix: Optional[MatrixDoc] = None) -> List[Answer]:
     """From (case id, title, tags) per row and the change points: the answer lines. After a
     partial run ``over`` holds how many cases each was counted over (an answer tag's
     ``compared`` cases), and ``changes_over`` a change line's: the cases that ran at its
-    version and an earlier one (``history.compared_at``)."""
+    version and an earlier one (``history.compared_at``). With the ``matrix`` the examples are
+    chosen by ``picks.RULE`` (without it: the first cases, a change line's grouped by its
+    before → after text)."""
     def pick(tag: str) -> List[Tuple[str, str]]:
         return [(cid, title) for cid, title, tags in rows if tag in tags]
 
     def scope(tag: str) -> Optional[Tuple[int, str]]:
         return None if over is None else (over.get(tag, 0), "under " + COMPARES[tag])
+    titles = {cid: title for cid, title, _t in rows}
     out = []
     for tag, text in (("fork-only", "Hang or fail only under fork"),
                       ("nonfork-only", "Hang or fail only under spawn or forkserver (what can "
                                        "break when the default is no longer fork)"),
                       ("fork-spawn", "Behave differently under fork and spawn")):
         found = pick(tag)
-        out.append(Answer(text, "#view?b=" + tag, tuple(found[:3]), len(found), scope(tag)))
+        ids = [c for c, _t in found] if matrix is None else picks.ranked(
+            matrix, tag, [c for c, _t in found])
+        examples = tuple(picks.Example(c, titles.get(c, c)) for c in ids[:picks.SHOWN])
+        out.append(Answer(text, "#view?b=" + tag, examples, len(found), scope(tag)))
     groups: Dict[Tuple[str, str], List[history.Change]] = {}
     for ch in changes:
         groups.setdefault((ch.series, ch.since), []).append(ch)
-    titles = {cid: title for cid, title, _t in rows}
     for (series, since), mine in sorted(groups.items(), key=lambda kv: (
             _version_key(kv[0][1]), series_label(*kv[0]))):
         ids = sorted({ch.case for ch in mine})
@@ -357,7 +354,7 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
             hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(mine)) if h)
         out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
-                          tuple((c, titles.get(c, c)) for c in ids[:3]), len(ids),
+                          tuple(picks.change_examples(matrix, mine, titles)), len(ids),
                           None if over is None else ((changes_over or {}).get((series, since), 0),
                                                      "in %s and an earlier version" % (
                                                          series_label(series, since)))))

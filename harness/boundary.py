@@ -45,7 +45,7 @@ RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.r
 #: Host modules that turn results files into the matrix, the page and the diff.
 REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harness.render",
                     "harness.svg", "harness.summary", "harness.history", "harness.diff",
-                    "harness.claimcheck", "harness.answers", "harness.cellview",
+                    "harness.claimcheck", "harness.answers", "harness.picks", "harness.cellview",
                     "harness.casetext", "harness.claimview", "harness.envview",
                     "harness.groups", "harness.notrun", "harness.case_code"})
 #: A guest import marked with this comment is the user's own package (``check --pytest``

@@ -35,8 +35,8 @@ class ClaimView:
     overall: str  # what the Overall cell says: never a bare "true" with part of the scope unrun
     qualified: bool
     label: str = ""  # the verdict word ("◑ true where run" for a true with unrun scope)
-    coverage: str = ""  # "on 9 of 32 environments in its scope — no data: macOS; Windows"
-    docs: str = ""  # "not run, by the docs: false on macOS; Linux 3.14 · true on the other 6"
+    coverage: str = ""  # "on 9 of 32 OS × Python slots in its scope — no data: macOS; Windows"
+    docs: str = ""  # "not run, by the docs: false on macOS; Linux 3.14 · true on Windows"
     mixed: bool = False  # the docs contradict the data's verdict: the claim is only partly true
 
     @property
@@ -78,20 +78,24 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
     if result.overall in (words.HOLDS, words.FAILS, words.PARTIAL) and (gaps or unrun or named):
         if result.overall == words.HOLDS:
             text = VERDICT_SYMBOLS[words.PARTIAL]
-        ran = sum(1 for v in result.per_environment if v.verdict != words.NOT_RUN)
-        total = ran + len(unrun) + len(gaps)
+        # Counted in OS × Python slots, as the line under the page's title counts them (two
+        # patch releases of one version are two environments in one slot).
+        slot_of = {e: s.key for s in grid for e in s.envs}
+        ran = {slot_of.get(v.environment, v.environment) for v in result.per_environment
+               if v.verdict != words.NOT_RUN}
+        total = len(ran | {slot_of.get(e, e) for e in unrun}) + len(gaps)
         names = environment_names(matrix["environments"] if matrix else [])
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(
             names.get(e, e) for e in unrun)) if p)
-        coverage = "on %d of %d environments in its scope — no data: %s" % (
-            ran, total, not_run or "; ".join(named))
+        coverage = "on %d of %d OS × Python slots in its scope — no data: %s" % (
+            len(ran), total, not_run or "; ".join(named))
         if mixed:  # keep what the data said: "partly — true where run, on 2 of 25 …"
             data = words.HOLDS if result.overall == words.PARTIAL else result.overall
             coverage = "— %s where run, %s" % (_word(data), coverage)
             text = VERDICT_SYMBOLS[words.DEPENDS]
         return ClaimView(result, "%s %s%s" % (text, coverage, tail), True, text, coverage, docs,
                          mixed)
-    if said and result.overall == words.NOT_RUN:  # "· not run — by the docs: true on all 24"
+    if said and result.overall == words.NOT_RUN:  # "· not run — by the docs: true on all 24 slots"
         tail = " — by the docs: " + said
     return ClaimView(result, text + tail, False, text, "", docs, mixed)
 
@@ -99,7 +103,7 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
 def _by_docs(result: claimcheck.ClaimResult, claim: Mapping[str, Any], gaps: Sequence[Slot],
              matrix: Optional[MatrixDoc]) -> Tuple[str, bool]:
     """What the docs say where the claim was not run ("false on macOS; Linux 3.14 · true on
-    the other 6", or ""), and whether that contradicts the verdict from the data (the overall
+    Windows", or ""), and whether that contradicts the verdict from the data (the overall
     then reads "partly")."""
     if not gaps or matrix is None:
         return "", False
@@ -112,9 +116,9 @@ def _by_docs(result: claimcheck.ClaimResult, claim: Mapping[str, Any], gaps: Seq
     parts = ["%s on %s" % (_word(v), scope_text(said[v]))
              for v in (words.FAILS, words.DEPENDS) if said.get(v)]
     true = len(said.get(words.HOLDS, ()))
-    if true:
-        parts.append("true on %s %d" % ("the other" if parts else "all", true) if not said.get(
-            words.NOT_RUN) else "true on " + scope_text(said[words.HOLDS]))
+    if true:  # named beside another verdict ("the other 1" named nothing)
+        parts.append("true on all %d slots" % true if not parts and not said.get(words.NOT_RUN)
+                     else "true on " + scope_text(said[words.HOLDS]))
     if not parts:
         return "", False
     data = words.HOLDS if result.overall == words.PARTIAL else result.overall

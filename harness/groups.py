@@ -11,13 +11,15 @@ import json
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from harness import history
+from harness.answers import series_label
 from harness.casetext import inferred
 from harness.documents import MatrixCell
 from harness.expect import expectation_text
 from harness.guest import words
 from harness.text import short
 
-__all__ = ["FULL_VALUE", "Group", "cell_anchor", "groups"]
+__all__ = ["FULL_VALUE", "Group", "cell_anchor", "difference_lines", "differs_between",
+           "groups"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -144,3 +146,38 @@ def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[st
                          short(detail, 300), _where(members, cells, labels, oses),
                          inferred(first.get("expected"))))
     return out
+
+
+#: What two series (``history.series_key``: os-implementation[-t][-arch]) can differ in, by
+#: the position of their part, as the heading over a case's differences names it.
+_ASPECTS = (("operating systems", lambda k: k.split("-")[0]),
+            ("implementations", lambda k: k.split("-")[1]),
+            ("free-threaded and default builds", lambda k: "t" in k.split("-")[2:]),
+            ("architectures", lambda k: [p for p in k.split("-")[2:] if p != "t"]))
+
+
+def differs_between(diffs: Sequence[history.PlatformDifference]) -> str:
+    """What the series that disagree at one version differ in — "implementations", "operating
+    systems or implementations" — for "Differs between …" (CPython against PyPy is not two
+    platforms). Two series that behave differently and differ in one thing alone name it; when
+    no such pair exists, what the differing pairs differ in."""
+    alone: List[str] = []
+    some: List[str] = []
+    for d in diffs:
+        for i, (a, text_a) in enumerate(d.by_series):
+            for b, text_b in d.by_series[i + 1:]:
+                if text_a == text_b:
+                    continue
+                apart = [w for w, part in _ASPECTS if part(a) != part(b)]
+                (alone if len(apart) == 1 else some).extend(apart)
+    found = [w for w, _p in _ASPECTS if w in (alone or some)]
+    if not found:
+        return ""
+    return found[0] if len(found) == 1 else "%s or %s" % (", ".join(found[:-1]), found[-1])
+
+
+def difference_lines(diffs: Sequence[history.PlatformDifference]) -> Tuple[str, ...]:
+    """ "3.11 forkserver: Linux 3.11 error TypeError; Linux PyPy 3.11 error PicklingError"."""
+    return tuple("%s %s: %s%s" % (d.version, d.method, "; ".join(
+        "%s %s" % (series_label(s, d.version), text) for s, text in d.by_series),
+        " (%s)" % d.code if d.code else "") for d in diffs)

@@ -62,6 +62,7 @@ class CaseView:
     groups: Tuple[Group, ...]
     changes: Tuple[str, ...]
     differences: Tuple[str, ...]
+    differs_between: str  # what the series that disagree differ in: "implementations"
     unexpected_cells: int
     #: Of those, the cells whose expectation the docs do not state (``casetext.inferred``).
     unexpected_inferred: int
@@ -155,7 +156,8 @@ class Report:
 def _case_view(case: CaseEntry, cells: List[MatrixCell],
                envs: Sequence[EnvView], methods: Sequence[str],
                changes: Mapping[str, List[history.Change]],
-               diffs: Mapping[str, List[str]], claim_ids: AbstractSet[str]) -> CaseView:
+               diffs: Mapping[str, List[history.PlatformDifference]],
+               claim_ids: AbstractSet[str]) -> CaseView:
     cid = str(case["id"])
     lookup = {(c["environment"], c["method"]): c for c in cells}
     behaviours: List[Dict[str, Any]] = []
@@ -180,7 +182,9 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         claims=tuple(str(c) for c in case.get("claims", []) if c in claim_ids),  # no dead link
         cells=tuple(row),
         groups=groups, changes=tuple(history.change_text(ch) for ch in mine),
-        differences=tuple(diffs.get(cid, [])), unexpected_cells=unexpected,
+        differences=grouping.difference_lines(diffs.get(cid, [])),
+        differs_between=grouping.differs_between(diffs.get(cid, [])),
+        unexpected_cells=unexpected,
         unexpected_inferred=sum(len(g.cells) for g in groups
                                 if g.status == words.UNEXPECTED and g.inferred),
         finding=bool(unexpected or any(c.verdict == words.FLAKY for c in row) or mine or
@@ -207,10 +211,9 @@ def build(matrix: MatrixDoc) -> Report:
     changes: Dict[str, List[history.Change]] = {}
     for ch in all_changes:
         changes.setdefault(ch.case, []).append(ch)
-    diffs: Dict[str, List[str]] = {}
+    diffs: Dict[str, List[history.PlatformDifference]] = {}
     for d in history.platform_differences(matrix):
-        diffs.setdefault(d.case, []).append("%s %s: %s%s" % (d.version, d.method, "; ".join(
-            "%s %s" % pair for pair in d.by_series), " (%s)" % d.code if d.code else ""))
+        diffs.setdefault(d.case, []).append(d)
     categories: Dict[str, List[CaseView]] = {}
     findings: List[Finding] = []
     claim_ids = {str(c["id"]) for c in matrix.get("claims", [])}
@@ -273,7 +276,7 @@ def build(matrix: MatrixDoc) -> Report:
         defaults=tuple(answers.default_grid(matrix, grid)),
         answer_lines=tuple(answers.fails_only_lines(
             [(v.id, v.title, v.tags) for v in all_views], all_changes, over,
-            history.compared_at(matrix) if over is not None else None)),
+            history.compared_at(matrix) if over is not None else None, matrix)),
         os_groups=tuple(os_groups),
         methods=methods,
         categories=tuple((k, tuple(v)) for k, v in cats),

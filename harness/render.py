@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import jinja2
 from markupsafe import Markup
 
-from harness import answers, cellview, claimview, model, results, summary
+from harness import answers, cellview, claimview, model, picks, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
 from harness.text import word_parts
@@ -93,7 +93,10 @@ def render_html(matrix: MatrixDoc) -> str:
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
         print_zoom=print_zoom(report.matrix_columns), print_parts=print_parts(report),
-        target_slots=len(answers.OSES) * len(answers.TARGET))
+        target_slots=len(answers.OSES) * len(answers.TARGET), example_rule=picks.RULE,
+        off_grid=answers.OFF_GRID if any(d is None for _o, ds in rows for d in ds) else None,
+        shared_slots=answers.shared_slots(
+            report.grid, {e.id: e.label for e in report.envs}))
 
 
 def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[

@@ -63,26 +63,32 @@ def render_summary(matrix: MatrixDoc) -> str:
                                           plural(r.inferred_cases, "case"))
                      if r.inferred_cells else "", plural(r.changed_cases, "case"),
                      md(r.generated_at), commits))
-    if r.missing:
-        lines += ["", "No data in this report for: %s." % md(model.scope_text(r.missing))]
+    shared = answers.shared_slots(r.grid, {e.id: e.label for e in r.envs})
+    lines += ["", "Data from %s in %d of %d OS × Python slots%s.%s" % (
+        plural(len(r.envs), "environment"), len(r.grid) - len(r.missing), len(r.grid),
+        " (%s)" % md(shared) if shared else "", " No data in this report for: %s." % md(
+            model.scope_text(r.missing)) if r.missing else "")]
     lines += ["", "## Answers", ""]
     if r.not_run.partial:
         lines += ["**%s**" % md(r.not_run.headline), ""]
     lines += ["Default start method (CPython; a fresh interpreter):", ""]
     lines += ["- **%s**: %s" % (md(os_name), md(text)) for os_name, text in
               answers.default_lines(r.defaults)]
-    lines += ["", "Per version (*italic*: docs, not run here):", ""]
     cols, rows = answers.default_table(r.defaults)
+    off_grid = any(d is None for _o, cells in rows for d in cells)
+    lines += ["", "Per version (*italic*: docs, not run here%s):" % (
+        "; %s: %s" % answers.OFF_GRID if off_grid else ""), ""]
     lines += ["| OS | %s |" % " | ".join(md(c) for c in cols),
               "| --- |%s" % (" --- |" * len(cols))]
     for os_name, cells in rows:
         lines.append("| %s | %s |" % (md(os_name), " | ".join(
-            "" if d is None else ("*%s*" % md(d.value) if d.from_docs else md(d.value))
+            answers.OFF_GRID[0] if d is None else (
+                "*%s*" % md(d.value) if d.from_docs else md(d.value))
             for d in cells)))
     lines.append("")
     for a in r.answer_lines:
         lines.append("- %s: %s%s" % (md(a.text), md(a.count_text), (
-            " (%s)" % md("; ".join(t for _c, t in a.examples)) if a.examples else "")))
+            " (%s)" % md(a.example_text) if a.examples else "")))
     tally = claimview.claim_tally(r.claims)
     if tally:
         against = claimview.claims_against(r.claims)
@@ -122,7 +128,8 @@ def render_summary(matrix: MatrixDoc) -> str:
                 md(g.text + said), md(g.expected), len(labels), "" if len(labels) == 1 else "s",
                 md(", ".join(labels[:8])), " …" if len(labels) > 8 else ""))
         parts += ["  - %s" % md(t) for t in f.case.changes[:10]]
-        parts += ["  - differs between platforms at %s" % md(t) for t in f.case.differences[:5]]
+        parts += ["  - differs between %s at %s" % (md(f.case.differs_between), md(t))
+                  for t in f.case.differences[:5]]
         items.append("\n".join(parts))
     _cap(lines, items or ["No findings."], "findings")
     lines += ["", "## The article's claims", "", "| claim | overall | per environment |",

@@ -2,7 +2,7 @@
 executable_path): on a page built from fixture results with a hang, an error, a crash, a
 warning, an unexpected cell and missing environments, each outcome reads differently, findings
 are marked, the answers come first, the phone shows data cells (print: test_report_print), and the
-10-second questions are answered in one click."""
+10-second questions are answered in one click; the examples, counts and blank cells say why."""
 
 from __future__ import annotations
 
@@ -472,4 +472,38 @@ def test_a_partial_run_says_so_on_the_phones_first_screen_of_answers(
     first = pg.locator("ul.answers li").first.inner_text()
     assert first.startswith("Hang or fail only under fork: not compared: no case ran under "
                             "fork and another method"), first
+    _close(pg)
+
+
+def _pickling_change(version: str) -> Any:
+    """Three cases change AttributeError → PicklingError at 3.13.18, one changes a value."""
+    def inner(c: str, m: str) -> Dict[str, Any]:
+        if c.startswith("pickling."):
+            kind = "PicklingError" if version == "3.13.18" else "AttributeError"
+            return cell(c, m, outcome="error", error={"type": kind, "message": "m"})
+        return cell(c, m, observed="new" if version == "3.13.18" else "old")
+    return inner
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
+def test_answers_name_the_largest_change_and_say_why_counts_and_cells_differ(
+        browser: Any, tmp_path: Path, size: Any) -> None:
+    """The change line names its largest kind of change first, with its count; the line under
+    the title says why there are more environments than slots; a defaults cell the OS does not
+    target reads "—", explained in the caption — on a phone and on a desktop."""
+    cases = ["api.a_first", "pickling.x", "pickling.y", "pickling.z"]
+    docs = [results_doc(version=v, cases=cases, observe=_pickling_change(v))
+            for v in ("3.8.18", "3.13.0", "3.13.18")]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri(), *size)
+    assert "Linux 3.13 is two environments: 3.13.0 and 3.13.18" in pg.inner_text("#scope")
+    line = pg.locator("ul.answers li", has_text="3.13.18").first
+    examples = line.locator("small").inner_text()
+    assert examples.startswith("— 3 cases: AttributeError → PicklingError, e.g. Title of pickling")
+    table = "table.defaults-v" if size[0] < 600 else "table.defaults"
+    pg.evaluate("s => document.querySelector(s).scrollIntoView()", table)
+    off = pg.locator(table + " td.off-grid")
+    assert off.count() == 2 and off.first.is_visible() and off.first.inner_text() == "—"
+    assert "—: not a target on this OS" in pg.locator(table + " caption").inner_text()
     _close(pg)

@@ -1,0 +1,104 @@
+"""The examples an Answers line names are chosen by a stated rule (``picks.RULE``) from the data:
+a change line's largest kind of change first, the "no longer fork" line's CPython cases before a
+PyPy-only one — never the first ids in alphabetical or catalog order."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict
+
+from harness import answers, loading, merge, model, picks, summary
+from tests.unit.report_synth import cell, results_doc
+
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+
+
+def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+    return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
+                       now=NOW)
+
+
+def _error(case: str, method: str, kind: str) -> Dict[str, Any]:
+    return cell(case, method, outcome="error", error={"type": kind, "message": "m"})
+
+
+#: Made-up cases (alphabetical order puts the lone ones first): three change an error type the
+#: same way at "3.14", one changes a value, one changes its available order.
+PICKLE = ["pickling.x_closure", "pickling.y_lambda", "pickling.z_local"]
+CASES = ["api.a_socket", "methods.b_available", *PICKLE]
+
+
+def _three_fourteen(version: str) -> Any:
+    new = version.startswith("3.14")
+
+    def observe(case: str, method: str) -> Dict[str, Any]:
+        if case in PICKLE:
+            return _error(case, method, "PicklingError" if new else "AttributeError")
+        if case == "api.a_socket":
+            return cell(case, method, observed={"client": "refused" if new else "no-challenge"})
+        return cell(case, method, observed=["forkserver", "fork"] if new else ["fork", "spawn"])
+    return observe
+
+
+def _changed_line(report: model.Report) -> answers.Answer:
+    (line,) = [a for a in report.answer_lines if a.text.startswith("Changed")]
+    return line
+
+
+def test_a_change_line_names_its_largest_kind_of_change_first() -> None:
+    matrix = _matrix(*(results_doc(version=v, cases=CASES, observe=_three_fourteen(v))
+                       for v in ("3.13.1", "3.14.1")))
+    line = _changed_line(model.build(matrix))
+    assert line.count == 5
+    first = line.examples[0]
+    assert (first.kind, first.count) == ("AttributeError → PicklingError", 3)
+    assert first.case in PICKLE
+    assert first.text == "3 cases: AttributeError → PicklingError, e.g. Title of %s" % first.case
+    # the others, one case each, name what changed after their title
+    assert [e.text for e in line.examples[1:]] == [
+        'Title of methods.b_available (["fork", "spawn"] → ["forkserver", "fork"])',
+        "Title of api.a_socket (no-challenge → refused)"]
+    assert not line.example_text.endswith("…")  # the three examples cover all five cases
+    text = summary.render_summary(matrix)
+    assert "3 cases: AttributeError → PicklingError, e.g. Title of pickling" in text
+
+
+def test_kinds_read_error_types_values_by_key_and_warnings() -> None:
+    def c(**kw: Any) -> Dict[str, Any]:
+        return cell("c.a", "fork", **kw)
+    assert picks.kinds(_error("c.a", "fork", "EOFError"), c(observed={
+        "error": "x"})) == {"EOFError → ok"}
+    assert picks.kinds(c(observed={"error": "EOFError", "n": 1}),
+                       c(observed={"error": "ConnectionResetError", "n": 1})) == {
+        "EOFError → ConnectionResetError"}  # a name changes alone: the same as an error's
+    assert picks.kinds(c(observed={"exitcode": 1}), c(observed={"exitcode": None})) == {
+        "exitcode: 1 → null"}
+    assert picks.kinds(c(), c(warnings=[{"category": "DeprecationWarning", "message": ""}])) == {
+        "+ DeprecationWarning"}
+
+
+def _nonfork(version: str, impl: str) -> Any:
+    def observe(case: str, method: str) -> Dict[str, Any]:
+        # "api.a_pypy_only" fails under spawn/forkserver only on PyPy; the others on CPython
+        fails = method != "fork" and (case != "api.a_pypy_only" or impl == "pypy")
+        return _error(case, method, "PicklingError") if fails else cell(case, method)
+    return observe
+
+
+def test_the_no_longer_fork_line_names_cpython_cases_before_a_pypy_only_quirk() -> None:
+    cases = ["api.a_pypy_only", "api.b_cpython", "api.c_cpython"]
+    matrix = _matrix(results_doc(version="3.14.1", cases=cases,
+                                 observe=_nonfork("3.14", "cpython")),
+                     results_doc(version="3.9.1", impl="pypy", cases=cases,
+                                 observe=_nonfork("3.9", "pypy")))
+    (line,) = [a for a in model.build(matrix).answer_lines if a.link.endswith("nonfork-only")]
+    assert line.count == 3
+    assert [e.case for e in line.examples] == ["api.b_cpython", "api.c_cpython",
+                                               "api.a_pypy_only"]
+
+
+def test_the_rule_is_on_the_page() -> None:
+    from harness import render
+
+    matrix = _matrix(results_doc(version="3.14.1", cases=CASES))
+    assert picks.RULE.replace('"', "&#34;") in render.render_html(matrix)

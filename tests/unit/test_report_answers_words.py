@@ -1,0 +1,100 @@
+"""The report's words say what its data holds: a difference between CPython and PyPy is named
+one between implementations (not platforms), the counts of environments and OS × Python slots
+agree, a claim names where the docs say it is true, and a blank cell of the defaults table
+says why."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Dict
+
+from harness import loading, merge, model, render, summary
+from tests.unit.report_synth import cell, results_doc
+
+NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
+
+
+def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
+    return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
+                       now=NOW, claims=claims)
+
+
+def _failing_on(impl: str, os_name: str) -> Any:
+    def observe(case: str, method: str) -> Dict[str, Any]:
+        if method == "spawn" and (impl, os_name) != ("cpython", "linux"):
+            return cell(case, method, outcome="error",
+                        error={"type": "PicklingError", "message": "m"})
+        return cell(case, method)
+    return observe
+
+
+def _differs(*others: Any) -> Dict[str, str]:
+    matrix = _matrix(results_doc(version="3.11.1", observe=_failing_on("cpython", "linux")),
+                     *(results_doc(version="3.11.1", impl=impl, os_name=os_name,
+                                   observe=_failing_on(impl, os_name)) for impl, os_name in others))
+    (finding,) = model.build(matrix).findings
+    return {"heading": finding.case.differs_between, "line": finding.case.differences[0],
+            "html": render.render_html(matrix), "md": summary.render_summary(matrix)}
+
+
+def test_cpython_against_pypy_differs_between_implementations_not_platforms() -> None:
+    found = _differs(("pypy", "linux"))
+    assert found["heading"] == "implementations"
+    assert found["line"] == "3.11 spawn: Linux 3.11 ok 1; Linux PyPy 3.11 error PicklingError"
+    assert "Differs between implementations at the same Python version:" in found["html"]
+    assert "between platforms" not in found["html"].lower()
+    assert "differs between implementations at 3.11 spawn: Linux 3.11 ok 1" in found["md"]
+
+
+def test_linux_against_macos_differs_between_operating_systems() -> None:
+    assert _differs(("cpython", "macos"))["heading"] == "operating systems"
+    assert _differs(("cpython", "macos"), ("pypy", "linux"))["heading"] == (
+        "operating systems or implementations")
+
+
+def test_both_oses_present_but_only_the_implementation_differs() -> None:
+    """Linux and macOS agree, CPython and PyPy do not on either: implementations alone."""
+    def observe(impl: str) -> Any:
+        return _failing_on(impl, "linux")  # PyPy fails under spawn, CPython does not
+    matrix = _matrix(*(results_doc(version="3.11.1", impl=impl, os_name=os_name,
+                                   observe=observe(impl))
+                       for impl in ("cpython", "pypy") for os_name in ("linux", "macos")))
+    (finding,) = model.build(matrix).findings
+    assert finding.case.differs_between == "implementations"
+
+
+CLAIM = [{"id": "yes_everywhere", "claim": "fork says yes", "section": "Intro",
+          "checks": [{"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}]
+
+
+def _two_patch_releases_and_38() -> Dict[str, Any]:
+    yes = lambda c, m: cell(c, m, observed="yes")  # noqa: E731
+    return _matrix(*(results_doc(version=v, observe=yes) for v in ("3.8.18", "3.13.0",
+                                                                   "3.13.18")), claims=CLAIM)
+
+
+def test_the_title_line_and_a_claim_count_the_same_slots_and_say_why_environments_differ() -> None:
+    matrix = _two_patch_releases_and_38()
+    html = render.render_html(matrix)
+    scope = html.split('<p class="scope"', 1)[1].split("</p>", 1)[0]
+    # 3 environments in 2 slots of a grid of the 36 targets + Linux 3.8
+    assert "<strong>3</strong> environments (2 of 37 OS × Python slots" in scope
+    assert "Linux 3.13 is two environments: 3.13.0 and 3.13.18" in scope
+    (view,) = model.build(matrix).claims
+    assert view.coverage.startswith("on 2 of 37 OS × Python slots in its scope — no data: ")
+    text = summary.render_summary(matrix)
+    assert ("Data from 3 environments in 2 of 37 OS × Python slots (Linux 3.13 is two "
+            "environments: 3.13.0 and 3.13.18).") in text
+    assert "on 2 of 37 OS × Python slots in its scope" in text
+
+
+def test_a_default_cell_without_a_slot_says_why() -> None:
+    """macOS and Windows have no 3.8 slot (not a target there; Linux 3.8 added the column)."""
+    html = render.render_html(_two_patch_releases_and_38())
+    table = html.split('<table class="defaults">', 1)[1].split("</table>", 1)[0]
+    assert "<td></td>" not in table
+    assert table.count('<td class="off-grid"') == 2  # macOS 3.8, Windows 3.8
+    assert "—: not a target on this OS — the column comes from another OS&#39;s results" in table
+    text = summary.render_summary(_two_patch_releases_and_38())
+    assert "| macOS | — | *?* |" in text  # no methods.default case: no documented value
+    assert "—: not a target on this OS" in text
