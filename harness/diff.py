@@ -290,8 +290,7 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
         else "%d environments in both" % len(diff.environments_compared)
     lines.append("compared: %d cell%s that ran in both (%s)" % (*_plural(diff.compared), both))
     if diff.cells_not_compared:
-        lines.append("not compared: %d cell%s that ran in one only: %s" % (
-            *_plural(len(diff.cells_not_compared)), _not_compared(diff)))
+        lines.append("not compared: %s" % _not_compared(diff))
     for side in ("OLD", "NEW"):
         cases = [c for c, s in diff.cases_not_run.items() if s == side]
         if cases:
@@ -331,7 +330,8 @@ def _plural(n: int) -> Tuple[int, str]:
 
 
 def _not_compared(diff: MatrixDiff) -> str:
-    """ "3430 in environments only in OLD (linux-cpython-3.10, …); 334 not run in NEW: -k x"."""
+    """Cells that ran in one only, by why: "334 cells not run in NEW: -k x", "3764 cells (3430 in
+    environments only in OLD (linux-cpython-3.10, …); 334 not run in NEW: -k x)"."""
     counts: Dict[str, int] = {}
     for *_key, why in diff.cells_not_compared:
         counts[why] = counts.get(why, 0) + 1
@@ -344,7 +344,10 @@ def _not_compared(diff: MatrixDiff) -> str:
                 n, "s" if len(envs) != 1 else "", side, ", ".join(envs)))
         else:
             parts.append("%d %s" % (n, why))
-    return "; ".join(parts)
+    total = "%d cell%s" % _plural(len(diff.cells_not_compared))
+    if len(parts) == 1:
+        return "%s %s" % (total, parts[0].split(" ", 1)[1])
+    return "%s (%s)" % (total, "; ".join(parts))
 
 
 def _side(outcome: Optional[str], error_type: Optional[str]) -> str:

@@ -139,8 +139,8 @@ def test_cells_a_real_selection_left_out_are_not_compared(tmp_path: Path) -> Non
                            str(tmp_path / "reports")], cwd=str(ROOT), capture_output=True,
                           text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "not compared: %d cells that ran in one only: %d not run in NEW: -k " \
-        "methods.default" % ((len(result["cells_not_compared"]),) * 2) in proc.stdout
+    assert "not compared: %d cells not run in NEW: -k methods.default" % len(
+        result["cells_not_compared"]) in proc.stdout.splitlines()
 
 
 @pytest.mark.slow

@@ -55,8 +55,7 @@ def test_added_removed_and_changed_are_listed_exactly() -> None:
         ("a.x", "linux-cpython-3.14", "fork", "environment only in NEW")]
     text = diff.format_diff(result, "old", "new").splitlines()
     assert "compared: 2 cells that ran in both (linux-cpython-3.12)" in text
-    assert "not compared: 1 cell that ran in one only: 1 in environment only in NEW " \
-        "(linux-cpython-3.14)" in text
+    assert "not compared: 1 cell in environment only in NEW (linux-cpython-3.14)" in text
     assert "D case a.y" in text and "A case a.z" in text
     assert "C cell a.x linux-cpython-3.12 [fork]: ok 1 -> ok 2" in text
 
@@ -80,14 +79,19 @@ def test_cells_a_selection_left_out_are_not_compared_not_deleted() -> None:
     text = diff.format_diff(result, "old", "new").splitlines()
     assert text[1:3] == [
         "compared: 2 cells that ran in both (linux-cpython-3.12)",
-        "not compared: 1 cell that ran in one only: 1 not run in NEW: -k 'a and x'"]
+        "not compared: 1 cell not run in NEW: -k 'a and x'"]
     assert "not compared: case only in NEW's catalog, not run in NEW: a.new" in text
     assert text[-1] == "no differences in the 2 compared cells"
     assert not [line for line in text if line[:2] in ("A ", "D ")]
     quick = copy.deepcopy(new)
     quick["results"][2]["detail"] = "not run (quick)"
-    assert diff.diff_matrices(quick, OLD).cells_not_compared == [
+    quick["results"][1].update(status="not-run", outcome=None, detail=None)  # no data
+    both = diff.diff_matrices(quick, OLD)
+    assert both.cells_not_compared == [
+        ("a.x", "linux-cpython-3.12", "spawn", "not run in OLD: no data"),
         ("a.y", "linux-cpython-3.12", "fork", "not run in OLD: --quick")]
+    assert "not compared: 2 cells (1 not run in OLD: --quick; 1 not run in OLD: no data)" \
+        in diff.format_diff(both, "o", "n").splitlines()
 
 
 def test_a_change_of_error_type_is_a_change_that_names_both() -> None:
