@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
-from harness import case_code, notrun
+from harness import case_code, notrun, svg
 from harness.documents import MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest.words import ERROR, NOT_RUN, OK
 from harness.text import cut_apart, key_changes, short_json
@@ -361,7 +361,7 @@ def _change(c: CellChange) -> str:
     their keys that differ (the cell panel's rule): ``ok, keys that differ: lambda:
     AttributeError -> PicklingError``."""
     if c.old_outcome == c.new_outcome == OK:
-        keys = key_changes(c.old_observed, c.new_observed, "->")
+        keys = key_changes(c.old_observed, c.new_observed, "->", noise_aware_equal, svg.brief)
         if keys:
             return "ok, keys that differ: %s" % keys
         return "ok %s -> ok %s" % tuple(cut_apart([short_json(c.old_observed, 10 ** 6),

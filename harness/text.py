@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, List, Mapping, Optional, Sequence
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 __all__ = ["ABSENT", "cut_apart", "differing_keys", "key_changes", "keys_shown", "short",
            "short_json", "shorten", "word_parts"]
@@ -58,9 +58,16 @@ def _exact(value: Any) -> str:
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
-def _key_values(values: Sequence[Any], key: str) -> List[str]:
+#: How a caller shows one key's value (``svg.brief`` for a measurement); None: the default.
+Show = Callable[[Any], Optional[str]]
+
+
+def _key_values(values: Sequence[Any], key: str, show: Optional[Show] = None) -> List[str]:
     """One key's value in each object, strings as they are (in JSON where that alone tells
     two apart: ``"1"`` and ``1``)."""
+    shown = [show(v[key]) if show and key in v else None for v in values]
+    if all(shown):
+        return [str(text) for text in shown]
     texts = [short(v[key], KEY_VALUE_LIMIT) if key in v else ABSENT for v in values]
     if len(set(texts)) < len({_exact(v.get(key)) for v in values}):
         texts = [short_json(v[key], KEY_VALUE_LIMIT) if key in v else ABSENT for v in values]
@@ -72,16 +79,20 @@ def _more(keys: Sequence[str]) -> str:
     return "; and %d more key%s" % (n, "" if n == 1 else "s") if n > 0 else ""
 
 
-def key_changes(old: Any, new: Any, arrow: str = "→") -> Optional[str]:
+def key_changes(old: Any, new: Any, arrow: str = "→",
+                same: Optional[Callable[[Any, Any], bool]] = None,
+                show: Optional[Show] = None) -> Optional[str]:
     """Two objects as only the keys that differ: ``local_function: AttributeError →
     PicklingError; lambda: (absent) → PicklingError``; None when one is not an object or
-    they are the same."""
-    keys = differing_keys([old, new])
+    they are the same. ``same``: when two values count as equal (a measurement within its
+    spread); ``show``: how a value is shown."""
+    keys = [k for k in differing_keys([old, new]) or ()
+            if same is None or k not in old or k not in new or not same(old[k], new[k])]
     if not keys:
         return None
     parts = []
     for key in keys[:MAX_KEYS]:
-        before, after = _key_values([old, new], key)
+        before, after = _key_values([old, new], key, show)
         parts.append("%s: %s %s %s" % (key, before, arrow, after))
     return "; ".join(parts) + _more(keys)
 

@@ -256,3 +256,18 @@ def test_runs_of_two_commits_without_digests_get_a_note() -> None:
             "case's own" % ("1" * 12, "2" * 12)) in diff.format_diff(result, "o", "n")
     same_commit = _with_runs(new, _run("1" * 40))
     assert "note:" not in diff.format_diff(diff.diff_matrices(old, same_commit), "o", "n")
+
+
+def test_a_measurement_that_moved_is_the_key_shown_by_its_median() -> None:
+    """Of two measurements in one value, only the one beyond its spread is named, as a
+    measurement (median, IQR, n), not as the first characters of its JSON."""
+    old_value = dict(_perf(10.0, 0.5), rss=_perf(50.0, 1.0)["fork"])
+    new_value = dict(_perf(30.0, 0.5), rss=_perf(50.5, 1.0)["fork"])  # rss within noise
+    for doc_value in (old_value, new_value):
+        for m in doc_value.values():
+            m.update(q1=m["median"] - m["iqr"] / 2, q3=m["median"] + m["iqr"] / 2, n=3)
+    old = _matrix(["e"], ["perf.m"], [_cell("perf.m", "e", "fork", observed=old_value)])
+    new = _matrix(["e"], ["perf.m"], [_cell("perf.m", "e", "fork", observed=new_value)])
+    line = diff.format_diff(diff.diff_matrices(old, new), "o", "n").splitlines()[-1]
+    assert line.startswith("C cell perf.m e [fork]: ok, keys that differ: fork: 10")
+    assert " -> 30" in line and "rss" not in line and "{" not in line, line
