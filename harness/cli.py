@@ -158,17 +158,19 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     from harness import diff
 
-    old, old_problems = diff.load_matrix(args.old)
-    new, new_problems = diff.load_matrix(args.new)
+    old_path, new_path = diff.resolve(args.old), diff.resolve(args.new)  # a reports folder
+    old, old_problems = diff.load_matrix(old_path)
+    new, new_problems = diff.load_matrix(new_path)
     for problem in old_problems + new_problems:
         _error(problem)
     if old is None or new is None:
         return EXIT_USAGE
     result = diff.diff_matrices(old, new)
     if args.json:
-        sys.stdout.write(json.dumps(result.to_dict(), indent=2, sort_keys=True) + "\n")
+        sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path),
+                                    indent=2, sort_keys=True) + "\n")
     else:
-        sys.stdout.write(diff.format_diff(result, args.old, args.new) + "\n")
+        sys.stdout.write(diff.format_diff(result, old_path, new_path) + "\n")
     return EXIT_OK if result.empty else EXIT_FAILED
 
 
@@ -247,10 +249,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     dif = sub.add_parser(
         "diff", help="what changed between two matrices (or result folders)",
-        description="Compare OLD and NEW (matrix.json files, results files or folders of them): "
-                    "environments and cases added/removed, cells changed (A/D/C/U). "
-                    "Performance values count as changed only beyond their spread. Exit 0 "
-                    "when identical, 1 when they differ, 2 when an input cannot be read.")
+        description="Compare OLD and NEW (matrix.json files, results files or folders of them; "
+                    "a reports folder by its matrix.json, else its results/): cases and cells "
+                    "added/removed/changed (A/D/C/U) among the cells that ran in both; cells "
+                    "that ran in one only (a selection, --quick, an environment one lacks) are "
+                    "counted as not compared. Performance values count as changed only beyond "
+                    "their spread. Exit 0 when no compared cell differs, 1 when some do, 2 "
+                    "when an input cannot be read.")
     dif.add_argument("old", metavar="OLD")
     dif.add_argument("new", metavar="NEW")
     dif.add_argument("--json", action="store_true", help="machine-readable output")

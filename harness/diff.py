@@ -4,6 +4,8 @@ Pure comparison of two matrix documents, grouped like wpt.fyi's diff: **A**dded,
 **C**hanged, **U**nchanged. Performance values (``median``/``iqr`` summaries) count as changed
 only beyond their spread. A cell whose case's own code changed between the two runs
 (``case_code``) is not an observation change: it is listed apart, as **K** (case changed).
+Only cells that ran in both are compared: one that ran on one side only (the other's selection,
+``--quick``, no data, an environment only one side has) is counted as not compared, with why.
 """
 
 from __future__ import annotations
@@ -13,13 +15,13 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
-from harness import case_code
+from harness import case_code, notrun, svg
 from harness.documents import MatrixCell, MatrixDoc, MatrixEnvironment
-from harness.guest.words import NOT_RUN, OK
-from harness.text import short_json
+from harness.guest.words import ERROR, NOT_RUN, OK
+from harness.text import cut_apart, key_changes, short_json
 
 __all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
-           "noise_aware_equal"]
+           "noise_aware_equal", "resolve"]
 
 Key = Tuple[str, str, str]
 #: A performance median must move by more than this fraction (and more than both IQRs).
@@ -44,6 +46,8 @@ class CellChange:
     #: ``case_code.SAME``; ``UNKNOWN`` when the runs' commits differ and a side's results file
     #: records no case code digest; ``CHANGED`` (then the cell is in ``cells_case_changed``).
     case_code: str = case_code.SAME
+    old_error_type: Optional[str] = None
+    new_error_type: Optional[str] = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,12 +69,24 @@ class MatrixDiff:
     #: The commits of each side's runs.
     commits_old: List[str] = dataclasses.field(default_factory=list)
     commits_new: List[str] = dataclasses.field(default_factory=list)
+    #: Cells that ran on one side only, with why the other has none: ``not run in NEW: -k
+    #: 'x'``, ``environment only in OLD``. Neither added nor deleted: not compared.
+    cells_not_compared: List[Tuple[str, str, str, str]] = dataclasses.field(
+        default_factory=list)
+    #: Cases only one side's catalog has that no cell of that side ran -> which side.
+    cases_not_run: Dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The environments both sides have (the only ones compared).
+    environments_compared: List[str] = dataclasses.field(default_factory=list)
 
     @property
     def empty(self) -> bool:
-        return not (self.environments_added or self.environments_removed or self.cases_added
-                    or self.cases_removed or self.cells_added or self.cells_removed
-                    or self.cells_changed or self.cells_case_changed)
+        """Nothing compared differs (environments one side lacks are scope: not compared)."""
+        return not (self.cases_added or self.cases_removed or self.cells_added
+                    or self.cells_removed or self.cells_changed or self.cells_case_changed)
+
+    @property
+    def compared(self) -> int:
+        return len(self.cells_changed) + self.cells_unchanged + len(self.cells_case_changed)
 
     @property
     def unknown_code(self) -> int:
@@ -81,7 +97,23 @@ class MatrixDiff:
         data = dataclasses.asdict(self)
         data["cells_added"] = [list(k) for k in self.cells_added]
         data["cells_removed"] = [list(k) for k in self.cells_removed]
+        data["cells_not_compared"] = [list(k) for k in self.cells_not_compared]
         return data
+
+
+#: A reports folder (``nox -s matrix``) holds these; the first found is compared.
+REPORTS_FOLDER = ("matrix.json", "results")
+
+
+def resolve(path: str) -> str:
+    """What to read for ``path``: a reports folder's ``matrix.json`` (what its page shows), else
+    its ``results/`` folder; any other path as it is."""
+    folder = Path(path)
+    if folder.is_dir():
+        for name in REPORTS_FOLDER:
+            if (folder / name).exists():
+                return str(folder / name)
+    return path
 
 
 def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
@@ -144,8 +176,17 @@ def _same_within_noise(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
 
 
 def _cells(matrix: MatrixDoc) -> Dict[Key, MatrixCell]:
-    return {(c["case"], c["environment"], c["method"]): c for c in matrix.get("results", [])
-            if c.get("status") != NOT_RUN}
+    """Every cell, run or not (a not-run one says why: ``notrun.reason``)."""
+    return {(c["case"], c["environment"], c["method"]): c for c in matrix.get("results", [])}
+
+
+def _ran(cell: Optional[MatrixCell]) -> bool:
+    return cell is not None and cell.get("status") != NOT_RUN and cell.get("outcome") is not None
+
+
+def _why(cell: MatrixCell) -> str:
+    why = notrun.reason(cell)
+    return "--quick" if why == "quick" else why
 
 
 def _split_columns(old: MatrixDoc, new: MatrixDoc) -> Dict[str, str]:
@@ -172,9 +213,19 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     new_envs = {e["id"] for e in new.get("environments", [])}
     old_cases = {c["id"] for c in old.get("cases", [])}
     new_cases = {c["id"] for c in new.get("cases", [])}
-    old_cells = {(case, renamed.get(env, env), method): cell
-                 for (case, env, method), cell in _cells(old).items()}
-    new_cells = _cells(new)
+    old_all = {(case, renamed.get(env, env), method): cell
+               for (case, env, method), cell in _cells(old).items()}
+    new_all = _cells(new)
+    old_cells = {k: c for k, c in old_all.items() if _ran(c)}
+    new_cells = {k: c for k, c in new_all.items() if _ran(c)}
+    not_compared: List[Tuple[str, str, str, str]] = []
+    for key in sorted(set(old_cells) ^ set(new_cells)):
+        side, other, other_all, envs = ("OLD", "NEW", new_all, new_envs) \
+            if key in old_cells else ("NEW", "OLD", old_all, old_envs)
+        if key[1] not in envs:
+            not_compared.append((*key, "environment only in %s" % side))
+        elif key in other_all:
+            not_compared.append((*key, "not run in %s: %s" % (other, _why(other_all[key]))))
     back = {new_id: old_id for old_id, new_id in renamed.items()}
     old_columns = {e["id"]: e for e in old.get("environments", [])}
     new_columns = {e["id"]: e for e in new.get("environments", [])}
@@ -189,23 +240,30 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         code = case_code.relation(*sides)
         if code == case_code.CHANGED:
             code_changed.setdefault(key[0], case_code.changed_text(*sides))
+        errors = ((a.get("error") or {}).get("type"), (b.get("error") or {}).get("type"))
         same = a.get("outcome") == b.get("outcome") and noise_aware_equal(
-            a.get("observed"), b.get("observed")) and (a.get("error") or {}).get("type") == (
-            b.get("error") or {}).get("type")
+            a.get("observed"), b.get("observed")) and errors[0] == errors[1]
         if same:
             unchanged += 1
             continue
         (case_changed if code == case_code.CHANGED else changed).append(CellChange(
             *key, old_outcome=a.get("outcome"), new_outcome=b.get("outcome"),
             old_observed=a.get("observed"), new_observed=b.get("observed"),
-            old_status=a.get("status"), new_status=b.get("status"), case_code=code))
+            old_status=a.get("status"), new_status=b.get("status"), case_code=code,
+            old_error_type=errors[0], new_error_type=errors[1]))
+    skipped = {k[:3] for k in not_compared}
+    ran_old, ran_new = {k[0] for k in old_cells}, {k[0] for k in new_cells}
     return MatrixDiff(
         environments_added=sorted(new_envs - old_envs),
         environments_removed=sorted(old_envs - new_envs),
-        cases_added=sorted(new_cases - old_cases),
-        cases_removed=sorted(old_cases - new_cases),
-        cells_added=sorted(set(new_cells) - set(old_cells)),
-        cells_removed=sorted(set(old_cells) - set(new_cells)),
+        cases_added=sorted((new_cases - old_cases) & ran_new),
+        cases_removed=sorted((old_cases - new_cases) & ran_old),
+        cells_added=sorted(set(new_cells) - set(old_cells) - skipped),
+        cells_removed=sorted(set(old_cells) - set(new_cells) - skipped),
+        cells_not_compared=not_compared,
+        environments_compared=sorted(old_envs & new_envs),
+        cases_not_run=dict(sorted([(c, "NEW") for c in new_cases - old_cases - ran_new]
+                                  + [(c, "OLD") for c in old_cases - new_cases - ran_old])),
         cells_changed=changed,
         cells_unchanged=unchanged,
         cells_case_changed=case_changed,
@@ -225,33 +283,30 @@ def _commits(matrix: MatrixDoc) -> List[str]:
 
 
 def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
-    """The human-readable diff, grouped A/D/C (K: the case changed, not compared) with an U
-    count."""
+    """The human-readable diff: what was compared and what not (and why), then A/D/C (K: the
+    case changed, not compared) with an U count."""
     lines = ["diff %s -> %s" % (old_name, new_name)]
+    both = ", ".join(diff.environments_compared) if len(diff.environments_compared) <= 3 \
+        else "%d environments in both" % len(diff.environments_compared)
+    lines.append("compared: %d cell%s that ran in both (%s)" % (*_plural(diff.compared), both))
+    if diff.cells_not_compared:
+        lines.append("not compared: %s" % _not_compared(diff))
+    for side in ("OLD", "NEW"):
+        cases = [c for c, s in diff.cases_not_run.items() if s == side]
+        if cases:
+            lines.append("not compared: case%s only in %s's catalog, not run in %s: %s" % (
+                "s" if len(cases) != 1 else "", side, side, ", ".join(cases)))
     lines.append("summary: %d added, %d deleted, %d changed, %d unchanged cells%s; "
-                 "%d/%d environments added/removed; %d/%d cases added/removed" % (
+                 "%d/%d cases added/removed" % (
                      len(diff.cells_added), len(diff.cells_removed), len(diff.cells_changed),
                      diff.cells_unchanged, ", %d not compared (case code changed)" % len(
                          diff.cells_case_changed) if diff.cells_case_changed else "",
-                     len(diff.environments_added),
-                     len(diff.environments_removed), len(diff.cases_added),
-                     len(diff.cases_removed)))
-    groups: Sequence[Tuple[str, str, Sequence[str]]] = (
-        ("A", "environment", diff.environments_added),
-        ("D", "environment", diff.environments_removed),
-        ("A", "case", diff.cases_added),
-        ("D", "case", diff.cases_removed),
-    )
-    for mark, kind, names in groups:
-        lines += ["%s %s %s" % (mark, kind, name) for name in names]
-    new_envs, new_cases = set(diff.environments_added), set(diff.cases_added)
-    old_envs, old_cases = set(diff.environments_removed), set(diff.cases_removed)
-    for case, env, method in diff.cells_added:
-        if env not in new_envs and case not in new_cases:
-            lines.append("A cell %s %s [%s]" % (case, env, method))
-    for case, env, method in diff.cells_removed:
-        if env not in old_envs and case not in old_cases:
-            lines.append("D cell %s %s [%s]" % (case, env, method))
+                     len(diff.cases_added), len(diff.cases_removed)))
+    lines += ["A case %s" % name for name in diff.cases_added]
+    lines += ["D case %s" % name for name in diff.cases_removed]
+    new_cases, old_cases = set(diff.cases_added), set(diff.cases_removed)
+    lines += ["A cell %s %s [%s]" % key for key in diff.cells_added if key[0] not in new_cases]
+    lines += ["D cell %s %s [%s]" % key for key in diff.cells_removed if key[0] not in old_cases]
     for case, why in diff.cases_code_changed.items():
         lines.append("K case %s: %s" % (case, why))
     for c in diff.cells_case_changed:
@@ -266,13 +321,55 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
                          diff.unknown_code, "s" if diff.unknown_code != 1 else "",
                          _short(diff.commits_old), _short(diff.commits_new)))
     if diff.empty:
-        lines.append("no differences")
+        lines.append("no differences in the %d compared cell%s" % _plural(diff.compared))
     return "\n".join(lines)
 
 
+def _plural(n: int) -> Tuple[int, str]:
+    return n, "" if n == 1 else "s"
+
+
+def _not_compared(diff: MatrixDiff) -> str:
+    """Cells that ran in one only, by why: "334 cells not run in NEW: -k x", "3764 cells (3430 in
+    environments only in OLD (linux-cpython-3.10, …); 334 not run in NEW: -k x)"."""
+    counts: Dict[str, int] = {}
+    for *_key, why in diff.cells_not_compared:
+        counts[why] = counts.get(why, 0) + 1
+    parts = []
+    for why, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        if why.startswith("environment only in "):
+            side = why.rsplit(" ", 1)[1]
+            envs = diff.environments_removed if side == "OLD" else diff.environments_added
+            parts.append("%d in environment%s only in %s (%s)" % (
+                n, "s" if len(envs) != 1 else "", side, ", ".join(envs)))
+        else:
+            parts.append("%d %s" % (n, why))
+    total = "%d cell%s" % _plural(len(diff.cells_not_compared))
+    if len(parts) == 1:
+        return "%s %s" % (total, parts[0].split(" ", 1)[1])
+    return "%s (%s)" % (total, "; ".join(parts))
+
+
+def _side(outcome: Optional[str], error_type: Optional[str]) -> str:
+    if outcome == ERROR:
+        return "error %s" % (error_type or "?")
+    return str(outcome)
+
+
 def _change(c: CellChange) -> str:
-    old = c.old_outcome if c.old_outcome != OK else "ok " + short_json(c.old_observed)
-    new = c.new_outcome if c.new_outcome != OK else "ok " + short_json(c.new_observed)
+    """``ok 1 -> ok 2``, ``error AttributeError -> error PicklingError``; two objects as only
+    their keys that differ (the cell panel's rule): ``ok, keys that differ: lambda:
+    AttributeError -> PicklingError``."""
+    if c.old_outcome == c.new_outcome == OK:
+        keys = key_changes(c.old_observed, c.new_observed, "->", noise_aware_equal, svg.brief)
+        if keys:
+            return "ok, keys that differ: %s" % keys
+        return "ok %s -> ok %s" % tuple(cut_apart([short_json(c.old_observed, 10 ** 6),
+                                                   short_json(c.new_observed, 10 ** 6)]))
+    old = "ok " + short_json(c.old_observed) if c.old_outcome == OK else _side(
+        c.old_outcome, c.old_error_type)
+    new = "ok " + short_json(c.new_observed) if c.new_outcome == OK else _side(
+        c.new_outcome, c.new_error_type)
     return "%s -> %s" % (old, new)
 
 

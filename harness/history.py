@@ -8,7 +8,7 @@ two environment probes) that differ. Pure functions over the ``matrix.json`` dic
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from harness import case_code
 from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironment
@@ -17,13 +17,14 @@ from harness.guest import words
 from harness.merge import performance_cases, signature
 from harness.results import arch_suffix, version_label
 from harness.results import minor_version as _minor
-from harness.text import short_json
+from harness.text import cut_apart, key_changes, keys_shown, short_json
 
 __all__ = [
     "Change",
     "CodeChange",
     "MethodChange",
     "PlatformDifference",
+    "apart",
     "behaviour_changes",
     "change_text",
     "code_change_text",
@@ -59,6 +60,9 @@ class Change:
     #: The runs come from different commits and do not record the case's code (results before
     #: format 1.4): the hedge saying the case itself may have changed.
     code: str = ""
+    #: Both sides returned an object: only its keys that differ, ``key: before → after; …``
+    #: (then ``before``/``after`` show those keys alone).
+    delta: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -117,6 +121,17 @@ def describe(cell: CellFields, performance: bool = False, limit: int = 80) -> st
     return str(outcome)
 
 
+def apart(cells: Sequence[CellFields], performance: bool = False) -> List[str]:
+    """:func:`describe` for cells that behave differently, cut so that the difference shows:
+    objects as only their keys that differ (``ok {local_function: AttributeError, …}``, the
+    rule of the cell panel), other long values from where they start to differ."""
+    if performance or not all(c.get("outcome") == words.OK for c in cells):
+        return [describe(c, performance) for c in cells]
+    values = [c.get("observed") for c in cells]
+    shown = keys_shown(values) or cut_apart([short_json(v, 10 ** 6) for v in values], 77)
+    return ["ok %s" % text for text in shown]
+
+
 def _warning_kinds(cell: CellFields) -> Tuple[str, ...]:
     return tuple(sorted({str(w.get("category")) for w in cell.get("warnings") or []}))
 
@@ -127,10 +142,21 @@ def signature_of(cell: CellFields, perf: bool) -> Tuple[Any, ...]:
     return (*signature(dict(cell), perf), _warning_kinds(cell))
 
 
-def _text(cell: CellFields, perf: bool) -> str:
-    text = describe(cell, perf)
-    kinds = _warning_kinds(cell)
-    return text + (" + %s" % ", ".join(kinds) if kinds else "")
+def _texts(cells: Sequence[CellFields], perf: bool) -> List[str]:
+    """Each cell's :func:`apart` text with its warning kinds (``ok 1 + DeprecationWarning``)."""
+    out = []
+    for cell, text in zip(cells, apart(cells, perf)):
+        kinds = _warning_kinds(cell)
+        out.append(text + (" + %s" % ", ".join(kinds) if kinds else ""))
+    return out
+
+
+def _delta(before: CellFields, after: CellFields, perf: bool) -> str:
+    """``key: old → new; …`` when two ok cells returned objects that differ only in value."""
+    if perf or _warning_kinds(before) != _warning_kinds(after) or not all(
+            c.get("outcome") == words.OK for c in (before, after)):
+        return ""
+    return key_changes(before.get("observed"), after.get("observed")) or ""
 
 
 def _by_series(matrix: MatrixDoc) -> Dict[str, List[MatrixEnvironment]]:
@@ -180,7 +206,7 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
     apart: List[CodeChange] = []
     for series, envs in sorted(_by_series(matrix).items()):
         for case in matrix["cases"]:
-            found: Dict[Tuple[str, str, str, str, bool, str, str], List[str]] = {}
+            found: Dict[Tuple[str, str, str, str, bool, str, str, str], List[str]] = {}
             code_found: Dict[Tuple[str, str, str], List[str]] = {}
             for method in methods_of.get(case["id"], ()):
                 prev = None
@@ -202,16 +228,18 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                                                   []).append(method)
                             prev, prev_env, skipped = cell, env, False
                             continue
-                        key = (version_label(env), version_label(prev_env), _text(prev, is_perf),
-                               _text(cell, is_perf), skipped, _moved(
+                        before, after = _texts([prev, cell], is_perf)
+                        key = (version_label(env), version_label(prev_env), before, after,
+                               skipped, _moved(
                                    systems[prev_env["id"]], systems[env["id"]]),
                                case_code.unknown_text(old, new) if code == case_code.UNKNOWN
-                               else "")
+                               else "", _delta(prev, cell, is_perf))
                         found.setdefault(key, []).append(method)
                     prev, prev_env, skipped = cell, env, False
-            for (since, before_v, before, after, gap, moved, hedge), methods in found.items():
+            for (since, before_v, before, after, gap, moved, hedge, delta), methods in \
+                    found.items():
                 out.append(Change(case["id"], series, tuple(methods), since, before_v,
-                                  before, after, gap, moved, hedge))
+                                  before, after, gap, moved, hedge, delta))
             apart += [CodeChange(case["id"], series, tuple(methods), since, before_v, why)
                       for (since, before_v, why), methods in code_found.items()]
     out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
@@ -284,8 +312,9 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
         is_perf = case_id in perf
         if len(by) > 1 and len({signature_of(c, is_perf) for _e, c in by.values()}) > 1:
             code, why = case_code.across([case_code.side(e, c) for e, c in by.values()])
-            out.append(PlatformDifference(case_id, version, method, tuple(
-                (s, _text(c, is_perf)) for s, (_e, c) in sorted(by.items())),
+            ordered = sorted(by.items())
+            out.append(PlatformDifference(case_id, version, method, tuple(zip(
+                [s for s, _pair in ordered], _texts([c for _s, (_e, c) in ordered], is_perf))),
                 why + (": not a platform difference" if code == case_code.CHANGED else "")))
     return out
 
@@ -318,10 +347,18 @@ def since_hedge(since: str, before: str) -> str:
 
 
 def change_text(change: Change) -> str:
-    """``since 3.14 (linux-cpython): forkserver: ok "x" (was ok "y" in 3.13)``."""
+    """``since 3.14 (linux-cpython): forkserver: ok "x" (was ok "y" in 3.13)``; objects as their
+    keys that differ: ``…: spawn: ok, keys that differ from 3.13: local_function:
+    AttributeError → PicklingError``."""
     gap = ", versions between not run" if change.gap else ""
     moved = "; also ran on another system: %s" % change.moved if change.moved else ""
     code = "; %s" % change.code if change.code else ""
+    if change.delta:
+        rest = (gap[2:] + moved + code).lstrip("; ")
+        return "since %s (%s): %s: ok, keys that differ from %s: %s%s" % (
+            since_text(change.since, change.before_version), change.series,
+            ", ".join(change.methods), change.before_version, change.delta,
+            " (%s)" % rest if rest else "")
     return "since %s (%s): %s: %s (was %s in %s%s%s%s)" % (
         since_text(change.since, change.before_version), change.series,
         ", ".join(change.methods), change.after, change.before, change.before_version, gap,

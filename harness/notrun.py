@@ -12,7 +12,7 @@ import dataclasses
 import re
 from typing import Any, Mapping, Sequence, Tuple
 
-__all__ = ["NotRun", "not_run"]
+__all__ = ["NO_DATA", "NotRun", "not_run", "reason"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
@@ -64,7 +64,8 @@ class NotRun:
         return self.line + ". Every count here is over what ran." if self.partial else ""
 
 
-def _reason(cell: Mapping[str, Any]) -> str:
+def reason(cell: Mapping[str, Any]) -> str:
+    """Why a not-run cell did not run: ``-k 'api and fork'``, ``quick`` or ``no data``."""
     found = _DETAIL.match(str(cell.get("detail") or ""))
     why = found.group(1) if found else NO_DATA
     return why[len(_SELECTED):] if why.startswith(_SELECTED) else why
@@ -72,7 +73,7 @@ def _reason(cell: Mapping[str, Any]) -> str:
 
 def not_run(results: Sequence[Mapping[str, Any]], n_cases: int) -> NotRun:
     """The not-run cells of a matrix's ``results`` counted by why (``n_cases``: the catalog's)."""
-    reasons = collections.Counter(_reason(c) for c in results if c.get("outcome") is None)
+    reasons = collections.Counter(reason(c) for c in results if c.get("outcome") is None)
     return NotRun(
         cells_total=len(results), cells_run=len(results) - sum(reasons.values()),
         cases_total=n_cases,

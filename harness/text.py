@@ -4,9 +4,17 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any, List
+from typing import Any, Callable, List, Mapping, Optional, Sequence
 
-__all__ = ["short", "short_json", "shorten", "word_parts"]
+__all__ = ["ABSENT", "cut_apart", "differing_keys", "key_changes", "keys_shown", "short",
+           "short_json", "shorten", "word_parts"]
+
+#: A key one object has and another lacks, where the other's value would be.
+ABSENT = "(absent)"
+#: How far one key's value is shown, and how many keys at most, where only the keys that
+#: differ are shown.
+KEY_VALUE_LIMIT = 40
+MAX_KEYS = 6
 
 #: Where a name may break: between words of camel case ("Pickling|Error", "JSON|Decode"), and
 #: after a dot or an underscore inside a name ("pickle.|PicklingError"; "3.14" stays whole).
@@ -34,3 +42,90 @@ def short_json(value: Any, limit: int = 70) -> str:
 def short(value: Any, limit: int = 60) -> str:
     """A string as it is, anything else as :func:`short_json`: shortened to ``limit``."""
     return shorten(value, limit) if isinstance(value, str) else short_json(value, limit)
+
+
+def differing_keys(values: Sequence[Any]) -> Optional[List[str]]:
+    """When every value is an object: its top-level keys whose values are not all the same (a
+    key one lacks counts), sorted, as the cell panel marks them; None when one is not."""
+    if not values or not all(isinstance(v, Mapping) for v in values):
+        return None
+    keys = sorted({str(k) for v in values for k in v})
+    return [k for k in keys
+            if len({_exact(v[k]) if k in v else ABSENT for v in values}) > 1]
+
+
+def _exact(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+#: How a caller shows one key's value (``svg.brief`` for a measurement); None: the default.
+Show = Callable[[Any], Optional[str]]
+
+
+def _key_values(values: Sequence[Any], key: str, show: Optional[Show] = None) -> List[str]:
+    """One key's value in each object, strings as they are (in JSON where that alone tells
+    two apart: ``"1"`` and ``1``)."""
+    shown = [show(v[key]) if show and key in v else None for v in values]
+    if all(shown):
+        return [str(text) for text in shown]
+    texts = [short(v[key], KEY_VALUE_LIMIT) if key in v else ABSENT for v in values]
+    if len(set(texts)) < len({_exact(v.get(key)) for v in values}):
+        texts = [short_json(v[key], KEY_VALUE_LIMIT) if key in v else ABSENT for v in values]
+    return texts
+
+
+def _more(keys: Sequence[str]) -> str:
+    n = len(keys) - MAX_KEYS
+    return "; and %d more key%s" % (n, "" if n == 1 else "s") if n > 0 else ""
+
+
+def key_changes(old: Any, new: Any, arrow: str = "→",
+                same: Optional[Callable[[Any, Any], bool]] = None,
+                show: Optional[Show] = None) -> Optional[str]:
+    """Two objects as only the keys that differ: ``local_function: AttributeError →
+    PicklingError; lambda: (absent) → PicklingError``; None when one is not an object or
+    they are the same. ``same``: when two values count as equal (a measurement within its
+    spread); ``show``: how a value is shown."""
+    keys = [k for k in differing_keys([old, new]) or ()
+            if same is None or k not in old or k not in new or not same(old[k], new[k])]
+    if not keys:
+        return None
+    parts = []
+    for key in keys[:MAX_KEYS]:
+        before, after = _key_values([old, new], key, show)
+        parts.append("%s: %s %s %s" % (key, before, arrow, after))
+    return "; ".join(parts) + _more(keys)
+
+
+def keys_shown(values: Sequence[Any]) -> Optional[List[str]]:
+    """Several objects each as only the keys that differ between them: ``{generator:
+    TypeError, …}`` (``…``: the keys they share); None when one is not an object or all are the
+    same."""
+    keys = differing_keys(values)
+    if not keys:
+        return None
+    columns = [_key_values(values, key) for key in keys[:MAX_KEYS]]
+    rest = ", …" if len(keys) > MAX_KEYS or any(set(v) - set(keys) for v in values) else ""
+    return ["{%s%s}" % (", ".join("%s: %s" % (key, column[i]) for key, column
+                                  in zip(keys, columns)), rest) for i in range(len(values))]
+
+
+def cut_apart(texts: Sequence[str], limit: int = 70) -> List[str]:
+    """``texts`` on one line each, shortened to ``limit`` where they start to differ: a long
+    beginning they share becomes ``…`` (cut from the start, two values read the same)."""
+    lines = [" ".join(t.split()) for t in texts]
+    if all(len(line) <= limit for line in lines) or len(set(lines)) < 2:
+        return [shorten(line, limit) for line in lines]
+    same = len(_common_prefix(lines))
+    if same < limit - 20:  # the difference shows after the usual cut
+        return [shorten(line, limit) for line in lines]
+    keep = same - 12  # a little of what they share, for context
+    return [shorten("…" + line[keep:], limit) for line in lines]
+
+
+def _common_prefix(lines: Sequence[str]) -> str:
+    first, last = min(lines), max(lines)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[:n]

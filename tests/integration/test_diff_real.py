@@ -27,7 +27,8 @@ def _diff(old: Path, new: Path) -> subprocess.CompletedProcess[str]:
 
 def test_fewer_environments_and_a_changed_cell(tmp_path: Path) -> None:
     """OLD: only 3.8 with one cell's outcome altered; NEW: 3.8 and 3.12 as run. The diff names
-    exactly the added environment, its cells, and the one changed cell."""
+    exactly the environment only NEW has, its cells as not compared, and the one changed
+    cell."""
     old_dir, new_dir = tmp_path / "old", tmp_path / "new"
     old_dir.mkdir()
     shutil.copytree(SAMPLE, new_dir)
@@ -44,9 +45,10 @@ def test_fewer_environments_and_a_changed_cell(tmp_path: Path) -> None:
     assert result["environments_added"] == ["linux-cpython-3.12"]
     assert result["environments_removed"] == []
     assert (result["cases_added"], result["cases_removed"]) == ([], [])
-    assert len(result["cells_added"]) == len(new_cells)
-    assert {tuple(c[1:2]) for c in result["cells_added"]} == {("linux-cpython-3.12",)}
-    assert result["cells_removed"] == []
+    assert result["cells_added"] == [] and result["cells_removed"] == []
+    assert len(result["cells_not_compared"]) == len(new_cells)
+    assert {(c[1], c[3]) for c in result["cells_not_compared"]} == {
+        ("linux-cpython-3.12", "environment only in NEW")}
     assert [(c["case"], c["method"], c["old_outcome"], c["new_outcome"])
             for c in result["cells_changed"]] == [
         (changed["case"], changed["method"], changed["outcome"], original_outcome)]
@@ -110,13 +112,35 @@ def test_a_changed_case_is_reported_apart_and_old_files_get_a_note(tmp_path: Pat
         "2" * 12) in proc.stdout
 
 
-def _run(tree: Path, python: str, out: Path, commit: str) -> None:
+def _run(tree: Path, python: str, out: Path, commit: str,
+         select: str = "methods.default or methods.available") -> None:
     proc = subprocess.run([sys.executable, "-m", "harness", "run", "--python", python,
-                           "--results-dir", str(out), "-k", "methods.default or "
-                           "methods.available"], cwd=str(tree), capture_output=True, text=True,
-                          timeout=300, check=False, env=dict(os.environ,
-                                                             HARNESS_GIT_COMMIT=commit))
+                           "--results-dir", str(out), "-k", select], cwd=str(tree),
+                          capture_output=True, text=True, timeout=300, check=False,
+                          env=dict(os.environ, HARNESS_GIT_COMMIT=commit))
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.slow
+def test_cells_a_real_selection_left_out_are_not_compared(tmp_path: Path) -> None:
+    """Two real runs of one interpreter, the second with a narrower ``-k``: the cells only the
+    first ran are not compared ("not run in NEW: -k …", one count), not deleted; the results
+    folder's parent, read as a reports folder, is its results/."""
+    _run(ROOT, sys.executable, tmp_path / "a", "1" * 40)
+    _run(ROOT, sys.executable, tmp_path / "reports" / "results", "1" * 40, "methods.default")
+    result = json.loads(_diff(tmp_path / "a", tmp_path / "reports").stdout)
+    assert result["new"] == str(tmp_path / "reports" / "results")
+    assert result["cells_removed"] == [] and result["cases_removed"] == []
+    assert result["cells_changed"] == [] and result["cells_unchanged"] == 3
+    assert {c[0] for c in result["cells_not_compared"]} == {"methods.available"}
+    assert {c[3] for c in result["cells_not_compared"]} == {
+        "not run in NEW: -k methods.default"}
+    proc = subprocess.run([sys.executable, "-m", "harness", "diff", str(tmp_path / "a"),
+                           str(tmp_path / "reports")], cwd=str(ROOT), capture_output=True,
+                          text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "not compared: %d cells not run in NEW: -k methods.default" % len(
+        result["cells_not_compared"]) in proc.stdout.splitlines()
 
 
 @pytest.mark.slow

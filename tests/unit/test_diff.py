@@ -35,7 +35,8 @@ def test_identical_matrices_have_no_difference() -> None:
 
 
 def test_added_removed_and_changed_are_listed_exactly() -> None:
-    """New environment and case, a removed case, a changed outcome and value."""
+    """A new case, a removed case, a changed outcome and value; an environment only NEW has is
+    not compared (its cells are neither added nor deleted)."""
     new = _matrix(["linux-cpython-3.12", "linux-cpython-3.14"], ["a.x", "a.z"], [
         _cell("a.x", "linux-cpython-3.12", "fork", observed=2),
         _cell("a.x", "linux-cpython-3.12", "spawn"),
@@ -49,21 +50,99 @@ def test_added_removed_and_changed_are_listed_exactly() -> None:
     assert [(c.case, c.method, c.old_observed, c.new_observed) for c in result.cells_changed] \
         == [("a.x", "fork", 1, 2)]
     assert result.cells_removed == [("a.y", "linux-cpython-3.12", "fork")]
-    assert sorted(result.cells_added) == [("a.x", "linux-cpython-3.14", "fork"),
-                                          ("a.z", "linux-cpython-3.12", "fork")]
-    text = diff.format_diff(result, "old", "new")
-    assert "A environment linux-cpython-3.14" in text
-    assert "D case a.y" in text
+    assert result.cells_added == [("a.z", "linux-cpython-3.12", "fork")]
+    assert result.cells_not_compared == [
+        ("a.x", "linux-cpython-3.14", "fork", "environment only in NEW")]
+    text = diff.format_diff(result, "old", "new").splitlines()
+    assert "compared: 2 cells that ran in both (linux-cpython-3.12)" in text
+    assert "not compared: 1 cell in environment only in NEW (linux-cpython-3.14)" in text
+    assert "D case a.y" in text and "A case a.z" in text
     assert "C cell a.x linux-cpython-3.12 [fork]: ok 1 -> ok 2" in text
 
 
-def test_not_run_cells_are_not_compared() -> None:
-    """A cell that was not run in NEW counts as removed, not as changed."""
+def test_cells_a_selection_left_out_are_not_compared_not_deleted() -> None:
+    """A cell NEW's ``-k`` left out (the merge's "not run (not selected: -k …)") is neither
+    deleted nor changed: not compared, with why; a case only NEW's catalog has and NEW did not
+    run is not added. Nothing compared differs: empty, and the text says over how much."""
     new = copy.deepcopy(OLD)
-    new["results"][2] = dict(new["results"][2], status="not-run", outcome=None)
+    new["results"][2] = dict(new["results"][2], status="not-run", outcome=None, observed=None,
+                             detail="not run (not selected: -k 'a and x')")
+    new["cases"].append({"id": "a.new"})
+    new["results"].append(dict(_cell("a.new", "linux-cpython-3.12", "fork"), status="not-run",
+                               outcome=None, detail="not run (not selected: -k 'a and x')"))
     result = diff.diff_matrices(OLD, new)
-    assert result.cells_removed == [("a.y", "linux-cpython-3.12", "fork")]
-    assert result.cells_changed == []
+    assert (result.cells_removed, result.cells_added, result.cells_changed) == ([], [], [])
+    assert result.cells_not_compared == [
+        ("a.y", "linux-cpython-3.12", "fork", "not run in NEW: -k 'a and x'")]
+    assert result.cases_added == [] and result.cases_not_run == {"a.new": "NEW"}
+    assert result.empty
+    text = diff.format_diff(result, "old", "new").splitlines()
+    assert text[1:3] == [
+        "compared: 2 cells that ran in both (linux-cpython-3.12)",
+        "not compared: 1 cell not run in NEW: -k 'a and x'"]
+    assert "not compared: case only in NEW's catalog, not run in NEW: a.new" in text
+    assert text[-1] == "no differences in the 2 compared cells"
+    assert not [line for line in text if line[:2] in ("A ", "D ")]
+    quick = copy.deepcopy(new)
+    quick["results"][2]["detail"] = "not run (quick)"
+    quick["results"][1].update(status="not-run", outcome=None, detail=None)  # no data
+    both = diff.diff_matrices(quick, OLD)
+    assert both.cells_not_compared == [
+        ("a.x", "linux-cpython-3.12", "spawn", "not run in OLD: no data"),
+        ("a.y", "linux-cpython-3.12", "fork", "not run in OLD: --quick")]
+    assert "not compared: 2 cells (1 not run in OLD: --quick; 1 not run in OLD: no data)" \
+        in diff.format_diff(both, "o", "n").splitlines()
+
+
+def test_a_change_of_error_type_is_a_change_that_names_both() -> None:
+    """AttributeError -> PicklingError (3.14's pickle errors) is shown, and in --json."""
+    old = copy.deepcopy(OLD)
+    new = copy.deepcopy(OLD)
+    for doc, kind in ((old, "AttributeError"), (new, "PicklingError")):
+        doc["results"][1].update(outcome="error", observed=None,
+                                 error={"type": kind, "message": "m"})
+    result = diff.diff_matrices(old, new)
+    (change,) = result.cells_changed
+    assert (change.old_error_type, change.new_error_type) == ("AttributeError", "PicklingError")
+    assert "C cell a.x linux-cpython-3.12 [spawn]: error AttributeError -> error " \
+        "PicklingError" in diff.format_diff(result, "o", "n").splitlines()
+    assert result.to_dict()["cells_changed"][0]["new_error_type"] == "PicklingError"
+
+
+def test_a_changed_object_shows_only_the_keys_that_differ() -> None:
+    """Six keys, two changed: the line names those two, old -> new (a cut from the start read
+    'ok {"generator": "TypeError", "lambda": "PicklingError", "local_class_in…' twice)."""
+    value = {"generator": "TypeError", "lambda": "PicklingError",
+             "local_class_instance": "AttributeError", "local_function": "AttributeError",
+             "open_file": "TypeError", "threading_lock": "TypeError"}
+    old = _matrix(["e"], ["p.u"], [_cell("p.u", "e", "spawn", observed=value)])
+    new = _matrix(["e"], ["p.u"], [_cell("p.u", "e", "spawn", observed=dict(
+        value, local_class_instance="PicklingError", local_function="PicklingError"))])
+    assert "C cell p.u e [spawn]: ok, keys that differ: local_class_instance: AttributeError" \
+        " -> PicklingError; local_function: AttributeError -> PicklingError" in diff.format_diff(
+            diff.diff_matrices(old, new), "o", "n").splitlines()
+    longer = _matrix(["e"], ["p.u"], [_cell("p.u", "e", "spawn", observed=[value, 1])])
+    line = diff.format_diff(diff.diff_matrices(longer, _matrix(["e"], ["p.u"], [_cell(
+        "p.u", "e", "spawn", observed=[value, 2])])), "o", "n").splitlines()[-1]
+    old_text, new_text = line.split(": ", 1)[1].split(" -> ")
+    assert old_text.startswith("ok …") and old_text.endswith("}, 1]"), line
+    assert new_text.startswith("ok …") and new_text.endswith("}, 2]"), line
+
+
+def test_a_reports_folder_is_read_by_its_matrix_json_else_its_results(tmp_path: Path,
+                                                                      capsys: Any) -> None:
+    """`nox -s matrix`'s reports/ (matrix.json, schemas, results/) is understood: its
+    matrix.json first, else results/; the header names what was read."""
+    reports = tmp_path / "reports"
+    (reports / "results").mkdir(parents=True)
+    (reports / "matrix.schema.json").write_text("{}")
+    assert diff.resolve(str(reports)) == str(reports / "results")
+    (reports / "matrix.json").write_text(json.dumps(OLD))
+    assert diff.resolve(str(reports)) == str(reports / "matrix.json")
+    assert diff.resolve(str(reports / "results")) == str(reports / "results")
+    assert cli.main(["diff", str(reports), str(reports / "matrix.json")]) == 0
+    assert capsys.readouterr().out.startswith("diff %s -> %s\n" % (
+        reports / "matrix.json", reports / "matrix.json"))
 
 
 def _perf(median: float, iqr: float) -> Dict[str, Any]:
@@ -177,3 +256,18 @@ def test_runs_of_two_commits_without_digests_get_a_note() -> None:
             "case's own" % ("1" * 12, "2" * 12)) in diff.format_diff(result, "o", "n")
     same_commit = _with_runs(new, _run("1" * 40))
     assert "note:" not in diff.format_diff(diff.diff_matrices(old, same_commit), "o", "n")
+
+
+def test_a_measurement_that_moved_is_the_key_shown_by_its_median() -> None:
+    """Of two measurements in one value, only the one beyond its spread is named, as a
+    measurement (median, IQR, n), not as the first characters of its JSON."""
+    old_value = dict(_perf(10.0, 0.5), rss=_perf(50.0, 1.0)["fork"])
+    new_value = dict(_perf(30.0, 0.5), rss=_perf(50.5, 1.0)["fork"])  # rss within noise
+    for doc_value in (old_value, new_value):
+        for m in doc_value.values():
+            m.update(q1=m["median"] - m["iqr"] / 2, q3=m["median"] + m["iqr"] / 2, n=3)
+    old = _matrix(["e"], ["perf.m"], [_cell("perf.m", "e", "fork", observed=old_value)])
+    new = _matrix(["e"], ["perf.m"], [_cell("perf.m", "e", "fork", observed=new_value)])
+    line = diff.format_diff(diff.diff_matrices(old, new), "o", "n").splitlines()[-1]
+    assert line.startswith("C cell perf.m e [fork]: ok, keys that differ: fork: 10")
+    assert " -> 30" in line and "rss" not in line and "{" not in line, line

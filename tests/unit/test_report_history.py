@@ -219,3 +219,58 @@ def test_a_platform_difference_between_runs_of_different_case_code_says_so() -> 
                       "not a platform difference")
     (same,) = history.platform_differences(docs(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
     assert same.code == ""
+
+
+# The reviewer's case (a maintainer whose package broke on 3.14 with a PicklingError): six
+# keys, two of which change. What is compared must stay visible however long the value is.
+_ERRORS = {"generator": "TypeError", "lambda": "PicklingError",
+           "local_class_instance": "AttributeError", "local_function": "AttributeError",
+           "open_file": "TypeError", "threading_lock": "TypeError"}
+_ERRORS_314 = dict(_ERRORS, local_class_instance="PicklingError", local_function="PicklingError")
+
+
+def test_a_change_of_an_objects_keys_names_only_those_keys() -> None:
+    """The change text shows the keys that differ, old → new (a cut from the start hid them:
+    both sides read 'ok {"generator": "TypeError", "lambda": …')."""
+    m = _matrix(results_doc(version="3.13.0", observe=_observer({"spawn": _ERRORS})),
+                results_doc(version="3.14.0", observe=_observer({"spawn": _ERRORS_314})))
+    (ch,) = history.behaviour_changes(m)
+    assert ch.delta == ("local_class_instance: AttributeError → PicklingError; "
+                        "local_function: AttributeError → PicklingError")
+    assert history.change_text(ch) == (
+        "since 3.14 (linux-cpython): spawn: ok, keys that differ from 3.13: " + ch.delta)
+    assert "generator" not in ch.before + ch.after
+
+
+def test_a_platform_difference_of_an_object_shows_the_keys_that_differ() -> None:
+    """PyPy's value differs from CPython's in two keys: each side shows those, ``…`` the rest."""
+    pypy = dict(_ERRORS, generator="PicklingError", threading_lock="PicklingError")
+    m = _matrix(results_doc(version="3.9.1", observe=_observer({"spawn": _ERRORS})),
+                results_doc(version="3.9.16", impl="pypy", observe=_observer({"spawn": pypy})))
+    (d,) = history.platform_differences(m)
+    assert d.by_series == (
+        ("linux-cpython", "ok {generator: TypeError, threading_lock: TypeError, …}"),
+        ("linux-pypy", "ok {generator: PicklingError, threading_lock: PicklingError, …}"))
+
+
+def test_long_values_that_are_not_objects_are_cut_where_they_differ() -> None:
+    """Two long lists equal but for their last item: both texts end with their last items."""
+    long = list(range(40))
+    m = _matrix(results_doc(version="3.13.0", observe=_observer({"fork": long})),
+                results_doc(version="3.14.0", observe=_observer({"fork": long[:-1] + [99]})))
+    (ch,) = history.behaviour_changes(m)
+    assert ch.before.startswith("ok …") and ch.before.endswith("38, 39]")
+    assert ch.after.startswith("ok …") and ch.after.endswith("38, 99]")
+    assert not ch.delta
+
+
+def test_key_texts_tell_absent_keys_and_types_apart() -> None:
+    """A key one side lacks reads ``(absent)``; ``1`` and ``"1"`` stay distinguishable."""
+    from harness import text
+
+    assert text.key_changes({"a": 1, "b": 2}, {"b": 2}) == "a: 1 → (absent)"
+    assert text.key_changes({"a": 1}, {"a": "1"}) == 'a: 1 → "1"'
+    assert text.key_changes({"a": 1}, {"a": 1}) is None and text.key_changes(1, 2) is None
+    many = dict.fromkeys("abcdefgh", 0)
+    assert text.key_changes(many, dict.fromkeys(many, 1), "->").endswith(
+        "f: 0 -> 1; and 2 more keys")
