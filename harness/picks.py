@@ -80,7 +80,9 @@ def env_tags(lookup: Mapping[Tuple[str, str], MatrixCell], env: str,
     """The behaviour tokens one environment earns a case row (``answers.behaviour_tags``)."""
     tags: Set[str] = set()
     cells = ran(lookup, env, methods)
-    sigs = {m: history.describe(c, c.get("category") == PERFORMANCE) for m, c in cells.items()}
+    # the whole behaviour, as the change points compare it: describe()'s text is cut, and two
+    # values that differ only past its limit would read alike
+    sigs = {m: history.signature_of(c, c.get("category") == PERFORMANCE) for m, c in cells.items()}
     if len(set(sigs.values())) > 1:
         tags.add("disagree")
     if FORK in sigs and SPAWN in sigs and sigs[FORK] != sigs[SPAWN]:

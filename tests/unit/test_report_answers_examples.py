@@ -102,3 +102,13 @@ def test_the_rule_is_on_the_page() -> None:
 
     matrix = _matrix(results_doc(version="3.14.1", cases=CASES))
     assert picks.RULE.replace('"', "&#34;") in render.render_html(matrix)
+
+
+def test_methods_disagree_on_a_value_that_differs_past_the_describe_limit() -> None:
+    """Two methods whose values differ only in a key far into a long object disagree: the
+    filter tags compare whole behaviours, not describe()'s cut text (80 characters)."""
+    shared = {"key_%02d" % i: "AttributeError" for i in range(8)}
+    lookup = {("e", "fork"): cell("pickling.p", "fork", observed=dict(shared, zz="fork-value")),
+              ("e", "spawn"): cell("pickling.p", "spawn", observed=dict(shared, zz="other"))}
+    tags = picks.env_tags(lookup, "e", ["fork", "spawn"])  # type: ignore[arg-type]
+    assert {"disagree", "fork-spawn"} <= tags
