@@ -95,9 +95,7 @@ def _take_own_options(args: argparse.Namespace) -> None:
                                      argument_default=argparse.SUPPRESS)
     _add_options(parser)
     for name, value in vars(parser.parse_args(own)).items():
-        if name == "python":
-            value = (args.python or []) + value
-        setattr(args, name, value)
+        setattr(args, name, (args.python or []) + value if name == "python" else value)
 
 
 def _positive(text: str) -> float:
@@ -199,7 +197,8 @@ def command(args: argparse.Namespace) -> int:
                                                                      unchecked)) if line)):
             if extra:
                 sys.stdout.write("\n" + fit(extra, width) + "\n")
-    if not_run or any((r.error or {}).get("type") == check.INTERRUPTED for r in runs.values()):
+    if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED
+                      for r in runs.values()):
         sys.stderr.write("harness: error: interrupted%s; the tests each run finished are "
                          "above\n" % ("" if not not_run else " (not run: %s)" % ", ".join(
                              "%s[%s]" % key for key in not_run)))

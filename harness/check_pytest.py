@@ -19,9 +19,8 @@ from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "exercised", "format_tests",
-           "hung_everywhere",
-           "hung_test", "tests_ran"]
+__all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "exercised",
+           "format_tests", "hung_everywhere", "hung_test", "tests_ran"]
 
 
 @dataclasses.dataclass

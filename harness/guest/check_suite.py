@@ -13,7 +13,6 @@ was, with no test to name it by.
 from __future__ import annotations
 
 import os
-import sys
 from typing import Any, Dict, List, Tuple
 
 from . import check_watch
