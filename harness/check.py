@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -29,7 +30,7 @@ from harness.check_diagnose import (
     diagnose,
     not_exercised,
 )
-from harness.check_pytest import INTERRUPTED
+from harness.check_pytest import INTERRUPTED, with_progress
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_where import (
     cells_text,
@@ -187,7 +188,7 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
     hang_dir = _hang_dir()
     env = dict(os.environ)
     if target == PYTEST:  # a collection that hangs dumps its stacks before the kill
-        env[check_suite.DUMP_AFTER] = "%.2f" % (timeout - min(2.0, timeout / 5))
+        env[check_suite.DUMP_AT] = "%.3f" % (time.time() + timeout - min(2.0, timeout / 5))
     try:
         program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method,
                    json.dumps(list(args)), hang_dir]
@@ -203,32 +204,16 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
             run = CaseRun(case=target, method=method, outcome=Outcome.ERROR, error={
                 "type": INTERRUPTED, "where": "parent", "message": "interrupted (Ctrl-C or "
                 "SIGTERM) %s" % ("in %s" % started if started else "before any test ran")})
-        return _refine(_progress(_hang_notes(run, Path(hang_dir)), hang_dir))
+        return _refine(with_progress(_hang_notes(run, Path(hang_dir)), hang_dir))
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)
 
 
-def _progress(run: CaseRun, hang_dir: str) -> CaseRun:
-    """A suite's run that did not finish (a hang, a crash, an interrupt): the tests it had
-    finished, as ``check_suite`` wrote them one by one, with the methods each started."""
-    if run.outcome is Outcome.OK or (isinstance(run.observed, dict)
-                                     and "tests" in run.observed):
-        return run
-    finished = check_suite.read_progress(hang_dir)[0]
-    if not finished:
-        return run
-    observed = dict(run.observed) if isinstance(run.observed, dict) else {}
-    observed["tests"] = {e["test"]: {"outcome": str(e.get("outcome")),
-                                     "error": str(e.get("error") or "")} for e in finished}
-    observed["methods_by_test"] = {e["test"]: [str(m) for m in e.get("methods") or []]
-                                   for e in finished if e.get("methods")}
-    return dataclasses.replace(run, observed=observed)
-
-
 def _hang_dir() -> str:
-    """A folder for what a hang notes before the kill (``check_hang``), which outlives the
-    run's own folder; named as the runner names its own, so that what a killed check left
-    behind is swept by the next run (``leftovers.sweep_stale``)."""
+    """A folder for what a hang notes before the kill (``check_hang``) and the tests a suite
+    finished (``check_suite``), which outlives the run's own folder; named as the runner names
+    its own, so that what a killed check left behind is swept by the next run
+    (``leftovers.sweep_stale``)."""
     return tempfile.mkdtemp(prefix="%s%d-hang-" % (leftovers.TMP_PREFIX, os.getpid()))
 
 

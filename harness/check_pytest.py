@@ -15,12 +15,13 @@ from harness.capture import last_line
 from harness.check_diagnose import FORK_DEFAULT, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_where import cells_text, grouped, table_order
+from harness.guest.check_suite import read_progress
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
 __all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "exercised",
-           "format_tests", "hung_everywhere", "hung_test", "tests_ran"]
+           "format_tests", "hung_everywhere", "hung_test", "tests_ran", "with_progress"]
 
 
 @dataclasses.dataclass
@@ -121,6 +122,22 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
                    outcome=Outcome.ERROR if failed else Outcome.OK, observed=observed,
                    error={"type": kind, "message": message} if failed else None,
                    stderr="")
+
+
+def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
+    """A suite's run that did not finish (a hang, a crash, an interrupt): the tests it had
+    finished, as ``check_suite`` wrote them one by one, with the methods each started."""
+    if run.outcome is Outcome.OK or _tests(run):
+        return run
+    finished = read_progress(hang_dir)[0]
+    if not finished:
+        return run
+    observed = dict(run.observed) if isinstance(run.observed, dict) else {}
+    observed["tests"] = {e["test"]: {"outcome": str(e.get("outcome")),
+                                     "error": str(e.get("error") or "")} for e in finished}
+    observed["methods_by_test"] = {e["test"]: [str(m) for m in e.get("methods") or []]
+                                   for e in finished if e.get("methods")}
+    return dataclasses.replace(run, observed=observed)
 
 
 def _by_interp(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Dict[str, CaseRun]]:

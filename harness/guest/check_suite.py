@@ -17,7 +17,7 @@ from typing import Any, Dict, List, Tuple
 
 from . import check_watch
 
-__all__ = ["COLLECTED", "COLLECTING", "DUMP_AFTER", "PROGRESS", "Collector", "read_progress"]
+__all__ = ["COLLECTED", "COLLECTING", "DUMP_AT", "PROGRESS", "Collector", "read_progress"]
 
 #: The file of finished tests in the hang folder: one JSON object a line.
 PROGRESS = "check-tests.jsonl"
@@ -25,8 +25,9 @@ PROGRESS = "check-tests.jsonl"
 COLLECTING = "check: collecting the tests"
 COLLECTED = "check: collected the tests"
 #: The environment variable (set by ``check``, removed here before the user's code runs) of
-#: the seconds after which a collection still going on dumps its stacks.
-DUMP_AFTER = "START_METHOD_MATRIX_CHECK_DUMP_AFTER"
+#: the time (``time.time()``) a collection still going on dumps its stacks, shortly before
+#: the hard timeout: a time, not a delay, so that a slow start does not push it past the kill.
+DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
 
 
 class Collector:
@@ -37,14 +38,16 @@ class Collector:
         self.tests, self.watch = tests, watch
         self.progress = os.path.join(hang_dir, PROGRESS) if hang_dir else ""
         self.err = -1  # a copy of stderr's descriptor: pytest's capture replaces fd 2
-        seconds = os.environ.pop(DUMP_AFTER, "")
+        at = os.environ.pop(DUMP_AT, "")
         try:
             self.err = os.dup(2)
             _say(self.err, COLLECTING)
-            if seconds:
+            if at:
                 import faulthandler
+                import time
 
-                faulthandler.dump_traceback_later(float(seconds), file=self.err)
+                faulthandler.dump_traceback_later(max(0.1, float(at) - time.time()),
+                                                  file=self.err)
         except (OSError, ValueError, RuntimeError):  # no stderr, or no dump: nothing more said
             pass
 
