@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
@@ -144,7 +145,8 @@ def command(args: argparse.Namespace) -> int:
     timeout = args.timeout or (300.0 if pytest_mode else check.DEFAULT_TIMEOUT)
     if not args.json:
         sys.stderr.write("check: %s under each start method on %s ...\n" % (
-            "pytest " + " ".join(call_args) if pytest_mode else target, ", ".join(labels)))
+            "pytest " + " ".join(shlex.quote(str(a)) for a in call_args) if pytest_mode
+            else target, ", ".join(labels)))
     not_run: List[Any] = []
     try:
         runs = check.check(target, interpreters, call_args, timeout=timeout, jobs=args.jobs)

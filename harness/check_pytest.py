@@ -215,6 +215,11 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             elif run.outcome is not Outcome.OK:
                 partial.append(cell)
     lines = [line.lstrip() for line in grouped(found)]
+    causes = check_collect.collection_causes(runs)
+    if causes:
+        lines.append("the hang while pytest collected, its cause:")
+    lines.extend("  [%s] %s\n    fix: %s\n    see: %s\n    seen in: %s" % (
+        *_cause(d.to_dict()), cells_text(d.cells)) for d in causes)
     checked, unchecked = exercised(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
@@ -236,8 +241,6 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("no test depends on the start method%s%s" % (
             " among the runs that finished" if unfinished else "",
             " (%s)" % "; ".join(aside) if aside else ""))
-    lines.extend("  [%s] %s\n    fix: %s\n    see: %s\n    seen in: %s" % (
-        *_cause(d.to_dict()), cells_text(d.cells)) for d in check_collect.collection_causes(runs))
     known = defaults(runs)
     # The summary of where it breaks is the same for many tests: said once, with its tests.
     once: Dict[Tuple[str, str, str, str], List[str]] = {}
