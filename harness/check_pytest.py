@@ -215,11 +215,11 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             elif run.outcome is not Outcome.OK:
                 partial.append(cell)
     lines = [line.lstrip() for line in grouped(found)]
-    causes = check_collect.collection_causes(runs)
-    if causes:
+    in_collection = check_collect.collection_causes(runs)
+    if in_collection:
         lines.append("the hang while pytest collected, its cause:")
     lines.extend("  [%s] %s\n    fix: %s\n    see: %s\n    seen in: %s" % (
-        *_cause(d.to_dict()), cells_text(d.cells)) for d in causes)
+        *_cause(d.to_dict()), cells_text(d.cells)) for d in in_collection)
     checked, unchecked = exercised(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
