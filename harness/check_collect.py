@@ -58,7 +58,8 @@ def dump_frames(stderr: str, cwd: str = "") -> Tuple[List[str], bool]:
         if path.startswith(HARNESS_DIR) or "/%s/" % ALIAS in path or _NOT_USERS.search(path):
             continue
         line = int(frame.group("line"))
-        code = linecache.getline(path, line).strip()
+        # An approximate line (PyPy's: often the function's first) is not quoted as the code.
+        code = "" if header.group("approx") else linecache.getline(path, line).strip()
         if cwd and os.path.isabs(path) and not os.path.relpath(path, cwd).startswith(os.pardir):
             path = os.path.relpath(path, cwd)
         frames.append("%s:%d in %s%s" % (path, line, frame.group("function"),
@@ -90,8 +91,12 @@ def collection_causes(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis
                                          and run.observed.get("tests")):
             cells[(interp, method)] = CaseRun(case=COLLECTION, method=method,
                                               outcome=Outcome.OK)
-    found: List[Diagnosis] = []
+    found: Dict[Tuple[str, str], Diagnosis] = {}  # one cause said once, with all its cells
     for cells in by_interp.values():
         if any(r.outcome is Outcome.TIMEOUT for r in cells.values()):
-            found.extend(diagnose(cells))
-    return found
+            for diag in diagnose(cells):
+                same = found.setdefault((diag.code, diag.message), diag)
+                if same is not diag:
+                    found[(diag.code, diag.message)] = dataclasses.replace(
+                        same, cells=same.cells + diag.cells)
+    return list(found.values())

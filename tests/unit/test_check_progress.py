@@ -69,6 +69,13 @@ def test_a_collection_hang_is_named_by_the_main_threads_user_frames() -> None:
     assert not approx
     pypy = DUMP.format(approx=", approximate line numbers", harness=HARNESS_DIR)
     assert check_collect.dump_frames(pypy)[1]
+    this = Path(__file__).resolve()  # a real file: the code of a line is quoted, unless approximate
+    real = DUMP.replace("/proj/tests/conftest.py", str(this))
+    assert check_collect.dump_frames(real.format(approx="", harness=HARNESS_DIR))[0][0].endswith(
+        ":14 in _warm_cache: " + this.read_text().splitlines()[13].strip())
+    assert check_collect.dump_frames(real.format(approx=", approximate line numbers",
+                                                 harness=HARNESS_DIR))[0][0].endswith(
+        ":14 in _warm_cache")
     stderr = COLLECTING + "\n" + DUMP.format(approx="", harness=HARNESS_DIR)
     hung = CaseRun("--pytest", "fork", Outcome.TIMEOUT, stderr=stderr)
     assert check_collect.collection_hang(hung)
@@ -81,3 +88,19 @@ def test_a_collection_hang_is_named_by_the_main_threads_user_frames() -> None:
         "3.12[fork]: timeout while pytest collected the tests (importing conftest.py files "
         "and test modules), before any test started: at tests/conftest.py:14 in _warm_cache "
         "<- tests/conftest.py:18 in <module>")
+
+
+def test_a_cause_of_collection_hangs_is_said_once_with_its_cells() -> None:
+    """Collection hung under fork only on two interpreters: hangs-only-under-fork once, with
+    both cells (a run whose collection ended counts as passed; one that says nothing, not)."""
+    stderr = COLLECTING + "\n" + DUMP.format(approx="", harness=HARNESS_DIR)
+    runs = {}
+    for interp in ("3.8", "3.12"):
+        runs[(interp, "fork")] = CaseRun("--pytest", "fork", Outcome.TIMEOUT, stderr=stderr)
+        runs[(interp, "spawn")] = CaseRun("--pytest", "spawn", Outcome.OK,
+                                          stderr=COLLECTING + "\n" + COLLECTED)
+    [cause] = check_collect.collection_causes(runs)
+    assert (cause.code, cause.cells) == ("hangs-only-under-fork", ("3.8[fork]", "3.12[fork]"))
+    runs[("3.12", "spawn")] = CaseRun("--pytest", "spawn", Outcome.CRASH)
+    [cause] = check_collect.collection_causes(runs)
+    assert cause.cells == ("3.8[fork]",)
