@@ -15,7 +15,7 @@ from harness.capture import last_line
 from harness.check_diagnose import FORK_DEFAULT, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_where import cells_text, grouped, table_order
-from harness.guest.check_suite import read_progress
+from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
 from harness.vocab import Outcome
@@ -92,12 +92,13 @@ def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[
 
 _PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
 _BANNER = re.compile(r"^[! ]+", re.M)
-_RUNNING = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)  # check_exec's progress
+_RUNNING = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)  # check_suite's progress
+_MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
 
 
 def _pytest_said(run: CaseRun) -> str:
     """pytest's own complaint: its last ``ERROR: ...`` line, else the last line it wrote."""
-    stderr = _RUNNING.sub("", run.stderr)
+    stderr = _MARKS.sub("", _RUNNING.sub("", run.stderr))
     stdout = _BANNER.sub("", run.stdout)  # "!!! _pytest.outcomes.Exit: why !!!" -> the reason
     found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(stdout)
     said = last_line(found[-1]).rstrip("! ") if found else last_line(stdout) or last_line(
@@ -236,7 +237,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         aside = ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
         aside += ["of %s only the test it hung in is known" % ", ".join(killed)] if killed \
             else []
-        aside += ["of %s only the tests it finished before it stopped are known"
+        aside += ["of %s only the tests finished before the run stopped are known"
                   % ", ".join(partial)] if partial else []
         lines.append("no test depends on the start method%s%s" % (
             " among the runs that finished" if unfinished else "",

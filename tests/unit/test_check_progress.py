@@ -104,3 +104,11 @@ def test_a_cause_of_collection_hangs_is_said_once_with_its_cells() -> None:
     runs[("3.12", "spawn")] = CaseRun("--pytest", "spawn", Outcome.CRASH)
     [cause] = check_collect.collection_causes(runs)
     assert cause.cells == ("3.8[fork]",)
+
+
+def test_what_pytest_said_is_not_the_harness_s_own_marks() -> None:
+    """A run pytest ended early with nothing on stdout is described by pytest's own last line,
+    never by the lines check writes around collection."""
+    run = CaseRun("--pytest", "fork", Outcome.ERROR, error={"message": "pytest exited with code 3"},
+                  stderr="%s\nINTERNALERROR> boom\n%s\n" % (COLLECTING, COLLECTED))
+    assert check_pytest._pytest_said(run) == "INTERNALERROR> boom"
