@@ -123,6 +123,8 @@ def command(args: argparse.Namespace) -> int:
         _take_own_options(args)
     if pytest_mode == bool(args.target):
         return _error("give a TARGET or --pytest [PYTEST ARGS], not both or neither")
+    if pytest_mode and args.args is not None:
+        return _error("--args is for a TARGET; with --pytest, pytest's arguments follow it")
     target = check.PYTEST if pytest_mode else args.target
     try:
         try:

@@ -40,3 +40,17 @@ def test_a_bad_value_after_pytest_is_checks_usage_error(capsys: pytest.CaptureFi
     assert exc.value.code == 2
     err = capsys.readouterr().err
     assert "python -m harness check: error: argument --timeout: 'soon' is not a number" in err
+
+
+def test_args_with_pytest_is_a_usage_error(capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """``--args`` is the argv of a TARGET: with ``--pytest`` it was silently ignored."""
+    from harness import check
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a usage error runs nothing")
+
+    monkeypatch.setattr(check, "check", no_run)
+    assert cli.main(["check", "--pytest", "-q", "--args", "[1]"]) == 2
+    assert capsys.readouterr().err == (
+        "harness: error: --args is for a TARGET; with --pytest, pytest's arguments follow it\n")
