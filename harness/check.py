@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
@@ -29,6 +30,7 @@ from harness.check_diagnose import (
     diagnose,
     not_exercised,
 )
+from harness.check_pytest import INTERRUPTED, with_progress
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_where import (
     cells_text,
@@ -40,13 +42,14 @@ from harness.check_where import (
     stderr_frames,
     table_order,
 )
+from harness.guest import check_suite
 from harness.guest.check_hang import JOIN_WAITS
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun, run_case
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["NO_PROCESS", "Diagnosis", "TargetError", "as_it_is", "check", "diagnose",
+__all__ = ["NO_PROCESS", "Diagnosis", "Interrupted", "TargetError", "as_it_is", "check", "diagnose",
            "format_follow_ons",
            "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
            "nothing_checked", "parse_target", "readable_detail", "select_interpreters",
@@ -183,20 +186,34 @@ def _refine(run: CaseRun) -> CaseRun:
 def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequence[Any],
              cwd: Path, timeout: float) -> CaseRun:
     hang_dir = _hang_dir()
+    env = dict(os.environ)
+    if target == PYTEST:  # a collection that hangs dumps its stacks before the kill
+        env[check_suite.DUMP_AT] = "%.3f" % (time.time() + timeout - min(2.0, timeout / 5))
     try:
         program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method,
                    json.dumps(list(args)), hang_dir]
-        run = run_case(target, method, timeout, interpreter=_argv(interp, cwd),
-                       program=program, env=dict(os.environ))
-        return _refine(_hang_notes(run, Path(hang_dir)))
+        if target == PYTEST and runner.cancelled():
+            raise runner.Cancelled("interrupted before %s[%s] started" % (target, method))
+        try:
+            run = run_case(target, method, timeout, interpreter=_argv(interp, cwd),
+                           program=program, env=env)
+        except runner.Cancelled:  # Ctrl-C, SIGTERM: its tree is killed and reaped
+            if target != PYTEST:
+                raise
+            started = check_suite.read_progress(hang_dir)[1]
+            run = CaseRun(case=target, method=method, outcome=Outcome.ERROR, error={
+                "type": INTERRUPTED, "where": "parent", "message": "interrupted (Ctrl-C or "
+                "SIGTERM) %s" % ("in %s" % started if started else "before any test ran")})
+        return _refine(with_progress(_hang_notes(run, Path(hang_dir)), hang_dir))
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)
 
 
 def _hang_dir() -> str:
-    """A folder for what a hang notes before the kill (``check_hang``), which outlives the
-    run's own folder; named as the runner names its own, so that what a killed check left
-    behind is swept by the next run (``leftovers.sweep_stale``)."""
+    """A folder for what a hang notes before the kill (``check_hang``) and the tests a suite
+    finished (``check_suite``), which outlives the run's own folder; named as the runner names
+    its own, so that what a killed check left behind is swept by the next run
+    (``leftovers.sweep_stale``)."""
     return tempfile.mkdtemp(prefix="%s%d-hang-" % (leftovers.TMP_PREFIX, os.getpid()))
 
 
@@ -232,13 +249,29 @@ def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequ
         futures = {(label(i, interpreters), m): pool.submit(_run_one, i, normalised, m, args,
                                                             here, timeout) for i, m in work}
         return {key: future.result() for key, future in futures.items()}
-    except BaseException:
+    except BaseException as exc:
         runner.cancel_all()
         for future in futures.values():
             future.cancel()
-        raise
+        if normalised != PYTEST or not isinstance(exc, KeyboardInterrupt):
+            raise
+        pool.shutdown(wait=True)  # the running trees are killed: their runs come back
+        ended = {key: f for key, f in futures.items() if not f.cancelled()
+                 and f.exception() is None}
+        raise Interrupted({key: f.result() for key, f in ended.items()},
+                          [key for key in futures if key not in ended]) from None
     finally:
         pool.shutdown(wait=True)
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped ``check --pytest``: ``runs`` are the runs that finished or
+    were cut short (with the tests they had finished), ``not_run`` the cells never started."""
+
+    def __init__(self, runs: Dict[Tuple[str, str], CaseRun],
+                 not_run: List[Tuple[str, str]]) -> None:
+        super().__init__("interrupted")
+        self.runs, self.not_run = runs, not_run
 
 
 #: Errors of loading a ``module:callable`` target: the same under every method, a typo.

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import argparse
 import json
+import shlex
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, List, Sequence, Tuple
 
 from harness.vocab import Outcome
 
 __all__ = ["add_parser", "command"]
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 def add_parser(sub: Any) -> None:
@@ -27,29 +28,75 @@ def add_parser(sub: Any) -> None:
                     "checked (no process started, no test ran), 2 on usage error.",
         epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
                "python -m harness check scripts/run.py --python 3.14; "
-               "python -m harness check --json --pytest tests/ -x  (options for check go "
-               "before --pytest: everything after it is pytest's)")
+               "python -m harness check --pytest tests/ -x --python 3.12  (check's own "
+               "options are check's wherever written; everything else after --pytest is "
+               "pytest's: pytest's own --timeout (pytest-timeout) as -o timeout=N)")
     chk.add_argument("target", metavar="TARGET", nargs="?",
-                     help="module:callable (importable from the current directory) or "
+                        help="module:callable (importable from the current directory) or "
                           "path/to/script.py[:callable]")
-    chk.add_argument("--args", metavar="JSON", help="arguments for the callable (a JSON list), "
-                                                    "or argv for a script")
-    chk.add_argument("--python", action="append", metavar="PY",
-                     help="interpreter as `python -m harness interpreters` names it (3.14, "
-                          "pypy3.9) or a path; repeatable (default: every interpreter found, "
-                          "the Debian root's included; with --pytest: this one)")
-    chk.add_argument("--timeout", type=_positive, default=None,
-                     help="seconds before a run counts as a hang (default: 10; 300 with "
-                          "--pytest)")
-    chk.add_argument("--jobs", type=int, default=1, metavar="N",
-                     help="runs at once (default: 1; more is faster, but two runs of one "
-                          "program share its fixed ports, files and shared-memory names and "
-                          "can fail only because they met)")
-    chk.add_argument("--json", action="store_true", help="machine-readable output")
+    _add_options(chk)
+    chk.set_defaults(jobs=1)
     chk.add_argument("--pytest", nargs=argparse.REMAINDER, metavar="PYTEST ARGS",
-                     help="run your pytest suite under each method (pytest must be installed "
+                        help="run your pytest suite under each method (pytest must be installed "
                           "in the interpreter)")
     chk.set_defaults(func=command)
+
+
+def _add_options(parser: argparse.ArgumentParser) -> None:
+    """check's options (defaults set by the caller: ``own_options`` parses only those given)."""
+    parser.add_argument("--args", metavar="JSON",
+                        help="arguments for the callable (a JSON list), or argv for a script")
+    parser.add_argument("--python", action="append", metavar="PY",
+                        help="interpreter as `python -m harness interpreters` names it (3.14, "
+                             "pypy3.9) or a path; repeatable (default: every interpreter found, "
+                             "the Debian root's included; with --pytest: this one)")
+    parser.add_argument("--timeout", type=_positive,
+                        help="seconds before a run counts as a hang (default: 10; 300 with "
+                             "--pytest)")
+    parser.add_argument("--jobs", type=int, metavar="N",
+                        help="runs at once (default: 1; more is faster, but two runs of one "
+                             "program share its fixed ports, files and shared-memory names and "
+                             "can fail only because they met)")
+    parser.add_argument("--json", action="store_true", help="machine-readable output")
+
+
+#: check's options that take a value, and those that do not: taken out of ``--pytest``'s
+#: arguments wherever they are written (pytest has none of these names; pytest-timeout's
+#: ``--timeout`` is its ini key too, ``-o timeout=N``).
+_VALUED, _FLAGS = ("--python", "--timeout", "--jobs", "--args"), ("--json",)
+
+
+def own_options(pytest_args: Sequence[str]) -> Tuple[List[str], List[str]]:
+    """``--pytest``'s arguments split into check's own options (``--python 3.12``,
+    ``--timeout=5``), and pytest's arguments: the rest, in order. argparse gives everything
+    after ``--pytest`` to pytest, which then rejected check's options naming our script."""
+    own: List[str] = []
+    rest: List[str] = []
+    words = iter(pytest_args)
+    for word in words:
+        name = word.partition("=")[0]
+        if word in _FLAGS or (name in _VALUED and "=" in word):
+            own.append(word)
+        elif word in _VALUED:
+            own.append(word)
+            value = next(words, None)  # missing: argparse says so, as before --pytest
+            own.extend([value] if value is not None else [])
+        else:
+            rest.append(word)
+    return own, rest
+
+
+def _take_own_options(args: argparse.Namespace) -> None:
+    """Apply check's options written after ``--pytest`` (``own_options``); ``args.pytest``
+    keeps pytest's. A bad value is a usage error, as before ``--pytest``."""
+    own, args.pytest = own_options(args.pytest)
+    if not own:
+        return
+    parser = argparse.ArgumentParser(prog="python -m harness check", allow_abbrev=False,
+                                     argument_default=argparse.SUPPRESS)
+    _add_options(parser)
+    for name, value in vars(parser.parse_args(own)).items():
+        setattr(args, name, (args.python or []) + value if name == "python" else value)
 
 
 def _positive(text: str) -> float:
@@ -72,8 +119,12 @@ def command(args: argparse.Namespace) -> int:
     from harness.check_table import fit
 
     pytest_mode = args.pytest is not None
+    if pytest_mode:
+        _take_own_options(args)
     if pytest_mode == bool(args.target):
         return _error("give a TARGET or --pytest [PYTEST ARGS], not both or neither")
+    if pytest_mode and args.args is not None:
+        return _error("--args is for a TARGET; with --pytest, pytest's arguments follow it")
     target = check.PYTEST if pytest_mode else args.target
     try:
         try:
@@ -96,8 +147,15 @@ def command(args: argparse.Namespace) -> int:
     timeout = args.timeout or (300.0 if pytest_mode else check.DEFAULT_TIMEOUT)
     if not args.json:
         sys.stderr.write("check: %s under each start method on %s ...\n" % (
-            "pytest " + " ".join(call_args) if pytest_mode else target, ", ".join(labels)))
-    runs = check.check(target, interpreters, call_args, timeout=timeout, jobs=args.jobs)
+            "pytest " + " ".join(shlex.quote(str(a)) for a in call_args) if pytest_mode
+            else target, ", ".join(labels)))
+    not_run: List[Any] = []
+    try:
+        runs = check.check(target, interpreters, call_args, timeout=timeout, jobs=args.jobs)
+    except check.Interrupted as stop:  # --pytest: what ran is reported, then exit 130
+        if not stop.runs:
+            raise
+        runs, not_run = stop.runs, stop.not_run
     failing = [key for key, run in runs.items() if run.outcome not in (Outcome.OK,
                                                                        Outcome.UNAVAILABLE)]
     doc: Dict[str, Any] = {"target": target, "args": call_args,
@@ -112,7 +170,9 @@ def command(args: argparse.Namespace) -> int:
         exercising, idle = check_pytest.exercised(runs)
         doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always,
                    hung_everywhere=[h.to_dict() for h in check_pytest.hung_everywhere(runs)],
-                   tests_not_exercising_the_method=idle)
+                   tests_not_exercising_the_method=idle,
+                   hung_in_collection=check_pytest.collection_hangs(runs, str(Path.cwd())),
+                   not_run_interrupted=["%s[%s]" % key for key in not_run])
         ok = bool(exercising) and not failing and not verdicts and not always
     else:
         diagnoses = check.diagnose(runs)
@@ -127,7 +187,8 @@ def command(args: argparse.Namespace) -> int:
     elif loaded:
         sys.stderr.write("harness: error: could not load %s: %s\n" % (target, loaded))
     elif pytest_mode:
-        sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs), width) + "\n")
+        sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs, str(Path.cwd())),
+                             width) + "\n")
     else:
         cwd = str(Path.cwd())
         sys.stdout.write(check.format_table(runs, labels, width, cwd) + "\n")
@@ -140,6 +201,12 @@ def command(args: argparse.Namespace) -> int:
                                                                      unchecked)) if line)):
             if extra:
                 sys.stdout.write("\n" + fit(extra, width) + "\n")
+    if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED
+                      for r in runs.values()):
+        sys.stderr.write("harness: error: interrupted%s; the tests each run finished are "
+                         "above\n" % ("" if not not_run else " (not run: %s)" % ", ".join(
+                             "%s[%s]" % key for key in not_run)))
+        return EXIT_INTERRUPTED
     if loaded:
         return EXIT_USAGE
     return EXIT_OK if ok else EXIT_FAILED

@@ -10,16 +10,18 @@ import dataclasses
 import re
 from typing import Any, Dict, List, Mapping, Set, Tuple
 
+from harness import check_collect
 from harness.capture import last_line
 from harness.check_diagnose import FORK_DEFAULT, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
-from harness.check_where import grouped, table_order
+from harness.check_where import cells_text, grouped, table_order
+from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["HUNG", "DependentTest", "compare", "exercised", "format_tests", "hung_everywhere",
-           "hung_test", "tests_ran"]
+__all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "exercised",
+           "format_tests", "hung_everywhere", "hung_test", "tests_ran", "with_progress"]
 
 
 @dataclasses.dataclass
@@ -42,21 +44,30 @@ def _tests(run: CaseRun) -> Dict[str, Any]:
     return tests if isinstance(tests, dict) else {}
 
 
+#: The error of a run Ctrl-C or SIGTERM cut short (``check._run_one``).
+INTERRUPTED = "Interrupted"
 #: A test its run was killed in (the run timed out while it ran): its outcome.
 HUNG = "hung"
 
 
-def hung_test(run: CaseRun) -> str:
-    """The test a timed-out run was killed in: the last one ``check_exec`` said it started
-    ("" when the run did not time out or started none)."""
-    running = _RUNNING.findall(run.stderr) if run.outcome is Outcome.TIMEOUT else []
+def _last_started(run: CaseRun) -> str:
+    """The last test ``check_suite`` said the run started ("" when none)."""
+    running = _RUNNING.findall(run.stderr)
     return running[-1].strip() if running else ""
 
 
+def hung_test(run: CaseRun) -> str:
+    """The test a timed-out run was killed in: the last one ``check_suite`` said it started,
+    unless the run had finished it ("" when the run did not time out or was in no test)."""
+    test = _last_started(run) if run.outcome is Outcome.TIMEOUT else ""
+    return test if test not in _tests(run) else ""
+
+
 def _entries(run: CaseRun) -> Dict[str, Any]:
-    """Each test's entry: a finished run's tests, or the one test a timed-out run hung in."""
+    """Each test's entry: the tests the run finished (all of them, or those a run cut short
+    had finished, ``check_suite``), and the test a timed-out run hung in."""
     test = hung_test(run)
-    return {test: {"outcome": HUNG, "error": ""}} if test else _tests(run)
+    return dict(_tests(run), **{test: {"outcome": HUNG, "error": ""}}) if test else _tests(run)
 
 
 def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
@@ -81,16 +92,18 @@ def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[
 
 _PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
 _BANNER = re.compile(r"^[! ]+", re.M)
-_RUNNING = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)  # check_exec's progress
+_RUNNING = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)  # check_suite's progress
+_MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
 
 
 def _pytest_said(run: CaseRun) -> str:
     """pytest's own complaint: its last ``ERROR: ...`` line, else the last line it wrote."""
-    stderr = _RUNNING.sub("", run.stderr)
+    stderr = _MARKS.sub("", _RUNNING.sub("", run.stderr))
     stdout = _BANNER.sub("", run.stdout)  # "!!! _pytest.outcomes.Exit: why !!!" -> the reason
     found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(stdout)
-    return last_line(found[-1]).rstrip("! ") if found else last_line(stdout) or last_line(
+    said = last_line(found[-1]).rstrip("! ") if found else last_line(stdout) or last_line(
         stderr)
+    return said[len("pytest: "):] if said.startswith("pytest: error: ") else said
 
 
 def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
@@ -110,6 +123,22 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
                    outcome=Outcome.ERROR if failed else Outcome.OK, observed=observed,
                    error={"type": kind, "message": message} if failed else None,
                    stderr="")
+
+
+def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
+    """A suite's run that did not finish (a hang, a crash, an interrupt): the tests it had
+    finished, as ``check_suite`` wrote them one by one, with the methods each started."""
+    if run.outcome is Outcome.OK or _tests(run):
+        return run
+    finished = read_progress(hang_dir)[0]
+    if not finished:
+        return run
+    observed = dict(run.observed) if isinstance(run.observed, dict) else {}
+    observed["tests"] = {e["test"]: {"outcome": str(e.get("outcome")),
+                                     "error": str(e.get("error") or "")} for e in finished}
+    observed["methods_by_test"] = {e["test"]: [str(m) for m in e.get("methods") or []]
+                                   for e in finished if e.get("methods")}
+    return dataclasses.replace(run, observed=observed)
 
 
 def _by_interp(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Dict[str, CaseRun]]:
@@ -170,28 +199,28 @@ def hung_everywhere(runs: Mapping[Tuple[str, str], CaseRun]) -> List[DependentTe
 
 
 def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping[
-        Tuple[str, str], CaseRun]) -> str:
+        Tuple[str, str], CaseRun], cwd: str = "") -> str:
     """The human summary of ``--pytest``."""
     found: List[Tuple[str, str]] = []  # (cell, what happened to the run), said once per text
     unfinished: List[str] = []
     killed: List[str] = []  # runs of which only the test they hung in is known
+    partial: List[str] = []  # runs cut short, of which the tests they had finished are known
     for interp, method in table_order(runs):
-        run = runs[(interp, method)]
+        run, cell = runs[(interp, method)], "%s[%s]" % (interp, method)
         if run.outcome is Outcome.UNAVAILABLE:
-            found.append(("%s[%s]" % (interp, method), "not run (%s)" % run.detail))
+            found.append((cell, "not run (%s)" % run.detail))
         elif not _tests(run) or run.outcome is not Outcome.OK:
-            error = run.error or {}
-            said = _pytest_said(run) if run.outcome is Outcome.ERROR else ""
-            what = error.get("message") or run.detail or "(nothing collected or selected)"
-            running = _RUNNING.findall(run.stderr)
-            if run.outcome is Outcome.CRASH and running:  # which test the crash ended
-                what += " (in %s)" % running[-1].strip()
-            outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value
-            found.append(("%s[%s]" % (interp, method), "%s %s%s" % (
-                outcome, what, " (pytest: %s)" % said if said else "")))
+            found.append((cell, _what_happened(run, cwd)))
             if not _tests(run):
-                (killed if hung_test(run) else unfinished).append("%s[%s]" % (interp, method))
+                (killed if hung_test(run) else unfinished).append(cell)
+            elif run.outcome is not Outcome.OK:
+                partial.append(cell)
     lines = [line.lstrip() for line in grouped(found)]
+    in_collection = check_collect.collection_causes(runs)
+    if in_collection:
+        lines.append("the hang while pytest collected, its cause:")
+    lines.extend("  [%s] %s\n    fix: %s\n    see: %s\n    seen in: %s" % (
+        *_cause(d.to_dict()), cells_text(d.cells)) for d in in_collection)
     checked, unchecked = exercised(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
@@ -200,10 +229,16 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("no test started a process with its run's start method (none at all, or "
                      "only with a method it chose itself): nothing about start methods was "
                      "checked")
+    elif not any(len([r for r in methods.values() if test in _entries(r)]) > 1
+                 for methods in _by_interp(runs).values()
+                 for test in {t for r in methods.values() for t in _entries(r)}):
+        lines.append("no test ran under two methods of one interpreter: nothing was compared")
     elif not verdicts:
         aside = ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
         aside += ["of %s only the test it hung in is known" % ", ".join(killed)] if killed \
             else []
+        aside += ["of %s only the tests finished before the run stopped are known"
+                  % ", ".join(partial)] if partial else []
         lines.append("no test depends on the start method%s%s" % (
             " among the runs that finished" if unfinished else "",
             " (%s)" % "; ".join(aside) if aside else ""))
@@ -244,6 +279,41 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             "stderr are in --json)"))
         lines.extend(causes)
     return "\n".join(lines)
+
+
+def collection_hangs(runs: Mapping[Tuple[str, str], CaseRun], cwd: str) -> List[Dict[str, Any]]:
+    """The runs that hung while pytest collected, each with its user's frames (innermost
+    first) and the causes the hangs left evidence of (``--json``)."""
+    causes = [d.to_dict() for d in check_collect.collection_causes(runs)]
+    return [{"cell": "%s[%s]" % key, "frames": check_collect.dump_frames(run.stderr, cwd)[0],
+             "causes": [c for c in causes if "%s[%s]" % key in c["cells"]]}
+            for key in table_order(runs) for run in [runs[key]]
+            if check_collect.collection_hang(run)]
+
+
+def _what_happened(run: CaseRun, cwd: str) -> str:
+    """What became of a run that ran no test or did not end well: its outcome and why, the
+    test it stopped in, and what of it is kept."""
+    if check_collect.collection_hang(run):
+        where = check_collect.where(run, cwd)
+        return "timeout while pytest collected the tests (importing conftest.py files and test " \
+               "modules), before any test started%s" % (
+                   ": at " + where if where else " (no stack dump came before the kill)")
+    error = run.error or {}
+    said = _pytest_said(run) if run.outcome is Outcome.ERROR else ""
+    what = error.get("message") or run.detail or "(nothing collected or selected)"
+    last = _last_started(run)
+    if run.outcome is Outcome.CRASH and last:  # which test the crash ended
+        what += " (in %s)" % last
+    if run.outcome is Outcome.TIMEOUT and last and last in _tests(run):
+        what += " (after its last test, %s, had finished)" % last
+    cut_short = run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) or error.get(
+        "type") == INTERRUPTED
+    finished = len(_tests(run)) if cut_short else 0
+    if finished:
+        what += "; the %d test(s) it finished before are kept" % finished
+    outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value
+    return "%s %s%s" % (outcome, what, " (pytest: %s)" % said if said else "")
 
 
 def _cause(diag: Mapping[str, Any]) -> Tuple[str, str, str, str]:

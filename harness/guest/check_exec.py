@@ -122,48 +122,25 @@ def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> D
     return {}
 
 
-def _run_pytest(args: List[Any], tests: Dict[str, Any]) -> Dict[str, Any]:
+def _run_pytest(args: List[Any], tests: Dict[str, Any], watch: Any,
+                hang_dir: str) -> Dict[str, Any]:
     try:
         import pytest  # boundary: the user's own (their suite runs on their pytest)
     except ImportError:
         return {"outcome": UNAVAILABLE, "detail": "pytest is not installed in this interpreter"}
-    from . import check_watch
+    from .check_suite import Collector
 
-    class Collector:
-        def pytest_runtest_logstart(self, nodeid: str, location: Any) -> None:
-            check_watch.CURRENT_TEST[0] = nodeid
-            # Outside pytest's capture: a test that hangs is named by the kill's quote.
-            os.write(2, (check_watch.RUNNING + nodeid + "\n").encode("utf-8", "replace"))
-
-        def pytest_runtest_logreport(self, report: Any) -> None:
-            entry = tests.setdefault(report.nodeid, {"outcome": "interrupted", "error": ""})
-            if getattr(report, "wasxfail", None) is not None:  # xfail: failed as expected
-                entry["outcome"] = "xfailed" if report.skipped else "xpassed"
-                return
-            if report.when == "call" and entry["outcome"] == "interrupted":
-                entry["outcome"] = "passed"  # until a failure says otherwise
-            if report.failed and entry["outcome"] in ("passed", "interrupted"):
-                entry["outcome"] = "failed" if report.when == "call" else "error"
-                entry["error"] = _first_error_line(str(report.longreprtext))
-            elif report.skipped and report.when != "teardown" and \
-                    entry["outcome"] in ("passed", "interrupted"):
-                entry["outcome"] = "skipped"
-
-    code = pytest.main([str(a) for a in args] + ["-p", "no:cacheprovider"],
-                       plugins=[Collector()])
+    collector = Collector(tests, watch, hang_dir)
+    # As ``pytest ARGS`` has it: a usage error names pytest, not this script.
+    sys.argv = ["pytest"] + [str(a) for a in args]
+    try:
+        code = pytest.main(sys.argv[1:] + ["-p", "no:cacheprovider"], plugins=[collector])
+    finally:
+        collector.close()
     if int(code) not in (0, 1, 5):  # 5: nothing collected; 2-4: pytest itself failed
         return {"outcome": ERROR, "error": {"type": "PytestExit", "where": "parent",
                                               "message": "pytest exited with code %d" % code}}
     return {}
-
-
-def _first_error_line(text: str) -> str:
-    """The ``E   Type: message`` line of a pytest failure, else its last line."""
-    lines = [line for line in text.splitlines() if line.strip()]
-    for line in lines:
-        if line.startswith("E "):
-            return line[1:].strip()[:300]
-    return (lines[-1].strip() if lines else "")[:300]
 
 
 def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
@@ -241,7 +218,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         try:
             if target == "--pytest":
                 _make_default(method)
-                result = _run_pytest(args, tests)
+                result = _run_pytest(args, tests, watch, hang_dir)
             elif target.endswith(".py"):
                 _make_default(method)
                 result = _run_script(user_dir, target, args)

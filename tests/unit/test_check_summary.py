@@ -91,6 +91,11 @@ def test_pytest_says_when_no_test_ran_or_a_run_was_not_compared() -> None:
                                       methods_by_test={"t.py::test_a": ["spawn"]}),
               ("3.12", "fork"): CaseRun("t", "fork", Outcome.TIMEOUT, detail="killed")}
     text = check_pytest.format_tests([], [], partly)
+    # One run recorded the test: nothing compared, not "no test depends on the method".
+    assert "no test ran under two methods of one interpreter: nothing was compared" in text
+    partly[("3.12", "forkserver")] = _run("forkserver", tests=tests,
+                                          methods_by_test={"t.py::test_a": ["forkserver"]})
+    text = check_pytest.format_tests([], [], partly)
     assert "among the runs that finished (not compared: 3.12[fork])" in text
 
 

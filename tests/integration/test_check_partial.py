@@ -1,0 +1,135 @@
+"""`check --pytest` runs that do not end: what they finished is kept and said (a hang until
+the hard timeout, SIGTERM), a hang in collection is named where it was, and check's own
+options written after --pytest are check's. Real runs of the interpreter running the tests
+(the one with pytest), on suites in tests/fixtures/check/."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, List
+
+import pytest
+
+from harness.guest.check_suite import PROGRESS
+from harness.leftovers import TMP_PREFIX
+
+pytestmark = pytest.mark.slow
+
+ROOT = Path(__file__).resolve().parents[2]
+FIXTURES = ROOT / "tests" / "fixtures" / "check"
+ENV = dict(os.environ, PYTHONPATH=str(ROOT))
+#: hang_suite's tests but the one that hangs under every method: fork's run hangs in the
+#: second (a lock held at fork), the others run all three.
+NOT_JOIN = "not join_before_get"
+
+
+def _check(folder: str, *argv: str) -> "subprocess.CompletedProcess[str]":
+    pytest.importorskip("pytest")
+    proc = subprocess.run([sys.executable, "-m", "harness", "check", *argv],
+                          cwd=str(FIXTURES / folder), capture_output=True, text=True,
+                          timeout=120, env=ENV, check=False)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    return proc
+
+
+def _tests(doc: Dict[str, Any], method: str) -> Dict[str, str]:
+    run = next(r for r in doc["results"] if r["method"] == method)
+    return {t: e["outcome"] for t, e in ((run["observed"] or {}).get("tests") or {}).items()}
+
+
+def test_checks_options_after_pytest_are_checks() -> None:
+    """`--python X --json` after `--pytest` select the interpreter and the output, and what
+    pytest rejects names pytest, never the harness's script."""
+    proc = _check("hang_suite", "--pytest", "-q", "-k", "child_exits", "--python", sys.executable,
+                  "--json")
+    doc = json.loads(proc.stdout)
+    assert doc["args"] == ["-q", "-k", "child_exits"]
+    assert _tests(doc, "spawn") == {"test_hangs.py::test_child_exits_cleanly": "passed"}
+    proc = _check("hang_suite", "--pytest", "-q", "--no-such-option")
+    assert "check_exec" not in proc.stdout + proc.stderr
+    assert "(pytest: error: unrecognized arguments: --no-such-option)" in " ".join(
+        proc.stdout.split())
+
+
+def test_the_tests_a_hung_run_finished_are_kept() -> None:
+    """Under fork the suite hangs in its second test until the hard timeout: its first test's
+    result is kept and compared, the hung test is named, the third was never reached."""
+    proc = _check("hang_suite", "--json", "--timeout", "4", "--pytest", "-q", "-k", NOT_JOIN)
+    doc = json.loads(proc.stdout)
+    fork = _tests(doc, "fork")
+    assert fork == {"test_hangs.py::test_child_exits_cleanly": "passed"}, fork
+    hung = [v for v in doc["method_dependent"]
+            if v["test"] == "test_hangs.py::test_lock_held_at_start"]
+    assert hung and hung[0]["outcomes"]["fork"] == "hung"
+    text = _check("hang_suite", "--timeout", "4", "--pytest", "-q", "-k", NOT_JOIN).stdout
+    assert "the 1 test(s) it finished before are kept" in " ".join(text.split())
+
+
+def test_a_hang_in_collection_is_named_where_it_was() -> None:
+    """conftest.py hangs at import under fork: the run says it hung while pytest collected,
+    at which line of conftest.py, with the cause; the other methods collected and ran."""
+    proc = _check("collect_hang", "--json", "--timeout", "4", "--pytest", "-q")
+    doc = json.loads(proc.stdout)
+    hangs: List[Dict[str, Any]] = doc["hung_in_collection"]
+    assert [h["cell"] for h in hangs] == [doc["results"][0]["environment"] + "[fork]"]
+    assert hangs[0]["frames"][0].startswith("conftest.py:22 in _warm_up: process.join()")
+    assert [c["code"] for c in hangs[0]["causes"]] == ["hangs-only-under-fork"]
+    text = " ".join(_check("collect_hang", "--timeout", "4", "--pytest", "-q").stdout.split())
+    assert "timeout while pytest collected the tests" in text
+    assert "at conftest.py:22 in _warm_up: process.join()" in text
+
+
+def test_sigterm_keeps_what_the_runs_finished_and_reaps_them(tmp_path: Path) -> None:
+    """SIGTERM (as Ctrl-C) while fork's run hangs: the test it finished is reported, the test
+    it was in is named, the runs never started are listed, no process of the run is left,
+    and check exits 130."""
+    pytest.importorskip("pytest")
+    proc = subprocess.Popen([sys.executable, "-m", "harness", "check", "--timeout", "60",
+                             "--pytest", "-q", "-k", NOT_JOIN],
+                            cwd=str(FIXTURES / "hang_suite"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
+    deadline = time.monotonic() + 60
+    try:  # until fork's run is in the hanging test: its progress file says so
+        while time.monotonic() < deadline and not _in_hang(proc.pid):
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    said = " ".join(out.split())
+    assert "error interrupted (Ctrl-C or SIGTERM) in test_hangs.py::test_lock_held_at_start;" \
+        " the 1 test(s) it finished before are kept" in said, out
+    assert "not run: " in err and "[forkserver]" in err and "[spawn]" in err
+    assert not _descendants(proc.pid)
+
+
+def _in_hang(pid: int) -> bool:
+    """The check ``pid`` runs has started the hanging test (its run's progress file)."""
+    for folder in Path(tempfile.gettempdir()).glob("%s%d-hang-*" % (TMP_PREFIX, pid)):
+        text = (folder / PROGRESS).read_text() if (folder / PROGRESS).exists() else ""
+        if "test_lock_held_at_start" in text:
+            return True
+    return False
+
+
+def _descendants(pid: int) -> List[str]:
+    """Processes still running a check_exec of this check (by its hang folder's name)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            cmdline = (proc / "cmdline").read_bytes().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if "%s%d-" % (TMP_PREFIX, pid) in cmdline and "check_exec" in cmdline:
+            found.append(cmdline)
+    return found
