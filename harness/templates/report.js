@@ -44,6 +44,25 @@
     });
   }
   var rows = all("tr.case-row");
+  // A case's finding and its section follow the case's row: they carry no filter data (two more
+  // copies of the rows' search words, on the 30 x 100 page 200 kB); followers[anchor] are they.
+  var followers = {};
+  var searchText = {};
+  function anchorOf(tr) { return tr.cells[0].querySelector("a").getAttribute("href").slice(1); }
+  all("section.case").forEach(function (s) { (followers[s.id] = followers[s.id] || []).push(s); });
+  all("div.finding").forEach(function (d) {
+    var id = d.querySelector("a[href^='#']").getAttribute("href").slice(1);
+    (followers[id] = followers[id] || []).push(d);
+  });
+  // What the search box searches: the row's id, title, values (data-s) and behaviour tags.
+  function words(tr) {
+    if (!(tr.id in searchText)) {
+      var th = tr.cells[0];
+      searchText[tr.id] = [th.querySelector(".cid").textContent, th.querySelector(".ct").textContent,
+        tr.getAttribute("data-s"), tr.getAttribute("data-b")].join(" ").toLowerCase();
+    }
+    return searchText[tr.id];
+  }
   // The printed parts of a matrix too wide for paper (print-only tables): their rows, by case.
   // They wait as markup in a <noscript> (text while the script runs: CI's 13,000 elements parsed
   // for nothing until printing) and are built when printing starts; the template escaped their
@@ -184,16 +203,14 @@
       if (show) { put(th, "colSpan", n * nMethods + gap); }
     });
     var count = 0;
-    all("tr.case-row, section.case, div.finding").forEach(function (el) {
+    rows.forEach(function (el) {
       var ok = (!F.cat.value || el.getAttribute("data-cat") === F.cat.value) &&
         (!F.find.checked || el.getAttribute("data-f") === "1") &&
         (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&
-        terms.every(function (t) { return t.test(el.getAttribute("data-s")); });
+        terms.every(function (t) { return t.test(words(el)); });
       put(el, "hidden", !ok);
-      if (el.tagName === "TR") {
-        if (ok) { count += 1; }
-        (printRows[el.id.slice(4)] || []).forEach(function (tr) { put(tr, "hidden", !ok); });
-      }
+      if (ok) { count += 1; }
+      (followers[anchorOf(el)] || []).concat(printRows[el.id.slice(4)] || []).forEach(function (other) { put(other, "hidden", !ok); });
     });
     // Printed, the parts follow the row filters and the OS filter (a part is one OS's columns).
     all(".ppart").forEach(function (part) { put(part, "hidden", !!F.os.value && part.getAttribute("data-os") !== F.os.value); });
