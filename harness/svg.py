@@ -51,6 +51,17 @@ class Chart:
     table: Tuple[Tuple[str, str, str, str], ...]  # environment, method, x, "median (spread)"
 
     @property
+    def by_environment(self) -> List[Tuple[str, List[Tuple[str, str, str]]]]:
+        """The values table's rows under each environment, named once (a row header spanning
+        its rows): (environment, [(method, x, "median (spread)"), ...])."""
+        out: List[Tuple[str, List[Tuple[str, str, str]]]] = []
+        for env, method, x, label in self.table:
+            if not out or out[-1][0] != env:
+                out.append((env, []))
+            out[-1][1].append((method, x, label))
+        return out
+
+    @property
     def size(self) -> Tuple[int, int]:
         """Its ``<svg>``'s width and height: the page keeps a box of that shape while the chart
         waits to be built (nothing moves when it is)."""

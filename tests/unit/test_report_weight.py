@@ -91,3 +91,23 @@ def test_a_group_names_an_os_once_where_all_its_environments_are() -> None:
     ((_category, (case,)),) = model.build(_matrix(*docs)).categories
     assert sorted(g.where for g in case.groups) == [
         "spawn: Linux (all 2), macOS 3.12", "spawn: macOS 3.13, macOS 3.14, macOS 3.15"]
+
+
+def test_a_values_table_names_an_environment_once_and_a_bar_chart_has_no_x() -> None:
+    """Below a chart, its values table names each environment once, a row header over its
+    methods' rows (CI: 2,900 rows each naming it), and a bar chart's table has no empty "x"
+    column; every value is still there, beside its environment and method."""
+    html = render.render_html(_matrix(_perf_doc("3.12.0"), _perf_doc("3.13.0")))
+    section = html.split('id="performance"')[1].split('id="cases"')[0]
+    tables = re.findall(r'<details class="later">.*?</details>', section, re.S)
+    bar = [t for t in tables if '<th scope="col">x</th>' not in t]
+    line = [t for t in tables if '<th scope="col">x</th>' in t]
+    assert bar and line
+    for table in bar:
+        assert re.findall(r'<th scope="row" rowspan="3">([^<]*)</th>', table) == [
+            "linux-cpython-3.12", "linux-cpython-3.13"]
+        rows = re.findall(r"<tr>(.*?)</tr>", table.split("<tbody>")[1])
+        assert [re.findall(r"<td>([^<]*)</td>", r)[0] for r in rows] == [
+            "fork", "forkserver", "spawn"] * 2
+        assert all(len(re.findall(r"<td>", r)) == 2 for r in rows)  # method, value: no x
+    assert any("parent_objects_mb=1000" in t for t in line)
