@@ -31,7 +31,7 @@ from harness.text import shorten
 
 __all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
            "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT", "VERDICT_MARKS", "CellView",
-           "outcome_of", "row_cells"]
+           "outcome_of", "panel_data", "row_cells"]
 
 #: A slot of the matrix where the case does not run under that method: not a cell.
 NOT_APPLICABLE = "not-applicable"
@@ -205,6 +205,27 @@ def behaviour(cell: MatrixCell) -> Dict[str, Any]:
                         "observed": o.get("observed"), "error": o.get("error")}
                        for o in cell["observations"]]
     return out
+
+
+def panel_data(sources: List[str], behaviours: List[Dict[str, Any]],
+               row: Sequence[CellView]) -> Dict[str, Any]:
+    """One case's panel data: its first source ("s"), its behaviours ("b"), each cell's entry
+    ("c"), and its expectations ("e"), each said once: a behaviour names its expectation by index
+    ("x"; a case's behaviours mostly share one, CI's page repeated it 1,000 times)."""
+    expectations: List[Any] = []
+    seen: Dict[str, int] = {}
+    out = []
+    for b in behaviours:
+        b = dict(b)
+        if "expected" in b:
+            key = _dumps(b["expected"])
+            if key not in seen:
+                seen[key] = len(expectations)
+                expectations.append(b["expected"])
+            b["x"] = seen[key]
+            del b["expected"]
+        out.append(b)
+    return {"s": sources, "b": out, "c": [c.data for c in row], "e": expectations}
 
 
 def _without_samples(value: Any) -> Any:

@@ -186,8 +186,8 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         # The page's script adds the row's id, title and tags (in the row already).
         search=" ".join([observed_text, *(
             ["hang"] if words.TIMEOUT in tags else [])]).lower(),  # "deadlock fork hang" finds it
-        panel={"s": [link.url for link in sources if link.url][:1],
-               "b": behaviours, "c": [c.data for c in row]})
+        panel=cellview.panel_data([link.url for link in sources if link.url][:1], behaviours,
+                                  row))
 
 
 def build(matrix: MatrixDoc) -> Report:

@@ -334,7 +334,7 @@
     if (outcome === "error") { line.error = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
     body.appendChild(el("p", line[outcome] || outcome, "outcome"));
     var verdict = verdictOf(td);
-    var exp = b.expected || null;
+    var exp = b.x === undefined ? null : caseData.e[b.x];  // said once per case (cellview.panel_data)
     var inferred = !!(exp && (exp.inferred || exp.from_implementation));
     var words = data["~words"];  // cellview.PANEL_WORDS: the wording lives in Python, once
     var said = verdict ? words[verdict + (inferred ? "~inferred" : "")] || words[verdict] : outcome === "unavailable" ? words[""] : "";

@@ -111,3 +111,19 @@ def test_a_values_table_names_an_environment_once_and_a_bar_chart_has_no_x() -> 
             "fork", "forkserver", "spawn"] * 2
         assert all(len(re.findall(r"<td>", r)) == 2 for r in rows)  # method, value: no x
     assert any("parent_objects_mb=1000" in t for t in line)
+
+
+def test_the_panel_data_says_a_cases_expectation_once() -> None:
+    """A case's behaviours that share an expectation name it by index (CI's page repeated the
+    same expectation in 1,000 behaviours); the JSON has no spaces after "," and ":"."""
+    expected = {"outcome": "ok", "value": 1, "methods": ["*"]}
+    observe = lambda c, m: cell(c, m, outcome="ok" if m == "fork" else "timeout",  # noqa: E731
+                                expected=expected)
+    html = render.render_html(_matrix(results_doc(cases=["deadlock.x"], observe=observe)))
+    start = html.index('<script type="application/json" id="cell-data">')
+    text = html[html.index(">", start) + 1:html.index("</script>", start)]
+    data = json.loads(text)
+    case = data["deadlock.x"]
+    assert len(case["b"]) == 2 and [b["x"] for b in case["b"]] == [0, 0]
+    assert len(case["e"]) == 1 and all("expected" not in b for b in case["b"])
+    assert ", " not in text.replace('", "', "") and '": ' not in text
