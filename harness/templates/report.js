@@ -472,11 +472,20 @@
     F[k].addEventListener(k === "q" ? "input" : "change", function () { apply(true); });
   });
   envBoxes.forEach(function (b) { b.addEventListener("change", function () { apply(true); }); });
+  // A link to a matrix cell: a finding's names it (data-cell); a claim's evidence link is in
+  // its environment's column and says its method last (see the template).
+  function linkedCell(a) {
+    if (a.hasAttribute("data-cell")) { return a.getAttribute("data-cell"); }
+    var td = a.closest("td");
+    var head = td.closest("table").tHead.rows[0].cells[td.cellIndex];
+    return [a.getAttribute("href").slice(5), head.title, a.textContent.split(" ").pop()].join("~");
+  }
   all("a.cell-link").forEach(function (a) {
-    a.setAttribute("href", "#view?cell=" + a.getAttribute("data-cell"));
+    var key = linkedCell(a);
+    a.setAttribute("href", "#view?cell=" + key);
     a.addEventListener("click", function (ev) {
       ev.preventDefault();
-      showCell(a.getAttribute("data-cell"), true, true);
+      showCell(key, true, true);
       apply(true);
     });
   });

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
+from urllib.parse import unquote
 
 import pytest
 
@@ -324,6 +325,33 @@ def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
     rendered = """s => document.querySelector(s).checkVisibility({contentVisibilityAuto: true})"""
     assert pg.evaluate(rendered, "table.claims tbody tr:first-child td")
     assert not pg.evaluate(rendered, "table.claims tbody tr:last-child td")
+    _close(pg)
+
+
+def test_a_claims_evidence_link_opens_its_own_cell(browser: Any, tmp_path: Path) -> None:
+    """An evidence link under a claim selects the matrix cell it names — its case, its column's
+    environment, its method — and writes that cell's permalink, whether the claim has one case
+    (the link says the method) or several (it says the case and the method)."""
+    claims = [{"id": "one", "claim": "Returns", "section": "Intro", "checks": [
+        {"case": "methods.default", "methods": ["*"], "holds": {"outcome": "ok"}}]},
+        {"id": "two", "claim": "Both return", "section": "Intro", "checks": [
+            {"case": "methods.default", "methods": ["spawn"], "holds": {"outcome": "ok"}},
+            {"case": "inheritance.config", "methods": ["forkserver"],
+             "holds": {"outcome": "ok"}}]}]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in
+                                     enumerate(_docs())], now=NOW, claims=claims), tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri())
+    for claim, nth, case, env, method in (
+            ("one", 5, "methods.default", "linux-cpython-3.13", "spawn"),
+            ("two", 1, "inheritance.config", "linux-cpython-3.12", "forkserver"),
+            ("two", 3, "inheritance.config", "linux-cpython-3.13", "forkserver")):
+        link = pg.locator("#claim-%s a.cell-link" % claim).nth(nth)
+        link.scroll_into_view_if_needed()
+        link.click()
+        key = "%s~%s~%s" % (case, env, method)
+        assert "cell=" + key in unquote(pg.url), (pg.url, key)
+        selected = pg.evaluate("document.querySelector('#matrix td.sel') === document.activeElement")
+        assert selected and _cell(pg, case, env, method).evaluate("td => td.classList.contains('sel')")
     _close(pg)
 
 
