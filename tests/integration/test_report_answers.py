@@ -290,6 +290,10 @@ def test_phone_tables_of_environments_and_cases_are_cards(browser: Any, report: 
     assert pg.evaluate("el => getComputedStyle(el, '::before').content", default.element_handle(
         )) == '"multiprocessing default: "'
     assert default.inner_text() == "fork"
+    # A case's cards name their cells from the stylesheet (the cells carry no names).
+    names = pg.eval_on_selector_all("#case-inheritance\\.config tbody tr:first-child td",
+                                    "tds => tds.map(td => getComputedStyle(td, '::before').content)")
+    assert names == ["none", '"observed: "', '"expected: "', '"cells: "'], names
     _close(pg)
 
 
