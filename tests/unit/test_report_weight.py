@@ -127,3 +127,14 @@ def test_the_panel_data_says_a_cases_expectation_once() -> None:
     assert len(case["b"]) == 2 and [b["x"] for b in case["b"]] == [0, 0]
     assert len(case["e"]) == 1 and all("expected" not in b for b in case["b"])
     assert ", " not in text.replace('", "', "") and '": ' not in text
+
+
+def test_an_error_cells_tooltip_is_its_message_not_its_type_again() -> None:
+    """An error cell's text is its error's type; its tooltip adds the message alone (the 30 x
+    100 page said the type twice on 2,300 cells); an error without a message has none."""
+    errors = {"fork": {"type": "PicklingError", "message": "Can't pickle <lambda>"},
+              "spawn": {"type": "OSError", "message": ""}}
+    lookup = {("e", m): cell("c.a", m, outcome="error", error=e) for m, e in errors.items()}
+    row = cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"], lookup, [])
+    assert [(c.text, c.title) for c in row] == [
+        ("PicklingError", "Can't pickle <lambda>"), ("OSError", "")]
