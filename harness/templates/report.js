@@ -81,6 +81,16 @@
   all("details.later").forEach(function (d) {
     d.addEventListener("toggle", function () { if (d.open) { build(d.querySelector("noscript")); } });
   });
+  // A finding's "Why it matters": its case section's text, copied in when opened (without the
+  // script, a link to it).
+  all("details.why").forEach(function (d) {
+    d.addEventListener("toggle", function () {
+      if (!d.open || d.hasAttribute("data-built")) { return; }
+      var section = $(d.lastChild.firstChild.getAttribute("href").slice(1));
+      var doc = section ? section.querySelector("p.doc") : null;
+      if (doc) { d.replaceChild(doc.cloneNode(true), d.lastChild); d.setAttribute("data-built", "1"); }
+    });
+  });
   // The charts, built near the screen (their boxes keep the charts' shape: nothing moves).
   var chartBoxes = all(".chartbox > noscript");
   function buildCharts() { chartBoxes.forEach(build); }

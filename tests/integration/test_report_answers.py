@@ -339,6 +339,24 @@ def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
     _close(pg)
 
 
+def test_a_findings_why_it_matters_is_its_case_sections_text(browser: Any, report: str) -> None:
+    """A finding's "Why it matters", opened, reads as its case section's text (copied in by the
+    script: the page no longer holds it twice); without JavaScript it links to that section."""
+    pg = _open(browser, report)
+    finding = pg.locator("div.finding", has=pg.locator('a[href="#case-methods.crashy"]'))
+    finding.locator("details.why summary").click()
+    doc = pg.locator("#case-methods\\.crashy p.doc").text_content()
+    assert doc and finding.locator("details.why p.doc").inner_text().strip() == doc.strip()
+    _close(pg)
+    ctx = browser.new_context(java_script_enabled=False)
+    plain = ctx.new_page()
+    plain.goto(report)
+    link = plain.locator("div.finding details.why a").first
+    plain.locator("div.finding details.why summary").first.click()
+    assert link.is_visible() and link.get_attribute("href").startswith("#case-")
+    ctx.close()
+
+
 def test_a_claims_evidence_link_opens_its_own_cell(browser: Any, tmp_path: Path) -> None:
     """An evidence link under a claim selects the matrix cell it names — its case, its column's
     environment, its method — and writes that cell's permalink, whether the claim has one case
