@@ -490,7 +490,7 @@
     var head = td.closest("table").tHead.rows[0].cells[td.cellIndex];
     return [a.getAttribute("href").slice(5), head.title, a.textContent.split(" ").pop()].join("~");
   }
-  all("a.cell-link").forEach(function (a) {
+  all("a.cell-link, table.claims td a").forEach(function (a) {
     var key = linkedCell(a);
     a.setAttribute("href", "#view?cell=" + key);
     a.addEventListener("click", function (ev) {

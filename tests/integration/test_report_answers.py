@@ -374,7 +374,7 @@ def test_a_claims_evidence_link_opens_its_own_cell(browser: Any, tmp_path: Path)
             ("one", 5, "methods.default", "linux-cpython-3.13", "spawn"),
             ("two", 1, "inheritance.config", "linux-cpython-3.12", "forkserver"),
             ("two", 3, "inheritance.config", "linux-cpython-3.13", "forkserver")):
-        link = pg.locator("#claim-%s a.cell-link" % claim).nth(nth)
+        link = pg.locator("#claim-%s td a" % claim).nth(nth)
         link.scroll_into_view_if_needed()
         link.click()
         key = "%s~%s~%s" % (case, env, method)
