@@ -298,8 +298,9 @@ def test_phone_tables_of_environments_and_cases_are_cards(browser: Any, report: 
         )) == '"multiprocessing default: "'
     assert default.inner_text() == "fork"
     # A case's cards name their cells from the stylesheet (the cells carry no names).
-    names = pg.eval_on_selector_all("#case-inheritance\\.config tbody tr:first-child td",
-                                    "tds => tds.map(td => getComputedStyle(td, '::before').content)")
+    names = pg.eval_on_selector_all(
+        "#case-inheritance\\.config tbody tr:first-child td",
+        "tds => tds.map(td => getComputedStyle(td, '::before').content)")
     assert names == ["none", '"observed: "', '"expected: "', '"cells: "'], names
     _close(pg)
 
@@ -379,8 +380,9 @@ def test_a_claims_evidence_link_opens_its_own_cell(browser: Any, tmp_path: Path)
         link.click()
         key = "%s~%s~%s" % (case, env, method)
         assert "cell=" + key in unquote(pg.url), (pg.url, key)
-        selected = pg.evaluate("document.querySelector('#matrix td.sel') === document.activeElement")
-        assert selected and _cell(pg, case, env, method).evaluate("td => td.classList.contains('sel')")
+        focused = pg.evaluate("document.querySelector('#matrix td.sel') === document.activeElement")
+        sel = _cell(pg, case, env, method).evaluate("td => td.classList.contains('sel')")
+        assert focused and sel
     _close(pg)
 
 
@@ -395,7 +397,8 @@ def test_phone_chart_labels_are_readable(browser: Any, tmp_path: Path) -> None:
                has_touch=True)
     pg.evaluate("document.querySelector('#performance figure').scrollIntoView()")
     pg.wait_for_selector("#performance svg.chart")  # built when near the screen
-    label = pg.evaluate("""() => document.querySelector('#performance svg.chart :is(text.lbl, .lbl text)')
+    label = pg.evaluate("""() => document.querySelector(
+        '#performance svg.chart :is(text.lbl, .lbl text)')
         .getBoundingClientRect().height""")
     assert label >= 9
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390

@@ -110,7 +110,8 @@ def test_filters_hide_rows_and_columns(page: Any) -> None:
     assert visible == 2
 
 
-def test_search_finds_behaviour_words_and_sections_follow_rows(browser: Any, tmp_path: Path) -> None:
+def test_search_finds_behaviour_words_and_sections_follow_rows(browser: Any,
+                                                               tmp_path: Path) -> None:
     """The search box finds a row by its behaviour tags and by "hang", not only by its id, title
     and values; a case's finding and its case section follow its row (they carry no filter data
     of their own: the script reads the row's)."""
@@ -123,7 +124,8 @@ def test_search_finds_behaviour_words_and_sections_follow_rows(browser: Any, tmp
     pg.goto(_write(tmp_path, doc))
     shown = """() => ['row-deadlock.x', 'case-deadlock.x', 'row-methods.a', 'case-methods.a']
         .filter(id => !document.getElementById(id).hidden)"""
-    findings = "() => Array.from(document.querySelectorAll('div.finding')).filter(d => !d.hidden).length"
+    findings = """() => Array.from(document.querySelectorAll('div.finding'))
+        .filter(d => !d.hidden).length"""
     assert pg.locator("div.finding").count() == 1
     for words in ("fork-only timeout", "hang", "DEADLOCK.X", "methods.a"):
         pg.fill("#f-q", words)

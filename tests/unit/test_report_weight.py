@@ -24,7 +24,8 @@ def test_a_matrix_cell_does_not_repeat_its_row_and_column() -> None:
     body = table[table.index("</thead>"):]
     rows = re.findall(r'<tr class="case-row".*?</tr>', body, re.S)
     assert len(rows) == cases
-    cells = [td for r in rows for td in re.findall(r'<td(?: data-outcome[^>]*)?>.*?(?=<td|</tr>)', r)]
+    cells = [td for r in rows
+             for td in re.findall(r'<td(?: data-outcome[^>]*)?>.*?(?=<td|</tr>)', r)]
     assert len(cells) == envs * cases * 3
     per_cell = len("".join(cells).encode("utf-8")) / len(cells)
     assert per_cell < 15 and "</td>" not in "".join(rows), per_cell
@@ -114,8 +115,8 @@ def test_a_values_table_names_an_environment_once_and_a_bar_chart_has_no_x() -> 
 
 
 def test_the_panel_data_says_a_cases_expectation_once() -> None:
-    """A case's behaviours that share an expectation name it by index (CI's page repeated the
-    same expectation in 1,000 behaviours); the JSON has no spaces after "," and ":"."""
+    """A case's behaviours that share an expectation name it by index (CI's page said 179
+    expectations 412 times); the JSON has no spaces after "," and ":"."""
     expected = {"outcome": "ok", "value": 1, "methods": ["*"]}
     observe = lambda c, m: cell(c, m, outcome="ok" if m == "fork" else "timeout",  # noqa: E731
                                 expected=expected)
@@ -131,7 +132,7 @@ def test_the_panel_data_says_a_cases_expectation_once() -> None:
 
 def test_an_error_cells_tooltip_is_its_message_not_its_type_again() -> None:
     """An error cell's text is its error's type; its tooltip adds the message alone (the 30 x
-    100 page said the type twice on 2,300 cells); an error without a message has none."""
+    100 page said the type twice on 1,100 cells); an error without a message has none."""
     errors = {"fork": {"type": "PicklingError", "message": "Can't pickle <lambda>"},
               "spawn": {"type": "OSError", "message": ""}}
     lookup = {("e", m): cell("c.a", m, outcome="error", error=e) for m, e in errors.items()}
