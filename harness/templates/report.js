@@ -105,9 +105,9 @@
   function printParts() {
     buildCharts();
     if (!build($("print-parts"))) { return; }
-    all(".pmatrix tr[data-row]").forEach(function (tr) {
-      var id = tr.getAttribute("data-row");
-      (printRows[id] = printRows[id] || []).push(tr);
+    all(".pmatrix th.rh").forEach(function (th) {
+      var id = th.lastChild.textContent;  // the case id (its small.cid): a row names it once
+      (printRows[id] = printRows[id] || []).push(th.parentNode);
     });
     apply(false);  // the parts follow the filters
   }
@@ -225,7 +225,7 @@
     // Printed, the parts follow the row filters and the OS filter (a part is one OS's columns).
     all(".ppart").forEach(function (part) { put(part, "hidden", !!F.os.value && part.getAttribute("data-os") !== F.os.value); });
     all(".pmatrix tbody").forEach(function (tb) {
-      put(tb, "hidden", all("tr[data-row]", tb).every(function (r) { return r.hidden; }));
+      put(tb, "hidden", all("th.rh", tb).every(function (th) { return th.parentNode.hidden; }));
     });
     all("tbody.cat", table).forEach(function (tb) {
       put(tb, "hidden", all("tr.case-row", tb).every(function (r) { return r.hidden; }));
