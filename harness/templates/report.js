@@ -55,7 +55,7 @@
     (followers[id] = followers[id] || []).push(d);
   });
   // What the search box searches: the row's id, title, values (data-s) and behaviour tags.
-  function words(tr) {
+  function searchWords(tr) {
     if (!(tr.id in searchText)) {
       var th = tr.cells[0];
       searchText[tr.id] = [th.querySelector(".cid").textContent, th.querySelector(".ct").textContent,
@@ -217,10 +217,11 @@
       var ok = (!F.cat.value || el.getAttribute("data-cat") === F.cat.value) &&
         (!F.find.checked || el.getAttribute("data-f") === "1") &&
         (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&
-        terms.every(function (t) { return t.test(words(el)); });
+        terms.every(function (t) { return t.test(searchWords(el)); });
       put(el, "hidden", !ok);
       if (ok) { count += 1; }
-      (followers[anchorOf(el)] || []).concat(printRows[el.id.slice(4)] || []).forEach(function (other) { put(other, "hidden", !ok); });
+      var others = (followers[anchorOf(el)] || []).concat(printRows[el.id.slice(4)] || []);
+      others.forEach(function (other) { put(other, "hidden", !ok); });
     });
     // Printed, the parts follow the row filters and the OS filter (a part is one OS's columns).
     all(".ppart").forEach(function (part) { put(part, "hidden", !!F.os.value && part.getAttribute("data-os") !== F.os.value); });
