@@ -31,7 +31,7 @@ from harness.text import shorten
 
 __all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
            "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT", "VERDICT_MARKS", "CellView",
-           "outcome_of", "row_cells"]
+           "outcome_of", "panel_data", "row_cells"]
 
 #: A slot of the matrix where the case does not run under that method: not a cell.
 NOT_APPLICABLE = "not-applicable"
@@ -207,6 +207,26 @@ def behaviour(cell: MatrixCell) -> Dict[str, Any]:
     return out
 
 
+def panel_data(sources: List[str], behaviours: List[Dict[str, Any]],
+               row: Sequence[CellView]) -> Dict[str, Any]:
+    """One case's panel data: its first source ("s"), its behaviours ("b"), each cell's entry
+    ("c"), and its expectations ("e"), each said once: a behaviour names its expectation by index
+    ("x"; a case's behaviours mostly share one: CI's page said 179 expectations 412 times)."""
+    expectations: List[Any] = []
+    seen: Dict[str, int] = {}
+    out = []
+    for given in behaviours:
+        b = {k: v for k, v in given.items() if k != "expected"}
+        if "expected" in given:
+            key = _dumps(given["expected"])
+            if key not in seen:
+                seen[key] = len(expectations)
+                expectations.append(given["expected"])
+            b["x"] = seen[key]
+        out.append(b)
+    return {"s": sources, "b": out, "c": [c.data for c in row], "e": expectations}
+
+
 def _without_samples(value: Any) -> Any:
     if isinstance(value, dict):
         return {k: _without_samples(v) for k, v in value.items() if k != "samples"}
@@ -222,8 +242,11 @@ def _title(cell: Optional[MatrixCell]) -> str:
         return str(cell.get("detail") or "") if cell is not None else ""  # "not run (quick)"
     parts = []
     if cell.get("outcome") == ERROR:
-        err = cell.get("error") or {}
-        parts.append("%s: %s" % (err.get("type"), str(err.get("message", ""))[:100]))
+        # The message alone: the cell's text is the error's type (the 30 x 100 page said it
+        # twice on 1,100 cells).
+        message = str((cell.get("error") or {}).get("message") or "")[:100]
+        if message:
+            parts.append(message)
     elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail") and not (
             # A hang that quotes nothing says what the legend says ("killed after the hard
             # timeout"): CI's page repeated it on 516 cells.

@@ -69,7 +69,7 @@ class CaseView:
     finding: bool
     tags: Tuple[str, ...]  # behaviour filter tokens (answers.behaviour_tags)
     compared: Tuple[str, ...]  # the answer tags this row could have earned (answers.compared)
-    search: str
+    search: str  # observed values and "hang" if it hangs; the script adds id, title, tags
     panel: Dict[str, Any]  # the panel's structured data for this row
 
     @property
@@ -190,10 +190,11 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         finding=bool(unexpected or any(c.verdict == words.FLAKY for c in row) or mine or
                      diffs.get(cid)),
         tags=tuple(tags), compared=tuple(answers.compared(lookup, [e.id for e in envs], methods)),
-        search=" ".join([cid, title, observed_text, *tags, *(
+        # The page's script adds the row's id, title and tags (in the row already).
+        search=" ".join([observed_text, *(
             ["hang"] if words.TIMEOUT in tags else [])]).lower(),  # "deadlock fork hang" finds it
-        panel={"s": [link.url for link in sources if link.url][:1],
-               "b": behaviours, "c": [c.data for c in row]})
+        panel=cellview.panel_data([link.url for link in sources if link.url][:1], behaviours,
+                                  row))
 
 
 def build(matrix: MatrixDoc) -> Report:

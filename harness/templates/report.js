@@ -44,6 +44,25 @@
     });
   }
   var rows = all("tr.case-row");
+  // A case's finding and its section follow the case's row: they carry no filter data (two more
+  // copies of the rows' search words, on the 30 x 100 page 200 kB); followers[anchor] are they.
+  var followers = {};
+  var searchText = {};
+  function anchorOf(tr) { return tr.cells[0].querySelector("a").getAttribute("href").slice(1); }
+  all("section.case").forEach(function (s) { (followers[s.id] = followers[s.id] || []).push(s); });
+  all("div.finding").forEach(function (d) {
+    var id = d.querySelector("a[href^='#']").getAttribute("href").slice(1);
+    (followers[id] = followers[id] || []).push(d);
+  });
+  // What the search box searches: the row's id, title, values (data-s) and behaviour tags.
+  function searchWords(tr) {
+    if (!(tr.id in searchText)) {
+      var th = tr.cells[0];
+      searchText[tr.id] = [th.querySelector(".cid").textContent, th.querySelector(".ct").textContent,
+        tr.getAttribute("data-s"), tr.getAttribute("data-b")].join(" ").toLowerCase();
+    }
+    return searchText[tr.id];
+  }
   // The printed parts of a matrix too wide for paper (print-only tables): their rows, by case.
   // They wait as markup in a <noscript> (text while the script runs: CI's 13,000 elements parsed
   // for nothing until printing) and are built when printing starts; the template escaped their
@@ -62,6 +81,16 @@
   all("details.later").forEach(function (d) {
     d.addEventListener("toggle", function () { if (d.open) { build(d.querySelector("noscript")); } });
   });
+  // A finding's "Why it matters": its case section's text, copied in when opened (without the
+  // script, a link to it).
+  all("details.why").forEach(function (d) {
+    d.addEventListener("toggle", function () {
+      if (!d.open || d.hasAttribute("data-built")) { return; }
+      var section = $(d.lastChild.firstChild.getAttribute("href").slice(1));
+      var doc = section ? section.querySelector("p.doc") : null;
+      if (doc) { d.replaceChild(doc.cloneNode(true), d.lastChild); d.setAttribute("data-built", "1"); }
+    });
+  });
   // The charts, built near the screen (their boxes keep the charts' shape: nothing moves).
   var chartBoxes = all(".chartbox > noscript");
   function buildCharts() { chartBoxes.forEach(build); }
@@ -76,9 +105,9 @@
   function printParts() {
     buildCharts();
     if (!build($("print-parts"))) { return; }
-    all(".pmatrix tr[data-row]").forEach(function (tr) {
-      var id = tr.getAttribute("data-row");
-      (printRows[id] = printRows[id] || []).push(tr);
+    all(".pmatrix th.rh").forEach(function (th) {
+      var id = th.lastChild.textContent;  // the case id (its small.cid): a row names it once
+      (printRows[id] = printRows[id] || []).push(th.parentNode);
     });
     apply(false);  // the parts follow the filters
   }
@@ -184,21 +213,20 @@
       if (show) { put(th, "colSpan", n * nMethods + gap); }
     });
     var count = 0;
-    all("tr.case-row, section.case, div.finding").forEach(function (el) {
+    rows.forEach(function (el) {
       var ok = (!F.cat.value || el.getAttribute("data-cat") === F.cat.value) &&
         (!F.find.checked || el.getAttribute("data-f") === "1") &&
         (!F.b.value || (" " + el.getAttribute("data-b") + " ").indexOf(" " + F.b.value + " ") >= 0) &&
-        terms.every(function (t) { return t.test(el.getAttribute("data-s")); });
+        terms.every(function (t) { return t.test(searchWords(el)); });
       put(el, "hidden", !ok);
-      if (el.tagName === "TR") {
-        if (ok) { count += 1; }
-        (printRows[el.id.slice(4)] || []).forEach(function (tr) { put(tr, "hidden", !ok); });
-      }
+      if (ok) { count += 1; }
+      var others = (followers[anchorOf(el)] || []).concat(printRows[el.id.slice(4)] || []);
+      others.forEach(function (other) { put(other, "hidden", !ok); });
     });
     // Printed, the parts follow the row filters and the OS filter (a part is one OS's columns).
     all(".ppart").forEach(function (part) { put(part, "hidden", !!F.os.value && part.getAttribute("data-os") !== F.os.value); });
     all(".pmatrix tbody").forEach(function (tb) {
-      put(tb, "hidden", all("tr[data-row]", tb).every(function (r) { return r.hidden; }));
+      put(tb, "hidden", all("th.rh", tb).every(function (th) { return th.parentNode.hidden; }));
     });
     all("tbody.cat", table).forEach(function (tb) {
       put(tb, "hidden", all("tr.case-row", tb).every(function (r) { return r.hidden; }));
@@ -317,7 +345,7 @@
     if (outcome === "error") { line.error = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
     body.appendChild(el("p", line[outcome] || outcome, "outcome"));
     var verdict = verdictOf(td);
-    var exp = b.expected || null;
+    var exp = b.x === undefined ? null : caseData.e[b.x];  // said once per case (cellview.panel_data)
     var inferred = !!(exp && (exp.inferred || exp.from_implementation));
     var words = data["~words"];  // cellview.PANEL_WORDS: the wording lives in Python, once
     var said = verdict ? words[verdict + (inferred ? "~inferred" : "")] || words[verdict] : outcome === "unavailable" ? words[""] : "";
@@ -455,11 +483,20 @@
     F[k].addEventListener(k === "q" ? "input" : "change", function () { apply(true); });
   });
   envBoxes.forEach(function (b) { b.addEventListener("change", function () { apply(true); }); });
-  all("a.cell-link").forEach(function (a) {
-    a.setAttribute("href", "#view?cell=" + a.getAttribute("data-cell"));
+  // A link to a matrix cell: a finding's names it (data-cell); a claim's evidence link is in
+  // its environment's column and says its method last (see the template).
+  function linkedCell(a) {
+    if (a.hasAttribute("data-cell")) { return a.getAttribute("data-cell"); }
+    var td = a.closest("td");
+    var head = td.closest("table").tHead.rows[0].cells[td.cellIndex];
+    return [a.getAttribute("href").slice(5), head.title, a.textContent.split(" ").pop()].join("~");
+  }
+  all("a.cell-link, table.claims td a").forEach(function (a) {
+    var key = linkedCell(a);
+    a.setAttribute("href", "#view?cell=" + key);
     a.addEventListener("click", function (ev) {
       ev.preventDefault();
-      showCell(a.getAttribute("data-cell"), true, true);
+      showCell(key, true, true);
       apply(true);
     });
   });

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
+from urllib.parse import unquote
 
 import pytest
 
@@ -126,13 +127,20 @@ def test_each_outcome_reads_differently_and_findings_are_marked(browser: Any, re
     crash = _cell(pg, "methods.crashy", env, "forkserver")
     assert crash.get_attribute("data-outcome") == "crash"
     assert crash.get_attribute("data-verdict") == "unexpected"
-    mark = crash.locator("b.vm")
+    mark = crash.locator("b")
     assert mark.is_visible() and mark.inner_text() == "✗"
+    # Styled as the legend's marks (b.vm, i.w) though a cell's carry no class: raised, and an
+    # unexpected cell's in the colour of "differs from the docs".
+    ux = pg.evaluate("""() => { const d = document.createElement('b'); d.style.color = 'var(--ux)';
+        document.body.append(d); const c = getComputedStyle(d).color; d.remove(); return c; }""")
+    assert mark.evaluate("b => [getComputedStyle(b).verticalAlign, getComputedStyle(b).color]"
+                         ) == ["super", ux]
     plain = _cell(pg, "methods.crashy", env, "spawn")
-    assert plain.locator("b.vm").count() == 0
+    assert plain.locator("b").count() == 0
     warned = _cell(pg, "inheritance.warns", env, "fork")
-    assert warned.locator("i.w").is_visible() and "⚠" in warned.inner_text()
-    assert _cell(pg, "inheritance.warns", "linux-cpython-3.12", "fork").locator("i.w").count() == 0
+    assert warned.locator("i").is_visible() and "⚠" in warned.inner_text()
+    assert warned.locator("i").evaluate("i => getComputedStyle(i).verticalAlign") == "sub"
+    assert _cell(pg, "inheritance.warns", "linux-cpython-3.12", "fork").locator("i").count() == 0
     # The control that colours by agreement with the docs is part of the permalink.
     # An error the docs predict: coloured by agreement it reads "as the docs say" (a cell as
     # the docs say carries no data-verdict).
@@ -289,6 +297,11 @@ def test_phone_tables_of_environments_and_cases_are_cards(browser: Any, report: 
     assert pg.evaluate("el => getComputedStyle(el, '::before').content", default.element_handle(
         )) == '"multiprocessing default: "'
     assert default.inner_text() == "fork"
+    # A case's cards name their cells from the stylesheet (the cells carry no names).
+    names = pg.eval_on_selector_all(
+        "#case-inheritance\\.config tbody tr:first-child td",
+        "tds => tds.map(td => getComputedStyle(td, '::before').content)")
+    assert names == ["none", '"observed: "', '"expected: "', '"cells: "'], names
     _close(pg)
 
 
@@ -327,6 +340,52 @@ def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
     _close(pg)
 
 
+def test_a_findings_why_it_matters_is_its_case_sections_text(browser: Any, report: str) -> None:
+    """A finding's "Why it matters", opened, reads as its case section's text (copied in by the
+    script: the page no longer holds it twice); without JavaScript it links to that section."""
+    pg = _open(browser, report)
+    finding = pg.locator("div.finding", has=pg.locator('a[href="#case-methods.crashy"]'))
+    finding.locator("details.why summary").click()
+    doc = pg.locator("#case-methods\\.crashy p.doc").text_content()
+    assert doc and finding.locator("details.why p.doc").inner_text().strip() == doc.strip()
+    _close(pg)
+    ctx = browser.new_context(java_script_enabled=False)
+    plain = ctx.new_page()
+    plain.goto(report)
+    link = plain.locator("div.finding details.why a").first
+    plain.locator("div.finding details.why summary").first.click()
+    assert link.is_visible() and link.get_attribute("href").startswith("#case-")
+    ctx.close()
+
+
+def test_a_claims_evidence_link_opens_its_own_cell(browser: Any, tmp_path: Path) -> None:
+    """An evidence link under a claim selects the matrix cell it names — its case, its column's
+    environment, its method — and writes that cell's permalink, whether the claim has one case
+    (the link says the method) or several (it says the case and the method)."""
+    claims = [{"id": "one", "claim": "Returns", "section": "Intro", "checks": [
+        {"case": "methods.default", "methods": ["*"], "holds": {"outcome": "ok"}}]},
+        {"id": "two", "claim": "Both return", "section": "Intro", "checks": [
+            {"case": "methods.default", "methods": ["spawn"], "holds": {"outcome": "ok"}},
+            {"case": "inheritance.config", "methods": ["forkserver"],
+             "holds": {"outcome": "ok"}}]}]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in
+                                     enumerate(_docs())], now=NOW, claims=claims), tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri())
+    for claim, nth, case, env, method in (
+            ("one", 5, "methods.default", "linux-cpython-3.13", "spawn"),
+            ("two", 1, "inheritance.config", "linux-cpython-3.12", "forkserver"),
+            ("two", 3, "inheritance.config", "linux-cpython-3.13", "forkserver")):
+        link = pg.locator("#claim-%s td a" % claim).nth(nth)
+        link.scroll_into_view_if_needed()
+        link.click()
+        key = "%s~%s~%s" % (case, env, method)
+        assert "cell=" + key in unquote(pg.url), (pg.url, key)
+        focused = pg.evaluate("document.querySelector('#matrix td.sel') === document.activeElement")
+        sel = _cell(pg, case, env, method).evaluate("td => td.classList.contains('sel')")
+        assert focused and sel
+    _close(pg)
+
+
 def test_phone_chart_labels_are_readable(browser: Any, tmp_path: Path) -> None:
     """At 390 px the sample's performance charts keep labels of a readable size (they were
     ~4 px: a 900-unit chart squeezed to the screen) and scroll sideways inside their figure;
@@ -338,7 +397,8 @@ def test_phone_chart_labels_are_readable(browser: Any, tmp_path: Path) -> None:
                has_touch=True)
     pg.evaluate("document.querySelector('#performance figure').scrollIntoView()")
     pg.wait_for_selector("#performance svg.chart")  # built when near the screen
-    label = pg.evaluate("""() => document.querySelector('#performance svg.chart text.lbl')
+    label = pg.evaluate("""() => document.querySelector(
+        '#performance svg.chart :is(text.lbl, .lbl text)')
         .getBoundingClientRect().height""")
     assert label >= 9
     assert pg.evaluate("document.documentElement.scrollWidth") <= 390

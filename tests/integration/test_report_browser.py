@@ -110,6 +110,35 @@ def test_filters_hide_rows_and_columns(page: Any) -> None:
     assert visible == 2
 
 
+def test_search_finds_behaviour_words_and_sections_follow_rows(browser: Any,
+                                                               tmp_path: Path) -> None:
+    """The search box finds a row by its behaviour tags and by "hang", not only by its id, title
+    and values; a case's finding and its case section follow its row (they carry no filter data
+    of their own: the script reads the row's)."""
+    def observe(c: str, m: str) -> Dict[str, Any]:
+        if (c, m) == ("deadlock.x", "fork"):
+            return cell(c, m, outcome="timeout", verdict="unexpected")
+        return cell(c, m)
+    doc = results_doc(cases=["methods.a", "deadlock.x"], observe=observe)
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto(_write(tmp_path, doc))
+    shown = """() => ['row-deadlock.x', 'case-deadlock.x', 'row-methods.a', 'case-methods.a']
+        .filter(id => !document.getElementById(id).hidden)"""
+    findings = """() => Array.from(document.querySelectorAll('div.finding'))
+        .filter(d => !d.hidden).length"""
+    assert pg.locator("div.finding").count() == 1
+    for words in ("fork-only timeout", "hang", "DEADLOCK.X", "methods.a"):
+        pg.fill("#f-q", words)
+        wanted = ["row-methods.a", "case-methods.a"] if words == "methods.a" else [
+            "row-deadlock.x", "case-deadlock.x"]
+        assert pg.evaluate(shown) == wanted, words
+        assert pg.evaluate(findings) == (0 if words == "methods.a" else 1), words
+    pg.fill("#f-q", "")
+    pg.check("#f-find")
+    assert pg.evaluate(shown) == ["row-deadlock.x", "case-deadlock.x"]
+    pg.close()
+
+
 def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
     """The URL fragment written by the filters restores them (and a selected cell) on load."""
     page.select_option("#f-cat", "methods")

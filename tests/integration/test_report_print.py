@@ -151,8 +151,8 @@ def test_printed_parts_follow_the_row_and_os_filters(browser: Any, tmp_path: Pat
                width=render.PRINT_PAGE_PX)
     _print(pg)
     parts = pg.eval_on_selector_all(".ppart", """ps => ps.filter(p => p.offsetParent !== null)
-        .map(p => [p.getAttribute('data-os'), Array.from(p.querySelectorAll('tr[data-row]'))
-            .filter(r => r.offsetParent !== null).map(r => r.getAttribute('data-row'))])""")
+        .map(p => [p.getAttribute('data-os'), Array.from(p.querySelectorAll('th.rh'))
+            .filter(th => th.offsetParent !== null).map(th => th.lastChild.textContent)])""")
     assert parts == [["macos", ["deadlock.lock_held"]]]
     # The count line prints (it names the filters), not that the table scrolls in its box.
     assert pg.inner_text("p.fstat").startswith("1 of 3 cases shown (deadlock, macOS)")
@@ -178,7 +178,7 @@ def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Pa
     for name in ("Linux", "macOS", "Windows"):
         assert "Behaviour matrix: %s" % name in text
     assert pg.locator("table.pmatrix").count() == 3
-    assert pg.locator("table.pmatrix tr[data-row]").count() == 3 * 3
+    assert pg.locator("table.pmatrix th.rh").count() == 3 * 3
     _close(pg)
     ctx = browser.new_context(java_script_enabled=False, viewport={
         "width": render.PRINT_PAGE_PX, "height": 800})
@@ -188,7 +188,7 @@ def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Pa
     assert plain.locator("table.pmatrix").count() == 3
     assert plain.locator(".ppart").first.is_visible()
     # A printed cell that returned says so by colour alone, as on screen (no data-outcome).
-    printed = plain.locator("table.pmatrix tr[data-row] > td").first
+    printed = plain.locator("table.pmatrix th.rh + td").first
     assert printed.get_attribute("data-outcome") is None and printed.inner_text() == "ok"
     ok = plain.evaluate("""() => { const d = document.createElement('div');
         d.style.background = 'var(--ok)'; document.body.append(d);
