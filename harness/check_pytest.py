@@ -96,6 +96,9 @@ _RUNNING = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)  # check_suite'
 _MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
 
 
+_USAGE_PREFIX = re.compile(r"^pytest(?:\.main\(\))?: (?=error: )")
+
+
 def _pytest_said(run: CaseRun) -> str:
     """pytest's own complaint: its last ``ERROR: ...`` line, else the last line it wrote."""
     stderr = _MARKS.sub("", _RUNNING.sub("", run.stderr))
@@ -103,7 +106,8 @@ def _pytest_said(run: CaseRun) -> str:
     found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(stdout)
     said = last_line(found[-1]).rstrip("! ") if found else last_line(stdout) or last_line(
         stderr)
-    return said[len("pytest: "):] if said.startswith("pytest: error: ") else said
+    # pytest >= 9.2 names its parser "pytest.main()" when called as a function (check_exec)
+    return _USAGE_PREFIX.sub("", said)
 
 
 def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:

@@ -112,3 +112,13 @@ def test_what_pytest_said_is_not_the_harness_s_own_marks() -> None:
     run = CaseRun("--pytest", "fork", Outcome.ERROR, error={"message": "pytest exited with code 3"},
                   stderr="%s\nINTERNALERROR> boom\n%s\n" % (COLLECTING, COLLECTED))
     assert check_pytest._pytest_said(run) == "INTERNALERROR> boom"
+
+
+def test_a_pytest_usage_error_reads_the_same_on_every_pytest() -> None:
+    """pytest < 9.2 prints ``pytest: error: …`` for a usage error; 9.2 and later, called as a
+    function, ``pytest.main(): error: …`` (its parser's prog): both read ``error: …``."""
+    for prog in ("pytest", "pytest.main()"):
+        run = CaseRun("--pytest", "fork", Outcome.ERROR,
+                      error={"message": "pytest exited with code 4"},
+                      stderr="%s: error: unrecognized arguments: --no-such-option\n" % prog)
+        assert check_pytest._pytest_said(run) == "error: unrecognized arguments: --no-such-option"
