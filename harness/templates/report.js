@@ -437,6 +437,26 @@
   function toMatrix() {
     $("matrix-section").scrollIntoView();
     if (table.getBoundingClientRect().top > window.innerHeight * 0.4) { $("f-count").parentNode.scrollIntoView(); }
+    toChangedColumn();
+  }
+
+  // "Changed in Linux 3.14" (since-<series>-<version>): the matrix scrolled sideways to that
+  // column, the version before it on its left; a phone showed only the first versions.
+  function toChangedColumn() {
+    var tag = F.b.value;
+    if (tag.indexOf("since-") !== 0) { return; }
+    var shownHeads = envHeads.filter(function (h) { return h.offsetParent !== null; });
+    var at = shownHeads.map(function (h) {
+      return "since-" + h.getAttribute("data-series") + "-" + h.getAttribute("data-label").replace(/^PyPy /, "");
+    }).indexOf(tag);
+    if (at < 0) { return; }
+    var wrap = table.parentNode;
+    var box = wrap.getBoundingClientRect();
+    var left = box.left + table.querySelector("thead th").getBoundingClientRect().width;  // past the sticky case column
+    var col = shownHeads[at].getBoundingClientRect();
+    var from = at > 0 ? shownHeads[at - 1].getBoundingClientRect().left : col.left;
+    // the version before on the left edge if both fit, else the changed one alone
+    wrap.scrollLeft += (col.right - from <= box.right - left ? from : col.left) - left;
   }
 
   // With the script the matrix is a grid: one Tab stop, arrow keys inside (WAI-ARIA grid).

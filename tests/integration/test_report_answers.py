@@ -569,3 +569,38 @@ def test_answers_name_the_largest_change_and_say_why_counts_and_cells_differ(
     assert off.count() == 2 and off.first.is_visible() and off.first.inner_text() == "—"
     assert "—: not a target on this OS" in pg.locator(table + " caption").inner_text()
     _close(pg)
+
+
+def test_a_changed_in_line_scrolls_the_matrix_to_its_version(
+        browser: Any, tmp_path: Path) -> None:
+    """On a phone the matrix shows its first versions: "Changed in Linux 3.14" lands with the
+    3.14 column in the matrix box (and 3.13 beside it), not on 3.8–3.9."""
+    versions = ["3.8.1", "3.9.1", "3.10.1", "3.11.1", "3.12.1", "3.13.1", "3.14.1"]
+
+    def observe(version: str) -> Any:
+        def inner(c: str, m: str) -> Dict[str, Any]:
+            if c == "pickling.lambda_target" and version.startswith("3.14"):
+                return cell(c, m, outcome="error", error={"type": "PicklingError",
+                                                          "message": "m"})
+            return cell(c, m, observed=42)
+        return inner
+
+    cases = CASES[:6]
+    docs = [results_doc(version=v, cases=cases, observe=observe(v),
+                        case_docs=[case_doc(c) for c in cases]) for v in versions]
+    matrix = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                          for i, d in enumerate(docs)], now=NOW)
+    render.write_report(matrix, tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri(), 390, 844)
+    pg.click("ul.answers a[href='#view?b=since-linux-cpython-3.14']")
+    pg.wait_for_timeout(200)
+    # what the user sees of the columns: right of the sticky case column, inside the box
+    box = pg.evaluate("(() => { const r = document.querySelector('.mwrap')"
+                      ".getBoundingClientRect(); const c = document.querySelector("
+                      "'#matrix thead th').getBoundingClientRect(); return [c.right, r.right]; })()")
+    for env in ("linux-cpython-3.14", "linux-cpython-3.13"):
+        left, right = pg.evaluate("e => { const r = document.querySelector("
+                                  "'#matrix th.env[data-env=\"' + e + '\"]')"
+                                  ".getBoundingClientRect(); return [r.left, r.right]; }", env)
+        assert box[0] - 2 <= left and right <= box[1] + 2, (env, left, right, box)  # borders
+    _close(pg)
