@@ -169,6 +169,8 @@ def command(args: argparse.Namespace) -> int:
         verdicts, always = check_pytest.compare(runs)
         exercising, idle = check_pytest.exercised(runs)
         doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always,
+                   failing_everywhere_causes=[v.to_dict() for v in
+                                              check_pytest.failing_everywhere(runs)],
                    hung_everywhere=[h.to_dict() for h in check_pytest.hung_everywhere(runs)],
                    tests_not_exercising_the_method=idle,
                    hung_in_collection=check_pytest.collection_hangs(runs, str(Path.cwd())),
