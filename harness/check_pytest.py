@@ -289,12 +289,12 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     if always:
         lines.append("failing under every start method (not about the method): %d test(s)"
                      % len(always))
-        found = {"%s (%s)" % (v.test, v.interpreter): v.diagnoses
-                 for v in failing_everywhere(runs)}
+        diagnosed = {"%s (%s)" % (v.test, v.interpreter): v.diagnoses
+                     for v in failing_everywhere(runs)}
         for line in _at_most(always):  # each test with the causes its failures show
             lines.append(line)
             lines.extend("    [%s] %s\n      fix: %s\n      see: %s" % _cause(d)
-                         for d in found.get(line.strip(), ()))
+                         for d in diagnosed.get(line.strip(), ()))
     for hung in hung_everywhere(runs):
         causes = ["  [%s] %s\n    fix: %s\n    see: %s" % _cause(d) for d in hung.diagnoses]
         lines.append("%s  (%s) hung under %s: %s" % (
