@@ -22,7 +22,7 @@ from harness.vocab import Outcome
 
 __all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "exercised",
            "failing_everywhere", "format_tests", "hung_everywhere", "hung_test", "tests_ran",
-           "with_progress"]
+           "rejected", "with_progress"]
 
 
 @dataclasses.dataclass
@@ -124,6 +124,18 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
                    outcome=Outcome.ERROR if failed else Outcome.OK, observed=observed,
                    error={"type": kind, "message": message} if failed else None,
                    stderr="")
+
+
+#: pytest's exit status for arguments it rejects (``pytest.ExitCode.USAGE_ERROR``).
+_USAGE = 4
+
+
+def rejected(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
+    """pytest rejected its arguments in every run that ran (exit status 4, a usage error):
+    check's usage error, not a finding."""
+    ran = [r for r in runs.values() if r.outcome is not Outcome.UNAVAILABLE]
+    return bool(ran) and all((r.error or {}).get("type") == "PytestExit" and (
+        r.error or {}).get("message") == "pytest exited with code %d" % _USAGE for r in ran)
 
 
 def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:

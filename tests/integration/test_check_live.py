@@ -1,0 +1,80 @@
+"""What `check` says while it runs and when it is stopped: a line on stderr as each run ends
+(none mixed into --json's stdout), a script's check cut short by SIGTERM (as Ctrl-C) reports
+the runs that finished, and pytest rejecting its arguments under every method is a usage
+error. Real runs of the interpreter running the tests."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from tests.integration.check_run import FIXTURES
+from tests.integration.test_check_partial import ENV, _descendants
+
+pytestmark = pytest.mark.slow
+
+_CHECK = [sys.executable, "-m", "harness", "check"]
+
+
+def test_each_run_says_when_it_ends_on_stderr_and_json_stays_clean() -> None:
+    argv = _CHECK + ["fine.py", "--python", sys.executable]
+    proc = subprocess.run(argv, cwd=str(FIXTURES), capture_output=True, text=True, env=ENV,
+                          timeout=120, check=False)
+    lines = [line for line in proc.stderr.splitlines() if line.startswith("check: ")]
+    assert [line.split()[1:3] for line in lines[1:]] == [
+        ["1/3", "%s[fork]" % _name()], ["2/3", "%s[forkserver]" % _name()],
+        ["3/3", "%s[spawn]" % _name()]], proc.stderr
+    assert all(" ok in " in line for line in lines[1:])
+    quiet = subprocess.run(argv + ["--json"], cwd=str(FIXTURES), capture_output=True,
+                           text=True, env=ENV, timeout=120, check=False)
+    json.loads(quiet.stdout)  # the document alone
+    assert "check: " not in quiet.stderr  # stderr is no terminal here: nobody watches it
+
+
+def _name() -> str:
+    return "%d.%d" % sys.version_info[:2]
+
+
+def test_sigterm_in_a_scripts_check_reports_the_runs_that_finished() -> None:
+    """SIGTERM while the second run is going on: the first run's cell is shown, the last line
+    claims nothing about the runs never finished and names them, nothing is left running, and
+    check exits 130 (it printed only "interrupted")."""
+    proc = subprocess.Popen(_CHECK + ["slow_child.py", "--timeout", "60", "--python",
+                                      sys.executable], cwd=str(FIXTURES), env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        for line in proc.stderr:  # the first run's progress line: the second has started
+            if line.startswith("check: 1/3"):
+                break
+        time.sleep(0.5)
+        proc.send_signal(signal.SIGTERM)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 130, err
+    assert "%s         ok*" % _name() in out
+    last = " ".join(out.split()).rpartition("default start method: what your code uses as it "
+                                            "is ")[2]
+    assert "every start method" not in last
+    assert last.endswith("(interrupted: not run: {0}[forkserver], {0}[spawn])".format(
+        _name())), out
+    assert "the runs that finished are above" in err
+    assert not _descendants(proc.pid)
+
+
+def test_arguments_pytest_rejects_under_every_method_are_a_usage_error() -> None:
+    """pytest's exit status 4 (``ExitCode.USAGE_ERROR``) in every run: exit 2, as check's own
+    usage errors (it exited 1, as if a test had failed)."""
+    pytest.importorskip("pytest")
+    proc = subprocess.run(_CHECK + ["--pytest", "--no-such-option"], cwd=str(FIXTURES / "suite"),
+                          capture_output=True, text=True, env=ENV, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "unrecognized arguments: --no-such-option" in proc.stdout
