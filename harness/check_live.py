@@ -73,10 +73,20 @@ def tracked(progress: Optional[Progress], key: Tuple[str, str],
 
 
 def _outcome(run: Optional[CaseRun]) -> str:
+    """The run's outcome, its error's type; a suite's run, how its tests ended (its outcome
+    is pytest's, "ok" whatever the tests did)."""
     if run is None:
         return "interrupted"
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    tests = observed.get("tests")
+    counts: Dict[str, int] = {}
+    for entry in (tests.values() if isinstance(tests, dict) else ()):
+        outcome = str(entry.get("outcome") if isinstance(entry, dict) else "")
+        counts[outcome] = counts.get(outcome, 0) + 1
+    said = ", ".join("%d %s" % (n, outcome) for outcome, n in sorted(counts.items()))
     if run.outcome is Outcome.OK:
-        return "ok"
+        return said or "ok"
     error = run.error or {}
-    said = error.get("type") or run.detail
-    return "%s%s" % (run.outcome.value, " (%s)" % shorten(str(said), 60) if said else "")
+    kind = "" if run.outcome is Outcome.TIMEOUT else error.get("type") or run.detail
+    return "%s%s%s" % (run.outcome.value, " (%s)" % shorten(str(kind), 60) if kind else "",
+                       " after %s" % said if said else "")

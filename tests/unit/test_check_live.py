@@ -31,7 +31,7 @@ def test_a_long_run_is_named_while_it_goes_on() -> None:
     assert said[-1].startswith("check: still running 3.12[fork] after 62 s")
     progress.ended(("3.12", "fork"), CaseRun(case="t", method="fork", outcome=Outcome.TIMEOUT,
                                             detail="hung"))
-    assert said[-1] == "check: 1/2 3.12[fork] timeout (hung) in 62.0 s"
+    assert said[-1] == "check: 1/2 3.12[fork] timeout in 62.0 s"  # its detail: in the text
     now[0] = 500.0
     progress.waiting()
     assert said[-1].startswith("check: 1/2")  # an ended run is not "still running"
@@ -45,3 +45,18 @@ def test_an_error_says_its_type() -> None:
     progress.ended(("pypy3.9", "fork"), None)
     assert said == ["check: 1/2 pypy3.9[spawn] error (PicklingError)",
                     "check: 2/2 pypy3.9[fork] interrupted"]
+
+
+def test_a_suites_run_says_how_its_tests_ended() -> None:
+    """A suite's run is "ok" when pytest ran, whatever its tests did: its line counts them."""
+    said: List[str] = []
+    progress = Progress(said.append, 2, 300.0, clock=lambda: 0.0)
+    tests = {"t::a": {"outcome": "passed"}, "t::b": {"outcome": "failed"},
+             "t::c": {"outcome": "passed"}}
+    progress.ended(("3.11", "fork"), CaseRun(case="--pytest", method="fork",
+                                            outcome=Outcome.OK, observed={"tests": tests}))
+    progress.ended(("3.11", "spawn"), CaseRun(case="--pytest", method="spawn",
+                                             outcome=Outcome.CRASH, error={"type": "X"},
+                                             observed={"tests": {"t::a": {"outcome": "passed"}}}))
+    assert said == ["check: 1/2 3.11[fork] 1 failed, 2 passed",
+                    "check: 2/2 3.11[spawn] crash (X) after 1 passed"]
