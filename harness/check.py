@@ -317,7 +317,9 @@ def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
     return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
 
 
-_READ = "read the errors and hangs listed after the table"
+#: What to do with a failure no cause explains, and the watch's limit most often behind one.
+_READ = ("read the errors and hangs listed after the table (globals are compared as the parent "
+         "had them at start(): one it changed after its processes started is not)")
 
 
 def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
