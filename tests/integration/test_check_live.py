@@ -6,15 +6,13 @@ error. Real runs of the interpreter running the tests."""
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 
 from tests.integration.check_run import FIXTURES
-from tests.integration.test_check_partial import ENV, _descendants
+from tests.integration.test_check_partial import ENV, _descendants, stop_when
 
 pytestmark = pytest.mark.slow
 
@@ -47,18 +45,14 @@ def test_sigterm_in_a_scripts_check_reports_the_runs_that_finished() -> None:
     proc = subprocess.Popen(_CHECK + ["slow_child.py", "--timeout", "60", "--python",
                                       sys.executable], cwd=str(FIXTURES), env=ENV,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
+
+    def first_ended() -> bool:
+        """The first run's progress line came (the second has started), or stderr ended."""
         assert proc.stderr is not None
-        for line in proc.stderr:  # the first run's progress line: the second has started
-            if line.startswith("check: 1/3"):
-                break
-        time.sleep(0.5)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        line = proc.stderr.readline()
+        return not line or line.startswith("check: 1/3")
+
+    out, err = stop_when(proc, first_ended)
     assert proc.returncode == 130, err
     assert "%s         ok*" % _name() in out
     last = " ".join(out.split()).rpartition("default start method: what your code uses as it "
