@@ -74,7 +74,7 @@ IMPORTED: Dict[str, Tuple[Dict[str, Any], Dict[str, str]]] = {}
 
 
 class ImportRecord:
-    """A meta path finder first on ``sys.meta_path``: it asks the finders after it, and the
+    """A meta path finder put first on ``sys.meta_path``: it asks the finders after it, and the
     loader of a module of the user's records its globals once the module has run
     (``IMPORTED``). A finder it cannot ask on the user's behalf (no ``find_spec``) ends its
     search: the import goes on without it."""
@@ -89,7 +89,9 @@ class ImportRecord:
         self.busy = True
         try:
             spec = None
-            for finder in [f for f in sys.meta_path if f is not self]:
+            # Those after it: the import system asked those before it (pytest's hook) already.
+            after = [i for i, f in enumerate(sys.meta_path) if f is self][:1]
+            for finder in sys.meta_path[after[0] + 1 if after else 0:]:
                 find = getattr(finder, "find_spec", None)
                 if find is None:
                     return None

@@ -79,6 +79,21 @@ def test_a_module_the_child_has_not_loaded_is_compared_once_it_is(
     assert check_compare.globals_differ(snap, done) == ["u_late.CONFIG"]
 
 
+def test_the_import_record_asks_only_the_finders_after_it(tmp_path: Any,
+                                                          monkeypatch: Any) -> None:
+    """pytest puts its hook first, before the record: the import system asked it already."""
+    asked: List[str] = []
+
+    class Before:
+        @staticmethod
+        def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+            asked.append(name)
+
+    record = check_compare.ImportRecord(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", [Before, record] + sys.meta_path)
+    assert record.find_spec("json") is not None and asked == []
+
+
 class _Queue:
     def __init__(self) -> None:
         self.items = ["task 1", "task 2"]
