@@ -52,7 +52,8 @@ def user_modules(user_dir: str) -> List[Tuple[str, Any]]:
     the script's own), outside the standard library, site-packages and the harness's folder
     (by path: a user's ``harness_cfg`` is theirs)."""
     return [(name, module) for name, module in list(sys.modules.items())
-            if _mine(getattr(module, "__file__", None), user_dir)]
+            if _mine(getattr(module, "__file__", None), user_dir)
+            and not name.startswith(_OWN)]
 
 
 def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
@@ -69,6 +70,9 @@ def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
     return simple, containers
 
 
+#: The guest's own package as this run imports it (check_exec's alias, linked in a temporary
+#: folder that a user's working folder may hold): never the user's.
+_OWN = __name__.rpartition(".")[0] + "."
 #: A user module's globals as its import left them, by module name (``ImportRecord``).
 IMPORTED: Dict[str, Tuple[Dict[str, Any], Dict[str, str]]] = {}
 
@@ -100,20 +104,27 @@ class ImportRecord:
                     break
         finally:
             self.busy = False
-        loader = getattr(spec, "loader", None)
+        loader: Any = getattr(spec, "loader", None)
         if spec is not None and _mine(getattr(spec, "origin", None), self.user_dir) and \
                 hasattr(loader, "exec_module"):
-            try:  # FileFinder makes a loader for each module: its own exec_module is wrapped
-                loader.exec_module = _recording(loader.exec_module)  # type: ignore[union-attr]
+            # FileFinder makes a loader for each module: its own exec_module is wrapped (once:
+            # a zipimporter serves a whole archive).
+            try:
+                if not hasattr(loader.exec_module, _RECORDS):
+                    loader.exec_module = _recording(loader.exec_module)
             except Exception:  # noqa: BLE001, S110 - a loader without a __dict__: no record
                 pass
         return spec
+
+
+_RECORDS = "_check_records"  # marks a wrapped exec_module
 
 
 def _recording(exec_module: Any) -> Any:
     def recorded(module: Any) -> None:
         exec_module(module)
         IMPORTED[module.__name__] = _values(module)
+    setattr(recorded, _RECORDS, True)
     return recorded
 
 

@@ -94,6 +94,42 @@ def test_the_import_record_asks_only_the_finders_after_it(tmp_path: Any,
     assert record.find_spec("json") is not None and asked == []
 
 
+def test_a_shared_loader_is_wrapped_once(tmp_path: Any, monkeypatch: Any) -> None:
+    """A zipimporter serves every module of its archive: its exec_module is wrapped once, not
+    once per module found."""
+    import importlib.machinery
+
+    class Loader:
+        def exec_module(self, module: Any) -> None:
+            module.X = 1
+
+    shared = Loader()
+
+    class Finder:
+        @staticmethod
+        def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
+            return importlib.machinery.ModuleSpec(name, shared, origin=str(tmp_path / "a.py"))
+
+    record = check_compare.ImportRecord(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", [record, Finder])
+    record.find_spec("u_zip_a")
+    wrapped = shared.exec_module
+    record.find_spec("u_zip_b")
+    assert shared.exec_module is wrapped
+    module = types.ModuleType("u_zip_b")
+    shared.exec_module(module)
+    assert check_compare.IMPORTED.pop("u_zip_b") == ({"X": 1}, {})
+
+
+def test_the_guests_own_modules_are_never_the_users(tmp_path: Any, monkeypatch: Any) -> None:
+    """check's guest package, linked in a temporary folder a user's working folder (``/tmp``)
+    may hold, is not the user's: its per-test variables would read as globals that differ."""
+    own = check_compare.__name__.rpartition(".")[0]
+    _module(monkeypatch, own + ".u_fake", str(tmp_path / "u_fake.py"))
+    _module(monkeypatch, "u_theirs", str(tmp_path / "u_theirs.py"))
+    assert [n for n, _ in check_compare.user_modules(str(tmp_path))] == ["u_theirs"]
+
+
 class _Queue:
     def __init__(self) -> None:
         self.items = ["task 1", "task 2"]
