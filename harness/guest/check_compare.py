@@ -141,9 +141,9 @@ def _mine(path: Any, user_dir: str) -> bool:
 def _changed(name: str, module: Any, target: str) -> Tuple[Dict[str, Any], Dict[str, str]]:
     """The globals of ``module`` compared in the child: those the parent changed since its
     import, or all of the target's own module when its import was not recorded."""
-    simple, containers = _values(module)
     if name not in IMPORTED:  # the main module never is (runpy runs it): its main block
-        return (simple, containers) if name in (target, "__main__") else ({}, {})
+        return _values(module) if name in (target, "__main__") else ({}, {})
+    simple, containers = _values(module)
     was_simple, was_containers = IMPORTED[name]
     missing = object()
     return ({k: v for k, v in simple.items() if was_simple.get(k, missing) != v},
