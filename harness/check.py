@@ -16,7 +16,7 @@ import shutil
 import sys
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
@@ -30,6 +30,7 @@ from harness.check_diagnose import (
     diagnose,
     not_exercised,
 )
+from harness.check_live import Progress, tracked
 from harness.check_pytest import INTERRUPTED, with_progress
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_where import (
@@ -58,6 +59,7 @@ __all__ = ["NO_PROCESS", "Diagnosis", "Interrupted", "TargetError", "as_it_is", 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 10.0
+_POLL = 1.0  # seconds between looks at the runs going on (``Progress.waiting``)
 PYTEST = "--pytest"
 
 
@@ -232,13 +234,14 @@ def _hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:
 
 
 def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequence[Any] = (),
-          cwd: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT,
-          jobs: int = 1) -> Dict[Tuple[str, str], CaseRun]:
+          cwd: Optional[Path] = None, timeout: float = DEFAULT_TIMEOUT, jobs: int = 1,
+          progress: Optional[Progress] = None) -> Dict[Tuple[str, str], CaseRun]:
     """Run ``target`` under every method on every interpreter: {(label, method): run}.
 
     One run at a time unless ``jobs`` says otherwise: two runs of one program at once share
     its fixed ports, files and shared-memory names, and could fail only because they met.
-    Ctrl-C kills the running trees (``runner.cancel_all``) and drops the queued runs.
+    Ctrl-C kills the running trees (``runner.cancel_all``) and drops the queued runs; the runs
+    that had finished come back in ``Interrupted``.
     """
     here = cwd or Path.cwd()
     normalised = parse_target(target, here)
@@ -246,14 +249,20 @@ def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequ
     pool = ThreadPoolExecutor(max_workers=max(1, jobs))
     futures: Dict[Tuple[str, str], Any] = {}
     try:
-        futures = {(label(i, interpreters), m): pool.submit(_run_one, i, normalised, m, args,
-                                                            here, timeout) for i, m in work}
+        futures = {(label(i, interpreters), m): pool.submit(
+            tracked, progress, (label(i, interpreters), m), _run_one, i, normalised, m, args,
+            here, timeout) for i, m in work}
+        pending = set(futures.values())
+        while pending:
+            pending = wait(pending, timeout=_POLL, return_when=FIRST_COMPLETED).not_done
+            if progress is not None:
+                progress.waiting()
         return {key: future.result() for key, future in futures.items()}
     except BaseException as exc:
         runner.cancel_all()
         for future in futures.values():
             future.cancel()
-        if normalised != PYTEST or not isinstance(exc, KeyboardInterrupt):
+        if not isinstance(exc, KeyboardInterrupt):
             raise
         pool.shutdown(wait=True)  # the running trees are killed: their runs come back
         ended = {key: f for key, f in futures.items() if not f.cancelled()
@@ -265,8 +274,9 @@ def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequ
 
 
 class Interrupted(KeyboardInterrupt):
-    """Ctrl-C or SIGTERM stopped ``check --pytest``: ``runs`` are the runs that finished or
-    were cut short (with the tests they had finished), ``not_run`` the cells never started."""
+    """Ctrl-C or SIGTERM stopped ``check``: ``runs`` are the runs that finished (with
+    ``--pytest``, also those cut short, with the tests they had finished), ``not_run`` the
+    cells never started or, for a script, cut short."""
 
     def __init__(self, runs: Dict[Tuple[str, str], CaseRun],
                  not_run: List[Tuple[str, str]]) -> None:
@@ -307,7 +317,9 @@ def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
     return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
 
 
-_READ = "read the errors and hangs listed after the table"
+#: What to do with a failure no cause explains, and the watch's limit most often behind one.
+_READ = ("read the errors and hangs listed after the table (globals are compared as the parent "
+         "had them at start(): one it changed after its processes started is not)")
 
 
 def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],

@@ -114,9 +114,38 @@ def _error(message: str) -> int:
     return EXIT_USAGE
 
 
+def _say(line: str) -> None:
+    sys.stderr.write(line + "\n")
+    sys.stderr.flush()
+
+
+def _interrupted(when: str, not_run: Sequence[Tuple[str, str]], then: str = "") -> int:
+    """Ctrl-C or SIGTERM: says so, with the cells never run (or cut short), and exits 130."""
+    sys.stderr.write("harness: error: interrupted%s%s%s\n" % (
+        when, " (not run: %s)" % ", ".join("%s[%s]" % key for key in not_run) if not_run
+        else "", then))
+    return EXIT_INTERRUPTED
+
+
+def _cut_short(summary: str, not_run: Sequence[Tuple[str, str]]) -> str:
+    """The last line of a script's check that Ctrl-C cut short: what it says is about the runs
+    that finished (a verdict of "every start method" would claim the cells never run)."""
+    if not not_run:
+        return summary
+    for every, ran in (("it works under every start method", "in the runs that finished"),
+                       ("under every method", "under every method that ran"),
+                       ("under any start method", "under any start method that ran"),
+                       ("under any method", "under any method that ran")):
+        summary = summary.replace(every, ran)
+    return "%s (interrupted: not run: %s)" % (summary, ", ".join("%s[%s]" % key
+                                                              for key in not_run))
+
+
 def command(args: argparse.Namespace) -> int:
     from harness import check, check_pytest
+    from harness.check_live import Progress
     from harness.check_table import fit
+    from harness.guest.words import START_METHODS
 
     pytest_mode = args.pytest is not None
     if pytest_mode:
@@ -150,11 +179,15 @@ def command(args: argparse.Namespace) -> int:
             "pytest " + " ".join(shlex.quote(str(a)) for a in call_args) if pytest_mode
             else target, ", ".join(labels)))
     not_run: List[Any] = []
+    # Progress on stderr: always for a person; with --json only when one watches stderr.
+    progress = None if args.json and not sys.stderr.isatty() else Progress(
+        _say, len(interpreters) * len(START_METHODS), timeout)
     try:
-        runs = check.check(target, interpreters, call_args, timeout=timeout, jobs=args.jobs)
-    except check.Interrupted as stop:  # --pytest: what ran is reported, then exit 130
+        runs = check.check(target, interpreters, call_args, timeout=timeout, jobs=args.jobs,
+                           progress=progress)
+    except check.Interrupted as stop:  # what ran is reported, then exit 130
         if not stop.runs:
-            raise
+            return _interrupted(" before any run finished", stop.not_run)
         runs, not_run = stop.runs, stop.not_run
     failing = [key for key, run in runs.items() if run.outcome not in (Outcome.OK,
                                                                        Outcome.UNAVAILABLE)]
@@ -169,6 +202,8 @@ def command(args: argparse.Namespace) -> int:
         verdicts, always = check_pytest.compare(runs)
         exercising, idle = check_pytest.exercised(runs)
         doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always,
+                   failing_everywhere_causes=[v.to_dict() for v in
+                                              check_pytest.failing_everywhere(runs)],
                    hung_everywhere=[h.to_dict() for h in check_pytest.hung_everywhere(runs)],
                    tests_not_exercising_the_method=idle,
                    hung_in_collection=check_pytest.collection_hangs(runs, str(Path.cwd())),
@@ -196,17 +231,14 @@ def command(args: argparse.Namespace) -> int:
         for extra in (check.format_tracebacks(runs, labels, cwd),
                       check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
                       check.format_diagnoses(diagnoses),
-                      "\n".join(line for line in (check.as_it_is(runs, labels, cwd),
-                                                  check.summary_line(runs, diagnoses,
-                                                                     unchecked)) if line)):
+                      "\n".join(line for line in (check.as_it_is(runs, labels, cwd), _cut_short(
+                          check.summary_line(runs, diagnoses, unchecked), not_run)) if line)):
             if extra:
                 sys.stdout.write("\n" + fit(extra, width) + "\n")
     if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED
                       for r in runs.values()):
-        sys.stderr.write("harness: error: interrupted%s; the tests each run finished are "
-                         "above\n" % ("" if not not_run else " (not run: %s)" % ", ".join(
-                             "%s[%s]" % key for key in not_run)))
-        return EXIT_INTERRUPTED
-    if loaded:
+        return _interrupted("", not_run, "; the %s are above" % (
+            "tests each run finished" if pytest_mode else "runs that finished"))
+    if loaded or (pytest_mode and check_pytest.rejected(runs)):
         return EXIT_USAGE
     return EXIT_OK if ok else EXIT_FAILED

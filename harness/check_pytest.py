@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Dict, List, Mapping, Set, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
 from harness import check_collect
 from harness.capture import last_line
@@ -21,7 +21,8 @@ from harness.runner import CaseRun
 from harness.vocab import Outcome
 
 __all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "exercised",
-           "format_tests", "hung_everywhere", "hung_test", "tests_ran", "with_progress"]
+           "failing_everywhere", "format_tests", "hung_everywhere", "hung_test", "tests_ran",
+           "rejected", "with_progress"]
 
 
 @dataclasses.dataclass
@@ -129,6 +130,18 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
                    stderr="")
 
 
+#: pytest's exit status for arguments it rejects (``pytest.ExitCode.USAGE_ERROR``).
+_USAGE = 4
+
+
+def rejected(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
+    """pytest rejected its arguments in every run that ran (exit status 4, a usage error):
+    check's usage error, not a finding."""
+    ran = [r for r in runs.values() if r.outcome is not Outcome.UNAVAILABLE]
+    return bool(ran) and all((r.error or {}).get("type") == "PytestExit" and (
+        r.error or {}).get("message") == "pytest exited with code %d" % _USAGE for r in ran)
+
+
 def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
     """A suite's run that did not finish (a hang, a crash, an interrupt): the tests it had
     finished, as ``check_suite`` wrote them one by one, with the methods each started."""
@@ -166,27 +179,45 @@ def _verdict(interp: str, test: str, methods: Mapping[str, CaseRun],
         diagnoses=[d.to_dict() for d in diagnose(per_test)])
 
 
+def _reached(runs: Mapping[Tuple[str, str], CaseRun]) -> Iterator[
+        Tuple[str, str, Dict[str, CaseRun], Dict[str, Dict[str, Any]]]]:
+    """(interpreter, test, its runs, the test's entry per method) of each test two or more
+    methods of one interpreter reached, in the order of the table. Only the runs that reached
+    the test: one cut short (-x, pytest.exit, a crash) says nothing about how the method
+    treats it."""
+    for interp, methods in _by_interp(runs).items():
+        for test in sorted({t for run in methods.values() for t in _entries(run)}):
+            entries = {m: _entries(run)[test] for m, run in methods.items()
+                       if test in _entries(run)}
+            if len(entries) >= 2:
+                yield interp, test, methods, entries
+
+
+def _outcomes(entries: Mapping[str, Dict[str, Any]]) -> Set[str]:
+    return {str(e.get("outcome")) for e in entries.values()}
+
+
 def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest], List[str]]:
     """Method-dependent tests (per interpreter), and tests that fail (or hang) under every
     method."""
     verdicts: List[DependentTest] = []
     always: List[str] = []
-    for interp, methods in _by_interp(runs).items():  # in the order of the table
-        names = sorted({t for run in methods.values() for t in _entries(run)})
-        for test in names:
-            # Only the runs that reached the test: one cut short (-x, pytest.exit, a crash)
-            # says nothing about how the method treats it.
-            entries = {m: _entries(run)[test] for m, run in methods.items()
-                       if test in _entries(run)}
-            if len(entries) < 2:
-                continue
-            outcomes = {str(e.get("outcome")) for e in entries.values()}
-            if len(outcomes) == 1:
-                if outcomes & {"failed", "error", HUNG}:
-                    always.append("%s (%s)" % (test, interp))
-                continue
+    for interp, test, methods, entries in _reached(runs):
+        outcomes = _outcomes(entries)
+        if len(outcomes) > 1:
             verdicts.append(_verdict(interp, test, methods, entries))
+        elif outcomes & {"failed", "error", HUNG}:
+            always.append("%s (%s)" % (test, interp))
     return verdicts, always
+
+
+def failing_everywhere(runs: Mapping[Tuple[str, str], CaseRun]) -> List[DependentTest]:
+    """Tests that failed (not hung: ``hung_everywhere``) under every method that reached them,
+    each with the causes its own failures and processes show, by the rules script mode
+    applies to a script's error (a pickling error is as much a cause under every method)."""
+    return [_verdict(interp, test, methods, entries)
+            for interp, test, methods, entries in _reached(runs)
+            if len(_outcomes(entries)) == 1 and _outcomes(entries) & {"failed", "error"}]
 
 
 def hung_everywhere(runs: Mapping[Tuple[str, str], CaseRun]) -> List[DependentTest]:
@@ -274,7 +305,12 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     if always:
         lines.append("failing under every start method (not about the method): %d test(s)"
                      % len(always))
-        lines.extend(_at_most(always))
+        diagnosed = {"%s (%s)" % (v.test, v.interpreter): v.diagnoses
+                     for v in failing_everywhere(runs)}
+        for line in _at_most(always):  # each test with the causes its failures show
+            lines.append(line)
+            lines.extend("    [%s] %s\n      fix: %s\n      see: %s" % _cause(d)
+                         for d in diagnosed.get(line.strip(), ()))
     for hung in hung_everywhere(runs):
         causes = ["  [%s] %s\n    fix: %s\n    see: %s" % _cause(d) for d in hung.diagnoses]
         lines.append("%s  (%s) hung under %s: %s" % (

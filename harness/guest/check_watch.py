@@ -2,11 +2,12 @@
 under test; standard library only, Python 3.8 syntax).
 
 In the parent, ``Process.start`` is wrapped: it records the threads alive, which processes the
-program terminates or kills on purpose, and, for a user target, a snapshot of what the parent
-has at ``start()`` (module globals, callables of the user's modules and mock objects anywhere,
+program terminates or kills on purpose, and a snapshot of what the parent has at ``start()``
+(``check_compare``: globals and callables of the user's modules, mock objects anywhere,
 environment, working folder, ``sys.path``, logging handlers). The child compares that snapshot
-with what it has *before* the target runs, records the state of random generators, runs the
-target and writes one small report. Only differences are reported, never values.
+with what it has *before* the target runs (a Pool's or executor's worker again after its first
+task), records the state of random generators, runs the target and writes one small report.
+Only differences are reported, never values.
 """
 
 from __future__ import annotations
@@ -15,127 +16,23 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
-from .check_digest import LIMIT, SIMPLE, digest
-from .check_frames import HARNESS, user_frames
+from .check_compare import (
+    ImportRecord,
+    after_first_task,
+    differences,
+    globals_differ,
+    snapshot,
+)
+from .check_digest import LIMIT
+from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
 
 __all__ = ["CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 
-_CONTAINERS = (dict, list, tuple, set, frozenset)
-_ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
 CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's collector)
 #: What check_exec writes to stderr as each test starts (``RUNNING + nodeid``): a hang or a
 #: crash is then named by its test.
 RUNNING = "check: running "
-
-
-def _describe(value: Any) -> str:
-    mock = sys.modules.get("unittest.mock")
-    if mock is not None and isinstance(value, mock.NonCallableMock):
-        return "mock %s" % type(value).__name__
-    module = getattr(value, "__module__", "?")
-    return "%s.%s" % ("__main__" if module == "__mp_main__" else module,
-                      getattr(value, "__qualname__", type(value).__name__))
-
-
-def _user_modules(user_dir: str) -> List[Tuple[str, Any]]:
-    """Modules under ``user_dir`` (folders joined by ``os.pathsep``: the working folder and
-    the script's own), outside the standard library, site-packages and the harness's folder
-    (by path: a user's ``harness_cfg`` is theirs)."""
-    prefixes = tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d)
-    stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
-    found = []
-    for name, module in list(sys.modules.items()):
-        path = os.path.abspath(getattr(module, "__file__", None) or "/")
-        if path.startswith(prefixes) and not path.startswith((stdlib, HARNESS)) and \
-                "-packages" + os.sep not in path:
-            found.append((name, module))
-    return found
-
-
-def _snapshot(module_name: str, user_dir: str) -> Dict[str, Any]:
-    """What the parent has at start(): compared by the child before its target runs."""
-    users = _user_modules(user_dir)
-    module = dict(users).get(module_name)  # globals of library code (a Pool's) are its own
-    simple = {k: v for k, v in vars(module).items() if not k.startswith("__")
-              and isinstance(v, SIMPLE)} if module is not None else {}
-    containers = {k: digest(v) for k, v in vars(module).items() if not k.startswith("__")
-                  and isinstance(v, _CONTAINERS)} if module is not None else {}
-    objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
-    mock = sys.modules.get("unittest.mock")
-    for name, mod in users:
-        for key, value in list(vars(mod).items()):
-            if not key.startswith("__") and not isinstance(value, SIMPLE + (type(sys),)):
-                objects["%s:%s" % (name, key)] = _describe(value)
-            if mock is not None and isinstance(value, type) and value.__module__ == name:
-                for attr, inner in list(vars(value).items()):  # mock.patch.object(Class, ...)
-                    if isinstance(inner, mock.NonCallableMock):
-                        objects["%s:%s.%s" % (name, key, attr)] = _describe(inner)
-    if mock is not None:  # mocks patched into any module, e.g. time.sleep
-        for name, mod in list(sys.modules.items()):
-            try:
-                for key, value in list(vars(mod).items()):
-                    if isinstance(value, mock.NonCallableMock):
-                        objects["%s:%s" % (name, key)] = _describe(value)
-            except Exception:  # noqa: BLE001, S112 - an odd module object: nothing to compare
-                continue
-    logging = sys.modules.get("logging")
-    # pytest's own capture handlers and its per-test variables are the harness of the tests,
-    # not the program's configuration.
-    handlers = [h for h in (logging.root.handlers if logging else ())
-                if not type(h).__module__.startswith("_pytest")]
-    env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_IGNORED)}
-    return {"globals": simple, "containers": containers, "objects": objects, "env": env,
-            "cwd": os.getcwd(), "user_dir": user_dir,
-            "sys_path": list(sys.path), "log_handlers": len(handlers), "test": CURRENT_TEST[0]}
-
-
-def _differences(target: Any, snap: Dict[str, Any]) -> Dict[str, Any]:
-    module = sys.modules.get(getattr(target, "__module__", "") or "")
-    missing = object()
-    # Names the child does not have (made by the main block) are not compared: reading one
-    # fails visibly (NameError); a name it has with another value fails silently.
-    out: Dict[str, Any] = {"globals_differ": sorted(
-        [k for k, v in snap["globals"].items() if module is not None
-         and getattr(module, k, v) != v] +
-        [k for k, d in snap.get("containers", {}).items() if module is not None and d
-         and hasattr(module, k) and digest(getattr(module, k)) != d])}
-    objects = []
-    for where, parent_desc in sorted(snap["objects"].items()):
-        mod_name, _, path = where.partition(":")
-        value: Any = sys.modules.get(mod_name) or (
-            sys.modules.get("__mp_main__") if mod_name == "__main__" else None)
-        for attr in path.split("."):
-            value = getattr(value, attr, missing)
-        if value is not missing:
-            child_desc = _describe(value)
-            if child_desc != parent_desc:
-                objects.append({"name": "%s.%s" % (mod_name, path), "parent": parent_desc,
-                                "child": child_desc})
-    out["objects_differ"] = objects[:20]
-    out["env_differ"] = sorted(k for k in set(snap["env"]) | set(os.environ)
-                               if not k.startswith(_ENV_IGNORED)
-                               and snap["env"].get(k) != os.environ.get(k))[:20]
-    out["cwd_differs"] = os.getcwd() != snap["cwd"]
-    out["sys_path_missing"] = [p for p in snap["sys_path"] if p not in sys.path][:10]
-    logging = sys.modules.get("logging")
-    out["log_handlers_lost"] = snap["log_handlers"] > 0 and not (
-        logging and logging.root.handlers)
-    out["random"] = _random_states(snap["user_dir"])
-    return out
-
-
-def _random_states(user_dir: str) -> Dict[str, int]:
-    """A digest of each random generator the user's modules hold (equal = same draws)."""
-    import random
-
-    states: Dict[str, int] = {}
-    for name, module in _user_modules(user_dir):
-        for key, value in list(vars(module).items()):
-            if isinstance(value, random.Random) and not key.startswith("__"):
-                states["%s.%s" % (name.replace("__mp_main__", "__main__"), key)] = hash(
-                    value.getstate())
-    return states
 
 
 #: The guest's own package, as this run imports it (``harness.guest`` or check_exec's alias):
@@ -180,11 +77,20 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
             json.dump(report, handle)
         os.replace(path + ".part", path)
 
+    done: List[str] = []  # the modules whose globals were compared
     try:
-        report.update(_differences(target, snap))
+        report.update(differences(snap, done))
     except Exception as exc:  # noqa: BLE001 - observing must never break the user's program
         report["watch_error"] = repr(exc)[:200]
     write()  # now: a Pool worker is usually terminated, never returning from its target
+
+    def after_task() -> None:  # the modules the first task's unpickling imported
+        more = globals_differ(snap, done)
+        if more:
+            report["globals_differ"] = sorted(set(report.get("globals_differ") or ()) | set(more))
+            write()
+
+    after_first_task(target, args, after_task)
     try:
         target(*args, **kwargs)
     except BaseException as exc:
@@ -285,7 +191,7 @@ class Watch:
             wrapped = (target is not None or own_run) and not module_name.startswith(_OWN)
             if wrapped:
                 try:
-                    snap = _snapshot(module_name, watch.user_dir)
+                    snap = snapshot(module_name, watch.user_dir, CURRENT_TEST[0])
                     if own_run:  # the instance's own, for the child: removed once started
                         self.run = _Run(watch.report_dir, snap)
                     else:
@@ -335,6 +241,7 @@ class Watch:
                 watch.default_asked = True
             return orig_get_context(self, method)
 
+        sys.meta_path.insert(0, ImportRecord(self.user_dir))  # globals as imports left them
         process.BaseProcess.start = start  # type: ignore[method-assign]
         process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
         process.BaseProcess.kill = kill  # type: ignore[method-assign]

@@ -13,7 +13,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
@@ -95,22 +95,29 @@ def test_sigterm_keeps_what_the_runs_finished_and_reaps_them(tmp_path: Path) -> 
                              "--pytest", "-q", "-k", NOT_JOIN],
                             cwd=str(FIXTURES / "hang_suite"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
-    deadline = time.monotonic() + 60
-    try:  # until fork's run is in the hanging test: its progress file says so
-        while time.monotonic() < deadline and not _in_hang(proc.pid):
-            time.sleep(0.2)
-        proc.send_signal(signal.SIGTERM)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    # Once fork's run is in the hanging test: its progress file says so.
+    out, err = stop_when(proc, lambda: _in_hang(proc.pid))
     assert proc.returncode == 130, err
     said = " ".join(out.split())
     assert "error interrupted (Ctrl-C or SIGTERM) in test_hangs.py::test_lock_held_at_start;" \
         " the 1 test(s) it finished before are kept" in said, out
     assert "not run: " in err and "[forkserver]" in err and "[spawn]" in err
     assert not _descendants(proc.pid)
+
+
+def stop_when(proc: "subprocess.Popen[str]", ready: Callable[[], bool]) -> Tuple[str, str]:
+    """SIGTERM (as Ctrl-C) to ``proc`` once ``ready()`` (or after 60 s), then its stdout and
+    stderr; killed if it outlives them."""
+    deadline = time.monotonic() + 60
+    try:
+        while time.monotonic() < deadline and not ready():
+            time.sleep(0.2)
+        proc.send_signal(signal.SIGTERM)
+        return proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def _in_hang(pid: int) -> bool:

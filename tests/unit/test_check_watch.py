@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from harness.guest import check_digest, check_frames, check_watch
+from harness.guest import check_compare, check_digest, check_frames, check_watch
 
 ROOT = Path(__file__).resolve().parents[2]
 PROBE = """
@@ -152,7 +152,7 @@ def test_the_users_modules_are_told_from_the_harness_by_folder_not_name(
     mine = types.ModuleType("harness_cfg")
     mine.__file__ = str(tmp_path / "harness_cfg.py")
     monkeypatch.setitem(sys.modules, "harness_cfg", mine)
-    names = [n for n, _ in check_watch._user_modules(os.pathsep.join([str(tmp_path),
+    names = [n for n, _ in check_compare.user_modules(os.pathsep.join([str(tmp_path),
                                                                        str(ROOT)]))]
     assert "harness_cfg" in names
     assert not [n for n in names if n.startswith("harness.")]

@@ -1,0 +1,160 @@
+"""What a child compares with its parent's snapshot (``harness.guest.check_compare``): the
+globals of every module of the user's, not only the target's, and of a Pool's or executor's
+worker again once its first task has arrived."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import types
+from typing import Any, List
+
+from harness.guest import check_compare
+
+
+def _module(monkeypatch: Any, name: str, path: str, **values: Any) -> types.ModuleType:
+    module = types.ModuleType(name)
+    module.__file__ = path
+    vars(module).update(values)
+    monkeypatch.setitem(sys.modules, name, module)
+    return module
+
+
+def _import(monkeypatch: Any, tmp_path: Any, name: str, source: str) -> types.ModuleType:
+    """``name`` imported from ``tmp_path`` while the watch's ImportRecord is on."""
+    import importlib
+
+    (tmp_path / (name + ".py")).write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", [check_compare.ImportRecord(str(tmp_path))]
+                        + sys.meta_path)
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    module = importlib.import_module(name)
+    monkeypatch.setitem(sys.modules, name, module)
+    return module
+
+
+def test_globals_of_every_user_module_are_compared(tmp_path: Any, monkeypatch: Any) -> None:
+    """The target's module's changed global by its name, another user module's (changed after
+    its import) with its module; an equal one, and a standard library module's global, are
+    not reported."""
+    main = _module(monkeypatch, "u_main", str(tmp_path / "u_main.py"), MODE="set", SAME=1)
+    lib = _import(monkeypatch, tmp_path, "u_lib", "CONFIG = {'scale': 1}\nKEPT = [1, 2]\n")
+    lib.CONFIG["scale"] = 10  # configure(10) after import
+    snap = check_compare.snapshot("u_main", str(tmp_path), "")
+    assert "json" not in snap["globals"]  # the standard library is not the user's
+    main.MODE, lib.CONFIG = "default", {"scale": 1}  # what a spawn child imports afresh
+    done: List[str] = []
+    assert check_compare.globals_differ(snap, done) == ["MODE", "u_lib.CONFIG"]
+    assert check_compare.globals_differ(snap, done) == []  # each module once
+    json.dumps(snap)  # it travels to the child as the Process's argument
+
+
+def test_a_global_its_import_makes_differently_is_not_a_finding(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """A pid or a time taken at import differs in every spawn child without the parent having
+    changed anything: not reported. A module imported before the watch (no record) is not
+    compared unless it is the target's."""
+    lib = _import(monkeypatch, tmp_path, "u_pid", "import os\nPID = os.getpid()\n")
+    old = _module(monkeypatch, "u_old", str(tmp_path / "u_old.py"), CONFIG=10)
+    snap = check_compare.snapshot("__main__", str(tmp_path), "")
+    as_target = check_compare.snapshot("u_old", str(tmp_path), "")
+    lib.PID, old.CONFIG = -1, 1  # as a child's own imports make them
+    assert check_compare.globals_differ(snap, []) == []
+    assert check_compare.globals_differ(as_target, []) == ["CONFIG"]
+
+
+def test_a_module_the_child_has_not_loaded_is_compared_once_it_is(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """A Pool worker's module of its tasks arrives with its first task: not compared before,
+    compared after."""
+    late = _import(monkeypatch, tmp_path, "u_late", "CONFIG = 1\n")
+    late.CONFIG = 10
+    snap = check_compare.snapshot("multiprocessing.pool", str(tmp_path), "")
+    monkeypatch.delitem(sys.modules, "u_late")
+    done: List[str] = []
+    assert check_compare.globals_differ(snap, done) == []
+    _module(monkeypatch, "u_late", str(tmp_path / "u_late.py"), CONFIG=1)
+    assert check_compare.globals_differ(snap, done) == ["u_late.CONFIG"]
+
+
+def test_the_import_record_asks_only_the_finders_after_it(tmp_path: Any,
+                                                          monkeypatch: Any) -> None:
+    """pytest puts its hook first, before the record: the import system asked it already."""
+    asked: List[str] = []
+
+    class Before:
+        @staticmethod
+        def find_spec(name: str, path: Any = None, target: Any = None) -> None:
+            asked.append(name)
+
+    record = check_compare.ImportRecord(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", [Before, record] + sys.meta_path)
+    assert record.find_spec("json") is not None and asked == []
+
+
+def test_a_shared_loader_is_wrapped_once(tmp_path: Any, monkeypatch: Any) -> None:
+    """A zipimporter serves every module of its archive: its exec_module is wrapped once, not
+    once per module found."""
+    import importlib.machinery
+
+    class Loader:
+        def exec_module(self, module: Any) -> None:
+            module.X = 1
+
+    shared = Loader()
+
+    class Finder:
+        @staticmethod
+        def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
+            return importlib.machinery.ModuleSpec(name, shared, origin=str(tmp_path / "a.py"))
+
+    record = check_compare.ImportRecord(str(tmp_path))
+    monkeypatch.setattr(sys, "meta_path", [record, Finder])
+    record.find_spec("u_zip_a")
+    wrapped = shared.exec_module
+    record.find_spec("u_zip_b")
+    assert shared.exec_module is wrapped
+    module = types.ModuleType("u_zip_b")
+    shared.exec_module(module)
+    assert check_compare.IMPORTED.pop("u_zip_b") == ({"X": 1}, {})
+
+
+def test_the_guests_own_modules_are_never_the_users(tmp_path: Any, monkeypatch: Any) -> None:
+    """check's guest package, linked in a temporary folder a user's working folder (``/tmp``)
+    may hold, is not the user's: its per-test variables would read as globals that differ."""
+    own = check_compare.__name__.rpartition(".")[0]
+    _module(monkeypatch, own + ".u_fake", str(tmp_path / "u_fake.py"))
+    _module(monkeypatch, "u_theirs", str(tmp_path / "u_theirs.py"))
+    assert [n for n, _ in check_compare.user_modules(str(tmp_path))] == ["u_theirs"]
+
+
+class _Queue:
+    def __init__(self) -> None:
+        self.items = ["task 1", "task 2"]
+
+    def get(self, block: bool = True) -> str:
+        return self.items.pop(0)
+
+
+def test_a_pool_worker_compares_again_after_its_first_task_only() -> None:
+    """pool.py binds ``inqueue.get`` once; concurrent.futures calls ``call_queue.get`` each
+    time: either way the hook runs once, after the first task is taken, and hands it on."""
+    import multiprocessing.pool
+    from concurrent.futures import process
+
+    for worker in (multiprocessing.pool.worker, process._process_worker):
+        calls: List[str] = []
+        queue = _Queue()
+        check_compare.after_first_task(worker, (queue, None), functools.partial(
+            calls.append, "x"))
+        get = queue.get
+        assert [get(), queue.get(block=True)] == ["task 1", "task 2"]
+        assert calls == ["x"]
+
+
+def test_other_targets_are_left_alone() -> None:
+    queue = _Queue()
+    check_compare.after_first_task(print, (queue,), lambda: None)
+    assert "get" not in vars(queue)
