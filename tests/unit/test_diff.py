@@ -271,3 +271,25 @@ def test_a_measurement_that_moved_is_the_key_shown_by_its_median() -> None:
     line = diff.format_diff(diff.diff_matrices(old, new), "o", "n").splitlines()[-1]
     assert line.startswith("C cell perf.m e [fork]: ok, keys that differ: fork: 10")
     assert " -> 30" in line and "rss" not in line and "{" not in line, line
+
+
+def test_two_sides_that_share_no_environment_are_not_compared(tmp_path: Path,
+                                                              capsys: Any) -> None:
+    """3.12 against 3.13: nothing is compared, so not "no differences" and not exit 0: one
+    line says why (diff compares one environment across runs) and the exit is 2."""
+    other = _matrix(["linux-cpython-3.13"], ["a.x", "a.y"], [
+        dict(c, environment="linux-cpython-3.13") for c in OLD["results"]])
+    result = diff.diff_matrices(OLD, other)
+    assert result.nothing_compared and result.to_dict()["nothing_compared"] is True
+    text = diff.format_diff(result, "o", "n")
+    assert "no differences" not in text
+    assert text.splitlines()[1].startswith(
+        "nothing compared: the two sides share no environment (OLD: linux-cpython-3.12; NEW: "
+        "linux-cpython-3.13) — diff compares one environment across two runs")
+    old_path, new_path = tmp_path / "old.json", tmp_path / "new.json"
+    old_path.write_text(json.dumps(OLD))
+    new_path.write_text(json.dumps(other))
+    assert cli.main(["diff", str(old_path), str(new_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and "nothing compared" in err
+    assert not diff.diff_matrices(OLD, copy.deepcopy(OLD)).nothing_compared
