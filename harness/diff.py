@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
-from harness import case_code, notrun, svg
+from harness import case_code, notrun, results, svg
 from harness.documents import MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest.words import ERROR, NOT_RUN, OK
 from harness.text import cut_apart, key_changes, short_json
@@ -149,9 +149,11 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
         if not loaded:
             return None, [r.line() for r in rejected]
         return merge.merge(loaded), []
-    if not (isinstance(doc, dict) and isinstance(doc.get("results"), list)
-            and isinstance(doc.get("environments"), list)):
+    if not (isinstance(doc, dict) and "results" in doc and "environments" in doc):
         return None, ["%s: neither a matrix.json nor a results file" % path]
+    problems = results.validate_matrix(doc)  # one validator: the shipped matrix schema
+    if problems:
+        return None, ["%s: not a valid matrix.json: %s" % (path, results.first_problem(problems))]
     return cast("MatrixDoc", doc), []
 
 

@@ -111,8 +111,7 @@ def _load_one(name: str) -> Union[Loaded, Rejected]:
         return Rejected(name, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
     problems = results.validate_results(doc)
     if problems:
-        more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
-        return Rejected(name, "not a valid results file: %s%s" % (problems[0], more))
+        return Rejected(name, "not a valid results file: %s" % results.first_problem(problems))
     return Loaded.from_doc(name, doc)
 
 

@@ -10,7 +10,7 @@ from typing import Any, Dict
 import jsonschema
 import pytest
 
-from harness import results
+from harness import merge, results
 
 
 def minimal_doc() -> Dict[str, Any]:
@@ -51,6 +51,9 @@ def test_supported_versions_are_the_schemas() -> None:
     schema = results.load_schema()
     enum = schema["properties"]["harness"]["properties"]["schema_version"]["enum"]
     assert tuple(enum) == results.SUPPORTED_VERSIONS
+    matrix = results.load_schema("matrix.schema.json")["properties"]["schema_version"]["enum"]
+    assert tuple(matrix) == results.MATRIX_VERSIONS
+    assert results.MATRIX_VERSIONS[-1] == merge.MATRIX_SCHEMA_VERSION  # what is written
 
 
 def _set(doc: Dict[str, Any], dotted: str, value: Any) -> Dict[str, Any]:
