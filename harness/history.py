@@ -365,6 +365,17 @@ def change_text(change: Change) -> str:
         moved, code)
 
 
+def not_compared_text(code_changes: Sequence[Tuple[str, Sequence[str]]]) -> str:
+    """What the "Not compared" line counts (the page's summary line, summary.md): ``2
+    differences in 1 case whose own code changed between the two runs (…)``; "" for none."""
+    if not code_changes:
+        return ""
+    n = sum(len(texts) for _case, texts in code_changes)
+    return "%d difference%s in %d case%s whose own code changed between the two runs (a " \
+        "change of the case, not of Python)" % (n, "" if n == 1 else "s", len(code_changes),
+                                                "" if len(code_changes) == 1 else "s")
+
+
 def code_change_text(change: CodeChange) -> str:
     """``3.12 → 3.13 (linux-cpython): fork, spawn: the case's code changed between these runs
     (commits X → Y)``."""

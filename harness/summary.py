@@ -12,7 +12,7 @@ import collections
 import re
 from typing import Any, List
 
-from harness import answers, cellview, claimview, model
+from harness import answers, cellview, claimview, history, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.guest import words
@@ -61,7 +61,9 @@ def render_summary(matrix: MatrixDoc) -> str:
                      " · %s: %s in %s" % (INFERRED_LABEL.replace("differs ", "", 1),
                                           plural(r.inferred_cells, "cell"),
                                           plural(r.inferred_cases, "case"))
-                     if r.inferred_cells else "", plural(r.changed_cases, "case"),
+                     if r.inferred_cells else "", plural(r.changed_cases, "case") + (
+                         " (not compared: %s)" % md(history.not_compared_text(r.code_changes))
+                         if r.code_changes else ""),
                      md(r.generated_at), commits))
     shared = answers.shared_slots(r.grid, {e.id: e.label for e in r.envs})
     lines += ["", "Data from %s in %d of %d OS × Python slots%s.%s" % (

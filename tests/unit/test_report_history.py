@@ -202,7 +202,19 @@ def test_the_page_lists_code_changes_apart_escaped() -> None:
     assert ("3.12 → 3.13 (linux-cpython): fork: the case&#39;s code changed between these "
             "runs (commits &lt;img src=x o → 2222)") in section
     plain = render.render_html(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
-    assert "changes-not-compared" not in plain and "since 3.13 (linux-cpython)" in plain
+    assert 'id="changes-not-compared"' not in plain and "since 3.13 (linux-cpython)" in plain
+
+
+def test_summary_md_says_what_changes_between_versions_left_out() -> None:
+    """summary.md's count of changes between versions says what it left out (the page's "Not
+    compared" line), not a bare "0 cases"; with the same code it adds nothing."""
+    from harness import summary
+
+    text = summary.render_summary(_versions(("aaaaaaaaaaaa", "bbbbbbbbbbbb"), ("1111", "2222")))
+    assert ("changes between versions: 0 cases (not compared: 1 difference in 1 case whose own "
+            "code changed between the two runs (a change of the case, not of Python))") in text
+    plain = summary.render_summary(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
+    assert "changes between versions: 1 case ·" in plain and "not compared:" not in plain
 
 
 def test_a_platform_difference_between_runs_of_different_case_code_says_so() -> None:
