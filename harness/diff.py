@@ -393,4 +393,4 @@ def _change(c: CellChange) -> str:
 
 
 def _short(commits: Sequence[str]) -> str:
-    return ", ".join(c[:case_code.COMMIT_CHARS] for c in commits) or "unknown"
+    return ", ".join(case_code.short_commit(c) for c in commits) or "unknown"

@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 from harness import results
-from harness.text import shorten
 from harness.documents import (
     CaseEntry,
     CellMeta,
@@ -25,6 +24,7 @@ from harness.documents import (
     ResultsDoc,
     RunRecord,
 )
+from harness.text import shorten
 
 __all__ = ["MAX_FILE_BYTES", "CellRun", "Loaded", "Rejected", "load_results", "run_record"]
 

@@ -12,7 +12,7 @@ import collections
 import re
 from typing import Any, List
 
-from harness import answers, cellview, claimview, history, model
+from harness import answers, case_code, cellview, claimview, history, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.guest import words
@@ -47,7 +47,7 @@ def render_summary(matrix: MatrixDoc) -> str:
     """The Markdown summary of a matrix document (deterministic for the same input)."""
     r = model.build(matrix)
     lines = ["# Start-Method Matrix", ""]
-    commits = ", ".join("`%s`" % md(c[:12]) for c in r.commits) or "unknown"
+    commits = ", ".join("`%s`" % md(case_code.short_commit(c)) for c in r.commits) or "unknown"
     # Not "cases × environments × 3": a case runs under the methods it names.
     lines.append("%s: %s × %s × the methods each case runs under (%d with data, %d not run%s) · "
                  "differs from the docs: %s in %s%s · changes between versions: %s · built %s · "

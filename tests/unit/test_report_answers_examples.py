@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict
 
-from harness import answers, loading, merge, model, picks, summary
+from harness import answers, loading, merge, model, picks, summary, text
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -75,6 +75,12 @@ def test_kinds_read_error_types_values_by_key_and_warnings() -> None:
         "exitcode: 1 → null"}
     assert picks.kinds(c(), c(warnings=[{"category": "DeprecationWarning", "message": ""}])) == {
         "+ DeprecationWarning"}
+    # a key one side lacks reads as in "Changes between versions" and `harness diff`
+    assert picks.kinds(c(observed={"n": 1}), c(observed={"n": 1, "lambda": "PicklingError"})) \
+        == {"lambda: %s → PicklingError" % text.ABSENT}
+    long = "x" * 100  # cut where the cell panel's keys are cut
+    (kind,) = picks.kinds(c(observed={"v": long}), c(observed={"v": long + "y"}))
+    assert kind == "%s → %s" % ((text.shorten(long, text.KEY_VALUE_LIMIT),) * 2)
 
 
 def _nonfork(version: str, impl: str) -> Any:

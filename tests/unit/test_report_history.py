@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict
 
+import pytest
+
 from harness import history, loading, merge
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -203,6 +205,20 @@ def test_the_page_lists_code_changes_apart_escaped() -> None:
             "runs (commits &lt;img src=x o → 2222)") in section
     plain = render.render_html(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
     assert 'id="changes-not-compared"' not in plain and "since 3.13 (linux-cpython)" in plain
+
+
+def test_every_text_shows_a_commit_by_one_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's commits (summary line, runs), summary.md and the change texts all cut a commit
+    at ``case_code.COMMIT_CHARS``: one place."""
+    from harness import case_code, render, summary
+
+    monkeypatch.setattr(case_code, "COMMIT_CHARS", 6)
+    matrix = _versions(("aaaaaaaaaaaa", "bbbbbbbbbbbb"), ("1234567890abcdef", "fedcba0987654321"))
+    html = render.render_html(matrix)
+    assert "<code>123456</code>" in html and "1234567" not in html
+    assert "`123456`" in summary.render_summary(matrix)
+    (code,) = history.walk(matrix)[1]
+    assert "(commits 123456 → fedcba)" in history.code_change_text(code)
 
 
 def test_summary_md_says_what_changes_between_versions_left_out() -> None:
