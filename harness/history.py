@@ -203,7 +203,7 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
     methods_of = matrix.get("case_methods", {})
     systems = {env["id"]: system_name(env) for env in matrix["environments"]}
     out: List[Change] = []
-    apart: List[CodeChange] = []
+    code_changed: List[CodeChange] = []
     for series, envs in sorted(_by_series(matrix).items()):
         for case in matrix["cases"]:
             found: Dict[Tuple[str, str, str, str, bool, str, str, str], List[str]] = {}
@@ -240,11 +240,11 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                     found.items():
                 out.append(Change(case["id"], series, tuple(methods), since, before_v,
                                   before, after, gap, moved, hedge, delta))
-            apart += [CodeChange(case["id"], series, tuple(methods), since, before_v, why)
+            code_changed += [CodeChange(case["id"], series, tuple(methods), since, before_v, why)
                       for (since, before_v, why), methods in code_found.items()]
     out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
-    apart.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
-    return out, apart
+    code_changed.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
+    return out, code_changed
 
 
 def compared_at(matrix: MatrixDoc) -> Dict[Tuple[str, str], int]:
