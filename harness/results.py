@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping
+from typing import Any, Dict, Iterable, List, Mapping, Sequence
 
 from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, OS_NAMES, PYPY
 from harness.text import shorten
@@ -183,11 +183,8 @@ def validate_results(doc: Any) -> List[str]:
     harness = doc.get("harness") if isinstance(doc, dict) else None
     if not isinstance(harness, dict):
         return ["document: not a results file of this tool (no 'harness' object)"]
-    version = harness.get("schema_version")
-    if version not in SUPPORTED_VERSIONS:
-        return ["harness.schema_version: %s is not supported (this tool reads %s)"
-                % (shorten(repr(version), 40), ", ".join(SUPPORTED_VERSIONS))]
-    return _problems(doc, "results.schema.json")
+    return _problems(doc, "harness.schema_version", harness.get("schema_version"),
+                     SUPPORTED_VERSIONS, "results.schema.json")
 
 
 def validate_matrix(doc: Any) -> List[str]:
@@ -195,11 +192,8 @@ def validate_matrix(doc: Any) -> List[str]:
     ``MATRIX_VERSIONS``), one line each, as :func:`validate_results` words them."""
     if not (isinstance(doc, dict) and "environments" in doc and "results" in doc):
         return ["document: not a matrix.json of this tool (no 'environments' and 'results')"]
-    version = doc.get("schema_version")
-    if version not in MATRIX_VERSIONS:
-        return ["schema_version: %s is not supported (this tool reads %s)"
-                % (shorten(repr(version), 40), ", ".join(MATRIX_VERSIONS))]
-    return _problems(doc, "matrix.schema.json")
+    return _problems(doc, "schema_version", doc.get("schema_version"), MATRIX_VERSIONS,
+                     "matrix.schema.json")
 
 
 def first_problem(problems: List[str]) -> str:
@@ -208,7 +202,13 @@ def first_problem(problems: List[str]) -> str:
     return problems[0] + more
 
 
-def _problems(doc: Any, schema: str) -> List[str]:
+def _problems(doc: Any, where: str, version: Any, versions: Sequence[str],
+              schema: str) -> List[str]:
+    """A version this tool does not read is the one problem (clearer than the schema's words);
+    else every problem the schema finds."""
+    if version not in versions:
+        return ["%s: %s is not supported (this tool reads %s)"
+                % (where, shorten(repr(version), 40), ", ".join(versions))]
     import jsonschema
 
     errors = sorted(_validator(schema).iter_errors(doc), key=jsonschema.exceptions.relevance)
