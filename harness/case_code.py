@@ -14,7 +14,7 @@ import itertools
 from typing import Any, FrozenSet, Iterable, Mapping, Sequence, Tuple
 
 __all__ = ["CHANGED", "COMMIT_CHARS", "SAME", "UNKNOWN", "CodeSide", "across", "changed_text",
-           "commits_text", "relation", "side", "unknown_text"]
+           "commits_text", "relation", "short_commit", "side", "unknown_text"]
 
 #: Both sides ran the same case code (equal digests; or, without digests, one commit).
 SAME = "same"
@@ -22,8 +22,13 @@ SAME = "same"
 CHANGED = "changed"
 #: No digest on some side and the runs' commits differ: the case may have changed.
 UNKNOWN = "unknown"
-#: How much of a commit the texts show (as the page's commits line).
+#: How much of a commit the texts show (the page, summary.md, diff: ``short_commit``).
 COMMIT_CHARS = 12
+
+
+def short_commit(commit: str) -> str:
+    """A commit as every text shows it: its first ``COMMIT_CHARS`` characters."""
+    return commit[:COMMIT_CHARS]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,8 +88,8 @@ def across(sides: Sequence[CodeSide]) -> Tuple[str, str]:
 def commits_text(a: Iterable[str], b: Iterable[str]) -> str:
     """``commits 6a324db12345 → 8cfe95e0a1b2``, ``commit 6a324db12345`` when both are one, ""
     when neither is known."""
-    old = sorted({c[:COMMIT_CHARS] for c in a})
-    new = sorted({c[:COMMIT_CHARS] for c in b})
+    old = sorted({short_commit(c) for c in a})
+    new = sorted({short_commit(c) for c in b})
     if not old and not new:
         return ""
     if old == new and len(old) == 1:

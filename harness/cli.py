@@ -166,6 +166,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     if old is None or new is None:
         return EXIT_USAGE
     result = diff.diff_matrices(old, new)
+    if result.nothing_compared:  # not "no differences": exit 2, cannot compare
+        _error("%s -> %s: %s" % (old_path, new_path, diff.nothing_compared(result)))
+        return EXIT_USAGE
     if args.json:
         sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path),
                                     indent=2, sort_keys=True) + "\n")
@@ -255,7 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "that ran in one only (a selection, --quick, an environment one lacks) are "
                     "counted as not compared. Performance values count as changed only beyond "
                     "their spread. Exit 0 when no compared cell differs, 1 when some do, 2 "
-                    "when an input cannot be read.")
+                    "when an input cannot be read or the two share no environment (nothing "
+                    "compared).")
     dif.add_argument("old", metavar="OLD")
     dif.add_argument("new", metavar="NEW")
     dif.add_argument("--json", action="store_true", help="machine-readable output")

@@ -15,13 +15,13 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
-from harness import case_code, notrun, svg
+from harness import case_code, notrun, results, svg
 from harness.documents import MatrixCell, MatrixDoc, MatrixEnvironment
 from harness.guest.words import ERROR, NOT_RUN, OK
 from harness.text import cut_apart, key_changes, short_json
 
 __all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
-           "noise_aware_equal", "resolve"]
+           "noise_aware_equal", "nothing_compared", "resolve"]
 
 Key = Tuple[str, str, str]
 #: A performance median must move by more than this fraction (and more than both IQRs).
@@ -85,6 +85,12 @@ class MatrixDiff:
                     or self.cells_removed or self.cells_changed or self.cells_case_changed)
 
     @property
+    def nothing_compared(self) -> bool:
+        """The two sides share no environment: there is nothing to compare (not "no
+        differences")."""
+        return not self.environments_compared
+
+    @property
     def compared(self) -> int:
         return len(self.cells_changed) + self.cells_unchanged + len(self.cells_case_changed)
 
@@ -98,6 +104,7 @@ class MatrixDiff:
         data["cells_added"] = [list(k) for k in self.cells_added]
         data["cells_removed"] = [list(k) for k in self.cells_removed]
         data["cells_not_compared"] = [list(k) for k in self.cells_not_compared]
+        data["nothing_compared"] = self.nothing_compared
         return data
 
 
@@ -142,9 +149,11 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
         if not loaded:
             return None, [r.line() for r in rejected]
         return merge.merge(loaded), []
-    if not (isinstance(doc, dict) and isinstance(doc.get("results"), list)
-            and isinstance(doc.get("environments"), list)):
+    if not (isinstance(doc, dict) and "results" in doc and "environments" in doc):
         return None, ["%s: neither a matrix.json nor a results file" % path]
+    problems = results.validate_matrix(doc)  # one validator: the shipped matrix schema
+    if problems:
+        return None, ["%s: not a valid matrix.json: %s" % (path, results.first_problem(problems))]
     return cast("MatrixDoc", doc), []
 
 
@@ -282,10 +291,20 @@ def _commits(matrix: MatrixDoc) -> List[str]:
                    for r in e.get("runs") or () if r.get("git_commit")})
 
 
+def nothing_compared(diff: MatrixDiff) -> str:
+    """The one line for two sides that share no environment (``harness diff`` exits 2)."""
+    return ("nothing compared: the two sides share no environment (OLD: %s; NEW: %s) — diff "
+            "compares one environment across two runs; the report's 'Changes between versions' "
+            "compares Python versions" % (", ".join(diff.environments_removed) or "none",
+                                          ", ".join(diff.environments_added) or "none"))
+
+
 def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     """The human-readable diff: what was compared and what not (and why), then A/D/C (K: the
     case changed, not compared) with an U count."""
     lines = ["diff %s -> %s" % (old_name, new_name)]
+    if diff.nothing_compared:
+        return "\n".join(lines + [nothing_compared(diff)])
     both = ", ".join(diff.environments_compared) if len(diff.environments_compared) <= 3 \
         else "%d environments in both" % len(diff.environments_compared)
     lines.append("compared: %d cell%s that ran in both (%s)" % (*_plural(diff.compared), both))
@@ -374,4 +393,4 @@ def _change(c: CellChange) -> str:
 
 
 def _short(commits: Sequence[str]) -> str:
-    return ", ".join(c[:case_code.COMMIT_CHARS] for c in commits) or "unknown"
+    return ", ".join(case_code.short_commit(c) for c in commits) or "unknown"

@@ -203,7 +203,7 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
     methods_of = matrix.get("case_methods", {})
     systems = {env["id"]: system_name(env) for env in matrix["environments"]}
     out: List[Change] = []
-    apart: List[CodeChange] = []
+    code_changed: List[CodeChange] = []
     for series, envs in sorted(_by_series(matrix).items()):
         for case in matrix["cases"]:
             found: Dict[Tuple[str, str, str, str, bool, str, str, str], List[str]] = {}
@@ -240,11 +240,11 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                     found.items():
                 out.append(Change(case["id"], series, tuple(methods), since, before_v,
                                   before, after, gap, moved, hedge, delta))
-            apart += [CodeChange(case["id"], series, tuple(methods), since, before_v, why)
+            code_changed += [CodeChange(case["id"], series, tuple(methods), since, before_v, why)
                       for (since, before_v, why), methods in code_found.items()]
     out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
-    apart.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
-    return out, apart
+    code_changed.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))
+    return out, code_changed
 
 
 def compared_at(matrix: MatrixDoc) -> Dict[Tuple[str, str], int]:
@@ -363,6 +363,17 @@ def change_text(change: Change) -> str:
         since_text(change.since, change.before_version), change.series,
         ", ".join(change.methods), change.after, change.before, change.before_version, gap,
         moved, code)
+
+
+def not_compared_text(code_changes: Sequence[Tuple[str, Sequence[str]]]) -> str:
+    """What the "Not compared" line counts (the page's summary line, summary.md): ``2
+    differences in 1 case whose own code changed between the two runs (…)``; "" for none."""
+    if not code_changes:
+        return ""
+    n = sum(len(texts) for _case, texts in code_changes)
+    return "%d difference%s in %d case%s whose own code changed between the two runs (a " \
+        "change of the case, not of Python)" % (n, "" if n == 1 else "s", len(code_changes),
+                                                "" if len(code_changes) == 1 else "s")
 
 
 def code_change_text(change: CodeChange) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
@@ -23,6 +24,7 @@ from harness.documents import (
     ResultsDoc,
     RunRecord,
 )
+from harness.text import shorten
 
 __all__ = ["MAX_FILE_BYTES", "CellRun", "Loaded", "Rejected", "load_results", "run_record"]
 
@@ -109,11 +111,31 @@ def _load_one(name: str) -> Union[Loaded, Rejected]:
         return Rejected(name, "not usable JSON (nested too deeply)")
     except (OSError, ValueError) as exc:
         return Rejected(name, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+    dropped = _drop_bad_digests(doc)
     problems = results.validate_results(doc)
     if problems:
-        more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
-        return Rejected(name, "not a valid results file: %s%s" % (problems[0], more))
+        return Rejected(name, "not a valid results file: %s" % results.first_problem(problems))
+    if dropped:
+        sys.stderr.write("harness: warning: %s: %s is not a string: dropped (%s compare%s as "
+                         "'unknown': the case's code may have changed)\n" % (
+                             name, dropped[0], "that case" if len(dropped) == 1 else
+                             "%d cases" % len(dropped), "s" if len(dropped) == 1 else ""))
     return Loaded.from_doc(name, doc)
+
+
+def _drop_bad_digests(doc: Any) -> List[str]:
+    """Remove each ``harness.cases[].code_digest`` that is not a string, and say where with its
+    value: derived metadata that is bad costs that case's digest, not the file's cells (the
+    schema, the one validator, then checks the rest as it is)."""
+    harness = doc.get("harness") if isinstance(doc, dict) else None
+    cases = harness.get("cases") if isinstance(harness, dict) else None
+    dropped = []
+    for i, case in enumerate(cases if isinstance(cases, list) else ()):
+        if isinstance(case, dict) and "code_digest" in case \
+                and not isinstance(case["code_digest"], str):
+            dropped.append("harness.cases[%d].code_digest %s" % (
+                i, shorten(repr(case.pop("code_digest")), 40)))
+    return dropped
 
 
 def _text_or_none(value: Any) -> Optional[str]:

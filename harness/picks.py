@@ -9,7 +9,6 @@ environments (a difference only PyPy shows comes last). Pure functions over ``ma
 from __future__ import annotations
 
 import dataclasses
-import json
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history
@@ -27,7 +26,7 @@ from harness.guest.words import (
 )
 from harness.merge import performance_cases
 from harness.results import version_label
-from harness.text import shorten
+from harness.text import ABSENT, KEY_VALUE_LIMIT, differing_keys, short
 
 __all__ = ["RULE", "Example", "change_examples", "env_tags", "ran", "ranked"]
 
@@ -38,7 +37,6 @@ RULE = ("Examples: a \"Changed in\" line groups its cases by what changed (the s
 FAILING = (ERROR, TIMEOUT, CRASH)
 #: How many examples (groups) a line names.
 SHOWN = 3
-_VALUE = 40  # a changed value is cut to this many characters
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,24 +118,27 @@ def ranked(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> List[str]:
     return sorted(ids, key=lambda cid: (score(cid), order[cid]))
 
 
-def _leaf(value: Any) -> str:
-    return shorten(value if isinstance(value, str) else json.dumps(
-        value, sort_keys=True, ensure_ascii=False, default=repr), _VALUE)
-
-
 def _value_pairs(before: Any, after: Any, key: str = "") -> Set[str]:
-    """What changed in a value: a dict key by key (a missing key reads "(none)"), anything else
-    whole; a change between two names reads alone ("AttributeError → PicklingError", the
-    same change wherever a case keeps it), any other with its key ("exitcode: 1 → null")."""
-    if isinstance(before, dict) and isinstance(after, dict):
-        out: Set[str] = set()
-        for k in set(before) | set(after):
-            out |= _value_pairs(before.get(k, "(none)"), after.get(k, "(none)"), str(k))
-        return out
-    if before == after:
-        return set()
-    names = isinstance(before, str) and isinstance(after, str)
-    return {"%s%s → %s" % ("" if names or not key else key + ": ", _leaf(before), _leaf(after))}
+    """What changed in a value: objects by their keys that differ (``text.differing_keys``, a
+    missing key reads ``text.ABSENT``), anything else whole; a change between two names reads
+    alone ("AttributeError → PicklingError", the same change wherever a case keeps it), any
+    other with its key ("exitcode: 1 → null")."""
+    keys = differing_keys([before, after])
+    if keys is None:
+        if before == after:
+            return set()
+        names = isinstance(before, str) and isinstance(after, str)
+        return {"%s%s → %s" % ("" if names or not key else key + ": ",
+                               short(before, KEY_VALUE_LIMIT), short(after, KEY_VALUE_LIMIT))}
+    out: Set[str] = set()
+    for k in keys:
+        if k in before and k in after:
+            out |= _value_pairs(before[k], after[k], k)
+        else:
+            out.add("%s: %s → %s" % (k, short(before[k], KEY_VALUE_LIMIT) if k in before
+                                     else ABSENT, short(after[k], KEY_VALUE_LIMIT)
+                                     if k in after else ABSENT))
+    return out
 
 
 def _side(cell: MatrixCell) -> str:

@@ -155,6 +155,7 @@ class CaseFile(pytest.File):
             if case.module != module.__name__:
                 continue
             state.cases[case.id] = case
+            case.code_digest()  # now, before any cell runs: of the code that ran (~2 ms a case)
             for method in START_METHODS:
                 name = results.cell_name(case.id, method)
                 if method in case.methods and method not in state.methods:

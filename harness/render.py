@@ -16,7 +16,7 @@ from typing import Callable, Dict, List, Sequence, Tuple
 import jinja2
 from markupsafe import Markup
 
-from harness import answers, cellview, claimview, model, picks, results, summary
+from harness import answers, case_code, cellview, claimview, history, model, picks, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
 from harness.text import word_parts
@@ -53,6 +53,8 @@ def _environment() -> jinja2.Environment:
     env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
     # A name that may break at its words only (with ``overflow-wrap: normal`` on the cell).
     env.filters["wordbreaks"] = lambda v: Markup("<wbr>").join(word_parts(str(v)))
+    env.filters["not_compared"] = history.not_compared_text  # the page's and summary.md's words
+    env.filters["short_commit"] = case_code.short_commit
     return env
 
 

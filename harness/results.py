@@ -24,7 +24,7 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping
+from typing import Any, Dict, Iterable, List, Mapping, Sequence
 
 from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, OS_NAMES, PYPY
 from harness.text import shorten
@@ -33,12 +33,14 @@ __all__ = [
     "HANG_QUOTE",
     "NO_RESULT",
     "SCHEMA_VERSION",
+    "MATRIX_VERSIONS",
     "SUPPORTED_VERSIONS",
     "arch_suffix",
     "atomic_write_json",
     "cell_name",
     "column_labels",
     "drop_legacy_root_file",
+    "first_problem",
     "environment_names",
     "env_id",
     "file_stem",
@@ -47,6 +49,7 @@ __all__ = [
     "minor_version",
     "session_name",
     "version_label",
+    "validate_matrix",
     "validate_results",
 ]
 
@@ -59,6 +62,9 @@ NO_RESULT = "no result within the hard timeout"
 #: The schema's ``harness.schema_version`` enum (a test checks).
 SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+#: The matrix.json formats this tool reads (the matrix schema's ``schema_version`` enum; 1.2
+#: differs only in having no ``runs[].case_digests``; a test checks).
+MATRIX_VERSIONS = ("1.2", "1.3")
 
 def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
     """``linux-cpython-3.13``, ``macos-cpython-3.14t``, ``windows-pypy-3.11``; with ``patch``
@@ -177,13 +183,35 @@ def validate_results(doc: Any) -> List[str]:
     harness = doc.get("harness") if isinstance(doc, dict) else None
     if not isinstance(harness, dict):
         return ["document: not a results file of this tool (no 'harness' object)"]
-    version = harness.get("schema_version")
-    if version not in SUPPORTED_VERSIONS:
-        return ["harness.schema_version: %s is not supported (this tool reads %s)"
-                % (shorten(repr(version), 40), ", ".join(SUPPORTED_VERSIONS))]
+    return _problems(doc, "harness.schema_version", harness.get("schema_version"),
+                     SUPPORTED_VERSIONS, "results.schema.json")
+
+
+def validate_matrix(doc: Any) -> List[str]:
+    """Every problem that keeps ``doc`` from being a ``matrix.json`` this tool reads (formats
+    ``MATRIX_VERSIONS``), one line each, as :func:`validate_results` words them."""
+    if not (isinstance(doc, dict) and "environments" in doc and "results" in doc):
+        return ["document: not a matrix.json of this tool (no 'environments' and 'results')"]
+    return _problems(doc, "schema_version", doc.get("schema_version"), MATRIX_VERSIONS,
+                     "matrix.schema.json")
+
+
+def first_problem(problems: List[str]) -> str:
+    """The most relevant problem, and how many more there are (one line per bad file)."""
+    more = " (and %d more problems)" % (len(problems) - 1) if len(problems) > 1 else ""
+    return problems[0] + more
+
+
+def _problems(doc: Any, where: str, version: Any, versions: Sequence[str],
+              schema: str) -> List[str]:
+    """A version this tool does not read is the one problem (clearer than the schema's words);
+    else every problem the schema finds."""
+    if version not in versions:
+        return ["%s: %s is not supported (this tool reads %s)"
+                % (where, shorten(repr(version), 40), ", ".join(versions))]
     import jsonschema
 
-    errors = sorted(_validator().iter_errors(doc), key=jsonschema.exceptions.relevance)
+    errors = sorted(_validator(schema).iter_errors(doc), key=jsonschema.exceptions.relevance)
     return ["%s: %s" % (_where(error.absolute_path), shorten(error.message, 200))
             for error in errors]
 
@@ -197,10 +225,10 @@ def _where(path: Iterable[Any]) -> str:
 
 
 @functools.lru_cache(maxsize=None)
-def _validator() -> Any:
+def _validator(name: str) -> Any:
     import jsonschema
 
-    schema = load_schema()
+    schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)

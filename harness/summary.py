@@ -12,7 +12,7 @@ import collections
 import re
 from typing import Any, List
 
-from harness import answers, cellview, claimview, model
+from harness import answers, case_code, cellview, claimview, history, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.guest import words
@@ -47,7 +47,7 @@ def render_summary(matrix: MatrixDoc) -> str:
     """The Markdown summary of a matrix document (deterministic for the same input)."""
     r = model.build(matrix)
     lines = ["# Start-Method Matrix", ""]
-    commits = ", ".join("`%s`" % md(c[:12]) for c in r.commits) or "unknown"
+    commits = ", ".join("`%s`" % md(case_code.short_commit(c)) for c in r.commits) or "unknown"
     # Not "cases × environments × 3": a case runs under the methods it names.
     lines.append("%s: %s × %s × the methods each case runs under (%d with data, %d not run%s) · "
                  "differs from the docs: %s in %s%s · changes between versions: %s · built %s · "
@@ -61,7 +61,9 @@ def render_summary(matrix: MatrixDoc) -> str:
                      " · %s: %s in %s" % (INFERRED_LABEL.replace("differs ", "", 1),
                                           plural(r.inferred_cells, "cell"),
                                           plural(r.inferred_cases, "case"))
-                     if r.inferred_cells else "", plural(r.changed_cases, "case"),
+                     if r.inferred_cells else "", plural(r.changed_cases, "case") + (
+                         " (not compared: %s)" % md(history.not_compared_text(r.code_changes))
+                         if r.code_changes else ""),
                      md(r.generated_at), commits))
     shared = answers.shared_slots(r.grid, {e.id: e.label for e in r.envs})
     lines += ["", "Data from %s in %d of %d OS × Python slots%s.%s" % (

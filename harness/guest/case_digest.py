@@ -8,8 +8,11 @@ by name from there, the source of every module-level function, class and assignm
 case's package that it reaches (the child functions a case starts, the helpers of
 ``cases/_deadlock.py``, their constants), transitively. The text is read from the files and
 parsed, never taken from live values: a constant computed at import (``sys.version_info``, a
-timeout scaled by ``HARNESS_TIMEOUT_SCALE``) has the same digest on every interpreter.
-Not covered: the harness itself (``Context``, the executor): a change there is the run's.
+timeout scaled by ``HARNESS_TIMEOUT_SCALE``) has the same digest on every interpreter and run.
+The constants cases share from ``SHARED`` modules (``SHORT_TIMEOUT = 5.0 * _scale()``) are
+followed as their text, and so is the default of the decorator's ``timeout`` when a case sets
+none (``CASE_TIMEOUT``). Not covered: the harness itself (``Context``, the executor, the
+functions of ``SHARED`` modules such as the per-run scale): a change there is the run's.
 
 Guest code (the plugin calls it once per run, never the case parent): standard library only,
 Python 3.8 syntax; ``ast`` and ``hashlib`` are imported when first needed.
@@ -28,13 +31,16 @@ if TYPE_CHECKING:
     #: package (alias -> (module, name); name "" when the alias is a module).
     Parsed = Tuple[Dict[str, Tuple[str, Any]], Dict[str, Tuple[str, str]]]
 
-__all__ = ["DIGEST_CHARS", "TIMEOUT_KEYWORD", "covered", "digest"]
+__all__ = ["DIGEST_CHARS", "SHARED", "TIMEOUT_KEYWORD", "covered", "digest"]
 
 #: Hex characters of the SHA-256 kept: enough to tell two versions of one case apart.
 DIGEST_CHARS = 12
 #: The keyword of ``catalog.case`` that sets a case's hard timeout (a parameter name, not the
 #: outcome word).
 TIMEOUT_KEYWORD = "timeout"
+#: Modules outside the case package whose module-level constants a case reads (the timeouts
+#: of ``harness.guest.catalog``): followed by their text; their functions and classes are not.
+SHARED = ("harness.guest.catalog",)
 
 _MODULES: Dict[str, Optional[Parsed]] = {}
 
@@ -72,21 +78,33 @@ def covered(func: Any) -> Optional[List[str]]:
         defs, imports = parsed
         if top not in defs:
             origin = imports.get(top)
-            if origin is not None and origin[0].split(".", 1)[0] == package:
+            if origin is not None and _followed(origin[0], package):
                 todo.append((origin[0], origin[1], is_case))  # ``from cases._x import y``
             elif is_case:
                 return None
             continue
         text, node = defs[top]
-        timeouts = _timeouts(node) if is_case else []
-        source = _source(mod) or ""
-        texts.add(text + "".join("\n%s=%s" % (TIMEOUT_KEYWORD, _segment(source, value))
-                                 for value in timeouts))
-        for part in [node] + timeouts:
-            for ref_mod, ref in _references(part, mod, imports):
-                if ref_mod.split(".", 1)[0] == package:
+        if mod in SHARED and not _is_assignment(node):
+            continue  # the harness's code, not the case's
+        timeouts = _timeouts(node, mod, imports) if is_case else []
+        texts.add(text + "".join("\n%s=%s" % (TIMEOUT_KEYWORD, _segment(
+            _source(where) or "", value)) for where, value in timeouts))
+        for part_mod, part in [(mod, node)] + timeouts:
+            part_imports = imports if part_mod == mod else (_parsed(part_mod) or ({}, {}))[1]
+            for ref_mod, ref in _references(part, part_mod, part_imports):
+                if _followed(ref_mod, package):
                     todo.append((ref_mod, ref, False))
     return sorted(texts)
+
+
+def _followed(module: str, package: str) -> bool:
+    return module.split(".", 1)[0] == package or module in SHARED
+
+
+def _is_assignment(node: Any) -> bool:
+    import ast
+
+    return isinstance(node, (ast.Assign, ast.AnnAssign))
 
 
 def _references(node: Any, module: str,
@@ -110,13 +128,40 @@ def _references(node: Any, module: str,
     return out
 
 
-def _timeouts(node: Any) -> List[Any]:
-    """The value of the case decorator's ``timeout=``: a longer timeout can turn a timeout
-    into ok, so it is part of the case's code (the rest of the decorator is metadata)."""
+def _timeouts(node: Any, module: str,
+              imports: Dict[str, Tuple[str, str]]) -> List[Tuple[str, Any]]:
+    """(module, value) of the case decorator's ``timeout=``, else of the decorator's default
+    for it: a longer timeout can turn a timeout into ok, so it is part of the case's code (the
+    rest of the decorator is metadata)."""
     import ast
 
-    return [kw.value for deco in getattr(node, "decorator_list", ())
-            if isinstance(deco, ast.Call) for kw in deco.keywords if kw.arg == TIMEOUT_KEYWORD]
+    out: List[Tuple[str, Any]] = []
+    for deco in getattr(node, "decorator_list", ()):
+        if not isinstance(deco, ast.Call):
+            continue
+        given = [kw.value for kw in deco.keywords if kw.arg == TIMEOUT_KEYWORD]
+        out += [(module, value) for value in given] or _default_timeout(deco.func, module,
+                                                                         imports)
+    return out
+
+
+def _default_timeout(func: Any, module: str,
+                     imports: Dict[str, Tuple[str, str]]) -> List[Tuple[str, Any]]:
+    """(module, default) of the ``timeout`` parameter of the decorator ``func`` names."""
+    import ast
+
+    if not isinstance(func, ast.Name):
+        return []
+    where, name = imports.get(func.id, (module, func.id))
+    parsed = _parsed(where)
+    node = parsed[0].get(name, ("", None))[1] if parsed else None
+    if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        return []
+    args = node.args
+    positional = list(getattr(args, "posonlyargs", [])) + list(args.args)
+    pairs = list(zip(positional[len(positional) - len(args.defaults):], args.defaults))
+    pairs += [(a, d) for a, d in zip(args.kwonlyargs, args.kw_defaults) if d is not None]
+    return [(where, default) for arg, default in pairs if arg.arg == TIMEOUT_KEYWORD]
 
 
 def _segment(source: str, node: Any) -> str:

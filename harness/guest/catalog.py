@@ -108,6 +108,7 @@ class Case:
         self.claims = list(claims)
         self.methods = list(methods)
         self.module = func.__module__
+        self._digest: Optional[str] = None
 
     @property
     def doc(self) -> str:
@@ -129,9 +130,17 @@ class Case:
         except (OSError, TypeError):
             return ""
 
-    def to_dict(self) -> Dict[str, Any]:
-        from harness.guest import case_digest  # only the plugin asks, once per run
+    def code_digest(self) -> str:
+        """``case_digest.digest`` of the case, computed at the first ask and kept: the plugin
+        asks at collection, before any cell runs, so a file edited during a long run does not
+        give a digest of code that did not run."""
+        if self._digest is None:
+            from harness.guest import case_digest  # only the plugin asks, once per case
 
+            self._digest = case_digest.digest(self.func)
+        return self._digest
+
+    def to_dict(self) -> Dict[str, Any]:
         entry: Dict[str, Any] = {
             "id": self.id,
             "category": self.category,
@@ -147,7 +156,7 @@ class Case:
             "code": self.source_code(),
             "module": self.module,
         }
-        digest = case_digest.digest(self.func)
+        digest = self.code_digest()
         if digest:  # results format 1.4: tells a changed case from a changed Python
             entry["code_digest"] = digest
         return entry

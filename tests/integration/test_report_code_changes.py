@@ -22,10 +22,7 @@ def browser() -> Iterator[Any]:
     yield from launch()
 
 
-def test_not_compared_line_on_a_phone(browser: Any, tmp_path: Path) -> None:
-    """One summary line counts the difference left out; opened, it names the case and the
-    commits as text (a commit is data from a file: never markup), within the phone's width,
-    under the page's strict CSP."""
+def _report(tmp_path: Path) -> None:
     docs = [results_doc(version=v, commit=commit, case_docs=[case_doc("methods.a",
                                                                       code_digest=digest)],
                         observe=lambda c, m, value=value: cell(c, m, observed=value))
@@ -34,6 +31,34 @@ def test_not_compared_line_on_a_phone(browser: Any, tmp_path: Path) -> None:
     matrix = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
                           for i, d in enumerate(docs)], now=NOW)
     render.write_report(matrix, tmp_path)
+
+
+def test_not_compared_line_prints_its_cases(browser: Any, tmp_path: Path) -> None:
+    """Printed, the folded "Not compared" line shows what it counts (paper cannot open a
+    <details>): the case and the commits are in the PDF, not only the summary line."""
+    import io
+    import unicodedata
+
+    import pypdf
+
+    _report(tmp_path)
+    page = browser.new_page()
+    page.goto((tmp_path / "index.html").as_uri())
+    page.emulate_media(media="print")
+    assert page.locator("#changes-not-compared li li").first.is_visible()
+    pdf = pypdf.PdfReader(io.BytesIO(page.pdf()))
+    text = " ".join(unicodedata.normalize("NFKC", " ".join(
+        p.extract_text() for p in pdf.pages)).split())  # NFKC: the PDF's "ﬀ" ligature
+    assert "Not compared: 1 difference in 1 case" in text
+    assert "the case's code changed between these runs" in text
+    page.close()
+
+
+def test_not_compared_line_on_a_phone(browser: Any, tmp_path: Path) -> None:
+    """One summary line counts the difference left out; opened, it names the case and the
+    commits as text (a commit is data from a file: never markup), within the phone's width,
+    under the page's strict CSP."""
+    _report(tmp_path)
     page = browser.new_page(viewport={"width": 390, "height": 844})
     errors: list = []
     page.on("pageerror", lambda e: errors.append(str(e)))

@@ -28,12 +28,30 @@ def payload():
     return b"x" * LIMIT
 '''
 
+#: Like ``harness.guest.catalog``: constants cases share, the per-run scale, the decorator.
+SHARED = '''\
+"""Shared constants (a ``case_digest.SHARED`` module)."""
+
+
+def _scale():
+    return 1.0
+
+
+SHORT_TIMEOUT = 5.0 * _scale()
+CASE_TIMEOUT = 20.0 * _scale()
+
+
+def case(expect=(), timeout=CASE_TIMEOUT):
+    return lambda f: f
+'''
+
 CASES = '''\
 """A case module."""
 import sys
 
 from {pkg} import _helpers
 from {pkg}._helpers import payload
+from {pkg}_shared import SHORT_TIMEOUT, case
 
 VERSION_DEPENDENT = sys.version_info >= (3, 13)
 TIMEOUT = 5.0
@@ -57,6 +75,12 @@ def the_case(ctx):
     """The claim. Why it matters. Source."""
     # a comment
     return [_child, _helpers.LIMIT, VERSION_DEPENDENT]
+
+
+@case(expect=EXPECTED)
+def shared_case(ctx):
+    """Reads a shared constant; its timeout is the decorator's default."""
+    return SHORT_TIMEOUT
 '''
 
 
@@ -65,26 +89,30 @@ def digest_of(tmp_path: Path) -> Iterator[Callable[[Dict[str, str]], str]]:
     """Writes a package (one per call, its module texts edited by ``(old, new)`` pairs),
     imports it and returns the digest of ``the_case``."""
     made = []
+    shared = case_digest.SHARED
 
-    def make(edits: Dict[str, str]) -> str:
+    def make(edits: Dict[str, str], name: str = "the_case") -> str:
         pkg = "digestpkg%d" % len(made)
         made.append(pkg)
         folder = tmp_path / pkg
         folder.mkdir()
         (folder / "__init__.py").write_text("")
-        texts = {"_helpers.py": HELPERS, "cases.py": CASES.format(pkg=pkg)}
+        texts = {"_helpers.py": HELPERS, "cases.py": CASES.format(pkg=pkg), "shared": SHARED}
         for old, new in edits.items():
-            name = next(n for n, t in texts.items() if old in t)
-            texts[name] = texts[name].replace(old, new)
-        for name, text in texts.items():
-            (folder / name).write_text(text)
+            where = next(n for n, t in texts.items() if old in t)
+            texts[where] = texts[where].replace(old, new)
+        (tmp_path / (pkg + "_shared.py")).write_text(texts.pop("shared"))
+        for file_name, text in texts.items():
+            (folder / file_name).write_text(text)
+        case_digest.SHARED = shared + (pkg + "_shared",)
         module = importlib.import_module(pkg + ".cases")
-        return case_digest.digest(module.the_case)
+        return case_digest.digest(getattr(module, name))
 
     sys.path.insert(0, str(tmp_path))
     try:
         yield make
     finally:
+        case_digest.SHARED = shared
         sys.path.remove(str(tmp_path))
         for name in [n for n in sys.modules if n.startswith("digestpkg")]:
             del sys.modules[name]
@@ -116,6 +144,22 @@ def test_code_the_case_reaches_changes_the_digest(digest_of: Callable[..., str])
                  {"timeout=TIMEOUT": "timeout=2 * TIMEOUT"},
                  {"TIMEOUT = 5.0": "TIMEOUT = 50.0"}):
         assert digest_of(edit) != base, edit
+
+
+def test_shared_constants_and_the_default_timeout_are_followed_not_the_harness(
+        digest_of: Callable[..., str]) -> None:
+    """A constant of a ``SHARED`` module (the catalog's ``SHORT_TIMEOUT``) a case reads, and
+    the decorator's default timeout (``CASE_TIMEOUT``) when the case sets none, change the
+    digest when their text changes; the per-run scale and the decorator's body are the
+    harness's (a scaled timeout must give the same digest on every run)."""
+    base = digest_of({}, "shared_case")
+    for edit in ({"SHORT_TIMEOUT = 5.0": "SHORT_TIMEOUT = 6.0"},
+                 {"CASE_TIMEOUT = 20.0": "CASE_TIMEOUT = 30.0"}):
+        assert digest_of(edit, "shared_case") != base, edit
+    for edit in ({"return 1.0": "return 2.0"}, {"return lambda f: f": "return lambda g: g"}):
+        assert digest_of(edit, "shared_case") == base, edit
+    # the_case sets its own timeout: the default is not its
+    assert digest_of({"CASE_TIMEOUT = 20.0": "CASE_TIMEOUT = 30.0"}) == digest_of({})
 
 
 def test_a_case_without_readable_source_has_no_digest() -> None:

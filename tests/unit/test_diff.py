@@ -21,6 +21,25 @@ def _matrix(envs: List[str], cases: List[str], cells: List[Dict[str, Any]]) -> D
             "cases": [{"id": c} for c in cases], "results": cells}
 
 
+def _valid(matrix: Dict[str, Any]) -> Dict[str, Any]:
+    """``matrix`` with what the shipped matrix schema requires filled in (a file `diff`
+    reads is validated)."""
+    doc = dict(copy.deepcopy(matrix), schema_version="1.3", generated_at="", commits=[],
+               case_methods={}, claims=[], rejected_files=[])
+    for env in doc["environments"]:
+        for key, value in (("minor_id", env["id"]), ("version_label", ""), ("os", "linux"),
+                           ("implementation", "cpython"), ("python_version", "3.12.0"),
+                           ("available_methods", []), ("default_method", None),
+                           ("runs", [{"file": "r.json", "git_commit": None, "timestamp": None,
+                                      "runner": "local"}])):
+            env.setdefault(key, value)
+    for case in doc["cases"]:
+        case.update(category="c", title="t", source="s")
+    for cell in doc["results"]:
+        cell.update(category="c", verdict=None, flaky=False, sources=["r.json"], warnings=[])
+    return doc
+
+
 OLD = _matrix(["linux-cpython-3.12"], ["a.x", "a.y"], [
     _cell("a.x", "linux-cpython-3.12", "fork"), _cell("a.x", "linux-cpython-3.12", "spawn"),
     _cell("a.y", "linux-cpython-3.12", "fork", "timeout", None),
@@ -137,7 +156,7 @@ def test_a_reports_folder_is_read_by_its_matrix_json_else_its_results(tmp_path: 
     (reports / "results").mkdir(parents=True)
     (reports / "matrix.schema.json").write_text("{}")
     assert diff.resolve(str(reports)) == str(reports / "results")
-    (reports / "matrix.json").write_text(json.dumps(OLD))
+    (reports / "matrix.json").write_text(json.dumps(_valid(OLD)))
     assert diff.resolve(str(reports)) == str(reports / "matrix.json")
     assert diff.resolve(str(reports / "results")) == str(reports / "results")
     assert cli.main(["diff", str(reports), str(reports / "matrix.json")]) == 0
@@ -161,8 +180,8 @@ def test_performance_values_change_only_beyond_noise() -> None:
 def test_cli_diff_exit_codes_and_json(tmp_path: Path, capsys: Any) -> None:
     """Exit 0 when identical, 1 when different, 2 when an input is unreadable; --json."""
     old_path, new_path = tmp_path / "old.json", tmp_path / "new.json"
-    old_path.write_text(json.dumps(OLD))
-    changed = copy.deepcopy(OLD)
+    old_path.write_text(json.dumps(_valid(OLD)))
+    changed = _valid(OLD)
     changed["results"][0]["outcome"] = "error"
     new_path.write_text(json.dumps(changed))
     assert cli.main(["diff", str(old_path), str(old_path)]) == 0
@@ -271,3 +290,51 @@ def test_a_measurement_that_moved_is_the_key_shown_by_its_median() -> None:
     line = diff.format_diff(diff.diff_matrices(old, new), "o", "n").splitlines()[-1]
     assert line.startswith("C cell perf.m e [fork]: ok, keys that differ: fork: 10")
     assert " -> 30" in line and "rss" not in line and "{" not in line, line
+
+
+def test_two_sides_that_share_no_environment_are_not_compared(tmp_path: Path,
+                                                              capsys: Any) -> None:
+    """3.12 against 3.13: nothing is compared, so not "no differences" and not exit 0: one
+    line says why (diff compares one environment across runs) and the exit is 2."""
+    other = _matrix(["linux-cpython-3.13"], ["a.x", "a.y"], [
+        dict(c, environment="linux-cpython-3.13") for c in OLD["results"]])
+    result = diff.diff_matrices(OLD, other)
+    assert result.nothing_compared and result.to_dict()["nothing_compared"] is True
+    text = diff.format_diff(result, "o", "n")
+    assert "no differences" not in text
+    assert text.splitlines()[1].startswith(
+        "nothing compared: the two sides share no environment (OLD: linux-cpython-3.12; NEW: "
+        "linux-cpython-3.13) — diff compares one environment across two runs")
+    old_path, new_path = tmp_path / "old.json", tmp_path / "new.json"
+    old_path.write_text(json.dumps(_valid(OLD)))
+    new_path.write_text(json.dumps(_valid(other)))
+    assert cli.main(["diff", str(old_path), str(new_path)]) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and "nothing compared" in err
+    assert not diff.diff_matrices(OLD, copy.deepcopy(OLD)).nothing_compared
+
+
+def test_a_malformed_matrix_json_is_one_line_naming_the_file_never_a_traceback(
+        tmp_path: Path, capsys: Any) -> None:
+    """Each way review r4 crashed `diff` (a run that is not an object, a source that is not a
+    string, a cell or an environment without its keys) is one line from the matrix schema,
+    naming the file, exit 2; a 1.2 matrix (no case digests) is still read."""
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(_valid(OLD)))
+    breaks = {"run": lambda d: d["environments"][0].update(runs=["x"]),
+              "source": lambda d: d["results"][0].update(sources=[["a"]]),
+              "cell": lambda d: d["results"].append({}),
+              "environment": lambda d: d["environments"].append({}),
+              "version": lambda d: d.update(schema_version="1.1")}
+    for name, spoil in breaks.items():
+        doc = _valid(OLD)
+        spoil(doc)
+        bad = tmp_path / ("%s.json" % name)
+        bad.write_text(json.dumps(doc))
+        assert cli.main(["diff", str(good), str(bad)]) == 2, name
+        out, err = capsys.readouterr()
+        assert out == "" and len(err.splitlines()) == 1, (name, err)
+        assert err.startswith("harness: error: %s: not a valid matrix.json: " % bad), err
+    old_format = dict(_valid(OLD), schema_version="1.2")
+    good.write_text(json.dumps(old_format))
+    assert cli.main(["diff", str(good), str(good)]) == 0

@@ -87,3 +87,30 @@ def test_an_interrupted_run_keeps_a_cell_that_was_still_reading_its_result(
     extra = plugin._finished_unreported(state, {"tests": []})  # type: ignore[arg-type]
     pool.shutdown()
     assert [e["metadata"] for e in extra] == [{"case": "a", "run": "ok"}]
+
+
+def test_case_digests_are_taken_at_collection_before_any_cell_runs(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
+    """Collecting a case module takes each case's code digest then (not when the session ends,
+    from files a long run may have seen edited): a later edit does not change it."""
+    from pathlib import Path
+
+    from harness.guest import catalog
+
+    state = SimpleNamespace(cases={}, methods=set(), deselected=[])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    case_file = object.__new__(plugin.CaseFile)
+    case_file.path = Path(plugin.CASES_DIR) / "api.py"
+    case_file.config = None  # type: ignore[assignment]
+    list(case_file.collect())
+    assert state.cases and all(c._digest for c in state.cases.values())
+    module = tmp_path / "edited_during_run.py"
+    module.write_text("def the_case(ctx):\n    return 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import edited_during_run  # type: ignore[import-not-found]
+
+    case = catalog.Case(edited_during_run.the_case, "x.edited", "t", ["s"], [], [], 1.0, [],
+                        ["fork"])
+    taken = case.code_digest()
+    module.write_text("def the_case(ctx):\n    return 2\n")
+    assert case.to_dict()["code_digest"] == taken

@@ -6,6 +6,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict
 
+import pytest
+
 from harness import history, loading, merge
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -202,7 +204,33 @@ def test_the_page_lists_code_changes_apart_escaped() -> None:
     assert ("3.12 → 3.13 (linux-cpython): fork: the case&#39;s code changed between these "
             "runs (commits &lt;img src=x o → 2222)") in section
     plain = render.render_html(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
-    assert "changes-not-compared" not in plain and "since 3.13 (linux-cpython)" in plain
+    assert 'id="changes-not-compared"' not in plain and "since 3.13 (linux-cpython)" in plain
+
+
+def test_every_text_shows_a_commit_by_one_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page's commits (summary line, runs), summary.md and the change texts all cut a commit
+    at ``case_code.COMMIT_CHARS``: one place."""
+    from harness import case_code, render, summary
+
+    monkeypatch.setattr(case_code, "COMMIT_CHARS", 6)
+    matrix = _versions(("aaaaaaaaaaaa", "bbbbbbbbbbbb"), ("1234567890abcdef", "fedcba0987654321"))
+    html = render.render_html(matrix)
+    assert "<code>123456</code>" in html and "1234567" not in html
+    assert "`123456`" in summary.render_summary(matrix)
+    (code,) = history.walk(matrix)[1]
+    assert "(commits 123456 → fedcba)" in history.code_change_text(code)
+
+
+def test_summary_md_says_what_changes_between_versions_left_out() -> None:
+    """summary.md's count of changes between versions says what it left out (the page's "Not
+    compared" line), not a bare "0 cases"; with the same code it adds nothing."""
+    from harness import summary
+
+    text = summary.render_summary(_versions(("aaaaaaaaaaaa", "bbbbbbbbbbbb"), ("1111", "2222")))
+    assert ("changes between versions: 0 cases (not compared: 1 difference in 1 case whose own "
+            "code changed between the two runs (a change of the case, not of Python))") in text
+    plain = summary.render_summary(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
+    assert "changes between versions: 1 case ·" in plain and "not compared:" not in plain
 
 
 def test_a_platform_difference_between_runs_of_different_case_code_says_so() -> None:

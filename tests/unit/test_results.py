@@ -10,7 +10,7 @@ from typing import Any, Dict
 import jsonschema
 import pytest
 
-from harness import results
+from harness import merge, results
 
 
 def minimal_doc() -> Dict[str, Any]:
@@ -51,6 +51,9 @@ def test_supported_versions_are_the_schemas() -> None:
     schema = results.load_schema()
     enum = schema["properties"]["harness"]["properties"]["schema_version"]["enum"]
     assert tuple(enum) == results.SUPPORTED_VERSIONS
+    matrix = results.load_schema("matrix.schema.json")["properties"]["schema_version"]["enum"]
+    assert tuple(matrix) == results.MATRIX_VERSIONS
+    assert results.MATRIX_VERSIONS[-1] == merge.MATRIX_SCHEMA_VERSION  # what is written
 
 
 def _set(doc: Dict[str, Any], dotted: str, value: Any) -> Dict[str, Any]:
@@ -214,3 +217,36 @@ def test_a_case_code_digest_is_read_and_files_without_one_still_load() -> None:
     doc["harness"]["cases"][0]["code_digest"] = 12
     assert results.validate_results(doc) == [
         "harness.cases[0].code_digest: 12 is not of type 'string'"]
+
+
+def test_a_malformed_code_digest_costs_its_case_digest_not_the_file(tmp_path: Path,
+                                                                     capsys: Any) -> None:
+    """A ``code_digest`` that is not text (123) is dropped with one warning line naming the
+    file; every cell of the file still loads, and against a run of another commit that case
+    compares as 'unknown' while a case with its digest intact compares by digest."""
+    from harness import diff, loading
+    from tests.unit.report_synth import case_doc, cell, results_doc
+
+    def doc(commit: str, digest_a: Any) -> Dict[str, Any]:
+        made = results_doc(commit=commit, cases=("methods.a", "methods.b"), case_docs=[
+            case_doc("methods.a", code_digest=digest_a),
+            case_doc("methods.b", code_digest="bbbbbbbbbbbb")],
+            observe=lambda c, m: cell(c, m, observed=commit))
+        made["harness"]["schema_version"] = "1.4"
+        return made
+
+    bad, good = tmp_path / "bad.json", tmp_path / "good.json"
+    bad.write_text(json.dumps(doc("1111", 123)))
+    good.write_text(json.dumps(doc("2222", "aaaaaaaaaaaa")))
+    loaded, rejected = loading.load_results([str(bad)])
+    err = capsys.readouterr().err
+    assert rejected == [] and len(loaded[0].cells) == 6
+    assert err == ("harness: warning: %s: harness.cases[0].code_digest 123 is not a string: "
+                   "dropped (that case compares as 'unknown': the case's code may have "
+                   "changed)\n" % bad)
+    old, _ = diff.load_matrix(str(bad))
+    new, _ = diff.load_matrix(str(good))
+    assert old is not None and new is not None
+    result = diff.diff_matrices(old, new)
+    assert {c.case: c.case_code for c in result.cells_changed} == {"methods.a": "unknown",
+                                                                   "methods.b": "same"}
