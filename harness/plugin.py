@@ -34,7 +34,6 @@ from harness.runner import (
     case_environ,
     run_case,
 )
-from harness.vocab import Outcome
 
 __all__ = ["CaseFile", "CaseItem"]
 
@@ -293,16 +292,10 @@ def _waits(item: CaseItem, timed_out: Set[Tuple[str, str]]) -> bool:
 
 
 def _timed_out_before(state: _State) -> Set[Tuple[str, str]]:
-    """(case, method) of the cells that timed out in this environment's previous results
-    file in the results folder (the file this run writes: a root's ``-root`` file, never its
-    host twin's); none if there is no readable one (then no cell is assumed to hang)."""
-    path = state.results_dir / ("%s.json" % results.file_stem(state.environment))
-    try:
-        tests = json.loads(path.read_text(encoding="utf-8")).get("tests", [])
-        return {(str(t["metadata"]["case"]), str(t["metadata"]["method"])) for t in tests
-                if t["metadata"].get("outcome") == Outcome.TIMEOUT.value}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return set()
+    """The cells that timed out in the file this run writes (a root's ``-root`` file, never
+    its host twin's)."""
+    return waiting.timed_out_in(state.results_dir / ("%s.json" % results.file_stem(
+        state.environment)))
 
 
 def _shutdown(gate: threading.Event, *pools: ThreadPoolExecutor) -> None:

@@ -22,18 +22,21 @@ environment or containment: only when the next cell starts and how urgently this
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from harness.guest import _procs
+from harness.vocab import Outcome
 
 if TYPE_CHECKING:
     import subprocess
 
 __all__ = ["IDLE_CPU_S", "IDLE_WINDOW_S", "LONG_FRACTION", "RESTORE_FRACTION", "CpuSlots",
-           "Watch", "tree_cpu_seconds", "wait_watched"]
+           "Watch", "timed_out_in", "tree_cpu_seconds", "wait_watched"]
 
 #: How often the runner looks at a running cell, and from when (most cells end before);
 #: a waiting cell less often (without a cgroup each look walks /proc).
@@ -194,3 +197,14 @@ def wait_watched(proc: "subprocess.Popen[bytes]", deadline: float, cancel: threa
             watch.look(time.monotonic() - started, members(), proc.pid)
     finally:
         watch.before_kill()
+
+
+def timed_out_in(path: Path) -> Set[Tuple[str, str]]:
+    """(case, method) of the cells that timed out in a previous results file: they start as
+    waiting. None if there is no readable file (then no cell is assumed to hang)."""
+    try:
+        tests = json.loads(path.read_text(encoding="utf-8")).get("tests", [])
+        return {(str(t["metadata"]["case"]), str(t["metadata"]["method"])) for t in tests
+                if t["metadata"].get("outcome") == Outcome.TIMEOUT.value}
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return set()
