@@ -597,7 +597,8 @@ def test_a_changed_in_line_scrolls_the_matrix_to_its_version(
     # what the user sees of the columns: right of the sticky case column, inside the box
     box = pg.evaluate("(() => { const r = document.querySelector('.mwrap')"
                       ".getBoundingClientRect(); const c = document.querySelector("
-                      "'#matrix thead th').getBoundingClientRect(); return [c.right, r.right]; })()")
+                      "'#matrix thead th').getBoundingClientRect();"
+                      " return [c.right, r.right]; })()")
     for env in ("linux-cpython-3.14", "linux-cpython-3.13"):
         left, right = pg.evaluate("e => { const r = document.querySelector("
                                   "'#matrix th.env[data-env=\"' + e + '\"]')"
