@@ -190,3 +190,22 @@ def test_legs_that_produced_nothing_are_not_run_columns_in_the_report(
     assert played and all(env["runs"] for env in played)
     html = (ci["site"] / "index.html").read_text(encoding="utf-8")
     assert "windows-pypy-3.11" in html
+
+
+def test_the_step_summary_is_cut_at_a_character(tmp_path: Path) -> None:
+    """A summary.md over the 1 MiB step-summary cap is cut where a character ends: the summary
+    step run verbatim never leaves half of a UTF-8 character (a byte cut would)."""
+    step = ci_play.step(ci_play.workflow()["jobs"]["report"], name="Write the job summary")
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "summary.md").write_bytes(b"x" * 999_999 + "é and more".encode())
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    (bindir / "python").symlink_to(sys.executable)
+    env = dict(os.environ, SITE_DIR=str(site), GITHUB_STEP_SUMMARY=str(tmp_path / "summary"),
+               PATH=os.pathsep.join([str(bindir), os.environ.get("PATH", "")]))
+    proc = ci_play.run_step(step, tmp_path, env)
+    assert proc.returncode == 0, proc.stderr
+    written = (tmp_path / "summary").read_bytes()
+    assert written == b"x" * 999_999  # valid UTF-8, within the cap
+    written.decode("utf-8")
