@@ -141,10 +141,12 @@
   // Version ranges (caniuse-style): adjacent versions of one series (OS × implementation ×
   // free-threading × Intel macOS) whose every cell behaves the same (data-same, computed when
   // the page was built) fold into the first one, labelled "3.9–3.13". Computed once.
-  var folded = null;  // env id -> true for the folded-away columns; labels on the kept ones
+  // away: env id -> true for the folded-away columns; label: a group's range, on its first
+  // column; group: env id -> its group's first column.
+  var folded = null;
   function foldGroups() {
     if (folded) { return folded; }
-    folded = { away: {}, label: {} };
+    folded = { away: {}, label: {}, group: {} };
     var head = null;
     var last = null;
     envHeads.forEach(function (th) {
@@ -156,6 +158,7 @@
       } else {
         head = th;
       }
+      folded.group[id] = head.getAttribute("data-env");
       last = th;
     });
     return folded;
@@ -163,7 +166,7 @@
 
   // Changes only what differs: rewriting the same style or colspan would re-lay out the matrix.
   function apply(write) {
-    var fold = F.fold.checked ? foldGroups() : { away: {}, label: {} };
+    var fold = F.fold.checked ? foldGroups() : { away: {}, label: {}, group: {} };
     // Every word typed must match the start of a word ("hang" is not in "changed"); a term that
     // starts with punctuation (".default", "_fork") matches anywhere.
     var terms = F.q.value.trim().toLowerCase().split(/\s+/).filter(Boolean).map(function (t) {
@@ -177,9 +180,13 @@
     envBoxes.forEach(function (b) { if (!b.checked) { hidden[b.value] = 1; } });
     envHeads.forEach(function (th) {
       var id = th.getAttribute("data-env");
-      var ok = (!F.os.value || th.getAttribute("data-os") === F.os.value) &&
-        (!F.collapse.checked || th.getAttribute("data-newest") === "1") && !hidden[id] && !fold.away[id];
-      put(th.firstChild, "textContent", fold.label[id] || th.getAttribute("data-label"));
+      // Newest only keeps a series' newest column, folded or not: a fold keeps a group's first
+      // column, so with both the newest stands for its group, labelled with the group's range.
+      var newest = th.getAttribute("data-newest") === "1";
+      var ok = (!F.os.value || th.getAttribute("data-os") === F.os.value) && !hidden[id] &&
+        (F.collapse.checked ? newest : !fold.away[id]);
+      var label = F.collapse.checked ? fold.label[fold.group[id]] : fold.label[id];
+      put(th.firstChild, "textContent", label || th.getAttribute("data-label"));
       if (!ok) { hiddenEnvs[id] = 1; rules.push("#matrix thead [data-env=" + attr(id) + "]{display:none}"); } else { visibleEnvs[id] = th; }
     });
     if (F.os.value) { rules.push("#matrix .gap:not([data-os=" + attr(F.os.value) + "]){display:none}"); }

@@ -315,6 +315,25 @@ def test_versions_that_behave_the_same_fold_into_a_range(page: Any) -> None:
     assert page.eval_on_selector_all("#matrix th.env", heads) == ["3.12", "3.13"]
 
 
+def test_folding_with_newest_only_keeps_each_series_newest_column(page: Any) -> None:
+    """Both "fold" and "newest only": a series still shows its newest column, labelled with the
+    range it stands for (folding kept a group's first column and newest-only its last one, so
+    together they hid the whole series and the count said no environment had data)."""
+    heads = ("ths => ths.filter(t => t.offsetParent !== null)"
+             ".map(t => [t.getAttribute('data-env'), t.textContent])")
+    page.check("#f-fold")
+    page.check("#f-collapse")
+    assert page.eval_on_selector_all("#matrix th.env", heads) == [
+        ["linux-cpython-3.13", "3.12–3.13"]]
+    shown = page.eval_on_selector_all(
+        "#row-methods\\.a td:not(.gap)", "ts => ts.filter(t => t.offsetParent !== null).length")
+    assert shown == 3
+    assert "no environment" not in page.inner_text("#f-count")
+    page.uncheck("#f-fold")
+    assert page.eval_on_selector_all("#matrix th.env", heads) == [
+        ["linux-cpython-3.13", "3.13"]]
+
+
 def test_findings_follow_the_filters(page: Any) -> None:
     """The findings list shows only the findings of the rows the filters keep."""
     findings = "fs => fs.filter(f => f.offsetParent !== null).length"
