@@ -410,10 +410,13 @@
     if (scroll) { td.scrollIntoView({ block: "center", inline: "center" }); }
     if (focus) { td.focus({ preventScroll: scroll }); }
   }
-  function closeDetail() {
+  function unselect() {
     panel.hidden = true;
     current = null;
     all("td.sel").forEach(function (c) { c.classList.remove("sel"); });
+  }
+  function closeDetail() {
+    unselect();
     apply(true);
   }
   function afterFocusLeaves(ev) {
@@ -434,8 +437,12 @@
     F.fold.checked = s.get("fold") === "1";
     var hide = (s.get("hide") || "").split(",");
     envBoxes.forEach(function (b) { b.checked = hide.indexOf(b.value) < 0; });
+    // A view that names no cell (an Answers line) drops the selection: the panel stayed open on
+    // a cell the view may not show, saying the address held a permalink to it.
+    var cell = s.get("cell");
+    if (!cell || !findCell(cell)) { unselect(); }
     apply(false);
-    if (s.get("cell")) { showCell(s.get("cell"), true, false); }
+    if (cell && findCell(cell)) { showCell(cell, true, false); }
     else { toMatrix(); }
   }
 

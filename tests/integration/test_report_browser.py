@@ -195,6 +195,38 @@ def test_answer_lines_open_the_matrix_filtered_and_lead_somewhere_without_script
     context.close()
 
 
+def test_a_view_link_that_names_no_cell_closes_the_details(browser: Any, tmp_path: Path) -> None:
+    """A cell selected, then an Answers line (a view naming no cell) followed: the details
+    close and the selection goes (they stayed open on a cell the view hid, saying that the
+    address held its permalink); a #view? link naming a cell still opens it."""
+    def observe(c: str, m: str) -> Dict[str, Any]:
+        if c == "deadlock.b" and m == "fork":
+            return cell(c, m, outcome="timeout", wall_s=12.0, verdict="no-expectation")
+        return cell(c, m)
+    cases = ["methods.a", "deadlock.b"]
+    url = _write(tmp_path, *[results_doc(version=v, cases=cases, observe=observe,
+                                         case_docs=[case_doc(c) for c in cases])
+                             for v in ("3.12.1", "3.13.0")])
+    pg = browser.new_page(viewport={"width": 1280, "height": 800})
+    pg.goto(url)
+    matrix_cell(pg, "methods.a", "linux-cpython-3.12", "fork").click()
+    assert pg.locator("#detail").is_visible() and pg.locator("td.sel").count() == 1
+    pg.locator("ul.answers a", has_text="only under fork").click()
+    pg.wait_for_function("document.location.hash.indexOf('b=') > 0")
+    assert visible_rows(pg) == ["row-deadlock.b"]
+    assert not pg.locator("#detail").is_visible()
+    assert pg.locator("td.sel").count() == 0
+    pg.select_option("#f-m", "spawn")  # any later change writes the view without a cell
+    assert "cell=" not in pg.evaluate("location.href")
+    pg.evaluate("location.hash = '#view?cell=deadlock.b~linux-cpython-3.13~fork'")
+    pg.wait_for_function("document.querySelectorAll('td.sel').length === 1")
+    assert "linux-cpython-3.13" in pg.inner_text("#detail-title")
+    pg.evaluate("location.hash = '#view?cat=methods'")
+    pg.wait_for_function("document.getElementById('detail').hidden")
+    assert pg.locator("td.sel").count() == 0
+    pg.close()
+
+
 def _focused(pg: Any) -> str:
     """The focused element as 'TAG#row-id' (its row), or its tag alone outside the matrix."""
     return str(pg.evaluate("""() => { const el = document.activeElement;
