@@ -375,6 +375,14 @@
     if (src) { var a = el("a", "the docs this expectation comes from"); a.href = src; foot.appendChild(a); }
     body.appendChild(foot);
   }
+  // The fixed panel covers the screen's lower part: a cell shown there is scrolled above it
+  // (the page first, then the matrix's own box for what the page could not scroll).
+  function keepInSight(td) {
+    var over = function () { return td.getBoundingClientRect().bottom - panel.getBoundingClientRect().top + 4; };
+    if (panel.hidden || over() <= 0) { return; }
+    window.scrollBy(0, over());
+    if (over() > 0) { table.parentNode.scrollTop += over(); }
+  }
   function describe(td) {
     var key = cellKey(td);
     if (!key) { return; }
@@ -409,6 +417,7 @@
     describe(td);
     if (scroll) { td.scrollIntoView({ block: "center", inline: "center" }); }
     if (focus) { td.focus({ preventScroll: scroll }); }
+    keepInSight(td);
   }
   function unselect() {
     panel.hidden = true;
@@ -483,11 +492,19 @@
     showCell(key, false, true);
     apply(true);
   });
+  // A press (a mouse or a finger: a tap fires mousedown too) focuses a cell before its click:
+  // the panel opened then covered the cell, so a tap low on a phone's screen never reached it
+  // and selected nothing. A press leaves the details to its click (which selects the cell).
+  var pressed = false;
+  table.addEventListener("mousedown", function () {
+    pressed = true;
+    setTimeout(function () { pressed = false; }, 0);  // the focus comes in this same task
+  });
   table.addEventListener("focusin", function (ev) {
     var cell = cellOf(ev.target);
     if (!isCell(cell)) { return; }
     setActive(ev.target);
-    if (cell.tagName === "TD") { describe(cell); }
+    if (cell.tagName === "TD" && !pressed) { describe(cell); keepInSight(cell); }
   });
   table.addEventListener("focusout", afterFocusLeaves);
   panel.addEventListener("focusout", afterFocusLeaves);

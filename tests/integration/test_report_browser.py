@@ -282,6 +282,36 @@ def test_matrix_cells_are_reachable_and_operable_by_keyboard(page: Any) -> None:
 
 
 
+@pytest.mark.parametrize("phone", [True, False])
+def test_a_press_low_on_the_screen_selects_the_cell_and_keeps_it_in_sight(
+        browser: Any, tmp_path: Path, phone: bool) -> None:
+    """A tap (a click on a desktop) on the matrix's Tab-stop cell in the screen's lower half
+    selects it (its permalink in the address) and leaves it above the details panel: the panel
+    opened on the press's focus, covered the cell, and the click never reached it."""
+    size = (390, 844) if phone else (1280, 800)
+    pg = browser.new_page(viewport={"width": size[0], "height": size[1]}, is_mobile=phone,
+                          has_touch=phone)
+    pg.goto(_write(tmp_path, *_docs()))
+    stop = pg.locator('#matrix td[tabindex="0"]')
+    top = pg.evaluate("""() => { const r = document.querySelector('#matrix td[tabindex="0"]')
+        .getBoundingClientRect(); window.scrollBy(0, r.top - innerHeight * 0.75);
+        return document.querySelector('#matrix td[tabindex="0"]').getBoundingClientRect().top;
+    }""")
+    assert top > size[1] * 0.6  # the precondition: the cell is low on the screen
+    if phone:
+        stop.tap()
+    else:
+        stop.click()
+    assert stop.evaluate("td => td.classList.contains('sel')")
+    assert "cell=" in pg.evaluate("location.href")
+    assert "permalink to this cell" in pg.inner_text("#detail-hint")
+    cell_bottom, panel_top = pg.evaluate("""() => [
+        document.querySelector('#matrix td.sel').getBoundingClientRect().bottom,
+        document.getElementById('detail').getBoundingClientRect().top]""")
+    assert cell_bottom <= panel_top
+    pg.close()
+
+
 def test_the_panel_words_inferred_and_unavailable_cells(browser: Any, tmp_path: Path) -> None:
     """The panel's verdict lines come from the page's JSON (``cellview.PANEL_WORDS``, one copy
     in Python): an inferred expectation is never "from the docs"; a cell no rule speaks to
