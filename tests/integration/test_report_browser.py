@@ -465,6 +465,31 @@ def test_the_os_of_the_columns_in_sight_is_named(browser: Any, tmp_path: Path, w
     pg.close()
 
 
+@pytest.mark.parametrize("width,height", [(1440, 900), (390, 844)])
+def test_a_category_heading_keeps_its_name_in_sight_when_scrolled_sideways(
+        browser: Any, tmp_path: Path, width: int, height: int) -> None:
+    """CI-sized: with the matrix scrolled sideways, each category heading still shows its name
+    inside the matrix's box (the heading spans every column, so it could not stick: a blank
+    grey band)."""
+    cases = ["methods.a", "deadlock.b"]
+    url = _write(tmp_path, *[results_doc(cases=cases, **leg) for leg in ci_legs()])
+    pg = browser.new_page(viewport={"width": width, "height": height}, is_mobile=width < 700)
+    pg.goto(url)
+    pg.evaluate("document.querySelector('.mwrap').scrollIntoView()")
+    for fraction in (0, 0.5, 0.9):
+        pg.evaluate("f => { const w = document.querySelector('.mwrap'); "
+                    "w.scrollLeft = f * w.scrollWidth; }", fraction)
+        seen = pg.evaluate("""() => { const w = document.querySelector('.mwrap').getBoundingClientRect();
+            const right = Math.min(w.right, innerWidth);
+            return Array.from(document.querySelectorAll('#matrix th.cath')).map(th => {
+                const range = document.createRange(); range.selectNodeContents(th);
+                const r = range.getBoundingClientRect();
+                return [th.textContent, r.width > 0 && r.left >= w.left - 1 && r.right <= right + 1];
+            }); }""")
+        assert seen == [["methods", True], ["deadlock", True]], (fraction, seen)
+    pg.close()
+
+
 def test_a_long_finding_title_wraps_on_a_small_phone(browser: Any, tmp_path: Path) -> None:
     """At 360 px a finding whose title is one long token ("ProcessPoolExecutor(max_tasks_per_
     child=...)") wraps inside its box (the box clips its paint: the title was cut off)."""
