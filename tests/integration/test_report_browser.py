@@ -155,6 +155,18 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
     other.close()
 
 
+def _fork_hang_page(tmp_path: Path) -> str:
+    """3.12 and 3.13 where deadlock.b hangs under fork only (an Answers line names it)."""
+    def observe(c: str, m: str) -> Dict[str, Any]:
+        if c == "deadlock.b" and m == "fork":
+            return cell(c, m, outcome="timeout", wall_s=12.0, verdict="no-expectation")
+        return cell(c, m)
+    cases = ["methods.a", "deadlock.b"]
+    return _write(tmp_path, *[results_doc(version=v, cases=cases, observe=observe,
+                                          case_docs=[case_doc(c) for c in cases])
+                              for v in ("3.12.1", "3.13.0")])
+
+
 def test_answer_lines_open_the_matrix_filtered_and_lead_somewhere_without_script(
         browser: Any, tmp_path: Path) -> None:
     """On a phone, an Answers line filters the matrix and scrolls to it (it used to filter
@@ -162,14 +174,7 @@ def test_answer_lines_open_the_matrix_filtered_and_lead_somewhere_without_script
     filters filled the screen: the table began at its bottom edge); without JavaScript every
     such link still goes to an element of the page (the matrix, the cell) instead of
     nowhere."""
-    def observe(c: str, m: str) -> Dict[str, Any]:
-        if c == "deadlock.b" and m == "fork":
-            return cell(c, m, outcome="timeout", wall_s=12.0, verdict="no-expectation")
-        return cell(c, m)
-    cases = ["methods.a", "deadlock.b"]
-    url = _write(tmp_path, *[results_doc(version=v, cases=cases, observe=observe,
-                                         case_docs=[case_doc(c) for c in cases])
-                             for v in ("3.12.1", "3.13.0")])
+    url = _fork_hang_page(tmp_path)
     pg = browser.new_page(viewport={"width": 390, "height": 844})
     pg.goto(url)
     link = pg.locator("ul.answers a", has_text="only under fork")
@@ -199,14 +204,7 @@ def test_a_view_link_that_names_no_cell_closes_the_details(browser: Any, tmp_pat
     """A cell selected, then an Answers line (a view naming no cell) followed: the details
     close and the selection goes (they stayed open on a cell the view hid, saying that the
     address held its permalink); a #view? link naming a cell still opens it."""
-    def observe(c: str, m: str) -> Dict[str, Any]:
-        if c == "deadlock.b" and m == "fork":
-            return cell(c, m, outcome="timeout", wall_s=12.0, verdict="no-expectation")
-        return cell(c, m)
-    cases = ["methods.a", "deadlock.b"]
-    url = _write(tmp_path, *[results_doc(version=v, cases=cases, observe=observe,
-                                         case_docs=[case_doc(c) for c in cases])
-                             for v in ("3.12.1", "3.13.0")])
+    url = _fork_hang_page(tmp_path)
     pg = browser.new_page(viewport={"width": 1280, "height": 800})
     pg.goto(url)
     matrix_cell(pg, "methods.a", "linux-cpython-3.12", "fork").click()
@@ -479,12 +477,14 @@ def test_a_category_heading_keeps_its_name_in_sight_when_scrolled_sideways(
     for fraction in (0, 0.5, 0.9):
         pg.evaluate("f => { const w = document.querySelector('.mwrap'); "
                     "w.scrollLeft = f * w.scrollWidth; }", fraction)
-        seen = pg.evaluate("""() => { const w = document.querySelector('.mwrap').getBoundingClientRect();
+        seen = pg.evaluate("""() => {
+            const w = document.querySelector('.mwrap').getBoundingClientRect();
             const right = Math.min(w.right, innerWidth);
             return Array.from(document.querySelectorAll('#matrix th.cath')).map(th => {
                 const range = document.createRange(); range.selectNodeContents(th);
                 const r = range.getBoundingClientRect();
-                return [th.textContent, r.width > 0 && r.left >= w.left - 1 && r.right <= right + 1];
+                const inside = r.left >= w.left - 1 && r.right <= right + 1;
+                return [th.textContent, r.width > 0 && inside];
             }); }""")
         assert seen == [["methods", True], ["deadlock", True]], (fraction, seen)
     pg.close()
