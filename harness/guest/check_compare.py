@@ -26,7 +26,7 @@ from .check_digest import SIMPLE, digest
 from .check_frames import HARNESS
 
 __all__ = ["ImportRecord", "after_first_task", "describe", "differences", "globals_differ",
-           "snapshot", "user_modules"]
+           "same", "snapshot", "user_modules"]
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
@@ -146,8 +146,14 @@ def _changed(name: str, module: Any, target: str) -> Tuple[Dict[str, Any], Dict[
     simple, containers = _values(module)
     was_simple, was_containers = IMPORTED[name]
     missing = object()
-    return ({k: v for k, v in simple.items() if was_simple.get(k, missing) != v},
+    return ({k: v for k, v in simple.items() if not same(was_simple.get(k, missing), v)},
             {k: d for k, d in containers.items() if was_containers.get(k) != d})
+
+
+def same(a: Any, b: Any) -> bool:
+    """``a == b``, with two NaNs equal: ``MISSING = float("nan")`` is the same value in every
+    process though NaN != NaN (containers compare by ``digest``'s text, where NaN is "nan")."""
+    return bool(a == b) or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
 
 
 def _main_name(name: str) -> str:
@@ -212,7 +218,7 @@ def globals_differ(snap: Dict[str, Any], done: List[str]) -> List[str]:
         done.append(name)
         prefix = "" if name == target else name + "."
         found.extend(prefix + k for k, v in snap["globals"].get(name, {}).items()
-                     if getattr(module, k, v) != v)
+                     if not same(getattr(module, k, v), v))
         found.extend(prefix + k for k, d in snap["containers"].get(name, {}).items()
                      if d and hasattr(module, k) and digest(getattr(module, k)) != d)
     return sorted(found)

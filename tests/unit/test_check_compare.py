@@ -158,3 +158,17 @@ def test_other_targets_are_left_alone() -> None:
     queue = _Queue()
     check_compare.after_first_task(print, (queue,), lambda: None)
     assert "get" not in vars(queue)
+
+
+def test_a_nan_global_is_the_same_value_in_parent_and_child(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """NaN != NaN, yet ``MISSING = float("nan")`` is the same value in every process: neither
+    "changed after import" nor different in the child; another value still differs."""
+    lib = _import(monkeypatch, tmp_path, "u_nan", "MISSING = float('nan')\nLIMIT = 1.5\n")
+    main = _module(monkeypatch, "u_nmain", str(tmp_path / "u_nmain.py"), GAP=float("nan"))
+    snap = check_compare.snapshot("u_nmain", str(tmp_path), "")
+    assert snap["globals"]["u_nan"] == {}  # nothing changed after its import
+    lib.MISSING, main.GAP = float("nan"), float("nan")  # a child's own NaN objects
+    assert check_compare.globals_differ(snap, []) == []
+    main.GAP = 0.0
+    assert check_compare.globals_differ(snap, []) == ["GAP"]
