@@ -11,8 +11,9 @@ main module is compared whole (what its main block set), as is the target's modu
 import was not recorded (imported before the watch, or by another import hook, as pytest
 imports test modules); other modules without a record are not compared. A Pool's or
 ProcessPoolExecutor's worker's target is multiprocessing's: the user's module its task
-functions come from is often imported only when the first task is unpickled, so those workers
-compare again once, after their first task arrives (``after_first_task``). Only differences
+functions come from is often imported only when the first task is unpickled, and its
+initializer (the documented way to give workers state) runs before its first task, so those
+workers compare globals once their first task arrives (``after_first_task``). Only differences
 are reported, never values.
 """
 
@@ -224,9 +225,12 @@ def globals_differ(snap: Dict[str, Any], done: List[str]) -> List[str]:
     return sorted(found)
 
 
-def differences(snap: Dict[str, Any], done: List[str]) -> Dict[str, Any]:
+def differences(snap: Dict[str, Any], done: List[str],
+                with_globals: bool = True) -> Dict[str, Any]:
+    """What the child has otherwise than the parent had at start(); the globals only
+    ``with_globals`` (a worker's are compared at its first task)."""
     missing = object()
-    out: Dict[str, Any] = {"globals_differ": globals_differ(snap, done)}
+    out: Dict[str, Any] = {"globals_differ": globals_differ(snap, done) if with_globals else []}
     objects = []
     for where, parent_desc in sorted(snap["objects"].items()):
         mod_name, _, path = where.partition(":")
@@ -263,14 +267,15 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     return states
 
 
-def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None]) -> None:
+def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None]) -> bool:
     """When ``target`` is a Pool's or ProcessPoolExecutor's worker: ``then()`` runs once, right
-    after its first task is taken from its queue (unpickled: the task function's module is
-    imported), before the task runs. Anything else: nothing."""
+    after its first task is taken from its queue (after the worker's initializer; unpickled:
+    the task function's module is imported), before the task runs; True. Anything else, or a
+    queue that cannot be hooked: nothing; False."""
     at = _TASK_QUEUES.get((getattr(target, "__module__", ""),
                            getattr(target, "__name__", "")))
     if at is None or len(args) <= at:
-        return
+        return False
     queue = args[at]
     original = queue.get
     pending = [True]
@@ -287,5 +292,6 @@ def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None
 
     try:
         queue.get = get  # the worker looks it up on the instance (pool.py binds it once)
-    except Exception:  # noqa: BLE001, S110 - a queue without a __dict__: compared at start only
-        pass
+    except Exception:  # noqa: BLE001 - a queue without a __dict__: compared at start only
+        return False
+    return True

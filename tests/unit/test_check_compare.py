@@ -172,3 +172,39 @@ def test_a_nan_global_is_the_same_value_in_parent_and_child(
     assert check_compare.globals_differ(snap, []) == []
     main.GAP = 0.0
     assert check_compare.globals_differ(snap, []) == ["GAP"]
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.items: List[Any] = []
+
+    def put(self, item: Any) -> None:
+        self.items.append(item)
+
+
+def test_a_pool_workers_globals_are_compared_after_its_initializer(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """The documented fix, ``Pool(initializer=configure, initargs=(3,))``, sets in each worker
+    what the parent set with ``configure(3)``: no finding. A worker whose initializer sets
+    nothing still reports the global."""
+    import multiprocessing.pool
+
+    from harness.guest import check_watch
+
+    settings = _import(monkeypatch, tmp_path, "u_settings", "FACTOR = 1\n")
+    settings.FACTOR = 3  # the parent's configure(3)
+    snap = check_compare.snapshot("multiprocessing.pool", str(tmp_path), "")
+
+    def configure(factor: int) -> None:
+        settings.FACTOR = factor
+
+    for initializer, expected in ((configure, []), (None, ["u_settings.FACTOR"])):
+        settings.FACTOR = 1  # what a spawn worker's own import makes
+        queue, out, report_dir = _Queue(), _Out(), tmp_path / str(expected)
+        queue.items = [(0, 0, len, ("ab",), {}), None]
+        report_dir.mkdir()
+        check_watch._child_wrapper(str(report_dir), multiprocessing.pool.worker, snap,
+                                   (queue, out, initializer, (3,)), {})
+        report = json.loads(next(report_dir.glob("child-*.json")).read_text())
+        assert out.items == [(0, 0, (True, 2))]
+        assert report["globals_differ"] == expected
