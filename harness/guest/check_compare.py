@@ -6,10 +6,11 @@ Globals are compared for every module of the user's own (under their folders, ou
 standard library and site-packages) that the child has loaded: the target's module and any
 other (``mylib.work.CONFIG`` read by a target in ``__main__``). Of a module imported while the
 watch was on (``ImportRecord``), only the globals the parent changed after importing it are
-compared: one its import makes differently in each process (a pid, a time) is no finding. The
-main module is compared whole (what its main block set), as is the target's module when its
-import was not recorded (imported before the watch, or by another import hook, as pytest
-imports test modules); other modules without a record are not compared. A Pool's or
+compared: one its import makes differently in each process (a pid, a time) is no finding. So
+is the main module's, recorded before its main block (``check_main``); one without a main block
+is compared whole, as is the target's module when its import was not recorded (imported
+before the watch, or by another import hook, as pytest imports test modules); other modules
+without a record are not compared. A Pool's or
 ProcessPoolExecutor's worker's target is multiprocessing's: the user's module its task
 functions come from is often imported only when the first task is unpickled, and its
 initializer (the documented way to give workers state) runs before its first task, so those
@@ -27,7 +28,7 @@ from .check_digest import SIMPLE, digest
 from .check_frames import HARNESS
 
 __all__ = ["ImportRecord", "after_first_task", "describe", "differences", "globals_differ",
-           "same", "snapshot", "user_modules"]
+           "record", "same", "snapshot", "user_modules"]
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
@@ -121,10 +122,16 @@ class ImportRecord:
 _RECORDS = "_check_records"  # marks a wrapped exec_module
 
 
+def record(module: Any) -> None:
+    """``module``'s globals as its import left them (the main module's: as its top level left
+    them, before its main block; ``check_main``)."""
+    IMPORTED[module.__name__] = _values(module)
+
+
 def _recording(exec_module: Any) -> Any:
     def recorded(module: Any) -> None:
         exec_module(module)
-        IMPORTED[module.__name__] = _values(module)
+        record(module)
     setattr(recorded, _RECORDS, True)
     return recorded
 
@@ -142,7 +149,7 @@ def _mine(path: Any, user_dir: str) -> bool:
 def _changed(name: str, module: Any, target: str) -> Tuple[Dict[str, Any], Dict[str, str]]:
     """The globals of ``module`` compared in the child: those the parent changed since its
     import, or all of the target's own module when its import was not recorded."""
-    if name not in IMPORTED:  # the main module never is (runpy runs it): its main block
+    if name not in IMPORTED:  # a main module without a main block (or a callable's script)
         return _values(module) if name in (target, "__main__") else ({}, {})
     simple, containers = _values(module)
     was_simple, was_containers = IMPORTED[name]
@@ -154,7 +161,9 @@ def _changed(name: str, module: Any, target: str) -> Tuple[Dict[str, Any], Dict[
 def same(a: Any, b: Any) -> bool:
     """``a == b``, with two NaNs equal: ``MISSING = float("nan")`` is the same value in every
     process though NaN != NaN (containers compare by ``digest``'s text, where NaN is "nan")."""
-    return bool(a == b) or (isinstance(a, float) and isinstance(b, float) and a != a and b != b)
+    # NaN is the one float unequal to itself (``math`` is not imported for isnan).
+    return bool(a == b) or (isinstance(a, float) and isinstance(b, float)
+                            and a != a and b != b)  # noqa: PLR0124
 
 
 def _main_name(name: str) -> str:

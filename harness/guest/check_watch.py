@@ -6,8 +6,8 @@ program terminates or kills on purpose, and a snapshot of what the parent has at
 (``check_compare``: globals and callables of the user's modules, mock objects anywhere,
 environment, working folder, ``sys.path``, logging handlers). The child compares that snapshot
 with what it has *before* the target runs (a Pool's or executor's worker's globals after its
-initializer, at its first task), records the state of random generators, runs the target and writes one small report.
-Only differences are reported, never values.
+initializer, at its first task), records the state of random generators, runs the target and
+writes one small report. Only differences are reported, never values.
 """
 
 from __future__ import annotations
