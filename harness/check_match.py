@@ -32,7 +32,7 @@ def children(run: CaseRun) -> List[Dict[str, Any]]:
 def child_field(field: str) -> Callable[[CaseRun, str, str], Optional[str]]:
     def match(run: CaseRun, text: str, method: str) -> Optional[str]:
         names = sorted({str(n) for c in children(run) for n in (c.get(field) or [])})
-        return ", ".join(names[:5]) if names else None
+        return ", ".join(names) if names else None  # the diagnosis keeps the first few
     return match
 
 
