@@ -28,6 +28,7 @@ from harness.check_match import (
     only,
     patched,
     random_shared,
+    random_states,
     regex,
     unless_main_rerun,
 )
@@ -252,6 +253,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
         elif message not in entry.messages:
             entry.messages.append(message)
 
+    # What a fresh import gives each generator: spawn children's states (a fixed seed's).
+    fresh = {i: random_states(r) for (i, m), r in runs.items() if m == SPAWN}
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     chose: Set[str] = set()  # interpreters where a cell shows the program naming its methods
     for interp, method in table_order(runs):  # a cause's cells as in the table
@@ -274,7 +277,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             if cause.code in _PICKLE_CODES and (matched & _PICKLE_CODES or (not _PICKLE.search(
                     text) and "inheritance" not in text)):
                 continue
-            detail = cause.match(run, text, method)
+            detail = cause.match(run, text, method) if cause.match is not random_shared \
+                else random_shared(run, text, method, fresh.get(interp))
             if detail is not None:
                 matched.add(cause.code)
                 add(cause.code, "", cause.fix, cause.link, cell, details=(cause, detail))

@@ -265,14 +265,21 @@ def differences(snap: Dict[str, Any], done: List[str],
 
 
 def _random_states(user_dir: str) -> Dict[str, int]:
-    """A digest of each random generator the user's modules hold (equal = same draws)."""
+    """A digest of each random generator the user's modules hold (equal = same draws). Not
+    ``hash(getstate())``: its ``None`` (no gauss() drawn yet) hashes by address before 3.12,
+    so equal states differed between spawn children."""
     import random
 
     states: Dict[str, int] = {}
     for name, module in user_modules(user_dir):
         for key, value in list(vars(module).items()):
             if isinstance(value, random.Random) and not key.startswith("__"):
-                states["%s.%s" % (_main_name(name), key)] = hash(value.getstate())
+                try:  # (version, 625 ints, gauss_next): by numbers only, equal in any process
+                    version, numbers, gauss = value.getstate()
+                    states["%s.%s" % (_main_name(name), key)] = hash(
+                        (version, tuple(numbers), gauss if isinstance(gauss, float) else -1.0))
+                except Exception:  # noqa: BLE001, S112 - SystemRandom, an own getstate(): none
+                    continue
     return states
 
 

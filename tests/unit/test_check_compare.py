@@ -208,3 +208,28 @@ def test_a_pool_workers_globals_are_compared_after_its_initializer(
         report = json.loads(next(report_dir.glob("child-*.json")).read_text())
         assert out.items == [(0, 0, (True, 2))]
         assert report["globals_differ"] == expected
+
+
+GENERATOR = """
+import json, random, sys, types
+sys.path.insert(0, sys.argv[1])
+from harness.guest import check_compare
+module = types.ModuleType("u_rng")
+module.__file__ = sys.argv[2] + "/u_rng.py"
+module.RNG = random.Random(1234)
+sys.modules["u_rng"] = module
+print(json.dumps(check_compare._random_states(sys.argv[2])))
+"""
+
+
+def test_a_generators_state_digest_is_equal_in_fresh_processes(tmp_path: Any) -> None:
+    """Two processes that each build ``random.Random(1234)`` (spawn children) get one digest:
+    ``hash(getstate())`` hashed its ``None`` by address before 3.12 (python/cpython#99540)."""
+    import subprocess
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    digests = [json.loads(subprocess.run(
+        [sys.executable, "-c", GENERATOR, root, str(tmp_path)], capture_output=True,
+        text=True, check=True).stdout) for _ in range(2)]
+    assert digests[0] == digests[1] and list(digests[0]) == ["u_rng.RNG"]

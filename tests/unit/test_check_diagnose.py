@@ -317,3 +317,24 @@ def test_a_causes_text_names_what_every_cell_showed() -> None:
         for m, name in (("spawn", "alpha"), ("forkserver", "beta"))}
     texts = [d.message for d in diagnose(lost) if d.code == "target-module-not-importable"]
     assert texts and "'beta'" in texts[0] and "'alpha'" in texts[0]
+
+
+def test_a_generator_seeded_on_purpose_is_not_duplication() -> None:
+    """``random.Random(1234)``: spawn children, importing afresh, rebuild the state fork
+    children share (or share one state among themselves): seeded on purpose, no finding in
+    any cell. A generator each spawn child seeds differently, shared only by forking, is
+    named; without a spawn cell to tell, so is any shared state."""
+    def runs(fork_state: int, *spawned: int) -> Dict[Any, CaseRun]:
+        shared = [{"random": {"m.RNG": fork_state}}] * 2
+        out = {("3.12", "fork"): _run("fork", children=shared),
+               ("3.12", "forkserver"): _run("forkserver", children=shared)}
+        if spawned:
+            out[("3.12", "spawn")] = _run("spawn", children=[
+                {"random": {"m.RNG": s}} for s in spawned])
+        return out
+
+    assert "random-state-duplicated" not in _codes(runs(1, 1))
+    assert "random-state-duplicated" not in _codes(runs(5, 1, 1))
+    (diag,) = [d for d in diagnose(runs(5, 2, 3)) if d.code == "random-state-duplicated"]
+    assert diag.cells == ("3.12[fork]", "3.12[forkserver]")
+    assert "random-state-duplicated" in _codes(runs(5))
