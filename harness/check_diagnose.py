@@ -28,6 +28,7 @@ from harness.check_match import (
     only,
     patched,
     random_shared,
+    random_states,
     regex,
     unless_main_rerun,
 )
@@ -70,6 +71,7 @@ class Cause:
     fix: str
     link: Union[str, Tuple[str, ...]]  # one link, or several (the first is the main one)
     match: Callable[[CaseRun, str, str], Optional[str]]
+    names: bool = False  # the detail is a list of names ("a, b"): merged across cells by name
 
 
 #: An object of one context shared with a process of another: under the method made the
@@ -124,14 +126,14 @@ CAUSES: Tuple[Cause, ...] = (
           "{detail}; a spawn or forkserver child imports the original again",
           "patch inside the child (in the target or a Pool initializer), or test with "
           "multiprocessing.get_context('fork') where it exists",
-          "https://github.com/python/cpython/issues/135583", not_fork(patched)),
+          "https://github.com/python/cpython/issues/135583", not_fork(patched), names=True),
     Cause("env-set-after-forkserver-start", "environment variables set in the parent after the "
           "forkserver started are not seen by its children: {detail}",
           "set the environment before the first process starts, or pass the values as "
           "arguments (or os.environ.update them in an initializer)",
           (DOCS + "#contexts-and-start-methods",
            "https://github.com/airspeed-velocity/asv/pull/1551"),
-          only(FORKSERVER, child_field("env_differ"))),
+          only(FORKSERVER, child_field("env_differ")), names=True),
     Cause("logging-not-configured", "logging is configured in the parent but not in the "
           "{method} child: the child's records go to the default (WARNING, stderr) or nowhere",
           "configure logging in the child (initializer), or send records to the parent with "
@@ -142,7 +144,7 @@ CAUSES: Tuple[Cause, ...] = (
           "({detail}): they draw the same 'random' numbers",
           "seed each child's generator in the child (e.g. from os.getpid() or a "
           "SeedSequence), or create generators after the process starts",
-          "https://github.com/pytorch/pytorch/issues/5059", random_shared),
+          "https://github.com/pytorch/pytorch/issues/5059", random_shared, names=True),
     Cause("main-rerun-in-child", "a {method} child re-ran the main script's top-level code "
           "(it is not under the main guard) and failed there: {detail}",
           'put everything but definitions under `if __name__ == "__main__":` (a spawn or '
@@ -174,7 +176,7 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", _GUIDE,
-          child_field("globals_differ")),
+          child_field("globals_differ"), names=True),
 )
 
 _METHOD = "\x00method\x00"  # filled in with every method the cause was seen under
@@ -237,13 +239,22 @@ def not_exercised(run: CaseRun, method: str) -> str:
 
 def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     """Causes found in ``runs``, keyed by (interpreter, method), causes before the summary."""
-    found: Dict[str, Tuple[str, str, Tuple[str, ...], List[str]]] = {}
+    found: Dict[str, _Found] = {}
 
     def add(code: str, message: str, fix: str, link: Union[str, Tuple[str, ...]],
-            *cells: str) -> None:
-        links = (link,) if isinstance(link, str) else link
-        found.setdefault(code, (message, fix, links, []))[3].extend(cells)
+            *cells: str, details: Optional[Tuple[Cause, str]] = None) -> None:
+        """A cause seen in ``cells``: ``details``, a cause's own detail in them (its message
+        is made from every cell's), else its message (once per distinct wording)."""
+        entry = found.setdefault(code, _Found(fix, (link,) if isinstance(link, str) else link))
+        entry.cells.extend(cells)
+        if details is not None:
+            entry.cause = details[0]
+            entry.details.append(details[1])
+        elif message not in entry.messages:
+            entry.messages.append(message)
 
+    # What a fresh import gives each generator: spawn children's states (a fixed seed's).
+    fresh = {i: random_states(r) for (i, m), r in runs.items() if m == SPAWN}
     by_interp: Dict[str, Dict[str, CaseRun]] = {}
     chose: Set[str] = set()  # interpreters where a cell shows the program naming its methods
     for interp, method in table_order(runs):  # a cause's cells as in the table
@@ -256,8 +267,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             # except an object the default context made for a process of another context.
             detail = _MIXED.match(run, text, method)
             if detail is not None:
-                add(_MIXED.code, _MIXED.cause.format(detail=detail), _MIXED.fix, _MIXED.link,
-                    cell)
+                add(_MIXED.code, "", _MIXED.fix, _MIXED.link, cell, details=(_MIXED, detail))
             continue
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:
@@ -267,11 +277,11 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             if cause.code in _PICKLE_CODES and (matched & _PICKLE_CODES or (not _PICKLE.search(
                     text) and "inheritance" not in text)):
                 continue
-            detail = cause.match(run, text, method)
+            detail = cause.match(run, text, method) if cause.match is not random_shared \
+                else random_shared(run, text, method, fresh.get(interp))
             if detail is not None:
                 matched.add(cause.code)
-                add(cause.code, cause.cause.format(detail=detail, method=_METHOD), cause.fix,
-                    cause.link, cell)
+                add(cause.code, "", cause.fix, cause.link, cell, details=(cause, detail))
         main_attr = _MAIN_ATTR.search(text)
         if main_attr:
             where = ("the main script, but only where a child re-running it does not define it "
@@ -300,8 +310,36 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     for interp, cells in by_interp.items():
         _across_methods(interp, cells, add, interp in chose)
     ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
-    return [Diagnosis(code, _fill(m, cells), _fill(f, cells), links, tuple(cells))
-            for code, (m, f, links, cells) in ordered]
+    return [Diagnosis(code, _fill(f.message(), f.cells), _fill(f.fix, f.cells), f.links,
+                      tuple(f.cells)) for code, f in ordered]
+
+
+class _Found:
+    """A cause as found so far: its cells, and its messages or its cause's details."""
+
+    def __init__(self, fix: str, links: Tuple[str, ...]) -> None:
+        self.fix, self.links = fix, links
+        self.cells: List[str] = []
+        self.messages: List[str] = []
+        self.cause: Optional[Cause] = None
+        self.details: List[str] = []
+
+    def message(self) -> str:
+        """The cause's text made from every cell's detail (a list of names: their union),
+        else its distinct messages."""
+        if self.cause is None:
+            return "; ".join(self.messages)
+        if self.cause.names:
+            names = sorted({n for d in self.details for n in d.split(", ") if n})
+            detail = ", ".join(names[:_NAMES]) + (
+                " and %d more" % (len(names) - _NAMES) if len(names) > _NAMES else "")
+        else:
+            detail = "; ".join(dict.fromkeys(self.details))
+        return self.cause.cause.format(detail=detail, method=_METHOD)
+
+
+#: The most names a cause's text lists (the JSON's cells keep what each child reported).
+_NAMES = 6
 
 
 def _fill(text: str, cells: List[str]) -> str:

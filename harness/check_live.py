@@ -41,10 +41,15 @@ class Progress:
         with self.lock:
             began = self.running.pop(key, None)
             self.said.pop(key, None)
+            took = self.clock() - began if began is not None else None
+            if run is None:  # cut short: not one of the runs done (nothing of it is kept)
+                self.write("check: %s[%s] interrupted%s, not finished" % (
+                    key[0], key[1], " after %.1f s" % took if took is not None else ""))
+                return
             self.done += 1
-            took = " in %.1f s" % (self.clock() - began) if began is not None else ""
             self.write("check: %d/%d %s[%s] %s%s" % (self.done, self.total, key[0], key[1],
-                                                    _outcome(run), took))
+                                                    _outcome(run), " in %.1f s" % took
+                                                    if took is not None else ""))
 
     def waiting(self) -> None:
         """A line for each run going on for ``long`` seconds since it started or since its
@@ -72,11 +77,9 @@ def tracked(progress: Optional[Progress], key: Tuple[str, str],
             progress.ended(key, run)
 
 
-def _outcome(run: Optional[CaseRun]) -> str:
+def _outcome(run: CaseRun) -> str:
     """The run's outcome, its error's type; a suite's run, how its tests ended (its outcome
     is pytest's, "ok" whatever the tests did)."""
-    if run is None:
-        return "interrupted"
     observed = run.observed if isinstance(run.observed, dict) else {}
     tests = observed.get("tests")
     counts: Dict[str, int] = {}

@@ -5,7 +5,7 @@ stderr) and gives the cause's detail, or None when the run does not show it."""
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from typing import Any, Callable, Dict, List, Optional, Set
 
 from harness.check_where import BOOTSTRAP_END
 from harness.guest.words import FORKSERVER, SPAWN
@@ -13,7 +13,7 @@ from harness.runner import CaseRun
 
 __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
            "joined_flushing", "logging_lost", "main_rerun", "not_fork", "only", "patched",
-           "random_shared", "regex", "unless_main_rerun"]
+           "random_shared", "random_states", "regex", "unless_main_rerun"]
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
     compiled = re.compile(pattern)
@@ -32,14 +32,14 @@ def children(run: CaseRun) -> List[Dict[str, Any]]:
 def child_field(field: str) -> Callable[[CaseRun, str, str], Optional[str]]:
     def match(run: CaseRun, text: str, method: str) -> Optional[str]:
         names = sorted({str(n) for c in children(run) for n in (c.get(field) or [])})
-        return ", ".join(names[:5]) if names else None
+        return ", ".join(names) if names else None  # the diagnosis keeps the first few
     return match
 
 
 def patched(run: CaseRun, text: str, method: str) -> Optional[str]:
     """An attribute the parent had replaced (a mock, or a function defined elsewhere) where the
     child has the module's own definition again."""
-    names = set()
+    names: Set[str] = set()
     for child in children(run):
         for diff in child.get("objects_differ") or []:
             name, parent, own = diff.get("name", ""), diff.get("parent", ""), diff.get("child", "")
@@ -78,13 +78,29 @@ def logging_lost(run: CaseRun, text: str, method: str) -> Optional[str]:
     return "yes" if any(c.get("log_handlers_lost") for c in children(run)) else None
 
 
-def random_shared(run: CaseRun, text: str, method: str) -> Optional[str]:
-    seen: Dict[Tuple[str, Any], int] = {}
+def random_states(run: CaseRun) -> Dict[str, List[Any]]:
+    """Each random generator's state digest in each child of ``run`` that reported it."""
+    states: Dict[str, List[Any]] = {}
     for child in children(run):
         for name, digest in (child.get("random") or {}).items():
-            seen[(name, digest)] = seen.get((name, digest), 0) + 1
-    names = sorted({name for (name, _), count in seen.items() if count > 1})
-    return ", ".join(names) if names else None
+            states.setdefault(str(name), []).append(digest)
+    return states
+
+
+def random_shared(run: CaseRun, text: str, method: str,
+                  fresh: Optional[Dict[str, List[Any]]] = None) -> Optional[str]:
+    """The generators two or more children of ``run`` started with in one state, but those
+    seeded on purpose (``random.Random(1234)``), as children that imported the program afresh
+    (``fresh``: spawn's) show: that state is the one a fresh import gives, or such children
+    share one state among themselves (a generator seeded from the system differs in each)."""
+    fresh = fresh or {}
+    names: Set[str] = set()
+    for name, digests in random_states(run).items():
+        again = fresh.get(name, [])
+        if len(set(again)) < len(again):  # spawn children rebuilt one state: a fixed seed
+            continue
+        names.update(name for d in digests if digests.count(d) > 1 and d not in again)
+    return ", ".join(sorted(names)) if names else None
 
 
 _NOT_FORK = {SPAWN, FORKSERVER}

@@ -17,6 +17,8 @@ from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
 from harness.guest.check_watch import RUNNING
+from harness.guest.words import START_METHODS
+from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -206,7 +208,7 @@ def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest
         outcomes = _outcomes(entries)
         if len(outcomes) > 1:
             verdicts.append(_verdict(interp, test, methods, entries))
-        elif outcomes & {"failed", "error", HUNG}:
+        elif outcomes & {"failed", "error"}:  # a hang everywhere: ``hung_everywhere``'s
             always.append("%s (%s)" % (test, interp))
     return verdicts, always
 
@@ -240,6 +242,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     unfinished: List[str] = []
     killed: List[str] = []  # runs of which only the test they hung in is known
     partial: List[str] = []  # runs cut short, of which the tests they had finished are known
+    unavailable = {k for k, run in runs.items() if run.outcome is Outcome.UNAVAILABLE}
     for interp, method in table_order(runs):
         run, cell = runs[(interp, method)], "%s[%s]" % (interp, method)
         if run.outcome is Outcome.UNAVAILABLE:
@@ -303,10 +306,14 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("%d test(s) started no process with their run's method, so their "
                      "outcome says nothing about it (--json lists them)" % len(unchecked))
     if always:
-        lines.append("failing under every start method (not about the method): %d test(s)"
-                     % len(always))
-        diagnosed = {"%s (%s)" % (v.test, v.interpreter): v.diagnoses
-                     for v in failing_everywhere(runs)}
+        failing = failing_everywhere(runs)
+        # Methods that never reached such a test (a run interrupted, cut short): not "every".
+        missed = sorted({"%s[%s]" % (v.interpreter, m) for v in failing for m in START_METHODS
+                         if m not in v.outcomes and (v.interpreter, m) not in unavailable})
+        lines.append("failing under every start method %s: %d test(s)" % (
+            "that reached them (not about the method; not reached in %s)" % ", ".join(missed)
+            if missed else "(not about the method)", len(always)))
+        diagnosed = {"%s (%s)" % (v.test, v.interpreter): v.diagnoses for v in failing}
         for line in _at_most(always):  # each test with the causes its failures show
             lines.append(line)
             lines.extend("    [%s] %s\n      fix: %s\n      see: %s" % _cause(d)
@@ -342,6 +349,9 @@ def _what_happened(run: CaseRun, cwd: str) -> str:
     error = run.error or {}
     said = _pytest_said(run) if run.outcome is Outcome.ERROR else ""
     what = error.get("message") or run.detail or "(nothing collected or selected)"
+    if hang_said(what).startswith(RUNNING):  # check's own marker: the test wrote nothing after
+        what = "%s; in %s, which wrote nothing to stderr before the kill" % (
+            what.partition(HANG_QUOTE)[0], hang_said(what)[len(RUNNING):].strip())
     last = _last_started(run)
     if run.outcome is Outcome.CRASH and last:  # which test the crash ended
         what += " (in %s)" % last

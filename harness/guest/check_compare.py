@@ -6,13 +6,15 @@ Globals are compared for every module of the user's own (under their folders, ou
 standard library and site-packages) that the child has loaded: the target's module and any
 other (``mylib.work.CONFIG`` read by a target in ``__main__``). Of a module imported while the
 watch was on (``ImportRecord``), only the globals the parent changed after importing it are
-compared: one its import makes differently in each process (a pid, a time) is no finding. The
-main module is compared whole (what its main block set), as is the target's module when its
-import was not recorded (imported before the watch, or by another import hook, as pytest
-imports test modules); other modules without a record are not compared. A Pool's or
+compared: one its import makes differently in each process (a pid, a time) is no finding. So
+is the main module's, recorded before its main block (``check_main``); one without a main block
+is compared whole, as is the target's module when its import was not recorded (imported
+before the watch, or by another import hook, as pytest imports test modules); other modules
+without a record are not compared. A Pool's or
 ProcessPoolExecutor's worker's target is multiprocessing's: the user's module its task
-functions come from is often imported only when the first task is unpickled, so those workers
-compare again once, after their first task arrives (``after_first_task``). Only differences
+functions come from is often imported only when the first task is unpickled, and its
+initializer (the documented way to give workers state) runs before its first task, so those
+workers compare globals once their first task arrives (``after_first_task``). Only differences
 are reported, never values.
 """
 
@@ -26,7 +28,7 @@ from .check_digest import SIMPLE, digest
 from .check_frames import HARNESS
 
 __all__ = ["ImportRecord", "after_first_task", "describe", "differences", "globals_differ",
-           "snapshot", "user_modules"]
+           "record", "same", "snapshot", "user_modules"]
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
@@ -120,10 +122,16 @@ class ImportRecord:
 _RECORDS = "_check_records"  # marks a wrapped exec_module
 
 
+def record(module: Any) -> None:
+    """``module``'s globals as its import left them (the main module's: as its top level left
+    them, before its main block; ``check_main``)."""
+    IMPORTED[module.__name__] = _values(module)
+
+
 def _recording(exec_module: Any) -> Any:
     def recorded(module: Any) -> None:
         exec_module(module)
-        IMPORTED[module.__name__] = _values(module)
+        record(module)
     setattr(recorded, _RECORDS, True)
     return recorded
 
@@ -141,13 +149,21 @@ def _mine(path: Any, user_dir: str) -> bool:
 def _changed(name: str, module: Any, target: str) -> Tuple[Dict[str, Any], Dict[str, str]]:
     """The globals of ``module`` compared in the child: those the parent changed since its
     import, or all of the target's own module when its import was not recorded."""
-    if name not in IMPORTED:  # the main module never is (runpy runs it): its main block
+    if name not in IMPORTED:  # a main module without a main block (or a callable's script)
         return _values(module) if name in (target, "__main__") else ({}, {})
     simple, containers = _values(module)
     was_simple, was_containers = IMPORTED[name]
     missing = object()
-    return ({k: v for k, v in simple.items() if was_simple.get(k, missing) != v},
+    return ({k: v for k, v in simple.items() if not same(was_simple.get(k, missing), v)},
             {k: d for k, d in containers.items() if was_containers.get(k) != d})
+
+
+def same(a: Any, b: Any) -> bool:
+    """``a == b``, with two NaNs equal: ``MISSING = float("nan")`` is the same value in every
+    process though NaN != NaN (containers compare by ``digest``'s text, where NaN is "nan")."""
+    # NaN is the one float unequal to itself (``math`` is not imported for isnan).
+    return bool(a == b) or (isinstance(a, float) and isinstance(b, float)
+                            and a != a and b != b)  # noqa: PLR0124
 
 
 def _main_name(name: str) -> str:
@@ -212,15 +228,18 @@ def globals_differ(snap: Dict[str, Any], done: List[str]) -> List[str]:
         done.append(name)
         prefix = "" if name == target else name + "."
         found.extend(prefix + k for k, v in snap["globals"].get(name, {}).items()
-                     if getattr(module, k, v) != v)
+                     if not same(getattr(module, k, v), v))
         found.extend(prefix + k for k, d in snap["containers"].get(name, {}).items()
                      if d and hasattr(module, k) and digest(getattr(module, k)) != d)
     return sorted(found)
 
 
-def differences(snap: Dict[str, Any], done: List[str]) -> Dict[str, Any]:
+def differences(snap: Dict[str, Any], done: List[str],
+                with_globals: bool = True) -> Dict[str, Any]:
+    """What the child has otherwise than the parent had at start(); the globals only
+    ``with_globals`` (a worker's are compared at its first task)."""
     missing = object()
-    out: Dict[str, Any] = {"globals_differ": globals_differ(snap, done)}
+    out: Dict[str, Any] = {"globals_differ": globals_differ(snap, done) if with_globals else []}
     objects = []
     for where, parent_desc in sorted(snap["objects"].items()):
         mod_name, _, path = where.partition(":")
@@ -246,25 +265,33 @@ def differences(snap: Dict[str, Any], done: List[str]) -> Dict[str, Any]:
 
 
 def _random_states(user_dir: str) -> Dict[str, int]:
-    """A digest of each random generator the user's modules hold (equal = same draws)."""
+    """A digest of each random generator the user's modules hold (equal = same draws). Not
+    ``hash(getstate())``: its ``None`` (no gauss() drawn yet) hashes by address before 3.12,
+    so equal states differed between spawn children."""
     import random
 
     states: Dict[str, int] = {}
     for name, module in user_modules(user_dir):
         for key, value in list(vars(module).items()):
             if isinstance(value, random.Random) and not key.startswith("__"):
-                states["%s.%s" % (_main_name(name), key)] = hash(value.getstate())
+                try:  # (version, 625 ints, gauss_next): by numbers only, equal in any process
+                    version, numbers, gauss = value.getstate()
+                    states["%s.%s" % (_main_name(name), key)] = hash(
+                        (version, tuple(numbers), gauss if isinstance(gauss, float) else -1.0))
+                except Exception:  # noqa: BLE001, S112 - SystemRandom, an own getstate(): none
+                    continue
     return states
 
 
-def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None]) -> None:
+def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None]) -> bool:
     """When ``target`` is a Pool's or ProcessPoolExecutor's worker: ``then()`` runs once, right
-    after its first task is taken from its queue (unpickled: the task function's module is
-    imported), before the task runs. Anything else: nothing."""
+    after its first task is taken from its queue (after the worker's initializer; unpickled:
+    the task function's module is imported), before the task runs; True. Anything else, or a
+    queue that cannot be hooked: nothing; False."""
     at = _TASK_QUEUES.get((getattr(target, "__module__", ""),
                            getattr(target, "__name__", "")))
     if at is None or len(args) <= at:
-        return
+        return False
     queue = args[at]
     original = queue.get
     pending = [True]
@@ -281,5 +308,6 @@ def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None
 
     try:
         queue.get = get  # the worker looks it up on the instance (pool.py binds it once)
-    except Exception:  # noqa: BLE001, S110 - a queue without a __dict__: compared at start only
-        pass
+    except Exception:  # noqa: BLE001 - a queue without a __dict__: compared at start only
+        return False
+    return True

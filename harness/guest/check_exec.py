@@ -78,12 +78,12 @@ def _make_default(method: str) -> None:
 
 
 def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
-    import runpy
+    from .check_main import run_script
 
     sys.argv = [os.path.join(user_dir, target)] + [str(a) for a in args]
     sys.path.insert(0, os.path.dirname(sys.argv[0]))
     try:
-        runpy.run_path(sys.argv[0], run_name="__main__")
+        run_script(sys.argv[0])
     except SystemExit as exc:
         if exc.code not in (None, 0):
             from .check_frames import user_frames

@@ -5,9 +5,9 @@ In the parent, ``Process.start`` is wrapped: it records the threads alive, which
 program terminates or kills on purpose, and a snapshot of what the parent has at ``start()``
 (``check_compare``: globals and callables of the user's modules, mock objects anywhere,
 environment, working folder, ``sys.path``, logging handlers). The child compares that snapshot
-with what it has *before* the target runs (a Pool's or executor's worker again after its first
-task), records the state of random generators, runs the target and writes one small report.
-Only differences are reported, never values.
+with what it has *before* the target runs (a Pool's or executor's worker's globals after its
+initializer, at its first task), records the state of random generators, runs the target and
+writes one small report. Only differences are reported, never values.
 """
 
 from __future__ import annotations
@@ -78,19 +78,21 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
         os.replace(path + ".part", path)
 
     done: List[str] = []  # the modules whose globals were compared
-    try:
-        report.update(differences(snap, done))
-    except Exception as exc:  # noqa: BLE001 - observing must never break the user's program
-        report["watch_error"] = repr(exc)[:200]
-    write()  # now: a Pool worker is usually terminated, never returning from its target
 
-    def after_task() -> None:  # the modules the first task's unpickling imported
+    def after_task() -> None:  # after the initializer, and the imports of unpickling the task
         more = globals_differ(snap, done)
         if more:
             report["globals_differ"] = sorted(set(report.get("globals_differ") or ()) | set(more))
             write()
 
-    after_first_task(target, args, after_task)
+    # A Pool's or executor's worker compares globals only at its first task: its initializer
+    # (the documented way to give workers state) has run by then.
+    deferred = after_first_task(target, args, after_task)
+    try:
+        report.update(differences(snap, done, with_globals=not deferred))
+    except Exception as exc:  # noqa: BLE001 - observing must never break the user's program
+        report["watch_error"] = repr(exc)[:200]
+    write()  # now: a Pool worker is usually terminated, never returning from its target
     try:
         target(*args, **kwargs)
     except BaseException as exc:

@@ -32,3 +32,13 @@ def test_globals_an_import_makes_anew_are_not_named() -> None:
     doc = check_run.check("import_time_values.py", interpreters=check_run.newest())
     assert "global-differs" not in check_run.codes(doc)
     assert doc["exit"] == 0
+
+
+def test_values_the_main_scripts_top_level_makes_are_not_named() -> None:
+    """A time and a pid-based id the script's top level takes differ in a spawn child, which
+    runs the top level again (not the main block): the parent did not set them after import.
+    The global its main block changed still is named."""
+    doc = check_run.check("main_import_time_values.py", interpreters=check_run.newest())
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "MODE" in diag["message"]
+    assert "STARTED" not in diag["message"] and "RUN_ID" not in diag["message"]

@@ -158,3 +158,78 @@ def test_other_targets_are_left_alone() -> None:
     queue = _Queue()
     check_compare.after_first_task(print, (queue,), lambda: None)
     assert "get" not in vars(queue)
+
+
+def test_a_nan_global_is_the_same_value_in_parent_and_child(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """NaN != NaN, yet ``MISSING = float("nan")`` is the same value in every process: neither
+    "changed after import" nor different in the child; another value still differs."""
+    lib = _import(monkeypatch, tmp_path, "u_nan", "MISSING = float('nan')\nLIMIT = 1.5\n")
+    main = _module(monkeypatch, "u_nmain", str(tmp_path / "u_nmain.py"), GAP=float("nan"))
+    snap = check_compare.snapshot("u_nmain", str(tmp_path), "")
+    assert snap["globals"]["u_nan"] == {}  # nothing changed after its import
+    lib.MISSING, main.GAP = float("nan"), float("nan")  # a child's own NaN objects
+    assert check_compare.globals_differ(snap, []) == []
+    main.GAP = 0.0
+    assert check_compare.globals_differ(snap, []) == ["GAP"]
+
+
+class _Out:
+    def __init__(self) -> None:
+        self.items: List[Any] = []
+
+    def put(self, item: Any) -> None:
+        self.items.append(item)
+
+
+def test_a_pool_workers_globals_are_compared_after_its_initializer(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """The documented fix, ``Pool(initializer=configure, initargs=(3,))``, sets in each worker
+    what the parent set with ``configure(3)``: no finding. A worker whose initializer sets
+    nothing still reports the global."""
+    import multiprocessing.pool
+
+    from harness.guest import check_watch
+
+    settings = _import(monkeypatch, tmp_path, "u_settings", "FACTOR = 1\n")
+    settings.FACTOR = 3  # the parent's configure(3)
+    snap = check_compare.snapshot("multiprocessing.pool", str(tmp_path), "")
+
+    def configure(factor: int) -> None:
+        settings.FACTOR = factor
+
+    for initializer, expected in ((configure, []), (None, ["u_settings.FACTOR"])):
+        settings.FACTOR = 1  # what a spawn worker's own import makes
+        queue, out, report_dir = _Queue(), _Out(), tmp_path / str(expected)
+        queue.items = [(0, 0, len, ("ab",), {}), None]
+        report_dir.mkdir()
+        check_watch._child_wrapper(str(report_dir), multiprocessing.pool.worker, snap,
+                                   (queue, out, initializer, (3,)), {})
+        report = json.loads(next(report_dir.glob("child-*.json")).read_text())
+        assert out.items == [(0, 0, (True, 2))]
+        assert report["globals_differ"] == expected
+
+
+GENERATOR = """
+import json, random, sys, types
+sys.path.insert(0, sys.argv[1])
+from harness.guest import check_compare
+module = types.ModuleType("u_rng")
+module.__file__ = sys.argv[2] + "/u_rng.py"
+module.RNG = random.Random(1234)
+sys.modules["u_rng"] = module
+print(json.dumps(check_compare._random_states(sys.argv[2])))
+"""
+
+
+def test_a_generators_state_digest_is_equal_in_fresh_processes(tmp_path: Any) -> None:
+    """Two processes that each build ``random.Random(1234)`` (spawn children) get one digest:
+    ``hash(getstate())`` hashed its ``None`` by address before 3.12 (python/cpython#99540)."""
+    import subprocess
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    digests = [json.loads(subprocess.run(
+        [sys.executable, "-c", GENERATOR, root, str(tmp_path)], capture_output=True,
+        text=True, check=True).stdout) for _ in range(2)]
+    assert digests[0] == digests[1] and list(digests[0]) == ["u_rng.RNG"]

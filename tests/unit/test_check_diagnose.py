@@ -293,3 +293,48 @@ def test_a_cause_links_the_docs_first_where_the_docs_say_it() -> None:
         links = (cause.link,) if isinstance(cause.link, str) else cause.link
         from_docs = links[0].startswith("https://docs.python.org/")
         assert from_docs == (cause.code not in _FROM_REPORTS), (cause.code, links)
+
+
+def test_a_causes_text_names_what_every_cell_showed() -> None:
+    """Two cells with different globals: the text names all of them, not the first cell's
+    only, yet lists no more than a few; a cause without a list of names keeps each cell's
+    distinct detail."""
+    runs = {("3.12", "fork"): _run("fork"),
+            ("3.12", "forkserver"): _run("forkserver", children=[
+                {"globals_differ": ["app.registry.nan"]}]),
+            ("3.12", "spawn"): _run("spawn", children=[
+                {"globals_differ": ["T0", "app.registry.PLUGINS"]}])}
+    (diag,) = [d for d in diagnose(runs) if d.code == "global-differs"]
+    assert "globals T0, app.registry.PLUGINS, app.registry.nan than" in diag.message
+    assert diag.cells == ("3.12[forkserver]", "3.12[spawn]")
+    many = {("3.12", "spawn"): _run("spawn", children=[
+        {"globals_differ": ["G%d" % i for i in range(9)]}])}
+    (diag,) = [d for d in diagnose(many) if d.code == "global-differs"]
+    assert "globals G0, G1, G2, G3, G4, G5 and 3 more than" in diag.message
+    lost = {("3.12", m): _run(m, children=[{"error": {
+        "type": "ModuleNotFoundError", "message": "No module named '%s'" % name}}],
+        stderr="ModuleNotFoundError: No module named '%s'" % name)
+        for m, name in (("spawn", "alpha"), ("forkserver", "beta"))}
+    texts = [d.message for d in diagnose(lost) if d.code == "target-module-not-importable"]
+    assert texts and "'beta'" in texts[0] and "'alpha'" in texts[0]
+
+
+def test_a_generator_seeded_on_purpose_is_not_duplication() -> None:
+    """``random.Random(1234)``: spawn children, importing afresh, rebuild the state fork
+    children share (or share one state among themselves): seeded on purpose, no finding in
+    any cell. A generator each spawn child seeds differently, shared only by forking, is
+    named; without a spawn cell to tell, so is any shared state."""
+    def runs(fork_state: int, *spawned: int) -> Dict[Any, CaseRun]:
+        shared = [{"random": {"m.RNG": fork_state}}] * 2
+        out = {("3.12", "fork"): _run("fork", children=shared),
+               ("3.12", "forkserver"): _run("forkserver", children=shared)}
+        if spawned:
+            out[("3.12", "spawn")] = _run("spawn", children=[
+                {"random": {"m.RNG": s}} for s in spawned])
+        return out
+
+    assert "random-state-duplicated" not in _codes(runs(1, 1))
+    assert "random-state-duplicated" not in _codes(runs(5, 1, 1))
+    (diag,) = [d for d in diagnose(runs(5, 2, 3)) if d.code == "random-state-duplicated"]
+    assert diag.cells == ("3.12[fork]", "3.12[forkserver]")
+    assert "random-state-duplicated" in _codes(runs(5))

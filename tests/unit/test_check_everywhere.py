@@ -8,6 +8,8 @@ from __future__ import annotations
 from typing import Any, Dict
 
 from harness import check_pytest
+from harness.guest.check_watch import RUNNING
+from harness.results import HANG_QUOTE
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -41,5 +43,40 @@ def test_a_test_failing_under_every_method_is_given_its_cause() -> None:
 
 def test_a_test_hung_everywhere_is_not_listed_twice() -> None:
     """Hangs under every method have their own lines (``hung_everywhere``)."""
-    runs = _runs({"t.py::test_hang": {"outcome": check_pytest.HUNG, "error": ""}})
+    runs = _hung_everywhere()
     assert check_pytest.failing_everywhere(runs) == []
+    verdicts, always = check_pytest.compare(runs)
+    assert (verdicts, always) == ([], [])
+    text = check_pytest.format_tests(verdicts, always, runs)
+    assert "failing under every start method" not in text
+    assert text.count("t.py::test_hang  (3.11) hung under fork/forkserver/spawn") == 1
+
+
+def _hung_everywhere() -> Dict[Any, CaseRun]:
+    """Each run killed in t.py::test_hang, which wrote nothing: check's own marker is the last
+    line on stderr."""
+    marker = RUNNING + "t.py::test_hang"
+    return {("3.11", m): CaseRun(
+        case="--pytest", method=m, outcome=Outcome.TIMEOUT, stderr=marker + "\n",
+        detail="no result within the hard timeout; process tree killed" + HANG_QUOTE + marker,
+        observed={"tests": {}, "children": []}) for m in ("fork", "forkserver", "spawn")}
+
+
+def test_checks_own_marker_is_not_quoted_as_where_a_test_hung() -> None:
+    """``check: running TEST`` is check's own line: the text names the test, not the line."""
+    text = " ".join(check_pytest.format_tests([], [], _hung_everywhere()).split())
+    assert RUNNING not in text
+    assert "in t.py::test_hang, which wrote nothing to stderr before the kill" in text
+
+
+def test_failing_where_not_every_method_ran_does_not_say_every() -> None:
+    """Ctrl-C before spawn's run: failing under fork and forkserver is not "every start
+    method" (spawn never ran the test)."""
+    runs = _runs({"t.py::test_square": {"outcome": "failed", "error": _LAMBDA}})
+    del runs[("3.11", "spawn")]
+    text = " ".join(check_pytest.format_tests(*check_pytest.compare(runs), runs).split())
+    assert "failing under every start method that reached them (not about the method; not " \
+           "reached in 3.11[spawn]): 1 test(s)" in text
+    full = _runs({"t.py::test_square": {"outcome": "failed", "error": _LAMBDA}})
+    text = " ".join(check_pytest.format_tests(*check_pytest.compare(full), full).split())
+    assert "failing under every start method (not about the method): 1 test(s)" in text

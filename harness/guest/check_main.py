@@ -1,0 +1,72 @@
+"""Run the user's script as ``__main__`` as ``runpy.run_path`` does, recording its globals as
+its top level left them, before its main block (runs inside the interpreter under test;
+standard library only, Python 3.8 syntax).
+
+A spawn or forkserver child runs the script's top level again as ``__mp_main__``, not its main
+block: a value the top level computes (``STARTED = time.time()``) differs in every process
+without the parent having set anything, as in an imported module (``ImportRecord``). The
+record (``check_compare.IMPORTED["__main__"]``) makes the child compare only the globals the
+main block set or changed. The script is split at its first top-level
+``if __name__ == "__main__":``; one without such a block is not recorded (compared whole).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, List, Tuple
+
+from .check_compare import record
+
+__all__ = ["run_script"]
+
+#: ``ast.PyCF_ONLY_AST``, and the ``__future__`` features' compiler flags (``annotations``,
+#: ``barry_as_FLUFL``, ``generator_stop``) that a split-off part must keep: neither ``ast``
+#: nor ``__future__`` is imported into the user's program for them.
+_ONLY_AST = 0x400
+_FUTURE = 0x1000000 | 0x400000 | 0x800000
+
+
+def _is_main_block(node: Any) -> bool:
+    """``if __name__ == "__main__":`` (either way round)."""
+    test: Any = getattr(node, "test", None)
+    if type(node).__name__ != "If" or type(test).__name__ != "Compare" or \
+            len(test.ops) != 1 or type(test.ops[0]).__name__ != "Eq":
+        return False
+    sides = [test.left, test.comparators[0]]
+    names = [getattr(s, "id", None) for s in sides]
+    values = [getattr(s, "value", None) for s in sides]
+    return "__name__" in names and "__main__" in values
+
+
+def _split(source: bytes, path: str) -> Tuple[Any, Any]:
+    """The script's code before its main block and from it on (None when it has none)."""
+    tree = compile(source, path, "exec", _ONLY_AST, dont_inherit=True)
+    body: List[Any] = list(tree.body)
+    at = next((i for i, node in enumerate(body) if _is_main_block(node)), None)
+    if at is None:
+        return compile(tree, path, "exec", dont_inherit=True), None
+    top = compile(type(tree)(body=body[:at], type_ignores=[]), path, "exec", dont_inherit=True)
+    rest = type(tree)(body=body[at:], type_ignores=[])
+    return top, compile(rest, path, "exec", top.co_flags & _FUTURE, dont_inherit=True)
+
+
+def run_script(path: str) -> None:
+    """Run ``path`` as ``__main__`` (``sys.modules["__main__"]`` while it runs, restored
+    after, as ``runpy.run_path`` has it), its globals recorded before its main block."""
+    import types
+
+    with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
+        top, rest = _split(handle.read(), path)
+    module = types.ModuleType("__main__")
+    vars(module).update(__file__=path, __cached__=None, __loader__=None, __package__="",
+                        __spec__=None)
+    saved = sys.modules.get("__main__")
+    sys.modules["__main__"] = module
+    try:
+        exec(top, vars(module))  # noqa: S102 - the user's own script, by request
+        if rest is not None:
+            record(module)
+            exec(rest, vars(module))  # noqa: S102
+    finally:
+        if saved is not None:
+            sys.modules["__main__"] = saved

@@ -1,0 +1,64 @@
+"""The user's script run as ``__main__`` with its globals recorded before its main block
+(``harness.guest.check_main``), as ``runpy.run_path`` runs it otherwise."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+
+from harness.guest import check_compare, check_main
+
+SCRIPT = b'''# -*- coding: latin-1 -*-
+from __future__ import annotations
+import sys
+STARTED = 1.5
+NAME = "caf\xe9"
+def f(x: Undefined) -> None: ...
+if __name__ == "__main__":
+    STARTED = 2.5
+    def g(x: AlsoUndefined) -> None: ...
+    seen = (sys.modules["__main__"].__file__, __package__, __spec__, __name__, NAME)
+    sys.modules["check_main_seen"] = sys.modules["__main__"]
+'''
+
+
+def test_the_top_level_is_recorded_before_the_main_block(tmp_path: Any,
+                                                         monkeypatch: Any) -> None:
+    """The record holds what the top level set (``STARTED`` 1.5, not the main block's 2.5);
+    the main block runs as ``__main__`` in the same globals, with the script's future import
+    (annotations never evaluated) and coding declaration; ``__main__`` is restored after."""
+    path = tmp_path / "prog.py"
+    path.write_bytes(SCRIPT)
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    monkeypatch.setitem(sys.modules, "check_main_seen", None)
+    before = sys.modules["__main__"]
+    check_main.run_script(str(path))
+    assert sys.modules["__main__"] is before
+    module = sys.modules["check_main_seen"]
+    assert module.seen == (str(path), "", None, "__main__", "caf\xe9")
+    assert module.STARTED == 2.5
+    assert check_compare.IMPORTED["__main__"][0]["STARTED"] == 1.5
+
+
+@pytest.mark.parametrize("guard", ['if "__main__" == __name__:', 'if __name__ == "__main__":'])
+def test_either_way_round_is_a_main_block(guard: str) -> None:
+    tree = compile(guard + "\n    pass\n", "x", "exec", check_main._ONLY_AST)
+    assert check_main._is_main_block(tree.body[0])
+
+
+@pytest.mark.parametrize("guard", ['if __name__ != "__main__":', 'if __name__ == "x":',
+                                   "if DEBUG:", 'while __name__ == "__main__":'])
+def test_other_statements_are_not(guard: str) -> None:
+    tree = compile(guard + "\n    pass\n", "x", "exec", check_main._ONLY_AST)
+    assert not check_main._is_main_block(tree.body[0])
+
+
+def test_a_script_without_a_main_block_is_not_recorded(tmp_path: Any, monkeypatch: Any) -> None:
+    """Compared whole, as before: nothing tells its import from the rest."""
+    path = tmp_path / "flat.py"
+    path.write_text("VALUE = 1\n")
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    check_main.run_script(str(path))
+    assert check_compare.IMPORTED == {}
