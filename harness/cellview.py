@@ -6,7 +6,6 @@ pretty-prints. Pure functions over ``matrix.json`` cells; no I/O, no markup.
 from __future__ import annotations
 
 import dataclasses
-import json
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
@@ -27,6 +26,7 @@ from harness.guest.words import (
     UNEXPECTED,
 )
 from harness.results import HANG_QUOTE, NO_RESULT
+from harness.text import canonical_json as _dumps
 from harness.text import shorten
 
 __all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
@@ -114,10 +114,6 @@ def verdict_of(cell: Optional[MatrixCell]) -> str:
     if not_compared(verdict, cell.get("outcome")):
         return ""
     return str(verdict) if verdict in VERDICT_MARKS else NO_EXPECTATION
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
 def _scalar_text(value: Any, limit: int = 10) -> Optional[str]:

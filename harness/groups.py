@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-import json
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from harness import history
@@ -16,7 +15,7 @@ from harness.casetext import inferred
 from harness.documents import MatrixCell
 from harness.expect import expectation_text
 from harness.guest import words
-from harness.text import short
+from harness.text import canonical_json, short
 
 __all__ = ["FULL_VALUE", "Group", "cell_anchor", "difference_lines", "differs_between",
            "groups"]
@@ -91,10 +90,6 @@ FULL_VALUE = 600
 _RULE_SCOPE = ("methods", "when", "note", "source")
 
 
-def _exact(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, default=repr)
-
-
 def _expects(rule: Any) -> Any:
     """What a rule expects, without where it applies or its citation."""
     return {k: v for k, v in rule.items() if k not in _RULE_SCOPE} if isinstance(rule, dict) \
@@ -120,7 +115,7 @@ def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[st
         ran = cell.get("outcome") is not None
         # The texts are cut short; cells group only when what they observed and the rule
         # they met are the same in full, not just in their first 60-80 characters.
-        same = _exact((cell.get("observed") if ran and not perf else None,
+        same = canonical_json((cell.get("observed") if ran and not perf else None,
                        _expects(cell.get("expected")) if ran else None,
                        [history.describe(o, perf, limit=FULL_VALUE)  # a flaky cell's runs
                         for o in cell.get("observations") or []],

@@ -7,7 +7,6 @@ is a ``Rejected`` line there and never stops the rest) to the matrix.
 from __future__ import annotations
 
 import itertools
-import json
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
@@ -24,6 +23,7 @@ from harness.guest import words
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.loading import Loaded, Rejected, run_record
 from harness.results import hang_said
+from harness.text import canonical_json
 
 __all__ = [
     "MATRIX_SCHEMA_VERSION",
@@ -100,7 +100,7 @@ _SCALARS = (str, int, float, bool, type(None))
 def _canonical(value: Any) -> Any:
     if isinstance(value, _SCALARS):
         return (type(value).__name__, value)
-    return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+    return canonical_json(value)
 
 
 def _case(case: CaseEntry) -> CaseEntry:

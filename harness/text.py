@@ -6,8 +6,8 @@ import json
 import re
 from typing import Any, Callable, List, Mapping, Optional, Sequence
 
-__all__ = ["ABSENT", "cut_apart", "differing_keys", "key_changes", "keys_shown", "short",
-           "short_json", "shorten", "word_parts"]
+__all__ = ["ABSENT", "canonical_json", "cut_apart", "differing_keys", "key_changes",
+           "keys_shown", "short", "short_json", "shorten", "word_parts"]
 
 #: A key one object has and another lacks, where the other's value would be.
 ABSENT = "(absent)"
@@ -36,7 +36,7 @@ def word_parts(text: str) -> List[str]:
 
 def short_json(value: Any, limit: int = 70) -> str:
     """``value`` as sorted JSON (``repr`` for what JSON cannot hold), shortened."""
-    return shorten(json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr), limit)
+    return shorten(canonical_json(value), limit)
 
 
 def short(value: Any, limit: int = 60) -> str:
@@ -51,10 +51,12 @@ def differing_keys(values: Sequence[Any]) -> Optional[List[str]]:
         return None
     keys = sorted({str(k) for v in values for k in v})
     return [k for k in keys
-            if len({_exact(v[k]) if k in v else ABSENT for v in values}) > 1]
+            if len({canonical_json(v[k]) if k in v else ABSENT for v in values}) > 1]
 
 
-def _exact(value: Any) -> str:
+def canonical_json(value: Any) -> str:
+    """``value`` as JSON with sorted keys (``repr`` for what JSON cannot say): equal values
+    read the same, whatever their keys' order (a key for comparing, grouping, indexing)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
 
 
@@ -69,7 +71,7 @@ def _key_values(values: Sequence[Any], key: str, show: Optional[Show] = None) ->
     if all(shown):
         return [str(text) for text in shown]
     texts = [short(v[key], KEY_VALUE_LIMIT) if key in v else ABSENT for v in values]
-    if len(set(texts)) < len({_exact(v.get(key)) for v in values}):
+    if len(set(texts)) < len({canonical_json(v.get(key)) for v in values}):
         texts = [short_json(v[key], KEY_VALUE_LIMIT) if key in v else ABSENT for v in values]
     return texts
 
