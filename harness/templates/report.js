@@ -449,9 +449,10 @@
     // A view that names no cell (an Answers line) drops the selection: the panel stayed open on
     // a cell the view may not show, saying the address held a permalink to it.
     var cell = s.get("cell");
-    if (!cell || !findCell(cell)) { unselect(); }
+    var named = cell && findCell(cell) ? cell : null;
+    if (!named) { unselect(); }
     apply(false);
-    if (cell && findCell(cell)) { showCell(cell, true, false); }
+    if (named) { showCell(named, true, false); }
     else { toMatrix(); }
   }
 
