@@ -188,9 +188,9 @@ def _reached(runs: Mapping[Tuple[str, str], CaseRun]) -> Iterator[
     the test: one cut short (-x, pytest.exit, a crash) says nothing about how the method
     treats it."""
     for interp, methods in _by_interp(runs).items():
-        for test in sorted({t for run in methods.values() for t in _entries(run)}):
-            entries = {m: _entries(run)[test] for m, run in methods.items()
-                       if test in _entries(run)}
+        each = {m: _entries(run) for m, run in methods.items()}  # once a run: it reads stderr
+        for test in sorted({t for found in each.values() for t in found}):
+            entries = {m: found[test] for m, found in each.items() if test in found}
             if len(entries) >= 2:
                 yield interp, test, methods, entries
 
@@ -267,9 +267,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("no test started a process with its run's start method (none at all, or "
                      "only with a method it chose itself): nothing about start methods was "
                      "checked")
-    elif not any(len([r for r in methods.values() if test in _entries(r)]) > 1
-                 for methods in _by_interp(runs).values()
-                 for test in {t for r in methods.values() for t in _entries(r)}):
+    elif next(_reached(runs), None) is None:
         lines.append("no test ran under two methods of one interpreter: nothing was compared")
     elif not verdicts:
         aside = ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
