@@ -136,11 +136,18 @@ def _recording(exec_module: Any) -> Any:
     return recorded
 
 
+#: user_dir -> (its folders, the standard library's folder): ``_mine`` runs for every module
+#: at every start(), in every child and on every import.
+_FOLDERS: Dict[str, Tuple[Tuple[str, ...], str]] = {}
+
+
 def _mine(path: Any, user_dir: str) -> bool:
     """``path`` is a file of the user's: under ``user_dir``, outside the standard library,
     site-packages and the harness's folder (by path: a user's ``harness_cfg`` is theirs)."""
-    prefixes = tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d)
-    stdlib = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
+    if user_dir not in _FOLDERS:
+        _FOLDERS[user_dir] = (tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d),
+                              os.path.join(os.path.dirname(os.path.abspath(os.__file__)), ""))
+    prefixes, stdlib = _FOLDERS[user_dir]
     path = os.path.abspath(path or "/")
     return path.startswith(prefixes) and not path.startswith((stdlib, HARNESS)) and \
         "-packages" + os.sep not in path

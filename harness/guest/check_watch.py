@@ -17,6 +17,7 @@ import sys
 from typing import Any, Dict, List, Set, Tuple
 
 from .check_compare import (
+    _OWN,
     ImportRecord,
     after_first_task,
     differences,
@@ -35,9 +36,6 @@ CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's colle
 RUNNING = "check: running "
 
 
-#: The guest's own package, as this run imports it (``harness.guest`` or check_exec's alias):
-#: its targets are not the user's.
-_OWN = __name__.rpartition(".")[0] + "."
 #: Packages whose own calls of get_start_method() are multiprocessing's business (spawn's
 #: preparation data, an executor's check): their exact names, not a user's
 #: ``multiprocessing_utils``.
