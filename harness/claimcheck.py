@@ -17,7 +17,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from harness.casetext import inferred
-from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
+from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment, cells_by_key
 from harness.expect import matches_env, select_rule
 from harness.guest import words
 from harness.guest.words import IMPL_NAMES, OPERATING_SYSTEMS, OS_METHODS, OS_NAMES
@@ -300,8 +300,7 @@ def _conditions(when: Mapping[str, Any]) -> str:
 
 def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
     """Every claim in ``matrix["claims"]`` with its verdict per environment."""
-    cells: Dict[Tuple[str, str, str], MatrixCell] = {
-        (c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
+    cells = cells_by_key(matrix)
     methods_of: Dict[Tuple[str, str], List[str]] = {}
     for case_id, env_id, method in cells:
         methods_of.setdefault((case_id, env_id), []).append(method)

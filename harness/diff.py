@@ -16,14 +16,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from harness import case_code, notrun, results, svg
-from harness.documents import MatrixCell, MatrixDoc, MatrixEnvironment
+from harness.documents import CellKey, MatrixCell, MatrixDoc, MatrixEnvironment, cells_by_key
 from harness.guest.words import ERROR, NOT_RUN, OK
 from harness.text import cut_apart, key_changes, short_json
 
 __all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
            "noise_aware_equal", "nothing_compared", "resolve"]
 
-Key = Tuple[str, str, str]
+Key = CellKey
 #: A performance median must move by more than this fraction (and more than both IQRs).
 MIN_RELATIVE_CHANGE = 0.10
 _SUMMARY_NOISE_KEYS = frozenset({"samples", "q1", "q3", "iqr", "iqr_ratio", "min", "max", "n",
@@ -184,11 +184,6 @@ def _same_within_noise(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     return delta <= spread or delta <= MIN_RELATIVE_CHANGE * max(abs(m_old), abs(m_new))
 
 
-def _cells(matrix: MatrixDoc) -> Dict[Key, MatrixCell]:
-    """Every cell, run or not (a not-run one says why: ``notrun.reason``)."""
-    return {(c["case"], c["environment"], c["method"]): c for c in matrix.get("results", [])}
-
-
 def _ran(cell: Optional[MatrixCell]) -> bool:
     return cell is not None and cell.get("status") != NOT_RUN and cell.get("outcome") is not None
 
@@ -223,8 +218,8 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     old_cases = {c["id"] for c in old.get("cases", [])}
     new_cases = {c["id"] for c in new.get("cases", [])}
     old_all = {(case, renamed.get(env, env), method): cell
-               for (case, env, method), cell in _cells(old).items()}
-    new_all = _cells(new)
+               for (case, env, method), cell in cells_by_key(old).items()}
+    new_all = cells_by_key(new)
     old_cells = {k: c for k, c in old_all.items() if _ran(c)}
     new_cells = {k: c for k, c in new_all.items() if _ran(c)}
     not_compared: List[Tuple[str, str, str, str]] = []

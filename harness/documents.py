@@ -6,10 +6,11 @@ validates). Host side; the view (``harness.model``) reads the matrix through the
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, TypedDict
+from typing import Any, Dict, List, Optional, Tuple, TypedDict
 
 __all__ = [
     "CaseEntry",
+    "CellKey",
     "CellFields",
     "CellMeta",
     "Environment",
@@ -23,6 +24,7 @@ __all__ = [
     "ResultsDoc",
     "RunRecord",
     "TestRecord",
+    "cells_by_key",
 ]
 
 
@@ -220,3 +222,12 @@ class MatrixDoc(TypedDict):
     results: List[MatrixCell]
     claims: List[Dict[str, Any]]
     rejected_files: List[RejectedFile]
+
+
+#: A matrix cell's address: (case id, environment id, start method).
+CellKey = Tuple[str, str, str]
+
+
+def cells_by_key(matrix: MatrixDoc) -> Dict[CellKey, MatrixCell]:
+    """Every cell of ``matrix`` (run or not) by its :data:`CellKey`."""
+    return {(c["case"], c["environment"], c["method"]): c for c in matrix.get("results", [])}

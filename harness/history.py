@@ -11,7 +11,7 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from harness import case_code
-from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironment
+from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironment, cells_by_key
 from harness.expect import parse_version, version_key
 from harness.guest import words
 from harness.merge import performance_cases, signature
@@ -198,7 +198,7 @@ def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
 def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
     """:func:`behaviour_changes`, and the differences left out of them because the case's own
     code changed between the two runs (``case_code``)."""
-    cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
+    cells = cells_by_key(matrix)
     perf = performance_cases(matrix)
     methods_of = matrix.get("case_methods", {})
     systems = {env["id"]: system_name(env) for env in matrix["environments"]}
@@ -251,7 +251,7 @@ def compared_at(matrix: MatrixDoc) -> Dict[Tuple[str, str], int]:
     """(series, version) -> how many cases could show a change there: a cell of theirs ran at
     that version and, under the same method, at an earlier one of the series (a selection that
     left a case out on one side can never show, or hide, a change of it)."""
-    cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
+    cells = cells_by_key(matrix)
     methods_of = matrix.get("case_methods", {})
     out: Dict[Tuple[str, str], int] = {}
     for series, envs in _by_series(matrix).items():

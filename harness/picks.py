@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history
-from harness.documents import MatrixCell, MatrixDoc
+from harness.documents import MatrixCell, MatrixDoc, cells_by_key
 from harness.guest.words import (
     CPYTHON,
     CRASH,
@@ -170,7 +170,7 @@ def kinds(before: MatrixCell, after: MatrixCell, perf: bool = False) -> Set[str]
 def _cells_of(matrix: MatrixDoc) -> Tuple[Dict[Tuple[str, str, str], MatrixCell],
                                          Dict[Tuple[str, str], str]]:
     """Cells by (case, environment, method); environment ids by (series, version label)."""
-    cells = {(c["case"], c["environment"], c["method"]): c for c in matrix["results"]}
+    cells = cells_by_key(matrix)
     envs = {(history.series_key(e), version_label(e)): str(e["id"])
             for e in matrix["environments"] if not e.get("not_run")}
     return cells, envs
