@@ -27,7 +27,7 @@ from harness.guest.words import (
 )
 from harness.results import HANG_QUOTE, NO_RESULT
 from harness.text import canonical_json as _dumps
-from harness.text import shorten
+from harness.text import differing_keys, shorten
 
 __all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
            "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT", "VERDICT_MARKS", "CellView",
@@ -144,13 +144,8 @@ def _ok_texts(cells: Sequence[Optional[MatrixCell]]) -> List[str]:
     values = {_dumps(c.get("observed")) for c in oks}
     if len(values) <= 1 or any(c.get("category") == PERFORMANCE for c in oks):
         return [OK] * len(cells)
-    key: Optional[str] = None
-    dicts: List[Dict[str, Any]] = [c["observed"] for c in oks if isinstance(c.get("observed"),
-                                                                          dict)]
-    if len(dicts) == len(oks):
-        keys = sorted({k for o in dicts for k in o})
-        differ = [k for k in keys if len({_dumps(o.get(k)) for o in dicts}) > 1]
-        key = differ[0] if len(differ) == 1 else None
+    differ = differing_keys([c.get("observed") for c in oks])
+    key = differ[0] if differ and len(differ) == 1 else None
     letters: Dict[str, str] = {}
     out = []
     for c in cells:
