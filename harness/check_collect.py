@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import dataclasses
 import linecache
-import os
 import re
 from typing import Dict, List, Mapping, Tuple
 
 from harness.check_diagnose import Diagnosis, diagnose
-from harness.check_where import HARNESS_DIR
+from harness.check_where import HARNESS_DIR, STDLIB_DIR, frame_text
 from harness.guest.check_exec import ALIAS
 from harness.guest.check_suite import COLLECTED, COLLECTING
 from harness.guest.check_watch import RUNNING
@@ -29,8 +28,7 @@ _THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-fA-F]+ \(most recent c
 _FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>.+)$',
                     re.M)
 #: Frames that are not the user's: the standard library's, pytest's and pluggy's, importlib's.
-_NOT_USERS = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/(?!.*-packages/)"
-                        r"|/(?:_pytest|pytest|pluggy)/|^<")
+_NOT_USERS = re.compile(STDLIB_DIR + r"(?!.*-packages/)|/(?:_pytest|pytest|pluggy)/|^<")
 
 
 def collection_hang(run: CaseRun) -> bool:
@@ -60,10 +58,8 @@ def dump_frames(stderr: str, cwd: str = "") -> Tuple[List[str], bool]:
         line = int(frame.group("line"))
         # An approximate line (PyPy's: often the function's first) is not quoted as the code.
         code = "" if header.group("approx") else linecache.getline(path, line).strip()
-        if cwd and os.path.isabs(path) and not os.path.relpath(path, cwd).startswith(os.pardir):
-            path = os.path.relpath(path, cwd)
-        frames.append("%s:%d in %s%s" % (path, line, frame.group("function"),
-                                         ": " + code if code else ""))
+        frames.append(frame_text({"file": path, "line": line, "code": code,
+                                  "function": frame.group("function")}, cwd))
     return frames, bool(header.group("approx"))
 
 

@@ -19,8 +19,8 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "HARNESS_DIR", "cells_text", "error_groups",
-           "first_line", "format_hangs", "format_tracebacks", "grouped", "last_error",
+__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "HARNESS_DIR", "STDLIB_DIR", "cells_text", "error_groups",
+           "first_line", "format_hangs", "frame_text", "format_tracebacks", "grouped", "last_error",
            "readable_detail", "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
@@ -30,7 +30,8 @@ ADDRESS_RE = re.compile(ADDRESS)
 HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 #: A standard library's folder in a path (CPython's lib/python3.X; PyPy's lib/pypy3.X,
 #: lib-python/3).
-_STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/")
+STDLIB_DIR = r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/"
+_STDLIB = re.compile(STDLIB_DIR)
 _FRAME = re.compile(FRAME, re.M)
 #: The guest modules' folder as the user's program imports them (check_exec's alias).
 _ALIAS = "/%s/" % ALIAS
@@ -49,10 +50,10 @@ def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
                 "-packages/" in m.group("file") or not _STDLIB.search(m.group("file")))][-FRAMES:]
 
 
-def _frame_text(frame: Mapping[str, Any], cwd: str) -> str:
+def frame_text(frame: Mapping[str, Any], cwd: str) -> str:
     """``jobs.py:5 in work: raise ValueError(n)``, the path relative to ``cwd`` inside it."""
     path = str(frame.get("file") or "?")
-    if os.path.isabs(path) and not os.path.relpath(path, cwd).startswith(os.pardir):
+    if cwd and os.path.isabs(path) and not os.path.relpath(path, cwd).startswith(os.pardir):
         path = os.path.relpath(path, cwd)
     code = str(frame.get("code") or "")
     return "%s:%s in %s%s" % (path, frame.get("line"), frame.get("function"),
@@ -75,7 +76,7 @@ def error_groups(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence
                 frames = [f for f in error.get("traceback") or () if isinstance(f, dict)]
                 head = "%s%s: %s" % ("child " if error.get("where") == "child" else "",
                                      error.get("type"), ADDRESS_RE.sub("", first_line(error)))
-                key = (_ends(head, 120),) + tuple(_frame_text(f, cwd) for f in frames)
+                key = (_ends(head, 120),) + tuple(frame_text(f, cwd) for f in frames)
             else:
                 continue
             groups.setdefault(key, []).append("%s[%s]" % (interp, method))
