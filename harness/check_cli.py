@@ -127,20 +127,6 @@ def _interrupted(when: str, not_run: Sequence[Tuple[str, str]], then: str = "") 
     return EXIT_INTERRUPTED
 
 
-def _cut_short(summary: str, not_run: Sequence[Tuple[str, str]]) -> str:
-    """The last line of a script's check that Ctrl-C cut short: what it says is about the runs
-    that finished (a verdict of "every start method" would claim the cells never run)."""
-    if not not_run:
-        return summary
-    for every, ran in (("it works under every start method", "in the runs that finished"),
-                       ("under every method", "under every method that ran"),
-                       ("under any start method", "under any start method that ran"),
-                       ("under any method", "under any method that ran")):
-        summary = summary.replace(every, ran)
-    return "%s (interrupted: not run: %s)" % (summary, ", ".join("%s[%s]" % key
-                                                              for key in not_run))
-
-
 def command(args: argparse.Namespace) -> int:
     from harness import check, check_pytest
     from harness.check_live import Progress
@@ -231,8 +217,9 @@ def command(args: argparse.Namespace) -> int:
         for extra in (check.format_tracebacks(runs, labels, cwd),
                       check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
                       check.format_diagnoses(diagnoses),
-                      "\n".join(line for line in (check.as_it_is(runs, labels, cwd), _cut_short(
-                          check.summary_line(runs, diagnoses, unchecked), not_run)) if line)):
+                      "\n".join(line for line in (
+                          check.as_it_is(runs, labels, cwd),
+                          check.summary_line(runs, diagnoses, unchecked, not_run)) if line)):
             if extra:
                 sys.stdout.write("\n" + fit(extra, width) + "\n")
     if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED

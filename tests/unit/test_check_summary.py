@@ -316,3 +316,11 @@ def test_works_only_with_the_fork_default_does_not_explain_why() -> None:
     assert [d.code for d in check.diagnose(runs)] == ["works-only-with-fork-default"]
     assert _summary(runs).startswith("No known cause recognised for 3.12[spawn]: read the "
                                      "errors and hangs listed after the table (")
+
+
+def test_a_check_cut_short_speaks_of_the_runs_that_finished_only() -> None:
+    runs = {("3.12", "fork"): _run("fork")}
+    cut = [("3.12", "spawn"), ("3.12", "forkserver")]
+    line = check.summary_line(runs, [], check.unchecked_cells(runs), cut)
+    assert line == ("no problem found: it works under every start method that ran "
+                    "(interrupted: not run: 3.12[spawn], 3.12[forkserver])")

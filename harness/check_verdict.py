@@ -1,0 +1,124 @@
+"""``check``'s verdict: the causes found, the cells that said nothing about their method, and
+the last line (what was found, what could not be checked), as the terminal shows them."""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping, Sequence, Set, Tuple
+
+from harness.check_diagnose import FORK_DEFAULT, NO_PROCESS, RAN, Diagnosis, not_exercised
+from harness.check_where import cells_text, grouped, table_order
+from harness.guest.words import START_METHODS
+from harness.runner import CaseRun
+from harness.text import shorten
+from harness.vocab import Outcome
+
+__all__ = ["format_diagnoses", "format_follow_ons", "nothing_checked", "summary_line",
+           "unchecked_cells"]
+
+
+def unchecked_cells(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], str]:
+    """The cells that say nothing about their method, and why (``not_exercised``)."""
+    whys = {key: not_exercised(run, key[1]) for key, run in runs.items()}
+    return {key: why for key, why in whys.items() if why}
+
+
+def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
+                    unchecked: Mapping[Tuple[str, str], str]) -> bool:
+    """No cell ran a process: whatever the outcomes, start methods were not checked."""
+    ran = [k for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE]
+    return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
+
+
+#: What to do with a failure no cause explains, and the watch's limit most often behind one.
+_READ = ("read the errors and hangs listed after the table (globals are compared as the parent "
+         "had them at start(): one it changed after its processes started is not)")
+
+
+def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
+                 unchecked: Mapping[Tuple[str, str], str],
+                 not_run: Sequence[Tuple[str, str]] = ()) -> str:
+    """The last line of ``check``: what was found, and what the runs could not check; with
+    ``not_run`` (Ctrl-C cut the check short), about the runs that finished only."""
+    line = _summary(runs, diagnoses, unchecked, " that ran" if not_run else "")
+    return "%s (interrupted: not run: %s)" % (line, ", ".join("%s[%s]" % k for k in not_run)) \
+        if not_run else line
+
+
+def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
+             unchecked: Mapping[Tuple[str, str], str], scope: str) -> str:
+    ran = {k: r for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE}
+    failing = [r for r in ran.values() if r.outcome is not Outcome.OK]
+    if not failing and nothing_checked(runs, unchecked):
+        return ("no process was started under any method%s: nothing about start methods was "
+                "checked (a test file? use --pytest; a module? name its function, "
+                "module:function)" % scope)
+    # A failing cell is reported as a failure, whatever its processes used.
+    aside = ["%s[%s] (%s)" % (k[0], k[1], unchecked[k]) for k in table_order(unchecked)
+             if k in ran and ran[k].outcome is Outcome.OK]
+    not_checked = "not checked: %s" % ", ".join(aside) if aside else ""
+    also = "; " + not_checked if aside else ""
+    if not failing:
+        if not aside:
+            return ("nothing failed under any start method%s, but read the causes above"
+                    if diagnoses else "no problem found: it works under every start method%s"
+                    ) % scope
+        chosen = all(why != NO_PROCESS for k, why in unchecked.items() if k in ran)
+        if chosen and len(aside) == len(ran) > 3:  # every cell: its list says nothing more
+            also = "; no cell checked the method it made the default (--json lists why)"
+        return ("no problem found under the methods that ran%s%s" % (also, (
+            " — its processes start with a method asked for by name (set_start_method or "
+            "get_context, by the program or a library it calls)") if chosen else ""))
+    kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
+    # Not about the method only if every method really ran it, or none got to start a process.
+    every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)
+    covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells}
+    unexplained = ["%s[%s]" % k for k, r in ran.items()
+                   if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
+    if len(failing) == len(ran) and len(kinds) == 1 and every_method and (
+            not diagnoses or not unexplained):
+        outcome, kind = next(iter(kinds))
+        return ("it fails the same way under every method%s (%s): not a start-method problem%s"
+                % (scope, kind or outcome.value, "; its cause is named above" if diagnoses
+                   else "")
+                ) + also
+    if diagnoses:
+        # works-only-with-fork-default says where it fails, not why: its cells are explained
+        # only by a cause.
+        said = "; ".join(part for part in (
+            "no known cause recognised for %s: %s" % (cells_text(unexplained), _READ)
+            if unexplained else "", not_checked) if part)
+        return said[:1].upper() + said[1:]
+    return "no known cause recognised: %s%s" % (_READ, also)
+
+
+def _explained(key: Tuple[str, str], covered: Set[str],
+               unchecked: Mapping[Tuple[str, str], str]) -> bool:
+    """A cause covers the cell, or the cell ran other methods only (``ran spawn``: the program
+    set its own) and a cause covers those methods' cells of its interpreter."""
+    if "%s[%s]" % key in covered:
+        return True
+    why = unchecked.get(key, "")
+    return why.startswith(RAN) and all(
+        "%s[%s]" % (key[0], m) in covered for m in why[len(RAN):].split("/"))
+
+
+def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],
+                      interpreters: Sequence[str]) -> str:
+    """The second error of cells where a child and the parent both failed (the table shows
+    the first): what the parent raised after the child's failure, or the child's failure
+    after the parent's own error."""
+    found = [("%s[%s]" % (interp, method), shorten(str(also), 160))
+             for interp in interpreters for method in START_METHODS
+             for run in [runs.get((interp, method))]
+             for also in [(run.error or {}).get("also") if run else None] if also]
+    return "\n".join(["also (the table shows the first error):"] + grouped(found)) \
+        if found else ""
+
+
+def format_diagnoses(diagnoses: Sequence[Diagnosis], indent: str = "") -> str:
+    out = []
+    for diag in diagnoses:
+        out.append("%s[%s] %s\n%s  fix: %s\n%s  see: %s\n%s  seen in: %s" % (
+            indent, diag.code, diag.message, indent, diag.fix, indent, " ".join(diag.links), indent,
+            cells_text(diag.cells)))
+    return "\n".join(out)
