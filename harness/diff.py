@@ -272,18 +272,13 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         cells_unchanged=unchanged,
         cells_case_changed=case_changed,
         cases_code_changed=dict(sorted(code_changed.items())),
-        commits_old=_commits(old),
-        commits_new=_commits(new),
+        commits_old=list(old.get("commits", [])),
+        commits_new=list(new.get("commits", [])),
     )
 
 
 _NO_COLUMN: MatrixEnvironment = {"os": "", "implementation": "", "python_version": "",
                                  "available_methods": [], "default_method": None}
-
-
-def _commits(matrix: MatrixDoc) -> List[str]:
-    return sorted({str(r["git_commit"]) for e in matrix.get("environments", [])
-                   for r in e.get("runs") or () if r.get("git_commit")})
 
 
 def nothing_compared(diff: MatrixDiff) -> str:

@@ -225,6 +225,7 @@ def _run(commit: str, digests: Any = None) -> Dict[str, Any]:
 
 def _with_runs(matrix: Dict[str, Any], run: Dict[str, Any]) -> Dict[str, Any]:
     matrix = copy.deepcopy(matrix)
+    matrix["commits"] = [run["git_commit"]] if run["git_commit"] else []  # as merge says them
     for env in matrix["environments"]:
         env["runs"] = [run]
     for cell in matrix["results"]:
