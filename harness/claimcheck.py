@@ -1,13 +1,14 @@
 """Verdicts for the article's claims (``cases/claims.py``), computed from merged cells.
 
 Pure functions over the ``matrix.json`` dict: ``claim_verdicts(matrix)`` gives, per claim, a
-verdict per environment (``true`` / ``false`` / ``depends`` / ``not-run``) with the evidence
-cells, and an overall verdict over the claim's whole scope. The overall verdict never says
-more than the data covers: a claim that held everywhere it was checked, but whose scope has
-parts with no data (an operating system with no environment, an in-scope environment with no
-usable cell, a per-OS check that matched no environment with data), reads ``partial`` ("true
-where run"), and ``gaps`` names the parts not run. Cells where the claim failed are listed in
-``refuting`` so the page can link them.
+verdict per environment (``true`` / ``false`` / ``depends`` / ``undecided`` / ``not-run``) with
+the evidence cells, and an overall verdict over the claim's whole scope. Cells that ran but
+cannot decide (a hang that did not say where it blocked) are ``undecided``, never ``not-run``.
+The overall verdict never says more than the data covers: a claim that held everywhere it was
+checked, but whose scope has parts with no data (an operating system with no environment, an
+in-scope environment with no usable cell, a per-OS check that matched no environment with data)
+or undecided, reads ``partial`` ("true where run"), and ``gaps`` names those parts. Cells where
+the claim failed are listed in ``refuting`` so the page can link them.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from harness.guest.words import IMPL_NAMES, OPERATING_SYSTEMS, OS_METHODS, OS_NA
 from harness.results import column_labels, environment_names, hang_said, minor_version
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
-           "overall"]
+           "overall", "undecided_text"]
 
 _MISSING = object()
 #: Cell statuses that say nothing about a claim.
@@ -40,6 +41,12 @@ class Evidence:
     method: str
     status: str
     held: Optional[bool]
+    outcome: str = ""  # the cell's outcome, for why a cell that ran decided nothing
+
+    @property
+    def undecided(self) -> bool:
+        """The cell ran, but the claim cannot be decided from it."""
+        return self.held is None and self.status not in _NO_DATA
 
 
 @dataclasses.dataclass(frozen=True)
@@ -210,12 +217,36 @@ def _combine(held: Sequence[Optional[bool]]) -> str:
     return words.DEPENDS
 
 
+def _env_verdict(evidence: Sequence[Evidence]) -> str:
+    """One environment's verdict: ``undecided`` (not ``not-run``) when cells ran but none
+    decides."""
+    verdict = _combine([e.held for e in evidence])
+    if verdict == words.NOT_RUN and any(e.undecided for e in evidence):
+        return words.UNDECIDED
+    return verdict
+
+
+def undecided_text(evidence: Sequence[Evidence]) -> str:
+    """Why cells that ran decide nothing, counted: "44 cells ran (timeout) without recording
+    where they hung"."""
+    counts: Dict[str, int] = {}
+    for e in evidence:
+        if e.undecided:
+            counts[e.outcome] = counts.get(e.outcome, 0) + 1
+    return "; ".join("%d cell%s ran (%s) %s" % (
+        n, "" if n == 1 else "s", outcome or "?",
+        "without recording where %s hung" % ("it" if n == 1 else "they")
+        if outcome == words.TIMEOUT else "without the data that decides it")
+        for outcome, n in sorted(counts.items()))
+
+
 def overall(verdicts: Sequence[str], gaps: Sequence[str] = ()) -> str:
-    """One verdict over the claim's scope: the same everywhere it was checked, else
-    ``depends``; ``true`` with parts of the scope not run is only ``partial``."""
-    known = {v for v in verdicts if v != words.NOT_RUN}
+    """One verdict over the claim's scope: the same everywhere it was decided, else
+    ``depends``; ``true`` with parts of the scope not run (or undecided) is only ``partial``;
+    nothing decided but cells ran: ``undecided``."""
+    known = {v for v in verdicts if v not in (words.NOT_RUN, words.UNDECIDED)}
     if not known:
-        return words.NOT_RUN
+        return words.UNDECIDED if words.UNDECIDED in verdicts else words.NOT_RUN
     verdict = known.pop() if len(known) == 1 else words.DEPENDS
     return words.PARTIAL if verdict == words.HOLDS and gaps else verdict
 
@@ -241,9 +272,17 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
         if v.verdict == words.NOT_RUN and env.get("os") in scope:
             why = "no usable cell" if v.evidence else "no check applies"
             by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
-        elif v.verdict != words.NOT_RUN:  # a cell that ran but cannot decide (a hang elsewhere)
+        elif v.verdict == words.UNDECIDED and env.get("os") in scope:
+            # Ran, decided nothing: said apart from "no usable cell" (its cells did run).
+            why = "undecided, its cells ran (%s) without %s" % (
+                "/".join(sorted({e.outcome for e in v.evidence if e.undecided})),
+                "recording where they hung" if all(
+                    e.outcome == words.TIMEOUT for e in v.evidence if e.undecided)
+                else "the data that decides it")
+            by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
+        elif v.verdict not in (words.NOT_RUN, words.UNDECIDED):  # decided by its other cells
             undecided.extend("%s: %s[%s] undecided" % (names[v.environment], e.case, e.method)
-                             for e in v.evidence if e.held is None and e.status not in _NO_DATA)
+                             for e in v.evidence if e.undecided)
             # A partial run (-k, --quick) decided on some of its cells only: not the whole claim.
             for e in v.evidence:
                 if e.status == words.NOT_RUN:
@@ -328,9 +367,9 @@ def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
                         continue
                     evidence.append(Evidence(check["case"], env["id"], method,
                                              str(cell.get("status")),
-                                             holds(check["holds"], cell, cells)))
-            per_env.append(EnvVerdict(env["id"], _combine([e.held for e in evidence]),
-                                      tuple(evidence)))
+                                             holds(check["holds"], cell, cells),
+                                             str(cell.get("outcome", ""))))
+            per_env.append(EnvVerdict(env["id"], _env_verdict(evidence), tuple(evidence)))
         gaps = _gaps(claim, matrix["environments"], per_env)
         envs = {e["id"]: e for e in matrix["environments"]}
         out.append(ClaimResult(
@@ -340,6 +379,7 @@ def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
             cases=tuple(sorted({c["case"] for c in claim.get("checks", [])})),
             gaps=tuple(gaps),
             covered_os=tuple(o for o in OPERATING_SYSTEMS if any(
-                envs[v.environment].get("os") == o for v in per_env if v.verdict != words.NOT_RUN)),
+                envs[v.environment].get("os") == o for v in per_env
+                if v.verdict not in (words.NOT_RUN, words.UNDECIDED))),
             refuting=tuple(e for v in per_env for e in v.evidence if e.held is False)))
     return out

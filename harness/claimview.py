@@ -21,7 +21,8 @@ __all__ = ["VERDICT_SYMBOLS", "ClaimView", "claim_scope_gaps", "claim_tally", "c
            "claims_against"]
 
 VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ partly",
-                   words.PARTIAL: "◑ true where run", words.NOT_RUN: "· not run"}
+                   words.PARTIAL: "◑ true where run", words.UNDECIDED: "? undecided",
+                   words.NOT_RUN: "· not run"}
 
 
 def claim_scope_gaps(claim: Mapping[str, Any], grid: Sequence[Slot]) -> List[Slot]:
@@ -82,13 +83,16 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
         # patch releases of one version are two environments in one slot).
         slot_of = {e: s.key for s in grid for e in s.envs}
         ran = {slot_of.get(v.environment, v.environment) for v in result.per_environment
-               if v.verdict != words.NOT_RUN}
-        total = len(ran | {slot_of.get(e, e) for e in unrun}) + len(gaps)
+               if v.verdict not in (words.NOT_RUN, words.UNDECIDED)}
+        undecided = {slot_of.get(v.environment, v.environment) for v in result.per_environment
+                     if v.verdict == words.UNDECIDED}  # ran, decided nothing: not "no data"
+        total = len(ran | undecided | {slot_of.get(e, e) for e in unrun}) + len(gaps)
         names = environment_names(matrix["environments"] if matrix else [])
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(
             names.get(e, e) for e in unrun)) if p)
-        coverage = "on %d of %d OS × Python slots in its scope — no data: %s" % (
-            len(ran), total, not_run or "; ".join(named))
+        coverage = "on %d of %d OS × Python slots in its scope — %s" % (
+            len(ran), total, "no data: " + not_run if not_run else
+            "not decided: " + "; ".join(named))
         if mixed:  # keep what the data said: "partly — true where run, on 2 of 25 …"
             data = words.HOLDS if result.overall == words.PARTIAL else result.overall
             coverage = "— %s where run, %s" % (_word(data), coverage)
@@ -97,6 +101,9 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
                          mixed)
     if said and result.overall == words.NOT_RUN:  # "· not run — by the docs: true on all 24 slots"
         tail = " — by the docs: " + said
+    if result.overall == words.UNDECIDED:  # "? undecided: 44 cells ran (timeout) without …"
+        why = claimcheck.undecided_text([e for v in result.per_environment for e in v.evidence])
+        return ClaimView(result, "%s: %s%s" % (text, why, tail), False, text, why, docs, mixed)
     return ClaimView(result, text + tail, False, text, "", docs, mixed)
 
 
@@ -122,7 +129,8 @@ def _by_docs(result: claimcheck.ClaimResult, claim: Mapping[str, Any], gaps: Seq
     if not parts:
         return "", False
     data = words.HOLDS if result.overall == words.PARTIAL else result.overall
-    mixed = data != words.NOT_RUN and any(v != data for v in said if v != words.NOT_RUN)
+    mixed = data not in (words.NOT_RUN, words.UNDECIDED) and any(
+        v != data for v in said if v != words.NOT_RUN)
     return " · ".join(parts), mixed
 
 
@@ -133,8 +141,10 @@ def _word(verdict: str) -> str:
 
 def claim_tally(claims: Sequence[ClaimView]) -> List[Tuple[str, int]]:
     """("false", 1), ("partly", 4), … — the Answers line's counts, worst first, zeros left
-    out (the page's verdict words, without their symbols)."""
-    order = (words.FAILS, words.DEPENDS, words.PARTIAL, words.HOLDS, words.NOT_RUN)
+    out (the page's verdict words, without their symbols); "undecided" (cells ran, none
+    decides) is counted apart from "not run"."""
+    order = (words.FAILS, words.DEPENDS, words.PARTIAL, words.HOLDS, words.UNDECIDED,
+             words.NOT_RUN)
     return [(_word(v), n) for v in order
             for n in [sum(1 for c in claims if c.verdict == v)] if n]
 

@@ -53,6 +53,7 @@ NOT_RUN, FLAKY = "not-run", "flaky"
 STATUSES = (AS_EXPECTED, UNEXPECTED, TIMEOUT, CRASH, UNAVAILABLE, NOT_RUN, FLAKY, NO_EXPECTATION)
 
 #: What the data says of an article's claim (``harness.claimcheck``): held in every evidence cell,
-#: in none, depends on the cell; ``partial``: held wherever checked, part of its scope not run.
-HOLDS, FAILS, DEPENDS, PARTIAL = "true", "false", "depends", "partial"
-CLAIM_VERDICTS = (HOLDS, FAILS, DEPENDS, PARTIAL, NOT_RUN)
+#: in none, depends on the cell; ``partial``: held wherever checked, part of its scope not run;
+#: ``undecided``: its cells ran but none can decide it (a hang that did not say where it blocked).
+HOLDS, FAILS, DEPENDS, PARTIAL, UNDECIDED = "true", "false", "depends", "partial", "undecided"
+CLAIM_VERDICTS = (HOLDS, FAILS, DEPENDS, PARTIAL, UNDECIDED, NOT_RUN)

@@ -394,3 +394,45 @@ def test_a_selection_that_ran_part_of_a_claim_leaves_it_only_true_where_run() ->
     (result,) = _results([claim], narrow)
     assert result.overall == "partial"
     assert result.gaps == ("methods.b[fork]: not run in Linux 3.12",)
+
+
+def test_cells_that_ran_but_decide_nothing_are_undecided_never_not_run() -> None:
+    """Results from before the hang quote: every fork cell timed out without saying where it
+    blocked. The claim is "undecided" (its cells ran), never "not run", in each environment,
+    overall, on the page and in the Answers tally, which counts it apart from "not run"."""
+    from harness import claimview
+
+    claim = {"id": "h", "claim": "h", "scope": {"os": ["linux"]}, "checks": [
+        {"case": "methods.a", "methods": ["fork"], "holds": {"hang_at": "BLOCKED"}},
+        {"case": "methods.b", "methods": ["fork"], "holds": {"hang_at": "BLOCKED"}}]}
+    unrun = {"id": "n", "claim": "n", "checks": [
+        {"case": "methods.z", "methods": ["fork"], "holds": {"outcome": "ok"}}]}
+    silent = [results_doc(version=v, methods=["fork"], cases=["methods.a", "methods.b"],
+                          observe=lambda c, m: cell(c, m, outcome="timeout",
+                                                    detail="no result within the hard timeout"))
+              for v in ("3.11.0", "3.12.0")]
+    assert _verdicts([claim], *silent) == {"linux-cpython-3.11": "undecided",
+                                           "linux-cpython-3.12": "undecided",
+                                           "overall": "undecided"}
+    (result,) = _results([claim], *silent)
+    assert result.gaps == ("Linux 3.11, 3.12: undecided, its cells ran (timeout) without "
+                           "recording where they hung",)
+    assert result.covered_os == () and result.refuting == ()
+    m = merge.merge([loading.Loaded.from_doc("f%d" % i, d) for i, d in enumerate(silent)],
+                    now=NOW, claims=[claim, unrun])
+    views = [claimview.claim_view(r, c, [], m)
+             for r, c in zip(claimcheck.claim_verdicts(m), [claim, unrun])]
+    assert views[0].overall == "? undecided: 4 cells ran (timeout) without recording where " \
+        "they hung"
+    assert claimview.claim_tally(views) == [("undecided", 1), ("not run", 1)]
+    html = render.render_html(m)
+    assert 'data-claim="h" data-overall="undecided"' in html
+    row = html[html.index('data-claim="h"'):]
+    assert "not run" not in row[:row.index("</tr>")]
+    # One environment decided (the hang quoted the line): true there, only partly covered.
+    said = results_doc(version="3.13.0", methods=["fork"], cases=["methods.a", "methods.b"],
+                       observe=lambda c, m: cell(c, m, outcome="timeout", detail=(
+                           "no result within the hard timeout; last line on stderr: BLOCKED")))
+    v = _verdicts([claim], said, *silent)
+    assert (v["linux-cpython-3.13"], v["linux-cpython-3.12"], v["overall"]) == (
+        "true", "undecided", "partial")
