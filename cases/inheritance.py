@@ -29,7 +29,7 @@ def _read_shared_value() -> str:
     title="A global assigned in the main block before start() is seen only by fork children",
     source=[GUIDE_SPAWN, CONTEXTS],
     covers=[2, 8, 14, 29],
-    claims=["fork_copies_state", "spawn_fresh_interpreter"],
+    claims=["fork_copies_state", "spawn_fresh_interpreter", "forkserver_clean_state"],
     expect=[
         on("fork", ok("assigned-in-main")),
         on(("spawn", "forkserver"), ok("import-time")),
@@ -158,7 +158,7 @@ def _draw_random() -> float:
     title="A module-level setting mutated in place by the parent: only fork children see it",
     source=[GUIDE_SPAWN, CONTEXTS],
     covers=[2, 8, 14, 29],
-    claims=["fork_copies_state", "spawn_fresh_interpreter"],
+    claims=["fork_copies_state", "spawn_fresh_interpreter", "forkserver_clean_state"],
     expect=[
         on("fork", ok({"debug": True})),
         on(("spawn", "forkserver"), ok({"debug": False})),
@@ -188,7 +188,7 @@ def module_global_mutated_after_import(ctx: Context) -> object:
     title="A module imported only by the parent at run time is in a fork child's sys.modules",
     source=[CONTEXTS, GUIDE_SPAWN],
     covers=[2, 8, 14],
-    claims=["fork_copies_state", "spawn_fresh_interpreter"],
+    claims=["fork_copies_state", "spawn_fresh_interpreter", "forkserver_clean_state"],
     expect=[
         on("fork", ok({"in_parent_before": False, "in_child": True})),
         on(("spawn", "forkserver"), ok({"in_parent_before": False, "in_child": False})),

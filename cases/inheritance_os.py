@@ -51,6 +51,7 @@ def _nothing() -> None:
     title="An os.environ variable set before the first child is seen by every child",
     source=[OS_ENVIRON, CONTEXTS],
     covers=[8],
+    claims=["spawn_needs_explicit_passing", "spawn_fresh_interpreter", "forkserver_clean_state"],
     expect=[on("*", ok("set-before-start"))],
 )
 def environment_variable_set_before_start(ctx: Context) -> object:
@@ -111,6 +112,7 @@ def _cwd() -> str:
     title="os.chdir() in the parent after the first child: the next child's working directory",
     source=[CONTEXTS, POSIX_EXEC],
     covers=[8],
+    claims=["spawn_needs_explicit_passing", "spawn_fresh_interpreter", "forkserver_clean_state"],
     expect=[
         on(("fork", "spawn"), ok(True)),
         # The mechanism policy (harness.guest.catalog.Expect), as for umask, limits and environment.

@@ -41,6 +41,7 @@ def _true() -> bool:
     title="sys.path appended by the parent after a first child: seen by later children?",
     source=[CONTEXTS, GUIDE_SPAWN],
     covers=[8],
+    claims=["spawn_needs_explicit_passing", "spawn_fresh_interpreter", "forkserver_clean_state"],
     expect=[
         on("fork", ok(True)),
         # spawn/forkserver: the docs do not say whether sys.path is passed (no expectation).
@@ -69,6 +70,7 @@ def sys_path_appended(ctx: Context) -> object:
     title="sys.argv (with an argument appended by the parent) in the child",
     source=[CONTEXTS, GUIDE_SPAWN],
     covers=[8],
+    claims=["spawn_needs_explicit_passing", "spawn_fresh_interpreter", "forkserver_clean_state"],
     expect=[
         on("fork", ok({"same_as_parent": True, "has_appended": True})),
         # spawn/forkserver: the docs do not say whether sys.argv is passed (no expectation).
@@ -98,6 +100,7 @@ def sys_argv(ctx: Context) -> object:
     title="A child inherits its parent's authentication key (current_process().authkey)",
     source=[DOCS + "#multiprocessing.Process.authkey"],
     covers=[38],
+    claims=["spawn_needs_explicit_passing", "spawn_fresh_interpreter", "forkserver_clean_state"],
     expect=[on("*", ok({"same_as_parent": True, "custom_key_inherited": True}))],
 )
 def authkey_inherited(ctx: Context) -> object:

@@ -154,13 +154,17 @@ COUNTER = {
         for m, (a, b, c) in {"fork": (1.0, 40.0, 150.0), "forkserver": (2.0, 12.0, 12.0),
                              "spawn": (30.0, 35.0, 40.0)}.items()},
     "inheritance.value_via_queue": {"spawn": 42},
-    "inheritance.global_assigned_in_main": {"spawn": "import-time"},
-    "inheritance.environment_variable_set_before_start": {"spawn": "set-before-start"},
-    "inheritance.cwd_changed": {"spawn": True},
-    "inheritance.sys_argv": {"spawn": {"same_as_parent": True, "has_appended": True}},
-    "inheritance.sys_path_appended": {"spawn": True},
-    "inheritance.authkey_inherited": {"spawn": {"same_as_parent": True,
-                                                "custom_key_inherited": True}},
+    **{case: dict.fromkeys(("spawn", "forkserver"), value) for case, value in {
+        "inheritance.global_assigned_in_main": "import-time",
+        "inheritance.module_global_mutated_after_import": {"debug": False},
+        "inheritance.module_imported_only_in_parent": {"in_child": False,
+                                                        "in_parent_before": False},
+        "inheritance.environment_variable_set_before_start": "set-before-start",
+        "inheritance.cwd_changed": True,
+        "inheritance.sys_argv": {"same_as_parent": True, "has_appended": True},
+        "inheritance.sys_path_appended": True,
+        "inheritance.authkey_inherited": {"same_as_parent": True, "custom_key_inherited": True},
+    }.items()},
     "pickling.socket_argument": {"spawn": {"child": "sent", "parent_received": "x"}},
 }
 PICKLE_ERRORS = ("pickling.open_file_argument", "pickling.lambda_argument",
@@ -178,6 +182,11 @@ def _counter_cell(case_id: str, method: str) -> Dict[str, Any]:
     ("fork_fastest", "performance.start_latency_vs_parent_memory"),
     ("spawn_requires_picklable", "pickling.socket_argument"),
     ("spawn_needs_explicit_passing", "inheritance.environment_variable_set_before_start"),
+    # multiprocessing sends these in its preparation data (spawn.get_preparation_data()).
+    ("spawn_fresh_interpreter", "inheritance.sys_path_appended"),
+    ("spawn_fresh_interpreter", "inheritance.authkey_inherited"),
+    ("forkserver_clean_state", "inheritance.cwd_changed"),
+    ("forkserver_clean_state", "inheritance.sys_argv"),
 ])
 def test_counter_evidence_makes_a_claim_depend(claim_id: str, refuting_case: str) -> None:
     """The claims the catalog itself contradicts read `depends`, with the refuting cells
