@@ -9,3 +9,9 @@ POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/fork.ht
 FUTURES = "https://docs.python.org/3/library/concurrent.futures.html"
 PROCESS_POOL = FUTURES + "#processpoolexecutor"
 BROKEN_POOL = FUTURES + "#concurrent.futures.process.BrokenProcessPool"
+#: The fork server preloads __main__ (fixed in 3.13.8 and 3.14.1, GH-135295).
+GH_126631 = "https://github.com/python/cpython/issues/126631"
+#: 3.15: set_forkserver_preload(on_error=...); errors preloading __main__ ignored by default.
+GH_141860 = "https://github.com/python/cpython/issues/141860"
+#: PyPy 3.9: ProcessPoolExecutor.submit() raises AttributeError under spawn/forkserver.
+PYPY_3910 = "https://github.com/pypy/pypy/issues/3910"

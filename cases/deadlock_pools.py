@@ -18,7 +18,7 @@ from cases._deadlock import (
     SMALL_PAYLOAD,
     say,
 )
-from cases._docs import BROKEN_POOL, PROCESS_POOL
+from cases._docs import BROKEN_POOL, GH_126631, GH_141860, PROCESS_POOL, PYPY_3910
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import (
     SHORT_TIMEOUT,
@@ -146,7 +146,7 @@ def pool_worker_killed(ctx: Context) -> object:
 @case(
     "deadlock.pool_worker_killed_executor",
     title="A ProcessPoolExecutor worker is killed while running a task: BrokenProcessPool",
-    source=[BROKEN_POOL, PROCESS_POOL],
+    source=[BROKEN_POOL, PROCESS_POOL, PYPY_3910],
     timeout=HANG_TIMEOUT,
     expect=[on("*", error("BrokenProcessPool", contains="result():"))],
 )
@@ -154,6 +154,9 @@ def pool_worker_killed_executor(ctx: Context) -> object:
     """The same task under ``concurrent.futures.ProcessPoolExecutor`` (with this method's
     context): the executor notices the dead worker and fails the future with
     ``BrokenProcessPool`` ("one of the workers ... terminated in a non-clean fashion").
+    PyPy 3.9: its ProcessPoolExecutor cannot run under spawn/forkserver at all (``submit()``
+    raises AttributeError, pypy#3910), so those cells fail before the case's point; the rule
+    stays the docs'.
 
     Why it matters: it is the way out when a worker is killed (OOM killer), where Pool hangs.
     A pool that cannot run even ``abs(-3)`` first fails as ``submit(abs, -3): ...``, so a
@@ -191,7 +194,7 @@ with context.Pool(1) as pool:        # no `if __name__ == "__main__":` guard
 @case(
     "deadlock.missing_main_guard_pool",
     title="A Pool created at import time of an unguarded main script",
-    source=[GUIDELINES_SPAWN, POOL_WORKER_DEATH],
+    source=[GUIDELINES_SPAWN, POOL_WORKER_DEATH, GH_126631, GH_141860],
     covers=[30, 32],
     timeout=HANG_TIMEOUT,
     expect=[
@@ -209,10 +212,14 @@ def missing_main_guard_pool(ctx: Context) -> object:
     Pool during bootstrapping and dies with RuntimeError (its traceback, on the script's
     stderr, is checked); the Pool keeps replacing workers and the map never returns — the
     script stops waiting after SHORT_TIMEOUT and says "no result". Under fork the workers do
-    not re-import the script.
+    not re-import the script. Why forkserver differs on 3.13.8+ and 3.14.1+: the fork server
+    itself preloads ``__main__`` (gh-126631), so the unguarded Pool is created in the server,
+    which fails, and the script exits with an error before any worker exists; 3.15 ignores
+    preload errors by default (gh-141860). The rule stays the docs'.
 
     Why it matters: the classic Windows/macOS failure, on Linux too from 3.14.
-    Source: Programming guidelines > Safe importing of main module; gh-66587.
+    Source: Programming guidelines > Safe importing of main module; gh-66587; gh-126631,
+    gh-141860.
     """
     import json
 

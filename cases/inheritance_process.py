@@ -10,7 +10,7 @@ import os
 import re
 import threading
 
-from cases._docs import CONTEXTS, GUIDE_SPAWN, OS_FORK, POSIX_FORK
+from cases._docs import CONTEXTS, GH_126631, GH_141860, GUIDE_SPAWN, OS_FORK, POSIX_FORK
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
 
@@ -197,7 +197,7 @@ print("child exitcode", process.exitcode)
 @case(
     "inheritance.missing_main_guard",
     title="A script starts a process at top level without the __main__ guard",
-    source=[GUIDE_SPAWN],
+    source=[GUIDE_SPAWN, GH_126631, GH_141860],
     covers=[30],
     expect=[
         on("fork", ok({"script_exit": 0, "child_exitcode": 0, "error": None})),
@@ -210,11 +210,16 @@ def missing_main_guard(ctx: Context) -> object:
     `if __name__ == "__main__":` guard. spawn and forkserver children import the main module
     again, which calls start() during bootstrapping: the child fails with RuntimeError
     ("...before the current process has finished its bootstrapping phase") and exit code 1.
-    A fork child does not re-import the main module and runs.
+    A fork child does not re-import the main module and runs. Why forkserver differs on
+    3.13.8+ and 3.14.1+: the fork server itself preloads ``__main__`` (gh-126631), so the
+    unguarded start() runs in the server, which fails, and the parent loses its connection
+    (EOFError, ConnectionResetError) before any child exists; 3.15 ignores preload errors by
+    default (gh-141860), so the child fails as the docs say. The rule stays the docs'.
 
     Why it matters: scripts without the guard worked on Linux until 3.13 and break on 3.14,
     where forkserver became the default. Source: multiprocessing docs, Programming
-    guidelines > The spawn and forkserver start methods > "Safe importing of main module".
+    guidelines > The spawn and forkserver start methods > "Safe importing of main module";
+    gh-126631, gh-141860.
     """
     result = ctx.run_script(UNGUARDED_SCRIPT)
     match = re.search(r"child exitcode (-?\d+)", result.stdout)

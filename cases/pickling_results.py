@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 
-from cases._docs import BROKEN_POOL, FUTURES, PROCESS_POOL
+from cases._docs import BROKEN_POOL, FUTURES, GH_126631, GH_141860, PROCESS_POOL, PYPY_3910
 from cases._pickling import (
     MP_DOCS,
     NO_TYPE,
@@ -87,7 +87,7 @@ def unpicklable_return_value(ctx: Context) -> object:
 @case(
     "pickling.unpicklable_return_value_executor",
     title="ProcessPoolExecutor whose function returns an unpicklable value",
-    source=[PROCESS_POOL, FUTURE_RESULT],
+    source=[PROCESS_POOL, FUTURE_RESULT, PYPY_3910],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error(contains="result():"),
                note="'only picklable objects can be executed and returned', raised by "
@@ -98,6 +98,9 @@ def unpicklable_return_value_executor(ctx: Context) -> object:
     ``threading.Lock``. The docs: ProcessPoolExecutor "means that only picklable objects can be
     executed and returned"; ``Future.result()`` raises the call's exception. Expected: an error
     from ``result()`` under every method (the result always crosses a pipe).
+    PyPy 3.9: its ProcessPoolExecutor cannot run under spawn/forkserver at all (``submit()``
+    raises AttributeError, pypy#3910), so those cells fail before the case's point; the rule
+    stays the docs'.
 
     Why it matters: same mistake as the Pool case, through the more common executor API.
     Source: concurrent.futures > ProcessPoolExecutor; Future.result.
@@ -152,7 +155,7 @@ def exception_with_custom_init(ctx: Context) -> object:
 @case(
     "pickling.exception_with_custom_init_executor",
     title="ProcessPoolExecutor worker raises an exception whose __init__ needs extra arguments",
-    source=[FUTURE_RESULT, PROCESS_POOL],
+    source=[FUTURE_RESULT, PROCESS_POOL, PYPY_3910],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error("CodedError"))],
 )
@@ -160,6 +163,9 @@ def exception_with_custom_init_executor(ctx: Context) -> object:
     """The same ``CodedError`` raised in a ProcessPoolExecutor worker. The docs:
     ``Future.result()`` — "If the call raised an exception, this method will raise the same
     exception." Unpickling it in the parent fails, so what arrives instead?
+    PyPy 3.9: its ProcessPoolExecutor cannot run under spawn/forkserver at all (``submit()``
+    raises AttributeError, pypy#3910), so those cells fail before the case's point; the rule
+    stays the docs'.
 
     Why it matters: an error in a worker should never turn into a broken pool or a hang.
     Source: concurrent.futures > Future.result.
@@ -179,7 +185,7 @@ def exception_with_custom_init_executor(ctx: Context) -> object:
 @case(
     "pickling.executor_lambda_under_fork",
     title="ProcessPoolExecutor.submit(lambda) fails under every method, fork included",
-    source=[PROCESS_POOL, PICKLABLE],
+    source=[PROCESS_POOL, PICKLABLE, PYPY_3910],
     timeout=MAY_HANG_TIMEOUT,
     expect=[on("*", error(contains="result():"),
                note="'only picklable objects can be executed', raised by Future.result(); "
@@ -189,6 +195,9 @@ def executor_lambda_under_fork(ctx: Context) -> object:
     """Under fork a Process target is never pickled, but a ProcessPoolExecutor sends each call
     to an already running worker through a queue: "only picklable objects can be executed",
     whatever the start method. ``submit(lambda: 42).result()`` raises, fork included.
+    PyPy 3.9: its ProcessPoolExecutor cannot run under spawn/forkserver at all (``submit()``
+    raises AttributeError, pypy#3910), so those cells fail before the case's point; the rule
+    stays the docs'.
 
     Why it matters: "it works under fork" does not extend to pools and executors.
     Source: concurrent.futures > ProcessPoolExecutor.
@@ -307,7 +316,7 @@ if __name__ == "__main__":
 @case(
     "pickling.ppe_main_importable",
     title="ProcessPoolExecutor from a stdin program: __main__ must be importable by workers",
-    source=[PROCESS_POOL, POOL_NOTE],
+    source=[PROCESS_POOL, POOL_NOTE, GH_126631, GH_141860, PYPY_3910],
     covers=[64],
     timeout=CASE_TIMEOUT,
     expect=[on("fork", ok({"result": 49})),
@@ -325,10 +334,14 @@ def ppe_main_importable(ctx: Context) -> object:
     subprocesses. This means that ProcessPoolExecutor will not work in the interactive
     interpreter." A program read from stdin submits a function defined in its ``__main__``:
     spawn/forkserver workers cannot find it and ``result()`` raises; fork workers inherit it.
+    Why other errors are seen: on 3.13.8+ and 3.14.1+ the fork server itself preloads
+    ``__main__`` (gh-126631) and fails on ``<stdin>``, so the pool reports the server's
+    dropped connection (EOFError, ConnectionResetError); 3.15 ignores preload errors by
+    default (gh-141860). PyPy 3.9's ProcessPoolExecutor cannot run under spawn/forkserver at
+    all (AttributeError, pypy#3910). The rule stays the docs'.
 
-    Why it matters: the failure shows up as a broken pool, far from its cause (on PyPy 3.9
-    ``submit()`` itself fails under spawn/forkserver, pypy#3910: the error type tells them
-    apart). Source: concurrent.futures > ProcessPoolExecutor.
+    Why it matters: the failure shows up as a broken pool, far from its cause.
+    Source: concurrent.futures > ProcessPoolExecutor; gh-126631, gh-141860, pypy#3910.
     """
     result = ctx.run_script(EXECUTOR_SCRIPT, mode="stdin", timeout=CASE_TIMEOUT * 4)
     for line in result.stdout.splitlines():

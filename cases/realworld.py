@@ -13,7 +13,7 @@ from __future__ import annotations
 import os
 import sys
 
-from cases._docs import DOCS, GUIDE_SPAWN
+from cases._docs import DOCS, GH_126631, GUIDE_SPAWN
 from cases._pickling import start_fails
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
@@ -25,7 +25,6 @@ if TYPE_CHECKING:
 
 NEWS_3138 = "https://github.com/python/cpython/blob/v3.13.8/Misc/NEWS.d/3.13.8.rst"
 NEWS_3141 = "https://github.com/python/cpython/blob/v3.14.1/Misc/NEWS.d/3.14.1.rst"
-GH_126631 = "https://github.com/python/cpython/issues/126631"
 LOGGER = "smm.realworld.worker"
 VERBOSE = 15
 
