@@ -149,6 +149,14 @@ def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
 OFF_GRID = ("—", "not a target on this OS — the column comes from another OS's results")
 
 
+def borrowed_docs(defaults: Sequence[DefaultCell]) -> str:
+    """What the table's documented PyPy values are, when it has any: the case's rules are
+    CPython's docs, applied to PyPy's Python version ("" when no PyPy value is from the
+    docs)."""
+    return "PyPy's italic values are CPython's docs for the same Python version" if any(
+        d.from_docs and d.value != "?" and d.slot.impl == PYPY for d in defaults) else ""
+
+
 def shared_slots(grid: Sequence[Slot], labels: Mapping[str, str]) -> str:
     """ "Linux 3.13 is two environments: 3.13.0 and 3.13.18" for the slots with more than one
     (why a report has more environments than slots with data), or ""."""

@@ -87,6 +87,7 @@ def render_html(matrix: MatrixDoc) -> str:
         inferred_parts=cellview.INFERRED_PARTS, scope_text=model.scope_text,
         default_cols=cols, default_rows=rows, safe_url=model.safe_url,
         default_lines=answers.default_lines(report.defaults),
+        borrowed_docs=answers.borrowed_docs(report.defaults),
         claim_tally=claimview.claim_tally(report.claims),
         claims_against=claimview.claims_against(report.claims),
         link_label=model.link_label,

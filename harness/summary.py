@@ -73,12 +73,15 @@ def render_summary(matrix: MatrixDoc) -> str:
     lines += ["", "## Answers", ""]
     if r.not_run.partial:
         lines += ["**%s**" % md(r.not_run.headline), ""]
-    lines += ["Default start method (CPython; a fresh interpreter):", ""]
+    lines += ["Default start method of CPython (not free-threaded), in a fresh interpreter — PyPy "
+              "and free-threaded builds are in the table:", ""]
     lines += ["- **%s**: %s" % (md(os_name), md(text)) for os_name, text in
               answers.default_lines(r.defaults)]
     cols, rows = answers.default_table(r.defaults)
     off_grid = any(d is None for _o, cells in rows for d in cells)
-    lines += ["", "Per version (*italic*: docs, not run here%s):" % (
+    borrowed = answers.borrowed_docs(r.defaults)
+    lines += ["", "Per version (*italic*: docs, not run here%s%s):" % (
+        "; %s" % md(borrowed) if borrowed else "",
         "; %s: %s" % answers.OFF_GRID if off_grid else ""), ""]
     lines += ["| OS | %s |" % " | ".join(md(c) for c in cols),
               "| --- |%s" % (" --- |" * len(cols))]

@@ -5,6 +5,7 @@ says why."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timezone
 from typing import Any, Dict
 
@@ -98,3 +99,20 @@ def test_a_default_cell_without_a_slot_says_why() -> None:
     text = summary.render_summary(_two_patch_releases_and_38())
     assert "| macOS | — | *?* |" in text  # no methods.default case: no documented value
     assert "—: not a target on this OS" in text
+
+
+def test_documented_pypy_defaults_say_they_are_cpythons_docs() -> None:
+    """The defaults table's documented values come from methods.default's rules, which state
+    CPython's docs: a PyPy column's italic value says so, on the page and in summary.md."""
+    from harness import answers
+
+    def slot(impl: str) -> answers.Slot:
+        return answers.Slot("macos", impl, "3.11", False, "x", (), "not run")
+
+    cpython, pypy = (answers.DefaultCell(slot(i), "spawn", True, "#", ()) for i in
+                     ("cpython", "pypy"))
+    assert answers.borrowed_docs([cpython]) == ""
+    assert "CPython's docs" in answers.borrowed_docs([cpython, pypy])
+    unknown = dataclasses.replace(pypy, value="?")  # no documented value: nothing borrowed
+    assert answers.borrowed_docs([cpython, unknown]) == ""
+    assert answers.borrowed_docs([dataclasses.replace(pypy, from_docs=False)]) == ""
