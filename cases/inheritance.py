@@ -58,17 +58,21 @@ def _get_from_queue(queue: object) -> object:
 @case(
     "inheritance.value_via_queue",
     title="A value sent through a Queue reaches the child under every method",
-    source=[DOCS + "#exchanging-objects-between-processes", GUIDE_SPAWN],
-    covers=[27],
+    source=[DOCS + "#exchanging-objects-between-processes", GUIDE_SPAWN, CONTEXTS],
+    covers=[2, 14],
     claims=["spawn_needs_explicit_passing"],
     expect=[on("*", ok(42))],
 )
 def value_via_queue(ctx: Context) -> object:
     """A value put on a multiprocessing Queue before start() is received by the child, whatever
-    the start method: passing data explicitly (pickled through a pipe) always works.
+    the start method: passing data explicitly (pickled through a pipe) always works. It checks
+    the half of docs statements #2 and #14 that says what does reach a spawn or forkserver
+    child: "those resources necessary to run the process object's run() method", here the
+    Queue passed as its argument (no numbered statement is about Queues themselves).
 
     Why it matters: it is the article's spawn example, and the portable way to give a child
-    its input. Source: multiprocessing docs, Exchanging objects between processes.
+    its input. Source: multiprocessing docs, Exchanging objects between processes; Contexts
+    and start methods.
     """
     queue = ctx.mp.Queue()
     queue.put(42)
