@@ -60,23 +60,20 @@ def _arrives_unpassed(method: str) -> List[Dict[str, Any]]:
     data (Lib/multiprocessing/spawn.py get_preparation_data(), applied by prepare(); the fork
     server's children get it too, popen_forkserver.py); the environment is passed on by exec
     (os docs, os.environ) and, under forkserver, by the server started after the change."""
-    return [
-        {"case": "inheritance.environment_variable_set_before_start", "methods": [method],
-         "why": "an environment variable set at run time arrives",
-         "holds": {"not": {"equals": "set-before-start"}}},
-        {"case": "inheritance.cwd_changed", "methods": [method],
-         "why": "the working directory changed at run time arrives",
-         "holds": {"not": {"equals": True}}},
-        {"case": "inheritance.sys_argv", "methods": [method],
-         "why": "an argument appended to sys.argv at run time arrives",
-         "holds": {"not": {"path": ["has_appended"], "equals": True}}},
-        {"case": "inheritance.sys_path_appended", "methods": [method],
-         "why": "an entry appended to sys.path at run time arrives",
-         "holds": {"not": {"equals": True}}},
-        {"case": "inheritance.authkey_inherited", "methods": [method],
-         "why": "an authkey set at run time arrives",
-         "holds": {"not": {"path": ["custom_key_inherited"], "equals": True}}},
-    ]
+    return [{"case": case, "methods": [method], "why": why + " set at run time arrives",
+             "holds": {"not": {"path": path, "equals": value}}}
+            for case, why, path, value in _RUN_TIME_STATE]
+
+
+#: (case, what arrives, where in the observation, the value that says it arrived).
+_RUN_TIME_STATE = [
+    ("inheritance.environment_variable_set_before_start", "an environment variable", [],
+     "set-before-start"),
+    ("inheritance.cwd_changed", "the working directory", [], True),
+    ("inheritance.sys_argv", "an argument of sys.argv", ["has_appended"], True),
+    ("inheritance.sys_path_appended", "an entry of sys.path", [], True),
+    ("inheritance.authkey_inherited", "an authkey", ["custom_key_inherited"], True),
+]
 
 
 CLAIMS: List[Dict[str, Any]] = [
