@@ -28,7 +28,7 @@ __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts",
            "overall", "undecided_text"]
 
 _MISSING = object()
-#: Cell statuses that say nothing about a claim.
+#: Cell statuses that say nothing about a claim (a flaky cell ran: it makes a claim undecided).
 _NO_DATA = (words.NOT_RUN, words.UNAVAILABLE, words.FLAKY)
 
 
@@ -45,8 +45,9 @@ class Evidence:
 
     @property
     def undecided(self) -> bool:
-        """The cell ran, but the claim cannot be decided from it."""
-        return self.held is None and self.status not in _NO_DATA
+        """The cell ran (flaky: more than once, disagreeing), but the claim cannot be decided
+        from it."""
+        return self.held is None and self.status not in (words.NOT_RUN, words.UNAVAILABLE)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -233,11 +234,17 @@ def undecided_text(evidence: Sequence[Evidence]) -> str:
     for e in evidence:
         if e.undecided:
             counts[e.outcome] = counts.get(e.outcome, 0) + 1
-    return "; ".join("%d cell%s ran (%s) %s" % (
-        n, "" if n == 1 else "s", outcome or "?",
-        "without recording where %s hung" % ("it" if n == 1 else "they")
-        if outcome == words.TIMEOUT else "without the data that decides it")
-        for outcome, n in sorted(counts.items()))
+    return "; ".join("%d cell%s ran (%s) %s" % (n, "" if n == 1 else "s", outcome or "?",
+                                                _undecided_why(outcome, n))
+                     for outcome, n in sorted(counts.items()))
+
+
+def _undecided_why(outcome: str, n: int) -> str:
+    if outcome == words.TIMEOUT:  # a hang_at check whose cell did not say where it blocked
+        return "without recording where %s hung" % ("it" if n == 1 else "they")
+    if outcome == words.FLAKY:
+        return "and %s runs disagree" % ("its" if n == 1 else "their")
+    return "without the data that decides it"
 
 
 def overall(verdicts: Sequence[str], gaps: Sequence[str] = ()) -> str:
@@ -274,11 +281,9 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
             by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
         elif v.verdict == words.UNDECIDED and env.get("os") in scope:
             # Ran, decided nothing: said apart from "no usable cell" (its cells did run).
-            why = "undecided, its cells ran (%s) without %s" % (
-                "/".join(sorted({e.outcome for e in v.evidence if e.undecided})),
-                "recording where they hung" if all(
-                    e.outcome == words.TIMEOUT for e in v.evidence if e.undecided)
-                else "the data that decides it")
+            why = "undecided, " + "; ".join(
+                "its cells ran (%s) %s" % (o, _undecided_why(o, 2))
+                for o in sorted({e.outcome for e in v.evidence if e.undecided}))
             by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
         elif v.verdict not in (words.NOT_RUN, words.UNDECIDED):  # decided by its other cells
             undecided.extend("%s: %s[%s] undecided" % (names[v.environment], e.case, e.method)
@@ -363,7 +368,7 @@ def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
                     if cell is None or cell.get("status") in _NO_DATA:
                         status = cell.get("status", words.NOT_RUN) if cell else words.NOT_RUN
                         evidence.append(Evidence(check["case"], env["id"], method,
-                                                 str(status), None))
+                                                 str(status), None, str(status)))
                         continue
                     evidence.append(Evidence(check["case"], env["id"], method,
                                              str(cell.get("status")),

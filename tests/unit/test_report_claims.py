@@ -253,7 +253,8 @@ def test_a_hang_counts_only_where_the_case_said_it_blocked() -> None:
 
 def test_two_runs_that_hung_in_different_places_are_flaky_whatever_their_order() -> None:
     """Merged runs of one cell: a hang at the held lock and a hang elsewhere disagree, so the
-    cell is flaky (no data for a claim) — never decided by which file came first."""
+    cell is flaky (it ran, but decides nothing: undecided, not "not run") — never decided by
+    which file came first."""
     from cases._deadlock import BLOCKED_ON_HELD_LOCK
 
     killed = "no result within the hard timeout; process tree killed; last line on stderr: "
@@ -266,7 +267,9 @@ def test_two_runs_that_hung_in_different_places_are_flaky_whatever_their_order()
 
     at_lock, elsewhere = hung("child: " + BLOCKED_ON_HELD_LOCK), hung("in os.waitpid")
     assert _verdicts([claim], at_lock, elsewhere) == _verdicts([claim], elsewhere, at_lock) == {
-        "linux-cpython-3.12": "not-run", "overall": "not-run"}
+        "linux-cpython-3.12": "undecided", "overall": "undecided"}
+    (result,) = _results([claim], at_lock, elsewhere)
+    assert "Linux 3.12: undecided, its cells ran (flaky) and their runs disagree" in result.gaps
     assert _verdicts([claim], at_lock, hung("child: " + BLOCKED_ON_HELD_LOCK)) == {
         "linux-cpython-3.12": "true", "overall": "partial"}  # macOS, Windows: no data
     # a run whose hang quotes nothing (an older harness) is not a second behaviour
