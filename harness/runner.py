@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from harness import leftovers, waiting
+from harness import leftovers, strays, waiting
 from harness.capture import Capture, last_line
 from harness.guest import _procs
 from harness.results import HANG_QUOTE, NO_RESULT
@@ -153,8 +153,10 @@ def _classify(
     case_id: str, method: str, returncode: Optional[int], timed_out: bool,
     payload: Optional[Dict[str, Any]], wall: float, stdout: str, stderr: str,
     status: Optional[Dict[str, Any]] = None, limit: int = PROCESS_LIMIT, said: str = "",
+    contained: bool = True,
 ) -> CaseRun:
-    """The cell's outcome and detail; ``said``: the case's stderr up to its hard timeout."""
+    """The cell's outcome and detail; ``said``: the case's stderr up to its hard timeout;
+    ``contained``: whether every process of a case that killed its shepherd was found dead."""
     shepherd_lost = status == {}
     status = status or {}
     base: Dict[str, Any] = {"case": case_id, "method": method, "wall_s": wall, "stdout": stdout,
@@ -173,8 +175,9 @@ def _classify(
                        warnings=(payload or {}).get("warnings", []), **base)
     if payload is None:
         if shepherd_lost and returncode is not None and returncode < 0:
-            detail = ("the harness's supervisor of the case was killed by %s (by the case?); "
-                      "process tree killed" % _signal_name(-returncode))
+            detail = ("the harness's supervisor of the case was killed by %s (by the case?); %s"
+                      % (_signal_name(-returncode), "process tree killed" if contained else
+                         "some of its processes may have survived the kill"))
         elif returncode is not None and returncode < 0:
             detail = "killed by %s" % _signal_name(-returncode)
         else:
@@ -293,6 +296,9 @@ def run_case(
             said = captures[1].settled_text() if timed_out else ""
         finally:
             _stop(proc, group)
+            contained = True
+            if linux and not status_path.exists():  # no report: the shepherd was killed
+                contained = _contain(workdir, group)
             for capture in captures:
                 capture.join(KILL_GRACE)
         wall = time.monotonic() - started
@@ -304,7 +310,8 @@ def run_case(
             returncode = status.get("returncode")
         payload = _read_json(result_path)
         run = _classify(case_id, method, returncode, timed_out, payload, wall,
-                        captures[0].text(), captures[1].text(), status, limit, said)
+                        captures[0].text(), captures[1].text(), status, limit, said,
+                        contained)
         if linux and (timed_out or run.outcome == Outcome.CRASH or (status or {}).get("killed")):
             leftovers.sweep_shm(shm_before)
         return run
@@ -313,6 +320,15 @@ def run_case(
             group.kill_all()
             group.remove()
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _contain(workdir: Path, group: Optional[_procs.PidsCgroup]) -> bool:
+    """Kill what is left of a case whose shepherd was killed; True if none of it is alive.
+    The cgroup holds every process of the case; without one, ``strays`` finds them."""
+    if group is not None:
+        group.kill_all()
+        return not [pid for pid in group.members() if _procs.alive(pid)]
+    return strays.kill_case(str(workdir))
 
 
 def _stop(proc: "subprocess.Popen[bytes]", group: Optional[_procs.PidsCgroup]) -> None:

@@ -25,6 +25,7 @@ else:  # the C module: ``signal`` wraps it in enums, whose import would cost eac
 
 __all__ = [
     "CGROUP_PIDS_ROOT",
+    "EXECUTOR_RECORD",
     "SHM_DIR",
     "PidsCgroup",
     "alive",
@@ -38,12 +39,16 @@ __all__ = [
     "shm_names",
     "shm_in_use",
     "signal",
+    "start_time",
 ]
 
 CGROUP_PIDS_ROOT = "/sys/fs/cgroup/pids"
 SHM_DIR = "/dev/shm"
 #: The folder under the pids hierarchy holding one cgroup per running case.
 CGROUP_PARENT = "start-method-matrix"
+#: In a case's folder: "PID START_TIME" of its executor, written by the shepherd when it starts
+#: it, so that the case can be found and killed if the shepherd itself is killed.
+EXECUTOR_RECORD = "executor.pid"
 
 
 def proc_table() -> Dict[int, Tuple[int, int, str]]:
@@ -89,6 +94,16 @@ def alive(pid: int) -> bool:
             return handle.read().rsplit(b")", 1)[1].split()[0] != b"Z"
     except (OSError, IndexError):
         return False
+
+
+def start_time(pid: int) -> Optional[int]:
+    """When ``pid`` started (clock ticks since boot, /proc/PID/stat field 22), or None if it is
+    gone: with the pid, it names one process even after the pid is reused."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            return int(handle.read().rsplit(b")", 1)[1].split()[19])
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 def is_resource_tracker(pid: int) -> bool:

@@ -8,7 +8,9 @@ cgroup (when the runner made one) before starting the executor, so the process l
 root; it asks for SIGTERM when the runner dies (``PR_SET_PDEATHSIG``). When the executor ends,
 or on SIGTERM, or past the process limit, it kills what is left — multiprocessing's resource
 trackers last, so that they can unlink the semaphores and shared memory the killed tree leaked —
-reaps every zombie and writes the executor's exit status to STATUS_PATH as JSON.
+reaps every zombie and writes the executor's exit status to STATUS_PATH as JSON. Beside it,
+it records the executor's pid and start time (``_procs.EXECUTOR_RECORD``): should the case kill
+the shepherd, the runner finds the case's processes by that record.
 Standard library only, Python 3.8 syntax; it never prints.
 """
 
@@ -87,6 +89,19 @@ def _start(command: "list[str]") -> int:
     return pid
 
 
+def _record(path: str, pid: int) -> None:
+    """Write the executor's pid and start time to ``path`` (see ``_procs.EXECUTOR_RECORD``):
+    if the case kills us, the runner (or the next run) finds its processes by it."""
+    if not path:
+        return
+    try:
+        with open(path + ".part", "w") as handle:
+            handle.write("%d %s\n" % (pid, _procs.start_time(pid)))
+        os.replace(path + ".part", path)
+    except OSError:
+        pass
+
+
 def _json(value: object) -> str:
     """JSON for the status record (str, int, bool, None, lists, dicts) without importing
     ``json``, whose import (``re`` with it) would cost each case run milliseconds."""
@@ -134,8 +149,9 @@ def _wait_for_child(timeout: float) -> None:
 
 
 class Shepherd:
-    def __init__(self, limit: int, cgroup_dir: str) -> None:
+    def __init__(self, limit: int, cgroup_dir: str, record_path: str = "") -> None:
         self.procs = _procs
+        self.record_path = record_path
         self.limit = limit
         self.cgroup = _procs.PidsCgroup(cgroup_dir) if cgroup_dir != "-" else None
         self.executor_pid = 0
@@ -242,6 +258,7 @@ class Shepherd:
         if self.cgroup is None and os.geteuid() != 0:
             _limit_user_processes(self.limit)
         self.executor_pid = _start(command)
+        _record(self.record_path, self.executor_pid)
         try:  # after the start, so the case keeps its priority: a fork loop cannot starve us
             os.setpriority(os.PRIO_PROCESS, 0, -10)
         except OSError:
@@ -298,7 +315,8 @@ def main(argv: "list[str]") -> int:
     if cgroup_dir != "-":
         with open(os.path.join(cgroup_dir, "cgroup.procs"), "w") as handle:
             handle.write(str(os.getpid()))
-    status = Shepherd(limit, cgroup_dir).run(argv[6:])
+    record = os.path.join(os.path.dirname(status_path), _procs.EXECUTOR_RECORD)
+    status = Shepherd(limit, cgroup_dir, record).run(argv[6:])
     tmp = status_path + ".part"
     with open(tmp, "w", encoding="utf-8") as handle:
         handle.write(_json(status))

@@ -176,11 +176,34 @@ def test_100_mb_of_output_is_cut_to_head_and_tail(case_tmp: str) -> None:
     assert result.stderr.endswith("ERR-END\n") and "bytes cut by the harness" in result.stderr
 
 
-def test_case_killing_the_shepherd_is_still_contained(case_tmp: str) -> None:
-    """A case that SIGKILLs its supervisor is a crash, and its tree is still killed."""
+@pytest.mark.parametrize("cgroup", [True, False], ids=["pids-cgroup", "no-cgroup"])
+def test_case_killing_the_shepherd_is_still_contained(
+        cgroup: bool, case_tmp: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A case that SIGKILLs its supervisor is a crash, and its tree is still killed: with a
+    pids cgroup and without one (not root, a cgroup-v2-only host), where the shepherd's record
+    of the executor and the case's folder find its processes (case_tmp: none left)."""
+    if not cgroup:
+        monkeypatch.setenv("HARNESS_NO_CGROUP", "1")
     result = run("kills_its_parent", "fork", 5, case_tmp)
     assert result.outcome == Outcome.CRASH
-    assert "supervisor" in result.detail
+    assert result.detail == ("the harness's supervisor of the case was killed by SIGKILL "
+                             "(by the case?); process tree killed")
+
+
+@pytest.mark.parametrize("cgroup", [True, False], ids=["pids-cgroup", "no-cgroup"])
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_children_of_a_case_killing_the_shepherd_are_killed(
+        method: str, cgroup: bool, case_tmp: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its multiprocessing child and a setsid escapee that left the case's folder die too,
+    promptly: the case's output pipes close with them, no wait for the capture's grace."""
+    if not cgroup:
+        monkeypatch.setenv("HARNESS_NO_CGROUP", "1")
+    result = run("kills_its_parent_leaving_children", method, 30, case_tmp)
+    assert result.outcome == Outcome.CRASH
+    assert result.detail.endswith("; process tree killed")
+    pids = [int(p) for p in re.search(r"pids=(\d+),(\d+)", result.stdout).groups()]  # type: ignore[union-attr]
+    assert [p for p in pids if _procs.alive(p)] == []
+    assert result.wall_s < 2 * runner.KILL_GRACE  # the old wait: 2 captures x KILL_GRACE
 
 
 def test_cancel_all_stops_running_cases_within_two_seconds(case_tmp: str) -> None:
