@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from typing import List, Set
 
+from harness import strays
 from harness.guest import _procs
 
 __all__ = ["TMP_PREFIX", "sweep_shm", "sweep_stale"]
@@ -47,19 +48,34 @@ def sweep_stale() -> None:
         group = _procs.PidsCgroup(path)
         group.kill_all()
         group.remove()
+    _kill_stale_cases(tempfile.gettempdir())
     # Semaphores of a killed run's cases: multiprocessing unlinks its own when they are freed,
     # so one that nobody has open or mapped is garbage. Named shared memory (psm_*) may be
     # left on purpose by its owner: never swept here, only after a case that made it.
     _unlink_unused([n for n in _procs.shm_names() if _is_semaphore(n)])
-    base = tempfile.gettempdir()
+    for path in _stale_folders(tempfile.gettempdir()):
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _stale_folders(base: str) -> List[str]:
+    """The case folders under ``base`` whose runner is dead."""
     try:
         names = os.listdir(base)
     except OSError:
-        return
-    for name in names:
-        owner = name[len(TMP_PREFIX):].split("-", 1)[0]
-        if name.startswith(TMP_PREFIX) and owner.isdigit() and not _procs.alive(int(owner)):
-            shutil.rmtree(os.path.join(base, name), ignore_errors=True)
+        return []
+    return [os.path.join(base, name) for name in names if name.startswith(TMP_PREFIX) and
+            _dead(name[len(TMP_PREFIX):].split("-", 1)[0])]
+
+
+def _dead(owner: str) -> bool:
+    return owner.isdigit() and not _procs.alive(int(owner))
+
+
+def _kill_stale_cases(base: str) -> List[str]:
+    """Kill what still runs of the cases of dead runners under ``base`` (their shepherds died
+    too, or they would have killed it): before the semaphore sweep, which then finds what these
+    processes held unused. Returns the folders whose cases were verified dead."""
+    return [path for path in _stale_folders(base) if strays.kill_case(path)]
 
 
 def sweep_shm(before: Set[str]) -> List[str]:

@@ -1,0 +1,107 @@
+"""The processes of a case whose shepherd is gone are found (recorded executor's session, the
+case's folder as working directory or TMPDIR) and killed, now or by the next run (Linux)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Iterator, List
+
+import pytest
+
+from harness import leftovers, strays
+from harness.guest import _procs
+
+pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+
+# A process and a forked child, both sleeping in the session the Popen starts; prints both pids.
+TWO = ("import os, sys, time\nif os.fork() == 0:\n    time.sleep(600)\n"
+       "print(os.getpid()); sys.stdout.flush(); time.sleep(600)")
+PROCS: List["subprocess.Popen[str]"] = []
+
+
+@pytest.fixture(autouse=True)
+def reaped() -> Iterator[None]:
+    """Whatever a test started is killed (if the code under test did not) and reaped."""
+    PROCS.clear()
+    yield
+    for proc in PROCS:
+        _procs.kill_pids(_procs.descendants(proc.pid) + [proc.pid])
+        proc.wait(10)
+
+
+def start(code: str, cwd: str, tmpdir: str = "/tmp") -> "subprocess.Popen[str]":
+    """``code`` in a new session (as the shepherd starts the executor), its parent alive."""
+    env = dict(os.environ, TMPDIR=tmpdir)
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=cwd, env=env, text=True,
+                            stdout=subprocess.PIPE, start_new_session=True)
+    PROCS.append(proc)
+    assert proc.stdout is not None
+    proc.stdout.readline()  # started, and its child forked
+    return proc
+
+
+def record(folder: Path, pid: int, start: object) -> None:
+    (folder / _procs.EXECUTOR_RECORD).write_text("%d %s\n" % (pid, start))
+
+
+def tree(proc: "subprocess.Popen[str]") -> List[int]:
+    return [proc.pid] + _procs.descendants(proc.pid)
+
+
+def test_the_recorded_executor_and_its_session_are_killed(tmp_path: Path) -> None:
+    case = tmp_path / "case"
+    case.mkdir()
+    proc = start(TWO, cwd="/")  # works elsewhere: found by its session only
+    pids = tree(proc)
+    assert len(pids) == 2
+    record(case, proc.pid, _procs.start_time(proc.pid))
+    assert strays.members(str(case), strays.read_record(str(case))) == sorted(pids)
+    assert strays.kill_case(str(case)) is True
+    assert proc.wait(5) == -9
+    assert [p for p in pids if _procs.alive(p)] == []
+
+
+def test_a_reused_pid_is_not_the_executor(tmp_path: Path) -> None:
+    """The recorded pid now names another process (another start time): left alone."""
+    case = tmp_path / "case"
+    case.mkdir()
+    proc = start(TWO, cwd="/")
+    record(case, proc.pid, (_procs.start_time(proc.pid) or 0) - 1)
+    assert strays.kill_case(str(case), deadline_s=1) is True  # nothing of the case is left
+    assert all(_procs.alive(p) for p in tree(proc))
+
+
+@pytest.mark.parametrize("where", ["cwd", "TMPDIR"])
+def test_processes_started_in_the_case_folder_are_killed_without_a_record(
+        tmp_path: Path, where: str) -> None:
+    """Found by their working folder, or (having left it) by their TMPDIR; with no record of
+    the executor, nothing can tell that all of the case was found: not verified."""
+    case = tmp_path / "case"
+    (case / "cwd").mkdir(parents=True)
+    inside = str(case / "cwd")
+    proc = start(TWO, cwd=inside) if where == "cwd" else start(TWO, cwd="/", tmpdir=inside)
+    pids = tree(proc)
+    assert strays.kill_case(str(case)) is False
+    assert [p for p in pids if _procs.alive(p)] == []
+
+
+def test_the_next_run_kills_the_cases_of_a_dead_runner(tmp_path: Path) -> None:
+    """A stale folder (its runner's pid is dead) has its recorded case killed; a live runner's
+    case is left alone."""
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    stale = tmp_path / ("%s%d-abc" % (leftovers.TMP_PREFIX, dead.pid))
+    live = tmp_path / ("%s%d-abc" % (leftovers.TMP_PREFIX, os.getpid()))
+    procs = []
+    for folder in (stale, live):
+        folder.mkdir()
+        proc = start(TWO, cwd="/")
+        record(folder, proc.pid, _procs.start_time(proc.pid))
+        procs.append(proc)
+    killed = tree(procs[0])
+    assert leftovers._kill_stale_cases(str(tmp_path)) == [str(stale)]
+    assert [p for p in killed if _procs.alive(p)] == []
+    assert all(_procs.alive(p) for p in tree(procs[1]))
