@@ -67,18 +67,24 @@ def members(folder: str, record: Optional[Tuple[int, int]] = None) -> List[int]:
 
 
 def kill_case(folder: str, deadline_s: float = 5.0) -> bool:
-    """SIGKILL every process of the case run in ``folder`` (stopped first, so that a fork loop
-    cannot outrun the kill); True when the executor was recorded and nothing of it is left."""
+    """SIGKILL every process of the case run in ``folder``: stopped first (a fork loop cannot
+    outrun the kill), multiprocessing's resource trackers last (they unlink the semaphores and
+    shared memory of the killed). True when the executor was recorded and nothing is left."""
     record = read_record(folder)
     stopped: Set[int] = set()
+    trackers: Set[int] = set()
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
-        fresh = [pid for pid in members(folder, record) if pid not in stopped]
+        fresh = [p for p in members(folder, record) if p not in stopped and p not in trackers]
         if not fresh:
             break
-        _procs.kill_pids(fresh, _procs.signal.SIGSTOP)
-        stopped.update(fresh)
+        trackers.update(p for p in fresh if _procs.is_resource_tracker(p))
+        stopped.update(p for p in fresh if p not in trackers)
+        _procs.kill_pids(stopped, _procs.signal.SIGSTOP)
     _procs.kill_pids(stopped)
+    grace = min(end, time.monotonic() + _procs.TRACKER_GRACE_S)
+    while any(_procs.alive(p) for p in trackers) and time.monotonic() < grace:
+        time.sleep(0.01)
     while True:
         left = members(folder, record)
         if not left or time.monotonic() >= end:

@@ -27,6 +27,7 @@ __all__ = [
     "CGROUP_PIDS_ROOT",
     "EXECUTOR_RECORD",
     "SHM_DIR",
+    "TRACKER_GRACE_S",
     "PidsCgroup",
     "alive",
     "descendants",
@@ -49,6 +50,8 @@ CGROUP_PARENT = "start-method-matrix"
 #: In a case's folder: "PID START_TIME" of its executor, written by the shepherd when it starts
 #: it, so that the case can be found and killed if the shepherd itself is killed.
 EXECUTOR_RECORD = "executor.pid"
+#: How long resource trackers get to unlink what a killed tree leaked (they are killed last).
+TRACKER_GRACE_S = 1.0
 
 
 def proc_table() -> Dict[int, Tuple[int, int, str]]:

@@ -35,8 +35,6 @@ PR_SET_CHILD_SUBREAPER = 36
 SETTLE_S = 0.3
 #: Extra time for multiprocessing's forkserver/resource tracker to notice the executor is gone.
 HELPER_GRACE_S = 1.5
-#: How long resource trackers get to unlink what a killed tree leaked.
-TRACKER_GRACE_S = 1.0
 
 
 def _prctl(option: int, value: int) -> bool:
@@ -235,7 +233,7 @@ class Shepherd:
                 break
             killed += self.procs.kill_pids(others)
             self.reap()
-        end = time.monotonic() + TRACKER_GRACE_S  # trackers unlink what the tree leaked
+        end = time.monotonic() + _procs.TRACKER_GRACE_S  # trackers unlink what the tree leaked
         while any(self.procs.alive(pid) for pid in trackers) and time.monotonic() < end:
             _wait_for_child(0.01)
             self.reap()

@@ -9,13 +9,14 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
-from typing import List
+from typing import Dict, List, Optional, Set
 
 import pytest
 
-from harness import loading
+from harness import leftovers, loading
 from harness.guest import _procs
 from tests.integration.waits import any_ignores_sigterm, bound, wait_until
 
@@ -55,12 +56,14 @@ def processes_of(root: Path) -> List[int]:
     return sorted(p for p in found if _procs.alive(p) and p != os.getpid())
 
 
-def start_run(root: Path, results: Path, k: str) -> "subprocess.Popen[str]":
+def start_run(root: Path, results: Path, k: str,
+              env: Optional[Dict[str, str]] = None) -> "subprocess.Popen[str]":
     return subprocess.Popen(
         [sys.executable, "-m", "harness", "run", "--results-dir", str(results), "-k", k,
          "--jobs", "6"],
         cwd=str(root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,  # its own process group, like `nox -s matrix` in a terminal
+        env=env,
     )
 
 
@@ -159,3 +162,56 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(
         "faults.returns_value[%s]" % m: "ok" for m in ("fork", "forkserver", "spawn")}
     assert not any("ignores_sigterm" in k for k in cells)
     print("reaped in %.2f s, exited in %.2f s" % (reaped, exited))
+
+
+def shm_held_by(pids: List[int]) -> Set[str]:
+    """/dev/shm names mapped by ``pids`` (by inode: a glibc semaphore is mapped under the
+    temporary name it was created with, since unlinked)."""
+    inodes = set()
+    for pid in pids:
+        try:
+            lines = Path("/proc/%d/maps" % pid).read_bytes().splitlines()
+        except OSError:
+            continue
+        inodes.update(int(line.split()[4]) for line in lines if b" /dev/shm/" in line)
+    held = set()
+    for entry in Path(_procs.SHM_DIR).iterdir():
+        try:
+            if entry.stat().st_ino in inodes:
+                held.add(entry.name)
+        except OSError:
+            continue
+    return held
+
+
+def test_cases_orphaned_with_their_shepherds_are_killed_by_the_next_run(tmp_path: Path) -> None:
+    """Without a pids cgroup (not root, a cgroup-v2-only host), kill -9 of the run and of its
+    shepherds at once leaves the hanging cases running with nobody to kill them; the next run
+    finds them by the shepherds' records in their folders and kills them (multiprocessing's
+    resource trackers last, so their semaphores and shared memory go too), then removes the
+    folders."""
+    root = make_root(tmp_path)
+    base = tempfile.mkdtemp(prefix="smmk-")  # short: the case's TMPDIR is inside its folder
+    env = dict(os.environ, HARNESS_NO_CGROUP="1", TMPDIR=base)
+    try:
+        proc = start_run(root, tmp_path / "results", "hangs_holding_ipc", env)
+        wait_for_cases(root, proc)
+        wait_until(lambda: len(shm_held_by(processes_of(root))) >= 3, 60,
+                   "the cases holding their semaphores and shared memory")
+        os.kill(proc.pid, signal.SIGSTOP)  # it must not see its shepherds die
+        _procs.kill_pids(p for p, (ppid, _sid, _state) in _procs.proc_table().items()
+                         if ppid == proc.pid and b"_shepherd.py" in _cmdline(p))
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        orphans = processes_of(root)
+        held = shm_held_by(orphans)
+        assert orphans and held  # what the next run must clean
+        again = start_run(root, tmp_path / "again", "returns_value", env)
+        out = again.communicate(timeout=300)[0]
+        assert again.returncode == 0, out
+        assert wait_gone(root, 10) == []
+        assert sorted(n for n in held if (Path(_procs.SHM_DIR) / n).exists()) == []
+        assert list(Path(base).glob("%s%d-*" % (leftovers.TMP_PREFIX, proc.pid))) == []
+    finally:
+        _procs.kill_pids(processes_of(root))
+        shutil.rmtree(base, ignore_errors=True)
