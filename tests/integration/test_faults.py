@@ -16,7 +16,7 @@ from typing import Iterator, List, Optional
 
 import pytest
 
-from harness import capture, discovery, runner
+from harness import capture, discovery, runner, strays
 from harness.guest import _procs
 from harness.vocab import Outcome
 from tests.integration.waits import any_ignores_sigterm, bound, wait_until
@@ -204,6 +204,18 @@ def test_children_of_a_case_killing_the_shepherd_are_killed(
     pids = [int(p) for p in re.search(r"pids=(\d+),(\d+)", result.stdout).groups()]  # type: ignore[union-attr]
     assert [p for p in pids if _procs.alive(p)] == []
     assert result.wall_s < 2 * runner.KILL_GRACE  # the old wait: 2 captures x KILL_GRACE
+
+
+def test_a_lost_case_not_verified_dead_is_not_said_to_be_killed(
+        case_tmp: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where the kill of a case that killed its shepherd cannot be verified (no cgroup, and
+    ``strays`` cannot vouch for it), the detail does not claim that its tree was killed."""
+    monkeypatch.setenv("HARNESS_NO_CGROUP", "1")
+    kill_case = strays.kill_case
+    monkeypatch.setattr(strays, "kill_case", lambda folder: kill_case(folder) and False)
+    result = run("kills_its_parent", "fork", 5, case_tmp)
+    assert result.detail == ("the harness's supervisor of the case was killed by SIGKILL "
+                             "(by the case?); some of its processes may have survived the kill")
 
 
 def test_cancel_all_stops_running_cases_within_two_seconds(case_tmp: str) -> None:
