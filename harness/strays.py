@@ -33,8 +33,16 @@ def read_record(folder: str) -> Optional[Tuple[int, int]]:
 
 def _started_inside(pid: int, folder: bytes) -> bool:
     """Whether ``pid`` works in ``folder`` or has its TMPDIR there (as every case process had
-    when it started, unless it changed both)."""
+    when it started, unless it changed both), and has no controlling terminal, as no case
+    process has (each runs in a session made by ``setsid``): never a user's shell that went
+    to look at the folder."""
     inside = folder.rstrip(b"/") + b"/"
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            if handle.read().rsplit(b")", 1)[1].split()[4] != b"0":  # tty_nr, field 7
+                return False
+    except (OSError, IndexError):
+        return False
     try:
         if (os.readlink(b"/proc/%d/cwd" % pid) + b"/").startswith(inside):
             return True

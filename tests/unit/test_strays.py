@@ -88,6 +88,28 @@ def test_processes_started_in_the_case_folder_are_killed_without_a_record(
     assert [p for p in pids if _procs.alive(p)] == []
 
 
+# A child with a controlling terminal (a user's shell, say) working in the folder argv[1].
+TERMINAL = ("import os, pty, sys, time\npid, fd = pty.fork()\nif pid == 0:\n"
+            "    os.chdir(sys.argv[1]); print('ready'); sys.stdout.flush(); time.sleep(600)\n"
+            "seen = b''\nwhile b'ready' not in seen:\n    seen += os.read(fd, 100)\n"
+            "print(pid); sys.stdout.flush(); time.sleep(600)")
+
+
+def test_a_process_with_a_terminal_in_the_folder_is_left_alone(tmp_path: Path) -> None:
+    """No case process has a controlling terminal: one working in the case's folder is someone
+    looking at it, not the case."""
+    case = tmp_path / "case"
+    (case / "cwd").mkdir(parents=True)
+    proc = subprocess.Popen([sys.executable, "-c", TERMINAL, str(case / "cwd")], cwd="/",
+                            text=True, stdout=subprocess.PIPE, start_new_session=True)
+    PROCS.append(proc)
+    assert proc.stdout is not None
+    shell = int(proc.stdout.readline())
+    assert os.readlink("/proc/%d/cwd" % shell) == str(case / "cwd")
+    assert strays.kill_case(str(case), deadline_s=1) is False
+    assert _procs.alive(shell)
+
+
 def test_the_next_run_kills_the_cases_of_a_dead_runner(tmp_path: Path) -> None:
     """A stale folder (its runner's pid is dead) has its recorded case killed; a live runner's
     case is left alone."""
