@@ -83,13 +83,15 @@ def _cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["-k", args.k]
     if args.methods:
         pytest_args += ["--methods", args.methods]
-    if args.jobs:
+    if args.jobs is not None:
         pytest_args += ["--case-jobs", str(args.jobs)]
     if args.quick:
         pytest_args.append("--quick")
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
     if code == int(pytest.ExitCode.INTERRUPTED):
         return EXIT_INTERRUPTED  # the plugin said where the partial results are
+    if code == int(pytest.ExitCode.USAGE_ERROR):  # pytest printed the one line (--methods Fork)
+        return EXIT_USAGE
     return EXIT_OK if code == 0 else EXIT_FAILED
 
 
@@ -202,6 +204,16 @@ def _cmd_provision(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value < 1:  # -3 ended in a semaphore's ValueError; 0 silently meant the default
+        raise argparse.ArgumentTypeError("must be 1 or more, not %d" % value)
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness",
@@ -223,7 +235,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="where to write the results file (default: %(default)s)")
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
     run.add_argument("--methods", help="comma-separated start methods (default: all three)")
-    run.add_argument("--jobs", type=int,
+    run.add_argument("--jobs", type=_at_least_one, metavar="N",
                      help="cases run at once (default: twice the CPU count; 1: strictly one after "
                           "another)")
     run.add_argument("--quick", action="store_true",
