@@ -140,12 +140,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
         return EXIT_FAILED
     from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
+    from harness.summary import plural
 
     unexpected = sum(1 for c in matrix["results"] if cellview.verdict_of(c) == words.UNEXPECTED)
-    sys.stdout.write("report: %d environments, %d cases, %d cells (%d differ from their "
-                     "expectation) -> %s\n" % (
-        len(matrix["environments"]), len(matrix["cases"]), len(matrix["results"]), unexpected,
-        out / "index.html"))
+    sys.stdout.write("report: %s, %s, %s (%d differ from their expectation) -> %s\n" % (
+        plural(len(matrix["environments"]), "environment"), plural(len(matrix["cases"]), "case"),
+        plural(len(matrix["results"]), "cell"), unexpected, out / "index.html"))
     gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
     if gaps.partial:  # the counts above are of cells, not of what ran
         sys.stdout.write("report: %s\n" % gaps.line)
@@ -220,7 +220,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="Run multiprocessing start-method cases (fork, spawn, forkserver) in "
                     "isolated interpreters and report what really happens.",
         epilog="Most people run `nox -s matrix` (every interpreter, then the report) and open "
-               "reports/index.html. Exit codes: 0 ok, 1 failed/bad input, 2 usage error.",
+               "reports/index.html. Exit codes: 0 ok, 1 failed or bad input, 2 usage error, "
+               "130 interrupted (Ctrl-C or SIGTERM; finished cells are kept).",
     )
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -272,8 +273,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "their spread. Exit 0 when no compared cell differs, 1 when some do, 2 "
                     "when an input cannot be read or the two share no environment (nothing "
                     "compared).")
-    dif.add_argument("old", metavar="OLD")
-    dif.add_argument("new", metavar="NEW")
+    dif.add_argument("old", metavar="OLD", help="the earlier run: a reports folder, a "
+                                                 "matrix.json, a results file or a folder of them")
+    dif.add_argument("new", metavar="NEW", help="the later run, any of the same")
     dif.add_argument("--json", action="store_true", help="machine-readable output")
     dif.set_defaults(func=_cmd_diff)
 
@@ -334,6 +336,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ModuleNotFoundError as exc:
         if exc.name not in HOST_PACKAGES:
             raise
-        _error("%s is not installed: the report needs %s (pyproject.toml's `host` group; in "
-               "CI requirements/ci.txt)" % (exc.name, " and ".join(HOST_PACKAGES)))
+        _error("%s is not installed: `%s` needs %s: python -m pip install %s" % (
+            exc.name, args.command, " and ".join(HOST_PACKAGES), " ".join(HOST_PACKAGES)))
         return EXIT_FAILED
