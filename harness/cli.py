@@ -8,6 +8,7 @@ failure); 2 usage error (bad arguments, an interpreter that is not a usable Pyth
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import signal
 import sys
@@ -25,6 +26,21 @@ HOST_PACKAGES = ("jinja2", "jsonschema")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+#: The case catalog: beside harness/ in a checkout. Only harness/ is packaged, so a
+#: pip-installed harness has no catalog: `run` has nothing to run, the report no claims.
+CASES = ROOT / "cases"
+NO_CATALOG = "the case catalog (cases/) is not installed; run from the checkout"
+#: Where results and reports go by default: the checkout's reports/; an installed harness
+#: writes into the working folder's, never into site-packages.
+REPORTS_HOME = ROOT / "reports" if CASES.is_dir() else Path("reports")
+#: What `report` writes beside the page: in a folder given to `report`, a report's own files,
+#: never results files (`report X -o X` then `report X` rejected them all).
+REPORT_FILES = ("matrix.json", "results.schema.json", "matrix.schema.json")
+#: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
+#: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
+ENV_ID = re.compile(r"^(%s)-(%s)-[0-9]+\.[0-9]+(\.[0-9]+([a-z]+[0-9]+)?)?t?(-[a-z0-9_]+)?$" % (
+    "|".join(words.OS_NAMES), "|".join(words.IMPLEMENTATIONS)))
 
 
 def _error(message: str) -> None:
@@ -44,6 +60,9 @@ def _cmd_interpreters(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from harness import discovery
 
+    if not CASES.is_dir():  # pytest said "file or directory not found: …/site-packages/cases"
+        _error("`run` has nothing to run: %s" % NO_CATALOG)
+        return EXIT_USAGE
     interpreter: List[str] = [sys.executable]
     if args.python:
         command = shlex.split(args.python)
@@ -77,7 +96,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "-c", str(ROOT / "harness" / "pytest-matrix.ini"), "--rootdir", str(ROOT),
         "-p", "harness.plugin", "--json-report", "--json-report-file=none", "-q",
         "--results-dir", str(results_dir), "--interpreter", shlex.join(interpreter),
-        str(ROOT / "cases"),
+        str(CASES),
     ]
     if args.k:
         pytest_args += ["-k", args.k]
@@ -95,26 +114,63 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK if code == 0 else EXIT_FAILED
 
 
-def _claims() -> List[Dict[str, Any]]:
-    """The article's claims (cases/claims.py), or none if the catalog has no claims module."""
+def _claims() -> Optional[List[Dict[str, Any]]]:
+    """The article's claims (cases/claims.py); None when the catalog is not there."""
+    if not (CASES / "claims.py").is_file():
+        return None
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    try:
-        from cases.claims import CLAIMS
-    except ImportError:
-        return []
+    from cases.claims import CLAIMS
+
     return list(CLAIMS)
+
+
+def _env_id(text: str) -> str:
+    if not ENV_ID.match(text):  # it became a column of its own, every cell "not run"
+        raise argparse.ArgumentTypeError(
+            "%r is not an environment id (like linux-cpython-3.13, macos-pypy-3.11, "
+            "windows-cpython-3.14t)" % text)
+    return text
+
+
+def _folder_files(folder: Path) -> List[str]:
+    """A folder's results files. A report folder (its matrix.json beside them, or its results/
+    below) is read for its results: its own files are left out, and said so."""
+    from harness.summary import plural
+
+    own = sorted(p.name for p in folder.glob("*.json") if p.name in REPORT_FILES)
+    found = sorted(str(p) for p in folder.glob("*.json") if p.name not in REPORT_FILES)
+    if not found and (folder / "results").is_dir():
+        found = sorted(str(p) for p in (folder / "results").glob("*.json"))
+        sys.stdout.write("report: %s is a report folder: reading its results/ (%s)\n" % (
+            folder, plural(len(found), "file")))
+    elif own:
+        sys.stdout.write("report: %s: left out %s (a report's own files, not results)\n" % (
+            folder, ", ".join(own)))
+    return found
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from harness import loading, merge, render
 
     files: List[str] = []
+    usable_paths = False  # an input path that exists (else: a usage error, exit 2)
+    empty: List[str] = []
     for name in args.files:
         path = Path(name)
-        files += sorted(str(p) for p in path.glob("*.json")) if path.is_dir() else [name]
-    if not files:
-        _error("no results files found in %s" % ", ".join(args.files))
+        if path.is_dir():
+            found = _folder_files(path)
+            files += found
+            empty += [] if found else [name]
+        else:
+            files.append(name)
+        usable_paths = usable_paths or path.exists()
+    for name in empty:
+        _error("%s: no results files in this folder" % name)
+    if not usable_paths or not files:
+        for name in args.files:
+            if not Path(name).exists():
+                _error("%s: no such file or folder" % name)
         return EXIT_USAGE
     expected = list(args.expect_env or [])
     if args.expect_envs:
@@ -123,8 +179,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             _error("--expect-envs %s: cannot read it (%s)" % (args.expect_envs, exc))
             return EXIT_USAGE
-        expected += [line.strip() for line in lines
-                     if line.strip() and not line.lstrip().startswith("#")]
+        for number, line in enumerate(lines, 1):
+            ident = line.strip()
+            if not ident or ident.startswith("#"):
+                continue
+            if ENV_ID.match(ident):
+                expected.append(ident)
+            else:  # left out, the rest kept; exit 1 at the end
+                _error("--expect-envs %s:%d: %r is not an environment id (like "
+                       "linux-cpython-3.13)" % (args.expect_envs, number, ident))
+                empty.append(args.expect_envs)
     loaded, rejected = loading.load_results(files)
     for bad in rejected:
         _error(bad.line())
@@ -133,7 +197,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _error("no usable results file among %d: nothing written (%s left as it was)" % (
             len(files), out))
         return EXIT_FAILED
-    matrix = merge.merge(loaded, rejected, claims=_claims(), expected_environments=expected)
+    claims = _claims()
+    if claims is None:
+        sys.stdout.write("report: claims left out: %s\n" % NO_CATALOG)
+    matrix = merge.merge(loaded, rejected, claims=claims or (), expected_environments=expected)
     try:
         render.write_report(matrix, out)
     except OSError as exc:
@@ -151,8 +218,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write("report: %s\n" % gaps.line)
     if rejected:
         sys.stdout.write("report: %d file(s) rejected (listed in the report)\n" % len(rejected))
-        return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_FAILED if rejected or empty else EXIT_OK
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -232,7 +298,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "
                           "wrapper); default: the Python running this command")
-    run.add_argument("--results-dir", default=str(ROOT / "reports" / "results"),
+    run.add_argument("--results-dir", default=str(REPORTS_HOME / "results"),
                      help="where to write the results file (default: %(default)s)")
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
     run.add_argument("--methods", help="comma-separated start methods (default: all three)")
@@ -247,12 +313,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="merge result files into matrix.json + index.html",
                             description="Validate and merge any number of results files "
-                                        "(or folders of them) into one report.")
+                                        "(or folders of them; a report folder is read for its "
+                                        "results) into one report. Exit 0 when every file was "
+                                        "used; 1 when a file was rejected (the rest is merged and "
+                                        "the page lists it) or none was usable (nothing "
+                                        "written); 2 when no given path exists or holds a "
+                                        "results file.")
     report.add_argument("files", nargs="+", metavar="FILE",
                         help="results files or folders holding them")
-    report.add_argument("-o", "--output", default=str(ROOT / "reports"),
+    report.add_argument("-o", "--output", default=str(REPORTS_HOME),
                         help="output folder (default: %(default)s)")
-    report.add_argument("--expect-env", action="append", metavar="ENV_ID",
+    report.add_argument("--expect-env", action="append", metavar="ENV_ID", type=_env_id,
                         help="an environment that should have data (repeatable): with no "
                              "results file it still gets a column, every cell 'not run'")
     report.add_argument("--expect-envs", metavar="FILE",
