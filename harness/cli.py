@@ -1,8 +1,9 @@
 """``python -m harness``: run the catalog on one interpreter, build the report, list interpreters.
 
 Exit codes: 0 success; 1 the command ran but something is wrong (a bad input file, a harness
-failure); 2 usage error (bad arguments, an interpreter that is not a usable Python);
-130 interrupted (Ctrl-C; finished cells are kept in the results file).
+failure); 2 usage error (bad arguments, a path that does not exist or holds no results file, an
+interpreter that is not a usable Python); 130 interrupted (Ctrl-C; finished cells are kept in
+the results file).
 """
 
 from __future__ import annotations
@@ -301,7 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--results-dir", default=str(REPORTS_HOME / "results"),
                      help="where to write the results file (default: %(default)s)")
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
-    run.add_argument("--methods", help="comma-separated start methods (default: all three)")
+    run.add_argument("--methods", help="comma-separated start methods, of fork, forkserver "
+                                       "and spawn (default: all three)")
     run.add_argument("--jobs", type=_at_least_one, metavar="N",
                      help="cases run at once (default: twice the CPU count; 1: strictly one after "
                           "another)")
