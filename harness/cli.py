@@ -156,7 +156,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
     files: List[str] = []
     usable_paths = False  # an input path that exists (else: a usage error, exit 2)
-    empty: List[str] = []
+    empty: List[str] = []  # folders without a results file
+    bad_lines = 0  # of --expect-envs
     for name in args.files:
         path = Path(name)
         if path.is_dir():
@@ -189,7 +190,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             else:  # left out, the rest kept; exit 1 at the end
                 _error("--expect-envs %s:%d: %r is not an environment id (like "
                        "linux-cpython-3.13)" % (args.expect_envs, number, ident))
-                empty.append(args.expect_envs)
+                bad_lines += 1
     loaded, rejected = loading.load_results(files)
     for bad in rejected:
         _error(bad.line())
@@ -219,7 +220,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write("report: %s\n" % gaps.line)
     if rejected:
         sys.stdout.write("report: %d file(s) rejected (listed in the report)\n" % len(rejected))
-    return EXIT_FAILED if rejected or empty else EXIT_OK
+    return EXIT_FAILED if rejected or empty or bad_lines else EXIT_OK
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

@@ -261,3 +261,14 @@ def test_an_installed_harness_writes_into_the_working_folder_not_site_packages(
     assert "claims left out" in proc.stdout and (work / "reports" / "index.html").is_file()
     checkout = _harness("report", "--help").stdout
     assert "(default: %s)" % (ROOT / "reports") in " ".join(checkout.split())
+
+
+def test_an_empty_folder_beside_results_is_named_and_the_rest_still_merges(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "empty").mkdir()
+    code = cli.main(["report", str(SAMPLE), str(tmp_path / "empty"), "-o", str(tmp_path / "out")])
+    assert code == 1
+    assert capsys.readouterr().err == "harness: error: %s: no results files in this folder\n" % (
+        tmp_path / "empty")
+    matrix = json.loads((tmp_path / "out" / "matrix.json").read_text(encoding="utf-8"))
+    assert len(matrix["environments"]) == 2
