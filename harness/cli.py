@@ -296,7 +296,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the catalog on one interpreter (what nox calls)",
                          description="Run every case under every start method on one "
-                                     "interpreter and write reports/results/<env-id>.json.")
+                                     "interpreter and write reports/results/<env-id>.json. "
+                                     "Exit 0 when every cell ran (a cell that differs from "
+                                     "its expectation is a finding, not a failure); 1 when "
+                                     "the harness could not run a cell or nothing was "
+                                     "selected; 2 on usage error; 130 when interrupted "
+                                     "(finished cells are written).")
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "
                           "wrapper); default: the Python running this command")
@@ -355,7 +360,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     interps = sub.add_parser("interpreters", help="list the interpreters found on this machine",
                              description="Find CPython 3.8+ and PyPy on PATH, in pyenv's "
-                                         "versions folder and in $HARNESS_PYTHONS.")
+                                         "versions folder and in $HARNESS_PYTHONS. Exit 0 "
+                                         "when one is found, 1 when none is.")
     interps.add_argument("--python", action="append", metavar="PATH",
                          help="also consider this interpreter (repeatable)")
     interps.set_defaults(func=_cmd_interpreters)
