@@ -5,6 +5,7 @@ the harness's own tests. ``nox -l`` lists all."""
 from __future__ import annotations
 
 import argparse
+import atexit
 import glob
 import json
 import os
@@ -146,6 +147,18 @@ def report(session: nox.Session) -> None:
     session.run("python", "-m", "harness", "report", *files, "-o", str(ROOT / "reports"),
                 *session.posargs)
     _say_coverage(session)
+    atexit.register(_say_last, page_line(ROOT / "reports"))
+
+
+def page_line(reports: Path) -> str:
+    """The run's very last line, printed after nox's session summary (21 lines for a whole
+    matrix, which pushed the report's own line off a 24-line screen)."""
+    return (f"nox > the report: {reports / 'index.html'} (open it in a browser; in short: "
+            f"{reports / 'summary.md'})")
+
+
+def _say_last(line: str) -> None:
+    sys.stderr.write(line + "\n")
 
 
 @nox.session(python=None)

@@ -17,9 +17,14 @@ from harness.guest import words
 from harness.guest.words import OS_NAMES
 from harness.results import environment_names
 
-__all__ = ["VERDICT_SYMBOLS", "ClaimView", "claim_scope_gaps", "claim_tally", "claim_view",
-           "claims_against"]
+__all__ = ["LEFT_OUT", "VERDICT_SYMBOLS", "ClaimView", "claim_scope_gaps", "claim_tally",
+           "claim_view", "claims_against"]
 
+#: What the page and summary.md say when the matrix has no claims: `report` was run without
+#: the case catalog (a pip-installed harness has no cases/claims.py).
+LEFT_OUT = ("Claims left out: this report was built without the case catalog (cases/), so the "
+            "article's claims are not checked here. Build it with `python -m harness report` "
+            "from the project's checkout.")
 VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ partly",
                    words.PARTIAL: "◑ true where run", words.UNDECIDED: "? undecided",
                    words.NOT_RUN: "· not run"}

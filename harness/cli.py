@@ -1,13 +1,15 @@
 """``python -m harness``: run the catalog on one interpreter, build the report, list interpreters.
 
 Exit codes: 0 success; 1 the command ran but something is wrong (a bad input file, a harness
-failure); 2 usage error (bad arguments, an interpreter that is not a usable Python);
-130 interrupted (Ctrl-C; finished cells are kept in the results file).
+failure); 2 usage error (bad arguments, a path that does not exist or holds no results file, an
+interpreter that is not a usable Python); 130 interrupted (Ctrl-C; finished cells are kept in
+the results file).
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import shlex
 import signal
 import sys
@@ -25,6 +27,21 @@ HOST_PACKAGES = ("jinja2", "jsonschema")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+#: The case catalog: beside harness/ in a checkout. Only harness/ is packaged, so a
+#: pip-installed harness has no catalog: `run` has nothing to run, the report no claims.
+CASES = ROOT / "cases"
+NO_CATALOG = "the case catalog (cases/) is not installed; run from the checkout"
+#: Where results and reports go by default: the checkout's reports/; an installed harness
+#: writes into the working folder's, never into site-packages.
+REPORTS_HOME = ROOT / "reports" if CASES.is_dir() else Path("reports")
+#: What `report` writes beside the page: in a folder given to `report`, a report's own files,
+#: never results files (`report X -o X` then `report X` rejected them all).
+REPORT_FILES = ("matrix.json", "results.schema.json", "matrix.schema.json")
+#: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
+#: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
+ENV_ID = re.compile(r"^(%s)-(%s)-[0-9]+\.[0-9]+(\.[0-9]+([a-z]+[0-9]+)?)?t?(-[a-z0-9_]+)?$" % (
+    "|".join(words.OS_NAMES), "|".join(words.IMPLEMENTATIONS)))
 
 
 def _error(message: str) -> None:
@@ -44,6 +61,9 @@ def _cmd_interpreters(args: argparse.Namespace) -> int:
 def _cmd_run(args: argparse.Namespace) -> int:
     from harness import discovery
 
+    if not CASES.is_dir():  # pytest said "file or directory not found: …/site-packages/cases"
+        _error("`run` has nothing to run: %s" % NO_CATALOG)
+        return EXIT_USAGE
     interpreter: List[str] = [sys.executable]
     if args.python:
         command = shlex.split(args.python)
@@ -77,42 +97,82 @@ def _cmd_run(args: argparse.Namespace) -> int:
         "-c", str(ROOT / "harness" / "pytest-matrix.ini"), "--rootdir", str(ROOT),
         "-p", "harness.plugin", "--json-report", "--json-report-file=none", "-q",
         "--results-dir", str(results_dir), "--interpreter", shlex.join(interpreter),
-        str(ROOT / "cases"),
+        str(CASES),
     ]
     if args.k:
         pytest_args += ["-k", args.k]
     if args.methods:
         pytest_args += ["--methods", args.methods]
-    if args.jobs:
+    if args.jobs is not None:
         pytest_args += ["--case-jobs", str(args.jobs)]
     if args.quick:
         pytest_args.append("--quick")
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
     if code == int(pytest.ExitCode.INTERRUPTED):
         return EXIT_INTERRUPTED  # the plugin said where the partial results are
+    if code == int(pytest.ExitCode.USAGE_ERROR):  # pytest printed the one line (--methods Fork)
+        return EXIT_USAGE
     return EXIT_OK if code == 0 else EXIT_FAILED
 
 
-def _claims() -> List[Dict[str, Any]]:
-    """The article's claims (cases/claims.py), or none if the catalog has no claims module."""
+def _claims() -> Optional[List[Dict[str, Any]]]:
+    """The article's claims (cases/claims.py); None when the catalog is not there."""
+    if not (CASES / "claims.py").is_file():
+        return None
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
-    try:
-        from cases.claims import CLAIMS
-    except ImportError:
-        return []
+    from cases.claims import CLAIMS
+
     return list(CLAIMS)
+
+
+def _env_id(text: str) -> str:
+    if not ENV_ID.match(text):  # it became a column of its own, every cell "not run"
+        raise argparse.ArgumentTypeError(
+            "%r is not an environment id (like linux-cpython-3.13, macos-pypy-3.11, "
+            "windows-cpython-3.14t)" % text)
+    return text
+
+
+def _folder_files(folder: Path) -> List[str]:
+    """A folder's results files. A report folder (its matrix.json beside them, or its results/
+    below) is read for its results: its own files are left out, and said so."""
+    from harness.summary import plural
+
+    own = sorted(p.name for p in folder.glob("*.json") if p.name in REPORT_FILES)
+    found = sorted(str(p) for p in folder.glob("*.json") if p.name not in REPORT_FILES)
+    if not found and (folder / "results").is_dir():
+        found = sorted(str(p) for p in (folder / "results").glob("*.json"))
+        sys.stdout.write("report: %s is a report folder: reading its results/ (%s)\n" % (
+            folder, plural(len(found), "file")))
+    elif own:
+        sys.stdout.write("report: %s: left out %s (a report's own files, not results)\n" % (
+            folder, ", ".join(own)))
+    return found
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
     from harness import loading, merge, render
 
     files: List[str] = []
+    usable_paths = False  # an input path that exists (else: a usage error, exit 2)
+    empty: List[str] = []  # folders without a results file
+    bad_lines = 0  # of --expect-envs
     for name in args.files:
         path = Path(name)
-        files += sorted(str(p) for p in path.glob("*.json")) if path.is_dir() else [name]
-    if not files:
-        _error("no results files found in %s" % ", ".join(args.files))
+        if path.is_dir():
+            found = _folder_files(path)
+            files += found
+            empty += [] if found else [name]
+        else:
+            files.append(name)
+        usable_paths = usable_paths or path.exists()
+    for name in empty:
+        _error("%s: no results files in this folder" % name)
+    if not usable_paths or not files:
+        for name in args.files:
+            if not Path(name).exists():
+                _error("%s: no such file or folder" % name)
         return EXIT_USAGE
     expected = list(args.expect_env or [])
     if args.expect_envs:
@@ -121,8 +181,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
         except (OSError, UnicodeDecodeError) as exc:
             _error("--expect-envs %s: cannot read it (%s)" % (args.expect_envs, exc))
             return EXIT_USAGE
-        expected += [line.strip() for line in lines
-                     if line.strip() and not line.lstrip().startswith("#")]
+        for number, line in enumerate(lines, 1):
+            ident = line.strip()
+            if not ident or ident.startswith("#"):
+                continue
+            if ENV_ID.match(ident):
+                expected.append(ident)
+            else:  # left out, the rest kept; exit 1 at the end
+                _error("--expect-envs %s:%d: %r is not an environment id (like "
+                       "linux-cpython-3.13)" % (args.expect_envs, number, ident))
+                bad_lines += 1
     loaded, rejected = loading.load_results(files)
     for bad in rejected:
         _error(bad.line())
@@ -131,26 +199,28 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _error("no usable results file among %d: nothing written (%s left as it was)" % (
             len(files), out))
         return EXIT_FAILED
-    matrix = merge.merge(loaded, rejected, claims=_claims(), expected_environments=expected)
+    claims = _claims()
+    if claims is None:
+        sys.stdout.write("report: claims left out: %s\n" % NO_CATALOG)
+    matrix = merge.merge(loaded, rejected, claims=claims or (), expected_environments=expected)
     try:
         render.write_report(matrix, out)
     except OSError as exc:
         _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
         return EXIT_FAILED
     from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
+    from harness.summary import plural
 
     unexpected = sum(1 for c in matrix["results"] if cellview.verdict_of(c) == words.UNEXPECTED)
-    sys.stdout.write("report: %d environments, %d cases, %d cells (%d differ from their "
-                     "expectation) -> %s\n" % (
-        len(matrix["environments"]), len(matrix["cases"]), len(matrix["results"]), unexpected,
-        out / "index.html"))
+    sys.stdout.write("report: %s, %s, %s (%d differ from their expectation) -> %s\n" % (
+        plural(len(matrix["environments"]), "environment"), plural(len(matrix["cases"]), "case"),
+        plural(len(matrix["results"]), "cell"), unexpected, out / "index.html"))
     gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
     if gaps.partial:  # the counts above are of cells, not of what ran
         sys.stdout.write("report: %s\n" % gaps.line)
     if rejected:
         sys.stdout.write("report: %d file(s) rejected (listed in the report)\n" % len(rejected))
-        return EXIT_FAILED
-    return EXIT_OK
+    return EXIT_FAILED if rejected or empty or bad_lines else EXIT_OK
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
@@ -202,28 +272,45 @@ def _cmd_provision(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value < 1:  # -3 ended in a semaphore's ValueError; 0 silently meant the default
+        raise argparse.ArgumentTypeError("must be 1 or more, not %d" % value)
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness",
         description="Run multiprocessing start-method cases (fork, spawn, forkserver) in "
                     "isolated interpreters and report what really happens.",
         epilog="Most people run `nox -s matrix` (every interpreter, then the report) and open "
-               "reports/index.html. Exit codes: 0 ok, 1 failed/bad input, 2 usage error.",
+               "reports/index.html. Exit codes: 0 ok, 1 failed or bad input, 2 usage error, "
+               "130 interrupted (Ctrl-C or SIGTERM; finished cells are kept).",
     )
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     run = sub.add_parser("run", help="run the catalog on one interpreter (what nox calls)",
                          description="Run every case under every start method on one "
-                                     "interpreter and write reports/results/<env-id>.json.")
+                                     "interpreter and write reports/results/<env-id>.json. "
+                                     "Exit 0 when every cell ran (a cell that differs from "
+                                     "its expectation is a finding, not a failure); 1 when "
+                                     "the harness could not run a cell or nothing was "
+                                     "selected; 2 on usage error; 130 when interrupted "
+                                     "(finished cells are written).")
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "
                           "wrapper); default: the Python running this command")
-    run.add_argument("--results-dir", default=str(ROOT / "reports" / "results"),
+    run.add_argument("--results-dir", default=str(REPORTS_HOME / "results"),
                      help="where to write the results file (default: %(default)s)")
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
-    run.add_argument("--methods", help="comma-separated start methods (default: all three)")
-    run.add_argument("--jobs", type=int,
+    run.add_argument("--methods", help="comma-separated start methods, of fork, forkserver "
+                                       "and spawn (default: all three)")
+    run.add_argument("--jobs", type=_at_least_one, metavar="N",
                      help="cases run at once (default: twice the CPU count; 1: strictly one after "
                           "another)")
     run.add_argument("--quick", action="store_true",
@@ -234,12 +321,17 @@ def build_parser() -> argparse.ArgumentParser:
 
     report = sub.add_parser("report", help="merge result files into matrix.json + index.html",
                             description="Validate and merge any number of results files "
-                                        "(or folders of them) into one report.")
+                                        "(or folders of them; a report folder is read for its "
+                                        "results) into one report. Exit 0 when every file was "
+                                        "used; 1 when a file was rejected (the rest is merged and "
+                                        "the page lists it) or none was usable (nothing "
+                                        "written); 2 when no given path exists or holds a "
+                                        "results file.")
     report.add_argument("files", nargs="+", metavar="FILE",
                         help="results files or folders holding them")
-    report.add_argument("-o", "--output", default=str(ROOT / "reports"),
+    report.add_argument("-o", "--output", default=str(REPORTS_HOME),
                         help="output folder (default: %(default)s)")
-    report.add_argument("--expect-env", action="append", metavar="ENV_ID",
+    report.add_argument("--expect-env", action="append", metavar="ENV_ID", type=_env_id,
                         help="an environment that should have data (repeatable): with no "
                              "results file it still gets a column, every cell 'not run'")
     report.add_argument("--expect-envs", metavar="FILE",
@@ -260,14 +352,16 @@ def build_parser() -> argparse.ArgumentParser:
                     "their spread. Exit 0 when no compared cell differs, 1 when some do, 2 "
                     "when an input cannot be read or the two share no environment (nothing "
                     "compared).")
-    dif.add_argument("old", metavar="OLD")
-    dif.add_argument("new", metavar="NEW")
+    dif.add_argument("old", metavar="OLD", help="the earlier run: a reports folder, a "
+                                                 "matrix.json, a results file or a folder of them")
+    dif.add_argument("new", metavar="NEW", help="the later run, any of the same")
     dif.add_argument("--json", action="store_true", help="machine-readable output")
     dif.set_defaults(func=_cmd_diff)
 
     interps = sub.add_parser("interpreters", help="list the interpreters found on this machine",
                              description="Find CPython 3.8+ and PyPy on PATH, in pyenv's "
-                                         "versions folder and in $HARNESS_PYTHONS.")
+                                         "versions folder and in $HARNESS_PYTHONS. Exit 0 "
+                                         "when one is found, 1 when none is.")
     interps.add_argument("--python", action="append", metavar="PATH",
                          help="also consider this interpreter (repeatable)")
     interps.set_defaults(func=_cmd_interpreters)
@@ -322,6 +416,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ModuleNotFoundError as exc:
         if exc.name not in HOST_PACKAGES:
             raise
-        _error("%s is not installed: the report needs %s (pyproject.toml's `host` group; in "
-               "CI requirements/ci.txt)" % (exc.name, " and ".join(HOST_PACKAGES)))
+        _error("%s is not installed: `%s` needs %s: python -m pip install %s" % (
+            exc.name, args.command, " and ".join(HOST_PACKAGES), " ".join(HOST_PACKAGES)))
         return EXIT_FAILED

@@ -137,10 +137,15 @@ def inspect_interpreter(path: str, origin: str = "explicit",
     try:
         proc = subprocess.run(
             argv + ["-I", "-c", _QUERY], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            timeout=10, check=False,
+            stdin=subprocess.DEVNULL, timeout=10, check=False,  # grep -I -c … reads stdin
         )
     except (OSError, subprocess.SubprocessError) as exc:
         return Rejected(path, "cannot run: %s" % exc)
+    if proc.returncode != 0 and _QUERY.partition(";")[0].encode() in proc.stderr:
+        # It took the code for a file name (ls: "cannot access 'import sys, …'"): not a
+        # broken Python, and its message would only quote the probe's code back.
+        return Rejected(path, "not a Python interpreter (it did not run Python code, exit %d)"
+                        % proc.returncode)
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return Rejected(path, "not a working Python 3 (exit %d: %s)" % (proc.returncode,

@@ -21,12 +21,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from harness.guest import words
 from harness.guest.words import CPYTHON, CRASH, OK, PYPY, UNAVAILABLE
-from harness.results import minor_version
+from harness.results import minor_version, session_name
 
 __all__ = ["CANARY", "MAX_BROKEN", "add_parser", "leg_identity", "problems"]
 
@@ -63,7 +65,7 @@ def problems(document: Any, leg: Optional[str] = None,
         return ["no harness.environment: not a results file"]
     found: List[str] = []
     if leg is not None and _identity(env) != leg_identity(leg):
-        found.append("leg %s tested %r, not %r" % (leg, _identity(env), leg_identity(leg)))
+        found.append("leg %s tested %s, not %s" % (leg, session_name(*_identity(env)), leg))
     cells: List[Dict[str, Any]] = [
         t["metadata"] for t in document.get("tests") or []
         if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
@@ -104,6 +106,9 @@ def _count(outcomes: List[Any]) -> str:
 
 def _cmd(args: argparse.Namespace) -> int:
     folder = Path(args.results_dir)
+    if not folder.exists():  # a usage error, not "found 0"
+        sys.stderr.write("harness: error: %s: no such file or folder\n" % folder)
+        return 2
     files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
     if len(files) != 1:
         sys.stderr.write("harness: error: %s: expected one results file, found %d%s\n" % (
@@ -124,6 +129,17 @@ def _cmd(args: argparse.Namespace) -> int:
     return 1 if found else 0
 
 
+#: A leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
+_LEG = re.compile(r"^(%s)?[0-9]+\.[0-9]+t?$" % words.PYPY)
+
+
+def _leg(text: str) -> str:
+    if not _LEG.match(text):  # "banana" failed later, quoting Python tuples
+        raise argparse.ArgumentTypeError("%r is not a python-version (3.13, 3.14t, pypy3.11)"
+                                         % text)
+    return text
+
+
 def _share(text: str) -> float:
     try:
         value = float(text)
@@ -139,11 +155,15 @@ def add_parser(sub: Any) -> None:
     cmd = sub.add_parser(
         "verify-leg", help="fail unless a run's results file shows it really tested "
                            "its interpreter (the CI leg's check)",
-        description=__doc__.split("\n\n", 1)[1].split("\n\nHost side")[0],
+        description=__doc__.split("\n\n", 1)[1].split("\n\nHost side")[0].replace(
+            "``", "").replace("of CANARY", "of " + CANARY),
+        epilog="Exit 0 when the file proves its run; 1 when it does not (one line per\n"
+               "problem) or PATH holds no results file or several; 2 on usage error (no such\n"
+               "PATH, a --leg that is not a python-version).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     cmd.add_argument("results_dir", metavar="PATH",
                      help="a results file, or a folder that must hold exactly one (a CI leg's)")
-    cmd.add_argument("--leg", metavar="PYTHON",
+    cmd.add_argument("--leg", metavar="PYTHON", type=_leg,
                      help="the leg's python-version (3.13, 3.14t, pypy3.11): the file's "
                           "interpreter must be that one")
     cmd.add_argument("--max-broken", type=_share, default=MAX_BROKEN, metavar="SHARE",

@@ -35,7 +35,7 @@ from harness.runner import (
     run_case,
 )
 
-__all__ = ["CaseFile", "CaseItem"]
+__all__ = ["CaseFile", "CaseItem", "parse_methods"]
 
 CASES_DIR = ROOT / "cases"
 PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
@@ -55,7 +55,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="command that starts the interpreter under test (default: this one)")
     group.addoption("--results-dir", default=str(ROOT / "reports" / "results"),
                     help="folder for the results file <env-id>.json (<env-id>-root.json in a root)")
-    group.addoption("--case-jobs", type=int, default=0,
+    group.addoption("--case-jobs", type=int, default=None,
                     help="cases run at once (default: twice the CPU count; 1: every cell "
                          "one after another, deadlock cells included); performance cases "
                          "run alone")
@@ -64,6 +64,22 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--quick", action="store_true", default=False,
                     help="leave the performance cases out (the report shows them as "
                          "'not run (quick)'); never the default")
+
+
+def parse_methods(text: str) -> List[str]:
+    """``--methods fork,spawn``: each name once, in the order given. A name that is not a start
+    method (``Fork``, a typo) is a usage error: it used to select nothing and say only "no
+    tests ran"."""
+    methods: List[str] = []
+    for name in (part.strip() for part in text.split(",")):
+        if name and name not in START_METHODS:
+            raise pytest.UsageError("--methods: %r is not a start method (%s)" % (
+                name, ", ".join(START_METHODS)))
+        methods += [name] if name and name not in methods else []
+    if not methods:
+        raise pytest.UsageError("--methods: name at least one start method (%s)" % (
+            ", ".join(START_METHODS)))
+    return methods
 
 
 class _State:
@@ -75,8 +91,11 @@ class _State:
         self.results_dir = Path(config.getoption("--results-dir"))
         # Twice the cores: a cell also waits (children starting, pipes, joins, a case's own
         # timeout); with one cell per core 60 % of the CPU sat idle during a run.
-        self.jobs = config.getoption("--case-jobs") or 2 * (os.cpu_count() or 1)
-        self.methods = [m for m in config.getoption("--methods").split(",") if m]
+        jobs = config.getoption("--case-jobs")
+        if jobs is not None and jobs < 1:  # a semaphore of -3 was 40 lines of INTERNALERROR
+            raise pytest.UsageError("--case-jobs must be 1 or more, not %d" % jobs)
+        self.jobs = jobs or 2 * (os.cpu_count() or 1)
+        self.methods = parse_methods(config.getoption("--methods"))
         self.quick = bool(config.getoption("--quick"))
         self.environment: Dict[str, Any] = {}
         self.cases: Dict[str, catalog.Case] = {}

@@ -137,8 +137,9 @@ def render_summary(matrix: MatrixDoc) -> str:
                   for t in f.case.differences[:5]]
         items.append("\n".join(parts))
     _cap(lines, items or ["No findings."], "findings")
-    lines += ["", "## The article's claims", "", "| claim | overall | per environment |",
-              "| --- | --- | --- |"]
+    lines += ["", "## The article's claims", ""] + (
+        ["| claim | overall | per environment |", "| --- | --- | --- |"] if r.claims
+        else [md(claimview.LEFT_OUT)])
     names = environment_names(matrix["environments"])
     for cv in r.claims:
         per = ", ".join("%s: %s" % (names.get(v.environment, v.environment),

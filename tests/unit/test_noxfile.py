@@ -5,8 +5,8 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
-from types import ModuleType
-from typing import List
+from types import ModuleType, SimpleNamespace
+from typing import Any, List
 
 import pytest
 
@@ -47,3 +47,25 @@ def test_the_root_sessions_exist(noxfile: ModuleType) -> None:
     assert all(isinstance(v, str) for v in noxfile.ROOT_PYTHONS)
     assert "matrix" in sys.modules["nox"].registry.get()
     assert "matrix_root" in sys.modules["nox"].registry.get()
+
+
+def test_the_report_session_ends_the_run_with_the_page(
+        noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """After nox's session summary (21 lines for `nox -s matrix`, which pushed the report's
+    own line off a 24-line screen) the last line names the page and summary.md: printed at
+    exit, after everything nox writes."""
+    at_exit: List[Any] = []
+    ran: List[Any] = []
+    monkeypatch.setattr(noxfile.atexit, "register", lambda *call: at_exit.append(call))
+    monkeypatch.setattr(noxfile.glob, "glob", lambda pattern: ["linux-cpython-3.12.json"])
+    monkeypatch.setattr(noxfile, "_say_coverage", lambda session: None)
+    session = SimpleNamespace(posargs=[], install=lambda *a: None,
+                              run=lambda *a, **k: ran.append(a), error=pytest.fail)
+    noxfile.report(session)
+    assert ran and ran[0][:4] == ("python", "-m", "harness", "report")
+    ((say, line),) = at_exit
+    say(line)
+    reports = ROOT / "reports"
+    assert capsys.readouterr().err == "nox > the report: %s (open it in a browser; in short: " \
+                                      "%s)\n" % (reports / "index.html", reports / "summary.md")
