@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from harness import discovery
+from harness.results import MATRIX_FILE, REPORTS, RESULTS_DIR
 
 nox.needs_version = ">=2025.10.14"
 # Without uv, the stdlib venv: it seeds pip from the interpreter's own ensurepip, while current
@@ -60,7 +61,6 @@ PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
 #: a unit test keeps the two equal).
 ROOT_PYTHONS = ["3.13", "3.14", "3.15", "pypy3"]
 
-RESULTS = ROOT / "reports" / "results"
 # Dependencies live once, in pyproject.toml's [dependency-groups] (matrix, host, test, lint);
 # the lint tools' exact versions in requirements/lint.txt (constraints Dependabot bumps).
 _PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -80,7 +80,7 @@ CASES_MYPY_PYTHON = "3.15"
 def matrix(session: nox.Session) -> None:
     """Run the case catalog under every start method on one interpreter, then the report."""
     session.install(*MATRIX_DEPS)
-    session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS), "--",
+    session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS_DIR), "--",
                 *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
     if whole_matrix(sys.argv[1:]):  # `nox -s matrix` also runs the Debian root's columns
         for version in ROOT_PYTHONS:
@@ -107,7 +107,7 @@ def matrix_root(session: nox.Session, version: str) -> None:
     session.install(*MATRIX_DEPS)
     try:
         session.run("python", "-m", "harness", "run", "--python", shlex.join(chosen[0].argv()),
-                    "--results-dir", str(RESULTS), "--", *session.posargs,
+                    "--results-dir", str(RESULTS_DIR), "--", *session.posargs,
                     env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
     finally:  # the wrapper's mounts are private to each run: nothing may be left on the host
         left = root_provision.release(root, session.log)
@@ -139,11 +139,11 @@ def provision(session: nox.Session) -> None:
 @nox.session(python=None)
 def report(session: nox.Session) -> None:
     """Merge reports/results/*.json into reports/matrix.json and reports/index.html."""
-    files = sorted(glob.glob(str(RESULTS / "*.json")))
+    files = sorted(glob.glob(str(RESULTS_DIR / "*.json")))
     if not files:
         session.error("no results in reports/results/: run `nox -s matrix` first")
     session.install(*HOST_DEPS)
-    session.run("python", "-m", "harness", "report", *files, "-o", str(ROOT / "reports"),
+    session.run("python", "-m", "harness", "report", *files, "-o", str(REPORTS),
                 *session.posargs)
     _say_coverage(session)
 
@@ -222,7 +222,7 @@ def _say_coverage(session: nox.Session) -> None:
     from harness import coverage
 
     try:
-        matrix = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
+        matrix = json.loads((REPORTS / MATRIX_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         session.warn(f"no coverage summary: reports/matrix.json unreadable ({exc})")
         return

@@ -203,6 +203,8 @@ def _cmd_provision(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from harness.results import REPORTS, RESULTS_DIR
+
     parser = argparse.ArgumentParser(
         prog="python -m harness",
         description="Run multiprocessing start-method cases (fork, spawn, forkserver) in "
@@ -219,7 +221,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "
                           "wrapper); default: the Python running this command")
-    run.add_argument("--results-dir", default=str(ROOT / "reports" / "results"),
+    run.add_argument("--results-dir", default=str(RESULTS_DIR),
                      help="where to write the results file (default: %(default)s)")
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
     run.add_argument("--methods", help="comma-separated start methods (default: all three)")
@@ -237,7 +239,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "(or folders of them) into one report.")
     report.add_argument("files", nargs="+", metavar="FILE",
                         help="results files or folders holding them")
-    report.add_argument("-o", "--output", default=str(ROOT / "reports"),
+    report.add_argument("-o", "--output", default=str(REPORTS),
                         help="output folder (default: %(default)s)")
     report.add_argument("--expect-env", action="append", metavar="ENV_ID",
                         help="an environment that should have data (repeatable): with no "

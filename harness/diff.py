@@ -109,7 +109,7 @@ class MatrixDiff:
 
 
 #: A reports folder (``nox -s matrix``) holds these; the first found is compared.
-REPORTS_FOLDER = ("matrix.json", "results")
+REPORTS_FOLDER = (results.MATRIX_FILE, results.RESULTS_DIR.name)
 
 
 def resolve(path: str) -> str:

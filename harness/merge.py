@@ -26,7 +26,6 @@ from harness.results import hang_said
 from harness.text import canonical_json
 
 __all__ = [
-    "MATRIX_SCHEMA_VERSION",
     "cell_status",
     "env_sort_key",
     "merge",
@@ -34,21 +33,21 @@ __all__ = [
     "signature",
 ]
 
-#: Version of the merged ``matrix.json`` format (see CHANGELOG.md on every change).
-#: Format log:
-#: - 1.0: first version (foundation).
-#: - 1.1: ``runs`` per environment carry ``runner``; cells carry ``category``, ``sources``
-#:   (the results files that fed them), ``runs`` (how many, when more than one) and, on flaky
-#:   cells, every run's ``observations``; performance cells compare outcomes only; top-level
-#:   ``claims`` and ``case_methods``.
-#: - 1.2: patch releases apart: when one minor version has several patch releases, each is
-#:   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
-#:   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
-#:   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
-#: - 1.3: ``runs[].case_digests`` (case id -> the ``code_digest`` its results file recorded,
-#:   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
-#:   changed case from a changed Python.
-MATRIX_SCHEMA_VERSION = "1.3"
+# The merged ``matrix.json`` format's versions: on every change add the new one at the end of
+# schema/matrix.schema.json's ``schema_version`` enum (the last is written) and to CHANGELOG.md.
+# Format log:
+# - 1.0: first version (foundation).
+# - 1.1: ``runs`` per environment carry ``runner``; cells carry ``category``, ``sources``
+#   (the results files that fed them), ``runs`` (how many, when more than one) and, on flaky
+#   cells, every run's ``observations``; performance cells compare outcomes only; top-level
+#   ``claims`` and ``case_methods``.
+# - 1.2: patch releases apart: when one minor version has several patch releases, each is
+#   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
+#   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
+#   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
+# - 1.3: ``runs[].case_digests`` (case id -> the ``code_digest`` its results file recorded,
+#   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
+#   changed case from a changed Python.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -245,7 +244,7 @@ def merge(
     commits = sorted({str(r["git_commit"]) for e in environments.values() for r in e["runs"]
                       if r["git_commit"]})
     return {
-        "schema_version": MATRIX_SCHEMA_VERSION,
+        "schema_version": results.written_version(results.MATRIX_SCHEMA),
         "generated_at": stamp,
         "commits": commits,
         "environments": [environments[k] for k in sorted(environments, key=env_sort_key)],
