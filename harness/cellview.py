@@ -73,6 +73,10 @@ PANEL_WORDS = {
     "": "not compared with the docs: nothing ran here",
     "expected": "expected (from the docs)",
     "expected~inferred": "expected (inferred: the docs do not state it)",
+    # The words report.js compares a cell's data-outcome and data-verdict with, by their names
+    # here (no verdict is spelled in capitals): the script spells none of the vocabulary.
+    "OK": OK, "ERROR": ERROR, "TIMEOUT": TIMEOUT, "CRASH": CRASH, "UNAVAILABLE": UNAVAILABLE,
+    "NOT_APPLICABLE": NOT_APPLICABLE, "AS_EXPECTED": AS_EXPECTED,
 }
 #: The panel JSON's key for PANEL_WORDS (no case id starts with "~").
 PANEL_WORDS_KEY = "~words"

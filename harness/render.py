@@ -19,6 +19,7 @@ from markupsafe import Markup
 from harness import answers, case_code, cellview, claimview, history, model, picks, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
+from harness.guest import words
 from harness.results import MATRIX_SCHEMA
 from harness.text import word_parts
 
@@ -55,6 +56,7 @@ def _environment() -> jinja2.Environment:
     env.filters["wordbreaks"] = lambda v: Markup("<wbr>").join(word_parts(str(v)))
     env.filters["not_compared"] = history.not_compared_text  # the page's and summary.md's words
     env.filters["short_commit"] = case_code.short_commit
+    env.globals["words"] = words  # the one vocabulary: the template spells none of its words
     return env
 
 
