@@ -25,7 +25,6 @@ __all__ = [
     "MethodChange",
     "PlatformDifference",
     "apart",
-    "behaviour_changes",
     "change_text",
     "code_change_text",
     "compared_at",
@@ -189,15 +188,11 @@ def _moved(before: str, after: str) -> str:
     return "" if before == after else "%s → %s" % (before, after)
 
 
-def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
-    """For each case and series, walking versions in order, the points where behaviour
-    changed. Methods with the same change at the same version are reported together."""
-    return walk(matrix)[0]
-
-
 def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
-    """:func:`behaviour_changes`, and the differences left out of them because the case's own
-    code changed between the two runs (``case_code``)."""
+    """For each case and series, walking versions in order, the points where behaviour
+    changed (methods with the same change at the same version reported together); and the
+    differences left out of them because the case's own code changed between the two runs
+    (``case_code``)."""
     cells = cells_by_key(matrix)
     perf = performance_cases(matrix)
     methods_of = matrix.get("case_methods", {})
