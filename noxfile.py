@@ -18,7 +18,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from harness import discovery
-from harness.results import MATRIX_FILE, REPORTS, RESULTS_DIR
+from harness.guest.words import PYPY
+from harness.results import MATRIX_FILE, REPORTS, RESULTS_DIR, session_identity
 
 nox.needs_version = ">=2025.10.14"
 # Without uv, the stdlib venv: it seeds pip from the interpreter's own ensurepip, while current
@@ -50,10 +51,15 @@ INTERRUPT = {"interrupt_timeout": 3.0, "terminate_timeout": 2.0}
 KNOWN = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15",
          "3.15t", "3.16", "pypy3.9", "pypy3.10", "pypy3.11"]
 FOUND, _REJECTED = discovery.discover()
-PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
-                 key=lambda name: (name.startswith("pypy"),
-                                   [int(p) for p in name.lstrip("py").rstrip("t").split(".")],
-                                   name.endswith("t")))
+
+
+def _session_order(name: str) -> tuple[bool, list[int], bool]:
+    """CPython before PyPy, then by version, a free-threaded build after its twin."""
+    implementation, minor, free_threading = session_identity(name)
+    return implementation == PYPY, [int(p) for p in minor.split(".")], free_threading
+
+
+PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN), key=_session_order)
 
 #: Interpreters of the Debian unstable root (`nox -s provision`): sessions matrix_root(3.13),
 #: matrix_root(pypy3)... A literal, not read from harness.provision (its SESSIONS): that module

@@ -51,6 +51,7 @@ __all__ = [
     "hang_said",
     "interpreter_label",
     "minor_version",
+    "session_identity",
     "session_name",
     "version_label",
     "validate_matrix",
@@ -127,6 +128,15 @@ def version_label(env: Mapping[str, Any]) -> str:
 def session_name(implementation: object, minor: str, free_threading: object = False) -> str:
     """What nox and the CI legs call an interpreter: ``3.12``, ``3.13t``, ``pypy3.9``."""
     return (PYPY if implementation == PYPY else "") + minor + ("t" if free_threading else "")
+
+
+def session_identity(name: str) -> Tuple[str, str, bool]:
+    """What a session name (:func:`session_name`, a CI leg's python-version) stands for:
+    ``3.14t`` -> (cpython, 3.14, True), ``pypy3.11`` -> (pypy, 3.11, False)."""
+    implementation = PYPY if name.startswith(PYPY) else CPYTHON
+    minor = name[len(PYPY):] if implementation == PYPY else name
+    free_threading = minor.endswith("t")
+    return implementation, minor[:-1] if free_threading else minor, free_threading
 
 
 def interpreter_label(implementation: object, version: str, free_threading: object = False) -> str:

@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 import yaml
 
-from harness import answers, cellview, loading, merge, model, render
+from harness import answers, cellview, loading, merge, model, render, results
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -73,9 +73,7 @@ def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
     legs = list(matrix["python"]) + [leg["python"] for leg in matrix.get("include", [])]
     grid = {(impl, minor, ft) for impl, minor, ft in answers.TARGET}
     for leg in legs:
-        impl = "pypy" if leg.startswith("pypy") else "cpython"
-        version = leg.replace("pypy", "")
-        assert (impl, version.rstrip("t"), version.endswith("t")) in grid, leg
+        assert results.session_identity(leg) in grid, leg
     slots = {s.key: s for s in answers.slots(_matrix(results_doc(version="3.12.1")))}
     assert slots["linux-cpython-3.12"].envs == ("linux-cpython-3.12",)
     assert slots["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"

@@ -117,6 +117,15 @@ def test_env_ids(env: Dict[str, Any], ident: str) -> None:
     assert results.env_id(env) == ident
 
 
+@pytest.mark.parametrize("name, identity", [
+    ("3.8", ("cpython", "3.8", False)), ("3.14t", ("cpython", "3.14", True)),
+    ("3.16", ("cpython", "3.16", False)), ("pypy3.11", ("pypy", "3.11", False))])
+def test_a_session_name_is_read_back(name: str, identity: Any) -> None:
+    """session_identity reads what session_name writes (nox's sessions, CI's legs)."""
+    assert results.session_identity(name) == identity
+    assert results.session_name(*identity) == name
+
+
 def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
     """A value that cannot be serialised leaves the old file intact and no temp file."""
     target = tmp_path / "out.json"
