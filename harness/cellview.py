@@ -239,14 +239,14 @@ def _title(cell: Optional[MatrixCell]) -> str:
     if cell.get("outcome") == ERROR:
         # The message alone: the cell's text is the error's type (the 30 x 100 page said it
         # twice on 1,100 cells).
-        message = str((cell.get("error") or {}).get("message") or "")[:100]
+        message = shorten(str((cell.get("error") or {}).get("message") or ""), 100)
         if message:
             parts.append(message)
     elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail") and not (
             # A hang that quotes nothing says what the legend says ("killed after the hard
             # timeout"): CI's page repeated it on 516 cells.
             str(cell["detail"]).startswith(NO_RESULT) and HANG_QUOTE not in str(cell["detail"])):
-        parts.append(str(cell["detail"])[:300])  # a hang's quoted stderr line comes after ~80
+        parts.append(shorten(str(cell["detail"]), 300))  # a hang quotes its stderr after ~80
     if cell.get("warnings"):
         parts.append("⚠ " + ", ".join(sorted({
             str(w.get("category")) for w in cell["warnings"]})))

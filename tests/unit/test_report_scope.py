@@ -38,6 +38,19 @@ def test_visible_text_says_what_happened() -> None:
     assert texts == {"ok", "PicklingError", "hang 15 s", "SIGSEGV", "n/a", "·", "—"}
 
 
+def test_a_tooltip_cut_short_says_so() -> None:
+    """A cell's tooltip quotes a long message only in part, and ends it with "…": cut silently,
+    "it's not found as cases.pickling" read as the whole message."""
+    message = "Can't pickle <function f.<locals>.g>: it's not found as cases.pickling." + "x" * 60
+    error = cell("c.a", "fork", outcome="error", error={"type": "PicklingError",
+                                                         "message": message})
+    hang = cell("c.a", "spawn", outcome="crash", detail="killed: " + "y" * 400)
+    views = cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"],
+                               {("e", "fork"): error, ("e", "spawn"): hang}, [])
+    assert [(len(v.title), v.title[-1]) for v in views] == [(100, "…"), (300, "…")]
+    assert views[0].title.startswith(message[:99])
+
+
 def test_ok_cells_show_the_value_only_where_methods_differ() -> None:
     """Same value under every method: "ok"; different: the one differing key's short value."""
     same = [cell("c.a", m, observed={"x": 1}) for m in ("fork", "spawn")]
