@@ -10,7 +10,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from harness import svg
-from harness.documents import MatrixCell
+from harness.documents import MatrixCell, error_field
 from harness.expect import not_compared
 from harness.guest.words import (
     AS_EXPECTED,
@@ -172,7 +172,7 @@ def visible_text(cell: Optional[MatrixCell], ok_text: str) -> str:
     if outcome == OK:
         return ok_text or OK
     if outcome == ERROR:
-        return str((cell.get("error") or {}).get("type") or ERROR)
+        return error_field(cell, "type") or ERROR
     if outcome == TIMEOUT:
         secs = hang_seconds(cell)
         return "hang %d s" % round(secs) if secs is not None else "hang"
@@ -239,7 +239,7 @@ def _title(cell: Optional[MatrixCell]) -> str:
     if cell.get("outcome") == ERROR:
         # The message alone: the cell's text is the error's type (the 30 x 100 page said it
         # twice on 1,100 cells).
-        message = shorten(str((cell.get("error") or {}).get("message") or ""), 100)
+        message = shorten(error_field(cell, "message"), 100)
         if message:
             parts.append(message)
     elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail") and not (

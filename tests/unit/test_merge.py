@@ -54,6 +54,18 @@ def test_disagreeing_cells_are_flaky_with_both_observations() -> None:
     assert _cell(m, "methods.a", "linux-cpython-3.12", "fork")["status"] == "as-expected"
 
 
+def test_runs_that_warned_differently_are_flaky() -> None:
+    """Two runs of a cell alike but for a warning one of them emitted are flaky (the cell's ⚠
+    was whichever file came first), as a change between versions counts warnings too."""
+    warned = results_doc(observe=lambda c, m: cell(c, m, warnings=[
+        {"category": "DeprecationWarning", "message": "multi-threaded"}] if m == "fork" else []))
+    m = _merge(results_doc(), warned)
+    fork = _cell(m, "methods.a", "linux-cpython-3.12", "fork")
+    assert fork["status"] == "flaky"
+    assert [len(o["warnings"]) for o in fork["observations"]] == [0, 1]
+    assert _cell(m, "methods.a", "linux-cpython-3.12", "spawn")["status"] == "as-expected"
+
+
 def test_performance_numbers_differing_are_not_flaky_but_outcomes_are() -> None:
     """Performance cells compare outcomes only: different numbers are not a conflict."""
     def perf(value: float, outcome: str = "ok") -> Any:
