@@ -209,6 +209,8 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                         skipped = prev is not None or skipped
                         continue
                     is_perf = case["id"] in perf
+                    # Not where a hang hung (merge._disagree's rule): a hang that quoted nothing
+                    # (an older harness) would read as a change against every one that did.
                     if prev is not None and prev_env is not None and \
                             signature(prev, is_perf) != signature(cell, is_perf):
                         old, new = case_code.side(prev_env, prev), case_code.side(env, cell)
