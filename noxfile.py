@@ -19,6 +19,8 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from harness import discovery
+from harness.guest.words import PYPY
+from harness.results import MATRIX_FILE, REPORTS, RESULTS_DIR, session_identity
 
 nox.needs_version = ">=2025.10.14"
 # Without uv, the stdlib venv: it seeds pip from the interpreter's own ensurepip, while current
@@ -50,10 +52,15 @@ INTERRUPT = {"interrupt_timeout": 3.0, "terminate_timeout": 2.0}
 KNOWN = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15",
          "3.15t", "3.16", "pypy3.9", "pypy3.10", "pypy3.11"]
 FOUND, _REJECTED = discovery.discover()
-PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
-                 key=lambda name: (name.startswith("pypy"),
-                                   [int(p) for p in name.lstrip("py").rstrip("t").split(".")],
-                                   name.endswith("t")))
+
+
+def _session_order(name: str) -> tuple[bool, list[int], bool]:
+    """CPython before PyPy, then by version, a free-threaded build after its twin."""
+    implementation, minor, free_threading = session_identity(name)
+    return implementation == PYPY, [int(p) for p in minor.split(".")], free_threading
+
+
+PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN), key=_session_order)
 
 #: Interpreters of the Debian unstable root (`nox -s provision`): sessions matrix_root(3.13),
 #: matrix_root(pypy3)... A literal, not read from harness.provision (its SESSIONS): that module
@@ -61,7 +68,6 @@ PYTHONS = sorted({i.session_name for i in FOUND} | set(KNOWN),
 #: a unit test keeps the two equal).
 ROOT_PYTHONS = ["3.13", "3.14", "3.15", "pypy3"]
 
-RESULTS = ROOT / "reports" / "results"
 # Dependencies live once, in pyproject.toml's [dependency-groups] (matrix, host, test, lint);
 # the lint tools' exact versions in requirements/lint.txt (constraints Dependabot bumps).
 _PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
@@ -81,7 +87,7 @@ CASES_MYPY_PYTHON = "3.15"
 def matrix(session: nox.Session) -> None:
     """Run the case catalog under every start method on one interpreter, then the report."""
     session.install(*MATRIX_DEPS)
-    session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS), "--",
+    session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS_DIR), "--",
                 *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
     if whole_matrix(sys.argv[1:]):  # `nox -s matrix` also runs the Debian root's columns
         for version in ROOT_PYTHONS:
@@ -108,7 +114,7 @@ def matrix_root(session: nox.Session, version: str) -> None:
     session.install(*MATRIX_DEPS)
     try:
         session.run("python", "-m", "harness", "run", "--python", shlex.join(chosen[0].argv()),
-                    "--results-dir", str(RESULTS), "--", *session.posargs,
+                    "--results-dir", str(RESULTS_DIR), "--", *session.posargs,
                     env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
     finally:  # the wrapper's mounts are private to each run: nothing may be left on the host
         left = root_provision.release(root, session.log)
@@ -140,11 +146,11 @@ def provision(session: nox.Session) -> None:
 @nox.session(python=None)
 def report(session: nox.Session) -> None:
     """Merge reports/results/*.json into reports/matrix.json and reports/index.html."""
-    files = sorted(glob.glob(str(RESULTS / "*.json")))
+    files = sorted(glob.glob(str(RESULTS_DIR / "*.json")))
     if not files:
         session.error("no results in reports/results/: run `nox -s matrix` first")
     session.install(*HOST_DEPS)
-    session.run("python", "-m", "harness", "report", *files, "-o", str(ROOT / "reports"),
+    session.run("python", "-m", "harness", "report", *files, "-o", str(REPORTS),
                 *session.posargs)
     _say_coverage(session)
     atexit.register(_say_last, page_line(ROOT / "reports"))
@@ -235,7 +241,7 @@ def _say_coverage(session: nox.Session) -> None:
     from harness import coverage
 
     try:
-        matrix = json.loads((ROOT / "reports" / "matrix.json").read_text(encoding="utf-8"))
+        matrix = json.loads((REPORTS / MATRIX_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
         session.warn(f"no coverage summary: reports/matrix.json unreadable ({exc})")
         return

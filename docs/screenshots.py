@@ -16,8 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 DOCS = Path(__file__).resolve().parent
 sys.path.insert(0, str(DOCS.parent))  # the checkout's harness, whichever environment runs this
 from harness import render  # noqa: E402
@@ -46,11 +44,10 @@ def main(matrix_json: str) -> int:
         return 1
     from harness import results
 
-    problem = next(iter(jsonschema.Draft202012Validator(
-        results.load_schema("matrix.schema.json")).iter_errors(matrix)), None)
-    if problem is not None:
+    problems = results.validate_matrix(matrix)  # the one validation (format version first)
+    if problems:
         sys.stderr.write("screenshots: %s: not a matrix.json of this version (%s)\n" % (
-            matrix_json, problem.message[:200]))
+            matrix_json, results.first_problem(problems)))
         return 1
     with tempfile.TemporaryDirectory(prefix="smm-shots-") as tmp:
         render.write_report(matrix, Path(tmp))

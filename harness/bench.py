@@ -37,6 +37,7 @@ from harness.bench_merge import (
     time_merge_and_render,
 )
 from harness.guest.words import DEADLOCK, FORKSERVER, OK, PERFORMANCE, SPAWN, START_METHODS, TIMEOUT
+from harness.results import REPORTS
 
 __all__ = ["main", "synthetic_results", "time_merge_and_render"]
 
@@ -318,7 +319,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--skip-merge", action="store_true", help="skip merge/render timing")
     parser.add_argument("--skip-page-load", action="store_true",
                         help="skip timing the 30x100 report page in Chromium")
-    parser.add_argument("-o", "--output", default=str(ROOT / "reports" / "bench.json"))
+    parser.add_argument("-o", "--output", default=str(REPORTS / "bench.json"))
     parser.add_argument("--results-dir", help="keep the matrix results files here "
                                               "(default: a temporary folder)")
     args = parser.parse_args(argv)

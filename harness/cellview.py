@@ -10,7 +10,7 @@ import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 from harness import svg
-from harness.documents import MatrixCell
+from harness.documents import MatrixCell, error_field
 from harness.expect import not_compared
 from harness.guest.words import (
     AS_EXPECTED,
@@ -73,6 +73,10 @@ PANEL_WORDS = {
     "": "not compared with the docs: nothing ran here",
     "expected": "expected (from the docs)",
     "expected~inferred": "expected (inferred: the docs do not state it)",
+    # The words report.js compares a cell's data-outcome and data-verdict with, by their names
+    # here (no verdict is spelled in capitals): the script spells none of the vocabulary.
+    "OK": OK, "ERROR": ERROR, "TIMEOUT": TIMEOUT, "CRASH": CRASH, "UNAVAILABLE": UNAVAILABLE,
+    "NOT_APPLICABLE": NOT_APPLICABLE, "AS_EXPECTED": AS_EXPECTED,
 }
 #: The panel JSON's key for PANEL_WORDS (no case id starts with "~").
 PANEL_WORDS_KEY = "~words"
@@ -168,7 +172,7 @@ def visible_text(cell: Optional[MatrixCell], ok_text: str) -> str:
     if outcome == OK:
         return ok_text or OK
     if outcome == ERROR:
-        return str((cell.get("error") or {}).get("type") or ERROR)
+        return error_field(cell, "type") or ERROR
     if outcome == TIMEOUT:
         secs = hang_seconds(cell)
         return "hang %d s" % round(secs) if secs is not None else "hang"
@@ -235,14 +239,14 @@ def _title(cell: Optional[MatrixCell]) -> str:
     if cell.get("outcome") == ERROR:
         # The message alone: the cell's text is the error's type (the 30 x 100 page said it
         # twice on 1,100 cells).
-        message = str((cell.get("error") or {}).get("message") or "")[:100]
+        message = shorten(error_field(cell, "message"), 100)
         if message:
             parts.append(message)
     elif cell.get("outcome") in (CRASH, TIMEOUT) and cell.get("detail") and not (
             # A hang that quotes nothing says what the legend says ("killed after the hard
             # timeout"): CI's page repeated it on 516 cells.
             str(cell["detail"]).startswith(NO_RESULT) and HANG_QUOTE not in str(cell["detail"])):
-        parts.append(str(cell["detail"])[:300])  # a hang's quoted stderr line comes after ~80
+        parts.append(shorten(str(cell["detail"]), 300))  # a hang quotes its stderr after ~80
     if cell.get("warnings"):
         parts.append("⚠ " + ", ".join(sorted({
             str(w.get("category")) for w in cell["warnings"]})))

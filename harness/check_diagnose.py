@@ -36,6 +36,7 @@ from harness.check_where import table_order
 from harness.guest.words import FORK, FORKSERVER, SPAWN
 from harness.results import hang_said
 from harness.runner import CaseRun
+from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "Diagnosis",
@@ -297,7 +298,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                     (run.error or {}).get("message", ""))):
             error = run.error or {}
             add("not-picklable", "something sent to a %s child cannot be pickled (%s: %s)" % (
-                _METHOD, error.get("type"), str(error.get("message"))[:120]),
+                _METHOD, error.get("type"), shorten(str(error.get("message")), 120)),
                 "define targets and arguments at module level and pass only picklable data "
                 "(or request fork explicitly where it exists)", _GUIDE, cell)
         observed = run.observed if isinstance(run.observed, dict) else {}

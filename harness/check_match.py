@@ -10,6 +10,7 @@ from typing import Any, Callable, Dict, List, Optional, Set
 from harness.check_where import BOOTSTRAP_END
 from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
+from harness.text import shorten
 
 __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
            "joined_flushing", "logging_lost", "main_rerun", "not_fork", "only", "patched",
@@ -20,7 +21,7 @@ def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optiona
 
     def match(run: CaseRun, text: str, method: str) -> Optional[str]:
         found = compiled.search(text)
-        return (found.group(group) or "")[:120] if found else None
+        return shorten(found.group(group) or "", 120) if found else None
     return match
 
 
@@ -63,7 +64,7 @@ def main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
     if not _RERUN.search(text) or BOOTSTRAP.search(text):
         return None
     raised = _LAST_EXCEPTION.findall(text)
-    return ("%s: %s" % raised[-1])[:120] if raised else "see the traceback"
+    return shorten("%s: %s" % raised[-1], 120) if raised else "see the traceback"
 
 
 def unless_main_rerun(match: Callable[[CaseRun, str, str], Optional[str]]

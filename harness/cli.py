@@ -19,6 +19,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from harness import __version__
 from harness.guest import words
+from harness.results import MATRIX_FILE, MATRIX_SCHEMA, REPORTS, RESULTS_DIR, RESULTS_SCHEMA
 
 __all__ = ["main"]
 
@@ -34,10 +35,10 @@ CASES = ROOT / "cases"
 NO_CATALOG = "the case catalog (cases/) is not installed; run from the checkout"
 #: Where results and reports go by default: the checkout's reports/; an installed harness
 #: writes into the working folder's, never into site-packages.
-REPORTS_HOME = ROOT / "reports" if CASES.is_dir() else Path("reports")
+REPORTS_HOME = REPORTS if CASES.is_dir() else Path(REPORTS.name)
 #: What `report` writes beside the page: in a folder given to `report`, a report's own files,
 #: never results files (`report X -o X` then `report X` rejected them all).
-REPORT_FILES = ("matrix.json", "results.schema.json", "matrix.schema.json")
+REPORT_FILES = (MATRIX_FILE, RESULTS_SCHEMA, MATRIX_SCHEMA)
 #: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
 #: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
 ENV_ID = re.compile(r"^(%s)-(%s)-[0-9]+\.[0-9]+(\.[0-9]+([a-z]+[0-9]+)?)?t?(-[a-z0-9_]+)?$" % (
@@ -305,7 +306,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "
                           "wrapper); default: the Python running this command")
-    run.add_argument("--results-dir", default=str(REPORTS_HOME / "results"),
+    run.add_argument("--results-dir", default=str(REPORTS_HOME / RESULTS_DIR.name),
                      help="where to write the results file (default: %(default)s)")
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
     run.add_argument("--methods", help="comma-separated start methods, of fork, forkserver "

@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from harness import case_code, notrun, results, svg
-from harness.documents import CellKey, MatrixCell, MatrixDoc, MatrixEnvironment, cells_by_key
+from harness.documents import (
+    CellKey,
+    MatrixCell,
+    MatrixDoc,
+    MatrixEnvironment,
+    cells_by_key,
+    error_field,
+)
 from harness.guest.words import ERROR, NOT_RUN, OK
 from harness.text import cut_apart, key_changes, short_json
 
@@ -109,7 +116,7 @@ class MatrixDiff:
 
 
 #: A reports folder (``nox -s matrix``) holds these; the first found is compared.
-REPORTS_FOLDER = ("matrix.json", "results")
+REPORTS_FOLDER = (results.MATRIX_FILE, results.RESULTS_DIR.name)
 
 
 def resolve(path: str) -> str:
@@ -244,7 +251,7 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         code = case_code.relation(*sides)
         if code == case_code.CHANGED:
             code_changed.setdefault(key[0], case_code.changed_text(*sides))
-        errors = ((a.get("error") or {}).get("type"), (b.get("error") or {}).get("type"))
+        errors = (error_field(a, "type"), error_field(b, "type"))
         same = a.get("outcome") == b.get("outcome") and noise_aware_equal(
             a.get("observed"), b.get("observed")) and errors[0] == errors[1]
         if same:

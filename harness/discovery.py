@@ -19,6 +19,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from harness.guest.words import CPYTHON, IMPL_NAMES, IMPLEMENTATIONS
 from harness.results import session_name
+from harness.text import shorten
 
 __all__ = [
     "Interpreter",
@@ -149,7 +150,7 @@ def inspect_interpreter(path: str, origin: str = "explicit",
     if proc.returncode != 0:
         tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
         return Rejected(path, "not a working Python 3 (exit %d: %s)" % (proc.returncode,
-                                                                           tail[0][:200]))
+                                                                           shorten(tail[0], 200)))
     try:
         info = json.loads(proc.stdout.decode("utf-8"))
         version = tuple(int(v) for v in info["version"])

@@ -6,7 +6,7 @@ validates). Host side; the view (``harness.model``) reads the matrix through the
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional, Tuple, TypedDict
+from typing import Any, Dict, List, Mapping, Optional, Tuple, TypedDict
 
 __all__ = [
     "CaseEntry",
@@ -25,6 +25,7 @@ __all__ = [
     "RunRecord",
     "TestRecord",
     "cells_by_key",
+    "error_field",
 ]
 
 
@@ -231,3 +232,9 @@ CellKey = Tuple[str, str, str]
 def cells_by_key(matrix: MatrixDoc) -> Dict[CellKey, MatrixCell]:
     """Every cell of ``matrix`` (run or not) by its :data:`CellKey`."""
     return {(c["case"], c["environment"], c["method"]): c for c in matrix.get("results", [])}
+
+
+def error_field(cell: Mapping[str, Any], key: str) -> str:
+    """A field of a cell's error, ``type`` (``PicklingError``) or ``message``; "" when the cell
+    records no error or no such field."""
+    return str((cell.get("error") or {}).get(key) or "")

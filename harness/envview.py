@@ -57,12 +57,12 @@ def _behaviour_by_env(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], Tupl
     for cell in matrix["results"]:
         perf_case = cell["case"] in perf
         if cell.get("status") == words.FLAKY:  # what each run did, in any order
-            what: Tuple[Any, ...] = tuple(sorted(repr(history.signature_of(o, perf_case))
+            what: Tuple[Any, ...] = tuple(sorted(repr(merge.signature(o, perf_case))
                                                  for o in cell.get("observations") or ()))
         elif cell.get("outcome") is None:
             what = ()
         else:
-            what = history.signature_of(cell, perf_case)
+            what = merge.signature(cell, perf_case)
         out.setdefault(cell["environment"], {})[(cell["case"], cell["method"])] = (
             cell.get("status"), *what)
     return out

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Sequence, Tuple
 from harness import history
 from harness.answers import series_label
 from harness.casetext import inferred
-from harness.documents import MatrixCell
+from harness.documents import MatrixCell, error_field
 from harness.expect import expectation_text
 from harness.guest import words
 from harness.text import canonical_json, short
@@ -99,7 +99,7 @@ def _expects(rule: Any) -> Any:
 def _detail(cell: MatrixCell) -> str:
     """The line a group shows under its value: an error's message, or why a cell did not run
     or how it hung."""
-    return str((cell.get("error") or {}).get("message") or cell.get("detail") or "")
+    return error_field(cell, "message") or str(cell.get("detail") or "")
 
 
 def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[str, str],

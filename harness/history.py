@@ -11,10 +11,17 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from harness import case_code
-from harness.documents import CellFields, MatrixCell, MatrixDoc, MatrixEnvironment, cells_by_key
+from harness.documents import (
+    CellFields,
+    MatrixCell,
+    MatrixDoc,
+    MatrixEnvironment,
+    cells_by_key,
+    error_field,
+)
 from harness.expect import parse_version, version_key
 from harness.guest import words
-from harness.merge import performance_cases, signature
+from harness.merge import performance_cases, signature, warning_kinds
 from harness.results import arch_suffix, version_label
 from harness.results import minor_version as _minor
 from harness.text import cut_apart, key_changes, keys_shown, short_json
@@ -25,7 +32,6 @@ __all__ = [
     "MethodChange",
     "PlatformDifference",
     "apart",
-    "behaviour_changes",
     "change_text",
     "code_change_text",
     "compared_at",
@@ -33,7 +39,6 @@ __all__ = [
     "method_changes",
     "platform_differences",
     "series_key",
-    "signature_of",
     "since_hedge",
     "since_text",
     "system_name",
@@ -117,7 +122,7 @@ def describe(cell: CellFields, performance: bool = False, limit: int = 80) -> st
     if outcome == words.OK and not performance:
         return "ok %s" % short_json(cell.get("observed"), limit)
     if outcome == words.ERROR:
-        return "error %s" % ((cell.get("error") or {}).get("type") or "?")
+        return "error %s" % (error_field(cell, "type") or "?")
     return str(outcome)
 
 
@@ -132,28 +137,18 @@ def apart(cells: Sequence[CellFields], performance: bool = False) -> List[str]:
     return ["ok %s" % text for text in shown]
 
 
-def _warning_kinds(cell: CellFields) -> Tuple[str, ...]:
-    return tuple(sorted({str(w.get("category")) for w in cell.get("warnings") or []}))
-
-
-def signature_of(cell: CellFields, perf: bool) -> Tuple[Any, ...]:
-    """What two cells must share to behave the same (outcome, value or error type, warning
-    kinds; performance cells by outcome only)."""
-    return (*signature(dict(cell), perf), _warning_kinds(cell))
-
-
 def _texts(cells: Sequence[CellFields], perf: bool) -> List[str]:
     """Each cell's :func:`apart` text with its warning kinds (``ok 1 + DeprecationWarning``)."""
     out = []
     for cell, text in zip(cells, apart(cells, perf)):
-        kinds = _warning_kinds(cell)
+        kinds = warning_kinds(cell)
         out.append(text + (" + %s" % ", ".join(kinds) if kinds else ""))
     return out
 
 
 def _delta(before: CellFields, after: CellFields, perf: bool) -> str:
     """``key: old → new; …`` when two ok cells returned objects that differ only in value."""
-    if perf or _warning_kinds(before) != _warning_kinds(after) or not all(
+    if perf or warning_kinds(before) != warning_kinds(after) or not all(
             c.get("outcome") == words.OK for c in (before, after)):
         return ""
     return key_changes(before.get("observed"), after.get("observed")) or ""
@@ -189,15 +184,11 @@ def _moved(before: str, after: str) -> str:
     return "" if before == after else "%s → %s" % (before, after)
 
 
-def behaviour_changes(matrix: MatrixDoc) -> List[Change]:
-    """For each case and series, walking versions in order, the points where behaviour
-    changed. Methods with the same change at the same version are reported together."""
-    return walk(matrix)[0]
-
-
 def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
-    """:func:`behaviour_changes`, and the differences left out of them because the case's own
-    code changed between the two runs (``case_code``)."""
+    """For each case and series, walking versions in order, the points where behaviour
+    changed (methods with the same change at the same version reported together); and the
+    differences left out of them because the case's own code changed between the two runs
+    (``case_code``)."""
     cells = cells_by_key(matrix)
     perf = performance_cases(matrix)
     methods_of = matrix.get("case_methods", {})
@@ -218,8 +209,10 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                         skipped = prev is not None or skipped
                         continue
                     is_perf = case["id"] in perf
+                    # Not where a hang hung (merge._disagree's rule): a hang that quoted nothing
+                    # (an older harness) would read as a change against every one that did.
                     if prev is not None and prev_env is not None and \
-                            signature_of(prev, is_perf) != signature_of(cell, is_perf):
+                            signature(prev, is_perf) != signature(cell, is_perf):
                         old, new = case_code.side(prev_env, prev), case_code.side(env, cell)
                         code = case_code.relation(old, new)
                         if code == case_code.CHANGED:
@@ -310,7 +303,7 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
     out: List[PlatformDifference] = []
     for (case_id, version, method), by in sorted(newest.items()):
         is_perf = case_id in perf
-        if len(by) > 1 and len({signature_of(c, is_perf) for _e, c in by.values()}) > 1:
+        if len(by) > 1 and len({signature(c, is_perf) for _e, c in by.values()}) > 1:
             code, why = case_code.across([case_code.side(e, c) for e, c in by.values()])
             ordered = sorted(by.items())
             out.append(PlatformDifference(case_id, version, method, tuple(zip(

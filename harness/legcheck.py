@@ -27,10 +27,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from harness.guest import words
-from harness.guest.words import CPYTHON, CRASH, OK, PYPY, UNAVAILABLE
-from harness.results import minor_version, session_name
+from harness.guest.words import CRASH, OK, UNAVAILABLE
+from harness.results import minor_version, session_identity, session_name
 
-__all__ = ["CANARY", "MAX_BROKEN", "add_parser", "leg_identity", "problems"]
+__all__ = ["CANARY", "MAX_BROKEN", "add_parser", "problems"]
 
 #: The share of crash + harness-error cells above which a run is not believed to have tested
 #: its interpreter. A healthy run has none (the catalog's crash cells are a few of ~265);
@@ -38,12 +38,6 @@ __all__ = ["CANARY", "MAX_BROKEN", "add_parser", "leg_identity", "problems"]
 MAX_BROKEN = 0.25
 #: A case that starts a child under each method and needs its answer (the smoke legs' case).
 CANARY = "inheritance.global_assigned_in_main"
-
-
-def leg_identity(leg: str) -> Tuple[str, str, bool]:
-    """``3.14t`` -> (cpython, 3.14, True); ``pypy3.11`` -> (pypy, 3.11, False)."""
-    impl = PYPY if leg.startswith(PYPY) else CPYTHON
-    return impl, leg.replace(PYPY, "").rstrip("t"), leg.endswith("t")
 
 
 def _identity(env: Mapping[str, Any]) -> Tuple[str, str, bool]:
@@ -64,7 +58,7 @@ def problems(document: Any, leg: Optional[str] = None,
     if not isinstance(env, Mapping):
         return ["no harness.environment: not a results file"]
     found: List[str] = []
-    if leg is not None and _identity(env) != leg_identity(leg):
+    if leg is not None and _identity(env) != session_identity(leg):
         found.append("leg %s tested %s, not %s" % (leg, session_name(*_identity(env)), leg))
     cells: List[Dict[str, Any]] = [
         t["metadata"] for t in document.get("tests") or []

@@ -17,6 +17,7 @@ from harness.documents import (
     MatrixDoc,
     MatrixEnvironment,
     Observation,
+    error_field,
 )
 from harness.expect import version_key
 from harness.guest import words
@@ -26,29 +27,29 @@ from harness.results import hang_said
 from harness.text import canonical_json
 
 __all__ = [
-    "MATRIX_SCHEMA_VERSION",
     "cell_status",
     "env_sort_key",
     "merge",
     "performance_cases",
     "signature",
+    "warning_kinds",
 ]
 
-#: Version of the merged ``matrix.json`` format (see CHANGELOG.md on every change).
-#: Format log:
-#: - 1.0: first version (foundation).
-#: - 1.1: ``runs`` per environment carry ``runner``; cells carry ``category``, ``sources``
-#:   (the results files that fed them), ``runs`` (how many, when more than one) and, on flaky
-#:   cells, every run's ``observations``; performance cells compare outcomes only; top-level
-#:   ``claims`` and ``case_methods``.
-#: - 1.2: patch releases apart: when one minor version has several patch releases, each is
-#:   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
-#:   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
-#:   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
-#: - 1.3: ``runs[].case_digests`` (case id -> the ``code_digest`` its results file recorded,
-#:   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
-#:   changed case from a changed Python.
-MATRIX_SCHEMA_VERSION = "1.3"
+# The merged ``matrix.json`` format's versions: on every change add the new one at the end of
+# schema/matrix.schema.json's ``schema_version`` enum (the last is written) and to CHANGELOG.md.
+# Format log:
+# - 1.0: first version (foundation).
+# - 1.1: ``runs`` per environment carry ``runner``; cells carry ``category``, ``sources``
+#   (the results files that fed them), ``runs`` (how many, when more than one) and, on flaky
+#   cells, every run's ``observations``; performance cells compare outcomes only; top-level
+#   ``claims`` and ``case_methods``.
+# - 1.2: patch releases apart: when one minor version has several patch releases, each is
+#   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
+#   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
+#   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
+# - 1.3: ``runs[].case_digests`` (case id -> the ``code_digest`` its results file recorded,
+#   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
+#   changed case from a changed Python.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -82,16 +83,18 @@ def performance_cases(matrix: Mapping[str, Any]) -> Set[str]:
 
 
 def signature(cell: Mapping[str, Any], performance: bool = False) -> Tuple[Any, ...]:
-    """What must agree for two observations of one cell to count as the same behaviour.
-
-    Performance cells measure numbers that always differ between runs: only the outcome (and
-    the error type) counts for them. Others compare the observed value too.
+    """What two cells must share to behave the same, the one definition (two runs of a cell,
+    two versions, two platforms, two methods): the outcome, the error type, the kinds of warning
+    the run emitted and, except for performance cells (their numbers always differ between
+    runs), the observed value.
     """
-    error = cell.get("error")
-    error_type = error.get("type") if isinstance(error, dict) else None
-    if performance:
-        return (cell.get("outcome"), error_type)
-    return (cell.get("outcome"), _canonical(cell.get("observed")), error_type)
+    same = (cell.get("outcome"), error_field(cell, "type"), warning_kinds(cell))
+    return same if performance else (*same, _canonical(cell.get("observed")))
+
+
+def warning_kinds(cell: Mapping[str, Any]) -> Tuple[str, ...]:
+    """The categories of the warnings a cell's run emitted, sorted (``DeprecationWarning``)."""
+    return tuple(sorted({str(w.get("category")) for w in cell.get("warnings") or []}))
 
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -245,7 +248,7 @@ def merge(
     commits = sorted({str(r["git_commit"]) for e in environments.values() for r in e["runs"]
                       if r["git_commit"]})
     return {
-        "schema_version": MATRIX_SCHEMA_VERSION,
+        "schema_version": results.written_version(results.MATRIX_SCHEMA),
         "generated_at": stamp,
         "commits": commits,
         "environments": [environments[k] for k in sorted(environments, key=env_sort_key)],
@@ -259,8 +262,10 @@ def merge(
 
 def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
     """Two runs of one cell differ in their ``signature`` or, both hangs that said where, in
-    where they hung (at a held lock vs elsewhere: two behaviours). A hang that quotes nothing
-    (an older harness, a case that wrote nothing) is not counted against one that does."""
+    where they hung (at a held lock vs elsewhere: two behaviours, which a claim's ``hang_at``
+    tells apart). A hang that quotes nothing (an older harness, a case that wrote nothing) is
+    not counted against one that does: a pairwise rule, which is why it is not part of the
+    signature (history groups cells by it)."""
     if signature(a, perf) != signature(b, perf):
         return True
     said = [hang_said(str(c.get("detail") or "")) for c in (a, b)

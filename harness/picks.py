@@ -12,7 +12,7 @@ import dataclasses
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history
-from harness.documents import MatrixCell, MatrixDoc, cells_by_key
+from harness.documents import MatrixCell, MatrixDoc, cells_by_key, error_field
 from harness.guest.words import (
     CPYTHON,
     CRASH,
@@ -24,7 +24,7 @@ from harness.guest.words import (
     TIMEOUT,
     UNAVAILABLE,
 )
-from harness.merge import performance_cases
+from harness.merge import performance_cases, signature
 from harness.results import version_label
 from harness.text import ABSENT, KEY_VALUE_LIMIT, differing_keys, short
 
@@ -80,7 +80,7 @@ def env_tags(lookup: Mapping[Tuple[str, str], MatrixCell], env: str,
     cells = ran(lookup, env, methods)
     # the whole behaviour, as the change points compare it: describe()'s text is cut, and two
     # values that differ only past its limit would read alike
-    sigs = {m: history.signature_of(c, c.get("category") == PERFORMANCE) for m, c in cells.items()}
+    sigs = {m: signature(c, c.get("category") == PERFORMANCE) for m, c in cells.items()}
     if len(set(sigs.values())) > 1:
         tags.add("disagree")
     if FORK in sigs and SPAWN in sigs and sigs[FORK] != sigs[SPAWN]:
@@ -144,7 +144,7 @@ def _value_pairs(before: Any, after: Any, key: str = "") -> Set[str]:
 def _side(cell: MatrixCell) -> str:
     """A cell's behaviour as one side of a kind when its outcome or error type changed."""
     if cell.get("outcome") == ERROR:
-        return str((cell.get("error") or {}).get("type") or "error")
+        return error_field(cell, "type") or ERROR
     return str(cell.get("outcome"))
 
 

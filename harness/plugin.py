@@ -53,7 +53,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("harness", "Start-Method Matrix")
     group.addoption("--interpreter", default=None,
                     help="command that starts the interpreter under test (default: this one)")
-    group.addoption("--results-dir", default=str(ROOT / "reports" / "results"),
+    group.addoption("--results-dir", default=str(results.RESULTS_DIR),
                     help="folder for the results file <env-id>.json (<env-id>-root.json in a root)")
     group.addoption("--case-jobs", type=int, default=None,
                     help="cases run at once (default: twice the CPU count; 1: every cell "
@@ -363,7 +363,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
         environment["not_selected"] = {"by": _selection(config),
                                        "cells": sorted(set(state.deselected))}
     json_report["harness"] = {
-        "schema_version": results.SCHEMA_VERSION,
+        "schema_version": results.written_version(results.RESULTS_SCHEMA),
         "environment": environment,
         "cases": [state.cases[key].to_dict() for key in sorted(state.cases)],
     }

@@ -19,13 +19,14 @@ from markupsafe import Markup
 from harness import answers, case_code, cellview, claimview, history, model, picks, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
+from harness.guest import words
+from harness.results import MATRIX_SCHEMA
 from harness.text import word_parts
 
-__all__ = ["MATRIX_SCHEMA", "SYMBOLS", "PrintPart", "print_parts", "print_zoom", "render_html",
+__all__ = ["SYMBOLS", "PrintPart", "print_parts", "print_zoom", "render_html",
            "write_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
-MATRIX_SCHEMA = "matrix.schema.json"
 #: Printed, the matrix's row header and each column take this much (report.css's print widths
 #: with padding and border), and a landscape page (A4 or Letter, 10 mm margins, less the body's
 #: own margins) holds this much.
@@ -55,6 +56,7 @@ def _environment() -> jinja2.Environment:
     env.filters["wordbreaks"] = lambda v: Markup("<wbr>").join(word_parts(str(v)))
     env.filters["not_compared"] = history.not_compared_text  # the page's and summary.md's words
     env.filters["short_commit"] = case_code.short_commit
+    env.globals["words"] = words  # the one vocabulary: the template spells none of its words
     return env
 
 

@@ -4,7 +4,8 @@ A results file is a pytest-json-report document with one extra top-level key, ``
 (the environment probe and the catalog as run); each test's ``metadata`` holds one cell.
 Used by the pytest plugin inside the interpreter under test, so Python 3.8 syntax.
 
-Format log (bump ``SCHEMA_VERSION`` and add a CHANGELOG entry on every change):
+Format log (on every change: add the version at the end of ``schema/results.schema.json``'s
+``harness.schema_version`` enum, the last being the one written, and a CHANGELOG entry):
 - 1.0: first version.
 - 1.1: ``environment.left_out`` (categories a ``--quick`` run left out).
 - 1.2: ``environment.not_selected`` (cells ``-k``, ``-m``, ``--methods``, ``--deselect`` left
@@ -24,17 +25,20 @@ import json
 import os
 import tempfile
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Sequence
+from typing import Any, Dict, Iterable, List, Mapping, Tuple
 
 from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, OS_NAMES, PYPY
 from harness.text import shorten
 
 __all__ = [
     "HANG_QUOTE",
+    "MATRIX_FILE",
+    "MATRIX_SCHEMA",
     "NO_RESULT",
-    "SCHEMA_VERSION",
-    "MATRIX_VERSIONS",
-    "SUPPORTED_VERSIONS",
+    "REPORTS",
+    "RESULTS_DIR",
+    "RESULTS_SCHEMA",
+    "accepted_versions",
     "arch_suffix",
     "atomic_write_json",
     "cell_name",
@@ -47,24 +51,30 @@ __all__ = [
     "hang_said",
     "interpreter_label",
     "minor_version",
+    "session_identity",
     "session_name",
     "version_label",
     "validate_matrix",
     "validate_results",
+    "written_version",
 ]
 
-SCHEMA_VERSION = "1.4"
+#: The project's reports folder: ``nox -s matrix`` writes one results file per interpreter in
+#: ``reports/results/``, and the report (``matrix.json``, the page, both schemas) beside it.
+REPORTS = Path(__file__).resolve().parent.parent / "reports"
+RESULTS_DIR = REPORTS / "results"
+MATRIX_FILE = "matrix.json"
+#: The shipped JSON Schemas (``harness/schema/``, published beside the report under these names).
+RESULTS_SCHEMA = "results.schema.json"
+MATRIX_SCHEMA = "matrix.schema.json"
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 #: A timed-out cell's detail quotes the last line its processes wrote to stderr after this.
 HANG_QUOTE = "; last line on stderr: "
 #: How a timed-out cell's detail starts when the case itself never returned (the other
 #: timeout: it returned, and the interpreter did not exit).
 NO_RESULT = "no result within the hard timeout"
-#: The schema's ``harness.schema_version`` enum (a test checks).
-SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
-SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
-#: The matrix.json formats this tool reads (the matrix schema's ``schema_version`` enum; 1.2
-#: differs only in having no ``runs[].case_digests``; a test checks).
-MATRIX_VERSIONS = ("1.2", "1.3")
+#: Where each schema keeps its format version (the enum of those this tool reads).
+_VERSION_AT = {RESULTS_SCHEMA: ("harness", "schema_version"), MATRIX_SCHEMA: ("schema_version",)}
 
 def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
     """``linux-cpython-3.13``, ``macos-cpython-3.14t``, ``windows-pypy-3.11``; with ``patch``
@@ -118,6 +128,15 @@ def version_label(env: Mapping[str, Any]) -> str:
 def session_name(implementation: object, minor: str, free_threading: object = False) -> str:
     """What nox and the CI legs call an interpreter: ``3.12``, ``3.13t``, ``pypy3.9``."""
     return (PYPY if implementation == PYPY else "") + minor + ("t" if free_threading else "")
+
+
+def session_identity(name: str) -> Tuple[str, str, bool]:
+    """What a session name (:func:`session_name`, a CI leg's python-version) stands for:
+    ``3.14t`` -> (cpython, 3.14, True), ``pypy3.11`` -> (pypy, 3.11, False)."""
+    implementation = PYPY if name.startswith(PYPY) else CPYTHON
+    minor = name[len(PYPY):] if implementation == PYPY else name
+    free_threading = minor.endswith("t")
+    return implementation, minor[:-1] if free_threading else minor, free_threading
 
 
 def interpreter_label(implementation: object, version: str, free_threading: object = False) -> str:
@@ -184,16 +203,15 @@ def validate_results(doc: Any) -> List[str]:
     if not isinstance(harness, dict):
         return ["document: not a results file of this tool (no 'harness' object)"]
     return _problems(doc, "harness.schema_version", harness.get("schema_version"),
-                     SUPPORTED_VERSIONS, "results.schema.json")
+                     RESULTS_SCHEMA)
 
 
 def validate_matrix(doc: Any) -> List[str]:
     """Every problem that keeps ``doc`` from being a ``matrix.json`` this tool reads (formats
-    ``MATRIX_VERSIONS``), one line each, as :func:`validate_results` words them."""
+    ``accepted_versions(MATRIX_SCHEMA)``), one line each, as :func:`validate_results` words them."""
     if not (isinstance(doc, dict) and "environments" in doc and "results" in doc):
         return ["document: not a matrix.json of this tool (no 'environments' and 'results')"]
-    return _problems(doc, "schema_version", doc.get("schema_version"), MATRIX_VERSIONS,
-                     "matrix.schema.json")
+    return _problems(doc, "schema_version", doc.get("schema_version"), MATRIX_SCHEMA)
 
 
 def first_problem(problems: List[str]) -> str:
@@ -202,10 +220,10 @@ def first_problem(problems: List[str]) -> str:
     return problems[0] + more
 
 
-def _problems(doc: Any, where: str, version: Any, versions: Sequence[str],
-              schema: str) -> List[str]:
+def _problems(doc: Any, where: str, version: Any, schema: str) -> List[str]:
     """A version this tool does not read is the one problem (clearer than the schema's words);
     else every problem the schema finds."""
+    versions = accepted_versions(schema)
     if version not in versions:
         return ["%s: %s is not supported (this tool reads %s)"
                 % (where, shorten(repr(version), 40), ", ".join(versions))]
@@ -234,9 +252,23 @@ def _validator(name: str) -> Any:
     return cls(schema)
 
 
-def load_schema(name: str = "results.schema.json") -> Any:
+def load_schema(name: str = RESULTS_SCHEMA) -> Any:
     """The JSON Schema shipped with the package (published beside the report)."""
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+@functools.lru_cache(maxsize=None)
+def accepted_versions(schema: str) -> Tuple[str, ...]:
+    """The format versions this tool reads, oldest first: the schema's own enum (one list)."""
+    node = load_schema(schema)
+    for key in _VERSION_AT[schema]:
+        node = node["properties"][key]
+    return tuple(node["enum"])
+
+
+def written_version(schema: str) -> str:
+    """The format version this tool writes: the newest its schema accepts (the enum's last)."""
+    return accepted_versions(schema)[-1]
 
 
 def drop_legacy_root_file(folder: Path, env: Mapping[str, Any]) -> None:

@@ -23,6 +23,7 @@ from harness import leftovers, strays, waiting
 from harness.capture import Capture, last_line
 from harness.guest import _procs
 from harness.results import HANG_QUOTE, NO_RESULT
+from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = [
@@ -187,7 +188,7 @@ def _classify(
         outcome = Outcome(payload.get("outcome"))
     except ValueError:
         return CaseRun(outcome=Outcome.ERROR, detail="executor wrote an unknown outcome",
-                       error={"type": "HarnessError", "message": repr(payload)[:500],
+                       error={"type": "HarnessError", "message": shorten(repr(payload), 500),
                               "where": "harness"}, **base)
     detail = str(payload.get("detail", ""))
     if status.get("leftovers"):

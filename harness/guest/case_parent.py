@@ -16,16 +16,13 @@ from __future__ import annotations
 import os
 import sys
 
-from harness.guest import TYPE_CHECKING
+from harness.guest import MESSAGE_LIMIT, TYPE_CHECKING
 from harness.guest.words import ERROR, OK, UNAVAILABLE
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List
 
 __all__ = ["main"]
-
-_MESSAGE_LIMIT = 2000
-
 
 def _write(path: str, payload: Dict[str, Any]) -> None:
     import json  # only now: the case has finished, nothing it started can see this import
@@ -64,23 +61,23 @@ def _run(case_id: str, method: str) -> Dict[str, Any]:
         try:
             observed = found.func(ctx)
         except catalog.Unavailable as exc:
-            result = {"outcome": UNAVAILABLE, "detail": str(exc)[:_MESSAGE_LIMIT]}
+            result = {"outcome": UNAVAILABLE, "detail": str(exc)[:MESSAGE_LIMIT]}
         except catalog.ChildError as exc:
             result = {"outcome": ERROR, "error": {"type": exc.type_name,
-                                                    "message": exc.message[:_MESSAGE_LIMIT],
+                                                    "message": exc.message[:MESSAGE_LIMIT],
                                                     "where": "child"}}
         except catalog.ChildDied as exc:
             result = {"outcome": ERROR, "error": {"type": "ChildDied", "message": str(exc),
                                                     "where": "child"}}
         except BaseException as exc:  # noqa: BLE001 - every exception is an outcome
             result = {"outcome": ERROR, "error": {"type": type(exc).__name__,
-                                                    "message": str(exc)[:_MESSAGE_LIMIT],
+                                                    "message": str(exc)[:MESSAGE_LIMIT],
                                                     "where": "parent"}}
         else:
             result = {"outcome": OK, "observed": observed}
         result["duration_s"] = time.perf_counter() - started
     result["warnings"] = [
-        {"category": w.category.__name__, "message": str(w.message)[:_MESSAGE_LIMIT]}
+        {"category": w.category.__name__, "message": str(w.message)[:MESSAGE_LIMIT]}
         for w in caught
     ]
     return result

@@ -12,8 +12,7 @@ __all__ = ["ADDRESS", "LIMIT", "SIMPLE", "digest"]
 SIMPLE = (str, int, float, bool, type(None), bytes)
 #: An object's address in a repr (`` at 0x7f...``): differs in every process, so dropped.
 ADDRESS = r" at 0x[0-9a-fA-F]+"
-#: The most items a compared container holds (and the text size unit of the budget), and the
-#: most characters of a message kept.
+#: The most items a compared container holds, and the text size unit of the budget.
 LIMIT = 1000
 
 

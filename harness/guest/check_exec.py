@@ -59,12 +59,12 @@ if __name__ == "__main__":
     sys.exit(_as_script(sys.argv))
 
 if __package__:  # imported: as harness.guest.check_exec (tests) or under the alias
+    from . import MESSAGE_LIMIT
     from .words import ERROR, OK, UNAVAILABLE
 else:  # this script run again as __mp_main__ by a spawn child (a callable target, a suite)
     _WORDS = __import__(ALIAS + ".words", fromlist=["ERROR"])
     ERROR, OK, UNAVAILABLE = _WORDS.ERROR, _WORDS.OK, _WORDS.UNAVAILABLE
-
-_LIMIT = 1000
+    MESSAGE_LIMIT = __import__(ALIAS).MESSAGE_LIMIT
 #: Signals nobody sends on purpose: a child dying of one crashed.
 _CRASH_SIGNALS = {"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGFPE"}
 
@@ -226,7 +226,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
                 result = _run_callable(user_dir, target, method, args)
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
             result = {"outcome": ERROR, "error": {
-                "type": type(exc).__name__, "message": str(exc)[:_LIMIT], "where": "parent",
+                "type": type(exc).__name__, "message": str(exc)[:MESSAGE_LIMIT], "where": "parent",
                 "traceback": check_frames.user_frames(exc)}}
         # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
         # terminated by multiprocessing (on purpose), so they are only looked at.
@@ -253,8 +253,8 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         result["observed"]["explicit_only"] = False  # a suite is compared test by test
     if tests:
         result["observed"]["tests"] = tests
-    result["warnings"] = [{"category": w.category.__name__, "message": str(w.message)[:_LIMIT]}
-                          for w in caught]
+    result["warnings"] = [{"category": w.category.__name__,
+                           "message": str(w.message)[:MESSAGE_LIMIT]} for w in caught]
     return result
 
 

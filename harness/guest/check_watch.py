@@ -16,6 +16,7 @@ import os
 import sys
 from typing import Any, Dict, List, Set, Tuple
 
+from . import MESSAGE_LIMIT
 from .check_compare import (
     _OWN,
     ImportRecord,
@@ -24,7 +25,6 @@ from .check_compare import (
     globals_differ,
     snapshot,
 )
-from .check_digest import LIMIT
 from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
 
@@ -94,7 +94,7 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     try:
         target(*args, **kwargs)
     except BaseException as exc:
-        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:LIMIT],
+        report["error"] = {"type": type(exc).__name__, "message": str(exc)[:MESSAGE_LIMIT],
                            "traceback": user_frames(exc)}
         raise
     finally:

@@ -262,7 +262,7 @@
     return c ? td.parentNode.id.slice(4) + "~" + c[0] + "~" + c[1] : null;
   }
   // A matrix cell as the docs say carries no data-verdict (11,000 of CI's 12,636 cells).
-  function verdictOf(td) { var v = td.getAttribute("data-verdict"); return v === null ? "as-expected" : v; }
+  function verdictOf(td, words) { var v = td.getAttribute("data-verdict"); return v === null ? words.AS_EXPECTED : v; }
   function isCell(el) { return Boolean(colOf(el)) || (el.tagName === "TH" && el.classList.contains("rh")); }
   function visible(cell) {
     var row = cell.parentNode;
@@ -337,38 +337,40 @@
   function explain(td, body) {
     if (!data) { data = JSON.parse($("cell-data").textContent); }
     var caseData = data[td.parentNode.id.slice(4)];
+    var words = data["~words"];  // cellview.PANEL_WORDS: the wording and the vocabulary live in Python, once
     var entry = caseData ? caseData.c[colOf(td)[2]] : null;
     if (typeof entry === "number") { entry = [entry, null, []]; }  // most cells: the index alone
-    var outcome = td.getAttribute("data-outcome") || "ok";  // a cell that returned says none
+    var outcome = td.getAttribute("data-outcome") || words.OK;  // a cell that returned says none
     if (!entry) {
-      body.appendChild(el("p", outcome === "not-applicable" ? "Not part of this case (the case does not run under this method)." : "Not run: no data for this cell in this report."));
+      body.appendChild(el("p", outcome === words.NOT_APPLICABLE ? "Not part of this case (the case does not run under this method)." : "Not run: no data for this cell in this report."));
       return;
     }
     var b = caseData.b[entry[0]];
     var wall = entry[1];
-    var line = { ok: "ok: the case returned a value", unavailable: "unavailable: " + (b.detail || "the method does not exist here") };
-    if (outcome === "timeout") { line.timeout = "hung — killed after " + (wall === null ? "the hard timeout" : wall.toFixed(1) + " s") + (b.detail ? " (" + b.detail + ")" : ""); }
-    if (outcome === "crash") { line.crash = "crash: " + (b.detail || "the case's process died without a result"); }
-    if (outcome === "error") { line.error = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
+    var line = {};
+    line[words.OK] = "ok: the case returned a value";
+    line[words.UNAVAILABLE] = "unavailable: " + (b.detail || "the method does not exist here");
+    if (outcome === words.TIMEOUT) { line[words.TIMEOUT] = "hung — killed after " + (wall === null ? "the hard timeout" : wall.toFixed(1) + " s") + (b.detail ? " (" + b.detail + ")" : ""); }
+    if (outcome === words.CRASH) { line[words.CRASH] = "crash: " + (b.detail || "the case's process died without a result"); }
+    if (outcome === words.ERROR) { line[words.ERROR] = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
     body.appendChild(el("p", line[outcome] || outcome, "outcome"));
-    var verdict = verdictOf(td);
+    var verdict = verdictOf(td, words);
     var exp = b.x === undefined ? null : caseData.e[b.x];  // said once per case (cellview.panel_data)
     var inferred = !!(exp && (exp.inferred || exp.from_implementation));
-    var words = data["~words"];  // cellview.PANEL_WORDS: the wording lives in Python, once
-    var said = verdict ? words[verdict + (inferred ? "~inferred" : "")] || words[verdict] : outcome === "unavailable" ? words[""] : "";
+    var said = verdict ? words[verdict + (inferred ? "~inferred" : "")] || words[verdict] : outcome === words.UNAVAILABLE ? words[""] : "";
     body.appendChild(el("p", said || "", "verdict v-" + verdict));
     if (b.measured) { body.appendChild(el("p", "measured: " + b.measured)); }
     var vals = el("div", null, "vals");
-    if (outcome === "ok") { vals.appendChild(valueBlock("observed", b.observed, exp && "value" in exp ? exp.value : undefined)); }
+    if (outcome === words.OK) { vals.appendChild(valueBlock("observed", b.observed, exp && "value" in exp ? exp.value : undefined)); }
     if (exp) {
       var shownExp = {};
       Object.keys(exp).forEach(function (k) { if (["source", "methods", "when"].indexOf(k) < 0) { shownExp[k] = exp[k]; } });
-      vals.appendChild(valueBlock(words["expected" + (inferred ? "~inferred" : "")], "value" in exp ? exp.value : shownExp, outcome === "ok" && "value" in exp ? b.observed : undefined));
+      vals.appendChild(valueBlock(words["expected" + (inferred ? "~inferred" : "")], "value" in exp ? exp.value : shownExp, outcome === words.OK && "value" in exp ? b.observed : undefined));
       if (!("value" in exp)) { vals.lastChild.querySelector("span").className = ""; }
     }
     body.appendChild(vals);
     entry[2].forEach(function (w) { body.appendChild(el("p", "⚠ " + w.category + ": " + w.message, "warn")); });
-    if (b.runs) { b.runs.forEach(function (r) { body.appendChild(el("p", "run " + r.file + ": " + r.outcome + " " + JSON.stringify(r.outcome === "ok" ? r.observed : r.error))); }); }
+    if (b.runs) { b.runs.forEach(function (r) { body.appendChild(el("p", "run " + r.file + ": " + r.outcome + " " + JSON.stringify(r.outcome === words.OK ? r.observed : r.error))); }); }
     var same = caseData.c.filter(function (c) { return c !== null && (typeof c === "number" ? c : c[0]) === entry[0]; }).length - 1;
     var foot = el("p", same > 0 ? "Same behaviour in " + same + " other cell" + (same === 1 ? "" : "s") + " of this case. " : "No other cell of this case behaved so. ");
     var src = safeHref(exp && exp.source) || safeHref(caseData.s[0]);

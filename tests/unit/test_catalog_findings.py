@@ -15,12 +15,10 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from harness.guest import catalog  # noqa: E402
+from harness.guest import catalog, words  # noqa: E402
 
-CASE_MODULES = ("methods", "inheritance", "deadlock", "pickling", "performance", "api",
-                "realworld")
-CASE_ID = re.compile(r"`((?:methods|inheritance|deadlock|pickling|performance|api|realworld)"
-                     r"\.[a-z0-9_]+)`")
+#: A case id in backticks: its category (words.CATEGORIES, the one list), a dot, its name.
+CASE_ID = re.compile(r"`((?:%s)\.[a-z0-9_]+)`" % "|".join(map(re.escape, words.CATEGORIES)))
 
 
 def _findings() -> str:
@@ -33,7 +31,7 @@ def _named() -> Set[str]:
 
 
 def test_every_case_the_findings_name_exists() -> None:
-    for name in CASE_MODULES:
+    for name in words.CATEGORIES:  # each category's module imports its parts
         importlib.import_module("cases." + name)
     known = {c.id for c in catalog.all_cases()}
     assert _named(), "no case id found in the Findings section"
@@ -45,7 +43,7 @@ def test_every_mismatch_of_the_sample_run_is_a_finding() -> None:
     for path in sorted((ROOT / "reports" / "sample").glob("*.json")):
         for test in json.loads(path.read_text(encoding="utf-8"))["tests"]:
             meta = test.get("metadata") or {}
-            if meta.get("verdict") == "unexpected" and meta.get("outcome") != "unavailable":
+            if meta.get("verdict") == words.UNEXPECTED and meta.get("outcome") != words.UNAVAILABLE:
                 unexpected.add(meta["case"])
     assert unexpected, "the sample records no mismatch: this test would prove nothing"
     assert unexpected <= _named(), sorted(unexpected - _named())

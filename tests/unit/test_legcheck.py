@@ -109,7 +109,7 @@ def test_the_wrong_interpreter_fails() -> None:
     assert line == "leg 3.14t tested 3.14, not 3.14t"  # session names, not Python tuples
     assert legcheck.problems(results_doc(version="3.14.2", free_threading=True, cases=CASES),
                              "3.14t") == []
-    assert legcheck.leg_identity("pypy3.11") == ("pypy", "3.11", False)
+    assert results.session_identity("pypy3.11") == ("pypy", "3.11", False)
 
 
 @pytest.mark.parametrize("files", [0, 2])

@@ -54,6 +54,18 @@ def test_disagreeing_cells_are_flaky_with_both_observations() -> None:
     assert _cell(m, "methods.a", "linux-cpython-3.12", "fork")["status"] == "as-expected"
 
 
+def test_runs_that_warned_differently_are_flaky() -> None:
+    """Two runs of a cell alike but for a warning one of them emitted are flaky (the cell's ⚠
+    was whichever file came first), as a change between versions counts warnings too."""
+    warned = results_doc(observe=lambda c, m: cell(c, m, warnings=[
+        {"category": "DeprecationWarning", "message": "multi-threaded"}] if m == "fork" else []))
+    m = _merge(results_doc(), warned)
+    fork = _cell(m, "methods.a", "linux-cpython-3.12", "fork")
+    assert fork["status"] == "flaky"
+    assert [len(o["warnings"]) for o in fork["observations"]] == [0, 1]
+    assert _cell(m, "methods.a", "linux-cpython-3.12", "spawn")["status"] == "as-expected"
+
+
 def test_performance_numbers_differing_are_not_flaky_but_outcomes_are() -> None:
     """Performance cells compare outcomes only: different numbers are not a conflict."""
     def perf(value: float, outcome: str = "ok") -> Any:
@@ -136,7 +148,7 @@ def test_a_case_a_selection_named_in_part_keeps_the_cells_quick_dropped() -> Non
     by the selection and its fork cell dropped by --quick (named nowhere): both are its cells,
     each with its own reason (the catalog entry's methods, format 1.3, say the fork one)."""
     doc = results_doc(version="3.12.1", cases=["methods.a"])
-    doc["harness"]["schema_version"] = results.SCHEMA_VERSION
+    doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
     doc["harness"]["environment"]["left_out"] = {"performance": "quick"}
     doc["harness"]["environment"]["not_selected"] = {"by": "--methods fork",
                                                      "cells": ["performance.two[spawn]"]}
@@ -154,7 +166,7 @@ def test_a_case_no_run_ran_gets_cells_for_its_own_methods_only() -> None:
     says so, format 1.3) gets one "not run (quick)" cell, not three (two were made up); a file
     without the entry's methods still gets all three."""
     doc = results_doc(version="3.12.1", cases=["methods.a"])
-    doc["harness"]["schema_version"] = results.SCHEMA_VERSION
+    doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
     doc["harness"]["environment"]["left_out"] = {"performance": "quick"}
     entry = case_doc("performance.spawn_only")
     doc["harness"]["cases"].append(dict(entry, methods=["spawn"]))
@@ -176,7 +188,7 @@ def test_cells_a_selection_left_out_say_so() -> None:
     narrow = results_doc(version="3.13.0", cases=["methods.a"])
     narrow["harness"]["environment"]["not_selected"] = {
         "by": "-k 'methods.a'", "cells": ["methods.b[fork]", "methods.b[spawn]"]}
-    narrow["harness"]["schema_version"] = results.SCHEMA_VERSION
+    narrow["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
     jsonschema.validate(narrow, results.load_schema())
     m = _merge(full, narrow)
     for method in ("fork", "spawn"):
@@ -242,7 +254,7 @@ def test_matrix_validates_against_published_schema() -> None:
                results_doc(version="3.8.1"))
     m["rejected_files"] = [{"path": "x.json", "problem": "not valid JSON"}]
     jsonschema.validate(m, results.load_schema("matrix.schema.json"))
-    assert m["schema_version"] == merge.MATRIX_SCHEMA_VERSION
+    assert m["schema_version"] == results.written_version(results.MATRIX_SCHEMA)
 
 
 def test_bad_files_rejected_one_line_each_rest_built(tmp_path: Path,

@@ -77,7 +77,7 @@ def test_change_between_distant_patch_releases_says_or_earlier() -> None:
     m = _matrix(results_doc(version="3.13.0", observe=SAME),
                 results_doc(version="3.13.18", observe=_observer({"forkserver": "new"})),
                 results_doc(version="3.14.0", observe=_observer({"forkserver": "new"})))
-    (ch,) = history.behaviour_changes(m)
+    (ch,) = history.walk(m)[0]
     assert (ch.since, ch.before_version, ch.methods) == ("3.13.18", "3.13.0", ("forkserver",))
     text = history.change_text(ch)
     assert text.startswith(
@@ -88,7 +88,7 @@ def test_change_between_distant_patch_releases_says_or_earlier() -> None:
 def test_change_between_consecutive_patch_releases_is_exact() -> None:
     m = _matrix(results_doc(version="3.13.7", observe=SAME),
                 results_doc(version="3.13.8", observe=_observer({"spawn": "new"})))
-    (ch,) = history.behaviour_changes(m)
+    (ch,) = history.walk(m)[0]
     assert history.change_text(ch).startswith("since 3.13.8 (linux-cpython): spawn")
 
 

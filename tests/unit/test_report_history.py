@@ -29,7 +29,7 @@ def test_change_found_at_the_first_version_with_new_behaviour() -> None:
     m = _matrix(results_doc(version="3.12.1", observe=same),
                 results_doc(version="3.13.0", observe=same),
                 results_doc(version="3.14.0", observe=_observer({"forkserver": "new"})))
-    changes = history.behaviour_changes(m)
+    changes = history.walk(m)[0]
     assert len(changes) == 1
     ch = changes[0]
     assert (ch.series, ch.methods, ch.since, ch.before_version) == (
@@ -42,7 +42,7 @@ def test_versions_sort_numerically_and_same_change_groups_methods() -> None:
     """3.9 comes before 3.10; a change in fork and spawn at once is reported once."""
     m = _matrix(results_doc(version="3.10.0", observe=_observer({"fork": 2, "spawn": 2})),
                 results_doc(version="3.9.0", observe=_observer({"fork": 1, "spawn": 1})))
-    changes = history.behaviour_changes(m)
+    changes = history.walk(m)[0]
     assert [(c.since, c.methods) for c in changes] == [("3.10", ("fork", "spawn"))]
 
 
@@ -53,7 +53,7 @@ def test_gap_in_versions_is_marked_and_not_run_is_not_a_change() -> None:
                 results_doc(version="3.10.0", cases=["methods.a", "methods.b"],
                             observe=lambda c, mm: cell(c, mm, observed=5 if c ==
                                                        "methods.a" else "same")))
-    changes = [c for c in history.behaviour_changes(m) if c.case == "methods.a"]
+    changes = [c for c in history.walk(m)[0] if c.case == "methods.a"]
     assert len(changes) == 1 and changes[0].gap and changes[0].before_version == "3.8"
 
 
@@ -63,7 +63,7 @@ def test_warning_appearing_is_a_change() -> None:
     m = _matrix(results_doc(version="3.11.0"),
                 results_doc(version="3.12.0", observe=lambda c, mm: cell(
                     c, mm, warnings=warn if mm == "fork" else [])))
-    (ch,) = history.behaviour_changes(m)
+    (ch,) = history.walk(m)[0]
     assert ch.since == "3.12" and ch.after.endswith("+ DeprecationWarning")
 
 
@@ -74,10 +74,10 @@ def test_performance_numbers_are_not_changes_but_outcomes_are() -> None:
     case = ["performance.x"]
     m = _matrix(results_doc(version="3.11.0", cases=case, observe=perf(1)),
                 results_doc(version="3.12.0", cases=case, observe=perf(7)))
-    assert history.behaviour_changes(m) == []
+    assert history.walk(m)[0] == []
     m = _matrix(results_doc(version="3.11.0", cases=case, observe=perf(1)),
                 results_doc(version="3.12.0", cases=case, observe=perf(7, "timeout")))
-    assert len(history.behaviour_changes(m)) == 1
+    assert len(history.walk(m)[0]) == 1
 
 
 def test_free_threaded_builds_are_their_own_series() -> None:
@@ -85,7 +85,7 @@ def test_free_threaded_builds_are_their_own_series() -> None:
     m = _matrix(results_doc(version="3.13.0"),
                 results_doc(version="3.13.0", free_threading=True, observe=_observer(
                     {"fork": "ft"})))
-    assert history.behaviour_changes(m) == []
+    assert history.walk(m)[0] == []
     assert {history.series_key(e) for e in m["environments"]} == {
         "linux-cpython", "linux-cpython-t"}
 
@@ -118,7 +118,7 @@ def test_a_change_that_coincides_with_another_system_says_so() -> None:
     host = results_doc(version="3.13.0", observe=_observer({}))
     rooted = results_doc(version="3.14.0", observe=_observer({"forkserver": "new"}))
     rooted["harness"]["environment"]["root"] = "debootstrap sid minbase root sid-root"
-    (ch,) = history.behaviour_changes(_matrix(host, rooted))
+    (ch,) = history.walk(_matrix(host, rooted))[0]
     assert ch.moved == "the host → the Debian root"
     assert history.change_text(ch).endswith("; also ran on another system: the host → the "
                                             "Debian root)")
@@ -127,7 +127,7 @@ def test_a_change_that_coincides_with_another_system_says_so() -> None:
     same_system = dict(host, harness=dict(host["harness"], environment=dict(
         host["harness"]["environment"], python_version="3.14.0")))
     same_system["tests"] = rooted["tests"]
-    (plain,) = history.behaviour_changes(_matrix(host, same_system))
+    (plain,) = history.walk(_matrix(host, same_system))[0]
     assert plain.moved == "" and "another system" not in history.change_text(plain)
 
 
@@ -171,8 +171,8 @@ def test_a_difference_where_the_case_code_changed_is_not_a_change_of_python() ->
 
 def test_the_same_case_code_from_two_commits_is_compared() -> None:
     """Equal digests: the commits differ, the case did not; a plain change point."""
-    (ch,) = history.behaviour_changes(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa"),
-                                                ("1111", "2222")))
+    (ch,) = history.walk(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa"),
+                                                ("1111", "2222")))[0]
     assert ch.code == "" and history.change_text(ch) == (
         "since 3.13 (linux-cpython): fork: ok 2 (was ok 1 in 3.12)")
 
@@ -180,11 +180,11 @@ def test_the_same_case_code_from_two_commits_is_compared() -> None:
 def test_old_files_of_two_commits_say_the_case_may_have_changed() -> None:
     """No digests (results before 1.4) and two commits: still a change point, hedged; one
     commit: the same code, no hedge."""
-    (ch,) = history.behaviour_changes(_versions((None, "aaaaaaaaaaaa"), ("1111", "2222")))
+    (ch,) = history.walk(_versions((None, "aaaaaaaaaaaa"), ("1111", "2222")))[0]
     assert history.change_text(ch).endswith(
         "(was ok 1 in 3.12; runs of commits 1111 → 2222 record no case code digest: the case "
         "itself may have changed)")
-    (plain,) = history.behaviour_changes(_versions((None, None)))
+    (plain,) = history.walk(_versions((None, None)))[0]
     assert plain.code == ""
 
 
@@ -262,7 +262,7 @@ def test_a_change_of_an_objects_keys_names_only_those_keys() -> None:
     both sides read 'ok {"generator": "TypeError", "lambda": …')."""
     m = _matrix(results_doc(version="3.13.0", observe=_observer({"spawn": _ERRORS})),
                 results_doc(version="3.14.0", observe=_observer({"spawn": _ERRORS_314})))
-    (ch,) = history.behaviour_changes(m)
+    (ch,) = history.walk(m)[0]
     assert ch.delta == ("local_class_instance: AttributeError → PicklingError; "
                         "local_function: AttributeError → PicklingError")
     assert history.change_text(ch) == (
@@ -286,7 +286,7 @@ def test_long_values_that_are_not_objects_are_cut_where_they_differ() -> None:
     long = list(range(40))
     m = _matrix(results_doc(version="3.13.0", observe=_observer({"fork": long})),
                 results_doc(version="3.14.0", observe=_observer({"fork": long[:-1] + [99]})))
-    (ch,) = history.behaviour_changes(m)
+    (ch,) = history.walk(m)[0]
     assert ch.before.startswith("ok …") and ch.before.endswith("38, 39]")
     assert ch.after.startswith("ok …") and ch.after.endswith("38, 99]")
     assert not ch.delta

@@ -10,7 +10,7 @@ from typing import Any, Dict
 
 import yaml
 
-from harness import answers, cellview, loading, merge, model, render
+from harness import answers, cellview, loading, merge, model, render, results
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -36,6 +36,19 @@ def test_visible_text_says_what_happened() -> None:
         cellview.visible_text(None, ""),
     }
     assert texts == {"ok", "PicklingError", "hang 15 s", "SIGSEGV", "n/a", "·", "—"}
+
+
+def test_a_tooltip_cut_short_says_so() -> None:
+    """A cell's tooltip quotes a long message only in part, and ends it with "…": cut silently,
+    "it's not found as cases.pickling" read as the whole message."""
+    message = "Can't pickle <function f.<locals>.g>: it's not found as cases.pickling." + "x" * 60
+    error = cell("c.a", "fork", outcome="error", error={"type": "PicklingError",
+                                                         "message": message})
+    hang = cell("c.a", "spawn", outcome="crash", detail="killed: " + "y" * 400)
+    views = cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"],
+                               {("e", "fork"): error, ("e", "spawn"): hang}, [])
+    assert [(len(v.title), v.title[-1]) for v in views] == [(100, "…"), (300, "…")]
+    assert views[0].title.startswith(message[:99])
 
 
 def test_ok_cells_show_the_value_only_where_methods_differ() -> None:
@@ -73,9 +86,7 @@ def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
     legs = list(matrix["python"]) + [leg["python"] for leg in matrix.get("include", [])]
     grid = {(impl, minor, ft) for impl, minor, ft in answers.TARGET}
     for leg in legs:
-        impl = "pypy" if leg.startswith("pypy") else "cpython"
-        version = leg.replace("pypy", "")
-        assert (impl, version.rstrip("t"), version.endswith("t")) in grid, leg
+        assert results.session_identity(leg) in grid, leg
     slots = {s.key: s for s in answers.slots(_matrix(results_doc(version="3.12.1")))}
     assert slots["linux-cpython-3.12"].envs == ("linux-cpython-3.12",)
     assert slots["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"

@@ -10,7 +10,7 @@ from typing import Any, Dict
 import jsonschema
 import pytest
 
-from harness import merge, results
+from harness import results
 
 
 def minimal_doc() -> Dict[str, Any]:
@@ -18,7 +18,7 @@ def minimal_doc() -> Dict[str, Any]:
     return {
         "created": 1.0, "duration": 1.0, "exitcode": 0, "summary": {"total": 1},
         "harness": {
-            "schema_version": results.SCHEMA_VERSION,
+            "schema_version": results.written_version(results.RESULTS_SCHEMA),
             "environment": {"os": "linux", "implementation": "cpython",
                             "python_version": "3.12.1", "available_methods": ["fork", "spawn"],
                             "default_method": "fork"},
@@ -46,14 +46,15 @@ def test_minimal_document_is_valid() -> None:
     assert _schema_ok(doc)
 
 
-def test_supported_versions_are_the_schemas() -> None:
-    """The version pre-check reads exactly the versions the schema allows."""
-    schema = results.load_schema()
-    enum = schema["properties"]["harness"]["properties"]["schema_version"]["enum"]
-    assert tuple(enum) == results.SUPPORTED_VERSIONS
-    matrix = results.load_schema("matrix.schema.json")["properties"]["schema_version"]["enum"]
-    assert tuple(matrix) == results.MATRIX_VERSIONS
-    assert results.MATRIX_VERSIONS[-1] == merge.MATRIX_SCHEMA_VERSION  # what is written
+def test_versions_read_and_written_are_the_schemas_newest_last() -> None:
+    """Each schema's version enum is the one list of formats read: oldest first, so that its
+    last (what is written) is the newest."""
+    for schema in (results.RESULTS_SCHEMA, results.MATRIX_SCHEMA):
+        versions = results.accepted_versions(schema)
+        assert list(versions) == sorted(versions, key=lambda v: tuple(map(int, v.split("."))))
+        assert len(set(versions)) == len(versions)
+        assert results.written_version(schema) == versions[-1]
+    assert results.written_version(results.MATRIX_SCHEMA) == "1.3"
 
 
 def _set(doc: Dict[str, Any], dotted: str, value: Any) -> Dict[str, Any]:
@@ -114,6 +115,15 @@ def test_long_values_are_cut_to_one_short_line() -> None:
 def test_env_ids(env: Dict[str, Any], ident: str) -> None:
     """Environment ids are OS-implementation-version, t for free-threaded."""
     assert results.env_id(env) == ident
+
+
+@pytest.mark.parametrize("name, identity", [
+    ("3.8", ("cpython", "3.8", False)), ("3.14t", ("cpython", "3.14", True)),
+    ("3.16", ("cpython", "3.16", False)), ("pypy3.11", ("pypy", "3.11", False))])
+def test_a_session_name_is_read_back(name: str, identity: Any) -> None:
+    """session_identity reads what session_name writes (nox's sessions, CI's legs)."""
+    assert results.session_identity(name) == identity
+    assert results.session_name(*identity) == name
 
 
 def test_atomic_write_leaves_no_partial_file(tmp_path: Path) -> None:
@@ -210,7 +220,8 @@ def test_a_case_code_digest_is_read_and_files_without_one_still_load() -> None:
     has none and still loads; a digest that is not text is named, as other fields are."""
     doc = minimal_doc()
     doc["harness"]["cases"][0]["code_digest"] = "0123456789ab"
-    assert results.SCHEMA_VERSION == "1.4" and results.validate_results(doc) == []
+    assert results.written_version(results.RESULTS_SCHEMA) == "1.4"
+    assert results.validate_results(doc) == []
     old = minimal_doc()
     old["harness"]["schema_version"] = "1.3"
     assert results.validate_results(old) == []

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Sequence, Tuple
 
@@ -77,6 +78,57 @@ def test_the_scan_finds_a_word_spelled_again() -> None:
     source = 'if outcome == "timeout":\n    pass\nMETHODS = ("fork", "spawn")\n'
     assert [(line, word) for line, word, _how in _spelled(ast.parse(source))] == [
         (1, "timeout"), (3, "fork")]
+
+
+#: In the page's template and script a word is spelled as a quoted string (a comparison, an
+#: option's value, an attribute) or as a script object's key.
+_PAGE_WORD = re.compile(r'"([^"\n]*)"|\'([^\'\n]*)\'|[{,]\s*([A-Za-z][\w-]*)\s*:')
+#: Words of the page spelled like ours with another meaning, with where and why.
+OTHER_PAGE_WORDS = {
+    ("harness/templates/index.html.j2", "methods"): "the start-methods section's id",
+    ("harness/templates/index.html.j2", "performance"): "the performance section's id",
+    ("harness/templates/report.js", "methods"): "an expectation's field (its methods)",
+}
+#: The page's own cell words (``data-outcome``/``data-verdict``), beyond the vocabulary's.
+PAGE_ONLY = ("not-applicable",)
+
+
+def _page_spelled(text: str) -> Iterator[Tuple[int, str]]:
+    for number, line in enumerate(text.splitlines(), 1):
+        for match in _PAGE_WORD.finditer(line):
+            word = next(g for g in match.groups() if g is not None)
+            if word in ALL_WORDS or word in PAGE_ONLY:
+                yield number, word
+
+
+def test_the_page_template_and_script_spell_no_vocabulary_word() -> None:
+    """The template gets the words as ``words`` (a jinja global), report.js from the panel JSON
+    (``~words``): neither spells one again."""
+    found = []
+    for path in sorted((ROOT / "harness" / "templates").iterdir()):
+        if path.suffix == ".css":  # styles the words: the test below checks its selectors
+            continue
+        where = path.relative_to(ROOT).as_posix()
+        found += ["%s:%d: %r" % (where, line, word)
+                  for line, word in _page_spelled(path.read_text(encoding="utf-8"))
+                  if (where, word) not in OTHER_PAGE_WORDS]
+    assert not found, "\n".join(found)
+    assert list(_page_spelled('{% if x.outcome != "ok" %}<option value="crash">\n'
+                              'var line = { unavailable: 1 }; if (v === \'as-expected\')')) == [
+        (1, "ok"), (1, "crash"), (2, "unavailable"), (2, "as-expected")]
+
+
+def test_the_stylesheet_styles_only_words_of_the_page() -> None:
+    """Each ``data-outcome``/``data-verdict`` selector of report.css names a word the page sets
+    (a misspelt selector would style nothing, silently)."""
+    from harness.cellview import OUTCOMES, VERDICT_MARKS
+
+    css = (ROOT / "harness" / "templates" / "report.css").read_text(encoding="utf-8")
+    outcomes = re.findall(r'data-outcome="([^"]*)"', css)
+    verdicts = re.findall(r'data-verdict="([^"]*)"', css)
+    assert outcomes and verdicts
+    assert [w for w in outcomes if w not in OUTCOMES] == []
+    assert [w for w in verdicts if w not in VERDICT_MARKS] == []
 
 
 def _catalog() -> List[catalog.Case]:

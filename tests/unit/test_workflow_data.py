@@ -141,7 +141,7 @@ def test_not_run_listing_names_each_leg_as_the_harness_names_its_results_file(
     of its legs would show twice: a "not run" column and the real one. The step runs verbatim
     (no results downloaded) and its ids are compared with the harness's for every leg."""
     from harness.guest.probe import os_name
-    from harness.results import env_id
+    from harness.results import env_id, session_identity
 
     step = wf.step(workflow, "report", name="List legs without results (not run)")
     assert step["shell"] == "python"
@@ -156,12 +156,10 @@ def test_not_run_listing_names_each_leg_as_the_harness_names_its_results_file(
     harness_ids = []
     for leg in legs:
         platform, machine = RUNNER_FACTS[leg["os"]]
-        python = str(leg["python"])
+        implementation, minor, free_threading = session_identity(str(leg["python"]))
         harness_ids.append(env_id({
-            "os": os_name(platform), "arch": machine,
-            "implementation": "pypy" if python.startswith("pypy") else "cpython",
-            "python_version": python.replace("pypy", "").rstrip("t") + ".0",
-            "free_threading": python.endswith("t")}))
+            "os": os_name(platform), "arch": machine, "implementation": implementation,
+            "python_version": minor + ".0", "free_threading": free_threading}))
     assert listed == harness_ids
     assert len(set(listed)) == len(listed)  # one column per leg: no two legs share an id
     assert set(RUNNER_FACTS) >= {leg["os"] for leg in legs}
