@@ -14,6 +14,8 @@ Format log (bump ``SCHEMA_VERSION`` and add a CHANGELOG entry on every change):
 - 1.4: ``harness.cases[].code_digest`` (a short digest of the case's code as run,
   ``harness.guest.case_digest``: a comparison of two runs tells a changed case from a changed
   Python).
+- 1.5: ``environment.interrupted`` (true when Ctrl-C, SIGTERM or SIGHUP stopped the run: the
+  cells it never reached read "not run (interrupted)").
 """
 
 from __future__ import annotations
@@ -53,14 +55,14 @@ __all__ = [
     "validate_results",
 ]
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 #: A timed-out cell's detail quotes the last line its processes wrote to stderr after this.
 HANG_QUOTE = "; last line on stderr: "
 #: How a timed-out cell's detail starts when the case itself never returned (the other
 #: timeout: it returned, and the interpreter did not exit).
 NO_RESULT = "no result within the hard timeout"
 #: The schema's ``harness.schema_version`` enum (a test checks).
-SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4")
+SUPPORTED_VERSIONS = ("1.0", "1.1", "1.2", "1.3", "1.4", "1.5")
 SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
 #: The matrix.json formats this tool reads (the matrix schema's ``schema_version`` enum; 1.2
 #: differs only in having no ``runs[].case_digests``; a test checks).
