@@ -339,9 +339,11 @@ def _terminate_as_interrupt() -> Dict[int, Any]:
 
 
 def _restore_signals(previous: Dict[int, Any]) -> None:
-    for signum, handler in previous.items():
-        signal.signal(signum, handler)
-    del _STOPPING[:]
+    """Put the handlers back, unless a stop signal came: then the process is on its way out
+    with 130 and a late SIGTERM must not end it with -15 after all was written."""
+    if not _STOPPING:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
