@@ -340,10 +340,10 @@ def _terminate_as_interrupt() -> Dict[int, Any]:
 
 def _restore_signals(previous: Dict[int, Any]) -> None:
     """Put the handlers back, unless a stop signal came: then the process is on its way out
-    with 130 and a late SIGTERM must not end it with -15 after all was written."""
-    if not _STOPPING:
-        for signum, handler in previous.items():
-            signal.signal(signum, handler)
+    with 130, and a late signal must not end it with -2 or -15 after all was written (at exit
+    Python resets its own handlers to the default, never SIG_IGN)."""
+    for signum, handler in previous.items():
+        signal.signal(signum, signal.SIG_IGN if _STOPPING else handler)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
