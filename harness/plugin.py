@@ -413,10 +413,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         partial = " (partial: interrupted)" if interrupted else ""
         terminalreporter.write_line("harness: results written to %s%s" % (state.written, partial))
         if state.kept is not None:
-            terminalreporter.write_line(
+            terminalreporter.write_line(  # -o: the default reports/ holds the full report
                 "harness: %s kept as it was: an interrupted run never replaces a results file "
-                "(`python -m harness report %s` shows the partial one)" % (
-                    state.kept, state.written))
+                "(`python -m harness report %s -o %s` shows the partial one)" % (
+                    state.kept, state.written, state.written.parent / "report"))
     elif interrupted:
         terminalreporter.write_line("harness: interrupted before any cell finished; no results "
                                     "file written")

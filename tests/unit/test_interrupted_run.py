@@ -89,6 +89,8 @@ def test_the_terminal_says_where_each_file_is(monkeypatch: pytest.MonkeyPatch,
         tmp_path / "interrupted" / "linux-cpython-3.12.json")
     assert lines[1].startswith("harness: %s kept as it was" % (
         tmp_path / "linux-cpython-3.12.json"))
+    assert lines[1].endswith(" -o %s` shows the partial one)" % (
+        tmp_path / "interrupted" / "report"))  # never the default reports/ (the full one)
 
 
 def test_the_cells_an_interrupted_run_never_reached_read_not_run_interrupted(
