@@ -302,8 +302,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 #: Set by the first stop signal; later ones find the command already cleaning up.
 _STOPPING: List[int] = []
-_STILL_CLEANING = (b"harness: still cleaning up (cases stopped and reaped, finished cells "
-                   b"written); signal ignored. kill -9 ends it at once, leaving the rest to "
+_STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
+                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
                    b"the next run's sweep\n")
 
 
