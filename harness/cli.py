@@ -9,6 +9,7 @@ the results file).
 from __future__ import annotations
 
 import argparse
+import os
 import re
 import shlex
 import signal
@@ -394,12 +395,50 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _terminate_as_interrupt() -> None:
-    """SIGTERM (`timeout`, `kill`, a CI job cancelled) stops a command as Ctrl-C does: running
-    cases cancelled and reaped, finished cells written, temporary folders removed, exit 130.
-    By default it ended the process on the spot, leaving all of that to the next run's sweep."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, signal.default_int_handler)
+#: Set by the first stop signal; later ones find the command already cleaning up.
+_STOPPING: List[int] = []
+_STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
+                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
+                   b"the next run's sweep\n")
+
+
+def _on_stop_signal(signum: int, frame: Any) -> None:
+    """The first SIGINT/SIGTERM/SIGHUP stops the command as Ctrl-C does; later ones are ignored
+    until it has cleaned up: a second KeyboardInterrupt landing in pytest's interrupt hooks
+    made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT)."""
+    if _STOPPING:
+        os.write(2, _STILL_CLEANING)  # not sys.stderr: the signal may land inside its write
+        return
+    _STOPPING.append(signum)
+    raise KeyboardInterrupt
+
+
+def _terminate_as_interrupt() -> Dict[int, Any]:
+    """SIGTERM (`timeout`, `kill`, a CI job cancelled) and SIGHUP (terminal closed, ssh
+    dropped) stop a command as Ctrl-C does: running cases cancelled and reaped, finished cells
+    written, temporary folders removed, exit 130. By default they ended the process on the
+    spot, leaving all of that to the next run's sweep. A signal set to be ignored stays so
+    (nohup; SIGINT in a background job). Returns the handlers to put back."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    previous: Dict[int, Any] = {}
+    for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
+        signum = getattr(signal, name, None)
+        if signum is None:
+            continue
+        current = signal.getsignal(signum)
+        if current is (signal.default_int_handler if name == "SIGINT" else signal.SIG_DFL):
+            previous[signum] = signal.signal(signum, _on_stop_signal)
+    del _STOPPING[:]
+    return previous
+
+
+def _restore_signals(previous: Dict[int, Any]) -> None:
+    """Put the handlers back, unless a stop signal came: then the process is on its way out
+    with 130, and a late signal must not end it with -2 or -15 after all was written (at exit
+    Python resets its own handlers to the default, never SIG_IGN)."""
+    for signum, handler in previous.items():
+        signal.signal(signum, signal.SIG_IGN if _STOPPING else handler)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -408,7 +447,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    _terminate_as_interrupt()
+    previous = _terminate_as_interrupt()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
@@ -420,3 +459,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _error("%s is not installed: `%s` needs %s: python -m pip install %s" % (
             exc.name, args.command, " and ".join(HOST_PACKAGES), " ".join(HOST_PACKAGES)))
         return EXIT_FAILED
+    finally:
+        _restore_signals(previous)

@@ -86,6 +86,7 @@ class Environment(_EnvironmentRequired, total=False):
     executable: str
     left_out: Dict[str, str]  # category -> why this run left it out ("quick")
     not_selected: NotSelected  # cells -k/-m/--methods/--deselect left out
+    interrupted: bool  # results format 1.5: Ctrl-C/SIGTERM/SIGHUP stopped the run
 
 
 class HarnessPart(TypedDict):

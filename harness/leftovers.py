@@ -1,8 +1,10 @@
 """What a run killed with SIGKILL leaves behind, found and removed: stale pids cgroups, the
 semaphores and shared memory of multiprocessing in /dev/shm, and case temp folders.
 
-Host side, called by :mod:`harness.runner`: once per process before the first case
-(:func:`sweep_stale`) and after a case whose tree was killed (:func:`sweep_shm`).
+Host side, called by :mod:`harness.runner`: when a case starts (:func:`snapshot`), once per
+process before the first case (:func:`sweep_stale`) and after a case whose tree was killed
+(:func:`sweep_shm`). Only names that appeared while one of this tool's cases ran are ever
+removed: /dev/shm is shared by every program on the machine.
 """
 
 from __future__ import annotations
@@ -11,12 +13,13 @@ import os
 import re
 import shutil
 import tempfile
+from pathlib import Path
 from typing import List, Set
 
 from harness import strays
 from harness.guest import _procs
 
-__all__ = ["TMP_PREFIX", "sweep_shm", "sweep_stale"]
+__all__ = ["TMP_PREFIX", "snapshot", "sweep_shm", "sweep_stale"]
 
 #: Every case's temp folder is ``TMP_PREFIX<runner pid>-...``: a dead runner's are stale.
 TMP_PREFIX = "smm-case-"
@@ -25,6 +28,10 @@ _SHARED_MEMORY_PREFIXES = ("psm_", "mp-")
 # glibc's sem_open() first creates a temporary "sem.XXXXXX" (mkstemp-style, 6 letters/digits),
 # then links the real name to it: a process killed in between leaves the temporary name behind.
 _GLIBC_SEM_TEMP = re.compile(r"sem\.[A-Za-z0-9]{6}\Z")
+#: In a case's temp folder: the /dev/shm names present when the case started; written before
+#: it starts, so the file's mtime is the start. The shepherd's status file, written after the
+#: tree was killed, is the end: what a dead run's case left is what appeared in between.
+_BEFORE = "shm-before"
 _SWEPT = False
 
 
@@ -48,12 +55,10 @@ def sweep_stale() -> None:
         group = _procs.PidsCgroup(path)
         group.kill_all()
         group.remove()
-    _kill_stale_cases(tempfile.gettempdir())
-    # Semaphores of a killed run's cases: multiprocessing unlinks its own when they are freed,
-    # so one that nobody has open or mapped is garbage. Named shared memory (psm_*) may be
-    # left on purpose by its owner: never swept here, only after a case that made it.
-    _unlink_unused([n for n in _procs.shm_names() if _is_semaphore(n)])
-    for path in _stale_folders(tempfile.gettempdir()):
+    base = tempfile.gettempdir()
+    _kill_stale_cases(base)  # first: the sweep then finds what these processes held unused
+    for path in _stale_folders(base):
+        _sweep_dead_case(path)
         shutil.rmtree(path, ignore_errors=True)
 
 
@@ -76,6 +81,52 @@ def _kill_stale_cases(base: str) -> List[str]:
     too, or they would have killed it): before the semaphore sweep, which then finds what these
     processes held unused. Returns the folders whose cases were verified dead."""
     return [path for path in _stale_folders(base) if strays.kill_case(path)]
+
+
+def snapshot(case_dir: Path) -> Set[str]:
+    """The /dev/shm names now, recorded in ``case_dir`` for a later run should this one die."""
+    names = _procs.shm_names()
+    try:
+        (case_dir / _BEFORE).write_text("\n".join(sorted(names)), encoding="utf-8")
+    except OSError:
+        pass  # then a dead run's case leaves its names to their owners: never a guess
+    return names
+
+
+def _sweep_dead_case(case_dir: str) -> List[str]:
+    """Semaphores a dead run's case left: created between its start and its end (its folder's
+    record, :data:`_BEFORE`) and held by nobody. Multiprocessing unlinks its own when they are
+    freed, so such a one is garbage; named shared memory (psm_*) may be left on purpose by its
+    owner: never swept here, only right after a killed case that made it."""
+    record = os.path.join(case_dir, _BEFORE)
+    try:
+        with open(record, encoding="utf-8") as handle:
+            before = set(handle.read().split("\n"))
+        start = os.stat(record).st_mtime
+    except (OSError, UnicodeDecodeError):
+        return []  # no record (an older version's folder): nothing is known to be ours
+    end = _newest_mtime(case_dir)
+    appeared = []
+    for name in _procs.shm_names() - before:
+        try:
+            created = os.stat(os.path.join(_procs.SHM_DIR, name)).st_ctime
+        except OSError:
+            continue
+        if _is_semaphore(name) and start <= created <= end:
+            appeared.append(name)
+    return _unlink_unused(appeared)
+
+
+def _newest_mtime(folder: str) -> float:
+    """The latest modification in ``folder`` (the shepherd's status file, the case's files)."""
+    newest = 0.0
+    for path, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            try:
+                newest = max(newest, os.lstat(os.path.join(path, name)).st_mtime)
+            except OSError:
+                continue
+    return newest
 
 
 def sweep_shm(before: Set[str]) -> List[str]:

@@ -23,6 +23,7 @@ from harness.expect import version_key
 from harness.guest import words
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.loading import Loaded, Rejected, run_record
+from harness.notrun import INTERRUPTED
 from harness.results import hang_said
 from harness.text import canonical_json
 
@@ -167,10 +168,12 @@ def merge(
     # Every run of a cell, in the order the files came: (category, observation).
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     unselected: Dict[str, Dict[str, str]] = {}  # id -> "case[method]" -> why (every run's)
+    interrupted: Set[str] = set()  # ids with a run that Ctrl-C/SIGTERM/SIGHUP stopped (1.5)
     for item in loaded:
         harness = item.harness
         env = cast("MatrixEnvironment", dict(harness["environment"]))
         left = _not_selected(env.pop("not_selected", None))
+        stopped = env.pop("interrupted", None) is True
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
@@ -184,6 +187,8 @@ def merge(
             environments[ident] = env
         for name, reason in left.items():
             unselected.setdefault(ident, {}).setdefault(name, reason)
+        if stopped:
+            interrupted.add(ident)
         for case in harness["cases"]:
             if case["id"] not in cases:
                 cases[case["id"]] = _case(case)
@@ -233,7 +238,8 @@ def merge(
                     # -k/-m/--methods first: a cell the selection left out would not have
                     # run without --quick either
                     why = unselected.get(ident, {}).get(results.cell_name(case_id, method)) or \
-                        (column.get("left_out") or {}).get(category)
+                        (column.get("left_out") or {}).get(category) or \
+                        (INTERRUPTED if ident in interrupted else None)
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
                         "category": category,

@@ -12,12 +12,14 @@ import dataclasses
 import re
 from typing import Any, Mapping, Sequence, Tuple
 
-__all__ = ["NO_DATA", "NotRun", "not_run", "reason"]
+__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "not_run", "reason"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
 _SELECTED = "not selected: "
 NO_DATA = "no data"
+#: Why the cells an interrupted run (Ctrl-C, SIGTERM, SIGHUP) never reached did not run.
+INTERRUPTED = "interrupted"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,6 +43,8 @@ class NotRun:
             cells = "%d cell%s" % (n, "" if n == 1 else "s")
             if why == NO_DATA:
                 parts.append("%s had no data" % cells)
+            elif why == INTERRUPTED:
+                parts.append("the run was interrupted before %s ran" % cells)
             elif why == "quick":
                 parts.append("--quick left out %d performance cell%s" % (n, "" if n == 1 else "s"))
             else:
@@ -65,7 +69,8 @@ class NotRun:
 
 
 def reason(cell: Mapping[str, Any]) -> str:
-    """Why a not-run cell did not run: ``-k 'api and fork'``, ``quick`` or ``no data``."""
+    """Why a not-run cell did not run: ``-k 'api and fork'``, ``quick``, ``interrupted`` or
+    ``no data``."""
     found = _DETAIL.match(str(cell.get("detail") or ""))
     why = found.group(1) if found else NO_DATA
     return why[len(_SELECTED):] if why.startswith(_SELECTED) else why

@@ -47,6 +47,9 @@ PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 _HANGING_JOBS = 64
 #: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
 QUICK_LEAVES_OUT = PERFORMANCE
+#: Where an interrupted run writes when the results folder already has its file: that file is
+#: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
+INTERRUPTED_DIR = "interrupted"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -105,6 +108,8 @@ class _State:
         self.items: List["CaseItem"] = []
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
         self.dropping = False  # while --quick's cells are reported deselected
+        self.interrupted = False  # Ctrl-C, SIGTERM or SIGHUP stopped the run
+        self.kept: Optional[Path] = None  # the results file an interrupted run left as it was
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -362,6 +367,8 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if state.deselected:  # and these "not run (not selected: -k …)"
         environment["not_selected"] = {"by": _selection(config),
                                        "cells": sorted(set(state.deselected))}
+    if state.interrupted:  # and the cells it never reached "not run (interrupted)"
+        environment["interrupted"] = True
     json_report["harness"] = {
         "schema_version": results.written_version(results.RESULTS_SCHEMA),
         "environment": environment,
@@ -371,7 +378,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if not any(test.get("metadata") for test in tests):
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
-    target = state.results_dir / ("%s.json" % results.file_stem(state.environment))
+    target = _target(state)
     try:
         results.atomic_write_json(target, json_report)
     except OSError as exc:  # e.g. the disk filled up during the run: one line, no traceback
@@ -381,6 +388,17 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     state.written = target
     results.drop_legacy_root_file(state.results_dir, state.environment)
 
+
+
+def _target(state: _State) -> Path:
+    """``<results dir>/<stem>.json``; for an interrupted run whose file is already there,
+    ``<results dir>/interrupted/<stem>.json``: an interrupted run never replaces a results file
+    (one Ctrl-C replaced a 26-minute run's file with the few cells that had finished)."""
+    target = state.results_dir / ("%s.json" % results.file_stem(state.environment))
+    if state.interrupted and (target.exists() or target.is_symlink()):
+        state.kept = target
+        return state.results_dir / INTERRUPTED_DIR / target.name
+    return target
 
 
 def _finished_unreported(state: _State, json_report: Dict[str, Any]) -> List[Dict[str, Any]]:
@@ -409,15 +427,25 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
+    interrupted = state.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
     if state.written is not None:
-        partial = " (partial: interrupted)" if exitstatus == pytest.ExitCode.INTERRUPTED else ""
+        partial = " (partial: interrupted)" if interrupted else ""
         terminalreporter.write_line("harness: results written to %s%s" % (state.written, partial))
-    elif exitstatus == pytest.ExitCode.INTERRUPTED:
+        if state.kept is not None:
+            terminalreporter.write_line(  # -o: the default reports/ holds the full report
+                "harness: %s kept as it was: an interrupted run never replaces a results file "
+                "(`python -m harness report %s -o %s` shows the partial one)" % (
+                    state.kept, state.written, state.written.parent / "report"))
+    elif interrupted:
         terminalreporter.write_line("harness: interrupted before any cell finished; no results "
                                     "file written")
 
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_keyboard_interrupt(excinfo: Any) -> None:
-    """Ctrl-C: stop every running case now (their process trees are killed and reaped)."""
+    """Ctrl-C: stop every running case now (their process trees are killed and reaped), and
+    remember it for the results file: pytest's own exit status misses a second signal that
+    lands in its interrupt hooks."""
+    if _CONFIG:
+        _state(_CONFIG[0]).interrupted = True
     cancel_all()

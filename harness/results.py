@@ -15,6 +15,8 @@ Format log (on every change: add the version at the end of ``schema/results.sche
 - 1.4: ``harness.cases[].code_digest`` (a short digest of the case's code as run,
   ``harness.guest.case_digest``: a comparison of two runs tells a changed case from a changed
   Python).
+- 1.5: ``environment.interrupted`` (true when Ctrl-C, SIGTERM or SIGHUP stopped the run: the
+  cells it never reached read "not run (interrupted)").
 """
 
 from __future__ import annotations

@@ -268,7 +268,7 @@ def run_case(
             command = [_procs.shepherd_python(), "-I", "-S", str(SHEPHERD), str(os.getpid()),
                        str(status_path), str(limit), group.path if group else "-",
                        "--"] + command
-        shm_before = _procs.shm_names() if linux else set()
+        shm_before = leftovers.snapshot(workdir) if linux else set()
         private_tmp = str(workdir / "tmp")
         # Temp files of the case die with its folder; but an AF_UNIX socket path (forkserver)
         # must stay short (108 bytes on Linux, 104 on macOS): keep TMPDIR if ours is long.

@@ -128,12 +128,15 @@ def test_sigkill_mid_run_leaves_complete_or_no_files_and_no_processes(tmp_path: 
     assert report.returncode == 0, report.stderr
 
 
-@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP],
+                         ids=["SIGINT", "SIGTERM", "SIGHUP"])
 def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(
         tmp_path: Path, signum: int) -> None:
-    """SIGINT, and SIGTERM (`timeout`, a CI cancel) alike: all case processes are gone within
-    2 s, the run exits 130 soon after, and the results file holds the cells that had finished
-    (and says so)."""
+    """SIGINT, SIGTERM (`timeout`, a CI cancel) and SIGHUP (terminal closed, ssh dropped)
+    alike: all case processes are gone within 2 s, the run exits 130 soon after, and the
+    results file holds the cells that had finished (and says so)."""
+    if signal.getsignal(signum) == signal.SIG_IGN:  # inherited (nohup): the run keeps it so
+        pytest.skip("%s is ignored in this test process" % signal.Signals(signum).name)
     root = make_root(tmp_path)
     results = tmp_path / "results"
     proc = start_run(root, results, "ignores_sigterm or returns_value")
@@ -161,6 +164,7 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(
     assert {k: v for k, v in cells.items() if "returns_value" in k} == {
         "faults.returns_value[%s]" % m: "ok" for m in ("fork", "forkserver", "spawn")}
     assert not any("ignores_sigterm" in k for k in cells)
+    assert loaded[0].harness["environment"].get("interrupted") is True
     print("reaped in %.2f s, exited in %.2f s" % (reaped, exited))
 
 
@@ -215,3 +219,53 @@ def test_cases_orphaned_with_their_shepherds_are_killed_by_the_next_run(tmp_path
     finally:
         _procs.kill_pids(processes_of(root))
         shutil.rmtree(base, ignore_errors=True)
+
+
+def _stem() -> str:
+    """This interpreter's results file name (``start_run`` runs ``sys.executable``)."""
+    import platform
+
+    from harness import results as results_format
+    return results_format.file_stem({"os": "linux", "implementation": sys.implementation.name,
+                                     "python_version": platform.python_version()}) + ".json"
+
+
+@pytest.mark.parametrize("gap", [0.0, 0.3], ids=["at-once", "0.3s"])
+def test_more_signals_during_the_clean_up_neither_cut_it_short_nor_replace_a_file(
+        tmp_path: Path, gap: float) -> None:
+    """Ctrl-C, then SIGTERM and Ctrl-C again and again while it cleans up (nox sends SIGTERM
+    3 s after SIGINT; impatient users press twice): the later ones are ignored with one line
+    each, the partial file says it was interrupted, and the results file already there is
+    kept as it was (r10: 1 cell replaced 60; a second signal made a partial file read as
+    complete)."""
+    root = make_root(tmp_path)
+    results = tmp_path / "results"
+    results.mkdir()
+    complete = results / _stem()
+    complete.write_text('{"complete": true}')
+    proc = start_run(root, results, "ignores_sigterm or returns_value")
+    wait_for_cases(root, proc)
+    wait_until(lambda: not any(b"returns_value" in _cmdline(p) for p in processes_of(root)),
+               60, "the quick cells finished")
+    wait_until(lambda: any_ignores_sigterm(processes_of(root)), 60,
+               "a case process ignoring SIGTERM")
+    proc.send_signal(signal.SIGINT)
+    time.sleep(gap)
+    deadline = time.monotonic() + 30
+    sent = 0
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            proc.send_signal((signal.SIGTERM, signal.SIGINT)[sent % 2])
+            sent += 1
+        except ProcessLookupError:
+            break
+        time.sleep(0.05)
+    out = proc.communicate(timeout=30)[0]
+    assert proc.returncode == 130, out
+    assert sent > 0 and "harness: still cleaning up" in out
+    assert wait_gone(root, bound(2.0)) == []
+    assert complete.read_text() == '{"complete": true}'
+    partial = results / "interrupted" / complete.name
+    assert "results written to %s (partial: interrupted)" % partial in out, out
+    loaded, rejected = loading.load_results([str(partial)])
+    assert rejected == [] and loaded[0].harness["environment"].get("interrupted") is True

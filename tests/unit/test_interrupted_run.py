@@ -1,0 +1,163 @@
+"""An interrupted run (Ctrl-C, SIGTERM, SIGHUP): it says so in its results file and in the
+report, never replaces an existing results file, and a second signal cannot cut its clean-up
+short (r10's review: one Ctrl-C replaced a 349-cell file with 18 cells; SIGINT then SIGTERM
+wrote a partial file that read as complete)."""
+
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any, Dict, List
+
+import pytest
+
+from harness import loading, merge, notrun, plugin, results
+from tests.unit.report_synth import results_doc
+
+ROOT = Path(__file__).resolve().parents[2]
+ENV = {"os": "linux", "implementation": "cpython", "python_version": "3.12.1",
+       "available_methods": ["fork", "spawn", "forkserver"], "default_method": "fork"}
+
+
+def _cell(case: str, method: str) -> Dict[str, Any]:
+    return {"nodeid": "cases/methods.py::%s[%s]" % (case, method), "outcome": "passed",
+            "metadata": {"case": case, "method": method, "outcome": "ok", "observed": 1,
+                         "expected": None, "verdict": "no-expectation", "duration_s": 0.1,
+                         "warnings": []}}
+
+
+def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: bool) -> Any:
+    """The plugin's end of a session that ran one cell: returns its state."""
+    state = SimpleNamespace(
+        environment=dict(ENV), quick=False, deselected=[], cases={}, futures={}, items=[],
+        results_dir=folder, written=None, interrupted=interrupted, kept=None)
+    monkeypatch.setattr(plugin, "_CONFIG", [object()])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    plugin.pytest_json_modifyreport({"exitcode": 2, "tests": [_cell("methods.a", "fork")]})
+    return state
+
+
+def test_an_interrupted_run_never_replaces_a_results_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The complete file stays byte for byte; the finished cells go to interrupted/<name>,
+    which ``report`` (``<folder>/*.json``) does not read, and say they were interrupted."""
+    complete = tmp_path / "linux-cpython-3.12.json"
+    complete.write_text('{"a complete run": 1}')
+    state = _session_end(monkeypatch, tmp_path, interrupted=True)
+    assert complete.read_text() == '{"a complete run": 1}'
+    partial = tmp_path / "interrupted" / "linux-cpython-3.12.json"
+    assert state.written == partial and state.kept == complete
+    doc = json.loads(partial.read_text())
+    assert doc["harness"]["environment"]["interrupted"] is True
+    assert results.validate_results(doc) == []
+    assert sorted(p.name for p in tmp_path.glob("*.json")) == [complete.name]
+
+
+def test_an_interrupted_first_run_writes_its_file_and_says_it_was_interrupted(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    state = _session_end(monkeypatch, tmp_path, interrupted=True)
+    assert state.written == tmp_path / "linux-cpython-3.12.json" and state.kept is None
+    doc = json.loads(state.written.read_text())
+    assert doc["harness"]["environment"]["interrupted"] is True
+
+
+def test_a_run_that_was_not_interrupted_replaces_the_file_as_before(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    (tmp_path / "linux-cpython-3.12.json").write_text("{}")
+    state = _session_end(monkeypatch, tmp_path, interrupted=False)
+    doc = json.loads(state.written.read_text())
+    assert state.written == tmp_path / "linux-cpython-3.12.json"
+    assert "interrupted" not in doc["harness"]["environment"]
+
+
+def test_the_terminal_says_where_each_file_is(monkeypatch: pytest.MonkeyPatch,
+                                              tmp_path: Path) -> None:
+    """The summary line marks the file partial from the plugin's own flag, whatever pytest's
+    exit status says (a second signal in pytest's interrupt hooks left it 0)."""
+    (tmp_path / "linux-cpython-3.12.json").write_text("{}")
+    _session_end(monkeypatch, tmp_path, interrupted=True)
+    lines: List[str] = []
+    reporter = SimpleNamespace(write_line=lines.append)
+    state = plugin._state(None)  # type: ignore[arg-type]
+    state.findings = []
+    plugin.pytest_terminal_summary(reporter, 0, None)  # type: ignore[arg-type]
+    assert lines[0] == "harness: results written to %s (partial: interrupted)" % (
+        tmp_path / "interrupted" / "linux-cpython-3.12.json")
+    assert lines[1].startswith("harness: %s kept as it was" % (
+        tmp_path / "linux-cpython-3.12.json"))
+    assert lines[1].endswith(" -o %s` shows the partial one)" % (
+        tmp_path / "interrupted" / "report"))  # never the default reports/ (the full one)
+
+
+def test_the_cells_an_interrupted_run_never_reached_read_not_run_interrupted(
+        tmp_path: Path) -> None:
+    """In the merge and in the partial-run line, not as "no data"; a cell the selection left
+    out still reads "not selected"."""
+    doc = results_doc(cases=("methods.a", "methods.b"), methods=("fork",))
+    doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
+    doc["tests"] = doc["tests"][:1]  # methods.a ran; methods.b was never reached
+    doc["harness"]["environment"]["interrupted"] = True
+    path = tmp_path / "linux-cpython-3.12.json"
+    path.write_text(json.dumps(doc))
+    loaded, rejected = loading.load_results([str(path)])
+    assert rejected == []
+    matrix = merge.merge(loaded, rejected)
+    details = {(c["case"], c["method"]): c["detail"] for c in matrix["results"]
+               if c["outcome"] is None}
+    assert details[("methods.b", "fork")] == "not run (interrupted)"
+    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
+    assert "interrupted" in gaps.line and "no data" not in gaps.line
+    assert all("interrupted" not in env for env in matrix["environments"])  # matrix schema
+
+
+_SIGNALS = r"""
+import os, signal, sys, time
+from harness import cli
+previous = cli._terminate_as_interrupt()
+try:
+    os.kill(os.getpid(), getattr(signal, sys.argv[1]))
+    time.sleep(1)
+    print("not stopped")
+except KeyboardInterrupt:
+    print("stopping")
+    os.kill(os.getpid(), signal.SIGTERM)  # nox 3 s after SIGINT
+    os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C
+    time.sleep(0.2)
+    print("cleaned up")
+cli._restore_signals(previous)  # a late signal still finds the clean-up: no -15 at exit
+os.kill(os.getpid(), signal.SIGTERM)
+print(signal.getsignal(signal.SIGHUP) == signal.SIG_IGN)
+"""
+
+
+def _signalled(name: str, ignore_hup: bool = False) -> "subprocess.CompletedProcess[str]":
+    def before() -> None:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in a terminal; python makes it Ctrl-C
+        if ignore_hup:
+            signal.signal(signal.SIGHUP, signal.SIG_IGN)  # nohup
+    return subprocess.run([sys.executable, "-c", _SIGNALS, name], cwd=str(ROOT), text=True,
+                          capture_output=True, timeout=60, preexec_fn=before, check=False)
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("name", ["SIGINT", "SIGTERM", "SIGHUP"])
+def test_a_stop_signal_interrupts_once_and_later_ones_wait_for_the_clean_up(name: str) -> None:
+    """SIGHUP (terminal closed, ssh dropped) as SIGTERM and Ctrl-C; later signals during the
+    clean-up each print one line and are ignored, and after it until the process exits."""
+    done = _signalled(name)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    assert done.stdout.split() == ["stopping", "cleaned", "up", "True"]
+    assert done.stderr.count("harness: still cleaning up") == 2
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_nohup_keeps_working() -> None:
+    """A SIGHUP the parent set to be ignored (nohup) stays ignored; a run that was not
+    stopped gets its handlers back (then the SIGTERM at its end ends it)."""
+    done = _signalled("SIGHUP", ignore_hup=True)
+    assert done.returncode == -signal.SIGTERM, done.stderr
+    assert done.stdout.split() == ["not", "stopped"]
