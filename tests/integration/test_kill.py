@@ -262,7 +262,10 @@ def test_more_signals_during_the_clean_up_neither_cut_it_short_nor_replace_a_fil
         time.sleep(0.05)
     out = proc.communicate(timeout=30)[0]
     assert proc.returncode == 130, out
-    assert sent > 0 and "harness: still cleaning up" in out
+    if gap == 0.0:  # sent while the first one is handled: always inside the clean-up
+        assert sent > 0 and "harness: still cleaning up" in out
+    # After a gap the clean-up may be over (an idle machine: well under 0.3 s); whatever came
+    # then, the run still ends as interrupted and keeps the complete file.
     assert wait_gone(root, bound(2.0)) == []
     assert complete.read_text() == '{"complete": true}'
     partial = results / "interrupted" / complete.name
