@@ -12,8 +12,8 @@ from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 
 __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
-           "joined_flushing", "logging_lost", "main_rerun", "not_fork", "only", "patched",
-           "random_shared", "random_states", "regex", "unless_main_rerun"]
+           "joined_flushing", "local_function", "logging_lost", "main_rerun", "not_fork", "only",
+           "patched", "random_shared", "random_states", "regex", "unless_main_rerun"]
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
     compiled = re.compile(pattern)
@@ -22,6 +22,22 @@ def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optiona
         found = compiled.search(text)
         return (found.group(group) or "")[:120] if found else None
     return match
+
+
+#: A local function or lambda in pickle's message, as each Python words it: "local object
+#: 'main.<locals>.f'" (CPython 3.8-3.13), "local object <function main.<locals>.f at 0x..>"
+#: (3.14+), "<function main.<locals>.f at 0x..>: it's not found as ..." (PyPy), "<function
+#: <lambda> at 0x..>" (a module-level lambda).
+_LOCAL = re.compile(r"local object '(?P<quoted>[^']+)'|<function (?P<function>\S*(?:<locals>|"
+                    r"<lambda>)\S*) at 0x|[\w.]*<locals>\.(?:<lambda>|\w+)|<lambda>")
+
+
+def local_function(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """The qualified name of the lambda or local function pickle could not send."""
+    found = _LOCAL.search(text)
+    if found is None:
+        return None
+    return (found.group("quoted") or found.group("function") or found.group(0))[:120]
 
 
 def children(run: CaseRun) -> List[Dict[str, Any]]:
