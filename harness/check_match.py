@@ -27,9 +27,10 @@ def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optiona
 #: A local function or lambda in pickle's message, as each Python words it: "local object
 #: 'main.<locals>.f'" (CPython 3.8-3.13), "local object <function main.<locals>.f at 0x..>"
 #: (3.14+), "<function main.<locals>.f at 0x..>: it's not found as ..." (PyPy), "<function
-#: <lambda> at 0x..>" (a module-level lambda).
-_LOCAL = re.compile(r"local object '(?P<quoted>[^']+)'|<function (?P<function>\S*(?:<locals>|"
-                    r"<lambda>)\S*) at 0x|[\w.]*<locals>\.(?:<lambda>|\w+)|<lambda>")
+#: <lambda> at 0x..>" (a module-level lambda); the address may have been dropped.
+_QUALNAME = r"(?:[\w.]|<locals>|<lambda>)*(?:<locals>|<lambda>)(?:[\w.]|<locals>|<lambda>)*"
+_LOCAL = re.compile(r"local object '(?P<quoted>[^']+)'|<function (?P<function>%s)(?: at 0x|>)|%s"
+                    % (_QUALNAME, _QUALNAME))
 
 
 def local_function(run: CaseRun, text: str, method: str) -> Optional[str]:

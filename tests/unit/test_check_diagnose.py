@@ -138,6 +138,11 @@ def test_a_local_function_is_named_by_its_qualified_name_once() -> None:
     found = next(d for d in diagnose({("pypy3.9", "spawn"): _run("spawn", Outcome.ERROR, lam)})
                  if d.code == "lambda-or-local-function")
     assert found.message.startswith("main.<locals>.<lambda> is a lambda")
+    bare = {"type": "PicklingError", "where": "parent",  # the address dropped, as displayed
+            "message": "Can't pickle local object <function f.<locals>.g.<locals>.<lambda>>"}
+    found = next(d for d in diagnose({("3.14", "spawn"): _run("spawn", Outcome.ERROR, bare)})
+                 if d.code == "lambda-or-local-function")
+    assert found.message.startswith("f.<locals>.g.<locals>.<lambda> is a lambda")
 
 
 def test_the_check_says_where_each_hang_was() -> None:
