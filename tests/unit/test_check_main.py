@@ -62,3 +62,33 @@ def test_a_script_without_a_main_block_is_not_recorded(tmp_path: Any, monkeypatc
     monkeypatch.setattr(check_compare, "IMPORTED", {})
     check_main.run_script(str(path))
     assert check_compare.IMPORTED == {}
+
+
+@pytest.mark.parametrize("head", [b"", b"#!/usr/bin/env python\n", b"\n"])
+def test_a_script_python_refuses_to_decode_is_refused(tmp_path: Any, monkeypatch: Any,
+                                                      head: bytes) -> None:
+    """A Latin-1 byte in a comment without an encoding declaration: ``python prog.py`` stops
+    with SyntaxError (the Language Reference: UTF-8 unless declared), though compile() of the
+    bytes lets it through; the message is CPython 3.11's, line counted from 1."""
+    path = tmp_path / "latin.py"
+    path.write_bytes(head + b"# caf\xe9\nRAN = True\n")
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    with pytest.raises(SyntaxError) as raised:
+        check_main.run_script(str(path))
+    line = head.count(b"\n") + 1
+    assert str(raised.value) == (
+        "Non-UTF-8 code starting with '\\xe9' in file %s on line %d, but no encoding declared; "
+        "see https://peps.python.org/pep-0263/ for details" % (path, line))
+
+
+@pytest.mark.parametrize("head", [b"# -*- coding: utf-8 -*-\n", b"\xef\xbb\xbf",
+                                  b"#!/usr/bin/env python\n# vim: set fileencoding=utf-8 :\n"])
+def test_a_declared_encoding_is_left_to_compile(tmp_path: Any, monkeypatch: Any,
+                                                head: bytes) -> None:
+    """A declaration (or the byte order mark) makes the file runner lenient too: it runs."""
+    path = tmp_path / "declared.py"
+    path.write_bytes(head + b"# caf\xe9\nimport sys\nsys.modules['check_main_seen'] = 1\n")
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    monkeypatch.setitem(sys.modules, "check_main_seen", None)
+    check_main.run_script(str(path))
+    assert sys.modules["check_main_seen"] == 1
