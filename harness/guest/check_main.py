@@ -17,7 +17,7 @@ from typing import Any, List, Tuple
 
 from .check_compare import record
 
-__all__ = ["run_script"]
+__all__ = ["check_encoding", "run_script"]
 
 #: ``ast.PyCF_ONLY_AST``, and the ``__future__`` features' compiler flags (``annotations``,
 #: ``barry_as_FLUFL``, ``generator_stop``) that a split-off part must keep: neither ``ast``
@@ -50,7 +50,7 @@ def _split(source: bytes, path: str) -> Tuple[Any, Any]:
     return top, compile(rest, path, "exec", top.co_flags & _FUTURE, dont_inherit=True)
 
 
-def _check_encoding(source: bytes, path: str) -> None:
+def check_encoding(source: bytes, path: str) -> None:
     """Refuse, as ``python script.py`` does, a script without an encoding declaration that is
     not UTF-8: CPython's compile() of bytes lets such bytes in a comment through, its file
     runner does not (the Language Reference, "Encoding declarations": UTF-8 is the default)."""
@@ -79,7 +79,7 @@ def run_script(path: str) -> None:
     with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
         source = handle.read()
     top, rest = _split(source, path)
-    _check_encoding(source, path)
+    check_encoding(source, path)
     module = types.ModuleType("__main__")
     vars(module).update(__file__=path, __cached__=None, __loader__=None, __package__="",
                         __spec__=None)
