@@ -19,7 +19,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict, List, Optional, Set
+
+#: Run as a script (no package to import it from), and typing is not free: a fork child
+#: of the user's program would copy it. mypy reads the name as True.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Set
 
 __all__ = ["ALIAS", "main"]
 

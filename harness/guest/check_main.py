@@ -13,9 +13,12 @@ main block set or changed. The script is split at its first top-level
 from __future__ import annotations
 
 import sys
-from typing import Any, List, Tuple
 
+from . import TYPE_CHECKING
 from .check_compare import record
+
+if TYPE_CHECKING:
+    from typing import Any, List, Tuple
 
 __all__ = ["check_encoding", "run_script"]
 
