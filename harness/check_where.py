@@ -223,6 +223,7 @@ def cells_text(cells: Sequence[str], most: int = 6) -> str:
     interpreter's methods with the interpreters that share them, ``every method on 3.8, 3.9
     and 3.10; fork/spawn on pypy3.9``; past ``most`` such groups, how many cells are left (the JSON
     lists every cell). A name without ``[method]`` is an interpreter's."""
+    cells = list(dict.fromkeys(cells))
     if len(cells) == 1:
         return cells[0]
     methods: Dict[str, List[str]] = {}
