@@ -9,6 +9,10 @@ Reads the source (never imports it) and fails naming each broken rule:
    :data:`LEAN_STDLIB` and guest modules: a fork child copies every module its parent holds, so
    one more import changes what the cells observe. Case modules never import ``typing`` at run
    time (``if TYPE_CHECKING:``).
+   ``check``'s guest (:data:`CHECK_ENTRY` and every guest module it imports) runs inside the
+   user's program, whose fork children copy what it imported: at module level it imports
+   only :data:`LEAN_STDLIB` too, in a function only :data:`CHECK_STDLIB`; never ``typing``
+   at run time.
 3. Report modules (:data:`REPORT`) never import run or guest modules: a report is built from
    results files alone, on any machine.
 4. No import cycle among the project's modules (function-local imports count).
@@ -32,6 +36,13 @@ LEAN = frozenset({"harness", "harness.guest", "harness.guest.executor",
                   "harness.guest.case_parent", "harness.guest.catalog",
                   "harness.guest.words", "harness.guest.measure", "harness.guest.rules"})
 LEAN_STDLIB = frozenset({"__future__", "os", "sys", "time"})
+#: ``python -m harness check``'s executor: it and the guest modules it imports run in the
+#: user's program (``harness.guest.check_exec``).
+CHECK_ENTRY = "harness.guest.check_exec"
+#: What ``check``'s guest may import inside a function, when it needs it (not ``typing``).
+CHECK_STDLIB = frozenset({"faulthandler", "importlib", "json", "multiprocessing", "random", "re",
+                          "shutil", "signal", "threading", "time", "traceback", "types",
+                          "warnings"})
 #: Shared by both host chains: formats, vocabulary, expectation matching.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
                     "harness.documents"})
@@ -186,6 +197,7 @@ def check(root: Path = ROOT) -> List[str]:
     stdlib = _stdlib()
     problems: List[str] = []
     graph: Dict[str, Set[str]] = {}
+    found: Dict[str, Tuple[str, List[Import], List[str]]] = {}  # where, imports, lines
     for module, path in sources.items():
         where = str(path.relative_to(root))
         room = _room(module)
@@ -204,11 +216,43 @@ def check(root: Path = ROOT) -> List[str]:
             if own and own != module and not imp.typing_only:
                 graph.setdefault(module, set()).add(own)
         lines = text.splitlines()
+        found[module] = (where, imports, lines)
         problems += [problem for problem in
                      _room_problems(where, module, room, imports, sources, stdlib)
                      if USERS_OWN not in lines[int(problem.split(":")[1]) - 1]]
+    problems += _check_problems(graph, found, sources)
     for cycle in _cycles(graph):
         problems.append("import cycle: %s" % " <-> ".join(cycle))
+    return problems
+
+
+def _check_problems(graph: Dict[str, Set[str]],
+                    found: Dict[str, Tuple[str, List[Import], List[str]]],
+                    sources: Dict[str, Path]) -> List[str]:
+    """Rule 2 for ``check``'s guest, over the import closure of :data:`CHECK_ENTRY`."""
+    closure: Set[str] = set()
+    todo = [CHECK_ENTRY] if CHECK_ENTRY in found else []
+    while todo:
+        module = todo.pop()
+        if module not in closure:
+            closure.add(module)
+            todo.extend(graph.get(module, ()))
+    problems: List[str] = []
+    for module in sorted(closure):
+        where, imports, lines = found[module]
+        for imp in imports:
+            if imp.typing_only or not imp.named or _own_module(imp.target, sources) or \
+                    USERS_OWN in lines[imp.line - 1]:
+                continue
+            top = imp.target.split(".")[0]
+            say = "%s:%d: %s imports %s" % (where, imp.line, module, imp.target)
+            fix = "use ``if TYPE_CHECKING:``" if top == "typing" else ""
+            if imp.top_level and top not in LEAN_STDLIB:
+                problems.append(say + ": check's guest runs in the user's program (fork "
+                                      "copies it): " + (fix or "import it where it is used"))
+            elif not imp.top_level and top not in LEAN_STDLIB | CHECK_STDLIB:
+                problems.append(say + ": check's guest runs in the user's program: not in "
+                                      "boundary.CHECK_STDLIB" + (" (%s)" % fix if fix else ""))
     return problems
 
 

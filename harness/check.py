@@ -49,6 +49,7 @@ from harness.check_where import (
 from harness.guest import check_suite
 from harness.guest.check_hang import JOIN_WAITS
 from harness.guest.words import START_METHODS
+from harness.results import session_name
 from harness.runner import CaseRun, run_case
 from harness.vocab import Outcome
 
@@ -129,12 +130,22 @@ def _not_found(name: str, found: Sequence[discovery.Interpreter],
                left_out: Sequence[discovery.Rejected]) -> str:
     """Why a name matches no interpreter: one was found but left out (too old), or none is
     called that (the names there are)."""
-    version = re.escape(name.replace("pypy", ""))
     for rejected in left_out:
-        if re.search(r"\b%s(\.|\b)" % version, rejected.reason):
+        if _called(name, rejected):
             return "found at %s but left out: %s" % (rejected.path, rejected.reason)
     return "no interpreter of that name here (found: %s; a path works too)" % ", ".join(
         label(i, found) for i in found)
+
+
+def _called(name: str, rejected: discovery.Rejected) -> bool:
+    """``name`` is what the interpreter discovery left out would be called: ``3.7``,
+    ``3.7.16``, ``pypy3.9`` (its version, not its reason's text: "Python 3.7.17 is older
+    than 3.8" is no 3.8)."""
+    if len(rejected.version) < 2:
+        return False
+    short = "%d.%d" % rejected.version[:2]
+    session = session_name(rejected.implementation, short, False)
+    return name in (session, session.replace(short, ".".join(map(str, rejected.version)), 1))
 
 
 def _full_name(interp: discovery.Interpreter) -> str:

@@ -22,6 +22,7 @@ from harness.check_match import (
     contexts,
     in_child,
     joined_flushing,
+    local_function,
     logging_lost,
     main_rerun,
     not_fork,
@@ -92,7 +93,7 @@ CAUSES: Tuple[Cause, ...] = (
           "another function: pickle cannot send it to a {method} child",
           "define the function at module level (use functools.partial for bound arguments)",
           _PICKLABLE,
-          regex(r"<lambda>|local object [^\s:]+|<locals>[^\s:>]*")),
+          local_function),
     Cause("thread-lock-argument", "a threading lock ({detail}) is passed to a {method} child; "
           "a thread lock cannot be pickled and means nothing in another process",
           "create a multiprocessing.Lock from the same context (or a Manager().Lock()) and "

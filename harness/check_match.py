@@ -13,8 +13,8 @@ from harness.runner import CaseRun
 from harness.text import shorten
 
 __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
-           "joined_flushing", "logging_lost", "main_rerun", "not_fork", "only", "patched",
-           "random_shared", "random_states", "regex", "unless_main_rerun"]
+           "joined_flushing", "local_function", "logging_lost", "main_rerun", "not_fork", "only",
+           "patched", "random_shared", "random_states", "regex", "unless_main_rerun"]
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
     compiled = re.compile(pattern)
@@ -23,6 +23,23 @@ def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optiona
         found = compiled.search(text)
         return shorten(found.group(group) or "", 120) if found else None
     return match
+
+
+#: A local function or lambda in pickle's message, as each Python words it: "local object
+#: 'main.<locals>.f'" (CPython 3.8-3.13), "local object <function main.<locals>.f at 0x..>"
+#: (3.14+), "<function main.<locals>.f at 0x..>: it's not found as ..." (PyPy), "<function
+#: <lambda> at 0x..>" (a module-level lambda); the address may have been dropped.
+_QUALNAME = r"(?:[\w.]|<locals>|<lambda>)*(?:<locals>|<lambda>)(?:[\w.]|<locals>|<lambda>)*"
+_LOCAL = re.compile(r"local object '(?P<quoted>[^']+)'|<function (?P<function>%s)(?: at 0x|>)|%s"
+                    % (_QUALNAME, _QUALNAME))
+
+
+def local_function(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """The qualified name of the lambda or local function pickle could not send."""
+    found = _LOCAL.search(text)
+    if found is None:
+        return None
+    return (found.group("quoted") or found.group("function") or found.group(0))[:120]
 
 
 def children(run: CaseRun) -> List[Dict[str, Any]]:

@@ -1,7 +1,8 @@
 """The method × interpreter table of ``check``: each interpreter's default method marked (the
 cell that says what running the program as it is does), and narrowed to the terminal: an
 error's text gives way to its number in the list of errors printed once below the table
-(``check_where.format_tracebacks``)."""
+(``check_where.format_tracebacks``), and a note of what a cell did not check to a line below
+the table."""
 
 from __future__ import annotations
 
@@ -67,13 +68,27 @@ def defaults(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, str]:
 def _cell_text(run: Optional[CaseRun], method: str, default: bool, number: int,
                level: int) -> str:
     """A cell at ``level`` of detail: 0 the error's head, 1 its number and type, 2 its
-    number."""
+    number, 3 its number without the note of what the cell did not check (said once below
+    the table: ``_asides``)."""
     if run is None:
         return "-"
-    aside = not_exercised(run, method)
+    aside = not_exercised(run, method) if level < 3 else ""
     mark = DEFAULT_MARK if default else ""
-    return run.outcome.value + mark + _detail(run, number, level) + (
+    return run.outcome.value + mark + _detail(run, number, min(level, 2)) + (
         " (%s)" % aside if aside else "")
+
+
+def _asides(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str]) -> List[str]:
+    """The notes the narrowest table leaves out of its cells, each with its cells:
+    ``(no process started): every method on 3.11``."""
+    cells: Dict[str, List[str]] = {}
+    for interp in interpreters:
+        for method in START_METHODS:
+            run = runs.get((interp, method))
+            aside = not_exercised(run, method) if run is not None else ""
+            if aside:
+                cells.setdefault(aside, []).append("%s[%s]" % (interp, method))
+    return ["(%s): %s" % (aside, cells_text(where)) for aside, where in cells.items()]
 
 
 def _detail(run: CaseRun, number: int, level: int) -> str:
@@ -114,7 +129,7 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence
     known = defaults(runs)
     numbers = _numbers(runs, interpreters, cwd)
     lines: List[str] = []
-    for level in (0, 1, 2):
+    for level in (0, 1, 2, 3):
         rows = [["interpreter", *START_METHODS]]
         rows += [[i, *(_cell_text(runs.get((i, m)), m, known.get(i) == m,
                                   numbers.get("%s[%s]" % (i, m), 0), level)
@@ -124,6 +139,8 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence
             break
     if any(i in known for i in interpreters):
         lines.append(LEGEND)
+    if level == 3:
+        lines.extend(fit(line, width) for line in _asides(runs, interpreters))
     return "\n".join(lines)
 
 

@@ -219,8 +219,31 @@ def table_order(keys: Iterable[Tuple[str, str]]) -> List[Tuple[str, str]]:
 
 
 def cells_text(cells: Sequence[str], most: int = 6) -> str:
-    """``3.12[fork], 3.12[spawn]``: at most ``most`` cells, then an ellipsis."""
-    return ", ".join(cells[:most]) + (" …" if len(cells) > most else "")
+    """Where something was seen, whole and short: ``3.12[fork]`` for one cell, else each
+    interpreter's methods with the interpreters that share them, ``every method on 3.8, 3.9
+    and 3.10; fork/spawn on pypy3.9``; past ``most`` such groups, how many cells are left (the JSON
+    lists every cell). A name without ``[method]`` is an interpreter's."""
+    cells = list(dict.fromkeys(cells))
+    if len(cells) == 1:
+        return cells[0]
+    methods: Dict[str, List[str]] = {}
+    for cell in cells:
+        interp, _, method = cell.partition("[")
+        methods.setdefault(interp, []).extend([method.rstrip("]")] if method else [])
+    shared: Dict[Tuple[str, ...], List[str]] = {}
+    for interp, said in methods.items():
+        shared.setdefault(tuple(m for m in START_METHODS if m in said) + tuple(
+            m for m in said if m not in START_METHODS), []).append(interp)
+    groups = [("%s on " % ("every method" if said == START_METHODS else "/".join(said))
+               if said else "") + _and(interps) for said, interps in shared.items()]
+    if len(groups) <= most:
+        return "; ".join(groups)
+    left = sum(len(methods[i]) or 1 for interps in list(shared.values())[most:] for i in interps)
+    return "; ".join(groups[:most]) + " … and %d more (--json lists them)" % left
+
+
+def _and(names: Sequence[str]) -> str:
+    return names[0] if len(names) == 1 else "%s and %s" % (", ".join(names[:-1]), names[-1])
 
 
 def grouped(found: Sequence[Tuple[str, str]]) -> List[str]:

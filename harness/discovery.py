@@ -75,6 +75,9 @@ class Rejected:
 
     path: str
     reason: str
+    #: What it said it is, where it answered (a name like ``3.7`` is compared with these).
+    version: Tuple[int, ...] = ()
+    implementation: str = ""
 
 
 def pyenv_roots(environ: Optional[Mapping[str, str]] = None) -> List[Path]:
@@ -158,9 +161,11 @@ def inspect_interpreter(path: str, origin: str = "explicit",
         return Rejected(path, "did not answer like a Python interpreter")
     if version[:2] < MINIMUM:
         return Rejected(path, "Python %s is older than %d.%d" % (
-            ".".join(map(str, version)), MINIMUM[0], MINIMUM[1]))
+            ".".join(map(str, version)), MINIMUM[0], MINIMUM[1]), version,
+            str(info.get("implementation", "")))
     if info["implementation"] not in IMPLEMENTATIONS:
-        return Rejected(path, "unsupported implementation %s" % info["implementation"])
+        return Rejected(path, "unsupported implementation %s" % info["implementation"],
+                        version, str(info["implementation"]))
     real = os.path.realpath(info.get("executable") or path) if not command else path
     return Interpreter(path=path, real_path=real, implementation=info["implementation"],
                        version=(version[0], version[1], version[2]),
@@ -240,7 +245,8 @@ def discover(
             rejected.append(Rejected(interp.path, "%s: the name %s goes to %s at %s, found first; "
                                      "name this path with --python to use it" % (
                                          _release(interp), interp.session_name,
-                                         _release(kept), kept.path)))
+                                         _release(kept), kept.path),
+                                     interp.version, interp.implementation))
     ordered = sorted(unique.values(), key=lambda i: (i.implementation != CPYTHON,
                                                      i.version, i.free_threading))
     return ordered, rejected

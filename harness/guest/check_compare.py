@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Callable, Dict, List, Tuple
 
+from . import TYPE_CHECKING
 from .check_digest import SIMPLE, digest
 from .check_frames import HARNESS
+
+if TYPE_CHECKING:
+    from typing import Any, Callable, Dict, List, Tuple
 
 __all__ = ["ImportRecord", "after_first_task", "describe", "differences", "globals_differ",
            "record", "same", "snapshot", "user_modules"]

@@ -5,7 +5,11 @@ interpreter under test; standard library only, Python 3.8 syntax)."""
 from __future__ import annotations
 
 import sys
-from typing import Any, List, Tuple
+
+from . import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, List, Tuple
 
 __all__ = ["ADDRESS", "LIMIT", "SIMPLE", "digest"]
 

@@ -19,7 +19,13 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict, List, Optional, Set
+
+#: Run as a script (no package to import it from), and typing is not free: a fork child
+#: of the user's program would copy it. mypy reads the name as True.
+TYPE_CHECKING = False
+
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Optional, Set
 
 __all__ = ["ALIAS", "main"]
 
@@ -105,18 +111,28 @@ def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> D
     if where.endswith(".py"):
         import types
 
+        from .check_main import check_encoding
+
         path = os.path.join(user_dir, where)
         module = types.ModuleType("__mp_main__")
         module.__file__ = path
-        with open(path, encoding="utf-8") as handle:
-            code = compile(handle.read(), path, "exec")
+        with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
+            source = handle.read()
+        code = compile(source, path, "exec")
+        check_encoding(source, path)
         sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
         sys.modules["__main__"] = sys.modules["__mp_main__"] = module
         exec(code, module.__dict__)  # noqa: S102 - the user's own script, by request
     else:
         module = importlib.import_module(where)
+    try:
+        function = getattr(module, name)
+    except AttributeError:
+        if not where.endswith(".py"):
+            raise  # "module 'pkg.jobs' has no attribute 'nosuch'" names it already
+        raise AttributeError("%s has no attribute %r" % (where, name)) from None
     context: Any = multiprocessing.get_context(method)
-    proc = context.Process(target=getattr(module, name), args=tuple(args))
+    proc = context.Process(target=function, args=tuple(args))
     proc.start()
     proc.join()
     return {}

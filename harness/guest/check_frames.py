@@ -4,7 +4,11 @@ it (``python -m harness check``'s guest side; standard library only, Python 3.8 
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List
+
+from . import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, Dict, List
 
 __all__ = ["FRAME", "FRAMES", "HARNESS", "user_frames"]
 

@@ -14,7 +14,11 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any
+
+from . import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any
 
 __all__ = ["JOIN_WAITS", "JoinWatch", "exit_watch"]
 

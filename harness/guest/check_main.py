@@ -13,11 +13,14 @@ main block set or changed. The script is split at its first top-level
 from __future__ import annotations
 
 import sys
-from typing import Any, List, Tuple
 
+from . import TYPE_CHECKING
 from .check_compare import record
 
-__all__ = ["run_script"]
+if TYPE_CHECKING:
+    from typing import Any, List, Tuple
+
+__all__ = ["check_encoding", "run_script"]
 
 #: ``ast.PyCF_ONLY_AST``, and the ``__future__`` features' compiler flags (``annotations``,
 #: ``barry_as_FLUFL``, ``generator_stop``) that a split-off part must keep: neither ``ast``
@@ -50,13 +53,36 @@ def _split(source: bytes, path: str) -> Tuple[Any, Any]:
     return top, compile(rest, path, "exec", top.co_flags & _FUTURE, dont_inherit=True)
 
 
+def check_encoding(source: bytes, path: str) -> None:
+    """Refuse, as ``python script.py`` does, a script without an encoding declaration that is
+    not UTF-8: CPython's compile() of bytes lets such bytes in a comment through, its file
+    runner does not (the Language Reference, "Encoding declarations": UTF-8 is the default)."""
+    if source.startswith(b"\xef\xbb\xbf"):
+        return  # the UTF-8 byte order mark declares it: the file runner, too, lets it be
+    for line in source.split(b"\n", 2)[:2]:  # a declaration is a comment of line 1 or 2
+        comment = line.lstrip(b" \t\f")
+        if comment.startswith(b"#") and (b"coding:" in comment or b"coding=" in comment):
+            return  # declared: compile() decoded it as the file runner does
+        if comment.strip() and not comment.startswith(b"#"):
+            break
+    try:
+        source.decode("utf-8")
+    except UnicodeDecodeError as error:  # CPython's tokenizer's words
+        raise SyntaxError(
+            "Non-UTF-8 code starting with '\\x%02x' in file %s on line %d, but no encoding "
+            "declared; see https://peps.python.org/pep-0263/ for details"
+            % (source[error.start], path, source.count(b"\n", 0, error.start) + 1)) from None
+
+
 def run_script(path: str) -> None:
     """Run ``path`` as ``__main__`` (``sys.modules["__main__"]`` while it runs, restored
     after, as ``runpy.run_path`` has it), its globals recorded before its main block."""
     import types
 
     with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
-        top, rest = _split(handle.read(), path)
+        source = handle.read()
+    top, rest = _split(source, path)
+    check_encoding(source, path)
     module = types.ModuleType("__main__")
     vars(module).update(__file__=path, __cached__=None, __loader__=None, __package__="",
                         __spec__=None)

@@ -13,9 +13,11 @@ was, with no test to name it by.
 from __future__ import annotations
 
 import os
-from typing import Any, Dict, List, Tuple
 
-from . import check_watch
+from . import TYPE_CHECKING, check_watch
+
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Tuple
 
 __all__ = ["COLLECTED", "COLLECTING", "DUMP_AT", "PROGRESS", "Collector", "read_progress"]
 

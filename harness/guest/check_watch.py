@@ -14,9 +14,8 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Any, Dict, List, Set, Tuple
 
-from . import MESSAGE_LIMIT
+from . import MESSAGE_LIMIT, TYPE_CHECKING
 from .check_compare import (
     _OWN,
     ImportRecord,
@@ -27,6 +26,9 @@ from .check_compare import (
 )
 from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
+
+if TYPE_CHECKING:
+    from typing import Any, Dict, List, Set, Tuple
 
 __all__ = ["CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 

@@ -45,6 +45,13 @@ def _append(path: Path, line: str) -> None:
      "cases.methods imports typing: at run time"),
     ("cases/methods.py", "def f(x):\n    match x:\n        case 1:\n            pass",
      "cases/methods.py:"),
+    ("harness/guest/check_exec.py", "from typing import Any",
+     "check_exec imports typing: check's guest runs in the user's program (fork copies it)"),
+    ("harness/guest/check_hang.py", "def f():\n    import typing",  # via check_watch
+     "check_hang imports typing: check's guest runs in the user's program: not in "
+     "boundary.CHECK_STDLIB (use ``if TYPE_CHECKING:``)"),
+    ("harness/guest/check_frames.py", "import json",
+     "check_frames imports json: check's guest runs in the user's program (fork copies it)"),
     ("harness/merge.py", "from harness import runner",
      "merge imports harness.runner: report code never imports run or guest code"),
     ("harness/render.py", "from harness.guest import catalog",

@@ -107,6 +107,44 @@ def test_summary_comes_last_and_names_every_method() -> None:
     assert "spawn/forkserver child" in found[0].message
 
 
+#: pickle's error for `inner`, defined in main() and given to Process(target=...), as each
+#: interpreter here words it (recorded with pickle.dumps(inner) on each, 2026-12-07).
+_LOCAL_MESSAGES = {
+    "3.8": ("AttributeError", "Can't pickle local object 'main.<locals>.inner'"),
+    "3.13": ("AttributeError", "Can't get local object 'main.<locals>.inner'"),
+    "3.14": ("PicklingError",
+             "Can't pickle local object <function main.<locals>.inner at 0x7fa08826ef00>"),
+    "3.15": ("PicklingError",
+             "Can't pickle local object <function main.<locals>.inner at 0x7fa22fd4bb60>"),
+    "pypy3.9": ("PicklingError", "Can't pickle <function main.<locals>.inner at "
+                "0x00007f0dc08d80c0>: it's not found as __main__.main.<locals>.inner"),
+}
+
+
+def test_a_local_function_is_named_by_its_qualified_name_once() -> None:
+    """Every interpreter's wording of the same local function gives one name, main.<locals>.inner
+    (3.14's "local object <function" and PyPy's "<locals>.inner" were printed as the name)."""
+    runs = {}
+    for interp, (kind, message) in _LOCAL_MESSAGES.items():
+        error = {"type": kind, "message": message, "where": "parent"}
+        runs[(interp, "spawn")] = _run("spawn", Outcome.ERROR, error,
+                                       stderr="Traceback ...\n%s: %s" % (kind, message))
+    found = next(d for d in diagnose(runs) if d.code == "lambda-or-local-function")
+    assert found.message.startswith("main.<locals>.inner is a lambda or a function defined ")
+    assert found.message.count("inner") == 1
+    lam = {"type": "PicklingError", "where": "parent", "message": "Can't pickle <function "
+           "main.<locals>.<lambda> at 0x00007f0c4212c0c0>: it's not found as "
+           "__main__.main.<locals>.<lambda>"}  # PyPy 3.9, a Pool given a lambda
+    found = next(d for d in diagnose({("pypy3.9", "spawn"): _run("spawn", Outcome.ERROR, lam)})
+                 if d.code == "lambda-or-local-function")
+    assert found.message.startswith("main.<locals>.<lambda> is a lambda")
+    bare = {"type": "PicklingError", "where": "parent",  # the address dropped, as displayed
+            "message": "Can't pickle local object <function f.<locals>.g.<locals>.<lambda>>"}
+    found = next(d for d in diagnose({("3.14", "spawn"): _run("spawn", Outcome.ERROR, bare)})
+                 if d.code == "lambda-or-local-function")
+    assert found.message.startswith("f.<locals>.g.<locals>.<lambda> is a lambda")
+
+
 def test_the_check_says_where_each_hang_was() -> None:
     """A hang whose processes wrote to stderr before the kill is listed with that line (the
     runner's detail quotes it); a hang that said nothing and other outcomes are not."""

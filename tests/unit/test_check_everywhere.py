@@ -34,8 +34,8 @@ def test_a_test_failing_under_every_method_is_given_its_cause() -> None:
                       "t.py::test_plain": []}  # an assertion alone names no cause
     lines = check_pytest.format_tests(verdicts, always, runs).splitlines()
     at = lines.index("  t.py::test_square (3.11)")
-    assert lines[at + 1].startswith("    [lambda-or-local-function] local object "
-                                    "'square.<locals>.<lambda>'")
+    assert lines[at + 1].startswith("    [lambda-or-local-function] square.<locals>.<lambda> "
+                                    "is a lambda")
     assert lines[at + 2].startswith("      fix: define the function at module level")
     plain = lines.index("  t.py::test_plain (3.11)")
     assert not lines[plain + 1].lstrip().startswith("[")

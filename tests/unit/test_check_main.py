@@ -62,3 +62,67 @@ def test_a_script_without_a_main_block_is_not_recorded(tmp_path: Any, monkeypatc
     monkeypatch.setattr(check_compare, "IMPORTED", {})
     check_main.run_script(str(path))
     assert check_compare.IMPORTED == {}
+
+
+@pytest.mark.parametrize("head", [b"", b"#!/usr/bin/env python\n", b"\n"])
+def test_a_script_python_refuses_to_decode_is_refused(tmp_path: Any, monkeypatch: Any,
+                                                      head: bytes) -> None:
+    """A Latin-1 byte in a comment without an encoding declaration: ``python prog.py`` stops
+    with SyntaxError (the Language Reference: UTF-8 unless declared), though compile() of the
+    bytes lets it through; the message is CPython 3.11's, line counted from 1."""
+    path = tmp_path / "latin.py"
+    path.write_bytes(head + b"# caf\xe9\nRAN = True\n")
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    with pytest.raises(SyntaxError) as raised:
+        check_main.run_script(str(path))
+    line = head.count(b"\n") + 1
+    assert str(raised.value) == (
+        "Non-UTF-8 code starting with '\\xe9' in file %s on line %d, but no encoding declared; "
+        "see https://peps.python.org/pep-0263/ for details" % (path, line))
+
+
+@pytest.mark.parametrize("head", [b"# -*- coding: utf-8 -*-\n", b"\xef\xbb\xbf",
+                                  b"#!/usr/bin/env python\n# vim: set fileencoding=utf-8 :\n"])
+def test_a_declared_encoding_is_left_to_compile(tmp_path: Any, monkeypatch: Any,
+                                                head: bytes) -> None:
+    """A declaration (or the byte order mark) makes the file runner lenient too: it runs."""
+    path = tmp_path / "declared.py"
+    path.write_bytes(head + b"# caf\xe9\nimport sys\nsys.modules['check_main_seen'] = 1\n")
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    monkeypatch.setitem(sys.modules, "check_main_seen", None)
+    check_main.run_script(str(path))
+    assert sys.modules["check_main_seen"] == 1
+
+
+def _isolated(monkeypatch: Any) -> None:
+    """``_run_callable`` runs a script as ``__mp_main__`` and puts its folder on sys.path."""
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    monkeypatch.setitem(sys.modules, "__mp_main__", None)
+
+
+def test_a_scripts_missing_callable_names_the_script(tmp_path: Any, monkeypatch: Any) -> None:
+    """`check pkg/jobs.py:nosuch` said "module '__mp_main__' has no attribute 'nosuch'"."""
+    from harness.guest import check_exec
+
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "jobs.py").write_text("def work():\n    pass\n")
+    _isolated(monkeypatch)
+    with pytest.raises(AttributeError) as raised:
+        check_exec._run_callable(str(tmp_path), "pkg/jobs.py:nosuch", "spawn", [])
+    assert str(raised.value) == "pkg/jobs.py has no attribute 'nosuch'"
+
+
+def test_a_scripts_callable_is_read_as_python_reads_the_script(tmp_path: Any,
+                                                               monkeypatch: Any) -> None:
+    """`check script.py:work` read the script as UTF-8 whatever it declared: a Latin-1 script
+    was a UnicodeDecodeError; one that declares nothing and is not UTF-8 is a SyntaxError."""
+    from harness.guest import check_exec
+
+    (tmp_path / "declared.py").write_bytes(b"# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n")
+    (tmp_path / "plain.py").write_bytes(b"# caf\xe9\n")
+    _isolated(monkeypatch)
+    with pytest.raises(AttributeError, match=r"declared\.py has no attribute 'work'"):
+        check_exec._run_callable(str(tmp_path), "declared.py:work", "spawn", [])
+    with pytest.raises(SyntaxError, match=r"Non-UTF-8 code starting with '\\xe9'"):
+        check_exec._run_callable(str(tmp_path), "plain.py:work", "spawn", [])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 
 import pytest
 
@@ -52,7 +53,8 @@ def test_a_name_left_out_or_unknown_says_why(monkeypatch: pytest.MonkeyPatch) ->
     """`--python 3.7` named an interpreter discovery had left out as too old, and the error
     was "No such file or directory: '3.7'"."""
     host = _interp((3, 12, 1), "pyenv", "/pyenv/3.12.1/bin/python")
-    old = discovery.Rejected("/pyenv/3.7.16/bin/python", "Python 3.7.16 is older than 3.8")
+    old = discovery.Rejected("/pyenv/3.7.16/bin/python", "Python 3.7.16 is older than 3.8",
+                             (3, 7, 16), "cpython")
     monkeypatch.setattr(discovery, "discover", lambda explicit=(): ([host], [old]))
     monkeypatch.setattr(discovery, "root_interpreters", lambda *a, **k: ([], []))
     with pytest.raises(ValueError, match=re.escape("found at /pyenv/3.7.16/bin/python but left "
@@ -60,3 +62,38 @@ def test_a_name_left_out_or_unknown_says_why(monkeypatch: pytest.MonkeyPatch) ->
         check.select_interpreters(["3.7"])
     with pytest.raises(ValueError, match=r"no interpreter of that name here \(found: 3.12;"):
         check.select_interpreters(["3.99"])
+
+
+def test_a_name_is_compared_with_the_version_left_out_not_its_reason(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`--python 3.8` with no 3.8 said "found at /usr/bin/python3.7 but left out": the reason
+    "Python 3.7.17 is older than 3.8" holds the text 3.8. The version left out is compared."""
+    host = _interp((3, 12, 1), "pyenv", "/pyenv/3.12.1/bin/python")
+    old = discovery.Rejected("/usr/bin/python3.7", "Python 3.7.17 is older than 3.8",
+                             (3, 7, 17), "cpython")
+    twin = discovery.Rejected("/usr/bin/python3", "CPython 3.12.0: the name 3.12 goes to "
+                              "CPython 3.12.1 at /pyenv/3.12.1/bin/python, found first; name "
+                              "this path with --python to use it", (3, 12, 0), "cpython")
+    monkeypatch.setattr(discovery, "discover", lambda explicit=(): ([host], [old, twin]))
+    monkeypatch.setattr(discovery, "root_interpreters", lambda *a, **k: ([], []))
+    with pytest.raises(ValueError, match=r"--python 3.8: no interpreter of that name here"):
+        check.select_interpreters(["3.8"])
+    for name in ("3.7", "3.7.17"):
+        with pytest.raises(ValueError, match=re.escape("found at /usr/bin/python3.7 but left out")):
+            check.select_interpreters([name])
+    with pytest.raises(ValueError, match=re.escape(
+            "found at /usr/bin/python3 but left out: CPython 3.12.0")):
+        check.select_interpreters(["3.12.0"])
+    with pytest.raises(ValueError, match=r"--python pypy3.7: no interpreter of that name"):
+        check.select_interpreters(["pypy3.7"])
+
+
+def test_discovery_records_the_version_it_left_out() -> None:
+    """The reason is for people; the version and implementation are what names compare with."""
+    # this interpreter, run with a query of ours that answers as CPython 3.7.17 would
+    rejected = discovery.inspect_interpreter(sys.executable, command=(
+        sys.executable, "-c", "import json, sys; json.dump({'implementation': 'cpython', "
+        "'version': [3, 7, 17], 'free_threading': False, 'executable': ''}, sys.stdout)",
+        "--"))
+    assert rejected == discovery.Rejected(sys.executable, "Python 3.7.17 is older than 3.8",
+                                          (3, 7, 17), "cpython")

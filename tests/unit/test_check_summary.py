@@ -162,7 +162,7 @@ def test_each_error_is_shown_once_with_the_users_frames() -> None:
     runs[("3.12", "forkserver")] = _run("forkserver", Outcome.ERROR, error={
         "type": "ChildFailed", "message": "exited", "where": "child"})
     assert check.format_tracebacks(runs, ["3.12"], "/home/me/proj").splitlines()[1:] == [
-        "  [1] child ValueError: bad 2  in 3.12[fork], 3.12[spawn]",
+        "  [1] child ValueError: bad 2  in fork/spawn on 3.12",
         "      jobs.py:5 in work: raise ValueError(n)",
         "  [2] child ChildFailed: exited  in 3.12[forkserver]"]
     assert check.format_tracebacks({("3.12", "fork"): _run("fork")}, ["3.12"], "/") == ""
@@ -209,14 +209,13 @@ def test_a_line_the_same_in_many_cells_is_said_once() -> None:
                                   detail=killed + ("joining" if m != "spawn" else "other"))
              for m in ("fork", "forkserver", "spawn")}
     assert check.format_hangs(hangs, ["3.12"]).splitlines()[1:] == [
-        "  3.12[fork], 3.12[forkserver]: joining", "  3.12[spawn]: other"]
+        "  fork/forkserver on 3.12: joining", "  3.12[spawn]: other"]
     error = {"type": "TypeError", "message": "x", "where": "child",
              "also": "then in the parent: Empty"}
     runs = {(i, m): _run(m, Outcome.ERROR, error=error) for i in ("3.8", "3.12")
             for m in ("spawn", "forkserver")}
     assert check.format_follow_ons(runs, ["3.8", "3.12"]).splitlines()[1:] == [
-        "  3.8[forkserver], 3.8[spawn], 3.12[forkserver], 3.12[spawn]: then in the parent: "
-        "Empty"]
+        "  forkserver/spawn on 3.8 and 3.12: then in the parent: Empty"]
 
 
 def test_the_summary_names_failures_no_cause_explains() -> None:
@@ -228,7 +227,7 @@ def test_the_summary_names_failures_no_cause_explains() -> None:
     runs = {("3.8", m): CaseRun(case="t", method=m, outcome=Outcome.TIMEOUT, detail="killed")
             for m in ("fork", "spawn")}
     runs.update({("3.12", m): _run(m, Outcome.ERROR, error=local) for m in ("fork", "spawn")})
-    assert _summary(runs) == ("No known cause recognised for 3.8[fork], 3.8[spawn]: read the "
+    assert _summary(runs) == ("No known cause recognised for fork/spawn on 3.8: read the "
                               "errors and hangs listed after the table (globals are compared "
                               "as the parent had them at start(): one it changed after its "
                               "processes started is not)")
@@ -250,7 +249,7 @@ def test_pytest_runs_not_run_for_one_reason_are_said_once() -> None:
                                     "installed in this interpreter")
                for m in ("fork", "forkserver", "spawn")}
     assert check_pytest.format_tests([], [], missing).splitlines()[0] == (
-        "3.12[fork], 3.12[forkserver], 3.12[spawn]: not run (pytest is not installed in this "
+        "every method on 3.12: not run (pytest is not installed in this "
         "interpreter)")
 
 
@@ -267,7 +266,7 @@ def test_a_cell_that_ran_the_method_a_cause_explains_is_explained() -> None:
     boom = {"type": "RuntimeError", "message": "boom", "where": "parent"}
     runs[("3.8", "fork")] = _run("fork", Outcome.ERROR, used=["spawn"], error=boom)
     runs[("3.8", "spawn")] = _run("spawn", Outcome.ERROR, used=["spawn"], error=boom)
-    assert _summary(runs).startswith("No known cause recognised for 3.8[fork], 3.8[spawn]")
+    assert _summary(runs).startswith("No known cause recognised for fork/spawn on 3.8")
 
 
 def test_a_child_that_died_before_its_target_ran_is_named_by_its_whole_sentence() -> None:
@@ -297,7 +296,7 @@ def test_pytest_lists_runs_and_tests_in_the_order_of_the_table() -> None:
     runs = {(i, m): CaseRun("t", m, Outcome.UNAVAILABLE, detail=missing)
             for i in ("3.8", "3.12") for m in ("spawn", "fork")}
     assert check_pytest.format_tests([], [], runs).splitlines()[0].startswith(
-        "3.8[fork], 3.8[spawn], 3.12[fork], 3.12[spawn]: not run")
+        "fork/spawn on 3.8 and 3.12: not run")
     tests = {"t.py::a": {"outcome": "passed", "error": ""}}
     failed = {"t.py::a": {"outcome": "failed", "error": "boom"}}
     runs = {(i, m): _run(m, tests=failed if m == "spawn" else tests)

@@ -82,8 +82,25 @@ def test_the_table_fits_the_width_and_every_error_is_listed_once(width: int) -> 
     assert LONG not in table and table.count("[1]") == 6
     listed = check.format_tracebacks(runs, interps, "/")
     assert listed.count(LONG) == 1 and "  [1] child RuntimeError: " + LONG in listed
-    for interp in interps:
-        assert "%s[forkserver]" % interp in listed and "%s[spawn]" % interp in listed
+    assert "  in forkserver/spawn on 3.12, 3.13 (root) and 3.14" in listed
+
+
+def test_the_note_of_what_a_cell_did_not_check_goes_below_a_narrow_table() -> None:
+    """A script that raises SyntaxError starts no process: "error* [1] (no process started)"
+    in every cell made the narrowest table 108 columns wide when 80 were promised (README,
+    "The table fits your terminal"). The note gives way, said once below the table."""
+    error = {"type": "SyntaxError", "message": "invalid syntax (syn.py, line 2)",
+             "where": "parent"}
+    runs = {(i, m): CaseRun(case="t", method=m, outcome=Outcome.ERROR, error=error,
+                            observed={"start_attempts": 0, "default_method": "fork"})
+            for i in ("3.11", "3.12") for m in METHODS}
+    table = check.format_table(runs, ["3.11", "3.12"], width=80, cwd="/")
+    assert max(len(line) for line in table.splitlines()) <= 80, table
+    assert _row(table, "3.11").split()[1:] == ["error*", "[1]", "error", "[1]", "error", "[1]"]
+    assert table.count("no process started") == 1
+    assert table.splitlines()[-1] == "(no process started): every method on 3.11 and 3.12"
+    wide = check.format_table(runs, ["3.11", "3.12"], width=None, cwd="/")
+    assert wide.count("(no process started)") == 6  # where it fits, each cell says it
 
 
 def test_a_table_that_fits_keeps_the_errors_text_and_without_a_width_too() -> None:

@@ -124,7 +124,7 @@ def test_a_second_binary_of_one_session_name_is_listed_not_dropped(tmp_path: Pat
     assert [(i.path, i.version) for i in found] == [(str(first), (3, 11, 7))]
     assert rejected == [discovery.Rejected(
         str(second), "CPython 3.11.2: the name 3.11 goes to CPython 3.11.7 at %s, found first; "
-        "name this path with --python to use it" % first)]
+        "name this path with --python to use it" % first, (3, 11, 2), "cpython")]
 
 
 def test_an_unreadable_pyenv_root_is_no_root_not_a_traceback(
