@@ -1,4 +1,5 @@
-"""The results-file format: schema version, environment ids, atomic writes, validation.
+"""The results-file format: schema version, environment ids, validation, and the one
+place files are read as JSON (:func:`read_json`) and written whole (:func:`atomic_write_text`).
 
 A results file is a pytest-json-report document with one extra top-level key, ``harness``
 (the environment probe and the catalog as run); each test's ``metadata`` holds one cell.
@@ -21,6 +22,7 @@ from __future__ import annotations
 import collections
 import functools
 import json
+import math
 import os
 import tempfile
 from pathlib import Path
@@ -37,9 +39,11 @@ __all__ = [
     "SUPPORTED_VERSIONS",
     "arch_suffix",
     "atomic_write_json",
+    "atomic_write_text",
+    "BadFile",
     "cell_name",
-    "column_labels",
     "drop_legacy_root_file",
+    "column_labels",
     "first_problem",
     "environment_names",
     "env_id",
@@ -47,6 +51,7 @@ __all__ = [
     "hang_said",
     "interpreter_label",
     "minor_version",
+    "read_json",
     "session_name",
     "version_label",
     "validate_matrix",
@@ -152,26 +157,6 @@ def environment_names(environments: Iterable[Mapping[str, Any]]) -> Dict[str, st
                                        labels[str(env["id"])]) for env in envs}
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as sorted, indented JSON via a temp file and rename (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".part",
-                                   dir=str(path.parent))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, sort_keys=True, indent=2, ensure_ascii=False)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, str(path))
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def validate_results(doc: Any) -> List[str]:
     """Every problem that keeps ``doc`` from being a results file (empty list: valid), one line
     each (``where: what``), most relevant first, as the shipped JSON Schema words it.
@@ -237,6 +222,87 @@ def _validator(name: str) -> Any:
 def load_schema(name: str = "results.schema.json") -> Any:
     """The JSON Schema shipped with the package (published beside the report)."""
     return json.loads((SCHEMA_DIR / name).read_text(encoding="utf-8"))
+
+
+#: A JSON file larger than this is refused rather than read into memory.
+MAX_JSON_BYTES = 256 * 1024 * 1024
+
+
+class BadFile(Exception):
+    """A file :func:`read_json` cannot use; ``str()`` is the one-line reason (no path)."""
+
+
+def _not_json(text: str) -> Any:
+    raise BadFile("not valid JSON (%s is not a JSON number)" % text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: a float that parses to infinity
+        raise BadFile("not valid JSON (%s is out of range for a number)" % shorten(text, 40))
+    return value
+
+
+def read_json(path: Path, limit: int = MAX_JSON_BYTES) -> Any:
+    """The JSON document in ``path``, strictly: UTF-8, at most ``limit`` bytes, and no
+    ``NaN``/``Infinity`` (Python's ``json`` accepts them, JSON and browsers do not).
+
+    Raises :class:`BadFile` with a one-line reason for every way a file can be unusable
+    (missing, a folder, empty, too large, not UTF-8, not JSON, nested too deeply); each caller
+    decides what a bad file means to it.
+    """
+    try:
+        if path.is_dir():
+            raise BadFile("is a folder, not a file")
+        size = path.stat().st_size
+        if size == 0:
+            raise BadFile("empty file")
+        if size > limit:
+            raise BadFile("%d bytes is larger than the %d-byte limit" % (size, limit))
+        text = path.read_bytes().decode("utf-8")
+        return json.loads(text, parse_constant=_not_json, parse_float=_finite)
+    except FileNotFoundError:
+        raise BadFile("no such file") from None
+    except UnicodeDecodeError as exc:
+        raise BadFile("not UTF-8 text (byte %d)" % exc.start) from None
+    except json.JSONDecodeError as exc:
+        raise BadFile("not valid JSON (%s at line %d column %d)" % (
+            exc.msg, exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise BadFile("not usable JSON (nested too deeply)") from None
+    except OSError as exc:
+        raise BadFile(exc.strerror or type(exc).__name__) from None
+    except ValueError as exc:  # a path with a NUL byte
+        raise BadFile(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+
+def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write ``text`` (UTF-8) to ``path`` through a uniquely named temp file in its folder,
+    synced and given ``mode`` before it replaces ``path``: a reader (or a crash) never sees
+    half a file, and two writers never share a temp file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".part",
+                                   dir=str(path.parent))
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            out.write(text)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(tmp, mode)  # os.fchmod: not on Windows, whose legs write results files too
+        os.replace(tmp, str(path))
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def atomic_write_json(path: Path, data: Any, mode: int = 0o644) -> None:
+    """Write ``data`` as sorted, indented, strict JSON (a NaN or infinity is refused with
+    ``ValueError``, never written) by :func:`atomic_write_text`."""
+    atomic_write_text(path, json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False,
+                                       allow_nan=False) + "\n", mode)
 
 
 def drop_legacy_root_file(folder: Path, env: Mapping[str, Any]) -> None:

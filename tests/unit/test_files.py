@@ -1,0 +1,205 @@
+"""Reading a JSON file and writing a file whole: one host helper each (``results.read_json``,
+``results.atomic_write_text``), and every host reader keeps its own policy for a bad file
+without ever raising a traceback (DEVELOPERS.md: bad input is one line, never a traceback)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness import check, chroot, cli, diff, legcheck, provision, render, results, runner, waiting
+from harness.vocab import Outcome
+from tests.unit.report_synth import cell, results_doc
+
+ROOT = Path(__file__).resolve().parents[2]
+#: Deeper than any recursion limit: ``json`` raises RecursionError, not a JSONDecodeError.
+DEEP = "[" * 100000
+
+
+@pytest.mark.parametrize(("text", "reason"), [
+    ("", "empty file"),
+    (DEEP, "not usable JSON (nested too deeply)"),
+    ('{"x": NaN}', "not valid JSON (NaN is not a JSON number)"),
+    ("[Infinity]", "not valid JSON (Infinity is not a JSON number)"),
+    ("[-Infinity]", "not valid JSON (-Infinity is not a JSON number)"),
+    ("[1e999]", "not valid JSON (1e999 is out of range for a number)"),
+    ("{not json", "not valid JSON (Expecting property name enclosed in double quotes at line 1 "
+                  "column 2)"),
+])
+def test_read_json_refuses_each_bad_file_with_one_line(tmp_path: Path, text: str,
+                                                       reason: str) -> None:
+    """RFC 8259 has no NaN or Infinity (section 6: "Numeric values that cannot be represented
+    ... such as Infinity and NaN are not permitted"); Python's json module accepts them
+    (docs.python.org/3/library/json.html, "Infinite and NaN Number Values")."""
+    path = tmp_path / "x.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(results.BadFile) as caught:
+        results.read_json(path)
+    assert str(caught.value) == reason
+
+
+def test_read_json_names_missing_folders_bytes_and_size(tmp_path: Path) -> None:
+    reasons = []
+    for path in (tmp_path / "none.json", tmp_path):
+        with pytest.raises(results.BadFile) as caught:
+            results.read_json(path)
+        reasons.append(str(caught.value))
+    (tmp_path / "b.json").write_bytes(b'["\xff"]')
+    (tmp_path / "big.json").write_text("[1, 2]", encoding="utf-8")
+    for path, limit in ((tmp_path / "b.json", results.MAX_JSON_BYTES), (tmp_path / "big.json", 4)):
+        with pytest.raises(results.BadFile) as caught:
+            results.read_json(path, limit)
+        reasons.append(str(caught.value))
+    assert reasons == ["no such file", "is a folder, not a file", "not UTF-8 text (byte 2)",
+                       "6 bytes is larger than the 4-byte limit"]
+    assert results.read_json(tmp_path / "big.json") == [1, 2]
+
+
+def test_atomic_write_text_sets_the_mode_before_the_replace_and_leaves_no_temp_file(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The mode is on the file when it appears under its name (a web server reading the
+    folder never sees it unreadable), and each write has its own temp file."""
+    target = tmp_path / "index.html"
+    seen = []
+    real_replace = os.replace
+
+    def replace(src: str, dst: str) -> None:
+        seen.append((Path(src).name, stat.S_IMODE(os.stat(src).st_mode)))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+    results.atomic_write_text(target, "<p>é</p>", 0o640)
+    results.atomic_write_text(target, "<p>2</p>")
+    assert [mode for _, mode in seen] == [0o640, 0o644]
+    assert seen[0][0] != seen[1][0] and all(name.endswith(".part") for name, _ in seen)
+    assert target.read_text(encoding="utf-8") == "<p>2</p>"
+    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+
+
+def test_atomic_write_json_refuses_nan_and_keeps_the_old_file(tmp_path: Path) -> None:
+    target = tmp_path / "matrix.json"
+    results.atomic_write_json(target, {"a": 1.5})
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError):
+            results.atomic_write_json(target, {"a": bad})
+    assert results.read_json(target) == {"a": 1.5}
+    assert [p.name for p in tmp_path.iterdir()] == ["matrix.json"]
+
+
+def _deep(tmp_path: Path, name: str = "deep.json") -> Path:
+    path = tmp_path / name
+    path.write_text(DEEP, encoding="utf-8")
+    return path
+
+
+def test_diff_and_verify_leg_say_one_line_for_a_deeply_nested_file(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    deep = str(_deep(tmp_path))
+    assert cli.main(["diff", deep, deep]) != 0
+    err = capsys.readouterr().err
+    assert "nested too deeply" in err and "Traceback" not in err
+    assert cli.main(["verify-leg", deep]) == 1
+    err = capsys.readouterr().err
+    assert err == "harness: error: %s: cannot read it (not usable JSON (nested too deeply))\n" % (
+        deep)
+
+
+def test_a_corrupt_previous_results_file_assumes_no_cell_hangs(tmp_path: Path) -> None:
+    """``harness run`` reads the previous file at collection: a bad one is no hint, not an
+    INTERNALERROR."""
+    assert waiting.timed_out_in(_deep(tmp_path)) == set()
+    assert waiting.timed_out_in(tmp_path / "none.json") == set()
+    (tmp_path / "list.json").write_text("[1]", encoding="utf-8")
+    assert waiting.timed_out_in(tmp_path / "list.json") == set()
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(results_doc(cases=["deadlock.a"], observe=lambda c, m: cell(
+        c, m, outcome="timeout" if m == "fork" else "ok"))))
+    assert waiting.timed_out_in(good) == {("deadlock.a", "fork")}
+
+
+def test_the_run_and_check_readers_treat_a_bad_file_as_none(tmp_path: Path) -> None:
+    """The case's result, the shepherd's status, a root's marker, a check's hang notes and the
+    root's name: each a bad file means "none" to, never a traceback."""
+    deep = _deep(tmp_path)
+    assert runner._read_json(deep) is None
+    (tmp_path / "nan.json").write_text('{"outcome": "ok", "observed": NaN}', encoding="utf-8")
+    assert runner._read_json(tmp_path / "nan.json") is None
+    (tmp_path / chroot.MARKER).write_text(DEEP, encoding="utf-8")
+    assert provision.read_marker(tmp_path) is None
+    assert chroot.root_name(str(tmp_path)) == "root %s" % tmp_path.name
+    hang_dir = tmp_path / "hang"
+    hang_dir.mkdir()
+    from harness.guest.check_hang import JOIN_WAITS
+    _deep(hang_dir, JOIN_WAITS % 1)
+    (hang_dir / (JOIN_WAITS % 2)).write_text('{"child": "the child P-2"}', encoding="utf-8")
+    run = runner.CaseRun("t", "fork", Outcome.TIMEOUT)
+    assert check._hang_notes(run, hang_dir).observed == {
+        check.JOINED_FLUSHING: ["the child P-2"]}
+
+
+def test_a_leg_file_with_a_test_that_is_not_an_object_still_proves_its_run(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    doc: Any = results_doc(cases=[legcheck.CANARY, "methods.a"])
+    doc["tests"].append("junk")
+    (tmp_path / "r.json").write_text(json.dumps(doc), encoding="utf-8")
+    assert cli.main(["verify-leg", str(tmp_path / "r.json")]) == 0
+    assert "proves its run: 6 ok" in capsys.readouterr().out
+
+
+def test_write_report_leaves_world_readable_files_and_no_temp_file(tmp_path: Path) -> None:
+    from harness import merge
+    from harness.loading import load_results
+
+    (tmp_path / "r.json").write_text(json.dumps(results_doc()))
+    loaded, rejected = load_results([str(tmp_path / "r.json")])
+    out = tmp_path / "out"
+    render.write_report(merge.merge(loaded, rejected), out)
+    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+    assert modes == dict.fromkeys(("index.html", "matrix.json", "matrix.schema.json",
+                                   "results.schema.json", "summary.md"), 0o644)
+
+
+def test_a_nan_results_file_is_one_line_and_the_rest_makes_a_strict_page(tmp_path: Path) -> None:
+    """A NaN in one results file: that file is one line, the others still merge, and neither
+    matrix.json nor the page's cell data holds a NaN (the page's JSON.parse would throw)."""
+    folder = tmp_path / "results"
+    folder.mkdir()
+    good = results_doc(observe=lambda c, m: cell(c, m, observed={"x": 1}))
+    (folder / "linux-cpython-3.12.json").write_text(json.dumps(good), encoding="utf-8")
+    bad = results_doc("3.8.20", observe=lambda c, m: cell(c, m, observed={"x": float("nan")}))
+    (folder / "linux-cpython-3.8.json").write_text(json.dumps(bad), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "harness", "report", str(folder), "-o",
+                           str(tmp_path / "out")], cwd=str(ROOT), capture_output=True, text=True,
+                          check=False)
+    assert proc.stderr.count("harness: error:") == 1, proc.stderr
+    assert "linux-cpython-3.8.json: not valid JSON (NaN is not a JSON number)" in proc.stderr
+    assert "Traceback" not in proc.stderr
+    matrix = json.loads((tmp_path / "out" / "matrix.json").read_text(encoding="utf-8"),
+                        parse_constant=lambda name: pytest.fail("matrix.json holds " + name))
+    assert [env["id"] for env in matrix["environments"]] == ["linux-cpython-3.12"]
+    page = (tmp_path / "out" / "index.html").read_text(encoding="utf-8")
+    data = page.split('id="cell-data">', 1)[1].split("</script>", 1)[0]
+    json.loads(data, parse_constant=lambda name: pytest.fail("the page's cell data holds " + name))
+
+
+def test_the_page_refuses_to_write_a_nan(tmp_path: Path) -> None:
+    """The page's JSON is strict too: a NaN that got past loading stops the page with a
+    ValueError rather than shipping cell data its JSON.parse cannot read."""
+    env = render._environment()
+    with pytest.raises(ValueError):
+        env.from_string("{{ v|tojson }}").render(v={"x": float("nan")})
+
+
+def test_diff_reads_a_matrix_json_strictly(tmp_path: Path) -> None:
+    (tmp_path / "m.json").write_text('{"results": [], "environments": [], "x": NaN}')
+    matrix, problems = diff.load_matrix(str(tmp_path / "m.json"))
+    assert matrix is None and problems == [
+        "%s: not a readable JSON file (not valid JSON (NaN is not a JSON number))" % (
+            tmp_path / "m.json")]
