@@ -360,7 +360,6 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
             target, exc.strerror or exc))
         return
     state.written = target
-    results.drop_legacy_root_file(state.results_dir, state.environment)
 
 
 

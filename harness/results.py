@@ -42,7 +42,6 @@ __all__ = [
     "atomic_write_text",
     "BadFile",
     "cell_name",
-    "drop_legacy_root_file",
     "column_labels",
     "first_problem",
     "environment_names",
@@ -303,20 +302,3 @@ def atomic_write_json(path: Path, data: Any, mode: int = 0o644) -> None:
     ``ValueError``, never written) by :func:`atomic_write_text`."""
     atomic_write_text(path, json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False,
                                        allow_nan=False) + "\n", mode)
-
-
-def drop_legacy_root_file(folder: Path, env: Mapping[str, Any]) -> None:
-    """A root's results used to be ``<env-id>.json`` (now ``<env-id>-root.json``): an old
-    file written by a root run is removed so that the two do not merge as two runs."""
-    if not env.get("root"):
-        return
-    legacy = folder / ("%s.json" % env_id(env))
-    try:
-        old = json.loads(legacy.read_text(encoding="utf-8"))["harness"]["environment"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    if isinstance(old, dict) and old.get("root"):
-        try:
-            legacy.unlink()
-        except OSError:
-            pass
