@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from harness import check, chroot, cli, diff, legcheck, provision, render, results, runner, waiting
+from harness.check_match import JOINED_FLUSHING
 from harness.vocab import Outcome
 from tests.unit.report_synth import cell, results_doc
 
@@ -141,7 +142,7 @@ def test_the_run_and_check_readers_treat_a_bad_file_as_none(tmp_path: Path) -> N
     (hang_dir / (JOIN_WAITS % 2)).write_text('{"child": "the child P-2"}', encoding="utf-8")
     run = runner.CaseRun("t", "fork", Outcome.TIMEOUT)
     assert check._hang_notes(run, hang_dir).observed == {
-        check.JOINED_FLUSHING: ["the child P-2"]}
+        JOINED_FLUSHING: ["the child P-2"]}
 
 
 def test_a_leg_file_with_a_test_that_is_not_an_object_still_proves_its_run(
@@ -203,3 +204,86 @@ def test_diff_reads_a_matrix_json_strictly(tmp_path: Path) -> None:
     assert matrix is None and problems == [
         "%s: not a readable JSON file (not valid JSON (NaN is not a JSON number))" % (
             tmp_path / "m.json")]
+
+
+# -- guest side: harness/guest/_files.py, and the case parent's result ------------------------
+
+_CASES = '''
+from harness.guest.catalog import case
+
+
+@case("odd.nan", title="returns a NaN", source="https://example.invalid", timeout=30)
+def nan(ctx):
+    """Returns a float JSON cannot hold."""
+    return {"x": float("nan"), "y": 1}
+
+
+@case("odd.a_set", title="returns a set", source="https://example.invalid", timeout=30)
+def a_set(ctx):
+    """Returns a value JSON has no type for."""
+    return [1, {2, 3}]
+
+
+@case("odd.fine", title="returns JSON", source="https://example.invalid", timeout=30)
+def fine(ctx):
+    """Control: a value JSON holds as it is."""
+    return {"b": [1.5, None, True], "a": "x"}
+'''
+
+
+@pytest.fixture(scope="module")
+def odd_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A project root of three cases (a ``cases/`` folder and a ``harness`` link)."""
+    root = tmp_path_factory.mktemp("odd_root")
+    (root / "cases").mkdir()
+    (root / "cases" / "__init__.py").write_text("", encoding="utf-8")
+    (root / "cases" / "odd.py").write_text(_CASES, encoding="utf-8")
+    (root / "harness").symlink_to(ROOT / "harness")
+    return root
+
+
+@pytest.mark.parametrize(("case", "message"), [
+    ("odd.nan", "observed['x'] is nan"),
+    ("odd.a_set", "observed[1] is a set: {2, 3}"),
+])
+def test_an_observation_json_cannot_hold_is_an_error_cell_saying_what_it_was(
+        odd_root: Path, tmp_path: Path, case: str, message: str) -> None:
+    """Never a NaN in the results file (the report would refuse it) nor a repr passed off as
+    the observation: the cell is a harness error that names the value."""
+    run = runner.run_case(case, "spawn", 60, root=odd_root, tmp_base=str(tmp_path))
+    assert (run.outcome, run.observed) == (Outcome.ERROR, None), run
+    assert run.error == {"type": "NotJSON", "where": "harness", "message":
+                         "the case's result cannot be written as JSON: " + message}
+
+
+def test_an_observation_json_holds_is_written_as_it_is(odd_root: Path, tmp_path: Path) -> None:
+    run = runner.run_case("odd.fine", "spawn", 60, root=odd_root, tmp_base=str(tmp_path))
+    assert (run.outcome, run.observed, run.error) == (
+        Outcome.OK, {"a": "x", "b": [1.5, None, True]}, None)
+
+
+def test_the_guest_write_is_strict_whole_and_leaves_no_temp_file(tmp_path: Path) -> None:
+    from harness.guest import _files
+
+    target = str(tmp_path / "r.json")
+    _files.write_json(target, {"b": 1, "a": [1.5]}, sort_keys=True)
+    for bad in ({"a": float("inf")}, {"a": {1}}):
+        with pytest.raises((ValueError, TypeError)):
+            _files.write_json(target, bad)
+    assert (tmp_path / "r.json").read_text(encoding="utf-8") == '{"a": [1.5], "b": 1}'
+    _files.write_json(target, {"a": {1}}, default=repr)
+    assert results.read_json(tmp_path / "r.json") == {"a": "{1}"}
+    assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
+@pytest.mark.parametrize(("value", "found"), [
+    ({"a": [1, 2.5, None, "x", True]}, ""),
+    ({"a": [1, float("-inf")]}, "v['a'][1] is -inf"),
+    ({(1, 2): 3}, "v has the key (1, 2), a tuple"),
+    ({"a": object}, "v['a'] is a type: <class 'object'>"),
+    ({"a": "x" * 300, "b": b"y" * 300}, "v['b'] is a bytes: b'" + "y" * 195 + "..."),
+])
+def test_non_json_names_the_first_part_json_cannot_hold(value: Any, found: str) -> None:
+    from harness.guest import _files
+
+    assert _files.non_json(value, "v") == found
