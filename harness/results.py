@@ -23,11 +23,10 @@ import collections
 import functools
 import json
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Sequence
 
+from harness.guest import _files
 from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, OS_NAMES, PYPY
 from harness.text import shorten
 
@@ -276,25 +275,11 @@ def read_json(path: Path, limit: int = MAX_JSON_BYTES) -> Any:
 
 
 def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
-    """Write ``text`` (UTF-8) to ``path`` through a uniquely named temp file in its folder,
-    synced and given ``mode`` before it replaces ``path``: a reader (or a crash) never sees
-    half a file, and two writers never share a temp file."""
+    """Write ``text`` (UTF-8) to ``path`` whole (``harness.guest._files.write_text``: a temp
+    file of this process and thread, synced and given ``mode`` before it replaces ``path``), its
+    folder made first: a reader (or a crash) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".part",
-                                   dir=str(path.parent))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-            out.flush()
-            os.fsync(out.fileno())
-        os.chmod(tmp, mode)  # os.fchmod: not on Windows, whose legs write results files too
-        os.replace(tmp, str(path))
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+    _files.write_text(str(path), text, sync=True, mode=mode)
 
 
 def atomic_write_json(path: Path, data: Any, mode: int = 0o644) -> None:

@@ -1,8 +1,9 @@
-"""Write a JSON file whole, from guest code: the case parent's result, ``check``'s result, child
-reports and hang notes. The host reads them strictly (``results.read_json``: no NaN), so they
-are written strictly, to a temp file of this process beside the target and then renamed: a
-reader never sees half a file. (The host's own writes use ``results.atomic_write_text``, which
-also syncs; a guest file is read right after its process exits, so a sync would only cost time.)
+"""Write a file whole: to a temp file of this process and thread beside it, then renamed, so a
+reader never sees half a file. The one such writer: the case parent's result, the shepherd's
+status, ``check``'s result, child reports and hang notes, and on the host
+``results.atomic_write_text`` (which adds a sync and a mode; a guest file is read right after
+its process exits, so a sync there would only cost time). JSON is written strictly (no NaN):
+the host reads it so (``results.read_json``).
 
 Standard library only, Python 3.8 syntax; ``json`` is imported only when a file is written
 (a fork child copies what its parent imported).
@@ -17,26 +18,27 @@ from . import TYPE_CHECKING  # relative: check's copy is imported under another 
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["non_json", "write_json"]
+__all__ = ["non_json", "write_json", "write_text"]
 
 #: How deep :func:`non_json` looks for the part JSON cannot hold.
 _DEPTH = 50
 
 
-def write_json(path: str, data: Any, sort_keys: bool = False, default: Any = None) -> None:
-    """``data`` as strict JSON in ``path`` via ``<path>.<pid>.part`` and ``os.replace``
-    (``default``: as ``json.dumps``'s, for a value JSON has no type for).
+def write_text(path: str, text: str, sync: bool = False, mode: Any = None) -> None:
+    """``text`` (UTF-8) in ``path`` whole: written to ``<path>.<pid>.<thread>.part`` beside it
+    (no two writers share one), synced with ``sync``, given ``mode`` (when not None), then
+    renamed over ``path``; on any failure the temp file is removed and ``path`` is as it was."""
+    import _thread  # built in: costs nothing
 
-    Raises ``ValueError`` (a NaN or infinity, a circular reference), ``TypeError`` (a value
-    JSON has no type for) or ``RecursionError`` before anything is written: :func:`non_json`
-    says where."""
-    import json
-
-    text = json.dumps(data, sort_keys=sort_keys, allow_nan=False, default=default)
-    tmp = "%s.%d.part" % (path, os.getpid())
+    tmp = "%s.%d.%d.part" % (path, os.getpid(), _thread.get_ident())
     try:
         with open(tmp, "w", encoding="utf-8") as handle:
             handle.write(text)
+            if sync:
+                handle.flush()
+                os.fsync(handle.fileno())
+        if mode is not None:
+            os.chmod(tmp, mode)  # after the write (not at creation: the umask would apply)
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -44,6 +46,18 @@ def write_json(path: str, data: Any, sort_keys: bool = False, default: Any = Non
         except OSError:
             pass
         raise
+
+
+def write_json(path: str, data: Any, sort_keys: bool = False, default: Any = None) -> None:
+    """``data`` as strict JSON, written whole by :func:`write_text` (``default``: as
+    ``json.dumps``'s, for a value JSON has no type for).
+
+    Raises ``ValueError`` (a NaN or infinity, a circular reference), ``TypeError`` (a value
+    JSON has no type for) or ``RecursionError`` before anything is written: :func:`non_json`
+    says where."""
+    import json
+
+    write_text(path, json.dumps(data, sort_keys=sort_keys, allow_nan=False, default=default))
 
 
 def non_json(value: Any, where: str, depth: int = 0) -> str:

@@ -299,10 +299,9 @@ def main(argv: "list[str]") -> int:
         with open(os.path.join(cgroup_dir, "cgroup.procs"), "w") as handle:
             handle.write(str(os.getpid()))
     status = Shepherd(limit, cgroup_dir).run(argv[6:])
-    tmp = status_path + ".part"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(_json(status))
-    os.replace(tmp, status_path)
+    from harness.guest import _files
+
+    _files.write_text(status_path, _json(status))
     return 0
 
 

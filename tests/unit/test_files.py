@@ -9,6 +9,7 @@ import os
 import stat
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -66,8 +67,8 @@ def test_read_json_names_missing_folders_bytes_and_size(tmp_path: Path) -> None:
 def test_atomic_write_text_sets_the_mode_before_the_replace_and_leaves_no_temp_file(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The mode is on the file when it appears under its name (a web server reading the
-    folder never sees it unreadable), and each write has its own temp file."""
-    target = tmp_path / "index.html"
+    folder never sees it unreadable), and two threads writing never share a temp file."""
+    target = tmp_path / "out" / "index.html"
     seen = []
     real_replace = os.replace
 
@@ -77,11 +78,13 @@ def test_atomic_write_text_sets_the_mode_before_the_replace_and_leaves_no_temp_f
 
     monkeypatch.setattr(os, "replace", replace)
     results.atomic_write_text(target, "<p>é</p>", 0o640)
-    results.atomic_write_text(target, "<p>2</p>")
+    thread = threading.Thread(target=results.atomic_write_text, args=(target, "<p>2</p>"))
+    thread.start()
+    thread.join()
     assert [mode for _, mode in seen] == [0o640, 0o644]
     assert seen[0][0] != seen[1][0] and all(name.endswith(".part") for name, _ in seen)
     assert target.read_text(encoding="utf-8") == "<p>2</p>"
-    assert [p.name for p in tmp_path.iterdir()] == ["index.html"]
+    assert [p.name for p in target.parent.iterdir()] == ["index.html"]
 
 
 def test_atomic_write_json_refuses_nan_and_keeps_the_old_file(tmp_path: Path) -> None:
