@@ -355,9 +355,9 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     target = state.results_dir / ("%s.json" % results.file_stem(state.environment))
     try:
         results.atomic_write_json(target, json_report)
-    except OSError as exc:  # e.g. the disk filled up during the run: one line, no traceback
+    except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
         sys.stderr.write("harness: error: %s: cannot write the results file (%s)\n" % (
-            target, exc.strerror or exc))
+            target, getattr(exc, "strerror", None) or exc))
         return
     state.written = target
 

@@ -290,3 +290,24 @@ def test_non_json_names_the_first_part_json_cannot_hold(value: Any, found: str) 
     from harness.guest import _files
 
     assert _files.non_json(value, "v") == found
+
+
+def test_a_results_file_the_plugin_cannot_write_as_strict_json_is_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Defence in depth: no NaN reaches the plugin (the runner reads results strictly), but if
+    one did, the run ends with one line, not a traceback."""
+    import types
+
+    from harness import plugin
+
+    state = types.SimpleNamespace(environment={"os": "linux"}, quick=False, deselected=[],
+                                  cases={}, results_dir=tmp_path, written=None)
+    monkeypatch.setattr(plugin, "_CONFIG", [object()])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    monkeypatch.setattr(plugin, "_finished_unreported", lambda state, report: [])
+    plugin.pytest_json_modifyreport({"tests": [{"metadata": {"observed": float("nan")}}]})
+    err = capsys.readouterr().err
+    assert err.startswith("harness: error: ") and err.count("\n") == 1, err
+    assert "cannot write the results file (Out of range float values are not JSON " in err
+    assert state.written is None and list(tmp_path.iterdir()) == []
