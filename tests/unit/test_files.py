@@ -157,19 +157,6 @@ def test_a_leg_file_with_a_test_that_is_not_an_object_still_proves_its_run(
     assert "proves its run: 6 ok" in capsys.readouterr().out
 
 
-def test_write_report_leaves_world_readable_files_and_no_temp_file(tmp_path: Path) -> None:
-    from harness import merge
-    from harness.loading import load_results
-
-    (tmp_path / "r.json").write_text(json.dumps(results_doc()))
-    loaded, rejected = load_results([str(tmp_path / "r.json")])
-    out = tmp_path / "out"
-    render.write_report(merge.merge(loaded, rejected), out)
-    modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
-    assert modes == dict.fromkeys(("index.html", "matrix.json", "matrix.schema.json",
-                                   "results.schema.json", "summary.md"), 0o644)
-
-
 def test_a_nan_results_file_is_one_line_and_the_rest_makes_a_strict_page(tmp_path: Path) -> None:
     """A NaN in one results file: that file is one line, the others still merge, and neither
     matrix.json nor the page's cell data holds a NaN (the page's JSON.parse would throw)."""
