@@ -27,7 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from harness import pageload
+from harness import pageload, results
 from harness.bench_floor import independent_latency, measure_floor
 from harness.bench_merge import (
     SIZES,
@@ -382,9 +382,7 @@ def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], core
               "page_load": page_load or {"not_measured": "not yet"},
               "targets": _targets(total, rows, merges) + pageload.targets(page_load or {
                   "not_measured": "not yet"})}
-    out = Path(output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(report, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    results.atomic_write_json(Path(output), report)
     return report
 
 

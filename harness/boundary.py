@@ -40,9 +40,9 @@ LEAN_STDLIB = frozenset({"__future__", "os", "sys", "time"})
 #: user's program (``harness.guest.check_exec``).
 CHECK_ENTRY = "harness.guest.check_exec"
 #: What ``check``'s guest may import inside a function, when it needs it (not ``typing``).
-CHECK_STDLIB = frozenset({"faulthandler", "importlib", "json", "multiprocessing", "random", "re",
-                          "shutil", "signal", "threading", "time", "traceback", "types",
-                          "warnings"})
+CHECK_STDLIB = frozenset({"_thread", "faulthandler", "importlib", "json", "multiprocessing",
+                          "random", "re", "shutil", "signal", "threading", "time", "traceback",
+                          "types", "warnings"})
 #: Shared by both host chains: formats, vocabulary, expectation matching.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
                     "harness.documents"})

@@ -20,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import discovery, leftovers, runner
+from harness import discovery, leftovers, results, runner
 from harness.check_diagnose import (
     JOINED_FLUSHING,
     NO_PROCESS,
@@ -241,8 +241,8 @@ def _hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:
     waits = []
     for note in sorted(hang_dir.glob(JOIN_WAITS.replace("%d", "*"))):
         try:
-            waits.append(str(json.loads(note.read_text(encoding="utf-8"))["child"]))
-        except (OSError, ValueError, KeyError, TypeError):
+            waits.append(str(results.read_json(note)["child"]))
+        except (results.BadFile, KeyError, TypeError):
             continue
     return dataclasses.replace(run, observed={JOINED_FLUSHING: waits}) if waits else run
 

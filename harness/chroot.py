@@ -81,7 +81,8 @@ def root_name(root: str) -> str:
         return "debootstrap {} {} root {} (built {})".format(
             info.get("suite"), info.get("variant"), os.path.basename(root), info.get("built")
         )
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, RecursionError):
+        # Not results.read_json: this script runs with -I -S, before any package is importable.
         return f"root {os.path.basename(root)}"
 
 

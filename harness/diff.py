@@ -11,7 +11,6 @@ Only cells that ran in both are compared: one that ran on one side only (the oth
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
@@ -145,12 +144,12 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
         if not loaded:
             return None, problems + ["%s: no valid results files in this folder" % path]
         return merge.merge(loaded, rejected), problems
-    try:
-        doc = json.loads(source.read_bytes().decode("utf-8"))
-    except FileNotFoundError:
+    if not source.exists():
         return None, ["%s: no such file or folder" % path]
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
-        return None, ["%s: not a readable JSON file (%s)" % (path, str(exc).splitlines()[0])]
+    try:
+        doc = results.read_json(source)
+    except results.BadFile as exc:
+        return None, ["%s: not a readable JSON file (%s)" % (path, exc)]
     if isinstance(doc, dict) and "harness" in doc and "tests" in doc:
         loaded, rejected = loading.load_results([path])
         if not loaded:

@@ -20,7 +20,6 @@ Host side, standard library only; one line per problem, exit 1 when any.
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import sys
 from pathlib import Path
@@ -28,7 +27,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from harness.guest import words
 from harness.guest.words import CRASH, OK, UNAVAILABLE
-from harness.results import minor_version, session_identity, session_name
+from harness.results import BadFile, minor_version, read_json, session_identity, session_name
 
 __all__ = ["CANARY", "MAX_BROKEN", "add_parser", "problems"]
 
@@ -109,15 +108,16 @@ def _cmd(args: argparse.Namespace) -> int:
             folder, len(files), (": " + ", ".join(p.name for p in files)) if files else ""))
         return 1
     try:
-        document = json.loads(files[0].read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        document = read_json(files[0])
+    except BadFile as exc:
         sys.stderr.write("harness: error: %s: cannot read it (%s)\n" % (files[0], exc))
         return 1
     found = problems(document, args.leg, args.max_broken)
     for line in found:
         sys.stderr.write("harness: error: %s: %s\n" % (files[0], line))
     if not found:
-        cells = [t.get("metadata", {}) for t in document.get("tests") or []]
+        cells = [t["metadata"] for t in document.get("tests") or []
+                 if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
         sys.stdout.write("harness: %s proves its run: %s\n" % (
             files[0].name, _count([c.get("outcome") for c in cells])))
     return 1 if found else 0

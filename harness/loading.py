@@ -1,15 +1,15 @@
 """Read and validate results files, one after another, into what the merge reads.
 
-The only part of the report chain that reads files: each file is size-checked, decoded, parsed
-and validated with the shipped JSON Schema (``results.validate_results``); a bad file becomes
-one :class:`Rejected` line and never stops the rest. ``harness.merge`` merges the
+The only part of the report chain that reads results files: each file is read by
+``results.read_json`` (size-checked, decoded, strictly parsed: no NaN) and validated with the
+shipped JSON Schema (``results.validate_results``); a bad file becomes one :class:`Rejected`
+line and never stops the rest. ``harness.merge`` merges the
 :class:`Loaded` ones.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import json
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
@@ -26,10 +26,7 @@ from harness.documents import (
 )
 from harness.text import shorten
 
-__all__ = ["MAX_FILE_BYTES", "CellRun", "Loaded", "Rejected", "load_results", "run_record"]
-
-#: A results file larger than this is refused rather than read into memory.
-MAX_FILE_BYTES = 256 * 1024 * 1024
+__all__ = ["CellRun", "Loaded", "Rejected", "load_results", "run_record"]
 
 
 class CellRun(NamedTuple):
@@ -88,29 +85,10 @@ def load_results(paths: Sequence[str]) -> Tuple[List[Loaded], List[Rejected]]:
 
 def _load_one(name: str) -> Union[Loaded, Rejected]:
     """One file read and validated: ``Loaded`` with the parts the merge reads, or why not."""
-    path = Path(name)
     try:
-        if path.is_dir():
-            raise ValueError("is a folder, not a results file")
-        size = path.stat().st_size
-        if size == 0:
-            raise ValueError("empty file")
-        if size > MAX_FILE_BYTES:
-            raise ValueError("%d bytes is larger than the %d-byte limit" % (
-                size, MAX_FILE_BYTES))
-        text = path.read_bytes().decode("utf-8")
-        doc = json.loads(text)
-    except FileNotFoundError:
-        return Rejected(name, "no such file")
-    except UnicodeDecodeError as exc:
-        return Rejected(name, "not UTF-8 text (byte %d)" % exc.start)
-    except json.JSONDecodeError as exc:
-        return Rejected(name, "not valid JSON (%s at line %d column %d)" % (
-            exc.msg, exc.lineno, exc.colno))
-    except RecursionError:
-        return Rejected(name, "not usable JSON (nested too deeply)")
-    except (OSError, ValueError) as exc:
-        return Rejected(name, str(exc).splitlines()[0] if str(exc) else type(exc).__name__)
+        doc = results.read_json(Path(name))
+    except results.BadFile as exc:
+        return Rejected(name, str(exc))
     dropped = _drop_bad_digests(doc)
     problems = results.validate_results(doc)
     if problems:

@@ -381,12 +381,11 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     target = _target(state)
     try:
         results.atomic_write_json(target, json_report)
-    except OSError as exc:  # e.g. the disk filled up during the run: one line, no traceback
+    except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
         sys.stderr.write("harness: error: %s: cannot write the results file (%s)\n" % (
-            target, exc.strerror or exc))
+            target, getattr(exc, "strerror", None) or exc))
         return
     state.written = target
-    results.drop_legacy_root_file(state.results_dir, state.environment)
 
 
 

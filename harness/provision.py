@@ -20,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import errno
-import json
 import os
 import shutil
 import signal
@@ -33,7 +32,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
-from harness import chroot, root_exec
+from harness import chroot, results, root_exec
 from harness.root_exec import Out, ProvisionError, release, remove_root
 
 __all__ = [
@@ -190,8 +189,8 @@ def preflight(cfg: Config, build: bool = True, debootstrap: bool = True) -> None
 def read_marker(root_dir: Path) -> Optional[Dict[str, Any]]:
     """The provisioning record of a finished root, or None."""
     try:
-        data = json.loads((root_dir / chroot.MARKER).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = results.read_json(root_dir / chroot.MARKER)
+    except results.BadFile:
         return None
     return data if isinstance(data, dict) else None
 
@@ -274,9 +273,7 @@ def _build(cfg: Config, out: Out) -> Dict[str, Any]:
             "interpreters": found,
             "built": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         }
-        (staging / chroot.MARKER).write_text(
-            json.dumps(marker, indent=2, sort_keys=True), encoding="utf-8"
-        )
+        results.atomic_write_json(staging / chroot.MARKER, marker)
     except BaseException:
         out(f"cleaning up the unfinished root {staging}")
         remove_root(staging, cfg.root_dir, out, kill=True)
@@ -340,8 +337,7 @@ def _upgrade(cfg: Config, missing: Sequence[str], out: Out) -> Dict[str, Any]:
     marker = dict(read_marker(cfg.root_dir) or {})
     marker.update({"packages": list(cfg.packages), "interpreters": found,
                    "upgraded": datetime.now(timezone.utc).isoformat(timespec="seconds")})
-    (cfg.root_dir / chroot.MARKER).write_text(json.dumps(marker, indent=2, sort_keys=True),
-                                              encoding="utf-8")
+    results.atomic_write_json(cfg.root_dir / chroot.MARKER, marker)  # never half a marker
     out(f"apt-get finished in {time.monotonic() - started:.0f} s")
     return marker
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
-import json
 from pathlib import Path
 from typing import Callable, Dict, List, Sequence, Tuple
 
@@ -50,8 +49,9 @@ def _environment() -> jinja2.Environment:
         lstrip_blocks=True,
     )
     # The panel's JSON without the spaces after "," and ":" (CI: 40 kB of them).
-    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":")}
-    env.filters["tojson_compact"] = lambda v: json.dumps(v, sort_keys=True, ensure_ascii=False)
+    # Strict JSON: the page's JSON.parse throws on a NaN (loading refuses files that hold one).
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "separators": (",", ":"),
+                                         "allow_nan": False}
     # A name that may break at its words only (with ``overflow-wrap: normal`` on the cell).
     env.filters["wordbreaks"] = lambda v: Markup("<wbr>").join(word_parts(str(v)))
     env.filters["not_compared"] = history.not_compared_text  # the page's and summary.md's words
@@ -163,16 +163,12 @@ def print_parts(report: model.Report) -> List[PrintPart]:
 
 
 def write_report(matrix: MatrixDoc, out_dir: Path) -> None:
-    """Write ``matrix.json``, ``index.html``, ``summary.md`` and both JSON Schemas."""
+    """Write ``matrix.json``, ``index.html``, ``summary.md`` and both JSON Schemas, each
+    world-readable (a web server running as another user serves the folder)."""
     out_dir.mkdir(parents=True, exist_ok=True)
     results.atomic_write_json(out_dir / "matrix.json", matrix)
     results.atomic_write_json(out_dir / "results.schema.json", results.load_schema())
     results.atomic_write_json(out_dir / MATRIX_SCHEMA, results.load_schema(MATRIX_SCHEMA))
     for name, text in (("index.html", render_html(matrix)),
                        ("summary.md", summary.render_summary(matrix))):
-        tmp = out_dir / (".%s.part" % name)
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(out_dir / name)
-    for name in ("matrix.json", "results.schema.json", MATRIX_SCHEMA, "index.html", "summary.md"):
-        # World-readable: a web server running as another user serves the folder.
-        (out_dir / name).chmod(0o644)
+        results.atomic_write_text(out_dir / name, text)

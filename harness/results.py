@@ -1,4 +1,5 @@
-"""The results-file format: schema version, environment ids, atomic writes, validation.
+"""The results-file format: schema version, environment ids, validation, and the one
+place files are read as JSON (:func:`read_json`) and written whole (:func:`atomic_write_text`).
 
 A results file is a pytest-json-report document with one extra top-level key, ``harness``
 (the environment probe and the catalog as run); each test's ``metadata`` holds one cell.
@@ -24,11 +25,11 @@ from __future__ import annotations
 import collections
 import functools
 import json
-import os
-import tempfile
+import math
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, Tuple
 
+from harness.guest import _files
 from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, OS_NAMES, PYPY
 from harness.text import shorten
 
@@ -43,9 +44,10 @@ __all__ = [
     "accepted_versions",
     "arch_suffix",
     "atomic_write_json",
+    "atomic_write_text",
+    "BadFile",
     "cell_name",
     "column_labels",
-    "drop_legacy_root_file",
     "first_problem",
     "environment_names",
     "env_id",
@@ -53,6 +55,7 @@ __all__ = [
     "hang_said",
     "interpreter_label",
     "minor_version",
+    "read_json",
     "session_identity",
     "session_name",
     "version_label",
@@ -173,26 +176,6 @@ def environment_names(environments: Iterable[Mapping[str, Any]]) -> Dict[str, st
                                        labels[str(env["id"])]) for env in envs}
 
 
-def atomic_write_json(path: Path, data: Any) -> None:
-    """Write ``data`` as sorted, indented JSON via a temp file and rename (never half a file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix="." + path.name + ".", suffix=".part",
-                                   dir=str(path.parent))
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(data, out, sort_keys=True, indent=2, ensure_ascii=False)
-            out.write("\n")
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, str(path))
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def validate_results(doc: Any) -> List[str]:
     """Every problem that keeps ``doc`` from being a results file (empty list: valid), one line
     each (``where: what``), most relevant first, as the shipped JSON Schema words it.
@@ -273,18 +256,68 @@ def written_version(schema: str) -> str:
     return accepted_versions(schema)[-1]
 
 
-def drop_legacy_root_file(folder: Path, env: Mapping[str, Any]) -> None:
-    """A root's results used to be ``<env-id>.json`` (now ``<env-id>-root.json``): an old
-    file written by a root run is removed so that the two do not merge as two runs."""
-    if not env.get("root"):
-        return
-    legacy = folder / ("%s.json" % env_id(env))
+#: A JSON file larger than this is refused rather than read into memory.
+MAX_JSON_BYTES = 256 * 1024 * 1024
+
+
+class BadFile(Exception):
+    """A file :func:`read_json` cannot use; ``str()`` is the one-line reason (no path)."""
+
+
+def _not_json(text: str) -> Any:
+    raise BadFile("not valid JSON (%s is not a JSON number)" % text)
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):  # 1e999: a float that parses to infinity
+        raise BadFile("not valid JSON (%s is out of range for a number)" % shorten(text, 40))
+    return value
+
+
+def read_json(path: Path, limit: int = MAX_JSON_BYTES) -> Any:
+    """The JSON document in ``path``, strictly: UTF-8, at most ``limit`` bytes, and no
+    ``NaN``/``Infinity`` (Python's ``json`` accepts them, JSON and browsers do not).
+
+    Raises :class:`BadFile` with a one-line reason for every way a file can be unusable
+    (missing, a folder, empty, too large, not UTF-8, not JSON, nested too deeply); each caller
+    decides what a bad file means to it.
+    """
     try:
-        old = json.loads(legacy.read_text(encoding="utf-8"))["harness"]["environment"]
-    except (OSError, ValueError, KeyError, TypeError):
-        return
-    if isinstance(old, dict) and old.get("root"):
-        try:
-            legacy.unlink()
-        except OSError:
-            pass
+        if path.is_dir():
+            raise BadFile("is a folder, not a file")
+        size = path.stat().st_size
+        if size == 0:
+            raise BadFile("empty file")
+        if size > limit:
+            raise BadFile("%d bytes is larger than the %d-byte limit" % (size, limit))
+        text = path.read_bytes().decode("utf-8")
+        return json.loads(text, parse_constant=_not_json, parse_float=_finite)
+    except FileNotFoundError:
+        raise BadFile("no such file") from None
+    except UnicodeDecodeError as exc:
+        raise BadFile("not UTF-8 text (byte %d)" % exc.start) from None
+    except json.JSONDecodeError as exc:
+        raise BadFile("not valid JSON (%s at line %d column %d)" % (
+            exc.msg, exc.lineno, exc.colno)) from None
+    except RecursionError:
+        raise BadFile("not usable JSON (nested too deeply)") from None
+    except OSError as exc:
+        raise BadFile(exc.strerror or type(exc).__name__) from None
+    except ValueError as exc:  # a path with a NUL byte
+        raise BadFile(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
+
+
+def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
+    """Write ``text`` (UTF-8) to ``path`` whole (``harness.guest._files.write_text``: a temp
+    file of this process and thread, synced and given ``mode`` before it replaces ``path``), its
+    folder made first: a reader (or a crash) never sees half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _files.write_text(str(path), text, sync=True, mode=mode)
+
+
+def atomic_write_json(path: Path, data: Any, mode: int = 0o644) -> None:
+    """Write ``data`` as sorted, indented, strict JSON (a NaN or infinity is refused with
+    ``ValueError``, never written) by :func:`atomic_write_text`."""
+    atomic_write_text(path, json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False,
+                                       allow_nan=False) + "\n", mode)

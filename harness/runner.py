@@ -7,7 +7,6 @@ Runs in the pytest process (any interpreter ≥ 3.8); never imports the case int
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 import shutil
 import signal
@@ -19,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from harness import leftovers, strays, waiting
+from harness import leftovers, results, strays, waiting
 from harness.capture import Capture, last_line
 from harness.guest import _procs
 from harness.results import HANG_QUOTE, NO_RESULT
@@ -210,9 +209,10 @@ def _classify(
 
 
 def _read_json(path: Path) -> Optional[Dict[str, Any]]:
+    """The object the case or its shepherd wrote, or None (none, or not a usable one)."""
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        data = results.read_json(path)
+    except results.BadFile:
         return None
     return data if isinstance(data, dict) else None
 

@@ -22,7 +22,6 @@ environment or containment: only when the next cell starts and how urgently this
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 import time
@@ -30,6 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from harness.guest import _procs
+from harness.results import BadFile, read_json
 from harness.vocab import Outcome
 
 if TYPE_CHECKING:
@@ -201,10 +201,11 @@ def wait_watched(proc: "subprocess.Popen[bytes]", deadline: float, cancel: threa
 
 def timed_out_in(path: Path) -> Set[Tuple[str, str]]:
     """(case, method) of the cells that timed out in a previous results file: they start as
-    waiting. None if there is no readable file (then no cell is assumed to hang)."""
+    waiting. Empty if there is no usable file (then no cell is assumed to hang): this is a
+    scheduling hint, and the run's own results file replaces that file."""
     try:
-        tests = json.loads(path.read_text(encoding="utf-8")).get("tests", [])
+        tests = read_json(path).get("tests", [])
         return {(str(t["metadata"]["case"]), str(t["metadata"]["method"])) for t in tests
                 if t["metadata"].get("outcome") == Outcome.TIMEOUT.value}
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+    except (BadFile, KeyError, TypeError, AttributeError):
         return set()

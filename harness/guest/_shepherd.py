@@ -315,10 +315,9 @@ def main(argv: "list[str]") -> int:
             handle.write(str(os.getpid()))
     record = os.path.join(os.path.dirname(status_path), _procs.EXECUTOR_RECORD)
     status = Shepherd(limit, cgroup_dir, record).run(argv[6:])
-    tmp = status_path + ".part"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        handle.write(_json(status))
-    os.replace(tmp, status_path)
+    from harness.guest import _files
+
+    _files.write_text(status_path, _json(status))
     return 0
 
 

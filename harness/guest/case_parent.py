@@ -7,8 +7,8 @@ again from source (forkserver before 3.13.8/3.14.1, gh-98552): a few lines, as f
 script, not this module (about a millisecond per child, which distorted start latency).
 
 This process is what fork copies, so it imports as little as possible before the case runs (no
-json, no harness machinery beyond the catalog). Standard library only, Python 3.8 syntax. The
-runner that started it applies the hard timeout.
+json, no harness machinery beyond the catalog; ``_files`` writes the result after it ran).
+Standard library only, Python 3.8 syntax. The runner that started it applies the hard timeout.
 """
 
 from __future__ import annotations
@@ -25,12 +25,20 @@ if TYPE_CHECKING:
 __all__ = ["main"]
 
 def _write(path: str, payload: Dict[str, Any]) -> None:
-    import json  # only now: the case has finished, nothing it started can see this import
+    """The result as strict JSON; an observation JSON cannot hold (a NaN, a set, an object)
+    makes the cell a harness error that says what it was, never a repr or a NaN."""
+    from harness.guest import _files  # only now: the case has finished, nothing it started sees
 
-    tmp = path + ".part"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(payload, handle, sort_keys=True, default=repr)
-    os.replace(tmp, path)
+    try:
+        _files.write_json(path, payload, sort_keys=True)
+    except (TypeError, ValueError, RecursionError) as exc:
+        what = _files.non_json(payload.get("observed"), "observed") or "%s: %s" % (
+            type(exc).__name__, str(exc)[:MESSAGE_LIMIT])
+        payload = {key: value for key, value in payload.items() if key != "observed"}
+        payload.update(outcome=ERROR, error={
+            "type": "NotJSON", "where": "harness",
+            "message": "the case's result cannot be written as JSON: %s" % what})
+        _files.write_json(path, payload, sort_keys=True)
 
 
 def _run(case_id: str, method: str) -> Dict[str, Any]:

@@ -285,10 +285,9 @@ def main(argv: List[Any]) -> int:
     result = _run(user_dir, target, method, json.loads(args_json), report_dir, hang_dir)
     sys.stdout.flush()
     sys.stderr.flush()
-    tmp = result_path + ".part"
-    with open(tmp, "w", encoding="utf-8") as handle:
-        json.dump(result, handle, default=repr)
-    os.replace(tmp, result_path)
+    from ._files import write_json
+
+    write_json(result_path, result, default=repr)  # a stray non-JSON value: its repr, never lost
     return 0
 
 

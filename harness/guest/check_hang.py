@@ -104,13 +104,11 @@ class JoinWatch:
         return watched_join
 
     def _note(self, proc: Any) -> str:
-        import json
+        from ._files import write_json
 
         note = os.path.join(self.hang_dir, JOIN_WAITS % os.getpid())
         try:
-            with open(note + ".part", "w") as handle:
-                json.dump({"child": "the child %s" % proc.name}, handle)
-            os.replace(note + ".part", note)
+            write_json(note, {"child": "the child %s" % proc.name})
         except OSError:
             return ""
         return note

@@ -58,7 +58,7 @@ def line_buffered_stderr() -> None:
 def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tuple[Any, ...],
                    kwargs: Dict[str, Any]) -> None:
     """Runs in the child: compare with the parent's snapshot, call the target, report."""
-    import json
+    from ._files import write_json
 
     line_buffered_stderr()
     try:  # a child that crashes (a fatal signal) says where: the evidence a hang leaves
@@ -73,9 +73,7 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     path = os.path.join(report_dir, "child-%d.json" % os.getpid())
 
     def write() -> None:
-        with open(path + ".part", "w") as handle:
-            json.dump(report, handle)
-        os.replace(path + ".part", path)
+        write_json(path, report)
 
     done: List[str] = []  # the modules whose globals were compared
 

@@ -373,3 +373,23 @@ def test_a_failed_upgrade_falls_back_to_a_rebuild(tmp_path: Path,
     assert any("upgrading the root in place failed (apt-get in the root failed with exit "
                "code 100): rebuilding it" in line for line in said), said
     assert provision._missing(cfg) == ["python3.13", "pypy3"]
+
+
+def test_an_upgrade_interrupted_while_writing_the_marker_leaves_the_old_marker_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mirror: str) -> None:
+    """The marker is what discovery reads to find the root's interpreters: rewritten in place,
+    an interrupt mid-write left half a file, ``read_marker`` None, and no root interpreter
+    found, silently. Written to a temp file and renamed, the old marker stays until the new
+    one is whole (the interrupt here lands after the new text is written, before the rename)."""
+    cfg = dataclasses.replace(_old_root(tmp_path, monkeypatch), mirror=mirror)
+    old = provision.read_marker(cfg.root_dir)
+
+    def interrupted(fd: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        provision._upgrade(cfg, provision._missing(cfg), out=lambda line: None)
+    assert old is not None and provision.read_marker(cfg.root_dir) == old
+    assert not [p.name for p in cfg.root_dir.iterdir() if p.name.startswith(chroot.MARKER)
+                and p.name != chroot.MARKER]

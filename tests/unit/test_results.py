@@ -196,25 +196,6 @@ def test_published_schemas_use_the_one_vocabulary() -> None:
     assert tuple(defs["status"]["enum"]) == words.STATUSES
 
 
-def test_a_root_run_removes_its_legacy_file_and_nothing_else(tmp_path: Path) -> None:
-    """A root's results used to be ``<env-id>.json``: a root run removes such a file when it was
-    written by a root run, never the host twin's file of the same id."""
-    env = {"os": "linux", "implementation": "cpython", "python_version": "3.13.18",
-           "root": "sid"}
-    legacy = tmp_path / "linux-cpython-3.13.json"
-    legacy.write_text(json.dumps({"harness": {"environment": dict(env)}}))
-    results.drop_legacy_root_file(tmp_path, env)
-    assert not legacy.exists()
-    legacy.write_text(json.dumps({"harness": {"environment": dict(env, root=None)}}))
-    results.drop_legacy_root_file(tmp_path, env)  # the host's own 3.13.0 file stays
-    assert legacy.exists()
-    results.drop_legacy_root_file(tmp_path, dict(env, root=None))  # not a root run: no-op
-    assert legacy.exists()
-    legacy.write_text("{not json")
-    results.drop_legacy_root_file(tmp_path, env)  # unreadable: left alone, no traceback
-    assert legacy.exists()
-
-
 def test_a_case_code_digest_is_read_and_files_without_one_still_load() -> None:
     """Format 1.4 adds ``harness.cases[].code_digest``: a file with it is valid; a 1.3 file
     has none and still loads; a digest that is not text is named, as other fields are."""
