@@ -14,7 +14,8 @@ A CI leg must not go green on that. This check passes only when
 - ``crash`` cells plus harness-error cells (the harness could not run the case) are under
   ``--max-broken`` (25 %) of the cells that ran (``unavailable`` cells did not run).
 
-Host side, standard library only; one line per problem, exit 1 when any.
+Host side (the schema check needs jsonschema, as the report does); one line per problem, exit 1
+when any.
 """
 
 from __future__ import annotations
@@ -27,7 +28,15 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from harness.guest import words
 from harness.guest.words import CRASH, OK, UNAVAILABLE
-from harness.results import BadFile, minor_version, read_json, session_identity, session_name
+from harness.results import (
+    BadFile,
+    first_problem,
+    minor_version,
+    read_json,
+    session_identity,
+    session_name,
+    validate_results,
+)
 
 __all__ = ["CANARY", "MAX_BROKEN", "add_parser", "problems"]
 
@@ -110,9 +119,12 @@ def _cmd(args: argparse.Namespace) -> int:
     try:
         document = read_json(files[0])
     except BadFile as exc:
-        sys.stderr.write("harness: error: %s: cannot read it (%s)\n" % (files[0], exc))
+        sys.stderr.write("harness: error: %s: %s\n" % (files[0], exc))
         return 1
-    found = problems(document, args.leg, args.max_broken)
+    # The report's own check first: a file the report would reject proves nothing.
+    invalid = validate_results(document)
+    found = ["not a valid results file: %s" % first_problem(invalid)] if invalid else \
+        problems(document, args.leg, args.max_broken)
     for line in found:
         sys.stderr.write("harness: error: %s: %s\n" % (files[0], line))
     if not found:

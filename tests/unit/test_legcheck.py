@@ -126,10 +126,27 @@ def test_a_bad_file_is_one_line_not_a_traceback(tmp_path: Path,
     (tmp_path / "x.json").write_text("{not json", encoding="utf-8")
     assert cli.main(["verify-leg", str(tmp_path)]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "cannot read it" in err
+    assert err.count("\n") == 1 and "x.json: not valid JSON" in err
     (tmp_path / "x.json").write_text("[1]", encoding="utf-8")
     assert cli.main(["verify-leg", str(tmp_path)]) == 1
     assert "not a results file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("where, value, problem", [
+    (("tests", 5, "metadata", "outcome"), "banana", "tests[5].metadata.outcome: 'banana' is not"),
+    (("harness", "schema_version"), "9.9", "harness.schema_version: '9.9' is not supported")])
+def test_a_file_the_report_would_reject_fails(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                              where: Any, value: str, problem: str) -> None:
+    """A leg must not go green on a file whose column the report then drops (review r8)."""
+    doc = results_doc(cases=CASES)
+    node: Any = doc
+    for key in where[:-1]:
+        node = node[key]
+    node[where[-1]] = value
+    _write(tmp_path, doc)
+    assert cli.main(["verify-leg", str(tmp_path), "--leg", "3.12"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not a valid results file: " + problem in err, err
 
 
 @pytest.mark.parametrize("share", ["0", "25", "x"])
