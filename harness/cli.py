@@ -230,22 +230,23 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     from harness import diff
 
-    old_path, new_path = diff.resolve(args.old), diff.resolve(args.new)  # a reports folder
-    old, old_problems = diff.load_matrix(old_path)
-    new, new_problems = diff.load_matrix(new_path)
+    old_path, old, old_problems = diff.load_side(args.old)
+    new_path, new, new_problems = diff.load_side(args.new)
     for problem in old_problems + new_problems:
         _error(problem)
     if old is None or new is None:
         return EXIT_USAGE
     result = diff.diff_matrices(old, new)
+    if args.json:  # always a document, nothing_compared included
+        sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path),
+                                    indent=2, sort_keys=True) + "\n")
     if result.nothing_compared:  # not "no differences": exit 2, cannot compare
         _error("%s -> %s: %s" % (old_path, new_path, diff.nothing_compared(result)))
         return EXIT_USAGE
-    if args.json:
-        sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path),
-                                    indent=2, sort_keys=True) + "\n")
-    else:
+    if not args.json:
         sys.stdout.write(diff.format_diff(result, old_path, new_path) + "\n")
+    if old_problems or new_problems:  # the rest was compared, but not all that was given
+        return EXIT_USAGE
     return EXIT_OK if result.empty else EXIT_FAILED
 
 
@@ -352,8 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
                     "that ran in one only (a selection, --quick, an environment one lacks) are "
                     "counted as not compared. Performance values count as changed only beyond "
                     "their spread. Exit 0 when no compared cell differs, 1 when some do, 2 "
-                    "when an input cannot be read or the two share no environment (nothing "
-                    "compared).")
+                    "when an input (or a file in it) cannot be read — the valid rest is still "
+                    "compared and shown — or the two share no environment (nothing compared; "
+                    "--json still writes its document).")
     dif.add_argument("old", metavar="OLD", help="the earlier run: a reports folder, a "
                                                  "matrix.json, a results file or a folder of them")
     dif.add_argument("new", metavar="NEW", help="the later run, any of the same")

@@ -129,6 +129,20 @@ def resolve(path: str) -> str:
     return path
 
 
+def load_side(path: str) -> Tuple[str, Optional[MatrixDoc], List[str]]:
+    """One side of a diff: the path read (:func:`resolve`), its matrix and the problems met. A
+    reports folder whose ``matrix.json`` cannot be used is read by its ``results/`` instead,
+    the problem still said (its valid files are the same run)."""
+    chosen = resolve(path)
+    matrix, problems = load_matrix(chosen)
+    fallback = Path(path) / results.RESULTS_DIR.name
+    if matrix is None and Path(chosen).name == results.MATRIX_FILE and Path(path).is_dir() \
+            and fallback.is_dir():
+        matrix, more = load_matrix(str(fallback))
+        return str(fallback), matrix, problems + more
+    return chosen, matrix, problems
+
+
 def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
     """A matrix document from ``matrix.json`` or from a folder of results files.
 
@@ -149,7 +163,7 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
     try:
         doc = results.read_json(source)
     except results.BadFile as exc:
-        return None, ["%s: not a readable JSON file (%s)" % (path, exc)]
+        return None, ["%s: %s" % (path, exc)]
     if isinstance(doc, dict) and "harness" in doc and "tests" in doc:
         loaded, rejected = loading.load_results([path])
         if not loaded:

@@ -313,6 +313,43 @@ def test_two_sides_that_share_no_environment_are_not_compared(tmp_path: Path,
     out, err = capsys.readouterr()
     assert out == "" and len(err.splitlines()) == 1 and "nothing compared" in err
     assert not diff.diff_matrices(OLD, copy.deepcopy(OLD)).nothing_compared
+    # --json writes its document all the same: nothing_compared is there to be read (r8)
+    assert cli.main(["diff", str(old_path), str(new_path), "--json"]) == 2
+    assert json.loads(capsys.readouterr().out)["nothing_compared"] is True
+
+
+def test_a_bad_file_beside_good_ones_is_named_the_rest_compared_and_the_exit_is_2(
+        tmp_path: Path, capsys: Any) -> None:
+    """A folder with one good results file and a bad one: the good one is compared and shown,
+    but "no differences" (exit 0) would hide the file left out (review r8)."""
+    from tests.unit.report_synth import results_doc
+
+    folder = tmp_path / "new"
+    folder.mkdir()
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(results_doc()))
+    (folder / "good.json").write_text(good.read_text())
+    (folder / "bad.json").write_text("{")
+    assert cli.main(["diff", str(good), str(folder)]) == 2
+    out, err = capsys.readouterr()
+    assert "0 changed" in out and err.count("\n") == 1 and "bad.json: not valid JSON" in err
+
+
+def test_a_reports_folder_whose_matrix_json_is_broken_is_read_by_its_results(
+        tmp_path: Path, capsys: Any) -> None:
+    """The folder's results/ holds the same run: compared, the broken matrix.json named."""
+    from tests.unit.report_synth import results_doc
+
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps(results_doc()))
+    reports = tmp_path / "reports"
+    (reports / "results").mkdir(parents=True)
+    (reports / "results" / "x.json").write_text(good.read_text())
+    (reports / "matrix.json").write_text('{"results": [')
+    assert cli.main(["diff", str(good), str(reports)]) == 2
+    out, err = capsys.readouterr()
+    assert "diff %s -> %s" % (good, reports / "results") in out
+    assert err.count("\n") == 1 and "matrix.json: not valid JSON" in err
 
 
 def test_a_malformed_matrix_json_is_one_line_naming_the_file_never_a_traceback(
