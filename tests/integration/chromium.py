@@ -9,7 +9,7 @@ from typing import Any, Iterator, List
 
 import pytest
 
-__all__ = ["CHROMIUM", "launch", "matrix_cell", "sync_api", "visible_rows"]
+__all__ = ["CHROMIUM", "LOW_CONTRAST", "launch", "matrix_cell", "sync_api", "visible_rows"]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -58,3 +58,30 @@ def matrix_cell(pg: Any, case: str, env: str, method: str) -> Any:
     column = pg.evaluate(_COLUMN, [env, method])
     assert column is not None, (env, method)
     return pg.locator("#matrix tr.case-row[id=\"row-%s\"] > td:nth-child(%d)" % (case, column))
+
+
+#: Text whose contrast with what is behind it is below WCAG's 4.5:1 (small text), as
+#: [ratio, text, the element's tag.class, its colour, the background]: each text node's colour
+#: against the first opaque background of it or an ancestor (a gradient is not read).
+LOW_CONTRAST = r"""(root) => {
+  const rgb = c => c.match(/[\d.]+/g).map(Number);
+  const lum = c => { const v = c.slice(0, 3).map(x => { x /= 255;
+    return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
+    return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
+  const behind = el => { for (; el; el = el.parentElement) {
+    const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) { return c; } }
+    return [255, 255, 255]; };
+  const low = [], seen = new Set();
+  const walk = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
+  for (let n; (n = walk.nextNode());) {
+    const el = n.parentElement;
+    if (!n.textContent.trim() || !el.getClientRects().length || el.closest('svg')) { continue; }
+    const cs = getComputedStyle(el), f = rgb(cs.color), b = behind(el);
+    const r = (Math.max(lum(f), lum(b)) + 0.05) / (Math.min(lum(f), lum(b)) + 0.05);
+    const key = cs.color + b.join();
+    if (r < 4.5 && !seen.has(key)) { seen.add(key);
+      low.push([Math.round(r * 100) / 100, n.textContent.trim().slice(0, 20),
+                el.tagName + '.' + el.className, cs.color, b.join()]); }
+  }
+  return low;
+}"""
