@@ -499,6 +499,7 @@
   // the panel opened then covered the cell, so a tap low on a phone's screen never reached it
   // and selected nothing. A press leaves the details to its click (which selects the cell).
   var pressed = false;
+  var closing = false;  // focus going back to a cell as its panel closes: it stays closed
   table.addEventListener("mousedown", function () {
     pressed = true;
     setTimeout(function () { pressed = false; }, 0);  // the focus comes in this same task
@@ -507,7 +508,7 @@
     var cell = cellOf(ev.target);
     if (!isCell(cell)) { return; }
     setActive(ev.target);
-    if (cell.tagName === "TD" && !pressed) { describe(cell); keepInSight(cell); }
+    if (cell.tagName === "TD" && !pressed && !closing) { describe(cell); keepInSight(cell); }
   });
   table.addEventListener("focusout", afterFocusLeaves);
   panel.addEventListener("focusout", afterFocusLeaves);
@@ -533,6 +534,19 @@
     if (next) { setActive(focusable(next)); focusable(next).focus(); }
   });
   $("detail-close").addEventListener("click", closeDetail);
+  // Escape inside the panel closes it too, and focus goes back to the cell it described.
+  panel.addEventListener("keydown", function (ev) {
+    if (ev.key !== "Escape") { return; }
+    var td = described;
+    ev.preventDefault();
+    closeDetail();
+    if (td && visible(td)) {
+      setActive(td);
+      closing = true;
+      td.focus();
+      closing = false;
+    }
+  });
   Object.keys(F).forEach(function (k) {
     F[k].addEventListener(k === "q" ? "input" : "change", function () { apply(true); });
   });

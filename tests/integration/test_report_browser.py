@@ -244,7 +244,8 @@ def _description(pg: Any) -> str:
 
 def test_matrix_cells_are_reachable_and_operable_by_keyboard(page: Any) -> None:
     """Tab from the filters lands on a matrix cell (outlined) whose details show and are its
-    accessible description; arrow keys move cell to cell; Enter makes it a permalink."""
+    accessible description; arrow keys move cell to cell; Enter makes it a permalink; Escape in
+    the details panel closes it and returns to the cell."""
     page.focus("#f-q")
     for _ in range(3):
         page.keyboard.press("Tab")
@@ -277,6 +278,13 @@ def test_matrix_cells_are_reachable_and_operable_by_keyboard(page: Any) -> None:
     assert _focused(page) == "A#row-pickling.evil"  # the row's case link, then out of the grid
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "detail-close"
+    # Escape inside the panel closes it and focus goes back to its cell (review r14: only the
+    # matrix heard Escape).
+    page.keyboard.press("Escape")
+    assert page.locator("#detail").is_hidden()
+    assert _focused(page) == "TD#row-pickling.evil"
+    assert page.evaluate("document.activeElement.getAttribute('tabindex')") == "0"
+    assert "cell=" not in page.evaluate("location.href")
 
 
 
