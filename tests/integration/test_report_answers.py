@@ -387,6 +387,52 @@ def test_a_claims_evidence_link_opens_its_own_cell(browser: Any, tmp_path: Path)
     _close(pg)
 
 
+#: Each text node of the claims' links whose words are laid out on more than one line: an id
+#: broken mid-word ("lock_held_by" / "_thread_at_f" / "ork"); it may break after "_" only.
+BROKEN_WORDS = r"""() => {
+  const out = [], range = document.createRange();
+  for (const a of document.querySelectorAll('table.claims a')) {
+    const walk = document.createTreeWalker(a, NodeFilter.SHOW_TEXT);
+    for (let n; (n = walk.nextNode());) {
+      let at = 0;
+      for (const word of n.textContent.split(' ')) {
+        range.setStart(n, at); range.setEnd(n, at + word.length); at += word.length + 1;
+        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+        if (lines.size > 1) { out.push(word); }
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def test_desktop_claims_read_as_lines_and_break_ids_after_underscores(
+        browser: Any, tmp_path: Path) -> None:
+    """At 1440×900 with eleven environments the claims' Overall column is at least 16em wide
+    (it was ~93 px: its coverage text wrapped into ~20 lines of ~10 characters, the table
+    6,800 px tall), and no case id in a claim's links breaks mid-word, in the claim's column or
+    an environment's (review r14: "lock_held_by / _thread_at_f / ork")."""
+    long_id = "deadlock.lock_held_by_thread_at_fork_in_a_pool"
+    cases = [long_id, "methods.default_start_method_of_a_fresh_interpreter"]
+    versions = ["3.%d.1" % v for v in range(8, 16)] + ["3.13.0", "3.12.0", "3.11.0"]
+    docs = [results_doc(version=v, cases=cases) for v in versions]
+    claim = {"id": "both", "section": "Intro",
+             "claim": "Both return under every method, on every OS and every Python",
+             "checks": [{"case": c, "methods": ["*"], "holds": {"outcome": "ok"}} for c in cases]}
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in
+                                     enumerate(docs)], now=NOW, claims=[claim]), tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri(), 1440, 900)
+    pg.evaluate("document.querySelector('#claims').scrollIntoView()")
+    pg.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert pg.locator("table.claims thead th").count() == 2 + len(versions)
+    overall, em = pg.evaluate("""() => { const td = document.querySelector(
+        '#claim-both td:not(.env)');
+        return [td.getBoundingClientRect().width, parseFloat(getComputedStyle(td).fontSize)]; }""")
+    assert overall >= 16 * em, (overall, em)
+    assert pg.evaluate(BROKEN_WORDS) == []
+    _close(pg)
+
+
 def test_phone_chart_labels_are_readable(browser: Any, tmp_path: Path) -> None:
     """At 390 px the sample's performance charts keep labels of a readable size (they were
     ~4 px: a 900-unit chart squeezed to the screen) and scroll sideways inside their figure;
