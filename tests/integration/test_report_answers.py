@@ -259,6 +259,36 @@ def test_phone_default_table_fits_the_screen_and_loses_nothing(
     _close(pg)
 
 
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
+def test_the_answer_lines_come_before_the_default_table_and_its_tab_stops(
+        browser: Any, report: str, size: Any) -> None:
+    """The answer lines follow the default bullets at once, on a phone's first screen; the
+    default table (a row per version on a phone: the bullets again) comes after them (review
+    r14: its 15 rows pushed "only under spawn or forkserver" to y=1086). No Tab stop comes
+    between the bullets and the answer lines, and a default not run here is plain text, not
+    one of 24 identical "spawn docs" links; a measured one is a 24 px target on a phone."""
+    phone = size[0] < 600
+    pg = _open(browser, report, *size, is_mobile=phone, has_touch=phone)
+    table = "table.defaults-v" if phone else "table.defaults"
+    tops = pg.evaluate("""(t) => [document.querySelector('ul.answers li:last-child'),
+        document.querySelector(t)].map(e => e.getBoundingClientRect().top + scrollY)""", table)
+    assert tops[0] < tops[1], tops
+    first = pg.locator("ul.answers li").first.bounding_box()
+    assert first is not None and first["y"] + first["height"] <= size[1]
+    stops = pg.evaluate("""() => { const ul = document.querySelector('ul.answers');
+        return Array.from(document.querySelectorAll('#answers a')).filter(a =>
+            a.getClientRects().length && (a.compareDocumentPosition(ul) & 4)).length; }""")
+    assert stops == 0
+    assert pg.locator(table + " td.doc-default").count() > 0
+    assert pg.locator(table + " td.doc-default a").count() == 0
+    if phone:
+        pg.evaluate("t => document.querySelector(t).scrollIntoView()", table)
+        sizes = pg.eval_on_selector_all(table + " td a", """as => as.map(a => {
+            const r = a.getBoundingClientRect(); return [r.width, r.height]; })""")
+        assert sizes and all(w >= 24 and h >= 24 for w, h in sizes), sizes
+    _close(pg)
+
+
 def test_phone_matrix_section_shows_rows_on_its_first_screen(browser: Any, report: str) -> None:
     """At 390×844, scrolled to the matrix, its first rows are on the screen: the filters start
     folded (one tap opens them; on a desktop they are open) and the legend is compact — the
