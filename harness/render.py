@@ -28,9 +28,10 @@ __all__ = ["SYMBOLS", "PrintPart", "print_parts", "print_zoom", "render_html",
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Printed, the matrix's row header and each column take this much (report.css's print widths
 #: with padding and border), and a landscape page (A4 or Letter, 10 mm margins, less the body's
-#: own margins) holds this much.
-PRINT_HEAD_PX, PRINT_COLUMN_PX, PRINT_PAGE_PX = 150, 25, 940
-#: A matrix of few columns is printed larger, up to this (its compact print text is 6.5 px).
+#: own margins) holds this much. Printed, the "no data" columns are left out (the note under
+#: the matrix names those slots): only the data columns count.
+PRINT_HEAD_PX, PRINT_COLUMN_PX, PRINT_PAGE_PX = 150, 27, 940
+#: A matrix of few columns is printed larger, up to this (its compact print text is 5.5 px).
 PRINT_MAX_ZOOM = 1.5
 #: A matrix that would print smaller than this (CI's 36 environments: 0.3, unreadable) is
 #: printed in parts instead: one table per OS, an OS of many environments split again.
@@ -100,7 +101,7 @@ def render_html(matrix: MatrixDoc) -> str:
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
-        print_zoom=print_zoom(report.matrix_columns), print_parts=print_parts(report),
+        print_zoom=print_zoom(_printed_columns(report)), print_parts=print_parts(report),
         target_slots=len(answers.OSES) * len(answers.TARGET), example_rule=picks.RULE,
         off_grid=answers.OFF_GRID if any(d is None for _o, ds in rows for d in ds) else None,
         shared_slots=answers.shared_slots(
@@ -129,6 +130,11 @@ def print_zoom(columns: int, head: int = PRINT_HEAD_PX, column: int = PRINT_COLU
     return min(most, round(PRINT_PAGE_PX / (head + columns * column), 3))
 
 
+def _printed_columns(report: model.Report) -> int:
+    """The matrix's columns on paper: its data columns (no "no data" column)."""
+    return len(report.envs) * len(report.methods)
+
+
 @dataclasses.dataclass(frozen=True)
 class PrintPart:
     """One printed table of a matrix too wide for the page: some environments of one OS."""
@@ -143,7 +149,7 @@ class PrintPart:
 
 def print_parts(report: model.Report) -> List[PrintPart]:
     """The matrix's printed parts, or none when the whole matrix prints at a readable size."""
-    if print_zoom(report.matrix_columns) >= PRINT_SPLIT_BELOW:
+    if print_zoom(_printed_columns(report)) >= PRINT_SPLIT_BELOW:
         return []
     n = len(report.methods)
     most = max(1, int((PRINT_PAGE_PX / PRINT_SPLIT_BELOW - PRINT_HEAD_PX) // (PRINT_COLUMN_PX * n)))

@@ -196,3 +196,53 @@ def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Pa
     colour = printed.evaluate("td => getComputedStyle(td).backgroundColor")
     assert colour == ok != "rgba(0, 0, 0, 0)"
     ctx.close()
+
+
+#: The matrix cells' text nodes (a cell's text is cut at its <wbr>s into nodes, one per word:
+#: "Pickling", "Error") laid out on more than one line: a word broken mid-word.
+BROKEN_CELL_WORDS = r"""() => {
+  const out = [], range = document.createRange();
+  for (const td of document.querySelectorAll('#matrix tr.case-row > td')) {
+    for (const n of td.childNodes) {
+      if (n.nodeType !== 3 || !n.textContent.trim()) { continue; }
+      let at = 0;
+      for (const word of n.textContent.split(' ')) {
+        range.setStart(n, at); range.setEnd(n, at + word.length); at += word.length + 1;
+        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+        if (lines.size > 1) { out.push(word); }
+      }
+    }
+  }
+  return out;
+}"""
+
+
+def test_print_breaks_no_word_hides_controls_and_keeps_headings_with_tables(
+        browser: Any, report: str) -> None:
+    """Printed (review r14): a cell's words break between words, never mid-word
+    ("Pickl|ingEr|ror"); a mark is no larger than the text it marks (an 11 px ✗ covered "ok B");
+    the empty hatched "no data" columns are left out (the note under the matrix names those
+    slots); a closed <details>' summary and a link that opens a cell in the matrix do not
+    print as dead controls; "Start methods per environment" is on the page of its table."""
+    import pypdf
+
+    pg = _open(browser, report, width=render.PRINT_PAGE_PX)
+    _print(pg)
+    assert pg.locator("#matrix td.gap").count() > 0  # the fixture has slots without data
+    assert pg.evaluate("""() => Array.from(document.querySelectorAll(
+        '#matrix th.gap, #matrix td.gap')).every(el => !el.getClientRects().length)""")
+    assert pg.evaluate(BROKEN_CELL_WORDS) == []
+    sizes = pg.evaluate("""() => Array.from(document.querySelectorAll('#matrix td > b')).map(
+        b => [parseFloat(getComputedStyle(b).fontSize),
+              parseFloat(getComputedStyle(b.parentNode).fontSize)])""")
+    assert sizes and all(mark <= text for mark, text in sizes), sizes
+    shown = """s => Array.from(document.querySelectorAll(s)).filter(
+        el => el.getClientRects().length).length"""
+    assert pg.locator("details.why").count() > 0 and pg.evaluate(shown, "details.why") > 0
+    assert pg.evaluate(shown, "details:not([open]) > summary") == 0
+    assert pg.locator("a.cell-link").count() > 0 and pg.evaluate(shown, "a.cell-link") == 0
+    pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True, prefer_css_page_size=True)))
+    pages = [" ".join(page.extract_text().split()) for page in pdf.pages]
+    heading = [t for t in pages if "Start methods per environment" in t]
+    assert heading and "ProcessPoolExecutor default" in heading[0], heading
+    _close(pg)
