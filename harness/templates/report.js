@@ -92,15 +92,17 @@
     });
   });
   // The charts, built near the screen (their boxes keep the charts' shape: nothing moves).
+  // Their figures are watched, not the boxes: a phone's figure fades its edge (a mask), and
+  // Chromium then never saw a box inside it off the screen as near.
   var chartBoxes = all(".chartbox > noscript");
   function buildCharts() { chartBoxes.forEach(build); }
   if (window.IntersectionObserver) {
     var near = new IntersectionObserver(function (entries) {
       entries.forEach(function (en) {
-        if (en.isIntersecting) { build(en.target.querySelector("noscript")); near.unobserve(en.target); }
+        if (en.isIntersecting) { build(en.target.querySelector(".chartbox > noscript")); near.unobserve(en.target); }
       });
     }, { rootMargin: "1000px 0px" });
-    chartBoxes.forEach(function (n) { near.observe(n.parentNode); });
+    chartBoxes.forEach(function (n) { near.observe(n.parentNode.parentNode); });
   } else { buildCharts(); }
   function printParts() {
     buildCharts();
