@@ -9,7 +9,8 @@ from typing import Any, Iterator, List
 
 import pytest
 
-__all__ = ["CHROMIUM", "LOW_CONTRAST", "launch", "matrix_cell", "sync_api", "visible_rows"]
+__all__ = ["BROKEN_WORDS", "CHROMIUM", "LOW_CONTRAST", "launch", "matrix_cell", "sync_api",
+           "visible_rows"]
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -69,7 +70,8 @@ LOW_CONTRAST = r"""(root) => {
     return x <= 0.03928 ? x / 12.92 : Math.pow((x + 0.055) / 1.055, 2.4); });
     return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]; };
   const behind = el => { for (; el; el = el.parentElement) {
-    const c = rgb(getComputedStyle(el).backgroundColor); if (c.length < 4 || c[3] > 0) { return c; } }
+    const c = rgb(getComputedStyle(el).backgroundColor);
+    if (c.length < 4 || c[3] > 0) { return c; } }
     return [255, 255, 255]; };
   const low = [], seen = new Set();
   const walk = document.createTreeWalker(document.querySelector(root), NodeFilter.SHOW_TEXT);
@@ -84,4 +86,25 @@ LOW_CONTRAST = r"""(root) => {
                 el.tagName + '.' + el.className, cs.color, b.join()]); }
   }
   return low;
+}"""
+
+
+#: The words laid out on more than one line, in the text of the elements ``selector`` picks:
+#: a word broken mid-word ("lock_held_by" / "_thread_at_f" / "ork", "Runti" / "me"). A <wbr>
+#: cuts a text into nodes ("lock_held_by_", "thread_at_"; "Pickling", "Error"): each is a word
+#: that may end a line, never be cut.
+BROKEN_WORDS = r"""(selector) => {
+  const out = [], range = document.createRange();
+  for (const el of document.querySelectorAll(selector)) {
+    const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+    for (let n; (n = walk.nextNode());) {
+      let at = 0;
+      for (const word of n.textContent.split(' ')) {
+        range.setStart(n, at); range.setEnd(n, at + word.length); at += word.length + 1;
+        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
+        if (word && lines.size > 1) { out.push(word); }
+      }
+    }
+  }
+  return out;
 }"""

@@ -14,7 +14,7 @@ from urllib.parse import unquote
 import pytest
 
 from harness import answers, loading, merge, render
-from tests.integration.chromium import LOW_CONTRAST, launch, matrix_cell, visible_rows
+from tests.integration.chromium import BROKEN_WORDS, LOW_CONTRAST, launch, matrix_cell, visible_rows
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 pytestmark = pytest.mark.browser
@@ -417,25 +417,6 @@ def test_a_claims_evidence_link_opens_its_own_cell(browser: Any, tmp_path: Path)
     _close(pg)
 
 
-#: Each text node of the claims' links whose words are laid out on more than one line: an id
-#: broken mid-word ("lock_held_by" / "_thread_at_f" / "ork"); it may break after "_" only.
-BROKEN_WORDS = r"""() => {
-  const out = [], range = document.createRange();
-  for (const a of document.querySelectorAll('table.claims a')) {
-    const walk = document.createTreeWalker(a, NodeFilter.SHOW_TEXT);
-    for (let n; (n = walk.nextNode());) {
-      let at = 0;
-      for (const word of n.textContent.split(' ')) {
-        range.setStart(n, at); range.setEnd(n, at + word.length); at += word.length + 1;
-        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
-        if (lines.size > 1) { out.push(word); }
-      }
-    }
-  }
-  return out;
-}"""
-
-
 def test_desktop_claims_read_as_lines_and_break_ids_after_underscores(
         browser: Any, tmp_path: Path) -> None:
     """At 1440×900 with eleven environments the claims' Overall column is at least 16em wide
@@ -459,7 +440,7 @@ def test_desktop_claims_read_as_lines_and_break_ids_after_underscores(
         '#claim-both td:not(.env)');
         return [td.getBoundingClientRect().width, parseFloat(getComputedStyle(td).fontSize)]; }""")
     assert overall >= 16 * em, (overall, em)
-    assert pg.evaluate(BROKEN_WORDS) == []
+    assert pg.evaluate(BROKEN_WORDS, "table.claims a") == []
     _close(pg)
 
 

@@ -13,7 +13,7 @@ from typing import Any, Dict, Iterator, List
 import pytest
 
 from harness import loading, merge, render
-from tests.integration.chromium import launch
+from tests.integration.chromium import BROKEN_WORDS, launch
 from tests.integration.test_report_answers import CASES, NOW, _close, _docs, _open
 from tests.unit.report_synth import case_doc, cell, ci_legs, results_doc
 
@@ -198,25 +198,6 @@ def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Pa
     ctx.close()
 
 
-#: The matrix cells' text nodes (a cell's text is cut at its <wbr>s into nodes, one per word:
-#: "Pickling", "Error") laid out on more than one line: a word broken mid-word.
-BROKEN_CELL_WORDS = r"""() => {
-  const out = [], range = document.createRange();
-  for (const td of document.querySelectorAll('#matrix tr.case-row > td')) {
-    for (const n of td.childNodes) {
-      if (n.nodeType !== 3 || !n.textContent.trim()) { continue; }
-      let at = 0;
-      for (const word of n.textContent.split(' ')) {
-        range.setStart(n, at); range.setEnd(n, at + word.length); at += word.length + 1;
-        const lines = new Set(Array.from(range.getClientRects()).map(r => Math.round(r.top)));
-        if (lines.size > 1) { out.push(word); }
-      }
-    }
-  }
-  return out;
-}"""
-
-
 def test_print_breaks_no_word_hides_controls_and_keeps_headings_with_tables(
         browser: Any, report: str) -> None:
     """Printed (review r14): a cell's words break between words, never mid-word
@@ -231,7 +212,7 @@ def test_print_breaks_no_word_hides_controls_and_keeps_headings_with_tables(
     assert pg.locator("#matrix td.gap").count() > 0  # the fixture has slots without data
     assert pg.evaluate("""() => Array.from(document.querySelectorAll(
         '#matrix th.gap, #matrix td.gap')).every(el => !el.getClientRects().length)""")
-    assert pg.evaluate(BROKEN_CELL_WORDS) == []
+    assert pg.evaluate(BROKEN_WORDS, "#matrix tr.case-row > td") == []
     sizes = pg.evaluate("""() => Array.from(document.querySelectorAll('#matrix td > b')).map(
         b => [parseFloat(getComputedStyle(b).fontSize),
               parseFloat(getComputedStyle(b.parentNode).fontSize)])""")
