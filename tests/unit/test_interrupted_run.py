@@ -137,8 +137,8 @@ print(signal.getsignal(signal.SIGHUP) == signal.SIG_IGN)
 def _signalled(name: str, ignore_hup: bool = False) -> "subprocess.CompletedProcess[str]":
     def before() -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in a terminal; python makes it Ctrl-C
-        if ignore_hup:
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)  # nohup
+        # nohup, or as in a terminal (whatever this test process inherited: CI under nohup)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN if ignore_hup else signal.SIG_DFL)
     return subprocess.run([sys.executable, "-c", _SIGNALS, name], cwd=str(ROOT), text=True,
                           capture_output=True, timeout=60, preexec_fn=before, check=False)
 
