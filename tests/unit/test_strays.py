@@ -127,3 +127,17 @@ def test_the_next_run_kills_the_cases_of_a_dead_runner(tmp_path: Path) -> None:
     assert leftovers._kill_stale_cases(str(tmp_path)) == [str(stale)]
     assert [p for p in killed if _procs.alive(p)] == []
     assert all(_procs.alive(p) for p in tree(procs[1]))
+
+
+def test_the_shepherds_record_is_written_whole_and_read_back(tmp_path: Path) -> None:
+    """The shepherd writes its record through the one whole-file writer (``_files``): read
+    back as written, and a write that fails leaves no temp file in the case's folder."""
+    from harness.guest import _shepherd
+
+    path = tmp_path / _procs.EXECUTOR_RECORD
+    _shepherd._record(str(path), os.getpid())
+    assert strays.read_record(str(tmp_path)) == (os.getpid(), _procs.start_time(os.getpid()))
+    path.unlink()
+    (path / "taken").mkdir(parents=True)  # the rename over a non-empty folder fails
+    _shepherd._record(str(path), os.getpid())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [_procs.EXECUTOR_RECORD]
