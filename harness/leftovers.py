@@ -105,7 +105,7 @@ def _sweep_dead_case(case_dir: str) -> List[str]:
         start = os.stat(record).st_mtime
     except (OSError, UnicodeDecodeError):
         return []  # no record (an older version's folder): nothing is known to be ours
-    end = _newest_mtime(case_dir)
+    end = strays.newest_mtime(case_dir)
     appeared = []
     for name in _procs.shm_names() - before:
         try:
@@ -115,18 +115,6 @@ def _sweep_dead_case(case_dir: str) -> List[str]:
         if _is_semaphore(name) and start <= created <= end:
             appeared.append(name)
     return _unlink_unused(appeared)
-
-
-def _newest_mtime(folder: str) -> float:
-    """The latest modification in ``folder`` (the shepherd's status file, the case's files)."""
-    newest = 0.0
-    for path, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            try:
-                newest = max(newest, os.lstat(os.path.join(path, name)).st_mtime)
-            except OSError:
-                continue
-    return newest
 
 
 def sweep_shm(before: Set[str]) -> List[str]:

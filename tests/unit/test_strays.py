@@ -6,8 +6,9 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 import pytest
 
@@ -86,6 +87,61 @@ def test_processes_started_in_the_case_folder_are_killed_without_a_record(
     pids = tree(proc)
     assert strays.kill_case(str(case)) is False
     assert [p for p in pids if _procs.alive(p)] == []
+
+
+# A session whose leader exited, leaving a job in it (a nohup job, a setsid daemon; or a case
+# process after its executor): this process is a subreaper, so the job stays its child and is
+# reaped here. Prints the leader's pid, its start time and the job's pid.
+ORPHANED = ("import ctypes, os, sys, time\nctypes.CDLL(None).prctl(36, 1, 0, 0, 0)\n"
+            "r, w = os.pipe()\nleader = os.fork()\nif leader == 0:\n    os.setsid()\n"
+            "    job = os.fork()\n    if job == 0:\n        time.sleep(600)\n        os._exit(0)\n"
+            "    os.write(w, b'%d' % job)\n    os._exit(0)\nos.close(w)\n"
+            "start = open('/proc/%d/stat' % leader).read().rsplit(')', 1)[1].split()[19]\n"
+            "job = os.read(r, 20).decode()\nos.waitpid(leader, 0)\n"
+            "print(leader, start, job); sys.stdout.flush()\n"
+            "while True:\n    try:\n        os.wait()\n"
+            "    except ChildProcessError:\n        break")
+
+
+def orphaned() -> Tuple["subprocess.Popen[str]", int, int, int]:
+    """A session whose leader is gone and one job of it, working elsewhere (found by session
+    only): ``(its reaper, the leader's pid, its start time, the job's pid)``."""
+    proc = subprocess.Popen([sys.executable, "-c", ORPHANED], cwd="/", text=True,
+                            stdout=subprocess.PIPE)
+    PROCS.append(proc)
+    assert proc.stdout is not None
+    leader, start, job = (int(word) for word in proc.stdout.readline().split())
+    assert _procs.start_time(leader) is None and _procs.proc_table()[job][1] == leader
+    return proc, leader, start, job
+
+
+def test_the_session_of_a_gone_executor_is_the_cases_while_the_case_ran(tmp_path: Path) -> None:
+    """The executor exited, a process of its session lives on: still the case's (it started
+    while the case ran: before the case's folder last changed)."""
+    case = tmp_path / "case"
+    case.mkdir()
+    proc, leader, start, job = orphaned()
+    record(case, leader, start)
+    assert strays.members(str(case), strays.read_record(str(case))) == [job]
+    assert strays.kill_case(str(case)) is True
+    assert proc.wait(10) == 0  # its job was killed, and reaped by it
+
+
+def test_a_reused_session_id_is_not_the_cases(tmp_path: Path) -> None:
+    """Days later the gone executor's pid names another session whose leader exited leaving a
+    job (r12's demo): that job started after the case ended (the folder's last change), so it
+    is not the case's, whatever its session id."""
+    case = tmp_path / "case"
+    case.mkdir()
+    before = time.time() - 1
+    proc, leader, _start, job = orphaned()
+    record(case, leader, 1)  # the executor, started long before
+    os.utime(case / _procs.EXECUTOR_RECORD, (before, before))  # the case's end: before the job
+    assert strays.members(str(case), strays.read_record(str(case))) == []
+    assert strays.kill_case(str(case), deadline_s=1) is True  # nothing of the case is left
+    assert _procs.alive(job)
+    os.kill(job, 9)
+    assert proc.wait(10) == 0
 
 
 # A child with a controlling terminal (a user's shell, say) working in the folder argv[1].
