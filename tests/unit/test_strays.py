@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Iterator, List, Tuple
@@ -180,7 +181,7 @@ def test_the_next_run_kills_the_cases_of_a_dead_runner(tmp_path: Path) -> None:
         record(folder, proc.pid, _procs.start_time(proc.pid))
         procs.append(proc)
     killed = tree(procs[0])
-    assert leftovers._kill_stale_cases(str(tmp_path)) == [str(stale)]
+    assert leftovers._kill_stale_cases(str(tmp_path)) == set()  # none survived
     assert [p for p in killed if _procs.alive(p)] == []
     assert all(_procs.alive(p) for p in tree(procs[1]))
 
@@ -197,3 +198,24 @@ def test_the_shepherds_record_is_written_whole_and_read_back(tmp_path: Path) -> 
     (path / "taken").mkdir(parents=True)  # the rename over a non-empty folder fails
     _shepherd._record(str(path), os.getpid())
     assert sorted(p.name for p in tmp_path.iterdir()) == [_procs.EXECUTOR_RECORD]
+
+
+def test_a_stale_folder_whose_case_survived_the_kill_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dead runner's folder is removed once nothing of its case is alive; one whose case
+    outlived the kill (here: a kill that did nothing) is kept, with the record and the working
+    folder by which the next run finds it again."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(leftovers, "_SWEPT", False)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive, clean = (tmp_path / ("%s%d-%s" % (leftovers.TMP_PREFIX, dead.pid, name))
+                    for name in ("alive", "clean"))
+    (alive / "cwd").mkdir(parents=True)
+    clean.mkdir()
+    proc = start(TWO, cwd=str(alive / "cwd"))
+    record(alive, proc.pid, _procs.start_time(proc.pid))
+    monkeypatch.setattr(strays, "kill_case", lambda folder: False)
+    leftovers.sweep_stale()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name]
+    assert strays.members(str(alive), strays.read_record(str(alive))) == sorted(tree(proc))
