@@ -4,10 +4,13 @@ Each case runs under a shepherd (``guest/_shepherd.py``) that reaps everything i
 can kill its shepherd, and a killed run can take the shepherds with it; then only a pids cgroup
 still holds the case. Without one (not root, or a cgroup-v2-only host), the case's processes are
 found by what they keep from their start: the executor's session (the shepherd records the
-executor's pid and start time in the case's folder, ``_procs.EXECUTOR_RECORD``), the case's
-folder as their working directory, or their TMPDIR inside it; with every descendant of those.
-A process that leaves the session, the folder and that environment is not found: the callers
-then cannot claim that the tree was killed, and do not.
+executor's pid and start time in the case's folder, ``_procs.EXECUTOR_RECORD``; once the
+executor is gone, only the members that started while the case ran), the case's folder as
+their working directory, or their TMPDIR inside it; with every descendant of those. A process
+that leaves the session, the folder and that environment is not found, nor (the executor gone)
+one of its session that started after the case's last change in its folder and left both:
+nothing tells it from another program's. "Killed" (:func:`kill_case`) means: nothing so found
+is left.
 """
 
 from __future__ import annotations
