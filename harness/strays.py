@@ -96,9 +96,10 @@ def _session(folder: str, record: Optional[Tuple[int, int]]) -> Callable[[int, i
     end = _boot_ticks(newest_mtime(folder)) + _END_SLACK_TICKS
 
     def member(pid: int, sid: int) -> bool:
+        if sid != leader:
+            return False
         started = _procs.start_time(pid)
-        return (sid == leader and started is not None and start <= started <= end
-                and not _has_terminal(pid))
+        return started is not None and start <= started <= end and not _has_terminal(pid)
     return member
 
 
