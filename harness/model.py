@@ -290,7 +290,7 @@ def build(matrix: MatrixDoc) -> Report:
         claims=tuple(claimview.claim_view(r, claims_by_id.get(r.id, {}), grid, matrix)
                      for r in claimcheck.claim_verdicts(matrix)),
         charts=tuple(svg.charts(matrix)),
-        rejected=tuple((str(r.get("path")), str(r.get("problem")))
+        rejected=tuple((answers.file_name(str(r.get("path"))), str(r.get("problem")))
                        for r in matrix.get("rejected_files", [])),
         status_info=tuple((s, *info) for s, info in STATUS_INFO.items()),
         panel={cellview.PANEL_WORDS_KEY: cellview.PANEL_WORDS,
