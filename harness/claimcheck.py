@@ -22,6 +22,7 @@ from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironmen
 from harness.expect import matches_env, select_rule
 from harness.guest import words
 from harness.guest.words import IMPL_NAMES, OPERATING_SYSTEMS, OS_METHODS, OS_NAMES
+from harness.notrun import short_reason
 from harness.results import column_labels, environment_names, hang_said, minor_version
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
@@ -42,6 +43,7 @@ class Evidence:
     status: str
     held: Optional[bool]
     outcome: str = ""  # the cell's outcome, for why a cell that ran decided nothing
+    why: str = ""  # why a not-run cell did not run ("interrupted": ``notrun.short_reason``)
 
     @property
     def undecided(self) -> bool:
@@ -55,6 +57,13 @@ class EnvVerdict:
     environment: str
     verdict: str
     evidence: Tuple[Evidence, ...]
+
+    @property
+    def why(self) -> str:
+        """Why a ``not-run`` environment did not run, when every evidence cell says the same
+        ("interrupted"; "" otherwise)."""
+        said = {e.why for e in self.evidence}
+        return said.pop() if self.verdict == words.NOT_RUN and len(said) == 1 else ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -277,7 +286,8 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
     for v in per_env:
         env = envs[v.environment]
         if v.verdict == words.NOT_RUN and env.get("os") in scope:
-            why = "no usable cell" if v.evidence else "no check applies"
+            why = ("not run (%s)" % v.why if v.why else "no usable cell") if v.evidence else \
+                "no check applies"
             by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
         elif v.verdict == words.UNDECIDED and env.get("os") in scope:
             # Ran, decided nothing: said apart from "no usable cell" (its cells did run).
@@ -292,7 +302,7 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
             for e in v.evidence:
                 if e.status == words.NOT_RUN:
                     unrun.setdefault("%s[%s]" % (e.case, e.method), []).append(
-                        names[v.environment])
+                        names[v.environment] + (" (%s)" % e.why if e.why else ""))
     gaps: List[str] = []
     missing = set()
     for os_name in scope:
@@ -367,8 +377,9 @@ def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
                     cell = cells.get((check["case"], env["id"], method))
                     if cell is None or cell.get("status") in _NO_DATA:
                         status = cell.get("status", words.NOT_RUN) if cell else words.NOT_RUN
-                        evidence.append(Evidence(check["case"], env["id"], method,
-                                                 str(status), None, str(status)))
+                        evidence.append(Evidence(
+                            check["case"], env["id"], method, str(status), None, str(status),
+                            short_reason(cell) if cell and status == words.NOT_RUN else ""))
                         continue
                     evidence.append(Evidence(check["case"], env["id"], method,
                                              str(cell.get("status")),

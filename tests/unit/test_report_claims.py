@@ -405,7 +405,7 @@ def test_a_selection_that_ran_part_of_a_claim_leaves_it_only_true_where_run() ->
     narrow["harness"]["environment"]["not_selected"] = {"by": "-k a", "cells": ["methods.b[fork]"]}
     (result,) = _results([claim], narrow)
     assert result.overall == "partial"
-    assert result.gaps == ("methods.b[fork]: not run in Linux 3.12",)
+    assert result.gaps == ("methods.b[fork]: not run in Linux 3.12 (not selected)",)
 
 
 def test_cells_that_ran_but_decide_nothing_are_undecided_never_not_run() -> None:
