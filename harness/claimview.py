@@ -26,7 +26,7 @@ LEFT_OUT = ("Claims left out: this report was built without the case catalog (ca
             "article's claims are not checked here. Build it with `python -m harness report` "
             "from the project's checkout.")
 VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ partly",
-                   words.PARTIAL: "◑ true where run", words.UNDECIDED: "? undecided",
+                   words.PARTIAL: "◑ true where run", words.UNDECIDED: "◌ undecided",
                    words.NOT_RUN: "· not run"}
 
 
@@ -107,7 +107,7 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
                          mixed)
     if said and result.overall == words.NOT_RUN:  # "· not run — by the docs: true on all 24 slots"
         tail = " — by the docs: " + said
-    if result.overall == words.UNDECIDED:  # "? undecided: 44 cells ran (timeout) without …"
+    if result.overall == words.UNDECIDED:  # "◌ undecided: 44 cells hung without recording …"
         why = claimcheck.undecided_text([e for v in result.per_environment for e in v.evidence])
         return ClaimView(result, "%s: %s%s" % (text, why, tail), False, text, why, docs, mixed)
     return ClaimView(result, text + tail, False, text, "", docs, mixed)
