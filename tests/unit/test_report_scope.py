@@ -343,3 +343,24 @@ def test_the_scope_line_counts_slots_beyond_the_target_apart() -> None:
         "results hold)" % (target + 1, target) in html
     html = " ".join(render.render_html(_matrix(results_doc(version="3.12.1"))).split())
     assert "(1 of %d OS × Python slots this project targets)" % target in html
+
+
+def test_a_finding_on_an_object_shows_the_keys_that_differ_from_the_expectation() -> None:
+    """An ok cell whose object differs from its rule's in one late key: the finding says that
+    key (cut at 60-80 characters, the old text hid it), in the page's findings and summary.md;
+    a group whose object matches keeps its full value."""
+    long = {"fresh": None, "server_saw": "import-time", "without_ctx_sets_default": True}
+    rule = {"methods": ["spawn"], "outcome": "ok", "value": dict(long, with_ctx=None)}
+
+    def observe(case: str, method: str) -> Dict[str, Any]:
+        seen = dict(long, with_ctx="fork" if method == "spawn" else None)
+        return cell(case, method, observed=seen, expected=dict(rule, methods=[method]),
+                    verdict="unexpected" if method == "spawn" else "as-expected")
+    m = _matrix(results_doc(version="3.12.1", cases=["api.m"], observe=observe))
+    (finding,) = model.build(m).findings
+    (g,) = finding.unexpected
+    assert (g.text, g.expected) == ("ok {with_ctx: fork, …}", "ok {with_ctx: null, …}")
+    assert "observed ok \\{with\\_ctx: fork, …\\}, expected ok \\{with\\_ctx: null, …\\}" in \
+        summary.render_summary(m)
+    same = [x for x in finding.case.groups if x.status == "as-expected"]
+    assert same and all(x.text.startswith('ok {"fresh": null, "server_saw"') for x in same)
