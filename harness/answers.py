@@ -23,9 +23,9 @@ from harness.guest.words import (
 )
 from harness.results import arch_suffix, interpreter_label, minor_version
 
-__all__ = ["COMPARES", "NO_RESULTS", "OFF_GRID", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags",
-           "compared", "default_grid", "default_lines", "default_table", "fails_only_lines", "file_name",
-           "scope_text", "shared_slots", "slot_of", "slots"]
+__all__ = ["COMPARES", "NO_RESULTS", "OFF_GRID", "TARGET", "Answer", "DefaultCell", "Slot",
+           "behaviour_tags", "compared", "default_grid", "default_lines", "default_table",
+           "fails_only_lines", "file_name", "scope_text", "shared_slots", "slot_of", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -112,9 +112,9 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
     rejected: Dict[Tuple[str, str, str, bool], List[str]] = {}
     for item in matrix.get("rejected_files") or []:
         name = file_name(str(item.get("path")))
-        key = _slot_of_name(name)
-        if key:
-            rejected.setdefault(key, []).append("%s: %s" % (name, item.get("problem")))
+        slot = _slot_of_name(name)
+        if slot:
+            rejected.setdefault(slot, []).append("%s: %s" % (name, item.get("problem")))
     out = []
     for key in sorted(keys, key=_order):
         os_name, impl, minor, ft = key

@@ -93,9 +93,10 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
                      if v.verdict == words.UNDECIDED}  # ran, decided nothing: not "no data"
         total = len(ran | undecided | {slot_of.get(e, e) for e in unrun}) + len(gaps)
         names = environment_names(matrix["environments"] if matrix else [])
-        why = {v.environment: v.why for v in result.per_environment}
+        why_of = {v.environment: v.why for v in result.per_environment}
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(
-            names.get(e, e) + (" (%s)" % why[e] if why.get(e) else "") for e in unrun)) if p)
+            names.get(e, e) + (" (%s)" % why_of[e] if why_of.get(e) else "") for e in unrun))
+            if p)
         coverage = "on %d of %d OS × Python slots in its scope — %s" % (
             len(ran), total, "no data: " + not_run if not_run else
             "not decided: " + "; ".join(named))

@@ -71,11 +71,11 @@ def render_summary(matrix: MatrixDoc) -> str:
         " (%s)" % md(shared) if shared else "", " No data in this report for: %s." % md(
             model.scope_text(r.missing)) if r.missing else "")]
     if r.rejected:  # said up here: the list itself is at the end
-        names = [name for name, _problem in r.rejected]
+        files = [name for name, _problem in r.rejected]
         lines += ["", "**%s rejected** (not used; why: [Rejected input files]"
                   "(#rejected-input-files) at the end): %s%s" % (
-                      plural(len(names), "input file"), md(", ".join(names[:5])),
-                      " …" if len(names) > 5 else "")]
+                      plural(len(files), "input file"), md(", ".join(files[:5])),
+                      " …" if len(files) > 5 else "")]
     lines += ["", "## Answers", ""]
     if r.not_run.partial:
         lines += ["**%s**" % md(r.not_run.headline), ""]
