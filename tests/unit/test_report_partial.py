@@ -141,3 +141,5 @@ def test_an_interrupted_environment_is_named_marked_and_its_claims_say_why() -> 
     assert "Linux 3.14 (interrupted)" in claim.coverage
     assert "· not run (interrupted)" in page.split('id="claims"', 1)[1]
     assert "Linux 3.14: · not run (interrupted)" in text
+    (covered, *_rest) = coverage.coverage_lines(m, [], environ={"CI": "1"})
+    assert covered.endswith("— but only 8 of 12 cells ran (%s)" % said)
