@@ -6,6 +6,7 @@ matrix view that proves it. Pure functions over the ``matrix.json`` dict.
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history, picks
@@ -22,9 +23,9 @@ from harness.guest.words import (
 )
 from harness.results import arch_suffix, interpreter_label, minor_version
 
-__all__ = ["COMPARES", "OFF_GRID", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags",
-           "compared", "default_grid", "default_lines", "default_table", "fails_only_lines",
-           "scope_text", "shared_slots", "slot_of", "slots"]
+__all__ = ["COMPARES", "NO_RESULTS", "OFF_GRID", "TARGET", "Answer", "DefaultCell", "Slot",
+           "behaviour_tags", "compared", "default_grid", "default_lines", "default_table",
+           "fails_only_lines", "file_name", "scope_text", "shared_slots", "slot_of", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -58,6 +59,27 @@ class Slot:
                 "free_threading": self.ft}
 
 
+#: Why a slot has no data when nothing recorded the cause.
+NO_RESULTS = "no results file"
+#: A results file's name as ``results.file_stem`` writes it: ``linux-cpython-3.14t-root.json``.
+_FILE_NAME = re.compile(r"^([a-z]+)-([a-z]+)-(\d+\.\d+)(t?)(?:-x86_64)?(?:-root)?\.json$")
+
+
+def file_name(path: str) -> str:
+    """A file's name without the folders of the machine that built the report (either
+    separator: a CI runner may be Windows)."""
+    return re.split(r"[\\/]", path)[-1]
+
+
+def _slot_of_name(name: str) -> Optional[Tuple[str, str, str, bool]]:
+    """The grid slot a results file's name stands for (None for a name not of that form)."""
+    found = _FILE_NAME.match(name)
+    if not found:
+        return None
+    os_name, impl, minor, ft = found.groups()
+    return os_name, impl, minor, bool(ft)
+
+
 def slot_of(env: MatrixEnvironment) -> Tuple[str, str, str, bool]:
     return (str(env.get("os")), str(env.get("implementation")),
             minor_version(env), bool(env.get("free_threading")))
@@ -87,19 +109,27 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
             with_data.setdefault(key, []).append(str(env["id"]))
     keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | expected_only
     ran_os = {k[0] for k in with_data}
+    rejected: Dict[Tuple[str, str, str, bool], List[str]] = {}
+    for item in matrix.get("rejected_files") or []:
+        name = file_name(str(item.get("path")))
+        slot = _slot_of_name(name)
+        if slot:
+            rejected.setdefault(slot, []).append("%s: %s" % (name, item.get("problem")))
     out = []
     for key in sorted(keys, key=_order):
         os_name, impl, minor, ft = key
         reason = ""
         if key not in with_data:
-            if key in expected_only:
+            # Only what the inputs record: a rejected file, an expected CI leg; nothing records
+            # why a local run had no interpreter for a slot, so that is not guessed.
+            if key in rejected:
+                reason = "its results file was rejected (%s)" % "; ".join(rejected[key])
+            elif key in expected_only:
                 reason = "expected, but its CI leg produced no results file"
             elif os_name != LINUX and os_name not in ran_os and not ci:
                 reason = "%s runs only in CI (GitHub Actions)" % OS_NAMES.get(os_name, os_name)
-            elif not ci:
-                reason = "interpreter not found where the matrix ran"
             else:
-                reason = "no results file for it"
+                reason = NO_RESULTS
         out.append(Slot(os_name, impl, minor, ft, interpreter_label(impl, minor, ft),
                         tuple(with_data.get(key, ())), reason))
     return out

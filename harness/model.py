@@ -21,6 +21,7 @@ from harness.envview import EnvView, env_views
 from harness.groups import Group
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
+from harness.results import environment_names
 from harness.text import short
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Group", "Report", "build", "doc_parts",
@@ -250,7 +251,8 @@ def build(matrix: MatrixDoc) -> Report:
             e for e in envs if e.os == os_name), tuple(s for s in missing if s.os == os_name)))
     claims_by_id = {c["id"]: c for c in matrix.get("claims", [])}
     all_views = [v for _k, vs in cats for v in vs]
-    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
+    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]),
+                          environment_names(matrix["environments"]))
     over = None if not gaps.partial else {tag: sum(
         1 for v in all_views if tag in v.compared) for tag in answers.COMPARES}
     return Report(
@@ -290,7 +292,7 @@ def build(matrix: MatrixDoc) -> Report:
         claims=tuple(claimview.claim_view(r, claims_by_id.get(r.id, {}), grid, matrix)
                      for r in claimcheck.claim_verdicts(matrix)),
         charts=tuple(svg.charts(matrix)),
-        rejected=tuple((str(r.get("path")), str(r.get("problem")))
+        rejected=tuple((answers.file_name(str(r.get("path"))), str(r.get("problem")))
                        for r in matrix.get("rejected_files", [])),
         status_info=tuple((s, *info) for s, info in STATUS_INFO.items()),
         panel={cellview.PANEL_WORDS_KEY: cellview.PANEL_WORDS,

@@ -431,6 +431,10 @@ def test_the_panel_tells_an_inferred_expectation_and_an_uncompared_cell(
     body = pg.inner_text("#detail-body")
     assert "✗ differs from an inferred expectation (one the docs do not state)" in body
     assert "expected (inferred: the docs do not state it)" in body and "from the docs" not in body
+    # Its link says what it is: the case's source, not "the docs this expectation comes from".
+    assert pg.inner_text("#detail-body p:last-child a") == "the case's source"
+    _cell(pg, "inheritance.guess", "linux-cpython-3.12", "forkserver").click()  # a stated rule
+    assert pg.inner_text("#detail-body p:last-child a") == "the docs this expectation comes from"
     _cell(pg, "inheritance.guess", "linux-cpython-3.12", "fork").click()
     body = pg.inner_text("#detail-body")
     assert "not compared with the docs: nothing ran here" in body and "differs" not in body

@@ -4,13 +4,14 @@ docstrings shown dedented with reST literals as code."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict
 
 import yaml
 
-from harness import answers, cellview, loading, merge, model, render, results
+from harness import answers, cellview, loading, merge, model, render, results, summary
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -90,7 +91,32 @@ def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
     slots = {s.key: s for s in answers.slots(_matrix(results_doc(version="3.12.1")))}
     assert slots["linux-cpython-3.12"].envs == ("linux-cpython-3.12",)
     assert slots["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"
-    assert slots["linux-cpython-3.14"].reason == "interpreter not found where the matrix ran"
+    # Nothing recorded why a local run has no 3.14: not guessed ("interpreter not found").
+    assert slots["linux-cpython-3.14"].reason == "no results file"
+
+
+def test_a_slot_whose_file_was_rejected_says_so_top_and_bottom(tmp_path: Path) -> None:
+    """A rejected file is the reason its slot has no data (never a guessed one); the line under
+    the title and summary.md's top count the rejected files, named without the builder's
+    folders (the list is further down)."""
+    good = tmp_path / "linux-cpython-3.12.json"
+    good.write_text(json.dumps(results_doc(version="3.12.1")), encoding="utf-8")
+    (tmp_path / "linux-cpython-3.16.json").write_text('{"harness": {', encoding="utf-8")
+    (tmp_path / "odd name.json").write_text("[]", encoding="utf-8")
+    loaded, rejected = loading.load_results(sorted(str(p) for p in tmp_path.glob("*.json")))
+    matrix = merge.merge(loaded, rejected, now=NOW)
+    slots = {s.key: s for s in answers.slots(matrix)}
+    assert slots["linux-cpython-3.16"].reason.startswith(
+        "its results file was rejected (linux-cpython-3.16.json: not valid JSON")
+    assert slots["linux-cpython-3.15"].reason == "no results file"
+    page = render.render_html(matrix)
+    scope = page.split('id="scope">', 1)[1].split("</p>", 1)[0]
+    assert '<a href="#rejected"><strong>2 input files rejected</strong></a>' in scope
+    assert str(tmp_path) not in page and "<code>linux-cpython-3.16.json</code>" in page
+    md = summary.render_summary(matrix)
+    top = md.split("## Answers", 1)[0]
+    assert "**2 input files rejected**" in top and "linux-cpython-3.16.json, odd name.json" in top
+    assert str(tmp_path) not in md
 
 
 def test_documented_default_fills_what_was_not_run() -> None:
@@ -317,3 +343,24 @@ def test_the_scope_line_counts_slots_beyond_the_target_apart() -> None:
         "results hold)" % (target + 1, target) in html
     html = " ".join(render.render_html(_matrix(results_doc(version="3.12.1"))).split())
     assert "(1 of %d OS × Python slots this project targets)" % target in html
+
+
+def test_a_finding_on_an_object_shows_the_keys_that_differ_from_the_expectation() -> None:
+    """An ok cell whose object differs from its rule's in one late key: the finding says that
+    key (cut at 60-80 characters, the old text hid it), in the page's findings and summary.md;
+    a group whose object matches keeps its full value."""
+    long = {"fresh": None, "server_saw": "import-time", "without_ctx_sets_default": True}
+    rule = {"methods": ["spawn"], "outcome": "ok", "value": dict(long, with_ctx=None)}
+
+    def observe(case: str, method: str) -> Dict[str, Any]:
+        seen = dict(long, with_ctx="fork" if method == "spawn" else None)
+        return cell(case, method, observed=seen, expected=dict(rule, methods=[method]),
+                    verdict="unexpected" if method == "spawn" else "as-expected")
+    m = _matrix(results_doc(version="3.12.1", cases=["api.m"], observe=observe))
+    (finding,) = model.build(m).findings
+    (g,) = finding.unexpected
+    assert (g.text, g.expected) == ("ok {with_ctx: fork, …}", "ok {with_ctx: null, …}")
+    assert "observed ok \\{with\\_ctx: fork, …\\}, expected ok \\{with\\_ctx: null, …\\}" in \
+        summary.render_summary(m)
+    same = [x for x in finding.case.groups if x.status == "as-expected"]
+    assert same and all(x.text.startswith('ok {"fresh": null, "server_saw"') for x in same)
