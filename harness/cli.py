@@ -2,23 +2,20 @@
 
 Exit codes: 0 success; 1 the command ran but something is wrong (a bad input file, a harness
 failure); 2 usage error (bad arguments, a path that does not exist or holds no results file, an
-interpreter that is not a usable Python); 130 interrupted (Ctrl-C; finished cells are kept in
-the results file).
+interpreter that is not a usable Python); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished
+cells are kept in the results file).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shlex
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from harness import __version__
+from harness import __version__, stopping
 from harness.guest import words
 from harness.results import MATRIX_FILE, MATRIX_SCHEMA, REPORTS, RESULTS_DIR, RESULTS_SCHEMA
 
@@ -292,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "isolated interpreters and report what really happens.",
         epilog="Most people run `nox -s matrix` (every interpreter, then the report) and open "
                "reports/index.html. Exit codes: 0 ok, 1 failed or bad input, 2 usage error, "
-               "130 interrupted (Ctrl-C or SIGTERM; finished cells are kept).",
+               "130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished cells are kept).",
     )
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -397,59 +394,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Set by the first stop signal; later ones find the command already cleaning up.
-_STOPPING: List[int] = []
-_STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
-                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
-                   b"the next run's sweep\n")
-
-
-def _on_stop_signal(signum: int, frame: Any) -> None:
-    """The first SIGINT/SIGTERM/SIGHUP stops the command as Ctrl-C does; later ones are ignored
-    until it has cleaned up: a second KeyboardInterrupt landing in pytest's interrupt hooks
-    made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT)."""
-    if _STOPPING:
-        os.write(2, _STILL_CLEANING)  # not sys.stderr: the signal may land inside its write
-        return
-    _STOPPING.append(signum)
-    raise KeyboardInterrupt
-
-
-def _terminate_as_interrupt() -> Dict[int, Any]:
-    """SIGTERM (`timeout`, `kill`, a CI job cancelled) and SIGHUP (terminal closed, ssh
-    dropped) stop a command as Ctrl-C does: running cases cancelled and reaped, finished cells
-    written, temporary folders removed, exit 130. By default they ended the process on the
-    spot, leaving all of that to the next run's sweep. A signal set to be ignored stays so
-    (nohup; SIGINT in a background job). Returns the handlers to put back."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous: Dict[int, Any] = {}
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
-        signum = getattr(signal, name, None)
-        if signum is None:
-            continue
-        current = signal.getsignal(signum)
-        if current is (signal.default_int_handler if name == "SIGINT" else signal.SIG_DFL):
-            previous[signum] = signal.signal(signum, _on_stop_signal)
-    del _STOPPING[:]
-    return previous
-
-
-def _restore_signals(previous: Dict[int, Any]) -> None:
-    """Put the handlers back, unless a stop signal came: then the process is on its way out
-    with 130, and a late signal must not end it with -2 or -15 after all was written (at exit
-    Python resets its own handlers to the default, never SIG_IGN)."""
-    for signum, handler in previous.items():
-        signal.signal(signum, signal.SIG_IGN if _STOPPING else handler)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    previous = _terminate_as_interrupt()
+    previous = stopping.install()
     try:
         return int(args.func(args))
     except KeyboardInterrupt:
@@ -462,4 +413,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             exc.name, args.command, " and ".join(HOST_PACKAGES), " ".join(HOST_PACKAGES)))
         return EXIT_FAILED
     finally:
-        _restore_signals(previous)
+        stopping.restore(previous)

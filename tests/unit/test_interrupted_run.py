@@ -116,8 +116,8 @@ def test_the_cells_an_interrupted_run_never_reached_read_not_run_interrupted(
 
 _SIGNALS = r"""
 import os, signal, sys, time
-from harness import cli
-previous = cli._terminate_as_interrupt()
+from harness import stopping
+previous = stopping.install()
 try:
     os.kill(os.getpid(), getattr(signal, sys.argv[1]))
     time.sleep(1)
@@ -128,7 +128,7 @@ except KeyboardInterrupt:
     os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C
     time.sleep(0.2)
     print("cleaned up")
-cli._restore_signals(previous)  # a late signal still finds the clean-up: no -15 at exit
+stopping.restore(previous)  # a late signal still finds the clean-up: no -15 at exit
 os.kill(os.getpid(), signal.SIGTERM)
 print(signal.getsignal(signal.SIGHUP) == signal.SIG_IGN)
 """
@@ -161,3 +161,33 @@ def test_nohup_keeps_working() -> None:
     done = _signalled("SIGHUP", ignore_hup=True)
     assert done.returncode == -signal.SIGTERM, done.stderr
     assert done.stdout.split() == ["not", "stopped"]
+
+
+_DEAD_STDERR = r"""
+import os, signal, sys, time
+from harness import stopping
+read, write = os.pipe()
+os.dup2(write, 2)
+os.close(read)  # stderr: a pipe nobody reads any more (`| tee` ended by the same Ctrl-C)
+os.close(write)
+previous = stopping.install()
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(1)
+except KeyboardInterrupt:
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)  # the second signal, during the clean-up
+        time.sleep(0.2)
+        print("cleaned up")
+    except BaseException as exc:
+        print("cut short by", type(exc).__name__)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_later_signal_with_stderr_gone_does_not_cut_the_clean_up_short() -> None:
+    """r12: the "still cleaning up" line written to a pipe whose reader died raised
+    BrokenPipeError inside the handler, which ended the very clean-up it protects."""
+    done = subprocess.run([sys.executable, "-c", _DEAD_STDERR], cwd=str(ROOT), text=True,
+                          stdout=subprocess.PIPE, timeout=60, check=False)
+    assert done.stdout.split() == ["cleaned", "up"], done.stdout
