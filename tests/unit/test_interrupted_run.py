@@ -191,3 +191,43 @@ def test_a_later_signal_with_stderr_gone_does_not_cut_the_clean_up_short() -> No
     done = subprocess.run([sys.executable, "-c", _DEAD_STDERR], cwd=str(ROOT), text=True,
                           stdout=subprocess.PIPE, timeout=60, check=False)
     assert done.stdout.split() == ["cleaned", "up"], done.stdout
+
+
+_PROVISION = r"""
+import os, signal, sys, time
+from harness import cli, provision
+provision.preflight = lambda cfg, **kwargs: None  # no debootstrap, no mirror: nothing is built
+
+def build(cfg, out):  # stands in for debootstrap; its clean-up gets SIGTERM (nox, 3 s later)
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(2)
+    except KeyboardInterrupt:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)
+        print("cleaned up")
+        raise
+    print("not stopped")
+
+provision._build = build
+if sys.argv[1] == "cli":
+    sys.exit(cli.main(["provision", "--root-dir", sys.argv[2]]))
+try:  # nox -s provision calls provision() itself, not through cli.main
+    provision.provision(provision.Config(root_dir=provision.Path(sys.argv[2])), out=print)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("via", ["cli", "nox"])
+def test_a_second_signal_does_not_cut_provisionings_clean_up_short(via: str,
+                                                                   tmp_path: Path) -> None:
+    """r12: provision set its own SIGTERM handler over the command's, so SIGINT then SIGTERM
+    (nox's order) raised again in the middle of removing the unfinished root."""
+    done = subprocess.run([sys.executable, "-c", _PROVISION, via, str(tmp_path / "sid-root")],
+                          cwd=str(ROOT), text=True, capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == 130, (done.stdout, done.stderr)
+    assert "cleaned up" in done.stdout.split("\n"), (done.stdout, done.stderr)
+    assert "still cleaning up" in done.stderr and "Traceback" not in done.stderr, done.stderr
