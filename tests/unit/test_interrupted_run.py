@@ -15,7 +15,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import loading, merge, notrun, plugin, results
+from harness import interrupted, loading, merge, notrun, plugin, results
 from tests.unit.report_synth import results_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -231,3 +231,27 @@ def test_a_second_signal_does_not_cut_provisionings_clean_up_short(via: str,
     assert done.returncode == 130, (done.stdout, done.stderr)
     assert "cleaned up" in done.stdout.split("\n"), (done.stdout, done.stderr)
     assert "still cleaning up" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_an_interrupted_run_keeps_a_cell_that_was_still_reading_its_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C just after a cell's processes ended, while its thread still reads the result: the
+    results file keeps that cell (CI once lost every finished cell so); a cell that never
+    started is not waited for."""
+    import threading
+    import types
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    monkeypatch.setattr(interrupted, "judge", lambda case, run, env: {"case": case, "run": run})
+    release = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=1)
+    reading = pool.submit(lambda: (release.wait(5), "ok")[1])
+    queued: "Future[str]" = Future()  # never started: not waited for, not kept
+    threading.Timer(0.3, release.set).start()
+    items = [types.SimpleNamespace(nodeid="cases/x.py::a[fork]", key="a", case="a", name="a"),
+             types.SimpleNamespace(nodeid="cases/x.py::b[fork]", key="b", case="b", name="b")]
+    state = types.SimpleNamespace(items=items, futures={"a": reading, "b": queued},
+                                  environment={})
+    extra = interrupted.finished_unreported(state, {"tests": []})  # type: ignore[arg-type]
+    pool.shutdown()
+    assert [e["metadata"] for e in extra] == [{"case": "a", "run": "ok"}]
