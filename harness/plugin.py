@@ -20,7 +20,7 @@ from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from harness import interrupted, results, waiting
+from harness import interrupted, results, stopping, waiting
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.interrupted import finished_unreported as _finished_unreported  # tests patch it
@@ -404,3 +404,10 @@ def pytest_keyboard_interrupt(excinfo: Any) -> None:
     if _CONFIG:
         _state(_CONFIG[0]).interrupted = True
     cancel_all()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Before pytest's summary: a `| tee` that the same Ctrl-C ended is gone by now (EPIPE)."""
+    if _state(session.config).interrupted:
+        stopping.silence_dead_outputs()

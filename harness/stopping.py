@@ -13,7 +13,7 @@ import signal
 import threading
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["STILL_CLEANING", "install", "restore"]
+__all__ = ["STILL_CLEANING", "install", "restore", "silence_dead_outputs"]
 
 #: Set by the first stop signal; later ones find the command already cleaning up.
 _STOPPING: List[int] = []
@@ -25,7 +25,7 @@ STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, 
 _NAMES = ("SIGINT", "SIGTERM", "SIGHUP")  # no SIGHUP on Windows
 
 
-def _silence_dead_outputs() -> None:
+def silence_dead_outputs() -> None:
     """Point every descriptor of the command's stdout/stderr that can no longer be written (a
     hung-up terminal: EIO; a pipe whose reader died: EPIPE) at /dev/null: pytest's summary
     ended a closed terminal's run with a traceback and exit 1. pytest keeps copies of the
@@ -64,7 +64,7 @@ def _on_stop_signal(signum: int, frame: Any) -> None:
     """The first SIGINT/SIGTERM/SIGHUP stops the command as Ctrl-C does; later ones are ignored
     until it has cleaned up: a second KeyboardInterrupt landing in pytest's interrupt hooks
     made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT)."""
-    _silence_dead_outputs()
+    silence_dead_outputs()
     if _STOPPING:
         try:  # not sys.stderr: the signal may land inside its write
             os.write(2, STILL_CLEANING)

@@ -357,3 +357,34 @@ def test_closing_the_terminal_stops_the_run_as_interrupted_without_a_traceback(
     assert loaded[0].harness["environment"].get("interrupted") is True
     assert sorted(case for case, _m, _c, _o in loaded[0].cells) == ["faults.returns_value"] * 3, [
         (c, m, o.get("outcome"), o.get("detail")) for c, m, _k, o in loaded[0].cells]
+
+
+def test_a_tee_ended_by_the_same_ctrl_c_leaves_exit_130_without_a_traceback(
+        tmp_path: Path) -> None:
+    """`harness run | tee log` and Ctrl-C: the terminal sends SIGINT to both, so tee is gone
+    when pytest writes its summary; that ended in BrokenPipeError's traceback and exit 1."""
+    root = make_root(tmp_path)
+    errors = tmp_path / "stderr.txt"
+    read, write = os.pipe()
+    tee = subprocess.Popen(["cat"], stdin=read, stdout=subprocess.DEVNULL)
+    os.close(read)
+    with errors.open("w") as stderr:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "harness", "run", "--results-dir", str(tmp_path / "results"),
+             "-k", "ignores_sigterm or returns_value", "--jobs", "6"],
+            cwd=str(root), stdout=write, stderr=stderr, start_new_session=True)
+    os.close(write)
+    try:
+        wait_quick_cells_finished(root, proc)  # type: ignore[arg-type]
+        proc.send_signal(signal.SIGINT)
+        tee.kill()  # the same Ctrl-C
+        tee.wait()
+        code = proc.wait(timeout=60)
+    finally:
+        _procs.kill_pids(processes_of(root))
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    err = errors.read_text()
+    assert code == 130 and "Traceback" not in err, (code, err)
+    assert wait_gone(root, bound(2.0)) == []
