@@ -1,23 +1,37 @@
-"""An interrupted run (Ctrl-C, SIGTERM, SIGHUP) at the end of the plugin's session: it keeps
-the cells that finished, never replaces a results file, and says where each file is."""
+"""An interrupted run (Ctrl-C, SIGTERM, SIGHUP) in the plugin: its main thread sees the signal
+while it waits for a cell; the session's end keeps the cells that finished, never replaces a
+results file, and says where each file is."""
 
 from __future__ import annotations
 
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List
 
 from harness import results
 from harness.judge import judge
+from harness.runner import CaseRun
 
 if TYPE_CHECKING:
     from harness.plugin import _State
 
-__all__ = ["INTERRUPTED_DIR", "finished_unreported", "summary_lines", "target"]
+__all__ = ["INTERRUPTED_DIR", "finished_unreported", "result_of", "summary_lines", "target"]
 
 #: Where an interrupted run writes when the results folder already has its file: that file is
 #: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
 INTERRUPTED_DIR = "interrupted"
+
+
+def result_of(future: "Future[CaseRun]") -> CaseRun:
+    """``future.result()`` in short waits: a Ctrl-C delivered to a worker thread would not
+    wake a main thread blocked on a lock; a timed wait sees it within 0.2 s."""
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FuturesTimeout:
+            continue
 
 
 def target(state: "_State") -> Path:

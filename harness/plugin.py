@@ -14,7 +14,6 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
@@ -213,7 +212,7 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         state = _state(self.config)
         future = state.futures.get(self.key)
-        run = _result(future) if future is not None else self._run(state)
+        run = interrupted.result_of(future) if future is not None else self._run(state)
         self.cell = judge(self.case, run, state.environment)
         finding = finding_line(self.key, self.cell)
         if finding:
@@ -230,16 +229,6 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> Any:
         return self.path, None, self.key
-
-
-def _result(future: "Future[CaseRun]") -> CaseRun:
-    """``future.result()`` in short waits: a Ctrl-C delivered to a worker thread would not
-    wake a main thread blocked on a lock; a timed wait sees it within 0.2 s."""
-    while True:
-        try:
-            return future.result(timeout=0.2)
-        except FuturesTimeout:
-            continue
 
 
 class HarnessFailure(Exception):
