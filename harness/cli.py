@@ -9,13 +9,12 @@ cells are kept in the results file).
 from __future__ import annotations
 
 import argparse
-import re
 import shlex
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from harness import __version__, stopping
+from harness import __version__, cli_types, stopping
 from harness.guest import words
 from harness.results import MATRIX_FILE, MATRIX_SCHEMA, REPORTS, RESULTS_DIR, RESULTS_SCHEMA
 
@@ -37,10 +36,6 @@ REPORTS_HOME = REPORTS if CASES.is_dir() else Path(REPORTS.name)
 #: What `report` writes beside the page: in a folder given to `report`, a report's own files,
 #: never results files (`report X -o X` then `report X` rejected them all).
 REPORT_FILES = (MATRIX_FILE, RESULTS_SCHEMA, MATRIX_SCHEMA)
-#: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
-#: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
-ENV_ID = re.compile(r"^(%s)-(%s)-[0-9]+\.[0-9]+(\.[0-9]+([a-z]+[0-9]+)?)?t?(-[a-z0-9_]+)?$" % (
-    "|".join(words.OS_NAMES), "|".join(words.IMPLEMENTATIONS)))
 
 
 def _error(message: str) -> None:
@@ -125,14 +120,6 @@ def _claims() -> Optional[List[Dict[str, Any]]]:
     return list(CLAIMS)
 
 
-def _env_id(text: str) -> str:
-    if not ENV_ID.match(text):  # it became a column of its own, every cell "not run"
-        raise argparse.ArgumentTypeError(
-            "%r is not an environment id (like linux-cpython-3.13, macos-pypy-3.11, "
-            "windows-cpython-3.14t)" % text)
-    return text
-
-
 def _folder_files(folder: Path) -> List[str]:
     """A folder's results files. A report folder (its matrix.json beside them, or its results/
     below) is read for its results: its own files are left out, and said so."""
@@ -184,7 +171,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             ident = line.strip()
             if not ident or ident.startswith("#"):
                 continue
-            if ENV_ID.match(ident):
+            if cli_types.ENV_ID.match(ident):
                 expected.append(ident)
             else:  # left out, the rest kept; exit 1 at the end
                 _error("--expect-envs %s:%d: %r is not an environment id (like "
@@ -272,16 +259,6 @@ def _cmd_provision(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _at_least_one(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 1:  # -3 ended in a semaphore's ValueError; 0 silently meant the default
-        raise argparse.ArgumentTypeError("must be 1 or more, not %d" % value)
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness",
@@ -310,7 +287,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
     run.add_argument("--methods", help="comma-separated start methods, of fork, forkserver "
                                        "and spawn (default: all three)")
-    run.add_argument("--jobs", type=_at_least_one, metavar="N",
+    run.add_argument("--jobs", type=cli_types.at_least_one, metavar="N",
                      help="cases run at once (default: twice the CPU count; 1: strictly one after "
                           "another)")
     run.add_argument("--quick", action="store_true",
@@ -331,7 +308,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="results files or folders holding them")
     report.add_argument("-o", "--output", default=str(REPORTS_HOME),
                         help="output folder (default: %(default)s)")
-    report.add_argument("--expect-env", action="append", metavar="ENV_ID", type=_env_id,
+    report.add_argument("--expect-env", action="append", metavar="ENV_ID", type=cli_types.env_id,
                         help="an environment that should have data (repeatable): with no "
                              "results file it still gets a column, every cell 'not run'")
     report.add_argument("--expect-envs", metavar="FILE",
