@@ -377,8 +377,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    previous = stopping.install()
-    try:
+    previous: Dict[int, Any] = {}
+    try:  # a signal may land as soon as a handler is in
+        previous = stopping.install()
         return int(args.func(args))
     except KeyboardInterrupt:
         _error("interrupted")
