@@ -4,6 +4,7 @@ results file, and says where each file is."""
 
 from __future__ import annotations
 
+import shlex
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures import wait as wait_futures
@@ -76,5 +77,6 @@ def summary_lines(state: "_State", interrupted: bool) -> List[str]:
         lines.append(  # -o: the default reports/ holds the full report
             "harness: %s kept as it was: an interrupted run never replaces a results file "
             "(`python -m harness report %s -o %s` shows the partial one)" % (
-                state.kept, state.written, state.written.parent / "report"))
+                state.kept, shlex.quote(str(state.written)),
+                shlex.quote(str(state.written.parent / "report"))))
     return lines
