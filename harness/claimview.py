@@ -1,7 +1,7 @@
 """The article's claims as the page and summary.md show them: each claim's overall verdict,
 qualified with its coverage of the target grid, and what the docs say where nothing ran.
 
-Pure functions over ``claimcheck`` results and the grid (``answers.Slot``); report side only.
+Pure functions over ``claimcheck`` results and the grid (``Slot``); report side only.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import claimcheck
-from harness.answers import Slot, scope_text
 from harness.documents import MatrixDoc
 from harness.expect import matches_env
+from harness.grid import Slot, scope_text
 from harness.guest import words
 from harness.guest.words import OS_NAMES
 from harness.results import environment_names

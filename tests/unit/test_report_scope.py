@@ -12,6 +12,7 @@ from typing import Any, Dict
 import yaml
 
 from harness import answers, cellview, loading, merge, model, render, results, summary
+from harness.grid import OSES, TARGET, Slot, slots
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -85,14 +86,14 @@ def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
     matrix = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["matrix"]["strategy"][
         "matrix"]
     legs = list(matrix["python"]) + [leg["python"] for leg in matrix.get("include", [])]
-    grid = {(impl, minor, ft) for impl, minor, ft in answers.TARGET}
+    grid = {(impl, minor, ft) for impl, minor, ft in TARGET}
     for leg in legs:
         assert results.session_identity(leg) in grid, leg
-    slots = {s.key: s for s in answers.slots(_matrix(results_doc(version="3.12.1")))}
-    assert slots["linux-cpython-3.12"].envs == ("linux-cpython-3.12",)
-    assert slots["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"
+    by_key = {s.key: s for s in slots(_matrix(results_doc(version="3.12.1")))}
+    assert by_key["linux-cpython-3.12"].envs == ("linux-cpython-3.12",)
+    assert by_key["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"
     # Nothing recorded why a local run has no 3.14: not guessed ("interpreter not found").
-    assert slots["linux-cpython-3.14"].reason == "no results file"
+    assert by_key["linux-cpython-3.14"].reason == "no results file"
 
 
 def test_a_slot_whose_file_was_rejected_says_so_top_and_bottom(tmp_path: Path) -> None:
@@ -105,10 +106,10 @@ def test_a_slot_whose_file_was_rejected_says_so_top_and_bottom(tmp_path: Path) -
     (tmp_path / "odd name.json").write_text("[]", encoding="utf-8")
     loaded, rejected = loading.load_results(sorted(str(p) for p in tmp_path.glob("*.json")))
     matrix = merge.merge(loaded, rejected, now=NOW)
-    slots = {s.key: s for s in answers.slots(matrix)}
-    assert slots["linux-cpython-3.16"].reason.startswith(
+    by_key = {s.key: s for s in slots(matrix)}
+    assert by_key["linux-cpython-3.16"].reason.startswith(
         "its results file was rejected (linux-cpython-3.16.json: not valid JSON")
-    assert slots["linux-cpython-3.15"].reason == "no results file"
+    assert by_key["linux-cpython-3.15"].reason == "no results file"
     page = render.render_html(matrix)
     scope = page.split('id="scope">', 1)[1].split("</p>", 1)[0]
     assert '<a href="#rejected"><strong>2 input files rejected</strong></a>' in scope
@@ -197,15 +198,15 @@ def test_changes_at_the_same_version_of_two_series_link_to_their_own_filter() ->
 
 def test_the_default_start_method_reads_as_one_line_per_os() -> None:
     """Runs of the same default are joined; measured and documented values are told apart."""
-    def slot(os_name: str, minor: str) -> answers.Slot:
-        return answers.Slot(os_name, "cpython", minor, False, minor, (), "")
+    def slot(os_name: str, minor: str) -> Slot:
+        return Slot(os_name, "cpython", minor, False, minor, (), "")
 
     cells = [answers.DefaultCell(slot("linux", m), v, docs, "", ()) for m, v, docs in (
         ("3.12", "fork", False), ("3.13", "fork", False), ("3.14", "forkserver", False),
         ("3.16", "forkserver", True))]
     cells += [answers.DefaultCell(slot("macos", m), "spawn", True, "", ()) for m in ("3.9", "3.10")]
     cells += [answers.DefaultCell(slot("windows", "3.9"), "?", True, "", ()),
-              answers.DefaultCell(answers.Slot("linux", "cpython", "3.14", True, "3.14t", (), ""),
+              answers.DefaultCell(Slot("linux", "cpython", "3.14", True, "3.14t", (), ""),
                                   "spawn", False, "", ())]  # free-threaded: the table's
     assert answers.default_lines(cells) == [
         ("Linux", "fork 3.12–3.13 → forkserver 3.14–3.16 (measured 3.12–3.14; 3.16 from the "
@@ -337,7 +338,7 @@ def test_an_unavailable_cell_never_differs_from_the_docs() -> None:
 def test_the_scope_line_counts_slots_beyond_the_target_apart() -> None:
     """CPython 3.8 is not in the target grid: the scope line does not say the project targets
     it (it said "1 of the 37 OS × Python slots this project targets")."""
-    target = len(answers.OSES) * len(answers.TARGET)
+    target = len(OSES) * len(TARGET)
     html = " ".join(render.render_html(_matrix(results_doc(version="3.8.18"))).split())
     assert "(1 of %d OS × Python slots: the %d this project targets and 1 more that these " \
         "results hold)" % (target + 1, target) in html
