@@ -56,7 +56,9 @@ CAUTIONS_FORK = "https://docs.python.org/3/c-api/init.html#cautions-about-fork"
 #: The fork rule of the held-lock cases: inferred from fork's documented copy semantics.
 HELD_LOCK_NOTE = ("inferred: the child is a copy, and the thread holding the lock does not exist "
                   "there; the C-API 'Cautions about fork()' says os.fork resets Lock objects "
-                  "in the child, which would predict ok (see the README finding)")
+                  "in the child, which would predict ok, but read literally that overstates "
+                  "it: what CPython resets are its own internal locks (the GIL, the import "
+                  "lock, threading's bookkeeping), not a Lock another thread holds")
 #: What a held-lock case's child writes to stderr before it blocks on a lock it found held: a
 #: timed-out cell's detail quotes that line, so the claim counts only hangs at that lock.
 BLOCKED_ON_HELD_LOCK = "held in this child by a thread that does not exist here; waiting"

@@ -6,104 +6,23 @@ matrix view that proves it. Pure functions over the ``matrix.json`` dict.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history, picks
-from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment
-from harness.expect import select_rule
+from harness.documents import CaseEntry, MatrixCell, MatrixDoc
+from harness.expect import select_rule, version_key
+from harness.grid import Slot, slot_order
 from harness.guest.words import (
     CPYTHON,
     FORK,
-    LINUX,
-    OPERATING_SYSTEMS,
     OS_NAMES,
     PYPY,
     SPAWN,
 )
-from harness.results import arch_suffix, interpreter_label, minor_version
+from harness.results import arch_suffix, interpreter_label
 
-__all__ = ["COMPARES", "OFF_GRID", "TARGET", "Answer", "DefaultCell", "Slot", "behaviour_tags",
-           "compared", "default_grid", "default_lines", "default_table", "fails_only_lines",
-           "scope_text", "shared_slots", "slot_of", "slots"]
-
-#: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
-#: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
-#: 3.11. Environments a report holds beyond it (CPython 3.8, PyPy 3.9 from a local run) join it.
-TARGET: Tuple[Tuple[str, str, bool], ...] = tuple(
-    [(CPYTHON, "3.%d" % v, False) for v in range(9, 17)]
-    + [(CPYTHON, "3.14", True), (CPYTHON, "3.15", True), (PYPY, "3.10", False),
-       (PYPY, "3.11", False)])
-OSES = OPERATING_SYSTEMS
-
-
-@dataclasses.dataclass(frozen=True)
-class Slot:
-    """One OS × implementation × minor version (× free-threading) of the grid."""
-
-    os: str
-    impl: str
-    minor: str
-    ft: bool
-    label: str  # "3.14t", "PyPy 3.10"
-    envs: Tuple[str, ...]  # environment ids with data for it (two with patch releases)
-    reason: str  # why there is no data ("" when there is)
-
-    @property
-    def key(self) -> str:
-        return "%s-%s-%s%s" % (self.os, self.impl, self.minor, "t" if self.ft else "")
-
-    def probe(self) -> Dict[str, Any]:
-        """The slot as an environment, for expectation rules (``matches_env``)."""
-        return {"os": self.os, "implementation": self.impl, "python_version": self.minor,
-                "free_threading": self.ft}
-
-
-def slot_of(env: MatrixEnvironment) -> Tuple[str, str, str, bool]:
-    return (str(env.get("os")), str(env.get("implementation")),
-            minor_version(env), bool(env.get("free_threading")))
-
-
-def _version_key(minor: str) -> Tuple[int, ...]:
-    """``3.9`` sorts before ``3.13``."""
-    return tuple(int(p) for p in minor.split(".") if p.isdigit())
-
-
-def _order(key: Tuple[str, str, str, bool]) -> Tuple[Any, ...]:
-    os_name, impl, minor, ft = key
-    return (OSES.index(os_name) if os_name in OSES else 9, os_name, impl != CPYTHON, impl,
-            ft, _version_key(minor))
-
-
-def slots(matrix: MatrixDoc) -> List[Slot]:
-    """The target grid plus every environment in the report, in display order."""
-    with_data: Dict[Tuple[str, str, str, bool], List[str]] = {}
-    expected_only: Set[Tuple[str, str, str, bool]] = set()
-    ci = any(r.get("ci") for e in matrix["environments"] for r in e.get("runs", []))
-    for env in matrix["environments"]:
-        key = slot_of(env)
-        if env.get("not_run"):
-            expected_only.add(key)
-        else:
-            with_data.setdefault(key, []).append(str(env["id"]))
-    keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | expected_only
-    ran_os = {k[0] for k in with_data}
-    out = []
-    for key in sorted(keys, key=_order):
-        os_name, impl, minor, ft = key
-        reason = ""
-        if key not in with_data:
-            if key in expected_only:
-                reason = "expected, but its CI leg produced no results file"
-            elif os_name != LINUX and os_name not in ran_os and not ci:
-                reason = "%s runs only in CI (GitHub Actions)" % OS_NAMES.get(os_name, os_name)
-            elif not ci:
-                reason = "interpreter not found where the matrix ran"
-            else:
-                reason = "no results file for it"
-        out.append(Slot(os_name, impl, minor, ft, interpreter_label(impl, minor, ft),
-                        tuple(with_data.get(key, ())), reason))
-    return out
-
+__all__ = ["COMPARES", "OFF_GRID", "Answer", "DefaultCell", "behaviour_tags", "compared",
+           "default_grid", "default_lines", "default_table", "fails_only_lines", "shared_slots"]
 
 @dataclasses.dataclass(frozen=True)
 class DefaultCell:
@@ -171,7 +90,7 @@ def default_table(defaults: Sequence[DefaultCell]) -> Tuple[
     """The defaults as a table: OS rows × version columns (a cell is None where that OS has
     no such slot: ``OFF_GRID``)."""
     cols: List[str] = []
-    for d in sorted(defaults, key=lambda d: _order(("", d.slot.impl, d.slot.minor, d.slot.ft))):
+    for d in sorted(defaults, key=lambda d: slot_order(("", d.slot.impl, d.slot.minor, d.slot.ft))):
         if d.slot.label not in cols:
             cols.append(d.slot.label)
     rows: List[Tuple[str, List[Optional[DefaultCell]]]] = []
@@ -188,7 +107,7 @@ def default_lines(defaults: Sequence[DefaultCell]) -> List[Tuple[str, str]]:
     out = []
     for os_name in dict.fromkeys(d.slot.os for d in defaults):
         mine = sorted((d for d in defaults if d.slot.os == os_name and d.slot.impl == CPYTHON
-                       and not d.slot.ft), key=lambda d: _version_key(d.slot.minor))
+                       and not d.slot.ft), key=lambda d: version_key(d.slot.minor))
         if not mine:
             continue
         runs: List[List[str]] = []  # [value, first version, last version]
@@ -250,7 +169,7 @@ def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
     for tag in tags:
         if tag.startswith("since-"):
             series, _, version = tag[len("since-"):].rpartition("-")
-            found.add((_version_key(version), series_label(series, version), tag))
+            found.add((version_key(version), series_label(series, version), tag))
     return [(tag, "changed in " + label) for _key, label, tag in sorted(found)]
 
 
@@ -349,7 +268,7 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
     for ch in changes:
         groups.setdefault((ch.series, ch.since), []).append(ch)
     for (series, since), mine in sorted(groups.items(), key=lambda kv: (
-            _version_key(kv[0][1]), series_label(*kv[0]))):
+            version_key(kv[0][1]), series_label(*kv[0]))):
         ids = sorted({ch.case for ch in mine})
         befores = {ch.before_version for ch in mine}
         (before,) = befores if len(befores) == 1 else ("",)
@@ -372,7 +291,7 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
 def _hedge_of(since: str, changes: Sequence[history.Change]) -> str:
     """ "or earlier: 3.9 → 3.11 observed" from the earliest version a change was last seen at
     that needs the hedge ("for some" when not every change of the group needs it)."""
-    befores = sorted({ch.before_version for ch in changes}, key=_version_key)
+    befores = sorted({ch.before_version for ch in changes}, key=version_key)
     hedges = [history.since_hedge(since, before) for before in befores]
     first = next((h for h in hedges if h), "")
     return first.replace("or earlier:", "or earlier for some:") if first and not all(
@@ -387,17 +306,3 @@ def _moved_of(changes: Sequence[history.Change]) -> str:
         return ""
     some = "" if all(ch.moved for ch in changes) else "for some: "
     return some + "; ".join(moved)
-
-
-def scope_text(missing: Sequence[Slot]) -> str:
-    """ "macOS, Windows, Linux 3.14, 3.15" for the grid slots with no data."""
-    parts = []
-    for os_name in OSES + tuple(sorted({s.os for s in missing} - set(OSES))):
-        mine = [s for s in missing if s.os == os_name]
-        if not mine:
-            continue
-        name = OS_NAMES.get(os_name, os_name)
-        total = sum(1 for i, m, f in TARGET)
-        parts.append(name if len(mine) >= total else "%s %s" % (
-            name, ", ".join(s.label for s in mine)))
-    return "; ".join(parts)

@@ -53,12 +53,13 @@ RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.r
                  "harness.bench", "harness.bench_floor", "harness.bench_merge", "harness.pageload",
                  "harness.boundary", "harness.legcheck", "harness.root_exec",
                  "harness.coverage", "harness.waiting", "harness.leftovers", "harness.capture",
-                 "harness.strays"})
+                 "harness.strays", "harness.stopping", "harness.interrupted",
+                 "harness.cli_types"})
 #: Host modules that turn results files into the matrix, the page and the diff.
 REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harness.render",
                     "harness.svg", "harness.summary", "harness.history", "harness.diff",
-                    "harness.claimcheck", "harness.answers", "harness.picks", "harness.cellview",
-                    "harness.casetext", "harness.claimview", "harness.envview",
+                    "harness.claimcheck", "harness.answers", "harness.grid", "harness.picks",
+                    "harness.cellview", "harness.casetext", "harness.claimview", "harness.envview",
                     "harness.groups", "harness.notrun", "harness.case_code"})
 #: A guest import marked with this comment is the user's own package (``check --pytest``
 #: imports the pytest of the interpreter under test), not a dependency of the harness.

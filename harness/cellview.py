@@ -73,6 +73,10 @@ PANEL_WORDS = {
     "": "not compared with the docs: nothing ran here",
     "expected": "expected (from the docs)",
     "expected~inferred": "expected (inferred: the docs do not state it)",
+    # The panel's link to where the expectation comes from: the docs, or (inferred, or no
+    # expectation) only the case's source, which does not state it.
+    "source": "the docs this expectation comes from",
+    "source~inferred": "the case's source",
     # The words report.js compares a cell's data-outcome and data-verdict with, by their names
     # here (no verdict is spelled in capitals): the script spells none of the vocabulary.
     "OK": OK, "ERROR": ERROR, "TIMEOUT": TIMEOUT, "CRASH": CRASH, "UNAVAILABLE": UNAVAILABLE,

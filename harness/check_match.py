@@ -28,18 +28,29 @@ def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optiona
 #: A local function or lambda in pickle's message, as each Python words it: "local object
 #: 'main.<locals>.f'" (CPython 3.8-3.13), "local object <function main.<locals>.f at 0x..>"
 #: (3.14+), "<function main.<locals>.f at 0x..>: it's not found as ..." (PyPy), "<function
-#: <lambda> at 0x..>" (a module-level lambda); the address may have been dropped.
-_QUALNAME = r"(?:[\w.]|<locals>|<lambda>)*(?:<locals>|<lambda>)(?:[\w.]|<locals>|<lambda>)*"
-_LOCAL = re.compile(r"local object '(?P<quoted>[^']+)'|<function (?P<function>%s)(?: at 0x|>)|%s"
-                    % (_QUALNAME, _QUALNAME))
+#: <lambda> at 0x..>" (a module-level lambda); the address may have been dropped. Found as the
+#: first ``<locals>``/``<lambda>``, widened over the name's parts either side: one pattern of
+#: them all retried its parts from every letter of a long word (seconds for 8,000 characters).
+_QUOTED = re.compile(r"local object '([^']+)'")
+_MARK = re.compile(r"<locals>|<lambda>")
+_PARTS = re.compile(r"(?:[\w.]|<locals>|<lambda>)*")
+_PARTS_REVERSED = re.compile(r"(?:[\w.]|>slacol<|>adbmal<)*")  # read leftwards
 
 
 def local_function(run: CaseRun, text: str, method: str) -> Optional[str]:
     """The qualified name of the lambda or local function pickle could not send."""
-    found = _LOCAL.search(text)
-    if found is None:
-        return None
-    return (found.group("quoted") or found.group("function") or found.group(0))[:120]
+    quoted = _QUOTED.search(text)
+    mark = _MARK.search(text, 0, quoted.start() if quoted else len(text))  # whichever is first
+    if mark is None:
+        return quoted.group(1)[:120] if quoted else None
+    start = mark.start() - _extent(_PARTS_REVERSED, text[:mark.start()][::-1])
+    return text[start:mark.end() + _extent(_PARTS, text, mark.end())][:120]
+
+
+def _extent(pattern: "re.Pattern[str]", text: str, at: int = 0) -> int:
+    """How many characters of ``text`` from ``at`` on ``pattern`` matches."""
+    found = pattern.match(text, at)
+    return found.end() - at if found else 0
 
 
 def children(run: CaseRun) -> List[Dict[str, Any]]:

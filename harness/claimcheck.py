@@ -22,6 +22,7 @@ from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironmen
 from harness.expect import matches_env, select_rule
 from harness.guest import words
 from harness.guest.words import IMPL_NAMES, OPERATING_SYSTEMS, OS_METHODS, OS_NAMES
+from harness.notrun import short_reason
 from harness.results import column_labels, environment_names, hang_said, minor_version
 
 __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts", "holds",
@@ -42,6 +43,7 @@ class Evidence:
     status: str
     held: Optional[bool]
     outcome: str = ""  # the cell's outcome, for why a cell that ran decided nothing
+    why: str = ""  # why a not-run cell did not run ("interrupted": ``notrun.short_reason``)
 
     @property
     def undecided(self) -> bool:
@@ -55,6 +57,13 @@ class EnvVerdict:
     environment: str
     verdict: str
     evidence: Tuple[Evidence, ...]
+
+    @property
+    def why(self) -> str:
+        """Why a ``not-run`` environment did not run, when every evidence cell says the same
+        ("interrupted"; "" otherwise)."""
+        said = {e.why for e in self.evidence}
+        return said.pop() if self.verdict == words.NOT_RUN and len(said) == 1 else ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -228,23 +237,23 @@ def _env_verdict(evidence: Sequence[Evidence]) -> str:
 
 
 def undecided_text(evidence: Sequence[Evidence]) -> str:
-    """Why cells that ran decide nothing, counted: "44 cells ran (timeout) without recording
-    where they hung"."""
+    """Why cells that ran decide nothing, counted: "44 cells hung without recording where"."""
     counts: Dict[str, int] = {}
     for e in evidence:
         if e.undecided:
             counts[e.outcome] = counts.get(e.outcome, 0) + 1
-    return "; ".join("%d cell%s ran (%s) %s" % (n, "" if n == 1 else "s", outcome or "?",
-                                                _undecided_why(outcome, n))
+    return "; ".join(_undecided_why(outcome, "%d cell%s" % (n, "" if n == 1 else "s"))
                      for outcome, n in sorted(counts.items()))
 
 
-def _undecided_why(outcome: str, n: int) -> str:
+def _undecided_why(outcome: str, cells: str) -> str:
+    """ "44 cells hung without recording where" (``cells``: "44 cells", "its cells"), in the
+    page's words: a timeout is a hang."""
     if outcome == words.TIMEOUT:  # a hang_at check whose cell did not say where it blocked
-        return "without recording where %s hung" % ("it" if n == 1 else "they")
+        return "%s hung without recording where" % cells
     if outcome == words.FLAKY:
-        return "and %s runs disagree" % ("its" if n == 1 else "their")
-    return "without the data that decides it"
+        return "%s ran more than once and the runs disagree" % cells
+    return "%s ran (%s) without the data that decides it" % (cells, outcome or "?")
 
 
 def overall(verdicts: Sequence[str], gaps: Sequence[str] = ()) -> str:
@@ -264,9 +273,10 @@ def _scope_os(claim: Mapping[str, Any]) -> List[str]:
 
 
 def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
-          per_env: Sequence[EnvVerdict]) -> List[str]:
+          per_env: Sequence[EnvVerdict], said: bool = False) -> List[str]:
     """The parts of a claim's scope that no evaluated cell speaks for, in words a reader
-    knows ("macOS: no environment with data", "Linux 3.8, 3.9: no usable cell")."""
+    knows ("macOS: no environment with data", "Linux 3.8, 3.9: no usable cell"); ``said``: the
+    overall verdict is undecided and says why (``undecided_text``), so the gaps do not."""
     with_data = {v.environment for v in per_env if v.verdict != words.NOT_RUN}
     envs = {e["id"]: e for e in environments}
     labels, names = column_labels(environments), environment_names(environments)
@@ -277,13 +287,14 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
     for v in per_env:
         env = envs[v.environment]
         if v.verdict == words.NOT_RUN and env.get("os") in scope:
-            why = "no usable cell" if v.evidence else "no check applies"
+            why = ("not run (%s)" % v.why if v.why else "no usable cell") if v.evidence else \
+                "no check applies"
             by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
         elif v.verdict == words.UNDECIDED and env.get("os") in scope:
             # Ran, decided nothing: said apart from "no usable cell" (its cells did run).
-            why = "undecided, " + "; ".join(
-                "its cells ran (%s) %s" % (o, _undecided_why(o, 2))
-                for o in sorted({e.outcome for e in v.evidence if e.undecided}))
+            why = "undecided" + ("" if said else " (%s)" % "; ".join(
+                _undecided_why(o, "its cells")
+                for o in sorted({e.outcome for e in v.evidence if e.undecided})))
             by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
         elif v.verdict not in (words.NOT_RUN, words.UNDECIDED):  # decided by its other cells
             undecided.extend("%s: %s[%s] undecided" % (names[v.environment], e.case, e.method)
@@ -292,7 +303,7 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
             for e in v.evidence:
                 if e.status == words.NOT_RUN:
                     unrun.setdefault("%s[%s]" % (e.case, e.method), []).append(
-                        names[v.environment])
+                        names[v.environment] + (" (%s)" % e.why if e.why else ""))
     gaps: List[str] = []
     missing = set()
     for os_name in scope:
@@ -367,15 +378,17 @@ def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
                     cell = cells.get((check["case"], env["id"], method))
                     if cell is None or cell.get("status") in _NO_DATA:
                         status = cell.get("status", words.NOT_RUN) if cell else words.NOT_RUN
-                        evidence.append(Evidence(check["case"], env["id"], method,
-                                                 str(status), None, str(status)))
+                        evidence.append(Evidence(
+                            check["case"], env["id"], method, str(status), None, str(status),
+                            short_reason(cell) if cell and status == words.NOT_RUN else ""))
                         continue
                     evidence.append(Evidence(check["case"], env["id"], method,
                                              str(cell.get("status")),
                                              holds(check["holds"], cell, cells),
                                              str(cell.get("outcome", ""))))
             per_env.append(EnvVerdict(env["id"], _env_verdict(evidence), tuple(evidence)))
-        gaps = _gaps(claim, matrix["environments"], per_env)
+        gaps = _gaps(claim, matrix["environments"], per_env,
+                     overall([v.verdict for v in per_env]) == words.UNDECIDED)
         envs = {e["id"]: e for e in matrix["environments"]}
         out.append(ClaimResult(
             id=claim["id"], claim=claim["claim"], section=claim.get("section", ""),

@@ -1,7 +1,7 @@
 """The article's claims as the page and summary.md show them: each claim's overall verdict,
 qualified with its coverage of the target grid, and what the docs say where nothing ran.
 
-Pure functions over ``claimcheck`` results and the grid (``answers.Slot``); report side only.
+Pure functions over ``claimcheck`` results and the grid (``Slot``); report side only.
 """
 
 from __future__ import annotations
@@ -10,9 +10,9 @@ import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import claimcheck
-from harness.answers import Slot, scope_text
 from harness.documents import MatrixDoc
 from harness.expect import matches_env
+from harness.grid import Slot, scope_text
 from harness.guest import words
 from harness.guest.words import OS_NAMES
 from harness.results import environment_names
@@ -26,7 +26,7 @@ LEFT_OUT = ("Claims left out: this report was built without the case catalog (ca
             "article's claims are not checked here. Build it with `python -m harness report` "
             "from the project's checkout.")
 VERDICT_SYMBOLS = {words.HOLDS: "✓ true", words.FAILS: "✗ false", words.DEPENDS: "◐ partly",
-                   words.PARTIAL: "◑ true where run", words.UNDECIDED: "? undecided",
+                   words.PARTIAL: "◑ true where run", words.UNDECIDED: "◌ undecided",
                    words.NOT_RUN: "· not run"}
 
 
@@ -93,8 +93,10 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
                      if v.verdict == words.UNDECIDED}  # ran, decided nothing: not "no data"
         total = len(ran | undecided | {slot_of.get(e, e) for e in unrun}) + len(gaps)
         names = environment_names(matrix["environments"] if matrix else [])
+        why_of = {v.environment: v.why for v in result.per_environment}
         not_run = "; ".join(p for p in (scope_text(gaps), ", ".join(
-            names.get(e, e) for e in unrun)) if p)
+            names.get(e, e) + (" (%s)" % why_of[e] if why_of.get(e) else "") for e in unrun))
+            if p)
         coverage = "on %d of %d OS × Python slots in its scope — %s" % (
             len(ran), total, "no data: " + not_run if not_run else
             "not decided: " + "; ".join(named))
@@ -106,7 +108,7 @@ def claim_view(result: claimcheck.ClaimResult, claim: Mapping[str, Any],
                          mixed)
     if said and result.overall == words.NOT_RUN:  # "· not run — by the docs: true on all 24 slots"
         tail = " — by the docs: " + said
-    if result.overall == words.UNDECIDED:  # "? undecided: 44 cells ran (timeout) without …"
+    if result.overall == words.UNDECIDED:  # "◌ undecided: 44 cells hung without recording …"
         why = claimcheck.undecided_text([e for v in result.per_environment for e in v.evidence])
         return ClaimView(result, "%s: %s%s" % (text, why, tail), False, text, why, docs, mixed)
     return ClaimView(result, text + tail, False, text, "", docs, mixed)

@@ -2,23 +2,19 @@
 
 Exit codes: 0 success; 1 the command ran but something is wrong (a bad input file, a harness
 failure); 2 usage error (bad arguments, a path that does not exist or holds no results file, an
-interpreter that is not a usable Python); 130 interrupted (Ctrl-C; finished cells are kept in
-the results file).
+interpreter that is not a usable Python); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished
+cells are kept in the results file).
 """
 
 from __future__ import annotations
 
 import argparse
-import os
-import re
 import shlex
-import signal
 import sys
-import threading
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from harness import __version__
+from harness import __version__, cli_types, stopping
 from harness.guest import words
 from harness.results import MATRIX_FILE, MATRIX_SCHEMA, REPORTS, RESULTS_DIR, RESULTS_SCHEMA
 
@@ -40,10 +36,6 @@ REPORTS_HOME = REPORTS if CASES.is_dir() else Path(REPORTS.name)
 #: What `report` writes beside the page: in a folder given to `report`, a report's own files,
 #: never results files (`report X -o X` then `report X` rejected them all).
 REPORT_FILES = (MATRIX_FILE, RESULTS_SCHEMA, MATRIX_SCHEMA)
-#: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
-#: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
-ENV_ID = re.compile(r"^(%s)-(%s)-[0-9]+\.[0-9]+(\.[0-9]+([a-z]+[0-9]+)?)?t?(-[a-z0-9_]+)?$" % (
-    "|".join(words.OS_NAMES), "|".join(words.IMPLEMENTATIONS)))
 
 
 def _error(message: str) -> None:
@@ -128,14 +120,6 @@ def _claims() -> Optional[List[Dict[str, Any]]]:
     return list(CLAIMS)
 
 
-def _env_id(text: str) -> str:
-    if not ENV_ID.match(text):  # it became a column of its own, every cell "not run"
-        raise argparse.ArgumentTypeError(
-            "%r is not an environment id (like linux-cpython-3.13, macos-pypy-3.11, "
-            "windows-cpython-3.14t)" % text)
-    return text
-
-
 def _folder_files(folder: Path) -> List[str]:
     """A folder's results files. A report folder (its matrix.json beside them, or its results/
     below) is read for its results: its own files are left out, and said so."""
@@ -187,7 +171,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             ident = line.strip()
             if not ident or ident.startswith("#"):
                 continue
-            if ENV_ID.match(ident):
+            if cli_types.ENV_ID.match(ident):
                 expected.append(ident)
             else:  # left out, the rest kept; exit 1 at the end
                 _error("--expect-envs %s:%d: %r is not an environment id (like "
@@ -211,13 +195,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
         return EXIT_FAILED
     from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
+    from harness.results import environment_names
     from harness.summary import plural
 
     unexpected = sum(1 for c in matrix["results"] if cellview.verdict_of(c) == words.UNEXPECTED)
     sys.stdout.write("report: %s, %s, %s (%d differ from their expectation) -> %s\n" % (
         plural(len(matrix["environments"]), "environment"), plural(len(matrix["cases"]), "case"),
         plural(len(matrix["results"]), "cell"), unexpected, out / "index.html"))
-    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
+    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]),
+                          environment_names(matrix["environments"]))
     if gaps.partial:  # the counts above are of cells, not of what ran
         sys.stdout.write("report: %s\n" % gaps.line)
     if rejected:
@@ -275,16 +261,6 @@ def _cmd_provision(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _at_least_one(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
-    if value < 1:  # -3 ended in a semaphore's ValueError; 0 silently meant the default
-        raise argparse.ArgumentTypeError("must be 1 or more, not %d" % value)
-    return value
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m harness",
@@ -292,7 +268,7 @@ def build_parser() -> argparse.ArgumentParser:
                     "isolated interpreters and report what really happens.",
         epilog="Most people run `nox -s matrix` (every interpreter, then the report) and open "
                "reports/index.html. Exit codes: 0 ok, 1 failed or bad input, 2 usage error, "
-               "130 interrupted (Ctrl-C or SIGTERM; finished cells are kept).",
+               "130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished cells are kept).",
     )
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -313,7 +289,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("-k", metavar="EXPR", help="only cases matching this pytest -k expression")
     run.add_argument("--methods", help="comma-separated start methods, of fork, forkserver "
                                        "and spawn (default: all three)")
-    run.add_argument("--jobs", type=_at_least_one, metavar="N",
+    run.add_argument("--jobs", type=cli_types.at_least_one, metavar="N",
                      help="cases run at once (default: twice the CPU count; 1: strictly one after "
                           "another)")
     run.add_argument("--quick", action="store_true",
@@ -334,7 +310,7 @@ def build_parser() -> argparse.ArgumentParser:
                         help="results files or folders holding them")
     report.add_argument("-o", "--output", default=str(REPORTS_HOME),
                         help="output folder (default: %(default)s)")
-    report.add_argument("--expect-env", action="append", metavar="ENV_ID", type=_env_id,
+    report.add_argument("--expect-env", action="append", metavar="ENV_ID", type=cli_types.env_id,
                         help="an environment that should have data (repeatable): with no "
                              "results file it still gets a column, every cell 'not run'")
     report.add_argument("--expect-envs", metavar="FILE",
@@ -397,60 +373,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-#: Set by the first stop signal; later ones find the command already cleaning up.
-_STOPPING: List[int] = []
-_STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
-                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
-                   b"the next run's sweep\n")
-
-
-def _on_stop_signal(signum: int, frame: Any) -> None:
-    """The first SIGINT/SIGTERM/SIGHUP stops the command as Ctrl-C does; later ones are ignored
-    until it has cleaned up: a second KeyboardInterrupt landing in pytest's interrupt hooks
-    made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT)."""
-    if _STOPPING:
-        os.write(2, _STILL_CLEANING)  # not sys.stderr: the signal may land inside its write
-        return
-    _STOPPING.append(signum)
-    raise KeyboardInterrupt
-
-
-def _terminate_as_interrupt() -> Dict[int, Any]:
-    """SIGTERM (`timeout`, `kill`, a CI job cancelled) and SIGHUP (terminal closed, ssh
-    dropped) stop a command as Ctrl-C does: running cases cancelled and reaped, finished cells
-    written, temporary folders removed, exit 130. By default they ended the process on the
-    spot, leaving all of that to the next run's sweep. A signal set to be ignored stays so
-    (nohup; SIGINT in a background job). Returns the handlers to put back."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    previous: Dict[int, Any] = {}
-    for name in ("SIGINT", "SIGTERM", "SIGHUP"):  # no SIGHUP on Windows
-        signum = getattr(signal, name, None)
-        if signum is None:
-            continue
-        current = signal.getsignal(signum)
-        if current is (signal.default_int_handler if name == "SIGINT" else signal.SIG_DFL):
-            previous[signum] = signal.signal(signum, _on_stop_signal)
-    del _STOPPING[:]
-    return previous
-
-
-def _restore_signals(previous: Dict[int, Any]) -> None:
-    """Put the handlers back, unless a stop signal came: then the process is on its way out
-    with 130, and a late signal must not end it with -2 or -15 after all was written (at exit
-    Python resets its own handlers to the default, never SIG_IGN)."""
-    for signum, handler in previous.items():
-        signal.signal(signum, signal.SIG_IGN if _STOPPING else handler)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
         return EXIT_USAGE
-    previous = _terminate_as_interrupt()
-    try:
+    previous: Dict[int, Any] = {}
+    try:  # a signal may land as soon as a handler is in
+        previous = stopping.install()
         return int(args.func(args))
     except KeyboardInterrupt:
         _error("interrupted")
@@ -462,4 +393,4 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             exc.name, args.command, " and ".join(HOST_PACKAGES), " ".join(HOST_PACKAGES)))
         return EXIT_FAILED
     finally:
-        _restore_signals(previous)
+        stopping.restore(previous)

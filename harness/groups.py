@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import collections
 import dataclasses
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import history
 from harness.answers import series_label
@@ -15,7 +15,7 @@ from harness.casetext import inferred
 from harness.documents import MatrixCell, error_field
 from harness.expect import expectation_text
 from harness.guest import words
-from harness.text import canonical_json, short
+from harness.text import canonical_json, keys_shown, short
 
 __all__ = ["FULL_VALUE", "Group", "cell_anchor", "difference_lines", "differs_between",
            "groups"]
@@ -102,6 +102,23 @@ def _detail(cell: MatrixCell) -> str:
     return error_field(cell, "message") or str(cell.get("detail") or "")
 
 
+def _keys_apart(cell: MatrixCell, perf: bool) -> Optional[Tuple[str, str]]:
+    """An ok cell's object value and the object its rule expects, as only the keys that differ
+    ("ok {with_ctx: fork, …}", "ok {with_ctx: null, …}": ``text.keys_shown``, as changes
+    between versions show them), so that a cut never hides the key that differs; None for
+    anything else."""
+    rule = cell.get("expected")
+    if perf or cell.get("outcome") != words.OK or not isinstance(rule, dict) or \
+            not isinstance(rule.get("value"), dict):
+        return None
+    texts = keys_shown([cell.get("observed"), rule["value"]])
+    if not texts:
+        return None
+    outcome = str(rule.get("outcome"))
+    rest = expectation_text({k: v for k, v in rule.items() if k != "value"})[len(outcome):]
+    return "ok " + texts[0], "%s %s%s" % (outcome, texts[1], rest)
+
+
 def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[str, str],
            oses: Mapping[str, str], codes: Mapping[str, str]) -> List[Group]:
     """``cells`` of one case (in column order) grouped by behaviour; ``labels`` and ``oses``
@@ -124,11 +141,16 @@ def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[st
                if ran else "", same)
         found.setdefault(key, []).append(cell)
     shown = collections.Counter(key[:3] for key in found)
+    apart = {key: _keys_apart(members[0], perf) for key, members in found.items()}
+    said = collections.Counter((key[0],) + pair for key, pair in apart.items() if pair)
     out = []
     for (status, cut_text, cut_expected, _same), members in found.items():
         first = members[0]
         text, expected = cut_text, cut_expected
-        if shown[(status, text, expected)] > 1:  # differ past the cut: show them in full
+        pair = apart[(status, cut_text, cut_expected, _same)]
+        if pair and said[(status,) + pair] == 1:  # an object: the keys that differ, if unique
+            text, expected = pair
+        elif shown[(status, text, expected)] > 1:  # differ past the cut: show them in full
             text = history.describe(first, perf, limit=FULL_VALUE)
             expected = expectation_text(first.get("expected"), limit=FULL_VALUE)
         detail = _detail(first)

@@ -56,10 +56,11 @@ def sweep_stale() -> None:
         group.kill_all()
         group.remove()
     base = tempfile.gettempdir()
-    _kill_stale_cases(base)  # first: the sweep then finds what these processes held unused
+    survived = _kill_stale_cases(base)  # first: the sweep then finds what they held unused
     for path in _stale_folders(base):
         _sweep_dead_case(path)
-        shutil.rmtree(path, ignore_errors=True)
+        if path not in survived:  # else kept: its record and folder find them next run
+            shutil.rmtree(path, ignore_errors=True)
 
 
 def _stale_folders(base: str) -> List[str]:
@@ -76,11 +77,16 @@ def _dead(owner: str) -> bool:
     return owner.isdigit() and not _procs.alive(int(owner))
 
 
-def _kill_stale_cases(base: str) -> List[str]:
+def _kill_stale_cases(base: str) -> Set[str]:
     """Kill what still runs of the cases of dead runners under ``base`` (their shepherds died
     too, or they would have killed it): before the semaphore sweep, which then finds what these
-    processes held unused. Returns the folders whose cases were verified dead."""
-    return [path for path in _stale_folders(base) if strays.kill_case(path)]
+    processes held unused. Returns the folders where some of it is still alive."""
+    survived = set()
+    for path in _stale_folders(base):
+        strays.kill_case(path)
+        if strays.members(path, strays.read_record(path)):
+            survived.add(path)
+    return survived
 
 
 def snapshot(case_dir: Path) -> Set[str]:
@@ -105,7 +111,7 @@ def _sweep_dead_case(case_dir: str) -> List[str]:
         start = os.stat(record).st_mtime
     except (OSError, UnicodeDecodeError):
         return []  # no record (an older version's folder): nothing is known to be ours
-    end = _newest_mtime(case_dir)
+    end = strays.newest_mtime(case_dir)
     appeared = []
     for name in _procs.shm_names() - before:
         try:
@@ -115,18 +121,6 @@ def _sweep_dead_case(case_dir: str) -> List[str]:
         if _is_semaphore(name) and start <= created <= end:
             appeared.append(name)
     return _unlink_unused(appeared)
-
-
-def _newest_mtime(folder: str) -> float:
-    """The latest modification in ``folder`` (the shepherd's status file, the case's files)."""
-    newest = 0.0
-    for path, dirs, files in os.walk(folder):
-        for name in dirs + files:
-            try:
-                newest = max(newest, os.lstat(os.path.join(path, name)).st_mtime)
-            except OSError:
-                continue
-    return newest
 
 
 def sweep_shm(before: Set[str]) -> List[str]:

@@ -14,13 +14,14 @@ from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tu
 
 from harness import answers, cellview, claimcheck, claimview, history, notrun, svg
 from harness import groups as grouping
-from harness.answers import scope_text
 from harness.casetext import doc_parts, link_label, safe_url
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.envview import EnvView, env_views
+from harness.grid import Slot, file_name, scope_text, slots
 from harness.groups import Group
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
+from harness.results import environment_names
 from harness.text import short
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Group", "Report", "build", "doc_parts",
@@ -90,7 +91,7 @@ class OsGroup:
     os: str
     name: str
     envs: Tuple[EnvView, ...]
-    missing: Tuple[answers.Slot, ...]  # grid slots of this OS with no data
+    missing: Tuple[Slot, ...]  # grid slots of this OS with no data
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,8 +121,8 @@ class Report:
     #: The cells that did not run and why: after a partial run every count says what it is over.
     not_run: notrun.NotRun
     envs: Tuple[EnvView, ...]
-    grid: Tuple[answers.Slot, ...]
-    missing: Tuple[answers.Slot, ...]
+    grid: Tuple[Slot, ...]
+    missing: Tuple[Slot, ...]
     defaults: Tuple[answers.DefaultCell, ...]
     answer_lines: Tuple[answers.Answer, ...]
     os_groups: Tuple[OsGroup, ...]
@@ -199,7 +200,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
 
 def build(matrix: MatrixDoc) -> Report:
     """The whole view model for one matrix document."""
-    grid = answers.slots(matrix)
+    grid = slots(matrix)
     os_order = list(dict.fromkeys(s.os for s in grid))
     # The matrix's column order: OS as in the grid, then version (matrix.json's order).
     envs = sorted(env_views(matrix), key=lambda e: (os_order.index(e.os), e.index))
@@ -250,7 +251,8 @@ def build(matrix: MatrixDoc) -> Report:
             e for e in envs if e.os == os_name), tuple(s for s in missing if s.os == os_name)))
     claims_by_id = {c["id"]: c for c in matrix.get("claims", [])}
     all_views = [v for _k, vs in cats for v in vs]
-    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]))
+    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]),
+                          environment_names(matrix["environments"]))
     over = None if not gaps.partial else {tag: sum(
         1 for v in all_views if tag in v.compared) for tag in answers.COMPARES}
     return Report(
@@ -290,7 +292,7 @@ def build(matrix: MatrixDoc) -> Report:
         claims=tuple(claimview.claim_view(r, claims_by_id.get(r.id, {}), grid, matrix)
                      for r in claimcheck.claim_verdicts(matrix)),
         charts=tuple(svg.charts(matrix)),
-        rejected=tuple((str(r.get("path")), str(r.get("problem")))
+        rejected=tuple((file_name(str(r.get("path"))), str(r.get("problem")))
                        for r in matrix.get("rejected_files", [])),
         status_info=tuple((s, *info) for s, info in STATUS_INFO.items()),
         panel={cellview.PANEL_WORDS_KEY: cellview.PANEL_WORDS,

@@ -10,9 +10,9 @@ from __future__ import annotations
 import collections
 import dataclasses
 import re
-from typing import Any, Mapping, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "not_run", "reason"]
+__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "not_run", "reason", "short_reason"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
@@ -29,6 +29,15 @@ class NotRun:
     cases_total: int
     cases_run: int  # cases with at least one cell that ran
     reasons: Tuple[Tuple[str, int], ...]  # (why, cells): "-k 'api and fork'", "quick", NO_DATA
+    #: (environment id, its name, its cells not run, its cells) for each interrupted run, when
+    #: the caller gave the names ("Linux 3.14"): the banner says which run stopped.
+    interrupted: Tuple[Tuple[str, str, int, int], ...] = ()
+
+    def interrupted_in(self, env_id: str) -> str:
+        """ "interrupted: 229 of its 343 cells did not run" for an interrupted environment, else
+        "" (its row in the start-methods table)."""
+        return next(("interrupted: %d of its %d cells did not run" % (n, total)
+                     for ident, _name, n, total in self.interrupted if ident == env_id), "")
 
     @property
     def partial(self) -> bool:
@@ -43,6 +52,9 @@ class NotRun:
             cells = "%d cell%s" % (n, "" if n == 1 else "s")
             if why == NO_DATA:
                 parts.append("%s had no data" % cells)
+            elif why == INTERRUPTED and self.interrupted:
+                parts.extend("%s was interrupted: %d of its %d cells did not run" % (
+                    name, n, total) for _ident, name, n, total in self.interrupted)
             elif why == INTERRUPTED:
                 parts.append("the run was interrupted before %s ran" % cells)
             elif why == "quick":
@@ -76,11 +88,27 @@ def reason(cell: Mapping[str, Any]) -> str:
     return why[len(_SELECTED):] if why.startswith(_SELECTED) else why
 
 
-def not_run(results: Sequence[Mapping[str, Any]], n_cases: int) -> NotRun:
-    """The not-run cells of a matrix's ``results`` counted by why (``n_cases``: the catalog's)."""
+def short_reason(cell: Mapping[str, Any]) -> str:
+    """A not-run cell's reason in a word or two, for a verdict beside it ("interrupted",
+    "--quick", "not selected"; "" when nothing recorded why)."""
+    why = reason(cell)
+    return {INTERRUPTED: INTERRUPTED, "quick": "--quick", NO_DATA: ""}.get(why, "not selected")
+
+
+def not_run(results: Sequence[Mapping[str, Any]], n_cases: int,
+            names: Optional[Mapping[str, str]] = None) -> NotRun:
+    """The not-run cells of a matrix's ``results`` counted by why (``n_cases``: the catalog's);
+    with the environments' ``names`` (``results.environment_names``) each interrupted one is
+    named."""
     reasons = collections.Counter(reason(c) for c in results if c.get("outcome") is None)
+    stopped: Dict[str, int] = collections.Counter(
+        str(c.get("environment")) for c in results
+        if c.get("outcome") is None and reason(c) == INTERRUPTED)
+    sizes = collections.Counter(str(c.get("environment")) for c in results)
     return NotRun(
         cells_total=len(results), cells_run=len(results) - sum(reasons.values()),
         cases_total=n_cases,
         cases_run=len({c.get("case") for c in results if c.get("outcome") is not None}),
-        reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))))
+        reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
+        interrupted=tuple((env, names.get(env, env), n, sizes[env])
+                          for env, n in sorted(stopped.items())) if names is not None else ())

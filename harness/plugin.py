@@ -14,16 +14,15 @@ import subprocess
 import sys
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FuturesTimeout
-from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
 
 import pytest
 
-from harness import results, waiting
+from harness import interrupted, results, stopping, waiting
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
+from harness.interrupted import finished_unreported as _finished_unreported  # tests patch it
 from harness.judge import finding_line, judge
 from harness.runner import (
     ROOT,
@@ -47,9 +46,6 @@ PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 _HANGING_JOBS = 64
 #: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
 QUICK_LEAVES_OUT = PERFORMANCE
-#: Where an interrupted run writes when the results folder already has its file: that file is
-#: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
-INTERRUPTED_DIR = "interrupted"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -216,7 +212,7 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         state = _state(self.config)
         future = state.futures.get(self.key)
-        run = _result(future) if future is not None else self._run(state)
+        run = interrupted.result_of(future) if future is not None else self._run(state)
         self.cell = judge(self.case, run, state.environment)
         finding = finding_line(self.key, self.cell)
         if finding:
@@ -233,16 +229,6 @@ class CaseItem(pytest.Item):
 
     def reportinfo(self) -> Any:
         return self.path, None, self.key
-
-
-def _result(future: "Future[CaseRun]") -> CaseRun:
-    """``future.result()`` in short waits: a Ctrl-C delivered to a worker thread would not
-    wake a main thread blocked on a lock; a timed wait sees it within 0.2 s."""
-    while True:
-        try:
-            return future.result(timeout=0.2)
-        except FuturesTimeout:
-            continue
 
 
 class HarnessFailure(Exception):
@@ -378,7 +364,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if not any(test.get("metadata") for test in tests):
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
-    target = _target(state)
+    target = interrupted.target(state)
     try:
         results.atomic_write_json(target, json_report)
     except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
@@ -388,56 +374,15 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     state.written = target
 
 
-
-def _target(state: _State) -> Path:
-    """``<results dir>/<stem>.json``; for an interrupted run whose file is already there,
-    ``<results dir>/interrupted/<stem>.json``: an interrupted run never replaces a results file
-    (one Ctrl-C replaced a 26-minute run's file with the few cells that had finished)."""
-    target = state.results_dir / ("%s.json" % results.file_stem(state.environment))
-    if state.interrupted and (target.exists() or target.is_symlink()):
-        state.kept = target
-        return state.results_dir / INTERRUPTED_DIR / target.name
-    return target
-
-
-def _finished_unreported(state: _State, json_report: Dict[str, Any]) -> List[Dict[str, Any]]:
-    """Cells that finished in the background but whose item pytest never reached (Ctrl-C,
-    -x): kept, so that an interrupted run loses no finished cell."""
-    reported = {test.get("nodeid") for test in json_report.get("tests") or []}
-    # A cell whose processes ended just before Ctrl-C may still be reading its result (CI lost
-    # one so): the running ones end within a second, cancelled ones as their trees are killed.
-    wait_futures([f for f in state.futures.values() if f.running()], timeout=1.0)
-    extra: List[Dict[str, Any]] = []
-    for item in state.items:
-        future = state.futures.get(item.key)
-        if item.nodeid in reported or future is None or not future.done() or \
-                future.cancelled() or future.exception() is not None:
-            continue
-        cell = judge(item.case, future.result(), state.environment)
-        extra.append({"nodeid": item.nodeid, "lineno": None, "keywords": [item.name],
-                      "outcome": "passed", "metadata": cell,
-                      "harness_note": "finished before the run was interrupted"})
-    return extra
-
-
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     state = _state(config)
     if state.findings:
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
-    interrupted = state.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED
-    if state.written is not None:
-        partial = " (partial: interrupted)" if interrupted else ""
-        terminalreporter.write_line("harness: results written to %s%s" % (state.written, partial))
-        if state.kept is not None:
-            terminalreporter.write_line(  # -o: the default reports/ holds the full report
-                "harness: %s kept as it was: an interrupted run never replaces a results file "
-                "(`python -m harness report %s -o %s` shows the partial one)" % (
-                    state.kept, state.written, state.written.parent / "report"))
-    elif interrupted:
-        terminalreporter.write_line("harness: interrupted before any cell finished; no results "
-                                    "file written")
+    for line in interrupted.summary_lines(
+            state, state.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED):
+        terminalreporter.write_line(line)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -448,3 +393,10 @@ def pytest_keyboard_interrupt(excinfo: Any) -> None:
     if _CONFIG:
         _state(_CONFIG[0]).interrupted = True
     cancel_all()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Before pytest's summary: a `| tee` that the same Ctrl-C ended is gone by now (EPIPE)."""
+    if _state(session.config).interrupted:
+        stopping.silence_dead_outputs()

@@ -22,9 +22,7 @@ import dataclasses
 import errno
 import os
 import shutil
-import signal
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,7 +30,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
-from harness import chroot, results, root_exec
+from harness import chroot, results, root_exec, stopping
 from harness.root_exec import Out, ProvisionError, release, remove_root
 
 __all__ = [
@@ -74,10 +72,6 @@ BUILD_TIMEOUT_S = 900.0
 LOCK_WAIT_S = 1200.0
 class Skip(Exception):
     """This machine cannot build the root; the message says why and what to do (one line)."""
-
-
-class _Terminated(BaseException):
-    """SIGTERM arrived while provisioning (treated like Ctrl-C: clean up, then leave)."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -342,18 +336,14 @@ def _upgrade(cfg: Config, missing: Sequence[str], out: Out) -> Dict[str, Any]:
     return marker
 
 
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Terminated()
-
-
 def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
     """Create the root, or reuse a finished one (``refresh`` rebuilds it). Raises
     :class:`Skip` when this machine cannot, :class:`ProvisionError` when building failed,
-    KeyboardInterrupt on Ctrl-C/SIGTERM — always after releasing what it started."""
+    KeyboardInterrupt on Ctrl-C/SIGTERM/SIGHUP — always after releasing what it started; a
+    later signal waits for that (``stopping``: the same handlers as every command, which
+    ``nox -s provision`` does not go through)."""
     preflight(cfg, build=False)
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGTERM, _on_sigterm)
+    previous = stopping.install()
     try:
         with _locked(cfg, out):
             marker = _ready(cfg)
@@ -387,11 +377,8 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
                 "{} is ready (built {})".format(cfg.root_dir, marker["built"]),
                 marker,
             )
-    except _Terminated:
-        raise KeyboardInterrupt("terminated") from None
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
+        stopping.restore(previous)
 
 
 def remove(cfg: Config, out: Out = print) -> None:

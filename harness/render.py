@@ -18,6 +18,7 @@ from markupsafe import Markup
 from harness import answers, case_code, cellview, claimview, history, model, picks, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
+from harness.grid import OSES, TARGET, Slot
 from harness.guest import words
 from harness.results import MATRIX_SCHEMA
 from harness.text import word_parts
@@ -102,20 +103,20 @@ def render_html(matrix: MatrixDoc) -> str:
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
         print_zoom=print_zoom(_printed_columns(report)), print_parts=print_parts(report),
-        target_slots=len(answers.OSES) * len(answers.TARGET), example_rule=picks.RULE,
+        target_slots=len(OSES) * len(TARGET), example_rule=picks.RULE,
         off_grid=answers.OFF_GRID if any(d is None for _o, ds in rows for d in ds) else None,
         shared_slots=answers.shared_slots(
             report.grid, {e.id: e.label for e in report.envs}))
 
 
 def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[
-        [Sequence[answers.Slot]], List[List[answers.Slot]]]:
+        [Sequence[Slot]], List[List[Slot]]]:
     """The start-methods table's rows for one OS's slots without data: the slots with the same
     reason and the same documented default share a row (35 such rows filled a phone screen)."""
     by_key = {d.slot.key: d for d in defaults}
 
-    def groups(slots: Sequence[answers.Slot]) -> List[List[answers.Slot]]:
-        out: Dict[Tuple[str, str, str], List[answers.Slot]] = {}
+    def groups(slots: Sequence[Slot]) -> List[List[Slot]]:
+        out: Dict[Tuple[str, str, str], List[Slot]] = {}
         for s in slots:
             d = by_key[s.key]
             out.setdefault((s.reason, d.value, d.source), []).append(s)
@@ -143,7 +144,7 @@ class PrintPart:
     os: str
     envs: Tuple[EnvView, ...]
     cells: Tuple[int, ...]  # its columns: indexes into each CaseView.cells
-    missing: Tuple[answers.Slot, ...]  # the OS's slots without data (said under its last part)
+    missing: Tuple[Slot, ...]  # the OS's slots without data (said under its last part)
     zoom: float
 
 

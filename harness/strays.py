@@ -4,21 +4,24 @@ Each case runs under a shepherd (``guest/_shepherd.py``) that reaps everything i
 can kill its shepherd, and a killed run can take the shepherds with it; then only a pids cgroup
 still holds the case. Without one (not root, or a cgroup-v2-only host), the case's processes are
 found by what they keep from their start: the executor's session (the shepherd records the
-executor's pid and start time in the case's folder, ``_procs.EXECUTOR_RECORD``), the case's
-folder as their working directory, or their TMPDIR inside it; with every descendant of those.
-A process that leaves the session, the folder and that environment is not found: the callers
-then cannot claim that the tree was killed, and do not.
+executor's pid and start time in the case's folder, ``_procs.EXECUTOR_RECORD``; once the
+executor is gone, only the members that started while the case ran), the case's folder as
+their working directory, or their TMPDIR inside it; with every descendant of those. A process
+that leaves the session, the folder and that environment is not found, nor (the executor gone)
+one of its session that started after the case's last change in its folder and left both:
+nothing tells it from another program's. "Killed" (:func:`kill_case`) means: nothing so found
+is left.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from typing import List, Optional, Set, Tuple
+from typing import Callable, List, Optional, Set, Tuple
 
 from harness.guest import _procs
 
-__all__ = ["kill_case", "members", "read_record"]
+__all__ = ["kill_case", "members", "newest_mtime", "read_record"]
 
 
 def read_record(folder: str) -> Optional[Tuple[int, int]]:
@@ -31,17 +34,22 @@ def read_record(folder: str) -> Optional[Tuple[int, int]]:
         return None
 
 
-def _started_inside(pid: int, folder: bytes) -> bool:
-    """Whether ``pid`` works in ``folder`` or has its TMPDIR there (as every case process had
-    when it started, unless it changed both), and has no controlling terminal, as no case
-    process has (each runs in a session made by ``setsid``): never a user's shell that went
-    to look at the folder."""
-    inside = folder.rstrip(b"/") + b"/"
+def _has_terminal(pid: int) -> bool:
+    """Whether ``pid`` has a controlling terminal (or cannot be read): no case process has
+    one, each running in a session made by ``setsid``."""
     try:
         with open("/proc/%d/stat" % pid, "rb") as handle:
-            if handle.read().rsplit(b")", 1)[1].split()[4] != b"0":  # tty_nr, field 7
-                return False
+            return handle.read().rsplit(b")", 1)[1].split()[4] != b"0"  # tty_nr, field 7
     except (OSError, IndexError):
+        return True
+
+
+def _started_inside(pid: int, folder: bytes) -> bool:
+    """Whether ``pid`` works in ``folder`` or has its TMPDIR there (as every case process had
+    when it started, unless it changed both), and has no controlling terminal: never a user's
+    shell that went to look at the folder."""
+    inside = folder.rstrip(b"/") + b"/"
+    if _has_terminal(pid):
         return False
     try:
         if (os.readlink(b"/proc/%d/cwd" % pid) + b"/").startswith(inside):
@@ -58,20 +66,66 @@ def _started_inside(pid: int, folder: bytes) -> bool:
 
 def members(folder: str, record: Optional[Tuple[int, int]] = None) -> List[int]:
     """Every live process of the case run in ``folder``, with its descendants."""
-    sessions: Set[int] = set()
-    if record is not None:
-        pid, start = record
-        if _procs.start_time(pid) in (None, start):  # gone, or still ours: not a reused pid
-            sessions.add(pid)
+    ours = _session(folder, record)
     table = _procs.proc_table()
     path = os.fsencode(os.path.abspath(folder))
     seeds = [pid for pid, (_ppid, sid, state) in table.items() if state != "Z" and (
-        sid in sessions or _started_inside(pid, path))]
+        ours(pid, sid) or _started_inside(pid, path))]
     found = set(seeds)
     for pid in seeds:
         found.update(_procs.descendants(pid, table))
     found.discard(os.getpid())
     return sorted(found)
+
+
+def _session(folder: str, record: Optional[Tuple[int, int]]) -> Callable[[int, int], bool]:
+    """Whether a process (pid, session id) is of the recorded executor's session. While the
+    executor runs (its pid with its start time), all of it is. Once it is gone, its pid, and
+    with it the session id, may name another session by now (one whose leader exited leaving
+    jobs: a ``nohup`` job, a ``setsid`` daemon), so a member counts only if, like every case
+    process, it has no controlling terminal and started between the executor's start and the
+    case's end (its folder's last change): a reused number's members start later."""
+    if record is None:
+        return lambda pid, sid: False
+    leader, start = record
+    now = _procs.start_time(leader)
+    if now == start:
+        return lambda pid, sid: sid == leader
+    if now is not None:  # the pid names another process: not the executor's session
+        return lambda pid, sid: False
+    end = _boot_ticks(newest_mtime(folder)) + _END_SLACK_TICKS
+
+    def member(pid: int, sid: int) -> bool:
+        if sid != leader:
+            return False
+        started = _procs.start_time(pid)
+        return started is not None and start <= started <= end and not _has_terminal(pid)
+    return member
+
+
+#: Clock ticks added to the case's end: a file's mtime comes from a coarse clock (up to a
+#: timer tick behind), and a start time is truncated to a clock tick.
+_END_SLACK_TICKS = 2
+
+
+def _boot_ticks(wall: float) -> int:
+    """``wall`` (seconds since the epoch) in clock ticks since boot, the unit of a process's
+    start time (proc(5): /proc/PID/stat field 22, on the boot-time clock)."""
+    since_boot = time.clock_gettime(time.CLOCK_BOOTTIME) - (time.time() - wall)
+    return int(since_boot * os.sysconf("SC_CLK_TCK"))
+
+
+def newest_mtime(folder: str) -> float:
+    """The latest modification in ``folder`` (the shepherd's status file, the case's files):
+    when the case ended, or last did something there."""
+    newest = 0.0
+    for path, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            try:
+                newest = max(newest, os.lstat(os.path.join(path, name)).st_mtime)
+            except OSError:
+                continue
+    return newest
 
 
 def kill_case(folder: str, deadline_s: float = 5.0) -> bool:

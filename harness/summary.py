@@ -70,6 +70,12 @@ def render_summary(matrix: MatrixDoc) -> str:
         plural(len(r.envs), "environment"), len(r.grid) - len(r.missing), len(r.grid),
         " (%s)" % md(shared) if shared else "", " No data in this report for: %s." % md(
             model.scope_text(r.missing)) if r.missing else "")]
+    if r.rejected:  # said up here: the list itself is at the end
+        files = [name for name, _problem in r.rejected]
+        lines += ["", "**%s rejected** (not used; why: [Rejected input files]"
+                  "(#rejected-input-files) at the end): %s%s" % (
+                      plural(len(files), "input file"), md(", ".join(files[:5])),
+                      " …" if len(files) > 5 else "")]
     lines += ["", "## Answers", ""]
     if r.not_run.partial:
         lines += ["**%s**" % md(r.not_run.headline), ""]
@@ -105,8 +111,10 @@ def render_summary(matrix: MatrixDoc) -> str:
               "| OS | Python | available (in order) | default | ProcessPoolExecutor | "
               "change points | runs |", "| --- | --- | --- | --- | --- | --- | --- |"]
     for env in r.envs:
-        lines.append("| %s | %s (%s) | %s | **%s** | %s | %s | %d |" % (
-            md(env.os_name), md(env.label), md(env.python), md(", ".join(env.available)),
+        cut = r.not_run.interrupted_in(env.id)
+        lines.append("| %s | %s (%s)%s | %s | **%s** | %s | %s | %d |" % (
+            md(env.os_name), md(env.label), md(env.python), " **⚠ %s**" % md(cut) if cut else "",
+            md(", ".join(env.available)),
             md(env.default), md(env.executor_default), md("; ".join(env.notes)) or "",
             len(env.runs)))
     lines += ["", "## Cells", "", "| what happened | cells |", "| --- | ---: |"]
@@ -142,8 +150,9 @@ def render_summary(matrix: MatrixDoc) -> str:
         else [md(claimview.LEFT_OUT)])
     names = environment_names(matrix["environments"])
     for cv in r.claims:
-        per = ", ".join("%s: %s" % (names.get(v.environment, v.environment),
-                                    claimview.VERDICT_SYMBOLS.get(v.verdict, v.verdict))
+        per = ", ".join("%s: %s%s" % (names.get(v.environment, v.environment),
+                                      claimview.VERDICT_SYMBOLS.get(v.verdict, v.verdict),
+                                      " (%s)" % v.why if v.why else "")
                         for v in cv.result.per_environment)  # the page's words
         lines.append("| %s | %s | %s |" % (md(cv.result.claim), md(cv.overall), md(per)))
     if r.rejected:

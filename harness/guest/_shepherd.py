@@ -23,7 +23,7 @@ import time
 if __name__ == "__main__":  # run as a script: the project root goes on sys.path first
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from harness.guest import _procs
+from harness.guest import _files, _procs
 
 signal = _procs.signal  # the C module's plain ints (see _procs)
 
@@ -93,9 +93,7 @@ def _record(path: str, pid: int) -> None:
     if not path:
         return
     try:
-        with open(path + ".part", "w") as handle:
-            handle.write("%d %s\n" % (pid, _procs.start_time(pid)))
-        os.replace(path + ".part", path)
+        _files.write_text(path, "%d %s\n" % (pid, _procs.start_time(pid)))
     except OSError:
         pass
 
@@ -315,8 +313,6 @@ def main(argv: "list[str]") -> int:
             handle.write(str(os.getpid()))
     record = os.path.join(os.path.dirname(status_path), _procs.EXECUTOR_RECORD)
     status = Shepherd(limit, cgroup_dir, record).run(argv[6:])
-    from harness.guest import _files
-
     _files.write_text(status_path, _json(status))
     return 0
 

@@ -376,7 +376,7 @@
     var same = caseData.c.filter(function (c) { return c !== null && (typeof c === "number" ? c : c[0]) === entry[0]; }).length - 1;
     var foot = el("p", same > 0 ? "Same behaviour in " + same + " other cell" + (same === 1 ? "" : "s") + " of this case. " : "No other cell of this case behaved so. ");
     var src = safeHref(exp && exp.source) || safeHref(caseData.s[0]);
-    if (src) { var a = el("a", "the docs this expectation comes from"); a.href = src; foot.appendChild(a); }
+    if (src) { var a = el("a", words["source" + (inferred || !exp ? "~inferred" : "")]); a.href = src; foot.appendChild(a); }
     body.appendChild(foot);
   }
   // The fixed panel covers the screen's lower part: a cell shown there is scrolled above it

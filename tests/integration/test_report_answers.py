@@ -13,7 +13,8 @@ from urllib.parse import unquote
 
 import pytest
 
-from harness import answers, loading, merge, render
+from harness import loading, merge, render
+from harness.grid import OSES, TARGET
 from tests.integration.chromium import BROKEN_WORDS, LOW_CONTRAST, launch, matrix_cell, visible_rows
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -198,8 +199,8 @@ def test_answers_come_first_and_name_every_default(browser: Any, report: str) ->
     pg = _open(browser, report)
     box = pg.locator("#answers").bounding_box()
     assert box is not None and box["y"] + box["height"] <= 800
-    grid = {"%s-%s-%s%s" % (o, i, m, "t" if f else "") for o in answers.OSES
-            for i, m, f in answers.TARGET}
+    grid = {"%s-%s-%s%s" % (o, i, m, "t" if f else "") for o in OSES
+            for i, m, f in TARGET}
     slots = pg.eval_on_selector_all("table.defaults td[data-slot]", """tds => tds.map(td => [
         td.getAttribute('data-slot'), td.className, td.innerText.trim()])""")
     assert grid <= {s for s, _c, _t in slots}
@@ -255,7 +256,7 @@ def test_phone_default_table_fits_the_screen_and_loses_nothing(
                           [box["x"] + box["width"] / 2, box["y"] + box["height"] / 2])
         assert hit == name
     assert pg.eval_on_selector_all("table.defaults-v td[data-slot]", cells) == wide
-    assert len(wide) >= len(answers.OSES) * len(answers.TARGET)
+    assert len(wide) >= len(OSES) * len(TARGET)
     _close(pg)
 
 
@@ -501,6 +502,10 @@ def test_the_panel_tells_an_inferred_expectation_and_an_uncompared_cell(
     body = pg.inner_text("#detail-body")
     assert "✗ differs from an inferred expectation (one the docs do not state)" in body
     assert "expected (inferred: the docs do not state it)" in body and "from the docs" not in body
+    # Its link says what it is: the case's source, not "the docs this expectation comes from".
+    assert pg.inner_text("#detail-body p:last-child a") == "the case's source"
+    _cell(pg, "inheritance.guess", "linux-cpython-3.12", "forkserver").click()  # a stated rule
+    assert pg.inner_text("#detail-body p:last-child a") == "the docs this expectation comes from"
     _cell(pg, "inheritance.guess", "linux-cpython-3.12", "fork").click()
     body = pg.inner_text("#detail-body")
     assert "not compared with the docs: nothing ran here" in body and "differs" not in body

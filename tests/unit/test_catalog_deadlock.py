@@ -145,3 +145,14 @@ def test_the_gil_rule_binds_cpythons_fork_only(impl: str, method: str, has_rule:
     assert (rule is not None) == has_rule
     if rule is not None:
         assert rule["outcome"] == "ok" and rule["value"]["computed"] == 4999950000
+
+
+def test_no_rule_note_points_at_what_the_page_does_not_show() -> None:
+    """A rule's note is shown in the cell panel, where no README is: it says its finding
+    itself ("see the README finding" pointed nowhere)."""
+    notes = [(case.id, str(rule.get("note", ""))) for case in all_cases()
+             for rule in case.to_dict().get("expect") or []]
+    assert notes and not [n for n in notes if "README" in n[1]]
+    (held,) = {note for cid, note in notes if cid == "deadlock.lock_held_by_thread_at_fork"
+               and note.startswith("inferred: the child is a copy")}
+    assert "not a Lock another thread holds" in held

@@ -145,6 +145,20 @@ def test_a_local_function_is_named_by_its_qualified_name_once() -> None:
     assert found.message.startswith("f.<locals>.g.<locals>.<lambda> is a lambda")
 
 
+def test_a_name_after_a_long_word_in_the_output_is_found() -> None:
+    """Output holding a long unbroken word (a base64 blob, a dotted path) before pickle's
+    message: the name after it is found, and a name whose parts run long starts where they do.
+    (One pattern of every wording, retried from each letter of such a word, took seconds for
+    8,000 characters and minutes for this text, r12: the output read is that long.)"""
+    from harness.check_match import local_function
+
+    text = ("QUJD" * 25000 + " " + "a." * 50000 + "\nPicklingError: Can't pickle <function "
+            "main.<locals>.inner at 0x00007f0dc08d80c0>: it's not found as __main__.main")
+    assert local_function(_run("spawn"), text, "spawn") == "main.<locals>.inner"
+    assert local_function(_run("spawn"), "x " + "a." * 100000 + "<lambda>>", "spawn") == "a." * 60
+    assert local_function(_run("spawn"), "a<lambda" * 30000, "spawn") is None
+
+
 def test_the_check_says_where_each_hang_was() -> None:
     """A hang whose processes wrote to stderr before the kill is listed with that line (the
     runner's detail quotes it); a hang that said nothing and other outcomes are not."""

@@ -111,8 +111,7 @@ def test_diff_and_verify_leg_say_one_line_for_a_deeply_nested_file(
     assert "nested too deeply" in err and "Traceback" not in err
     assert cli.main(["verify-leg", deep]) == 1
     err = capsys.readouterr().err
-    assert err == "harness: error: %s: cannot read it (not usable JSON (nested too deeply))\n" % (
-        deep)
+    assert err == "harness: error: %s: not usable JSON (nested too deeply)\n" % deep
 
 
 def test_a_corrupt_previous_results_file_assumes_no_cell_hangs(tmp_path: Path) -> None:
@@ -148,13 +147,15 @@ def test_the_run_and_check_readers_treat_a_bad_file_as_none(tmp_path: Path) -> N
         JOINED_FLUSHING: ["the child P-2"]}
 
 
-def test_a_leg_file_with_a_test_that_is_not_an_object_still_proves_its_run(
+def test_a_leg_file_with_a_test_that_is_not_an_object_fails_as_the_report_would_reject_it(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """One line, never an AttributeError; and the leg fails: the report rejects such a file."""
     doc: Any = results_doc(cases=[legcheck.CANARY, "methods.a"])
     doc["tests"].append("junk")
     (tmp_path / "r.json").write_text(json.dumps(doc), encoding="utf-8")
-    assert cli.main(["verify-leg", str(tmp_path / "r.json")]) == 0
-    assert "proves its run: 6 ok" in capsys.readouterr().out
+    assert cli.main(["verify-leg", str(tmp_path / "r.json")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "r.json: not a valid results file: tests[" in err, err
 
 
 def test_a_nan_results_file_is_one_line_and_the_rest_makes_a_strict_page(tmp_path: Path) -> None:
@@ -192,8 +193,7 @@ def test_diff_reads_a_matrix_json_strictly(tmp_path: Path) -> None:
     (tmp_path / "m.json").write_text('{"results": [], "environments": [], "x": NaN}')
     matrix, problems = diff.load_matrix(str(tmp_path / "m.json"))
     assert matrix is None and problems == [
-        "%s: not a readable JSON file (not valid JSON (NaN is not a JSON number))" % (
-            tmp_path / "m.json")]
+        "%s: not valid JSON (NaN is not a JSON number)" % (tmp_path / "m.json")]
 
 
 # -- guest side: harness/guest/_files.py, and the case parent's result ------------------------

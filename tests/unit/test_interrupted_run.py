@@ -15,7 +15,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import loading, merge, notrun, plugin, results
+from harness import interrupted, loading, merge, notrun, plugin, results
 from tests.unit.report_synth import results_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -116,8 +116,8 @@ def test_the_cells_an_interrupted_run_never_reached_read_not_run_interrupted(
 
 _SIGNALS = r"""
 import os, signal, sys, time
-from harness import cli
-previous = cli._terminate_as_interrupt()
+from harness import stopping
+previous = stopping.install()
 try:
     os.kill(os.getpid(), getattr(signal, sys.argv[1]))
     time.sleep(1)
@@ -128,7 +128,7 @@ except KeyboardInterrupt:
     os.kill(os.getpid(), signal.SIGINT)  # a second Ctrl-C
     time.sleep(0.2)
     print("cleaned up")
-cli._restore_signals(previous)  # a late signal still finds the clean-up: no -15 at exit
+stopping.restore(previous)  # a late signal still finds the clean-up: no -15 at exit
 os.kill(os.getpid(), signal.SIGTERM)
 print(signal.getsignal(signal.SIGHUP) == signal.SIG_IGN)
 """
@@ -137,8 +137,8 @@ print(signal.getsignal(signal.SIGHUP) == signal.SIG_IGN)
 def _signalled(name: str, ignore_hup: bool = False) -> "subprocess.CompletedProcess[str]":
     def before() -> None:
         signal.signal(signal.SIGINT, signal.SIG_DFL)  # as in a terminal; python makes it Ctrl-C
-        if ignore_hup:
-            signal.signal(signal.SIGHUP, signal.SIG_IGN)  # nohup
+        # nohup, or as in a terminal (whatever this test process inherited: CI under nohup)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN if ignore_hup else signal.SIG_DFL)
     return subprocess.run([sys.executable, "-c", _SIGNALS, name], cwd=str(ROOT), text=True,
                           capture_output=True, timeout=60, preexec_fn=before, check=False)
 
@@ -161,3 +161,97 @@ def test_nohup_keeps_working() -> None:
     done = _signalled("SIGHUP", ignore_hup=True)
     assert done.returncode == -signal.SIGTERM, done.stderr
     assert done.stdout.split() == ["not", "stopped"]
+
+
+_DEAD_STDERR = r"""
+import os, signal, sys, time
+from harness import stopping
+read, write = os.pipe()
+os.dup2(write, 2)
+os.close(read)  # stderr: a pipe nobody reads any more (`| tee` ended by the same Ctrl-C)
+os.close(write)
+previous = stopping.install()
+try:
+    os.kill(os.getpid(), signal.SIGINT)
+    time.sleep(1)
+except KeyboardInterrupt:
+    try:
+        os.kill(os.getpid(), signal.SIGTERM)  # the second signal, during the clean-up
+        time.sleep(0.2)
+        print("cleaned up")
+    except BaseException as exc:
+        print("cut short by", type(exc).__name__)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_later_signal_with_stderr_gone_does_not_cut_the_clean_up_short() -> None:
+    """r12: the "still cleaning up" line written to a pipe whose reader died raised
+    BrokenPipeError inside the handler, which ended the very clean-up it protects."""
+    done = subprocess.run([sys.executable, "-c", _DEAD_STDERR], cwd=str(ROOT), text=True,
+                          stdout=subprocess.PIPE, timeout=60, check=False)
+    assert done.stdout.split() == ["cleaned", "up"], done.stdout
+
+
+_PROVISION = r"""
+import os, signal, sys, time
+from harness import cli, provision
+provision.preflight = lambda cfg, **kwargs: None  # no debootstrap, no mirror: nothing is built
+
+def build(cfg, out):  # stands in for debootstrap; its clean-up gets SIGTERM (nox, 3 s later)
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(2)
+    except KeyboardInterrupt:
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(0.2)
+        print("cleaned up")
+        raise
+    print("not stopped")
+
+provision._build = build
+if sys.argv[1] == "cli":
+    sys.exit(cli.main(["provision", "--root-dir", sys.argv[2]]))
+try:  # nox -s provision calls provision() itself, not through cli.main
+    provision.provision(provision.Config(root_dir=provision.Path(sys.argv[2])), out=print)
+except KeyboardInterrupt:
+    sys.exit(130)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+@pytest.mark.parametrize("via", ["cli", "nox"])
+def test_a_second_signal_does_not_cut_provisionings_clean_up_short(via: str,
+                                                                   tmp_path: Path) -> None:
+    """r12: provision set its own SIGTERM handler over the command's, so SIGINT then SIGTERM
+    (nox's order) raised again in the middle of removing the unfinished root."""
+    done = subprocess.run([sys.executable, "-c", _PROVISION, via, str(tmp_path / "sid-root")],
+                          cwd=str(ROOT), text=True, capture_output=True, timeout=60,
+                          check=False)
+    assert done.returncode == 130, (done.stdout, done.stderr)
+    assert "cleaned up" in done.stdout.split("\n"), (done.stdout, done.stderr)
+    assert "still cleaning up" in done.stderr and "Traceback" not in done.stderr, done.stderr
+
+
+def test_an_interrupted_run_keeps_a_cell_that_was_still_reading_its_result(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Ctrl-C just after a cell's processes ended, while its thread still reads the result: the
+    results file keeps that cell (CI once lost every finished cell so); a cell that never
+    started is not waited for."""
+    import threading
+    import types
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    monkeypatch.setattr(interrupted, "judge", lambda case, run, env: {"case": case, "run": run})
+    release = threading.Event()
+    pool = ThreadPoolExecutor(max_workers=1)
+    reading = pool.submit(lambda: (release.wait(5), "ok")[1])
+    queued: "Future[str]" = Future()  # never started: not waited for, not kept
+    threading.Timer(0.3, release.set).start()
+    items = [types.SimpleNamespace(nodeid="cases/x.py::a[fork]", key="a", case="a", name="a"),
+             types.SimpleNamespace(nodeid="cases/x.py::b[fork]", key="b", case="b", name="b")]
+    state = types.SimpleNamespace(items=items, futures={"a": reading, "b": queued},
+                                  environment={})
+    extra = interrupted.finished_unreported(state, {"tests": []})  # type: ignore[arg-type]
+    pool.shutdown()
+    assert [e["metadata"] for e in extra] == [{"case": "a", "run": "ok"}]

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from harness import expect, history, loading, merge, results
+from harness.grid import slots
 from harness.guest import catalog
 from tests.unit.report_synth import cell, results_doc
 
@@ -170,7 +171,7 @@ def test_a_default_that_differs_between_patch_releases_names_each() -> None:
 
     m = _matrix(results_doc(version="3.13.0", default="fork"),
                 results_doc(version="3.13.18", default="forkserver"))
-    (cell13,) = [d for d in answers.default_grid(m, answers.slots(m))
+    (cell13,) = [d for d in answers.default_grid(m, slots(m))
                  if d.slot.key == "linux-cpython-3.13"]
     assert cell13.value == "fork (3.13.0) / forkserver (3.13.18)"
 

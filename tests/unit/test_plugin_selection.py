@@ -63,32 +63,6 @@ def test_quick_drops_its_cells_after_the_selection_without_calling_them_not_sele
     assert state.deselected == ["performance.p[spawn]"]
 
 
-def test_an_interrupted_run_keeps_a_cell_that_was_still_reading_its_result(
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    """Ctrl-C just after a cell's processes ended, while its thread still reads the result: the
-    results file keeps that cell (CI once lost every finished cell so); a cell that never
-    started is not waited for."""
-    import threading
-    import types
-    from concurrent.futures import Future, ThreadPoolExecutor
-
-    from harness import plugin
-
-    monkeypatch.setattr(plugin, "judge", lambda case, run, env: {"case": case, "run": run})
-    release = threading.Event()
-    pool = ThreadPoolExecutor(max_workers=1)
-    reading = pool.submit(lambda: (release.wait(5), "ok")[1])
-    queued: "Future[str]" = Future()  # never started: not waited for, not kept
-    threading.Timer(0.3, release.set).start()
-    items = [types.SimpleNamespace(nodeid="cases/x.py::a[fork]", key="a", case="a", name="a"),
-             types.SimpleNamespace(nodeid="cases/x.py::b[fork]", key="b", case="b", name="b")]
-    state = types.SimpleNamespace(items=items, futures={"a": reading, "b": queued},
-                                  environment={})
-    extra = plugin._finished_unreported(state, {"tests": []})  # type: ignore[arg-type]
-    pool.shutdown()
-    assert [e["metadata"] for e in extra] == [{"case": "a", "run": "ok"}]
-
-
 def test_case_digests_are_taken_at_collection_before_any_cell_runs(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Collecting a case module takes each case's code digest then (not when the session ends,

@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict
 
 from harness import loading, merge, model, render, summary
+from harness.grid import Slot
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -106,8 +107,8 @@ def test_documented_pypy_defaults_say_they_are_cpythons_docs() -> None:
     CPython's docs: a PyPy column's italic value says so, on the page and in summary.md."""
     from harness import answers
 
-    def slot(impl: str) -> answers.Slot:
-        return answers.Slot("macos", impl, "3.11", False, "x", (), "not run")
+    def slot(impl: str) -> Slot:
+        return Slot("macos", impl, "3.11", False, "x", (), "not run")
 
     cpython, pypy = (answers.DefaultCell(slot(i), "spawn", True, "#", ()) for i in
                      ("cpython", "pypy"))

@@ -269,7 +269,10 @@ def test_two_runs_that_hung_in_different_places_are_flaky_whatever_their_order()
     assert _verdicts([claim], at_lock, elsewhere) == _verdicts([claim], elsewhere, at_lock) == {
         "linux-cpython-3.12": "undecided", "overall": "undecided"}
     (result,) = _results([claim], at_lock, elsewhere)
-    assert "Linux 3.12: undecided, its cells ran (flaky) and their runs disagree" in result.gaps
+    # The overall verdict says why (once); its gaps do not repeat it.
+    assert "Linux 3.12: undecided" in result.gaps
+    assert claimcheck.undecided_text([e for v in result.per_environment for e in v.evidence]) \
+        == "1 cell ran more than once and the runs disagree"
     assert _verdicts([claim], at_lock, hung("child: " + BLOCKED_ON_HELD_LOCK)) == {
         "linux-cpython-3.12": "true", "overall": "partial"}  # macOS, Windows: no data
     # a run whose hang quotes nothing (an older harness) is not a second behaviour
@@ -405,7 +408,7 @@ def test_a_selection_that_ran_part_of_a_claim_leaves_it_only_true_where_run() ->
     narrow["harness"]["environment"]["not_selected"] = {"by": "-k a", "cells": ["methods.b[fork]"]}
     (result,) = _results([claim], narrow)
     assert result.overall == "partial"
-    assert result.gaps == ("methods.b[fork]: not run in Linux 3.12",)
+    assert result.gaps == ("methods.b[fork]: not run in Linux 3.12 (not selected)",)
 
 
 def test_cells_that_ran_but_decide_nothing_are_undecided_never_not_run() -> None:
@@ -427,20 +430,25 @@ def test_cells_that_ran_but_decide_nothing_are_undecided_never_not_run() -> None
                                            "linux-cpython-3.12": "undecided",
                                            "overall": "undecided"}
     (result,) = _results([claim], *silent)
-    assert result.gaps == ("Linux 3.11, 3.12: undecided, its cells ran (timeout) without "
-                           "recording where they hung",)
+    assert result.gaps == ("Linux 3.11, 3.12: undecided",)  # the overall says why, once
     assert result.covered_os == () and result.refuting == ()
     m = merge.merge([loading.Loaded.from_doc("f%d" % i, d) for i, d in enumerate(silent)],
                     now=NOW, claims=[claim, unrun])
     views = [claimview.claim_view(r, c, [], m)
              for r, c in zip(claimcheck.claim_verdicts(m), [claim, unrun])]
-    assert views[0].overall == "? undecided: 4 cells ran (timeout) without recording where " \
-        "they hung"
+    assert views[0].overall == "◌ undecided: 4 cells hung without recording where"
     assert claimview.claim_tally(views) == [("undecided", 1), ("not run", 1)]
     html = render.render_html(m)
     assert 'data-claim="h" data-overall="undecided"' in html
     row = html[html.index('data-claim="h"'):]
     assert "not run" not in row[:row.index("</tr>")]
+    # The why once, in the page's word ("hung", not "timeout"); its symbol is in the legend
+    # and is not the matrix's "?" (the docs say nothing).
+    assert row[:row.index("</tr>")].count("hung without recording where") == 1
+    assert "timeout" not in row[:row.index("</tr>")]
+    legend = html.split('id="claims"', 1)[1].split("</p>", 1)[0]
+    assert "◌ undecided (its cells ran, but none decides" in legend
+    assert not claimview.VERDICT_SYMBOLS["undecided"].startswith("?")
     # One environment decided (the hang quoted the line): true there, only partly covered.
     said = results_doc(version="3.13.0", methods=["fork"], cases=["methods.a", "methods.b"],
                        observe=lambda c, m: cell(c, m, outcome="timeout", detail=(
@@ -448,3 +456,5 @@ def test_cells_that_ran_but_decide_nothing_are_undecided_never_not_run() -> None
     v = _verdicts([claim], said, *silent)
     assert (v["linux-cpython-3.13"], v["linux-cpython-3.12"], v["overall"]) == (
         "true", "undecided", "partial")
+    (result,) = _results([claim], said, *silent)  # not undecided overall: its gap says why
+    assert "Linux 3.11, 3.12: undecided (its cells hung without recording where)" in result.gaps

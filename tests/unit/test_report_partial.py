@@ -109,3 +109,37 @@ def test_a_change_counts_over_the_cases_that_ran_on_both_sides() -> None:
     assert [cid for cid, _texts in r.changes] == ["deadlock.a"]
     assert _answer(r, "Changed in Linux 3.13") == \
         "1 of the 1 case that ran in Linux 3.13 and an earlier version"
+
+
+def test_an_interrupted_environment_is_named_marked_and_its_claims_say_why() -> None:
+    """One of two environments was interrupted (results format 1.5): the banner and summary.md
+    name it with its counts, its start-methods row is marked, and a claim's not-run cells
+    there read "not run (interrupted)" — never a bare "not run"."""
+    full = results_doc(version="3.12.1", cases=CASES)
+    cut = results_doc(version="3.14.1", cases=CASES, default="forkserver")
+    cut["harness"]["schema_version"] = "1.5"
+    cut["harness"]["environment"]["interrupted"] = True
+    cut["tests"] = cut["tests"][:2]  # deadlock.a[fork], [forkserver] ran; 4 cells never did
+    claims = [{"id": "c", "claim": "b holds", "scope": {"os": ["linux"]},
+               "checks": [{"case": "methods.b", "methods": ["fork"],
+                           "holds": {"outcome": "ok"}}]}]
+    loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate((full, cut))]
+    m = merge.merge(loaded, now=NOW, claims=claims)
+    r = model.build(m)
+    said = "Linux 3.14 was interrupted: 4 of its 6 cells did not run"
+    assert r.not_run.why == said
+    page, text = render.render_html(m), summary.render_summary(m)
+    assert "Partial run: only 8 of 12 cells ran (%s)." % said in page
+    assert "**Partial run: only 8 of 12 cells ran (%s). " % said in text
+    row = page.split('<tr id="env-linux-cpython-3.14">', 1)[1].split("</tr>", 1)[0]
+    assert "⚠ interrupted: 4 of its 6 cells did not run" in row
+    assert "⚠ interrupted: 4 of its 6 cells did not run" in text.split("## Start methods")[1]
+    (claim,) = r.claims
+    (v,) = [v for v in claim.result.per_environment if v.environment == "linux-cpython-3.14"]
+    assert v.why == "interrupted"
+    assert "Linux 3.14: not run (interrupted)" in claim.result.gaps
+    assert "Linux 3.14 (interrupted)" in claim.coverage
+    assert "· not run (interrupted)" in page.split('id="claims"', 1)[1]
+    assert "Linux 3.14: · not run (interrupted)" in text
+    (covered, *_rest) = coverage.coverage_lines(m, [], environ={"CI": "1"})
+    assert covered.endswith("— but only 8 of 12 cells ran (%s)" % said)

@@ -4,13 +4,15 @@ docstrings shown dedented with reST literals as code."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict
 
 import yaml
 
-from harness import answers, cellview, loading, merge, model, render, results
+from harness import answers, cellview, loading, merge, model, render, results, summary
+from harness.grid import OSES, TARGET, Slot, slots
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -84,13 +86,38 @@ def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
     matrix = yaml.safe_load(WORKFLOW.read_text(encoding="utf-8"))["jobs"]["matrix"]["strategy"][
         "matrix"]
     legs = list(matrix["python"]) + [leg["python"] for leg in matrix.get("include", [])]
-    grid = {(impl, minor, ft) for impl, minor, ft in answers.TARGET}
+    grid = {(impl, minor, ft) for impl, minor, ft in TARGET}
     for leg in legs:
         assert results.session_identity(leg) in grid, leg
-    slots = {s.key: s for s in answers.slots(_matrix(results_doc(version="3.12.1")))}
-    assert slots["linux-cpython-3.12"].envs == ("linux-cpython-3.12",)
-    assert slots["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"
-    assert slots["linux-cpython-3.14"].reason == "interpreter not found where the matrix ran"
+    by_key = {s.key: s for s in slots(_matrix(results_doc(version="3.12.1")))}
+    assert by_key["linux-cpython-3.12"].envs == ("linux-cpython-3.12",)
+    assert by_key["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"
+    # Nothing recorded why a local run has no 3.14: not guessed ("interpreter not found").
+    assert by_key["linux-cpython-3.14"].reason == "no results file"
+
+
+def test_a_slot_whose_file_was_rejected_says_so_top_and_bottom(tmp_path: Path) -> None:
+    """A rejected file is the reason its slot has no data (never a guessed one); the line under
+    the title and summary.md's top count the rejected files, named without the builder's
+    folders (the list is further down)."""
+    good = tmp_path / "linux-cpython-3.12.json"
+    good.write_text(json.dumps(results_doc(version="3.12.1")), encoding="utf-8")
+    (tmp_path / "linux-cpython-3.16.json").write_text('{"harness": {', encoding="utf-8")
+    (tmp_path / "odd name.json").write_text("[]", encoding="utf-8")
+    loaded, rejected = loading.load_results(sorted(str(p) for p in tmp_path.glob("*.json")))
+    matrix = merge.merge(loaded, rejected, now=NOW)
+    by_key = {s.key: s for s in slots(matrix)}
+    assert by_key["linux-cpython-3.16"].reason.startswith(
+        "its results file was rejected (linux-cpython-3.16.json: not valid JSON")
+    assert by_key["linux-cpython-3.15"].reason == "no results file"
+    page = render.render_html(matrix)
+    scope = page.split('id="scope">', 1)[1].split("</p>", 1)[0]
+    assert '<a href="#rejected"><strong>2 input files rejected</strong></a>' in scope
+    assert str(tmp_path) not in page and "<code>linux-cpython-3.16.json</code>" in page
+    md = summary.render_summary(matrix)
+    top = md.split("## Answers", 1)[0]
+    assert "**2 input files rejected**" in top and "linux-cpython-3.16.json, odd name.json" in top
+    assert str(tmp_path) not in md
 
 
 def test_documented_default_fills_what_was_not_run() -> None:
@@ -171,15 +198,15 @@ def test_changes_at_the_same_version_of_two_series_link_to_their_own_filter() ->
 
 def test_the_default_start_method_reads_as_one_line_per_os() -> None:
     """Runs of the same default are joined; measured and documented values are told apart."""
-    def slot(os_name: str, minor: str) -> answers.Slot:
-        return answers.Slot(os_name, "cpython", minor, False, minor, (), "")
+    def slot(os_name: str, minor: str) -> Slot:
+        return Slot(os_name, "cpython", minor, False, minor, (), "")
 
     cells = [answers.DefaultCell(slot("linux", m), v, docs, "", ()) for m, v, docs in (
         ("3.12", "fork", False), ("3.13", "fork", False), ("3.14", "forkserver", False),
         ("3.16", "forkserver", True))]
     cells += [answers.DefaultCell(slot("macos", m), "spawn", True, "", ()) for m in ("3.9", "3.10")]
     cells += [answers.DefaultCell(slot("windows", "3.9"), "?", True, "", ()),
-              answers.DefaultCell(answers.Slot("linux", "cpython", "3.14", True, "3.14t", (), ""),
+              answers.DefaultCell(Slot("linux", "cpython", "3.14", True, "3.14t", (), ""),
                                   "spawn", False, "", ())]  # free-threaded: the table's
     assert answers.default_lines(cells) == [
         ("Linux", "fork 3.12–3.13 → forkserver 3.14–3.16 (measured 3.12–3.14; 3.16 from the "
@@ -311,9 +338,30 @@ def test_an_unavailable_cell_never_differs_from_the_docs() -> None:
 def test_the_scope_line_counts_slots_beyond_the_target_apart() -> None:
     """CPython 3.8 is not in the target grid: the scope line does not say the project targets
     it (it said "1 of the 37 OS × Python slots this project targets")."""
-    target = len(answers.OSES) * len(answers.TARGET)
+    target = len(OSES) * len(TARGET)
     html = " ".join(render.render_html(_matrix(results_doc(version="3.8.18"))).split())
     assert "(1 of %d OS × Python slots: the %d this project targets and 1 more that these " \
         "results hold)" % (target + 1, target) in html
     html = " ".join(render.render_html(_matrix(results_doc(version="3.12.1"))).split())
     assert "(1 of %d OS × Python slots this project targets)" % target in html
+
+
+def test_a_finding_on_an_object_shows_the_keys_that_differ_from_the_expectation() -> None:
+    """An ok cell whose object differs from its rule's in one late key: the finding says that
+    key (cut at 60-80 characters, the old text hid it), in the page's findings and summary.md;
+    a group whose object matches keeps its full value."""
+    long = {"fresh": None, "server_saw": "import-time", "without_ctx_sets_default": True}
+    rule = {"methods": ["spawn"], "outcome": "ok", "value": dict(long, with_ctx=None)}
+
+    def observe(case: str, method: str) -> Dict[str, Any]:
+        seen = dict(long, with_ctx="fork" if method == "spawn" else None)
+        return cell(case, method, observed=seen, expected=dict(rule, methods=[method]),
+                    verdict="unexpected" if method == "spawn" else "as-expected")
+    m = _matrix(results_doc(version="3.12.1", cases=["api.m"], observe=observe))
+    (finding,) = model.build(m).findings
+    (g,) = finding.unexpected
+    assert (g.text, g.expected) == ("ok {with_ctx: fork, …}", "ok {with_ctx: null, …}")
+    assert "observed ok \\{with\\_ctx: fork, …\\}, expected ok \\{with\\_ctx: null, …\\}" in \
+        summary.render_summary(m)
+    same = [x for x in finding.case.groups if x.status == "as-expected"]
+    assert same and all(x.text.startswith('ok {"fresh": null, "server_saw"') for x in same)

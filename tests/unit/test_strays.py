@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
+import time
 from pathlib import Path
-from typing import Iterator, List
+from typing import Iterator, List, Tuple
 
 import pytest
 
@@ -88,6 +90,61 @@ def test_processes_started_in_the_case_folder_are_killed_without_a_record(
     assert [p for p in pids if _procs.alive(p)] == []
 
 
+# A session whose leader exited, leaving a job in it (a nohup job, a setsid daemon; or a case
+# process after its executor): this process is a subreaper, so the job stays its child and is
+# reaped here. Prints the leader's pid, its start time and the job's pid.
+ORPHANED = ("import ctypes, os, sys, time\nctypes.CDLL(None).prctl(36, 1, 0, 0, 0)\n"
+            "r, w = os.pipe()\nleader = os.fork()\nif leader == 0:\n    os.setsid()\n"
+            "    job = os.fork()\n    if job == 0:\n        time.sleep(600)\n        os._exit(0)\n"
+            "    os.write(w, b'%d' % job)\n    os._exit(0)\nos.close(w)\n"
+            "start = open('/proc/%d/stat' % leader).read().rsplit(')', 1)[1].split()[19]\n"
+            "job = os.read(r, 20).decode()\nos.waitpid(leader, 0)\n"
+            "print(leader, start, job); sys.stdout.flush()\n"
+            "while True:\n    try:\n        os.wait()\n"
+            "    except ChildProcessError:\n        break")
+
+
+def orphaned() -> Tuple["subprocess.Popen[str]", int, int, int]:
+    """A session whose leader is gone and one job of it, working elsewhere (found by session
+    only): ``(its reaper, the leader's pid, its start time, the job's pid)``."""
+    proc = subprocess.Popen([sys.executable, "-c", ORPHANED], cwd="/", text=True,
+                            stdout=subprocess.PIPE)
+    PROCS.append(proc)
+    assert proc.stdout is not None
+    leader, start, job = (int(word) for word in proc.stdout.readline().split())
+    assert _procs.start_time(leader) is None and _procs.proc_table()[job][1] == leader
+    return proc, leader, start, job
+
+
+def test_the_session_of_a_gone_executor_is_the_cases_while_the_case_ran(tmp_path: Path) -> None:
+    """The executor exited, a process of its session lives on: still the case's (it started
+    while the case ran: before the case's folder last changed)."""
+    case = tmp_path / "case"
+    case.mkdir()
+    proc, leader, start, job = orphaned()
+    record(case, leader, start)
+    assert strays.members(str(case), strays.read_record(str(case))) == [job]
+    assert strays.kill_case(str(case)) is True
+    assert proc.wait(10) == 0  # its job was killed, and reaped by it
+
+
+def test_a_reused_session_id_is_not_the_cases(tmp_path: Path) -> None:
+    """Days later the gone executor's pid names another session whose leader exited leaving a
+    job (r12's demo): that job started after the case ended (the folder's last change), so it
+    is not the case's, whatever its session id."""
+    case = tmp_path / "case"
+    case.mkdir()
+    before = time.time() - 1
+    proc, leader, _start, job = orphaned()
+    record(case, leader, 1)  # the executor, started long before
+    os.utime(case / _procs.EXECUTOR_RECORD, (before, before))  # the case's end: before the job
+    assert strays.members(str(case), strays.read_record(str(case))) == []
+    assert strays.kill_case(str(case), deadline_s=1) is True  # nothing of the case is left
+    assert _procs.alive(job)
+    os.kill(job, 9)
+    assert proc.wait(10) == 0
+
+
 # A child with a controlling terminal (a user's shell, say) working in the folder argv[1].
 TERMINAL = ("import os, pty, sys, time\npid, fd = pty.fork()\nif pid == 0:\n"
             "    os.chdir(sys.argv[1]); print('ready'); sys.stdout.flush(); time.sleep(600)\n"
@@ -124,6 +181,41 @@ def test_the_next_run_kills_the_cases_of_a_dead_runner(tmp_path: Path) -> None:
         record(folder, proc.pid, _procs.start_time(proc.pid))
         procs.append(proc)
     killed = tree(procs[0])
-    assert leftovers._kill_stale_cases(str(tmp_path)) == [str(stale)]
+    assert leftovers._kill_stale_cases(str(tmp_path)) == set()  # none survived
     assert [p for p in killed if _procs.alive(p)] == []
     assert all(_procs.alive(p) for p in tree(procs[1]))
+
+
+def test_the_shepherds_record_is_written_whole_and_read_back(tmp_path: Path) -> None:
+    """The shepherd writes its record through the one whole-file writer (``_files``): read
+    back as written, and a write that fails leaves no temp file in the case's folder."""
+    from harness.guest import _shepherd
+
+    path = tmp_path / _procs.EXECUTOR_RECORD
+    _shepherd._record(str(path), os.getpid())
+    assert strays.read_record(str(tmp_path)) == (os.getpid(), _procs.start_time(os.getpid()))
+    path.unlink()
+    (path / "taken").mkdir(parents=True)  # the rename over a non-empty folder fails
+    _shepherd._record(str(path), os.getpid())
+    assert sorted(p.name for p in tmp_path.iterdir()) == [_procs.EXECUTOR_RECORD]
+
+
+def test_a_stale_folder_whose_case_survived_the_kill_is_kept(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A dead runner's folder is removed once nothing of its case is alive; one whose case
+    outlived the kill (here: a kill that did nothing) is kept, with the record and the working
+    folder by which the next run finds it again."""
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(leftovers, "_SWEPT", False)
+    dead = subprocess.Popen([sys.executable, "-c", "pass"])
+    dead.wait()
+    alive, clean = (tmp_path / ("%s%d-%s" % (leftovers.TMP_PREFIX, dead.pid, name))
+                    for name in ("alive", "clean"))
+    (alive / "cwd").mkdir(parents=True)
+    clean.mkdir()
+    proc = start(TWO, cwd=str(alive / "cwd"))
+    record(alive, proc.pid, _procs.start_time(proc.pid))
+    monkeypatch.setattr(strays, "kill_case", lambda folder: False)
+    leftovers.sweep_stale()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [alive.name]
+    assert strays.members(str(alive), strays.read_record(str(alive))) == sorted(tree(proc))

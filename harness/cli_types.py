@@ -1,0 +1,34 @@
+"""The argument types of ``python -m harness``: argparse turns their errors into one usage line
+and exit 2."""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from harness.guest import words
+
+__all__ = ["ENV_ID", "at_least_one", "env_id"]
+
+#: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
+#: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
+ENV_ID = re.compile(r"^(%s)-(%s)-[0-9]+\.[0-9]+(\.[0-9]+([a-z]+[0-9]+)?)?t?(-[a-z0-9_]+)?$" % (
+    "|".join(words.OS_NAMES), "|".join(words.IMPLEMENTATIONS)))
+
+
+def env_id(text: str) -> str:
+    if not ENV_ID.match(text):  # it became a column of its own, every cell "not run"
+        raise argparse.ArgumentTypeError(
+            "%r is not an environment id (like linux-cpython-3.13, macos-pypy-3.11, "
+            "windows-cpython-3.14t)" % text)
+    return text
+
+
+def at_least_one(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
+    if value < 1:  # -3 ended in a semaphore's ValueError; 0 silently meant the default
+        raise argparse.ArgumentTypeError("must be 1 or more, not %d" % value)
+    return value

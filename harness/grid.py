@@ -1,0 +1,134 @@
+"""The target grid every report is measured against: each OS × implementation × minor version
+(× free-threading) the GitHub Actions matrix runs, plus any other environment a report holds,
+and why a slot has no data (only what the inputs record). Pure functions over ``matrix.json``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+
+from harness.documents import MatrixDoc, MatrixEnvironment
+from harness.expect import version_key
+from harness.guest.words import CPYTHON, LINUX, OPERATING_SYSTEMS, OS_NAMES, PYPY
+from harness.results import interpreter_label, minor_version
+
+__all__ = ["NO_RESULTS", "OSES", "TARGET", "Slot", "file_name", "scope_text", "slot_of",
+           "slot_order", "slots"]
+
+#: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
+#: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
+#: 3.11. Environments a report holds beyond it (CPython 3.8, PyPy 3.9 from a local run) join it.
+TARGET: Tuple[Tuple[str, str, bool], ...] = tuple(
+    [(CPYTHON, "3.%d" % v, False) for v in range(9, 17)]
+    + [(CPYTHON, "3.14", True), (CPYTHON, "3.15", True), (PYPY, "3.10", False),
+       (PYPY, "3.11", False)])
+OSES = OPERATING_SYSTEMS
+
+
+@dataclasses.dataclass(frozen=True)
+class Slot:
+    """One OS × implementation × minor version (× free-threading) of the grid."""
+
+    os: str
+    impl: str
+    minor: str
+    ft: bool
+    label: str  # "3.14t", "PyPy 3.10"
+    envs: Tuple[str, ...]  # environment ids with data for it (two with patch releases)
+    reason: str  # why there is no data ("" when there is)
+
+    @property
+    def key(self) -> str:
+        return "%s-%s-%s%s" % (self.os, self.impl, self.minor, "t" if self.ft else "")
+
+    def probe(self) -> Dict[str, Any]:
+        """The slot as an environment, for expectation rules (``matches_env``)."""
+        return {"os": self.os, "implementation": self.impl, "python_version": self.minor,
+                "free_threading": self.ft}
+
+
+#: Why a slot has no data when nothing recorded the cause.
+NO_RESULTS = "no results file"
+#: A results file's name as ``results.file_stem`` writes it: ``linux-cpython-3.14t-root.json``.
+_FILE_NAME = re.compile(r"^([a-z]+)-([a-z]+)-(\d+\.\d+)(t?)(?:-x86_64)?(?:-root)?\.json$")
+
+
+def file_name(path: str) -> str:
+    """A file's name without the folders of the machine that built the report (either
+    separator: a CI runner may be Windows)."""
+    return re.split(r"[\\/]", path)[-1]
+
+
+def _slot_of_name(name: str) -> Optional[Tuple[str, str, str, bool]]:
+    """The grid slot a results file's name stands for (None for a name not of that form)."""
+    found = _FILE_NAME.match(name)
+    if not found:
+        return None
+    os_name, impl, minor, ft = found.groups()
+    return os_name, impl, minor, bool(ft)
+
+
+def slot_of(env: MatrixEnvironment) -> Tuple[str, str, str, bool]:
+    return (str(env.get("os")), str(env.get("implementation")),
+            minor_version(env), bool(env.get("free_threading")))
+
+
+def slot_order(key: Tuple[str, str, str, bool]) -> Tuple[Any, ...]:
+    os_name, impl, minor, ft = key
+    return (OSES.index(os_name) if os_name in OSES else 9, os_name, impl != CPYTHON, impl,
+            ft, version_key(minor))
+
+
+def slots(matrix: MatrixDoc) -> List[Slot]:
+    """The target grid plus every environment in the report, in display order."""
+    with_data: Dict[Tuple[str, str, str, bool], List[str]] = {}
+    expected_only: Set[Tuple[str, str, str, bool]] = set()
+    ci = any(r.get("ci") for e in matrix["environments"] for r in e.get("runs", []))
+    for env in matrix["environments"]:
+        key = slot_of(env)
+        if env.get("not_run"):
+            expected_only.add(key)
+        else:
+            with_data.setdefault(key, []).append(str(env["id"]))
+    keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | expected_only
+    ran_os = {k[0] for k in with_data}
+    rejected: Dict[Tuple[str, str, str, bool], List[str]] = {}
+    for item in matrix.get("rejected_files") or []:
+        name = file_name(str(item.get("path")))
+        slot = _slot_of_name(name)
+        if slot:
+            rejected.setdefault(slot, []).append("%s: %s" % (name, item.get("problem")))
+    out = []
+    for key in sorted(keys, key=slot_order):
+        os_name, impl, minor, ft = key
+        reason = ""
+        if key not in with_data:
+            # Only what the inputs record: a rejected file, an expected CI leg; nothing records
+            # why a local run had no interpreter for a slot, so that is not guessed.
+            if key in rejected:
+                reason = "its results file was rejected (%s)" % "; ".join(rejected[key])
+            elif key in expected_only:
+                reason = "expected, but its CI leg produced no results file"
+            elif os_name != LINUX and os_name not in ran_os and not ci:
+                reason = "%s runs only in CI (GitHub Actions)" % OS_NAMES.get(os_name, os_name)
+            else:
+                reason = NO_RESULTS
+        out.append(Slot(os_name, impl, minor, ft, interpreter_label(impl, minor, ft),
+                        tuple(with_data.get(key, ())), reason))
+    return out
+
+
+def scope_text(missing: Sequence[Slot]) -> str:
+    """ "macOS, Windows, Linux 3.14, 3.15" for the grid slots with no data."""
+    parts = []
+    for os_name in OSES + tuple(sorted({s.os for s in missing} - set(OSES))):
+        mine = [s for s in missing if s.os == os_name]
+        if not mine:
+            continue
+        name = OS_NAMES.get(os_name, os_name)
+        total = sum(1 for i, m, f in TARGET)
+        parts.append(name if len(mine) >= total else "%s %s" % (
+            name, ", ".join(s.label for s in mine)))
+    return "; ".join(parts)

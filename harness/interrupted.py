@@ -1,0 +1,82 @@
+"""An interrupted run (Ctrl-C, SIGTERM, SIGHUP) in the plugin: its main thread sees the signal
+while it waits for a cell; the session's end keeps the cells that finished, never replaces a
+results file, and says where each file is."""
+
+from __future__ import annotations
+
+import shlex
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FuturesTimeout
+from concurrent.futures import wait as wait_futures
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, List
+
+from harness import results
+from harness.judge import judge
+from harness.runner import CaseRun
+
+if TYPE_CHECKING:
+    from harness.plugin import _State
+
+__all__ = ["INTERRUPTED_DIR", "finished_unreported", "result_of", "summary_lines", "target"]
+
+#: Where an interrupted run writes when the results folder already has its file: that file is
+#: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
+INTERRUPTED_DIR = "interrupted"
+
+
+def result_of(future: "Future[CaseRun]") -> CaseRun:
+    """``future.result()`` in short waits: a Ctrl-C delivered to a worker thread would not
+    wake a main thread blocked on a lock; a timed wait sees it within 0.2 s."""
+    while True:
+        try:
+            return future.result(timeout=0.2)
+        except FuturesTimeout:
+            continue
+
+
+def target(state: "_State") -> Path:
+    """``<results dir>/<stem>.json``; for an interrupted run whose file is already there,
+    ``<results dir>/interrupted/<stem>.json``: an interrupted run never replaces a results file
+    (one Ctrl-C replaced a 26-minute run's file with the few cells that had finished)."""
+    path = state.results_dir / ("%s.json" % results.file_stem(state.environment))
+    if state.interrupted and (path.exists() or path.is_symlink()):
+        state.kept = path
+        return state.results_dir / INTERRUPTED_DIR / path.name
+    return path
+
+
+def finished_unreported(state: "_State", json_report: Dict[str, Any]) -> List[Dict[str, Any]]:
+    """Cells that finished in the background but whose item pytest never reached (Ctrl-C,
+    -x): kept, so that an interrupted run loses no finished cell."""
+    reported = {test.get("nodeid") for test in json_report.get("tests") or []}
+    # A cell whose processes ended just before Ctrl-C may still be reading its result (CI lost
+    # one so): the running ones end within a second, cancelled ones as their trees are killed.
+    wait_futures([f for f in state.futures.values() if f.running()], timeout=1.0)
+    extra: List[Dict[str, Any]] = []
+    for item in state.items:
+        future = state.futures.get(item.key)
+        if item.nodeid in reported or future is None or not future.done() or \
+                future.cancelled() or future.exception() is not None:
+            continue
+        cell = judge(item.case, future.result(), state.environment)
+        extra.append({"nodeid": item.nodeid, "lineno": None, "keywords": [item.name],
+                      "outcome": "passed", "metadata": cell,
+                      "harness_note": "finished before the run was interrupted"})
+    return extra
+
+
+def summary_lines(state: "_State", interrupted: bool) -> List[str]:
+    """Where the results went, for the terminal summary; partial when interrupted."""
+    if state.written is None:
+        return ["harness: interrupted before any cell finished; no results file written"] \
+            if interrupted else []
+    lines = ["harness: results written to %s%s" % (
+        state.written, " (partial: interrupted)" if interrupted else "")]
+    if state.kept is not None:
+        lines.append(  # -o: the default reports/ holds the full report
+            "harness: %s kept as it was: an interrupted run never replaces a results file "
+            "(`python -m harness report %s -o %s` shows the partial one)" % (
+                state.kept, shlex.quote(str(state.written)),
+                shlex.quote(str(state.written.parent / "report"))))
+    return lines

@@ -1,0 +1,110 @@
+"""Stop signals: SIGINT, SIGTERM and SIGHUP stop a command as Ctrl-C does, once.
+
+The first one raises KeyboardInterrupt (running cases cancelled and reaped, finished cells
+written, temporary folders removed, exit 130); later ones are ignored, with one line each,
+until the command has cleaned up. ``cli.main`` installs the handlers for every command;
+``provision`` too, for ``nox -s provision``, which does not go through ``cli.main``.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+from typing import Any, Dict, List, Set, Tuple
+
+__all__ = ["STILL_CLEANING", "install", "restore", "silence_dead_outputs"]
+
+#: Set by the first stop signal; later ones find the command already cleaning up.
+_STOPPING: List[int] = []
+#: The command's stdout and stderr as found at install time: (device, inode).
+_OUTPUTS: Set[Tuple[int, int]] = set()
+STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
+                  b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
+                  b"the next run's sweep\n")
+_NAMES = ("SIGINT", "SIGTERM", "SIGHUP")  # no SIGHUP on Windows
+
+
+def silence_dead_outputs() -> None:
+    """Point every descriptor of the command's stdout/stderr that can no longer be written (a
+    hung-up terminal: EIO; a pipe whose reader died: EPIPE) at /dev/null: pytest's summary
+    ended a closed terminal's run with a traceback and exit 1. pytest keeps copies of the
+    terminal's descriptors (output capture, faulthandler), so all of them, not only 1 and 2."""
+    if not _OUTPUTS or os.name != "posix":
+        return
+    import fcntl
+    import select
+
+    folder = "/proc/self/fd" if os.path.isdir("/proc/self/fd") else "/dev/fd"
+    try:
+        fds = [int(name) for name in os.listdir(folder)]
+    except (OSError, ValueError):
+        fds = [1, 2]
+    null = -1
+    for fd in fds:
+        try:
+            info = os.fstat(fd)
+            if (info.st_dev, info.st_ino) not in _OUTPUTS or \
+                    fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+                continue
+            poller = select.poll()
+            poller.register(fd, select.POLLOUT)
+            if not any(events & (select.POLLERR | select.POLLHUP)
+                       for _fd, events in poller.poll(0)):
+                continue
+            null = os.open(os.devnull, os.O_WRONLY) if null < 0 else null
+            os.dup2(null, fd, inheritable=os.get_inheritable(fd))
+        except OSError:  # closed meanwhile (the listing's own descriptor), or not pollable
+            continue
+    if null >= 0:
+        os.close(null)
+
+
+def _on_stop_signal(signum: int, frame: Any) -> None:
+    """The first SIGINT/SIGTERM/SIGHUP stops the command as Ctrl-C does; later ones are ignored
+    until it has cleaned up: a second KeyboardInterrupt landing in pytest's interrupt hooks
+    made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT)."""
+    silence_dead_outputs()
+    if _STOPPING:
+        try:  # not sys.stderr: the signal may land inside its write
+            os.write(2, STILL_CLEANING)
+        except OSError:  # a dead pipe or terminal must not cut the clean-up short
+            pass
+        return
+    _STOPPING.append(signum)
+    raise KeyboardInterrupt
+
+
+def install() -> Dict[int, Any]:
+    """SIGTERM (`timeout`, `kill`, a CI job cancelled) and SIGHUP (terminal closed, ssh
+    dropped) stop a command as Ctrl-C does; by default they ended the process on the spot,
+    leaving the clean-up to the next run's sweep. A signal set to be ignored stays so (nohup;
+    SIGINT in a background job). Installed already (provision inside ``cli.main``): nothing
+    changes. Returns the handlers to put back."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    signums = [getattr(signal, name) for name in _NAMES if hasattr(signal, name)]
+    if any(signal.getsignal(signum) is _on_stop_signal for signum in signums):
+        return {}
+    del _STOPPING[:]  # before the handlers: a signal right after them must count
+    _OUTPUTS.clear()
+    for fd in (1, 2):
+        try:
+            info = os.fstat(fd)
+        except OSError:
+            continue
+        _OUTPUTS.add((info.st_dev, info.st_ino))
+    previous: Dict[int, Any] = {}
+    for signum in signums:
+        current = signal.getsignal(signum)
+        if current is (signal.default_int_handler if signum == signal.SIGINT else signal.SIG_DFL):
+            previous[signum] = signal.signal(signum, _on_stop_signal)
+    return previous
+
+
+def restore(previous: Dict[int, Any]) -> None:
+    """Put the handlers back, unless a stop signal came: then the process is on its way out
+    with 130, and a late signal must not end it with -2 or -15 after all was written (at exit
+    Python resets its own handlers to the default, never SIG_IGN)."""
+    for signum, handler in previous.items():
+        signal.signal(signum, signal.SIG_IGN if _STOPPING else handler)
