@@ -384,6 +384,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         previous = stopping.install()
         return int(args.func(args))
     except KeyboardInterrupt:
+        # The reader may have died since the signal (a `| tee` the same Ctrl-C ended): checked
+        # again, so this line and the exit's flush cannot end in a BrokenPipeError traceback.
+        stopping.silence_dead_outputs()
         _error("interrupted")
         return EXIT_INTERRUPTED
     except ModuleNotFoundError as exc:

@@ -343,8 +343,9 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
     later signal waits for that (``stopping``: the same handlers as every command, which
     ``nox -s provision`` does not go through)."""
     preflight(cfg, build=False)
-    previous = stopping.install()
+    previous: Dict[int, Any] = {}
     try:
+        previous = stopping.install()  # inside: a signal right after it still restores
         with _locked(cfg, out):
             marker = _ready(cfg)
             if marker is not None and not refresh:

@@ -329,7 +329,7 @@ def _contain(workdir: Path, group: Optional[_procs.PidsCgroup]) -> bool:
     if group is not None:
         group.kill_all()
         return not [pid for pid in group.members() if _procs.alive(pid)]
-    return strays.kill_case(str(workdir))
+    return strays.kill_case(str(workdir), ended=time.time())  # it ends now: no pid reused yet
 
 
 def _stop(proc: "subprocess.Popen[bytes]", group: Optional[_procs.PidsCgroup]) -> None:

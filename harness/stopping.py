@@ -87,6 +87,9 @@ def install() -> Dict[int, Any]:
     if any(signal.getsignal(signum) is _on_stop_signal for signum in signums):
         return {}
     del _STOPPING[:]  # before the handlers: a signal right after them must count
+    if os.name == "posix":  # imported now: the handler must not start an import of its own
+        import fcntl  # noqa: F401
+        import select  # noqa: F401
     _OUTPUTS.clear()
     for fd in (1, 2):
         try:

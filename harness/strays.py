@@ -64,9 +64,11 @@ def _started_inside(pid: int, folder: bytes) -> bool:
     return any(entry.startswith(b"TMPDIR=" + inside) for entry in environ)
 
 
-def members(folder: str, record: Optional[Tuple[int, int]] = None) -> List[int]:
-    """Every live process of the case run in ``folder``, with its descendants."""
-    ours = _session(folder, record)
+def members(folder: str, record: Optional[Tuple[int, int]] = None,
+            ended: Optional[float] = None) -> List[int]:
+    """Every live process of the case run in ``folder``, with its descendants; ``ended``: when
+    the case ended (wall clock; default: its folder's last change, for a dead run's case)."""
+    ours = _session(folder, record, ended)
     table = _procs.proc_table()
     path = os.fsencode(os.path.abspath(folder))
     seeds = [pid for pid, (_ppid, sid, state) in table.items() if state != "Z" and (
@@ -78,13 +80,15 @@ def members(folder: str, record: Optional[Tuple[int, int]] = None) -> List[int]:
     return sorted(found)
 
 
-def _session(folder: str, record: Optional[Tuple[int, int]]) -> Callable[[int, int], bool]:
+def _session(folder: str, record: Optional[Tuple[int, int]],
+             ended: Optional[float] = None) -> Callable[[int, int], bool]:
     """Whether a process (pid, session id) is of the recorded executor's session. While the
     executor runs (its pid with its start time), all of it is. Once it is gone, its pid, and
     with it the session id, may name another session by now (one whose leader exited leaving
     jobs: a ``nohup`` job, a ``setsid`` daemon), so a member counts only if, like every case
     process, it has no controlling terminal and started between the executor's start and the
-    case's end (its folder's last change): a reused number's members start later."""
+    case's end (``ended``; for a dead run's case, its folder's last change, which for a case
+    killed mid-way may be its start): a reused number's members start later."""
     if record is None:
         return lambda pid, sid: False
     leader, start = record
@@ -93,7 +97,7 @@ def _session(folder: str, record: Optional[Tuple[int, int]]) -> Callable[[int, i
         return lambda pid, sid: sid == leader
     if now is not None:  # the pid names another process: not the executor's session
         return lambda pid, sid: False
-    end = _boot_ticks(newest_mtime(folder)) + _END_SLACK_TICKS
+    end = _boot_ticks(newest_mtime(folder) if ended is None else ended) + _END_SLACK_TICKS
 
     def member(pid: int, sid: int) -> bool:
         if sid != leader:
@@ -128,16 +132,18 @@ def newest_mtime(folder: str) -> float:
     return newest
 
 
-def kill_case(folder: str, deadline_s: float = 5.0) -> bool:
+def kill_case(folder: str, deadline_s: float = 5.0, ended: Optional[float] = None) -> bool:
     """SIGKILL every process of the case run in ``folder``: stopped first (a fork loop cannot
     outrun the kill), multiprocessing's resource trackers last (they unlink the semaphores and
-    shared memory of the killed). True when the executor was recorded and nothing is left."""
+    shared memory of the killed). True when the executor was recorded and nothing is left.
+    ``ended`` as for :func:`members` (a live run: now)."""
     record = read_record(folder)
     stopped: Set[int] = set()
     trackers: Set[int] = set()
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
-        fresh = [p for p in members(folder, record) if p not in stopped and p not in trackers]
+        fresh = [p for p in members(folder, record, ended)
+                 if p not in stopped and p not in trackers]
         if not fresh:
             break
         trackers.update(p for p in fresh if _procs.is_resource_tracker(p))
@@ -148,7 +154,7 @@ def kill_case(folder: str, deadline_s: float = 5.0) -> bool:
     while any(_procs.alive(p) for p in trackers) and time.monotonic() < grace:
         time.sleep(0.01)
     while True:
-        left = members(folder, record)
+        left = members(folder, record, ended)
         if not left or time.monotonic() >= end:
             return record is not None and not left
         _procs.kill_pids(left)

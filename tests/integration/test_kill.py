@@ -329,7 +329,14 @@ def test_closing_the_terminal_stops_the_run_as_interrupted_without_a_traceback(
 
         reader = threading.Thread(target=drain, daemon=True)
         reader.start()
-        fake = SimpleNamespace(poll=lambda: os.waitpid(pid, os.WNOHANG)[0] or None,
+        early: List[int] = []  # a run that ended before the close: its status, reaped once
+
+        def poll() -> Optional[int]:
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                early.append(os.waitstatus_to_exitcode(status))
+            return early[0] if early else None
+        fake = SimpleNamespace(poll=lambda: early[0] if early else poll(),
                                communicate=lambda: (bytes(shown), None))
         wait_quick_cells_finished(root, fake)  # type: ignore[arg-type]
         wait_until(lambda: any_ignores_sigterm(processes_of(root)), 60,
@@ -338,6 +345,7 @@ def test_closing_the_terminal_stops_the_run_as_interrupted_without_a_traceback(
         reader.join()
         os.close(terminal)  # the terminal window closed: the kernel hangs it up
         terminal = -1
+        code = early[0] if early else None
         deadline = time.monotonic() + 60
         while code is None and time.monotonic() < deadline:
             done, status = os.waitpid(pid, os.WNOHANG)

@@ -247,7 +247,15 @@ def test_an_interrupted_run_keeps_a_cell_that_was_still_reading_its_result(
     pool = ThreadPoolExecutor(max_workers=1)
     reading = pool.submit(lambda: (release.wait(5), "ok")[1])
     queued: "Future[str]" = Future()  # never started: not waited for, not kept
-    threading.Timer(0.3, release.set).start()
+    real_wait = interrupted.wait_futures
+
+    def wait(futures: Any, timeout: float) -> Any:
+        """The cell's thread finishes while the run waits for it: released only once the wait
+        has begun, and waited for without the run's 1 s limit (a loaded machine may need it)."""
+        assert timeout > 0 and futures == [reading]
+        release.set()
+        return real_wait(futures)
+    monkeypatch.setattr(interrupted, "wait_futures", wait)
     items = [types.SimpleNamespace(nodeid="cases/x.py::a[fork]", key="a", case="a", name="a"),
              types.SimpleNamespace(nodeid="cases/x.py::b[fork]", key="b", case="b", name="b")]
     state = types.SimpleNamespace(items=items, futures={"a": reading, "b": queued},

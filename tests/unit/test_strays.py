@@ -145,6 +145,22 @@ def test_a_reused_session_id_is_not_the_cases(tmp_path: Path) -> None:
     assert proc.wait(10) == 0
 
 
+def test_the_run_that_lost_the_shepherd_counts_members_started_until_now(tmp_path: Path) -> None:
+    """In the run itself the case ends now: a member of the gone executor's session started
+    after the folder's last change (a case killed mid-way wrote nothing since its start) is
+    still the case's (review r15); the sweep's default end (the folder) leaves it out."""
+    case = tmp_path / "case"
+    case.mkdir()
+    before = time.time() - 1
+    proc, leader, _start, job = orphaned()
+    record(case, leader, 1)
+    os.utime(case / _procs.EXECUTOR_RECORD, (before, before))
+    assert strays.members(str(case), strays.read_record(str(case))) == []
+    assert strays.members(str(case), strays.read_record(str(case)), ended=time.time()) == [job]
+    os.kill(job, 9)
+    assert proc.wait(10) == 0
+
+
 # A child with a controlling terminal (a user's shell, say) working in the folder argv[1].
 TERMINAL = ("import os, pty, sys, time\npid, fd = pty.fork()\nif pid == 0:\n"
             "    os.chdir(sys.argv[1]); print('ready'); sys.stdout.flush(); time.sleep(600)\n"
