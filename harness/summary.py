@@ -67,7 +67,8 @@ def render_summary(matrix: MatrixDoc) -> str:
                      md(r.generated_at), commits))
     shared = answers.shared_slots(r.grid, {e.id: e.label for e in r.envs})
     lines += ["", "Data from %s in %d of %d OS × Python slots%s.%s" % (
-        plural(len(r.envs), "environment"), len(r.grid) - len(r.missing), len(r.grid),
+        plural(sum(1 for e in r.envs if not e.no_data), "environment"),  # expected legs: not data
+        len(r.grid) - len(r.missing), len(r.grid),
         " (%s)" % md(shared) if shared else "", " No data in this report for: %s." % md(
             model.scope_text(r.missing)) if r.missing else "")]
     if r.rejected:  # said up here: the list itself is at the end

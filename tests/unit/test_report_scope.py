@@ -365,3 +365,15 @@ def test_a_finding_on_an_object_shows_the_keys_that_differ_from_the_expectation(
         summary.render_summary(m)
     same = [x for x in finding.case.groups if x.status == "as-expected"]
     assert same and all(x.text.startswith('ok {"fresh": null, "server_saw"') for x in same)
+
+
+def test_expected_columns_without_data_are_not_counted_as_data() -> None:
+    """Two CI legs that produced nothing are columns, not environments with data (review r15:
+    "Data from 3 environments (1 of 36 … slots)")."""
+    docs = [loading.Loaded.from_doc("f.json", results_doc(version="3.12.1"))]
+    matrix = merge.merge(docs, now=NOW, expected_environments=[
+        "linux-cpython-3.13", "linux-cpython-3.14"])
+    page = render.render_html(matrix)
+    scope = page.split('id="scope">', 1)[1].split("</p>", 1)[0]
+    assert scope.startswith("Data from <strong>1</strong> environment (1 of "), scope
+    assert "Data from 1 environment in 1 of " in summary.render_summary(matrix)
