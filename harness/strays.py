@@ -44,51 +44,65 @@ def _has_terminal(pid: int) -> bool:
         return True
 
 
-def _started_inside(pid: int, folder: bytes) -> bool:
-    """Whether ``pid`` works in ``folder`` or has its TMPDIR there (as every case process had
-    when it started, unless it changed both), and has no controlling terminal: never a user's
-    shell that went to look at the folder."""
+def _inside(pid: int, folder: bytes) -> str:
+    """Where ``pid`` shows it started in the case's ``folder``: "tmpdir" (its TMPDIR there, as
+    the harness sets it for every case process), "cwd" (it works there), or "" (neither, or it
+    has a controlling terminal: no case process has one)."""
     inside = folder.rstrip(b"/") + b"/"
     if _has_terminal(pid):
-        return False
+        return ""
     try:
-        if (os.readlink(b"/proc/%d/cwd" % pid) + b"/").startswith(inside):
-            return True
+        with open("/proc/%d/environ" % pid, "rb") as handle:
+            if any(entry.startswith(b"TMPDIR=" + inside) for entry in handle.read().split(b"\0")):
+                return "tmpdir"
     except OSError:
         pass
     try:
-        with open("/proc/%d/environ" % pid, "rb") as handle:
-            environ = handle.read().split(b"\0")
+        return "cwd" if (os.readlink(b"/proc/%d/cwd" % pid) + b"/").startswith(inside) else ""
     except OSError:
-        return False
-    return any(entry.startswith(b"TMPDIR=" + inside) for entry in environ)
+        return ""
 
 
 def members(folder: str, record: Optional[Tuple[int, int]] = None,
             ended: Optional[float] = None) -> List[int]:
     """Every live process of the case run in ``folder``, with its descendants; ``ended``: when
-    the case ended (wall clock; default: its folder's last change, for a dead run's case)."""
-    ours = _session(folder, record, ended)
+    the case ended (wall clock; default: its folder's last change, for a dead run's case).
+
+    Found by its TMPDIR (the harness's own mark) a process is the case's; found only by working
+    in the folder, only if it started between the executor's start and the case's end, as the
+    case's own did: a user who later opened ``tmux`` or a ``nohup`` job there is not the case
+    (review r13). No descendant with a controlling terminal is taken: no case process has one."""
+    end = _boot_ticks(newest_mtime(folder) if ended is None else ended) + _END_SLACK_TICKS
+    start = record[1] if record is not None else 0
+    ours = _session(record, end)
     table = _procs.proc_table()
     path = os.fsencode(os.path.abspath(folder))
+
+    def in_time(pid: int) -> bool:
+        started = _procs.start_time(pid)
+        return started is not None and start <= started <= end
+
     seeds = [pid for pid, (_ppid, sid, state) in table.items() if state != "Z" and (
-        ours(pid, sid) or _started_inside(pid, path))]
+        ours(pid, sid) or _found_inside(pid, path, in_time))]
     found = set(seeds)
     for pid in seeds:
-        found.update(_procs.descendants(pid, table))
+        found.update(p for p in _procs.descendants(pid, table) if not _has_terminal(p))
     found.discard(os.getpid())
     return sorted(found)
 
 
-def _session(folder: str, record: Optional[Tuple[int, int]],
-             ended: Optional[float] = None) -> Callable[[int, int], bool]:
+def _found_inside(pid: int, path: bytes, in_time: Callable[[int], bool]) -> bool:
+    where = _inside(pid, path)
+    return where == "tmpdir" or (where == "cwd" and in_time(pid))
+
+
+def _session(record: Optional[Tuple[int, int]], end: int) -> Callable[[int, int], bool]:
     """Whether a process (pid, session id) is of the recorded executor's session. While the
     executor runs (its pid with its start time), all of it is. Once it is gone, its pid, and
     with it the session id, may name another session by now (one whose leader exited leaving
     jobs: a ``nohup`` job, a ``setsid`` daemon), so a member counts only if, like every case
     process, it has no controlling terminal and started between the executor's start and the
-    case's end (``ended``; for a dead run's case, its folder's last change, which for a case
-    killed mid-way may be its start): a reused number's members start later."""
+    case's ``end`` (clock ticks since boot): a reused number's members start later."""
     if record is None:
         return lambda pid, sid: False
     leader, start = record
@@ -97,7 +111,6 @@ def _session(folder: str, record: Optional[Tuple[int, int]],
         return lambda pid, sid: sid == leader
     if now is not None:  # the pid names another process: not the executor's session
         return lambda pid, sid: False
-    end = _boot_ticks(newest_mtime(folder) if ended is None else ended) + _END_SLACK_TICKS
 
     def member(pid: int, sid: int) -> bool:
         if sid != leader:

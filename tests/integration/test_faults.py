@@ -212,7 +212,7 @@ def test_a_lost_case_not_verified_dead_is_not_said_to_be_killed(
     ``strays`` cannot vouch for it), the detail does not claim that its tree was killed."""
     monkeypatch.setenv("HARNESS_NO_CGROUP", "1")
     kill_case = strays.kill_case
-    monkeypatch.setattr(strays, "kill_case", lambda folder: kill_case(folder) and False)
+    monkeypatch.setattr(strays, "kill_case", lambda folder, **kw: kill_case(folder, **kw) and False)
     result = run("kills_its_parent", "fork", 5, case_tmp)
     assert result.detail == ("the harness's supervisor of the case was killed by SIGKILL "
                              "(by the case?); some of its processes may have survived the kill")

@@ -85,9 +85,27 @@ def test_processes_started_in_the_case_folder_are_killed_without_a_record(
     (case / "cwd").mkdir(parents=True)
     inside = str(case / "cwd")
     proc = start(TWO, cwd=inside) if where == "cwd" else start(TWO, cwd="/", tmpdir=inside)
+    (case / "status.json").write_text("{}")  # the case wrote to its folder after they started
     pids = tree(proc)
     assert strays.kill_case(str(case)) is False
     assert [p for p in pids if _procs.alive(p)] == []
+
+
+def test_a_users_job_started_in_a_dead_cases_folder_later_is_left_alone(tmp_path: Path) -> None:
+    """A `nohup` job (no terminal) a user started in a stale case folder after the case's last
+    change works there but is not the case's (review r13: the next run killed it, and a tmux
+    server's panes with it); the case's own TMPDIR mark is not time-bound."""
+    case = tmp_path / "case"
+    (case / "cwd").mkdir(parents=True)
+    past = time.time() - 5
+    os.utime(case / "cwd", (past, past))
+    os.utime(case, (past, past))
+    job = start(TWO, cwd=str(case / "cwd"))
+    assert strays.members(str(case)) == []
+    assert strays.kill_case(str(case), deadline_s=1) is False
+    assert all(_procs.alive(p) for p in tree(job))
+    marked = start(TWO, cwd="/", tmpdir=str(case / "cwd"))
+    assert sorted(strays.members(str(case))) == sorted(tree(marked))
 
 
 # A session whose leader exited, leaving a job in it (a nohup job, a setsid daemon; or a case
