@@ -66,6 +66,9 @@ def problems(document: Any, leg: Optional[str] = None,
     if not isinstance(env, Mapping):
         return ["no harness.environment: not a results file"]
     found: List[str] = []
+    if env.get("interrupted"):  # said first: it explains whatever else is missing
+        found.append("the run was interrupted (Ctrl-C, SIGTERM or SIGHUP): a partial run "
+                     "proves nothing about the cells it did not reach")
     if leg is not None and _identity(env) != session_identity(leg):
         found.append("leg %s tested %s, not %s" % (leg, session_name(*_identity(env)), leg))
     cells: List[Dict[str, Any]] = [

@@ -180,3 +180,14 @@ def test_methods_a_selection_left_out_need_nothing() -> None:
     doc["harness"]["environment"]["not_selected"] = {"by": "--methods spawn", "cells": [
         "%s[%s]" % (c, m) for c in CASES for m in ("fork", "forkserver")]}
     assert legcheck.problems(doc) == []
+
+
+def test_an_interrupted_run_fails_and_says_so(tmp_path: Path,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """Its finished cells may all be ok: the leg still did not run (review r13)."""
+    doc = results_doc(cases=CASES)
+    doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
+    doc["harness"]["environment"]["interrupted"] = True
+    _write(tmp_path, doc)
+    assert cli.main(["verify-leg", str(tmp_path), "--leg", "3.12"]) == 1
+    assert "the run was interrupted" in capsys.readouterr().err
