@@ -308,6 +308,7 @@ def test_closing_the_terminal_stops_the_run_as_interrupted_without_a_traceback(
     if pid == 0:  # pragma: no cover - the child execs at once
         try:
             os.chdir(str(root))
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)  # as a terminal's (this one may be nohup)
             os.dup2(os.open(str(errors), os.O_WRONLY | os.O_CREAT | os.O_TRUNC), 2)
             os.execv(sys.executable, [sys.executable, "-m", "harness", "run", "--results-dir",  # noqa: S606
                                       str(results), "-k", "ignores_sigterm or returns_value",
