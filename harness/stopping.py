@@ -25,13 +25,14 @@ STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, 
 _NAMES = ("SIGINT", "SIGTERM", "SIGHUP")  # no SIGHUP on Windows
 
 
-def silence_dead_outputs() -> None:
+def silence_dead_outputs() -> bool:
     """Point every descriptor of the command's stdout/stderr that can no longer be written (a
     hung-up terminal: EIO; a pipe whose reader died: EPIPE) at /dev/null: pytest's summary
     ended a closed terminal's run with a traceback and exit 1. pytest keeps copies of the
-    terminal's descriptors (output capture, faulthandler), so all of them, not only 1 and 2."""
+    terminal's descriptors (output capture, faulthandler), so all of them, not only 1 and 2.
+    Returns whether one was dead."""
     if not _OUTPUTS or os.name != "posix":
-        return
+        return False
     import fcntl
     import select
 
@@ -58,6 +59,7 @@ def silence_dead_outputs() -> None:
             continue
     if null >= 0:
         os.close(null)
+    return null >= 0
 
 
 def _on_stop_signal(signum: int, frame: Any) -> None:
