@@ -4,6 +4,7 @@ replaces a results file; a dead stdout no longer ends a run or a command with a 
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -14,7 +15,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import interrupted, plugin
+from harness import interrupted, plugin, stopping
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {"os": "linux", "implementation": "cpython", "python_version": "3.12.1",
@@ -60,6 +61,26 @@ def test_a_partial_run_without_a_signal_never_replaces_a_results_file(
     assert complete.read_text() == '{"a complete run": 1}'
     doc = json.loads((tmp_path / "interrupted" / complete.name).read_text())
     assert doc["harness"]["environment"]["interrupted"] is True
+
+
+@pytest.mark.skipif(os.name != "posix", reason="dead outputs are found by poll(2)")
+def test_a_write_to_a_dead_output_is_no_internalerror_but_other_errors_still_are(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reader left between the check before a cell's line and the write: pytest's
+    INTERNALERROR lines are not printed (to a dead output), the output goes to /dev/null. A
+    broken pipe that is not the command's output, or any other error, is still reported."""
+    read, write = os.pipe()
+    os.close(read)
+    info = os.fstat(write)
+    monkeypatch.setattr(stopping, "_OUTPUTS", {(info.st_dev, info.st_ino)})
+    try:
+        dead = SimpleNamespace(value=BrokenPipeError(errno.EPIPE, "Broken pipe"))
+        assert plugin.pytest_internalerror(dead) is True
+        os.write(write, b"now /dev/null\n")  # no EPIPE any more
+        assert plugin.pytest_internalerror(dead) is None  # no dead output left: a real error
+        assert plugin.pytest_internalerror(SimpleNamespace(value=ValueError("bug"))) is None
+    finally:
+        os.close(write)
 
 
 def _piped_to_head(args: List[str], tmp_path: Path) -> "subprocess.CompletedProcess[bytes]":
