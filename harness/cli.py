@@ -394,8 +394,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         stopping.silence_dead_outputs()
         _error("interrupted")
         return EXIT_INTERRUPTED
-    except BrokenPipeError:
-        if not stopping.silence_dead_outputs():  # another pipe (a child's): a real error
+    except BrokenPipeError as exc:
+        if not stopping.dead_output(exc):  # another pipe (a child's): a real error
             raise
         return EXIT_DEAD_OUTPUT
     except ModuleNotFoundError as exc:

@@ -6,7 +6,6 @@ Enabled with ``-p harness.plugin``; ``nox -s matrix`` passes the options. Python
 
 from __future__ import annotations
 
-import errno
 import importlib
 import json
 import os
@@ -410,8 +409,7 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 def pytest_internalerror(excinfo: Any) -> Optional[bool]:
     """A reader that left between that check and a write: no INTERNALERROR traceback to a dead
     output; the run ends with exit 3 and its file is partial (``interrupted.partial``)."""
-    dead = isinstance(excinfo.value, OSError) and excinfo.value.errno in (errno.EPIPE, errno.EIO)
-    return True if dead and stopping.silence_dead_outputs() else None  # else: pytest's lines
+    return True if stopping.dead_output(excinfo.value) else None  # else: pytest's lines
 
 
 @pytest.hookimpl(trylast=True)

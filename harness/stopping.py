@@ -8,12 +8,13 @@ until the command has cleaned up. ``cli.main`` installs the handlers for every c
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import threading
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["STILL_CLEANING", "install", "restore", "silence_dead_outputs"]
+__all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "silence_dead_outputs"]
 
 #: Set by the first stop signal; later ones find the command already cleaning up.
 _STOPPING: List[int] = []
@@ -60,6 +61,14 @@ def silence_dead_outputs() -> bool:
     if null >= 0:
         os.close(null)
     return null >= 0
+
+
+def dead_output(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write to the command's stdout/stderr whose reader left (EPIPE: `|
+    head -1`; EIO: a hung-up terminal); that output then goes to /dev/null. A broken pipe to
+    anything else (a child's) is a real error: False."""
+    return isinstance(exc, OSError) and exc.errno in (errno.EPIPE, errno.EIO) and \
+        silence_dead_outputs()
 
 
 def _on_stop_signal(signum: int, frame: Any) -> None:
