@@ -26,7 +26,8 @@ def add_parser(sub: Any) -> None:
                     "suite once per method and list the tests whose outcome depends on it. "
                     "Exit 0 when nothing failed, 1 when something failed or nothing could be "
                     "checked (no process started, no test ran), 2 on usage error, 130 when "
-                    "interrupted (Ctrl-C, SIGTERM or SIGHUP; what finished is reported).",
+                    "interrupted (Ctrl-C, SIGTERM or SIGHUP; what finished is reported), 141 when "
+                    "the output's reader left (`| head`: 128 + SIGPIPE, quietly).",
         epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
                "python -m harness check scripts/run.py --python 3.14; "
                "python -m harness check --pytest tests/ -x --python 3.12  (check's own "

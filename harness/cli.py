@@ -3,7 +3,7 @@
 Exit codes: 0 success; 1 the command ran but something is wrong (a bad input file, a harness
 failure); 2 usage error (bad arguments, a path that does not exist or holds no results file, an
 interpreter that is not a usable Python); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished
-cells are kept in the results file).
+cells are kept in the results file); 141 the output's reader left (`| head -1`).
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ HOST_PACKAGES = ("jinja2", "jsonschema")
 
 ROOT = Path(__file__).resolve().parent.parent
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: The output's reader left (`| head -1`): 128 + SIGPIPE, what a shell reports for a Unix tool
+#: that SIGPIPE ended (`set -o pipefail` sees it), quietly: no BrokenPipeError traceback.
+EXIT_DEAD_OUTPUT = 141
 
 #: The case catalog: beside harness/ in a checkout. Only harness/ is packaged, so a
 #: pip-installed harness has no catalog: `run` has nothing to run, the report no claims.
@@ -268,7 +271,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "isolated interpreters and report what really happens.",
         epilog="Most people run `nox -s matrix` (every interpreter, then the report) and open "
                "reports/index.html. Exit codes: 0 ok, 1 failed or bad input, 2 usage error, "
-               "130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished cells are kept).",
+               "130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished cells are kept), 141 the "
+               "output's reader left (`| head`: 128 + SIGPIPE, quietly).",
     )
     parser.add_argument("--version", action="version", version="%(prog)s " + __version__)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -279,8 +283,9 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Exit 0 when every cell ran (a cell that differs from "
                                      "its expectation is a finding, not a failure); 1 when "
                                      "the harness could not run a cell or nothing was "
-                                     "selected; 2 on usage error; 130 when interrupted "
-                                     "(finished cells are written).")
+                                     "selected, or its run ended early (a partial file "
+                                     "never replaces a results file); 2 on usage error; "
+                                     "130 when interrupted (finished cells are written).")
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "
                           "wrapper); default: the Python running this command")
@@ -389,6 +394,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         stopping.silence_dead_outputs()
         _error("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError as exc:
+        if not stopping.dead_output(exc):  # another pipe (a child's): a real error
+            raise
+        return EXIT_DEAD_OUTPUT
     except ModuleNotFoundError as exc:
         if exc.name not in HOST_PACKAGES:
             raise

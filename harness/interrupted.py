@@ -18,7 +18,8 @@ from harness.runner import CaseRun
 if TYPE_CHECKING:
     from harness.plugin import _State
 
-__all__ = ["INTERRUPTED_DIR", "finished_unreported", "result_of", "summary_lines", "target"]
+__all__ = ["INTERRUPTED_DIR", "finished_unreported", "partial", "result_of", "summary_lines",
+           "target"]
 
 #: Where an interrupted run writes when the results folder already has its file: that file is
 #: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
@@ -33,6 +34,17 @@ def result_of(future: "Future[CaseRun]") -> CaseRun:
             return future.result(timeout=0.2)
         except FuturesTimeout:
             continue
+
+
+def partial(state: "_State", exitcode: Any, tests: List[Dict[str, Any]]) -> bool:
+    """Whether the run did not end normally: a stop signal, a pytest exit status other than
+    0/1 (an INTERNALERROR: a `| head` whose reader left ended a run with exit 3 and replaced a
+    complete file with 59 of 60 cells), or a selected cell without a result. Such a run is
+    marked ``interrupted`` and never replaces a results file."""
+    if state.interrupted or exitcode not in (0, 1):
+        return True
+    done = {test.get("nodeid") for test in tests if test.get("metadata")}
+    return any(item.nodeid not in done for item in state.items)
 
 
 def target(state: "_State") -> Path:

@@ -151,6 +151,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     state.environment = _probe(state.interpreter)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
+        stopping.silence_dead_outputs()  # a reader gone already: the run goes on regardless
         env = state.environment
         reporter.write_line("harness: %s (%s) methods %s, default %s" % (
             env["id"], env.get("executable"), env.get("available_methods"),
@@ -353,14 +354,15 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if state.deselected:  # and these "not run (not selected: -k …)"
         environment["not_selected"] = {"by": _selection(config),
                                        "cells": sorted(set(state.deselected))}
-    if state.interrupted:  # and the cells it never reached "not run (interrupted)"
+    tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)
+    if interrupted.partial(state, json_report.get("exitcode"), tests):
+        state.interrupted = True  # the cells it never reached: "not run (interrupted)"
         environment["interrupted"] = True
     json_report["harness"] = {
         "schema_version": results.written_version(results.RESULTS_SCHEMA),
         "environment": environment,
         "cases": [state.cases[key].to_dict() for key in sorted(state.cases)],
     }
-    tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)
     if not any(test.get("metadata") for test in tests):
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
@@ -395,8 +397,22 @@ def pytest_keyboard_interrupt(excinfo: Any) -> None:
     cancel_all()
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Before pytest writes a cell's line: an output whose reader left (`| head -1`, a killed
+    `| tee`) goes to /dev/null, so the run goes on and writes its file (an INTERNALERROR and
+    exit 3 ended it)."""
+    stopping.silence_dead_outputs()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_internalerror(excinfo: Any) -> Optional[bool]:
+    """A reader that left between that check and a write: no INTERNALERROR traceback to a dead
+    output; the run ends with exit 3 and its file is partial (``interrupted.partial``)."""
+    return True if stopping.dead_output(excinfo.value) else None  # else: pytest's lines
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_sessionfinish(session: pytest.Session) -> None:
     """Before pytest's summary: a `| tee` that the same Ctrl-C ended is gone by now (EPIPE)."""
-    if _state(session.config).interrupted:
-        stopping.silence_dead_outputs()
+    stopping.silence_dead_outputs()

@@ -8,12 +8,13 @@ until the command has cleaned up. ``cli.main`` installs the handlers for every c
 
 from __future__ import annotations
 
+import errno
 import os
 import signal
 import threading
 from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["STILL_CLEANING", "install", "restore", "silence_dead_outputs"]
+__all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "silence_dead_outputs"]
 
 #: Set by the first stop signal; later ones find the command already cleaning up.
 _STOPPING: List[int] = []
@@ -25,13 +26,14 @@ STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, 
 _NAMES = ("SIGINT", "SIGTERM", "SIGHUP")  # no SIGHUP on Windows
 
 
-def silence_dead_outputs() -> None:
+def silence_dead_outputs() -> bool:
     """Point every descriptor of the command's stdout/stderr that can no longer be written (a
     hung-up terminal: EIO; a pipe whose reader died: EPIPE) at /dev/null: pytest's summary
     ended a closed terminal's run with a traceback and exit 1. pytest keeps copies of the
-    terminal's descriptors (output capture, faulthandler), so all of them, not only 1 and 2."""
+    terminal's descriptors (output capture, faulthandler), so all of them, not only 1 and 2.
+    Returns whether one was dead."""
     if not _OUTPUTS or os.name != "posix":
-        return
+        return False
     import fcntl
     import select
 
@@ -58,6 +60,15 @@ def silence_dead_outputs() -> None:
             continue
     if null >= 0:
         os.close(null)
+    return null >= 0
+
+
+def dead_output(exc: BaseException) -> bool:
+    """Whether ``exc`` is a write to the command's stdout/stderr whose reader left (EPIPE: `|
+    head -1`; EIO: a hung-up terminal); that output then goes to /dev/null. A broken pipe to
+    anything else (a child's) is a real error: False."""
+    return isinstance(exc, OSError) and exc.errno in (errno.EPIPE, errno.EIO) and \
+        silence_dead_outputs()
 
 
 def _on_stop_signal(signum: int, frame: Any) -> None:
