@@ -298,7 +298,8 @@ def read_json(path: Path, limit: int = MAX_JSON_BYTES) -> Any:
     except UnicodeDecodeError as exc:
         raise BadFile("not UTF-8 text (byte %d)" % exc.start) from None
     except json.JSONDecodeError as exc:
-        raise BadFile("not valid JSON (%s at line %d column %d)" % (
+        # "%s: line": json's own messages may end in "at" ("Unterminated string starting at")
+        raise BadFile("not valid JSON (%s: line %d column %d)" % (
             exc.msg, exc.lineno, exc.colno)) from None
     except RecursionError:
         raise BadFile("not usable JSON (nested too deeply)") from None

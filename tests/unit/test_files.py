@@ -32,8 +32,9 @@ DEEP = "[" * 100000
     ("[Infinity]", "not valid JSON (Infinity is not a JSON number)"),
     ("[-Infinity]", "not valid JSON (-Infinity is not a JSON number)"),
     ("[1e999]", "not valid JSON (1e999 is out of range for a number)"),
-    ("{not json", "not valid JSON (Expecting property name enclosed in double quotes at line 1 "
+    ("{not json", "not valid JSON (Expecting property name enclosed in double quotes: line 1 "
                   "column 2)"),
+    ('["cut', "not valid JSON (Unterminated string starting at: line 1 column 2)"),  # not "at at"
 ])
 def test_read_json_refuses_each_bad_file_with_one_line(tmp_path: Path, text: str,
                                                        reason: str) -> None:
