@@ -128,10 +128,11 @@ def _folder_files(folder: Path) -> List[str]:
     below) is read for its results: its own files are left out, and said so."""
     from harness.summary import plural
 
-    own = sorted(p.name for p in folder.glob("*.json") if p.name in REPORT_FILES)
-    found = sorted(str(p) for p in folder.glob("*.json") if p.name not in REPORT_FILES)
-    if not found and (folder / "results").is_dir():
-        found = sorted(str(p) for p in (folder / "results").glob("*.json"))
+    names = sorted(folder.glob("*.json"))
+    own = [p.name for p in names if p.name in REPORT_FILES]
+    found = [str(p) for p in names if p.name not in REPORT_FILES]
+    if not found and (folder / RESULTS_DIR.name).is_dir():
+        found = sorted(str(p) for p in (folder / RESULTS_DIR.name).glob("*.json"))
         sys.stdout.write("report: %s is a report folder: reading its results/ (%s)\n" % (
             folder, plural(len(found), "file")))
     elif own:
