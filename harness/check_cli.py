@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
+from harness import cli_types
 from harness.vocab import Outcome
 
 __all__ = ["add_parser", "command"]
@@ -55,7 +56,7 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=_positive,
                         help="seconds before a run counts as a hang (default: 10; 300 with "
                              "--pytest)")
-    parser.add_argument("--jobs", type=int, metavar="N",
+    parser.add_argument("--jobs", type=cli_types.at_least_one, metavar="N",
                         help="runs at once (default: 1; more is faster, but two runs of one "
                              "program share its fixed ports, files and shared-memory names and "
                              "can fail only because they met)")
@@ -152,8 +153,6 @@ def command(args: argparse.Namespace) -> int:
                              % exc) from None
         if not isinstance(call_args, list):
             raise ValueError("--args must be a JSON list, e.g. '[1, \"x\"]'")
-        if args.jobs < 1:
-            raise ValueError("--jobs must be 1 or more")
         check.parse_target(target, Path.cwd())
         interpreters = check.select_interpreters(args.python, pytest=pytest_mode)
     except (ValueError, check.TargetError) as exc:

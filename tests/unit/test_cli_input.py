@@ -38,9 +38,12 @@ def _usage_error(argv: List[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 
 @pytest.mark.parametrize("value", ["-3", "0", "two"])
-def test_run_jobs_below_one_is_a_usage_error(value: str, tmp_path: Path,
-                                             capsys: pytest.CaptureFixture[str]) -> None:
-    line = _usage_error(["run", "--jobs", value, "--results-dir", str(tmp_path)], capsys)
+@pytest.mark.parametrize("command", ["run", "check"])
+def test_jobs_below_one_is_a_usage_error(command: str, value: str, tmp_path: Path,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """One type for both commands' --jobs (check's also after --pytest)."""
+    where = ["--results-dir", str(tmp_path)] if command == "run" else ["--pytest", "x"]
+    line = _usage_error([command, "--jobs", value, *where], capsys)
     assert "--jobs" in line
     assert ("must be 1 or more, not %s" % value if value != "two" else
             "'two' is not a whole number") in line
