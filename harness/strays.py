@@ -74,14 +74,15 @@ def members(folder: str, record: Optional[Tuple[int, int]] = None,
     (review r13). No descendant with a controlling terminal is taken: no case process has one."""
     end = _boot_ticks(newest_mtime(folder) if ended is None else ended) + _END_SLACK_TICKS
     start = record[1] if record is not None else 0
-    ours = _session(record, end)
-    table = _procs.proc_table()
-    path = os.fsencode(os.path.abspath(folder))
 
     def in_time(pid: int) -> bool:
+        """Started between the executor's start and the case's end."""
         started = _procs.start_time(pid)
         return started is not None and start <= started <= end
 
+    ours = _session(record, in_time)
+    table = _procs.proc_table()
+    path = os.fsencode(os.path.abspath(folder))
     seeds = [pid for pid, (_ppid, sid, state) in table.items() if state != "Z" and (
         ours(pid, sid) or _found_inside(pid, path, in_time))]
     found = set(seeds)
@@ -96,13 +97,14 @@ def _found_inside(pid: int, path: bytes, in_time: Callable[[int], bool]) -> bool
     return where == "tmpdir" or (where == "cwd" and in_time(pid))
 
 
-def _session(record: Optional[Tuple[int, int]], end: int) -> Callable[[int, int], bool]:
+def _session(record: Optional[Tuple[int, int]],
+             in_time: Callable[[int], bool]) -> Callable[[int, int], bool]:
     """Whether a process (pid, session id) is of the recorded executor's session. While the
     executor runs (its pid with its start time), all of it is. Once it is gone, its pid, and
     with it the session id, may name another session by now (one whose leader exited leaving
     jobs: a ``nohup`` job, a ``setsid`` daemon), so a member counts only if, like every case
     process, it has no controlling terminal and started between the executor's start and the
-    case's ``end`` (clock ticks since boot): a reused number's members start later."""
+    case's end (``in_time``): a reused number's members start later."""
     if record is None:
         return lambda pid, sid: False
     leader, start = record
@@ -112,12 +114,7 @@ def _session(record: Optional[Tuple[int, int]], end: int) -> Callable[[int, int]
     if now is not None:  # the pid names another process: not the executor's session
         return lambda pid, sid: False
 
-    def member(pid: int, sid: int) -> bool:
-        if sid != leader:
-            return False
-        started = _procs.start_time(pid)
-        return started is not None and start <= started <= end and not _has_terminal(pid)
-    return member
+    return lambda pid, sid: sid == leader and in_time(pid) and not _has_terminal(pid)
 
 
 #: Clock ticks added to the case's end: a file's mtime comes from a coarse clock (up to a
