@@ -15,7 +15,8 @@ A CI leg must not go green on that. This check passes only when
   ``--max-broken`` (25 %) of the cells that ran (``unavailable`` cells did not run).
 
 Host side (the schema check needs jsonschema, as the report does); one line per problem, exit 1
-when any.
+when any, 3 when the run was interrupted but its cells are its interpreter's and sound (a CI
+step that overran its limit: the workflow publishes that file, and withholds one that exits 1).
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ from harness.results import (
     validate_results,
 )
 
-__all__ = ["CANARY", "MAX_BROKEN", "add_parser", "problems"]
+__all__ = ["CANARY", "EXIT_PARTIAL", "MAX_BROKEN", "add_parser", "partial_but_sound", "problems"]
 
 #: The share of crash + harness-error cells above which a run is not believed to have tested
 #: its interpreter. A healthy run has none (the catalog's crash cells are a few of ~265);
@@ -46,6 +47,9 @@ __all__ = ["CANARY", "MAX_BROKEN", "add_parser", "problems"]
 MAX_BROKEN = 0.25
 #: A case that starts a child under each method and needs its answer (the smoke legs' case).
 CANARY = "inheritance.global_assigned_in_main"
+#: verify-leg's exit status for a run that proves nothing whole but is this interpreter's and
+#: sound as far as it went (the workflow uploads it; it withholds a file that exits 1).
+EXIT_PARTIAL = 3
 
 
 def _identity(env: Mapping[str, Any]) -> Tuple[str, str, bool]:
@@ -130,12 +134,31 @@ def _cmd(args: argparse.Namespace) -> int:
         problems(document, args.leg, args.max_broken)
     for line in found:
         sys.stderr.write("harness: error: %s: %s\n" % (files[0], line))
+    if found and not invalid and partial_but_sound(document, args.leg, args.max_broken):
+        sys.stderr.write("harness: %s: partial, but what it holds is this interpreter's "
+                         "(publish it: its missing cells read \"not run (interrupted)\")\n"
+                         % files[0].name)
+        return EXIT_PARTIAL
     if not found:
         cells = [t["metadata"] for t in document.get("tests") or []
                  if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
         sys.stdout.write("harness: %s proves its run: %s\n" % (
             files[0].name, _count([c.get("outcome") for c in cells])))
     return 1 if found else 0
+
+
+def partial_but_sound(document: Mapping[str, Any], leg: Optional[str] = None,
+                      max_broken: float = MAX_BROKEN) -> bool:
+    """An interrupted run (a CI step overran its limit) of the right interpreter whose cells
+    that ran are not mostly broken: its cells are real, and the report says which never ran.
+    Only the whole-run proofs (an ok cell and the canary per method) may be missing."""
+    env = document["harness"]["environment"]
+    if not env.get("interrupted") or (leg is not None and _identity(env) != session_identity(leg)):
+        return False
+    cells = [t["metadata"] for t in document.get("tests") or []
+             if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
+    ran = [c for c in cells if c.get("outcome") != UNAVAILABLE]
+    return bool(ran) and sum(1 for c in ran if _broken(c)) / len(ran) < max_broken
 
 
 #: A leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
@@ -167,8 +190,10 @@ def add_parser(sub: Any) -> None:
         description=__doc__.split("\n\n", 1)[1].split("\n\nHost side")[0].replace(
             "``", "").replace("of CANARY", "of " + CANARY),
         epilog="Exit 0 when the file proves its run; 1 when it does not (one line per\n"
-               "problem) or PATH holds no results file or several; 2 on usage error (no such\n"
-               "PATH, a --leg that is not a python-version).",
+               "problem) or PATH holds no results file or several; 3 when the run was\n"
+               "interrupted but is the leg's interpreter and its cells that ran are sound\n"
+               "(partial: worth publishing, not a proof); 2 on usage error (no such PATH, a\n"
+               "--leg that is not a python-version).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     cmd.add_argument("results_dir", metavar="PATH",
                      help="a results file, or a folder that must hold exactly one (a CI leg's)")

@@ -9,6 +9,7 @@ import concurrent.futures
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -209,3 +210,76 @@ def test_a_leg_whose_executors_all_crash_fails(nox_legs: Dict[str, Any]) -> None
     assert "no ok cell" in played["check"].stderr
     assert "cells that ran are crash or harness errors (100%" in played["check"].stderr
     assert played["smoke"].returncode == 0 and played["list"].returncode == 0
+
+
+# --- A leg step that overruns its limit, cancelled as the runner cancels it -----------------
+#
+# actions/runner (src/Runner.Sdk/ProcessInvoker.cs) on a step timeout: SIGINT to the step's
+# process alone, SIGTERM 7.5 s later, SIGKILL 2.5 s after that. The upload step runs right
+# after: the finished cells must be on disk by then.
+
+#: The canary (done in about a second) and a fork cell that hangs to its timeout: the cancel
+#: lands while the run is surely still going.
+CANCEL_SLICE = "global_assigned_in_main or lock_held_by_thread_at_fork"
+
+
+def test_a_leg_cancelled_on_its_step_timeout_leaves_its_finished_cells(
+        tmp_path: Path) -> None:
+    """The cancelled nox step (exec: nox is the step's process) passes the SIGINT on and the
+    harness writes the cells it finished as an interrupted run before the step is killed;
+    the leg check then lets the upload publish it (exit 3). Without exec, bash swallowed the
+    SIGINT, died of the SIGTERM, and left nox and the harness running with nothing written."""
+    doc = ci_play.workflow()
+    pythons = [str(p) for p in doc["jobs"]["matrix"]["strategy"]["matrix"]["python"]]
+    interp = _leg_python(pythons)
+    bindir = tmp_path / "setup-python" / "bin"
+    bindir.mkdir(parents=True)
+    for name in ("python", "python3", f"python{interp.short_version}"):
+        (bindir / name).symlink_to(interp.real_path)
+    workspace = _checkout(tmp_path / "checkout")
+    (tmp_path / "home").mkdir()
+    (tmp_path / "scripts").mkdir()
+    env = _leg_env(doc, {"os": LINUX_LABEL, "python": interp.session_name}, bindir,
+                   tmp_path / "home")
+    job = doc["jobs"]["matrix"]
+    step = dict(ci_play.step(job, name="nox -s matrix-${{ matrix.python }}"))
+    step["run"] = step["run"].rstrip() + f' -- -k "{CANCEL_SLICE}"'
+    proc = ci_play.start_step(step, workspace, tmp_path / "scripts", env)
+    results = workspace / "reports" / "results"
+    seen = ""
+    try:
+        assert proc.stdout is not None
+        # The harness's header line, then its progress: a "." as each cell finishes.
+        while not seen.endswith(".") or "\nharness: linux" not in seen:
+            char = proc.stdout.read(1)
+            assert char, seen
+            seen += char
+        assert not list(results.glob("*.json")), "the run ended before the cancel"
+        proc.send_signal(signal.SIGINT)
+        for sig, grace in ((signal.SIGTERM, 7.5), (signal.SIGKILL, 2.5)):
+            try:
+                proc.wait(timeout=grace)
+                break
+            except subprocess.TimeoutExpired:
+                proc.send_signal(sig)
+        proc.wait(timeout=10)
+        # The upload step starts now: what it finds is what the leg ships.
+        files = list(results.glob("*.json"))
+        assert len(files) == 1, seen + (proc.stdout.read() or "")
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the old line's orphans: nox, the harness
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+    document = json.loads(files[0].read_text(encoding="utf-8"))
+    assert document["harness"]["environment"]["interrupted"] is True
+    outcomes = {(t["metadata"]["case"], t["metadata"]["method"]): t["metadata"]["outcome"]
+                for t in document["tests"]}
+    # at least the one cell whose "." was seen, and the cancelled fork hang is not among them
+    assert "ok" in outcomes.values(), outcomes
+    assert ("deadlock.lock_held_by_thread_at_fork", "fork") not in outcomes, outcomes
+    check_env = dict(env, GITHUB_OUTPUT=str(tmp_path / "check-output"))
+    check = ci_play.run_step(ci_play.step(job, ident="check"), workspace, check_env)
+    assert check.returncode == 3, _log(check)
+    assert ci_play.outputs(check_env) == {"status": "3"}

@@ -43,6 +43,16 @@ def _legs_to_play(python_names: List[str]) -> List[Tuple[str, discovery.Interpre
     return [(names[0], usable[names[0]]), (names[-1], usable[names[-1]])]
 
 
+#: The upload step's condition (tests/unit/test_workflow_data.py holds the workflow to it):
+#: the check step's exit status, 0 (proven) or 3 (interrupted but sound).
+UPLOAD_IF = ("${{ always() && (steps.check.outputs.status == '0' || "
+             "steps.check.outputs.status == '3') }}")
+
+
+def uploads(check_outputs: Dict[str, str]) -> bool:
+    return check_outputs.get("status") in ("0", "3")
+
+
 @pytest.fixture(scope="module")
 def ci(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     """Play the whole data path once; the tests below check what it left behind."""
@@ -77,8 +87,11 @@ def ci(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
         out, _ = proc.communicate(timeout=900)
         assert proc.returncode == 0, out
         leg = {"os": LINUX_LABEL, "python": python_name}
-        env = dict(base_env, LEG_OS=leg["os"], LEG_PYTHON=python_name)
+        env = dict(base_env, LEG_PYTHON=python_name,
+                   GITHUB_OUTPUT=str(tmp / f"check-output-{python_name}"))
         checks[python_name] = ci_play.run_step(check, workspace, env)
+        if not uploads(ci_play.outputs(env)):
+            continue
         # upload-artifact: the files the glob matches, relative to their common folder.
         matched = sorted(workspace.glob(upload["path"]))
         if matched:
@@ -87,8 +100,9 @@ def ci(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
                 str(p.relative_to(common)): p.read_bytes() for p in matched}
     # A leg's check must refuse a results file from another interpreter.
     first, last = played[0][0], played[-1][0]
-    wrong = ci_play.run_step(check, tmp / "legs" / first,
-                      dict(base_env, LEG_OS=LINUX_LABEL, LEG_PYTHON=last))
+    wrong_env = dict(base_env, LEG_PYTHON=last, GITHUB_OUTPUT=str(tmp / "check-output-wrong"))
+    wrong = ci_play.run_step(check, tmp / "legs" / first, wrong_env)
+    wrong_uploads = uploads(ci_play.outputs(wrong_env))
 
     report_job = doc["jobs"]["report"]
     job_env = dict(base_env, **{str(k): str(v) for k, v in report_job.get("env", {}).items()})
@@ -116,6 +130,7 @@ def ci(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
                         ("summary", ci_play.step(report_job, name="Write the job summary"))):
         steps[label] = ci_play.run_step(step, ROOT, job_env)
     return {"played": played, "artifacts": artifacts, "checks": checks, "wrong": wrong,
+            "wrong_uploads": wrong_uploads,
             "steps": steps, "env": job_env, "results_dir": results_dir,
             "site": Path(job_env["SITE_DIR"])}
 
@@ -134,6 +149,13 @@ def test_leg_check_accepts_its_own_file_and_refuses_another(ci: Dict[str, Any]) 
         assert proc.returncode == 0, (python_name, proc.stdout, proc.stderr)
     assert ci["wrong"].returncode != 0
     assert "tested" in ci["wrong"].stderr
+    # ... and that file is withheld: it would replace the other leg's file in the download
+    assert not ci["wrong_uploads"]
+
+
+def test_the_upload_condition_is_the_one_played() -> None:
+    upload = ci_play.step(ci_play.workflow()["jobs"]["matrix"], uses="actions/upload-artifact")
+    assert upload["if"] == UPLOAD_IF
 
 
 def test_download_lays_files_flat_by_environment(ci: Dict[str, Any]) -> None:
@@ -169,7 +191,9 @@ def test_legs_that_produced_nothing_are_listed_as_not_run(ci: Dict[str, Any]) ->
     proc = ci["steps"]["not-run"]
     assert proc.returncode == 0, proc.stderr
     played = {f"results-{LINUX_LABEL}-{p}" for p, _ in ci["played"]}
-    listed = set(re.findall(r"::warning::not run: (\S+)", proc.stdout))
+    (warning,) = re.findall(r"::warning::not run \((\d+) legs\): (.*)", proc.stdout)
+    listed = set(warning[1].split(", "))
+    assert int(warning[0]) == len(listed)  # one annotation: a step shows only 10
     assert "results-windows-2025-3.14t" in listed
     assert "results-macos-15-intel-3.15" in listed
     assert not played & listed
