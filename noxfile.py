@@ -12,6 +12,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
+from typing import TypedDict
 
 import nox
 
@@ -43,9 +44,18 @@ _PYENV_BINS = [
 ]
 os.environ["PATH"] = os.pathsep.join([*_PYENV_BINS, os.environ.get("PATH", "")])
 
+
+class _Stop(TypedDict):
+    """``session.run``'s keywords for how long a stopped child gets (typed: mypy checks each
+    against ``run``'s signature, which a plain dict's ``**`` hides)."""
+
+    interrupt_timeout: float
+    terminate_timeout: float
+
+
 #: Ctrl-C: nox gives its child 0.3 s after SIGINT before SIGTERM/SIGKILL; the harness needs
 #: about 1 s to kill and reap every case tree and write the cells that had finished.
-INTERRUPT = {"interrupt_timeout": 3.0, "terminate_timeout": 2.0}
+INTERRUPT: _Stop = {"interrupt_timeout": 3.0, "terminate_timeout": 2.0}
 
 #: Interpreters CI legs ask for by name; locally, those not installed are skipped. Every
 #: python-version of .github/workflows/matrix.yml must be here (tests/unit/test_workflow.py).
@@ -176,8 +186,8 @@ def tests(session: nox.Session) -> None:
 
 @nox.session(python=None)
 def lint(session: nox.Session) -> None:
-    """Lint: ruff, mypy and the import boundary on the harness and the cases; actionlint and
-    zizmor on CI."""
+    """Lint: ruff, mypy and the import boundary on the harness and the cases (mypy on this file
+    too); actionlint and zizmor on CI."""
     session.install(*LINT_DEPS, "-c", str(LINT_PINS))
     workflows = sorted(glob.glob(str(ROOT / ".github" / "workflows" / "*.yml")))
     if not workflows:
@@ -191,7 +201,7 @@ def lint(session: nox.Session) -> None:
     online = [] if os.environ.get("GH_TOKEN") else ["--offline"]
     checks = [
         ("ruff", ["ruff", "check", "harness", "cases", "tests", "noxfile.py"]),
-        ("mypy", ["mypy", "harness"]),
+        ("mypy", ["mypy", "harness", "noxfile.py"]),
         ("mypy on cases", ["mypy", "--python-version", CASES_MYPY_PYTHON, "cases"]),
         ("import boundary", ["python", "-m", "harness.boundary"]),
         ("actionlint", ["actionlint", *workflows]),

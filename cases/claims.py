@@ -30,7 +30,8 @@ blocked; a timeout without it is undecided, since the hang may be elsewhere),
 "excludes": value}``, ``{"faster_than": method, "path": [...]}`` (this cell's number is lower
 than the same case's cell for another method), ``{"equals_cell": {"case": id, "path": [...]},
 "path": [...]}`` (a value equals another case's value in the same environment and method),
-and ``{"all": [...]}``/``{"any": [...]}``/``{"not": {...}}``.
+and ``{"all": [...]}``/``{"any": [...]}``/``{"not": {...}}`` (``harness/claimpred.py`` reads
+them).
 
 Data only: standard library, Python 3.8 syntax; imported on the host when the report is built.
 """

@@ -53,7 +53,7 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
                         help="interpreter as `python -m harness interpreters` names it (3.14, "
                              "pypy3.9) or a path; repeatable (default: every interpreter found, "
                              "the Debian root's included; with --pytest: this one)")
-    parser.add_argument("--timeout", type=_positive,
+    parser.add_argument("--timeout", type=cli_types.positive_seconds,
                         help="seconds before a run counts as a hang (default: 10; 300 with "
                              "--pytest)")
     parser.add_argument("--jobs", type=cli_types.at_least_one, metavar="N",
@@ -100,16 +100,6 @@ def _take_own_options(args: argparse.Namespace) -> None:
     _add_options(parser)
     for name, value in vars(parser.parse_args(own)).items():
         setattr(args, name, (args.python or []) + value if name == "python" else value)
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
-    if not value > 0:
-        raise argparse.ArgumentTypeError("must be more than 0 seconds, not %s" % text)
-    return value
 
 
 def _error(message: str) -> int:

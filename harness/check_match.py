@@ -42,9 +42,9 @@ def local_function(run: CaseRun, text: str, method: str) -> Optional[str]:
     quoted = _QUOTED.search(text)
     mark = _MARK.search(text, 0, quoted.start() if quoted else len(text))  # whichever is first
     if mark is None:
-        return quoted.group(1)[:120] if quoted else None
+        return shorten(quoted.group(1), 120) if quoted else None
     start = mark.start() - _extent(_PARTS_REVERSED, text[:mark.start()][::-1])
-    return text[start:mark.end() + _extent(_PARTS, text, mark.end())][:120]
+    return shorten(text[start:mark.end() + _extent(_PARTS, text, mark.end())], 120)
 
 
 def _extent(pattern: "re.Pattern[str]", text: str, at: int = 0) -> int:

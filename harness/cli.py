@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from harness import __version__, cli_types, stopping
 from harness.guest import words
-from harness.results import MATRIX_FILE, MATRIX_SCHEMA, REPORTS, RESULTS_DIR, RESULTS_SCHEMA
+from harness.results import REPORTS, RESULTS_DIR
 
 __all__ = ["main"]
 
@@ -36,9 +36,6 @@ NO_CATALOG = "the case catalog (cases/) is not installed; run from the checkout"
 #: Where results and reports go by default: the checkout's reports/; an installed harness
 #: writes into the working folder's, never into site-packages.
 REPORTS_HOME = REPORTS if CASES.is_dir() else Path(REPORTS.name)
-#: What `report` writes beside the page: in a folder given to `report`, a report's own files,
-#: never results files (`report X -o X` then `report X` rejected them all).
-REPORT_FILES = (MATRIX_FILE, RESULTS_SCHEMA, MATRIX_SCHEMA)
 
 
 def _error(message: str) -> None:
@@ -123,26 +120,8 @@ def _claims() -> Optional[List[Dict[str, Any]]]:
     return list(CLAIMS)
 
 
-def _folder_files(folder: Path) -> List[str]:
-    """A folder's results files. A report folder (its matrix.json beside them, or its results/
-    below) is read for its results: its own files are left out, and said so."""
-    from harness.summary import plural
-
-    names = sorted(folder.glob("*.json"))
-    own = [p.name for p in names if p.name in REPORT_FILES]
-    found = [str(p) for p in names if p.name not in REPORT_FILES]
-    if not found and (folder / RESULTS_DIR.name).is_dir():
-        found = sorted(str(p) for p in (folder / RESULTS_DIR.name).glob("*.json"))
-        sys.stdout.write("report: %s is a report folder: reading its results/ (%s)\n" % (
-            folder, plural(len(found), "file")))
-    elif own:
-        sys.stdout.write("report: %s: left out %s (a report's own files, not results)\n" % (
-            folder, ", ".join(own)))
-    return found
-
-
 def _cmd_report(args: argparse.Namespace) -> int:
-    from harness import loading, merge, render
+    from harness import inputs, loading, merge, render
 
     files: List[str] = []
     usable_paths = False  # an input path that exists (else: a usage error, exit 2)
@@ -151,7 +130,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     for name in args.files:
         path = Path(name)
         if path.is_dir():
-            found = _folder_files(path)
+            found = inputs.folder_files(path)
             files += found
             empty += [] if found else [name]
         else:
@@ -218,10 +197,10 @@ def _cmd_report(args: argparse.Namespace) -> int:
 def _cmd_diff(args: argparse.Namespace) -> int:
     import json
 
-    from harness import diff
+    from harness import diff, inputs
 
-    old_path, old, old_problems = diff.load_side(args.old)
-    new_path, new, new_problems = diff.load_side(args.new)
+    old_path, old, old_problems = inputs.load_side(args.old)
+    new_path, new, new_problems = inputs.load_side(args.new)
     for problem in old_problems + new_problems:
         _error(problem)
     if old is None or new is None:

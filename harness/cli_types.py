@@ -8,7 +8,7 @@ import re
 
 from harness.guest import words
 
-__all__ = ["ENV_ID", "at_least_one", "env_id"]
+__all__ = ["ENV_ID", "at_least_one", "env_id", "positive_seconds"]
 
 #: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
 #: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
@@ -31,4 +31,15 @@ def at_least_one(text: str) -> int:
         raise argparse.ArgumentTypeError("%r is not a whole number" % text) from None
     if value < 1:  # -3 ended in a semaphore's ValueError; 0 silently meant the default
         raise argparse.ArgumentTypeError("must be 1 or more, not %d" % value)
+    return value
+
+
+def positive_seconds(text: str) -> float:
+    """A time limit: any number of seconds above 0 (a count, like --jobs, is ``at_least_one``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be more than 0 seconds, not %s" % text)
     return value

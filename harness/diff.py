@@ -6,15 +6,15 @@ only beyond their spread. A cell whose case's own code changed between the two r
 (``case_code``) is not an observation change: it is listed apart, as **K** (case changed).
 Only cells that ran in both are compared: one that ran on one side only (the other's selection,
 ``--quick``, no data, an environment only one side has) is counted as not compared, with why.
+What each side reads (a matrix.json, results files, a reports folder) is ``inputs``'s.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import case_code, notrun, results, svg
+from harness import case_code, notrun, svg
 from harness.documents import (
     CellKey,
     MatrixCell,
@@ -26,8 +26,8 @@ from harness.documents import (
 from harness.guest.words import ERROR, NOT_RUN, OK
 from harness.text import cut_apart, key_changes, short_json
 
-__all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "load_matrix",
-           "noise_aware_equal", "nothing_compared", "resolve"]
+__all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "noise_aware_equal",
+           "nothing_compared"]
 
 Key = CellKey
 #: A performance median must move by more than this fraction (and more than both IQRs).
@@ -112,69 +112,6 @@ class MatrixDiff:
         data["cells_not_compared"] = [list(k) for k in self.cells_not_compared]
         data["nothing_compared"] = self.nothing_compared
         return data
-
-
-#: A reports folder (``nox -s matrix``) holds these; the first found is compared.
-REPORTS_FOLDER = (results.MATRIX_FILE, results.RESULTS_DIR.name)
-
-
-def resolve(path: str) -> str:
-    """What to read for ``path``: a reports folder's ``matrix.json`` (what its page shows), else
-    its ``results/`` folder; any other path as it is."""
-    folder = Path(path)
-    if folder.is_dir():
-        for name in REPORTS_FOLDER:
-            if (folder / name).exists():
-                return str(folder / name)
-    return path
-
-
-def load_side(path: str) -> Tuple[str, Optional[MatrixDoc], List[str]]:
-    """One side of a diff: the path read (:func:`resolve`), its matrix and the problems met. A
-    reports folder whose ``matrix.json`` cannot be used is read by its ``results/`` instead,
-    the problem still said (its valid files are the same run)."""
-    chosen = resolve(path)
-    matrix, problems = load_matrix(chosen)
-    fallback = Path(path) / results.RESULTS_DIR.name
-    if matrix is None and Path(chosen).name == results.MATRIX_FILE and Path(path).is_dir() \
-            and fallback.is_dir():
-        matrix, more = load_matrix(str(fallback))
-        return str(fallback), matrix, problems + more
-    return chosen, matrix, problems
-
-
-def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
-    """A matrix document from ``matrix.json`` or from a folder of results files.
-
-    Returns ``(matrix, problems)``; ``matrix`` is None when nothing usable was found.
-    """
-    from harness import loading, merge
-
-    source = Path(path)
-    if source.is_dir():
-        files = sorted(str(p) for p in source.glob("*.json"))
-        loaded, rejected = loading.load_results(files)
-        problems = [r.line() for r in rejected]
-        if not loaded:
-            return None, problems + ["%s: no valid results files in this folder" % path]
-        return merge.merge(loaded, rejected), problems
-    if not source.exists():
-        return None, ["%s: no such file or folder" % path]
-    try:
-        doc = results.read_json(source)
-    except results.BadFile as exc:
-        return None, ["%s: %s" % (path, exc)]
-    if isinstance(doc, dict) and "harness" in doc and "tests" in doc:
-        loaded, rejected = loading.load_results([path])
-        if not loaded:
-            return None, [r.line() for r in rejected]
-        return merge.merge(loaded), []
-    if not (isinstance(doc, dict) and "results" in doc and "environments" in doc):
-        return None, ["%s: neither a matrix.json nor a results file" % path]
-    problems = results.validate_matrix(doc)  # one validator: the shipped matrix schema
-    if problems:
-        return None, ["%s: not a valid matrix.json: %s" % (path, results.first_problem(problems))]
-    return cast("MatrixDoc", doc), []
 
 
 def noise_aware_equal(old: Any, new: Any) -> bool:

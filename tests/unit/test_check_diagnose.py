@@ -155,7 +155,11 @@ def test_a_name_after_a_long_word_in_the_output_is_found() -> None:
     text = ("QUJD" * 25000 + " " + "a." * 50000 + "\nPicklingError: Can't pickle <function "
             "main.<locals>.inner at 0x00007f0dc08d80c0>: it's not found as __main__.main")
     assert local_function(_run("spawn"), text, "spawn") == "main.<locals>.inner"
-    assert local_function(_run("spawn"), "x " + "a." * 100000 + "<lambda>>", "spawn") == "a." * 60
+    # A name longer than 120 characters is cut as every detail is, to 120 with "…" (text.shorten).
+    assert local_function(_run("spawn"), "x " + "a." * 100000 + "<lambda>>", "spawn") == \
+        "a." * 59 + "a…"
+    assert local_function(_run("spawn"), "local object '%s'" % ("b" * 200), "spawn") == \
+        "b" * 119 + "…"
     assert local_function(_run("spawn"), "a<lambda" * 30000, "spawn") is None
 
 

@@ -49,6 +49,26 @@ def test_jobs_below_one_is_a_usage_error(command: str, value: str, tmp_path: Pat
             "'two' is not a whole number") in line
 
 
+@pytest.mark.parametrize("command", ["run", "report", "check"])
+def test_each_option_type_is_one_of_cli_types(command: str) -> None:
+    """The commands' argument types live in one place, cli_types (check's --timeout type was
+    its own, in check_cli)."""
+    from harness import cli_types
+
+    typed = {a.dest: a.type for a in _subparser(command)._actions if a.type is not None}
+    assert typed and all(getattr(cli_types, getattr(t, "__name__", ""), None) is t
+                         for t in typed.values()), typed
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "soon"])
+def test_a_timeout_that_is_not_more_than_0_seconds_is_a_usage_error(
+        value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    line = _usage_error(["check", "--timeout", value, "--pytest", "x"], capsys)
+    assert "--timeout" in line
+    assert ("'soon' is not a number of seconds" if value == "soon" else
+            "must be more than 0 seconds, not %s" % value) in line
+
+
 @pytest.mark.parametrize(("text", "methods"), [
     ("fork", ["fork"]), ("spawn,fork", ["spawn", "fork"]), ("fork, spawn,fork,", ["fork", "spawn"]),
 ])

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, Dict, List
 
-from harness import cli, diff
+from harness import cli, diff, inputs
 
 
 def _cell(case: str, env: str, method: str, outcome: str = "ok", observed: Any = 1,
@@ -155,10 +155,10 @@ def test_a_reports_folder_is_read_by_its_matrix_json_else_its_results(tmp_path: 
     reports = tmp_path / "reports"
     (reports / "results").mkdir(parents=True)
     (reports / "matrix.schema.json").write_text("{}")
-    assert diff.resolve(str(reports)) == str(reports / "results")
+    assert inputs.resolve(str(reports)) == str(reports / "results")
     (reports / "matrix.json").write_text(json.dumps(_valid(OLD)))
-    assert diff.resolve(str(reports)) == str(reports / "matrix.json")
-    assert diff.resolve(str(reports / "results")) == str(reports / "results")
+    assert inputs.resolve(str(reports)) == str(reports / "matrix.json")
+    assert inputs.resolve(str(reports / "results")) == str(reports / "results")
     assert cli.main(["diff", str(reports), str(reports / "matrix.json")]) == 0
     assert capsys.readouterr().out.startswith("diff %s -> %s\n" % (
         reports / "matrix.json", reports / "matrix.json"))

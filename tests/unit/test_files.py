@@ -15,7 +15,18 @@ from typing import Any
 
 import pytest
 
-from harness import check, chroot, cli, diff, legcheck, provision, render, results, runner, waiting
+from harness import (
+    check,
+    chroot,
+    cli,
+    inputs,
+    legcheck,
+    provision,
+    render,
+    results,
+    runner,
+    waiting,
+)
 from harness.check_match import JOINED_FLUSHING
 from harness.vocab import Outcome
 from tests.unit.report_synth import cell, results_doc
@@ -192,7 +203,7 @@ def test_the_page_refuses_to_write_a_nan(tmp_path: Path) -> None:
 
 def test_diff_reads_a_matrix_json_strictly(tmp_path: Path) -> None:
     (tmp_path / "m.json").write_text('{"results": [], "environments": [], "x": NaN}')
-    matrix, problems = diff.load_matrix(str(tmp_path / "m.json"))
+    matrix, problems = inputs.load_matrix(str(tmp_path / "m.json"))
     assert matrix is None and problems == [
         "%s: not valid JSON (NaN is not a JSON number)" % (tmp_path / "m.json")]
 

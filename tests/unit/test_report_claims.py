@@ -11,7 +11,7 @@ from typing import Any, Dict, List, Set
 import pytest
 
 from cases.claims import CLAIMS
-from harness import claimcheck, loading, merge, render
+from harness import claimcheck, claimpred, loading, merge, render
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -216,7 +216,7 @@ def test_predicates(pred: Dict[str, Any], observed: Any, expected: bool) -> None
     """Claim predicates are evaluated over the observed value."""
     c = {"case": "k.a", "environment": "e", "method": "fork", "outcome": "ok",
          "observed": observed}
-    assert claimcheck.holds(pred, c, {}) is expected
+    assert claimpred.holds(pred, c, {}) is expected
 
 
 def test_faster_than_compares_the_same_environment() -> None:
@@ -226,9 +226,9 @@ def test_faster_than_compares_the_same_environment() -> None:
     spawn = dict(fork, method="spawn", observed={"median": 5.0, "unit": "ms"})
     cells = {("p.x", "e", "fork"): fork, ("p.x", "e", "spawn"): spawn}
     pred = {"faster_than": "spawn", "path": ["median"]}
-    assert claimcheck.holds(pred, fork, cells) is True
-    assert claimcheck.holds({"faster_than": "fork", "path": ["median"]}, spawn, cells) is False
-    assert claimcheck.holds({"faster_than": "forkserver", "path": ["median"]}, fork,
+    assert claimpred.holds(pred, fork, cells) is True
+    assert claimpred.holds({"faster_than": "fork", "path": ["median"]}, spawn, cells) is False
+    assert claimpred.holds({"faster_than": "forkserver", "path": ["median"]}, fork,
                             cells) is None
 
 
@@ -242,10 +242,10 @@ def test_a_hang_counts_only_where_the_case_said_it_blocked() -> None:
     hung = {"case": "deadlock.a", "environment": "e", "method": "fork", "outcome": "timeout",
             "observed": None, "detail": "no result within the hard timeout; process tree "
             "killed; last line on stderr: MODULE_LOCK: " + BLOCKED_ON_HELD_LOCK}
-    assert claimcheck.holds(pred, hung, {}) is True
+    assert claimpred.holds(pred, hung, {}) is True
     elsewhere = dict(hung, detail="no result within the hard timeout; process tree killed")
-    assert claimcheck.holds(pred, elsewhere, {}) is None
-    assert claimcheck.holds(pred, dict(hung, outcome="ok", observed=True, detail=""),
+    assert claimpred.holds(pred, elsewhere, {}) is None
+    assert claimpred.holds(pred, dict(hung, outcome="ok", observed=True, detail=""),
                             {}) is False
     lock_claim = next(c for c in CLAIMS if c["id"] == "fork_copies_locked_locks")
     assert all(check["holds"] == pred for check in lock_claim["checks"])

@@ -216,7 +216,7 @@ def test_a_malformed_code_digest_costs_its_case_digest_not_the_file(tmp_path: Pa
     """A ``code_digest`` that is not text (123) is dropped with one warning line naming the
     file; every cell of the file still loads, and against a run of another commit that case
     compares as 'unknown' while a case with its digest intact compares by digest."""
-    from harness import diff, loading
+    from harness import diff, inputs, loading
     from tests.unit.report_synth import case_doc, cell, results_doc
 
     def doc(commit: str, digest_a: Any) -> Dict[str, Any]:
@@ -236,8 +236,8 @@ def test_a_malformed_code_digest_costs_its_case_digest_not_the_file(tmp_path: Pa
     assert err == ("harness: warning: %s: harness.cases[0].code_digest 123 is not a string: "
                    "dropped (that case compares as 'unknown': the case's code may have "
                    "changed)\n" % bad)
-    old, _ = diff.load_matrix(str(bad))
-    new, _ = diff.load_matrix(str(good))
+    old, _ = inputs.load_matrix(str(bad))
+    new, _ = inputs.load_matrix(str(good))
     assert old is not None and new is not None
     result = diff.diff_matrices(old, new)
     assert {c.case: c.case_code for c in result.cells_changed} == {"methods.a": "unknown",

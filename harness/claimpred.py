@@ -1,0 +1,111 @@
+"""The predicate language of the article's claims (``holds`` in ``cases/claims.py``): whether a
+claim holds in one cell, written over the cell's observation, and which predicates a documented
+value can answer where nothing ran. Pure functions over ``matrix.json``'s cells; report side."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Optional, Sequence, Tuple
+
+from harness.documents import MatrixCell
+from harness.guest import words
+from harness.results import hang_said
+
+__all__ = ["Cells", "docs_decide", "holds"]
+
+_MISSING = object()
+
+
+def _dig(value: Any, path: Sequence[Any]) -> Any:
+    for key in path:
+        in_dict = isinstance(value, dict) and isinstance(key, str) and key in value
+        in_list = isinstance(value, list) and isinstance(key, int) and \
+            -len(value) <= key < len(value)
+        if in_dict or in_list:
+            value = value[key]
+        else:
+            return _MISSING
+    return value
+
+
+Cells = Mapping[Tuple[str, str, str], MatrixCell]
+
+
+def _number(cell: Optional[MatrixCell], path: Sequence[Any]) -> Optional[float]:
+    if not cell or cell.get("outcome") != words.OK:
+        return None
+    value = _dig(cell.get("observed"), path)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value)
+
+
+def holds(
+    pred: Mapping[str, Any], cell: MatrixCell, cells: Cells,
+) -> Optional[bool]:
+    """Whether the predicate holds for one cell (None: it cannot be decided from this cell)."""
+    if "all" in pred or "any" in pred:
+        parts = [holds(p, cell, cells) for p in pred.get("all", pred.get("any", []))]
+        if any(p is None for p in parts):
+            return None
+        return all(parts) if "all" in pred else any(parts)
+    if "not" in pred:
+        inner = holds(pred["not"], cell, cells)
+        return None if inner is None else not inner
+    if "outcome" in pred:
+        wanted = pred["outcome"]
+        return cell.get("outcome") in ([wanted] if isinstance(wanted, str) else wanted)
+    if "hang_at" in pred:  # a timeout counts only where the case said it blocked
+        if cell.get("outcome") != words.TIMEOUT:
+            return False
+        return True if str(pred["hang_at"]) in hang_said(str(cell.get("detail") or "")) else None
+    if "error_contains" in pred:
+        err = cell.get("error") if cell.get("outcome") == words.ERROR else None
+        return isinstance(err, dict) and pred["error_contains"] in str(err.get("message", ""))
+    if cell.get("outcome") != words.OK:
+        return False
+    if "faster_than" in pred:
+        other = cells.get((cell["case"], cell["environment"], pred["faster_than"]))
+        mine, theirs = _number(cell, pred.get("path", [])), _number(other, pred.get("path", []))
+        if mine is None or theirs is None:
+            return None
+        return mine < theirs
+    value = _dig(cell.get("observed"), pred.get("path", []))
+    if value is _MISSING:
+        return False
+    return _compare(pred, value, cell, cells)
+
+
+def _compare(
+    pred: Mapping[str, Any], value: Any, cell: MatrixCell, cells: Cells,
+) -> Optional[bool]:
+    if "equals_cell" in pred:
+        ref = pred["equals_cell"]
+        other = cells.get((ref["case"], cell["environment"], cell["method"]))
+        if not other or other.get("outcome") != words.OK:
+            return None
+        return bool(value == _dig(other.get("observed"), ref.get("path", [])))
+    if "equals" in pred:
+        return bool(value == pred["equals"])
+    if "in" in pred:
+        return value in pred["in"]
+    if "contains" in pred:
+        return isinstance(value, list) and pred["contains"] in value
+    if "excludes" in pred:
+        return isinstance(value, list) and pred["excludes"] not in value
+    if "contains_all" in pred:
+        return isinstance(value, list) and all(v in value for v in pred["contains_all"])
+    raise ValueError("unknown claim predicate %r" % (dict(pred),))
+
+
+#: Predicate keys a documented value can answer (the rest need a run: timings, messages, other
+#: cells, where a hang was).
+_VALUE_KEYS = frozenset({"path", "equals", "in", "contains", "excludes", "contains_all"})
+
+
+def docs_decide(pred: Mapping[str, Any], has_value: bool) -> bool:
+    """Whether a case's documented outcome (and value, ``has_value``) can answer ``pred`` where
+    no cell ran (``claimcheck.by_docs``)."""
+    parts = pred.get("all", pred.get("any", [pred.get("not")] if "not" in pred else None))
+    if parts is not None:
+        return all(docs_decide(p, has_value) for p in parts)
+    return "outcome" in pred or (has_value and set(pred) <= _VALUE_KEYS)

@@ -1,0 +1,100 @@
+"""What a path given to ``report`` or ``diff`` reads: a results file, a folder of them, or a
+reports folder (``nox -s matrix``'s: its ``matrix.json``, its ``results/``). Report side: it
+reads files, never runs anything."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import List, Optional, Tuple, cast
+
+from harness import results
+from harness.documents import MatrixDoc
+
+__all__ = ["REPORTS_FOLDER", "REPORT_FILES", "folder_files", "load_matrix", "load_side",
+           "resolve"]
+
+#: What `report` writes beside the page: in a folder given to `report`, a report's own files,
+#: never results files (`report X -o X` then `report X` rejected them all).
+REPORT_FILES = (results.MATRIX_FILE, results.RESULTS_SCHEMA, results.MATRIX_SCHEMA)
+
+
+def folder_files(folder: Path) -> List[str]:
+    """A folder's results files. A report folder (its matrix.json beside them, or its results/
+    below) is read for its results: its own files are left out, and said so."""
+    from harness.summary import plural
+
+    names = sorted(folder.glob("*.json"))
+    own = [p.name for p in names if p.name in REPORT_FILES]
+    found = [str(p) for p in names if p.name not in REPORT_FILES]
+    if not found and (folder / results.RESULTS_DIR.name).is_dir():
+        found = sorted(str(p) for p in (folder / results.RESULTS_DIR.name).glob("*.json"))
+        sys.stdout.write("report: %s is a report folder: reading its results/ (%s)\n" % (
+            folder, plural(len(found), "file")))
+    elif own:
+        sys.stdout.write("report: %s: left out %s (a report's own files, not results)\n" % (
+            folder, ", ".join(own)))
+    return found
+
+
+#: A reports folder (``nox -s matrix``) holds these; the first found is compared.
+REPORTS_FOLDER = (results.MATRIX_FILE, results.RESULTS_DIR.name)
+
+
+def resolve(path: str) -> str:
+    """What to read for ``path``: a reports folder's ``matrix.json`` (what its page shows), else
+    its ``results/`` folder; any other path as it is."""
+    folder = Path(path)
+    if folder.is_dir():
+        for name in REPORTS_FOLDER:
+            if (folder / name).exists():
+                return str(folder / name)
+    return path
+
+
+def load_side(path: str) -> Tuple[str, Optional[MatrixDoc], List[str]]:
+    """One side of a diff: the path read (:func:`resolve`), its matrix and the problems met. A
+    reports folder whose ``matrix.json`` cannot be used is read by its ``results/`` instead,
+    the problem still said (its valid files are the same run)."""
+    chosen = resolve(path)
+    matrix, problems = load_matrix(chosen)
+    fallback = Path(path) / results.RESULTS_DIR.name
+    if matrix is None and Path(chosen).name == results.MATRIX_FILE and Path(path).is_dir() \
+            and fallback.is_dir():
+        matrix, more = load_matrix(str(fallback))
+        return str(fallback), matrix, problems + more
+    return chosen, matrix, problems
+
+
+def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
+    """A matrix document from ``matrix.json`` or from a folder of results files.
+
+    Returns ``(matrix, problems)``; ``matrix`` is None when nothing usable was found.
+    """
+    from harness import loading, merge
+
+    source = Path(path)
+    if source.is_dir():
+        files = sorted(str(p) for p in source.glob("*.json"))
+        loaded, rejected = loading.load_results(files)
+        problems = [r.line() for r in rejected]
+        if not loaded:
+            return None, problems + ["%s: no valid results files in this folder" % path]
+        return merge.merge(loaded, rejected), problems
+    if not source.exists():
+        return None, ["%s: no such file or folder" % path]
+    try:
+        doc = results.read_json(source)
+    except results.BadFile as exc:
+        return None, ["%s: %s" % (path, exc)]
+    if isinstance(doc, dict) and "harness" in doc and "tests" in doc:
+        loaded, rejected = loading.load_results([path])
+        if not loaded:
+            return None, [r.line() for r in rejected]
+        return merge.merge(loaded), []
+    if not (isinstance(doc, dict) and "results" in doc and "environments" in doc):
+        return None, ["%s: neither a matrix.json nor a results file" % path]
+    problems = results.validate_matrix(doc)  # one validator: the shipped matrix schema
+    if problems:
+        return None, ["%s: not a valid matrix.json: %s" % (path, results.first_problem(problems))]
+    return cast("MatrixDoc", doc), []
