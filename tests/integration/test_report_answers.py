@@ -338,8 +338,9 @@ def test_phone_tables_of_environments_and_cases_are_cards(browser: Any, report: 
 
 def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
                                                                  report: str) -> None:
-    """At 390×844 the first screen says the default per OS in words; a claim is a card: its
-    overall verdict and every environment's verdict, named, within the screen's width."""
+    """At 390×844 the first screen says the default per OS in words; a claim, tapped, is a
+    card: its overall verdict and every environment's verdict, named, within the screen's width
+    (closed, a line: test_report_claims_layout)."""
     out = Path(report[len("file://"):]).parent / "claims"
     claim = {"id": "ok_everywhere", "claim": "Every method returns", "section": "Intro",
              "checks": [{"case": CASES[0], "methods": ["*"], "holds": {"outcome": "ok"}}]}
@@ -354,7 +355,8 @@ def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
     row = pg.locator("table.claims tbody tr").first
     row.scroll_into_view_if_needed()
     frames = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
-    pg.evaluate(frames)  # a card is laid out once near the screen (content-visibility)
+    pg.evaluate(frames)  # the claims' box is laid out once near the screen (content-visibility)
+    row.locator("summary").tap()
     cells = pg.eval_on_selector_all("table.claims tbody tr:first-child td", """tds => tds.map(
         td => [td.getBoundingClientRect().right, getComputedStyle(td, '::before').content])""")
     assert len(cells) >= 2 and all(right <= 390 for right, _label in cells)
@@ -363,8 +365,8 @@ def test_phone_reads_the_default_in_one_line_and_claims_as_cards(browser: Any,
     # measured height depends on when content-visibility lays it out).
     assert pg.evaluate("getComputedStyle(document.querySelector('table.claims')"
                        ".parentElement).maxHeight") == "none"
-    # Only the cards near the screen are laid out (CI's 20 cards of 36 environments cost an
-    # Answers tap a 350 ms frame when the shrunken matrix brought them all near the screen).
+    # Only an opened card lays out its cells (CI's 20 cards of 36 environments cost an Answers
+    # tap a 350 ms frame when the shrunken matrix brought them all near the screen).
     rendered = """s => document.querySelector(s).checkVisibility({contentVisibilityAuto: true})"""
     assert pg.evaluate(rendered, "table.claims tbody tr:first-child td")
     assert not pg.evaluate(rendered, "table.claims tbody tr:last-child td")

@@ -446,7 +446,7 @@ def test_cells_that_ran_but_decide_nothing_are_undecided_never_not_run() -> None
     # and is not the matrix's "?" (the docs say nothing).
     assert row[:row.index("</tr>")].count("hung without recording where") == 1
     assert "timeout" not in row[:row.index("</tr>")]
-    legend = html.split('id="claims"', 1)[1].split("</p>", 1)[0]
+    legend = html.split('id="claims"', 1)[1].split('<table class="claims"', 1)[0]  # and "How"
     assert "◌ undecided (its cells ran, but none decides" in legend
     assert not claimview.VERDICT_SYMBOLS["undecided"].startswith("?")
     # One environment decided (the hang quoted the line): true there, only partly covered.

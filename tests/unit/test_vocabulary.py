@@ -87,6 +87,7 @@ _PAGE_WORD = re.compile(r'"([^"\n]*)"|\'([^\'\n]*)\'|[{,]\s*([A-Za-z][\w-]*)\s*:
 OTHER_PAGE_WORDS = {
     ("harness/templates/index.html.j2", "methods"): "the start-methods section's id",
     ("harness/templates/index.html.j2", "performance"): "the performance section's id",
+    ("harness/templates/index.html.j2", "true"): "an ARIA attribute's value (aria-hidden)",
     ("harness/templates/report.js", "methods"): "an expectation's field (its methods)",
 }
 #: The page's own cell words (``data-outcome``/``data-verdict``), beyond the vocabulary's.

@@ -1,0 +1,163 @@
+"""The article's claims on a phone and on a desktop, in Debian's Chromium: the real claims
+(cases/claims.py) over the two sample results files copied under eleven Linux versions, the
+report a previous review measured (its claims were ~18,200 px of cards on a phone; at 1440 px
+its table scrolled ~160 px sideways)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from pathlib import Path
+from typing import Any, Dict, Iterator, List
+
+import pytest
+
+from cases.claims import CLAIMS
+from harness import loading, merge, render
+from tests.integration.chromium import LOW_CONTRAST, launch
+from tests.integration.test_report_answers import NOW, _close, _open
+from tests.unit.report_synth import ci_legs, results_doc
+
+pytestmark = pytest.mark.browser
+SAMPLE = Path(__file__).resolve().parents[2] / "reports" / "sample"
+#: Eleven environments: the samples (3.8 and 3.12) under these versions, two patch releases of
+#: three of them (a slot holds both).
+VERSIONS = ["3.8.18", "3.9.18", "3.10.13", "3.11.6", "3.11.7", "3.12.0", "3.12.1", "3.13.0",
+            "3.13.1", "3.14.0", "3.15.0"]
+PHONE = {"width": 390, "height": 844}
+#: A closed claim on a phone: its symbol and at most two lines of its text, a finger's target
+#: (24 px, WCAG 2.5.8) at least: two lines of 14 px at 1.3 and its padding and border are ~45 px.
+CLAIM_LINE_PX = 56
+#: The section besides the claims: its heading, the key's three lines, "How a verdict is
+#: computed" and the box's border (~200 px measured).
+SECTION_PX = 300
+
+
+def _eleven() -> List[Dict[str, Any]]:
+    samples = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SAMPLE.glob("*.json"))]
+    docs = []
+    for i, version in enumerate(VERSIONS):
+        doc = copy.deepcopy(samples[i % len(samples)])
+        env = doc["harness"]["environment"]
+        env["python_version"] = env["python_full_version"] = version
+        env.pop("id", None)
+        docs.append(doc)
+    return docs
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    yield from launch()
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: Any) -> str:
+    out = tmp_path_factory.mktemp("claims")
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in
+                                     enumerate(_eleven())], now=NOW, claims=CLAIMS), out)
+    return str((out / "index.html").as_uri())
+
+
+def _phone(browser: Any, url: str, **kw: Any) -> Any:
+    return _open(browser, url, PHONE["width"], PHONE["height"], is_mobile=True, has_touch=True,
+                 **kw)
+
+
+def test_a_phone_lists_each_claim_on_a_line_with_its_verdict(browser: Any, report: str) -> None:
+    """At 390×844 each of the 18 claims is a line of at most two lines of text led by its
+    verdict's symbol, and the whole section is under two screens (the cards were 21 screens)."""
+    pg = _phone(browser, report)
+    assert pg.locator("#matrix th.env").count() == len(VERSIONS)
+    # Laid out whole (content-visibility keeps a box off the screen at a guessed size).
+    pg.evaluate("""document.querySelectorAll('#claims .wrap, .claims tr').forEach(
+        e => { e.style.contentVisibility = 'visible'; })""")
+    height = pg.evaluate("document.querySelector('#claims').getBoundingClientRect().height")
+    assert height <= len(CLAIMS) * CLAIM_LINE_PX + SECTION_PX, height
+    assert height <= 2 * PHONE["height"], height
+    rows = pg.eval_on_selector_all("table.claims tbody tr", """trs => trs.map(tr => [
+        tr.getBoundingClientRect().height, tr.getAttribute('data-overall'),
+        tr.querySelector('summary .vs').checkVisibility() &&
+        tr.querySelector('summary .vs [aria-hidden]').textContent])""")
+    assert len(rows) == len(CLAIMS)
+    assert max(h for h, _v, _s in rows) <= CLAIM_LINE_PX, rows
+    symbols = {"true": "✓", "false": "✗", "depends": "◐", "partial": "◑", "undecided": "◌",
+               "not-run": "·"}
+    assert [s for _h, _v, s in rows] == [symbols[v] for _h, v, _s in rows]
+    assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    _close(pg)
+
+
+@pytest.mark.parametrize("script", [True, False])
+def test_a_tap_opens_a_claims_card_with_every_environment(browser: Any, report: str,
+                                                          script: bool) -> None:
+    """A tap on a claim opens its card, with or without JavaScript: its evidence, its overall
+    verdict and each environment's, named, within the screen's width; a second tap closes it."""
+    pg = _phone(browser, report, java_script_enabled=script)
+    row = pg.locator("#claim-fork_default_unix")
+    assert row.locator("td").first.is_hidden()
+    row.locator("summary").tap()
+    assert row.locator("th small").first.inner_text().startswith("The fork start method")
+    cells = row.evaluate("""tr => Array.from(tr.querySelectorAll('td.env')).map(td => [
+        td.getBoundingClientRect().right, getComputedStyle(td, '::before').content])""")
+    assert len(cells) == len(VERSIONS) and all(r <= PHONE["width"] for r, _l in cells), cells
+    assert all(label.startswith('"Linux 3.') for _r, label in cells), cells
+    assert row.locator("td:not(.env)").inner_text().startswith("◐ partly")
+    row.locator("summary").tap()
+    assert row.locator("td").first.is_hidden()
+    if script:
+        _close(pg)
+    else:
+        pg.close()
+
+
+def test_an_answers_link_to_a_claim_opens_its_card(browser: Any, report: str) -> None:
+    """The Answers line's link to a claim found false or partly true lands on its card opened
+    (the row is the link's target: no script needed)."""
+    pg = _phone(browser, report)
+    link = pg.locator("p.answer-claims small a").first
+    target = link.get_attribute("href")
+    link.tap()
+    row = pg.locator(target.replace(".", "\\."))
+    assert row.locator("td.env").first.is_visible()
+    assert row.locator("th small").first.is_visible()
+    _close(pg)
+
+
+def test_eleven_environments_fit_1440_px_without_scrolling_sideways(browser: Any,
+                                                                    report: str) -> None:
+    """At 1440×900 the claims table of eleven environments is as wide as its box (it was ~160
+    px wider, scrolled sideways), each claim's evidence shown beside it."""
+    pg = _open(browser, report, 1440, 900)
+    pg.evaluate("document.querySelector('#claims').scrollIntoView()")
+    assert pg.locator("table.claims thead th").count() == 2 + len(VERSIONS)
+    wide, box = pg.evaluate("""() => { const t = document.querySelector('table.claims');
+        return [t.scrollWidth, t.clientWidth]; }""")
+    assert wide <= box, (wide, box)
+    evidence = pg.locator("#claim-fork_default_unix th small").first
+    assert evidence.is_visible() and "evidence: methods.default" in evidence.inner_text()
+    assert pg.locator("#claim-fork_default_unix td.env").first.is_visible()
+    _close(pg)
+
+
+def test_ci_sized_claims_still_scroll_inside_their_box(browser: Any, tmp_path: Path) -> None:
+    """With CI's 36 environments the table is wider than the screen: it scrolls inside its own
+    box, the page does not."""
+    docs = [results_doc(cases=["methods.default"], **leg) for leg in ci_legs()]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in
+                                     enumerate(docs)], now=NOW, claims=CLAIMS), tmp_path)
+    pg = _open(browser, (tmp_path / "index.html").as_uri(), 1440, 900)
+    wide, box, page = pg.evaluate("""() => { const t = document.querySelector('table.claims');
+        return [t.scrollWidth, t.clientWidth, document.documentElement.scrollWidth]; }""")
+    assert wide > box and page <= 1440, (wide, box, page)
+    _close(pg)
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_a_phones_claim_symbols_have_a_contrast_of_4_5_to_1(browser: Any, report: str,
+                                                             scheme: str) -> None:
+    """On a phone each verdict's symbol, on its verdict's colour, and a claim opened read at
+    4.5:1 at least, in light and in dark mode."""
+    pg = _phone(browser, report, color_scheme=scheme)
+    pg.locator("#claim-fork_default_unix summary").tap()
+    assert pg.evaluate(LOW_CONTRAST, "#claims") == []
+    _close(pg)
