@@ -83,9 +83,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         import pytest
-    except ImportError:
-        _error("`run` needs pytest and pytest-json-report: python -m pip install pytest "
-               "pytest-json-report")
+        import pytest_jsonreport  # noqa: F401  (else pytest's own usage error: --json-report)
+    except ImportError as exc:
+        _error("`run` needs pytest and pytest-json-report (%s is missing): python -m pip "
+               "install pytest pytest-json-report" % exc.name)
         return EXIT_USAGE
     pytest_args = [
         "-c", str(ROOT / "harness" / "pytest-matrix.ini"), "--rootdir", str(ROOT),

@@ -296,3 +296,15 @@ def test_an_empty_folder_beside_results_is_named_and_the_rest_still_merges(
         tmp_path / "empty")
     matrix = json.loads((tmp_path / "out" / "matrix.json").read_text(encoding="utf-8"))
     assert len(matrix["environments"]) == 2
+
+
+@pytest.mark.parametrize("missing", ["pytest", "pytest_jsonreport"])
+def test_run_without_its_pytest_plugins_says_what_to_install(
+        missing: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Without pytest-json-report, `run` ended in pytest's "unrecognized arguments:
+    --json-report" (seen on a host Python with pytest alone)."""
+    monkeypatch.setitem(sys.modules, missing, None)  # `import` raises ImportError
+    assert cli.main(["run", "--results-dir", str(tmp_path)]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "needs pytest and pytest-json-report (%s is missing)" % missing in err
