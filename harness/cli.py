@@ -105,8 +105,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.quick:
         pytest_args.append("--quick")
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
-    if code == int(pytest.ExitCode.INTERRUPTED):
-        return EXIT_INTERRUPTED  # the plugin said where the partial results are
+    # A signal after the last cell let the run write its results: still 130 (nox stops)
+    if code == int(pytest.ExitCode.INTERRUPTED) or stopping.stopped_by():
+        return EXIT_INTERRUPTED  # the plugin said where the results are, and if partial
     if code == int(pytest.ExitCode.USAGE_ERROR):  # pytest printed the one line (--methods Fork)
         return EXIT_USAGE
     return EXIT_OK if code == 0 else EXIT_FAILED

@@ -12,7 +12,8 @@ import dataclasses
 import re
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "not_run", "reason", "short_reason"]
+__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "not_run", "partial_words", "reason",
+           "short_reason"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
@@ -78,6 +79,15 @@ class NotRun:
     def headline(self) -> str:
         """The line above a partial run's answers ("" if full): the page and summary.md."""
         return self.line + ". Every count here is over what ran." if self.partial else ""
+
+
+def partial_words(cause: str) -> str:
+    """A partial run's cause in words: "interrupted by SIGTERM", "output closed", "pytest exit
+    status 3", "2 cells missing" (``environment.partial_cause``, results format 1.6);
+    "interrupted" when the file does not say (1.5)."""
+    if not cause:
+        return INTERRUPTED
+    return "%s by %s" % (INTERRUPTED, cause) if cause.startswith("SIG") else cause
 
 
 def reason(cell: Mapping[str, Any]) -> str:

@@ -90,7 +90,9 @@ class _State:
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
         self.dropping = False  # while --quick's cells are reported deselected
         self.interrupted = False  # Ctrl-C, SIGTERM or SIGHUP stopped the run
-        self.kept: Optional[Path] = None  # the results file an interrupted run left as it was
+        self.output_closed = False  # pytest ended on a write to an output whose reader left
+        self.cause = ""  # why the run is partial (``interrupted.cause``); "" when complete
+        self.kept: Optional[Path] = None  # the results file a partial run left as it was
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -270,9 +272,10 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
         environment["not_selected"] = {"by": _selection(config),
                                        "cells": sorted(set(state.deselected))}
     tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)
-    if interrupted.partial(state, json_report.get("exitcode"), tests):
-        state.interrupted = True  # the cells it never reached: "not run (interrupted)"
+    state.cause = interrupted.cause(state, json_report.get("exitcode"), tests)
+    if state.cause:  # the cells it never reached: "not run (interrupted)"
         environment["interrupted"] = True
+        environment["partial_cause"] = state.cause
     json_report["harness"] = {
         "schema_version": results.written_version(results.RESULTS_SCHEMA),
         "environment": environment,
@@ -291,14 +294,13 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     state.written = target
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = _state(config)
     if state.findings:
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
-    for line in interrupted.summary_lines(
-            state, state.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED):
+    for line in interrupted.summary_lines(state):
         terminalreporter.write_line(line)
 
 
@@ -323,8 +325,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_internalerror(excinfo: Any) -> Optional[bool]:
     """A reader that left between that check and a write: no INTERNALERROR traceback to a dead
-    output; the run ends with exit 3 and its file is partial (``interrupted.partial``)."""
-    return True if stopping.dead_output(excinfo.value) else None  # else: pytest's lines
+    output; the run ends with exit 3 and its file is partial, "output closed"."""
+    if not stopping.dead_output(excinfo.value):
+        return None  # pytest's lines
+    if _CONFIG:
+        _state(_CONFIG[0]).output_closed = True
+    return True
 
 
 @pytest.hookimpl(trylast=True)

@@ -1,5 +1,6 @@
 """When the plugin's cells run: every cell is started in the background before pytest walks
-the items in order (CPU slots for the running ones, performance cases last and alone).
+the items in order (CPU slots for the running ones, performance cases last and alone), and
+whether every cell has finished, which tells a late stop signal that nothing is left to stop.
 
 Runs in the harness's own interpreter (the plugin's), never in the interpreter under test.
 """
@@ -10,7 +11,7 @@ import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, List, Set, Tuple
 
-from harness import results, waiting
+from harness import results, stopping, waiting
 from harness.guest.words import PERFORMANCE
 from harness.runner import CaseRun, cancel_all, cancelled, run_case
 
@@ -64,8 +65,11 @@ def start(state: "_State") -> Callable[[], None]:
         gate.set()
 
     threading.Thread(target=_open_gate, name="perf-gate", daemon=True).start()
+    futures = list(state.futures.values())
+    unsettle = stopping.settle_when(lambda: all(future.done() for future in futures))
 
     def _shutdown() -> None:
+        unsettle()
         cancel_all()  # cells nobody will read (interrupt, -x): kill running trees, skip the queue
         gate.set()
         for pool in (cells, serial):

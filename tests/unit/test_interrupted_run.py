@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -30,11 +30,15 @@ def _cell(case: str, method: str) -> Dict[str, Any]:
                          "warnings": []}}
 
 
-def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: bool) -> Any:
-    """The plugin's end of a session that ran one cell: returns its state."""
+def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: bool,
+                 selected: Tuple[str, ...] = ("methods.a", "methods.b")) -> Any:
+    """The plugin's end of a session that ran methods.a (of the ``selected`` cases, under
+    fork); an interrupted one never reached the others. Returns its state."""
+    items = [SimpleNamespace(nodeid=_cell(case, "fork")["nodeid"], key=case) for case in selected]
     state = SimpleNamespace(
-        environment=dict(ENV), quick=False, deselected=[], cases={}, futures={}, items=[],
-        results_dir=folder, written=None, interrupted=interrupted, kept=None)
+        environment=dict(ENV), quick=False, deselected=[], cases={}, futures={},
+        items=items if interrupted else items[:1], results_dir=folder, written=None,
+        interrupted=interrupted, output_closed=False, cause="", kept=None)
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     plugin.pytest_json_modifyreport({"exitcode": 2 if interrupted else 0,
@@ -54,6 +58,7 @@ def test_an_interrupted_run_never_replaces_a_results_file(
     assert state.written == partial and state.kept == complete
     doc = json.loads(partial.read_text())
     assert doc["harness"]["environment"]["interrupted"] is True
+    assert doc["harness"]["environment"]["partial_cause"] == "SIGINT"
     assert results.validate_results(doc) == []
     assert sorted(p.name for p in tmp_path.glob("*.json")) == [complete.name]
 
@@ -85,13 +90,28 @@ def test_the_terminal_says_where_each_file_is(monkeypatch: pytest.MonkeyPatch,
     reporter = SimpleNamespace(write_line=lines.append)
     state = plugin._state(None)  # type: ignore[arg-type]
     state.findings = []
-    plugin.pytest_terminal_summary(reporter, 0, None)  # type: ignore[arg-type]
-    assert lines[0] == "harness: results written to %s (partial: interrupted)" % (
+    plugin.pytest_terminal_summary(reporter, None)  # type: ignore[arg-type]
+    assert lines[0] == "harness: results written to %s (partial: interrupted by SIGINT)" % (
         tmp_path / "interrupted" / "linux-cpython-3.12.json")
-    assert lines[1].startswith("harness: %s kept as it was" % (
+    assert lines[1].startswith("harness: %s kept as it was: a partial run never replaces" % (
         tmp_path / "linux-cpython-3.12.json"))
     assert lines[1].endswith(" -o %s` shows the partial one)" % (
         tmp_path / "interrupted" / "report"))  # never the default reports/ (the full one)
+
+
+def test_a_signal_after_every_cell_finished_leaves_a_complete_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The signal came, but every selected cell has its result: the run is complete, written
+    as one (replacing the earlier file), and the terminal says the signal came after them."""
+    (tmp_path / "linux-cpython-3.12.json").write_text("{}")
+    state = _session_end(monkeypatch, tmp_path, interrupted=True, selected=("methods.a",))
+    assert state.written == tmp_path / "linux-cpython-3.12.json" and state.kept is None
+    doc = json.loads(state.written.read_text())
+    assert "interrupted" not in doc["harness"]["environment"]
+    assert "partial_cause" not in doc["harness"]["environment"]
+    assert interrupted.summary_lines(state) == [
+        "harness: results written to %s (complete: every cell had finished before SIGINT)"
+        % state.written]
 
 
 def test_the_cells_an_interrupted_run_never_reached_read_not_run_interrupted(
