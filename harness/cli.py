@@ -200,15 +200,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
         return EXIT_FAILED
     from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
-    from harness.results import environment_names
     from harness.summary import plural
 
     unexpected = sum(1 for c in matrix["results"] if cellview.verdict_of(c) == words.UNEXPECTED)
     sys.stdout.write("report: %s, %s, %s (%d differ from their expectation) -> %s\n" % (
         plural(len(matrix["environments"]), "environment"), plural(len(matrix["cases"]), "case"),
         plural(len(matrix["results"]), "cell"), unexpected, out / "index.html"))
-    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]),
-                          environment_names(matrix["environments"]))
+    gaps = notrun.of_matrix(matrix)
     if gaps.partial:  # the counts above are of cells, not of what ran
         sys.stdout.write("report: %s\n" % gaps.line)
     if rejected:

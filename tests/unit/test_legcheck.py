@@ -191,3 +191,16 @@ def test_an_interrupted_run_fails_and_says_so(tmp_path: Path,
     _write(tmp_path, doc)
     assert cli.main(["verify-leg", str(tmp_path), "--leg", "3.12"]) == 1
     assert "the run was interrupted" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("cause, said", [
+    ("output closed", "the run was cut short (output closed): "),
+    ("SIGTERM", "the run was interrupted by SIGTERM: "),
+    ("2 cells missing", "the run was cut short (2 cells missing): ")])
+def test_a_partial_run_says_why_it_is_partial(cause: str, said: str) -> None:
+    """Not "interrupted (Ctrl-C, SIGTERM or SIGHUP)" for a run no signal stopped (results
+    format 1.6 records the cause)."""
+    doc = results_doc(cases=CASES)
+    doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
+    doc["harness"]["environment"].update(interrupted=True, partial_cause=cause)
+    assert legcheck.problems(doc)[0].startswith(said)
