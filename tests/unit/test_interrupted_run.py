@@ -184,6 +184,39 @@ def test_nohup_keeps_working() -> None:
     assert done.stdout.split() == ["not", "stopped"]
 
 
+_SETTLED = r"""
+import os, signal, sys, time
+from harness import stopping
+previous = stopping.install()
+settled = []
+undo = stopping.settle_when(lambda: bool(settled))
+try:
+    signal.raise_signal(signal.SIGINT)  # a cell still running: stopped
+    print("not stopped")
+except KeyboardInterrupt:
+    print("stopped")
+del stopping._STOPPING[:]  # as in a new command
+settled.append(True)  # every cell has finished
+signal.raise_signal(signal.SIGTERM)
+print("recorded", stopping.stopped_by())
+signal.raise_signal(signal.SIGINT)  # a second one: ignored as during any clean-up
+undo()
+print("done")
+stopping.restore(previous)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_first_signal_once_every_cell_has_finished_is_recorded_not_raised() -> None:
+    """Raised while the run gathered and wrote its results, it lost every cell of the run."""
+    done = subprocess.run([sys.executable, "-c", _SETTLED], cwd=str(ROOT), text=True,
+                          capture_output=True, timeout=60, check=False)
+    assert done.stdout.split("\n")[:3] == ["stopped", "recorded SIGTERM", "done"], (
+        done.stdout, done.stderr)
+    assert done.stderr.count("harness: SIGTERM after every cell had finished") == 1
+    assert done.stderr.count("harness: still cleaning up") == 1
+
+
 _DEAD_STDERR = r"""
 import os, signal, sys, time
 from harness import stopping
