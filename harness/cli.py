@@ -103,8 +103,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if args.quick:
         pytest_args.append("--quick")
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
-    if code == int(pytest.ExitCode.INTERRUPTED):
-        return EXIT_INTERRUPTED  # the plugin said where the partial results are
+    # A signal after the last cell let the run write its results: still 130 (nox stops)
+    if code == int(pytest.ExitCode.INTERRUPTED) or stopping.stopped_by():
+        return EXIT_INTERRUPTED  # the plugin said where the results are, and if partial
     if code == int(pytest.ExitCode.USAGE_ERROR):  # pytest printed the one line (--methods Fork)
         return EXIT_USAGE
     return EXIT_OK if code == 0 else EXIT_FAILED
@@ -179,15 +180,13 @@ def _cmd_report(args: argparse.Namespace) -> int:
         _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
         return EXIT_FAILED
     from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
-    from harness.results import environment_names
     from harness.summary import plural
 
     unexpected = sum(1 for c in matrix["results"] if cellview.verdict_of(c) == words.UNEXPECTED)
     sys.stdout.write("report: %s, %s, %s (%d differ from their expectation) -> %s\n" % (
         plural(len(matrix["environments"]), "environment"), plural(len(matrix["cases"]), "case"),
         plural(len(matrix["results"]), "cell"), unexpected, out / "index.html"))
-    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]),
-                          environment_names(matrix["environments"]))
+    gaps = notrun.of_matrix(matrix)
     if gaps.partial:  # the counts above are of cells, not of what ran
         sys.stdout.write("report: %s\n" % gaps.line)
     if rejected:

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
 
 from harness import notrun, provision
 from harness.guest.words import IMPL_NAMES, LINUX, MACOS, OS_NAMES, PYPY, WINDOWS
-from harness.results import environment_names, minor_version, session_name, version_label
+from harness.results import minor_version, session_name, version_label
 
 __all__ = ["coverage_lines"]
 
@@ -74,8 +74,7 @@ def coverage_lines(matrix: Mapping[str, Any], known: Sequence[str], found: Seque
     envs = [e for e in matrix.get("environments") or () if not e.get("not_run")]
     sessions = {_session(e) for e in envs}
     idle = [name for name in found if name not in sessions]
-    gaps = notrun.not_run(matrix.get("results") or (), len(matrix.get("cases") or ()),
-                          environment_names(matrix.get("environments") or ()))
+    gaps = notrun.of_matrix(matrix)
     lines = ["covered: %d interpreter%s: %s%s%s" % (
         len(envs), "" if len(envs) == 1 else "s", _covered(envs) or "none",
         " (found here but not in this report: %s; `nox` runs them all)"

@@ -86,7 +86,8 @@ class Environment(_EnvironmentRequired, total=False):
     executable: str
     left_out: Dict[str, str]  # category -> why this run left it out ("quick")
     not_selected: NotSelected  # cells -k/-m/--methods/--deselect left out
-    interrupted: bool  # results format 1.5: Ctrl-C/SIGTERM/SIGHUP stopped the run
+    interrupted: bool  # results format 1.5: the run is partial (a signal, a closed output …)
+    partial_cause: str  # results format 1.6: why ("SIGTERM", "output closed", "2 cells missing")
 
 
 class HarnessPart(TypedDict):
@@ -157,6 +158,8 @@ class RunRecord(_RunRequired, total=False):
     #: case id -> ``code_digest`` as that file recorded it (matrix format 1.3; absent for
     #: files before results format 1.4).
     case_digests: Dict[str, str]
+    #: Why the file is partial ("SIGTERM", "output closed": matrix format 1.4, results 1.6).
+    partial_cause: str
 
 
 class MatrixEnvironment(Environment, total=False):

@@ -1,6 +1,7 @@
-"""An interrupted run (Ctrl-C, SIGTERM, SIGHUP) in the plugin: its main thread sees the signal
-while it waits for a cell; the session's end keeps the cells that finished, never replaces a
-results file, and says where each file is."""
+"""A partial run in the plugin (Ctrl-C, SIGTERM, SIGHUP; an output closed; pytest's exit
+status; a cell missing): its main thread sees a signal while it waits for a cell; the session's
+end keeps the cells that finished, never replaces a results file, and says where each file is
+and why it is partial."""
 
 from __future__ import annotations
 
@@ -11,19 +12,23 @@ from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List
 
-from harness import results
+from harness import results, stopping
 from harness.judge import judge
+from harness.notrun import partial_words
 from harness.runner import CaseRun
 
 if TYPE_CHECKING:
     from harness.plugin import _State
 
-__all__ = ["INTERRUPTED_DIR", "finished_unreported", "partial", "result_of", "summary_lines",
-           "target"]
+__all__ = ["INTERRUPTED_DIR", "OUTPUT_CLOSED", "cause", "finished_unreported", "result_of",
+           "summary_lines", "target"]
 
 #: Where an interrupted run writes when the results folder already has its file: that file is
 #: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
 INTERRUPTED_DIR = "interrupted"
+#: A partial run's cause when pytest ended with an INTERNALERROR writing to an output whose
+#: reader left (`| head -1`, a killed `| tee`).
+OUTPUT_CLOSED = "output closed"
 
 
 def result_of(future: "Future[CaseRun]") -> CaseRun:
@@ -36,23 +41,27 @@ def result_of(future: "Future[CaseRun]") -> CaseRun:
             continue
 
 
-def partial(state: "_State", exitcode: Any, tests: List[Dict[str, Any]]) -> bool:
-    """Whether the run did not end normally: a stop signal, a pytest exit status other than
-    0/1 (an INTERNALERROR: a `| head` whose reader left ended a run with exit 3 and replaced a
-    complete file with 59 of 60 cells), or a selected cell without a result. Such a run is
-    marked ``interrupted`` and never replaces a results file."""
-    if state.interrupted or exitcode not in (0, 1):
-        return True
+def cause(state: "_State", exitcode: Any, tests: List[Dict[str, Any]]) -> str:
+    """Why the run is partial, "" when it is not: the stop signal ("SIGTERM"), "output
+    closed", "pytest exit status 3", "2 cells missing". A pytest exit status other than 0/1 is
+    one (a `| head` whose reader left ended a run with exit 3 and replaced a complete file with
+    59 of 60 cells); a signal is one only if a selected cell has no result: a signal after the
+    last cell leaves a complete run, written as one. Such a run never replaces a results file."""
     done = {test.get("nodeid") for test in tests if test.get("metadata")}
-    return any(item.nodeid not in done for item in state.items)
+    missing = sum(1 for item in state.items if item.nodeid not in done)
+    if state.interrupted and missing:  # no name: a KeyboardInterrupt without our handler
+        return stopping.stopped_by() or "SIGINT"
+    if exitcode not in (0, 1) and not (state.interrupted and exitcode == 2):
+        return OUTPUT_CLOSED if state.output_closed else "pytest exit status %s" % exitcode
+    return "%d cell%s missing" % (missing, "" if missing == 1 else "s") if missing else ""
 
 
 def target(state: "_State") -> Path:
     """``<results dir>/<stem>.json``; for an interrupted run whose file is already there,
-    ``<results dir>/interrupted/<stem>.json``: an interrupted run never replaces a results file
+    ``<results dir>/interrupted/<stem>.json``: a partial run never replaces a results file
     (one Ctrl-C replaced a 26-minute run's file with the few cells that had finished)."""
     path = state.results_dir / ("%s.json" % results.file_stem(state.environment))
-    if state.interrupted and (path.exists() or path.is_symlink()):
+    if state.cause and (path.exists() or path.is_symlink()):
         state.kept = path
         return state.results_dir / INTERRUPTED_DIR / path.name
     return path
@@ -78,16 +87,20 @@ def finished_unreported(state: "_State", json_report: Dict[str, Any]) -> List[Di
     return extra
 
 
-def summary_lines(state: "_State", interrupted: bool) -> List[str]:
-    """Where the results went, for the terminal summary; partial when interrupted."""
+def summary_lines(state: "_State") -> List[str]:
+    """Where the results went, for the terminal summary, and why they are partial; complete
+    ones after a late stop signal say so."""
+    signal = stopping.stopped_by() or ("SIGINT" if state.interrupted else "")
     if state.written is None:
-        return ["harness: interrupted before any cell finished; no results file written"] \
-            if interrupted else []
-    lines = ["harness: results written to %s%s" % (
-        state.written, " (partial: interrupted)" if interrupted else "")]
+        why = partial_words(state.cause or signal)
+        return ["harness: %s before any cell finished; no results file written" % why] \
+            if state.cause or signal else []
+    lines = ["harness: results written to %s%s" % (state.written, (
+        " (partial: %s)" % partial_words(state.cause) if state.cause else
+        " (complete: every cell had finished before %s)" % signal if signal else ""))]
     if state.kept is not None:
         lines.append(  # -o: the default reports/ holds the full report
-            "harness: %s kept as it was: an interrupted run never replaces a results file "
+            "harness: %s kept as it was: a partial run never replaces a results file "
             "(`python -m harness report %s -o %s` shows the partial one)" % (
                 state.kept, shlex.quote(str(state.written)),
                 shlex.quote(str(state.written.parent / "report"))))

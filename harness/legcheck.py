@@ -29,6 +29,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from harness.guest import words
 from harness.guest.words import CRASH, OK, UNAVAILABLE
+from harness.notrun import ended
 from harness.results import (
     BadFile,
     first_problem,
@@ -71,8 +72,8 @@ def problems(document: Any, leg: Optional[str] = None,
         return ["no harness.environment: not a results file"]
     found: List[str] = []
     if env.get("interrupted"):  # said first: it explains whatever else is missing
-        found.append("the run was interrupted (Ctrl-C, SIGTERM or SIGHUP): a partial run "
-                     "proves nothing about the cells it did not reach")
+        found.append("the run was %s: a partial run proves nothing about the cells it did "
+                     "not reach" % ended(str(env.get("partial_cause") or "")))
     if leg is not None and _identity(env) != session_identity(leg):
         found.append("leg %s tested %s, not %s" % (leg, session_name(*_identity(env)), leg))
     cells: List[Dict[str, Any]] = [

@@ -51,6 +51,8 @@ __all__ = [
 # - 1.3: ``runs[].case_digests`` (case id -> the ``code_digest`` its results file recorded,
 #   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
 #   changed case from a changed Python.
+# - 1.4: ``runs[].partial_cause`` (why a partial run's file is partial: "SIGTERM", "output
+#   closed", "pytest exit status 3", "2 cells missing"; results format 1.6).
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -168,16 +170,19 @@ def merge(
     # Every run of a cell, in the order the files came: (category, observation).
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     unselected: Dict[str, Dict[str, str]] = {}  # id -> "case[method]" -> why (every run's)
-    interrupted: Set[str] = set()  # ids with a run that Ctrl-C/SIGTERM/SIGHUP stopped (1.5)
+    interrupted: Set[str] = set()  # ids with a partial run: a signal, a closed output … (1.5)
     for item in loaded:
         harness = item.harness
         env = cast("MatrixEnvironment", dict(harness["environment"]))
         left = _not_selected(env.pop("not_selected", None))
         stopped = env.pop("interrupted", None) is True
+        cause = env.pop("partial_cause", None)
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
         run = run_record(item.path, env, harness["cases"])
+        if stopped and isinstance(cause, str) and cause:
+            run["partial_cause"] = cause
         if ident in environments:
             environments[ident]["runs"].append(run)
         else:

@@ -21,7 +21,6 @@ from harness.grid import Slot, file_name, scope_text, slots
 from harness.groups import Group
 from harness.guest import words
 from harness.guest.words import OS_NAMES, PERFORMANCE
-from harness.results import environment_names
 from harness.text import short
 
 __all__ = ["CODES", "SYMBOLS", "CaseView", "EnvView", "Group", "Report", "build", "doc_parts",
@@ -251,8 +250,7 @@ def build(matrix: MatrixDoc) -> Report:
             e for e in envs if e.os == os_name), tuple(s for s in missing if s.os == os_name)))
     claims_by_id = {c["id"]: c for c in matrix.get("claims", [])}
     all_views = [v for _k, vs in cats for v in vs]
-    gaps = notrun.not_run(matrix["results"], len(matrix["cases"]),
-                          environment_names(matrix["environments"]))
+    gaps = notrun.of_matrix(matrix)
     over = None if not gaps.partial else {tag: sum(
         1 for v in all_views if tag in v.compared) for tag in answers.COMPARES}
     return Report(

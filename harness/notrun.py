@@ -12,7 +12,10 @@ import dataclasses
 import re
 from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
-__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "not_run", "reason", "short_reason"]
+from harness.results import environment_names
+
+__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "ended", "not_run", "of_matrix", "partial_causes",
+           "partial_words", "reason", "short_reason"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
@@ -29,15 +32,17 @@ class NotRun:
     cases_total: int
     cases_run: int  # cases with at least one cell that ran
     reasons: Tuple[Tuple[str, int], ...]  # (why, cells): "-k 'api and fork'", "quick", NO_DATA
-    #: (environment id, its name, its cells not run, its cells) for each interrupted run, when
-    #: the caller gave the names ("Linux 3.14"): the banner says which run stopped.
-    interrupted: Tuple[Tuple[str, str, int, int], ...] = ()
+    #: (environment id, its name, its cells not run, its cells, why: ``partial_causes``) for
+    #: each partial run, when the caller gave the names ("Linux 3.14"): the banner says which
+    #: run stopped, and why.
+    interrupted: Tuple[Tuple[str, str, int, int, str], ...] = ()
 
     def interrupted_in(self, env_id: str) -> str:
-        """ "interrupted: 229 of its 343 cells did not run" for an interrupted environment, else
-        "" (its row in the start-methods table)."""
-        return next(("interrupted: %d of its %d cells did not run" % (n, total)
-                     for ident, _name, n, total in self.interrupted if ident == env_id), "")
+        """ "interrupted by SIGTERM: 229 of its 343 cells did not run" for a partial
+        environment, else "" (its row in the start-methods table)."""
+        return next(("%s: %d of its %d cells did not run" % (ended(cause), n, total)
+                     for ident, _name, n, total, cause in self.interrupted if ident == env_id),
+                    "")
 
     @property
     def partial(self) -> bool:
@@ -53,8 +58,9 @@ class NotRun:
             if why == NO_DATA:
                 parts.append("%s had no data" % cells)
             elif why == INTERRUPTED and self.interrupted:
-                parts.extend("%s was interrupted: %d of its %d cells did not run" % (
-                    name, n, total) for _ident, name, n, total in self.interrupted)
+                parts.extend("%s was %s: %d of its %d cells did not run" % (
+                    name, ended(cause), n, total)
+                    for _ident, name, n, total, cause in self.interrupted)
             elif why == INTERRUPTED:
                 parts.append("the run was interrupted before %s ran" % cells)
             elif why == "quick":
@@ -80,6 +86,22 @@ class NotRun:
         return self.line + ". Every count here is over what ran." if self.partial else ""
 
 
+def partial_words(cause: str) -> str:
+    """A partial run's cause in words: "interrupted by SIGTERM", "output closed", "pytest exit
+    status 3", "2 cells missing" (``environment.partial_cause``, results format 1.6);
+    "interrupted" when the file does not say (1.5)."""
+    if not cause:
+        return INTERRUPTED
+    return "%s by %s" % (INTERRUPTED, cause) if cause.startswith("SIG") else cause
+
+
+def ended(cause: str) -> str:
+    """How a partial run ended, after "Linux 3.14 was": "interrupted by SIGTERM", "cut short
+    (output closed)"."""
+    words = partial_words(cause)
+    return words if words.startswith(INTERRUPTED) else "cut short (%s)" % words
+
+
 def reason(cell: Mapping[str, Any]) -> str:
     """Why a not-run cell did not run: ``-k 'api and fork'``, ``quick``, ``interrupted`` or
     ``no data``."""
@@ -95,11 +117,31 @@ def short_reason(cell: Mapping[str, Any]) -> str:
     return {INTERRUPTED: INTERRUPTED, "quick": "--quick", NO_DATA: ""}.get(why, "not selected")
 
 
+def of_matrix(matrix: Mapping[str, Any]) -> NotRun:
+    """``not_run`` of a merged matrix, each partial environment named with why it is."""
+    environments = matrix.get("environments") or ()
+    return not_run(matrix.get("results") or (), len(matrix.get("cases") or ()),
+                   environment_names(environments), partial_causes(environments))
+
+
+def partial_causes(environments: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
+    """Environment id -> why its partial runs are partial ("SIGTERM; output closed"), from its
+    runs' ``partial_cause`` (matrix format 1.4); absent when no run says."""
+    causes: Dict[str, str] = {}
+    for env in environments:
+        said = [str(run["partial_cause"]) for run in env.get("runs") or ()
+                if isinstance(run, Mapping) and run.get("partial_cause")]
+        if said:
+            causes[str(env.get("id"))] = "; ".join(dict.fromkeys(said))
+    return causes
+
+
 def not_run(results: Sequence[Mapping[str, Any]], n_cases: int,
-            names: Optional[Mapping[str, str]] = None) -> NotRun:
+            names: Optional[Mapping[str, str]] = None,
+            causes: Optional[Mapping[str, str]] = None) -> NotRun:
     """The not-run cells of a matrix's ``results`` counted by why (``n_cases``: the catalog's);
     with the environments' ``names`` (``results.environment_names``) each interrupted one is
-    named."""
+    named, with its ``causes`` (``partial_causes``) when known."""
     reasons = collections.Counter(reason(c) for c in results if c.get("outcome") is None)
     stopped: Dict[str, int] = collections.Counter(
         str(c.get("environment")) for c in results
@@ -110,5 +152,5 @@ def not_run(results: Sequence[Mapping[str, Any]], n_cases: int,
         cases_total=n_cases,
         cases_run=len({c.get("case") for c in results if c.get("outcome") is not None}),
         reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
-        interrupted=tuple((env, names.get(env, env), n, sizes[env])
+        interrupted=tuple((env, names.get(env, env), n, sizes[env], (causes or {}).get(env, ""))
                           for env, n in sorted(stopped.items())) if names is not None else ())

@@ -12,38 +12,23 @@ import os
 import shlex
 import subprocess
 import sys
-import threading
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Set, Tuple
+from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
-from harness import interrupted, results, stopping, waiting
+from harness import interrupted, results, scheduling, stopping
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.interrupted import finished_unreported as _finished_unreported  # tests patch it
 from harness.judge import finding_line, judge
-from harness.runner import (
-    ROOT,
-    CaseRun,
-    allow_runs,
-    cancel_all,
-    cancelled,
-    case_environ,
-    run_case,
-)
+from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
 
 __all__ = ["CaseFile", "CaseItem", "parse_methods"]
 
 CASES_DIR = ROOT / "cases"
 PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
-#: How many cells may be started at once. Only ``--case-jobs`` of them hold a CPU slot; the
-#: others were seen waiting (``harness.waiting``) or timed out in this environment's previous
-#: results file, and wait out their hard timeouts alongside the CPU work. The slot is given
-#: back for what a cell does, never for its expectation: a wrong "timeout" expectation must not
-#: get less CPU and so confirm itself.
-_HANGING_JOBS = 64
 #: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
 QUICK_LEAVES_OUT = PERFORMANCE
 
@@ -105,7 +90,9 @@ class _State:
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
         self.dropping = False  # while --quick's cells are reported deselected
         self.interrupted = False  # Ctrl-C, SIGTERM or SIGHUP stopped the run
-        self.kept: Optional[Path] = None  # the results file an interrupted run left as it was
+        self.output_closed = False  # pytest ended on a write to an output whose reader left
+        self.cause = ""  # why the run is partial (``interrupted.cause``); "" when complete
+        self.kept: Optional[Path] = None  # the results file a partial run left as it was
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -213,7 +200,7 @@ class CaseItem(pytest.Item):
     def runtest(self) -> None:
         state = _state(self.config)
         future = state.futures.get(self.key)
-        run = interrupted.result_of(future) if future is not None else self._run(state)
+        run = interrupted.result_of(future) if future is not None else self.run_cell(state)
         self.cell = judge(self.case, run, state.environment)
         finding = finding_line(self.key, self.cell)
         if finding:
@@ -222,7 +209,7 @@ class CaseItem(pytest.Item):
         if error.get("where") == "harness":
             raise HarnessFailure("%s: %s" % (error.get("type"), error.get("message")))
 
-    def _run(self, state: _State) -> CaseRun:
+    def run_cell(self, state: _State) -> CaseRun:
         return run_case(self.case.id, self.method, self.case.timeout, state.interpreter)
 
     def repr_failure(self, excinfo: Any, style: Any = None) -> str:
@@ -242,78 +229,8 @@ def pytest_runtestloop(session: pytest.Session) -> None:
     if session.config.option.collectonly or not session.items:
         return
     state = _state(session.config)
-    items = [item for item in session.items if isinstance(item, CaseItem)]
-    state.items = items
-    serial = ThreadPoolExecutor(max_workers=1, thread_name_prefix="perf")
-    performance = [item for item in items if item.case.category == PERFORMANCE]
-    rest = [item for item in items if item not in performance]
-    timed_out = _timed_out_before(state)
-    # What timed out last time starts first, without a slot: its timeout overlaps the rest.
-    rest.sort(key=lambda item: not _waits(item, timed_out))
-    slots = waiting.CpuSlots(state.jobs, cancelled)
-    # --case-jobs 1: every cell one after another, deadlock cells included
-    cells = ThreadPoolExecutor(max_workers=1 if state.jobs == 1 else _HANGING_JOBS,
-                               thread_name_prefix="case")
-    others: List["Future[CaseRun]"] = []
-    for item in rest:
-        if state.jobs == 1:
-            future = cells.submit(item._run, state)
-        else:
-            future = cells.submit(_run_watched, item, state, slots, _waits(item, timed_out))
-        state.futures[item.key] = future
-        others.append(future)
-    gate = threading.Event()
-
-    def _after_others(item: CaseItem) -> CaseRun:
-        gate.wait()
-        return item._run(state)
-
-    for item in performance:
-        state.futures[item.key] = serial.submit(_after_others, item)
-
-    def _open_gate() -> None:
-        for future in others:
-            future.exception()
-        gate.set()
-
-    threading.Thread(target=_open_gate, name="perf-gate", daemon=True).start()
-    session.config.add_cleanup(lambda: _shutdown(gate, cells, serial))
-
-
-def _run_watched(item: CaseItem, state: _State, slots: waiting.CpuSlots,
-                 waited_before: bool) -> CaseRun:
-    """One cell under the slot rules: it holds a CPU slot until it is seen waiting."""
-    give_back = _nothing if waited_before else slots.take()
-    try:
-        watch = waiting.Watch(item.case.timeout, give_back, waiting=waited_before)
-        return run_case(item.case.id, item.method, item.case.timeout, state.interpreter,
-                        watch=watch)
-    finally:
-        give_back()
-
-
-def _nothing() -> None:
-    pass
-
-
-def _waits(item: CaseItem, timed_out: Set[Tuple[str, str]]) -> bool:
-    """Whether a cell starts without a CPU slot, as already waiting: it timed out last time
-    (its expectation, whatever it is, plays no part)."""
-    return (item.case.id, item.method) in timed_out
-
-
-def _timed_out_before(state: _State) -> Set[Tuple[str, str]]:
-    """The cells that timed out in the file this run writes (a root's ``-root`` file, never
-    its host twin's)."""
-    return waiting.timed_out_in(state.results_dir / ("%s.json" % results.file_stem(
-        state.environment)))
-
-
-def _shutdown(gate: threading.Event, *pools: ThreadPoolExecutor) -> None:
-    cancel_all()  # cells nobody will read (interrupt, -x): kill running trees, skip the queue
-    gate.set()
-    for pool in pools:
-        pool.shutdown(wait=True)
+    state.items = [item for item in session.items if isinstance(item, CaseItem)]
+    session.config.add_cleanup(scheduling.start(state))
 
 
 @pytest.hookimpl(optionalhook=True)
@@ -355,9 +272,10 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
         environment["not_selected"] = {"by": _selection(config),
                                        "cells": sorted(set(state.deselected))}
     tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)
-    if interrupted.partial(state, json_report.get("exitcode"), tests):
-        state.interrupted = True  # the cells it never reached: "not run (interrupted)"
+    state.cause = interrupted.cause(state, json_report.get("exitcode"), tests)
+    if state.cause:  # the cells it never reached: "not run (interrupted)"
         environment["interrupted"] = True
+        environment["partial_cause"] = state.cause
     json_report["harness"] = {
         "schema_version": results.written_version(results.RESULTS_SCHEMA),
         "environment": environment,
@@ -376,14 +294,13 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     state.written = target
 
 
-def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     state = _state(config)
     if state.findings:
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
-    for line in interrupted.summary_lines(
-            state, state.interrupted or exitstatus == pytest.ExitCode.INTERRUPTED):
+    for line in interrupted.summary_lines(state):
         terminalreporter.write_line(line)
 
 
@@ -408,8 +325,12 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
 @pytest.hookimpl(tryfirst=True)
 def pytest_internalerror(excinfo: Any) -> Optional[bool]:
     """A reader that left between that check and a write: no INTERNALERROR traceback to a dead
-    output; the run ends with exit 3 and its file is partial (``interrupted.partial``)."""
-    return True if stopping.dead_output(excinfo.value) else None  # else: pytest's lines
+    output; the run ends with exit 3 and its file is partial, "output closed"."""
+    if not stopping.dead_output(excinfo.value):
+        return None  # pytest's lines
+    if _CONFIG:
+        _state(_CONFIG[0]).output_closed = True
+    return True
 
 
 @pytest.hookimpl(trylast=True)

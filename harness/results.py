@@ -18,6 +18,8 @@ Format log (on every change: add the version at the end of ``schema/results.sche
   Python).
 - 1.5: ``environment.interrupted`` (true when Ctrl-C, SIGTERM or SIGHUP stopped the run: the
   cells it never reached read "not run (interrupted)").
+- 1.6: ``environment.partial_cause`` (why a run marked ``interrupted`` is partial: "SIGTERM",
+  "output closed", "pytest exit status 3", "2 cells missing").
 """
 
 from __future__ import annotations

@@ -2,8 +2,10 @@
 
 The first one raises KeyboardInterrupt (running cases cancelled and reaped, finished cells
 written, temporary folders removed, exit 130); later ones are ignored, with one line each,
-until the command has cleaned up. ``cli.main`` installs the handlers for every command;
-``provision`` too, for ``nox -s provision``, which does not go through ``cli.main``.
+until the command has cleaned up. Once nothing is left to stop (``settle_when``: every cell
+of a run has finished) the first one is only recorded: the results are written, then exit 130.
+``cli.main`` installs the handlers for every command; ``provision`` too, for ``nox -s
+provision``, which does not go through ``cli.main``.
 """
 
 from __future__ import annotations
@@ -12,9 +14,10 @@ import errno
 import os
 import signal
 import threading
-from typing import Any, Dict, List, Set, Tuple
+from typing import Any, Callable, Dict, List, Set, Tuple
 
-__all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "silence_dead_outputs"]
+__all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "settle_when",
+           "silence_dead_outputs", "stopped_by"]
 
 #: Set by the first stop signal; later ones find the command already cleaning up.
 _STOPPING: List[int] = []
@@ -24,6 +27,22 @@ STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, 
                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
                   b"the next run's sweep\n")
 _NAMES = ("SIGINT", "SIGTERM", "SIGHUP")  # no SIGHUP on Windows
+#: Whether nothing is left to stop (``settle_when``); read inside the signal handler.
+_SETTLED: List[Callable[[], bool]] = []
+
+
+def settle_when(settled: Callable[[], bool]) -> Callable[[], None]:
+    """From when ``settled()`` is true (every cell has finished), a first stop signal is
+    recorded, not raised: raised while the run gathered and wrote its results, it lost every
+    cell of the run. ``settled`` runs in the signal handler: it must not wait (``Future.done``
+    takes a lock held only for a moment, and reentrant). Returns the undo."""
+    _SETTLED.append(settled)
+    return lambda: _SETTLED.remove(settled) if settled in _SETTLED else None
+
+
+def stopped_by() -> str:
+    """The first stop signal's name ("SIGINT"), "" when none came."""
+    return signal.Signals(_STOPPING[0]).name if _STOPPING else ""
 
 
 def silence_dead_outputs() -> bool:
@@ -74,16 +93,20 @@ def dead_output(exc: BaseException) -> bool:
 def _on_stop_signal(signum: int, frame: Any) -> None:
     """The first SIGINT/SIGTERM/SIGHUP stops the command as Ctrl-C does; later ones are ignored
     until it has cleaned up: a second KeyboardInterrupt landing in pytest's interrupt hooks
-    made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT)."""
+    made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT). After
+    the last cell the first one too is only recorded (``settle_when``)."""
     silence_dead_outputs()
-    if _STOPPING:
-        try:  # not sys.stderr: the signal may land inside its write
-            os.write(2, STILL_CLEANING)
-        except OSError:  # a dead pipe or terminal must not cut the clean-up short
-            pass
-        return
-    _STOPPING.append(signum)
-    raise KeyboardInterrupt
+    line = STILL_CLEANING
+    if not _STOPPING:
+        _STOPPING.append(signum)
+        if not any(settled() for settled in _SETTLED):
+            raise KeyboardInterrupt
+        line = b"harness: %s after every cell had finished: writing the results, then " \
+               b"exiting\n" % signal.Signals(signum).name.encode()
+    try:  # not sys.stderr: the signal may land inside its write
+        os.write(2, line)
+    except OSError:  # a dead pipe or terminal must not cut the clean-up short
+        pass
 
 
 def install() -> Dict[int, Any]:

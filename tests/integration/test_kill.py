@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Dict, List, Optional, Set
+from typing import Dict, List, Optional, Sequence, Set
 
 import pytest
 
@@ -59,11 +59,11 @@ def processes_of(root: Path) -> List[int]:
     return sorted(p for p in found if _procs.alive(p) and p != os.getpid())
 
 
-def start_run(root: Path, results: Path, k: str,
-              env: Optional[Dict[str, str]] = None) -> "subprocess.Popen[str]":
+def start_run(root: Path, results: Path, k: str, env: Optional[Dict[str, str]] = None,
+              pytest_args: Sequence[str] = ()) -> "subprocess.Popen[str]":
     return subprocess.Popen(
         [sys.executable, "-m", "harness", "run", "--results-dir", str(results), "-k", k,
-         "--jobs", "6"],
+         "--jobs", "6", "--", *pytest_args],
         cwd=str(root), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
         start_new_session=True,  # its own process group, like `nox -s matrix` in a terminal
         env=env, preexec_fn=_as_in_a_terminal,  # noqa: PLW1509 - one signal() call, no lock
@@ -181,7 +181,7 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(
     out = proc.communicate(timeout=30)[0]
     exited = time.monotonic() - started
     assert proc.returncode == 130, out
-    assert "(partial: interrupted)" in out
+    assert "(partial: interrupted by %s)" % signal.Signals(signum).name in out, out
     loaded, rejected = loading.load_results([str(f) for f in results.glob("*.json")])
     assert rejected == [] and len(loaded) == 1
     cells = {"%s[%s]" % (case, method): observation["outcome"]
@@ -190,7 +190,71 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(
         "faults.returns_value[%s]" % m: "ok" for m in ("fork", "forkserver", "spawn")}
     assert not any("ignores_sigterm" in k for k in cells)
     assert loaded[0].harness["environment"].get("interrupted") is True
+    assert loaded[0].harness["environment"].get("partial_cause") == signal.Signals(signum).name
     print("reaped in %.2f s, exited in %.2f s" % (reaped, exited))
+
+
+#: A pytest plugin for the run under test: Ctrl-C at one point after its last cell, the
+#: handler run before ``raise_signal`` returns (no timing: the point is the same under load).
+_LATE_CTRL_C = '''
+import os
+import signal
+
+import pytest
+
+AT = os.environ["LATE_CTRL_C_AT"]
+
+
+def _ctrl_c(point):
+    if point == AT:
+        signal.raise_signal(signal.SIGINT)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    yield
+    if nextitem is None:
+        _ctrl_c("after the last cell")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    _ctrl_c("finishing")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_json_modifyreport(json_report):
+    _ctrl_c("gathering the results")
+'''
+
+
+@pytest.mark.parametrize("at", ["after the last cell", "finishing", "gathering the results"])
+def test_a_ctrl_c_after_the_last_cell_loses_no_cell(tmp_path: Path, at: str) -> None:
+    """Every cell had finished when the Ctrl-C came: the run writes its complete file, which
+    replaces the earlier one like any complete run's, and exits 130. A Ctrl-C while the run
+    gathered its results lost all its cells; one just after the last cell filed them as
+    partial under interrupted/."""
+    root = make_root(tmp_path)
+    (root / "late_ctrl_c.py").write_text(_LATE_CTRL_C)
+    results = tmp_path / "results"
+    results.mkdir()
+    earlier = results / _stem()
+    earlier.write_text('{"an earlier run": true}')
+    proc = start_run(root, results, "returns_value", dict(os.environ, LATE_CTRL_C_AT=at),
+                     ["-p", "late_ctrl_c"])
+    out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 130 and "Traceback" not in out, out
+    assert "harness: SIGINT after every cell had finished" in out, out
+    assert "results written to %s (complete: every cell had finished before SIGINT)" % (
+        earlier) in out, out
+    assert wait_gone(root, bound(2.0)) == []
+    assert not (results / "interrupted").exists()
+    loaded, rejected = loading.load_results([str(f) for f in results.glob("*.json")])
+    assert rejected == [] and [item.path for item in loaded] == [str(earlier)]
+    assert "interrupted" not in loaded[0].harness["environment"]
+    assert sorted((case, method, observation["outcome"])
+                  for case, method, _category, observation in loaded[0].cells) == [
+        ("faults.returns_value", m, "ok") for m in ("fork", "forkserver", "spawn")]
 
 
 def shm_held_by(pids: List[int]) -> Set[str]:
@@ -292,7 +356,7 @@ def test_more_signals_during_the_clean_up_neither_cut_it_short_nor_replace_a_fil
     assert wait_gone(root, bound(2.0)) == []
     assert complete.read_text() == '{"complete": true}'
     partial = results / "interrupted" / complete.name
-    assert "results written to %s (partial: interrupted)" % partial in out, out
+    assert "results written to %s (partial: interrupted by SIGINT)" % partial in out, out
     loaded, rejected = loading.load_results([str(partial)])
     assert rejected == [] and loaded[0].harness["environment"].get("interrupted") is True
 
@@ -367,6 +431,7 @@ def test_closing_the_terminal_stops_the_run_as_interrupted_without_a_traceback(
     loaded, rejected = loading.load_results([str(f) for f in results.glob("*.json")])
     assert rejected == [] and len(loaded) == 1
     assert loaded[0].harness["environment"].get("interrupted") is True
+    assert loaded[0].harness["environment"].get("partial_cause") == "SIGHUP"
     assert sorted(case for case, _m, _c, _o in loaded[0].cells) == ["faults.returns_value"] * 3, [
         (c, m, o.get("outcome"), o.get("detail")) for c, m, _k, o in loaded[0].cells]
 

@@ -69,28 +69,28 @@ def test_parallel_and_serial_runs_observe_the_same(tmp_path: Path) -> None:
 def test_the_pool_follows_history_not_expectations(tmp_path: Path) -> None:
     """Only cells that timed out in the previous results of the same environment are
     scheduled as waiting; an expectation of ``timeout`` alone changes nothing."""
-    from harness import plugin
+    from harness import scheduling
     from harness.guest import catalog
 
     env = {"os": "linux", "implementation": "cpython", "python_version": "3.12.4"}
     state = SimpleNamespace(results_dir=tmp_path, environment=env)
-    assert plugin._timed_out_before(state) == set()  # type: ignore[arg-type]
+    assert scheduling.timed_out_before(state) == set()  # type: ignore[arg-type]
     (tmp_path / "linux-cpython-3.12.json").write_text(json.dumps({"tests": [
         {"metadata": {"case": "deadlock.a", "method": "fork", "outcome": "timeout"}},
         {"metadata": {"case": "deadlock.a", "method": "spawn", "outcome": "ok"}}]}))
-    timed_out = plugin._timed_out_before(state)  # type: ignore[arg-type]
+    timed_out = scheduling.timed_out_before(state)  # type: ignore[arg-type]
     assert timed_out == {("deadlock.a", "fork")}
     expected_to_hang = catalog.Case(lambda ctx: None, "deadlock.b", "t", [], [
         catalog.on("fork", catalog.timeout())], [], 15.0, [], ["fork"])
     item = SimpleNamespace(case=expected_to_hang, method="fork")
-    assert not plugin._waits(item, timed_out)  # type: ignore[arg-type]
-    assert plugin._waits(item, timed_out | {("deadlock.b", "fork")})  # type: ignore[arg-type]
+    assert not scheduling.waits(item, timed_out)  # type: ignore[arg-type]
+    assert scheduling.waits(item, timed_out | {("deadlock.b", "fork")})  # type: ignore[arg-type]
     # The Debian root's 3.12 is another environment: it reads its own -root file only.
     root = SimpleNamespace(results_dir=tmp_path, environment={**env, "root": "sid"})
-    assert plugin._timed_out_before(root) == set()  # type: ignore[arg-type]
+    assert scheduling.timed_out_before(root) == set()  # type: ignore[arg-type]
     (tmp_path / "linux-cpython-3.12-root.json").write_text(json.dumps({"tests": [
         {"metadata": {"case": "deadlock.c", "method": "spawn", "outcome": "timeout"}}]}))
-    assert plugin._timed_out_before(root) == {("deadlock.c", "spawn")}  # type: ignore[arg-type]
-    assert plugin._timed_out_before(state) == timed_out  # type: ignore[arg-type]
+    assert scheduling.timed_out_before(root) == {("deadlock.c", "spawn")}  # type: ignore[arg-type]
+    assert scheduling.timed_out_before(state) == timed_out  # type: ignore[arg-type]
     (tmp_path / "linux-cpython-3.12.json").write_text("{not json")
-    assert plugin._timed_out_before(state) == set()  # type: ignore[arg-type]
+    assert scheduling.timed_out_before(state) == set()  # type: ignore[arg-type]

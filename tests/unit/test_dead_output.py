@@ -15,7 +15,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import interrupted, plugin, stopping
+from harness import interrupted, plugin, results, stopping
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {"os": "linux", "implementation": "cpython", "python_version": "3.12.1",
@@ -32,22 +32,29 @@ def _test(nodeid: str) -> Dict[str, Any]:
                          "warnings": []}}
 
 
-def _state(folder: Path, selected: List[str]) -> Any:
+def _state(folder: Path, selected: List[str], **flags: bool) -> Any:
     return SimpleNamespace(
         environment=dict(ENV), quick=False, deselected=[], cases={}, futures={},
         items=[SimpleNamespace(nodeid=n, key=n) for n in selected], results_dir=folder,
-        written=None, interrupted=False, kept=None)
+        written=None, interrupted=flags.get("interrupted", False),
+        output_closed=flags.get("output_closed", False), cause="", kept=None)
 
 
-@pytest.mark.parametrize("exitcode, ran, partial", [
-    (0, [A, B], False), (1, [A, B], False),  # pytest's OK and TESTS_FAILED: a normal end
-    (3, [A, B], True),  # INTERNAL_ERROR (a write to a dead output), even with every cell
-    (2, [A, B], True), (0, [A], True),  # INTERRUPTED; a selected cell without a result
+@pytest.mark.parametrize("exitcode, ran, flags, cause", [
+    (0, [A, B], {}, ""), (1, [A, B], {}, ""),  # pytest's OK and TESTS_FAILED: a normal end
+    # INTERNAL_ERROR: a write to a dead output, or not; partial even with every cell
+    (3, [A, B], {"output_closed": True}, "output closed"),
+    (3, [A, B], {}, "pytest exit status 3"), (2, [A, B], {}, "pytest exit status 2"),
+    (0, [A], {}, "1 cell missing"), (0, [], {}, "2 cells missing"),
+    # a signal: the cells it cut off; after the last cell the run is complete
+    (2, [A], {"interrupted": True}, "SIGINT"), (2, [A, B], {"interrupted": True}, ""),
 ])
 def test_a_run_is_partial_unless_it_ended_normally_with_every_selected_cell(
-        tmp_path: Path, exitcode: int, ran: List[str], partial: bool) -> None:
-    state = _state(tmp_path, [A, B])
-    assert interrupted.partial(state, exitcode, [_test(n) for n in ran]) is partial
+        tmp_path: Path, exitcode: int, ran: List[str], flags: Dict[str, bool],
+        cause: str) -> None:
+    """And the cause is named: "interrupted" was said of every partial run, signal or not."""
+    state = _state(tmp_path, [A, B], **flags)
+    assert interrupted.cause(state, exitcode, [_test(n) for n in ran]) == cause
 
 
 def test_a_partial_run_without_a_signal_never_replaces_a_results_file(
@@ -61,6 +68,34 @@ def test_a_partial_run_without_a_signal_never_replaces_a_results_file(
     assert complete.read_text() == '{"a complete run": 1}'
     doc = json.loads((tmp_path / "interrupted" / complete.name).read_text())
     assert doc["harness"]["environment"]["interrupted"] is True
+    assert doc["harness"]["environment"]["partial_cause"] == "pytest exit status 3"
+    lines = interrupted.summary_lines(state)
+    assert lines[0].endswith(" (partial: pytest exit status 3)"), lines
+    assert "interrupted" not in " ".join(lines).replace("/interrupted/", "/"), lines
+
+
+def test_a_run_whose_output_closed_says_so_not_interrupted(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """pytest ended on a write to the command's output whose reader left: the record, the
+    terminal line and the report say "output closed" (they said "interrupted")."""
+    read, write = os.pipe()
+    os.close(read)
+    info = os.fstat(write)
+    monkeypatch.setattr(stopping, "_OUTPUTS", {(info.st_dev, info.st_ino)})
+    state = _state(tmp_path, [A, B])
+    monkeypatch.setattr(plugin, "_CONFIG", [object()])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    try:
+        dead = SimpleNamespace(value=BrokenPipeError(errno.EPIPE, "Broken pipe"))
+        assert plugin.pytest_internalerror(dead) is True
+    finally:
+        os.close(write)
+    plugin.pytest_json_modifyreport({"exitcode": 3, "tests": [_test(A)]})
+    doc = json.loads(state.written.read_text())
+    assert doc["harness"]["environment"]["partial_cause"] == "output closed"
+    assert results.validate_results(doc) == []
+    assert interrupted.summary_lines(state) == [
+        "harness: results written to %s (partial: output closed)" % state.written]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="dead outputs are found by poll(2)")

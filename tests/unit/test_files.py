@@ -302,7 +302,7 @@ def test_a_results_file_the_plugin_cannot_write_as_strict_json_is_one_line(
 
     state = types.SimpleNamespace(environment={"os": "linux"}, quick=False, deselected=[],
                                   cases={}, results_dir=tmp_path, written=None,
-                                  interrupted=False)
+                                  interrupted=False, output_closed=False, items=[])
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     monkeypatch.setattr(plugin, "_finished_unreported", lambda state, report: [])

@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Tuple
 
 import pytest
 
@@ -30,11 +30,15 @@ def _cell(case: str, method: str) -> Dict[str, Any]:
                          "warnings": []}}
 
 
-def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: bool) -> Any:
-    """The plugin's end of a session that ran one cell: returns its state."""
+def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: bool,
+                 selected: Tuple[str, ...] = ("methods.a", "methods.b")) -> Any:
+    """The plugin's end of a session that ran methods.a (of the ``selected`` cases, under
+    fork); an interrupted one never reached the others. Returns its state."""
+    items = [SimpleNamespace(nodeid=_cell(case, "fork")["nodeid"], key=case) for case in selected]
     state = SimpleNamespace(
-        environment=dict(ENV), quick=False, deselected=[], cases={}, futures={}, items=[],
-        results_dir=folder, written=None, interrupted=interrupted, kept=None)
+        environment=dict(ENV), quick=False, deselected=[], cases={}, futures={},
+        items=items if interrupted else items[:1], results_dir=folder, written=None,
+        interrupted=interrupted, output_closed=False, cause="", kept=None)
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     plugin.pytest_json_modifyreport({"exitcode": 2 if interrupted else 0,
@@ -54,6 +58,7 @@ def test_an_interrupted_run_never_replaces_a_results_file(
     assert state.written == partial and state.kept == complete
     doc = json.loads(partial.read_text())
     assert doc["harness"]["environment"]["interrupted"] is True
+    assert doc["harness"]["environment"]["partial_cause"] == "SIGINT"
     assert results.validate_results(doc) == []
     assert sorted(p.name for p in tmp_path.glob("*.json")) == [complete.name]
 
@@ -85,13 +90,28 @@ def test_the_terminal_says_where_each_file_is(monkeypatch: pytest.MonkeyPatch,
     reporter = SimpleNamespace(write_line=lines.append)
     state = plugin._state(None)  # type: ignore[arg-type]
     state.findings = []
-    plugin.pytest_terminal_summary(reporter, 0, None)  # type: ignore[arg-type]
-    assert lines[0] == "harness: results written to %s (partial: interrupted)" % (
+    plugin.pytest_terminal_summary(reporter, None)  # type: ignore[arg-type]
+    assert lines[0] == "harness: results written to %s (partial: interrupted by SIGINT)" % (
         tmp_path / "interrupted" / "linux-cpython-3.12.json")
-    assert lines[1].startswith("harness: %s kept as it was" % (
+    assert lines[1].startswith("harness: %s kept as it was: a partial run never replaces" % (
         tmp_path / "linux-cpython-3.12.json"))
     assert lines[1].endswith(" -o %s` shows the partial one)" % (
         tmp_path / "interrupted" / "report"))  # never the default reports/ (the full one)
+
+
+def test_a_signal_after_every_cell_finished_leaves_a_complete_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The signal came, but every selected cell has its result: the run is complete, written
+    as one (replacing the earlier file), and the terminal says the signal came after them."""
+    (tmp_path / "linux-cpython-3.12.json").write_text("{}")
+    state = _session_end(monkeypatch, tmp_path, interrupted=True, selected=("methods.a",))
+    assert state.written == tmp_path / "linux-cpython-3.12.json" and state.kept is None
+    doc = json.loads(state.written.read_text())
+    assert "interrupted" not in doc["harness"]["environment"]
+    assert "partial_cause" not in doc["harness"]["environment"]
+    assert interrupted.summary_lines(state) == [
+        "harness: results written to %s (complete: every cell had finished before SIGINT)"
+        % state.written]
 
 
 def test_the_cells_an_interrupted_run_never_reached_read_not_run_interrupted(
@@ -162,6 +182,39 @@ def test_nohup_keeps_working() -> None:
     done = _signalled("SIGHUP", ignore_hup=True)
     assert done.returncode == -signal.SIGTERM, done.stderr
     assert done.stdout.split() == ["not", "stopped"]
+
+
+_SETTLED = r"""
+import os, signal, sys, time
+from harness import stopping
+previous = stopping.install()
+settled = []
+undo = stopping.settle_when(lambda: bool(settled))
+try:
+    signal.raise_signal(signal.SIGINT)  # a cell still running: stopped
+    print("not stopped")
+except KeyboardInterrupt:
+    print("stopped")
+del stopping._STOPPING[:]  # as in a new command
+settled.append(True)  # every cell has finished
+signal.raise_signal(signal.SIGTERM)
+print("recorded", stopping.stopped_by())
+signal.raise_signal(signal.SIGINT)  # a second one: ignored as during any clean-up
+undo()
+print("done")
+stopping.restore(previous)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+def test_a_first_signal_once_every_cell_has_finished_is_recorded_not_raised() -> None:
+    """Raised while the run gathered and wrote its results, it lost every cell of the run."""
+    done = subprocess.run([sys.executable, "-c", _SETTLED], cwd=str(ROOT), text=True,
+                          capture_output=True, timeout=60, check=False)
+    assert done.stdout.split("\n")[:3] == ["stopped", "recorded SIGTERM", "done"], (
+        done.stdout, done.stderr)
+    assert done.stderr.count("harness: SIGTERM after every cell had finished") == 1
+    assert done.stderr.count("harness: still cleaning up") == 1
 
 
 _DEAD_STDERR = r"""

@@ -213,3 +213,16 @@ def test_an_interrupted_run_of_broken_cells_is_withheld(tmp_path: Path) -> None:
     _write(tmp_path, _interrupted(results_doc(cases=CASES, observe=_crash)))
     assert cli.main(["verify-leg", str(tmp_path), "--leg", "3.12"]) == 1
     assert not legcheck.partial_but_sound(_interrupted(results_doc(cases=CASES, observe=_crash)))
+
+
+@pytest.mark.parametrize("cause, said", [
+    ("output closed", "the run was cut short (output closed): "),
+    ("SIGTERM", "the run was interrupted by SIGTERM: "),
+    ("2 cells missing", "the run was cut short (2 cells missing): ")])
+def test_a_partial_run_says_why_it_is_partial(cause: str, said: str) -> None:
+    """Not "interrupted (Ctrl-C, SIGTERM or SIGHUP)" for a run no signal stopped (results
+    format 1.6 records the cause)."""
+    doc = results_doc(cases=CASES)
+    doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
+    doc["harness"]["environment"].update(interrupted=True, partial_cause=cause)
+    assert legcheck.problems(doc)[0].startswith(said)

@@ -7,7 +7,9 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict, List
 
-from harness import coverage, loading, merge, model, render, summary
+import pytest
+
+from harness import coverage, loading, merge, model, render, results, summary
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -109,6 +111,28 @@ def test_a_change_counts_over_the_cases_that_ran_on_both_sides() -> None:
     assert [cid for cid, _texts in r.changes] == ["deadlock.a"]
     assert _answer(r, "Changed in Linux 3.13") == \
         "1 of the 1 case that ran in Linux 3.13 and an earlier version"
+
+
+@pytest.mark.parametrize("cause, ended", [
+    ("SIGTERM", "interrupted by SIGTERM"), ("output closed", "cut short (output closed)"),
+    ("pytest exit status 3", "cut short (pytest exit status 3)"),
+    ("4 cells missing", "cut short (4 cells missing)")])
+def test_a_partial_environment_is_named_with_why_it_is_partial(cause: str, ended: str) -> None:
+    """Results format 1.6 records the cause: "interrupted" was said of every partial run,
+    also of one whose output closed or that pytest ended with an internal error."""
+    full = results_doc(version="3.12.1", cases=CASES)
+    cut = results_doc(version="3.14.1", cases=CASES, default="forkserver")
+    cut["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
+    cut["harness"]["environment"].update(interrupted=True, partial_cause=cause)
+    cut["tests"] = cut["tests"][:2]
+    loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate((full, cut))]
+    m = merge.merge(loaded, now=NOW)
+    assert results.validate_matrix(m) == []
+    said = "Linux 3.14 was %s: 4 of its 6 cells did not run" % ended
+    assert model.build(m).not_run.why == said
+    text = summary.render_summary(m)
+    assert "**Partial run: only 8 of 12 cells ran (%s). " % said in text
+    assert "⚠ %s: 4 of its 6 cells did not run" % ended in text.split("## Start methods")[1]
 
 
 def test_an_interrupted_environment_is_named_marked_and_its_claims_say_why() -> None:
