@@ -67,6 +67,22 @@ def test_ok_cells_show_the_value_only_where_methods_differ() -> None:
                       'ok B = {"x": [1, "spawn"], "y": "spawn"}']  # readable without the script
 
 
+def test_the_default_method_row_shows_the_default_not_ok() -> None:
+    """methods.default returns the same value under every method: its cells' face is the
+    default they observed ("fork"), not "ok"; their verdict is still theirs."""
+    value = {"before_use": None, "default": "fork", "executor": "fork"}
+    lookup = {("e", m): cell(cellview.DEFAULT_CASE, m, observed=value,
+                             verdict="unexpected" if m == "spawn" else "as-expected")
+              for m in ("fork", "forkserver", "spawn")}
+    views = cellview.row_cells(cellview.DEFAULT_CASE, [("e", 0)],
+                               ["fork", "forkserver", "spawn"], lookup, [])
+    assert [(v.text, v.outcome, v.verdict) for v in views] == [
+        ("fork", "ok", "as-expected"), ("fork", "ok", "as-expected"),
+        ("fork", "ok", "unexpected")]
+    other = cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"], lookup, [])
+    assert [v.text for v in other] == ["ok", "ok"]  # any other case: as before
+
+
 def test_behaviour_tags_find_method_differences() -> None:
     """fork-only: fork hangs where the others return; nonfork-only the reverse."""
     hang = {("e", "fork"): cell("c.a", "fork", outcome="timeout"),
