@@ -192,7 +192,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     claims = _claims()
     if claims is None:
         sys.stdout.write("report: claims left out: %s\n" % NO_CATALOG)
-    matrix = merge.merge(loaded, rejected, claims=claims or (), expected_environments=expected)
+    matrix = merge.merge(loaded, rejected, claims=claims or (), expected_environments=expected,
+                         folder=str(out))
     try:
         render.write_report(matrix, out)
     except OSError as exc:

@@ -7,6 +7,8 @@ is a ``Rejected`` line there and never stops the rest) to the matrix.
 from __future__ import annotations
 
 import itertools
+import os
+import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
@@ -32,6 +34,7 @@ __all__ = [
     "env_sort_key",
     "merge",
     "performance_cases",
+    "shown_paths",
     "signature",
     "warning_kinds",
 ]
@@ -51,6 +54,10 @@ __all__ = [
 # - 1.3: ``runs[].case_digests`` (case id -> the ``code_digest`` its results file recorded,
 #   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
 #   changed case from a changed Python.
+# - 1.4: no builder's folders: ``runs[].file``, ``rejected_files[].path``, cells' ``sources``
+#   and observations' ``source_file`` name a file by its path inside the report folder
+#   (``results/linux-cpython-3.13.json``), else by its name (more of its path only where two
+#   inputs share a name): 1.3 stored them as given, absolute in CI.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -125,6 +132,31 @@ def _case(case: CaseEntry) -> CaseEntry:
     return cast("CaseEntry", clean)
 
 
+def shown_paths(paths: Sequence[str], folder: Optional[str] = None) -> Dict[str, str]:
+    """How ``matrix.json`` names each input file (1.4): its path inside the report ``folder``,
+    else its last parts, as few as tell it from the other inputs (its name, mostly); never the
+    folders of the machine that built the report (a CI runner's ``/home/runner/work/…``)."""
+    out: Dict[str, str] = {}
+    parts: Dict[str, List[str]] = {}
+    base = os.path.abspath(folder) if folder else None
+    for path in dict.fromkeys(paths):
+        full = os.path.normpath(os.path.abspath(path))
+        try:
+            inside = os.path.relpath(full, base) if base else None
+        except ValueError:  # another drive (Windows)
+            inside = None
+        if inside and not inside.startswith(os.pardir):
+            out[path] = inside.replace(os.sep, "/")
+        else:
+            parts[path] = [p for p in re.split(r"[\\/]", full) if p]
+    for path, mine in parts.items():
+        others = [theirs for other, theirs in parts.items() if other != path]
+        n = next((n for n in range(1, len(mine) + 1)
+                  if all(theirs[-n:] != mine[-n:] for theirs in others)), 1)
+        out[path] = "/".join(mine[-n:])
+    return out
+
+
 def not_run_environment(ident: str) -> MatrixEnvironment:
     """A column for an environment that was expected but produced no results file.
 
@@ -144,7 +176,7 @@ def not_run_environment(ident: str) -> MatrixEnvironment:
 def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
-    expected_environments: Sequence[str] = (),
+    expected_environments: Sequence[str] = (), folder: Optional[str] = None,
 ) -> MatrixDoc:
     """Merge loaded results documents into one matrix document (pure).
 
@@ -155,8 +187,10 @@ def merge(
     observations that disagree (outcome, observed value or error type; outcome only for
     performance cases) make the cell ``flaky``: never silently overwritten. ``claims`` (the
     article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the page is built
-    from ``matrix.json`` alone.
+    from ``matrix.json`` alone. Files are named as ``shown_paths`` names them (``folder``: the
+    report's).
     """
+    shown = shown_paths([item.path for item in loaded] + [r.path for r in rejected], folder)
     environments: Dict[str, MatrixEnvironment] = {}
     cases: Dict[str, CaseEntry] = {}
     declared: Dict[str, List[str]] = {}  # case -> the methods its catalog entry names (1.3)
@@ -177,7 +211,7 @@ def merge(
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
-        run = run_record(item.path, env, harness["cases"])
+        run = run_record(shown[item.path], env, harness["cases"])
         if ident in environments:
             environments[ident]["runs"].append(run)
         else:
@@ -224,7 +258,7 @@ def merge(
         known += [m for m in methods if m in START_METHODS and m not in known]
     for known in case_methods.values():
         known.sort(key=_method_index)
-    results_list = [_cell(key, runs_fed) for key, runs_fed in fed.items()]
+    results_list = [_cell(key, runs_fed, shown) for key, runs_fed in fed.items()]
     present = set(environments) | {e.get("minor_id") for e in environments.values()}
     for ident in expected_environments:  # a leg's minor-level id is met by any of its releases
         if ident not in present:
@@ -262,7 +296,7 @@ def merge(
         "case_methods": {k: case_methods[k] for k in sorted(case_methods)},
         "results": results_list,
         "claims": [dict(c) for c in claims],
-        "rejected_files": [{"path": r.path, "problem": r.problem} for r in rejected],
+        "rejected_files": [{"path": shown[r.path], "problem": r.problem} for r in rejected],
     }
 
 
@@ -279,8 +313,8 @@ def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
     return len(said) == 2 and all(said) and said[0] != said[1]
 
 
-def _cell(key: Tuple[str, str, str],
-          runs_fed: List[Tuple[Optional[str], Observation]]) -> MatrixCell:
+def _cell(key: Tuple[str, str, str], runs_fed: List[Tuple[Optional[str], Observation]],
+          shown: Mapping[str, str]) -> MatrixCell:
     """One merged cell from every run of it (``fed`` order): the first run's observation, and
     every run's when they disagree (``flaky``: outcome, observed value or error type, where a
     hang hung; outcome only for performance cases)."""
@@ -295,13 +329,14 @@ def _cell(key: Tuple[str, str, str],
         flaky = any(_disagree(first, o, perf) for _c, o in later)
     cell["case"], cell["environment"], cell["method"] = key
     if len(runs_fed) == 1:
-        cell["sources"] = [first["source_file"]]
+        cell["sources"] = [shown[first["source_file"]]]
     else:
-        cell["sources"] = sorted({o["source_file"] for _c, o in runs_fed})
+        cell["sources"] = sorted({shown[o["source_file"]] for _c, o in runs_fed})
         cell["runs"] = len(runs_fed)
     cell["flaky"] = flaky
-    if flaky:  # each observation belongs to this one cell: the loaded ones are used as they are
-        cell["observations"] = [o for _c, o in runs_fed]
+    if flaky:
+        cell["observations"] = [cast("Observation", dict(o, source_file=shown[o["source_file"]]))
+                                for _c, o in runs_fed]
     cell["status"] = cell_status(cell)
     return cast("MatrixCell", cell)
 

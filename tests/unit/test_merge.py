@@ -357,4 +357,37 @@ def test_each_run_keeps_the_code_digests_its_file_recorded() -> None:
         {"methods.a": "aaaaaaaaaaaa"}, {"methods.a": "bbbbbbbbbbbb"}]
     assert ["case_digests" in r for r in runs["linux-cpython-3.8"]] == [False]
     assert "code_digest" not in m["cases"][0]  # one file's digest is not the case's
-    assert m["schema_version"] == "1.3"
+    assert m["schema_version"] == "1.4"
+
+
+def test_matrix_json_names_files_without_the_builders_folders(tmp_path: Path) -> None:
+    """matrix.json names a results file by its path inside the report folder, else by its
+    name: never by the absolute path of the machine that built it (CI published
+    /home/runner/work/… in runs[].file and rejected_files[].path)."""
+    out = tmp_path / "site"
+    inside = out / "results"
+    elsewhere = tmp_path / "ci-results"
+    inside.mkdir(parents=True)
+    elsewhere.mkdir()
+    (inside / "linux-cpython-3.12.json").write_text(json.dumps(results_doc(
+        observe=lambda c, m: cell(c, m, observed=2 if m == "spawn" else 1))))
+    (elsewhere / "linux-cpython-3.12.json").write_text(json.dumps(results_doc()))
+    (elsewhere / "bad.json").write_text("{not json")
+    assert cli.main(["report", str(inside), str(elsewhere), "-o", str(out)]) == 1
+    text = (out / "matrix.json").read_text()
+    assert str(tmp_path) not in text
+    matrix = json.loads(text)
+    names = ["results/linux-cpython-3.12.json", "linux-cpython-3.12.json"]
+    assert sorted(r["file"] for r in matrix["environments"][0]["runs"]) == sorted(names)
+    assert [r["path"] for r in matrix["rejected_files"]] == ["bad.json"]
+    spawn = _cell(matrix, "methods.a", "linux-cpython-3.12", "spawn")
+    assert sorted(spawn["sources"]) == sorted(names)
+    assert sorted(o["source_file"] for o in spawn["observations"]) == sorted(names)
+
+
+def test_shown_paths_tell_files_apart_by_as_little_of_their_path_as_needed() -> None:
+    """Outside the report folder a file is its name, unless another input shares it."""
+    shown = merge.shown_paths(["/w/a/x.json", "/w/b/x.json", "/w/b/y.json", "rep/results/z.json"],
+                              "rep")
+    assert shown == {"/w/a/x.json": "a/x.json", "/w/b/x.json": "b/x.json",
+                     "/w/b/y.json": "y.json", "rep/results/z.json": "results/z.json"}
