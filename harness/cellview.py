@@ -248,6 +248,8 @@ def _title(cell: Optional[MatrixCell]) -> str:
     if cell is None or cell.get("outcome") is None:
         return str(cell.get("detail") or "") if cell is not None else ""  # "not run (quick)"
     parts = []
+    if cell.get("code_changed"):  # its runs disagree, but ran two versions of the case
+        parts.append("runs not compared: %s" % cell["code_changed"])
     if cell.get("outcome") == ERROR:
         # The message alone: the cell's text is the error's type (the 30 x 100 page said it
         # twice on 1,100 cells).

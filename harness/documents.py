@@ -205,6 +205,9 @@ class MatrixCell(_MatrixCellRequired, total=False):
 
     runs: int
     observations: List[Observation]
+    #: Its runs disagree but ran different case code (matrix format 1.4): why they are not
+    #: compared, ``case_code.changed_text``; the cell is not flaky.
+    code_changed: str
 
 
 class RejectedFile(TypedDict):

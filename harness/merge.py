@@ -12,13 +12,14 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
-from harness import results
+from harness import case_code, results
 from harness.documents import (
     CaseEntry,
     MatrixCell,
     MatrixDoc,
     MatrixEnvironment,
     Observation,
+    RunRecord,
     error_field,
 )
 from harness.expect import version_key
@@ -57,7 +58,9 @@ __all__ = [
 # - 1.4: no builder's folders: ``runs[].file``, ``rejected_files[].path``, cells' ``sources``
 #   and observations' ``source_file`` name a file by its path inside the report folder
 #   (``results/linux-cpython-3.13.json``), else by its name (more of its path only where two
-#   inputs share a name): 1.3 stored them as given, absolute in CI.
+#   inputs share a name): 1.3 stored them as given, absolute in CI. Runs of a cell that
+#   disagree but ran different case code (their files' digests differ) are not ``flaky``: the
+#   cell keeps every run's ``observations`` and says why in ``code_changed``.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -185,7 +188,8 @@ def merge(
 
     Two files for one environment combine: a cell seen by both keeps every observation, and
     observations that disagree (outcome, observed value or error type; outcome only for
-    performance cases) make the cell ``flaky``: never silently overwritten. ``claims`` (the
+    performance cases) make the cell ``flaky``: never silently overwritten; unless those runs
+    ran different case code (``case_code``): then the cell says so in ``code_changed``. ``claims`` (the
     article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the page is built
     from ``matrix.json`` alone. Files are named as ``shown_paths`` names them (``folder``: the
     report's).
@@ -201,6 +205,7 @@ def merge(
             str(env_seen.get("python_version")))
     # Every run of a cell, in the order the files came: (category, observation).
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
+    runs_of: Dict[str, RunRecord] = {}  # each file's run (its code digests), by its path
     unselected: Dict[str, Dict[str, str]] = {}  # id -> "case[method]" -> why (every run's)
     interrupted: Set[str] = set()  # ids with a run that Ctrl-C/SIGTERM/SIGHUP stopped (1.5)
     for item in loaded:
@@ -212,6 +217,7 @@ def merge(
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
         run = run_record(shown[item.path], env, harness["cases"])
+        runs_of[item.path] = run
         if ident in environments:
             environments[ident]["runs"].append(run)
         else:
@@ -258,7 +264,7 @@ def merge(
         known += [m for m in methods if m in START_METHODS and m not in known]
     for known in case_methods.values():
         known.sort(key=_method_index)
-    results_list = [_cell(key, runs_fed, shown) for key, runs_fed in fed.items()]
+    results_list = [_cell(key, runs_fed, shown, runs_of) for key, runs_fed in fed.items()]
     present = set(environments) | {e.get("minor_id") for e in environments.values()}
     for ident in expected_environments:  # a leg's minor-level id is met by any of its releases
         if ident not in present:
@@ -313,20 +319,38 @@ def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
     return len(said) == 2 and all(said) and said[0] != said[1]
 
 
+def _runs_differ(case: str, observations: Sequence[Observation], perf: bool,
+                 runs_of: Mapping[str, RunRecord]) -> Tuple[bool, str]:
+    """(flaky, why not compared) for a cell's runs, taken in pairs: two that disagree are
+    flakiness when they ran the same case code (or nothing says otherwise), else
+    ``case_code.changed_text``: a change of the case, not of its behaviour."""
+    flaky, changed = False, ""
+    for a, b in itertools.combinations(observations, 2):
+        if not _disagree(a, b, perf):
+            continue
+        sides = [case_code.side({"runs": [runs_of[o["source_file"]]]}, {"case": case})
+                 for o in (a, b)]
+        if case_code.relation(*sides) == case_code.CHANGED:
+            changed = changed or case_code.changed_text(*sides)
+        else:
+            flaky = True
+    return flaky, changed
+
+
 def _cell(key: Tuple[str, str, str], runs_fed: List[Tuple[Optional[str], Observation]],
-          shown: Mapping[str, str]) -> MatrixCell:
+          shown: Mapping[str, str], runs_of: Mapping[str, RunRecord]) -> MatrixCell:
     """One merged cell from every run of it (``fed`` order): the first run's observation, and
     every run's when they disagree (``flaky``: outcome, observed value or error type, where a
-    hang hung; outcome only for performance cases)."""
+    hang hung; outcome only for performance cases; ``code_changed`` instead when the runs
+    that disagree ran different case code)."""
     category, first = runs_fed[0]
     cell: Dict[str, Any] = dict(first)
     del cell["source_file"], cell["git_commit"], cell["runner"]
     category = cell["category"] = category or key[0].split(".", 1)[0]
-    flaky = False
+    flaky, changed = False, ""
     if len(runs_fed) > 1:
-        perf = category == PERFORMANCE
-        later = itertools.islice(runs_fed, 1, None)
-        flaky = any(_disagree(first, o, perf) for _c, o in later)
+        flaky, changed = _runs_differ(key[0], [o for _c, o in runs_fed],
+                                      category == PERFORMANCE, runs_of)
     cell["case"], cell["environment"], cell["method"] = key
     if len(runs_fed) == 1:
         cell["sources"] = [shown[first["source_file"]]]
@@ -334,7 +358,9 @@ def _cell(key: Tuple[str, str, str], runs_fed: List[Tuple[Optional[str], Observa
         cell["sources"] = sorted({shown[o["source_file"]] for _c, o in runs_fed})
         cell["runs"] = len(runs_fed)
     cell["flaky"] = flaky
-    if flaky:
+    if changed and not flaky:
+        cell["code_changed"] = changed
+    if flaky or changed:
         cell["observations"] = [cast("Observation", dict(o, source_file=shown[o["source_file"]]))
                                 for _c, o in runs_fed]
     cell["status"] = cell_status(cell)
