@@ -29,9 +29,9 @@ from harness.results import HANG_QUOTE, NO_RESULT
 from harness.text import canonical_json as _dumps
 from harness.text import differing_keys, shorten
 
-__all__ = ["AGREES_INFERRED", "DEFAULT_CASE", "FACE_KEYS", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
-           "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT", "VERDICT_MARKS", "CellView",
-           "outcome_of", "panel_data", "row_cells"]
+__all__ = ["AGREES_INFERRED", "DEFAULT_CASE", "FACE_KEYS", "INFERRED_LABEL", "INFERRED_PARTS",
+           "NOT_APPLICABLE", "OUTCOMES", "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT",
+           "VERDICT_MARKS", "CellView", "outcome_of", "panel_data", "row_cells"]
 
 #: The case that records the default start method (the Answers' table reads it too).
 DEFAULT_CASE = "methods.default"

@@ -60,7 +60,9 @@ __all__ = [
 #   (``results/linux-cpython-3.13.json``), else by its name (more of its path only where two
 #   inputs share a name): 1.3 stored them as given, absolute in CI. Runs of a cell that
 #   disagree but ran different case code (their files' digests differ) are not ``flaky``: the
-#   cell keeps every run's ``observations`` and says why in ``code_changed``.
+#   cell keeps every run's ``observations`` and says why in ``code_changed``. Top-level
+#   ``not_run_environments`` (when there is one): what the run looked for and did not run, and
+#   why (``harness report --not-run``; ``nox -s report`` passes what it did not find).
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -180,19 +182,23 @@ def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
     expected_environments: Sequence[str] = (), folder: Optional[str] = None,
+    not_run: Sequence[Tuple[str, str]] = (),
 ) -> MatrixDoc:
     """Merge loaded results documents into one matrix document (pure).
 
     ``expected_environments`` are environment ids that should have data (a CI leg each): one
     that produced no results file still gets a column, every cell of it ``not-run``.
+    ``not_run`` are (id, why) for environments the run looked for and did not run (a local
+    run's interpreters not found): those with no data are kept with their reason, for their
+    grid slot (no column: nothing ran).
 
     Two files for one environment combine: a cell seen by both keeps every observation, and
     observations that disagree (outcome, observed value or error type; outcome only for
     performance cases) make the cell ``flaky``: never silently overwritten; unless those runs
-    ran different case code (``case_code``): then the cell says so in ``code_changed``. ``claims`` (the
-    article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the page is built
-    from ``matrix.json`` alone. Files are named as ``shown_paths`` names them (``folder``: the
-    report's).
+    ran different case code (``case_code``): then the cell says so in ``code_changed``.
+    ``claims`` (the article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the
+    page is built from ``matrix.json`` alone. Files are named as ``shown_paths`` names them
+    (``folder``: the report's).
     """
     shown = shown_paths([item.path for item in loaded] + [r.path for r in rejected], folder)
     environments: Dict[str, MatrixEnvironment] = {}
@@ -269,6 +275,10 @@ def merge(
     for ident in expected_environments:  # a leg's minor-level id is met by any of its releases
         if ident not in present:
             environments[ident] = not_run_environment(ident)
+    unrun: Dict[str, str] = {}
+    for ident, reason in not_run:
+        if ident not in present:
+            unrun.setdefault(ident, reason)
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
         for ident, column in environments.items():
@@ -293,7 +303,7 @@ def merge(
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     commits = sorted({str(r["git_commit"]) for e in environments.values() for r in e["runs"]
                       if r["git_commit"]})
-    return {
+    doc: MatrixDoc = {
         "schema_version": results.written_version(results.MATRIX_SCHEMA),
         "generated_at": stamp,
         "commits": commits,
@@ -304,6 +314,10 @@ def merge(
         "claims": [dict(c) for c in claims],
         "rejected_files": [{"path": shown[r.path], "problem": r.problem} for r in rejected],
     }
+    if unrun:
+        doc["not_run_environments"] = [{"id": k, "reason": unrun[k]}
+                                       for k in sorted(unrun, key=env_sort_key)]
+    return doc
 
 
 def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
