@@ -33,7 +33,9 @@ __all__ = ["coverage_lines", "not_run_here"]
 #: Why an interpreter the run looked for has no data (the report's slot: "not run — …").
 NOT_FOUND = "not found on this machine"
 BROKEN = "found but broken: %s"
-ROOT_NOT_RUN = "in the Debian root, not run (%s)"
+IN_ROOT = "in the Debian root (%s)"
+#: Found here, and no results file from it: a run of some interpreters only (`nox -s matrix-3.12`).
+IDLE = "found here (`nox -s matrix` runs it)"
 
 
 def _label(env: Mapping[str, Any]) -> str:
@@ -123,8 +125,8 @@ def _root_sessions(root_dir: Path) -> Set[str]:
 def not_run_here(looked_for: Sequence[str], found: Sequence[Interpreter],
                  rejected: Sequence[Rejected], root_dir: Optional[Path] = None,
                  environ: Optional[Mapping[str, str]] = None) -> List[Tuple[str, str]]:
-    """(environment id, why) for each interpreter ``looked_for`` (nox session names) that
-    discovery did not find usable here: in the Debian root but not run, found but broken (its
+    """(environment id, why) for each interpreter ``looked_for`` (nox session names), should it
+    have no data: found here (not run this time), in the Debian root, found but broken (its
     one-line reason), or not found on this machine. For ``harness report --not-run``: the report
     keeps those that have no data."""
     env_vars = os.environ if environ is None else environ
@@ -137,10 +139,10 @@ def not_run_here(looked_for: Sequence[str], found: Sequence[Interpreter],
     out = []
     for name in dict.fromkeys(looked_for):
         if name in have:
-            continue
-        if name in in_root:
-            why = ROOT_NOT_RUN % ("HARNESS_NO_ROOT is set" if env_vars.get("HARNESS_NO_ROOT")
-                                  else "`nox -s matrix` runs it, as root")
+            why = IDLE
+        elif name in in_root:
+            why = IN_ROOT % ("HARNESS_NO_ROOT is set" if env_vars.get("HARNESS_NO_ROOT")
+                             else "`nox -s matrix` runs it, as root")
         else:
             why = BROKEN % broken[name] if name in broken else NOT_FOUND
         implementation, minor, free_threading = session_identity(name)
