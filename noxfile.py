@@ -61,7 +61,7 @@ INTERRUPT: _Stop = {"interrupt_timeout": 3.0, "terminate_timeout": 2.0}
 #: python-version of .github/workflows/matrix.yml must be here (tests/unit/test_workflow.py).
 KNOWN = ["3.8", "3.9", "3.10", "3.11", "3.12", "3.13", "3.13t", "3.14", "3.14t", "3.15",
          "3.15t", "3.16", "pypy3.9", "pypy3.10", "pypy3.11"]
-FOUND, _REJECTED = discovery.discover()
+FOUND, REJECTED = discovery.discover()
 
 
 def _session_order(name: str) -> tuple[bool, list[int], bool]:
@@ -160,7 +160,13 @@ def report(session: nox.Session) -> None:
     if not files:
         session.error("no results in reports/results/: run `nox -s matrix` first")
     session.install(*HOST_DEPS)
-    session.run("python", "-m", "harness", "report", *files, "-o", str(REPORTS),
+    # What this machine could not run, and why: those slots say "not run — why", not "no data"
+    # with no reason (the report keeps only those with no results file).
+    from harness import coverage
+
+    not_run = [f"--not-run={ident}={why}"
+               for ident, why in coverage.not_run_here(PYTHONS, FOUND, REJECTED)]
+    session.run("python", "-m", "harness", "report", *files, "-o", str(REPORTS), *not_run,
                 *session.posargs)
     _say_coverage(session)
     atexit.register(_say_last, page_line(ROOT / "reports"))

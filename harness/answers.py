@@ -9,6 +9,7 @@ import dataclasses
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history, picks
+from harness.cellview import DEFAULT_CASE
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.expect import select_rule, version_key
 from harness.grid import Slot, slot_order
@@ -48,7 +49,7 @@ def _doc_default(case: Optional[CaseEntry], slot: Slot) -> Tuple[str, str]:
 def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
     """The default start method per grid slot: measured where it ran, else documented."""
     envs = {e["id"]: e for e in matrix["environments"]}
-    case = next((c for c in matrix["cases"] if c.get("id") == "methods.default"), None)
+    case = next((c for c in matrix["cases"] if c.get("id") == DEFAULT_CASE), None)
     out = []
     for slot in grid:
         if slot.envs:

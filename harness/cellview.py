@@ -29,10 +29,15 @@ from harness.results import HANG_QUOTE, NO_RESULT
 from harness.text import canonical_json as _dumps
 from harness.text import differing_keys, shorten
 
-__all__ = ["AGREES_INFERRED", "INFERRED_LABEL", "INFERRED_PARTS", "NOT_APPLICABLE", "OUTCOMES",
-           "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT", "VERDICT_MARKS", "CellView",
-           "outcome_of", "panel_data", "row_cells"]
+__all__ = ["AGREES_INFERRED", "DEFAULT_CASE", "FACE_KEYS", "INFERRED_LABEL", "INFERRED_PARTS",
+           "NOT_APPLICABLE", "OUTCOMES", "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT",
+           "VERDICT_MARKS", "CellView", "outcome_of", "panel_data", "row_cells"]
 
+#: The case that records the default start method (the Answers' table reads it too).
+DEFAULT_CASE = "methods.default"
+#: Cases whose ok cells show one key of their value, the answer the row records ("fork"),
+#: instead of "ok" (every method returns the same value: the row would read "ok" throughout).
+FACE_KEYS = {DEFAULT_CASE: "default"}
 #: A slot of the matrix where the case does not run under that method: not a cell.
 NOT_APPLICABLE = "not-applicable"
 #: The cell outcomes of the page's contract (``data-outcome``) → (symbol, legend label).
@@ -144,15 +149,18 @@ def _crash_text(cell: MatrixCell) -> str:
     return "exit %s" % code.group(1) if code else CRASH
 
 
-def _ok_texts(cells: Sequence[Optional[MatrixCell]]) -> List[str]:
+def _ok_texts(cells: Sequence[Optional[MatrixCell]], face: Optional[str] = None) -> List[str]:
     """The visible text of each ok cell of one environment: "ok" when every method returned
     the same value, else a short form of the value (or of the one key that differs), else a
-    letter per distinct value."""
+    letter per distinct value. ``face`` (``FACE_KEYS``): that key's value, whatever the others
+    returned (a value without it falls back to the rules above)."""
     oks = [c for c in cells if c is not None and c.get("outcome") == OK]
+    faced = face is not None and all(isinstance(c.get("observed"), dict) and isinstance(
+        c["observed"].get(face), str) and c["observed"][face] for c in oks)
     values = {_dumps(c.get("observed")) for c in oks}
-    if len(values) <= 1 or any(c.get("category") == PERFORMANCE for c in oks):
+    if not faced and (len(values) <= 1 or any(c.get("category") == PERFORMANCE for c in oks)):
         return [OK] * len(cells)
-    differ = differing_keys([c.get("observed") for c in oks])
+    differ = [face] if faced else differing_keys([c.get("observed") for c in oks])
     key = differ[0] if differ and len(differ) == 1 else None
     letters: Dict[str, str] = {}
     out = []
@@ -240,6 +248,8 @@ def _title(cell: Optional[MatrixCell]) -> str:
     if cell is None or cell.get("outcome") is None:
         return str(cell.get("detail") or "") if cell is not None else ""  # "not run (quick)"
     parts = []
+    if cell.get("code_changed"):  # its runs disagree, but ran two versions of the case
+        parts.append("runs not compared: %s" % cell["code_changed"])
     if cell.get("outcome") == ERROR:
         # The message alone: the cell's text is the error's type (the 30 x 100 page said it
         # twice on 1,100 cells).
@@ -268,7 +278,7 @@ def row_cells(
     row: List[CellView] = []
     for env, env_index in envs:
         cells = [lookup.get((env, m)) for m in methods]
-        oks = _ok_texts(cells)
+        oks = _ok_texts(cells, FACE_KEYS.get(case_id))
         for method, cell, ok_text in zip(methods, cells, oks):
             outcome, verdict = outcome_of(cell), verdict_of(cell)
             text = visible_text(cell, ok_text)

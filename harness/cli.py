@@ -173,7 +173,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
     claims = _claims()
     if claims is None:
         sys.stdout.write("report: claims left out: %s\n" % NO_CATALOG)
-    matrix = merge.merge(loaded, rejected, claims=claims or (), expected_environments=expected)
+    matrix = merge.merge(loaded, rejected, claims=claims or (), expected_environments=expected,
+                         folder=str(out), not_run=args.not_run or ())
     try:
         render.write_report(matrix, out)
     except OSError as exc:
@@ -300,6 +301,10 @@ def build_parser() -> argparse.ArgumentParser:
                              "results file it still gets a column, every cell 'not run'")
     report.add_argument("--expect-envs", metavar="FILE",
                         help="a file of such environment ids, one per line (CI writes one)")
+    report.add_argument("--not-run", action="append", metavar="ENV_ID=REASON",
+                        type=cli_types.not_run, help="an environment this run did not run, and "
+                        "why (repeatable; `nox -s report` passes those it did not find): with no "
+                        "data, its slot says 'not run — REASON'")
     report.set_defaults(func=_cmd_report)
 
     from harness import check_cli

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import argparse
 import re
+from typing import Tuple
 
 from harness.guest import words
 
-__all__ = ["ENV_ID", "at_least_one", "env_id", "positive_seconds"]
+__all__ = ["ENV_ID", "at_least_one", "env_id", "not_run", "positive_seconds"]
 
 #: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
 #: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
@@ -22,6 +23,16 @@ def env_id(text: str) -> str:
             "%r is not an environment id (like linux-cpython-3.13, macos-pypy-3.11, "
             "windows-cpython-3.14t)" % text)
     return text
+
+
+def not_run(text: str) -> Tuple[str, str]:
+    """``linux-cpython-3.14=not found on this machine`` -> (id, the reason on one line)."""
+    ident, sep, why = text.partition("=")
+    if not sep or not why.strip():
+        raise argparse.ArgumentTypeError(
+            "%r is not ENV_ID=REASON (like linux-cpython-3.14='not found on this machine')"
+            % text)
+    return env_id(ident), " ".join(why.split())
 
 
 def at_least_one(text: str) -> int:

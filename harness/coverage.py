@@ -1,20 +1,41 @@
 """The last lines of ``nox -s matrix``: which interpreters the report covers, and what it does
 not cover with the way to get it (the Debian root here, CI for macOS, Windows, free-threaded
-builds). Host-side only; a pure function of the matrix document and the root's state.
+builds); and why each interpreter it looked for did not run, for the report's slots
+(``not_run_here``). Host-side only; pure functions of the matrix document, what discovery found
+and the root's state.
 """
 
 from __future__ import annotations
 
 import os
+import platform
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from harness import notrun, provision
-from harness.guest.words import IMPL_NAMES, LINUX, MACOS, OS_NAMES, PYPY, WINDOWS
-from harness.results import minor_version, session_name, version_label
+from harness import discovery, notrun, provision
+from harness.guest.probe import os_name
+from harness.guest.words import CPYTHON, IMPL_NAMES, LINUX, MACOS, OS_NAMES, PYPY, WINDOWS
+from harness.results import (
+    env_id,
+    environment_names,
+    minor_version,
+    session_identity,
+    session_name,
+    version_label,
+)
 
-__all__ = ["coverage_lines"]
+if TYPE_CHECKING:
+    from harness.discovery import Interpreter, Rejected
+
+__all__ = ["coverage_lines", "not_run_here"]
+
+#: Why an interpreter the run looked for has no data (the report's slot: "not run — …").
+NOT_FOUND = "not found on this machine"
+BROKEN = "found but broken: %s"
+IN_ROOT = "in the Debian root (%s)"
+#: Found here, and no results file from it: a run of some interpreters only (`nox -s matrix-3.12`).
+IDLE = "found here (`nox -s matrix` runs it)"
 
 
 def _label(env: Mapping[str, Any]) -> str:
@@ -96,9 +117,44 @@ def coverage_lines(matrix: Mapping[str, Any], known: Sequence[str], found: Seque
 
 def _root_sessions(root_dir: Path) -> Set[str]:
     """What the root gives or will give (named in the root line, not again as CI only)."""
-    names = {k for k in provision.SESSIONS if not k.startswith(PYPY)}
+    return {k for k in provision.SESSIONS if not k.startswith(PYPY)} | {
+        name for name in _root_names(root_dir) if name.startswith(PYPY)}
+
+
+def not_run_here(looked_for: Sequence[str], found: Sequence[Interpreter],
+                 rejected: Sequence[Rejected], root_dir: Optional[Path] = None,
+                 environ: Optional[Mapping[str, str]] = None) -> List[Tuple[str, str]]:
+    """(environment id, why) for each interpreter ``looked_for`` (nox session names), should it
+    have no data: found here (not run this time), in the Debian root, found but broken (its
+    one-line reason), or not found on this machine. For ``harness report --not-run``: the report
+    keeps those that have no data."""
+    env_vars = os.environ if environ is None else environ
+    have = {i.session_name for i in found}
+    in_root = _root_names(provision.default_root_dir(env_vars) if root_dir is None else root_dir)
+    broken: Dict[str, str] = {}
+    for item in rejected:
+        broken.setdefault(discovery.rejected_name(item) or "", item.reason)
+    here = {"os": os_name(sys.platform), "arch": platform.machine()}
+    out = []
+    for name in dict.fromkeys(looked_for):
+        if name in have:
+            why = IDLE
+        elif name in in_root:
+            why = IN_ROOT % ("HARNESS_NO_ROOT is set" if env_vars.get("HARNESS_NO_ROOT")
+                             else "`nox -s matrix` runs it, as root")
+        else:
+            why = BROKEN % broken[name] if name in broken else NOT_FOUND
+        implementation, minor, free_threading = session_identity(name)
+        out.append((env_id(dict(here, implementation=implementation, python_version=minor,
+                                free_threading=free_threading)), why))
+    return out
+
+
+def _root_names(root_dir: Path) -> Set[str]:
+    """The session names of the interpreters the provisioned root holds (none without one)."""
+    if not sys.platform.startswith("linux"):
+        return set()
     marker = provision.read_marker(root_dir) or {}
-    for program, info in (marker.get("interpreters") or {}).items():
-        if PYPY in program and isinstance(info, dict) and info.get("version"):
-            names.add(session_name(PYPY, minor_version(info, "version")))
-    return names
+    return {session_name(PYPY if PYPY in program else CPYTHON, minor_version(info, "version"))
+            for program, info in (marker.get("interpreters") or {}).items()
+            if isinstance(info, dict) and info.get("version")}

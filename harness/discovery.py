@@ -28,6 +28,7 @@ __all__ = [
     "discover",
     "inspect_interpreter",
     "pyenv_roots",
+    "rejected_name",
     "root_interpreters",
 ]
 
@@ -78,6 +79,19 @@ class Rejected:
     #: What it said it is, where it answered (a name like ``3.7`` is compared with these).
     version: Tuple[int, ...] = ()
     implementation: str = ""
+
+
+def rejected_name(rejected: Rejected) -> Optional[str]:
+    """The session name a rejected candidate stood for: by its file's name (``python3.14t``,
+    ``pypy3.10``: a broken one says nothing of itself), else by what it said it is; None when
+    neither tells (``python3``)."""
+    found = _NAME.match(os.path.basename(rejected.path.rsplit(":", 1)[-1]))
+    if found and found.group(3):
+        return session_name(found.group(1), found.group(2)[:-1] if found.group(2).endswith(
+            "t") else found.group(2), found.group(2).endswith("t"))
+    if len(rejected.version) >= 2 and rejected.implementation:
+        return session_name(rejected.implementation, "%d.%d" % rejected.version[:2])
+    return None
 
 
 def pyenv_roots(environ: Optional[Mapping[str, str]] = None) -> List[Path]:

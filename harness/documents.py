@@ -18,6 +18,7 @@ __all__ = [
     "MatrixCell",
     "MatrixDoc",
     "MatrixEnvironment",
+    "NotRunEnvironment",
     "NotSelected",
     "Observation",
     "RejectedFile",
@@ -208,6 +209,9 @@ class MatrixCell(_MatrixCellRequired, total=False):
 
     runs: int
     observations: List[Observation]
+    #: Its runs disagree but ran different case code (matrix format 1.4): why they are not
+    #: compared, ``case_code.changed_text``; the cell is not flaky.
+    code_changed: str
 
 
 class RejectedFile(TypedDict):
@@ -215,8 +219,14 @@ class RejectedFile(TypedDict):
     problem: str
 
 
-class MatrixDoc(TypedDict):
-    """``matrix.json``: everything the page is built from."""
+class NotRunEnvironment(TypedDict):
+    """An environment the run looked for and did not run, and why (matrix format 1.4)."""
+
+    id: str
+    reason: str
+
+
+class _MatrixDocRequired(TypedDict):
 
     schema_version: str
     generated_at: str
@@ -227,6 +237,12 @@ class MatrixDoc(TypedDict):
     results: List[MatrixCell]
     claims: List[Dict[str, Any]]
     rejected_files: List[RejectedFile]
+
+
+class MatrixDoc(_MatrixDocRequired, total=False):
+    """``matrix.json``: everything the page is built from."""
+
+    not_run_environments: List[NotRunEnvironment]  # only when there is one (1.4)
 
 
 #: A matrix cell's address: (case id, environment id, start method).

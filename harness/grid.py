@@ -14,8 +14,8 @@ from harness.expect import version_key
 from harness.guest.words import CPYTHON, LINUX, OPERATING_SYSTEMS, OS_NAMES, PYPY
 from harness.results import interpreter_label, minor_version
 
-__all__ = ["NO_RESULTS", "OSES", "TARGET", "Slot", "file_name", "scope_text", "slot_of",
-           "slot_order", "slots"]
+__all__ = ["NOT_RUN_REASON", "NO_RESULTS", "OSES", "TARGET", "Slot", "file_name", "scope_text",
+           "slot_of", "slot_order", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -38,6 +38,8 @@ class Slot:
     label: str  # "3.14t", "PyPy 3.10"
     envs: Tuple[str, ...]  # environment ids with data for it (two with patch releases)
     reason: str  # why there is no data ("" when there is)
+    #: What the run that looked for it recorded ("not found on this machine"), "" if nothing.
+    not_run: str = ""
 
     @property
     def key(self) -> str:
@@ -51,6 +53,9 @@ class Slot:
 
 #: Why a slot has no data when nothing recorded the cause.
 NO_RESULTS = "no results file"
+#: Why a slot has no data when the run that looked for it recorded why it did not run it
+#: (``matrix.json``'s ``not_run_environments``: a local run's interpreters not found).
+NOT_RUN_REASON = "not run — %s"
 #: A results file's name as ``results.file_stem`` writes it: ``linux-cpython-3.14t-root.json``.
 _FILE_NAME = re.compile(r"^([a-z]+)-([a-z]+)-(\d+\.\d+)(t?)(?:-x86_64)?(?:-root)?\.json$")
 
@@ -92,7 +97,13 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
             expected_only.add(key)
         else:
             with_data.setdefault(key, []).append(str(env["id"]))
-    keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | expected_only
+    recorded: Dict[Tuple[str, str, str, bool], str] = {}
+    for unrun in matrix.get("not_run_environments") or []:
+        slot = _slot_of_name("%s.json" % unrun.get("id"))
+        if slot and slot not in with_data:
+            recorded.setdefault(slot, str(unrun.get("reason")))
+    keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | \
+        expected_only | set(recorded)
     ran_os = {k[0] for k in with_data}
     rejected: Dict[Tuple[str, str, str, bool], List[str]] = {}
     for item in matrix.get("rejected_files") or []:
@@ -105,10 +116,12 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
         os_name, impl, minor, ft = key
         reason = ""
         if key not in with_data:
-            # Only what the inputs record: a rejected file, an expected CI leg; nothing records
-            # why a local run had no interpreter for a slot, so that is not guessed.
+            # Only what the inputs record: a rejected file, why the run that looked for it did
+            # not run it, an expected CI leg; else nothing is guessed.
             if key in rejected:
                 reason = "its results file was rejected (%s)" % "; ".join(rejected[key])
+            elif key in recorded:
+                reason = NOT_RUN_REASON % recorded[key]
             elif key in expected_only:
                 reason = "expected, but its CI leg produced no results file"
             elif os_name != LINUX and os_name not in ran_os and not ci:
@@ -116,7 +129,7 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
             else:
                 reason = NO_RESULTS
         out.append(Slot(os_name, impl, minor, ft, interpreter_label(impl, minor, ft),
-                        tuple(with_data.get(key, ())), reason))
+                        tuple(with_data.get(key, ())), reason, recorded.get(key, "")))
     return out
 
 
@@ -128,7 +141,8 @@ def scope_text(missing: Sequence[Slot]) -> str:
         if not mine:
             continue
         name = OS_NAMES.get(os_name, os_name)
-        total = sum(1 for i, m, f in TARGET)
-        parts.append(name if len(mine) >= total else "%s %s" % (
-            name, ", ".join(s.label for s in mine)))
+        # the OS's name alone when none of its target slots has data (a slot beyond the
+        # target, not found here, is not one of them: it counted towards "all" before)
+        whole = set(TARGET) <= {(s.impl, s.minor, s.ft) for s in mine}
+        parts.append(name if whole else "%s %s" % (name, ", ".join(s.label for s in mine)))
     return "; ".join(parts)

@@ -155,7 +155,8 @@ def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[st
             expected = expectation_text(first.get("expected"), limit=FULL_VALUE)
         detail = _detail(first)
         if first.get("observations"):
-            detail = "runs: " + "; ".join("%s → %s" % (o.get("source_file"),
+            detail = ("runs (not compared: %s): " % first["code_changed"] if first.get(
+                "code_changed") else "runs: ") + "; ".join("%s → %s" % (o.get("source_file"),
                                           history.describe(o)) for o in first["observations"])
         named = tuple((cell_anchor(case_id, c["environment"], c["method"]), "%s %s" % (
             labels.get(c["environment"], c["environment"]), c["method"])) for c in members)

@@ -209,6 +209,10 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                         skipped = prev is not None or skipped
                         continue
                     is_perf = case["id"] in perf
+                    if cell.get("code_changed"):  # its own runs ran two versions of the case
+                        here = version_label(env)
+                        code_found.setdefault((here, here, str(cell["code_changed"])),
+                                              []).append(method)
                     # Not where a hang hung (merge._disagree's rule): a hang that quoted nothing
                     # (an older harness) would read as a change against every one that did.
                     if prev is not None and prev_env is not None and \
@@ -371,6 +375,7 @@ def not_compared_text(code_changes: Sequence[Tuple[str, Sequence[str]]]) -> str:
 
 def code_change_text(change: CodeChange) -> str:
     """``3.12 → 3.13 (linux-cpython): fork, spawn: the case's code changed between these runs
-    (commits X → Y)``."""
-    return "%s → %s (%s): %s: %s" % (change.before_version, change.since, change.series,
-                                      ", ".join(change.methods), change.why)
+    (commits X → Y)``; ``3.13 (…): …`` for the runs of one column (``code_changed`` cells)."""
+    versions = change.since if change.before_version == change.since else "%s → %s" % (
+        change.before_version, change.since)
+    return "%s (%s): %s: %s" % (versions, change.series, ", ".join(change.methods), change.why)

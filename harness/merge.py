@@ -6,17 +6,21 @@ is a ``Rejected`` line there and never stops the rest) to the matrix.
 
 from __future__ import annotations
 
+import collections
 import itertools
+import os
+import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
-from harness import results
+from harness import case_code, results
 from harness.documents import (
     CaseEntry,
     MatrixCell,
     MatrixDoc,
     MatrixEnvironment,
     Observation,
+    RunRecord,
     error_field,
 )
 from harness.expect import version_key
@@ -32,6 +36,7 @@ __all__ = [
     "env_sort_key",
     "merge",
     "performance_cases",
+    "shown_paths",
     "signature",
     "warning_kinds",
 ]
@@ -52,7 +57,15 @@ __all__ = [
 #   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
 #   changed case from a changed Python.
 # - 1.4: ``runs[].partial_cause`` (why a partial run's file is partial: "SIGTERM", "output
-#   closed", "pytest exit status 3", "2 cells missing"; results format 1.6).
+#   closed", "pytest exit status 3", "2 cells missing"; results format 1.6). No builder's
+#   folders: ``runs[].file``, ``rejected_files[].path``, cells' ``sources``
+#   and observations' ``source_file`` name a file by its path inside the report folder
+#   (``results/linux-cpython-3.13.json``), else by its name (more of its path only where two
+#   inputs share a name): 1.3 stored them as given, absolute in CI. Runs of a cell that
+#   disagree but ran different case code (their files' digests differ) are not ``flaky``: the
+#   cell keeps every run's ``observations`` and says why in ``code_changed``. Top-level
+#   ``not_run_environments`` (when there is one): what the run looked for and did not run, and
+#   why (``harness report --not-run``; ``nox -s report`` passes what it did not find).
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -127,6 +140,38 @@ def _case(case: CaseEntry) -> CaseEntry:
     return cast("CaseEntry", clean)
 
 
+def shown_paths(paths: Sequence[str], folder: Optional[str] = None) -> Dict[str, str]:
+    """How ``matrix.json`` names each input file (1.4): its path inside the report ``folder``,
+    else its last parts, as few as tell it from the other inputs (its name, mostly); never the
+    folders of the machine that built the report (a CI runner's ``/home/runner/work/…``)."""
+    out: Dict[str, str] = {}
+    parts: Dict[str, List[str]] = {}
+    base = os.path.abspath(folder) if folder else None
+    for path in dict.fromkeys(paths):
+        full = os.path.normpath(os.path.abspath(path))
+        try:
+            inside = os.path.relpath(full, base) if base else None
+        except ValueError:  # another drive (Windows)
+            inside = None
+        if inside and not inside.startswith(os.pardir):
+            out[path] = inside.replace(os.sep, "/")
+        else:
+            parts[path] = [p for p in re.split(r"[\\/]", full) if p]
+    n = 1  # one Counter per path depth: linear in the inputs (a report may merge 1,000 files)
+    while parts:
+        counts = collections.Counter(tuple(mine[-n:]) for mine in parts.values())
+        for path, mine in list(parts.items()):
+            if counts[tuple(mine[-n:])] == 1:
+                out[path] = "/".join(mine[-n:])
+            elif n >= len(mine):  # the same file named twice: no tail tells them apart
+                out[path] = mine[-1]
+            else:
+                continue
+            del parts[path]
+        n += 1
+    return out
+
+
 def not_run_environment(ident: str) -> MatrixEnvironment:
     """A column for an environment that was expected but produced no results file.
 
@@ -146,19 +191,26 @@ def not_run_environment(ident: str) -> MatrixEnvironment:
 def merge(
     loaded: Sequence[Loaded], rejected: Sequence[Rejected] = (),
     now: Optional[datetime] = None, claims: Sequence[Dict[str, Any]] = (),
-    expected_environments: Sequence[str] = (),
+    expected_environments: Sequence[str] = (), folder: Optional[str] = None,
+    not_run: Sequence[Tuple[str, str]] = (),
 ) -> MatrixDoc:
     """Merge loaded results documents into one matrix document (pure).
 
     ``expected_environments`` are environment ids that should have data (a CI leg each): one
     that produced no results file still gets a column, every cell of it ``not-run``.
+    ``not_run`` are (id, why) for environments the run looked for and did not run (a local
+    run's interpreters not found): those with no data are kept with their reason, for their
+    grid slot (no column: nothing ran).
 
     Two files for one environment combine: a cell seen by both keeps every observation, and
     observations that disagree (outcome, observed value or error type; outcome only for
-    performance cases) make the cell ``flaky``: never silently overwritten. ``claims`` (the
-    article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the page is built
-    from ``matrix.json`` alone.
+    performance cases) make the cell ``flaky``: never silently overwritten; unless those runs
+    ran different case code (``case_code``): then the cell says so in ``code_changed``.
+    ``claims`` (the article's checkable claims, ``cases.claims.CLAIMS``) are copied in so the
+    page is built from ``matrix.json`` alone. Files are named as ``shown_paths`` names them
+    (``folder``: the report's).
     """
+    shown = shown_paths([item.path for item in loaded] + [r.path for r in rejected], folder)
     environments: Dict[str, MatrixEnvironment] = {}
     cases: Dict[str, CaseEntry] = {}
     declared: Dict[str, List[str]] = {}  # case -> the methods its catalog entry names (1.3)
@@ -169,6 +221,7 @@ def merge(
             str(env_seen.get("python_version")))
     # Every run of a cell, in the order the files came: (category, observation).
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
+    runs_of: Dict[str, RunRecord] = {}  # each file's run (its code digests), by its path
     unselected: Dict[str, Dict[str, str]] = {}  # id -> "case[method]" -> why (every run's)
     interrupted: Set[str] = set()  # ids with a partial run: a signal, a closed output … (1.5)
     for item in loaded:
@@ -180,7 +233,8 @@ def merge(
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
-        run = run_record(item.path, env, harness["cases"])
+        run = run_record(shown[item.path], env, harness["cases"])
+        runs_of[item.path] = run
         if stopped and isinstance(cause, str) and cause:
             run["partial_cause"] = cause
         if ident in environments:
@@ -229,11 +283,15 @@ def merge(
         known += [m for m in methods if m in START_METHODS and m not in known]
     for known in case_methods.values():
         known.sort(key=_method_index)
-    results_list = [_cell(key, runs_fed) for key, runs_fed in fed.items()]
+    results_list = [_cell(key, runs_fed, shown, runs_of) for key, runs_fed in fed.items()]
     present = set(environments) | {e.get("minor_id") for e in environments.values()}
     for ident in expected_environments:  # a leg's minor-level id is met by any of its releases
         if ident not in present:
             environments[ident] = not_run_environment(ident)
+    unrun: Dict[str, str] = {}
+    for ident, reason in not_run:
+        if ident not in present:
+            unrun.setdefault(ident, reason)
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
         for ident, column in environments.items():
@@ -258,7 +316,7 @@ def merge(
     stamp = (now or datetime.now(timezone.utc)).isoformat(timespec="seconds")
     commits = sorted({str(r["git_commit"]) for e in environments.values() for r in e["runs"]
                       if r["git_commit"]})
-    return {
+    doc: MatrixDoc = {
         "schema_version": results.written_version(results.MATRIX_SCHEMA),
         "generated_at": stamp,
         "commits": commits,
@@ -267,8 +325,12 @@ def merge(
         "case_methods": {k: case_methods[k] for k in sorted(case_methods)},
         "results": results_list,
         "claims": [dict(c) for c in claims],
-        "rejected_files": [{"path": r.path, "problem": r.problem} for r in rejected],
+        "rejected_files": [{"path": shown[r.path], "problem": r.problem} for r in rejected],
     }
+    if unrun:
+        doc["not_run_environments"] = [{"id": k, "reason": unrun[k]}
+                                       for k in sorted(unrun, key=env_sort_key)]
+    return doc
 
 
 def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
@@ -284,29 +346,50 @@ def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
     return len(said) == 2 and all(said) and said[0] != said[1]
 
 
-def _cell(key: Tuple[str, str, str],
-          runs_fed: List[Tuple[Optional[str], Observation]]) -> MatrixCell:
+def _runs_differ(case: str, observations: Sequence[Observation], perf: bool,
+                 runs_of: Mapping[str, RunRecord]) -> Tuple[bool, str]:
+    """(flaky, why not compared) for a cell's runs, taken in pairs: two that disagree are
+    flakiness when they ran the same case code (or nothing says otherwise), else
+    ``case_code.changed_text``: a change of the case, not of its behaviour."""
+    flaky, changed = False, ""
+    for a, b in itertools.combinations(observations, 2):
+        if not _disagree(a, b, perf):
+            continue
+        sides = [case_code.side({"runs": [runs_of[o["source_file"]]]}, {"case": case})
+                 for o in (a, b)]
+        if case_code.relation(*sides) == case_code.CHANGED:
+            changed = changed or case_code.changed_text(*sides)
+        else:
+            flaky = True
+    return flaky, changed
+
+
+def _cell(key: Tuple[str, str, str], runs_fed: List[Tuple[Optional[str], Observation]],
+          shown: Mapping[str, str], runs_of: Mapping[str, RunRecord]) -> MatrixCell:
     """One merged cell from every run of it (``fed`` order): the first run's observation, and
     every run's when they disagree (``flaky``: outcome, observed value or error type, where a
-    hang hung; outcome only for performance cases)."""
+    hang hung; outcome only for performance cases; ``code_changed`` instead when the runs
+    that disagree ran different case code)."""
     category, first = runs_fed[0]
     cell: Dict[str, Any] = dict(first)
     del cell["source_file"], cell["git_commit"], cell["runner"]
     category = cell["category"] = category or key[0].split(".", 1)[0]
-    flaky = False
+    flaky, changed = False, ""
     if len(runs_fed) > 1:
-        perf = category == PERFORMANCE
-        later = itertools.islice(runs_fed, 1, None)
-        flaky = any(_disagree(first, o, perf) for _c, o in later)
+        flaky, changed = _runs_differ(key[0], [o for _c, o in runs_fed],
+                                      category == PERFORMANCE, runs_of)
     cell["case"], cell["environment"], cell["method"] = key
     if len(runs_fed) == 1:
-        cell["sources"] = [first["source_file"]]
+        cell["sources"] = [shown[first["source_file"]]]
     else:
-        cell["sources"] = sorted({o["source_file"] for _c, o in runs_fed})
+        cell["sources"] = sorted({shown[o["source_file"]] for _c, o in runs_fed})
         cell["runs"] = len(runs_fed)
     cell["flaky"] = flaky
-    if flaky:  # each observation belongs to this one cell: the loaded ones are used as they are
-        cell["observations"] = [o for _c, o in runs_fed]
+    if changed and not flaky:
+        cell["code_changed"] = changed
+    if flaky or changed:
+        cell["observations"] = [cast("Observation", dict(o, source_file=shown[o["source_file"]]))
+                                for _c, o in runs_fed]
     cell["status"] = cell_status(cell)
     return cast("MatrixCell", cell)
 

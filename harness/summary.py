@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import collections
 import re
-from typing import Any, List
+from typing import Any, Dict, List
 
 from harness import answers, case_code, cellview, claimview, history, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
+from harness.grid import Slot
 from harness.guest import words
 from harness.results import environment_names
 
@@ -71,6 +72,12 @@ def render_summary(matrix: MatrixDoc) -> str:
         len(r.grid) - len(r.missing), len(r.grid),
         " (%s)" % md(shared) if shared else "", " No data in this report for: %s." % md(
             model.scope_text(r.missing)) if r.missing else "")]
+    unrun: Dict[str, List[Slot]] = {}  # what the run looked for and did not run, by why
+    for slot in r.missing:
+        if slot.not_run:
+            unrun.setdefault(slot.reason, []).append(slot)
+    lines[-1] += "".join(" %s: %s." % (md(model.scope_text(slots)), md(why))
+                         for why, slots in unrun.items())
     if r.rejected:  # said up here: the list itself is at the end
         files = [name for name, _problem in r.rejected]
         lines += ["", "**%s rejected** (not used; why: [Rejected input files]"

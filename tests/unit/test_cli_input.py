@@ -213,6 +213,16 @@ def test_an_expected_environment_that_is_not_an_id_is_a_usage_error(
     assert not (tmp_path / "matrix.json").exists()
 
 
+@pytest.mark.parametrize(("given", "said"), [
+    ("linux-cpython-3.14", "is not ENV_ID=REASON"), ("linux-cpython-3.14= ", "is not ENV_ID"),
+    ("bogus=not found", "'bogus' is not an environment id")])
+def test_a_not_run_environment_without_an_id_and_a_reason_is_a_usage_error(
+        given: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    line = _usage_error(["report", str(SAMPLE), "-o", str(tmp_path), "--not-run", given], capsys)
+    assert "argument --not-run: " in line and said in line
+    assert not (tmp_path / "matrix.json").exists()
+
+
 def test_expected_environments_in_the_ids_shapes_get_their_columns(
         tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """What CI's expected-environments.txt holds (results.env_id's shapes) is accepted; a bad

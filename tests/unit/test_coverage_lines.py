@@ -92,3 +92,27 @@ def test_in_ci_there_is_no_root_line(tmp_path: Path) -> None:
                 results_doc(version="3.13.5", os_name="windows"))
     assert coverage.coverage_lines(m, ["3.8"], [], tmp_path / "none", environ={"CI": "1"}) == [
         "covered: 3 interpreters: Linux CPython 3.8; macOS CPython 3.13; Windows CPython 3.13"]
+
+
+def test_each_interpreter_looked_for_and_not_run_says_why(tmp_path: Path) -> None:
+    """What `nox -s report` passes as --not-run: every session name looked for, with why it
+    may have no data: found here, in the root, found but broken (its line), or not found."""
+    from harness import discovery
+
+    found = [discovery.Interpreter("/p/python3.12", "/p/python3.12", "cpython", (3, 12, 1),
+                                   False, "pyenv")]
+    rejected = [discovery.Rejected("/p/python3.13t", "not a working Python 3 (exit 1: boom)"),
+                discovery.Rejected("/p/python3", "did not answer like a Python interpreter")]
+    root = _root(tmp_path, {"/usr/bin/python3.14": "3.14.10"})
+    reasons = coverage.not_run_here(["3.12", "3.13t", "3.14", "pypy3.11"], found, rejected,
+                                    root, environ={})
+    assert reasons == [
+        ("linux-cpython-3.12", "found here (`nox -s matrix` runs it)"),  # if it has no data
+        ("linux-cpython-3.13t", "found but broken: not a working Python 3 (exit 1: boom)"),
+        ("linux-cpython-3.14", "in the Debian root (`nox -s matrix` runs it, as root)"),
+        ("linux-pypy-3.11", "not found on this machine")]
+    assert coverage.not_run_here(["3.14"], found, rejected, tmp_path / "none", environ={
+        "HARNESS_NO_ROOT": "1"}) == [("linux-cpython-3.14", "not found on this machine")]
+    assert coverage.not_run_here(["3.14"], found, rejected, root, environ={
+        "HARNESS_NO_ROOT": "1"}) == [("linux-cpython-3.14", "in the Debian root (HARNESS_NO_ROOT "
+                                                            "is set)")]

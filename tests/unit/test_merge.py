@@ -358,3 +358,63 @@ def test_each_run_keeps_the_code_digests_its_file_recorded() -> None:
     assert ["case_digests" in r for r in runs["linux-cpython-3.8"]] == [False]
     assert "code_digest" not in m["cases"][0]  # one file's digest is not the case's
     assert m["schema_version"] == "1.4"
+
+
+def test_matrix_json_names_files_without_the_builders_folders(tmp_path: Path) -> None:
+    """matrix.json names a results file by its path inside the report folder, else by its
+    name: never by the absolute path of the machine that built it (CI published
+    /home/runner/work/… in runs[].file and rejected_files[].path)."""
+    out = tmp_path / "site"
+    inside = out / "results"
+    elsewhere = tmp_path / "ci-results"
+    inside.mkdir(parents=True)
+    elsewhere.mkdir()
+    (inside / "linux-cpython-3.12.json").write_text(json.dumps(results_doc(
+        observe=lambda c, m: cell(c, m, observed=2 if m == "spawn" else 1))))
+    (elsewhere / "linux-cpython-3.12.json").write_text(json.dumps(results_doc()))
+    (elsewhere / "bad.json").write_text("{not json")
+    assert cli.main(["report", str(inside), str(elsewhere), "-o", str(out)]) == 1
+    text = (out / "matrix.json").read_text()
+    assert str(tmp_path) not in text
+    matrix = json.loads(text)
+    names = ["results/linux-cpython-3.12.json", "linux-cpython-3.12.json"]
+    assert sorted(r["file"] for r in matrix["environments"][0]["runs"]) == sorted(names)
+    assert [r["path"] for r in matrix["rejected_files"]] == ["bad.json"]
+    spawn = _cell(matrix, "methods.a", "linux-cpython-3.12", "spawn")
+    assert sorted(spawn["sources"]) == sorted(names)
+    assert sorted(o["source_file"] for o in spawn["observations"]) == sorted(names)
+
+
+def test_shown_paths_tell_files_apart_by_as_little_of_their_path_as_needed() -> None:
+    """Outside the report folder a file is its name, unless another input shares it."""
+    shown = merge.shown_paths(["/w/a/x.json", "/w/b/x.json", "/w/b/y.json", "rep/results/z.json"],
+                              "rep")
+    assert shown == {"/w/a/x.json": "a/x.json", "/w/b/x.json": "b/x.json",
+                     "/w/b/y.json": "y.json", "rep/results/z.json": "results/z.json"}
+
+
+def _coded(digest: str, commit: str, spawn: int, hour: int = 0) -> Dict[str, Any]:
+    return results_doc(case_docs=[case_doc("methods.a", code_digest=digest)], commit=commit,
+                       timestamp="2026-01-01T0%d:00:00+00:00" % hour,
+                       observe=lambda c, m: cell(c, m, observed=spawn if m == "spawn" else 1))
+
+
+def test_runs_of_different_case_code_that_disagree_are_not_flaky() -> None:
+    """Two runs of one column whose files record different code for the case ran two versions
+    of it: their difference is no flakiness. The cell says so (``code_changed``, the words of
+    "Not compared") and keeps both runs; runs of the same code that disagree stay flaky."""
+    m = _merge(_coded("aaaaaaaaaaaa", "1" * 40, 1), _coded("bbbbbbbbbbbb", "2" * 40, 2, 1))
+    jsonschema.validate(m, results.load_schema("matrix.schema.json"))
+    spawn = _cell(m, "methods.a", "linux-cpython-3.12", "spawn")
+    assert (spawn["flaky"], spawn["status"]) == (False, "as-expected")
+    assert spawn["code_changed"] == ("the case's code changed between these runs (commits %s → "
+                                     "%s)" % ("1" * 12, "2" * 12))
+    assert [o["observed"] for o in spawn["observations"]] == [1, 2]
+    assert "code_changed" not in _cell(m, "methods.a", "linux-cpython-3.12", "fork")
+    same = _merge(_coded("aaaaaaaaaaaa", "1" * 40, 1), _coded("aaaaaaaaaaaa", "2" * 40, 2, 1))
+    assert _cell(same, "methods.a", "linux-cpython-3.12", "spawn")["status"] == "flaky"
+    # the second code's two runs disagree between themselves: flakiness, whatever the first did
+    three = _merge(_coded("aaaaaaaaaaaa", "1" * 40, 1), _coded("bbbbbbbbbbbb", "2" * 40, 2, 1),
+                   _coded("bbbbbbbbbbbb", "2" * 40, 3, 2))
+    cell3 = _cell(three, "methods.a", "linux-cpython-3.12", "spawn")
+    assert cell3["status"] == "flaky" and "code_changed" not in cell3

@@ -69,3 +69,31 @@ def test_the_report_session_ends_the_run_with_the_page(
     reports = ROOT / "reports"
     assert capsys.readouterr().err == "nox > the report: %s (open it in a browser; in short: " \
                                       "%s)\n" % (reports / "index.html", reports / "summary.md")
+
+
+def test_the_report_session_says_what_it_looked_for_and_did_not_run(
+        noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The interpreters the noxfile looked for and did not find reach `harness report` as
+    --not-run, each with why, so that their slots say "not run — why" (not silently absent)."""
+    from harness import discovery
+    from harness.guest.probe import os_name
+
+    ran: List[Any] = []
+    monkeypatch.setenv("HARNESS_ROOT_DIR", str(tmp_path / "no-root"))
+    monkeypatch.setattr(noxfile, "PYTHONS", ["3.12", "3.14", "3.15t"])
+    monkeypatch.setattr(noxfile, "FOUND", [discovery.Interpreter(
+        "/p/python3.12", "/p/python3.12", "cpython", (3, 12, 1), False, "pyenv")])
+    monkeypatch.setattr(noxfile, "REJECTED", [discovery.Rejected(
+        "/p/python3.15t", "not a working Python 3 (exit 127: pyenv: version not installed)")])
+    monkeypatch.setattr(noxfile.atexit, "register", lambda *call: None)
+    monkeypatch.setattr(noxfile.glob, "glob", lambda pattern: ["linux-cpython-3.12.json"])
+    monkeypatch.setattr(noxfile, "_say_coverage", lambda session: None)
+    session = SimpleNamespace(posargs=[], install=lambda *a: None,
+                              run=lambda *a, **k: ran.append(a), error=pytest.fail)
+    noxfile.report(session)
+    here = os_name(sys.platform)
+    assert [a for a in ran[0] if a.startswith("--not-run")] == [
+        "--not-run=%s-cpython-3.12=found here (`nox -s matrix` runs it)" % here,
+        "--not-run=%s-cpython-3.14=not found on this machine" % here,
+        "--not-run=%s-cpython-3.15t=found but broken: not a working Python 3 (exit 127: "
+        "pyenv: version not installed)" % here]

@@ -207,6 +207,27 @@ def test_the_page_lists_code_changes_apart_escaped() -> None:
     assert 'id="changes-not-compared"' not in plain and "since 3.13 (linux-cpython)" in plain
 
 
+def test_one_columns_runs_of_two_case_versions_are_not_compared_nor_flaky() -> None:
+    """Two runs of one column that disagree but ran different case code: the page and
+    summary.md count the cell in the "Not compared" line (no ≈ flaky mark), and its tooltip
+    says why."""
+    from harness import render, summary
+
+    def coded(digest: str, commit: str, value: int) -> Dict[str, Any]:
+        return results_doc(case_docs=[case_doc("methods.a", code_digest=digest)], commit=commit,
+                           observe=lambda c, m: cell(c, m, observed=value if m == "fork" else 0))
+
+    m = _matrix(coded("aaaaaaaaaaaa", "1111", 1), coded("bbbbbbbbbbbb", "2222", 2))
+    html = render.render_html(m)
+    why = "the case&#39;s code changed between these runs (commits 1111 → 2222)"
+    assert "3.12 (linux-cpython): fork: " + why in html
+    assert 'title="runs not compared: %s"' % why in html
+    assert "≈ flaky: runs disagree: <strong>0</strong>" in html
+    text = summary.render_summary(m)
+    assert "not compared: 1 difference in 1 case whose own code changed" in text
+    assert "| flaky: runs disagree | 0 |" in text
+
+
 def test_every_text_shows_a_commit_by_one_length(monkeypatch: pytest.MonkeyPatch) -> None:
     """The page's commits (summary line, runs), summary.md and the change texts all cut a commit
     at ``case_code.COMMIT_CHARS``: one place."""

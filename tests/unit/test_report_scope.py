@@ -67,6 +67,22 @@ def test_ok_cells_show_the_value_only_where_methods_differ() -> None:
                       'ok B = {"x": [1, "spawn"], "y": "spawn"}']  # readable without the script
 
 
+def test_the_default_method_row_shows_the_default_not_ok() -> None:
+    """methods.default returns the same value under every method: its cells' face is the
+    default they observed ("fork"), not "ok"; their verdict is still theirs."""
+    value = {"before_use": None, "default": "fork", "executor": "fork"}
+    lookup = {("e", m): cell(cellview.DEFAULT_CASE, m, observed=value,
+                             verdict="unexpected" if m == "spawn" else "as-expected")
+              for m in ("fork", "forkserver", "spawn")}
+    views = cellview.row_cells(cellview.DEFAULT_CASE, [("e", 0)],
+                               ["fork", "forkserver", "spawn"], lookup, [])
+    assert [(v.text, v.outcome, v.verdict) for v in views] == [
+        ("fork", "ok", "as-expected"), ("fork", "ok", "as-expected"),
+        ("fork", "ok", "unexpected")]
+    other = cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"], lookup, [])
+    assert [v.text for v in other] == ["ok", "ok"]  # any other case: as before
+
+
 def test_behaviour_tags_find_method_differences() -> None:
     """fork-only: fork hangs where the others return; nonfork-only the reverse."""
     hang = {("e", "fork"): cell("c.a", "fork", outcome="timeout"),
@@ -94,6 +110,41 @@ def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
     assert by_key["macos-cpython-3.12"].reason == "macOS runs only in CI (GitHub Actions)"
     # Nothing recorded why a local run has no 3.14: not guessed ("interpreter not found").
     assert by_key["linux-cpython-3.14"].reason == "no results file"
+
+
+def test_a_local_run_says_why_it_did_not_run_what_it_looked_for(tmp_path: Path) -> None:
+    """`harness report --not-run ID=WHY` (what `nox -s report` passes for the interpreters it
+    did not find): each such slot without data says "not run — why" on the page and in
+    summary.md, one beyond the target grid (3.8) too; none becomes a column or counts as data,
+    and an id that has data is not said to be not run."""
+    (tmp_path / "linux-cpython-3.12.json").write_text(json.dumps(results_doc(version="3.12.1")))
+    out = tmp_path / "out"
+    from harness import cli
+
+    assert cli.main(["report", str(tmp_path), "-o", str(out),
+                     "--not-run", "linux-cpython-3.14=not found on this machine",
+                     "--not-run", "linux-cpython-3.8=found but broken: exit 1: boom",
+                     "--not-run", "linux-cpython-3.12=not found on this machine"]) == 0
+    matrix = json.loads((out / "matrix.json").read_text())
+    assert matrix["not_run_environments"] == [
+        {"id": "linux-cpython-3.8", "reason": "found but broken: exit 1: boom"},
+        {"id": "linux-cpython-3.14", "reason": "not found on this machine"}]
+    assert [e["id"] for e in matrix["environments"]] == ["linux-cpython-3.12"]
+    by_key = {s.key: s for s in slots(matrix)}
+    assert by_key["linux-cpython-3.14"].reason == "not run — not found on this machine"
+    assert by_key["linux-cpython-3.8"].reason == "not run — found but broken: exit 1: boom"
+    assert by_key["linux-cpython-3.15"].reason == "no results file"
+    page = " ".join((out / "index.html").read_text().split())
+    target = len(OSES) * len(TARGET)
+    assert "Data from <strong>1</strong> environment (1 of %d OS × Python slots: the %d this " \
+        "project targets and 1 more this run looked for and did not run)" % (
+            target + 1, target) in page
+    assert "<strong>no data in this report</strong>: not run — not found on this machine;" in page
+    assert "Linux 3.8: not run — found but broken: exit 1: boom" in page  # the gap's title
+    md = (out / "summary.md").read_text()
+    assert "Linux 3.8: not run — found but broken: exit 1: boom. Linux 3.14: not run — not " \
+        "found on this machine." in md
+    assert "Data from 1 environment in 1 of %d OS × Python slots." % (target + 1) in md
 
 
 def test_a_slot_whose_file_was_rejected_says_so_top_and_bottom(tmp_path: Path) -> None:
