@@ -83,7 +83,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     try:
         import pytest
-        import pytest_jsonreport  # noqa: F401  (else pytest's own usage error: --json-report)
+        # pytest_jsonreport too: without it pytest's own usage error (--json-report) ended `run`
+        import pytest_jsonreport  # type: ignore[import-untyped]  # noqa: F401
     except ImportError as exc:
         _error("`run` needs pytest and pytest-json-report (%s is missing): python -m pip "
                "install pytest pytest-json-report" % exc.name)

@@ -18,7 +18,6 @@ from harness.guest.probe import os_name
 from harness.guest.words import CPYTHON, IMPL_NAMES, LINUX, MACOS, OS_NAMES, PYPY, WINDOWS
 from harness.results import (
     env_id,
-    environment_names,
     minor_version,
     session_identity,
     session_name,
