@@ -82,8 +82,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         _error("--results-dir %s: not writable (%s)" % (results_dir, exc.strerror or exc))
         return EXIT_USAGE
     try:
-        import pytest
         # pytest_jsonreport too: without it pytest's own usage error (--json-report) ended `run`
+        import pytest
         import pytest_jsonreport  # type: ignore[import-untyped]  # noqa: F401
     except ImportError as exc:
         _error("`run` needs pytest and pytest-json-report (%s is missing): python -m pip "
