@@ -9,7 +9,10 @@ line and never stops the rest. ``harness.merge`` merges the
 
 from __future__ import annotations
 
+import collections
 import dataclasses
+import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
@@ -26,7 +29,7 @@ from harness.documents import (
 )
 from harness.text import shorten
 
-__all__ = ["CellRun", "Loaded", "Rejected", "load_results", "run_record"]
+__all__ = ["CellRun", "Loaded", "Rejected", "load_results", "run_record", "shown_paths"]
 
 
 class CellRun(NamedTuple):
@@ -169,3 +172,35 @@ def run_record(path: str, env: Environment, cases: Sequence[CaseEntry] = ()) -> 
     if digests:
         run["case_digests"] = digests
     return run
+
+
+def shown_paths(paths: Sequence[str], folder: Optional[str] = None) -> Dict[str, str]:
+    """How ``matrix.json`` names each input file (1.4): its path inside the report ``folder``,
+    else its last parts, as few as tell it from the other inputs (its name, mostly); never the
+    folders of the machine that built the report (a CI runner's ``/home/runner/work/…``)."""
+    out: Dict[str, str] = {}
+    parts: Dict[str, List[str]] = {}
+    base = os.path.abspath(folder) if folder else None
+    for path in dict.fromkeys(paths):
+        full = os.path.normpath(os.path.abspath(path))
+        try:
+            inside = os.path.relpath(full, base) if base else None
+        except ValueError:  # another drive (Windows)
+            inside = None
+        if inside and not inside.startswith(os.pardir):
+            out[path] = inside.replace(os.sep, "/")
+        else:
+            parts[path] = [p for p in re.split(r"[\\/]", full) if p]
+    n = 1  # one Counter per path depth: linear in the inputs (a report may merge 1,000 files)
+    while parts:
+        counts = collections.Counter(tuple(mine[-n:]) for mine in parts.values())
+        for path, mine in list(parts.items()):
+            if counts[tuple(mine[-n:])] == 1:
+                out[path] = "/".join(mine[-n:])
+            elif n >= len(mine):  # the same file named twice: no tail tells them apart
+                out[path] = mine[-1]
+            else:
+                continue
+            del parts[path]
+        n += 1
+    return out

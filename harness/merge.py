@@ -6,10 +6,7 @@ is a ``Rejected`` line there and never stops the rest) to the matrix.
 
 from __future__ import annotations
 
-import collections
 import itertools
-import os
-import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
@@ -26,7 +23,7 @@ from harness.documents import (
 from harness.expect import version_key
 from harness.guest import words
 from harness.guest.words import PERFORMANCE, START_METHODS
-from harness.loading import Loaded, Rejected, run_record
+from harness.loading import Loaded, Rejected, run_record, shown_paths
 from harness.notrun import INTERRUPTED
 from harness.results import hang_said
 from harness.text import canonical_json
@@ -36,7 +33,6 @@ __all__ = [
     "env_sort_key",
     "merge",
     "performance_cases",
-    "shown_paths",
     "signature",
     "warning_kinds",
 ]
@@ -138,38 +134,6 @@ def _case(case: CaseEntry) -> CaseEntry:
     if not isinstance(clean.get("expect"), list):
         clean["expect"] = []
     return cast("CaseEntry", clean)
-
-
-def shown_paths(paths: Sequence[str], folder: Optional[str] = None) -> Dict[str, str]:
-    """How ``matrix.json`` names each input file (1.4): its path inside the report ``folder``,
-    else its last parts, as few as tell it from the other inputs (its name, mostly); never the
-    folders of the machine that built the report (a CI runner's ``/home/runner/work/…``)."""
-    out: Dict[str, str] = {}
-    parts: Dict[str, List[str]] = {}
-    base = os.path.abspath(folder) if folder else None
-    for path in dict.fromkeys(paths):
-        full = os.path.normpath(os.path.abspath(path))
-        try:
-            inside = os.path.relpath(full, base) if base else None
-        except ValueError:  # another drive (Windows)
-            inside = None
-        if inside and not inside.startswith(os.pardir):
-            out[path] = inside.replace(os.sep, "/")
-        else:
-            parts[path] = [p for p in re.split(r"[\\/]", full) if p]
-    n = 1  # one Counter per path depth: linear in the inputs (a report may merge 1,000 files)
-    while parts:
-        counts = collections.Counter(tuple(mine[-n:]) for mine in parts.values())
-        for path, mine in list(parts.items()):
-            if counts[tuple(mine[-n:])] == 1:
-                out[path] = "/".join(mine[-n:])
-            elif n >= len(mine):  # the same file named twice: no tail tells them apart
-                out[path] = mine[-1]
-            else:
-                continue
-            del parts[path]
-        n += 1
-    return out
 
 
 def not_run_environment(ident: str) -> MatrixEnvironment:

@@ -387,7 +387,7 @@ def test_matrix_json_names_files_without_the_builders_folders(tmp_path: Path) ->
 
 def test_shown_paths_tell_files_apart_by_as_little_of_their_path_as_needed() -> None:
     """Outside the report folder a file is its name, unless another input shares it."""
-    shown = merge.shown_paths(["/w/a/x.json", "/w/b/x.json", "/w/b/y.json", "rep/results/z.json"],
+    shown = loading.shown_paths(["/w/a/x.json", "/w/b/x.json", "/w/b/y.json", "rep/results/z.json"],
                               "rep")
     assert shown == {"/w/a/x.json": "a/x.json", "/w/b/x.json": "b/x.json",
                      "/w/b/y.json": "y.json", "rep/results/z.json": "results/z.json"}
