@@ -27,6 +27,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from harness.exits import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, error
 from harness.guest import words
 from harness.guest.words import CRASH, OK, UNAVAILABLE
 from harness.notrun import ended
@@ -40,7 +41,7 @@ from harness.results import (
     validate_results,
 )
 
-__all__ = ["CANARY", "EXIT_PARTIAL", "MAX_BROKEN", "add_parser", "partial_but_sound", "problems"]
+__all__ = ["CANARY", "MAX_BROKEN", "add_parser", "partial_but_sound", "problems"]
 
 #: The share of crash + harness-error cells above which a run is not believed to have tested
 #: its interpreter. A healthy run has none (the catalog's crash cells are a few of ~265);
@@ -48,9 +49,6 @@ __all__ = ["CANARY", "EXIT_PARTIAL", "MAX_BROKEN", "add_parser", "partial_but_so
 MAX_BROKEN = 0.25
 #: A case that starts a child under each method and needs its answer (the smoke legs' case).
 CANARY = "inheritance.global_assigned_in_main"
-#: verify-leg's exit status for a run that proves nothing whole but is this interpreter's and
-#: sound as far as it went (the workflow uploads it; it withholds a file that exits 1).
-EXIT_PARTIAL = 3
 
 
 def _identity(env: Mapping[str, Any]) -> Tuple[str, str, bool]:
@@ -117,24 +115,22 @@ def _count(outcomes: List[Any]) -> str:
 def _cmd(args: argparse.Namespace) -> int:
     folder = Path(args.results_dir)
     if not folder.exists():  # a usage error, not "found 0"
-        sys.stderr.write("harness: error: %s: no such file or folder\n" % folder)
-        return 2
+        return error("%s: no such file or folder" % folder, EXIT_USAGE)
     files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
     if len(files) != 1:
-        sys.stderr.write("harness: error: %s: expected one results file, found %d%s\n" % (
-            folder, len(files), (": " + ", ".join(p.name for p in files)) if files else ""))
-        return 1
+        return error("%s: expected one results file, found %d%s" % (
+            folder, len(files), (": " + ", ".join(p.name for p in files)) if files else ""),
+            EXIT_FAILED)
     try:
         document = read_json(files[0])
     except BadFile as exc:
-        sys.stderr.write("harness: error: %s: %s\n" % (files[0], exc))
-        return 1
+        return error("%s: %s" % (files[0], exc), EXIT_FAILED)
     # The report's own check first: a file the report would reject proves nothing.
     invalid = validate_results(document)
     found = ["not a valid results file: %s" % first_problem(invalid)] if invalid else \
         problems(document, args.leg, args.max_broken)
     for line in found:
-        sys.stderr.write("harness: error: %s: %s\n" % (files[0], line))
+        error("%s: %s" % (files[0], line))
     if found and not invalid and partial_but_sound(document, args.leg, args.max_broken):
         sys.stderr.write("harness: %s: partial, but what it holds is this interpreter's "
                          "(publish it: its missing cells read \"not run (interrupted)\")\n"
@@ -145,7 +141,7 @@ def _cmd(args: argparse.Namespace) -> int:
                  if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
         sys.stdout.write("harness: %s proves its run: %s\n" % (
             files[0].name, _count([c.get("outcome") for c in cells])))
-    return 1 if found else 0
+    return EXIT_FAILED if found else EXIT_OK
 
 
 def partial_but_sound(document: Mapping[str, Any], leg: Optional[str] = None,
