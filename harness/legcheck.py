@@ -22,13 +22,12 @@ step that overran its limit: the workflow publishes that file, and withholds one
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
+from harness import cli_types
 from harness.exits import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, error
-from harness.guest import words
 from harness.guest.words import CRASH, OK, UNAVAILABLE
 from harness.notrun import ended
 from harness.results import (
@@ -158,27 +157,6 @@ def partial_but_sound(document: Mapping[str, Any], leg: Optional[str] = None,
     return bool(ran) and sum(1 for c in ran if _broken(c)) / len(ran) < max_broken
 
 
-#: A leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
-_LEG = re.compile(r"^(%s)?[0-9]+\.[0-9]+t?$" % words.PYPY)
-
-
-def _leg(text: str) -> str:
-    if not _LEG.match(text):  # "banana" failed later, quoting Python tuples
-        raise argparse.ArgumentTypeError("%r is not a python-version (3.13, 3.14t, pypy3.11)"
-                                         % text)
-    return text
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError("%r is not a share between 0 and 1 (0.25 = 25 %%)" % text)
-    return value
-
-
 def add_parser(sub: Any) -> None:
     """Register ``verify-leg`` on the CLI's subparsers."""
     cmd = sub.add_parser(
@@ -194,10 +172,10 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     cmd.add_argument("results_dir", metavar="PATH",
                      help="a results file, or a folder that must hold exactly one (a CI leg's)")
-    cmd.add_argument("--leg", metavar="PYTHON", type=_leg,
+    cmd.add_argument("--leg", metavar="PYTHON", type=cli_types.python_version,
                      help="the leg's python-version (3.13, 3.14t, pypy3.11): the file's "
                           "interpreter must be that one")
-    cmd.add_argument("--max-broken", type=_share, default=MAX_BROKEN, metavar="SHARE",
+    cmd.add_argument("--max-broken", type=cli_types.share, default=MAX_BROKEN, metavar="SHARE",
                      help="crash + harness-error cells must stay under this share of the "
                           "cells that ran (default %(default)s)")
     cmd.set_defaults(func=_cmd)
