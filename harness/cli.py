@@ -80,8 +80,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return error("--results-dir %s: not writable (%s)" % (
             results_dir, exc.strerror or exc), EXIT_USAGE)
     try:
+        # pytest_jsonreport only to see it is there: else pytest's own usage error, --json-report.
         import pytest
-        import pytest_jsonreport  # noqa: F401  (else pytest's own usage error: --json-report)
+        import pytest_jsonreport  # type: ignore[import-untyped]  # noqa: F401
     except ImportError as exc:
         return error("`run` needs pytest and pytest-json-report (%s is missing): python -m pip "
                      "install pytest pytest-json-report" % exc.name, EXIT_USAGE)
