@@ -36,6 +36,7 @@ from harness.bench_merge import (
     synthetic_results,
     time_merge_and_render,
 )
+from harness.exits import EXIT_FAILED, EXIT_OK
 from harness.guest.words import DEADLOCK, FORKSERVER, OK, PERFORMANCE, SPAWN, START_METHODS, TIMEOUT
 from harness.results import REPORTS
 
@@ -361,7 +362,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     sys.stdout.write(_table(rows, report["total"], merges, report["targets"]) + "\n")
     sys.stdout.write(pageload.describe(page) + "\n")
     sys.stdout.write(f"bench: written to {args.output}\n")
-    return 0 if rows and all("case_runs" in r for r in rows) else 1
+    return EXIT_OK if rows and all("case_runs" in r for r in rows) else EXIT_FAILED
 
 
 def _log(line: str) -> None:

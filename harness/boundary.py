@@ -27,6 +27,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
+from harness.exits import EXIT_FAILED, EXIT_OK
+
 __all__ = ["Import", "check", "main", "module_imports"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,9 +45,9 @@ CHECK_ENTRY = "harness.guest.check_exec"
 CHECK_STDLIB = frozenset({"_thread", "faulthandler", "importlib", "json", "multiprocessing",
                           "random", "re", "shutil", "signal", "threading", "time", "traceback",
                           "types", "warnings"})
-#: Shared by both host chains: formats, vocabulary, expectation matching.
+#: Shared by both host chains: formats, vocabulary, expectation matching, exit statuses.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
-                    "harness.documents"})
+                    "harness.documents", "harness.exits"})
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.judge",
@@ -301,7 +303,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         sys.stdout.write(line + "\n")
     sys.stdout.write("import boundary: %s\n" % (
         "%d problem(s)" % len(problems) if problems else "ok"))
-    return 1 if problems else 0
+    return EXIT_FAILED if problems else EXIT_OK
 
 
 if __name__ == "__main__":

@@ -10,12 +10,10 @@ from pathlib import Path
 from typing import Any, Dict, List, Sequence, Tuple
 
 from harness import cli_types
+from harness.exits import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, error
 from harness.vocab import Outcome
 
 __all__ = ["add_parser", "command"]
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
 
 def add_parser(sub: Any) -> None:
     chk = sub.add_parser(
@@ -102,11 +100,6 @@ def _take_own_options(args: argparse.Namespace) -> None:
         setattr(args, name, (args.python or []) + value if name == "python" else value)
 
 
-def _error(message: str) -> int:
-    sys.stderr.write("harness: error: %s\n" % message)
-    return EXIT_USAGE
-
-
 def _say(line: str) -> None:
     sys.stderr.write(line + "\n")
     sys.stderr.flush()
@@ -114,10 +107,9 @@ def _say(line: str) -> None:
 
 def _interrupted(when: str, not_run: Sequence[Tuple[str, str]], then: str = "") -> int:
     """Ctrl-C or SIGTERM: says so, with the cells never run (or cut short), and exits 130."""
-    sys.stderr.write("harness: error: interrupted%s%s%s\n" % (
+    return error("interrupted%s%s%s" % (
         when, " (not run: %s)" % ", ".join("%s[%s]" % key for key in not_run) if not_run
-        else "", then))
-    return EXIT_INTERRUPTED
+        else "", then), EXIT_INTERRUPTED)
 
 
 def command(args: argparse.Namespace) -> int:
@@ -130,9 +122,10 @@ def command(args: argparse.Namespace) -> int:
     if pytest_mode:
         _take_own_options(args)
     if pytest_mode == bool(args.target):
-        return _error("give a TARGET or --pytest [PYTEST ARGS], not both or neither")
+        return error("give a TARGET or --pytest [PYTEST ARGS], not both or neither", EXIT_USAGE)
     if pytest_mode and args.args is not None:
-        return _error("--args is for a TARGET; with --pytest, pytest's arguments follow it")
+        return error("--args is for a TARGET; with --pytest, pytest's arguments follow it",
+                     EXIT_USAGE)
     target = check.PYTEST if pytest_mode else args.target
     try:
         try:
@@ -146,9 +139,9 @@ def command(args: argparse.Namespace) -> int:
         check.parse_target(target, Path.cwd())
         interpreters = check.select_interpreters(args.python, pytest=pytest_mode)
     except (ValueError, check.TargetError) as exc:
-        return _error(str(exc))
+        return error(str(exc), EXIT_USAGE)
     if not interpreters:
-        return _error("no interpreter found (see `python -m harness interpreters`)")
+        return error("no interpreter found (see `python -m harness interpreters`)", EXIT_USAGE)
     labels = [check.label(i, interpreters) for i in interpreters]
     timeout = args.timeout or (300.0 if pytest_mode else check.DEFAULT_TIMEOUT)
     if not args.json:
@@ -197,7 +190,7 @@ def command(args: argparse.Namespace) -> int:
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
     elif loaded:
-        sys.stderr.write("harness: error: could not load %s: %s\n" % (target, loaded))
+        error("could not load %s: %s" % (target, loaded))
     elif pytest_mode:
         sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs, str(Path.cwd())),
                              width) + "\n")

@@ -15,6 +15,14 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
 from harness import __version__, cli_types, stopping
+from harness.exits import (
+    EXIT_DEAD_OUTPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    error,
+)
 from harness.guest import words
 from harness.results import REPORTS, RESULTS_DIR
 
@@ -24,10 +32,6 @@ __all__ = ["main"]
 HOST_PACKAGES = ("jinja2", "jsonschema")
 
 ROOT = Path(__file__).resolve().parent.parent
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-#: The output's reader left (`| head -1`): 128 + SIGPIPE, what a shell reports for a Unix tool
-#: that SIGPIPE ended (`set -o pipefail` sees it), quietly: no BrokenPipeError traceback.
-EXIT_DEAD_OUTPUT = 141
 
 #: The case catalog: beside harness/ in a checkout. Only harness/ is packaged, so a
 #: pip-installed harness has no catalog: `run` has nothing to run, the report no claims.
@@ -36,10 +40,6 @@ NO_CATALOG = "the case catalog (cases/) is not installed; run from the checkout"
 #: Where results and reports go by default: the checkout's reports/; an installed harness
 #: writes into the working folder's, never into site-packages.
 REPORTS_HOME = REPORTS if CASES.is_dir() else Path(REPORTS.name)
-
-
-def _error(message: str) -> None:
-    sys.stderr.write("harness: error: %s\n" % message)
 
 
 def _cmd_interpreters(args: argparse.Namespace) -> int:
@@ -56,39 +56,36 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from harness import discovery
 
     if not CASES.is_dir():  # pytest said "file or directory not found: …/site-packages/cases"
-        _error("`run` has nothing to run: %s" % NO_CATALOG)
-        return EXIT_USAGE
+        return error("`run` has nothing to run: %s" % NO_CATALOG, EXIT_USAGE)
     interpreter: List[str] = [sys.executable]
     if args.python:
         command = shlex.split(args.python)
         checked = discovery.inspect_interpreter(
             command[0], command=command if len(command) > 1 else ())
         if isinstance(checked, discovery.Rejected):
-            _error("--python %s: %s" % (args.python, checked.reason))
-            return EXIT_USAGE
+            return error("--python %s: %s" % (args.python, checked.reason), EXIT_USAGE)
         interpreter = command
     results_dir = Path(args.results_dir)
     try:
         results_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        _error("--results-dir %s: cannot create it (%s)" % (results_dir, exc.strerror))
-        return EXIT_USAGE
+        return error("--results-dir %s: cannot create it (%s)" % (results_dir, exc.strerror),
+                     EXIT_USAGE)
     try:  # fail now, not after the whole run, when the results file cannot be written
         import tempfile
 
         with tempfile.TemporaryFile(dir=str(results_dir)):
             pass
     except OSError as exc:
-        _error("--results-dir %s: not writable (%s)" % (results_dir, exc.strerror or exc))
-        return EXIT_USAGE
+        return error("--results-dir %s: not writable (%s)" % (
+            results_dir, exc.strerror or exc), EXIT_USAGE)
     try:
         # pytest_jsonreport too: without it pytest's own usage error (--json-report) ended `run`
         import pytest
         import pytest_jsonreport  # type: ignore[import-untyped]  # noqa: F401
     except ImportError as exc:
-        _error("`run` needs pytest and pytest-json-report (%s is missing): python -m pip "
-               "install pytest pytest-json-report" % exc.name)
-        return EXIT_USAGE
+        return error("`run` needs pytest and pytest-json-report (%s is missing): python -m pip "
+                     "install pytest pytest-json-report" % exc.name, EXIT_USAGE)
     pytest_args = [
         "-c", str(ROOT / "harness" / "pytest-matrix.ini"), "--rootdir", str(ROOT),
         "-p", "harness.plugin", "--json-report", "--json-report-file=none", "-q",
@@ -140,19 +137,19 @@ def _cmd_report(args: argparse.Namespace) -> int:
             files.append(name)
         usable_paths = usable_paths or path.exists()
     for name in empty:
-        _error("%s: no results files in this folder" % name)
+        error("%s: no results files in this folder" % name)
     if not usable_paths or not files:
         for name in args.files:
             if not Path(name).exists():
-                _error("%s: no such file or folder" % name)
+                error("%s: no such file or folder" % name)
         return EXIT_USAGE
     expected = list(args.expect_env or [])
     if args.expect_envs:
         try:
             lines = Path(args.expect_envs).read_text(encoding="utf-8").splitlines()
         except (OSError, UnicodeDecodeError) as exc:
-            _error("--expect-envs %s: cannot read it (%s)" % (args.expect_envs, exc))
-            return EXIT_USAGE
+            return error("--expect-envs %s: cannot read it (%s)" % (args.expect_envs, exc),
+                         EXIT_USAGE)
         for number, line in enumerate(lines, 1):
             ident = line.strip()
             if not ident or ident.startswith("#"):
@@ -160,17 +157,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
             if cli_types.ENV_ID.match(ident):
                 expected.append(ident)
             else:  # left out, the rest kept; exit 1 at the end
-                _error("--expect-envs %s:%d: %r is not an environment id (like "
-                       "linux-cpython-3.13)" % (args.expect_envs, number, ident))
+                error("--expect-envs %s:%d: %r is not an environment id (like "
+                      "linux-cpython-3.13)" % (args.expect_envs, number, ident))
                 bad_lines += 1
     loaded, rejected = loading.load_results(files)
     for bad in rejected:
-        _error(bad.line())
+        error(bad.line())
     out = Path(args.output)
     if not loaded:  # a mistyped path must not replace a good report with an empty one
-        _error("no usable results file among %d: nothing written (%s left as it was)" % (
-            len(files), out))
-        return EXIT_FAILED
+        return error("no usable results file among %d: nothing written (%s left as it was)" % (
+            len(files), out), EXIT_FAILED)
     claims = _claims()
     if claims is None:
         sys.stdout.write("report: claims left out: %s\n" % NO_CATALOG)
@@ -179,8 +175,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     try:
         render.write_report(matrix, out)
     except OSError as exc:
-        _error("%s: cannot write the report (%s)" % (out, exc.strerror or exc))
-        return EXIT_FAILED
+        return error("%s: cannot write the report (%s)" % (out, exc.strerror or exc), EXIT_FAILED)
     from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
     from harness.summary import plural
 
@@ -204,7 +199,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     old_path, old, old_problems = inputs.load_side(args.old)
     new_path, new, new_problems = inputs.load_side(args.new)
     for problem in old_problems + new_problems:
-        _error(problem)
+        error(problem)
     if old is None or new is None:
         return EXIT_USAGE
     result = diff.diff_matrices(old, new)
@@ -212,8 +207,8 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path),
                                     indent=2, sort_keys=True) + "\n")
     if result.nothing_compared:  # not "no differences": exit 2, cannot compare
-        _error("%s -> %s: %s" % (old_path, new_path, diff.nothing_compared(result)))
-        return EXIT_USAGE
+        return error("%s -> %s: %s" % (old_path, new_path, diff.nothing_compared(result)),
+                     EXIT_USAGE)
     if not args.json:
         sys.stdout.write(diff.format_diff(result, old_path, new_path) + "\n")
     if old_problems or new_problems:  # the rest was compared, but not all that was given
@@ -240,8 +235,7 @@ def _cmd_provision(args: argparse.Namespace) -> int:
         sys.stderr.write("harness: provision skipped: %s\n" % exc)
         return EXIT_FAILED
     except provision.ProvisionError as exc:
-        _error("provision failed: %s" % exc)
-        return EXIT_FAILED
+        return error("provision failed: %s" % exc, EXIT_FAILED)
     out("%s: %s" % (result.status, result.message))
     return EXIT_OK
 
@@ -378,8 +372,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # The reader may have died since the signal (a `| tee` the same Ctrl-C ended): checked
         # again, so this line and the exit's flush cannot end in a BrokenPipeError traceback.
         stopping.silence_dead_outputs()
-        _error("interrupted")
-        return EXIT_INTERRUPTED
+        return error("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError as exc:
         if not stopping.dead_output(exc):  # another pipe (a child's): a real error
             raise
@@ -387,8 +380,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ModuleNotFoundError as exc:
         if exc.name not in HOST_PACKAGES:
             raise
-        _error("%s is not installed: `%s` needs %s: python -m pip install %s" % (
-            exc.name, args.command, " and ".join(HOST_PACKAGES), " ".join(HOST_PACKAGES)))
-        return EXIT_FAILED
+        return error("%s is not installed: `%s` needs %s: python -m pip install %s" % (
+            exc.name, args.command, " and ".join(HOST_PACKAGES), " ".join(HOST_PACKAGES)),
+            EXIT_FAILED)
     finally:
         stopping.restore(previous)

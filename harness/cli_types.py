@@ -9,12 +9,15 @@ from typing import Tuple
 
 from harness.guest import words
 
-__all__ = ["ENV_ID", "at_least_one", "env_id", "not_run", "positive_seconds"]
+__all__ = ["ENV_ID", "at_least_one", "env_id", "not_run", "positive_seconds", "python_version",
+           "share"]
 
 #: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
 #: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64.
 ENV_ID = re.compile(r"^(%s)-(%s)-[0-9]+\.[0-9]+(\.[0-9]+([a-z]+[0-9]+)?)?t?(-[a-z0-9_]+)?$" % (
     "|".join(words.OS_NAMES), "|".join(words.IMPLEMENTATIONS)))
+#: A CI leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
+_PYTHON_VERSION = re.compile(r"^(%s)?[0-9]+\.[0-9]+t?$" % words.PYPY)
 
 
 def env_id(text: str) -> str:
@@ -53,4 +56,23 @@ def positive_seconds(text: str) -> float:
         raise argparse.ArgumentTypeError("%r is not a number of seconds" % text) from None
     if not value > 0:
         raise argparse.ArgumentTypeError("must be more than 0 seconds, not %s" % text)
+    return value
+
+
+def python_version(text: str) -> str:
+    """verify-leg's ``--leg``."""
+    if not _PYTHON_VERSION.match(text):  # "banana" failed later, quoting Python tuples
+        raise argparse.ArgumentTypeError("%r is not a python-version (3.13, 3.14t, pypy3.11)"
+                                         % text)
+    return text
+
+
+def share(text: str) -> float:
+    """A share of a whole: above 0, at most 1 (verify-leg's ``--max-broken``)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0.0 < value <= 1.0:
+        raise argparse.ArgumentTypeError("%r is not a share between 0 and 1 (0.25 = 25 %%)" % text)
     return value

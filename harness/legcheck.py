@@ -22,12 +22,12 @@ step that overran its limit: the workflow publishes that file, and withholds one
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
-from harness.guest import words
+from harness import cli_types
+from harness.exits import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, error
 from harness.guest.words import CRASH, OK, UNAVAILABLE
 from harness.notrun import ended
 from harness.results import (
@@ -40,7 +40,7 @@ from harness.results import (
     validate_results,
 )
 
-__all__ = ["CANARY", "EXIT_PARTIAL", "MAX_BROKEN", "add_parser", "partial_but_sound", "problems"]
+__all__ = ["CANARY", "MAX_BROKEN", "add_parser", "partial_but_sound", "problems"]
 
 #: The share of crash + harness-error cells above which a run is not believed to have tested
 #: its interpreter. A healthy run has none (the catalog's crash cells are a few of ~265);
@@ -48,9 +48,6 @@ __all__ = ["CANARY", "EXIT_PARTIAL", "MAX_BROKEN", "add_parser", "partial_but_so
 MAX_BROKEN = 0.25
 #: A case that starts a child under each method and needs its answer (the smoke legs' case).
 CANARY = "inheritance.global_assigned_in_main"
-#: verify-leg's exit status for a run that proves nothing whole but is this interpreter's and
-#: sound as far as it went (the workflow uploads it; it withholds a file that exits 1).
-EXIT_PARTIAL = 3
 
 
 def _identity(env: Mapping[str, Any]) -> Tuple[str, str, bool]:
@@ -117,24 +114,22 @@ def _count(outcomes: List[Any]) -> str:
 def _cmd(args: argparse.Namespace) -> int:
     folder = Path(args.results_dir)
     if not folder.exists():  # a usage error, not "found 0"
-        sys.stderr.write("harness: error: %s: no such file or folder\n" % folder)
-        return 2
+        return error("%s: no such file or folder" % folder, EXIT_USAGE)
     files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
     if len(files) != 1:
-        sys.stderr.write("harness: error: %s: expected one results file, found %d%s\n" % (
-            folder, len(files), (": " + ", ".join(p.name for p in files)) if files else ""))
-        return 1
+        return error("%s: expected one results file, found %d%s" % (
+            folder, len(files), (": " + ", ".join(p.name for p in files)) if files else ""),
+            EXIT_FAILED)
     try:
         document = read_json(files[0])
     except BadFile as exc:
-        sys.stderr.write("harness: error: %s: %s\n" % (files[0], exc))
-        return 1
+        return error("%s: %s" % (files[0], exc), EXIT_FAILED)
     # The report's own check first: a file the report would reject proves nothing.
     invalid = validate_results(document)
     found = ["not a valid results file: %s" % first_problem(invalid)] if invalid else \
         problems(document, args.leg, args.max_broken)
     for line in found:
-        sys.stderr.write("harness: error: %s: %s\n" % (files[0], line))
+        error("%s: %s" % (files[0], line))
     if found and not invalid and partial_but_sound(document, args.leg, args.max_broken):
         sys.stderr.write("harness: %s: partial, but what it holds is this interpreter's "
                          "(publish it: its missing cells read \"not run (interrupted)\")\n"
@@ -145,7 +140,7 @@ def _cmd(args: argparse.Namespace) -> int:
                  if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
         sys.stdout.write("harness: %s proves its run: %s\n" % (
             files[0].name, _count([c.get("outcome") for c in cells])))
-    return 1 if found else 0
+    return EXIT_FAILED if found else EXIT_OK
 
 
 def partial_but_sound(document: Mapping[str, Any], leg: Optional[str] = None,
@@ -160,27 +155,6 @@ def partial_but_sound(document: Mapping[str, Any], leg: Optional[str] = None,
              if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
     ran = [c for c in cells if c.get("outcome") != UNAVAILABLE]
     return bool(ran) and sum(1 for c in ran if _broken(c)) / len(ran) < max_broken
-
-
-#: A leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
-_LEG = re.compile(r"^(%s)?[0-9]+\.[0-9]+t?$" % words.PYPY)
-
-
-def _leg(text: str) -> str:
-    if not _LEG.match(text):  # "banana" failed later, quoting Python tuples
-        raise argparse.ArgumentTypeError("%r is not a python-version (3.13, 3.14t, pypy3.11)"
-                                         % text)
-    return text
-
-
-def _share(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not 0.0 < value <= 1.0:
-        raise argparse.ArgumentTypeError("%r is not a share between 0 and 1 (0.25 = 25 %%)" % text)
-    return value
 
 
 def add_parser(sub: Any) -> None:
@@ -198,10 +172,10 @@ def add_parser(sub: Any) -> None:
         formatter_class=argparse.RawDescriptionHelpFormatter)
     cmd.add_argument("results_dir", metavar="PATH",
                      help="a results file, or a folder that must hold exactly one (a CI leg's)")
-    cmd.add_argument("--leg", metavar="PYTHON", type=_leg,
+    cmd.add_argument("--leg", metavar="PYTHON", type=cli_types.python_version,
                      help="the leg's python-version (3.13, 3.14t, pypy3.11): the file's "
                           "interpreter must be that one")
-    cmd.add_argument("--max-broken", type=_share, default=MAX_BROKEN, metavar="SHARE",
+    cmd.add_argument("--max-broken", type=cli_types.share, default=MAX_BROKEN, metavar="SHARE",
                      help="crash + harness-error cells must stay under this share of the "
                           "cells that ran (default %(default)s)")
     cmd.set_defaults(func=_cmd)

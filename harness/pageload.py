@@ -17,6 +17,8 @@ import tempfile
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
+from harness.exits import EXIT_FAILED, EXIT_OK
+
 __all__ = ["build_page", "describe", "main", "measure", "page_load", "targets"]
 
 #: Installed before the page's own script (Playwright init scripts are not subject to the
@@ -177,7 +179,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             result = page_load(Path(tmp), args.envs, args.cases, args.runs)
     sys.stdout.write(json.dumps(result, indent=2, sort_keys=True) + "\n")
     sys.stderr.write(describe(result) + "\n")
-    return 0 if "not_measured" not in result else 1
+    return EXIT_OK if "not_measured" not in result else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ from typing import Any, Dict, Iterator, List, Optional
 import pytest
 
 from harness import interrupted, results, scheduling, stopping
+from harness.exits import error
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.interrupted import finished_unreported as _finished_unreported  # tests patch it
@@ -288,7 +289,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     try:
         results.atomic_write_json(target, json_report)
     except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
-        sys.stderr.write("harness: error: %s: cannot write the results file (%s)\n" % (
+        error("%s: cannot write the results file (%s)" % (
             target, getattr(exc, "strerror", None) or exc))
         return
     state.written = target

@@ -9,7 +9,7 @@ from typing import Any, Dict
 
 import pytest
 
-from harness import cli, legcheck, results
+from harness import cli, exits, legcheck, results
 from tests.unit.report_synth import cell, results_doc
 
 #: The canary (a child started and answered) and seven cases that start no child.
@@ -189,7 +189,7 @@ def test_an_interrupted_run_fails_and_says_so(tmp_path: Path,
     doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
     doc["harness"]["environment"]["interrupted"] = True
     _write(tmp_path, doc)
-    assert cli.main(["verify-leg", str(tmp_path), "--leg", "3.12"]) == legcheck.EXIT_PARTIAL
+    assert cli.main(["verify-leg", str(tmp_path), "--leg", "3.12"]) == exits.EXIT_PARTIAL
     err = capsys.readouterr().err
     assert "the run was interrupted" in err
     assert "partial, but what it holds is this interpreter's" in err
