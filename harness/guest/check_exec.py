@@ -223,8 +223,10 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     where = target.rpartition(":")[0] or target
     script_dir = os.path.dirname(os.path.join(user_dir, where)) if where.endswith(".py") else ""
     # A script's own folder holds the user's modules too, wherever check was started from.
-    watch = check_watch.Watch(report_dir, os.pathsep.join(d for d in (user_dir, script_dir)
-                                                          if d), _STOPPED, hang_dir)
+    # The children report in the hang folder, which outlives a run killed before its end
+    # (``check_suite``): what the tests it finished saw is still there.
+    watch = check_watch.Watch(hang_dir or report_dir, os.pathsep.join(
+        d for d in (user_dir, script_dir) if d), _STOPPED, hang_dir, default_method)
     watch.install()
     check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
@@ -264,7 +266,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             result["error"] = dict(failure, also="then in the parent: " + _said(parent))
         elif failure:
             result["error"] = dict(parent, also="a child also failed: " + _said(failure))
-    result["observed"] = dict(watch.observed(reports), default_method=default_method)
+    result["observed"] = watch.observed(reports)
     if not target.endswith(".py"):  # a callable is started by name, as the cell's method;
         result["observed"]["explicit_only"] = False  # a suite is compared test by test
     if tests:
