@@ -56,9 +56,9 @@ def _as_script(argv: List[Any]) -> int:
             shutil.copytree(guest, link)
     # Last on the path: the user's modules (and the interpreter's own) win over the guest's.
     sys.path.append(hang_dir)
-    import importlib
-
-    return int(importlib.import_module(ALIAS + ".check_exec").main(argv))
+    # Not importlib: importing it renames the import system's modules (PyPy's functions of
+    # them then say another ``__module__``), which a user's program may look at.
+    return int(__import__(ALIAS + ".check_exec", fromlist=["main"]).main(argv))
 
 
 if __name__ == "__main__":

@@ -18,10 +18,10 @@ import sys
 from . import MESSAGE_LIMIT, TYPE_CHECKING
 from .check_compare import (
     _OWN,
-    ImportRecord,
     after_first_task,
     differences,
     globals_differ,
+    record_imports,
     snapshot,
 )
 from .check_frames import user_frames
@@ -243,7 +243,7 @@ class Watch:
                 watch.default_asked = True
             return orig_get_context(self, method)
 
-        sys.meta_path.insert(0, ImportRecord(self.user_dir))  # globals as imports left them
+        record_imports(self.user_dir)  # globals as imports left them
         process.BaseProcess.start = start  # type: ignore[method-assign]
         process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
         process.BaseProcess.kill = kill  # type: ignore[method-assign]
