@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
 from harness import check_collect
 from harness.capture import last_line
-from harness.check_diagnose import FORK_DEFAULT, diagnose
+from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
@@ -120,8 +120,10 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
     observed["children"] = [c for c in observed.get("children") or []
                             if isinstance(c, dict) and c.get("test") == test]
-    if entry.get("outcome") == HUNG:
-        return dataclasses.replace(run, case=test, observed=observed)
+    if entry.get("outcome") == HUNG:  # what the run saw before is the finished tests'
+        return dataclasses.replace(run, case=test, observed={
+            k: v for k, v in observed.items() if k in (JOINED_FLUSHING, "children",
+                                                         "default_method")})
     observed.pop("tests", None)
     error = entry.get("error") or ""
     kind, _, message = error.partition(": ")

@@ -76,6 +76,27 @@ def test_a_killed_run_keeps_what_its_finished_tests_saw(tmp_path: Path) -> None:
                          "is compared among the runs that finished it")
 
 
+def test_a_hung_test_is_judged_by_what_its_hang_left(tmp_path: Path) -> None:
+    """What the run had seen by its last finished test is those tests' (an explicit spawn
+    context), not the test it then hung in: fork's hang in that test is still one under fork
+    only, and children of the other tests say nothing about it."""
+    facts = {"default_method": "fork", "methods_used": ["spawn"], "explicit_only": True,
+             "start_attempts": 1, "threads_at_start": 3}
+    (tmp_path / PROGRESS).write_text(json.dumps(
+        {"test": A, "outcome": "passed", "error": "", "methods": ["spawn"], "run": facts}))
+    (tmp_path / "child-11.json").write_text(json.dumps(
+        {"pid": 11, "error": {"type": "ValueError", "message": "in A's child"}, "test": A}))
+    hung = check_pytest.with_progress(CaseRun("--pytest", "fork", Outcome.TIMEOUT, stderr=(
+        "%s%s\n%s%s\n" % (RUNNING, A, RUNNING, B))), str(tmp_path))
+    passed = {"outcome": "passed", "error": ""}
+    runs = {("3.12", "fork"): hung, **{("3.12", m): CaseRun("--pytest", m, Outcome.OK, observed={
+        "tests": {A: passed, B: passed}, "methods_by_test": {A: ["spawn"], B: [m]},
+        "default_method": "fork"}) for m in ("forkserver", "spawn")}}
+    verdicts, _ = check_pytest.compare(runs)
+    assert [(v.test, [d["code"] for d in v.diagnoses]) for v in verdicts] == [
+        (B, ["hangs-only-under-fork"])]
+
+
 DUMP = """Timeout (0:00:03.200000)!
 Thread 0x00007f1 (most recent call first):
   File "/usr/lib/python3.12/threading.py", line 355 in wait
