@@ -177,7 +177,8 @@ def command(args: argparse.Namespace) -> int:
                    hung_everywhere=[h.to_dict() for h in check_pytest.hung_everywhere(runs)],
                    tests_not_exercising_the_method=idle,
                    hung_in_collection=check_pytest.collection_hangs(runs, str(Path.cwd())),
-                   not_run_interrupted=["%s[%s]" % key for key in not_run])
+                   not_run_interrupted=["%s[%s]" % key for key in not_run],
+                   partial=[c for cells in check_pytest.cut_short(runs).values() for c in cells])
         ok = bool(exercising) and not failing and not verdicts and not always
     else:
         diagnoses = check.diagnose(runs)

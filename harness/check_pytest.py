@@ -12,19 +12,19 @@ from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
 from harness import check_collect
 from harness.capture import last_line
-from harness.check_diagnose import FORK_DEFAULT, diagnose
+from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
-from harness.guest.check_watch import RUNNING
+from harness.guest.check_watch import RUNNING, children_seen, read_reports
 from harness.guest.words import START_METHODS
 from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "exercised",
-           "failing_everywhere", "format_tests", "hung_everywhere", "hung_test", "tests_ran",
-           "rejected", "with_progress"]
+__all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "cut_short",
+           "exercised", "failing_everywhere", "format_tests", "hung_everywhere", "hung_test",
+           "tests_ran", "rejected", "with_progress"]
 
 
 @dataclasses.dataclass
@@ -117,11 +117,13 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
     """One test's result as a run, with only the observations of the processes it started; a
     run that hung in the test is the test's, with all a hang leaves (stderr, ``check_hang``'s
     notes), as script mode diagnoses it."""
-    if entry.get("outcome") == HUNG:
-        return dataclasses.replace(run, case=test)
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
     observed["children"] = [c for c in observed.get("children") or []
                             if isinstance(c, dict) and c.get("test") == test]
+    if entry.get("outcome") == HUNG:  # what the run saw before is the finished tests'
+        return dataclasses.replace(run, case=test, observed={
+            k: v for k, v in observed.items() if k in (JOINED_FLUSHING, "children",
+                                                         "default_method")})
     observed.pop("tests", None)
     error = entry.get("error") or ""
     kind, _, message = error.partition(": ")
@@ -146,13 +148,17 @@ def rejected(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
 
 def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
     """A suite's run that did not finish (a hang, a crash, an interrupt): the tests it had
-    finished, as ``check_suite`` wrote them one by one, with the methods each started."""
+    finished, as ``check_suite`` wrote them one by one, with the methods each started, what
+    the run had seen by the last of them and what its children reported (their causes)."""
     if run.outcome is Outcome.OK or _tests(run):
         return run
     finished = read_progress(hang_dir)[0]
     if not finished:
         return run
-    observed = dict(run.observed) if isinstance(run.observed, dict) else {}
+    seen = finished[-1].get("run")
+    observed = dict(seen if isinstance(seen, dict) else {}, **children_seen(
+        read_reports(hang_dir)))
+    observed.update(run.observed if isinstance(run.observed, dict) else {})
     observed["tests"] = {e["test"]: {"outcome": str(e.get("outcome")),
                                      "error": str(e.get("error") or "")} for e in finished}
     observed["methods_by_test"] = {e["test"]: [str(m) for m in e.get("methods") or []]
@@ -323,7 +329,25 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             "its cause:" if causes else "no known cause recognised (its run's last lines on "
             "stderr are in --json)"))
         lines.extend(causes)
+    stopped = cut_short(runs)
+    if stopped and (verdicts or always):  # else the line "no test depends ..." says it
+        lines.append("partial: %s did not finish; each test above is compared among the runs "
+                     "that finished it" % ", ".join(
+                         "%s (%s)" % (cells_text(cells), why) for why, cells in stopped.items()))
     return "\n".join(lines)
+
+
+def cut_short(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, List[str]]:
+    """The runs that did not finish, by why (a hang killed at the timeout, a crash, Ctrl-C or
+    SIGTERM), in the table's order: of each, only the tests it finished are known."""
+    found: Dict[str, List[str]] = {}
+    for key in table_order(runs):
+        run = runs[key]
+        why = "interrupted" if (run.error or {}).get("type") == INTERRUPTED else \
+            run.outcome.value if run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) else ""
+        if why:
+            found.setdefault(why, []).append("%s[%s]" % key)
+    return found
 
 
 def collection_hangs(runs: Mapping[Tuple[str, str], CaseRun], cwd: str) -> List[Dict[str, Any]]:

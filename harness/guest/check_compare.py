@@ -5,7 +5,7 @@ interpreter under test; standard library only, Python 3.8 syntax).
 Globals are compared for every module of the user's own (under their folders, outside the
 standard library and site-packages) that the child has loaded: the target's module and any
 other (``mylib.work.CONFIG`` read by a target in ``__main__``). Of a module imported while the
-watch was on (``ImportRecord``), only the globals the parent changed after importing it are
+watch was on (``record_imports``), only the globals the parent changed after importing it are
 compared: one its import makes differently in each process (a pid, a time) is no finding. So
 is the main module's, recorded before its main block (``check_main``); one without a main block
 is compared whole, as is the target's module when its import was not recorded (imported
@@ -30,8 +30,8 @@ from .check_frames import HARNESS
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Tuple
 
-__all__ = ["ImportRecord", "after_first_task", "describe", "differences", "globals_differ",
-           "record", "same", "snapshot", "user_modules"]
+__all__ = ["after_first_task", "describe", "differences", "globals_differ", "record",
+           "record_imports", "same", "snapshot", "user_modules"]
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
@@ -78,65 +78,65 @@ def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
 #: The guest's own package as this run imports it (check_exec's alias, linked in a temporary
 #: folder that a user's working folder may hold): never the user's.
 _OWN = __name__.rpartition(".")[0] + "."
-#: A user module's globals as its import left them, by module name (``ImportRecord``).
+#: A user module's globals as its import left them, by module name (``record_imports``).
 IMPORTED: Dict[str, Tuple[Dict[str, Any], Dict[str, str]]] = {}
 
 
-class ImportRecord:
-    """A meta path finder put first on ``sys.meta_path``: it asks the finders after it, and the
-    loader of a module of the user's records its globals once the module has run
-    (``IMPORTED``). A finder it cannot ask on the user's behalf (no ``find_spec``) ends its
-    search: the import goes on without it."""
+def record_imports(user_dir: str) -> None:
+    """From now on, record the globals of each module of the user's as its import left them
+    (``IMPORTED``), by wrapping the import system's own running of a module it found
+    (``_load_unlocked``; ``_exec``, ``importlib.reload``'s): private functions of importlib's
+    bootstrap (CPython 3.8 to 3.15, PyPy) that no finder or loader sees. A finder on
+    ``sys.meta_path`` would be seen by the user's code that looks there, and, to reach the
+    spec, it asked the finders after it on the user's behalf: a finder that found nothing was
+    asked again by the import system. Only modules the import system's own file (or zip)
+    loaders ran are recorded: not another hook's, as pytest's imports test modules."""
+    bootstrap = sys.modules.get("_frozen_importlib")
+    loaders = tuple(kind for kind in (
+        getattr(sys.modules.get("_frozen_importlib_external"), "FileLoader", None),
+        getattr(sys.modules.get("zipimport"), "zipimporter", None)) if kind is not None)
+    if bootstrap is None or not loaders:
+        return
 
-    def __init__(self, user_dir: str) -> None:
-        self.user_dir = user_dir
-        self.busy = False
-
-    def find_spec(self, name: str, path: Any = None, target: Any = None) -> Any:
-        if self.busy:  # an import made while finding: the finders after this one do it
-            return None
-        self.busy = True
+    def then(spec: Any, loaded: Any) -> None:
         try:
-            spec = None
-            # Those after it: the import system asked those before it (pytest's hook) already.
-            after = [i for i, f in enumerate(sys.meta_path) if f is self][:1]
-            for finder in sys.meta_path[after[0] + 1 if after else 0:]:
-                find = getattr(finder, "find_spec", None)
-                if find is None:
-                    return None
-                spec = find(name, path, target)
-                if spec is not None:
-                    break
-        finally:
-            self.busy = False
-        loader: Any = getattr(spec, "loader", None)
-        if spec is not None and _mine(getattr(spec, "origin", None), self.user_dir) and \
-                hasattr(loader, "exec_module"):
-            # FileFinder makes a loader for each module: its own exec_module is wrapped (once:
-            # a zipimporter serves a whole archive).
-            try:
-                if not hasattr(loader.exec_module, _RECORDS):
-                    loader.exec_module = _recording(loader.exec_module)
-            except Exception:  # noqa: BLE001, S110 - a loader without a __dict__: no record
-                pass
-        return spec
+            if isinstance(loaded, type(sys)) and isinstance(spec.loader, loaders) and \
+                    _mine(spec.origin, user_dir):
+                record(loaded)
+        except Exception:  # noqa: BLE001, S110 - recording must never break an import
+            pass
+
+    for name in ("_load_unlocked", "_exec"):
+        load = getattr(bootstrap, name, None)
+        if hasattr(load, "__code__") and not hasattr(load, _RECORDS):
+            setattr(bootstrap, name, _recording(load, then))
 
 
-_RECORDS = "_check_records"  # marks a wrapped exec_module
+_RECORDS = "_check_records"  # marks a wrapped function of the import system
+#: The wrapper, compiled as the file of the function it wraps: CPython and PyPy leave the
+#: import system's frames out of the traceback of an error an imported module raises, and so
+#: this one too (the user's traceback reads as without check).
+_WRAPPER = ("def wrap(load, then):\n"
+            "    def recorded(spec, *module):\n"
+            "        loaded = load(spec, *module)\n"
+            "        then(spec, loaded)\n"
+            "        return loaded\n"
+            "    return recorded\n")
+
+
+def _recording(load: Any, then: Callable[[Any, Any], None]) -> Any:
+    space: Dict[str, Any] = {}
+    exec(compile(_WRAPPER, load.__code__.co_filename, "exec"), space)  # noqa: S102 - our text
+    recorded = space["wrap"](load, then)
+    recorded.__name__ = recorded.__qualname__ = load.__name__
+    setattr(recorded, _RECORDS, True)
+    return recorded
 
 
 def record(module: Any) -> None:
     """``module``'s globals as its import left them (the main module's: as its top level left
     them, before its main block; ``check_main``)."""
     IMPORTED[module.__name__] = _values(module)
-
-
-def _recording(exec_module: Any) -> Any:
-    def recorded(module: Any) -> None:
-        exec_module(module)
-        record(module)
-    setattr(recorded, _RECORDS, True)
-    return recorded
 
 
 #: user_dir -> (its folders, the standard library's folder): ``_mine`` runs for every module

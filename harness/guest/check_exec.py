@@ -56,9 +56,9 @@ def _as_script(argv: List[Any]) -> int:
             shutil.copytree(guest, link)
     # Last on the path: the user's modules (and the interpreter's own) win over the guest's.
     sys.path.append(hang_dir)
-    import importlib
-
-    return int(importlib.import_module(ALIAS + ".check_exec").main(argv))
+    # Not importlib: importing it renames the import system's modules (PyPy's functions of
+    # them then say another ``__module__``), which a user's program may look at.
+    return int(__import__(ALIAS + ".check_exec", fromlist=["main"]).main(argv))
 
 
 if __name__ == "__main__":
@@ -223,8 +223,10 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     where = target.rpartition(":")[0] or target
     script_dir = os.path.dirname(os.path.join(user_dir, where)) if where.endswith(".py") else ""
     # A script's own folder holds the user's modules too, wherever check was started from.
-    watch = check_watch.Watch(report_dir, os.pathsep.join(d for d in (user_dir, script_dir)
-                                                          if d), _STOPPED, hang_dir)
+    # The children report in the hang folder, which outlives a run killed before its end
+    # (``check_suite``): what the tests it finished saw is still there.
+    watch = check_watch.Watch(hang_dir or report_dir, os.pathsep.join(
+        d for d in (user_dir, script_dir) if d), _STOPPED, hang_dir, default_method)
     watch.install()
     check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
@@ -264,7 +266,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             result["error"] = dict(failure, also="then in the parent: " + _said(parent))
         elif failure:
             result["error"] = dict(parent, also="a child also failed: " + _said(failure))
-    result["observed"] = dict(watch.observed(reports), default_method=default_method)
+    result["observed"] = watch.observed(reports)
     if not target.endswith(".py"):  # a callable is started by name, as the cell's method;
         result["observed"]["explicit_only"] = False  # a suite is compared test by test
     if tests:

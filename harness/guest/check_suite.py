@@ -4,7 +4,8 @@ what it did (runs inside the interpreter under test; standard library only, Pyth
 syntax).
 
 Each test's outcome is appended, as it finishes, to ``PROGRESS`` in the hang folder (which
-outlives the run), and the start of each test and of collection is said on stderr. While
+outlives the run), with what the run saw so far (its children's reports are in that folder
+too: ``check_exec``), and the start of each test and of collection is said on stderr. While
 pytest collects (imports conftest.py files and test modules), faulthandler is set to dump
 every thread's stack shortly before the hard timeout: a hang there is then named where it
 was, with no test to name it by.
@@ -99,7 +100,9 @@ class Collector:
         if not self.progress or nodeid not in self.tests:
             return
         methods = sorted({str(m) for m, test in self.watch.attempts if test == nodeid and m})
-        self._append(dict(self.tests[nodeid], test=nodeid, methods=methods))
+        # With what the run saw so far: the observations of a run killed later.
+        self._append(dict(self.tests[nodeid], test=nodeid, methods=methods,
+                          run=self.watch.facts()))
 
     def _append(self, entry: Dict[str, Any]) -> None:
         """One line, in one write, appended: a kill leaves whole lines before it."""

@@ -18,10 +18,10 @@ import sys
 from . import MESSAGE_LIMIT, TYPE_CHECKING
 from .check_compare import (
     _OWN,
-    ImportRecord,
     after_first_task,
     differences,
     globals_differ,
+    record_imports,
     snapshot,
 )
 from .check_frames import user_frames
@@ -30,7 +30,8 @@ from .check_hang import JoinWatch, exit_watch
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
+__all__ = ["CURRENT_TEST", "RUNNING", "Watch", "children_seen", "line_buffered_stderr",
+           "read_reports"]
 
 CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's collector)
 #: What check_exec writes to stderr as each test starts (``RUNNING + nodeid``): a hang or a
@@ -158,8 +159,9 @@ class Watch:
     """The patches in the parent and what they saw."""
 
     def __init__(self, report_dir: str, user_dir: str, stopped: Set[int],
-                 hang_dir: str = "") -> None:
+                 hang_dir: str = "", default_method: str = "") -> None:
         self.report_dir = report_dir
+        self.default_method = default_method
         self.joins = JoinWatch(report_dir, hang_dir)
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
@@ -241,7 +243,7 @@ class Watch:
                 watch.default_asked = True
             return orig_get_context(self, method)
 
-        sys.meta_path.insert(0, ImportRecord(self.user_dir))  # globals as imports left them
+        record_imports(self.user_dir)  # globals as imports left them
         process.BaseProcess.start = start  # type: ignore[method-assign]
         process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
         process.BaseProcess.kill = kill  # type: ignore[method-assign]
@@ -270,29 +272,15 @@ class Watch:
                 continue
 
     def child_reports(self) -> Dict[int, Any]:
-        import json
+        return read_reports(self.report_dir)
 
-        reports: Dict[int, Any] = {}
-        for name in sorted(os.listdir(self.report_dir)):
-            if name.startswith("child-") and name.endswith(".json"):
-                try:
-                    with open(os.path.join(self.report_dir, name)) as handle:
-                        report = json.load(handle)
-                    reports[int(report["pid"])] = report
-                except (OSError, ValueError, KeyError, TypeError):
-                    continue
-        return reports
-
-    def observed(self, reports: Dict[int, Any]) -> Dict[str, Any]:
-        """What the run saw, as JSON-able data for the diagnoses."""
-        children = list(reports.values())
+    def facts(self) -> Dict[str, Any]:
+        """What the run saw so far, of a fixed size (no list that grows with its tests or
+        processes): ``check_suite`` notes it as each test ends, for a run killed later."""
         return {
             "processes_started": len(self.started),
             "start_attempts": len(self.attempts),
             "methods_used": sorted({str(m) for m, _ in self.attempts if m}),
-            "methods_by_test": {t: sorted({str(m) for m, u in self.attempts if u == t and m})
-                                for t in sorted({u for _, u in self.attempts if u})},
-            "exitcodes": [e["process"].exitcode for e in self.started],
             "stopped_on_purpose": len([e for e in self.started if e["pid"] in self.stopped]),
             "threads_at_start": max([e["threads"] for e in self.started] or [1]),
             "method_queried": self.method_queried,
@@ -301,6 +289,41 @@ class Watch:
             # ProcessPoolExecutor(), get_context()) or the default's name.
             "explicit_only": bool(self.attempts) and not self.default_asked
                              and not self.default_queried,
-            "children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
-            "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])}),
+            "default_method": self.default_method,
         }
+
+    def observed(self, reports: Dict[int, Any]) -> Dict[str, Any]:
+        """What the run saw, as JSON-able data for the diagnoses."""
+        return dict(
+            self.facts(), **children_seen(reports),
+            methods_by_test={t: sorted({str(m) for m, u in self.attempts if u == t and m})
+                             for t in sorted({u for _, u in self.attempts if u})},
+            exitcodes=[e["process"].exitcode for e in self.started])
+
+
+def read_reports(folder: str) -> Dict[int, Any]:
+    """The reports the children wrote in ``folder`` (``_child_wrapper``), by pid; one cut
+    short by a kill, or unreadable, is left out."""
+    import json
+
+    reports: Dict[int, Any] = {}
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return reports
+    for name in names:
+        if name.startswith("child-") and name.endswith(".json"):
+            try:
+                with open(os.path.join(folder, name)) as handle:
+                    report = json.load(handle)
+                reports[int(report["pid"])] = report
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+    return reports
+
+
+def children_seen(reports: Dict[int, Any]) -> Dict[str, Any]:
+    """What the children reported, as a run's ``observed`` holds it."""
+    children = list(reports.values())
+    return {"children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
+            "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])})}

@@ -5,8 +5,11 @@ forkserver start methods" section)."""
 
 from __future__ import annotations
 
+import subprocess
+
 import pytest
 
+from harness import discovery
 from tests.integration import check_run
 
 pytestmark = pytest.mark.slow
@@ -42,3 +45,30 @@ def test_values_the_main_scripts_top_level_makes_are_not_named() -> None:
     diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
     assert "MODE" in diag["message"]
     assert "STARTED" not in diag["message"] and "RUN_ID" not in diag["message"]
+
+
+def _interpreter(which: str) -> str:
+    """The oldest or the newest local CPython, or a PyPy: three import systems to hide in."""
+    found, _ = discovery.discover()
+    cpython = [i.path for i in found if i.implementation == "cpython"]
+    chosen = {"oldest": cpython[:1], "newest": cpython[-1:],
+              "pypy": [i.path for i in found if i.implementation == "pypy"][:1]}[which]
+    if not chosen:
+        pytest.skip("no %s interpreter here" % which)
+    return chosen[0]
+
+
+@pytest.mark.parametrize("which", ["oldest", "newest", "pypy"])
+def test_a_program_that_looks_at_the_import_system_sees_no_recorder(which: str) -> None:
+    """Run plainly and under check, a program that appends a finder of its own to
+    sys.meta_path (asked once for a module no finder has) and prints the finders and path
+    hooks it and its child see, prints the same and passes under every method: what check
+    records of the user's imports puts nothing there and asks no finder twice (README)."""
+    interpreter = _interpreter(which)
+    doc = check_run.check("inspects_imports.py", interpreters=[interpreter])
+    for run in doc["results"]:
+        plain = subprocess.run([interpreter, "-I", "inspects_imports.py", run["method"]],
+                               cwd=str(check_run.FIXTURES), capture_output=True, text=True,
+                               timeout=60, check=True)
+        assert (run["method"], run["outcome"], run["stdout"]) == (
+            run["method"], "ok", plain.stdout), run

@@ -96,7 +96,7 @@ def test_sigterm_keeps_what_the_runs_finished_and_reaps_them(tmp_path: Path) -> 
                             cwd=str(FIXTURES / "hang_suite"),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=ENV)
     # Once fork's run is in the hanging test: its progress file says so.
-    out, err = stop_when(proc, lambda: _in_hang(proc.pid))
+    out, err = stop_when(proc, lambda: _started(proc.pid, "test_lock_held_at_start") >= 1)
     assert proc.returncode == 130, err
     said = " ".join(out.split())
     assert "error interrupted (Ctrl-C or SIGTERM) in test_hangs.py::test_lock_held_at_start;" \
@@ -120,13 +120,15 @@ def stop_when(proc: "subprocess.Popen[str]", ready: Callable[[], bool]) -> Tuple
             proc.wait()
 
 
-def _in_hang(pid: int) -> bool:
-    """The check ``pid`` runs has started the hanging test (its run's progress file)."""
+def _started(pid: int, test: str) -> int:
+    """How many runs of the check ``pid`` runs have started ``test`` (their progress files)."""
+    found = 0
     for folder in Path(tempfile.gettempdir()).glob("%s%d-hang-*" % (TMP_PREFIX, pid)):
-        text = (folder / PROGRESS).read_text() if (folder / PROGRESS).exists() else ""
-        if "test_lock_held_at_start" in text:
-            return True
-    return False
+        try:
+            found += test in (folder / PROGRESS).read_text()
+        except OSError:  # not written yet, or the run is over
+            continue
+    return found
 
 
 def _descendants(pid: int) -> List[str]:
@@ -140,3 +142,60 @@ def _descendants(pid: int) -> List[str]:
         if "%s%d-" % (TMP_PREFIX, pid) in cmdline and "check_exec" in cmdline:
             found.append(cmdline)
     return found
+
+
+def _killed_suite(tmp_path: Path, *argv: str) -> "subprocess.Popen[str]":
+    """check --jobs 3 of killed_suite: its second test waits, under every method, on a FIFO
+    of ``tmp_path`` that nothing writes (it ends only when its run is killed)."""
+    pytest.importorskip("pytest")
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    return subprocess.Popen([sys.executable, "-m", "harness", "check", "--jobs", "3",
+                             *argv, "--pytest", "-q"], cwd=str(FIXTURES / "killed_suite"),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=dict(ENV, CHECK_FIXTURE_FIFO=str(fifo)))
+
+
+def _finished_test_causes(doc: Dict[str, Any]) -> Dict[str, Any]:
+    """The method-dependent verdict of the test every run finished."""
+    verdicts = {v["test"]: v for v in doc["method_dependent"]}
+    verdict = verdicts["test_killed.py::test_global_set_before_start"]
+    assert verdict["outcomes"] == {"fork": "passed", "forkserver": "failed",
+                                   "spawn": "failed"}, verdict
+    return verdict
+
+
+def test_sigterm_keeps_the_causes_of_the_tests_that_finished(tmp_path: Path) -> None:
+    """SIGTERM (as Ctrl-C) once every run waits in the second test: the first test's causes,
+    seen by its children and by the runs before the kill, are reported as a finished run's
+    would be (the global the child saw otherwise, the fork default it works under), the
+    runs are labelled partial, none of their processes is left, and check exits 130."""
+    proc = _killed_suite(tmp_path, "--json", "--timeout", "120")
+    out, err = stop_when(proc, lambda: _started(proc.pid, "test_waits_for_the_fifo") == 3)
+    assert proc.returncode == 130, err
+    doc = json.loads(out)
+    verdict = _finished_test_causes(doc)
+    codes = [d["code"] for d in verdict["diagnoses"]]
+    assert codes == ["global-differs", "works-only-with-fork-default"], verdict
+    assert "MODE" in verdict["diagnoses"][0]["message"]
+    name = doc["results"][0]["environment"]
+    assert doc["partial"] == ["%s[%s]" % (name, m) for m in ("fork", "forkserver", "spawn")]
+    assert all(r["error"]["type"] == "Interrupted" for r in doc["results"]), doc["results"]
+    assert not _descendants(proc.pid)
+    assert not list(Path(tempfile.gettempdir()).glob("%s%d-*" % (TMP_PREFIX, proc.pid)))
+
+
+def test_a_hard_timeout_keeps_the_causes_of_the_tests_that_finished(tmp_path: Path) -> None:
+    """Every run killed at the hard timeout in the second test: the first test's causes are
+    kept as well, and the runs are labelled partial, with why."""
+    proc = _killed_suite(tmp_path, "--timeout", "10")
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 1, err
+    said = " ".join(out.split())
+    assert "test_killed.py::test_global_set_before_start (" in said, out
+    assert "[global-differs] the child saw different values of module globals MODE" in said
+    assert "[works-only-with-fork-default]" in said
+    assert "partial: every method on " in said
+    assert " (timeout) did not finish; each test above is compared among the runs that " \
+        "finished it" in said, out
+    assert "test_killed.py::test_waits_for_the_fifo (" in said

@@ -21,14 +21,21 @@ def _module(monkeypatch: Any, name: str, path: str, **values: Any) -> types.Modu
     return module
 
 
+def _record(monkeypatch: Any, tmp_path: Any) -> None:
+    """The watch's record of imports on, for this test only."""
+    bootstrap = sys.modules["_frozen_importlib"]
+    for name in ("_load_unlocked", "_exec"):  # put back as they are when the test ends
+        monkeypatch.setattr(bootstrap, name, getattr(bootstrap, name))
+    check_compare.record_imports(str(tmp_path))
+
+
 def _import(monkeypatch: Any, tmp_path: Any, name: str, source: str) -> types.ModuleType:
-    """``name`` imported from ``tmp_path`` while the watch's ImportRecord is on."""
+    """``name`` imported from ``tmp_path`` while the watch's record of imports is on."""
     import importlib
 
     (tmp_path / (name + ".py")).write_text(source)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.setattr(sys, "meta_path", [check_compare.ImportRecord(str(tmp_path))]
-                        + sys.meta_path)
+    _record(monkeypatch, tmp_path)
     monkeypatch.delitem(sys.modules, name, raising=False)
     module = importlib.import_module(name)
     monkeypatch.setitem(sys.modules, name, module)
@@ -79,46 +86,59 @@ def test_a_module_the_child_has_not_loaded_is_compared_once_it_is(
     assert check_compare.globals_differ(snap, done) == ["u_late.CONFIG"]
 
 
-def test_the_import_record_asks_only_the_finders_after_it(tmp_path: Any,
-                                                          monkeypatch: Any) -> None:
-    """pytest puts its hook first, before the record: the import system asked it already."""
-    asked: List[str] = []
+def test_the_import_record_leaves_the_import_system_as_it_is(tmp_path: Any,
+                                                              monkeypatch: Any) -> None:
+    """No finder or path hook of the record's, no loader changed, installed once: a user's
+    module imported (and reloaded) through the import system's own loaders is recorded."""
+    import importlib
 
-    class Before:
-        @staticmethod
-        def find_spec(name: str, path: Any = None, target: Any = None) -> None:
-            asked.append(name)
+    finders, hooks = list(sys.meta_path), list(sys.path_hooks)
+    _record(monkeypatch, tmp_path)
+    load = sys.modules["_frozen_importlib"]._load_unlocked
+    check_compare.record_imports(str(tmp_path))  # the watch of a second run: not again
+    assert sys.modules["_frozen_importlib"]._load_unlocked is load
+    assert load.__name__ == "_load_unlocked"
+    assert (sys.meta_path, sys.path_hooks) == (finders, hooks)
+    (tmp_path / "u_rec.py").write_text("X = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("u_rec")
+    monkeypatch.setitem(sys.modules, "u_rec", module)
+    assert check_compare.IMPORTED.pop("u_rec") == ({"X": 1}, {})
+    assert "exec_module" not in vars(module.__spec__.loader)
+    module.X = 2
+    importlib.reload(module)
+    assert check_compare.IMPORTED.pop("u_rec") == ({"X": 1}, {})
 
-    record = check_compare.ImportRecord(str(tmp_path))
-    monkeypatch.setattr(sys, "meta_path", [Before, record] + sys.meta_path)
-    assert record.find_spec("json") is not None and asked == []
 
-
-def test_a_shared_loader_is_wrapped_once(tmp_path: Any, monkeypatch: Any) -> None:
-    """A zipimporter serves every module of its archive: its exec_module is wrapped once, not
-    once per module found."""
+def test_a_module_another_hook_loads_is_not_recorded(tmp_path: Any, monkeypatch: Any) -> None:
+    """A finder first on sys.meta_path with its own loader (pytest's, for test modules): its
+    modules are not recorded, and the record never asks it anything."""
     import importlib.machinery
 
-    class Loader:
-        def exec_module(self, module: Any) -> None:
-            module.X = 1
+    asked: List[str] = []
 
-    shared = Loader()
-
-    class Finder:
+    class Hook:
         @staticmethod
         def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
-            return importlib.machinery.ModuleSpec(name, shared, origin=str(tmp_path / "a.py"))
+            asked.append(name)
+            return importlib.machinery.ModuleSpec(name, Hook, origin=str(tmp_path / "a.py")) \
+                if name == "u_hooked" else None
 
-    record = check_compare.ImportRecord(str(tmp_path))
-    monkeypatch.setattr(sys, "meta_path", [record, Finder])
-    record.find_spec("u_zip_a")
-    wrapped = shared.exec_module
-    record.find_spec("u_zip_b")
-    assert shared.exec_module is wrapped
-    module = types.ModuleType("u_zip_b")
-    shared.exec_module(module)
-    assert check_compare.IMPORTED.pop("u_zip_b") == ({"X": 1}, {})
+        @staticmethod
+        def create_module(spec: Any) -> None:
+            return None
+
+        @staticmethod
+        def exec_module(module: Any) -> None:
+            module.X = 1
+
+    _record(monkeypatch, tmp_path)
+    monkeypatch.setattr(sys, "meta_path", [Hook, *sys.meta_path])
+    monkeypatch.delitem(sys.modules, "u_hooked", raising=False)
+    assert importlib.import_module("u_hooked").X == 1
+    monkeypatch.delitem(sys.modules, "u_hooked")
+    assert asked == ["u_hooked"]
+    assert "u_hooked" not in check_compare.IMPORTED
 
 
 def test_the_guests_own_modules_are_never_the_users(tmp_path: Any, monkeypatch: Any) -> None:

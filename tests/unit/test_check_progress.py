@@ -32,7 +32,8 @@ def test_a_hung_run_keeps_the_tests_it_finished(tmp_path: Path) -> None:
         RUNNING, A, RUNNING, B))
     run = check_pytest.with_progress(hung, str(tmp_path))
     assert run.observed == {"tests": {A: {"outcome": "passed", "error": ""}},
-                            "methods_by_test": {A: ["fork"]}}
+                            "methods_by_test": {A: ["fork"]}, "children": [],
+                            "globals_differ": []}
     assert check_pytest.hung_test(run) == B
     finished = CaseRun("--pytest", "fork", Outcome.OK, observed={"tests": {}})
     assert check_pytest.with_progress(finished, str(tmp_path)) is finished
@@ -44,6 +45,56 @@ def test_a_hung_run_keeps_the_tests_it_finished(tmp_path: Path) -> None:
     assert [(v.test, v.outcomes) for v in verdicts] == [(B, {"fork": "hung", "spawn": "passed"})]
     assert "the 1 test(s) it finished before are kept" in check_pytest.format_tests(
         verdicts, [], runs)
+
+
+def test_a_killed_run_keeps_what_its_finished_tests_saw(tmp_path: Path) -> None:
+    """What the run had seen by its last finished test (``check_suite``'s ``run``) and its
+    children's reports in the hang folder come back with the tests: a finished test of a
+    run killed later is diagnosed as a finished run's would be."""
+    lines = [json.dumps({"test": A, "outcome": "failed", "error": "AssertionError: assert 1",
+                         "methods": ["spawn"], "run": {"default_method": "fork",
+                                                       "threads_at_start": 1}}),
+             json.dumps({"started": B})]
+    (tmp_path / PROGRESS).write_text("\n".join(lines) + "\n")
+    for pid, test in ((11, A), (12, B)):
+        (tmp_path / ("child-%d.json" % pid)).write_text(json.dumps(
+            {"pid": pid, "error": None, "test": test, "globals_differ": ["MODE"]}))
+    killed = check_pytest.with_progress(CaseRun("--pytest", "spawn", Outcome.ERROR, error={
+        "type": check_pytest.INTERRUPTED, "message": "interrupted"}), str(tmp_path))
+    assert isinstance(killed.observed, dict)
+    assert killed.observed["default_method"] == "fork"
+    assert [c["test"] for c in killed.observed["children"]] == [A, B]
+    fork = CaseRun("--pytest", "fork", Outcome.OK, observed={
+        "tests": {A: {"outcome": "passed", "error": ""}}, "methods_by_test": {A: ["fork"]},
+        "default_method": "fork", "children": []})
+    verdicts, _ = check_pytest.compare({("3.12", "fork"): fork, ("3.12", "spawn"): killed})
+    assert [d["code"] for d in verdicts[0].diagnoses] == [
+        "global-differs", "works-only-with-fork-default"]
+    text = check_pytest.format_tests(verdicts, [], {("3.12", "fork"): fork,
+                                                    ("3.12", "spawn"): killed})
+    assert text.endswith("partial: 3.12[spawn] (interrupted) did not finish; each test above "
+                         "is compared among the runs that finished it")
+
+
+def test_a_hung_test_is_judged_by_what_its_hang_left(tmp_path: Path) -> None:
+    """What the run had seen by its last finished test is those tests' (an explicit spawn
+    context), not the test it then hung in: fork's hang in that test is still one under fork
+    only, and children of the other tests say nothing about it."""
+    facts = {"default_method": "fork", "methods_used": ["spawn"], "explicit_only": True,
+             "start_attempts": 1, "threads_at_start": 3}
+    (tmp_path / PROGRESS).write_text(json.dumps(
+        {"test": A, "outcome": "passed", "error": "", "methods": ["spawn"], "run": facts}))
+    (tmp_path / "child-11.json").write_text(json.dumps(
+        {"pid": 11, "error": {"type": "ValueError", "message": "in A's child"}, "test": A}))
+    hung = check_pytest.with_progress(CaseRun("--pytest", "fork", Outcome.TIMEOUT, stderr=(
+        "%s%s\n%s%s\n" % (RUNNING, A, RUNNING, B))), str(tmp_path))
+    passed = {"outcome": "passed", "error": ""}
+    runs = {("3.12", "fork"): hung, **{("3.12", m): CaseRun("--pytest", m, Outcome.OK, observed={
+        "tests": {A: passed, B: passed}, "methods_by_test": {A: ["spawn"], B: [m]},
+        "default_method": "fork"}) for m in ("forkserver", "spawn")}}
+    verdicts, _ = check_pytest.compare(runs)
+    assert [(v.test, [d["code"] for d in v.diagnoses]) for v in verdicts] == [
+        (B, ["hangs-only-under-fork"])]
 
 
 DUMP = """Timeout (0:00:03.200000)!
