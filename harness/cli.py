@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
@@ -79,13 +80,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except OSError as exc:
         return error("--results-dir %s: not writable (%s)" % (
             results_dir, exc.strerror or exc), EXIT_USAGE)
-    try:
-        # pytest_jsonreport too: without it pytest's own usage error (--json-report) ended `run`
-        import pytest
-        import pytest_jsonreport  # type: ignore[import-untyped]  # noqa: F401
-    except ImportError as exc:
+    # Looked up, not imported: an imported plugin cannot be assert-rewritten (a pytest warning
+    # in every run); a missing one ended `run` in pytest's own usage error (--json-report).
+    missing = [name for name in ("pytest", "pytest_jsonreport") if find_spec(name) is None]
+    if missing:
         return error("`run` needs pytest and pytest-json-report (%s is missing): python -m pip "
-                     "install pytest pytest-json-report" % exc.name, EXIT_USAGE)
+                     "install pytest pytest-json-report" % missing[0], EXIT_USAGE)
+    import pytest
     pytest_args = [
         "-c", str(ROOT / "harness" / "pytest-matrix.ini"), "--rootdir", str(ROOT),
         "-p", "harness.plugin", "--json-report", "--json-report-file=none", "-q",
