@@ -81,7 +81,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return error("--results-dir %s: not writable (%s)" % (
             results_dir, exc.strerror or exc), EXIT_USAGE)
     # Looked up, not imported: an imported plugin cannot be assert-rewritten (a pytest warning
-    # in every run); a missing one ended `run` in pytest's own usage error (--json-report).
+    # in every run); without it `run` would end in pytest's own usage error (--json-report).
     missing = [name for name in ("pytest", "pytest_jsonreport") if find_spec(name) is None]
     if missing:
         return error("`run` needs pytest and pytest-json-report (%s is missing): python -m pip "

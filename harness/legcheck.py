@@ -147,13 +147,21 @@ def partial_but_sound(document: Mapping[str, Any], leg: Optional[str] = None,
                       max_broken: float = MAX_BROKEN) -> bool:
     """An interrupted run (a CI step overran its limit) of the right interpreter whose cells
     that ran are not mostly broken: its cells are real, and the report says which never ran.
-    Only the whole-run proofs (an ok cell and the canary per method) may be missing."""
+    Only a whole-run proof that was never reached may be missing: a canary that ran and
+    failed, or a method whose cells ran without one ok, disproves the run as it would a
+    complete one."""
     env = document["harness"]["environment"]
     if not env.get("interrupted") or (leg is not None and _identity(env) != session_identity(leg)):
         return False
     cells = [t["metadata"] for t in document.get("tests") or []
              if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
     ran = [c for c in cells if c.get("outcome") != UNAVAILABLE]
+    for method in env.get("available_methods") or []:
+        mine = [c for c in ran if c.get("method") == method]
+        if mine and not any(c.get("outcome") == OK for c in mine):
+            return False
+        if any(c.get("case") == CANARY and c.get("outcome") != OK for c in mine):
+            return False
     return bool(ran) and sum(1 for c in ran if _broken(c)) / len(ran) < max_broken
 
 

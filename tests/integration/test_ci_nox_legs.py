@@ -53,6 +53,14 @@ def _oldest_python(python_names: List[str]) -> "discovery.Interpreter | None":
     return min(found, key=lambda i: i.version) if found else None
 
 
+def _setup_python(interp: discovery.Interpreter, bindir: Path) -> Path:
+    """A folder as setup-python leaves first on PATH: python, python3, pythonX.Y."""
+    bindir.mkdir(parents=True)
+    for name in ("python", "python3", f"python{interp.short_version}"):
+        (bindir / name).symlink_to(interp.real_path)
+    return bindir
+
+
 def _broken_copy(interp: discovery.Interpreter, where: Path) -> Path:
     """A copy of ``interp``'s installation (hard links) whose case executors exit 3 at once:
     a sitecustomize module in its standard library (imported at every start, -I included)
@@ -122,10 +130,7 @@ def nox_legs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     tmp = tmp_path_factory.mktemp("nox-legs")
     pythons = [str(p) for p in doc["jobs"]["matrix"]["strategy"]["matrix"]["python"]]
     interp = _leg_python(pythons)
-    normal_bin = tmp / "setup-python" / "bin"
-    normal_bin.mkdir(parents=True)
-    for name in ("python", "python3", f"python{interp.short_version}"):
-        (normal_bin / name).symlink_to(interp.real_path)
+    normal_bin = _setup_python(interp, tmp / "setup-python" / "bin")
     crash_bin = _broken_copy(interp, tmp / "broken-python")
     missing = next(p for p in reversed(pythons) if not p.startswith("pypy")
                    and not any(i.session_name == p for i in discovery.discover()[0]))
@@ -138,10 +143,7 @@ def nox_legs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     # under test: the oldest CPython of the matrix too, not only the newest found here.
     oldest = _oldest_python(pythons)
     if oldest is not None and oldest.session_name != interp.session_name:
-        oldest_bin = tmp / "setup-python-oldest" / "bin"
-        oldest_bin.mkdir(parents=True)
-        for name in ("python", "python3", f"python{oldest.short_version}"):
-            (oldest_bin / name).symlink_to(oldest.real_path)
+        oldest_bin = _setup_python(oldest, tmp / "setup-python-oldest" / "bin")
         legs["oldest"] = (oldest.session_name, oldest_bin)
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(legs)) as pool:
         futures = {label: pool.submit(_play_leg, doc, tmp, label, python, bindir)
@@ -232,10 +234,7 @@ def test_a_leg_cancelled_on_its_step_timeout_leaves_its_finished_cells(
     doc = ci_play.workflow()
     pythons = [str(p) for p in doc["jobs"]["matrix"]["strategy"]["matrix"]["python"]]
     interp = _leg_python(pythons)
-    bindir = tmp_path / "setup-python" / "bin"
-    bindir.mkdir(parents=True)
-    for name in ("python", "python3", f"python{interp.short_version}"):
-        (bindir / name).symlink_to(interp.real_path)
+    bindir = _setup_python(interp, tmp_path / "setup-python" / "bin")
     workspace = _checkout(tmp_path / "checkout")
     (tmp_path / "home").mkdir()
     (tmp_path / "scripts").mkdir()

@@ -226,3 +226,23 @@ def test_a_partial_run_says_why_it_is_partial(cause: str, said: str) -> None:
     doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
     doc["harness"]["environment"].update(interrupted=True, partial_cause=cause)
     assert legcheck.problems(doc)[0].startswith(said)
+
+
+def _child_died(case_id: str, method: str) -> Dict[str, Any]:
+    return cell(case_id, method, outcome="error", error={"type": "ChildDied", "message": "x"})
+
+
+def test_an_interrupted_run_whose_canary_ran_and_failed_is_withheld() -> None:
+    """Interruption excuses a proof never reached, not one that ran and failed: children that
+    die at start are `error` cells (not crash, so under the broken share), and the canary is
+    what catches them (review r3)."""
+    doc = _interrupted(results_doc(cases=CASES, observe=_child_died))
+    assert not legcheck.partial_but_sound(doc, "3.12")
+    ok_but_canary = _interrupted(results_doc(cases=CASES, observe=lambda c, m: (
+        _child_died(c, m) if c == legcheck.CANARY else cell(c, m))))
+    assert not legcheck.partial_but_sound(ok_but_canary, "3.12")
+    # the canary never reached under spawn: that proof is excused
+    unreached = _interrupted(results_doc(cases=CASES))
+    unreached["tests"] = [t for t in unreached["tests"] if not (
+        t["metadata"]["case"] == legcheck.CANARY and t["metadata"]["method"] == "spawn")]
+    assert legcheck.partial_but_sound(unreached, "3.12")

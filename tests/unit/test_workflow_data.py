@@ -43,8 +43,7 @@ def test_legs_run_the_users_nox_session_and_upload_what_the_check_accepts(
     for leg in wf.legs(job["strategy"]["matrix"]):
         assert leg["python"] in known, f"nox has no session matrix-{leg['python']}"
     upload = wf.step(workflow, "matrix", uses="actions/upload-artifact")
-    assert upload["if"] == ("${{ always() && (steps.check.outputs.status == '0' || "
-                            "steps.check.outputs.status == '3') }}")
+    assert "steps.check.outputs.status" in upload["if"]  # the condition, played: test_ci_simulation
     assert upload["with"]["name"] == "results-${{ matrix.os }}-${{ matrix.python }}"
     assert upload["with"]["path"] == "reports/results/*.json"
 
