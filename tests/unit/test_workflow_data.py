@@ -6,6 +6,7 @@ installs cover what it imports. (Its shape and security: ``test_workflow.py``.)
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import subprocess
@@ -44,6 +45,13 @@ def test_legs_run_the_users_nox_session_and_upload_what_the_check_accepts(
         assert leg["python"] in known, f"nox has no session matrix-{leg['python']}"
     upload = wf.step(workflow, "matrix", uses="actions/upload-artifact")
     assert "steps.check.outputs.status" in upload["if"]  # the condition, played: test_ci_simulation
+    # a withheld file is kept under a name the report's download pattern does not take
+    kept = wf.step(workflow, "matrix", name="Keep a withheld results file apart")
+    assert kept["if"] == "${{ always() && steps.check.outputs.status == '1' }}"
+    pattern = wf.step(workflow, "report", uses="actions/download-artifact")["with"]["pattern"]
+    assert kept["with"]["path"] == upload["with"]["path"]
+    assert not fnmatch.fnmatchcase(kept["with"]["name"].replace("${{ matrix.os }}", "ubuntu-24.04")
+                                   .replace("${{ matrix.python }}", "3.13"), pattern)
     assert upload["with"]["name"] == "results-${{ matrix.os }}-${{ matrix.python }}"
     assert upload["with"]["path"] == "reports/results/*.json"
 
