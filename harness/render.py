@@ -41,7 +41,7 @@ PRINT_SPLIT_BELOW = 0.8
 #: The page's script, one file per feature, joined in this order (a part uses what an earlier
 #: one defined at load; functions and later listeners may use any part's).
 SCRIPT_PARTS = ("report-page.js", "report-deferred.js", "report-filters.js", "report-grid.js",
-                "report-panel.js", "report-start.js")
+                "report-panel.js", "report-claims.js", "report-start.js")
 
 #: Symbols that carry a status without colour.
 SYMBOLS = model.SYMBOLS
