@@ -5,6 +5,17 @@
 // no other role because it toggles; this one no longer does: a plain container's role.)
 var wideClaims = window.matchMedia("(min-width: 701px)");  // report.css's wide screen (or paper)
 var claimHeads = all("table.claims details.claim");
+// A phone's closed claim hides its cells hidden="until-found", not display: none (report.css):
+// find-in-page finds their text (a verdict, "not covered: ...") and opens the claim. A browser
+// without it (Safari) keeps display: none: there the attribute would hide a link's target card.
+var untilFound = "onbeforematch" in document.body;
+function cellsFollow(d) {
+  var shut = untilFound && !wideClaims.matches && !d.open;
+  Array.prototype.forEach.call(d.closest("tr").cells, function (c) {
+    if (c.tagName !== "TD") { return; }
+    if (shut) { c.setAttribute("hidden", "until-found"); } else { c.removeAttribute("hidden"); }
+  });
+}
 function fitClaims() {
   claimHeads.forEach(function (d) {
     var summary = d.firstElementChild;
@@ -17,12 +28,16 @@ function fitClaims() {
       summary.removeAttribute("role");
       d.open = false;
     }
+    cellsFollow(d);
   });
 }
 claimHeads.forEach(function (d) {
   d.firstElementChild.addEventListener("click", function (ev) {
     if (wideClaims.matches) { ev.preventDefault(); }
   });
+  d.addEventListener("toggle", function () { cellsFollow(d); });
+  // Captured: the find's beforematch reaches the row whether it bubbles or not.
+  d.closest("tr").addEventListener("beforematch", function () { d.open = true; }, true);
 });
 fitClaims();
 if (wideClaims.addEventListener) { wideClaims.addEventListener("change", fitClaims); }

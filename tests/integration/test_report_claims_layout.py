@@ -200,6 +200,45 @@ def test_a_screen_turned_narrow_lists_the_claims_as_toggles_again(browser: Any,
     _close(pg)
 
 
+#: Whether the page's find (``window.find``: Chromium's find-in-page search, without its reveal;
+#: it leaves a match inside hidden-until-found content selected at the nearest shown text) finds
+#: ``text``, which the page holds only in the claims' cells.
+_FINDS = """(text) => {
+    const all = document.body.textContent.split(text).length;
+    const cells = Array.from(document.querySelectorAll('table.claims td'),
+                             td => td.textContent.split(text).length - 1);
+    if (all - 1 !== cells.reduce((a, b) => a + b, 0)) { return 'also outside the claims'; }
+    getSelection().removeAllRanges();
+    return window.find(text, false, false, false); }"""
+
+
+def test_find_in_page_finds_a_phones_closed_claim_and_opens_it(browser: Any, report: str) -> None:
+    """On a phone a closed claim's cells are hidden until found, not display: none: find-in-page
+    reaches their text ("not run, by the docs: …"), and the beforematch event it fires before
+    revealing a match opens the claim, every environment's verdict with it."""
+    pg = _phone(browser, report)
+    row = pg.locator("#claim-fork_default_unix")
+    docs = row.locator("td small.docs")
+    assert docs.is_hidden() and row.locator("td.env").first.is_hidden()
+    assert pg.evaluate(_FINDS, docs.evaluate("s => s.textContent")) is True
+    row.locator("td:not(.env)").dispatch_event("beforematch", {"bubbles": True})
+    pg.wait_for_function("() => document.querySelector('#claim-fork_default_unix details').open")
+    assert docs.is_visible() and row.locator("td.env").first.is_visible()
+    _close(pg)
+
+
+def test_a_phones_closed_claims_print_whole(browser: Any, report: str) -> None:
+    """Printed from a phone, a claim left closed (its cells hidden until found) prints as a card
+    with its overall verdict and each environment's."""
+    pg = _phone(browser, report)
+    cells = pg.locator("#claim-fork_default_unix td")
+    assert cells.first.get_attribute("hidden") == "until-found" and cells.first.is_hidden()
+    pg.emulate_media(media="print")
+    assert cells.first.locator("small.coverage").is_visible()
+    assert cells.last.is_visible() and cells.last.inner_text().startswith("✓ true")
+    _close(pg)
+
+
 def test_ci_sized_claims_still_scroll_inside_their_box(browser: Any, tmp_path: Path) -> None:
     """With CI's 36 environments the table is wider than the screen: it scrolls inside its own
     box, the page does not."""
