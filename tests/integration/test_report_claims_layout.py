@@ -169,7 +169,8 @@ def test_a_wide_screens_claim_headings_are_no_tab_stops_nor_toggles(browser: Any
     for _ in range(60):
         pg.keyboard.press("Tab")
         where = pg.evaluate("""() => { const a = document.activeElement;
-            return a.closest('table.claims') ? a.tagName + ' ' + a.textContent.slice(0, 30) : ''; }""")
+            return a.closest('table.claims') ? a.tagName + ' ' + a.textContent.slice(0, 30)
+                                             : ''; }""")
         if not where:
             break
         stops.append(where)
