@@ -67,7 +67,7 @@ AGREES_INFERRED = "as an inferred expectation (one the docs do not state)"
 INFERRED_PARTS = {UNEXPECTED: ("from an inferred expectation", INFERRED_LABEL),
                   AS_EXPECTED: ("as an inferred expectation", AGREES_INFERRED)}
 #: The details panel's lines, by verdict (``~inferred``: against an expectation the docs do not
-#: state; ``""``: an unavailable cell). report.js reads them from the panel JSON (``~words``).
+#: state; ``""``: an unavailable cell). report-panel.js reads them from the panel JSON (``~words``).
 PANEL_WORDS = {
     AS_EXPECTED: "✓ " + VERDICT_MARKS[AS_EXPECTED][1],
     AS_EXPECTED + "~inferred": "✓ " + AGREES_INFERRED,
@@ -82,8 +82,8 @@ PANEL_WORDS = {
     # expectation) only the case's source, which does not state it.
     "source": "the docs this expectation comes from",
     "source~inferred": "the case's source",
-    # The words report.js compares a cell's data-outcome and data-verdict with, by their names
-    # here (no verdict is spelled in capitals): the script spells none of the vocabulary.
+    # The words report-panel.js compares a cell's data-outcome and data-verdict with, by their
+    # names here (no verdict is spelled in capitals): the script spells none of the vocabulary.
     "OK": OK, "ERROR": ERROR, "TIMEOUT": TIMEOUT, "CRASH": CRASH, "UNAVAILABLE": UNAVAILABLE,
     "NOT_APPLICABLE": NOT_APPLICABLE, "AS_EXPECTED": AS_EXPECTED,
 }

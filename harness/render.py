@@ -23,8 +23,8 @@ from harness.guest import words
 from harness.results import MATRIX_SCHEMA
 from harness.text import word_parts
 
-__all__ = ["SYMBOLS", "PrintPart", "print_parts", "print_zoom", "render_html",
-           "write_report"]
+__all__ = ["SCRIPT_PARTS", "SYMBOLS", "PrintPart", "page_script", "print_parts", "print_zoom",
+           "render_html", "write_report"]
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: Printed, the matrix's row header and each column take this much (report.css's print widths
@@ -37,6 +37,11 @@ PRINT_MAX_ZOOM = 1.5
 #: A matrix that would print smaller than this (CI's 36 environments: 0.3, unreadable) is
 #: printed in parts instead: one table per OS, an OS of many environments split again.
 PRINT_SPLIT_BELOW = 0.8
+
+#: The page's script, one file per feature, joined in this order (a part uses what an earlier
+#: one defined at load; functions and later listeners may use any part's).
+SCRIPT_PARTS = ("report-page.js", "report-deferred.js", "report-filters.js", "report-grid.js",
+                "report-panel.js", "report-claims.js", "report-start.js")
 
 #: Symbols that carry a status without colour.
 SYMBOLS = model.SYMBOLS
@@ -62,8 +67,11 @@ def _environment() -> jinja2.Environment:
     return env
 
 
-def _script() -> str:
-    return (TEMPLATES / "report.js").read_text(encoding="utf-8")
+def page_script() -> str:
+    """The page's one inline script: its parts in ``SCRIPT_PARTS`` order, in one function (they
+    share its names; the page's are not globals)."""
+    parts = "".join((TEMPLATES / name).read_text(encoding="utf-8") for name in SCRIPT_PARTS)
+    return '"use strict";\n(function () {\n' + parts + "})();\n"
 
 
 def script_hash(script: str) -> str:
@@ -80,9 +88,9 @@ def render_html(matrix: MatrixDoc) -> str:
     escaped escaping. ``svg`` markup comes from ``harness.svg``, which escapes every text.
     """
     report = model.build(matrix)
-    script = _script()
+    script = page_script()
     if "</" in script:
-        raise ValueError("report.js must not contain '</'")
+        raise ValueError("the page's script (%s) must not contain '</'" % ", ".join(SCRIPT_PARTS))
     cols, rows = answers.default_table(report.defaults)
     return _environment().get_template("index.html.j2").render(
         r=report, symbols=model.SYMBOLS, verdicts=model.VERDICT_SYMBOLS,

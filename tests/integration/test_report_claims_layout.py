@@ -139,6 +139,107 @@ def test_eleven_environments_fit_1440_px_without_scrolling_sideways(browser: Any
     _close(pg)
 
 
+def _claim_toggles(pg: Any) -> int:
+    """How many claims' headings a screen reader is told are toggles ("disclosure triangle,
+    collapsed"): Chromium's accessibility tree, through the DevTools protocol."""
+    pg.evaluate("document.querySelectorAll('#claims .wrap').forEach("
+                "e => { e.style.contentVisibility = 'visible'; })")  # laid out whole
+    cdp = pg.context.new_cdp_session(pg)
+    cdp.send("Accessibility.enable")
+    root = cdp.send("DOM.getDocument", {"depth": 0})["root"]["nodeId"]
+    heads = {cdp.send("DOM.describeNode", {"nodeId": n})["node"]["backendNodeId"] for n in
+             cdp.send("DOM.querySelectorAll", {"nodeId": root,
+                                               "selector": "table.claims summary"})["nodeIds"]}
+    toggles = [n.get("backendDOMNodeId") for n in cdp.send("Accessibility.getFullAXTree")["nodes"]
+               if n["role"]["value"] == "DisclosureTriangle"]
+    cdp.detach()
+    assert len(heads) == len(CLAIMS) and toggles  # the page's other toggles: Filters, Values
+    return len(heads.intersection(toggles))
+
+
+def test_a_wide_screens_claim_headings_are_no_tab_stops_nor_toggles(browser: Any,
+                                                                    report: str) -> None:
+    """At 1440×900, where the table shows every claim's evidence, Tab goes from "How a verdict
+    is computed" through the claims' evidence links without stopping on a claim's heading (18
+    stops that showed nothing), no heading is a toggle to a screen reader, and a click on one
+    hides nothing."""
+    pg = _open(browser, report, 1440, 900)
+    pg.focus("details.claim-how > summary")
+    stops = []
+    for _ in range(60):
+        pg.keyboard.press("Tab")
+        where = pg.evaluate("""() => { const a = document.activeElement;
+            return a.closest('table.claims') ? a.tagName + ' ' + a.textContent.slice(0, 30)
+                                             : ''; }""")
+        if not where:
+            break
+        stops.append(where)
+    assert stops and stops[0].startswith("A "), stops  # the first claim's first evidence link
+    assert [s for s in stops if s.startswith("SUMMARY")] == [], stops
+    assert _claim_toggles(pg) == 0
+    row = pg.locator("#claim-fork_default_unix")
+    evidence = row.locator("th small").first
+    box = row.bounding_box()
+    row.locator("summary .ct").click()
+    assert evidence.is_visible() and row.bounding_box() == box
+    assert row.locator("details").evaluate("d => d.open")
+    _close(pg)
+
+
+def test_a_screen_turned_narrow_lists_the_claims_as_toggles_again(browser: Any,
+                                                                  report: str) -> None:
+    """A page opened wide, then narrowed to a phone's 390 px: its claims are closed toggles
+    again, a Tab stop each, and a tap opens one."""
+    pg = _open(browser, report, 1440, 900)
+    pg.set_viewport_size(PHONE)
+    assert _claim_toggles(pg) == len(CLAIMS)
+    row = pg.locator("#claim-fork_default_unix")
+    assert row.locator("td").first.is_hidden()
+    assert row.locator("summary").get_attribute("tabindex") is None
+    row.locator("summary").click()
+    assert row.locator("td.env").first.is_visible()
+    _close(pg)
+
+
+#: Whether the page's find (``window.find``: Chromium's find-in-page search, without its reveal;
+#: it leaves a match inside hidden-until-found content selected at the nearest shown text) finds
+#: ``text``, which the page holds only in the claims' cells.
+_FINDS = """(text) => {
+    const all = document.body.textContent.split(text).length;
+    const cells = Array.from(document.querySelectorAll('table.claims td'),
+                             td => td.textContent.split(text).length - 1);
+    if (all - 1 !== cells.reduce((a, b) => a + b, 0)) { return 'also outside the claims'; }
+    getSelection().removeAllRanges();
+    return window.find(text, false, false, false); }"""
+
+
+def test_find_in_page_finds_a_phones_closed_claim_and_opens_it(browser: Any, report: str) -> None:
+    """On a phone a closed claim's cells are hidden until found, not display: none: find-in-page
+    reaches their text ("not run, by the docs: …"), and the beforematch event it fires before
+    revealing a match opens the claim, every environment's verdict with it."""
+    pg = _phone(browser, report)
+    row = pg.locator("#claim-fork_default_unix")
+    docs = row.locator("td small.docs")
+    assert docs.is_hidden() and row.locator("td.env").first.is_hidden()
+    assert pg.evaluate(_FINDS, docs.evaluate("s => s.textContent")) is True
+    row.locator("td:not(.env)").dispatch_event("beforematch", {"bubbles": True})
+    pg.wait_for_function("() => document.querySelector('#claim-fork_default_unix details').open")
+    assert docs.is_visible() and row.locator("td.env").first.is_visible()
+    _close(pg)
+
+
+def test_a_phones_closed_claims_print_whole(browser: Any, report: str) -> None:
+    """Printed from a phone, a claim left closed (its cells hidden until found) prints as a card
+    with its overall verdict and each environment's."""
+    pg = _phone(browser, report)
+    cells = pg.locator("#claim-fork_default_unix td")
+    assert cells.first.get_attribute("hidden") == "until-found" and cells.first.is_hidden()
+    pg.emulate_media(media="print")
+    assert cells.first.locator("small.coverage").is_visible()
+    assert cells.last.is_visible() and cells.last.inner_text().startswith("✓ true")
+    _close(pg)
+
+
 def test_ci_sized_claims_still_scroll_inside_their_box(browser: Any, tmp_path: Path) -> None:
     """With CI's 36 environments the table is wider than the screen: it scrolls inside its own
     box, the page does not."""

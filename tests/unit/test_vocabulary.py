@@ -88,7 +88,7 @@ OTHER_PAGE_WORDS = {
     ("harness/templates/index.html.j2", "methods"): "the start-methods section's id",
     ("harness/templates/index.html.j2", "performance"): "the performance section's id",
     ("harness/templates/index.html.j2", "true"): "an ARIA attribute's value (aria-hidden)",
-    ("harness/templates/report.js", "methods"): "an expectation's field (its methods)",
+    ("harness/templates/report-panel.js", "methods"): "an expectation's field (its methods)",
 }
 #: The page's own cell words (``data-outcome``/``data-verdict``), beyond the vocabulary's.
 PAGE_ONLY = ("not-applicable",)
@@ -103,8 +103,8 @@ def _page_spelled(text: str) -> Iterator[Tuple[int, str]]:
 
 
 def test_the_page_template_and_script_spell_no_vocabulary_word() -> None:
-    """The template gets the words as ``words`` (a jinja global), report.js from the panel JSON
-    (``~words``): neither spells one again."""
+    """The template gets the words as ``words`` (a jinja global), the page's script from the
+    panel JSON (``~words``): neither spells one again."""
     found = []
     for path in sorted((ROOT / "harness" / "templates").iterdir()):
         if path.suffix == ".css":  # styles the words: the test below checks its selectors
