@@ -128,9 +128,14 @@ def _cmd(args: argparse.Namespace) -> int:
     invalid = validate_results(document)
     found = ["not a valid results file: %s" % first_problem(invalid)] if invalid else \
         problems(document, args.leg, args.max_broken)
-    for line in found:
-        error("%s: %s" % (files[0], line))
-    if found and not invalid and partial_but_sound(document, args.leg, args.max_broken):
+    partial = bool(found) and not invalid and partial_but_sound(document, args.leg,
+                                                                 args.max_broken)
+    for line in found:  # a partial file is published: what it cannot prove is no error
+        if partial:
+            sys.stderr.write("harness: %s: not proven: %s\n" % (files[0], line))
+        else:
+            error("%s: %s" % (files[0], line))
+    if partial:
         sys.stderr.write("harness: %s: partial, but what it holds is this interpreter's "
                          "(publish it: its missing cells read \"not run (interrupted)\")\n"
                          % files[0].name)
