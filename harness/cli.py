@@ -314,7 +314,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "added/removed/changed (A/D/C/U) among the cells that ran in both; cells "
                     "that ran in one only (a selection, --quick, an environment one lacks) are "
                     "counted as not compared. Performance values count as changed only beyond "
-                    "their spread. Exit 0 when no compared cell differs, 1 when some do, 2 "
+                    "their spread. Exit 0 when no cell differs, 1 when some do (a cell whose case "
+                    "code changed too: it is listed apart, K, not as a change of Python), 2 "
                     "when an input (or a file in it) cannot be read — the valid rest is still "
                     "compared and shown — or the two share no environment (nothing compared; "
                     "--json still writes its document).")

@@ -265,8 +265,8 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     lines.append("summary: %d added, %d deleted, %d changed, %d unchanged cells%s; "
                  "%d/%d cases added/removed" % (
                      len(diff.cells_added), len(diff.cells_removed), len(diff.cells_changed),
-                     diff.cells_unchanged, ", %d not compared (case code changed)" % len(
-                         diff.cells_case_changed) if diff.cells_case_changed else "",
+                     diff.cells_unchanged, ", %d differ where the case's code changed (K)" %
+                     len(diff.cells_case_changed) if diff.cells_case_changed else "",
                      len(diff.cases_added), len(diff.cases_removed)))
     lines += ["A case %s" % name for name in diff.cases_added]
     lines += ["D case %s" % name for name in diff.cases_removed]

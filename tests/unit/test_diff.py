@@ -249,7 +249,8 @@ def test_cells_whose_case_code_changed_are_apart_from_observation_changes() -> N
         ("a.y", "fork", "same")]
     assert result.cells_unchanged == 1 and not result.empty
     text = diff.format_diff(result, "old", "new")
-    assert "1 changed, 1 unchanged cells, 1 not compared (case code changed);" in text
+    # it differs (exit 1), so the summary does not call it "not compared" beside "0 changed"
+    assert "1 changed, 1 unchanged cells, 1 differ where the case's code changed (K);" in text
     assert ("K case a.x: the case's code changed between these runs (commits %s → %s)" % (
         "1" * 12, "2" * 12)) in text.splitlines()
     assert "K cell a.x linux-cpython-3.12 [fork]: ok 1 -> ok 2 (case changed: not compared)" \
