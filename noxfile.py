@@ -93,9 +93,27 @@ LINT_PINS = ROOT / "requirements" / "lint.txt"
 CASES_MYPY_PYTHON = "3.15"
 
 
+#: Whether this nox run reached the report session: a matrix run that stops before it (Ctrl-C,
+#: an interpreter's failed run) says so at exit, else the older page would pass for this run's.
+_RUN = {"report_reached": False, "hint_registered": False}
+
+
+def _hint_unless_reported() -> None:
+    if not _RUN["report_reached"]:
+        _say_last("nox > the report was not rebuilt (the run stopped before it): `nox -s report` "
+                  "builds it from what reports/results/ holds")
+
+
+def _promise_report() -> None:
+    if not os.environ.get("HARNESS_NO_REPORT") and not _RUN["hint_registered"]:
+        _RUN["hint_registered"] = True
+        atexit.register(_hint_unless_reported)
+
+
 @nox.session(python=PYTHONS, tags=["matrix"])
 def matrix(session: nox.Session) -> None:
     """Run the case catalog under every start method on one interpreter, then the report."""
+    _promise_report()
     session.install(*MATRIX_DEPS)
     session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS_DIR), "--",
                 *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
@@ -121,6 +139,7 @@ def matrix_root(session: nox.Session, version: str) -> None:
         why = [r.reason for r in rejected if r.path.endswith(program)]
         session.skip(f"no {program[1:]} in a Debian root: " + (
             why[0] if why else f"none provisioned at {root} (`nox -s provision`, as root)"))
+    _promise_report()
     session.install(*MATRIX_DEPS)
     try:
         session.run("python", "-m", "harness", "run", "--python", shlex.join(chosen[0].argv()),
@@ -156,6 +175,7 @@ def provision(session: nox.Session) -> None:
 @nox.session(python=None)
 def report(session: nox.Session) -> None:
     """Merge reports/results/*.json into reports/matrix.json and reports/index.html."""
+    _RUN["report_reached"] = True  # from here on its own lines say what became of the page
     files = sorted(glob.glob(str(RESULTS_DIR / "*.json")))
     if not files:
         session.error("no results in reports/results/: run `nox -s matrix` first")

@@ -97,3 +97,29 @@ def test_the_report_session_says_what_it_looked_for_and_did_not_run(
         "--not-run=%s-cpython-3.14=not found on this machine" % here,
         "--not-run=%s-cpython-3.15t=found but broken: not a working Python 3 (exit 127: "
         "pyenv: version not installed)" % here]
+
+
+def test_a_matrix_run_that_stops_before_the_report_says_the_page_is_old(
+        noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """Ctrl-C (or one interpreter's failed run) ends `nox -s matrix` before its report session:
+    the page on disk is an older run's, and the last line says so (review r2: nothing did)."""
+    at_exit: List[Any] = []
+    monkeypatch.delenv("HARNESS_NO_REPORT", raising=False)
+    monkeypatch.setattr(noxfile, "_RUN", {"report_reached": False, "hint_registered": False})
+    monkeypatch.setattr(noxfile.atexit, "register", lambda *call: at_exit.append(call))
+    monkeypatch.setattr(noxfile, "_git_commit", lambda session: "0" * 40)
+
+    def interrupted(*args: Any, **kwargs: Any) -> None:
+        raise KeyboardInterrupt
+
+    session = SimpleNamespace(posargs=[], install=lambda *a: None, run=interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        noxfile.matrix(session)
+    ((say,),) = at_exit
+    say()
+    assert capsys.readouterr().err.startswith("nox > the report was not rebuilt (the run "
+                                              "stopped before it): `nox -s report` builds it")
+    noxfile._RUN["report_reached"] = True  # the report session ran: its own lines say it
+    say()
+    assert capsys.readouterr().err == ""
