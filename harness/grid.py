@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from harness.documents import MatrixDoc, MatrixEnvironment
 from harness.expect import version_key
 from harness.guest.words import CPYTHON, LINUX, OPERATING_SYSTEMS, OS_NAMES, PYPY
+from harness.merge import not_run_environment
 from harness.results import interpreter_label, minor_version
 
 __all__ = ["NOT_RUN_REASON", "NO_RESULTS", "OSES", "TARGET", "Slot", "file_name", "scope_text",
@@ -99,9 +100,14 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
             with_data.setdefault(key, []).append(str(env["id"]))
     recorded: Dict[Tuple[str, str, str, bool], str] = {}
     for unrun in matrix.get("not_run_environments") or []:
-        slot = _slot_of_name("%s.json" % unrun.get("id"))
-        if slot and slot not in with_data:
-            recorded.setdefault(slot, str(unrun.get("reason")))
+        # A patch release looked for (linux-cpython-3.14.2) stands for its minor's slot, the
+        # release named: the slot has no data, and that release is what the run missed.
+        env = not_run_environment(str(unrun.get("id")))
+        slot = slot_of(env)
+        if slot not in with_data:
+            release = env["python_version"]
+            recorded.setdefault(slot, ("%s: " % release if release != slot[2] else "")
+                                + str(unrun.get("reason")))
     keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | \
         expected_only | set(recorded)
     ran_os = {k[0] for k in with_data}

@@ -147,6 +147,28 @@ def test_a_local_run_says_why_it_did_not_run_what_it_looked_for(tmp_path: Path) 
     assert "Data from 1 environment in 1 of %d OS × Python slots." % (target + 1) in md
 
 
+def test_a_patch_release_not_run_is_said_in_its_minor_versions_slot(tmp_path: Path) -> None:
+    """`--not-run linux-cpython-3.14.2=WHY` (a patch release looked for) is said in the Linux
+    3.14 slot, naming the release, on the page and in summary.md (it was stored and shown
+    nowhere); one whose minor version has data is not said to be not run."""
+    (tmp_path / "linux-cpython-3.12.json").write_text(json.dumps(results_doc(version="3.12.1")))
+    out = tmp_path / "out"
+    from harness import cli
+
+    assert cli.main(["report", str(tmp_path), "-o", str(out),
+                     "--not-run", "linux-cpython-3.14.2=not found (PATH)",
+                     "--not-run", "linux-cpython-3.15.0a5t=not found (PATH)",
+                     "--not-run", "linux-cpython-3.12.4=not found (PATH)"]) == 0
+    matrix = json.loads((out / "matrix.json").read_text())
+    by_key = {s.key: s for s in slots(matrix)}
+    assert by_key["linux-cpython-3.14"].reason == "not run — 3.14.2: not found (PATH)"
+    assert by_key["linux-cpython-3.15t"].reason == "not run — 3.15.0a5: not found (PATH)"
+    assert by_key["linux-cpython-3.12"].reason == ""
+    assert len(slots(matrix)) == len(OSES) * len(TARGET)  # no slot of its own
+    assert "Linux 3.14: not run — 3.14.2: not found (PATH)" in (out / "index.html").read_text()
+    assert "Linux 3.14: not run — 3.14.2: not found (PATH)." in (out / "summary.md").read_text()
+
+
 def test_a_slot_whose_file_was_rejected_says_so_top_and_bottom(tmp_path: Path) -> None:
     """A rejected file is the reason its slot has no data (never a guessed one); the line under
     the title and summary.md's top count the rejected files, named without the builder's
