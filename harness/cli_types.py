@@ -32,11 +32,11 @@ def env_id(text: str) -> str:
 
 
 def not_run(text: str) -> Tuple[str, str]:
-    """``linux-cpython-3.14=not found on this machine`` -> (id, the reason on one line)."""
+    """``linux-cpython-3.14=not found (PATH)`` -> (id, the reason on one line)."""
     ident, sep, why = text.partition("=")
     if not sep or not why.strip():
         raise argparse.ArgumentTypeError(
-            "%r is not ENV_ID=REASON (like linux-cpython-3.14='not found on this machine')"
+            "%r is not ENV_ID=REASON (like linux-cpython-3.14='not found (PATH)')"
             % text)
     return env_id(ident), " ".join(why.split())
 

@@ -39,7 +39,7 @@ class Slot:
     label: str  # "3.14t", "PyPy 3.10"
     envs: Tuple[str, ...]  # environment ids with data for it (two with patch releases)
     reason: str  # why there is no data ("" when there is)
-    #: What the run that looked for it recorded ("not found on this machine"), "" if nothing.
+    #: What the run that looked for it recorded ("not found (PATH, pyenv)"), "" if nothing.
     not_run: str = ""
 
     @property
