@@ -450,3 +450,14 @@ def test_expected_columns_without_data_are_not_counted_as_data() -> None:
     scope = page.split('id="scope">', 1)[1].split("</p>", 1)[0]
     assert scope.startswith("Data from <strong>1</strong> environment (1 of "), scope
     assert "Data from 1 environment in 1 of " in summary.render_summary(matrix)
+
+
+def test_an_expected_leg_without_data_does_not_say_the_leg_produced_nothing() -> None:
+    """A leg whose check (verify-leg) withheld its file did produce one: the slot says no file
+    reached the report and both ways that happens, in its slot and on the page."""
+    docs = [loading.Loaded.from_doc("f.json", results_doc(version="3.12.1"))]
+    matrix = merge.merge(docs, now=NOW, expected_environments=["linux-cpython-3.13"])
+    said = "expected, but no results file reached the report (its CI leg failed before " \
+        "writing it, or its leg check withheld it: see the leg's log)"
+    assert {s.key: s for s in slots(matrix)}["linux-cpython-3.13"].reason == said
+    assert "Linux 3.13: %s" % said.replace("'", "&#39;") in render.render_html(matrix)
