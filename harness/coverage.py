@@ -125,9 +125,9 @@ def not_run_here(looked_for: Sequence[str], found: Sequence[Interpreter],
                  rejected: Sequence[Rejected], root_dir: Optional[Path] = None,
                  environ: Optional[Mapping[str, str]] = None) -> List[Tuple[str, str]]:
     """(environment id, why) for each interpreter ``looked_for`` (nox session names), should it
-    have no data: found here (not run this time, or crashed), in the Debian root, found but broken (its
-    one-line reason), or not found where discovery looks. For ``harness report --not-run``: the report
-    keeps those that have no data."""
+    have no data: found here (not run this time, or crashed), in the Debian root, found but
+    broken (its one-line reason), or not found where discovery looks. For ``harness report
+    --not-run``: the report keeps those that have no data."""
     env_vars = os.environ if environ is None else environ
     have = {i.session_name for i in found}
     in_root = _root_names(provision.default_root_dir(env_vars) if root_dir is None else root_dir)

@@ -106,10 +106,10 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
         # A patch release looked for (linux-cpython-3.14.2) stands for its minor's slot, the
         # release named: the slot has no data, and that release is what the run missed.
         env = not_run_environment(str(unrun.get("id")))
-        slot = slot_of(env)
-        if slot not in with_data:
+        place = slot_of(env)
+        if place not in with_data:
             release = env["python_version"]
-            recorded.setdefault(slot, ("%s: " % release if release != slot[2] else "")
+            recorded.setdefault(place, ("%s: " % release if release != place[2] else "")
                                 + str(unrun.get("reason")))
     keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | \
         expected_only | set(recorded)
