@@ -32,6 +32,9 @@ __all__ = ["ClaimResult", "EnvVerdict", "Evidence", "by_docs", "claim_verdicts",
 
 #: Cell statuses that say nothing about a claim (a flaky cell ran: it makes a claim undecided).
 _NO_DATA = (words.NOT_RUN, words.UNAVAILABLE, words.FLAKY)
+#: An undecided cell's ``Evidence.outcome`` when its runs ran two versions of the case and
+#: disagree (``code_changed``): which version the claim is about is not known.
+_CODE_CHANGED = "code_changed"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,8 +51,8 @@ class Evidence:
 
     @property
     def undecided(self) -> bool:
-        """The cell ran (flaky: more than once, disagreeing), but the claim cannot be decided
-        from it."""
+        """The cell ran (flaky, or ``code_changed``: more than once, disagreeing), but the claim
+        cannot be decided from it."""
         return self.held is None and self.status not in (words.NOT_RUN, words.UNAVAILABLE)
 
 
@@ -160,6 +163,8 @@ def _undecided_why(outcome: str, cells: str) -> str:
         return "%s hung without recording where" % cells
     if outcome == words.FLAKY:
         return "%s ran more than once and the runs disagree" % cells
+    if outcome == _CODE_CHANGED:
+        return "%s ran two versions of the case, and the runs disagree" % cells
     return "%s ran (%s) without the data that decides it" % (cells, outcome or "?")
 
 
@@ -289,9 +294,12 @@ def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
                             check["case"], env["id"], method, str(status), None, str(status),
                             short_reason(cell) if cell and status == words.NOT_RUN else ""))
                         continue
+                    changed = bool(cell.get("code_changed"))  # undecided, as a flaky cell is
                     evidence.append(Evidence(check["case"], env["id"], method,
                                              str(cell.get("status")),
-                                             holds(check["holds"], cell, cells),
+                                             None if changed else holds(check["holds"], cell,
+                                                                        cells),
+                                             _CODE_CHANGED if changed else
                                              str(cell.get("outcome", ""))))
             per_env.append(EnvVerdict(env["id"], _env_verdict(evidence), tuple(evidence)))
         gaps = _gaps(claim, matrix["environments"], per_env,

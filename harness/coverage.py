@@ -30,11 +30,12 @@ if TYPE_CHECKING:
 __all__ = ["coverage_lines", "not_run_here"]
 
 #: Why an interpreter the run looked for has no data (the report's slot: "not run — …").
-NOT_FOUND = "not found on this machine"
+NOT_FOUND = "not found (%s)" % ", ".join(discovery.PLACES)
 BROKEN = "found but broken: %s"
 IN_ROOT = "in the Debian root (%s)"
-#: Found here, and no results file from it: a run of some interpreters only (`nox -s matrix-3.12`).
-IDLE = "found here (`nox -s matrix` runs it)"
+#: Found here, and no results file from it: true of a session not run (`nox -s matrix-3.12`
+#: ran others) and of one that crashed before writing its file.
+IDLE = "found here; no results file from it"
 
 
 def _label(env: Mapping[str, Any]) -> str:
@@ -124,9 +125,9 @@ def not_run_here(looked_for: Sequence[str], found: Sequence[Interpreter],
                  rejected: Sequence[Rejected], root_dir: Optional[Path] = None,
                  environ: Optional[Mapping[str, str]] = None) -> List[Tuple[str, str]]:
     """(environment id, why) for each interpreter ``looked_for`` (nox session names), should it
-    have no data: found here (not run this time), in the Debian root, found but broken (its
-    one-line reason), or not found on this machine. For ``harness report --not-run``: the report
-    keeps those that have no data."""
+    have no data: found here (not run this time, or crashed), in the Debian root, found but
+    broken (its one-line reason), or not found where discovery looks. For ``harness report
+    --not-run``: the report keeps those that have no data."""
     env_vars = os.environ if environ is None else environ
     have = {i.session_name for i in found}
     in_root = _root_names(provision.default_root_dir(env_vars) if root_dir is None else root_dir)

@@ -22,6 +22,7 @@ from harness.results import session_name
 from harness.text import shorten
 
 __all__ = [
+    "PLACES",
     "Interpreter",
     "Rejected",
     "candidate_paths",
@@ -34,6 +35,9 @@ __all__ = [
 
 #: Environment variable naming extra interpreters (os.pathsep-separated paths).
 ENV_VAR = "HARNESS_PYTHONS"
+#: Where ``candidate_paths`` looks, in its order (besides paths given with --python): what an
+#: interpreter "not found" was not found in.
+PLACES = ("$" + ENV_VAR, "pyenv", "PATH")
 _NAME = re.compile(r"^(python|pypy)(3(\.\d+)?t?)?(\.exe)?$")
 _QUERY = (
     "import sys, sysconfig, json; json.dump({'implementation': sys.implementation.name, "
@@ -125,7 +129,8 @@ def candidate_paths(
     environ: Optional[Dict[str, str]] = None,
     roots: Optional[Sequence[Path]] = None,
 ) -> List[Tuple[str, str]]:
-    """(path, origin) pairs to inspect: explicit first, then pyenv versions, then PATH.
+    """(path, origin) pairs to inspect: explicit first, then pyenv versions, then PATH
+    (``PLACES``).
 
     pyenv's ``shims`` folder is skipped: its ``python3.X`` shims fail outside a pyenv-managed
     shell; the real binaries are under ``versions/*/bin``.

@@ -12,10 +12,11 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 from harness.documents import MatrixDoc, MatrixEnvironment
 from harness.expect import version_key
 from harness.guest.words import CPYTHON, LINUX, OPERATING_SYSTEMS, OS_NAMES, PYPY
+from harness.merge import not_run_environment
 from harness.results import interpreter_label, minor_version
 
-__all__ = ["NOT_RUN_REASON", "NO_RESULTS", "OSES", "TARGET", "Slot", "file_name", "scope_text",
-           "slot_of", "slot_order", "slots"]
+__all__ = ["LEG_NO_FILE", "NOT_RUN_REASON", "NO_RESULTS", "OSES", "TARGET", "Slot", "file_name",
+           "scope_text", "slot_of", "slot_order", "slots"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -38,7 +39,7 @@ class Slot:
     label: str  # "3.14t", "PyPy 3.10"
     envs: Tuple[str, ...]  # environment ids with data for it (two with patch releases)
     reason: str  # why there is no data ("" when there is)
-    #: What the run that looked for it recorded ("not found on this machine"), "" if nothing.
+    #: What the run that looked for it recorded ("not found (PATH, pyenv)"), "" if nothing.
     not_run: str = ""
 
     @property
@@ -56,6 +57,9 @@ NO_RESULTS = "no results file"
 #: Why a slot has no data when the run that looked for it recorded why it did not run it
 #: (``matrix.json``'s ``not_run_environments``: a local run's interpreters not found).
 NOT_RUN_REASON = "not run — %s"
+#: Why an expected CI leg's slot has no data: its file never reached the report, either way.
+LEG_NO_FILE = "expected, but no results file reached the report (its CI leg failed before " \
+    "writing it, or its leg check withheld it: see the leg's log)"
 #: A results file's name as ``results.file_stem`` writes it: ``linux-cpython-3.14t-root.json``.
 _FILE_NAME = re.compile(r"^([a-z]+)-([a-z]+)-(\d+\.\d+)(t?)(?:-x86_64)?(?:-root)?\.json$")
 
@@ -99,9 +103,14 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
             with_data.setdefault(key, []).append(str(env["id"]))
     recorded: Dict[Tuple[str, str, str, bool], str] = {}
     for unrun in matrix.get("not_run_environments") or []:
-        slot = _slot_of_name("%s.json" % unrun.get("id"))
-        if slot and slot not in with_data:
-            recorded.setdefault(slot, str(unrun.get("reason")))
+        # A patch release looked for (linux-cpython-3.14.2) stands for its minor's slot, the
+        # release named: the slot has no data, and that release is what the run missed.
+        env = not_run_environment(str(unrun.get("id")))
+        place = slot_of(env)
+        if place not in with_data:
+            release = env["python_version"]
+            recorded.setdefault(place, ("%s: " % release if release != place[2] else "")
+                                + str(unrun.get("reason")))
     keys = {(o, i, m, f) for o in OSES for i, m, f in TARGET} | set(with_data) | \
         expected_only | set(recorded)
     ran_os = {k[0] for k in with_data}
@@ -123,7 +132,7 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
             elif key in recorded:
                 reason = NOT_RUN_REASON % recorded[key]
             elif key in expected_only:
-                reason = "expected, but its CI leg produced no results file"
+                reason = LEG_NO_FILE
             elif os_name != LINUX and os_name not in ran_os and not ci:
                 reason = "%s runs only in CI (GitHub Actions)" % OS_NAMES.get(os_name, os_name)
             else:
@@ -141,8 +150,8 @@ def scope_text(missing: Sequence[Slot]) -> str:
         if not mine:
             continue
         name = OS_NAMES.get(os_name, os_name)
-        # the OS's name alone when none of its target slots has data (a slot beyond the
-        # target, not found here, is not one of them: it counted towards "all" before)
+        # the OS's name alone when none of its target slots has data; a slot beyond the
+        # target (3.8 not found here) is left out of that test: the OS is whole without it
         whole = set(TARGET) <= {(s.impl, s.minor, s.ft) for s in mine}
         parts.append(name if whole else "%s %s" % (name, ", ".join(s.label for s in mine)))
     return "; ".join(parts)

@@ -225,7 +225,7 @@ def merge(
             else:
                 runs_fed.append((category, observation))
     for column in environments.values():
-        column["runs"].sort(key=lambda r: (str(r.get("timestamp")), r["file"]))
+        column["runs"].sort(key=_run_order)
     case_methods: Dict[str, List[str]] = {}
     for case_id, _ident, method in fed:
         known = case_methods.setdefault(case_id, [])
@@ -310,6 +310,12 @@ def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
     return len(said) == 2 and all(said) and said[0] != said[1]
 
 
+def _run_order(run: RunRecord) -> Tuple[str, str]:
+    """Oldest run first: by when it ran, then by file name. Not by commit: without the
+    repository (the report is built from files alone) two hashes have no order."""
+    return str(run.get("timestamp") or ""), str(run["file"])  # no time: nothing says newer
+
+
 def _runs_differ(case: str, observations: Sequence[Observation], perf: bool,
                  runs_of: Mapping[str, RunRecord]) -> Tuple[bool, str]:
     """(flaky, why not compared) for a cell's runs, taken in pairs: two that disagree are
@@ -330,11 +336,13 @@ def _runs_differ(case: str, observations: Sequence[Observation], perf: bool,
 
 def _cell(key: Tuple[str, str, str], runs_fed: List[Tuple[Optional[str], Observation]],
           shown: Mapping[str, str], runs_of: Mapping[str, RunRecord]) -> MatrixCell:
-    """One merged cell from every run of it (``fed`` order): the first run's observation, and
-    every run's when they disagree (``flaky``: outcome, observed value or error type, where a
-    hang hung; outcome only for performance cases; ``code_changed`` instead when the runs
-    that disagree ran different case code)."""
-    category, first = runs_fed[0]
+    """One merged cell from every run of it: the newest run's observation (``_run_order``:
+    the order the files were fed says nothing), and every run's, oldest first, when they
+    disagree (``flaky``: outcome, observed value or error type, where a hang hung; outcome
+    only for performance cases; ``code_changed`` instead when the runs that disagree ran
+    different case code)."""
+    runs_fed = sorted(runs_fed, key=lambda fed: _run_order(runs_of[fed[1]["source_file"]]))
+    category, first = runs_fed[-1]
     cell: Dict[str, Any] = dict(first)
     del cell["source_file"], cell["git_commit"], cell["runner"]
     category = cell["category"] = category or key[0].split(".", 1)[0]

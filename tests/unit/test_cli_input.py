@@ -217,7 +217,11 @@ def test_an_expected_environment_that_is_not_an_id_is_a_usage_error(
 
 @pytest.mark.parametrize(("given", "said"), [
     ("linux-cpython-3.14", "is not ENV_ID=REASON"), ("linux-cpython-3.14= ", "is not ENV_ID"),
-    ("bogus=not found", "'bogus' is not an environment id")])
+    ("bogus=not found", "'bogus' is not an environment id"),
+    # an arch suffix no environment has (only Intel macOS's): no grid slot, never shown
+    ("linux-cpython-3.13-aarch64=not found", "'linux-cpython-3.13-aarch64' is not an "
+     "environment id"),
+    ("linux-cpython-3.13-x86_64=not found", "-x86_64 only for Intel macOS")])
 def test_a_not_run_environment_without_an_id_and_a_reason_is_a_usage_error(
         given: str, said: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     line = _usage_error(["report", str(SAMPLE), "-o", str(tmp_path), "--not-run", given], capsys)

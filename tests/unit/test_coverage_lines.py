@@ -107,12 +107,14 @@ def test_each_interpreter_looked_for_and_not_run_says_why(tmp_path: Path) -> Non
     reasons = coverage.not_run_here(["3.12", "3.13t", "3.14", "pypy3.11"], found, rejected,
                                     root, environ={})
     assert reasons == [
-        ("linux-cpython-3.12", "found here (`nox -s matrix` runs it)"),  # if it has no data
+        # if it has no data: not run, or its session crashed before writing its file
+        ("linux-cpython-3.12", "found here; no results file from it"),
         ("linux-cpython-3.13t", "found but broken: not a working Python 3 (exit 1: boom)"),
         ("linux-cpython-3.14", "in the Debian root (`nox -s matrix` runs it, as root)"),
-        ("linux-pypy-3.11", "not found on this machine")]
+        ("linux-pypy-3.11", "not found ($HARNESS_PYTHONS, pyenv, PATH)")]  # where it looked
     assert coverage.not_run_here(["3.14"], found, rejected, tmp_path / "none", environ={
-        "HARNESS_NO_ROOT": "1"}) == [("linux-cpython-3.14", "not found on this machine")]
+        "HARNESS_NO_ROOT": "1"}) == [("linux-cpython-3.14", "not found ($HARNESS_PYTHONS, "
+                                                            "pyenv, PATH)")]
     assert coverage.not_run_here(["3.14"], found, rejected, root, environ={
         "HARNESS_NO_ROOT": "1"}) == [("linux-cpython-3.14", "in the Debian root (HARNESS_NO_ROOT "
                                                             "is set)")]

@@ -418,3 +418,20 @@ def test_runs_of_different_case_code_that_disagree_are_not_flaky() -> None:
                    _coded("bbbbbbbbbbbb", "2" * 40, 3, 2))
     cell3 = _cell(three, "methods.a", "linux-cpython-3.12", "spawn")
     assert cell3["status"] == "flaky" and "code_changed" not in cell3
+
+
+def test_a_code_changed_cell_shows_its_newest_run_whatever_the_order_fed() -> None:
+    """Runs of two versions of a case that disagree: the cell's face (outcome, verdict,
+    status) is the newest run's by timestamp, never whichever file came first (the old code's
+    run when fed first); every run stays in ``observations``, oldest first."""
+    old = results_doc(case_docs=[case_doc("methods.a", code_digest="a" * 12)], commit="1" * 40,
+                      timestamp="2026-01-01T00:00:00+00:00",
+                      observe=lambda c, m: cell(c, m, outcome="error" if m == "spawn" else "ok",
+                                                observed=None if m == "spawn" else 1))
+    new = _coded("bbbbbbbbbbbb", "2" * 40, 1, hour=1)
+    for fed in ((old, new), (new, old)):
+        spawn = _cell(_merge(*fed), "methods.a", "linux-cpython-3.12", "spawn")
+        assert spawn["code_changed"]
+        assert (spawn["outcome"], spawn["verdict"], spawn["status"]) == (
+            "ok", "as-expected", "as-expected")
+        assert [o["outcome"] for o in spawn["observations"]] == ["error", "ok"]

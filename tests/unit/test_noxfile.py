@@ -93,8 +93,8 @@ def test_the_report_session_says_what_it_looked_for_and_did_not_run(
     noxfile.report(session)
     here = os_name(sys.platform)
     assert [a for a in ran[0] if a.startswith("--not-run")] == [
-        "--not-run=%s-cpython-3.12=found here (`nox -s matrix` runs it)" % here,
-        "--not-run=%s-cpython-3.14=not found on this machine" % here,
+        "--not-run=%s-cpython-3.12=found here; no results file from it" % here,
+        "--not-run=%s-cpython-3.14=not found ($HARNESS_PYTHONS, pyenv, PATH)" % here,
         "--not-run=%s-cpython-3.15t=found but broken: not a working Python 3 (exit 127: "
         "pyenv: version not installed)" % here]
 

@@ -275,11 +275,35 @@ def test_two_runs_that_hung_in_different_places_are_flaky_whatever_their_order()
         == "1 cell ran more than once and the runs disagree"
     assert _verdicts([claim], at_lock, hung("child: " + BLOCKED_ON_HELD_LOCK)) == {
         "linux-cpython-3.12": "true", "overall": "partial"}  # macOS, Windows: no data
-    # a run whose hang quotes nothing (an older harness) is not a second behaviour
+    # a run whose hang quotes nothing (an older harness, so an older run: the cell shows its
+    # newest run) is not a second behaviour
     silent = results_doc(version="3.12.0", methods=["fork"], observe=lambda c, m: cell(
-        c, m, outcome="timeout", detail="no result within the hard timeout"))
-    assert _verdicts([claim], at_lock, silent) == {"linux-cpython-3.12": "true",
-                                                   "overall": "partial"}
+        c, m, outcome="timeout", detail="no result within the hard timeout"),
+        timestamp="2025-12-01T00:00:00+00:00")
+    assert _verdicts([claim], at_lock, silent) == _verdicts([claim], silent, at_lock) == {
+        "linux-cpython-3.12": "true", "overall": "partial"}
+
+
+def test_runs_of_two_versions_of_a_case_that_disagree_decide_no_claim() -> None:
+    """A cell whose runs ran different case code and disagree (``code_changed``) is not
+    flaky, but which version the claim is about is not known: undecided, as a flaky cell is,
+    whichever file came first."""
+    claim = {"id": "c", "claim": "x", "checks": [
+        {"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}
+
+    def run(digest: str, hour: int, value: str) -> Dict[str, Any]:
+        return results_doc(version="3.12.0", methods=["fork"], commit=digest[0] * 40,
+                           case_docs=[case_doc("methods.a", code_digest=digest)],
+                           timestamp="2026-01-01T0%d:00:00+00:00" % hour, observe=_obs(
+                               {"fork": value}))
+
+    old, new = run("a" * 12, 0, "no"), run("b" * 12, 1, "yes")
+    assert _verdicts([claim], old, new) == _verdicts([claim], new, old) == {
+        "linux-cpython-3.12": "undecided", "overall": "undecided"}
+    (result,) = _results([claim], new, old)
+    assert claimcheck.undecided_text([e for v in result.per_environment for e in v.evidence]) \
+        == "1 cell ran two versions of the case, and the runs disagree"
+    assert _verdicts([claim], run("a" * 12, 0, "yes"), new)["linux-cpython-3.12"] == "true"
 
 
 def test_claims_data_is_well_formed_and_unique() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Tuple
 
 import yaml
 
@@ -112,20 +112,26 @@ def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
     assert by_key["linux-cpython-3.14"].reason == "no results file"
 
 
+def _report_not_run(tmp_path: Path, *given: str) -> Tuple[Dict[str, Any], Path]:
+    """`harness report` of one Linux 3.12 file with ``--not-run`` each of ``given``: its
+    matrix.json and its folder."""
+    from harness import cli
+
+    (tmp_path / "linux-cpython-3.12.json").write_text(json.dumps(results_doc(version="3.12.1")))
+    out = tmp_path / "out"
+    assert cli.main(["report", str(tmp_path), "-o", str(out),
+                     *[word for pair in given for word in ("--not-run", pair)]]) == 0
+    return json.loads((out / "matrix.json").read_text()), out
+
+
 def test_a_local_run_says_why_it_did_not_run_what_it_looked_for(tmp_path: Path) -> None:
     """`harness report --not-run ID=WHY` (what `nox -s report` passes for the interpreters it
     did not find): each such slot without data says "not run — why" on the page and in
     summary.md, one beyond the target grid (3.8) too; none becomes a column or counts as data,
     and an id that has data is not said to be not run."""
-    (tmp_path / "linux-cpython-3.12.json").write_text(json.dumps(results_doc(version="3.12.1")))
-    out = tmp_path / "out"
-    from harness import cli
-
-    assert cli.main(["report", str(tmp_path), "-o", str(out),
-                     "--not-run", "linux-cpython-3.14=not found on this machine",
-                     "--not-run", "linux-cpython-3.8=found but broken: exit 1: boom",
-                     "--not-run", "linux-cpython-3.12=not found on this machine"]) == 0
-    matrix = json.loads((out / "matrix.json").read_text())
+    matrix, out = _report_not_run(tmp_path, "linux-cpython-3.14=not found on this machine",
+                                  "linux-cpython-3.8=found but broken: exit 1: boom",
+                                  "linux-cpython-3.12=not found on this machine")
     assert matrix["not_run_environments"] == [
         {"id": "linux-cpython-3.8", "reason": "found but broken: exit 1: boom"},
         {"id": "linux-cpython-3.14", "reason": "not found on this machine"}]
@@ -145,6 +151,22 @@ def test_a_local_run_says_why_it_did_not_run_what_it_looked_for(tmp_path: Path) 
     assert "Linux 3.8: not run — found but broken: exit 1: boom. Linux 3.14: not run — not " \
         "found on this machine." in md
     assert "Data from 1 environment in 1 of %d OS × Python slots." % (target + 1) in md
+
+
+def test_a_patch_release_not_run_is_said_in_its_minor_versions_slot(tmp_path: Path) -> None:
+    """`--not-run linux-cpython-3.14.2=WHY` (a patch release looked for) is said in the Linux
+    3.14 slot, naming the release, on the page and in summary.md (it was stored and shown
+    nowhere); one whose minor version has data is not said to be not run."""
+    matrix, out = _report_not_run(tmp_path, "linux-cpython-3.14.2=not found (PATH)",
+                                  "linux-cpython-3.15.0a5t=not found (PATH)",
+                                  "linux-cpython-3.12.4=not found (PATH)")
+    by_key = {s.key: s for s in slots(matrix)}
+    assert by_key["linux-cpython-3.14"].reason == "not run — 3.14.2: not found (PATH)"
+    assert by_key["linux-cpython-3.15t"].reason == "not run — 3.15.0a5: not found (PATH)"
+    assert by_key["linux-cpython-3.12"].reason == ""
+    assert len(slots(matrix)) == len(OSES) * len(TARGET)  # no slot of its own
+    assert "Linux 3.14: not run — 3.14.2: not found (PATH)" in (out / "index.html").read_text()
+    assert "Linux 3.14: not run — 3.14.2: not found (PATH)." in (out / "summary.md").read_text()
 
 
 def test_a_slot_whose_file_was_rejected_says_so_top_and_bottom(tmp_path: Path) -> None:
@@ -428,3 +450,14 @@ def test_expected_columns_without_data_are_not_counted_as_data() -> None:
     scope = page.split('id="scope">', 1)[1].split("</p>", 1)[0]
     assert scope.startswith("Data from <strong>1</strong> environment (1 of "), scope
     assert "Data from 1 environment in 1 of " in summary.render_summary(matrix)
+
+
+def test_an_expected_leg_without_data_does_not_say_the_leg_produced_nothing() -> None:
+    """A leg whose check (verify-leg) withheld its file did produce one: the slot says no file
+    reached the report and both ways that happens, in its slot and on the page."""
+    docs = [loading.Loaded.from_doc("f.json", results_doc(version="3.12.1"))]
+    matrix = merge.merge(docs, now=NOW, expected_environments=["linux-cpython-3.13"])
+    said = "expected, but no results file reached the report (its CI leg failed before " \
+        "writing it, or its leg check withheld it: see the leg's log)"
+    assert {s.key: s for s in slots(matrix)}["linux-cpython-3.13"].reason == said
+    assert "Linux 3.13: %s" % said.replace("'", "&#39;") in render.render_html(matrix)
