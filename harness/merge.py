@@ -62,6 +62,7 @@ __all__ = [
 #   cell keeps every run's ``observations`` and says why in ``code_changed``. Top-level
 #   ``not_run_environments`` (when there is one): what the run looked for and did not run, and
 #   why (``harness report --not-run``; ``nox -s report`` passes what it did not find).
+#   A merged cell's own fields are its newest run's (by timestamp), not the first file fed.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
