@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
+from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, cast
 
 from harness import case_code, results
 from harness.documents import (
@@ -88,6 +88,29 @@ def _not_selected(left: Any) -> Dict[str, str]:
         return {}
     why = "not selected: %s" % left.get("by")
     return {str(name): why for name in left["cells"]}
+
+
+class RunGaps(NamedTuple):
+    """What one run of an environment left out: its selection's cells (-k/-m/--methods, with
+    why), its left-out categories (--quick) and whether it was stopped before its end."""
+    not_selected: Mapping[str, str]
+    left_out: Mapping[str, Any]
+    stopped: bool
+
+
+def _why_missing(runs: Sequence[RunGaps], name: str, category: str) -> Optional[str]:
+    """Why no run of an environment has a cell: the reason of a run whose selection named it
+    (--quick, interrupted); "not selected" only when every run's selection left it out (a
+    -k rerun merged with a --quick run said "-k left 25 cells out" for --quick's cells)."""
+    selection = None
+    for run in runs:
+        if name in run.not_selected:  # it would not have run without --quick either
+            selection = selection or run.not_selected[name]
+            continue
+        why = run.left_out.get(category) or (INTERRUPTED if run.stopped else None)
+        if why:
+            return str(why)
+    return selection
 
 
 def performance_cases(matrix: Mapping[str, Any]) -> Set[str]:
@@ -188,7 +211,7 @@ def merge(
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     runs_of: Dict[str, RunRecord] = {}  # each file's run (its code digests), by its path
     unselected: Dict[str, Dict[str, str]] = {}  # id -> "case[method]" -> why (every run's)
-    interrupted: Set[str] = set()  # ids with a partial run: a signal, a closed output … (1.5)
+    gaps: Dict[str, List[RunGaps]] = {}  # id -> what each of its runs left out, and why
     for item in loaded:
         harness = item.harness
         env = cast("MatrixEnvironment", dict(harness["environment"]))
@@ -211,8 +234,7 @@ def merge(
             environments[ident] = env
         for name, reason in left.items():
             unselected.setdefault(ident, {}).setdefault(name, reason)
-        if stopped:
-            interrupted.add(ident)
+        gaps.setdefault(ident, []).append(RunGaps(left, env.get("left_out") or {}, stopped))
         for case in harness["cases"]:
             if case["id"] not in cases:
                 cases[case["id"]] = _case(case)
@@ -259,15 +281,12 @@ def merge(
             unrun.setdefault(ident, reason)
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):
-        for ident, column in environments.items():
+        for ident in environments:
             for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
-                    # -k/-m/--methods first: a cell the selection left out would not have
-                    # run without --quick either
-                    why = unselected.get(ident, {}).get(results.cell_name(case_id, method)) or \
-                        (column.get("left_out") or {}).get(category) or \
-                        (INTERRUPTED if ident in interrupted else None)
+                    why = _why_missing(gaps.get(ident, ()),
+                                       results.cell_name(case_id, method), category)
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
                         "category": category,

@@ -435,3 +435,26 @@ def test_a_code_changed_cell_shows_its_newest_run_whatever_the_order_fed() -> No
         assert (spawn["outcome"], spawn["verdict"], spawn["status"]) == (
             "ok", "as-expected", "as-expected")
         assert [o["outcome"] for o in spawn["observations"]] == ["error", "ok"]
+
+
+def test_a_cell_no_run_has_takes_the_reason_of_a_run_that_selected_it() -> None:
+    """A full --quick run merged with a -k rerun: the performance cells are missing from both,
+    and --quick (the run that selected them) is why, not the rerun's -k (review r2: "-k
+    'pickling and lambda' left 25 cells out" for cells --quick dropped)."""
+    quick = results_doc(version="3.12.1", cases=["methods.a", "methods.b"])
+    quick["harness"]["environment"]["left_out"] = {"performance": "quick"}
+    quick["harness"]["cases"].append(case_doc("performance.p"))
+    rerun = results_doc(version="3.12.1", cases=["methods.a"],
+                        timestamp="2026-01-02T00:00:00+00:00")
+    rerun["harness"]["cases"] += [case_doc("methods.b"), case_doc("performance.p")]
+    rerun["harness"]["environment"]["not_selected"] = {"by": "-k 'a'", "cells": [
+        "%s[%s]" % (c, m) for c in ("methods.b", "performance.p")
+        for m in ("fork", "spawn", "forkserver")]}
+    m = _merge(quick, rerun)
+    assert _cell(m, "performance.p", "linux-cpython-3.12", "spawn")["detail"] == \
+        "not run (quick)"
+    # a cell every run's selection left out is "not selected"; one a run ran has its data
+    assert _cell(m, "methods.b", "linux-cpython-3.12", "spawn")["outcome"] == "ok"
+    alone = _merge(rerun)
+    assert _cell(alone, "performance.p", "linux-cpython-3.12", "spawn")["detail"] == \
+        "not run (not selected: -k 'a')"
