@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime, timezone
-from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Set, Tuple, cast
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
 from harness import case_code, results
 from harness.documents import (
@@ -24,7 +24,7 @@ from harness.expect import version_key
 from harness.guest import words
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.loading import Loaded, Rejected, run_record, shown_paths
-from harness.notrun import INTERRUPTED
+from harness.notrun import RunGaps, why_missing
 from harness.results import hang_said
 from harness.text import canonical_json
 
@@ -88,29 +88,6 @@ def _not_selected(left: Any) -> Dict[str, str]:
         return {}
     why = "not selected: %s" % left.get("by")
     return {str(name): why for name in left["cells"]}
-
-
-class RunGaps(NamedTuple):
-    """What one run of an environment left out: its selection's cells (-k/-m/--methods, with
-    why), its left-out categories (--quick) and whether it was stopped before its end."""
-    not_selected: Mapping[str, str]
-    left_out: Mapping[str, Any]
-    stopped: bool
-
-
-def _why_missing(runs: Sequence[RunGaps], name: str, category: str) -> Optional[str]:
-    """Why no run of an environment has a cell: the reason of a run whose selection named it
-    (--quick, interrupted); "not selected" only when every run's selection left it out (a
-    -k rerun merged with a --quick run said "-k left 25 cells out" for --quick's cells)."""
-    selection = None
-    for run in runs:
-        if name in run.not_selected:  # it would not have run without --quick either
-            selection = selection or run.not_selected[name]
-            continue
-        why = run.left_out.get(category) or (INTERRUPTED if run.stopped else None)
-        if why:
-            return str(why)
-    return selection
 
 
 def performance_cases(matrix: Mapping[str, Any]) -> Set[str]:
@@ -285,7 +262,7 @@ def merge(
             for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
-                    why = _why_missing(gaps.get(ident, ()),
+                    why = why_missing(gaps.get(ident, ()),
                                        results.cell_name(case_id, method), category)
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,

@@ -10,12 +10,12 @@ from __future__ import annotations
 import collections
 import dataclasses
 import re
-from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from harness.results import environment_names
 
-__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "ended", "not_run", "of_matrix", "partial_causes",
-           "partial_words", "reason", "short_reason"]
+__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "RunGaps", "ended", "not_run", "of_matrix",
+           "partial_causes", "partial_words", "reason", "short_reason", "why_missing"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
@@ -154,3 +154,26 @@ def not_run(results: Sequence[Mapping[str, Any]], n_cases: int,
         reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         interrupted=tuple((env, names.get(env, env), n, sizes[env], (causes or {}).get(env, ""))
                           for env, n in sorted(stopped.items())) if names is not None else ())
+
+
+class RunGaps(NamedTuple):
+    """What one run of an environment left out: its selection's cells (-k/-m/--methods, with
+    why), its left-out categories (--quick) and whether it was stopped before its end."""
+    not_selected: Mapping[str, str]
+    left_out: Mapping[str, Any]
+    stopped: bool
+
+
+def why_missing(runs: Sequence[RunGaps], name: str, category: str) -> Optional[str]:
+    """Why no run of an environment has a cell: the reason of a run whose selection named it
+    (--quick, interrupted); "not selected" only when every run's selection left it out (a
+    -k rerun merged with a --quick run said "-k left 25 cells out" for --quick's cells)."""
+    selection = None
+    for run in runs:
+        if name in run.not_selected:  # it would not have run without --quick either
+            selection = selection or run.not_selected[name]
+            continue
+        why = run.left_out.get(category) or (INTERRUPTED if run.stopped else None)
+        if why:
+            return str(why)
+    return selection
