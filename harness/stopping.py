@@ -16,6 +16,8 @@ import signal
 import threading
 from typing import Any, Callable, Dict, List, Set, Tuple
 
+from harness.causes import STOP_SIGNALS
+
 __all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "settle_when",
            "silence_dead_outputs", "stopped_by"]
 
@@ -26,7 +28,6 @@ _OUTPUTS: Set[Tuple[int, int]] = set()
 STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
                   b"the next run's sweep\n")
-_NAMES = ("SIGINT", "SIGTERM", "SIGHUP")  # no SIGHUP on Windows
 #: Whether nothing is left to stop (``settle_when``); read inside the signal handler.
 _SETTLED: List[Callable[[], bool]] = []
 
@@ -117,7 +118,8 @@ def install() -> Dict[int, Any]:
     changes. Returns the handlers to put back."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    signums = [getattr(signal, name) for name in _NAMES if hasattr(signal, name)]
+    signums = [getattr(signal, name) for name in STOP_SIGNALS  # no SIGHUP on Windows
+               if hasattr(signal, name)]
     if any(signal.getsignal(signum) is _on_stop_signal for signum in signums):
         return {}
     del _STOPPING[:]  # before the handlers: a signal right after them must count
