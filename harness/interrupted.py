@@ -85,15 +85,19 @@ def finished_unreported(state: "_State", json_report: Dict[str, Any]) -> List[Di
 
 def summary_lines(state: "_State") -> List[str]:
     """Where the results went, for the terminal summary, and why they are partial; complete
-    ones after a late stop signal say so."""
+    ones after a late stop signal say so, and a file that could not be written says that."""
     signal = stopping.stopped_by() or ("SIGINT" if state.interrupted else "")
+    status = "partial: %s" % causes.words(state.cause) if state.cause else \
+        "complete: every cell had finished before %s" % signal if signal else ""
+    if state.written is None and state.write_error:  # cells did finish: not "before any"
+        return ["harness: no results file written%s: %s" % (
+            " (%s)" % status if status else "", state.write_error)]
     if state.written is None:
         why = causes.words(state.cause or signal)
         return ["harness: %s before any cell finished; no results file written" % why] \
             if state.cause or signal else []
-    lines = ["harness: results written to %s%s" % (state.written, (
-        " (partial: %s)" % causes.words(state.cause) if state.cause else
-        " (complete: every cell had finished before %s)" % signal if signal else ""))]
+    lines = ["harness: results written to %s%s" % (state.written,
+                                                   " (%s)" % status if status else "")]
     if state.kept is not None:
         lines.append(  # -o: the default reports/ holds the full report
             "harness: %s kept as it was: a partial run never replaces a results file "

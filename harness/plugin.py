@@ -87,6 +87,7 @@ class _State:
         self.futures: Dict[str, "Future[CaseRun]"] = {}
         self.findings: List[str] = []
         self.written: Optional[Path] = None
+        self.write_error = ""  # why the results file could not be written (the error line)
         self.items: List["CaseItem"] = []
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
         self.dropping = False  # while --quick's cells are reported deselected
@@ -289,8 +290,9 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     try:
         results.atomic_write_json(target, json_report)
     except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
-        error("%s: cannot write the results file (%s)" % (
-            target, getattr(exc, "strerror", None) or exc))
+        state.write_error = "%s: cannot write the results file (%s)" % (
+            target, getattr(exc, "strerror", None) or exc)
+        error(state.write_error)
         return
     state.written = target
 
