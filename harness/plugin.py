@@ -92,6 +92,7 @@ class _State:
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
         self.dropping = False  # while --quick's cells are reported deselected
         self.interrupted = False  # Ctrl-C, SIGTERM or SIGHUP stopped the run
+        self.finished = ""  # pytest runs no more cells: why nothing is left to stop (``finish``)
         self.output_closed = False  # pytest ended on a write to an output whose reader left
         self.cause = ""  # why the run is partial (``interrupted.cause``); "" when complete
         self.kept: Optional[Path] = None  # the results file a partial run left as it was
@@ -336,7 +337,12 @@ def pytest_internalerror(excinfo: Any) -> Optional[bool]:
     return True
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Before pytest's summary: a `| tee` that the same Ctrl-C ended is gone by now (EPIPE)."""
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
+    """Before every other plugin's own hook (pytest-json-report's gathers and writes the
+    results): pytest runs no more cells, so a stop signal from now on must not cost the
+    finished ones (``scheduling.finish``). After them, before pytest's summary: a `| tee` that
+    the same Ctrl-C ended is gone by now (EPIPE)."""
+    scheduling.finish(_state(session.config))
+    yield
     stopping.silence_dead_outputs()

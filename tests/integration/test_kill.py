@@ -257,6 +257,74 @@ def test_a_ctrl_c_after_the_last_cell_loses_no_cell(tmp_path: Path, at: str) -> 
         ("faults.returns_value", m, "ok") for m in ("fork", "forkserver", "spawn")]
 
 
+#: A pytest plugin for a run under -x: its first cell fails (so pytest runs no more), and
+#: Ctrl-C comes at one point after that, while other cells still hang (no timing: the point
+#: is the same under load).
+_STOPPED_EARLY_CTRL_C = '''
+import os
+import signal
+
+import pytest
+
+AT = os.environ["EARLY_CTRL_C_AT"]
+FAILED = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = (yield).get_result()
+    if call.when == "call" and not FAILED:
+        FAILED.append(item.name)
+        report.outcome = "failed"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionfinish(session):
+    if AT == "finishing":
+        signal.raise_signal(signal.SIGINT)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_json_modifyreport(json_report):
+    if AT == "gathering the results":
+        signal.raise_signal(signal.SIGINT)
+'''
+
+
+@pytest.mark.parametrize("at", ["finishing", "gathering the results"])
+def test_a_ctrl_c_after_x_stopped_the_run_loses_no_finished_cell(tmp_path: Path,
+                                                                 at: str) -> None:
+    """-x stopped pytest after its first cell (exit3's: items come by name) while the
+    ignores_sigterm cells still hang. A Ctrl-C while the run gathered its results lost every
+    cell (raised inside the json-report hook); now the finished cells are written, partial
+    for the cells -x left out (not for the signal, which stopped nothing), the hanging ones
+    are stopped, and the run exits 130."""
+    root = make_root(tmp_path)
+    (root / "stopped_early.py").write_text(_STOPPED_EARLY_CTRL_C)
+    results = tmp_path / "results"
+    results.mkdir()
+    earlier = results / _stem()
+    earlier.write_text('{"an earlier run": true}')
+    proc = start_run(root, results, "exit3 or ignores_sigterm",
+                     dict(os.environ, EARLY_CTRL_C_AT=at), ["-x", "-p", "stopped_early"])
+    out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 130 and "Traceback" not in out, out
+    assert "harness: SIGINT after pytest had stopped early: writing the results" in out, out
+    assert wait_gone(root, bound(2.0)) == []
+    assert earlier.read_text() == '{"an earlier run": true}'
+    partial = results / "interrupted" / earlier.name
+    loaded, rejected = loading.load_results([str(partial)])
+    assert rejected == [], out
+    environment = loaded[0].harness["environment"]
+    assert environment.get("interrupted") is True
+    missing = environment.get("partial_cause")
+    assert missing in ("%d cells missing" % n for n in (3, 4, 5)), missing
+    assert "results written to %s (partial: %s)" % (partial, missing) in out, out
+    cells = {(case, method) for case, method, _category, _observation in loaded[0].cells}
+    assert ("faults.exit3", "fork") in cells
+    assert not any(case == "faults.ignores_sigterm" for case, _method in cells)
+
+
 def shm_held_by(pids: List[int]) -> Set[str]:
     """/dev/shm names mapped by ``pids`` (by inode: a glibc semaphore is mapped under the
     temporary name it was created with, since unlinked)."""

@@ -204,7 +204,7 @@ import os, signal, sys, time
 from harness import stopping
 previous = stopping.install()
 settled = []
-undo = stopping.settle_when(lambda: bool(settled))
+undo = stopping.settle_when(lambda: "every cell had finished" if settled else "")
 try:
     signal.raise_signal(signal.SIGINT)  # a cell still running: stopped
     print("not stopped")
