@@ -15,7 +15,7 @@ import threading
 import time
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Dict, List, Optional, Sequence, Set
+from typing import Dict, List, Optional, Sequence, Set, Tuple
 
 import pytest
 
@@ -202,7 +202,7 @@ import signal
 
 import pytest
 
-AT = os.environ["LATE_CTRL_C_AT"]
+AT = os.environ["CTRL_C_AT"]
 
 
 def _ctrl_c(point):
@@ -228,22 +228,32 @@ def pytest_json_modifyreport(json_report):
 '''
 
 
+def _ctrl_c_at(tmp_path: Path, plugin: str, at: str, k: str,
+               *pytest_args: str) -> Tuple[Path, Path, str]:
+    """A run of ``k`` with a pytest ``plugin`` (its source) that presses Ctrl-C ``at`` one of its
+    points, over a results folder holding an earlier run's file; it exits 130 without a
+    traceback. Returns the project copy, that earlier file and the run's output."""
+    root = make_root(tmp_path)
+    (root / "ctrl_c_at.py").write_text(plugin)
+    results = tmp_path / "results"
+    results.mkdir()
+    earlier = results / _stem()
+    earlier.write_text('{"an earlier run": true}')
+    proc = start_run(root, results, k, dict(os.environ, CTRL_C_AT=at),
+                     [*pytest_args, "-p", "ctrl_c_at"])
+    out = proc.communicate(timeout=300)[0]
+    assert proc.returncode == 130 and "Traceback" not in out, out
+    return root, earlier, out
+
+
 @pytest.mark.parametrize("at", ["after the last cell", "finishing", "gathering the results"])
 def test_a_ctrl_c_after_the_last_cell_loses_no_cell(tmp_path: Path, at: str) -> None:
     """Every cell had finished when the Ctrl-C came: the run writes its complete file, which
     replaces the earlier one like any complete run's, and exits 130. A Ctrl-C while the run
     gathered its results lost all its cells; one just after the last cell filed them as
     partial under interrupted/."""
-    root = make_root(tmp_path)
-    (root / "late_ctrl_c.py").write_text(_LATE_CTRL_C)
-    results = tmp_path / "results"
-    results.mkdir()
-    earlier = results / _stem()
-    earlier.write_text('{"an earlier run": true}')
-    proc = start_run(root, results, "returns_value", dict(os.environ, LATE_CTRL_C_AT=at),
-                     ["-p", "late_ctrl_c"])
-    out = proc.communicate(timeout=300)[0]
-    assert proc.returncode == 130 and "Traceback" not in out, out
+    root, earlier, out = _ctrl_c_at(tmp_path, _LATE_CTRL_C, at, "returns_value")
+    results = earlier.parent
     assert "harness: SIGINT after every cell had finished" in out, out
     assert "results written to %s (complete: every cell had finished before SIGINT)" % (
         earlier) in out, out
@@ -266,7 +276,7 @@ import signal
 
 import pytest
 
-AT = os.environ["EARLY_CTRL_C_AT"]
+AT = os.environ["CTRL_C_AT"]
 FAILED = []
 
 
@@ -299,20 +309,12 @@ def test_a_ctrl_c_after_x_stopped_the_run_loses_no_finished_cell(tmp_path: Path,
     cell (raised inside the json-report hook); now the finished cells are written, partial
     for the cells -x left out (not for the signal, which stopped nothing), the hanging ones
     are stopped, and the run exits 130."""
-    root = make_root(tmp_path)
-    (root / "stopped_early.py").write_text(_STOPPED_EARLY_CTRL_C)
-    results = tmp_path / "results"
-    results.mkdir()
-    earlier = results / _stem()
-    earlier.write_text('{"an earlier run": true}')
-    proc = start_run(root, results, "exit3 or ignores_sigterm",
-                     dict(os.environ, EARLY_CTRL_C_AT=at), ["-x", "-p", "stopped_early"])
-    out = proc.communicate(timeout=300)[0]
-    assert proc.returncode == 130 and "Traceback" not in out, out
+    root, earlier, out = _ctrl_c_at(tmp_path, _STOPPED_EARLY_CTRL_C, at,
+                                    "exit3 or ignores_sigterm", "-x")
     assert "harness: SIGINT after pytest had stopped early: writing the results" in out, out
     assert wait_gone(root, bound(2.0)) == []
     assert earlier.read_text() == '{"an earlier run": true}'
-    partial = results / "interrupted" / earlier.name
+    partial = earlier.parent / "interrupted" / earlier.name
     loaded, rejected = loading.load_results([str(partial)])
     assert rejected == [], out
     environment = loaded[0].harness["environment"]
