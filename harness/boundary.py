@@ -47,7 +47,7 @@ CHECK_STDLIB = frozenset({"_thread", "faulthandler", "importlib", "json", "multi
                           "types", "warnings"})
 #: Shared by both host chains: formats, vocabulary, expectation matching, exit statuses.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
-                    "harness.documents", "harness.exits"})
+                    "harness.documents", "harness.exits", "harness.causes"})
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.judge",

@@ -12,23 +12,19 @@ from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List
 
-from harness import results, stopping
+from harness import causes, results, stopping
 from harness.judge import judge
-from harness.notrun import partial_words
 from harness.runner import CaseRun
 
 if TYPE_CHECKING:
     from harness.plugin import _State
 
-__all__ = ["INTERRUPTED_DIR", "OUTPUT_CLOSED", "cause", "finished_unreported", "result_of",
-           "summary_lines", "target"]
+__all__ = ["INTERRUPTED_DIR", "cause", "finished_unreported", "result_of", "summary_lines",
+           "target"]
 
 #: Where an interrupted run writes when the results folder already has its file: that file is
 #: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
 INTERRUPTED_DIR = "interrupted"
-#: A partial run's cause when pytest ended with an INTERNALERROR writing to an output whose
-#: reader left (`| head -1`, a killed `| tee`).
-OUTPUT_CLOSED = "output closed"
 
 
 def result_of(future: "Future[CaseRun]") -> CaseRun:
@@ -52,8 +48,8 @@ def cause(state: "_State", exitcode: Any, tests: List[Dict[str, Any]]) -> str:
     if state.interrupted and missing:  # no name: a KeyboardInterrupt without our handler
         return stopping.stopped_by() or "SIGINT"
     if exitcode not in (0, 1) and not (state.interrupted and exitcode == 2):
-        return OUTPUT_CLOSED if state.output_closed else "pytest exit status %s" % exitcode
-    return "%d cell%s missing" % (missing, "" if missing == 1 else "s") if missing else ""
+        return causes.OUTPUT_CLOSED if state.output_closed else causes.exit_status(exitcode)
+    return causes.missing(missing) if missing else ""
 
 
 def target(state: "_State") -> Path:
@@ -89,15 +85,19 @@ def finished_unreported(state: "_State", json_report: Dict[str, Any]) -> List[Di
 
 def summary_lines(state: "_State") -> List[str]:
     """Where the results went, for the terminal summary, and why they are partial; complete
-    ones after a late stop signal say so."""
+    ones after a late stop signal say so, and a file that could not be written says that."""
     signal = stopping.stopped_by() or ("SIGINT" if state.interrupted else "")
+    status = "partial: %s" % causes.words(state.cause) if state.cause else \
+        "complete: every cell had finished before %s" % signal if signal else ""
+    if state.written is None and state.write_error:  # cells did finish: not "before any"
+        return ["harness: no results file written%s: %s" % (
+            " (%s)" % status if status else "", state.write_error)]
     if state.written is None:
-        why = partial_words(state.cause or signal)
+        why = causes.words(state.cause or signal)
         return ["harness: %s before any cell finished; no results file written" % why] \
             if state.cause or signal else []
-    lines = ["harness: results written to %s%s" % (state.written, (
-        " (partial: %s)" % partial_words(state.cause) if state.cause else
-        " (complete: every cell had finished before %s)" % signal if signal else ""))]
+    lines = ["harness: results written to %s%s" % (state.written,
+                                                   " (%s)" % status if status else "")]
     if state.kept is not None:
         lines.append(  # -o: the default reports/ holds the full report
             "harness: %s kept as it was: a partial run never replaces a results file "

@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from harness import cli_types
+from harness.causes import ended, read
 from harness.exits import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, error
 from harness.guest.words import CRASH, OK, UNAVAILABLE
-from harness.notrun import ended
 from harness.results import (
     BadFile,
     first_problem,
@@ -70,7 +70,7 @@ def problems(document: Any, leg: Optional[str] = None,
     found: List[str] = []
     if env.get("interrupted"):  # said first: it explains whatever else is missing
         found.append("the run was %s: a partial run proves nothing about the cells it did "
-                     "not reach" % ended(str(env.get("partial_cause") or "")))
+                     "not reach" % ended(read(env.get("partial_cause"))))
     if leg is not None and _identity(env) != session_identity(leg):
         found.append("leg %s tested %s, not %s" % (leg, session_name(*_identity(env)), leg))
     cells: List[Dict[str, Any]] = [

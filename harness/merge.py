@@ -11,6 +11,7 @@ from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
 from harness import case_code, results
+from harness.causes import read as read_cause
 from harness.documents import (
     CaseEntry,
     MatrixCell,
@@ -194,13 +195,13 @@ def merge(
         env = cast("MatrixEnvironment", dict(harness["environment"]))
         left = _not_selected(env.pop("not_selected", None))
         stopped = env.pop("interrupted", None) is True
-        cause = env.pop("partial_cause", None)
+        cause = read_cause(env.pop("partial_cause", None))  # cut: the report repeats it
         minor_id = results.env_id(env)
         split = len(releases[minor_id]) > 1  # patch releases apart only when several are here
         ident = results.env_id(env, patch=True) if split else minor_id
         run = run_record(shown[item.path], env, harness["cases"])
         runs_of[item.path] = run
-        if stopped and isinstance(cause, str) and cause:
+        if stopped and cause:
             run["partial_cause"] = cause
         if ident in environments:
             environments[ident]["runs"].append(run)

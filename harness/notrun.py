@@ -12,17 +12,16 @@ import dataclasses
 import re
 from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
 
+from harness.causes import INTERRUPTED, ended, read
 from harness.results import environment_names
 
-__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "RunGaps", "ended", "not_run", "of_matrix",
-           "partial_causes", "partial_words", "reason", "short_reason", "why_missing"]
+__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "RunGaps", "not_run", "of_matrix", "partial_causes",
+           "reason", "short_reason", "why_missing"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
 _SELECTED = "not selected: "
 NO_DATA = "no data"
-#: Why the cells an interrupted run (Ctrl-C, SIGTERM, SIGHUP) never reached did not run.
-INTERRUPTED = "interrupted"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,22 +85,6 @@ class NotRun:
         return self.line + ". Every count here is over what ran." if self.partial else ""
 
 
-def partial_words(cause: str) -> str:
-    """A partial run's cause in words: "interrupted by SIGTERM", "output closed", "pytest exit
-    status 3", "2 cells missing" (``environment.partial_cause``, results format 1.6);
-    "interrupted" when the file does not say (1.5)."""
-    if not cause:
-        return INTERRUPTED
-    return "%s by %s" % (INTERRUPTED, cause) if cause.startswith("SIG") else cause
-
-
-def ended(cause: str) -> str:
-    """How a partial run ended, after "Linux 3.14 was": "interrupted by SIGTERM", "cut short
-    (output closed)"."""
-    words = partial_words(cause)
-    return words if words.startswith(INTERRUPTED) else "cut short (%s)" % words
-
-
 def reason(cell: Mapping[str, Any]) -> str:
     """Why a not-run cell did not run: ``-k 'api and fork'``, ``quick``, ``interrupted`` or
     ``no data``."""
@@ -129,8 +112,8 @@ def partial_causes(environments: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
     runs' ``partial_cause`` (matrix format 1.4); absent when no run says."""
     causes: Dict[str, str] = {}
     for env in environments:
-        said = [str(run["partial_cause"]) for run in env.get("runs") or ()
-                if isinstance(run, Mapping) and run.get("partial_cause")]
+        runs = [run for run in env.get("runs") or () if isinstance(run, Mapping)]
+        said = [cause for cause in (read(run.get("partial_cause")) for run in runs) if cause]
         if said:
             causes[str(env.get("id"))] = "; ".join(dict.fromkeys(said))
     return causes

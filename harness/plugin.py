@@ -87,10 +87,12 @@ class _State:
         self.futures: Dict[str, "Future[CaseRun]"] = {}
         self.findings: List[str] = []
         self.written: Optional[Path] = None
+        self.write_error = ""  # why the results file could not be written (the error line)
         self.items: List["CaseItem"] = []
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
         self.dropping = False  # while --quick's cells are reported deselected
         self.interrupted = False  # Ctrl-C, SIGTERM or SIGHUP stopped the run
+        self.finished = ""  # pytest runs no more cells: why nothing is left to stop (``finish``)
         self.output_closed = False  # pytest ended on a write to an output whose reader left
         self.cause = ""  # why the run is partial (``interrupted.cause``); "" when complete
         self.kept: Optional[Path] = None  # the results file a partial run left as it was
@@ -289,8 +291,9 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     try:
         results.atomic_write_json(target, json_report)
     except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
-        error("%s: cannot write the results file (%s)" % (
-            target, getattr(exc, "strerror", None) or exc))
+        state.write_error = "%s: cannot write the results file (%s)" % (
+            target, getattr(exc, "strerror", None) or exc)
+        error(state.write_error)
         return
     state.written = target
 
@@ -334,7 +337,12 @@ def pytest_internalerror(excinfo: Any) -> Optional[bool]:
     return True
 
 
-@pytest.hookimpl(trylast=True)
-def pytest_sessionfinish(session: pytest.Session) -> None:
-    """Before pytest's summary: a `| tee` that the same Ctrl-C ended is gone by now (EPIPE)."""
+@pytest.hookimpl(hookwrapper=True, trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
+    """Before every other plugin's own hook (pytest-json-report's gathers and writes the
+    results): pytest runs no more cells, so a stop signal from now on must not cost the
+    finished ones (``scheduling.finish``). After them, before pytest's summary: a `| tee` that
+    the same Ctrl-C ended is gone by now (EPIPE)."""
+    scheduling.finish(_state(session.config))
+    yield
     stopping.silence_dead_outputs()

@@ -1,6 +1,7 @@
 """When the plugin's cells run: every cell is started in the background before pytest walks
 the items in order (CPU slots for the running ones, performance cases last and alone), and
-whether every cell has finished, which tells a late stop signal that nothing is left to stop.
+whether nothing is left to stop for a late stop signal: every cell has finished, or pytest runs
+no more (``finish``).
 
 Runs in the harness's own interpreter (the plugin's), never in the interpreter under test.
 """
@@ -18,7 +19,7 @@ from harness.runner import CaseRun, cancel_all, cancelled, run_case
 if TYPE_CHECKING:
     from harness.plugin import CaseItem, _State
 
-__all__ = ["start", "timed_out_before", "waits"]
+__all__ = ["finish", "start", "timed_out_before", "waits"]
 
 #: How many cells may be started at once. Only ``--case-jobs`` of them hold a CPU slot; the
 #: others were seen waiting (``harness.waiting``) or timed out in this environment's previous
@@ -26,6 +27,8 @@ __all__ = ["start", "timed_out_before", "waits"]
 #: back for what a cell does, never for its expectation: a wrong "timeout" expectation must not
 #: get less CPU and so confirm itself.
 _HANGING_JOBS = 64
+#: Why a late stop signal has nothing left to stop, in its line ("harness: SIGINT after …").
+_EVERY_CELL = "every cell had finished"
 
 
 def start(state: "_State") -> Callable[[], None]:
@@ -66,7 +69,11 @@ def start(state: "_State") -> Callable[[], None]:
 
     threading.Thread(target=_open_gate, name="perf-gate", daemon=True).start()
     futures = list(state.futures.values())
-    unsettle = stopping.settle_when(lambda: all(future.done() for future in futures))
+
+    def _settled() -> str:
+        return state.finished or (_EVERY_CELL if all(f.done() for f in futures) else "")
+
+    unsettle = stopping.settle_when(_settled)
 
     def _shutdown() -> None:
         unsettle()
@@ -75,6 +82,18 @@ def start(state: "_State") -> Callable[[], None]:
         for pool in (cells, serial):
             pool.shutdown(wait=True)
     return _shutdown
+
+
+def finish(state: "_State") -> None:
+    """pytest runs no more cells (its session is finishing; with -x or --maxfail before the
+    last one): the ones it will never read are cancelled, and from now on a first stop signal
+    is recorded, not raised, so that it cannot cost the cells that finished their results file
+    (what was not reached stays partial, with its own cause)."""
+    if all(future.done() for future in state.futures.values()):
+        state.finished = _EVERY_CELL
+        return
+    state.finished = "pytest had stopped early"  # cancelled cells end too: not "finished"
+    cancel_all()
 
 
 def _run_watched(item: "CaseItem", state: "_State", slots: waiting.CpuSlots,

@@ -3,7 +3,8 @@
 The first one raises KeyboardInterrupt (running cases cancelled and reaped, finished cells
 written, temporary folders removed, exit 130); later ones are ignored, with one line each,
 until the command has cleaned up. Once nothing is left to stop (``settle_when``: every cell
-of a run has finished) the first one is only recorded: the results are written, then exit 130.
+of a run has finished, or pytest runs no more) the first one is only recorded: the results are
+written, then exit 130.
 ``cli.main`` installs the handlers for every command; ``provision`` too, for ``nox -s
 provision``, which does not go through ``cli.main``.
 """
@@ -16,6 +17,8 @@ import signal
 import threading
 from typing import Any, Callable, Dict, List, Set, Tuple
 
+from harness.causes import STOP_SIGNALS
+
 __all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "settle_when",
            "silence_dead_outputs", "stopped_by"]
 
@@ -26,16 +29,17 @@ _OUTPUTS: Set[Tuple[int, int]] = set()
 STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
                   b"the next run's sweep\n")
-_NAMES = ("SIGINT", "SIGTERM", "SIGHUP")  # no SIGHUP on Windows
-#: Whether nothing is left to stop (``settle_when``); read inside the signal handler.
-_SETTLED: List[Callable[[], bool]] = []
+#: Why nothing is left to stop (``settle_when``); read inside the signal handler.
+_SETTLED: List[Callable[[], str]] = []
 
 
-def settle_when(settled: Callable[[], bool]) -> Callable[[], None]:
-    """From when ``settled()`` is true (every cell has finished), a first stop signal is
-    recorded, not raised: raised while the run gathered and wrote its results, it lost every
-    cell of the run. ``settled`` runs in the signal handler: it must not wait (``Future.done``
-    takes a lock held only for a moment, and reentrant). Returns the undo."""
+def settle_when(settled: Callable[[], str]) -> Callable[[], None]:
+    """From when ``settled()`` says why nothing is left to stop ("every cell had finished";
+    "" while something is), a first stop signal is recorded, not raised: a KeyboardInterrupt
+    lands wherever the main thread is, such as inside the hook that writes the results file,
+    and only the finished cells remain to be kept. ``settled`` runs in the signal handler: it
+    must not wait (``Future.done`` takes a lock held only for a moment, and reentrant).
+    Returns the undo."""
     _SETTLED.append(settled)
     return lambda: _SETTLED.remove(settled) if settled in _SETTLED else None
 
@@ -93,16 +97,17 @@ def dead_output(exc: BaseException) -> bool:
 def _on_stop_signal(signum: int, frame: Any) -> None:
     """The first SIGINT/SIGTERM/SIGHUP stops the command as Ctrl-C does; later ones are ignored
     until it has cleaned up: a second KeyboardInterrupt landing in pytest's interrupt hooks
-    made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT). After
-    the last cell the first one too is only recorded (``settle_when``)."""
+    made a partial results file read as complete (nox sends SIGTERM 3 s after SIGINT). Once
+    nothing is left to stop the first one too is only recorded (``settle_when``)."""
     silence_dead_outputs()
     line = STILL_CLEANING
     if not _STOPPING:
         _STOPPING.append(signum)
-        if not any(settled() for settled in _SETTLED):
+        after = next((why for why in (settled() for settled in _SETTLED) if why), "")
+        if not after:
             raise KeyboardInterrupt
-        line = b"harness: %s after every cell had finished: writing the results, then " \
-               b"exiting\n" % signal.Signals(signum).name.encode()
+        line = b"harness: %s after %s: writing the results, then exiting\n" % (
+            signal.Signals(signum).name.encode(), after.encode())
     try:  # not sys.stderr: the signal may land inside its write
         os.write(2, line)
     except OSError:  # a dead pipe or terminal must not cut the clean-up short
@@ -117,7 +122,8 @@ def install() -> Dict[int, Any]:
     changes. Returns the handlers to put back."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    signums = [getattr(signal, name) for name in _NAMES if hasattr(signal, name)]
+    signums = [getattr(signal, name) for name in STOP_SIGNALS  # no SIGHUP on Windows
+               if hasattr(signal, name)]
     if any(signal.getsignal(signum) is _on_stop_signal for signum in signums):
         return {}
     del _STOPPING[:]  # before the handlers: a signal right after them must count

@@ -38,7 +38,7 @@ def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: boo
     state = SimpleNamespace(
         environment=dict(ENV), quick=False, deselected=[], cases={}, futures={},
         items=items if interrupted else items[:1], results_dir=folder, written=None,
-        interrupted=interrupted, output_closed=False, cause="", kept=None)
+        write_error="", interrupted=interrupted, output_closed=False, cause="", kept=None)
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     plugin.pytest_json_modifyreport({"exitcode": 2 if interrupted else 0,
@@ -112,6 +112,21 @@ def test_a_signal_after_every_cell_finished_leaves_a_complete_file(
     assert interrupted.summary_lines(state) == [
         "harness: results written to %s (complete: every cell had finished before SIGINT)"
         % state.written]
+
+
+def test_a_results_file_that_cannot_be_written_is_not_said_to_have_no_finished_cell(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A cell finished, but the file could not be written (here its folder is a file): the
+    summary says the write failed, and why, never "before any cell finished"."""
+    folder = tmp_path / "results"
+    folder.write_text("a file where the results folder should be")
+    state = _session_end(monkeypatch, folder, interrupted=True)
+    assert state.written is None
+    (line,) = interrupted.summary_lines(state)
+    assert "before any cell finished" not in line, line
+    assert line.startswith("harness: no results file written (partial: interrupted by "
+                           "SIGINT): %s: cannot write the results file (" % (
+                               folder / "linux-cpython-3.12.json")), line
 
 
 def test_the_cells_an_interrupted_run_never_reached_read_not_run_interrupted(
@@ -189,7 +204,7 @@ import os, signal, sys, time
 from harness import stopping
 previous = stopping.install()
 settled = []
-undo = stopping.settle_when(lambda: bool(settled))
+undo = stopping.settle_when(lambda: "every cell had finished" if settled else "")
 try:
     signal.raise_signal(signal.SIGINT)  # a cell still running: stopped
     print("not stopped")

@@ -219,7 +219,9 @@ def test_an_interrupted_run_of_broken_cells_is_withheld(tmp_path: Path) -> None:
 @pytest.mark.parametrize("cause, said", [
     ("output closed", "the run was cut short (output closed): "),
     ("SIGTERM", "the run was interrupted by SIGTERM: "),
-    ("2 cells missing", "the run was cut short (2 cells missing): ")])
+    ("2 cells missing", "the run was cut short (2 cells missing): "),
+    ("SIGNAL lost", "the run was cut short (SIGNAL lost): "),  # not a signal's name
+    ("odd " + "x" * 3000, "the run was cut short (odd %s…): " % ("x" * 115))])  # cut
 def test_a_partial_run_says_why_it_is_partial(cause: str, said: str) -> None:
     """Not "interrupted (Ctrl-C, SIGTERM or SIGHUP)" for a run no signal stopped (results
     format 1.6 records the cause)."""

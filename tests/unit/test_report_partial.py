@@ -116,7 +116,8 @@ def test_a_change_counts_over_the_cases_that_ran_on_both_sides() -> None:
 @pytest.mark.parametrize("cause, ended", [
     ("SIGTERM", "interrupted by SIGTERM"), ("output closed", "cut short (output closed)"),
     ("pytest exit status 3", "cut short (pytest exit status 3)"),
-    ("4 cells missing", "cut short (4 cells missing)")])
+    ("4 cells missing", "cut short (4 cells missing)"),
+    ("SIGNAL lost", "cut short (SIGNAL lost)")])  # not a signal's name: as the file says it
 def test_a_partial_environment_is_named_with_why_it_is_partial(cause: str, ended: str) -> None:
     """Results format 1.6 records the cause: "interrupted" was said of every partial run,
     also of one whose output closed or that pytest ended with an internal error."""
@@ -133,6 +134,23 @@ def test_a_partial_environment_is_named_with_why_it_is_partial(cause: str, ended
     text = summary.render_summary(m)
     assert "**Partial run: only 8 of 12 cells ran (%s). " % said in text
     assert "⚠ %s: 4 of its 6 cells did not run" % ended in text.split("## Start methods")[1]
+
+
+def test_a_long_cause_from_a_file_is_cut_once_loaded() -> None:
+    """The report repeats a partial run's cause (the banner, the start-methods row, summary.md):
+    3,000 characters from a file were repeated in full each time."""
+    full = results_doc(version="3.12.1", cases=CASES)
+    cut = results_doc(version="3.14.1", cases=CASES, default="forkserver")
+    cut["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
+    cut["harness"]["environment"].update(interrupted=True, partial_cause="odd " + "x" * 3000)
+    cut["tests"] = cut["tests"][:2]
+    m = _matrix(full, cut)
+    said = [run["partial_cause"] for env in m["environments"] for run in env["runs"]
+            if run.get("partial_cause")]
+    assert said == ["odd " + "x" * 115 + "…"]
+    page, text = render.render_html(m), summary.render_summary(m)
+    assert "x" * 116 not in page and "x" * 116 not in text
+    assert "was cut short (odd %s…): 4 of its 6 cells did not run" % ("x" * 115) in text
 
 
 def test_an_interrupted_environment_is_named_marked_and_its_claims_say_why() -> None:

@@ -1,0 +1,53 @@
+"""Why a run is partial (``environment.partial_cause``, results format 1.6): the forms the
+plugin writes ("SIGTERM", "output closed", "pytest exit status 3", "2 cells missing") and how a
+report or ``verify-leg`` reads them back, in one place so that the reading knows every form.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.text import shorten
+
+__all__ = ["INTERRUPTED", "OUTPUT_CLOSED", "STOP_SIGNALS", "ended", "exit_status", "missing",
+           "read", "words"]
+
+#: The signals that stop a command as Ctrl-C does (``harness.stopping``); a run one of them
+#: stopped has the signal's name as its cause.
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+#: pytest ended with an INTERNALERROR writing to an output whose reader left (`| head -1`).
+OUTPUT_CLOSED = "output closed"
+#: Why the cells an interrupted run (Ctrl-C, SIGTERM, SIGHUP) never reached did not run.
+INTERRUPTED = "interrupted"
+#: How much of a cause read from a file is shown: the report repeats it in several places.
+SHOWN = 120
+
+
+def exit_status(code: Any) -> str:
+    """The cause when pytest's exit status says the run broke off: "pytest exit status 3"."""
+    return "pytest exit status %s" % code
+
+
+def missing(cells: int) -> str:
+    """The cause when selected cells have no result and nothing else says why."""
+    return "%d cell%s missing" % (cells, "" if cells == 1 else "s")
+
+
+def read(value: Any) -> str:
+    """A cause as read from a file, on one line and cut to :data:`SHOWN` characters; "" when
+    the file says none (or not as text)."""
+    return shorten(value, SHOWN) if isinstance(value, str) else ""
+
+
+def words(cause: str) -> str:
+    """A cause in words: "interrupted by SIGTERM", "output closed", "pytest exit status 3",
+    "2 cells missing"; "interrupted" when the file does not say (format 1.5)."""
+    if not cause:
+        return INTERRUPTED
+    return "%s by %s" % (INTERRUPTED, cause) if cause in STOP_SIGNALS else cause
+
+
+def ended(cause: str) -> str:
+    """How a partial run ended, after "Linux 3.14 was": "interrupted by SIGTERM", "cut short
+    (output closed)"."""
+    return words(cause) if not cause or cause in STOP_SIGNALS else "cut short (%s)" % cause
