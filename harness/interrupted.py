@@ -96,6 +96,9 @@ def summary_lines(state: "_State") -> List[str]:
         why = causes.words(state.cause or signal)
         return ["harness: %s before any cell finished; no results file written" % why] \
             if state.cause or signal else []
+    if state.cause:  # pytest's "7 passed" counts only the cells it reported before the stop
+        status += "; it holds the %d of %d selected cells that finished" % (
+            state.cells_written, len(state.items))
     lines = ["harness: results written to %s%s" % (state.written,
                                                    " (%s)" % status if status else "")]
     if state.kept is not None:

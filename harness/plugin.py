@@ -88,6 +88,7 @@ class _State:
         self.findings: List[str] = []
         self.written: Optional[Path] = None
         self.write_error = ""  # why the results file could not be written (the error line)
+        self.cells_written = 0  # pytest's own count stops at the cells it reported
         self.items: List["CaseItem"] = []
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
         self.dropping = False  # while --quick's cells are reported deselected
@@ -296,6 +297,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
         error(state.write_error)
         return
     state.written = target
+    state.cells_written = len(json_report["tests"])
 
 
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:

@@ -181,7 +181,7 @@ def test_ctrl_c_stops_quickly_reaps_everything_and_keeps_finished_cells(
     out = proc.communicate(timeout=30)[0]
     exited = time.monotonic() - started
     assert proc.returncode == 130, out
-    assert "(partial: interrupted by %s)" % signal.Signals(signum).name in out, out
+    assert "(partial: interrupted by %s; it holds the " % signal.Signals(signum).name in out, out
     loaded, rejected = loading.load_results([str(f) for f in results.glob("*.json")])
     assert rejected == [] and len(loaded) == 1
     cells = {"%s[%s]" % (case, method): observation["outcome"]
@@ -321,7 +321,7 @@ def test_a_ctrl_c_after_x_stopped_the_run_loses_no_finished_cell(tmp_path: Path,
     assert environment.get("interrupted") is True
     missing = environment.get("partial_cause")
     assert missing in ("%d cells missing" % n for n in (3, 4, 5)), missing
-    assert "results written to %s (partial: %s)" % (partial, missing) in out, out
+    assert "results written to %s (partial: %s; it holds the " % (partial, missing) in out, out
     cells = {(case, method) for case, method, _category, _observation in loaded[0].cells}
     assert ("faults.exit3", "fork") in cells
     assert not any(case == "faults.ignores_sigterm" for case, _method in cells)
@@ -426,7 +426,8 @@ def test_more_signals_during_the_clean_up_neither_cut_it_short_nor_replace_a_fil
     assert wait_gone(root, bound(2.0)) == []
     assert complete.read_text() == '{"complete": true}'
     partial = results / "interrupted" / complete.name
-    assert "results written to %s (partial: interrupted by SIGINT)" % partial in out, out
+    assert "results written to %s (partial: interrupted by SIGINT; it holds the " % partial \
+        in out, out
     loaded, rejected = loading.load_results([str(partial)])
     assert rejected == [] and loaded[0].harness["environment"].get("interrupted") is True
 
