@@ -176,7 +176,8 @@ def run_record(path: str, env: Environment, cases: Sequence[CaseEntry] = ()) -> 
 
 def shown_paths(paths: Sequence[str], folder: Optional[str] = None) -> Dict[str, str]:
     """How ``matrix.json`` names each input file (1.4): its path inside the report ``folder``,
-    else its last parts, as few as tell it from the other inputs (its name, mostly); never the
+    else its last parts, as few as tell it from the other inputs (its name, mostly; more behind
+    "…/"); never the
     folders of the machine that built the report (a CI runner's ``/home/runner/work/…``)."""
     out: Dict[str, str] = {}
     parts: Dict[str, List[str]] = {}
@@ -195,8 +196,8 @@ def shown_paths(paths: Sequence[str], folder: Optional[str] = None) -> Dict[str,
     while parts:
         counts = collections.Counter(tuple(mine[-n:]) for mine in parts.values())
         for path, mine in list(parts.items()):
-            if counts[tuple(mine[-n:])] == 1:
-                out[path] = "/".join(mine[-n:])
+            if counts[tuple(mine[-n:])] == 1:  # "…/": a tail, not a path in the report folder
+                out[path] = "/".join(mine[-n:]) if n == 1 else "…/" + "/".join(mine[-n:])
             elif n >= len(mine):  # the same file named twice: no tail tells them apart
                 out[path] = mine[-1]
             else:
