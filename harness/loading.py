@@ -177,8 +177,8 @@ def run_record(path: str, env: Environment, cases: Sequence[CaseEntry] = ()) -> 
 def shown_paths(paths: Sequence[str], folder: Optional[str] = None) -> Dict[str, str]:
     """How ``matrix.json`` names each input file (1.4): its path inside the report ``folder``,
     else its last parts, as few as tell it from the other inputs (its name, mostly; more behind
-    "…/"); never the
-    folders of the machine that built the report (a CI runner's ``/home/runner/work/…``)."""
+    "…/"); never the folders of the machine that built the report (a CI runner's
+    ``/home/runner/work/…``)."""
     out: Dict[str, str] = {}
     parts: Dict[str, List[str]] = {}
     base = os.path.abspath(folder) if folder else None
