@@ -8,7 +8,7 @@ two environment probes) that differ. Pure functions over the ``matrix.json`` dic
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Set, Tuple
 
 from harness import case_code
 from harness.documents import (
@@ -34,6 +34,7 @@ __all__ = [
     "apart",
     "change_text",
     "code_change_text",
+    "comparable",
     "compared_at",
     "describe",
     "method_changes",
@@ -284,6 +285,18 @@ def method_changes(matrix: MatrixDoc) -> List[MethodChange]:
                     out.append(MethodChange(series, version_label(env), version_label(prev), label,
                                             _fmt(prev.get(key)), _fmt(env.get(key))))
     return out
+
+
+def comparable(matrix: MatrixDoc) -> Tuple[bool, bool]:
+    """(versions, platforms): whether this data can show a change between versions (a series
+    with two environments) and a difference between platforms (two series at one version)."""
+    by_series = _by_series(matrix)
+    at: Dict[str, Set[str]] = {}
+    for series, envs in by_series.items():
+        for env in envs:
+            at.setdefault(_minor(env), set()).add(series)
+    return (any(len(envs) > 1 for envs in by_series.values()),
+            any(len(series) > 1 for series in at.values()))
 
 
 def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:

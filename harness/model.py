@@ -117,6 +117,12 @@ class Report:
     #: docs say", as the inferred differences are).
     agree_inferred: int
     changed_cases: int
+    #: Cases with a flaky cell, and with a difference between platforms at one version.
+    flaky_cases: int
+    platform_cases: int
+    #: Whether the data can show a change between versions, a difference between platforms
+    #: (one environment can show neither: the Findings line does not count them then).
+    comparable: Tuple[bool, bool]
     #: The cells that did not run and why: after a partial run every count says what it is over.
     not_run: notrun.NotRun
     envs: Tuple[EnvView, ...]
@@ -273,6 +279,8 @@ def build(matrix: MatrixDoc) -> Report:
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
         not_compared=not_compared,
         changed_cases=len(changes), not_run=gaps,
+        flaky_cases=sum(1 for v in all_views if any(c.verdict == words.FLAKY for c in v.cells)),
+        platform_cases=len(diffs), comparable=history.comparable(matrix),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
         defaults=tuple(answers.default_grid(matrix, grid)),
         answer_lines=tuple(answers.fails_only_lines(
