@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -14,6 +15,7 @@ import pytest
 
 from cases.claims import CLAIMS
 from harness import loading, merge, render
+from harness.claimview import VERDICT_SYMBOLS
 from tests.integration.chromium import LOW_CONTRAST, launch
 from tests.integration.test_report_answers import NOW, _close, _open
 from tests.unit.report_synth import ci_legs, results_doc
@@ -65,7 +67,7 @@ def _phone(browser: Any, url: str, **kw: Any) -> Any:
 
 def test_a_phone_lists_each_claim_on_a_line_with_its_verdict(browser: Any, report: str) -> None:
     """At 390×844 each of the 18 claims is a line of at most two lines of text led by its
-    verdict's symbol, and the whole section is under two screens (the cards were 21 screens)."""
+    verdict's symbol and word, and the whole section is under two screens (the cards were 21 screens)."""
     pg = _phone(browser, report)
     assert pg.locator("#matrix th.env").count() == len(VERSIONS)
     # Laid out whole (content-visibility keeps a box off the screen at a guessed size).
@@ -83,6 +85,14 @@ def test_a_phone_lists_each_claim_on_a_line_with_its_verdict(browser: Any, repor
     symbols = {"true": "✓", "false": "✗", "depends": "◐", "partial": "◑", "undecided": "◌",
                "not-run": "·"}
     assert [s for _h, _v, s in rows] == [symbols[v] for _h, v, _s in rows]
+    # Beside each symbol its verdict's word, shown (it was in a 1-px screen reader's box: "◐"
+    # and "◑" alone did not say which claims are partly false).
+    shown = pg.eval_on_selector_all("table.claims summary .vs", """vs => vs.map(v => {
+        const out = [], walk = document.createTreeWalker(v, NodeFilter.SHOW_TEXT);
+        for (let n; (n = walk.nextNode());) {
+          if (n.parentElement.getBoundingClientRect().width > 2) { out.push(n.textContent); } }
+        return out.join('').trim(); })""")
+    assert shown == [VERDICT_SYMBOLS[v] for _h, v, _s in rows], shown
     assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     _close(pg)
 
@@ -261,4 +271,29 @@ def test_a_phones_claim_symbols_have_a_contrast_of_4_5_to_1(browser: Any, report
     pg = _phone(browser, report, color_scheme=scheme)
     pg.locator("#claim-fork_default_unix summary").tap()
     assert pg.evaluate(LOW_CONTRAST, "#claims") == []
+    _close(pg)
+
+
+def _lab(rgb: List[float]) -> List[float]:
+    """CIE L*a*b* (D65) of an sRGB colour "rgb(r, g, b)"'s numbers."""
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+           for c in (v / 255 for v in rgb[:3])]
+    xyz = [sum(k * c for k, c in zip(row, lin)) / white for row, white in zip(
+        ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505)),
+        (0.95047, 1.0, 1.08883))]
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
+    return [116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_partly_and_true_where_run_have_colours_apart(browser: Any, report: str,
+                                                       scheme: str) -> None:
+    """On a phone the backgrounds of "◐ partly" and "◑ true where run" differ by a CIE76 ΔE
+    of 30 at least, in light and in dark mode (dark: olive beside brown, ΔE 15)."""
+    pg = _phone(browser, report, color_scheme=scheme)
+    depends, partial = (_lab([float(x) for x in re.findall(r"[\d.]+", pg.evaluate(
+        "s => getComputedStyle(document.querySelector(s)).backgroundColor", s))])
+        for s in ("tr[data-overall=depends] .vs", "tr[data-overall=partial] .vs"))
+    delta = sum((a - b) ** 2 for a, b in zip(depends, partial)) ** 0.5
+    assert delta >= 30, (depends, partial, delta)
     _close(pg)
