@@ -8,7 +8,7 @@ two environment probes) that differ. Pure functions over the ``matrix.json`` dic
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Sequence, Set, Tuple
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from harness import case_code
 from harness.documents import (
@@ -287,16 +287,16 @@ def method_changes(matrix: MatrixDoc) -> List[MethodChange]:
     return out
 
 
-def comparable(matrix: MatrixDoc) -> Tuple[bool, bool]:
-    """(versions, platforms): whether this data can show a change between versions (a series
-    with two environments) and a difference between platforms (two series at one version)."""
+def comparable(matrix: MatrixDoc) -> Tuple[bool, List[List[str]]]:
+    """Whether this data can show a change between versions (a series with two environments),
+    and the series that share a Python version (where a difference between them can show)."""
     by_series = _by_series(matrix)
-    at: Dict[str, Set[str]] = {}
-    for series, envs in by_series.items():
-        for env in envs:
-            at.setdefault(_minor(env), set()).add(series)
+    at: Dict[str, List[str]] = {}
+    for series, envs in sorted(by_series.items()):
+        for minor in dict.fromkeys(_minor(env) for env in envs):
+            at.setdefault(minor, []).append(series)
     return (any(len(envs) > 1 for envs in by_series.values()),
-            any(len(series) > 1 for series in at.values()))
+            [series for series in at.values() if len(series) > 1])
 
 
 def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:

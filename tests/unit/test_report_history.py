@@ -338,7 +338,8 @@ def test_the_findings_line_counts_only_what_the_data_can_show() -> None:
     """One environment: the Findings line says how many findings in all and what each number
     counts, and names no change between versions nor platforms (it read "… changes between
     versions (0 cases) or platforms: 1 case", the total). Two versions of one platform: it
-    counts the changes, still no platforms; two platforms at one version: it counts those."""
+    counts the changes, still no platforms; CPython and PyPy at one version: it counts the cases
+    that differ between implementations."""
     odd = lambda c, m: cell(c, m, observed="odd", verdict="unexpected")  # noqa: E731
     one = _findings_line(results_doc(observe=odd))
     assert one.startswith("1 finding in all"), one
@@ -351,5 +352,8 @@ def test_the_findings_line_counts_only_what_the_data_can_show() -> None:
     apart = _findings_line(results_doc(), results_doc(impl="pypy", observe=_observer(
         {"spawn": "other"})))
     assert "0 cases whose behaviour changes between versions" not in apart, apart
-    assert apart.endswith("1 case whose behaviour differs between platforms at one Python "
-                          "version."), apart
+    assert apart.endswith("1 case whose behaviour differs between implementations at one "
+                          "Python version."), apart  # CPython against PyPy: not "platforms"
+    oses = _findings_line(results_doc(observe=odd), results_doc(os_name="macos", observe=odd))
+    assert oses.endswith("0 cases whose behaviour differs between operating systems at one "
+                         "Python version."), oses
