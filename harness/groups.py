@@ -17,8 +17,8 @@ from harness.expect import expectation_text
 from harness.guest import words
 from harness.text import canonical_json, keys_shown, short
 
-__all__ = ["FULL_VALUE", "Group", "cell_anchor", "difference_lines", "differs_between",
-           "groups"]
+__all__ = ["FULL_VALUE", "Group", "cell_anchor", "compared_between", "difference_lines",
+           "differs_between", "groups"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -179,15 +179,23 @@ def differs_between(diffs: Sequence[history.PlatformDifference]) -> str:
     systems or implementations" — for "Differs between …" (CPython against PyPy is not two
     platforms). Two series that behave differently and differ in one thing alone name it; when
     no such pair exists, what the differing pairs differ in."""
+    return _apart_in([(a, b) for d in diffs for i, (a, text_a) in enumerate(d.by_series)
+                      for b, text_b in d.by_series[i + 1:] if text_a != text_b])
+
+
+def compared_between(at_one_version: Sequence[Sequence[str]]) -> str:
+    """What this data's series that share a Python version differ in ("implementations"), in
+    the words of ``differs_between``: what a difference between them can be; "" for none."""
+    return _apart_in([(a, b) for group in at_one_version
+                      for i, a in enumerate(group) for b in group[i + 1:]])
+
+
+def _apart_in(pairs: Sequence[Tuple[str, str]]) -> str:
     alone: List[str] = []
     some: List[str] = []
-    for d in diffs:
-        for i, (a, text_a) in enumerate(d.by_series):
-            for b, text_b in d.by_series[i + 1:]:
-                if text_a == text_b:
-                    continue
-                apart = [w for w, part in _ASPECTS if part(a) != part(b)]
-                (alone if len(apart) == 1 else some).extend(apart)
+    for a, b in pairs:
+        apart = [w for w, part in _ASPECTS if part(a) != part(b)]
+        (alone if len(apart) == 1 else some).extend(apart)
     found = [w for w, _p in _ASPECTS if w in (alone or some)]
     if not found:
         return ""

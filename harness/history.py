@@ -34,6 +34,7 @@ __all__ = [
     "apart",
     "change_text",
     "code_change_text",
+    "comparable",
     "compared_at",
     "describe",
     "method_changes",
@@ -284,6 +285,18 @@ def method_changes(matrix: MatrixDoc) -> List[MethodChange]:
                     out.append(MethodChange(series, version_label(env), version_label(prev), label,
                                             _fmt(prev.get(key)), _fmt(env.get(key))))
     return out
+
+
+def comparable(matrix: MatrixDoc) -> Tuple[bool, List[List[str]]]:
+    """Whether this data can show a change between versions (a series with two environments),
+    and the series that share a Python version (where a difference between them can show)."""
+    by_series = _by_series(matrix)
+    at: Dict[str, List[str]] = {}
+    for series, envs in sorted(by_series.items()):
+        for minor in dict.fromkeys(_minor(env) for env in envs):
+            at.setdefault(minor, []).append(series)
+    return (any(len(envs) > 1 for envs in by_series.values()),
+            [series for series in at.values() if len(series) > 1])
 
 
 def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:

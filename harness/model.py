@@ -117,6 +117,13 @@ class Report:
     #: docs say", as the inferred differences are).
     agree_inferred: int
     changed_cases: int
+    #: Cases with a flaky cell, and with a difference between platforms at one version.
+    flaky_cases: int
+    platform_cases: int
+    #: Whether the data can show a change between versions, and what its series at one version
+    #: differ in ("implementations", or "": one environment can show neither, and the
+    #: Findings line does not count them then).
+    comparable: Tuple[bool, str]
     #: The cells that did not run and why: after a partial run every count says what it is over.
     not_run: notrun.NotRun
     envs: Tuple[EnvView, ...]
@@ -197,6 +204,11 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
                                   row))
 
 
+def _comparable(matrix: MatrixDoc) -> Tuple[bool, str]:
+    versions, at_one_version = history.comparable(matrix)
+    return versions, grouping.compared_between(at_one_version)
+
+
 def build(matrix: MatrixDoc) -> Report:
     """The whole view model for one matrix document."""
     grid = slots(matrix)
@@ -273,6 +285,8 @@ def build(matrix: MatrixDoc) -> Report:
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
         not_compared=not_compared,
         changed_cases=len(changes), not_run=gaps,
+        flaky_cases=sum(1 for v in all_views if any(c.verdict == words.FLAKY for c in v.cells)),
+        platform_cases=len(diffs), comparable=_comparable(matrix),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
         defaults=tuple(answers.default_grid(matrix, grid)),
         answer_lines=tuple(answers.fails_only_lines(

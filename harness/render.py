@@ -32,8 +32,9 @@ TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: own margins) holds this much. Printed, the "no data" columns are left out (the note under
 #: the matrix names those slots): only the data columns count.
 PRINT_HEAD_PX, PRINT_COLUMN_PX, PRINT_PAGE_PX = 150, 27, 940
-#: A matrix of few columns is printed larger, up to this (its compact print text is 5.5 px).
-PRINT_MAX_ZOOM = 1.5
+#: A matrix of few columns is printed larger, up to this: its compact print text (5.5 px)
+#: at 12 px, 9 pt (at 1.5, one environment's matrix printed a third of the page at 8 px).
+PRINT_MAX_ZOOM = 2.2
 #: A matrix that would print smaller than this (CI's 36 environments: 0.3, unreadable) is
 #: printed in parts instead: one table per OS, an OS of many environments split again.
 PRINT_SPLIT_BELOW = 0.8

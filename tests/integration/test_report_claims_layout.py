@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from pathlib import Path
 from typing import Any, Dict, Iterator, List
 
@@ -14,8 +15,9 @@ import pytest
 
 from cases.claims import CLAIMS
 from harness import loading, merge, render
+from harness.claimview import VERDICT_SYMBOLS
 from tests.integration.chromium import LOW_CONTRAST, launch
-from tests.integration.test_report_answers import NOW, _close, _open
+from tests.integration.report_pages import NOW, close_page, open_page
 from tests.unit.report_synth import ci_legs, results_doc
 
 pytestmark = pytest.mark.browser
@@ -59,13 +61,14 @@ def report(tmp_path_factory: Any) -> str:
 
 
 def _phone(browser: Any, url: str, **kw: Any) -> Any:
-    return _open(browser, url, PHONE["width"], PHONE["height"], is_mobile=True, has_touch=True,
+    return open_page(browser, url, PHONE["width"], PHONE["height"], is_mobile=True, has_touch=True,
                  **kw)
 
 
 def test_a_phone_lists_each_claim_on_a_line_with_its_verdict(browser: Any, report: str) -> None:
     """At 390×844 each of the 18 claims is a line of at most two lines of text led by its
-    verdict's symbol, and the whole section is under two screens (the cards were 21 screens)."""
+    verdict's symbol and word, and the whole section is under two screens (the cards were 21
+    screens)."""
     pg = _phone(browser, report)
     assert pg.locator("#matrix th.env").count() == len(VERSIONS)
     # Laid out whole (content-visibility keeps a box off the screen at a guessed size).
@@ -83,8 +86,16 @@ def test_a_phone_lists_each_claim_on_a_line_with_its_verdict(browser: Any, repor
     symbols = {"true": "✓", "false": "✗", "depends": "◐", "partial": "◑", "undecided": "◌",
                "not-run": "·"}
     assert [s for _h, _v, s in rows] == [symbols[v] for _h, v, _s in rows]
+    # Beside each symbol its verdict's word, shown (it was in a 1-px screen reader's box: "◐"
+    # and "◑" alone did not say which claims are partly false).
+    shown = pg.eval_on_selector_all("table.claims summary .vs", """vs => vs.map(v => {
+        const out = [], walk = document.createTreeWalker(v, NodeFilter.SHOW_TEXT);
+        for (let n; (n = walk.nextNode());) {
+          if (n.parentElement.getBoundingClientRect().width > 2) { out.push(n.textContent); } }
+        return out.join('').trim(); })""")
+    assert shown == [VERDICT_SYMBOLS[v] for _h, v, _s in rows], shown
     assert pg.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
-    _close(pg)
+    close_page(pg)
 
 
 @pytest.mark.parametrize("script", [True, False])
@@ -105,7 +116,7 @@ def test_a_tap_opens_a_claims_card_with_every_environment(browser: Any, report: 
     row.locator("summary").tap()
     assert row.locator("td").first.is_hidden()
     if script:
-        _close(pg)
+        close_page(pg)
     else:
         pg.close()
 
@@ -120,14 +131,14 @@ def test_an_answers_link_to_a_claim_opens_its_card(browser: Any, report: str) ->
     row = pg.locator(target.replace(".", "\\."))
     assert row.locator("td.env").first.is_visible()
     assert row.locator("th small").first.is_visible()
-    _close(pg)
+    close_page(pg)
 
 
 def test_eleven_environments_fit_1440_px_without_scrolling_sideways(browser: Any,
                                                                     report: str) -> None:
     """At 1440×900 the claims table of eleven environments is as wide as its box (it was ~160
     px wider, scrolled sideways), each claim's evidence shown beside it."""
-    pg = _open(browser, report, 1440, 900)
+    pg = open_page(browser, report, 1440, 900)
     pg.evaluate("document.querySelector('#claims').scrollIntoView()")
     assert pg.locator("table.claims thead th").count() == 2 + len(VERSIONS)
     wide, box = pg.evaluate("""() => { const t = document.querySelector('table.claims');
@@ -136,7 +147,7 @@ def test_eleven_environments_fit_1440_px_without_scrolling_sideways(browser: Any
     evidence = pg.locator("#claim-fork_default_unix th small").first
     assert evidence.is_visible() and "evidence: methods.default" in evidence.inner_text()
     assert pg.locator("#claim-fork_default_unix td.env").first.is_visible()
-    _close(pg)
+    close_page(pg)
 
 
 def _claim_toggles(pg: Any) -> int:
@@ -163,7 +174,7 @@ def test_a_wide_screens_claim_headings_are_no_tab_stops_nor_toggles(browser: Any
     is computed" through the claims' evidence links without stopping on a claim's heading (18
     stops that showed nothing), no heading is a toggle to a screen reader, and a click on one
     hides nothing."""
-    pg = _open(browser, report, 1440, 900)
+    pg = open_page(browser, report, 1440, 900)
     pg.focus("details.claim-how > summary")
     stops = []
     for _ in range(60):
@@ -183,14 +194,14 @@ def test_a_wide_screens_claim_headings_are_no_tab_stops_nor_toggles(browser: Any
     row.locator("summary .ct").click()
     assert evidence.is_visible() and row.bounding_box() == box
     assert row.locator("details").evaluate("d => d.open")
-    _close(pg)
+    close_page(pg)
 
 
 def test_a_screen_turned_narrow_lists_the_claims_as_toggles_again(browser: Any,
                                                                   report: str) -> None:
     """A page opened wide, then narrowed to a phone's 390 px: its claims are closed toggles
     again, a Tab stop each, and a tap opens one."""
-    pg = _open(browser, report, 1440, 900)
+    pg = open_page(browser, report, 1440, 900)
     pg.set_viewport_size(PHONE)
     assert _claim_toggles(pg) == len(CLAIMS)
     row = pg.locator("#claim-fork_default_unix")
@@ -198,7 +209,7 @@ def test_a_screen_turned_narrow_lists_the_claims_as_toggles_again(browser: Any,
     assert row.locator("summary").get_attribute("tabindex") is None
     row.locator("summary").click()
     assert row.locator("td.env").first.is_visible()
-    _close(pg)
+    close_page(pg)
 
 
 #: Whether the page's find (``window.find``: Chromium's find-in-page search, without its reveal;
@@ -225,7 +236,7 @@ def test_find_in_page_finds_a_phones_closed_claim_and_opens_it(browser: Any, rep
     row.locator("td:not(.env)").dispatch_event("beforematch", {"bubbles": True})
     pg.wait_for_function("() => document.querySelector('#claim-fork_default_unix details').open")
     assert docs.is_visible() and row.locator("td.env").first.is_visible()
-    _close(pg)
+    close_page(pg)
 
 
 def test_a_phones_closed_claims_print_whole(browser: Any, report: str) -> None:
@@ -237,7 +248,7 @@ def test_a_phones_closed_claims_print_whole(browser: Any, report: str) -> None:
     pg.emulate_media(media="print")
     assert cells.first.locator("small.coverage").is_visible()
     assert cells.last.is_visible() and cells.last.inner_text().startswith("✓ true")
-    _close(pg)
+    close_page(pg)
 
 
 def test_ci_sized_claims_still_scroll_inside_their_box(browser: Any, tmp_path: Path) -> None:
@@ -246,11 +257,11 @@ def test_ci_sized_claims_still_scroll_inside_their_box(browser: Any, tmp_path: P
     docs = [results_doc(cases=["methods.default"], **leg) for leg in ci_legs()]
     render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in
                                      enumerate(docs)], now=NOW, claims=CLAIMS), tmp_path)
-    pg = _open(browser, (tmp_path / "index.html").as_uri(), 1440, 900)
+    pg = open_page(browser, (tmp_path / "index.html").as_uri(), 1440, 900)
     wide, box, page = pg.evaluate("""() => { const t = document.querySelector('table.claims');
         return [t.scrollWidth, t.clientWidth, document.documentElement.scrollWidth]; }""")
     assert wide > box and page <= 1440, (wide, box, page)
-    _close(pg)
+    close_page(pg)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])
@@ -261,4 +272,29 @@ def test_a_phones_claim_symbols_have_a_contrast_of_4_5_to_1(browser: Any, report
     pg = _phone(browser, report, color_scheme=scheme)
     pg.locator("#claim-fork_default_unix summary").tap()
     assert pg.evaluate(LOW_CONTRAST, "#claims") == []
-    _close(pg)
+    close_page(pg)
+
+
+def _lab(rgb: List[float]) -> List[float]:
+    """CIE L*a*b* (D65) of an sRGB colour "rgb(r, g, b)"'s numbers."""
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
+           for c in (v / 255 for v in rgb[:3])]
+    xyz = [sum(k * c for k, c in zip(row, lin)) / white for row, white in zip(
+        ((0.4124, 0.3576, 0.1805), (0.2126, 0.7152, 0.0722), (0.0193, 0.1192, 0.9505)),
+        (0.95047, 1.0, 1.08883))]
+    f = [t ** (1 / 3) if t > 0.008856 else 7.787 * t + 16 / 116 for t in xyz]
+    return [116 * f[1] - 16, 500 * (f[0] - f[1]), 200 * (f[1] - f[2])]
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_partly_and_true_where_run_have_colours_apart(browser: Any, report: str,
+                                                       scheme: str) -> None:
+    """On a phone the backgrounds of "◐ partly" and "◑ true where run" differ by a CIE76 ΔE
+    of 30 at least, in light and in dark mode (dark: olive beside brown, ΔE 15)."""
+    pg = _phone(browser, report, color_scheme=scheme)
+    depends, partial = (_lab([float(x) for x in re.findall(r"[\d.]+", pg.evaluate(
+        "s => getComputedStyle(document.querySelector(s)).backgroundColor", s))])
+        for s in ("tr[data-overall=depends] .vs", "tr[data-overall=partial] .vs"))
+    delta = sum((a - b) ** 2 for a, b in zip(depends, partial)) ** 0.5
+    assert delta >= 30, (depends, partial, delta)
+    close_page(pg)

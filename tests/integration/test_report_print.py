@@ -14,7 +14,7 @@ import pytest
 
 from harness import loading, merge, render
 from tests.integration.chromium import BROKEN_WORDS, launch
-from tests.integration.test_report_answers import CASES, NOW, _close, _docs, _open
+from tests.integration.report_pages import CASES, NOW, answers_docs, close_page, open_page
 from tests.unit.report_synth import case_doc, cell, ci_legs, results_doc
 
 pytestmark = pytest.mark.browser
@@ -37,7 +37,7 @@ def report(tmp_path_factory: Any) -> str:
     """The answers tests' page: a hang, an error, a crash, a warning, 46 rows."""
     out = tmp_path_factory.mktemp("print")
     render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
-                                     for i, d in enumerate(_docs())], now=NOW), out)
+                                     for i, d in enumerate(answers_docs())], now=NOW), out)
     return str((out / "index.html").as_uri())
 
 
@@ -45,7 +45,7 @@ def test_print_keeps_every_case_row(browser: Any, report: str) -> None:
     """Printed (page.pdf, print media): every case row of the matrix is in the PDF."""
     import pypdf
 
-    pg = _open(browser, report)
+    pg = open_page(browser, report)
     _print(pg)
     assert pg.locator(".controls").is_hidden()
     pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True)))
@@ -53,7 +53,7 @@ def test_print_keeps_every_case_row(browser: Any, report: str) -> None:
     matrix_part = text.split("Behaviour matrix", 1)[1].split("Findings", 1)[0]
     for case_id in CASES:
         assert "Title of %s" % case_id in " ".join(matrix_part.split()), case_id
-    _close(pg)
+    close_page(pg)
 
 
 def _legs(name: str) -> List[Dict[str, Any]]:
@@ -84,7 +84,7 @@ def test_print_keeps_every_column_readable_on_the_page(
     matrix = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
                           for i, d in enumerate(docs)], now=NOW, claims=[claim])
     render.write_report(matrix, tmp_path)
-    pg = _open(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
+    pg = open_page(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
     _print(pg)
     split = legs != "2"
     assert pg.locator("#matrix").is_visible() != split
@@ -120,7 +120,7 @@ def test_print_keeps_every_column_readable_on_the_page(
         # The first part starts under the note, not on a page of its own (the note was alone).
         pages = [" ".join(page.extract_text().split()) for page in pdf.pages]
         assert any("Printed in 3 parts" in t and "Behaviour matrix: Linux" in t for t in pages)
-    _close(pg)
+    close_page(pg)
 
 
 def test_print_cuts_no_table_of_the_sample(browser: Any, tmp_path: Path) -> None:
@@ -129,14 +129,14 @@ def test_print_cuts_no_table_of_the_sample(browser: Any, tmp_path: Path) -> None
     sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
     loaded, rejected = loading.load_results(sorted(str(p) for p in sample.glob("*.json")))
     render.write_report(merge.merge(loaded, rejected, now=NOW), tmp_path)
-    pg = _open(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
+    pg = open_page(browser, (tmp_path / "index.html").as_uri(), width=render.PRINT_PAGE_PX)
     _print(pg)
     cut = pg.evaluate("""() => Array.from(document.querySelectorAll('table')).filter(
         el => el.scrollWidth - el.clientWidth > 1 ||
               el.getBoundingClientRect().right > %d).map(el => el.className || el.id)""" % (
         render.PRINT_PAGE_PX + 16))
     assert cut == []
-    _close(pg)
+    close_page(pg)
 
 
 def test_printed_parts_follow_the_row_and_os_filters(browser: Any, tmp_path: Path) -> None:
@@ -147,7 +147,7 @@ def test_printed_parts_follow_the_row_and_os_filters(browser: Any, tmp_path: Pat
             for leg in ci_legs()]
     render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
                                      for i, d in enumerate(docs)], now=NOW), tmp_path)
-    pg = _open(browser, (tmp_path / "index.html").as_uri() + "#view?cat=deadlock&os=macos",
+    pg = open_page(browser, (tmp_path / "index.html").as_uri() + "#view?cat=deadlock&os=macos",
                width=render.PRINT_PAGE_PX)
     _print(pg)
     parts = pg.eval_on_selector_all(".ppart", """ps => ps.filter(p => p.offsetParent !== null)
@@ -157,7 +157,7 @@ def test_printed_parts_follow_the_row_and_os_filters(browser: Any, tmp_path: Pat
     # The count line prints (it names the filters), not that the table scrolls in its box.
     assert pg.inner_text("p.fstat").startswith("1 of 3 cases shown (deadlock, macOS)")
     assert "scrolls" not in pg.inner_text("p.fstat")
-    _close(pg)
+    close_page(pg)
 
 
 def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Path) -> None:
@@ -169,7 +169,7 @@ def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Pa
     render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
                                      for i, d in enumerate(docs)], now=NOW), tmp_path)
     url = (tmp_path / "index.html").as_uri()
-    pg = _open(browser, url, width=render.PRINT_PAGE_PX)
+    pg = open_page(browser, url, width=render.PRINT_PAGE_PX)
     assert pg.locator("table.pmatrix").count() == 0
     import pypdf
 
@@ -179,7 +179,7 @@ def test_printed_parts_are_built_when_printing_starts(browser: Any, tmp_path: Pa
         assert "Behaviour matrix: %s" % name in text
     assert pg.locator("table.pmatrix").count() == 3
     assert pg.locator("table.pmatrix th.rh").count() == 3 * 3
-    _close(pg)
+    close_page(pg)
     ctx = browser.new_context(java_script_enabled=False, viewport={
         "width": render.PRINT_PAGE_PX, "height": 800})
     plain = ctx.new_page()
@@ -207,7 +207,7 @@ def test_print_breaks_no_word_hides_controls_and_keeps_headings_with_tables(
     print as dead controls; "Start methods per environment" is on the page of its table."""
     import pypdf
 
-    pg = _open(browser, report, width=render.PRINT_PAGE_PX)
+    pg = open_page(browser, report, width=render.PRINT_PAGE_PX)
     _print(pg)
     assert pg.locator("#matrix td.gap").count() > 0  # the fixture has slots without data
     assert pg.evaluate("""() => Array.from(document.querySelectorAll(
@@ -226,4 +226,4 @@ def test_print_breaks_no_word_hides_controls_and_keeps_headings_with_tables(
     pages = [" ".join(page.extract_text().split()) for page in pdf.pages]
     heading = [t for t in pages if "Start methods per environment" in t]
     assert heading and "ProcessPoolExecutor default" in heading[0], heading
-    _close(pg)
+    close_page(pg)

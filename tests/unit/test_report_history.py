@@ -3,6 +3,7 @@ changes, and differences between platforms."""
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any, Dict
 
@@ -323,3 +324,36 @@ def test_key_texts_tell_absent_keys_and_types_apart() -> None:
     many = dict.fromkeys("abcdefgh", 0)
     assert text.key_changes(many, dict.fromkeys(many, 1), "->").endswith(
         "f: 0 -> 1; and 2 more keys")
+
+
+def _findings_line(*docs: Dict[str, Any]) -> str:
+    from harness import render
+
+    html = render.render_html(_matrix(*docs))
+    line = html.split('<section id="findings">', 1)[1].split("<p", 1)[1].split("</p>", 1)[0]
+    return " ".join(re.sub(r"<[^>]+>", "", line.split(">", 1)[1]).split())
+
+
+def test_the_findings_line_counts_only_what_the_data_can_show() -> None:
+    """One environment: the Findings line says how many findings in all and what each number
+    counts, and names no change between versions nor platforms (it read "… changes between
+    versions (0 cases) or platforms: 1 case", the total). Two versions of one platform: it
+    counts the changes, still no platforms; CPython and PyPy at one version: it counts the cases
+    that differ between implementations."""
+    odd = lambda c, m: cell(c, m, observed="odd", verdict="unexpected")  # noqa: E731
+    one = _findings_line(results_doc(observe=odd))
+    assert one.startswith("1 finding in all"), one
+    assert "1 case with a cell that differs from the docs (3 cells)" in one, one
+    assert "platforms" not in one and "versions" not in one, one
+    two = _findings_line(results_doc(version="3.12.1"),
+                         results_doc(version="3.13.0", observe=_observer({"fork": "new"})))
+    assert two.startswith("1 finding in all"), two
+    assert "1 case whose behaviour changes between versions" in two and "platforms" not in two
+    apart = _findings_line(results_doc(), results_doc(impl="pypy", observe=_observer(
+        {"spawn": "other"})))
+    assert "0 cases whose behaviour changes between versions" not in apart, apart
+    assert apart.endswith("1 case whose behaviour differs between implementations at one "
+                          "Python version."), apart  # CPython against PyPy: not "platforms"
+    oses = _findings_line(results_doc(observe=odd), results_doc(os_name="macos", observe=odd))
+    assert oses.endswith("0 cases whose behaviour differs between operating systems at one "
+                         "Python version."), oses

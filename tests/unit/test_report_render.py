@@ -209,7 +209,8 @@ def test_counts_of_one_are_singular() -> None:
                                 else "as-expected")
     html = render.render_html(_matrix(results_doc(observe=observe)))
     text = re.sub(r"<[^>]+>", "", html)
-    assert "(1 cell in 1 case)" in text
+    assert "1 finding in all" in text
+    assert "1 case with a cell that differs from the docs (1 cell)" in text
     assert "Differs from the docs: 1 cell in 1 case" in text
     assert not re.search(r"\b1 (cell|case)s\b", text)
     markdown = summary.render_summary(_matrix(results_doc(observe=observe)))
