@@ -11,6 +11,7 @@ from typing import Any, Dict, List
 
 import pytest
 
+from harness.documents import MatrixDoc, ResultsDoc
 from harness import chroot, coverage, loading, merge
 from tests.unit.report_synth import results_doc
 
@@ -18,7 +19,7 @@ KNOWN = ["3.8", "3.13", "3.13t", "3.14", "3.15", "pypy3.9", "pypy3.10", "pypy3.1
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the root: Linux")
 
 
-def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=datetime(2026, 1, 2, tzinfo=timezone.utc))
 

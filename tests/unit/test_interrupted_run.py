@@ -15,6 +15,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
+from harness.documents import CellMeta
 from harness import interrupted, loading, merge, notrun, plugin, results
 from tests.unit.report_synth import results_doc
 
@@ -23,7 +24,7 @@ ENV = {"os": "linux", "implementation": "cpython", "python_version": "3.12.1",
        "available_methods": ["fork", "spawn", "forkserver"], "default_method": "fork"}
 
 
-def _cell(case: str, method: str) -> Dict[str, Any]:
+def _cell(case: str, method: str) -> CellMeta:
     return {"nodeid": "cases/methods.py::%s[%s]" % (case, method), "outcome": "passed",
             "metadata": {"case": case, "method": method, "outcome": "ok", "observed": 1,
                          "expected": None, "verdict": "no-expectation", "duration_s": 0.1,

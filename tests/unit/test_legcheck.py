@@ -9,6 +9,7 @@ from typing import Any, Dict
 
 import pytest
 
+from harness.documents import CellMeta
 from harness import cli, exits, legcheck, results
 from tests.unit.report_synth import cell, results_doc
 
@@ -23,7 +24,7 @@ def _write(folder: Path, doc: Dict[str, Any]) -> Path:
     return path
 
 
-def _crash(case_id: str, method: str) -> Dict[str, Any]:
+def _crash(case_id: str, method: str) -> CellMeta:
     return cell(case_id, method, outcome="crash", detail="executor exited 3 without a result")
 
 
@@ -60,7 +61,7 @@ def test_an_all_crash_run_fails(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_one_method_without_an_ok_cell_fails() -> None:
     """A start method that never worked (e.g. forkserver broken) fails the leg even though
     the crash share is small."""
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method == "forkserver":
             return cell(case_id, method, outcome="error",
                         error={"type": "OSError", "message": "x", "where": "case"})
@@ -75,7 +76,7 @@ def test_one_method_without_an_ok_cell_fails() -> None:
 def test_the_broken_share_is_a_threshold() -> None:
     """Under 25 % crash + harness-error cells passes; at 25 % it fails. Harness errors count."""
     def observe_with(broken: int) -> Any:
-        def observe(case_id: str, method: str) -> Dict[str, Any]:
+        def observe(case_id: str, method: str) -> CellMeta:
             index = CASES.index(case_id) * 3 + ("fork", "forkserver", "spawn").index(method)
             if index < broken:
                 if index % 2:
@@ -92,7 +93,7 @@ def test_the_broken_share_is_a_threshold() -> None:
 
 def test_unavailable_cells_do_not_count_and_unoffered_methods_need_no_ok() -> None:
     """Windows offers spawn only: fork/forkserver cells are unavailable, not failures."""
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method != "spawn":
             return cell(case_id, method, outcome="unavailable")
         return cell(case_id, method)
@@ -159,7 +160,7 @@ def test_a_share_outside_0_to_1_is_a_usage_error(tmp_path: Path, share: str) -> 
 def test_a_leg_whose_children_die_at_start_fails() -> None:
     """Every spawn child dies at once (a broken launcher): the cases that start no child are
     still ok, and a dead child is an error (ChildDied), not a crash — only the canary shows it."""
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method == "spawn" and case_id == legcheck.CANARY:
             return cell(case_id, method, outcome="error",
                         error={"type": "ChildDied", "message": "exit code 1", "where": "child"})
@@ -231,7 +232,7 @@ def test_a_partial_run_says_why_it_is_partial(cause: str, said: str) -> None:
     assert legcheck.problems(doc)[0].startswith(said)
 
 
-def _child_died(case_id: str, method: str) -> Dict[str, Any]:
+def _child_died(case_id: str, method: str) -> CellMeta:
     return cell(case_id, method, outcome="error", error={"type": "ChildDied", "message": "x"})
 
 

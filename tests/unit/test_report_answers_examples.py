@@ -7,13 +7,14 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict
 
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness import answers, loading, merge, model, picks, summary, text
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
-def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc) -> MatrixDoc:
     return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
                        now=NOW)
 
@@ -31,7 +32,7 @@ CASES = ["api.a_socket", "methods.b_available", *PICKLE]
 def _three_fourteen(version: str) -> Any:
     new = version.startswith("3.14")
 
-    def observe(case: str, method: str) -> Dict[str, Any]:
+    def observe(case: str, method: str) -> CellMeta:
         if case in PICKLE:
             return _error(case, method, "PicklingError" if new else "AttributeError")
         if case == "api.a_socket":
@@ -84,7 +85,7 @@ def test_kinds_read_error_types_values_by_key_and_warnings() -> None:
 
 
 def _nonfork(version: str, impl: str) -> Any:
-    def observe(case: str, method: str) -> Dict[str, Any]:
+    def observe(case: str, method: str) -> CellMeta:
         # "api.a_pypy_only" fails under spawn/forkserver only on PyPy; the others only on CPython
         fails = method != "fork" and (case == "api.a_pypy_only") == (impl == "pypy")
         return _error(case, method, "PicklingError") if fails else cell(case, method)

@@ -9,6 +9,7 @@ import dataclasses
 from datetime import datetime, timezone
 from typing import Any, Dict
 
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness import loading, merge, model, render, summary
 from harness.grid import Slot
 from tests.unit.report_synth import cell, results_doc
@@ -16,13 +17,13 @@ from tests.unit.report_synth import cell, results_doc
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
-def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc, claims: Any = ()) -> MatrixDoc:
     return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
                        now=NOW, claims=claims)
 
 
 def _failing_on(impl: str, os_name: str) -> Any:
-    def observe(case: str, method: str) -> Dict[str, Any]:
+    def observe(case: str, method: str) -> CellMeta:
         if method == "spawn" and (impl, os_name) != ("cpython", "linux"):
             return cell(case, method, outcome="error",
                         error={"type": "PicklingError", "message": "m"})

@@ -11,6 +11,7 @@ from typing import Any, Dict, List, Set
 import pytest
 
 from cases.claims import CLAIMS
+from harness.documents import CellMeta
 from harness import claimcheck, claimpred, loading, merge, render
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -171,7 +172,7 @@ PICKLE_ERRORS = ("pickling.open_file_argument", "pickling.lambda_argument",
                  "pickling.lambda_target")
 
 
-def _counter_cell(case_id: str, method: str) -> Dict[str, Any]:
+def _counter_cell(case_id: str, method: str) -> CellMeta:
     if case_id in PICKLE_ERRORS:
         return cell(case_id, method, outcome="error",
                     error={"type": "TypeError", "message": "start(): cannot pickle 'x'"})

@@ -8,13 +8,14 @@ from typing import Any, Dict
 
 import pytest
 
+from harness.documents import MatrixDoc, ResultsDoc
 from harness import history, loading, merge
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
-def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW)
 

@@ -9,6 +9,7 @@ from typing import Any, Dict, List
 
 import pytest
 
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness import coverage, loading, merge, model, render, results, summary
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -17,12 +18,12 @@ CASES = ["deadlock.a", "methods.b"]
 FORK_ONLY = "Hang or fail only under fork"
 
 
-def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW)
 
 
-def _hangs_under_fork(case: str, method: str) -> Dict[str, Any]:
+def _hangs_under_fork(case: str, method: str) -> CellMeta:
     if case == "deadlock.a" and method == "fork":
         return cell(case, method, outcome="timeout", detail="no result within the hard timeout")
     return cell(case, method)

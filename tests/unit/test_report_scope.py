@@ -11,6 +11,7 @@ from typing import Any, Dict, Tuple
 
 import yaml
 
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness import answers, cellview, loading, merge, model, render, results, summary
 from harness.grid import OSES, TARGET, Slot, slots
 from tests.unit.report_synth import case_doc, cell, results_doc
@@ -19,7 +20,7 @@ NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "matrix.yml"
 
 
-def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc, claims: Any = ()) -> MatrixDoc:
     return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
                        now=NOW, claims=claims)
 
@@ -333,7 +334,7 @@ def test_cells_against_an_inferred_expectation_are_not_counted_as_differing_from
     stated = {"outcome": "ok", "methods": ["*"], "value": 2}
     guessed = dict(stated, inferred=True)
 
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method != "spawn":
             return cell(case_id, method)
         rule = guessed if case_id == "inheritance.b" else stated
@@ -383,7 +384,7 @@ def test_an_unavailable_cell_never_differs_from_the_docs() -> None:
     unavailable cell the docs expect stays "as the docs say"."""
     from harness import cellview
 
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method == "spawn":
             return cell(case_id, method, outcome="unavailable", verdict="unexpected",
                         expected={"outcome": "ok", "methods": ["*"]},
@@ -426,7 +427,7 @@ def test_a_finding_on_an_object_shows_the_keys_that_differ_from_the_expectation(
     long = {"fresh": None, "server_saw": "import-time", "without_ctx_sets_default": True}
     rule = {"methods": ["spawn"], "outcome": "ok", "value": dict(long, with_ctx=None)}
 
-    def observe(case: str, method: str) -> Dict[str, Any]:
+    def observe(case: str, method: str) -> CellMeta:
         seen = dict(long, with_ctx="fork" if method == "spawn" else None)
         return cell(case, method, observed=seen, expected=dict(rule, methods=[method]),
                     verdict="unexpected" if method == "spawn" else "as-expected")
