@@ -9,12 +9,12 @@ import io
 import statistics
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 
-from harness.documents import CellMeta
 from harness import loading, merge, render
+from harness.documents import CellMeta
 from harness.guest import catalog
 from harness.text import word_parts
 from tests.integration.chromium import launch, matrix_cell

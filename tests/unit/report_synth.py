@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple, cast
 
-from harness.documents import CaseEntry, CellMeta, Environment, ResultsDoc, TestRecord
+from harness.documents import (
+    CaseEntry,
+    CellMeta,
+    Environment,
+    MatrixCell,
+    MatrixDoc,
+    ResultsDoc,
+    TestRecord,
+)
 
-__all__ = ["CI_LEGS", "case_doc", "cell", "ci_legs", "results_doc"]
+__all__ = ["CI_LEGS", "case_doc", "cell", "ci_legs", "matrix_cell", "partial", "partial_cell",
+           "results_doc"]
 
 METHODS = ("fork", "forkserver", "spawn")
 
@@ -23,7 +32,7 @@ def case_doc(case_id: str, **extra: Any) -> CaseEntry:
            "sources": ["https://docs.python.org/3/x.html"], "claims": [], "expect": [],
            "code": "def %s(ctx):\n    return 1\n" % case_id.split(".")[1]}
     doc.update(extra)
-    return cast(CaseEntry, doc)
+    return cast("CaseEntry", doc)
 
 
 def cell(
@@ -37,7 +46,23 @@ def cell(
             "verdict": verdict, "duration_s": 0.1, "wall_s": 0.2, "warnings": [],
             "error": None, "detail": ""}
     meta.update(extra)
-    return cast(CellMeta, meta)
+    return cast("CellMeta", meta)
+
+
+def matrix_cell(case_id: str, method: str, **kw: Any) -> MatrixCell:
+    """``cell(...)`` given where the page takes a merged cell: only the fields the two share
+    (outcome, observed, error ...; no environment or status), all the code under test reads."""
+    return cast("MatrixCell", cell(case_id, method, **kw))
+
+
+def partial_cell(**fields: Any) -> MatrixCell:
+    """A merged cell with only ``fields``: the ones the code under test reads."""
+    return cast("MatrixCell", fields)
+
+
+def partial(**fields: Any) -> MatrixDoc:
+    """A ``matrix.json`` with only ``fields``: the ones the code under test reads."""
+    return cast("MatrixDoc", fields)
 
 
 class Observe(Protocol):
@@ -69,7 +94,7 @@ def results_doc(
            "ci": None, "root": None, "executable": "/usr/bin/python-synthetic",
            "arch": "arm64" if os_name == "macos" else "x86_64"}  # Apple silicon, as CI's macos-26
     return {"created": 0, "duration": 1.0, "exitcode": 0, "summary": {},
-            "harness": {"schema_version": "1.0", "environment": cast(Environment, env),
+            "harness": {"schema_version": "1.0", "environment": cast("Environment", env),
                         "cases": list(case_docs) if case_docs is not None else
                         [case_doc(c) for c in cases]},
             "tests": tests}

@@ -11,8 +11,8 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness.documents import MatrixDoc, ResultsDoc
 from harness import chroot, coverage, loading, merge
+from harness.documents import MatrixDoc, ResultsDoc
 from tests.unit.report_synth import results_doc
 
 KNOWN = ["3.8", "3.13", "3.13t", "3.14", "3.15", "pypy3.9", "pypy3.10", "pypy3.11"]

@@ -11,12 +11,12 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Dict, List, Tuple
+from typing import Any, List, Tuple
 
 import pytest
 
-from harness.documents import CellMeta
 from harness import interrupted, loading, merge, notrun, plugin, results
+from harness.documents import CellMeta
 from tests.unit.report_synth import results_doc
 
 ROOT = Path(__file__).resolve().parents[2]

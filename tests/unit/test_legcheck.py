@@ -9,8 +9,8 @@ from typing import Any, Dict
 
 import pytest
 
-from harness.documents import CellMeta
 from harness import cli, exits, legcheck, results
+from harness.documents import CellMeta
 from tests.unit.report_synth import cell, results_doc
 
 #: The canary (a child started and answered) and seven cases that start no child.

@@ -10,8 +10,8 @@ from typing import Any, Dict
 import jsonschema
 import pytest
 
-from harness.documents import MatrixDoc, ResultsDoc
 from harness import expect, history, loading, merge, results
+from harness.documents import MatrixDoc, ResultsDoc
 from harness.grid import slots
 from harness.guest import catalog
 from tests.unit.report_synth import cell, results_doc

@@ -7,8 +7,8 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any, Dict
 
-from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness import answers, loading, merge, model, picks, summary, text
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)

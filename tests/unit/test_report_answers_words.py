@@ -9,8 +9,8 @@ import dataclasses
 from datetime import datetime, timezone
 from typing import Any, Dict
 
-from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness import loading, merge, model, render, summary
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness.grid import Slot
 from tests.unit.report_synth import cell, results_doc
 

@@ -8,8 +8,8 @@ from typing import Any, Dict
 
 import pytest
 
-from harness.documents import MatrixDoc, ResultsDoc
 from harness import history, loading, merge
+from harness.documents import MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)

@@ -13,8 +13,8 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness import loading, merge, render, summary
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
