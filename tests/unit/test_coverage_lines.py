@@ -7,7 +7,7 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Dict, List
 
 import pytest
 
@@ -32,7 +32,7 @@ def _root(tmp_path: Path, programs: Dict[str, str]) -> Path:
     return root
 
 
-def _from_root(doc: Dict[str, Any]) -> Dict[str, Any]:
+def _from_root(doc: ResultsDoc) -> ResultsDoc:
     doc["harness"]["environment"]["root"] = "debootstrap sid minbase root sid-root"
     return doc
 

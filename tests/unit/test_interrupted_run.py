@@ -16,7 +16,7 @@ from typing import Any, List, Tuple
 import pytest
 
 from harness import interrupted, loading, merge, notrun, plugin, results
-from harness.documents import CellMeta
+from harness.documents import TestRecord
 from tests.unit.report_synth import results_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -24,7 +24,7 @@ ENV = {"os": "linux", "implementation": "cpython", "python_version": "3.12.1",
        "available_methods": ["fork", "spawn", "forkserver"], "default_method": "fork"}
 
 
-def _cell(case: str, method: str) -> CellMeta:
+def _cell(case: str, method: str) -> TestRecord:
     return {"nodeid": "cases/methods.py::%s[%s]" % (case, method), "outcome": "passed",
             "metadata": {"case": case, "method": method, "outcome": "ok", "observed": 1,
                          "expected": None, "verdict": "no-expectation", "duration_s": 0.1,

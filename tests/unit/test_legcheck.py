@@ -5,19 +5,19 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
 from harness import cli, exits, legcheck, results
-from harness.documents import CellMeta
+from harness.documents import CellMeta, ResultsDoc
 from tests.unit.report_synth import cell, results_doc
 
 #: The canary (a child started and answered) and seven cases that start no child.
 CASES = (*("methods.c%d" % i for i in range(7)), legcheck.CANARY)
 
 
-def _write(folder: Path, doc: Dict[str, Any]) -> Path:
+def _write(folder: Path, doc: ResultsDoc) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "linux-cpython-3.12.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
@@ -197,7 +197,7 @@ def test_an_interrupted_run_fails_and_says_so(tmp_path: Path,
     assert "harness: error:" not in err  # published, so CI's log shows no error for it (r2)
 
 
-def _interrupted(doc: Dict[str, Any]) -> Dict[str, Any]:
+def _interrupted(doc: ResultsDoc) -> ResultsDoc:
     doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
     doc["harness"]["environment"]["interrupted"] = True
     return doc
@@ -228,7 +228,7 @@ def test_a_partial_run_says_why_it_is_partial(cause: str, said: str) -> None:
     format 1.6 records the cause)."""
     doc = results_doc(cases=CASES)
     doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
-    doc["harness"]["environment"].update(interrupted=True, partial_cause=cause)
+    doc["harness"]["environment"].update({"interrupted": True, "partial_cause": cause})
     assert legcheck.problems(doc)[0].startswith(said)
 
 

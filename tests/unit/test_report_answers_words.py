@@ -70,7 +70,7 @@ CLAIM = [{"id": "yes_everywhere", "claim": "fork says yes", "section": "Intro",
           "checks": [{"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}]
 
 
-def _two_patch_releases_and_38() -> Dict[str, Any]:
+def _two_patch_releases_and_38() -> MatrixDoc:
     yes = lambda c, m: cell(c, m, observed="yes")  # noqa: E731
     return _matrix(*(results_doc(version=v, observe=yes) for v in ("3.8.18", "3.13.0",
                                                                    "3.13.18")), claims=CLAIM)
