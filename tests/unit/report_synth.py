@@ -15,8 +15,8 @@ from harness.documents import (
     TestRecord,
 )
 
-__all__ = ["CI_LEGS", "case_doc", "cell", "ci_legs", "matrix_cell", "partial", "partial_cell",
-           "results_doc"]
+__all__ = ["CI_LEGS", "Observe", "case_doc", "cell", "ci_legs", "matrix_cell", "partial_cell",
+           "partial_matrix", "results_doc"]
 
 METHODS = ("fork", "forkserver", "spawn")
 
@@ -27,10 +27,11 @@ METHODS = ("fork", "forkserver", "spawn")
 
 def case_doc(case_id: str, **extra: Any) -> CaseEntry:
     category = case_id.split(".", 1)[0]
-    doc: Dict[str, Any] = {"id": case_id, "category": category, "title": "Title of %s" % case_id,
-           "doc": "Why %s matters." % case_id, "source": "https://docs.python.org/3/x.html",
-           "sources": ["https://docs.python.org/3/x.html"], "claims": [], "expect": [],
-           "code": "def %s(ctx):\n    return 1\n" % case_id.split(".")[1]}
+    doc: Dict[str, Any] = {
+        "id": case_id, "category": category, "title": "Title of %s" % case_id,
+        "doc": "Why %s matters." % case_id, "source": "https://docs.python.org/3/x.html",
+        "sources": ["https://docs.python.org/3/x.html"], "claims": [], "expect": [],
+        "code": "def %s(ctx):\n    return 1\n" % case_id.split(".")[1]}
     doc.update(extra)
     return cast("CaseEntry", doc)
 
@@ -39,12 +40,13 @@ def cell(
         case_id: str, method: str, outcome: str = "ok", observed: Any = 1,
          verdict: str = "as-expected", expected: Optional[Dict[str, Any]] = None,
          **extra: Any) -> CellMeta:
-    meta: Dict[str, Any] = {"case": case_id, "method": method, "category": case_id.split(".", 1)[0],
-            "outcome": outcome, "observed": observed if outcome == "ok" else None,
-            "expected": expected if expected is not None else {"outcome": outcome,
-                                                               "methods": [method]},
-            "verdict": verdict, "duration_s": 0.1, "wall_s": 0.2, "warnings": [],
-            "error": None, "detail": ""}
+    meta: Dict[str, Any] = {
+        "case": case_id, "method": method, "category": case_id.split(".", 1)[0],
+        "outcome": outcome, "observed": observed if outcome == "ok" else None,
+        "expected": expected if expected is not None else {"outcome": outcome,
+                                                           "methods": [method]},
+        "verdict": verdict, "duration_s": 0.1, "wall_s": 0.2, "warnings": [],
+        "error": None, "detail": ""}
     meta.update(extra)
     return cast("CellMeta", meta)
 
@@ -60,7 +62,7 @@ def partial_cell(**fields: Any) -> MatrixCell:
     return cast("MatrixCell", fields)
 
 
-def partial(**fields: Any) -> MatrixDoc:
+def partial_matrix(**fields: Any) -> MatrixDoc:
     """A ``matrix.json`` with only ``fields``: the ones the code under test reads."""
     return cast("MatrixDoc", fields)
 
@@ -87,14 +89,16 @@ def results_doc(
             meta = observe(case_id, method) if observe else cell(case_id, method)
             tests.append({"nodeid": "cases/x.py::%s[%s]" % (case_id, method),
                           "outcome": "passed", "metadata": meta})
-    env: Dict[str, Any] = {"os": os_name, "implementation": impl, "python_version": version,
-           "python_full_version": version + " (synthetic)", "free_threading": free_threading,
-           "available_methods": list(available), "default_method": default,
-           "executor_default_method": default, "git_commit": commit, "timestamp": timestamp,
-           "ci": None, "root": None, "executable": "/usr/bin/python-synthetic",
-           "arch": "arm64" if os_name == "macos" else "x86_64"}  # Apple silicon, as CI's macos-26
+    env: Environment = {"os": os_name, "implementation": impl, "python_version": version,
+                        "python_full_version": version + " (synthetic)",
+                        "free_threading": free_threading, "available_methods": list(available),
+                        "default_method": default, "executor_default_method": default,
+                        "git_commit": commit, "timestamp": timestamp, "ci": None, "root": None,
+                        "executable": "/usr/bin/python-synthetic",
+                        # Apple silicon, as CI's macos-26
+                        "arch": "arm64" if os_name == "macos" else "x86_64"}
     return {"created": 0, "duration": 1.0, "exitcode": 0, "summary": {},
-            "harness": {"schema_version": "1.0", "environment": cast("Environment", env),
+            "harness": {"schema_version": "1.0", "environment": env,
                         "cases": list(case_docs) if case_docs is not None else
                         [case_doc(c) for c in cases]},
             "tests": tests}

@@ -229,7 +229,7 @@ def test_a_pool_workers_globals_are_compared_after_its_initializer(
         queue.items = [(0, 0, len, ("ab",), {}), None]
         report_dir.mkdir()
         check_watch._child_wrapper(str(report_dir),
-                                   multiprocessing.pool.worker,  # type: ignore[attr-defined]
+                                   multiprocessing.pool.worker,  # type: ignore[attr-defined]  # typeshed lacks it
                                    snap,
                                    (queue, out, initializer, (3,)), {})
         report = json.loads(next(report_dir.glob("child-*.json")).read_text())

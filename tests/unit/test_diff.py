@@ -9,7 +9,7 @@ from typing import Any, Callable, Dict, List, cast
 
 from harness import cli, diff, inputs
 from harness.documents import MatrixCell, MatrixDoc, RunRecord
-from tests.unit.report_synth import partial, partial_cell
+from tests.unit.report_synth import partial_cell, partial_matrix
 
 
 def _cell(case: str, env: str, method: str, outcome: str = "ok", observed: Any = 1,
@@ -19,7 +19,7 @@ def _cell(case: str, env: str, method: str, outcome: str = "ok", observed: Any =
 
 
 def _matrix(envs: List[str], cases: List[str], cells: List[MatrixCell]) -> MatrixDoc:
-    return partial(schema_version="1.0", environments=[{"id": e} for e in envs],
+    return partial_matrix(schema_version="1.0", environments=[{"id": e} for e in envs],
                    cases=[{"id": c} for c in cases], results=cells)
 
 
@@ -89,7 +89,7 @@ def test_cells_a_selection_left_out_are_not_compared_not_deleted() -> None:
     new["results"][2] = partial_cell(**dict(
         new["results"][2], status="not-run", outcome=None, observed=None,
         detail="not run (not selected: -k 'a and x')"))
-    new["cases"] += partial(cases=[{"id": "a.new"}])["cases"]
+    new["cases"] += partial_matrix(cases=[{"id": "a.new"}])["cases"]
     new["results"].append(partial_cell(**dict(
         _cell("a.new", "linux-cpython-3.12", "fork"), status="not-run", outcome=None,
         detail="not run (not selected: -k 'a and x')")))
