@@ -213,7 +213,7 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=None)
 def lint(session: nox.Session) -> None:
     """Lint: ruff, mypy and the import boundary on the harness and the cases (mypy on this file
-    too); actionlint and zizmor on CI."""
+    and the tests too); actionlint and zizmor on CI."""
     session.install(*LINT_DEPS, "-c", str(LINT_PINS))
     workflows = sorted(glob.glob(str(ROOT / ".github" / "workflows" / "*.yml")))
     if not workflows:
@@ -229,6 +229,9 @@ def lint(session: nox.Session) -> None:
         ("ruff", ["ruff", "check", "harness", "cases", "tests", "noxfile.py"]),
         ("mypy", ["mypy", "harness", "noxfile.py"]),
         ("mypy on cases", ["mypy", "--python-version", CASES_MYPY_PYTHON, "cases"]),
+        # As strict as the harness: a test that hands the harness a document of the wrong
+        # shape fails here (pyproject.toml's [tool.mypy] exclude: the programs check runs).
+        ("mypy on tests", ["mypy", "tests"]),
         ("import boundary", ["python", "-m", "harness.boundary"]),
         ("actionlint", ["actionlint", *workflows]),
         ("zizmor", ["zizmor", *online, "--persona", "auditor", str(ROOT / ".github")]),

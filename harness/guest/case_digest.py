@@ -40,7 +40,7 @@ DIGEST_CHARS = 12
 TIMEOUT_KEYWORD = "timeout"
 #: Modules outside the case package whose module-level constants a case reads (the timeouts
 #: of ``harness.guest.catalog``): followed by their text; their functions and classes are not.
-SHARED = ("harness.guest.catalog",)
+SHARED: Tuple[str, ...] = ("harness.guest.catalog",)
 
 _MODULES: Dict[str, Optional[Parsed]] = {}
 

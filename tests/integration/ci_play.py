@@ -31,7 +31,8 @@ def workflow() -> Dict[str, Any]:
 
 
 def step(job: Dict[str, Any], uses: str = "", ident: str = "", name: str = "") -> Dict[str, Any]:
-    for step in job["steps"]:
+    steps: List[Dict[str, Any]] = job["steps"]
+    for step in steps:
         if ((uses and str(step.get("uses", "")).startswith(uses + "@"))
                 or (ident and step.get("id") == ident) or (name and step.get("name") == name)):
             return step

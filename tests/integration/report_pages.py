@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Iterator, List
 
 from harness import loading, merge, render
+from harness.documents import CellMeta, ResultsDoc
 from tests.integration.chromium import matrix_cell
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -37,7 +38,7 @@ EVIL = "<script>window.__pwned = 1</script><img src=x onerror=\"window.__pwned =
 
 
 def _observe(version: str) -> Any:
-    def inner(c: str, m: str) -> Dict[str, Any]:
+    def inner(c: str, m: str) -> CellMeta:
         if c == "methods.default":
             return cell(c, m, observed={"default": "fork"}, expected={
                 "outcome": "ok", "value": {"default": "fork"}, "methods": ["*"]})
@@ -69,7 +70,7 @@ def _observe(version: str) -> Any:
     return inner
 
 
-def answers_docs() -> List[Dict[str, Any]]:
+def answers_docs() -> List[ResultsDoc]:
     cases = [case_doc(c, expect=DEFAULT_RULES if c == "methods.default" else []) for c in CASES]
     return [results_doc(version=v, cases=CASES, observe=_observe(v), case_docs=cases)
             for v in ("3.12.1", "3.13.0")]
@@ -85,7 +86,7 @@ def open_page(browser: Any, url: str, width: int = 1280, height: int = 800, **kw
     pg.add_init_script(CSP_WATCH)
     errors: List[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors  # type: ignore[attr-defined]
+    pg.errors = errors
     pg.goto(url)
     return pg
 
@@ -103,7 +104,7 @@ def cell_in_view(pg: Any, case: str, env: str, method: str) -> Any:
     return matrix_cell(pg, case, env, method)
 
 
-def write_page(tmp_path: Path, *docs: Dict[str, Any]) -> str:
+def write_page(tmp_path: Path, *docs: ResultsDoc) -> str:
     """The report of ``docs``, written in ``tmp_path``: its page's URL."""
     m = merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
                     now=NOW)
@@ -111,12 +112,12 @@ def write_page(tmp_path: Path, *docs: Dict[str, Any]) -> str:
     return (tmp_path / "index.html").as_uri()
 
 
-def evil_docs() -> Any:
+def evil_docs() -> List[ResultsDoc]:
     """Two versions of three cases, one of them (pickling.evil) with EVIL in every text."""
     evil = case_doc("pickling.evil", title=EVIL, doc=EVIL, code=EVIL,
                     sources=["javascript:window.__pwned=3"], source="javascript:x")
 
-    def observe(c: str, m: str) -> Dict[str, Any]:
+    def observe(c: str, m: str) -> CellMeta:
         if c == "pickling.evil":
             return cell(c, m, observed=EVIL, verdict="unexpected",
                         warnings=[{"category": EVIL, "message": EVIL}])
@@ -131,10 +132,10 @@ def evil_page(browser: Any, tmp_path: Path) -> Iterator[Any]:
     """The <script> case's page at 1280×800, two versions (a ``page`` fixture's body)."""
     url = write_page(tmp_path, *evil_docs())
     pg = browser.new_page(viewport={"width": 1280, "height": 800})
-    errors: list = []
+    errors: List[str] = []
     pg.on("pageerror", lambda e: errors.append(str(e)))
     pg.goto(url)
-    pg.url_base = url  # type: ignore[attr-defined]
+    pg.url_base = url
     yield pg
     assert errors == []
     pg.close()

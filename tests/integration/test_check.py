@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Set
+from typing import Any, List, Set
 
 import pytest
 
@@ -309,7 +309,7 @@ def test_a_process_subclass_that_overrides_run_is_watched_like_a_target() -> Non
         assert [(f["function"], f["line"]) for f in error["traceback"]] == [("run", 9)], run
 
 
-def _interpreters(*wanted: str) -> list:
+def _interpreters(*wanted: str) -> List[str]:
     """The local interpreters among ``wanted`` (``3.8``, ``pypy3.9``), by session name."""
     found, _ = discovery.discover(explicit=["/usr/bin/pypy3"])
     return [i.path for i in found if i.session_name in wanted]

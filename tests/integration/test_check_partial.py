@@ -159,7 +159,7 @@ def _killed_suite(tmp_path: Path, *argv: str) -> "subprocess.Popen[str]":
 def _finished_test_causes(doc: Dict[str, Any]) -> Dict[str, Any]:
     """The method-dependent verdict of the test every run finished."""
     verdicts = {v["test"]: v for v in doc["method_dependent"]}
-    verdict = verdicts["test_killed.py::test_global_set_before_start"]
+    verdict: Dict[str, Any] = verdicts["test_killed.py::test_global_set_before_start"]
     assert verdict["outcomes"] == {"fork": "passed", "forkserver": "failed",
                                    "spawn": "failed"}, verdict
     return verdict

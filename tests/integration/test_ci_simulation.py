@@ -33,7 +33,7 @@ pytestmark = pytest.mark.slow
 def _legs_to_play(python_names: List[str]) -> List[Tuple[str, discovery.Interpreter]]:
     """Two local interpreters that are legs of the workflow's matrix (by nox session name)."""
     found, _ = discovery.discover()
-    usable = {}
+    usable: Dict[str, discovery.Interpreter] = {}
     for interp in found:
         if interp.session_name in python_names and not interp.command:
             usable.setdefault(interp.session_name, interp)

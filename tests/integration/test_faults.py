@@ -147,7 +147,7 @@ def test_leftover_subprocess_in_its_own_session_is_killed(case_tmp: str) -> None
     """`sleep 600` started with start_new_session and not waited for is killed."""
     result = run("leaves_sleeper", "fork", 30, case_tmp)
     assert result.outcome == Outcome.OK
-    assert not _procs.alive(result.observed)  # type: ignore[arg-type]
+    assert not _procs.alive(result.observed)
 
 
 @pytest.mark.parametrize("cgroup", [True, False], ids=["pids-cgroup", "watchdog"])

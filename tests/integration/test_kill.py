@@ -320,7 +320,7 @@ def test_a_ctrl_c_after_x_stopped_the_run_loses_no_finished_cell(tmp_path: Path,
     environment = loaded[0].harness["environment"]
     assert environment.get("interrupted") is True
     missing = environment.get("partial_cause")
-    assert missing in ("%d cells missing" % n for n in (3, 4, 5)), missing
+    assert missing in ["%d cells missing" % n for n in (3, 4, 5)], missing
     assert "results written to %s (partial: %s; it holds the " % (partial, missing) in out, out
     cells = {(case, method) for case, method, _category, _observation in loaded[0].cells}
     assert ("faults.exit3", "fork") in cells
@@ -330,7 +330,7 @@ def test_a_ctrl_c_after_x_stopped_the_run_loses_no_finished_cell(tmp_path: Path,
 def shm_held_by(pids: List[int]) -> Set[str]:
     """/dev/shm names mapped by ``pids`` (by inode: a glibc semaphore is mapped under the
     temporary name it was created with, since unlinked)."""
-    inodes = set()
+    inodes: Set[int] = set()
     for pid in pids:
         try:
             lines = Path("/proc/%d/maps" % pid).read_bytes().splitlines()

@@ -8,11 +8,12 @@ links into the matrix: test_report_links; printed: test_report_print."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
 from harness import loading, merge, render
+from harness.documents import CellMeta
 from harness.grid import OSES, TARGET
 from tests.integration.chromium import LOW_CONTRAST, matrix_cell, visible_rows
 from tests.integration.report_pages import (
@@ -278,7 +279,7 @@ def test_a_partial_run_says_so_on_the_phones_first_screen_of_answers(
 
 def _pickling_change(version: str) -> Any:
     """Three cases change AttributeError → PicklingError at 3.13.18, one changes a value."""
-    def inner(c: str, m: str) -> Dict[str, Any]:
+    def inner(c: str, m: str) -> CellMeta:
         if c.startswith("pickling."):
             kind = "PicklingError" if version == "3.13.18" else "AttributeError"
             return cell(c, m, outcome="error", error={"type": kind, "message": "m"})
@@ -317,7 +318,7 @@ def test_a_changed_in_line_scrolls_the_matrix_to_its_version(
     versions = ["3.8.1", "3.9.1", "3.10.1", "3.11.1", "3.12.1", "3.13.1", "3.14.1"]
 
     def observe(version: str) -> Any:
-        def inner(c: str, m: str) -> Dict[str, Any]:
+        def inner(c: str, m: str) -> CellMeta:
             if c == "pickling.lambda_target" and version.startswith("3.14"):
                 return cell(c, m, outcome="error", error={"type": "PicklingError",
                                                           "message": "m"})

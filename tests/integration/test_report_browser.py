@@ -7,10 +7,11 @@ test_report_matrix_layout."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
+from harness.documents import CellMeta
 from tests.integration.chromium import matrix_cell, visible_rows
 from tests.integration.report_pages import EVIL, write_page
 from tests.unit.report_synth import case_doc, cell, results_doc
@@ -72,7 +73,7 @@ def test_search_finds_behaviour_words_and_sections_follow_rows(browser: Any,
     """The search box finds a row by its behaviour tags and by "hang", not only by its id, title
     and values; a case's finding and its case section follow its row (they carry no filter data
     of their own: the script reads the row's)."""
-    def observe(c: str, m: str) -> Dict[str, Any]:
+    def observe(c: str, m: str) -> CellMeta:
         if (c, m) == ("deadlock.x", "fork"):
             return cell(c, m, outcome="timeout", verdict="unexpected")
         return cell(c, m)
@@ -114,7 +115,7 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
 
 def _fork_hang_page(tmp_path: Path) -> str:
     """3.12 and 3.13 where deadlock.b hangs under fork only (an Answers line names it)."""
-    def observe(c: str, m: str) -> Dict[str, Any]:
+    def observe(c: str, m: str) -> CellMeta:
         if c == "deadlock.b" and m == "fork":
             return cell(c, m, outcome="timeout", wall_s=12.0, verdict="no-expectation")
         return cell(c, m)

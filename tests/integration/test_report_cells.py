@@ -9,11 +9,12 @@ import io
 import statistics
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 
 from harness import loading, merge, render
+from harness.documents import CellMeta
 from harness.guest import catalog
 from harness.text import word_parts
 from tests.integration.chromium import launch, matrix_cell
@@ -59,7 +60,7 @@ def test_phone_breaks_an_error_name_between_its_words(browser: Any, tmp_path: Pa
     "Error"), never inside one ("PicklingEr" / "ror")."""
     cases = ["pickling.e%d" % i for i in range(len(ERRORS))]
 
-    def observe(c: str, m: str) -> Dict[str, Any]:
+    def observe(c: str, m: str) -> CellMeta:
         return cell(c, m, outcome="error", error={"type": ERRORS[int(c[-1])], "message": "x"})
     docs = [results_doc(version=v, cases=cases, observe=observe) for v in ("3.12.1", "3.13.0")]
     render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)

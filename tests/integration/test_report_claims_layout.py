@@ -9,13 +9,14 @@ import copy
 import json
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterator, List
+from typing import Any, Iterator, List
 
 import pytest
 
 from cases.claims import CLAIMS
 from harness import loading, merge, render
 from harness.claimview import VERDICT_SYMBOLS
+from harness.documents import ResultsDoc
 from tests.integration.chromium import LOW_CONTRAST, launch
 from tests.integration.report_pages import NOW, close_page, open_page
 from tests.unit.report_synth import ci_legs, results_doc
@@ -35,8 +36,9 @@ CLAIM_LINE_PX = 56
 SECTION_PX = 300
 
 
-def _eleven() -> List[Dict[str, Any]]:
-    samples = [json.loads(p.read_text(encoding="utf-8")) for p in sorted(SAMPLE.glob("*.json"))]
+def _eleven() -> List[ResultsDoc]:
+    samples: List[ResultsDoc] = [json.loads(p.read_text(encoding="utf-8"))
+                                 for p in sorted(SAMPLE.glob("*.json"))]
     docs = []
     for i, version in enumerate(VERSIONS):
         doc = copy.deepcopy(samples[i % len(samples)])

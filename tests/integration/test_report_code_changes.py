@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, List
 
 import pytest
 
@@ -60,7 +60,7 @@ def test_not_compared_line_on_a_phone(browser: Any, tmp_path: Path) -> None:
     under the page's strict CSP."""
     _report(tmp_path)
     page = browser.new_page(viewport={"width": 390, "height": 844})
-    errors: list = []
+    errors: List[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto((tmp_path / "index.html").as_uri())
     assert page.locator("body.js").count() == 1  # our script ran under the strict CSP

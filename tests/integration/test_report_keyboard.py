@@ -5,10 +5,11 @@ in sight, and the panel's words for inferred and unavailable cells."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
+from harness.documents import CellMeta
 from tests.integration.report_pages import EVIL, evil_docs, write_page
 from tests.unit.report_synth import cell, results_doc
 
@@ -114,7 +115,7 @@ def test_the_panel_words_inferred_and_unavailable_cells(browser: Any, tmp_path: 
     inferred = {"outcome": "ok", "methods": ["*"], "value": 1, "inferred": True,
                 "note": "follows from fork copying the parent"}
 
-    def observe(c: str, m: str) -> Dict[str, Any]:
+    def observe(c: str, m: str) -> CellMeta:
         if m == "spawn":
             return cell(c, m, outcome="unavailable", verdict="", detail="no spawn here")
         return cell(c, m, observed=2, verdict="unexpected", expected=inferred)

@@ -5,12 +5,13 @@ panel's words for an inferred expectation and a cell not compared."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 from urllib.parse import unquote
 
 import pytest
 
 from harness import loading, merge, render
+from harness.documents import CellMeta
 from tests.integration.chromium import BROKEN_WORDS
 from tests.integration.report_pages import NOW, answers_docs, cell_in_view, close_page, open_page
 from tests.unit.report_synth import case_doc, cell, results_doc
@@ -98,7 +99,7 @@ def test_the_panel_tells_an_inferred_expectation_and_an_uncompared_cell(
     rule expected it to run says it was not compared."""
     guessed = {"outcome": "ok", "methods": ["*"], "value": 2, "inferred": True}
 
-    def observe(c: str, m: str) -> Dict[str, Any]:
+    def observe(c: str, m: str) -> CellMeta:
         if m == "spawn":
             return cell(c, m, observed=1, verdict="unexpected", expected=guessed)
         if m == "fork":

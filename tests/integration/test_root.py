@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Dict, List
+from typing import Any, Dict, List
 
 import pytest
 
@@ -61,7 +61,8 @@ def interpreters() -> Dict[str, discovery.Interpreter]:
 def _ask(interp: discovery.Interpreter) -> Dict[str, object]:
     proc = subprocess.run([*interp.argv(), "-I", "-c", _ASK], capture_output=True, text=True,
                           timeout=60, check=True)
-    return json.loads(proc.stdout)
+    answer: Dict[str, object] = json.loads(proc.stdout)
+    return answer
 
 
 def test_discovery_lists_every_interpreter_of_the_root(
@@ -95,7 +96,7 @@ def run_314(interpreters: Dict[str, discovery.Interpreter],
             "asked": _ask(interp)}
 
 
-def test_results_record_the_root_and_agree_with_the_interpreter(run_314: Dict) -> None:
+def test_results_record_the_root_and_agree_with_the_interpreter(run_314: Dict[str, Any]) -> None:
     env = run_314["doc"]["harness"]["environment"]
     asked = run_314["asked"]
     assert env["id"] == "linux-cpython-3.14"
@@ -107,7 +108,7 @@ def test_results_record_the_root_and_agree_with_the_interpreter(run_314: Dict) -
     assert env["git_commit"] is None or len(env["git_commit"]) == 40
 
 
-def test_every_selected_cell_ran_in_the_root(run_314: Dict) -> None:
+def test_every_selected_cell_ran_in_the_root(run_314: Dict[str, Any]) -> None:
     cells = {t["metadata"]["case"] + "[" + t["metadata"]["method"] + "]": t["metadata"]
              for t in run_314["doc"]["tests"]}
     for case in ("methods.available", "methods.default"):

@@ -3,38 +3,75 @@ environments and values; never used as data about real behaviour)."""
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Protocol, Sequence, Tuple, cast
 
-__all__ = ["CI_LEGS", "case_doc", "cell", "ci_legs", "results_doc"]
+from harness.documents import (
+    CaseEntry,
+    CellMeta,
+    Environment,
+    MatrixCell,
+    MatrixDoc,
+    ResultsDoc,
+    TestRecord,
+)
+
+__all__ = ["CI_LEGS", "Observe", "case_doc", "cell", "ci_legs", "matrix_cell", "partial_cell",
+           "partial_matrix", "results_doc"]
 
 METHODS = ("fork", "forkserver", "spawn")
 
 
-def case_doc(case_id: str, **extra: Any) -> Dict[str, Any]:
+# Each builder returns the harness's type for what it builds (cast once, here): mypy checks
+# every test's use of one against what the harness's functions take.
+
+
+def case_doc(case_id: str, **extra: Any) -> CaseEntry:
     category = case_id.split(".", 1)[0]
-    doc = {"id": case_id, "category": category, "title": "Title of %s" % case_id,
-           "doc": "Why %s matters." % case_id, "source": "https://docs.python.org/3/x.html",
-           "sources": ["https://docs.python.org/3/x.html"], "claims": [], "expect": [],
-           "code": "def %s(ctx):\n    return 1\n" % case_id.split(".")[1]}
+    doc: Dict[str, Any] = {
+        "id": case_id, "category": category, "title": "Title of %s" % case_id,
+        "doc": "Why %s matters." % case_id, "source": "https://docs.python.org/3/x.html",
+        "sources": ["https://docs.python.org/3/x.html"], "claims": [], "expect": [],
+        "code": "def %s(ctx):\n    return 1\n" % case_id.split(".")[1]}
     doc.update(extra)
-    return doc
+    return cast("CaseEntry", doc)
 
 
 def cell(
         case_id: str, method: str, outcome: str = "ok", observed: Any = 1,
          verdict: str = "as-expected", expected: Optional[Dict[str, Any]] = None,
-         **extra: Any) -> Dict[str, Any]:
-    meta = {"case": case_id, "method": method, "category": case_id.split(".", 1)[0],
-            "outcome": outcome, "observed": observed if outcome == "ok" else None,
-            "expected": expected if expected is not None else {"outcome": outcome,
-                                                               "methods": [method]},
-            "verdict": verdict, "duration_s": 0.1, "wall_s": 0.2, "warnings": [],
-            "error": None, "detail": ""}
+         **extra: Any) -> CellMeta:
+    meta: Dict[str, Any] = {
+        "case": case_id, "method": method, "category": case_id.split(".", 1)[0],
+        "outcome": outcome, "observed": observed if outcome == "ok" else None,
+        "expected": expected if expected is not None else {"outcome": outcome,
+                                                           "methods": [method]},
+        "verdict": verdict, "duration_s": 0.1, "wall_s": 0.2, "warnings": [],
+        "error": None, "detail": ""}
     meta.update(extra)
-    return meta
+    return cast("CellMeta", meta)
 
 
-Observe = Callable[[str, str], Dict[str, Any]]
+def matrix_cell(case_id: str, method: str, **kw: Any) -> MatrixCell:
+    """``cell(...)`` given where the page takes a merged cell: only the fields the two share
+    (outcome, observed, error ...; no environment or status), all the code under test reads."""
+    return cast("MatrixCell", cell(case_id, method, **kw))
+
+
+def partial_cell(**fields: Any) -> MatrixCell:
+    """A merged cell with only ``fields``: the ones the code under test reads."""
+    return cast("MatrixCell", fields)
+
+
+def partial_matrix(**fields: Any) -> MatrixDoc:
+    """A ``matrix.json`` with only ``fields``: the ones the code under test reads."""
+    return cast("MatrixDoc", fields)
+
+
+class Observe(Protocol):
+    """What a cell observes: ``observe(case_id, method)`` (a protocol, not a Callable: mypy
+    infers a lambda with a bound default, ``lambda c, m, v=v: ...``, only against this)."""
+
+    def __call__(self, case_id: str, method: str, /) -> CellMeta: ...
 
 
 def results_doc(
@@ -43,21 +80,23 @@ def results_doc(
                 observe: Optional[Observe] = None, commit: str = "abc123",
                 timestamp: str = "2026-01-01T00:00:00+00:00", free_threading: bool = False,
                 available: Tuple[str, ...] = ("fork", "spawn", "forkserver"),
-                default: str = "fork", case_docs: Optional[Sequence[Dict[str, Any]]] = None,
-                ) -> Dict[str, Any]:
+                default: str = "fork", case_docs: Optional[Sequence[CaseEntry]] = None,
+                ) -> ResultsDoc:
     """One results file: every case × method, cells from ``observe(case, method)``."""
-    tests = []
+    tests: List[TestRecord] = []
     for case_id in cases:
         for method in methods:
             meta = observe(case_id, method) if observe else cell(case_id, method)
             tests.append({"nodeid": "cases/x.py::%s[%s]" % (case_id, method),
                           "outcome": "passed", "metadata": meta})
-    env = {"os": os_name, "implementation": impl, "python_version": version,
-           "python_full_version": version + " (synthetic)", "free_threading": free_threading,
-           "available_methods": list(available), "default_method": default,
-           "executor_default_method": default, "git_commit": commit, "timestamp": timestamp,
-           "ci": None, "root": None, "executable": "/usr/bin/python-synthetic",
-           "arch": "arm64" if os_name == "macos" else "x86_64"}  # Apple silicon, as CI's macos-26
+    env: Environment = {"os": os_name, "implementation": impl, "python_version": version,
+                        "python_full_version": version + " (synthetic)",
+                        "free_threading": free_threading, "available_methods": list(available),
+                        "default_method": default, "executor_default_method": default,
+                        "git_commit": commit, "timestamp": timestamp, "ci": None, "root": None,
+                        "executable": "/usr/bin/python-synthetic",
+                        # Apple silicon, as CI's macos-26
+                        "arch": "arm64" if os_name == "macos" else "x86_64"}
     return {"created": 0, "duration": 1.0, "exitcode": 0, "summary": {},
             "harness": {"schema_version": "1.0", "environment": env,
                         "cases": list(case_docs) if case_docs is not None else

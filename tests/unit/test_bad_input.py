@@ -9,7 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, List, Tuple
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -132,7 +132,7 @@ def test_duplicate_environments_unknown_cases_and_huge_strings_merge(
     assert any(c["case"] == "ghost.case" for c in matrix["results"])
 
 
-def _paths(doc: Any, prefix: tuple = ()) -> List[tuple]:
+def _paths(doc: Any, prefix: Tuple[Any, ...] = ()) -> List[Tuple[Any, ...]]:
     found = [prefix]
     if isinstance(doc, dict):
         for key, value in doc.items():
@@ -143,7 +143,7 @@ def _paths(doc: Any, prefix: tuple = ()) -> List[tuple]:
     return found
 
 
-def _mutate(doc: Dict[str, Any], path: tuple, value: Any, delete: bool) -> Any:
+def _mutate(doc: Any, path: Tuple[Any, ...], value: Any, delete: bool) -> Any:
     if not path:
         return value
     target = doc
@@ -179,7 +179,7 @@ BASE_PATHS = _paths(BASE)
           suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(BASE_PATHS), json_values, st.booleans())
 def test_any_mutated_results_document_is_loaded_or_rejected_never_raises(
-        path: tuple, value: Any, delete: bool) -> None:
+        path: Tuple[Any, ...], value: Any, delete: bool) -> None:
     """Replace or delete any part of a valid file: load_results never raises, a rejection is
     one line naming the file, and what loads also merges and renders."""
     doc = _mutate(copy.deepcopy(BASE), path, value, delete and bool(path))
@@ -196,7 +196,7 @@ def test_any_mutated_results_document_is_loaded_or_rejected_never_raises(
     (("harness", "cases", 0, "claims"), None),   # model: 'NoneType' object is not iterable
     (("harness", "environment", "ci"), 1),        # merge: AttributeError
 ], ids=["claims-null", "ci-number"])
-def test_what_loads_also_merges_and_renders(path: tuple, value: Any) -> None:
+def test_what_loads_also_merges_and_renders(path: Tuple[Any, ...], value: Any) -> None:
     """Found by the hypothesis test above (fixed in merge, cf87256): a file that passes
     validation must merge and render (else one odd file stops the whole report)."""
     doc = _mutate(copy.deepcopy(BASE), path, value, delete=False)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
-from typing import Callable, Dict, Iterator
+from typing import Callable, Dict, Iterator, List
 
 import pytest
 
@@ -88,7 +88,7 @@ def shared_case(ctx):
 def digest_of(tmp_path: Path) -> Iterator[Callable[[Dict[str, str]], str]]:
     """Writes a package (one per call, its module texts edited by ``(old, new)`` pairs),
     imports it and returns the digest of ``the_case``."""
-    made = []
+    made: List[str] = []
     shared = case_digest.SHARED
 
     def make(edits: Dict[str, str], name: str = "the_case") -> str:
@@ -180,10 +180,12 @@ _PRINT_DIGESTS = textwrap.dedent("""
 """)
 
 
-def _catalog_digests(python: str) -> Dict[str, str]:
+def _catalog_digests(python: str) -> Dict[str, object]:
+    """The digests ``python`` prints (JSON: checked by the tests, not assumed strings)."""
     proc = subprocess.run([python, "-I", "-c", _PRINT_DIGESTS, str(ROOT)], cwd=str(ROOT),
                           capture_output=True, text=True, timeout=120, check=True)
-    return json.loads(proc.stdout)
+    digests: Dict[str, object] = json.loads(proc.stdout)
+    return digests
 
 
 def test_every_case_has_a_digest_that_is_the_same_on_another_interpreter() -> None:

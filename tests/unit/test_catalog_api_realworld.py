@@ -80,7 +80,7 @@ def test_a_case_records_the_same_doc_on_every_interpreter() -> None:
 
     for name in CASE_MODULES:
         importlib.import_module("cases." + name)
-    differs = [c.id for c in catalog.all_cases() if c.doc != inspect.cleandoc(c.func.__doc__)]
+    differs = [c.id for c in catalog.all_cases() if c.doc != inspect.cleandoc(c.func.__doc__ or "")]
     assert not differs, differs
     if sys.version_info < (3, 13):  # the case this test is about is there to see
         assert any("\n    " in (c.func.__doc__ or "") for c in catalog.all_cases())

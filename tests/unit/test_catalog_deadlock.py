@@ -124,7 +124,9 @@ def test_gate_stream_blocks_the_armed_write_until_released() -> None:
 
 def test_in_thread_holds_the_lock_while_entered() -> None:
     """_InThread returns only once the body holds the lock, and releases it on exit."""
-    with deadlock._InThread(deadlock._hold_module_rlock):
+    from cases._deadlock import _InThread
+
+    with _InThread(deadlock._hold_module_rlock):
         assert not deadlock.MODULE_RLOCK.acquire(blocking=False)
     assert deadlock.MODULE_RLOCK.acquire(timeout=5)
     deadlock.MODULE_RLOCK.release()

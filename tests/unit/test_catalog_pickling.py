@@ -5,10 +5,12 @@ from __future__ import annotations
 import multiprocessing
 import os
 import sys
+from typing import List
 
 import pytest
 
 from harness.guest import catalog
+from harness.guest.catalog import Case
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 if ROOT not in sys.path:
@@ -28,7 +30,7 @@ REQUIRED = {
 }
 
 
-def _pickling_cases() -> list:
+def _pickling_cases() -> List[Case]:
     return [c for c in catalog.all_cases() if c.category == "pickling"]
 
 

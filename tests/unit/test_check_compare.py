@@ -13,7 +13,8 @@ from typing import Any, List
 from harness.guest import check_compare
 
 
-def _module(monkeypatch: Any, name: str, path: str, **values: Any) -> types.ModuleType:
+def _module(monkeypatch: Any, name: str, path: str, **values: Any) -> Any:
+    """A module of ``values`` (Any: its attributes are the test's own)."""
     module = types.ModuleType(name)
     module.__file__ = path
     vars(module).update(values)
@@ -29,8 +30,9 @@ def _record(monkeypatch: Any, tmp_path: Any) -> None:
     check_compare.record_imports(str(tmp_path))
 
 
-def _import(monkeypatch: Any, tmp_path: Any, name: str, source: str) -> types.ModuleType:
-    """``name`` imported from ``tmp_path`` while the watch's record of imports is on."""
+def _import(monkeypatch: Any, tmp_path: Any, name: str, source: str) -> Any:
+    """``name`` imported from ``tmp_path`` while the watch's record of imports is on (Any: its
+    attributes are those ``source`` defines)."""
     import importlib
 
     (tmp_path / (name + ".py")).write_text(source)
@@ -101,7 +103,7 @@ def test_the_import_record_leaves_the_import_system_as_it_is(tmp_path: Any,
     assert (sys.meta_path, sys.path_hooks) == (finders, hooks)
     (tmp_path / "u_rec.py").write_text("X = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    module = importlib.import_module("u_rec")
+    module: Any = importlib.import_module("u_rec")  # X is the source's
     monkeypatch.setitem(sys.modules, "u_rec", module)
     assert check_compare.IMPORTED.pop("u_rec") == ({"X": 1}, {})
     assert "exec_module" not in vars(module.__spec__.loader)
@@ -121,8 +123,10 @@ def test_a_module_another_hook_loads_is_not_recorded(tmp_path: Any, monkeypatch:
         @staticmethod
         def find_spec(name: str, path: Any = None, target: Any = None) -> Any:
             asked.append(name)
-            return importlib.machinery.ModuleSpec(name, Hook, origin=str(tmp_path / "a.py")) \
-                if name == "u_hooked" else None
+            # A class of static methods is its own loader, as importlib's are (not a Loader).
+            return importlib.machinery.ModuleSpec(
+                name, Hook, origin=str(tmp_path / "a.py"),  # type: ignore[arg-type]
+            ) if name == "u_hooked" else None
 
         @staticmethod
         def create_module(spec: Any) -> None:
@@ -152,9 +156,9 @@ def test_the_guests_own_modules_are_never_the_users(tmp_path: Any, monkeypatch: 
 
 class _Queue:
     def __init__(self) -> None:
-        self.items = ["task 1", "task 2"]
+        self.items: List[Any] = ["task 1", "task 2"]
 
-    def get(self, block: bool = True) -> str:
+    def get(self, block: bool = True) -> Any:
         return self.items.pop(0)
 
 
@@ -164,7 +168,8 @@ def test_a_pool_worker_compares_again_after_its_first_task_only() -> None:
     import multiprocessing.pool
     from concurrent.futures import process
 
-    for worker in (multiprocessing.pool.worker, process._process_worker):
+    # pool.worker is undocumented: typeshed leaves it out.
+    for worker in (multiprocessing.pool.worker, process._process_worker):  # type: ignore[attr-defined]
         calls: List[str] = []
         queue = _Queue()
         check_compare.after_first_task(worker, (queue, None), functools.partial(
@@ -223,7 +228,9 @@ def test_a_pool_workers_globals_are_compared_after_its_initializer(
         queue, out, report_dir = _Queue(), _Out(), tmp_path / str(expected)
         queue.items = [(0, 0, len, ("ab",), {}), None]
         report_dir.mkdir()
-        check_watch._child_wrapper(str(report_dir), multiprocessing.pool.worker, snap,
+        check_watch._child_wrapper(str(report_dir),
+                                   multiprocessing.pool.worker,  # type: ignore[attr-defined]  # typeshed lacks it
+                                   snap,
                                    (queue, out, initializer, (3,)), {})
         report = json.loads(next(report_dir.glob("child-*.json")).read_text())
         assert out.items == [(0, 0, (True, 2))]

@@ -168,7 +168,8 @@ def test_a_pytest_hang_is_diagnosed_in_the_test_it_hung_in() -> None:
     assert "no test depends on the start method (of 3.12[fork], 3.12[forkserver], 3.12[spawn] " \
         "only the test it hung in is known)" in text  # not "among the runs that finished"
 
-    passed = {"tests": {test: {"outcome": "passed", "error": ""}}, "default_method": "fork"}
+    passed: Dict[str, Any] = {"tests": {test: {"outcome": "passed", "error": ""}},
+                              "default_method": "fork"}
     runs = {("3.12", "fork"): _pytest_run("fork", Outcome.TIMEOUT, _hung_in(test)),
             ("3.12", "spawn"): _pytest_run("spawn", Outcome.OK, **passed),
             ("3.12", "forkserver"): _pytest_run("forkserver", Outcome.OK, **passed)}

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import re
 import sys
+from typing import Tuple
 
 import pytest
 
 from harness import check, discovery
 
 
-def _interp(version: tuple, origin: str, path: str) -> discovery.Interpreter:
+def _interp(version: Tuple[int, int, int], origin: str, path: str) -> discovery.Interpreter:
     return discovery.Interpreter(path=path, real_path=path, implementation="cpython",
                                  version=version, free_threading=False, origin=origin)
 
@@ -29,7 +30,7 @@ def two_313(monkeypatch: pytest.MonkeyPatch) -> None:
     ("3.13.18", (3, 13, 18)),      # the full release tells them apart
     ("3.13 (root)", (3, 13, 18)),  # the label check prints for the root's twin
 ])
-def test_a_name_picks_one_release(two_313: None, name: str, version: tuple) -> None:
+def test_a_name_picks_one_release(two_313: None, name: str, version: Tuple[int, ...]) -> None:
     assert check.select_interpreters([name])[0].version == version
 
 

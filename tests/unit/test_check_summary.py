@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 from harness import check, check_pytest
 from harness.runner import CaseRun
@@ -10,7 +10,7 @@ from harness.vocab import Outcome
 
 
 def _run(method: str, outcome: Outcome = Outcome.OK, started: int = 1,
-         used: Optional[list] = None, error: Optional[Dict[str, Any]] = None,
+         used: Optional[List[str]] = None, error: Optional[Dict[str, Any]] = None,
          **observed: Any) -> CaseRun:
     seen = dict(observed, processes_started=started, start_attempts=started,
                 methods_used=[method] if used is None else used)

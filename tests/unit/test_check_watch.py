@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, List
 
 from harness.guest import check_compare, check_digest, check_frames, check_watch
 
@@ -25,7 +25,7 @@ print(json.dumps([check_digest.digest(v) for v in values]))
 """
 
 
-def _digests(seed: str, main: str) -> list:
+def _digests(seed: str, main: str) -> List[Any]:
     out = subprocess.run([sys.executable, "-c", PROBE % str(ROOT), main], capture_output=True,
                          text=True, check=True, env=dict(os.environ, PYTHONHASHSEED=seed))
     return list(json.loads(out.stdout))
@@ -177,7 +177,9 @@ def test_a_pool_workers_error_goes_on_with_the_workers_frames() -> None:
     """Pool.map re-raises a worker's error in the parent with the worker's traceback as text
     (its cause, RemoteTraceback): the frames go on from ``pool.map(...)`` into the user's
     function that raised, not stop at the parent's call."""
-    from multiprocessing.pool import ExceptionWithTraceback
+    from multiprocessing.pool import (  # type: ignore[attr-defined]  # not in typeshed
+        ExceptionWithTraceback,
+    )
 
     try:
         _raise_here("x")

@@ -10,12 +10,13 @@ from typing import Any, Dict, List
 import pytest
 
 from harness import claimcheck, loading, merge, model, render
+from harness.documents import MatrixDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 #: The documented default: fork on Linux before 3.14, forkserver from 3.14, spawn on macOS.
-DEFAULT_RULES = [
+DEFAULT_RULES: List[Dict[str, Any]] = [
     {"methods": ["*"], "outcome": "ok", "when": {"os": ["macos"]}, "value": {"default": "spawn"},
      "source": DOCS},
     {"methods": ["*"], "outcome": "ok", "when": {"os": ["linux"], "python": ">=3.14"},
@@ -23,7 +24,7 @@ DEFAULT_RULES = [
     {"methods": ["*"], "outcome": "ok", "when": {"os": ["linux"]}, "value": {"default": "fork"},
      "source": DOCS},
 ]
-FORK_DEFAULT = {"id": "fork_default_unix", "claim": "fork is the default on Unix",
+FORK_DEFAULT: Dict[str, Any] = {"id": "fork_default_unix", "claim": "fork is the default on Unix",
                 "scope": {"os": ["linux", "macos"]},
                 "checks": [{"case": "methods.default", "methods": ["*"],
                             "holds": {"path": ["default"], "equals": "fork"}}]}
@@ -71,7 +72,7 @@ def test_an_outcome_check_is_decided_by_the_documented_outcome() -> None:
     assert _by_docs(claim, [{"methods": ["*"], "outcome": "error"}], "3.13") == "false"
 
 
-def _matrix(claim: Dict[str, Any], rules: List[Dict[str, Any]]) -> Dict[str, Any]:
+def _matrix(claim: Dict[str, Any], rules: List[Dict[str, Any]]) -> MatrixDoc:
     """Linux CPython 3.12 alone ran; methods.default observed fork there."""
     doc = results_doc(version="3.12.1", cases=["methods.default"],
                       case_docs=[case_doc("methods.default", expect=rules)],

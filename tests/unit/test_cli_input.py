@@ -5,6 +5,7 @@ lines of INTERNALERROR, `--leg banana` quoted Python tuples)."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 import shutil
@@ -144,10 +145,11 @@ def test_help_texts_are_plain_and_describe_every_argument() -> None:
         assert len(line.split()) > 1, line  # a description beside the name
 
 
-def _subparser(name: str) -> "cli.argparse.ArgumentParser":
+def _subparser(name: str) -> argparse.ArgumentParser:
     parser = cli.build_parser()
     action = next(a for a in parser._actions if a.dest == "command")
-    return action.choices[name]  # type: ignore[index,no-any-return]
+    sub: argparse.ArgumentParser = action.choices[name]  # type: ignore[index]
+    return sub
 
 
 def test_a_missing_report_package_says_the_command_to_install_it(

@@ -7,18 +7,19 @@ import json
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Dict, List
 
 import pytest
 
 from harness import chroot, coverage, loading, merge
+from harness.documents import MatrixDoc, ResultsDoc
 from tests.unit.report_synth import results_doc
 
 KNOWN = ["3.8", "3.13", "3.13t", "3.14", "3.15", "pypy3.9", "pypy3.10", "pypy3.11"]
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the root: Linux")
 
 
-def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=datetime(2026, 1, 2, tzinfo=timezone.utc))
 
@@ -31,7 +32,7 @@ def _root(tmp_path: Path, programs: Dict[str, str]) -> Path:
     return root
 
 
-def _from_root(doc: Dict[str, Any]) -> Dict[str, Any]:
+def _from_root(doc: ResultsDoc) -> ResultsDoc:
     doc["harness"]["environment"]["root"] = "debootstrap sid minbase root sid-root"
     return doc
 

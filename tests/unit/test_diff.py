@@ -5,27 +5,29 @@ from __future__ import annotations
 import copy
 import json
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any, Callable, Dict, List, cast
 
 from harness import cli, diff, inputs
+from harness.documents import MatrixCell, MatrixDoc, RunRecord
+from tests.unit.report_synth import partial_cell, partial_matrix
 
 
 def _cell(case: str, env: str, method: str, outcome: str = "ok", observed: Any = 1,
-          status: str = "as-expected") -> Dict[str, Any]:
-    return {"case": case, "environment": env, "method": method, "outcome": outcome,
-            "observed": observed, "status": status, "error": None}
+          status: str = "as-expected") -> MatrixCell:
+    return partial_cell(case=case, environment=env, method=method, outcome=outcome,
+                        observed=observed, status=status, error=None)
 
 
-def _matrix(envs: List[str], cases: List[str], cells: List[Dict[str, Any]]) -> Dict[str, Any]:
-    return {"schema_version": "1.0", "environments": [{"id": e} for e in envs],
-            "cases": [{"id": c} for c in cases], "results": cells}
+def _matrix(envs: List[str], cases: List[str], cells: List[MatrixCell]) -> MatrixDoc:
+    return partial_matrix(schema_version="1.0", environments=[{"id": e} for e in envs],
+                   cases=[{"id": c} for c in cases], results=cells)
 
 
-def _valid(matrix: Dict[str, Any]) -> Dict[str, Any]:
+def _valid(matrix: MatrixDoc) -> Dict[str, Any]:
     """``matrix`` with what the shipped matrix schema requires filled in (a file `diff`
     reads is validated)."""
-    doc = dict(copy.deepcopy(matrix), schema_version="1.3", generated_at="", commits=[],
-               case_methods={}, claims=[], rejected_files=[])
+    doc: Dict[str, Any] = dict(copy.deepcopy(matrix), schema_version="1.3", generated_at="",
+                               commits=[], case_methods={}, claims=[], rejected_files=[])
     for env in doc["environments"]:
         for key, value in (("minor_id", env["id"]), ("version_label", ""), ("os", "linux"),
                            ("implementation", "cpython"), ("python_version", "3.12.0"),
@@ -84,11 +86,13 @@ def test_cells_a_selection_left_out_are_not_compared_not_deleted() -> None:
     deleted nor changed: not compared, with why; a case only NEW's catalog has and NEW did not
     run is not added. Nothing compared differs: empty, and the text says over how much."""
     new = copy.deepcopy(OLD)
-    new["results"][2] = dict(new["results"][2], status="not-run", outcome=None, observed=None,
-                             detail="not run (not selected: -k 'a and x')")
-    new["cases"].append({"id": "a.new"})
-    new["results"].append(dict(_cell("a.new", "linux-cpython-3.12", "fork"), status="not-run",
-                               outcome=None, detail="not run (not selected: -k 'a and x')"))
+    new["results"][2] = partial_cell(**dict(
+        new["results"][2], status="not-run", outcome=None, observed=None,
+        detail="not run (not selected: -k 'a and x')"))
+    new["cases"] += partial_matrix(cases=[{"id": "a.new"}])["cases"]
+    new["results"].append(partial_cell(**dict(
+        _cell("a.new", "linux-cpython-3.12", "fork"), status="not-run", outcome=None,
+        detail="not run (not selected: -k 'a and x')")))
     result = diff.diff_matrices(OLD, new)
     assert (result.cells_removed, result.cells_added, result.cells_changed) == ([], [], [])
     assert result.cells_not_compared == [
@@ -104,7 +108,7 @@ def test_cells_a_selection_left_out_are_not_compared_not_deleted() -> None:
     assert not [line for line in text if line[:2] in ("A ", "D ")]
     quick = copy.deepcopy(new)
     quick["results"][2]["detail"] = "not run (quick)"
-    quick["results"][1].update(status="not-run", outcome=None, detail=None)  # no data
+    quick["results"][1].update({"status": "not-run", "outcome": None, "detail": None})  # no data
     both = diff.diff_matrices(quick, OLD)
     assert both.cells_not_compared == [
         ("a.x", "linux-cpython-3.12", "spawn", "not run in OLD: no data"),
@@ -118,8 +122,8 @@ def test_a_change_of_error_type_is_a_change_that_names_both() -> None:
     old = copy.deepcopy(OLD)
     new = copy.deepcopy(OLD)
     for doc, kind in ((old, "AttributeError"), (new, "PicklingError")):
-        doc["results"][1].update(outcome="error", observed=None,
-                                 error={"type": kind, "message": "m"})
+        doc["results"][1].update({"outcome": "error", "observed": None,
+                                  "error": {"type": kind, "message": "m"}})
     result = diff.diff_matrices(old, new)
     (change,) = result.cells_changed
     assert (change.old_error_type, change.new_error_type) == ("AttributeError", "PicklingError")
@@ -205,7 +209,7 @@ def test_a_column_split_by_patch_release_is_compared_with_its_own_release() -> N
         _cell("a.x", "linux-cpython-3.13.0", "fork", observed=2),
         _cell("a.x", "linux-cpython-3.13.18", "fork")])
     for env, version in zip(new["environments"], ("3.13.0", "3.13.18")):
-        env.update(minor_id="linux-cpython-3.13", python_version=version)
+        env.update({"minor_id": "linux-cpython-3.13", "python_version": version})
     result = diff.diff_matrices(old, new)
     assert result.environments_added == ["linux-cpython-3.13.18"]
     assert result.environments_removed == []
@@ -215,15 +219,15 @@ def test_a_column_split_by_patch_release_is_compared_with_its_own_release() -> N
     assert diff.diff_matrices(old, new).environments_removed == ["linux-cpython-3.13"]
 
 
-def _run(commit: str, digests: Any = None) -> Dict[str, Any]:
+def _run(commit: str, digests: Any = None) -> RunRecord:
     run: Dict[str, Any] = {"file": "r.json", "git_commit": commit, "timestamp": None,
                            "runner": "local"}
     if digests is not None:
         run["case_digests"] = digests
-    return run
+    return cast("RunRecord", run)  # only the fields diff reads
 
 
-def _with_runs(matrix: Dict[str, Any], run: Dict[str, Any]) -> Dict[str, Any]:
+def _with_runs(matrix: MatrixDoc, run: RunRecord) -> MatrixDoc:
     matrix = copy.deepcopy(matrix)
     matrix["commits"] = [run["git_commit"]] if run["git_commit"] else []  # as merge says them
     for env in matrix["environments"]:
@@ -241,7 +245,7 @@ def test_cells_whose_case_code_changed_are_apart_from_observation_changes() -> N
     new["environments"][0]["runs"] = [_run("2" * 40, {"a.x": "bbbbbbbbbbbb",
                                                       "a.y": "cccccccccccc"})]
     new["results"][0]["observed"] = 2  # a.x fork
-    new["results"][2].update(outcome="ok", observed=3)  # a.y fork: was a timeout
+    new["results"][2].update({"outcome": "ok", "observed": 3})  # a.y fork: was a timeout
     result = diff.diff_matrices(old, new)
     assert [(c.case, c.method, c.case_code) for c in result.cells_case_changed] == [
         ("a.x", "fork", "changed")]
@@ -299,7 +303,7 @@ def test_two_sides_that_share_no_environment_are_not_compared(tmp_path: Path,
     """3.12 against 3.13: nothing is compared, so not "no differences" and not exit 0: one
     line says why (diff compares one environment across runs) and the exit is 2."""
     other = _matrix(["linux-cpython-3.13"], ["a.x", "a.y"], [
-        dict(c, environment="linux-cpython-3.13") for c in OLD["results"]])
+        partial_cell(**dict(c, environment="linux-cpython-3.13")) for c in OLD["results"]])
     result = diff.diff_matrices(OLD, other)
     assert result.nothing_compared and result.to_dict()["nothing_compared"] is True
     text = diff.format_diff(result, "o", "n")
@@ -360,11 +364,12 @@ def test_a_malformed_matrix_json_is_one_line_naming_the_file_never_a_traceback(
     naming the file, exit 2; a 1.2 matrix (no case digests) is still read."""
     good = tmp_path / "good.json"
     good.write_text(json.dumps(_valid(OLD)))
-    breaks = {"run": lambda d: d["environments"][0].update(runs=["x"]),
-              "source": lambda d: d["results"][0].update(sources=[["a"]]),
-              "cell": lambda d: d["results"].append({}),
-              "environment": lambda d: d["environments"].append({}),
-              "version": lambda d: d.update(schema_version="1.1")}
+    breaks: Dict[str, Callable[[Dict[str, Any]], None]] = {
+        "run": lambda d: d["environments"][0].update(runs=["x"]),
+        "source": lambda d: d["results"][0].update(sources=[["a"]]),
+        "cell": lambda d: d["results"].append({}),
+        "environment": lambda d: d["environments"].append({}),
+        "version": lambda d: d.update(schema_version="1.1")}
     for name, spoil in breaks.items():
         doc = _valid(OLD)
         spoil(doc)

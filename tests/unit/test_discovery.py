@@ -6,6 +6,7 @@ import os
 import stat
 import sys
 from pathlib import Path
+from typing import Any, Dict
 
 import pytest
 
@@ -88,7 +89,7 @@ def test_env_var_names_extra_interpreters(tmp_path: Path) -> None:
 
 def test_session_names() -> None:
     """nox session names follow nox's spelling: 3.12, 3.13t, pypy3.9."""
-    base = {"path": "p", "real_path": "p", "origin": "PATH"}
+    base: Dict[str, Any] = {"path": "p", "real_path": "p", "origin": "PATH"}
     assert discovery.Interpreter(implementation="cpython", version=(3, 12, 1),
                                  free_threading=False, **base).session_name == "3.12"
     assert discovery.Interpreter(implementation="cpython", version=(3, 13, 0),

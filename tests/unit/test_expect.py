@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Dict
+
 import pytest
 
 from harness import expect
@@ -34,9 +36,10 @@ def test_first_matching_rule_wins() -> None:
         catalog.on("fork", catalog.ok("old")),
         catalog.on(("spawn", "forkserver"), catalog.timeout()),
     ]]
-    assert expect.select_rule(rules, "fork", LINUX_314)["value"] == "new"
-    assert expect.select_rule(rules, "fork", LINUX_313)["value"] == "old"
-    assert expect.select_rule(rules, "spawn", MACOS_312)["outcome"] == "timeout"
+    new, old = (expect.select_rule(rules, "fork", env) for env in (LINUX_314, LINUX_313))
+    spawn = expect.select_rule(rules, "spawn", MACOS_312)
+    assert new is not None and old is not None and spawn is not None
+    assert (new["value"], old["value"], spawn["outcome"]) == ("new", "old", "timeout")
     assert expect.select_rule(rules[:2], "spawn", LINUX_313) is None
 
 
@@ -71,7 +74,7 @@ def test_impl_and_free_threading_conditions() -> None:
      {"outcome": "error", "error": {"type": "RuntimeError", "message": "other"}},
      Verdict.UNEXPECTED),
 ])
-def test_verdicts(rule: object, result: dict, verdict: Verdict) -> None:
+def test_verdicts(rule: object, result: Dict[str, Any], verdict: Verdict) -> None:
     """ok(value) compares the value, ok() any value, error() the type and message text."""
     rule_dict = rule.to_dict() if isinstance(rule, catalog.Expect) else None
     assert expect.verdict_for(rule_dict, result) is verdict

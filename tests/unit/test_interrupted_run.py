@@ -11,11 +11,11 @@ import subprocess
 import sys
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any, Dict, List, Tuple
+from typing import Any, List, Tuple
 
 import pytest
 
-from harness import interrupted, loading, merge, notrun, plugin, results
+from harness import documents, interrupted, loading, merge, notrun, plugin, results
 from tests.unit.report_synth import results_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,8 @@ ENV = {"os": "linux", "implementation": "cpython", "python_version": "3.12.1",
        "available_methods": ["fork", "spawn", "forkserver"], "default_method": "fork"}
 
 
-def _cell(case: str, method: str) -> Dict[str, Any]:
+# (documents.TestRecord: imported by its name, pytest would try to collect it as a test class)
+def _cell(case: str, method: str) -> documents.TestRecord:
     return {"nodeid": "cases/methods.py::%s[%s]" % (case, method), "outcome": "passed",
             "metadata": {"case": case, "method": method, "outcome": "ok", "observed": 1,
                          "expected": None, "verdict": "no-expectation", "duration_s": 0.1,
@@ -318,7 +319,7 @@ def test_an_interrupted_run_keeps_a_cell_that_was_still_reading_its_result(
     pool = ThreadPoolExecutor(max_workers=1)
     reading = pool.submit(lambda: (release.wait(5), "ok")[1])
     queued: "Future[str]" = Future()  # never started: not waited for, not kept
-    real_wait = interrupted.wait_futures
+    from concurrent.futures import wait as real_wait  # what interrupted calls wait_futures
 
     def wait(futures: Any, timeout: float) -> Any:
         """The cell's thread finishes while the run waits for it: released only once the wait

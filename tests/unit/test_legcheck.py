@@ -5,25 +5,26 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any
 
 import pytest
 
 from harness import cli, exits, legcheck, results
+from harness.documents import CellMeta, ResultsDoc
 from tests.unit.report_synth import cell, results_doc
 
 #: The canary (a child started and answered) and seven cases that start no child.
 CASES = (*("methods.c%d" % i for i in range(7)), legcheck.CANARY)
 
 
-def _write(folder: Path, doc: Dict[str, Any]) -> Path:
+def _write(folder: Path, doc: ResultsDoc) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "linux-cpython-3.12.json"
     path.write_text(json.dumps(doc), encoding="utf-8")
     return path
 
 
-def _crash(case_id: str, method: str) -> Dict[str, Any]:
+def _crash(case_id: str, method: str) -> CellMeta:
     return cell(case_id, method, outcome="crash", detail="executor exited 3 without a result")
 
 
@@ -60,7 +61,7 @@ def test_an_all_crash_run_fails(tmp_path: Path, capsys: pytest.CaptureFixture[st
 def test_one_method_without_an_ok_cell_fails() -> None:
     """A start method that never worked (e.g. forkserver broken) fails the leg even though
     the crash share is small."""
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method == "forkserver":
             return cell(case_id, method, outcome="error",
                         error={"type": "OSError", "message": "x", "where": "case"})
@@ -75,7 +76,7 @@ def test_one_method_without_an_ok_cell_fails() -> None:
 def test_the_broken_share_is_a_threshold() -> None:
     """Under 25 % crash + harness-error cells passes; at 25 % it fails. Harness errors count."""
     def observe_with(broken: int) -> Any:
-        def observe(case_id: str, method: str) -> Dict[str, Any]:
+        def observe(case_id: str, method: str) -> CellMeta:
             index = CASES.index(case_id) * 3 + ("fork", "forkserver", "spawn").index(method)
             if index < broken:
                 if index % 2:
@@ -92,7 +93,7 @@ def test_the_broken_share_is_a_threshold() -> None:
 
 def test_unavailable_cells_do_not_count_and_unoffered_methods_need_no_ok() -> None:
     """Windows offers spawn only: fork/forkserver cells are unavailable, not failures."""
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method != "spawn":
             return cell(case_id, method, outcome="unavailable")
         return cell(case_id, method)
@@ -159,7 +160,7 @@ def test_a_share_outside_0_to_1_is_a_usage_error(tmp_path: Path, share: str) -> 
 def test_a_leg_whose_children_die_at_start_fails() -> None:
     """Every spawn child dies at once (a broken launcher): the cases that start no child are
     still ok, and a dead child is an error (ChildDied), not a crash — only the canary shows it."""
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method == "spawn" and case_id == legcheck.CANARY:
             return cell(case_id, method, outcome="error",
                         error={"type": "ChildDied", "message": "exit code 1", "where": "child"})
@@ -196,7 +197,7 @@ def test_an_interrupted_run_fails_and_says_so(tmp_path: Path,
     assert "harness: error:" not in err  # published, so CI's log shows no error for it (r2)
 
 
-def _interrupted(doc: Dict[str, Any]) -> Dict[str, Any]:
+def _interrupted(doc: ResultsDoc) -> ResultsDoc:
     doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
     doc["harness"]["environment"]["interrupted"] = True
     return doc
@@ -227,11 +228,11 @@ def test_a_partial_run_says_why_it_is_partial(cause: str, said: str) -> None:
     format 1.6 records the cause)."""
     doc = results_doc(cases=CASES)
     doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
-    doc["harness"]["environment"].update(interrupted=True, partial_cause=cause)
+    doc["harness"]["environment"].update({"interrupted": True, "partial_cause": cause})
     assert legcheck.problems(doc)[0].startswith(said)
 
 
-def _child_died(case_id: str, method: str) -> Dict[str, Any]:
+def _child_died(case_id: str, method: str) -> CellMeta:
     return cell(case_id, method, outcome="error", error={"type": "ChildDied", "message": "x"})
 
 

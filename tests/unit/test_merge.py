@@ -6,23 +6,24 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, cast
 
 import jsonschema
 import pytest
 
 from harness import cli, loading, merge, results
+from harness.documents import MatrixCell, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
-def _merge(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _merge(*docs: ResultsDoc) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("file%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW)
 
 
-def _cell(matrix: Dict[str, Any], case: str, env: str, method: str) -> Dict[str, Any]:
+def _cell(matrix: MatrixDoc, case: str, env: str, method: str) -> MatrixCell:
     found = [c for c in matrix["results"] if (c["case"], c["environment"], c["method"]) ==
              (case, env, method)]
     assert len(found) == 1
@@ -152,7 +153,7 @@ def test_a_case_a_selection_named_in_part_keeps_the_cells_quick_dropped() -> Non
     doc["harness"]["environment"]["left_out"] = {"performance": "quick"}
     doc["harness"]["environment"]["not_selected"] = {"by": "--methods fork",
                                                      "cells": ["performance.two[spawn]"]}
-    doc["harness"]["cases"].append(dict(case_doc("performance.two"), methods=["fork", "spawn"]))
+    doc["harness"]["cases"].append(case_doc("performance.two", methods=["fork", "spawn"]))
     jsonschema.validate(doc, results.load_schema())
     m = _merge(doc)
     assert m["case_methods"]["performance.two"] == ["fork", "spawn"]
@@ -169,7 +170,7 @@ def test_a_case_no_run_ran_gets_cells_for_its_own_methods_only() -> None:
     doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
     doc["harness"]["environment"]["left_out"] = {"performance": "quick"}
     entry = case_doc("performance.spawn_only")
-    doc["harness"]["cases"].append(dict(entry, methods=["spawn"]))
+    doc["harness"]["cases"].append(case_doc("performance.spawn_only", methods=["spawn"]))
     jsonschema.validate(doc, results.load_schema())
     m = _merge(doc)
     cells = [c for c in m["results"] if c["case"] == "performance.spawn_only"]
@@ -241,9 +242,9 @@ def test_environment_order_and_result_order_are_stable() -> None:
     m2 = _merge(*reversed(docs))
     assert [e["id"] for e in m1["environments"]] == [
         "linux-cpython-3.9", "linux-cpython-3.10", "linux-pypy-3.9"]
-    strip = lambda m: json.dumps(  # noqa: E731
-        [{k: v for k, v in c.items() if k not in ("sources", "observations")}
-         for c in m["results"]], sort_keys=True)
+    def strip(m: MatrixDoc) -> str:
+        return json.dumps([{k: v for k, v in c.items() if k not in ("sources", "observations")}
+                           for c in m["results"]], sort_keys=True)
     assert strip(m1) == strip(m2)
 
 
@@ -338,8 +339,10 @@ def test_odd_shapes_are_rejected_in_one_line_naming_the_field(where: str, key: s
     """A field of an odd shape that the page would read is rejected by the schema, in one
     line that names it (so the merge never meets it)."""
     doc = results_doc()
-    target = {"case": doc["harness"]["cases"][0], "env": doc["harness"]["environment"],
-              "cell": doc["tests"][0]["metadata"]}[where]
+    # Any field by its name, of any shape: not one the TypedDicts allow.
+    target = cast("Dict[str, Any]", {"case": doc["harness"]["cases"][0],
+                                   "env": doc["harness"]["environment"],
+                                   "cell": doc["tests"][0]["metadata"]}[where])
     target[key] = value
     assert results.validate_results(doc) == [problem]
 
@@ -394,7 +397,7 @@ def test_shown_paths_tell_files_apart_by_as_little_of_their_path_as_needed() -> 
                      "/w/b/y.json": "y.json", "rep/results/z.json": "results/z.json"}
 
 
-def _coded(digest: str, commit: str, spawn: int, hour: int = 0) -> Dict[str, Any]:
+def _coded(digest: str, commit: str, spawn: int, hour: int = 0) -> ResultsDoc:
     return results_doc(case_docs=[case_doc("methods.a", code_digest=digest)], commit=commit,
                        timestamp="2026-01-01T0%d:00:00+00:00" % hour,
                        observe=lambda c, m: cell(c, m, observed=spawn if m == "spawn" else 1))

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from harness import expect, history, loading, merge, results
+from harness.documents import MatrixDoc, ResultsDoc
 from harness.grid import slots
 from harness.guest import catalog
 from tests.unit.report_synth import cell, results_doc
@@ -18,7 +19,7 @@ from tests.unit.report_synth import cell, results_doc
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
-def _matrix(*docs: Dict[str, Any], expected: Any = ()) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc, expected: Any = ()) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW, expected_environments=expected)
 

@@ -290,14 +290,16 @@ def test_root_pythons_literal_matches_the_provisioned_packages() -> None:
 def test_windows_kill_tree_uses_taskkill_on_the_whole_tree(monkeypatch: pytest.MonkeyPatch) -> None:
     """On Windows the case tree is killed with `taskkill /F /T` (no process groups there),
     then the process itself; no POSIX call (killpg, /proc) is made."""
+    import os
+
     from harness import runner
+    from harness.guest import _procs
 
     calls: List[List[str]] = []
-    monkeypatch.setattr(runner.sys, "platform", "win32")
-    monkeypatch.setattr(runner.subprocess, "run",
-                        lambda argv, **kw: calls.append(list(argv)))
-    monkeypatch.setattr(runner.os, "killpg", lambda *a: pytest.fail("killpg on Windows"))
-    monkeypatch.setattr(runner._procs, "proc_table", lambda: pytest.fail("/proc on Windows"))
+    monkeypatch.setattr(sys, "platform", "win32")  # the modules runner reads them from
+    monkeypatch.setattr(subprocess, "run", lambda argv, **kw: calls.append(list(argv)))
+    monkeypatch.setattr(os, "killpg", lambda *a: pytest.fail("killpg on Windows"))
+    monkeypatch.setattr(_procs, "proc_table", lambda: pytest.fail("/proc on Windows"))
 
     class Proc:
         pid = 4242
@@ -319,7 +321,7 @@ def test_memory_without_proc_is_unavailable(monkeypatch: pytest.MonkeyPatch,
     reason, never a number and never a crash."""
     from harness.guest import catalog, measure
 
-    monkeypatch.setattr(measure.sys, "platform", platform)
+    monkeypatch.setattr(sys, "platform", platform)
     opened: List[str] = []
     monkeypatch.setattr("builtins.open", lambda *a, **k: opened.append(str(a[0])))
     with pytest.raises(catalog.Unavailable, match=platform):
@@ -337,7 +339,7 @@ def test_fork_methods_are_unavailable_cells_on_windows(monkeypatch: pytest.Monke
     from harness.guest import case_parent
 
     monkeypatch.setattr(multiprocessing, "get_all_start_methods", lambda: ["spawn"])
-    monkeypatch.setattr(case_parent.sys, "platform", "win32")
+    monkeypatch.setattr(sys, "platform", "win32")
     result = case_parent._run("methods.default", method)
     assert result["outcome"] == "unavailable", result
     assert method in result["detail"] and "win32" in result["detail"]

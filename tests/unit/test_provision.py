@@ -68,6 +68,10 @@ def _fake_debootstrap(folder: Path, body: str) -> str:
     return str(path)
 
 
+def _drop(line: str) -> None:
+    """Where a test that does not read them sends provision's lines."""
+
+
 def _config(tmp_path: Path, **kwargs: object) -> provision.Config:
     values = {"root_dir": tmp_path / "cache" / "sid-root", "lock_wait_s": 2.0}
     values.update(kwargs)
@@ -77,11 +81,12 @@ def _config(tmp_path: Path, **kwargs: object) -> provision.Config:
 # ------------------------------------------------------------------ skips (one line, no crash)
 
 
-def test_not_root_is_a_skip_before_anything_is_created(tmp_path: Path, monkeypatch) -> None:
+def test_not_root_is_a_skip_before_anything_is_created(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(provision, "_euid", lambda: 1000)
     cfg = _config(tmp_path)
     with pytest.raises(provision.Skip, match="not running as root"):
-        provision.provision(cfg, out=[].append)
+        provision.provision(cfg, out=_drop)
     assert not (tmp_path / "cache").exists()
 
 
@@ -116,7 +121,9 @@ def test_reachable_mirror_passes_preflight(tmp_path: Path, mirror: str) -> None:
     provision.preflight(cfg)  # no Skip
 
 
-def test_cli_prints_one_line_and_exits_1_on_a_skip(tmp_path: Path, capsys, monkeypatch) -> None:
+def test_cli_prints_one_line_and_exits_1_on_a_skip(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("HARNESS_DEBOOTSTRAP", str(tmp_path / "missing"))
     monkeypatch.setattr(provision, "_euid", lambda: 0)
     code = cli.main(["provision", "--root-dir", str(tmp_path / "cache" / "sid-root")])
@@ -201,7 +208,7 @@ def test_hung_debootstrap_is_killed_at_the_timeout(tmp_path: Path, mirror: str) 
         """)
     cfg = _config(tmp_path, debootstrap=fake, mirror=mirror, min_free_bytes=0, timeout_s=2.0)
     with pytest.raises(provision.ProvisionError, match="did not finish within 2 s"):
-        provision.provision(cfg, out=[].append)
+        provision.provision(cfg, out=_drop)
     assert not cfg.sibling(".new").exists()
     _no_mounts_no_processes(tmp_path, fake, "sleep 3171", "sleep 3172")
 
@@ -239,7 +246,7 @@ def test_remove_refuses_anything_outside_the_cache(tmp_path: Path) -> None:
     cfg = _config(tmp_path)
     (tmp_path / "precious").mkdir()
     with pytest.raises(provision.ProvisionError, match="not a root of this cache"):
-        provision.remove_root(tmp_path / "precious", cfg.root_dir, [].append)
+        provision.remove_root(tmp_path / "precious", cfg.root_dir, _drop)
     assert (tmp_path / "precious").exists()
 
 
@@ -255,7 +262,7 @@ def test_a_bind_mount_inside_a_root_is_unmounted_before_removal(tmp_path: Path) 
     target.mkdir(parents=True)
     subprocess.run(["mount", "--bind", str(precious), str(target)], check=True)
     try:
-        provision.remove_root(cfg.sibling(".new"), cfg.root_dir, [].append)
+        provision.remove_root(cfg.sibling(".new"), cfg.root_dir, _drop)
     finally:
         if chroot.mounts_under(str(target)):
             subprocess.run(["umount", str(target)], check=False)
@@ -264,8 +271,8 @@ def test_a_bind_mount_inside_a_root_is_unmounted_before_removal(tmp_path: Path) 
 
 
 @needs_root
-def test_a_root_whose_mount_cannot_be_released_is_never_deleted(tmp_path: Path,
-                                                               monkeypatch) -> None:
+def test_a_root_whose_mount_cannot_be_released_is_never_deleted(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     cfg = _config(tmp_path)
     precious = tmp_path / "precious"
     precious.mkdir()
@@ -280,7 +287,7 @@ def test_a_root_whose_mount_cannot_be_released_is_never_deleted(tmp_path: Path,
     monkeypatch.setenv("PATH", f"{bin_dir}:{os.environ['PATH']}")
     try:
         with pytest.raises(provision.ProvisionError, match=r"refusing to delete .* still in use"):
-            provision.remove_root(cfg.root_dir, cfg.root_dir, [].append)
+            provision.remove_root(cfg.root_dir, cfg.root_dir, _drop)
         assert (precious / "keep.txt").read_text() == "keep"
         assert target.is_dir()
     finally:
@@ -326,7 +333,7 @@ def _old_root(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> provision.Conf
     fake = tmp_path / "fake_root_run.py"
     fake.write_text(_FAKE_ROOT_RUN)
     monkeypatch.setattr(provision, "_euid", lambda: 0)
-    monkeypatch.setattr(provision.chroot, "command", lambda root, program, python="",
+    monkeypatch.setattr(chroot, "command", lambda root, program, python="",
                         binds=None: [sys.executable, str(fake), root, program])
     return cfg
 

@@ -5,20 +5,21 @@ PyPy-only one — never the first ids in alphabetical or catalog order."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict
+from typing import Any
 
 from harness import answers, loading, merge, model, picks, summary, text
-from tests.unit.report_synth import cell, results_doc
+from harness.documents import CellMeta, MatrixCell, MatrixDoc, ResultsDoc
+from tests.unit.report_synth import Observe, cell, matrix_cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
-def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc) -> MatrixDoc:
     return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
                        now=NOW)
 
 
-def _error(case: str, method: str, kind: str) -> Dict[str, Any]:
+def _error(case: str, method: str, kind: str) -> CellMeta:
     return cell(case, method, outcome="error", error={"type": kind, "message": "m"})
 
 
@@ -28,10 +29,10 @@ PICKLE = ["pickling.x_closure", "pickling.y_lambda", "pickling.z_local"]
 CASES = ["api.a_socket", "methods.b_available", *PICKLE]
 
 
-def _three_fourteen(version: str) -> Any:
+def _three_fourteen(version: str) -> Observe:
     new = version.startswith("3.14")
 
-    def observe(case: str, method: str) -> Dict[str, Any]:
+    def observe(case: str, method: str) -> CellMeta:
         if case in PICKLE:
             return _error(case, method, "PicklingError" if new else "AttributeError")
         if case == "api.a_socket":
@@ -64,9 +65,9 @@ def test_a_change_line_names_its_largest_kind_of_change_first() -> None:
 
 
 def test_kinds_read_error_types_values_by_key_and_warnings() -> None:
-    def c(**kw: Any) -> Dict[str, Any]:
-        return cell("c.a", "fork", **kw)
-    assert picks.kinds(_error("c.a", "fork", "EOFError"), c(observed={
+    def c(**kw: Any) -> MatrixCell:
+        return matrix_cell("c.a", "fork", **kw)
+    assert picks.kinds(c(outcome="error", error={"type": "EOFError", "message": "m"}), c(observed={
         "error": "x"})) == {"EOFError → ok"}
     assert picks.kinds(c(observed={"error": "EOFError", "n": 1}),
                        c(observed={"error": "ConnectionResetError", "n": 1})) == {
@@ -83,8 +84,8 @@ def test_kinds_read_error_types_values_by_key_and_warnings() -> None:
     assert kind == "%s → %s" % ((text.shorten(long, text.KEY_VALUE_LIMIT),) * 2)
 
 
-def _nonfork(version: str, impl: str) -> Any:
-    def observe(case: str, method: str) -> Dict[str, Any]:
+def _nonfork(version: str, impl: str) -> Observe:
+    def observe(case: str, method: str) -> CellMeta:
         # "api.a_pypy_only" fails under spawn/forkserver only on PyPy; the others only on CPython
         fails = method != "fork" and (case == "api.a_pypy_only") == (impl == "pypy")
         return _error(case, method, "PicklingError") if fails else cell(case, method)

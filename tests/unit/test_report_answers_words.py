@@ -10,19 +10,20 @@ from datetime import datetime, timezone
 from typing import Any, Dict
 
 from harness import loading, merge, model, render, summary
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness.grid import Slot
 from tests.unit.report_synth import cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
-def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc, claims: Any = ()) -> MatrixDoc:
     return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
                        now=NOW, claims=claims)
 
 
 def _failing_on(impl: str, os_name: str) -> Any:
-    def observe(case: str, method: str) -> Dict[str, Any]:
+    def observe(case: str, method: str) -> CellMeta:
         if method == "spawn" and (impl, os_name) != ("cpython", "linux"):
             return cell(case, method, outcome="error",
                         error={"type": "PicklingError", "message": "m"})
@@ -69,7 +70,7 @@ CLAIM = [{"id": "yes_everywhere", "claim": "fork says yes", "section": "Intro",
           "checks": [{"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}]
 
 
-def _two_patch_releases_and_38() -> Dict[str, Any]:
+def _two_patch_releases_and_38() -> MatrixDoc:
     yes = lambda c, m: cell(c, m, observed="yes")  # noqa: E731
     return _matrix(*(results_doc(version=v, observe=yes) for v in ("3.8.18", "3.13.0",
                                                                    "3.13.18")), claims=CLAIM)

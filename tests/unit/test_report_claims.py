@@ -12,7 +12,8 @@ import pytest
 
 from cases.claims import CLAIMS
 from harness import claimcheck, claimpred, loading, merge, render
-from tests.unit.report_synth import case_doc, cell, results_doc
+from harness.documents import CellMeta, MatrixEnvironment, ResultsDoc
+from tests.unit.report_synth import Observe, case_doc, cell, partial_cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 #: Hashes of the article's 7-word runs (vendored), and the article itself when ../shared sits
@@ -20,25 +21,25 @@ NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 GRAMS = Path(__file__).resolve().parents[1] / "fixtures" / "article-7grams.txt"
 ARTICLE = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "article.txt"
 
-CLAIM = {"id": "c", "claim": "x", "checks": [
+CLAIM: Dict[str, Any] = {"id": "c", "claim": "x", "checks": [
     {"case": "methods.a", "methods": ["fork", "spawn"], "holds": {"equals": "yes"}}]}
 
 
-def _results(claims: List[Dict[str, Any]], *docs: Dict[str, Any],
+def _results(claims: List[Dict[str, Any]], *docs: ResultsDoc,
              ) -> List[claimcheck.ClaimResult]:
     m = merge.merge([loading.Loaded.from_doc("f%d" % i, d) for i, d in enumerate(docs)], now=NOW,
                     claims=claims)
     return claimcheck.claim_verdicts(m)
 
 
-def _verdicts(claims: List[Dict[str, Any]], *docs: Dict[str, Any]) -> Dict[str, str]:
+def _verdicts(claims: List[Dict[str, Any]], *docs: ResultsDoc) -> Dict[str, str]:
     (result,) = _results(claims, *docs)
     verdicts = {v.environment: v.verdict for v in result.per_environment}
     verdicts["overall"] = result.overall
     return verdicts
 
 
-def _obs(values: Dict[str, Any]) -> Any:
+def _obs(values: Dict[str, Any]) -> Observe:
     return lambda c, m: cell(c, m, observed=values.get(m, "no"))
 
 
@@ -84,9 +85,9 @@ def test_scope_and_when_conditions() -> None:
 def test_scope_with_no_data_for_an_os_is_never_plain_true() -> None:
     """A claim about Linux and Windows that held on Linux, with no Windows data, is partial;
     so is one whose Windows-only check matched no environment with data."""
-    scoped = {"id": "u", "claim": "u", "scope": {"os": ["linux", "windows"]},
+    scoped: Dict[str, Any] = {"id": "u", "claim": "u", "scope": {"os": ["linux", "windows"]},
               "checks": [{"case": "methods.a", "methods": ["*"], "holds": {"outcome": "ok"}}]}
-    per_os = {"id": "w", "claim": "w", "checks": [
+    per_os: Dict[str, Any] = {"id": "w", "claim": "w", "checks": [
         {"case": "methods.a", "methods": ["*"], "when": {"os": ["linux"]},
          "holds": {"outcome": "ok"}},
         {"case": "methods.a", "methods": ["*"], "when": {"os": ["windows"]},
@@ -136,8 +137,9 @@ def test_an_os_that_ran_but_decided_nothing_is_not_said_to_have_no_data() -> Non
 def test_no_real_claim_reads_true_with_only_linux_data() -> None:
     """With every check holding on Linux environments only, no claim of the catalog reads
     plain true: each names (or, without a scope, implies) macOS or Windows."""
-    envs = [{"id": "linux-cpython-3.12", "os": "linux", "implementation": "cpython",
-             "python_version": "3.12.0"}]
+    envs: List[MatrixEnvironment] = [{
+        "id": "linux-cpython-3.12", "os": "linux", "implementation": "cpython",
+        "python_version": "3.12.0", "available_methods": [], "default_method": None}]
     for claim in CLAIMS:
         per_env = [claimcheck.EnvVerdict("linux-cpython-3.12", "true", ())]
         gaps = claimcheck._gaps(claim, envs, per_env)
@@ -146,7 +148,7 @@ def test_no_real_claim_reads_true_with_only_linux_data() -> None:
 
 
 #: Observations shaped like the local matrix (9 Linux environments), for the counter-evidence.
-COUNTER = {
+COUNTER: Dict[str, Dict[str, Any]] = {
     "performance.start_latency": {"fork": {"median": 1.0}, "spawn": {"median": 30.0},
                                   "forkserver": {"median": 2.0}},
     "performance.start_latency_vs_parent_memory": {
@@ -171,7 +173,7 @@ PICKLE_ERRORS = ("pickling.open_file_argument", "pickling.lambda_argument",
                  "pickling.lambda_target")
 
 
-def _counter_cell(case_id: str, method: str) -> Dict[str, Any]:
+def _counter_cell(case_id: str, method: str) -> CellMeta:
     if case_id in PICKLE_ERRORS:
         return cell(case_id, method, outcome="error",
                     error={"type": "TypeError", "message": "start(): cannot pickle 'x'"})
@@ -214,16 +216,15 @@ def test_counter_evidence_makes_a_claim_depend(claim_id: str, refuting_case: str
 ])
 def test_predicates(pred: Dict[str, Any], observed: Any, expected: bool) -> None:
     """Claim predicates are evaluated over the observed value."""
-    c = {"case": "k.a", "environment": "e", "method": "fork", "outcome": "ok",
-         "observed": observed}
+    c = partial_cell(case="k.a", environment="e", method="fork", outcome="ok", observed=observed)
     assert claimpred.holds(pred, c, {}) is expected
 
 
 def test_faster_than_compares_the_same_environment() -> None:
     """`faster_than` compares medians of two methods' cells; missing numbers → undecided."""
-    fork = {"case": "p.x", "environment": "e", "method": "fork", "outcome": "ok",
-            "observed": {"median": 1.0, "unit": "ms"}}
-    spawn = dict(fork, method="spawn", observed={"median": 5.0, "unit": "ms"})
+    fork = partial_cell(case="p.x", environment="e", method="fork", outcome="ok",
+                        observed={"median": 1.0, "unit": "ms"})
+    spawn = partial_cell(**dict(fork, method="spawn", observed={"median": 5.0, "unit": "ms"}))
     cells = {("p.x", "e", "fork"): fork, ("p.x", "e", "spawn"): spawn}
     pred = {"faster_than": "spawn", "path": ["median"]}
     assert claimpred.holds(pred, fork, cells) is True
@@ -239,14 +240,15 @@ def test_a_hang_counts_only_where_the_case_said_it_blocked() -> None:
     from cases._deadlock import BLOCKED_ON_HELD_LOCK
 
     pred = {"hang_at": BLOCKED_ON_HELD_LOCK}
-    hung = {"case": "deadlock.a", "environment": "e", "method": "fork", "outcome": "timeout",
-            "observed": None, "detail": "no result within the hard timeout; process tree "
-            "killed; last line on stderr: MODULE_LOCK: " + BLOCKED_ON_HELD_LOCK}
+    hung = partial_cell(case="deadlock.a", environment="e", method="fork", outcome="timeout",
+                        observed=None, detail="no result within the hard timeout; process "
+                        "tree killed; last line on stderr: MODULE_LOCK: " + BLOCKED_ON_HELD_LOCK)
     assert claimpred.holds(pred, hung, {}) is True
-    elsewhere = dict(hung, detail="no result within the hard timeout; process tree killed")
+    elsewhere = partial_cell(**dict(hung, detail="no result within the hard timeout; process "
+                                    "tree killed"))
     assert claimpred.holds(pred, elsewhere, {}) is None
-    assert claimpred.holds(pred, dict(hung, outcome="ok", observed=True, detail=""),
-                            {}) is False
+    assert claimpred.holds(pred, partial_cell(**dict(hung, outcome="ok", observed=True,
+                                                     detail="")), {}) is False
     lock_claim = next(c for c in CLAIMS if c["id"] == "fork_copies_locked_locks")
     assert all(check["holds"] == pred for check in lock_claim["checks"])
 
@@ -261,7 +263,7 @@ def test_two_runs_that_hung_in_different_places_are_flaky_whatever_their_order()
     claim = {"id": "c", "claim": "x", "checks": [
         {"case": "methods.a", "methods": ["fork"], "holds": {"hang_at": BLOCKED_ON_HELD_LOCK}}]}
 
-    def hung(said: str) -> Dict[str, Any]:
+    def hung(said: str) -> ResultsDoc:
         return results_doc(version="3.12.0", methods=["fork"], observe=lambda c, m: cell(
             c, m, outcome="timeout", detail=killed + said))
 
@@ -291,7 +293,7 @@ def test_runs_of_two_versions_of_a_case_that_disagree_decide_no_claim() -> None:
     claim = {"id": "c", "claim": "x", "checks": [
         {"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}
 
-    def run(digest: str, hour: int, value: str) -> Dict[str, Any]:
+    def run(digest: str, hour: int, value: str) -> ResultsDoc:
         return results_doc(version="3.12.0", methods=["fork"], commit=digest[0] * 40,
                            case_docs=[case_doc("methods.a", code_digest=digest)],
                            timestamp="2026-01-01T0%d:00:00+00:00" % hour, observe=_obs(
@@ -441,10 +443,10 @@ def test_cells_that_ran_but_decide_nothing_are_undecided_never_not_run() -> None
     overall, on the page and in the Answers tally, which counts it apart from "not run"."""
     from harness import claimview
 
-    claim = {"id": "h", "claim": "h", "scope": {"os": ["linux"]}, "checks": [
+    claim: Dict[str, Any] = {"id": "h", "claim": "h", "scope": {"os": ["linux"]}, "checks": [
         {"case": "methods.a", "methods": ["fork"], "holds": {"hang_at": "BLOCKED"}},
         {"case": "methods.b", "methods": ["fork"], "holds": {"hang_at": "BLOCKED"}}]}
-    unrun = {"id": "n", "claim": "n", "checks": [
+    unrun: Dict[str, Any] = {"id": "n", "claim": "n", "checks": [
         {"case": "methods.z", "methods": ["fork"], "holds": {"outcome": "ok"}}]}
     silent = [results_doc(version=v, methods=["fork"], cases=["methods.a", "methods.b"],
                           observe=lambda c, m: cell(c, m, outcome="timeout",

@@ -3,19 +3,21 @@ changes, and differences between platforms."""
 
 from __future__ import annotations
 
+import copy
 import re
 from datetime import datetime, timezone
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 import pytest
 
 from harness import history, loading, merge
+from harness.documents import MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
 
-def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW)
 
@@ -125,8 +127,8 @@ def test_a_change_that_coincides_with_another_system_says_so() -> None:
                                             "Debian root)")
     (line,) = [a for a in answers.fails_only_lines([], [ch]) if a.text.startswith("Changed")]
     assert line.text == "Changed in Linux 3.14 (the host → the Debian root)"
-    same_system = dict(host, harness=dict(host["harness"], environment=dict(
-        host["harness"]["environment"], python_version="3.14.0")))
+    same_system = copy.deepcopy(host)
+    same_system["harness"]["environment"]["python_version"] = "3.14.0"
     same_system["tests"] = rooted["tests"]
     (plain,) = history.walk(_matrix(host, same_system))[0]
     assert plain.moved == "" and "another system" not in history.change_text(plain)
@@ -141,10 +143,10 @@ def test_where_a_column_ran_counts_every_run() -> None:
     assert history.system_name({"root": root}) == "the Debian root"  # no runs recorded
 
 
-def _versions(digests: Any, commits: Any = ("abc123", "abc123")) -> Dict[str, Any]:
+def _versions(digests: Any, commits: Any = ("abc123", "abc123")) -> MatrixDoc:
     """3.12 then 3.13 with ``observed`` 1 then 2 under fork, each file of its own commit and
     case code digest (None: a file from before results format 1.4)."""
-    docs = []
+    docs: List[ResultsDoc] = []
     for version, digest, commit, value in zip(("3.12.1", "3.13.0"), digests, commits, (1, 2)):
         extra = {"code_digest": digest} if digest else {}
         docs.append(results_doc(version=version, commit=commit, case_docs=[
@@ -214,7 +216,7 @@ def test_one_columns_runs_of_two_case_versions_are_not_compared_nor_flaky() -> N
     says why."""
     from harness import render, summary
 
-    def coded(digest: str, commit: str, value: int) -> Dict[str, Any]:
+    def coded(digest: str, commit: str, value: int) -> ResultsDoc:
         return results_doc(case_docs=[case_doc("methods.a", code_digest=digest)], commit=commit,
                            observe=lambda c, m: cell(c, m, observed=value if m == "fork" else 0))
 
@@ -258,7 +260,7 @@ def test_summary_md_says_what_changes_between_versions_left_out() -> None:
 def test_a_platform_difference_between_runs_of_different_case_code_says_so() -> None:
     """CPython and PyPy 3.9 differ, but their runs had different case code: the difference
     says it is not the platform's; with the same code it says nothing more."""
-    def docs(digests: Any) -> Dict[str, Any]:
+    def docs(digests: Any) -> MatrixDoc:
         return _matrix(*[results_doc(version=v, impl=impl, commit=commit, case_docs=[
             case_doc("methods.a", code_digest=d)], observe=_observer({"spawn": value}))
             for v, impl, commit, d, value in zip(("3.9.1", "3.9.16"), ("cpython", "pypy"),
@@ -322,11 +324,11 @@ def test_key_texts_tell_absent_keys_and_types_apart() -> None:
     assert text.key_changes({"a": 1}, {"a": "1"}) == 'a: 1 → "1"'
     assert text.key_changes({"a": 1}, {"a": 1}) is None and text.key_changes(1, 2) is None
     many = dict.fromkeys("abcdefgh", 0)
-    assert text.key_changes(many, dict.fromkeys(many, 1), "->").endswith(
+    assert str(text.key_changes(many, dict.fromkeys(many, 1), "->")).endswith(
         "f: 0 -> 1; and 2 more keys")
 
 
-def _findings_line(*docs: Dict[str, Any]) -> str:
+def _findings_line(*docs: ResultsDoc) -> str:
     from harness import render
 
     html = render.render_html(_matrix(*docs))

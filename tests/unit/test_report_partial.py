@@ -5,11 +5,12 @@ full run reads as it always did."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Dict, List
+from typing import List
 
 import pytest
 
 from harness import coverage, loading, merge, model, render, results, summary
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -17,18 +18,18 @@ CASES = ["deadlock.a", "methods.b"]
 FORK_ONLY = "Hang or fail only under fork"
 
 
-def _matrix(*docs: Dict[str, Any]) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW)
 
 
-def _hangs_under_fork(case: str, method: str) -> Dict[str, Any]:
+def _hangs_under_fork(case: str, method: str) -> CellMeta:
     if case == "deadlock.a" and method == "fork":
         return cell(case, method, outcome="timeout", detail="no result within the hard timeout")
     return cell(case, method)
 
 
-def _selected(expr: str, ran: List[str]) -> Dict[str, Any]:
+def _selected(expr: str, ran: List[str]) -> ResultsDoc:
     """A run of ``expr``: only the ``ran`` cells ("case[method]"), the rest not selected."""
     doc = results_doc(cases=CASES, observe=_hangs_under_fork)
     doc["tests"] = [t for t in doc["tests"] if t["nodeid"].split("::")[1] in ran]
@@ -124,7 +125,7 @@ def test_a_partial_environment_is_named_with_why_it_is_partial(cause: str, ended
     full = results_doc(version="3.12.1", cases=CASES)
     cut = results_doc(version="3.14.1", cases=CASES, default="forkserver")
     cut["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
-    cut["harness"]["environment"].update(interrupted=True, partial_cause=cause)
+    cut["harness"]["environment"].update({"interrupted": True, "partial_cause": cause})
     cut["tests"] = cut["tests"][:2]
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate((full, cut))]
     m = merge.merge(loaded, now=NOW)
@@ -142,7 +143,8 @@ def test_a_long_cause_from_a_file_is_cut_once_loaded() -> None:
     full = results_doc(version="3.12.1", cases=CASES)
     cut = results_doc(version="3.14.1", cases=CASES, default="forkserver")
     cut["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
-    cut["harness"]["environment"].update(interrupted=True, partial_cause="odd " + "x" * 3000)
+    cut["harness"]["environment"].update({"interrupted": True,
+                                          "partial_cause": "odd " + "x" * 3000})
     cut["tests"] = cut["tests"][:2]
     m = _matrix(full, cut)
     said = [run["partial_cause"] for env in m["environments"] for run in env["runs"]

@@ -14,6 +14,7 @@ from typing import Any, Dict, List
 import pytest
 
 from harness import loading, merge, render, summary
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -23,12 +24,12 @@ CLAIMS = [{"id": "fork_everywhere", "claim": "fork <b>is</b> everywhere", "secti
            "checks": [{"case": "methods.a", "methods": ["fork"], "holds": {"equals": "yes"}}]}]
 
 
-def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc, claims: Any = ()) -> MatrixDoc:
     loaded = [loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)]
     return merge.merge(loaded, now=NOW, claims=claims)
 
 
-def _evil_matrix() -> Dict[str, Any]:
+def _evil_matrix() -> MatrixDoc:
     evil_case = case_doc("methods.a", title=EVIL, doc=EVIL, code=EVIL,
                          source="javascript:alert(2)", sources=["javascript:alert(2)"])
     observe = lambda c, m: cell(c, m, observed=EVIL, verdict="unexpected",  # noqa: E731
@@ -91,8 +92,8 @@ def test_sections_and_statuses_render_with_symbols() -> None:
     assert cells == [("", "ok")] * 3 + [("not-run", "·")] * 3  # a cell that returned: no attribute
 
 
-def _perf_doc(version: str, unit: str = "ms") -> Dict[str, Any]:
-    def observe(c: str, m: str) -> Dict[str, Any]:
+def _perf_doc(version: str, unit: str = "ms") -> ResultsDoc:
+    def observe(c: str, m: str) -> CellMeta:
         base = {"fork": 2.0, "forkserver": 8.0, "spawn": 40.0}[m]
         if c == "performance.start_latency":
             value: Any = {"median": base, "q1": base * .9, "q3": base * 1.1, "unit": unit,
@@ -120,10 +121,10 @@ def test_no_measurements_degrades_to_a_note() -> None:
     assert "No performance measurements" in html and "<svg" not in html
 
 
-def _big(envs: int, cases: int, verdict: str = "as-expected") -> Dict[str, Any]:
+def _big(envs: int, cases: int, verdict: str = "as-expected") -> MatrixDoc:
     names = ["%s.case_%03d" % (("methods", "inheritance", "deadlock", "pickling")[i % 4], i)
              for i in range(cases)]
-    docs: List[Dict[str, Any]] = []
+    docs: List[ResultsDoc] = []
     for i in range(envs):
         os_name = ("linux", "macos", "windows")[i % 3]
         version = "3.%d.0" % (8 + i // 3 % 10)
@@ -153,9 +154,9 @@ def test_summary_escapes_markdown_and_html() -> None:
     assert summary.md("a|b") == "a\\|b"
 
 
-def _golden_matrix() -> Dict[str, Any]:
+def _golden_matrix() -> MatrixDoc:
     def observe(version: str) -> Any:
-        def inner(c: str, m: str) -> Dict[str, Any]:
+        def inner(c: str, m: str) -> CellMeta:
             if c == "methods.a":
                 return cell(c, m, observed="yes" if m == "fork" else "no")
             if version.startswith("3.13") and m == "spawn":

@@ -7,19 +7,20 @@ from __future__ import annotations
 import json
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Tuple
+from typing import Any, Tuple
 
 import yaml
 
 from harness import answers, cellview, loading, merge, model, render, results, summary
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness.grid import OSES, TARGET, Slot, slots
-from tests.unit.report_synth import case_doc, cell, results_doc
+from tests.unit.report_synth import case_doc, cell, matrix_cell, partial_cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 WORKFLOW = Path(__file__).resolve().parents[2] / ".github" / "workflows" / "matrix.yml"
 
 
-def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
+def _matrix(*docs: ResultsDoc, claims: Any = ()) -> MatrixDoc:
     return merge.merge([loading.Loaded.from_doc("f%d.json" % i, d) for i, d in enumerate(docs)],
                        now=NOW, claims=claims)
 
@@ -27,14 +28,14 @@ def _matrix(*docs: Dict[str, Any], claims: Any = ()) -> Dict[str, Any]:
 def test_visible_text_says_what_happened() -> None:
     """ok / error type / hang N s / signal / n/a / not run / not part of the case all differ."""
     texts = {
-        cellview.visible_text(cell("c.a", "fork"), ""),
-        cellview.visible_text(cell("c.a", "fork", outcome="error",
+        cellview.visible_text(matrix_cell("c.a", "fork"), ""),
+        cellview.visible_text(matrix_cell("c.a", "fork", outcome="error",
                                    error={"type": "PicklingError", "message": "x"}), ""),
-        cellview.visible_text(cell("c.a", "fork", outcome="timeout", wall_s=15.2), ""),
-        cellview.visible_text(cell("c.a", "fork", outcome="crash",
+        cellview.visible_text(matrix_cell("c.a", "fork", outcome="timeout", wall_s=15.2), ""),
+        cellview.visible_text(matrix_cell("c.a", "fork", outcome="crash",
                                    detail="killed by SIGSEGV"), ""),
-        cellview.visible_text(cell("c.a", "fork", outcome="unavailable"), ""),
-        cellview.visible_text({"outcome": None}, ""),
+        cellview.visible_text(matrix_cell("c.a", "fork", outcome="unavailable"), ""),
+        cellview.visible_text(partial_cell(outcome=None), ""),
         cellview.visible_text(None, ""),
     }
     assert texts == {"ok", "PicklingError", "hang 15 s", "SIGSEGV", "n/a", "·", "—"}
@@ -44,9 +45,9 @@ def test_a_tooltip_cut_short_says_so() -> None:
     """A cell's tooltip quotes a long message only in part, and ends it with "…": cut silently,
     "it's not found as cases.pickling" read as the whole message."""
     message = "Can't pickle <function f.<locals>.g>: it's not found as cases.pickling." + "x" * 60
-    error = cell("c.a", "fork", outcome="error", error={"type": "PicklingError",
+    error = matrix_cell("c.a", "fork", outcome="error", error={"type": "PicklingError",
                                                          "message": message})
-    hang = cell("c.a", "spawn", outcome="crash", detail="killed: " + "y" * 400)
+    hang = matrix_cell("c.a", "spawn", outcome="crash", detail="killed: " + "y" * 400)
     views = cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"],
                                {("e", "fork"): error, ("e", "spawn"): hang}, [])
     assert [(len(v.title), v.title[-1]) for v in views] == [(100, "…"), (300, "…")]
@@ -55,11 +56,11 @@ def test_a_tooltip_cut_short_says_so() -> None:
 
 def test_ok_cells_show_the_value_only_where_methods_differ() -> None:
     """Same value under every method: "ok"; different: the one differing key's short value."""
-    same = [cell("c.a", m, observed={"x": 1}) for m in ("fork", "spawn")]
+    same = [matrix_cell("c.a", m, observed={"x": 1}) for m in ("fork", "spawn")]
     assert cellview._ok_texts(same) == ["ok", "ok"]
-    differ = [cell("c.a", m, observed={"x": 1, "level": m}) for m in ("fork", "spawn")]
+    differ = [matrix_cell("c.a", m, observed={"x": 1, "level": m}) for m in ("fork", "spawn")]
     assert cellview._ok_texts(differ) == ["fork", "spawn"]
-    letters = [cell("c.a", m, observed={"x": [1, m], "y": m}) for m in ("fork", "spawn")]
+    letters = [matrix_cell("c.a", m, observed={"x": [1, m], "y": m}) for m in ("fork", "spawn")]
     assert cellview._ok_texts(letters) == ["ok A", "ok B"]
     lookup = {("e", c["method"]): c for c in letters}
     titles = [c.title for c in cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"], lookup, [])]
@@ -71,7 +72,7 @@ def test_the_default_method_row_shows_the_default_not_ok() -> None:
     """methods.default returns the same value under every method: its cells' face is the
     default they observed ("fork"), not "ok"; their verdict is still theirs."""
     value = {"before_use": None, "default": "fork", "executor": "fork"}
-    lookup = {("e", m): cell(cellview.DEFAULT_CASE, m, observed=value,
+    lookup = {("e", m): matrix_cell(cellview.DEFAULT_CASE, m, observed=value,
                              verdict="unexpected" if m == "spawn" else "as-expected")
               for m in ("fork", "forkserver", "spawn")}
     views = cellview.row_cells(cellview.DEFAULT_CASE, [("e", 0)],
@@ -85,15 +86,16 @@ def test_the_default_method_row_shows_the_default_not_ok() -> None:
 
 def test_behaviour_tags_find_method_differences() -> None:
     """fork-only: fork hangs where the others return; nonfork-only the reverse."""
-    hang = {("e", "fork"): cell("c.a", "fork", outcome="timeout"),
-            ("e", "spawn"): cell("c.a", "spawn"), ("e", "forkserver"): cell("c.a", "forkserver")}
+    hang = {("e", "fork"): matrix_cell("c.a", "fork", outcome="timeout"),
+            ("e", "spawn"): matrix_cell("c.a", "spawn"),
+            ("e", "forkserver"): matrix_cell("c.a", "forkserver")}
     tags = answers.behaviour_tags(hang, ["e"], ["fork", "forkserver", "spawn"],
                                   [("linux-cpython", "3.14")])
     assert tags == ["disagree", "fork-only", "fork-spawn", "since-linux-cpython-3.14", "timeout"]
-    err = {("e", "fork"): cell("c.a", "fork"),
-           ("e", "spawn"): cell("c.a", "spawn", outcome="error", error={"type": "E"})}
+    err = {("e", "fork"): matrix_cell("c.a", "fork"),
+           ("e", "spawn"): matrix_cell("c.a", "spawn", outcome="error", error={"type": "E"})}
     assert "nonfork-only" in answers.behaviour_tags(err, ["e"], ["fork", "spawn"], [])
-    same = {("e", m): cell("c.a", m) for m in ("fork", "spawn")}
+    same = {("e", m): matrix_cell("c.a", m) for m in ("fork", "spawn")}
     assert answers.behaviour_tags(same, ["e"], ["fork", "spawn"], []) == []
 
 
@@ -112,7 +114,7 @@ def test_grid_covers_the_workflow_and_says_why_a_slot_has_no_data() -> None:
     assert by_key["linux-cpython-3.14"].reason == "no results file"
 
 
-def _report_not_run(tmp_path: Path, *given: str) -> Tuple[Dict[str, Any], Path]:
+def _report_not_run(tmp_path: Path, *given: str) -> Tuple[MatrixDoc, Path]:
     """`harness report` of one Linux 3.12 file with ``--not-run`` each of ``given``: its
     matrix.json and its folder."""
     from harness import cli
@@ -121,7 +123,8 @@ def _report_not_run(tmp_path: Path, *given: str) -> Tuple[Dict[str, Any], Path]:
     out = tmp_path / "out"
     assert cli.main(["report", str(tmp_path), "-o", str(out),
                      *[word for pair in given for word in ("--not-run", pair)]]) == 0
-    return json.loads((out / "matrix.json").read_text()), out
+    matrix: MatrixDoc = json.loads((out / "matrix.json").read_text())
+    return matrix, out
 
 
 def test_a_local_run_says_why_it_did_not_run_what_it_looked_for(tmp_path: Path) -> None:
@@ -333,7 +336,7 @@ def test_cells_against_an_inferred_expectation_are_not_counted_as_differing_from
     stated = {"outcome": "ok", "methods": ["*"], "value": 2}
     guessed = dict(stated, inferred=True)
 
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method != "spawn":
             return cell(case_id, method)
         rule = guessed if case_id == "inheritance.b" else stated
@@ -383,7 +386,7 @@ def test_an_unavailable_cell_never_differs_from_the_docs() -> None:
     unavailable cell the docs expect stays "as the docs say"."""
     from harness import cellview
 
-    def observe(case_id: str, method: str) -> Dict[str, Any]:
+    def observe(case_id: str, method: str) -> CellMeta:
         if method == "spawn":
             return cell(case_id, method, outcome="unavailable", verdict="unexpected",
                         expected={"outcome": "ok", "methods": ["*"]},
@@ -426,7 +429,7 @@ def test_a_finding_on_an_object_shows_the_keys_that_differ_from_the_expectation(
     long = {"fresh": None, "server_saw": "import-time", "without_ctx_sets_default": True}
     rule = {"methods": ["spawn"], "outcome": "ok", "value": dict(long, with_ctx=None)}
 
-    def observe(case: str, method: str) -> Dict[str, Any]:
+    def observe(case: str, method: str) -> CellMeta:
         seen = dict(long, with_ctx="fork" if method == "spawn" else None)
         return cell(case, method, observed=seen, expected=dict(rule, methods=[method]),
                     verdict="unexpected" if method == "spawn" else "as-expected")

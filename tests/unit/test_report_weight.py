@@ -8,7 +8,7 @@ import re
 
 from harness import cellview, model, render
 from harness.results import HANG_QUOTE, NO_RESULT
-from tests.unit.report_synth import cell, results_doc
+from tests.unit.report_synth import cell, matrix_cell, results_doc
 from tests.unit.test_report_render import _big, _matrix, _perf_doc
 
 
@@ -73,7 +73,7 @@ def test_a_hang_says_in_its_tooltip_only_what_the_legend_does_not() -> None:
     killed = NO_RESULT + "; process tree killed"
     details = [killed, killed + HANG_QUOTE + "waiting for the lock",
                "the case returned but the interpreter did not exit; process tree killed"]
-    lookup = {("e", m): cell("c.a", m, outcome="timeout", wall_s=15.0, detail=d)
+    lookup = {("e", m): matrix_cell("c.a", m, outcome="timeout", wall_s=15.0, detail=d)
               for m, d in zip(("fork", "forkserver", "spawn"), details)}
     titles = [c.title for c in cellview.row_cells(
         "c.a", [("e", 0)], ["fork", "forkserver", "spawn"], lookup, [])]
@@ -135,7 +135,7 @@ def test_an_error_cells_tooltip_is_its_message_not_its_type_again() -> None:
     100 page said the type twice on 1,100 cells); an error without a message has none."""
     errors = {"fork": {"type": "PicklingError", "message": "Can't pickle <lambda>"},
               "spawn": {"type": "OSError", "message": ""}}
-    lookup = {("e", m): cell("c.a", m, outcome="error", error=e) for m, e in errors.items()}
+    lookup = {("e", m): matrix_cell("c.a", m, outcome="error", error=e) for m, e in errors.items()}
     row = cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"], lookup, [])
     assert [(c.text, c.title) for c in row] == [
         ("PicklingError", "Can't pickle <lambda>"), ("OSError", "")]

@@ -11,6 +11,7 @@ import jsonschema
 import pytest
 
 from harness import results
+from harness.documents import ResultsDoc
 
 
 def minimal_doc() -> Dict[str, Any]:
@@ -219,7 +220,7 @@ def test_a_malformed_code_digest_costs_its_case_digest_not_the_file(tmp_path: Pa
     from harness import diff, inputs, loading
     from tests.unit.report_synth import case_doc, cell, results_doc
 
-    def doc(commit: str, digest_a: Any) -> Dict[str, Any]:
+    def doc(commit: str, digest_a: Any) -> ResultsDoc:
         made = results_doc(commit=commit, cases=("methods.a", "methods.b"), case_docs=[
             case_doc("methods.a", code_digest=digest_a),
             case_doc("methods.b", code_digest="bbbbbbbbbbbb")],

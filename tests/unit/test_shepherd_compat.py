@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import time
+from typing import Any, Dict
 
 import pytest
 
@@ -33,7 +34,7 @@ def test_wait_for_child_polls_without_sigtimedwait(monkeypatch: pytest.MonkeyPat
                                                 "\x00\x1f\x7f", "caf\u00e9 \U0001f600"]},
     {"returncode": -9, "leftover_commands": []},
 ])
-def test_status_json_reads_back(value: dict) -> None:
+def test_status_json_reads_back(value: Dict[str, Any]) -> None:
     """The hand-written encoder gives JSON that ``json`` reads back as the same value."""
     assert json.loads(_shepherd._json(value)) == value
 

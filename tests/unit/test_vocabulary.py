@@ -47,8 +47,12 @@ def _spelled(tree: ast.AST) -> Iterator[Tuple[int, str, str]]:
                 for word in filter(None, map(_literal, items)):
                     if word in ALL_WORDS:
                         yield node.lineno, word, "compared with"
-        items = node.elts if isinstance(node, (ast.Tuple, ast.List, ast.Set)) else (
-            [k for k in node.keys if k is not None] if isinstance(node, ast.Dict) else [])
+        if isinstance(node, (ast.Tuple, ast.List, ast.Set)):
+            items = node.elts
+        elif isinstance(node, ast.Dict):
+            items = [k for k in node.keys if k is not None]
+        else:
+            continue
         found = [w for w in map(_literal, items) if w]
         for name, vocabulary in VOCABULARIES.items():
             same = [w for w in found if w in vocabulary]

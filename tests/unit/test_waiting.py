@@ -22,6 +22,10 @@ BUSY = [sys.executable, "-c", "while True: pass"]
 IDLE = [sys.executable, "-c", "import time; time.sleep(60)"]
 
 
+#: The processes a test started (the fixture kills and reaps them).
+Started = List["subprocess.Popen[bytes]"]
+
+
 @pytest.fixture()
 def started() -> Iterator[List["subprocess.Popen[bytes]"]]:
     procs: List["subprocess.Popen[bytes]"] = []
@@ -55,7 +59,7 @@ def _watch(timeout: float, calls: List[str]) -> waiting.Watch:
     return waiting.Watch(timeout, lambda: calls.append("slot back"))
 
 
-def test_an_idle_tree_gives_its_slot_back_and_runs_at_the_lowest_priority(started) -> None:
+def test_an_idle_tree_gives_its_slot_back_and_runs_at_the_lowest_priority(started: Started) -> None:
     pid = _start(started, IDLE)
     calls: List[str] = []
     watch = _watch(100.0, calls)
@@ -68,7 +72,7 @@ def test_an_idle_tree_gives_its_slot_back_and_runs_at_the_lowest_priority(starte
     assert _nice(pid) == waiting.NORMAL and calls == ["slot back"]
 
 
-def test_a_busy_tree_keeps_its_slot_until_it_has_run_long(started) -> None:
+def test_a_busy_tree_keeps_its_slot_until_it_has_run_long(started: Started) -> None:
     pid = _start(started, BUSY)
     calls: List[str] = []
     watch = _watch(10.0, calls)
@@ -83,7 +87,7 @@ def test_a_busy_tree_keeps_its_slot_until_it_has_run_long(started) -> None:
     assert _nice(pid) == waiting.NORMAL
 
 
-def test_an_idle_tree_that_works_again_gets_its_priority_back(started) -> None:
+def test_an_idle_tree_that_works_again_gets_its_priority_back(started: Started) -> None:
     pid = _start(started, BUSY)
     os.kill(pid, signal.SIGSTOP)  # stopped: no CPU, not runnable
     while _state(pid) != "T":
@@ -100,7 +104,7 @@ def test_an_idle_tree_that_works_again_gets_its_priority_back(started) -> None:
     assert calls == ["slot back"]  # the slot is not taken twice, nor given back twice
 
 
-def test_the_supervisor_session_is_never_lowered_and_before_kill_restores(started) -> None:
+def test_the_supervisor_session_is_never_lowered_and_before_kill_restores(started: Started) -> None:
     idle = _start(started, IDLE)
     me = os.getpid()
     before = _nice(me)

@@ -15,7 +15,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Set
 
 import pytest
 
@@ -244,7 +244,7 @@ def test_no_expression_inside_run_scripts(workflow: Dict[str, Any]) -> None:
 
 def test_every_runner_label_is_pinned(workflow: Dict[str, Any]) -> None:
     """No job or leg runs on a moving *-latest label; every label is a known pinned image."""
-    labels = set()
+    labels: Set[str] = set()
     for job in workflow["jobs"].values():
         if "matrix" in str(job["runs-on"]):
             labels.update(leg["os"] for leg in wf.legs(job["strategy"]["matrix"]))

@@ -24,7 +24,8 @@ def load(path: Path = WORKFLOW) -> Dict[str, Any]:
 
 def on(doc: Dict[str, Any]) -> Dict[str, Any]:
     # YAML 1.1 reads the bare key `on` as the boolean True.
-    triggers = doc.get("on", doc.get(True))
+    keys: Dict[Any, Any] = doc  # a YAML key may be a boolean
+    triggers = keys.get("on", keys.get(True))
     assert isinstance(triggers, dict)
     return triggers
 
