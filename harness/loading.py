@@ -14,6 +14,7 @@ import dataclasses
 import os
 import re
 import sys
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
@@ -29,7 +30,8 @@ from harness.documents import (
 )
 from harness.text import shorten
 
-__all__ = ["CellRun", "Loaded", "Rejected", "load_results", "run_record", "shown_paths"]
+__all__ = ["CellRun", "Loaded", "Rejected", "load_results", "run_record", "run_time",
+           "shown_paths"]
 
 
 class CellRun(NamedTuple):
@@ -96,6 +98,11 @@ def _load_one(name: str) -> Union[Loaded, Rejected]:
     problems = results.validate_results(doc)
     if problems:
         return Rejected(name, "not a valid results file: %s" % results.first_problem(problems))
+    stamp = doc["harness"]["environment"].get("timestamp")
+    if stamp is not None and run_time(stamp) is None:
+        sys.stderr.write("harness: warning: %s: environment.timestamp %s is not an ISO 8601 "
+                         "time: this run counts as the oldest of its column\n" % (
+                             name, shorten(repr(stamp), 40)))
     if dropped:
         sys.stderr.write("harness: warning: %s: %s is not a string: dropped (%s compare%s as "
                          "'unknown': the case's code may have changed)\n" % (
@@ -172,6 +179,19 @@ def run_record(path: str, env: Environment, cases: Sequence[CaseEntry] = ()) -> 
     if digests:
         run["case_digests"] = digests
     return run
+
+
+def run_time(stamp: Any) -> Optional[str]:
+    """A run's ``timestamp`` in UTC, comparable as text ("2026-01-02T03:00:00+00:00"); None
+    when it is not an ISO 8601 time with an offset (such a run counts as the oldest)."""
+    if not isinstance(stamp, str):
+        return None
+    try:  # "Z": fromisoformat reads it only from 3.11 on
+        when = datetime.fromisoformat(stamp.replace("Z", "+00:00", 1) if stamp.endswith("Z")
+                                      else stamp)
+    except ValueError:
+        return None
+    return when.astimezone(timezone.utc).isoformat() if when.tzinfo is not None else None
 
 
 def shown_paths(paths: Sequence[str], folder: Optional[str] = None) -> Dict[str, str]:

@@ -24,7 +24,7 @@ from harness.documents import (
 from harness.expect import version_key
 from harness.guest import words
 from harness.guest.words import PERFORMANCE, START_METHODS
-from harness.loading import Loaded, Rejected, run_record, shown_paths
+from harness.loading import Loaded, Rejected, run_record, run_time, shown_paths
 from harness.notrun import RunGaps, why_missing
 from harness.results import hang_said
 from harness.text import canonical_json
@@ -177,6 +177,13 @@ def merge(
     (``folder``: the report's).
     """
     shown = shown_paths([item.path for item in loaded] + [r.path for r in rejected], folder)
+    # Newest run first, whatever order the files came in: where runs of a column disagree on
+    # something only one can say (the column's fields, a case's entry, why a cell is missing),
+    # the newest says it, and the same files always make the same matrix.
+    loaded = sorted(loaded, key=lambda item: (
+        run_time(item.harness["environment"].get("timestamp")) or "", shown[item.path]),
+        reverse=True)
+    rejected = sorted(rejected, key=lambda r: shown[r.path])
     environments: Dict[str, MatrixEnvironment] = {}
     cases: Dict[str, CaseEntry] = {}
     declared: Dict[str, List[str]] = {}  # case -> the methods its catalog entry names (1.3)
@@ -185,7 +192,7 @@ def merge(
         env_seen = item.harness["environment"]
         releases.setdefault(results.env_id(env_seen), set()).add(
             str(env_seen.get("python_version")))
-    # Every run of a cell, in the order the files came: (category, observation).
+    # Every run of a cell, newest first: (category, observation).
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     runs_of: Dict[str, RunRecord] = {}  # each file's run (its code digests), by its path
     unselected: Dict[str, Dict[str, str]] = {}  # id -> "case[method]" -> why (every run's)
@@ -309,9 +316,9 @@ def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
 
 
 def _run_order(run: RunRecord) -> Tuple[str, str]:
-    """Oldest run first: by when it ran, then by file name. Not by commit: without the
-    repository (the report is built from files alone) two hashes have no order."""
-    return str(run.get("timestamp") or ""), str(run["file"])  # no time: nothing says newer
+    """Oldest run first: by when it ran (in UTC; no time or a bad one: oldest), then by file
+    name. Not by commit: without the repository two hashes have no order."""
+    return run_time(run.get("timestamp")) or "", str(run["file"])
 
 
 def _runs_differ(case: str, observations: Sequence[Observation], perf: bool,
