@@ -39,7 +39,7 @@ class NotRun:
     def interrupted_in(self, env_id: str) -> str:
         """ "interrupted by SIGTERM: 229 of its 343 cells did not run" for a partial
         environment, else "" (its row in the start-methods table)."""
-        return next(("%s: %d of its %d cells did not run" % (ended(cause), n, total)
+        return next(("%s: %d of its %d cells did not run" % (cause or ended(""), n, total)
                      for ident, _name, n, total, cause in self.interrupted if ident == env_id),
                     "")
 
@@ -58,7 +58,7 @@ class NotRun:
                 parts.append("%s had no data" % cells)
             elif why == INTERRUPTED and self.interrupted:
                 parts.extend("%s was %s: %d of its %d cells did not run" % (
-                    name, ended(cause), n, total)
+                    name, cause or ended(""), n, total)
                     for _ident, name, n, total, cause in self.interrupted)
             elif why == INTERRUPTED:
                 parts.append("the run was interrupted before %s ran" % cells)
@@ -108,14 +108,15 @@ def of_matrix(matrix: Mapping[str, Any]) -> NotRun:
 
 
 def partial_causes(environments: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
-    """Environment id -> why its partial runs are partial ("SIGTERM; output closed"), from its
-    runs' ``partial_cause`` (matrix format 1.4); absent when no run says."""
+    """Environment id -> how its partial runs ended, in words ("interrupted by SIGTERM; cut short
+    (output closed)"), from its runs' ``partial_cause`` (matrix format 1.4), each run's worded
+    apart; absent when no run says."""
     causes: Dict[str, str] = {}
     for env in environments:
         runs = [run for run in env.get("runs") or () if isinstance(run, Mapping)]
         said = [cause for cause in (read(run.get("partial_cause")) for run in runs) if cause]
         if said:
-            causes[str(env.get("id"))] = "; ".join(dict.fromkeys(said))
+            causes[str(env.get("id"))] = "; ".join(dict.fromkeys(ended(c) for c in said))
     return causes
 
 

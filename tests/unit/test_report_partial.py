@@ -155,6 +155,22 @@ def test_a_long_cause_from_a_file_is_cut_once_loaded() -> None:
     assert "was cut short (odd %s…): 4 of its 6 cells did not run" % ("x" * 115) in text
 
 
+def test_two_partial_runs_of_one_environment_are_each_worded() -> None:
+    """A run stopped by SIGTERM and one whose output closed: each cause in its own words (they
+    were joined first, then worded once: "cut short (SIGTERM; output closed)"; review r4)."""
+    runs = []
+    for hour, cause in ((1, "SIGTERM"), (2, "output closed")):
+        doc = results_doc(version="3.14.1", cases=CASES, default="forkserver",
+                          timestamp="2026-01-01T0%d:00:00+00:00" % hour)
+        doc["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
+        doc["harness"]["environment"].update({"interrupted": True, "partial_cause": cause})
+        doc["tests"] = doc["tests"][:2]
+        runs.append(doc)
+    text = summary.render_summary(_matrix(*runs))
+    assert "Linux 3.14 was interrupted by SIGTERM; cut short (output closed): 3 of its 5 " \
+        "cells did not run" in text, text
+
+
 def test_an_interrupted_environment_is_named_marked_and_its_claims_say_why() -> None:
     """One of two environments was interrupted (results format 1.5): the banner and summary.md
     name it with its counts, its start-methods row is marked, and a claim's not-run cells
