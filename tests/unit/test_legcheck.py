@@ -250,3 +250,13 @@ def test_an_interrupted_run_whose_canary_ran_and_failed_is_withheld() -> None:
     unreached["tests"] = [t for t in unreached["tests"] if not (
         t["metadata"]["case"] == legcheck.CANARY and t["metadata"]["method"] == "spawn")]
     assert legcheck.partial_but_sound(unreached, "3.12")
+
+
+def test_an_interrupted_run_with_a_method_whose_cells_all_failed_is_withheld() -> None:
+    """The canary ran ok everywhere, but every other spawn cell that ran is an error: that
+    method proves nothing, interrupted or not (review r4: no test held this rule)."""
+    doc = _interrupted(results_doc(cases=CASES, observe=lambda c, m: (
+        _child_died(c, m) if m == "spawn" and c != legcheck.CANARY else cell(c, m))))
+    doc["tests"] = [t for t in doc["tests"] if not (
+        t["metadata"]["case"] == legcheck.CANARY and t["metadata"]["method"] == "spawn")]
+    assert not legcheck.partial_but_sound(doc, "3.12")
