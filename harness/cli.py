@@ -173,6 +173,11 @@ def _cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write("report: claims left out: %s\n" % NO_CATALOG)
     matrix = merge.merge(loaded, rejected, claims=claims or (), expected_environments=expected,
                          folder=str(out), not_run=args.not_run or ())
+    kept = {e["id"] for e in matrix.get("not_run_environments") or ()}
+    for ident, _why in args.not_run or ():
+        if ident not in kept:
+            sys.stderr.write("harness: note: --not-run %s: this report has data for %s: that "
+                             "is shown, not the reason\n" % (ident, merge.minor_level(ident)))
     try:
         render.write_report(matrix, out)
     except OSError as exc:

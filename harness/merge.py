@@ -7,6 +7,7 @@ is a ``Rejected`` line there and never stops the rest) to the matrix.
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
@@ -33,6 +34,7 @@ __all__ = [
     "cell_status",
     "env_sort_key",
     "merge",
+    "minor_level",
     "performance_cases",
     "signature",
     "warning_kinds",
@@ -136,6 +138,15 @@ def _case(case: CaseEntry) -> CaseEntry:
     if not isinstance(clean.get("expect"), list):
         clean["expect"] = []
     return cast("CaseEntry", clean)
+
+
+def minor_level(ident: str) -> str:
+    """An environment id at its minor version: linux-cpython-3.11.9 -> linux-cpython-3.11 (the
+    t and an -arch suffix kept)."""
+    parts = ident.split("-")
+    if len(parts) > 2:
+        parts[2] = re.sub(r"^([0-9]+\.[0-9]+)\.[0-9]+", r"\1", parts[2])
+    return "-".join(parts)
 
 
 def not_run_environment(ident: str) -> MatrixEnvironment:
@@ -261,8 +272,8 @@ def merge(
         if ident not in present:
             environments[ident] = not_run_environment(ident)
     unrun: Dict[str, str] = {}
-    for ident, reason in not_run:
-        if ident not in present:
+    for ident, reason in not_run:  # a release of a version that has data: that data is shown
+        if ident not in present and minor_level(ident) not in present:
             unrun.setdefault(ident, reason)
     # A case with no data for an environment is listed as not run there: never a pass.
     for case_id in sorted(cases):

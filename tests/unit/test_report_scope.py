@@ -9,6 +9,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Tuple
 
+import pytest
 import yaml
 
 from harness import answers, cellview, loading, merge, model, render, results, summary
@@ -170,6 +171,18 @@ def test_a_patch_release_not_run_is_said_in_its_minor_versions_slot(tmp_path: Pa
     assert len(slots(matrix)) == len(OSES) * len(TARGET)  # no slot of its own
     assert "Linux 3.14: not run — 3.14.2: not found (PATH)" in (out / "index.html").read_text()
     assert "Linux 3.14: not run — 3.14.2: not found (PATH)." in (out / "summary.md").read_text()
+
+
+def test_a_release_not_run_whose_version_has_data_is_a_note_not_a_stored_reason(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`--not-run linux-cpython-3.12.4=WHY` while 3.12.1 has data: the data is what the slot
+    shows, so the reason is not kept in matrix.json (it was stored and shown nowhere) and the
+    command says why in one line (review r4)."""
+    matrix, _out = _report_not_run(tmp_path, "linux-cpython-3.12.4=not found (PATH)",
+                                   "linux-cpython-3.14=not found (PATH)")
+    assert [e["id"] for e in matrix["not_run_environments"]] == ["linux-cpython-3.14"]
+    assert "harness: note: --not-run linux-cpython-3.12.4: this report has data for " \
+        "linux-cpython-3.12: that is shown, not the reason\n" in capsys.readouterr().err
 
 
 def test_a_slot_whose_file_was_rejected_says_so_top_and_bottom(tmp_path: Path) -> None:
