@@ -116,19 +116,23 @@ _RECORDS = "_check_records"  # marks a wrapped function of the import system
 #: The wrapper, compiled as the file of the function it wraps: CPython and PyPy leave the
 #: import system's frames out of the traceback of an error an imported module raises, and so
 #: this one too (the user's traceback reads as without check).
+#: Named as it and in its module, with its signature (``__wrapped__``): a program that looks
+#: at the import system's functions sees them as without check.
 _WRAPPER = ("def wrap(load, then):\n"
-            "    def recorded(spec, *module):\n"
+            "    def %(name)s(spec, *module):\n"
             "        loaded = load(spec, *module)\n"
             "        then(spec, loaded)\n"
             "        return loaded\n"
-            "    return recorded\n")
+            "    return %(name)s\n")
 
 
 def _recording(load: Any, then: Callable[[Any, Any], None]) -> Any:
-    space: Dict[str, Any] = {}
-    exec(compile(_WRAPPER, load.__code__.co_filename, "exec"), space)  # noqa: S102 - our text
+    space: Dict[str, Any] = {"__name__": load.__module__}
+    text = _WRAPPER % {"name": load.__name__}
+    exec(compile(text, load.__code__.co_filename, "exec"), space)  # noqa: S102 - our text
     recorded = space["wrap"](load, then)
-    recorded.__name__ = recorded.__qualname__ = load.__name__
+    recorded.__qualname__, recorded.__doc__ = load.__qualname__, load.__doc__
+    recorded.__wrapped__ = load  # inspect.signature reads the import system's own
     setattr(recorded, _RECORDS, True)
     return recorded
 

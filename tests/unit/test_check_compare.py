@@ -93,13 +93,19 @@ def test_the_import_record_leaves_the_import_system_as_it_is(tmp_path: Any,
     """No finder or path hook of the record's, no loader changed, installed once: a user's
     module imported (and reloaded) through the import system's own loaders is recorded."""
     import importlib
+    import inspect
 
     finders, hooks = list(sys.meta_path), list(sys.path_hooks)
+    plain = sys.modules["_frozen_importlib"]._load_unlocked
     _record(monkeypatch, tmp_path)
     load = sys.modules["_frozen_importlib"]._load_unlocked
     check_compare.record_imports(str(tmp_path))  # the watch of a second run: not again
     assert sys.modules["_frozen_importlib"]._load_unlocked is load
-    assert load.__name__ == "_load_unlocked"
+    # as a program that looks at it sees it without check (review r4: __module__ None, the
+    # signature (spec, *module), the code named "recorded")
+    assert (load.__name__, load.__module__, load.__code__.co_name, load.__doc__) == (
+        plain.__name__, plain.__module__, plain.__code__.co_name, plain.__doc__)
+    assert inspect.signature(load) == inspect.signature(plain)
     assert (sys.meta_path, sys.path_hooks) == (finders, hooks)
     (tmp_path / "u_rec.py").write_text("X = 1\n")
     monkeypatch.syspath_prepend(str(tmp_path))
