@@ -224,7 +224,8 @@ def test_one_columns_runs_of_two_case_versions_are_not_compared_nor_flaky() -> N
     html = render.render_html(m)
     why = "the case&#39;s code changed between these runs (commits 1111 → 2222)"
     assert "3.12 (linux-cpython): fork: " + why in html
-    assert 'title="runs not compared: %s"' % why in html
+    assert ('title="runs not compared: %s; the cell shows the newest run and decides no claim"'
+            % why) in html
     assert "≈ flaky: runs disagree: <strong>0</strong>" in html
     text = summary.render_summary(m)
     assert "not compared: 1 difference in 1 case whose own code changed" in text
