@@ -31,7 +31,8 @@ from harness.text import differing_keys, shorten
 
 __all__ = ["AGREES_INFERRED", "DEFAULT_CASE", "FACE_KEYS", "INFERRED_LABEL", "INFERRED_PARTS",
            "NOT_APPLICABLE", "OUTCOMES", "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT",
-           "VERDICT_MARKS", "CellView", "code_changed_line", "outcome_of", "panel_data", "row_cells"]
+           "VERDICT_MARKS", "CellView", "code_changed_line", "outcome_of", "panel_data",
+           "row_cells"]
 
 #: The case that records the default start method (the Answers' table reads it too).
 DEFAULT_CASE = "methods.default"
