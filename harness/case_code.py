@@ -13,8 +13,9 @@ import dataclasses
 import itertools
 from typing import Any, FrozenSet, Iterable, Mapping, Sequence, Tuple
 
-__all__ = ["CHANGED", "COMMIT_CHARS", "SAME", "UNKNOWN", "CodeSide", "across", "changed_text",
-           "commits_text", "relation", "short_commit", "side", "unknown_text"]
+__all__ = ["CHANGED", "COMMIT_CHARS", "SAME", "TWO_VERSIONS", "UNKNOWN", "CodeSide", "across",
+           "changed_text", "commits_text", "of_them_text", "relation", "short_commit", "side",
+           "unknown_text"]
 
 #: Both sides ran the same case code (equal digests; or, without digests, one commit).
 SAME = "same"
@@ -22,6 +23,8 @@ SAME = "same"
 CHANGED = "changed"
 #: No digest on some side and the runs' commits differ: the case may have changed.
 UNKNOWN = "unknown"
+#: What a ``code_changed`` cell's runs did (the claims' "undecided" and the finding counts).
+TWO_VERSIONS = "ran two versions of the case"
 #: How much of a commit the texts show (the page, summary.md, diff: ``short_commit``).
 COMMIT_CHARS = 12
 
@@ -104,6 +107,13 @@ def changed_text(a: CodeSide, b: CodeSide) -> str:
     if where.startswith("commit "):
         where += ": an uncommitted edit"
     return "the case's code changed between these runs%s" % (" (%s)" % where if where else "")
+
+
+def of_them_text(n: int) -> str:
+    """How many of the cells a count counts are ``code_changed`` cells (the page's and
+    summary.md's finding counts): ``3 of these cells ran two versions of the case, each
+    counted as its newest run``; "" for none."""
+    return "%d of these cells %s, each counted as its newest run" % (n, TWO_VERSIONS) if n else ""
 
 
 def unknown_text(a: CodeSide, b: CodeSide) -> str:

@@ -31,7 +31,8 @@ from harness.text import differing_keys, shorten
 
 __all__ = ["AGREES_INFERRED", "DEFAULT_CASE", "FACE_KEYS", "INFERRED_LABEL", "INFERRED_PARTS",
            "NOT_APPLICABLE", "OUTCOMES", "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT",
-           "VERDICT_MARKS", "CellView", "outcome_of", "panel_data", "row_cells"]
+           "VERDICT_MARKS", "CellView", "code_changed_line", "outcome_of", "panel_data",
+           "row_cells"]
 
 #: The case that records the default start method (the Answers' table reads it too).
 DEFAULT_CASE = "methods.default"
@@ -207,6 +208,8 @@ def behaviour(cell: MatrixCell) -> Dict[str, Any]:
             out["measured"] = measured
         # Every sample stays in matrix.json; the page keeps the statistics (its weight).
         out["observed"] = _without_samples(cell.get("observed"))
+    if cell.get("code_changed"):
+        out["changed"] = code_changed_line(cell)
     if cell.get("observations"):
         out["runs"] = [{"file": str(o.get("source_file")), "outcome": o.get("outcome"),
                         "observed": o.get("observed"), "error": o.get("error")}
@@ -242,6 +245,14 @@ def _without_samples(value: Any) -> Any:
     return value
 
 
+def code_changed_line(cell: MatrixCell) -> str:
+    """What a ``code_changed`` cell's tooltip and panel say (a phone has no tooltip): its runs
+    ran two versions of the case, which is not compared; its face is the newest run's, and its
+    claims are undecided (``claimcheck``)."""
+    return "runs not compared: %s; the cell shows the newest run and decides no claim" % (
+        cell.get("code_changed"))
+
+
 def _title(cell: Optional[MatrixCell]) -> str:
     """The no-JavaScript tooltip, only for what the cell's text leaves out (the header says the
     environment and the method; the panel and the case section say the rest)."""
@@ -249,7 +260,7 @@ def _title(cell: Optional[MatrixCell]) -> str:
         return str(cell.get("detail") or "") if cell is not None else ""  # "not run (quick)"
     parts = []
     if cell.get("code_changed"):  # its runs disagree, but ran two versions of the case
-        parts.append("runs not compared: %s" % cell["code_changed"])
+        parts.append(code_changed_line(cell))
     if cell.get("outcome") == ERROR:
         # The message alone: the cell's text is the error's type (the 30 x 100 page said it
         # twice on 1,100 cells).

@@ -18,6 +18,7 @@ import dataclasses
 import re
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
+from harness.case_code import TWO_VERSIONS
 from harness.casetext import inferred
 from harness.claimpred import docs_decide, holds
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment, cells_by_key
@@ -164,7 +165,7 @@ def _undecided_why(outcome: str, cells: str) -> str:
     if outcome == words.FLAKY:
         return "%s ran more than once and the runs disagree" % cells
     if outcome == _CODE_CHANGED:
-        return "%s ran two versions of the case, and the runs disagree" % cells
+        return "%s %s, and the runs disagree" % (cells, TWO_VERSIONS)
     return "%s ran (%s) without the data that decides it" % (cells, outcome or "?")
 
 

@@ -14,7 +14,7 @@ from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tu
 
 from harness import answers, cellview, claimcheck, claimview, history, notrun, svg
 from harness import groups as grouping
-from harness.casetext import doc_parts, link_label, safe_url
+from harness.casetext import doc_parts, inferred, link_label, safe_url
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.envview import EnvView, env_views
 from harness.grid import Slot, file_name, scope_text, slots
@@ -66,6 +66,10 @@ class CaseView:
     unexpected_cells: int
     #: Of those, the cells whose expectation the docs do not state (``casetext.inferred``).
     unexpected_inferred: int
+    #: Of the unexpected cells, those whose runs ran two versions of the case (``code_changed``;
+    #: counted as their newest run, the cell's face), and of these the inferred ones.
+    unexpected_changed: int
+    inferred_changed: int
     finding: bool
     tags: Tuple[str, ...]  # behaviour filter tokens (answers.behaviour_tags)
     compared: Tuple[str, ...]  # the answer tags this row could have earned (answers.compared)
@@ -109,6 +113,10 @@ class Report:
     #: Of those, against expectations the docs do not state (the page counts them apart).
     inferred_cells: int
     inferred_cases: int
+    #: Of the unexpected cells (stated, inferred), those whose runs ran two versions of the case:
+    #: the Findings line says them (a count that rose only because a case was edited).
+    stated_changed: int
+    inferred_changed: int
     #: Cases with a cell that differs from what the docs state.
     stated_cases: int
     #: Cells with data but no verdict: unavailable against a rule that expected them to run.
@@ -174,6 +182,8 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
                                   sorted({(ch.series, ch.since) for ch in mine}))
     unexpected = sum(1 for c in row if c.verdict == words.UNEXPECTED)
+    changed = [c for c in cells if c.get("code_changed") and
+               cellview.verdict_of(c) == words.UNEXPECTED]
     groups = tuple(grouping.groups(cid, sorted(cells, key=lambda c: (
         env_index.get(c["environment"], 0), c["method"])), case.get("category") == PERFORMANCE,
         {e.id: "%s %s" % (e.os_name, e.label) for e in envs}, {e.id: e.os_name for e in envs},
@@ -194,6 +204,8 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         unexpected_cells=unexpected,
         unexpected_inferred=sum(len(g.cells) for g in groups
                                 if g.status == words.UNEXPECTED and g.inferred),
+        unexpected_changed=len(changed),
+        inferred_changed=sum(1 for c in changed if inferred(c.get("expected"))),
         finding=bool(unexpected or any(c.verdict == words.FLAKY for c in row) or mine or
                      diffs.get(cid)),
         tags=tuple(tags), compared=tuple(answers.compared(lookup, [e.id for e in envs], methods)),
@@ -282,6 +294,8 @@ def build(matrix: MatrixDoc) -> Report:
         agree_inferred=sum(len(g.cells) for v in all_views for g in v.groups
                            if g.status == words.AS_EXPECTED and g.inferred),
         inferred_cases=sum(1 for v in all_views if v.unexpected_inferred),
+        stated_changed=sum(v.unexpected_changed - v.inferred_changed for v in all_views),
+        inferred_changed=sum(v.inferred_changed for v in all_views),
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
         not_compared=not_compared,
         changed_cases=len(changes), not_run=gaps,

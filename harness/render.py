@@ -64,6 +64,7 @@ def _environment() -> jinja2.Environment:
     env.filters["wordbreaks"] = lambda v: Markup("<wbr>").join(word_parts(str(v)))
     env.filters["not_compared"] = history.not_compared_text  # the page's and summary.md's words
     env.filters["short_commit"] = case_code.short_commit
+    env.filters["of_them"] = case_code.of_them_text  # a count's code_changed cells
     env.globals["words"] = words  # the one vocabulary: the template spells none of its words
     return env
 

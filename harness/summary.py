@@ -38,6 +38,11 @@ def plural(n: int, word: str) -> str:
     return "%d %s%s" % (n, word, "" if n == 1 else "s")
 
 
+def _of_them(n: int) -> str:
+    """ " (3 of these cells ran two versions of the case, …)" after a count: the page's words."""
+    return " (%s)" % case_code.of_them_text(n) if n else ""
+
+
 def _cap(lines: List[str], items: List[str], what: str) -> None:
     lines.extend(items[:MAX_ITEMS])
     if len(items) > MAX_ITEMS:
@@ -58,10 +63,11 @@ def render_summary(matrix: MatrixDoc) -> str:
                      r.cells_total - r.cells_with_data,
                      " — " + md(r.not_run.why) if r.not_run.partial else "",
                      plural(r.unexpected_cells - r.inferred_cells, "cell"),
-                     plural(r.stated_cases, "case"),
+                     plural(r.stated_cases, "case") + _of_them(r.stated_changed),
                      " · %s: %s in %s" % (INFERRED_LABEL.replace("differs ", "", 1),
                                           plural(r.inferred_cells, "cell"),
-                                          plural(r.inferred_cases, "case"))
+                                          plural(r.inferred_cases, "case") +
+                                          _of_them(r.inferred_changed))
                      if r.inferred_cells else "", plural(r.changed_cases, "case") + (
                          " (not compared: %s)" % md(history.not_compared_text(r.code_changes))
                          if r.code_changes else ""),

@@ -51,6 +51,7 @@ function explain(td, body) {
   var inferred = !!(exp && (exp.inferred || exp.from_implementation));
   var said = verdict ? words[verdict + (inferred ? "~inferred" : "")] || words[verdict] : outcome === words.UNAVAILABLE ? words[""] : "";
   body.appendChild(el("p", said || "", "verdict v-" + verdict));
+  if (b.changed) { body.appendChild(el("p", b.changed, "changed")); }  // cellview.code_changed_line
   if (b.measured) { body.appendChild(el("p", "measured: " + b.measured)); }
   var vals = el("div", null, "vals");
   if (outcome === words.OK) { vals.appendChild(valueBlock("observed", b.observed, exp && "value" in exp ? exp.value : undefined)); }

@@ -11,7 +11,7 @@ from typing import Any, Dict, List
 import pytest
 
 from harness import history, loading, merge
-from harness.documents import MatrixDoc, ResultsDoc
+from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
@@ -224,11 +224,50 @@ def test_one_columns_runs_of_two_case_versions_are_not_compared_nor_flaky() -> N
     html = render.render_html(m)
     why = "the case&#39;s code changed between these runs (commits 1111 → 2222)"
     assert "3.12 (linux-cpython): fork: " + why in html
-    assert 'title="runs not compared: %s"' % why in html
+    assert ('title="runs not compared: %s; the cell shows the newest run and decides no claim"'
+            % why) in html
     assert "≈ flaky: runs disagree: <strong>0</strong>" in html
     text = summary.render_summary(m)
     assert "not compared: 1 difference in 1 case whose own code changed" in text
     assert "| flaky: runs disagree | 0 |" in text
+
+
+def test_finding_counts_say_how_many_cells_ran_two_versions_of_the_case() -> None:
+    """Review r5: an edited case's newer run that differs from its expectation raises the
+    finding counts. They keep it (the cell's face, its ✗, is the newest run's: the counts
+    agree with the marks) and say how many of the cells ran two versions of the case, apart
+    for the docs' expectations and the inferred ones, on the page and in summary.md."""
+    from harness import model, render, summary
+
+    stated = {"outcome": "ok", "value": 1}
+    guessed = {"outcome": "ok", "value": 1, "inferred": True}
+
+    def coded(digest: str, commit: str, hour: int, newer: bool) -> ResultsDoc:
+        def observe(c: str, m: str, /) -> CellMeta:
+            if m == "fork":  # differs in both runs, alike: no change of the case shows here
+                return cell(c, m, observed=9, verdict="unexpected", expected=stated)
+            changed = newer and m in ("spawn", "forkserver")
+            return cell(c, m, observed=2 if changed else 1, expected=guessed if m == "spawn"
+                        else stated, verdict="unexpected" if changed else "as-expected")
+        return results_doc(case_docs=[case_doc("methods.a", code_digest=digest)], commit=commit,
+                           timestamp="2026-01-01T0%d:00:00+00:00" % hour, observe=observe)
+
+    m = _matrix(coded("bbbbbbbbbbbb", "2222", 1, True), coded("aaaaaaaaaaaa", "1111", 0, False))
+    r = model.build(m)
+    assert (r.unexpected_cells, r.inferred_cells) == (3, 1)
+    assert (r.stated_changed, r.inferred_changed) == (1, 1)
+    each = "1 of these cells ran two versions of the case, each counted as its newest run"
+    html = render.render_html(m)
+    line = html[html.index('id="findings-count"'):]
+    line = line[:line.index("</p>")]
+    assert "1 case with a cell that differs from the docs (2 cells, %s)" % each in line
+    assert "differs from an inferred expectation (1 cell, %s)" % each in line
+    assert "in 1 case</strong> (%s)" % each in html  # the Summary's line
+    text = summary.render_summary(m)
+    assert "differs from the docs: 2 cells in 1 case (%s)" % each in text
+    plain = model.build(_matrix(coded("aaaaaaaaaaaa", "1111", 1, True),
+                                coded("aaaaaaaaaaaa", "1111", 0, False)))
+    assert (plain.stated_changed, plain.inferred_changed) == (0, 0)  # flaky: not an edit
 
 
 def test_every_text_shows_a_commit_by_one_length(monkeypatch: pytest.MonkeyPatch) -> None:
