@@ -147,4 +147,3 @@ def test_a_new_file_that_cannot_be_written_leaves_no_copy_behind(
     assert state.written is None and state.aside is None
     assert (tmp_path / NAME).read_text() == earlier
     assert list((tmp_path / "replaced").iterdir()) == []
-
