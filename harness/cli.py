@@ -265,9 +265,14 @@ def build_parser() -> argparse.ArgumentParser:
                                      "Exit 0 when every cell ran (a cell that differs from "
                                      "its expectation is a finding, not a failure); 1 when "
                                      "the harness could not run a cell or nothing was "
-                                     "selected, or its run ended early (a partial file "
-                                     "never replaces a results file); 2 on usage error; "
-                                     "130 when interrupted (finished cells are written).")
+                                     "selected, or its run ended early; 2 on usage error; "
+                                     "130 when interrupted (finished cells are written). "
+                                     "A complete run replaces the interpreter's results "
+                                     "file; one narrowed by -k, -m, --methods, --deselect "
+                                     "or --quick first moves that file to <results-dir>/"
+                                     "replaced/ and says so; a partial one (stopped, a "
+                                     "cell missing) never replaces it: it goes to "
+                                     "<results-dir>/interrupted/.")
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "
                           "wrapper); default: the Python running this command")

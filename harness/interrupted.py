@@ -12,7 +12,7 @@ from concurrent.futures import wait as wait_futures
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Dict, List
 
-from harness import causes, results, stopping
+from harness import causes, replaced, results, stopping
 from harness.judge import judge
 from harness.runner import CaseRun
 
@@ -107,4 +107,6 @@ def summary_lines(state: "_State") -> List[str]:
             "(`python -m harness report %s -o %s` shows the partial one)" % (
                 state.kept, shlex.quote(str(state.written)),
                 shlex.quote(str(state.written.parent / "report"))))
+    if state.aside is not None:
+        lines.append(replaced.line(state.aside, state.written))
     return lines

@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
-from harness import interrupted, results, scheduling, stopping
+from harness import interrupted, replaced, results, scheduling, stopping
 from harness.exits import error
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
@@ -97,6 +97,7 @@ class _State:
         self.output_closed = False  # pytest ended on a write to an output whose reader left
         self.cause = ""  # why the run is partial (``interrupted.cause``); "" when complete
         self.kept: Optional[Path] = None  # the results file a partial run left as it was
+        self.aside: Optional[replaced.Aside] = None  # the file a narrower run replaced
 
 
 _STATE_KEY = pytest.StashKey[_State]()
@@ -289,14 +290,18 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
     target = interrupted.target(state)
+    aside = None  # a partial run never replaces a file (above); a narrower one keeps it
+    if not state.cause:
+        target, aside = replaced.keep_earlier(target, environment)
     try:
         results.atomic_write_json(target, json_report)
     except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
         state.write_error = "%s: cannot write the results file (%s)" % (
             target, getattr(exc, "strerror", None) or exc)
         error(state.write_error)
+        replaced.undo(aside)
         return
-    state.written = target
+    state.written, state.aside = target, aside
     state.cells_written = len(json_report["tests"])
 
 

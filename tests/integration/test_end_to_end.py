@@ -243,3 +243,42 @@ def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     assert other and all(c["detail"] == "not run (not selected: -k '%s' --methods fork)"
                          % subset for c in other)
     assert "not run (quick)" in (tmp_path / "site" / "index.html").read_text()
+
+
+def test_a_selection_over_a_full_results_file_keeps_it_and_the_printed_command_shows_both(
+        tmp_path: Path) -> None:
+    """Review r5: `run -k …` over a complete file replaced its cells with the selection's and
+    said only "results written". Now the earlier file is in replaced/, the terminal says so,
+    and the command it prints reports both: the earlier cells and the newer one."""
+    from tests.unit.report_synth import results_doc
+
+    folder, subset = tmp_path / "results", "global_assigned_in_main"
+    assert _harness("run", "--results-dir", str(folder), "-k", subset,
+                    "--methods", "fork").returncode == 0
+    (path,) = folder.glob("*.json")  # this interpreter's name: a full-looking file in its place
+    env = json.loads(path.read_text())["harness"]["environment"]
+    del env["not_selected"]
+    full = results_doc(cases=("methods.a", "methods.b"))  # 6 cells
+    env["timestamp"] = "2026-01-02T03:04:05+00:00"
+    full["harness"]["environment"] = env
+    full["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)
+    path.write_text(json.dumps(full))
+    earlier = path.read_text()
+    proc = _harness("run", "--results-dir", str(folder), "-k", subset, "--methods", "fork")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    kept = folder / "replaced" / ("%s.20260102T030405Z.json" % path.stem)
+    assert kept.read_text() == earlier
+    assert len(json.loads(path.read_text())["tests"]) == 1
+    (line,) = [x for x in proc.stdout.splitlines() if "earlier" in x]
+    assert line.startswith("harness: the earlier %s (6 cells) was moved to %s: `" % (
+        path.name, kept)), line
+    command = line.split("`")[1].split()
+    assert command[:4] == ["python", "-m", "harness", "report"]
+    proc = _harness(*command[3:], "-o", str(tmp_path / "site"))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    matrix = json.loads((tmp_path / "site" / "matrix.json").read_text())
+    assert len(matrix["environments"]) == 1
+    ran = {(c["case"], c["method"]) for c in matrix["results"] if c["outcome"] is not None}
+    assert ran == {("inheritance.%s" % subset, "fork")} | {
+        (case, method) for case in ("methods.a", "methods.b")
+        for method in ("fork", "forkserver", "spawn")}

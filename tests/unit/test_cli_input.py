@@ -145,6 +145,15 @@ def test_help_texts_are_plain_and_describe_every_argument() -> None:
         assert len(line.split()) > 1, line  # a description beside the name
 
 
+def test_run_help_says_what_replaces_what() -> None:
+    """It said "a partial file never replaces a results file", read as covering selections
+    too (review r5: `-k pickling` replaced a 324-cell file)."""
+    text = " ".join(_subparser("run").format_help().split())
+    assert "one narrowed by -k, -m, --methods, --deselect or --quick first moves that file " \
+        "to <results-dir>/replaced/ and says so" in text
+    assert "a partial one (stopped, a cell missing) never replaces it" in text
+
+
 def _subparser(name: str) -> argparse.ArgumentParser:
     parser = cli.build_parser()
     action = next(a for a in parser._actions if a.dest == "command")

@@ -37,7 +37,7 @@ def _state(folder: Path, selected: List[str], **flags: bool) -> Any:
         environment=dict(ENV), quick=False, deselected=[], cases={}, futures={},
         items=[SimpleNamespace(nodeid=n, key=n) for n in selected], results_dir=folder,
         written=None, interrupted=flags.get("interrupted", False),
-        output_closed=flags.get("output_closed", False), cause="", kept=None)
+        output_closed=flags.get("output_closed", False), cause="", kept=None, aside=None)
 
 
 @pytest.mark.parametrize("exitcode, ran, flags, cause", [

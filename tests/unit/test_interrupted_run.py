@@ -32,16 +32,20 @@ def _cell(case: str, method: str) -> documents.TestRecord:
 
 
 def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: bool,
-                 selected: Tuple[str, ...] = ("methods.a", "methods.b")) -> Any:
+                 selected: Tuple[str, ...] = ("methods.a", "methods.b"), quick: bool = False,
+                 deselected: Tuple[str, ...] = ()) -> Any:
     """The plugin's end of a session that ran methods.a (of the ``selected`` cases, under
-    fork); an interrupted one never reached the others. Returns its state."""
+    fork); an interrupted one never reached the others; ``deselected`` ("case[method]") were
+    left out by ``-k 'methods.a'``, ``quick`` as by ``--quick``. Returns its state."""
     items = [SimpleNamespace(nodeid=_cell(case, "fork")["nodeid"], key=case) for case in selected]
     state = SimpleNamespace(
-        environment=dict(ENV), quick=False, deselected=[], cases={}, futures={},
+        environment=dict(ENV), quick=quick, deselected=list(deselected), cases={}, futures={},
         items=items if interrupted else items[:1], results_dir=folder, written=None,
-        write_error="", interrupted=interrupted, output_closed=False, cause="", kept=None)
+        write_error="", interrupted=interrupted, output_closed=False, cause="", kept=None,
+        aside=None)
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
+    monkeypatch.setattr(plugin, "_selection", lambda config: "-k 'methods.a'")
     plugin.pytest_json_modifyreport({"exitcode": 2 if interrupted else 0,
                                      "tests": [_cell("methods.a", "fork")]})
     return state

@@ -1,0 +1,159 @@
+"""A complete run narrower than a full one (``-k``, ``-m``, ``--methods``, ``--deselect``,
+``--quick``) still replaces its results file, so ``report`` shows the newest run, but the file
+it replaces is kept first in ``<results dir>/replaced/`` (review r5: ``-k pickling`` replaced
+a 324-cell file with 25 cells and said nothing). A full run replaces a file as before."""
+
+from __future__ import annotations
+
+import errno
+import os
+import shlex
+import shutil
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping, Optional, Tuple
+
+from harness import results
+from harness.loading import run_time
+
+__all__ = ["ELSEWHERE_DIR", "REPLACED_DIR", "Aside", "keep_earlier", "line", "narrower",
+           "undo"]
+
+#: Where the file a narrower run replaced is kept; ``report`` (``<folder>/*.json``) does not
+#: read it, so the default report shows the newer run.
+REPLACED_DIR = "replaced"
+#: Where the narrower run goes when the earlier file cannot be kept in ``replaced/``: the
+#: earlier (fuller) file then stays where it is, and neither is lost.
+ELSEWHERE_DIR = "not-replacing"
+
+
+@dataclass
+class Aside:
+    """What a narrower run did with the file it would replace."""
+
+    earlier: Path  # the results file that was there
+    cells: Optional[int]  # how many cells it held (None: not a readable results file)
+    kept_at: Optional[Path] = None  # its copy in replaced/ (None: it could not be kept)
+    problem: str = ""  # why it could not be kept there
+
+
+def narrower(environment: Mapping[str, Any]) -> bool:
+    """The run left cells out on purpose: ``not_selected`` (a selection) or ``left_out``
+    (``--quick``)."""
+    return bool(environment.get("not_selected") or environment.get("left_out"))
+
+
+def keep_earlier(target: Path, environment: Mapping[str, Any]) -> Tuple[Path, Optional[Aside]]:
+    """Before a complete run writes ``target``: where it should write, and what became of the
+    file there. A narrower run over an existing file first copies that file to
+    ``replaced/<stem>.<its time>.json`` (a new name, never over an earlier one); if that
+    fails, the file stays and the run goes to ``not-replacing/`` instead."""
+    if not narrower(environment) or not (target.exists() or target.is_symlink()):
+        return target, None
+    cells, stamp = _read(target)
+    aside = Aside(target, cells)
+    try:
+        aside.kept_at = _copy_new(target, target.parent / REPLACED_DIR, stamp)
+    except OSError as exc:
+        aside.problem = "%s: %s" % (target.parent / REPLACED_DIR, exc.strerror or exc)
+        stamp = _safe(run_time(environment.get("timestamp"))) or _safe(_now())
+        return _free(target.parent / ELSEWHERE_DIR, target.stem, stamp), aside
+    return target, aside
+
+
+def undo(aside: Optional[Aside]) -> None:
+    """The new file could not be written, so the earlier one is still in place: its copy in
+    ``replaced/`` would only be a duplicate."""
+    if aside is not None and aside.kept_at is not None:
+        try:
+            aside.kept_at.unlink()
+        except OSError:
+            pass
+
+
+def line(aside: Aside, written: Path) -> str:
+    """The terminal's line for what became of the earlier file, and how to see both."""
+    from harness.summary import plural  # the report's modules: only when there is a line
+
+    cells = plural(aside.cells, "cell") if aside.cells is not None else \
+        "not a readable results file"
+    both = "`python -m harness report %s %s` shows both as one column (the newer run's cells, " \
+        "the earlier file's for the rest; flaky where the two disagree)"
+    if aside.kept_at is not None:
+        return "harness: the earlier %s (%s) was moved to %s: %s" % (
+            aside.earlier.name, cells, aside.kept_at, both % (
+                shlex.quote(str(aside.earlier.parent)), shlex.quote(str(aside.kept_at))))
+    return "harness: the earlier %s (%s) was kept as it was: it could not be moved to %s " \
+        "(%s), so this narrower run went to %s instead: %s" % (
+            aside.earlier, cells, REPLACED_DIR + "/", aside.problem, written, both % (
+                shlex.quote(str(aside.earlier.parent)), shlex.quote(str(written))))
+
+
+def _read(path: Path) -> Tuple[Optional[int], str]:
+    """The file's cells (None: not a readable results file) and its run's time (its
+    ``environment.timestamp``, else the file's mtime) as ``20261207T031500Z``."""
+    cells: Optional[int] = None
+    stamp = ""
+    try:
+        doc = results.read_json(path)
+    except results.BadFile:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("tests"), list):
+        cells = sum(1 for t in doc["tests"] if isinstance(t, dict) and t.get("metadata"))
+    env = doc.get("harness", {}).get("environment") if isinstance(doc, dict) and \
+        isinstance(doc.get("harness"), dict) else None
+    if isinstance(env, dict):
+        stamp = _safe(run_time(env.get("timestamp")))
+    if not stamp:
+        try:
+            stamp = _safe(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat())
+        except OSError:  # a dangling link
+            stamp = _safe(_now())
+    return cells, stamp
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def _safe(utc: Optional[str]) -> str:
+    """``2026-12-07T03:15:00+00:00`` as ``20261207T031500Z`` (no ``:``, safe on every
+    filesystem); "" for None."""
+    if not utc:
+        return ""
+    return utc[:19].replace("-", "").replace(":", "") + "Z"
+
+
+def _free(folder: Path, stem: str, stamp: str) -> Path:
+    """``<folder>/<stem>.<stamp>.json``, or ``….<stamp>-2.json`` … when that is taken."""
+    number = 1
+    while True:
+        path = folder / ("%s.%s%s.json" % (stem, stamp, "-%d" % number if number > 1 else ""))
+        if not (path.exists() or path.is_symlink()):
+            return path
+        number += 1
+
+
+def _copy_new(source: Path, folder: Path, stamp: str) -> Path:
+    """``source``'s bytes in a new file of ``folder`` (created exclusively: two narrower runs
+    in a row keep both earlier files), synced, with its times; a failed copy is removed."""
+    if folder.is_symlink() or folder.exists():
+        if not folder.is_dir():  # mkdir would say only "File exists"
+            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
+    else:
+        folder.mkdir(parents=True, exist_ok=True)
+    while True:
+        path = _free(folder, source.stem, stamp)
+        try:
+            with open(path, "xb") as handle, open(source, "rb") as original:
+                shutil.copyfileobj(original, handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            shutil.copystat(str(source), str(path))
+        except FileExistsError:  # taken since _free looked: nothing of ours to remove
+            continue
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return path
