@@ -9,8 +9,8 @@ from typing import Any
 
 from harness.text import shorten
 
-__all__ = ["INTERRUPTED", "OUTPUT_CLOSED", "STOP_SIGNALS", "ended", "exit_status", "missing",
-           "read", "words"]
+__all__ = ["EVERY_CELL", "INTERRUPTED", "OUTPUT_CLOSED", "STOPPED_EARLY", "STOP_SIGNALS", "ended",
+           "exit_status", "missing", "read", "words"]
 
 #: The signals that stop a command as Ctrl-C does (``harness.stopping``); a run one of them
 #: stopped has the signal's name as its cause.
@@ -19,6 +19,11 @@ STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
 OUTPUT_CLOSED = "output closed"
 #: Why the cells an interrupted run (Ctrl-C, SIGTERM, SIGHUP) never reached did not run.
 INTERRUPTED = "interrupted"
+#: Why a stop signal had nothing left to stop ("harness: SIGINT after every cell had
+#: finished"; a complete run's line: "complete: every cell had finished before SIGINT").
+EVERY_CELL = "every cell had finished"
+#: … or pytest ran no more cells (-x, --maxfail): what it did not reach stays partial.
+STOPPED_EARLY = "pytest had stopped early"
 #: How much of a cause read from a file is shown: the report repeats it in several places.
 SHOWN = 120
 

@@ -10,7 +10,7 @@ import dataclasses
 import re
 from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
-from harness import check_collect
+from harness import causes, check_collect
 from harness.capture import last_line
 from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
@@ -343,7 +343,7 @@ def cut_short(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, List[str]]:
     found: Dict[str, List[str]] = {}
     for key in table_order(runs):
         run = runs[key]
-        why = "interrupted" if (run.error or {}).get("type") == INTERRUPTED else \
+        why = causes.INTERRUPTED if (run.error or {}).get("type") == INTERRUPTED else \
             run.outcome.value if run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) else ""
         if why:
             found.setdefault(why, []).append("%s[%s]" % key)

@@ -83,12 +83,15 @@ def finished_unreported(state: "_State", json_report: Dict[str, Any]) -> List[Di
     return extra
 
 
-def summary_lines(state: "_State") -> List[str]:
+def summary_lines(state: "_State", selection: str = "") -> List[str]:
     """Where the results went, for the terminal summary, and why they are partial; complete
     ones after a late stop signal say so, and a file that could not be written says that."""
     signal = stopping.stopped_by() or ("SIGINT" if state.interrupted else "")
+    if not state.items and not signal:  # pytest's exit status 5, in the user's words
+        return ["harness: %s selected no cell: nothing ran, no results file written" % (
+            selection or "the selection")]
     status = "partial: %s" % causes.words(state.cause) if state.cause else \
-        "complete: every cell had finished before %s" % signal if signal else ""
+        "complete: %s before %s" % (causes.EVERY_CELL, signal) if signal else ""
     if state.written is None and state.write_error:  # cells did finish: not "before any"
         return ["harness: no results file written%s: %s" % (
             " (%s)" % status if status else "", state.write_error)]
@@ -97,8 +100,8 @@ def summary_lines(state: "_State") -> List[str]:
         return ["harness: %s before any cell finished; no results file written" % why] \
             if state.cause or signal else []
     if state.cause:  # pytest's "7 passed" counts only the cells it reported before the stop
-        status += "; it holds the %d of %d selected cells that finished" % (
-            state.cells_written, len(state.items))
+        status += "; it holds the %d of %d selected cells that finished, pytest's count " \
+            "below only those it reported" % (state.cells_written, len(state.items))
     lines = ["harness: results written to %s%s" % (state.written,
                                                    " (%s)" % status if status else "")]
     if state.kept is not None:

@@ -311,7 +311,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
-    for line in interrupted.summary_lines(state):
+    for line in interrupted.summary_lines(state, "" if state.items else _selection(config)):
         terminalreporter.write_line(line)
 
 

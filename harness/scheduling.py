@@ -13,6 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, List, Set, Tuple
 
 from harness import results, stopping, waiting
+from harness.causes import EVERY_CELL, STOPPED_EARLY
 from harness.guest.words import PERFORMANCE
 from harness.runner import CaseRun, cancel_all, cancelled, run_case
 
@@ -27,8 +28,6 @@ __all__ = ["finish", "start", "timed_out_before", "waits"]
 #: back for what a cell does, never for its expectation: a wrong "timeout" expectation must not
 #: get less CPU and so confirm itself.
 _HANGING_JOBS = 64
-#: Why a late stop signal has nothing left to stop, in its line ("harness: SIGINT after …").
-_EVERY_CELL = "every cell had finished"
 
 
 def start(state: "_State") -> Callable[[], None]:
@@ -71,7 +70,7 @@ def start(state: "_State") -> Callable[[], None]:
     futures = list(state.futures.values())
 
     def _settled() -> str:
-        return state.finished or (_EVERY_CELL if all(f.done() for f in futures) else "")
+        return state.finished or (EVERY_CELL if all(f.done() for f in futures) else "")
 
     unsettle = stopping.settle_when(_settled)
 
@@ -90,9 +89,9 @@ def finish(state: "_State") -> None:
     is recorded, not raised, so that it cannot cost the cells that finished their results file
     (what was not reached stays partial, with its own cause)."""
     if all(future.done() for future in state.futures.values()):
-        state.finished = _EVERY_CELL
+        state.finished = EVERY_CELL
         return
-    state.finished = "pytest had stopped early"  # cancelled cells end too: not "finished"
+    state.finished = STOPPED_EARLY  # cancelled cells end too: not "finished"
     cancel_all()
 
 

@@ -71,7 +71,8 @@ def test_a_partial_run_without_a_signal_never_replaces_a_results_file(
     assert doc["harness"]["environment"]["partial_cause"] == "pytest exit status 3"
     lines = interrupted.summary_lines(state)
     assert lines[0].endswith(" (partial: pytest exit status 3; it holds the 1 of 2 selected "
-                             "cells that finished)"), lines
+                             "cells that finished, pytest's count below only those it "
+                             "reported)"), lines
     assert "interrupted" not in " ".join(lines).replace("/interrupted/", "/"), lines
 
 
@@ -97,7 +98,7 @@ def test_a_run_whose_output_closed_says_so_not_interrupted(
     assert results.validate_results(doc) == []
     assert interrupted.summary_lines(state) == [
         "harness: results written to %s (partial: output closed; it holds the 1 of 2 selected "
-        "cells that finished)" % state.written]
+        "cells that finished, pytest's count below only those it reported)" % state.written]
 
 
 @pytest.mark.skipif(os.name != "posix", reason="dead outputs are found by poll(2)")

@@ -98,7 +98,8 @@ def test_the_terminal_says_where_each_file_is(monkeypatch: pytest.MonkeyPatch,
     plugin.pytest_terminal_summary(reporter, None)  # type: ignore[arg-type]
     # with the count: pytest's own "N passed" stops at the cells it reported (review r2)
     assert lines[0] == "harness: results written to %s (partial: interrupted by SIGINT; it " \
-        "holds the 1 of 2 selected cells that finished)" % (
+        "holds the 1 of 2 selected cells that finished, pytest's count below only those it " \
+        "reported)" % (
             tmp_path / "interrupted" / "linux-cpython-3.12.json")
     assert lines[1].startswith("harness: %s kept as it was: a partial run never replaces" % (
         tmp_path / "linux-cpython-3.12.json"))

@@ -88,3 +88,17 @@ def test_case_digests_are_taken_at_collection_before_any_cell_runs(
     taken = case.code_digest()
     module.write_text("def the_case(ctx):\n    return 2\n")
     assert case.to_dict()["code_digest"] == taken
+
+
+def test_a_selection_of_no_cell_is_said_in_the_users_words(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`-k` that matches no case: pytest's exit status 5 read "harness: pytest exit status 5
+    before any cell finished" (review r5)."""
+    state = SimpleNamespace(items=[], findings=[], interrupted=False, cause="pytest exit status 5",
+                            written=None, write_error="")
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    lines: List[str] = []
+    plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append),
+                                   _config(keyword="no_such_case"))
+    assert lines == ["harness: -k no_such_case selected no cell: nothing ran, no results file "
+                     "written"]
