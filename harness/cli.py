@@ -103,7 +103,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         pytest_args.append("--quick")
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
     # A signal after the last cell let the run write its results: still 130 (nox stops)
-    if code == int(pytest.ExitCode.INTERRUPTED) or stopping.stopped_by():
+    if stopping.stopped_by():  # pytest's INTERRUPTED is also its exit at collection errors
         return EXIT_INTERRUPTED  # the plugin said where the results are, and if partial
     if code == int(pytest.ExitCode.USAGE_ERROR):  # pytest printed the one line (--methods Fork)
         return EXIT_USAGE

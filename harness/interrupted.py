@@ -87,9 +87,12 @@ def summary_lines(state: "_State", selection: str = "") -> List[str]:
     """Where the results went, for the terminal summary, and why they are partial; complete
     ones after a late stop signal say so, and a file that could not be written says that."""
     signal = stopping.stopped_by() or ("SIGINT" if state.interrupted else "")
-    if not state.items and not signal:  # pytest's exit status 5, in the user's words
+    if not signal and state.cause == causes.exit_status(5):  # no test: in the user's words
         return ["harness: %s selected no cell: nothing ran, no results file written" % (
             selection or "the selection")]
+    if not signal and state.cause == causes.exit_status(2) and state.written is None:
+        return ["harness: pytest stopped before any cell ran (its errors above): no results "
+                "file written"]  # collection errors: pytest's Interrupted, not a signal
     status = "partial: %s" % causes.words(state.cause) if state.cause else \
         "complete: %s before %s" % (causes.EVERY_CELL, signal) if signal else ""
     if state.written is None and state.write_error:  # cells did finish: not "before any"

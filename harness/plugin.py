@@ -311,7 +311,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
-    for line in interrupted.summary_lines(state, "" if state.items else _selection(config)):
+    for line in interrupted.summary_lines(state, _selection(config) if not state.items else ""):
         terminalreporter.write_line(line)
 
 
@@ -320,8 +320,8 @@ def pytest_keyboard_interrupt(excinfo: Any) -> None:
     """Ctrl-C: stop every running case now (their process trees are killed and reaped), and
     remember it for the results file: pytest's own exit status misses a second signal that
     lands in its interrupt hooks."""
-    if _CONFIG:
-        _state(_CONFIG[0]).interrupted = True
+    if _CONFIG and (stopping.stopped_by() or not excinfo.errisinstance(pytest.Session.Interrupted)):
+        _state(_CONFIG[0]).interrupted = True  # not pytest's Interrupted (collection errors)
     cancel_all()
 
 

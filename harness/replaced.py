@@ -49,7 +49,7 @@ def keep_earlier(target: Path, environment: Mapping[str, Any]) -> Tuple[Path, Op
     file there. A narrower run over an existing file first copies that file to
     ``replaced/<stem>.<its time>.json`` (a new name, never over an earlier one); if that
     fails, the file stays and the run goes to ``not-replacing/`` instead."""
-    if not narrower(environment) or not (target.exists() or target.is_symlink()):
+    if not narrower(environment) or not target.exists():  # a dangling link: nothing to keep
         return target, None
     cells, stamp = _read(target)
     aside = Aside(target, cells)
@@ -79,7 +79,8 @@ def line(aside: Aside, written: Path) -> str:
     cells = plural(aside.cells, "cell") if aside.cells is not None else \
         "not a readable results file"
     both = "`python -m harness report %s %s` shows both as one column (the newer run's cells, " \
-        "the earlier file's for the rest; flaky where the two disagree)"
+        "the earlier file's for the rest; where the two disagree, flaky, or not compared if the " \
+        "case's code changed)"
     if aside.kept_at is not None:
         return "harness: the earlier %s (%s) was moved to %s: %s" % (
             aside.earlier.name, cells, aside.kept_at, both % (

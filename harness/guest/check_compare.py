@@ -118,10 +118,10 @@ _RECORDS = "_check_records"  # marks a wrapped function of the import system
 #: this one too (the user's traceback reads as without check).
 #: Named as it and in its module, with its signature (``__wrapped__``): a program that looks
 #: at the import system's functions sees them as without check.
-_WRAPPER = ("def wrap(load, then):\n"
+_WRAPPER = ("def wrap(_load_, _then_):\n"  # names no import function has: never shadowed
             "    def %(name)s(spec, *module):\n"
-            "        loaded = load(spec, *module)\n"
-            "        then(spec, loaded)\n"
+            "        loaded = _load_(spec, *module)\n"
+            "        _then_(spec, loaded)\n"
             "        return loaded\n"
             "    return %(name)s\n")
 

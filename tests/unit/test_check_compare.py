@@ -266,3 +266,20 @@ def test_a_generators_state_digest_is_equal_in_fresh_processes(tmp_path: Any) ->
         [sys.executable, "-c", GENERATOR, root, str(tmp_path)], capture_output=True,
         text=True, check=True).stdout) for _ in range(2)]
     assert digests[0] == digests[1] and list(digests[0]) == ["u_rng.RNG"]
+
+
+def test_the_wrapper_never_shadows_what_it_calls() -> None:
+    """The wrapper's inner function takes the wrapped function's name: named `load` or `then`
+    it shadowed its own closure and recursed (review r6)."""
+    calls: List[Any] = []
+
+    def then(spec: Any, loaded: Any) -> None:
+        calls.append(loaded)
+
+    for name in ("load", "then", "_load_unlocked"):
+        def original(spec: Any, *module: Any) -> Any:
+            return ("loaded", spec)
+        original.__name__ = original.__qualname__ = name
+        wrapped = check_compare._recording(original, then)
+        assert wrapped("s") == ("loaded", "s") and calls.pop() == ("loaded", "s"), name
+        assert wrapped.__name__ == name

@@ -102,3 +102,36 @@ def test_a_selection_of_no_cell_is_said_in_the_users_words(
                                    _config(keyword="no_such_case"))
     assert lines == ["harness: -k no_such_case selected no cell: nothing ran, no results file "
                      "written"]
+
+
+def test_collection_errors_are_not_a_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytest ends a run with collection errors by raising its `Interrupted` (a
+    KeyboardInterrupt): the run said "interrupted by SIGINT before any cell finished" and exited
+    130 with no signal sent (review r6). It is not marked interrupted, and says pytest stopped."""
+    from harness import stopping
+
+    state = SimpleNamespace(items=[], findings=[], interrupted=False, written=None,
+                            write_error="", cause="pytest exit status 2")
+    monkeypatch.setattr(plugin, "_CONFIG", [object()])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    monkeypatch.setattr(stopping, "_STOPPING", [])
+    excinfo = SimpleNamespace(errisinstance=lambda kind: kind is pytest.Session.Interrupted)
+    plugin.pytest_keyboard_interrupt(excinfo)
+    assert state.interrupted is False
+    lines: List[str] = []
+    plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append), _config())
+    assert lines == ["harness: pytest stopped before any cell ran (its errors above): no "
+                     "results file written"]
+    real = SimpleNamespace(errisinstance=lambda kind: False)  # a KeyboardInterrupt of its own
+    plugin.pytest_keyboard_interrupt(real)
+    assert state.interrupted is True
+
+
+def test_collect_only_says_nothing_of_a_selection(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run -- --collect-only` collects every cell and runs none: no "selected no cell" line."""
+    state = SimpleNamespace(items=[], findings=[], interrupted=False, written=None,
+                            write_error="", cause="")
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    lines: List[str] = []
+    plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append), _config())
+    assert lines == []

@@ -11,7 +11,7 @@ from typing import List
 
 import pytest
 
-from harness import interrupted, loading, merge, results
+from harness import interrupted, loading, merge, replaced, results
 from tests.unit.report_synth import cell, results_doc
 from tests.unit.test_interrupted_run import _session_end
 
@@ -43,8 +43,8 @@ def test_a_selection_keeps_the_file_it_replaces_and_says_how_to_see_both(
         "harness: results written to %s" % state.written,
         "harness: the earlier %s (6 cells) was moved to %s: `python -m harness report %s %s` "
         "shows both as one column (the newer run's cells, the earlier file's for the rest; "
-        "flaky where the two disagree)" % (NAME, kept, shlex.quote(str(tmp_path)),
-                                          shlex.quote(str(kept)))]
+        "where the two disagree, flaky, or not compared if the case's code changed)" % (
+            NAME, kept, shlex.quote(str(tmp_path)), shlex.quote(str(kept)))]
 
 
 def test_the_report_of_both_is_what_the_line_says(monkeypatch: pytest.MonkeyPatch,
@@ -147,3 +147,13 @@ def test_a_new_file_that_cannot_be_written_leaves_no_copy_behind(
     assert state.written is None and state.aside is None
     assert (tmp_path / NAME).read_text() == earlier
     assert list((tmp_path / "replaced").iterdir()) == []
+
+
+def test_a_dangling_link_where_the_file_was_is_nothing_to_keep(tmp_path: Path) -> None:
+    """A results file that is a link to nothing: the narrower run writes in its place, and no
+    line blames replaced/ for a copy that had no source (review r6)."""
+    link = tmp_path / NAME
+    link.symlink_to(tmp_path / "gone.json")
+    target, aside = replaced.keep_earlier(link, {"not_selected": {"by": "-k x", "cells": []}})
+    assert (target, aside) == (link, None)
+    assert not (tmp_path / replaced.REPLACED_DIR).exists()
