@@ -191,9 +191,8 @@ def merge(
     # Newest run first, whatever order the files came in: where runs of a column disagree on
     # something only one can say (the column's fields, a case's entry, why a cell is missing),
     # the newest says it, and the same files always make the same matrix.
-    loaded = sorted(loaded, key=lambda item: (
-        run_time(item.harness["environment"].get("timestamp")) or "", shown[item.path]),
-        reverse=True)
+    loaded = sorted(loaded, key=lambda item: _order(
+        item.harness["environment"].get("timestamp"), shown[item.path]), reverse=True)
     rejected = sorted(rejected, key=lambda r: shown[r.path])
     environments: Dict[str, MatrixEnvironment] = {}
     cases: Dict[str, CaseEntry] = {}
@@ -206,7 +205,6 @@ def merge(
     # Every run of a cell, newest first: (category, observation).
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     runs_of: Dict[str, RunRecord] = {}  # each file's run (its code digests), by its path
-    unselected: Dict[str, Dict[str, str]] = {}  # id -> "case[method]" -> why (every run's)
     gaps: Dict[str, List[RunGaps]] = {}  # id -> what each of its runs left out, and why
     for item in loaded:
         harness = item.harness
@@ -228,8 +226,6 @@ def merge(
             env["version_label"] = str(env.get("python_version")) if split else \
                 results.minor_version(env)
             environments[ident] = env
-        for name, reason in left.items():
-            unselected.setdefault(ident, {}).setdefault(name, reason)
         gaps.setdefault(ident, []).append(RunGaps(left, env.get("left_out") or {}, stopped))
         for case in harness["cases"]:
             if case["id"] not in cases:
@@ -253,8 +249,8 @@ def merge(
     # The methods a selection left out (-k 'fork', --methods spawn) are the case's too: their
     # cells read "not run (not selected: …)" instead of leaving the matrix, and a case no run
     # ran gets the cells its selection named, not all three.
-    for left in unselected.values():
-        for name in left:
+    for runs in gaps.values():
+        for name in (name for run in runs for name in run.not_selected):
             case_id, _, method = name.rstrip("]").partition("[")
             known = case_methods.setdefault(case_id, []) if case_id in cases else []
             if method in START_METHODS and method not in known:
@@ -327,9 +323,15 @@ def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
 
 
 def _run_order(run: RunRecord) -> Tuple[str, str]:
-    """Oldest run first: by when it ran (in UTC; no time or a bad one: oldest), then by file
-    name. Not by commit: without the repository two hashes have no order."""
-    return run_time(run.get("timestamp")) or "", str(run["file"])
+    """Oldest run first (``_order``)."""
+    return _order(run.get("timestamp"), str(run["file"]))
+
+
+def _order(stamp: Any, shown_name: str) -> Tuple[str, str]:
+    """A run's place among runs, oldest first: by when it ran (in UTC; no time or a bad one:
+    oldest), then by the file's shown name. Not by commit: without the repository two hashes
+    have no order."""
+    return run_time(stamp) or "", shown_name
 
 
 def _runs_differ(case: str, observations: Sequence[Observation], perf: bool,
