@@ -73,9 +73,7 @@ def problems(document: Any, leg: Optional[str] = None,
                      "not reach" % ended(read(env.get("partial_cause"))))
     if leg is not None and _identity(env) != session_identity(leg):
         found.append("leg %s tested %s, not %s" % (leg, session_name(*_identity(env)), leg))
-    cells: List[Dict[str, Any]] = [
-        t["metadata"] for t in document.get("tests") or []
-        if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
+    cells = _cells(document)
     ran = [c for c in cells if c.get("outcome") != UNAVAILABLE]
     if not ran:
         return [*found, "no cell ran (%d cells, all unavailable or none)" % len(cells)]
@@ -93,8 +91,8 @@ def problems(document: Any, leg: Optional[str] = None,
                                         "started and answered" if canary is None else
                                         "did not start a child and get its answer (%s)" %
                                         _canary_text(canary)))
-    broken = sum(1 for c in ran if _broken(c))
-    if broken / len(ran) >= max_broken:
+    if not _sound(ran, max_broken):
+        broken = sum(1 for c in ran if _broken(c))
         found.append("%d of %d cells that ran are crash or harness errors (%.0f%%; the limit "
                      "is under %.0f%%)" % (broken, len(ran), 100.0 * broken / len(ran),
                                           100.0 * max_broken))
@@ -141,10 +139,8 @@ def _cmd(args: argparse.Namespace) -> int:
                          % files[0].name)
         return EXIT_PARTIAL
     if not found:
-        cells = [t["metadata"] for t in document.get("tests") or []
-                 if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
         sys.stdout.write("harness: %s proves its run: %s\n" % (
-            files[0].name, _count([c.get("outcome") for c in cells])))
+            files[0].name, _count([c.get("outcome") for c in _cells(document)])))
     return EXIT_FAILED if found else EXIT_OK
 
 
@@ -158,16 +154,25 @@ def partial_but_sound(document: Mapping[str, Any], leg: Optional[str] = None,
     env = document["harness"]["environment"]
     if not env.get("interrupted") or (leg is not None and _identity(env) != session_identity(leg)):
         return False
-    cells = [t["metadata"] for t in document.get("tests") or []
-             if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
-    ran = [c for c in cells if c.get("outcome") != UNAVAILABLE]
+    ran = [c for c in _cells(document) if c.get("outcome") != UNAVAILABLE]
     for method in env.get("available_methods") or []:
         mine = [c for c in ran if c.get("method") == method]
         if mine and not any(c.get("outcome") == OK for c in mine):
             return False
         if any(c.get("case") == CANARY and c.get("outcome") != OK for c in mine):
             return False
-    return bool(ran) and sum(1 for c in ran if _broken(c)) / len(ran) < max_broken
+    return bool(ran) and _sound(ran, max_broken)
+
+
+def _cells(document: Mapping[str, Any]) -> List[Dict[str, Any]]:
+    """The cells of a results document (its tests' ``metadata``)."""
+    return [t["metadata"] for t in document.get("tests") or []
+            if isinstance(t, Mapping) and isinstance(t.get("metadata"), dict)]
+
+
+def _sound(ran: List[Dict[str, Any]], max_broken: float) -> bool:
+    """Crash + harness-error cells under ``max_broken`` of the cells that ran (some ran)."""
+    return sum(1 for c in ran if _broken(c)) / len(ran) < max_broken
 
 
 def add_parser(sub: Any) -> None:
