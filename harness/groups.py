@@ -12,6 +12,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from harness import history
 from harness.answers import series_label
 from harness.casetext import inferred
+from harness.cellview import code_changed_line
 from harness.documents import MatrixCell, error_field
 from harness.expect import expectation_text
 from harness.guest import words
@@ -155,9 +156,10 @@ def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[st
             expected = expectation_text(first.get("expected"), limit=FULL_VALUE)
         detail = _detail(first)
         if first.get("observations"):
-            detail = ("runs (not compared: %s): " % first["code_changed"] if first.get(
-                "code_changed") else "runs: ") + "; ".join("%s → %s" % (o.get("source_file"),
-                                          history.describe(o)) for o in first["observations"])
+            runs = "; ".join("%s → %s" % (o.get("source_file"), history.describe(o))
+                             for o in first["observations"])
+            detail = "%sruns: %s" % (code_changed_line(first) + "; " if first.get(
+                "code_changed") else "", runs)
         named = tuple((cell_anchor(case_id, c["environment"], c["method"]), "%s %s" % (
             labels.get(c["environment"], c["environment"]), c["method"])) for c in members)
         out.append(Group(status, codes.get(status, "ne"), text, expected, named,
