@@ -168,17 +168,17 @@ def test_a_view_link_that_names_no_cell_closes_the_details(browser: Any, tmp_pat
     matrix_cell(pg, "methods.a", "linux-cpython-3.12", "fork").click()
     assert pg.locator("#detail").is_visible() and pg.locator("td.sel").count() == 1
     pg.locator("ul.answers a", has_text="only under fork").click()
-    pg.wait_for_function("document.location.hash.indexOf('b=') > 0")
+    pg.wait_for_function("() => document.location.hash.indexOf('b=') > 0")
     assert visible_rows(pg) == ["row-deadlock.b"]
     assert not pg.locator("#detail").is_visible()
     assert pg.locator("td.sel").count() == 0
     pg.select_option("#f-m", "spawn")  # any later change writes the view without a cell
     assert "cell=" not in pg.evaluate("location.href")
     pg.evaluate("location.hash = '#view?cell=deadlock.b~linux-cpython-3.13~fork'")
-    pg.wait_for_function("document.querySelectorAll('td.sel').length === 1")
+    pg.wait_for_function("() => document.querySelectorAll('td.sel').length === 1")
     assert "linux-cpython-3.13" in pg.inner_text("#detail-title")
     pg.evaluate("location.hash = '#view?cat=methods'")
-    pg.wait_for_function("document.getElementById('detail').hidden")
+    pg.wait_for_function("() => document.getElementById('detail').hidden")
     assert pg.locator("td.sel").count() == 0
     pg.close()
 

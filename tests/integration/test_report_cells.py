@@ -179,7 +179,7 @@ def test_a_chart_is_built_near_the_screen_and_nothing_moves(
     pg = browser.new_page(viewport={"width": render.PRINT_PAGE_PX, "height": 800})
     pg.goto(url)
     pg.emulate_media(media="print")  # a print preview's media, with no beforeprint
-    pg.wait_for_function("document.querySelectorAll(%r).length === 4" % charts)
+    pg.wait_for_function("() => document.querySelectorAll(%r).length === 4" % charts)
     pg.close()
     ctx = browser.new_context(java_script_enabled=False)
     plain = ctx.new_page()
