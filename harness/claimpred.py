@@ -9,6 +9,7 @@ from typing import Any, Mapping, Optional, Sequence, Tuple
 from harness.documents import MatrixCell
 from harness.guest import words
 from harness.results import hang_said
+from harness.text import same_value
 
 __all__ = ["Cells", "docs_decide", "holds"]
 
@@ -83,18 +84,23 @@ def _compare(
         other = cells.get((ref["case"], cell["environment"], cell["method"]))
         if not other or other.get("outcome") != words.OK:
             return None
-        return bool(value == _dig(other.get("observed"), ref.get("path", [])))
+        return same_value(value, _dig(other.get("observed"), ref.get("path", [])))
     if "equals" in pred:
-        return bool(value == pred["equals"])
+        return same_value(value, pred["equals"])
     if "in" in pred:
-        return value in pred["in"]
+        return _among(value, pred["in"])
     if "contains" in pred:
-        return isinstance(value, list) and pred["contains"] in value
+        return isinstance(value, list) and _among(pred["contains"], value)
     if "excludes" in pred:
-        return isinstance(value, list) and pred["excludes"] not in value
+        return isinstance(value, list) and not _among(pred["excludes"], value)
     if "contains_all" in pred:
-        return isinstance(value, list) and all(v in value for v in pred["contains_all"])
+        return isinstance(value, list) and all(_among(v, value) for v in pred["contains_all"])
     raise ValueError("unknown claim predicate %r" % (dict(pred),))
+
+
+def _among(value: Any, values: Sequence[Any]) -> bool:
+    """``value in values`` by ``same_value`` (``in`` takes 0 for False)."""
+    return any(same_value(value, v) for v in values)
 
 
 #: Predicate keys a documented value can answer (the rest need a run: timings, messages, other

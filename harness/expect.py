@@ -12,7 +12,7 @@ from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.guest.catalog import ChildDied
 from harness.results import NO_RESULT, hang_said
-from harness.text import short
+from harness.text import same_value, short
 from harness.vocab import Outcome, Verdict
 
 #: The error type recorded for a child that died without sending a result.
@@ -121,7 +121,8 @@ def verdict_for(rule: Optional[Mapping[str, Any]], result: Mapping[str, Any]) ->
     if rule["outcome"] != result.get("outcome"):
         return Verdict.UNEXPECTED
     observed = result.get("observed")
-    if rule["outcome"] == Outcome.OK and "value" in rule and rule["value"] != observed:
+    if rule["outcome"] == Outcome.OK and "value" in rule and not same_value(
+            rule["value"], observed):
         return Verdict.UNEXPECTED
     if rule["outcome"] == Outcome.ERROR:
         err = result.get("error") or {}

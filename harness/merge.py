@@ -28,7 +28,7 @@ from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.loading import Loaded, Rejected, run_record, run_time, shown_paths
 from harness.notrun import RunGaps, why_missing
 from harness.results import hang_said
-from harness.text import canonical_json
+from harness.text import value_key
 
 __all__ = [
     "cell_status",
@@ -105,21 +105,12 @@ def signature(cell: Mapping[str, Any], performance: bool = False) -> Tuple[Any, 
     runs), the observed value.
     """
     same = (cell.get("outcome"), error_field(cell, "type"), warning_kinds(cell))
-    return same if performance else (*same, _canonical(cell.get("observed")))
+    return same if performance else (*same, value_key(cell.get("observed")))
 
 
 def warning_kinds(cell: Mapping[str, Any]) -> Tuple[str, ...]:
     """The categories of the warnings a cell's run emitted, sorted (``DeprecationWarning``)."""
     return tuple(sorted({str(w.get("category")) for w in cell.get("warnings") or []}))
-
-
-_SCALARS = (str, int, float, bool, type(None))
-
-
-def _canonical(value: Any) -> Any:
-    if isinstance(value, _SCALARS):
-        return (type(value).__name__, value)
-    return canonical_json(value)
 
 
 def _case(case: CaseEntry) -> CaseEntry:

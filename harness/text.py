@@ -1,4 +1,5 @@
-"""Short one-line text for values shown to a reader (rejection lines, diffs, change points)."""
+"""Short one-line text for values shown to a reader (rejection lines, diffs, change points), and
+the one definition of "the same value" (``same_value``)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import re
 from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 __all__ = ["ABSENT", "canonical_json", "cut_apart", "differing_keys", "key_changes",
-           "keys_shown", "short", "short_json", "shorten", "word_parts"]
+           "keys_shown", "same_value", "short", "short_json", "shorten", "value_key", "word_parts"]
 
 #: A key one object has and another lacks, where the other's value would be.
 ABSENT = "(absent)"
@@ -58,6 +59,24 @@ def canonical_json(value: Any) -> str:
     """``value`` as JSON with sorted keys (``repr`` for what JSON cannot say): equal values
     read the same, whatever their keys' order (a key for comparing, grouping, indexing)."""
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=repr)
+
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def value_key(value: Any) -> Any:
+    """``value`` as "the same value" compares it (hashable, to group by): a scalar with its
+    type, an object or list as ``canonical_json``, so False, 0 and 0.0 stay three values as
+    in the results file (Python's ``==`` makes them one)."""
+    if isinstance(value, _SCALARS):
+        return (type(value).__name__, value)
+    return canonical_json(value)
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Whether two values are the same: a rule's and a run's, a claim's and a cell's, two
+    runs' (``merge.signature``) alike."""
+    return bool(value_key(a) == value_key(b))
 
 
 #: How a caller shows one key's value (``svg.brief`` for a measurement); None: the default.
