@@ -1,8 +1,10 @@
 """``python -m harness diff OLD NEW``: what changed between two matrices (or result folders).
 
 Pure comparison of two matrix documents, grouped like wpt.fyi's diff: **A**dded, **D**eleted,
-**C**hanged, **U**nchanged. Performance values (``median``/``iqr`` summaries) count as changed
-only beyond their spread. A cell whose case's own code changed between the two runs
+**C**hanged, **U**nchanged. A cell changed where two runs of it would disagree
+(``merge.disagree``: outcome, error type, warning kinds, value, where a hang hung); a
+performance case's numbers (``median``/``iqr`` summaries) count as changed only beyond their
+spread. A cell whose case's own code changed between the two runs
 (``case_code``) is not an observation change: it is listed apart, as **K** (case changed).
 Only cells that ran in both are compared: one that ran on one side only (the other's selection,
 ``--quick``, no data, an environment only one side has) is counted as not compared, with why.
@@ -23,8 +25,10 @@ from harness.documents import (
     cells_by_key,
     error_field,
 )
-from harness.guest.words import ERROR, NOT_RUN, OK
-from harness.text import cut_apart, key_changes, short_json
+from harness.guest.words import ERROR, NOT_RUN, OK, TIMEOUT
+from harness.merge import disagree, performance_cases, warning_kinds
+from harness.results import HANG_QUOTE, hang_said
+from harness.text import cut_apart, key_changes, same_value, short_json
 
 __all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "noise_aware_equal",
            "nothing_compared"]
@@ -38,7 +42,7 @@ _SUMMARY_NOISE_KEYS = frozenset({"samples", "q1", "q3", "iqr", "iqr_ratio", "min
 
 @dataclasses.dataclass(frozen=True)
 class CellChange:
-    """One cell present in both matrices whose outcome or observed value differs."""
+    """One cell present in both matrices that behaves differently (``merge.disagree``)."""
 
     case: str
     environment: str
@@ -54,6 +58,12 @@ class CellChange:
     case_code: str = case_code.SAME
     old_error_type: Optional[str] = None
     new_error_type: Optional[str] = None
+    #: The kinds of warning each side's run emitted (``merge.warning_kinds``).
+    old_warnings: Tuple[str, ...] = ()
+    new_warnings: Tuple[str, ...] = ()
+    #: Where each side's hang hung, as its detail quotes it ("": not a hang, or it said nothing).
+    old_hung_at: str = ""
+    new_hung_at: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -115,7 +125,7 @@ class MatrixDiff:
 
 
 def noise_aware_equal(old: Any, new: Any) -> bool:
-    """Equality where ``{"median", "iqr"}`` summaries compare within their spread."""
+    """``same_value`` where ``{"median", "iqr"}`` summaries compare within their spread."""
     if isinstance(old, Mapping) and isinstance(new, Mapping):
         if "median" in old and "median" in new and "iqr" in old and "iqr" in new:
             return _same_within_noise(old, new)
@@ -124,19 +134,19 @@ def noise_aware_equal(old: Any, new: Any) -> bool:
         return all(noise_aware_equal(old[k], new[k]) for k in old)
     if isinstance(old, list) and isinstance(new, list):
         return len(old) == len(new) and all(noise_aware_equal(a, b) for a, b in zip(old, new))
-    return bool(old == new)
+    return same_value(old, new)
 
 
 def _same_within_noise(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
     rest_old = {k: v for k, v in old.items() if k not in _SUMMARY_NOISE_KEYS and k != "median"}
     rest_new = {k: v for k, v in new.items() if k not in _SUMMARY_NOISE_KEYS and k != "median"}
-    if rest_old != rest_new:  # e.g. a different unit
+    if not same_value(rest_old, rest_new):  # e.g. a different unit
         return False
     try:
         m_old, m_new = float(old["median"]), float(new["median"])
         spread = max(float(old["iqr"] or 0), float(new["iqr"] or 0))
     except (TypeError, ValueError):
-        return bool(old == new)
+        return same_value(old, new)
     delta = abs(m_new - m_old)
     return delta <= spread or delta <= MIN_RELATIVE_CHANGE * max(abs(m_old), abs(m_new))
 
@@ -190,6 +200,7 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     back = {new_id: old_id for old_id, new_id in renamed.items()}
     old_columns = {e["id"]: e for e in old.get("environments", [])}
     new_columns = {e["id"]: e for e in new.get("environments", [])}
+    performance = performance_cases(old) | performance_cases(new)
     changed: List[CellChange] = []
     case_changed: List[CellChange] = []
     code_changed: Dict[str, str] = {}
@@ -201,17 +212,16 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         code = case_code.relation(*sides)
         if code == case_code.CHANGED:
             code_changed.setdefault(key[0], case_code.changed_text(*sides))
-        errors = (error_field(a, "type"), error_field(b, "type"))
-        same = a.get("outcome") == b.get("outcome") and noise_aware_equal(
-            a.get("observed"), b.get("observed")) and errors[0] == errors[1]
-        if same:
+        if _same(a, b, key[0] in performance):
             unchanged += 1
             continue
         (case_changed if code == case_code.CHANGED else changed).append(CellChange(
             *key, old_outcome=a.get("outcome"), new_outcome=b.get("outcome"),
             old_observed=a.get("observed"), new_observed=b.get("observed"),
             old_status=a.get("status"), new_status=b.get("status"), case_code=code,
-            old_error_type=errors[0], new_error_type=errors[1]))
+            old_error_type=error_field(a, "type"), new_error_type=error_field(b, "type"),
+            old_warnings=warning_kinds(a), new_warnings=warning_kinds(b),
+            old_hung_at=_hung_at(a), new_hung_at=_hung_at(b)))
     skipped = {k[:3] for k in not_compared}
     ran_old, ran_new = {k[0] for k in old_cells}, {k[0] for k in new_cells}
     return MatrixDiff(
@@ -232,6 +242,17 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         commits_old=list(old.get("commits", [])),
         commits_new=list(new.get("commits", [])),
     )
+
+
+def _same(a: MatrixCell, b: MatrixCell, performance: bool) -> bool:
+    """Two runs of a cell agree (``merge.disagree``, the page's rule); a performance case's
+    numbers, which ``signature`` leaves out, agree within their spread."""
+    return not disagree(a, b, performance) and (
+        not performance or noise_aware_equal(a.get("observed"), b.get("observed")))
+
+
+def _hung_at(cell: MatrixCell) -> str:
+    return hang_said(str(cell.get("detail") or "")) if cell.get("outcome") == TIMEOUT else ""
 
 
 _NO_COLUMN: MatrixEnvironment = {"os": "", "implementation": "", "python_version": "",
@@ -316,26 +337,35 @@ def _not_compared(diff: MatrixDiff) -> str:
     return "%s (%s)" % (total, "; ".join(parts))
 
 
-def _side(outcome: Optional[str], error_type: Optional[str]) -> str:
+def _side(outcome: Optional[str], error_type: Optional[str], hung_at: str) -> str:
     if outcome == ERROR:
         return "error %s" % (error_type or "?")
-    return str(outcome)
+    return str(outcome) + (HANG_QUOTE + hung_at if hung_at else "")
+
+
+def _warned(kinds: Sequence[str]) -> str:
+    return " + %s" % ", ".join(kinds) if kinds else ""
 
 
 def _change(c: CellChange) -> str:
-    """``ok 1 -> ok 2``, ``error AttributeError -> error PicklingError``; two objects as only
-    their keys that differ (the cell panel's rule): ``ok, keys that differ: lambda:
-    AttributeError -> PicklingError``."""
+    """``ok 1 -> ok 2``, ``error AttributeError -> error PicklingError``, ``ok 1 -> ok 1 +
+    DeprecationWarning`` (the page's form); two objects as only their keys that differ (the
+    cell panel's rule): ``ok, keys that differ: lambda: AttributeError -> PicklingError``."""
+    warned = c.old_warnings != c.new_warnings
     if c.old_outcome == c.new_outcome == OK:
-        keys = key_changes(c.old_observed, c.new_observed, "->", noise_aware_equal, svg.brief)
+        keys = "" if warned else key_changes(c.old_observed, c.new_observed, "->",
+                                             noise_aware_equal, svg.brief)
         if keys:
             return "ok, keys that differ: %s" % keys
-        return "ok %s -> ok %s" % tuple(cut_apart([short_json(c.old_observed, 10 ** 6),
-                                                   short_json(c.new_observed, 10 ** 6)]))
-    old = "ok " + short_json(c.old_observed) if c.old_outcome == OK else _side(
-        c.old_outcome, c.old_error_type)
-    new = "ok " + short_json(c.new_observed) if c.new_outcome == OK else _side(
-        c.new_outcome, c.new_error_type)
+        old, new = ("ok " + text for text in cut_apart([short_json(c.old_observed, 10 ** 6),
+                                                        short_json(c.new_observed, 10 ** 6)]))
+    else:
+        old = "ok " + short_json(c.old_observed) if c.old_outcome == OK else _side(
+            c.old_outcome, c.old_error_type, c.old_hung_at)
+        new = "ok " + short_json(c.new_observed) if c.new_outcome == OK else _side(
+            c.new_outcome, c.new_error_type, c.new_hung_at)
+    if warned:
+        old, new = old + _warned(c.old_warnings), new + _warned(c.new_warnings)
     return "%s -> %s" % (old, new)
 
 

@@ -214,7 +214,7 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                         here = version_label(env)
                         code_found.setdefault((here, here, str(cell["code_changed"])),
                                               []).append(method)
-                    # Not where a hang hung (merge._disagree's rule): a hang that quoted nothing
+                    # Not where a hang hung (merge.disagree's rule): a hang that quoted nothing
                     # (an older harness) would read as a change against every one that did.
                     if prev is not None and prev_env is not None and \
                             signature(prev, is_perf) != signature(cell, is_perf):

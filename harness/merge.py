@@ -32,6 +32,7 @@ from harness.text import value_key
 
 __all__ = [
     "cell_status",
+    "disagree",
     "env_sort_key",
     "merge",
     "minor_level",
@@ -300,12 +301,13 @@ def merge(
     return doc
 
 
-def _disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
-    """Two runs of one cell differ in their ``signature`` or, both hangs that said where, in
-    where they hung (at a held lock vs elsewhere: two behaviours, which a claim's ``hang_at``
-    tells apart). A hang that quotes nothing (an older harness, a case that wrote nothing) is
-    not counted against one that does: a pairwise rule, which is why it is not part of the
-    signature (history groups cells by it)."""
+def disagree(a: Mapping[str, Any], b: Mapping[str, Any], perf: bool) -> bool:
+    """Two runs of one cell (and a cell of two matrices: ``harness diff``) differ in their
+    ``signature`` or, both hangs that said where, in where they hung (at a held lock vs
+    elsewhere: two behaviours, which a claim's ``hang_at`` tells apart). A hang that quotes
+    nothing (an older harness, a case that wrote nothing) is not counted against one that
+    does: a pairwise rule, which is why it is not part of the signature (history groups cells
+    by it)."""
     if signature(a, perf) != signature(b, perf):
         return True
     said = [hang_said(str(c.get("detail") or "")) for c in (a, b)
@@ -332,7 +334,7 @@ def _runs_differ(case: str, observations: Sequence[Observation], perf: bool,
     ``case_code.changed_text``: a change of the case, not of its behaviour."""
     flaky, changed = False, ""
     for a, b in itertools.combinations(observations, 2):
-        if not _disagree(a, b, perf):
+        if not disagree(a, b, perf):
             continue
         sides = [case_code.side({"runs": [runs_of[o["source_file"]]]}, {"case": case})
                  for o in (a, b)]

@@ -382,3 +382,62 @@ def test_a_malformed_matrix_json_is_one_line_naming_the_file_never_a_traceback(
     old_format = dict(_valid(OLD), schema_version="1.2")
     good.write_text(json.dumps(old_format))
     assert cli.main(["diff", str(good), str(good)]) == 0
+
+
+def test_a_warning_that_appeared_is_a_change_as_the_page_counts_it() -> None:
+    """Same outcome and value, a DeprecationWarning new (3.12's fork with threads): a change,
+    as merge.signature (the page's "Changes between versions") counts it, shown with the kind."""
+    new = copy.deepcopy(OLD)
+    new["results"][0]["warnings"] = [{"category": "DeprecationWarning", "message": "fork"}]
+    result = diff.diff_matrices(OLD, new)
+    assert [(c.case, c.method) for c in result.cells_changed] == [("a.x", "fork")]
+    assert result.cells_unchanged == 2
+    assert "C cell a.x linux-cpython-3.12 [fork]: ok 1 -> ok 1 + DeprecationWarning" \
+        in diff.format_diff(result, "o", "n").splitlines()
+
+
+def _hung(said: str) -> MatrixCell:
+    detail = "no result within the hard timeout; process tree killed"
+    return partial_cell(**dict(_cell("a.y", "linux-cpython-3.12", "fork", "timeout", None),
+                               detail=detail + ("; last line on stderr: " + said if said else "")))
+
+
+def test_a_hang_that_moved_is_a_change_one_that_said_nothing_is_not() -> None:
+    """A hang at a held lock, then elsewhere: two behaviours (merge's rule for a cell's runs);
+    a hang that quoted nothing (an older harness) is not counted against one that did."""
+    def matrix(said: str) -> MatrixDoc:
+        return _matrix(["linux-cpython-3.12"], ["a.y"], [_hung(said)])
+
+    moved = diff.diff_matrices(matrix("blocked on a held lock"), matrix("in select()"))
+    assert [(c.case, c.method) for c in moved.cells_changed] == [("a.y", "fork")]
+    assert "C cell a.y linux-cpython-3.12 [fork]: timeout; last line on stderr: blocked on " \
+        "a held lock -> timeout; last line on stderr: in select()" \
+        in diff.format_diff(moved, "o", "n").splitlines()
+    assert diff.diff_matrices(matrix(""), matrix("in select()")).empty
+
+
+def test_values_of_another_type_differ_and_only_performance_numbers_are_noise_aware() -> None:
+    """0 where False was, 1.0 where 1 was: a change (the one definition of the same value);
+    a performance case's median within its spread is no change, another case's is."""
+    for old_value, new_value in ((False, 0), (1, 1.0), ([True], [1])):
+        result = diff.diff_matrices(
+            _matrix(["e"], ["a.x"], [_cell("a.x", "e", "fork", observed=old_value)]),
+            _matrix(["e"], ["a.x"], [_cell("a.x", "e", "fork", observed=new_value)]))
+        assert len(result.cells_changed) == 1, (old_value, new_value)
+    old, new = ({"ready": v, "n": 2} for v in (False, 0))
+    assert "C cell a.x e [fork]: ok, keys that differ: ready: false -> 0" in diff.format_diff(
+        diff.diff_matrices(_matrix(["e"], ["a.x"], [_cell("a.x", "e", "fork", observed=old)]),
+                           _matrix(["e"], ["a.x"], [_cell("a.x", "e", "fork", observed=new)])),
+        "o", "n").splitlines()
+
+    def measured(case: str, category: str, median: float) -> MatrixDoc:
+        doc = _matrix(["e"], [case], [_cell(case, "e", "fork", observed=_perf(median, 2.0))])
+        doc["cases"][0]["category"] = category
+        return doc
+
+    assert diff.diff_matrices(measured("perf.m", "performance", 10.0),
+                              measured("perf.m", "performance", 11.0)).empty
+    assert not diff.diff_matrices(measured("perf.m", "performance", 10.0),
+                                  measured("perf.m", "performance", 30.0)).empty
+    assert not diff.diff_matrices(measured("api.m", "api", 10.0),
+                                  measured("api.m", "api", 11.0)).empty
