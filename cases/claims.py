@@ -31,7 +31,8 @@ blocked; a timeout without it is undecided, since the hang may be elsewhere),
 than the same case's cell for another method), ``{"equals_cell": {"case": id, "path": [...]},
 "path": [...]}`` (a value equals another case's value in the same environment and method),
 and ``{"all": [...]}``/``{"any": [...]}``/``{"not": {...}}`` (``harness/claimpred.py`` reads
-them).
+them). A predicate over the observation decides nothing in a cell that raised, crashed or hung
+(it has none), and neither does its ``not``: a counter-evidence cell that failed is no support.
 
 Data only: standard library, Python 3.8 syntax; imported on the host when the report is built.
 """
