@@ -43,3 +43,46 @@ def test_counter_evidence_that_failed_to_run_is_no_support(claim_id: str, outcom
     assert result.overall == "partial"
     assert result.refuting == ()
     assert "Linux 3.12: inheritance.cwd_changed[%s] undecided" % method in result.gaps
+
+
+#: The article's examples of a lock another thread holds at fork: the GIL, a standard-library
+#: module's lock (logging's handler lock), and the interpreter's import lock.
+_ARTICLE_LOCKS = ("deadlock.gil_busy_thread_at_fork", "deadlock.stdlib_logging_handler_lock",
+                  "deadlock.import_lock_held_by_thread")
+
+
+def test_the_articles_own_lock_examples_count_for_the_fork_lock_claim() -> None:
+    """User locks hang at the lock in a fork child, but a fork child whose parent's thread held
+    the GIL, a stdlib lock or the import lock runs: the claim depends, those cells against it;
+    the forkserver claim counts the same cases' forkserver cells."""
+    from cases._deadlock import BLOCKED_ON_HELD_LOCK
+
+    said = "no result within the hard timeout; last line on stderr: " + BLOCKED_ON_HELD_LOCK
+
+    def observe(case_id: str, m: str) -> CellMeta:
+        if m == "fork" and case_id not in _ARTICLE_LOCKS:
+            return cell(case_id, m, outcome="timeout", detail=said)
+        return cell(case_id, m, observed=True)
+
+    fork_claim = _claim("fork_copies_locked_locks")
+    cases = sorted({c["case"] for c in fork_claim["checks"]})
+    assert set(_ARTICLE_LOCKS) <= set(cases)
+    assert all(c.get("why") for c in fork_claim["checks"] if c["case"] in _ARTICLE_LOCKS)
+    doc = results_doc(version="3.12.1", methods=["fork", "forkserver"], cases=cases,
+                      observe=observe)
+    (result,) = _results([fork_claim], doc)
+    assert result.overall == "depends"
+    assert {e.case for e in result.refuting} == set(_ARTICLE_LOCKS)
+
+
+def test_forkserver_lock_claim_counts_every_case_of_the_fork_lock_problem() -> None:
+    """"forkserver children escape fork's held-lock problem": a forkserver child that hangs in
+    any case the fork claim counts (a Condition, a handler's own lock, ...) is against it."""
+    cases = sorted({c["case"] for c in _claim("fork_copies_locked_locks")["checks"]})
+    server_claim = _claim("forkserver_no_thread_locks")
+    assert {c["case"] for c in server_claim["checks"]} == set(cases)
+    hung = results_doc(version="3.12.1", methods=["forkserver"], cases=cases,
+                       observe=lambda c, m: cell(c, m, outcome="timeout") if c == cases[0]
+                       else cell(c, m, observed=True))
+    (result,) = _results([server_claim], hung)
+    assert [e.case for e in result.refuting] == [cases[0]]
