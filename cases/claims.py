@@ -134,6 +134,11 @@ CLAIMS: List[Dict[str, Any]] = [
         "section": "The fork start method",
         "claim": "A fork child starts as a near-exact copy of its parent: state set up before "
                  "start(), even in the main block, is there in the child.",
+        "note": "Checked as: globals (also one assigned in the main block), imports, a "
+                "singleton object, the seeded global random generator, the current asyncio "
+                "event loop and (3.13+) registered atexit handlers are there in the child. The "
+                "parent's other threads are not counted: the article itself says a thread of "
+                "the parent does not exist in the child.",
         "scope": UNIX,
         "checks": [
             {"case": "inheritance.global_assigned_in_main", "methods": ["fork"],
@@ -142,6 +147,25 @@ CLAIMS: List[Dict[str, Any]] = [
              "holds": {"path": ["debug"], "equals": True}},
             {"case": "inheritance.module_imported_only_in_parent", "methods": ["fork"],
              "holds": {"path": ["in_child"], "equals": True}},
+            {"case": "realworld.singleton_thread_dead_after_fork", "methods": ["fork"],
+             "why": "a singleton object created before start()",
+             "holds": {"path": ["inherited_singleton"], "equals": True}},
+            # Counter-evidence: state the parent set up that a fork child's own libraries reset.
+            {"case": "inheritance.random_state", "methods": ["fork"],
+             "why": "the seeded global random generator (random re-seeds it in a fork child "
+                    "since 3.7, bpo-16500)",
+             "holds": {"path": ["child_repeats_parent"], "equals": True}},
+            {"case": "realworld.asyncio_loop_inherited", "methods": ["fork"],
+             "why": "the current asyncio event loop (an at-fork hook resets it in the child "
+                    "since 3.12, gh-66285)",
+             "holds": {"equals": True}},
+            # Before 3.13 a fork child ran no atexit handler at all (os._exit()): no evidence
+            # either way of whether the copied ones were there.
+            {"case": "inheritance.atexit_handler", "methods": ["fork"],
+             "when": {"python": ">=3.13"},
+             "why": "atexit handlers registered before start() (the child clears the copies "
+                    "since 3.13, gh-83856)",
+             "holds": {"path": ["inherited_ran"], "equals": True}},
         ],
     },
     {

@@ -86,3 +86,41 @@ def test_forkserver_lock_claim_counts_every_case_of_the_fork_lock_problem() -> N
                        else cell(c, m, observed=True))
     (result,) = _results([server_claim], hung)
     assert [e.case for e in result.refuting] == [cases[0]]
+
+
+#: A fork child where the claim's illustrating cells hold and the state the docs say is reset
+#: in a fork child is reset (random since 3.7, asyncio's loop since 3.12, atexit since 3.13).
+_FORK_STATE = {"inheritance.global_assigned_in_main": "assigned-in-main",
+               "inheritance.module_global_mutated_after_import": {"debug": True},
+               "inheritance.module_imported_only_in_parent": {"in_child": True},
+               "realworld.singleton_thread_dead_after_fork": {"inherited_singleton": True,
+                                                              "its_thread_alive": False},
+               "inheritance.random_state": {"child_repeats_parent": False},
+               "realworld.asyncio_loop_inherited": None,  # per version: the test's loop_kept
+               "inheritance.atexit_handler": {"inherited_ran": False, "own_ran": True}}
+
+
+@pytest.mark.parametrize(("version", "loop_kept", "refuting"), [
+    ("3.11.7", True, {"inheritance.random_state"}),
+    ("3.12.1", False, {"inheritance.random_state", "realworld.asyncio_loop_inherited"}),
+    ("3.13.0", False, {"inheritance.random_state", "realworld.asyncio_loop_inherited",
+                       "inheritance.atexit_handler"}),
+])
+def test_fork_state_the_docs_reset_in_the_child_counts_against_fork_copies_state(
+        version: str, loop_kept: bool, refuting: Any) -> None:
+    """State set up before start() that a fork child does not have (the seeded random
+    generator, the current event loop, atexit handlers) is against "it is there in the
+    child"; atexit only from 3.13, where the child clears them (before, no handler ran in a
+    child at all, which says nothing about the copy)."""
+    claim = _claim("fork_copies_state")
+
+    def observe(case_id: str, m: str) -> CellMeta:
+        value = _FORK_STATE[case_id]
+        return cell(case_id, m, observed=loop_kept if case_id.endswith("loop_inherited")
+                    else value)
+
+    doc = results_doc(version=version, methods=["fork"], cases=sorted(_FORK_STATE),
+                      observe=observe)
+    (result,) = _results([claim], doc)
+    assert result.overall == "depends"
+    assert {e.case for e in result.refuting} == refuting
