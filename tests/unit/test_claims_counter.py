@@ -124,3 +124,27 @@ def test_fork_state_the_docs_reset_in_the_child_counts_against_fork_copies_state
     (result,) = _results([claim], doc)
     assert result.overall == "depends"
     assert {e.case for e in result.refuting} == refuting
+
+
+@pytest.mark.parametrize("slow_case", ["performance.start_latency",
+                                       "performance.start_latency_vs_parent_memory",
+                                       "performance.pool_startup"])
+def test_a_forkserver_start_slower_than_spawn_counts_against_forkserver_cheaper(
+        slow_case: str) -> None:
+    """spawn_slower says spawn is slower in one run, but a forkserver start measured apart (a
+    no-op child, a big parent, a Pool) that is slower than spawn's is against the claim."""
+    claim = _claim("forkserver_cheaper_than_spawn")
+    cases = sorted({c["case"] for c in claim["checks"]})
+    assert slow_case in cases
+
+    def observe(case_id: str, m: str) -> CellMeta:
+        if case_id == "performance.spawn_slower":
+            return cell(case_id, m, observed={"spawn_slower_than_forkserver": True})
+        median = {"spawn": 30.0, "forkserver": 40.0 if case_id == slow_case else 5.0}[m]
+        return cell(case_id, m, observed={"median": median, "points": [{"median": median}] * 3})
+
+    doc = results_doc(version="3.12.1", methods=["spawn", "forkserver"], cases=cases,
+                      observe=observe)
+    (result,) = _results([claim], doc)
+    assert result.overall == "depends"
+    assert {e.case for e in result.refuting} == {slow_case}
