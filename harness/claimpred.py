@@ -43,7 +43,8 @@ def _number(cell: Optional[MatrixCell], path: Sequence[Any]) -> Optional[float]:
 def holds(
     pred: Mapping[str, Any], cell: MatrixCell, cells: Cells,
 ) -> Optional[bool]:
-    """Whether the predicate holds for one cell (None: it cannot be decided from this cell)."""
+    """Whether the predicate holds for one cell (None: it cannot be decided from this cell;
+    a predicate over the observed value cannot in a cell that raised, crashed or hung)."""
     if "all" in pred or "any" in pred:
         parts = [holds(p, cell, cells) for p in pred.get("all", pred.get("any", []))]
         if any(p is None for p in parts):
@@ -62,8 +63,8 @@ def holds(
     if "error_contains" in pred:
         err = cell.get("error") if cell.get("outcome") == words.ERROR else None
         return isinstance(err, dict) and pred["error_contains"] in str(err.get("message", ""))
-    if cell.get("outcome") != words.OK:
-        return False
+    if cell.get("outcome") != words.OK:  # no observation: no value says yes or no (nor its `not`)
+        return None
     if "faster_than" in pred:
         other = cells.get((cell["case"], cell["environment"], pred["faster_than"]))
         mine, theirs = _number(cell, pred.get("path", [])), _number(other, pred.get("path", []))

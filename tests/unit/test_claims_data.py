@@ -37,6 +37,26 @@ def test_predicates(pred: Dict[str, Any], observed: Any, expected: bool) -> None
     assert claimpred.holds(pred, c, {}) is expected
 
 
+@pytest.mark.parametrize("outcome", ["error", "crash", "timeout"])
+def test_a_cell_that_did_not_return_decides_no_value_predicate(outcome: str) -> None:
+    """A cell that raised, crashed or hung has no observation: a predicate over the value is
+    undecided there, and so is its `not` (which read a failed counter-evidence cell as
+    support); the predicates over the outcome itself still decide."""
+    c = partial_cell(case="k.a", environment="e", method="spawn", outcome=outcome,
+                     observed=None, error={"type": "OSError", "message": "harness broke"},
+                     detail="no result within the hard timeout")
+    for pred in ({"path": [], "equals": True}, {"not": {"path": ["x"], "equals": True}},
+                 {"not": {"in": [1]}}, {"path": [], "contains": 1}, {"excludes": 1},
+                 {"faster_than": "fork", "path": ["median"]},
+                 {"path": [], "equals_cell": {"case": "k.b", "path": []}}):
+        assert claimpred.holds(pred, c, {}) is None, pred
+    assert claimpred.holds({"outcome": "ok"}, c, {}) is False
+    assert claimpred.holds({"not": {"outcome": "ok"}}, c, {}) is True
+    assert claimpred.holds({"error_contains": "nothing like it"}, c, {}) is False
+    assert claimpred.holds({"hang_at": "BLOCKED"}, c, {}) is (None if outcome == "timeout"
+                                                               else False)
+
+
 def test_faster_than_compares_the_same_environment() -> None:
     """`faster_than` compares medians of two methods' cells; missing numbers → undecided."""
     fork = partial_cell(case="p.x", environment="e", method="fork", outcome="ok",
