@@ -26,6 +26,9 @@ __all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "settle_when",
 _STOPPING: List[int] = []
 #: The command's stdout and stderr as found at install time: (device, inode).
 _OUTPUTS: Set[Tuple[int, int]] = set()
+#: The access-mode bits of a descriptor's flags; PyPy's os module lacks the name (3 on Linux
+#: and macOS), and this runs in the interpreter under test's venv (a nox session's pytest).
+_ACCMODE = getattr(os, "O_ACCMODE", 3)
 STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
                   b"the next run's sweep\n")
@@ -70,7 +73,7 @@ def silence_dead_outputs() -> bool:
         try:
             info = os.fstat(fd)
             if (info.st_dev, info.st_ino) not in _OUTPUTS or \
-                    fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_ACCMODE == os.O_RDONLY:
+                    fcntl.fcntl(fd, fcntl.F_GETFL) & _ACCMODE == os.O_RDONLY:
                 continue
             poller = select.poll()
             poller.register(fd, select.POLLOUT)

@@ -1,6 +1,7 @@
-"""Legs run through nox, as a runner runs them: a normal leg and one on the oldest CPython of
-the matrix pass, a leg whose interpreter is missing fails, and a leg whose case executors all
-exit at once fails on the leg check. (The data path after the legs: ``test_ci_simulation.py``.)
+"""Legs run through nox, as a runner runs them: a normal leg, one on the oldest CPython of
+the matrix and one on PyPy pass, a leg whose interpreter is missing fails, and a leg whose
+case executors all exit at once fails on the leg check. (The data path after the legs:
+``test_ci_simulation.py``.)
 """
 
 from __future__ import annotations
@@ -53,10 +54,21 @@ def _oldest_python(python_names: List[str]) -> "discovery.Interpreter | None":
     return min(found, key=lambda i: i.version) if found else None
 
 
+def _local_pypy() -> "discovery.Interpreter | None":
+    """A local PyPy that is a whole installation (not the Debian root's, run in a chroot)."""
+    found = [i for i in discovery.discover()[0]
+             if i.implementation == "pypy" and not i.command]
+    return found[-1] if found else None
+
+
 def _setup_python(interp: discovery.Interpreter, bindir: Path) -> Path:
-    """A folder as setup-python leaves first on PATH: python, python3, pythonX.Y."""
+    """A folder as setup-python leaves first on PATH: python, python3, pythonX.Y (for PyPy
+    also pypy3 and pypyX.Y, the names nox looks for)."""
     bindir.mkdir(parents=True)
-    for name in ("python", "python3", f"python{interp.short_version}"):
+    names = ["python", "python3", f"python{interp.short_version}"]
+    if interp.implementation == "pypy":
+        names += ["pypy3", f"pypy{interp.short_version}"]
+    for name in names:
         (bindir / name).symlink_to(interp.real_path)
     return bindir
 
@@ -145,6 +157,11 @@ def nox_legs(tmp_path_factory: pytest.TempPathFactory) -> Dict[str, Any]:
     if oldest is not None and oldest.session_name != interp.session_name:
         oldest_bin = _setup_python(oldest, tmp / "setup-python-oldest" / "bin")
         legs["oldest"] = (oldest.session_name, oldest_bin)
+    # Under PyPy too: the harness's plugin runs in the leg's venv, on PyPy (whose os module
+    # lacks names CPython has: os.O_ACCMODE ended every PyPy session at its start once).
+    pypy = _local_pypy()
+    if pypy is not None:
+        legs["pypy"] = (pypy.session_name, _setup_python(pypy, tmp / "setup-pypy" / "bin"))
     with concurrent.futures.ThreadPoolExecutor(max_workers=len(legs)) as pool:
         futures = {label: pool.submit(_play_leg, doc, tmp, label, python, bindir)
                    for label, (python, bindir) in legs.items()}
@@ -187,6 +204,20 @@ def test_a_leg_on_the_oldest_cpython_passes_through_nox(nox_legs: Dict[str, Any]
     (path,) = results.glob("*.json")
     env = json.loads(path.read_text(encoding="utf-8"))["harness"]["environment"]
     assert env["python_version"].startswith(python + "."), env["python_version"]
+
+
+def test_a_pypy_leg_passes_through_nox(nox_legs: Dict[str, Any]) -> None:
+    """On PyPy the harness's own code (cli, plugin, runner) runs in the leg's PyPy venv: it
+    loads, runs the slice and passes the leg check."""
+    if "pypy" not in nox_legs["played"]:
+        pytest.skip("no local PyPy installation (apt install pypy3)")
+    played = nox_legs["played"]["pypy"]
+    for step in ("list", "smoke", "nox", "check"):
+        assert played[step].returncode == 0, (step, _log(played[step]))
+    results = nox_legs["tmp"] / "pypy" / "checkout" / "reports" / "results"
+    (path,) = results.glob("*.json")
+    env = json.loads(path.read_text(encoding="utf-8"))["harness"]["environment"]
+    assert env["implementation"] == "pypy", env
 
 
 def test_a_leg_whose_interpreter_is_missing_fails(nox_legs: Dict[str, Any]) -> None:
