@@ -20,7 +20,7 @@ from cases._docs import (
     forkserver_main_rules,
 )
 from harness.guest import TYPE_CHECKING
-from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, error, ok, on
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List
@@ -148,6 +148,44 @@ def fork_with_threads_warning(ctx: Context) -> object:
         ctx.call_in_child(_nothing)
     return [f"{w.category.__name__}: {re.sub(r'pid=[0-9]+', 'pid=N', str(w.message))}"
             for w in caught]
+
+
+#: CPython 3.15.0a1: os.fork()'s threads warning raises under an error filter (changelog).
+GH_135427 = "https://github.com/python/cpython/issues/135427"
+
+
+@case(
+    "inheritance.fork_warning_under_error_filter",
+    title="Warnings as errors and a thread alive: a fork child fails to start from 3.15 only",
+    source=[GH_135427, OS_FORK, CONTEXTS],
+    covers=[11],
+    expect=[
+        on("fork", error("DeprecationWarning"), python=">=3.15", impl="cpython",
+           os=("linux", "macos"), source=GH_135427),
+        on("fork", ok("started"), python="<3.15", source=GH_135427,
+           note="3.12-3.14: an error filter silently drops the warning; none before 3.12"),
+        on(("spawn", "forkserver"), ok("started")),
+    ],
+)
+def fork_warning_under_error_filter(ctx: Context) -> object:
+    """With DeprecationWarning turned into an error (as -W error or pytest's
+    filterwarnings=error do) and a second thread alive, the case starts a child. Under fork
+    on 3.15+ the fork-with-threads warning is raised as an exception by start(); on 3.12-3.14
+    the filter silently drops it and the child starts (CPython changelog 3.15.0a1,
+    gh-135427: "Previously it was silently ignored"). Spawn and forkserver do not call
+    os.fork() in this process, so they start either way. Returns "started".
+
+    Why it matters: a test suite run with warnings as errors that passed on 3.12-3.14 fails
+    on 3.15 as soon as a thread is alive when it forks; before 3.15 -W error did not surface
+    the warning at all. Source: CPython changelog 3.15.0a1 (gh-135427); os.fork docs;
+    multiprocessing docs, Contexts and start methods.
+    """
+    import warnings
+
+    with _IdleThread(), warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        ctx.call_in_child(_nothing)
+    return "started"
 
 
 def _mark_fork_hook() -> None:

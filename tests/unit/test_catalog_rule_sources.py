@@ -34,7 +34,7 @@ def _rule(case_id: str, method: str, version: str, impl: str = "cpython") -> Dic
            "free_threading": False}
     rule = select_rule([r.to_dict() for r in _case(case_id).expect], method, env)
     assert rule is not None, (case_id, method, version)
-    return rule
+    return dict(rule)
 
 
 def _not_the_docs(rule: Dict[str, Any]) -> bool:
@@ -107,3 +107,18 @@ def test_all_methods_lists_default_note_dates_the_docs_right() -> None:
     """get_all_start_methods() has said "the first of which is the default" since 3.4."""
     (claim,) = [c for c in CLAIMS if c["id"] == "all_methods_lists_default"]
     assert "from 3.14" not in claim["note"] and "since 3.4" in claim["note"]
+
+
+@pytest.mark.parametrize(("method", "version", "impl", "outcome"), [
+    ("fork", "3.12.1", "cpython", "ok"), ("fork", "3.14.10", "cpython", "ok"),
+    ("fork", "3.15.2", "cpython", "error"), ("spawn", "3.15.2", "cpython", "ok"),
+    ("forkserver", "3.15.2", "cpython", "ok"), ("fork", "3.9.18", "pypy", "ok"),
+])
+def test_an_error_filter_stops_a_fork_with_threads_only_from_315(
+        method: str, version: str, impl: str, outcome: str) -> None:
+    """The changelog's words as rules: raised from 3.15.0a1, silently ignored before."""
+    rule = _rule("inheritance.fork_warning_under_error_filter", method, version, impl)
+    assert rule["outcome"] == outcome
+    assert rule.get("error_type", "DeprecationWarning") == "DeprecationWarning"
+    assert rule.get("value", "started") == "started"
+    assert 11 in _case("inheritance.fork_warning_under_error_filter").covers
