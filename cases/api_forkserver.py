@@ -158,10 +158,10 @@ def forkserver_authentication(ctx: Context) -> object:
     protocol (connection.py), not the docs' words: a server that authenticated and just
     closed the socket would read "closed". The wrong answer is sent before the challenge
     arrives, so the probe waits only for the server to act (answer or close), never a fixed
-    time ("no-answer" if it does neither within 10 s, SHORT_TIMEOUT * 2). Before 3.14 the server sends nothing
-    and reads those bytes as a request carrying file descriptors (no expectation: the docs
-    do not say what it does with such a client; CPython's server closes the connection and
-    dies of it, so "no-challenge" and no later child is started).
+    time ("no-answer" if it does neither within 10 s, SHORT_TIMEOUT * 2). Before 3.14 the
+    server sends nothing and reads those bytes as a request carrying file descriptors (no
+    expectation: the docs do not say what it does with such a client; CPython's server
+    closes the connection and dies of it, so "no-challenge" and no later child is started).
 
     Why it matters: on 3.13 and older any process of the same user that can reach the
     socket can ask the server to fork. Forkserver only; POSIX.
