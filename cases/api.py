@@ -105,10 +105,11 @@ def freeze_support_noop(ctx: Context) -> object:
     None), and set_start_method() then succeeds.
 
     Why it matters: the docs tell everyone to call it first thing under the guard. From 3.13.4
-    (gh-80334) it fixed the default start method as a side effect, so the docs' example raised
-    "RuntimeError: context has already been set" (gh-135726, gh-140814; fixed in 2026 by
-    gh-144608). Source: multiprocessing docs, freeze_support(); Programming guidelines (the
-    spawn and forkserver example); gh-140814.
+    and 3.14.0 (gh-80334) it fixed the default start method as a side effect, so the docs'
+    example raised "RuntimeError: context has already been set" (gh-135726, gh-140814) on
+    3.13.4-3.13.12 and 3.14.0-3.14.3; fixed in 3.13.13, 3.14.4 and 3.15.0a8 (gh-140814 in
+    their changelogs; gh-144608). Source: multiprocessing docs, freeze_support(); Programming
+    guidelines (the spawn and forkserver example); gh-140814.
     """
     return run_json(ctx, """
         import json, sys

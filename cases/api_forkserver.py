@@ -142,7 +142,10 @@ def _probe_server(address: Any) -> str:
     methods=("forkserver",),
     expect=[
         on("forkserver", ok({"unauthenticated_client": "refused", "later_child": "child-ran"}),
-           python=">=3.14", source=WHATSNEW_314),
+           python=">=3.14", source=WHATSNEW_314,
+           from_source="Lib/multiprocessing/connection.py deliver_challenge (a wrong digest "
+                       "gets a #FAILURE# reply; the docs say only that the server "
+                       "authenticates)"),
         # Before 3.14 the docs say nothing of a client that sends no file descriptors.
     ],
 )
@@ -151,12 +154,14 @@ def forkserver_authentication(ctx: Context) -> object:
     shared with the parent, instead of relying only on the socket file's permissions
     (whatsnew 3.14, gh-97514). The case connects to the server's socket (its address is a
     private attribute), answers the challenge with a wrong digest and is refused; a normal
-    child still starts. The wrong answer is sent before the challenge arrives, so the probe
-    waits only for the server to act (answer or close), never a fixed time ("no-answer" if
-    it does neither within 10 s, SHORT_TIMEOUT * 2). Before 3.14 the server sends nothing
-    and reads those bytes as a request carrying file descriptors (no expectation: the docs
-    do not say what it does with such a client; CPython's server closes the connection and
-    dies of it, so "no-challenge" and no later child is started).
+    child still starts. "Refused" means the server's #FAILURE# reply, which is CPython's
+    protocol (connection.py), not the docs' words: a server that authenticated and just
+    closed the socket would read "closed". The wrong answer is sent before the challenge
+    arrives, so the probe waits only for the server to act (answer or close), never a fixed
+    time ("no-answer" if it does neither within 10 s, SHORT_TIMEOUT * 2). Before 3.14 the
+    server sends nothing and reads those bytes as a request carrying file descriptors (no
+    expectation: the docs do not say what it does with such a client; CPython's server
+    closes the connection and dies of it, so "no-challenge" and no later child is started).
 
     Why it matters: on 3.13 and older any process of the same user that can reach the
     socket can ask the server to fork. Forkserver only; POSIX.

@@ -112,7 +112,8 @@ CLAIMS: List[Dict[str, Any]] = [
         "claim": "multiprocessing.get_all_start_methods() tells you both which methods exist "
                  "and which one is the default.",
         "note": "Checked as: the list's first entry is the default start method (documented "
-                "from 3.14 on).",
+                "since 3.4; on macOS 3.8.0-3.8.3 the list put fork first although the default "
+                "was spawn, bpo-39244, fixed in 3.8.4 and 3.9).",
         "checks": [
             {"case": "methods.available", "methods": ALL_METHODS,
              "holds": {"path": [0], "equals_cell": {"case": "methods.default",

@@ -146,7 +146,7 @@ def zombie_reaping(ctx: Context) -> object:
     covers=[19],
     expect=[
         on(("spawn", "forkserver"), ok(True), os=("linux", "macos")),
-        on("fork", ok(False), os=("linux", "macos"),
+        on("fork", ok(False), os=("linux", "macos"), inferred=True,
            note="the docs name spawn and forkserver only; nothing here creates named resources"),
     ],
 )

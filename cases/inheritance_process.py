@@ -10,9 +10,17 @@ import os
 import re
 import threading
 
-from cases._docs import CONTEXTS, GH_126631, GH_141860, GUIDE_SPAWN, OS_FORK, POSIX_FORK
+from cases._docs import (
+    CONTEXTS,
+    GH_126631,
+    GH_141860,
+    GUIDE_SPAWN,
+    OS_FORK,
+    POSIX_FORK,
+    forkserver_main_rules,
+)
 from harness.guest import TYPE_CHECKING
-from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, error, ok, on
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List
@@ -128,9 +136,10 @@ def fork_with_threads_warning(ctx: Context) -> object:
     server is single-threaded, so no warning there. Returns the warnings seen, pid replaced
     by N.
 
-    Why it matters: test suites run with -W error fail on this warning; it announced the
-    3.14 default change. Source: os.fork docs (versionchanged 3.12); multiprocessing docs,
-    Contexts and start methods; gh-100228.
+    Why it matters: it announced the 3.14 default change. From 3.15 (gh-135427) an error filter
+    (-W error, filterwarnings=error) turns it into an exception in the parent; on 3.12-3.14 such
+    a filter silently drops it (3.15.0a1 changelog). Source: os.fork docs (versionchanged 3.12);
+    multiprocessing docs, Contexts and start methods; gh-100228; gh-135427.
     """
     import warnings
 
@@ -139,6 +148,44 @@ def fork_with_threads_warning(ctx: Context) -> object:
         ctx.call_in_child(_nothing)
     return [f"{w.category.__name__}: {re.sub(r'pid=[0-9]+', 'pid=N', str(w.message))}"
             for w in caught]
+
+
+#: CPython 3.15.0a1: os.fork()'s threads warning raises under an error filter (changelog).
+GH_135427 = "https://github.com/python/cpython/issues/135427"
+
+
+@case(
+    "inheritance.fork_warning_under_error_filter",
+    title="Warnings as errors and a thread alive: a fork child fails to start from 3.15 only",
+    source=[GH_135427, OS_FORK, CONTEXTS],
+    covers=[11],
+    expect=[
+        on("fork", error("DeprecationWarning"), python=">=3.15", impl="cpython",
+           os=("linux", "macos"), source=GH_135427),
+        on("fork", ok("started"), python="<3.15", source=GH_135427,
+           note="3.12-3.14: an error filter silently drops the warning; none before 3.12"),
+        on(("spawn", "forkserver"), ok("started")),
+    ],
+)
+def fork_warning_under_error_filter(ctx: Context) -> object:
+    """With DeprecationWarning turned into an error (as -W error or pytest's
+    filterwarnings=error do) and a second thread alive, the case starts a child. Under fork
+    on 3.15+ the fork-with-threads warning is raised as an exception by start(); on 3.12-3.14
+    the filter silently drops it and the child starts (CPython changelog 3.15.0a1,
+    gh-135427: "Previously it was silently ignored"). Spawn and forkserver do not call
+    os.fork() in this process, so they start either way. Returns "started".
+
+    Why it matters: a test suite run with warnings as errors that passed on 3.12-3.14 fails
+    on 3.15 as soon as a thread is alive when it forks; before 3.15 -W error did not surface
+    the warning at all. Source: CPython changelog 3.15.0a1 (gh-135427); os.fork docs;
+    multiprocessing docs, Contexts and start methods.
+    """
+    import warnings
+
+    with _IdleThread(), warnings.catch_warnings():
+        warnings.simplefilter("error", DeprecationWarning)
+        ctx.call_in_child(_nothing)
+    return "started"
 
 
 def _mark_fork_hook() -> None:
@@ -250,20 +297,23 @@ if __name__ == "__main__":
 @case(
     "inheritance.main_reexecuted",
     title="Top-level code of a guarded main script: how many times does it run for 2 children?",
-    source=[GUIDE_SPAWN, "https://github.com/python/cpython/issues/98552"],
+    source=[GUIDE_SPAWN, "https://github.com/python/cpython/issues/98552", GH_126631],
     covers=[31],
     expect=[
         on("fork", ok(1)),
         on("spawn", ok(3)),
-        # forkserver: the docs do not say whether the server or each child imports __main__
-        # (gh-98552: the server's __main__ preload only works from 3.13.8 / 3.14.1).
+        # forkserver: the parent, plus the server (preloaded) or each child: from the source.
+        *forkserver_main_rules(lambda preloaded: 2 if preloaded else 3),
     ],
 )
 def main_reexecuted(ctx: Context) -> object:
     """A guarded script prints a line at top level and starts two children. Spawn children
     import the main module (as __mp_main__), so the line is printed by the parent and by
-    each child; fork children never re-import it. For forkserver the docs do not say
-    (no expectation): children import it unless the server preloaded it.
+    each child; fork children never re-import it. For forkserver the docs do not say; the
+    rules come from the implementation (as in realworld.forkserver_runs_main_top_level): each
+    child imports it, as under spawn, until 3.13.8 / 3.14.1, where the server preloads it
+    (gh-126631) and prints once for all children. Those forkserver cells depart from #31 as
+    checked ("once in the child") and count as inferred, not as what the docs say.
 
     Why it matters: expensive or side-effecting top-level code (loading a model, opening a
     database) runs again in every spawn worker. Source: multiprocessing docs, Programming

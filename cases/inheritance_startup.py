@@ -138,9 +138,10 @@ def authkey_inherited(ctx: Context) -> object:
 def contexts_coexist(ctx: Context) -> object:
     """get_context() objects let one program use several start methods: starting from the
     cell's method, the case starts one child with each available method, and all run.
-    (Not checked: whether the global start method stays unset. The docs do not say; in
-    practice starting a spawn or forkserver child fixes it to the platform default, because
-    the preparation data records get_start_method().)
+    (Not checked: whether the global start method stays unset. The docs do not say; before
+    3.13.12 / 3.14.3 (gh-109263) starting a spawn or forkserver child fixed it to the
+    platform default, because the preparation data recorded get_start_method(); since then
+    it records get_start_method(allow_none=True) and leaves it unset.)
 
     Why it matters: libraries should take a context instead of calling set_start_method(),
     which can only be called once per program. Source: multiprocessing docs, Contexts and

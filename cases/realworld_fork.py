@@ -45,14 +45,16 @@ def _categories_when_starting(ctx: Context) -> List[str]:
 def idle_thread_pool_fork_warning(ctx: Context) -> object:
     """The parent ran one task on a ThreadPoolExecutor and kept the executor (its worker
     thread now idle), then starts a child. What broke: trio's and filelock's test suites
-    failed under filterwarnings=error on 3.12+/3.15 — a thread cache or heartbeat thread,
-    idle, was enough for os.fork() to raise "This process is multi-threaded, use of fork()
-    may lead to deadlocks". Why: the warning counts threads, not what they do; spawn and
-    forkserver start a fresh interpreter (the server itself is started by fork+exec).
-    Fix: shut the pool down before forking, or use spawn/forkserver.
+    failed under filterwarnings=error (trio#3355: on 3.15) — a thread cache or heartbeat
+    thread, idle, was enough for os.fork() to raise "This process is multi-threaded, use of
+    fork() may lead to deadlocks". An error filter raises it only from 3.15.0a1 (gh-135427);
+    on 3.12-3.14 it silently drops the warning. Why: the warning counts threads, not what
+    they do; spawn and forkserver start a fresh interpreter (the server itself is started by
+    fork+exec). Fix: shut the pool down before forking, or use spawn/forkserver.
 
     Why it matters: a library's hidden thread turns every fork-based test into a warning,
-    or a failure. Source: trio#3355, filelock#585 (reports); os docs, os.fork().
+    or a failure. Source: trio#3355, filelock#585 (reports); os docs, os.fork(); CPython
+    changelog 3.15.0a1 (gh-135427).
     """
     from concurrent.futures import ThreadPoolExecutor
 

@@ -33,17 +33,18 @@ class DefaultCell:
     link: str  # a permalink (the methods.default cell) or the documentation URL
     envs: Tuple[str, ...]
     source: str = ""  # the documentation the value comes from (docs values only)
+    note: str = ""  # the rule's note: a condition on the value (gh-155717: a writable tmp dir)
 
 
-def _doc_default(case: Optional[CaseEntry], slot: Slot) -> Tuple[str, str]:
+def _doc_default(case: Optional[CaseEntry], slot: Slot) -> Tuple[str, str, str]:
     if not case:
-        return "?", ""
+        return "?", "", ""
     rule = select_rule(case.get("expect") or [], SPAWN, slot.probe())
     value = rule.get("value") if rule else None
-    if not isinstance(value, dict) or not value.get("default"):
-        return "?", ""
-    source = rule.get("source") if rule else None
-    return str(value["default"]), str(source or case.get("source") or "")
+    if not rule or not isinstance(value, dict) or not value.get("default"):
+        return "?", "", ""
+    return (str(value["default"]), str(rule.get("source") or case.get("source") or ""),
+            str(rule.get("note") or ""))
 
 
 def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
@@ -60,8 +61,8 @@ def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
                 for v, e in zip(values, slot.envs))
             out.append(DefaultCell(slot, value, False, "#env-" + slot.envs[-1], slot.envs))
         else:
-            value, source = _doc_default(case, slot)
-            out.append(DefaultCell(slot, value, True, "#slot-" + slot.key, (), source))
+            value, source, note = _doc_default(case, slot)
+            out.append(DefaultCell(slot, value, True, "#slot-" + slot.key, (), source, note))
     return out
 
 

@@ -133,10 +133,10 @@ def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[
     by_key = {d.slot.key: d for d in defaults}
 
     def groups(slots: Sequence[Slot]) -> List[List[Slot]]:
-        out: Dict[Tuple[str, str, str], List[Slot]] = {}
+        out: Dict[Tuple[str, str, str, str], List[Slot]] = {}
         for s in slots:
             d = by_key[s.key]
-            out.setdefault((s.reason, d.value, d.source), []).append(s)
+            out.setdefault((s.reason, d.value, d.source, d.note), []).append(s)
         return list(out.values())
     return groups
 

@@ -111,6 +111,23 @@ def test_documented_default_fills_what_was_not_run() -> None:
     assert by["macos-cpython-3.9"].source == "https://docs.python.org/3/x.html"
 
 
+def test_a_documented_default_says_its_rules_condition() -> None:
+    """A rule's note on the default (Linux 3.14.9+: spawn when no temporary directory is
+    writable, gh-155717) is shown with the documented value of a slot not run, not dropped."""
+    rules = [{"methods": ["*"], "outcome": "ok", "when": {"os": ["linux"], "python": ">=3.14"},
+              "value": {"default": "forkserver"}, "note": "spawn without a writable tmp dir"}]
+    doc = results_doc(version="3.12.1", cases=["methods.default"],
+                      case_docs=[case_doc("methods.default", expect=rules)])
+    matrix = _matrix(doc)
+    by = {d.slot.key: d for d in model.build(matrix).defaults}
+    assert by["linux-cpython-3.14"].note == "spawn without a writable tmp dir"
+    assert by["linux-cpython-3.12"].note == ""
+    text = " ".join(render.render_html(matrix).split())
+    assert "the docs say the default is <em>forkserver</em> (docs — not run here: <a href=" \
+        "\"https://docs.python.org/3/x.html\">x</a>); spawn without a writable tmp dir</td>" in text
+    assert "the documented default (spawn without a writable tmp dir)" in text  # its tooltip
+
+
 def test_a_claim_with_unrun_scope_is_never_plain_true() -> None:
     """True on Linux 3.12 alone, with macOS in its scope: qualified with what has no data."""
     claims = [{"id": "c", "claim": "fork default", "scope": {"os": ["linux", "macos"]},
