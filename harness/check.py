@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -41,7 +40,7 @@ from harness.check_verdict import (
 from harness.check_where import (
     format_hangs,
     format_tracebacks,
-    last_error,
+    last_exception,
     readable_detail,
     stderr_frames,
     table_order,
@@ -177,24 +176,14 @@ def _argv(interp: discovery.Interpreter, cwd: Path) -> List[str]:
     return argv
 
 
-_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)):[ ]?(.*)\n"
-                             r"(?:\s*(\S.*))?", re.M)
-
-
 def _refine(run: CaseRun) -> CaseRun:
     """A child that died before its target ran left only a traceback on stderr: name it."""
     error = run.error or {}
     if error.get("type") == "ChildFailed":
-        lines = _EXCEPTION_LINE.findall(run.stderr)
-        if lines:
-            kind, message, following = lines[-1]
-            message = message or following  # a message that starts on the next line
-            said = last_error(run.stderr)  # the same error, its message not cut at a line
-            if said.startswith(kind + ":"):
-                message = said[len(kind) + 1:].strip()
+        kind, message = last_exception(run.stderr)  # its message whole, however many lines
+        if kind:
             return dataclasses.replace(run, error=dict(
-                error, type=kind.rpartition(".")[2],
-                message="%s (in a child, before its target ran)" % message,
+                error, type=kind, message="%s (in a child, before its target ran)" % message,
                 traceback=stderr_frames(run.stderr)))
     return run
 

@@ -21,6 +21,7 @@ from harness.vocab import Outcome
 
 __all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "HARNESS_DIR", "STDLIB_DIR", "cells_text", "error_groups",
            "first_line", "format_hangs", "frame_text", "format_tracebacks", "grouped", "last_error",
+           "last_exception",
            "readable_detail", "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
@@ -155,6 +156,21 @@ def last_error(stderr: str) -> str:
     if _TRACEBACK not in stderr:
         return ""
     return _traceback_error(_TRACEBACK + stderr.rpartition(_TRACEBACK)[2])[0]
+
+
+#: An exception's name as a traceback prints it, with its module when not a builtin
+#: (``__mp_main__.ConfigError``, ``_pickle.PicklingError``).
+_EXCEPTION_NAME = re.compile(r"[A-Za-z_][\w.]*\Z")
+
+
+def last_exception(stderr: str) -> Tuple[str, str]:
+    """The last traceback's exception on ``stderr``: its type without its module
+    (``ConfigError``) and its message (``last_error``); ("", "") without a traceback, or when
+    what ends it names no exception (a fatal error, a cut)."""
+    kind, _, message = last_error(stderr).partition(":")
+    if not _EXCEPTION_NAME.match(kind):
+        return "", ""
+    return kind.rpartition(".")[2], message.strip()
 
 
 #: A frame of faulthandler's dump (a process killed by a fatal signal: check enables it in
