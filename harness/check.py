@@ -28,7 +28,7 @@ from harness.check_diagnose import (
     not_exercised,
 )
 from harness.check_live import Progress, tracked
-from harness.check_pytest import INTERRUPTED, with_progress
+from harness.check_pytest import INTERRUPTED_ERROR, with_progress
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_verdict import (
     format_diagnoses,
@@ -207,7 +207,7 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
                 raise
             started = check_suite.read_progress(hang_dir)[1]
             run = CaseRun(case=target, method=method, outcome=Outcome.ERROR, error={
-                "type": INTERRUPTED, "where": "parent", "message": "interrupted (Ctrl-C or "
+                "type": INTERRUPTED_ERROR, "where": "parent", "message": "interrupted (Ctrl-C or "
                 "SIGTERM) %s" % ("in %s" % started if started else "before any test ran")})
         return _refine(with_progress(_hang_notes(run, Path(hang_dir)), hang_dir))
     finally:

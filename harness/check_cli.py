@@ -208,7 +208,7 @@ def command(args: argparse.Namespace) -> int:
                           check.summary_line(runs, diagnoses, unchecked, not_run)) if line)):
             if extra:
                 sys.stdout.write("\n" + fit(extra, width) + "\n")
-    if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED
+    if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED_ERROR
                       for r in runs.values()):
         return _interrupted("", not_run, "; the %s are above" % (
             "tests each run finished" if pytest_mode else "runs that finished"))

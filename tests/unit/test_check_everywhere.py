@@ -80,3 +80,13 @@ def test_failing_where_not_every_method_ran_does_not_say_every() -> None:
     full = _runs({"t.py::test_square": {"outcome": "failed", "error": _LAMBDA}})
     text = " ".join(check_pytest.format_tests(*check_pytest.compare(full), full).split())
     assert "failing under every start method (not about the method): 1 test(s)" in text
+
+
+def test_hung_everywhere_reads_each_runs_stderr_once(monkeypatch: Any) -> None:
+    """The test each run hung in is read from its stderr once a run (it read it four times)."""
+    runs = _hung_everywhere()
+    read = []
+    hung_test = check_pytest.hung_test
+    monkeypatch.setattr(check_pytest, "hung_test", lambda run: read.append(run) or hung_test(run))
+    assert [h.test for h in check_pytest.hung_everywhere(runs)] == ["t.py::test_hang"]
+    assert len(read) == len(runs), read
