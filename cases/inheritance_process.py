@@ -10,9 +10,9 @@ import os
 import re
 import threading
 
-from cases._docs import CONTEXTS, GH_126631, GH_141860, GUIDE_SPAWN, OS_FORK, POSIX_FORK
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+from harness.guest.docs import CONTEXTS, GH_126631, GH_141860, GUIDE_SPAWN, OS_FORK, POSIX_FORK
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List

@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import multiprocessing
 
-from cases._docs import CONTEXTS, DOCS, PROCESS_POOL
 from harness.guest.catalog import Context, case, ok, on
-
-WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#whatsnew314-multiprocessing-start-method"
+from harness.guest.docs import CONTEXTS, DOCS, PROCESS_POOL, WHATSNEW_314
 
 
 @case(

@@ -13,11 +13,11 @@ from __future__ import annotations
 import os
 import sys
 
-from cases._docs import DOCS, GH_126631, GUIDE_SPAWN
 from cases._pickling import start_fails
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
+from harness.guest.docs import DOCS, GH_126631, GUIDE_SPAWN
 from harness.guest.words import START_METHODS
 
 if TYPE_CHECKING:

@@ -421,3 +421,28 @@ def test_a_main_rerun_names_an_exception_of_a_dotted_name() -> None:
             "spawn", Outcome.ERROR, error, stderr=_rerun_stderr(line))})
             if d.code == "main-rerun-in-child"]
         assert found and found[0].message.endswith("failed there: " + said), found
+
+
+def test_where_each_method_is_the_default_agrees_with_the_catalog() -> None:
+    """check's advice of where spawn and forkserver are the default (``_DEFAULT_WHERE``)
+    names the operating systems, and the Python it starts from, of the catalog's
+    methods.default rules, and no other OS: a change of those rules leaves no stale advice."""
+    import re
+
+    import cases.methods  # noqa: F401  (registers methods.default)
+    from harness.check_diagnose import _DEFAULT_WHERE
+    from harness.guest import catalog, words
+
+    rules = next(c for c in catalog.all_cases() if c.id == "methods.default").expect
+    where: Dict[str, Dict[str, List[str]]] = {}
+    for rule in rules:
+        if rule.value["default"] != words.FORK:
+            said = where.setdefault(rule.value["default"], {"os": [], "python": []})
+            said["os"] += [words.OS_NAMES[os] for os in rule.conditions["os"]]
+            said["python"] += re.findall(r">=(\d+\.\d+)", rule.conditions.get("python", ""))
+    assert sorted(where) == sorted(_DEFAULT_WHERE)
+    for method, said in where.items():
+        text = _DEFAULT_WHERE[method]
+        assert [os for os in words.OS_NAMES.values() if os in text] == sorted(
+            said["os"], key=list(words.OS_NAMES.values()).index), text
+        assert all(version in text for version in said["python"]), text

@@ -1,10 +1,14 @@
-"""Links cited by several case modules, spelled once. A module's own links stay in the module."""
+"""Links cited by several case modules and by ``check``'s diagnoses, spelled once (guest code:
+both import it). A module's own links stay in the module."""
 
 DOCS = "https://docs.python.org/3/library/multiprocessing.html"
 CONTEXTS = DOCS + "#contexts-and-start-methods"
 GUIDE_SPAWN = DOCS + "#the-spawn-and-forkserver-start-methods"
 ALL_METHODS = DOCS + "#all-start-methods"
 OS_FORK = "https://docs.python.org/3/library/os.html#os.fork"
+#: The default start method changed on Linux (forkserver from 3.14).
+WHATSNEW_314 = ("https://docs.python.org/3.14/whatsnew/3.14.html"
+                "#whatsnew314-multiprocessing-start-method")
 POSIX_FORK = "https://pubs.opengroup.org/onlinepubs/9799919799/functions/fork.html"
 FUTURES = "https://docs.python.org/3/library/concurrent.futures.html"
 PROCESS_POOL = FUTURES + "#processpoolexecutor"
