@@ -7,12 +7,12 @@ from __future__ import annotations
 import sys
 import threading
 
-from cases._docs import ALL_METHODS as GUIDELINES_ALL
-from cases._docs import CONTEXTS, OS_FORK, POSIX_FORK
-from cases._docs import DOCS as MP_DOCS
-from cases._docs import GUIDE_SPAWN as GUIDELINES_SPAWN
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT
+from harness.guest.docs import ALL_METHODS as GUIDELINES_ALL
+from harness.guest.docs import CONTEXTS, OS_FORK, POSIX_FORK
+from harness.guest.docs import DOCS as MP_DOCS
+from harness.guest.docs import GUIDE_SPAWN as GUIDELINES_SPAWN
 
 if TYPE_CHECKING:
     from typing import Any, Callable

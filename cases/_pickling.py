@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import re
 
-from cases._docs import CONTEXTS
-from cases._docs import DOCS as MP_DOCS
-
-# Programming guidelines > The spawn and forkserver start methods > "More picklability".
-from cases._docs import GUIDE_SPAWN as MORE_PICKLABILITY
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import ChildDied, ChildError, error, on
+from harness.guest.docs import CONTEXTS
+from harness.guest.docs import DOCS as MP_DOCS
+
+# Programming guidelines > The spawn and forkserver start methods > "More picklability".
+from harness.guest.docs import GUIDE_SPAWN as MORE_PICKLABILITY
 
 if TYPE_CHECKING:
     from typing import Any, Callable, NoReturn

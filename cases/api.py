@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import sys
 
-from cases._docs import CONTEXTS, DOCS, GUIDE_SPAWN
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS, GUIDE_SPAWN
 from harness.guest.words import START_METHODS
 
 if TYPE_CHECKING:

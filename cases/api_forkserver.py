@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import sys
 
-from cases._docs import CONTEXTS, DOCS, OS_FORK, PROCESS_POOL
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS, OS_FORK, PROCESS_POOL
 
 if TYPE_CHECKING:
     from typing import Any, Optional

@@ -18,7 +18,6 @@ from cases._deadlock import (
     SMALL_PAYLOAD,
     say,
 )
-from cases._docs import BROKEN_POOL, GH_126631, GH_141860, PROCESS_POOL, PYPY_3910
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import (
     SHORT_TIMEOUT,
@@ -29,6 +28,7 @@ from harness.guest.catalog import (
     on,
     timeout,
 )
+from harness.guest.docs import BROKEN_POOL, GH_126631, GH_141860, PROCESS_POOL, PYPY_3910
 
 if TYPE_CHECKING:
     from typing import Any

@@ -21,7 +21,6 @@ from cases._deadlock import (
     _idle_thread,
     _InThread,
 )
-from cases._docs import PROCESS_POOL, PYPY_3910
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import (
     Context,
@@ -30,6 +29,7 @@ from harness.guest.catalog import (
     ok,
     on,
 )
+from harness.guest.docs import PROCESS_POOL, PYPY_3910
 from harness.guest.words import FORK, FORKSERVER, SPAWN
 
 if TYPE_CHECKING:

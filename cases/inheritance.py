@@ -9,9 +9,9 @@ import importlib
 import os
 import sys
 
-from cases._docs import CONTEXTS, DOCS, GUIDE_SPAWN
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import LONG_TIMEOUT, Context, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS, GUIDE_SPAWN
 
 if TYPE_CHECKING:
     from typing import Optional

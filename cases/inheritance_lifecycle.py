@@ -11,9 +11,9 @@ import os
 import sys
 import time
 
-from cases._docs import CONTEXTS, DOCS
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS
 
 if TYPE_CHECKING:
     from typing import Any

@@ -11,9 +11,9 @@ from __future__ import annotations
 import os
 import sys
 
-from cases._docs import CONTEXTS, DOCS, POSIX_FORK
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS, POSIX_FORK
 
 if TYPE_CHECKING:
     from typing import Any

@@ -10,17 +10,10 @@ import os
 import re
 import threading
 
-from cases._docs import (
-    CONTEXTS,
-    GH_126631,
-    GH_141860,
-    GUIDE_SPAWN,
-    OS_FORK,
-    POSIX_FORK,
-    forkserver_main_rules,
-)
+from cases._rules import forkserver_main_rules
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, error, ok, on
+from harness.guest.docs import CONTEXTS, GH_126631, GH_141860, GUIDE_SPAWN, OS_FORK, POSIX_FORK
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List

@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
-from cases._docs import CONTEXTS, DOCS, GUIDE_SPAWN
 from harness.guest.catalog import Context, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS, GUIDE_SPAWN
 
 #: sys.path entry appended by the parent (need not exist: only its presence is checked).
 APPENDED_PATH = os.path.join(os.sep, "smm-appended-path-entry")

@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import multiprocessing
 
-from cases._docs import CONTEXTS, DOCS, PROCESS_POOL
 from harness.guest.catalog import Context, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS, PROCESS_POOL, WHATSNEW_314
 
-WHATSNEW_314 = "https://docs.python.org/3.14/whatsnew/3.14.html#whatsnew314-multiprocessing-start-method"
 GH_155717 = "https://github.com/python/cpython/issues/155717"
 #: The condition Linux's forkserver default has had since 3.14.9 / 3.15.1 (changelogs, gh-155717).
 #: The cells do not record whether a temporary directory was writable.

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import time
 
-from cases._docs import CONTEXTS, DOCS
 from cases._performance import rss as _rss
 from cases._performance import start_join as _start_join
 from harness.guest import measure
 from harness.guest.catalog import LONG_TIMEOUT, Context, Unavailable, case, ok, on, unavailable
+from harness.guest.docs import CONTEXTS, DOCS
 from harness.guest.words import START_METHODS
 
 POOL = DOCS + "#module-multiprocessing.pool"

@@ -9,11 +9,11 @@ import gc
 import sys
 import time
 
-from cases._docs import CONTEXTS, DOCS, OS_FORK
 from cases._performance import rss as _rss
 from cases._performance import start_join as _start_join
 from harness.guest import TYPE_CHECKING, measure
 from harness.guest.catalog import LONG_TIMEOUT, Context, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS, OS_FORK
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 
-from cases._docs import BROKEN_POOL, FUTURES, GH_126631, GH_141860, PROCESS_POOL, PYPY_3910
 from cases._pickling import (
     MP_DOCS,
     NO_TYPE,
@@ -20,6 +19,7 @@ from cases._pickling import (
 )
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import CASE_TIMEOUT, Context, case, error, ok, on
+from harness.guest.docs import BROKEN_POOL, FUTURES, GH_126631, GH_141860, PROCESS_POOL, PYPY_3910
 
 if TYPE_CHECKING:
     from typing import Any, Dict

@@ -15,18 +15,12 @@ from __future__ import annotations
 import os
 import sys
 
-from cases._docs import (
-    DOCS,
-    GH_126631,
-    GUIDE_SPAWN,
-    NEWS_3138,
-    NEWS_3141,
-    forkserver_main_rules,
-)
+from cases._rules import forkserver_main_rules
 from cases._pickling import start_fails
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
+from harness.guest.docs import DOCS, GH_126631, GUIDE_SPAWN, NEWS_3138, NEWS_3141
 from harness.guest.words import START_METHODS
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ import re
 import sys
 import threading
 
-from cases._docs import CONTEXTS, OS_FORK, POSIX_FORK
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
+from harness.guest.docs import CONTEXTS, OS_FORK, POSIX_FORK
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Optional

@@ -6,9 +6,9 @@ Part of the ``realworld`` category (``cases/realworld.py`` imports this module).
 
 from __future__ import annotations
 
-from cases._docs import CONTEXTS, DOCS
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, case, ok, on
+from harness.guest.docs import CONTEXTS, DOCS
 
 if TYPE_CHECKING:
     import random

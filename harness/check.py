@@ -11,7 +11,6 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import re
 import shutil
 import sys
 import tempfile
@@ -29,7 +28,7 @@ from harness.check_diagnose import (
     not_exercised,
 )
 from harness.check_live import Progress, tracked
-from harness.check_pytest import INTERRUPTED, with_progress
+from harness.check_pytest import INTERRUPTED_ERROR, with_progress
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_verdict import (
     format_diagnoses,
@@ -41,7 +40,7 @@ from harness.check_verdict import (
 from harness.check_where import (
     format_hangs,
     format_tracebacks,
-    last_error,
+    last_exception,
     readable_detail,
     stderr_frames,
     table_order,
@@ -177,24 +176,14 @@ def _argv(interp: discovery.Interpreter, cwd: Path) -> List[str]:
     return argv
 
 
-_EXCEPTION_LINE = re.compile(r"^([A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)):[ ]?(.*)\n"
-                             r"(?:\s*(\S.*))?", re.M)
-
-
 def _refine(run: CaseRun) -> CaseRun:
     """A child that died before its target ran left only a traceback on stderr: name it."""
     error = run.error or {}
     if error.get("type") == "ChildFailed":
-        lines = _EXCEPTION_LINE.findall(run.stderr)
-        if lines:
-            kind, message, following = lines[-1]
-            message = message or following  # a message that starts on the next line
-            said = last_error(run.stderr)  # the same error, its message not cut at a line
-            if said.startswith(kind + ":"):
-                message = said[len(kind) + 1:].strip()
+        kind, message = last_exception(run.stderr)  # its message whole, however many lines
+        if kind:
             return dataclasses.replace(run, error=dict(
-                error, type=kind.rpartition(".")[2],
-                message="%s (in a child, before its target ran)" % message,
+                error, type=kind, message="%s (in a child, before its target ran)" % message,
                 traceback=stderr_frames(run.stderr)))
     return run
 
@@ -218,7 +207,7 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
                 raise
             started = check_suite.read_progress(hang_dir)[1]
             run = CaseRun(case=target, method=method, outcome=Outcome.ERROR, error={
-                "type": INTERRUPTED, "where": "parent", "message": "interrupted (Ctrl-C or "
+                "type": INTERRUPTED_ERROR, "where": "parent", "message": "interrupted (Ctrl-C or "
                 "SIGTERM) %s" % ("in %s" % started if started else "before any test ran")})
         return _refine(with_progress(_hang_notes(run, Path(hang_dir)), hang_dir))
     finally:

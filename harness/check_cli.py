@@ -177,7 +177,6 @@ def command(args: argparse.Namespace) -> int:
                    hung_everywhere=[h.to_dict() for h in check_pytest.hung_everywhere(runs)],
                    tests_not_exercising_the_method=idle,
                    hung_in_collection=check_pytest.collection_hangs(runs, str(Path.cwd())),
-                   not_run_interrupted=["%s[%s]" % key for key in not_run],
                    partial=[c for cells in check_pytest.cut_short(runs).values() for c in cells])
         ok = bool(exercising) and not failing and not verdicts and not always
     else:
@@ -187,7 +186,9 @@ def command(args: argparse.Namespace) -> int:
         doc["not_exercised"] = {"%s[%s]" % key: why for key, why in sorted(unchecked.items())}
         loaded = check.load_failure(runs, target)
         ok = not loaded and not failing and not check.nothing_checked(runs, unchecked)
-    doc["ok"] = ok
+    # Runs an interrupt left undone are named, and nothing is ok that was not all checked.
+    doc["not_run_interrupted"] = ["%s[%s]" % key for key in not_run]
+    ok = doc["ok"] = ok and not not_run
     if args.json:
         sys.stdout.write(json.dumps(doc, indent=2, sort_keys=True, default=repr) + "\n")
     elif loaded:
@@ -207,7 +208,7 @@ def command(args: argparse.Namespace) -> int:
                           check.summary_line(runs, diagnoses, unchecked, not_run)) if line)):
             if extra:
                 sys.stdout.write("\n" + fit(extra, width) + "\n")
-    if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED
+    if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED_ERROR
                       for r in runs.values()):
         return _interrupted("", not_run, "; the %s are above" % (
             "tests each run finished" if pytest_mode else "runs that finished"))

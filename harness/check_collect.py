@@ -11,8 +11,7 @@ import re
 from typing import Dict, List, Mapping, Tuple
 
 from harness.check_diagnose import Diagnosis, diagnose
-from harness.check_where import HARNESS_DIR, STDLIB_DIR, frame_text
-from harness.guest.check_exec import ALIAS
+from harness.check_where import DUMP_FRAME, frame_text, is_users
 from harness.guest.check_suite import COLLECTED, COLLECTING
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
@@ -25,10 +24,6 @@ COLLECTION = "(collection)"
 #: A thread's header in faulthandler's dump (PyPy adds "approximate line numbers").
 _THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-fA-F]+ \(most recent call first"
                      r"(?P<approx>, approximate line numbers)?\):$", re.M)
-_FRAME = re.compile(r'^  File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>.+)$',
-                    re.M)
-#: Frames that are not the user's: the standard library's, pytest's and pluggy's, importlib's.
-_NOT_USERS = re.compile(STDLIB_DIR + r"(?!.*-packages/)|/(?:_pytest|pytest|pluggy)/|^<")
 
 
 def collection_hang(run: CaseRun) -> bool:
@@ -51,9 +46,9 @@ def dump_frames(stderr: str, cwd: str = "") -> Tuple[List[str], bool]:
     main = [b for b in blocks if "check_exec.py" in b[1]] or blocks[-1:]
     header, block = main[-1]
     frames = []
-    for frame in _FRAME.finditer(block):
+    for frame in DUMP_FRAME.finditer(block):
         path = frame.group("file")
-        if path.startswith(HARNESS_DIR) or "/%s/" % ALIAS in path or _NOT_USERS.search(path):
+        if not is_users(path, test_runner=True):
             continue
         line = int(frame.group("line"))
         # An approximate line (PyPy's: often the function's first) is not quoted as the code.

@@ -34,6 +34,7 @@ from harness.check_match import (
     unless_main_rerun,
 )
 from harness.check_where import table_order
+from harness.guest.docs import ALL_METHODS, CONTEXTS, DOCS, GUIDE_SPAWN, OS_FORK, WHATSNEW_314
 from harness.guest.words import FORK, FORKSERVER, SPAWN
 from harness.results import hang_said
 from harness.runner import CaseRun
@@ -43,8 +44,6 @@ from harness.vocab import Outcome
 __all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "Diagnosis",
            "diagnose", "not_exercised"]
 
-DOCS = "https://docs.python.org/3/library/multiprocessing.html"
-_GUIDE = DOCS + "#the-spawn-and-forkserver-start-methods"
 #: What a pickling cause needs first: what pickle can send, and how multiprocessing uses it.
 _PICKLABLE = ("https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled",
               DOCS + "#programming-guidelines")
@@ -83,7 +82,7 @@ _MIXED = Cause(
     "objects of one context cannot be shared with processes of another (a plain "
     "multiprocessing.Queue() or Lock() is the default context's)",
     "create it from the process's own context (ctx.Queue(), ctx.Lock()), or start the process "
-    "from the context that made it", (DOCS + "#contexts-and-start-methods",
+    "from the context that made it", (CONTEXTS,
                                       "https://github.com/python/cpython/issues/77377"),
     contexts)
 
@@ -133,7 +132,7 @@ CAUSES: Tuple[Cause, ...] = (
           "forkserver started are not seen by its children: {detail}",
           "set the environment before the first process starts, or pass the values as "
           "arguments (or os.environ.update them in an initializer)",
-          (DOCS + "#contexts-and-start-methods",
+          (CONTEXTS,
            "https://github.com/airspeed-velocity/asv/pull/1551"),
           only(FORKSERVER, child_field("env_differ")), names=True),
     Cause("logging-not-configured", "logging is configured in the parent but not in the "
@@ -150,7 +149,7 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("main-rerun-in-child", "a {method} child re-ran the main script's top-level code "
           "(it is not under the main guard) and failed there: {detail}",
           'put everything but definitions under `if __name__ == "__main__":` (a spawn or '
-          "forkserver child imports the main module to find your functions)", _GUIDE,
+          "forkserver child imports the main module to find your functions)", GUIDE_SPAWN,
           main_rerun),
     Cause("start-method-set-twice", "set_start_method() was called after the start method "
           "was already fixed (by an earlier call, a library, or get_start_method())",
@@ -162,11 +161,11 @@ CAUSES: Tuple[Cause, ...] = (
           "only fork children inherit the parent's descriptors",
           "send the descriptor explicitly (a Connection/Pipe, or multiprocessing.reduction), "
           "or pass a path and open it in the child", (
-              DOCS + "#contexts-and-start-methods", "https://github.com/gentoo/portage/pull/1133"),
+              CONTEXTS, "https://github.com/gentoo/portage/pull/1133"),
           not_fork(regex(r"\[Errno 9\] Bad file descriptor"))),
     Cause("missing-main-guard", "the main module starts processes when it is imported; a "
           "{method} child re-imports it and fails",
-          'put the code that starts processes under `if __name__ == "__main__":`', _GUIDE,
+          'put the code that starts processes under `if __name__ == "__main__":`', GUIDE_SPAWN,
           regex(BOOTSTRAP.pattern)),
     Cause("queue-joined-before-drained", "a process waits in join() for {detail}, which put "
           "items on a multiprocessing Queue and cannot exit until its feeder thread has "
@@ -174,10 +173,10 @@ CAUSES: Tuple[Cause, ...] = (
           "under every start method)",
           "get() every item the child puts before joining it (join after the queue is "
           "drained); cancel_join_thread() lets the child exit but loses the unsent items",
-          DOCS + "#all-start-methods", joined_flushing),
+          ALL_METHODS, joined_flushing),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
-          "initializer) instead of relying on globals set after import", _GUIDE,
+          "initializer) instead of relying on globals set after import", GUIDE_SPAWN,
           child_field("globals_differ"), names=True),
 )
 
@@ -301,14 +300,14 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             add("not-picklable", "something sent to a %s child cannot be pickled (%s: %s)" % (
                 _METHOD, error.get("type"), shorten(str(error.get("message")), 120)),
                 "define targets and arguments at module level and pass only picklable data "
-                "(or request fork explicitly where it exists)", _GUIDE, cell)
+                "(or request fork explicitly where it exists)", GUIDE_SPAWN, cell)
         observed = run.observed if isinstance(run.observed, dict) else {}
         threads = any("multi-threaded" in w.get("message", "") for w in run.warnings)
         if method == FORK and (threads or observed.get("threads_at_start", 1) > 1):
             add("threads-at-fork", "other threads were running when the fork child started "
                 "(Python 3.12+ warns: DeprecationWarning)", "start processes before starting "
                 "threads, or use the forkserver or spawn method",
-                "https://docs.python.org/3/library/os.html#os.fork", cell)
+                OS_FORK, cell)
     for interp, cells in by_interp.items():
         _across_methods(interp, cells, add, interp in chose)
     ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
@@ -373,7 +372,7 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
         add("hangs-only-under-fork", "it hangs only under fork: typically a lock (or other "
             "state) held by another thread is copied locked into the child",
             "use the forkserver or spawn method, or make sure no thread holds locks at "
-            "start()", DOCS + "#contexts-and-start-methods", "%s[fork]" % interp)
+            "start()", CONTEXTS, "%s[fork]" % interp)
     observed = server.observed if server is not None and isinstance(server.observed,
                                                                     dict) else {}
     if fork.outcome is Outcome.OK and spawn is not None and spawn.outcome is Outcome.OK and \
@@ -392,6 +391,5 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
             "fails under %s; it breaks where that is the default (%s)" % (_METHOD, _WHERE),
             "fix what fails under %s, or request fork "
             "explicitly with multiprocessing.get_context('fork') where it exists" % _METHOD,
-            "https://docs.python.org/3.14/whatsnew/3.14.html"
-            "#whatsnew314-multiprocessing-start-method",
+            WHATSNEW_314,
             *("%s[%s]" % (interp, m) for m in broken))

@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any, Callable, Dict, List, Optional, Set
 
-from harness.check_where import BOOTSTRAP_END
+from harness.check_where import BOOTSTRAP_END, last_exception
 from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 from harness.text import shorten
@@ -83,7 +83,6 @@ def patched(run: CaseRun, text: str, method: str) -> Optional[str]:
 BOOTSTRAP = re.compile("bootstrapping phase|" + re.escape(BOOTSTRAP_END))
 #: A spawn/forkserver child running the main script again (spawn.py's import of __main__).
 _RERUN = re.compile(r"in _fixup_main_from_path\b")
-_LAST_EXCEPTION = re.compile(r"^(\w+(?:Error|Exception)): (.*)$", re.M)
 
 
 def main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
@@ -91,8 +90,8 @@ def main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
     ``missing-main-guard`` names): the exception it raised there."""
     if not _RERUN.search(text) or BOOTSTRAP.search(text):
         return None
-    raised = _LAST_EXCEPTION.findall(text)
-    return shorten("%s: %s" % raised[-1], 120) if raised else "see the traceback"
+    kind, message = last_exception(text)
+    return shorten(": ".join(filter(None, (kind, message))), 120) or "see the traceback"
 
 
 def unless_main_rerun(match: Callable[[CaseRun, str, str], Optional[str]]

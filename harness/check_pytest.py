@@ -17,12 +17,12 @@ from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
 from harness.guest.check_watch import RUNNING, children_seen, read_reports
-from harness.guest.words import START_METHODS
+from harness.guest.words import START_METHODS, TEST_FAILING, TEST_HUNG
 from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["HUNG", "INTERRUPTED", "DependentTest", "collection_hangs", "compare", "cut_short",
+__all__ = ["INTERRUPTED_ERROR", "DependentTest", "collection_hangs", "compare", "cut_short",
            "exercised", "failing_everywhere", "format_tests", "hung_everywhere", "hung_test",
            "tests_ran", "rejected", "with_progress"]
 
@@ -33,7 +33,7 @@ class DependentTest:
 
     test: str
     interpreter: str
-    outcomes: Dict[str, str]  # method -> passed/failed/error/skipped
+    outcomes: Dict[str, str]  # method -> its outcome (words.TEST_OUTCOMES)
     errors: Dict[str, str]  # method -> the failure's first line
     diagnoses: List[Dict[str, Any]]
 
@@ -47,10 +47,8 @@ def _tests(run: CaseRun) -> Dict[str, Any]:
     return tests if isinstance(tests, dict) else {}
 
 
-#: The error of a run Ctrl-C or SIGTERM cut short (``check._run_one``).
-INTERRUPTED = "Interrupted"
-#: A test its run was killed in (the run timed out while it ran): its outcome.
-HUNG = "hung"
+#: The error type of a run Ctrl-C or SIGTERM cut short (``check._run_one``).
+INTERRUPTED_ERROR = "Interrupted"
 
 
 def _last_started(run: CaseRun) -> str:
@@ -70,7 +68,7 @@ def _entries(run: CaseRun) -> Dict[str, Any]:
     """Each test's entry: the tests the run finished (all of them, or those a run cut short
     had finished, ``check_suite``), and the test a timed-out run hung in."""
     test = hung_test(run)
-    return dict(_tests(run), **{test: {"outcome": HUNG, "error": ""}}) if test else _tests(run)
+    return dict(_tests(run), **{test: {"outcome": TEST_HUNG, "error": ""}}) if test else _tests(run)
 
 
 def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
@@ -120,14 +118,14 @@ def _as_run(run: CaseRun, test: str, entry: Dict[str, Any]) -> CaseRun:
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
     observed["children"] = [c for c in observed.get("children") or []
                             if isinstance(c, dict) and c.get("test") == test]
-    if entry.get("outcome") == HUNG:  # what the run saw before is the finished tests'
+    if entry.get("outcome") == TEST_HUNG:  # what the run saw before is the finished tests'
         return dataclasses.replace(run, case=test, observed={
             k: v for k, v in observed.items() if k in (JOINED_FLUSHING, "children",
                                                          "default_method")})
     observed.pop("tests", None)
     error = entry.get("error") or ""
     kind, _, message = error.partition(": ")
-    failed = entry.get("outcome") in ("failed", "error")
+    failed = entry.get("outcome") in TEST_FAILING
     return CaseRun(case=test, method=run.method,
                    outcome=Outcome.ERROR if failed else Outcome.OK, observed=observed,
                    error={"type": kind, "message": message} if failed else None,
@@ -166,13 +164,16 @@ def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
     return dataclasses.replace(run, observed=observed)
 
 
-def _by_interp(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Dict[str, CaseRun]]:
-    """The runs that recorded tests (or hung in one), per interpreter, in the table's order."""
-    by_interp: Dict[str, Dict[str, CaseRun]] = {}
+def _by_interp(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[
+        str, Dict[str, Tuple[CaseRun, Dict[str, Any]]]]:
+    """The runs that recorded tests (or hung in one), per interpreter, in the table's order,
+    each with its tests' entries (read once a run: ``_entries`` reads its stderr)."""
+    by_interp: Dict[str, Dict[str, Tuple[CaseRun, Dict[str, Any]]]] = {}
     for interp, method in table_order(runs):
         run = runs[(interp, method)]
-        if run.outcome is not Outcome.UNAVAILABLE and _entries(run):
-            by_interp.setdefault(interp, {})[method] = run
+        entries = _entries(run) if run.outcome is not Outcome.UNAVAILABLE else {}
+        if entries:
+            by_interp.setdefault(interp, {})[method] = (run, entries)
     return by_interp
 
 
@@ -187,22 +188,28 @@ def _verdict(interp: str, test: str, methods: Mapping[str, CaseRun],
         diagnoses=[d.to_dict() for d in diagnose(per_test)])
 
 
-def _reached(runs: Mapping[Tuple[str, str], CaseRun]) -> Iterator[
+def _reached(runs: Mapping[Tuple[str, str], CaseRun], least: int = 2) -> Iterator[
         Tuple[str, str, Dict[str, CaseRun], Dict[str, Dict[str, Any]]]]:
-    """(interpreter, test, its runs, the test's entry per method) of each test two or more
-    methods of one interpreter reached, in the order of the table. Only the runs that reached
-    the test: one cut short (-x, pytest.exit, a crash) says nothing about how the method
-    treats it."""
+    """(interpreter, test, its runs, the test's entry per method) of each test ``least`` or
+    more methods of one interpreter reached, in the order of the table. Only the runs that
+    reached the test: one cut short (-x, pytest.exit, a crash) says nothing about how the
+    method treats it."""
     for interp, methods in _by_interp(runs).items():
-        each = {m: _entries(run) for m, run in methods.items()}  # once a run: it reads stderr
+        each = {m: found for m, (_run, found) in methods.items()}
         for test in sorted({t for found in each.values() for t in found}):
             entries = {m: found[test] for m, found in each.items() if test in found}
-            if len(entries) >= 2:
-                yield interp, test, methods, entries
+            if len(entries) >= least:
+                yield interp, test, {m: run for m, (run, _found) in methods.items()}, entries
 
 
 def _outcomes(entries: Mapping[str, Dict[str, Any]]) -> Set[str]:
     return {str(e.get("outcome")) for e in entries.values()}
+
+
+def _fails_everywhere(entries: Mapping[str, Dict[str, Any]]) -> bool:
+    """The test failed under every method that reached it (not hung: ``hung_everywhere``)."""
+    outcomes = _outcomes(entries)
+    return len(outcomes) == 1 and not outcomes.isdisjoint(TEST_FAILING)
 
 
 def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest], List[str]]:
@@ -214,7 +221,7 @@ def compare(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[DependentTest
         outcomes = _outcomes(entries)
         if len(outcomes) > 1:
             verdicts.append(_verdict(interp, test, methods, entries))
-        elif outcomes & {"failed", "error"}:  # a hang everywhere: ``hung_everywhere``'s
+        elif _fails_everywhere(entries):
             always.append("%s (%s)" % (test, interp))
     return verdicts, always
 
@@ -224,21 +231,15 @@ def failing_everywhere(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Dependen
     each with the causes its own failures and processes show, by the rules script mode
     applies to a script's error (a pickling error is as much a cause under every method)."""
     return [_verdict(interp, test, methods, entries)
-            for interp, test, methods, entries in _reached(runs)
-            if len(_outcomes(entries)) == 1 and _outcomes(entries) & {"failed", "error"}]
+            for interp, test, methods, entries in _reached(runs) if _fails_everywhere(entries)]
 
 
 def hung_everywhere(runs: Mapping[Tuple[str, str], CaseRun]) -> List[DependentTest]:
     """Tests that hung under every method that reached them, each with the causes its hangs
     left evidence of (``compare`` diagnoses a test that hung under some methods only)."""
-    found: List[DependentTest] = []
-    for interp, methods in _by_interp(runs).items():
-        for test in sorted({hung_test(run) for run in methods.values()} - {""}):
-            entries = {m: _entries(run)[test] for m, run in methods.items()
-                       if test in _entries(run)}
-            if all(e.get("outcome") == HUNG for e in entries.values()):
-                found.append(_verdict(interp, test, methods, entries))
-    return found
+    return [_verdict(interp, test, methods, entries)
+            for interp, test, methods, entries in _reached(runs, least=1)
+            if _outcomes(entries) == {TEST_HUNG}]
 
 
 def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping[
@@ -343,7 +344,7 @@ def cut_short(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, List[str]]:
     found: Dict[str, List[str]] = {}
     for key in table_order(runs):
         run = runs[key]
-        why = causes.INTERRUPTED if (run.error or {}).get("type") == INTERRUPTED else \
+        why = causes.INTERRUPTED if (run.error or {}).get("type") == INTERRUPTED_ERROR else \
             run.outcome.value if run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) else ""
         if why:
             found.setdefault(why, []).append("%s[%s]" % key)
@@ -380,7 +381,7 @@ def _what_happened(run: CaseRun, cwd: str) -> str:
     if run.outcome is Outcome.TIMEOUT and last and last in _tests(run):
         what += " (after its last test, %s, had finished)" % last
     cut_short = run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) or error.get(
-        "type") == INTERRUPTED
+        "type") == INTERRUPTED_ERROR
     finished = len(_tests(run)) if cut_short else 0
     if finished:
         what += "; the %d test(s) it finished before are kept" % finished

@@ -19,8 +19,9 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "HARNESS_DIR", "STDLIB_DIR", "cells_text", "error_groups",
-           "first_line", "format_hangs", "frame_text", "format_tracebacks", "grouped", "last_error",
+__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "DUMP_FRAME", "HARNESS_DIR", "cells_text", "error_groups",
+           "first_line", "format_hangs", "frame_text", "format_tracebacks", "grouped", "is_users",
+           "last_error", "last_exception",
            "readable_detail", "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
@@ -29,12 +30,22 @@ ADDRESS_RE = re.compile(ADDRESS)
 
 HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 #: A standard library's folder in a path (CPython's lib/python3.X; PyPy's lib/pypy3.X,
-#: lib-python/3).
-STDLIB_DIR = r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/"
-_STDLIB = re.compile(STDLIB_DIR)
+#: lib-python/3), but its site-packages: installed packages are the user's.
+_STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/(?!.*-packages/)")
+#: The test runner's own frames (``check --pytest``).
+_TEST_RUNNER = re.compile(r"/(?:_pytest|pytest|pluggy)/")
 _FRAME = re.compile(FRAME, re.M)
 #: The guest modules' folder as the user's program imports them (check_exec's alias).
 _ALIAS = "/%s/" % ALIAS
+
+
+def is_users(path: str, test_runner: bool = False) -> bool:
+    """Whether a frame of ``path`` is the user's own code, as ``check_frames.user_frames``
+    picks them in the interpreter that raised: neither the harness's nor the standard
+    library's nor generated (``<frozen runpy>``, ``<string>``); with ``test_runner``, neither
+    pytest's nor pluggy's."""
+    return not (path.startswith(("<", HARNESS_DIR)) or _ALIAS in path or _STDLIB.search(path)
+                or (test_runner and _TEST_RUNNER.search(path)))
 
 
 def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
@@ -44,10 +55,7 @@ def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
     block = stderr.rpartition("Traceback (most recent call last):")[2]
     return [{"file": m.group("file"), "line": int(m.group("line")),
              "function": m.group("function"), "code": m.group("code") or ""}
-            for m in _FRAME.finditer(block)
-            if not m.group("file").startswith(("<", HARNESS_DIR)) and _ALIAS not in m.group(
-                "file") and (
-                "-packages/" in m.group("file") or not _STDLIB.search(m.group("file")))][-FRAMES:]
+            for m in _FRAME.finditer(block) if is_users(m.group("file"))][-FRAMES:]
 
 
 def frame_text(frame: Mapping[str, Any], cwd: str) -> str:
@@ -157,9 +165,25 @@ def last_error(stderr: str) -> str:
     return _traceback_error(_TRACEBACK + stderr.rpartition(_TRACEBACK)[2])[0]
 
 
+#: An exception's name as a traceback prints it, with its module when not a builtin
+#: (``__mp_main__.ConfigError``, ``_pickle.PicklingError``).
+_EXCEPTION_NAME = re.compile(r"[A-Za-z_][\w.]*\Z")
+
+
+def last_exception(stderr: str) -> Tuple[str, str]:
+    """The last traceback's exception on ``stderr``: its type without its module
+    (``ConfigError``) and its message (``last_error``); ("", "") without a traceback, or when
+    what ends it names no exception (a fatal error, a cut)."""
+    kind, _, message = last_error(stderr).partition(":")
+    if not _EXCEPTION_NAME.match(kind):
+        return "", ""
+    return kind.rpartition(".")[2], message.strip()
+
+
 #: A frame of faulthandler's dump (a process killed by a fatal signal: check enables it in
-#: every child it watches).
-_DUMP_FRAME = re.compile(r'^\s*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)')
+#: every child it watches; a collection that hangs: ``check_suite``).
+DUMP_FRAME = re.compile(r'^[ \t]*File "(?P<file>[^"]+)", line (?P<line>\d+) in (?P<function>\S+)',
+                        re.M)
 _FATAL = "Fatal Python error: "
 
 
@@ -173,7 +197,7 @@ def _fatal_line(stderr: str, said: str) -> str:
     block = lines[starts[-1]:]
     if said not in {last_line(line) for line in block}:
         return ""
-    frame = next((m for m in map(_DUMP_FRAME.match, block) if m), None)
+    frame = next((m for m in map(DUMP_FRAME.match, block) if m), None)
     where = "/".join(frame.group("file").split("/")[-2:]) if frame else ""
     return "%s (a process died%s)" % (block[0].strip(), " in %s:%s in %s" % (
         where, frame.group("line"), frame.group("function")) if frame else "")

@@ -16,6 +16,15 @@ from __future__ import annotations
 import os
 
 from . import TYPE_CHECKING, check_watch
+from .words import (
+    TEST_ERROR,
+    TEST_FAILED,
+    TEST_INTERRUPTED,
+    TEST_PASSED,
+    TEST_SKIPPED,
+    TEST_XFAILED,
+    TEST_XPASSED,
+)
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Tuple
@@ -31,6 +40,8 @@ COLLECTED = "check: collected the tests"
 #: the time (``time.time()``) a collection still going on dumps its stacks, shortly before
 #: the hard timeout: a time, not a delay, so that a slow start does not push it past the kill.
 DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
+#: A test's outcome so far that a failure or a skip of a later phase still decides.
+_UNDECIDED = (TEST_PASSED, TEST_INTERRUPTED)
 
 
 class Collector:
@@ -82,18 +93,17 @@ class Collector:
             self._append({"started": nodeid})  # what an interrupt (no stderr kept) was in
 
     def pytest_runtest_logreport(self, report: Any) -> None:
-        entry = self.tests.setdefault(report.nodeid, {"outcome": "interrupted", "error": ""})
+        entry = self.tests.setdefault(report.nodeid, {"outcome": TEST_INTERRUPTED, "error": ""})
         if getattr(report, "wasxfail", None) is not None:  # xfail: failed as expected
-            entry["outcome"] = "xfailed" if report.skipped else "xpassed"
+            entry["outcome"] = TEST_XFAILED if report.skipped else TEST_XPASSED
             return
-        if report.when == "call" and entry["outcome"] == "interrupted":
-            entry["outcome"] = "passed"  # until a failure says otherwise
-        if report.failed and entry["outcome"] in ("passed", "interrupted"):
-            entry["outcome"] = "failed" if report.when == "call" else "error"
+        if report.when == "call" and entry["outcome"] == TEST_INTERRUPTED:
+            entry["outcome"] = TEST_PASSED  # until a failure says otherwise
+        if report.failed and entry["outcome"] in _UNDECIDED:
+            entry["outcome"] = TEST_FAILED if report.when == "call" else TEST_ERROR
             entry["error"] = _first_error_line(str(report.longreprtext))
-        elif report.skipped and report.when != "teardown" and \
-                entry["outcome"] in ("passed", "interrupted"):
-            entry["outcome"] = "skipped"
+        elif report.skipped and report.when != "teardown" and entry["outcome"] in _UNDECIDED:
+            entry["outcome"] = TEST_SKIPPED
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         """The test is over (its teardown too): its line goes to the hang folder now."""

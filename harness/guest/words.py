@@ -1,5 +1,5 @@
 """The closed vocabularies, spelled once: start methods, operating systems, case categories,
-outcomes, verdicts, cell statuses and claim verdicts.
+outcomes, verdicts, cell statuses, claim verdicts and ``check --pytest``'s test outcomes.
 
 Plain strings and tuples (no ``enum``, no ``typing``) because guest code imports them and a fork
 child copies what its parent imported; ``harness.vocab`` builds the host's enums from these.
@@ -16,6 +16,8 @@ __all__ = [
     "OUTCOMES",
     "START_METHODS",
     "STATUSES",
+    "TEST_FAILING",
+    "TEST_OUTCOMES",
     "VERDICTS",
 ]
 
@@ -57,3 +59,13 @@ STATUSES = (AS_EXPECTED, UNEXPECTED, TIMEOUT, CRASH, UNAVAILABLE, NOT_RUN, FLAKY
 #: ``undecided``: its cells ran but none can decide it (a hang that did not say where it blocked).
 HOLDS, FAILS, DEPENDS, PARTIAL, UNDECIDED = "true", "false", "depends", "partial", "undecided"
 CLAIM_VERDICTS = (HOLDS, FAILS, DEPENDS, PARTIAL, UNDECIDED, NOT_RUN)
+
+#: A test's outcome in ``check --pytest``: pytest's words (``check_suite`` writes them), and
+#: ``interrupted`` (started, never reported: its run was stopped) and ``hung`` (its run was
+#: killed at the hard timeout in it); a test fails with ``failed`` or ``error``.
+TEST_PASSED, TEST_FAILED, TEST_ERROR, TEST_SKIPPED = "passed", "failed", ERROR, "skipped"
+TEST_XFAILED, TEST_XPASSED = "xfailed", "xpassed"
+TEST_INTERRUPTED, TEST_HUNG = "interrupted", "hung"
+TEST_OUTCOMES = (TEST_PASSED, TEST_FAILED, TEST_ERROR, TEST_SKIPPED, TEST_XFAILED, TEST_XPASSED,
+                 TEST_INTERRUPTED, TEST_HUNG)
+TEST_FAILING = (TEST_FAILED, TEST_ERROR)

@@ -67,6 +67,23 @@ def test_sigterm_in_a_scripts_check_reports_the_runs_that_finished() -> None:
     assert not _descendants(proc.pid)
 
 
+def test_sigterm_in_a_scripts_check_names_the_runs_not_run_in_json() -> None:
+    """--json, SIGTERM while the second run is going on: the document lists the runs never
+    finished and is not ok (it said ok: true and named none of them)."""
+    proc = subprocess.Popen(_CHECK + ["slow_child.py", "--json", "--timeout", "60", "--python",
+                                      sys.executable], cwd=str(FIXTURES), env=ENV,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # fork's run ended once forkserver's started (progress is not said with --json).
+    out, err = stop_when(proc, lambda: any("\0forkserver\0" in line
+                                           for line in _descendants(proc.pid)))
+    assert proc.returncode == 130, err
+    doc = json.loads(out)
+    assert [r["method"] for r in doc["results"]] == ["fork"], doc["results"]
+    name = doc["results"][0]["environment"]
+    assert doc["not_run_interrupted"] == [f"{name}[forkserver]", f"{name}[spawn]"], doc
+    assert doc["ok"] is False
+
+
 def test_arguments_pytest_rejects_under_every_method_are_a_usage_error() -> None:
     """pytest's exit status 4 (``ExitCode.USAGE_ERROR``) in every run: exit 2, as check's own
     usage errors (it exited 1, as if a test had failed)."""

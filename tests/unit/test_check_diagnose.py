@@ -394,3 +394,55 @@ def test_a_generator_seeded_on_purpose_is_not_duplication() -> None:
     (diag,) = [d for d in diagnose(runs(5, 2, 3)) if d.code == "random-state-duplicated"]
     assert diag.cells == ("3.12[fork]", "3.12[forkserver]")
     assert "random-state-duplicated" in _codes(runs(5))
+
+
+def _rerun_stderr(line: str) -> str:
+    """A spawn child's traceback of the main script re-run (``_fixup_main_from_path``), whose
+    error is ``line``."""
+    return ('Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+            '  File "/usr/lib/python3.12/multiprocessing/spawn.py", line 297, in '
+            "_fixup_main_from_path\n    main_content = runpy.run_path(main_path,\n"
+            '  File "/tmp/job/run.py", line 7, in <module>\n    raise ConfigError("x")\n'
+            + line + "\n")
+
+
+def test_a_main_rerun_names_an_exception_of_a_dotted_name() -> None:
+    """The child's error printed with its module (``__mp_main__.ConfigError``,
+    ``_pickle.PicklingError``) is named by the main re-run's diagnosis as error [1] names it,
+    not "see the traceback"."""
+    for line, said in (("__mp_main__.ConfigError: DB_URL is not set in the child",
+                        "ConfigError: DB_URL is not set in the child"),
+                       ("_pickle.PicklingError: Can't pickle <function f>: it's not the same",
+                        "PicklingError: Can't pickle <function f>: it's not the same"),
+                       ("ValueError: bad", "ValueError: bad")):
+        error = {"type": line.partition(":")[0].rpartition(".")[2], "where": "child",
+                 "message": "%s (in a child, before its target ran)" % line.partition(": ")[2]}
+        found = [d for d in diagnose({("3.12", "spawn"): _run(
+            "spawn", Outcome.ERROR, error, stderr=_rerun_stderr(line))})
+            if d.code == "main-rerun-in-child"]
+        assert found and found[0].message.endswith("failed there: " + said), found
+
+
+def test_where_each_method_is_the_default_agrees_with_the_catalog() -> None:
+    """check's advice of where spawn and forkserver are the default (``_DEFAULT_WHERE``)
+    names the operating systems, and the Python it starts from, of the catalog's
+    methods.default rules, and no other OS: a change of those rules leaves no stale advice."""
+    import re
+
+    import cases.methods  # noqa: F401  (registers methods.default)
+    from harness.check_diagnose import _DEFAULT_WHERE
+    from harness.guest import catalog, words
+
+    rules = next(c for c in catalog.all_cases() if c.id == "methods.default").expect
+    where: Dict[str, Dict[str, List[str]]] = {}
+    for rule in rules:
+        if rule.value["default"] != words.FORK:
+            said = where.setdefault(rule.value["default"], {"os": [], "python": []})
+            said["os"] += [words.OS_NAMES[os] for os in rule.conditions["os"]]
+            said["python"] += re.findall(r">=(\d+\.\d+)", rule.conditions.get("python", ""))
+    assert sorted(where) == sorted(_DEFAULT_WHERE)
+    for method, said in where.items():
+        text = _DEFAULT_WHERE[method]
+        assert [os for os in words.OS_NAMES.values() if os in text] == sorted(
+            said["os"], key=list(words.OS_NAMES.values()).index), text
+        assert all(version in text for version in said["python"]), text

@@ -5,7 +5,9 @@ the script read `[lambda-or-local-function]`, the test no cause)."""
 
 from __future__ import annotations
 
-from typing import Any, Dict
+from typing import Any, Dict, List
+
+import pytest
 
 from harness import check_pytest
 from harness.guest.check_watch import RUNNING
@@ -80,3 +82,18 @@ def test_failing_where_not_every_method_ran_does_not_say_every() -> None:
     full = _runs({"t.py::test_square": {"outcome": "failed", "error": _LAMBDA}})
     text = " ".join(check_pytest.format_tests(*check_pytest.compare(full), full).split())
     assert "failing under every start method (not about the method): 1 test(s)" in text
+
+
+def test_hung_everywhere_reads_each_runs_stderr_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The test each run hung in is read from its stderr once a run (it read it four times)."""
+    runs = _hung_everywhere()
+    read: List[CaseRun] = []
+    hung_test = check_pytest.hung_test
+
+    def counted(run: CaseRun) -> str:
+        read.append(run)
+        return hung_test(run)
+
+    monkeypatch.setattr(check_pytest, "hung_test", counted)
+    assert [h.test for h in check_pytest.hung_everywhere(runs)] == ["t.py::test_hang"]
+    assert len(read) == len(runs), read

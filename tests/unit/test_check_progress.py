@@ -60,7 +60,7 @@ def test_a_killed_run_keeps_what_its_finished_tests_saw(tmp_path: Path) -> None:
         (tmp_path / ("child-%d.json" % pid)).write_text(json.dumps(
             {"pid": pid, "error": None, "test": test, "globals_differ": ["MODE"]}))
     killed = check_pytest.with_progress(CaseRun("--pytest", "spawn", Outcome.ERROR, error={
-        "type": check_pytest.INTERRUPTED, "message": "interrupted"}), str(tmp_path))
+        "type": check_pytest.INTERRUPTED_ERROR, "message": "interrupted"}), str(tmp_path))
     assert isinstance(killed.observed, dict)
     assert killed.observed["default_method"] == "fork"
     assert [c["test"] for c in killed.observed["children"]] == [A, B]
