@@ -15,8 +15,8 @@ from __future__ import annotations
 import os
 import sys
 
-from cases._rules import forkserver_main_rules
 from cases._pickling import start_fails
+from cases._rules import forkserver_main_rules
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
