@@ -207,3 +207,9 @@ def test_every_claim_verdict_and_status_has_its_look_on_the_page() -> None:
     assert [w for w in words.CLAIM_VERDICTS if ".v-%s" % w not in css] == []
     assert sorted(VERDICT_SYMBOLS) == sorted(words.CLAIM_VERDICTS)
     assert sorted(STATUS_INFO) == sorted(words.STATUSES)
+
+
+def test_the_dead_child_s_error_type_is_the_exception_s_name() -> None:
+    """Results record ``words.CHILD_DIED`` (the judge reads it without importing the catalog)
+    for the catalog's ChildDied: one name, not two that can drift apart."""
+    assert catalog.ChildDied.__name__ == words.CHILD_DIED
