@@ -24,7 +24,6 @@ from harness.exits import (
     EXIT_USAGE,
     error,
 )
-from harness.guest import words
 from harness.results import REPORTS, RESULTS_DIR
 
 __all__ = ["main"]
@@ -179,19 +178,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
             sys.stderr.write("harness: note: --not-run %s: this report has data for %s: that "
                              "is shown, not the reason\n" % (ident, merge.minor_level(ident)))
     try:
-        render.write_report(matrix, out)
+        report = render.write_report(matrix, out)
     except OSError as exc:
         return error("%s: cannot write the report (%s)" % (out, exc.strerror or exc), EXIT_FAILED)
-    from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
     from harness.summary import plural
 
-    unexpected = sum(1 for c in matrix["results"] if cellview.verdict_of(c) == words.UNEXPECTED)
     sys.stdout.write("report: %s, %s, %s (%d differ from their expectation) -> %s\n" % (
-        plural(len(matrix["environments"]), "environment"), plural(len(matrix["cases"]), "case"),
-        plural(len(matrix["results"]), "cell"), unexpected, out / "index.html"))
-    gaps = notrun.of_matrix(matrix)
-    if gaps.partial:  # the counts above are of cells, not of what ran
-        sys.stdout.write("report: %s\n" % gaps.line)
+        plural(len(matrix["environments"]), "environment"), plural(report.n_cases, "case"),
+        plural(report.cells_total, "cell"), report.unexpected_cells, out / "index.html"))
+    if report.not_run.partial:  # the counts above are of cells, not of what ran
+        sys.stdout.write("report: %s\n" % report.not_run.line)
     if rejected:
         sys.stdout.write("report: %d file(s) rejected (listed in the report)\n" % len(rejected))
     return EXIT_FAILED if rejected or empty or bad_lines else EXIT_OK

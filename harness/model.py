@@ -108,6 +108,7 @@ class Report:
     n_cases: int
     cells_total: int
     cells_with_data: int
+    cells_not_run: int
     unexpected_cells: int
     unexpected_cases: int
     #: Of those, against expectations the docs do not state (the page counts them apart).
@@ -117,7 +118,8 @@ class Report:
     #: the Findings line says them (a count that rose only because a case was edited).
     stated_changed: int
     inferred_changed: int
-    #: Cases with a cell that differs from what the docs state.
+    #: Cells, and cases with a cell, that differ from what the docs state.
+    stated_cells: int
     stated_cases: int
     #: Cells with data but no verdict: unavailable against a rule that expected them to run.
     not_compared: int
@@ -137,6 +139,7 @@ class Report:
     envs: Tuple[EnvView, ...]
     grid: Tuple[Slot, ...]
     missing: Tuple[Slot, ...]
+    slots_with_data: int
     defaults: Tuple[answers.DefaultCell, ...]
     answer_lines: Tuple[answers.Answer, ...]
     os_groups: Tuple[OsGroup, ...]
@@ -275,6 +278,8 @@ def build(matrix: MatrixDoc) -> Report:
     claims_by_id = {c["id"]: c for c in matrix.get("claims", [])}
     all_views = [v for _k, vs in cats for v in vs]
     gaps = notrun.of_matrix(matrix)
+    with_data = sum(1 for c in matrix["results"] if c.get("outcome") is not None)
+    inferred_cells = sum(v.unexpected_inferred for v in all_views)
     over = None if not gaps.partial else {tag: sum(
         1 for v in all_views if tag in v.compared) for tag in answers.COMPARES}
     return Report(
@@ -286,22 +291,24 @@ def build(matrix: MatrixDoc) -> Report:
         verdict_counts=tuple((k, cellview.VERDICT_MARKS[k][1], n)
                              for k, n in verdict_counts.items()),
         n_cases=len(matrix["cases"]),
-        cells_total=len(matrix["results"]),
-        cells_with_data=sum(1 for c in matrix["results"] if c.get("outcome") is not None),
+        cells_total=len(matrix["results"]), cells_with_data=with_data,
+        cells_not_run=len(matrix["results"]) - with_data,
         unexpected_cells=verdict_counts[words.UNEXPECTED],
         unexpected_cases=sum(1 for v in all_views if v.unexpected_cells),
-        inferred_cells=sum(v.unexpected_inferred for v in all_views),
+        inferred_cells=inferred_cells,
         agree_inferred=sum(len(g.cells) for v in all_views for g in v.groups
                            if g.status == words.AS_EXPECTED and g.inferred),
         inferred_cases=sum(1 for v in all_views if v.unexpected_inferred),
         stated_changed=sum(v.unexpected_changed - v.inferred_changed for v in all_views),
         inferred_changed=sum(v.inferred_changed for v in all_views),
+        stated_cells=verdict_counts[words.UNEXPECTED] - inferred_cells,
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
         not_compared=not_compared,
         changed_cases=len(changes), not_run=gaps,
         flaky_cases=sum(1 for v in all_views if any(c.verdict == words.FLAKY for c in v.cells)),
         platform_cases=len(diffs), comparable=_comparable(matrix),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
+        slots_with_data=len(grid) - len(missing),
         defaults=tuple(answers.default_grid(matrix, grid)),
         answer_lines=tuple(answers.fails_only_lines(
             [(v.id, v.title, v.tags) for v in all_views], all_changes, over,
