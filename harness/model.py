@@ -110,7 +110,6 @@ class Report:
     cells_with_data: int
     cells_not_run: int
     unexpected_cells: int
-    unexpected_cases: int
     #: Of those, against expectations the docs do not state (the page counts them apart).
     inferred_cells: int
     inferred_cases: int
@@ -153,7 +152,6 @@ class Report:
     claims: Tuple[claimview.ClaimView, ...]
     charts: Tuple[svg.Chart, ...]
     rejected: Tuple[Tuple[str, str], ...]
-    status_info: Tuple[Tuple[str, str, str, str], ...]  # (status, code, symbol, label)
     panel: Dict[str, Any]  # the detail panel's JSON: {case id: {"b": [...], "c": [...]}}
 
     @property
@@ -179,7 +177,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     cid = str(case["id"])
     lookup = {(c["environment"], c["method"]): c for c in cells}
     behaviours: List[Dict[str, Any]] = []
-    row = cellview.row_cells(cid, [(e.id, e.index) for e in envs], methods, lookup, behaviours)
+    row = cellview.row_cells(cid, [e.id for e in envs], methods, lookup, behaviours)
     env_index = {e.id: e.index for e in envs}
     mine = changes.get(cid, [])
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
@@ -294,7 +292,6 @@ def build(matrix: MatrixDoc) -> Report:
         cells_total=len(matrix["results"]), cells_with_data=with_data,
         cells_not_run=len(matrix["results"]) - with_data,
         unexpected_cells=verdict_counts[words.UNEXPECTED],
-        unexpected_cases=sum(1 for v in all_views if v.unexpected_cells),
         inferred_cells=inferred_cells,
         agree_inferred=sum(len(g.cells) for v in all_views for g in v.groups
                            if g.status == words.AS_EXPECTED and g.inferred),
@@ -327,7 +324,6 @@ def build(matrix: MatrixDoc) -> Report:
         charts=tuple(svg.charts(matrix)),
         rejected=tuple((file_name(str(r.get("path"))), str(r.get("problem")))
                        for r in matrix.get("rejected_files", [])),
-        status_info=tuple((s, *info) for s, info in STATUS_INFO.items()),
         panel={cellview.PANEL_WORDS_KEY: cellview.PANEL_WORDS,
                **{v.id: v.panel for v in all_views}},
     )
