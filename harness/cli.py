@@ -154,7 +154,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             ident = line.strip()
             if not ident or ident.startswith("#"):
                 continue
-            if cli_types.ENV_ID.match(ident):
+            if cli_types.is_env_id(ident):
                 expected.append(ident)
             else:  # left out, the rest kept; exit 1 at the end
                 error("--expect-envs %s:%d: %r is not an environment id (like "
