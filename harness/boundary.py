@@ -29,10 +29,9 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from harness.exits import EXIT_FAILED, EXIT_OK
+from harness.results import ROOT
 
 __all__ = ["Import", "check", "main", "module_imports"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: The case parent's import closure before a case runs (what fork copies).
 LEAN = frozenset({"harness", "harness.guest", "harness.guest.executor",

@@ -24,14 +24,12 @@ from harness.exits import (
     EXIT_USAGE,
     error,
 )
-from harness.results import REPORTS, RESULTS_DIR
+from harness.results import REPORTS, RESULTS_DIR, ROOT
 
 __all__ = ["main"]
 
 #: What the report, diff and check commands import beyond the standard library.
 HOST_PACKAGES = ("jinja2", "jsonschema")
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: The case catalog: beside harness/ in a checkout. Only harness/ is packaged, so a
 #: pip-installed harness has no catalog: `run` has nothing to run, the report no claims.

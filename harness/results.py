@@ -42,6 +42,7 @@ __all__ = [
     "MATRIX_SCHEMA",
     "NO_RESULT",
     "REPORTS",
+    "ROOT",
     "RESULTS_DIR",
     "RESULTS_SCHEMA",
     "accepted_versions",
@@ -69,9 +70,11 @@ __all__ = [
     "written_version",
 ]
 
+#: The project's root folder (the checkout, or the installed package's parent).
+ROOT = Path(__file__).resolve().parent.parent
 #: The project's reports folder: ``nox -s matrix`` writes one results file per interpreter in
 #: ``reports/results/``, and the report (``matrix.json``, the page, both schemas) beside it.
-REPORTS = Path(__file__).resolve().parent.parent / "reports"
+REPORTS = ROOT / "reports"
 RESULTS_DIR = REPORTS / "results"
 MATRIX_FILE = "matrix.json"
 #: The shipped JSON Schemas (``harness/schema/``, published beside the report under these names).

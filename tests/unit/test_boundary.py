@@ -102,3 +102,11 @@ def test_only_a_marked_import_of_the_users_own_package_passes(tree: Path) -> Non
     assert any("imports requests" in p for p in boundary.check(tree))
     _append(target, "def h():\n    import attrs  " + boundary.USERS_OWN)
     assert not any("imports attrs" in p for p in boundary.check(tree))
+
+
+def test_the_project_root_is_named_in_one_place() -> None:
+    """``harness.results.ROOT``; five modules each derived it from their own path (review r2
+    F15): a module moved into a package would have pointed at harness/."""
+    spelled = [p.name for p in sorted((ROOT / "harness").rglob("*.py"))
+               if "resolve().parent.parent" in p.read_text(encoding="utf-8")]
+    assert spelled == ["results.py"]
