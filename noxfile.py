@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
 from harness import discovery
+from harness.guest import probe
 from harness.guest.words import PYPY
 from harness.results import MATRIX_FILE, REPORTS, RESULTS_DIR, session_identity
 
@@ -116,7 +117,7 @@ def matrix(session: nox.Session) -> None:
     _promise_report()
     session.install(*MATRIX_DEPS)
     session.run("python", "-m", "harness", "run", "--results-dir", str(RESULTS_DIR), "--",
-                *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
+                *session.posargs, env={"HARNESS_GIT_COMMIT": _git_commit()}, **INTERRUPT)
     if whole_matrix(sys.argv[1:]):  # `nox -s matrix` also runs the Debian root's columns
         for version in ROOT_PYTHONS:
             session.notify(f"matrix_root({version})", posargs=session.posargs)
@@ -144,7 +145,7 @@ def matrix_root(session: nox.Session, version: str) -> None:
     try:
         session.run("python", "-m", "harness", "run", "--python", shlex.join(chosen[0].argv()),
                     "--results-dir", str(RESULTS_DIR), "--", *session.posargs,
-                    env={"HARNESS_GIT_COMMIT": _git_commit(session)}, **INTERRUPT)
+                    env={"HARNESS_GIT_COMMIT": _git_commit()}, **INTERRUPT)
     finally:  # the wrapper's mounts are private to each run: nothing may be left on the host
         left = root_provision.release(root, session.log)
         if left:
@@ -288,7 +289,6 @@ def _say_coverage(session: nox.Session) -> None:
         session.log(line)
 
 
-def _git_commit(session: nox.Session) -> str:
-    out = session.run("git", "rev-parse", "HEAD", external=True, silent=True,
-                      success_codes=[0, 128], log=False)
-    return str(out or "").strip() if out and "fatal" not in str(out) else ""
+def _git_commit() -> str:
+    # the probe's reader: nox's session.run(silent=True) mixes git's stderr (a warning) in
+    return probe.git_commit() or ""

@@ -159,10 +159,10 @@ def since_tag(series: str, version: str) -> str:
 def series_label(series: str, version: str) -> str:
     """ "Linux PyPy 3.11", "Linux 3.14t", "macOS 3.15 (Intel)" for a series (``linux-pypy``,
     ``linux-cpython-t``, ``macos-cpython-x86_64``: ``history.series_key``) at a version."""
-    os_name, impl, *rest = series.split("-") + ["", ""]
-    label = "%s %s" % (OS_NAMES.get(os_name, os_name),
-                       interpreter_label(impl, version, "t" in rest))
-    return label + (" (Intel)" if "x86_64" in rest else "")
+    parts = history.series_parts(series)
+    label = "%s %s" % (OS_NAMES.get(parts.os, parts.os),
+                       interpreter_label(parts.implementation, version, parts.free_threading))
+    return label + (" (Intel)" if parts.arch == "x86_64" else "")
 
 
 def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:

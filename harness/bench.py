@@ -38,11 +38,10 @@ from harness.bench_merge import (
 )
 from harness.exits import EXIT_FAILED, EXIT_OK
 from harness.guest.words import DEADLOCK, FORKSERVER, OK, PERFORMANCE, SPAWN, START_METHODS, TIMEOUT
-from harness.results import REPORTS
+from harness.results import REPORTS, ROOT
 
 __all__ = ["main", "synthetic_results", "time_merge_and_render"]
 
-ROOT = Path(__file__).resolve().parent.parent
 
 def latency_check(interpreter: Sequence[str], methods: Sequence[str], workdir: Path,
                   in_matrix: Dict[str, Any], rounds: int) -> Dict[str, Any]:

@@ -14,7 +14,8 @@ Reads the source (never imports it) and fails naming each broken rule:
    only :data:`LEAN_STDLIB` too, in a function only :data:`CHECK_STDLIB`; never ``typing``
    at run time.
 3. Report modules (:data:`REPORT`) never import run or guest modules: a report is built from
-   results files alone, on any machine.
+   results files alone, on any machine. Kernel modules (:data:`KERNEL`), which report modules
+   import, import only kernel modules and :data:`KERNEL_GUEST`, so the rule holds through them.
 4. No import cycle among the project's modules (function-local imports count).
 
 Every host module is in exactly one room; a new one must be added to a room here.
@@ -28,10 +29,9 @@ from pathlib import Path
 from typing import Any, Dict, FrozenSet, Iterator, List, NamedTuple, Optional, Sequence, Set, Tuple
 
 from harness.exits import EXIT_FAILED, EXIT_OK
+from harness.results import ROOT
 
 __all__ = ["Import", "check", "main", "module_imports"]
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: The case parent's import closure before a case runs (what fork copies).
 LEAN = frozenset({"harness", "harness.guest", "harness.guest.executor",
@@ -48,6 +48,9 @@ CHECK_STDLIB = frozenset({"_thread", "faulthandler", "importlib", "json", "multi
 #: Shared by both host chains: formats, vocabulary, expectation matching, exit statuses.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
                     "harness.documents", "harness.exits", "harness.causes"})
+#: The guest modules kernel code may import: the vocabulary and the results file's reader.
+KERNEL_GUEST = frozenset({"harness", "harness.guest", "harness.guest.words",
+                          "harness.guest._files"})
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.judge",
@@ -292,6 +295,10 @@ def _room_problems(where: str, module: str, room: str, imports: Sequence[Import]
         elif room == "report" and target_room in ("run", "guest") and \
                 own not in ("harness", "harness.guest", "harness.guest.words"):
             problems.append(say + ": report code never imports run or guest code")
+        elif room == "kernel" and own is not None and target_room != "kernel" and \
+                own not in KERNEL_GUEST:
+            problems.append(say + ": kernel code (shared by run and report) imports only "
+                                  "kernel code, guest.words and guest._files")
     return problems
 
 

@@ -97,7 +97,6 @@ _EXIT = re.compile(r"exited with code (-?\d+)")
 @dataclasses.dataclass(frozen=True)
 class CellView:
     env: str
-    env_index: int
     method: str
     outcome: str  # one of OUTCOMES
     verdict: str  # one of VERDICT_MARKS, or "" (no data)
@@ -279,7 +278,7 @@ def _title(cell: Optional[MatrixCell]) -> str:
 
 
 def row_cells(
-    case_id: str, envs: Sequence[Tuple[str, int]], methods: Sequence[str],
+    case_id: str, envs: Sequence[str], methods: Sequence[str],
     lookup: Mapping[Tuple[str, str], MatrixCell],
     behaviours: List[Dict[str, Any]],
 ) -> List[CellView]:
@@ -287,7 +286,7 @@ def row_cells(
     the distinct behaviours of the case (the panel's "same in N other cells")."""
     index: Dict[str, int] = {_dumps(b): i for i, b in enumerate(behaviours)}
     row: List[CellView] = []
-    for env, env_index in envs:
+    for env in envs:
         cells = [lookup.get((env, m)) for m in methods]
         oks = _ok_texts(cells, FACE_KEYS.get(case_id))
         for method, cell, ok_text in zip(methods, cells, oks):
@@ -308,7 +307,7 @@ def row_cells(
                               "message": str(w.get("message"))}
                              for w in cell.get("warnings") or []]]
             row.append(CellView(
-                env=env, env_index=env_index, method=method, outcome=outcome, verdict=verdict,
+                env=env, method=method, outcome=outcome, verdict=verdict,
                 text=text, mark=VERDICT_MARKS.get(verdict, ("", ""))[0],
                 warn=bool(cell and cell.get("warnings")),
                 title=_title(cell) or _letter_title(ok_text, cell), data=data))

@@ -48,7 +48,7 @@ from harness.check_where import (
 from harness.guest import check_suite
 from harness.guest.check_hang import JOIN_WAITS
 from harness.guest.words import START_METHODS
-from harness.results import session_name
+from harness.results import ROOT, session_name
 from harness.runner import CaseRun, run_case
 from harness.vocab import Outcome
 
@@ -60,7 +60,6 @@ __all__ = ["NO_PROCESS", "Diagnosis", "Interrupted", "TargetError", "as_it_is", 
            "summary_line", "table_order", "terminal_width", "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
-ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_TIMEOUT = 10.0
 _POLL = 1.0  # seconds between looks at the runs going on (``Progress.waiting``)
 PYTEST = "--pytest"

@@ -24,15 +24,12 @@ from harness.exits import (
     EXIT_USAGE,
     error,
 )
-from harness.guest import words
-from harness.results import REPORTS, RESULTS_DIR
+from harness.results import REPORTS, RESULTS_DIR, ROOT
 
 __all__ = ["main"]
 
 #: What the report, diff and check commands import beyond the standard library.
 HOST_PACKAGES = ("jinja2", "jsonschema")
-
-ROOT = Path(__file__).resolve().parent.parent
 
 #: The case catalog: beside harness/ in a checkout. Only harness/ is packaged, so a
 #: pip-installed harness has no catalog: `run` has nothing to run, the report no claims.
@@ -155,7 +152,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
             ident = line.strip()
             if not ident or ident.startswith("#"):
                 continue
-            if cli_types.ENV_ID.match(ident):
+            if cli_types.is_env_id(ident):
                 expected.append(ident)
             else:  # left out, the rest kept; exit 1 at the end
                 error("--expect-envs %s:%d: %r is not an environment id (like "
@@ -179,19 +176,16 @@ def _cmd_report(args: argparse.Namespace) -> int:
             sys.stderr.write("harness: note: --not-run %s: this report has data for %s: that "
                              "is shown, not the reason\n" % (ident, merge.minor_level(ident)))
     try:
-        render.write_report(matrix, out)
+        report = render.write_report(matrix, out)
     except OSError as exc:
         return error("%s: cannot write the report (%s)" % (out, exc.strerror or exc), EXIT_FAILED)
-    from harness import cellview, notrun  # counted as the page counts them (its ✗ marks)
     from harness.summary import plural
 
-    unexpected = sum(1 for c in matrix["results"] if cellview.verdict_of(c) == words.UNEXPECTED)
     sys.stdout.write("report: %s, %s, %s (%d differ from their expectation) -> %s\n" % (
-        plural(len(matrix["environments"]), "environment"), plural(len(matrix["cases"]), "case"),
-        plural(len(matrix["results"]), "cell"), unexpected, out / "index.html"))
-    gaps = notrun.of_matrix(matrix)
-    if gaps.partial:  # the counts above are of cells, not of what ran
-        sys.stdout.write("report: %s\n" % gaps.line)
+        plural(len(matrix["environments"]), "environment"), plural(report.n_cases, "case"),
+        plural(report.cells_total, "cell"), report.unexpected_cells, out / "index.html"))
+    if report.not_run.partial:  # the counts above are of cells, not of what ran
+        sys.stdout.write("report: %s\n" % report.not_run.line)
     if rejected:
         sys.stdout.write("report: %d file(s) rejected (listed in the report)\n" % len(rejected))
     return EXIT_FAILED if rejected or empty or bad_lines else EXIT_OK

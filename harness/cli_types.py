@@ -8,23 +8,27 @@ import re
 from typing import Tuple
 
 from harness.guest import words
+from harness.results import parse_env_id
 
-__all__ = ["ENV_ID", "at_least_one", "env_id", "not_run", "positive_seconds", "python_version",
+__all__ = ["at_least_one", "env_id", "is_env_id", "not_run", "positive_seconds", "python_version",
            "share"]
 
-_VERSION = r"[0-9]+\.[0-9]+(\.[0-9]+([a-z]+[0-9]+)?)?t?"
-#: An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
-#: linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64 (the one arch suffix:
-#: an id with another, linux-cpython-3.13-aarch64, is no environment's and has no grid slot).
-ENV_ID = re.compile(r"^(%s)-(%s)-%s$|^%s-(%s)-%s-x86_64$" % (
-    "|".join(words.OS_NAMES), "|".join(words.IMPLEMENTATIONS), _VERSION, words.MACOS,
-    "|".join(words.IMPLEMENTATIONS), _VERSION))
 #: A CI leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
 _PYTHON_VERSION = re.compile(r"^(%s)?[0-9]+\.[0-9]+t?$" % words.PYPY)
 
 
+def is_env_id(text: str) -> bool:
+    """An environment id as results.env_id writes it: linux-cpython-3.13, macos-pypy-3.11,
+    linux-cpython-3.14t, linux-cpython-3.13.18, macos-cpython-3.13-x86_64 (the one arch suffix:
+    an id with another, linux-cpython-3.13-aarch64, is no environment's and has no grid slot)."""
+    parts = parse_env_id(text)
+    return parts is not None and parts.os in words.OS_NAMES and \
+        parts.implementation in words.IMPLEMENTATIONS and \
+        parts.arch in (("", "x86_64") if parts.os == words.MACOS else ("",))
+
+
 def env_id(text: str) -> str:
-    if not ENV_ID.match(text):  # it became a column of its own, every cell "not run"
+    if not is_env_id(text):  # it became a column of its own, every cell "not run"
         raise argparse.ArgumentTypeError(
             "%r is not an environment id (like linux-cpython-3.13, macos-pypy-3.11, "
             "windows-cpython-3.14t; -x86_64 only for Intel macOS)" % text)

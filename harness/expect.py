@@ -10,13 +10,10 @@ import operator
 import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness.guest.catalog import ChildDied
+from harness.guest.words import CHILD_DIED
 from harness.results import NO_RESULT, hang_said
 from harness.text import same_value, short
 from harness.vocab import Outcome, Verdict
-
-#: The error type recorded for a child that died without sending a result.
-CHILD_DIED = ChildDied.__name__
 
 __all__ = ["expectation_text", "matches_env", "parse_version", "select_rule", "verdict_for",
            "version_key"]

@@ -13,7 +13,7 @@ from harness.documents import MatrixDoc, MatrixEnvironment
 from harness.expect import version_key
 from harness.guest.words import CPYTHON, LINUX, OPERATING_SYSTEMS, OS_NAMES, PYPY
 from harness.merge import not_run_environment
-from harness.results import interpreter_label, minor_version
+from harness.results import interpreter_label, minor_version, parse_env_id
 
 __all__ = ["LEG_NO_FILE", "NOT_RUN_REASON", "NO_RESULTS", "OSES", "TARGET", "Slot", "file_name",
            "scope_text", "slot_of", "slot_order", "slots"]
@@ -60,8 +60,6 @@ NOT_RUN_REASON = "not run — %s"
 #: Why an expected CI leg's slot has no data: its file never reached the report, either way.
 LEG_NO_FILE = "expected, but no results file reached the report (its CI leg failed before " \
     "writing it, or its leg check withheld it: see the leg's log)"
-#: A results file's name as ``results.file_stem`` writes it: ``linux-cpython-3.14t-root.json``.
-_FILE_NAME = re.compile(r"^([a-z]+)-([a-z]+)-(\d+\.\d+)(t?)(?:-x86_64)?(?:-root)?\.json$")
 
 
 def file_name(path: str) -> str:
@@ -72,11 +70,11 @@ def file_name(path: str) -> str:
 
 def _slot_of_name(name: str) -> Optional[Tuple[str, str, str, bool]]:
     """The grid slot a results file's name stands for (None for a name not of that form)."""
-    found = _FILE_NAME.match(name)
-    if not found:
+    stem = name[:-len(".json")] if name.endswith(".json") else ""  # as results.file_stem
+    parts = parse_env_id(stem[:-len("-root")] if stem.endswith("-root") else stem)
+    if parts is None or parts.version.count(".") != 1 or parts.arch not in ("", "x86_64"):
         return None
-    os_name, impl, minor, ft = found.groups()
-    return os_name, impl, minor, bool(ft)
+    return parts.os, parts.implementation, parts.version, parts.free_threading
 
 
 def slot_of(env: MatrixEnvironment) -> Tuple[str, str, str, bool]:

@@ -170,10 +170,10 @@ def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[st
 
 #: What two series (``history.series_key``: os-implementation[-t][-arch]) can differ in, by
 #: the position of their part, as the heading over a case's differences names it.
-_ASPECTS = (("operating systems", lambda k: k.split("-")[0]),
-            ("implementations", lambda k: k.split("-")[1]),
-            ("free-threaded and default builds", lambda k: "t" in k.split("-")[2:]),
-            ("architectures", lambda k: [p for p in k.split("-")[2:] if p != "t"]))
+_ASPECTS = (("operating systems", lambda k: history.series_parts(k).os),
+            ("implementations", lambda k: history.series_parts(k).implementation),
+            ("free-threaded and default builds", lambda k: history.series_parts(k).free_threading),
+            ("architectures", lambda k: history.series_parts(k).arch))
 
 
 def differs_between(diffs: Sequence[history.PlatformDifference]) -> str:

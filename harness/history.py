@@ -22,7 +22,7 @@ from harness.documents import (
 from harness.expect import parse_version, version_key
 from harness.guest import words
 from harness.merge import performance_cases, signature, warning_kinds
-from harness.results import arch_suffix, version_label
+from harness.results import EnvParts, arch_suffix, version_label
 from harness.results import minor_version as _minor
 from harness.text import cut_apart, key_changes, keys_shown, short_json
 
@@ -40,6 +40,7 @@ __all__ = [
     "method_changes",
     "platform_differences",
     "series_key",
+    "series_parts",
     "since_hedge",
     "since_text",
     "system_name",
@@ -114,6 +115,13 @@ def series_key(env: Mapping[str, Any]) -> str:
     Intel macOS leg): ``linux-cpython``, ``linux-cpython-t``, ``macos-cpython-x86_64``."""
     key = "%s-%s" % (env.get("os"), env.get("implementation"))
     return key + ("-t" if env.get("free_threading") else "") + arch_suffix(env)
+
+
+def series_parts(key: str) -> EnvParts:
+    """A ``series_key``'s parts (its version ""): ``macos-cpython-x86_64`` -> macos, cpython,
+    not free-threaded, x86_64."""
+    os_name, impl, *rest = key.split("-") + ["", ""]
+    return EnvParts(os_name, impl, "", "t" in rest, "".join(p for p in rest if p != "t"))
 
 
 def describe(cell: CellFields, performance: bool = False, limit: int = 80) -> str:

@@ -7,7 +7,6 @@ is a ``Rejected`` line there and never stops the rest) to the matrix.
 from __future__ import annotations
 
 import itertools
-import re
 from datetime import datetime, timezone
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple, cast
 
@@ -135,10 +134,9 @@ def _case(case: CaseEntry) -> CaseEntry:
 def minor_level(ident: str) -> str:
     """An environment id at its minor version: linux-cpython-3.11.9 -> linux-cpython-3.11 (the
     t and an -arch suffix kept)."""
-    parts = ident.split("-")
-    if len(parts) > 2:
-        parts[2] = re.sub(r"^([0-9]+\.[0-9]+)\.[0-9]+", r"\1", parts[2])
-    return "-".join(parts)
+    parts = results.parse_env_id(ident)
+    minor = ".".join(parts.version.split(".")[:2]) if parts else ""
+    return parts._replace(version=minor).ident if parts else ident
 
 
 def not_run_environment(ident: str) -> MatrixEnvironment:
@@ -147,12 +145,11 @@ def not_run_environment(ident: str) -> MatrixEnvironment:
     Only what the id itself says is filled in (``linux-cpython-3.14t``, ``macos-...-x86_64``);
     methods and defaults are unknown (null), and ``runs`` is empty.
     """
-    parts = ident.split("-")
-    version = parts[2] if len(parts) > 2 else ""
-    return {"id": ident, "minor_id": ident, "version_label": version.rstrip("t"),
-            "os": parts[0], "implementation": parts[1] if len(parts) > 1 else "",
-            "python_version": version.rstrip("t"), "free_threading": version.endswith("t"),
-            "arch": parts[3] if len(parts) > 3 else None, "available_methods": [],
+    parts = results.parse_env_id(ident) or results.EnvParts(ident, "", "", False, "")
+    return {"id": ident, "minor_id": ident, "version_label": parts.version,
+            "os": parts.os, "implementation": parts.implementation,
+            "python_version": parts.version, "free_threading": parts.free_threading,
+            "arch": parts.arch or None, "available_methods": [],
             "default_method": None, "executor_default_method": None, "runs": [],
             "not_run": True}
 
@@ -386,8 +383,7 @@ def env_sort_key(ident: str) -> Tuple[Any, ...]:
     free-threaded, then the Intel macOS leg) by version (3.9 before 3.10, 3.13.8 before
     3.13.18, 3.15.0a5 before 3.15.0): a series' versions are side by side, as the target grid
     lists them, so walking and folding versions compare neighbours."""
-    os_name, impl, rest = [*ident.split("-", 2), "", ""][:3]
-    version, _, arch = rest.partition("-")
-    key = version_key(version.rstrip("t"))
-    return (os_name, impl != words.CPYTHON, impl, bool(arch), version.endswith("t"), arch,
-            key[0][:2], key, ident)
+    parts = results.parse_env_id(ident) or results.EnvParts(ident, "", "", False, "")
+    key = version_key(parts.version)
+    return (parts.os, parts.implementation != words.CPYTHON, parts.implementation,
+            bool(parts.arch), parts.free_threading, parts.arch, key[0][:2], key, ident)

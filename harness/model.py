@@ -108,8 +108,8 @@ class Report:
     n_cases: int
     cells_total: int
     cells_with_data: int
+    cells_not_run: int
     unexpected_cells: int
-    unexpected_cases: int
     #: Of those, against expectations the docs do not state (the page counts them apart).
     inferred_cells: int
     inferred_cases: int
@@ -117,7 +117,8 @@ class Report:
     #: the Findings line says them (a count that rose only because a case was edited).
     stated_changed: int
     inferred_changed: int
-    #: Cases with a cell that differs from what the docs state.
+    #: Cells, and cases with a cell, that differ from what the docs state.
+    stated_cells: int
     stated_cases: int
     #: Cells with data but no verdict: unavailable against a rule that expected them to run.
     not_compared: int
@@ -137,6 +138,7 @@ class Report:
     envs: Tuple[EnvView, ...]
     grid: Tuple[Slot, ...]
     missing: Tuple[Slot, ...]
+    slots_with_data: int
     defaults: Tuple[answers.DefaultCell, ...]
     answer_lines: Tuple[answers.Answer, ...]
     os_groups: Tuple[OsGroup, ...]
@@ -150,7 +152,6 @@ class Report:
     claims: Tuple[claimview.ClaimView, ...]
     charts: Tuple[svg.Chart, ...]
     rejected: Tuple[Tuple[str, str], ...]
-    status_info: Tuple[Tuple[str, str, str, str], ...]  # (status, code, symbol, label)
     panel: Dict[str, Any]  # the detail panel's JSON: {case id: {"b": [...], "c": [...]}}
 
     @property
@@ -176,7 +177,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     cid = str(case["id"])
     lookup = {(c["environment"], c["method"]): c for c in cells}
     behaviours: List[Dict[str, Any]] = []
-    row = cellview.row_cells(cid, [(e.id, e.index) for e in envs], methods, lookup, behaviours)
+    row = cellview.row_cells(cid, [e.id for e in envs], methods, lookup, behaviours)
     env_index = {e.id: e.index for e in envs}
     mine = changes.get(cid, [])
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
@@ -275,6 +276,8 @@ def build(matrix: MatrixDoc) -> Report:
     claims_by_id = {c["id"]: c for c in matrix.get("claims", [])}
     all_views = [v for _k, vs in cats for v in vs]
     gaps = notrun.of_matrix(matrix)
+    with_data = sum(1 for c in matrix["results"] if c.get("outcome") is not None)
+    inferred_cells = sum(v.unexpected_inferred for v in all_views)
     over = None if not gaps.partial else {tag: sum(
         1 for v in all_views if tag in v.compared) for tag in answers.COMPARES}
     return Report(
@@ -286,22 +289,23 @@ def build(matrix: MatrixDoc) -> Report:
         verdict_counts=tuple((k, cellview.VERDICT_MARKS[k][1], n)
                              for k, n in verdict_counts.items()),
         n_cases=len(matrix["cases"]),
-        cells_total=len(matrix["results"]),
-        cells_with_data=sum(1 for c in matrix["results"] if c.get("outcome") is not None),
+        cells_total=len(matrix["results"]), cells_with_data=with_data,
+        cells_not_run=len(matrix["results"]) - with_data,
         unexpected_cells=verdict_counts[words.UNEXPECTED],
-        unexpected_cases=sum(1 for v in all_views if v.unexpected_cells),
-        inferred_cells=sum(v.unexpected_inferred for v in all_views),
+        inferred_cells=inferred_cells,
         agree_inferred=sum(len(g.cells) for v in all_views for g in v.groups
                            if g.status == words.AS_EXPECTED and g.inferred),
         inferred_cases=sum(1 for v in all_views if v.unexpected_inferred),
         stated_changed=sum(v.unexpected_changed - v.inferred_changed for v in all_views),
         inferred_changed=sum(v.inferred_changed for v in all_views),
+        stated_cells=verdict_counts[words.UNEXPECTED] - inferred_cells,
         stated_cases=sum(1 for v in all_views if v.unexpected_cells > v.unexpected_inferred),
         not_compared=not_compared,
         changed_cases=len(changes), not_run=gaps,
         flaky_cases=sum(1 for v in all_views if any(c.verdict == words.FLAKY for c in v.cells)),
         platform_cases=len(diffs), comparable=_comparable(matrix),
         envs=tuple(envs), grid=tuple(grid), missing=missing,
+        slots_with_data=len(grid) - len(missing),
         defaults=tuple(answers.default_grid(matrix, grid)),
         answer_lines=tuple(answers.fails_only_lines(
             [(v.id, v.title, v.tags) for v in all_views], all_changes, over,
@@ -320,7 +324,6 @@ def build(matrix: MatrixDoc) -> Report:
         charts=tuple(svg.charts(matrix)),
         rejected=tuple((file_name(str(r.get("path"))), str(r.get("problem")))
                        for r in matrix.get("rejected_files", [])),
-        status_info=tuple((s, *info) for s, info in STATUS_INFO.items()),
         panel={cellview.PANEL_WORDS_KEY: cellview.PANEL_WORDS,
                **{v.id: v.panel for v in all_views}},
     )

@@ -28,8 +28,6 @@ NO_DATA = "no data"
 class NotRun:
     cells_total: int
     cells_run: int
-    cases_total: int
-    cases_run: int  # cases with at least one cell that ran
     reasons: Tuple[Tuple[str, int], ...]  # (why, cells): "-k 'api and fork'", "quick", NO_DATA
     #: (environment id, its name, its cells not run, its cells, why: ``partial_causes``) for
     #: each partial run, when the caller gave the names ("Linux 3.14"): the banner says which
@@ -103,8 +101,8 @@ def short_reason(cell: Mapping[str, Any]) -> str:
 def of_matrix(matrix: Mapping[str, Any]) -> NotRun:
     """``not_run`` of a merged matrix, each partial environment named with why it is."""
     environments = matrix.get("environments") or ()
-    return not_run(matrix.get("results") or (), len(matrix.get("cases") or ()),
-                   environment_names(environments), partial_causes(environments))
+    return not_run(matrix.get("results") or (), environment_names(environments),
+                   partial_causes(environments))
 
 
 def partial_causes(environments: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
@@ -120,12 +118,12 @@ def partial_causes(environments: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
     return causes
 
 
-def not_run(results: Sequence[Mapping[str, Any]], n_cases: int,
+def not_run(results: Sequence[Mapping[str, Any]],
             names: Optional[Mapping[str, str]] = None,
             causes: Optional[Mapping[str, str]] = None) -> NotRun:
-    """The not-run cells of a matrix's ``results`` counted by why (``n_cases``: the catalog's);
-    with the environments' ``names`` (``results.environment_names``) each interrupted one is
-    named, with its ``causes`` (``partial_causes``) when known."""
+    """The not-run cells of a matrix's ``results`` counted by why; with the environments'
+    ``names`` (``results.environment_names``) each interrupted one is named, with its
+    ``causes`` (``partial_causes``) when known."""
     reasons = collections.Counter(reason(c) for c in results if c.get("outcome") is None)
     stopped: Dict[str, int] = collections.Counter(
         str(c.get("environment")) for c in results
@@ -133,8 +131,6 @@ def not_run(results: Sequence[Mapping[str, Any]], n_cases: int,
     sizes = collections.Counter(str(c.get("environment")) for c in results)
     return NotRun(
         cells_total=len(results), cells_run=len(results) - sum(reasons.values()),
-        cases_total=n_cases,
-        cases_run=len({c.get("case") for c in results if c.get("outcome") is not None}),
         reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         interrupted=tuple((env, names.get(env, env), n, sizes[env], (causes or {}).get(env, ""))
                           for env, n in sorted(stopped.items())) if names is not None else ())

@@ -24,7 +24,8 @@ from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.interrupted import finished_unreported as _finished_unreported  # tests patch it
 from harness.judge import finding_line, judge
-from harness.runner import ROOT, CaseRun, allow_runs, cancel_all, case_environ, run_case
+from harness.results import ROOT
+from harness.runner import CaseRun, allow_runs, cancel_all, case_environ, run_case
 
 __all__ = ["CaseFile", "CaseItem", "parse_methods"]
 

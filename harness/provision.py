@@ -78,7 +78,6 @@ class Skip(Exception):
 class Result:
     status: str  # "created", "refreshed", "upgraded", "up-to-date"
     message: str
-    marker: Dict[str, Any]
 
 
 def default_root_dir(environ: Optional[Mapping[str, str]] = None) -> Path:
@@ -357,7 +356,6 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
                     return Result(
                         "up-to-date",
                         "{} is ready (built {})".format(cfg.root_dir, marker.get("built")),
-                        marker,
                     )
             missing = _missing(cfg)
             if not refresh and missing and len(missing) < len(cfg.packages):
@@ -368,7 +366,7 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
                     out(f"upgrading the root in place failed ({exc}): rebuilding it")
                 else:
                     return Result("upgraded", "{} is ready (built {}, upgraded {})".format(
-                        cfg.root_dir, marker.get("built"), marker["upgraded"]), marker)
+                        cfg.root_dir, marker.get("built"), marker["upgraded"]))
             preflight(cfg, build=True)
             out(f"building the Debian {cfg.suite} root in {cfg.root_dir} (about 30 s and 480 MB)")
             existed = cfg.root_dir.exists()
@@ -376,7 +374,6 @@ def provision(cfg: Config, refresh: bool = False, out: Out = print) -> Result:
             return Result(
                 "refreshed" if existed else "created",
                 "{} is ready (built {})".format(cfg.root_dir, marker["built"]),
-                marker,
             )
     finally:
         stopping.restore(previous)

@@ -10,7 +10,7 @@ import base64
 import dataclasses
 import hashlib
 from pathlib import Path
-from typing import Callable, Dict, List, Sequence, Tuple
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 import jinja2
 from markupsafe import Markup
@@ -82,14 +82,15 @@ def script_hash(script: str) -> str:
     return "sha256-" + base64.b64encode(digest).decode("ascii")
 
 
-def render_html(matrix: MatrixDoc) -> str:
-    """The self-contained report page for a matrix document.
+def render_html(matrix: MatrixDoc, report: Optional[model.Report] = None) -> str:
+    """The self-contained report page for a matrix document (``report``: its ``model.build``,
+    when the caller has it).
 
     The only script allowed by the page's Content-Security-Policy is the project's own, by
     hash: any ``<script>`` that reached the page from a result would not run even if it
     escaped escaping. ``svg`` markup comes from ``harness.svg``, which escapes every text.
     """
-    report = model.build(matrix)
+    report = model.build(matrix) if report is None else report
     script = page_script()
     if "</" in script:
         raise ValueError("the page's script (%s) must not contain '</'" % ", ".join(SCRIPT_PARTS))
@@ -186,13 +187,17 @@ def print_parts(report: model.Report) -> List[PrintPart]:
     return parts
 
 
-def write_report(matrix: MatrixDoc, out_dir: Path) -> None:
+def write_report(matrix: MatrixDoc, out_dir: Path) -> model.Report:
     """Write ``matrix.json``, ``index.html``, ``summary.md`` and both JSON Schemas, each
-    world-readable (a web server running as another user serves the folder)."""
+    world-readable (a web server running as another user serves the folder); the Report they
+    show. Both texts are rendered first: a render that fails leaves the folder as it was."""
+    report = model.build(matrix)
+    texts = (("index.html", render_html(matrix, report)),
+             ("summary.md", summary.render_summary(matrix, report)))
     out_dir.mkdir(parents=True, exist_ok=True)
     results.atomic_write_json(out_dir / "matrix.json", matrix)
     results.atomic_write_json(out_dir / "results.schema.json", results.load_schema())
     results.atomic_write_json(out_dir / MATRIX_SCHEMA, results.load_schema(MATRIX_SCHEMA))
-    for name, text in (("index.html", render_html(matrix)),
-                       ("summary.md", summary.render_summary(matrix))):
+    for name, text in texts:
         results.atomic_write_text(out_dir / name, text)
+    return report

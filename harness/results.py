@@ -28,8 +28,9 @@ import collections
 import functools
 import json
 import math
+import re
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple
 
 from harness.guest import _files
 from harness.guest.words import CPYTHON, IMPL_NAMES, MACOS, OS_NAMES, PYPY
@@ -41,6 +42,7 @@ __all__ = [
     "MATRIX_SCHEMA",
     "NO_RESULT",
     "REPORTS",
+    "ROOT",
     "RESULTS_DIR",
     "RESULTS_SCHEMA",
     "accepted_versions",
@@ -48,6 +50,7 @@ __all__ = [
     "atomic_write_json",
     "atomic_write_text",
     "BadFile",
+    "EnvParts",
     "cell_name",
     "column_labels",
     "first_problem",
@@ -57,6 +60,7 @@ __all__ = [
     "hang_said",
     "interpreter_label",
     "minor_version",
+    "parse_env_id",
     "read_json",
     "session_identity",
     "session_name",
@@ -66,9 +70,11 @@ __all__ = [
     "written_version",
 ]
 
+#: The project's root folder (the checkout, or the installed package's parent).
+ROOT = Path(__file__).resolve().parent.parent
 #: The project's reports folder: ``nox -s matrix`` writes one results file per interpreter in
 #: ``reports/results/``, and the report (``matrix.json``, the page, both schemas) beside it.
-REPORTS = Path(__file__).resolve().parent.parent / "reports"
+REPORTS = ROOT / "reports"
 RESULTS_DIR = REPORTS / "results"
 MATRIX_FILE = "matrix.json"
 #: The shipped JSON Schemas (``harness/schema/``, published beside the report under these names).
@@ -83,6 +89,36 @@ NO_RESULT = "no result within the hard timeout"
 #: Where each schema keeps its format version (the enum of those this tool reads).
 _VERSION_AT = {RESULTS_SCHEMA: ("harness", "schema_version"), MATRIX_SCHEMA: ("schema_version",)}
 
+class EnvParts(NamedTuple):
+    """An environment id's parts (``parse_env_id``); ``ident`` writes them back."""
+
+    os: str
+    implementation: str
+    version: str  # 3.13, 3.13.18, 3.15.0a5: without the free-threading t
+    free_threading: bool
+    arch: str  # x86_64 for the Intel macOS leg, else ""
+
+    @property
+    def ident(self) -> str:
+        return "%s-%s-%s%s%s" % (self.os, self.implementation, self.version,
+                                 "t" if self.free_threading else "",
+                                 "-" + self.arch if self.arch else "")
+
+
+#: The grammar of an id as ``env_id`` writes it: os-implementation-version[t][-arch].
+_ENV_ID = re.compile(r"^([a-z]+)-([a-z]+)-([0-9]+\.[0-9]+(?:\.[0-9]+(?:[a-z]+[0-9]+)?)?)(t?)"
+                     r"(?:-([a-z0-9_]+))?$")
+
+
+def parse_env_id(ident: str) -> Optional[EnvParts]:
+    """``macos-cpython-3.14t-x86_64`` -> its parts; None for text that is no id."""
+    found = _ENV_ID.match(ident)
+    if found is None:
+        return None
+    os_name, impl, version, free_threaded, arch = found.groups()
+    return EnvParts(os_name, impl, version, bool(free_threaded), arch or "")
+
+
 def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
     """``linux-cpython-3.13``, ``macos-cpython-3.14t``, ``windows-pypy-3.11``; with ``patch``
     the whole version: ``linux-cpython-3.13.18``, ``linux-cpython-3.15.0a5t``.
@@ -92,10 +128,8 @@ def env_id(env: Mapping[str, Any], patch: bool = False) -> str:
     with Apple silicon.
     """
     version = str(env.get("python_version", "?")) if patch else minor_version(env)
-    suffix = "t" if env.get("free_threading") else ""
-    ident = "%s-%s-%s%s" % (env.get("os", "unknown"), env.get("implementation", "unknown"),
-                            version, suffix)
-    return ident + arch_suffix(env)
+    return EnvParts(str(env.get("os", "unknown")), str(env.get("implementation", "unknown")),
+                    version, bool(env.get("free_threading")), arch_suffix(env)[1:]).ident
 
 
 def arch_suffix(env: Mapping[str, Any]) -> str:

@@ -21,7 +21,7 @@ from typing import Any, Dict, List, Optional, Sequence
 from harness import leftovers, results, strays, waiting
 from harness.capture import Capture, last_line
 from harness.guest import _procs
-from harness.results import HANG_QUOTE, NO_RESULT
+from harness.results import HANG_QUOTE, NO_RESULT, ROOT
 from harness.text import shorten
 from harness.vocab import Outcome
 
@@ -37,7 +37,6 @@ __all__ = [
     "run_case",
 ]
 
-ROOT = Path(__file__).resolve().parent.parent
 EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
 SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
 #: Grace period after the hard timeout for the kill to take effect.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import collections
 import re
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from harness import answers, case_code, cellview, claimview, history, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
@@ -49,9 +49,10 @@ def _cap(lines: List[str], items: List[str], what: str) -> None:
         lines.append("- … %d more %s: see the HTML report" % (len(items) - MAX_ITEMS, what))
 
 
-def render_summary(matrix: MatrixDoc) -> str:
-    """The Markdown summary of a matrix document (deterministic for the same input)."""
-    r = model.build(matrix)
+def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> str:
+    """The Markdown summary of a matrix document (deterministic for the same input); ``report``:
+    its ``model.build``, when the caller has it."""
+    r = model.build(matrix) if report is None else report
     lines = ["# Start-Method Matrix", ""]
     commits = ", ".join("`%s`" % md(case_code.short_commit(c)) for c in r.commits) or "unknown"
     # Not "cases × environments × 3": a case runs under the methods it names.
@@ -59,10 +60,9 @@ def render_summary(matrix: MatrixDoc) -> str:
                  "differs from the docs: %s in %s%s · changes between versions: %s · built %s · "
                  "commit %s" % (
                      plural(r.cells_total, "cell"), plural(r.n_cases, "case"),
-                     plural(len(r.envs), "environment"), r.cells_with_data,
-                     r.cells_total - r.cells_with_data,
+                     plural(len(r.envs), "environment"), r.cells_with_data, r.cells_not_run,
                      " — " + md(r.not_run.why) if r.not_run.partial else "",
-                     plural(r.unexpected_cells - r.inferred_cells, "cell"),
+                     plural(r.stated_cells, "cell"),
                      plural(r.stated_cases, "case") + _of_them(r.stated_changed),
                      " · %s: %s in %s" % (INFERRED_LABEL.replace("differs ", "", 1),
                                           plural(r.inferred_cells, "cell"),
@@ -75,7 +75,7 @@ def render_summary(matrix: MatrixDoc) -> str:
     shared = answers.shared_slots(r.grid, {e.id: e.label for e in r.envs})
     lines += ["", "Data from %s in %d of %d OS × Python slots%s.%s" % (
         plural(sum(1 for e in r.envs if not e.no_data), "environment"),  # expected legs: not data
-        len(r.grid) - len(r.missing), len(r.grid),
+        r.slots_with_data, len(r.grid),
         " (%s)" % md(shared) if shared else "", " No data in this report for: %s." % md(
             model.scope_text(r.missing)) if r.missing else "")]
     unrun: Dict[str, List[Slot]] = {}  # what the run looked for and did not run, by why

@@ -17,7 +17,7 @@ import os
 import sys
 
 from harness.guest import MESSAGE_LIMIT, TYPE_CHECKING
-from harness.guest.words import ERROR, OK, UNAVAILABLE
+from harness.guest.words import CHILD_DIED, ERROR, OK, UNAVAILABLE
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List
@@ -75,7 +75,7 @@ def _run(case_id: str, method: str) -> Dict[str, Any]:
                                                     "message": exc.message[:MESSAGE_LIMIT],
                                                     "where": "child"}}
         except catalog.ChildDied as exc:
-            result = {"outcome": ERROR, "error": {"type": "ChildDied", "message": str(exc),
+            result = {"outcome": ERROR, "error": {"type": CHILD_DIED, "message": str(exc),
                                                     "where": "child"}}
         except BaseException as exc:  # noqa: BLE001 - every exception is an outcome
             result = {"outcome": ERROR, "error": {"type": type(exc).__name__,

@@ -10,18 +10,22 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import sysconfig
 from datetime import datetime, timezone
-from typing import Any, Dict
+from typing import Any, Dict, Optional
 
 if __name__ == "__main__":  # run as a script: the project root goes on sys.path first
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 from harness.guest.words import LINUX, MACOS, WINDOWS
 
-__all__ = ["collect", "os_name"]
+__all__ = ["collect", "git_commit", "os_name"]
+
+# a commit is 40 hex digits: anything else read from git (a warning, a trace) is not one
+COMMIT = re.compile(r"^[0-9a-f]{40}$")
 
 
 def os_name(platform_name: str) -> str:
@@ -109,17 +113,19 @@ CI_VARIABLES = (
 def collect_run() -> Dict[str, Any]:
     env = os.environ
     ci = {key: env.get(name) for key, name in CI_VARIABLES if env.get(name)}
+    given = env.get("HARNESS_GIT_COMMIT", "")
     return {
         "ci": ci or None,
         "is_ci": bool(env.get("CI")),
-        "git_commit": env.get("HARNESS_GIT_COMMIT") or _git_commit(),
+        "git_commit": given if COMMIT.match(given) else git_commit(),
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "root": env.get("HARNESS_ROOT_NAME") or None,
         "host_kernel": env.get("HARNESS_HOST_KERNEL") or platform.release(),
     }
 
 
-def _git_commit() -> object:
+def git_commit() -> Optional[str]:
+    """This checkout's HEAD commit, or None (no git, not a checkout, or not a commit id)."""
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     try:
         out = subprocess.run(
@@ -128,7 +134,8 @@ def _git_commit() -> object:
         )
     except (OSError, subprocess.SubprocessError):
         return None
-    return out.stdout.decode("ascii", "replace").strip() or None
+    commit = out.stdout.decode("ascii", "replace").strip()
+    return commit if COMMIT.match(commit) else None
 
 
 def collect() -> Dict[str, Any]:

@@ -45,6 +45,8 @@ CATEGORIES = ("methods", "inheritance", DEADLOCK, "pickling", PERFORMANCE, "api"
 #: What happened when one case ran under one start method (see ``harness.vocab.Outcome``).
 OK, ERROR, TIMEOUT, CRASH, UNAVAILABLE = "ok", "error", "timeout", "crash", "unavailable"
 OUTCOMES = (OK, ERROR, TIMEOUT, CRASH, UNAVAILABLE)
+#: The error type of a child that died without sending its result (``catalog.ChildDied``).
+CHILD_DIED = "ChildDied"
 
 #: How an outcome compares with what the documentation says should happen.
 AS_EXPECTED, UNEXPECTED, NO_EXPECTATION = "as-expected", "unexpected", "no-expectation"

@@ -87,7 +87,6 @@ def test_sigterm_in_a_scripts_check_names_the_runs_not_run_in_json() -> None:
 def test_arguments_pytest_rejects_under_every_method_are_a_usage_error() -> None:
     """pytest's exit status 4 (``ExitCode.USAGE_ERROR``) in every run: exit 2, as check's own
     usage errors (it exited 1, as if a test had failed)."""
-    pytest.importorskip("pytest")
     proc = subprocess.run(_CHECK + ["--pytest", "--no-such-option"], cwd=str(FIXTURES / "suite"),
                           capture_output=True, text=True, env=ENV, timeout=120, check=False)
     assert proc.returncode == 2, proc.stdout + proc.stderr

@@ -31,7 +31,6 @@ NOT_JOIN = "not join_before_get"
 
 
 def _check(folder: str, *argv: str) -> "subprocess.CompletedProcess[str]":
-    pytest.importorskip("pytest")
     proc = subprocess.run([sys.executable, "-m", "harness", "check", *argv],
                           cwd=str(FIXTURES / folder), capture_output=True, text=True,
                           timeout=120, env=ENV, check=False)
@@ -90,7 +89,6 @@ def test_sigterm_keeps_what_the_runs_finished_and_reaps_them(tmp_path: Path) -> 
     """SIGTERM (as Ctrl-C) while fork's run hangs: the test it finished is reported, the test
     it was in is named, the runs never started are listed, no process of the run is left,
     and check exits 130."""
-    pytest.importorskip("pytest")
     proc = subprocess.Popen([sys.executable, "-m", "harness", "check", "--timeout", "60",
                              "--pytest", "-q", "-k", NOT_JOIN],
                             cwd=str(FIXTURES / "hang_suite"),
@@ -147,7 +145,6 @@ def _descendants(pid: int) -> List[str]:
 def _killed_suite(tmp_path: Path, *argv: str) -> "subprocess.Popen[str]":
     """check --jobs 3 of killed_suite: its second test waits, under every method, on a FIFO
     of ``tmp_path`` that nothing writes (it ends only when its run is killed)."""
-    pytest.importorskip("pytest")
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
     return subprocess.Popen([sys.executable, "-m", "harness", "check", "--jobs", "3",

@@ -26,7 +26,6 @@ pytestmark = pytest.mark.slow
 def test_pytest_suite_lists_exactly_the_method_dependent_tests() -> None:
     """`check --pytest` on tests/fixtures/check/suite: three tests depend on the method (each
     cited in the suite), four do not (a Pool, no process, failing everywhere, skipped)."""
-    pytest.importorskip("pytest")
     proc = subprocess.run([sys.executable, "-m", "harness", "check", "--json", "--pytest", "-q"],
                           cwd=str(FIXTURES / "suite"), capture_output=True, text=True,
                           timeout=600, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
@@ -51,7 +50,6 @@ def test_a_pytest_hang_is_diagnosed_in_its_test() -> None:
     """A run killed in a test is that test's outcome, diagnosed as script mode diagnoses a
     hang: the queue-join deadlock under every method (from the hang's notes), and a lock held
     by another thread at fork, which hangs only under fork, from comparing the methods."""
-    pytest.importorskip("pytest")
 
     def run(selected: str) -> Dict[str, Any]:
         proc = subprocess.run([sys.executable, "-m", "harness", "check", "--json", "--timeout",

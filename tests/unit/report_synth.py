@@ -77,7 +77,7 @@ class Observe(Protocol):
 def results_doc(
         version: str = "3.12.1", os_name: str = "linux", impl: str = "cpython",
                 cases: Sequence[str] = ("methods.a",), methods: Sequence[str] = METHODS,
-                observe: Optional[Observe] = None, commit: str = "abc123",
+                observe: Optional[Observe] = None, commit: str = "abc123" * 6 + "abcd",
                 timestamp: str = "2026-01-01T00:00:00+00:00", free_threading: bool = False,
                 available: Tuple[str, ...] = ("fork", "spawn", "forkserver"),
                 default: str = "fork", case_docs: Optional[Sequence[CaseEntry]] = None,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType, SimpleNamespace
@@ -108,7 +110,7 @@ def test_a_matrix_run_that_stops_before_the_report_says_the_page_is_old(
     monkeypatch.delenv("HARNESS_NO_REPORT", raising=False)
     monkeypatch.setattr(noxfile, "_RUN", {"report_reached": False, "hint_registered": False})
     monkeypatch.setattr(noxfile.atexit, "register", lambda *call: at_exit.append(call))
-    monkeypatch.setattr(noxfile, "_git_commit", lambda session: "0" * 40)
+    monkeypatch.setattr(noxfile, "_git_commit", lambda: "0" * 40)
 
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
@@ -123,3 +125,27 @@ def test_a_matrix_run_that_stops_before_the_report_says_the_page_is_old(
     noxfile._RUN["report_reached"] = True  # the report session ran: its own lines say it
     say()
     assert capsys.readouterr().err == ""
+
+
+def test_the_commit_given_to_the_run_is_git_s_answer_not_its_warnings(
+        noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """nox's session.run(silent=True) returns stdout and stderr together: a git warning (here
+    `git tag HEAD`'s "refname is ambiguous") must not become the page's commit (review r2 F13)."""
+    sha = "6e6058609fa2026204c8ac8f5303fa82060a5bbc"
+    git = tmp_path / "git"
+    git.write_text("#!/bin/sh\necho \"warning: refname 'HEAD' is ambiguous.\" >&2\necho %s\n" % sha)
+    git.chmod(0o755)
+    monkeypatch.setenv("PATH", "%s:%s" % (tmp_path, os.environ["PATH"]))
+    monkeypatch.setenv("HARNESS_NO_REPORT", "1")
+    monkeypatch.setattr(noxfile, "whole_matrix", lambda argv: False)
+    envs: List[Any] = []
+
+    def run(*args: str, env: Any = None, silent: bool = False, **kwargs: Any) -> Any:
+        if args[0] != "git":
+            envs.append(env)
+            return None
+        both = subprocess.run(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, check=False)
+        return both.stdout.decode() if silent else None  # as nox does
+
+    noxfile.matrix(SimpleNamespace(posargs=[], install=lambda *a: None, run=run))
+    assert [env["HARNESS_GIT_COMMIT"] for env in envs] == [sha]

@@ -4,6 +4,7 @@ and the golden summary."""
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import os
 import re
@@ -13,7 +14,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import loading, merge, render, summary
+from harness import loading, merge, model, render, summary
 from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -406,3 +407,45 @@ def test_a_rows_short_label_drops_only_its_own_category_and_is_escaped() -> None
     html = render.render_html(_matrix(results_doc(cases=cases, case_docs=docs)))
     labels = re.findall(r'<span class="cs">(.*?)</span>', html)
     assert sorted(labels) == ["cwd_<wbr>changed", "methods.a_<wbr>&lt;b&gt;"]
+
+
+def test_the_headline_numbers_are_the_report_s_and_both_texts_read_them() -> None:
+    """Differing cells stated by the docs, cells not run and slots with data are counted once,
+    in the model: the page and summary.md show the Report's numbers (each computed them)."""
+    matrix = _golden_matrix()
+    report = model.build(matrix)
+    assert (report.stated_cells, report.cells_not_run, report.slots_with_data) == (
+        report.unexpected_cells - report.inferred_cells,
+        report.cells_total - report.cells_with_data, len(report.grid) - len(report.missing))
+    told = dataclasses.replace(report, stated_cells=701, cells_not_run=702, slots_with_data=703)
+    html = " ".join(re.sub(r"<[^>]+>", "", render.render_html(matrix, told)).split())
+    markdown = summary.render_summary(matrix, told)
+    for text in (html, markdown):
+        assert "702 not run" in text and "701 cells in" in text and "703 of" in text, text[:600]
+
+
+def test_the_report_is_built_once_and_a_failed_render_writes_nothing(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """write_report builds the model once for both texts, and writes only when both rendered:
+    a render failure left a new matrix.json beside the old page (review r2 F15)."""
+    matrix = _golden_matrix()
+    builds: List[MatrixDoc] = []
+    build = model.build
+
+    def counted(m: MatrixDoc) -> model.Report:
+        builds.append(m)
+        return build(m)
+
+    monkeypatch.setattr(model, "build", counted)
+    written = render.write_report(matrix, tmp_path / "ok")
+    assert len(builds) == 1 and written.unexpected_cells == build(matrix).unexpected_cells
+    assert sorted(p.name for p in (tmp_path / "ok").iterdir()) == [
+        "index.html", "matrix.json", "matrix.schema.json", "results.schema.json", "summary.md"]
+
+    def broken(*args: Any) -> str:
+        raise RuntimeError("the template broke")
+
+    monkeypatch.setattr(summary, "render_summary", broken)
+    with pytest.raises(RuntimeError):
+        render.write_report(matrix, tmp_path / "broken")
+    assert list((tmp_path / "broken").glob("*")) == []

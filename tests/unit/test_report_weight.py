@@ -76,7 +76,7 @@ def test_a_hang_says_in_its_tooltip_only_what_the_legend_does_not() -> None:
     lookup = {("e", m): matrix_cell("c.a", m, outcome="timeout", wall_s=15.0, detail=d)
               for m, d in zip(("fork", "forkserver", "spawn"), details)}
     titles = [c.title for c in cellview.row_cells(
-        "c.a", [("e", 0)], ["fork", "forkserver", "spawn"], lookup, [])]
+        "c.a", ["e"], ["fork", "forkserver", "spawn"], lookup, [])]
     assert titles == ["", details[1], details[2]]
 
 
@@ -136,6 +136,6 @@ def test_an_error_cells_tooltip_is_its_message_not_its_type_again() -> None:
     errors = {"fork": {"type": "PicklingError", "message": "Can't pickle <lambda>"},
               "spawn": {"type": "OSError", "message": ""}}
     lookup = {("e", m): matrix_cell("c.a", m, outcome="error", error=e) for m, e in errors.items()}
-    row = cellview.row_cells("c.a", [("e", 0)], ["fork", "spawn"], lookup, [])
+    row = cellview.row_cells("c.a", ["e"], ["fork", "spawn"], lookup, [])
     assert [(c.text, c.title) for c in row] == [
         ("PicklingError", "Can't pickle <lambda>"), ("OSError", "")]

@@ -229,8 +229,8 @@ def test_a_malformed_code_digest_costs_its_case_digest_not_the_file(tmp_path: Pa
         return made
 
     bad, good = tmp_path / "bad.json", tmp_path / "good.json"
-    bad.write_text(json.dumps(doc("1111", 123)))
-    good.write_text(json.dumps(doc("2222", "aaaaaaaaaaaa")))
+    bad.write_text(json.dumps(doc("1" * 40, 123)))
+    good.write_text(json.dumps(doc("2" * 40, "aaaaaaaaaaaa")))
     loaded, rejected = loading.load_results([str(bad)])
     err = capsys.readouterr().err
     assert rejected == [] and len(loaded[0].cells) == 6
@@ -243,3 +243,42 @@ def test_a_malformed_code_digest_costs_its_case_digest_not_the_file(tmp_path: Pa
     result = diff.diff_matrices(old, new)
     assert {c.case: c.case_code for c in result.cells_changed} == {"methods.a": "unknown",
                                                                    "methods.b": "same"}
+
+
+def test_a_commit_that_is_not_a_commit_id_is_refused_with_one_line(tmp_path: Path) -> None:
+    """git's stderr mixed into the commit (nox's silent runs did so) would be the page's commit:
+    the results format says a commit is 40 hex digits (review r2 F13)."""
+    from harness import loading
+    from tests.unit.report_synth import results_doc
+
+    path = tmp_path / "r.json"
+    path.write_text(json.dumps(results_doc(
+        commit="warning: refname 'HEAD' is ambiguous.\n" + "a" * 40)))
+    loaded, rejected = loading.load_results([str(path)])
+    assert loaded == [] and [r.problem.split(":")[:2] for r in rejected] == [
+        ["not a valid results file", " harness.environment.git_commit"]]
+
+
+@pytest.mark.parametrize("env", [
+    {"os": "linux", "implementation": "cpython", "python_version": "3.13.18"},
+    {"os": "linux", "implementation": "cpython", "python_version": "3.15.0a5",
+     "free_threading": True},
+    {"os": "macos", "implementation": "cpython", "python_version": "3.13.1", "arch": "x86_64"},
+    {"os": "windows", "implementation": "pypy", "python_version": "3.11.9", "arch": "AMD64"},
+])
+def test_an_environment_id_parses_back_into_what_wrote_it(env: Dict[str, Any]) -> None:
+    """results.env_id writes the id, results.parse_env_id reads it: one grammar, written once
+    (review r2 F14: seven places split ids by hand)."""
+    from harness import merge
+    from harness.results import EnvParts, env_id, minor_version, parse_env_id
+
+    for patch in (False, True):
+        parts = parse_env_id(env_id(env, patch=patch))
+        assert parts == EnvParts(env["os"], env["implementation"], str(
+            env["python_version"]) if patch else minor_version(env),
+            bool(env.get("free_threading")), "x86_64" if env["os"] == "macos" else "")
+        assert parts.ident == env_id(env, patch=patch)
+        # a patch-level id at its minor version is the minor-level id (3.15.0a5t read 3.15a5t)
+        assert merge.minor_level(env_id(env, patch=patch)) == env_id(env)
+    assert [parse_env_id(bad) for bad in ("linux", "linux-cpython", "linux-cpython-3", "")] == [
+        None] * 4

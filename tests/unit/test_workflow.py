@@ -22,10 +22,8 @@ import pytest
 from tests.unit import workflow_doc as wf
 from tests.unit.workflow_doc import ROOT, WORKFLOW
 
-#: The vetted pin list, vendored (its source: ../shared/reference/ next to the checkout).
+#: The vetted pin list, vendored: its header names its source and when it was copied.
 PINS_FILE = Path(__file__).resolve().parents[1] / "fixtures" / "actions-pins.md"
-SHARED_PINS = (Path(__file__).resolve().parents[2].parent / "shared" / "reference"
-               / "actions-pins.md")
 MANIFEST = ROOT / "tests" / "fixtures" / "python-versions-manifest.json"
 
 #: Pinned images, one per OS family and arch (never *-latest, which moves to new images).
@@ -196,16 +194,6 @@ def test_pins_agree_with_the_shared_pin_list() -> None:
     recommended = text[text.index("## Recommended pins"):]
     for action, (sha, version) in PINS.items():
         assert f"`{action}@{sha} # {version}`" in recommended, action
-
-
-@pytest.mark.skipif(not SHARED_PINS.exists(),
-                    reason="needs ../shared/reference/actions-pins.md next to the checkout")
-def test_vendored_pin_list_matches_the_shared_one() -> None:
-    """The vendored section is still the shared pin list's "Recommended pins" section."""
-    shared = SHARED_PINS.read_text(encoding="utf-8")
-    section = shared[shared.index("## Recommended pins"):].strip()
-    vendored = PINS_FILE.read_text(encoding="utf-8")
-    assert vendored[vendored.index("## Recommended pins"):].strip() == section
 
 
 def test_permissions_are_empty_at_top_and_minimal_per_job(workflow: Dict[str, Any]) -> None:
