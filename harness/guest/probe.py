@@ -25,7 +25,7 @@ from harness.guest.words import LINUX, MACOS, WINDOWS
 __all__ = ["collect", "git_commit", "os_name"]
 
 # a commit is 40 hex digits: anything else read from git (a warning, a trace) is not one
-COMMIT = re.compile(r"^[0-9a-f]{40}$")
+COMMIT = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")  # SHA-1, or SHA-256 repositories
 
 
 def os_name(platform_name: str) -> str:

@@ -245,9 +245,10 @@ def test_a_malformed_code_digest_costs_its_case_digest_not_the_file(tmp_path: Pa
                                                                    "methods.b": "same"}
 
 
-def test_a_commit_that_is_not_a_commit_id_is_refused_with_one_line(tmp_path: Path) -> None:
-    """git's stderr mixed into the commit (nox's silent runs did so) would be the page's commit:
-    the results format says a commit is 40 hex digits (review r2 F13)."""
+def test_a_file_whose_commit_is_not_a_commit_id_still_loads(tmp_path: Path) -> None:
+    """The probe writes only a commit id (or null) now; a file written before, whose commit
+    has git's stderr mixed in (nox's silent runs did so), still holds sound cells: kept, not
+    refused for its label."""
     from harness import loading
     from tests.unit.report_synth import results_doc
 
@@ -255,8 +256,7 @@ def test_a_commit_that_is_not_a_commit_id_is_refused_with_one_line(tmp_path: Pat
     path.write_text(json.dumps(results_doc(
         commit="warning: refname 'HEAD' is ambiguous.\n" + "a" * 40)))
     loaded, rejected = loading.load_results([str(path)])
-    assert loaded == [] and [r.problem.split(":")[:2] for r in rejected] == [
-        ["not a valid results file", " harness.environment.git_commit"]]
+    assert rejected == [] and len(loaded) == 1
 
 
 @pytest.mark.parametrize("env", [
