@@ -98,7 +98,8 @@ def coverage_lines(matrix: Mapping[str, Any], known: Sequence[str], found: Seque
     gaps = notrun.of_matrix(matrix)
     lines = ["covered: %d interpreter%s: %s%s%s" % (
         len(envs), "" if len(envs) == 1 else "s", _covered(envs) or "none",
-        " (found here but not in this report: %s; `nox` runs them all)"
+        " (found here but not in this report: %s: not run, or its session failed — nox's "
+        "summary says which; `nox` runs them all)"
         % ", ".join(idle) if idle else "",
         " — but %s (%s)" % (gaps.ran, gaps.why) if gaps.partial else "")]
     root = provision.default_root_dir(env_vars) if root_dir is None else root_dir

@@ -73,7 +73,8 @@ def test_an_old_root_names_what_provision_adds_and_idle_interpreters_are_named(
     m = _matrix(results_doc(version="3.8.18"))
     lines = coverage.coverage_lines(m, [], ["3.8", "3.12"], root, environ={})
     assert lines[0] == ("covered: 1 interpreter: Linux CPython 3.8 (found here but not in this "
-                        "report: 3.12; `nox` runs them all)")
+                        "report: 3.12: not run, or its session failed — nox's summary says "
+                        "which; `nox` runs them all)")
     assert lines[1] == ("not here: python3.13, pypy3 of the Debian root (it predates them): "
                         "`nox -s provision`, as root, adds them in place")
     assert len(lines) == 3  # macOS and Windows: CI
