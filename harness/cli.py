@@ -175,10 +175,15 @@ def _cmd_report(args: argparse.Namespace) -> int:
         if ident not in kept:
             sys.stderr.write("harness: note: --not-run %s: this report has data for %s: that "
                              "is shown, not the reason\n" % (ident, merge.minor_level(ident)))
+    # A stop signal while the files are written waits for them: a new matrix.json beside the
+    # old page would be read by `diff` as what that page shows.
+    settled = stopping.settle_when(lambda: "the report was built")
     try:
         report = render.write_report(matrix, out)
     except OSError as exc:
         return error("%s: cannot write the report (%s)" % (out, exc.strerror or exc), EXIT_FAILED)
+    finally:
+        settled()
     from harness.summary import plural
 
     sys.stdout.write("report: %s, %s, %s (%d differ from their expectation) -> %s\n" % (
@@ -188,6 +193,9 @@ def _cmd_report(args: argparse.Namespace) -> int:
         sys.stdout.write("report: %s\n" % report.not_run.line)
     if rejected:
         sys.stdout.write("report: %d file(s) rejected (listed in the report)\n" % len(rejected))
+    if stopping.stopped_by():
+        return error("interrupted by %s; the report was written whole first" % (
+            stopping.stopped_by()), EXIT_INTERRUPTED)
     return EXIT_FAILED if rejected or empty or bad_lines else EXIT_OK
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import hashlib
+import json
 import os
 import re
 from datetime import datetime, timezone
@@ -449,3 +450,39 @@ def test_the_report_is_built_once_and_a_failed_render_writes_nothing(
     with pytest.raises(RuntimeError):
         render.write_report(matrix, tmp_path / "broken")
     assert list((tmp_path / "broken").glob("*")) == []
+
+
+def test_a_stop_signal_while_the_report_is_written_lets_it_finish_then_exits_130(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """A Ctrl-C between the report's files left a new matrix.json beside the old page (review
+    r5 #2: `diff` reads matrix.json as what its page shows): the signal now waits for the
+    five files, then the command exits 130."""
+    import signal
+
+    from harness import cli, results
+
+    out = tmp_path / "site"
+    sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
+    first = cli.main(["report", str(sample), "-o", str(out)])
+    assert first == 0
+    old_page = (out / "index.html").read_text(encoding="utf-8")
+    write_json = results.atomic_write_json
+    calls: List[Path] = []
+
+    def interrupted(path: Path, doc: Any) -> None:
+        calls.append(path)
+        if len(calls) == 1:  # Ctrl-C lands right after the first file
+            write_json(path, doc)
+            os.kill(os.getpid(), signal.SIGINT)
+            return
+        write_json(path, doc)
+
+    monkeypatch.setattr(results, "atomic_write_json", interrupted)
+    status = cli.main(["report", str(sample / "linux-cpython-3.12.json"), "-o", str(out)])
+    assert status == 130, capsys.readouterr()
+    new = json.loads((out / "matrix.json").read_text(encoding="utf-8"))
+    page = (out / "index.html").read_text(encoding="utf-8")
+    assert len(new["environments"]) == 1 and page != old_page
+    assert "Data from <strong>1</strong> environment " in page
+    assert "SIGINT" in capsys.readouterr().err
