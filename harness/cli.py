@@ -198,6 +198,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
+    import dataclasses
     import json
 
     from harness import diff, inputs
@@ -205,13 +206,17 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     old_path, old, old_problems = inputs.load_side(args.old)
     new_path, new, new_problems = inputs.load_side(args.new)
     for problem in old_problems + new_problems:
-        error(problem)
+        error(problem.line())
+    # an unreadable side: nothing compared (empty sides), not its readable side "added"
+    none: Any = {"cases": []}
+    result = diff.diff_matrices(old, new) if old is not None and new is not None else \
+        diff.diff_matrices(none, none)
+    if args.json:  # always a document: nothing_compared, the input files rejected included
+        sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path, rejected=[
+            dataclasses.asdict(r) for r in old_problems + new_problems]),
+            indent=2, sort_keys=True) + "\n")
     if old is None or new is None:
         return EXIT_USAGE
-    result = diff.diff_matrices(old, new)
-    if args.json:  # always a document, nothing_compared included
-        sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path),
-                                    indent=2, sort_keys=True) + "\n")
     if result.nothing_compared:  # not "no differences": exit 2, cannot compare
         return error("%s -> %s: %s" % (old_path, new_path, diff.nothing_compared(result)),
                      EXIT_USAGE)
@@ -327,8 +332,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "their spread. Exit 0 when no cell differs, 1 when some do (a cell whose case "
                     "code changed too: it is listed apart, K, not as a change of Python), 2 "
                     "when an input (or a file in it) cannot be read — the valid rest is still "
-                    "compared and shown — or the two share no environment (nothing compared; "
-                    "--json still writes its document).")
+                    "compared and shown — or nothing was compared (--json still writes its "
+                    "document, naming each file it could not read in 'rejected').")
     dif.add_argument("old", metavar="OLD", help="the earlier run: a reports folder, a "
                                                  "matrix.json, a results file or a folder of them")
     dif.add_argument("new", metavar="NEW", help="the later run, any of the same")

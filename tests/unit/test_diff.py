@@ -489,3 +489,56 @@ def test_a_flaky_side_is_said_in_the_text_as_in_the_json() -> None:
     lines = diff.format_diff(diff.diff_matrices(old, new), "o", "n").splitlines()
     assert "C cell a.x linux-cpython-3.12 [fork]: ok 3 -> ok 2 (both sides flaky: each " \
            "side's runs disagree)" in lines
+
+
+def test_json_always_writes_its_document_naming_each_input_rejected(
+        tmp_path: Path, capsys: Any) -> None:
+    """--json with an unreadable side still writes its document (nothing compared), and a bad
+    file in a folder given is named in it, not only on stderr (review r1 #6)."""
+    good, empty = tmp_path / "good.json", tmp_path / "empty.json"
+    good.write_text(json.dumps(_valid(OLD)))
+    empty.write_text("")
+    assert cli.main(["diff", str(empty), str(good), "--json"]) == 2
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["rejected"] == [{"path": str(empty), "problem": "empty file"}]
+    assert doc["nothing_compared"] is True and doc["environments_added"] == []
+    assert (doc["old"], doc["new"]) == (str(empty), str(good))
+    assert err == "harness: error: %s: empty file\n" % empty
+    from tests.unit.report_synth import results_doc
+
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "good.json").write_text(json.dumps(results_doc()))
+    (folder / "bad.json").write_text("{")
+    assert cli.main(["diff", str(folder / "good.json"), str(folder), "--json"]) == 2
+    doc = json.loads(capsys.readouterr().out)
+    assert [r["path"] for r in doc["rejected"]] == [str(folder / "bad.json")]
+    assert doc["rejected"][0]["problem"].startswith("not valid JSON")
+    assert doc["cells_unchanged"] > 0
+
+
+def test_a_reports_folder_whose_matrix_json_is_invalid_names_the_schema_problem(
+        tmp_path: Path, capsys: Any) -> None:
+    """A reports folder's matrix.json that parses but is no matrix: the line says what the
+    schema check found, as a bad results file's line does, not "neither … nor …" (r1 #12)."""
+    from tests.unit.report_synth import results_doc
+
+    reports = tmp_path / "reports"
+    (reports / "results").mkdir(parents=True)
+    (reports / "results" / "x.json").write_text(json.dumps(results_doc()))
+    (reports / "matrix.json").write_text('{"schema_version": "1.4"}')
+    assert cli.main(["diff", str(reports), str(reports)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == (
+        "harness: error: %s: not a valid matrix.json: document: not a matrix.json of this tool "
+        "(no 'environments' and 'results')" % (reports / "matrix.json")), err
+    no_tests = tmp_path / "no_tests.json"  # a results file without its cells: the same path
+    no_tests.write_text(json.dumps(dict(results_doc(), tests=None)))
+    _, problems = inputs.load_matrix(str(no_tests))
+    assert [r.line() for r in problems] == ["%s: not a valid results file: tests: None is not "
+                                            "of type 'array'" % no_tests]
+    other = tmp_path / "other.json"
+    other.write_text('{"x": 1}')
+    _, problems = inputs.load_matrix(str(other))
+    assert [r.line() for r in problems] == ["%s: neither a matrix.json nor a results file" % other]
