@@ -203,9 +203,10 @@ def _cmd_diff(args: argparse.Namespace) -> int:
 
     from harness import diff, inputs
 
-    old_path, old, old_problems = inputs.load_side(args.old)
-    new_path, new, new_problems = inputs.load_side(args.new)
-    for problem in old_problems + new_problems:
+    old_path, old, rejected = inputs.load_side(args.old)
+    new_path, new, more = inputs.load_side(args.new)
+    rejected += more
+    for problem in rejected:
         error(problem.line())
     # an unreadable side: nothing compared (empty sides), not its readable side "added"
     none: Any = {"cases": []}
@@ -213,8 +214,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
         diff.diff_matrices(none, none)
     if args.json:  # always a document: nothing_compared, the input files rejected included
         sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path, rejected=[
-            dataclasses.asdict(r) for r in old_problems + new_problems]),
-            indent=2, sort_keys=True) + "\n")
+            dataclasses.asdict(r) for r in rejected]), indent=2, sort_keys=True) + "\n")
     if old is None or new is None:
         return EXIT_USAGE
     if result.nothing_compared:  # not "no differences": exit 2, cannot compare
@@ -222,7 +222,7 @@ def _cmd_diff(args: argparse.Namespace) -> int:
                      EXIT_USAGE)
     if not args.json:
         sys.stdout.write(diff.format_diff(result, old_path, new_path) + "\n")
-    if old_problems or new_problems:  # the rest was compared, but not all that was given
+    if rejected:  # the rest was compared, but not all that was given
         return EXIT_USAGE
     return EXIT_OK if result.empty else EXIT_FAILED
 
