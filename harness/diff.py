@@ -277,8 +277,9 @@ def nothing_compared(diff: MatrixDiff) -> str:
     """The one line for two sides that share no environment (``harness diff`` exits 2)."""
     return ("nothing compared: the two sides share no environment (OLD: %s; NEW: %s) — diff "
             "compares the environments both sides have, or the one each side holds; the "
-            "report's 'Changes between versions' compares Python versions" % (", ".join(diff.environments_removed) or "none",
-                                          ", ".join(diff.environments_added) or "none"))
+            "report's 'Changes between versions' compares Python versions" % (
+                ", ".join(diff.environments_removed) or "none",
+                ", ".join(diff.environments_added) or "none"))
 
 
 def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
@@ -287,12 +288,12 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     lines = ["diff %s -> %s" % (old_name, new_name)]
     if diff.nothing_compared:
         return "\n".join(lines + [nothing_compared(diff)])
-    for old_id, new_id in diff.environments_paired.items():
-        lines.append("comparing %s -> %s: each side holds one environment" % (old_id, new_id))
-    back = {new_id: "%s -> %s" % (old_id, new_id)
-            for old_id, new_id in diff.environments_paired.items()}
-    both = ", ".join(back.get(e, e) for e in diff.environments_compared) \
-        if len(diff.environments_compared) <= 3 else "%d environments in both" % len(diff.environments_compared)
+    pairs = {new_id: "%s -> %s" % (old_id, new_id)
+             for old_id, new_id in diff.environments_paired.items()}
+    lines += ["comparing %s: each side holds one environment" % pair for pair in pairs.values()]
+    envs = diff.environments_compared
+    both = ", ".join(pairs.get(e, e) for e in envs) if len(envs) <= 3 \
+        else "%d environments in both" % len(envs)
     lines.append("compared: %d cell%s that ran in both (%s)" % (*_plural(diff.compared), both))
     if diff.cells_not_compared:
         lines.append("not compared: %s" % _not_compared(diff))

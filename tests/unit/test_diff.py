@@ -304,7 +304,7 @@ def test_two_sides_that_share_no_environment_are_not_compared(tmp_path: Path,
     compared together), so not "no differences" and not exit 0: one line says why and the
     exit is 2."""
     other = _on("linux-cpython-3.13", OLD)
-    other["environments"].append({"id": "linux-cpython-3.14"})
+    other["environments"] += _matrix(["linux-cpython-3.14"], [], [])["environments"]
     result = diff.diff_matrices(OLD, other)
     assert result.nothing_compared and result.to_dict()["nothing_compared"] is True
     text = diff.format_diff(result, "o", "n")
@@ -480,12 +480,12 @@ def test_a_flaky_side_is_said_in_the_text_as_in_the_json() -> None:
     """A side whose own runs disagree (two files of one environment, review r1 #5): the
     changed line says so, not only --json's status."""
     new = copy.deepcopy(OLD)
-    new["results"][0].update(observed=2, status="flaky")
+    new["results"][0] = partial_cell(**dict(new["results"][0], observed=2, status="flaky"))
     lines = diff.format_diff(diff.diff_matrices(OLD, new), "o", "n").splitlines()
     assert "C cell a.x linux-cpython-3.12 [fork]: ok 1 -> ok 2 (new side flaky: its runs " \
            "disagree)" in lines
     old = copy.deepcopy(new)
-    old["results"][0].update(observed=3)
+    old["results"][0] = partial_cell(**dict(new["results"][0], observed=3))
     lines = diff.format_diff(diff.diff_matrices(old, new), "o", "n").splitlines()
     assert "C cell a.x linux-cpython-3.12 [fork]: ok 3 -> ok 2 (both sides flaky: each " \
            "side's runs disagree)" in lines
