@@ -28,7 +28,7 @@ from harness.results import REPORTS, RESULTS_DIR, ROOT
 
 __all__ = ["main"]
 
-#: What the report, diff and check commands import beyond the standard library.
+#: What `report` imports beyond the standard library (`diff` and `verify-leg`: jsonschema).
 HOST_PACKAGES = ("jinja2", "jsonschema")
 
 #: The case catalog: beside harness/ in a checkout. Only harness/ is packaged, so a
@@ -200,26 +200,31 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:
+    import dataclasses
     import json
 
     from harness import diff, inputs
 
-    old_path, old, old_problems = inputs.load_side(args.old)
-    new_path, new, new_problems = inputs.load_side(args.new)
-    for problem in old_problems + new_problems:
-        error(problem)
+    old_path, old, rejected = inputs.load_side(args.old)
+    new_path, new, more = inputs.load_side(args.new)
+    rejected += more
+    for problem in rejected:
+        error(problem.line())
+    # an unreadable side: nothing compared (empty sides), not its readable side "added"
+    none: Any = {"cases": []}
+    result = diff.diff_matrices(old, new) if old is not None and new is not None else \
+        diff.diff_matrices(none, none)
+    if args.json:  # always a document: nothing_compared, the input files rejected included
+        sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path, rejected=[
+            dataclasses.asdict(r) for r in rejected]), indent=2, sort_keys=True) + "\n")
     if old is None or new is None:
         return EXIT_USAGE
-    result = diff.diff_matrices(old, new)
-    if args.json:  # always a document, nothing_compared included
-        sys.stdout.write(json.dumps(dict(result.to_dict(), old=old_path, new=new_path),
-                                    indent=2, sort_keys=True) + "\n")
     if result.nothing_compared:  # not "no differences": exit 2, cannot compare
         return error("%s -> %s: %s" % (old_path, new_path, diff.nothing_compared(result)),
                      EXIT_USAGE)
     if not args.json:
         sys.stdout.write(diff.format_diff(result, old_path, new_path) + "\n")
-    if old_problems or new_problems:  # the rest was compared, but not all that was given
+    if rejected:  # the rest was compared, but not all that was given
         return EXIT_USAGE
     return EXIT_OK if result.empty else EXIT_FAILED
 
@@ -329,8 +334,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "their spread. Exit 0 when no cell differs, 1 when some do (a cell whose case "
                     "code changed too: it is listed apart, K, not as a change of Python), 2 "
                     "when an input (or a file in it) cannot be read — the valid rest is still "
-                    "compared and shown — or the two share no environment (nothing compared; "
-                    "--json still writes its document).")
+                    "compared and shown — or nothing was compared (--json still writes its "
+                    "document, naming each file it could not read in 'rejected').")
     dif.add_argument("old", metavar="OLD", help="the earlier run: a reports folder, a "
                                                  "matrix.json, a results file or a folder of them")
     dif.add_argument("new", metavar="NEW", help="the later run, any of the same")
@@ -394,8 +399,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ModuleNotFoundError as exc:
         if exc.name not in HOST_PACKAGES:
             raise
+        needs = HOST_PACKAGES if args.command == "report" else (exc.name,)
         return error("%s is not installed: `%s` needs %s: python -m pip install %s" % (
-            exc.name, args.command, " and ".join(HOST_PACKAGES), " ".join(HOST_PACKAGES)),
-            EXIT_FAILED)
+            exc.name, args.command, " and ".join(needs), " ".join(needs)), EXIT_FAILED)
     finally:
         stopping.restore(previous)

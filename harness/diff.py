@@ -8,6 +8,7 @@ spread. A cell whose case's own code changed between the two runs
 (``case_code``) is not an observation change: it is listed apart, as **K** (case changed).
 Only cells that ran in both are compared: one that ran on one side only (the other's selection,
 ``--quick``, no data, an environment only one side has) is counted as not compared, with why.
+Two sides that hold one environment each (3.12's run, 3.13's) are compared with each other.
 What each side reads (a matrix.json, results files, a reports folder) is ``inputs``'s.
 """
 
@@ -25,7 +26,7 @@ from harness.documents import (
     cells_by_key,
     error_field,
 )
-from harness.guest.words import ERROR, NOT_RUN, OK, TIMEOUT
+from harness.guest.words import ERROR, FLAKY, NOT_RUN, OK, TIMEOUT
 from harness.merge import disagree, performance_cases, warning_kinds
 from harness.results import HANG_QUOTE, hang_said
 from harness.text import cut_apart, key_changes, same_value, short_json
@@ -93,6 +94,8 @@ class MatrixDiff:
     cases_not_run: Dict[str, str] = dataclasses.field(default_factory=dict)
     #: The environments both sides have (the only ones compared).
     environments_compared: List[str] = dataclasses.field(default_factory=list)
+    #: Old id -> new id when each side holds one environment, not the same: compared together.
+    environments_paired: Dict[str, str] = dataclasses.field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -176,10 +179,20 @@ def _split_columns(old: MatrixDoc, new: MatrixDoc) -> Dict[str, str]:
     return renamed
 
 
+def _one_each(old: MatrixDoc, new: MatrixDoc) -> Dict[str, str]:
+    """Old id -> new id when each side holds one environment and not the same one: the same
+    selection on two Pythons (3.12 -> 3.13), which nothing else could compare."""
+    olds = [e["id"] for e in old.get("environments", [])]
+    news = [e["id"] for e in new.get("environments", [])]
+    return {olds[0]: news[0]} if len(olds) == len(news) == 1 and olds != news else {}
+
+
 def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     """Compare two matrix documents (pure). A column that split by patch release is compared
     with the new column of the same release, not shown as removed and added."""
     renamed = _split_columns(old, new)
+    paired = {} if renamed else _one_each(old, new)
+    renamed = renamed or paired
     old_envs = {renamed.get(e["id"], e["id"]) for e in old.get("environments", [])}
     new_envs = {e["id"] for e in new.get("environments", [])}
     old_cases = {c["id"] for c in old.get("cases", [])}
@@ -233,6 +246,7 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         cells_removed=sorted(set(old_cells) - set(new_cells) - skipped),
         cells_not_compared=not_compared,
         environments_compared=sorted(old_envs & new_envs),
+        environments_paired=paired,
         cases_not_run=dict(sorted([(c, "NEW") for c in new_cases - old_cases - ran_new]
                                   + [(c, "OLD") for c in old_cases - new_cases - ran_old])),
         cells_changed=changed,
@@ -262,9 +276,10 @@ _NO_COLUMN: MatrixEnvironment = {"os": "", "implementation": "", "python_version
 def nothing_compared(diff: MatrixDiff) -> str:
     """The one line for two sides that share no environment (``harness diff`` exits 2)."""
     return ("nothing compared: the two sides share no environment (OLD: %s; NEW: %s) — diff "
-            "compares one environment across two runs; the report's 'Changes between versions' "
-            "compares Python versions" % (", ".join(diff.environments_removed) or "none",
-                                          ", ".join(diff.environments_added) or "none"))
+            "compares the environments both sides have, or the one each side holds; the "
+            "report's 'Changes between versions' compares Python versions" % (
+                ", ".join(diff.environments_removed) or "none",
+                ", ".join(diff.environments_added) or "none"))
 
 
 def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
@@ -273,8 +288,12 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     lines = ["diff %s -> %s" % (old_name, new_name)]
     if diff.nothing_compared:
         return "\n".join(lines + [nothing_compared(diff)])
-    both = ", ".join(diff.environments_compared) if len(diff.environments_compared) <= 3 \
-        else "%d environments in both" % len(diff.environments_compared)
+    pairs = {new_id: "%s -> %s" % (old_id, new_id)
+             for old_id, new_id in diff.environments_paired.items()}
+    lines += ["comparing %s: each side holds one environment" % pair for pair in pairs.values()]
+    envs = diff.environments_compared
+    both = ", ".join(pairs.get(e, e) for e in envs) if len(envs) <= 3 \
+        else "%d environments in both" % len(envs)
     lines.append("compared: %d cell%s that ran in both (%s)" % (*_plural(diff.compared), both))
     if diff.cells_not_compared:
         lines.append("not compared: %s" % _not_compared(diff))
@@ -366,7 +385,16 @@ def _change(c: CellChange) -> str:
             c.new_outcome, c.new_error_type, c.new_hung_at)
     if warned:
         old, new = old + _warned(c.old_warnings), new + _warned(c.new_warnings)
-    return "%s -> %s" % (old, new)
+    return "%s -> %s%s" % (old, new, _flaky(c))
+
+
+def _flaky(c: CellChange) -> str:
+    """A side whose own runs of the cell disagree: its value is one of several."""
+    sides = [side for side, status in (("old", c.old_status), ("new", c.new_status))
+             if status == FLAKY]
+    if len(sides) == 2:
+        return " (both sides flaky: each side's runs disagree)"
+    return " (%s side flaky: its runs disagree)" % sides[0] if sides else ""
 
 
 def _short(commits: Sequence[str]) -> str:

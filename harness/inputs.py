@@ -6,10 +6,13 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import List, Optional, Tuple, cast
+from typing import TYPE_CHECKING, List, Optional, Tuple, cast
 
 from harness import results
 from harness.documents import MatrixDoc
+
+if TYPE_CHECKING:
+    from harness.loading import Rejected
 
 __all__ = ["REPORTS_FOLDER", "REPORT_FILES", "folder_files", "load_matrix", "load_side",
            "resolve"]
@@ -52,10 +55,10 @@ def resolve(path: str) -> str:
     return path
 
 
-def load_side(path: str) -> Tuple[str, Optional[MatrixDoc], List[str]]:
-    """One side of a diff: the path read (:func:`resolve`), its matrix and the problems met. A
-    reports folder whose ``matrix.json`` cannot be used is read by its ``results/`` instead,
-    the problem still said (its valid files are the same run)."""
+def load_side(path: str) -> Tuple[str, Optional[MatrixDoc], List[Rejected]]:
+    """One side of a diff: the path read (:func:`resolve`), its matrix and the files it could
+    not use. A reports folder whose ``matrix.json`` cannot be used is read by its ``results/``
+    instead, the problem still said (its valid files are the same run)."""
     chosen = resolve(path)
     matrix, problems = load_matrix(chosen)
     fallback = Path(path) / results.RESULTS_DIR.name
@@ -66,10 +69,12 @@ def load_side(path: str) -> Tuple[str, Optional[MatrixDoc], List[str]]:
     return chosen, matrix, problems
 
 
-def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
+def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[Rejected]]:
     """A matrix document from ``matrix.json`` or from a folder of results files.
 
-    Returns ``(matrix, problems)``; ``matrix`` is None when nothing usable was found.
+    Returns ``(matrix, rejected)``; ``matrix`` is None when nothing usable was found. A file is
+    a results file by its ``harness`` object, a matrix by its name or its ``environments`` or
+    ``results``: each worded by its own schema check, as ``report`` words a bad results file.
     """
     from harness import loading, merge
 
@@ -77,24 +82,24 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
     if source.is_dir():
         files = sorted(str(p) for p in source.glob("*.json"))
         loaded, rejected = loading.load_results(files)
-        problems = [r.line() for r in rejected]
         if not loaded:
-            return None, problems + ["%s: no valid results files in this folder" % path]
-        return merge.merge(loaded, rejected), problems
+            return None, rejected + [loading.Rejected(path, "no valid results files in this "
+                                                            "folder")]
+        return merge.merge(loaded, rejected), rejected
     if not source.exists():
-        return None, ["%s: no such file or folder" % path]
+        return None, [loading.Rejected(path, "no such file or folder")]
     try:
         doc = results.read_json(source)
     except results.BadFile as exc:
-        return None, ["%s: %s" % (path, exc)]
-    if isinstance(doc, dict) and "harness" in doc and "tests" in doc:
+        return None, [loading.Rejected(path, str(exc))]
+    if isinstance(doc, dict) and "harness" in doc:
         loaded, rejected = loading.load_results([path])
-        if not loaded:
-            return None, [r.line() for r in rejected]
-        return merge.merge(loaded), []
-    if not (isinstance(doc, dict) and "results" in doc and "environments" in doc):
-        return None, ["%s: neither a matrix.json nor a results file" % path]
+        return (merge.merge(loaded), []) if loaded else (None, rejected)
+    if source.name != results.MATRIX_FILE and not (
+            isinstance(doc, dict) and ("results" in doc or "environments" in doc)):
+        return None, [loading.Rejected(path, "neither a matrix.json nor a results file")]
     problems = results.validate_matrix(doc)  # one validator: the shipped matrix schema
     if problems:
-        return None, ["%s: not a valid matrix.json: %s" % (path, results.first_problem(problems))]
+        return None, [loading.Rejected(path, "not a valid matrix.json: %s" %
+                                       results.first_problem(problems))]
     return cast("MatrixDoc", doc), []

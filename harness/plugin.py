@@ -14,7 +14,7 @@ import subprocess
 import sys
 from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 import pytest
 
@@ -145,10 +145,16 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         stopping.silence_dead_outputs()  # a reader gone already: the run goes on regardless
-        env = state.environment
-        reporter.write_line("harness: %s (%s) methods %s, default %s" % (
-            env["id"], env.get("executable"), env.get("available_methods"),
-            env.get("default_method")))
+        reporter.write_line(_header(state.environment, state.methods))
+
+
+def _header(env: Mapping[str, Any], methods: Sequence[str]) -> str:
+    """The run's first line: the interpreter, the methods that run (of those it has, when
+    --methods chose fewer) and its default."""
+    available = list(env.get("available_methods") or ())
+    of = "" if sorted(methods) == sorted(available) else " (of %s here)" % ", ".join(available)
+    return "harness: %s (%s) methods: %s%s, default %s" % (
+        env["id"], env.get("executable"), ", ".join(methods), of, env.get("default_method"))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[pytest.File]:

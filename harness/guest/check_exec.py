@@ -143,7 +143,8 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any], watch: Any,
     try:
         import pytest  # boundary: the user's own (their suite runs on their pytest)
     except ImportError:
-        return {"outcome": UNAVAILABLE, "detail": "pytest is not installed in this interpreter"}
+        return {"outcome": UNAVAILABLE, "detail": "pytest is not installed in this interpreter: "
+                "pass --python the python of a virtual environment that has pytest"}
     from .check_suite import Collector
 
     collector = Collector(tests, watch, hang_dir)

@@ -127,3 +127,15 @@ def test_a_scripts_callable_is_read_as_python_reads_the_script(tmp_path: Any,
         check_exec._run_callable(str(tmp_path), "declared.py:work", "spawn", [])
     with pytest.raises(SyntaxError, match=r"Non-UTF-8 code starting with '\\xe9'"):
         check_exec._run_callable(str(tmp_path), "plain.py:work", "spawn", [])
+
+
+def test_no_pytest_in_the_interpreter_says_the_way_forward(monkeypatch: Any) -> None:
+    """`check --pytest --python 3.14` where 3.14 has no pytest: the line says what to pass
+    instead (review r1 #10), not only that it is missing."""
+    from harness.guest import check_exec
+
+    monkeypatch.setitem(sys.modules, "pytest", None)  # import pytest: ImportError
+    result = check_exec._run_pytest([], {}, None, "")
+    assert result["outcome"] == "unavailable"
+    assert result["detail"] == ("pytest is not installed in this interpreter: pass --python "
+                                "the python of a virtual environment that has pytest")

@@ -170,6 +170,11 @@ def test_a_missing_report_package_says_the_command_to_install_it(
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["harness: error: jsonschema is not installed: `report` needs jinja2 and "
                    "jsonschema: python -m pip install jinja2 jsonschema"]
+    # diff (and verify-leg) validate files but render nothing: jinja2 is not theirs (r1 #9)
+    assert cli.main(["diff", str(SAMPLE), str(SAMPLE)]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["harness: error: jsonschema is not installed: `diff` needs jsonschema: "
+                   "python -m pip install jsonschema"]
 
 
 def test_one_environment_is_singular(tmp_path: Path,

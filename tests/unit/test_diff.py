@@ -300,17 +300,19 @@ def test_a_measurement_that_moved_is_the_key_shown_by_its_median() -> None:
 
 def test_two_sides_that_share_no_environment_are_not_compared(tmp_path: Path,
                                                               capsys: Any) -> None:
-    """3.12 against 3.13: nothing is compared, so not "no differences" and not exit 0: one
-    line says why (diff compares one environment across runs) and the exit is 2."""
-    other = _matrix(["linux-cpython-3.13"], ["a.x", "a.y"], [
-        partial_cell(**dict(c, environment="linux-cpython-3.13")) for c in OLD["results"]])
+    """3.12 against 3.13 and 3.14: nothing is compared (one environment each side would be
+    compared together), so not "no differences" and not exit 0: one line says why and the
+    exit is 2."""
+    other = _on("linux-cpython-3.13", OLD)
+    other["environments"] += _matrix(["linux-cpython-3.14"], [], [])["environments"]
     result = diff.diff_matrices(OLD, other)
     assert result.nothing_compared and result.to_dict()["nothing_compared"] is True
     text = diff.format_diff(result, "o", "n")
     assert "no differences" not in text
     assert text.splitlines()[1].startswith(
         "nothing compared: the two sides share no environment (OLD: linux-cpython-3.12; NEW: "
-        "linux-cpython-3.13) — diff compares one environment across two runs")
+        "linux-cpython-3.13, linux-cpython-3.14) — diff compares the environments both sides "
+        "have, or the one each side holds")
     old_path, new_path = tmp_path / "old.json", tmp_path / "new.json"
     old_path.write_text(json.dumps(_valid(OLD)))
     new_path.write_text(json.dumps(_valid(other)))
@@ -441,3 +443,102 @@ def test_values_of_another_type_differ_and_only_performance_numbers_are_noise_aw
                                   measured("perf.m", "performance", 30.0)).empty
     assert not diff.diff_matrices(measured("api.m", "api", 10.0),
                                   measured("api.m", "api", 11.0)).empty
+
+
+def _on(env: str, matrix: MatrixDoc) -> MatrixDoc:
+    """``matrix``'s cells as if run on ``env`` instead."""
+    return _matrix([env], [c["id"] for c in matrix["cases"]], [
+        partial_cell(**dict(c, environment=env)) for c in matrix["results"]])
+
+
+def test_one_environment_each_side_is_compared_cell_by_cell_and_said(
+        tmp_path: Path, capsys: Any) -> None:
+    """The same selection on 3.12 and on 3.13 (review r1 #4): each side holds one environment,
+    so they are compared with each other, and the header says which with which."""
+    new = _on("linux-cpython-3.13", OLD)
+    new["results"][0]["observed"] = 2
+    result = diff.diff_matrices(OLD, new)
+    assert not result.nothing_compared and result.compared == 3
+    assert result.environments_paired == {"linux-cpython-3.12": "linux-cpython-3.13"}
+    assert [(c.case, c.environment, c.method) for c in result.cells_changed] == [
+        ("a.x", "linux-cpython-3.13", "fork")]
+    lines = diff.format_diff(result, "o", "n").splitlines()
+    assert lines[1] == ("comparing linux-cpython-3.12 -> linux-cpython-3.13: each side holds "
+                        "one environment")
+    assert lines[2] == ("compared: 3 cells that ran in both (linux-cpython-3.12 -> "
+                        "linux-cpython-3.13)")
+    old_path, new_path = tmp_path / "old.json", tmp_path / "new.json"
+    old_path.write_text(json.dumps(_valid(OLD)))
+    new_path.write_text(json.dumps(_valid(new)))
+    assert cli.main(["diff", str(old_path), str(new_path)]) == 1
+    assert "C cell a.x linux-cpython-3.13 [fork]: ok 1 -> ok 2" in capsys.readouterr().out
+    # the same environment on both sides, or a split by patch release: nothing paired
+    assert diff.diff_matrices(OLD, copy.deepcopy(OLD)).environments_paired == {}
+
+
+def test_a_flaky_side_is_said_in_the_text_as_in_the_json() -> None:
+    """A side whose own runs disagree (two files of one environment, review r1 #5): the
+    changed line says so, not only --json's status."""
+    new = copy.deepcopy(OLD)
+    new["results"][0] = partial_cell(**dict(new["results"][0], observed=2, status="flaky"))
+    lines = diff.format_diff(diff.diff_matrices(OLD, new), "o", "n").splitlines()
+    assert "C cell a.x linux-cpython-3.12 [fork]: ok 1 -> ok 2 (new side flaky: its runs " \
+           "disagree)" in lines
+    old = copy.deepcopy(new)
+    old["results"][0] = partial_cell(**dict(new["results"][0], observed=3))
+    lines = diff.format_diff(diff.diff_matrices(old, new), "o", "n").splitlines()
+    assert "C cell a.x linux-cpython-3.12 [fork]: ok 3 -> ok 2 (both sides flaky: each " \
+           "side's runs disagree)" in lines
+
+
+def test_json_always_writes_its_document_naming_each_input_rejected(
+        tmp_path: Path, capsys: Any) -> None:
+    """--json with an unreadable side still writes its document (nothing compared), and a bad
+    file in a folder given is named in it, not only on stderr (review r1 #6)."""
+    good, empty = tmp_path / "good.json", tmp_path / "empty.json"
+    good.write_text(json.dumps(_valid(OLD)))
+    empty.write_text("")
+    assert cli.main(["diff", str(empty), str(good), "--json"]) == 2
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["rejected"] == [{"path": str(empty), "problem": "empty file"}]
+    assert doc["nothing_compared"] is True and doc["environments_added"] == []
+    assert (doc["old"], doc["new"]) == (str(empty), str(good))
+    assert err == "harness: error: %s: empty file\n" % empty
+    from tests.unit.report_synth import results_doc
+
+    folder = tmp_path / "new"
+    folder.mkdir()
+    (folder / "good.json").write_text(json.dumps(results_doc()))
+    (folder / "bad.json").write_text("{")
+    assert cli.main(["diff", str(folder / "good.json"), str(folder), "--json"]) == 2
+    doc = json.loads(capsys.readouterr().out)
+    assert [r["path"] for r in doc["rejected"]] == [str(folder / "bad.json")]
+    assert doc["rejected"][0]["problem"].startswith("not valid JSON")
+    assert doc["cells_unchanged"] > 0
+
+
+def test_a_reports_folder_whose_matrix_json_is_invalid_names_the_schema_problem(
+        tmp_path: Path, capsys: Any) -> None:
+    """A reports folder's matrix.json that parses but is no matrix: the line says what the
+    schema check found, as a bad results file's line does, not "neither … nor …" (r1 #12)."""
+    from tests.unit.report_synth import results_doc
+
+    reports = tmp_path / "reports"
+    (reports / "results").mkdir(parents=True)
+    (reports / "results" / "x.json").write_text(json.dumps(results_doc()))
+    (reports / "matrix.json").write_text('{"schema_version": "1.4"}')
+    assert cli.main(["diff", str(reports), str(reports)]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[0] == (
+        "harness: error: %s: not a valid matrix.json: document: not a matrix.json of this tool "
+        "(no 'environments' and 'results')" % (reports / "matrix.json")), err
+    no_tests = tmp_path / "no_tests.json"  # a results file without its cells: the same path
+    no_tests.write_text(json.dumps(dict(results_doc(), tests=None)))
+    _, problems = inputs.load_matrix(str(no_tests))
+    assert [r.line() for r in problems] == ["%s: not a valid results file: tests: None is not "
+                                            "of type 'array'" % no_tests]
+    other = tmp_path / "other.json"
+    other.write_text('{"x": 1}')
+    _, problems = inputs.load_matrix(str(other))
+    assert [r.line() for r in problems] == ["%s: neither a matrix.json nor a results file" % other]

@@ -76,27 +76,29 @@ def test_the_report_session_ends_the_run_with_the_page(
 def test_the_report_session_says_what_it_looked_for_and_did_not_run(
         noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """The interpreters the noxfile looked for and did not find reach `harness report` as
-    --not-run, each with why, so that their slots say "not run — why" (not silently absent)."""
+    --not-run, each with why, so that their slots say "not run — why" (not silently absent);
+    one with a results file is not passed (the report noted each such, every run: r1 #7)."""
     from harness import discovery
     from harness.guest.probe import os_name
 
     ran: List[Any] = []
     monkeypatch.setenv("HARNESS_ROOT_DIR", str(tmp_path / "no-root"))
-    monkeypatch.setattr(noxfile, "PYTHONS", ["3.12", "3.14", "3.15t"])
+    monkeypatch.setattr(noxfile, "PYTHONS", ["3.12", "3.13", "3.14", "3.15t"])
     monkeypatch.setattr(noxfile, "FOUND", [discovery.Interpreter(
-        "/p/python3.12", "/p/python3.12", "cpython", (3, 12, 1), False, "pyenv")])
+        "/p/python3.%d" % minor, "/p/python3.%d" % minor, "cpython", (3, minor, 1), False,
+        "pyenv") for minor in (12, 13)])
     monkeypatch.setattr(noxfile, "REJECTED", [discovery.Rejected(
         "/p/python3.15t", "not a working Python 3 (exit 127: pyenv: version not installed)")])
     monkeypatch.setattr(noxfile.atexit, "register", lambda *call: None)
-    monkeypatch.setattr(noxfile.glob, "glob", lambda pattern: ["linux-cpython-3.12.json"])
+    here = os_name(sys.platform)
+    monkeypatch.setattr(noxfile.glob, "glob", lambda pattern: [
+        "/r/%s-cpython-3.12.json" % here, "/r/%s-cpython-3.14-root.json" % here])
     monkeypatch.setattr(noxfile, "_say_coverage", lambda session: None)
     session = SimpleNamespace(posargs=[], install=lambda *a: None,
                               run=lambda *a, **k: ran.append(a), error=pytest.fail)
     noxfile.report(session)
-    here = os_name(sys.platform)
     assert [a for a in ran[0] if a.startswith("--not-run")] == [
-        "--not-run=%s-cpython-3.12=found here; no results file from it" % here,
-        "--not-run=%s-cpython-3.14=not found ($HARNESS_PYTHONS, pyenv, PATH)" % here,
+        "--not-run=%s-cpython-3.13=found here; no results file from it" % here,
         "--not-run=%s-cpython-3.15t=found but broken: not a working Python 3 (exit 127: "
         "pyenv: version not installed)" % here]
 

@@ -135,3 +135,15 @@ def test_collect_only_says_nothing_of_a_selection(monkeypatch: pytest.MonkeyPatc
     lines: List[str] = []
     plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append), _config())
     assert lines == []
+
+
+@pytest.mark.parametrize(("methods", "line"), [
+    (["fork", "spawn", "forkserver"], "methods: fork, spawn, forkserver, default fork"),
+    (["spawn"], "methods: spawn (of fork, spawn, forkserver here), default fork"),
+])
+def test_the_run_header_says_which_methods_run(methods: List[str], line: str) -> None:
+    """`run --methods spawn` said "methods ['fork', 'spawn', 'forkserver']": what the
+    interpreter has, read as what runs, in a Python list's repr (review r1 #8)."""
+    env = {"id": "linux-cpython-3.12", "executable": "/p/python3.12",
+           "available_methods": ["fork", "spawn", "forkserver"], "default_method": "fork"}
+    assert plugin._header(env, methods) == "harness: linux-cpython-3.12 (/p/python3.12) " + line
