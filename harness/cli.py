@@ -144,20 +144,14 @@ def _cmd_report(args: argparse.Namespace) -> int:
     expected = list(args.expect_env or [])
     if args.expect_envs:
         try:
-            lines = Path(args.expect_envs).read_text(encoding="utf-8").splitlines()
+            ids, problems = cli_types.env_ids_file(args.expect_envs)
         except (OSError, UnicodeDecodeError) as exc:
             return error("--expect-envs %s: cannot read it (%s)" % (args.expect_envs, exc),
                          EXIT_USAGE)
-        for number, line in enumerate(lines, 1):
-            ident = line.strip()
-            if not ident or ident.startswith("#"):
-                continue
-            if cli_types.is_env_id(ident):
-                expected.append(ident)
-            else:  # left out, the rest kept; exit 1 at the end
-                error("--expect-envs %s:%d: %r is not an environment id (like "
-                      "linux-cpython-3.13)" % (args.expect_envs, number, ident))
-                bad_lines += 1
+        expected += ids
+        for problem in problems:  # left out, the rest kept; exit 1 at the end
+            error(problem)
+        bad_lines = len(problems)
     loaded, rejected = loading.load_results(files)
     for bad in rejected:
         error(bad.line())

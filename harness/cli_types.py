@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import Tuple
+from pathlib import Path
+from typing import List, Tuple
 
 from harness.guest import words
 from harness.results import parse_env_id
 
-__all__ = ["at_least_one", "env_id", "is_env_id", "not_run", "positive_seconds", "python_version",
-           "share"]
+__all__ = ["at_least_one", "env_id", "env_ids_file", "is_env_id", "not_run", "positive_seconds",
+           "python_version", "share"]
 
 #: A CI leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
 _PYTHON_VERSION = re.compile(r"^(%s)?[0-9]+\.[0-9]+t?$" % words.PYPY)
@@ -83,3 +84,21 @@ def share(text: str) -> float:
     if not 0.0 < value <= 1.0:
         raise argparse.ArgumentTypeError("%r is not a share between 0 and 1 (0.25 = 25 %%)" % text)
     return value
+
+
+def env_ids_file(path: str) -> Tuple[List[str], List[str]]:
+    """``--expect-envs FILE``: its environment ids (one a line; blank lines and ``#`` comments
+    skipped), and a problem line for each other line (left out, the rest kept). OSError and
+    UnicodeDecodeError are the caller's: the file cannot be read at all."""
+    ids: List[str] = []
+    problems: List[str] = []
+    for number, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+        ident = line.strip()
+        if not ident or ident.startswith("#"):
+            continue
+        if is_env_id(ident):
+            ids.append(ident)
+        else:
+            problems.append("--expect-envs %s:%d: %r is not an environment id (like "
+                            "linux-cpython-3.13)" % (path, number, ident))
+    return ids, problems
