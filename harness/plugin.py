@@ -54,8 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def parse_methods(text: str) -> List[str]:
     """``--methods fork,spawn``: each name once, in the order given. A name that is not a start
-    method (``Fork``, a typo) is a usage error: it used to select nothing and say only "no
-    tests ran"."""
+    method (``Fork``, a typo) is a usage error, not a run that selects nothing."""
     methods: List[str] = []
     for name in (part.strip() for part in text.split(",")):
         if name and name not in START_METHODS:
@@ -78,7 +77,7 @@ class _State:
         # Twice the cores: a cell also waits (children starting, pipes, joins, a case's own
         # timeout); with one cell per core 60 % of the CPU sat idle during a run.
         jobs = config.getoption("--case-jobs")
-        if jobs is not None and jobs < 1:  # a semaphore of -3 was 40 lines of INTERNALERROR
+        if jobs is not None and jobs < 1:  # one usage line, not a semaphore's INTERNALERROR
             raise pytest.UsageError("--case-jobs must be 1 or more, not %d" % jobs)
         self.jobs = jobs or 2 * (os.cpu_count() or 1)
         self.methods = parse_methods(config.getoption("--methods"))
