@@ -27,12 +27,14 @@ Predicates (``holds``) are small dicts: ``{"outcome": "ok"}`` (or a list of outc
 ``{"hang_at": text}`` (a timeout whose detail quotes the text the case wrote to stderr before it
 blocked; a timeout without it is undecided, since the hang may be elsewhere),
 ``{"equals": value}``, ``{"path": [keys...], "equals"|"in"|"contains"|"contains_all"|
-"excludes": value}``, ``{"faster_than": method, "path": [...]}`` (this cell's number is lower
-than the same case's cell for another method), ``{"equals_cell": {"case": id, "path": [...]},
-"path": [...]}`` (a value equals another case's value in the same environment and method),
-and ``{"all": [...]}``/``{"any": [...]}``/``{"not": {...}}`` (``harness/claimpred.py`` reads
-them). A predicate over the observation decides nothing in a cell that raised, crashed or hung
-(it has none), and neither does its ``not``: a counter-evidence cell that failed is no support.
+"excludes": value}``, ``{"faster_than": method, "path": [...]}`` (this cell's median is lower
+than the same case's cell for another method; it decides only where both points are stable and
+their 95 % intervals do not overlap, else "timings too noisy to decide"),
+``{"equals_cell": {"case": id, "path": [...]}, "path": [...]}`` (a value equals another
+case's value in the same environment and method), and ``{"all": [...]}``/``{"any": [...]}``/
+``{"not": {...}}`` (``harness/claimpred.py`` reads them). A predicate over the observation
+decides nothing in a cell that raised, crashed or hung (it has none), and neither does its
+``not``: a counter-evidence cell that failed is no support.
 
 Data only: standard library, Python 3.8 syntax; imported on the host when the report is built.
 """
@@ -175,7 +177,8 @@ CLAIMS: List[Dict[str, Any]] = [
         "claim": "Thanks to copy-on-write, fork is the quickest way to create a process.",
         "note": "Checked as: the median start + join latency under fork is below both other "
                 "methods' medians in the same environment, with an empty parent and with a "
-                "256 MB and a 1 GB one.",
+                "256 MB and a 1 GB one; a comparison within the timings' noise (a median "
+                "unstable, or the 95 % intervals overlapping) decides nothing.",
         "scope": UNIX,
         "checks": [
             {"case": "performance.start_latency", "methods": ["fork"],
@@ -392,7 +395,8 @@ CLAIMS: List[Dict[str, Any]] = [
                  "interpreter, modules imported again).",
         "note": "Checked as: a forkserver child starts faster than a spawn child (the median "
                 "start + join, measured in one run and apart; also with a 256 MB and a 1 GB "
-                "parent, and for a 4-worker Pool). How much of spawn's cost it spares is not "
+                "parent, and for a 4-worker Pool; measured apart, only beyond the timings' "
+                "noise). How much of spawn's cost it spares is not "
                 "checked: the article gives no measure.",
         "scope": UNIX,
         "checks": [

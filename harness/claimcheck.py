@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections import Counter
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, cast
 
 from harness.case_code import TWO_VERSIONS
 from harness.casetext import inferred
-from harness.claimpred import docs_decide, holds
+from harness.claimpred import docs_decide, holds, too_noisy
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc, MatrixEnvironment, cells_by_key
 from harness.expect import matches_env, select_rule
 from harness.guest import words
@@ -36,6 +37,10 @@ _NO_DATA = (words.NOT_RUN, words.UNAVAILABLE, words.FLAKY)
 #: An undecided cell's ``Evidence.outcome`` when its runs ran two versions of the case and
 #: disagree (``code_changed``): which version the claim is about is not known.
 _CODE_CHANGED = "code_changed"
+#: ... and when a timing comparison it needs is within the noise (``claimpred.too_noisy``).
+_NOISY = "too_noisy"
+#: Why such a cell decides nothing, in the page's words (one wording, wherever it is said).
+_NOISY_WHY = "timings too noisy to decide"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +54,9 @@ class Evidence:
     held: Optional[bool]
     outcome: str = ""  # the cell's outcome, for why a cell that ran decided nothing
     why: str = ""  # why a not-run cell did not run ("interrupted": ``notrun.short_reason``)
+    #: What tells this cell's check apart from the claim's other checks of its case (the
+    #: check's ``why``: "with a 1 GB parent"); "" when the case is checked once.
+    label: str = ""
 
     @property
     def undecided(self) -> bool:
@@ -157,6 +165,12 @@ def undecided_text(evidence: Sequence[Evidence]) -> str:
                      for outcome, n in sorted(counts.items()))
 
 
+def _cell_name(e: Evidence) -> str:
+    """ "performance.x[fork]", or "performance.x[fork, with a 1 GB parent]" for a case the claim
+    checks more than once."""
+    return "%s[%s]" % (e.case, e.method + (", " + e.label if e.label else ""))
+
+
 def _undecided_why(outcome: str, cells: str) -> str:
     """ "44 cells hung without recording where" (``cells``: "44 cells", "its cells"), in the
     page's words: a timeout is a hang."""
@@ -166,6 +180,8 @@ def _undecided_why(outcome: str, cells: str) -> str:
         return "%s ran more than once and the runs disagree" % cells
     if outcome == _CODE_CHANGED:
         return "%s %s, and the runs disagree" % (cells, TWO_VERSIONS)
+    if outcome == _NOISY:
+        return "%s: %s" % (cells, _NOISY_WHY)
     return "%s ran (%s) without the data that decides it" % (cells, outcome or "?")
 
 
@@ -196,6 +212,7 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
     scope = _scope_os(claim)
     undecided: List[str] = []
     unrun: Dict[str, List[str]] = {}  # "case[method]" -> the environments that did not run it
+    noisy: Dict[str, List[str]] = {}  # "case[method]" -> where its timings were too noisy
     by_why: Dict[Tuple[str, str], List[str]] = {}  # (OS, why) -> its environments' labels
     for v in per_env:
         env = envs[v.environment]
@@ -210,12 +227,15 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
                 for o in sorted({e.outcome for e in v.evidence if e.undecided})))
             by_why.setdefault((str(env.get("os")), why), []).append(labels[v.environment])
         elif v.verdict not in (words.NOT_RUN, words.UNDECIDED):  # decided by its other cells
-            undecided.extend("%s: %s[%s] undecided" % (names[v.environment], e.case, e.method)
-                             for e in v.evidence if e.undecided)
+            undecided.extend("%s: %s undecided" % (names[v.environment], _cell_name(e))
+                             for e in v.evidence if e.undecided and e.outcome != _NOISY)
+            for e in v.evidence:  # one line per check: there are many (23 on 11 Linux envs)
+                if e.undecided and e.outcome == _NOISY:
+                    noisy.setdefault(_cell_name(e), []).append(names[v.environment])
             # A partial run (-k, --quick) decided on some of its cells only: not the whole claim.
             for e in v.evidence:
                 if e.status == words.NOT_RUN:
-                    unrun.setdefault("%s[%s]" % (e.case, e.method), []).append(
+                    unrun.setdefault(_cell_name(e), []).append(
                         names[v.environment] + (" (%s)" % e.why if e.why else ""))
     gaps: List[str] = []
     missing = set()
@@ -235,6 +255,8 @@ def _gaps(claim: Mapping[str, Any], environments: Sequence[MatrixEnvironment],
                 for (os_name, why), labels in by_why.items())
     gaps.extend(undecided)
     gaps.extend("%s: not run in %s" % (cell, ", ".join(where)) for cell, where in unrun.items())
+    gaps.extend("%s: %s in %s" % (cell, _NOISY_WHY, ", ".join(where))
+                for cell, where in noisy.items())
     for check in claim.get("checks", []):
         when = check.get("when", {})
         if not when or any(matches_env(when, envs[e]) for e in with_data):
@@ -266,6 +288,17 @@ def _conditions(when: Mapping[str, Any]) -> str:
     return ", ".join(parts)
 
 
+def _evidence(check: Mapping[str, Any], cell: MatrixCell, cells: Mapping[Tuple[str, str, str],
+              MatrixCell], label: str) -> Evidence:
+    """One cell that ran, with whether the check held there (or why it decides nothing)."""
+    changed = bool(cell.get("code_changed"))  # undecided, as a flaky cell is
+    held = None if changed else holds(check["holds"], cell, cells)
+    outcome = _CODE_CHANGED if changed else _NOISY if held is None and too_noisy(
+        check["holds"], cell, cells) else str(cell.get("outcome", ""))
+    return Evidence(check["case"], cell["environment"], cell["method"], str(cell.get("status")),
+                    held, outcome, label=label)
+
+
 def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
     """Every claim in ``matrix["claims"]`` with its verdict per environment."""
     cells = cells_by_key(matrix)
@@ -274,6 +307,7 @@ def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
         methods_of.setdefault((case_id, env_id), []).append(method)
     out: List[ClaimResult] = []
     for claim in matrix.get("claims", []):
+        checked = Counter(c["case"] for c in claim.get("checks", []))
         per_env: List[EnvVerdict] = []
         for env in matrix["environments"]:
             if not matches_env(claim.get("scope", {}), env):
@@ -285,23 +319,20 @@ def claim_verdicts(matrix: MatrixDoc) -> List[ClaimResult]:
                 wanted = check.get("methods", ["*"])
                 present = methods_of.get((check["case"], env["id"]), [])
                 methods = present if "*" in wanted else list(wanted)
+                label = str(check.get("why", "")) if checked[check["case"]] > 1 else ""
                 if not methods:
-                    evidence.append(Evidence(check["case"], env["id"], "*", words.NOT_RUN, None))
+                    evidence.append(Evidence(check["case"], env["id"], "*", words.NOT_RUN, None,
+                                             label=label))
                 for method in methods:
                     cell = cells.get((check["case"], env["id"], method))
                     if cell is None or cell.get("status") in _NO_DATA:
                         status = cell.get("status", words.NOT_RUN) if cell else words.NOT_RUN
                         evidence.append(Evidence(
                             check["case"], env["id"], method, str(status), None, str(status),
-                            short_reason(cell) if cell and status == words.NOT_RUN else ""))
+                            short_reason(cell) if cell and status == words.NOT_RUN else "",
+                            label))
                         continue
-                    changed = bool(cell.get("code_changed"))  # undecided, as a flaky cell is
-                    evidence.append(Evidence(check["case"], env["id"], method,
-                                             str(cell.get("status")),
-                                             None if changed else holds(check["holds"], cell,
-                                                                        cells),
-                                             _CODE_CHANGED if changed else
-                                             str(cell.get("outcome", ""))))
+                    evidence.append(_evidence(check, cell, cells, label))
             per_env.append(EnvVerdict(env["id"], _env_verdict(evidence), tuple(evidence)))
         gaps = _gaps(claim, matrix["environments"], per_env,
                      overall([v.verdict for v in per_env]) == words.UNDECIDED)

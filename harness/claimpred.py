@@ -11,7 +11,7 @@ from harness.guest import words
 from harness.results import hang_said
 from harness.text import same_value
 
-__all__ = ["Cells", "docs_decide", "holds"]
+__all__ = ["Cells", "docs_decide", "holds", "too_noisy"]
 
 _MISSING = object()
 
@@ -40,6 +40,43 @@ def _number(cell: Optional[MatrixCell], path: Sequence[Any]) -> Optional[float]:
     return float(value)
 
 
+def _interval(cell: Optional[MatrixCell], path: Sequence[Any]) -> Optional[Tuple[float, float]]:
+    """The 95 % interval of the median at ``path`` (its point's ``ci95``, ``measure.sample``),
+    or None where it cannot be trusted: none recorded (too few samples) or the point is
+    ``unstable`` (its spread over a quarter of its median)."""
+    point = _dig(cell.get("observed") if cell else None, list(path)[:-1])
+    ci = point.get("ci95") if isinstance(point, dict) and point.get("unstable") is False else None
+    if not isinstance(ci, list) or len(ci) != 2 or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) for v in ci):
+        return None
+    return float(ci[0]), float(ci[1])
+
+
+def _faster(pred: Mapping[str, Any], cell: MatrixCell, cells: Cells,
+            ) -> Tuple[Optional[bool], bool]:
+    """Whether this cell's median is below another method's, and whether it is undecided for
+    noise: two medians decide only when both points are stable and their intervals do not
+    overlap (a bare median comparison took sides on noise: 3.14's fork vs forkserver)."""
+    other = cells.get((cell["case"], cell["environment"], pred["faster_than"]))
+    path = pred.get("path", [])
+    if _number(cell, path) is None or _number(other, path) is None:
+        return None, False
+    mine, theirs = _interval(cell, path), _interval(other, path)
+    if mine is None or theirs is None or not (mine[1] < theirs[0] or theirs[1] < mine[0]):
+        return None, True
+    return mine[1] < theirs[0], False
+
+
+def too_noisy(pred: Mapping[str, Any], cell: MatrixCell, cells: Cells) -> bool:
+    """Whether a timing comparison in ``pred`` is undecided for noise in this cell (the reason
+    an undecided cell gives)."""
+    parts = pred.get("all", pred.get("any", [pred["not"]] if "not" in pred else None))
+    if parts is not None:
+        return any(too_noisy(p, cell, cells) for p in parts)
+    return "faster_than" in pred and cell.get("outcome") == words.OK and \
+        _faster(pred, cell, cells)[1]
+
+
 def holds(
     pred: Mapping[str, Any], cell: MatrixCell, cells: Cells,
 ) -> Optional[bool]:
@@ -66,11 +103,7 @@ def holds(
     if cell.get("outcome") != words.OK:  # no observation: no value says yes or no (nor its `not`)
         return None
     if "faster_than" in pred:
-        other = cells.get((cell["case"], cell["environment"], pred["faster_than"]))
-        mine, theirs = _number(cell, pred.get("path", [])), _number(other, pred.get("path", []))
-        if mine is None or theirs is None:
-            return None
-        return mine < theirs
+        return _faster(pred, cell, cells)[0]
     value = _dig(cell.get("observed"), pred.get("path", []))
     if value is _MISSING:
         return False

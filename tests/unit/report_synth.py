@@ -16,7 +16,7 @@ from harness.documents import (
 )
 
 __all__ = ["CI_LEGS", "Observe", "case_doc", "cell", "ci_legs", "matrix_cell", "partial_cell",
-           "partial_matrix", "results_doc"]
+           "partial_matrix", "results_doc", "timing"]
 
 METHODS = ("fork", "forkserver", "spawn")
 
@@ -65,6 +65,15 @@ def partial_cell(**fields: Any) -> MatrixCell:
 def partial_matrix(**fields: Any) -> MatrixDoc:
     """A ``matrix.json`` with only ``fields``: the ones the code under test reads."""
     return cast("MatrixDoc", fields)
+
+
+def timing(median: float, low: Optional[float] = None, high: Optional[float] = None,
+           unstable: bool = False) -> Dict[str, Any]:
+    """A performance point as ``measure.sample`` records it (the fields a claim reads): its
+    median's 95 % interval ``[low, high]`` (±5 % unless given) and the ``unstable`` flag."""
+    return {"unit": "ms", "median": median, "unstable": unstable,
+            "ci95": [median * 0.95 if low is None else low, median * 1.05 if high is None
+                     else high]}
 
 
 class Observe(Protocol):

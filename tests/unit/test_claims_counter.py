@@ -10,7 +10,7 @@ import pytest
 
 from cases.claims import CLAIMS
 from harness.documents import CellMeta
-from tests.unit.report_synth import cell, results_doc
+from tests.unit.report_synth import cell, results_doc, timing
 from tests.unit.test_report_claims import _results
 
 
@@ -141,7 +141,7 @@ def test_a_forkserver_start_slower_than_spawn_counts_against_forkserver_cheaper(
         if case_id == "performance.spawn_slower":
             return cell(case_id, m, observed={"spawn_slower_than_forkserver": True})
         median = {"spawn": 30.0, "forkserver": 40.0 if case_id == slow_case else 5.0}[m]
-        return cell(case_id, m, observed={"median": median, "points": [{"median": median}] * 3})
+        return cell(case_id, m, observed=dict(timing(median), points=[timing(median)] * 3))
 
     doc = results_doc(version="3.12.1", methods=["spawn", "forkserver"], cases=cases,
                       observe=observe)

@@ -12,7 +12,7 @@ import pytest
 
 from cases.claims import CLAIMS
 from harness import claimpred
-from tests.unit.report_synth import partial_cell
+from tests.unit.report_synth import partial_cell, timing
 
 #: Hashes of the article's 7-word runs (vendored), and the article itself when ../shared sits
 #: next to the checkout (then the hashes are checked against it).
@@ -60,8 +60,8 @@ def test_a_cell_that_did_not_return_decides_no_value_predicate(outcome: str) -> 
 def test_faster_than_compares_the_same_environment() -> None:
     """`faster_than` compares medians of two methods' cells; missing numbers → undecided."""
     fork = partial_cell(case="p.x", environment="e", method="fork", outcome="ok",
-                        observed={"median": 1.0, "unit": "ms"})
-    spawn = partial_cell(**dict(fork, method="spawn", observed={"median": 5.0, "unit": "ms"}))
+                        observed=timing(1.0))
+    spawn = partial_cell(**dict(fork, method="spawn", observed=timing(5.0)))
     cells = {("p.x", "e", "fork"): fork, ("p.x", "e", "spawn"): spawn}
     pred = {"faster_than": "spawn", "path": ["median"]}
     assert claimpred.holds(pred, fork, cells) is True

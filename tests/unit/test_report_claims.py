@@ -10,7 +10,7 @@ import pytest
 from cases.claims import CLAIMS
 from harness import claimcheck, claimpred, loading, merge, render
 from harness.documents import CellMeta, MatrixEnvironment, ResultsDoc
-from tests.unit.report_synth import Observe, case_doc, cell, partial_cell, results_doc
+from tests.unit.report_synth import Observe, case_doc, cell, partial_cell, results_doc, timing
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 
@@ -142,10 +142,10 @@ def test_no_real_claim_reads_true_with_only_linux_data() -> None:
 
 #: Observations shaped like the local matrix (9 Linux environments), for the counter-evidence.
 COUNTER: Dict[str, Dict[str, Any]] = {
-    "performance.start_latency": {"fork": {"median": 1.0}, "spawn": {"median": 30.0},
-                                  "forkserver": {"median": 2.0}},
+    "performance.start_latency": {"fork": timing(1.0), "spawn": timing(30.0),
+                                  "forkserver": timing(2.0)},
     "performance.start_latency_vs_parent_memory": {
-        m: {"points": [{"median": a}, {"median": b}, {"median": c}]}
+        m: {"points": [timing(a), timing(b), timing(c)]}
         for m, (a, b, c) in {"fork": (1.0, 40.0, 150.0), "forkserver": (2.0, 12.0, 12.0),
                              "spawn": (30.0, 35.0, 40.0)}.items()},
     "inheritance.value_via_queue": {"spawn": 42},
