@@ -182,7 +182,7 @@ CAUSES: Tuple[Cause, ...] = (
           (DOCS + "#multiprocessing.pool.AsyncResult.get",
            "https://github.com/python/cpython/issues/79492",
            "https://github.com/python/cpython/issues/103061"),
-          regex(r"loads\([^\n]*\n(?:[^\n]*\n){0,3}?TypeError: ((?:\w+\.)*__init__\(\) "
+          regex(r"loads\([^\n]*\n(?:[^\n]*\n){0,8}?TypeError: ((?:\w+\.)*__init__\(\) "
                 r"(?:missing|takes)[^\n]*)", 1)),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
