@@ -56,9 +56,17 @@ def user_modules(user_dir: str) -> List[Tuple[str, Any]]:
     """Modules under ``user_dir`` (folders joined by ``os.pathsep``: the working folder and
     the script's own), outside the standard library, site-packages and the harness's folder
     (by path: a user's ``harness_cfg`` is theirs)."""
-    return [(name, module) for name, module in list(sys.modules.items())
+    return [(name, module) for name, module in _modules()
             if _mine(getattr(module, "__file__", None), user_dir)
             and not name.startswith(_OWN)]
+
+
+def _modules() -> List[Tuple[str, Any]]:
+    """``sys.modules``' items, the main script once, as ``__main__``, though ``__mp_main__``
+    names it too (``check_main``; a spawn child's own alias)."""
+    main = sys.modules.get("__main__")
+    return [(name, module) for name, module in list(sys.modules.items())
+            if name != "__mp_main__" or module is not main]
 
 
 def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
@@ -203,7 +211,7 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
                     if isinstance(inner, mock.NonCallableMock):
                         objects["%s:%s.%s" % (name, key, attr)] = describe(inner)
     if mock is not None:  # mocks patched into any module, e.g. time.sleep
-        for name, mod in list(sys.modules.items()):
+        for name, mod in _modules():
             try:
                 for key, value in list(vars(mod).items()):
                     if isinstance(value, mock.NonCallableMock):

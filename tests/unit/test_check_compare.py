@@ -77,6 +77,18 @@ def test_a_global_its_import_makes_differently_is_not_a_finding(
     assert check_compare.globals_differ(as_target, []) == ["CONFIG"]
 
 
+def test_the_main_script_is_one_module_under_its_two_names(tmp_path: Any,
+                                                          monkeypatch: Any) -> None:
+    """``__main__`` and ``__mp_main__`` name the script while check runs it: a function
+    patched in it is one replaced object, not two."""
+    from unittest import mock
+
+    main = _module(monkeypatch, "__main__", str(tmp_path / "prog.py"), helper=mock.Mock())
+    monkeypatch.setitem(sys.modules, "__mp_main__", main)
+    objects = check_compare.snapshot("__main__", str(tmp_path), "")["objects"]
+    assert [k for k in objects if k.endswith(":helper")] == ["__main__:helper"]
+
+
 #: A module whose globals are read by every kind of code a child runs, but START: set and
 #: read only by the main block (review r1), which a child does not run.
 READERS = """import functools
