@@ -174,6 +174,15 @@ CAUSES: Tuple[Cause, ...] = (
           "get() every item the child puts before joining it (join after the queue is "
           "drained); cancel_join_thread() lets the child exit but loses the unsent items",
           ALL_METHODS, joined_flushing),
+    Cause("exception-not-unpicklable", "an exception a worker raised cannot be unpickled in "
+          "the parent ({detail}): it is rebuilt from its args, which lack an __init__ argument, "
+          "and a Pool's result handler dies of it, so the call waits forever",
+          "pass every __init__ argument to super().__init__(...), or define __reduce__",
+          (DOCS + "#multiprocessing.pool.AsyncResult.get",
+           "https://github.com/python/cpython/issues/79492",
+           "https://github.com/python/cpython/issues/103061"),
+          regex(r"loads\([^\n]*\n(?:[^\n]*\n){0,8}?TypeError: ((?:\w+\.)*__init__\(\) "
+                r"(?:missing|takes)[^\n]*)", 1)),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", GUIDE_SPAWN,

@@ -28,7 +28,7 @@ from .check_digest import SIMPLE, digest
 from .check_frames import HARNESS
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Tuple
+    from typing import Any, Callable, Dict, List, Set, Tuple
 
 __all__ = ["after_first_task", "describe", "differences", "globals_differ", "record",
            "record_imports", "same", "snapshot", "user_modules"]
@@ -56,9 +56,17 @@ def user_modules(user_dir: str) -> List[Tuple[str, Any]]:
     """Modules under ``user_dir`` (folders joined by ``os.pathsep``: the working folder and
     the script's own), outside the standard library, site-packages and the harness's folder
     (by path: a user's ``harness_cfg`` is theirs)."""
-    return [(name, module) for name, module in list(sys.modules.items())
+    return [(name, module) for name, module in _modules()
             if _mine(getattr(module, "__file__", None), user_dir)
             and not name.startswith(_OWN)]
+
+
+def _modules() -> List[Tuple[str, Any]]:
+    """``sys.modules``' items, the main script once, as ``__main__``, though ``__mp_main__``
+    names it too (``check_main``; a spawn child's own alias)."""
+    main = sys.modules.get("__main__")
+    return [(name, module) for name, module in list(sys.modules.items())
+            if name != "__mp_main__" or module is not main]
 
 
 def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
@@ -203,7 +211,7 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
                     if isinstance(inner, mock.NonCallableMock):
                         objects["%s:%s.%s" % (name, key, attr)] = describe(inner)
     if mock is not None:  # mocks patched into any module, e.g. time.sleep
-        for name, mod in list(sys.modules.items()):
+        for name, mod in _modules():
             try:
                 for key, value in list(vars(mod).items()):
                     if isinstance(value, mock.NonCallableMock):
@@ -245,7 +253,49 @@ def globals_differ(snap: Dict[str, Any], done: List[str]) -> List[str]:
                      if not same(getattr(module, k, v), v))
         found.extend(prefix + k for k, d in snap["containers"].get(name, {}).items()
                      if d and hasattr(module, k) and digest(getattr(module, k)) != d)
-    return sorted(found)
+    try:  # only a global some code of the user's names can be read in the child
+        named = _named(snap.get("user_dir", "")) if found else set()
+    except Exception:  # noqa: BLE001 - an odd class or code object: every name is kept
+        return sorted(found)
+    return sorted(n for n in found if n.rpartition(".")[2] in named)
+
+
+def _named(user_dir: str) -> Set[str]:
+    """The names the user's functions and classes (of the modules this process has loaded)
+    use, and their strings (``getattr(config, "MODE")``): a global none of them names is
+    never read in a child, which does not run the main block (``START = time.time()`` set and
+    used there). Not seen: a read by another module's top level, or by a name made at run
+    time. Only functions, methods, properties and classes are looked into: never a user's
+    object, whose ``__getattr__`` could act."""
+    import types
+
+    names: Set[str] = set()
+    codes: List[Any] = []
+    values: List[Any] = [v for _, m in user_modules(user_dir) for v in list(vars(m).values())]
+    classes: Set[int] = set()
+    while values:
+        value = values.pop()
+        kind = type(value)
+        if issubclass(kind, type) and id(value) not in classes:
+            classes.add(id(value))
+            values.extend(list(vars(value).values()))
+        elif kind in (staticmethod, classmethod, types.MethodType):
+            values.append(value.__func__)
+        elif kind is property:
+            values.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
+        elif kind is types.FunctionType:
+            codes.append(value.__code__)
+            values.extend(v for v in (vars(value).get("__wrapped__"),) if v is not None)
+    seen: Set[int] = set()
+    while codes:  # nested functions, lambdas and comprehensions are constants of their code
+        code = codes.pop()
+        if id(code) not in seen:
+            seen.add(id(code))
+            names.update(code.co_names)
+            codes.extend(c for c in code.co_consts if type(c) is type(code))
+            names.update(c for c in code.co_consts if type(c) is str)
+    return names
+
 
 
 def differences(snap: Dict[str, Any], done: List[str],

@@ -77,7 +77,11 @@ def check_encoding(source: bytes, path: str) -> None:
 
 def run_script(path: str) -> None:
     """Run ``path`` as ``__main__`` (``sys.modules["__main__"]`` while it runs, restored
-    after, as ``runpy.run_path`` has it), its globals recorded before its main block."""
+    after, as ``runpy.run_path`` has it), its globals recorded before its main block.
+
+    ``__mp_main__`` names it too, as multiprocessing aliases it when a script is run: a spawn
+    or forkserver child pickles the script's classes (a result, an exception) as
+    ``__mp_main__.X``, which the parent must find in the script, not in check_exec."""
     import types
 
     with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
@@ -87,13 +91,16 @@ def run_script(path: str) -> None:
     module = types.ModuleType("__main__")
     vars(module).update(__file__=path, __cached__=None, __loader__=None, __package__="",
                         __spec__=None)
-    saved = sys.modules.get("__main__")
-    sys.modules["__main__"] = module
+    saved = {name: sys.modules.get(name) for name in ("__main__", "__mp_main__")}
+    sys.modules["__main__"] = sys.modules["__mp_main__"] = module
     try:
         exec(top, vars(module))  # noqa: S102 - the user's own script, by request
         if rest is not None:
             record(module)
             exec(rest, vars(module))  # noqa: S102
     finally:
-        if saved is not None:
-            sys.modules["__main__"] = saved
+        for name, was in saved.items():
+            if was is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = was

@@ -38,6 +38,14 @@ def test_fine_script_everywhere() -> None:
     assert (doc["exit"], check_run.codes(doc)) == (0, set())
 
 
+def test_objects_of_the_scripts_classes_come_back_from_children() -> None:
+    """A Pool result, a worker's exception and a Queue item of classes the script defines come
+    back as under ``python main_class_result.py`` (review r1: spawn/forkserver hung, the parent
+    looking for ``__mp_main__.Result`` in check's own executor)."""
+    doc = check_run.check("main_class_result.py")
+    assert (doc["exit"], check_run.codes(doc)) == (0, set()), doc["results"]
+
+
 def test_lambda_target_not_picklable() -> None:
     """A lambda target fails to pickle under spawn/forkserver; fork works (the cause as in
     https://github.com/facebookresearch/spdl/pull/1565)."""
@@ -258,6 +266,9 @@ CAUSES = [
      "https://github.com/python/cpython/issues/77377"),
     ("join_before_get.py", "queue-joined-before-drained", {"fork", "spawn", "forkserver"},
      "https://docs.python.org/3/library/multiprocessing.html#all-start-methods"),
+    # Its TypeError, not a failure to find the script's class, under spawn/forkserver too.
+    ("exception_custom_init.py", "exception-not-unpicklable", {"fork", "spawn", "forkserver"},
+     "https://github.com/python/cpython/issues/79492"),
 ]
 
 

@@ -47,6 +47,14 @@ def test_values_the_main_scripts_top_level_makes_are_not_named() -> None:
     assert "STARTED" not in diag["message"] and "RUN_ID" not in diag["message"]
 
 
+def test_a_global_only_the_main_block_reads_is_not_named() -> None:
+    """``START = time.time()`` set and read in the main block only, which no child runs: its
+    other value in a spawn child is no finding; MODE, read by the workers' function, is."""
+    doc = check_run.check("main_block_timer.py", interpreters=check_run.newest())
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "MODE" in diag["message"] and "START" not in diag["message"], diag
+
+
 def _interpreter(which: str) -> str:
     """The oldest or the newest local CPython, or a PyPy: three import systems to hide in."""
     found, _ = discovery.discover()

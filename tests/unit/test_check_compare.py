@@ -14,10 +14,12 @@ from harness.guest import check_compare
 
 
 def _module(monkeypatch: Any, name: str, path: str, **values: Any) -> Any:
-    """A module of ``values`` (Any: its attributes are the test's own)."""
+    """A module of ``values``, each read by a function of it as a child's target would (Any:
+    its attributes are the test's own)."""
     module = types.ModuleType(name)
     module.__file__ = path
     vars(module).update(values)
+    exec("def read():\n    return [%s]\n" % ", ".join(values), vars(module))  # noqa: S102
     monkeypatch.setitem(sys.modules, name, module)
     return module
 
@@ -49,7 +51,8 @@ def test_globals_of_every_user_module_are_compared(tmp_path: Any, monkeypatch: A
     its import) with its module; an equal one, and a standard library module's global, are
     not reported."""
     main = _module(monkeypatch, "u_main", str(tmp_path / "u_main.py"), MODE="set", SAME=1)
-    lib = _import(monkeypatch, tmp_path, "u_lib", "CONFIG = {'scale': 1}\nKEPT = [1, 2]\n")
+    lib = _import(monkeypatch, tmp_path, "u_lib", "CONFIG = {'scale': 1}\nKEPT = [1, 2]\n"
+                  "def scaled(x):\n    return x * CONFIG['scale']\n")
     lib.CONFIG["scale"] = 10  # configure(10) after import
     snap = check_compare.snapshot("u_main", str(tmp_path), "")
     assert "json" not in snap["globals"]  # the standard library is not the user's
@@ -72,6 +75,63 @@ def test_a_global_its_import_makes_differently_is_not_a_finding(
     lib.PID, old.CONFIG = -1, 1  # as a child's own imports make them
     assert check_compare.globals_differ(snap, []) == []
     assert check_compare.globals_differ(as_target, []) == ["CONFIG"]
+
+
+def test_the_main_script_is_one_module_under_its_two_names(tmp_path: Any,
+                                                          monkeypatch: Any) -> None:
+    """``__main__`` and ``__mp_main__`` name the script while check runs it: a function
+    patched in it is one replaced object, not two."""
+    from unittest import mock
+
+    main = _module(monkeypatch, "__main__", str(tmp_path / "prog.py"), helper=mock.Mock())
+    monkeypatch.setitem(sys.modules, "__mp_main__", main)
+    objects = check_compare.snapshot("__main__", str(tmp_path), "")["objects"]
+    assert [k for k in objects if k.endswith(":helper")] == ["__main__:helper"]
+
+
+#: A module whose globals are read by every kind of code a child runs, but START: set and
+#: read only by the main block (review r1), which a child does not run.
+READERS = """import functools
+START = None
+NESTED = METHOD = PROPERTY = STATIC = TEXT = WRAPPED = 0
+def outer():
+    def inner():
+        return [NESTED for _ in range(1)]
+    return inner
+class Job:
+    def run(self):
+        return METHOD
+    @property
+    def value(self):
+        return PROPERTY
+    @staticmethod
+    def static():
+        return STATIC, getattr(Job, "TEXT")
+def wraps(function):
+    @functools.wraps(function)
+    def wrapper():
+        return function()
+    return wrapper
+@wraps
+def wrapped():
+    return WRAPPED
+"""
+
+
+def test_a_global_no_code_of_the_users_names_is_not_a_finding(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """A global no function, method or class of the user's names (``START = time.time()``
+    set and used in the main block) has another value in a spawn child, but no child reads
+    it: no finding. One read by a nested function, a method, a property, a static method, by
+    its name as text, or by a decorated function still is."""
+    module = _import(monkeypatch, tmp_path, "u_readers", READERS)
+    read = ["NESTED", "METHOD", "PROPERTY", "STATIC", "TEXT", "WRAPPED"]
+    for name in read + ["START"]:
+        setattr(module, name, 1)  # the parent's main block
+    snap = check_compare.snapshot("__main__", str(tmp_path), "")
+    for name in read + ["START"]:
+        setattr(module, name, 0)  # a spawn child's own import
+    assert check_compare.globals_differ(snap, []) == sorted("u_readers." + n for n in read)
 
 
 def test_a_module_the_child_has_not_loaded_is_compared_once_it_is(
@@ -222,7 +282,8 @@ def test_a_pool_workers_globals_are_compared_after_its_initializer(
 
     from harness.guest import check_watch
 
-    settings = _import(monkeypatch, tmp_path, "u_settings", "FACTOR = 1\n")
+    settings = _import(monkeypatch, tmp_path, "u_settings",
+                       "FACTOR = 1\ndef factor():\n    return FACTOR\n")
     settings.FACTOR = 3  # the parent's configure(3)
     snap = check_compare.snapshot("multiprocessing.pool", str(tmp_path), "")
 

@@ -21,6 +21,7 @@ if __name__ == "__main__":
     def g(x: AlsoUndefined) -> None: ...
     seen = (sys.modules["__main__"].__file__, __package__, __spec__, __name__, NAME)
     sys.modules["check_main_seen"] = sys.modules["__main__"]
+    mp_main = sys.modules.get("__mp_main__") is sys.modules["__main__"]
 '''
 
 
@@ -28,15 +29,20 @@ def test_the_top_level_is_recorded_before_the_main_block(tmp_path: Any,
                                                          monkeypatch: Any) -> None:
     """The record holds what the top level set (``STARTED`` 1.5, not the main block's 2.5);
     the main block runs as ``__main__`` in the same globals, with the script's future import
-    (annotations never evaluated) and coding declaration; ``__main__`` is restored after."""
+    (annotations never evaluated) and coding declaration; ``__main__`` is restored after.
+    ``__mp_main__`` names it too while it runs (multiprocessing's alias of a script run: a
+    spawn child's object of its class comes back as ``__mp_main__.X``), restored after."""
     path = tmp_path / "prog.py"
     path.write_bytes(SCRIPT)
     monkeypatch.setattr(check_compare, "IMPORTED", {})
     monkeypatch.setitem(sys.modules, "check_main_seen", None)
     before = sys.modules["__main__"]
+    alias = type(sys)("check_exec")  # what multiprocessing aliased: the executor, run
+    monkeypatch.setitem(sys.modules, "__mp_main__", alias)
     check_main.run_script(str(path))
-    assert sys.modules["__main__"] is before
+    assert (sys.modules["__main__"], sys.modules["__mp_main__"]) == (before, alias)
     module = sys.modules["check_main_seen"]
+    assert module.mp_main
     assert module.seen == (str(path), "", None, "__main__", "caf\xe9")
     assert module.STARTED == 2.5
     assert check_compare.IMPORTED["__main__"][0]["STARTED"] == 1.5

@@ -323,3 +323,37 @@ def test_a_check_cut_short_speaks_of_the_runs_that_finished_only() -> None:
     line = check.summary_line(runs, [], check.unchecked_cells(runs), cut)
     assert line == ("no problem found in the runs that finished "
                     "(interrupted: not run: 3.12[spawn], 3.12[forkserver])")
+
+
+#: The pool's result handler dying of an exception it cannot rebuild, as CPython 3.13, 3.8 and
+#: PyPy 3.9 (its pickle in Python: more frames) print it (under every method; gh-79492).
+_LOADS = ("  File \"/py/lib/python3.13/multiprocessing/connection.py\", line 251, in recv\n"
+          "    return _ForkingPickler.loads(buf.getbuffer())\n")
+_UNPICKLING = {
+    13: _LOADS + "           ~~~~~~~~~~~~~~~~~~~~~^^^^^^^^^^^^^^^^^\nTypeError: ValidationError."
+                 "__init__() missing 1 required positional argument: 'reason'\n",
+    8: _LOADS + "TypeError: __init__() missing 1 required positional argument: 'reason'\n",
+    9: _LOADS + "".join('  File "/usr/lib/pypy3.9/pickle.py", line %d, in load\n    x()\n' % n
+                        for n in range(4)) + "TypeError: __init__() takes 1 positional argument "
+                                             "but 2 were given\n"}
+
+
+def test_a_hang_of_an_exception_the_parent_cannot_unpickle_names_its_cause() -> None:
+    """The hang under every method is not a start-method problem, and its cause is named
+    with the exception's own words; the same TypeError raised by the program's own call (no
+    unpickling before it) is not that cause."""
+    runs = {("3.%d" % minor, m): CaseRun(
+        "t", m, Outcome.TIMEOUT, stderr="Exception in thread Thread-3:\n" + text,
+        observed={"processes_started": 1, "start_attempts": 1, "methods_used": [m]})
+        for minor, text in _UNPICKLING.items() for m in ("fork", "spawn", "forkserver")}
+    found = check.diagnose(runs)
+    assert [d.code for d in found] == ["exception-not-unpicklable"]
+    assert all(text.splitlines()[-1][len("TypeError: "):] in found[0].message
+               for text in _UNPICKLING.values()), found[0].message
+    assert "super().__init__" in found[0].fix and len(found[0].cells) == 9
+    assert "79492" in " ".join(found[0].links)
+    assert _summary(runs) == ("it fails the same way under every method (timeout): not a "
+                              "start-method problem; its cause is named above")
+    own = {k: CaseRun("t", k[1], Outcome.ERROR, stderr=_UNPICKLING[13].replace("loads", "make"))
+           for k in runs}
+    assert check.diagnose(own) == []
