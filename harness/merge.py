@@ -66,6 +66,9 @@ __all__ = [
 #   ``not_run_environments`` (when there is one): what the run looked for and did not run, and
 #   why (``harness report --not-run``; ``nox -s report`` passes what it did not find).
 #   A merged cell's own fields are its newest run's (by timestamp), not the first file fed.
+# - 1.5: a cell no run of its environment had in its catalog reads "not run (case newer than
+#   this run)", "(case gone from the catalog by this run)" or "(case not in this run's
+#   catalog)" (``notrun.CASE_NEWER`` …): such cells make no partial run.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -195,6 +198,8 @@ def merge(
     fed: Dict[Tuple[str, str, str], List[Tuple[Optional[str], Observation]]] = {}
     runs_of: Dict[str, RunRecord] = {}  # each file's run (its code digests), by its path
     gaps: Dict[str, List[RunGaps]] = {}  # id -> what each of its runs left out, and why
+    # case -> (when, commit) of each run whose catalog had it
+    held: Dict[str, List[Tuple[Optional[str], Optional[str]]]] = {}
     for item in loaded:
         harness = item.harness
         env = cast("MatrixEnvironment", dict(harness["environment"]))
@@ -215,8 +220,12 @@ def merge(
             env["version_label"] = str(env.get("python_version")) if split else \
                 results.minor_version(env)
             environments[ident] = env
-        gaps.setdefault(ident, []).append(RunGaps(left, env.get("left_out") or {}, stopped))
+        when = run_time(run.get("timestamp"))
+        catalog = frozenset(str(case["id"]) for case in harness["cases"]) or None
+        gaps.setdefault(ident, []).append(
+            RunGaps(left, env.get("left_out") or {}, stopped, catalog, when, run["git_commit"]))
         for case in harness["cases"]:
+            held.setdefault(case["id"], []).append((when, run["git_commit"]))
             if case["id"] not in cases:
                 cases[case["id"]] = _case(case)
                 if isinstance(case.get("methods"), list) and case.get("methods"):
@@ -266,8 +275,8 @@ def merge(
             for method in case_methods.get(case_id, START_METHODS):
                 if (case_id, ident, method) not in fed:
                     category = cases[case_id].get("category", case_id.split(".")[0])
-                    why = why_missing(gaps.get(ident, ()),
-                                       results.cell_name(case_id, method), category)
+                    why = why_missing(gaps.get(ident, ()), results.cell_name(case_id, method),
+                                      category, held.get(case_id, ()))
                     results_list.append({
                         "case": case_id, "environment": ident, "method": method,
                         "category": category,

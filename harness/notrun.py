@@ -2,6 +2,8 @@
 partial (a selection: ``-k``, ``-m``, ``--methods``, ``--deselect``; ``--quick``; no data for an
 environment): "only 35 of 339 cells ran (a selection: -k 'api and fork' left 304 cells out)".
 A full run has nothing to say (``NotRun.partial`` is false): the page reads as it always did.
+A case its run's catalog did not hold (added later, or gone by then) is no partial run: its
+cells say why, and the page says it once (``NotRun.catalog_line``).
 Pure: the merge writes the reason into each not-run cell's ``detail`` (``harness.merge``).
 """
 
@@ -10,18 +12,29 @@ from __future__ import annotations
 import collections
 import dataclasses
 import re
-from typing import Any, Dict, Mapping, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from harness.causes import INTERRUPTED, ended, read
 from harness.results import environment_names
 
-__all__ = ["INTERRUPTED", "NO_DATA", "NotRun", "RunGaps", "not_run", "of_matrix", "partial_causes",
-           "reason", "short_reason", "why_missing"]
+__all__ = ["CASE_GONE", "CASE_NEWER", "CASE_OUTSIDE", "INTERRUPTED", "NO_DATA", "NotRun",
+           "RunGaps", "not_run", "of_matrix", "partial_causes", "reason", "short_reason",
+           "why_missing"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
 _SELECTED = "not selected: "
 NO_DATA = "no data"
+#: Why a case's cells did not run where no run of the environment had the case in its catalog
+#: (matrix format 1.5): every such run is older than every run that had it, or newer (the
+#: case was removed or renamed), or their times do not say.
+CASE_NEWER = "case newer than this run"
+CASE_GONE = "case gone from the catalog by this run"
+CASE_OUTSIDE = "case not in this run's catalog"
+#: How the page says each, after "1 case" ("… ran only on PyPy 3.9").
+_CATALOG_SAID = {CASE_NEWER: "added after the other runs (%s)",
+                 CASE_GONE: "gone from the newer runs' catalog (%s: removed or renamed)",
+                 CASE_OUTSIDE: "missing from the other runs' catalogs (%s)"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +46,9 @@ class NotRun:
     #: each partial run, when the caller gave the names ("Linux 3.14"): the banner says which
     #: run stopped, and why.
     interrupted: Tuple[Tuple[str, str, int, int, str], ...] = ()
+    #: (why: CASE_NEWER …, case id, the environments where it has data) for each case whose
+    #: cells some run's catalog did not hold: neither counted above nor a partial run.
+    catalog: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = ()
 
     def interrupted_in(self, env_id: str) -> str:
         """ "interrupted by SIGTERM: 229 of its 343 cells did not run" for a partial
@@ -82,6 +98,18 @@ class NotRun:
         """The line above a partial run's answers ("" if full): the page and summary.md."""
         return self.line + ". Every count here is over what ran." if self.partial else ""
 
+    @property
+    def catalog_line(self) -> str:
+        """ "1 case added after the other runs (inheritance.x) ran only on PyPy 3.9." ("" when
+        every run's catalog held every case)."""
+        groups: Dict[Tuple[str, Tuple[str, ...]], List[str]] = {}
+        for why, case, where in self.catalog:
+            groups.setdefault((why, where), []).append(case)
+        return " ".join("%d case%s %s %s." % (
+            len(cases), "" if len(cases) == 1 else "s", _CATALOG_SAID[why] % ", ".join(cases),
+            "ran only on %s" % ", ".join(where) if where else "has no data in this report")
+            for (why, where), cases in groups.items())
+
 
 def reason(cell: Mapping[str, Any]) -> str:
     """Why a not-run cell did not run: ``-k 'api and fork'``, ``quick``, ``interrupted`` or
@@ -95,6 +123,8 @@ def short_reason(cell: Mapping[str, Any]) -> str:
     """A not-run cell's reason in a word or two, for a verdict beside it ("interrupted",
     "--quick", "not selected"; "" when nothing recorded why)."""
     why = reason(cell)
+    if why in _CATALOG_SAID:
+        return why
     return {INTERRUPTED: INTERRUPTED, "quick": "--quick", NO_DATA: ""}.get(why, "not selected")
 
 
@@ -125,31 +155,62 @@ def not_run(results: Sequence[Mapping[str, Any]],
     ``names`` (``results.environment_names``) each interrupted one is named, with its
     ``causes`` (``partial_causes``) when known."""
     reasons = collections.Counter(reason(c) for c in results if c.get("outcome") is None)
+    outside = {why: reasons.pop(why) for why in _CATALOG_SAID if why in reasons}
     stopped: Dict[str, int] = collections.Counter(
         str(c.get("environment")) for c in results
         if c.get("outcome") is None and reason(c) == INTERRUPTED)
     sizes = collections.Counter(str(c.get("environment")) for c in results)
+    total = len(results) - sum(outside.values())
     return NotRun(
-        cells_total=len(results), cells_run=len(results) - sum(reasons.values()),
+        cells_total=total, cells_run=total - sum(reasons.values()),
         reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         interrupted=tuple((env, names.get(env, env), n, sizes[env], (causes or {}).get(env, ""))
-                          for env, n in sorted(stopped.items())) if names is not None else ())
+                          for env, n in sorted(stopped.items())) if names is not None else (),
+        catalog=_catalog_gaps(results, names or {}) if outside else ())
+
+
+def _catalog_gaps(results: Sequence[Mapping[str, Any]],
+                  names: Mapping[str, str]) -> Tuple[Tuple[str, str, Tuple[str, ...]], ...]:
+    """(why, case, where it has data) for each case some run's catalog did not hold, in the
+    matrix's order (by case, then environment)."""
+    whys: Dict[Tuple[str, str], None] = {}
+    ran: Dict[str, Dict[str, None]] = {}
+    for c in results:
+        case, env = str(c.get("case")), str(c.get("environment"))
+        if c.get("outcome") is not None:
+            ran.setdefault(case, {})[names.get(env, env)] = None
+        elif reason(c) in _CATALOG_SAID:
+            whys[(reason(c), case)] = None
+    return tuple((why, case, tuple(ran.get(case, ()))) for why, case in whys)
 
 
 class RunGaps(NamedTuple):
     """What one run of an environment left out: its selection's cells (-k/-m/--methods, with
-    why), its left-out categories (--quick) and whether it was stopped before its end."""
+    why), its left-out categories (--quick) and whether it was stopped before its end; the
+    cases its catalog held (None: it recorded none), when it ran (``loading.run_time``) and
+    its commit."""
     not_selected: Mapping[str, str]
     left_out: Mapping[str, Any]
     stopped: bool
+    catalog: Optional[FrozenSet[str]] = None
+    when: Optional[str] = None
+    commit: Optional[str] = None
 
 
-def why_missing(runs: Sequence[RunGaps], name: str, category: str) -> Optional[str]:
-    """Why no run of an environment has a cell: the reason of a run whose selection named it
-    (--quick, interrupted); "not selected" only when every run's selection left it out (a
-    -k rerun merged with a --quick run said "-k left 25 cells out" for --quick's cells)."""
+def why_missing(runs: Sequence[RunGaps], name: str, category: str,
+                held: Sequence[Tuple[Optional[str], Optional[str]]] = ()) -> Optional[str]:
+    """Why no run of an environment has a cell: when no run's catalog held its case, how those
+    runs stand to the runs that did (``held``: their times and commits); else the reason of a
+    run whose selection named it (--quick, interrupted); "not selected" only when every run's
+    selection left it out (a -k rerun merged with a --quick run said "-k left 25 cells out" for
+    --quick's cells)."""
+    case_id = name.partition("[")[0]
+    had = [run for run in runs if run.catalog is None or case_id in run.catalog or
+           name in run.not_selected]  # a selection that named it knew it
+    if runs and not had:
+        return _catalog_gap(runs, held)
     selection = None
-    for run in runs:
+    for run in had:
         if name in run.not_selected:  # it would not have run without --quick either
             selection = selection or run.not_selected[name]
             continue
@@ -157,3 +218,18 @@ def why_missing(runs: Sequence[RunGaps], name: str, category: str) -> Optional[s
         if why:
             return str(why)
     return selection
+
+
+def _catalog_gap(runs: Sequence[RunGaps], held: Sequence[Tuple[Optional[str], Optional[str]]],
+                 ) -> str:
+    """CASE_NEWER when ``runs`` all ran before every run that had the case (``held``: their
+    times and commits), CASE_GONE when all after; else CASE_OUTSIDE: a time unknown, or
+    between, or a commit of both (the same catalog: that run's was narrowed, by --ignore)."""
+    mine, theirs = [r.when for r in runs if r.when], [when for when, _commit in held if when]
+    same = {r.commit for r in runs} & {commit for _when, commit in held} - {None}
+    if mine and theirs and len(mine) == len(runs) and len(theirs) == len(held) and not same:
+        if max(mine) < min(theirs):
+            return CASE_NEWER
+        if min(mine) > max(theirs):
+            return CASE_GONE
+    return CASE_OUTSIDE

@@ -93,6 +93,8 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
     lines += ["", "## Answers", ""]
     if r.not_run.partial:
         lines += ["**%s**" % md(r.not_run.headline), ""]
+    if r.not_run.catalog_line:  # no partial run: said once, plainly
+        lines += [md(r.not_run.catalog_line), ""]
     lines += ["Default start method of CPython (not free-threaded), in a fresh interpreter — PyPy "
               "and free-threaded builds are in the table:", ""]
     lines += ["- **%s**: %s" % (md(os_name), md(text)) for os_name, text in

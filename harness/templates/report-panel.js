@@ -34,7 +34,8 @@ function explain(td, body) {
   if (typeof entry === "number") { entry = [entry, null, []]; }  // most cells: the index alone
   var outcome = td.getAttribute("data-outcome") || words.OK;  // a cell that returned says none
   if (!entry) {
-    body.appendChild(el("p", outcome === words.NOT_APPLICABLE ? "Not part of this case (the case does not run under this method)." : "Not run: no data for this cell in this report."));
+    var why = /^not run \((.+)\)$/.exec(td.title || "");  // the merge's reason (notrun.reason), else none recorded
+    body.appendChild(el("p", outcome === words.NOT_APPLICABLE ? "Not part of this case (the case does not run under this method)." : "Not run: " + (why ? why[1] : "no data for this cell in this report") + "."));
     return;
   }
   var b = caseData.b[entry[0]];

@@ -14,7 +14,9 @@ def test_a_quick_run_labels_the_performance_cells_it_left_out() -> None:
     """--quick: the left-out category reads "not run (quick)" in the matrix and the page; a
     case missing for another reason stays plainly "not run"."""
     full = results_doc(version="3.12.1", cases=["methods.a", "performance.p", "methods.b"])
-    quick = results_doc(version="3.13.0", cases=["methods.a"])
+    # Its catalog is every case, as a real --quick run's (the cases it left out too).
+    quick = results_doc(version="3.13.0", cases=["methods.a"],
+                        case_docs=full["harness"]["cases"])
     quick["harness"]["environment"]["left_out"] = {"performance": "quick"}
     jsonschema.validate(quick, results.load_schema())
     m = _merge(full, quick)
@@ -35,7 +37,8 @@ def test_a_quick_run_with_a_selection_labels_each_cell_by_its_own_reason() -> No
     """--quick with -k: a performance cell the selection left out reads "not selected" (it
     would not have run without --quick either); only one the selection kept reads "quick"."""
     full = results_doc(version="3.12.1", cases=["methods.a", "performance.p", "performance.q"])
-    narrow = results_doc(version="3.13.0", cases=["methods.a"])
+    narrow = results_doc(version="3.13.0", cases=["methods.a"],
+                         case_docs=full["harness"]["cases"])  # the whole catalog, as a real run's
     narrow["harness"]["environment"]["left_out"] = {"performance": "quick"}
     narrow["harness"]["environment"]["not_selected"] = {
         "by": "-k 'a or q'", "cells": ["performance.p[%s]" % m for m in
@@ -91,7 +94,8 @@ def test_cells_a_selection_left_out_say_so() -> None:
     """-k/-m: the cells the selection left out read "not run (not selected: -k …)"; a cell
     missing for no recorded reason stays plainly "not run"."""
     full = results_doc(version="3.12.1", cases=["methods.a", "methods.b", "methods.c"])
-    narrow = results_doc(version="3.13.0", cases=["methods.a"])
+    narrow = results_doc(version="3.13.0", cases=["methods.a"],
+                         case_docs=full["harness"]["cases"])  # the whole catalog, as a real run's
     narrow["harness"]["environment"]["not_selected"] = {
         "by": "-k 'methods.a'", "cells": ["methods.b[fork]", "methods.b[spawn]"]}
     narrow["harness"]["schema_version"] = results.written_version(results.RESULTS_SCHEMA)

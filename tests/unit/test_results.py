@@ -55,7 +55,7 @@ def test_versions_read_and_written_are_the_schemas_newest_last() -> None:
         assert list(versions) == sorted(versions, key=lambda v: tuple(map(int, v.split("."))))
         assert len(set(versions)) == len(versions)
         assert results.written_version(schema) == versions[-1]
-    assert results.written_version(results.MATRIX_SCHEMA) == "1.4"
+    assert results.written_version(results.MATRIX_SCHEMA) == "1.5"
 
 
 def _set(doc: Dict[str, Any], dotted: str, value: Any) -> Dict[str, Any]:
