@@ -98,6 +98,7 @@ class _State:
         self.output_closed = False  # pytest ended on a write to an output whose reader left
         self.cause = ""  # why the run is partial (``interrupted.cause``); "" when complete
         self.kept: Optional[Path] = None  # the results file a partial run left as it was
+        self.kept_why = ""  # why its cells are not in interrupted/ ("" when they are)
         self.aside: Optional[replaced.Aside] = None  # the file a narrower run replaced
 
 
@@ -290,19 +291,17 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if not any(test.get("metadata") for test in tests):
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
-    target = interrupted.target(state)
-    aside = None  # a partial run never replaces a file (above); a narrower one keeps it
-    if not state.cause:
-        target, aside = replaced.keep_earlier(target, environment)
+    target = interrupted.target(state, environment)
     try:
         results.atomic_write_json(target, json_report)
     except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
         state.write_error = "%s: cannot write the results file (%s)" % (
             target, getattr(exc, "strerror", None) or exc)
         error(state.write_error)
-        replaced.undo(aside)
+        replaced.undo(state.aside)
+        state.aside = None
         return
-    state.written, state.aside = target, aside
+    state.written = target
     state.cells_written = len(json_report["tests"])
 
 
