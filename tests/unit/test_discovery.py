@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import os
+import signal
 import stat
 import sys
+import time
 from pathlib import Path
 from typing import Any, Dict
 
 import pytest
 
 from harness import discovery
+from harness.guest import _procs
 
 
 def _link(target: str, path: Path) -> Path:
@@ -143,3 +146,33 @@ def test_an_unreadable_pyenv_root_is_no_root_not_a_traceback(
     roots = discovery.pyenv_roots({"PYENV_ROOT": str(locked), "HOME": "/nonexistent",
                                    "PATH": ""})
     assert locked not in roots
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+def test_a_wrapper_that_hangs_leaves_no_process_and_one_line(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Review r5: the timeout killed only the wrapper; its ``sleep`` went on under init, and
+    the line quoted the query's whole code. Now its session is killed and the line is short."""
+    monkeypatch.setattr(discovery, "ANSWER_S", 1, raising=False)
+    wrapper = _script(tmp_path / "python3", 'echo $$ > "%s"; sh -c \'echo $$ > "%s"; '
+                      'exec sleep 300\'' % (tmp_path / "wrapper.pid", tmp_path / "sleep.pid"))
+    try:
+        rejected = discovery.inspect_interpreter(str(wrapper))
+        session = int((tmp_path / "wrapper.pid").read_text())
+        sleeper = int((tmp_path / "sleep.pid").read_text())
+        deadline = time.monotonic() + 5
+        while _alive(sleeper) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(sleeper)
+        assert [pid for pid, (_, sid, state) in _procs.proc_table().items()
+                if sid == session and state != "Z"] == []
+        assert rejected == discovery.Rejected(str(wrapper), "did not answer within 1 s")
+    finally:  # the old code left it running
+        sleeper = int((tmp_path / "sleep.pid").read_text() or 0)
+        if _alive(sleeper):
+            os.kill(sleeper, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie has ended: its parent reaps it)."""
+    return pid in {p for p, (_, _, state) in _procs.proc_table().items() if state != "Z"}
