@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterator, List, Optional
 
 import pytest
 
-from harness import interrupted, replaced, results, scheduling, stopping
+from harness import interrupted, owned, replaced, results, scheduling, stopping
 from harness.exits import error
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
@@ -26,6 +26,7 @@ from harness.interrupted import finished_unreported as _finished_unreported  # t
 from harness.judge import finding_line, judge
 from harness.results import ROOT
 from harness.runner import CaseRun, allow_runs, cancel_all, case_environ, run_case
+from harness.text import shorten
 
 __all__ = ["CaseFile", "CaseItem", "parse_methods"]
 
@@ -33,6 +34,8 @@ CASES_DIR = ROOT / "cases"
 PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 #: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
 QUICK_LEAVES_OUT = PERFORMANCE
+#: How long the environment probe may take (it starts each start method's process once).
+PROBE_S = 120
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -126,16 +129,29 @@ _PROBE_ENV = ("HARNESS_GIT_COMMIT", "HARNESS_ROOT_NAME", "HARNESS_HOST_KERNEL", 
 
 
 def _probe(interpreter: List[str]) -> Dict[str, Any]:
-    proc = subprocess.run(
-        interpreter + ["-I", str(PROBE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        timeout=120, check=False, cwd=str(ROOT),
-        env=case_environ({k: os.environ[k] for k in _PROBE_ENV if os.environ.get(k)}),
-    )
-    if proc.returncode != 0:
+    """What ``interpreter``'s environment is (``harness/guest/probe.py``), asked in a session of
+    its own (``owned``: a wrapper that hangs leaves nothing running); any failure is one line
+    and exit 2 (a banner before the JSON was a 34-line INTERNALERROR)."""
+    try:
+        status, stdout, stderr = owned.ask(
+            interpreter + ["-I", str(PROBE)], PROBE_S, cwd=str(ROOT),
+            env=case_environ({k: os.environ[k] for k in _PROBE_ENV if os.environ.get(k)}))
+    except subprocess.TimeoutExpired:
+        raise pytest.UsageError("the environment probe of %r did not answer within %d s" % (
+            interpreter, PROBE_S)) from None
+    except OSError as exc:
+        raise pytest.UsageError("the environment probe of %r cannot run: %s" % (
+            interpreter, exc.strerror or exc)) from None
+    if status != 0:
         raise pytest.UsageError("the environment probe failed with %r: %s" % (
-            interpreter, proc.stderr.decode("utf-8", "replace").strip()[-500:]))
-    data: Dict[str, Any] = json.loads(proc.stdout.decode("utf-8"))
-    data["id"] = results.env_id(data)
+            interpreter, stderr.decode("utf-8", "replace").strip()[-500:]))
+    try:
+        data: Dict[str, Any] = json.loads(stdout.decode("utf-8"))
+        data["id"] = results.env_id(data)
+    except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not its object
+        first = stdout.decode("utf-8", "replace").strip().splitlines()[:1] or ["nothing"]
+        raise pytest.UsageError("the environment probe of %r printed no JSON object, but: %s" % (
+            interpreter, shorten(first[0], 200))) from None
     data["interpreter_command"] = interpreter
     return data
 
