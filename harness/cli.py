@@ -133,12 +133,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             empty += [] if found else [name]
         else:
             files.append(name)
-        usable_paths = usable_paths or path.exists()
+        usable_paths = usable_paths or path.exists() or path.is_symlink()  # a loop: named
     for name in empty:
         error("%s: no results files in this folder" % name)
     if not usable_paths or not files:
         for name in args.files:
-            if not Path(name).exists():
+            if not Path(name).exists() and not Path(name).is_symlink():
                 error("%s: no such file or folder" % name)
         return EXIT_USAGE
     expected = list(args.expect_env or [])

@@ -81,7 +81,7 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[str]]:
         if not loaded:
             return None, problems + ["%s: no valid results files in this folder" % path]
         return merge.merge(loaded, rejected), problems
-    if not source.exists():
+    if not source.exists() and not source.is_symlink():  # a link loop: read_json says so
         return None, ["%s: no such file or folder" % path]
     try:
         doc = results.read_json(source)
