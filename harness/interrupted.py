@@ -104,8 +104,7 @@ def summary_lines(state: "_State", selection: str = "") -> List[str]:
         return ["harness: no results file written%s: %s" % (
             " (%s)" % status if status else "", state.write_error)]
     if state.written is None:
-        why = causes.words(state.cause or signal)
-        return ["harness: %s before any cell finished; no results file written" % why] \
+        return ["harness: %s" % causes.nothing_written(state.cause or signal)] \
             if state.cause or signal else []
     if state.cause:  # pytest's "7 passed" counts only the cells it reported before the stop
         status += "; it holds the %d of %d selected cells that finished, pytest's count " \

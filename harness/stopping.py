@@ -17,7 +17,7 @@ import signal
 import threading
 from typing import Any, Callable, Dict, List, Set, Tuple
 
-from harness.causes import STOP_SIGNALS
+from harness.causes import RESULTS_WRITTEN, STOP_SIGNALS
 
 __all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "settle_when",
            "silence_dead_outputs", "stopped_by"]
@@ -109,8 +109,9 @@ def _on_stop_signal(signum: int, frame: Any) -> None:
         after = next((why for why in (settled() for settled in _SETTLED) if why), "")
         if not after:
             raise KeyboardInterrupt
-        line = b"harness: %s after %s: writing the results, then exiting\n" % (
-            signal.Signals(signum).name.encode(), after.encode())
+        line = b"harness: %s after %s: %s\n" % (  # not "writing" what is written
+            signal.Signals(signum).name.encode(), after.encode(),
+            b"exiting" if after == RESULTS_WRITTEN else b"writing the results, then exiting")
     try:  # not sys.stderr: the signal may land inside its write
         os.write(2, line)
     except OSError:  # a dead pipe or terminal must not cut the clean-up short
