@@ -7,13 +7,19 @@ from __future__ import annotations
 import signal
 import sys
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 import pytest
 
 from harness import loading
-from tests.integration.test_kill import (_stem, make_root, processes_of, start_run,
-                                         wait_gone, wait_quick_cells_finished)
+from tests.integration.test_kill import (
+    _stem,
+    make_root,
+    processes_of,
+    start_run,
+    wait_gone,
+    wait_quick_cells_finished,
+)
 from tests.integration.waits import any_ignores_sigterm, bound, wait_until
 
 pytestmark = [
@@ -42,12 +48,18 @@ def _partial_cells(path: Path) -> List[str]:
     return sorted("%s[%s]" % (case, method) for case, method, _c, _o in loaded[0].cells)
 
 
-def test_a_second_interrupted_run_keeps_the_first_ones_cells(tmp_path: Path) -> None:
+def _over_a_complete_file(tmp_path: Path) -> Tuple[Path, Path, Path]:
+    """A project copy, and a results folder holding a complete run's file: the three paths."""
     root = make_root(tmp_path)
     results = tmp_path / "results"
     results.mkdir()
     complete = results / _stem()
     complete.write_text('{"complete": true}')
+    return root, results, complete
+
+
+def test_a_second_interrupted_run_keeps_the_first_ones_cells(tmp_path: Path) -> None:
+    root, results, complete = _over_a_complete_file(tmp_path)
     _interrupted_run(root, results)
     (first,) = (results / "interrupted").iterdir()
     before = first.read_bytes()
@@ -62,11 +74,7 @@ def test_a_second_interrupted_run_keeps_the_first_ones_cells(tmp_path: Path) -> 
 
 
 def test_a_file_named_interrupted_costs_no_cell(tmp_path: Path) -> None:
-    root = make_root(tmp_path)
-    results = tmp_path / "results"
-    results.mkdir()
-    complete = results / _stem()
-    complete.write_text('{"complete": true}')
+    root, results, complete = _over_a_complete_file(tmp_path)
     (results / "interrupted").write_text("in the way")
     out = _interrupted_run(root, results)
     (kept,) = (results / "not-replacing").iterdir()
@@ -74,3 +82,4 @@ def test_a_file_named_interrupted_costs_no_cell(tmp_path: Path) -> None:
         results / "interrupted") in out, out
     assert len(_partial_cells(kept)) == 3
     assert (results / "interrupted").read_text() == "in the way"
+    assert complete.read_text() == '{"complete": true}'

@@ -61,7 +61,7 @@ def pytest_json_modifyreport(json_report):
 
 def test_a_signal_after_the_results_file_was_written_says_only_exiting(
         tmp_path: Path) -> None:
-    root, earlier, out = _ctrl_c_at(tmp_path, _AFTER_WRITING, "", "returns_value")
+    _root, earlier, out = _ctrl_c_at(tmp_path, _AFTER_WRITING, "", "returns_value")
     assert "harness: SIGINT after the results file was written: exiting" in out, out
     assert "writing the results" not in out, out
     assert "results written to %s (complete: every cell had finished before SIGINT)" % (
