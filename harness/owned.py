@@ -11,21 +11,26 @@ import signal
 import subprocess
 from typing import Any, Sequence, Tuple
 
+from harness import stopping
+
 __all__ = ["ask", "kill_group"]
 
 
 def ask(argv: Sequence[str], timeout: float, **popen: Any) -> Tuple[int, bytes, bytes]:
     """``argv``'s exit status, output and error output; ``subprocess.TimeoutExpired`` (its
     group killed and reaped) when it has not ended within ``timeout`` seconds."""
-    proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            start_new_session=True, **popen)
+    proc = None
     try:
+        with stopping.deferred():  # a Ctrl-C while it starts: raised once it is known
+            proc = subprocess.Popen(list(argv), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                    start_new_session=True, **popen)
         out, err = proc.communicate(timeout=timeout)
     except BaseException:  # the timeout, a Ctrl-C: its session gets no terminal signal
-        kill_group(proc)
-        for pipe in (proc.stdout, proc.stderr):
-            if pipe is not None:
-                pipe.close()
+        if proc is not None:
+            kill_group(proc)
+            for pipe in (proc.stdout, proc.stderr):
+                if pipe is not None:
+                    pipe.close()
         raise
     return proc.returncode, out, err
 

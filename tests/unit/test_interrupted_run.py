@@ -371,3 +371,25 @@ def test_an_interrupted_run_keeps_a_cell_that_was_still_reading_its_result(
     extra = interrupted.finished_unreported(state, {"tests": []})  # type: ignore[arg-type]
     pool.shutdown()
     assert [e["metadata"] for e in extra] == [{"case": "a", "run": "ok"}]
+
+
+_DEFERRED = r"""
+import signal
+from harness import stopping
+previous = stopping.install()
+try:
+    with stopping.deferred():  # as around subprocess.Popen: the child must be known first
+        signal.raise_signal(signal.SIGTERM)
+        print("inside")
+except KeyboardInterrupt:
+    print("raised after", stopping.stopped_by())
+stopping.restore(previous)
+"""
+
+
+def test_a_signal_while_a_child_starts_is_raised_once_the_block_ends() -> None:
+    """Review r5's follow-up: a stop signal inside ``subprocess.Popen`` left the child it was
+    starting running, unknown to the caller that would have killed it."""
+    done = subprocess.run([sys.executable, "-c", _DEFERRED], cwd=str(ROOT), text=True,
+                          capture_output=True, timeout=60, check=False)
+    assert done.stdout.split("\n")[:2] == ["inside", "raised after SIGTERM"], done
