@@ -9,8 +9,8 @@ from typing import Any
 
 from harness.text import shorten
 
-__all__ = ["EVERY_CELL", "INTERRUPTED", "OUTPUT_CLOSED", "STOPPED_EARLY", "STOP_SIGNALS", "ended",
-           "exit_status", "missing", "read", "words"]
+__all__ = ["EVERY_CELL", "INTERRUPTED", "OUTPUT_CLOSED", "RESULTS_WRITTEN", "STOPPED_EARLY",
+           "STOP_SIGNALS", "ended", "exit_status", "missing", "nothing_written", "read", "words"]
 
 #: The signals that stop a command as Ctrl-C does (``harness.stopping``); a run one of them
 #: stopped has the signal's name as its cause.
@@ -24,6 +24,8 @@ INTERRUPTED = "interrupted"
 EVERY_CELL = "every cell had finished"
 #: … or pytest ran no more cells (-x, --maxfail): what it did not reach stays partial.
 STOPPED_EARLY = "pytest had stopped early"
+#: … or the results file is written already: nothing is left but to exit.
+RESULTS_WRITTEN = "the results file was written"
 #: How much of a cause read from a file is shown: the report repeats it in several places.
 SHOWN = 120
 
@@ -50,6 +52,13 @@ def words(cause: str) -> str:
     if not cause:
         return INTERRUPTED
     return "%s by %s" % (INTERRUPTED, cause) if cause in STOP_SIGNALS else cause
+
+
+def nothing_written(signal: str) -> str:
+    """A run a stop signal ended before any cell finished, whenever it came (while the command
+    started, pytest probed or collected, or cells ran): "interrupted by SIGTERM before any
+    cell finished; no results file written"."""
+    return "%s before any cell finished; no results file written" % words(signal)
 
 
 def ended(cause: str) -> str:

@@ -15,7 +15,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from harness import __version__, cli_types, stopping
+from harness import __version__, causes, cli_types, stopping
 from harness.exits import (
     EXIT_DEAD_OUTPUT,
     EXIT_FAILED,
@@ -98,9 +98,14 @@ def _cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["--case-jobs", str(args.jobs)]
     if args.quick:
         pytest_args.append("--quick")
+    from harness import plugin
+
+    del plugin.SUMMARISED[:]
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
     # A signal after the last cell let the run write its results: still 130 (nox stops)
     if stopping.stopped_by():  # pytest's INTERRUPTED is also its exit at collection errors
+        if not plugin.SUMMARISED:  # stopped while pytest started or probed: no summary at all
+            sys.stderr.write("harness: %s\n" % causes.nothing_written(stopping.stopped_by()))
         return EXIT_INTERRUPTED  # the plugin said where the results are, and if partial
     if code == int(pytest.ExitCode.USAGE_ERROR):  # pytest printed the one line (--methods Fork)
         return EXIT_USAGE
@@ -133,12 +138,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
             empty += [] if found else [name]
         else:
             files.append(name)
-        usable_paths = usable_paths or path.exists()
+        usable_paths = usable_paths or path.exists() or path.is_symlink()  # a loop: named
     for name in empty:
         error("%s: no results files in this folder" % name)
     if not usable_paths or not files:
         for name in args.files:
-            if not Path(name).exists():
+            if not Path(name).exists() and not Path(name).is_symlink():
                 error("%s: no such file or folder" % name)
         return EXIT_USAGE
     expected = list(args.expect_env or [])
@@ -385,7 +390,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         # The reader may have died since the signal (a `| tee` the same Ctrl-C ended): checked
         # again, so this line and the exit's flush cannot end in a BrokenPipeError traceback.
         stopping.silence_dead_outputs()
-        return error("interrupted", EXIT_INTERRUPTED)
+        why = stopping.stopped_by() or "SIGINT"  # no name: a KeyboardInterrupt of its own
+        sys.stderr.write("harness: %s\n" % (causes.nothing_written(why) if args.command == "run"
+                                             else causes.words(why)))
+        return EXIT_INTERRUPTED
     except BrokenPipeError as exc:
         if not stopping.dead_output(exc):  # another pipe (a child's): a real error
             raise

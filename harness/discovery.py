@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
+from harness import owned
 from harness.guest.words import CPYTHON, IMPL_NAMES, IMPLEMENTATIONS
 from harness.results import session_name
 from harness.text import shorten
@@ -46,6 +47,8 @@ _QUERY = (
     "'executable': sys.executable}, sys.stdout)"
 )
 MINIMUM = (3, 8)
+#: How long an interpreter may take to say what it is (a cold start on a loaded machine).
+ANSWER_S = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -155,26 +158,26 @@ def candidate_paths(
 
 def inspect_interpreter(path: str, origin: str = "explicit",
                         command: Sequence[str] = ()) -> "Interpreter | Rejected":
-    """Ask one interpreter what it is (10 s limit)."""
+    """Ask one interpreter what it is (``ANSWER_S`` limit)."""
     argv = list(command) if command else [path]
-    try:
-        proc = subprocess.run(
-            argv + ["-I", "-c", _QUERY], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            stdin=subprocess.DEVNULL, timeout=10, check=False,  # grep -I -c … reads stdin
-        )
+    try:  # grep -I -c … reads stdin; a hanging wrapper's children die with it (owned)
+        status, stdout, stderr = owned.ask(argv + ["-I", "-c", _QUERY], ANSWER_S,
+                                           stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:
+        return Rejected(path, "did not answer within %d s" % ANSWER_S)
     except (OSError, subprocess.SubprocessError) as exc:
         return Rejected(path, "cannot run: %s" % exc)
-    if proc.returncode != 0 and _QUERY.partition(";")[0].encode() in proc.stderr:
+    if status != 0 and _QUERY.partition(";")[0].encode() in stderr:
         # It took the code for a file name (ls: "cannot access 'import sys, …'"): not a
         # broken Python, and its message would only quote the probe's code back.
         return Rejected(path, "not a Python interpreter (it did not run Python code, exit %d)"
-                        % proc.returncode)
-    if proc.returncode != 0:
-        tail = proc.stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
-        return Rejected(path, "not a working Python 3 (exit %d: %s)" % (proc.returncode,
+                        % status)
+    if status != 0:
+        tail = stderr.decode("utf-8", "replace").strip().splitlines()[-1:] or [""]
+        return Rejected(path, "not a working Python 3 (exit %d: %s)" % (status,
                                                                            shorten(tail[0], 200)))
     try:
-        info = json.loads(proc.stdout.decode("utf-8"))
+        info = json.loads(stdout.decode("utf-8"))
         version = tuple(int(v) for v in info["version"])
     except (ValueError, KeyError, TypeError):
         return Rejected(path, "did not answer like a Python interpreter")

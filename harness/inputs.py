@@ -86,7 +86,7 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[Rejected]]:
             return None, rejected + [loading.Rejected(path, "no valid results files in this "
                                                             "folder")]
         return merge.merge(loaded, rejected), rejected
-    if not source.exists():
+    if not source.exists() and not source.is_symlink():  # a link loop: read_json says so
         return None, [loading.Rejected(path, "no such file or folder")]
     try:
         doc = results.read_json(source)

@@ -10,7 +10,7 @@ from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FuturesTimeout
 from concurrent.futures import wait as wait_futures
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, List
+from typing import TYPE_CHECKING, Any, Dict, List, Mapping
 
 from harness import causes, replaced, results, stopping
 from harness.judge import judge
@@ -52,14 +52,19 @@ def cause(state: "_State", exitcode: Any, tests: List[Dict[str, Any]]) -> str:
     return causes.missing(missing) if missing else ""
 
 
-def target(state: "_State") -> Path:
-    """``<results dir>/<stem>.json``; for an interrupted run whose file is already there,
-    ``<results dir>/interrupted/<stem>.json``: a partial run never replaces a results file
-    (one Ctrl-C replaced a 26-minute run's file with the few cells that had finished)."""
+def target(state: "_State", environment: Mapping[str, Any]) -> Path:
+    """Where this run writes, decided once: ``<results dir>/<stem>.json``, unless a file is
+    already there and the run is partial (a new ``interrupted/<stem>.<run time>.json``: a
+    partial run never replaces a results file, nor an earlier partial one; one Ctrl-C replaced
+    a 26-minute run's file with the few cells that had finished) or narrower (the earlier file
+    first moved to ``replaced/``: :func:`replaced.keep_earlier`)."""
     path = state.results_dir / ("%s.json" % results.file_stem(state.environment))
-    if state.cause and (path.exists() or path.is_symlink()):
+    if not state.cause:
+        path, state.aside = replaced.keep_earlier(path, environment)
+        return path
+    if path.exists() or path.is_symlink():
         state.kept = path
-        return state.results_dir / INTERRUPTED_DIR / path.name
+        path, state.kept_why = replaced.beside(path, INTERRUPTED_DIR, environment)
     return path
 
 
@@ -99,8 +104,7 @@ def summary_lines(state: "_State", selection: str = "") -> List[str]:
         return ["harness: no results file written%s: %s" % (
             " (%s)" % status if status else "", state.write_error)]
     if state.written is None:
-        why = causes.words(state.cause or signal)
-        return ["harness: %s before any cell finished; no results file written" % why] \
+        return ["harness: %s" % causes.nothing_written(state.cause or signal)] \
             if state.cause or signal else []
     if state.cause:  # pytest's "7 passed" counts only the cells it reported before the stop
         status += "; it holds the %d of %d selected cells that finished, pytest's count " \
@@ -109,10 +113,11 @@ def summary_lines(state: "_State", selection: str = "") -> List[str]:
                                                    " (%s)" % status if status else "")]
     if state.kept is not None:
         lines.append(  # -o: the default reports/ holds the full report
-            "harness: %s kept as it was: a partial run never replaces a results file "
-            "(`python -m harness report %s -o %s` shows the partial one)" % (
-                state.kept, shlex.quote(str(state.written)),
-                shlex.quote(str(state.written.parent / "report"))))
+            "harness: %s kept as it was: a partial run never replaces a results file; this "
+            "one's cells are in %s%s (`python -m harness report %s -o %s` shows them)" % (
+                state.kept, state.written,
+                " (%s)" % state.kept_why if state.kept_why else "",
+                shlex.quote(str(state.written)), shlex.quote(str(state.written.parent / "report"))))
     if state.aside is not None:
         lines.append(replaced.line(state.aside, state.written))
     return lines

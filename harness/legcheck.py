@@ -111,9 +111,9 @@ def _count(outcomes: List[Any]) -> str:
 
 def _cmd(args: argparse.Namespace) -> int:
     folder = Path(args.results_dir)
-    if not folder.exists():  # a usage error, not "found 0"
+    if not folder.exists() and not folder.is_symlink():  # a usage error, not "found 0"
         return error("%s: no such file or folder" % folder, EXIT_USAGE)
-    files = [folder] if folder.is_file() else sorted(folder.glob("*.json"))
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else [folder]  # a link loop too
     if len(files) != 1:
         return error("%s: expected one results file, found %d%s" % (
             folder, len(files), (": " + ", ".join(p.name for p in files)) if files else ""),

@@ -18,7 +18,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 import pytest
 
-from harness import interrupted, replaced, results, scheduling, stopping
+from harness import interrupted, owned, replaced, results, scheduling, stopping
 from harness.exits import error
 from harness.guest import catalog, probe
 from harness.guest.words import PERFORMANCE, START_METHODS
@@ -26,13 +26,16 @@ from harness.interrupted import finished_unreported as _finished_unreported  # t
 from harness.judge import finding_line, judge
 from harness.results import ROOT
 from harness.runner import CaseRun, allow_runs, cancel_all, case_environ, run_case
+from harness.text import shorten
 
-__all__ = ["CaseFile", "CaseItem", "parse_methods"]
+__all__ = ["SUMMARISED", "CaseFile", "CaseItem", "parse_methods"]
 
 CASES_DIR = ROOT / "cases"
 PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 #: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
 QUICK_LEAVES_OUT = PERFORMANCE
+#: How long the environment probe may take (it starts each start method's process once).
+PROBE_S = 120
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -97,12 +100,16 @@ class _State:
         self.output_closed = False  # pytest ended on a write to an output whose reader left
         self.cause = ""  # why the run is partial (``interrupted.cause``); "" when complete
         self.kept: Optional[Path] = None  # the results file a partial run left as it was
+        self.kept_why = ""  # why its cells are not in interrupted/ ("" when they are)
         self.aside: Optional[replaced.Aside] = None  # the file a narrower run replaced
 
 
 _STATE_KEY = pytest.StashKey[_State]()
 #: The running config, for the json-report hook that is not given one.
 _CONFIG: List[pytest.Config] = []
+#: Set once the terminal summary said where the results went: a stop signal while pytest
+#: starts or probes skips it, and ``run`` then says so itself.
+SUMMARISED: List[bool] = []
 
 
 def _state(config: pytest.Config) -> _State:
@@ -124,16 +131,29 @@ _PROBE_ENV = ("HARNESS_GIT_COMMIT", "HARNESS_ROOT_NAME", "HARNESS_HOST_KERNEL", 
 
 
 def _probe(interpreter: List[str]) -> Dict[str, Any]:
-    proc = subprocess.run(
-        interpreter + ["-I", str(PROBE)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-        timeout=120, check=False, cwd=str(ROOT),
-        env=case_environ({k: os.environ[k] for k in _PROBE_ENV if os.environ.get(k)}),
-    )
-    if proc.returncode != 0:
+    """What ``interpreter``'s environment is (``harness/guest/probe.py``), asked in a session of
+    its own (``owned``: a wrapper that hangs leaves nothing running); any failure is one line
+    and exit 2 (a banner before the JSON was a 34-line INTERNALERROR)."""
+    try:
+        status, stdout, stderr = owned.ask(
+            interpreter + ["-I", str(PROBE)], PROBE_S, cwd=str(ROOT),
+            env=case_environ({k: os.environ[k] for k in _PROBE_ENV if os.environ.get(k)}))
+    except subprocess.TimeoutExpired:
+        raise pytest.UsageError("the environment probe of %r did not answer within %d s" % (
+            interpreter, PROBE_S)) from None
+    except OSError as exc:
+        raise pytest.UsageError("the environment probe of %r cannot run: %s" % (
+            interpreter, exc.strerror or exc)) from None
+    if status != 0:
         raise pytest.UsageError("the environment probe failed with %r: %s" % (
-            interpreter, proc.stderr.decode("utf-8", "replace").strip()[-500:]))
-    data: Dict[str, Any] = json.loads(proc.stdout.decode("utf-8"))
-    data["id"] = results.env_id(data)
+            interpreter, stderr.decode("utf-8", "replace").strip()[-500:]))
+    try:
+        data: Dict[str, Any] = json.loads(stdout.decode("utf-8"))
+        data["id"] = results.env_id(data)
+    except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not its object
+        first = stdout.decode("utf-8", "replace").strip().splitlines()[:1] or ["nothing"]
+        raise pytest.UsageError("the environment probe of %r printed no JSON object, but: %s" % (
+            interpreter, shorten(first[0], 200))) from None
     data["interpreter_command"] = interpreter
     return data
 
@@ -295,19 +315,17 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     if not any(test.get("metadata") for test in tests):
         return  # nothing ran (collection only, or interrupted before the first cell)
     json_report["tests"] = [test for test in tests if test.get("metadata")]
-    target = interrupted.target(state)
-    aside = None  # a partial run never replaces a file (above); a narrower one keeps it
-    if not state.cause:
-        target, aside = replaced.keep_earlier(target, environment)
+    target = interrupted.target(state, environment)
     try:
         results.atomic_write_json(target, json_report)
     except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
         state.write_error = "%s: cannot write the results file (%s)" % (
             target, getattr(exc, "strerror", None) or exc)
         error(state.write_error)
-        replaced.undo(aside)
+        replaced.undo(state.aside)
+        state.aside = None
         return
-    state.written, state.aside = target, aside
+    state.written = target
     state.cells_written = len(json_report["tests"])
 
 
@@ -317,6 +335,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
+    SUMMARISED[:] = [True]
     for line in interrupted.summary_lines(state, _selection(config) if not state.items else ""):
         terminalreporter.write_line(line)
 

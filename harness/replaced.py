@@ -17,8 +17,8 @@ from typing import Any, Mapping, Optional, Tuple
 from harness import results
 from harness.loading import run_time
 
-__all__ = ["ELSEWHERE_DIR", "REPLACED_DIR", "Aside", "keep_earlier", "line", "narrower",
-           "undo"]
+__all__ = ["ELSEWHERE_DIR", "REPLACED_DIR", "Aside", "beside", "keep_earlier", "line",
+           "narrower", "this_run", "undo"]
 
 #: Where the file a narrower run replaced is kept; ``report`` (``<folder>/*.json``) does not
 #: read it, so the default report shows the newer run.
@@ -55,11 +55,32 @@ def keep_earlier(target: Path, environment: Mapping[str, Any]) -> Tuple[Path, Op
     aside = Aside(target, cells)
     try:
         aside.kept_at = _copy_new(target, target.parent / REPLACED_DIR, stamp)
-    except OSError as exc:
-        aside.problem = "%s: %s" % (target.parent / REPLACED_DIR, exc.strerror or exc)
-        stamp = _safe(run_time(environment.get("timestamp"))) or _safe(_now())
-        return _free(target.parent / ELSEWHERE_DIR, target.stem, stamp), aside
+    except OSError as exc:  # the source or replaced/: the error names which
+        aside.problem = "%s: %s" % (exc.filename or target.parent / REPLACED_DIR,
+                                    exc.strerror or exc)
+        return _free(target.parent / ELSEWHERE_DIR, target.stem, this_run(environment)), aside
     return target, aside
+
+
+def beside(target: Path, folder: str, environment: Mapping[str, Any]) -> Tuple[Path, str]:
+    """A new file for this run in ``<target's folder>/<folder>/``, named
+    ``<stem>.<this run's time>.json`` (never over an earlier one: two interrupted runs in a row
+    keep both), and why not there ("" when there): when ``folder`` is a file or cannot be
+    written, ``not-replacing/`` holds it, so the run's cells are never lost."""
+    stamp = this_run(environment)
+    place = target.parent / folder
+    problem = "" if not place.exists() and not place.is_symlink() else \
+        "not a folder" if not place.is_dir() else \
+        "not writable" if not os.access(str(place), os.W_OK | os.X_OK) else ""
+    if problem:
+        return _free(target.parent / ELSEWHERE_DIR, target.stem, stamp), "%s: %s" % (
+            place, problem)
+    return _free(place, target.stem, stamp), ""
+
+
+def this_run(environment: Mapping[str, Any]) -> str:
+    """This run's time (its ``timestamp``, else now) as ``20261207T031500Z``."""
+    return _safe(run_time(environment.get("timestamp"))) or _safe(_now())
 
 
 def undo(aside: Optional[Aside]) -> None:
@@ -138,23 +159,27 @@ def _free(folder: Path, stem: str, stamp: str) -> Path:
 
 def _copy_new(source: Path, folder: Path, stamp: str) -> Path:
     """``source``'s bytes in a new file of ``folder`` (created exclusively: two narrower runs
-    in a row keep both earlier files), synced, with its times; a failed copy is removed."""
-    if folder.is_symlink() or folder.exists():
-        if not folder.is_dir():  # mkdir would say only "File exists"
-            raise NotADirectoryError(errno.ENOTDIR, "not a folder")
-    else:
-        folder.mkdir(parents=True, exist_ok=True)
-    while True:
-        path = _free(folder, source.stem, stamp)
-        try:
-            with open(path, "xb") as handle, open(source, "rb") as original:
-                shutil.copyfileobj(original, handle)
-                handle.flush()
-                os.fsync(handle.fileno())
-            shutil.copystat(str(source), str(path))
-        except FileExistsError:  # taken since _free looked: nothing of ours to remove
-            continue
-        except BaseException:
-            path.unlink(missing_ok=True)
-            raise
-        return path
+    in a row keep both earlier files), synced, with its times; a failed copy is removed.
+    ``folder`` is made only once ``source`` opened (a folder named ``<stem>.json`` left an
+    empty replaced/)."""
+    with open(source, "rb") as original:
+        if folder.is_symlink() or folder.exists():
+            if not folder.is_dir():  # mkdir would say only "File exists"
+                raise NotADirectoryError(errno.ENOTDIR, "not a folder", str(folder))
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+        while True:
+            path = _free(folder, source.stem, stamp)
+            try:
+                with open(path, "xb") as handle:
+                    original.seek(0)
+                    shutil.copyfileobj(original, handle)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                shutil.copystat(str(source), str(path))
+            except FileExistsError:  # taken since _free looked: nothing of ours to remove
+                continue
+            except BaseException:
+                path.unlink(missing_ok=True)
+                raise
+            return path

@@ -29,6 +29,7 @@ import functools
 import json
 import math
 import re
+import stat
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Mapping, NamedTuple, Optional, Tuple
 
@@ -322,7 +323,10 @@ def read_json(path: Path, limit: int = MAX_JSON_BYTES) -> Any:
     try:
         if path.is_dir():
             raise BadFile("is a folder, not a file")
-        size = path.stat().st_size
+        status = path.stat()
+        if not stat.S_ISREG(status.st_mode):  # a FIFO read "empty file" (and a read would wait)
+            raise BadFile("not a regular file")
+        size = status.st_size
         if size == 0:
             raise BadFile("empty file")
         if size > limit:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import IO, Any, Callable, Dict, List, Optional, Sequence
 
 from harness import chroot
+from harness.owned import kill_group
 
 __all__ = ["ProvisionError", "kill_group", "release", "remove_root", "run_logged", "verify"]
 
@@ -38,15 +39,6 @@ _PER_PACKAGE = re.compile(
 
 class ProvisionError(Exception):
     """Building or verifying the root failed (one line)."""
-
-
-def kill_group(proc: "subprocess.Popen[bytes]") -> None:
-    with contextlib.suppress(OSError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    with contextlib.suppress(OSError):
-        proc.kill()
-    with contextlib.suppress(subprocess.TimeoutExpired):
-        proc.wait(timeout=10)
 
 
 def _pump(stream: IO[bytes], out: Out, started: float) -> None:

@@ -13,7 +13,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Callable, List, Set, Tuple
 
 from harness import results, stopping, waiting
-from harness.causes import EVERY_CELL, STOPPED_EARLY
+from harness.causes import EVERY_CELL, RESULTS_WRITTEN, STOPPED_EARLY
 from harness.guest.words import PERFORMANCE
 from harness.runner import CaseRun, cancel_all, cancelled, run_case
 
@@ -70,6 +70,8 @@ def start(state: "_State") -> Callable[[], None]:
     futures = list(state.futures.values())
 
     def _settled() -> str:
+        if state.written is not None:
+            return RESULTS_WRITTEN
         return state.finished or (EVERY_CELL if all(f.done() for f in futures) else "")
 
     unsettle = stopping.settle_when(_settled)

@@ -11,15 +11,16 @@ provision``, which does not go through ``cli.main``.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import signal
 import threading
-from typing import Any, Callable, Dict, List, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
 
-from harness.causes import STOP_SIGNALS
+from harness.causes import RESULTS_WRITTEN, STOP_SIGNALS
 
-__all__ = ["STILL_CLEANING", "dead_output", "install", "restore", "settle_when",
+__all__ = ["STILL_CLEANING", "dead_output", "deferred", "install", "restore", "settle_when",
            "silence_dead_outputs", "stopped_by"]
 
 #: Set by the first stop signal; later ones find the command already cleaning up.
@@ -34,6 +35,24 @@ STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, 
                   b"the next run's sweep\n")
 #: Why nothing is left to stop (``settle_when``); read inside the signal handler.
 _SETTLED: List[Callable[[], str]] = []
+#: Inside ``deferred``: [True] per block; [True] in ``_PENDING`` once a first signal waits.
+_DEFER: List[bool] = []
+_PENDING: List[bool] = []
+
+
+@contextlib.contextmanager
+def deferred() -> Iterator[None]:
+    """A first stop signal inside the block raises its KeyboardInterrupt at the block's end, not
+    inside it: one inside ``subprocess.Popen`` left its child running, unknown to the caller
+    (a probe's wrapper under init)."""
+    _DEFER.append(True)
+    try:
+        yield
+    finally:
+        _DEFER.pop()
+    if _PENDING and not _DEFER:
+        del _PENDING[:]
+        raise KeyboardInterrupt
 
 
 def settle_when(settled: Callable[[], str]) -> Callable[[], None]:
@@ -107,10 +126,14 @@ def _on_stop_signal(signum: int, frame: Any) -> None:
     if not _STOPPING:
         _STOPPING.append(signum)
         after = next((why for why in (settled() for settled in _SETTLED) if why), "")
+        if not after and _DEFER:
+            _PENDING[:] = [True]
+            return
         if not after:
             raise KeyboardInterrupt
-        line = b"harness: %s after %s: writing the results, then exiting\n" % (
-            signal.Signals(signum).name.encode(), after.encode())
+        line = b"harness: %s after %s: %s\n" % (  # not "writing" what is written
+            signal.Signals(signum).name.encode(), after.encode(),
+            b"exiting" if after == RESULTS_WRITTEN else b"writing the results, then exiting")
     try:  # not sys.stderr: the signal may land inside its write
         os.write(2, line)
     except OSError:  # a dead pipe or terminal must not cut the clean-up short
@@ -129,7 +152,7 @@ def install() -> Dict[int, Any]:
                if hasattr(signal, name)]
     if any(signal.getsignal(signum) is _on_stop_signal for signum in signums):
         return {}
-    del _STOPPING[:]  # before the handlers: a signal right after them must count
+    del _STOPPING[:], _PENDING[:]  # before the handlers: a signal right after them must count
     if os.name == "posix":  # imported now: the handler must not start an import of its own
         import fcntl  # noqa: F401
         import select  # noqa: F401

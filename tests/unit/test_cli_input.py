@@ -340,3 +340,18 @@ def test_run_without_its_pytest_plugins_says_what_to_install(
     assert cli.main(["run", "--results-dir", str(tmp_path)]) == EXIT_USAGE
     err = capsys.readouterr().err
     assert "needs pytest and pytest-json-report (%s is missing)" % missing in err
+
+
+@pytest.mark.parametrize("command", ["verify-leg", "diff", "report"])
+def test_a_symlink_loop_is_named_as_one_by_every_command(
+        command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Review r5: verify-leg and diff called it "no such file or folder", report "Too many
+    levels of symbolic links": one wording (the system's), whichever command reads it."""
+    loop = tmp_path / "loop.json"
+    loop.symlink_to(loop)
+    argv = {"verify-leg": [command, str(loop)], "diff": [command, str(loop), str(loop)],
+            "report": [command, str(loop), "-o", str(tmp_path / "out")]}[command]
+    cli.main(argv)
+    err = capsys.readouterr().err
+    assert "%s: Too many levels of symbolic links" % loop in err, err
+    assert "no such file" not in err, err

@@ -37,7 +37,8 @@ def _state(folder: Path, selected: List[str], **flags: bool) -> Any:
         environment=dict(ENV), quick=False, deselected=[], cases={}, futures={},
         items=[SimpleNamespace(nodeid=n, key=n) for n in selected], results_dir=folder,
         written=None, interrupted=flags.get("interrupted", False),
-        output_closed=flags.get("output_closed", False), cause="", kept=None, aside=None)
+        output_closed=flags.get("output_closed", False), cause="", kept=None, kept_why="",
+        aside=None)
 
 
 @pytest.mark.parametrize("exitcode, ran, flags, cause", [
@@ -66,7 +67,8 @@ def test_a_partial_run_without_a_signal_never_replaces_a_results_file(
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     plugin.pytest_json_modifyreport({"exitcode": 3, "tests": [_test(A)]})
     assert complete.read_text() == '{"a complete run": 1}'
-    doc = json.loads((tmp_path / "interrupted" / complete.name).read_text())
+    (partial,) = (tmp_path / "interrupted").glob("linux-cpython-3.12.*.json")
+    doc = json.loads(partial.read_text())
     assert doc["harness"]["environment"]["interrupted"] is True
     assert doc["harness"]["environment"]["partial_cause"] == "pytest exit status 3"
     lines = interrupted.summary_lines(state)

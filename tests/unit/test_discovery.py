@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import stat
 import sys
+import time
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Iterator
 
 import pytest
 
 from harness import discovery
+from harness.guest import _procs
 
 
 def _link(target: str, path: Path) -> Path:
@@ -143,3 +147,43 @@ def test_an_unreadable_pyenv_root_is_no_root_not_a_traceback(
     roots = discovery.pyenv_roots({"PYENV_ROOT": str(locked), "HOME": "/nonexistent",
                                    "PATH": ""})
     assert locked not in roots
+
+
+
+@contextlib.contextmanager
+def hanging_wrapper(tmp_path: Path) -> Iterator[Path]:
+    """An interpreter command that never answers: a shell script whose child sleeps. After the
+    block, neither it nor anything of its session is left (an old timeout killed only the
+    script, and its sleep went on under init)."""
+    wrapper = _script(tmp_path / "python3", 'echo $$ > "%s"; sh -c \'echo $$ > "%s"; '
+                      'exec sleep 300\'' % (tmp_path / "wrapper.pid", tmp_path / "sleep.pid"))
+    try:
+        yield wrapper
+        session = int((tmp_path / "wrapper.pid").read_text())
+        sleeper = int((tmp_path / "sleep.pid").read_text())
+        deadline = time.monotonic() + 5
+        while _alive(sleeper) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not _alive(sleeper)
+        assert [pid for pid, (_, sid, state) in _procs.proc_table().items()
+                if sid == session and state != "Z"] == []
+    finally:
+        pidfile = tmp_path / "sleep.pid"
+        sleeper = int(pidfile.read_text() or 0) if pidfile.exists() else 0
+        if sleeper and _alive(sleeper):
+            os.kill(sleeper, signal.SIGKILL)
+
+
+def _alive(pid: int) -> bool:
+    """Running (a zombie has ended: its parent reaps it)."""
+    return pid in {p for p, (_, _, state) in _procs.proc_table().items() if state != "Z"}
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+def test_a_wrapper_that_hangs_leaves_no_process_and_one_line(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Review r5: the line also quoted the query's whole code; now it is short."""
+    monkeypatch.setattr(discovery, "ANSWER_S", 1, raising=False)
+    with hanging_wrapper(tmp_path) as wrapper:
+        rejected = discovery.inspect_interpreter(str(wrapper))
+    assert rejected == discovery.Rejected(str(wrapper), "did not answer within 1 s")

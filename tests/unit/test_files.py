@@ -59,6 +59,17 @@ def test_read_json_refuses_each_bad_file_with_one_line(tmp_path: Path, text: str
     assert str(caught.value) == reason
 
 
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+def test_read_json_calls_a_fifo_not_a_regular_file(tmp_path: Path) -> None:
+    """Review r5: a FIFO named x.json was an "empty file" (its size is 0); reading it would
+    wait for a writer."""
+    fifo = tmp_path / "x.json"
+    os.mkfifo(str(fifo))
+    with pytest.raises(results.BadFile) as caught:
+        results.read_json(fifo)
+    assert str(caught.value) == "not a regular file"
+
+
 def test_read_json_names_missing_folders_bytes_and_size(tmp_path: Path) -> None:
     reasons = []
     for path in (tmp_path / "none.json", tmp_path):
@@ -302,7 +313,8 @@ def test_a_results_file_the_plugin_cannot_write_as_strict_json_is_one_line(
 
     state = types.SimpleNamespace(environment={"os": "linux"}, quick=False, deselected=[],
                                   cases={}, results_dir=tmp_path, written=None,
-                                  interrupted=False, output_closed=False, items=[])
+                                  interrupted=False, output_closed=False, items=[],
+                                  kept=None, kept_why="", aside=None)
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     monkeypatch.setattr(plugin, "_finished_unreported", lambda state, report: [])

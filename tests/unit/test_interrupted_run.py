@@ -42,7 +42,7 @@ def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: boo
         environment=dict(ENV), quick=quick, deselected=list(deselected), cases={}, futures={},
         items=items if interrupted else items[:1], results_dir=folder, written=None,
         write_error="", interrupted=interrupted, output_closed=False, cause="", kept=None,
-        aside=None)
+        kept_why="", aside=None)
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     monkeypatch.setattr(plugin, "_selection", lambda config: "-k 'methods.a'")
@@ -59,13 +59,43 @@ def test_an_interrupted_run_never_replaces_a_results_file(
     complete.write_text('{"a complete run": 1}')
     state = _session_end(monkeypatch, tmp_path, interrupted=True)
     assert complete.read_text() == '{"a complete run": 1}'
-    partial = tmp_path / "interrupted" / "linux-cpython-3.12.json"
+    (partial,) = (tmp_path / "interrupted").glob("linux-cpython-3.12.*.json")
     assert state.written == partial and state.kept == complete
     doc = json.loads(partial.read_text())
     assert doc["harness"]["environment"]["interrupted"] is True
     assert doc["harness"]["environment"]["partial_cause"] == "SIGINT"
     assert results.validate_results(doc) == []
     assert sorted(p.name for p in tmp_path.glob("*.json")) == [complete.name]
+
+
+def test_a_second_interrupted_run_keeps_the_first_ones_partial_file(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Review r5: a second Ctrl-C'd run wrote over the first one's interrupted/ file (30
+    finished cells replaced by 10, and no line said so). Each gets a new name, and the line
+    names the one this run wrote."""
+    (tmp_path / "linux-cpython-3.12.json").write_text('{"a complete run": 1}')
+    first = _session_end(monkeypatch, tmp_path, interrupted=True).written
+    earlier = first.read_text()
+    second = _session_end(monkeypatch, tmp_path, interrupted=True)
+    assert second.written != first and second.written.parent == first.parent
+    assert first.read_text() == earlier
+    assert sorted((tmp_path / "interrupted").iterdir()) == sorted([first, second.written])
+    assert "this one's cells are in %s (" % second.written in interrupted.summary_lines(
+        second)[1]
+
+
+def test_an_interrupted_folder_that_is_a_file_loses_no_cell(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """``interrupted`` is a file: the cells go to not-replacing/ (replaced/'s fallback), and
+    the line says where and why; they were lost with "cannot write the results file"."""
+    (tmp_path / "linux-cpython-3.12.json").write_text('{"a complete run": 1}')
+    (tmp_path / "interrupted").write_text("in the way")
+    state = _session_end(monkeypatch, tmp_path, interrupted=True)
+    assert state.written is not None and state.written.parent == tmp_path / "not-replacing"
+    assert json.loads(state.written.read_text())["harness"]["environment"]["interrupted"]
+    assert (tmp_path / "interrupted").read_text() == "in the way"
+    assert "this one's cells are in %s (%s: not a folder) (" % (
+        state.written, tmp_path / "interrupted") in interrupted.summary_lines(state)[1]
 
 
 def test_an_interrupted_first_run_writes_its_file_and_says_it_was_interrupted(
@@ -96,14 +126,15 @@ def test_the_terminal_says_where_each_file_is(monkeypatch: pytest.MonkeyPatch,
     state = plugin._state(None)  # type: ignore[arg-type]
     state.findings = []
     plugin.pytest_terminal_summary(reporter, None)  # type: ignore[arg-type]
+    (partial,) = (tmp_path / "interrupted").glob("linux-cpython-3.12.*.json")
     # with the count: pytest's own "N passed" stops at the cells it reported (review r2)
     assert lines[0] == "harness: results written to %s (partial: interrupted by SIGINT; it " \
         "holds the 1 of 2 selected cells that finished, pytest's count below only those it " \
-        "reported)" % (
-            tmp_path / "interrupted" / "linux-cpython-3.12.json")
-    assert lines[1].startswith("harness: %s kept as it was: a partial run never replaces" % (
-        tmp_path / "linux-cpython-3.12.json"))
-    assert lines[1].endswith(" -o %s` shows the partial one)" % (
+        "reported)" % partial
+    assert lines[1].startswith("harness: %s kept as it was: a partial run never replaces a "
+                               "results file; this one's cells are in %s (" % (
+                                   tmp_path / "linux-cpython-3.12.json", partial)), lines[1]
+    assert lines[1].endswith(" -o %s` shows them)" % (
         tmp_path / "interrupted" / "report"))  # never the default reports/ (the full one)
 
 
@@ -340,3 +371,25 @@ def test_an_interrupted_run_keeps_a_cell_that_was_still_reading_its_result(
     extra = interrupted.finished_unreported(state, {"tests": []})  # type: ignore[arg-type]
     pool.shutdown()
     assert [e["metadata"] for e in extra] == [{"case": "a", "run": "ok"}]
+
+
+_DEFERRED = r"""
+import signal
+from harness import stopping
+previous = stopping.install()
+try:
+    with stopping.deferred():  # as around subprocess.Popen: the child must be known first
+        signal.raise_signal(signal.SIGTERM)
+        print("inside")
+except KeyboardInterrupt:
+    print("raised after", stopping.stopped_by())
+stopping.restore(previous)
+"""
+
+
+def test_a_signal_while_a_child_starts_is_raised_once_the_block_ends() -> None:
+    """Review r5's follow-up: a stop signal inside ``subprocess.Popen`` left the child it was
+    starting running, unknown to the caller that would have killed it."""
+    done = subprocess.run([sys.executable, "-c", _DEFERRED], cwd=str(ROOT), text=True,
+                          capture_output=True, timeout=60, check=False)
+    assert done.stdout.split("\n")[:2] == ["inside", "raised after SIGTERM"], done

@@ -110,7 +110,7 @@ def test_a_partial_selection_still_goes_to_interrupted(monkeypatch: pytest.Monke
     earlier = _full(tmp_path)
     state = _session_end(monkeypatch, tmp_path, interrupted=True,
                          deselected=("methods.c[fork]",))
-    assert state.written == tmp_path / "interrupted" / NAME and state.aside is None
+    assert state.written.parent == tmp_path / "interrupted" and state.aside is None
     assert (tmp_path / NAME).read_text() == earlier and not (tmp_path / "replaced").exists()
 
 
@@ -157,3 +157,14 @@ def test_a_dangling_link_where_the_file_was_is_nothing_to_keep(tmp_path: Path) -
     target, aside = replaced.keep_earlier(link, {"not_selected": {"by": "-k x", "cells": []}})
     assert (target, aside) == (link, None)
     assert not (tmp_path / replaced.REPLACED_DIR).exists()
+
+
+def test_a_results_file_that_is_a_folder_is_named_as_the_problem(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Review r5: the line blamed replaced/ ("Is a directory") when the source could not be
+    read, and an empty replaced/ was left behind."""
+    (tmp_path / NAME).mkdir()
+    state = _session_end(monkeypatch, tmp_path, interrupted=False, quick=True)
+    assert state.written.parent == tmp_path / "not-replacing"
+    assert state.aside.problem.startswith("%s: " % (tmp_path / NAME)), state.aside.problem
+    assert not (tmp_path / "replaced").exists()

@@ -1,0 +1,40 @@
+"""The environment probe of an interpreter command that misbehaves (a wrapper printing a
+banner, one that hangs): one line naming the command and exit 2, nothing left running (review
+r5: a 34-line INTERNALERROR traceback, exit 1; a hang leaked the wrapper's children)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from harness import plugin
+from tests.unit.test_discovery import _script, hanging_wrapper
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_a_probe_that_prints_no_json_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    junk = _script(tmp_path / "python3", 'case "$*" in *probe.py*) echo "Welcome banner";; '
+                   'esac; exec "%s" "$@"' % sys.executable)
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "run", "--python", str(junk), "-k", "freeze",
+         "--methods", "fork", "--results-dir", str(tmp_path / "results")],
+        cwd=str(ROOT), capture_output=True, text=True, timeout=120, check=False)
+    out = done.stdout + done.stderr
+    assert done.returncode == 2, out
+    assert "INTERNALERROR" not in out and "Traceback" not in out, out
+    assert "the environment probe of %r printed no JSON object, but: Welcome banner" % (
+        [str(junk)],) in out, out
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
+def test_a_probe_that_hangs_is_stopped_with_its_children(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(plugin, "PROBE_S", 1, raising=False)
+    with hanging_wrapper(tmp_path) as wrapper, pytest.raises(pytest.UsageError) as raised:
+        plugin._probe([str(wrapper)])
+    assert str(raised.value) == "the environment probe of %r did not answer within 1 s" % (
+        [str(wrapper)],)
