@@ -126,26 +126,12 @@ def _claims() -> Optional[List[Dict[str, Any]]]:
 def _cmd_report(args: argparse.Namespace) -> int:
     from harness import inputs, loading, merge, render
 
-    files: List[str] = []
-    usable_paths = False  # an input path that exists (else: a usage error, exit 2)
-    empty: List[str] = []  # folders without a results file
-    bad_lines = 0  # of --expect-envs
-    for name in args.files:
-        path = Path(name)
-        if path.is_dir():
-            found = inputs.folder_files(path)
-            files += found
-            empty += [] if found else [name]
-        else:
-            files.append(name)
-        usable_paths = usable_paths or path.exists() or path.is_symlink()  # a loop: named
-    for name in empty:
-        error("%s: no results files in this folder" % name)
-    if not usable_paths or not files:
-        for name in args.files:
-            if not Path(name).exists() and not Path(name).is_symlink():
-                error("%s: no such file or folder" % name)
+    files, problems = inputs.report_files(args.files)
+    for problem in problems:
+        error(problem)
+    if not files:  # nothing there: a usage error
         return EXIT_USAGE
+    bad_lines = 0  # of --expect-envs
     expected = list(args.expect_env or [])
     if args.expect_envs:
         try:
@@ -195,7 +181,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
     if stopping.stopped_by():
         return error("interrupted by %s; the report was written whole first" % (
             stopping.stopped_by()), EXIT_INTERRUPTED)
-    return EXIT_FAILED if rejected or empty or bad_lines else EXIT_OK
+    return EXIT_FAILED if rejected or problems or bad_lines else EXIT_OK
 
 
 def _cmd_diff(args: argparse.Namespace) -> int:

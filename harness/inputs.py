@@ -15,11 +15,32 @@ if TYPE_CHECKING:
     from harness.loading import Rejected
 
 __all__ = ["REPORTS_FOLDER", "REPORT_FILES", "folder_files", "load_matrix", "load_side",
-           "resolve"]
+           "report_files", "resolve"]
 
 #: What `report` writes beside the page: in a folder given to `report`, a report's own files,
 #: never results files (`report X -o X` then `report X` rejected them all).
 REPORT_FILES = (results.MATRIX_FILE, results.RESULTS_SCHEMA, results.MATRIX_SCHEMA)
+
+
+def report_files(names: List[str]) -> Tuple[List[str], List[str]]:
+    """``report``'s paths: the files they name (a folder's results files; any other path as it
+    is, for loading to accept or reject), and a problem line for each folder without one.
+    No file at all, or no path that exists: the problem lines are each missing path's (a usage
+    error). A link loop exists: reading it names the loop."""
+    files: List[str] = []
+    problems: List[str] = []
+    for name in names:
+        path = Path(name)
+        if path.is_dir():
+            found = folder_files(path)
+            files += found
+            problems += [] if found else ["%s: no results files in this folder" % name]
+        else:
+            files.append(name)
+    missing = [name for name in names if not Path(name).exists() and not Path(name).is_symlink()]
+    if not files or len(missing) == len(names):
+        return [], problems + ["%s: no such file or folder" % name for name in missing]
+    return files, problems
 
 
 def folder_files(folder: Path) -> List[str]:
