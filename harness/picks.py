@@ -60,8 +60,10 @@ class Example:
         """ "8 cases: AttributeError → PicklingError, e.g. <title>"; "<title> — now 2 (was 3)"
         for a kind of one case; the title alone on a line not grouped; the default start
         method's change in words alone (its title would only repeat it)."""
-        if not self.kind or self.case == DEFAULT_CASE and self.kind.startswith(DEFAULT_WORDS):
-            return self.kind or self.title
+        if not self.kind:
+            return self.title
+        if self.case == DEFAULT_CASE and self.kind.startswith(DEFAULT_WORDS):
+            return self.kind
         if self.count == 1:
             return "%s — %s" % (self.title, self.kind)
         return "%d case%s: %s, e.g. %s" % (self.count, "" if self.count == 1 else "s",

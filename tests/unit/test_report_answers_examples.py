@@ -132,19 +132,17 @@ def test_methods_disagree_on_a_value_that_differs_past_the_describe_limit() -> N
 
 
 def _default_switch(version: str) -> Observe:
-    """3.14 changes the default start method (one case) and an error type (three cases)."""
+    """3.14 changes the default start method (one case), a case's keys and warnings (one), and
+    an error type (three: ``_three_fourteen``'s)."""
     new = version.startswith("3.14")
-
-    def observe(case: str, method: str) -> CellMeta:
-        if case in PICKLE:
-            return _error(case, method, "PicklingError" if new else "AttributeError")
-        if case == "methods.default":
-            method_ = "forkserver" if new else "fork"
-            return cell(case, method, observed={"before_use": None, "default": method_,
-                                                "executor": method_})
-        return cell(case, method, observed={"own_ran": new, "with_ctx": None if new else "fork"},
-                    warnings=[{"category": "DeprecationWarning", "message": ""}] if new else [])
-    return observe
+    method = "forkserver" if new else "fork"
+    default = {"before_use": None, "default": method, "executor": method}
+    other = {"own_ran": new, "with_ctx": None if new else "fork"}
+    warned = [{"category": "DeprecationWarning", "message": ""}] if new else []
+    return lambda case, m: (
+        cell(case, m, observed=default) if case == "methods.default"
+        else cell(case, m, observed=other, warnings=warned) if case == "api.a_other"
+        else _three_fourteen(version)(case, m))
 
 
 def test_a_change_of_the_default_start_method_comes_first_and_in_words() -> None:
