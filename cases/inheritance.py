@@ -249,7 +249,7 @@ def random_state(ctx: Context) -> object:
 
 @case(
     "inheritance.large_object_without_transfer",
-    title="A 200 MiB object reachable in the child without passing it: fork only",
+    title="A 200 MiB object reachable in the child without passing it: needs fork",
     source=[DOCS + "#all-start-methods", CONTEXTS],
     covers=[8, 33],
     timeout=LONG_TIMEOUT,

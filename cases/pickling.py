@@ -82,7 +82,7 @@ def lambda_target(ctx: Context) -> object:
 
 @case(
     "pickling.nested_function_target",
-    title="A function defined inside a function as target: fork only",
+    title="A function defined inside a function as target: needs fork",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
     claims=["spawn_requires_picklable"],
@@ -167,7 +167,7 @@ def _consume(items: Any) -> Any:
 
 @case(
     "pickling.lambda_argument",
-    title="A lambda passed in Process args: fork only",
+    title="A lambda passed in Process args: needs fork",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
     claims=["spawn_requires_picklable"],
@@ -185,7 +185,7 @@ def lambda_argument(ctx: Context) -> object:
 
 @case(
     "pickling.closure_argument",
-    title="A closure passed in Process args: fork only",
+    title="A closure passed in Process args: needs fork",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
     expect=[on("fork", ok("closed over 7")), start_fails()],
@@ -211,7 +211,7 @@ def _numbers(count: int) -> Any:
 
 @case(
     "pickling.generator_argument",
-    title="A generator passed in Process args: fork only",
+    title="A generator passed in Process args: needs fork",
     source=[MORE_PICKLABILITY, PICKLABLE],
     covers=[27],
     expect=[on("fork", ok([0, 1, 2])), start_fails()],
@@ -232,7 +232,7 @@ def _read_file(handle: Any) -> Any:
 
 @case(
     "pickling.open_file_argument",
-    title="An open file object passed in Process args: fork only",
+    title="An open file object passed in Process args: needs fork",
     source=[MORE_PICKLABILITY, PICKLE_DOCS + "#handling-stateful-objects"],
     covers=[27],
     expect=[on("fork", ok("file content")), start_fails()],
@@ -339,7 +339,7 @@ def multiprocessing_lock_argument(ctx: Context) -> object:
 
 @case(
     "pickling.local_class_instance",
-    title="An instance of a class defined inside a function, passed in args: fork only",
+    title="An instance of a class defined inside a function, passed in args: needs fork",
     source=[PICKLABLE, MORE_PICKLABILITY],
     covers=[27],
     expect=[on("fork", ok("local value")), start_fails()],

@@ -12,7 +12,7 @@ from harness import history, picks
 from harness.cellview import DEFAULT_CASE
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.expect import select_rule, version_key
-from harness.grid import Slot, slot_order
+from harness.grid import Slot, slot_order, spans
 from harness.guest.words import (
     CPYTHON,
     FORK,
@@ -67,7 +67,7 @@ def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
 
 
 #: What a defaults-table cell with no slot says, and why (a column another OS's results added).
-OFF_GRID = ("—", "not a target on this OS — the column comes from another OS's results")
+OFF_GRID = ("—", "not tested on this OS")
 
 
 def borrowed_docs(defaults: Sequence[DefaultCell]) -> str:
@@ -130,24 +130,12 @@ def default_lines(defaults: Sequence[DefaultCell]) -> List[Tuple[str, str]]:
             note = "from the docs; not run here"
         else:
             note = "; ".join(text for text in (
-                "measured %s" % _spans(measured, versions) if measured else "",
-                "%s from the docs" % _spans(docs, versions) if docs else "",
-                "%s not run, no documented value" % _spans(unknown, versions) if unknown
+                "measured %s" % spans(measured, versions) if measured else "",
+                "%s from the docs" % spans(docs, versions) if docs else "",
+                "%s not run, no documented value" % spans(unknown, versions) if unknown
                 else "") if text)
         out.append((OS_NAMES.get(os_name, os_name), "%s (%s)" % (text, note)))
     return out
-
-
-def _spans(indexes: Sequence[int], versions: Sequence[str]) -> str:
-    """ "3.9–3.11, 3.14" for positions in an ordered list of versions."""
-    runs: List[List[int]] = []
-    for i in indexes:
-        if runs and runs[-1][1] == i - 1:
-            runs[-1][1] = i
-        else:
-            runs.append([i, i])
-    return ", ".join(versions[a] if a == b else "%s–%s" % (versions[a], versions[b])
-                     for a, b in runs)
 
 
 def since_tag(series: str, version: str) -> str:
@@ -257,9 +245,10 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
         return None if over is None else (over.get(tag, 0), "under " + COMPARES[tag])
     titles = {cid: title for cid, title, _t in rows}
     out = []
-    for tag, text in (("fork-only", "Hang or fail only under fork"),
-                      ("nonfork-only", "Hang or fail only under spawn or forkserver (what can "
-                                       "break when the default is no longer fork)"),
+    # what breaks when you leave fork first: the question of a reader whose default moved
+    for tag, text in (("nonfork-only", "Break when you move off fork (hang or fail only under "
+                                       "spawn or forkserver)"),
+                      ("fork-only", "Hang or fail only under fork"),
                       ("fork-spawn", "Behave differently under fork and spawn")):
         found = pick(tag)
         ids = [c for c, _t in found] if matrix is None else picks.ranked(
@@ -277,10 +266,10 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
         if before and history.since_hedge(since, before):  # one gap: say it plainly
             head = "Changed between %s and %s" % (series_label(series, before), since)
             hedge = "; ".join(h for h in (history.unobserved_between(before, since),
-                                          _moved_of(mine)) if h)
+                                          _moved_of(series, mine)) if h)
         else:
             head = "Changed in " + series_label(series, since)
-            hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(mine)) if h)
+            hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(series, mine)) if h)
         out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
                           tuple(picks.change_examples(matrix, mine, titles)), len(ids),
@@ -300,11 +289,12 @@ def _hedge_of(since: str, changes: Sequence[history.Change]) -> str:
         hedges) else first
 
 
-def _moved_of(changes: Sequence[history.Change]) -> str:
-    """ "the host → the Debian root" when the two versions ran on different systems (prefixed
-    "for some:" when only some of the group's changes did)."""
-    moved = sorted({ch.moved for ch in changes if ch.moved})
-    if not moved:
+def _moved_of(series: str, changes: Sequence[history.Change]) -> str:
+    """ "measured on another Linux system, so some changes may not be Python's" when the two
+    versions ran on different systems (the host, the Debian root: ``Change.moved``); "partly
+    measured …" when only some of the group's changes did."""
+    if not any(ch.moved for ch in changes):
         return ""
-    some = "" if all(ch.moved for ch in changes) else "for some: "
-    return some + "; ".join(moved)
+    os_name = history.series_parts(series).os
+    return "%smeasured on another %s system, so some changes may not be Python's" % (
+        "" if all(ch.moved for ch in changes) else "partly ", OS_NAMES.get(os_name, os_name))

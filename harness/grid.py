@@ -15,8 +15,9 @@ from harness.guest.words import CPYTHON, LINUX, OPERATING_SYSTEMS, OS_NAMES, PYP
 from harness.merge import not_run_environment
 from harness.results import interpreter_label, minor_version, parse_env_id
 
-__all__ = ["LEG_NO_FILE", "NOT_RUN_REASON", "NO_RESULTS", "OSES", "TARGET", "Slot", "file_name",
-           "scope_text", "slot_of", "slot_order", "slots"]
+__all__ = ["CI_ONLY", "LEG_NO_FILE", "NOT_RUN_REASON", "NO_RESULTS", "OSES", "TARGET", "Slot",
+           "file_name", "measured_text", "scope_text", "slot_count_text", "slot_of",
+           "slot_order", "slots", "spans", "unmeasured_text"]
 
 #: The target grid: what the GitHub Actions matrix (.github/workflows/matrix.yml) runs on each
 #: OS — CPython 3.9–3.16 (3.16 a pre-release leg), free-threaded 3.14t and 3.15t, PyPy 3.10 and
@@ -26,6 +27,8 @@ TARGET: Tuple[Tuple[str, str, bool], ...] = tuple(
     + [(CPYTHON, "3.14", True), (CPYTHON, "3.15", True), (PYPY, "3.10", False),
        (PYPY, "3.11", False)])
 OSES = OPERATING_SYSTEMS
+#: Why an OS no local run reaches has no data (its slots' reason, after the OS's name).
+CI_ONLY = "runs only in CI (GitHub Actions)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,7 +135,7 @@ def slots(matrix: MatrixDoc) -> List[Slot]:
             elif key in expected_only:
                 reason = LEG_NO_FILE
             elif os_name != LINUX and os_name not in ran_os and not ci:
-                reason = "%s runs only in CI (GitHub Actions)" % OS_NAMES.get(os_name, os_name)
+                reason = "%s %s" % (OS_NAMES.get(os_name, os_name), CI_ONLY)
             else:
                 reason = NO_RESULTS
         out.append(Slot(os_name, impl, minor, ft, interpreter_label(impl, minor, ft),
@@ -153,3 +156,69 @@ def scope_text(missing: Sequence[Slot]) -> str:
         whole = set(TARGET) <= {(s.impl, s.minor, s.ft) for s in mine}
         parts.append(name if whole else "%s %s" % (name, ", ".join(s.label for s in mine)))
     return "; ".join(parts)
+
+
+def spans(indexes: Sequence[int], versions: Sequence[str]) -> str:
+    """ "3.9–3.11, 3.14" for positions in an ordered list of versions."""
+    runs: List[List[int]] = []
+    for i in indexes:
+        if runs and runs[-1][1] == i - 1:
+            runs[-1][1] = i
+        else:
+            runs.append([i, i])
+    return ", ".join(versions[a] if a == b else "%s–%s" % (versions[a], versions[b])
+                     for a, b in runs)
+
+
+def _kinds(grid: Sequence[Slot], os_name: str, measured: bool) -> List[str]:
+    """One OS's slots with data (``measured``) or without, as ranges per kind of interpreter:
+    ["CPython 3.8–3.15", "PyPy 3.9, 3.11"] (a range spans neighbours in the grid)."""
+    out = []
+    for impl, ft in ((CPYTHON, False), (CPYTHON, True), (PYPY, False)):
+        mine = [s for s in grid if (s.os, s.impl, s.ft) == (os_name, impl, ft)]
+        hits = [i for i, s in enumerate(mine) if bool(s.envs) == measured]
+        if hits:
+            prefix = "PyPy " if impl == PYPY else "CPython " if measured and not ft else ""
+            out.append(prefix + spans(hits, [s.label.replace("PyPy ", "") for s in mine]))
+    return out
+
+
+def measured_text(grid: Sequence[Slot]) -> str:
+    """ "Linux — CPython 3.8–3.15, PyPy 3.9, 3.11": the slots with data, per OS ("" for
+    none). The scope a reader meets first, on the page and in summary.md."""
+    return "; ".join("%s — %s" % (OS_NAMES.get(o, o), ", ".join(_kinds(grid, o, True)))
+                     for o in dict.fromkeys(s.os for s in grid) if _kinds(grid, o, True))
+
+
+def unmeasured_text(grid: Sequence[Slot]) -> str:
+    """ "Linux 3.16, 3.14t–3.15t, PyPy 3.10; macOS and Windows (CI only)": the slots with no
+    data, an OS without any by its name alone ("" when every slot has data)."""
+    parts: List[Tuple[str, Optional[str]]] = []  # (text, why an OS has no data at all)
+    for os_name in dict.fromkeys(s.os for s in grid):
+        name = OS_NAMES.get(os_name, os_name)
+        mine = [s for s in grid if s.os == os_name]
+        if any(s.envs for s in mine):
+            if any(not s.envs for s in mine):
+                parts.append(("%s %s" % (name, ", ".join(_kinds(grid, os_name, False))), None))
+            continue
+        why = " (CI only)" if all(s.reason.endswith(CI_ONLY) for s in mine) else ""
+        if parts and parts[-1][1] == why:  # "macOS and Windows (CI only)"
+            parts[-1] = (parts[-1][0].replace(" and ", ", ") + " and " + name, why)
+        else:
+            parts.append((name, why))
+    return "; ".join(text + (why or "") for text, why in parts)
+
+
+def slot_count_text(grid: Sequence[Slot], with_data: int, target: int, shared: str) -> str:
+    """ "10 of 38 OS × Python slots: the 36 this project targets and 2 more that these results
+    hold; Linux 3.13 is two environments: …" (``shared``: ``answers.shared_slots``): the
+    arithmetic behind the scope, for the Summary."""
+    beyond = [s for s in grid if s.os not in OSES or (s.impl, s.minor, s.ft) not in TARGET]
+    extra, looked = sum(1 for s in beyond if s.envs), sum(1 for s in beyond if not s.envs)
+    more = " and ".join(t for t in (
+        "%d more that these results hold" % extra if extra else "",
+        "%d more this run looked for and did not run" % looked if looked else "") if t)
+    return "%d of %d OS × Python slots%s%s" % (
+        with_data, len(grid),
+        ": the %d this project targets and %s" % (target, more) if more
+        else " this project targets", "; " + shared if shared else "")

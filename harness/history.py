@@ -338,10 +338,15 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
 
 
 def unobserved_between(before: str, since: str) -> str:
-    """ "3.9–3.11 not run", "3.10 not run", or "releases between not run" (patch releases)."""
+    """ "3.9–3.11 not run", "3.10 not run", "3.13.1–3.13.17 not run" (patch releases), or
+    "releases between not run" (a pre-release: its neighbours cannot be named)."""
     a, b = parse_version(before), parse_version(since)
     if len(a) >= 2 and len(b) >= 2 and a[0] == b[0] and b[1] - a[1] > 1:
         low, high = "%d.%d" % (a[0], a[1] + 1), "%d.%d" % (b[0], b[1] - 1)
+        return "%s not run" % (low if low == high else low + "–" + high)
+    plain = before == ".".join(map(str, a)) and since == ".".join(map(str, b))
+    if plain and len(a) == len(b) == 3 and a[:2] == b[:2] and b[2] - a[2] > 1:
+        low, high = "%d.%d.%d" % (a[0], a[1], a[2] + 1), "%d.%d.%d" % (b[0], b[1], b[2] - 1)
         return "%s not run" % (low if low == high else low + "–" + high)
     return "releases between not run"
 

@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history
+from harness.cellview import DEFAULT_CASE
 from harness.documents import MatrixCell, MatrixDoc, cells_by_key, error_field
 from harness.guest.words import (
     CPYTHON,
@@ -31,9 +32,10 @@ from harness.text import ABSENT, KEY_VALUE_LIMIT, differing_keys, short
 __all__ = ["RULE", "Example", "change_examples", "env_tags", "ran", "ranked"]
 
 #: The rule in one sentence (the page's note under Answers; the README says it too).
-RULE = ("Examples: a \"Changed in\" line groups its cases by what changed (the same error type "
-        "or value before → after), largest group first; the other lines name first the cases "
-        "that show it in the most CPython environments.")
+RULE = ("Examples: a \"Changed in\" line names a change of the default start method first, then "
+        "groups its cases by what changed (the same error type or value before → after), "
+        "largest group first; the other lines name first the cases that show it in the most "
+        "CPython environments.")
 FAILING = (ERROR, TIMEOUT, CRASH)
 #: How many examples (groups) a line names.
 SHOWN = 3
@@ -55,12 +57,15 @@ class Example:
 
     @property
     def text(self) -> str:
-        """ "8 cases: AttributeError → PicklingError, e.g. <title>"; "<title> (fork →
-        forkserver)" for a kind of one case; the title alone on a line not grouped."""
+        """ "8 cases: AttributeError → PicklingError, e.g. <title>"; "<title> — now 2 (was 3)"
+        for a kind of one case; the title alone on a line not grouped; the default start
+        method's change in words alone (its title would only repeat it)."""
         if not self.kind:
             return self.title
+        if self.case == DEFAULT_CASE and self.kind.startswith(DEFAULT_WORDS):
+            return self.kind
         if self.count == 1:
-            return "%s (%s)" % (self.title, self.kind)
+            return "%s — %s" % (self.title, self.kind)
         return "%d case%s: %s, e.g. %s" % (self.count, "" if self.count == 1 else "s",
                                            self.kind, self.title)
 
@@ -118,34 +123,56 @@ def ranked(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> List[str]:
     return sorted(ids, key=lambda cid: (score(cid), order[cid]))
 
 
+def _words(value: Any) -> str:
+    """A value as a reader says it: yes / no / none, a list as its items ("fork, spawn"),
+    never JSON's brackets and quotes (an object keeps its JSON, cut)."""
+    if value is None or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return short(", ".join(_words(v) for v in value), KEY_VALUE_LIMIT)
+    return short(value, KEY_VALUE_LIMIT)
+
+
+def _now_was(before: str, after: str, key: str = "") -> str:
+    """ "own ran now yes (was no)"; "now 2 (was 3)" without a key (its underscores read as
+    spaces: the JSON key is no word of the page)."""
+    return "%snow %s (was %s)" % (key.replace("_", " ") + " " if key else "", after, before)
+
+
 def _value_pairs(before: Any, after: Any, key: str = "") -> Set[str]:
     """What changed in a value: objects by their keys that differ (``text.differing_keys``, a
     missing key reads ``text.ABSENT``), anything else whole; a change between two names reads
     alone ("AttributeError → PicklingError", the same change wherever a case keeps it), any
-    other with its key ("exitcode: 1 → null")."""
+    other in words with its key ("exitcode now none (was 1)")."""
     keys = differing_keys([before, after])
     if keys is None:
         if before == after:
             return set()
-        names = isinstance(before, str) and isinstance(after, str)
-        return {"%s%s → %s" % ("" if names or not key else key + ": ",
-                               short(before, KEY_VALUE_LIMIT), short(after, KEY_VALUE_LIMIT))}
+        if isinstance(before, str) and isinstance(after, str):
+            return {"%s → %s" % (short(before, KEY_VALUE_LIMIT), short(after, KEY_VALUE_LIMIT))}
+        return {_now_was(_words(before), _words(after), key)}
     out: Set[str] = set()
     for k in keys:
         if k in before and k in after:
             out |= _value_pairs(before[k], after[k], k)
         else:
-            out.add("%s: %s → %s" % (k, short(before[k], KEY_VALUE_LIMIT) if k in before
-                                     else ABSENT, short(after[k], KEY_VALUE_LIMIT)
-                                     if k in after else ABSENT))
+            out.add(_now_was(_words(before[k]) if k in before else ABSENT,
+                             _words(after[k]) if k in after else ABSENT, k))
     return out
+
+
+#: An outcome as one side of a change, in words ("now works (was AttributeError)").
+OUTCOME_WORDS = {OK: "works", TIMEOUT: "hangs", CRASH: "crashes", UNAVAILABLE: "unavailable"}
 
 
 def _side(cell: MatrixCell) -> str:
     """A cell's behaviour as one side of a kind when its outcome or error type changed."""
     if cell.get("outcome") == ERROR:
         return error_field(cell, "type") or ERROR
-    return str(cell.get("outcome"))
+    outcome = str(cell.get("outcome"))
+    return OUTCOME_WORDS.get(outcome, outcome)
 
 
 def _warnings(cell: MatrixCell) -> Set[str]:
@@ -153,18 +180,39 @@ def _warnings(cell: MatrixCell) -> Set[str]:
 
 
 def kinds(before: MatrixCell, after: MatrixCell, perf: bool = False) -> Set[str]:
-    """What changed between two cells of a case, each as "old → new": an error type
-    ("AttributeError → PicklingError"), an outcome ("ok → timeout"), a changed value ("fork →
-    forkserver"), a warning added or gone ("+ DeprecationWarning")."""
+    """What changed between two cells of a case, in words: an error type ("AttributeError →
+    PicklingError"), an outcome ("now hangs (was works)"), a changed value ("fork →
+    forkserver", "own ran now yes (was no)"), a warning added or gone ("now warns
+    (DeprecationWarning)")."""
     out: Set[str] = set()
     if before.get("outcome") != after.get("outcome") or (
             before.get("outcome") == ERROR and _side(before) != _side(after)):
-        out.add("%s → %s" % (_side(before), _side(after)))
+        both = before.get("outcome") == after.get("outcome") == ERROR
+        out.add("%s → %s" % (_side(before), _side(after)) if both
+                else _now_was(_side(before), _side(after)))
     elif before.get("outcome") == OK and not perf:
         out |= _value_pairs(before.get("observed"), after.get("observed"))
     old, new = _warnings(before), _warnings(after)
-    out |= {"+ " + w for w in sorted(new - old)} | {"− " + w for w in sorted(old - new)}
+    out |= {"now warns (%s)" % w for w in sorted(new - old)} | {
+        "no longer warns (%s)" % w for w in sorted(old - new)}
     return out
+
+
+#: How the default start method's change opens a change line (``default_change``).
+DEFAULT_WORDS = "the default start method is now"
+
+
+def default_change(before: MatrixCell, after: MatrixCell) -> str:
+    """ "the default start method is now forkserver (was fork)" when ``methods.default``'s
+    multiprocessing default changed between two cells (", and ProcessPoolExecutor's" when its
+    default changed the same way), else ""."""
+    old, new = before.get("observed"), after.get("observed")
+    if not isinstance(old, dict) or not isinstance(new, dict) or old.get("default") == new.get(
+            "default") or before.get("outcome") != OK or after.get("outcome") != OK:
+        return ""
+    pool = (old.get("executor"), new.get("executor")) == (old.get("default"), new.get("default"))
+    return "%s %s (was %s)%s" % (DEFAULT_WORDS, new.get("default"), old.get("default"),
+                                 ", and ProcessPoolExecutor's" if pool else "")
 
 
 def _cells_of(matrix: MatrixDoc) -> Tuple[Dict[Tuple[str, str, str], MatrixCell],
@@ -178,7 +226,8 @@ def _cells_of(matrix: MatrixDoc) -> Tuple[Dict[Tuple[str, str, str], MatrixCell]
 
 def change_examples(matrix: Optional[MatrixDoc], changes: Sequence[history.Change],
                     titles: Mapping[str, str]) -> List[Example]:
-    """One change line's examples: its cases grouped by kind of change, the largest group
+    """One change line's examples: the default start method's change first, in words, when
+    ``methods.default`` changed it; then its cases grouped by kind of change, the largest group
     first (ties: the kind's text), one case of each (the one with the fewest other kinds of
     change), a case named once. Without the matrix, a kind is the change's before → after
     text."""
@@ -192,13 +241,15 @@ def change_examples(matrix: Optional[MatrixDoc], changes: Sequence[history.Chang
             old = cells.get((ch.case, envs.get((ch.series, ch.before_version), ""), method))
             new = cells.get((ch.case, envs.get((ch.series, ch.since), ""), method))
             if old is not None and new is not None:
-                found |= kinds(old, new, ch.case in perf)
+                said = default_change(old, new) if ch.case == DEFAULT_CASE else ""
+                found |= {said} if said else kinds(old, new, ch.case in perf)
         for kind in found or {"%s → %s" % (ch.before, ch.after)}:
             by_kind.setdefault(kind, set()).add(ch.case)
             of_case.setdefault(ch.case, set()).add(kind)
     out: List[Example] = []
     named: Set[str] = set()
-    for kind, cases in sorted(by_kind.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+    for kind, cases in sorted(by_kind.items(), key=lambda kv: (
+            not kv[0].startswith(DEFAULT_WORDS), -len(kv[1]), kv[0])):
         # the case that shows this change and the fewest others stands for it
         fresh = sorted(cases - named, key=lambda c: (len(of_case[c]), c))
         if fresh and len(out) < SHOWN:

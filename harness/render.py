@@ -18,7 +18,7 @@ from markupsafe import Markup
 from harness import answers, case_code, cellview, claimview, history, model, picks, results, summary
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
-from harness.grid import OSES, TARGET, Slot
+from harness.grid import Slot
 from harness.guest import words
 from harness.results import MATRIX_SCHEMA
 from harness.text import word_parts
@@ -114,17 +114,9 @@ def render_html(matrix: MatrixDoc, report: Optional[model.Report] = None) -> str
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704
         script=Markup(script), script_hash=script_hash(script),  # noqa: S704
         print_zoom=print_zoom(_printed_columns(report)), print_parts=print_parts(report),
-        target_slots=len(OSES) * len(TARGET), example_rule=picks.RULE,
-        extra_slots=_beyond_target(report.grid),
-        off_grid=answers.OFF_GRID if any(d is None for _o, ds in rows for d in ds) else None,
-        shared_slots=answers.shared_slots(
-            report.grid, {e.id: e.label for e in report.envs}))
-
-
-def _beyond_target(grid: Sequence[Slot]) -> Tuple[int, int]:
-    """The grid's slots beyond the target: (with data, without: the run looked for them)."""
-    beyond = [s for s in grid if s.os not in OSES or (s.impl, s.minor, s.ft) not in TARGET]
-    return sum(1 for s in beyond if s.envs), sum(1 for s in beyond if not s.envs)
+        example_rule=picks.RULE,
+        scope=summary.scope(report), slot_count=summary.slot_count(report),
+        off_grid=answers.OFF_GRID if any(d is None for _o, ds in rows for d in ds) else None)
 
 
 def _missing_groups(defaults: Sequence[answers.DefaultCell]) -> Callable[

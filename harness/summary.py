@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import collections
 import re
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
-from harness import answers, case_code, cellview, claimview, history, model
+from harness import answers, case_code, cellview, claimview, grid, history, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
-from harness.grid import Slot
+from harness.grid import OSES, TARGET, Slot
 from harness.guest import words
 from harness.results import environment_names
 
-__all__ = ["LIMIT_BYTES", "md", "render_summary"]
+__all__ = ["LIMIT_BYTES", "md", "render_summary", "scope", "slot_count"]
 
 #: Stay well under GitHub's 1 MiB step-summary cap.
 LIMIT_BYTES = 900 * 1024
@@ -49,6 +49,22 @@ def _cap(lines: List[str], items: List[str], what: str) -> None:
         lines.append("- … %d more %s: see the HTML report" % (len(items) - MAX_ITEMS, what))
 
 
+def scope(r: model.Report) -> Tuple[str, str]:
+    """What the page and summary.md say first: (measured here, not measured), in plain words;
+    the second says where the defaults table's italic values come from ("" when every slot
+    has data)."""
+    missing = grid.unmeasured_text(r.grid)
+    docs = any(d.from_docs and d.value != "?" for d in r.defaults)
+    return (grid.measured_text(r.grid) or "nothing",
+            missing + (" — italic values there are the docs'" if missing and docs else ""))
+
+
+def slot_count(r: model.Report) -> str:
+    """The slot arithmetic behind the scope (the Summary's, on the page and in summary.md)."""
+    return grid.slot_count_text(r.grid, r.slots_with_data, len(OSES) * len(TARGET),
+                                answers.shared_slots(r.grid, {e.id: e.label for e in r.envs}))
+
+
 def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> str:
     """The Markdown summary of a matrix document (deterministic for the same input); ``report``:
     its ``model.build``, when the caller has it."""
@@ -72,12 +88,11 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
                          " (not compared: %s)" % md(history.not_compared_text(r.code_changes))
                          if r.code_changes else ""),
                      md(r.generated_at), commits))
-    shared = answers.shared_slots(r.grid, {e.id: e.label for e in r.envs})
-    lines += ["", "Data from %s in %d of %d OS × Python slots%s.%s" % (
+    measured, unmeasured = scope(r)
+    lines += ["", "**Measured here**: %s.%s" % (md(measured), " **Not measured**: %s." % md(
+        unmeasured) if unmeasured else ""), "", "Data from %s in %s." % (
         plural(sum(1 for e in r.envs if not e.no_data), "environment"),  # expected legs: not data
-        r.slots_with_data, len(r.grid),
-        " (%s)" % md(shared) if shared else "", " No data in this report for: %s." % md(
-            model.scope_text(r.missing)) if r.missing else "")]
+        md(slot_count(r)))]
     unrun: Dict[str, List[Slot]] = {}  # what the run looked for and did not run, by why
     for slot in r.missing:
         if slot.not_run:

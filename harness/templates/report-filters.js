@@ -152,10 +152,13 @@ function restore() {
 }
 
 // The filtered matrix: its section, or, where the legend and the filters fill the screen (a
-// phone), the line that counts the rows shown and the rows below it.
+// phone), the line that counts the rows shown and the rows below it. Focus goes to that line
+// (tabindex -1): left on the Answers link, the next Tab jumped back up to the answers.
 function toMatrix() {
+  var count = $("f-count").parentNode;
   $("matrix-section").scrollIntoView();
-  if (table.getBoundingClientRect().top > window.innerHeight * 0.4) { $("f-count").parentNode.scrollIntoView(); }
+  if (table.getBoundingClientRect().top > window.innerHeight * 0.4) { count.scrollIntoView(); }
+  count.focus({ preventScroll: true });
   toChangedColumn();
 }
 

@@ -272,8 +272,9 @@ def test_a_partial_run_says_so_on_the_phones_first_screen_of_answers(
     assert line.inner_text().startswith("Partial run: only 92 of 276 cells ran (a selection: "
                                         "-k fork left 184 cells out).")
     first = pg.locator("ul.answers li").first.inner_text()
-    assert first.startswith("Hang or fail only under fork: not compared: no case ran under "
-                            "fork and another method"), first
+    assert first.startswith("Break when you move off fork (hang or fail only under spawn or "
+                            "forkserver): not compared: no case ran under fork and another "
+                            "method"), first
     close_page(pg)
 
 
@@ -290,16 +291,16 @@ def _pickling_change(version: str) -> Any:
 @pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
 def test_answers_name_the_largest_change_and_say_why_counts_and_cells_differ(
         browser: Any, tmp_path: Path, size: Any) -> None:
-    """The change line names its largest kind of change first, with its count; the line under
-    the title says why there are more environments than slots; a defaults cell the OS does not
-    target reads "—", explained in the caption — on a phone and on a desktop."""
+    """The change line names its largest kind of change first, with its count; the Summary
+    says why there are more environments than slots; a defaults cell the OS does not target
+    reads "—", explained in the caption — on a phone and on a desktop."""
     cases = ["api.a_first", "pickling.x", "pickling.y", "pickling.z"]
     docs = [results_doc(version=v, cases=cases, observe=_pickling_change(v))
             for v in ("3.8.18", "3.13.0", "3.13.18")]
     render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
                                      for i, d in enumerate(docs)], now=NOW), tmp_path)
     pg = open_page(browser, (tmp_path / "index.html").as_uri(), *size)
-    assert "Linux 3.13 is two environments: 3.13.0 and 3.13.18" in pg.inner_text("#scope")
+    assert "Linux 3.13 is two environments: 3.13.0 and 3.13.18" in pg.inner_text("#summary")
     line = pg.locator("ul.answers li", has_text="3.13.18").first
     examples = line.locator("small").inner_text()
     assert examples.startswith("— 3 cases: AttributeError → PicklingError, e.g. Title of pickling")
@@ -307,7 +308,7 @@ def test_answers_name_the_largest_change_and_say_why_counts_and_cells_differ(
     pg.evaluate("s => document.querySelector(s).scrollIntoView()", table)
     off = pg.locator(table + " td.off-grid")
     assert off.count() == 2 and off.first.is_visible() and off.first.inner_text() == "—"
-    assert "—: not a target on this OS" in pg.locator(table + " caption").inner_text()
+    assert "—: not tested on this OS" in pg.locator(table + " caption").inner_text()
     close_page(pg)
 
 
@@ -344,4 +345,24 @@ def test_a_changed_in_line_scrolls_the_matrix_to_its_version(
                                   "'#matrix th.env[data-env=\"' + e + '\"]')"
                                   ".getBoundingClientRect(); return [r.left, r.right]; }", env)
         assert box[0] - 2 <= left and right <= box[1] + 2, (env, left, right, box)  # borders
+    close_page(pg)
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1280, 800)])
+def test_enter_on_an_answer_moves_focus_to_the_filtered_matrix(
+        browser: Any, report: str, size: Any) -> None:
+    """Enter on an Answers line filters and scrolls the matrix; focus follows to the line that
+    counts the rows shown (review r3: it stayed on the link, and the next Tab jumped back up to
+    the answers). The next Tab goes on into the matrix, not back to the answers."""
+    pg = open_page(browser, report, *size)
+    pg.focus("ul.answers a[href='#view?b=fork-only']")
+    pg.keyboard.press("Enter")
+    pg.wait_for_function("() => document.activeElement.querySelector('#f-count') !== null",
+                         timeout=5000)
+    line = pg.locator("#f-count").bounding_box()
+    assert line is not None and 0 <= line["y"] < size[1]  # focused where it was scrolled to
+    pg.keyboard.press("Tab")
+    assert pg.evaluate("""() => !document.activeElement.closest('#answers') &&
+        !!(document.activeElement.compareDocumentPosition(document.getElementById('f-count'))
+           & Node.DOCUMENT_POSITION_PRECEDING)""")
     close_page(pg)

@@ -227,3 +227,17 @@ def test_print_breaks_no_word_hides_controls_and_keeps_headings_with_tables(
     heading = [t for t in pages if "Start methods per environment" in t]
     assert heading and "ProcessPoolExecutor default" in heading[0], heading
     close_page(pg)
+
+
+def test_print_shows_the_answers_counting_note(browser: Any, report: str) -> None:
+    """The note on how the Answers count, folded on screen (a <details> after them), is on
+    paper, where nothing can be opened."""
+    import pypdf
+
+    pg = open_page(browser, report)
+    assert not pg.locator("details.answers-note").get_attribute("open")
+    _print(pg)
+    pdf = pypdf.PdfReader(io.BytesIO(pg.pdf(print_background=True)))
+    text = " ".join(unicodedata.normalize("NFKC", pdf.pages[0].extract_text()).split())
+    assert "Cases counted when it happens in at least one environment" in text
+    close_page(pg)

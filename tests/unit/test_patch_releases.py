@@ -180,7 +180,9 @@ def test_a_default_that_differs_between_patch_releases_names_each() -> None:
 @pytest.mark.parametrize(("before", "since", "text"), [
     ("3.8", "3.12", "3.9–3.11 not run"),
     ("3.9", "3.11", "3.10 not run"),  # PyPy 3.10 not run
-    ("3.13.0", "3.13.18", "releases between not run"),
+    ("3.13.0", "3.13.18", "3.13.1–3.13.17 not run"),  # review r3: named, not "releases between"
+    ("3.13.0", "3.13.2", "3.13.1 not run"),
+    ("3.13.0rc1", "3.13.2", "releases between not run"),  # a pre-release: no neighbours to name
 ])
 def test_a_gap_names_what_was_not_run(before: str, since: str, text: str) -> None:
     from harness import history

@@ -57,8 +57,8 @@ def test_a_change_line_names_its_largest_kind_of_change_first() -> None:
     assert first.text == "3 cases: AttributeError → PicklingError, e.g. Title of %s" % first.case
     # the others, one case each, name what changed after their title
     assert [e.text for e in line.examples[1:]] == [
-        'Title of methods.b_available (["fork", "spawn"] → ["forkserver", "fork"])',
-        "Title of api.a_socket (no-challenge → refused)"]
+        "Title of api.a_socket — no-challenge → refused",
+        "Title of methods.b_available — now forkserver, fork (was fork, spawn)"]
     assert not line.example_text.endswith("…")  # the three examples cover all five cases
     text = summary.render_summary(matrix)
     assert "3 cases: AttributeError → PicklingError, e.g. Title of pickling" in text
@@ -68,17 +68,25 @@ def test_kinds_read_error_types_values_by_key_and_warnings() -> None:
     def c(**kw: Any) -> MatrixCell:
         return matrix_cell("c.a", "fork", **kw)
     assert picks.kinds(c(outcome="error", error={"type": "EOFError", "message": "m"}), c(observed={
-        "error": "x"})) == {"EOFError → ok"}
+        "error": "x"})) == {"now works (was EOFError)"}
     assert picks.kinds(c(observed={"error": "EOFError", "n": 1}),
                        c(observed={"error": "ConnectionResetError", "n": 1})) == {
         "EOFError → ConnectionResetError"}  # a name changes alone: the same as an error's
     assert picks.kinds(c(observed={"exitcode": 1}), c(observed={"exitcode": None})) == {
-        "exitcode: 1 → null"}
+        "exitcode now none (was 1)"}
+    assert picks.kinds(c(observed={"own_ran": False}), c(observed={"own_ran": True})) == {
+        "own ran now yes (was no)"}
+    assert picks.kinds(c(observed=["fork", "spawn"]), c(observed=["forkserver"])) == {
+        "now forkserver (was fork, spawn)"}
+    assert picks.kinds(c(outcome="error", error={"type": "EOFError", "message": "m"}),
+                       c(outcome="timeout")) == {"now hangs (was EOFError)"}
     assert picks.kinds(c(), c(warnings=[{"category": "DeprecationWarning", "message": ""}])) == {
-        "+ DeprecationWarning"}
+        "now warns (DeprecationWarning)"}
+    assert picks.kinds(c(warnings=[{"category": "DeprecationWarning", "message": ""}]), c()) == {
+        "no longer warns (DeprecationWarning)"}
     # a key one side lacks reads as in "Changes between versions" and `harness diff`
     assert picks.kinds(c(observed={"n": 1}), c(observed={"n": 1, "lambda": "PicklingError"})) \
-        == {"lambda: %s → PicklingError" % text.ABSENT}
+        == {"lambda now PicklingError (was %s)" % text.ABSENT}
     long = "x" * 100  # cut where the cell panel's keys are cut
     (kind,) = picks.kinds(c(observed={"v": long}), c(observed={"v": long + "y"}))
     assert kind == "%s → %s" % ((text.shorten(long, text.KEY_VALUE_LIMIT),) * 2)
@@ -121,3 +129,37 @@ def test_methods_disagree_on_a_value_that_differs_past_the_describe_limit() -> N
               ("e", "spawn"): cell("pickling.p", "spawn", observed=dict(shared, zz="other"))}
     tags = picks.env_tags(lookup, "e", ["fork", "spawn"])  # type: ignore[arg-type]
     assert {"disagree", "fork-spawn"} <= tags
+
+
+def _default_switch(version: str) -> Observe:
+    """3.14 changes the default start method (one case), a case's keys and warnings (one), and
+    an error type (three: ``_three_fourteen``'s)."""
+    new = version.startswith("3.14")
+    method = "forkserver" if new else "fork"
+    default = {"before_use": None, "default": method, "executor": method}
+    other = {"own_ran": new, "with_ctx": None if new else "fork"}
+    warned = [{"category": "DeprecationWarning", "message": ""}] if new else []
+    return lambda case, m: (
+        cell(case, m, observed=default) if case == "methods.default"
+        else cell(case, m, observed=other, warnings=warned) if case == "api.a_other"
+        else _three_fourteen(version)(case, m))
+
+
+def test_a_change_of_the_default_start_method_comes_first_and_in_words() -> None:
+    """The default's change is one case against three of an error type: the largest group
+    first would hide it behind "…" (Linux 3.14: 8 PicklingError cases, the default unnamed)."""
+    cases = ["api.a_other", "methods.default", *PICKLE]
+    matrix = _matrix(*(results_doc(version=v, cases=cases, observe=_default_switch(v))
+                       for v in ("3.13.1", "3.14.1")))
+    line = _changed_line(model.build(matrix))
+    assert line.examples[0].text == ("the default start method is now forkserver (was fork), "
+                                     "and ProcessPoolExecutor's")
+    assert line.examples[1].text.startswith("3 cases: AttributeError → PicklingError, e.g. ")
+    # what changed reads in words: no JSON key, list or bracket
+    (other,) = [e for e in line.examples if e.case == "api.a_other"]
+    for raw in ("own_ran", "with_ctx", "true", "null", "[", '"', "+ Deprecation"):
+        assert raw not in line.example_text, raw
+    assert "own ran now yes (was no)" in other.text or "now warns (DeprecationWarning)" in \
+        other.text or "with ctx now none (was fork)" in other.text
+    assert picks.RULE.startswith("Examples: a \"Changed in\" line names a change of the "
+                                 "default start method first")

@@ -79,15 +79,16 @@ def _two_patch_releases_and_38() -> MatrixDoc:
 def test_the_title_line_and_a_claim_count_the_same_slots_and_say_why_environments_differ() -> None:
     matrix = _two_patch_releases_and_38()
     html = render.render_html(matrix)
-    scope = html.split('<p class="scope"', 1)[1].split("</p>", 1)[0]
+    # the arithmetic is the Summary's (the first lines say the scope in words: review r3)
+    counts = html.split('<section id="summary">', 1)[1].split("</p>", 1)[0]
     # 3 environments in 2 slots of a grid of the 36 targets + Linux 3.8
-    assert "<strong>3</strong> environments (2 of 37 OS × Python slots" in scope
-    assert "Linux 3.13 is two environments: 3.13.0 and 3.13.18" in scope
+    said = ("environments in 2 of 37 OS × Python slots: the 36 this project targets and 1 more "
+            "that these results hold; Linux 3.13 is two environments: 3.13.0 and 3.13.18.")
+    assert "Data from <strong>3</strong> " + said in counts
     (view,) = model.build(matrix).claims
     assert view.coverage.startswith("on 2 of 37 OS × Python slots in its scope — no data: ")
     text = summary.render_summary(matrix)
-    assert ("Data from 3 environments in 2 of 37 OS × Python slots (Linux 3.13 is two "
-            "environments: 3.13.0 and 3.13.18).") in text
+    assert "Data from 3 " + said in text
     assert "on 2 of 37 OS × Python slots in its scope" in text
 
 
@@ -97,10 +98,10 @@ def test_a_default_cell_without_a_slot_says_why() -> None:
     table = html.split('<table class="defaults">', 1)[1].split("</table>", 1)[0]
     assert "<td></td>" not in table
     assert table.count('<td class="off-grid"') == 2  # macOS 3.8, Windows 3.8
-    assert "—: not a target on this OS — the column comes from another OS&#39;s results" in table
+    assert "—: not tested on this OS" in table
     text = summary.render_summary(_two_patch_releases_and_38())
     assert "| macOS | — | *?* |" in text  # no methods.default case: no documented value
-    assert "—: not a target on this OS" in text
+    assert "—: not tested on this OS" in text
 
 
 def test_documented_pypy_defaults_say_they_are_cpythons_docs() -> None:
@@ -118,3 +119,37 @@ def test_documented_pypy_defaults_say_they_are_cpythons_docs() -> None:
     unknown = dataclasses.replace(pypy, value="?")  # no documented value: nothing borrowed
     assert answers.borrowed_docs([cpython, unknown]) == ""
     assert answers.borrowed_docs([dataclasses.replace(pypy, from_docs=False)]) == ""
+
+
+def test_the_scope_reads_in_words_before_the_answers() -> None:
+    """What was measured and what was not, as version ranges per OS, in the page's first
+    lines and in summary.md alike; no slot arithmetic there (review r3: seven phone lines of
+    it came before the answers)."""
+    matrix = _two_patch_releases_and_38()
+    html = render.render_html(matrix)
+    scope = html.split('<p class="scope" id="scope">', 1)[1].split("</p>", 1)[0]
+    words = ("Linux — CPython 3.8, 3.13", "Linux 3.9–3.12, 3.14–3.16, 3.14t–3.15t, "
+             "PyPy 3.10–3.11; macOS and Windows (CI only)")
+    assert scope == ("<strong>Measured here</strong>: %s. <strong>Not measured</strong>: %s."
+                     % words)
+    assert "**Measured here**: %s. **Not measured**: %s." % words in \
+        summary.render_summary(matrix)
+
+
+def test_what_breaks_off_fork_comes_first_and_the_counting_note_is_folded_after_the_list() -> None:
+    """A phone reader's question is what breaks when the default moves off fork: that line is
+    the first answer, and the five-line note on how lines count is a <details> after the list
+    (review r3: it pushed the answers down)."""
+    matrix = _two_patch_releases_and_38()
+    lines = model.build(matrix).answer_lines
+    assert lines[0].link == "#view?b=nonfork-only"
+    assert lines[0].text.startswith("Break when you move off fork")
+    assert lines[1].link == "#view?b=fork-only"
+    html = render.render_html(matrix)
+    answers_part = html.split('<section id="answers"', 1)[1].split("</section>", 1)[0]
+    after = answers_part.split('<ul class="answers">', 1)[1]
+    before = answers_part.split('<ul class="answers">', 1)[0]
+    assert "Cases counted when" not in before
+    note = after.split("</ul>", 1)[1].split("</details>", 1)[0]
+    assert note.lstrip().split("\n")[-1].startswith('<details class="muted small-note')
+    assert "Cases counted when it happens in at least one environment" in note

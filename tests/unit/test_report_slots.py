@@ -67,15 +67,16 @@ def test_a_local_run_says_why_it_did_not_run_what_it_looked_for(tmp_path: Path) 
     assert by_key["linux-cpython-3.15"].reason == "no results file"
     page = " ".join((out / "index.html").read_text().split())
     target = len(OSES) * len(TARGET)
-    assert "Data from <strong>1</strong> environment (1 of %d OS × Python slots: the %d this " \
-        "project targets and 1 more this run looked for and did not run)" % (
+    assert "Data from <strong>1</strong> environment in 1 of %d OS × Python slots: the %d this " \
+        "project targets and 1 more this run looked for and did not run." % (
             target + 1, target) in page
     assert "<strong>no data in this report</strong>: not run — not found on this machine;" in page
     assert "Linux 3.8: not run — found but broken: exit 1: boom" in page  # the gap's title
     md = (out / "summary.md").read_text()
     assert "Linux 3.8: not run — found but broken: exit 1: boom. Linux 3.14: not run — not " \
         "found on this machine." in md
-    assert "Data from 1 environment in 1 of %d OS × Python slots." % (target + 1) in md
+    assert "Data from 1 environment in 1 of %d OS × Python slots: the %d this project targets " \
+        "and 1 more this run looked for and did not run." % (target + 1, target) in md
 
 
 def test_a_patch_release_not_run_is_said_in_its_minor_versions_slot(tmp_path: Path) -> None:
@@ -135,10 +136,10 @@ def test_the_scope_line_counts_slots_beyond_the_target_apart() -> None:
     it (it said "1 of the 37 OS × Python slots this project targets")."""
     target = len(OSES) * len(TARGET)
     html = " ".join(render.render_html(_matrix(results_doc(version="3.8.18"))).split())
-    assert "(1 of %d OS × Python slots: the %d this project targets and 1 more that these " \
-        "results hold)" % (target + 1, target) in html
+    assert "in 1 of %d OS × Python slots: the %d this project targets and 1 more that these " \
+        "results hold." % (target + 1, target) in html
     html = " ".join(render.render_html(_matrix(results_doc(version="3.12.1"))).split())
-    assert "(1 of %d OS × Python slots this project targets)" % target in html
+    assert "in 1 of %d OS × Python slots this project targets." % target in html
 
 
 def test_expected_columns_without_data_are_not_counted_as_data() -> None:
@@ -149,7 +150,9 @@ def test_expected_columns_without_data_are_not_counted_as_data() -> None:
         "linux-cpython-3.13", "linux-cpython-3.14"])
     page = render.render_html(matrix)
     scope = page.split('id="scope">', 1)[1].split("</p>", 1)[0]
-    assert scope.startswith("Data from <strong>1</strong> environment (1 of "), scope
+    assert scope.startswith("<strong>Measured here</strong>: Linux — CPython 3.12. "), scope
+    counts = page.split('<section id="summary">', 1)[1].split("</p>", 1)[0]
+    assert "Data from <strong>1</strong> environment in 1 of " in counts, counts
     assert "Data from 1 environment in 1 of " in summary.render_summary(matrix)
 
 
