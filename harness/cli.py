@@ -98,13 +98,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
         pytest_args += ["--case-jobs", str(args.jobs)]
     if args.quick:
         pytest_args.append("--quick")
-    from harness import plugin
-
-    del plugin.SUMMARISED[:]
+    del stopping.SUMMARISED[:]
     code = int(pytest.main(pytest_args + list(args.pytest_args)))
     # A signal after the last cell let the run write its results: still 130 (nox stops)
     if stopping.stopped_by():  # pytest's INTERRUPTED is also its exit at collection errors
-        if not plugin.SUMMARISED:  # stopped while pytest started or probed: no summary at all
+        if not stopping.SUMMARISED:  # stopped while pytest started or probed: no summary at all
             sys.stderr.write("harness: %s\n" % causes.nothing_written(stopping.stopped_by()))
         return EXIT_INTERRUPTED  # the plugin said where the results are, and if partial
     if code == int(pytest.ExitCode.USAGE_ERROR):  # pytest printed the one line (--methods Fork)

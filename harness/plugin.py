@@ -28,7 +28,7 @@ from harness.results import ROOT
 from harness.runner import CaseRun, allow_runs, cancel_all, case_environ, run_case
 from harness.text import shorten
 
-__all__ = ["SUMMARISED", "CaseFile", "CaseItem", "parse_methods"]
+__all__ = ["CaseFile", "CaseItem", "parse_methods"]
 
 CASES_DIR = ROOT / "cases"
 PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
@@ -107,9 +107,6 @@ class _State:
 _STATE_KEY = pytest.StashKey[_State]()
 #: The running config, for the json-report hook that is not given one.
 _CONFIG: List[pytest.Config] = []
-#: Set once the terminal summary said where the results went: a stop signal while pytest
-#: starts or probes skips it, and ``run`` then says so itself.
-SUMMARISED: List[bool] = []
 
 
 def _state(config: pytest.Config) -> _State:
@@ -335,7 +332,7 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
-    SUMMARISED[:] = [True]
+    stopping.SUMMARISED[:] = [True]
     for line in interrupted.summary_lines(state, _selection(config) if not state.items else ""):
         terminalreporter.write_line(line)
 

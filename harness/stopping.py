@@ -33,6 +33,10 @@ _ACCMODE = getattr(os, "O_ACCMODE", 3)
 STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, keeping what "
                   b"finished); signal ignored. kill -9 ends it at once, leaving the rest to "
                   b"the next run's sweep\n")
+#: Set once run's terminal summary said where the results went: a stop signal while pytest
+#: starts or probes skips it, and ``run`` then says so itself. Here, not in the plugin: a
+#: plugin module imported before pytest loads it cannot have its asserts rewritten (a warning).
+SUMMARISED: List[bool] = []
 #: Why nothing is left to stop (``settle_when``); read inside the signal handler.
 _SETTLED: List[Callable[[], str]] = []
 #: Inside ``deferred``: [True] per block; [True] in ``_PENDING`` once a first signal waits.

@@ -4,6 +4,7 @@ r5: a 34-line INTERNALERROR traceback, exit 1; a hang leaked the wrapper's child
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -38,3 +39,16 @@ def test_a_probe_that_hangs_is_stopped_with_its_children(
         plugin._probe([str(wrapper)])
     assert str(raised.value) == "the environment probe of %r did not answer within 1 s" % (
         [str(wrapper)],)
+
+
+def test_a_run_shows_no_pytest_warning_of_its_own(tmp_path: Path) -> None:
+    """`run` imported the plugin module before pytest loaded it (to reset a flag), and every run
+    ended in a "warnings summary": PytestAssertRewriteWarning, Module already imported."""
+    done = subprocess.run(
+        [sys.executable, "-m", "harness", "run", "--python", sys.executable, "-k", "freeze",
+         "--methods", "fork", "--results-dir", str(tmp_path / "results")],
+        cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": str(ROOT)},
+        capture_output=True, text=True, timeout=120, check=False)
+    out = done.stdout + done.stderr
+    assert done.returncode == 0, out
+    assert "warnings summary" not in out and "PytestAssertRewriteWarning" not in out, out
