@@ -160,7 +160,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
                              "is shown, not the reason\n" % (ident, merge.minor_level(ident)))
     # A stop signal while the files are written waits for them: a new matrix.json beside the
     # old page would be read by `diff` as what that page shows.
-    settled = stopping.settle_when(lambda: "the report was built")
+    settled = stopping.settle_when(lambda: "the results were merged",
+                                   then="writing the report's files, then exiting")
     try:
         report = render.write_report(matrix, out)
     except OSError as exc:

@@ -37,8 +37,9 @@ STILL_CLEANING = (b"harness: still cleaning up (stopping and reaping the cases, 
 #: starts or probes skips it, and ``run`` then says so itself. Here, not in the plugin: a
 #: plugin module imported before pytest loads it cannot have its asserts rewritten (a warning).
 SUMMARISED: List[bool] = []
-#: Why nothing is left to stop (``settle_when``); read inside the signal handler.
-_SETTLED: List[Callable[[], str]] = []
+#: Why nothing is left to stop, and what the command does next (``settle_when``); read inside
+#: the signal handler.
+_SETTLED: List[Tuple[Callable[[], str], str]] = []
 #: Inside ``deferred``: [True] per block; [True] in ``_PENDING`` once a first signal waits.
 _DEFER: List[bool] = []
 _PENDING: List[bool] = []
@@ -59,15 +60,17 @@ def deferred() -> Iterator[None]:
         raise KeyboardInterrupt
 
 
-def settle_when(settled: Callable[[], str]) -> Callable[[], None]:
+def settle_when(settled: Callable[[], str],
+                then: str = "writing the results, then exiting") -> Callable[[], None]:
     """From when ``settled()`` says why nothing is left to stop ("every cell had finished";
     "" while something is), a first stop signal is recorded, not raised: a KeyboardInterrupt
     lands wherever the main thread is, such as inside the hook that writes the results file,
     and only the finished cells remain to be kept. ``settled`` runs in the signal handler: it
     must not wait (``Future.done`` takes a lock held only for a moment, and reentrant).
-    Returns the undo."""
-    _SETTLED.append(settled)
-    return lambda: _SETTLED.remove(settled) if settled in _SETTLED else None
+    ``then`` says what the command does next. Returns the undo."""
+    entry = (settled, then)
+    _SETTLED.append(entry)
+    return lambda: _SETTLED.remove(entry) if entry in _SETTLED else None
 
 
 def stopped_by() -> str:
@@ -129,7 +132,8 @@ def _on_stop_signal(signum: int, frame: Any) -> None:
     line = STILL_CLEANING
     if not _STOPPING:
         _STOPPING.append(signum)
-        after = next((why for why in (settled() for settled in _SETTLED) if why), "")
+        after, then = next(((why, then) for why, then in (
+            (settled(), then) for settled, then in _SETTLED) if why), ("", ""))
         if not after and _DEFER:
             _PENDING[:] = [True]
             return
@@ -137,7 +141,7 @@ def _on_stop_signal(signum: int, frame: Any) -> None:
             raise KeyboardInterrupt
         line = b"harness: %s after %s: %s\n" % (  # not "writing" what is written
             signal.Signals(signum).name.encode(), after.encode(),
-            b"exiting" if after == RESULTS_WRITTEN else b"writing the results, then exiting")
+            b"exiting" if after == RESULTS_WRITTEN else then.encode())
     try:  # not sys.stderr: the signal may land inside its write
         os.write(2, line)
     except OSError:  # a dead pipe or terminal must not cut the clean-up short

@@ -485,4 +485,6 @@ def test_a_stop_signal_while_the_report_is_written_lets_it_finish_then_exits_130
     page = (out / "index.html").read_text(encoding="utf-8")
     assert len(new["environments"]) == 1 and page != old_page
     assert "Data from <strong>1</strong> environment " in page
-    assert "SIGINT" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "harness: SIGINT after the results were merged: writing the report's files, then " \
+        "exiting" in err, err
