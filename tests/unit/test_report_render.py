@@ -454,13 +454,13 @@ def test_the_report_is_built_once_and_a_failed_render_writes_nothing(
 
 def test_a_stop_signal_while_the_report_is_written_lets_it_finish_then_exits_130(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        capsys: pytest.CaptureFixture[str]) -> None:
+        capfd: pytest.CaptureFixture[str]) -> None:
     """A Ctrl-C between the report's files left a new matrix.json beside the old page (review
     r5 #2: `diff` reads matrix.json as what its page shows): the signal now waits for the
     five files, then the command exits 130."""
     import signal
 
-    from harness import cli, results
+    from harness import cli, results, stopping
 
     out = tmp_path / "site"
     sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
@@ -479,12 +479,18 @@ def test_a_stop_signal_while_the_report_is_written_lets_it_finish_then_exits_130
         write_json(path, doc)
 
     monkeypatch.setattr(results, "atomic_write_json", interrupted)
-    status = cli.main(["report", str(sample / "linux-cpython-3.12.json"), "-o", str(out)])
-    assert status == 130, capsys.readouterr()
+    monkeypatch.setattr(stopping, "_STOPPING", [])  # the command's stop state, not the tests'
+    handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)}
+    try:  # a stopped command leaves its signals ignored, on its way out: not this process's
+        status = cli.main(["report", str(sample / "linux-cpython-3.12.json"), "-o", str(out)])
+    finally:
+        for signum, handler in handlers.items():
+            signal.signal(signum, handler)
+    assert status == 130, capfd.readouterr()
     new = json.loads((out / "matrix.json").read_text(encoding="utf-8"))
     page = (out / "index.html").read_text(encoding="utf-8")
     assert len(new["environments"]) == 1 and page != old_page
     assert "Data from <strong>1</strong> environment " in page
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert "harness: SIGINT after the results were merged: writing the report's files, then " \
         "exiting" in err, err
