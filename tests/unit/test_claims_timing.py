@@ -90,3 +90,59 @@ def test_a_case_checked_twice_is_told_apart_on_the_page() -> None:
     assert "start_<wbr>latency fork</a> ✓" in row
     assert "(fork, with a 1 GB parent)</a>" in row.split("against it:")[1]
     assert "256 MB" not in row.split("against it:")[1].split("</small>")[0]
+
+
+def _parent_256mb() -> Dict[Any, Any]:
+    """A 256 MB parent as m0's Linux 3.11 timed it: fork's interval overlaps spawn's, and lies
+    wholly above forkserver's (fork decidedly slower)."""
+    points = {"fork": timing(93.34, 76.19, 118.7), "spawn": timing(74.09, 70.38, 77.86),
+              "forkserver": timing(24.77, 23.09, 27.12)}
+    return {("p.x", "e", m): partial_cell(case="p.x", environment="e", method=m, outcome="ok",
+                                          observed=p) for m, p in points.items()}
+
+
+def test_one_decided_part_decides_all_and_any_beside_an_undecided_one() -> None:
+    """Kleene logic: one false part makes ``all`` false and one true part makes ``any`` true
+    whatever the undecided parts say; that is no "too noisy" (3.11's "fork is faster than
+    both" read undecided beside a fork 4x slower than forkserver, and the claim true there)."""
+    cells = _parent_256mb()
+    fork = cells[("p.x", "e", "fork")]
+    vs_spawn = {"faster_than": "spawn", "path": ["median"]}
+    assert claimpred.holds(vs_spawn, fork, cells) is None
+    assert claimpred.holds(FASTER, fork, cells) is False
+    for pred, expected in (({"all": [vs_spawn, FASTER]}, False),
+                           ({"any": [vs_spawn, {"not": FASTER}]}, True),
+                           ({"all": [vs_spawn, {"not": FASTER}]}, None),
+                           ({"any": [vs_spawn, FASTER]}, None)):
+        assert claimpred.holds(pred, fork, cells) is expected, pred
+        assert claimpred.too_noisy(pred, fork, cells) is (expected is None), pred
+
+
+def _points_doc(points: Dict[str, Any]) -> Any:
+    """fork_fastest's cases, each method's (empty, 256 MB, 1 GB) points as given."""
+    def observe(case_id: str, m: str) -> CellMeta:
+        if case_id == "performance.start_latency":
+            return cell(case_id, m, observed=points[m][0])
+        return cell(case_id, m, observed={"points": list(points[m])})
+
+    return results_doc(version="3.11.0", observe=observe, cases=[
+        "performance.start_latency", "performance.start_latency_vs_parent_memory"])
+
+
+def test_a_slower_fork_beside_a_noisy_comparison_is_against_the_claim() -> None:
+    """m0's Linux 3.11: fork fastest with an empty parent, decidedly slower than forkserver
+    with a 256 MB one: "partly" there, that check against it, and not "too noisy" in the
+    gaps."""
+    claim = next(c for c in CLAIMS if c["id"] == "fork_fastest")
+    points = {"fork": (timing(1.566), timing(93.34, 76.19, 118.7),
+                       dict(timing(197.9), ci95=None)),  # too few samples for an interval
+              "spawn": (timing(33.61), timing(74.09, 70.38, 77.86), timing(82.57)),
+              "forkserver": (timing(9.638), timing(24.77, 23.09, 27.12),
+                             timing(26.46, 20.1, 35.99, unstable=True))}
+    (result,) = _results([claim], _points_doc(points))
+    (env,) = result.per_environment
+    assert [e.held for e in env.evidence] == [True, False, None]
+    assert env.verdict == "depends"
+    assert [e.label for e in result.refuting] == ["with a 256 MB parent"]
+    assert not any("256 MB" in g for g in result.gaps), result.gaps
+
