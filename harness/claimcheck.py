@@ -1,9 +1,10 @@
 """Verdicts for the article's claims (``cases/claims.py``), computed from merged cells.
 
 Pure functions over the ``matrix.json`` dict: ``claim_verdicts(matrix)`` gives, per claim, a
-verdict per environment (``true`` / ``false`` / ``depends`` / ``undecided`` / ``not-run``) with
-the evidence cells, and an overall verdict over the claim's whole scope. Cells that ran but
-cannot decide (a hang that did not say where it blocked) are ``undecided``, never ``not-run``.
+verdict per environment (``true`` / ``false`` / ``depends`` / ``partial`` / ``undecided`` /
+``not-run``) with the evidence cells, and an overall verdict over the claim's whole scope. Cells
+that ran but cannot decide (a hang that did not say where it blocked) are ``undecided``, never
+``not-run``; beside cells where the claim held they make the environment ``partial``.
 The overall verdict never says more than the data covers: a claim that held everywhere it was
 checked, but whose scope has parts with no data (an operating system with no environment, an
 in-scope environment with no usable cell, a per-OS check that matched no environment with data)
@@ -74,7 +75,11 @@ class EnvVerdict:
     @property
     def why(self) -> str:
         """Why a ``not-run`` environment did not run, when every evidence cell says the same
-        ("interrupted"; "" otherwise)."""
+        ("interrupted"; "" otherwise); how much of a ``partial`` one decided ("1 of 3 cells
+        decided": the page and summary.md say it after the verdict)."""
+        if self.verdict == words.PARTIAL:
+            return "%d of %d cells decided" % (
+                sum(1 for e in self.evidence if e.held is not None), len(self.evidence))
         said = {e.why for e in self.evidence}
         return said.pop() if self.verdict == words.NOT_RUN and len(said) == 1 else ""
 
@@ -148,10 +153,11 @@ def _combine(held: Sequence[Optional[bool]]) -> str:
 
 def _env_verdict(evidence: Sequence[Evidence]) -> str:
     """One environment's verdict: ``undecided`` (not ``not-run``) when cells ran but none
-    decides."""
+    decides; ``partial`` (true where run), as ``by_docs``, never plainly true with a cell
+    undecided (PyPy 3.11's fork_fastest read "true" from 1 of its 3 cells)."""
     verdict = _combine([e.held for e in evidence])
-    if verdict == words.NOT_RUN and any(e.undecided for e in evidence):
-        return words.UNDECIDED
+    if verdict in (words.NOT_RUN, words.HOLDS) and any(e.undecided for e in evidence):
+        return words.UNDECIDED if verdict == words.NOT_RUN else words.PARTIAL
     return verdict
 
 
@@ -187,13 +193,15 @@ def _undecided_why(outcome: str, cells: str) -> str:
 
 def overall(verdicts: Sequence[str], gaps: Sequence[str] = ()) -> str:
     """One verdict over the claim's scope: the same everywhere it was decided, else
-    ``depends``; ``true`` with parts of the scope not run (or undecided) is only ``partial``;
-    nothing decided but cells ran: ``undecided``."""
-    known = {v for v in verdicts if v not in (words.NOT_RUN, words.UNDECIDED)}
+    ``depends``; ``true`` with parts of the scope not run (or undecided, as in a ``partial``
+    environment) is only ``partial``; nothing decided but cells ran: ``undecided``."""
+    known = {words.HOLDS if v == words.PARTIAL else v for v in verdicts
+             if v not in (words.NOT_RUN, words.UNDECIDED)}
     if not known:
         return words.UNDECIDED if words.UNDECIDED in verdicts else words.NOT_RUN
     verdict = known.pop() if len(known) == 1 else words.DEPENDS
-    return words.PARTIAL if verdict == words.HOLDS and gaps else verdict
+    partial = bool(gaps) or words.PARTIAL in verdicts
+    return words.PARTIAL if verdict == words.HOLDS and partial else verdict
 
 
 def _scope_os(claim: Mapping[str, Any]) -> List[str]:

@@ -69,10 +69,10 @@ def _faster(pred: Mapping[str, Any], cell: MatrixCell, cells: Cells,
 
 def too_noisy(pred: Mapping[str, Any], cell: MatrixCell, cells: Cells) -> bool:
     """Whether a timing comparison in ``pred`` is undecided for noise in this cell (the reason
-    an undecided cell gives)."""
+    an undecided cell gives): not where the other parts decide (``holds``)."""
     parts = pred.get("all", pred.get("any", [pred["not"]] if "not" in pred else None))
     if parts is not None:
-        return any(too_noisy(p, cell, cells) for p in parts)
+        return holds(pred, cell, cells) is None and any(too_noisy(p, cell, cells) for p in parts)
     return "faster_than" in pred and cell.get("outcome") == words.OK and \
         _faster(pred, cell, cells)[1]
 
@@ -82,11 +82,12 @@ def holds(
 ) -> Optional[bool]:
     """Whether the predicate holds for one cell (None: it cannot be decided from this cell;
     a predicate over the observed value cannot in a cell that raised, crashed or hung)."""
-    if "all" in pred or "any" in pred:
+    if "all" in pred or "any" in pred:  # Kleene: one false decides "all", one true "any"
         parts = [holds(p, cell, cells) for p in pred.get("all", pred.get("any", []))]
-        if any(p is None for p in parts):
-            return None
-        return all(parts) if "all" in pred else any(parts)
+        decisive = "all" not in pred
+        if any(p is decisive for p in parts):
+            return decisive
+        return None if any(p is None for p in parts) else not decisive
     if "not" in pred:
         inner = holds(pred["not"], cell, cells)
         return None if inner is None else not inner

@@ -57,7 +57,8 @@ NOT_RUN, FLAKY = "not-run", "flaky"
 STATUSES = (AS_EXPECTED, UNEXPECTED, TIMEOUT, CRASH, UNAVAILABLE, NOT_RUN, FLAKY, NO_EXPECTATION)
 
 #: What the data says of an article's claim (``harness.claimcheck``): held in every evidence cell,
-#: in none, depends on the cell; ``partial``: held wherever checked, part of its scope not run;
+#: in none, depends on the cell; ``partial``: held wherever checked, part of its scope not run
+#: or undecided (in one environment: held in its cells that decide, the others undecided);
 #: ``undecided``: its cells ran but none can decide it (a hang that did not say where it blocked).
 HOLDS, FAILS, DEPENDS, PARTIAL, UNDECIDED = "true", "false", "depends", "partial", "undecided"
 CLAIM_VERDICTS = (HOLDS, FAILS, DEPENDS, PARTIAL, UNDECIDED, NOT_RUN)
