@@ -168,9 +168,13 @@ def _header(env: Mapping[str, Any], methods: Sequence[str]) -> str:
     """The run's first line: the interpreter, the methods that run (of those it has, when
     --methods chose fewer) and its default."""
     available = list(env.get("available_methods") or ())
-    of = "" if sorted(methods) == sorted(available) else " (of %s here)" % ", ".join(available)
+    run = [m for m in methods if m in available]
+    notes = [] if sorted(run) == sorted(available) else ["of %s here" % ", ".join(available)]
+    absent = [m for m in methods if m not in available]  # their cells say "unavailable"
+    notes += ["%s: not available here" % ", ".join(absent)] if absent else []
     return "harness: %s (%s) methods: %s%s, default %s" % (
-        env["id"], env.get("executable"), ", ".join(methods), of, env.get("default_method"))
+        env["id"], env.get("executable"), ", ".join(run) or "none",
+        " (%s)" % "; ".join(notes) if notes else "", env.get("default_method"))
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> Optional[pytest.File]:
@@ -281,7 +285,8 @@ def _selection(config: pytest.Config) -> str:
     methods = config.getoption("--methods")
     parts = ["%s %s" % (flag, shlex.quote(value)) for flag, value in (
         ("-k", config.option.keyword), ("-m", config.option.markexpr),
-        ("--methods", "" if set(methods.split(",")) >= set(START_METHODS) else methods)) if value]
+        ("--methods", "" if set(parse_methods(methods)) >= set(START_METHODS) else methods))
+        if value]
     parts += ["--deselect %s" % shlex.quote(n) for n in getattr(config.option, "deselect", None)
               or ()]
     return " ".join(parts) or "pytest's selection"
