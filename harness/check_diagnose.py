@@ -193,7 +193,8 @@ _METHOD = "\x00method\x00"  # filled in with every method the cause was seen und
 _WHERE = "\x00where\x00"  # filled in with where those methods are the default
 #: Where each method other than fork is the default (the docs' Contexts and start methods).
 _DEFAULT_WHERE = {SPAWN: "spawn: macOS from 3.8, Windows",
-                  FORKSERVER: "forkserver: Linux and other POSIX from Python 3.14"}
+                  FORKSERVER: "forkserver: Linux and other POSIX from Python 3.14 (spawn there "
+                              "from 3.14.9 when no temporary directory is writable)"}
 _PICKLE = re.compile(r"(?i)pickl|cannot serialize|local object")
 _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
                         r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")

@@ -446,3 +446,8 @@ def test_where_each_method_is_the_default_agrees_with_the_catalog() -> None:
         assert [os for os in words.OS_NAMES.values() if os in text] == sorted(
             said["os"], key=list(words.OS_NAMES.values()).index), text
         assert all(version in text for version in said["python"]), text
+    # A condition a default rule states (no writable temporary directory: spawn, gh-155717)
+    # is in the advice too.
+    notes = " ".join(rule.note or "" for rule in rules if rule.value["default"] != words.FORK)
+    if "temporary directory" in notes:
+        assert "temporary directory" in _DEFAULT_WHERE[words.FORKSERVER]
