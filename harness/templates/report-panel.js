@@ -45,7 +45,8 @@ function explain(td, body) {
   line[words.UNAVAILABLE] = "unavailable: " + (b.detail || "the method does not exist here");
   if (outcome === words.TIMEOUT) { line[words.TIMEOUT] = "hung — killed after " + (wall === null ? "the hard timeout" : wall.toFixed(1) + " s") + (b.detail ? " (" + b.detail + ")" : ""); }
   if (outcome === words.CRASH) { line[words.CRASH] = "crash: " + (b.detail || "the case's process died without a result"); }
-  if (outcome === words.ERROR) { line[words.ERROR] = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
+  // b.said: a child that died without a result, in words (cellview.error_words), its message after
+  if (outcome === words.ERROR) { line[words.ERROR] = "error: " + (b.said ? b.said + " — " : ((b.error && b.error.type) || "?") + ": ") + ((b.error && b.error.message) || ""); }
   body.appendChild(el("p", line[outcome] || outcome, "outcome"));
   var verdict = verdictOf(td, words);
   var exp = b.x === undefined ? null : caseData.e[b.x];  // said once per case (cellview.panel_data)
