@@ -26,10 +26,11 @@ from harness.guest.words import (
     UNAVAILABLE,
 )
 from harness.merge import performance_cases, signature
-from harness.results import version_label
+from harness.results import environment_names, version_label
 from harness.text import KEY_VALUE_LIMIT, differing_keys, short
 
-__all__ = ["RULE", "VALUE_CHANGED", "Example", "change_examples", "env_tags", "ran", "ranked"]
+__all__ = ["RULE", "VALUE_CHANGED", "Example", "change_examples", "env_tags",
+           "only_outside_cpython", "ran", "ranked"]
 
 #: The rule in one sentence (the page's note under Answers; the README says it too).
 RULE = ("Examples: a \"Changed in\" line names a change of the default start method first, then "
@@ -108,19 +109,40 @@ def _lookups(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], MatrixCell]]:
     return out
 
 
-def ranked(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> List[str]:
-    """``ids`` (a line's cases, in catalog order) ordered by how many CPython environments earn
-    the case ``tag``, then how many environments in all; ties keep catalog order."""
+def _hits(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> Dict[str, List[Mapping[str, Any]]]:
+    """The environments (that ran) where each of ``ids`` earns ``tag``, in the matrix's
+    order."""
     envs = [e for e in matrix["environments"] if not e.get("not_run")]
     methods_of = matrix.get("case_methods", {})
     lookups = _lookups(matrix)
+    return {cid: [e for e in envs if tag in env_tags(lookups.get(cid, {}), str(e["id"]),
+                                                       methods_of.get(cid, ()))] for cid in ids}
+
+
+def ranked(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> List[str]:
+    """``ids`` (a line's cases, in catalog order) ordered by how many CPython environments earn
+    the case ``tag``, then how many environments in all; ties keep catalog order."""
+    hits = _hits(matrix, tag, ids)
 
     def score(cid: str) -> Tuple[int, int]:
-        lookup, methods = lookups.get(cid, {}), methods_of.get(cid, ())
-        hits = [e for e in envs if tag in env_tags(lookup, str(e["id"]), methods)]
-        return (-sum(1 for e in hits if e.get("implementation") == CPYTHON), -len(hits))
+        return (-sum(1 for e in hits[cid] if e.get("implementation") == CPYTHON),
+                -len(hits[cid]))
     order = {cid: i for i, cid in enumerate(ids)}
     return sorted(ids, key=lambda cid: (score(cid), order[cid]))
+
+
+def only_outside_cpython(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> str:
+    """ "1 only on Linux PyPy 3.9": how many of ``ids`` earn ``tag`` in no CPython environment,
+    and the environments they do; "" when none does, or the matrix has no CPython to compare."""
+    if not any(e.get("implementation") == CPYTHON for e in matrix["environments"]
+               if not e.get("not_run")):
+        return ""
+    names = environment_names(matrix["environments"])
+    hits = _hits(matrix, tag, ids)
+    alone = [cid for cid in ids if hits[cid] and
+             not any(e.get("implementation") == CPYTHON for e in hits[cid])]
+    where = dict.fromkeys(names[str(e["id"])] for cid in alone for e in hits[cid])
+    return "%d only on %s" % (len(alone), ", ".join(where)) if alone else ""
 
 
 def _words(value: Any) -> str:

@@ -134,6 +134,19 @@ def test_the_no_longer_fork_line_names_cpython_cases_before_a_pypy_only_quirk() 
     assert line.count == 3
     assert [e.case for e in line.examples] == ["api.b_cpython", "api.c_cpython",
                                                "api.a_pypy_only"]
+    # the count says how many of them only PyPy shows, and where (review r7 #6: PyPy 3.9's
+    # ProcessPoolExecutor bug led "Break when you move off fork" unsaid)
+    assert line.count_text == "3 cases (1 only on Linux PyPy 3.9, Linux PyPy 3.10)"
+    assert "3 cases (1 only on Linux PyPy 3.9, Linux PyPy 3.10)" in summary.render_summary(matrix)
+
+
+def test_a_report_without_cpython_says_no_only_on() -> None:
+    """Every environment PyPy: "only on" would name every case; the count reads plainly."""
+    cases = ["api.a_pypy_only", "api.b_cpython"]
+    matrix = _matrix(results_doc(version="3.9.1", impl="pypy", cases=cases,
+                                 observe=_nonfork("3.9", "pypy")))
+    (line,) = [a for a in model.build(matrix).answer_lines if a.link.endswith("nonfork-only")]
+    assert line.count_text == "1 case"
 
 
 def test_the_rule_is_on_the_page() -> None:
