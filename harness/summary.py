@@ -136,7 +136,8 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
         against = claimview.claims_against(r.claims)
         lines.append("- A typical article's claims, checked: %s%s" % (
             ", ".join("%d %s" % (n, word) for word, n in tally),
-            " (false or only partly true: %s)" % md(" · ".join(c.result.claim for c in against))
+            " (%s: %s)" % (claimview.against_heading(against),
+                           md(" · ".join(c.result.claim for c in against)))
             if against else ""))
     lines += ["", "## Start methods", "",
               "| OS | Python | available (in order) | default | ProcessPoolExecutor | "

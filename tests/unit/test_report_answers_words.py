@@ -153,3 +153,19 @@ def test_what_breaks_off_fork_comes_first_and_the_counting_note_is_folded_after_
     note = after.split("</ul>", 1)[1].split("</details>", 1)[0]
     assert note.lstrip().split("\n")[-1].startswith('<details class="muted small-note')
     assert "Cases counted when it happens in at least one environment" in note
+
+
+def test_the_claims_line_heads_its_list_with_the_verdicts_it_holds() -> None:
+    """ "false or only partly true:" before a list of partly true claims only said one was false
+    (review r7 #7): the words come from the verdicts listed."""
+    from typing import cast
+
+    from harness import claimview
+    from harness.guest import words
+
+    def views(*verdicts: str) -> Any:
+        return [cast(claimview.ClaimView, type("V", (), {"verdict": v})()) for v in verdicts]
+    assert claimview.against_heading(views(words.DEPENDS, words.DEPENDS)) == "partly true"
+    assert claimview.against_heading(views(words.FAILS)) == "false"
+    assert claimview.against_heading(views(words.DEPENDS, words.FAILS)) == \
+        "false or partly true"
