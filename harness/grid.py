@@ -158,40 +158,48 @@ def scope_text(missing: Sequence[Slot]) -> str:
     return "; ".join(parts)
 
 
-def spans(indexes: Sequence[int], versions: Sequence[str]) -> str:
-    """ "3.9–3.11, 3.14" for positions in an ordered list of versions."""
+def spans(indexes: Sequence[int], versions: Sequence[str], last: str = ", ") -> str:
+    """ "3.9–3.11, 3.14" for positions in an ordered list of versions (``last``: what joins the
+    last two, " and ")."""
     runs: List[List[int]] = []
     for i in indexes:
         if runs and runs[-1][1] == i - 1:
             runs[-1][1] = i
         else:
             runs.append([i, i])
-    return ", ".join(versions[a] if a == b else "%s–%s" % (versions[a], versions[b])
-                     for a, b in runs)
+    texts = [versions[a] if a == b else "%s–%s" % (versions[a], versions[b]) for a, b in runs]
+    return last.join(t for t in (", ".join(texts[:-1]), texts[-1]) if t) if texts else ""
 
 
 def _kinds(grid: Sequence[Slot], os_name: str, measured: bool) -> List[str]:
     """One OS's slots with data (``measured``) or without, as ranges per kind of interpreter:
-    ["CPython 3.8–3.15", "PyPy 3.9, 3.11"] (a range spans neighbours in the grid)."""
+    ["CPython 3.8–3.15", "PyPy 3.9 and 3.11"] (a range spans neighbours in the grid; "and"
+    within a kind: "CPython 3.8–3.15, PyPy 3.9, 3.11" read as CPython 3.11)."""
     out = []
     for impl, ft in ((CPYTHON, False), (CPYTHON, True), (PYPY, False)):
         mine = [s for s in grid if (s.os, s.impl, s.ft) == (os_name, impl, ft)]
         hits = [i for i, s in enumerate(mine) if bool(s.envs) == measured]
         if hits:
             prefix = "PyPy " if impl == PYPY else "CPython " if measured and not ft else ""
-            out.append(prefix + spans(hits, [s.label.replace("PyPy ", "") for s in mine]))
+            out.append(prefix + spans(hits, [s.label.replace("PyPy ", "") for s in mine],
+                                      " and "))
     return out
 
 
 def measured_text(grid: Sequence[Slot]) -> str:
-    """ "Linux — CPython 3.8–3.15, PyPy 3.9, 3.11": the slots with data, per OS ("" for
+    """ "Linux — CPython 3.8–3.15, PyPy 3.9 and 3.11": the slots with data, per OS ("" for
     none). The scope a reader meets first, on the page and in summary.md."""
     return "; ".join("%s — %s" % (OS_NAMES.get(o, o), ", ".join(_kinds(grid, o, True)))
                      for o in dict.fromkeys(s.os for s in grid) if _kinds(grid, o, True))
 
 
+#: After an OS that only the CI workflow runs, in the scope's "Not measured".
+NOT_HERE_CI = " (no run in this report; the CI workflow runs them)"
+
+
 def unmeasured_text(grid: Sequence[Slot]) -> str:
-    """ "Linux 3.16, 3.14t–3.15t, PyPy 3.10; macOS and Windows (CI only)": the slots with no
+    """ "Linux 3.16, 3.14t and 3.15t, PyPy 3.10; macOS and Windows (no run in this report; the CI
+    workflow runs them)": the slots with no
     data, an OS without any by its name alone ("" when every slot has data)."""
     parts: List[Tuple[str, Optional[str]]] = []  # (text, why an OS has no data at all)
     for os_name in dict.fromkeys(s.os for s in grid):
@@ -201,8 +209,9 @@ def unmeasured_text(grid: Sequence[Slot]) -> str:
             if any(not s.envs for s in mine):
                 parts.append(("%s %s" % (name, ", ".join(_kinds(grid, os_name, False))), None))
             continue
-        why = " (CI only)" if all(s.reason.endswith(CI_ONLY) for s in mine) else ""
-        if parts and parts[-1][1] == why:  # "macOS and Windows (CI only)"
+        # no data of theirs is on the page: "(CI only)" read as if CI's were
+        why = NOT_HERE_CI if all(s.reason.endswith(CI_ONLY) for s in mine) else ""
+        if parts and parts[-1][1] == why:  # "macOS and Windows (no run in this report; …)"
             parts[-1] = (parts[-1][0].replace(" and ", ", ") + " and " + name, why)
         else:
             parts.append((name, why))
