@@ -167,7 +167,12 @@ def spans(indexes: Sequence[int], versions: Sequence[str], last: str = ", ") -> 
             runs[-1][1] = i
         else:
             runs.append([i, i])
-    texts = [versions[a] if a == b else "%s–%s" % (versions[a], versions[b]) for a, b in runs]
+    return _joined([versions[a] if a == b else "%s–%s" % (versions[a], versions[b])
+                    for a, b in runs], last)
+
+
+def _joined(texts: Sequence[str], last: str = " and ") -> str:
+    """ "a, b and c" (``last`` between the last two)."""
     return last.join(t for t in (", ".join(texts[:-1]), texts[-1]) if t) if texts else ""
 
 
@@ -218,15 +223,24 @@ def unmeasured_text(grid: Sequence[Slot]) -> str:
     return "; ".join(text + (why or "") for text, why in parts)
 
 
+def _named(slots: Sequence[Slot]) -> str:
+    """ "Linux 3.8 and PyPy 3.9": slots per OS, each OS named once."""
+    return "; ".join("%s %s" % (OS_NAMES.get(o, o), _joined([s.label for s in slots
+                                                              if s.os == o]))
+                     for o in dict.fromkeys(s.os for s in slots))
+
+
 def slot_count_text(grid: Sequence[Slot], with_data: int, target: int, shared: str) -> str:
     """ "10 of 38 OS × Python slots: the 36 this project targets and 2 more that these results
-    hold; Linux 3.13 is two environments: …" (``shared``: ``answers.shared_slots``): the
+    hold (Linux 3.8 and PyPy 3.9); Linux 3.13 is two environments: …" (``shared``: ``answers.shared_slots``): the
     arithmetic behind the scope, for the Summary."""
     beyond = [s for s in grid if s.os not in OSES or (s.impl, s.minor, s.ft) not in TARGET]
-    extra, looked = sum(1 for s in beyond if s.envs), sum(1 for s in beyond if not s.envs)
+    extra, looked = [s for s in beyond if s.envs], [s for s in beyond if not s.envs]
+    # named: "2 more" left a reader to guess which (review r7 #9)
     more = " and ".join(t for t in (
-        "%d more that these results hold" % extra if extra else "",
-        "%d more this run looked for and did not run" % looked if looked else "") if t)
+        "%d more that these results hold (%s)" % (len(extra), _named(extra)) if extra else "",
+        "%d more this run looked for and did not run (%s)" % (len(looked), _named(looked))
+        if looked else "") if t)
     return "%d of %d OS × Python slots%s%s" % (
         with_data, len(grid),
         ": the %d this project targets and %s" % (target, more) if more

@@ -83,7 +83,8 @@ def test_the_title_line_and_a_claim_count_the_same_slots_and_say_why_environment
     counts = html.split('<section id="summary">', 1)[1].split("</p>", 1)[0]
     # 3 environments in 2 slots of a grid of the 36 targets + Linux 3.8
     said = ("environments in 2 of 37 OS × Python slots: the 36 this project targets and 1 more "
-            "that these results hold; Linux 3.13 is two environments: 3.13.0 and 3.13.18.")
+            "that these results hold (Linux 3.8); Linux 3.13 is two environments: 3.13.0 and "
+            "3.13.18.")
     assert "Data from <strong>3</strong> " + said in counts
     (view,) = model.build(matrix).claims
     assert view.coverage.startswith("on 2 of 37 OS × Python slots in its scope — no data: ")
