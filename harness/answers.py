@@ -9,6 +9,7 @@ import dataclasses
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history, picks
+from harness.history import series_label
 from harness.cellview import DEFAULT_CASE
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.expect import select_rule, version_key
@@ -142,15 +143,6 @@ def since_tag(series: str, version: str) -> str:
     """The filter token of a change point: ``since-linux-pypy-3.11`` (per series: CPython 3.11
     and PyPy 3.11 are different changes)."""
     return "since-%s-%s" % (series, version)
-
-
-def series_label(series: str, version: str) -> str:
-    """ "Linux PyPy 3.11", "Linux 3.14t", "macOS 3.15 (Intel)" for a series (``linux-pypy``,
-    ``linux-cpython-t``, ``macos-cpython-x86_64``: ``history.series_key``) at a version."""
-    parts = history.series_parts(series)
-    label = "%s %s" % (OS_NAMES.get(parts.os, parts.os),
-                       interpreter_label(parts.implementation, version, parts.free_threading))
-    return label + (" (Intel)" if parts.arch == "x86_64" else "")
 
 
 def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
