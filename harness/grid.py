@@ -232,8 +232,8 @@ def _named(slots: Sequence[Slot]) -> str:
 
 def slot_count_text(grid: Sequence[Slot], with_data: int, target: int, shared: str) -> str:
     """ "10 of 38 OS × Python slots: the 36 this project targets and 2 more that these results
-    hold (Linux 3.8 and PyPy 3.9); Linux 3.13 is two environments: …" (``shared``: ``answers.shared_slots``): the
-    arithmetic behind the scope, for the Summary."""
+    hold (Linux 3.8 and PyPy 3.9); Linux 3.13 is two environments: …" (``shared``:
+    ``answers.shared_slots``): the arithmetic behind the scope, for the Summary."""
     beyond = [s for s in grid if s.os not in OSES or (s.impl, s.minor, s.ft) not in TARGET]
     extra, looked = [s for s in beyond if s.envs], [s for s in beyond if not s.envs]
     # named: "2 more" left a reader to guess which (review r7 #9)

@@ -107,7 +107,8 @@ class NotRun:
         for why, case, where in self.catalog:
             groups.setdefault((why, where), []).append(case)
         return " ".join("%d case%s %s %s." % (
-            len(cases), "" if len(cases) == 1 else "s", _CATALOG_SAID[why] % ", ".join("“%s”" % c for c in cases),
+            len(cases), "" if len(cases) == 1 else "s",
+            _CATALOG_SAID[why] % ", ".join("“%s”" % c for c in cases),
             "ran only on %s" % ", ".join(where) if where else "has no data in this report")
             for (why, where), cases in groups.items())
 

@@ -168,7 +168,7 @@ def test_the_claims_line_heads_its_list_with_the_verdicts_it_holds() -> None:
     from harness.guest import words
 
     def views(*verdicts: str) -> Any:
-        return [cast(claimview.ClaimView, type("V", (), {"verdict": v})()) for v in verdicts]
+        return [cast("claimview.ClaimView", type("V", (), {"verdict": v})()) for v in verdicts]
     assert claimview.against_heading(views(words.DEPENDS, words.DEPENDS)) == "partly true"
     assert claimview.against_heading(views(words.FAILS)) == "false"
     assert claimview.against_heading(views(words.DEPENDS, words.FAILS)) == \
