@@ -20,7 +20,7 @@ from harness.guest.words import (
     PYPY,
     SPAWN,
 )
-from harness.results import arch_suffix, interpreter_label
+from harness.results import arch_suffix
 
 __all__ = ["COMPARES", "OFF_GRID", "Answer", "DefaultCell", "behaviour_tags", "compared",
            "default_grid", "default_lines", "default_table", "fails_only_lines", "shared_slots"]
@@ -144,22 +144,13 @@ def since_tag(series: str, version: str) -> str:
     return "since-%s-%s" % (series, version)
 
 
-def series_label(series: str, version: str) -> str:
-    """ "Linux PyPy 3.11", "Linux 3.14t", "macOS 3.15 (Intel)" for a series (``linux-pypy``,
-    ``linux-cpython-t``, ``macos-cpython-x86_64``: ``history.series_key``) at a version."""
-    parts = history.series_parts(series)
-    label = "%s %s" % (OS_NAMES.get(parts.os, parts.os),
-                       interpreter_label(parts.implementation, version, parts.free_threading))
-    return label + (" (Intel)" if parts.arch == "x86_64" else "")
-
-
 def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
     """(token, "changed in Linux PyPy 3.11") for the Behaviour filter, by version."""
     found = set()
     for tag in tags:
         if tag.startswith("since-"):
             series, _, version = tag[len("since-"):].rpartition("-")
-            found.add((version_key(version), series_label(series, version), tag))
+            found.add((version_key(version), history.series_label(series, version), tag))
     return [(tag, "changed in " + label) for _key, label, tag in sorted(found)]
 
 
@@ -206,6 +197,9 @@ class Answer:
     #: What a partial run counted over: (cases, "under fork and another method", said after
     #: "that ran"); None after a full run (the count reads as it always did).
     over: Optional[Tuple[int, str]] = None
+    #: "1 only on Linux PyPy 3.9": how many of the cases no CPython shows (a PyPy bug led
+    #: "Break when you move off fork" unsaid: review r7 #6).
+    elsewhere: str = ""
 
     @property
     def example_text(self) -> str:
@@ -218,13 +212,14 @@ class Answer:
     def count_text(self) -> str:
         """ "3 cases"; after a partial run "0 of the 21 cases that ran under fork and another
         method", or "not compared: no case ran under both fork and spawn"."""
+        aside = " (%s)" % self.elsewhere if self.elsewhere else ""
         if self.over is None:
-            return "%d case%s" % (self.count, "" if self.count == 1 else "s")
+            return "%d case%s%s" % (self.count, "" if self.count == 1 else "s", aside)
         n, what = self.over
         if not n:
             return "not compared: no case ran%s" % (" " + what if what else "")
-        return "%d of the %d case%s that ran%s" % (self.count, n, "" if n == 1 else "s",
-                                                   " " + what if what else "")
+        return "%d of the %d case%s that ran%s%s" % (self.count, n, "" if n == 1 else "s",
+                                                     " " + what if what else "", aside)
 
 
 def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
@@ -254,28 +249,30 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
         ids = [c for c, _t in found] if matrix is None else picks.ranked(
             matrix, tag, [c for c, _t in found])
         examples = tuple(picks.Example(c, titles.get(c, c)) for c in ids[:picks.SHOWN])
-        out.append(Answer(text, "#view?b=" + tag, examples, len(found), scope(tag)))
+        out.append(Answer(text, "#view?b=" + tag, examples, len(found), scope(tag),
+                          "" if matrix is None else picks.only_outside_cpython(matrix, tag, ids)))
     groups: Dict[Tuple[str, str], List[history.Change]] = {}
     for ch in changes:
         groups.setdefault((ch.series, ch.since), []).append(ch)
     for (series, since), mine in sorted(groups.items(), key=lambda kv: (
-            version_key(kv[0][1]), series_label(*kv[0]))):
+            version_key(kv[0][1]), history.series_label(*kv[0]))):
         ids = sorted({ch.case for ch in mine})
         befores = {ch.before_version for ch in mine}
         (before,) = befores if len(befores) == 1 else ("",)
         if before and history.since_hedge(since, before):  # one gap: say it plainly
-            head = "Changed between %s and %s" % (series_label(series, before), since)
+            head = "Changed between %s and %s" % (history.series_label(series, before),
+                                                  since)
             hedge = "; ".join(h for h in (history.unobserved_between(before, since),
                                           _moved_of(series, mine)) if h)
         else:
-            head = "Changed in " + series_label(series, since)
+            head = "Changed in " + history.series_label(series, since)
             hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(series, mine)) if h)
         out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
                           tuple(picks.change_examples(matrix, mine, titles)), len(ids),
                           None if over is None else ((changes_over or {}).get((series, since), 0),
                                                      "in %s and an earlier version" % (
-                                                         series_label(series, since)))))
+                                                         history.series_label(series, since)))))
     return out
 
 

@@ -14,6 +14,7 @@ from harness.documents import MatrixCell, error_field
 from harness.expect import not_compared
 from harness.guest.words import (
     AS_EXPECTED,
+    CHILD_DIED,
     CRASH,
     ERROR,
     FLAKY,
@@ -31,7 +32,8 @@ from harness.text import differing_keys, shorten
 
 __all__ = ["AGREES_INFERRED", "DEFAULT_CASE", "FACE_KEYS", "INFERRED_LABEL", "INFERRED_PARTS",
            "NOT_APPLICABLE", "OUTCOMES", "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT",
-           "VERDICT_MARKS", "CellView", "code_changed_line", "outcome_of", "panel_data",
+           "VERDICT_MARKS", "CellView", "code_changed_line", "error_words", "outcome_of",
+           "panel_data",
            "row_cells"]
 
 #: The case that records the default start method (the Answers' table reads it too).
@@ -92,6 +94,11 @@ PANEL_WORDS = {
 PANEL_WORDS_KEY = "~words"
 _SIGNAL = re.compile(r"\b(SIG[A-Z0-9]+|signal \d+)")
 _EXIT = re.compile(r"exited with code (-?\d+)")
+#: Signals a child's negative exit code names the same on Linux and macOS (POSIX's numbers: the
+#: report may be built on another OS than the run), and those that mean it crashed.
+_SIGNALS = {1: "SIGHUP", 2: "SIGINT", 3: "SIGQUIT", 4: "SIGILL", 5: "SIGTRAP", 6: "SIGABRT",
+            8: "SIGFPE", 9: "SIGKILL", 11: "SIGSEGV", 13: "SIGPIPE", 14: "SIGALRM", 15: "SIGTERM"}
+_FAULTS = {"SIGILL", "SIGTRAP", "SIGABRT", "SIGFPE", "SIGSEGV"}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -133,6 +140,20 @@ def _scalar_text(value: Any, limit: int = 10) -> Optional[str]:
     if isinstance(value, (dict, list)):
         return None
     return shorten(value if isinstance(value, str) else _dumps(value), limit)
+
+
+def error_words(cell: MatrixCell) -> str:
+    """An error cell's type as the page says it: the type, but the harness's own ``ChildDied``
+    (a child that ended without a result) in words: "the child crashed (SIGSEGV)" when its
+    exit code names a signal, else "the child died without a result"."""
+    kind = error_field(cell, "type") or ERROR
+    if kind != CHILD_DIED:
+        return kind
+    code = _EXIT.search(error_field(cell, "message"))
+    name = _SIGNALS.get(-int(code.group(1))) if code and code.group(1).startswith("-") else None
+    if name is None:
+        return "the child died without a result"
+    return "the child %s (%s)" % ("crashed" if name in _FAULTS else "was killed", name)
 
 
 def hang_seconds(cell: MatrixCell) -> Optional[float]:
@@ -209,6 +230,8 @@ def behaviour(cell: MatrixCell) -> Dict[str, Any]:
         out["observed"] = _without_samples(cell.get("observed"))
     if cell.get("code_changed"):
         out["changed"] = code_changed_line(cell)
+    if cell.get("outcome") == ERROR and error_field(cell, "type") == CHILD_DIED:
+        out["said"] = error_words(cell)  # the panel's error line, in the change lines' words
     if cell.get("observations"):
         out["runs"] = [{"file": str(o.get("source_file")), "outcome": o.get("outcome"),
                         "observed": o.get("observed"), "error": o.get("error")}

@@ -18,7 +18,7 @@ from harness.guest.words import OS_NAMES
 from harness.results import environment_names
 
 __all__ = ["LEFT_OUT", "VERDICT_SYMBOLS", "ClaimView", "claim_scope_gaps", "claim_tally",
-           "claim_view", "claims_against"]
+           "against_heading", "claim_view", "claims_against"]
 
 #: What the page and summary.md say when the matrix has no claims: `report` was run without
 #: the case catalog (a pip-installed harness has no cases/claims.py).
@@ -159,3 +159,11 @@ def claim_tally(claims: Sequence[ClaimView]) -> List[Tuple[str, int]]:
 def claims_against(claims: Sequence[ClaimView]) -> List[ClaimView]:
     """The claims the report finds false or only partly true (the Answers line names them)."""
     return [c for c in claims if c.verdict in (words.FAILS, words.DEPENDS)]
+
+
+def against_heading(against: Sequence[ClaimView]) -> str:
+    """What the Answers line calls ``claims_against``'s list, from the verdicts in it: "false",
+    "partly true", or "false or partly true" (never "false" when none is)."""
+    found = {c.verdict for c in against}
+    return " or ".join(w for v, w in ((words.FAILS, "false"), (words.DEPENDS, "partly true"))
+                       if v in found)

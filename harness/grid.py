@@ -158,40 +158,53 @@ def scope_text(missing: Sequence[Slot]) -> str:
     return "; ".join(parts)
 
 
-def spans(indexes: Sequence[int], versions: Sequence[str]) -> str:
-    """ "3.9–3.11, 3.14" for positions in an ordered list of versions."""
+def spans(indexes: Sequence[int], versions: Sequence[str], last: str = ", ") -> str:
+    """ "3.9–3.11, 3.14" for positions in an ordered list of versions (``last``: what joins the
+    last two, " and ")."""
     runs: List[List[int]] = []
     for i in indexes:
         if runs and runs[-1][1] == i - 1:
             runs[-1][1] = i
         else:
             runs.append([i, i])
-    return ", ".join(versions[a] if a == b else "%s–%s" % (versions[a], versions[b])
-                     for a, b in runs)
+    return _joined([versions[a] if a == b else "%s–%s" % (versions[a], versions[b])
+                    for a, b in runs], last)
+
+
+def _joined(texts: Sequence[str], last: str = " and ") -> str:
+    """ "a, b and c" (``last`` between the last two)."""
+    return last.join(t for t in (", ".join(texts[:-1]), texts[-1]) if t) if texts else ""
 
 
 def _kinds(grid: Sequence[Slot], os_name: str, measured: bool) -> List[str]:
     """One OS's slots with data (``measured``) or without, as ranges per kind of interpreter:
-    ["CPython 3.8–3.15", "PyPy 3.9, 3.11"] (a range spans neighbours in the grid)."""
+    ["CPython 3.8–3.15", "PyPy 3.9 and 3.11"] (a range spans neighbours in the grid; "and"
+    within a kind: "CPython 3.8–3.15, PyPy 3.9, 3.11" read as CPython 3.11)."""
     out = []
     for impl, ft in ((CPYTHON, False), (CPYTHON, True), (PYPY, False)):
         mine = [s for s in grid if (s.os, s.impl, s.ft) == (os_name, impl, ft)]
         hits = [i for i, s in enumerate(mine) if bool(s.envs) == measured]
         if hits:
             prefix = "PyPy " if impl == PYPY else "CPython " if measured and not ft else ""
-            out.append(prefix + spans(hits, [s.label.replace("PyPy ", "") for s in mine]))
+            out.append(prefix + spans(hits, [s.label.replace("PyPy ", "") for s in mine],
+                                      " and "))
     return out
 
 
 def measured_text(grid: Sequence[Slot]) -> str:
-    """ "Linux — CPython 3.8–3.15, PyPy 3.9, 3.11": the slots with data, per OS ("" for
+    """ "Linux — CPython 3.8–3.15, PyPy 3.9 and 3.11": the slots with data, per OS ("" for
     none). The scope a reader meets first, on the page and in summary.md."""
     return "; ".join("%s — %s" % (OS_NAMES.get(o, o), ", ".join(_kinds(grid, o, True)))
                      for o in dict.fromkeys(s.os for s in grid) if _kinds(grid, o, True))
 
 
+#: After an OS that only the CI workflow runs, in the scope's "Not measured".
+NOT_HERE_CI = " (no run in this report; the CI workflow runs them)"
+
+
 def unmeasured_text(grid: Sequence[Slot]) -> str:
-    """ "Linux 3.16, 3.14t–3.15t, PyPy 3.10; macOS and Windows (CI only)": the slots with no
+    """ "Linux 3.16, 3.14t and 3.15t, PyPy 3.10; macOS and Windows (no run in this report; the CI
+    workflow runs them)": the slots with no
     data, an OS without any by its name alone ("" when every slot has data)."""
     parts: List[Tuple[str, Optional[str]]] = []  # (text, why an OS has no data at all)
     for os_name in dict.fromkeys(s.os for s in grid):
@@ -201,23 +214,33 @@ def unmeasured_text(grid: Sequence[Slot]) -> str:
             if any(not s.envs for s in mine):
                 parts.append(("%s %s" % (name, ", ".join(_kinds(grid, os_name, False))), None))
             continue
-        why = " (CI only)" if all(s.reason.endswith(CI_ONLY) for s in mine) else ""
-        if parts and parts[-1][1] == why:  # "macOS and Windows (CI only)"
+        # no data of theirs is on the page: "(CI only)" read as if CI's were
+        why = NOT_HERE_CI if all(s.reason.endswith(CI_ONLY) for s in mine) else ""
+        if parts and parts[-1][1] == why:  # "macOS and Windows (no run in this report; …)"
             parts[-1] = (parts[-1][0].replace(" and ", ", ") + " and " + name, why)
         else:
             parts.append((name, why))
     return "; ".join(text + (why or "") for text, why in parts)
 
 
+def _named(slots: Sequence[Slot]) -> str:
+    """ "Linux 3.8 and PyPy 3.9": slots per OS, each OS named once."""
+    return "; ".join("%s %s" % (OS_NAMES.get(o, o), _joined([s.label for s in slots
+                                                              if s.os == o]))
+                     for o in dict.fromkeys(s.os for s in slots))
+
+
 def slot_count_text(grid: Sequence[Slot], with_data: int, target: int, shared: str) -> str:
     """ "10 of 38 OS × Python slots: the 36 this project targets and 2 more that these results
-    hold; Linux 3.13 is two environments: …" (``shared``: ``answers.shared_slots``): the
-    arithmetic behind the scope, for the Summary."""
+    hold (Linux 3.8 and PyPy 3.9); Linux 3.13 is two environments: …" (``shared``:
+    ``answers.shared_slots``): the arithmetic behind the scope, for the Summary."""
     beyond = [s for s in grid if s.os not in OSES or (s.impl, s.minor, s.ft) not in TARGET]
-    extra, looked = sum(1 for s in beyond if s.envs), sum(1 for s in beyond if not s.envs)
+    extra, looked = [s for s in beyond if s.envs], [s for s in beyond if not s.envs]
+    # named: "2 more" left a reader to guess which (review r7 #9)
     more = " and ".join(t for t in (
-        "%d more that these results hold" % extra if extra else "",
-        "%d more this run looked for and did not run" % looked if looked else "") if t)
+        "%d more that these results hold (%s)" % (len(extra), _named(extra)) if extra else "",
+        "%d more this run looked for and did not run (%s)" % (len(looked), _named(looked))
+        if looked else "") if t)
     return "%d of %d OS × Python slots%s%s" % (
         with_data, len(grid),
         ": the %d this project targets and %s" % (target, more) if more

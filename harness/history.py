@@ -22,7 +22,7 @@ from harness.documents import (
 from harness.expect import parse_version, version_key
 from harness.guest import words
 from harness.merge import performance_cases, signature, warning_kinds
-from harness.results import EnvParts, arch_suffix, version_label
+from harness.results import EnvParts, arch_suffix, interpreter_label, version_label
 from harness.results import minor_version as _minor
 from harness.text import cut_apart, key_changes, keys_shown, short_json
 
@@ -40,6 +40,7 @@ __all__ = [
     "method_changes",
     "platform_differences",
     "series_key",
+    "series_label",
     "series_parts",
     "since_hedge",
     "since_text",
@@ -122,6 +123,15 @@ def series_parts(key: str) -> EnvParts:
     not free-threaded, x86_64."""
     os_name, impl, *rest = key.split("-") + ["", ""]
     return EnvParts(os_name, impl, "", "t" in rest, "".join(p for p in rest if p != "t"))
+
+
+def series_label(series: str, version: str) -> str:
+    """ "Linux PyPy 3.11", "Linux 3.14t", "macOS 3.15 (Intel)" for a series (``linux-pypy``,
+    ``linux-cpython-t``, ``macos-cpython-x86_64``: ``history.series_key``) at a version."""
+    parts = series_parts(series)
+    label = "%s %s" % (words.OS_NAMES.get(parts.os, parts.os),
+                       interpreter_label(parts.implementation, version, parts.free_threading))
+    return label + (" (Intel)" if parts.arch == "x86_64" else "")
 
 
 def describe(cell: CellFields, performance: bool = False, limit: int = 80) -> str:
@@ -369,21 +379,28 @@ def since_hedge(since: str, before: str) -> str:
     return "or earlier: %s → %s observed" % (before, since) if minor_gap or patch_gap else ""
 
 
+def _since_label(change: Change) -> str:
+    """ "Linux 3.14"; "Linux 3.13.18 (or earlier: 3.13.0 → 3.13.18 observed)" (``since_text``)."""
+    hedge = since_hedge(change.since, change.before_version)
+    label = series_label(change.series, change.since)
+    return "%s (%s)" % (label, hedge) if hedge else label
+
+
 def change_text(change: Change) -> str:
-    """``since 3.14 (linux-cpython): forkserver: ok "x" (was ok "y" in 3.13)``; objects as their
-    keys that differ: ``…: spawn: ok, keys that differ from 3.13: local_function:
-    AttributeError → PicklingError``."""
+    """``since Linux 3.14: forkserver: ok "x" (was ok "y" in 3.13)`` (the page's labels, not the
+    series key: review r7 #10); objects as their keys that differ: ``…: spawn: ok, keys that
+    differ from 3.13: local_function: AttributeError → PicklingError``."""
     gap = ", versions between not run" if change.gap else ""
     moved = "; also ran on another system: %s" % change.moved if change.moved else ""
     code = "; %s" % change.code if change.code else ""
     if change.delta:
         rest = (gap[2:] + moved + code).lstrip("; ")
-        return "since %s (%s): %s: ok, keys that differ from %s: %s%s" % (
-            since_text(change.since, change.before_version), change.series,
+        return "since %s: %s: ok, keys that differ from %s: %s%s" % (
+            _since_label(change),
             ", ".join(change.methods), change.before_version, change.delta,
             " (%s)" % rest if rest else "")
-    return "since %s (%s): %s: %s (was %s in %s%s%s%s)" % (
-        since_text(change.since, change.before_version), change.series,
+    return "since %s: %s: %s (was %s in %s%s%s%s)" % (
+        _since_label(change),
         ", ".join(change.methods), change.after, change.before, change.before_version, gap,
         moved, code)
 
@@ -400,8 +417,10 @@ def not_compared_text(code_changes: Sequence[Tuple[str, Sequence[str]]]) -> str:
 
 
 def code_change_text(change: CodeChange) -> str:
-    """``3.12 → 3.13 (linux-cpython): fork, spawn: the case's code changed between these runs
-    (commits X → Y)``; ``3.13 (…): …`` for the runs of one column (``code_changed`` cells)."""
-    versions = change.since if change.before_version == change.since else "%s → %s" % (
-        change.before_version, change.since)
-    return "%s (%s): %s: %s" % (versions, change.series, ", ".join(change.methods), change.why)
+    """``Linux 3.12 → Linux 3.13: fork, spawn: the case's code changed between these runs
+    (commits X → Y)``; ``Linux 3.13: …`` for the runs of one column (``code_changed``
+    cells)."""
+    label = series_label(change.series, change.since)
+    versions = label if change.before_version == change.since else "%s → %s" % (
+        series_label(change.series, change.before_version), label)
+    return "%s: %s: %s" % (versions, ", ".join(change.methods), change.why)

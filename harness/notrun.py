@@ -46,8 +46,9 @@ class NotRun:
     #: each partial run, when the caller gave the names ("Linux 3.14"): the banner says which
     #: run stopped, and why.
     interrupted: Tuple[Tuple[str, str, int, int, str], ...] = ()
-    #: (why: CASE_NEWER …, case id, the environments where it has data) for each case whose
-    #: cells some run's catalog did not hold: neither counted above nor a partial run.
+    #: (why: CASE_NEWER …, the case's title (its id when none), the environments where it has
+    #: data) for each case whose cells some run's catalog did not hold: neither counted above
+    #: nor a partial run.
     catalog: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = ()
 
     def interrupted_in(self, env_id: str) -> str:
@@ -100,13 +101,14 @@ class NotRun:
 
     @property
     def catalog_line(self) -> str:
-        """ "1 case added after the other runs (inheritance.x) ran only on PyPy 3.9." ("" when
+        """ "1 case added after the other runs (“<its title>”) ran only on PyPy 3.9." ("" when
         every run's catalog held every case)."""
         groups: Dict[Tuple[str, Tuple[str, ...]], List[str]] = {}
         for why, case, where in self.catalog:
             groups.setdefault((why, where), []).append(case)
         return " ".join("%d case%s %s %s." % (
-            len(cases), "" if len(cases) == 1 else "s", _CATALOG_SAID[why] % ", ".join(cases),
+            len(cases), "" if len(cases) == 1 else "s",
+            _CATALOG_SAID[why] % ", ".join("“%s”" % c for c in cases),
             "ran only on %s" % ", ".join(where) if where else "has no data in this report")
             for (why, where), cases in groups.items())
 
@@ -131,8 +133,10 @@ def short_reason(cell: Mapping[str, Any]) -> str:
 def of_matrix(matrix: Mapping[str, Any]) -> NotRun:
     """``not_run`` of a merged matrix, each partial environment named with why it is."""
     environments = matrix.get("environments") or ()
+    titles = {str(c.get("id")): str(c.get("title") or c.get("id"))
+              for c in matrix.get("cases") or () if isinstance(c, Mapping)}
     return not_run(matrix.get("results") or (), environment_names(environments),
-                   partial_causes(environments))
+                   partial_causes(environments), titles)
 
 
 def partial_causes(environments: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
@@ -150,10 +154,12 @@ def partial_causes(environments: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
 
 def not_run(results: Sequence[Mapping[str, Any]],
             names: Optional[Mapping[str, str]] = None,
-            causes: Optional[Mapping[str, str]] = None) -> NotRun:
+            causes: Optional[Mapping[str, str]] = None,
+            titles: Optional[Mapping[str, str]] = None) -> NotRun:
     """The not-run cells of a matrix's ``results`` counted by why; with the environments'
     ``names`` (``results.environment_names``) each interrupted one is named, with its
-    ``causes`` (``partial_causes``) when known."""
+    ``causes`` (``partial_causes``) when known; a case outside a run's catalog by its
+    ``titles`` (its id where none is given)."""
     reasons = collections.Counter(reason(c) for c in results if c.get("outcome") is None)
     outside = {why: reasons.pop(why) for why in _CATALOG_SAID if why in reasons}
     stopped: Dict[str, int] = collections.Counter(
@@ -166,13 +172,13 @@ def not_run(results: Sequence[Mapping[str, Any]],
         reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         interrupted=tuple((env, names.get(env, env), n, sizes[env], (causes or {}).get(env, ""))
                           for env, n in sorted(stopped.items())) if names is not None else (),
-        catalog=_catalog_gaps(results, names or {}) if outside else ())
+        catalog=_catalog_gaps(results, names or {}, titles or {}) if outside else ())
 
 
-def _catalog_gaps(results: Sequence[Mapping[str, Any]],
-                  names: Mapping[str, str]) -> Tuple[Tuple[str, str, Tuple[str, ...]], ...]:
-    """(why, case, where it has data) for each case some run's catalog did not hold, in the
-    matrix's order (by case, then environment)."""
+def _catalog_gaps(results: Sequence[Mapping[str, Any]], names: Mapping[str, str],
+                  titles: Mapping[str, str]) -> Tuple[Tuple[str, str, Tuple[str, ...]], ...]:
+    """(why, case title, where it has data) for each case some run's catalog did not hold, in
+    the matrix's order (by case, then environment)."""
     whys: Dict[Tuple[str, str], None] = {}
     ran: Dict[str, Dict[str, None]] = {}
     for c in results:
@@ -181,7 +187,7 @@ def _catalog_gaps(results: Sequence[Mapping[str, Any]],
             ran.setdefault(case, {})[names.get(env, env)] = None
         elif reason(c) in _CATALOG_SAID:
             whys[(reason(c), case)] = None
-    return tuple((why, case, tuple(ran.get(case, ()))) for why, case in whys)
+    return tuple((why, titles.get(case, case), tuple(ran.get(case, ()))) for why, case in whys)
 
 
 class RunGaps(NamedTuple):

@@ -12,8 +12,8 @@ import dataclasses
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Set, Tuple
 
 from harness import history
-from harness.cellview import DEFAULT_CASE
-from harness.documents import MatrixCell, MatrixDoc, cells_by_key, error_field
+from harness.cellview import DEFAULT_CASE, error_words
+from harness.documents import MatrixCell, MatrixDoc, cells_by_key
 from harness.guest.words import (
     CPYTHON,
     CRASH,
@@ -26,10 +26,11 @@ from harness.guest.words import (
     UNAVAILABLE,
 )
 from harness.merge import performance_cases, signature
-from harness.results import version_label
-from harness.text import ABSENT, KEY_VALUE_LIMIT, differing_keys, short
+from harness.results import environment_names, version_label
+from harness.text import KEY_VALUE_LIMIT, differing_keys, short
 
-__all__ = ["RULE", "Example", "change_examples", "env_tags", "ran", "ranked"]
+__all__ = ["RULE", "VALUE_CHANGED", "Example", "change_examples", "env_tags",
+           "only_outside_cpython", "ran", "ranked"]
 
 #: The rule in one sentence (the page's note under Answers; the README says it too).
 RULE = ("Examples: a \"Changed in\" line names a change of the default start method first, then "
@@ -108,19 +109,40 @@ def _lookups(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], MatrixCell]]:
     return out
 
 
-def ranked(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> List[str]:
-    """``ids`` (a line's cases, in catalog order) ordered by how many CPython environments earn
-    the case ``tag``, then how many environments in all; ties keep catalog order."""
+def _hits(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> Dict[str, List[Mapping[str, Any]]]:
+    """The environments (that ran) where each of ``ids`` earns ``tag``, in the matrix's
+    order."""
     envs = [e for e in matrix["environments"] if not e.get("not_run")]
     methods_of = matrix.get("case_methods", {})
     lookups = _lookups(matrix)
+    return {cid: [e for e in envs if tag in env_tags(lookups.get(cid, {}), str(e["id"]),
+                                                       methods_of.get(cid, ()))] for cid in ids}
+
+
+def ranked(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> List[str]:
+    """``ids`` (a line's cases, in catalog order) ordered by how many CPython environments earn
+    the case ``tag``, then how many environments in all; ties keep catalog order."""
+    hits = _hits(matrix, tag, ids)
 
     def score(cid: str) -> Tuple[int, int]:
-        lookup, methods = lookups.get(cid, {}), methods_of.get(cid, ())
-        hits = [e for e in envs if tag in env_tags(lookup, str(e["id"]), methods)]
-        return (-sum(1 for e in hits if e.get("implementation") == CPYTHON), -len(hits))
+        return (-sum(1 for e in hits[cid] if e.get("implementation") == CPYTHON),
+                -len(hits[cid]))
     order = {cid: i for i, cid in enumerate(ids)}
     return sorted(ids, key=lambda cid: (score(cid), order[cid]))
+
+
+def only_outside_cpython(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> str:
+    """ "1 only on Linux PyPy 3.9": how many of ``ids`` earn ``tag`` in no CPython environment,
+    and the environments they do; "" when none does, or the matrix has no CPython to compare."""
+    if not any(e.get("implementation") == CPYTHON for e in matrix["environments"]
+               if not e.get("not_run")):
+        return ""
+    names = environment_names(matrix["environments"])
+    hits = _hits(matrix, tag, ids)
+    alone = [cid for cid in ids if hits[cid] and
+             not any(e.get("implementation") == CPYTHON for e in hits[cid])]
+    where = dict.fromkeys(names[str(e["id"])] for cid in alone for e in hits[cid])
+    return "%d only on %s" % (len(alone), ", ".join(where)) if alone else ""
 
 
 def _words(value: Any) -> str:
@@ -135,31 +157,33 @@ def _words(value: Any) -> str:
     return short(value, KEY_VALUE_LIMIT)
 
 
-def _now_was(before: str, after: str, key: str = "") -> str:
-    """ "own ran now yes (was no)"; "now 2 (was 3)" without a key (its underscores read as
-    spaces: the JSON key is no word of the page)."""
-    return "%snow %s (was %s)" % (key.replace("_", " ") + " " if key else "", after, before)
+def _now_was(before: str, after: str) -> str:
+    """ "now 2 (was 3)"."""
+    return "now %s (was %s)" % (after, before)
 
 
-def _value_pairs(before: Any, after: Any, key: str = "") -> Set[str]:
-    """What changed in a value: objects by their keys that differ (``text.differing_keys``, a
-    missing key reads ``text.ABSENT``), anything else whole; a change between two names reads
-    alone ("AttributeError → PicklingError", the same change wherever a case keeps it), any
-    other in words with its key ("exitcode now none (was 1)")."""
+#: A change of a value under one of its keys: the key is the case's own JSON name, no word of
+#: the page (review r7: "own ran now yes (was no)"); "Changes between versions" says which key
+#: and how.
+VALUE_CHANGED = "a returned value changed"
+
+
+def _value_pairs(before: Any, after: Any, keyed: bool = False) -> Set[str]:
+    """What changed in a value: objects by their keys that differ (``text.differing_keys``),
+    anything else whole; a change between two names reads alone ("AttributeError →
+    PicklingError", the same change wherever a case keeps it), a whole value's other change in
+    words ("now 2 (was 3)"), one under a key as ``VALUE_CHANGED``."""
     keys = differing_keys([before, after])
     if keys is None:
         if before == after:
             return set()
         if isinstance(before, str) and isinstance(after, str):
             return {"%s → %s" % (short(before, KEY_VALUE_LIMIT), short(after, KEY_VALUE_LIMIT))}
-        return {_now_was(_words(before), _words(after), key)}
+        return {VALUE_CHANGED if keyed else _now_was(_words(before), _words(after))}
     out: Set[str] = set()
     for k in keys:
-        if k in before and k in after:
-            out |= _value_pairs(before[k], after[k], k)
-        else:
-            out.add(_now_was(_words(before[k]) if k in before else ABSENT,
-                             _words(after[k]) if k in after else ABSENT, k))
+        out |= _value_pairs(before[k], after[k], True) if k in before and k in after \
+            else {VALUE_CHANGED}
     return out
 
 
@@ -170,7 +194,7 @@ OUTCOME_WORDS = {OK: "works", TIMEOUT: "hangs", CRASH: "crashes", UNAVAILABLE: "
 def _side(cell: MatrixCell) -> str:
     """A cell's behaviour as one side of a kind when its outcome or error type changed."""
     if cell.get("outcome") == ERROR:
-        return error_field(cell, "type") or ERROR
+        return error_words(cell)
     outcome = str(cell.get("outcome"))
     return OUTCOME_WORDS.get(outcome, outcome)
 
@@ -182,7 +206,7 @@ def _warnings(cell: MatrixCell) -> Set[str]:
 def kinds(before: MatrixCell, after: MatrixCell, perf: bool = False) -> Set[str]:
     """What changed between two cells of a case, in words: an error type ("AttributeError →
     PicklingError"), an outcome ("now hangs (was works)"), a changed value ("fork →
-    forkserver", "own ran now yes (was no)"), a warning added or gone ("now warns
+    forkserver", "now 2 (was 3)", ``VALUE_CHANGED``), a warning added or gone ("now warns
     (DeprecationWarning)")."""
     out: Set[str] = set()
     if before.get("outcome") != after.get("outcome") or (

@@ -105,6 +105,7 @@ def render_html(matrix: MatrixDoc, report: Optional[model.Report] = None) -> str
         borrowed_docs=answers.borrowed_docs(report.defaults),
         claim_tally=claimview.claim_tally(report.claims),
         claims_against=claimview.claims_against(report.claims),
+        against_heading=claimview.against_heading(claimview.claims_against(report.claims)),
         claims_left_out=claimview.LEFT_OUT,
         link_label=model.link_label,
         doc_defaults={d.slot.key: d for d in report.defaults},

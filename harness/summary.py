@@ -99,6 +99,8 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
             unrun.setdefault(slot.reason, []).append(slot)
     lines[-1] += "".join(" %s: %s." % (md(model.scope_text(slots)), md(why))
                          for why, slots in unrun.items())
+    if r.not_run.catalog_line:  # no partial run: said once, plainly, with the data's origin
+        lines += ["", md(r.not_run.catalog_line)]
     if r.rejected:  # said up here: the list itself is at the end
         files = [name for name, _problem in r.rejected]
         lines += ["", "**%s rejected** (not used; why: [Rejected input files]"
@@ -108,8 +110,6 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
     lines += ["", "## Answers", ""]
     if r.not_run.partial:
         lines += ["**%s**" % md(r.not_run.headline), ""]
-    if r.not_run.catalog_line:  # no partial run: said once, plainly
-        lines += [md(r.not_run.catalog_line), ""]
     lines += ["Default start method of CPython (not free-threaded), in a fresh interpreter — PyPy "
               "and free-threaded builds are in the table:", ""]
     lines += ["- **%s**: %s" % (md(os_name), md(text)) for os_name, text in
@@ -136,7 +136,8 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
         against = claimview.claims_against(r.claims)
         lines.append("- A typical article's claims, checked: %s%s" % (
             ", ".join("%d %s" % (n, word) for word, n in tally),
-            " (false or only partly true: %s)" % md(" · ".join(c.result.claim for c in against))
+            " (%s: %s)" % (claimview.against_heading(against),
+                           md(" · ".join(c.result.claim for c in against)))
             if against else ""))
     lines += ["", "## Start methods", "",
               "| OS | Python | available (in order) | default | ProcessPoolExecutor | "

@@ -45,7 +45,8 @@ function explain(td, body) {
   line[words.UNAVAILABLE] = "unavailable: " + (b.detail || "the method does not exist here");
   if (outcome === words.TIMEOUT) { line[words.TIMEOUT] = "hung — killed after " + (wall === null ? "the hard timeout" : wall.toFixed(1) + " s") + (b.detail ? " (" + b.detail + ")" : ""); }
   if (outcome === words.CRASH) { line[words.CRASH] = "crash: " + (b.detail || "the case's process died without a result"); }
-  if (outcome === words.ERROR) { line[words.ERROR] = "error: " + ((b.error && b.error.type) || "?") + ": " + ((b.error && b.error.message) || ""); }
+  // b.said: a child that died without a result, in words (cellview.error_words), its message after
+  if (outcome === words.ERROR) { line[words.ERROR] = "error: " + (b.said ? b.said + " — " : ((b.error && b.error.type) || "?") + ": ") + ((b.error && b.error.message) || ""); }
   body.appendChild(el("p", line[outcome] || outcome, "outcome"));
   var verdict = verdictOf(td, words);
   var exp = b.x === undefined ? null : caseData.e[b.x];  // said once per case (cellview.panel_data)
@@ -79,12 +80,19 @@ function keepInSight(td) {
   window.scrollBy(0, over());
   if (over() > 0) { table.parentNode.scrollTop += over(); }
 }
+// The page's name of an environment ("Linux 3.8", "Linux PyPy 3.9"), from its column's heading:
+// its id ("linux-cpython-3.8") is no word of the page.
+function envName(id) {
+  var th = table.querySelector("th.env[data-env=" + attr(id) + "]");
+  var os = th && table.querySelector("th.osg[data-os=" + attr(th.getAttribute("data-os")) + "] .osn");
+  return th ? (os ? os.textContent + " " : "") + th.getAttribute("data-label") : id;
+}
 function describe(td) {
   var key = cellKey(td);
   if (!key) { return; }
   var p = key.split("~");
   var row = td.parentNode;
-  $("detail-title").textContent = row.querySelector("th.rh .ct").textContent + " · " + p[1] + " · " + p[2];
+  $("detail-title").textContent = row.querySelector("th.rh .ct").textContent + " · " + envName(p[1]) + " · " + p[2];
   var body = $("detail-body");
   body.textContent = "";
   explain(td, body);

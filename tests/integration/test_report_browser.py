@@ -108,7 +108,7 @@ def test_permalink_restores_filters_and_cell(page: Any, browser: Any) -> None:
     assert other.input_value("#f-cat") == "methods"
     assert visible_rows(other) == ["row-methods.a"]
     assert other.locator("#detail").is_visible()
-    assert "linux-cpython-3.13" in other.inner_text("#detail-title")
+    assert " · Linux 3.13 · " in other.inner_text("#detail-title")
     assert other.locator("td.sel").count() == 1
     other.close()
 
@@ -176,7 +176,7 @@ def test_a_view_link_that_names_no_cell_closes_the_details(browser: Any, tmp_pat
     assert "cell=" not in pg.evaluate("location.href")
     pg.evaluate("location.hash = '#view?cell=deadlock.b~linux-cpython-3.13~fork'")
     pg.wait_for_function("() => document.querySelectorAll('td.sel').length === 1")
-    assert "linux-cpython-3.13" in pg.inner_text("#detail-title")
+    assert " · Linux 3.13 · " in pg.inner_text("#detail-title")
     pg.evaluate("location.hash = '#view?cat=methods'")
     pg.wait_for_function("() => document.getElementById('detail').hidden")
     assert pg.locator("td.sel").count() == 0

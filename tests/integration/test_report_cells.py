@@ -208,3 +208,27 @@ def test_a_column_filter_hides_runs_of_columns(browser: Any, tmp_path: Path) -> 
     assert pg.evaluate("document.getElementById('dyn-style').textContent.split("
                        "'nth-child(').length - 1") <= 2 * (2 + 2 * 1)  # (a range: two each)
     pg.close()
+
+
+def test_the_cell_panel_names_the_environment_and_a_dead_child_in_words(
+        browser: Any, tmp_path: Path) -> None:
+    """The panel's heading names the column as the page does ("Linux 3.13", not the id
+    linux-cpython-3.13), and a child that died by SIGSEGV reads so, not as the harness's own
+    type ChildDied (review r7 #4, #10)."""
+    def observe(c: str, m: str) -> CellMeta:
+        return cell(c, m, outcome="error", error={
+            "type": "ChildDied", "where": "child",
+            "message": "child exited with code -11 before sending a result"}) \
+            if m == "spawn" else cell(c, m)
+    docs = [results_doc(version=v, cases=["pickling.p"], observe=observe)
+            for v in ("3.12.1", "3.13.0")]
+    render.write_report(merge.merge([loading.Loaded.from_doc("f%d.json" % i, d)
+                                     for i, d in enumerate(docs)], now=NOW), tmp_path)
+    pg = browser.new_page(viewport={"width": 1440, "height": 900})
+    pg.goto((tmp_path / "index.html").as_uri())
+    matrix_cell(pg, "pickling.p", "linux-cpython-3.13", "spawn").click()
+    assert pg.inner_text("#detail-title") == "Title of pickling.p · Linux 3.13 · spawn"
+    assert pg.inner_text("#detail-body .outcome") == ("error: the child crashed (SIGSEGV) — "
+                                                      "child exited with code -11 before "
+                                                      "sending a result")
+    pg.close()

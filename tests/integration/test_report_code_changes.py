@@ -71,7 +71,7 @@ def test_not_compared_line_on_a_phone(browser: Any, tmp_path: Path) -> None:
     assert not line.locator("li").first.is_visible()
     line.locator("summary").click()
     text = line.locator("li li").inner_text()
-    assert text == ("3.12 → 3.13 (linux-cpython): fork, forkserver, spawn: the case's code "
+    assert text == ("Linux 3.12 → Linux 3.13: fork, forkserver, spawn: the case's code "
                     "changed between these runs (commits \"><img src=x → 2222)")
     assert page.evaluate("window.__pwned") is None
     assert page.locator("#changes-not-compared img").count() == 0

@@ -168,7 +168,7 @@ def test_a_phone_matrix_row_is_one_or_two_lines_and_keeps_its_title(browser: Any
     assert link.inner_text() == "open_file_descriptor_07"
     assert link.get_attribute("title") == title + " (07)"
     matrix_cell(pg, "inheritance.open_file_descriptor_07", "linux-cpython-3.12", "spawn").click()
-    assert pg.inner_text("#detail-title") == title + " (07) · linux-cpython-3.12 · spawn"
+    assert pg.inner_text("#detail-title") == title + " (07) · Linux 3.12 · spawn"
     pg.close()
     desk = browser.new_page(viewport={"width": 1280, "height": 800})
     desk.goto(url)

@@ -83,7 +83,7 @@ def test_change_between_distant_patch_releases_says_or_earlier() -> None:
     assert (ch.since, ch.before_version, ch.methods) == ("3.13.18", "3.13.0", ("forkserver",))
     text = history.change_text(ch)
     assert text.startswith(
-        "since 3.13.18 (or earlier: 3.13.0 → 3.13.18 observed) (linux-cpython): forkserver")
+        "since Linux 3.13.18 (or earlier: 3.13.0 → 3.13.18 observed): forkserver")
     assert "was ok \"same\" in 3.13.0" in text
 
 
@@ -91,7 +91,7 @@ def test_change_between_consecutive_patch_releases_is_exact() -> None:
     m = _matrix(results_doc(version="3.13.7", observe=SAME),
                 results_doc(version="3.13.8", observe=_observer({"spawn": "new"})))
     (ch,) = history.walk(m)[0]
-    assert history.change_text(ch).startswith("since 3.13.8 (linux-cpython): spawn")
+    assert history.change_text(ch).startswith("since Linux 3.13.8: spawn")
 
 
 def test_method_table_change_at_patch_level() -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from harness import answers, loading, merge, model, picks, summary, text
+from harness import answers, cellview, loading, merge, model, picks, summary, text
 from harness.documents import CellMeta, MatrixCell, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import Observe, cell, matrix_cell, results_doc
 
@@ -72,10 +72,13 @@ def test_kinds_read_error_types_values_by_key_and_warnings() -> None:
     assert picks.kinds(c(observed={"error": "EOFError", "n": 1}),
                        c(observed={"error": "ConnectionResetError", "n": 1})) == {
         "EOFError → ConnectionResetError"}  # a name changes alone: the same as an error's
+    # a JSON key is the case's own name, no word of the page (review r7 #5): the line says the
+    # value changed, "Changes between versions" says which key and how
     assert picks.kinds(c(observed={"exitcode": 1}), c(observed={"exitcode": None})) == {
-        "exitcode now none (was 1)"}
+        picks.VALUE_CHANGED}
     assert picks.kinds(c(observed={"own_ran": False}), c(observed={"own_ran": True})) == {
-        "own ran now yes (was no)"}
+        picks.VALUE_CHANGED}
+    assert "own" not in picks.VALUE_CHANGED and "_" not in picks.VALUE_CHANGED
     assert picks.kinds(c(observed=["fork", "spawn"]), c(observed=["forkserver"])) == {
         "now forkserver (was fork, spawn)"}
     assert picks.kinds(c(outcome="error", error={"type": "EOFError", "message": "m"}),
@@ -86,10 +89,29 @@ def test_kinds_read_error_types_values_by_key_and_warnings() -> None:
         "no longer warns (DeprecationWarning)"}
     # a key one side lacks reads as in "Changes between versions" and `harness diff`
     assert picks.kinds(c(observed={"n": 1}), c(observed={"n": 1, "lambda": "PicklingError"})) \
-        == {"lambda now PicklingError (was %s)" % text.ABSENT}
+        == {picks.VALUE_CHANGED}
     long = "x" * 100  # cut where the cell panel's keys are cut
     (kind,) = picks.kinds(c(observed={"v": long}), c(observed={"v": long + "y"}))
     assert kind == "%s → %s" % ((text.shorten(long, text.KEY_VALUE_LIMIT),) * 2)
+
+
+def test_a_child_that_died_reads_in_words_not_as_the_harness_type() -> None:
+    """ChildDied is the harness's own type for a child that ended without a result (review r7
+    #4): a change line says the child crashed, with its signal when its exit code gives one."""
+    def died(code: object) -> MatrixCell:
+        return matrix_cell("c.a", "fork", outcome="error", error={
+            "type": "ChildDied", "where": "child",
+            "message": "child exited with code %s before sending a result" % code})
+    after = matrix_cell("c.a", "fork", outcome="error", error={"type": "RuntimeError",
+                                                                "message": "m"})
+    assert picks.kinds(died(-11), after) == {"the child crashed (SIGSEGV) → RuntimeError"}
+    assert picks.kinds(died(-9), after) == {"the child was killed (SIGKILL) → RuntimeError"}
+    assert picks.kinds(died(1), after) == {"the child died without a result → RuntimeError"}
+    assert picks.kinds(died(None), after) == {"the child died without a result → RuntimeError"}
+    assert picks.kinds(after, died(-11)) == {"RuntimeError → the child crashed (SIGSEGV)"}
+    # the cell panel says it in the same words (cellview.error_words), a plain error as before
+    assert cellview.behaviour(died(-11))["said"] == "the child crashed (SIGSEGV)"
+    assert "said" not in cellview.behaviour(after)
 
 
 def _nonfork(version: str, impl: str) -> Observe:
@@ -112,6 +134,19 @@ def test_the_no_longer_fork_line_names_cpython_cases_before_a_pypy_only_quirk() 
     assert line.count == 3
     assert [e.case for e in line.examples] == ["api.b_cpython", "api.c_cpython",
                                                "api.a_pypy_only"]
+    # the count says how many of them only PyPy shows, and where (review r7 #6: PyPy 3.9's
+    # ProcessPoolExecutor bug led "Break when you move off fork" unsaid)
+    assert line.count_text == "3 cases (1 only on Linux PyPy 3.9, Linux PyPy 3.10)"
+    assert "3 cases (1 only on Linux PyPy 3.9, Linux PyPy 3.10)" in summary.render_summary(matrix)
+
+
+def test_a_report_without_cpython_says_no_only_on() -> None:
+    """Every environment PyPy: "only on" would name every case; the count reads plainly."""
+    cases = ["api.a_pypy_only", "api.b_cpython"]
+    matrix = _matrix(results_doc(version="3.9.1", impl="pypy", cases=cases,
+                                 observe=_nonfork("3.9", "pypy")))
+    (line,) = [a for a in model.build(matrix).answer_lines if a.link.endswith("nonfork-only")]
+    assert line.count_text == "1 case"
 
 
 def test_the_rule_is_on_the_page() -> None:
@@ -157,9 +192,9 @@ def test_a_change_of_the_default_start_method_comes_first_and_in_words() -> None
     assert line.examples[1].text.startswith("3 cases: AttributeError → PicklingError, e.g. ")
     # what changed reads in words: no JSON key, list or bracket
     (other,) = [e for e in line.examples if e.case == "api.a_other"]
-    for raw in ("own_ran", "with_ctx", "true", "null", "[", '"', "+ Deprecation"):
+    for raw in ("own_ran", "with_ctx", "own ran", "with ctx", "true", "null", "[", '"',
+                "+ Deprecation"):
         assert raw not in line.example_text, raw
-    assert "own ran now yes (was no)" in other.text or "now warns (DeprecationWarning)" in \
-        other.text or "with ctx now none (was fork)" in other.text
+    assert picks.VALUE_CHANGED in other.text or "now warns (DeprecationWarning)" in other.text
     assert picks.RULE.startswith("Examples: a \"Changed in\" line names a change of the "
                                  "default start method first")

@@ -83,7 +83,8 @@ def test_the_title_line_and_a_claim_count_the_same_slots_and_say_why_environment
     counts = html.split('<section id="summary">', 1)[1].split("</p>", 1)[0]
     # 3 environments in 2 slots of a grid of the 36 targets + Linux 3.8
     said = ("environments in 2 of 37 OS × Python slots: the 36 this project targets and 1 more "
-            "that these results hold; Linux 3.13 is two environments: 3.13.0 and 3.13.18.")
+            "that these results hold (Linux 3.8); Linux 3.13 is two environments: 3.13.0 and "
+            "3.13.18.")
     assert "Data from <strong>3</strong> " + said in counts
     (view,) = model.build(matrix).claims
     assert view.coverage.startswith("on 2 of 37 OS × Python slots in its scope — no data: ")
@@ -128,8 +129,11 @@ def test_the_scope_reads_in_words_before_the_answers() -> None:
     matrix = _two_patch_releases_and_38()
     html = render.render_html(matrix)
     scope = html.split('<p class="scope" id="scope">', 1)[1].split("</p>", 1)[0]
-    words = ("Linux — CPython 3.8, 3.13", "Linux 3.9–3.12, 3.14–3.16, 3.14t–3.15t, "
-             "PyPy 3.10–3.11; macOS and Windows (CI only)")
+    # "and" within a kind ("PyPy 3.9, 3.11" after CPython read as CPython 3.11), and an OS
+    # only CI runs said to have no run here (review r7 #8: "(CI only)" read as CI's data)
+    words = ("Linux — CPython 3.8 and 3.13", "Linux 3.9–3.12 and 3.14–3.16, 3.14t–3.15t, "
+             "PyPy 3.10–3.11; macOS and Windows (no run in this report; the CI workflow runs "
+             "them)")
     assert scope == ("<strong>Measured here</strong>: %s. <strong>Not measured</strong>: %s."
                      % words)
     assert "**Measured here**: %s. **Not measured**: %s." % words in \
@@ -153,3 +157,19 @@ def test_what_breaks_off_fork_comes_first_and_the_counting_note_is_folded_after_
     note = after.split("</ul>", 1)[1].split("</details>", 1)[0]
     assert note.lstrip().split("\n")[-1].startswith('<details class="muted small-note')
     assert "Cases counted when it happens in at least one environment" in note
+
+
+def test_the_claims_line_heads_its_list_with_the_verdicts_it_holds() -> None:
+    """ "false or only partly true:" before a list of partly true claims only said one was false
+    (review r7 #7): the words come from the verdicts listed."""
+    from typing import cast
+
+    from harness import claimview
+    from harness.guest import words
+
+    def views(*verdicts: str) -> Any:
+        return [cast("claimview.ClaimView", type("V", (), {"verdict": v})()) for v in verdicts]
+    assert claimview.against_heading(views(words.DEPENDS, words.DEPENDS)) == "partly true"
+    assert claimview.against_heading(views(words.FAILS)) == "false"
+    assert claimview.against_heading(views(words.DEPENDS, words.FAILS)) == \
+        "false or partly true"

@@ -91,11 +91,13 @@ def test_a_case_in_a_runs_catalog_without_cells_still_had_no_data() -> None:
 
 def test_a_newer_case_is_no_partial_run_and_the_page_says_it_once() -> None:
     """The report reads as a full run's (no banner, counts of plain cases) and says once,
-    muted, which case ran where; so do summary.md and the matrix run's covered line."""
+    muted, in the Summary (not atop the Answers: review r7 #3), which case ran where, by its
+    title (the id is no word of the page); so do summary.md and the matrix run's covered
+    line."""
     m = _matrix(_run("3.12.1", CASES, OLD), _run("3.13.1", CASES + ["methods.new"], NEW))
     r = model.build(m)
     assert not r.not_run.partial and r.not_run.line == "" and r.not_run.headline == ""
-    said = "1 case added after the other runs (methods.new) ran only on Linux 3.13."
+    said = "1 case added after the other runs (“Title of methods.new”) ran only on Linux 3.13."
     assert r.not_run.catalog_line == said
     (line,) = [a.count_text for a in r.answer_lines if a.text.startswith(FORK_ONLY)]
     assert line == "1 case"
@@ -103,7 +105,9 @@ def test_a_newer_case_is_no_partial_run_and_the_page_says_it_once() -> None:
     assert "Partial run" not in page and "Partial run" not in text
     assert '<p class="muted" id="catalog-gaps">%s</p>' % said in page
     assert page.count(said) == 1
-    assert said in text
+    summary_part = page.split('<section id="summary">')[1].split("</section>")[0]
+    assert said in summary_part
+    assert said in text and text.index(said) < text.index("## Answers")
     (covered, *_rest) = coverage.coverage_lines(m, [], environ={"CI": "1"})
     assert "but only" not in covered
 
@@ -114,7 +118,8 @@ def test_cases_gone_from_the_newer_runs_are_said_together() -> None:
     r = model.build(m)
     assert not r.not_run.partial
     assert r.not_run.catalog_line == "2 cases gone from the newer runs' catalog " \
-        "(methods.old, methods.older: removed or renamed) ran only on Linux 3.12."
+        "(“Title of methods.old”, “Title of methods.older”: removed or renamed) ran only on " \
+        "Linux 3.12."
 
 
 def test_a_newer_case_beside_an_interrupted_run_counts_only_what_was_cut() -> None:
@@ -128,7 +133,7 @@ def test_a_newer_case_beside_an_interrupted_run_counts_only_what_was_cut() -> No
     assert r.not_run.line == "Partial run: only 8 of 15 cells ran (Linux 3.14 was " \
         "interrupted by SIGTERM: 7 of its 9 cells did not run)"
     assert r.not_run.catalog_line == \
-        "1 case added after the other runs (methods.new) has no data in this report."
+        "1 case added after the other runs (“Title of methods.new”) has no data in this report."
 
 
 def test_a_claims_not_run_cell_says_the_case_is_newer() -> None:

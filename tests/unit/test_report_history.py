@@ -38,7 +38,7 @@ def test_change_found_at_the_first_version_with_new_behaviour() -> None:
     assert (ch.series, ch.methods, ch.since, ch.before_version) == (
         "linux-cpython", ("forkserver",), "3.14", "3.13")
     assert ch.after == 'ok "new"' and ch.before == 'ok "same"' and not ch.gap
-    assert history.change_text(ch).startswith("since 3.14 (linux-cpython): forkserver")
+    assert history.change_text(ch).startswith("since Linux 3.14: forkserver")
 
 
 def test_versions_sort_numerically_and_same_change_groups_methods() -> None:
@@ -167,7 +167,7 @@ def test_a_difference_where_the_case_code_changed_is_not_a_change_of_python() ->
     assert (code.case, code.series, code.methods, code.before_version, code.since) == (
         "methods.a", "linux-cpython", ("fork",), "3.12", "3.13")
     assert history.code_change_text(code) == (
-        "3.12 → 3.13 (linux-cpython): fork: the case's code changed between these runs "
+        "Linux 3.12 → Linux 3.13: fork: the case's code changed between these runs "
         "(commits 111111111111 → 222222222222)")
     # one commit, two digests: an edit that was never committed still counts
     (_, (same_commit,)) = history.walk(_versions(("aaaaaaaaaaaa", "bbbbbbbbbbbb")))
@@ -179,7 +179,7 @@ def test_the_same_case_code_from_two_commits_is_compared() -> None:
     (ch,) = history.walk(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa"),
                                                 ("1111", "2222")))[0]
     assert ch.code == "" and history.change_text(ch) == (
-        "since 3.13 (linux-cpython): fork: ok 2 (was ok 1 in 3.12)")
+        "since Linux 3.13: fork: ok 2 (was ok 1 in 3.12)")
 
 
 def test_old_files_of_two_commits_say_the_case_may_have_changed() -> None:
@@ -206,10 +206,10 @@ def test_the_page_lists_code_changes_apart_escaped() -> None:
     assert "since 3.13" not in html and evil not in html
     assert ('<summary>Not compared: 1 difference in 1 case whose own code changed between the '
             'two runs (a change of the case, not of Python)</summary>') in section
-    assert ("3.12 → 3.13 (linux-cpython): fork: the case&#39;s code changed between these "
+    assert ("Linux 3.12 → Linux 3.13: fork: the case&#39;s code changed between these "
             "runs (commits &lt;img src=x o → 2222)") in section
     plain = render.render_html(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa")))
-    assert 'id="changes-not-compared"' not in plain and "since 3.13 (linux-cpython)" in plain
+    assert 'id="changes-not-compared"' not in plain and "since Linux 3.13" in plain
 
 
 def test_one_columns_runs_of_two_case_versions_are_not_compared_nor_flaky() -> None:
@@ -225,7 +225,7 @@ def test_one_columns_runs_of_two_case_versions_are_not_compared_nor_flaky() -> N
     m = _matrix(coded("aaaaaaaaaaaa", "1111", 1), coded("bbbbbbbbbbbb", "2222", 2))
     html = render.render_html(m)
     why = "the case&#39;s code changed between these runs (commits 1111 → 2222)"
-    assert "3.12 (linux-cpython): fork: " + why in html
+    assert "Linux 3.12: fork: " + why in html
     assert ('title="runs not compared: %s; the cell shows the newest run and decides no claim"'
             % why) in html
     assert "≈ flaky: runs disagree: <strong>0</strong>" in html
@@ -331,7 +331,7 @@ def test_a_change_of_an_objects_keys_names_only_those_keys() -> None:
     assert ch.delta == ("local_class_instance: AttributeError → PicklingError; "
                         "local_function: AttributeError → PicklingError")
     assert history.change_text(ch) == (
-        "since 3.14 (linux-cpython): spawn: ok, keys that differ from 3.13: " + ch.delta)
+        "since Linux 3.14: spawn: ok, keys that differ from 3.13: " + ch.delta)
     assert "generator" not in ch.before + ch.after
 
 

@@ -68,7 +68,7 @@ def test_a_local_run_says_why_it_did_not_run_what_it_looked_for(tmp_path: Path) 
     page = " ".join((out / "index.html").read_text().split())
     target = len(OSES) * len(TARGET)
     assert "Data from <strong>1</strong> environment in 1 of %d OS × Python slots: the %d this " \
-        "project targets and 1 more this run looked for and did not run." % (
+        "project targets and 1 more this run looked for and did not run (Linux 3.8)." % (
             target + 1, target) in page
     assert "<strong>no data in this report</strong>: not run — not found on this machine;" in page
     assert "Linux 3.8: not run — found but broken: exit 1: boom" in page  # the gap's title
@@ -76,7 +76,8 @@ def test_a_local_run_says_why_it_did_not_run_what_it_looked_for(tmp_path: Path) 
     assert "Linux 3.8: not run — found but broken: exit 1: boom. Linux 3.14: not run — not " \
         "found on this machine." in md
     assert "Data from 1 environment in 1 of %d OS × Python slots: the %d this project targets " \
-        "and 1 more this run looked for and did not run." % (target + 1, target) in md
+        "and 1 more this run looked for and did not run (Linux 3.8)." % (target + 1, target) \
+        in md  # named: "2 more" left a reader to guess which (review r7 #9)
 
 
 def test_a_patch_release_not_run_is_said_in_its_minor_versions_slot(tmp_path: Path) -> None:
@@ -137,7 +138,7 @@ def test_the_scope_line_counts_slots_beyond_the_target_apart() -> None:
     target = len(OSES) * len(TARGET)
     html = " ".join(render.render_html(_matrix(results_doc(version="3.8.18"))).split())
     assert "in 1 of %d OS × Python slots: the %d this project targets and 1 more that these " \
-        "results hold." % (target + 1, target) in html
+        "results hold (Linux 3.8)." % (target + 1, target) in html
     html = " ".join(render.render_html(_matrix(results_doc(version="3.12.1"))).split())
     assert "in 1 of %d OS × Python slots this project targets." % target in html
 
