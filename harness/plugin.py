@@ -94,6 +94,7 @@ class _State:
         self.cells_written = 0  # pytest's own count stops at the cells it reported
         self.items: List["CaseItem"] = []
         self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
+        self.files_left_out: List[str] = []  # the cells of cases in files not collected
         self.dropping = False  # while --quick's cells are reported deselected
         self.interrupted = False  # Ctrl-C, SIGTERM or SIGHUP stopped the run
         self.finished = ""  # pytest runs no more cells: why nothing is left to stop (``finish``)
@@ -199,6 +200,18 @@ class CaseFile(pytest.File):
                     yield CaseItem.from_parent(self, name=name, case=case, method=method)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The run records the whole catalog, not only the cases of the files it collected: the
+    cells of the rest (--ignore, a file path) are recorded as not selected, so the report reads
+    a partial run, not a catalog that lacked those cases ("case newer than this run")."""
+    state = _state(session.config)
+    for case in catalog.whole(CASES_DIR):
+        if case.id not in state.cases:
+            state.cases[case.id] = case
+            case.code_digest()  # as collected cases do, before any cell runs
+            state.files_left_out += [results.cell_name(case.id, m) for m in case.methods]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     """--quick drops its category after -k/-m/--deselect: a cell both leave out reads "not
@@ -275,15 +288,21 @@ def pytest_deselected(items: List[pytest.Item]) -> None:
             state.deselected += [i.name for i in items if isinstance(i, CaseItem)]
 
 
-def _selection(config: pytest.Config) -> str:
+def _selection(config: pytest.Config, files: bool = False) -> str:
     """How the user narrowed the run: ``-k 'pickling and fork'``, ``-m …``, ``--methods …``,
-    ``--deselect``."""
+    ``--deselect``; with ``files`` (some cases' files were not collected), the ``--ignore``
+    options and the paths given other than ``cases/``."""
     methods = config.getoption("--methods")
     parts = ["%s %s" % (flag, shlex.quote(value)) for flag, value in (
         ("-k", config.option.keyword), ("-m", config.option.markexpr),
         ("--methods", "" if set(methods.split(",")) >= set(START_METHODS) else methods)) if value]
     parts += ["--deselect %s" % shlex.quote(n) for n in getattr(config.option, "deselect", None)
               or ()]
+    if files:
+        parts += ["%s %s" % (flag, shlex.quote(p)) for flag, name in (
+            ("--ignore", "ignore"), ("--ignore-glob", "ignore_glob"))
+            for p in getattr(config.option, name, None) or ()]
+        parts += [shlex.quote(a) for a in config.args if Path(a).resolve() != CASES_DIR]
     return " ".join(parts) or "pytest's selection"
 
 
@@ -296,9 +315,10 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     environment = dict(state.environment)
     if state.quick:  # the merge labels these cells "not run (quick)", never a gap in silence
         environment["left_out"] = {QUICK_LEAVES_OUT: "quick"}
-    if state.deselected:  # and these "not run (not selected: -k …)"
-        environment["not_selected"] = {"by": _selection(config),
-                                       "cells": sorted(set(state.deselected))}
+    if state.deselected or state.files_left_out:  # and these "not run (not selected: -k …)"
+        environment["not_selected"] = {
+            "by": _selection(config, bool(state.files_left_out)),
+            "cells": sorted(set(state.deselected + state.files_left_out))}
     tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)
     state.cause = interrupted.cause(state, json_report.get("exitcode"), tests)
     if state.cause:  # the cells it never reached: "not run (interrupted)"

@@ -4,6 +4,7 @@ report shows in "not run (not selected: …)"."""
 from __future__ import annotations
 
 from types import SimpleNamespace
+from pathlib import Path
 from typing import Any, List, Optional
 
 import pytest
@@ -67,8 +68,6 @@ def test_case_digests_are_taken_at_collection_before_any_cell_runs(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Collecting a case module takes each case's code digest then (not when the session ends,
     from files a long run may have seen edited): a later edit does not change it."""
-    from pathlib import Path
-
     from harness.guest import catalog
 
     state = SimpleNamespace(cases={}, methods=set(), deselected=[])
@@ -147,3 +146,31 @@ def test_the_run_header_says_which_methods_run(methods: List[str], line: str) ->
     env = {"id": "linux-cpython-3.12", "executable": "/p/python3.12",
            "available_methods": ["fork", "spawn", "forkserver"], "default_method": "fork"}
     assert plugin._header(env, methods) == "harness: linux-cpython-3.12 (/p/python3.12) " + line
+
+
+def test_a_run_narrowed_by_file_records_the_whole_catalog_and_the_rest_as_not_selected(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run -- --ignore cases/performance.py` recorded as its catalog only the cases of the
+    files it collected: the report read a full run whose catalog lacked the rest ("case newer
+    than this run", review r6 #1). It records every case; the cells of those it did not
+    collect are not selected, by the option that left them out."""
+    from harness.guest import catalog
+
+    state = SimpleNamespace(cases={}, methods=set(), deselected=[], files_left_out=[])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    case_file = object.__new__(plugin.CaseFile)
+    case_file.path = Path(plugin.CASES_DIR) / "methods.py"
+    case_file.config = None  # type: ignore[assignment]
+    list(case_file.collect())
+    config = _config()
+    config.option.ignore, config.args = ["cases/performance.py"], [str(plugin.CASES_DIR)]
+    plugin.pytest_collection_finish(SimpleNamespace(config=config))  # type: ignore[arg-type]
+    whole = catalog.whole(plugin.CASES_DIR)
+    assert sorted(state.cases) == [c.id for c in whole]
+    assert {c.module for c in whole} >= {"cases.performance", "cases.pickling"}
+    left = {name.partition("[")[0] for name in state.files_left_out}
+    assert left == {c.id for c in whole if c.module != "cases.methods"}
+    assert all(c._digest for c in state.cases.values())
+    assert plugin._selection(config, files=True) == "--ignore cases/performance.py"
+    config.option.ignore, config.args = [], ["cases/methods.py"]
+    assert plugin._selection(config, files=True) == "cases/methods.py"
