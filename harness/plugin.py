@@ -302,7 +302,9 @@ def _selection(config: pytest.Config, files: bool = False) -> str:
         parts += ["%s %s" % (flag, shlex.quote(p)) for flag, name in (
             ("--ignore", "ignore"), ("--ignore-glob", "ignore_glob"))
             for p in getattr(config.option, name, None) or ()]
-        parts += [shlex.quote(a) for a in config.args if Path(a).resolve() != CASES_DIR]
+        # Paths narrow the run only when cases/ itself is not given too (`run` always gives it).
+        given = [a for a in config.args if Path(a).resolve() != CASES_DIR]
+        parts += [shlex.quote(a) for a in given] if given == config.args else []
     return " ".join(parts) or "pytest's selection"
 
 

@@ -174,3 +174,5 @@ def test_a_run_narrowed_by_file_records_the_whole_catalog_and_the_rest_as_not_se
     assert plugin._selection(config, files=True) == "--ignore cases/performance.py"
     config.option.ignore, config.args = [], ["cases/methods.py"]
     assert plugin._selection(config, files=True) == "cases/methods.py"
+    config.args = [str(plugin.CASES_DIR), "cases/methods.py"]  # `run -- cases/methods.py`
+    assert plugin._selection(config, files=True) == "pytest's selection"
