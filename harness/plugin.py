@@ -93,8 +93,7 @@ class _State:
         self.write_error = ""  # why the results file could not be written (the error line)
         self.cells_written = 0  # pytest's own count stops at the cells it reported
         self.items: List["CaseItem"] = []
-        self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
-        self.files_left_out: List[str] = []  # the cells of cases in files not collected
+        self.deselected: List[str] = []  # "case[method]" left out by -k, --methods, --ignore …
         self.dropping = False  # while --quick's cells are reported deselected
         self.interrupted = False  # Ctrl-C, SIGTERM or SIGHUP stopped the run
         self.finished = ""  # pytest runs no more cells: why nothing is left to stop (``finish``)
@@ -209,7 +208,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
         if case.id not in state.cases:
             state.cases[case.id] = case
             case.code_digest()  # as collected cases do, before any cell runs
-            state.files_left_out += [results.cell_name(case.id, m) for m in case.methods]
+            state.deselected += [results.cell_name(case.id, m) for m in case.methods]
 
 
 @pytest.hookimpl(trylast=True)
@@ -288,23 +287,23 @@ def pytest_deselected(items: List[pytest.Item]) -> None:
             state.deselected += [i.name for i in items if isinstance(i, CaseItem)]
 
 
-def _selection(config: pytest.Config, files: bool = False) -> str:
+def _selection(config: pytest.Config) -> str:
     """How the user narrowed the run: ``-k 'pickling and fork'``, ``-m …``, ``--methods …``,
-    ``--deselect``; with ``files`` (some cases' files were not collected), the ``--ignore``
-    options and the paths given other than ``cases/``."""
+    ``--deselect``, ``--ignore``, the paths given (``cases/methods.py``)."""
     methods = config.getoption("--methods")
     parts = ["%s %s" % (flag, shlex.quote(value)) for flag, value in (
         ("-k", config.option.keyword), ("-m", config.option.markexpr),
         ("--methods", "" if set(methods.split(",")) >= set(START_METHODS) else methods)) if value]
     parts += ["--deselect %s" % shlex.quote(n) for n in getattr(config.option, "deselect", None)
               or ()]
-    if files:
-        parts += ["%s %s" % (flag, shlex.quote(p)) for flag, name in (
-            ("--ignore", "ignore"), ("--ignore-glob", "ignore_glob"))
-            for p in getattr(config.option, name, None) or ()]
-        # Paths narrow the run only when cases/ itself is not given too (`run` always gives it).
-        given = [a for a in config.args if Path(a).resolve() != CASES_DIR]
-        parts += [shlex.quote(a) for a in given] if given == config.args else []
+    parts += ["%s %s" % (flag, shlex.quote(p)) for flag, name in (
+        ("--ignore", "ignore"), ("--ignore-glob", "ignore_glob"))
+        for p in getattr(config.option, name, None) or ()]
+    # Paths in cases/ narrow the run only without cases/ (or above) beside them: `run` gives it.
+    paths = [Path(arg.partition("::")[0]).resolve() for arg in config.args]
+    if not any(path == CASES_DIR or path in CASES_DIR.parents for path in paths):
+        parts += [shlex.quote(arg) for arg, path in zip(config.args, paths)
+                  if CASES_DIR in path.parents]
     return " ".join(parts) or "pytest's selection"
 
 
@@ -317,10 +316,9 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     environment = dict(state.environment)
     if state.quick:  # the merge labels these cells "not run (quick)", never a gap in silence
         environment["left_out"] = {QUICK_LEAVES_OUT: "quick"}
-    if state.deselected or state.files_left_out:  # and these "not run (not selected: -k …)"
-        environment["not_selected"] = {
-            "by": _selection(config, bool(state.files_left_out)),
-            "cells": sorted(set(state.deselected + state.files_left_out))}
+    if state.deselected:  # and these "not run (not selected: -k …)"
+        environment["not_selected"] = {"by": _selection(config),
+                                       "cells": sorted(set(state.deselected))}
     tests = (json_report.get("tests") or []) + _finished_unreported(state, json_report)
     state.cause = interrupted.cause(state, json_report.get("exitcode"), tests)
     if state.cause:  # the cells it never reached: "not run (interrupted)"

@@ -15,7 +15,8 @@ from harness import plugin
 def _config(keyword: str = "", markexpr: str = "", methods: str = "fork,forkserver,spawn",
             deselect: Optional[List[str]] = None) -> Any:
     option = SimpleNamespace(keyword=keyword, markexpr=markexpr, deselect=deselect)
-    return SimpleNamespace(option=option, getoption=lambda name: {"--methods": methods}[name])
+    return SimpleNamespace(option=option, getoption=lambda name: {"--methods": methods}[name],
+                           args=[str(plugin.CASES_DIR)])
 
 
 @pytest.mark.parametrize(("config", "by"), [
@@ -114,6 +115,7 @@ def test_collection_errors_are_not_a_signal(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     monkeypatch.setattr(stopping, "_STOPPING", [])
+    monkeypatch.setattr(plugin, "cancel_all", lambda: None)  # no run here: it left one cancelled
     excinfo = SimpleNamespace(errisinstance=lambda kind: kind is pytest.Session.Interrupted)
     plugin.pytest_keyboard_interrupt(excinfo)
     assert state.interrupted is False
@@ -156,7 +158,7 @@ def test_a_run_narrowed_by_file_records_the_whole_catalog_and_the_rest_as_not_se
     collect are not selected, by the option that left them out."""
     from harness.guest import catalog
 
-    state = SimpleNamespace(cases={}, methods=set(), deselected=[], files_left_out=[])
+    state = SimpleNamespace(cases={}, methods=set(), deselected=[])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     case_file = object.__new__(plugin.CaseFile)
     case_file.path = Path(plugin.CASES_DIR) / "methods.py"
@@ -168,11 +170,14 @@ def test_a_run_narrowed_by_file_records_the_whole_catalog_and_the_rest_as_not_se
     whole = catalog.whole(plugin.CASES_DIR)
     assert sorted(state.cases) == [c.id for c in whole]
     assert {c.module for c in whole} >= {"cases.performance", "cases.pickling"}
-    left = {name.partition("[")[0] for name in state.files_left_out}
-    assert left == {c.id for c in whole if c.module != "cases.methods"}
+    left = {name.partition("[")[0] for name in state.deselected}  # and methods.*: --methods
+    assert left == {c.id for c in whole}
     assert all(c._digest for c in state.cases.values())
-    assert plugin._selection(config, files=True) == "--ignore cases/performance.py"
-    config.option.ignore, config.args = [], ["cases/methods.py"]
-    assert plugin._selection(config, files=True) == "cases/methods.py"
+    assert plugin._selection(config) == "--ignore cases/performance.py"
+    monkeypatch.chdir(plugin.CASES_DIR.parent)
+    config.option.ignore, config.args = [], ["cases/methods.py::methods.default[fork]"]
+    assert plugin._selection(config) == "'cases/methods.py::methods.default[fork]'"
+    config.args = ["."]  # pytest's own when given no path: the checkout, cases/ in it
+    assert plugin._selection(config) == "pytest's selection"
     config.args = [str(plugin.CASES_DIR), "cases/methods.py"]  # `run -- cases/methods.py`
-    assert plugin._selection(config, files=True) == "pytest's selection"
+    assert plugin._selection(config) == "pytest's selection"
