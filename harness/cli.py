@@ -260,8 +260,8 @@ def build_parser() -> argparse.ArgumentParser:
                                      "A complete run replaces the interpreter's results "
                                      "file; one narrowed by --quick or a selection (-k, -m, "
                                      "--methods, --deselect, --ignore) first moves that file "
-                                     "to <results-dir>/replaced/ and says so; a partial one (stopped, a "
-                                     "cell missing) never replaces it: it goes to "
+                                     "to <results-dir>/replaced/ and says so; a partial "
+                                     "one (stopped, a cell missing) never replaces it: it goes to "
                                      "<results-dir>/interrupted/.")
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "
