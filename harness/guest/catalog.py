@@ -210,7 +210,7 @@ def whole(folder: "os.PathLike[str]") -> List[Case]:
         if name.endswith(".py") and not name.startswith("_"):
             try:
                 importlib.import_module("cases." + name[:-3])
-            except Exception:  # noqa: BLE001  # the user left it out, maybe for this reason
+            except Exception:  # noqa: BLE001, S112 - the user may have left it out for this
                 continue
     return all_cases()
 

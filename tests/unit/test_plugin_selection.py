@@ -3,8 +3,8 @@ report shows in "not run (not selected: …)"."""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any, List, Optional
 
 import pytest
