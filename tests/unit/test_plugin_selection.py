@@ -65,18 +65,24 @@ def test_quick_drops_its_cells_after_the_selection_without_calling_them_not_sele
     assert state.deselected == ["performance.p[spawn]"]
 
 
+def _collected(monkeypatch: pytest.MonkeyPatch, name: str) -> Any:
+    """The run's state once ``cases/<name>`` is collected under ``--methods`` of none."""
+    state = SimpleNamespace(cases={}, methods=set(), deselected=[])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    case_file = object.__new__(plugin.CaseFile)
+    case_file.path = Path(plugin.CASES_DIR) / name
+    case_file.config = None  # type: ignore[assignment]
+    list(case_file.collect())
+    return state
+
+
 def test_case_digests_are_taken_at_collection_before_any_cell_runs(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Collecting a case module takes each case's code digest then (not when the session ends,
     from files a long run may have seen edited): a later edit does not change it."""
     from harness.guest import catalog
 
-    state = SimpleNamespace(cases={}, methods=set(), deselected=[])
-    monkeypatch.setattr(plugin, "_state", lambda config: state)
-    case_file = object.__new__(plugin.CaseFile)
-    case_file.path = Path(plugin.CASES_DIR) / "api.py"
-    case_file.config = None  # type: ignore[assignment]
-    list(case_file.collect())
+    state = _collected(monkeypatch, "api.py")
     assert state.cases and all(c._digest for c in state.cases.values())
     module = tmp_path / "edited_during_run.py"
     module.write_text("def the_case(ctx):\n    return 1\n")
@@ -158,20 +164,16 @@ def test_a_run_narrowed_by_file_records_the_whole_catalog_and_the_rest_as_not_se
     collect are not selected, by the option that left them out."""
     from harness.guest import catalog
 
-    state = SimpleNamespace(cases={}, methods=set(), deselected=[])
-    monkeypatch.setattr(plugin, "_state", lambda config: state)
-    case_file = object.__new__(plugin.CaseFile)
-    case_file.path = Path(plugin.CASES_DIR) / "methods.py"
-    case_file.config = None  # type: ignore[assignment]
-    list(case_file.collect())
+    state = _collected(monkeypatch, "methods.py")
+    by_methods = set(state.deselected)  # --methods of none: every cell collected is left out
     config = _config()
     config.option.ignore, config.args = ["cases/performance.py"], [str(plugin.CASES_DIR)]
     plugin.pytest_collection_finish(SimpleNamespace(config=config))  # type: ignore[arg-type]
     whole = catalog.whole(plugin.CASES_DIR)
     assert sorted(state.cases) == [c.id for c in whole]
     assert {c.module for c in whole} >= {"cases.performance", "cases.pickling"}
-    left = {name.partition("[")[0] for name in state.deselected}  # and methods.*: --methods
-    assert left == {c.id for c in whole}
+    left = {name.partition("[")[0] for name in set(state.deselected) - by_methods}
+    assert left == {c.id for c in whole if c.module != "cases.methods"}
     assert all(c._digest for c in state.cases.values())
     assert plugin._selection(config) == "--ignore cases/performance.py"
     monkeypatch.chdir(plugin.CASES_DIR.parent)
