@@ -259,10 +259,10 @@ def build_parser() -> argparse.ArgumentParser:
                                      "selected, or its run ended early; 2 on usage error; "
                                      "130 when interrupted (finished cells are written). "
                                      "A complete run replaces the interpreter's results "
-                                     "file; one narrowed by -k, -m, --methods, --deselect "
-                                     "or --quick first moves that file to <results-dir>/"
-                                     "replaced/ and says so; a partial one (stopped, a "
-                                     "cell missing) never replaces it: it goes to "
+                                     "file; one narrowed by --quick or a selection (-k, -m, "
+                                     "--methods, --deselect, --ignore) first moves that file "
+                                     "to <results-dir>/replaced/ and says so; a partial "
+                                     "one (stopped, a cell missing) never replaces it: it goes to "
                                      "<results-dir>/interrupted/.")
     run.add_argument("--python", metavar="CMD",
                      help="interpreter under test (path, or a command such as a chroot "

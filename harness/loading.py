@@ -28,6 +28,7 @@ from harness.documents import (
     ResultsDoc,
     RunRecord,
 )
+from harness.guest.words import COMMIT_ID
 from harness.text import shorten
 
 __all__ = ["CellRun", "Loaded", "Rejected", "load_results", "run_record", "run_time",
@@ -103,6 +104,11 @@ def _load_one(name: str) -> Union[Loaded, Rejected]:
         sys.stderr.write("harness: warning: %s: environment.timestamp %s is not an ISO 8601 "
                          "time: this run counts as the oldest of its column\n" % (
                              name, shorten(repr(stamp), 40)))
+    commit = doc["harness"]["environment"].get("git_commit")
+    if commit is not None and not re.fullmatch(COMMIT_ID, commit):  # git's stderr mixed in
+        doc["harness"]["environment"]["git_commit"] = None  # not the page's commit: no label
+        sys.stderr.write("harness: warning: %s: environment.git_commit %s is not a commit id: "
+                         "read as none (its cells are kept)\n" % (name, shorten(repr(commit), 40)))
     if dropped:
         sys.stderr.write("harness: warning: %s: %s is not a string: dropped (%s compare%s as "
                          "'unknown': the case's code may have changed)\n" % (

@@ -230,7 +230,8 @@ def _catalog_gap(runs: Sequence[RunGaps], held: Sequence[Tuple[Optional[str], Op
                  ) -> str:
     """CASE_NEWER when ``runs`` all ran before every run that had the case (``held``: their
     times and commits), CASE_GONE when all after; else CASE_OUTSIDE: a time unknown, or
-    between, or a commit of both (the same catalog: that run's was narrowed, by --ignore)."""
+    between, or a commit of both (edits not committed; or a file of an older harness, which
+    recorded only the cases of the files it collected, as --ignore left them)."""
     mine, theirs = [r.when for r in runs if r.when], [when for when, _commit in held if when]
     same = {r.commit for r in runs} & {commit for _when, commit in held} - {None}
     if mine and theirs and len(mine) == len(runs) and len(theirs) == len(held) and not same:

@@ -93,7 +93,7 @@ class _State:
         self.write_error = ""  # why the results file could not be written (the error line)
         self.cells_written = 0  # pytest's own count stops at the cells it reported
         self.items: List["CaseItem"] = []
-        self.deselected: List[str] = []  # "case[method]" left out by -k, -m, --methods …
+        self.deselected: List[str] = []  # "case[method]" left out by -k, --methods, --ignore …
         self.dropping = False  # while --quick's cells are reported deselected
         self.interrupted = False  # Ctrl-C, SIGTERM or SIGHUP stopped the run
         self.finished = ""  # pytest runs no more cells: why nothing is left to stop (``finish``)
@@ -203,6 +203,18 @@ class CaseFile(pytest.File):
                     yield CaseItem.from_parent(self, name=name, case=case, method=method)
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The run records the whole catalog, not only the cases of the files it collected: the
+    cells of the rest (--ignore, a file path) are recorded as not selected, so the report reads
+    a partial run, not a catalog that lacked those cases ("case newer than this run")."""
+    state = _state(session.config)
+    for case in catalog.whole(CASES_DIR):
+        if case.id not in state.cases:
+            state.cases[case.id] = case
+            case.code_digest()  # as collected cases do, before any cell runs
+            state.deselected += [results.cell_name(case.id, m) for m in case.methods]
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     """--quick drops its category after -k/-m/--deselect: a cell both leave out reads "not
@@ -281,7 +293,7 @@ def pytest_deselected(items: List[pytest.Item]) -> None:
 
 def _selection(config: pytest.Config) -> str:
     """How the user narrowed the run: ``-k 'pickling and fork'``, ``-m …``, ``--methods …``,
-    ``--deselect``."""
+    ``--deselect``, ``--ignore``, the paths given (``cases/methods.py``)."""
     methods = config.getoption("--methods")
     parts = ["%s %s" % (flag, shlex.quote(value)) for flag, value in (
         ("-k", config.option.keyword), ("-m", config.option.markexpr),
@@ -289,6 +301,14 @@ def _selection(config: pytest.Config) -> str:
         if value]
     parts += ["--deselect %s" % shlex.quote(n) for n in getattr(config.option, "deselect", None)
               or ()]
+    parts += ["%s %s" % (flag, shlex.quote(p)) for flag, name in (
+        ("--ignore", "ignore"), ("--ignore-glob", "ignore_glob"))
+        for p in getattr(config.option, name, None) or ()]
+    # Paths in cases/ narrow the run only without cases/ (or above) beside them: `run` gives it.
+    paths = [Path(arg.partition("::")[0]).resolve() for arg in config.args]
+    if not any(path == CASES_DIR or path in CASES_DIR.parents for path in paths):
+        parts += [shlex.quote(arg) for arg, path in zip(config.args, paths)
+                  if CASES_DIR in path.parents]
     return " ".join(parts) or "pytest's selection"
 
 

@@ -16,7 +16,7 @@ import errno
 import os
 import signal
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Set, Tuple
+from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from harness.causes import RESULTS_WRITTEN, STOP_SIGNALS
 
@@ -49,15 +49,24 @@ _PENDING: List[bool] = []
 def deferred() -> Iterator[None]:
     """A first stop signal inside the block raises its KeyboardInterrupt at the block's end, not
     inside it: one inside ``subprocess.Popen`` left its child running, unknown to the caller
-    (a probe's wrapper under init)."""
+    (a probe's wrapper under init). Also when the block raises: that error may be caught
+    (Popen's OSError, by discovery), and the signal was lost, every later one "ignored"."""
     _DEFER.append(True)
     try:
         yield
-    finally:
+    except BaseException as exc:
         _DEFER.pop()
+        _raise_pending(exc)
+        raise
+    _DEFER.pop()
+    _raise_pending(None)
+
+
+def _raise_pending(cause: Optional[BaseException]) -> None:
+    """The KeyboardInterrupt of a first stop signal that came inside the outermost block."""
     if _PENDING and not _DEFER:
         del _PENDING[:]
-        raise KeyboardInterrupt
+        raise KeyboardInterrupt from cause
 
 
 def settle_when(settled: Callable[[], str],

@@ -20,12 +20,11 @@ from typing import Any, Dict, Optional
 if __name__ == "__main__":  # run as a script: the project root goes on sys.path first
     sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from harness.guest.words import LINUX, MACOS, WINDOWS
+from harness.guest.words import COMMIT_ID, LINUX, MACOS, WINDOWS
 
 __all__ = ["collect", "git_commit", "os_name"]
 
-# a commit is 40 hex digits: anything else read from git (a warning, a trace) is not one
-COMMIT = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")  # SHA-1, or SHA-256 repositories
+COMMIT = re.compile("^%s$" % COMMIT_ID)
 
 
 def os_name(platform_name: str) -> str:

@@ -8,6 +8,7 @@ child copies what its parent imported; ``harness.vocab`` builds the host's enums
 __all__ = [
     "CATEGORIES",
     "CLAIM_VERDICTS",
+    "COMMIT_ID",
     "IMPLEMENTATIONS",
     "IMPL_NAMES",
     "OPERATING_SYSTEMS",
@@ -72,3 +73,8 @@ TEST_INTERRUPTED, TEST_HUNG = "interrupted", "hung"
 TEST_OUTCOMES = (TEST_PASSED, TEST_FAILED, TEST_ERROR, TEST_SKIPPED, TEST_XFAILED, TEST_XPASSED,
                  TEST_INTERRUPTED, TEST_HUNG)
 TEST_FAILING = (TEST_FAILED, TEST_ERROR)
+
+#: A git commit id (``environment.git_commit``): SHA-1, or 64 digits in a SHA-256 repository.
+#: Anything else read from git (a warning, a trace) is not one: the probe writes none, the
+#: report reads it as none.
+COMMIT_ID = r"[0-9a-f]{40}(?:[0-9a-f]{24})?"

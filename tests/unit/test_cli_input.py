@@ -149,7 +149,8 @@ def test_run_help_says_what_replaces_what() -> None:
     """It said "a partial file never replaces a results file", read as covering selections
     too (review r5: `-k pickling` replaced a 324-cell file)."""
     text = " ".join(_subparser("run").format_help().split())
-    assert "one narrowed by -k, -m, --methods, --deselect or --quick first moves that file " \
+    assert "one narrowed by --quick or a selection (-k, -m, --methods, --deselect, --ignore) " \
+        "first moves that file " \
         "to <results-dir>/replaced/ and says so" in text
     assert "a partial one (stopped, a cell missing) never replaces it" in text
 

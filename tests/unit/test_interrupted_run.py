@@ -393,3 +393,32 @@ def test_a_signal_while_a_child_starts_is_raised_once_the_block_ends() -> None:
     done = subprocess.run([sys.executable, "-c", _DEFERRED], cwd=str(ROOT), text=True,
                           capture_output=True, timeout=60, check=False)
     assert done.stdout.split("\n")[:2] == ["inside", "raised after SIGTERM"], done
+
+
+_DEFERRED_RAISING = r"""
+import signal
+from harness import stopping
+previous = stopping.install()
+try:
+    try:
+        with stopping.deferred():  # discovery's Popen of a stale candidate, which it catches
+            signal.raise_signal(signal.SIGINT)
+            raise FileNotFoundError("no such interpreter")
+    except OSError:
+        print("lost in the OSError")
+except KeyboardInterrupt as stop:
+    print("raised after", stopping.stopped_by(), "from", type(stop.__cause__).__name__)
+with stopping.deferred():
+    print("a later block ends", stopping._PENDING)
+stopping.restore(previous)
+"""
+
+
+def test_a_signal_while_the_block_raises_is_raised_not_lost() -> None:
+    """Review r6: a stop signal inside a deferred block whose body raised (Popen's
+    FileNotFoundError, caught by discovery) stayed pending: the command ran on, and every
+    later Ctrl-C read "still cleaning up … signal ignored". It is raised from that error."""
+    done = subprocess.run([sys.executable, "-c", _DEFERRED_RAISING], cwd=str(ROOT), text=True,
+                          capture_output=True, timeout=60, check=False)
+    assert done.stdout.split("\n")[:2] == ["raised after SIGINT from FileNotFoundError",
+                                           "a later block ends []"], done

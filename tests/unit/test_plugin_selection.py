@@ -3,6 +3,7 @@ report shows in "not run (not selected: …)"."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any, List, Optional
 
@@ -14,7 +15,8 @@ from harness import plugin
 def _config(keyword: str = "", markexpr: str = "", methods: str = "fork,forkserver,spawn",
             deselect: Optional[List[str]] = None) -> Any:
     option = SimpleNamespace(keyword=keyword, markexpr=markexpr, deselect=deselect)
-    return SimpleNamespace(option=option, getoption=lambda name: {"--methods": methods}[name])
+    return SimpleNamespace(option=option, getoption=lambda name: {"--methods": methods}[name],
+                           args=[str(plugin.CASES_DIR)])
 
 
 @pytest.mark.parametrize(("config", "by"), [
@@ -64,20 +66,24 @@ def test_quick_drops_its_cells_after_the_selection_without_calling_them_not_sele
     assert state.deselected == ["performance.p[spawn]"]
 
 
+def _collected(monkeypatch: pytest.MonkeyPatch, name: str) -> Any:
+    """The run's state once ``cases/<name>`` is collected under ``--methods`` of none."""
+    state = SimpleNamespace(cases={}, methods=set(), deselected=[])
+    monkeypatch.setattr(plugin, "_state", lambda config: state)
+    case_file = object.__new__(plugin.CaseFile)
+    case_file.path = Path(plugin.CASES_DIR) / name
+    case_file.config = None  # type: ignore[assignment]
+    list(case_file.collect())
+    return state
+
+
 def test_case_digests_are_taken_at_collection_before_any_cell_runs(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Any) -> None:
     """Collecting a case module takes each case's code digest then (not when the session ends,
     from files a long run may have seen edited): a later edit does not change it."""
-    from pathlib import Path
-
     from harness.guest import catalog
 
-    state = SimpleNamespace(cases={}, methods=set(), deselected=[])
-    monkeypatch.setattr(plugin, "_state", lambda config: state)
-    case_file = object.__new__(plugin.CaseFile)
-    case_file.path = Path(plugin.CASES_DIR) / "api.py"
-    case_file.config = None  # type: ignore[assignment]
-    list(case_file.collect())
+    state = _collected(monkeypatch, "api.py")
     assert state.cases and all(c._digest for c in state.cases.values())
     module = tmp_path / "edited_during_run.py"
     module.write_text("def the_case(ctx):\n    return 1\n")
@@ -116,6 +122,7 @@ def test_collection_errors_are_not_a_signal(monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     monkeypatch.setattr(stopping, "_STOPPING", [])
+    monkeypatch.setattr(plugin, "cancel_all", lambda: None)  # no run here: it left one cancelled
     excinfo = SimpleNamespace(errisinstance=lambda kind: kind is pytest.Session.Interrupted)
     plugin.pytest_keyboard_interrupt(excinfo)
     assert state.interrupted is False
@@ -153,3 +160,32 @@ def test_the_run_header_says_which_methods_run(methods: List[str], line: str) ->
            "available_methods": ["spawn"] if windows else ["fork", "spawn", "forkserver"],
            "default_method": "spawn" if windows else "fork"}
     assert plugin._header(env, methods) == "harness: linux-cpython-3.12 (/p/python3.12) " + line
+
+
+def test_a_run_narrowed_by_file_records_the_whole_catalog_and_the_rest_as_not_selected(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run -- --ignore cases/performance.py` recorded as its catalog only the cases of the
+    files it collected: the report read a full run whose catalog lacked the rest ("case newer
+    than this run", review r6 #1). It records every case; the cells of those it did not
+    collect are not selected, by the option that left them out."""
+    from harness.guest import catalog
+
+    state = _collected(monkeypatch, "methods.py")
+    by_methods = set(state.deselected)  # --methods of none: every cell collected is left out
+    config = _config()
+    config.option.ignore, config.args = ["cases/performance.py"], [str(plugin.CASES_DIR)]
+    plugin.pytest_collection_finish(SimpleNamespace(config=config))  # type: ignore[arg-type]
+    whole = catalog.whole(plugin.CASES_DIR)
+    assert sorted(state.cases) == [c.id for c in whole]
+    assert {c.module for c in whole} >= {"cases.performance", "cases.pickling"}
+    left = {name.partition("[")[0] for name in set(state.deselected) - by_methods}
+    assert left == {c.id for c in whole if c.module != "cases.methods"}
+    assert all(c._digest for c in state.cases.values())
+    assert plugin._selection(config) == "--ignore cases/performance.py"
+    monkeypatch.chdir(plugin.CASES_DIR.parent)
+    config.option.ignore, config.args = [], ["cases/methods.py::methods.default[fork]"]
+    assert plugin._selection(config) == "'cases/methods.py::methods.default[fork]'"
+    config.args = ["."]  # pytest's own when given no path: the checkout, cases/ in it
+    assert plugin._selection(config) == "pytest's selection"
+    config.args = [str(plugin.CASES_DIR), "cases/methods.py"]  # `run -- cases/methods.py`
+    assert plugin._selection(config) == "pytest's selection"

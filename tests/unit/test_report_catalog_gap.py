@@ -69,13 +69,31 @@ def test_runs_whose_order_does_not_say_read_not_in_this_runs_catalog() -> None:
 
 
 def test_a_run_of_the_same_commit_had_its_catalog_narrowed_not_older() -> None:
-    """A run of the commit that has the case, whose catalog lacks it (``--ignore`` left its
-    module out): it is not older than the case, whatever the times say."""
+    """A run of the commit that has the case, whose catalog lacks it (edits not committed, or
+    an older harness's run narrowed by ``--ignore``, which recorded only the files it
+    collected): it is not older than the case, whatever the times say."""
     old = _run("3.12.1", CASES, OLD)
     old["harness"]["environment"]["git_commit"] = "c2"
     m = _matrix(old, _run("3.13.1", CASES + ["methods.new"], NEW))
     assert _details(m, "methods.new", "linux-cpython-3.12") == \
         ["not run (case not in this run's catalog)"] * 3
+
+
+def test_a_run_narrowed_by_file_stays_a_partial_run_beside_a_full_one() -> None:
+    """What a run narrowed by ``--ignore`` records now (the whole catalog, the rest not
+    selected), beside a full run of another commit: a partial run that names the option, not
+    "2 cases added after the other runs" (review r6 #1)."""
+    narrow = _run("3.12.1", ["deadlock.a"], OLD)
+    narrow["harness"]["cases"] = [case_doc(c) for c in CASES]
+    narrow["harness"]["environment"]["not_selected"] = {
+        "by": "--ignore cases/methods.py", "cells": ["methods.b[%s]" % m for m in METHODS]}
+    m = _matrix(narrow, _run("3.13.1", CASES, NEW))
+    assert _details(m, "methods.b", "linux-cpython-3.12") == \
+        ["not run (not selected: --ignore cases/methods.py)"] * 3
+    r = notrun.of_matrix(m)
+    assert r.line == "Partial run: only 9 of 12 cells ran (a selection: --ignore " \
+        "cases/methods.py left 3 cells out)"
+    assert r.catalog_line == ""
 
 
 def test_a_case_in_a_runs_catalog_without_cells_still_had_no_data() -> None:

@@ -245,11 +245,13 @@ def test_a_malformed_code_digest_costs_its_case_digest_not_the_file(tmp_path: Pa
                                                                    "methods.b": "same"}
 
 
-def test_a_file_whose_commit_is_not_a_commit_id_still_loads(tmp_path: Path) -> None:
+def test_a_file_whose_commit_is_not_a_commit_id_still_loads(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """The probe writes only a commit id (or null) now; a file written before, whose commit
     has git's stderr mixed in (nox's silent runs did so), still holds sound cells: kept, not
-    refused for its label."""
-    from harness import loading
+    refused for its label. The label is read as none, in one line: it was the page's commit,
+    summary.md's and the matrix's ``commits`` (review r6)."""
+    from harness import loading, merge
     from tests.unit.report_synth import results_doc
 
     path = tmp_path / "r.json"
@@ -257,6 +259,11 @@ def test_a_file_whose_commit_is_not_a_commit_id_still_loads(tmp_path: Path) -> N
         commit="warning: refname 'HEAD' is ambiguous.\n" + "a" * 40)))
     loaded, rejected = loading.load_results([str(path)])
     assert rejected == [] and len(loaded) == 1
+    assert loaded[0].harness["environment"]["git_commit"] is None
+    assert merge.merge(loaded)["commits"] == []
+    assert capsys.readouterr().err == (
+        "harness: warning: %s: environment.git_commit \"warning: refname 'HEAD' is "
+        "ambiguous.\\… is not a commit id: read as none (its cells are kept)\n" % path)
 
 
 @pytest.mark.parametrize("env", [
