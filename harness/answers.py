@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from harness import history, picks
+from harness import changetext, history, picks
 from harness.cellview import DEFAULT_CASE
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.expect import select_rule, version_key
@@ -150,7 +150,7 @@ def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
     for tag in tags:
         if tag.startswith("since-"):
             series, _, version = tag[len("since-"):].rpartition("-")
-            found.add((version_key(version), history.series_label(series, version), tag))
+            found.add((version_key(version), changetext.series_label(series, version), tag))
     return [(tag, "changed in " + label) for _key, label, tag in sorted(found)]
 
 
@@ -255,24 +255,24 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
     for ch in changes:
         groups.setdefault((ch.series, ch.since), []).append(ch)
     for (series, since), mine in sorted(groups.items(), key=lambda kv: (
-            version_key(kv[0][1]), history.series_label(*kv[0]))):
+            version_key(kv[0][1]), changetext.series_label(*kv[0]))):
         ids = sorted({ch.case for ch in mine})
         befores = {ch.before_version for ch in mine}
         (before,) = befores if len(befores) == 1 else ("",)
-        if before and history.since_hedge(since, before):  # one gap: say it plainly
-            head = "Changed between %s and %s" % (history.series_label(series, before),
+        if before and changetext.since_hedge(since, before):  # one gap: say it plainly
+            head = "Changed between %s and %s" % (changetext.series_label(series, before),
                                                   since)
-            hedge = "; ".join(h for h in (history.unobserved_between(before, since),
+            hedge = "; ".join(h for h in (changetext.unobserved_between(before, since),
                                           _moved_of(series, mine)) if h)
         else:
-            head = "Changed in " + history.series_label(series, since)
+            head = "Changed in " + changetext.series_label(series, since)
             hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(series, mine)) if h)
         out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
                           "#view?b=" + since_tag(series, since),
                           tuple(picks.change_examples(matrix, mine, titles)), len(ids),
                           None if over is None else ((changes_over or {}).get((series, since), 0),
                                                      "in %s and an earlier version" % (
-                                                         history.series_label(series, since)))))
+                                                         changetext.series_label(series, since)))))
     return out
 
 
@@ -280,7 +280,7 @@ def _hedge_of(since: str, changes: Sequence[history.Change]) -> str:
     """ "or earlier: 3.9 → 3.11 observed" from the earliest version a change was last seen at
     that needs the hedge ("for some" when not every change of the group needs it)."""
     befores = sorted({ch.before_version for ch in changes}, key=version_key)
-    hedges = [history.since_hedge(since, before) for before in befores]
+    hedges = [changetext.since_hedge(since, before) for before in befores]
     first = next((h for h in hedges if h), "")
     return first.replace("or earlier:", "or earlier for some:") if first and not all(
         hedges) else first

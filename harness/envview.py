@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Dict, List, Optional, Tuple
 
-from harness import history, merge
+from harness import changetext, history, merge
 from harness.casetext import safe_url
 from harness.documents import MatrixDoc, MatrixEnvironment
 from harness.guest import words
@@ -73,7 +73,7 @@ def env_views(matrix: MatrixDoc) -> List[EnvView]:
     notes: Dict[Tuple[str, str], List[str]] = {}
     for ch in history.method_changes(matrix):
         notes.setdefault((ch.series, ch.since), []).append(
-            "since %s: %s %s (was %s)" % (history.since_text(ch.since, ch.before_version),
+            "since %s: %s %s (was %s)" % (changetext.since_text(ch.since, ch.before_version),
                                           ch.what, ch.after, ch.before))
     newest: Dict[str, str] = {}
     for env in matrix["environments"]:

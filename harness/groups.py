@@ -12,10 +12,10 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 from harness import history
 from harness.casetext import inferred
 from harness.cellview import code_changed_line
+from harness.changetext import series_label
 from harness.documents import MatrixCell, error_field
 from harness.expect import expectation_text
 from harness.guest import words
-from harness.history import series_label
 from harness.text import canonical_json, keys_shown, short
 
 __all__ = ["FULL_VALUE", "Group", "cell_anchor", "compared_between", "difference_lines",

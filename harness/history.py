@@ -19,10 +19,10 @@ from harness.documents import (
     cells_by_key,
     error_field,
 )
-from harness.expect import parse_version, version_key
+from harness.expect import version_key
 from harness.guest import words
 from harness.merge import performance_cases, signature, warning_kinds
-from harness.results import EnvParts, arch_suffix, interpreter_label, version_label
+from harness.results import EnvParts, arch_suffix, version_label
 from harness.results import minor_version as _minor
 from harness.text import cut_apart, key_changes, keys_shown, short_json
 
@@ -32,18 +32,13 @@ __all__ = [
     "MethodChange",
     "PlatformDifference",
     "apart",
-    "change_text",
-    "code_change_text",
     "comparable",
     "compared_at",
     "describe",
     "method_changes",
     "platform_differences",
     "series_key",
-    "series_label",
     "series_parts",
-    "since_hedge",
-    "since_text",
     "system_name",
     "walk",
 ]
@@ -123,15 +118,6 @@ def series_parts(key: str) -> EnvParts:
     not free-threaded, x86_64."""
     os_name, impl, *rest = key.split("-") + ["", ""]
     return EnvParts(os_name, impl, "", "t" in rest, "".join(p for p in rest if p != "t"))
-
-
-def series_label(series: str, version: str) -> str:
-    """ "Linux PyPy 3.11", "Linux 3.14t", "macOS 3.15 (Intel)" for a series (``linux-pypy``,
-    ``linux-cpython-t``, ``macos-cpython-x86_64``: ``history.series_key``) at a version."""
-    parts = series_parts(series)
-    label = "%s %s" % (words.OS_NAMES.get(parts.os, parts.os),
-                       interpreter_label(parts.implementation, version, parts.free_threading))
-    return label + (" (Intel)" if parts.arch == "x86_64" else "")
 
 
 def describe(cell: CellFields, performance: bool = False, limit: int = 80) -> str:
@@ -345,82 +331,3 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
                 [s for s, _pair in ordered], _texts([c for _s, (_e, c) in ordered], is_perf))),
                 why + (": not a platform difference" if code == case_code.CHANGED else "")))
     return out
-
-
-def unobserved_between(before: str, since: str) -> str:
-    """ "3.9–3.11 not run", "3.10 not run", "3.13.1–3.13.17 not run" (patch releases), or
-    "releases between not run" (a pre-release: its neighbours cannot be named)."""
-    a, b = parse_version(before), parse_version(since)
-    if len(a) >= 2 and len(b) >= 2 and a[0] == b[0] and b[1] - a[1] > 1:
-        low, high = "%d.%d" % (a[0], a[1] + 1), "%d.%d" % (b[0], b[1] - 1)
-        return "%s not run" % (low if low == high else low + "–" + high)
-    plain = before == ".".join(map(str, a)) and since == ".".join(map(str, b))
-    if plain and len(a) == len(b) == 3 and a[:2] == b[:2] and b[2] - a[2] > 1:
-        low, high = "%d.%d.%d" % (a[0], a[1], a[2] + 1), "%d.%d.%d" % (b[0], b[1], b[2] - 1)
-        return "%s not run" % (low if low == high else low + "–" + high)
-    return "releases between not run"
-
-
-def since_text(since: str, before: str) -> str:
-    """``3.14``; or, when versions between the two were not observed, ``3.11 (or earlier: 3.9 →
-    3.11 observed)`` (PyPy 3.10 not run) and ``3.13.18 (or earlier: 3.13.0 → 3.13.18
-    observed)`` (patch releases apart): the data cannot say which version in between changed
-    it."""
-    hedge = since_hedge(since, before)
-    return "%s (%s)" % (since, hedge) if hedge else since
-
-
-def since_hedge(since: str, before: str) -> str:
-    """ "or earlier: 3.9 → 3.11 observed" when versions between were not observed, else ""."""
-    a, b = parse_version(before), parse_version(since)
-    minor_gap = len(a) >= 2 and len(b) >= 2 and a[0] == b[0] and b[1] - a[1] > 1
-    patch_gap = len(a) > 2 and len(b) > 2 and a[:2] == b[:2] and (
-        b[2] - a[2] > 1 or before != ".".join(map(str, a)) or since != ".".join(map(str, b)))
-    return "or earlier: %s → %s observed" % (before, since) if minor_gap or patch_gap else ""
-
-
-def _since_label(change: Change) -> str:
-    """ "Linux 3.14"; "Linux 3.13.18 (or earlier: 3.13.0 → 3.13.18 observed)" (``since_text``)."""
-    hedge = since_hedge(change.since, change.before_version)
-    label = series_label(change.series, change.since)
-    return "%s (%s)" % (label, hedge) if hedge else label
-
-
-def change_text(change: Change) -> str:
-    """``since Linux 3.14: forkserver: ok "x" (was ok "y" in 3.13)`` (the page's labels, not the
-    series key: review r7 #10); objects as their keys that differ: ``…: spawn: ok, keys that
-    differ from 3.13: local_function: AttributeError → PicklingError``."""
-    gap = ", versions between not run" if change.gap else ""
-    moved = "; also ran on another system: %s" % change.moved if change.moved else ""
-    code = "; %s" % change.code if change.code else ""
-    if change.delta:
-        rest = (gap[2:] + moved + code).lstrip("; ")
-        return "since %s: %s: ok, keys that differ from %s: %s%s" % (
-            _since_label(change),
-            ", ".join(change.methods), change.before_version, change.delta,
-            " (%s)" % rest if rest else "")
-    return "since %s: %s: %s (was %s in %s%s%s%s)" % (
-        _since_label(change),
-        ", ".join(change.methods), change.after, change.before, change.before_version, gap,
-        moved, code)
-
-
-def not_compared_text(code_changes: Sequence[Tuple[str, Sequence[str]]]) -> str:
-    """What the "Not compared" line counts (the page's summary line, summary.md): ``2
-    differences in 1 case whose own code changed between the two runs (…)``; "" for none."""
-    if not code_changes:
-        return ""
-    n = sum(len(texts) for _case, texts in code_changes)
-    return "%d difference%s in %d case%s whose own code changed between the two runs (a " \
-        "change of the case, not of Python)" % (n, "" if n == 1 else "s", len(code_changes),
-                                                "" if len(code_changes) == 1 else "s")
-
-
-def code_change_text(change: CodeChange) -> str:
-    """``Linux 3.12 → Linux 3.13: fork, spawn: the case's code changed between these runs
-    (commits X → Y)``; ``Linux 3.13: …`` for the runs of one column (``code_changed``
-    cells)."""
-    label = series_label(change.series, change.since)
-    versions = label if change.before_version == change.since else "%s → %s" % (
-        series_label(change.series, change.before_version), label)
-    return "%s: %s: %s" % (versions, ", ".join(change.methods), change.why)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import answers, cellview, claimcheck, claimview, history, notrun, svg
+from harness import answers, cellview, changetext, claimcheck, claimview, history, notrun, svg
 from harness import groups as grouping
 from harness.casetext import doc_parts, inferred, link_label, safe_url
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
@@ -199,7 +199,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         doc=doc_parts(case.get("doc")), sources=sources, code=str(case.get("code", "")),
         claims=tuple(str(c) for c in case.get("claims", []) if c in claim_ids),  # no dead link
         cells=tuple(row),
-        groups=groups, changes=tuple(history.change_text(ch) for ch in mine),
+        groups=groups, changes=tuple(changetext.change_text(ch) for ch in mine),
         differences=grouping.difference_lines(diffs.get(cid, [])),
         differs_between=grouping.differs_between(diffs.get(cid, [])),
         unexpected_cells=unexpected,
@@ -314,9 +314,9 @@ def build(matrix: MatrixDoc) -> Report:
         methods=methods,
         categories=tuple((k, tuple(v)) for k, v in cats),
         findings=tuple(findings),
-        changes=tuple((k, tuple(history.change_text(ch) for ch in v))
+        changes=tuple((k, tuple(changetext.change_text(ch) for ch in v))
                       for k, v in sorted(changes.items())),
-        code_changes=tuple((cid, tuple(history.code_change_text(ch) for ch in code_changes
+        code_changes=tuple((cid, tuple(changetext.code_change_text(ch) for ch in code_changes
                                        if ch.case == cid))
                            for cid in sorted({ch.case for ch in code_changes})),
         claims=tuple(claimview.claim_view(r, claims_by_id.get(r.id, {}), grid, matrix)

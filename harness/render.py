@@ -15,7 +15,17 @@ from typing import Callable, Dict, List, Optional, Sequence, Tuple
 import jinja2
 from markupsafe import Markup
 
-from harness import answers, case_code, cellview, claimview, history, model, picks, results, summary
+from harness import (
+    answers,
+    case_code,
+    cellview,
+    changetext,
+    claimview,
+    model,
+    picks,
+    results,
+    summary,
+)
 from harness.documents import MatrixDoc
 from harness.envview import EnvView
 from harness.grid import Slot
@@ -62,7 +72,7 @@ def _environment() -> jinja2.Environment:
                                          "allow_nan": False}
     # A name that may break at its words only (with ``overflow-wrap: normal`` on the cell).
     env.filters["wordbreaks"] = lambda v: Markup("<wbr>").join(word_parts(str(v)))
-    env.filters["not_compared"] = history.not_compared_text  # the page's and summary.md's words
+    env.filters["not_compared"] = changetext.not_compared_text  # the page's and summary.md's words
     env.filters["short_commit"] = case_code.short_commit
     env.filters["of_them"] = case_code.of_them_text  # a count's code_changed cells
     env.globals["words"] = words  # the one vocabulary: the template spells none of its words

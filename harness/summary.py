@@ -12,7 +12,7 @@ import collections
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from harness import answers, case_code, cellview, claimview, grid, history, model
+from harness import answers, case_code, cellview, changetext, claimview, grid, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.grid import OSES, TARGET, Slot
@@ -85,7 +85,7 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
                                           plural(r.inferred_cases, "case") +
                                           _of_them(r.inferred_changed))
                      if r.inferred_cells else "", plural(r.changed_cases, "case") + (
-                         " (not compared: %s)" % md(history.not_compared_text(r.code_changes))
+                         " (not compared: %s)" % md(changetext.not_compared_text(r.code_changes))
                          if r.code_changes else ""),
                      md(r.generated_at), commits))
     measured, unmeasured = scope(r)

@@ -10,7 +10,7 @@ from typing import Any, Dict
 import jsonschema
 import pytest
 
-from harness import expect, history, loading, merge, results
+from harness import changetext, expect, history, loading, merge, results
 from harness.documents import MatrixDoc, ResultsDoc
 from harness.grid import slots
 from harness.guest import catalog
@@ -81,7 +81,7 @@ def test_change_between_distant_patch_releases_says_or_earlier() -> None:
                 results_doc(version="3.14.0", observe=_observer({"forkserver": "new"})))
     (ch,) = history.walk(m)[0]
     assert (ch.since, ch.before_version, ch.methods) == ("3.13.18", "3.13.0", ("forkserver",))
-    text = history.change_text(ch)
+    text = changetext.change_text(ch)
     assert text.startswith(
         "since Linux 3.13.18 (or earlier: 3.13.0 → 3.13.18 observed): forkserver")
     assert "was ok \"same\" in 3.13.0" in text
@@ -91,7 +91,7 @@ def test_change_between_consecutive_patch_releases_is_exact() -> None:
     m = _matrix(results_doc(version="3.13.7", observe=SAME),
                 results_doc(version="3.13.8", observe=_observer({"spawn": "new"})))
     (ch,) = history.walk(m)[0]
-    assert history.change_text(ch).startswith("since Linux 3.13.8: spawn")
+    assert changetext.change_text(ch).startswith("since Linux 3.13.8: spawn")
 
 
 def test_method_table_change_at_patch_level() -> None:
@@ -99,7 +99,7 @@ def test_method_table_change_at_patch_level() -> None:
                 results_doc(version="3.13.18", default="spawn"))
     (ch,) = [c for c in history.method_changes(m) if c.what == "default"]
     assert (ch.since, ch.before_version) == ("3.13.18", "3.13.0")
-    assert history.since_text(ch.since, ch.before_version) == \
+    assert changetext.since_text(ch.since, ch.before_version) == \
         "3.13.18 (or earlier: 3.13.0 → 3.13.18 observed)"
 
 
@@ -111,7 +111,7 @@ def test_method_table_change_at_patch_level() -> None:
 ])
 def test_since_is_hedged_where_versions_between_were_not_observed(since: str, before: str,
                                                                   text: str) -> None:
-    assert history.since_text(since, before) == text
+    assert changetext.since_text(since, before) == text
 
 
 def test_platform_difference_uses_the_newest_release_of_a_series() -> None:
@@ -185,6 +185,5 @@ def test_a_default_that_differs_between_patch_releases_names_each() -> None:
     ("3.13.0rc1", "3.13.2", "releases between not run"),  # a pre-release: no neighbours to name
 ])
 def test_a_gap_names_what_was_not_run(before: str, since: str, text: str) -> None:
-    from harness import history
 
-    assert history.unobserved_between(before, since) == text
+    assert changetext.unobserved_between(before, since) == text

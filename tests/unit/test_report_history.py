@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import history, loading, merge
+from harness import changetext, history, loading, merge
 from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -38,7 +38,7 @@ def test_change_found_at_the_first_version_with_new_behaviour() -> None:
     assert (ch.series, ch.methods, ch.since, ch.before_version) == (
         "linux-cpython", ("forkserver",), "3.14", "3.13")
     assert ch.after == 'ok "new"' and ch.before == 'ok "same"' and not ch.gap
-    assert history.change_text(ch).startswith("since Linux 3.14: forkserver")
+    assert changetext.change_text(ch).startswith("since Linux 3.14: forkserver")
 
 
 def test_versions_sort_numerically_and_same_change_groups_methods() -> None:
@@ -123,7 +123,7 @@ def test_a_change_that_coincides_with_another_system_says_so() -> None:
     rooted["harness"]["environment"]["root"] = "debootstrap sid minbase root sid-root"
     (ch,) = history.walk(_matrix(host, rooted))[0]
     assert ch.moved == "the host → the Debian root"
-    assert history.change_text(ch).endswith("; also ran on another system: the host → the "
+    assert changetext.change_text(ch).endswith("; also ran on another system: the host → the "
                                             "Debian root)")
     (line,) = [a for a in answers.fails_only_lines([], [ch]) if a.text.startswith("Changed")]
     # in the reader's words, not the harness's ("the Debian root"): review r3
@@ -133,7 +133,7 @@ def test_a_change_that_coincides_with_another_system_says_so() -> None:
     same_system["harness"]["environment"]["python_version"] = "3.14.0"
     same_system["tests"] = rooted["tests"]
     (plain,) = history.walk(_matrix(host, same_system))[0]
-    assert plain.moved == "" and "another system" not in history.change_text(plain)
+    assert plain.moved == "" and "another system" not in changetext.change_text(plain)
 
 
 def test_where_a_column_ran_counts_every_run() -> None:
@@ -166,7 +166,7 @@ def test_a_difference_where_the_case_code_changed_is_not_a_change_of_python() ->
     (code,) = apart
     assert (code.case, code.series, code.methods, code.before_version, code.since) == (
         "methods.a", "linux-cpython", ("fork",), "3.12", "3.13")
-    assert history.code_change_text(code) == (
+    assert changetext.code_change_text(code) == (
         "Linux 3.12 → Linux 3.13: fork: the case's code changed between these runs "
         "(commits 111111111111 → 222222222222)")
     # one commit, two digests: an edit that was never committed still counts
@@ -178,7 +178,7 @@ def test_the_same_case_code_from_two_commits_is_compared() -> None:
     """Equal digests: the commits differ, the case did not; a plain change point."""
     (ch,) = history.walk(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa"),
                                                 ("1111", "2222")))[0]
-    assert ch.code == "" and history.change_text(ch) == (
+    assert ch.code == "" and changetext.change_text(ch) == (
         "since Linux 3.13: fork: ok 2 (was ok 1 in 3.12)")
 
 
@@ -186,7 +186,7 @@ def test_old_files_of_two_commits_say_the_case_may_have_changed() -> None:
     """No digests (results before 1.4) and two commits: still a change point, hedged; one
     commit: the same code, no hedge."""
     (ch,) = history.walk(_versions((None, "aaaaaaaaaaaa"), ("1111", "2222")))[0]
-    assert history.change_text(ch).endswith(
+    assert changetext.change_text(ch).endswith(
         "(was ok 1 in 3.12; runs of commits 1111 → 2222 record no case code digest: the case "
         "itself may have changed)")
     (plain,) = history.walk(_versions((None, None)))[0]
@@ -283,7 +283,7 @@ def test_every_text_shows_a_commit_by_one_length(monkeypatch: pytest.MonkeyPatch
     assert "<code>123456</code>" in html and "1234567" not in html
     assert "`123456`" in summary.render_summary(matrix)
     (code,) = history.walk(matrix)[1]
-    assert "(commits 123456 → fedcba)" in history.code_change_text(code)
+    assert "(commits 123456 → fedcba)" in changetext.code_change_text(code)
 
 
 def test_summary_md_says_what_changes_between_versions_left_out() -> None:
@@ -330,7 +330,7 @@ def test_a_change_of_an_objects_keys_names_only_those_keys() -> None:
     (ch,) = history.walk(m)[0]
     assert ch.delta == ("local_class_instance: AttributeError → PicklingError; "
                         "local_function: AttributeError → PicklingError")
-    assert history.change_text(ch) == (
+    assert changetext.change_text(ch) == (
         "since Linux 3.14: spawn: ok, keys that differ from 3.13: " + ch.delta)
     assert "generator" not in ch.before + ch.after
 

@@ -8,7 +8,7 @@ import re
 from datetime import datetime, timezone
 from typing import Any
 
-from harness import answers, cellview, history, loading, merge, model, render, summary
+from harness import answers, cellview, changetext, history, loading, merge, model, render, summary
 from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness.grid import Slot
 from tests.unit.report_synth import case_doc, cell, matrix_cell, partial_cell, results_doc
@@ -228,8 +228,8 @@ def test_a_group_of_changes_is_hedged_from_its_earliest_version() -> None:
     assert line.text == ("Changed in Linux PyPy 3.11 (or earlier for some: 3.9 → 3.11 observed; "
                          "partly measured on another Linux system, so some changes may not be "
                          "Python's)")
-    assert history.series_label("macos-cpython-x86_64", "3.15") == "macOS 3.15 (Intel)"
-    assert history.series_label("linux-cpython-t", "3.14") == "Linux 3.14t"
+    assert changetext.series_label("macos-cpython-x86_64", "3.15") == "macOS 3.15 (Intel)"
+    assert changetext.series_label("linux-cpython-t", "3.14") == "Linux 3.14t"
 
 
 def test_the_hedge_is_kept_when_only_a_later_before_version_needs_it() -> None:
