@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from harness.plugin import _State
 
 __all__ = ["INTERRUPTED_DIR", "cause", "finished_unreported", "result_of", "summary_lines",
-           "target"]
+           "target", "write"]
 
 #: Where an interrupted run writes when the results folder already has its file: that file is
 #: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
@@ -66,6 +66,15 @@ def target(state: "_State", environment: Mapping[str, Any]) -> Path:
         state.kept = path
         path, state.kept_why = replaced.beside(path, INTERRUPTED_DIR, environment)
     return path
+
+
+def write(state: "_State", path: Path, data: Any) -> Path:
+    """The results file at :func:`target`'s ``path``, whole; a name beside the results folder's
+    own (interrupted/, not-replacing/) is never written over: :func:`replaced.write_new`."""
+    if path.parent == state.results_dir:  # the run's own file: a complete run replaces it
+        results.atomic_write_json(path, data)
+        return path
+    return replaced.write_new(path, data)
 
 
 def finished_unreported(state: "_State", json_report: Dict[str, Any]) -> List[Dict[str, Any]]:

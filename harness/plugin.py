@@ -339,7 +339,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
     json_report["tests"] = [test for test in tests if test.get("metadata")]
     target = interrupted.target(state, environment)
     try:
-        results.atomic_write_json(target, json_report)
+        target = interrupted.write(state, target, json_report)
     except (OSError, ValueError) as exc:  # a full disk; a NaN (strict JSON): one line
         state.write_error = "%s: cannot write the results file (%s)" % (
             target, getattr(exc, "strerror", None) or exc)

@@ -18,7 +18,7 @@ from harness import results
 from harness.loading import run_time
 
 __all__ = ["ELSEWHERE_DIR", "REPLACED_DIR", "Aside", "beside", "keep_earlier", "line",
-           "narrower", "this_run", "undo"]
+           "narrower", "this_run", "undo", "write_new"]
 
 #: Where the file a narrower run replaced is kept; ``report`` (``<folder>/*.json``) does not
 #: read it, so the default report shows the newer run.
@@ -145,6 +145,19 @@ def _safe(utc: Optional[str]) -> str:
     if not utc:
         return ""
     return utc[:19].replace("-", "").replace(":", "") + "Z"
+
+
+def write_new(path: Path, data: Any) -> Path:
+    """``data`` as a new file at ``path`` (a name :func:`beside` chose) or, when another run
+    took that name since (two partial runs of one interpreter in one second), at the next free
+    one: placed whole and only where no file is, never over one. Returns where it went."""
+    while True:
+        try:
+            results.atomic_write_json(path, data, new=True)
+            return path
+        except FileExistsError:  # ``<stem>.<stamp>[-<n>].json``, as _free names it
+            stem, _, stamp = path.name[:-len(".json")].rpartition(".")
+            path = _free(path.parent, stem, stamp.partition("-")[0])
 
 
 def _free(folder: Path, stem: str, stamp: str) -> Path:

@@ -349,16 +349,17 @@ def read_json(path: Path, limit: int = MAX_JSON_BYTES) -> Any:
         raise BadFile(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from None
 
 
-def atomic_write_text(path: Path, text: str, mode: int = 0o644) -> None:
+def atomic_write_text(path: Path, text: str, mode: int = 0o644, new: bool = False) -> None:
     """Write ``text`` (UTF-8) to ``path`` whole (``harness.guest._files.write_text``: a temp
-    file of this process and thread, synced and given ``mode`` before it replaces ``path``), its
-    folder made first: a reader (or a crash) never sees half a file."""
+    file of this process and thread, synced and given ``mode`` before it replaces ``path``, or
+    with ``new`` takes it only where no file is: ``FileExistsError``), its folder made first: a
+    reader (or a crash) never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    _files.write_text(str(path), text, sync=True, mode=mode)
+    _files.write_text(str(path), text, sync=True, mode=mode, new=new)
 
 
-def atomic_write_json(path: Path, data: Any, mode: int = 0o644) -> None:
+def atomic_write_json(path: Path, data: Any, mode: int = 0o644, new: bool = False) -> None:
     """Write ``data`` as sorted, indented, strict JSON (a NaN or infinity is refused with
     ``ValueError``, never written) by :func:`atomic_write_text`."""
     atomic_write_text(path, json.dumps(data, sort_keys=True, indent=2, ensure_ascii=False,
-                                       allow_nan=False) + "\n", mode)
+                                       allow_nan=False) + "\n", mode, new)

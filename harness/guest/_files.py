@@ -24,10 +24,13 @@ __all__ = ["non_json", "write_json", "write_text"]
 _DEPTH = 50
 
 
-def write_text(path: str, text: str, sync: bool = False, mode: Any = None) -> None:
+def write_text(path: str, text: str, sync: bool = False, mode: Any = None,
+               new: bool = False) -> None:
     """``text`` (UTF-8) in ``path`` whole: written to ``<path>.<pid>.<thread>.part`` beside it
     (no two writers share one), synced with ``sync``, given ``mode`` (when not None), then
-    renamed over ``path``; on any failure the temp file is removed and ``path`` is as it was."""
+    renamed over ``path``, or with ``new`` placed only where no file is (``FileExistsError``
+    otherwise: :func:`_place_new`); on any failure the temp file is removed and ``path`` is as
+    it was."""
     import _thread  # built in: costs nothing
 
     tmp = "%s.%d.%d.part" % (path, os.getpid(), _thread.get_ident())
@@ -39,13 +42,34 @@ def write_text(path: str, text: str, sync: bool = False, mode: Any = None) -> No
                 os.fsync(handle.fileno())
         if mode is not None:
             os.chmod(tmp, mode)  # after the write (not at creation: the umask would apply)
-        os.replace(tmp, path)
+        if new:
+            _place_new(tmp, path)
+        else:
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
         except OSError:
             pass
         raise
+
+
+def _place_new(tmp: str, path: str) -> None:
+    """The whole ``tmp`` at ``path`` only if no file is there: a hard link fails where a rename
+    would replace (two partial runs in one second chose one name); the temp name goes after."""
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (vfat, some network mounts): claim the name, then fill
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL))  # empty a moment, never half
+        try:
+            os.replace(tmp, path)
+        except BaseException:
+            os.unlink(path)
+            raise
+        return
+    os.unlink(tmp)
 
 
 def write_json(path: str, data: Any, sort_keys: bool = False, default: Any = None) -> None:

@@ -289,6 +289,24 @@ def test_the_guest_write_is_strict_whole_and_leaves_no_temp_file(tmp_path: Path)
     assert [p.name for p in tmp_path.iterdir()] == ["r.json"]
 
 
+@pytest.mark.parametrize("links", [True, False])
+def test_a_new_write_never_replaces_a_file_and_is_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, links: bool) -> None:
+    """``new``: the name is taken only where no file is (a hard link, or where a filesystem
+    has none an exclusive create filled by a rename); a taken one raises, nothing is left."""
+    from harness.guest import _files
+
+    if not links:
+        def no_links(src: str, dst: str) -> None:
+            raise PermissionError(1, "Operation not permitted")
+        monkeypatch.setattr(os, "link", no_links)
+    target = tmp_path / "r.json"
+    _files.write_text(str(target), "first", new=True)
+    with pytest.raises(FileExistsError):
+        _files.write_text(str(target), "second", new=True)
+    assert target.read_text() == "first" and [p.name for p in tmp_path.iterdir()] == ["r.json"]
+
+
 @pytest.mark.parametrize(("value", "found"), [
     ({"a": [1, 2.5, None, "x", True]}, ""),
     ({"a": [1, float("-inf")]}, "v['a'][1] is -inf"),

@@ -84,6 +84,32 @@ def test_a_second_interrupted_run_keeps_the_first_ones_partial_file(
         second)[1]
 
 
+@pytest.mark.parametrize("taken_by", ["a file", "a dangling link"])
+def test_a_name_another_partial_run_took_since_it_was_chosen_is_not_written_over(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, taken_by: str) -> None:
+    """Two partial runs of one interpreter in the same second choose one free name; the one
+    that writes second went over the first one's file (os.replace). It takes the next name."""
+    (tmp_path / "linux-cpython-3.12.json").write_text('{"a complete run": 1}')
+    choose = interrupted.target
+
+    def raced(state: Any, environment: Any) -> Path:
+        path = choose(state, environment)
+        path.parent.mkdir(exist_ok=True)  # the other run, between the choice and the write
+        if taken_by == "a file":
+            path.write_text('{"the other run": 1}')
+        else:
+            path.symlink_to(tmp_path / "gone")
+        return path
+    monkeypatch.setattr(interrupted, "target", raced)
+    state = _session_end(monkeypatch, tmp_path, interrupted=True)
+    other, = [p for p in (tmp_path / "interrupted").iterdir() if p != state.written]
+    assert other.is_symlink() if taken_by != "a file" else \
+        other.read_text() == '{"the other run": 1}'
+    assert state.written.name == other.name[:-len(".json")] + "-2.json"
+    assert json.loads(state.written.read_text())["harness"]["environment"]["interrupted"]
+    assert "this one's cells are in %s (" % state.written in interrupted.summary_lines(state)[1]
+
+
 def test_an_interrupted_folder_that_is_a_file_loses_no_cell(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``interrupted`` is a file: the cells go to not-replacing/ (replaced/'s fallback), and
