@@ -19,7 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import discovery, leftovers, results, runner
+from harness import causes, discovery, leftovers, results, runner, stopping
 from harness.check_diagnose import (
     JOINED_FLUSHING,
     NO_PROCESS,
@@ -206,8 +206,9 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
                 raise
             started = check_suite.read_progress(hang_dir)[1]
             run = CaseRun(case=target, method=method, outcome=Outcome.ERROR, error={
-                "type": INTERRUPTED_ERROR, "where": "parent", "message": "interrupted (Ctrl-C or "
-                "SIGTERM) %s" % ("in %s" % started if started else "before any test ran")})
+                "type": INTERRUPTED_ERROR, "where": "parent", "message": "%s %s" % (
+                    causes.words(stopping.stopped_by()),  # "interrupted by SIGTERM"
+                    "in %s" % started if started else "before any test ran")})
         return _refine(with_progress(_hang_notes(run, Path(hang_dir)), hang_dir))
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)

@@ -106,9 +106,12 @@ def _say(line: str) -> None:
 
 
 def _interrupted(when: str, not_run: Sequence[Tuple[str, str]], then: str = "") -> int:
-    """Ctrl-C or SIGTERM: says so, with the cells never run (or cut short), and exits 130."""
-    return error("interrupted%s%s%s" % (
-        when, " (not run: %s)" % ", ".join("%s[%s]" % key for key in not_run) if not_run
+    """Ctrl-C or SIGTERM: says so ("interrupted by SIGTERM"), with the cells never run (or cut
+    short), and exits 130."""
+    from harness import causes, stopping
+
+    return error("%s%s%s%s" % (
+        causes.words(stopping.stopped_by()), when, " (not run: %s)" % ", ".join("%s[%s]" % key for key in not_run) if not_run
         else "", then), EXIT_INTERRUPTED)
 
 

@@ -63,7 +63,8 @@ def test_sigterm_in_a_scripts_check_reports_the_runs_that_finished() -> None:
                                             "is ")[2]
     assert "every start method" not in last
     assert last.endswith(f"(interrupted: not run: {name}[forkserver], {name}[spawn])"), out
-    assert "the runs that finished are above" in err
+    assert "interrupted by SIGTERM (not run: %s[forkserver], %s[spawn]); the runs that finished " \
+        "are above" % (name, name) in err, err
     assert not _descendants(proc.pid)
 
 
