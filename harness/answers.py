@@ -22,8 +22,13 @@ from harness.guest.words import (
 )
 from harness.results import arch_suffix
 
-__all__ = ["COMPARES", "OFF_GRID", "Answer", "DefaultCell", "behaviour_tags", "compared",
-           "default_grid", "default_lines", "default_table", "fails_only_lines", "shared_slots"]
+__all__ = ["COMPARES", "OFF_GRID", "VIEW", "Answer", "DefaultCell", "behaviour_tags",
+           "compared", "default_grid", "default_lines", "default_table", "fails_only_lines",
+           "shared_slots", "view_orders"]
+
+#: An answer line's link: the matrix filtered by a Behaviour tag.
+VIEW = "#view?b="
+
 
 @dataclasses.dataclass(frozen=True)
 class DefaultCell:
@@ -144,6 +149,12 @@ def since_tag(series: str, version: str) -> str:
     return "since-%s-%s" % (series, version)
 
 
+def view_orders(lines: Sequence[Answer]) -> Dict[str, str]:
+    """The Behaviour filter's tag → the order its view lists the cases in (ids, space-separated:
+    the page's ``data-order``), for the answer lines whose order is not the catalog's."""
+    return {a.link[len(VIEW):]: " ".join(a.order) for a in lines if a.order}
+
+
 def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
     """(token, "changed in Linux PyPy 3.11") for the Behaviour filter, by version."""
     found = set()
@@ -200,6 +211,9 @@ class Answer:
     #: "1 only on Linux PyPy 3.9": how many of the cases no CPython shows (a PyPy bug led
     #: "Break when you move off fork" unsaid: review r7 #6).
     elsewhere: str = ""
+    #: The order its view lists its cases in when it is not the catalog's: as its examples
+    #: (``picks.RULE``), those that show it in the most CPython environments first.
+    order: Tuple[str, ...] = ()
 
     @property
     def example_text(self) -> str:
@@ -233,9 +247,6 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
     version and an earlier one (``history.compared_at``). With the ``matrix`` the examples are
     chosen by ``picks.RULE`` (without it: the first cases, a change line's grouped by its
     before → after text)."""
-    def pick(tag: str) -> List[Tuple[str, str]]:
-        return [(cid, title) for cid, title, tags in rows if tag in tags]
-
     def scope(tag: str) -> Optional[Tuple[int, str]]:
         return None if over is None else (over.get(tag, 0), "under " + COMPARES[tag])
     titles = {cid: title for cid, title, _t in rows}
@@ -245,12 +256,12 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
                                        "spawn or forkserver)"),
                       ("fork-only", "Hang or fail only under fork"),
                       ("fork-spawn", "Behave differently under fork and spawn")):
-        found = pick(tag)
-        ids = [c for c, _t in found] if matrix is None else picks.ranked(
-            matrix, tag, [c for c, _t in found])
+        catalog = [cid for cid, _t, tags in rows if tag in tags]
+        ids = catalog if matrix is None else picks.ranked(matrix, tag, catalog)
         examples = tuple(picks.Example(c, titles.get(c, c)) for c in ids[:picks.SHOWN])
-        out.append(Answer(text, "#view?b=" + tag, examples, len(found), scope(tag),
-                          "" if matrix is None else picks.only_outside_cpython(matrix, tag, ids)))
+        out.append(Answer(text, VIEW + tag, examples, len(catalog), scope(tag),
+                          "" if matrix is None else picks.only_outside_cpython(matrix, tag, ids),
+                          tuple(ids) if ids != catalog else ()))
     groups: Dict[Tuple[str, str], List[history.Change]] = {}
     for ch in changes:
         groups.setdefault((ch.series, ch.since), []).append(ch)
@@ -268,7 +279,7 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
             head = "Changed in " + changetext.series_label(series, since)
             hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(series, mine)) if h)
         out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
-                          "#view?b=" + since_tag(series, since),
+                          VIEW + since_tag(series, since),
                           tuple(picks.change_examples(matrix, mine, titles)), len(ids),
                           None if over is None else ((changes_over or {}).get((series, since), 0),
                                                      "in %s and an earlier version" % (

@@ -120,6 +120,7 @@ def render_html(matrix: MatrixDoc, report: Optional[model.Report] = None) -> str
         link_label=model.link_label,
         doc_defaults={d.slot.key: d for d in report.defaults},
         missing_groups=_missing_groups(report.defaults),
+        view_orders=answers.view_orders(report.answer_lines),
         since_options=answers.since_options(
             [t for _c, cases in report.categories for v in cases for t in v.tags]),
         css=Markup((TEMPLATES / "report.css").read_text(encoding="utf-8")),  # noqa: S704

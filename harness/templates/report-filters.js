@@ -39,8 +39,33 @@ function foldGroups() {
   return folded;
 }
 
+// An Answers line's view (a Behaviour option with data-order: answers.view_orders) lists its
+// cases as its examples are chosen, those that show it in the most CPython environments first:
+// in catalog order a case only PyPy shows came first, its CPython cells all ok. They move into
+// a tbody of their own, first; any other view puts every row back in the catalog's order.
+var catalog = rows.slice();
+var homes = catalog.map(function (tr) { return tr.parentNode; });
+var ranked = null;  // that tbody, made on first use
+var arranged = "";  // the order the rows are in ("": the catalog's)
+function arrange() {
+  var option = F.b.options[F.b.selectedIndex];
+  var order = (option && option.getAttribute("data-order")) || "";
+  if (order === arranged) { return order; }
+  arranged = order;
+  if (!current) { setActive(null); }  // the Tab stop: the first row shown, not where it was
+  catalog.forEach(function (tr, i) { homes[i].appendChild(tr); });  // each back in its place
+  rows = catalog.slice();
+  if (!order) { return order; }
+  if (!ranked) { ranked = table.insertBefore(document.createElement("tbody"), table.tBodies[0]); }
+  var first = order.split(" ").map(function (id) { return $("row-" + id); }).filter(Boolean);
+  first.forEach(function (tr) { ranked.appendChild(tr); });
+  rows = first.concat(catalog.filter(function (tr) { return first.indexOf(tr) < 0; }));
+  return order;
+}
+
 // Changes only what differs: rewriting the same style or colspan would re-lay out the matrix.
 function apply(write) {
+  var byCPython = arrange();
   var fold = F.fold.checked ? foldGroups() : { away: {}, label: {}, group: {} };
   // Every word typed must match the start of a word ("hang" is not in "changed"); a term that
   // starts with punctuation (".default", "_fork") matches anywhere.
@@ -121,7 +146,7 @@ function apply(write) {
     return F[k].options[F[k].selectedIndex].textContent;
   }).concat(F.find.checked ? ["only findings"] : [], terms.length ? ["“" + F.q.value.trim() + "”"] : []);
   $("f-count").textContent = count + " of " + rows.length + " cases shown" +
-    (why.length ? " (" + why.join(", ") + ")" : "") +
+    (why.length ? " (" + why.join(", ") + (byCPython ? "; most CPython environments first" : "") + ")" : "") +
     (withData ? "" : " — no environment shown has data (see the columns' reasons)");
   keepTabStop();
   if (write) {

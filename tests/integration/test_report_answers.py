@@ -23,6 +23,7 @@ from tests.integration.report_pages import (
     cell_in_view,
     close_page,
     open_page,
+    write_page,
 )
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -365,4 +366,64 @@ def test_enter_on_an_answer_moves_focus_to_the_filtered_matrix(
     assert pg.evaluate("""() => !document.activeElement.closest('#answers') &&
         !!(document.activeElement.compareDocumentPosition(document.getElementById('f-count'))
            & Node.DOCUMENT_POSITION_PRECEDING)""")
+    close_page(pg)
+
+
+#: Page (catalog) order: the PyPy-only case first, as deadlock.executor_thread_alive_warning
+#: (PyPy 3.9's ProcessPoolExecutor bug) led "Break when you move off fork" on desktop.
+_RANKED_CASES = ["deadlock.a_pypy_only", "deadlock.b_plain", "pickling.c_one_cpython",
+                 "pickling.d_two_cpython"]
+
+
+def _off_fork(version: str, impl: str) -> Any:
+    """Where each case fails under spawn and forkserver only: on PyPy; on CPython 3.13; on
+    CPython 3.12 and 3.13; nowhere."""
+    where = {"deadlock.a_pypy_only": impl == "pypy", "deadlock.b_plain": False,
+             "pickling.c_one_cpython": impl == "cpython" and version.startswith("3.13"),
+             "pickling.d_two_cpython": impl == "cpython"}
+
+    def inner(c: str, m: str) -> CellMeta:
+        if m != "fork" and where[c]:
+            return cell(c, m, outcome="error", error={"type": "PicklingError", "message": "m"})
+        return cell(c, m)
+    return inner
+
+
+def test_an_answers_view_lists_the_cases_in_the_most_cpython_environments_first(
+        browser: Any, tmp_path: Path) -> None:
+    """The filtered view of an answer line lists its cases in its examples' order (picks.RULE),
+    not the catalog's, where a case only PyPy shows came first with every CPython cell ok; the
+    arrow keys follow that order; any other view, and a cleared filter, is the catalog's."""
+    url = write_page(tmp_path, *(results_doc(version=v, impl=impl, cases=_RANKED_CASES,
+                                             observe=_off_fork(v, impl))
+                                 for v, impl in (("3.12.1", "cpython"), ("3.13.0", "cpython"),
+                                                 ("3.10.1", "pypy"))))
+    ranked = ["row-pickling.d_two_cpython", "row-pickling.c_one_cpython", "row-deadlock.a_pypy_only"]
+    catalog = ["row-" + c for c in _RANKED_CASES]
+    pg = open_page(browser, url)
+    pg.click("ul.answers a[href='#view?b=nonfork-only']")
+    assert visible_rows(pg) == ranked
+    assert "most CPython environments first" in pg.inner_text("#f-count")
+    row = "() => document.activeElement.tagName + '#' + document.activeElement.parentNode.id"
+    for _ in range(3):  # the matrix's Tab stop: the first row shown, its first cell
+        pg.keyboard.press("Tab")
+        if pg.evaluate(row).startswith("TD"):
+            break
+    assert pg.evaluate(row) == "TD#" + ranked[0]
+    pg.keyboard.press("ArrowDown")
+    assert pg.evaluate(row) == "TD#" + ranked[1]
+    pg.select_option("#f-b", "error")  # not an answer line's view: the catalog's order
+    assert visible_rows(pg) == [r for r in catalog if r != "row-deadlock.b_plain"]
+    assert "most CPython" not in pg.inner_text("#f-count")
+    pg.select_option("#f-b", "nonfork-only")
+    assert visible_rows(pg) == ranked
+    pg.select_option("#f-b", "")
+    assert visible_rows(pg) == catalog
+    # each row back under its category's heading
+    assert pg.eval_on_selector_all("#matrix tbody.cat", "bs => bs.map(b => Array.from("
+                                   "b.querySelectorAll('tr.case-row'), r => r.id))") == [
+        catalog[:2], catalog[2:]]
+    close_page(pg)
+    pg = open_page(browser, url + "#view?b=nonfork-only")  # the permalink: the same order
+    assert visible_rows(pg) == ranked
     close_page(pg)

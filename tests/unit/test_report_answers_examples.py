@@ -140,6 +140,24 @@ def test_the_no_longer_fork_line_names_cpython_cases_before_a_pypy_only_quirk() 
     assert "3 cases (1 only on Linux PyPy 3.9, Linux PyPy 3.10)" in summary.render_summary(matrix)
 
 
+def test_the_filtered_view_of_a_line_is_in_its_examples_order_only_where_that_differs() -> None:
+    """The page's Behaviour option of the line carries its order (the view lists the cases so:
+    report-filters.js); a line whose order is the catalog's carries none (no bytes for it)."""
+    from harness import render
+
+    cases = ["api.a_pypy_only", "api.b_cpython", "api.c_cpython"]
+    matrix = _matrix(results_doc(version="3.14.1", cases=cases,
+                                 observe=_nonfork("3.14", "cpython")),
+                     results_doc(version="3.9.1", impl="pypy", cases=cases,
+                                 observe=_nonfork("3.9", "pypy")))
+    html = render.render_html(matrix)
+    assert '<option value="nonfork-only" data-order="api.b_cpython api.c_cpython ' \
+        'api.a_pypy_only">' in html
+    cpython_only = _matrix(results_doc(version="3.14.1", cases=cases[1:],
+                                       observe=_nonfork("3.14", "cpython")))
+    assert ' data-order="' not in render.render_html(cpython_only)
+
+
 def test_a_report_without_cpython_says_no_only_on() -> None:
     """Every environment PyPy: "only on" would name every case; the count reads plainly."""
     cases = ["api.a_pypy_only", "api.b_cpython"]
