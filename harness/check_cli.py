@@ -111,8 +111,9 @@ def _interrupted(when: str, not_run: Sequence[Tuple[str, str]], then: str = "") 
     from harness import causes, stopping
 
     return error("%s%s%s%s" % (
-        causes.words(stopping.stopped_by()), when, " (not run: %s)" % ", ".join("%s[%s]" % key for key in not_run) if not_run
-        else "", then), EXIT_INTERRUPTED)
+        causes.words(stopping.stopped_by()), when,
+        " (not run: %s)" % ", ".join("%s[%s]" % key for key in not_run) if not_run else "",
+        then), EXIT_INTERRUPTED)
 
 
 def command(args: argparse.Namespace) -> int:

@@ -398,7 +398,8 @@ def test_an_answers_view_lists_the_cases_in_the_most_cpython_environments_first(
                                              observe=_off_fork(v, impl))
                                  for v, impl in (("3.12.1", "cpython"), ("3.13.0", "cpython"),
                                                  ("3.10.1", "pypy"))))
-    ranked = ["row-pickling.d_two_cpython", "row-pickling.c_one_cpython", "row-deadlock.a_pypy_only"]
+    ranked = ["row-pickling.d_two_cpython", "row-pickling.c_one_cpython",
+              "row-deadlock.a_pypy_only"]
     catalog = ["row-" + c for c in _RANKED_CASES]
     pg = open_page(browser, url)
     pg.click("ul.answers a[href='#view?b=nonfork-only']")
