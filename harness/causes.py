@@ -12,9 +12,10 @@ from harness.text import shorten
 __all__ = ["EVERY_CELL", "INTERRUPTED", "OUTPUT_CLOSED", "RESULTS_WRITTEN", "STOPPED_EARLY",
            "STOP_SIGNALS", "ended", "exit_status", "missing", "nothing_written", "read", "words"]
 
-#: The signals that stop a command as Ctrl-C does (``harness.stopping``); a run one of them
-#: stopped has the signal's name as its cause.
-STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP")
+#: The signals that stop a command as Ctrl-C does (``harness.stopping``; those a platform
+#: lacks are skipped); a run one of them stopped has the signal's name as its cause. SIGBREAK:
+#: Windows' Ctrl-Break, which the Actions runner sends 7.5 s after Ctrl-C on a cancelled step.
+STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
 #: pytest ended with an INTERNALERROR writing to an output whose reader left (`| head -1`).
 OUTPUT_CLOSED = "output closed"
 #: Why the cells an interrupted run (Ctrl-C, SIGTERM, SIGHUP) never reached did not run.

@@ -165,7 +165,7 @@ def install() -> Dict[int, Any]:
     changes. Returns the handlers to put back."""
     if threading.current_thread() is not threading.main_thread():
         return {}
-    signums = [getattr(signal, name) for name in STOP_SIGNALS  # no SIGHUP on Windows
+    signums = [getattr(signal, name) for name in STOP_SIGNALS  # SIGHUP: POSIX; SIGBREAK: Windows
                if hasattr(signal, name)]
     if any(signal.getsignal(signum) is _on_stop_signal for signum in signums):
         return {}

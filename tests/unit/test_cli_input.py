@@ -356,3 +356,26 @@ def test_a_symlink_loop_is_named_as_one_by_every_command(
     err = capsys.readouterr().err
     assert "%s: Too many levels of symbolic links" % loop in err, err
     assert "no such file" not in err, err
+
+
+@pytest.mark.parametrize("name", ["C:\\Python312\\python.exe", "Program Files\\py thon.exe"])
+def test_python_that_is_a_path_is_taken_whole(name: str, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    """`run --python C:\\Python312\\python.exe` lost its backslashes (shlex's POSIX rules) and a
+    path with a space split in two (review r8 #2): a path that exists is one word; a command
+    (a chroot wrapper) is still split."""
+    seen: List[List[str]] = []
+
+    def inspect(path: str, command: "tuple[str, ...] | list[str]" = ()) -> discovery.Rejected:
+        seen.append([path, *command])
+        return discovery.Rejected(path, "stopped here by the test")
+
+    monkeypatch.setattr(discovery, "inspect_interpreter", inspect)
+    exe = tmp_path / name
+    exe.write_text("", encoding="utf-8")
+    assert cli.main(["run", "--python", str(exe), "--results-dir", str(tmp_path / "r")]) == 2
+    assert seen == [[str(exe)]]
+    seen.clear()
+    cli.main(["run", "--python", "env -i /usr/bin/python3", "--results-dir", str(tmp_path / "r")])
+    assert seen == [["env", "env", "-i", "/usr/bin/python3"]]

@@ -15,7 +15,7 @@ from typing import Any, List, Tuple
 
 import pytest
 
-from harness import documents, interrupted, loading, merge, notrun, plugin, results
+from harness import documents, interrupted, loading, merge, notrun, plugin, results, stopping
 from tests.unit.report_synth import results_doc
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -448,3 +448,21 @@ def test_a_signal_while_the_block_raises_is_raised_not_lost() -> None:
                           capture_output=True, timeout=60, check=False)
     assert done.stdout.split("\n")[:2] == ["raised after SIGINT from FileNotFoundError",
                                            "a later block ends []"], done
+
+
+def test_ctrl_break_stops_a_command_as_ctrl_c_does(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Windows: a cancelled or timed-out step gets Ctrl-C, then Ctrl-Break 7.5 s later (the
+    Actions runner), whose default ends the process at once: a run still writing would leave
+    nothing (review r8 #4). Played here with SIGUSR2 standing in for Windows' SIGBREAK."""
+    monkeypatch.setattr(signal, "SIGBREAK", signal.SIGUSR2, raising=False)
+    monkeypatch.setattr(stopping, "_STOPPING", [])
+    before = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP,
+                                                signal.SIGUSR2)}
+    try:
+        signal.signal(signal.SIGUSR2, signal.SIG_DFL)
+        previous = stopping.install()
+        assert signal.SIGUSR2 in previous
+        assert signal.getsignal(signal.SIGUSR2) is stopping._on_stop_signal
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler)
