@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import subprocess
 import time
-from typing import Dict
+from typing import Dict, Set
 
 from harness.guest import _procs
 
@@ -48,7 +48,7 @@ def kill_group(pgid: int, deadline_s: float = 5.0) -> None:
         os.killpg(pgid, signal.SIGSTOP)
     except OSError:
         return  # no such group (the usual end of a case that returned): nothing to kill
-    trackers = set()
+    trackers: Set[int] = set()
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         found = members(pgid)

@@ -165,8 +165,8 @@ def test_killed_case_leaves_no_semaphore_off_linux(method: str, case_tmp: str,
     """Off Linux (simulated macOS) the group kill spares the resource tracker until it has
     unlinked the hung case's semaphore and shared memory; nothing of the group is left."""
     done = subprocess.run([sys.executable, "-c", _AS_ON_MACOS, method, str(FAULTS_ROOT),
-                           case_tmp], cwd=str(tmp_path), env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=120)
+                           case_tmp], cwd=str(tmp_path), capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
     report = json.loads(done.stdout.splitlines()[-1]) if done.returncode == 0 else {}
     found = re.findall(r"ipc=(\S+),(\S+)", report.get("stdout", ""))
     entries = [Path(_procs.SHM_DIR) / name for sem, shm in found for name in ("sem." + sem, shm)]
