@@ -58,7 +58,8 @@ RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.r
                  "harness.bench", "harness.bench_floor", "harness.bench_merge", "harness.pageload",
                  "harness.boundary", "harness.legcheck", "harness.root_exec",
                  "harness.coverage", "harness.waiting", "harness.leftovers", "harness.capture",
-                 "harness.strays", "harness.stopping", "harness.interrupted", "harness.replaced",
+                 "harness.strays", "harness.psgroup", "harness.stopping", "harness.interrupted",
+                 "harness.replaced",
                  "harness.cli_types", "harness.scheduling", "harness.owned"})
 #: Host modules that turn results files into the matrix, the page and the diff.
 REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harness.render",

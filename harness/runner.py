@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence
 
-from harness import leftovers, results, strays, waiting
+from harness import leftovers, psgroup, results, strays, waiting
 from harness.capture import Capture, last_line
 from harness.guest import _procs
 from harness.results import HANG_QUOTE, NO_RESULT, ROOT
@@ -104,8 +104,15 @@ def kill_tree(proc: "subprocess.Popen[bytes]") -> None:
         )
         proc.kill()
         return
+    if not sys.platform.startswith("linux"):  # no /proc: ps lists the group, trackers last
+        psgroup.kill_group(proc.pid)
+        try:
+            proc.kill()
+        except OSError:
+            pass
+        return
     for _ in range(20):  # repeat: a fork loop may add processes between two passes
-        table = _procs.proc_table() if sys.platform.startswith("linux") else {}
+        table = _procs.proc_table()
         victims = set(_procs.descendants(proc.pid, table)) if table else set()
         victims.update(pid for pid, (_, sid, state) in table.items()
                        if sid == proc.pid and state != "Z" and pid != proc.pid)
