@@ -78,8 +78,11 @@ class EnvVerdict:
         ("interrupted"; "" otherwise); how much of a ``partial`` one decided ("1 of 3 cells
         decided": the page and summary.md say it after the verdict)."""
         if self.verdict == words.PARTIAL:
-            return "%d of %d cells decided" % (
-                sum(1 for e in self.evidence if e.held is not None), len(self.evidence))
+            cells = [e for e in self.evidence if e.status != words.UNAVAILABLE]
+            not_run = sum(1 for e in cells if e.held is None and not e.undecided)
+            return "%d of %d cells decided%s" % (
+                sum(1 for e in cells if e.held is not None), len(cells),
+                ", %d not run" % not_run if not_run else "")
         said = {e.why for e in self.evidence}
         return said.pop() if self.verdict == words.NOT_RUN and len(said) == 1 else ""
 
@@ -154,10 +157,15 @@ def _combine(held: Sequence[Optional[bool]]) -> str:
 def _env_verdict(evidence: Sequence[Evidence]) -> str:
     """One environment's verdict: ``undecided`` (not ``not-run``) when cells ran but none
     decides; ``partial`` (true where run), as ``by_docs``, never plainly true with a cell
-    undecided (PyPy 3.11's fork_fastest read "true" from 1 of its 3 cells)."""
+    undecided or not run (PyPy 3.11's fork_fastest read "true" from 1 of its 3 cells; a `-k`
+    run that left the refuting checks out, from the one it kept). A method the platform lacks
+    (``unavailable``) is outside the claim there, not a gap."""
     verdict = _combine([e.held for e in evidence])
-    if verdict in (words.NOT_RUN, words.HOLDS) and any(e.undecided for e in evidence):
-        return words.UNDECIDED if verdict == words.NOT_RUN else words.PARTIAL
+    if verdict == words.NOT_RUN and any(e.undecided for e in evidence):
+        return words.UNDECIDED
+    if verdict == words.HOLDS and any(e.held is None and e.status != words.UNAVAILABLE
+                                      for e in evidence):
+        return words.PARTIAL
     return verdict
 
 

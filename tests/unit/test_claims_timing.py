@@ -164,3 +164,18 @@ def test_true_beside_undecided_checks_is_true_where_run_and_says_how_much() -> N
     legend = html[html.index("<summary>How a verdict is computed"):]
     assert "cells decided" in legend[:legend.index("</details>")]  # the legend says it too
     assert "◑ true where run (1 of 3 cells decided)" in summary.render_summary(m)
+
+
+def test_true_beside_cells_not_run_is_true_where_run_and_says_so() -> None:
+    """A `-k` run that left the parent-memory case out: fork_fastest held in the one cell it
+    kept, and read plainly "✓ true" while the checks that refute it on Linux 3.11 never ran
+    (review r9 F1). A method the platform lacks is no gap."""
+    def ev(held: Optional[bool], status: str = "ok") -> claimcheck.Evidence:
+        return claimcheck.Evidence("p.x", "e", "fork", status, held)
+
+    verdict = claimcheck._env_verdict([ev(True), ev(None, "not-run"), ev(None, "not-run")])
+    env = claimcheck.EnvVerdict("e", verdict, (ev(True), ev(None, "not-run"),
+                                               ev(None, "not-run")))
+    assert (verdict, env.why) == ("partial", "1 of 3 cells decided, 2 not run")
+    assert claimcheck._env_verdict([ev(True), ev(None, "unavailable")]) == "true"
+    assert claimcheck._env_verdict([ev(False), ev(None, "not-run")]) == "false"
