@@ -69,7 +69,10 @@ def _place_new(tmp: str, path: str) -> None:
             os.unlink(path)
             raise
         return
-    os.unlink(tmp)
+    try:  # placed: the write is done, whatever becomes of the temp name (a scanner holding it)
+        os.unlink(tmp)
+    except OSError:
+        pass
 
 
 def write_json(path: str, data: Any, sort_keys: bool = False, default: Any = None) -> None:

@@ -208,10 +208,12 @@ def whole(folder: "os.PathLike[str]") -> List[Case]:
 
     for name in sorted(os.listdir(folder)):
         if name.endswith(".py") and not name.startswith("_"):
+            before = set(_REGISTRY)
             try:
                 importlib.import_module("cases." + name[:-3])
-            except Exception:  # noqa: BLE001, S112 - the user may have left it out for this
-                continue
+            except Exception:  # noqa: BLE001 - the user may have left it out for this
+                for added in set(_REGISTRY) - before:  # registered before the line that failed
+                    del _REGISTRY[added]
     return all_cases()
 
 

@@ -24,7 +24,7 @@ from harness.guest.words import COMMIT_ID, LINUX, MACOS, WINDOWS
 
 __all__ = ["collect", "git_commit", "os_name"]
 
-COMMIT = re.compile("^%s$" % COMMIT_ID)
+COMMIT = re.compile(COMMIT_ID)  # fullmatch: "$" would let a final newline through
 
 
 def os_name(platform_name: str) -> str:
@@ -116,7 +116,7 @@ def collect_run() -> Dict[str, Any]:
     return {
         "ci": ci or None,
         "is_ci": bool(env.get("CI")),
-        "git_commit": given if COMMIT.match(given) else git_commit(),
+        "git_commit": given if COMMIT.fullmatch(given) else git_commit(),
         "timestamp": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "root": env.get("HARNESS_ROOT_NAME") or None,
         "host_kernel": env.get("HARNESS_HOST_KERNEL") or platform.release(),
@@ -134,7 +134,7 @@ def git_commit() -> Optional[str]:
     except (OSError, subprocess.SubprocessError):
         return None
     commit = out.stdout.decode("ascii", "replace").strip()
-    return commit if COMMIT.match(commit) else None
+    return commit if COMMIT.fullmatch(commit) else None
 
 
 def collect() -> Dict[str, Any]:

@@ -341,3 +341,61 @@ def test_a_results_file_the_plugin_cannot_write_as_strict_json_is_one_line(
     assert err.startswith("harness: error: ") and err.count("\n") == 1, err
     assert "cannot write the results file (Out of range float values are not JSON " in err
     assert state.written is None and list(tmp_path.iterdir()) == []
+
+
+def test_a_placed_file_is_written_even_when_its_temp_name_cannot_go(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once the hard link placed the file, the write is done: a temp name a scanner holds
+    (Windows) made write_text raise, and the run said "cannot write" of a written file
+    (review r9 F3)."""
+    from harness.guest import _files
+
+    unlink = os.unlink
+
+    def held(path: Any, *args: Any, **kwargs: Any) -> None:
+        if str(path).endswith(".part") or ".tmp" in str(path):
+            raise PermissionError(13, "held by another process")
+        unlink(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "unlink", held)
+    target = tmp_path / "r.json"
+    _files.write_text(str(target), "cells", new=True)
+    assert target.read_text() == "cells"
+
+
+def test_the_commit_a_run_is_given_is_a_commit_id_whole(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HARNESS_GIT_COMMIT with a final newline passed the probe's "^…$" and was then dropped
+    by the report as no commit id (review r9 F9): the probe asks git instead."""
+    from harness.guest import probe
+
+    sha = "a" * 40
+    monkeypatch.setenv("HARNESS_GIT_COMMIT", sha)
+    assert probe.collect_run()["git_commit"] == sha
+    monkeypatch.setenv("HARNESS_GIT_COMMIT", sha + "\n")
+    monkeypatch.setattr(probe, "git_commit", lambda: None)
+    assert probe.collect_run()["git_commit"] is None
+
+
+def test_a_case_module_that_fails_to_import_adds_no_case_to_the_catalog(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """catalog.whole: a module that registered a case and then raised left that case in the
+    catalog, against its word (review r9 F5)."""
+    import importlib
+
+    from harness.guest import catalog
+
+    real = importlib.import_module
+
+    def first(ctx: Any) -> None:
+        """A case registered before its module's failing line."""
+
+    def broken(name: str, *args: Any) -> Any:
+        if name == "cases.api":
+            catalog.case("zz_broken.first", title="t", source="s")(first)
+            raise RuntimeError("a line after the first case failed")
+        return real(name, *args)
+
+    monkeypatch.setattr(importlib, "import_module", broken)
+    monkeypatch.setattr(catalog, "_REGISTRY", dict(catalog._REGISTRY))
+    ids = [c.id for c in catalog.whole(Path(__file__).resolve().parents[2] / "cases")]
+    assert "zz_broken.first" not in ids and "methods.default" in ids
