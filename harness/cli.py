@@ -9,7 +9,6 @@ cells are kept in the results file); 141 the output's reader left (`| head -1`).
 from __future__ import annotations
 
 import argparse
-import os
 import shlex
 import sys
 from importlib.util import find_spec
@@ -58,10 +57,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         return error("`run` has nothing to run: %s" % NO_CATALOG, EXIT_USAGE)
     interpreter: List[str] = [sys.executable]
     if args.python:
-        # A path that exists is one word (C:\Python312\python.exe, a space in a folder);
-        # else a command line: `chroot … python3`, split by the platform's rules.
-        command = [args.python] if os.path.exists(args.python) else shlex.split(
-            args.python, posix=os.name != "nt")
+        command = cli_types.python_command(args.python)
         checked = discovery.inspect_interpreter(
             command[0], command=command if len(command) > 1 else ())
         if isinstance(checked, discovery.Rejected):

@@ -4,7 +4,9 @@ and exit 2."""
 from __future__ import annotations
 
 import argparse
+import os
 import re
+import shlex
 from pathlib import Path
 from typing import List, Tuple
 
@@ -12,7 +14,7 @@ from harness.guest import words
 from harness.results import parse_env_id
 
 __all__ = ["at_least_one", "env_id", "env_ids_file", "is_env_id", "not_run", "positive_seconds",
-           "python_version", "share"]
+           "python_command", "python_version", "share"]
 
 #: A CI leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
 _PYTHON_VERSION = re.compile(r"^(%s)?[0-9]+\.[0-9]+t?$" % words.PYPY)
@@ -102,3 +104,15 @@ def env_ids_file(path: str) -> Tuple[List[str], List[str]]:
             problems.append("--expect-envs %s:%d: %r is not an environment id (like "
                             "linux-cpython-3.13)" % (path, number, ident))
     return ids, problems
+
+
+def python_command(text: str, windows: bool = os.name == "nt") -> List[str]:
+    """``--python``: a path that exists is one word (``C:\\Python312\\python.exe``, a space in
+    a folder); else a command line (``chroot … python3``), split by the platform's rules, a
+    Windows word's surrounding double quotes taken off (``"C:\\Program Files\\…" -X dev``)."""
+    if os.path.exists(text):
+        return [text]
+    if not windows:
+        return shlex.split(text)
+    return [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w
+            for w in shlex.split(text, posix=False)]

@@ -379,3 +379,18 @@ def test_python_that_is_a_path_is_taken_whole(name: str, tmp_path: Path,
     seen.clear()
     cli.main(["run", "--python", "env -i /usr/bin/python3", "--results-dir", str(tmp_path / "r")])
     assert seen == [["env", "env", "-i", "/usr/bin/python3"]]
+
+
+@pytest.mark.parametrize(("text", "command"), [
+    ('"C:\\Program Files\\Python312\\python.exe" -X dev',
+     ["C:\\Program Files\\Python312\\python.exe", "-X", "dev"]),
+    ("C:\\Python312\\python.exe -I", ["C:\\Python312\\python.exe", "-I"]),
+])
+def test_a_windows_command_line_keeps_its_backslashes_and_loses_its_quotes(
+        text: str, command: List[str]) -> None:
+    """Windows' rules (shlex's posix=False) kept the quotes in the program's name, so a quoted
+    path with an argument, the only way to pass one with a space, was not found (review r9
+    F2)."""
+    from harness import cli_types
+
+    assert cli_types.python_command(text, windows=True) == command
