@@ -71,9 +71,16 @@ def target(state: "_State", environment: Mapping[str, Any]) -> Path:
 def write(state: "_State", path: Path, data: Any) -> Path:
     """The results file at :func:`target`'s ``path``, whole; a name beside the results folder's
     own (interrupted/, not-replacing/) is never written over: :func:`replaced.write_new`."""
-    if path.parent == state.results_dir:  # the run's own file: a complete run replaces it
+    if path.parent == state.results_dir and not state.cause:  # a complete run replaces it
         results.atomic_write_json(path, data)
         return path
+    if path.parent == state.results_dir:  # partial, no file there when chosen: still none
+        try:
+            results.atomic_write_json(path, data, new=True)
+            return path
+        except FileExistsError:  # another run wrote it meanwhile: kept, this one goes beside
+            state.kept = path
+            path, state.kept_why = replaced.beside(path, INTERRUPTED_DIR, state.environment)
     return replaced.write_new(path, data)
 
 

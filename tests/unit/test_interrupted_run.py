@@ -110,6 +110,25 @@ def test_a_name_another_partial_run_took_since_it_was_chosen_is_not_written_over
     assert "this one's cells are in %s (" % state.written in interrupted.summary_lines(state)[1]
 
 
+def test_a_partial_run_whose_own_file_another_run_wrote_meanwhile_keeps_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No results file when the partial run chose its name; another partial run of the same
+    interpreter wrote one before it did: it went over it (os.replace), losing those cells
+    (review r9 F4). That file stays; this run's cells go to interrupted/."""
+    choose = interrupted.target
+
+    def raced(state: Any, environment: Any) -> Path:
+        path = choose(state, environment)
+        path.write_text('{"the other run": 1}')  # between the choice and the write
+        return path
+    monkeypatch.setattr(interrupted, "target", raced)
+    state = _session_end(monkeypatch, tmp_path, interrupted=True)
+    assert (tmp_path / "linux-cpython-3.12.json").read_text() == '{"the other run": 1}'
+    assert state.written.parent == tmp_path / "interrupted"
+    assert state.kept == tmp_path / "linux-cpython-3.12.json"
+    assert json.loads(state.written.read_text())["harness"]["environment"]["interrupted"]
+
+
 def test_an_interrupted_folder_that_is_a_file_loses_no_cell(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """``interrupted`` is a file: the cells go to not-replacing/ (replaced/'s fallback), and
