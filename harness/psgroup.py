@@ -52,11 +52,12 @@ def kill_group(pgid: int, deadline_s: float = 5.0) -> None:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
         found = members(pgid)
-        trackers.update(pid for pid, command in found.items() if "resource_tracker" in command)
+        trackers.update(pid for pid, command in found.items() if _procs.TRACKER_MARK in command)
         others = [pid for pid in found if pid not in trackers]
         if not others:
             break
         _procs.kill_pids(others)
+        time.sleep(0.02)  # a killed one is reaped before ps runs again (no spin, no pid reuse)
     _procs.kill_pids(trackers, signal.SIGCONT)
     grace = time.monotonic() + _procs.TRACKER_GRACE_S
     while trackers and time.monotonic() < grace and trackers.intersection(members(pgid)):

@@ -28,6 +28,7 @@ __all__ = [
     "EXECUTOR_RECORD",
     "SHM_DIR",
     "TRACKER_GRACE_S",
+    "TRACKER_MARK",
     "PidsCgroup",
     "alive",
     "descendants",
@@ -109,11 +110,15 @@ def start_time(pid: int) -> Optional[int]:
         return None
 
 
+#: What names multiprocessing's resource tracker in its command line (its module's name).
+TRACKER_MARK = "resource_tracker"
+
+
 def is_resource_tracker(pid: int) -> bool:
     """True for multiprocessing's resource tracker (it unlinks leaked /dev/shm entries)."""
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return b"resource_tracker" in handle.read()
+            return TRACKER_MARK.encode() in handle.read()
     except OSError:
         return False
 
