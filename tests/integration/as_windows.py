@@ -12,10 +12,11 @@ theirs is the Windows one.
 What it proves: the harness's own run path (CLI, plugin, runner, stop handling) takes its
 Windows branches and needs no POSIX-only module or name there, end to end.
 What it does not: the probe and the case executors are not simulated (Linux interpreters
-started by the harness), the cells run on Linux's multiprocessing (real fork/spawn, a real /proc), so
-nothing here says how the cases behave on Windows; the stand-in ``taskkill`` kills the case's
-group (Windows kills the tree by parent pid), its resource trackers last: they unlink the
-named semaphores the case leaked, as Windows frees its (unnamed) ones with their last handle.
+started by the harness) and the cells run on Linux's multiprocessing (real fork/spawn, a real
+/proc), so nothing here says how the cases behave on Windows. The stand-in ``taskkill`` kills
+the case's group (Windows kills the tree by parent pid), its resource trackers last: they
+unlink the named semaphores the case leaked, as Windows frees its (unnamed) ones with their
+last handle.
 """
 
 from __future__ import annotations
