@@ -7,12 +7,13 @@ check needs and a case that hangs, so its tree must be killed with ``taskkill``.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Set
+from typing import Any, Dict, List, Set
 
 import pytest
 
@@ -22,6 +23,7 @@ from harness.legcheck import CANARY
 from harness.results import session_name
 from harness.vocab import Outcome
 from tests.integration import as_windows
+from tests.integration.waits import bound, wait_until
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")]
@@ -84,10 +86,19 @@ def test_nothing_is_left_behind(run: Dict[str, Any]) -> None:
     the stand-in taskkill leaves them to the resource tracker, as Windows frees them)."""
     assert run["left"]["left"] == []
     assert [p.name for p in (run["tmp"] / "tmp").iterdir() if p.name.startswith(TMP_PREFIX)] == []
-    # New since the run started and used by no live process (the run's are all gone): leaked.
-    in_use = _mapped_shm()
-    assert sorted(e for e in run["shm_new"] if (Path(_procs.SHM_DIR) / e).exists()
-                  and e not in in_use) == []
+    # New since the run started and used by no live process (the run's are all gone): leaked,
+    # unless it goes within the grace (another run's on a shared machine, until its sweep).
+    def leaked() -> List[str]:
+        in_use = _mapped_shm()
+        return sorted(e for e in run["shm_new"]
+                      if (Path(_procs.SHM_DIR) / e).exists() and e not in in_use)
+
+    with contextlib.suppress(AssertionError):  # the assertion below names what stayed
+        wait_until(lambda: not leaked(), bound(10), "no semaphore left")
+    left = leaked()
+    for entry in left:  # removed now: a shared machine
+        (Path(_procs.SHM_DIR) / entry).unlink(missing_ok=True)
+    assert left == []
 
 
 def _mapped_shm() -> Set[str]:
