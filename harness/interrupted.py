@@ -62,10 +62,15 @@ def target(state: "_State", environment: Mapping[str, Any]) -> Path:
     if not state.cause:
         path, state.aside = replaced.keep_earlier(path, environment)
         return path
-    if path.exists() or path.is_symlink():
-        state.kept = path
-        path, state.kept_why = replaced.beside(path, INTERRUPTED_DIR, environment)
-    return path
+    return _aside(state, path) if path.exists() or path.is_symlink() else path
+
+
+def _aside(state: "_State", path: Path) -> Path:
+    """A partial run's file when ``path`` holds another run's: kept, and a new name in
+    ``interrupted/`` (or not-replacing/, said in ``kept_why``) for this one's."""
+    state.kept = path
+    place, state.kept_why = replaced.beside(path, INTERRUPTED_DIR, state.environment)
+    return place
 
 
 def write(state: "_State", path: Path, data: Any) -> Path:
@@ -79,8 +84,7 @@ def write(state: "_State", path: Path, data: Any) -> Path:
             results.atomic_write_json(path, data, new=True)
             return path
         except FileExistsError:  # another run wrote it meanwhile: kept, this one goes beside
-            state.kept = path
-            path, state.kept_why = replaced.beside(path, INTERRUPTED_DIR, state.environment)
+            path = _aside(state, path)
     return replaced.write_new(path, data)
 
 
