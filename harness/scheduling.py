@@ -23,8 +23,8 @@ if TYPE_CHECKING:
 __all__ = ["finish", "start", "timed_out_before", "waits"]
 
 #: How many cells may be started at once. Only ``--case-jobs`` of them hold a CPU slot; the
-#: others were seen waiting (``harness.waiting``) or timed out in this environment's previous
-#: results file, and wait out their hard timeouts alongside the CPU work. The slot is given
+#: others were seen waiting (``harness.waiting``) or timed out last time (``timed_out_before``),
+#: and wait out their hard timeouts alongside the CPU work. The slot is given
 #: back for what a cell does, never for its expectation: a wrong "timeout" expectation must not
 #: get less CPU and so confirm itself.
 _HANGING_JOBS = 64
@@ -115,12 +115,22 @@ def _nothing() -> None:
 
 def waits(item: "CaseItem", timed_out: Set[Tuple[str, str]]) -> bool:
     """Whether a cell starts without a CPU slot, as already waiting: it timed out last time
-    (its expectation, whatever it is, plays no part)."""
+    (``timed_out_before``; its expectation, whatever it is, plays no part)."""
     return (item.case.id, item.method) in timed_out
 
 
 def timed_out_before(state: "_State") -> Set[Tuple[str, str]]:
     """The cells that timed out in the file this run writes (a root's ``-root`` file, never
-    its host twin's)."""
-    return waiting.timed_out_in(state.results_dir / ("%s.json" % results.file_stem(
-        state.environment)))
+    its host twin's). On the environment's first run (no usable file of its own), the cells
+    that timed out in the other results files of the folder: ``nox -s matrix`` runs one
+    interpreter after another there, and the cells that hang on one mostly hang on the next,
+    so that only the first interpreter pays for the hangs that start late (an idle tail)."""
+    own = state.results_dir / ("%s.json" % results.file_stem(state.environment))
+    found = waiting.timed_out_in(own)
+    if found is not None:
+        return found
+    others: Set[Tuple[str, str]] = set()
+    for path in sorted(state.results_dir.glob("*.json")):
+        if path != own:
+            others |= waiting.timed_out_in(path) or set()
+    return others

@@ -199,13 +199,13 @@ def wait_watched(proc: "subprocess.Popen[bytes]", deadline: float, cancel: threa
         watch.before_kill()
 
 
-def timed_out_in(path: Path) -> Set[Tuple[str, str]]:
+def timed_out_in(path: Path) -> Optional[Set[Tuple[str, str]]]:
     """(case, method) of the cells that timed out in a previous results file: they start as
-    waiting. Empty if there is no usable file (then no cell is assumed to hang): this is a
-    scheduling hint, and the run's own results file replaces that file."""
+    waiting. None if there is no usable file (then no cell is assumed to hang from it): this is
+    a scheduling hint, and the run's own results file replaces that file."""
     try:
         tests = read_json(path).get("tests", [])
         return {(str(t["metadata"]["case"]), str(t["metadata"]["method"])) for t in tests
                 if t["metadata"].get("outcome") == Outcome.TIMEOUT.value}
     except (BadFile, KeyError, TypeError, AttributeError):
-        return set()
+        return None

@@ -67,8 +67,9 @@ def test_parallel_and_serial_runs_observe_the_same(tmp_path: Path) -> None:
 
 
 def test_the_pool_follows_history_not_expectations(tmp_path: Path) -> None:
-    """Only cells that timed out in the previous results of the same environment are
-    scheduled as waiting; an expectation of ``timeout`` alone changes nothing."""
+    """Only cells that timed out in the previous results of the same environment (on its first
+    run: of the other environments in the folder) are scheduled as waiting; an expectation of
+    ``timeout`` alone changes nothing."""
     from harness import scheduling
     from harness.guest import catalog
 
@@ -85,12 +86,22 @@ def test_the_pool_follows_history_not_expectations(tmp_path: Path) -> None:
     item = SimpleNamespace(case=expected_to_hang, method="fork")
     assert not scheduling.waits(item, timed_out)  # type: ignore[arg-type]
     assert scheduling.waits(item, timed_out | {("deadlock.b", "fork")})  # type: ignore[arg-type]
-    # The Debian root's 3.12 is another environment: it reads its own -root file only.
+    # The Debian root's 3.12 is another environment. On its first run (no file of its own) the
+    # other environments' files stand in: the cells that hang on one mostly hang on the next.
     root = SimpleNamespace(results_dir=tmp_path, environment={**env, "root": "sid"})
-    assert scheduling.timed_out_before(root) == set()  # type: ignore[arg-type]
+    (tmp_path / "linux-pypy-3.9.json").write_text(json.dumps({"tests": [
+        {"metadata": {"case": "pickling.b", "method": "spawn", "outcome": "timeout"}}]}))
+    (tmp_path / "notes.json").write_text("{not json")  # unusable: no hint, no error
+    assert scheduling.timed_out_before(root) == {  # type: ignore[arg-type]
+        ("deadlock.a", "fork"), ("pickling.b", "spawn")}
+    # Once it has its own file, that alone counts, even with no timeout in it.
     (tmp_path / "linux-cpython-3.12-root.json").write_text(json.dumps({"tests": [
         {"metadata": {"case": "deadlock.c", "method": "spawn", "outcome": "timeout"}}]}))
     assert scheduling.timed_out_before(root) == {("deadlock.c", "spawn")}  # type: ignore[arg-type]
     assert scheduling.timed_out_before(state) == timed_out  # type: ignore[arg-type]
+    (tmp_path / "linux-cpython-3.12-root.json").write_text(json.dumps({"tests": [
+        {"metadata": {"case": "deadlock.c", "method": "spawn", "outcome": "ok"}}]}))
+    assert scheduling.timed_out_before(root) == set()  # type: ignore[arg-type]
+    # An unusable file of its own is no history: the others' files stand in.
     (tmp_path / "linux-cpython-3.12.json").write_text("{not json")
-    assert scheduling.timed_out_before(state) == set()  # type: ignore[arg-type]
+    assert scheduling.timed_out_before(state) == {("pickling.b", "spawn")}  # type: ignore[arg-type]
