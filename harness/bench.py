@@ -7,7 +7,9 @@ runs, mean over methods) and an independent start-latency measurement to check
 ``performance.start_latency`` against; times merging 40, 100 and 1,000 synthetic results files and
 rendering the report; prints a table and writes ``reports/bench.json``. The full matrix is set
 against its physical bound (every non-performance run at its interpreter's hand-run floor over
-the cores, plus the performance sampling), and each interpreter's ``--quick`` run against it.
+the cores, plus the performance sampling) and against its CPU bound (the ``--quick`` runs' CPU
+over the cores, plus the sampling), and each interpreter's ``--quick`` run against it. The
+matrix runs share one results folder, as in ``nox -s matrix``.
 Host-only code.
 """
 
@@ -27,20 +29,21 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from harness import pageload, results
+from harness import bench_total, pageload, results
 from harness.bench_floor import independent_latency, measure_floor
 from harness.bench_merge import (
     SIZES,
-    merge_lines,
-    merge_targets,
     synthetic_results,
     time_merge_and_render,
 )
 from harness.exits import EXIT_FAILED, EXIT_OK
-from harness.guest.words import DEADLOCK, FORKSERVER, OK, PERFORMANCE, SPAWN, START_METHODS, TIMEOUT
+from harness.guest.words import DEADLOCK, OK, PERFORMANCE, START_METHODS, TIMEOUT
 from harness.results import REPORTS, ROOT
 
 __all__ = ["main", "synthetic_results", "time_merge_and_render"]
+
+#: The matrix runs' results folder inside the bench's work folder (--results-dir).
+RESULTS_FOLDER = "results"
 
 
 def latency_check(interpreter: Sequence[str], methods: Sequence[str], workdir: Path,
@@ -142,11 +145,26 @@ def busy_share(before: Optional[Tuple[int, int]], after: Optional[Tuple[int, int
 
 
 def _matrix_run(interpreter: Sequence[str], results_dir: Path, extra: Sequence[str]) -> float:
+    return _timed_run(interpreter, results_dir, extra)[0]
+
+
+def _timed_run(interpreter: Sequence[str], results_dir: Path,
+               extra: Sequence[str]) -> Tuple[float, float]:
+    """Wall and CPU seconds (the run's whole tree: runner, shepherds, cases, every process the
+    shepherds reaped) of one ``harness run``."""
     command = [sys.executable, "-m", "harness", "run", "--python", shlex.join(interpreter),
                "--results-dir", str(results_dir), *extra]
-    started = time.perf_counter()
+    started, before = time.perf_counter(), os.times()
     subprocess.run(command, cwd=str(ROOT), stdout=subprocess.DEVNULL, check=False)
-    return time.perf_counter() - started
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + \
+        (after.children_system - before.children_system)
+    return time.perf_counter() - started, cpu
+
+
+def _stamps(folder: Path) -> Dict[Path, int]:
+    """The results files in ``folder`` and their modification times (ns)."""
+    return {p: p.stat().st_mtime_ns for p in sorted(folder.glob("*.json"))}
 
 
 def deadlock_span(interpreter: Sequence[str], workdir: Path) -> Dict[str, Any]:
@@ -168,39 +186,6 @@ def deadlock_span(interpreter: Sequence[str], workdir: Path) -> Dict[str, Any]:
 # --------------------------------------------------------------------------- the benchmark
 
 
-def _targets(total: Dict[str, Any], rows: List[Dict[str, Any]],
-             merges: Optional[Dict[str, Any]] = None) -> List[Dict[str, Any]]:
-    ratio = total.get("ratio")
-    hangs = [t for row in rows for t in row.get("timeouts", [])]
-    worst_timeout = max((t["ratio"] for t in hangs if t["ratio"] is not None), default=None)
-    bound, quick = total.get("wall_vs_bound"), total.get("quick_vs_full")
-    spans = [row["deadlock_span"]["ratio"] for row in rows
-             if row.get("deadlock_span", {}).get("ratio") is not None]
-    checks = [row["latency_check"][m]["within_25pct"] for row in rows
-              for m in (SPAWN, FORKSERVER) if m in row.get("latency_check", {})]
-    return [
-        {"target": "cost per case run <= 1.5x the hand-run floor", "measured": ratio,
-         "met": ratio is not None and ratio <= 1.5},
-        {"target": "stretch: cost per case run <= 1.0x the floor", "measured": ratio,
-         "met": ratio is not None and ratio <= 1.0},
-        {"target": "matrix on all interpreters <= 90 s besides performance sampling",
-         "measured": total.get("wall_minus_perf_s"),
-         "met": total.get("wall_minus_perf_s", 1e9) <= 90},
-        {"target": "full matrix <= 1.15x its bound (non-perf runs x floor / cores + "
-                   "sampling)", "measured": bound, "met": bound is not None and bound <= 1.15},
-        {"target": "--quick in under a third of the full wall", "measured": quick,
-         "met": quick is not None and quick < 1 / 3},
-        {"target": "each timeout within 1.5x its limit", "measured": worst_timeout,
-         "met": worst_timeout is not None and worst_timeout <= 1.5},
-        {"target": "deadlock cases of one interpreter <= 2x the longest timeout",
-         "measured": max(spans) if spans else None, "met": bool(spans) and max(spans) <= 2.0},
-        {"target": "start_latency within +-25% of an independent measurement (spawn, "
-                   "forkserver)", "measured": f"{sum(checks)}/{len(checks)}",
-         "met": bool(checks) and all(checks)},
-        *(merge_targets(merges) if merges else []),
-    ]
-
-
 def _row_name(interp: Any) -> str:
     """The root's 3.13 and the host's share a session name: each gets a folder and row."""
     return str(interp.session_name) + ("-root" if interp.origin == "root" else "")
@@ -210,21 +195,26 @@ def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
                        cores: int) -> Dict[str, Any]:
     command = list(interp.command) if interp.command else [interp.path]
     name = _row_name(interp)
-    results_dir = work / name
+    # One folder for every interpreter, as `nox -s matrix` has: an interpreter's first run
+    # takes the timeouts of those before it as its history (scheduling.timed_out_before).
+    results_dir = work / RESULTS_FOLDER
     extra = ["-k", args.k] if args.k else []
+    seen = _stamps(results_dir)
     before = cpu_jiffies()
-    wall = _matrix_run(command, results_dir, extra)
+    wall, cpu = _timed_run(command, results_dir, extra)
     busy = busy_share(before, cpu_jiffies())
-    files = sorted(results_dir.glob("*.json"))
+    files = [p for p, stamp in _stamps(results_dir).items() if seen.get(p) != stamp]
     if not files:
         return {"session": name, "error": "no results file written"}
     row: Dict[str, Any] = {"session": name, "interpreter": shlex.join(command)}
     row.update(summarize_run(files[0], wall, cores))
+    row["cpu_s"] = round(cpu, 2)
     row["cpu_busy"] = busy  # the performance phase keeps one core idle by design
     row["load_average"] = os.getloadavg()[0] if hasattr(os, "getloadavg") else None
     if not args.no_quick:  # after the full run: its history is the quick run's, as for a user
         before = cpu_jiffies()
-        row["quick_wall_s"] = round(_matrix_run(command, results_dir, [*extra, "--quick"]), 2)
+        quick_wall, quick_cpu = _timed_run(command, results_dir, [*extra, "--quick"])
+        row["quick_wall_s"], row["quick_cpu_s"] = round(quick_wall, 2), round(quick_cpu, 2)
         # Non-performance cells only: how busy they keep the cores (1.0: no idle tail at all).
         row["quick_cpu_busy"] = busy_share(before, cpu_jiffies())
     methods = [m for m in START_METHODS if m in (row.get("available_methods") or START_METHODS)]
@@ -236,69 +226,6 @@ def _bench_interpreter(interp: Any, args: argparse.Namespace, work: Path,
     if not args.no_deadlock_span:
         row["deadlock_span"] = deadlock_span(command, work / ("dl-" + name))
     return row
-
-
-def _total(rows: List[Dict[str, Any]], cores: int) -> Dict[str, Any]:
-    good = [r for r in rows if "case_runs" in r]
-    wall = sum(r["wall_s"] for r in good)
-    perf = sum(r["perf_sampling_s"] for r in good)
-    runs = sum(r["case_runs"] for r in good)
-    other = runs - sum(r["perf_case_runs"] for r in good)
-    total: Dict[str, Any] = {"wall_s": round(wall, 2), "case_runs": runs,
-                             "non_perf_case_runs": other, "perf_sampling_s": round(perf, 2),
-                             "wall_minus_perf_s": round(wall - perf, 2), "cores": cores}
-    if good and all("floor" in r for r in good):
-        # The physical bound: every non-performance run at its interpreter's hand-run floor,
-        # spread over the cores, plus the performance protocol's own sampling (serial).
-        floor_s = sum((r["case_runs"] - r["perf_case_runs"]) * r["floor"]["mean_ms"] / 1000.0
-                      for r in good)
-        total["bound_s"] = round(floor_s / cores + perf, 2)
-        total["wall_vs_bound"] = round(wall / total["bound_s"], 3) if total["bound_s"] else None
-    if good and all("quick_wall_s" in r for r in good):
-        total["quick_wall_s"] = round(sum(r["quick_wall_s"] for r in good), 2)
-        total["quick_vs_full"] = round(total["quick_wall_s"] / wall, 3) if wall else None
-        busy = [(r["quick_wall_s"], r["quick_cpu_busy"]) for r in good
-                if r.get("quick_cpu_busy") is not None]
-        if busy:  # weighted by wall: the share of the quick runs' core-seconds that was used
-            total["quick_cpu_busy"] = round(sum(w * b for w, b in busy) / sum(w for w, _ in busy),
-                                            3)
-    if other:
-        total["cost_per_case_run_ms"] = round((wall - perf) * cores / other * 1000.0, 2)
-        # The floor, weighted like the cost: by each interpreter's non-performance runs.
-        weights = [(r["case_runs"] - r["perf_case_runs"], r["floor"]["mean_ms"]) for r in good]
-        total["floor_ms"] = round(sum(w * f for w, f in weights) / other, 2)
-        total["ratio"] = round(total["cost_per_case_run_ms"] / total["floor_ms"], 3)
-    return total
-
-
-def _table(rows: List[Dict[str, Any]], total: Dict[str, Any], merges: Dict[str, Any],
-           targets: List[Dict[str, Any]]) -> str:
-    head = ("session", "wall s", "runs", "perf runs", "perf s", "cost/run ms", "floor ms",
-            "ratio", "latency case/indep (spawn, fs)")
-    lines = [head]
-    for r in rows:
-        if "case_runs" not in r:
-            lines.append((r["session"], r.get("error", "?"), "", "", "", "", "", "", ""))
-            continue
-        check = r.get("latency_check", {})
-        lines.append((r["session"], "{:.1f}".format(r["wall_s"]), str(r["case_runs"]),
-                      str(r["perf_case_runs"]), "{:.1f}".format(r["perf_sampling_s"]),
-                      str(r.get("cost_per_case_run_ms")), str(r["floor"]["mean_ms"]),
-                      str(r.get("ratio")), ", ".join(
-                          "{} {}".format(m, check[m]["ratio"]) for m in (SPAWN, FORKSERVER)
-                          if m in check)))
-    lines.append(("TOTAL", str(total["wall_s"]), str(total["case_runs"]),
-                  str(total["case_runs"] - total["non_perf_case_runs"]),
-                  str(total["perf_sampling_s"]), str(total.get("cost_per_case_run_ms")),
-                  str(total.get("floor_ms")), str(total.get("ratio")), ""))
-    widths = [max(len(str(row[i])) for row in lines) for i in range(len(head))]
-    text = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in lines]
-    text.insert(1, "  ".join("-" * w for w in widths))
-    text += merge_lines(merges)
-    for t in targets:
-        text.append("[{}] {}: {}".format("met" if t["met"] else "NOT met", t["target"],
-                                     t["measured"]))
-    return "\n".join(text)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
@@ -320,8 +247,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     parser.add_argument("--skip-page-load", action="store_true",
                         help="skip timing the 30x100 report page in Chromium")
     parser.add_argument("-o", "--output", default=str(REPORTS / "bench.json"))
-    parser.add_argument("--results-dir", help="keep the matrix results files here "
-                                              "(default: a temporary folder)")
+    parser.add_argument("--results-dir", help="keep the bench's files here, the matrix "
+                                              "results in its results/ (default: a temporary "
+                                              "folder)")
     args = parser.parse_args(argv)
 
     from harness import discovery
@@ -352,13 +280,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             for size in SIZES:
                 paths = synthetic_results(work / f"synthetic-{size}", size)
                 merges[str(size)] = time_merge_and_render(paths)
-            real = [str(p) for row in rows for p in (work / row["session"]).glob("*.json")]
+            real = [str(p) for p in sorted((work / RESULTS_FOLDER).glob("*.json"))]
             if real:
                 merges["this run"] = time_merge_and_render(real)
         page = {"not_measured": "--skip-page-load"} if args.skip_page_load else \
             pageload.page_load(work / "pageload")
     report = _write(args.output, rows, merges, cores, started, partial=False, page_load=page)
-    sys.stdout.write(_table(rows, report["total"], merges, report["targets"]) + "\n")
+    sys.stdout.write(bench_total.table(rows, report["total"], merges, report["targets"]) + "\n")
     sys.stdout.write(pageload.describe(page) + "\n")
     sys.stdout.write(f"bench: written to {args.output}\n")
     return EXIT_OK if rows and all("case_runs" in r for r in rows) else EXIT_FAILED
@@ -372,7 +300,7 @@ def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], core
            started: float, *, partial: bool,
            page_load: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
     """Write ``bench.json`` (also after each interpreter, marked ``partial``)."""
-    total = _total(rows, cores)
+    total = bench_total.total(rows, cores)
     report = {"schema": "bench/1", "partial": partial,
               "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
               "host": {"platform": platform.platform(), "cores": cores,
@@ -380,7 +308,7 @@ def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], core
               "bench_wall_s": round(time.perf_counter() - started, 1),
               "interpreters": rows, "total": total, "merge_render": merges,
               "page_load": page_load or {"not_measured": "not yet"},
-              "targets": _targets(total, rows, merges) + pageload.targets(page_load or {
+              "targets": bench_total.targets(total, rows, merges) + pageload.targets(page_load or {
                   "not_measured": "not yet"})}
     results.atomic_write_json(Path(output), report)
     return report

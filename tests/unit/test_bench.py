@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 from pathlib import Path
 from typing import Any, Dict, List
 
-from harness import bench, bench_merge, loading
+from harness import bench, bench_merge, bench_total, loading
 from harness.guest import catalog
 
 
@@ -63,12 +64,12 @@ def test_total_weights_the_floor_by_runs_and_targets_judge_it() -> None:
         {"session": "b", "wall_s": 20.0, "perf_sampling_s": 0.0, "case_runs": 100,
          "perf_case_runs": 0, "floor": {"mean_ms": 400.0}},
     ]
-    total = bench._total(rows, cores=2)
+    total = bench_total.total(rows, cores=2)
     assert total["wall_minus_perf_s"] == 40.0
     assert total["cost_per_case_run_ms"] == 400.0  # 40 s x 2 / 200 runs
     assert total["floor_ms"] == 250.0
     assert total["ratio"] == 1.6
-    targets = {t["target"]: t["met"] for t in bench._targets(total, rows)}
+    targets = {t["target"]: t["met"] for t in bench_total.targets(total, rows)}
     assert targets["cost per case run <= 1.5x the hand-run floor"] is False
     assert targets["matrix on all interpreters <= 90 s besides performance sampling"] is True
 
@@ -83,17 +84,25 @@ def test_the_bound_and_the_quick_ratio() -> None:
          "perf_case_runs": 0, "floor": {"mean_ms": 400.0}, "quick_wall_s": 8.0,
          "quick_cpu_busy": 1.0},
     ]
-    total = bench._total(rows, cores=2)
+    total = bench_total.total(rows, cores=2)
     assert total["quick_cpu_busy"] == round((12 * 0.5 + 8 * 1.0) / 20, 3)  # by wall
     assert total["bound_s"] == (100 * 0.1 + 100 * 0.4) / 2 + 10.0  # 35 s
     assert total["wall_vs_bound"] == round(50.0 / 35.0, 3)
     assert (total["quick_wall_s"], total["quick_vs_full"]) == (20.0, 0.4)
-    targets = {t["target"]: t["met"] for t in bench._targets(total, rows)}
+    targets = {t["target"]: t["met"] for t in bench_total.targets(total, rows)}
     assert targets["--quick in under a third of the full wall"] is False
     assert targets["full matrix <= 1.15x its bound (non-perf runs x floor / cores + "
                    "sampling)"] is False
+    assert "cpu_bound_s" not in total  # no CPU measured: no CPU bound
+    rows[0]["quick_cpu_s"], rows[1]["quick_cpu_s"] = 22.0, 16.0
+    total = bench_total.total(rows, cores=2)
+    assert total["cpu_bound_s"] == (22.0 + 16.0) / 2 + 10.0  # 29 s
+    assert total["wall_vs_cpu_bound"] == round(50.0 / 29.0, 3)
+    targets = {t["target"]: t["met"] for t in bench_total.targets(total, rows)}
+    assert targets["proposed (#24): full matrix <= 1.15x its CPU bound (--quick runs' CPU / "
+                   "cores + sampling)"] is False
     del rows[1]["quick_wall_s"]  # not measured: no ratio, never "met"
-    assert "quick_vs_full" not in bench._total(rows, cores=2)
+    assert "quick_vs_full" not in bench_total.total(rows, cores=2)
 
 
 def test_latency_check_compares_medians_over_alternating_rounds(
@@ -135,3 +144,36 @@ def test_busy_share_of_the_machine() -> None:
     assert bench.busy_share((5, 10), (5, 10)) is None
     reading = bench.cpu_jiffies()
     assert reading is None or 0 <= reading[0] <= reading[1]
+
+
+def test_interpreters_share_one_results_folder_and_read_their_own_file(
+        tmp_path: Path, monkeypatch: Any) -> None:
+    """As in `nox -s matrix`, every interpreter's runs write to one folder (a first run takes
+    the timeouts of those before it as history); each row reads the file its own run wrote,
+    and records the run's CPU."""
+    folders: List[Path] = []
+
+    def fake_timed_run(interpreter: Any, results_dir: Path, extra: Any) -> Any:
+        folders.append(results_dir)
+        results_dir.mkdir(parents=True, exist_ok=True)
+        name = interpreter[0]
+        doc = {"tests": [{"metadata": {"case": "methods.y", "method": "fork", "outcome": "ok",
+                                       "category": "methods", "wall_s": 0.1}}],
+               "harness": {"environment": {"id": "linux-cpython-" + name},
+                           "cases": [{"id": "methods.y", "timeout_s": 20.0}]}}
+        (results_dir / ("linux-cpython-%s.json" % name)).write_text(json.dumps(doc))
+        return 10.0, 15.0 if "--quick" in extra else 17.0
+
+    monkeypatch.setattr(bench, "_timed_run", fake_timed_run)
+    monkeypatch.setattr(bench, "latency_check", lambda *a: {})
+    monkeypatch.setattr(bench, "measure_floor", lambda *a: {"mean_ms": 50.0})
+    args = argparse.Namespace(k=None, no_quick=False, no_deadlock_span=True,
+                              latency_rounds=1, floor_runs=1)
+    rows = []
+    for name in ("3.12", "3.13"):
+        interp = argparse.Namespace(command=[name], path=name, session_name=name,
+                                    origin="pyenv")
+        rows.append(bench._bench_interpreter(interp, args, tmp_path, 2))
+    assert set(folders) == {tmp_path / bench.RESULTS_FOLDER}
+    assert [r["environment"] for r in rows] == ["linux-cpython-3.12", "linux-cpython-3.13"]
+    assert [(r["cpu_s"], r["quick_cpu_s"]) for r in rows] == [(17.0, 15.0)] * 2
