@@ -145,14 +145,21 @@ def _scalar_text(value: Any, limit: int = 10) -> Optional[str]:
 def error_words(cell: MatrixCell) -> str:
     """An error cell's type as the page says it: the type, but the harness's own ``ChildDied``
     (a child that ended without a result) in words: "the child crashed (SIGSEGV)" when its
-    exit code names a signal, else "the child died without a result"."""
+    exit code names a signal, "the child was killed by signal 7" for one whose name differs
+    between systems (SIGBUS is 7 on Linux, 10 on macOS), "the child exited with code 1 without a
+    result", else "the child died without a result"."""
     kind = error_field(cell, "type") or ERROR
     if kind != CHILD_DIED:
         return kind
-    code = _EXIT.search(error_field(cell, "message"))
-    name = _SIGNALS.get(-int(code.group(1))) if code and code.group(1).startswith("-") else None
-    if name is None:
+    found = _EXIT.search(error_field(cell, "message"))
+    if found is None:
         return "the child died without a result"
+    code = int(found.group(1))
+    if code >= 0:
+        return "the child exited with code %d without a result" % code
+    name = _SIGNALS.get(-code)
+    if name is None:
+        return "the child was killed by signal %d" % -code
     return "the child %s (%s)" % ("crashed" if name in _FAULTS else "was killed", name)
 
 
