@@ -140,10 +140,10 @@ def test_diff_and_verify_leg_say_one_line_for_a_deeply_nested_file(
 def test_a_corrupt_previous_results_file_assumes_no_cell_hangs(tmp_path: Path) -> None:
     """``harness run`` reads the previous file at collection: a bad one is no hint, not an
     INTERNALERROR."""
-    assert waiting.timed_out_in(_deep(tmp_path)) == set()
-    assert waiting.timed_out_in(tmp_path / "none.json") == set()
+    assert waiting.timed_out_in(_deep(tmp_path)) is None
+    assert waiting.timed_out_in(tmp_path / "none.json") is None
     (tmp_path / "list.json").write_text("[1]", encoding="utf-8")
-    assert waiting.timed_out_in(tmp_path / "list.json") == set()
+    assert waiting.timed_out_in(tmp_path / "list.json") is None
     good = tmp_path / "good.json"
     good.write_text(json.dumps(results_doc(cases=["deadlock.a"], observe=lambda c, m: cell(
         c, m, outcome="timeout" if m == "fork" else "ok"))))
