@@ -363,20 +363,31 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return EXIT_USAGE
+    args: Any = None
     previous: Dict[int, Any] = {}
     try:  # a signal may land as soon as a handler is in
         previous = stopping.install()
-        return int(args.func(args))
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit:  # --help, a usage error: printed, then flushed while it is caught
+            sys.stdout.flush()
+            raise
+        if not getattr(args, "func", None):
+            parser.print_help()
+            sys.stdout.flush()
+            return EXIT_USAGE
+        code = int(args.func(args))
+        # A block-buffered stdout (no terminal, no PYTHONUNBUFFERED) whose reader left fails
+        # here, not in the exit's own flush: that one ends in "Exception ignored", exit 120.
+        sys.stdout.flush()
+        return code
     except KeyboardInterrupt:
         # The reader may have died since the signal (a `| tee` the same Ctrl-C ended): checked
         # again, so this line and the exit's flush cannot end in a BrokenPipeError traceback.
         stopping.silence_dead_outputs()
         why = stopping.stopped_by() or "SIGINT"  # no name: a KeyboardInterrupt of its own
-        sys.stderr.write("harness: %s\n" % (causes.nothing_written(why) if args.command == "run"
+        command = getattr(args, "command", None)
+        sys.stderr.write("harness: %s\n" % (causes.nothing_written(why) if command == "run"
                                              else causes.words(why)))
         return EXIT_INTERRUPTED
     except BrokenPipeError as exc:
@@ -384,7 +395,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise
         return EXIT_DEAD_OUTPUT
     except ModuleNotFoundError as exc:
-        if exc.name not in HOST_PACKAGES:
+        if exc.name not in HOST_PACKAGES or args is None:
             raise
         needs = HOST_PACKAGES if args.command == "report" else (exc.name,)
         return error("%s is not installed: `%s` needs %s: python -m pip install %s" % (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 
 # A shell starts background jobs with SIGINT ignored (`nohup .ci/run &`, a CI runner's
@@ -11,3 +12,9 @@ import signal
 # normal Ctrl-C.
 if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
     signal.signal(signal.SIGINT, signal.default_int_handler)
+
+# This machine sets PYTHONUNBUFFERED=1 for everyone; a fresh machine or a CI runner does not, and
+# a block-buffered stdout behaves differently when its reader leaves or a signal ends a process
+# (review r11: a test passed here only because of it). Every process the suite starts runs
+# without it.
+os.environ.pop("PYTHONUNBUFFERED", None)

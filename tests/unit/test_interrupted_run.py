@@ -241,7 +241,7 @@ previous = stopping.install()
 try:
     os.kill(os.getpid(), getattr(signal, sys.argv[1]))
     time.sleep(1)
-    print("not stopped")
+    print("not stopped", flush=True)  # the SIGTERM below ends it before the exit's flush
 except KeyboardInterrupt:
     print("stopping")
     os.kill(os.getpid(), signal.SIGTERM)  # nox 3 s after SIGINT
