@@ -12,7 +12,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
 from harness import causes, check_collect
 from harness.capture import last_line
-from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, diagnose
+from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, NO_PROCESS, RAN, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
@@ -22,9 +22,10 @@ from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["INTERRUPTED_ERROR", "DependentTest", "collection_hangs", "compare", "cut_short",
+__all__ = ["INTERRUPTED_ERROR", "DependentTest", "collection_hangs", "compare", "compared",
+           "cut_short",
            "exercised", "failing_everywhere", "format_tests", "hung_everywhere", "hung_test",
-           "tests_ran", "rejected", "with_progress"]
+           "idle_runs", "tests_ran", "rejected", "with_progress"]
 
 
 @dataclasses.dataclass
@@ -77,18 +78,60 @@ def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
     return any(_entries(run) for run in runs.values())
 
 
+def _methods_by_test(run: CaseRun) -> Dict[str, Any]:
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    by_test = observed.get("methods_by_test")
+    return by_test if isinstance(by_test, dict) else {}
+
+
 def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[str]]:
-    """Tests that started a process with their run's method (the method made the default),
-    and tests that ran but never did (no process, or only a method they chose themselves)."""
+    """Tests that started a process with their run's method (the method made the default) in
+    every run that finished them, and tests that in some run did not (no process, or only a
+    method chosen by the suite: the fork run's use of fork says nothing of the spawn run)."""
     checked: Set[str] = set()
     unchecked: Set[str] = set()
     for run in runs.values():
-        observed = run.observed if isinstance(run.observed, dict) else {}
-        by_test = observed.get("methods_by_test")
-        by_test = by_test if isinstance(by_test, dict) else {}
+        by_test = _methods_by_test(run)
         for test in _tests(run):
             (checked if run.method in (by_test.get(test) or ()) else unchecked).add(test)
-    return sorted(checked), sorted(unchecked - checked)
+    return sorted(checked - unchecked), sorted(unchecked)
+
+
+def idle_runs(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], str]:
+    """The runs none of whose finished tests started a process with the run's method, and
+    why (``ran fork``: a conftest.py's set_start_method("fork", force=True); ``no process
+    started``), in the table's order. A run that hung in a test is not judged: the hang left
+    no record of the methods that test used."""
+    found: Dict[Tuple[str, str], str] = {}
+    for key in table_order(runs):
+        run = runs[key]
+        used = {m for test in _tests(run) for m in _methods_by_test(run).get(test) or ()}
+        if _tests(run) and run.method not in used and not hung_test(run):
+            found[key] = RAN + "/".join(m for m in START_METHODS if m in used) if used \
+                else NO_PROCESS
+    return found
+
+
+#: Where a method the suite chose itself comes from, most often.
+_CHOSEN = (" (the suite asks for a method itself: set_start_method(..., force=True) in a "
+           "conftest.py, or get_context)")
+
+
+def compared(runs: Mapping[Tuple[str, str], CaseRun],
+             idle: Mapping[Tuple[str, str], str]) -> bool:
+    """Some interpreter has two runs that recorded tests and used their own methods
+    (``idle``: ``idle_runs``)."""
+    used = [interp for interp, methods in _by_interp(runs).items()
+            for method in methods if (interp, method) not in idle]
+    return any(used.count(interp) >= 2 for interp in set(used))
+
+
+def _not_checked(idle: Mapping[Tuple[str, str], str]) -> str:
+    """``forkserver/spawn on 3.12 (ran fork)``: the idle runs, grouped by why."""
+    whys: Dict[str, List[str]] = {}
+    for key, why in idle.items():
+        whys.setdefault(why, []).append("%s[%s]" % key)
+    return "; ".join("%s (%s)" % (cells_text(cells), why) for why, cells in whys.items())
 
 
 _PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
@@ -266,24 +309,34 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("the hang while pytest collected, its cause:")
     lines.extend("  [%s] %s\n    fix: %s\n    see: %s\n    seen in: %s" % (
         *_cause(d.to_dict()), cells_text(d.cells)) for d in in_collection)
-    checked, unchecked = exercised(runs)
+    unchecked = exercised(runs)[1]
+    idle = idle_runs(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
-    elif not checked and not any(hung_test(run) for run in runs.values()):
+    elif all(key in idle for key in table_order(runs) if _tests(runs[key])) and not any(
+            hung_test(run) for run in runs.values()):
         # A hang leaves no record of the methods its test used: it is not "nothing checked".
         lines.append("no test started a process with its run's start method (none at all, or "
                      "only with a method it chose itself): nothing about start methods was "
                      "checked")
     elif next(_reached(runs), None) is None:
         lines.append("no test ran under two methods of one interpreter: nothing was compared")
+    elif not compared(runs, idle):
+        lines.append("not checked: %s: no test started a process with its run's start method "
+                     "there%s, so no interpreter's tests ran under two methods: nothing about "
+                     "start methods was compared" % (_not_checked(idle), _CHOSEN if any(
+                         why.startswith(RAN) for why in idle.values()) else ""))
     elif not verdicts:
-        aside = ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
+        aside = ["not checked: %s" % _not_checked(idle)] if idle else []
+        aside += ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
         aside += ["of %s only the test it hung in is known" % ", ".join(killed)] if killed \
             else []
         aside += ["of %s only the tests finished before the run stopped are known"
                   % ", ".join(partial)] if partial else []
+        among = " and ".join(why for why, said in (("finished", unfinished),
+                                                   ("used their method", idle)) if said)
         lines.append("no test depends on the start method%s%s" % (
-            " among the runs that finished" if unfinished else "",
+            " among the runs that " + among if among else "",
             " (%s)" % "; ".join(aside) if aside else ""))
     known = defaults(runs)
     # The summary of where it breaks is the same for many tests: said once, with its tests.
@@ -307,7 +360,10 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("[%s] %s\n  fix: %s\n  see: %s\n  in %d test(s):" % (
             code, message, fix, links, len(tests)))
         lines.extend(_at_most(tests, "    "))
-    if checked and unchecked:
+    if idle and verdicts:
+        lines.append("not checked: %s: no test started a process with its run's start method "
+                     "there" % _not_checked(idle))
+    if unchecked and len(idle) < len([r for r in runs.values() if _tests(r)]):
         lines.append("%d test(s) started no process with their run's method, so their "
                      "outcome says nothing about it (--json lists them)" % len(unchecked))
     if always:
