@@ -12,8 +12,20 @@ from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
 from harness import causes, check_collect
 from harness.capture import last_line
-from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, NO_PROCESS, RAN, diagnose
+from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, RAN, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
+from harness.check_tests import (
+    RUNNING_LINE,
+    compared,
+    exercised,
+    hung_test,
+    idle_runs,
+    last_started,
+    not_checked,
+    recorded,
+    tests_of,
+    tests_ran,
+)
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
 from harness.guest.check_watch import RUNNING, children_seen, read_reports
@@ -22,10 +34,8 @@ from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["INTERRUPTED_ERROR", "DependentTest", "collection_hangs", "compare", "compared",
-           "cut_short",
-           "exercised", "failing_everywhere", "format_tests", "hung_everywhere", "hung_test",
-           "idle_runs", "tests_ran", "rejected", "with_progress"]
+__all__ = ["INTERRUPTED_ERROR", "DependentTest", "collection_hangs", "compare", "cut_short",
+           "failing_everywhere", "format_tests", "hung_everywhere", "rejected", "with_progress"]
 
 
 @dataclasses.dataclass
@@ -42,101 +52,12 @@ class DependentTest:
         return dataclasses.asdict(self)
 
 
-def _tests(run: CaseRun) -> Dict[str, Any]:
-    observed = run.observed if isinstance(run.observed, dict) else {}
-    tests = observed.get("tests")
-    return tests if isinstance(tests, dict) else {}
-
-
 #: The error type of a run Ctrl-C or SIGTERM cut short (``check._run_one``).
 INTERRUPTED_ERROR = "Interrupted"
 
 
-def _last_started(run: CaseRun) -> str:
-    """The last test ``check_suite`` said the run started ("" when none)."""
-    running = _RUNNING.findall(run.stderr)
-    return running[-1].strip() if running else ""
-
-
-def hung_test(run: CaseRun) -> str:
-    """The test a timed-out run was killed in: the last one ``check_suite`` said it started,
-    unless the run had finished it ("" when the run did not time out or was in no test)."""
-    test = _last_started(run) if run.outcome is Outcome.TIMEOUT else ""
-    return test if test not in _tests(run) else ""
-
-
-def _entries(run: CaseRun) -> Dict[str, Any]:
-    """Each test's entry: the tests the run finished (all of them, or those a run cut short
-    had finished, ``check_suite``), and the test a timed-out run hung in."""
-    test = hung_test(run)
-    return dict(_tests(run), **{test: {"outcome": TEST_HUNG, "error": ""}}) if test else _tests(run)
-
-
-def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
-    """Whether any run recorded a test (pytest collected something and the run finished, or
-    the run hung in a test)."""
-    return any(_entries(run) for run in runs.values())
-
-
-def _methods_by_test(run: CaseRun) -> Dict[str, Any]:
-    observed = run.observed if isinstance(run.observed, dict) else {}
-    by_test = observed.get("methods_by_test")
-    return by_test if isinstance(by_test, dict) else {}
-
-
-def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[str]]:
-    """Tests that started a process with their run's method (the method made the default) in
-    every run that finished them, and tests that in some run did not (no process, or only a
-    method chosen by the suite: the fork run's use of fork says nothing of the spawn run)."""
-    checked: Set[str] = set()
-    unchecked: Set[str] = set()
-    for run in runs.values():
-        by_test = _methods_by_test(run)
-        for test in _tests(run):
-            (checked if run.method in (by_test.get(test) or ()) else unchecked).add(test)
-    return sorted(checked - unchecked), sorted(unchecked)
-
-
-def idle_runs(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], str]:
-    """The runs none of whose finished tests started a process with the run's method, and
-    why (``ran fork``: a conftest.py's set_start_method("fork", force=True); ``no process
-    started``), in the table's order. A run that hung in a test is not judged: the hang left
-    no record of the methods that test used."""
-    found: Dict[Tuple[str, str], str] = {}
-    for key in table_order(runs):
-        run = runs[key]
-        used = {m for test in _tests(run) for m in _methods_by_test(run).get(test) or ()}
-        if _tests(run) and run.method not in used and not hung_test(run):
-            found[key] = RAN + "/".join(m for m in START_METHODS if m in used) if used \
-                else NO_PROCESS
-    return found
-
-
-#: Where a method the suite chose itself comes from, most often.
-_CHOSEN = (" (the suite asks for a method itself: set_start_method(..., force=True) in a "
-           "conftest.py, or get_context)")
-
-
-def compared(runs: Mapping[Tuple[str, str], CaseRun],
-             idle: Mapping[Tuple[str, str], str]) -> bool:
-    """Some interpreter has two runs that recorded tests and used their own methods
-    (``idle``: ``idle_runs``)."""
-    used = [interp for interp, methods in _by_interp(runs).items()
-            for method in methods if (interp, method) not in idle]
-    return any(used.count(interp) >= 2 for interp in set(used))
-
-
-def _not_checked(idle: Mapping[Tuple[str, str], str]) -> str:
-    """``forkserver/spawn on 3.12 (ran fork)``: the idle runs, grouped by why."""
-    whys: Dict[str, List[str]] = {}
-    for key, why in idle.items():
-        whys.setdefault(why, []).append("%s[%s]" % key)
-    return "; ".join("%s (%s)" % (cells_text(cells), why) for why, cells in whys.items())
-
-
 _PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
 _BANNER = re.compile(r"^[! ]+", re.M)
-_RUNNING = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)  # check_suite's progress
 _MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
 
 
@@ -145,7 +66,7 @@ _USAGE_PREFIX = re.compile(r"^pytest(?:\.main\(\))?: (?=error: )")
 
 def _pytest_said(run: CaseRun) -> str:
     """pytest's own complaint: its last ``ERROR: ...`` line, else the last line it wrote."""
-    stderr = _MARKS.sub("", _RUNNING.sub("", run.stderr))
+    stderr = _MARKS.sub("", RUNNING_LINE.sub("", run.stderr))
     stdout = _BANNER.sub("", run.stdout)  # "!!! _pytest.outcomes.Exit: why !!!" -> the reason
     found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(stdout)
     said = last_line(found[-1]).rstrip("! ") if found else last_line(stdout) or last_line(
@@ -191,7 +112,7 @@ def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
     """A suite's run that did not finish (a hang, a crash, an interrupt): the tests it had
     finished, as ``check_suite`` wrote them one by one, with the methods each started, what
     the run had seen by the last of them and what its children reported (their causes)."""
-    if run.outcome is Outcome.OK or _tests(run):
+    if run.outcome is Outcome.OK or tests_of(run):
         return run
     finished = read_progress(hang_dir)[0]
     if not finished:
@@ -210,11 +131,11 @@ def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
 def _by_interp(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[
         str, Dict[str, Tuple[CaseRun, Dict[str, Any]]]]:
     """The runs that recorded tests (or hung in one), per interpreter, in the table's order,
-    each with its tests' entries (read once a run: ``_entries`` reads its stderr)."""
+    each with its tests' entries (read once a run: ``recorded`` reads its stderr)."""
     by_interp: Dict[str, Dict[str, Tuple[CaseRun, Dict[str, Any]]]] = {}
     for interp, method in table_order(runs):
         run = runs[(interp, method)]
-        entries = _entries(run) if run.outcome is not Outcome.UNAVAILABLE else {}
+        entries = recorded(run) if run.outcome is not Outcome.UNAVAILABLE else {}
         if entries:
             by_interp.setdefault(interp, {})[method] = (run, entries)
     return by_interp
@@ -285,6 +206,11 @@ def hung_everywhere(runs: Mapping[Tuple[str, str], CaseRun]) -> List[DependentTe
             if _outcomes(entries) == {TEST_HUNG}]
 
 
+#: Where a method the suite chose itself comes from, most often.
+_CHOSEN = (" (the suite asks for a method itself: set_start_method(..., force=True) in a "
+           "conftest.py, or get_context)")
+
+
 def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping[
         Tuple[str, str], CaseRun], cwd: str = "") -> str:
     """The human summary of ``--pytest``."""
@@ -297,9 +223,9 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         run, cell = runs[(interp, method)], "%s[%s]" % (interp, method)
         if run.outcome is Outcome.UNAVAILABLE:
             found.append((cell, "not run (%s)" % run.detail))
-        elif not _tests(run) or run.outcome is not Outcome.OK:
+        elif not tests_of(run) or run.outcome is not Outcome.OK:
             found.append((cell, _what_happened(run, cwd)))
-            if not _tests(run):
+            if not tests_of(run):
                 (killed if hung_test(run) else unfinished).append(cell)
             elif run.outcome is not Outcome.OK:
                 partial.append(cell)
@@ -313,7 +239,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     idle = idle_runs(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
-    elif all(key in idle for key in table_order(runs) if _tests(runs[key])) and not any(
+    elif all(key in idle for key in table_order(runs) if tests_of(runs[key])) and not any(
             hung_test(run) for run in runs.values()):
         # A hang leaves no record of the methods its test used: it is not "nothing checked".
         lines.append("no test started a process with its run's start method (none at all, or "
@@ -324,10 +250,10 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     elif not compared(runs, idle):
         lines.append("not checked: %s: no test started a process with its run's start method "
                      "there%s, so no interpreter's tests ran under two methods: nothing about "
-                     "start methods was compared" % (_not_checked(idle), _CHOSEN if any(
+                     "start methods was compared" % (not_checked(idle), _CHOSEN if any(
                          why.startswith(RAN) for why in idle.values()) else ""))
     elif not verdicts:
-        aside = ["not checked: %s" % _not_checked(idle)] if idle else []
+        aside = ["not checked: %s" % not_checked(idle)] if idle else []
         aside += ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
         aside += ["of %s only the test it hung in is known" % ", ".join(killed)] if killed \
             else []
@@ -362,8 +288,8 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.extend(_at_most(tests, "    "))
     if idle and verdicts:
         lines.append("not checked: %s: no test started a process with its run's start method "
-                     "there" % _not_checked(idle))
-    if unchecked and len(idle) < len([r for r in runs.values() if _tests(r)]):
+                     "there" % not_checked(idle))
+    if unchecked and len(idle) < len([r for r in runs.values() if tests_of(r)]):
         lines.append("%d test(s) started no process with their run's method, so their "
                      "outcome says nothing about it (--json lists them)" % len(unchecked))
     if always:
@@ -431,14 +357,14 @@ def _what_happened(run: CaseRun, cwd: str) -> str:
     if hang_said(what).startswith(RUNNING):  # check's own marker: the test wrote nothing after
         what = "%s; in %s, which wrote nothing to stderr before the kill" % (
             what.partition(HANG_QUOTE)[0], hang_said(what)[len(RUNNING):].strip())
-    last = _last_started(run)
+    last = last_started(run)
     if run.outcome is Outcome.CRASH and last:  # which test the crash ended
         what += " (in %s)" % last
-    if run.outcome is Outcome.TIMEOUT and last and last in _tests(run):
+    if run.outcome is Outcome.TIMEOUT and last and last in tests_of(run):
         what += " (after its last test, %s, had finished)" % last
     cut_short = run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) or error.get(
         "type") == INTERRUPTED_ERROR
-    finished = len(_tests(run)) if cut_short else 0
+    finished = len(tests_of(run)) if cut_short else 0
     if finished:
         what += "; the %d test(s) it finished before are kept" % finished
     outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value

@@ -9,7 +9,7 @@ from typing import Any, Dict, List, Tuple
 
 import pytest
 
-from harness import check, check_pytest, cli, discovery
+from harness import check, check_pytest, check_tests, cli, discovery
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -34,28 +34,28 @@ def test_a_suite_forcing_fork_claims_nothing_about_the_other_methods() -> None:
     assert "no test depends on the start method" not in text
     assert "not checked: forkserver/spawn on 3.12 (ran fork)" in text
     assert "nothing about start methods was compared" in text
-    assert check_pytest.exercised(_forced_fork()) == ([], list(TESTS))
+    assert check_tests.exercised(_forced_fork()) == ([], list(TESTS))
 
 
 def test_a_run_none_of_whose_tests_used_its_method_is_named() -> None:
     """fork and spawn exercised, forkserver not: the claim is limited to what was checked."""
     runs = _forced_fork()
     runs[("3.12", "spawn")] = _run("spawn", {t: ["spawn"] for t in TESTS})
-    assert check_pytest.idle_runs(runs) == {("3.12", "forkserver"): "ran fork"}
+    assert check_tests.idle_runs(runs) == {("3.12", "forkserver"): "ran fork"}
     text = check_pytest.format_tests([], [], runs)
     assert "no test depends on the start method among the runs that used their method " \
            "(not checked: 3.12[forkserver] (ran fork))" in text
     # Every run exercised: the plain claim.
     runs[("3.12", "forkserver")] = _run("forkserver", {t: ["forkserver"] for t in TESTS})
-    assert check_pytest.idle_runs(runs) == {}
+    assert check_tests.idle_runs(runs) == {}
     assert check_pytest.format_tests([], [], runs).splitlines()[0] == \
         "no test depends on the start method"
 
 
 def test_a_test_pinned_to_fork_is_not_checked_by_the_fork_run_alone() -> None:
     runs = {("3.12", m): _run(m, {TESTS[0]: [m], TESTS[1]: ["fork"]}) for m in METHODS}
-    assert check_pytest.exercised(runs) == ([TESTS[0]], [TESTS[1]])
-    assert check_pytest.idle_runs(runs) == {}
+    assert check_tests.exercised(runs) == ([TESTS[0]], [TESTS[1]])
+    assert check_tests.idle_runs(runs) == {}
 
 
 def _fake_interpreter() -> discovery.Interpreter:
