@@ -212,7 +212,8 @@ def command(args: argparse.Namespace) -> int:
                       check.format_diagnoses(diagnoses),
                       "\n".join(line for line in (
                           check.as_it_is(runs, labels, cwd),
-                          check.summary_line(runs, diagnoses, unchecked, not_run)) if line)):
+                          check.summary_line(runs, diagnoses, unchecked, not_run,
+                                             timeout)) if line)):
             if extra:
                 sys.stdout.write("\n" + fit(extra, width) + "\n")
     if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED_ERROR
