@@ -209,9 +209,21 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
                 "type": INTERRUPTED_ERROR, "where": "parent", "message": "%s %s" % (
                     causes.words(stopping.stopped_by()),  # "interrupted by SIGTERM"
                     "in %s" % started if started else "before any test ran")})
-        return _refine(with_progress(_hang_notes(run, Path(hang_dir)), hang_dir))
+        return _with_default(_refine(with_progress(_hang_notes(run, Path(hang_dir)), hang_dir)),
+                             interp)
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)
+
+
+def _with_default(run: CaseRun, interp: discovery.Interpreter) -> CaseRun:
+    """A run that did not report its interpreter's default start method (it hit the time
+    limit, crashed) gets the one discovery asked the interpreter for: the table marks the
+    default's cell however the runs ended."""
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    if "default_method" in observed or not interp.default_method or \
+            run.outcome is Outcome.UNAVAILABLE:
+        return run
+    return dataclasses.replace(run, observed=dict(observed, default_method=interp.default_method))
 
 
 def _hang_dir() -> str:

@@ -117,7 +117,7 @@ def _interrupted(when: str, not_run: Sequence[Tuple[str, str]], then: str = "") 
 
 
 def command(args: argparse.Namespace) -> int:
-    from harness import check, check_pytest
+    from harness import check, check_pytest, check_tests
     from harness.check_live import Progress
     from harness.check_table import fit
     from harness.guest.words import START_METHODS
@@ -174,15 +174,18 @@ def command(args: argparse.Namespace) -> int:
     width = check.terminal_width()
     if pytest_mode:
         verdicts, always = check_pytest.compare(runs)
-        exercising, idle = check_pytest.exercised(runs)
+        # Each run judged on its own: the fork run's use of fork says nothing of spawn's run.
+        idle = check_tests.idle_runs(runs)
         doc.update(method_dependent=[v.to_dict() for v in verdicts], failing_everywhere=always,
                    failing_everywhere_causes=[v.to_dict() for v in
                                               check_pytest.failing_everywhere(runs)],
                    hung_everywhere=[h.to_dict() for h in check_pytest.hung_everywhere(runs)],
-                   tests_not_exercising_the_method=idle,
+                   tests_not_exercising_the_method=check_tests.exercised(runs)[1],
+                   runs_not_exercising_the_method={"%s[%s]" % key: why
+                                                   for key, why in idle.items()},
                    hung_in_collection=check_pytest.collection_hangs(runs, str(Path.cwd())),
                    partial=[c for cells in check_pytest.cut_short(runs).values() for c in cells])
-        ok = bool(exercising) and not failing and not verdicts and not always
+        ok = check_tests.compared(runs, idle) and not failing and not verdicts and not always
     else:
         diagnoses = check.diagnose(runs)
         doc["diagnoses"] = [d.to_dict() for d in diagnoses]
@@ -209,7 +212,8 @@ def command(args: argparse.Namespace) -> int:
                       check.format_diagnoses(diagnoses),
                       "\n".join(line for line in (
                           check.as_it_is(runs, labels, cwd),
-                          check.summary_line(runs, diagnoses, unchecked, not_run)) if line)):
+                          check.summary_line(runs, diagnoses, unchecked, not_run,
+                                             timeout)) if line)):
             if extra:
                 sys.stdout.write("\n" + fit(extra, width) + "\n")
     if not_run or any((r.error or {}).get("type") == check_pytest.INTERRUPTED_ERROR

@@ -12,8 +12,20 @@ from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
 from harness import causes, check_collect
 from harness.capture import last_line
-from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, diagnose
+from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, RAN, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
+from harness.check_tests import (
+    RUNNING_LINE,
+    compared,
+    exercised,
+    hung_test,
+    idle_runs,
+    last_started,
+    not_checked,
+    recorded,
+    tests_of,
+    tests_ran,
+)
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
 from harness.guest.check_watch import RUNNING, children_seen, read_reports
@@ -23,8 +35,7 @@ from harness.runner import CaseRun
 from harness.vocab import Outcome
 
 __all__ = ["INTERRUPTED_ERROR", "DependentTest", "collection_hangs", "compare", "cut_short",
-           "exercised", "failing_everywhere", "format_tests", "hung_everywhere", "hung_test",
-           "tests_ran", "rejected", "with_progress"]
+           "failing_everywhere", "format_tests", "hung_everywhere", "rejected", "with_progress"]
 
 
 @dataclasses.dataclass
@@ -41,59 +52,12 @@ class DependentTest:
         return dataclasses.asdict(self)
 
 
-def _tests(run: CaseRun) -> Dict[str, Any]:
-    observed = run.observed if isinstance(run.observed, dict) else {}
-    tests = observed.get("tests")
-    return tests if isinstance(tests, dict) else {}
-
-
 #: The error type of a run Ctrl-C or SIGTERM cut short (``check._run_one``).
 INTERRUPTED_ERROR = "Interrupted"
 
 
-def _last_started(run: CaseRun) -> str:
-    """The last test ``check_suite`` said the run started ("" when none)."""
-    running = _RUNNING.findall(run.stderr)
-    return running[-1].strip() if running else ""
-
-
-def hung_test(run: CaseRun) -> str:
-    """The test a timed-out run was killed in: the last one ``check_suite`` said it started,
-    unless the run had finished it ("" when the run did not time out or was in no test)."""
-    test = _last_started(run) if run.outcome is Outcome.TIMEOUT else ""
-    return test if test not in _tests(run) else ""
-
-
-def _entries(run: CaseRun) -> Dict[str, Any]:
-    """Each test's entry: the tests the run finished (all of them, or those a run cut short
-    had finished, ``check_suite``), and the test a timed-out run hung in."""
-    test = hung_test(run)
-    return dict(_tests(run), **{test: {"outcome": TEST_HUNG, "error": ""}}) if test else _tests(run)
-
-
-def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
-    """Whether any run recorded a test (pytest collected something and the run finished, or
-    the run hung in a test)."""
-    return any(_entries(run) for run in runs.values())
-
-
-def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[str]]:
-    """Tests that started a process with their run's method (the method made the default),
-    and tests that ran but never did (no process, or only a method they chose themselves)."""
-    checked: Set[str] = set()
-    unchecked: Set[str] = set()
-    for run in runs.values():
-        observed = run.observed if isinstance(run.observed, dict) else {}
-        by_test = observed.get("methods_by_test")
-        by_test = by_test if isinstance(by_test, dict) else {}
-        for test in _tests(run):
-            (checked if run.method in (by_test.get(test) or ()) else unchecked).add(test)
-    return sorted(checked), sorted(unchecked - checked)
-
-
 _PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
 _BANNER = re.compile(r"^[! ]+", re.M)
-_RUNNING = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)  # check_suite's progress
 _MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
 
 
@@ -102,7 +66,7 @@ _USAGE_PREFIX = re.compile(r"^pytest(?:\.main\(\))?: (?=error: )")
 
 def _pytest_said(run: CaseRun) -> str:
     """pytest's own complaint: its last ``ERROR: ...`` line, else the last line it wrote."""
-    stderr = _MARKS.sub("", _RUNNING.sub("", run.stderr))
+    stderr = _MARKS.sub("", RUNNING_LINE.sub("", run.stderr))
     stdout = _BANNER.sub("", run.stdout)  # "!!! _pytest.outcomes.Exit: why !!!" -> the reason
     found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(stdout)
     said = last_line(found[-1]).rstrip("! ") if found else last_line(stdout) or last_line(
@@ -148,7 +112,7 @@ def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
     """A suite's run that did not finish (a hang, a crash, an interrupt): the tests it had
     finished, as ``check_suite`` wrote them one by one, with the methods each started, what
     the run had seen by the last of them and what its children reported (their causes)."""
-    if run.outcome is Outcome.OK or _tests(run):
+    if run.outcome is Outcome.OK or tests_of(run):
         return run
     finished = read_progress(hang_dir)[0]
     if not finished:
@@ -167,11 +131,11 @@ def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
 def _by_interp(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[
         str, Dict[str, Tuple[CaseRun, Dict[str, Any]]]]:
     """The runs that recorded tests (or hung in one), per interpreter, in the table's order,
-    each with its tests' entries (read once a run: ``_entries`` reads its stderr)."""
+    each with its tests' entries (read once a run: ``recorded`` reads its stderr)."""
     by_interp: Dict[str, Dict[str, Tuple[CaseRun, Dict[str, Any]]]] = {}
     for interp, method in table_order(runs):
         run = runs[(interp, method)]
-        entries = _entries(run) if run.outcome is not Outcome.UNAVAILABLE else {}
+        entries = recorded(run) if run.outcome is not Outcome.UNAVAILABLE else {}
         if entries:
             by_interp.setdefault(interp, {})[method] = (run, entries)
     return by_interp
@@ -242,6 +206,11 @@ def hung_everywhere(runs: Mapping[Tuple[str, str], CaseRun]) -> List[DependentTe
             if _outcomes(entries) == {TEST_HUNG}]
 
 
+#: Where a method the suite chose itself comes from, most often.
+_CHOSEN = (" (the suite asks for a method itself: set_start_method(..., force=True) in a "
+           "conftest.py, or get_context)")
+
+
 def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping[
         Tuple[str, str], CaseRun], cwd: str = "") -> str:
     """The human summary of ``--pytest``."""
@@ -254,9 +223,9 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         run, cell = runs[(interp, method)], "%s[%s]" % (interp, method)
         if run.outcome is Outcome.UNAVAILABLE:
             found.append((cell, "not run (%s)" % run.detail))
-        elif not _tests(run) or run.outcome is not Outcome.OK:
+        elif not tests_of(run) or run.outcome is not Outcome.OK:
             found.append((cell, _what_happened(run, cwd)))
-            if not _tests(run):
+            if not tests_of(run):
                 (killed if hung_test(run) else unfinished).append(cell)
             elif run.outcome is not Outcome.OK:
                 partial.append(cell)
@@ -266,24 +235,34 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("the hang while pytest collected, its cause:")
     lines.extend("  [%s] %s\n    fix: %s\n    see: %s\n    seen in: %s" % (
         *_cause(d.to_dict()), cells_text(d.cells)) for d in in_collection)
-    checked, unchecked = exercised(runs)
+    unchecked = exercised(runs)[1]
+    idle = idle_runs(runs)
     if not tests_ran(runs):
         lines.append("no test ran under any method: nothing was compared")
-    elif not checked and not any(hung_test(run) for run in runs.values()):
+    elif all(key in idle for key in table_order(runs) if tests_of(runs[key])) and not any(
+            hung_test(run) for run in runs.values()):
         # A hang leaves no record of the methods its test used: it is not "nothing checked".
         lines.append("no test started a process with its run's start method (none at all, or "
                      "only with a method it chose itself): nothing about start methods was "
                      "checked")
     elif next(_reached(runs), None) is None:
         lines.append("no test ran under two methods of one interpreter: nothing was compared")
+    elif not compared(runs, idle):
+        lines.append("not checked: %s: no test started a process with its run's start method "
+                     "there%s, so no interpreter's tests ran under two methods: nothing about "
+                     "start methods was compared" % (not_checked(idle), _CHOSEN if any(
+                         why.startswith(RAN) for why in idle.values()) else ""))
     elif not verdicts:
-        aside = ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
+        aside = ["not checked: %s" % not_checked(idle)] if idle else []
+        aside += ["not compared: %s" % ", ".join(unfinished)] if unfinished else []
         aside += ["of %s only the test it hung in is known" % ", ".join(killed)] if killed \
             else []
         aside += ["of %s only the tests finished before the run stopped are known"
                   % ", ".join(partial)] if partial else []
+        among = " and ".join(why for why, said in (("finished", unfinished),
+                                                   ("used their method", idle)) if said)
         lines.append("no test depends on the start method%s%s" % (
-            " among the runs that finished" if unfinished else "",
+            " among the runs that " + among if among else "",
             " (%s)" % "; ".join(aside) if aside else ""))
     known = defaults(runs)
     # The summary of where it breaks is the same for many tests: said once, with its tests.
@@ -307,7 +286,10 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("[%s] %s\n  fix: %s\n  see: %s\n  in %d test(s):" % (
             code, message, fix, links, len(tests)))
         lines.extend(_at_most(tests, "    "))
-    if checked and unchecked:
+    if idle and verdicts:
+        lines.append("not checked: %s: no test started a process with its run's start method "
+                     "there" % not_checked(idle))
+    if unchecked and len(idle) < len([r for r in runs.values() if tests_of(r)]):
         lines.append("%d test(s) started no process with their run's method, so their "
                      "outcome says nothing about it (--json lists them)" % len(unchecked))
     if always:
@@ -375,14 +357,14 @@ def _what_happened(run: CaseRun, cwd: str) -> str:
     if hang_said(what).startswith(RUNNING):  # check's own marker: the test wrote nothing after
         what = "%s; in %s, which wrote nothing to stderr before the kill" % (
             what.partition(HANG_QUOTE)[0], hang_said(what)[len(RUNNING):].strip())
-    last = _last_started(run)
+    last = last_started(run)
     if run.outcome is Outcome.CRASH and last:  # which test the crash ended
         what += " (in %s)" % last
-    if run.outcome is Outcome.TIMEOUT and last and last in _tests(run):
+    if run.outcome is Outcome.TIMEOUT and last and last in tests_of(run):
         what += " (after its last test, %s, had finished)" % last
     cut_short = run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) or error.get(
         "type") == INTERRUPTED_ERROR
-    finished = len(_tests(run)) if cut_short else 0
+    finished = len(tests_of(run)) if cut_short else 0
     if finished:
         what += "; the %d test(s) it finished before are kept" % finished
     outcome = "no test ran" if run.outcome is Outcome.OK else run.outcome.value

@@ -54,8 +54,9 @@ def fit(text: str, width: Optional[int]) -> str:
 
 def defaults(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, str]:
     """Each interpreter's default start method, as its own runs reported it (``check_exec``
-    asks the interpreter under test: the first of ``get_all_start_methods()``); an interpreter
-    none of whose runs reported (every run hung or crashed) is left out."""
+    asks the interpreter under test: the first of ``get_all_start_methods()``; a run that hung
+    or crashed has discovery's answer, ``check._with_default``); an interpreter none of whose
+    runs said it is left out."""
     found: Dict[str, str] = {}
     for interp, method in table_order(runs):
         observed = runs[(interp, method)].observed

@@ -3,7 +3,7 @@ the last line (what was found, what could not be checked), as the terminal shows
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, Sequence, Set, Tuple
+from typing import Dict, List, Mapping, Sequence, Set, Tuple
 
 from harness.check_diagnose import FORK_DEFAULT, NO_PROCESS, RAN, Diagnosis, not_exercised
 from harness.check_where import cells_text, grouped, table_order
@@ -36,12 +36,40 @@ _READ = ("read the errors and hangs listed after the table (globals are compared
 
 def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
                  unchecked: Mapping[Tuple[str, str], str],
-                 not_run: Sequence[Tuple[str, str]] = ()) -> str:
+                 not_run: Sequence[Tuple[str, str]] = (), timeout: float = 0) -> str:
     """The last line of ``check``: what was found, and what the runs could not check; with
-    ``not_run`` (Ctrl-C cut the check short), about the runs that finished only."""
-    line = _summary(runs, diagnoses, unchecked, " that ran" if not_run else "")
+    ``not_run`` (Ctrl-C cut the check short), about the runs that finished only. Interpreters
+    every run of which hit the ``timeout`` without a cause are said apart: a slow program."""
+    limited = _at_the_limit(runs, diagnoses) if timeout else []
+    rest = {k: r for k, r in runs.items() if k[0] not in limited}
+    scope = " that ran" if not_run else " on %s" % ", ".join(
+        sorted({k[0] for k in rest})) if limited else ""
+    line = "; ".join(part for part in (
+        _summary(rest, diagnoses, unchecked, scope) if any(
+            r.outcome is not Outcome.UNAVAILABLE for r in rest.values()) else "",
+        "every run%s was still running at the %s s limit (a slow program, or a hang under "
+        "every method): rerun with a longer limit, e.g. --timeout %s" % (
+            " on " + ", ".join(limited) if rest else "", _seconds(timeout),
+            _seconds(6 * timeout)) if limited else "") if part)
     return "%s (interrupted: not run: %s)" % (line, ", ".join("%s[%s]" % k for k in not_run)) \
         if not_run else line
+
+
+def _seconds(value: float) -> str:
+    return "%g" % value
+
+
+def _at_the_limit(runs: Mapping[Tuple[str, str], CaseRun],
+                  diagnoses: Sequence[Diagnosis]) -> List[str]:
+    """The interpreters every run of which hit the time limit, none with a cause found (a
+    hang a cause explains under every method is that cause's), in the table's order."""
+    covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells}
+    ran: Dict[str, List[Tuple[str, str]]] = {}
+    for key in table_order(runs):
+        if runs[key].outcome is not Outcome.UNAVAILABLE:
+            ran.setdefault(key[0], []).append(key)
+    return [interp for interp, keys in ran.items() if all(
+        runs[k].outcome is Outcome.TIMEOUT and "%s[%s]" % k not in covered for k in keys)]
 
 
 def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],

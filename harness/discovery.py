@@ -44,7 +44,9 @@ _QUERY = (
     "import sys, sysconfig, json; json.dump({'implementation': sys.implementation.name, "
     "'version': list(sys.version_info[:3]), 'releaselevel': sys.version_info.releaselevel, "
     "'free_threading': bool(sysconfig.get_config_var('Py_GIL_DISABLED')), "
-    "'executable': sys.executable}, sys.stdout)"
+    "'executable': sys.executable, "
+    # The default start method, as check_exec learns it: the first of all methods.
+    "'default_method': __import__('multiprocessing').get_all_start_methods()[0]}, sys.stdout)"
 )
 MINIMUM = (3, 8)
 #: How long an interpreter may take to say what it is (a cold start on a loaded machine).
@@ -63,6 +65,8 @@ class Interpreter:
     origin: str
     #: Command prefix that starts it (a chroot wrapper for interpreters inside a root).
     command: Tuple[str, ...] = ()
+    #: Its default start method ("" when it did not say).
+    default_method: str = ""
 
     @property
     def short_version(self) -> str:
@@ -192,7 +196,7 @@ def inspect_interpreter(path: str, origin: str = "explicit",
     return Interpreter(path=path, real_path=real, implementation=info["implementation"],
                        version=(version[0], version[1], version[2]),
                        free_threading=bool(info["free_threading"]), origin=origin,
-                       command=tuple(command))
+                       command=tuple(command), default_method=str(info.get("default_method") or ""))
 
 
 def root_interpreters(

@@ -90,6 +90,10 @@ def load_side(path: str) -> Tuple[str, Optional[MatrixDoc], List[Rejected]]:
     return chosen, matrix, problems
 
 
+#: Keys every ``check --json`` document has (``check_cli.command``): its runs are no matrix.
+_CHECK_KEYS = frozenset({"target", "args", "results", "ok"})
+
+
 def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[Rejected]]:
     """A matrix document from ``matrix.json`` or from a folder of results files.
 
@@ -116,6 +120,9 @@ def load_matrix(path: str) -> Tuple[Optional[MatrixDoc], List[Rejected]]:
     if isinstance(doc, dict) and "harness" in doc:
         loaded, rejected = loading.load_results([path])
         return (merge.merge(loaded), []) if loaded else (None, rejected)
+    if isinstance(doc, dict) and _CHECK_KEYS.issubset(doc) and "environments" not in doc:
+        return None, [loading.Rejected(path, "a `check --json` document: diff compares matrix "
+                                             "runs and results files only")]
     if source.name != results.MATRIX_FILE and not (
             isinstance(doc, dict) and ("results" in doc or "environments" in doc)):
         return None, [loading.Rejected(path, "neither a matrix.json nor a results file")]

@@ -231,8 +231,11 @@ def validate_results(doc: Any) -> List[str]:
 def validate_matrix(doc: Any) -> List[str]:
     """Every problem that keeps ``doc`` from being a ``matrix.json`` this tool reads (formats
     ``accepted_versions(MATRIX_SCHEMA)``), one line each, as :func:`validate_results` words them."""
-    if not (isinstance(doc, dict) and "environments" in doc and "results" in doc):
-        return ["document: not a matrix.json of this tool (no 'environments' and 'results')"]
+    missing = [key for key in ("environments", "results") if not isinstance(doc, dict)
+               or key not in doc]
+    if missing:  # the keys it lacks, not both when it has one
+        return ["document: not a matrix.json of this tool (no %s)" % " and ".join(
+            "'%s'" % key for key in missing)]
     return _problems(doc, "schema_version", doc.get("schema_version"), MATRIX_SCHEMA)
 
 

@@ -9,7 +9,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import check_pytest
+from harness import check_pytest, check_tests
 from harness.guest.check_watch import RUNNING
 from harness.results import HANG_QUOTE
 from harness.runner import CaseRun
@@ -88,12 +88,12 @@ def test_hung_everywhere_reads_each_runs_stderr_once(monkeypatch: pytest.MonkeyP
     """The test each run hung in is read from its stderr once a run (it read it four times)."""
     runs = _hung_everywhere()
     read: List[CaseRun] = []
-    hung_test = check_pytest.hung_test
+    hung_test = check_tests.hung_test
 
     def counted(run: CaseRun) -> str:
         read.append(run)
         return hung_test(run)
 
-    monkeypatch.setattr(check_pytest, "hung_test", counted)
+    monkeypatch.setattr(check_tests, "hung_test", counted)
     assert [h.test for h in check_pytest.hung_everywhere(runs)] == ["t.py::test_hang"]
     assert len(read) == len(runs), read

@@ -87,8 +87,24 @@ def test_a_hang_noted_everywhere_is_named_and_not_a_start_method_problem() -> No
                     "problem; its cause is named above")
     plain = {key: _hang(key[1]) for key in runs}
     assert check.diagnose(plain) == []
-    assert check.summary_line(plain, [], {}) == ("it fails the same way under every method "
-                                                 "(timeout): not a start-method problem")
+    assert check.summary_line(plain, [], {}, timeout=10) == (
+        "every run was still running at the 10 s limit (a slow program, or a hang under every "
+        "method): rerun with a longer limit, e.g. --timeout 60")
+
+
+def test_an_interpreter_whose_runs_all_hit_the_limit_is_said_apart() -> None:
+    """A slow program (r10 F-D: 12 s against the 10 s default) was "it fails the same way
+    under every method (timeout): not a start-method problem"; the other interpreter's runs
+    are judged on their own."""
+    runs: Dict[Tuple[str, str], CaseRun] = {
+        ("3.12", m): _hang(m) for m in ("fork", "spawn", "forkserver")}
+    runs.update({("3.13", m): CaseRun(case="t", method=m, outcome=Outcome.OK, observed={
+        "start_attempts": 1, "processes_started": 1, "methods_used": [m]})
+        for m in ("fork", "spawn", "forkserver")})
+    assert check.summary_line(runs, [], {}, timeout=2.5) == (
+        "no problem found in the runs that finished; every run on 3.12 was still running at "
+        "the 2.5 s limit (a slow program, or a hang under every method): rerun with a longer "
+        "limit, e.g. --timeout 15")
 
 
 def test_notes_are_read_for_a_hang_only(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness import check_collect, check_pytest
+from harness import check_collect, check_pytest, check_tests
 from harness.check_where import HARNESS_DIR
 from harness.guest.check_suite import COLLECTED, COLLECTING, PROGRESS, read_progress
 from harness.guest.check_watch import RUNNING
@@ -34,7 +34,7 @@ def test_a_hung_run_keeps_the_tests_it_finished(tmp_path: Path) -> None:
     assert run.observed == {"tests": {A: {"outcome": "passed", "error": ""}},
                             "methods_by_test": {A: ["fork"]}, "children": [],
                             "globals_differ": []}
-    assert check_pytest.hung_test(run) == B
+    assert check_tests.hung_test(run) == B
     finished = CaseRun("--pytest", "fork", Outcome.OK, observed={"tests": {}})
     assert check_pytest.with_progress(finished, str(tmp_path)) is finished
     spawn = CaseRun("--pytest", "spawn", Outcome.OK, observed={

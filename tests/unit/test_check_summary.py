@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Tuple
 
-from harness import check, check_pytest
+from harness import check, check_pytest, check_tests
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -85,7 +85,7 @@ def test_a_cell_quotes_an_error_without_addresses_or_the_follow_on() -> None:
 def test_pytest_says_when_no_test_ran_or_a_run_was_not_compared() -> None:
     tests = {"t.py::test_a": {"outcome": "passed", "error": ""}}
     nothing = {("3.12", m): _run(m) for m in ("fork", "spawn")}
-    assert not check_pytest.tests_ran(nothing)
+    assert not check_tests.tests_ran(nothing)
     assert "no test ran under any method" in check_pytest.format_tests([], [], nothing)
     partly = {("3.12", "spawn"): _run("spawn", tests=tests,
                                       methods_by_test={"t.py::test_a": ["spawn"]}),
@@ -115,11 +115,11 @@ def test_pytest_counts_only_tests_that_started_a_process_with_their_runs_method(
              "t.py::test_pinned": {"outcome": "passed", "error": ""}}
     runs = {("3.12", m): _run(m, tests=tests, methods_by_test={
         "t.py::test_pool": [m], "t.py::test_pinned": ["fork"]}) for m in ("spawn", "forkserver")}
-    assert check_pytest.exercised(runs) == (["t.py::test_pool"],
+    assert check_tests.exercised(runs) == (["t.py::test_pool"],
                                             ["t.py::test_pinned", "t.py::test_plain"])
     only_pinned = {k: _run(k[1], tests=tests, methods_by_test={"t.py::test_pinned": ["fork"]})
                    for k in runs}
-    assert check_pytest.exercised(only_pinned)[0] == []
+    assert check_tests.exercised(only_pinned)[0] == []
     assert "nothing about start methods was checked" in check_pytest.format_tests(
         [], [], only_pinned)
 

@@ -187,3 +187,13 @@ def test_a_wrapper_that_hangs_leaves_no_process_and_one_line(
     with hanging_wrapper(tmp_path) as wrapper:
         rejected = discovery.inspect_interpreter(str(wrapper))
     assert rejected == discovery.Rejected(str(wrapper), "did not answer within 1 s")
+
+
+def test_an_interpreters_default_start_method_is_known_from_discovery() -> None:
+    """``check`` marks the default method's cell even when no run reported it (every run hit
+    the time limit: r10 F-D): discovery asks the interpreter, as ``check_exec`` does."""
+    import multiprocessing
+
+    found = discovery.inspect_interpreter(sys.executable)
+    assert isinstance(found, discovery.Interpreter)
+    assert found.default_method == multiprocessing.get_all_start_methods()[0]
