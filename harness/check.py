@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import causes, discovery, leftovers, results, runner, stopping
+from harness.capture import last_line
 from harness.check_diagnose import (
     JOINED_FLUSHING,
     NO_PROCESS,
@@ -41,11 +42,13 @@ from harness.check_where import (
     format_hangs,
     format_tracebacks,
     last_exception,
+    process_error,
     readable_detail,
     stderr_frames,
     table_order,
 )
 from harness.guest import check_suite
+from harness.guest.check_exec import BEFORE_TARGET
 from harness.guest.check_hang import JOIN_WAITS
 from harness.guest.words import START_METHODS
 from harness.results import ROOT, session_name
@@ -176,14 +179,29 @@ def _argv(interp: discovery.Interpreter, cwd: Path) -> List[str]:
 
 
 def _refine(run: CaseRun) -> CaseRun:
-    """A child that died before its target ran left only a traceback on stderr: name it."""
+    """A child that failed where no wrapper saw it (before its target ran, or a ``Process``
+    subclass that pickles itself) left only a traceback on stderr: name it by its error; a
+    child that exited without one (``sys.exit(2)``, argparse's usage error) by stderr's last
+    line."""
     error = run.error or {}
-    if error.get("type") == "ChildFailed":
-        kind, message = last_exception(run.stderr)  # its message whole, however many lines
+    if error.get("type") != "ChildFailed":
+        return run
+    message = str(error.get("message", ""))
+    if error.get("process"):  # what multiprocessing printed as that process died
+        kind, said, frames = process_error(run.stderr, str(error["process"]))
+        if kind:
+            return dataclasses.replace(run, error=dict(error, type=kind, message=said,
+                                                       traceback=frames))
+    elif message.endswith(BEFORE_TARGET):
+        kind, said = last_exception(run.stderr)  # its message whole, however many lines
         if kind:
             return dataclasses.replace(run, error=dict(
-                error, type=kind, message="%s (in a child, before its target ran)" % message,
+                error, type=kind, message="%s (in a child, %s)" % (said, BEFORE_TARGET),
                 traceback=stderr_frames(run.stderr)))
+    last = last_line(run.stderr)
+    if last:
+        return dataclasses.replace(run, error=dict(
+            error, message="%s (stderr's last line: %s)" % (message, last)))
     return run
 
 

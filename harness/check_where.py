@@ -21,7 +21,7 @@ from harness.vocab import Outcome
 
 __all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "DUMP_FRAME", "HARNESS_DIR", "cells_text", "error_groups",
            "first_line", "format_hangs", "frame_text", "format_tracebacks", "grouped", "is_users",
-           "last_error", "last_exception",
+           "last_error", "last_exception", "process_error",
            "readable_detail", "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
@@ -178,6 +178,32 @@ def last_exception(stderr: str) -> Tuple[str, str]:
     if not _EXCEPTION_NAME.match(kind):
         return "", ""
     return kind.rpartition(".")[2], message.strip()
+
+
+#: What a traceback printed while handling another, or raised from it, goes on with.
+_CHAINED = ("During handling of the above exception", "The above exception was the direct cause")
+
+
+def process_error(stderr: str, name: str) -> Tuple[str, str, List[Dict[str, Any]]]:
+    """The exception that ended the process ``name`` as multiprocessing printed it on
+    ``stderr`` (``Process NAME:`` then its traceback: the last of a chain), its type without
+    its module, its message and the user's frames; ("", "", []) when it printed none."""
+    head = "Process %s:\n" % name
+    at = stderr.find(head + _TRACEBACK)
+    if at < 0:
+        return "", "", []
+    block = stderr[at + len(head):]
+    while True:
+        said, lines = _traceback_error(block)
+        rest = block.splitlines()[len(lines):]
+        following = next((line for line in rest if line.strip()), "")
+        if not (said and following.startswith(_CHAINED) and _TRACEBACK in "\n".join(rest)):
+            break
+        block = _TRACEBACK + "\n".join(rest).partition(_TRACEBACK)[2]
+    kind, _, message = said.partition(":")
+    if not _EXCEPTION_NAME.match(kind):
+        return "", "", []
+    return kind.rpartition(".")[2], message.strip(), stderr_frames("\n".join(lines) + "\n")
 
 
 #: A frame of faulthandler's dump (a process killed by a fatal signal: check enables it in

@@ -25,15 +25,18 @@ import sys
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, Optional, Set
+    from typing import Any, Dict, List, NoReturn, Optional, Set
 
-__all__ = ["ALIAS", "main"]
+__all__ = ["ALIAS", "BEFORE_TARGET", "main"]
 
 #: The name the guest modules are imported by in the user's program, never ``harness``: a
 #: user's own package may be called that. A link of that name to ``harness/guest`` in HANG_DIR
 #: (last on ``sys.path``; spawn and forkserver children get the same path) makes them
 #: importable in every process of the run.
 ALIAS = "_start_method_matrix_guest"
+#: How a child's failure says it died before its target ran (``check`` then names the error
+#: its stderr ends with).
+BEFORE_TARGET = "before its target ran"
 _USAGE = ("usage: check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON HANG_DIR "
           "RESULT_PATH\n")
 
@@ -83,6 +86,16 @@ def _make_default(method: str) -> None:
         context._concrete_contexts[method])  # type: ignore[attr-defined]
 
 
+def _exited(code: Any, how: str = "") -> Dict[str, Any]:
+    """The result of a script that ended with ``sys.exit(code)`` (or ``how``: ``os._exit``)."""
+    if code in (None, 0):
+        return {}
+    said = isinstance(code, str)  # sys.exit("text"): status 1, the text printed
+    return {"outcome": ERROR, "error": {
+        "type": "SystemExit", "where": "parent", "message": "the script exited with status %s%s"
+        % ("1: %s" % code if said else code, " (%s)" % how if how else "")}}
+
+
 def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
     from .check_main import run_script
 
@@ -91,16 +104,35 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
     try:
         run_script(sys.argv[0])
     except SystemExit as exc:
-        if exc.code not in (None, 0):
+        result = _exited(exc.code)
+        if result:
             from .check_frames import user_frames
 
-            said = isinstance(exc.code, str)  # sys.exit("text"): status 1, the text printed
-            return {"outcome": ERROR, "error": {
-                "type": "SystemExit", "where": "parent",
-                "message": "the script exited with status %s" % (
-                    "1: %s" % exc.code if said else exc.code,),
-                "traceback": user_frames(exc)}}
+            result["error"]["traceback"] = user_frames(exc)
+            result["status"] = exc.code if isinstance(exc.code, int) else 1
+        return result
     return {}
+
+
+def _write_at_hard_exit(result_path: str, finish: Any) -> None:
+    """Make ``os._exit(status)`` in this process (not in a fork child, which inherits it) write
+    the result ``finish`` makes of that status first, as ``sys.exit`` would: without it a
+    script ending so (not to wait for its interpreter's shutdown) left no result at all."""
+    real, parent = os._exit, os.getpid()
+
+    def _exit(status: int) -> NoReturn:
+        if os.getpid() == parent:
+            try:
+                from ._files import write_json
+
+                result = finish(dict(_exited(status, "os._exit"), status=status))
+                result.pop("status", None)  # the exit status itself says it
+                write_json(result_path, result, default=repr)
+            except BaseException:  # noqa: BLE001, S110 - the exit must happen whatever failed
+                pass
+        real(status)
+
+    os._exit = _exit
 
 
 def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> Dict[str, Any]:
@@ -108,6 +140,8 @@ def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> D
     import multiprocessing
 
     where, _, name = target.rpartition(":")
+    # As an entry point sees it: its own name or file, not check's arguments.
+    sys.argv = [os.path.join(user_dir, where) if where.endswith(".py") else where]
     if where.endswith(".py"):
         import types
 
@@ -125,6 +159,7 @@ def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> D
         exec(code, module.__dict__)  # noqa: S102 - the user's own script, by request
     else:
         module = importlib.import_module(where)
+        sys.argv = [getattr(module, "__file__", None) or where]  # as ``python -m`` has it
     try:
         function = getattr(module, name)
     except AttributeError:
@@ -156,8 +191,9 @@ def _run_pytest(args: List[Any], tests: Dict[str, Any], watch: Any,
         collector.close()
     if int(code) not in (0, 1, 5):  # 5: nothing collected; 2-4: pytest itself failed
         return {"outcome": ERROR, "error": {"type": "PytestExit", "where": "parent",
-                                              "message": "pytest exited with code %d" % code}}
-    return {}
+                                              "message": "pytest exited with code %d" % code},
+                "status": int(code)}
+    return {"status": int(code)}
 
 
 def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
@@ -165,7 +201,8 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
     """The first child failure the user would see, skipping processes stopped on purpose.
 
     For a ``module:callable`` target the first process is the target's own: any non-zero
-    exit of it is the outcome.
+    exit of it is the outcome. A process not watched inside (a ``Process`` subclass that
+    pickles itself) failed when it exited non-zero: an uncaught error in its ``run()``.
     """
     import signal
 
@@ -188,10 +225,14 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
                         "message": "a child was killed by %s" % name}
         elif entry["wrapped"] and not report:
             return {"type": "ChildFailed", "where": "child", "message": (
-                "a child exited with code %d before its target ran" % code)}
+                "a child exited with code %d %s" % (code, BEFORE_TARGET))}
         elif own_target:
             return {"type": "ChildFailed", "where": "child",
                     "message": "the child exited with code %d" % code}
+        elif not entry["wrapped"]:  # no report to tell an error from sys.exit(): its status
+            name = str(getattr(proc, "name", "?"))  # names its traceback on stderr
+            return {"type": "ChildFailed", "where": "child", "process": name,
+                    "message": "the child %s exited with code %d" % (name, code)}
     return None
 
 
@@ -208,8 +249,9 @@ def _said(error: Dict[str, Any]) -> str:
 
 
 def _run(user_dir: str, target: str, method: str, args: List[Any],
-         report_dir: str, hang_dir: str = "") -> Dict[str, Any]:
+         report_dir: str, hang_dir: str = "", result_path: str = "") -> Dict[str, Any]:
     import multiprocessing
+    import time
     import warnings
 
     from . import check_frames, check_watch
@@ -232,8 +274,16 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
     result: Dict[str, Any] = {}
+    started = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+
+        def finish(result: Dict[str, Any]) -> Dict[str, Any]:
+            return dict(_finish(result, watch, target, tests, caught),
+                        duration_s=time.perf_counter() - started)
+
+        if result_path and target.endswith(".py"):
+            _write_at_hard_exit(result_path, finish)
         try:
             if target == "--pytest":
                 _make_default(method)
@@ -246,13 +296,22 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
             result = {"outcome": ERROR, "error": {
                 "type": type(exc).__name__, "message": str(exc)[:MESSAGE_LIMIT], "where": "parent",
-                "traceback": check_frames.user_frames(exc)}}
+                "traceback": check_frames.user_frames(exc)}, "status": 1}
         # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
         # terminated by multiprocessing (on purpose), so they are only looked at.
         for entry in watch.started:
             entry["process"].join(None if not entry["process"].daemon else 0)
+        return finish(result)
+
+
+def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, Any],
+            caught: List[Any]) -> Dict[str, Any]:
+    """The run's result from what the parent ended with (``status``: its exit status, when
+    not 0) and what its children did and reported."""
+    result = dict(result)
     reports = watch.child_reports()
     callable_target = target != "--pytest" and not target.endswith(".py")
+    status = result.pop("status", 0)
     if not result:
         failure = _child_failure(watch.started, reports, callable_target)
         result = {"outcome": ERROR, "error": failure} if failure else {"outcome": OK}
@@ -267,6 +326,12 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             result["error"] = dict(failure, also="then in the parent: " + _said(parent))
         elif failure:
             result["error"] = dict(parent, also="a child also failed: " + _said(failure))
+    if callable_target and watch.started:  # the program is the target's process
+        code = watch.started[0]["process"].exitcode
+        status = code if isinstance(code, int) and code > 0 else status
+    if callable_target and result.get("outcome") == ERROR:
+        status = status or 1
+    result["status"] = status
     result["observed"] = watch.observed(reports)
     if not target.endswith(".py"):  # a callable is started by name, as the cell's method;
         result["observed"]["explicit_only"] = False  # a suite is compared test by test
@@ -285,12 +350,14 @@ def main(argv: List[Any]) -> int:
     import json
 
     report_dir = os.path.dirname(os.path.abspath(result_path))
-    result = _run(user_dir, target, method, json.loads(args_json), report_dir, hang_dir)
+    result = _run(user_dir, target, method, json.loads(args_json), report_dir, hang_dir,
+                  result_path)
     sys.stdout.flush()
     sys.stderr.flush()
     from ._files import write_json
 
+    status = result.pop("status", 0)
     write_json(result_path, result, default=repr)  # a stray non-JSON value: its repr, never lost
-    return 0
+    return int(status)  # the program's own: the run's ``returncode``
 
 
