@@ -16,15 +16,16 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from harness.check_match import (
-    BOOTSTRAP,
     JOINED_FLUSHING,
     child_field,
     contexts,
+    imported_starter,
     in_child,
     joined_flushing,
     local_function,
     logging_lost,
     main_rerun,
+    main_starter,
     not_fork,
     only,
     patched,
@@ -166,7 +167,12 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("missing-main-guard", "the main module starts processes when it is imported; a "
           "{method} child re-imports it and fails",
           'put the code that starts processes under `if __name__ == "__main__":`', GUIDE_SPAWN,
-          regex(BOOTSTRAP.pattern)),
+          main_starter),
+    Cause("starts-processes-at-import", "{detail} starts processes when it is imported (at "
+          "module level); a {method} child re-running the main module imports it again and "
+          "fails", "create the pool or processes lazily (in a function called under the main "
+          'guard), or import that module only under `if __name__ == "__main__":`',
+          GUIDE_SPAWN, imported_starter),
     Cause("queue-joined-before-drained", "a process waits in join() for {detail}, which put "
           "items on a multiprocessing Queue and cannot exit until its feeder thread has "
           "written them all to the pipe; nothing reads them while the join waits (the same "

@@ -95,3 +95,17 @@ def test_a_callable_finds_the_working_folder_first_as_python_m_does(tmp_path: Pa
         "    assert sys.path[1] == %r, sys.path\n" % (str(tmp_path), str(tmp_path / "extra")))
     doc = _check(tmp_path, "mylib.jobs:work", os.pathsep.join(("extra", str(ROOT))))
     assert [r["outcome"] for r in doc["results"]] == ["ok"] * 3, doc["results"]
+
+
+def test_a_library_starting_processes_at_import_is_named_not_the_main_module() -> None:
+    """The main script is guarded; the module it imports creates a Pool at import: check
+    names that module's line and says to create the pool lazily (it blamed the main module's
+    missing guard before)."""
+    doc = check_run.check("library_pool_at_import.py", interpreters=check_run.newest())
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "starts-processes-at-import"),
+                None)
+    assert diag is not None, (check_run.codes(doc), doc["results"])
+    assert "missing-main-guard" not in check_run.codes(doc)
+    assert "checklib/eager_pool.py:6" in diag["message"], diag
+    assert "lazily" in diag["fix"]
+    assert {c.rpartition("[")[2].rstrip("]") for c in diag["cells"]} == {"spawn", "forkserver"}

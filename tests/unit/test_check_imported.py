@@ -1,0 +1,69 @@
+"""Where a process was started at import, read from the traceback of a child that re-ran the
+main script (review r10 F-K): the main module, or a module it imports."""
+
+from __future__ import annotations
+
+from harness.check_diagnose import diagnose
+from harness.runner import CaseRun
+from harness.vocab import Outcome
+
+_HEAD = '''Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+  File "/py/lib/python3.12/multiprocessing/spawn.py", line 122, in spawn_main
+    exitcode = _main(fd, parent_sentinel)
+  File "/py/lib/python3.12/multiprocessing/spawn.py", line 297, in _fixup_main_from_path
+    main_content = runpy.run_path(main_path,
+  File "<frozen runpy>", line 286, in run_path
+  File "<frozen runpy>", line 88, in _run_code
+  File "/home/u/proj/app.py", line 1, in <module>
+    import fastlib
+'''
+_LIBRARY = '''  File "/home/u/proj/fastlib/__init__.py", line 4, in <module>
+    _POOL = make_pool()
+  File "/home/u/proj/fastlib/__init__.py", line 2, in make_pool
+    return mp.Pool(2)
+'''
+_TAIL = '''  File "/py/lib/python3.12/multiprocessing/context.py", line 119, in Pool
+    return Pool(processes, initializer, initargs, maxtasksperchild,
+  File "/py/lib/python3.12/multiprocessing/spawn.py", line 140, in _check_not_importing_main
+    raise RuntimeError(\'\'\'
+RuntimeError: 
+        An attempt has been made to start a new process before the
+        current process has finished its bootstrapping phase.
+'''
+
+
+def _diagnosed(stderr: str) -> dict:
+    run = CaseRun(case="app.py", method="spawn", outcome=Outcome.TIMEOUT, stderr=stderr)
+    return {d.code: d for d in diagnose({("3.12", "spawn"): run})}
+
+
+def test_a_module_the_main_script_imports_is_named_with_its_line() -> None:
+    found = _diagnosed(_HEAD + _LIBRARY + _TAIL)
+    assert "missing-main-guard" not in found, found
+    cause = found["starts-processes-at-import"]
+    assert cause.message.startswith("fastlib/__init__.py:4 starts processes when it is "
+                                    "imported"), cause.message
+    assert "lazily" in cause.fix and "__main__" in cause.fix
+
+
+def test_the_main_script_starting_them_itself_misses_its_guard() -> None:
+    """The last module-level frame is the main script's (through a function of its own)."""
+    main = _HEAD.replace("line 1, in <module>\n    import fastlib", "line 7, in <module>\n"
+                         "    pool = make_pool()") + (
+        '  File "/home/u/proj/app.py", line 3, in make_pool\n    return mp.Pool(2)\n')
+    found = _diagnosed(main + _TAIL)
+    assert "missing-main-guard" in found and "starts-processes-at-import" not in found, found
+
+
+def test_a_library_outside_the_scripts_folder_is_named_by_its_path() -> None:
+    found = _diagnosed(_HEAD + _LIBRARY.replace("/home/u/proj/fastlib", "/venv/site/fastlib")
+                       + _TAIL)
+    assert found["starts-processes-at-import"].message.startswith(
+        "/venv/site/fastlib/__init__.py:4 starts"), found
+
+
+def test_only_the_last_line_of_the_error_left_is_the_main_modules() -> None:
+    """A hang whose stderr kept no frames: the main module's missing guard, as before."""
+    found = _diagnosed(_TAIL)
+    assert "missing-main-guard" in found and "starts-processes-at-import" not in found
