@@ -109,3 +109,24 @@ def test_a_library_starting_processes_at_import_is_named_not_the_main_module() -
     assert "checklib/eager_pool.py:6" in diag["message"], diag
     assert "lazily" in diag["fix"]
     assert {c.rpartition("[")[2].rstrip("]") for c in diag["cells"]} == {"spawn", "forkserver"}
+
+
+def test_the_programs_stdin_is_empty_and_help_says_so(tmp_path: Path) -> None:
+    """What is piped into check does not reach the program (review r10 F-L): ``check --help``
+    and README say its stdin is empty, and it is."""
+    (tmp_path / "filter.py").write_text(
+        "import multiprocessing\nimport sys\n\nif __name__ == '__main__':\n"
+        "    assert sys.stdin.read() == '', 'stdin had data'\n"
+        "    process = multiprocessing.Process(target=print)\n"
+        "    process.start()\n    process.join()\n")
+    cmd = [sys.executable, "-m", "harness", "check", "filter.py", "--json", "--timeout",
+           str(TIMEOUT), "--python", check_run.newest()[0]]
+    proc = subprocess.run(cmd, cwd=str(tmp_path), input="1\n2\n", capture_output=True,
+                          text=True, timeout=300, check=False,
+                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+    assert [r["outcome"] for r in json.loads(proc.stdout)["results"]] == ["ok"] * 3
+    helped = subprocess.run([sys.executable, "-m", "harness", "check", "--help"],
+                            capture_output=True, text=True, check=True, timeout=60,
+                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout
+    assert "stdin is empty" in " ".join(helped.split())
+    assert "stdin is empty" in " ".join((ROOT / "README.md").read_text().split())
