@@ -32,6 +32,7 @@ from harness.check_match import (
     random_shared,
     random_states,
     regex,
+    script_in_package,
     unless_main_rerun,
 )
 from harness.check_where import table_order
@@ -173,6 +174,14 @@ CAUSES: Tuple[Cause, ...] = (
           "fails", "create the pool or processes lazily (in a function called under the main "
           'guard), or import that module only under `if __name__ == "__main__":`',
           GUIDE_SPAWN, imported_starter),
+    Cause("relative-import-in-script", "the script imports relatively (`from . import "
+          "...`), which needs the package it is in: run as a script it has none (the same "
+          "under every method); it is the module {detail}",
+          "check it as a module, from that folder: `python -m harness check "
+          "package.module:callable` (the callable runs as one process's target; `python -m "
+          "package.module` runs the module as __main__)",
+          ("https://docs.python.org/3/tutorial/modules.html#intra-package-references",
+           "https://docs.python.org/3/using/cmdline.html#cmdoption-m"), script_in_package),
     Cause("queue-joined-before-drained", "a process waits in join() for {detail}, which put "
           "items on a multiprocessing Queue and cannot exit until its feeder thread has "
           "written them all to the pipe; nothing reads them while the join waits (the same "

@@ -4,6 +4,7 @@ stderr) and gives the cause's detail, or None when the run does not show it."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Callable, Dict, List, Optional, Set
 
@@ -14,7 +15,7 @@ from harness.text import shorten
 
 __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
            "imported_starter", "joined_flushing", "local_function", "logging_lost",
-           "main_rerun", "main_starter", "not_fork", "only",
+           "main_rerun", "main_starter", "not_fork", "only", "script_in_package",
            "patched", "random_shared", "random_states", "regex", "unless_main_rerun"]
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
@@ -125,6 +126,30 @@ def main_starter(run: CaseRun, text: str, method: str) -> Optional[str]:
     if imported_starter(run, text, method) is not None:
         return None
     return _BOOTSTRAP_TEXT(run, text, method)
+
+
+_RELATIVE = re.compile(r"attempted relative import with no known parent package")
+
+
+def script_in_package(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """``shipit.main (from the folder src)``: the module a script target is, up the folders
+    holding ``__init__.py`` (at least its own: a namespace package), when a relative import
+    failed because a script has no package."""
+    script, sep, _ = run.case.partition(".py:")
+    script += ".py" if sep else ""
+    if not script.endswith(".py") or not _RELATIVE.search(text):
+        return None
+    folder, name = os.path.split(os.path.abspath(script))
+    parts = [name[:-3]]
+    while True:
+        parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+        if not os.path.isfile(os.path.join(folder, "__init__.py")) or \
+                folder == os.path.dirname(folder):
+            break
+    where = os.path.relpath(folder)
+    return "%s (from %s)" % (".".join(parts), "this folder" if where == "." else
+                             "the folder " + where)
 
 
 def unless_main_rerun(match: Callable[[CaseRun, str, str], Optional[str]]

@@ -130,3 +130,24 @@ def test_the_programs_stdin_is_empty_and_help_says_so(tmp_path: Path) -> None:
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout
     assert "stdin is empty" in " ".join(helped.split())
     assert "stdin is empty" in " ".join((ROOT / "README.md").read_text().split())
+
+
+def test_a_script_of_a_package_with_relative_imports_is_pointed_to_its_module(
+        tmp_path: Path) -> None:
+    """``check src/shipit/main.py`` of a module run with ``python -m shipit.main``: its relative
+    import fails as a script under every method; check names the module to check instead
+    (it said only "not a start-method problem" before: review r10 F-C)."""
+    package = tmp_path / "src" / "shipit"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(_WORK)
+    (package / "main.py").write_text(
+        "import multiprocessing\nfrom . import work\n\n\ndef main():\n"
+        "    queue = multiprocessing.Queue()\n"
+        "    process = multiprocessing.Process(target=work, args=(queue,))\n"
+        "    process.start()\n    assert queue.get(timeout=30) == 42\n    process.join()\n\n\n"
+        "if __name__ == '__main__':\n    main()\n")
+    doc = _check(tmp_path, "src/shipit/main.py", str(ROOT))
+    assert {r["error"]["type"] for r in doc["results"]} == {"ImportError"}, doc["results"]
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "relative-import-in-script")
+    assert "shipit.main" in diag["message"] and "src" in diag["message"], diag
+    assert "python -m harness check" in diag["fix"], diag

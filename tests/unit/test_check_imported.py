@@ -1,7 +1,10 @@
-"""Where a process was started at import, read from the traceback of a child that re-ran the
-main script (review r10 F-K): the main module, or a module it imports."""
+"""What check says of a program's imports: where a process was started at import, read from the
+traceback of a child that re-ran the main script, the main module or a module it imports
+(review r10 F-K); the module a script whose relative import failed is (F-C)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 from harness.check_diagnose import diagnose
 from harness.runner import CaseRun
@@ -33,7 +36,7 @@ RuntimeError:
 '''
 
 
-def _diagnosed(stderr: str) -> dict:
+def _diagnosed(stderr: str) -> Any:
     run = CaseRun(case="app.py", method="spawn", outcome=Outcome.TIMEOUT, stderr=stderr)
     return {d.code: d for d in diagnose({("3.12", "spawn"): run})}
 
@@ -67,3 +70,30 @@ def test_only_the_last_line_of_the_error_left_is_the_main_modules() -> None:
     """A hang whose stderr kept no frames: the main module's missing guard, as before."""
     found = _diagnosed(_TAIL)
     assert "missing-main-guard" in found and "starts-processes-at-import" not in found
+
+
+def _relative(case: str) -> Any:
+    run = CaseRun(case=case, method="spawn", outcome=Outcome.ERROR, error={
+        "type": "ImportError", "where": "parent",
+        "message": "attempted relative import with no known parent package"})
+    return {d.code: d for d in diagnose({("3.12", "spawn"): run})}
+
+
+def test_a_script_inside_a_package_is_named_as_its_module(tmp_path: Any,
+                                                           monkeypatch: Any) -> None:
+    """The module name goes up the folders holding ``__init__.py``; the folder to check it
+    from is the one above them."""
+    (tmp_path / "src" / "shipit" / "jobs").mkdir(parents=True)
+    for folder in ("src/shipit", "src/shipit/jobs"):
+        (tmp_path / folder / "__init__.py").write_text("")
+    (tmp_path / "src" / "shipit" / "jobs" / "run.py").write_text("from . import x\n")
+    monkeypatch.chdir(tmp_path)
+    cause = _relative("src/shipit/jobs/run.py")["relative-import-in-script"]
+    assert "the module shipit.jobs.run (from the folder src)" in cause.message, cause.message
+    monkeypatch.chdir(tmp_path / "src")
+    cause = _relative("shipit/jobs/run.py:main")["relative-import-in-script"]
+    assert "the module shipit.jobs.run (from this folder)" in cause.message, cause.message
+
+
+def test_a_callable_targets_relative_import_is_not_a_scripts() -> None:
+    assert "relative-import-in-script" not in _relative("shipit.main:main")
