@@ -36,12 +36,12 @@ def _project(tmp_path: Path, package: str, module: str) -> Path:
     return tmp_path
 
 
-def _check(cwd: Path, target: str, pythonpath: str) -> Dict[str, Any]:
+def _check(cwd: Path, target: str, pythonpath: str, stdin: str = "") -> Dict[str, Any]:
     cmd = [sys.executable, "-m", "harness", "check", target, "--json", "--timeout",
            str(TIMEOUT), "--python", check_run.newest()[0]]
     env = {"PYTHONPATH": pythonpath, "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(cmd, cwd=str(cwd), capture_output=True, text=True, timeout=300,
-                          env=env, check=False)
+                          env=env, check=False, input=stdin)
     doc: Dict[str, Any] = json.loads(proc.stdout)
     doc["exit"] = proc.returncode
     return doc
@@ -119,12 +119,8 @@ def test_the_programs_stdin_is_empty_and_help_says_so(tmp_path: Path) -> None:
         "    assert sys.stdin.read() == '', 'stdin had data'\n"
         "    process = multiprocessing.Process(target=print)\n"
         "    process.start()\n    process.join()\n")
-    cmd = [sys.executable, "-m", "harness", "check", "filter.py", "--json", "--timeout",
-           str(TIMEOUT), "--python", check_run.newest()[0]]
-    proc = subprocess.run(cmd, cwd=str(tmp_path), input="1\n2\n", capture_output=True,
-                          text=True, timeout=300, check=False,
-                          env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
-    assert [r["outcome"] for r in json.loads(proc.stdout)["results"]] == ["ok"] * 3
+    doc = _check(tmp_path, "filter.py", str(ROOT), stdin="1\n2\n")
+    assert [r["outcome"] for r in doc["results"]] == ["ok"] * 3, doc["results"]
     helped = subprocess.run([sys.executable, "-m", "harness", "check", "--help"],
                             capture_output=True, text=True, check=True, timeout=60,
                             env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"}).stdout

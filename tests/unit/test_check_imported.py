@@ -30,7 +30,7 @@ _TAIL = '''  File "/py/lib/python3.12/multiprocessing/context.py", line 119, in 
     return Pool(processes, initializer, initargs, maxtasksperchild,
   File "/py/lib/python3.12/multiprocessing/spawn.py", line 140, in _check_not_importing_main
     raise RuntimeError(\'\'\'
-RuntimeError: 
+RuntimeError:
         An attempt has been made to start a new process before the
         current process has finished its bootstrapping phase.
 '''
