@@ -213,7 +213,7 @@ def _user_path(user_dir: str, working_folder: bool) -> None:
     then the interpreter's (``site`` drops a later duplicate, not the first folder's).
 
     ``-I`` kept the interpreter from reading PYTHONPATH: read here, after check's own imports,
-    a user's module named like a standard one (``queue.py``) cannot replace check's."""
+    a user's module named like a standard one (``json.py``) cannot replace check's."""
     pythonpath = os.environ.get("PYTHONPATH")
     folders = []  # type: List[str]
     for entry in pythonpath.split(os.pathsep) if pythonpath else ():
