@@ -97,3 +97,22 @@ def test_a_script_inside_a_package_is_named_as_its_module(tmp_path: Any,
 
 def test_a_callable_targets_relative_import_is_not_a_scripts() -> None:
     assert "relative-import-in-script" not in _relative("shipit.main:main")
+
+
+def test_a_scripts_callable_that_cannot_load_for_its_relative_import_says_its_module(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """``check shipit/main.py:main`` is a usage error (the callable cannot be loaded): its line
+    names the target to give instead."""
+    from harness import check
+
+    (tmp_path / "shipit").mkdir()
+    (tmp_path / "shipit" / "__init__.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    error = {"type": "ImportError", "where": "parent",
+             "message": "attempted relative import with no known parent package"}
+    runs = {("3.12", m): CaseRun(case="shipit/main.py:main", method=m, outcome=Outcome.ERROR,
+                                 error=error, observed={"start_attempts": 0})
+            for m in ("fork", "spawn")}
+    assert check.load_failure(runs, "shipit/main.py:main") == (
+        "ImportError: attempted relative import with no known parent package; a script has "
+        "no package: check it as a module, `shipit.main:main` (from this folder)")
