@@ -29,6 +29,7 @@ from harness.check_diagnose import (
     not_exercised,
 )
 from harness.check_live import Progress, tracked
+from harness.check_match import script_in_package
 from harness.check_pytest import INTERRUPTED_ERROR, with_progress
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_verdict import (
@@ -333,5 +334,11 @@ def load_failure(runs: Mapping[Tuple[str, str], CaseRun], target: str) -> str:
         return ""
     if any(e.get("where") != "parent" or e.get("type") not in _LOAD_ERRORS for e in errors):
         return ""
-    return "%s: %s" % (errors[0].get("type"), str(errors[0].get("message", "")).splitlines()[0]
+    said = "%s: %s" % (errors[0].get("type"), str(errors[0].get("message", "")).splitlines()[0]
                        if errors[0].get("message") else "")
+    module = script_in_package(ran[0], said, "")  # ``shipit.main (from the folder src)``
+    if module:
+        name, _, where = module.partition(" (")
+        said += "; a script has no package: check it as a module, `%s:%s` (%s" % (
+            name, target.rpartition(":")[2], where)
+    return said

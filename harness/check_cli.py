@@ -33,8 +33,10 @@ def add_parser(sub: Any) -> None:
                "options are check's wherever written; everything else after --pytest is "
                "pytest's: pytest's own --timeout (pytest-timeout) as -o timeout=N)")
     chk.add_argument("target", metavar="TARGET", nargs="?",
-                        help="module:callable (importable from the current directory) or "
-                          "path/to/script.py[:callable]")
+                        help="module:callable (imported as `python -m` would: the current "
+                          "directory, then PYTHONPATH) or path/to/script.py[:callable] "
+                          "(as `python script.py` would: its folder, then PYTHONPATH); "
+                          "the program's stdin is empty (/dev/null)")
     _add_options(chk)
     chk.set_defaults(jobs=1)
     chk.add_argument("--pytest", nargs=argparse.REMAINDER, metavar="PYTEST ARGS",

@@ -16,21 +16,23 @@ import re
 from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
 
 from harness.check_match import (
-    BOOTSTRAP,
     JOINED_FLUSHING,
     child_field,
     contexts,
+    imported_starter,
     in_child,
     joined_flushing,
     local_function,
     logging_lost,
     main_rerun,
+    main_starter,
     not_fork,
     only,
     patched,
     random_shared,
     random_states,
     regex,
+    script_in_package,
     unless_main_rerun,
 )
 from harness.check_where import table_order
@@ -166,7 +168,20 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("missing-main-guard", "the main module starts processes when it is imported; a "
           "{method} child re-imports it and fails",
           'put the code that starts processes under `if __name__ == "__main__":`', GUIDE_SPAWN,
-          regex(BOOTSTRAP.pattern)),
+          main_starter),
+    Cause("starts-processes-at-import", "{detail} starts processes when it is imported (at "
+          "module level); a {method} child re-running the main module imports it again and "
+          "fails", "create the pool or processes lazily (in a function called under the main "
+          'guard), or import that module only under `if __name__ == "__main__":`',
+          GUIDE_SPAWN, imported_starter),
+    Cause("relative-import-in-script", "the script imports relatively (`from . import "
+          "...`), which needs the package it is in: run as a script it has none (the same "
+          "under every method); it is the module {detail}",
+          "check it as a module, from that folder: `python -m harness check "
+          "package.module:callable` (the callable runs as one process's target; `python -m "
+          "package.module` runs the module as __main__)",
+          ("https://docs.python.org/3/tutorial/modules.html#intra-package-references",
+           "https://docs.python.org/3/using/cmdline.html#cmdoption-m"), script_in_package),
     Cause("queue-joined-before-drained", "a process waits in join() for {detail}, which put "
           "items on a multiprocessing Queue and cannot exit until its feeder thread has "
           "written them all to the pipe; nothing reads them while the join waits (the same "

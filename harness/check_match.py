@@ -4,6 +4,7 @@ stderr) and gives the cause's detail, or None when the run does not show it."""
 
 from __future__ import annotations
 
+import os
 import re
 from typing import Any, Callable, Dict, List, Optional, Set
 
@@ -13,7 +14,8 @@ from harness.runner import CaseRun
 from harness.text import shorten
 
 __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
-           "joined_flushing", "local_function", "logging_lost", "main_rerun", "not_fork", "only",
+           "imported_starter", "joined_flushing", "local_function", "logging_lost",
+           "main_rerun", "main_starter", "not_fork", "only", "script_in_package",
            "patched", "random_shared", "random_states", "regex", "unless_main_rerun"]
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
@@ -92,6 +94,62 @@ def main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
         return None
     kind, message = last_exception(text)
     return shorten(": ".join(filter(None, (kind, message))), 120) or "see the traceback"
+
+
+_MODULE_FRAME = re.compile(r'^\s*File "([^"<][^"]*)", line (\d+), in <module>$', re.M)
+_BOOTSTRAP_TEXT = regex(BOOTSTRAP.pattern)
+
+
+def imported_starter(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """``fastlib/__init__.py:4`` (beside the main script, else its whole path): a module the
+    main script imports started processes at module level, read from the first traceback of
+    a child re-running the main script whose innermost module-level frame is not the
+    script's own."""
+    if not BOOTSTRAP.search(text):
+        return None
+    for block in run.stderr.split("Traceback (most recent call last):")[1:]:
+        rerun = _RERUN.search(block)
+        if rerun is None:
+            continue
+        frames = _MODULE_FRAME.findall(block, rerun.end())
+        if len(frames) < 2 or frames[-1][0] == frames[0][0]:
+            return None
+        folder = frames[0][0].rpartition("/")[0] + "/"
+        path, line = frames[-1]
+        return "%s:%s" % (path[len(folder):] if path.startswith(folder) else path, line)
+    return None
+
+
+def main_starter(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """The bootstrapping error of a child whose main script itself starts processes when it
+    is imported (not a module it imports: ``imported_starter``)."""
+    if imported_starter(run, text, method) is not None:
+        return None
+    return _BOOTSTRAP_TEXT(run, text, method)
+
+
+_RELATIVE = re.compile(r"attempted relative import with no known parent package")
+
+
+def script_in_package(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """``shipit.main (from the folder src)``: the module a script target is, up the folders
+    holding ``__init__.py`` (at least its own: a namespace package), when a relative import
+    failed because a script has no package."""
+    script, sep, _ = run.case.partition(".py:")
+    script += ".py" if sep else ""
+    if not script.endswith(".py") or not _RELATIVE.search(text):
+        return None
+    folder, name = os.path.split(os.path.abspath(script))
+    parts = [name[:-3]]
+    while True:
+        parts.insert(0, os.path.basename(folder))
+        folder = os.path.dirname(folder)
+        if not os.path.isfile(os.path.join(folder, "__init__.py")) or \
+                folder == os.path.dirname(folder):
+            break
+    where = os.path.relpath(folder)
+    return "%s (from %s)" % (".".join(parts), "this folder" if where == "." else
+                             "the folder " + where)
 
 
 def unless_main_rerun(match: Callable[[CaseRun, str, str], Optional[str]]

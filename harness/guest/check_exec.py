@@ -248,6 +248,22 @@ def _said(error: Dict[str, Any]) -> str:
     return "%s: %s" % (error.get("type"), message) if message else str(error.get("type"))
 
 
+def _user_path(user_dir: str, working_folder: bool) -> None:
+    """The program's ``sys.path`` as ``python -m`` (the working folder first) or ``python
+    script.py`` has it (the script's folder first, put by the run), then PYTHONPATH's folders,
+    then the interpreter's (``site`` drops a later duplicate, not the first folder's).
+
+    ``-I`` kept the interpreter from reading PYTHONPATH: read here, after check's own imports,
+    a user's module named like a standard one (``json.py``) cannot replace check's."""
+    pythonpath = os.environ.get("PYTHONPATH")
+    folders = []  # type: List[str]
+    for entry in pythonpath.split(os.pathsep) if pythonpath else ():
+        folder = os.path.abspath(os.path.join(user_dir, entry))  # "" is the working folder
+        folders += [folder] if folder not in folders else []
+    sys.path[:] = ([user_dir] if working_folder else []) + folders + [
+        p for p in sys.path if p not in folders]
+
+
 def _run(user_dir: str, target: str, method: str, args: List[Any],
          report_dir: str, hang_dir: str = "", result_path: str = "") -> Dict[str, Any]:
     import multiprocessing
@@ -262,9 +278,9 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     # The documented way to learn the default without fixing it: the first listed method.
     default_method = multiprocessing.get_all_start_methods()[0]
     os.chdir(user_dir)
-    sys.path.insert(0, user_dir)
     where = target.rpartition(":")[0] or target
     script_dir = os.path.dirname(os.path.join(user_dir, where)) if where.endswith(".py") else ""
+    _user_path(user_dir, not script_dir)
     # A script's own folder holds the user's modules too, wherever check was started from.
     # The children report in the hang folder, which outlives a run killed before its end
     # (``check_suite``): what the tests it finished saw is still there.

@@ -1,0 +1,118 @@
+"""What check says of a program's imports: where a process was started at import, read from the
+traceback of a child that re-ran the main script, the main module or a module it imports
+(review r10 F-K); the module a script whose relative import failed is (F-C)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harness.check_diagnose import diagnose
+from harness.runner import CaseRun
+from harness.vocab import Outcome
+
+_HEAD = '''Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+  File "/py/lib/python3.12/multiprocessing/spawn.py", line 122, in spawn_main
+    exitcode = _main(fd, parent_sentinel)
+  File "/py/lib/python3.12/multiprocessing/spawn.py", line 297, in _fixup_main_from_path
+    main_content = runpy.run_path(main_path,
+  File "<frozen runpy>", line 286, in run_path
+  File "<frozen runpy>", line 88, in _run_code
+  File "/home/u/proj/app.py", line 1, in <module>
+    import fastlib
+'''
+_LIBRARY = '''  File "/home/u/proj/fastlib/__init__.py", line 4, in <module>
+    _POOL = make_pool()
+  File "/home/u/proj/fastlib/__init__.py", line 2, in make_pool
+    return mp.Pool(2)
+'''
+_TAIL = '''  File "/py/lib/python3.12/multiprocessing/context.py", line 119, in Pool
+    return Pool(processes, initializer, initargs, maxtasksperchild,
+  File "/py/lib/python3.12/multiprocessing/spawn.py", line 140, in _check_not_importing_main
+    raise RuntimeError(\'\'\'
+RuntimeError:
+        An attempt has been made to start a new process before the
+        current process has finished its bootstrapping phase.
+'''
+
+
+def _diagnosed(stderr: str) -> Any:
+    run = CaseRun(case="app.py", method="spawn", outcome=Outcome.TIMEOUT, stderr=stderr)
+    return {d.code: d for d in diagnose({("3.12", "spawn"): run})}
+
+
+def test_a_module_the_main_script_imports_is_named_with_its_line() -> None:
+    found = _diagnosed(_HEAD + _LIBRARY + _TAIL)
+    assert "missing-main-guard" not in found, found
+    cause = found["starts-processes-at-import"]
+    assert cause.message.startswith("fastlib/__init__.py:4 starts processes when it is "
+                                    "imported"), cause.message
+    assert "lazily" in cause.fix and "__main__" in cause.fix
+
+
+def test_the_main_script_starting_them_itself_misses_its_guard() -> None:
+    """The last module-level frame is the main script's (through a function of its own)."""
+    main = _HEAD.replace("line 1, in <module>\n    import fastlib", "line 7, in <module>\n"
+                         "    pool = make_pool()") + (
+        '  File "/home/u/proj/app.py", line 3, in make_pool\n    return mp.Pool(2)\n')
+    found = _diagnosed(main + _TAIL)
+    assert "missing-main-guard" in found and "starts-processes-at-import" not in found, found
+
+
+def test_a_library_outside_the_scripts_folder_is_named_by_its_path() -> None:
+    found = _diagnosed(_HEAD + _LIBRARY.replace("/home/u/proj/fastlib", "/venv/site/fastlib")
+                       + _TAIL)
+    assert found["starts-processes-at-import"].message.startswith(
+        "/venv/site/fastlib/__init__.py:4 starts"), found
+
+
+def test_only_the_last_line_of_the_error_left_is_the_main_modules() -> None:
+    """A hang whose stderr kept no frames: the main module's missing guard, as before."""
+    found = _diagnosed(_TAIL)
+    assert "missing-main-guard" in found and "starts-processes-at-import" not in found
+
+
+def _relative(case: str) -> Any:
+    run = CaseRun(case=case, method="spawn", outcome=Outcome.ERROR, error={
+        "type": "ImportError", "where": "parent",
+        "message": "attempted relative import with no known parent package"})
+    return {d.code: d for d in diagnose({("3.12", "spawn"): run})}
+
+
+def test_a_script_inside_a_package_is_named_as_its_module(tmp_path: Any,
+                                                           monkeypatch: Any) -> None:
+    """The module name goes up the folders holding ``__init__.py``; the folder to check it
+    from is the one above them."""
+    (tmp_path / "src" / "shipit" / "jobs").mkdir(parents=True)
+    for folder in ("src/shipit", "src/shipit/jobs"):
+        (tmp_path / folder / "__init__.py").write_text("")
+    (tmp_path / "src" / "shipit" / "jobs" / "run.py").write_text("from . import x\n")
+    monkeypatch.chdir(tmp_path)
+    cause = _relative("src/shipit/jobs/run.py")["relative-import-in-script"]
+    assert "the module shipit.jobs.run (from the folder src)" in cause.message, cause.message
+    monkeypatch.chdir(tmp_path / "src")
+    cause = _relative("shipit/jobs/run.py:main")["relative-import-in-script"]
+    assert "the module shipit.jobs.run (from this folder)" in cause.message, cause.message
+
+
+def test_a_callable_targets_relative_import_is_not_a_scripts() -> None:
+    assert "relative-import-in-script" not in _relative("shipit.main:main")
+
+
+def test_a_scripts_callable_that_cannot_load_for_its_relative_import_says_its_module(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """``check shipit/main.py:main`` is a usage error (the callable cannot be loaded): its line
+    names the target to give instead."""
+    from harness import check
+
+    (tmp_path / "shipit").mkdir()
+    (tmp_path / "shipit" / "__init__.py").write_text("")
+    monkeypatch.chdir(tmp_path)
+    error = {"type": "ImportError", "where": "parent",
+             "message": "attempted relative import with no known parent package"}
+    runs = {("3.12", m): CaseRun(case="shipit/main.py:main", method=m, outcome=Outcome.ERROR,
+                                 error=error, observed={"start_attempts": 0})
+            for m in ("fork", "spawn")}
+    assert check.load_failure(runs, "shipit/main.py:main") == (
+        "ImportError: attempted relative import with no known parent package; a script has "
+        "no package: check it as a module, `shipit.main:main` (from this folder)")
