@@ -25,7 +25,7 @@ import sys
 
 from . import TYPE_CHECKING
 from .check_digest import SIMPLE, digest
-from .check_frames import HARNESS
+from .check_objects import attributes, by_attributes, library
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Set, Tuple
@@ -70,7 +70,8 @@ def _modules() -> List[Tuple[str, Any]]:
 
 
 def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
-    """A module's simple globals by value and its container globals by digest."""
+    """A module's simple globals by value, and by digest its container globals and each
+    attribute of its settings objects (``OPTS.workers``: ``check_objects``)."""
     simple: Dict[str, Any] = {}
     containers: Dict[str, str] = {}
     for key, value in list(vars(module).items())[:_PER_MODULE]:
@@ -80,6 +81,9 @@ def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
             simple[key] = value
         elif isinstance(value, _CONTAINERS):
             containers[key] = digest(value)
+        elif by_attributes(value):
+            containers.update(("%s.%s" % (key, a), d)
+                              for a, d in (attributes(value) or {}).items())
     return simple, containers
 
 
@@ -151,21 +155,18 @@ def record(module: Any) -> None:
     IMPORTED[module.__name__] = _values(module)
 
 
-#: user_dir -> (its folders, the standard library's folder): ``_mine`` runs for every module
-#: at every start(), in every child and on every import.
-_FOLDERS: Dict[str, Tuple[Tuple[str, ...], str]] = {}
+#: user_dir -> its folders: ``_mine`` runs for every module at every start(), in every child
+#: and on every import.
+_FOLDERS: Dict[str, Tuple[str, ...]] = {}
 
 
 def _mine(path: Any, user_dir: str) -> bool:
     """``path`` is a file of the user's: under ``user_dir``, outside the standard library,
     site-packages and the harness's folder (by path: a user's ``harness_cfg`` is theirs)."""
     if user_dir not in _FOLDERS:
-        _FOLDERS[user_dir] = (tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d),
-                              os.path.join(os.path.dirname(os.path.abspath(os.__file__)), ""))
-    prefixes, stdlib = _FOLDERS[user_dir]
+        _FOLDERS[user_dir] = tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d)
     path = os.path.abspath(path or "/")
-    return path.startswith(prefixes) and not path.startswith((stdlib, HARNESS)) and \
-        "-packages" + os.sep not in path
+    return path.startswith(_FOLDERS[user_dir]) and not library(path)
 
 
 def _changed(name: str, module: Any, target: str) -> Tuple[Dict[str, Any], Dict[str, str]]:
@@ -251,13 +252,37 @@ def globals_differ(snap: Dict[str, Any], done: List[str]) -> List[str]:
         prefix = "" if name == target else name + "."
         found.extend(prefix + k for k, v in snap["globals"].get(name, {}).items()
                      if not same(getattr(module, k, v), v))
-        found.extend(prefix + k for k, d in snap["containers"].get(name, {}).items()
-                     if d and hasattr(module, k) and digest(getattr(module, k)) != d)
+        found.extend(prefix + k for k in _containers_differ(module, snap["containers"].get(
+            name, {})))
     try:  # only a global some code of the user's names can be read in the child
         named = _named(snap.get("user_dir", "")) if found else set()
     except Exception:  # noqa: BLE001 - an odd class or code object: every name is kept
         return sorted(found)
     return sorted(n for n in found if n.rpartition(".")[2] in named)
+
+
+def _containers_differ(module: Any, digests: Dict[str, str]) -> List[str]:
+    """The container globals and settings objects' attributes (``OPTS.workers``) of
+    ``module`` whose digest is not the parent's; a settings object the child has as another
+    kind of value (None) by its own name (``OPTS``)."""
+    found: Dict[str, None] = {}
+    objects: Dict[str, Any] = {}  # a settings object's attributes, read once
+    for key, parent in digests.items():
+        name, _, attr = key.partition(".")
+        if not parent or not hasattr(module, name):
+            continue
+        if not attr:
+            if digest(getattr(module, name)) != parent:
+                found[key] = None
+            continue
+        if name not in objects:
+            objects[name] = attributes(getattr(module, name))
+        own = objects[name]
+        if own is None:
+            found[name] = None
+        elif own.get(attr, "?") and own.get(attr) != parent:  # missing: a difference too
+            found[key] = None
+    return list(found)
 
 
 def _named(user_dir: str) -> Set[str]:

@@ -29,6 +29,20 @@ def test_a_global_set_after_import_is_named_whoever_reads_it(program: str, name:
     assert check_run.outcomes(doc, "fork") == {"ok"}
 
 
+@pytest.mark.parametrize(("program", "name"), [
+    ("namespace_global.py", "__main__.OPTS.threshold"),
+    ("settings_object.py", "__main__.SETTINGS.threshold")])
+def test_a_settings_objects_attribute_set_in_the_main_block_is_named(program: str,
+                                                                    name: str) -> None:
+    """The commonest global set in the main block (review r10): ``OPTS = ap.parse_args()``
+    rebound, or ``SETTINGS.threshold = ...`` set, there; workers read the attribute."""
+    doc = check_run.check(program, "--args", '["--threshold", "3"]',
+                          interpreters=check_run.newest())
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "global-differs"), None)
+    assert diag is not None and name in diag["message"], doc["diagnoses"]
+    assert sorted(c.rpartition("[")[2] for c in diag["cells"]) == ["forkserver]", "spawn]"]
+
+
 def test_globals_an_import_makes_anew_are_not_named() -> None:
     """A pid and a time taken when a user module is imported differ in spawn/forkserver
     workers, but the parent never changed them: no global-differs, and the run is fine."""

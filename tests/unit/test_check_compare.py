@@ -10,7 +10,7 @@ import sys
 import types
 from typing import Any, List
 
-from harness.guest import check_compare
+from harness.guest import check_compare, check_objects
 
 
 def _module(monkeypatch: Any, name: str, path: str, **values: Any) -> Any:
@@ -344,3 +344,58 @@ def test_the_wrapper_never_shadows_what_it_calls() -> None:
         wrapped = check_compare._recording(original, then)
         assert wrapped("s") == ("loaded", "s") and calls.pop() == ("loaded", "s"), name
         assert wrapped.__name__ == name
+
+
+#: Settings objects the main block fills (review r10): a parsed argparse Namespace rebound, an
+#: object of the user's class and a SimpleNamespace given new attribute values, a None global
+#: given a Namespace. ``OTHER``, an object of a library's class, is not the user's: not read
+#: through its attributes.
+OBJECTS = """import argparse, json, types
+class Settings:
+    def __init__(self):
+        self.threshold, self.dry_run = 10, False
+SETTINGS = Settings()
+OPTS = argparse.Namespace(threshold=10)
+NS = types.SimpleNamespace(workers=2)
+ARGS = None
+OTHER = json.JSONDecoder()
+def keep(x):
+    return x >= SETTINGS.threshold + OPTS.threshold + NS.workers + ARGS.jobs + SETTINGS.dry_run
+def other():
+    return OTHER.strict
+"""
+
+
+def test_a_settings_objects_attributes_set_after_import_are_named(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """The commonest global set in the main block: each attribute some code of the user's
+    reads and the parent changed is named (``SETTINGS.threshold``); a global that is another
+    object in the child (None where the parent has a Namespace) by its own name. An attribute
+    no code names (added by the main block) is not."""
+    import argparse
+
+    lib = _import(monkeypatch, tmp_path, "u_objects", OBJECTS)
+    lib.SETTINGS.threshold, lib.SETTINGS.note = 5, "set by the main block, read by no code"
+    lib.OPTS = argparse.Namespace(threshold=3)  # OPTS = ap.parse_args()
+    lib.NS.workers = 4
+    lib.ARGS = argparse.Namespace(jobs=2)
+    lib.OTHER.strict = False
+    snap = check_compare.snapshot("__main__", str(tmp_path), "")
+    json.dumps(snap)
+    fresh = {}  # what a spawn child's own import makes
+    exec(compile(OBJECTS, "u_objects.py", "exec"), fresh)  # noqa: S102 - the test's own text
+    for name in ("SETTINGS", "OPTS", "NS", "ARGS", "OTHER"):
+        setattr(lib, name, fresh[name])
+    assert check_compare.globals_differ(snap, []) == [
+        "u_objects.ARGS", "u_objects.NS.workers", "u_objects.OPTS.threshold",
+        "u_objects.SETTINGS.threshold"]
+
+
+def test_an_objects_attributes_are_compared_cheaply() -> None:
+    """An object of too many attributes is not compared; one too big to compare leaves only
+    that attribute out."""
+    big = types.SimpleNamespace(**{"a%d" % i: i for i in range(2000)})
+    assert check_objects.attributes(big) == {}
+    mixed = types.SimpleNamespace(small=1, huge="x" * 10 ** 6)
+    assert check_objects.attributes(mixed) == {"small": "1", "huge": ""}
+    assert check_objects.attributes(None) is None
