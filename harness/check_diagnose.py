@@ -73,6 +73,8 @@ class Cause:
     link: Union[str, Tuple[str, ...]]  # one link, or several (the first is the main one)
     match: Callable[[CaseRun, str, str], Optional[str]]
     names: bool = False  # the detail is a list of names ("a, b"): merged across cells by name
+    #: Its cause and fix where every cell it was seen in worked: a risk, not what failed.
+    latent: Optional[Tuple[str, str]] = None
 
 
 #: An object of one context shared with a process of another: under the method made the
@@ -186,7 +188,10 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", GUIDE_SPAWN,
-          child_field("globals_differ"), names=True),
+          child_field("globals_differ"), names=True, latent=(
+              "a {method} child would see other values of module globals {detail} than the "
+              "parent had at start(), if it read them (nothing failed)", "if a child reads "
+              "them, pass the values as arguments (or through an initializer)")),
 )
 
 _METHOD = "\x00method\x00"  # filled in with every method the cause was seen under
@@ -321,7 +326,8 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     for interp, cells in by_interp.items():
         _across_methods(interp, cells, add, interp in chose)
     ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
-    return [Diagnosis(code, _fill(f.message(), f.cells), _fill(f.fix, f.cells), f.links,
+    worked = {"%s[%s]" % k for k, r in runs.items() if r.outcome is Outcome.OK}
+    return [Diagnosis(code, *(_fill(t, f.cells) for t in f.texts(worked)), f.links,
                       tuple(f.cells)) for code, f in ordered]
 
 
@@ -335,18 +341,21 @@ class _Found:
         self.cause: Optional[Cause] = None
         self.details: List[str] = []
 
-    def message(self) -> str:
+    def texts(self, worked: Set[str]) -> Tuple[str, str]:
         """The cause's text made from every cell's detail (a list of names: their union),
-        else its distinct messages."""
+        else its distinct messages, and its fix; as a risk where every cell of it ``worked``."""
         if self.cause is None:
-            return "; ".join(self.messages)
+            return "; ".join(self.messages), self.fix
         if self.cause.names:
             names = sorted({n for d in self.details for n in d.split(", ") if n})
             detail = ", ".join(names[:_NAMES]) + (
                 " and %d more" % (len(names) - _NAMES) if len(names) > _NAMES else "")
         else:
             detail = "; ".join(dict.fromkeys(self.details))
-        return self.cause.cause.format(detail=detail, method=_METHOD)
+        text, fix = self.cause.cause, self.fix
+        if self.cause.latent and set(self.cells) <= worked:
+            text, fix = self.cause.latent
+        return text.format(detail=detail, method=_METHOD), fix
 
 
 #: The most names a cause's text lists (the JSON's cells keep what each child reported).

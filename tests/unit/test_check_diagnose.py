@@ -451,3 +451,23 @@ def test_where_each_method_is_the_default_agrees_with_the_catalog() -> None:
     notes = " ".join(rule.note or "" for rule in rules if rule.value["default"] != words.FORK)
     if "temporary directory" in notes:
         assert "temporary directory" in _DEFAULT_WHERE[words.FORKSERVER]
+
+
+def test_a_global_that_differs_where_nothing_failed_is_worded_as_a_risk() -> None:
+    """A global only parent-side code reads (an apply_async callback's counter, review r10):
+    nothing failed, so the text says it would differ if a child read it, not that the child
+    saw it; where a run failed, the text says what the child saw."""
+    differs = [{"globals_differ": ["__main__.STATS"]}]
+    fine = {("3.12", m): _run(m, children=differs if m != "fork" else [])
+            for m in ("fork", "spawn")}
+    (diag,) = [d for d in diagnose(fine) if d.code == "global-differs"]
+    assert diag.message == ("a spawn child would see other values of module globals "
+                            "__main__.STATS than the parent had at start(), if it read them "
+                            "(nothing failed)")
+    assert diag.fix.startswith("if a child reads them, pass the values as arguments")
+    failed = dict(fine)
+    failed[("3.12", "spawn")] = _run("spawn", Outcome.ERROR, children=differs,
+                                     error={"type": "AssertionError", "message": ""})
+    (diag,) = [d for d in diagnose(failed) if d.code == "global-differs"]
+    assert diag.message.startswith("the child saw different values of module globals")
+    assert diag.fix.startswith("pass the values as arguments")
