@@ -90,6 +90,12 @@ _MIXED = Cause(
 
 #: Pickling causes first: the first one that matches a run wins over the generic fallback.
 CAUSES: Tuple[Cause, ...] = (
+    # os's own local functions (3.14: _create_environ_mapping), which no user can move.
+    Cause("environ-argument", "os.environ is sent to a {method} child, which must pickle it "
+          "and cannot: it holds functions defined inside os's own ({detail})",
+          "pass a plain copy, dict(os.environ), or read os.environ in the child",
+          _PICKLABLE,
+          regex(r"(?<!\w)(?:_createenviron|_create_environ_mapping)\.<locals>\.\w+")),
     Cause("lambda-or-local-function", "{detail} is a lambda or a function defined inside "
           "another function: pickle cannot send it to a {method} child",
           "define the function at module level (use functools.partial for bound arguments)",
@@ -203,8 +209,8 @@ _DEFAULT_WHERE = {SPAWN: "spawn: macOS from 3.8, Windows",
 _PICKLE = re.compile(r"(?i)pickl|cannot serialize|local object")
 _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
                         r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")
-_PICKLE_CODES = {"lambda-or-local-function", "thread-lock-argument", "open-resource-argument",
-                 "pool-pickled", "sync-primitive-pickled"}
+_PICKLE_CODES = {"environ-argument", "lambda-or-local-function", "thread-lock-argument",
+                 "open-resource-argument", "pool-pickled", "sync-primitive-pickled"}
 
 
 def _text(run: CaseRun) -> str:

@@ -471,3 +471,28 @@ def test_a_global_that_differs_where_nothing_failed_is_worded_as_a_risk() -> Non
     (diag,) = [d for d in diagnose(failed) if d.code == "global-differs"]
     assert diag.message.startswith("the child saw different values of module globals")
     assert diag.fix.startswith("pass the values as arguments")
+
+
+def test_os_environ_sent_to_a_child_is_named_not_its_local_function() -> None:
+    """Process(args=(os.environ,)) under spawn (review r10): pickle names os's own local
+    function, which the user cannot move to module level; the cause names os.environ and its
+    fix a plain copy, on every interpreter's wording (recorded 2026-12-07; 3.14's as its
+    other local functions'). A local function of the user's is still that cause."""
+    messages = {"3.8": "Can't pickle local object '_createenviron.<locals>.encode'",
+                "3.13": "Can't get local object '_createenviron.<locals>.encode'",
+                "3.14": "Can't pickle local object <function _create_environ_mapping.<locals>."
+                        "encode at 0x7fa08826ef00>",
+                "pypy3.9": "Can't pickle <function _createenviron.<locals>.encode at "
+                           "0x00007f3968fd39c0>: it's not found as os._createenviron.<locals>."
+                           "encode"}
+    runs = {(i, "spawn"): _run("spawn", Outcome.ERROR, {"type": "PicklingError",
+                                                        "message": m, "where": "parent"})
+            for i, m in messages.items()}
+    found = diagnose(runs)
+    assert [d.code for d in found] == ["environ-argument"]
+    assert found[0].message.startswith("os.environ is sent to a spawn child")
+    assert "dict(os.environ)" in found[0].fix
+    own = {"type": "PicklingError", "where": "parent",
+           "message": "Can't pickle local object 'createenviron.<locals>.encode'"}
+    assert _codes({("3.12", "spawn"): _run("spawn", Outcome.ERROR, own)}) == [
+        "lambda-or-local-function"]
