@@ -25,7 +25,8 @@ import sys
 
 from . import TYPE_CHECKING
 from .check_digest import SIMPLE, digest
-from .check_objects import attributes, by_attributes, library
+from .check_objects import (attributes, by_attributes, containers_differ, library, resource,
+                            resources_differ)
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Set, Tuple
@@ -199,6 +200,7 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
     simple: Dict[str, Dict[str, Any]] = {}
     containers: Dict[str, Dict[str, str]] = {}
     objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
+    resources: Dict[str, str] = {}  # "module:attr" -> a Queue's, a Lock's identity
     mock = sys.modules.get("unittest.mock")
     for name, mod in users:
         if _main_name(name) not in simple:  # __main__ and __mp_main__: one module
@@ -207,6 +209,8 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
         for key, value in list(vars(mod).items()):
             if not key.startswith("__") and not isinstance(value, SIMPLE + (type(sys),)):
                 objects["%s:%s" % (name, key)] = describe(value)
+                if resource(value):
+                    resources["%s:%s" % (_main_name(name), key)] = resource(value) or ""
             if mock is not None and isinstance(value, type) and value.__module__ == name:
                 for attr, inner in list(vars(value).items()):  # mock.patch.object(Class, ...)
                     if isinstance(inner, mock.NonCallableMock):
@@ -226,7 +230,7 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
                 if not type(h).__module__.startswith("_pytest")]
     env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_IGNORED)}
     return {"target_module": _main_name(module_name), "globals": simple,
-            "containers": containers, "objects": objects, "env": env,
+            "containers": containers, "objects": objects, "resources": resources, "env": env,
             "cwd": os.getcwd(), "user_dir": user_dir,
             "sys_path": list(sys.path), "log_handlers": len(handlers), "test": test}
 
@@ -252,37 +256,19 @@ def globals_differ(snap: Dict[str, Any], done: List[str]) -> List[str]:
         prefix = "" if name == target else name + "."
         found.extend(prefix + k for k, v in snap["globals"].get(name, {}).items()
                      if not same(getattr(module, k, v), v))
-        found.extend(prefix + k for k in _containers_differ(module, snap["containers"].get(
+        found.extend(prefix + k for k in containers_differ(module, snap["containers"].get(
             name, {})))
-    try:  # only a global some code of the user's names can be read in the child
-        named = _named(snap.get("user_dir", "")) if found else set()
+    return _read(found, snap.get("user_dir", ""))
+
+
+def _read(found: List[str], user_dir: str) -> List[str]:
+    """Of ``found`` (``mod.NAME``, ``NAME.attr``, ``mod.NAME (Queue)``), those whose last name
+    some code of the user's names: only those can be read in the child."""
+    try:
+        named = _named(user_dir) if found else set()
     except Exception:  # noqa: BLE001 - an odd class or code object: every name is kept
         return sorted(found)
-    return sorted(n for n in found if n.rpartition(".")[2] in named)
-
-
-def _containers_differ(module: Any, digests: Dict[str, str]) -> List[str]:
-    """The container globals and settings objects' attributes (``OPTS.workers``) of
-    ``module`` whose digest is not the parent's; a settings object the child has as another
-    kind of value (None) by its own name (``OPTS``)."""
-    found: Dict[str, None] = {}
-    objects: Dict[str, Any] = {}  # a settings object's attributes, read once
-    for key, parent in digests.items():
-        name, _, attr = key.partition(".")
-        if not parent or not hasattr(module, name):
-            continue
-        if not attr:
-            if digest(getattr(module, name)) != parent:
-                found[key] = None
-            continue
-        if name not in objects:
-            objects[name] = attributes(getattr(module, name))
-        own = objects[name]
-        if own is None:
-            found[name] = None
-        elif own.get(attr, "?") and own.get(attr) != parent:  # missing: a difference too
-            found[key] = None
-    return list(found)
+    return sorted(n for n in found if n.partition(" ")[0].rpartition(".")[2] in named)
 
 
 def _named(user_dir: str) -> Set[str]:
@@ -323,10 +309,11 @@ def _named(user_dir: str) -> Set[str]:
 
 
 
-def differences(snap: Dict[str, Any], done: List[str],
-                with_globals: bool = True) -> Dict[str, Any]:
+def differences(snap: Dict[str, Any], done: List[str], with_globals: bool = True,
+                passed: Tuple[Any, ...] = ()) -> Dict[str, Any]:
     """What the child has otherwise than the parent had at start(); the globals only
-    ``with_globals`` (a worker's are compared at its first task)."""
+    ``with_globals`` (a worker's are compared at its first task). ``passed``: the target's
+    arguments."""
     missing = object()
     out: Dict[str, Any] = {"globals_differ": globals_differ(snap, done) if with_globals else []}
     objects = []
@@ -341,6 +328,8 @@ def differences(snap: Dict[str, Any], done: List[str],
                 objects.append({"name": "%s.%s" % (mod_name, path), "parent": parent_desc,
                                 "child": child_desc})
     out["objects_differ"] = objects[:20]
+    out["resources_differ"] = _read(resources_differ(snap.get("resources", {}), passed,
+                                                     _child_module), snap["user_dir"])[:20]
     out["env_differ"] = sorted(k for k in set(snap["env"]) | set(os.environ)
                                if not k.startswith(_ENV_IGNORED)
                                and snap["env"].get(k) != os.environ.get(k))[:20]

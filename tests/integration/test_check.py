@@ -260,6 +260,8 @@ CAUSES = [
      "https://github.com/djgroen/FabSim3/issues/201"),
     ("unguarded_set_method.py", "main-rerun-in-child", {"spawn"},
      "https://docs.python.org/3/library/multiprocessing.html#the-spawn-and-forkserver-start-methods"),
+    ("global_queue.py", "resource-global", {"spawn", "forkserver"},
+     "https://docs.python.org/3/library/multiprocessing.html#all-start-methods"),
     ("fd_number.py", "fd-not-inherited", {"spawn", "forkserver"},
      "https://github.com/gentoo/portage/pull/1133"),
     ("spawn_only_state.py", "method-name-special-cased", {"forkserver"},

@@ -399,3 +399,27 @@ def test_an_objects_attributes_are_compared_cheaply() -> None:
     mixed = types.SimpleNamespace(small=1, huge="x" * 10 ** 6)
     assert check_objects.attributes(mixed) == {"small": "1", "huge": ""}
     assert check_objects.attributes(None) is None
+
+
+def test_a_multiprocessing_object_in_a_global_is_named_when_the_child_has_its_own(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """``RESULTS = multiprocessing.Queue()`` at a module's top level, used by the children as a
+    global (review r10): a spawn child's import makes its own queue, which the parent never
+    reads. Named by the semaphore that identifies it in every process; the parent's own
+    objects (a fork child's) are no finding, nor is a global no code of the user's names, nor
+    one the parent passed to the child (its argument, or in a Pool's initargs)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # spawn's objects are named in every process
+    lib = _module(monkeypatch, "u_res", str(tmp_path / "u_res.py"), RESULTS=ctx.Queue(),
+                  DONE=ctx.Event(), COUNT=ctx.Value("i", 0))
+    lib.UNREAD = ctx.Lock()
+    snap = check_compare.snapshot("__main__", str(tmp_path), "")
+    json.dumps(snap)
+    assert check_compare.differences(snap, [])["resources_differ"] == []  # a fork child's
+    passed = lib.RESULTS
+    lib.RESULTS, lib.DONE, lib.UNREAD = ctx.Queue(), ctx.Event(), ctx.Lock()  # a spawn child's
+    assert check_compare.differences(snap, [])["resources_differ"] == [
+        "u_res.DONE (Event)", "u_res.RESULTS (Queue)"]
+    assert check_compare.differences(snap, [], passed=(None, (passed,)))[
+        "resources_differ"] == ["u_res.DONE (Event)"]

@@ -496,3 +496,18 @@ def test_os_environ_sent_to_a_child_is_named_not_its_local_function() -> None:
            "message": "Can't pickle local object 'createenviron.<locals>.encode'"}
     assert _codes({("3.12", "spawn"): _run("spawn", Outcome.ERROR, own)}) == [
         "lambda-or-local-function"]
+
+
+def test_a_multiprocessing_object_a_child_made_anew_is_named_with_the_docs_guideline() -> None:
+    """A module-level Queue the children use as a global (review r10): under spawn each child
+    has its own, so the parent's get() times out (queue.Empty). The cause names it and cites
+    the docs' "Explicitly pass resources to child processes" (All start methods)."""
+    own = [{"resources_differ": ["__main__.RESULTS (Queue)"]}]
+    empty = {"type": "Empty", "message": "", "where": "parent"}
+    runs = {("3.12", "fork"): _run("fork"),
+            ("3.12", "spawn"): _run("spawn", Outcome.ERROR, empty, children=own)}
+    (diag,) = [d for d in diagnose(runs) if d.code == "resource-global"]
+    assert "__main__.RESULTS (Queue)" in diag.message and "spawn child" in diag.message
+    assert diag.links == ("https://docs.python.org/3/library/multiprocessing.html"
+                          "#all-start-methods",)
+    assert "args=" in diag.fix
