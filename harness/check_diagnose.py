@@ -340,8 +340,9 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
         _across_methods(interp, cells, add, interp in chose)
     ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
     worked = {"%s[%s]" % k for k, r in runs.items() if r.outcome is Outcome.OK}
-    return [Diagnosis(code, *(_fill(t, f.cells) for t in f.texts(worked)), f.links,
-                      tuple(f.cells)) for code, f in ordered]
+    texts = {code: f.texts(worked) for code, f in ordered}
+    return [Diagnosis(code, _fill(texts[code][0], f.cells), _fill(texts[code][1], f.cells),
+                      f.links, tuple(f.cells)) for code, f in ordered]
 
 
 class _Found:

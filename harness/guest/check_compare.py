@@ -25,8 +25,14 @@ import sys
 
 from . import TYPE_CHECKING
 from .check_digest import SIMPLE, digest
-from .check_objects import (attributes, by_attributes, containers_differ, library, resource,
-                            resources_differ)
+from .check_objects import (
+    attributes,
+    by_attributes,
+    containers_differ,
+    library,
+    resource,
+    resources_differ,
+)
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Set, Tuple

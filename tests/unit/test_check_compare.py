@@ -8,7 +8,7 @@ import functools
 import json
 import sys
 import types
-from typing import Any, List
+from typing import Any, Dict, List
 
 from harness.guest import check_compare, check_objects
 
@@ -382,7 +382,7 @@ def test_a_settings_objects_attributes_set_after_import_are_named(
     lib.OTHER.strict = False
     snap = check_compare.snapshot("__main__", str(tmp_path), "")
     json.dumps(snap)
-    fresh = {}  # what a spawn child's own import makes
+    fresh: Dict[str, Any] = {}  # what a spawn child's own import makes
     exec(compile(OBJECTS, "u_objects.py", "exec"), fresh)  # noqa: S102 - the test's own text
     for name in ("SETTINGS", "OPTS", "NS", "ARGS", "OTHER"):
         setattr(lib, name, fresh[name])
