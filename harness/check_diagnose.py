@@ -75,6 +75,8 @@ class Cause:
     link: Union[str, Tuple[str, ...]]  # one link, or several (the first is the main one)
     match: Callable[[CaseRun, str, str], Optional[str]]
     names: bool = False  # the detail is a list of names ("a, b"): merged across cells by name
+    #: Its cause and fix where every cell it was seen in worked: a risk, not what failed.
+    latent: Optional[Tuple[str, str]] = None
 
 
 #: An object of one context shared with a process of another: under the method made the
@@ -90,6 +92,12 @@ _MIXED = Cause(
 
 #: Pickling causes first: the first one that matches a run wins over the generic fallback.
 CAUSES: Tuple[Cause, ...] = (
+    # os's own local functions (3.14: _create_environ_mapping), which no user can move.
+    Cause("environ-argument", "os.environ is sent to a {method} child, which must pickle it "
+          "and cannot: it holds functions defined inside os's own ({detail})",
+          "pass a plain copy, dict(os.environ), or read os.environ in the child",
+          _PICKLABLE,
+          regex(r"(?<!\w)(?:_createenviron|_create_environ_mapping)\.<locals>\.\w+")),
     Cause("lambda-or-local-function", "{detail} is a lambda or a function defined inside "
           "another function: pickle cannot send it to a {method} child",
           "define the function at module level (use functools.partial for bound arguments)",
@@ -198,10 +206,20 @@ CAUSES: Tuple[Cause, ...] = (
            "https://github.com/python/cpython/issues/103061"),
           regex(r"loads\([^\n]*\n(?:[^\n]*\n){0,8}?TypeError: ((?:\w+\.)*__init__\(\) "
                 r"(?:missing|takes)[^\n]*)", 1)),
+    Cause("resource-global", "a {method} child has its own {detail}, not the parent's: made "
+          "anew by its import of the module (only a fork child inherits it)",
+          "pass it to the child: Process(args=...) or Pool(initializer=..., initargs=...) (the "
+          "docs' \"Explicitly pass resources to child processes\")", ALL_METHODS,
+          not_fork(child_field("resources_differ")), names=True, latent=(
+              "a {method} child has its own {detail}, not the parent's (nothing failed: it may "
+              "use one passed to it)", "if a child uses the global, pass the object instead")),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", GUIDE_SPAWN,
-          child_field("globals_differ"), names=True),
+          child_field("globals_differ"), names=True, latent=(
+              "a {method} child would see other values of module globals {detail} than the "
+              "parent had at start(), if it read them (nothing failed)", "if a child reads "
+              "them, pass the values as arguments (or through an initializer)")),
 )
 
 _METHOD = "\x00method\x00"  # filled in with every method the cause was seen under
@@ -213,8 +231,8 @@ _DEFAULT_WHERE = {SPAWN: "spawn: macOS from 3.8, Windows",
 _PICKLE = re.compile(r"(?i)pickl|cannot serialize|local object")
 _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
                         r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")
-_PICKLE_CODES = {"lambda-or-local-function", "thread-lock-argument", "open-resource-argument",
-                 "pool-pickled", "sync-primitive-pickled"}
+_PICKLE_CODES = {"environ-argument", "lambda-or-local-function", "thread-lock-argument",
+                 "open-resource-argument", "pool-pickled", "sync-primitive-pickled"}
 
 
 def _text(run: CaseRun) -> str:
@@ -336,8 +354,10 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     for interp, cells in by_interp.items():
         _across_methods(interp, cells, add, interp in chose)
     ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
-    return [Diagnosis(code, _fill(f.message(), f.cells), _fill(f.fix, f.cells), f.links,
-                      tuple(f.cells)) for code, f in ordered]
+    worked = {"%s[%s]" % k for k, r in runs.items() if r.outcome is Outcome.OK}
+    texts = {code: f.texts(worked) for code, f in ordered}
+    return [Diagnosis(code, _fill(texts[code][0], f.cells), _fill(texts[code][1], f.cells),
+                      f.links, tuple(f.cells)) for code, f in ordered]
 
 
 class _Found:
@@ -350,18 +370,21 @@ class _Found:
         self.cause: Optional[Cause] = None
         self.details: List[str] = []
 
-    def message(self) -> str:
+    def texts(self, worked: Set[str]) -> Tuple[str, str]:
         """The cause's text made from every cell's detail (a list of names: their union),
-        else its distinct messages."""
+        else its distinct messages, and its fix; as a risk where every cell of it ``worked``."""
         if self.cause is None:
-            return "; ".join(self.messages)
+            return "; ".join(self.messages), self.fix
         if self.cause.names:
             names = sorted({n for d in self.details for n in d.split(", ") if n})
             detail = ", ".join(names[:_NAMES]) + (
                 " and %d more" % (len(names) - _NAMES) if len(names) > _NAMES else "")
         else:
             detail = "; ".join(dict.fromkeys(self.details))
-        return self.cause.cause.format(detail=detail, method=_METHOD)
+        text, fix = self.cause.cause, self.fix
+        if self.cause.latent and set(self.cells) <= worked:
+            text, fix = self.cause.latent
+        return text.format(detail=detail, method=_METHOD), fix
 
 
 #: The most names a cause's text lists (the JSON's cells keep what each child reported).

@@ -12,7 +12,7 @@ import textwrap
 from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness.check_diagnose import not_exercised
-from harness.check_where import ADDRESS_RE, cells_text, error_groups, first_line, table_order
+from harness.check_where import cells_text, error_groups, error_head, table_order
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun
 from harness.text import shorten
@@ -101,8 +101,7 @@ def _detail(run: CaseRun, number: int, level: int) -> str:
     if level == 0 and run.outcome is Outcome.CRASH:
         return " (%s)" % run.detail
     if level == 0:
-        head = "%s%s: %s" % (where, error.get("type"), ADDRESS_RE.sub("", first_line(error)))
-        return " (%s)" % shorten(head, 60)
+        return " (%s)" % shorten(error_head(error), 60)
     kind = "" if level == 2 or run.outcome is Outcome.CRASH else " %s%s" % (
         where, error.get("type"))
     return " [%d]%s" % (number, kind)

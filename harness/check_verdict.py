@@ -29,9 +29,12 @@ def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
     return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
 
 
-#: What to do with a failure no cause explains, and the watch's limit most often behind one.
-_READ = ("read the errors and hangs listed after the table (globals are compared as the parent "
-         "had them at start(): one it changed after its processes started is not)")
+#: What to do with a failure no cause explains, and the watch's limits behind one: which
+#: globals are not compared (``check_compare``), not a guess at when the parent changed them.
+_READ = ("read the errors and hangs listed after the table (not compared with the child: "
+         "globals other than numbers, text, containers and settings objects (argparse or "
+         "simple namespaces, your classes' objects), and a change the parent made after "
+         "start())")
 
 
 def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],

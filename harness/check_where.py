@@ -20,7 +20,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "DUMP_FRAME", "HARNESS_DIR", "cells_text", "error_groups",
-           "first_line", "format_hangs", "frame_text", "format_tracebacks", "grouped", "is_users",
+           "error_head", "format_hangs", "frame_text", "format_tracebacks", "grouped", "is_users",
            "last_error", "last_exception", "process_error",
            "readable_detail", "stderr_frames", "table_order"]
 
@@ -82,9 +82,7 @@ def error_groups(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence
             elif run is not None and run.outcome is Outcome.ERROR and run.error:
                 error: Dict[str, Any] = dict(run.error)
                 frames = [f for f in error.get("traceback") or () if isinstance(f, dict)]
-                head = "%s%s: %s" % ("child " if error.get("where") == "child" else "",
-                                     error.get("type"), ADDRESS_RE.sub("", first_line(error)))
-                key = (_ends(head, 120),) + tuple(frame_text(f, cwd) for f in frames)
+                key = (_ends(error_head(error), 120),) + tuple(frame_text(f, cwd) for f in frames)
             else:
                 continue
             groups.setdefault(key, []).append("%s[%s]" % (interp, method))
@@ -106,11 +104,13 @@ def format_tracebacks(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Seq
     return "\n".join(lines)
 
 
-def first_line(error: Mapping[str, Any]) -> str:
-    """An error's message up to its first line break (the first line with words: spawn's
-    RuntimeError starts with one)."""
+def error_head(error: Mapping[str, Any]) -> str:
+    """``child Type: message``: an error's type and its message up to its first line break
+    (the first line with words: spawn's RuntimeError starts with one), addresses dropped; its
+    type alone when it has no message (queue.Empty)."""
     lines = [line for line in str(error.get("message") or "").splitlines() if line.strip()]
-    return lines[0].strip() if lines else ""
+    kind = "%s%s" % ("child " if error.get("where") == "child" else "", error.get("type"))
+    return "%s: %s" % (kind, ADDRESS_RE.sub("", lines[0].strip())) if lines else kind
 
 
 def _ends(text: str, limit: int) -> str:

@@ -25,7 +25,14 @@ import sys
 
 from . import TYPE_CHECKING
 from .check_digest import SIMPLE, digest
-from .check_frames import HARNESS
+from .check_objects import (
+    attributes,
+    by_attributes,
+    containers_differ,
+    library,
+    resource,
+    resources_differ,
+)
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Set, Tuple
@@ -70,7 +77,8 @@ def _modules() -> List[Tuple[str, Any]]:
 
 
 def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
-    """A module's simple globals by value and its container globals by digest."""
+    """A module's simple globals by value, and by digest its container globals and each
+    attribute of its settings objects (``OPTS.workers``: ``check_objects``)."""
     simple: Dict[str, Any] = {}
     containers: Dict[str, str] = {}
     for key, value in list(vars(module).items())[:_PER_MODULE]:
@@ -80,6 +88,9 @@ def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
             simple[key] = value
         elif isinstance(value, _CONTAINERS):
             containers[key] = digest(value)
+        elif by_attributes(value):
+            containers.update(("%s.%s" % (key, a), d)
+                              for a, d in (attributes(value) or {}).items())
     return simple, containers
 
 
@@ -151,21 +162,18 @@ def record(module: Any) -> None:
     IMPORTED[module.__name__] = _values(module)
 
 
-#: user_dir -> (its folders, the standard library's folder): ``_mine`` runs for every module
-#: at every start(), in every child and on every import.
-_FOLDERS: Dict[str, Tuple[Tuple[str, ...], str]] = {}
+#: user_dir -> its folders: ``_mine`` runs for every module at every start(), in every child
+#: and on every import.
+_FOLDERS: Dict[str, Tuple[str, ...]] = {}
 
 
 def _mine(path: Any, user_dir: str) -> bool:
     """``path`` is a file of the user's: under ``user_dir``, outside the standard library,
     site-packages and the harness's folder (by path: a user's ``harness_cfg`` is theirs)."""
     if user_dir not in _FOLDERS:
-        _FOLDERS[user_dir] = (tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d),
-                              os.path.join(os.path.dirname(os.path.abspath(os.__file__)), ""))
-    prefixes, stdlib = _FOLDERS[user_dir]
+        _FOLDERS[user_dir] = tuple(os.path.join(d, "") for d in user_dir.split(os.pathsep) if d)
     path = os.path.abspath(path or "/")
-    return path.startswith(prefixes) and not path.startswith((stdlib, HARNESS)) and \
-        "-packages" + os.sep not in path
+    return path.startswith(_FOLDERS[user_dir]) and not library(path)
 
 
 def _changed(name: str, module: Any, target: str) -> Tuple[Dict[str, Any], Dict[str, str]]:
@@ -198,6 +206,7 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
     simple: Dict[str, Dict[str, Any]] = {}
     containers: Dict[str, Dict[str, str]] = {}
     objects: Dict[str, str] = {}  # "module:attr[.attr]" -> what it is
+    resources: Dict[str, str] = {}  # "module:attr" -> a Queue's, a Lock's identity
     mock = sys.modules.get("unittest.mock")
     for name, mod in users:
         if _main_name(name) not in simple:  # __main__ and __mp_main__: one module
@@ -206,6 +215,8 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
         for key, value in list(vars(mod).items()):
             if not key.startswith("__") and not isinstance(value, SIMPLE + (type(sys),)):
                 objects["%s:%s" % (name, key)] = describe(value)
+                if resource(value):
+                    resources["%s:%s" % (_main_name(name), key)] = resource(value) or ""
             if mock is not None and isinstance(value, type) and value.__module__ == name:
                 for attr, inner in list(vars(value).items()):  # mock.patch.object(Class, ...)
                     if isinstance(inner, mock.NonCallableMock):
@@ -225,7 +236,7 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
                 if not type(h).__module__.startswith("_pytest")]
     env = {k: v for k, v in os.environ.items() if not k.startswith(_ENV_IGNORED)}
     return {"target_module": _main_name(module_name), "globals": simple,
-            "containers": containers, "objects": objects, "env": env,
+            "containers": containers, "objects": objects, "resources": resources, "env": env,
             "cwd": os.getcwd(), "user_dir": user_dir,
             "sys_path": list(sys.path), "log_handlers": len(handlers), "test": test}
 
@@ -251,13 +262,19 @@ def globals_differ(snap: Dict[str, Any], done: List[str]) -> List[str]:
         prefix = "" if name == target else name + "."
         found.extend(prefix + k for k, v in snap["globals"].get(name, {}).items()
                      if not same(getattr(module, k, v), v))
-        found.extend(prefix + k for k, d in snap["containers"].get(name, {}).items()
-                     if d and hasattr(module, k) and digest(getattr(module, k)) != d)
-    try:  # only a global some code of the user's names can be read in the child
-        named = _named(snap.get("user_dir", "")) if found else set()
+        found.extend(prefix + k for k in containers_differ(module, snap["containers"].get(
+            name, {})))
+    return _read(found, snap.get("user_dir", ""))
+
+
+def _read(found: List[str], user_dir: str) -> List[str]:
+    """Of ``found`` (``mod.NAME``, ``NAME.attr``, ``mod.NAME (Queue)``), those whose last name
+    some code of the user's names: only those can be read in the child."""
+    try:
+        named = _named(user_dir) if found else set()
     except Exception:  # noqa: BLE001 - an odd class or code object: every name is kept
         return sorted(found)
-    return sorted(n for n in found if n.rpartition(".")[2] in named)
+    return sorted(n for n in found if n.partition(" ")[0].rpartition(".")[2] in named)
 
 
 def _named(user_dir: str) -> Set[str]:
@@ -298,10 +315,11 @@ def _named(user_dir: str) -> Set[str]:
 
 
 
-def differences(snap: Dict[str, Any], done: List[str],
-                with_globals: bool = True) -> Dict[str, Any]:
+def differences(snap: Dict[str, Any], done: List[str], with_globals: bool = True,
+                passed: Tuple[Any, ...] = ()) -> Dict[str, Any]:
     """What the child has otherwise than the parent had at start(); the globals only
-    ``with_globals`` (a worker's are compared at its first task)."""
+    ``with_globals`` (a worker's are compared at its first task). ``passed``: the target's
+    arguments."""
     missing = object()
     out: Dict[str, Any] = {"globals_differ": globals_differ(snap, done) if with_globals else []}
     objects = []
@@ -316,6 +334,8 @@ def differences(snap: Dict[str, Any], done: List[str],
                 objects.append({"name": "%s.%s" % (mod_name, path), "parent": parent_desc,
                                 "child": child_desc})
     out["objects_differ"] = objects[:20]
+    out["resources_differ"] = _read(resources_differ(snap.get("resources", {}), passed,
+                                                     _child_module), snap["user_dir"])[:20]
     out["env_differ"] = sorted(k for k in set(snap["env"]) | set(os.environ)
                                if not k.startswith(_ENV_IGNORED)
                                and snap["env"].get(k) != os.environ.get(k))[:20]

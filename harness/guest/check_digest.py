@@ -11,7 +11,7 @@ from . import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any, List, Tuple
 
-__all__ = ["ADDRESS", "LIMIT", "SIMPLE", "digest"]
+__all__ = ["ADDRESS", "LIMIT", "SIMPLE", "canonical", "digest"]
 
 SIMPLE = (str, int, float, bool, type(None), bytes)
 #: An object's address in a repr (`` at 0x7f...``): differs in every process, so dropped.
@@ -33,23 +33,25 @@ def digest(value: Any) -> str:
 
     budget = [20 * LIMIT]  # characters of text: the work stops once they are spent
     try:
-        return _canonical(value, 3, budget, re.compile(ADDRESS))
+        return canonical(value, 3, budget, re.compile(ADDRESS))
     except Exception:  # noqa: BLE001 - too big, or a repr that fails: nothing to compare
         return ""
 
 
-def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
+def canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
+    """``value`` as ``digest`` gives it, ``depth`` levels of containers deep at most, its text
+    taken from ``budget`` (``_TooBig`` once spent)."""
     if budget[0] <= 0:
         raise _TooBig()
     if isinstance(value, (dict, list, tuple, set, frozenset)):
         if not depth or len(value) > LIMIT:
             raise _TooBig()
         if isinstance(value, dict):
-            parts = sorted("%s: %s" % (_canonical(k, depth - 1, budget, address),
-                                       _canonical(v, depth - 1, budget, address))
+            parts = sorted("%s: %s" % (canonical(k, depth - 1, budget, address),
+                                       canonical(v, depth - 1, budget, address))
                            for k, v in list(value.items()))
         else:
-            parts = [_canonical(v, depth - 1, budget, address) for v in list(value)]
+            parts = [canonical(v, depth - 1, budget, address) for v in list(value)]
             if isinstance(value, (set, frozenset)):
                 parts.sort()
         text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
@@ -65,7 +67,7 @@ def _canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
         fields = [f for f in sys.modules["dataclasses"].fields(value) if f.repr]
         text = "%s.%s(%s)" % (kind.__module__.replace("__mp_main__", "__main__"),
                               kind.__qualname__, ", ".join(
-                                  "%s=%s" % (f.name, _canonical(getattr(value, f.name, None),
+                                  "%s=%s" % (f.name, canonical(getattr(value, f.name, None),
                                                                 depth - 1, budget, address))
                                   for f in fields))
     else:  # any other object by its type: its repr may show state that start() itself changes

@@ -238,6 +238,8 @@ def test_check_runs_a_root_interpreter_by_name() -> None:
 
 CAUSES = [
     # (program, cause, methods it must be seen under, report the program is reduced from)
+    ("environ_argument.py", "environ-argument", {"spawn", "forkserver"},
+     "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled"),
     ("open_file_argument.py", "open-resource-argument", {"spawn", "forkserver"},
      "https://github.com/crate/crate-python/issues/398"),
     ("pool_in_object.py", "pool-pickled", {"spawn", "forkserver"},
@@ -258,6 +260,8 @@ CAUSES = [
      "https://github.com/djgroen/FabSim3/issues/201"),
     ("unguarded_set_method.py", "main-rerun-in-child", {"spawn"},
      "https://docs.python.org/3/library/multiprocessing.html#the-spawn-and-forkserver-start-methods"),
+    ("global_queue.py", "resource-global", {"spawn", "forkserver"},
+     "https://docs.python.org/3/library/multiprocessing.html#all-start-methods"),
     ("fd_number.py", "fd-not-inherited", {"spawn", "forkserver"},
      "https://github.com/gentoo/portage/pull/1133"),
     ("spawn_only_state.py", "method-name-special-cased", {"forkserver"},

@@ -29,6 +29,17 @@ def test_a_global_set_after_import_is_named_whoever_reads_it(program: str, name:
     assert check_run.outcomes(doc, "fork") == {"ok"}
 
 
+def test_a_settings_objects_attribute_set_in_the_main_block_is_named() -> None:
+    """The commonest global set in the main block (review r10): ``OPTS = ap.parse_args()``
+    rebound, and ``SETTINGS.scale = 2`` set, there; workers read the attributes."""
+    doc = check_run.check("settings_in_main.py", "--args", '["--threshold", "3"]',
+                          interpreters=check_run.newest())
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "global-differs"), None)
+    assert diag is not None, doc["diagnoses"]
+    assert "__main__.OPTS.threshold, __main__.SETTINGS.scale than" in diag["message"], diag
+    assert sorted(c.rpartition("[")[2] for c in diag["cells"]) == ["forkserver]", "spawn]"]
+
+
 def test_globals_an_import_makes_anew_are_not_named() -> None:
     """A pid and a time taken when a user module is imported differ in spawn/forkserver
     workers, but the parent never changed them: no global-differs, and the run is fine."""

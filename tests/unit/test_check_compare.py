@@ -8,9 +8,9 @@ import functools
 import json
 import sys
 import types
-from typing import Any, List
+from typing import Any, Dict, List
 
-from harness.guest import check_compare
+from harness.guest import check_compare, check_objects
 
 
 def _module(monkeypatch: Any, name: str, path: str, **values: Any) -> Any:
@@ -344,3 +344,82 @@ def test_the_wrapper_never_shadows_what_it_calls() -> None:
         wrapped = check_compare._recording(original, then)
         assert wrapped("s") == ("loaded", "s") and calls.pop() == ("loaded", "s"), name
         assert wrapped.__name__ == name
+
+
+#: Settings objects the main block fills (review r10): a parsed argparse Namespace rebound, an
+#: object of the user's class and a SimpleNamespace given new attribute values, a None global
+#: given a Namespace. ``OTHER``, an object of a library's class, is not the user's: not read
+#: through its attributes.
+OBJECTS = """import argparse, json, types
+class Settings:
+    def __init__(self):
+        self.threshold, self.dry_run = 10, False
+SETTINGS = Settings()
+OPTS = argparse.Namespace(threshold=10)
+NS = types.SimpleNamespace(workers=2)
+ARGS = None
+OTHER = json.JSONDecoder()
+def keep(x):
+    return x >= SETTINGS.threshold + OPTS.threshold + NS.workers + ARGS.jobs + SETTINGS.dry_run
+def other():
+    return OTHER.strict
+"""
+
+
+def test_a_settings_objects_attributes_set_after_import_are_named(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """The commonest global set in the main block: each attribute some code of the user's
+    reads and the parent changed is named (``SETTINGS.threshold``); a global that is another
+    object in the child (None where the parent has a Namespace) by its own name. An attribute
+    no code names (added by the main block) is not."""
+    import argparse
+
+    lib = _import(monkeypatch, tmp_path, "u_objects", OBJECTS)
+    lib.SETTINGS.threshold, lib.SETTINGS.note = 5, "set by the main block, read by no code"
+    lib.OPTS = argparse.Namespace(threshold=3)  # OPTS = ap.parse_args()
+    lib.NS.workers = 4
+    lib.ARGS = argparse.Namespace(jobs=2)
+    lib.OTHER.strict = False
+    snap = check_compare.snapshot("__main__", str(tmp_path), "")
+    json.dumps(snap)
+    fresh: Dict[str, Any] = {}  # what a spawn child's own import makes
+    exec(compile(OBJECTS, "u_objects.py", "exec"), fresh)  # noqa: S102 - the test's own text
+    for name in ("SETTINGS", "OPTS", "NS", "ARGS", "OTHER"):
+        setattr(lib, name, fresh[name])
+    assert check_compare.globals_differ(snap, []) == [
+        "u_objects.ARGS", "u_objects.NS.workers", "u_objects.OPTS.threshold",
+        "u_objects.SETTINGS.threshold"]
+
+
+def test_an_objects_attributes_are_compared_cheaply() -> None:
+    """An object of too many attributes is not compared; one too big to compare leaves only
+    that attribute out."""
+    big = types.SimpleNamespace(**{"a%d" % i: i for i in range(2000)})
+    assert check_objects.attributes(big) == {}
+    mixed = types.SimpleNamespace(small=1, huge="x" * 10 ** 6)
+    assert check_objects.attributes(mixed) == {"small": "1", "huge": ""}
+    assert check_objects.attributes(None) is None
+
+
+def test_a_multiprocessing_object_in_a_global_is_named_when_the_child_has_its_own(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """``RESULTS = multiprocessing.Queue()`` at a module's top level, used by the children as a
+    global (review r10): a spawn child's import makes its own queue, which the parent never
+    reads. Named by the semaphore that identifies it in every process; the parent's own
+    objects (a fork child's) are no finding, nor is a global no code of the user's names, nor
+    one the parent passed to the child (its argument, or in a Pool's initargs)."""
+    import multiprocessing
+
+    ctx = multiprocessing.get_context("spawn")  # spawn's objects are named in every process
+    lib = _module(monkeypatch, "u_res", str(tmp_path / "u_res.py"), RESULTS=ctx.Queue(),
+                  DONE=ctx.Event(), COUNT=ctx.Value("i", 0))
+    lib.UNREAD = ctx.Lock()
+    snap = check_compare.snapshot("__main__", str(tmp_path), "")
+    json.dumps(snap)
+    assert check_compare.differences(snap, [])["resources_differ"] == []  # a fork child's
+    passed = lib.RESULTS
+    lib.RESULTS, lib.DONE, lib.UNREAD = ctx.Queue(), ctx.Event(), ctx.Lock()  # a spawn child's
+    assert check_compare.differences(snap, [])["resources_differ"] == [
+        "u_res.DONE (Event)", "u_res.RESULTS (Queue)"]
+    assert check_compare.differences(snap, [], passed=(None, (passed,)))[
+        "resources_differ"] == ["u_res.DONE (Event)"]

@@ -451,3 +451,63 @@ def test_where_each_method_is_the_default_agrees_with_the_catalog() -> None:
     notes = " ".join(rule.note or "" for rule in rules if rule.value["default"] != words.FORK)
     if "temporary directory" in notes:
         assert "temporary directory" in _DEFAULT_WHERE[words.FORKSERVER]
+
+
+def test_a_global_that_differs_where_nothing_failed_is_worded_as_a_risk() -> None:
+    """A global only parent-side code reads (an apply_async callback's counter, review r10):
+    nothing failed, so the text says it would differ if a child read it, not that the child
+    saw it; where a run failed, the text says what the child saw."""
+    differs = [{"globals_differ": ["__main__.STATS"]}]
+    fine = {("3.12", m): _run(m, children=differs if m != "fork" else [])
+            for m in ("fork", "spawn")}
+    (diag,) = [d for d in diagnose(fine) if d.code == "global-differs"]
+    assert diag.message == ("a spawn child would see other values of module globals "
+                            "__main__.STATS than the parent had at start(), if it read them "
+                            "(nothing failed)")
+    assert diag.fix.startswith("if a child reads them, pass the values as arguments")
+    failed = dict(fine)
+    failed[("3.12", "spawn")] = _run("spawn", Outcome.ERROR, children=differs,
+                                     error={"type": "AssertionError", "message": ""})
+    (diag,) = [d for d in diagnose(failed) if d.code == "global-differs"]
+    assert diag.message.startswith("the child saw different values of module globals")
+    assert diag.fix.startswith("pass the values as arguments")
+
+
+def test_os_environ_sent_to_a_child_is_named_not_its_local_function() -> None:
+    """Process(args=(os.environ,)) under spawn (review r10): pickle names os's own local
+    function, which the user cannot move to module level; the cause names os.environ and its
+    fix a plain copy, on every interpreter's wording (recorded 2026-12-07; 3.14's as its
+    other local functions'). A local function of the user's is still that cause."""
+    messages = {"3.8": "Can't pickle local object '_createenviron.<locals>.encode'",
+                "3.13": "Can't get local object '_createenviron.<locals>.encode'",
+                "3.14": "Can't pickle local object <function _create_environ_mapping.<locals>."
+                        "encode at 0x7fa08826ef00>",
+                "pypy3.9": "Can't pickle <function _createenviron.<locals>.encode at "
+                           "0x00007f3968fd39c0>: it's not found as os._createenviron.<locals>."
+                           "encode"}
+    runs = {(i, "spawn"): _run("spawn", Outcome.ERROR, {"type": "PicklingError",
+                                                        "message": m, "where": "parent"})
+            for i, m in messages.items()}
+    found = diagnose(runs)
+    assert [d.code for d in found] == ["environ-argument"]
+    assert found[0].message.startswith("os.environ is sent to a spawn child")
+    assert "dict(os.environ)" in found[0].fix
+    own = {"type": "PicklingError", "where": "parent",
+           "message": "Can't pickle local object 'createenviron.<locals>.encode'"}
+    assert _codes({("3.12", "spawn"): _run("spawn", Outcome.ERROR, own)}) == [
+        "lambda-or-local-function"]
+
+
+def test_a_multiprocessing_object_a_child_made_anew_is_named_with_the_docs_guideline() -> None:
+    """A module-level Queue the children use as a global (review r10): under spawn each child
+    has its own, so the parent's get() times out (queue.Empty). The cause names it and cites
+    the docs' "Explicitly pass resources to child processes" (All start methods)."""
+    own = [{"resources_differ": ["__main__.RESULTS (Queue)"]}]
+    empty = {"type": "Empty", "message": "", "where": "parent"}
+    runs = {("3.12", "fork"): _run("fork"),
+            ("3.12", "spawn"): _run("spawn", Outcome.ERROR, empty, children=own)}
+    (diag,) = [d for d in diagnose(runs) if d.code == "resource-global"]
+    assert "__main__.RESULTS (Queue)" in diag.message and "spawn child" in diag.message
+    assert diag.links == ("https://docs.python.org/3/library/multiprocessing.html"
+                          "#all-start-methods",)
+    assert "args=" in diag.fix

@@ -151,3 +151,14 @@ def test_the_lines_below_the_table_fit_its_width_and_keep_links_whole() -> None:
     assert lines[-1] == "short"
     assert " ".join(fit(text, 50).split()) == " ".join(text.split())  # no word lost or cut
     assert fit(text, None) == text
+
+
+def test_an_error_without_a_message_is_its_type_alone() -> None:
+    """queue.Empty from get(timeout=...) has no message (review r10): the table and the list of
+    errors read "Empty", not "Empty:"."""
+    empty = {"type": "Empty", "message": "", "where": "parent"}
+    runs = {("3.12", m): _run(m, "fork", Outcome.ERROR, empty) for m in METHODS}
+    table = check.format_table(runs, ["3.12"], width=None, cwd="/")
+    assert "error (Empty)" in table and "Empty:" not in table, table
+    listed = check.format_tracebacks(runs, ["3.12"], "/")
+    assert "  [1] Empty  in " in listed and "Empty:" not in listed, listed
