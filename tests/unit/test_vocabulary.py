@@ -29,6 +29,7 @@ CODE_WORDS = {word for vocabulary in CODE_VOCABULARIES.values() for word in voca
 #: Words of other vocabularies that happen to be spelled like ours, with where and why.
 OTHER_VOCABULARIES = {
     ("harness/check_diagnose.py", "inheritance"): "a word searched for in an error message",
+    ("harness/check_causes.py", "inheritance"): "a word searched for in an error message",
 }
 CASE_MODULES = ["cases." + p.stem for p in sorted((ROOT / "cases").glob("*.py"))
                 if not p.stem.startswith("_")]
