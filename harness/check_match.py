@@ -1,4 +1,4 @@
-"""How ``check`` matches a cause against one run: the matchers ``check_diagnose.CAUSES`` are
+"""How ``check`` matches a cause against one run: the matchers ``check_causes.CAUSES`` are
 made of. Each takes ``(run, text, method)`` (``text``: the run's error, its second error and its
 stderr) and gives the cause's detail, or None when the run does not show it."""
 
