@@ -162,6 +162,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if reporter is not None:
         stopping.silence_dead_outputs()  # a reader gone already: the run goes on regardless
         reporter.write_line(_header(state.environment, state.methods))
+        stopping.flush(session.config.get_terminal_writer())
 
 
 def _header(env: Mapping[str, Any], methods: Sequence[str]) -> str:
@@ -378,6 +379,13 @@ def pytest_runtest_logreport(report: pytest.TestReport) -> None:
     `| tee`) goes to /dev/null, so the run goes on and writes its file (an INTERNALERROR and
     exit 3 ended it)."""
     stopping.silence_dead_outputs()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_runtest_logfinish() -> None:
+    """A cell's mark is in the log when the cell ends (``stopping.flush``)."""
+    if _CONFIG:
+        stopping.flush(_CONFIG[0].get_terminal_writer())
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -20,8 +20,8 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Set, Tuple
 
 from harness.causes import RESULTS_WRITTEN, STOP_SIGNALS
 
-__all__ = ["STILL_CLEANING", "dead_output", "deferred", "install", "restore", "settle_when",
-           "silence_dead_outputs", "stopped_by"]
+__all__ = ["STILL_CLEANING", "dead_output", "deferred", "flush", "install", "restore",
+           "settle_when", "silence_dead_outputs", "stopped_by"]
 
 #: Set by the first stop signal; later ones find the command already cleaning up.
 _STOPPING: List[int] = []
@@ -122,6 +122,17 @@ def silence_dead_outputs() -> bool:
     if null >= 0:
         os.close(null)
     return null >= 0
+
+
+def flush(out: Any) -> None:
+    """``out.flush()``; a reader that left meanwhile sends the output to /dev/null, quietly. A
+    runner's log (stdout a pipe, so block-buffered) then shows each line as it is written, not
+    all of them when the run ends (review r11)."""
+    try:
+        out.flush()
+    except OSError as exc:
+        if not dead_output(exc):
+            raise
 
 
 def dead_output(exc: BaseException) -> bool:
