@@ -151,3 +151,17 @@ def test_the_commit_given_to_the_run_is_git_s_answer_not_its_warnings(
 
     noxfile.matrix(SimpleNamespace(posargs=[], install=lambda *a: None, run=run))
     assert [env["HARNESS_GIT_COMMIT"] for env in envs] == [sha]
+
+
+@pytest.mark.parametrize(("posargs", "paths"), [
+    ([], ["tests"]),
+    (["-k", "dead_output", "-x"], ["tests"]),
+    (["tests/unit/test_noxfile.py"], []),  # ran the whole suite as well before (review r11)
+    (["tests/unit/test_noxfile.py::test_the_root_sessions_exist", "-q"], []),
+    (["no/such/file.py"], ["tests"]),
+])
+def test_the_tests_session_runs_what_its_arguments_name(
+        noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch, posargs: List[str],
+        paths: List[str]) -> None:
+    monkeypatch.chdir(ROOT)
+    assert noxfile.test_paths(posargs) == paths
