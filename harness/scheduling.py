@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import threading
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import TYPE_CHECKING, Callable, List, Set, Tuple
+from typing import TYPE_CHECKING, Callable, Dict, List, Set, Tuple
 
 from harness import results, stopping, waiting
 from harness.causes import EVERY_CELL, RESULTS_WRITTEN, STOPPED_EARLY
@@ -122,15 +122,21 @@ def waits(item: "CaseItem", timed_out: Set[Tuple[str, str]]) -> bool:
 def timed_out_before(state: "_State") -> Set[Tuple[str, str]]:
     """The cells that timed out in the file this run writes (a root's ``-root`` file, never
     its host twin's). On the environment's first run (no usable file of its own), the cells
-    that timed out in the other results files of the folder: ``nox -s matrix`` runs one
-    interpreter after another there, and the cells that hang on one mostly hang on the next,
-    so that only the first interpreter pays for the hangs that start late (an idle tail)."""
-    own = state.results_dir / ("%s.json" % results.file_stem(state.environment))
+    that timed out in at least half of the folder's other results files of the same OS:
+    ``nox -s matrix`` runs one interpreter after another there, and the cells that hang on one
+    mostly hang on the next, so that only the first interpreter pays for the hangs that start
+    late (an idle tail); one slow interpreter's timeouts, or another OS's, do not count."""
+    stem = results.file_stem(state.environment)
+    own = state.results_dir / ("%s.json" % stem)
     found = waiting.timed_out_in(own)
     if found is not None:
         return found
-    others: Set[Tuple[str, str]] = set()
-    for path in sorted(state.results_dir.glob("*.json")):
-        if path != own:
-            others |= waiting.timed_out_in(path) or set()
-    return others
+    seen: Dict[Tuple[str, str], int] = {}
+    files = 0
+    for path in sorted(state.results_dir.glob("%s-*.json" % stem.split("-")[0])):
+        other = waiting.timed_out_in(path) if path != own else None
+        if other is not None:
+            files += 1
+            for cell in other:
+                seen[cell] = seen.get(cell, 0) + 1
+    return {cell for cell, count in seen.items() if 2 * count >= files}
