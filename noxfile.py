@@ -12,7 +12,7 @@ import os
 import shlex
 import sys
 from pathlib import Path
-from typing import List, Sequence, TypedDict
+from typing import TypedDict
 
 import nox
 
@@ -211,14 +211,9 @@ def _say_last(line: str) -> None:
 def tests(session: nox.Session) -> None:
     """Run the harness's own tests (unit, integration, browser)."""
     session.install(*TEST_DEPS)
-    session.run("python", "-m", "pytest", *test_paths(session.posargs), *session.posargs)
-
-
-def test_paths(posargs: Sequence[str]) -> List[str]:
-    """``tests`` unless the arguments name test files or folders themselves (`nox -s tests --
-    tests/unit/test_x.py` ran the whole suite as well)."""
-    named = [a for a in posargs if not a.startswith("-") and Path(a.split("::")[0]).exists()]
-    return [] if named else ["tests"]
+    # No `tests` of its own: pyproject's testpaths gives it when the arguments name no test
+    # (`nox -s tests -- tests/unit/test_x.py` ran the whole suite as well; review r11).
+    session.run("python", "-m", "pytest", *session.posargs)
 
 
 @nox.session(python=None)
