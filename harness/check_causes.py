@@ -180,13 +180,6 @@ CAUSES: Tuple[Cause, ...] = (
            "https://github.com/python/cpython/issues/103061"),
           regex(r"loads\([^\n]*\n(?:[^\n]*\n){0,8}?TypeError: ((?:\w+\.)*__init__\(\) "
                 r"(?:missing|takes)[^\n]*)", 1)),
-    Cause("resource-global", "a {method} child has its own {detail}, not the parent's: made "
-          "anew by its import of the module (only a fork child inherits it)",
-          "pass it to the child: Process(args=...) or Pool(initializer=..., initargs=...) (the "
-          "docs' \"Explicitly pass resources to child processes\")", ALL_METHODS,
-          not_fork(child_field("resources_differ")), names=True, latent=(
-              "a {method} child has its own {detail}, not the parent's (nothing failed: it may "
-              "use one passed to it)", "if a child uses the global, pass the object instead")),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", GUIDE_SPAWN,
@@ -194,4 +187,11 @@ CAUSES: Tuple[Cause, ...] = (
               "a {method} child would see other values of module globals {detail} than the "
               "parent had at start(), if it read them (nothing failed)", "if a child reads "
               "them, pass the values as arguments (or through an initializer)")),
+    Cause("resource-global", "a {method} child has its own {detail}, not the parent's: made "
+          "anew by its import of the module (only a fork child inherits it)",
+          "pass it to the child: Process(args=...) or Pool(initializer=..., initargs=...) (the "
+          "docs' \"Explicitly pass resources to child processes\")", ALL_METHODS,
+          not_fork(child_field("resources_differ")), names=True, latent=(
+              "a {method} child has its own {detail}, not the parent's (nothing failed: it may "
+              "use one passed to it)", "if a child uses the global, pass the object instead")),
 )

@@ -41,12 +41,15 @@ ENV_VAR = "HARNESS_PYTHONS"
 PLACES = ("$" + ENV_VAR, "pyenv", "PATH")
 _NAME = re.compile(r"^(python|pypy)(3(\.\d+)?t?)?(\.exe)?$")
 _QUERY = (
-    "import sys, sysconfig, json; json.dump({'implementation': sys.implementation.name, "
+    "import sys, sysconfig, json; method = ''\n"
+    # The default start method, as check_exec learns it: the first of all methods; unknown
+    # where multiprocessing fails to import (check's nicety, not a reason to reject it).
+    "try:\n    method = __import__('multiprocessing').get_all_start_methods()[0]\n"
+    "except Exception:\n    pass\n"
+    "json.dump({'implementation': sys.implementation.name, "
     "'version': list(sys.version_info[:3]), 'releaselevel': sys.version_info.releaselevel, "
     "'free_threading': bool(sysconfig.get_config_var('Py_GIL_DISABLED')), "
-    "'executable': sys.executable, "
-    # The default start method, as check_exec learns it: the first of all methods.
-    "'default_method': __import__('multiprocessing').get_all_start_methods()[0]}, sys.stdout)"
+    "'executable': sys.executable, 'default_method': method}, sys.stdout)"
 )
 MINIMUM = (3, 8)
 #: How long an interpreter may take to say what it is (a cold start on a loaded machine).

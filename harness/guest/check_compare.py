@@ -54,9 +54,12 @@ def describe(value: Any) -> str:
     mock = sys.modules.get("unittest.mock")
     if mock is not None and isinstance(value, mock.NonCallableMock):
         return "mock %s" % type(value).__name__
-    module = getattr(value, "__module__", "?")
-    return "%s.%s" % ("__main__" if module == "__mp_main__" else module,
-                      getattr(value, "__qualname__", type(value).__name__))
+    try:  # a user's __getattr__ may raise anything for a name its object lacks (review r12)
+        module = getattr(value, "__module__", "?")
+        name = getattr(value, "__qualname__", type(value).__name__)
+    except Exception:  # noqa: BLE001 - named by its class then
+        module, name = type(value).__module__, type(value).__qualname__
+    return "%s.%s" % ("__main__" if module == "__mp_main__" else module, name)
 
 
 def user_modules(user_dir: str) -> List[Tuple[str, Any]]:
@@ -318,8 +321,8 @@ def _named(user_dir: str) -> Set[str]:
 def differences(snap: Dict[str, Any], done: List[str], with_globals: bool = True,
                 passed: Tuple[Any, ...] = ()) -> Dict[str, Any]:
     """What the child has otherwise than the parent had at start(); the globals only
-    ``with_globals`` (a worker's are compared at its first task). ``passed``: the target's
-    arguments."""
+    ``with_globals`` (a worker's are compared at its first task). ``passed``: the target and
+    its arguments."""
     missing = object()
     out: Dict[str, Any] = {"globals_differ": globals_differ(snap, done) if with_globals else []}
     objects = []

@@ -96,7 +96,10 @@ def run_script(path: str) -> None:
     try:
         exec(top, vars(module))  # noqa: S102 - the user's own script, by request
         if rest is not None:
-            record(module)
+            try:
+                record(module)
+            except Exception:  # noqa: BLE001, S110 - check's bookkeeping never breaks the program
+                pass
             exec(rest, vars(module))  # noqa: S102
     finally:
         for name, was in saved.items():

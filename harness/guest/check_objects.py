@@ -14,10 +14,10 @@ from .check_digest import ADDRESS, LIMIT, canonical, digest
 from .check_frames import HARNESS
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Optional, Tuple
+    from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
-__all__ = ["attributes", "by_attributes", "containers_differ", "library", "resource",
-           "resources_differ"]
+__all__ = ["attributes", "by_attributes", "containers_differ", "library", "own_dict",
+           "resource", "resources_differ"]
 
 #: The standard library's folder: its classes' objects are not the user's settings.
 _STDLIB = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
@@ -42,19 +42,30 @@ def by_attributes(value: Any) -> bool:
     enum = sys.modules.get("enum")
     if isinstance(value, (type, type(sys))) or (enum is not None and isinstance(value, enum.Enum)):
         return False
-    path = getattr(sys.modules.get(kind.__module__), "__file__", None)
+    module = getattr(kind, "__module__", None)
+    path = getattr(sys.modules.get(module), "__file__", None) if isinstance(module, str) else None
     return isinstance(path, str) and not library(path)
 
 
+def own_dict(value: Any) -> Optional[Dict[Any, Any]]:
+    """A copy of ``value``'s own ``__dict__``, None when it has none: read as the object's
+    instance dictionary, never through its class's ``__getattr__`` (``vars()`` asks that for
+    ``__dict__``, and a user's may raise anything: review r12)."""
+    try:
+        fields = object.__getattribute__(value, "__dict__")
+        return dict(fields) if isinstance(fields, dict) else None
+    except Exception:  # noqa: BLE001 - no instance dictionary, or an odd descriptor: none
+        return None
+
+
 def attributes(value: Any) -> Optional[Dict[str, str]]:
-    """``value``'s attributes (its ``vars()``, but dunder names), each as a container's item
+    """``value``'s attributes (its ``own_dict``, but dunder names), each as a container's item
     text: one budget for them all, an attribute too big for what is left "" (not compared).
-    None when it has no ``vars()``, {} when it has more than ``LIMIT`` attributes."""
+    None when it has no ``own_dict``, {} when it has more than ``LIMIT`` attributes."""
     import re
 
-    try:
-        fields = dict(vars(value))
-    except TypeError:  # None, a number, an object of __slots__: no attributes to read
+    fields = own_dict(value)
+    if fields is None:  # None, a number, an object of __slots__: no attributes to read
         return None
     if len(fields) > LIMIT:
         return {}
@@ -105,14 +116,15 @@ def resource(value: Any) -> Optional[str]:
     its semaphore, the same in a process that inherited it (a fork child, or one it was passed
     to) and another in a process that made its own (a spawn child importing the module); None
     for anything else, and for an object of the fork context (its semaphore has no name).
-    Read by ``vars()``: a Manager's proxy would ask its server for a missing attribute."""
-    kind = type(value)
-    if not kind.__module__.startswith("multiprocessing.") or \
-            kind.__module__ == "multiprocessing.managers":
+    Read by ``own_dict``: a Manager's proxy would ask its server for a missing attribute."""
+    module = getattr(type(value), "__module__", None)  # None for a class made at run time
+    if not isinstance(module, str) or not module.startswith("multiprocessing.") or \
+            module == "multiprocessing.managers":
         return None
+    kind = type(value)
     held = value
     for _ in range(4):  # a Barrier's: its condition, that one's lock, that one's semaphore
-        inner = getattr(held, "__dict__", None) or {}
+        inner = own_dict(held) or {}
         found = next((inner[h] for h in _HOLDERS if h in inner), None)
         if found is None:
             return None
@@ -127,9 +139,9 @@ def resources_differ(resources: Dict[str, str], passed: Tuple[Any, ...],
                      module_of: Callable[[str], Any]) -> List[str]:
     """Of the multiprocessing objects in the user's globals at start() (``module:NAME`` ->
     ``resource``), those the child has its own of (its import of the module made them), as
-    ``module.NAME (Queue)``; not one the parent passed to the child (``passed``: an argument,
-    or an item of one: a Pool's initargs)."""
-    given = {resource(v) for a in passed for v in (a if isinstance(a, tuple) else (a,))}
+    ``module.NAME (Queue)``; not one the parent passed to the child (``passed``: the target
+    and its arguments, and what ``_given`` finds inside them)."""
+    given = _given(passed)
     found = []
     for where, parent in sorted(resources.items()):
         name, _, key = where.partition(":")
@@ -138,3 +150,50 @@ def resources_differ(resources: Dict[str, str], passed: Tuple[Any, ...],
                 resource(getattr(module, key)) != parent:
             found.append("%s.%s (%s)" % (name, key, parent.partition(" ")[0]))
     return found
+
+
+#: How many levels below an argument ``_given`` looks, and at how many values in all.
+_DEPTH, _VALUES = 3, 2000
+
+
+def _given(passed: Tuple[Any, ...]) -> Set[str]:
+    """The ``resource`` of each multiprocessing object in ``passed`` or up to ``_DEPTH`` levels
+    below: an item of a tuple, list, set or dict (a Pool's initargs, ``args=([q],)``), an
+    attribute of an object (a Process subclass's ``self.q``: its child's argument is the
+    process itself), a bound method's object; ``_VALUES`` values at most."""
+    found: Set[str] = set()
+    seen: Set[int] = set()
+    level = list(passed)
+    for _ in range(_DEPTH + 1):
+        below: List[Any] = []
+        for value in level:
+            if id(value) in seen or len(seen) >= _VALUES:
+                continue
+            seen.add(id(value))
+            name = resource(value)
+            if name:
+                found.add(name)
+            else:
+                for item in _below(value):
+                    if len(below) >= _VALUES:
+                        break
+                    below.append(item)
+        level = below
+    return found
+
+
+def _below(value: Any) -> Iterable[Any]:
+    """What ``_given`` looks at below ``value``: not a class's or a module's globals (never
+    passed), nor anything through the user's ``__getattr__``."""
+    import types
+
+    kind = type(value)
+    if kind in (tuple, list, set, frozenset):
+        return value  # type: ignore[no-any-return]
+    if kind is dict:
+        return value.values()  # type: ignore[no-any-return]
+    if kind is types.MethodType:
+        return (value.__self__,)
+    if isinstance(value, (type, type(sys))):
+        return ()
+    return (own_dict(value) or {}).values()

@@ -88,7 +88,8 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     # (the documented way to give workers state) has run by then.
     deferred = after_first_task(target, args, after_task)
     try:
-        report.update(differences(snap, done, not deferred, (*args, *kwargs.values())))
+        report.update(differences(snap, done, not deferred,
+                                  (target, *args, *kwargs.values())))
     except Exception as exc:  # noqa: BLE001 - observing must never break the user's program
         report["watch_error"] = repr(exc)[:200]
     write()  # now: a Pool worker is usually terminated, never returning from its target

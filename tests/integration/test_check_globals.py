@@ -66,6 +66,23 @@ def test_a_global_only_the_main_block_reads_is_not_named() -> None:
     assert "MODE" in diag["message"] and "START" not in diag["message"], diag
 
 
+def test_a_settings_object_check_cannot_read_is_left_alone() -> None:
+    """Review r12 F1: its ``__getattr__`` raises KeyError for ``__dict__``; the program works
+    under every method and check says so (it raised into the program)."""
+    doc = check_run.check("slots_config.py", interpreters=check_run.newest())
+    assert {r["outcome"] for r in doc["results"]} == {"ok"}, doc["results"]
+    assert doc["exit"] == 0
+
+
+def test_a_queue_passed_as_a_process_subclass_attribute_is_not_blamed() -> None:
+    """Review r12 F0: ``Worker(RESULTS)`` keeps the queue as ``self.q``: passed, no
+    resource-global; the global set in main() is the cause."""
+    doc = check_run.check("subclass_queue_attribute.py", interpreters=check_run.newest())
+    assert "resource-global" not in check_run.codes(doc), doc["diagnoses"]
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "VERBOSE" in diag["message"]
+
+
 def _interpreter(which: str) -> str:
     """The oldest or the newest local CPython, or a PyPy: three import systems to hide in."""
     found, _ = discovery.discover()

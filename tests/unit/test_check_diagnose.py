@@ -511,3 +511,14 @@ def test_a_multiprocessing_object_a_child_made_anew_is_named_with_the_docs_guide
     assert diag.links == ("https://docs.python.org/3/library/multiprocessing.html"
                           "#all-start-methods",)
     assert "args=" in diag.fix
+
+
+def test_a_global_that_differs_comes_before_a_resource_the_child_has_its_own_of() -> None:
+    """Both seen in the failing cells (r12's sub_q3.py before its Queue counted as passed): the
+    value the child read otherwise is listed first, the queue it may not use after it."""
+    own = [{"resources_differ": ["__main__.RESULTS (Queue)"], "globals_differ": ["VERBOSE"]}]
+    wrong = {"type": "AssertionError", "message": "0", "where": "parent"}
+    runs = {("3.12", "fork"): _run("fork"),
+            ("3.12", "spawn"): _run("spawn", Outcome.ERROR, wrong, children=own)}
+    codes = _codes(runs)
+    assert codes.index("global-differs") < codes.index("resource-global"), codes

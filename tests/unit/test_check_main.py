@@ -61,6 +61,23 @@ def test_other_statements_are_not(guard: str) -> None:
     assert not check_main._is_main_block(tree.body[0])
 
 
+def test_a_record_that_fails_never_stops_the_program(tmp_path: Any, monkeypatch: Any) -> None:
+    """Review r12 F1: check's own bookkeeping raised into the user's script (KeyError out of a
+    settings object's ``__getattr__``); whatever the record meets, the main block runs."""
+    path = tmp_path / "prog.py"
+    path.write_text("VALUE = 1\nif __name__ == '__main__':\n    import sys\n"
+                    "    sys.modules['check_main_seen'] = sys.modules['__main__']\n")
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    monkeypatch.setitem(sys.modules, "check_main_seen", None)
+
+    def record(module: Any) -> None:
+        raise KeyError("__dict__")
+
+    monkeypatch.setattr(check_main, "record", record)
+    check_main.run_script(str(path))
+    assert sys.modules["check_main_seen"].VALUE == 1
+
+
 def test_a_script_without_a_main_block_is_not_recorded(tmp_path: Any, monkeypatch: Any) -> None:
     """Compared whole, as before: nothing tells its import from the rest."""
     path = tmp_path / "flat.py"

@@ -197,3 +197,15 @@ def test_an_interpreters_default_start_method_is_known_from_discovery() -> None:
     found = discovery.inspect_interpreter(sys.executable)
     assert isinstance(found, discovery.Interpreter)
     assert found.default_method == multiprocessing.get_all_start_methods()[0]
+
+
+def test_an_interpreter_whose_multiprocessing_fails_to_import_is_still_usable(
+        tmp_path: Path) -> None:
+    """Review r12 L3: the default start method is a nicety of check's; an interpreter without
+    a working multiprocessing is found, its default method unknown (""). The wrapper runs
+    the query with ``import multiprocessing`` failing (ModuleNotFoundError)."""
+    run = "import sys; sys.modules['multiprocessing'] = None; exec(sys.argv[1])"
+    wrapper = _script(tmp_path / "python3", 'exec "%s" -I -c "%s" "$3"' % (sys.executable, run))
+    found = discovery.inspect_interpreter(str(wrapper))
+    assert isinstance(found, discovery.Interpreter), found
+    assert found.default_method == ""

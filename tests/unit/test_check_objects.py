@@ -1,0 +1,102 @@
+"""The module globals that are objects (``harness.guest.check_objects``): read without acting
+on the user's code (review r12 F1), and a multiprocessing object the parent passed to the
+child, however deep in what it passed, is not one the child has its own of (review r12 F0)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import sys
+import types
+from typing import Any, Dict
+
+from harness.guest import check_compare, check_objects
+
+
+class SlotsConfig:
+    """r12's /tmp/r12/slots_cfg.py: ``__slots__``, and a ``__getattr__`` that reads a dict (a
+    KeyError, not an AttributeError, for a name it lacks: ``vars()`` asked it for
+    ``__dict__``)."""
+
+    __slots__ = ("_data",)
+
+    def __init__(self) -> None:
+        self._data = {"n": 2}
+
+    def __getattr__(self, key: str) -> Any:
+        return self._data[key]
+
+
+class Nowhere:
+    """A class whose ``__module__`` is None (made at run time, e.g. by a code generator)."""
+
+
+Nowhere.__module__ = None  # type: ignore[assignment]
+
+
+def _module(monkeypatch: Any, path: str, **values: Any) -> Any:
+    module = types.ModuleType("u_objects_r12")
+    module.__file__ = path
+    vars(module).update(values)
+    monkeypatch.setitem(sys.modules, module.__name__, module)
+    return module
+
+
+def test_an_object_whose_getattr_raises_is_not_compared(tmp_path: Any,
+                                                        monkeypatch: Any) -> None:
+    """Its attributes are not read through its ``__getattr__`` (old: KeyError '__dict__' out
+    of ``vars()``, under every method, in a program that works); the module is recorded and
+    snapshotted, the object left out of the comparison."""
+    config = SlotsConfig()
+    monkeypatch.setattr(SlotsConfig, "__module__", "u_objects_r12")
+    assert check_objects.attributes(config) is None
+    module = _module(monkeypatch, str(tmp_path / "u_objects_r12.py"), CONFIG=config, MODE=1)
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    check_compare.record(module)
+    assert check_compare.IMPORTED["u_objects_r12"] == ({"MODE": 1}, {})
+    snap = check_compare.snapshot("u_objects_r12", str(tmp_path), "")
+    assert snap["containers"]["u_objects_r12"] == {}
+
+
+def test_a_class_without_a_module_is_no_resource(tmp_path: Any, monkeypatch: Any) -> None:
+    """Old: AttributeError ('NoneType' has no 'startswith') in every snapshot."""
+    assert check_objects.resource(Nowhere()) is None
+    _module(monkeypatch, str(tmp_path / "u_objects_r12.py"), THING=Nowhere())
+    assert check_compare.snapshot("u_objects_r12", str(tmp_path), "")["resources"] == {}
+
+
+class Worker:
+    """A Process subclass's instance as the child has it: the parent's queue in ``self.q``."""
+
+    def __init__(self, **fields: Any) -> None:
+        vars(self).update(fields)
+
+    def run(self) -> None:
+        """What a target bound to the object is."""
+
+
+def test_a_resource_passed_inside_an_argument_is_the_parents() -> None:
+    """r12's sub_q3.py: ``Worker(RESULTS)`` keeps the queue as ``self.q``, and the watched
+    child's argument is the process object itself; a Queue in a list, in a dict, in an
+    object an argument holds, in a bound target's object: all passed. A parent's global the
+    child did not get, or got too deep to look (4 levels below an argument), is its own."""
+    ctx = multiprocessing.get_context("spawn")
+    queue, lock, event, deep = ctx.Queue(), ctx.Lock(), ctx.Event(), ctx.Lock()
+    resources: Dict[str, str] = {
+        "__main__:%s" % name: check_objects.resource(value) or ""
+        for name, value in (("RESULTS", queue), ("LOCK", lock), ("DONE", event),
+                            ("DEEP", deep))}
+    own = types.SimpleNamespace(RESULTS=ctx.Queue(), LOCK=ctx.Lock(), DONE=ctx.Event(),
+                                DEEP=ctx.Lock())  # what a spawn child's import makes
+
+    def differ(*passed: Any) -> Any:
+        return check_objects.resources_differ(resources, passed, lambda name: own)
+
+    everything = ["__main__.DEEP (Lock)", "__main__.DONE (Event)", "__main__.LOCK (Lock)",
+                  "__main__.RESULTS (Queue)"]
+    assert differ() == everything
+    assert differ(Worker(q=queue)) == everything[:3]
+    assert differ([lock], {"done": event}) == everything[:1] + everything[3:]
+    assert differ(Worker(config=Worker(queue=queue, locks=[lock]))) == everything[:2]
+    assert differ(Worker(a=Worker(b=Worker(c=[deep])))) == everything  # too deep
+    assert differ(Worker(q=queue).run) == everything[:3]
+    assert differ(None, (queue,)) == everything[:3]  # a Pool's initargs
