@@ -10,16 +10,24 @@ from typing import Any, Dict, List, Mapping, Set, Tuple
 
 from harness.check_diagnose import NO_PROCESS, RAN
 from harness.check_where import cells_text, table_order
+from harness.guest.check_suite import COLLECTED, COLLECTING
 from harness.guest.check_watch import RUNNING
 from harness.guest.words import START_METHODS, TEST_HUNG
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
 __all__ = ["RUNNING_LINE", "compared", "exercised", "hung_test", "idle_runs",
-           "last_started", "not_checked", "recorded", "tests_of", "tests_ran"]
+           "last_started", "not_checked", "recorded", "tests_of", "tests_ran", "users_stderr"]
 
 #: ``check_suite``'s line as a test starts, naming it.
 RUNNING_LINE = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)
+_MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
+
+
+def users_stderr(stderr: str) -> str:
+    """A run's stderr without ``check_suite``'s own lines (a test starting, the collection's
+    start and end): what the user's program and pytest wrote."""
+    return _MARKS.sub("", RUNNING_LINE.sub("", stderr))
 
 
 def tests_of(run: CaseRun) -> Dict[str, Any]:

@@ -202,7 +202,8 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
 
     For a ``module:callable`` target the first process is the target's own: any non-zero
     exit of it is the outcome. A process not watched inside (a ``Process`` subclass that
-    pickles itself) failed when it exited non-zero: an uncaught error in its ``run()``.
+    pickles itself) may have failed when it exited 1 (an uncaught error in its ``run()``:
+    ``check`` looks for its traceback on stderr); another status is its own, on purpose.
     """
     import signal
 
@@ -229,10 +230,11 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
         elif own_target:
             return {"type": "ChildFailed", "where": "child",
                     "message": "the child exited with code %d" % code}
-        elif not entry["wrapped"]:  # no report to tell an error from sys.exit(): its status
-            name = str(getattr(proc, "name", "?"))  # names its traceback on stderr
+        elif not entry["wrapped"] and code == 1:  # an uncaught error in run(), or sys.exit(1):
+            name = str(getattr(proc, "name", "?"))  # ``check`` looks for its traceback by name
             return {"type": "ChildFailed", "where": "child", "process": name,
                     "message": "the child %s exited with code %d" % (name, code)}
+        # Any other status of an unwatched child is its sys.exit(n) or os._exit(n): on purpose.
     return None
 
 
@@ -328,7 +330,9 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
     reports = watch.child_reports()
     callable_target = target != "--pytest" and not target.endswith(".py")
     status = result.pop("status", 0)
-    if not result:
+    if target == "--pytest":  # a child's failure is its test's, which the test judges
+        result = result or {"outcome": OK}
+    elif not result:
         failure = _child_failure(watch.started, reports, callable_target)
         result = {"outcome": ERROR, "error": failure} if failure else {"outcome": OK}
     elif result.get("error"):
@@ -339,7 +343,10 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
         parent = result["error"]
         # The other error goes in ``also``, beside the first (never into its message).
         if failure and parent.get("type") in _FOLLOW_ON:
-            result["error"] = dict(failure, also="then in the parent: " + _said(parent))
+            # ``instead``: the parent's error stays the outcome should ``check`` find that an
+            # unwatched child exited by sys.exit(1) (no traceback of it on stderr).
+            result["error"] = dict(failure, also="then in the parent: " + _said(parent),
+                                   **({"instead": parent} if failure.get("process") else {}))
         elif failure:
             result["error"] = dict(parent, also="a child also failed: " + _said(failure))
     if callable_target and watch.started:  # the program is the target's process
