@@ -114,14 +114,17 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
     return {}
 
 
-def _write_at_hard_exit(result_path: str, finish: Any) -> None:
+def _write_at_hard_exit(result_path: str, finish: Any) -> Any:
     """Make ``os._exit(status)`` in this process (not in a fork child, which inherits it) write
     the result ``finish`` makes of that status first, as ``sys.exit`` would: without it a
-    script ending so (not to wait for its interpreter's shutdown) left no result at all."""
-    real, parent = os._exit, os.getpid()
+    script ending so (not to wait for its interpreter's shutdown) left no result at all.
+
+    Returns what undoes it, once the program has ended: a later call (an ``atexit`` handler
+    holding the replacement) must not rewrite the result the program's end gave."""
+    real, parent, live = os._exit, os.getpid(), [True]
 
     def _exit(status: int) -> NoReturn:
-        if os.getpid() == parent:
+        if os.getpid() == parent and live[0]:
             try:
                 from ._files import write_json
 
@@ -133,6 +136,11 @@ def _write_at_hard_exit(result_path: str, finish: Any) -> None:
         real(status)
 
     os._exit = _exit
+
+    def undo() -> None:
+        live[0] = False
+        os._exit = real
+    return undo
 
 
 def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> Dict[str, Any]:
@@ -300,8 +308,8 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             return dict(_finish(result, watch, target, tests, caught),
                         duration_s=time.perf_counter() - started)
 
-        if result_path and target.endswith(".py"):
-            _write_at_hard_exit(result_path, finish)
+        undo = _write_at_hard_exit(result_path, finish) if result_path and \
+            target.endswith(".py") else None
         try:
             if target == "--pytest":
                 _make_default(method)
@@ -319,6 +327,8 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         # terminated by multiprocessing (on purpose), so they are only looked at.
         for entry in watch.started:
             entry["process"].join(None if not entry["process"].daemon else 0)
+        if undo is not None:
+            undo()
         return finish(result)
 
 

@@ -184,3 +184,19 @@ def test_checks_own_progress_lines_are_not_stderrs_last_line() -> None:
     error = _failed(stderr, message="the child exited with code 2")
     assert error["message"] == ("the child exited with code 2 (stderr's last line: tool: "
                                 "error: bad name)"), error
+
+
+def test_os_exit_called_after_the_program_ended_keeps_its_outcome(tmp_path: Path) -> None:
+    """``atexit.register(os._exit, 0)`` then an uncaught error (review r12 F7): the handler
+    holds the replacement, which must not rewrite the result as a success at shutdown."""
+    result = tmp_path / "result.json"
+    hang = tmp_path / "hang"
+    hang.mkdir()
+    fixtures = ROOT / "tests" / "fixtures" / "check"
+    subprocess.run([sys.executable, "-I", str(ROOT / "harness" / "guest" / "check_exec.py"),
+                    str(ROOT), str(fixtures), "atexit_hard_exit.py", "fork", "[]", str(hang),
+                    str(result)], capture_output=True, text=True, timeout=60, check=False)
+    doc = json.loads(result.read_text())
+    assert doc["outcome"] == "error", doc
+    assert (doc["error"]["type"], doc["error"]["message"]) == (
+        "RuntimeError", "the program failed"), doc
