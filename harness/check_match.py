@@ -134,10 +134,14 @@ _RELATIVE = re.compile(r"attempted relative import with no known parent package"
 def script_in_package(run: CaseRun, text: str, method: str) -> Optional[str]:
     """``shipit.main (from the folder src)``: the module a script target is, up the folders
     holding ``__init__.py`` (at least its own: a namespace package), when a relative import
-    failed because a script has no package."""
+    failed because a script has no package: in the script itself, the innermost frame of the
+    error's traceback (not in a module it imports, whose own import is the one to fix)."""
     script, sep, _ = run.case.partition(".py:")
     script += ".py" if sep else ""
     if not script.endswith(".py") or not _RELATIVE.search(text):
+        return None
+    frames = [f for f in (run.error or {}).get("traceback") or () if isinstance(f, dict)]
+    if not frames or os.path.realpath(str(frames[-1].get("file"))) != os.path.realpath(script):
         return None
     folder, name = os.path.split(os.path.abspath(script))
     parts = [name[:-3]]
