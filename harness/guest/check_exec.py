@@ -99,7 +99,7 @@ def _exited(code: Any, how: str = "") -> Dict[str, Any]:
 def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
     from .check_main import run_script
 
-    sys.argv = [os.path.join(user_dir, target)] + [str(a) for a in args]
+    sys.argv = [_script_path(user_dir, target)] + [str(a) for a in args]
     sys.path.insert(0, os.path.dirname(sys.argv[0]))
     try:
         run_script(sys.argv[0])
@@ -112,6 +112,12 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
             result["status"] = exc.code if isinstance(exc.code, int) else 1
         return result
     return {}
+
+
+def _script_path(user_dir: str, where: str) -> str:
+    """The script's real path: its folder is what ``python ../x/main.py`` puts first on
+    ``sys.path`` (symbolic links resolved, no ``..``), and its frames and ``__file__`` say it."""
+    return os.path.realpath(os.path.join(user_dir, where))
 
 
 def _write_at_hard_exit(result_path: str, finish: Any) -> Any:
@@ -149,20 +155,20 @@ def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> D
 
     where, _, name = target.rpartition(":")
     # As an entry point sees it: its own name or file, not check's arguments.
-    sys.argv = [os.path.join(user_dir, where) if where.endswith(".py") else where]
+    sys.argv = [_script_path(user_dir, where) if where.endswith(".py") else where]
     if where.endswith(".py"):
         import types
 
         from .check_main import check_encoding
 
-        path = os.path.join(user_dir, where)
+        path = sys.argv[0]
         module = types.ModuleType("__mp_main__")
         module.__file__ = path
         with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
             source = handle.read()
         code = compile(source, path, "exec")
         check_encoding(source, path)
-        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+        sys.path.insert(0, os.path.dirname(path))
         sys.modules["__main__"] = sys.modules["__mp_main__"] = module
         exec(code, module.__dict__)  # noqa: S102 - the user's own script, by request
     else:
@@ -289,7 +295,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     default_method = multiprocessing.get_all_start_methods()[0]
     os.chdir(user_dir)
     where = target.rpartition(":")[0] or target
-    script_dir = os.path.dirname(os.path.join(user_dir, where)) if where.endswith(".py") else ""
+    script_dir = os.path.dirname(_script_path(user_dir, where)) if where.endswith(".py") else ""
     _user_path(user_dir, not script_dir)
     # A script's own folder holds the user's modules too, wherever check was started from.
     # The children report in the hang folder, which outlives a run killed before its end

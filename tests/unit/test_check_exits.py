@@ -5,6 +5,7 @@ stderr's last line; ``os._exit`` in the program's own process writing the result
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -200,3 +201,25 @@ def test_os_exit_called_after_the_program_ended_keeps_its_outcome(tmp_path: Path
     assert doc["outcome"] == "error", doc
     assert (doc["error"]["type"], doc["error"]["message"]) == (
         "RuntimeError", "the program failed"), doc
+
+
+def test_a_script_given_by_a_path_up_and_through_a_link_runs_from_its_real_folder(
+        tmp_path: Path) -> None:
+    """``check ../../lnk/main.py`` (review r12 F6): ``sys.path[0]`` is the script's real folder,
+    as ``python ../../lnk/main.py`` has it; its ``__file__`` and ``sys.argv[0]`` have no ``..``."""
+    real = Path(os.path.realpath(tmp_path)) / "real"
+    real.mkdir()
+    (tmp_path / "lnk").symlink_to(real, target_is_directory=True)
+    (real / "main.py").write_text("import sys\nprint(repr([sys.path[0], __file__, sys.argv[0]]))\n")
+    here = tmp_path / "a" / "b"
+    here.mkdir(parents=True)
+    (tmp_path / "hang").mkdir()
+    for target in ("../../lnk/main.py", "../../lnk/main.py:nothing"):
+        proc = subprocess.run([sys.executable, "-I", str(ROOT / "harness" / "guest" /
+                                                         "check_exec.py"),
+                               str(ROOT), str(here), target, "spawn", "[]",
+                               str(tmp_path / "hang"), str(tmp_path / "result.json")],
+                              capture_output=True, text=True, timeout=60, check=False)
+        folder, file, argv0 = eval(proc.stdout.splitlines()[0])  # noqa: S307 - our own repr
+        assert folder == str(real), proc.stdout
+        assert file == argv0 == str(real / "main.py"), proc.stdout
