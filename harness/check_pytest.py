@@ -15,6 +15,7 @@ from harness.capture import last_line
 from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, RAN, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_tests import (
+    alone,
     compared,
     exercised,
     hung_test,
@@ -244,6 +245,10 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("no test started a process with its run's start method (none at all, or "
                      "only with a method it chose itself): nothing about start methods was "
                      "checked")
+    elif next(_reached(runs), None) is None and alone(runs):
+        lines.append("%s: the only start method available there, so each test ran under it "
+                     "alone: nothing to compare it with" % "; ".join(
+                         "%s on %s" % (method, interp) for interp, method in alone(runs).items()))
     elif next(_reached(runs), None) is None:
         lines.append("no test ran under two methods of one interpreter: nothing was compared")
     elif not compared(runs, idle):

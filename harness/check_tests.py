@@ -16,7 +16,7 @@ from harness.guest.words import START_METHODS, TEST_HUNG
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["RUNNING_LINE", "compared", "exercised", "hung_test", "idle_runs",
+__all__ = ["RUNNING_LINE", "alone", "compared", "exercised", "hung_test", "idle_runs",
            "last_started", "not_checked", "recorded", "tests_of", "tests_ran", "users_stderr"]
 
 #: ``check_suite``'s line as a test starts, naming it.
@@ -101,12 +101,23 @@ def idle_runs(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], 
 def compared(runs: Mapping[Tuple[str, str], CaseRun],
              idle: Mapping[Tuple[str, str], str]) -> bool:
     """Some interpreter has two runs that recorded tests and used their own methods
-    (``idle``: ``idle_runs``)."""
+    (``idle``: ``idle_runs``), or used every method available there: on Windows spawn
+    alone (``alone``), with nothing to compare it with."""
     used: Dict[str, int] = {}
     for key, run in runs.items():
         if run.outcome is not Outcome.UNAVAILABLE and recorded(run) and key not in idle:
             used[key[0]] = used.get(key[0], 0) + 1
-    return any(count >= 2 for count in used.values())
+    return any(count >= 2 or key in alone(runs) for key, count in used.items())
+
+
+def alone(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, str]:
+    """The interpreters where one start method alone was available (Windows: spawn) -> it."""
+    available: Dict[str, List[str]] = {}
+    for (interp, method), run in runs.items():
+        available.setdefault(interp, [])
+        if run.outcome is not Outcome.UNAVAILABLE:
+            available[interp].append(method)
+    return {interp: methods[0] for interp, methods in available.items() if len(methods) == 1}
 
 
 def not_checked(idle: Mapping[Tuple[str, str], str]) -> str:
