@@ -223,3 +223,13 @@ def test_a_script_given_by_a_path_up_and_through_a_link_runs_from_its_real_folde
         folder, file, argv0 = eval(proc.stdout.splitlines()[0])  # noqa: S307 - our own repr
         assert folder == str(real), proc.stdout
         assert file == argv0 == str(real / "main.py"), proc.stdout
+
+
+def test_a_callable_killed_by_a_signal_has_status_1() -> None:
+    """As README says of ``--json``'s ``returncode`` (review r12 L6): a callable's process
+    killed by SIGKILL is a crash, and its run's status is 1 (no negative status)."""
+    check_exec._STOPPED.clear()
+    entry = {"process": _Proc(50, -9), "pid": 50, "wrapped": True}
+    result = check_exec._finish({}, _Watch(entry), "jobs:work", {}, [])
+    assert (result["outcome"], result["error"]["type"], result["status"]) == (
+        "error", "ChildCrashed", 1), result

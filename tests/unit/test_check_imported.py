@@ -51,6 +51,16 @@ def test_a_module_the_main_script_imports_is_named_with_its_line() -> None:
     assert "lazily" in cause.fix and "__main__" in cause.fix
 
 
+def test_childrens_interleaved_tracebacks_name_the_module_whichever_comes_first() -> None:
+    """Two children's tracebacks on one stderr, the second's header cutting the first short of
+    the module's frame (a flaky integration run, review r12): the module is named, and the
+    main module's missing guard is not."""
+    found = _diagnosed(_HEAD + _HEAD + _LIBRARY + _TAIL + _LIBRARY + _TAIL)
+    assert "missing-main-guard" not in found, found
+    assert found["starts-processes-at-import"].message.startswith(
+        "fastlib/__init__.py:4 starts"), found
+
+
 def test_the_main_script_starting_them_itself_misses_its_guard() -> None:
     """The last module-level frame is the main script's (through a function of its own)."""
     main = _HEAD.replace("line 1, in <module>\n    import fastlib", "line 7, in <module>\n"
