@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import re
 import shutil
 import sys
 import tempfile
@@ -19,7 +20,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import causes, discovery, leftovers, results, runner, stopping
+from harness import causes, check_tests, discovery, leftovers, results, runner, stopping
 from harness.capture import last_line
 from harness.check_diagnose import (
     JOINED_FLUSHING,
@@ -183,27 +184,38 @@ def _refine(run: CaseRun) -> CaseRun:
     """A child that failed where no wrapper saw it (before its target ran, or a ``Process``
     subclass that pickles itself) left only a traceback on stderr: name it by its error; a
     child that exited without one (``sys.exit(2)``, argparse's usage error) by stderr's last
-    line."""
-    error = run.error or {}
+    line. A subclass's child that printed no traceback exited by sys.exit(1): on purpose, as
+    a watched child's ``sys.exit`` is (the parent's own error, if any, is the outcome)."""
+    error = dict(run.error or {})
+    instead = error.pop("instead", None)
     if error.get("type") != "ChildFailed":
         return run
     message = str(error.get("message", ""))
+    stderr = check_tests.users_stderr(run.stderr)  # check_suite's own lines are not the program's
     if error.get("process"):  # what multiprocessing printed as that process died
-        kind, said, frames = process_error(run.stderr, str(error["process"]))
+        kind, said, frames = process_error(stderr, str(error["process"]))
         if kind:
             return dataclasses.replace(run, error=dict(error, type=kind, message=said,
                                                        traceback=frames))
-    elif message.endswith(BEFORE_TARGET):
-        kind, said = last_exception(run.stderr)  # its message whole, however many lines
+        if not _BOOTSTRAP_FAILED.search(stderr):
+            return dataclasses.replace(run, error=instead, outcome=Outcome.ERROR) if instead \
+                else dataclasses.replace(run, error=None, outcome=Outcome.OK)
+    if message.endswith(BEFORE_TARGET) or error.get("process"):
+        kind, said = last_exception(stderr)  # its message whole, however many lines
         if kind:
             return dataclasses.replace(run, error=dict(
                 error, type=kind, message="%s (in a child, %s)" % (said, BEFORE_TARGET),
-                traceback=stderr_frames(run.stderr)))
-    last = last_line(run.stderr)
+                traceback=stderr_frames(stderr)))
+    last = last_line(stderr)
     if last:
         return dataclasses.replace(run, error=dict(
             error, message="%s (stderr's last line: %s)" % (message, last)))
-    return run
+    return dataclasses.replace(run, error=error)
+
+
+#: A child that died in multiprocessing's bootstrap (unpickling its process, re-running the
+#: main script) before any ``run()``: no ``Process NAME:`` header on its traceback.
+_BOOTSTRAP_FAILED = re.compile(r'multiprocessing/spawn\.py", line \d+, in _main$', re.M)
 
 
 def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequence[Any],

@@ -104,7 +104,8 @@ def imported_starter(run: CaseRun, text: str, method: str) -> Optional[str]:
     """``fastlib/__init__.py:4`` (beside the main script, else its whole path): a module the
     main script imports started processes at module level, read from the first traceback of
     a child re-running the main script whose innermost module-level frame is not the
-    script's own."""
+    script's own. Any such traceback, not the first: several children's interleave on
+    stderr, and another's header can cut the first one short of the module's frame."""
     if not BOOTSTRAP.search(text):
         return None
     for block in run.stderr.split("Traceback (most recent call last):")[1:]:
@@ -113,7 +114,7 @@ def imported_starter(run: CaseRun, text: str, method: str) -> Optional[str]:
             continue
         frames = _MODULE_FRAME.findall(block, rerun.end())
         if len(frames) < 2 or frames[-1][0] == frames[0][0]:
-            return None
+            continue
         folder = frames[0][0].rpartition("/")[0] + "/"
         path, line = frames[-1]
         return "%s:%s" % (path[len(folder):] if path.startswith(folder) else path, line)
@@ -134,10 +135,14 @@ _RELATIVE = re.compile(r"attempted relative import with no known parent package"
 def script_in_package(run: CaseRun, text: str, method: str) -> Optional[str]:
     """``shipit.main (from the folder src)``: the module a script target is, up the folders
     holding ``__init__.py`` (at least its own: a namespace package), when a relative import
-    failed because a script has no package."""
+    failed because a script has no package: in the script itself, the innermost frame of the
+    error's traceback (not in a module it imports, whose own import is the one to fix)."""
     script, sep, _ = run.case.partition(".py:")
     script += ".py" if sep else ""
     if not script.endswith(".py") or not _RELATIVE.search(text):
+        return None
+    frames = [f for f in (run.error or {}).get("traceback") or () if isinstance(f, dict)]
+    if not frames or os.path.realpath(str(frames[-1].get("file"))) != os.path.realpath(script):
         return None
     folder, name = os.path.split(os.path.abspath(script))
     parts = [name[:-3]]

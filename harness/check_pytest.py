@@ -15,7 +15,7 @@ from harness.capture import last_line
 from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, RAN, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_tests import (
-    RUNNING_LINE,
+    alone,
     compared,
     exercised,
     hung_test,
@@ -25,9 +25,10 @@ from harness.check_tests import (
     recorded,
     tests_of,
     tests_ran,
+    users_stderr,
 )
 from harness.check_where import cells_text, grouped, table_order
-from harness.guest.check_suite import COLLECTED, COLLECTING, read_progress
+from harness.guest.check_suite import read_progress
 from harness.guest.check_watch import RUNNING, children_seen, read_reports
 from harness.guest.words import START_METHODS, TEST_FAILING, TEST_HUNG
 from harness.results import HANG_QUOTE, hang_said
@@ -58,7 +59,6 @@ INTERRUPTED_ERROR = "Interrupted"
 
 _PYTEST_ERROR = re.compile(r"^(?:ERROR|\S+: error|[\w.]*(?:Error|Exit)): .*$", re.M)
 _BANNER = re.compile(r"^[! ]+", re.M)
-_MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
 
 
 _USAGE_PREFIX = re.compile(r"^pytest(?:\.main\(\))?: (?=error: )")
@@ -66,7 +66,7 @@ _USAGE_PREFIX = re.compile(r"^pytest(?:\.main\(\))?: (?=error: )")
 
 def _pytest_said(run: CaseRun) -> str:
     """pytest's own complaint: its last ``ERROR: ...`` line, else the last line it wrote."""
-    stderr = _MARKS.sub("", RUNNING_LINE.sub("", run.stderr))
+    stderr = users_stderr(run.stderr)
     stdout = _BANNER.sub("", run.stdout)  # "!!! _pytest.outcomes.Exit: why !!!" -> the reason
     found = _PYTEST_ERROR.findall(stderr) or _PYTEST_ERROR.findall(stdout)
     said = last_line(found[-1]).rstrip("! ") if found else last_line(stdout) or last_line(
@@ -245,6 +245,10 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
         lines.append("no test started a process with its run's start method (none at all, or "
                      "only with a method it chose itself): nothing about start methods was "
                      "checked")
+    elif next(_reached(runs), None) is None and alone(runs):
+        lines.append("%s: the only start method available there, so each test ran under it "
+                     "alone: nothing to compare it with" % "; ".join(
+                         "%s on %s" % (method, interp) for interp, method in alone(runs).items()))
     elif next(_reached(runs), None) is None:
         lines.append("no test ran under two methods of one interpreter: nothing was compared")
     elif not compared(runs, idle):

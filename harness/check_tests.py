@@ -10,16 +10,24 @@ from typing import Any, Dict, List, Mapping, Set, Tuple
 
 from harness.check_diagnose import NO_PROCESS, RAN
 from harness.check_where import cells_text, table_order
+from harness.guest.check_suite import COLLECTED, COLLECTING
 from harness.guest.check_watch import RUNNING
 from harness.guest.words import START_METHODS, TEST_HUNG
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["RUNNING_LINE", "compared", "exercised", "hung_test", "idle_runs",
-           "last_started", "not_checked", "recorded", "tests_of", "tests_ran"]
+__all__ = ["RUNNING_LINE", "alone", "compared", "exercised", "hung_test", "idle_runs",
+           "last_started", "not_checked", "recorded", "tests_of", "tests_ran", "users_stderr"]
 
 #: ``check_suite``'s line as a test starts, naming it.
 RUNNING_LINE = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)
+_MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
+
+
+def users_stderr(stderr: str) -> str:
+    """A run's stderr without ``check_suite``'s own lines (a test starting, the collection's
+    start and end): what the user's program and pytest wrote."""
+    return _MARKS.sub("", RUNNING_LINE.sub("", stderr))
 
 
 def tests_of(run: CaseRun) -> Dict[str, Any]:
@@ -93,12 +101,23 @@ def idle_runs(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], 
 def compared(runs: Mapping[Tuple[str, str], CaseRun],
              idle: Mapping[Tuple[str, str], str]) -> bool:
     """Some interpreter has two runs that recorded tests and used their own methods
-    (``idle``: ``idle_runs``)."""
+    (``idle``: ``idle_runs``), or used every method available there: on Windows spawn
+    alone (``alone``), with nothing to compare it with."""
     used: Dict[str, int] = {}
     for key, run in runs.items():
         if run.outcome is not Outcome.UNAVAILABLE and recorded(run) and key not in idle:
             used[key[0]] = used.get(key[0], 0) + 1
-    return any(count >= 2 for count in used.values())
+    return any(count >= 2 or key in alone(runs) for key, count in used.items())
+
+
+def alone(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, str]:
+    """The interpreters where one start method alone was available (Windows: spawn) -> it."""
+    available: Dict[str, List[str]] = {}
+    for (interp, method), run in runs.items():
+        available.setdefault(interp, [])
+        if run.outcome is not Outcome.UNAVAILABLE:
+            available[interp].append(method)
+    return {interp: methods[0] for interp, methods in available.items() if len(methods) == 1}
 
 
 def not_checked(idle: Mapping[Tuple[str, str], str]) -> str:

@@ -99,7 +99,7 @@ def _exited(code: Any, how: str = "") -> Dict[str, Any]:
 def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
     from .check_main import run_script
 
-    sys.argv = [os.path.join(user_dir, target)] + [str(a) for a in args]
+    sys.argv = [_script_path(user_dir, target)] + [str(a) for a in args]
     sys.path.insert(0, os.path.dirname(sys.argv[0]))
     try:
         run_script(sys.argv[0])
@@ -114,14 +114,23 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
     return {}
 
 
-def _write_at_hard_exit(result_path: str, finish: Any) -> None:
+def _script_path(user_dir: str, where: str) -> str:
+    """The script's real path: its folder is what ``python ../x/main.py`` puts first on
+    ``sys.path`` (symbolic links resolved, no ``..``), and its frames and ``__file__`` say it."""
+    return os.path.realpath(os.path.join(user_dir, where))
+
+
+def _write_at_hard_exit(result_path: str, finish: Any) -> Any:
     """Make ``os._exit(status)`` in this process (not in a fork child, which inherits it) write
     the result ``finish`` makes of that status first, as ``sys.exit`` would: without it a
-    script ending so (not to wait for its interpreter's shutdown) left no result at all."""
-    real, parent = os._exit, os.getpid()
+    script ending so (not to wait for its interpreter's shutdown) left no result at all.
+
+    Returns what undoes it, once the program has ended: a later call (an ``atexit`` handler
+    holding the replacement) must not rewrite the result the program's end gave."""
+    real, parent, live = os._exit, os.getpid(), [True]
 
     def _exit(status: int) -> NoReturn:
-        if os.getpid() == parent:
+        if os.getpid() == parent and live[0]:
             try:
                 from ._files import write_json
 
@@ -134,6 +143,11 @@ def _write_at_hard_exit(result_path: str, finish: Any) -> None:
 
     os._exit = _exit
 
+    def undo() -> None:
+        live[0] = False
+        os._exit = real
+    return undo
+
 
 def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> Dict[str, Any]:
     import importlib
@@ -141,20 +155,20 @@ def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> D
 
     where, _, name = target.rpartition(":")
     # As an entry point sees it: its own name or file, not check's arguments.
-    sys.argv = [os.path.join(user_dir, where) if where.endswith(".py") else where]
+    sys.argv = [_script_path(user_dir, where) if where.endswith(".py") else where]
     if where.endswith(".py"):
         import types
 
         from .check_main import check_encoding
 
-        path = os.path.join(user_dir, where)
+        path = sys.argv[0]
         module = types.ModuleType("__mp_main__")
         module.__file__ = path
         with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
             source = handle.read()
         code = compile(source, path, "exec")
         check_encoding(source, path)
-        sys.path.insert(0, os.path.dirname(os.path.abspath(path)))
+        sys.path.insert(0, os.path.dirname(path))
         sys.modules["__main__"] = sys.modules["__mp_main__"] = module
         exec(code, module.__dict__)  # noqa: S102 - the user's own script, by request
     else:
@@ -202,7 +216,8 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
 
     For a ``module:callable`` target the first process is the target's own: any non-zero
     exit of it is the outcome. A process not watched inside (a ``Process`` subclass that
-    pickles itself) failed when it exited non-zero: an uncaught error in its ``run()``.
+    pickles itself) may have failed when it exited 1 (an uncaught error in its ``run()``:
+    ``check`` looks for its traceback on stderr); another status is its own, on purpose.
     """
     import signal
 
@@ -229,10 +244,11 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
         elif own_target:
             return {"type": "ChildFailed", "where": "child",
                     "message": "the child exited with code %d" % code}
-        elif not entry["wrapped"]:  # no report to tell an error from sys.exit(): its status
-            name = str(getattr(proc, "name", "?"))  # names its traceback on stderr
+        elif not entry["wrapped"] and code == 1:  # an uncaught error in run(), or sys.exit(1):
+            name = str(getattr(proc, "name", "?"))  # ``check`` looks for its traceback by name
             return {"type": "ChildFailed", "where": "child", "process": name,
                     "message": "the child %s exited with code %d" % (name, code)}
+        # Any other status of an unwatched child is its sys.exit(n) or os._exit(n): on purpose.
     return None
 
 
@@ -279,7 +295,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     default_method = multiprocessing.get_all_start_methods()[0]
     os.chdir(user_dir)
     where = target.rpartition(":")[0] or target
-    script_dir = os.path.dirname(os.path.join(user_dir, where)) if where.endswith(".py") else ""
+    script_dir = os.path.dirname(_script_path(user_dir, where)) if where.endswith(".py") else ""
     _user_path(user_dir, not script_dir)
     # A script's own folder holds the user's modules too, wherever check was started from.
     # The children report in the hang folder, which outlives a run killed before its end
@@ -298,8 +314,8 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             return dict(_finish(result, watch, target, tests, caught),
                         duration_s=time.perf_counter() - started)
 
-        if result_path and target.endswith(".py"):
-            _write_at_hard_exit(result_path, finish)
+        undo = _write_at_hard_exit(result_path, finish) if result_path and \
+            target.endswith(".py") else None
         try:
             if target == "--pytest":
                 _make_default(method)
@@ -317,6 +333,8 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
         # terminated by multiprocessing (on purpose), so they are only looked at.
         for entry in watch.started:
             entry["process"].join(None if not entry["process"].daemon else 0)
+        if undo is not None:
+            undo()
         return finish(result)
 
 
@@ -328,7 +346,9 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
     reports = watch.child_reports()
     callable_target = target != "--pytest" and not target.endswith(".py")
     status = result.pop("status", 0)
-    if not result:
+    if target == "--pytest":  # a child's failure is its test's, which the test judges
+        result = result or {"outcome": OK}
+    elif not result:
         failure = _child_failure(watch.started, reports, callable_target)
         result = {"outcome": ERROR, "error": failure} if failure else {"outcome": OK}
     elif result.get("error"):
@@ -339,7 +359,10 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
         parent = result["error"]
         # The other error goes in ``also``, beside the first (never into its message).
         if failure and parent.get("type") in _FOLLOW_ON:
-            result["error"] = dict(failure, also="then in the parent: " + _said(parent))
+            # ``instead``: the parent's error stays the outcome should ``check`` find that an
+            # unwatched child exited by sys.exit(1) (no traceback of it on stderr).
+            result["error"] = dict(failure, also="then in the parent: " + _said(parent),
+                                   **({"instead": parent} if failure.get("process") else {}))
         elif failure:
             result["error"] = dict(parent, also="a child also failed: " + _said(failure))
     if callable_target and watch.started:  # the program is the target's process

@@ -76,3 +76,28 @@ def test_json_agrees_with_the_text_and_the_exit_is_not_ok(
                                                      "3.12[spawn]": "ran fork"}
     assert cli.main(["check", "--pytest", "-q"]) == 1
     assert "no test depends" not in capsys.readouterr().out
+
+
+def _windows() -> Dict[Tuple[str, str], CaseRun]:
+    """fork and forkserver unavailable, spawn's run exercised spawn (review r12 F4)."""
+    runs = {("3.12", m): CaseRun(case="--pytest", method=m, outcome=Outcome.UNAVAILABLE,
+                                 detail="%s is not a start method on win32" % m)
+            for m in ("fork", "forkserver")}
+    runs[("3.12", "spawn")] = _run("spawn", {t: ["spawn"] for t in TESTS})
+    return runs
+
+
+def test_one_method_available_is_said_plainly_and_is_no_failure(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """On Windows spawn alone: its run used it, every method there was checked (exit 0), and
+    the summary says there was nothing to compare it with; an idle spawn run still fails."""
+    runs = _windows()
+    assert check_tests.compared(runs, check_tests.idle_runs(runs))
+    assert "spawn on 3.12: the only start method available there, so each test ran under it " \
+           "alone: nothing to compare it with" in check_pytest.format_tests([], [], runs)
+    monkeypatch.setattr(check, "select_interpreters", lambda *a, **k: [_fake_interpreter()])
+    monkeypatch.setattr(check, "check", lambda *a, **k: _windows())
+    assert cli.main(["check", "--pytest", "-q"]) == 0
+    capsys.readouterr()
+    runs[("3.12", "spawn")] = _run("spawn", {t: [] for t in TESTS})
+    assert not check_tests.compared(runs, check_tests.idle_runs(runs))

@@ -5,6 +5,7 @@ stderr's last line; ``os._exit`` in the program's own process writing the result
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -84,8 +85,8 @@ def test_a_child_exit_without_traceback_quotes_stderrs_last_line() -> None:
     error = _failed(usage, message="the child exited with code 2")
     assert error["message"] == ("the child exited with code 2 (stderr's last line: tool: "
                                 "error: the following arguments are required: name)")
-    error = _failed("", process="Worker-3", message="the child Worker-3 exited with code 3")
-    assert error["message"] == "the child Worker-3 exited with code 3"
+    error = _failed("", message="the child exited with code 3")
+    assert error["message"] == "the child exited with code 3"
 
 
 _HARD_EXIT = """
@@ -113,3 +114,122 @@ def test_os_exit_in_the_program_writes_its_status_first(tmp_path: Path) -> None:
     result = json.loads(path.read_text())
     assert result["finished"] and result["outcome"] == "error", result
     assert result["error"]["message"] == "the script exited with status 4 (os._exit)"
+
+
+class _Watch:
+    """What ``_finish`` reads of ``check_watch.Watch``: the processes started, no reports."""
+
+    def __init__(self, *entries: Dict[str, Any]) -> None:
+        self.started = list(entries)
+
+    def child_reports(self) -> Dict[int, Any]:
+        return {}
+
+    def observed(self, reports: Dict[int, Any]) -> Dict[str, Any]:
+        return {}
+
+
+def test_a_suites_child_failure_is_its_tests_not_the_runs() -> None:
+    """``--pytest`` (review r12 F-P): a test that checks a child's exit code passes; the run's
+    outcome is pytest's, never a child's exit (a script's unwatched child exiting 1 fails)."""
+    check_exec._STOPPED.clear()
+    for code in (1, 3):
+        result = check_exec._finish({"status": 0}, _Watch(_unwrapped(30, code)), "--pytest",
+                                    {}, [])
+        assert result["outcome"] == "ok" and result["status"] == 0, result
+    script = check_exec._finish({}, _Watch(_unwrapped(30, 1)), "main.py", {}, [])
+    assert script["outcome"] == "error", script
+
+
+def test_an_unwatched_childs_own_exit_status_is_on_purpose() -> None:
+    """``sys.exit(3)`` in a subclass's run() (review r12 F2): as for a watched child, not a
+    failure; status 1 is looked for on stderr by ``check``."""
+    check_exec._STOPPED.clear()
+    assert check_exec._child_failure([_unwrapped(40, 3)], {}, False) is None
+    assert check_exec._child_failure([_unwrapped(40, 1)], {}, False) is not None
+
+
+def _refined(stderr: str, **error: Any) -> CaseRun:
+    run = CaseRun(case="t", method="spawn", outcome=Outcome.ERROR, stderr=stderr,
+                  error=dict({"type": "ChildFailed", "where": "child"}, **error))
+    return _refine(run)
+
+
+def test_an_unwatched_child_exiting_1_without_a_traceback_exited_on_purpose() -> None:
+    """No ``Process W-1:`` traceback: sys.exit(1) in its run(), no failure; the parent's own
+    error (kept as ``instead``) is then the outcome. A child that died unpickling itself (no
+    header, spawn's bootstrap in its traceback) still failed."""
+    said = {"message": "the child W-1 exited with code 1", "process": "W-1"}
+    run = _refined("parent: done\n", **said)
+    assert (run.outcome, run.error) == (Outcome.OK, None)
+    parent = {"type": "Empty", "where": "parent", "message": ""}
+    run = _refined("", also="then in the parent: Empty", instead=parent, **said)
+    assert (run.outcome, run.error) == (Outcome.ERROR, parent)
+    bootstrap = ('Traceback (most recent call last):\n  File "<string>", line 1, in <module>\n'
+                 '  File "/py/lib/python3.12/multiprocessing/spawn.py", line 122, in spawn_main\n'
+                 '    exitcode = _main(fd, parent_sentinel)\n'
+                 '  File "/py/lib/python3.12/multiprocessing/spawn.py", line 132, in _main\n'
+                 '    self = reduction.pickle.load(from_parent)\n'
+                 "AttributeError: Can't get attribute 'W' on <module '__mp_main__'>\n")
+    error = _refined(bootstrap, **said).error or {}
+    assert (error["type"], error["message"]) == (
+        "AttributeError", "Can't get attribute 'W' on <module '__mp_main__'> (in a child, "
+        "before its target ran)"), error
+    assert "instead" not in (_refined(_STDERR, instead=parent, **dict(
+        said, process="Worker-1")).error or {})
+
+
+def test_checks_own_progress_lines_are_not_stderrs_last_line() -> None:
+    """``check: running t.py::x`` is check_suite's line, not the program's (review r12 F-P)."""
+    stderr = "tool: error: bad name\ncheck: running t.py::test_x\ncheck: collected the tests\n"
+    error = _failed(stderr, message="the child exited with code 2")
+    assert error["message"] == ("the child exited with code 2 (stderr's last line: tool: "
+                                "error: bad name)"), error
+
+
+def test_os_exit_called_after_the_program_ended_keeps_its_outcome(tmp_path: Path) -> None:
+    """``atexit.register(os._exit, 0)`` then an uncaught error (review r12 F7): the handler
+    holds the replacement, which must not rewrite the result as a success at shutdown."""
+    result = tmp_path / "result.json"
+    hang = tmp_path / "hang"
+    hang.mkdir()
+    fixtures = ROOT / "tests" / "fixtures" / "check"
+    subprocess.run([sys.executable, "-I", str(ROOT / "harness" / "guest" / "check_exec.py"),
+                    str(ROOT), str(fixtures), "atexit_hard_exit.py", "fork", "[]", str(hang),
+                    str(result)], capture_output=True, text=True, timeout=60, check=False)
+    doc = json.loads(result.read_text())
+    assert doc["outcome"] == "error", doc
+    assert (doc["error"]["type"], doc["error"]["message"]) == (
+        "RuntimeError", "the program failed"), doc
+
+
+def test_a_script_given_by_a_path_up_and_through_a_link_runs_from_its_real_folder(
+        tmp_path: Path) -> None:
+    """``check ../../lnk/main.py`` (review r12 F6): ``sys.path[0]`` is the script's real folder,
+    as ``python ../../lnk/main.py`` has it; its ``__file__`` and ``sys.argv[0]`` have no ``..``."""
+    real = Path(os.path.realpath(tmp_path)) / "real"
+    real.mkdir()
+    (tmp_path / "lnk").symlink_to(real, target_is_directory=True)
+    (real / "main.py").write_text("import sys\nprint(repr([sys.path[0], __file__, sys.argv[0]]))\n")
+    here = tmp_path / "a" / "b"
+    here.mkdir(parents=True)
+    (tmp_path / "hang").mkdir()
+    for target in ("../../lnk/main.py", "../../lnk/main.py:nothing"):
+        proc = subprocess.run([sys.executable, "-I", str(ROOT / "harness" / "guest" /
+                                                         "check_exec.py"),
+                               str(ROOT), str(here), target, "spawn", "[]",
+                               str(tmp_path / "hang"), str(tmp_path / "result.json")],
+                              capture_output=True, text=True, timeout=60, check=False)
+        folder, file, argv0 = eval(proc.stdout.splitlines()[0])  # noqa: S307 - our own repr
+        assert folder == str(real), proc.stdout
+        assert file == argv0 == str(real / "main.py"), proc.stdout
+
+
+def test_a_callable_killed_by_a_signal_has_status_1() -> None:
+    """As README says of ``--json``'s ``returncode`` (review r12 L6): a callable's process
+    killed by SIGKILL is a crash, and its run's status is 1 (no negative status)."""
+    check_exec._STOPPED.clear()
+    entry = {"process": _Proc(50, -9), "pid": 50, "wrapped": True}
+    result = check_exec._finish({}, _Watch(entry), "jobs:work", {}, [])
+    assert (result["outcome"], result["error"]["type"], result["status"]) == (
+        "error", "ChildCrashed", 1), result

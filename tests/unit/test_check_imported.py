@@ -4,6 +4,7 @@ traceback of a child that re-ran the main script, the main module or a module it
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from harness.check_diagnose import diagnose
@@ -50,6 +51,16 @@ def test_a_module_the_main_script_imports_is_named_with_its_line() -> None:
     assert "lazily" in cause.fix and "__main__" in cause.fix
 
 
+def test_childrens_interleaved_tracebacks_name_the_module_whichever_comes_first() -> None:
+    """Two children's tracebacks on one stderr, the second's header cutting the first short of
+    the module's frame (a flaky integration run, review r12): the module is named, and the
+    main module's missing guard is not."""
+    found = _diagnosed(_HEAD + _HEAD + _LIBRARY + _TAIL + _LIBRARY + _TAIL)
+    assert "missing-main-guard" not in found, found
+    assert found["starts-processes-at-import"].message.startswith(
+        "fastlib/__init__.py:4 starts"), found
+
+
 def test_the_main_script_starting_them_itself_misses_its_guard() -> None:
     """The last module-level frame is the main script's (through a function of its own)."""
     main = _HEAD.replace("line 1, in <module>\n    import fastlib", "line 7, in <module>\n"
@@ -72,9 +83,12 @@ def test_only_the_last_line_of_the_error_left_is_the_main_modules() -> None:
     assert "missing-main-guard" in found and "starts-processes-at-import" not in found
 
 
-def _relative(case: str) -> Any:
+def _relative(case: str, where: str = "") -> Any:
+    """The relative import's error, raised in ``where`` (default: the script ``case`` itself)."""
+    frame = {"file": os.path.abspath(where or case.partition(":")[0]), "line": 1,
+             "function": "<module>", "code": "from . import x"}
     run = CaseRun(case=case, method="spawn", outcome=Outcome.ERROR, error={
-        "type": "ImportError", "where": "parent",
+        "type": "ImportError", "where": "parent", "traceback": [frame],
         "message": "attempted relative import with no known parent package"})
     return {d.code: d for d in diagnose({("3.12", "spawn"): run})}
 
@@ -95,6 +109,19 @@ def test_a_script_inside_a_package_is_named_as_its_module(tmp_path: Any,
     assert "the module shipit.jobs.run (from this folder)" in cause.message, cause.message
 
 
+def test_a_relative_import_in_a_module_the_script_imports_is_not_the_scripts(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """``import utils`` in app/main.py, ``from . import consts`` in utils.py (review r12 F3):
+    run as the module app.main the script would not find ``utils``; the import to fix is
+    utils.py's."""
+    (tmp_path / "app").mkdir()
+    for name in ("__init__.py", "main.py", "utils.py"):
+        (tmp_path / "app" / name).write_text("")
+    monkeypatch.chdir(tmp_path)
+    assert "relative-import-in-script" not in _relative("app/main.py", "app/utils.py")
+    assert "relative-import-in-script" in _relative("app/main.py")
+
+
 def test_a_callable_targets_relative_import_is_not_a_scripts() -> None:
     assert "relative-import-in-script" not in _relative("shipit.main:main")
 
@@ -109,7 +136,9 @@ def test_a_scripts_callable_that_cannot_load_for_its_relative_import_says_its_mo
     (tmp_path / "shipit" / "__init__.py").write_text("")
     monkeypatch.chdir(tmp_path)
     error = {"type": "ImportError", "where": "parent",
-             "message": "attempted relative import with no known parent package"}
+             "message": "attempted relative import with no known parent package",
+             "traceback": [{"file": str(tmp_path / "shipit" / "main.py"), "line": 1,
+                            "function": "<module>", "code": "from . import jobs"}]}
     runs = {("3.12", m): CaseRun(case="shipit/main.py:main", method=m, outcome=Outcome.ERROR,
                                  error=error, observed={"start_attempts": 0})
             for m in ("fork", "spawn")}
