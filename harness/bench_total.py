@@ -112,8 +112,8 @@ def table(rows: List[Dict[str, Any]], total: Dict[str, Any], merges: Dict[str, A
     text.insert(1, "  ".join("-" * w for w in widths))
     text += merge_lines(merges)
     for t in targets:
-        text.append("[{}] {}: {}".format("met" if t["met"] else "NOT met", t["target"],
-                                     t["measured"]))
+        mark = "met" if t["met"] else "not measured" if t["measured"] is None else "NOT met"
+        text.append("[{}] {}: {}".format(mark, t["target"], t["measured"]))
     return "\n".join(text)
 
 

@@ -177,3 +177,14 @@ def test_interpreters_share_one_results_folder_and_read_their_own_file(
     assert set(folders) == {tmp_path / bench.RESULTS_FOLDER}
     assert [r["environment"] for r in rows] == ["linux-cpython-3.12", "linux-cpython-3.13"]
     assert [(r["cpu_s"], r["quick_cpu_s"]) for r in rows] == [(17.0, 15.0)] * 2
+
+
+def test_a_target_nothing_measured_says_so_not_missed() -> None:
+    """`--no-deadlock-span` printed "[NOT met] deadlock cases …: None"."""
+    rows = [{"session": "a", "wall_s": 30.0, "perf_sampling_s": 10.0, "case_runs": 110,
+             "perf_case_runs": 10, "floor": {"mean_ms": 100.0}}]
+    total = bench_total.total(rows, cores=2)
+    text = bench_total.table(rows, total, {}, bench_total.targets(total, rows))
+    assert "[not measured] deadlock cases of one interpreter <= 2x the longest timeout: None" \
+        in text
+    assert "[NOT met] cost per case run <= 1.5x the hand-run floor" in text
