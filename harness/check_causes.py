@@ -184,9 +184,12 @@ CAUSES: Tuple[Cause, ...] = (
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import", GUIDE_SPAWN,
           child_field("globals_differ"), names=True, latent=(
-              "a {method} child would see other values of module globals {detail} than the "
-              "parent had at start(), if it read them (nothing failed)", "if a child reads "
-              "them, pass the values as arguments (or through an initializer)")),
+              # Named by code of the user's the child loaded: maybe only parent-side code (an
+              # apply_async callback, review r10), maybe a task (review r13: silent "??" rows).
+              "a {method} child has other values of module globals {detail} than the parent "
+              "had at start(), and code of yours names them: nothing failed, but a child "
+              "that reads them silently computes something else", "pass the values as arguments "
+              "(or through an initializer); if only the parent reads them, nothing is wrong")),
     Cause("resource-global", "a {method} child has its own {detail}, not the parent's: made "
           "anew by its import of the module (only a fork child inherits it)",
           "pass it to the child: Process(args=...) or Pool(initializer=..., initargs=...) (the "

@@ -194,7 +194,9 @@ def command(args: argparse.Namespace) -> int:
         unchecked = check.unchecked_cells(runs)
         doc["not_exercised"] = {"%s[%s]" % key: why for key, why in sorted(unchecked.items())}
         loaded = check.load_failure(runs, target)
-        ok = not loaded and not failing and not check.nothing_checked(runs, unchecked)
+        # Nothing failed, but a child had other globals and printed otherwise: a wrong result.
+        ok = not loaded and not failing and not check.nothing_checked(runs, unchecked) and \
+            not check.silently_differs(runs, diagnoses)
     # Runs an interrupt left undone are named, and nothing is ok that was not all checked.
     doc["not_run_interrupted"] = ["%s[%s]" % key for key in not_run]
     ok = doc["ok"] = ok and not not_run
@@ -213,7 +215,7 @@ def command(args: argparse.Namespace) -> int:
                       check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
                       check.format_diagnoses(diagnoses),
                       "\n".join(line for line in (
-                          check.as_it_is(runs, labels, cwd),
+                          check.as_it_is(runs, labels, cwd), check.format_outputs(runs),
                           check.summary_line(runs, diagnoses, unchecked, not_run,
                                              timeout)) if line)):
             if extra:

@@ -108,3 +108,14 @@ def test_a_program_that_looks_at_the_import_system_sees_no_recorder(which: str) 
                                timeout=60, check=True)
         assert (run["method"], run["outcome"], run["stdout"]) == (
             run["method"], "ok", plain.stdout), run
+
+
+def test_a_global_that_silently_changes_the_output_fails_the_check() -> None:
+    """review r13: workers read a table main() filled; under spawn/forkserver every lookup
+    silently falls back, nothing raises. The check says the output differs from the default
+    method's and exits 1, and no longer words the difference "if it read them"."""
+    doc = check_run.check("lookup_filled_in_main.py", interpreters=check_run.newest())
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "__main__.COUNTRY" in diag["message"] and "if it read them" not in diag["message"]
+    assert {r["outcome"] for r in doc["results"]} == {"ok"}
+    assert doc["exit"] == 1 and doc["ok"] is False
