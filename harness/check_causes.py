@@ -12,6 +12,7 @@ from typing import Callable, Optional, Tuple, Union
 from harness.check_match import (
     child_field,
     contexts,
+    globals_changed,
     imported_starter,
     in_child,
     joined_flushing,
@@ -182,8 +183,9 @@ CAUSES: Tuple[Cause, ...] = (
                 r"(?:missing|takes)[^\n]*)", 1)),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
-          "initializer) instead of relying on globals set after import", GUIDE_SPAWN,
-          child_field("globals_differ"), names=True, latent=(
+          "initializer) instead of relying on globals set after import; an object that cannot "
+          "be sent (a connection), create it in the child (a Pool initializer)", GUIDE_SPAWN,
+          globals_changed, names=True, latent=(
               # Named by code of the user's the child loaded: maybe only parent-side code (an
               # apply_async callback, review r10), maybe a task (review r13: silent "??" rows).
               "a {method} child has other values of module globals {detail} than the parent "

@@ -119,3 +119,15 @@ def test_a_global_that_silently_changes_the_output_fails_the_check() -> None:
     assert "__main__.COUNTRY" in diag["message"] and "if it read them" not in diag["message"]
     assert {r["outcome"] for r in doc["results"]} == {"ok"}
     assert doc["exit"] == 1 and doc["ok"] is False
+
+
+def test_an_object_global_the_main_block_made_is_named_where_workers_fail() -> None:
+    """review r13: ``DB = None``, a connection opened in the main block: spawn/forkserver
+    workers fail on None, and global-differs names it with what each side had ("No known
+    cause recognised" before); the lazily opened per-process connection says nothing."""
+    doc = check_run.check("connection_global.py", interpreters=check_run.newest())
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "__main__.DB (parent: sqlite3.Connection; child: None)" in diag["message"], diag
+    assert sorted(c.rpartition("[")[2] for c in diag["cells"]) == ["forkserver]", "spawn]"]
+    lazy = check_run.check("connection_lazy.py", interpreters=check_run.newest())
+    assert lazy["diagnoses"] == [] and lazy["exit"] == 0
