@@ -66,8 +66,9 @@ def silently_differs(runs: Mapping[Tuple[str, str], CaseRun],
 #: globals are not compared (``check_compare``), not a guess at when the parent changed them.
 _READ = ("read the errors and hangs listed after the table (not compared with the child: "
          "globals other than numbers, text, containers and settings objects (argparse or "
-         "simple namespaces, your classes' objects), and a change the parent made after "
-         "start())")
+         "simple namespaces, your classes' objects), a module imported before check's watch, "
+         "what a spawn or forkserver child's own processes see, and a change the parent made "
+         "after start())")
 
 
 def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],

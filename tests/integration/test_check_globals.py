@@ -131,3 +131,17 @@ def test_an_object_global_the_main_block_made_is_named_where_workers_fail() -> N
     assert sorted(c.rpartition("[")[2] for c in diag["cells"]) == ["forkserver]", "spawn]"]
     lazy = check_run.check("connection_lazy.py", interpreters=check_run.newest())
     assert lazy["diagnoses"] == [] and lazy["exit"] == 0
+
+
+def test_a_callables_own_processes_are_watched_as_a_scripts() -> None:
+    """review r13 (r10 F-B): ``check pkg.cli:main``, whose main() configures a global of the
+    package and starts a Pool. A spawn/forkserver process of the callable imported the package
+    before any watch and started its Pool unwatched: "No known cause recognised", though the
+    same code through a script is named. Its processes are watched now, its imports recorded."""
+    doc = check_run.check("checklib.cli:main", "--args", "[10]",
+                          interpreters=check_run.newest())
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "global-differs"), None)
+    assert diag is not None, doc["diagnoses"]
+    assert "checklib.settings.CONFIG" in diag["message"]
+    assert sorted(c.rpartition("[")[2] for c in diag["cells"]) == ["forkserver]", "spawn]"]
+    assert check_run.outcomes(doc, "fork") == {"ok"}

@@ -234,7 +234,8 @@ def test_the_summary_names_failures_no_cause_explains() -> None:
         "No known cause recognised for fork/spawn on 3.8: read the errors and hangs listed "
         "after the table (not compared with the child: globals other than numbers, text, "
         "containers and settings objects (argparse or simple namespaces, your classes' "
-        "objects), and a change the parent made after start())")
+        "objects), a module imported before check's watch, what a spawn or forkserver "
+        "child's own processes see, and a change the parent made after start())")
 
 
 def test_a_program_that_works_with_a_warning_is_not_called_problem_free() -> None:
