@@ -38,6 +38,7 @@ from harness.check_verdict import (
     format_follow_ons,
     format_outputs,
     nothing_checked,
+    outputs_differ,
     silently_differs,
     summary_line,
     unchecked_cells,
@@ -63,7 +64,8 @@ __all__ = ["NO_PROCESS", "Diagnosis", "Interrupted", "TargetError", "as_it_is", 
            "format_diagnoses",
            "format_follow_ons", "format_outputs",
            "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
-           "nothing_checked", "parse_target", "readable_detail", "select_interpreters",
+           "nothing_checked", "outputs_differ", "parse_target", "readable_detail",
+           "select_interpreters",
            "silently_differs", "summary_line", "table_order", "terminal_width", "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"

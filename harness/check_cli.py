@@ -194,6 +194,8 @@ def command(args: argparse.Namespace) -> int:
         unchecked = check.unchecked_cells(runs)
         doc["not_exercised"] = {"%s[%s]" % key: why for key, why in sorted(unchecked.items())}
         loaded = check.load_failure(runs, target)
+        doc["output_differs"] = {i: {"default": d, "methods": m}
+                                 for i, (d, m) in check.outputs_differ(runs).items()}
         # Nothing failed, but a child had other globals and printed otherwise: a wrong result.
         ok = not loaded and not failing and not check.nothing_checked(runs, unchecked) and \
             not check.silently_differs(runs, diagnoses)

@@ -14,6 +14,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["format_diagnoses", "format_follow_ons", "format_outputs", "nothing_checked",
+           "outputs_differ",
            "silently_differs", "summary_line", "unchecked_cells"]
 
 
@@ -30,15 +31,17 @@ def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
     return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
 
 
-def _outputs_differ(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Tuple[str, List[str]]]:
+def outputs_differ(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Tuple[str, List[str]]]:
     """Per interpreter: its default method, and the methods whose run ended ok, as the
     default's did, but printed other output (stdout)."""
     found: Dict[str, Tuple[str, List[str]]] = {}
     for interp, default in defaults(runs).items():
         base = runs.get((interp, default))
-        other = [m for m in START_METHODS if m != default and base is not None and
-                 base.outcome is Outcome.OK and (interp, m) in runs and
-                 runs[(interp, m)].outcome is Outcome.OK and runs[(interp, m)].stdout != base.stdout]
+        if base is None or base.outcome is not Outcome.OK:
+            continue
+        other = [m for m in START_METHODS if m != default and (interp, m) in runs
+                 and runs[(interp, m)].outcome is Outcome.OK
+                 and runs[(interp, m)].stdout != base.stdout]
         if other:
             found[interp] = (default, other)
     return found
@@ -49,7 +52,7 @@ def format_outputs(runs: Mapping[Tuple[str, str], CaseRun]) -> str:
     return "\n".join(
         "the output differs from the default method's (%s) under %s on %s (not a failure by "
         "itself: a pid or a time printed differs too)" % (default, "/".join(other), interp)
-        for interp, (default, other) in _outputs_differ(runs).items())
+        for interp, (default, other) in outputs_differ(runs).items())
 
 
 def silently_differs(runs: Mapping[Tuple[str, str], CaseRun],
@@ -58,7 +61,7 @@ def silently_differs(runs: Mapping[Tuple[str, str], CaseRun],
     and, nothing failing, the output differs between the methods: a silently wrong result
     (review r13: every row "??" under spawn), which the exit status says."""
     cells = {c for d in diagnoses if d.code == "global-differs" for c in d.cells}
-    return [interp for interp, (default, other) in _outputs_differ(runs).items()
+    return [interp for interp, (default, other) in outputs_differ(runs).items()
             if any("%s[%s]" % (interp, m) in cells for m in [default] + other)]
 
 

@@ -119,6 +119,8 @@ def test_a_global_that_silently_changes_the_output_fails_the_check() -> None:
     assert "__main__.COUNTRY" in diag["message"] and "if it read them" not in diag["message"]
     assert {r["outcome"] for r in doc["results"]} == {"ok"}
     assert doc["exit"] == 1 and doc["ok"] is False
+    (said,) = doc["output_differs"].values()
+    assert said == {"default": "fork", "methods": ["forkserver", "spawn"]}
 
 
 def test_an_object_global_the_main_block_made_is_named_where_workers_fail() -> None:
