@@ -23,8 +23,10 @@ def add_parser(sub: Any) -> None:
                     "method on each interpreter (isolated, time-limited), print a method x "
                     "interpreter table and diagnose the causes. With --pytest, run your pytest "
                     "suite once per method and list the tests whose outcome depends on it. "
-                    "Exit 0 when nothing failed, 1 when something failed or nothing could be "
-                    "checked (no process started, no test ran), 2 on usage error, 130 when "
+                    "Exit 0 when nothing failed, 1 when something failed, nothing could be "
+                    "checked (no process started, no test ran), or a child had other globals "
+                    "than its parent and the output differs from the default method's run, 2 "
+                    "on usage error, 130 when "
                     "interrupted (Ctrl-C, SIGTERM or SIGHUP; what finished is reported), 141 when "
                     "the output's reader left (`| head`: 128 + SIGPIPE, quietly).",
         epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
