@@ -36,7 +36,10 @@ from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_verdict import (
     format_diagnoses,
     format_follow_ons,
+    format_outputs,
     nothing_checked,
+    outputs_differ,
+    silently_differs,
     summary_line,
     unchecked_cells,
 )
@@ -59,10 +62,11 @@ from harness.vocab import Outcome
 
 __all__ = ["NO_PROCESS", "Diagnosis", "Interrupted", "TargetError", "as_it_is", "check", "diagnose",
            "format_diagnoses",
-           "format_follow_ons",
+           "format_follow_ons", "format_outputs",
            "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
-           "nothing_checked", "parse_target", "readable_detail", "select_interpreters",
-           "summary_line", "table_order", "terminal_width", "unchecked_cells"]
+           "nothing_checked", "outputs_differ", "parse_target", "readable_detail",
+           "select_interpreters",
+           "silently_differs", "summary_line", "table_order", "terminal_width", "unchecked_cells"]
 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 DEFAULT_TIMEOUT = 10.0

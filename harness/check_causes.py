@@ -12,6 +12,7 @@ from typing import Callable, Optional, Tuple, Union
 from harness.check_match import (
     child_field,
     contexts,
+    globals_changed,
     imported_starter,
     in_child,
     joined_flushing,
@@ -182,11 +183,15 @@ CAUSES: Tuple[Cause, ...] = (
                 r"(?:missing|takes)[^\n]*)", 1)),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
-          "initializer) instead of relying on globals set after import", GUIDE_SPAWN,
-          child_field("globals_differ"), names=True, latent=(
-              "a {method} child would see other values of module globals {detail} than the "
-              "parent had at start(), if it read them (nothing failed)", "if a child reads "
-              "them, pass the values as arguments (or through an initializer)")),
+          "initializer) instead of relying on globals set after import; an object that cannot "
+          "be sent (a connection), create it in the child (a Pool initializer)", GUIDE_SPAWN,
+          globals_changed, names=True, latent=(
+              # Named by code of the user's the child loaded: maybe only parent-side code (an
+              # apply_async callback, review r10), maybe a task (review r13: silent "??" rows).
+              "a {method} child has other values of module globals {detail} than the parent "
+              "had at start(), and code of yours names them: nothing failed, but a child "
+              "that reads them silently computes something else", "pass the values as arguments "
+              "(or through an initializer); if only the parent reads them, nothing is wrong")),
     Cause("resource-global", "a {method} child has its own {detail}, not the parent's: made "
           "anew by its import of the module (only a fork child inherits it)",
           "pass it to the child: Process(args=...) or Pool(initializer=..., initargs=...) (the "

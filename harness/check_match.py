@@ -12,8 +12,10 @@ from harness.check_where import BOOTSTRAP_END, last_exception
 from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 from harness.text import shorten
+from harness.vocab import Outcome
 
-__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "in_child",
+__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "globals_changed",
+           "in_child",
            "imported_starter", "joined_flushing", "local_function", "logging_lost",
            "main_rerun", "main_starter", "not_fork", "only", "script_in_package",
            "patched", "random_shared", "random_states", "regex", "unless_main_rerun"]
@@ -65,6 +67,21 @@ def child_field(field: str) -> Callable[[CaseRun, str, str], Optional[str]]:
         names = sorted({str(n) for c in children(run) for n in (c.get(field) or [])})
         return ", ".join(names) if names else None  # the diagnosis keeps the first few
     return match
+
+
+def globals_changed(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """The globals a child had with other values than the parent (``globals_differ``), and,
+    where the run failed, the object globals code of the user's names that the child has as
+    another object: a connection or Manager proxy the main block made is None in a spawn child
+    (review r13: "'NoneType' object has no attribute 'execute'"). Not a patch's (a mock, or the
+    module's own function again: ``patched``)."""
+    names = set((child_field("globals_differ")(run, text, method) or "").split(", ")) - {""}
+    for child in children(run) if run.outcome is not Outcome.OK else ():
+        for diff in child.get("objects_differ") or []:
+            name, parent, own = diff.get("name", ""), diff.get("parent", ""), diff.get("child", "")
+            if diff.get("read") and not parent.startswith("mock ") and own != name:
+                names.add("%s (parent: %s; child: %s)" % (name, parent, own))  # no ", ": a list
+    return ", ".join(sorted(names)) if names else None
 
 
 def patched(run: CaseRun, text: str, method: str) -> Optional[str]:

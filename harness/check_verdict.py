@@ -6,14 +6,16 @@ from __future__ import annotations
 from typing import Dict, List, Mapping, Sequence, Set, Tuple
 
 from harness.check_diagnose import FORK_DEFAULT, NO_PROCESS, RAN, Diagnosis, not_exercised
+from harness.check_table import defaults
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["format_diagnoses", "format_follow_ons", "nothing_checked", "summary_line",
-           "unchecked_cells"]
+__all__ = ["format_diagnoses", "format_follow_ons", "format_outputs", "nothing_checked",
+           "outputs_differ",
+           "silently_differs", "summary_line", "unchecked_cells"]
 
 
 def unchecked_cells(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], str]:
@@ -29,12 +31,47 @@ def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
     return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
 
 
+def outputs_differ(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Tuple[str, List[str]]]:
+    """Per interpreter: its default method, and the methods whose run ended ok, as the
+    default's did, but printed other output (stdout)."""
+    found: Dict[str, Tuple[str, List[str]]] = {}
+    for interp, default in defaults(runs).items():
+        base = runs.get((interp, default))
+        if base is None or base.outcome is not Outcome.OK:
+            continue
+        other = [m for m in START_METHODS if m != default and (interp, m) in runs
+                 and runs[(interp, m)].outcome is Outcome.OK
+                 and runs[(interp, m)].stdout != base.stdout]
+        if other:
+            found[interp] = (default, other)
+    return found
+
+
+def format_outputs(runs: Mapping[Tuple[str, str], CaseRun]) -> str:
+    """A line per interpreter whose runs printed other output than its default method's."""
+    return "\n".join(
+        "the output differs from the default method's (%s) under %s on %s (not a failure by "
+        "itself: a pid or a time printed differs too)" % (default, "/".join(other), interp)
+        for interp, (default, other) in outputs_differ(runs).items())
+
+
+def silently_differs(runs: Mapping[Tuple[str, str], CaseRun],
+                     diagnoses: Sequence[Diagnosis]) -> List[str]:
+    """The interpreters where a child had other globals than its parent (``global-differs``)
+    and, nothing failing, the output differs between the methods: a silently wrong result
+    (review r13: every row "??" under spawn), which the exit status says."""
+    cells = {c for d in diagnoses if d.code == "global-differs" for c in d.cells}
+    return [interp for interp, (default, other) in outputs_differ(runs).items()
+            if any("%s[%s]" % (interp, m) in cells for m in [default] + other)]
+
+
 #: What to do with a failure no cause explains, and the watch's limits behind one: which
 #: globals are not compared (``check_compare``), not a guess at when the parent changed them.
 _READ = ("read the errors and hangs listed after the table (not compared with the child: "
          "globals other than numbers, text, containers and settings objects (argparse or "
-         "simple namespaces, your classes' objects), and a change the parent made after "
-         "start())")
+         "simple namespaces, your classes' objects), a module imported before check's watch, "
+         "what a spawn or forkserver child's own processes see, and a change the parent made "
+         "after start())")
 
 
 def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
@@ -90,6 +127,10 @@ def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagno
     also = "; " + not_checked if aside else ""
     if not failing:
         if not aside:
+            if silently_differs(runs, diagnoses):
+                return ("nothing failed under any start method%s, but a child had other "
+                        "globals than its parent and the output differs (exit status 1): "
+                        "read the causes above" % scope)
             if diagnoses:
                 return "nothing failed under any start method%s, but read the causes above" % scope
             # Cut short, "every start method" would claim the cells that never ran.

@@ -29,6 +29,7 @@ from .check_objects import (
     attributes,
     by_attributes,
     containers_differ,
+    describe,
     library,
     resource,
     resources_differ,
@@ -37,7 +38,7 @@ from .check_objects import (
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Set, Tuple
 
-__all__ = ["after_first_task", "describe", "differences", "globals_differ", "record",
+__all__ = ["after_first_task", "differences", "globals_differ", "record",
            "record_imports", "same", "snapshot", "user_modules"]
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)
@@ -48,18 +49,6 @@ _PER_MODULE = 500
 #: the queue their tasks come from among the target's arguments.
 _TASK_QUEUES = {("multiprocessing.pool", "worker"): 0,
                 ("concurrent.futures.process", "_process_worker"): 0}
-
-
-def describe(value: Any) -> str:
-    mock = sys.modules.get("unittest.mock")
-    if mock is not None and isinstance(value, mock.NonCallableMock):
-        return "mock %s" % type(value).__name__
-    try:  # a user's __getattr__ may raise anything for a name its object lacks (review r12)
-        module = getattr(value, "__module__", "?")
-        name = getattr(value, "__qualname__", type(value).__name__)
-    except Exception:  # noqa: BLE001 - named by its class then
-        module, name = type(value).__module__, type(value).__qualname__
-    return "%s.%s" % ("__main__" if module == "__mp_main__" else module, name)
 
 
 def user_modules(user_dir: str) -> List[Tuple[str, Any]]:
@@ -317,7 +306,6 @@ def _named(user_dir: str) -> Set[str]:
     return names
 
 
-
 def differences(snap: Dict[str, Any], done: List[str], with_globals: bool = True,
                 passed: Tuple[Any, ...] = ()) -> Dict[str, Any]:
     """What the child has otherwise than the parent had at start(); the globals only
@@ -336,7 +324,9 @@ def differences(snap: Dict[str, Any], done: List[str], with_globals: bool = True
             if child_desc != parent_desc:
                 objects.append({"name": "%s.%s" % (mod_name, path), "parent": parent_desc,
                                 "child": child_desc})
-    out["objects_differ"] = objects[:20]
+    # Marked when code of the user's names it: a global a run that failed may have read.
+    read = set(_read([o["name"] for o in objects], snap["user_dir"]))
+    out["objects_differ"] = [dict(o, read=o["name"] in read) for o in objects[:20]]
     out["resources_differ"] = _read(resources_differ(snap.get("resources", {}), passed,
                                                      _child_module), snap["user_dir"])[:20]
     out["env_differ"] = sorted(k for k in set(snap["env"]) | set(os.environ)

@@ -303,6 +303,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     watch = check_watch.Watch(hang_dir or report_dir, os.pathsep.join(
         d for d in (user_dir, script_dir) if d), _STOPPED, hang_dir, default_method)
     watch.install()
+    watch.program = target != "--pytest" and not target.endswith(".py")
     check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
     result: Dict[str, Any] = {}

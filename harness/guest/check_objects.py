@@ -16,13 +16,29 @@ from .check_frames import HARNESS
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, Iterable, List, Optional, Set, Tuple
 
-__all__ = ["attributes", "by_attributes", "containers_differ", "library", "own_dict",
-           "resource", "resources_differ"]
+__all__ = ["attributes", "by_attributes", "containers_differ", "describe", "library",
+           "own_dict", "resource", "resources_differ"]
 
 #: The standard library's folder: its classes' objects are not the user's settings.
 _STDLIB = os.path.join(os.path.dirname(os.path.abspath(os.__file__)), "")
 #: types.SimpleNamespace, without importing ``types``.
 _NAMESPACE = type(sys.implementation)
+
+
+def describe(value: Any) -> str:
+    """What an object global is, as the parent and the child compare it: ``sqlite3.Connection``,
+    ``None`` (a global set in the main block, which a spawn child never ran), ``mock Mock``."""
+    if value is None:
+        return "None"
+    mock = sys.modules.get("unittest.mock")
+    if mock is not None and isinstance(value, mock.NonCallableMock):
+        return "mock %s" % type(value).__name__
+    try:  # a user's __getattr__ may raise anything for a name its object lacks (review r12)
+        module = getattr(value, "__module__", "?")
+        name = getattr(value, "__qualname__", type(value).__name__)
+    except Exception:  # noqa: BLE001 - named by its class then
+        module, name = type(value).__module__, type(value).__qualname__
+    return "%s.%s" % ("__main__" if module == "__mp_main__" else module, name)
 
 
 def library(path: str) -> bool:

@@ -105,6 +105,27 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
         exit_watch(report_dir)
 
 
+class _Again(str):
+    """The report folder, as the first argument of a ``module:callable`` target's own process
+    (the program, whose processes are watched as a script's): a spawn or forkserver child
+    unpickling it installs a ``Watch`` of its own before it unpickles the target, so the
+    imports the target's module makes are recorded (``record_imports``) and the processes the
+    callable starts are watched. A fork child has the parent's (no pickling)."""
+
+    user_dir = hang_dir = default_method = ""
+
+    def __reduce__(self) -> Any:
+        return _watch_again, (str(self), self.user_dir, self.hang_dir, self.default_method)
+
+
+def _watch_again(report_dir: str, user_dir: str, hang_dir: str, default_method: str) -> str:
+    try:
+        Watch(report_dir, user_dir, set(), hang_dir, default_method).install()
+    except Exception:  # noqa: BLE001, S110 - watching must never break the user's program
+        pass
+    return report_dir
+
+
 class _Run:
     """Stands in, as the instance's ``run``, for the ``run()`` a ``Process`` subclass overrides
     (it ignores ``target``): in the child, wraps that ``run()`` as ``_child_wrapper`` wraps a
@@ -167,6 +188,8 @@ class Watch:
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
+        #: The next process started is the program (a ``module:callable`` target's): ``_Again``.
+        self.program = False
         self.attempts: List[Tuple[Any, str]] = []  # (method, test) of each start() call
         # Anything asked multiprocessing for the default context (see ``explicit_only``).
         self.default_asked = False
@@ -198,7 +221,13 @@ class Watch:
                     if own_run:  # the instance's own, for the child: removed once started
                         self.run = _Run(watch.report_dir, snap)
                     else:
-                        self._args = (watch.report_dir, target, snap, tuple(self._args),
+                        report_dir = watch.report_dir
+                        if watch.program:  # once: a fork child inherits False
+                            watch.program, report_dir = False, _Again(report_dir)
+                            vars(report_dir).update(user_dir=watch.user_dir,
+                                                    hang_dir=watch.joins.hang_dir,
+                                                    default_method=watch.default_method)
+                        self._args = (report_dir, target, snap, tuple(self._args),
                                       dict(self._kwargs))
                         self._target, self._kwargs = _child_wrapper, {}
                 except Exception:  # noqa: BLE001 - watching must never break the program

@@ -108,3 +108,42 @@ def test_a_program_that_looks_at_the_import_system_sees_no_recorder(which: str) 
                                timeout=60, check=True)
         assert (run["method"], run["outcome"], run["stdout"]) == (
             run["method"], "ok", plain.stdout), run
+
+
+def test_a_global_that_silently_changes_the_output_fails_the_check() -> None:
+    """review r13: workers read a table main() filled; under spawn/forkserver every lookup
+    silently falls back, nothing raises. The check says the output differs from the default
+    method's and exits 1, and no longer words the difference "if it read them"."""
+    doc = check_run.check("lookup_filled_in_main.py", interpreters=check_run.newest())
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "__main__.COUNTRY" in diag["message"] and "if it read them" not in diag["message"]
+    assert {r["outcome"] for r in doc["results"]} == {"ok"}
+    assert doc["exit"] == 1 and doc["ok"] is False
+    (said,) = doc["output_differs"].values()
+    assert said == {"default": "fork", "methods": ["forkserver", "spawn"]}
+
+
+def test_an_object_global_the_main_block_made_is_named_where_workers_fail() -> None:
+    """review r13: ``DB = None``, a connection opened in the main block: spawn/forkserver
+    workers fail on None, and global-differs names it with what each side had ("No known
+    cause recognised" before); the lazily opened per-process connection says nothing."""
+    doc = check_run.check("connection_global.py", interpreters=check_run.newest())
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "__main__.DB (parent: sqlite3.Connection; child: None)" in diag["message"], diag
+    assert sorted(c.rpartition("[")[2] for c in diag["cells"]) == ["forkserver]", "spawn]"]
+    lazy = check_run.check("connection_lazy.py", interpreters=check_run.newest())
+    assert lazy["diagnoses"] == [] and lazy["exit"] == 0
+
+
+def test_a_callables_own_processes_are_watched_as_a_scripts() -> None:
+    """review r13 (r10 F-B): ``check pkg.cli:main``, whose main() configures a global of the
+    package and starts a Pool. A spawn/forkserver process of the callable imported the package
+    before any watch and started its Pool unwatched: "No known cause recognised", though the
+    same code through a script is named. Its processes are watched now, its imports recorded."""
+    doc = check_run.check("checklib.cli:main", "--args", "[10]",
+                          interpreters=check_run.newest())
+    diag = next((d for d in doc["diagnoses"] if d["code"] == "global-differs"), None)
+    assert diag is not None, doc["diagnoses"]
+    assert "checklib.settings.CONFIG" in diag["message"]
+    assert sorted(c.rpartition("[")[2] for c in diag["cells"]) == ["forkserver]", "spawn]"]
+    assert check_run.outcomes(doc, "fork") == {"ok"}

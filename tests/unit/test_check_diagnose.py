@@ -88,6 +88,27 @@ def test_patch_is_a_replaced_attribute_not_any_difference() -> None:
     assert _codes({("3.12", "spawn"): _run("spawn", children=rebound)}) == []
 
 
+def test_an_object_global_a_failed_child_has_as_none_is_a_global_that_differs() -> None:
+    """review r13 (sqlite_global.py, scrape_manager_global.py): ``DB = None``, a connection
+    in the main block; spawn workers fail on None ("No known cause recognised" before). Named
+    as global-differs where the run failed and code of the user's names it; not where nothing
+    failed (a lazily opened per-process connection: sqlite_lazy.py), nor when no code names
+    it."""
+    def children(read: bool) -> List[Dict[str, Any]]:
+        return [{"objects_differ": [{"name": "__main__.DB", "parent": "sqlite3.Connection",
+                                     "child": "None", "read": read}]}]
+    error = {"type": "AttributeError", "where": "child",
+             "message": "'NoneType' object has no attribute 'execute'"}
+    failed = {("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error,
+                                      children=children(True))}
+    (diag,) = [d for d in diagnose(failed) if d.code == "global-differs"]
+    assert "__main__.DB (parent: sqlite3.Connection; child: None)" in diag.message
+    assert "create it in the child (a Pool initializer)" in diag.fix
+    assert _codes({("3.12", "spawn"): _run("spawn", children=children(True))}) == []
+    assert _codes({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error,
+                                           children=children(False))}) == []
+
+
 def test_one_generator_state_per_child_is_not_duplication() -> None:
     distinct = [{"random": {"m.RNG": 1}}, {"random": {"m.RNG": 2}}]
     same = [{"random": {"m.RNG": 1}}, {"random": {"m.RNG": 1}}]
@@ -461,10 +482,12 @@ def test_a_global_that_differs_where_nothing_failed_is_worded_as_a_risk() -> Non
     fine = {("3.12", m): _run(m, children=differs if m != "fork" else [])
             for m in ("fork", "spawn")}
     (diag,) = [d for d in diagnose(fine) if d.code == "global-differs"]
-    assert diag.message == ("a spawn child would see other values of module globals "
-                            "__main__.STATS than the parent had at start(), if it read them "
-                            "(nothing failed)")
-    assert diag.fix.startswith("if a child reads them, pass the values as arguments")
+    assert diag.message == ("a spawn child has other values of module globals "
+                            "__main__.STATS than the parent had at start(), and code of yours "
+                            "names them: nothing failed, but a child that reads them silently "
+                            "computes something else")
+    assert diag.fix.startswith("pass the values as arguments")
+    assert "if it read them" not in diag.message  # review r13: a task may read them
     failed = dict(fine)
     failed[("3.12", "spawn")] = _run("spawn", Outcome.ERROR, children=differs,
                                      error={"type": "AssertionError", "message": ""})

@@ -100,3 +100,23 @@ def test_a_resource_passed_inside_an_argument_is_the_parents() -> None:
     assert differ(Worker(a=Worker(b=Worker(c=[deep])))) == everything  # too deep
     assert differ(Worker(q=queue).run) == everything[:3]
     assert differ(None, (queue,)) == everything[:3]  # a Pool's initargs
+
+
+def test_an_object_global_the_child_has_as_none_is_named_none_and_marked_read(
+        tmp_path: Any, monkeypatch: Any) -> None:
+    """review r13 (sqlite_global.py): ``DB = None`` at module level, a connection in the main
+    block: the child's None reads "None" (was "?.NoneType"), and the difference is marked read
+    when a function of the user's names the global (``enrich`` uses ``DB``), not otherwise."""
+    assert check_objects.describe(None) == "None"
+    module = _module(monkeypatch, str(tmp_path / "u_objects_r12.py"))
+    exec("def enrich(sku):\n    return DB.execute(sku)\n", vars(module))  # noqa: S102
+    module.DB, module.UNUSED = SlotsConfig(), SlotsConfig()
+    monkeypatch.setattr(SlotsConfig, "__module__", "u_objects_r12")
+    snap = check_compare.snapshot("u_objects_r12", str(tmp_path), "")
+    module.DB = module.UNUSED = None
+    found = check_compare.differences(snap, [], with_globals=False)["objects_differ"]
+    assert found == [
+        {"name": "u_objects_r12.DB", "parent": "u_objects_r12.SlotsConfig", "child": "None",
+         "read": True},
+        {"name": "u_objects_r12.UNUSED", "parent": "u_objects_r12.SlotsConfig",
+         "child": "None", "read": False}]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any, Dict, List, Optional, Tuple
 
 from harness import check, check_pytest, check_tests
@@ -233,7 +234,8 @@ def test_the_summary_names_failures_no_cause_explains() -> None:
         "No known cause recognised for fork/spawn on 3.8: read the errors and hangs listed "
         "after the table (not compared with the child: globals other than numbers, text, "
         "containers and settings objects (argparse or simple namespaces, your classes' "
-        "objects), and a change the parent made after start())")
+        "objects), a module imported before check's watch, what a spawn or forkserver "
+        "child's own processes see, and a change the parent made after start())")
 
 
 def test_a_program_that_works_with_a_warning_is_not_called_problem_free() -> None:
@@ -360,3 +362,32 @@ def test_a_hang_of_an_exception_the_parent_cannot_unpickle_names_its_cause() -> 
     own = {k: CaseRun("t", k[1], Outcome.ERROR, stderr=_UNPICKLING[13].replace("loads", "make"))
            for k in runs}
     assert check.diagnose(own) == []
+
+
+def _silent(stdout_of: Dict[str, str]) -> Dict[Tuple[str, str], CaseRun]:
+    """Every run ok; the spawn child had another value of a global code of the user's names."""
+    runs = {}
+    for m in ("fork", "spawn"):
+        run = _run(m, default_method="fork",
+                   children=[{"globals_differ": ["__main__.COUNTRY"]}] if m == "spawn" else [])
+        runs[("3.12", m)] = dataclasses.replace(run, stdout=stdout_of[m])
+    return runs
+
+
+def test_a_global_that_differs_where_the_output_differs_too_fails_the_check() -> None:
+    """review r13 (etl_cache_silent.py): a worker's lookup table empty under spawn, every row
+    "??", nothing raised: the output differs from the default method's and the last line and
+    the exit status (``silently_differs``) say so; the same difference with the same output
+    (a global only parent-side code reads, review r10) stays a risk."""
+    runs = _silent({"fork": "unknown countries: 0\n", "spawn": "unknown countries: 4\n"})
+    assert check.silently_differs(runs, check.diagnose(runs)) == ["3.12"]
+    assert _summary(runs) == ("nothing failed under any start method, but a child had other "
+                              "globals than its parent and the output differs (exit status "
+                              "1): read the causes above")
+    assert check.format_outputs(runs) == (
+        "the output differs from the default method's (fork) under spawn on 3.12 (not a "
+        "failure by itself: a pid or a time printed differs too)")
+    same = _silent({"fork": "done\n", "spawn": "done\n"})
+    assert check.silently_differs(same, check.diagnose(same)) == []
+    assert check.format_outputs(same) == ""
+    assert _summary(same) == "nothing failed under any start method, but read the causes above"
