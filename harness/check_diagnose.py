@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 from harness.check_causes import CAUSES, MIXED, Cause
 from harness.check_match import (
@@ -26,7 +26,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "Diagnosis",
-           "diagnose", "not_exercised"]
+           "default_where", "diagnose", "not_exercised"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,8 +216,12 @@ _NAMES = 6
 def _fill(text: str, cells: List[str]) -> str:
     """``text`` with the methods its cause was seen under, and where each is the default."""
     methods = _methods(cells)
-    return text.replace(_METHOD, methods).replace(_WHERE, "; ".join(
-        _DEFAULT_WHERE[m] for m in methods.split("/") if m in _DEFAULT_WHERE))
+    return text.replace(_METHOD, methods).replace(_WHERE, default_where(methods.split("/")))
+
+
+def default_where(methods: Iterable[str]) -> str:
+    """Where each of ``methods`` other than fork is the default ("spawn: macOS from 3.8, ...")."""
+    return "; ".join(_DEFAULT_WHERE[m] for m in methods if m in _DEFAULT_WHERE)
 
 
 def _methods(cells: List[str]) -> str:
