@@ -53,8 +53,9 @@ _DEFAULT_WHERE = {SPAWN: "spawn: macOS from 3.8, Windows",
 _PICKLE = re.compile(r"(?i)pickl|cannot serialize|local object")
 _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
                         r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")
-_PICKLE_CODES = {"environ-argument", "lambda-or-local-function", "thread-lock-argument",
-                 "open-resource-argument", "pool-pickled", "sync-primitive-pickled"}
+_PICKLE_CODES = {"environ-argument", "lambda-or-local-function", "bound-method-target",
+                 "thread-lock-argument", "open-resource-argument", "pool-pickled",
+                 "sync-primitive-pickled"}
 
 
 def _text(run: CaseRun) -> str:

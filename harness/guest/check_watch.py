@@ -172,6 +172,7 @@ class Watch:
         self.default_asked = False
         self.method_queried = False  # the program asked a start method's name
         self.default_queried = False  # ...the default's (not a named context's own)
+        self.bound_pickled: Dict[str, Any] = {}  # the first start() ``_held_by`` explains
 
     def install(self) -> None:
         import multiprocessing
@@ -206,6 +207,9 @@ class Watch:
             threads = threading.active_count()
             try:
                 original(self)
+            except Exception as exc:
+                watch.bound_pickled = watch.bound_pickled or _held_by(target, exc)
+                raise
             finally:
                 if own_run:  # the child has it (forked, or pickled in start())
                     vars(self).pop("run", None)
@@ -299,7 +303,28 @@ class Watch:
             self.facts(), **children_seen(reports),
             methods_by_test={t: sorted({str(m) for m, u in self.attempts if u == t and m})
                              for t in sorted({u for _, u in self.attempts if u})},
-            exitcodes=[e["process"].exitcode for e in self.started])
+            exitcodes=[e["process"].exitcode for e in self.started],
+            **({"bound_target_pickled": self.bound_pickled} if self.bound_pickled else {}))
+
+
+def _held_by(target: Any, exc: BaseException) -> Dict[str, Any]:
+    """A start() whose target is a bound method failed to pickle a type ("cannot pickle
+    '_thread.lock' object"): pickling the method pickles its object, so the attributes of the
+    object of that type are what failed ({} when none is, or the target is no bound method)."""
+    import re
+    import types
+
+    holder = getattr(target, "__self__", None)
+    named = re.search(r"cannot pickle '([\w.]+)' object", str(exc))
+    if named is None or holder is None or isinstance(holder, types.ModuleType):
+        return {}
+    try:
+        found = sorted(name for name, value in vars(holder).items() if named.group(1) in (
+            type(value).__qualname__, "%s.%s" % (type(value).__module__, type(value).__qualname__)))
+        method = "%s.%s" % (type(holder).__qualname__, target.__name__)
+    except Exception:  # noqa: BLE001 - an odd object (no __dict__): nothing to say
+        return {}
+    return {"target": method, "attributes": found[:6], "type": named.group(1)} if found else {}
 
 
 def read_reports(folder: str) -> Dict[int, Any]:
