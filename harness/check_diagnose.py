@@ -97,11 +97,26 @@ def not_exercised(run: CaseRun, method: str) -> str:
     if not observed["start_attempts"]:
         return NO_PROCESS
     used = _used(run)
+    chosen = _chosen(observed, used)
     if _ran_other(run, method):
-        return RAN + "/".join(used)
+        return RAN + "/".join(used) + (": " + chosen if chosen else "")
     if used and observed.get("explicit_only"):
-        return EXPLICIT + "/".join(used)
+        return chosen or EXPLICIT + "/".join(used)
     return ""
+
+
+#: What asked for a method when the program named none (``check_watch``'s ``chosen_by``).
+_CHOOSERS = {"concurrent.futures.process": "ProcessPoolExecutor(max_tasks_per_child=…) uses %s"}
+
+
+def _chosen(observed: Mapping[str, Any], used: List[str]) -> str:
+    """``ProcessPoolExecutor(max_tasks_per_child=…) uses spawn`` when the library chose every
+    method used ("" otherwise: the program chose, or some process used the default)."""
+    by = observed.get("method_chosen_by")
+    if not isinstance(by, dict) or not used or not set(used) <= set(by):
+        return ""
+    return "; ".join(dict.fromkeys(_CHOOSERS.get(str(by[m]), str(by[m]) + " uses %s") % m
+                                   for m in used))
 
 
 def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:

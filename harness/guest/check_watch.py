@@ -43,6 +43,8 @@ RUNNING = "check: running "
 #: preparation data, an executor's check): their exact names, not a user's
 #: ``multiprocessing_utils``.
 _STDLIB_CALLERS = ("multiprocessing", "concurrent")
+#: Asks for spawn itself when given max_tasks_per_child (fork is unsafe there, gh-90622).
+_EXECUTOR = "concurrent.futures.process"
 def line_buffered_stderr() -> None:
     """A stderr that is block-buffered when it is not a terminal (CPython 3.8's, line-buffered
     from 3.9; PyPy 3.9's under ``-I``, as check runs it) is made line-buffered: a hang's last
@@ -173,6 +175,7 @@ class Watch:
         self.method_queried = False  # the program asked a start method's name
         self.default_queried = False  # ...the default's (not a named context's own)
         self.bound_pickled: Dict[str, Any] = {}  # the first start() ``_held_by`` explains
+        self.chosen_by: Dict[str, str] = {}  # method -> the stdlib module that asked for it
 
     def install(self) -> None:
         import multiprocessing
@@ -246,6 +249,9 @@ class Watch:
             # (Pool.__init__ asks, and its workers are threads).
             if method is None and not _thread_pool(sys._getframe(1)):
                 watch.default_asked = True
+            caller = sys._getframe(1).f_globals.get("__name__")
+            if method is not None and caller == _EXECUTOR:  # the program named no method
+                watch.chosen_by[str(method)] = caller
             return orig_get_context(self, method)
 
         record_imports(self.user_dir)  # globals as imports left them
@@ -304,7 +310,8 @@ class Watch:
             methods_by_test={t: sorted({str(m) for m, u in self.attempts if u == t and m})
                              for t in sorted({u for _, u in self.attempts if u})},
             exitcodes=[e["process"].exitcode for e in self.started],
-            **({"bound_target_pickled": self.bound_pickled} if self.bound_pickled else {}))
+            **({"bound_target_pickled": self.bound_pickled} if self.bound_pickled else {}),
+            **({"method_chosen_by": self.chosen_by} if self.chosen_by else {}))
 
 
 def _held_by(target: Any, exc: BaseException) -> Dict[str, Any]:

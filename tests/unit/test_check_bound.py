@@ -51,3 +51,4 @@ def test_a_lock_pickled_with_a_bound_target_is_not_said_to_be_passed() -> None:
     plain = CaseRun(case="t", method="spawn", outcome=Outcome.ERROR, error=_ERROR,
                     observed={"children": [], "default_method": "fork"})
     assert [d.code for d in diagnose({("3.12", "spawn"): plain})] == ["thread-lock-argument"]
+
