@@ -13,10 +13,10 @@ from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 from harness.text import shorten
 
-__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "bound_target", "child_field", "children", "contexts", "in_child",
-           "imported_starter", "joined_flushing", "local_function", "logging_lost",
-           "main_rerun", "main_starter", "not_fork", "only", "script_in_package",
-           "patched", "random_shared", "random_states", "regex", "unless_main_rerun"]
+__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "bound_target", "child_field", "children", "contexts",
+           "in_child", "imported_starter", "joined_flushing", "local_function", "logging_lost",
+           "main_rerun", "main_starter", "not_fork", "only", "script_in_package", "patched",
+           "random_shared", "random_states", "regex", "unless_main_rerun"]
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
     compiled = re.compile(pattern)

@@ -40,6 +40,6 @@ def test_a_test_skipped_off_fork_fails_nowhere() -> None:
                           check=False)
     doc = json.loads(proc.stdout)
     [verdict] = doc["method_dependent"]
-    assert verdict["reasons"] == {m: "needs fork: shares CALLS with the child"
-                                  for m in ("forkserver", "spawn")}
+    assert verdict["reasons"] == dict.fromkeys(("forkserver", "spawn"),
+                                               "needs fork: shares CALLS with the child")
     assert doc["ok"] and proc.returncode == 0
