@@ -124,9 +124,9 @@ def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
     observed = dict(seen if isinstance(seen, dict) else {}, **children_seen(
         read_reports(hang_dir)))
     observed.update(run.observed if isinstance(run.observed, dict) else {})
-    observed["tests"] = {e["test"]: {"outcome": str(e.get("outcome")),
-                                     "error": str(e.get("error") or ""),
-                                     "reason": str(e.get("reason") or "")} for e in finished}
+    observed["tests"] = {e["test"]: dict({"outcome": str(e.get("outcome")), "error": str(
+        e.get("error") or "")}, **{k: str(e[k]) for k in ("reason",) if e.get(k)})
+        for e in finished}  # a skip's reason as check_suite wrote it
     observed["methods_by_test"] = {e["test"]: [str(m) for m in e.get("methods") or []]
                                    for e in finished if e.get("methods")}
     return dataclasses.replace(run, observed=observed)

@@ -85,3 +85,13 @@ def test_the_suite_records_pytests_skip_and_xfail_reasons() -> None:
         collector.close()
     assert tests == {"a": {"outcome": "skipped", "error": "", "reason": WHY},
                      "b": {"outcome": "xfailed", "error": "", "reason": "flaky on spawn"}}
+
+
+def test_a_run_cut_short_keeps_the_skip_reasons_it_wrote(tmp_path: Any) -> None:
+    from harness.guest.check_suite import PROGRESS
+
+    (tmp_path / PROGRESS).write_text(json.dumps({"test": TEST, "outcome": "skipped",
+                                                 "error": "", "reason": WHY}) + "\n")
+    hung = CaseRun("--pytest", "spawn", Outcome.TIMEOUT)
+    assert check_pytest.with_progress(hung, str(tmp_path)).observed["tests"] == {
+        TEST: {"outcome": "skipped", "error": "", "reason": WHY}}
