@@ -10,6 +10,7 @@ import dataclasses
 from typing import Callable, Optional, Tuple, Union
 
 from harness.check_match import (
+    bound_target,
     child_field,
     contexts,
     globals_changed,
@@ -78,6 +79,13 @@ CAUSES: Tuple[Cause, ...] = (
           "define the function at module level (use functools.partial for bound arguments)",
           _PICKLABLE,
           local_function),
+    # Before the argument causes: nothing was passed, the target's object was pickled whole.
+    Cause("bound-method-target", "{detail}: pickling a bound method pickles its whole object "
+          "for the {method} child, and that attribute cannot be pickled",
+          "drop the attribute in the class's __getstate__ (recreate it in __setstate__), or "
+          "use a module-level function as the target",
+          ("https://docs.python.org/3/library/pickle.html#handling-stateful-objects",) +
+          _PICKLABLE, bound_target),
     Cause("thread-lock-argument", "a threading lock ({detail}) is passed to a {method} child; "
           "a thread lock cannot be pickled and means nothing in another process",
           "create a multiprocessing.Lock from the same context (or a Manager().Lock()) and "

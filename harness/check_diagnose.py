@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional, Set, Tuple, Union
 
 from harness.check_causes import CAUSES, MIXED, Cause
 from harness.check_match import (
@@ -26,7 +26,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "Diagnosis",
-           "diagnose", "not_exercised"]
+           "default_where", "diagnose", "not_exercised"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,8 +53,9 @@ _DEFAULT_WHERE = {SPAWN: "spawn: macOS from 3.8, Windows",
 _PICKLE = re.compile(r"(?i)pickl|cannot serialize|local object")
 _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)?main__'"
                         r"(?P<file> from)?|module '__(mp_)?main__' has no attribute '(?P<b>[^']+)'")
-_PICKLE_CODES = {"environ-argument", "lambda-or-local-function", "thread-lock-argument",
-                 "open-resource-argument", "pool-pickled", "sync-primitive-pickled"}
+_PICKLE_CODES = {"environ-argument", "lambda-or-local-function", "bound-method-target",
+                 "thread-lock-argument", "open-resource-argument", "pool-pickled",
+                 "sync-primitive-pickled"}
 
 
 def _text(run: CaseRun) -> str:
@@ -96,11 +97,26 @@ def not_exercised(run: CaseRun, method: str) -> str:
     if not observed["start_attempts"]:
         return NO_PROCESS
     used = _used(run)
+    chosen = _chosen(observed, used)
     if _ran_other(run, method):
-        return RAN + "/".join(used)
+        return RAN + "/".join(used) + (": " + chosen if chosen else "")
     if used and observed.get("explicit_only"):
-        return EXPLICIT + "/".join(used)
+        return chosen or EXPLICIT + "/".join(used)
     return ""
+
+
+#: What asked for a method when the program named none (``check_watch``'s ``chosen_by``).
+_CHOOSERS = {"concurrent.futures.process": "ProcessPoolExecutor(max_tasks_per_child=…) uses %s"}
+
+
+def _chosen(observed: Mapping[str, Any], used: List[str]) -> str:
+    """``ProcessPoolExecutor(max_tasks_per_child=…) uses spawn`` when the library chose every
+    method used ("" otherwise: the program chose, or some process used the default)."""
+    by = observed.get("method_chosen_by")
+    if not isinstance(by, dict) or not used or not set(used) <= set(by):
+        return ""
+    return "; ".join(dict.fromkeys(_CHOOSERS.get(str(by[m]), str(by[m]) + " uses %s") % m
+                                   for m in used))
 
 
 def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
@@ -216,8 +232,12 @@ _NAMES = 6
 def _fill(text: str, cells: List[str]) -> str:
     """``text`` with the methods its cause was seen under, and where each is the default."""
     methods = _methods(cells)
-    return text.replace(_METHOD, methods).replace(_WHERE, "; ".join(
-        _DEFAULT_WHERE[m] for m in methods.split("/") if m in _DEFAULT_WHERE))
+    return text.replace(_METHOD, methods).replace(_WHERE, default_where(methods.split("/")))
+
+
+def default_where(methods: Iterable[str]) -> str:
+    """Where each of ``methods`` other than fork is the default ("spawn: macOS from 3.8, ...")."""
+    return "; ".join(_DEFAULT_WHERE[m] for m in methods if m in _DEFAULT_WHERE)
 
 
 def _methods(cells: List[str]) -> str:

@@ -14,11 +14,11 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "child_field", "children", "contexts", "globals_changed",
-           "in_child",
-           "imported_starter", "joined_flushing", "local_function", "logging_lost",
-           "main_rerun", "main_starter", "not_fork", "only", "script_in_package",
+__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "bound_target", "child_field", "children", "contexts",
+           "globals_changed", "in_child", "imported_starter", "joined_flushing", "local_function",
+           "logging_lost", "main_rerun", "main_starter", "not_fork", "only", "script_in_package",
            "patched", "random_shared", "random_states", "regex", "unless_main_rerun"]
+
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
     compiled = re.compile(pattern)
@@ -55,6 +55,19 @@ def _extent(pattern: "re.Pattern[str]", text: str, at: int = 0) -> int:
     """How many characters of ``text`` from ``at`` on ``pattern`` matches."""
     found = pattern.match(text, at)
     return found.end() - at if found else 0
+
+
+def bound_target(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """``Crawler._stats_lock (a _thread.lock) is pickled with the bound-method target
+    Crawler.fetch``: what the parent saw when a start() failed (``check_watch._held_by``)."""
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    held = observed.get("bound_target_pickled")
+    if not isinstance(held, dict) or not held.get("attributes"):
+        return None
+    owner = str(held.get("target")).rpartition(".")[0]
+    return "%s (a %s) is pickled with the bound-method target %s" % (
+        "/".join("%s.%s" % (owner, name) for name in held["attributes"]), held.get("type"),
+        held.get("target"))
 
 
 def children(run: CaseRun) -> List[Dict[str, Any]]:

@@ -18,11 +18,13 @@ from harness.check_tests import (
     alone,
     compared,
     exercised,
+    fails_nowhere,
     hung_test,
     idle_runs,
     last_started,
     not_checked,
     recorded,
+    skipped_only,
     tests_of,
     tests_ran,
     users_stderr,
@@ -48,6 +50,7 @@ class DependentTest:
     outcomes: Dict[str, str]  # method -> its outcome (words.TEST_OUTCOMES)
     errors: Dict[str, str]  # method -> the failure's first line
     diagnoses: List[Dict[str, Any]]
+    reasons: Dict[str, str] = dataclasses.field(default_factory=dict)  # a skip's, an xfail's
 
     def to_dict(self) -> Dict[str, Any]:
         return dataclasses.asdict(self)
@@ -121,8 +124,9 @@ def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
     observed = dict(seen if isinstance(seen, dict) else {}, **children_seen(
         read_reports(hang_dir)))
     observed.update(run.observed if isinstance(run.observed, dict) else {})
-    observed["tests"] = {e["test"]: {"outcome": str(e.get("outcome")),
-                                     "error": str(e.get("error") or "")} for e in finished}
+    observed["tests"] = {e["test"]: dict({"outcome": str(e.get("outcome")), "error": str(
+        e.get("error") or "")}, **{k: str(e[k]) for k in ("reason",) if e.get(k)})
+        for e in finished}  # a skip's reason as check_suite wrote it
     observed["methods_by_test"] = {e["test"]: [str(m) for m in e.get("methods") or []]
                                    for e in finished if e.get("methods")}
     return dataclasses.replace(run, observed=observed)
@@ -149,7 +153,8 @@ def _verdict(interp: str, test: str, methods: Mapping[str, CaseRun],
         test=test, interpreter=interp, outcomes=dict(sorted(outcomes.items())),
         errors={m: str(e.get("error") or "") for m, e in sorted(entries.items())
                 if e.get("error")},
-        diagnoses=[d.to_dict() for d in diagnose(per_test)])
+        diagnoses=[d.to_dict() for d in diagnose(per_test)],
+        reasons={m: str(e["reason"]) for m, e in sorted(entries.items()) if e.get("reason")})
 
 
 def _reached(runs: Mapping[Tuple[str, str], CaseRun], least: int = 2) -> Iterator[
@@ -274,7 +279,7 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     for verdict in verdicts:
         lines.append("%s  (%s)" % (verdict.test, verdict.interpreter))
         for method, outcome in verdict.outcomes.items():
-            first = verdict.errors.get(method, "")
+            first = verdict.errors.get(method) or verdict.reasons.get(method, "")
             mark = DEFAULT_MARK if known.get(verdict.interpreter) == method else ""
             lines.append("  %-11s%s%s" % (method + mark, outcome, ("  " + first) if first
                                            else ""))
@@ -296,6 +301,9 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     if unchecked and len(idle) < len([r for r in runs.values() if tests_of(r)]):
         lines.append("%d test(s) started no process with their run's method, so their "
                      "outcome says nothing about it (--json lists them)" % len(unchecked))
+    if verdicts and not always and all(fails_nowhere(v.outcomes.values()) for v in verdicts) \
+            and all(r.outcome in (Outcome.OK, Outcome.UNAVAILABLE) for r in runs.values()):
+        lines.append(skipped_only([(v.test, v.interpreter, v.outcomes) for v in verdicts], known))
     if always:
         failing = failing_everywhere(runs)
         # Methods that never reached such a test (a run interrupted, cut short): not "every".

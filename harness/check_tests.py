@@ -6,18 +6,19 @@ tests, which ran fork too when a conftest.py forced it."""
 from __future__ import annotations
 
 import re
-from typing import Any, Dict, List, Mapping, Set, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 
-from harness.check_diagnose import NO_PROCESS, RAN
+from harness.check_diagnose import NO_PROCESS, RAN, default_where
 from harness.check_where import cells_text, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING
 from harness.guest.check_watch import RUNNING
-from harness.guest.words import START_METHODS, TEST_HUNG
+from harness.guest.words import START_METHODS, TEST_FINE, TEST_HUNG, TEST_SKIPPED
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["RUNNING_LINE", "alone", "compared", "exercised", "hung_test", "idle_runs",
-           "last_started", "not_checked", "recorded", "tests_of", "tests_ran", "users_stderr"]
+__all__ = ["RUNNING_LINE", "alone", "compared", "exercised", "fails_nowhere", "hung_test",
+           "idle_runs", "last_started", "not_checked", "recorded", "skipped_only", "tests_of",
+           "tests_ran", "users_stderr"]
 
 #: ``check_suite``'s line as a test starts, naming it.
 RUNNING_LINE = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)
@@ -126,3 +127,32 @@ def not_checked(idle: Mapping[Tuple[str, str], str]) -> str:
     for key, why in idle.items():
         whys.setdefault(why, []).append("%s[%s]" % key)
     return "; ".join("%s (%s)" % (cells_text(cells), why) for why, cells in whys.items())
+
+
+def fails_nowhere(outcomes: Iterable[str]) -> bool:
+    """A method-dependent test's outcomes are all pytest's that are no failure: it is skipped
+    (or xfailed) under some methods, and fails under none."""
+    return set(outcomes) <= set(TEST_FINE)
+
+
+def skipped_only(differ: Sequence[Tuple[str, str, Mapping[str, str]]],
+                 known: Mapping[str, str]) -> str:
+    """The last line when the tests that differ (test, interpreter, method -> outcome) fail
+    nowhere: ``no test failed; 1 test(s) run only under fork: skipped as it is on 3.14
+    (default forkserver)`` (``known``: each interpreter's default method)."""
+    groups: Dict[str, Tuple[Set[str], Set[str], Set[str]]] = {}  # tests, as is, skipped under
+    for test, interp, outcomes in differ:
+        skipped = [m for m in START_METHODS if outcomes.get(m) == TEST_SKIPPED]
+        said = "run only under %s" % "/".join(m for m in START_METHODS if m in outcomes and
+                                                m not in skipped) if skipped else \
+            "differ only as xfailed/xpassed"
+        tests, as_is, under = groups.setdefault(said, (set(), set(), set()))
+        tests.add(test)
+        under.update(skipped)
+        as_is.update(["%s (default %s)" % (interp, known[interp])] if known.get(
+            interp) in skipped else [])
+    return "no test failed; " + "; ".join("%d test(s) %s%s" % (len(tests), said, (
+        ": skipped as it is on " + ", ".join(sorted(as_is))) if as_is else (
+        ": skipped as it is where %s is the default (%s)" % (
+            "/".join(sorted(under)), default_where(sorted(under)))) if under else "")
+        for said, (tests, as_is, under) in groups.items())

@@ -173,7 +173,7 @@ def _explained(key: Tuple[str, str], covered: Set[str],
         return True
     why = unchecked.get(key, "")
     return why.startswith(RAN) and all(
-        "%s[%s]" % (key[0], m) in covered for m in why[len(RAN):].split("/"))
+        "%s[%s]" % (key[0], m) in covered for m in why[len(RAN):].partition(":")[0].split("/"))
 
 
 def format_follow_ons(runs: Mapping[Tuple[str, str], CaseRun],

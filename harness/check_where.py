@@ -251,7 +251,10 @@ def _hang_line(run: CaseRun) -> str:
         return known
     error, lines = _traceback_error(blocks[-1])
     if said not in {last_line(line) for line in lines}:
-        return known
+        # It ends an earlier traceback (a later one the kill cut off before its error): that
+        # one's error, not the message's last line (often a link).
+        return next((e for e, part in map(_traceback_error, reversed(blocks[:-1])) if e and
+                     said in {last_line(line) for line in part}), known)
     if error:
         return error
     before = [e for e in (_traceback_error(b)[0] for b in blocks[:-1]) if e]

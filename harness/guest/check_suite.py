@@ -96,6 +96,7 @@ class Collector:
         entry = self.tests.setdefault(report.nodeid, {"outcome": TEST_INTERRUPTED, "error": ""})
         if getattr(report, "wasxfail", None) is not None:  # xfail: failed as expected
             entry["outcome"] = TEST_XFAILED if report.skipped else TEST_XPASSED
+            _reason(entry, str(report.wasxfail))
             return
         if report.when == "call" and entry["outcome"] == TEST_INTERRUPTED:
             entry["outcome"] = TEST_PASSED  # until a failure says otherwise
@@ -104,6 +105,8 @@ class Collector:
             entry["error"] = _first_error_line(str(report.longreprtext))
         elif report.skipped and report.when != "teardown" and entry["outcome"] in _UNDECIDED:
             entry["outcome"] = TEST_SKIPPED
+            longrepr = report.longrepr  # (path, line, "Skipped: why") for a skip
+            _reason(entry, str(longrepr[-1] if isinstance(longrepr, tuple) else longrepr))
 
     def pytest_runtest_logfinish(self, nodeid: str, location: Any) -> None:
         """The test is over (its teardown too): its line goes to the hang folder now."""
@@ -133,6 +136,14 @@ def _say(fd: int, line: str) -> None:
         os.write(fd, (line + "\n").encode("utf-8"))
     except OSError:
         pass
+
+
+def _reason(entry: Dict[str, Any], said: str) -> None:
+    """A skip's or xfail's reason, as pytest gives it ("Skipped: needs fork"): the reason."""
+    for prefix in ("Skipped: ", "reason: "):
+        said = said[len(prefix):] if said.startswith(prefix) else said
+    if said.strip():
+        entry["reason"] = said.strip()[:300]
 
 
 def _first_error_line(text: str) -> str:

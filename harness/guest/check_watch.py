@@ -43,6 +43,8 @@ RUNNING = "check: running "
 #: preparation data, an executor's check): their exact names, not a user's
 #: ``multiprocessing_utils``.
 _STDLIB_CALLERS = ("multiprocessing", "concurrent")
+#: Asks for spawn itself when given max_tasks_per_child (fork is unsafe there, gh-90622).
+_EXECUTOR = "concurrent.futures.process"
 def line_buffered_stderr() -> None:
     """A stderr that is block-buffered when it is not a terminal (CPython 3.8's, line-buffered
     from 3.9; PyPy 3.9's under ``-I``, as check runs it) is made line-buffered: a hang's last
@@ -195,6 +197,8 @@ class Watch:
         self.default_asked = False
         self.method_queried = False  # the program asked a start method's name
         self.default_queried = False  # ...the default's (not a named context's own)
+        self.bound_pickled: Dict[str, Any] = {}  # the first start() ``_held_by`` explains
+        self.chosen_by: Dict[str, str] = {}  # method -> the stdlib module that asked for it
 
     def install(self) -> None:
         import multiprocessing
@@ -235,6 +239,9 @@ class Watch:
             threads = threading.active_count()
             try:
                 original(self)
+            except Exception as exc:
+                watch.bound_pickled = watch.bound_pickled or _held_by(target, exc)
+                raise
             finally:
                 if own_run:  # the child has it (forked, or pickled in start())
                     vars(self).pop("run", None)
@@ -271,6 +278,9 @@ class Watch:
             # (Pool.__init__ asks, and its workers are threads).
             if method is None and not _thread_pool(sys._getframe(1)):
                 watch.default_asked = True
+            caller = sys._getframe(1).f_globals.get("__name__")
+            if method is not None and caller == _EXECUTOR:  # the program named no method
+                watch.chosen_by[str(method)] = caller
             return orig_get_context(self, method)
 
         record_imports(self.user_dir)  # globals as imports left them
@@ -328,7 +338,29 @@ class Watch:
             self.facts(), **children_seen(reports),
             methods_by_test={t: sorted({str(m) for m, u in self.attempts if u == t and m})
                              for t in sorted({u for _, u in self.attempts if u})},
-            exitcodes=[e["process"].exitcode for e in self.started])
+            exitcodes=[e["process"].exitcode for e in self.started],
+            **({"bound_target_pickled": self.bound_pickled} if self.bound_pickled else {}),
+            **({"method_chosen_by": self.chosen_by} if self.chosen_by else {}))
+
+
+def _held_by(target: Any, exc: BaseException) -> Dict[str, Any]:
+    """A start() whose target is a bound method failed to pickle a type ("cannot pickle
+    '_thread.lock' object"): pickling the method pickles its object, so the attributes of the
+    object of that type are what failed ({} when none is, or the target is no bound method)."""
+    import re
+    import types
+
+    holder = getattr(target, "__self__", None)
+    named = re.search(r"cannot pickle '([\w.]+)' object", str(exc))
+    if named is None or holder is None or isinstance(holder, types.ModuleType):
+        return {}
+    try:
+        found = sorted(name for name, value in vars(holder).items() if named.group(1) in (
+            type(value).__qualname__, "%s.%s" % (type(value).__module__, type(value).__qualname__)))
+        method = "%s.%s" % (type(holder).__qualname__, target.__name__)
+    except Exception:  # noqa: BLE001 - an odd object (no __dict__): nothing to say
+        return {}
+    return {"target": method, "attributes": found[:6], "type": named.group(1)} if found else {}
 
 
 def read_reports(folder: str) -> Dict[int, Any]:

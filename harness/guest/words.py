@@ -18,6 +18,7 @@ __all__ = [
     "START_METHODS",
     "STATUSES",
     "TEST_FAILING",
+    "TEST_FINE",
     "TEST_OUTCOMES",
     "VERDICTS",
 ]
@@ -73,6 +74,8 @@ TEST_INTERRUPTED, TEST_HUNG = "interrupted", "hung"
 TEST_OUTCOMES = (TEST_PASSED, TEST_FAILED, TEST_ERROR, TEST_SKIPPED, TEST_XFAILED, TEST_XPASSED,
                  TEST_INTERRUPTED, TEST_HUNG)
 TEST_FAILING = (TEST_FAILED, TEST_ERROR)
+#: What pytest does not count as a failure: a test with these outcomes alone failed nowhere.
+TEST_FINE = (TEST_PASSED, TEST_SKIPPED, TEST_XFAILED, TEST_XPASSED)
 
 #: A git commit id (``environment.git_commit``): SHA-1, or 64 digits in a SHA-256 repository.
 #: Anything else read from git (a warning, a trace) is not one: the probe writes none, the

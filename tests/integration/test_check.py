@@ -241,6 +241,8 @@ CAUSES = [
     # (program, cause, methods it must be seen under, report the program is reduced from)
     ("environ_argument.py", "environ-argument", {"spawn", "forkserver"},
      "https://docs.python.org/3/library/pickle.html#what-can-be-pickled-and-unpickled"),
+    ("bound_method_lock.py", "bound-method-target", {"spawn", "forkserver"},
+     "https://docs.python.org/3/library/pickle.html#handling-stateful-objects"),
     ("open_file_argument.py", "open-resource-argument", {"spawn", "forkserver"},
      "https://github.com/crate/crate-python/issues/398"),
     ("pool_in_object.py", "pool-pickled", {"spawn", "forkserver"},

@@ -30,3 +30,16 @@ def test_a_suite_forcing_fork_is_not_said_to_be_method_independent() -> None:
     text = " ".join(runs[1].stdout.split())
     assert "no test depends" not in text
     assert "nothing about start methods was compared" in text
+
+
+def test_a_test_skipped_off_fork_fails_nowhere() -> None:
+    """Review r13's q9: the skip is quoted with its reason, and no test failed: exit 0."""
+    proc = subprocess.run([sys.executable, "-m", "harness", "check", "--json", "--pytest", "-q"],
+                          cwd=str(FIXTURES / "skip_suite"), capture_output=True, text=True,
+                          timeout=600, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"},
+                          check=False)
+    doc = json.loads(proc.stdout)
+    [verdict] = doc["method_dependent"]
+    assert verdict["reasons"] == dict.fromkeys(("forkserver", "spawn"),
+                                               "needs fork: shares CALLS with the child")
+    assert doc["ok"] and proc.returncode == 0

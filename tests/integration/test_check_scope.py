@@ -108,6 +108,15 @@ def test_processes_from_contexts_asked_by_name_check_no_default() -> None:
     assert check_run.check("pool_map.py", interpreters=check_run.newest())["not_exercised"] == {}
 
 
+def test_a_method_the_standard_library_chose_is_named() -> None:
+    """ProcessPoolExecutor(max_tasks_per_child=10) runs spawn whatever the default: named as
+    its choice, not as the program's "explicit context" (review r13 #8)."""
+    doc = check_run.check("executor_recycles.py", interpreters=check_run.newest())
+    chose = "ProcessPoolExecutor(max_tasks_per_child=…) uses spawn"
+    assert {k.rpartition("[")[2].rstrip("]"): v for k, v in doc["not_exercised"].items()} == {
+        "fork": "ran spawn: " + chose, "forkserver": "ran spawn: " + chose, "spawn": chose}
+
+
 def test_a_program_that_starts_no_process_checks_nothing() -> None:
     """No process started under any method: nothing was checked, exit 1 (a test file run as
     a script used to pass as "no problem found")."""
