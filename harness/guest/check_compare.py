@@ -365,8 +365,12 @@ def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None
     after its first task is taken from its queue (after the worker's initializer; unpickled:
     the task function's module is imported), before the task runs; True. Anything else, or a
     queue that cannot be hooked: nothing; False."""
-    at = _TASK_QUEUES.get((getattr(target, "__module__", ""),
-                           getattr(target, "__name__", "")))
+    import types
+
+    # Only a function's names: another callable's ``__getattr__`` (the user's) is never run.
+    if type(target) is not types.FunctionType:
+        return False
+    at = _TASK_QUEUES.get((target.__module__, target.__name__))
     if at is None or len(args) <= at:
         return False
     queue = args[at]

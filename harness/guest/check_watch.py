@@ -88,8 +88,8 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
 
     # A Pool's or executor's worker compares globals only at its first task: its initializer
     # (the documented way to give workers state) has run by then.
-    deferred = after_first_task(target, args, after_task)
     try:
+        deferred = after_first_task(target, args, after_task)
         report.update(differences(snap, done, not deferred,
                                   (target, *args, *kwargs.values())))
     except Exception as exc:  # noqa: BLE001 - observing must never break the user's program
@@ -350,17 +350,26 @@ def _held_by(target: Any, exc: BaseException) -> Dict[str, Any]:
     import re
     import types
 
-    holder = getattr(target, "__self__", None)
-    named = re.search(r"cannot pickle '([\w.]+)' object", str(exc))
-    if named is None or holder is None or isinstance(holder, types.ModuleType):
+    if type(target) is not types.MethodType:  # only then: no user ``__getattr__`` is asked
         return {}
-    try:
-        found = sorted(name for name, value in vars(holder).items() if named.group(1) in (
-            type(value).__qualname__, "%s.%s" % (type(value).__module__, type(value).__qualname__)))
-        method = "%s.%s" % (type(holder).__qualname__, target.__name__)
+    try:  # called as start() fails: nothing may replace the error the program gets
+        holder, func, kind = target.__self__, target.__func__, re.search(_UNPICKLABLE, str(exc))
+        if kind is None or type(func) is not types.FunctionType or isinstance(
+                holder, types.ModuleType):
+            return {}
+        named = kind.group(1) or kind.group(2)
+        found = sorted(name for name, value in object.__getattribute__(holder, "__dict__").items()
+                       if named in (type(value).__qualname__, "%s.%s" % (
+                           type(value).__module__, type(value).__qualname__)))
+        method = "%s.%s" % (type(holder).__qualname__, func.__name__)
     except Exception:  # noqa: BLE001 - an odd object (no __dict__): nothing to say
         return {}
-    return {"target": method, "attributes": found[:6], "type": named.group(1)} if found else {}
+    return {"target": method, "attributes": found[:6], "type": named} if found else {}
+
+
+#: The type pickle could not pickle, as CPython says it ("cannot pickle '_thread.lock'
+#: object") and as PyPy does ("Can't pickle <class '_thread.lock'>: it's not found as ...").
+_UNPICKLABLE = r"cannot pickle '([\w.]+)' object|Can't pickle <class '([\w.]+)'>"
 
 
 def read_reports(folder: str) -> Dict[int, Any]:

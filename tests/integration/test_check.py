@@ -327,6 +327,15 @@ def test_a_process_subclass_that_overrides_run_is_watched_like_a_target() -> Non
         assert [(f["function"], f["line"]) for f in error["traceback"]] == [("run", 9)], run
 
 
+def test_a_bound_target_holding_a_lock_is_named_on_pypy() -> None:
+    """PyPy words the pickling error its own way (review r14 F7): the attribute is named."""
+    pypy = _interpreters("pypy3.9")
+    if not pypy:
+        pytest.skip("needs PyPy 3.9")
+    doc = check_run.check("bound_method_lock.py", interpreters=pypy)
+    assert "bound-method-target" in check_run.codes(doc), doc["diagnoses"]
+
+
 def _interpreters(*wanted: str) -> List[str]:
     """The local interpreters among ``wanted`` (``3.8``, ``pypy3.9``), by session name."""
     found, _ = discovery.discover(explicit=["/usr/bin/pypy3"])

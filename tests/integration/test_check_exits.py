@@ -77,3 +77,16 @@ def test_an_entry_point_sees_its_own_name_as_its_command_line() -> None:
         assert error.get("type") == "ChildFailed", run
         assert error["message"].startswith("the child exited with code 2"), error
         assert "tool: error: the following arguments are required: name" in error["message"]
+
+
+def test_a_targets_own_getattr_is_never_run_by_check() -> None:
+    """``Process(target=Task())``, whose ``__getattr__`` raises KeyError for a missing name
+    (review r14 F2/F3): under fork it runs, as without check; under spawn/forkserver the
+    error is the program's own, the lock that cannot be pickled, not a KeyError of check's."""
+    runs = _by_method(check_run.check("getattr_target.py", interpreters=check_run.newest()))
+    assert runs["fork"]["outcome"] == "ok", runs["fork"]
+    for method in ("forkserver", "spawn"):
+        error = runs[method]["error"] or {}
+        assert (error.get("type"), error.get("message")) == (
+            "TypeError", "cannot pickle '_thread.lock' object"), runs[method]
+

@@ -52,3 +52,12 @@ def test_a_lock_pickled_with_a_bound_target_is_not_said_to_be_passed() -> None:
                     observed={"children": [], "default_method": "fork"})
     assert [d.code for d in diagnose({("3.12", "spawn"): plain})] == ["thread-lock-argument"]
 
+
+
+def test_pypys_pickling_error_names_the_type_too() -> None:
+    """PyPy 3.9 says "Can't pickle <class '_thread.lock'>: it's not found as _thread.lock"
+    (review r14 F7): the attribute is named there as on CPython."""
+    error = pickle.PicklingError("Can't pickle <class '_thread.lock'>: it's not found as "
+                                 "_thread.lock")
+    assert _held_by(Crawler().fetch, error) == {
+        "target": "Crawler.fetch", "attributes": ["_stats_lock"], "type": "_thread.lock"}

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, List
+from typing import Any, Dict, List
 
 from harness.guest import check_compare, check_digest, check_frames, check_watch
 
@@ -249,3 +249,45 @@ def test_a_program_reading_the_default_off_the_methods_list_asks_for_the_default
     out = subprocess.run([sys.executable, "-c", QUERY % "pick", str(tmp_path), str(ROOT)],
                          capture_output=True, text=True, check=True)
     assert json.loads(out.stdout) == [False, True]
+
+
+class _Options:
+    """A callable target whose ``__getattr__`` looks its options up (review r14 F2/F3): any
+    other name it is asked raises KeyError, which check's own look-ups must never cause."""
+
+    def __init__(self) -> None:
+        self.opts: Dict[str, Any] = {}
+        self.asked: List[str] = []
+        self.ran = False
+
+    def __call__(self) -> None:
+        self.ran = True
+
+    def __getattr__(self, name: str) -> Any:
+        self.asked.append(name)
+        return self.opts[name]
+
+
+def test_the_child_wrapper_never_asks_a_callable_targets_own_getattr(tmp_path: Any) -> None:
+    """A fork child of ``Process(target=Task())`` runs the target: the wrapper does not look
+    up ``__name__`` on it (its ``__getattr__`` raises KeyError), as python never does."""
+    from harness.guest import check_watch
+
+    snap = {"globals": {}, "containers": {}, "objects": {}, "env": dict(os.environ),
+            "cwd": os.getcwd(), "user_dir": str(tmp_path), "sys_path": [], "log_handlers": 0}
+    task = _Options()
+    check_watch._child_wrapper(str(tmp_path), task, snap, (), {})
+    assert task.ran and task.asked == [], task.asked
+    report = json.loads(next(tmp_path.glob("child-*.json")).read_text())
+    assert report["error"] is None and "watch_error" not in report, report
+
+
+def test_a_failed_start_never_asks_a_callable_targets_own_getattr() -> None:
+    """start() failed to pickle a lock the target holds (review r14 F2): explaining a bound
+    method's object must not run the target's ``__getattr__``, whose KeyError would replace
+    the TypeError the program would have raised."""
+    from harness.guest.check_watch import _held_by
+
+    task = _Options()
+    error = TypeError("cannot pickle '_thread.lock' object")
+    assert _held_by(task, error) == {} and task.asked == [], task.asked
