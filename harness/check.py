@@ -244,10 +244,30 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
                 "type": INTERRUPTED_ERROR, "where": "parent", "message": "%s %s" % (
                     causes.words(stopping.stopped_by()),  # "interrupted by SIGTERM"
                     "in %s" % started if started else "before any test ran")})
-        return _with_default(_refine(with_progress(_hang_notes(run, Path(hang_dir)), hang_dir)),
-                             interp)
+        return _with_default(_refine(with_progress(_hang_notes(_exited_later(
+            run, target), Path(hang_dir)), hang_dir)), interp)
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)
+
+
+#: What ended before the interpreter exited with another status (``_exited_later``).
+_ENDED = {PYTEST: "the run exited with status %d after pytest returned"}
+
+
+def _exited_later(run: CaseRun, target: str) -> CaseRun:
+    """A run whose interpreter exited non-zero with another status than the program's end
+    wrote (a non-daemon thread's ``os._exit(3)`` at shutdown, after the main block returned):
+    that status is what python gives, and the failure. An error written before stays."""
+    written = (run.observed if isinstance(run.observed, dict) else {}).get("exit_status")
+    code = run.returncode
+    if run.outcome is not Outcome.OK or not isinstance(written, int) or not isinstance(
+            code, int) or code <= 0 or code == written % 256:  # sys.exit(256) exits 0
+        return run
+    said = _ENDED.get(target) or ("the script exited with status %d after its main block"
+                                  if target.endswith(".py") else
+                                  "the program exited with status %d after its target ended")
+    return dataclasses.replace(run, outcome=Outcome.ERROR, error={
+        "type": "SystemExit", "where": "parent", "message": said % code})
 
 
 def _with_default(run: CaseRun, interp: discovery.Interpreter) -> CaseRun:

@@ -372,7 +372,9 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
     if callable_target and result.get("outcome") == ERROR:
         status = status or 1
     result["status"] = status
-    result["observed"] = watch.observed(reports)
+    # The status the program's end gave: ``check`` compares the interpreter's own with it (a
+    # thread's ``os._exit`` at shutdown, after this, is the program's real exit status).
+    result["observed"] = dict(watch.observed(reports), exit_status=status)
     if not target.endswith(".py"):  # a callable is started by name, as the cell's method;
         result["observed"]["explicit_only"] = False  # a suite is compared test by test
     if tests:

@@ -90,3 +90,18 @@ def test_a_targets_own_getattr_is_never_run_by_check() -> None:
         assert (error.get("type"), error.get("message")) == (
             "TypeError", "cannot pickle '_thread.lock' object"), runs[method]
 
+
+def test_a_thread_ending_the_interpreter_after_the_main_block_has_its_status() -> None:
+    """A non-daemon thread's ``os._exit(3)`` after the main block returned (review r14 F4):
+    python exits 3, so the run failed with status 3 under every method, though the program's
+    end was written as a success; an ``atexit`` ``os._exit(0)`` keeps the error before it."""
+    runs = _by_method(check_run.check("thread_exit_after_main.py",
+                                      interpreters=check_run.newest()))
+    for run in runs.values():
+        error = run["error"] or {}
+        assert (run["outcome"], run["returncode"], error.get("type")) == (
+            "error", 3, "SystemExit"), run
+        assert error["message"] == "the script exited with status 3 after its main block", error
+    runs = _by_method(check_run.check("atexit_hard_exit.py", interpreters=check_run.newest()))
+    assert {(r["returncode"], (r["error"] or {}).get("type")) for r in runs.values()} == {
+        (0, "RuntimeError")}, runs

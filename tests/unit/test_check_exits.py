@@ -233,3 +233,25 @@ def test_a_callable_killed_by_a_signal_has_status_1() -> None:
     result = check_exec._finish({}, _Watch(entry), "jobs:work", {}, [])
     assert (result["outcome"], result["error"]["type"], result["status"]) == (
         "error", "ChildCrashed", 1), result
+
+
+def test_a_status_other_than_the_programs_end_wrote_is_the_outcome() -> None:
+    """The interpreter exited 3 after the program's end was written as status 0 (review r14
+    F4: a thread's os._exit(3) at shutdown): python's exit status 3 is the failure. The same
+    status, or 0 after an error (an atexit os._exit(0)), changes nothing."""
+    from harness.check import _exited_later
+
+    def run(outcome: Outcome, returncode: int, status: int) -> CaseRun:
+        return CaseRun(case="t.py", method="spawn", outcome=outcome, returncode=returncode,
+                       observed={"exit_status": status})
+
+    late = _exited_later(run(Outcome.OK, 3, 0), "t.py")
+    assert (late.outcome, late.error) == (Outcome.ERROR, {
+        "type": "SystemExit", "where": "parent",
+        "message": "the script exited with status 3 after its main block"}), late
+    for same in (run(Outcome.OK, 1, 1), run(Outcome.OK, 0, 0), run(Outcome.ERROR, 0, 1)):
+        assert _exited_later(same, "t.py") == same
+    # What the guest writes it from: the status the program's end gave.
+    check_exec._STOPPED.clear()
+    ended = check_exec._finish({"status": 4}, _Watch(), "t.py", {}, [])
+    assert (ended["status"], ended["observed"]["exit_status"]) == (4, 4), ended
