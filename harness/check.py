@@ -79,17 +79,15 @@ class TargetError(ValueError):
 
 
 def parse_target(target: str, cwd: Path) -> str:
-    """Validate ``module:callable`` / ``script.py[:callable]``; return it normalised."""
+    """Validate ``module:callable`` / ``script.py[:callable]``; return it as it is run."""
     if target == PYTEST:
         return target
     where, sep, name = target.rpartition(":")
     if not sep:
         where, name = target, ""
     if where.endswith(".py"):
-        path = (cwd / where).resolve()
-        if not path.is_file():
+        if not (cwd / where).is_file():  # as given: a link stays the script's name, as in python
             raise TargetError("%s: no such script" % where)
-        where = os.path.relpath(path, cwd)
         if name and not name.isidentifier():
             raise TargetError("%r is not a valid callable name" % name)
         return where + (":" + name if name else "")

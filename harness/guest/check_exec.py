@@ -99,10 +99,11 @@ def _exited(code: Any, how: str = "") -> Dict[str, Any]:
 def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
     from .check_main import run_script
 
-    sys.argv = [_script_path(user_dir, target)] + [str(a) for a in args]
-    sys.path.insert(0, os.path.dirname(sys.argv[0]))
+    sys.argv = [target] + [str(a) for a in args]  # as given, as python has it
+    path = _script_path(user_dir, target)
+    sys.path.insert(0, os.path.dirname(os.path.realpath(path)))
     try:
-        run_script(sys.argv[0])
+        run_script(path)
     except SystemExit as exc:
         result = _exited(exc.code)
         if result:
@@ -115,9 +116,12 @@ def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
 
 
 def _script_path(user_dir: str, where: str) -> str:
-    """The script's real path: its folder is what ``python ../x/main.py`` puts first on
-    ``sys.path`` (symbolic links resolved, no ``..``), and its frames and ``__file__`` say it."""
-    return os.path.realpath(os.path.join(user_dir, where))
+    """The script's path as its ``__file__`` and frames say it: absolute, through a symbolic
+    link as given (python puts only ``sys.path[0]``, the folder, as the real one), without
+    ``..`` unless that names another file (``lnk/../x.py``, the link's parent's)."""
+    given = os.path.join(user_dir, where)
+    plain = os.path.abspath(given)
+    return plain if os.path.realpath(plain) == os.path.realpath(given) else given
 
 
 def _write_at_hard_exit(result_path: str, finish: Any) -> Any:
@@ -155,20 +159,20 @@ def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> D
 
     where, _, name = target.rpartition(":")
     # As an entry point sees it: its own name or file, not check's arguments.
-    sys.argv = [_script_path(user_dir, where) if where.endswith(".py") else where]
+    sys.argv = [where]
     if where.endswith(".py"):
         import types
 
         from .check_main import check_encoding
 
-        path = sys.argv[0]
+        path = _script_path(user_dir, where)
         module = types.ModuleType("__mp_main__")
         module.__file__ = path
         with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
             source = handle.read()
         code = compile(source, path, "exec")
         check_encoding(source, path)
-        sys.path.insert(0, os.path.dirname(path))
+        sys.path.insert(0, os.path.dirname(os.path.realpath(path)))
         sys.modules["__main__"] = sys.modules["__mp_main__"] = module
         exec(code, module.__dict__)  # noqa: S102 - the user's own script, by request
     else:
@@ -295,9 +299,11 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     default_method = multiprocessing.get_all_start_methods()[0]
     os.chdir(user_dir)
     where = target.rpartition(":")[0] or target
-    script_dir = os.path.dirname(_script_path(user_dir, where)) if where.endswith(".py") else ""
+    script = _script_path(user_dir, where) if where.endswith(".py") else ""
+    # Its folder, and the real one its imports come from, hold the user's modules too.
+    script_dir = os.pathsep.join(sorted({os.path.dirname(script), os.path.dirname(
+        os.path.realpath(script))})) if script else ""
     _user_path(user_dir, not script_dir)
-    # A script's own folder holds the user's modules too, wherever check was started from.
     # The children report in the hang folder, which outlives a run killed before its end
     # (``check_suite``): what the tests it finished saw is still there.
     watch = check_watch.Watch(hang_dir or report_dir, os.pathsep.join(

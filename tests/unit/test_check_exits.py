@@ -205,24 +205,44 @@ def test_os_exit_called_after_the_program_ended_keeps_its_outcome(tmp_path: Path
 
 def test_a_script_given_by_a_path_up_and_through_a_link_runs_from_its_real_folder(
         tmp_path: Path) -> None:
-    """``check ../../lnk/main.py`` (review r12 F6): ``sys.path[0]`` is the script's real folder,
-    as ``python ../../lnk/main.py`` has it; its ``__file__`` and ``sys.argv[0]`` have no ``..``."""
+    """``check ../../lnk/main.py`` (review r12 F6) and ``check link/tool.py``, a link to a
+    script (review r14 F6): as python has it, ``sys.path[0]`` is the script's real folder, its
+    ``__file__`` the path through the link, absolute and without ``..``, ``sys.argv[0]`` the
+    path as given."""
     real = Path(os.path.realpath(tmp_path)) / "real"
     real.mkdir()
     (tmp_path / "lnk").symlink_to(real, target_is_directory=True)
     (real / "main.py").write_text("import sys\nprint(repr([sys.path[0], __file__, sys.argv[0]]))\n")
+    (tmp_path / "link").mkdir()
+    (tmp_path / "link" / "tool.py").symlink_to(real / "main.py")
     here = tmp_path / "a" / "b"
     here.mkdir(parents=True)
     (tmp_path / "hang").mkdir()
-    for target in ("../../lnk/main.py", "../../lnk/main.py:nothing"):
+    for folder, target in ((here, "../../lnk/main.py"), (here, "../../lnk/main.py:nothing"),
+                           (tmp_path, "link/tool.py")):
         proc = subprocess.run([sys.executable, "-I", str(ROOT / "harness" / "guest" /
                                                          "check_exec.py"),
-                               str(ROOT), str(here), target, "spawn", "[]",
+                               str(ROOT), str(folder), target, "spawn", "[]",
                                str(tmp_path / "hang"), str(tmp_path / "result.json")],
                               capture_output=True, text=True, timeout=60, check=False)
-        folder, file, argv0 = eval(proc.stdout.splitlines()[0])  # noqa: S307 - our own repr
-        assert folder == str(real), proc.stdout
-        assert file == argv0 == str(real / "main.py"), proc.stdout
+        path0, file, argv0 = eval(proc.stdout.splitlines()[0])  # noqa: S307 - our own repr
+        script = target.partition(":")[0]
+        assert path0 == str(real), proc.stdout
+        assert file == os.path.normpath(str(folder / script)), proc.stdout
+        assert argv0 == script, proc.stdout
+
+
+def test_a_linked_script_is_run_by_the_path_given(tmp_path: Path) -> None:
+    """``check link/tool.py`` runs ``link/tool.py``, not the file it links to (review r14
+    F6): python names the script so in ``__file__`` and ``sys.argv[0]``."""
+    from harness.check import parse_target
+
+    (tmp_path / "real").mkdir()
+    (tmp_path / "real" / "tool.py").write_text("")
+    (tmp_path / "link").mkdir()
+    (tmp_path / "link" / "tool.py").symlink_to(tmp_path / "real" / "tool.py")
+    assert parse_target("link/tool.py", tmp_path) == "link/tool.py"
+    assert parse_target("link/tool.py:main", tmp_path) == "link/tool.py:main"
 
 
 def test_a_callable_killed_by_a_signal_has_status_1() -> None:
