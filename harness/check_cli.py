@@ -23,8 +23,10 @@ def add_parser(sub: Any) -> None:
                     "method on each interpreter (isolated, time-limited), print a method x "
                     "interpreter table and diagnose the causes. With --pytest, run your pytest "
                     "suite once per method and list the tests whose outcome depends on it. "
-                    "Exit 0 when nothing failed, 1 when something failed or nothing could be "
-                    "checked (no process started, no test ran), 2 on usage error, 130 when "
+                    "Exit 0 when nothing failed, 1 when something failed, nothing could be "
+                    "checked (no process started, no test ran), or a child had other globals "
+                    "than its parent that its code reads and the output differs from the "
+                    "default method's run, 2 on usage error, 130 when "
                     "interrupted (Ctrl-C, SIGTERM or SIGHUP; what finished is reported), 141 when "
                     "the output's reader left (`| head`: 128 + SIGPIPE, quietly).",
         epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
@@ -198,9 +200,10 @@ def command(args: argparse.Namespace) -> int:
         loaded = check.load_failure(runs, target)
         doc["output_differs"] = {i: {"default": d, "methods": m}
                                  for i, (d, m) in check.outputs_differ(runs).items()}
-        # Other globals in a child and other output is said (summary_line), not a failure: a
-        # parent-only global and a pid or a time printed look the same (review r14).
-        ok = not loaded and not failing and not check.nothing_checked(runs, unchecked)
+        # Nothing failed, but a child's code reads other globals and printed otherwise: a
+        # wrong result (globals only the parent's code reads: a pid printed, review r14).
+        ok = not loaded and not failing and not check.nothing_checked(runs, unchecked) and \
+            not check.silently_differs(runs, diagnoses)
     # Runs an interrupt left undone are named, and nothing is ok that was not all checked.
     doc["not_run_interrupted"] = ["%s[%s]" % key for key in not_run]
     ok = doc["ok"] = ok and not not_run

@@ -110,16 +110,16 @@ def test_a_program_that_looks_at_the_import_system_sees_no_recorder(which: str) 
             run["method"], "ok", plain.stdout), run
 
 
-def test_a_global_that_silently_changes_the_output_is_named() -> None:
+def test_a_global_that_silently_changes_the_output_fails_the_check() -> None:
     """review r13: workers read a table main() filled; under spawn/forkserver every lookup
-    silently falls back, nothing raises. The check names the global and says the output
-    differs from the default method's, and no longer words the difference "if it read them".
-    It exits 0: check cannot tell it from a parent-only global with a pid printed (r14)."""
+    silently falls back, nothing raises. The check says the output differs from the default
+    method's and exits 1 (the task function reads COUNTRY: ``globals_read``), and no longer
+    words the difference "if it read them"."""
     doc = check_run.check("lookup_filled_in_main.py", interpreters=check_run.newest())
     diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
     assert "__main__.COUNTRY" in diag["message"] and "if it read them" not in diag["message"]
     assert {r["outcome"] for r in doc["results"]} == {"ok"}
-    assert doc["exit"] == 0 and doc["ok"] is True
+    assert doc["exit"] == 1 and doc["ok"] is False
     (said,) = doc["output_differs"].values()
     assert said == {"default": "fork", "methods": ["forkserver", "spawn"]}
 
