@@ -25,8 +25,8 @@ def add_parser(sub: Any) -> None:
                     "suite once per method and list the tests whose outcome depends on it. "
                     "Exit 0 when nothing failed, 1 when something failed, nothing could be "
                     "checked (no process started, no test ran), or a child had other globals "
-                    "than its parent and the output differs from the default method's run, 2 "
-                    "on usage error, 130 when "
+                    "than its parent that its code reads and the output differs from the "
+                    "default method's run, 2 on usage error, 130 when "
                     "interrupted (Ctrl-C, SIGTERM or SIGHUP; what finished is reported), 141 when "
                     "the output's reader left (`| head`: 128 + SIGPIPE, quietly).",
         epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
@@ -200,7 +200,8 @@ def command(args: argparse.Namespace) -> int:
         loaded = check.load_failure(runs, target)
         doc["output_differs"] = {i: {"default": d, "methods": m}
                                  for i, (d, m) in check.outputs_differ(runs).items()}
-        # Nothing failed, but a child had other globals and printed otherwise: a wrong result.
+        # Nothing failed, but a child's code reads other globals and printed otherwise: a
+        # wrong result (globals only the parent's code reads: a pid printed, review r14).
         ok = not loaded and not failing and not check.nothing_checked(runs, unchecked) and \
             not check.silently_differs(runs, diagnoses)
     # Runs an interrupt left undone are named, and nothing is ok that was not all checked.

@@ -84,17 +84,28 @@ def child_field(field: str) -> Callable[[CaseRun, str, str], Optional[str]]:
 
 def globals_changed(run: CaseRun, text: str, method: str) -> Optional[str]:
     """The globals a child had with other values than the parent (``globals_differ``), and,
-    where the run failed, the object globals code of the user's names that the child has as
-    another object: a connection or Manager proxy the main block made is None in a spawn child
-    (review r13: "'NoneType' object has no attribute 'execute'"). Not a patch's (a mock, or the
-    module's own function again: ``patched``)."""
+    where the run failed with an error about it, the object globals code of the user's names
+    that the child has as another object: a connection or Manager proxy the main block made is
+    None in a spawn child (review r13: "'NoneType' object has no attribute 'execute'"). Not a
+    patch's (a mock, or the module's own function again: ``patched``)."""
     names = set((child_field("globals_differ")(run, text, method) or "").split(", ")) - {""}
     for child in children(run) if run.outcome is not Outcome.OK else ():
         for diff in child.get("objects_differ") or []:
             name, parent, own = diff.get("name", ""), diff.get("parent", ""), diff.get("child", "")
-            if diff.get("read") and not parent.startswith("mock ") and own != name:
+            if diff.get("read") and not parent.startswith("mock ") and own != name and \
+                    _about(text, name, own):
                 names.add("%s (parent: %s; child: %s)" % (name, parent, own))  # no ", ": a list
     return ", ".join(sorted(names)) if names else None
+
+
+def _about(text: str, name: str, own: str) -> bool:
+    """The error ``text`` is about the global ``name`` the child has as ``own``: it names the
+    global, or the child's kind of object (NoneType). Compared at the worker's start, a Pool
+    initializer's connection is None there (review r14: a ValueError of a task blamed it)."""
+    kind = "NoneType" if own == "None" else own.rpartition(".")[2]
+    words = [w for w in (name.rpartition(".")[2], kind) if w]
+    return bool(words) and re.search(r"\b(?:%s)\b" % "|".join(map(re.escape, words)),
+                                     text) is not None
 
 
 def patched(run: CaseRun, text: str, method: str) -> Optional[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Dict, List, Mapping, Sequence, Set, Tuple
 
 from harness.check_diagnose import FORK_DEFAULT, NO_PROCESS, RAN, Diagnosis, not_exercised
+from harness.check_match import children
 from harness.check_table import defaults
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.words import START_METHODS
@@ -56,13 +57,17 @@ def format_outputs(runs: Mapping[Tuple[str, str], CaseRun]) -> str:
 
 
 def silently_differs(runs: Mapping[Tuple[str, str], CaseRun],
-                     diagnoses: Sequence[Diagnosis]) -> List[str]:
+                     diagnoses: Sequence[Diagnosis], read: bool = True) -> List[str]:
     """The interpreters where a child had other globals than its parent (``global-differs``)
-    and, nothing failing, the output differs between the methods: a silently wrong result
-    (review r13: every row "??" under spawn), which the exit status says."""
+    that the code it runs names (``globals_read``; any, not ``read``) and, nothing failing,
+    the output differs between the methods: a silently wrong result (review r13: every row
+    "??" under spawn), which the exit status says. Globals only the parent's code names, and a
+    pid or a time printed, are no failure (review r14)."""
     cells = {c for d in diagnoses if d.code == "global-differs" for c in d.cells}
     return [interp for interp, (default, other) in outputs_differ(runs).items()
-            if any("%s[%s]" % (interp, m) in cells for m in [default] + other)]
+            if any("%s[%s]" % (interp, m) in cells and (not read or any(
+                c.get("globals_read") for c in children(runs[(interp, m)])))
+                for m in [default] + other)]
 
 
 #: What to do with a failure no cause explains, and the watch's limits behind one: which
@@ -129,7 +134,12 @@ def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagno
         if not aside:
             if silently_differs(runs, diagnoses):
                 return ("nothing failed under any start method%s, but a child had other "
-                        "globals than its parent and the output differs (exit status 1): "
+                        "globals than its parent that its code reads, and the output "
+                        "differs (exit status 1): read the causes above" % scope)
+            if silently_differs(runs, diagnoses, read=False):
+                return ("nothing failed under any start method%s, but a child had other "
+                        "globals than its parent and the output differs: a wrong result if "
+                        "a child reads them (a pid, a time or an order printed differs too): "
                         "read the causes above" % scope)
             if diagnoses:
                 return "nothing failed under any start method%s, but read the causes above" % scope

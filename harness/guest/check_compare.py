@@ -34,11 +34,12 @@ from .check_objects import (
     resource,
     resources_differ,
 )
+from .check_reach import reads
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Set, Tuple
 
-__all__ = ["after_first_task", "differences", "globals_differ", "record",
+__all__ = ["after_first_task", "child_reads", "differences", "globals_differ", "record",
            "record_imports", "same", "snapshot", "user_modules"]
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)
@@ -313,6 +314,7 @@ def differences(snap: Dict[str, Any], done: List[str], with_globals: bool = True
     its arguments."""
     missing = object()
     out: Dict[str, Any] = {"globals_differ": globals_differ(snap, done) if with_globals else []}
+    out["globals_read"] = child_reads(snap, out["globals_differ"], passed)
     objects = []
     for where, parent_desc in sorted(snap["objects"].items()):
         mod_name, _, path = where.partition(":")
@@ -341,6 +343,12 @@ def differences(snap: Dict[str, Any], done: List[str], with_globals: bool = True
     return out
 
 
+def child_reads(snap: Dict[str, Any], found: List[str], roots: Any) -> List[str]:
+    """Of ``found``, the globals the code this child runs (from ``roots``: its target, its
+    arguments, a worker's first task) names (``check_reach``)."""
+    return reads(found, roots, lambda path: _mine(path, snap.get("user_dir", "")))
+
+
 def _random_states(user_dir: str) -> Dict[str, int]:
     """A digest of each random generator the user's modules hold (equal = same draws). Not
     ``hash(getstate())``: its ``None`` (no gauss() drawn yet) hashes by address before 3.12,
@@ -360,8 +368,8 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     return states
 
 
-def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None]) -> bool:
-    """When ``target`` is a Pool's or ProcessPoolExecutor's worker: ``then()`` runs once, right
+def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[Any], None]) -> bool:
+    """When ``target`` is a Pool's or ProcessPoolExecutor's worker: ``then(task)`` runs once, right
     after its first task is taken from its queue (after the worker's initializer; unpickled:
     the task function's module is imported), before the task runs; True. Anything else, or a
     queue that cannot be hooked: nothing; False."""
@@ -382,7 +390,7 @@ def after_first_task(target: Any, args: Tuple[Any, ...], then: Callable[[], None
         if pending:
             pending.pop()
             try:
-                then()
+                then(item)
             except Exception:  # noqa: BLE001, S110 - observing must never break the worker
                 pass
         return item

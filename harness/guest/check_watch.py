@@ -19,6 +19,7 @@ from . import MESSAGE_LIMIT, TYPE_CHECKING
 from .check_compare import (
     _OWN,
     after_first_task,
+    child_reads,
     differences,
     globals_differ,
     record_imports,
@@ -80,10 +81,12 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
 
     done: List[str] = []  # the modules whose globals were compared
 
-    def after_task() -> None:  # after the initializer, and the imports of unpickling the task
+    def after_task(task: Any) -> None:  # after the initializer, and unpickling the task
         more = globals_differ(snap, done)
         if more:
             report["globals_differ"] = sorted(set(report.get("globals_differ") or ()) | set(more))
+            report["globals_read"] = sorted(set(report.get("globals_read") or ()) | set(
+                child_reads(snap, more, (target, *args, task))))
             write()
 
     # A Pool's or executor's worker compares globals only at its first task: its initializer

@@ -86,7 +86,8 @@ def test_global_differs_under_spawn() -> None:
     diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
     assert "MODE" in diag["message"]
     assert all("fork]" not in c or "forkserver" in c for c in diag["cells"])
-    # Nothing failed, but the child printed the other mode: a silently wrong result (r13).
+    # Nothing failed, but the child, whose target reads MODE, printed the other mode: a
+    # silently wrong result (r13).
     assert doc["exit"] == 1 and {r["outcome"] for r in doc["results"]} == {"ok"}
 
 

@@ -113,7 +113,8 @@ def test_a_program_that_looks_at_the_import_system_sees_no_recorder(which: str) 
 def test_a_global_that_silently_changes_the_output_fails_the_check() -> None:
     """review r13: workers read a table main() filled; under spawn/forkserver every lookup
     silently falls back, nothing raises. The check says the output differs from the default
-    method's and exits 1, and no longer words the difference "if it read them"."""
+    method's and exits 1 (the task function reads COUNTRY: ``globals_read``), and no longer
+    words the difference "if it read them"."""
     doc = check_run.check("lookup_filled_in_main.py", interpreters=check_run.newest())
     diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
     assert "__main__.COUNTRY" in diag["message"] and "if it read them" not in diag["message"]
@@ -121,6 +122,27 @@ def test_a_global_that_silently_changes_the_output_fails_the_check() -> None:
     assert doc["exit"] == 1 and doc["ok"] is False
     (said,) = doc["output_differs"].values()
     assert said == {"default": "fork", "methods": ["forkserver", "spawn"]}
+
+
+@pytest.mark.parametrize("program", ["parent_flag_pid_printed.py",
+                                     "parent_options_time_printed.py"])
+def test_a_parent_only_global_and_a_pid_or_time_printed_pass(program: str) -> None:
+    """review r14 (pidprint.py, timing.py): a flag only the parent's code reads differs in
+    the workers, and the program prints a pid or a time: a correct program, exit 0 (1
+    before), though global-differs and the output line are still said."""
+    doc = check_run.check(program, interpreters=check_run.newest())
+    assert "global-differs" in check_run.codes(doc)
+    assert doc["output_differs"] and {r["outcome"] for r in doc["results"]} == {"ok"}
+    assert doc["exit"] == 0 and doc["ok"] is True
+
+
+def test_a_connection_an_initializer_makes_is_not_named() -> None:
+    """review r14 (init_conn.py): conn opened in the main block and by each worker's Pool
+    initializer (as the fix advises); a task raises ValueError under every method: it fails
+    the same way everywhere, and global-differs does not blame conn."""
+    doc = check_run.check("connection_in_initializer.py", interpreters=check_run.newest())
+    assert "global-differs" not in check_run.codes(doc), doc["diagnoses"]
+    assert {r["outcome"] for r in doc["results"]} == {"error"} and doc["exit"] == 1
 
 
 def test_an_object_global_the_main_block_made_is_named_where_workers_fail() -> None:

@@ -4,7 +4,7 @@ supports (the programs that produce these observations are in tests/integration/
 from __future__ import annotations
 
 import signal
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 from harness.check_diagnose import diagnose
 from harness.guest import check_exec
@@ -107,6 +107,25 @@ def test_an_object_global_a_failed_child_has_as_none_is_a_global_that_differs() 
     assert _codes({("3.12", "spawn"): _run("spawn", children=children(True))}) == []
     assert _codes({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error,
                                            children=children(False))}) == []
+
+
+def test_an_object_global_is_not_blamed_for_an_error_that_is_not_about_it() -> None:
+    """review r14 (init_conn.py): ``conn`` made in each worker by a Pool initializer, as the
+    fix advises; a task raises ValueError under every method. The worker's conn differs from
+    the parent's at start, but the error says nothing of None or of conn: not named. The same
+    run whose error is about None (or names the global) still names it."""
+    children = [{"objects_differ": [{"name": "__main__.conn", "parent": "sqlite3.Connection",
+                                     "child": "None", "read": True}]}]
+
+    def failed(message: str) -> Dict[Tuple[str, str], CaseRun]:
+        error = {"type": "ValueError", "where": "child", "message": message}
+        return {("3.12", "spawn"): _run("spawn", Outcome.ERROR, error=error,
+                                        children=children)}
+
+    assert _codes(failed("bad record 3")) == []
+    assert _codes(failed("connection lost")) == []  # "conn" is not a word of it
+    assert "global-differs" in _codes(failed("'NoneType' object has no attribute 'execute'"))
+    assert "global-differs" in _codes(failed("conn is closed"))
 
 
 def test_one_generator_state_per_child_is_not_duplication() -> None:

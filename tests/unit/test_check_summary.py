@@ -364,12 +364,14 @@ def test_a_hang_of_an_exception_the_parent_cannot_unpickle_names_its_cause() -> 
     assert check.diagnose(own) == []
 
 
-def _silent(stdout_of: Dict[str, str]) -> Dict[Tuple[str, str], CaseRun]:
-    """Every run ok; the spawn child had another value of a global code of the user's names."""
+def _silent(stdout_of: Dict[str, str], read: bool = True) -> Dict[Tuple[str, str], CaseRun]:
+    """Every run ok; the spawn child had another value of a global code of the user's names
+    (``read``: code the child runs names it)."""
     runs = {}
+    child = {"globals_differ": ["__main__.COUNTRY"],
+             "globals_read": ["__main__.COUNTRY"] if read else []}
     for m in ("fork", "spawn"):
-        run = _run(m, default_method="fork",
-                   children=[{"globals_differ": ["__main__.COUNTRY"]}] if m == "spawn" else [])
+        run = _run(m, default_method="fork", children=[child] if m == "spawn" else [])
         runs[("3.12", m)] = dataclasses.replace(run, stdout=stdout_of[m])
     return runs
 
@@ -382,8 +384,8 @@ def test_a_global_that_differs_where_the_output_differs_too_fails_the_check() ->
     runs = _silent({"fork": "unknown countries: 0\n", "spawn": "unknown countries: 4\n"})
     assert check.silently_differs(runs, check.diagnose(runs)) == ["3.12"]
     assert _summary(runs) == ("nothing failed under any start method, but a child had other "
-                              "globals than its parent and the output differs (exit status "
-                              "1): read the causes above")
+                              "globals than its parent that its code reads, and the output "
+                              "differs (exit status 1): read the causes above")
     assert check.format_outputs(runs) == (
         "the output differs from the default method's (fork) under spawn on 3.12 (not a "
         "failure by itself: a pid or a time printed differs too)")
@@ -391,3 +393,16 @@ def test_a_global_that_differs_where_the_output_differs_too_fails_the_check() ->
     assert check.silently_differs(same, check.diagnose(same)) == []
     assert check.format_outputs(same) == ""
     assert _summary(same) == "nothing failed under any start method, but read the causes above"
+
+
+def test_a_global_only_the_parents_code_reads_with_a_pid_printed_is_no_failure() -> None:
+    """review r14 (pidprint.py): a flag only the parent's show() reads differs in the workers,
+    and the program prints pids: the output differs, but no code the child runs names the
+    flag (no ``globals_read``): said, not a failure (exit 0)."""
+    runs = _silent({"fork": "workers 2 4101\n", "spawn": "workers 2 4207\n"}, read=False)
+    assert check.silently_differs(runs, check.diagnose(runs)) == []
+    assert check.silently_differs(runs, check.diagnose(runs), read=False) == ["3.12"]
+    assert _summary(runs) == ("nothing failed under any start method, but a child had other "
+                              "globals than its parent and the output differs: a wrong "
+                              "result if a child reads them (a pid, a time or an order "
+                              "printed differs too): read the causes above")

@@ -1,0 +1,129 @@
+"""The names the code a child runs can read (runs inside the interpreter under test; standard
+library only, Python 3.8 syntax): from its target, its arguments and a Pool's or executor's
+first task, the user's functions and classes they hold, then the user's functions and classes
+those name (by their module's globals), a bounded closure. A global that differs in the child
+but none of them names is read, if at all, by the parent's code (a flag a parent-side log()
+reads, review r14), so output that differs with it is no silently wrong result."""
+
+from __future__ import annotations
+
+import sys
+
+from . import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from typing import Any, Callable, List, Set
+
+__all__ = ["reached", "reads"]
+
+_CODES = 2000  # the most code objects looked into: a big package is not followed further
+_WIDE = 20  # the items of a container (a task's arguments) looked into
+_DEEP = 4  # how far into containers and objects a function is looked for
+
+
+def reads(found: List[str], roots: Any, mine: Callable[[str], bool]) -> List[str]:
+    """Of ``found`` (``globals_differ``'s ``mod.NAME``, ``NAME.attr``), those whose last name
+    the code reachable from ``roots`` names; all of them if that cannot be told."""
+    if not found:
+        return []
+    try:
+        names = reached(roots, mine)
+    except Exception:  # noqa: BLE001 - an odd object: read, as before this was told
+        return sorted(found)
+    return sorted(n for n in found if n.partition(" ")[0].rpartition(".")[2] in names)
+
+
+def reached(roots: Any, mine: Callable[[str], bool]) -> Set[str]:
+    """The names (and strings) the code of the user's files (``mine(path)``) reachable from
+    ``roots`` uses. Objects are read through their ``__dict__`` only, never ``getattr``: a
+    user's ``__getattr__`` could act."""
+    import types  # here: the guest imports nothing at the user's import time
+
+    funcs: List[Any] = []
+    classes: List[type] = []
+    _collect(roots, _DEEP, funcs, classes)
+    names: Set[str] = set()
+    seen: Set[int] = set()
+    while (funcs or classes) and len(seen) < _CODES:
+        if classes:
+            kind = classes.pop()
+            if id(kind) not in seen and _mine_class(kind, mine):
+                seen.add(id(kind))
+                _each(list(vars(kind).values()), 0, funcs, classes)
+                classes.extend(kind.__mro__[1:])  # a base class of the user's: its methods
+            continue
+        func = funcs.pop()
+        code = func.__code__
+        where = getattr(code, "co_filename", None)  # PyPy's builtin functions have none
+        if id(code) in seen or not isinstance(where, str) or not mine(where):
+            continue
+        own = _names(code, seen)
+        names |= own
+        space = func.__globals__
+        for name in own:
+            value = space.get(name)
+            if isinstance(value, types.ModuleType):  # helpers.compute: compute, if it is there
+                inner = vars(value)
+                _each([inner.get(n) for n in own if n in inner], 0, funcs, classes)
+            else:
+                _collect(value, 0, funcs, classes)
+    return names
+
+
+def _names(code: Any, seen: Set[int]) -> Set[str]:
+    """The names and strings of ``code`` and of its nested functions and comprehensions."""
+    names: Set[str] = set()
+    codes = [code]
+    while codes:
+        code = codes.pop()
+        if id(code) not in seen:
+            seen.add(id(code))
+            names.update(code.co_names)
+            names.update(c for c in code.co_consts if type(c) is str)
+            codes.extend(c for c in code.co_consts if type(c) is type(code))
+    return names
+
+
+def _mine_class(kind: type, mine: Callable[[str], bool]) -> bool:
+    module = sys.modules.get(getattr(kind, "__module__", "") or "")
+    return mine(str(getattr(module, "__file__", None) or "/"))
+
+
+def _collect(value: Any, depth: int, funcs: List[Any], classes: List[type]) -> None:
+    """The functions and classes in ``value``, looked for ``depth`` levels into containers,
+    partials, bound methods and objects' ``__dict__``."""
+    import types
+
+    kind = type(value)
+    if kind is types.FunctionType:
+        funcs.append(value)
+    elif kind in (staticmethod, classmethod):
+        funcs.append(value.__func__)
+    elif kind is property:
+        funcs.extend(f for f in (value.fget, value.fset, value.fdel) if f is not None)
+    elif issubclass(kind, type):  # not isinstance: it asks the object's own __class__
+        classes.append(value)
+    elif depth <= 0 or value is None or issubclass(kind, (str, bytes, int, float)):
+        return
+    elif kind is types.MethodType:
+        _each([value.__func__, value.__self__], depth, funcs, classes)
+    elif kind is getattr(sys.modules.get("functools"), "partial", None):  # loaded if made
+        _each([value.func, *value.args[:_WIDE], *list((value.keywords or {}).values())[:_WIDE]],
+              depth, funcs, classes)
+    elif kind in (tuple, list):
+        _each(value[:_WIDE], depth - 1, funcs, classes)
+    elif kind is dict:
+        _each(list(value.values())[:_WIDE], depth - 1, funcs, classes)
+    else:  # an object: its class (a Process subclass's methods) and what it holds
+        classes.append(kind)
+        try:
+            own = object.__getattribute__(value, "__dict__")
+        except Exception:  # noqa: BLE001 - no __dict__ (slots): its class only
+            return
+        if type(own) is dict:
+            _each(list(own.values())[:_WIDE], depth - 1, funcs, classes)
+
+
+def _each(values: List[Any], depth: int, funcs: List[Any], classes: List[type]) -> None:
+    for value in values:
+        _collect(value, depth, funcs, classes)

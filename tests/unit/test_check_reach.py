@@ -1,0 +1,71 @@
+"""The names the code a child runs can read (``check_reach``): a global that differs in a
+child is a silently wrong result only where that code names it (review r14: a flag only the
+parent's show() reads, with pids printed, exited 1)."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from typing import Any
+
+from harness.guest.check_reach import reached, reads
+
+_SOURCE = '''
+import os
+VERBOSE = False
+TABLE = {}
+
+def helper(x):
+    return TABLE.get(x)
+
+def work(x):
+    return helper(x), os.getpid()
+
+def show(res):
+    if VERBOSE:
+        print(res)
+
+class Job:
+    def run(self):
+        return self.step()
+
+    def step(self):
+        return VERBOSE
+'''
+
+
+def _load(monkeypatch: Any, tmp_path: Any) -> Any:
+    import importlib
+
+    (tmp_path / "u_reach.py").write_text(_SOURCE)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "u_reach", raising=False)
+    module = importlib.import_module("u_reach")
+    monkeypatch.setitem(sys.modules, "u_reach", module)
+    return module
+
+
+def test_a_pool_task_reaches_the_functions_it_calls_not_the_parents(
+        monkeypatch: Any, tmp_path: Any) -> None:
+    """pool.map's task (job, i, mapstar, ((work, chunk),), {}): work and the helper it calls
+    name TABLE; only show(), which the parent calls, names VERBOSE."""
+    mod = _load(monkeypatch, tmp_path)
+
+    def mine(path: str) -> bool:
+        return path.startswith(str(tmp_path))
+
+    task: Any = (0, 0, print, ((mod.work, [1, 2]),), {})
+    names = reached(("worker", task), mine)
+    assert {"TABLE", "helper", "getpid"} <= names and "VERBOSE" not in names
+    assert reads(["__main__.VERBOSE", "TABLE"], task, mine) == ["TABLE"]
+    # An executor's task: a partial of multiprocessing's function with the user's.
+    assert reads(["VERBOSE"], functools.partial(print, mod.show), mine) == ["VERBOSE"]
+
+
+def test_a_process_subclass_reaches_its_methods(monkeypatch: Any, tmp_path: Any) -> None:
+    """A Process subclass's run() calls self.step(), which reads VERBOSE: its class's
+    methods are followed from the object."""
+    mod = _load(monkeypatch, tmp_path)
+    assert reads(["u_reach.VERBOSE"], (mod.Job.run, mod.Job()),
+                 lambda path: path.startswith(str(tmp_path))) == ["u_reach.VERBOSE"]
+    assert reads(["VERBOSE"], (print, 3), lambda path: True) == []
