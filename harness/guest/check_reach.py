@@ -59,15 +59,31 @@ def reached(roots: Any, mine: Callable[[str], bool]) -> Set[str]:
             continue
         own = _names(code, seen)
         names |= own
+        _each(_held(func), 1, funcs, classes)
         space = func.__globals__
         for name in own:
             value = space.get(name)
-            if isinstance(value, types.ModuleType):  # helpers.compute: compute, if it is there
+            if type(value) is types.ModuleType:  # helpers.compute: compute, if it is there
                 inner = vars(value)
                 _each([inner.get(n) for n in own if n in inner], 0, funcs, classes)
-            else:
-                _collect(value, 0, funcs, classes)
+            else:  # a dispatch dict's functions, an instance's methods, a cache's function
+                _collect(value, 2, funcs, classes)
     return names
+
+
+def _held(func: Any) -> List[Any]:
+    """What a function carries besides its code: a decorator's wrapper the function it wraps
+    (its closure, ``__wrapped__``), defaults (review r15)."""
+    held: List[Any] = []
+    for cell in func.__closure__ or ():
+        try:
+            held.append(cell.cell_contents)
+        except ValueError:  # an empty cell
+            continue
+    held.extend(func.__defaults__ or ())
+    held.extend((func.__kwdefaults__ or {}).values())
+    held.append(func.__dict__.get("__wrapped__"))
+    return held[:_WIDE]
 
 
 def _names(code: Any, seen: Set[int]) -> Set[str]:

@@ -271,6 +271,13 @@ def test_a_status_other_than_the_programs_end_wrote_is_the_outcome() -> None:
         "message": "the script exited with status 3 after its main block"}), late
     for same in (run(Outcome.OK, 1, 1), run(Outcome.OK, 0, 0), run(Outcome.ERROR, 0, 1)):
         assert _exited_later(same, "t.py") == same
+    # Killed by a signal after the main block (a thread's os.kill(os.getpid(), SIGKILL): plain
+    # python exits 137): a crash, not "no problem found" (review r15).
+    killed = _exited_later(run(Outcome.OK, -9, 0), "t.py")
+    assert (killed.outcome, killed.detail, killed.error) == (
+        Outcome.CRASH, "killed by SIGKILL after its main block", {
+            "type": "ChildCrashed", "where": "parent",
+            "message": "killed by SIGKILL after its main block"}), killed
     # What the guest writes it from: the status the program's end gave.
     check_exec._STOPPED.clear()
     ended = check_exec._finish({"status": 4}, _Watch(), "t.py", {}, [])

@@ -69,3 +69,66 @@ def test_a_process_subclass_reaches_its_methods(monkeypatch: Any, tmp_path: Any)
     assert reads(["u_reach.VERBOSE"], (mod.Job.run, mod.Job()),
                  lambda path: path.startswith(str(tmp_path))) == ["u_reach.VERBOSE"]
     assert reads(["VERBOSE"], (print, 3), lambda path: True) == []
+
+
+_HIDDEN = '''
+import functools
+UNIT = 1
+SCALE = 1
+CACHED = 1
+DECORATED = 1
+
+def handle_dist(x):
+    return x * UNIT
+
+HANDLERS = {"dist": handle_dist}
+
+def dispatch(x):
+    return HANDLERS["dist"](x)
+
+class Scaler:
+    def apply(self, x):
+        return x * SCALE
+
+scaler = Scaler()
+
+def scaled(x):
+    return scaler.apply(x)
+
+@functools.lru_cache(maxsize=None)
+def lookup(x):
+    return x * CACHED
+
+def cached(x):
+    return lookup(x)
+
+def logged(f):
+    @functools.wraps(f)
+    def wrapper(*args):
+        return f(*args)
+    return wrapper
+
+@logged
+def decorated(x):
+    return x * DECORATED
+'''
+
+
+def test_functions_held_by_globals_closures_and_caches_are_followed(
+        monkeypatch: Any, tmp_path: Any) -> None:
+    """A global read through a dispatch dict, a module-level instance's method, an lru_cache
+    or a decorator's closure is read (review r15: each exited 0 with its output wrong)."""
+    import importlib
+
+    (tmp_path / "u_hidden.py").write_text(_HIDDEN)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "u_hidden", raising=False)
+    mod = importlib.import_module("u_hidden")
+    monkeypatch.setitem(sys.modules, "u_hidden", mod)
+
+    def mine(path: str) -> bool:
+        return path.startswith(str(tmp_path))
+
+    for target, name in ((mod.dispatch, "UNIT"), (mod.scaled, "SCALE"),
+                         (mod.cached, "CACHED"), (mod.decorated, "DECORATED")):
+        assert reads([name], (target, ()), mine) == [name], target
