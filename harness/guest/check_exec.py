@@ -88,8 +88,8 @@ def _make_default(method: str) -> None:
 
 def _exited(code: Any, how: str = "") -> Dict[str, Any]:
     """The result of a script that ended with ``sys.exit(code)`` (or ``how``: ``os._exit``)."""
-    if code in (None, 0):
-        return {}
+    if code in (None, 0) or (type(code) is int and os.name == "posix" and code % 256 == 0):
+        return {}  # sys.exit(256): the status POSIX keeps, code & 0xFF, is 0 (review r15)
     said = isinstance(code, str)  # sys.exit("text"): status 1, the text printed
     return {"outcome": ERROR, "error": {
         "type": "SystemExit", "where": "parent", "message": "the script exited with status %s%s"

@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, Optional
 
+import pytest
+
 from harness.check import _refine
 from harness.guest import check_exec
 from harness.runner import CaseRun
@@ -282,3 +284,10 @@ def test_a_status_other_than_the_programs_end_wrote_is_the_outcome() -> None:
     check_exec._STOPPED.clear()
     ended = check_exec._finish({"status": 4}, _Watch(), "t.py", {}, [])
     assert (ended["status"], ended["observed"]["exit_status"]) == (4, 4), ended
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX keeps the status's low byte")
+def test_an_exit_status_posix_keeps_as_0_is_no_failure() -> None:
+    """sys.exit(256): python's exit status is 0 on POSIX; check called it an error (r15)."""
+    assert check_exec._exited(256) == {} and check_exec._exited(0) == {}
+    assert check_exec._exited(257)["error"]["message"] == "the script exited with status 257"
