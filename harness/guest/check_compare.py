@@ -24,7 +24,7 @@ import os
 import sys
 
 from . import TYPE_CHECKING
-from .check_digest import SIMPLE, digest
+from .check_digest import SIMPLE, digest, is_a
 from .check_objects import (
     attributes,
     by_attributes,
@@ -77,9 +77,9 @@ def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
     for key, value in list(vars(module).items())[:_PER_MODULE]:
         if key.startswith("__"):
             continue
-        if isinstance(value, SIMPLE):
+        if is_a(value, SIMPLE):
             simple[key] = value
-        elif isinstance(value, _CONTAINERS):
+        elif is_a(value, _CONTAINERS):
             containers[key] = digest(value)
         elif by_attributes(value):
             containers.update(("%s.%s" % (key, a), d)
@@ -112,7 +112,7 @@ def record_imports(user_dir: str) -> None:
 
     def then(spec: Any, loaded: Any) -> None:
         try:
-            if isinstance(loaded, type(sys)) and isinstance(spec.loader, loaders) and \
+            if is_a(loaded, type(sys)) and isinstance(spec.loader, loaders) and \
                     _mine(spec.origin, user_dir):
                 record(loaded)
         except Exception:  # noqa: BLE001, S110 - recording must never break an import
@@ -206,19 +206,19 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
             simple[_main_name(name)], containers[_main_name(name)] = _changed(
                 _main_name(name), mod, _main_name(module_name))
         for key, value in list(vars(mod).items()):
-            if not key.startswith("__") and not isinstance(value, SIMPLE + (type(sys),)):
+            if not key.startswith("__") and not is_a(value, SIMPLE + (type(sys),)):
                 objects["%s:%s" % (name, key)] = describe(value)
                 if resource(value):
                     resources["%s:%s" % (_main_name(name), key)] = resource(value) or ""
-            if mock is not None and isinstance(value, type) and value.__module__ == name:
+            if mock is not None and is_a(value, type) and value.__module__ == name:
                 for attr, inner in list(vars(value).items()):  # mock.patch.object(Class, ...)
-                    if isinstance(inner, mock.NonCallableMock):
+                    if is_a(inner, mock.NonCallableMock):
                         objects["%s:%s.%s" % (name, key, attr)] = describe(inner)
     if mock is not None:  # mocks patched into any module, e.g. time.sleep
         for name, mod in _modules():
             try:
                 for key, value in list(vars(mod).items()):
-                    if isinstance(value, mock.NonCallableMock):
+                    if is_a(value, mock.NonCallableMock):
                         objects["%s:%s" % (name, key)] = describe(value)
             except Exception:  # noqa: BLE001, S112 - an odd module object: nothing to compare
                 continue
@@ -358,7 +358,7 @@ def _random_states(user_dir: str) -> Dict[str, int]:
     states: Dict[str, int] = {}
     for name, module in user_modules(user_dir):
         for key, value in list(vars(module).items()):
-            if isinstance(value, random.Random) and not key.startswith("__"):
+            if is_a(value, random.Random) and not key.startswith("__"):
                 try:  # (version, 625 ints, gauss_next): by numbers only, equal in any process
                     version, numbers, gauss = value.getstate()
                     states["%s.%s" % (_main_name(name), key)] = hash(

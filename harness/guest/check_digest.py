@@ -11,9 +11,24 @@ from . import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any, List, Tuple
 
-__all__ = ["ADDRESS", "LIMIT", "SIMPLE", "canonical", "digest"]
+__all__ = ["ADDRESS", "LIMIT", "SIMPLE", "canonical", "digest", "is_a"]
 
 SIMPLE = (str, int, float, bool, type(None), bytes)
+
+
+class _Method:
+    def bound(self) -> None:
+        pass
+
+
+#: types.MethodType, without importing types into the user's program.
+_BOUND = type(_Method().bound)
+
+
+def is_a(value: Any, kinds: Any) -> bool:
+    """``isinstance`` by the value's own type: ``isinstance`` asks a proxy for its ``__class__``,
+    user code (Django's LazySettings loads its settings for it, and may raise; review r15)."""
+    return issubclass(type(value), kinds)
 #: An object's address in a repr (`` at 0x7f...``): differs in every process, so dropped.
 ADDRESS = r" at 0x[0-9a-fA-F]+"
 #: The most items a compared container holds, and the text size unit of the budget.
@@ -43,22 +58,22 @@ def canonical(value: Any, depth: int, budget: List[int], address: Any) -> str:
     taken from ``budget`` (``_TooBig`` once spent)."""
     if budget[0] <= 0:
         raise _TooBig()
-    if isinstance(value, (dict, list, tuple, set, frozenset)):
+    if is_a(value, (dict, list, tuple, set, frozenset)):
         if not depth or len(value) > LIMIT:
             raise _TooBig()
-        if isinstance(value, dict):
+        if is_a(value, dict):
             parts = sorted("%s: %s" % (canonical(k, depth - 1, budget, address),
                                        canonical(v, depth - 1, budget, address))
                            for k, v in list(value.items()))
         else:
             parts = [canonical(v, depth - 1, budget, address) for v in list(value)]
-            if isinstance(value, (set, frozenset)):
+            if is_a(value, (set, frozenset)):
                 parts.sort()
         text = "%s(%s)" % (type(value).__name__, ", ".join(parts))
-    elif isinstance(value, (str, bytes)) and len(value) > budget[0]:
+    elif is_a(value, (str, bytes)) and len(value) > budget[0]:
         raise _TooBig()
-    elif isinstance(value, (*SIMPLE, type, complex, *_value_types())) or (
-            callable(value) and hasattr(value, "__qualname__")):
+    elif is_a(value, (*SIMPLE, type, complex, *_value_types())) or (
+            callable(value) and ("__qualname__" in vars(type(value)) or is_a(value, _BOUND))):
         text = address.sub("", repr(value)).replace("__mp_main__", "__main__")
     elif _is_dataclass(value):  # by its fields, as its repr shows them, each by these rules
         if not depth:
@@ -89,8 +104,8 @@ def _is_dataclass(value: Any) -> bool:
     """An instance of a dataclass (``dataclasses`` is not imported here unless the program
     did)."""
     dataclasses = sys.modules.get("dataclasses")
-    return dataclasses is not None and not isinstance(value, type) and \
-        dataclasses.is_dataclass(value)
+    return dataclasses is not None and not is_a(value, type) and \
+        hasattr(type(value), "__dataclass_fields__")
 
 
 def _value_types() -> Tuple[type, ...]:

@@ -10,7 +10,7 @@ import os
 import sys
 
 from . import TYPE_CHECKING
-from .check_digest import ADDRESS, LIMIT, canonical, digest
+from .check_digest import ADDRESS, LIMIT, canonical, digest, is_a
 from .check_frames import HARNESS
 
 if TYPE_CHECKING:
@@ -31,13 +31,15 @@ def describe(value: Any) -> str:
     if value is None:
         return "None"
     mock = sys.modules.get("unittest.mock")
-    if mock is not None and isinstance(value, mock.NonCallableMock):
+    if mock is not None and is_a(value, mock.NonCallableMock):
         return "mock %s" % type(value).__name__
-    try:  # a user's __getattr__ may raise anything for a name its object lacks (review r12)
-        module = getattr(value, "__module__", "?")
-        name = getattr(value, "__qualname__", type(value).__name__)
-    except Exception:  # noqa: BLE001 - named by its class then
-        module, name = type(value).__module__, type(value).__qualname__
+    kind = type(value)
+    module, name = kind.__module__, kind.__name__  # an object: its class, never its own lookups
+    if callable(value) and "__qualname__" in vars(kind):  # a class, a function: its own name
+        try:
+            module, name = value.__module__, value.__qualname__
+        except Exception:  # noqa: BLE001 - a metaclass's odd lookup: its class's name then
+            module, name = kind.__module__, kind.__qualname__
     return "%s.%s" % ("__main__" if module == "__mp_main__" else module, name)
 
 
@@ -56,7 +58,7 @@ def by_attributes(value: Any) -> bool:
     if kind is _NAMESPACE or kind is getattr(sys.modules.get("argparse"), "Namespace", None):
         return True
     enum = sys.modules.get("enum")
-    if isinstance(value, (type, type(sys))) or (enum is not None and isinstance(value, enum.Enum)):
+    if is_a(value, (type, type(sys))) or (enum is not None and is_a(value, enum.Enum)):
         return False
     module = getattr(kind, "__module__", None)
     path = getattr(sys.modules.get(module), "__file__", None) if isinstance(module, str) else None
@@ -210,6 +212,6 @@ def _below(value: Any) -> Iterable[Any]:
         return value.values()  # type: ignore[no-any-return]
     if kind is types.MethodType:
         return (value.__self__,)
-    if isinstance(value, (type, type(sys))):
+    if is_a(value, (type, type(sys))):
         return ()
     return (own_dict(value) or {}).values()

@@ -7,7 +7,7 @@ from __future__ import annotations
 import multiprocessing
 import sys
 import types
-from typing import Any, Dict
+from typing import Any, ClassVar, Dict, List
 
 from harness.guest import check_compare, check_objects
 
@@ -120,3 +120,35 @@ def test_an_object_global_the_child_has_as_none_is_named_none_and_marked_read(
          "read": True},
         {"name": "u_objects_r12.UNUSED", "parent": "u_objects_r12.SlotsConfig",
          "child": "None", "read": False}]
+
+
+class LazyProxy:
+    """Django's LazySettings' shape: any lookup of its own, ``__class__`` included, loads the
+    settings (here: raises, as an unconfigured project's do)."""
+
+    looked_up: ClassVar[List[str]] = []
+
+    def __getattribute__(self, name: str) -> Any:
+        LazyProxy.looked_up.append(name)
+        raise RuntimeError("settings are not configured")
+
+
+def test_checks_bookkeeping_never_asks_a_proxy_anything(tmp_path: Any,
+                                                        monkeypatch: Any) -> None:
+    """isinstance() asks an object that is not of the class for its ``__class__``: a lazy
+    settings proxy ran its loading, or raised, inside check's record, snapshot and descriptions
+    (review r15). Every check is by the object's own type."""
+    from harness.guest import check_digest
+
+    LazyProxy.looked_up.clear()
+    proxy = LazyProxy()
+    monkeypatch.setattr(LazyProxy, "__module__", "u_objects_r15")
+    module = _module(monkeypatch, str(tmp_path / "u_objects_r15.py"), settings=proxy, MODE=1)
+    monkeypatch.setattr(check_compare, "IMPORTED", {})
+    check_compare.record(module)
+    check_compare.snapshot("u_objects_r15", str(tmp_path), "")
+    assert check_objects.describe(proxy) == "u_objects_r15.LazyProxy"
+    assert check_objects.by_attributes(proxy) in (True, False)
+    assert check_objects.resource(proxy) is None
+    check_digest.digest({"s": proxy})
+    assert LazyProxy.looked_up == []
