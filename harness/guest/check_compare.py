@@ -296,6 +296,13 @@ def _named(user_dir: str) -> Set[str]:
         elif kind is types.FunctionType:
             codes.append(value.__code__)
             values.extend(v for v in (vars(value).get("__wrapped__"),) if v is not None)
+        else:  # a cache or another wrapper (functools.lru_cache): the function it wraps only
+            try:
+                own = object.__getattribute__(value, "__dict__")
+            except Exception:  # noqa: BLE001, S112 - no __dict__: nothing wrapped
+                continue
+            wrapped = own.get("__wrapped__") if type(own) is dict else None
+            values.extend([wrapped] if type(wrapped) is types.FunctionType else [])
     seen: Set[int] = set()
     while codes:  # nested functions, lambdas and comprehensions are constants of their code
         code = codes.pop()

@@ -152,3 +152,18 @@ def test_checks_bookkeeping_never_asks_a_proxy_anything(tmp_path: Any,
     assert check_objects.resource(proxy) is None
     check_digest.digest({"s": proxy})
     assert LazyProxy.looked_up == []
+
+
+def test_a_global_read_only_through_a_cached_function_is_named(tmp_path: Any,
+                                                               monkeypatch: Any) -> None:
+    """``@functools.lru_cache`` makes a wrapper object, not a function: the global only the
+    cached function reads (SCALE, set in the main block) was taken as read by no code of the
+    user's and dropped, so the run said nothing (review r15)."""
+    import functools
+
+    source = "SCALE = 1\n\ndef factor():\n    return SCALE\n"
+    code: Dict[str, Any] = {}
+    exec(compile(source, str(tmp_path / "u_cached_r15.py"), "exec"), code)  # noqa: S102
+    module = _module(monkeypatch, str(tmp_path / "u_cached_r15.py"), SCALE=10,
+                     factor=functools.lru_cache(maxsize=None)(code["factor"]))
+    assert check_compare._read(["SCALE"], str(tmp_path)) == ["SCALE"], module
