@@ -12,7 +12,7 @@ import sys
 from . import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, List, Set
+    from typing import Any, Callable, List, Optional, Set
 
 __all__ = ["reached", "reads"]
 
@@ -26,17 +26,25 @@ def reads(found: List[str], roots: Any, mine: Callable[[str], bool]) -> List[str
     the code reachable from ``roots`` names; all of them if that cannot be told."""
     if not found:
         return []
+    loads: Set[str] = set()
     try:
-        names = reached(roots, mine)
+        names = reached(roots, mine, loads)
     except Exception:  # noqa: BLE001 - an odd object: read, as before this was told
         return sorted(found)
-    return sorted(n for n in found if n.partition(" ")[0].rpartition(".")[2] in names)
+
+    def read(name: str) -> bool:
+        parts = name.partition(" ")[0].split(".")
+        # A bare name is a global of the target's module: read where code loads it as a
+        # global (or names it in a string), not where it is an attribute (logging.DEBUG does
+        # not read a DEBUG flag; review r15).
+        return parts[-1] in (loads if len(parts) == 1 else names)
+    return sorted(n for n in found if read(n))
 
 
-def reached(roots: Any, mine: Callable[[str], bool]) -> Set[str]:
+def reached(roots: Any, mine: Callable[[str], bool], loads: Optional[Set[str]] = None) -> Set[str]:
     """The names (and strings) the code of the user's files (``mine(path)``) reachable from
-    ``roots`` uses. Objects are read through their ``__dict__`` only, never ``getattr``: a
-    user's ``__getattr__`` could act."""
+    ``roots`` uses; ``loads`` gets those it uses as globals (and the strings). Objects are read
+    through their ``__dict__`` only, never ``getattr``: a user's ``__getattr__`` could act."""
     import types  # here: the guest imports nothing at the user's import time
 
     funcs: List[Any] = []
@@ -57,7 +65,7 @@ def reached(roots: Any, mine: Callable[[str], bool]) -> Set[str]:
         where = getattr(code, "co_filename", None)  # PyPy's builtin functions have none
         if id(code) in seen or not isinstance(where, str) or not mine(where):
             continue
-        own = _names(code, seen)
+        own = _names(code, seen, loads)
         names |= own
         _each(_held(func), 1, funcs, classes)
         space = func.__globals__
@@ -86,8 +94,9 @@ def _held(func: Any) -> List[Any]:
     return held[:_WIDE]
 
 
-def _names(code: Any, seen: Set[int]) -> Set[str]:
-    """The names and strings of ``code`` and of its nested functions and comprehensions."""
+def _names(code: Any, seen: Set[int], loads: Optional[Set[str]] = None) -> Set[str]:
+    """The names and strings of ``code`` and of its nested functions and comprehensions;
+    ``loads`` gets the names they use as globals, and the strings."""
     names: Set[str] = set()
     codes = [code]
     while codes:
@@ -95,9 +104,21 @@ def _names(code: Any, seen: Set[int]) -> Set[str]:
         if id(code) not in seen:
             seen.add(id(code))
             names.update(code.co_names)
-            names.update(c for c in code.co_consts if type(c) is str)
+            strings = [c for c in code.co_consts if type(c) is str]
+            names.update(strings)
             codes.extend(c for c in code.co_consts if type(c) is type(code))
+            if loads is not None:
+                import dis  # only once a global differs
+
+                loads.update(strings)
+                loads.update(str(i.argval) for i in dis.get_instructions(code)
+                             if i.opname in _GLOBAL_OPS)
     return names
+
+
+#: The instructions that use a name as a global (or a class body's name), 3.8 to 3.15, PyPy.
+_GLOBAL_OPS = {"LOAD_GLOBAL", "STORE_GLOBAL", "DELETE_GLOBAL", "LOAD_NAME", "STORE_NAME",
+               "DELETE_NAME", "LOAD_FROM_DICT_OR_GLOBALS"}
 
 
 def _mine_class(kind: type, mine: Callable[[str], bool]) -> bool:

@@ -132,3 +132,29 @@ def test_functions_held_by_globals_closures_and_caches_are_followed(
     for target, name in ((mod.dispatch, "UNIT"), (mod.scaled, "SCALE"),
                          (mod.cached, "CACHED"), (mod.decorated, "DECORATED")):
         assert reads([name], (target, ()), mine) == [name], target
+
+
+def test_an_attribute_of_the_same_name_is_no_read_of_a_global(
+        monkeypatch: Any, tmp_path: Any) -> None:
+    """The child calls logging.basicConfig(level=logging.DEBUG); the parent alone reads a DEBUG
+    flag: the attribute is no read of the global (review r15: exit 1 on a correct program
+    printing its pid). A string naming it (getattr(mod, "DEBUG")) still counts."""
+    import importlib
+
+    (tmp_path / "u_attr.py").write_text(
+        "import logging\nDEBUG = False\n\ndef work(x):\n"
+        "    logging.basicConfig(level=logging.DEBUG)\n    return x\n\n"
+        "def named(x):\n    return getattr(x, 'DEBUG')\n\n"
+        "def flag(x):\n    return DEBUG\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.delitem(sys.modules, "u_attr", raising=False)
+    mod = importlib.import_module("u_attr")
+    monkeypatch.setitem(sys.modules, "u_attr", mod)
+
+    def mine(path: str) -> bool:
+        return path.startswith(str(tmp_path))
+
+    assert reads(["DEBUG"], (mod.work, ()), mine) == []
+    assert reads(["DEBUG"], (mod.named, ()), mine) == ["DEBUG"]
+    assert reads(["DEBUG"], (mod.flag, ()), mine) == ["DEBUG"]
+    assert reads(["u_attr.DEBUG"], (mod.work, ()), mine) == ["u_attr.DEBUG"]  # a module's
