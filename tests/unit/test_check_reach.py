@@ -34,14 +34,14 @@ class Job:
 '''
 
 
-def _load(monkeypatch: Any, tmp_path: Any) -> Any:
+def _load(monkeypatch: Any, tmp_path: Any, name: str = "u_reach", source: str = _SOURCE) -> Any:
     import importlib
 
-    (tmp_path / "u_reach.py").write_text(_SOURCE)
+    (tmp_path / ("%s.py" % name)).write_text(source)
     monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "u_reach", raising=False)
-    module = importlib.import_module("u_reach")
-    monkeypatch.setitem(sys.modules, "u_reach", module)
+    monkeypatch.delitem(sys.modules, name, raising=False)
+    module = importlib.import_module(name)
+    monkeypatch.setitem(sys.modules, name, module)
     return module
 
 
@@ -118,13 +118,7 @@ def test_functions_held_by_globals_closures_and_caches_are_followed(
         monkeypatch: Any, tmp_path: Any) -> None:
     """A global read through a dispatch dict, a module-level instance's method, an lru_cache
     or a decorator's closure is read (review r15: each exited 0 with its output wrong)."""
-    import importlib
-
-    (tmp_path / "u_hidden.py").write_text(_HIDDEN)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "u_hidden", raising=False)
-    mod = importlib.import_module("u_hidden")
-    monkeypatch.setitem(sys.modules, "u_hidden", mod)
+    mod = _load(monkeypatch, tmp_path, "u_hidden", _HIDDEN)
 
     def mine(path: str) -> bool:
         return path.startswith(str(tmp_path))
@@ -139,17 +133,11 @@ def test_an_attribute_of_the_same_name_is_no_read_of_a_global(
     """The child calls logging.basicConfig(level=logging.DEBUG); the parent alone reads a DEBUG
     flag: the attribute is no read of the global (review r15: exit 1 on a correct program
     printing its pid). A string naming it (getattr(mod, "DEBUG")) still counts."""
-    import importlib
-
-    (tmp_path / "u_attr.py").write_text(
+    mod = _load(monkeypatch, tmp_path, "u_attr", (
         "import logging\nDEBUG = False\n\ndef work(x):\n"
         "    logging.basicConfig(level=logging.DEBUG)\n    return x\n\n"
         "def named(x):\n    return getattr(x, 'DEBUG')\n\n"
-        "def flag(x):\n    return DEBUG\n")
-    monkeypatch.syspath_prepend(str(tmp_path))
-    monkeypatch.delitem(sys.modules, "u_attr", raising=False)
-    mod = importlib.import_module("u_attr")
-    monkeypatch.setitem(sys.modules, "u_attr", mod)
+        "def flag(x):\n    return DEBUG\n"))
 
     def mine(path: str) -> bool:
         return path.startswith(str(tmp_path))
