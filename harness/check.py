@@ -262,14 +262,8 @@ def _exited_later(run: CaseRun, target: str) -> CaseRun:
             code, int) or code == 0 or code == written % 256:  # sys.exit(256) exits 0
         return run
     if code < 0:  # a signal at shutdown (a thread's os.kill(os.getpid(), SIGKILL); review r15)
-        import signal
-
-        try:
-            name = signal.Signals(-code).name
-        except ValueError:
-            name = "signal %d" % -code
         said = "killed by %s after %s" % (
-            name, "its main block" if target.endswith(".py") else "its end")
+            runner.signal_name(-code), "its main block" if target.endswith(".py") else "its end")
         return dataclasses.replace(run, outcome=Outcome.CRASH, detail=said, error={
             "type": "ChildCrashed", "where": "parent", "message": said})
     said = _ENDED.get(target) or ("the script exited with status %d after its main block"

@@ -35,6 +35,7 @@ __all__ = [
     "case_environ",
     "kill_tree",
     "run_case",
+    "signal_name",
 ]
 
 EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
@@ -148,7 +149,8 @@ class Cancelled(Exception):
     """``run_case`` was stopped by ``cancel_all`` (an interrupt), not by the case."""
 
 
-def _signal_name(number: int) -> str:
+def signal_name(number: int) -> str:
+    """``SIGKILL``, or ``signal 64`` for a number the signal module does not name."""
     try:
         return signal.Signals(number).name
     except ValueError:
@@ -182,10 +184,10 @@ def _classify(
     if payload is None:
         if shepherd_lost and returncode is not None and returncode < 0:
             detail = ("the harness's supervisor of the case was killed by %s (by the case?); %s"
-                      % (_signal_name(-returncode), "process tree killed" if contained else
+                      % (signal_name(-returncode), "process tree killed" if contained else
                          "some of its processes may have survived the kill"))
         elif returncode is not None and returncode < 0:
-            detail = "killed by %s" % _signal_name(-returncode)
+            detail = "killed by %s" % signal_name(-returncode)
         else:
             detail = "exited with code %s without a result" % returncode
         return CaseRun(outcome=Outcome.CRASH, detail=detail, **base)

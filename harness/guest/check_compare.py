@@ -34,7 +34,7 @@ from .check_objects import (
     resource,
     resources_differ,
 )
-from .check_reach import reads
+from .check_reach import code_names, reads
 
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Set, Tuple
@@ -208,8 +208,9 @@ def snapshot(module_name: str, user_dir: str, test: str) -> Dict[str, Any]:
         for key, value in list(vars(mod).items()):
             if not key.startswith("__") and not is_a(value, SIMPLE + (type(sys),)):
                 objects["%s:%s" % (name, key)] = describe(value)
-                if resource(value):
-                    resources["%s:%s" % (_main_name(name), key)] = resource(value) or ""
+                held = resource(value)
+                if held:
+                    resources["%s:%s" % (_main_name(name), key)] = held
             if mock is not None and is_a(value, type) and value.__module__ == name:
                 for attr, inner in list(vars(value).items()):  # mock.patch.object(Class, ...)
                     if is_a(inner, mock.NonCallableMock):
@@ -304,13 +305,8 @@ def _named(user_dir: str) -> Set[str]:
             wrapped = own.get("__wrapped__") if type(own) is dict else None
             values.extend([wrapped] if type(wrapped) is types.FunctionType else [])
     seen: Set[int] = set()
-    while codes:  # nested functions, lambdas and comprehensions are constants of their code
-        code = codes.pop()
-        if id(code) not in seen:
-            seen.add(id(code))
-            names.update(code.co_names)
-            codes.extend(c for c in code.co_consts if type(c) is type(code))
-            names.update(c for c in code.co_consts if type(c) is str)
+    for code in codes:  # with their nested functions, lambdas and comprehensions
+        names |= code_names(code, seen)
     return names
 
 

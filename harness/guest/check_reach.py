@@ -14,7 +14,7 @@ from . import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any, Callable, List, Optional, Set
 
-__all__ = ["reached", "reads"]
+__all__ = ["code_names", "reached", "reads"]
 
 _CODES = 2000  # the most code objects looked into: a big package is not followed further
 _WIDE = 20  # the items of a container (a task's arguments) looked into
@@ -65,7 +65,7 @@ def reached(roots: Any, mine: Callable[[str], bool], loads: Optional[Set[str]] =
         where = getattr(code, "co_filename", None)  # PyPy's builtin functions have none
         if id(code) in seen or not isinstance(where, str) or not mine(where):
             continue
-        own = _names(code, seen, loads)
+        own = code_names(code, seen, loads)
         names |= own
         _each(_held(func), 1, funcs, classes)
         space = func.__globals__
@@ -94,7 +94,7 @@ def _held(func: Any) -> List[Any]:
     return held[:_WIDE]
 
 
-def _names(code: Any, seen: Set[int], loads: Optional[Set[str]] = None) -> Set[str]:
+def code_names(code: Any, seen: Set[int], loads: Optional[Set[str]] = None) -> Set[str]:
     """The names and strings of ``code`` and of its nested functions and comprehensions;
     ``loads`` gets the names they use as globals, and the strings."""
     names: Set[str] = set()

@@ -27,6 +27,7 @@ from .check_compare import (
 )
 from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
+from .check_objects import own_dict
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Set, Tuple
@@ -279,9 +280,10 @@ class Watch:
         def get_context(self: Any, method: Any = None) -> Any:
             # The default: a plain Process, Pool(), Queue(), get_context(); not a ThreadPool's
             # (Pool.__init__ asks, and its workers are threads).
-            if method is None and not _thread_pool(sys._getframe(1)):
+            frame = sys._getframe(1)
+            if method is None and not _thread_pool(frame):
                 watch.default_asked = True
-            caller = sys._getframe(1).f_globals.get("__name__")
+            caller = frame.f_globals.get("__name__")
             if method is not None and caller == _EXECUTOR:  # the program named no method
                 watch.chosen_by[str(method)] = caller
             return orig_get_context(self, method)
@@ -361,7 +363,7 @@ def _held_by(target: Any, exc: BaseException) -> Dict[str, Any]:
                 holder, types.ModuleType):
             return {}
         named = kind.group(1) or kind.group(2)
-        found = sorted(name for name, value in object.__getattribute__(holder, "__dict__").items()
+        found = sorted(name for name, value in (own_dict(holder) or {}).items()
                        if named in (type(value).__qualname__, "%s.%s" % (
                            type(value).__module__, type(value).__qualname__)))
         method = "%s.%s" % (type(holder).__qualname__, func.__name__)
