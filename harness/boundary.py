@@ -61,14 +61,14 @@ RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.r
                  "harness.coverage", "harness.waiting", "harness.leftovers", "harness.capture",
                  "harness.strays", "harness.psgroup", "harness.stopping", "harness.interrupted",
                  "harness.replaced",
-                 "harness.cli_types", "harness.scheduling", "harness.owned"})
+                 "harness.cli_types", "harness.scheduling", "harness.owned", "harness.envprobe"})
 #: Host modules that turn results files into the matrix, the page and the diff.
 REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harness.render",
                     "harness.svg", "harness.summary", "harness.history", "harness.diff",
                     "harness.claimcheck", "harness.answers", "harness.grid", "harness.picks",
                     "harness.cellview", "harness.casetext", "harness.claimview", "harness.envview",
                     "harness.groups", "harness.notrun", "harness.case_code", "harness.inputs",
-                    "harness.claimpred", "harness.changetext"})
+                    "harness.claimpred", "harness.changetext", "harness.noise"})
 #: A guest import marked with this comment is the user's own package (``check --pytest``
 #: imports the pytest of the interpreter under test), not a dependency of the harness.
 USERS_OWN = "# boundary: the user's own"

@@ -4,7 +4,7 @@ Pure comparison of two matrix documents, grouped like wpt.fyi's diff: **A**dded,
 **C**hanged, **U**nchanged. A cell changed where two runs of it would disagree
 (``merge.disagree``: outcome, error type, warning kinds, value, where a hang hung); a
 performance case's numbers (``median``/``iqr`` summaries) count as changed only beyond their
-spread. A cell whose case's own code changed between the two runs
+spread (``noise``). A cell whose case's own code changed between the two runs
 (``case_code``) is not an observation change: it is listed apart, as **K** (case changed).
 Only cells that ran in both are compared: one that ran on one side only (the other's selection,
 ``--quick``, no data, an environment only one side has) is counted as not compared, with why.
@@ -15,7 +15,7 @@ What each side reads (a matrix.json, results files, a reports folder) is ``input
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from harness import case_code, notrun, svg
 from harness.documents import (
@@ -28,17 +28,13 @@ from harness.documents import (
 )
 from harness.guest.words import ERROR, FLAKY, NOT_RUN, OK, TIMEOUT
 from harness.merge import disagree, performance_cases, warning_kinds
+from harness.noise import noise_aware_equal
 from harness.results import HANG_QUOTE, hang_said
-from harness.text import cut_apart, key_changes, same_value, short_json
+from harness.text import cut_apart, key_changes, short_json
 
-__all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "noise_aware_equal",
-           "nothing_compared"]
+__all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "nothing_compared"]
 
 Key = CellKey
-#: A performance median must move by more than this fraction (and more than both IQRs).
-MIN_RELATIVE_CHANGE = 0.10
-_SUMMARY_NOISE_KEYS = frozenset({"samples", "q1", "q3", "iqr", "iqr_ratio", "min", "max", "n",
-                                 "warmups", "unstable", "stop", "ci95"})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,33 +121,6 @@ class MatrixDiff:
         data["cells_not_compared"] = [list(k) for k in self.cells_not_compared]
         data["nothing_compared"] = self.nothing_compared
         return data
-
-
-def noise_aware_equal(old: Any, new: Any) -> bool:
-    """``same_value`` where ``{"median", "iqr"}`` summaries compare within their spread."""
-    if isinstance(old, Mapping) and isinstance(new, Mapping):
-        if "median" in old and "median" in new and "iqr" in old and "iqr" in new:
-            return _same_within_noise(old, new)
-        if set(old) != set(new):
-            return False
-        return all(noise_aware_equal(old[k], new[k]) for k in old)
-    if isinstance(old, list) and isinstance(new, list):
-        return len(old) == len(new) and all(noise_aware_equal(a, b) for a, b in zip(old, new))
-    return same_value(old, new)
-
-
-def _same_within_noise(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
-    rest_old = {k: v for k, v in old.items() if k not in _SUMMARY_NOISE_KEYS and k != "median"}
-    rest_new = {k: v for k, v in new.items() if k not in _SUMMARY_NOISE_KEYS and k != "median"}
-    if not same_value(rest_old, rest_new):  # e.g. a different unit
-        return False
-    try:
-        m_old, m_new = float(old["median"]), float(new["median"])
-        spread = max(float(old["iqr"] or 0), float(new["iqr"] or 0))
-    except (TypeError, ValueError):
-        return same_value(old, new)
-    delta = abs(m_new - m_old)
-    return delta <= spread or delta <= MIN_RELATIVE_CHANGE * max(abs(m_old), abs(m_new))
 
 
 def _ran(cell: Optional[MatrixCell]) -> bool:

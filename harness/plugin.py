@@ -7,10 +7,8 @@ Enabled with ``-p harness.plugin``; ``nox -s matrix`` passes the options. Python
 from __future__ import annotations
 
 import importlib
-import json
 import os
 import shlex
-import subprocess
 import sys
 from concurrent.futures import Future
 from pathlib import Path
@@ -18,24 +16,20 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 import pytest
 
-from harness import interrupted, owned, replaced, results, scheduling, stopping
+from harness import envprobe, interrupted, replaced, results, scheduling, stopping
 from harness.exits import error
-from harness.guest import catalog, probe
+from harness.guest import catalog
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.interrupted import finished_unreported as _finished_unreported  # tests patch it
 from harness.judge import finding_line, judge
 from harness.results import ROOT
-from harness.runner import CaseRun, allow_runs, cancel_all, case_environ, run_case
-from harness.text import shorten
+from harness.runner import CaseRun, allow_runs, cancel_all, run_case
 
 __all__ = ["CaseFile", "CaseItem", "parse_methods"]
 
 CASES_DIR = ROOT / "cases"
-PROBE = Path(__file__).resolve().parent / "guest" / "probe.py"
 #: The category ``--quick`` leaves out (its cells sample for seconds each, one at a time).
 QUICK_LEAVES_OUT = PERFORMANCE
-#: How long the environment probe may take (it starts each start method's process once).
-PROBE_S = 120
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -121,43 +115,9 @@ def pytest_configure(config: pytest.Config) -> None:
         sys.path.insert(0, str(ROOT))
 
 
-#: What the probe records from the environment (cases get only the allow-listed environment):
-#: the commit (no git inside a Debian root), and where a root interpreter ran.
-_PROBE_ENV = ("HARNESS_GIT_COMMIT", "HARNESS_ROOT_NAME", "HARNESS_HOST_KERNEL", "CI",
-              *(name for _, name in probe.CI_VARIABLES))
-
-
-def _probe(interpreter: List[str]) -> Dict[str, Any]:
-    """What ``interpreter``'s environment is (``harness/guest/probe.py``), asked in a session of
-    its own (``owned``: a wrapper that hangs leaves nothing running); any failure is one line
-    and exit 2 (a banner before the JSON was a 34-line INTERNALERROR)."""
-    try:
-        status, stdout, stderr = owned.ask(
-            interpreter + ["-I", str(PROBE)], PROBE_S, cwd=str(ROOT),
-            env=case_environ({k: os.environ[k] for k in _PROBE_ENV if os.environ.get(k)}))
-    except subprocess.TimeoutExpired:
-        raise pytest.UsageError("the environment probe of %r did not answer within %d s" % (
-            interpreter, PROBE_S)) from None
-    except OSError as exc:
-        raise pytest.UsageError("the environment probe of %r cannot run: %s" % (
-            interpreter, exc.strerror or exc)) from None
-    if status != 0:
-        raise pytest.UsageError("the environment probe failed with %r: %s" % (
-            interpreter, stderr.decode("utf-8", "replace").strip()[-500:]))
-    try:
-        data: Dict[str, Any] = json.loads(stdout.decode("utf-8"))
-        data["id"] = results.env_id(data)
-    except (ValueError, TypeError, KeyError, AttributeError):  # not JSON, or not its object
-        first = stdout.decode("utf-8", "replace").strip().splitlines()[:1] or ["nothing"]
-        raise pytest.UsageError("the environment probe of %r printed no JSON object, but: %s" % (
-            interpreter, shorten(first[0], 200))) from None
-    data["interpreter_command"] = interpreter
-    return data
-
-
 def pytest_sessionstart(session: pytest.Session) -> None:
     state = _state(session.config)
-    state.environment = _probe(state.interpreter)
+    state.environment = envprobe.environment(state.interpreter)
     reporter = session.config.pluginmanager.get_plugin("terminalreporter")
     if reporter is not None:
         stopping.silence_dead_outputs()  # a reader gone already: the run goes on regardless

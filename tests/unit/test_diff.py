@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any, Callable, Dict, List, cast
 
-from harness import cli, diff, inputs
+from harness import cli, diff, inputs, noise
 from harness.documents import MatrixCell, MatrixDoc, RunRecord
 from tests.unit.report_synth import partial_cell, partial_matrix
 
@@ -174,11 +174,11 @@ def _perf(median: float, iqr: float) -> Dict[str, Any]:
 
 def test_performance_values_change_only_beyond_noise() -> None:
     """Medians within the spread (or 10 %) are the same; far beyond are a change."""
-    assert diff.noise_aware_equal(_perf(10.0, 2.0), _perf(11.5, 1.0))
-    assert diff.noise_aware_equal(_perf(100.0, 0.1), _perf(108.0, 0.1))
-    assert not diff.noise_aware_equal(_perf(10.0, 1.0), _perf(20.0, 1.0))
-    assert not diff.noise_aware_equal({"unit": "ms", "median": 1, "iqr": 0},
-                                      {"unit": "MB", "median": 1, "iqr": 0})
+    assert noise.noise_aware_equal(_perf(10.0, 2.0), _perf(11.5, 1.0))
+    assert noise.noise_aware_equal(_perf(100.0, 0.1), _perf(108.0, 0.1))
+    assert not noise.noise_aware_equal(_perf(10.0, 1.0), _perf(20.0, 1.0))
+    assert not noise.noise_aware_equal({"unit": "ms", "median": 1, "iqr": 0},
+                                       {"unit": "MB", "median": 1, "iqr": 0})
 
 
 def test_cli_diff_exit_codes_and_json(tmp_path: Path, capsys: Any) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from harness import plugin
+from harness import envprobe
 from tests.unit.test_discovery import _script, hanging_wrapper
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,9 +34,9 @@ def test_a_probe_that_prints_no_json_is_one_line_and_exit_2(tmp_path: Path) -> N
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="Linux /proc")
 def test_a_probe_that_hangs_is_stopped_with_its_children(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(plugin, "PROBE_S", 1, raising=False)
+    monkeypatch.setattr(envprobe, "PROBE_S", 1)
     with hanging_wrapper(tmp_path) as wrapper, pytest.raises(pytest.UsageError) as raised:
-        plugin._probe([str(wrapper)])
+        envprobe.environment([str(wrapper)])
     assert str(raised.value) == "the environment probe of %r did not answer within 1 s" % (
         [str(wrapper)],)
 
