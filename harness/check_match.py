@@ -8,7 +8,7 @@ import os
 import re
 from typing import Any, Callable, Dict, List, Optional, Set
 
-from harness.check_where import BOOTSTRAP_END, last_exception
+from harness.check_where import BOOTSTRAP_END, FRAME_RE, last_exception
 from harness.guest.words import FORKSERVER, SPAWN
 from harness.runner import CaseRun
 from harness.text import shorten
@@ -137,7 +137,6 @@ def main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
     return shorten(": ".join(filter(None, (kind, message))), 120) or "see the traceback"
 
 
-_MODULE_FRAME = re.compile(r'^\s*File "([^"<][^"]*)", line (\d+), in <module>$', re.M)
 _BOOTSTRAP_TEXT = regex(BOOTSTRAP.pattern)
 
 
@@ -153,7 +152,10 @@ def imported_starter(run: CaseRun, text: str, method: str) -> Optional[str]:
         rerun = _RERUN.search(block)
         if rerun is None:
             continue
-        frames = _MODULE_FRAME.findall(block, rerun.end())
+        # Module-level frames of files (not ``<frozen runpy>``): the script, then what it imports.
+        frames = [(m.group("file"), m.group("line"))
+                  for m in FRAME_RE.finditer(block, rerun.end())
+                  if m.group("function") == "<module>" and not m.group("file").startswith("<")]
         if len(frames) < 2 or frames[-1][0] == frames[0][0]:
             continue
         folder = frames[0][0].rpartition("/")[0] + "/"

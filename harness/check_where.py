@@ -19,9 +19,9 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "DUMP_FRAME", "HARNESS_DIR", "cells_text", "error_groups",
-           "error_head", "format_hangs", "frame_text", "format_tracebacks", "grouped", "is_users",
-           "last_error", "last_exception", "process_error",
+__all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "DUMP_FRAME", "FRAME_RE", "HARNESS_DIR", "cells_text",
+           "error_groups", "error_head", "format_hangs", "frame_text", "format_tracebacks",
+           "grouped", "is_users", "last_error", "last_exception", "process_error",
            "readable_detail", "stderr_frames", "table_order"]
 
 #: An object's address in a message: differs in every process, so dropped.
@@ -34,7 +34,8 @@ HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 _STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/(?!.*-packages/)")
 #: The test runner's own frames (``check --pytest``).
 _TEST_RUNNER = re.compile(r"/(?:_pytest|pytest|pluggy)/")
-_FRAME = re.compile(FRAME, re.M)
+#: A frame of a printed traceback (``check_frames.FRAME``), for each host module reading one.
+FRAME_RE = re.compile(FRAME, re.M)
 #: The guest modules' folder as the user's program imports them (check_exec's alias).
 _ALIAS = "/%s/" % ALIAS
 
@@ -55,7 +56,7 @@ def stderr_frames(stderr: str) -> List[Dict[str, Any]]:
     block = stderr.rpartition("Traceback (most recent call last):")[2]
     return [{"file": m.group("file"), "line": int(m.group("line")),
              "function": m.group("function"), "code": m.group("code") or ""}
-            for m in _FRAME.finditer(block) if is_users(m.group("file"))][-FRAMES:]
+            for m in FRAME_RE.finditer(block) if is_users(m.group("file"))][-FRAMES:]
 
 
 def frame_text(frame: Mapping[str, Any], cwd: str) -> str:
