@@ -162,3 +162,22 @@ def test_the_tests_session_runs_what_its_arguments_name() -> None:
         "def tests("))]
     assert '"pytest", *session.posargs)' in body and '"tests"' not in body
     assert 'testpaths = ["tests"]' in (ROOT / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_the_tests_session_skips_off_linux_with_why(
+        noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch, platform: str) -> None:
+    """The suite needs Linux (/proc, /dev/shm, fork, POSIX signals): on macOS and Windows the
+    session said nothing of it, installed and ran, and failed test after test."""
+    done: List[Any] = []
+
+    def skip(reason: str) -> None:
+        raise pytest.skip.Exception(reason)  # as nox's session.skip ends the session
+
+    monkeypatch.setattr(sys, "platform", platform)
+    session = SimpleNamespace(posargs=[], install=lambda *a: done.append(a), skip=skip,
+                              run=lambda *a, **k: done.append(a))
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        noxfile.tests(session)
+    assert done == []
+    assert "run on Linux only" in str(skipped.value) and platform in str(skipped.value)
