@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from harness.guest.words import INTERRUPTED
 from harness.text import shorten
 
-__all__ = ["EVERY_CELL", "INTERRUPTED", "OUTPUT_CLOSED", "RESULTS_WRITTEN", "STOPPED_EARLY",
+__all__ = ["EVERY_CELL", "OUTPUT_CLOSED", "RESULTS_WRITTEN", "STOPPED_EARLY",
            "STOP_SIGNALS", "ended", "exit_status", "missing", "nothing_written", "read", "words"]
 
 #: The signals that stop a command as Ctrl-C does (``harness.stopping``; those a platform
@@ -18,8 +19,6 @@ __all__ = ["EVERY_CELL", "INTERRUPTED", "OUTPUT_CLOSED", "RESULTS_WRITTEN", "STO
 STOP_SIGNALS = ("SIGINT", "SIGTERM", "SIGHUP", "SIGBREAK")
 #: pytest ended with an INTERNALERROR writing to an output whose reader left (`| head -1`).
 OUTPUT_CLOSED = "output closed"
-#: Why the cells an interrupted run (Ctrl-C, SIGTERM, SIGHUP) never reached did not run.
-INTERRUPTED = "interrupted"
 #: Why a stop signal had nothing left to stop ("harness: SIGINT after every cell had
 #: finished"; a complete run's line: "complete: every cell had finished before SIGINT").
 EVERY_CELL = "every cell had finished"

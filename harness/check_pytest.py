@@ -10,7 +10,7 @@ import dataclasses
 import re
 from typing import Any, Dict, Iterator, List, Mapping, Set, Tuple
 
-from harness import causes, check_collect
+from harness import check_collect
 from harness.capture import last_line
 from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, RAN, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
@@ -32,7 +32,7 @@ from harness.check_tests import (
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import read_progress
 from harness.guest.check_watch import RUNNING, children_seen, read_reports
-from harness.guest.words import START_METHODS, TEST_FAILING, TEST_HUNG
+from harness.guest.words import INTERRUPTED, START_METHODS, TEST_FAILING, TEST_HUNG
 from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
@@ -338,7 +338,7 @@ def cut_short(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, List[str]]:
     found: Dict[str, List[str]] = {}
     for key in table_order(runs):
         run = runs[key]
-        why = causes.INTERRUPTED if (run.error or {}).get("type") == INTERRUPTED_ERROR else \
+        why = INTERRUPTED if (run.error or {}).get("type") == INTERRUPTED_ERROR else \
             run.outcome.value if run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) else ""
         if why:
             found.setdefault(why, []).append("%s[%s]" % key)

@@ -14,10 +14,11 @@ import dataclasses
 import re
 from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from harness.causes import INTERRUPTED, ended, read
+from harness.causes import ended, read
+from harness.guest.words import INTERRUPTED
 from harness.results import environment_names
 
-__all__ = ["CASE_GONE", "CASE_NEWER", "CASE_OUTSIDE", "INTERRUPTED", "NO_DATA", "NotRun",
+__all__ = ["CASE_GONE", "CASE_NEWER", "CASE_OUTSIDE", "NO_DATA", "NotRun",
            "RunGaps", "not_run", "of_matrix", "partial_causes", "reason", "short_reason",
            "why_missing"]
 

@@ -17,9 +17,9 @@ import os
 
 from . import TYPE_CHECKING, check_watch
 from .words import (
+    INTERRUPTED,
     TEST_ERROR,
     TEST_FAILED,
-    TEST_INTERRUPTED,
     TEST_PASSED,
     TEST_SKIPPED,
     TEST_XFAILED,
@@ -41,7 +41,7 @@ COLLECTED = "check: collected the tests"
 #: the hard timeout: a time, not a delay, so that a slow start does not push it past the kill.
 DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
 #: A test's outcome so far that a failure or a skip of a later phase still decides.
-_UNDECIDED = (TEST_PASSED, TEST_INTERRUPTED)
+_UNDECIDED = (TEST_PASSED, INTERRUPTED)
 
 
 class Collector:
@@ -93,12 +93,12 @@ class Collector:
             self._append({"started": nodeid})  # what an interrupt (no stderr kept) was in
 
     def pytest_runtest_logreport(self, report: Any) -> None:
-        entry = self.tests.setdefault(report.nodeid, {"outcome": TEST_INTERRUPTED, "error": ""})
+        entry = self.tests.setdefault(report.nodeid, {"outcome": INTERRUPTED, "error": ""})
         if getattr(report, "wasxfail", None) is not None:  # xfail: failed as expected
             entry["outcome"] = TEST_XFAILED if report.skipped else TEST_XPASSED
             _reason(entry, str(report.wasxfail))
             return
-        if report.when == "call" and entry["outcome"] == TEST_INTERRUPTED:
+        if report.when == "call" and entry["outcome"] == INTERRUPTED:
             entry["outcome"] = TEST_PASSED  # until a failure says otherwise
         if report.failed and entry["outcome"] in _UNDECIDED:
             entry["outcome"] = TEST_FAILED if report.when == "call" else TEST_ERROR

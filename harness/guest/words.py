@@ -65,14 +65,19 @@ STATUSES = (AS_EXPECTED, UNEXPECTED, TIMEOUT, CRASH, UNAVAILABLE, NOT_RUN, FLAKY
 HOLDS, FAILS, DEPENDS, PARTIAL, UNDECIDED = "true", "false", "depends", "partial", "undecided"
 CLAIM_VERDICTS = (HOLDS, FAILS, DEPENDS, PARTIAL, UNDECIDED, NOT_RUN)
 
+#: What a run stopped before it finished (Ctrl-C, SIGTERM, SIGHUP) left undone: the cells it
+#: never reached (their not-run reason, ``harness.causes``), a ``check --pytest`` test it had
+#: started and not reported.
+INTERRUPTED = "interrupted"
+
 #: A test's outcome in ``check --pytest``: pytest's words (``check_suite`` writes them), and
-#: ``interrupted`` (started, never reported: its run was stopped) and ``hung`` (its run was
-#: killed at the hard timeout in it); a test fails with ``failed`` or ``error``.
+#: ``INTERRUPTED`` and ``hung`` (its run was killed at the hard timeout in it); a test fails
+#: with ``failed`` or ``error``.
 TEST_PASSED, TEST_FAILED, TEST_ERROR, TEST_SKIPPED = "passed", "failed", ERROR, "skipped"
 TEST_XFAILED, TEST_XPASSED = "xfailed", "xpassed"
-TEST_INTERRUPTED, TEST_HUNG = "interrupted", "hung"
+TEST_HUNG = "hung"
 TEST_OUTCOMES = (TEST_PASSED, TEST_FAILED, TEST_ERROR, TEST_SKIPPED, TEST_XFAILED, TEST_XPASSED,
-                 TEST_INTERRUPTED, TEST_HUNG)
+                 INTERRUPTED, TEST_HUNG)
 TEST_FAILING = (TEST_FAILED, TEST_ERROR)
 #: What pytest does not count as a failure: a test with these outcomes alone failed nowhere.
 TEST_FINE = (TEST_PASSED, TEST_SKIPPED, TEST_XFAILED, TEST_XPASSED)

@@ -1,5 +1,5 @@
-"""One vocabulary: the words of ``harness.guest.words`` are spelled there and nowhere else in the
-code, and the data written in the docs' own words (case expectations, the article's claims)
+"""One vocabulary: the words of ``harness.guest.words`` are spelled (and defined) there and nowhere
+else in the code, and the data written in the docs' own words (case expectations, the article's claims)
 names only words of it, so a misspelt method or OS cannot silently match nothing."""
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ CODE_WORDS = {word for vocabulary in CODE_VOCABULARIES.values() for word in voca
 OTHER_VOCABULARIES = {
     ("harness/check_diagnose.py", "inheritance"): "a word searched for in an error message",
     ("harness/check_causes.py", "inheritance"): "a word searched for in an error message",
+    ("harness/interrupted.py", "interrupted"): "a folder's name (results/interrupted/)",
+    ("harness/guest/case_digest.py", "timeout"): "a keyword argument's name (@case(timeout=))",
 }
 CASE_MODULES = ["cases." + p.stem for p in sorted((ROOT / "cases").glob("*.py"))
                 if not p.stem.startswith("_")]
@@ -40,13 +42,16 @@ def _literal(node: ast.AST) -> Any:
 
 
 def _spelled(tree: ast.AST) -> Iterator[Tuple[int, str, str]]:
-    """(line, word, how) for every comparison with a vocabulary word and every tuple, list,
-    set or dict keys holding two words of one vocabulary (a vocabulary written again)."""
+    """(line, word, how) for every comparison with a vocabulary word, every name given one
+    (a word defined again) and every tuple, list, set or dict keys holding two words of one
+    vocabulary (a vocabulary written again)."""
     skip = {id(n.value) for n in ast.walk(tree) if isinstance(n, ast.Assign)
             and any(isinstance(t, ast.Name) and t.id == "__all__" for t in n.targets)}
     for node in ast.walk(tree):
         if id(node) in skip:
             continue
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and _literal(node.value) in CODE_WORDS:
+            yield node.lineno, _literal(node.value), "defined again"
         if isinstance(node, ast.Compare):
             for side in [node.left, *node.comparators]:
                 items = side.elts if isinstance(side, (ast.Tuple, ast.List, ast.Set)) else [side]
@@ -85,9 +90,10 @@ def test_the_code_spells_no_vocabulary_word_outside_words() -> None:
 
 def test_the_scan_finds_a_word_spelled_again() -> None:
     """The check above bites: a comparison with a word, and a vocabulary written again."""
-    source = 'if outcome == "timeout":\n    pass\nMETHODS = ("fork", "spawn")\n'
-    assert [(line, word) for line, word, _how in _spelled(ast.parse(source))] == [
-        (1, "timeout"), (3, "fork")]
+    source = ('if outcome == "timeout":\n    pass\nMETHODS = ("fork", "spawn")\n'
+              'STOPPED = "interrupted"\n')
+    assert sorted((line, word) for line, word, _how in _spelled(ast.parse(source))) == [
+        (1, "timeout"), (3, "fork"), (4, "interrupted")]
 
 
 #: In the page's template and script a word is spelled as a quoted string (a comparison, an
