@@ -1,6 +1,7 @@
-"""One vocabulary: the words of ``harness.guest.words`` are spelled (and defined) there and nowhere
-else in the code, and the data written in the docs' own words (case expectations, the article's claims)
-names only words of it, so a misspelt method or OS cannot silently match nothing."""
+"""One vocabulary: the words of ``harness.guest.words`` are spelled (and defined) there and
+nowhere else in the code, and the data written in the docs' own words (case expectations, the
+article's claims) names only words of it, so a misspelt method or OS cannot silently match
+nothing."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import ast
 import importlib
 import re
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import jinja2
 
@@ -37,7 +38,7 @@ CASE_MODULES = ["cases." + p.stem for p in sorted((ROOT / "cases").glob("*.py"))
                 if not p.stem.startswith("_")]
 
 
-def _literal(node: ast.AST) -> Any:
+def _literal(node: Optional[ast.AST]) -> Any:
     return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
 
 
