@@ -19,13 +19,8 @@ from harness.runner import CaseRun
 if TYPE_CHECKING:
     from harness.plugin import _State
 
-__all__ = ["INTERRUPTED_DIR", "cause", "finished_unreported", "result_of", "summary_lines",
+__all__ = ["cause", "finished_unreported", "result_of", "summary_lines",
            "target", "write"]
-
-#: Where an interrupted run writes when the results folder already has its file: that file is
-#: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
-INTERRUPTED_DIR = "interrupted"
-
 
 def result_of(future: "Future[CaseRun]") -> CaseRun:
     """``future.result()`` in short waits: a Ctrl-C delivered to a worker thread would not
@@ -69,7 +64,7 @@ def _aside(state: "_State", path: Path) -> Path:
     """A partial run's file when ``path`` holds another run's: kept, and a new name in
     ``interrupted/`` (or not-replacing/, said in ``kept_why``) for this one's."""
     state.kept = path
-    place, state.kept_why = replaced.beside(path, INTERRUPTED_DIR, state.environment)
+    place, state.kept_why = replaced.beside(path, replaced.INTERRUPTED_DIR, state.environment)
     return place
 
 
@@ -78,6 +73,7 @@ def write(state: "_State", path: Path, data: Any) -> Path:
     own (interrupted/, not-replacing/) is never written over: :func:`replaced.write_new`."""
     if path.parent == state.results_dir and not state.cause:  # a complete run replaces it
         results.atomic_write_json(path, data)
+        state.pruned = replaced.prune(path, data, state.aside.kept_at if state.aside else None)
         return path
     if path.parent == state.results_dir:  # partial, no file there when chosen: still none
         try:
@@ -140,4 +136,6 @@ def summary_lines(state: "_State", selection: str = "") -> List[str]:
                 shlex.quote(str(state.written)), shlex.quote(str(state.written.parent / "report"))))
     if state.aside is not None:
         lines.append(replaced.line(state.aside, state.written))
+    if state.pruned:
+        lines.append(replaced.pruned_line(state.pruned))
     return lines

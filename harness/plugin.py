@@ -96,6 +96,7 @@ class _State:
         self.kept: Optional[Path] = None  # the results file a partial run left as it was
         self.kept_why = ""  # why its cells are not in interrupted/ ("" when they are)
         self.aside: Optional[replaced.Aside] = None  # the file a narrower run replaced
+        self.pruned: List[Path] = []  # earlier files set aside that this run ran again (removed)
 
 
 _STATE_KEY = pytest.StashKey[_State]()

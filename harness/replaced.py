@@ -1,24 +1,26 @@
 """A complete run narrower than a full one (``-k``, ``-m``, ``--methods``, ``--deselect``,
 ``--quick``) still replaces its results file, so ``report`` shows the newest run, but the file
 it replaces is kept first in ``<results dir>/replaced/`` (review r5: ``-k pickling`` replaced
-a 324-cell file with 25 cells and said nothing). A full run replaces a file as before."""
+a 324-cell file with 25 cells and said nothing). A full run replaces a file as before. A
+complete run removes the files set aside earlier that it ran every cell of again (``prune``)."""
 
 from __future__ import annotations
 
 import errno
 import os
+import re
 import shlex
 import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping, Optional, Tuple
+from typing import Any, List, Mapping, Optional, Set, Tuple
 
 from harness import results
 from harness.loading import run_time
 
-__all__ = ["ELSEWHERE_DIR", "REPLACED_DIR", "Aside", "beside", "keep_earlier", "line",
-           "narrower", "this_run", "undo", "write_new"]
+__all__ = ["ELSEWHERE_DIR", "INTERRUPTED_DIR", "REPLACED_DIR", "Aside", "beside", "keep_earlier",
+           "line", "narrower", "prune", "pruned_line", "this_run", "undo", "write_new"]
 
 #: Where the file a narrower run replaced is kept; ``report`` (``<folder>/*.json``) does not
 #: read it, so the default report shows the newer run.
@@ -26,6 +28,11 @@ REPLACED_DIR = "replaced"
 #: Where the narrower run goes when the earlier file cannot be kept in ``replaced/``: the
 #: earlier (fuller) file then stays where it is, and neither is lost.
 ELSEWHERE_DIR = "not-replacing"
+#: Where an interrupted run writes when the results folder already has its file: that file is
+#: kept, and ``report``, which reads ``<folder>/*.json``, does not read this subfolder.
+INTERRUPTED_DIR = "interrupted"
+#: How a file set aside is named after its run: ``<stem>.<UTC time>[-<n>].json`` (``_free``).
+_ASIDE_NAME = r"\.[0-9]{8}T[0-9]{6}Z(?:-[0-9]+)?\.json"
 
 
 @dataclass
@@ -51,8 +58,8 @@ def keep_earlier(target: Path, environment: Mapping[str, Any]) -> Tuple[Path, Op
     fails, the file stays and the run goes to ``not-replacing/`` instead."""
     if not narrower(environment) or not target.exists():  # a dangling link: nothing to keep
         return target, None
-    cells, stamp = _read(target)
-    aside = Aside(target, cells)
+    doc, stamp = _read(target)
+    aside = Aside(target, _cells(doc))
     try:
         aside.kept_at = _copy_new(target, target.parent / REPLACED_DIR, stamp)
     except OSError as exc:  # the source or replaced/: the error names which
@@ -112,27 +119,81 @@ def line(aside: Aside, written: Path) -> str:
                 shlex.quote(str(aside.earlier.parent)), shlex.quote(str(written))))
 
 
-def _read(path: Path) -> Tuple[Optional[int], str]:
-    """The file's cells (None: not a readable results file) and its run's time (its
+def prune(written: Path, doc: Mapping[str, Any], keep: Optional[Path]) -> List[Path]:
+    """After a complete run wrote ``doc`` as its interpreter's results file ``written``: the
+    files of that interpreter set aside in ``replaced/`` and ``interrupted/`` by earlier runs
+    whose every cell it ran again, removed (the results file holds each newer), and their
+    paths. Not ``keep`` (the file this run set aside: its line names it), nor a file that is
+    not a readable results file of the same interpreter from before this run."""
+    env = _environment(doc) or {}
+    ran, now = _ran(doc), this_run(env)
+    name = re.compile(re.escape(written.stem) + _ASIDE_NAME)
+    removed: List[Path] = []
+    for folder in (written.parent / REPLACED_DIR, written.parent / INTERRUPTED_DIR):
+        try:
+            paths = sorted(p for p in folder.iterdir() if name.fullmatch(p.name))
+        except OSError:  # no such folder (the usual case), or not one
+            continue
+        for path in paths:
+            if path == keep or path.is_symlink():  # a link: the user's, not a file we set aside
+                continue
+            earlier, stamp = _read(path)
+            cells = _ran(earlier)
+            if earlier is None or not cells or not cells <= ran or stamp >= now or \
+                    results.file_stem(_environment(earlier) or {}) != written.stem:
+                continue
+            try:
+                path.unlink()
+            except OSError:  # kept, then: nothing is lost
+                continue
+            removed.append(path)
+    return removed
+
+
+def pruned_line(removed: List[Path]) -> str:
+    """The terminal's line for the files :func:`prune` removed."""
+    return "harness: removed %d earlier file%s this run ran every cell of again: %s" % (
+        len(removed), "" if len(removed) == 1 else "s",
+        ", ".join("%s/%s" % (p.parent.name, p.name) for p in removed))
+
+
+def _environment(doc: Any) -> Optional[Mapping[str, Any]]:
+    harness = doc.get("harness") if isinstance(doc, dict) else None
+    env = harness.get("environment") if isinstance(harness, dict) else None
+    return env if isinstance(env, dict) else None
+
+
+def _ran(doc: Any) -> Set[Tuple[Any, Any]]:
+    """The cells (case, method) a results document holds a result of."""
+    tests = doc.get("tests") if isinstance(doc, dict) else None
+    metas = [t.get("metadata") for t in tests or () if isinstance(t, dict)]
+    return {(m.get("case"), m.get("method")) for m in metas if isinstance(m, dict) and m}
+
+
+def _cells(doc: Any) -> Optional[int]:
+    """How many cells a results document holds (None: it is not one)."""
+    if isinstance(doc, dict) and isinstance(doc.get("tests"), list):
+        return sum(1 for t in doc["tests"] if isinstance(t, dict) and t.get("metadata"))
+    return None
+
+
+def _read(path: Path) -> Tuple[Any, str]:
+    """The file's JSON (None: not readable JSON) and its run's time (its
     ``environment.timestamp``, else the file's mtime) as ``20261207T031500Z``."""
-    cells: Optional[int] = None
     stamp = ""
     try:
         doc = results.read_json(path)
     except results.BadFile:
         doc = None
-    if isinstance(doc, dict) and isinstance(doc.get("tests"), list):
-        cells = sum(1 for t in doc["tests"] if isinstance(t, dict) and t.get("metadata"))
-    env = doc.get("harness", {}).get("environment") if isinstance(doc, dict) and \
-        isinstance(doc.get("harness"), dict) else None
-    if isinstance(env, dict):
+    env = _environment(doc)
+    if env is not None:
         stamp = _safe(run_time(env.get("timestamp")))
     if not stamp:
         try:
             stamp = _safe(datetime.fromtimestamp(path.stat().st_mtime, timezone.utc).isoformat())
         except OSError:  # a dangling link
             stamp = _safe(_now())
-    return cells, stamp
+    return doc, stamp
 
 
 def _now() -> str:

@@ -7,13 +7,13 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
-from typing import List
+from typing import List, Tuple
 
 import pytest
 
 from harness import interrupted, loading, merge, replaced, results
 from tests.unit.report_synth import cell, results_doc
-from tests.unit.test_interrupted_run import _session_end
+from tests.unit.test_interrupted_run import ENV, _session_end
 
 NAME = "linux-cpython-3.12.json"
 STAMP = "2026-12-01T10:20:30+00:00"  # the earlier run's time: its name in replaced/
@@ -168,3 +168,58 @@ def test_a_results_file_that_is_a_folder_is_named_as_the_problem(
     assert state.written.parent == tmp_path / "not-replacing"
     assert state.aside.problem.startswith("%s: " % (tmp_path / NAME)), state.aside.problem
     assert not (tmp_path / "replaced").exists()
+
+
+def _aside(folder: Path, name: str, cases: Tuple[str, ...] = ("methods.a",),
+           methods: Tuple[str, ...] = ("fork",), version: str = "3.12.1",
+           stamp: str = STAMP) -> Path:
+    """A results file an earlier run set aside in ``folder`` (replaced/, interrupted/)."""
+    folder.mkdir(exist_ok=True)
+    doc = results_doc(version=version, cases=cases, methods=methods, timestamp=stamp)
+    (folder / name).write_text(json.dumps(doc))
+    return folder / name
+
+
+def test_a_complete_run_removes_the_files_set_aside_that_it_ran_every_cell_of(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """replaced/ and interrupted/ grew by a file each narrower or interrupted run and were
+    never cleaned. A complete run removes those of its interpreter it ran every cell of again
+    (the results file holds each newer) and says so; every other file stays: one with a cell
+    it did not run, another interpreter's, a later run's, one that is not a results file."""
+    _full(tmp_path)
+    old, stopped = tmp_path / "replaced", tmp_path / "interrupted"
+    covered = [_aside(old, "linux-cpython-3.12.20261101T000000Z.json"),
+               _aside(stopped, "linux-cpython-3.12.20261102T000000Z-2.json")]
+    kept = [_aside(old, "linux-cpython-3.12.20261103T000000Z.json", methods=("fork", "spawn")),
+            _aside(old, "linux-cpython-3.12.20261104T000000Z.json", version="3.13.0"),
+            _aside(old, "linux-cpython-3.12t.20261105T000000Z.json"),
+            _aside(stopped, "linux-cpython-3.12.20991231T000000Z.json",
+                   stamp="2099-12-31T00:00:00+00:00"),
+            _aside(stopped, "notes.json")]
+    (old / "linux-cpython-3.12.20261106T000000Z.json").write_text("not JSON")
+    kept.append(old / "linux-cpython-3.12.20261106T000000Z.json")
+    state = _session_end(monkeypatch, tmp_path, interrupted=False)
+    assert state.pruned == covered
+    assert not any(path.exists() for path in covered)
+    assert all(path.exists() for path in kept)
+    assert interrupted.summary_lines(state)[-1] == (
+        "harness: removed 2 earlier files this run ran every cell of again: "
+        "replaced/linux-cpython-3.12.20261101T000000Z.json, "
+        "interrupted/linux-cpython-3.12.20261102T000000Z-2.json")
+
+
+def test_a_file_a_selection_just_set_aside_stays_until_a_later_run_covers_it(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The same -k run twice: the first run's file, moved to replaced/ by the second (whose
+    line names it), stays; the third run removes it, and keeps the second's: one file per
+    repeated selection, not one per run."""
+    _aside(tmp_path, NAME)  # an earlier methods.a[fork] run, as the results file
+    kept = []
+    for day in (2, 3, 4):  # each run's own time (the probe's), as its file is named by
+        monkeypatch.setitem(ENV, "timestamp", "2026-12-0%dT10:00:00+00:00" % day)
+        state = _session_end(monkeypatch, tmp_path, interrupted=False,
+                             deselected=("methods.b[fork]",))
+        kept.append(state.aside.kept_at)
+    assert kept[0] is not None and not kept[0].exists()
+    assert [p.name for p in (tmp_path / "replaced").iterdir()] == [kept[2].name]
+    assert state.pruned == [kept[1]]

@@ -31,7 +31,7 @@ CODE_WORDS = {word for vocabulary in CODE_VOCABULARIES.values() for word in voca
 OTHER_VOCABULARIES = {
     ("harness/check_diagnose.py", "inheritance"): "a word searched for in an error message",
     ("harness/check_causes.py", "inheritance"): "a word searched for in an error message",
-    ("harness/interrupted.py", "interrupted"): "a folder's name (results/interrupted/)",
+    ("harness/replaced.py", "interrupted"): "a folder's name (results/interrupted/)",
     ("harness/guest/case_digest.py", "timeout"): "a keyword argument's name (@case(timeout=))",
 }
 CASE_MODULES = ["cases." + p.stem for p in sorted((ROOT / "cases").glob("*.py"))
