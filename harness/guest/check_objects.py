@@ -178,7 +178,8 @@ def _given(passed: Tuple[Any, ...]) -> Set[str]:
     """The ``resource`` of each multiprocessing object in ``passed`` or up to ``_DEPTH`` levels
     below: an item of a tuple, list, set or dict (a Pool's initargs, ``args=([q],)``), an
     attribute of an object (a Process subclass's ``self.q``: its child's argument is the
-    process itself), a bound method's object; ``_VALUES`` values at most."""
+    process itself), a bound method's object, a partial's function and arguments
+    (``target=partial(work, q)``); ``_VALUES`` values at most."""
     found: Set[str] = set()
     seen: Set[int] = set()
     level = list(passed)
@@ -212,6 +213,8 @@ def _below(value: Any) -> Iterable[Any]:
         return value.values()  # type: ignore[no-any-return]
     if kind is types.MethodType:
         return (value.__self__,)
+    if kind is getattr(sys.modules.get("functools"), "partial", None):  # loaded if one was made
+        return (value.func, *value.args, *(value.keywords or {}).values())
     if is_a(value, (type, type(sys))):
         return ()
     return (own_dict(value) or {}).values()

@@ -4,6 +4,7 @@ child, however deep in what it passed, is not one the child has its own of (revi
 
 from __future__ import annotations
 
+import functools
 import multiprocessing
 import sys
 import types
@@ -100,6 +101,21 @@ def test_a_resource_passed_inside_an_argument_is_the_parents() -> None:
     assert differ(Worker(a=Worker(b=Worker(c=[deep])))) == everything  # too deep
     assert differ(Worker(q=queue).run) == everything[:3]
     assert differ(None, (queue,)) == everything[:3]  # a Pool's initargs
+
+
+def test_a_resource_bound_in_a_partial_is_the_parents() -> None:
+    """``Process(target=partial(work, RESULTS))``, ``partial(work, done=DONE)``: the queue and
+    the event are passed (old: a partial was read by its own ``__dict__``, empty, and both
+    were named as objects the spawn child has its own of)."""
+    ctx = multiprocessing.get_context("spawn")
+    queue, event = ctx.Queue(), ctx.Event()
+    resources = {"__main__:RESULTS": check_objects.resource(queue) or "",
+                 "__main__:DONE": check_objects.resource(event) or ""}
+    own = types.SimpleNamespace(RESULTS=ctx.Queue(), DONE=ctx.Event())
+    passed = (functools.partial(Worker, queue, done=event),)
+    assert check_objects.resources_differ(resources, (), lambda name: own) == [
+        "__main__.DONE (Event)", "__main__.RESULTS (Queue)"]
+    assert check_objects.resources_differ(resources, passed, lambda name: own) == []
 
 
 def test_an_object_global_the_child_has_as_none_is_named_none_and_marked_read(
