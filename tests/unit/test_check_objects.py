@@ -103,6 +103,10 @@ def test_a_resource_passed_inside_an_argument_is_the_parents() -> None:
     assert differ(None, (queue,)) == everything[:3]  # a Pool's initargs
 
 
+def _work(results: Any, done: Any) -> None:
+    """A target a partial binds its arguments to."""
+
+
 def test_a_resource_bound_in_a_partial_is_the_parents() -> None:
     """``Process(target=partial(work, RESULTS))``, ``partial(work, done=DONE)``: the queue and
     the event are passed (old: a partial was read by its own ``__dict__``, empty, and both
@@ -112,7 +116,7 @@ def test_a_resource_bound_in_a_partial_is_the_parents() -> None:
     resources = {"__main__:RESULTS": check_objects.resource(queue) or "",
                  "__main__:DONE": check_objects.resource(event) or ""}
     own = types.SimpleNamespace(RESULTS=ctx.Queue(), DONE=ctx.Event())
-    passed = (functools.partial(Worker, queue, done=event),)
+    passed = (functools.partial(_work, queue, done=event),)
     assert check_objects.resources_differ(resources, (), lambda name: own) == [
         "__main__.DONE (Event)", "__main__.RESULTS (Queue)"]
     assert check_objects.resources_differ(resources, passed, lambda name: own) == []
