@@ -43,8 +43,8 @@ LEAN_STDLIB = frozenset({"__future__", "os", "sys", "time"})
 CHECK_ENTRY = "harness.guest.check_exec"
 #: What ``check``'s guest may import inside a function, when it needs it (not ``typing``).
 CHECK_STDLIB = frozenset({"_thread", "dis", "faulthandler", "importlib", "json",
-                          "multiprocessing", "random", "re", "shutil", "signal", "threading",
-                          "time", "traceback", "types", "warnings"})
+                          "multiprocessing", "random", "re", "runpy", "shutil", "signal",
+                          "threading", "time", "traceback", "types", "warnings"})
 #: Shared by both host chains: formats, vocabulary, expectation matching, exit statuses.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
                     "harness.documents", "harness.exits", "harness.causes"})

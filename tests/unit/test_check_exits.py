@@ -14,7 +14,7 @@ from typing import Any, Dict, Optional
 import pytest
 
 from harness.check import _refine
-from harness.guest import check_exec
+from harness.guest import check_exec, check_targets
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -94,9 +94,9 @@ def test_a_child_exit_without_traceback_quotes_stderrs_last_line() -> None:
 _HARD_EXIT = """
 import os, sys, json
 sys.path.insert(0, %r)
-from harness.guest import check_exec
+from harness.guest import check_targets
 path = sys.argv[1]
-check_exec._write_at_hard_exit(path, lambda result: dict(result, finished=True))
+check_targets.write_at_hard_exit(path, lambda result: dict(result, finished=True))
 child = os.fork()
 if child == 0:
     os._exit(0)  # a fork child's exit: the parent's result is not written by it
@@ -289,5 +289,5 @@ def test_a_status_other_than_the_programs_end_wrote_is_the_outcome() -> None:
 @pytest.mark.skipif(os.name != "posix", reason="POSIX keeps the status's low byte")
 def test_an_exit_status_posix_keeps_as_0_is_no_failure() -> None:
     """sys.exit(256): python's exit status is 0 on POSIX; check called it an error (r15)."""
-    assert check_exec._exited(256) == {} and check_exec._exited(0) == {}
-    assert check_exec._exited(257)["error"]["message"] == "the script exited with status 257"
+    assert check_targets.exited(256) == {} and check_targets.exited(0) == {}
+    assert check_targets.exited(257)["error"]["message"] == "the script exited with status 257"
