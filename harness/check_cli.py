@@ -220,7 +220,8 @@ def command(args: argparse.Namespace) -> int:
     elif loaded:
         error("could not load %s: %s" % (target, loaded))
     elif pytest_mode:
-        sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs, str(Path.cwd())),
+        sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs, str(Path.cwd()),
+                                                       timeout),
                              width) + "\n")
     else:
         cwd = str(Path.cwd())
