@@ -34,6 +34,7 @@ from harness.check_match import script_in_package
 from harness.check_pytest import INTERRUPTED_ERROR, with_progress
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_verdict import (
+    at_the_limit,
     format_diagnoses,
     format_follow_ons,
     format_outputs,
@@ -62,6 +63,7 @@ from harness.runner import CaseRun, run_case
 from harness.vocab import Outcome
 
 __all__ = ["MODULE", "NO_PROCESS", "PYTEST", "Diagnosis", "Interrupted", "TargetError", "as_it_is",
+           "at_the_limit",
            "check", "diagnose",
            "format_diagnoses",
            "format_follow_ons", "format_outputs",

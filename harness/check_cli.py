@@ -231,7 +231,8 @@ def command(args: argparse.Namespace) -> int:
                       check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
                       check.format_diagnoses(diagnoses),
                       "\n".join(line for line in (
-                          check.as_it_is(runs, labels, cwd), check.format_outputs(runs),
+                          check.as_it_is(runs, labels, cwd, check.at_the_limit(
+                              runs, diagnoses) if timeout else ()), check.format_outputs(runs),
                           check.summary_line(runs, diagnoses, unchecked, not_run,
                                              timeout)) if line)):
             if extra:
