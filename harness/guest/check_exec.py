@@ -85,6 +85,9 @@ else:  # this script run again as __mp_main__ by a spawn child (of a callable, o
     _WORDS = __import__(ALIAS + ".words", fromlist=["ERROR"])
     ERROR, OK, UNAVAILABLE = _WORDS.ERROR, _WORDS.OK, _WORDS.UNAVAILABLE
     MESSAGE_LIMIT = __import__(ALIAS).MESSAGE_LIMIT
+#: The status Python exits with when flushing its standard streams failed at exit (the
+#: docs' Py_FinalizeEx): never a program's choice, though the child exits with it.
+_FLUSH_FAILED = 120
 #: Signals nobody sends on purpose: a child dying of one crashed.
 _CRASH_SIGNALS = {"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGFPE"}
 
@@ -104,7 +107,8 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
     For a ``module:callable`` target the first process is the target's own: any non-zero
     exit of it is the outcome. A process not watched inside (a ``Process`` subclass that
     pickles itself) may have failed when it exited 1 (an uncaught error in its ``run()``:
-    ``check`` looks for its traceback on stderr); another status is its own, on purpose.
+    ``check`` looks for its traceback on stderr), or 120 (its exit's flush failed); another
+    status is its own, on purpose.
     """
     import signal
 
@@ -131,6 +135,10 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
         elif own_target:
             return {"type": "ChildFailed", "where": "child",
                     "message": "the child exited with code %d" % code}
+        elif code == _FLUSH_FAILED and not error:  # not a watched child's own sys.exit(120)
+            return {"type": "ChildFailed", "where": "child", "message": (
+                "the child %s exited with code 120: Python's own status when flushing stdout "
+                "or stderr failed at its exit" % getattr(proc, "name", "?"))}
         elif not entry["wrapped"] and code == 1:  # an uncaught error in run(), or sys.exit(1):
             name = str(getattr(proc, "name", "?"))  # ``check`` looks for its traceback by name
             return {"type": "ChildFailed", "where": "child", "process": name,

@@ -151,6 +151,23 @@ def test_an_unwatched_childs_own_exit_status_is_on_purpose() -> None:
     assert check_exec._child_failure([_unwrapped(40, 1)], {}, False) is not None
 
 
+def test_a_child_whose_exit_flush_failed_failed() -> None:
+    """Status 120 is Python's own when flushing stdout or stderr failed at exit (review r13):
+    an unwatched child's, or a watched child's that raised nothing, is a failure saying so,
+    kept by ``check`` whatever stderr holds; a watched child's own sys.exit(120) is not."""
+    check_exec._STOPPED.clear()
+    failed = check_exec._child_failure([_unwrapped(41, 120)], {}, False)
+    assert failed is not None and "process" not in failed, failed
+    assert failed["message"] == ("the child Worker-41 exited with code 120: Python's own status "
+                                 "when flushing stdout or stderr failed at its exit")
+    assert _refine(CaseRun(case="t", method="spawn", outcome=Outcome.ERROR, stderr="",
+                           error=failed)).outcome is Outcome.ERROR
+    watched = dict(_unwrapped(42, 120), wrapped=True)
+    assert check_exec._child_failure([watched], {42: {"error": None}}, False) is not None
+    assert check_exec._child_failure([watched], {42: {"error": {"type": "SystemExit"}}},
+                                     False) is None
+
+
 def _refined(stderr: str, **error: Any) -> CaseRun:
     run = CaseRun(case="t", method="spawn", outcome=Outcome.ERROR, stderr=stderr,
                   error=dict({"type": "ChildFailed", "where": "child"}, **error))
