@@ -88,3 +88,10 @@ def test_a_module_is_the_target_python_m_names(monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setattr(check, "label", lambda *a: "3.12")
     cli.main(["check", "-m", "pkg.tool", "--args", '["-v"]', "--json"])
     assert ran == [("-m pkg.tool", ["-v"])]
+
+
+def test_pytests_own_m_after_pytest_stays_pytests() -> None:
+    """``--pytest -m slow`` is pytest's marker expression, not check's ``-m MODULE``."""
+    args = parsed(["--pytest", "-q", "-m", "slow"])
+    assert args.module is None  # type: ignore[attr-defined]
+    assert args.pytest == ["-q", "-m", "slow"]  # type: ignore[attr-defined]
