@@ -43,8 +43,8 @@ LEAN_STDLIB = frozenset({"__future__", "os", "sys", "time"})
 CHECK_ENTRY = "harness.guest.check_exec"
 #: What ``check``'s guest may import inside a function, when it needs it (not ``typing``).
 CHECK_STDLIB = frozenset({"_thread", "dis", "faulthandler", "importlib", "json",
-                          "multiprocessing", "random", "re", "shutil", "signal", "threading",
-                          "time", "traceback", "types", "warnings"})
+                          "multiprocessing", "random", "re", "runpy", "shutil", "signal",
+                          "threading", "time", "traceback", "types", "warnings"})
 #: Shared by both host chains: formats, vocabulary, expectation matching, exit statuses.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
                     "harness.documents", "harness.exits", "harness.causes"})
@@ -54,7 +54,8 @@ KERNEL_GUEST = frozenset({"harness", "harness.guest", "harness.guest.words",
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.judge",
-                 "harness.discovery", "harness.provision", "harness.chroot", "harness.check",
+                 "harness.discovery", "harness.provision", "harness.provision_cli",
+                 "harness.chroot", "harness.check",
                  "harness.bench", "harness.bench_floor", "harness.bench_merge",
                  "harness.bench_total", "harness.pageload",
                  "harness.boundary", "harness.legcheck", "harness.root_exec",

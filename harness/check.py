@@ -34,6 +34,7 @@ from harness.check_match import script_in_package
 from harness.check_pytest import INTERRUPTED_ERROR, with_progress
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_verdict import (
+    at_the_limit,
     format_diagnoses,
     format_follow_ons,
     format_outputs,
@@ -55,12 +56,15 @@ from harness.check_where import (
 from harness.guest import check_suite
 from harness.guest.check_exec import BEFORE_TARGET
 from harness.guest.check_hang import JOIN_WAITS
+from harness.guest.check_targets import MODULE, PYTEST, as_main
 from harness.guest.words import START_METHODS
 from harness.results import ROOT, session_name
 from harness.runner import CaseRun, run_case
 from harness.vocab import Outcome
 
-__all__ = ["NO_PROCESS", "Diagnosis", "Interrupted", "TargetError", "as_it_is", "check", "diagnose",
+__all__ = ["MODULE", "NO_PROCESS", "PYTEST", "Diagnosis", "Interrupted", "TargetError", "as_it_is",
+           "at_the_limit",
+           "check", "diagnose",
            "format_diagnoses",
            "format_follow_ons", "format_outputs",
            "format_hangs", "format_table", "format_tracebacks", "load_failure", "not_exercised",
@@ -71,7 +75,6 @@ __all__ = ["NO_PROCESS", "Diagnosis", "Interrupted", "TargetError", "as_it_is", 
 CHECK_EXEC = Path(__file__).resolve().parent / "guest" / "check_exec.py"
 DEFAULT_TIMEOUT = 10.0
 _POLL = 1.0  # seconds between looks at the runs going on (``Progress.waiting``)
-PYTEST = "--pytest"
 
 
 class TargetError(ValueError):
@@ -79,9 +82,16 @@ class TargetError(ValueError):
 
 
 def parse_target(target: str, cwd: Path) -> str:
-    """Validate ``module:callable`` / ``script.py[:callable]``; return it as it is run."""
+    """Validate ``module:callable`` / ``script.py[:callable]`` / ``-m module``; return it as
+    it is run."""
     if target == PYTEST:
         return target
+    if target.startswith(MODULE):
+        name = target[len(MODULE):].strip()
+        if not name or not all(part.isidentifier() for part in name.split(".")):
+            raise TargetError("-m %r: give a module name, as to `python -m` (pkg or pkg.mod)"
+                              % name)
+        return MODULE + name
     where, sep, name = target.rpartition(":")
     if not sep:
         where, name = target, ""
@@ -263,11 +273,11 @@ def _exited_later(run: CaseRun, target: str) -> CaseRun:
         return run
     if code < 0:  # a signal at shutdown (a thread's os.kill(os.getpid(), SIGKILL); review r15)
         said = "killed by %s after %s" % (
-            runner.signal_name(-code), "its main block" if target.endswith(".py") else "its end")
+            runner.signal_name(-code), "its main block" if as_main(target) else "its end")
         return dataclasses.replace(run, outcome=Outcome.CRASH, detail=said, error={
             "type": "ChildCrashed", "where": "parent", "message": said})
-    said = _ENDED.get(target) or ("the script exited with status %d after its main block"
-                                  if target.endswith(".py") else
+    said = _ENDED.get(target) or ("the %s exited with status %%d after its main block" % (
+        "module" if target.startswith(MODULE) else "script") if as_main(target) else
                                   "the program exited with status %d after its target ended")
     return dataclasses.replace(run, outcome=Outcome.ERROR, error={
         "type": "SystemExit", "where": "parent", "message": said % code})

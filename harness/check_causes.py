@@ -168,9 +168,9 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("relative-import-in-script", "the script imports relatively (`from . import "
           "...`), which needs the package it is in: run as a script it has none (the same "
           "under every method); it is the module {detail}",
-          "check it as a module, from that folder: `python -m harness check "
-          "package.module:callable` (the callable runs as one process's target; `python -m "
-          "package.module` runs the module as __main__)",
+          "check it as a module, from that folder, as `python -m` runs it: `python -m "
+          "harness check -m package.module --args '[...]'` (a package's __main__: `-m "
+          "package`), or one callable of it as a process's target: `package.module:callable`",
           ("https://docs.python.org/3/tutorial/modules.html#intra-package-references",
            "https://docs.python.org/3/using/cmdline.html#cmdoption-m"), script_in_package),
     Cause("queue-joined-before-drained", "a process waits in join() for {detail}, which put "

@@ -31,6 +31,8 @@ def add_parser(sub: Any) -> None:
                     "the output's reader left (`| head`: 128 + SIGPIPE, quietly).",
         epilog="examples: python -m harness check mypkg.jobs:worker --args '[3]'; "
                "python -m harness check scripts/run.py --python 3.14; "
+               "python -m harness check -m mypkg --args '[\"--fast\"]'  (as python -m mypkg "
+               "--fast); "
                "python -m harness check --pytest tests/ -x --python 3.12  (check's own "
                "options are check's wherever written; everything else after --pytest is "
                "pytest's: pytest's own --timeout (pytest-timeout) as -o timeout=N)")
@@ -39,6 +41,10 @@ def add_parser(sub: Any) -> None:
                           "directory, then PYTHONPATH) or path/to/script.py[:callable] "
                           "(as `python script.py` would: its folder, then PYTHONPATH); "
                           "the program's stdin is empty (/dev/null)")
+    chk.add_argument("-m", dest="module", metavar="MODULE",
+                     help="instead of TARGET: run MODULE as `python -m MODULE` does (a "
+                          "package's __main__, as __main__; the current directory first on "
+                          "sys.path); --args is its argv")
     _add_options(chk)
     chk.set_defaults(jobs=1)
     chk.add_argument("--pytest", nargs=argparse.REMAINDER, metavar="PYTEST ARGS",
@@ -50,7 +56,8 @@ def add_parser(sub: Any) -> None:
 def _add_options(parser: argparse.ArgumentParser) -> None:
     """check's options (defaults set by the caller: ``own_options`` parses only those given)."""
     parser.add_argument("--args", metavar="JSON",
-                        help="arguments for the callable (a JSON list), or argv for a script")
+                        help="arguments for the callable (a JSON list), or argv for a script "
+                             "or -m MODULE")
     parser.add_argument("--python", action="append", metavar="PY",
                         help="interpreter as `python -m harness interpreters` names it (3.14, "
                              "pypy3.9) or a path; repeatable (default: every interpreter found, "
@@ -129,12 +136,13 @@ def command(args: argparse.Namespace) -> int:
     pytest_mode = args.pytest is not None
     if pytest_mode:
         _take_own_options(args)
-    if pytest_mode == bool(args.target):
-        return error("give a TARGET or --pytest [PYTEST ARGS], not both or neither", EXIT_USAGE)
+    if [pytest_mode, bool(args.target), args.module is not None].count(True) != 1:
+        return error("give a TARGET, -m MODULE or --pytest [PYTEST ARGS]: one of them",
+                     EXIT_USAGE)
     if pytest_mode and args.args is not None:
         return error("--args is for a TARGET; with --pytest, pytest's arguments follow it",
                      EXIT_USAGE)
-    target = check.PYTEST if pytest_mode else args.target
+    target = check.PYTEST if pytest_mode else args.target or check.MODULE + args.module
     try:
         try:
             call_args = list(args.pytest) if pytest_mode else (
@@ -212,7 +220,8 @@ def command(args: argparse.Namespace) -> int:
     elif loaded:
         error("could not load %s: %s" % (target, loaded))
     elif pytest_mode:
-        sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs, str(Path.cwd())),
+        sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs, str(Path.cwd()),
+                                                       timeout),
                              width) + "\n")
     else:
         cwd = str(Path.cwd())
@@ -222,7 +231,8 @@ def command(args: argparse.Namespace) -> int:
                       check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
                       check.format_diagnoses(diagnoses),
                       "\n".join(line for line in (
-                          check.as_it_is(runs, labels, cwd), check.format_outputs(runs),
+                          check.as_it_is(runs, labels, cwd, check.at_the_limit(
+                              runs, diagnoses) if timeout else ()), check.format_outputs(runs),
                           check.summary_line(runs, diagnoses, unchecked, not_run,
                                              timeout)) if line)):
             if extra:

@@ -56,6 +56,10 @@ _MAIN_ATTR = re.compile(r"Can't get attribute '(?P<a>[^']+)' on <module '__(mp_)
 _PICKLE_CODES = {"environ-argument", "lambda-or-local-function", "bound-method-target",
                  "thread-lock-argument", "open-resource-argument", "pool-pickled",
                  "sync-primitive-pickled"}
+#: Causes read from what the children reported at start(): true of whichever cell's run they
+#: were started in, though by a method the program (or a library) chose.
+_IN_CHILDREN = {"global-differs", "resource-global", "patch-not-seen", "logging-not-configured",
+                "env-set-after-forkserver-start", "random-state-duplicated"}
 
 
 def _text(run: CaseRun) -> str:
@@ -124,11 +128,14 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     found: Dict[str, _Found] = {}
 
     def add(code: str, message: str, fix: str, link: Union[str, Tuple[str, ...]],
-            *cells: str, details: Optional[Tuple[Cause, str]] = None) -> None:
+            *cells: str, details: Optional[Tuple[Cause, str]] = None, ran: str = "") -> None:
         """A cause seen in ``cells``: ``details``, a cause's own detail in them (its message
-        is made from every cell's), else its message (once per distinct wording)."""
+        is made from every cell's), else its message (once per distinct wording). ``ran``:
+        the method the cells' processes used instead of theirs (its name is the message's)."""
         entry = found.setdefault(code, _Found(fix, (link,) if isinstance(link, str) else link))
         entry.cells.extend(cells)
+        entry.methods.extend("%s[%s]" % (c.rpartition("[")[0], ran) if ran else c
+                             for c in cells)
         if details is not None:
             entry.cause = details[0]
             entry.details.append(details[1])
@@ -150,20 +157,22 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             detail = MIXED.match(run, text, method)
             if detail is not None:
                 add(MIXED.code, "", MIXED.fix, MIXED.link, cell, details=(MIXED, detail))
+            used = _used(run)
+            # Its processes' own causes (a global they saw otherwise) are seen in it too, under
+            # the one method they used (review r13 F8: "seen in: spawn" only).
+            for cause, detail in _matched(run, text, used[0], fresh.get(interp)) \
+                    if len(used) == 1 else ():
+                if cause.code in _IN_CHILDREN:
+                    add(cause.code, "", cause.fix, cause.link, cell, details=(cause, detail),
+                        ran=used[0])
             continue
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:
             continue
         matched: Set[str] = set()
-        for cause in CAUSES:
-            if cause.code in _PICKLE_CODES and (matched & _PICKLE_CODES or (not _PICKLE.search(
-                    text) and "inheritance" not in text)):
-                continue
-            detail = cause.match(run, text, method) if cause.match is not random_shared \
-                else random_shared(run, text, method, fresh.get(interp))
-            if detail is not None:
-                matched.add(cause.code)
-                add(cause.code, "", cause.fix, cause.link, cell, details=(cause, detail))
+        for cause, detail in _matched(run, text, method, fresh.get(interp)):
+            matched.add(cause.code)
+            add(cause.code, "", cause.fix, cause.link, cell, details=(cause, detail))
         main_attr = _MAIN_ATTR.search(text)
         if main_attr:
             where = ("the main script, but only where a child re-running it does not define it "
@@ -194,8 +203,25 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)
     worked = {"%s[%s]" % k for k, r in runs.items() if r.outcome is Outcome.OK}
     texts = {code: f.texts(worked) for code, f in ordered}
-    return [Diagnosis(code, _fill(texts[code][0], f.cells), _fill(texts[code][1], f.cells),
+    return [Diagnosis(code, _fill(texts[code][0], f.methods), _fill(texts[code][1], f.methods),
                       f.links, tuple(f.cells)) for code, f in ordered]
+
+
+def _matched(run: CaseRun, text: str, method: str,
+             fresh: Optional[Dict[str, List[Any]]]) -> List[Tuple[Cause, str]]:
+    """The causes of ``CAUSES`` seen in ``run`` under ``method``, each with its detail (one
+    pickling cause at most, and only where the text speaks of pickling)."""
+    found: List[Tuple[Cause, str]] = []
+    for cause in CAUSES:
+        if cause.code in _PICKLE_CODES and (
+                any(c.code in _PICKLE_CODES for c, _ in found) or (
+                    not _PICKLE.search(text) and "inheritance" not in text)):
+            continue
+        detail = cause.match(run, text, method) if cause.match is not random_shared \
+            else random_shared(run, text, method, fresh)
+        if detail is not None:
+            found.append((cause, detail))
+    return found
 
 
 class _Found:
@@ -204,6 +230,8 @@ class _Found:
     def __init__(self, fix: str, links: Tuple[str, ...]) -> None:
         self.fix, self.links = fix, links
         self.cells: List[str] = []
+        #: Its cells by the method their processes used (``ran spawn``: the spawn cell's).
+        self.methods: List[str] = []
         self.messages: List[str] = []
         self.cause: Optional[Cause] = None
         self.details: List[str] = []

@@ -217,8 +217,8 @@ _CHOSEN = (" (the suite asks for a method itself: set_start_method(..., force=Tr
 
 
 def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping[
-        Tuple[str, str], CaseRun], cwd: str = "") -> str:
-    """The human summary of ``--pytest``."""
+        Tuple[str, str], CaseRun], cwd: str = "", timeout: float = 300.0) -> str:
+    """The human summary of ``--pytest`` (``timeout``: each run's limit, in seconds)."""
     found: List[Tuple[str, str]] = []  # (cell, what happened to the run), said once per text
     unfinished: List[str] = []
     killed: List[str] = []  # runs of which only the test they hung in is known
@@ -317,12 +317,14 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
             lines.append(line)
             lines.extend("    [%s] %s\n      fix: %s\n      see: %s" % _cause(d)
                          for d in diagnosed.get(line.strip(), ()))
-    for hung in hung_everywhere(runs):
+    for hung in hung_everywhere(runs):  # with no cause: maybe only slow, as a script's runs
         causes = ["  [%s] %s\n    fix: %s\n    see: %s" % _cause(d) for d in hung.diagnoses]
-        lines.append("%s  (%s) hung under %s: %s" % (
-            hung.test, hung.interpreter, "/".join(hung.outcomes),
-            "its cause:" if causes else "no known cause recognised (its run's last lines on "
-            "stderr are in --json)"))
+        lines.append("%s  (%s) %s %s: %s" % (
+            hung.test, hung.interpreter, "hung under" if causes else "was still running at "
+            "the %g s limit under" % timeout, "/".join(hung.outcomes), "its cause:" if causes
+            else "no cause recognised (a slow test, or a hang under every method; its run's "
+            "last lines on stderr are in --json): rerun with a longer limit, e.g. --timeout "
+            "%g" % (6 * timeout)))
         lines.extend(causes)
     stopped = cut_short(runs)
     if stopped and (verdicts or always):  # else the line "no test depends ..." says it

@@ -145,10 +145,11 @@ def format_table(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence
 
 
 def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str],
-             cwd: Optional[str] = None) -> str:
+             cwd: Optional[str] = None, slow: Sequence[str] = ()) -> str:
     """What running the program as it is does on each interpreter (the cell of its default
     method), an error or crash with its ``[n]`` in the list of errors: said when anything
-    failed ("" otherwise: the summary says it all)."""
+    failed ("" otherwise: the summary says it all). ``slow``: interpreters every run of which
+    was still running at the limit, no cause found: not said to fail (maybe only slow)."""
     if not any(r.outcome not in (Outcome.OK, Outcome.UNAVAILABLE) for r in runs.values()):
         return ""
     known = defaults(runs)
@@ -156,6 +157,7 @@ def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str
     fails: List[str] = []
     works: List[str] = []
     unknown: List[str] = []
+    limit: List[str] = []
     for interp in interpreters:
         method = known.get(interp, "")
         run = runs.get((interp, method))
@@ -163,12 +165,15 @@ def as_it_is(runs: Mapping[Tuple[str, str], CaseRun], interpreters: Sequence[str
             unknown.append(interp)
         elif run.outcome is Outcome.OK:
             works.append("%s (default %s)" % (interp, method))
+        elif interp in slow:
+            limit.append("%s (default %s)" % (interp, method))
         else:
             number = numbers.get("%s[%s]" % (interp, method))
             fails.append("%s (default %s: %s%s)" % (interp, method, run.outcome.value,
                                                     " [%d]" % number if number else ""))
     said = ["fails as it is on %s" % ", ".join(fails) if fails else "",
             "works as it is on %s" % ", ".join(works) if works else "",
+            "still running at the limit as it is on %s" % ", ".join(limit) if limit else "",
             "default method not known on %s (no run there reported it)" % cells_text(unknown)
             if unknown else ""]
     return "; ".join(part for part in said if part)

@@ -14,9 +14,9 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["format_diagnoses", "format_follow_ons", "format_outputs", "nothing_checked",
-           "outputs_differ",
-           "silently_differs", "summary_line", "unchecked_cells"]
+__all__ = ["at_the_limit", "format_diagnoses", "format_follow_ons", "format_outputs",
+           "nothing_checked", "outputs_differ", "silently_differs", "summary_line",
+           "unchecked_cells"]
 
 
 def unchecked_cells(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], str]:
@@ -85,7 +85,7 @@ def summary_line(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Di
     """The last line of ``check``: what was found, and what the runs could not check; with
     ``not_run`` (Ctrl-C cut the check short), about the runs that finished only. Interpreters
     every run of which hit the ``timeout`` without a cause are said apart: a slow program."""
-    limited = _at_the_limit(runs, diagnoses) if timeout else []
+    limited = at_the_limit(runs, diagnoses) if timeout else []
     rest = {k: r for k, r in runs.items() if k[0] not in limited}
     scope = " that ran" if not_run else " on %s" % ", ".join(
         sorted({k[0] for k in rest})) if limited else ""
@@ -104,7 +104,7 @@ def _seconds(value: float) -> str:
     return "%g" % value
 
 
-def _at_the_limit(runs: Mapping[Tuple[str, str], CaseRun],
+def at_the_limit(runs: Mapping[Tuple[str, str], CaseRun],
                   diagnoses: Sequence[Diagnosis]) -> List[str]:
     """The interpreters every run of which hit the time limit, none with a cause found (a
     hang a cause explains under every method is that cause's), in the table's order."""

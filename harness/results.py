@@ -222,6 +222,12 @@ def validate_results(doc: Any) -> List[str]:
     (``jsonschema`` is imported here, never on the plugin's paths).
     """
     harness = doc.get("harness") if isinstance(doc, dict) else None
+    if not isinstance(harness, dict) and isinstance(doc, dict) and {"target", "results"} <= set(
+            doc) and ("diagnoses" in doc or "method_dependent" in doc):
+        return ["document: this is `python -m harness check --json` output (one program's "
+                "runs), not a results file of `python -m harness run`: give `report` the files "
+                "`run` writes (reports/results/*.json); check without --json prints its own "
+                "report"]
     if not isinstance(harness, dict):
         return ["document: not a results file of this tool (no 'harness' object)"]
     return _problems(doc, "harness.schema_version", harness.get("schema_version"),

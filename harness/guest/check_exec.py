@@ -4,10 +4,11 @@ the executor of ``python -m harness check``.
 Usage: ``python -I check_exec.py PROJECT_ROOT USER_DIR TARGET METHOD ARGS_JSON HANG_DIR
 RESULT_PATH``
 
-TARGET is ``module:callable``, ``path/to/script.py[:callable]`` or ``--pytest``. A callable is
-started as the target of one ``Process`` of the method's context and its result is the outcome.
-A whole script runs as ``__main__`` (in USER_DIR, with the method made the *default*, so a
-script that chooses its own method still does); its outcome is its own: exit status, uncaught
+TARGET is ``module:callable``, ``path/to/script.py[:callable]``, ``-m NAME`` or ``--pytest``
+(``check_targets`` runs each). A callable is started as the target of one ``Process`` of the
+method's context and its result is the outcome. A whole script, or a module as ``python -m``
+runs it, runs as ``__main__`` (in USER_DIR, with the method made the *default*, so a script
+that chooses its own method still does); its outcome is its own: exit status, uncaught
 exception (in it or in a process it started), hang. Processes the program (or a Pool/executor)
 terminated or killed on purpose are not failures. ``--pytest`` runs the user's pytest suite
 (ARGS_JSON is pytest's argv) and records each test's outcome. Every process started is watched
@@ -25,7 +26,7 @@ import sys
 TYPE_CHECKING = False
 
 if TYPE_CHECKING:
-    from typing import Any, Dict, List, NoReturn, Optional, Set
+    from typing import Any, Dict, List, Optional, Set
 
 __all__ = ["ALIAS", "BEFORE_TARGET", "main"]
 
@@ -69,11 +70,24 @@ if __name__ == "__main__":
 
 if __package__:  # imported: as harness.guest.check_exec (tests) or under the alias
     from . import MESSAGE_LIMIT
+    from .check_targets import (
+        PYTEST,
+        as_main,
+        is_callable,
+        run_callable,
+        run_main,
+        run_pytest,
+        script_path,
+        write_at_hard_exit,
+    )
     from .words import ERROR, OK, UNAVAILABLE
-else:  # this script run again as __mp_main__ by a spawn child (a callable target, a suite)
+else:  # this script run again as __mp_main__ by a spawn child (of a callable, of a suite)
     _WORDS = __import__(ALIAS + ".words", fromlist=["ERROR"])
     ERROR, OK, UNAVAILABLE = _WORDS.ERROR, _WORDS.OK, _WORDS.UNAVAILABLE
     MESSAGE_LIMIT = __import__(ALIAS).MESSAGE_LIMIT
+#: The status Python exits with when flushing its standard streams failed at exit (the
+#: docs' Py_FinalizeEx): never a program's choice, though the child exits with it.
+_FLUSH_FAILED = 120
 #: Signals nobody sends on purpose: a child dying of one crashed.
 _CRASH_SIGNALS = {"SIGSEGV", "SIGBUS", "SIGABRT", "SIGILL", "SIGFPE"}
 
@@ -86,147 +100,20 @@ def _make_default(method: str) -> None:
         context._concrete_contexts[method])  # type: ignore[attr-defined]
 
 
-def _exited(code: Any, how: str = "") -> Dict[str, Any]:
-    """The result of a script that ended with ``sys.exit(code)`` (or ``how``: ``os._exit``)."""
-    if code in (None, 0) or (type(code) is int and os.name == "posix" and code % 256 == 0):
-        return {}  # sys.exit(256): the status POSIX keeps, code & 0xFF, is 0 (review r15)
-    said = isinstance(code, str)  # sys.exit("text"): status 1, the text printed
-    return {"outcome": ERROR, "error": {
-        "type": "SystemExit", "where": "parent", "message": "the script exited with status %s%s"
-        % ("1: %s" % code if said else code, " (%s)" % how if how else "")}}
-
-
-def _run_script(user_dir: str, target: str, args: List[Any]) -> Dict[str, Any]:
-    from .check_main import run_script
-
-    sys.argv = [target] + [str(a) for a in args]  # as given, as python has it
-    path = _script_path(user_dir, target)
-    sys.path.insert(0, os.path.dirname(os.path.realpath(path)))
-    try:
-        run_script(path)
-    except SystemExit as exc:
-        result = _exited(exc.code)
-        if result:
-            from .check_frames import user_frames
-
-            result["error"]["traceback"] = user_frames(exc)
-            result["status"] = exc.code if isinstance(exc.code, int) else 1
-        return result
-    return {}
-
-
-def _script_path(user_dir: str, where: str) -> str:
-    """The script's path as its ``__file__`` and frames say it: absolute, through a symbolic
-    link as given (python puts only ``sys.path[0]``, the folder, as the real one), without
-    ``..`` unless that names another file (``lnk/../x.py``, the link's parent's)."""
-    given = os.path.join(user_dir, where)
-    plain = os.path.abspath(given)
-    return plain if os.path.realpath(plain) == os.path.realpath(given) else given
-
-
-def _write_at_hard_exit(result_path: str, finish: Any) -> Any:
-    """Make ``os._exit(status)`` in this process (not in a fork child, which inherits it) write
-    the result ``finish`` makes of that status first, as ``sys.exit`` would: without it a
-    script ending so (not to wait for its interpreter's shutdown) left no result at all.
-
-    Returns what undoes it, once the program has ended: a later call (an ``atexit`` handler
-    holding the replacement) must not rewrite the result the program's end gave."""
-    real, parent, live = os._exit, os.getpid(), [True]
-
-    def _exit(status: int) -> NoReturn:
-        if os.getpid() == parent and live[0]:
-            try:
-                from ._files import write_json
-
-                result = finish(dict(_exited(status, "os._exit"), status=status))
-                result.pop("status", None)  # the exit status itself says it
-                write_json(result_path, result, default=repr)
-            except BaseException:  # noqa: BLE001, S110 - the exit must happen whatever failed
-                pass
-        real(status)
-
-    os._exit = _exit
-
-    def undo() -> None:
-        live[0] = False
-        os._exit = real
-    return undo
-
-
-def _run_callable(user_dir: str, target: str, method: str, args: List[Any]) -> Dict[str, Any]:
-    import importlib
-    import multiprocessing
-
-    where, _, name = target.rpartition(":")
-    # As an entry point sees it: its own name or file, not check's arguments.
-    sys.argv = [where]
-    if where.endswith(".py"):
-        import types
-
-        from .check_main import check_encoding
-
-        path = _script_path(user_dir, where)
-        module = types.ModuleType("__mp_main__")
-        module.__file__ = path
-        with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
-            source = handle.read()
-        code = compile(source, path, "exec")
-        check_encoding(source, path)
-        sys.path.insert(0, os.path.dirname(os.path.realpath(path)))
-        sys.modules["__main__"] = sys.modules["__mp_main__"] = module
-        exec(code, module.__dict__)  # noqa: S102 - the user's own script, by request
-    else:
-        module = importlib.import_module(where)
-        sys.argv = [getattr(module, "__file__", None) or where]  # as ``python -m`` has it
-    try:
-        function = getattr(module, name)
-    except AttributeError:
-        if not where.endswith(".py"):
-            raise  # "module 'pkg.jobs' has no attribute 'nosuch'" names it already
-        raise AttributeError("%s has no attribute %r" % (where, name)) from None
-    context: Any = multiprocessing.get_context(method)
-    proc = context.Process(target=function, args=tuple(args))
-    proc.start()
-    proc.join()
-    return {}
-
-
-def _run_pytest(args: List[Any], tests: Dict[str, Any], watch: Any,
-                hang_dir: str) -> Dict[str, Any]:
-    try:
-        import pytest  # boundary: the user's own (their suite runs on their pytest)
-    except ImportError:
-        return {"outcome": UNAVAILABLE, "detail": "pytest is not installed in this interpreter: "
-                "pass --python the python of a virtual environment that has pytest"}
-    from .check_suite import Collector
-
-    collector = Collector(tests, watch, hang_dir)
-    # As ``pytest ARGS`` has it: a usage error names pytest, not this script.
-    sys.argv = ["pytest"] + [str(a) for a in args]
-    try:
-        code = pytest.main(sys.argv[1:] + ["-p", "no:cacheprovider"], plugins=[collector])
-    finally:
-        collector.close()
-    if int(code) not in (0, 1, 5):  # 5: nothing collected; 2-4: pytest itself failed
-        return {"outcome": ERROR, "error": {"type": "PytestExit", "where": "parent",
-                                              "message": "pytest exited with code %d" % code},
-                "status": int(code)}
-    return {"status": int(code)}
-
-
 def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
-                   callable_target: bool) -> Optional[Dict[str, Any]]:
+                   of_callable: bool) -> Optional[Dict[str, Any]]:
     """The first child failure the user would see, skipping processes stopped on purpose.
 
     For a ``module:callable`` target the first process is the target's own: any non-zero
     exit of it is the outcome. A process not watched inside (a ``Process`` subclass that
     pickles itself) may have failed when it exited 1 (an uncaught error in its ``run()``:
-    ``check`` looks for its traceback on stderr); another status is its own, on purpose.
+    ``check`` looks for its traceback on stderr), or 120 (its exit's flush failed); another
+    status is its own, on purpose.
     """
     import signal
 
     for index, entry in enumerate(entries):
-        own_target = callable_target and index == 0
+        own_target = of_callable and index == 0
         proc, code = entry["process"], entry["process"].exitcode
         report = reports.get(proc.pid) or {}
         error = report.get("error")
@@ -248,6 +135,10 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
         elif own_target:
             return {"type": "ChildFailed", "where": "child",
                     "message": "the child exited with code %d" % code}
+        elif code == _FLUSH_FAILED and not error:  # not a watched child's own sys.exit(120)
+            return {"type": "ChildFailed", "where": "child", "message": (
+                "the child %s exited with code 120: Python's own status when flushing stdout "
+                "or stderr failed at its exit" % getattr(proc, "name", "?"))}
         elif not entry["wrapped"] and code == 1:  # an uncaught error in run(), or sys.exit(1):
             name = str(getattr(proc, "name", "?"))  # ``check`` looks for its traceback by name
             return {"type": "ChildFailed", "where": "child", "process": name,
@@ -299,7 +190,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     default_method = multiprocessing.get_all_start_methods()[0]
     os.chdir(user_dir)
     where = target.rpartition(":")[0] or target
-    script = _script_path(user_dir, where) if where.endswith(".py") else ""
+    script = script_path(user_dir, where) if where.endswith(".py") else ""
     # Its folder, and the real one its imports come from, hold the user's modules too.
     script_dir = os.pathsep.join(sorted({os.path.dirname(script), os.path.dirname(
         os.path.realpath(script))})) if script else ""
@@ -309,7 +200,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     watch = check_watch.Watch(hang_dir or report_dir, os.pathsep.join(
         d for d in (user_dir, script_dir) if d), _STOPPED, hang_dir, default_method)
     watch.install()
-    watch.program = target != "--pytest" and not target.endswith(".py")
+    watch.program = is_callable(target)
     check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}
     result: Dict[str, Any] = {}
@@ -321,17 +212,17 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             return dict(_finish(result, watch, target, tests, caught),
                         duration_s=time.perf_counter() - started)
 
-        undo = _write_at_hard_exit(result_path, finish) if result_path and \
-            target.endswith(".py") else None
+        undo = write_at_hard_exit(result_path, finish) if result_path and \
+            as_main(target) else None
         try:
-            if target == "--pytest":
+            if target == PYTEST:
                 _make_default(method)
-                result = _run_pytest(args, tests, watch, hang_dir)
-            elif target.endswith(".py"):
+                result = run_pytest(args, tests, watch, hang_dir)
+            elif as_main(target):
                 _make_default(method)
-                result = _run_script(user_dir, target, args)
+                result = run_main(user_dir, target, args)
             else:
-                result = _run_callable(user_dir, target, method, args)
+                result = run_callable(user_dir, target, method, args)
         except BaseException as exc:  # noqa: BLE001 - every failure is an outcome
             result = {"outcome": ERROR, "error": {
                 "type": type(exc).__name__, "message": str(exc)[:MESSAGE_LIMIT], "where": "parent",
@@ -351,18 +242,18 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
     not 0) and what its children did and reported."""
     result = dict(result)
     reports = watch.child_reports()
-    callable_target = target != "--pytest" and not target.endswith(".py")
+    of_callable = is_callable(target)
     status = result.pop("status", 0)
-    if target == "--pytest":  # a child's failure is its test's, which the test judges
+    if target == PYTEST:  # a child's failure is its test's, which the test judges
         result = result or {"outcome": OK}
     elif not result:
-        failure = _child_failure(watch.started, reports, callable_target)
+        failure = _child_failure(watch.started, reports, of_callable)
         result = {"outcome": ERROR, "error": failure} if failure else {"outcome": OK}
     elif result.get("error"):
         # The parent failed and so did a child: when the parent's error is what a child's
         # failure causes (an empty queue, a closed pipe, a check of the results), the child's
         # is the cause the user needs; any other parent error stays first.
-        failure = _child_failure(watch.started, reports, callable_target)
+        failure = _child_failure(watch.started, reports, of_callable)
         parent = result["error"]
         # The other error goes in ``also``, beside the first (never into its message).
         if failure and parent.get("type") in _FOLLOW_ON:
@@ -372,16 +263,16 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
                                    **({"instead": parent} if failure.get("process") else {}))
         elif failure:
             result["error"] = dict(parent, also="a child also failed: " + _said(failure))
-    if callable_target and watch.started:  # the program is the target's process
+    if of_callable and watch.started:  # the program is the target's process
         code = watch.started[0]["process"].exitcode
         status = code if isinstance(code, int) and code > 0 else status
-    if callable_target and result.get("outcome") == ERROR:
+    if of_callable and result.get("outcome") == ERROR:
         status = status or 1
     result["status"] = status
     # The status the program's end gave: ``check`` compares the interpreter's own with it (a
     # thread's ``os._exit`` at shutdown, after this, is the program's real exit status).
     result["observed"] = dict(watch.observed(reports), exit_status=status)
-    if not target.endswith(".py"):  # a callable is started by name, as the cell's method;
+    if not as_main(target):  # a callable is started by name, as the cell's method;
         result["observed"]["explicit_only"] = False  # a suite is compared test by test
     if tests:
         result["observed"]["tests"] = tests

@@ -1,6 +1,6 @@
-"""Run the user's script as ``__main__`` as ``runpy.run_path`` does, recording its globals as
-its top level left them, before its main block (runs inside the interpreter under test;
-standard library only, Python 3.8 syntax).
+"""Run the user's script (or ``-m`` module) as ``__main__`` as ``runpy`` does, recording its
+globals as its top level left them, before its main block (runs inside the interpreter under
+test; standard library only, Python 3.8 syntax).
 
 A spawn or forkserver child runs the script's top level again as ``__mp_main__``, not its main
 block: a value the top level computes (``STARTED = time.time()``) differs in every process
@@ -19,9 +19,9 @@ from . import TYPE_CHECKING
 from .check_compare import record
 
 if TYPE_CHECKING:
-    from typing import Any, List, Tuple
+    from typing import Any, Dict, List, Tuple
 
-__all__ = ["check_encoding", "run_script"]
+__all__ = ["check_encoding", "run_module", "run_script"]
 
 #: ``ast.PyCF_ONLY_AST``, and the ``__future__`` features' compiler flags (``annotations``,
 #: ``barry_as_FLUFL``, ``generator_stop``) that a split-off part must keep: neither ``ast``
@@ -82,15 +82,40 @@ def run_script(path: str) -> None:
     ``__mp_main__`` names it too, as multiprocessing aliases it when a script is run: a spawn
     or forkserver child pickles the script's classes (a result, an exception) as
     ``__mp_main__.X``, which the parent must find in the script, not in check_exec."""
-    import types
-
     with open(path, "rb") as handle:  # bytes: compile() honours a coding declaration
         source = handle.read()
     top, rest = _split(source, path)
     check_encoding(source, path)
+    _run_main(top, rest, {"__file__": path, "__cached__": None, "__loader__": None,
+                          "__package__": "", "__spec__": None})
+
+
+def run_module(name: str) -> None:
+    """Run module ``name`` as ``python -m name`` does (runpy's own lookup: a package runs its
+    ``__main__``; ``sys.argv[0]`` is the module's file), as ``run_script`` runs a script: its
+    globals recorded before its main block. A spawn child finds it by its ``__spec__``."""
+    import runpy  # ``python -m`` imports it too
+
+    # ImportError "No module named x", as python -m says it.
+    name, spec, code = runpy._get_module_details(name)  # type: ignore[attr-defined]
+    path = spec.origin
+    top, rest = code, None
+    if spec.has_location and str(path).endswith(".py"):  # not a .pyc alone: compared whole
+        with open(path, "rb") as handle:
+            top, rest = _split(handle.read(), path)
+    sys.argv[0] = path
+    _run_main(top, rest, {"__file__": path, "__cached__": spec.cached,
+                          "__loader__": spec.loader, "__package__": spec.parent,
+                          "__spec__": spec})
+
+
+def _run_main(top: Any, rest: Any, attributes: Dict[str, Any]) -> None:
+    """Run ``top`` then ``rest`` (its main block, if any) in a new ``__main__``, recording its
+    globals between the two."""
+    import types
+
     module = types.ModuleType("__main__")
-    vars(module).update(__file__=path, __cached__=None, __loader__=None, __package__="",
-                        __spec__=None)
+    vars(module).update(attributes)
     saved = {name: sys.modules.get(name) for name in ("__main__", "__mp_main__")}
     sys.modules["__main__"] = sys.modules["__mp_main__"] = module
     try:

@@ -8,7 +8,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict
+from typing import Any, Dict, Sequence
 
 import pytest
 
@@ -36,9 +36,10 @@ def _project(tmp_path: Path, package: str, module: str) -> Path:
     return tmp_path
 
 
-def _check(cwd: Path, target: str, pythonpath: str, stdin: str = "") -> Dict[str, Any]:
-    cmd = [sys.executable, "-m", "harness", "check", target, "--json", "--timeout",
-           str(TIMEOUT), "--python", check_run.newest()[0]]
+def _check(cwd: Path, target: str, pythonpath: str, stdin: str = "",
+           extra: Sequence[str] = ()) -> Dict[str, Any]:
+    cmd = [sys.executable, "-m", "harness", "check", *target.split(" ", 1), "--json",
+           "--timeout", str(TIMEOUT), "--python", check_run.newest()[0], *extra]
     env = {"PYTHONPATH": pythonpath, "PATH": "/usr/bin:/bin"}
     proc = subprocess.run(cmd, cwd=str(cwd), capture_output=True, text=True, timeout=300,
                           env=env, check=False, input=stdin)
@@ -146,4 +147,32 @@ def test_a_script_of_a_package_with_relative_imports_is_pointed_to_its_module(
     assert {r["error"]["type"] for r in doc["results"]} == {"ImportError"}, doc["results"]
     diag = next(d for d in doc["diagnoses"] if d["code"] == "relative-import-in-script")
     assert "shipit.main" in diag["message"] and "src" in diag["message"], diag
-    assert "python -m harness check" in diag["fix"], diag
+    assert "python -m harness check -m package.module" in diag["fix"], diag
+
+
+_SETTINGS = "DELIM = ','\n"
+_SPLIT = "from . import settings\n\n\ndef split(line):\n    return line.split(settings.DELIM)\n"
+_TOOL = ("import argparse\nimport multiprocessing\n\nfrom . import settings\n"
+         "from .transform import split\n\nparser = argparse.ArgumentParser()\n"
+         "parser.add_argument('--delim', default=',')\n"
+         "settings.DELIM = parser.parse_args().delim\n\nif __name__ == '__main__':\n"
+         "    with multiprocessing.Pool(2) as pool:\n"
+         "        rows = pool.map(split, ['a;b;c', 'd;e;f'])\n"
+         "    assert all(len(r) == 3 for r in rows), rows\n")
+
+
+def test_a_package_run_with_python_m_is_checked_as_it_runs(tmp_path: Path) -> None:
+    """``python -m etltool --delim ';'`` (review r13 F5: top-level argparse, relative imports,
+    no callable): ``check -m etltool`` runs it as python does, and the global its top level
+    sets before the Pool starts is compared: the forkserver/spawn workers split by ','."""
+    package = tmp_path / "etltool"
+    package.mkdir()
+    for name, text in (("__init__", ""), ("settings", _SETTINGS), ("transform", _SPLIT),
+                       ("__main__", _TOOL)):
+        (package / (name + ".py")).write_text(text)
+    doc = _check(tmp_path, "-m etltool", str(ROOT), extra=["--args", '["--delim", ";"]'])
+    outcome = {r["method"]: r["outcome"] for r in doc["results"]}
+    assert outcome == {"fork": "ok", "forkserver": "error", "spawn": "error"}, doc["results"]
+    diag = next(d for d in doc["diagnoses"] if d["code"] == "global-differs")
+    assert "etltool.settings.DELIM" in diag["message"], diag
+    assert doc["target"] == "-m etltool" and doc["exit"] == 1

@@ -24,6 +24,8 @@ def test_every_run_at_the_limit_is_said_plainly_with_the_default_marked() -> Non
     text = " ".join(proc.stdout.split())
     assert "timeout* timeout timeout" in text, proc.stdout
     assert "default method not known" not in text
+    assert "fails as it is" not in text  # beside "a slow program" it contradicted it
+    assert "still running at the limit as it is on" in text, proc.stdout
     assert text.endswith("every run was still running at the 1 s limit (a slow program, or a "
                          "hang under every method): rerun with a longer limit, e.g. --timeout "
                          "6"), proc.stdout

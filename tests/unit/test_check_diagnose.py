@@ -7,7 +7,7 @@ import signal
 from typing import Any, Dict, List, Optional, Tuple
 
 from harness.check_diagnose import diagnose
-from harness.guest import check_exec
+from harness.guest import check_exec, check_targets
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -314,7 +314,7 @@ def test_a_script_exiting_non_zero_says_where(tmp_path: Any, monkeypatch: Any) -
     (tmp_path / "job.py").write_text("import sys\n\nsys.exit('worker failed')\n")
     monkeypatch.setattr(sys, "argv", list(sys.argv))
     monkeypatch.setattr(sys, "path", list(sys.path))
-    result = check_exec._run_script(str(tmp_path), "job.py", [])
+    result = check_targets.run_main(str(tmp_path), "job.py", [])
     assert [(f["line"], f["code"]) for f in result["error"]["traceback"]] == [
         (3, "sys.exit('worker failed')")]
 

@@ -14,7 +14,7 @@ from typing import Any, Dict, Optional
 import pytest
 
 from harness.check import _refine
-from harness.guest import check_exec
+from harness.guest import check_exec, check_targets
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -94,9 +94,9 @@ def test_a_child_exit_without_traceback_quotes_stderrs_last_line() -> None:
 _HARD_EXIT = """
 import os, sys, json
 sys.path.insert(0, %r)
-from harness.guest import check_exec
+from harness.guest import check_targets
 path = sys.argv[1]
-check_exec._write_at_hard_exit(path, lambda result: dict(result, finished=True))
+check_targets.write_at_hard_exit(path, lambda result: dict(result, finished=True))
 child = os.fork()
 if child == 0:
     os._exit(0)  # a fork child's exit: the parent's result is not written by it
@@ -149,6 +149,23 @@ def test_an_unwatched_childs_own_exit_status_is_on_purpose() -> None:
     check_exec._STOPPED.clear()
     assert check_exec._child_failure([_unwrapped(40, 3)], {}, False) is None
     assert check_exec._child_failure([_unwrapped(40, 1)], {}, False) is not None
+
+
+def test_a_child_whose_exit_flush_failed_failed() -> None:
+    """Status 120 is Python's own when flushing stdout or stderr failed at exit (review r13):
+    an unwatched child's, or a watched child's that raised nothing, is a failure saying so,
+    kept by ``check`` whatever stderr holds; a watched child's own sys.exit(120) is not."""
+    check_exec._STOPPED.clear()
+    failed = check_exec._child_failure([_unwrapped(41, 120)], {}, False)
+    assert failed is not None and "process" not in failed, failed
+    assert failed["message"] == ("the child Worker-41 exited with code 120: Python's own status "
+                                 "when flushing stdout or stderr failed at its exit")
+    assert _refine(CaseRun(case="t", method="spawn", outcome=Outcome.ERROR, stderr="",
+                           error=failed)).outcome is Outcome.ERROR
+    watched = dict(_unwrapped(42, 120), wrapped=True)
+    assert check_exec._child_failure([watched], {42: {"error": None}}, False) is not None
+    assert check_exec._child_failure([watched], {42: {"error": {"type": "SystemExit"}}},
+                                     False) is None
 
 
 def _refined(stderr: str, **error: Any) -> CaseRun:
@@ -289,5 +306,5 @@ def test_a_status_other_than_the_programs_end_wrote_is_the_outcome() -> None:
 @pytest.mark.skipif(os.name != "posix", reason="POSIX keeps the status's low byte")
 def test_an_exit_status_posix_keeps_as_0_is_no_failure() -> None:
     """sys.exit(256): python's exit status is 0 on POSIX; check called it an error (r15)."""
-    assert check_exec._exited(256) == {} and check_exec._exited(0) == {}
-    assert check_exec._exited(257)["error"]["message"] == "the script exited with status 257"
+    assert check_targets.exited(256) == {} and check_targets.exited(0) == {}
+    assert check_targets.exited(257)["error"]["message"] == "the script exited with status 257"

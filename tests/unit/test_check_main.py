@@ -119,7 +119,7 @@ def test_a_declared_encoding_is_left_to_compile(tmp_path: Any, monkeypatch: Any,
 
 
 def _isolated(monkeypatch: Any) -> None:
-    """``_run_callable`` runs a script as ``__mp_main__`` and puts its folder on sys.path."""
+    """``run_callable`` runs a script as ``__mp_main__`` and puts its folder on sys.path."""
     monkeypatch.setattr(sys, "path", list(sys.path))
     monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
     monkeypatch.setitem(sys.modules, "__mp_main__", None)
@@ -127,13 +127,13 @@ def _isolated(monkeypatch: Any) -> None:
 
 def test_a_scripts_missing_callable_names_the_script(tmp_path: Any, monkeypatch: Any) -> None:
     """`check pkg/jobs.py:nosuch` said "module '__mp_main__' has no attribute 'nosuch'"."""
-    from harness.guest import check_exec
+    from harness.guest import check_targets
 
     (tmp_path / "pkg").mkdir()
     (tmp_path / "pkg" / "jobs.py").write_text("def work():\n    pass\n")
     _isolated(monkeypatch)
     with pytest.raises(AttributeError) as raised:
-        check_exec._run_callable(str(tmp_path), "pkg/jobs.py:nosuch", "spawn", [])
+        check_targets.run_callable(str(tmp_path), "pkg/jobs.py:nosuch", "spawn", [])
     assert str(raised.value) == "pkg/jobs.py has no attribute 'nosuch'"
 
 
@@ -141,24 +141,53 @@ def test_a_scripts_callable_is_read_as_python_reads_the_script(tmp_path: Any,
                                                                monkeypatch: Any) -> None:
     """`check script.py:work` read the script as UTF-8 whatever it declared: a Latin-1 script
     was a UnicodeDecodeError; one that declares nothing and is not UTF-8 is a SyntaxError."""
-    from harness.guest import check_exec
+    from harness.guest import check_targets
 
     (tmp_path / "declared.py").write_bytes(b"# -*- coding: latin-1 -*-\nNAME = 'caf\xe9'\n")
     (tmp_path / "plain.py").write_bytes(b"# caf\xe9\n")
     _isolated(monkeypatch)
     with pytest.raises(AttributeError, match=r"declared\.py has no attribute 'work'"):
-        check_exec._run_callable(str(tmp_path), "declared.py:work", "spawn", [])
+        check_targets.run_callable(str(tmp_path), "declared.py:work", "spawn", [])
     with pytest.raises(SyntaxError, match=r"Non-UTF-8 code starting with '\\xe9'"):
-        check_exec._run_callable(str(tmp_path), "plain.py:work", "spawn", [])
+        check_targets.run_callable(str(tmp_path), "plain.py:work", "spawn", [])
 
 
 def test_no_pytest_in_the_interpreter_says_the_way_forward(monkeypatch: Any) -> None:
     """`check --pytest --python 3.14` where 3.14 has no pytest: the line says what to pass
     instead (review r1 #10), not only that it is missing."""
-    from harness.guest import check_exec
+    from harness.guest import check_targets
 
     monkeypatch.setitem(sys.modules, "pytest", None)  # import pytest: ImportError
-    result = check_exec._run_pytest([], {}, None, "")
+    result = check_targets.run_pytest([], {}, None, "")
     assert result["outcome"] == "unavailable"
     assert result["detail"] == ("pytest is not installed in this interpreter: pass --python "
                                 "the python of a virtual environment that has pytest")
+
+
+_AS_RUN = ("import sys\nSTARTED = 1\nprint(repr([sys.argv, sys.path[0], __name__, __package__, "
+           "__spec__.name, __file__]))\n")
+
+
+def test_a_module_runs_as_python_m_runs_it(tmp_path: Any) -> None:
+    """``check -m tool`` (review r13 F5: a ``python -m pkg`` program could not be checked):
+    ``tool/__main__.py`` sees the argv, ``sys.path[0]``, ``__name__``, ``__package__``,
+    ``__spec__`` and ``__file__`` that ``python -m tool a b`` gives it."""
+    import os
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    (tmp_path / "tool").mkdir()
+    (tmp_path / "tool" / "__init__.py").write_text("")
+    (tmp_path / "tool" / "__main__.py").write_text(_AS_RUN)
+    (tmp_path / "hang").mkdir()
+    env = {"PATH": os.environ.get("PATH", "")}
+    plain = subprocess.run([sys.executable, "-m", "tool", "a", "b"], cwd=str(tmp_path),
+                           capture_output=True, text=True, timeout=60, check=True, env=env)
+    checked = subprocess.run(
+        [sys.executable, "-I", str(root / "harness" / "guest" / "check_exec.py"), str(root),
+         str(tmp_path), "-m tool", "spawn", '["a", "b"]', str(tmp_path / "hang"),
+         str(tmp_path / "result.json")], cwd=str(tmp_path), capture_output=True, text=True,
+        timeout=60, check=False, env=env)
+    assert checked.stdout.splitlines()[:1] == plain.stdout.splitlines(), checked.stderr
+    assert '"outcome": "ok"' in (tmp_path / "result.json").read_text()

@@ -54,3 +54,44 @@ def test_args_with_pytest_is_a_usage_error(capsys: pytest.CaptureFixture[str],
     assert cli.main(["check", "--pytest", "-q", "--args", "[1]"]) == 2
     assert capsys.readouterr().err == (
         "harness: error: --args is for a TARGET; with --pytest, pytest's arguments follow it\n")
+
+
+@pytest.mark.parametrize("argv", [["-m", "pkg", "run.py"], ["-m", "pkg", "--pytest"],
+                                  ["-m", "no such"], ["-m", "pkg:main"]])
+def test_a_module_is_given_alone_and_by_its_name(capsys: pytest.CaptureFixture[str],
+                                                 monkeypatch: pytest.MonkeyPatch,
+                                                 argv: List[str]) -> None:
+    """``-m MODULE`` stands for TARGET (review r13 F5): with another target, or not a dotted
+    module name, it is a usage error that runs nothing."""
+    from harness import check
+
+    def no_run(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a usage error runs nothing")
+
+    monkeypatch.setattr(check, "check", no_run)
+    assert cli.main(["check", *argv]) == 2
+    assert capsys.readouterr().err.startswith("harness: error: ")
+
+
+def test_a_module_is_the_target_python_m_names(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``check -m pkg.tool --args '["-v"]'`` runs the target ``-m pkg.tool`` with that argv."""
+    from harness import check
+
+    ran: List[object] = []
+
+    def record(target: str, interpreters: object, args: object, **kwargs: object) -> None:
+        ran.append((target, args))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(check, "check", record)
+    monkeypatch.setattr(check, "select_interpreters", lambda *a, **k: [object()])
+    monkeypatch.setattr(check, "label", lambda *a: "3.12")
+    cli.main(["check", "-m", "pkg.tool", "--args", '["-v"]', "--json"])
+    assert ran == [("-m pkg.tool", ["-v"])]
+
+
+def test_pytests_own_m_after_pytest_stays_pytests() -> None:
+    """``--pytest -m slow`` is pytest's marker expression, not check's ``-m MODULE``."""
+    args = parsed(["--pytest", "-q", "-m", "slow"])
+    assert args.module is None  # type: ignore[attr-defined]
+    assert args.pytest == ["-q", "-m", "slow"]  # type: ignore[attr-defined]

@@ -162,3 +162,17 @@ def test_an_error_without_a_message_is_its_type_alone() -> None:
     assert "error (Empty)" in table and "Empty:" not in table, table
     listed = check.format_tracebacks(runs, ["3.12"], "/")
     assert "  [1] Empty  in " in listed and "Empty:" not in listed, listed
+
+
+def test_a_program_every_run_of_which_hit_the_limit_is_not_said_to_fail_as_it_is() -> None:
+    """"fails as it is on 3.12 (default fork: timeout)" beside the last line's "a slow
+    program, or a hang" contradicted it (review r13): such an interpreter is still running at
+    the limit as it is; another one's timeout still fails."""
+    runs = {(i, m): CaseRun(case="t", method=m, outcome=Outcome.TIMEOUT, detail="killed",
+                            observed={"default_method": "fork"})
+            for i in ("3.12", "3.13") for m in METHODS}
+    slow = check.at_the_limit(runs, [])
+    assert slow == ["3.12", "3.13"]
+    assert check.as_it_is(runs, ["3.12", "3.13"], slow=slow[:1]) == (
+        "fails as it is on 3.13 (default fork: timeout); still running at the limit as it is "
+        "on 3.12 (default fork)")

@@ -96,6 +96,16 @@ def test_document_that_is_not_an_object() -> None:
         "document: not a results file of this tool (no 'harness' object)"]
 
 
+def test_a_check_result_is_told_apart_from_a_results_file() -> None:
+    """``report check.json`` of a ``check --json`` output said only "no 'harness' object"
+    (review r13): the one line says what it is and what ``report`` reads instead."""
+    check_doc = {"target": "run.py", "args": [], "results": [], "diagnoses": [], "ok": True}
+    problems = results.validate_results(check_doc)
+    assert len(problems) == 1 and "\n" not in problems[0]
+    assert problems[0].startswith("document: this is `python -m harness check --json` output")
+    assert "give `report` the files `run` writes" in problems[0]
+
+
 def test_long_values_are_cut_to_one_short_line() -> None:
     """A huge bad value does not make a huge line."""
     doc = _set(minimal_doc(), "tests.0.metadata.outcome", "x\n" * 10_000)
