@@ -58,7 +58,7 @@ def _add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--args", metavar="JSON",
                         help="arguments for the callable (a JSON list), or argv for a script "
                              "or -m MODULE")
-    parser.add_argument("--python", action="append", metavar="PY",
+    parser.add_argument("--python", action="append", metavar="PY", type=cli_types.python_path,
                         help="interpreter as `python -m harness interpreters` names it (3.14, "
                              "pypy3.9) or a path; repeatable (default: every interpreter found, "
                              "the Debian root's included; with --pytest: this one)")

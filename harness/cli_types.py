@@ -14,7 +14,7 @@ from harness.guest import words
 from harness.results import parse_env_id
 
 __all__ = ["at_least_one", "env_id", "env_ids_file", "is_env_id", "not_run", "positive_seconds",
-           "python_command", "python_version", "share"]
+           "python_command", "python_path", "python_version", "share"]
 
 #: A CI leg's python-version as CI and nox name it: 3.13, 3.14t, pypy3.11.
 _PYTHON_VERSION = re.compile(r"^(%s)?[0-9]+\.[0-9]+t?$" % words.PYPY)
@@ -109,10 +109,25 @@ def env_ids_file(path: str) -> Tuple[List[str], List[str]]:
 def python_command(text: str, windows: bool = os.name == "nt") -> List[str]:
     """``--python``: a path that exists is one word (``C:\\Python312\\python.exe``, a space in
     a folder); else a command line (``chroot … python3``), split by the platform's rules, a
-    Windows word's surrounding double quotes taken off (``"C:\\Program Files\\…" -X dev``)."""
+    Windows word's surrounding double quotes taken off (``"C:\\Program Files\\…" -X dev``).
+    A relative path, alone or as the command's first word, becomes absolute (``python_path``)."""
     if os.path.exists(text):
-        return [text]
+        return [python_path(text)]
     if not windows:
-        return shlex.split(text)
-    return [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w
-            for w in shlex.split(text, posix=False)]
+        words = shlex.split(text)
+    else:
+        words = [w[1:-1] if len(w) > 1 and w[0] == w[-1] == '"' else w
+                 for w in shlex.split(text, posix=False)]
+    return [python_path(words[0])] + words[1:] if words else words
+
+
+def python_path(word: str) -> str:
+    """A relative path that exists here (``.venv/bin/python``), absolute: each case starts it
+    from a folder of its own, where it would not exist. A symlink stays one (a venv's python is
+    the venv's only through it); a bare name (``python3``) is PATH's."""
+    seps = [os.sep] + ([os.altsep] if os.altsep else [])
+    if os.path.isabs(word) or not any(s in word for s in seps) or not os.path.exists(word):
+        return word
+    # abspath collapses "..", which after a symlinked folder is not where the kernel goes
+    return os.path.join(os.getcwd(), word) if os.pardir in re.split(r"[\\/]", word) \
+        else os.path.abspath(word)

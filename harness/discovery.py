@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from harness import owned
+from harness.cli_types import python_path
 from harness.guest.words import CPYTHON, IMPL_NAMES, IMPLEMENTATIONS
 from harness.results import session_name
 from harness.text import shorten
@@ -146,8 +147,9 @@ def candidate_paths(
     shell; the real binaries are under ``versions/*/bin``.
     """
     env = os.environ if environ is None else environ
-    pairs: List[Tuple[str, str]] = [(path, "explicit") for path in explicit]
-    pairs += [(p, "explicit") for p in env.get(ENV_VAR, "").split(os.pathsep) if p]
+    # absolute: a case starts it from a folder of its own (python_path)
+    pairs: List[Tuple[str, str]] = [(python_path(path), "explicit") for path in explicit]
+    pairs += [(python_path(p), "explicit") for p in env.get(ENV_VAR, "").split(os.pathsep) if p]
     for root in pyenv_roots(env) if roots is None else roots:
         for path in sorted(glob.glob(str(root / "versions" / "*" / "bin" / "*"))):
             if _NAME.match(os.path.basename(path)):

@@ -34,10 +34,14 @@ def environment(interpreter: List[str]) -> Dict[str, Any]:
     """What ``interpreter``'s environment is (``harness/guest/probe.py``), asked in a session of
     its own (``owned``: a wrapper that hangs leaves nothing running); any failure is one line
     and exit 2 (a banner before the JSON was a 34-line INTERNALERROR)."""
+    given = {k: os.environ[k] for k in _PROBE_ENV if os.environ.get(k)}
+    # Unset (a run not started by nox): the host's git, as a Debian root has none.
+    commit = given.get("HARNESS_GIT_COMMIT") or probe.git_commit()
+    if commit:
+        given["HARNESS_GIT_COMMIT"] = commit
     try:
         status, stdout, stderr = owned.ask(
-            interpreter + ["-I", str(PROBE)], PROBE_S, cwd=str(ROOT),
-            env=case_environ({k: os.environ[k] for k in _PROBE_ENV if os.environ.get(k)}))
+            interpreter + ["-I", str(PROBE)], PROBE_S, cwd=str(ROOT), env=case_environ(given))
     except subprocess.TimeoutExpired:
         raise pytest.UsageError("the environment probe of %r did not answer within %d s" % (
             interpreter, PROBE_S)) from None

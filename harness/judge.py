@@ -15,7 +15,7 @@ from harness.runner import CaseRun
 from harness.text import short_json, shorten
 from harness.vocab import Outcome, Verdict
 
-__all__ = ["finding_line", "judge"]
+__all__ = ["finding_line", "is_harness_error", "judge"]
 
 #: How much of a value a finding line shows: the observed one and the expected one alike.
 VALUE_LIMIT = 200
@@ -35,12 +35,19 @@ def _describe_run(cell: Dict[str, Any]) -> str:
 
 
 def finding_line(key: str, cell: Dict[str, Any]) -> Optional[str]:
-    """The terminal's line for a cell that ran and differs from its rule, else None."""
-    if cell.get("verdict") != Verdict.UNEXPECTED.value or \
+    """The terminal's line for a cell that ran and differs from its rule, else None (a cell
+    the harness failed to run says nothing of the case: the run's error line counts it)."""
+    if cell.get("verdict") != Verdict.UNEXPECTED.value or is_harness_error(cell) or \
             expect.not_compared(cell.get("verdict"), cell.get("outcome")):
         return None
     expected = expect.expectation_text(cell.get("expected"), VALUE_LIMIT)
     return "%s: expected %s, observed %s" % (key, expected, _describe_run(cell))
+
+
+def is_harness_error(cell: Dict[str, Any]) -> bool:
+    """Whether the harness failed to run the cell (``runner.HARNESS_ERROR`` and the guest's own:
+    a result not JSON, an unknown case): its error's ``where`` is the harness."""
+    return (cell.get("error") or {}).get("where") == "harness"
 
 
 def judge(case: catalog.Case, run: CaseRun, environment: Dict[str, Any]) -> Dict[str, Any]:

@@ -6,6 +6,7 @@ Enabled with ``-p harness.plugin``; ``nox -s matrix`` passes the options. Python
 
 from __future__ import annotations
 
+import collections
 import importlib
 import os
 import shlex
@@ -21,7 +22,7 @@ from harness.exits import error
 from harness.guest import catalog
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.interrupted import finished_unreported as _finished_unreported  # tests patch it
-from harness.judge import finding_line, judge
+from harness.judge import finding_line, is_harness_error, judge
 from harness.results import ROOT
 from harness.runner import CaseRun, allow_runs, cancel_all, run_case
 
@@ -83,6 +84,7 @@ class _State:
         self.cases: Dict[str, catalog.Case] = {}
         self.futures: Dict[str, "Future[CaseRun]"] = {}
         self.findings: List[str] = []
+        self.harness_errors: List[str] = []  # "HarnessError: cannot run …", one a failed cell
         self.written: Optional[Path] = None
         self.write_error = ""  # why the results file could not be written (the error line)
         self.cells_written = 0  # pytest's own count stops at the cells it reported
@@ -211,9 +213,10 @@ class CaseItem(pytest.Item):
         finding = finding_line(self.key, self.cell)
         if finding:
             state.findings.append(finding)
-        error = self.cell.get("error") or {}
-        if error.get("where") == "harness":
-            raise HarnessFailure("%s: %s" % (error.get("type"), error.get("message")))
+        if is_harness_error(self.cell):
+            error = self.cell["error"]
+            state.harness_errors.append("%s: %s" % (error.get("type"), error.get("message")))
+            raise HarnessFailure(state.harness_errors[-1])
 
     def run_cell(self, state: _State) -> CaseRun:
         return run_case(self.case.id, self.method, self.case.timeout, state.interpreter)
@@ -322,6 +325,14 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     stopping.SUMMARISED[:] = [True]
     for line in interrupted.summary_lines(state, _selection(config) if not state.items else ""):
         terminalreporter.write_line(line)
+    if state.harness_errors:  # the run's one line for them (exit 1), not a finding each
+        said = collections.Counter(state.harness_errors).most_common()
+        terminalreporter.write_line(
+            "harness: error: the harness could not run %d of the %d cells, so they hold no "
+            "result of the cases: %s%s" % (
+                len(state.harness_errors), len(state.items), said[0][0],
+                " (and %d other errors, above)" % (len(state.harness_errors) - said[0][1])
+                if len(said) > 1 else ""))
 
 
 @pytest.hookimpl(tryfirst=True)

@@ -26,6 +26,8 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = [
+    "CANNOT_START",
+    "HARNESS_ERROR",
     "PROCESS_LIMIT",
     "CaseRun",
     "Cancelled",
@@ -40,6 +42,9 @@ __all__ = [
 
 EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
 SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
+#: A cell the harness could not run: its error's type, and the detail when no executor started.
+HARNESS_ERROR = "HarnessError"
+CANNOT_START = "the harness could not start the interpreter"
 #: Grace period after the hard timeout for the kill to take effect.
 KILL_GRACE = 5.0
 
@@ -169,6 +174,8 @@ def _classify(
     status = status or {}
     base: Dict[str, Any] = {"case": case_id, "method": method, "wall_s": wall, "stdout": stdout,
             "stderr": stderr, "returncode": returncode}
+    if status.get("cannot_start"):  # no executor ran: nothing of the case to classify
+        return _harness_error(CANNOT_START, str(status["cannot_start"]), base)
     if status.get("limit_hit"):
         return CaseRun(outcome=Outcome.CRASH, detail="more than %d processes: the harness's "
                        "process limit was reached; process tree killed" % limit, **base)
@@ -194,9 +201,7 @@ def _classify(
     try:
         outcome = Outcome(payload.get("outcome"))
     except ValueError:
-        return CaseRun(outcome=Outcome.ERROR, detail="executor wrote an unknown outcome",
-                       error={"type": "HarnessError", "message": shorten(repr(payload), 500),
-                              "where": "harness"}, **base)
+        return _harness_error("executor wrote an unknown outcome", repr(payload), base)
     detail = str(payload.get("detail", ""))
     if status.get("leftovers"):
         note = "%d process(es) still running after the case ended were killed" % (
@@ -214,6 +219,13 @@ def _classify(
         duration_s=float(payload.get("duration_s", 0.0)),
         **base,
     )
+
+
+def _harness_error(detail: str, message: str, base: Dict[str, Any]) -> CaseRun:
+    """A cell the harness failed to run: an error of the harness's, never the case's outcome
+    (the plugin fails the cell, and with it the run)."""
+    return CaseRun(outcome=Outcome.ERROR, detail=detail, error={
+        "type": HARNESS_ERROR, "message": shorten(message, 500), "where": "harness"}, **base)
 
 
 def _read_json(path: Path) -> Optional[Dict[str, Any]]:
@@ -285,10 +297,15 @@ def run_case(
             env["TMPDIR"] = private_tmp
         started = time.monotonic()
         timed_out, said = False, ""
-        proc = subprocess.Popen(
-            command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-            cwd=str(workdir / "cwd"), env=env, **popen_kwargs,
-        )
+        try:
+            proc = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                cwd=str(workdir / "cwd"), env=env, **popen_kwargs,
+            )
+        except OSError as exc:  # no shepherd (Linux) to say it: the same harness error
+            return _harness_error(CANNOT_START, "cannot run %s (from the case's own folder): "
+                                  "%s" % (command[0], exc.strerror or exc),
+                                  {"case": case_id, "method": method})
         captures = [Capture(proc.stdout), Capture(proc.stderr)]
         for capture in captures:
             capture.start()

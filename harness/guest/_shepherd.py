@@ -8,7 +8,8 @@ cgroup (when the runner made one) before starting the executor, so the process l
 root; it asks for SIGTERM when the runner dies (``PR_SET_PDEATHSIG``). When the executor ends,
 or on SIGTERM, or past the process limit, it kills what is left — multiprocessing's resource
 trackers last, so that they can unlink the semaphores and shared memory the killed tree leaked —
-reaps every zombie and writes the executor's exit status to STATUS_PATH as JSON. Beside it,
+reaps every zombie and writes the executor's exit status to STATUS_PATH as JSON (or, when the
+executor cannot start at all, why: ``cannot_start``, the harness's failure). Beside it,
 it records the executor's pid and start time (``_procs.EXECUTOR_RECORD``): should the case kill
 the shepherd, the runner finds the case's processes by that record.
 Standard library only, Python 3.8 syntax; it never prints.
@@ -66,12 +67,14 @@ def _start(command: "list[str]") -> int:
     """Start the executor in its own session with the default signal mask (as without us).
 
     ``posix_spawnp`` where the platform has it (no ``subprocess``: its imports cost more than
-    the rest of the shepherd); else fork and exec, reporting a failed exec as exit status 127.
+    the rest of the shepherd); else fork and exec. A command that cannot start raises OSError
+    either way (the fork's child sends the exec's errno back through a close-on-exec pipe).
     """
     defaults = [signal.SIGPIPE, signal.SIGXFSZ]  # what Python ignores; subprocess restores them
     if hasattr(os, "posix_spawnp"):
         return os.posix_spawnp(command[0], command, dict(os.environ), setsid=True,
                                setsigmask=[], setsigdef=defaults)
+    failed_exec, tell = os.pipe()  # both close on exec: nothing read means the exec worked
     pid = os.fork()
     if pid == 0:  # the shepherd runs no threads, so fork is safe
         try:
@@ -81,9 +84,17 @@ def _start(command: "list[str]") -> int:
             os.setsid()
             os.execvp(command[0], command)  # noqa: S606 - the case's own command line
         except OSError as exc:
-            os.write(2, ("harness shepherd: cannot run %s: %s\n" % (command[0], exc)).encode())
+            os.write(tell, str(exc.errno or 0).encode())
         finally:
             os._exit(127)
+    os.close(tell)
+    try:
+        said = os.read(failed_exec, 32)
+    finally:
+        os.close(failed_exec)
+    if said:
+        os.waitpid(pid, 0)
+        raise OSError(int(said), os.strerror(int(said)), command[0])
     return pid
 
 
@@ -253,7 +264,11 @@ class Shepherd:
         _block_sigchld()
         if self.cgroup is None and os.geteuid() != 0:
             _limit_user_processes(self.limit)
-        self.executor_pid = _start(command)
+        try:
+            self.executor_pid = _start(command)
+        except OSError as exc:  # the harness's failure, not the case's: no executor ran
+            return {"returncode": None, "cannot_start": "cannot run %s (from the case's own "
+                    "folder): %s" % (command[0], exc.strerror or exc)}
         _record(self.record_path, self.executor_pid)
         try:  # after the start, so the case keeps its priority: a fork loop cannot starve us
             os.setpriority(os.PRIO_PROCESS, 0, -10)

@@ -394,3 +394,54 @@ def test_a_windows_command_line_keeps_its_backslashes_and_loses_its_quotes(
     from harness import cli_types
 
     assert cli_types.python_command(text, windows=True) == command
+
+
+def _venv_python(tmp_path: Path) -> Path:
+    """``tmp_path/.venv/bin/python``: a symlink, as a venv's is."""
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.symlink_to(sys.executable)
+    return python
+
+
+def test_a_relative_python_becomes_absolute_and_stays_the_symlink(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`run --python .venv/bin/python`, and a wrapper whose first word is relative, ran every
+    cell from the case's own folder, where the path is not: 327 "crash" cells, exit 0 (review
+    r16 #1). Absolute against the folder it was typed in; the venv's symlink is kept."""
+    from harness import cli_types
+
+    python = _venv_python(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    assert cli_types.python_command(".venv/bin/python") == [str(python)]
+    assert cli_types.python_command("./.venv/bin/python -I -S wrap.py --bind /tmp") == [
+        str(python), "-I", "-S", "wrap.py", "--bind", "/tmp"]
+    for name in ("python3", "missing/python", "/usr/bin/python3 -I"):  # PATH's, or not here
+        assert cli_types.python_command(name) == name.split()
+
+
+def test_a_relative_python_through_a_symlinked_folder_and_up_is_where_the_kernel_goes(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``link/../python`` goes up from where ``link`` points, not back to ``tmp_path``: the
+    absolute path names the same file (abspath would name one that does not exist)."""
+    from harness import cli_types
+
+    (tmp_path / "real" / "sub").mkdir(parents=True)
+    (tmp_path / "real" / "python").symlink_to(sys.executable)
+    (tmp_path / "link").symlink_to(tmp_path / "real" / "sub")
+    monkeypatch.chdir(tmp_path)
+    absolute = cli_types.python_path("link/../python")
+    assert Path(absolute).is_absolute() and Path(absolute).samefile(tmp_path / "real" / "python")
+
+
+def test_check_and_interpreters_take_a_relative_python_as_absolute(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """check's --python (before and after --pytest) and `interpreters --python` (and
+    HARNESS_PYTHONS) get the same absolute path as run's."""
+    python = _venv_python(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    check = _subparser("check")
+    assert check.parse_args(["--python", ".venv/bin/python", "t.py"]).python == [str(python)]
+    pairs = discovery.candidate_paths([".venv/bin/python"],
+                                      {"HARNESS_PYTHONS": ".venv/bin/python", "PATH": ""}, [])
+    assert pairs == [(str(python), "explicit")] * 2

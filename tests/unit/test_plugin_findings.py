@@ -45,7 +45,10 @@ def test_a_hang_says_where_it_hung() -> None:
     _cell("ok", Verdict.NO_EXPECTATION.value, expected=None),
     # fork on Windows against a rule that expected it to run: nothing ran, nothing to report
     _cell("unavailable", "unexpected"),
-], ids=["agrees", "no rule", "nothing ran"])
+    # the harness could not start it: the run's one error line counts it (review r16 #1)
+    _cell("error", "unexpected", error={"type": "HarnessError", "where": "harness",
+                                        "message": "cannot run .venv/bin/python"}),
+], ids=["agrees", "no rule", "nothing ran", "harness failed"])
 def test_no_line_for_a_cell_that_is_not_a_finding(cell: Dict[str, Any]) -> None:
     assert judge.finding_line("k[fork]", cell) is None
 

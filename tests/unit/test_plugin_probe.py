@@ -52,3 +52,17 @@ def test_a_run_shows_no_pytest_warning_of_its_own(tmp_path: Path) -> None:
     out = done.stdout + done.stderr
     assert done.returncode == 0, out
     assert "warnings summary" not in out and "PytestAssertRewriteWarning" not in out, out
+
+
+@pytest.mark.parametrize("host_commit", ["ab" * 20, None], ids=["checkout", "no-checkout"])
+def test_a_run_not_started_by_nox_records_the_hosts_commit(
+        host_commit: "str | None", monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only nox passed HARNESS_GIT_COMMIT: `run --python <Debian root wrapper>` recorded commit
+    "unknown", the root having no git (review r16 #9). The host's checkout fills it; without
+    one (or without git) it stays unknown, no error. The wrapper here has no git on its PATH."""
+    from harness.guest import probe
+
+    monkeypatch.delenv("HARNESS_GIT_COMMIT", raising=False)
+    monkeypatch.setattr(probe, "git_commit", lambda: host_commit)
+    env = envprobe.environment(["env", "PATH=/nonexistent", sys.executable])
+    assert env["git_commit"] == host_commit

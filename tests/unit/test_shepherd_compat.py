@@ -55,14 +55,34 @@ def test_start_runs_the_command_in_its_own_session(spawn: bool,
     assert os.WEXITSTATUS(status) == 3
 
 
-def test_start_reports_a_missing_program(monkeypatch: pytest.MonkeyPatch) -> None:
-    """posix_spawnp raises; the fork fallback exits 127 (as a shell would)."""
-    with pytest.raises(OSError):
+@pytest.mark.parametrize("spawn", [True, False], ids=["posix_spawnp", "fork-exec"])
+def test_start_raises_for_a_program_that_cannot_start(spawn: bool,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways raise the exec's error: the fork fallback's child exited 127, which read as
+    the case's own exit (a "crash" cell), not the harness's failure to start it."""
+    if not spawn:
+        monkeypatch.delattr(os, "posix_spawnp", raising=False)
+    with pytest.raises(FileNotFoundError):
         _shepherd._start(["/nonexistent/python"])
-    monkeypatch.delattr(os, "posix_spawnp", raising=False)
-    pid = _shepherd._start(["/nonexistent/python"])
-    _, status = os.waitpid(pid, 0)
-    assert os.WEXITSTATUS(status) == 127
+
+
+def test_a_command_that_cannot_start_is_the_harnesss_failure_in_the_status(
+        tmp_path: "os.PathLike[str]") -> None:
+    """A relative interpreter path started from the case's folder raised FileNotFoundError in
+    the shepherd, which died: the runner saw "exited with code 1 without a result", a crash of
+    the case (review r16 #1). Now the shepherd ends as usual and its status says why."""
+    import subprocess
+
+    status_path = os.path.join(str(tmp_path), "status.json")
+    done = subprocess.run([sys.executable, "-I", "-S", _shepherd.__file__, str(os.getpid()),
+                           status_path, "16", "-", "--", ".venv/bin/python", "-I", "x.py"],
+                          cwd=str(tmp_path), capture_output=True, text=True, timeout=60,
+                          check=False)
+    assert (done.returncode, done.stderr) == (0, "")
+    with open(status_path, encoding="utf-8") as handle:
+        assert json.load(handle) == {"returncode": None, "cannot_start": (
+            "cannot run .venv/bin/python (from the case's own folder): No such file or "
+            "directory")}
 
 
 def test_shepherd_python_is_a_cpython(monkeypatch: pytest.MonkeyPatch) -> None:
