@@ -38,7 +38,7 @@ def _state(folder: Path, selected: List[str], **flags: bool) -> Any:
         items=[SimpleNamespace(nodeid=n, key=n) for n in selected], results_dir=folder,
         written=None, interrupted=flags.get("interrupted", False),
         output_closed=flags.get("output_closed", False), cause="", kept=None, kept_why="",
-        aside=None)
+        aside=None, pruned=[])
 
 
 @pytest.mark.parametrize("exitcode, ran, flags, cause", [
