@@ -69,7 +69,8 @@ REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harnes
                     "harness.claimcheck", "harness.answers", "harness.grid", "harness.picks",
                     "harness.cellview", "harness.casetext", "harness.claimview", "harness.envview",
                     "harness.groups", "harness.notrun", "harness.case_code", "harness.inputs",
-                    "harness.claimpred", "harness.changetext", "harness.noise"})
+                    "harness.claimpred", "harness.changetext", "harness.noise",
+                    "harness.diffcell", "harness.diffdefault"})
 #: A guest import marked with this comment is the user's own package (``check --pytest``
 #: imports the pytest of the interpreter under test), not a dependency of the harness.
 USERS_OWN = "# boundary: the user's own"

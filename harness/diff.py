@@ -9,58 +9,37 @@ spread (``noise``). A cell whose case's own code changed between the two runs
 Only cells that ran in both are compared: one that ran on one side only (the other's selection,
 ``--quick``, no data, an environment only one side has) is counted as not compared, with why.
 Two sides that hold one environment each (3.12's run, 3.13's) are compared with each other.
-What each side reads (a matrix.json, results files, a reports folder) is ``inputs``'s.
+Cells are compared method by method (fork with fork); where the two sides' default start
+methods differ, each case's default-method cells are compared too (``diffdefault``). A cell's
+words, and one line for the methods that changed alike, are ``diffcell``'s. What each side
+reads (a matrix.json, results files, a reports folder) is ``inputs``'s.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
-from harness import case_code, notrun, svg
+from harness import case_code, diffdefault, notrun
+from harness.diffcell import CellChange, by_methods, change_of, change_words, same
 from harness.documents import (
     CellKey,
     MatrixCell,
     MatrixDoc,
     MatrixEnvironment,
     cells_by_key,
-    error_field,
 )
-from harness.guest.words import ERROR, FLAKY, NOT_RUN, OK, TIMEOUT
-from harness.merge import disagree, performance_cases, warning_kinds
-from harness.noise import noise_aware_equal
-from harness.results import HANG_QUOTE, hang_said
-from harness.text import cut_apart, key_changes, short_json
+from harness.guest.words import NOT_RUN
+from harness.merge import performance_cases
 
-__all__ = ["CellChange", "MatrixDiff", "diff_matrices", "format_diff", "nothing_compared"]
+__all__ = ["JSON_VERSION", "CellChange", "MatrixDiff", "diff_matrices", "format_diff",
+           "nothing_compared"]
 
 Key = CellKey
-
-
-@dataclasses.dataclass(frozen=True)
-class CellChange:
-    """One cell present in both matrices that behaves differently (``merge.disagree``)."""
-
-    case: str
-    environment: str
-    method: str
-    old_outcome: Optional[str]
-    new_outcome: Optional[str]
-    old_observed: Any
-    new_observed: Any
-    old_status: Optional[str]
-    new_status: Optional[str]
-    #: ``case_code.SAME``; ``UNKNOWN`` when the runs' commits differ and a side's results file
-    #: records no case code digest; ``CHANGED`` (then the cell is in ``cells_case_changed``).
-    case_code: str = case_code.SAME
-    old_error_type: Optional[str] = None
-    new_error_type: Optional[str] = None
-    #: The kinds of warning each side's run emitted (``merge.warning_kinds``).
-    old_warnings: Tuple[str, ...] = ()
-    new_warnings: Tuple[str, ...] = ()
-    #: Where each side's hang hung, as its detail quotes it ("": not a hang, or it said nothing).
-    old_hung_at: str = ""
-    new_hung_at: str = ""
+#: The version of ``--json``'s document: 1.1 added ``default_methods``,
+#: ``cells_changed_under_default`` (and its counts), ``environments_where`` and each change's
+#: ``old_method``; the document before had no version.
+JSON_VERSION = "1.1"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -92,12 +71,28 @@ class MatrixDiff:
     environments_compared: List[str] = dataclasses.field(default_factory=list)
     #: Old id -> new id when each side holds one environment, not the same: compared together.
     environments_paired: Dict[str, str] = dataclasses.field(default_factory=dict)
+    #: Per environment compared (NEW's id): the release and system each side ran on, [OLD's,
+    #: NEW's] ("3.14.10, the Debian root"; "" when the environment records no version).
+    environments_where: Dict[str, List[str]] = dataclasses.field(default_factory=dict)
+    #: Per environment compared: the start methods it compared method by method.
+    methods_compared: Dict[str, List[str]] = dataclasses.field(default_factory=dict)
+    #: Per environment compared: each side's default start method and ProcessPoolExecutor's,
+    #: ``{"old": "fork", "new": "forkserver", "old_executor": …, "new_executor": …}``.
+    default_methods: Dict[str, Dict[str, Optional[str]]] = dataclasses.field(
+        default_factory=dict)
+    #: Where the two defaults differ, each case's OLD default-method cell against NEW's: those
+    #: that differ (``old_method`` is OLD's; ``case_code`` CHANGED: the case's code changed).
+    cells_changed_under_default: List[CellChange] = dataclasses.field(default_factory=list)
+    cases_unchanged_under_default: int = 0
+    #: Cases that ran under one side's default method only: not compared so.
+    cases_not_compared_under_default: int = 0
 
     @property
     def empty(self) -> bool:
         """Nothing compared differs (environments one side lacks are scope: not compared)."""
         return not (self.cases_added or self.cases_removed or self.cells_added
-                    or self.cells_removed or self.cells_changed or self.cells_case_changed)
+                    or self.cells_removed or self.cells_changed or self.cells_case_changed
+                    or self.cells_changed_under_default)
 
     @property
     def nothing_compared(self) -> bool:
@@ -120,7 +115,9 @@ class MatrixDiff:
         data["cells_removed"] = [list(k) for k in self.cells_removed]
         data["cells_not_compared"] = [list(k) for k in self.cells_not_compared]
         data["nothing_compared"] = self.nothing_compared
+        data["schema_version"] = JSON_VERSION
         return data
+
 
 
 def _ran(cell: Optional[MatrixCell]) -> bool:
@@ -187,23 +184,29 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     case_changed: List[CellChange] = []
     code_changed: Dict[str, str] = {}
     unchanged = 0
-    for key in sorted(set(old_cells) & set(new_cells)):
-        a, b = old_cells[key], new_cells[key]
+
+    def compare(key: Key, a: MatrixCell, b: MatrixCell,
+                old_method: Optional[str]) -> Optional[CellChange]:
         sides = (case_code.side(old_columns.get(back.get(key[1], key[1]), _NO_COLUMN), a),
                  case_code.side(new_columns.get(key[1], _NO_COLUMN), b))
         code = case_code.relation(*sides)
         if code == case_code.CHANGED:
             code_changed.setdefault(key[0], case_code.changed_text(*sides))
-        if _same(a, b, key[0] in performance):
+        return None if same(a, b, key[0] in performance) else change_of(key, a, b, code,
+                                                                         old_method)
+
+    both = sorted(set(old_cells) & set(new_cells))
+    for key in both:
+        change = compare(key, old_cells[key], new_cells[key], None)
+        if change is None:
             unchanged += 1
-            continue
-        (case_changed if code == case_code.CHANGED else changed).append(CellChange(
-            *key, old_outcome=a.get("outcome"), new_outcome=b.get("outcome"),
-            old_observed=a.get("observed"), new_observed=b.get("observed"),
-            old_status=a.get("status"), new_status=b.get("status"), case_code=code,
-            old_error_type=error_field(a, "type"), new_error_type=error_field(b, "type"),
-            old_warnings=warning_kinds(a), new_warnings=warning_kinds(b),
-            old_hung_at=_hung_at(a), new_hung_at=_hung_at(b)))
+        else:
+            (case_changed if change.case_code == case_code.CHANGED else changed).append(change)
+    compared = sorted(old_envs & new_envs)
+    columns = {env: (old_columns.get(back.get(env, env), _NO_COLUMN), new_columns[env])
+               for env in compared}
+    defaults = {env: diffdefault.defaults(*sides) for env, sides in columns.items()}
+    by_default, alike, apart = diffdefault.under_defaults(old_cells, new_cells, defaults, compare)
     skipped = {k[:3] for k in not_compared}
     ran_old, ran_new = {k[0] for k in old_cells}, {k[0] for k in new_cells}
     return MatrixDiff(
@@ -214,8 +217,15 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         cells_added=sorted(set(new_cells) - set(old_cells) - skipped),
         cells_removed=sorted(set(old_cells) - set(new_cells) - skipped),
         cells_not_compared=not_compared,
-        environments_compared=sorted(old_envs & new_envs),
+        environments_compared=compared,
         environments_paired=paired,
+        environments_where={env: [diffdefault.where(side) for side in sides]
+                             for env, sides in columns.items()},
+        methods_compared={env: sorted({k[2] for k in both if k[1] == env}) for env in compared},
+        default_methods=defaults,
+        cells_changed_under_default=by_default,
+        cases_unchanged_under_default=alike,
+        cases_not_compared_under_default=apart,
         cases_not_run=dict(sorted([(c, "NEW") for c in new_cases - old_cases - ran_new]
                                   + [(c, "OLD") for c in old_cases - new_cases - ran_old])),
         cells_changed=changed,
@@ -225,17 +235,6 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         commits_old=list(old.get("commits", [])),
         commits_new=list(new.get("commits", [])),
     )
-
-
-def _same(a: MatrixCell, b: MatrixCell, performance: bool) -> bool:
-    """Two runs of a cell agree (``merge.disagree``, the page's rule); a performance case's
-    numbers, which ``signature`` leaves out, agree within their spread."""
-    return not disagree(a, b, performance) and (
-        not performance or noise_aware_equal(a.get("observed"), b.get("observed")))
-
-
-def _hung_at(cell: MatrixCell) -> str:
-    return hang_said(str(cell.get("detail") or "")) if cell.get("outcome") == TIMEOUT else ""
 
 
 _NO_COLUMN: MatrixEnvironment = {"os": "", "implementation": "", "python_version": "",
@@ -257,12 +256,16 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     lines = ["diff %s -> %s" % (old_name, new_name)]
     if diff.nothing_compared:
         return "\n".join(lines + [nothing_compared(diff)])
+    lines += diffdefault.default_lines(diff.default_methods)
     pairs = {new_id: "%s -> %s" % (old_id, new_id)
              for old_id, new_id in diff.environments_paired.items()}
-    lines += ["comparing %s: each side holds one environment" % pair for pair in pairs.values()]
+    for old_id, new_id in diff.environments_paired.items():
+        old_at, new_at = ("%s (%s)" % (env, where) if where else env for env, where in zip(
+            (old_id, new_id), diff.environments_where.get(new_id, ["", ""])))
+        lines.append("comparing %s -> %s: each side holds one environment" % (old_at, new_at))
     envs = diff.environments_compared
-    both = ", ".join(pairs.get(e, e) for e in envs) if len(envs) <= 3 \
-        else "%d environments in both" % len(envs)
+    both = "; ".join(pairs.get(e) or diffdefault.at(e, diff.environments_where.get(e, []))
+                     for e in envs) if len(envs) <= 3 else "%d environments in both" % len(envs)
     lines.append("compared: %d cell%s that ran in both (%s)" % (*_plural(diff.compared), both))
     if diff.cells_not_compared:
         lines.append("not compared: %s" % _not_compared(diff))
@@ -284,11 +287,15 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     lines += ["D cell %s %s [%s]" % key for key in diff.cells_removed if key[0] not in old_cases]
     for case, why in diff.cases_code_changed.items():
         lines.append("K case %s: %s" % (case, why))
-    for c in diff.cells_case_changed:
+    lines += diffdefault.section(diff.default_methods, diff.cells_changed_under_default,
+                                 diff.cases_unchanged_under_default,
+                                 diff.cases_not_compared_under_default)
+    for c, methods in by_methods(diff.cells_case_changed, _methods(diff)):
         lines.append("K cell %s %s [%s]: %s (case changed: not compared)" % (
-            c.case, c.environment, c.method, _change(c)))
-    for c in diff.cells_changed:
-        lines.append("C cell %s %s [%s]: %s" % (c.case, c.environment, c.method, _change(c)))
+            c.case, c.environment, methods, change_words(c)))
+    for c, methods in by_methods(diff.cells_changed, _methods(diff)):
+        lines.append("C cell %s %s [%s]: %s" % (c.case, c.environment, methods,
+                                                change_words(c)))
     if diff.unknown_code:
         lines.append("note: %d changed cell%s ran at different commits (old %s; new %s) whose "
                      "results files record no case code digest (results format before 1.4): "
@@ -302,6 +309,10 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
 
 def _plural(n: int) -> Tuple[int, str]:
     return n, "" if n == 1 else "s"
+
+
+def _methods(diff: MatrixDiff) -> Dict[str, Set[str]]:
+    return {env: set(methods) for env, methods in diff.methods_compared.items()}
 
 
 def _not_compared(diff: MatrixDiff) -> str:
@@ -323,47 +334,6 @@ def _not_compared(diff: MatrixDiff) -> str:
     if len(parts) == 1:
         return "%s %s" % (total, parts[0].split(" ", 1)[1])
     return "%s (%s)" % (total, "; ".join(parts))
-
-
-def _side(outcome: Optional[str], error_type: Optional[str], hung_at: str) -> str:
-    if outcome == ERROR:
-        return "error %s" % (error_type or "?")
-    return str(outcome) + (HANG_QUOTE + hung_at if hung_at else "")
-
-
-def _warned(kinds: Sequence[str]) -> str:
-    return " + %s" % ", ".join(kinds) if kinds else ""
-
-
-def _change(c: CellChange) -> str:
-    """``ok 1 -> ok 2``, ``error AttributeError -> error PicklingError``, ``ok 1 -> ok 1 +
-    DeprecationWarning`` (the page's form); two objects as only their keys that differ (the
-    cell panel's rule): ``ok, keys that differ: lambda: AttributeError -> PicklingError``."""
-    warned = c.old_warnings != c.new_warnings
-    if c.old_outcome == c.new_outcome == OK:
-        keys = "" if warned else key_changes(c.old_observed, c.new_observed, "->",
-                                             noise_aware_equal, svg.brief)
-        if keys:
-            return "ok, keys that differ: %s" % keys
-        old, new = ("ok " + text for text in cut_apart([short_json(c.old_observed, 10 ** 6),
-                                                        short_json(c.new_observed, 10 ** 6)]))
-    else:
-        old = "ok " + short_json(c.old_observed) if c.old_outcome == OK else _side(
-            c.old_outcome, c.old_error_type, c.old_hung_at)
-        new = "ok " + short_json(c.new_observed) if c.new_outcome == OK else _side(
-            c.new_outcome, c.new_error_type, c.new_hung_at)
-    if warned:
-        old, new = old + _warned(c.old_warnings), new + _warned(c.new_warnings)
-    return "%s -> %s%s" % (old, new, _flaky(c))
-
-
-def _flaky(c: CellChange) -> str:
-    """A side whose own runs of the cell disagree: its value is one of several."""
-    sides = [side for side, status in (("old", c.old_status), ("new", c.new_status))
-             if status == FLAKY]
-    if len(sides) == 2:
-        return " (both sides flaky: each side's runs disagree)"
-    return " (%s side flaky: its runs disagree)" % sides[0] if sides else ""
 
 
 def _short(commits: Sequence[str]) -> str:
