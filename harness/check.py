@@ -20,10 +20,9 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import causes, check_tests, discovery, leftovers, results, runner, stopping
+from harness import causes, check_left, check_tests, discovery, leftovers, runner, stopping
 from harness.capture import last_line
 from harness.check_diagnose import (
-    JOINED_FLUSHING,
     NO_PROCESS,
     Diagnosis,
     diagnose,
@@ -53,9 +52,8 @@ from harness.check_where import (
     stderr_frames,
     table_order,
 )
-from harness.guest import check_suite
+from harness.guest import check_seen, check_suite
 from harness.guest.check_exec import BEFORE_TARGET
-from harness.guest.check_hang import JOIN_WAITS
 from harness.guest.check_targets import MODULE, PYTEST, as_main
 from harness.guest.words import START_METHODS
 from harness.results import ROOT, session_name
@@ -234,8 +232,8 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
              cwd: Path, timeout: float) -> CaseRun:
     hang_dir = _hang_dir()
     env = dict(os.environ)
-    if target == PYTEST:  # a collection that hangs dumps its stacks before the kill
-        env[check_suite.DUMP_AT] = "%.3f" % (time.time() + timeout - min(2.0, timeout / 5))
+    # A watched child (and a suite's collection) still running dumps its stacks before the kill.
+    env[check_seen.DUMP_AT] = "%.3f" % (time.time() + timeout - min(2.0, timeout / 5))
     try:
         program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method,
                    json.dumps(list(args)), hang_dir]
@@ -252,8 +250,9 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
                 "type": INTERRUPTED_ERROR, "where": "parent", "message": "%s %s" % (
                     causes.words(stopping.stopped_by()),  # "interrupted by SIGTERM"
                     "in %s" % started if started else "before any test ran")})
-        return _with_default(_refine(with_progress(_hang_notes(_exited_later(
-            run, target), Path(hang_dir)), hang_dir)), interp)
+        left = Path(hang_dir)
+        return _with_default(_refine(with_progress(check_left.hang_notes(check_left.dumped(
+            _exited_later(run, target), left, cwd), left), hang_dir)), interp)
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)
 
@@ -300,20 +299,6 @@ def _hang_dir() -> str:
     its own, so that what a killed check left behind is swept by the next run
     (``leftovers.sweep_stale``)."""
     return tempfile.mkdtemp(prefix="%s%d-hang-" % (leftovers.TMP_PREFIX, os.getpid()))
-
-
-def _hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:
-    """A hang's ``observed``: the children its processes were still joining while the child's
-    exit waited for a queue's feeder thread (``check_hang``)."""
-    if run.outcome is not Outcome.TIMEOUT:
-        return run
-    waits = []
-    for note in sorted(hang_dir.glob(JOIN_WAITS.replace("%d", "*"))):
-        try:
-            waits.append(str(results.read_json(note)["child"]))
-        except (results.BadFile, KeyError, TypeError):
-            continue
-    return dataclasses.replace(run, observed={JOINED_FLUSHING: waits}) if waits else run
 
 
 def check(target: str, interpreters: Sequence[discovery.Interpreter], args: Sequence[Any] = (),

@@ -16,6 +16,7 @@ from harness.check_match import (
     globals_changed,
     imported_starter,
     in_child,
+    inherited_handler,
     joined_flushing,
     local_function,
     logging_lost,
@@ -180,6 +181,17 @@ CAUSES: Tuple[Cause, ...] = (
           "get() every item the child puts before joining it (join after the queue is "
           "drained); cancel_join_thread() lets the child exit but loses the unsent items",
           ALL_METHODS, joined_flushing),
+    Cause("signal-handler-inherited", "the parent's SIGTERM handler {detail} runs in the "
+          "fork children too (a fork child inherits the parent's signal handlers; a spawn or "
+          "forkserver child starts with the default): terminate() (Pool's, as a `with "
+          "Pool(...)` block ends, or a Process's) sends SIGTERM and cannot stop them, so "
+          "joining them waits forever",
+          "reset it in the children with signal.signal(signal.SIGTERM, signal.SIG_DFL) in a "
+          "Pool initializer (or first thing in the target), or install the handler after the "
+          "Pool has started", (DOCS + "#multiprocessing.pool.Pool.terminate",
+                               DOCS + "#multiprocessing.Process.terminate",
+                               "https://github.com/SpaceCowMedia/commander-spellbook-backend/"
+                               "pull/1204"), inherited_handler),
     Cause("exception-not-unpicklable", "an exception a worker raised cannot be unpickled in "
           "the parent ({detail}): it is rebuilt from its args, which lack an __init__ argument, "
           "and a Pool's result handler dies of it, so the call waits forever",

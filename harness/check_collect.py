@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import dataclasses
 import linecache
-import re
 from typing import Dict, List, Mapping, Tuple
 
 from harness.check_diagnose import Diagnosis, diagnose
-from harness.check_where import DUMP_FRAME, frame_text, is_users
+from harness.check_where import DUMP_FRAME, DUMP_THREAD, frame_text, is_users
 from harness.guest.check_suite import COLLECTED, COLLECTING
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
@@ -21,9 +20,6 @@ __all__ = ["COLLECTION", "collection_causes", "collection_hang", "dump_frames"]
 
 #: The name a collection hang is diagnosed under (it has no test).
 COLLECTION = "(collection)"
-#: A thread's header in faulthandler's dump (PyPy adds "approximate line numbers").
-_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-fA-F]+ \(most recent call first"
-                     r"(?P<approx>, approximate line numbers)?\):$", re.M)
 
 
 def collection_hang(run: CaseRun) -> bool:
@@ -37,7 +33,7 @@ def dump_frames(stderr: str, cwd: str = "") -> Tuple[List[str], bool]:
     """The user's frames of the main thread in the last stack dump on ``stderr``, innermost
     first (``conftest.py:14 in _warm_cache: proc.join()``), and whether their line numbers
     are approximate (PyPy's)."""
-    headers = list(_THREAD.finditer(stderr))
+    headers = list(DUMP_THREAD.finditer(stderr))
     if not headers:
         return [], False
     blocks = [(m, stderr[m.end():headers[n + 1].start() if n + 1 < len(headers) else None])

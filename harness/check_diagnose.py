@@ -287,10 +287,19 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
     # cell ran spawn), a hang in the fork cell is not a sign that fork hangs.
     if fork.outcome is Outcome.TIMEOUT and all(r.outcome is Outcome.OK for r in others) and \
             not chose:
-        add("hangs-only-under-fork", "it hangs only under fork: typically a lock (or other "
-            "state) held by another thread is copied locked into the child",
-            "use the forkserver or spawn method, or make sure no thread holds locks at "
-            "start()", CONTEXTS, "%s[fork]" % interp)
+        seen = fork.observed if isinstance(fork.observed, dict) else {}
+        if seen.get("start_attempts") and seen.get("threads_at_start") == 1:  # a hang's notes
+            add("hangs-only-under-fork", "it hangs only under fork, and no other thread was "
+                "running when it started its processes: not a lock held by another thread, "
+                "but other state the fork child copies (a signal handler, a lock the "
+                "starting thread held, an open connection)",
+                "use the forkserver or spawn method, or fix what the fork child inherits",
+                CONTEXTS, "%s[fork]" % interp)
+        else:
+            add("hangs-only-under-fork", "it hangs only under fork: typically a lock (or "
+                "other state) held by another thread is copied locked into the child",
+                "use the forkserver or spawn method, or make sure no thread holds locks at "
+                "start()", CONTEXTS, "%s[fork]" % interp)
     observed = server.observed if server is not None and isinstance(server.observed,
                                                                     dict) else {}
     if fork.outcome is Outcome.OK and spawn is not None and spawn.outcome is Outcome.OK and \

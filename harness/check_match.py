@@ -9,15 +9,16 @@ import re
 from typing import Any, Callable, Dict, List, Optional, Set
 
 from harness.check_where import BOOTSTRAP_END, FRAME_RE, last_exception
-from harness.guest.words import FORKSERVER, SPAWN
+from harness.guest.words import FORK, FORKSERVER, SPAWN
 from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "bound_target", "child_field", "children", "contexts",
-           "globals_changed", "in_child", "imported_starter", "joined_flushing", "local_function",
-           "logging_lost", "main_rerun", "main_starter", "not_fork", "only", "script_in_package",
-           "patched", "random_shared", "random_states", "regex", "unless_main_rerun"]
+           "globals_changed", "in_child", "imported_starter", "inherited_handler",
+           "joined_flushing", "local_function", "logging_lost", "main_rerun", "main_starter",
+           "not_fork", "only", "script_in_package", "patched", "random_shared", "random_states",
+           "regex", "unless_main_rerun"]
 
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
@@ -299,3 +300,15 @@ def joined_flushing(run: CaseRun, text: str, method: str) -> Optional[str]:
     observed = run.observed if isinstance(run.observed, dict) else {}
     waits = [str(w) for w in observed.get(JOINED_FLUSHING) or ()]
     return ", ".join(waits[:3]) if waits else None
+
+
+def inherited_handler(run: CaseRun, text: str, method: str) -> Optional[str]:
+    """The Python SIGTERM handler the parent had at a fork ``start()`` of a fork run that hung
+    after it stopped a process on purpose (``terminate()`` sends SIGTERM): the children run
+    that handler instead of ending (``check_seen.handlers``)."""
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    handlers = observed.get("handlers_at_fork")
+    if method != FORK or run.outcome is not Outcome.TIMEOUT or not isinstance(handlers, dict) \
+            or not observed.get("stopped_on_purpose"):
+        return None
+    return shorten(str(handlers["SIGTERM"]), 120) if handlers.get("SIGTERM") else None

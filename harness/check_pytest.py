@@ -31,7 +31,7 @@ from harness.check_tests import (
 )
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.check_suite import read_progress
-from harness.guest.check_watch import RUNNING, children_seen, read_reports
+from harness.guest.check_watch import RUNNING
 from harness.guest.words import INTERRUPTED, START_METHODS, TEST_FAILING, TEST_HUNG
 from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
@@ -113,17 +113,14 @@ def rejected(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
 
 def with_progress(run: CaseRun, hang_dir: str) -> CaseRun:
     """A suite's run that did not finish (a hang, a crash, an interrupt): the tests it had
-    finished, as ``check_suite`` wrote them one by one, with the methods each started, what
-    the run had seen by the last of them and what its children reported (their causes)."""
+    finished, as ``check_suite`` wrote them one by one, with the methods each started (what
+    the run had seen and its children reported are read as a script's: ``check._hang_notes``)."""
     if run.outcome is Outcome.OK or tests_of(run):
         return run
     finished = read_progress(hang_dir)[0]
     if not finished:
         return run
-    seen = finished[-1].get("run")
-    observed = dict(seen if isinstance(seen, dict) else {}, **children_seen(
-        read_reports(hang_dir)))
-    observed.update(run.observed if isinstance(run.observed, dict) else {})
+    observed = dict(run.observed if isinstance(run.observed, dict) else {})
     observed["tests"] = {e["test"]: dict({"outcome": str(e.get("outcome")), "error": str(
         e.get("error") or "")}, **{k: str(e[k]) for k in ("reason",) if e.get(k)})
         for e in finished}  # a skip's reason as check_suite wrote it

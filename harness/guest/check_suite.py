@@ -4,11 +4,11 @@ what it did (runs inside the interpreter under test; standard library only, Pyth
 syntax).
 
 Each test's outcome is appended, as it finishes, to ``PROGRESS`` in the hang folder (which
-outlives the run), with what the run saw so far (its children's reports are in that folder
-too: ``check_exec``), and the start of each test and of collection is said on stderr. While
-pytest collects (imports conftest.py files and test modules), faulthandler is set to dump
-every thread's stack shortly before the hard timeout: a hang there is then named where it
-was, with no test to name it by.
+outlives the run), with what the run saw so far written beside it (``check_seen``: its
+children's reports are in that folder too), and the start of each test and of collection is
+said on stderr. While pytest collects (imports conftest.py files and test modules),
+faulthandler is set to dump every thread's stack shortly before the hard timeout: a hang
+there is then named where it was, with no test to name it by.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 import os
 
 from . import TYPE_CHECKING, check_watch
+from .check_seen import arm_dump, cancel_dump
 from .words import (
     INTERRUPTED,
     TEST_ERROR,
@@ -29,17 +30,13 @@ from .words import (
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Tuple
 
-__all__ = ["COLLECTED", "COLLECTING", "DUMP_AT", "PROGRESS", "Collector", "read_progress"]
+__all__ = ["COLLECTED", "COLLECTING", "PROGRESS", "Collector", "read_progress"]
 
 #: The file of finished tests in the hang folder: one JSON object a line.
 PROGRESS = "check-tests.jsonl"
 #: What is written to stderr before pytest starts, and once it has collected the tests.
 COLLECTING = "check: collecting the tests"
 COLLECTED = "check: collected the tests"
-#: The environment variable (set by ``check``, removed here before the user's code runs) of
-#: the time (``time.time()``) a collection still going on dumps its stacks, shortly before
-#: the hard timeout: a time, not a delay, so that a slow start does not push it past the kill.
-DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
 #: A test's outcome so far that a failure or a skip of a later phase still decides.
 _UNDECIDED = (TEST_PASSED, INTERRUPTED)
 
@@ -52,17 +49,11 @@ class Collector:
         self.tests, self.watch = tests, watch
         self.progress = os.path.join(hang_dir, PROGRESS) if hang_dir else ""
         self.err = -1  # a copy of stderr's descriptor: pytest's capture replaces fd 2
-        at = os.environ.pop(DUMP_AT, "")
         try:
             self.err = os.dup(2)
             _say(self.err, COLLECTING)
-            if at:
-                import faulthandler
-                import time
-
-                faulthandler.dump_traceback_later(max(0.1, float(at) - time.time()),
-                                                  file=self.err)
-        except (OSError, ValueError, RuntimeError):  # no stderr, or no dump: nothing more said
+            arm_dump(getattr(watch, "dump_at", ""), self.err)  # the watch took it from the env
+        except OSError:  # no stderr: nothing more said
             pass
 
     def close(self) -> None:
@@ -73,12 +64,7 @@ class Collector:
             self.err = -1
 
     def _collected(self, say: bool = True) -> None:
-        try:
-            import faulthandler
-
-            faulthandler.cancel_dump_traceback_later()
-        except (ImportError, RuntimeError):
-            pass
+        cancel_dump()
         if say and self.err >= 0:
             _say(self.err, COLLECTED)
 
@@ -113,9 +99,8 @@ class Collector:
         if not self.progress or nodeid not in self.tests:
             return
         methods = sorted({str(m) for m, test in self.watch.attempts if test == nodeid and m})
-        # With what the run saw so far: the observations of a run killed later.
-        self._append(dict(self.tests[nodeid], test=nodeid, methods=methods,
-                          run=self.watch.facts()))
+        self._append(dict(self.tests[nodeid], test=nodeid, methods=methods))
+        self.watch.note()  # with what the run saw so far: the observations of a run killed later
 
     def _append(self, entry: Dict[str, Any]) -> None:
         """One line, in one write, appended: a kill leaves whole lines before it."""

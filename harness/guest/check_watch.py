@@ -27,13 +27,22 @@ from .check_compare import (
 )
 from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
-from .check_objects import own_dict
+from .check_seen import (
+    DUMP_AT,
+    arm_dump,
+    children_seen,
+    handlers,
+    held_by,
+    read_reports,
+    stacks_file,
+    write_facts,
+)
+from .words import FORK
 
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Set, Tuple
 
-__all__ = ["CURRENT_TEST", "RUNNING", "Watch", "children_seen", "line_buffered_stderr",
-           "read_reports"]
+__all__ = ["CURRENT_TEST", "RUNNING", "Watch", "line_buffered_stderr"]
 
 CURRENT_TEST = [""]  # the pytest node id running now (set by check_exec's collector)
 #: What check_exec writes to stderr as each test starts (``RUNNING + nodeid``): a hang or a
@@ -73,6 +82,8 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
             faulthandler.enable()
     except Exception:  # noqa: BLE001, S110 - a replaced stderr without a descriptor: no dump
         pass
+    if snap.get("dump_at"):  # a child that hangs says where, before the kill
+        arm_dump(snap["dump_at"], stacks_file(report_dir))
 
     report: Dict[str, Any] = {"pid": os.getpid(), "error": None, "test": snap.get("test", "")}
     path = os.path.join(report_dir, "child-%d.json" % os.getpid())
@@ -126,7 +137,9 @@ class _Again(str):
 
 def _watch_again(report_dir: str, user_dir: str, hang_dir: str, default_method: str) -> str:
     try:
-        Watch(report_dir, user_dir, set(), hang_dir, default_method).install()
+        watch = Watch(report_dir, user_dir, set(), hang_dir, default_method)
+        watch.facts_dir = ""  # a child's: the run's facts are its parent's (as finished)
+        watch.install()
     except Exception:  # noqa: BLE001, S110 - watching must never break the user's program
         pass
     return report_dir
@@ -201,8 +214,12 @@ class Watch:
         self.default_asked = False
         self.method_queried = False  # the program asked a start method's name
         self.default_queried = False  # ...the default's (not a named context's own)
-        self.bound_pickled: Dict[str, Any] = {}  # the first start() ``_held_by`` explains
+        self.bound_pickled: Dict[str, Any] = {}  # the first start() ``held_by`` explains
         self.chosen_by: Dict[str, str] = {}  # method -> the stdlib module that asked for it
+        self.handlers: Dict[str, str] = {}  # signal -> a Python handler seen at a fork start()
+        # Where ``note`` keeps the facts, by this process only (a fork child copies the watch).
+        self.facts_dir, self.pid = hang_dir, os.getpid()
+        self.dump_at = os.environ.pop(DUMP_AT, "")  # before the user's code can see it
 
     def install(self) -> None:
         import multiprocessing
@@ -215,17 +232,19 @@ class Watch:
 
         def start(self: Any) -> None:
             target = getattr(self, "_target", None)
-            module_name = getattr(target, "__module__", "") or ""
+            module_name = _module_of(target)
             # First: a start() that raises (a pickling error) was still an attempt with this
             # method.
-            watch.attempts.append((_method_used(self, context), CURRENT_TEST[0]))
+            method = _method_used(self, context)
+            watch.attempts.append((method, CURRENT_TEST[0]))
             own_run = target is None and _own_run(self, process.BaseProcess)
             if own_run:
                 module_name = type(self).__module__ or ""
             wrapped = (target is not None or own_run) and not module_name.startswith(_OWN)
             if wrapped:
                 try:
-                    snap = snapshot(module_name, watch.user_dir, CURRENT_TEST[0])
+                    snap = dict(snapshot(module_name, watch.user_dir, CURRENT_TEST[0]),
+                                dump_at=watch.dump_at)
                     if own_run:  # the instance's own, for the child: removed once started
                         self.run = _Run(watch.report_dir, snap)
                     else:
@@ -241,23 +260,29 @@ class Watch:
                 except Exception:  # noqa: BLE001 - watching must never break the program
                     wrapped = False
             threads = threading.active_count()
+            if method == FORK:  # a fork child inherits them (not a spawn or forkserver one)
+                watch.handlers = dict(handlers(), **watch.handlers)
             try:
                 original(self)
             except Exception as exc:
-                watch.bound_pickled = watch.bound_pickled or _held_by(target, exc)
+                watch.bound_pickled = watch.bound_pickled or held_by(target, exc)
                 raise
+            else:
+                watch.started.append({"process": self, "pid": self.pid, "threads": threads,
+                                      "wrapped": wrapped, "test": CURRENT_TEST[0]})
             finally:
                 if own_run:  # the child has it (forked, or pickled in start())
                     vars(self).pop("run", None)
-            watch.started.append({"process": self, "pid": self.pid, "threads": threads,
-                                  "wrapped": wrapped, "test": CURRENT_TEST[0]})
+                watch.note()
 
         def terminate(self: Any) -> None:
             watch.stopped.add(self.pid)
+            watch.note()  # a hang after it (a child that ignores SIGTERM) keeps it
             orig_terminate(self)
 
         def kill(self: Any) -> None:
             watch.stopped.add(self.pid)
+            watch.note()
             orig_kill(self)
 
         def os_kill(pid: int, sig: int) -> None:
@@ -319,9 +344,15 @@ class Watch:
     def child_reports(self) -> Dict[int, Any]:
         return read_reports(self.report_dir)
 
+    def note(self) -> None:
+        """The facts so far, in the hang folder: a run killed later keeps them."""
+        if self.facts_dir and os.getpid() == self.pid:
+            write_facts(self.facts_dir, self.facts())
+
     def facts(self) -> Dict[str, Any]:
         """What the run saw so far, of a fixed size (no list that grows with its tests or
-        processes): ``check_suite`` notes it as each test ends, for a run killed later."""
+        processes): noted (``note``) at each start(), terminate() or kill() and as each test
+        ends (``check_suite``), for a run killed later."""
         return {
             "processes_started": len(self.started),
             "start_attempts": len(self.attempts),
@@ -335,6 +366,7 @@ class Watch:
             "explicit_only": bool(self.attempts) and not self.default_asked
                              and not self.default_queried,
             "default_method": self.default_method,
+            **({"handlers_at_fork": self.handlers} if self.handlers else {}),
         }
 
     def observed(self, reports: Dict[int, Any]) -> Dict[str, Any]:
@@ -348,58 +380,10 @@ class Watch:
             **({"method_chosen_by": self.chosen_by} if self.chosen_by else {}))
 
 
-def _held_by(target: Any, exc: BaseException) -> Dict[str, Any]:
-    """A start() whose target is a bound method failed to pickle a type ("cannot pickle
-    '_thread.lock' object"): pickling the method pickles its object, so the attributes of the
-    object of that type are what failed ({} when none is, or the target is no bound method)."""
-    import re
-    import types
-
-    if type(target) is not types.MethodType:  # only then: no user ``__getattr__`` is asked
-        return {}
-    try:  # called as start() fails: nothing may replace the error the program gets
-        holder, func, kind = target.__self__, target.__func__, re.search(_UNPICKLABLE, str(exc))
-        if kind is None or type(func) is not types.FunctionType or isinstance(
-                holder, types.ModuleType):
-            return {}
-        named = kind.group(1) or kind.group(2)
-        found = sorted(name for name, value in (own_dict(holder) or {}).items()
-                       if named in (type(value).__qualname__, "%s.%s" % (
-                           type(value).__module__, type(value).__qualname__)))
-        method = "%s.%s" % (type(holder).__qualname__, func.__name__)
-    except Exception:  # noqa: BLE001 - an odd object (no __dict__): nothing to say
-        return {}
-    return {"target": method, "attributes": found[:6], "type": named} if found else {}
-
-
-#: The type pickle could not pickle, as CPython says it ("cannot pickle '_thread.lock'
-#: object") and as PyPy does ("Can't pickle <class '_thread.lock'>: it's not found as ...").
-_UNPICKLABLE = r"cannot pickle '([\w.]+)' object|Can't pickle <class '([\w.]+)'>"
-
-
-def read_reports(folder: str) -> Dict[int, Any]:
-    """The reports the children wrote in ``folder`` (``_child_wrapper``), by pid; one cut
-    short by a kill, or unreadable, is left out."""
-    import json
-
-    reports: Dict[int, Any] = {}
+def _module_of(target: Any) -> str:
+    """The target's ``__module__`` ("" when it has none, or an odd object's look-up fails)."""
     try:
-        names = sorted(os.listdir(folder))
-    except OSError:
-        return reports
-    for name in names:
-        if name.startswith("child-") and name.endswith(".json"):
-            try:
-                with open(os.path.join(folder, name)) as handle:
-                    report = json.load(handle)
-                reports[int(report["pid"])] = report
-            except (OSError, ValueError, KeyError, TypeError):
-                continue
-    return reports
-
-
-def children_seen(reports: Dict[int, Any]) -> Dict[str, Any]:
-    """What the children reported, as a run's ``observed`` holds it."""
-    children = list(reports.values())
-    return {"children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
-            "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])})}
+        name = getattr(target, "__module__", "")
+    except Exception:  # noqa: BLE001 - a hostile __getattribute__: watching never breaks it
+        return ""
+    return name if isinstance(name, str) else ""

@@ -8,7 +8,7 @@ import pickle
 import threading
 
 from harness.check_diagnose import diagnose
-from harness.guest.check_watch import _held_by
+from harness.guest.check_seen import held_by
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -31,10 +31,10 @@ def test_the_parent_names_the_attribute_a_bound_target_could_not_pickle() -> Non
         pickle.dumps(crawler.fetch)
     except TypeError as exc:
         error = exc
-    assert _held_by(crawler.fetch, error) == {
+    assert held_by(crawler.fetch, error) == {
         "target": "Crawler.fetch", "attributes": ["_stats_lock"], "type": "_thread.lock"}
     # A plain function, or an object holding nothing of that type: nothing to say.
-    assert _held_by(len, error) == {} and _held_by(Crawler().seeds.append, error) == {}
+    assert held_by(len, error) == {} and held_by(Crawler().seeds.append, error) == {}
 
 
 def test_a_lock_pickled_with_a_bound_target_is_not_said_to_be_passed() -> None:
@@ -59,5 +59,5 @@ def test_pypys_pickling_error_names_the_type_too() -> None:
     (review r14 F7): the attribute is named there as on CPython."""
     error = pickle.PicklingError("Can't pickle <class '_thread.lock'>: it's not found as "
                                  "_thread.lock")
-    assert _held_by(Crawler().fetch, error) == {
+    assert held_by(Crawler().fetch, error) == {
         "target": "Crawler.fetch", "attributes": ["_stats_lock"], "type": "_thread.lock"}

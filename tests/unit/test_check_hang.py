@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, Dict, List, Tuple
 
-from harness import check
+from harness import check, check_left
 from harness.check_diagnose import JOINED_FLUSHING
 from harness.guest.check_hang import JOIN_WAITS, JoinWatch
 from harness.runner import CaseRun
@@ -110,10 +110,10 @@ def test_an_interpreter_whose_runs_all_hit_the_limit_is_said_apart() -> None:
 def test_notes_are_read_for_a_hang_only(tmp_path: Path) -> None:
     (tmp_path / (JOIN_WAITS % 7)).write_text(json.dumps({"child": "the child P"}))
     (tmp_path / (JOIN_WAITS % 8)).write_text("not json")
-    hung = check._hang_notes(_hang("fork"), tmp_path)
+    hung = check_left.hang_notes(_hang("fork"), tmp_path)
     assert hung.observed == {JOINED_FLUSHING: ["the child P"]}
     ok = CaseRun(case="t", method="fork", outcome=Outcome.OK)
-    assert check._hang_notes(ok, tmp_path).observed is None
+    assert check_left.hang_notes(ok, tmp_path).observed is None
 
 
 def test_a_join_starts_no_thread_and_keeps_its_timeout(tmp_path: Path) -> None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness import check_collect, check_pytest, check_tests
+from harness import check_collect, check_left, check_pytest, check_tests
 from harness.check_where import HARNESS_DIR
+from harness.guest.check_seen import FACTS
 from harness.guest.check_suite import COLLECTED, COLLECTING, PROGRESS, read_progress
 from harness.guest.check_watch import RUNNING
 from harness.runner import CaseRun
@@ -32,8 +33,7 @@ def test_a_hung_run_keeps_the_tests_it_finished(tmp_path: Path) -> None:
         RUNNING, A, RUNNING, B))
     run = check_pytest.with_progress(hung, str(tmp_path))
     assert run.observed == {"tests": {A: {"outcome": "passed", "error": ""}},
-                            "methods_by_test": {A: ["fork"]}, "children": [],
-                            "globals_differ": []}
+                            "methods_by_test": {A: ["fork"]}}
     assert check_tests.hung_test(run) == B
     finished = CaseRun("--pytest", "fork", Outcome.OK, observed={"tests": {}})
     assert check_pytest.with_progress(finished, str(tmp_path)) is finished
@@ -47,20 +47,26 @@ def test_a_hung_run_keeps_the_tests_it_finished(tmp_path: Path) -> None:
         verdicts, [], runs)
 
 
+def _cut_short(run: CaseRun, tmp_path: Path) -> CaseRun:
+    """As ``check`` reads a run that did not write its result."""
+    return check_pytest.with_progress(check_left.hang_notes(run, tmp_path), str(tmp_path))
+
+
 def test_a_killed_run_keeps_what_its_finished_tests_saw(tmp_path: Path) -> None:
-    """What the run had seen by its last finished test (``check_suite``'s ``run``) and its
-    children's reports in the hang folder come back with the tests: a finished test of a
-    run killed later is diagnosed as a finished run's would be."""
+    """What the run had seen so far (``check_seen``'s facts) and its children's reports in
+    the hang folder come back with the tests: a finished test of a run killed later is
+    diagnosed as a finished run's would be."""
     lines = [json.dumps({"test": A, "outcome": "failed", "error": "AssertionError: assert 1",
-                         "methods": ["spawn"], "run": {"default_method": "fork",
-                                                       "threads_at_start": 1}}),
+                         "methods": ["spawn"]}),
              json.dumps({"started": B})]
     (tmp_path / PROGRESS).write_text("\n".join(lines) + "\n")
+    (tmp_path / FACTS).write_text(json.dumps({"default_method": "fork", "start_attempts": 2,
+                                              "threads_at_start": 1}))
     for pid, test in ((11, A), (12, B)):
         (tmp_path / ("child-%d.json" % pid)).write_text(json.dumps(
             {"pid": pid, "error": None, "test": test, "globals_differ": ["MODE"]}))
-    killed = check_pytest.with_progress(CaseRun("--pytest", "spawn", Outcome.ERROR, error={
-        "type": check_pytest.INTERRUPTED_ERROR, "message": "interrupted"}), str(tmp_path))
+    killed = _cut_short(CaseRun("--pytest", "spawn", Outcome.ERROR, error={
+        "type": check_pytest.INTERRUPTED_ERROR, "message": "interrupted"}), tmp_path)
     assert isinstance(killed.observed, dict)
     assert killed.observed["default_method"] == "fork"
     assert [c["test"] for c in killed.observed["children"]] == [A, B]
@@ -77,17 +83,18 @@ def test_a_killed_run_keeps_what_its_finished_tests_saw(tmp_path: Path) -> None:
 
 
 def test_a_hung_test_is_judged_by_what_its_hang_left(tmp_path: Path) -> None:
-    """What the run had seen by its last finished test is those tests' (an explicit spawn
-    context), not the test it then hung in: fork's hang in that test is still one under fork
+    """What the run had seen (``check_seen``'s facts: here an explicit spawn context) is the
+    whole run's, not the test it hung in: fork's hang in that test is still one under fork
     only, and children of the other tests say nothing about it."""
     facts = {"default_method": "fork", "methods_used": ["spawn"], "explicit_only": True,
              "start_attempts": 1, "threads_at_start": 3}
     (tmp_path / PROGRESS).write_text(json.dumps(
-        {"test": A, "outcome": "passed", "error": "", "methods": ["spawn"], "run": facts}))
+        {"test": A, "outcome": "passed", "error": "", "methods": ["spawn"]}))
+    (tmp_path / FACTS).write_text(json.dumps(facts))
     (tmp_path / "child-11.json").write_text(json.dumps(
         {"pid": 11, "error": {"type": "ValueError", "message": "in A's child"}, "test": A}))
-    hung = check_pytest.with_progress(CaseRun("--pytest", "fork", Outcome.TIMEOUT, stderr=(
-        "%s%s\n%s%s\n" % (RUNNING, A, RUNNING, B))), str(tmp_path))
+    hung = _cut_short(CaseRun("--pytest", "fork", Outcome.TIMEOUT, stderr=(
+        "%s%s\n%s%s\n" % (RUNNING, A, RUNNING, B))), tmp_path)
     passed = {"outcome": "passed", "error": ""}
     runs = {("3.12", "fork"): hung, **{("3.12", m): CaseRun("--pytest", m, Outcome.OK, observed={
         "tests": {A: passed, B: passed}, "methods_by_test": {A: ["spawn"], B: [m]},
@@ -173,3 +180,12 @@ def test_a_pytest_usage_error_reads_the_same_on_every_pytest() -> None:
                       error={"message": "pytest exited with code 4"},
                       stderr="%s: error: unrecognized arguments: --no-such-option\n" % prog)
         assert check_pytest._pytest_said(run) == "error: unrecognized arguments: --no-such-option"
+
+
+def test_a_collection_dump_of_3_14_names_its_threads() -> None:
+    """3.14 puts the thread's name in its header (``Thread 0x.. [python3.14] (most recent
+    call first):``): its dump was read as none at all."""
+    dump = DUMP.format(approx="", harness=HARNESS_DIR).replace(
+        " (most recent call first", " [python3.14] (most recent call first")
+    assert check_collect.dump_frames(dump, "/proj")[0] == [
+        "tests/conftest.py:14 in _warm_cache", "tests/conftest.py:18 in <module>"]

@@ -286,8 +286,8 @@ def test_a_failed_start_never_asks_a_callable_targets_own_getattr() -> None:
     """start() failed to pickle a lock the target holds (review r14 F2): explaining a bound
     method's object must not run the target's ``__getattr__``, whose KeyError would replace
     the TypeError the program would have raised."""
-    from harness.guest.check_watch import _held_by
+    from harness.guest.check_seen import held_by
 
     task = _Options()
     error = TypeError("cannot pickle '_thread.lock' object")
-    assert _held_by(task, error) == {} and task.asked == [], task.asked
+    assert held_by(task, error) == {} and task.asked == [], task.asked

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from harness import (
-    check,
+    check_left,
     chroot,
     cli,
     inputs,
@@ -166,7 +166,7 @@ def test_the_run_and_check_readers_treat_a_bad_file_as_none(tmp_path: Path) -> N
     _deep(hang_dir, JOIN_WAITS % 1)
     (hang_dir / (JOIN_WAITS % 2)).write_text('{"child": "the child P-2"}', encoding="utf-8")
     run = runner.CaseRun("t", "fork", Outcome.TIMEOUT)
-    assert check._hang_notes(run, hang_dir).observed == {
+    assert check_left.hang_notes(run, hang_dir).observed == {
         JOINED_FLUSHING: ["the child P-2"]}
 
 

@@ -1,0 +1,198 @@
+"""What ``python -m harness check`` saw in the user's program, kept where a run killed at its
+timeout still leaves it, and read back (runs inside the interpreter under test; standard
+library only, Python 3.8 syntax).
+
+The parent's watch writes the run's facts so far to ``FACTS`` in the hang folder at each
+``start()`` (and ``check_suite`` as each test ends); each child writes its report there
+(``check_watch``). The host reads both for a run that did not write its result (a hang, a
+crash, an interrupt) as a finished run's own result holds them. Watched children also dump
+their stacks to ``STACKS`` there shortly before the hard timeout (``arm_dump``): a hang says
+where it waited, and its stderr (whose last line says where it hung) stays the program's.
+"""
+
+from __future__ import annotations
+
+import os
+
+from . import TYPE_CHECKING
+from .check_objects import own_dict
+
+if TYPE_CHECKING:
+    from typing import Any, Dict
+
+__all__ = ["DUMP_AT", "FACTS", "STACKS", "arm_dump", "cancel_dump", "children_seen", "handlers",
+           "held_by", "read_facts", "read_reports", "stacks_file", "write_facts"]
+
+#: The file of the run's facts so far in the hang folder (``Watch.facts``), rewritten whole.
+FACTS = "check-facts.json"
+#: A watched child's stack dump in the hang folder: ``STACKS % pid``.
+STACKS = "stacks-%d.txt"
+#: The environment variable (set by ``check``, removed by the watch before the user's code
+#: runs) of the time (``time.time()``) a watched process still running dumps its stacks,
+#: shortly before the hard timeout: a time, not a delay, so a slow start does not pass the kill.
+DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
+#: The signals whose Python handler a fork child inherits and multiprocessing sends:
+#: ``terminate()`` sends SIGTERM; SIGINT is Ctrl-C's.
+_SIGNALS = ("SIGTERM", "SIGINT")
+
+
+def handlers() -> Dict[str, str]:
+    """The Python functions installed as handlers of ``_SIGNALS``, by signal name
+    (``{"SIGTERM": "__main__.on_term"}``); Python's own SIGINT handler is not one."""
+    import signal
+
+    found: Dict[str, str] = {}
+    for name in _SIGNALS:
+        try:
+            handler = signal.getsignal(getattr(signal, name))
+            if callable(handler) and handler is not signal.default_int_handler:
+                found[name] = _name(handler)
+        except Exception:  # noqa: BLE001, S112 - an odd handler: watching never breaks the program
+            continue
+    return found
+
+
+def _name(handler: Any) -> str:
+    """``module.qualname`` of a handler, else its type's qualified name (a partial)."""
+    module, name = getattr(handler, "__module__", None), getattr(handler, "__qualname__", None)
+    if not isinstance(name, str):
+        name = type(handler).__qualname__
+    return ("%s.%s" % (module, name) if isinstance(module, str) else name)[:200]
+
+
+def write_facts(folder: str, facts: Dict[str, Any]) -> None:
+    """``facts`` in ``folder``'s ``FACTS``, whole (a kill leaves the previous version)."""
+    from ._files import write_json
+
+    try:
+        write_json(os.path.join(folder, FACTS), facts)
+    except (OSError, ValueError, TypeError):  # a full disk: the finished run's result says it
+        pass
+
+
+def read_facts(folder: str) -> Dict[str, Any]:
+    """The facts ``write_facts`` left in ``folder`` ({} when none, or unreadable)."""
+    import json
+
+    try:
+        with open(os.path.join(folder, FACTS), encoding="utf-8") as handle:
+            facts = json.load(handle)
+    except (OSError, ValueError):
+        return {}
+    return facts if isinstance(facts, dict) else {}
+
+
+#: When this process dumps its stacks (``time.time()``; 0: never), and to which descriptor.
+_DUMP = [0.0, 2]
+_HOOKED = [False]  # the fork hooks are registered (a fork child copies them, and this)
+
+
+def arm_dump(at: str, fd: int = 2) -> None:
+    """Dump every thread's stack to ``fd`` at the time ``at`` (``DUMP_AT``'s value; "" for
+    none), unless this process has ended or ``cancel_dump`` was called by then. Paused around
+    an ``os.fork()``: a fork child would copy a watchdog thread that does not exist there
+    (arming its own would then wait for it forever), and the fork would see one more thread."""
+    try:
+        _DUMP[:] = [float(at), fd] if fd >= 0 else [0.0, fd]
+        _rearm(late=0.1)  # a slow start past the time: at once
+        if not _HOOKED[0]:
+            os.register_at_fork(before=_pause, after_in_parent=_rearm, after_in_child=_forget)
+            _HOOKED[0] = True
+    except (AttributeError, OSError, ValueError, RuntimeError):  # "", no file: no dump
+        _DUMP[0] = 0.0
+
+
+def stacks_file(folder: str) -> int:
+    """A descriptor of this process's ``STACKS`` file in ``folder`` (-1 when it cannot be
+    made), for ``arm_dump``: kept open until the process ends, not passed on to a program it
+    executes."""
+    try:
+        return os.open(os.path.join(folder, STACKS % os.getpid()),
+                       os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    except OSError:
+        return -1
+
+
+def cancel_dump() -> None:
+    """No dump any more in this process."""
+    _pause()
+    _DUMP[0] = 0.0
+
+
+def _rearm(late: float = 0.0) -> None:
+    """Armed again after a fork, unless its time is past (it dumped then)."""
+    import time
+
+    left = _DUMP[0] - time.time() if _DUMP[0] else 0.0
+    if left > 0 or (_DUMP[0] and late):
+        import faulthandler
+
+        faulthandler.dump_traceback_later(max(late, left), file=int(_DUMP[1]))
+
+
+def _pause() -> None:
+    if _DUMP[0]:
+        import faulthandler
+
+        faulthandler.cancel_dump_traceback_later()
+
+
+def _forget() -> None:  # a fork child: its own watch arms it, if it watches the child
+    _DUMP[0] = 0.0
+
+
+def held_by(target: Any, exc: BaseException) -> Dict[str, Any]:
+    """A start() whose target is a bound method failed to pickle a type ("cannot pickle
+    '_thread.lock' object"): pickling the method pickles its object, so the attributes of the
+    object of that type are what failed ({} when none is, or the target is no bound method)."""
+    import re
+    import types
+
+    if type(target) is not types.MethodType:  # only then: no user ``__getattr__`` is asked
+        return {}
+    try:  # called as start() fails: nothing may replace the error the program gets
+        holder, func, kind = target.__self__, target.__func__, re.search(_UNPICKLABLE, str(exc))
+        if kind is None or type(func) is not types.FunctionType or isinstance(
+                holder, types.ModuleType):
+            return {}
+        named = kind.group(1) or kind.group(2)
+        found = sorted(name for name, value in (own_dict(holder) or {}).items()
+                       if named in (type(value).__qualname__, "%s.%s" % (
+                           type(value).__module__, type(value).__qualname__)))
+        method = "%s.%s" % (type(holder).__qualname__, func.__name__)
+    except Exception:  # noqa: BLE001 - an odd object (no __dict__): nothing to say
+        return {}
+    return {"target": method, "attributes": found[:6], "type": named} if found else {}
+
+
+#: The type pickle could not pickle, as CPython says it ("cannot pickle '_thread.lock'
+#: object") and as PyPy does ("Can't pickle <class '_thread.lock'>: it's not found as ...").
+_UNPICKLABLE = r"cannot pickle '([\w.]+)' object|Can't pickle <class '([\w.]+)'>"
+
+
+def read_reports(folder: str) -> Dict[int, Any]:
+    """The reports the children wrote in ``folder`` (``check_watch._child_wrapper``), by pid;
+    one cut short by a kill, or unreadable, is left out."""
+    import json
+
+    reports: Dict[int, Any] = {}
+    try:
+        names = sorted(os.listdir(folder))
+    except OSError:
+        return reports
+    for name in names:
+        if name.startswith("child-") and name.endswith(".json"):
+            try:
+                with open(os.path.join(folder, name)) as handle:
+                    report = json.load(handle)
+                reports[int(report["pid"])] = report
+            except (OSError, ValueError, KeyError, TypeError):
+                continue
+    return reports
+
+
+def children_seen(reports: Dict[int, Any]) -> Dict[str, Any]:
+    """What the children reported, as a run's ``observed`` holds it."""
+    children = list(reports.values())
+    return {"children": [{k: v for k, v in c.items() if k != "pid"} for c in children[:50]],
+            "globals_differ": sorted({n for c in children for n in c.get("globals_differ", [])})}

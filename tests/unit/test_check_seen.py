@@ -1,0 +1,206 @@
+"""What a ``check`` run keeps where a kill at its timeout still leaves it (``guest/check_seen``:
+the parent's observations at each start(), a child's stack dump) and how the host reads a hung
+run from it (``check_left``) as it reads a finished one: review r13 F3 and F6."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Dict
+
+from harness import check_left
+from harness.check_diagnose import diagnose
+from harness.check_where import HUNG_AT, dumped_frames, format_hangs
+from harness.guest.check_seen import DUMP_AT, FACTS, read_facts
+from harness.runner import CaseRun
+from harness.vocab import Outcome
+
+ROOT = Path(__file__).resolve().parents[2]
+
+#: A program with a graceful SIGTERM handler that starts a fork child, terminates it and is
+#: killed (as check kills a hang) before it ends: argv: the hang folder, the project root.
+KILLED = """
+import os, signal, sys, time
+sys.path.append(sys.argv[2])
+import multiprocessing
+from harness.guest import check_watch
+
+def on_term(signum, frame):
+    pass
+
+def nap():
+    time.sleep(0.5)
+
+if __name__ == "__main__":
+    check_watch.Watch(sys.argv[1], sys.argv[1], set(), sys.argv[1], "fork").install()
+    signal.signal(signal.SIGTERM, on_term)
+    proc = multiprocessing.get_context("fork").Process(target=nap)
+    proc.start()
+    proc.terminate()  # the child runs on_term and naps on
+    os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def test_the_parents_observations_at_each_start_outlive_a_kill(tmp_path: Path) -> None:
+    """A run killed at its timeout kept only its default method (r13 F3): what its parent saw
+    at start() (the threads alive, its Python SIGTERM handler, the process it stopped) is in
+    the hang folder as it happened."""
+    script = tmp_path / "killed.py"
+    script.write_text(KILLED)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == -9, proc.stderr
+    facts = read_facts(str(tmp_path))
+    assert facts["handlers_at_fork"] == {"SIGTERM": "__main__.on_term"}, facts  # not SIGINT's
+    assert (facts["start_attempts"], facts["threads_at_start"], facts["methods_used"],
+            facts["stopped_on_purpose"]) == (1, 1, ["fork"], 1), facts
+    time.sleep(0.6)  # the orphaned child's nap ends
+
+
+def _hung(facts: Dict[str, Any], folder: Path) -> CaseRun:
+    (folder / FACTS).write_text(json.dumps(facts))
+    return check_left.hang_notes(CaseRun("t.py", "fork", Outcome.TIMEOUT), folder)
+
+
+def test_a_hung_run_is_diagnosed_from_what_its_parent_saw(tmp_path: Path) -> None:
+    """A fork hang whose parent had a SIGTERM handler at a fork start() and stopped a process
+    names the inherited handler, and says no other thread ran rather than the lock story
+    (r13 F3); one with a thread alive at start() names threads-at-fork (r13 F6)."""
+    ok = {("3.12", m): CaseRun("t.py", m, Outcome.OK, observed={"start_attempts": 1})
+          for m in ("spawn", "forkserver")}
+    facts = {"start_attempts": 2, "processes_started": 2, "methods_used": ["fork"],
+             "threads_at_start": 1, "stopped_on_purpose": 2, "default_method": "fork",
+             "handlers_at_fork": {"SIGTERM": "__main__.on_term"}}
+    found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(facts, tmp_path)})}
+    assert list(found) == ["signal-handler-inherited", "hangs-only-under-fork"], found
+    assert "SIGTERM handler __main__.on_term runs in the fork children" in found[
+        "signal-handler-inherited"].message
+    assert "signal.signal(signal.SIGTERM, signal.SIG_DFL) in a Pool initializer" in found[
+        "signal-handler-inherited"].fix
+    assert "no other thread was running" in found["hangs-only-under-fork"].message
+    assert "held by another thread is copied" not in found["hangs-only-under-fork"].message
+
+    threads = dict(facts, threads_at_start=2, stopped_on_purpose=0)
+    del threads["handlers_at_fork"]
+    found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(threads, tmp_path)})}
+    assert list(found) == ["threads-at-fork", "hangs-only-under-fork"], found
+    assert "held by another thread is copied locked" in found["hangs-only-under-fork"].message
+
+
+#: A child that waits for a lock its parent's thread holds: argv: the hang folder, the root.
+WAITS = """
+import sys, threading, time
+sys.path.append(sys.argv[2])
+import multiprocessing
+from harness.guest import check_watch
+
+LOCK = threading.Lock()
+
+def count():
+    with LOCK:
+        pass
+
+if __name__ == "__main__":
+    check_watch.Watch(sys.argv[1], sys.argv[1], set(), sys.argv[1], "fork").install()
+    LOCK.acquire()
+    proc = multiprocessing.get_context("fork").Process(target=count)
+    proc.start()
+    proc.join(4)
+    proc.kill()
+"""
+
+
+def test_a_hung_child_says_where_it_waits(tmp_path: Path) -> None:
+    """A watched child still running at the time ``check`` gives dumps its stacks to its file
+    in the hang folder (its stderr stays the program's); the host quotes the innermost frame
+    of the child's own code, not the frames a fork child copied from its parent (r13 F6)."""
+    script = tmp_path / "waits.py"
+    script.write_text(WAITS)
+    env = dict(os.environ, **{DUMP_AT: "%.3f" % (time.time() + 1.5)})
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=60, check=False, env=env)
+    assert proc.returncode == 0 and "Timeout" not in proc.stderr, proc.stderr
+    hung = check_left.dumped(CaseRun("waits.py", "fork", Outcome.TIMEOUT), tmp_path, tmp_path)
+    assert isinstance(hung.observed, dict)
+    assert hung.observed[HUNG_AT] == ["waits.py:10 in count: with LOCK:"], hung.observed
+    assert format_hangs({("3.12", "fork"): hung}, ["3.12"]).splitlines()[-1] == (
+        "  3.12[fork]: a child still running was at waits.py:10 in count: with LOCK:")
+
+
+def test_a_dump_is_read_per_thread_on_every_python() -> None:
+    """3.14 names each thread in its header (``[python3.14]``), PyPy's lines are approximate:
+    each thread's innermost frame of the user's code, none below a process's bootstrap."""
+    dump = """Timeout (0:00:08)!
+Thread 0x00007f5f21f9c200 [python3.14] (most recent call first):
+  File "/usr/lib/python3.14/threading.py", line 355 in wait
+  File "/proj/app.py", line 5 in feed
+
+Thread 0x00007f5f21f9c201 [python3.14] (most recent call first):
+  File "/usr/lib/python3.14/multiprocessing/pool.py", line 114 in worker
+  File "/usr/lib/python3.14/multiprocessing/process.py", line 320 in _bootstrap
+  File "/proj/app.py", line 20 in <module>
+Thread 0x7FE5DA8FB780 (most recent call first, approximate line numbers):
+  File "/proj/app.py", line 1 in main
+"""
+    assert dumped_frames(dump, "/proj") == ["app.py:5 in feed", "app.py:1 in main"]
+
+
+#: A process whose stack dump is armed forks; the child arms its own: argv: the root.
+FORKS = """
+import os, sys, time
+sys.path.append(sys.argv[1])
+from harness.guest.check_seen import arm_dump, cancel_dump
+arm_dump("%.3f" % (time.time() + 30), 2)
+pid = os.fork()
+if pid == 0:
+    arm_dump("%.3f" % (time.time() + 30), 2)
+    cancel_dump()
+    os._exit(0)
+print(os.waitpid(pid, 0)[1])
+cancel_dump()
+"""
+
+
+def test_a_fork_of_an_armed_process_can_arm_its_own() -> None:
+    """faulthandler's watchdog is not copied into a fork child, whose own dump_traceback_later
+    then waits for it forever: the dump is paused around a fork."""
+    proc = subprocess.run([sys.executable, "-c", FORKS, str(ROOT)], capture_output=True,
+                          text=True, timeout=20, check=False)
+    assert proc.stdout.split() == ["0"], proc.stderr
+
+
+#: A target whose every attribute look-up raises: argv: the hang folder, the root.
+HOSTILE = """
+import sys
+sys.path.append(sys.argv[2])
+import multiprocessing
+from harness.guest import check_watch
+
+class Hostile:
+    def __getattribute__(self, name):
+        raise RuntimeError("no " + name)
+
+    def __call__(self):
+        pass
+
+if __name__ == "__main__":
+    check_watch.Watch(sys.argv[1], sys.argv[1], set(), sys.argv[1], "fork").install()
+    proc = multiprocessing.get_context("fork").Process(target=Hostile())
+    proc.start()
+    proc.join(30)
+    print(proc.exitcode)
+"""
+
+
+def test_a_target_whose_attributes_all_raise_is_started_as_python_would(tmp_path: Path) -> None:
+    """start() looked up the target's ``__module__`` unguarded: a target with a hostile
+    ``__getattribute__`` crashed the watch, not the program."""
+    script = tmp_path / "hostile.py"
+    script.write_text(HOSTILE)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0 and proc.stdout.split() == ["0"], proc.stderr
