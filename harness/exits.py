@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 
 __all__ = ["EXIT_DEAD_OUTPUT", "EXIT_FAILED", "EXIT_INTERRUPTED", "EXIT_OK", "EXIT_PARTIAL",
-           "EXIT_USAGE", "error"]
+           "EXIT_USAGE", "error", "error_line"]
 
 #: Success; the command ran but something is wrong (a bad input file, a harness failure);
 #: usage error (bad arguments, argparse's own 2; a path that does not exist).
@@ -26,7 +26,12 @@ EXIT_INTERRUPTED = 130
 EXIT_DEAD_OUTPUT = 141
 
 
+def error_line(message: str) -> str:
+    """The one error line every command ends with: ``harness: error: MESSAGE``."""
+    return "harness: error: %s" % message
+
+
 def error(message: str, status: int = EXIT_FAILED) -> int:
-    """Say ``harness: error: MESSAGE`` on stderr; ``status`` back, for ``return error(…)``."""
-    sys.stderr.write("harness: error: %s\n" % message)
+    """Say :func:`error_line` on stderr; ``status`` back, for ``return error(…)``."""
+    sys.stderr.write(error_line(message) + "\n")
     return status
