@@ -167,15 +167,16 @@ def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
 
 def behaviour_tags(
     lookup: Mapping[Tuple[str, str], MatrixCell], envs: Sequence[str],
-    methods: Sequence[str], since: Sequence[Tuple[str, str]],
+    methods: Sequence[str], since: Sequence[Tuple[str, str]], breaks: Sequence[str] = (),
 ) -> List[str]:
     """Filter tokens for one case row: ``disagree`` (the methods do not all behave the same in
     some environment), ``fork-spawn``, ``fork-only`` / ``nonfork-only`` (fails or hangs only
-    under fork / only under spawn or forkserver), the failing outcomes, and a ``since_tag`` per
-    (series, version) where the case's behaviour changed."""
+    under fork / only under spawn or forkserver; a value the case ``breaks`` under counts as
+    failing: ``picks.broken``), the failing outcomes, and a ``since_tag`` per (series, version)
+    where the case's behaviour changed."""
     tags: Set[str] = set()
     for env in envs:
-        tags |= picks.env_tags(lookup, env, methods)
+        tags |= picks.env_tags(lookup, env, methods, breaks)
     tags.update(since_tag(series, version) for series, version in since)
     return sorted(tags)
 
