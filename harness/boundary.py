@@ -48,9 +48,10 @@ CHECK_STDLIB = frozenset({"_thread", "dis", "faulthandler", "importlib", "json",
 #: Shared by both host chains: formats, vocabulary, expectation matching, exit statuses.
 KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harness.text",
                     "harness.documents", "harness.exits", "harness.causes"})
-#: The guest modules kernel code may import: the vocabulary and the results file's reader.
+#: The guest modules kernel code may import: the vocabulary, the results file's reader, and the
+#: documentation links (constants alone: the report's advice cites the docs the cases cite).
 KERNEL_GUEST = frozenset({"harness", "harness.guest", "harness.guest.words",
-                          "harness.guest._files"})
+                          "harness.guest._files", "harness.guest.docs"})
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.judge",
@@ -68,7 +69,8 @@ REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harnes
                     "harness.claimcheck", "harness.answers", "harness.grid", "harness.picks",
                     "harness.cellview", "harness.casetext", "harness.claimview", "harness.envview",
                     "harness.groups", "harness.notrun", "harness.case_code", "harness.inputs",
-                    "harness.claimpred", "harness.changetext", "harness.noise"})
+                    "harness.claimpred", "harness.changetext", "harness.noise",
+                    "harness.advice"})
 #: A guest import marked with this comment is the user's own package (``check --pytest``
 #: imports the pytest of the interpreter under test), not a dependency of the harness.
 USERS_OWN = "# boundary: the user's own"

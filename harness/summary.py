@@ -12,7 +12,7 @@ import collections
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from harness import answers, case_code, cellview, changetext, claimview, grid, model
+from harness import advice, answers, case_code, cellview, changetext, claimview, grid, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.grid import OSES, TARGET, Slot
@@ -114,6 +114,10 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
               "and free-threaded builds are in the table:", ""]
     lines += ["- **%s**: %s" % (md(os_name), md(text)) for os_name, text in
               answers.default_lines(r.defaults)]
+    tip = advice.advice(r.defaults, {v.id for _c, views in r.categories for v in views})
+    if tip:  # what to do, each step linked to the docs that state it
+        lines += ["", "**%s**: %s" % (md(tip.lead), "".join(
+            "[%s](%s)%s" % (md(s.text), s.source, s.joint) for s, _cases in tip.steps))]
     cols, rows = answers.default_table(r.defaults)
     off_grid = any(d is None for _o, cells in rows for d in cells)
     borrowed = answers.borrowed_docs(r.defaults)
