@@ -87,8 +87,8 @@ PANEL_WORDS = {
     "source~inferred": "the case's source",
     # An ok cell whose value is the program failing (``picks.broken``): "ok" alone read as
     # "works" for a script that exits 1 (review r16).
-    "ok~broke": "ok, but the program failed: the case returned how the program it models "
-                "fails under this method, as its docs say",
+    "ok~broke": "ok — but the program failed: the case returned how the program it models "
+                "fails under this method (its docs say so)",
     # The words report-panel.js compares a cell's data-outcome and data-verdict with, by their
     # names here (no verdict is spelled in capitals): the script spells none of the vocabulary.
     "OK": OK, "ERROR": ERROR, "TIMEOUT": TIMEOUT, "CRASH": CRASH, "UNAVAILABLE": UNAVAILABLE,

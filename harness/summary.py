@@ -135,14 +135,18 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
     for a in r.answer_lines:
         lines.append("- %s: %s%s" % (md(a.text), md(a.count_text), (
             " (%s)" % md(a.example_text) if a.examples else "")))
+    notes = [md(a.note) for a in r.answer_lines if a.note]  # the page's folded note
     tally = claimview.claim_tally(r.claims)
     if tally:
         against = claimview.claims_against(r.claims)
         lines.append("- A typical article's claims, checked: %s%s" % (
             ", ".join("%d %s" % (n, word) for word, n in tally),
-            " (%s: %s)" % (claimview.against_heading(against),
+            # " — " as the page: "4 not run (partly true: …)" read as the not-run claims
+            " — %s: %s" % (claimview.against_heading(against),
                            md(" · ".join(c.result.claim for c in against)))
             if against else ""))
+    if notes:
+        lines += ["", " ".join(notes)]
     lines += ["", "## Start methods", "",
               "| OS | Python | available (in order) | default | ProcessPoolExecutor | "
               "change points | runs |", "| --- | --- | --- | --- | --- | --- | --- |"]

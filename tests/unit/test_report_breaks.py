@@ -60,7 +60,7 @@ def test_the_panel_says_the_program_failed_in_the_broken_cells_only() -> None:
     broke = {c.method for c in view.cells
              if isinstance(c.data, int) and panel["b"][c.data].get("broke")}
     assert broke == set(OFF_FORK)
-    assert cellview.PANEL_WORDS["ok~broke"].startswith("ok, but the program failed")
+    assert cellview.PANEL_WORDS["ok~broke"].startswith("ok — but the program failed")
 
 
 def test_the_matrix_carries_the_declaration_and_validates() -> None:
