@@ -9,7 +9,7 @@ import dataclasses
 import re
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from harness import svg
+from harness import notrun, svg
 from harness.documents import MatrixCell, error_field
 from harness.expect import not_compared
 from harness.guest.words import (
@@ -290,7 +290,7 @@ def _title(cell: Optional[MatrixCell]) -> str:
     """The no-JavaScript tooltip, only for what the cell's text leaves out (the header says the
     environment and the method; the panel and the case section say the rest)."""
     if cell is None or cell.get("outcome") is None:
-        return str(cell.get("detail") or "") if cell is not None else ""  # "not run (quick)"
+        return notrun.detail_text(cell) if cell is not None else ""  # "not run (--quick)"
     parts = []
     if cell.get("code_changed"):  # its runs disagree, but ran two versions of the case
         parts.append(code_changed_line(cell))

@@ -242,7 +242,7 @@ def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     other = [c for c in matrix["results"] if c["case"] == "methods.available"]
     assert other and all(c["detail"] == "not run (not selected: -k '%s' --methods fork)"
                          % subset for c in other)
-    assert "not run (quick)" in (tmp_path / "site" / "index.html").read_text()
+    assert "not run (--quick)" in (tmp_path / "site" / "index.html").read_text()
 
 
 def test_a_selection_over_a_full_results_file_keeps_it_and_the_printed_command_shows_both(
