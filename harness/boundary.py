@@ -14,8 +14,9 @@ Reads the source (never imports it) and fails naming each broken rule:
    only :data:`LEAN_STDLIB` too, in a function only :data:`CHECK_STDLIB`; never ``typing``
    at run time.
 3. Report modules (:data:`REPORT`) never import run or guest modules (but
-   :data:`REPORT_GUEST`): a report is built from results files alone, on any machine. Kernel modules (:data:`KERNEL`), which report modules
-   import, import only kernel modules and :data:`KERNEL_GUEST`, so the rule holds through them.
+   :data:`REPORT_GUEST`): a report is built from results files alone, on any machine. Kernel
+   modules (:data:`KERNEL`), which report modules import, import only kernel modules and
+   :data:`KERNEL_GUEST`, so the rule holds through them.
 4. No import cycle among the project's modules (function-local imports count).
 
 Every host module is in exactly one room; a new one must be added to a room here.

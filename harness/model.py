@@ -12,8 +12,17 @@ from __future__ import annotations
 import dataclasses
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import (answers, cellview, changetext, claimcheck, claimview, history, notrun, picks,
-                     svg)
+from harness import (
+    answers,
+    cellview,
+    changetext,
+    claimcheck,
+    claimview,
+    history,
+    notrun,
+    picks,
+    svg,
+)
 from harness import groups as grouping
 from harness.casetext import doc_parts, inferred, link_label, safe_url
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
