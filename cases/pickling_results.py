@@ -242,6 +242,7 @@ def _main_target(ctx: Context, mode: str) -> Dict[str, Any]:
 
 @case(
     "pickling.main_function_from_command_line",
+    breaks=("spawn", "forkserver"),  # the docstring: the child fails there
     title="python -c: a target defined in __main__ dies with AttributeError under spawn",
     source=[PROCESS_NOTE, POOL_NOTE],
     covers=[26],
@@ -265,6 +266,7 @@ def main_function_from_command_line(ctx: Context) -> object:
 
 @case(
     "pickling.repl_target_attributeerror",
+    breaks=("spawn", "forkserver"),  # the docstring: the child fails there
     title="A program read from stdin: its __main__ target is unreachable for spawn children",
     source=[VLLM_STDIN, POOL_NOTE],
     expect=[

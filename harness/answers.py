@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
-from harness import changetext, history, picks
+from harness import changetext, history, picks, systems
 from harness.cellview import DEFAULT_CASE
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
 from harness.expect import select_rule, version_key
@@ -167,15 +167,16 @@ def since_options(tags: Sequence[str]) -> List[Tuple[str, str]]:
 
 def behaviour_tags(
     lookup: Mapping[Tuple[str, str], MatrixCell], envs: Sequence[str],
-    methods: Sequence[str], since: Sequence[Tuple[str, str]],
+    methods: Sequence[str], since: Sequence[Tuple[str, str]], breaks: Sequence[str] = (),
 ) -> List[str]:
     """Filter tokens for one case row: ``disagree`` (the methods do not all behave the same in
     some environment), ``fork-spawn``, ``fork-only`` / ``nonfork-only`` (fails or hangs only
-    under fork / only under spawn or forkserver), the failing outcomes, and a ``since_tag`` per
-    (series, version) where the case's behaviour changed."""
+    under fork / only under spawn or forkserver; a value the case ``breaks`` under counts as
+    failing: ``picks.broken``), the failing outcomes, and a ``since_tag`` per (series, version)
+    where the case's behaviour changed."""
     tags: Set[str] = set()
     for env in envs:
-        tags |= picks.env_tags(lookup, env, methods)
+        tags |= picks.env_tags(lookup, env, methods, breaks)
     tags.update(since_tag(series, version) for series, version in since)
     return sorted(tags)
 
@@ -214,6 +215,9 @@ class Answer:
     #: The order its view lists its cases in when it is not the catalog's: as its examples
     #: (``picks.RULE``), those that show it in the most CPython environments first.
     order: Tuple[str, ...] = ()
+    #: Where its two versions ran, when on two systems, and which changes the docs predict
+    #: (``systems.moved_words``): the folded note under the lines says it.
+    note: str = ""
 
     @property
     def example_text(self) -> str:
@@ -270,20 +274,29 @@ def fails_only_lines(rows: Sequence[Tuple[str, str, Sequence[str]]],
         ids = sorted({ch.case for ch in mine})
         befores = {ch.before_version for ch in mine}
         (before,) = befores if len(befores) == 1 else ("",)
-        if before and changetext.since_hedge(since, before):  # one gap: say it plainly
+        releases = {(ch.before_release, ch.since_release) for ch in mine
+                    if changetext.releases_apart(ch)}
+        if len(releases) == 1 and len(mine) == sum(changetext.releases_apart(c) for c in mine):
+            # the labels hide the releases: "3.14" ran 3.14.10 (review r16 #4)
+            ((old, new),) = releases
+            head = "Changed between %s and %s" % (changetext.series_label(series, old), new)
+            gap = changetext.release_gap(old, new)
+        elif before and changetext.since_hedge(since, before):  # one gap: say it plainly
             head = "Changed between %s and %s" % (changetext.series_label(series, before),
                                                   since)
-            hedge = "; ".join(h for h in (changetext.unobserved_between(before, since),
-                                          _moved_of(series, mine)) if h)
+            gap = changetext.unobserved_between(before, since)
         else:
             head = "Changed in " + changetext.series_label(series, since)
-            hedge = "; ".join(h for h in (_hedge_of(since, mine), _moved_of(series, mine)) if h)
+            gap = _hedge_of(since, mine)
+        doubt, note = systems.moved_words(series, mine, matrix)
+        hedge = "; ".join(h for h in (gap, doubt) if h)
         out.append(Answer("%s%s" % (head, " (%s)" % hedge if hedge else ""),
                           VIEW + since_tag(series, since),
                           tuple(picks.change_examples(matrix, mine, titles)), len(ids),
                           None if over is None else ((changes_over or {}).get((series, since), 0),
                                                      "in %s and an earlier version" % (
-                                                         changetext.series_label(series, since)))))
+                                                         changetext.series_label(series, since))),
+                          note=note))
     return out
 
 
@@ -295,14 +308,3 @@ def _hedge_of(since: str, changes: Sequence[history.Change]) -> str:
     first = next((h for h in hedges if h), "")
     return first.replace("or earlier:", "or earlier for some:") if first and not all(
         hedges) else first
-
-
-def _moved_of(series: str, changes: Sequence[history.Change]) -> str:
-    """ "measured on another Linux system, so some changes may not be Python's" when the two
-    versions ran on different systems (the host, the Debian root: ``Change.moved``); "partly
-    measured …" when only some of the group's changes did."""
-    if not any(ch.moved for ch in changes):
-        return ""
-    os_name = history.series_parts(series).os
-    return "%smeasured on another %s system, so some changes may not be Python's" % (
-        "" if all(ch.moved for ch in changes) else "partly ", OS_NAMES.get(os_name, os_name))

@@ -13,9 +13,10 @@ Reads the source (never imports it) and fails naming each broken rule:
    user's program, whose fork children copy what it imported: at module level it imports
    only :data:`LEAN_STDLIB` too, in a function only :data:`CHECK_STDLIB`; never ``typing``
    at run time.
-3. Report modules (:data:`REPORT`) never import run or guest modules: a report is built from
-   results files alone, on any machine. Kernel modules (:data:`KERNEL`), which report modules
-   import, import only kernel modules and :data:`KERNEL_GUEST`, so the rule holds through them.
+3. Report modules (:data:`REPORT`) never import run or guest modules (but
+   :data:`REPORT_GUEST`): a report is built from results files alone, on any machine. Kernel
+   modules (:data:`KERNEL`), which report modules import, import only kernel modules and
+   :data:`KERNEL_GUEST`, so the rule holds through them.
 4. No import cycle among the project's modules (function-local imports count).
 
 Every host module is in exactly one room; a new one must be added to a room here.
@@ -51,6 +52,10 @@ KERNEL = frozenset({"harness.vocab", "harness.results", "harness.expect", "harne
 #: The guest modules kernel code may import: the vocabulary and the results file's reader.
 KERNEL_GUEST = frozenset({"harness", "harness.guest", "harness.guest.words",
                           "harness.guest._files"})
+#: The guest modules report code may import: the vocabulary, and the docs' links (constants
+#: alone: the page's advice cites the docs the cases cite, spelled once).
+REPORT_GUEST = frozenset({"harness", "harness.guest", "harness.guest.words",
+                          "harness.guest.docs"})
 #: Host modules that run the matrix or a check, or tell what ran (``cli`` is the entry).
 RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.runner",
                  "harness.judge",
@@ -70,7 +75,8 @@ REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harnes
                     "harness.cellview", "harness.casetext", "harness.claimview", "harness.envview",
                     "harness.groups", "harness.notrun", "harness.case_code", "harness.inputs",
                     "harness.claimpred", "harness.changetext", "harness.noise",
-                    "harness.diffcell", "harness.diffdefault"})
+                    "harness.diffcell", "harness.diffdefault", "harness.advice",
+                    "harness.systems"})
 #: A guest import marked with this comment is the user's own package (``check --pytest``
 #: imports the pytest of the interpreter under test), not a dependency of the harness.
 USERS_OWN = "# boundary: the user's own"
@@ -297,7 +303,7 @@ def _room_problems(where: str, module: str, room: str, imports: Sequence[Import]
             elif module.startswith("cases") and imp.top_level and top == "typing":
                 problems.append(say + ": at run time (use ``if TYPE_CHECKING:``)")
         elif room == "report" and target_room in ("run", "guest") and \
-                own not in ("harness", "harness.guest", "harness.guest.words"):
+                own not in REPORT_GUEST:
             problems.append(say + ": report code never imports run or guest code")
         elif room == "kernel" and own is not None and target_room != "kernel" and \
                 own not in KERNEL_GUEST:

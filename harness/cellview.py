@@ -7,9 +7,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
-from harness import svg
+from harness import notrun, svg
 from harness.documents import MatrixCell, error_field
 from harness.expect import not_compared
 from harness.guest.words import (
@@ -85,6 +85,10 @@ PANEL_WORDS = {
     # expectation) only the case's source, which does not state it.
     "source": "the docs this expectation comes from",
     "source~inferred": "the case's source",
+    # An ok cell whose value is the program failing (``picks.broken``): "ok" alone read as
+    # "works" for a script that exits 1 (review r16).
+    "ok~broke": "ok — but the program failed: the case returned how the program it models "
+                "fails under this method (its docs say so)",
     # The words report-panel.js compares a cell's data-outcome and data-verdict with, by their
     # names here (no verdict is spelled in capitals): the script spells none of the vocabulary.
     "OK": OK, "ERROR": ERROR, "TIMEOUT": TIMEOUT, "CRASH": CRASH, "UNAVAILABLE": UNAVAILABLE,
@@ -286,7 +290,7 @@ def _title(cell: Optional[MatrixCell]) -> str:
     """The no-JavaScript tooltip, only for what the cell's text leaves out (the header says the
     environment and the method; the panel and the case section say the rest)."""
     if cell is None or cell.get("outcome") is None:
-        return str(cell.get("detail") or "") if cell is not None else ""  # "not run (quick)"
+        return notrun.detail_text(cell) if cell is not None else ""  # "not run (--quick)"
     parts = []
     if cell.get("code_changed"):  # its runs disagree, but ran two versions of the case
         parts.append(code_changed_line(cell))
@@ -311,9 +315,11 @@ def row_cells(
     case_id: str, envs: Sequence[str], methods: Sequence[str],
     lookup: Mapping[Tuple[str, str], MatrixCell],
     behaviours: List[Dict[str, Any]],
+    broken: AbstractSet[Tuple[str, str]] = frozenset(),
 ) -> List[CellView]:
     """One case's row: every (environment, method) cell, left to right. ``behaviours`` collects
-    the distinct behaviours of the case (the panel's "same in N other cells")."""
+    the distinct behaviours of the case (the panel's "same in N other cells"); a cell in
+    ``broken`` (``picks.broken``: the value is the program failing) says so in the panel."""
     index: Dict[str, int] = {_dumps(b): i for i, b in enumerate(behaviours)}
     row: List[CellView] = []
     for env in envs:
@@ -325,6 +331,8 @@ def row_cells(
             data: Union[int, List[Any], None] = None
             if cell is not None and cell.get("outcome") is not None:
                 b = behaviour(cell)
+                if (env, method) in broken:
+                    b["broke"] = True
                 key = _dumps(b)
                 if key not in index:
                     index[key] = len(behaviours)

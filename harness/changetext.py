@@ -11,8 +11,8 @@ from harness.guest import words
 from harness.history import Change, CodeChange, series_parts
 from harness.results import interpreter_label
 
-__all__ = ["change_text", "code_change_text", "not_compared_text", "series_label", "since_hedge",
-           "since_text", "unobserved_between"]
+__all__ = ["change_text", "code_change_text", "not_compared_text", "release_gap",
+           "releases_apart", "series_label", "since_hedge", "since_text", "unobserved_between"]
 
 
 def series_label(series: str, version: str) -> str:
@@ -56,10 +56,44 @@ def since_hedge(since: str, before: str) -> str:
     return "or earlier: %s → %s observed" % (before, since) if minor_gap or patch_gap else ""
 
 
+def releases_apart(change: Change) -> bool:
+    """The change lies between releases of two minor versions (3.13.0 → 3.14.10): later 3.13
+    and earlier 3.14 releases were not run, and CPython ships changes in bugfix releases too
+    (gh-126631 in 3.13.8), so "in 3.14" would be more than the data says (review r16 #4)."""
+    return bool(change.before_release and change.since_release and release_gap(
+        change.before_release, change.since_release))
+
+
+def release_gap(before: str, since: str) -> str:
+    """ "3.13.1+ and 3.14.0–3.14.9 not run" between two releases of different minor versions
+    (``3.12.2+, 3.13 and 3.14.0 not run`` with one between): the releases after the first,
+    the minor versions between, the releases before the second; "" within one minor version
+    (``unobserved_between`` says it) or for versions not X.Y.Z."""
+    a, b = parse_version(before), parse_version(since)
+    if len(a) != 3 or len(b) != 3 or a[:2] == b[:2] or a[0] != b[0]:
+        return ""
+    parts = ["%d.%d.%d+" % (a[0], a[1], a[2] + 1)]
+    if b[1] - a[1] > 1:
+        low, high = "%d.%d" % (a[0], a[1] + 1), "%d.%d" % (b[0], b[1] - 1)
+        parts.append(low if low == high else low + "–" + high)
+    if b[2] > 0:
+        parts.append("%d.%d.0" % b[:2] + ("" if b[2] == 1 else "–%d.%d.%d" % (b[0], b[1],
+                                                                           b[2] - 1)))
+    return "%s not run" % (parts[0] if len(parts) == 1 else
+                           ", ".join(parts[:-1]) + " and " + parts[-1])
+
+
 def _since_label(change: Change) -> str:
-    """ "Linux 3.14"; "Linux 3.13.18 (or earlier: 3.13.0 → 3.13.18 observed)" (``since_text``)."""
-    hedge = since_hedge(change.since, change.before_version)
-    label = series_label(change.series, change.since)
+    """ "Linux 3.14"; "Linux 3.13.18 (or earlier: 3.13.0 → 3.13.18 observed)" (``since_text``);
+    the releases when the labels hide them: "Linux 3.14.10 (or earlier: 3.13.0 → 3.14.10
+    observed)"."""
+    since, before = change.since, change.before_version
+    if releases_apart(change):
+        since, before = change.since_release, change.before_release
+        return "%s (or earlier: %s → %s observed)" % (series_label(change.series, since),
+                                                      before, since)
+    hedge = since_hedge(since, before)
+    label = series_label(change.series, since)
     return "%s (%s)" % (label, hedge) if hedge else label
 
 

@@ -50,6 +50,7 @@ class CaseEntry(_CaseRequired, total=False):
     code: str
     module: str
     code_digest: str  # results format 1.4
+    breaks: List[str]  # results format 1.7 (matrix 1.6)
 
 
 class _EnvironmentRequired(TypedDict):

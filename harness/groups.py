@@ -9,7 +9,7 @@ import collections
 import dataclasses
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import history
+from harness import history, notrun
 from harness.casetext import inferred
 from harness.cellview import code_changed_line
 from harness.changetext import series_label
@@ -100,7 +100,8 @@ def _expects(rule: Any) -> Any:
 def _detail(cell: MatrixCell) -> str:
     """The line a group shows under its value: an error's message, or why a cell did not run
     or how it hung."""
-    return error_field(cell, "message") or str(cell.get("detail") or "")
+    return error_field(cell, "message") or (notrun.detail_text(cell) if cell.get(
+        "outcome") is None else str(cell.get("detail") or ""))
 
 
 def _keys_apart(cell: MatrixCell, perf: bool) -> Optional[Tuple[str, str]]:
@@ -126,7 +127,7 @@ def groups(case_id: str, cells: List[MatrixCell], perf: bool, labels: Mapping[st
     name an environment id, ``codes`` give a status its CSS code."""
     found: Dict[Tuple[str, str, str, str], List[MatrixCell]] = {}
     for cell in cells:
-        text = str(cell.get("detail") or "not run") if cell.get("outcome") is None \
+        text = (notrun.detail_text(cell) or "not run") if cell.get("outcome") is None \
             else history.describe(cell, perf)
         if perf and cell.get("outcome") == words.OK:
             text = "ok: measured (per-cell values in the tooltips and the Performance charts)"

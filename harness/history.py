@@ -8,6 +8,7 @@ two environment probes) that differ. Pure functions over the ``matrix.json`` dic
 from __future__ import annotations
 
 import dataclasses
+import re
 from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from harness import case_code
@@ -37,6 +38,7 @@ __all__ = [
     "describe",
     "method_changes",
     "platform_differences",
+    "release",
     "series_key",
     "series_parts",
     "system_name",
@@ -66,6 +68,10 @@ class Change:
     #: Both sides returned an object: only its keys that differ, ``key: before → after; …``
     #: (then ``before``/``after`` show those keys alone).
     delta: str = ""
+    #: The releases the two columns ran (``3.13.0``, ``3.14.10``; "" when not X.Y.Z): a column
+    #: labelled ``3.14`` says nothing of the 3.13 and 3.14 releases not run (review r16 #4).
+    before_release: str = ""
+    since_release: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,6 +191,12 @@ def system_name(env: Mapping[str, Any]) -> str:
     return " and ".join(names)
 
 
+def release(env: Mapping[str, Any]) -> str:
+    """The release a column ran, ``3.14.10``; "" when it is no plain X.Y.Z (a pre-release)."""
+    version = str(env.get("python_version") or "")
+    return version if re.fullmatch(r"\d+\.\d+\.\d+", version) else ""
+
+
 def _moved(before: str, after: str) -> str:
     return "" if before == after else "%s → %s" % (before, after)
 
@@ -202,7 +214,8 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
     code_changed: List[CodeChange] = []
     for series, envs in sorted(_by_series(matrix).items()):
         for case in matrix["cases"]:
-            found: Dict[Tuple[str, str, str, str, bool, str, str, str], List[str]] = {}
+            found: Dict[Tuple[str, str, str, str, bool, str, str, str, str, str],
+                        List[str]] = {}
             code_found: Dict[Tuple[str, str, str], List[str]] = {}
             for method in methods_of.get(case["id"], ()):
                 prev = None
@@ -235,13 +248,15 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                                skipped, _moved(
                                    systems[prev_env["id"]], systems[env["id"]]),
                                case_code.unknown_text(old, new) if code == case_code.UNKNOWN
-                               else "", _delta(prev, cell, is_perf))
+                               else "", _delta(prev, cell, is_perf), release(prev_env),
+                               release(env))
                         found.setdefault(key, []).append(method)
                     prev, prev_env, skipped = cell, env, False
-            for (since, before_v, before, after, gap, moved, hedge, delta), methods in \
-                    found.items():
+            for (since, before_v, before, after, gap, moved, hedge, delta, old_release,
+                 new_release), methods in found.items():
                 out.append(Change(case["id"], series, tuple(methods), since, before_v,
-                                  before, after, gap, moved, hedge, delta))
+                                  before, after, gap, moved, hedge, delta, old_release,
+                                  new_release))
             code_changed += [CodeChange(case["id"], series, tuple(methods), since, before_v, why)
                       for (since, before_v, why), methods in code_found.items()]
     out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))

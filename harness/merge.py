@@ -69,6 +69,8 @@ __all__ = [
 # - 1.5: a cell no run of its environment had in its catalog reads "not run (case newer than
 #   this run)", "(case gone from the catalog by this run)" or "(case not in this run's
 #   catalog)" (``notrun.CASE_NEWER`` …): such cells make no partial run.
+# - 1.6: ``cases[].breaks`` (results format 1.7): the methods under which the program a case
+#   models fails though the case returns a value; the Answers count such a cell as failing.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
@@ -126,6 +128,9 @@ def _case(case: CaseEntry) -> CaseEntry:
             value, list) else []
     for key in ("doc", "code"):
         clean[key] = clean[key] if isinstance(clean.get(key), str) else ""
+    breaks = clean.pop("breaks", None)
+    if isinstance(breaks, list) and breaks:
+        clean["breaks"] = [m for m in breaks if isinstance(m, str)]
     clean.pop("methods", None)  # the matrix says it in case_methods
     clean.pop("code_digest", None)  # each file's own, in runs[].case_digests (the first's is no
     # more the case's than any other's)

@@ -12,7 +12,17 @@ from __future__ import annotations
 import dataclasses
 from typing import AbstractSet, Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
-from harness import answers, cellview, changetext, claimcheck, claimview, history, notrun, svg
+from harness import (
+    answers,
+    cellview,
+    changetext,
+    claimcheck,
+    claimview,
+    history,
+    notrun,
+    picks,
+    svg,
+)
 from harness import groups as grouping
 from harness.casetext import doc_parts, inferred, link_label, safe_url
 from harness.documents import CaseEntry, MatrixCell, MatrixDoc
@@ -177,11 +187,13 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     cid = str(case["id"])
     lookup = {(c["environment"], c["method"]): c for c in cells}
     behaviours: List[Dict[str, Any]] = []
-    row = cellview.row_cells(cid, [e.id for e in envs], methods, lookup, behaviours)
+    breaks = case.get("breaks") or ()
+    row = cellview.row_cells(cid, [e.id for e in envs], methods, lookup, behaviours,
+                             picks.broken_cells(lookup, [e.id for e in envs], methods, breaks))
     env_index = {e.id: e.index for e in envs}
     mine = changes.get(cid, [])
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,
-                                  sorted({(ch.series, ch.since) for ch in mine}))
+                                  sorted({(ch.series, ch.since) for ch in mine}), breaks)
     unexpected = sum(1 for c in row if c.verdict == words.UNEXPECTED)
     changed = [c for c in cells if c.get("code_changed") and
                cellview.verdict_of(c) == words.UNEXPECTED]

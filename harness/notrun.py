@@ -18,12 +18,16 @@ from harness.causes import ended, read
 from harness.guest.words import INTERRUPTED
 from harness.results import environment_names
 
-__all__ = ["CASE_GONE", "CASE_NEWER", "CASE_OUTSIDE", "NO_DATA", "NotRun",
-           "RunGaps", "not_run", "of_matrix", "partial_causes", "reason", "short_reason",
-           "why_missing"]
+__all__ = ["CASE_GONE", "CASE_NEWER", "CASE_OUTSIDE", "NO_DATA", "QUICK", "QUICK_SAID", "NotRun",
+           "RunGaps", "detail_text", "not_run", "of_matrix", "partial_causes", "reason",
+           "short_reason", "why_missing"]
 
 #: The merge's words for a cell a run left out: "not run (quick)", "not run (not selected: -k x)".
 _DETAIL = re.compile(r"^not run \((.*)\)$", re.S)
+#: A --quick run's reason as its results file records it, and as the page says it: the flag the
+#: reader typed, in the cells, the claims and the counts alike (review r16: "not run (quick)"
+#: in 93 cells beside "not run (--quick)" in 12 claims).
+QUICK, QUICK_SAID = "quick", "--quick"
 _SELECTED = "not selected: "
 NO_DATA = "no data"
 #: Why a case's cells did not run where no run of the environment had the case in its catalog
@@ -78,8 +82,9 @@ class NotRun:
                     for _ident, name, n, total, cause in self.interrupted)
             elif why == INTERRUPTED:
                 parts.append("the run was interrupted before %s ran" % cells)
-            elif why == "quick":
-                parts.append("--quick left out %d performance cell%s" % (n, "" if n == 1 else "s"))
+            elif why == QUICK:
+                parts.append("%s left out %d performance cell%s" % (QUICK_SAID, n,
+                                                                    "" if n == 1 else "s"))
             else:
                 parts.append("a selection: %s left %s out" % (why, cells))
         return "; ".join(parts)
@@ -128,7 +133,14 @@ def short_reason(cell: Mapping[str, Any]) -> str:
     why = reason(cell)
     if why in _CATALOG_SAID:
         return why
-    return {INTERRUPTED: INTERRUPTED, "quick": "--quick", NO_DATA: ""}.get(why, "not selected")
+    return {INTERRUPTED: INTERRUPTED, QUICK: QUICK_SAID, NO_DATA: ""}.get(why, "not selected")
+
+
+def detail_text(cell: Mapping[str, Any]) -> str:
+    """A not-run cell's detail as the page says it: "not run (--quick)" (``QUICK_SAID``),
+    any other as the merge wrote it."""
+    detail = str(cell.get("detail") or "")
+    return "not run (%s)" % QUICK_SAID if detail and reason(cell) == QUICK else detail
 
 
 def of_matrix(matrix: Mapping[str, Any]) -> NotRun:

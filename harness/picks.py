@@ -27,10 +27,10 @@ from harness.guest.words import (
 )
 from harness.merge import performance_cases, signature
 from harness.results import environment_names, version_label
-from harness.text import KEY_VALUE_LIMIT, differing_keys, short
+from harness.text import KEY_VALUE_LIMIT, differing_keys, short, value_key
 
-__all__ = ["RULE", "VALUE_CHANGED", "Example", "change_examples", "env_tags",
-           "only_outside_cpython", "ran", "ranked"]
+__all__ = ["RULE", "VALUE_CHANGED", "Example", "breaks_of", "broken", "broken_cells",
+           "change_examples", "env_tags", "only_outside_cpython", "ran", "ranked"]
 
 #: The rule in one sentence (the page's note under Answers; the README says it too).
 RULE = ("Examples: a \"Changed in\" line names a change of the default start method first, then "
@@ -80,8 +80,9 @@ def ran(lookup: Mapping[Tuple[str, str], MatrixCell], env: str,
 
 
 def env_tags(lookup: Mapping[Tuple[str, str], MatrixCell], env: str,
-             methods: Sequence[str]) -> Set[str]:
-    """The behaviour tokens one environment earns a case row (``answers.behaviour_tags``)."""
+             methods: Sequence[str], breaks: Sequence[str] = ()) -> Set[str]:
+    """The behaviour tokens one environment earns a case row (``answers.behaviour_tags``).
+    ``breaks``: the methods its catalog entry says the case breaks under (``broken``)."""
     tags: Set[str] = set()
     cells = ran(lookup, env, methods)
     # the whole behaviour, as the change points compare it: describe()'s text is cut, and two
@@ -94,12 +95,35 @@ def env_tags(lookup: Mapping[Tuple[str, str], MatrixCell], env: str,
     failing = {m for m, c in cells.items() if c.get("outcome") in FAILING}
     for m in failing:
         tags.add(str(cells[m].get("outcome")))
+    failing |= broken(cells, breaks)
     others = set(cells) - {FORK}
     if failing == {FORK} and others:
         tags.add("fork-only")
     if FORK in cells and FORK not in failing and failing and failing <= others:
         tags.add("nonfork-only")
     return tags
+
+
+def broken(cells: Mapping[str, MatrixCell], breaks: Sequence[str]) -> Set[str]:
+    """The methods of one environment's ``cells`` where the program the case models failed
+    though the case returned a value: the case declares it breaks there (``breaks``, from its
+    docs) and its value differs from that of a method it does not break under (fork's)."""
+    fine = {value_key(c.get("observed")) for m, c in cells.items()
+            if m not in breaks and c.get("outcome") == OK}
+    return {m for m in breaks if m in cells and cells[m].get("outcome") == OK and fine
+            and value_key(cells[m].get("observed")) not in fine}
+
+
+def broken_cells(lookup: Mapping[Tuple[str, str], MatrixCell], envs: Sequence[str],
+                 methods: Sequence[str], breaks: Sequence[str]) -> Set[Tuple[str, str]]:
+    """(environment, method) of each of a case's cells that ``broken`` counts as failing."""
+    return {(env, m) for env in envs for m in broken(ran(lookup, env, methods), breaks)}
+
+
+def breaks_of(matrix: MatrixDoc) -> Dict[str, List[str]]:
+    """Case id -> the methods its catalog entry says it breaks under (matrix format 1.6)."""
+    return {str(c.get("id")): [str(m) for m in c.get("breaks") or ()]
+            for c in matrix["cases"] if c.get("breaks")}
 
 
 def _lookups(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], MatrixCell]]:
@@ -115,8 +139,10 @@ def _hits(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> Dict[str, List[Map
     envs = [e for e in matrix["environments"] if not e.get("not_run")]
     methods_of = matrix.get("case_methods", {})
     lookups = _lookups(matrix)
+    breaks = breaks_of(matrix)
     return {cid: [e for e in envs if tag in env_tags(lookups.get(cid, {}), str(e["id"]),
-                                                       methods_of.get(cid, ()))] for cid in ids}
+                                                       methods_of.get(cid, ()),
+                                                       breaks.get(cid, ()))] for cid in ids}
 
 
 def ranked(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> List[str]:

@@ -16,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from harness import (
+    advice,
     answers,
     case_code,
     cellview,
@@ -112,6 +113,8 @@ def render_html(matrix: MatrixDoc, report: Optional[model.Report] = None) -> str
         inferred_parts=cellview.INFERRED_PARTS, scope_text=model.scope_text,
         default_cols=cols, default_rows=rows, safe_url=model.safe_url,
         default_lines=answers.default_lines(report.defaults),
+        advice=advice.advice(report.defaults, {v.id for _c, cases in report.categories
+                                               for v in cases}),
         borrowed_docs=answers.borrowed_docs(report.defaults),
         claim_tally=claimview.claim_tally(report.claims),
         claims_against=claimview.claims_against(report.claims),

@@ -20,6 +20,8 @@ Format log (on every change: add the version at the end of ``schema/results.sche
   cells it never reached read "not run (interrupted)").
 - 1.6: ``environment.partial_cause`` (why a run marked ``interrupted`` is partial: "SIGTERM",
   "output closed", "pytest exit status 3", "2 cells missing").
+- 1.7: ``harness.cases[].breaks`` (the methods under which the program a case models fails,
+  as its docs say, though the case returns that failure as a value).
 """
 
 from __future__ import annotations

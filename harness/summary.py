@@ -12,7 +12,7 @@ import collections
 import re
 from typing import Any, Dict, List, Optional, Tuple
 
-from harness import answers, case_code, cellview, changetext, claimview, grid, model
+from harness import advice, answers, case_code, cellview, changetext, claimview, grid, model
 from harness.cellview import INFERRED_LABEL, INFERRED_PARTS
 from harness.documents import MatrixDoc
 from harness.grid import OSES, TARGET, Slot
@@ -114,6 +114,10 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
               "and free-threaded builds are in the table:", ""]
     lines += ["- **%s**: %s" % (md(os_name), md(text)) for os_name, text in
               answers.default_lines(r.defaults)]
+    tip = advice.advice(r.defaults, {v.id for _c, views in r.categories for v in views})
+    if tip:  # what to do, each step linked to the docs that state it
+        lines += ["", "**%s**: %s" % (md(tip.lead), "".join(
+            "[%s](%s)%s" % (md(s.text), s.source, s.joint) for s, _cases in tip.steps))]
     cols, rows = answers.default_table(r.defaults)
     off_grid = any(d is None for _o, cells in rows for d in cells)
     borrowed = answers.borrowed_docs(r.defaults)
@@ -131,14 +135,18 @@ def render_summary(matrix: MatrixDoc, report: Optional[model.Report] = None) -> 
     for a in r.answer_lines:
         lines.append("- %s: %s%s" % (md(a.text), md(a.count_text), (
             " (%s)" % md(a.example_text) if a.examples else "")))
+    notes = [md(a.note) for a in r.answer_lines if a.note]  # the page's folded note
     tally = claimview.claim_tally(r.claims)
     if tally:
         against = claimview.claims_against(r.claims)
         lines.append("- A typical article's claims, checked: %s%s" % (
             ", ".join("%d %s" % (n, word) for word, n in tally),
-            " (%s: %s)" % (claimview.against_heading(against),
+            # " — " as the page: "4 not run (partly true: …)" read as the not-run claims
+            " — %s: %s" % (claimview.against_heading(against),
                            md(" · ".join(c.result.claim for c in against)))
             if against else ""))
+    if notes:
+        lines += ["", " ".join(notes)]
     lines += ["", "## Start methods", "",
               "| OS | Python | available (in order) | default | ProcessPoolExecutor | "
               "change points | runs |", "| --- | --- | --- | --- | --- | --- | --- |"]

@@ -97,6 +97,7 @@ class Case:
         timeout: float,
         claims: Sequence[str],
         methods: Sequence[str],
+        breaks: Sequence[str] = (),
     ) -> None:
         self.func = func
         self.id = id
@@ -108,6 +109,7 @@ class Case:
         self.timeout = timeout
         self.claims = list(claims)
         self.methods = list(methods)
+        self.breaks = list(breaks)
         self.module = func.__module__
         self._digest: Optional[str] = None
 
@@ -157,6 +159,8 @@ class Case:
             "code": self.source_code(),
             "module": self.module,
         }
+        if self.breaks:  # results format 1.7: a returned value that is the program failing
+            entry["breaks"] = list(self.breaks)
         digest = self.code_digest()
         if digest:  # results format 1.4: tells a changed case from a changed Python
             entry["code_digest"] = digest
@@ -175,8 +179,13 @@ def case(
     timeout: float = CASE_TIMEOUT,
     claims: Sequence[str] = (),
     methods: Sequence[str] = START_METHODS,
+    breaks: Sequence[str] = (),
 ) -> Callable[[Callable[["Context"], Json]], Callable[["Context"], Json]]:
-    """Register a case function under a stable ``category.name`` id."""
+    """Register a case function under a stable ``category.name`` id.
+
+    ``breaks``: the methods under which the program the case models fails, as its docstring
+    says (a child dies, a Pool never returns), though the case returns that failure as a
+    value: the report counts a cell there whose value differs from fork's as a failure."""
     sources = [source] if isinstance(source, str) else list(source)
 
     def register(func: Callable[["Context"], Json]) -> Callable[["Context"], Json]:
@@ -186,10 +195,13 @@ def case(
             raise ValueError("case %s needs a docstring stating its claim" % id)
         if not sources:
             raise ValueError("case %s needs a source link" % id)
+        if not set(breaks) <= set(methods):
+            raise ValueError("case %s: breaks names a method it does not run under" % id)
         previous = _REGISTRY.get(id)
         if previous is not None and previous.module != func.__module__:
             raise ValueError("case id %s is defined twice" % id)
-        _REGISTRY[id] = Case(func, id, title, sources, expect, covers, timeout, claims, methods)
+        _REGISTRY[id] = Case(func, id, title, sources, expect, covers, timeout, claims, methods,
+                             breaks)
         return func
 
     return register

@@ -41,7 +41,7 @@ function explain(td, body) {
   var b = caseData.b[entry[0]];
   var wall = entry[1];
   var line = {};
-  line[words.OK] = "ok: the case returned a value";
+  line[words.OK] = b.broke ? words["ok~broke"] : "ok: the case returned a value";  // picks.broken
   line[words.UNAVAILABLE] = "unavailable: " + (b.detail || "the method does not exist here");
   if (outcome === words.TIMEOUT) { line[words.TIMEOUT] = "hung — killed after " + (wall === null ? "the hard timeout" : wall.toFixed(1) + " s") + (b.detail ? " (" + b.detail + ")" : ""); }
   if (outcome === words.CRASH) { line[words.CRASH] = "crash: " + (b.detail || "the case's process died without a result"); }

@@ -195,7 +195,7 @@ def test_report_keeps_good_files_and_names_bad_ones(matrix_dir: Path, tmp_path: 
 
 def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     """`harness run --quick`: the performance cells a -k selects are not run, the results file
-    says why, and the page labels them "not run (quick)" next to a full run's numbers; the
+    says why, and the page labels them "not run (--quick)" next to a full run's numbers; the
     performance cells -k or --methods left out read "not selected" (the reason that holds
     without --quick too)."""
     subset = "global_assigned_in_main or performance.start_latency"
@@ -242,7 +242,7 @@ def test_quick_leaves_performance_cells_out_and_says_so(tmp_path: Path) -> None:
     other = [c for c in matrix["results"] if c["case"] == "methods.available"]
     assert other and all(c["detail"] == "not run (not selected: -k '%s' --methods fork)"
                          % subset for c in other)
-    assert "not run (quick)" in (tmp_path / "site" / "index.html").read_text()
+    assert "not run (--quick)" in (tmp_path / "site" / "index.html").read_text()
 
 
 def test_a_selection_over_a_full_results_file_keeps_it_and_the_printed_command_shows_both(

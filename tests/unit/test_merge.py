@@ -231,7 +231,7 @@ def test_each_run_keeps_the_code_digests_its_file_recorded() -> None:
         {"methods.a": "aaaaaaaaaaaa"}, {"methods.a": "bbbbbbbbbbbb"}]
     assert ["case_digests" in r for r in runs["linux-cpython-3.8"]] == [False]
     assert "code_digest" not in m["cases"][0]  # one file's digest is not the case's
-    assert m["schema_version"] == "1.5"
+    assert m["schema_version"] == "1.6"
 
 
 def test_matrix_json_names_files_without_the_builders_folders(tmp_path: Path) -> None:

@@ -173,3 +173,19 @@ def test_the_claims_line_heads_its_list_with_the_verdicts_it_holds() -> None:
     assert claimview.against_heading(views(words.FAILS)) == "false"
     assert claimview.against_heading(views(words.DEPENDS, words.FAILS)) == \
         "false or partly true"
+
+
+def test_summary_sets_the_claims_against_apart_with_a_dash(monkeypatch: Any) -> None:
+    """ "4 not run (partly true: …)" read as the list of the not-run claims (review r16 #10):
+    summary.md says " — " as the page does."""
+    from types import SimpleNamespace
+
+    from harness import claimview
+    from harness.guest import words
+
+    against = SimpleNamespace(result=SimpleNamespace(claim="fork is the default."),
+                              verdict=words.DEPENDS)
+    monkeypatch.setattr(claimview, "claim_tally", lambda claims: [("not run", 4)])
+    monkeypatch.setattr(claimview, "claims_against", lambda claims: [against])
+    text = summary.render_summary(_matrix(results_doc()))
+    assert "checked: 4 not run — partly true: fork is the default." in text

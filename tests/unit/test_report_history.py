@@ -10,7 +10,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import changetext, history, loading, merge
+from harness import changetext, history, loading, merge, model
 from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from tests.unit.report_synth import case_doc, cell, results_doc
 
@@ -38,7 +38,9 @@ def test_change_found_at_the_first_version_with_new_behaviour() -> None:
     assert (ch.series, ch.methods, ch.since, ch.before_version) == (
         "linux-cpython", ("forkserver",), "3.14", "3.13")
     assert ch.after == 'ok "new"' and ch.before == 'ok "same"' and not ch.gap
-    assert changetext.change_text(ch).startswith("since Linux 3.14: forkserver")
+    # the columns ran 3.13.0 and 3.14.0: the data places the change between them (review r16 #4)
+    assert changetext.change_text(ch).startswith(
+        "since Linux 3.14.0 (or earlier: 3.13.0 → 3.14.0 observed): forkserver")
 
 
 def test_versions_sort_numerically_and_same_change_groups_methods() -> None:
@@ -126,9 +128,18 @@ def test_a_change_that_coincides_with_another_system_says_so() -> None:
     assert changetext.change_text(ch).endswith("; also ran on another system: the host → the "
                                             "Debian root)")
     (line,) = [a for a in answers.fails_only_lines([], [ch]) if a.text.startswith("Changed")]
-    # in the reader's words, not the harness's ("the Debian root"): review r3
-    assert line.text == ("Changed in Linux 3.14 (measured on another Linux system, so some "
-                         "changes may not be Python's)")
+    # in the reader's words, not the harness's ("the Debian root"): review r3; the systems in
+    # the folded note, and doubt only where the docs do not predict the change (review r16 #6)
+    assert line.text == "Changed between Linux 3.13.0 and 3.14.0 (3.13.1+ not run; 1 may come " \
+        "from the other system)"
+    assert line.note == ("Linux 3.14.0 ran as Debian's build in a chroot, 3.13.0 on the host "
+                         "system: the docs predict none of these changes: they may come from "
+                         "the system (its C library, its build of Python).")
+    # the cells as their stated expectations say: the docs predict it, no doubt is cast
+    (told,) = [a for a in model.build(_matrix(host, rooted)).answer_lines
+               if a.text.startswith("Changed")]
+    assert told.text == "Changed between Linux 3.13.0 and 3.14.0 (3.13.1+ not run)"
+    assert told.note.endswith("3.13.0 on the host system: the docs predict every change here.")
     same_system = copy.deepcopy(host)
     same_system["harness"]["environment"]["python_version"] = "3.14.0"
     same_system["tests"] = rooted["tests"]
@@ -179,7 +190,7 @@ def test_the_same_case_code_from_two_commits_is_compared() -> None:
     (ch,) = history.walk(_versions(("aaaaaaaaaaaa", "aaaaaaaaaaaa"),
                                                 ("1111", "2222")))[0]
     assert ch.code == "" and changetext.change_text(ch) == (
-        "since Linux 3.13: fork: ok 2 (was ok 1 in 3.12)")
+        "since Linux 3.13.0 (or earlier: 3.12.1 → 3.13.0 observed): fork: ok 2 (was ok 1 in 3.12)")
 
 
 def test_old_files_of_two_commits_say_the_case_may_have_changed() -> None:
@@ -331,7 +342,8 @@ def test_a_change_of_an_objects_keys_names_only_those_keys() -> None:
     assert ch.delta == ("local_class_instance: AttributeError → PicklingError; "
                         "local_function: AttributeError → PicklingError")
     assert changetext.change_text(ch) == (
-        "since Linux 3.14: spawn: ok, keys that differ from 3.13: " + ch.delta)
+        "since Linux 3.14.0 (or earlier: 3.13.0 → 3.14.0 observed): spawn: ok, keys that "
+        "differ from 3.13: " + ch.delta)
     assert "generator" not in ch.before + ch.after
 
 

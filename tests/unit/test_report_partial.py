@@ -110,7 +110,7 @@ def test_a_change_counts_over_the_cases_that_ran_on_both_sides() -> None:
     m = _matrix(full, narrow)
     r = model.build(m)
     assert [cid for cid, _texts in r.changes] == ["deadlock.a"]
-    assert _answer(r, "Changed in Linux 3.13") == \
+    assert _answer(r, "Changed between Linux 3.12.1 and 3.13.0") == \
         "1 of the 1 case that ran in Linux 3.13 and an earlier version"
 
 

@@ -55,7 +55,7 @@ def test_versions_read_and_written_are_the_schemas_newest_last() -> None:
         assert list(versions) == sorted(versions, key=lambda v: tuple(map(int, v.split("."))))
         assert len(set(versions)) == len(versions)
         assert results.written_version(schema) == versions[-1]
-    assert results.written_version(results.MATRIX_SCHEMA) == "1.5"
+    assert results.written_version(results.MATRIX_SCHEMA) == "1.6"
 
 
 def _set(doc: Dict[str, Any], dotted: str, value: Any) -> Dict[str, Any]:
@@ -74,7 +74,7 @@ def _set(doc: Dict[str, Any], dotted: str, value: Any) -> Dict[str, Any]:
 @pytest.mark.parametrize(("dotted", "value", "problem"), [
     ("harness", KeyError, "document: not a results file of this tool"),
     ("harness.schema_version", "0.9",
-     "'0.9' is not supported (this tool reads 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6)"),
+     "'0.9' is not supported (this tool reads 1.0, 1.1, 1.2, 1.3, 1.4, 1.5, 1.6, 1.7)"),
     ("harness.schema_version", "2.0", "'2.0' is not supported"),
     ("harness.environment.os", KeyError, "harness.environment: 'os' is a required property"),
     ("tests.0.metadata.outcome", "passed", "tests[0].metadata.outcome: 'passed' is not one of"),
