@@ -126,7 +126,7 @@ def _ran(cell: Optional[MatrixCell]) -> bool:
 
 def _why(cell: MatrixCell) -> str:
     why = notrun.reason(cell)
-    return "--quick" if why == "quick" else why
+    return notrun.QUICK_SAID if why == notrun.QUICK else why
 
 
 def _split_columns(old: MatrixDoc, new: MatrixDoc) -> Dict[str, str]:
