@@ -21,6 +21,7 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from harness import case_code, diffdefault, notrun
+from harness.causes import harness_reason, is_harness_error
 from harness.diffcell import CellChange, by_methods, change_of, change_words, same
 from harness.documents import (
     CellKey,
@@ -121,11 +122,14 @@ class MatrixDiff:
 
 
 def _ran(cell: Optional[MatrixCell]) -> bool:
-    return cell is not None and cell.get("status") != NOT_RUN and cell.get("outcome") is not None
+    """A cell with a result of its case: not one the harness failed to run (a matrix.json built
+    before the merge read those as not run holds them as errors)."""
+    return cell is not None and cell.get("status") != NOT_RUN and \
+        cell.get("outcome") is not None and not is_harness_error(cell)
 
 
 def _why(cell: MatrixCell) -> str:
-    why = notrun.reason(cell)
+    why = harness_reason(cell) if is_harness_error(cell) else notrun.reason(cell)
     return notrun.QUICK_SAID if why == notrun.QUICK else why
 
 

@@ -34,17 +34,22 @@ def result_of(future: "Future[CaseRun]") -> CaseRun:
 
 def cause(state: "_State", exitcode: Any, tests: List[Dict[str, Any]]) -> str:
     """Why the run is partial, "" when it is not: the stop signal ("SIGTERM"), "output
-    closed", "pytest exit status 3", "2 cells missing". A pytest exit status other than 0/1 is
-    one (a `| head` whose reader left ended a run with exit 3 and replaced a complete file with
-    59 of 60 cells); a signal is one only if a selected cell has no result: a signal after the
-    last cell leaves a complete run, written as one. Such a run never replaces a results file."""
+    closed", "pytest exit status 3", "2 cells missing", "the harness could not run 2 cells". A
+    pytest exit status other than 0/1 is one (a `| head` whose reader left ended a run with
+    exit 3 and replaced a complete file with 59 of 60 cells); a signal is one only if a selected
+    cell has no result: a signal after the last cell leaves a complete run, written as one; a
+    cell the harness could not run holds no result (an interpreter gone replaced a good file
+    with 60 such cells). Such a run never replaces a results file."""
     done = {test.get("nodeid") for test in tests if test.get("metadata")}
     missing = sum(1 for item in state.items if item.nodeid not in done)
     if state.interrupted and missing:  # no name: a KeyboardInterrupt without our handler
         return stopping.stopped_by() or "SIGINT"
     if exitcode not in (0, 1) and not (state.interrupted and exitcode == 2):
         return causes.OUTPUT_CLOSED if state.output_closed else causes.exit_status(exitcode)
-    return causes.missing(missing) if missing else ""
+    if missing:
+        return causes.missing(missing)
+    failed = sum(1 for test in tests if causes.is_harness_error(test.get("metadata") or {}))
+    return causes.harness_failed(failed) if failed else ""
 
 
 def target(state: "_State", environment: Mapping[str, Any]) -> Path:
@@ -122,7 +127,9 @@ def summary_lines(state: "_State", selection: str = "") -> List[str]:
     if state.written is None:
         return ["harness: %s" % causes.nothing_written(state.cause or signal)] \
             if state.cause or signal else []
-    if state.cause:  # pytest's "7 passed" counts only the cells it reported before the stop
+    if causes.is_harness_reason(state.cause):  # every cell reported: pytest's count is right
+        status += "; the report shows those cells as not run, and why"
+    elif state.cause:  # pytest's "7 passed" counts only the cells it reported before the stop
         status += "; it holds the %d of %d selected cells that finished, pytest's count " \
             "below only those it reported" % (state.cells_written, len(state.items))
     lines = ["harness: results written to %s%s" % (state.written,

@@ -9,13 +9,14 @@ from __future__ import annotations
 from typing import Any, Dict, Optional
 
 from harness import expect
+from harness.causes import is_harness_error
 from harness.guest import catalog
 from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.text import short_json, shorten
 from harness.vocab import Outcome, Verdict
 
-__all__ = ["finding_line", "is_harness_error", "judge"]
+__all__ = ["finding_line", "judge"]
 
 #: How much of a value a finding line shows: the observed one and the expected one alike.
 VALUE_LIMIT = 200
@@ -42,12 +43,6 @@ def finding_line(key: str, cell: Dict[str, Any]) -> Optional[str]:
         return None
     expected = expect.expectation_text(cell.get("expected"), VALUE_LIMIT)
     return "%s: expected %s, observed %s" % (key, expected, _describe_run(cell))
-
-
-def is_harness_error(cell: Dict[str, Any]) -> bool:
-    """Whether the harness failed to run the cell (``runner.HARNESS_ERROR`` and the guest's own:
-    a result not JSON, an unknown case): its error's ``where`` is the harness."""
-    return (cell.get("error") or {}).get("where") == "harness"
 
 
 def judge(case: catalog.Case, run: CaseRun, environment: Dict[str, Any]) -> Dict[str, Any]:

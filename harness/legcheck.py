@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from harness import cli_types
-from harness.causes import ended, read
+from harness.causes import ended, is_harness_error, read
 from harness.exits import EXIT_FAILED, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, error
 from harness.guest.words import CRASH, OK, UNAVAILABLE
 from harness.results import (
@@ -55,9 +55,7 @@ def _identity(env: Mapping[str, Any]) -> Tuple[str, str, bool]:
 
 
 def _broken(cell: Mapping[str, Any]) -> bool:
-    error = cell.get("error") or {}
-    return cell.get("outcome") == CRASH or (
-        isinstance(error, dict) and error.get("where") == "harness")
+    return cell.get("outcome") == CRASH or is_harness_error(cell)
 
 
 def problems(document: Any, leg: Optional[str] = None,

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple, Union, cast
 
 from harness import results
+from harness.causes import harness_reason, is_harness_error
 from harness.documents import (
     CaseEntry,
     CellMeta,
@@ -54,15 +55,21 @@ class Loaded:
     path: str
     harness: HarnessPart
     cells: List[CellRun]
+    #: ``case[method]`` -> why, for each cell the harness could not run: no observation of the
+    #: case, so the merge reads it as not run (``causes.harness_reason``), never as its error.
+    failed: Dict[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_doc(cls, path: str, doc: ResultsDoc) -> "Loaded":
         """From a valid results document (``results.validate_results`` found no problem)."""
         harness = doc["harness"]
         run = run_record(path, harness["environment"])
+        metas = [test["metadata"] for test in doc["tests"]]
         return cls(path, harness, [CellRun(meta["case"], meta["method"], meta.get("category"),
                                            _observation(meta, path, run))
-                                   for meta in (test["metadata"] for test in doc["tests"])])
+                                   for meta in metas if not is_harness_error(meta)],
+                   {results.cell_name(meta["case"], meta["method"]): harness_reason(meta)
+                    for meta in metas if is_harness_error(meta)})
 
 
 @dataclasses.dataclass(frozen=True)

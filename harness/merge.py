@@ -228,7 +228,8 @@ def merge(
         when = run_time(run.get("timestamp"))
         catalog = frozenset(str(case["id"]) for case in harness["cases"]) or None
         gaps.setdefault(ident, []).append(
-            RunGaps(left, env.get("left_out") or {}, stopped, catalog, when, run["git_commit"]))
+            RunGaps(left, env.get("left_out") or {}, stopped, catalog, when, run["git_commit"],
+                    item.failed))
         for case in harness["cases"]:
             held.setdefault(case["id"], []).append((when, run["git_commit"]))
             if case["id"] not in cases:
@@ -251,9 +252,9 @@ def merge(
             known.append(method)
     # The methods a selection left out (-k 'fork', --methods spawn) are the case's too: their
     # cells read "not run (not selected: …)" instead of leaving the matrix, and a case no run
-    # ran gets the cells its selection named, not all three.
+    # ran gets the cells its selection named, not all three; so are the harness's failures'.
     for runs in gaps.values():
-        for name in (name for run in runs for name in run.not_selected):
+        for name in (name for run in runs for name in (*run.not_selected, *run.failed)):
             case_id, _, method = name.rstrip("]").partition("[")
             known = case_methods.setdefault(case_id, []) if case_id in cases else []
             if method in START_METHODS and method not in known:

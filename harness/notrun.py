@@ -3,7 +3,9 @@ partial (a selection: ``-k``, ``-m``, ``--methods``, ``--deselect``; ``--quick``
 environment): "only 35 of 339 cells ran (a selection: -k 'api and fork' left 304 cells out)".
 A full run has nothing to say (``NotRun.partial`` is false): the page reads as it always did.
 A case its run's catalog did not hold (added later, or gone by then) is no partial run: its
-cells say why, and the page says it once (``NotRun.catalog_line``).
+cells say why, and the page says it once (``NotRun.catalog_line``). A cell the harness could not
+run (``causes.is_harness_error``) holds no result of its case: not run, with its reason
+("the harness could not start the interpreter").
 Pure: the merge writes the reason into each not-run cell's ``detail`` (``harness.merge``).
 """
 
@@ -12,9 +14,10 @@ from __future__ import annotations
 import collections
 import dataclasses
 import re
+from types import MappingProxyType
 from typing import Any, Dict, FrozenSet, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from harness.causes import ended, read
+from harness.causes import ended, is_harness_reason, read
 from harness.guest.words import INTERRUPTED
 from harness.results import environment_names
 
@@ -55,6 +58,9 @@ class NotRun:
     #: data) for each case whose cells some run's catalog did not hold: neither counted above
     #: nor a partial run.
     catalog: Tuple[Tuple[str, str, Tuple[str, ...]], ...] = ()
+    #: (why: ``causes.harness_reason``, environment name, its cells the harness could not run),
+    #: when the caller gave the names.
+    failed: Tuple[Tuple[str, str, int], ...] = ()
 
     def interrupted_in(self, env_id: str) -> str:
         """ "interrupted by SIGTERM: 229 of its 343 cells did not run" for a partial
@@ -73,9 +79,13 @@ class NotRun:
         full)."""
         parts = []
         for why, n in self.reasons:
-            cells = "%d cell%s" % (n, "" if n == 1 else "s")
+            cells = _cells(n)
             if why == NO_DATA:
                 parts.append("%s had no data" % cells)
+            elif is_harness_reason(why):  # "2 cells not run on Linux 3.14: the harness could…"
+                parts.extend(["%s not run on %s: %s" % (_cells(k), name, why)
+                              for said, name, k in self.failed if said == why]
+                             or ["%s not run: %s" % (cells, why)])
             elif why == INTERRUPTED and self.interrupted:
                 parts.extend("%s was %s: %d of its %d cells did not run" % (
                     name, cause or ended(""), n, total)
@@ -119,9 +129,13 @@ class NotRun:
             for (why, where), cases in groups.items())
 
 
+def _cells(n: int) -> str:
+    return "%d cell%s" % (n, "" if n == 1 else "s")
+
+
 def reason(cell: Mapping[str, Any]) -> str:
-    """Why a not-run cell did not run: ``-k 'api and fork'``, ``quick``, ``interrupted`` or
-    ``no data``."""
+    """Why a not-run cell did not run: ``-k 'api and fork'``, ``quick``, ``interrupted``, "the
+    harness could not start the interpreter" or ``no data``."""
     found = _DETAIL.match(str(cell.get("detail") or ""))
     why = found.group(1) if found else NO_DATA
     return why[len(_SELECTED):] if why.startswith(_SELECTED) else why
@@ -129,9 +143,9 @@ def reason(cell: Mapping[str, Any]) -> str:
 
 def short_reason(cell: Mapping[str, Any]) -> str:
     """A not-run cell's reason in a word or two, for a verdict beside it ("interrupted",
-    "--quick", "not selected"; "" when nothing recorded why)."""
+    "--quick", "not selected", the harness's failure as it is; "" when nothing recorded why)."""
     why = reason(cell)
-    if why in _CATALOG_SAID:
+    if why in _CATALOG_SAID or is_harness_reason(why):
         return why
     return {INTERRUPTED: INTERRUPTED, QUICK: QUICK_SAID, NO_DATA: ""}.get(why, "not selected")
 
@@ -159,7 +173,8 @@ def partial_causes(environments: Sequence[Mapping[str, Any]]) -> Dict[str, str]:
     causes: Dict[str, str] = {}
     for env in environments:
         runs = [run for run in env.get("runs") or () if isinstance(run, Mapping)]
-        said = [cause for cause in (read(run.get("partial_cause")) for run in runs) if cause]
+        said = [cause for cause in (read(run.get("partial_cause")) for run in runs)
+                if cause and not is_harness_reason(cause)]  # its cells say it: ``failed``
         if said:
             causes[str(env.get("id"))] = "; ".join(dict.fromkeys(ended(c) for c in said))
     return causes
@@ -171,13 +186,16 @@ def not_run(results: Sequence[Mapping[str, Any]],
             titles: Optional[Mapping[str, str]] = None) -> NotRun:
     """The not-run cells of a matrix's ``results`` counted by why; with the environments'
     ``names`` (``results.environment_names``) each interrupted one is named, with its
-    ``causes`` (``partial_causes``) when known; a case outside a run's catalog by its
-    ``titles`` (its id where none is given)."""
+    ``causes`` (``partial_causes``) when known, and so is each one with cells the harness
+    could not run; a case outside a run's catalog by its ``titles`` (its id where none is
+    given)."""
     reasons = collections.Counter(reason(c) for c in results if c.get("outcome") is None)
     outside = {why: reasons.pop(why) for why in _CATALOG_SAID if why in reasons}
     stopped: Dict[str, int] = collections.Counter(
         str(c.get("environment")) for c in results
         if c.get("outcome") is None and reason(c) == INTERRUPTED)
+    failed = collections.Counter((reason(c), str(c.get("environment"))) for c in results
+                                 if c.get("outcome") is None and is_harness_reason(reason(c)))
     sizes = collections.Counter(str(c.get("environment")) for c in results)
     total = len(results) - sum(outside.values())
     return NotRun(
@@ -185,7 +203,9 @@ def not_run(results: Sequence[Mapping[str, Any]],
         reasons=tuple(sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))),
         interrupted=tuple((env, names.get(env, env), n, sizes[env], (causes or {}).get(env, ""))
                           for env, n in sorted(stopped.items())) if names is not None else (),
-        catalog=_catalog_gaps(results, names or {}, titles or {}) if outside else ())
+        catalog=_catalog_gaps(results, names or {}, titles or {}) if outside else (),
+        failed=tuple((why, names.get(env, env), n) for (why, env), n in sorted(failed.items()))
+        if names is not None else ())
 
 
 def _catalog_gaps(results: Sequence[Mapping[str, Any]], names: Mapping[str, str],
@@ -206,21 +226,23 @@ def _catalog_gaps(results: Sequence[Mapping[str, Any]], names: Mapping[str, str]
 class RunGaps(NamedTuple):
     """What one run of an environment left out: its selection's cells (-k/-m/--methods, with
     why), its left-out categories (--quick) and whether it was stopped before its end; the
-    cases its catalog held (None: it recorded none), when it ran (``loading.run_time``) and
-    its commit."""
+    cases its catalog held (None: it recorded none), when it ran (``loading.run_time``), its
+    commit and the cells the harness could not run in it, with why (``loading.Loaded.failed``)."""
     not_selected: Mapping[str, str]
     left_out: Mapping[str, Any]
     stopped: bool
     catalog: Optional[FrozenSet[str]] = None
     when: Optional[str] = None
     commit: Optional[str] = None
+    failed: Mapping[str, str] = MappingProxyType({})
 
 
 def why_missing(runs: Sequence[RunGaps], name: str, category: str,
                 held: Sequence[Tuple[Optional[str], Optional[str]]] = ()) -> Optional[str]:
     """Why no run of an environment has a cell: when no run's catalog held its case, how those
     runs stand to the runs that did (``held``: their times and commits); else the reason of a
-    run whose selection named it (--quick, interrupted); "not selected" only when every run's
+    run whose selection named it (--quick, interrupted, the harness's failure to run it: "the
+    harness could not start the interpreter"); "not selected" only when every run's
     selection left it out (a -k rerun merged with a --quick run said "-k left 25 cells out" for
     --quick's cells)."""
     case_id = name.partition("[")[0]
@@ -233,7 +255,8 @@ def why_missing(runs: Sequence[RunGaps], name: str, category: str,
         if name in run.not_selected:  # it would not have run without --quick either
             selection = selection or run.not_selected[name]
             continue
-        why = run.left_out.get(category) or (INTERRUPTED if run.stopped else None)
+        why = run.failed.get(name) or run.left_out.get(category) or (
+            INTERRUPTED if run.stopped else None)
         if why:
             return str(why)
     return selection

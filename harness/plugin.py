@@ -18,11 +18,12 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 import pytest
 
 from harness import envprobe, interrupted, replaced, results, scheduling, stopping
+from harness.causes import harness_failed, is_harness_error
 from harness.exits import error, error_line
 from harness.guest import catalog
 from harness.guest.words import PERFORMANCE, START_METHODS
 from harness.interrupted import finished_unreported as _finished_unreported  # tests patch it
-from harness.judge import finding_line, is_harness_error, judge
+from harness.judge import finding_line, judge
 from harness.results import ROOT
 from harness.runner import CaseRun, allow_runs, cancel_all, run_case
 
@@ -328,9 +329,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
     if state.harness_errors:  # the run's one line for them (exit 1), not a finding each
         said = collections.Counter(state.harness_errors).most_common()
         terminalreporter.write_line(error_line(
-            "the harness could not run %d of the %d cells, so they hold no "
-            "result of the cases: %s%s" % (
-                len(state.harness_errors), len(state.items), said[0][0],
+            "%s, so they hold no result of the cases: %s%s" % (
+                harness_failed(len(state.harness_errors), len(state.items)), said[0][0],
                 " (and %d other errors, above)" % (len(state.harness_errors) - said[0][1])
                 if len(said) > 1 else "")))
 

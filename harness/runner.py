@@ -20,6 +20,7 @@ from typing import Any, Dict, List, Optional, Sequence
 
 from harness import leftovers, psgroup, results, strays, waiting
 from harness.capture import Capture, last_line
+from harness.causes import CANNOT_START
 from harness.guest import _procs
 from harness.results import HANG_QUOTE, NO_RESULT, ROOT
 from harness.text import shorten
@@ -42,9 +43,9 @@ __all__ = [
 
 EXECUTOR = Path(__file__).resolve().parent / "guest" / "executor.py"
 SHEPHERD = Path(__file__).resolve().parent / "guest" / "_shepherd.py"
-#: A cell the harness could not run: its error's type, and the detail when no executor started.
+#: A cell the harness could not run: its error's type (the detail when no executor started is
+#: ``causes.CANNOT_START``: the report reads the cell as not run, and why).
 HARNESS_ERROR = "HarnessError"
-CANNOT_START = "the harness could not start the interpreter"
 #: Grace period after the hard timeout for the kill to take effect.
 KILL_GRACE = 5.0
 

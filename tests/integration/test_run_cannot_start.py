@@ -58,7 +58,7 @@ def test_an_interpreter_that_cannot_start_is_the_harnesss_error_and_exit_1(
         tmp_path: Path) -> None:
     """A wrapper gone once the probe has run (deleted; a venv rebuilt meanwhile): the shepherd
     cannot start it from the case's folder. One line says so, exit 1; the cell holds the
-    harness's error, not the case's crash, and is no finding."""
+    harness's error, not the case's crash, and is no finding; the run is partial."""
     wrapper = tmp_path / "bin" / "python3"
     wrapper.parent.mkdir()
     wrapper.write_text('#!/bin/sh\ncase "$*" in *probe.py*) rm -- "$0";; esac\n'
@@ -71,6 +71,9 @@ def test_an_interpreter_that_cannot_start_is_the_harnesss_error_and_exit_1(
     assert "harness: error: the harness could not run 1 of the 1 cells, so they hold no " \
            "result of the cases: %s: %s" % (runner.HARNESS_ERROR, said) in out, out
     assert "crash" not in out and "findings" not in out, out
+    # no result of the case: a partial run, which never replaces an earlier results file
+    assert "(partial: the harness could not run 1 cell; the report shows those cells as not " \
+           "run, and why)" in out, out
     cell = _cell(tmp_path / "results")
     assert (cell["outcome"], cell["detail"], cell["error"]) == (
         Outcome.ERROR.value, runner.CANNOT_START,
