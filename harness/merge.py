@@ -40,37 +40,7 @@ __all__ = [
     "warning_kinds",
 ]
 
-# The merged ``matrix.json`` format's versions: on every change add the new one at the end of
-# schema/matrix.schema.json's ``schema_version`` enum (the last is written) and to CHANGELOG.md.
-# Format log:
-# - 1.0: first version (foundation).
-# - 1.1: ``runs`` per environment carry ``runner``; cells carry ``category``, ``sources``
-#   (the results files that fed them), ``runs`` (how many, when more than one) and, on flaky
-#   cells, every run's ``observations``; performance cells compare outcomes only; top-level
-#   ``claims`` and ``case_methods``.
-# - 1.2: patch releases apart: when one minor version has several patch releases, each is
-#   its own environment with a patch-level id (``linux-cpython-3.13.18``); every environment
-#   carries ``minor_id`` (``linux-cpython-3.13``) and ``version_label`` (what its column
-#   shows: ``3.13`` or ``3.13.18``); an expected minor-level id is met by any of its releases.
-# - 1.3: ``runs[].case_digests`` (case id -> the ``code_digest`` its results file recorded,
-#   results format 1.4), so that "Changes between versions" and ``harness diff`` can tell a
-#   changed case from a changed Python.
-# - 1.4: ``runs[].partial_cause`` (why a partial run's file is partial: "SIGTERM", "output
-#   closed", "pytest exit status 3", "2 cells missing"; results format 1.6). No builder's
-#   folders: ``runs[].file``, ``rejected_files[].path``, cells' ``sources``
-#   and observations' ``source_file`` name a file by its path inside the report folder
-#   (``results/linux-cpython-3.13.json``), else by its name (more of its path only where two
-#   inputs share a name): 1.3 stored them as given, absolute in CI. Runs of a cell that
-#   disagree but ran different case code (their files' digests differ) are not ``flaky``: the
-#   cell keeps every run's ``observations`` and says why in ``code_changed``. Top-level
-#   ``not_run_environments`` (when there is one): what the run looked for and did not run, and
-#   why (``harness report --not-run``; ``nox -s report`` passes what it did not find).
-#   A merged cell's own fields are its newest run's (by timestamp), not the first file fed.
-# - 1.5: a cell no run of its environment had in its catalog reads "not run (case newer than
-#   this run)", "(case gone from the catalog by this run)" or "(case not in this run's
-#   catalog)" (``notrun.CASE_NEWER`` …): such cells make no partial run.
-# - 1.6: ``cases[].breaks`` (results format 1.7): the methods under which the program a case
-#   models fails though the case returns a value; the Answers count such a cell as failing.
+# The merged ``matrix.json`` format's versions, and what to do on a change: schema/matrix-formats.md.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
