@@ -40,7 +40,8 @@ __all__ = [
     "warning_kinds",
 ]
 
-# The merged ``matrix.json`` format's versions, and what to do on a change: schema/matrix-formats.md.
+# The merged ``matrix.json`` format's versions, and what to do on a change:
+# schema/matrix-formats.md.
 
 
 def cell_status(cell: Mapping[str, Any]) -> str:
