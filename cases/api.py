@@ -280,6 +280,12 @@ def sharedctypes_ctx(ctx: Context) -> object:
 
 @case(
     "api.manager_ctx",
+    labels={
+        "fresh": "the global start method before first use",
+        "server_saw": "the main block's changed global, as the manager's server sees it",
+        "with_ctx": "the global start method after using an explicit context",
+        "without_ctx_sets_default": "ctx=None fixes the global start method to the default",
+    },
     title="BaseManager(ctx=...) starts its server with that method; ctx=None fixes the global",
     source=[DOCS + "#multiprocessing.managers.BaseManager", GET_CONTEXT, GH_109263],
     covers=[57, 36],
@@ -327,6 +333,12 @@ def manager_ctx(ctx: Context) -> object:
 
 @case(
     "api.pool_context",
+    labels={
+        "fresh": "the global start method before first use",
+        "worker_saw": "the main block's changed global, as a worker sees it",
+        "with_ctx": "the global start method after using an explicit context",
+        "without_ctx_sets_default": "context=None fixes the global start method to the default",
+    },
     title="Pool(context=...) starts workers with that method; context=None fixes the global",
     source=[DOCS + "#multiprocessing.pool.Pool", GET_CONTEXT, GH_109263],
     covers=[58, 36],

@@ -136,6 +136,10 @@ def _probe_server(address: Any) -> str:
 
 @case(
     "api.forkserver_authentication",
+    labels={
+        "unauthenticated_client": "the fork server's answer to a client with a wrong digest",
+        "later_child": "a child started after that client",
+    },
     title="The fork server's socket challenges a client; a wrong answer is refused",
     source=[WHATSNEW_314, GH_97514],
     covers=[67],

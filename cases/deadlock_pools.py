@@ -193,6 +193,11 @@ with context.Pool(1) as pool:        # no `if __name__ == "__main__":` guard
 
 @case(
     "deadlock.missing_main_guard_pool",
+    labels={
+        "returncode": "the script's exit code",
+        "result": "what the Pool's map returned",
+        "workers_failed_bootstrapping": "a worker died in its bootstrapping phase",
+    },
     breaks=("spawn", "forkserver"),  # the docstring: the child fails there
     title="A Pool created at import time of an unguarded main script",
     source=[GUIDELINES_SPAWN, POOL_WORKER_DEATH, GH_126631, GH_141860],

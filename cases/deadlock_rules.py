@@ -192,6 +192,10 @@ def _fork_warning(caught: List[Any]) -> bool:
 
 @case(
     "deadlock.thread_alive_at_start_warning",
+    labels={
+        "deprecation_warning": "a DeprecationWarning from os.fork() (another thread alive)",
+        "child_threads": "threads in the child",
+    },
     title="Starting a child while another thread runs: DeprecationWarning under fork (3.12+)",
     source=[OS_FORK, CONTEXTS, POSIX_FORK],
     covers=[11, 13, 65],
@@ -224,6 +228,10 @@ def thread_alive_at_start_warning(ctx: Context) -> object:
 
 @case(
     "deadlock.executor_thread_alive_warning",
+    labels={
+        "result": "the task's result",
+        "deprecation_warning": "a DeprecationWarning from os.fork() (another thread alive)",
+    },
     title="ProcessPoolExecutor with a thread alive: DeprecationWarning with a fork context",
     source=[PROCESS_POOL, OS_FORK, PYPY_3910],
     covers=[60, 63],

@@ -278,6 +278,10 @@ def _register_in_child(path: str) -> None:
 
 @case(
     "inheritance.atexit_handler",
+    labels={
+        "inherited_ran": "the parent's atexit handler runs in the child",
+        "own_ran": "the child's own atexit handler runs",
+    },
     title="atexit handlers at child exit: the parent's inherited ones, and the child's own",
     source=["https://github.com/python/cpython/issues/83856",
             "https://github.com/python/cpython/pull/114279",

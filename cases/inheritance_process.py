@@ -236,6 +236,11 @@ print("child exitcode", process.exitcode)
 
 @case(
     "inheritance.missing_main_guard",
+    labels={
+        "script_exit": "the script's exit code",
+        "child_exitcode": "the child's exit code",
+        "error": "the last error on the script's stderr",
+    },
     breaks=("spawn", "forkserver"),  # the docstring: the child fails there
     title="A script starts a process at top level without the __main__ guard",
     source=[GUIDE_SPAWN, GH_126631, GH_141860],

@@ -51,6 +51,11 @@ def available(ctx: Context) -> object:
 
 @case(
     "methods.default",
+    labels={
+        "before_use": "the global start method before first use",
+        "default": "the default start method",
+        "executor": "ProcessPoolExecutor's default start method",
+    },
     title="The default start method, for multiprocessing and for ProcessPoolExecutor",
     source=[CONTEXTS, WHATSNEW_314, PROCESS_POOL, GH_155717],
     covers=[6, 10, 16, 17, 18, 60, 61],

@@ -266,6 +266,11 @@ def main_function_from_command_line(ctx: Context) -> object:
 
 @case(
     "pickling.repl_target_attributeerror",
+    labels={
+        "exitcode": "the child's exit code",
+        "target_ran": "the target ran in the child",
+        "child_error": "the last error on the program's stderr",
+    },
     breaks=("spawn", "forkserver"),  # the docstring: the child fails there
     title="A program read from stdin: its __main__ target is unreachable for spawn children",
     source=[VLLM_STDIN, POOL_NOTE],

@@ -224,6 +224,11 @@ def _runs(parent: int, child: int, elsewhere: int) -> Dict[str, int]:
 
 @case(
     "realworld.forkserver_runs_main_top_level",
+    labels={
+        "parent": "times the script's top level ran in the parent",
+        "child": "times the script's top level ran in the child",
+        "elsewhere": "times the script's top level ran in another process (the fork server)",
+    },
     title="Where the main script's top-level code runs again: the child, or the fork server",
     source=["https://github.com/zauberzeug/nicegui/issues/6166", NEWS_3138, NEWS_3141,
             GH_126631, GUIDE_SPAWN],

@@ -28,7 +28,7 @@ from harness.guest.words import (
 )
 from harness.results import HANG_QUOTE, NO_RESULT
 from harness.text import canonical_json as _dumps
-from harness.text import differing_keys, shorten
+from harness.text import differing_keys, in_words, shorten
 
 __all__ = ["AGREES_INFERRED", "DEFAULT_CASE", "FACE_KEYS", "INFERRED_LABEL", "INFERRED_PARTS",
            "NOT_APPLICABLE", "OUTCOMES", "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT",
@@ -316,10 +316,12 @@ def row_cells(
     lookup: Mapping[Tuple[str, str], MatrixCell],
     behaviours: List[Dict[str, Any]],
     broken: AbstractSet[Tuple[str, str]] = frozenset(),
+    labels: Optional[Mapping[str, str]] = None,
 ) -> List[CellView]:
     """One case's row: every (environment, method) cell, left to right. ``behaviours`` collects
     the distinct behaviours of the case (the panel's "same in N other cells"); a cell in
-    ``broken`` (``picks.broken``: the value is the program failing) says so in the panel."""
+    ``broken`` (``picks.broken``: the value is the program failing) says so in the panel;
+    ``labels``: the case's words for the keys of its value (an "ok A" tooltip uses them)."""
     index: Dict[str, int] = {_dumps(b): i for i, b in enumerate(behaviours)}
     row: List[CellView] = []
     for env in envs:
@@ -348,13 +350,20 @@ def row_cells(
                 env=env, method=method, outcome=outcome, verdict=verdict,
                 text=text, mark=VERDICT_MARKS.get(verdict, ("", ""))[0],
                 warn=bool(cell and cell.get("warnings")),
-                title=_title(cell) or _letter_title(ok_text, cell), data=data))
+                title=_title(cell) or _letter_title(ok_text, cell, labels), data=data))
     return row
 
 
-def _letter_title(ok_text: str, cell: Optional[MatrixCell]) -> str:
+def _letter_title(ok_text: str, cell: Optional[MatrixCell],
+                  labels: Optional[Mapping[str, str]] = None) -> str:
     """An "ok A" cell's tooltip: the value its letter stands for (letters are per environment:
-    without the script, hovering is the only way to read them)."""
+    without the script, hovering is the only way to read them); an object whose case gives
+    words for its keys as them ("ok A = the child's own atexit handlers run: yes; …")."""
     if cell is None or not re.fullmatch(r"ok [A-H]", ok_text):
         return ""
-    return "%s = %s" % (ok_text, shorten(_dumps(cell.get("observed")), 200))
+    value = cell.get("observed")
+    if labels and isinstance(value, dict) and any(k in labels for k in value):
+        return "%s = %s" % (ok_text, shorten("; ".join(
+            "%s: %s" % (labels[k], in_words(v)) if labels.get(k) else "%s: %s" % (k, _dumps(v))
+            for k, v in sorted(value.items())), 200))
+    return "%s = %s" % (ok_text, shorten(_dumps(value), 200))

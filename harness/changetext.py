@@ -100,15 +100,18 @@ def _since_label(change: Change) -> str:
 def change_text(change: Change) -> str:
     """``since Linux 3.14: forkserver: ok "x" (was ok "y" in 3.13)`` (the page's labels, not the
     series key: review r7 #10); objects as their keys that differ: ``…: spawn: ok, keys that
-    differ from 3.13: local_function: AttributeError → PicklingError``."""
+    differ from 3.13: local_function: AttributeError → PicklingError``; a key the case gives
+    words for as them: ``…: fork: ok, what differs from 3.12: the child's own atexit handlers
+    run: now yes (was no)``."""
     gap = ", versions between not run" if change.gap else ""
     moved = "; also ran on another system: %s" % change.moved if change.moved else ""
     code = "; %s" % change.code if change.code else ""
     if change.delta:
         rest = (gap[2:] + moved + code).lstrip("; ")
-        return "since %s: %s: ok, keys that differ from %s: %s%s" % (
-            _since_label(change),
-            ", ".join(change.methods), change.before_version, change.delta,
+        return "since %s: %s: ok, %s from %s: %s%s" % (
+            _since_label(change), ", ".join(change.methods),
+            "what differs" if change.labelled else "keys that differ", change.before_version,
+            change.delta,
             " (%s)" % rest if rest else "")
     return "since %s: %s: %s (was %s in %s%s%s%s)" % (
         _since_label(change),

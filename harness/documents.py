@@ -51,6 +51,7 @@ class CaseEntry(_CaseRequired, total=False):
     module: str
     code_digest: str  # results format 1.4
     breaks: List[str]  # results format 1.7 (matrix 1.6)
+    labels: Dict[str, str]  # results format 1.7 (matrix 1.6): a returned key -> its words
 
 
 class _EnvironmentRequired(TypedDict):

@@ -72,6 +72,8 @@ class Change:
     #: labelled ``3.14`` says nothing of the 3.13 and 3.14 releases not run (review r16 #4).
     before_release: str = ""
     since_release: str = ""
+    #: ``delta`` says a key in the case's words (its ``labels``), not by its JSON name.
+    labelled: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -157,12 +159,16 @@ def _texts(cells: Sequence[CellFields], perf: bool) -> List[str]:
     return out
 
 
-def _delta(before: CellFields, after: CellFields, perf: bool) -> str:
-    """``key: old → new; …`` when two ok cells returned objects that differ only in value."""
+def _delta(before: CellFields, after: CellFields, perf: bool,
+           labels: Mapping[str, str]) -> Tuple[str, bool]:
+    """``key: old → new; …`` when two ok cells returned objects that differ only in value (a
+    key the case gives words for as ``label: now new (was old)``), and whether one did."""
     if perf or warning_kinds(before) != warning_kinds(after) or not all(
             c.get("outcome") == words.OK for c in (before, after)):
-        return ""
-    return key_changes(before.get("observed"), after.get("observed")) or ""
+        return "", False
+    old, new = before.get("observed"), after.get("observed")
+    delta = key_changes(old, new, labels=labels) or ""
+    return delta, bool(delta) and delta != (key_changes(old, new) or "")
 
 
 def _by_series(matrix: MatrixDoc) -> Dict[str, List[MatrixEnvironment]]:
@@ -214,9 +220,10 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
     code_changed: List[CodeChange] = []
     for series, envs in sorted(_by_series(matrix).items()):
         for case in matrix["cases"]:
-            found: Dict[Tuple[str, str, str, str, bool, str, str, str, str, str],
-                        List[str]] = {}
+            found: Dict[Tuple[str, str, str, str, bool, str, str, Tuple[str, bool], str,
+                              str], List[str]] = {}
             code_found: Dict[Tuple[str, str, str], List[str]] = {}
+            labels = case.get("labels") or {}
             for method in methods_of.get(case["id"], ()):
                 prev = None
                 prev_env = None
@@ -248,15 +255,15 @@ def walk(matrix: MatrixDoc) -> Tuple[List[Change], List[CodeChange]]:
                                skipped, _moved(
                                    systems[prev_env["id"]], systems[env["id"]]),
                                case_code.unknown_text(old, new) if code == case_code.UNKNOWN
-                               else "", _delta(prev, cell, is_perf), release(prev_env),
-                               release(env))
+                               else "", _delta(prev, cell, is_perf, labels),
+                               release(prev_env), release(env))
                         found.setdefault(key, []).append(method)
                     prev, prev_env, skipped = cell, env, False
-            for (since, before_v, before, after, gap, moved, hedge, delta, old_release,
-                 new_release), methods in found.items():
+            for (since, before_v, before, after, gap, moved, hedge, (delta, labelled),
+                 old_release, new_release), methods in found.items():
                 out.append(Change(case["id"], series, tuple(methods), since, before_v,
                                   before, after, gap, moved, hedge, delta, old_release,
-                                  new_release))
+                                  new_release, labelled))
             code_changed += [CodeChange(case["id"], series, tuple(methods), since, before_v, why)
                       for (since, before_v, why), methods in code_found.items()]
     out.sort(key=lambda c: (c.case, c.series, version_key(c.since), c.methods))

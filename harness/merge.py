@@ -102,6 +102,9 @@ def _case(case: CaseEntry) -> CaseEntry:
     breaks = clean.pop("breaks", None)
     if isinstance(breaks, list) and breaks:
         clean["breaks"] = [m for m in breaks if isinstance(m, str)]
+    labels = clean.pop("labels", None)
+    if isinstance(labels, dict) and labels:
+        clean["labels"] = {str(k): v for k, v in labels.items() if isinstance(v, str)}
     clean.pop("methods", None)  # the matrix says it in case_methods
     clean.pop("code_digest", None)  # each file's own, in runs[].case_digests (the first's is no
     # more the case's than any other's)

@@ -189,7 +189,8 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
     behaviours: List[Dict[str, Any]] = []
     breaks = case.get("breaks") or ()
     row = cellview.row_cells(cid, [e.id for e in envs], methods, lookup, behaviours,
-                             picks.broken_cells(lookup, [e.id for e in envs], methods, breaks))
+                             picks.broken_cells(lookup, [e.id for e in envs], methods, breaks),
+                             case.get("labels"))
     env_index = {e.id: e.index for e in envs}
     mine = changes.get(cid, [])
     tags = answers.behaviour_tags(lookup, [e.id for e in envs], methods,

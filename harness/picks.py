@@ -27,10 +27,18 @@ from harness.guest.words import (
 )
 from harness.merge import performance_cases, signature
 from harness.results import environment_names, version_label
-from harness.text import KEY_VALUE_LIMIT, differing_keys, short, value_key
+from harness.text import (
+    ABSENT,
+    KEY_VALUE_LIMIT,
+    differing_keys,
+    in_words,
+    labelled_change,
+    short,
+    value_key,
+)
 
 __all__ = ["RULE", "VALUE_CHANGED", "Example", "breaks_of", "broken", "broken_cells",
-           "change_examples", "env_tags", "only_outside_cpython", "ran", "ranked"]
+           "change_examples", "env_tags", "labels_of", "only_outside_cpython", "ran", "ranked"]
 
 #: The rule in one sentence (the page's note under Answers; the README says it too).
 RULE = ("Examples: a \"Changed in\" line names a change of the default start method first, then "
@@ -126,6 +134,12 @@ def breaks_of(matrix: MatrixDoc) -> Dict[str, List[str]]:
             for c in matrix["cases"] if c.get("breaks")}
 
 
+def labels_of(matrix: MatrixDoc) -> Dict[str, Dict[str, str]]:
+    """Case id -> its words for the keys of its value (matrix format 1.6's ``labels``)."""
+    return {str(c.get("id")): dict(c.get("labels") or {}) for c in matrix["cases"]
+            if c.get("labels")}
+
+
 def _lookups(matrix: MatrixDoc) -> Dict[str, Dict[Tuple[str, str], MatrixCell]]:
     out: Dict[str, Dict[Tuple[str, str], MatrixCell]] = {}
     for cell in matrix["results"]:
@@ -171,45 +185,38 @@ def only_outside_cpython(matrix: MatrixDoc, tag: str, ids: Sequence[str]) -> str
     return "%d only on %s" % (len(alone), ", ".join(where)) if alone else ""
 
 
-def _words(value: Any) -> str:
-    """A value as a reader says it: yes / no / none, a list as its items ("fork, spawn"),
-    never JSON's brackets and quotes (an object keeps its JSON, cut)."""
-    if value is None or value == []:
-        return "none"
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
-        return short(", ".join(_words(v) for v in value), KEY_VALUE_LIMIT)
-    return short(value, KEY_VALUE_LIMIT)
-
-
 def _now_was(before: str, after: str) -> str:
     """ "now 2 (was 3)"."""
     return "now %s (was %s)" % (after, before)
 
 
-#: A change of a value under one of its keys: the key is the case's own JSON name, no word of
-#: the page (review r7: "own ran now yes (was no)"); "Changes between versions" says which key
-#: and how.
+#: A change of a value under one of its keys the case gives no words for (``labels``): the key
+#: is the case's own JSON name, no word of the page (review r7: "own ran now yes (was no)");
+#: "Changes between versions" says which key and how.
 VALUE_CHANGED = "a returned value changed"
 
 
-def _value_pairs(before: Any, after: Any, keyed: bool = False) -> Set[str]:
+def _value_pairs(before: Any, after: Any, keyed: bool = False,
+                 labels: Optional[Mapping[str, str]] = None) -> Set[str]:
     """What changed in a value: objects by their keys that differ (``text.differing_keys``),
     anything else whole; a change between two names reads alone ("AttributeError →
     PicklingError", the same change wherever a case keeps it), a whole value's other change in
-    words ("now 2 (was 3)"), one under a key as ``VALUE_CHANGED``."""
+    words ("now 2 (was 3)"), one under a key as the case's words for it ("the child's own
+    atexit handlers run: now yes (was no)", ``labels``) or else ``VALUE_CHANGED``."""
     keys = differing_keys([before, after])
     if keys is None:
         if before == after:
             return set()
         if isinstance(before, str) and isinstance(after, str):
             return {"%s → %s" % (short(before, KEY_VALUE_LIMIT), short(after, KEY_VALUE_LIMIT))}
-        return {VALUE_CHANGED if keyed else _now_was(_words(before), _words(after))}
+        return {VALUE_CHANGED if keyed else _now_was(in_words(before), in_words(after))}
     out: Set[str] = set()
     for k in keys:
-        out |= _value_pairs(before[k], after[k], True) if k in before and k in after \
-            else {VALUE_CHANGED}
+        if labels and labels.get(k):
+            out.add(labelled_change(labels[k], before.get(k, ABSENT), after.get(k, ABSENT)))
+        else:
+            out |= _value_pairs(before[k], after[k], True) if k in before and k in after \
+                else {VALUE_CHANGED}
     return out
 
 
@@ -229,11 +236,12 @@ def _warnings(cell: MatrixCell) -> Set[str]:
     return {str(w.get("category")) for w in cell.get("warnings") or []}
 
 
-def kinds(before: MatrixCell, after: MatrixCell, perf: bool = False) -> Set[str]:
+def kinds(before: MatrixCell, after: MatrixCell, perf: bool = False,
+          labels: Optional[Mapping[str, str]] = None) -> Set[str]:
     """What changed between two cells of a case, in words: an error type ("AttributeError →
     PicklingError"), an outcome ("now hangs (was works)"), a changed value ("fork →
-    forkserver", "now 2 (was 3)", ``VALUE_CHANGED``), a warning added or gone ("now warns
-    (DeprecationWarning)")."""
+    forkserver", "now 2 (was 3)", a labelled key's words, ``VALUE_CHANGED``), a warning added
+    or gone ("now warns (DeprecationWarning)"). ``labels``: the case's words for its keys."""
     out: Set[str] = set()
     if before.get("outcome") != after.get("outcome") or (
             before.get("outcome") == ERROR and _side(before) != _side(after)):
@@ -241,7 +249,7 @@ def kinds(before: MatrixCell, after: MatrixCell, perf: bool = False) -> Set[str]
         out.add("%s → %s" % (_side(before), _side(after)) if both
                 else _now_was(_side(before), _side(after)))
     elif before.get("outcome") == OK and not perf:
-        out |= _value_pairs(before.get("observed"), after.get("observed"))
+        out |= _value_pairs(before.get("observed"), after.get("observed"), labels=labels)
     old, new = _warnings(before), _warnings(after)
     out |= {"now warns (%s)" % w for w in sorted(new - old)} | {
         "no longer warns (%s)" % w for w in sorted(old - new)}
@@ -283,6 +291,7 @@ def change_examples(matrix: Optional[MatrixDoc], changes: Sequence[history.Chang
     text."""
     cells, envs = _cells_of(matrix) if matrix is not None else ({}, {})
     perf = performance_cases(matrix) if matrix is not None else set()
+    labels = labels_of(matrix) if matrix is not None else {}
     by_kind: Dict[str, Set[str]] = {}
     of_case: Dict[str, Set[str]] = {}
     for ch in changes:
@@ -292,7 +301,8 @@ def change_examples(matrix: Optional[MatrixDoc], changes: Sequence[history.Chang
             new = cells.get((ch.case, envs.get((ch.series, ch.since), ""), method))
             if old is not None and new is not None:
                 said = default_change(old, new) if ch.case == DEFAULT_CASE else ""
-                found |= {said} if said else kinds(old, new, ch.case in perf)
+                found |= {said} if said else kinds(old, new, ch.case in perf,
+                                                   labels.get(ch.case))
         for kind in found or {"%s → %s" % (ch.before, ch.after)}:
             by_kind.setdefault(kind, set()).add(ch.case)
             of_case.setdefault(ch.case, set()).add(kind)

@@ -22,6 +22,8 @@ Format log (on every change: add the version at the end of ``schema/results.sche
   "output closed", "pytest exit status 3", "2 cells missing").
 - 1.7: ``harness.cases[].breaks`` (the methods under which the program a case models fails,
   as its docs say, though the case returns that failure as a value).
+  ``harness.cases[].labels`` (for keys of the object a case returns, what each means in plain
+  words, from its docstring: a change line says "<label>: now yes (was no)").
 """
 
 from __future__ import annotations

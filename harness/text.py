@@ -7,8 +7,8 @@ import json
 import re
 from typing import Any, Callable, List, Mapping, Optional, Sequence
 
-__all__ = ["ABSENT", "canonical_json", "cut_apart", "differing_keys", "key_changes",
-           "keys_shown", "same_value", "short", "short_json", "shorten", "value_key", "word_parts"]
+__all__ = ["ABSENT", "canonical_json", "cut_apart", "differing_keys", "in_words", "key_changes",
+           "keys_shown", "labelled_change", "same_value", "short", "short_json", "shorten", "value_key", "word_parts"]
 
 #: A key one object has and another lacks, where the other's value would be.
 ABSENT = "(absent)"
@@ -102,20 +102,44 @@ def _more(keys: Sequence[str]) -> str:
 
 def key_changes(old: Any, new: Any, arrow: str = "→",
                 same: Optional[Callable[[Any, Any], bool]] = None,
-                show: Optional[Show] = None) -> Optional[str]:
+                show: Optional[Show] = None,
+                labels: Optional[Mapping[str, str]] = None) -> Optional[str]:
     """Two objects as only the keys that differ: ``local_function: AttributeError →
     PicklingError; lambda: (absent) → PicklingError``; None when one is not an object or
     they are the same. ``same``: when two values count as equal (a measurement within its
-    spread); ``show``: how a value is shown."""
+    spread); ``show``: how a value is shown; ``labels``: the case's words for its keys (a
+    labelled key reads as ``labelled_change``)."""
     keys = [k for k in differing_keys([old, new]) or ()
             if same is None or k not in old or k not in new or not same(old[k], new[k])]
     if not keys:
         return None
     parts = []
     for key in keys[:MAX_KEYS]:
+        if labels and labels.get(key):
+            parts.append(labelled_change(labels[key], old.get(key, ABSENT),
+                                         new.get(key, ABSENT)))
+            continue
         before, after = _key_values([old, new], key, show)
         parts.append("%s: %s %s %s" % (key, before, arrow, after))
     return "; ".join(parts) + _more(keys)
+
+
+def in_words(value: Any) -> str:
+    """A value as a reader says it: yes / no / none, a list as its items ("fork, spawn"),
+    never JSON's brackets and quotes (an object keeps its JSON, cut)."""
+    if value is None or value == []:
+        return "none"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, list) and all(isinstance(v, (str, int, float)) for v in value):
+        return short(", ".join(in_words(v) for v in value), KEY_VALUE_LIMIT)
+    return short(value, KEY_VALUE_LIMIT)
+
+
+def labelled_change(label: str, before: Any, after: Any) -> str:
+    """A labelled key's change, in words: "the child's own atexit handlers run: now yes (was
+    no)" (review r16 #7: the key's JSON name, or nothing, told a reader nothing)."""
+    return "%s: now %s (was %s)" % (label, in_words(after), in_words(before))
 
 
 def keys_shown(values: Sequence[Any]) -> Optional[List[str]]:

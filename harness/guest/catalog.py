@@ -98,6 +98,7 @@ class Case:
         claims: Sequence[str],
         methods: Sequence[str],
         breaks: Sequence[str] = (),
+        labels: Optional[Dict[str, str]] = None,
     ) -> None:
         self.func = func
         self.id = id
@@ -110,6 +111,7 @@ class Case:
         self.claims = list(claims)
         self.methods = list(methods)
         self.breaks = list(breaks)
+        self.labels = dict(labels or {})
         self.module = func.__module__
         self._digest: Optional[str] = None
 
@@ -161,6 +163,8 @@ class Case:
         }
         if self.breaks:  # results format 1.7: a returned value that is the program failing
             entry["breaks"] = list(self.breaks)
+        if self.labels:  # results format 1.7: what each key of the value means, in words
+            entry["labels"] = dict(self.labels)
         digest = self.code_digest()
         if digest:  # results format 1.4: tells a changed case from a changed Python
             entry["code_digest"] = digest
@@ -180,12 +184,16 @@ def case(
     claims: Sequence[str] = (),
     methods: Sequence[str] = START_METHODS,
     breaks: Sequence[str] = (),
+    labels: Optional[Dict[str, str]] = None,
 ) -> Callable[[Callable[["Context"], Json]], Callable[["Context"], Json]]:
     """Register a case function under a stable ``category.name`` id.
 
     ``breaks``: the methods under which the program the case models fails, as its docstring
     says (a child dies, a Pool never returns), though the case returns that failure as a
-    value: the report counts a cell there whose value differs from fork's as a failure."""
+    value: the report counts a cell there whose value differs from fork's as a failure.
+    ``labels``: for the keys of the object the case returns, what each means in plain words,
+    as its docstring says (``{"own_ran": "the child's own atexit handlers run"}``): a change
+    line then reads "<label>: now yes (was no)" instead of the key's JSON name."""
     sources = [source] if isinstance(source, str) else list(source)
 
     def register(func: Callable[["Context"], Json]) -> Callable[["Context"], Json]:
@@ -197,11 +205,14 @@ def case(
             raise ValueError("case %s needs a source link" % id)
         if not set(breaks) <= set(methods):
             raise ValueError("case %s: breaks names a method it does not run under" % id)
+        if labels and not all(isinstance(k, str) and isinstance(v, str) and v.strip()
+                              for k, v in labels.items()):
+            raise ValueError("case %s: a label is a key's name and non-empty words" % id)
         previous = _REGISTRY.get(id)
         if previous is not None and previous.module != func.__module__:
             raise ValueError("case id %s is defined twice" % id)
         _REGISTRY[id] = Case(func, id, title, sources, expect, covers, timeout, claims, methods,
-                             breaks)
+                             breaks, labels)
         return func
 
     return register
