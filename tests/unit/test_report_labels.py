@@ -14,7 +14,7 @@ from markupsafe import escape
 from harness import cellview, changetext, history, loading, merge, model, picks, render, results
 from harness.documents import CellMeta, MatrixDoc, ResultsDoc
 from harness.guest import catalog
-from tests.unit.report_synth import case_doc, cell, results_doc
+from tests.unit.report_synth import case_doc, cell, matrix_cell, results_doc
 
 NOW = datetime(2026, 1, 2, tzinfo=timezone.utc)
 OWN = "the child's own atexit handler runs"
@@ -64,7 +64,7 @@ def test_the_matrix_and_the_schemas_carry_the_labels() -> None:
 
 
 def test_an_ok_letter_tooltip_names_a_labelled_key_in_its_words() -> None:
-    lookup = {("e", m): cell(LABELLED, m, observed={"own_ran": m == "spawn", "n": len(m)})
+    lookup = {("e", m): matrix_cell(LABELLED, m, observed={"own_ran": m == "spawn", "n": len(m)})
               for m in ("fork", "spawn")}  # two keys differ: the cells read "ok A", "ok B"
     args = (LABELLED, ["e"], ["fork", "spawn"], lookup)
     fork, _spawn = cellview.row_cells(*args, [], labels={"own_ran": OWN})
