@@ -186,14 +186,10 @@ def _ok_texts(cells: Sequence[Optional[MatrixCell]], face: Optional[str] = None)
     the same value, else a short form of the value (or of the one key that differs), else a
     letter per distinct value. ``face`` (``FACE_KEYS``): that key's value, whatever the others
     returned (a value without it falls back to the rules above)."""
-    oks = [c for c in cells if c is not None and c.get("outcome") == OK]
-    faced = face is not None and all(isinstance(c.get("observed"), dict) and isinstance(
-        c["observed"].get(face), str) and c["observed"][face] for c in oks)
-    values = {_dumps(c.get("observed")) for c in oks}
-    if not faced and (len(values) <= 1 or any(c.get("category") == PERFORMANCE for c in oks)):
+    shown = _shown_key(cells, face)
+    if shown is None:
         return [OK] * len(cells)
-    differ = [face] if faced else differing_keys([c.get("observed") for c in oks])
-    key = differ[0] if differ and len(differ) == 1 else None
+    key = shown or None
     letters: Dict[str, str] = {}
     out = []
     for c in cells:
@@ -207,6 +203,20 @@ def _ok_texts(cells: Sequence[Optional[MatrixCell]], face: Optional[str] = None)
             short = "ok " + letters.setdefault(_dumps(value), "ABCDEFGH"[min(len(letters), 7)])
         out.append(short)
     return out
+
+
+def _shown_key(cells: Sequence[Optional[MatrixCell]], face: Optional[str] = None,
+               ) -> Optional[str]:
+    """Which key of their values one environment's ok cells show (``_ok_texts``): "" for the
+    whole value (a letter, or a value that is no object), None when they read plain "ok"."""
+    oks = [c for c in cells if c is not None and c.get("outcome") == OK]
+    faced = face is not None and all(isinstance(c.get("observed"), dict) and isinstance(
+        c["observed"].get(face), str) and c["observed"][face] for c in oks)
+    values = {_dumps(c.get("observed")) for c in oks}
+    if not faced and (len(values) <= 1 or any(c.get("category") == PERFORMANCE for c in oks)):
+        return None
+    differ = [face] if faced else differing_keys([c.get("observed") for c in oks])
+    return str(differ[0]) if differ and len(differ) == 1 else ""
 
 
 def visible_text(cell: Optional[MatrixCell], ok_text: str) -> str:
@@ -251,10 +261,12 @@ def behaviour(cell: MatrixCell) -> Dict[str, Any]:
 
 
 def panel_data(sources: List[str], behaviours: List[Dict[str, Any]],
-               row: Sequence[CellView]) -> Dict[str, Any]:
+               row: Sequence[CellView],
+               labels: Optional[Mapping[str, str]] = None) -> Dict[str, Any]:
     """One case's panel data: its first source ("s"), its behaviours ("b"), each cell's entry
     ("c"), and its expectations ("e"), each said once: a behaviour names its expectation by index
-    ("x"; a case's behaviours mostly share one: CI's page said 179 expectations 412 times)."""
+    ("x"; a case's behaviours mostly share one: CI's page said 179 expectations 412 times); its
+    words for its keys ("l", when it gives them: a phone has no tooltip)."""
     expectations: List[Any] = []
     seen: Dict[str, int] = {}
     out = []
@@ -267,7 +279,10 @@ def panel_data(sources: List[str], behaviours: List[Dict[str, Any]],
                 expectations.append(given["expected"])
             b["x"] = seen[key]
         out.append(b)
-    return {"s": sources, "b": out, "c": [c.data for c in row], "e": expectations}
+    data = {"s": sources, "b": out, "c": [c.data for c in row], "e": expectations}
+    if labels:
+        data["l"] = dict(labels)
+    return data
 
 
 def _without_samples(value: Any) -> Any:
@@ -327,6 +342,7 @@ def row_cells(
     for env in envs:
         cells = [lookup.get((env, m)) for m in methods]
         oks = _ok_texts(cells, FACE_KEYS.get(case_id))
+        shown = _shown_key(cells, FACE_KEYS.get(case_id)) if labels else None
         for method, cell, ok_text in zip(methods, cells, oks):
             outcome, verdict = outcome_of(cell), verdict_of(cell)
             text = visible_text(cell, ok_text)
@@ -350,8 +366,20 @@ def row_cells(
                 env=env, method=method, outcome=outcome, verdict=verdict,
                 text=text, mark=VERDICT_MARKS.get(verdict, ("", ""))[0],
                 warn=bool(cell and cell.get("warnings")),
-                title=_title(cell) or _letter_title(ok_text, cell, labels), data=data))
+                title=_title(cell) or _key_title(ok_text, cell, labels, shown)
+                or _letter_title(ok_text, cell, labels), data=data))
     return row
+
+
+def _key_title(ok_text: str, cell: Optional[MatrixCell], labels: Optional[Mapping[str, str]],
+               key: Optional[str]) -> str:
+    """A cell that shows one key's value ("true", "fork"): the case's words for that key
+    ("the child's own atexit handler runs: yes"), when it gives them; else no tooltip."""
+    value = cell.get("observed") if cell is not None else None
+    if not key or not labels or not labels.get(key) or not isinstance(value, dict) or \
+            key not in value or ok_text in ("", OK):
+        return ""
+    return "%s: %s" % (labels[key], in_words(value[key]))
 
 
 def _letter_title(ok_text: str, cell: Optional[MatrixCell],

@@ -227,7 +227,7 @@ def _case_view(case: CaseEntry, cells: List[MatrixCell],
         search=" ".join([observed_text, *(
             ["hang"] if words.TIMEOUT in tags else [])]).lower(),  # "deadlock fork hang" finds it
         panel=cellview.panel_data([link.url for link in sources if link.url][:1], behaviours,
-                                  row))
+                                  row, case.get("labels")))
 
 
 def _comparable(matrix: MatrixDoc) -> Tuple[bool, str]:

@@ -7,16 +7,19 @@ function el(tag, text, cls) {
   return e;
 }
 function pretty(value) { return JSON.stringify(value, null, 2); }
-// Observed beside expected, one top-level key per line; keys whose values differ are marked.
-function valueBlock(label, value, other) {
+function isObject(v) { return !!v && typeof v === "object" && !Array.isArray(v); }
+// Observed beside expected, one top-level key per line; keys whose values differ are marked;
+// a key the case gives words for (names: its labels, cellview.panel_data) says them after it.
+function valueBlock(label, value, other, names) {
   var box = el("div", null, "val");
   box.appendChild(el("strong", label));
   var pre = el("pre");
-  if (value && typeof value === "object" && !Array.isArray(value) && other && typeof other === "object" && !Array.isArray(other)) {
+  if (isObject(value) && (isObject(other) || (names && other === undefined))) {
     pre.appendChild(el("span", "{\n"));
     Object.keys(value).sort().forEach(function (k) {
-      var same = JSON.stringify(value[k]) === JSON.stringify(other[k]);
-      pre.appendChild(el("span", "  " + JSON.stringify(k) + ": " + pretty(value[k]).replace(/\n/g, "\n  ") + "\n", same ? "" : "diff"));
+      var same = other === undefined || JSON.stringify(value[k]) === JSON.stringify(other[k]);
+      var said = names && names[k] ? "  — " + names[k] : "";
+      pre.appendChild(el("span", "  " + JSON.stringify(k) + ": " + pretty(value[k]).replace(/\n/g, "\n  ") + said + "\n", same ? "" : "diff"));
     });
     pre.appendChild(el("span", "}"));
   } else {
@@ -56,11 +59,11 @@ function explain(td, body) {
   if (b.changed) { body.appendChild(el("p", b.changed, "changed")); }  // cellview.code_changed_line
   if (b.measured) { body.appendChild(el("p", "measured: " + b.measured)); }
   var vals = el("div", null, "vals");
-  if (outcome === words.OK) { vals.appendChild(valueBlock("observed", b.observed, exp && "value" in exp ? exp.value : undefined)); }
+  if (outcome === words.OK) { vals.appendChild(valueBlock("observed", b.observed, exp && "value" in exp ? exp.value : undefined, caseData.l)); }
   if (exp) {
     var shownExp = {};
     Object.keys(exp).forEach(function (k) { if (["source", "methods", "when"].indexOf(k) < 0) { shownExp[k] = exp[k]; } });
-    vals.appendChild(valueBlock(words["expected" + (inferred ? "~inferred" : "")], "value" in exp ? exp.value : shownExp, outcome === words.OK && "value" in exp ? b.observed : undefined));
+    vals.appendChild(valueBlock(words["expected" + (inferred ? "~inferred" : "")], "value" in exp ? exp.value : shownExp, outcome === words.OK && "value" in exp ? b.observed : undefined, "value" in exp ? caseData.l : undefined));
     if (!("value" in exp)) { vals.lastChild.querySelector("span").className = ""; }
   }
   body.appendChild(vals);

@@ -73,6 +73,19 @@ def test_an_ok_letter_tooltip_names_a_labelled_key_in_its_words() -> None:
     assert plain.title == 'ok A = {"n": 4, "own_ran": false}'
 
 
+def test_a_cell_that_shows_one_keys_value_names_the_key_in_its_words() -> None:
+    """Its text is the value alone ("false"): the label says what it is a value of (the panel
+    says it too, for a phone: ``panel_data``'s "l")."""
+    lookup = {("e", m): matrix_cell(LABELLED, m, observed={"own_ran": m == "spawn", "n": 1})
+              for m in ("fork", "spawn")}
+    args = (LABELLED, ["e"], ["fork", "spawn"], lookup)
+    row = cellview.row_cells(*args, [], labels={"own_ran": OWN})
+    assert [(c.text, c.title) for c in row] == [("false", OWN + ": no"), ("true", OWN + ": yes")]
+    assert [c.title for c in cellview.row_cells(*args, [])] == ["", ""]
+    assert cellview.panel_data([], [], row, {"own_ran": OWN})["l"] == {"own_ran": OWN}
+    assert "l" not in cellview.panel_data([], [], row)
+
+
 def test_a_label_is_escaped_on_the_page() -> None:
     label = '<b>"own" & handlers</b>'
     matrix = _matrix({"own_ran": label})
