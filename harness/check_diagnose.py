@@ -175,13 +175,17 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             add(cause.code, "", cause.fix, cause.link, cell, details=(cause, detail))
         main_attr = _MAIN_ATTR.search(text)
         if main_attr:
+            # A package's __main__.py (`python -m pkg`) is never re-imported by a spawn or
+            # forkserver child: spawn._fixup_main_from_name skips any "*.__main__" (review r17).
             where = ("the main script, but only where a child re-running it does not define it "
                      "(inside the main guard, or at run time)" if main_attr.group("file") else
-                     "__main__ (a -c command, stdin, an interactive session, or inside the "
-                     "main guard)")
+                     "__main__ (a package's __main__.py run with -m, which a child never "
+                     "imports again; a -c command, stdin, an interactive session; or inside "
+                     "the main guard)")
             add("defined-in-main", "the target '%s' is defined in %s; a %s child cannot get "
                 "it" % (main_attr.group("a") or main_attr.group("b"), where, _METHOD),
-                "move the function to module level in an importable .py file",
+                "move the function to module level in an importable .py file (for a package "
+                "run with -m: another module of the package, not its __main__.py)",
                 DOCS + "#using-a-pool-of-workers", cell)
         elif not matched & _PICKLE_CODES and run.outcome is Outcome.ERROR and \
                 _PICKLE.search(str((run.error or {}).get("type", "")) + str(

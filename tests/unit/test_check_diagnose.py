@@ -564,3 +564,16 @@ def test_a_global_that_differs_comes_before_a_resource_the_child_has_its_own_of(
             ("3.12", "spawn"): _run("spawn", Outcome.ERROR, wrong, children=own)}
     codes = _codes(runs)
     assert codes.index("global-differs") < codes.index("resource-global"), codes
+
+
+def test_a_target_in_a_packages_main_is_named_with_its_fix() -> None:
+    """`check -m pkg` with the worker in pkg/__main__.py: a spawn child never imports a
+    package's __main__ again; the text blamed only -c, stdin and the main guard and told the
+    user to move it to an importable .py file, which it already was (review r17)."""
+    error = {"type": "AttributeError", "where": "child",
+             "message": "Can't get attribute 'work' on <module '__main__' (built-in)>"}
+    found = [d for d in diagnose({("3.12", "spawn"): _run("spawn", Outcome.ERROR, error)})
+             if d.code == "defined-in-main"]
+    assert len(found) == 1
+    assert "a package's __main__.py run with -m" in found[0].message
+    assert "another module of the package" in found[0].fix
