@@ -196,7 +196,7 @@ with context.Pool(1) as pool:        # no `if __name__ == "__main__":` guard
     labels={
         "returncode": "the script's exit code",
         "result": "what the Pool's map returned",
-        "workers_failed_bootstrapping": "a worker died in its bootstrapping phase",
+        "workers_failed_bootstrapping": "the bootstrapping-phase RuntimeError on the stderr",
     },
     breaks=("spawn", "forkserver"),  # the docstring: the child fails there
     title="A Pool created at import time of an unguarded main script",

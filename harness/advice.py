@@ -27,9 +27,10 @@ class Step:
 
 #: The steps, in the order a reader tries them; each text is what its source states.
 STEPS = (
-    # multiprocessing docs, Contexts and start methods: under spawn (and forkserver) "functions
-    # run with this method must be picklable"; fork does not need it.
-    Step("make targets and their arguments picklable", CONTEXTS,
+    # multiprocessing docs, Programming guidelines > The spawn and forkserver start methods >
+    # More picklability: "Ensure that all arguments to Process.__init__() are picklable" (the
+    # target is one); fork does not need it.
+    Step("make targets and their arguments picklable", GUIDE_SPAWN,
          ("pickling.closure_argument", "pickling.lambda_target"), " and "),
     # Programming guidelines > The spawn and forkserver start methods > Safe importing of main
     # module: a child imports the main module again.
@@ -39,9 +40,13 @@ STEPS = (
     # start method … you must explicitly pass mp_context=multiprocessing.get_context('fork')".
     Step('ask for fork where you need it: get_context("fork")', PROCESS_POOL,
          ("pickling.lambda_target",), " — "),
-    # os.fork docs, changed in 3.12: a DeprecationWarning when other threads exist; fork is
-    # POSIX only (multiprocessing docs, Contexts and start methods).
-    Step("not on Windows, and it warns (DeprecationWarning) while other threads run", OS_FORK,
+    # multiprocessing docs, Contexts and start methods: fork is "available on POSIX systems";
+    # changed in 3.8, on macOS it "should be considered unsafe as it can lead to crashes of the
+    # subprocess" (bpo-33725). No case of the catalog can show a crash that macOS may not give.
+    Step("POSIX only, and unsafe on macOS (its libraries may start threads)", CONTEXTS, (),
+         ", and "),
+    # os.fork docs, changed in 3.12: a DeprecationWarning when other threads exist.
+    Step("it warns (DeprecationWarning) while other threads run", OS_FORK,
          ("inheritance.fork_with_threads_warning",), "."),
 )
 

@@ -35,7 +35,13 @@ def test_a_move_off_fork_gets_the_line_with_its_docs_and_cases() -> None:
     assert "#case-pickling.closure_argument" not in page
     text = summary.render_summary(matrix)
     assert "**If Linux 3.14 broke your code**: [make targets and their arguments picklable](%s)" \
-        " and [guard" % docs.CONTEXTS in text
+        " and [guard" % docs.GUIDE_SPAWN in text
+    # fork's limits, each from its own docs: POSIX only and unsafe on macOS (Contexts and start
+    # methods, bpo-33725), the warning with threads (os.fork); "not on Windows" implied macOS
+    # was fine (review r18)
+    assert "[POSIX only, and unsafe on macOS (its libraries may start threads)](%s)" \
+        % docs.CONTEXTS in text
+    assert "[it warns (DeprecationWarning) while other threads run](%s)" % docs.OS_FORK in text
 
 
 def test_no_move_off_fork_no_line() -> None:
