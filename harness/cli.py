@@ -253,7 +253,7 @@ def build_parser() -> argparse.ArgumentParser:
                           "another)")
     run.add_argument("--quick", action="store_true",
                      help="leave the performance cases out (minutes faster; the report shows "
-                          "them as 'not run (quick)')")
+                          "them as 'not run (--quick)')")
     run.add_argument("pytest_args", nargs="*", help="extra pytest arguments (after --)")
     run.set_defaults(func=_cmd_run)
 

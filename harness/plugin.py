@@ -48,7 +48,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="comma-separated start methods to run (default: all three)")
     group.addoption("--quick", action="store_true", default=False,
                     help="leave the performance cases out (the report shows them as "
-                         "'not run (quick)'); never the default")
+                         "'not run (--quick)'); never the default")
 
 
 def parse_methods(text: str) -> List[str]:
@@ -183,7 +183,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: List[pytest.Item]) -> None:
     """--quick drops its category after -k/-m/--deselect: a cell both leave out reads "not
-    selected" (it would not run without --quick either), the rest "not run (quick)"."""
+    selected" (it would not run without --quick either), the rest "not run (--quick)"."""
     state = _state(config)
     dropped = [item for item in items if state.quick and isinstance(item, CaseItem) and
                item.case.category == QUICK_LEAVES_OUT]
@@ -253,7 +253,7 @@ def pytest_json_runtest_metadata(item: pytest.Item, call: pytest.CallInfo[None])
 def pytest_deselected(items: List[pytest.Item]) -> None:
     if _CONFIG:
         state = _state(_CONFIG[0])
-        if not state.dropping:  # --quick's are "not run (quick)", not "not selected"
+        if not state.dropping:  # --quick's are "not run (--quick)", not "not selected"
             state.deselected += [i.name for i in items if isinstance(i, CaseItem)]
 
 
@@ -285,7 +285,7 @@ def pytest_json_modifyreport(json_report: Dict[str, Any]) -> None:
         return
     state = _state(config)
     environment = dict(state.environment)
-    if state.quick:  # the merge labels these cells "not run (quick)", never a gap in silence
+    if state.quick:  # the merge labels these cells "not run (--quick)", never a gap in silence
         environment["left_out"] = {QUICK_LEAVES_OUT: "quick"}
     if state.deselected:  # and these "not run (not selected: -k …)"
         environment["not_selected"] = {"by": _selection(config),
