@@ -21,7 +21,7 @@ import dataclasses
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from harness import case_code, diffdefault, notrun
-from harness.causes import harness_reason, is_harness_error
+from harness.causes import harness_reason, is_harness_error, is_harness_reason
 from harness.diffcell import CellChange, by_methods, change_of, change_words, same
 from harness.documents import (
     CellKey,
@@ -32,6 +32,7 @@ from harness.documents import (
 )
 from harness.guest.words import NOT_RUN
 from harness.merge import performance_cases
+from harness.picks import breaks_of
 
 __all__ = ["JSON_VERSION", "CellChange", "MatrixDiff", "diff_matrices", "format_diff",
            "nothing_compared"]
@@ -87,6 +88,10 @@ class MatrixDiff:
     cases_unchanged_under_default: int = 0
     #: Cases that ran under one side's default method only: not compared so.
     cases_not_compared_under_default: int = 0
+    #: Cases whose cell under a side's default the harness could not run (NEW's when both):
+    #: ``cells_not_compared``'s form, not counted above.
+    cells_not_compared_under_default: List[Tuple[str, str, str, str]] = dataclasses.field(
+        default_factory=list)
 
     @property
     def empty(self) -> bool:
@@ -115,6 +120,8 @@ class MatrixDiff:
         data["cells_added"] = [list(k) for k in self.cells_added]
         data["cells_removed"] = [list(k) for k in self.cells_removed]
         data["cells_not_compared"] = [list(k) for k in self.cells_not_compared]
+        data["cells_not_compared_under_default"] = [
+            list(k) for k in self.cells_not_compared_under_default]
         data["nothing_compared"] = self.nothing_compared
         data["schema_version"] = JSON_VERSION
         return data
@@ -131,6 +138,10 @@ def _ran(cell: Optional[MatrixCell]) -> bool:
 def _why(cell: MatrixCell) -> str:
     why = harness_reason(cell) if is_harness_error(cell) else notrun.reason(cell)
     return notrun.QUICK_SAID if why == notrun.QUICK else why
+
+
+def _not_run_in(side: str, cell: MatrixCell) -> str:
+    return "not run in %s: %s" % (side, _why(cell))
 
 
 def _split_columns(old: MatrixDoc, new: MatrixDoc) -> Dict[str, str]:
@@ -179,7 +190,7 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         if key[1] not in envs:
             not_compared.append((*key, "environment only in %s" % side))
         elif key in other_all:
-            not_compared.append((*key, "not run in %s: %s" % (other, _why(other_all[key]))))
+            not_compared.append((*key, _not_run_in(other, other_all[key])))
     back = {new_id: old_id for old_id, new_id in renamed.items()}
     old_columns = {e["id"]: e for e in old.get("environments", [])}
     new_columns = {e["id"]: e for e in new.get("environments", [])}
@@ -210,7 +221,15 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     columns = {env: (old_columns.get(back.get(env, env), _NO_COLUMN), new_columns[env])
                for env in compared}
     defaults = {env: diffdefault.defaults(*sides) for env, sides in columns.items()}
-    by_default, alike, apart = diffdefault.under_defaults(old_cells, new_cells, defaults, compare)
+    # a cell the harness could not run (the merge holds it as not run, an older matrix as an
+    # error): not "run under one side's default only", it says why
+    failed = {(side, key): _not_run_in(side, cell)
+              for side, cells in (("OLD", old_all), ("NEW", new_all))
+              for key, cell in cells.items() if not _ran(cell) and is_harness_reason(_why(cell))}
+    # each case's methods where its value is the program failing: NEW's catalog's word
+    breaks = {c: m for c, m in breaks_of(old).items() if c not in new_cases}
+    by_default = diffdefault.under_defaults(old_cells, new_cells, defaults, compare,
+                                            {**breaks, **breaks_of(new)}, failed)
     skipped = {k[:3] for k in not_compared}
     ran_old, ran_new = {k[0] for k in old_cells}, {k[0] for k in new_cells}
     return MatrixDiff(
@@ -227,9 +246,10 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
                              for env, sides in columns.items()},
         methods_compared={env: sorted({k[2] for k in both if k[1] == env}) for env in compared},
         default_methods=defaults,
-        cells_changed_under_default=by_default,
-        cases_unchanged_under_default=alike,
-        cases_not_compared_under_default=apart,
+        cells_changed_under_default=by_default.changes,
+        cases_unchanged_under_default=by_default.alike,
+        cases_not_compared_under_default=by_default.apart,
+        cells_not_compared_under_default=by_default.not_run,
         cases_not_run=dict(sorted([(c, "NEW") for c in new_cases - old_cases - ran_new]
                                   + [(c, "OLD") for c in old_cases - new_cases - ran_old])),
         cells_changed=changed,
@@ -293,7 +313,8 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
         lines.append("K case %s: %s" % (case, why))
     lines += diffdefault.section(diff.default_methods, diff.cells_changed_under_default,
                                  diff.cases_unchanged_under_default,
-                                 diff.cases_not_compared_under_default)
+                                 diff.cases_not_compared_under_default,
+                                 diff.cells_not_compared_under_default)
     for c, methods in by_methods(diff.cells_case_changed, _methods(diff)):
         lines.append("K cell %s %s [%s]: %s (case changed: not compared)" % (
             c.case, c.environment, methods, change_words(c)))

@@ -49,6 +49,9 @@ class CellChange:
     new_hung_at: str = ""
     #: OLD's method when it is not ``method``: OLD's default-method cell against NEW's.
     old_method: Optional[str] = None
+    #: Of a default-method change, the side ("old", "new") whose value is the program the case
+    #: models failing: the case breaks under that side's default (``picks.broken``).
+    program_failed: Optional[str] = None
 
 
 def same(a: MatrixCell, b: MatrixCell, performance: bool) -> bool:

@@ -7,15 +7,16 @@ lines that say it. Pure; ``diff`` calls it.
 
 from __future__ import annotations
 
-from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
+import dataclasses
+from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
-from harness import case_code
+from harness import case_code, picks
 from harness.diffcell import CellChange, change_words
 from harness.documents import CellKey, MatrixCell, MatrixEnvironment
 from harness.history import system_name
 from harness.results import interpreter_label
 
-__all__ = ["Defaults", "at", "default_lines", "defaults", "section", "switched",
+__all__ = ["Compared", "Defaults", "at", "default_lines", "defaults", "section", "switched",
            "under_defaults", "where"]
 
 #: An environment's two defaults on each side: ``{"old": "fork", "new": "forkserver",
@@ -23,6 +24,20 @@ __all__ = ["Defaults", "at", "default_lines", "defaults", "section", "switched",
 Defaults = Dict[str, Optional[str]]
 #: ``diff``'s comparison of OLD's cell with NEW's (at NEW's key), OLD's method: None when same.
 Compare = Callable[[CellKey, MatrixCell, MatrixCell, Optional[str]], Optional[CellChange]]
+#: A cell the harness could not run: (case, environment, method, why: the method-by-method
+#: line's words, "not run in NEW: the harness could not start the interpreter").
+NotRun = Tuple[str, str, str, str]
+
+
+class Compared(NamedTuple):
+    """Each case's OLD default-method cell against NEW's."""
+
+    changes: List[CellChange]
+    alike: int
+    #: Cases that ran under one side's default only.
+    apart: int
+    #: Cases whose cell under a side's default the harness could not run (NEW's when both).
+    not_run: List[NotRun]
 
 
 def defaults(old: MatrixEnvironment, new: MatrixEnvironment) -> Defaults:
@@ -54,27 +69,48 @@ def at(env: str, sides: Sequence[str]) -> str:
 
 
 def under_defaults(old_cells: Mapping[CellKey, MatrixCell], new_cells: Mapping[CellKey, MatrixCell],
-                   by_env: Mapping[str, Defaults],
-                   compare: Compare) -> Tuple[List[CellChange], int, int]:
+                   by_env: Mapping[str, Defaults], compare: Compare,
+                   breaks: Mapping[str, Sequence[str]],
+                   failed: Mapping[Tuple[str, CellKey], str]) -> Compared:
     """Where the defaults differ, each case's OLD cell under OLD's default against NEW's under
-    NEW's: (those that differ, how many cases are alike, how many ran under one side's default
-    only)."""
+    NEW's (``*_cells``: those that ran). ``breaks``: each case's methods where its value is the
+    program failing (``picks.breaks_of``); ``failed``: ("OLD" or "NEW", key) -> why, for each
+    cell the harness could not run."""
     changes: List[CellChange] = []
+    not_run: List[NotRun] = []
     alike = apart = 0
     for env, d in switched(by_env).items():
-        old_method, new_method = str(d["old"]), str(d["new"])
-        for case in sorted({k[0] for k in old_cells if k[1:] == (env, old_method)}
-                           | {k[0] for k in new_cells if k[1:] == (env, new_method)}):
-            a, b = old_cells.get((case, env, old_method)), new_cells.get((case, env, new_method))
-            if a is None or b is None:
+        ends = {"OLD": (env, str(d["old"])), "NEW": (env, str(d["new"]))}
+        cases = {k[0] for k in old_cells if k[1:] == ends["OLD"]} | \
+            {k[0] for k in new_cells if k[1:] == ends["NEW"]} | \
+            {k[0] for side, k in failed if k[1:] == ends[side]}
+        for case in sorted(cases):
+            old_key, new_key = (case, *ends["OLD"]), (case, *ends["NEW"])
+            why = [(key, failed[(side, key)]) for side, key in (("NEW", new_key), ("OLD", old_key))
+                   if (side, key) in failed]
+            a, b = old_cells.get(old_key), new_cells.get(new_key)
+            if why:
+                not_run.append((*why[0][0], why[0][1]))
+            elif a is None or b is None:
                 apart += 1
-                continue
-            change = compare((case, env, new_method), a, b, old_method)
-            if change is None:
-                alike += 1
             else:
-                changes.append(change)
-    return changes, alike, apart
+                change = compare(new_key, a, b, old_key[2])
+                if change is None:
+                    alike += 1
+                else:
+                    changes.append(_failing(change, a, b, breaks.get(case, ())))
+    return Compared(changes, alike, apart, not_run)
+
+
+def _failing(change: CellChange, a: MatrixCell, b: MatrixCell,
+             breaks: Sequence[str]) -> CellChange:
+    """``change`` with the side whose value is the program failing, as the page counts it
+    (``picks.broken``); none when the case's code changed (not compared)."""
+    old_method = str(change.old_method)
+    broke = picks.broken({old_method: a, change.method: b}, breaks)
+    if not broke or change.case_code == case_code.CHANGED:
+        return change
+    return dataclasses.replace(change, program_failed="new" if change.method in broke else "old")
 
 
 def default_lines(by_env: Mapping[str, Defaults]) -> List[str]:
@@ -93,10 +129,11 @@ def default_lines(by_env: Mapping[str, Defaults]) -> List[str]:
 
 
 def section(by_env: Mapping[str, Defaults], changes: Sequence[CellChange], alike: int,
-            apart: int) -> List[str]:
+            apart: int, not_run: Sequence[NotRun]) -> List[str]:
     """Where the defaults differ: "under each side's default method (fork -> forkserver): 63 of
     109 cases differ: 12 ok -> error, …", each such case's line in that order (``C default``;
-    ``K default``, last, when the case's code changed), then the method-by-method heading."""
+    ``K default``, last, when the case's code changed), then the method-by-method heading.
+    ``apart`` and ``not_run`` (by why) are counted as not compared."""
     moved = switched(by_env)
     if not moved:
         return []
@@ -115,16 +152,27 @@ def section(by_env: Mapping[str, Defaults], changes: Sequence[CellChange], alike
         head += ": " + ", ".join("%d %s" % (kinds[k], k[1]) for k in order)
     if apart:
         head += "; %d not compared (run under one side's default only)" % apart
+    whys: Dict[str, int] = {}
+    for *_key, why in not_run:
+        whys[why] = whys.get(why, 0) + 1
+    for why in sorted(whys, key=lambda w: (-whys[w], w)):
+        head += "; %d not compared (%s)" % (whys[why], why)
     lines = [head]
     rank = {kind: i for i, kind in enumerate(order)}
     for c in sorted(changes, key=lambda c: (rank.get(_kind(c), len(rank)), c.case)):
         case_changed = c.case_code == case_code.CHANGED
-        lines.append("%s default %s %s [%s -> %s]: %s%s" % (
+        lines.append("%s default %s %s [%s -> %s]: %s%s%s" % (
             "K" if case_changed else "C", c.case, c.environment, c.old_method, c.method,
-            change_words(c), " (case changed: not compared)" if case_changed else ""))
+            change_words(c), " (case changed: not compared)" if case_changed else "",
+            " (the program failed under %s: the case's docs say it breaks there)" % (
+                c.method if c.program_failed == "new" else c.old_method)
+            if c.program_failed else ""))
     return lines + ["method by method (each method's cell with the same method's):"]
 
 
 def _kind(c: CellChange) -> Tuple[bool, str]:
-    """(same outcome, "ok -> error"): what a change under the defaults is counted as."""
-    return c.old_outcome == c.new_outcome, "%s -> %s" % (c.old_outcome, c.new_outcome)
+    """(same outcome, "ok -> error"): what a change under the defaults is counted as; a value
+    that is the program failing is an outcome of its own ("ok -> ok but the program failed")."""
+    old, new = (str(outcome) + (" but the program failed" if c.program_failed == side else "")
+                for side, outcome in (("old", c.old_outcome), ("new", c.new_outcome)))
+    return c.old_outcome == c.new_outcome and not c.program_failed, "%s -> %s" % (old, new)

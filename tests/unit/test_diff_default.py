@@ -157,3 +157,88 @@ def test_the_header_names_each_sides_release_and_where_it_ran() -> None:
     text = diff.format_diff(diff.diff_matrices(sides["old"], later), "o", "n").splitlines()
     assert "compared: 9 cells that ran in both (linux-cpython-3.12: 3.12.1, the host -> 3.12.4, " \
            "the host)" in text
+
+
+def _breaking() -> Dict[str, MatrixDoc]:
+    """``_story`` with a.g, which declares ``breaks=("spawn", "forkserver")`` (as
+    inheritance.missing_main_guard does): its value there, 2, is the program failing, fork's 1
+    the program working."""
+    sides = _story()
+    for side, env in ((sides["old"], OLD_ENV), (sides["new"], NEW_ENV)):
+        side["results"] += _each("a.g", env, {"fork": 1, "forkserver": 2, "spawn": 2})
+        side["cases"] += _matrix([], ["a.g"], [])["cases"]
+        side["cases"][-1]["breaks"] = ["spawn", "forkserver"]
+    return sides
+
+
+def test_a_value_the_case_breaks_under_is_counted_as_the_program_failing() -> None:
+    """Review r18 #3: a.g went from fork's 1 to forkserver's 2, the program it models failing
+    there (the page counts that cell as failing, ``picks.broken``); diff counted it "ok -> ok",
+    alike to a value that changed. Both ways (a diff of 3.14 against 3.12 says it stopped
+    failing), in --json too; a case that returns the same value both sides is alike."""
+    sides = _breaking()
+    result = diff.diff_matrices(sides["old"], sides["new"])
+    lines = diff.format_diff(result, "o", "n").splitlines()
+    start = lines.index("under each side's default method (fork -> forkserver): 4 of 4 cases "
+                        "differ: 1 ok -> error, 1 ok -> ok but the program failed, "
+                        "1 timeout -> ok, 1 ok -> ok")
+    assert lines[start + 2] == "C default a.g linux-cpython-3.14 [fork -> forkserver]: ok 1 -> " \
+                               "ok 2 (the program failed under forkserver: the case's docs say " \
+                               "it breaks there)"
+    (cell,) = [c for c in result.to_dict()["cells_changed_under_default"] if c["case"] == "a.g"]
+    assert cell["program_failed"] == "new"
+    assert [c["program_failed"] for c in result.to_dict()["cells_changed_under_default"]
+            if c["case"] != "a.g"] == [None, None, None]
+    back = diff.diff_matrices(sides["new"], sides["old"])
+    text = diff.format_diff(back, "n", "o").splitlines()
+    assert "C default a.g linux-cpython-3.12 [forkserver -> fork]: ok 2 -> ok 1 (the program " \
+           "failed under forkserver: the case's docs say it breaks there)" in text
+    assert [line for line in text if line.startswith("under each")] == [
+        "under each side's default method (forkserver -> fork): 4 of 4 cases differ: "
+        "1 error -> ok, 1 ok -> timeout, 1 ok but the program failed -> ok, 1 ok -> ok"]
+    # NEW's catalog no longer says a.g breaks (OLD's does): NEW's word is the one read
+    unsaid = copy.deepcopy(sides["new"])
+    unsaid["cases"][-1].pop("breaks")
+    assert [c.program_failed for c in diff.diff_matrices(
+        sides["old"], unsaid).cells_changed_under_default if c.case == "a.g"] == [None]
+    for cell in sides["new"]["results"]:
+        if cell["case"] == "a.g" and cell["method"] == "forkserver":
+            cell["observed"] = 1
+    result = diff.diff_matrices(sides["old"], sides["new"])
+    assert "a.g" not in [c.case for c in result.cells_changed_under_default]
+    assert result.cases_unchanged_under_default == 1
+
+
+def test_a_cell_the_harness_could_not_run_is_counted_apart_with_why() -> None:
+    """Review r18 #4: NEW's forkserver cell of a.x is one the harness could not run (the
+    interpreter did not start; the merge writes it as not run, with that reason): the case ran
+    under both defaults, so not "run under one side's default only"; it is counted apart with
+    the method-by-method line's why. A matrix merged before that holds it as an error whose
+    ``where`` is the harness: alike."""
+    sides = _story()
+    for cell in sides["new"]["results"]:
+        if cell["case"] == "a.x" and cell["method"] == "forkserver":
+            cell.update({"outcome": None, "observed": None, "error": None, "status": "not-run",
+                         "detail": "not run (the harness could not start the interpreter)"})
+    result = diff.diff_matrices(sides["old"], sides["new"])
+    lines = diff.format_diff(result, "o", "n").splitlines()
+    assert [line for line in lines if line.startswith("under each")] == [
+        "under each side's default method (fork -> forkserver): 2 of 2 cases differ: "
+        "1 timeout -> ok, 1 ok -> ok; 1 not compared (not run in NEW: the harness could not "
+        "start the interpreter)"]
+    assert result.cases_not_compared_under_default == 0
+    assert result.to_dict()["cells_not_compared_under_default"] == [[
+        "a.x", NEW_ENV, "forkserver", "not run in NEW: the harness could not start the "
+                                      "interpreter"]]
+    # OLD's cell, as an older matrix holds it, NEW's default not run at all: the harness's why
+    # still; a case only OLD's default ran is counted as before
+    for cell in sides["old"]["results"]:
+        if cell["case"] == "a.x" and cell["method"] == "fork":
+            cell.update({"outcome": "error", "detail": None, "error": {
+                "type": "HarnessError", "where": "harness", "message": "boom"}})
+    sides["new"]["results"] = [c for c in sides["new"]["results"] if not (
+        c["case"] == "a.x" and c["method"] == "forkserver")]
+    sides["old"]["results"] += _each("a.b", OLD_ENV, {"fork": 1})
+    text = diff.format_diff(diff.diff_matrices(sides["old"], sides["new"]), "o", "n")
+    assert "; 1 not compared (run under one side's default only); 1 not compared (not run in " \
+           "OLD: the harness could not run it: HarnessError: boom)\n" in text
