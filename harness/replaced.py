@@ -15,10 +15,13 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Set, Tuple, cast
 
 from harness import case_code, results
 from harness.loading import run_record, run_time
+
+if TYPE_CHECKING:
+    from harness.documents import CaseEntry, Environment
 
 __all__ = ["ELSEWHERE_DIR", "INTERRUPTED_DIR", "REPLACED_DIR", "Aside", "beside", "keep_earlier",
            "line", "narrower", "prune", "pruned_line", "this_run", "undo", "write_new"]
@@ -183,9 +186,9 @@ def _ran(doc: Any) -> Set[Tuple[Any, Any]]:
 def _same_code(earlier: Any, doc: Any, cells: Set[Tuple[Any, Any]]) -> bool:
     """Each case ``earlier`` holds a cell of ran the code ``doc``'s run ran, as the merge
     tells it (``case_code.relation``: the digests, else the commits)."""
-    columns = [{"runs": [run_record("", _environment(d) or {}, [
-        c for c in _harness(d).get("cases") or () if isinstance(c, dict) and "id" in c])]}
-        for d in (earlier, doc)]
+    columns = [{"runs": [run_record("", cast("Environment", _environment(d) or {}), [
+        cast("CaseEntry", c) for c in _harness(d).get("cases") or ()
+        if isinstance(c, dict) and "id" in c])]} for d in (earlier, doc)]
     return all(case_code.relation(*(case_code.side(column, {"case": case})
                                     for column in columns)) == case_code.SAME
                for case in {case for case, _method in cells})
