@@ -57,7 +57,7 @@ def harness_failed(cells: int, of: Optional[int] = None) -> str:
 
 def is_harness_error(cell: Mapping[str, Any]) -> bool:
     """Whether the harness failed to run the cell (``runner.HARNESS_ERROR`` and the guest's own:
-    a result not JSON, an unknown case): its error's ``where`` is the harness."""
+    an unknown case): its error's ``where`` is the harness."""
     error = cell.get("error")
     return isinstance(error, Mapping) and error.get("where") == "harness"
 

@@ -2,7 +2,8 @@
 ``--quick``) still replaces its results file, so ``report`` shows the newest run, but the file
 it replaces is kept first in ``<results dir>/replaced/`` (review r5: ``-k pickling`` replaced
 a 324-cell file with 25 cells and said nothing). A full run replaces a file as before. A
-complete run removes the files set aside earlier that it ran every cell of again (``prune``)."""
+complete run removes the files set aside earlier that it ran every cell of again, on the same
+patch release and case code (``prune``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,13 @@ import shutil
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, List, Mapping, Optional, Set, Tuple
+from typing import TYPE_CHECKING, Any, List, Mapping, Optional, Set, Tuple, cast
 
-from harness import results
-from harness.loading import run_time
+from harness import case_code, results
+from harness.loading import run_record, run_time
+
+if TYPE_CHECKING:
+    from harness.documents import CaseEntry, Environment
 
 __all__ = ["ELSEWHERE_DIR", "INTERRUPTED_DIR", "REPLACED_DIR", "Aside", "beside", "keep_earlier",
            "line", "narrower", "prune", "pruned_line", "this_run", "undo", "write_new"]
@@ -121,12 +125,14 @@ def line(aside: Aside, written: Path) -> str:
 
 def prune(written: Path, doc: Mapping[str, Any], keep: Optional[Path]) -> List[Path]:
     """After a complete run wrote ``doc`` as its interpreter's results file ``written``: the
-    files of that interpreter set aside in ``replaced/`` and ``interrupted/`` by earlier runs
-    whose every cell it ran again, removed (the results file holds each newer), and their
-    paths. Not ``keep`` (the file this run set aside: its line names it), nor a file that is
-    not a readable results file of the same interpreter from before this run."""
+    files set aside in ``replaced/`` and ``interrupted/`` by earlier runs of the same
+    environment (as the merge tells columns apart: patch release included; and host or root)
+    whose every cell it ran again with the same case code (``_same_code``), removed (the
+    results file holds each newer), and their paths. Not ``keep`` (the file this run set
+    aside: its line names it), nor a file that is not a readable results file from before
+    this run: a 3.12.0 file or one of older case code is the only record of its cells."""
     env = _environment(doc) or {}
-    ran, now = _ran(doc), this_run(env)
+    ran, now, ident = _ran(doc), this_run(env), results.env_id(env, patch=True)
     name = re.compile(re.escape(written.stem) + _ASIDE_NAME)
     removed: List[Path] = []
     for folder in (written.parent / REPLACED_DIR, written.parent / INTERRUPTED_DIR):
@@ -139,8 +145,11 @@ def prune(written: Path, doc: Mapping[str, Any], keep: Optional[Path]) -> List[P
                 continue
             earlier, stamp = _read(path)
             cells = _ran(earlier)
+            before = _environment(earlier) or {}
             if earlier is None or not cells or not cells <= ran or stamp >= now or \
-                    results.file_stem(_environment(earlier) or {}) != written.stem:
+                    results.file_stem(before) != written.stem or \
+                    results.env_id(before, patch=True) != ident or \
+                    not _same_code(earlier, doc, cells):
                 continue
             try:
                 path.unlink()
@@ -157,9 +166,13 @@ def pruned_line(removed: List[Path]) -> str:
         ", ".join("%s/%s" % (p.parent.name, p.name) for p in removed))
 
 
-def _environment(doc: Any) -> Optional[Mapping[str, Any]]:
+def _harness(doc: Any) -> Mapping[str, Any]:
     harness = doc.get("harness") if isinstance(doc, dict) else None
-    env = harness.get("environment") if isinstance(harness, dict) else None
+    return harness if isinstance(harness, dict) else {}
+
+
+def _environment(doc: Any) -> Optional[Mapping[str, Any]]:
+    env = _harness(doc).get("environment")
     return env if isinstance(env, dict) else None
 
 
@@ -168,6 +181,17 @@ def _ran(doc: Any) -> Set[Tuple[Any, Any]]:
     tests = doc.get("tests") if isinstance(doc, dict) else None
     metas = [t.get("metadata") for t in tests or () if isinstance(t, dict)]
     return {(m.get("case"), m.get("method")) for m in metas if isinstance(m, dict) and m}
+
+
+def _same_code(earlier: Any, doc: Any, cells: Set[Tuple[Any, Any]]) -> bool:
+    """Each case ``earlier`` holds a cell of ran the code ``doc``'s run ran, as the merge
+    tells it (``case_code.relation``: the digests, else the commits)."""
+    columns = [{"runs": [run_record("", cast("Environment", _environment(d) or {}), [
+        cast("CaseEntry", c) for c in _harness(d).get("cases") or ()
+        if isinstance(c, dict) and "id" in c])]} for d in (earlier, doc)]
+    return all(case_code.relation(*(case_code.side(column, {"case": case})
+                                    for column in columns)) == case_code.SAME
+               for case in {case for case, _method in cells})
 
 
 def _cells(doc: Any) -> Optional[int]:

@@ -22,11 +22,13 @@ from harness.guest.words import CHILD_DIED, ERROR, OK, UNAVAILABLE
 if TYPE_CHECKING:
     from typing import Any, Dict, List
 
-__all__ = ["main"]
+__all__ = ["category_module", "main"]
 
 def _write(path: str, payload: Dict[str, Any]) -> None:
     """The result as strict JSON; an observation JSON cannot hold (a NaN, a set, an object)
-    makes the cell a harness error that says what it was, never a repr or a NaN."""
+    makes the cell an error that says what it was, never a repr or a NaN: the case's own
+    (``where`` parent), as the catalog's bug in observing, not the harness failing to run it
+    (that made the whole run partial, and every later run of it went to interrupted/)."""
     from harness.guest import _files  # only now: the case has finished, nothing it started sees
 
     try:
@@ -36,9 +38,15 @@ def _write(path: str, payload: Dict[str, Any]) -> None:
             type(exc).__name__, str(exc)[:MESSAGE_LIMIT])
         payload = {key: value for key, value in payload.items() if key != "observed"}
         payload.update(outcome=ERROR, error={
-            "type": "NotJSON", "where": "harness",
+            "type": "NotJSON", "where": "parent",
             "message": "the case's result cannot be written as JSON: %s" % what})
         _files.write_json(path, payload, sort_keys=True)
+
+
+def category_module(case_id: str) -> str:
+    """The one module the executor imports for a case, ``cases.<category>``: it imports the
+    category's other modules, so every case of the category is registered."""
+    return "cases." + case_id.split(".", 1)[0]
 
 
 def _run(case_id: str, method: str) -> Dict[str, Any]:
@@ -48,12 +56,14 @@ def _run(case_id: str, method: str) -> Dict[str, Any]:
 
     from harness.guest import catalog  # the project root is on sys.path (executor.py put it there)
 
-    module_name = "cases." + case_id.split(".", 1)[0]
+    module_name = category_module(case_id)
     importlib.import_module(module_name)
     found = {c.id: c for c in catalog.all_cases()}.get(case_id)
-    if found is None:
-        return {"outcome": ERROR, "error": {"type": "UnknownCase", "message": case_id,
-                                              "where": "harness"}}
+    if found is None:  # the harness's: a category module registers all of it (a unit test)
+        return {"outcome": ERROR, "error": {
+            "type": "UnknownCase", "where": "harness",
+            "message": "%s: not registered by %s, the one module the executor imports (it "
+                       "must import the category's other modules)" % (case_id, module_name)}}
 
     import multiprocessing
 

@@ -9,6 +9,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Dict, Set
 
 ROOT = Path(__file__).resolve().parents[2]
 EXECUTOR = ROOT / "harness" / "guest" / "executor.py"
@@ -55,3 +56,36 @@ def test_wrong_arguments_print_the_usage(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 2
     assert proc.stderr.startswith("usage: executor.py PROJECT_ROOT CASE_ID METHOD RESULT_PATH")
+
+
+def test_each_category_module_alone_registers_every_case_of_its_category() -> None:
+    """Review r18: a case the executor does not find is the harness's error (``UnknownCase``),
+    which makes the run partial; it imports only ``category_module(case)``, in a fresh
+    interpreter, so a case module its category's module does not import would be one in every
+    run. Each category in a process of its own, as the executor does."""
+    from harness.guest import catalog
+    from harness.guest.case_parent import category_module
+
+    by_module: Dict[str, Set[str]] = {}
+    for case in catalog.whole(ROOT / "cases"):
+        by_module.setdefault(category_module(case.id), set()).add(case.id)
+    code = ("import importlib, sys; sys.path.insert(0, sys.argv[1]); "
+            "importlib.import_module(sys.argv[2]); from harness.guest import catalog; "
+            "print(' '.join(c.id for c in catalog.all_cases()))")
+    for module, ids in sorted(by_module.items()):
+        proc = subprocess.run([sys.executable, "-I", "-c", code, str(ROOT), module],
+                              capture_output=True, text=True, timeout=60, check=False)
+        assert proc.returncode == 0, (module, proc.stderr)
+        assert ids <= set(proc.stdout.split()), (module, sorted(ids - set(proc.stdout.split())))
+
+
+def test_a_case_it_does_not_know_is_the_harness_error_naming_the_module(tmp_path: Path) -> None:
+    out = tmp_path / "result.json"
+    proc = subprocess.run([sys.executable, "-I", str(EXECUTOR), str(ROOT), "methods.no_such",
+                           "spawn", str(out)], cwd=str(tmp_path), capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(out.read_text(encoding="utf-8"))["error"] == {
+        "type": "UnknownCase", "where": "harness", "message": "methods.no_such: not registered "
+        "by cases.methods, the one module the executor imports (it must import the category's "
+        "other modules)"}

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from harness import (
+    causes,
     check_left,
     chroot,
     cli,
@@ -262,11 +263,14 @@ def odd_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def test_an_observation_json_cannot_hold_is_an_error_cell_saying_what_it_was(
         odd_root: Path, tmp_path: Path, case: str, message: str) -> None:
     """Never a NaN in the results file (the report would refuse it) nor a repr passed off as
-    the observation: the cell is a harness error that names the value."""
+    the observation: the cell is an error that names the value, the case's own (review r18:
+    as the harness's, it made the run partial, and no later run of that interpreter ever
+    replaced its results file: a finding of the catalog, not a cell the harness could not run)."""
     run = runner.run_case(case, "spawn", 60, root=odd_root, tmp_base=str(tmp_path))
     assert (run.outcome, run.observed) == (Outcome.ERROR, None), run
-    assert run.error == {"type": "NotJSON", "where": "harness", "message":
+    assert run.error == {"type": "NotJSON", "where": "parent", "message":
                          "the case's result cannot be written as JSON: " + message}
+    assert not causes.is_harness_error({"error": run.error})
 
 
 def test_an_observation_json_holds_is_written_as_it_is(odd_root: Path, tmp_path: Path) -> None:

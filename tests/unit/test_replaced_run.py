@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 import shlex
 from pathlib import Path
-from typing import List, Tuple
+from typing import Dict, List, Tuple
 
 import pytest
 
 from harness import interrupted, loading, merge, replaced, results
-from tests.unit.report_synth import cell, results_doc
+from tests.unit.report_synth import case_doc, cell, results_doc
 from tests.unit.test_interrupted_run import ENV, _session_end
 
 NAME = "linux-cpython-3.12.json"
@@ -223,3 +223,35 @@ def test_a_file_a_selection_just_set_aside_stays_until_a_later_run_covers_it(
     assert kept[0] is not None and not kept[0].exists()
     assert [p.name for p in (tmp_path / "replaced").iterdir()] == [kept[2].name]
     assert state.pruned == [kept[1]]
+
+
+SAME_CODE = {"methods.a": "aaaaaaaaaaaa", "methods.b": "bbbbbbbbbbbb"}
+
+
+@pytest.mark.parametrize(("version", "digests", "commit", "removed"), [
+    ("3.12.1", SAME_CODE, "c1", True),  # the same release and code: the results file has all
+    ("3.12.1", dict(SAME_CODE, **{"methods.b": "b2"}), "c2", True),  # a case it has no cell of
+    ("3.12.0", SAME_CODE, "c1", False),  # another patch release: a column of its own
+    ("3.12.1", dict(SAME_CODE, **{"methods.a": "a2"}), "c2", False),  # older code of its case
+    ("3.12.1", {}, "c2", False),  # no digests (format 1.3) and another commit: may be older
+], ids=["same", "other-case-changed", "patch-release", "case-changed", "no-digest-other-commit"])
+def test_a_file_set_aside_is_removed_only_if_of_the_same_release_and_case_code(
+        tmp_path: Path, version: str, digests: Dict[str, str], commit: str,
+        removed: bool) -> None:
+    """Review r18: a 3.12.0 file set aside, then a complete 3.12.1 run, removed the only
+    3.12.0 cells (the report shows patch releases as columns apart), and so it did the cells
+    of older case code: it compared the cells and the minor version only."""
+    doc = results_doc(cases=("methods.a", "methods.b"), commit="c1",
+                      timestamp="2026-12-07T10:00:00+00:00",
+                      case_docs=[case_doc(c, code_digest=d) for c, d in SAME_CODE.items()])
+    written = tmp_path / NAME
+    written.write_text(json.dumps(doc))
+    earlier = _aside(tmp_path / "replaced", "linux-cpython-3.12.20261201T102030Z.json",
+                     version=version)
+    held = json.loads(earlier.read_text())
+    held["harness"]["environment"]["git_commit"] = commit
+    held["harness"]["cases"] = [case_doc(c, **({"code_digest": digests[c]} if digests else {}))
+                                for c in SAME_CODE]
+    earlier.write_text(json.dumps(held))
+    assert replaced.prune(written, doc, None) == ([earlier] if removed else [])
+    assert earlier.exists() is not removed
