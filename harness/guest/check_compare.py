@@ -5,17 +5,16 @@ interpreter under test; standard library only, Python 3.8 syntax).
 Globals are compared for every module of the user's own (under their folders, outside the
 standard library and site-packages) that the child has loaded: the target's module and any
 other (``mylib.work.CONFIG`` read by a target in ``__main__``). Of a module imported while the
-watch was on (``record_imports``), only the globals the parent changed after importing it are
-compared: one its import makes differently in each process (a pid, a time) is no finding. So
-is the main module's, recorded before its main block (``check_main``); one without a main block
-is compared whole, as is the target's module when its import was not recorded (imported
-before the watch, or by another import hook, as pytest imports test modules); other modules
-without a record are not compared. A Pool's or
-ProcessPoolExecutor's worker's target is multiprocessing's: the user's module its task
-functions come from is often imported only when the first task is unpickled, and its
-initializer (the documented way to give workers state) runs before its first task, so those
-workers compare globals once their first task arrives (``after_first_task``). Only differences
-are reported, never values.
+watch was on (``check_record.record_imports``), only the globals the parent changed after
+importing it are compared: one its import makes differently in each process (a pid, a time) is
+no finding. So is the main module's, recorded before its main block (``check_main``); one
+without a main block is compared whole, as is the target's module when its import was not
+recorded (imported before the watch, or by another import hook, as pytest imports test
+modules); other modules without a record are not compared. A Pool's or ProcessPoolExecutor's
+worker's target is multiprocessing's: the user's module its task functions come from is often
+imported only when the first task is unpickled, and its initializer (the documented way to give
+workers state) runs before its first task, so those workers compare globals once their first
+task arrives (``after_first_task``). Only differences are reported, never values.
 """
 
 from __future__ import annotations
@@ -39,8 +38,8 @@ from .check_reach import code_names, reads
 if TYPE_CHECKING:
     from typing import Any, Callable, Dict, List, Set, Tuple
 
-__all__ = ["after_first_task", "child_reads", "differences", "globals_differ", "record",
-           "record_imports", "same", "snapshot", "user_modules"]
+__all__ = ["after_first_task", "child_reads", "differences", "globals_differ", "mine", "record",
+           "same", "snapshot", "user_modules"]
 
 _CONTAINERS = (dict, list, tuple, set, frozenset)
 _ENV_IGNORED = ("PYTEST_", "COLUMNS", "LINES")
@@ -57,7 +56,7 @@ def user_modules(user_dir: str) -> List[Tuple[str, Any]]:
     the script's own), outside the standard library, site-packages and the harness's folder
     (by path: a user's ``harness_cfg`` is theirs)."""
     return [(name, module) for name, module in _modules()
-            if _mine(getattr(module, "__file__", None), user_dir)
+            if mine(getattr(module, "__file__", None), user_dir)
             and not name.startswith(_OWN)]
 
 
@@ -90,63 +89,9 @@ def _values(module: Any) -> Tuple[Dict[str, Any], Dict[str, str]]:
 #: The guest's own package as this run imports it (check_exec's alias, linked in a temporary
 #: folder that a user's working folder may hold): never the user's.
 _OWN = __name__.rpartition(".")[0] + "."
-#: A user module's globals as its import left them, by module name (``record_imports``).
+#: A user module's globals as its import left them, by module name
+#: (``check_record.record_imports``).
 IMPORTED: Dict[str, Tuple[Dict[str, Any], Dict[str, str]]] = {}
-
-
-def record_imports(user_dir: str) -> None:
-    """From now on, record the globals of each module of the user's as its import left them
-    (``IMPORTED``), by wrapping the import system's own running of a module it found
-    (``_load_unlocked``; ``_exec``, ``importlib.reload``'s): private functions of importlib's
-    bootstrap (CPython 3.8 to 3.15, PyPy) that no finder or loader sees. A finder on
-    ``sys.meta_path`` would be seen by the user's code that looks there, and, to reach the
-    spec, it asked the finders after it on the user's behalf: a finder that found nothing was
-    asked again by the import system. Only modules the import system's own file (or zip)
-    loaders ran are recorded: not another hook's, as pytest's imports test modules."""
-    bootstrap = sys.modules.get("_frozen_importlib")
-    loaders = tuple(kind for kind in (
-        getattr(sys.modules.get("_frozen_importlib_external"), "FileLoader", None),
-        getattr(sys.modules.get("zipimport"), "zipimporter", None)) if kind is not None)
-    if bootstrap is None or not loaders:
-        return
-
-    def then(spec: Any, loaded: Any) -> None:
-        try:
-            if is_a(loaded, type(sys)) and isinstance(spec.loader, loaders) and \
-                    _mine(spec.origin, user_dir):
-                record(loaded)
-        except Exception:  # noqa: BLE001, S110 - recording must never break an import
-            pass
-
-    for name in ("_load_unlocked", "_exec"):
-        load = getattr(bootstrap, name, None)
-        if hasattr(load, "__code__") and not hasattr(load, _RECORDS):
-            setattr(bootstrap, name, _recording(load, then))
-
-
-_RECORDS = "_check_records"  # marks a wrapped function of the import system
-#: The wrapper, compiled as the file of the function it wraps: CPython and PyPy leave the
-#: import system's frames out of the traceback of an error an imported module raises, and so
-#: this one too (the user's traceback reads as without check).
-#: Named as it and in its module, with its signature (``__wrapped__``): a program that looks
-#: at the import system's functions sees them as without check.
-_WRAPPER = ("def wrap(_load_, _then_):\n"  # names no import function has: never shadowed
-            "    def %(name)s(spec, *module):\n"
-            "        loaded = _load_(spec, *module)\n"
-            "        _then_(spec, loaded)\n"
-            "        return loaded\n"
-            "    return %(name)s\n")
-
-
-def _recording(load: Any, then: Callable[[Any, Any], None]) -> Any:
-    space: Dict[str, Any] = {"__name__": load.__module__}
-    text = _WRAPPER % {"name": load.__name__}
-    exec(compile(text, load.__code__.co_filename, "exec"), space)  # noqa: S102 - our text
-    recorded = space["wrap"](load, then)
-    recorded.__qualname__, recorded.__doc__ = load.__qualname__, load.__doc__
-    recorded.__wrapped__ = load  # inspect.signature reads the import system's own
-    setattr(recorded, _RECORDS, True)
-    return recorded
 
 
 def record(module: Any) -> None:
@@ -155,12 +100,12 @@ def record(module: Any) -> None:
     IMPORTED[module.__name__] = _values(module)
 
 
-#: user_dir -> its folders: ``_mine`` runs for every module at every start(), in every child
+#: user_dir -> its folders: ``mine`` runs for every module at every start(), in every child
 #: and on every import.
 _FOLDERS: Dict[str, Tuple[str, ...]] = {}
 
 
-def _mine(path: Any, user_dir: str) -> bool:
+def mine(path: Any, user_dir: str) -> bool:
     """``path`` is a file of the user's: under ``user_dir``, outside the standard library,
     site-packages and the harness's folder (by path: a user's ``harness_cfg`` is theirs)."""
     if user_dir not in _FOLDERS:
@@ -349,7 +294,7 @@ def differences(snap: Dict[str, Any], done: List[str], with_globals: bool = True
 def child_reads(snap: Dict[str, Any], found: List[str], roots: Any) -> List[str]:
     """Of ``found``, the globals the code this child runs (from ``roots``: its target, its
     arguments, a worker's first task) names (``check_reach``)."""
-    return reads(found, roots, lambda path: _mine(path, snap.get("user_dir", "")))
+    return reads(found, roots, lambda path: mine(path, snap.get("user_dir", "")))
 
 
 def _random_states(user_dir: str) -> Dict[str, int]:

@@ -5,7 +5,7 @@ test; standard library only, Python 3.8 syntax).
 A spawn or forkserver child runs the script's top level again as ``__mp_main__``, not its main
 block: a value the top level computes (``STARTED = time.time()``) differs in every process
 without the parent having set anything, as in an imported module
-(``check_compare.record_imports``). The record (``check_compare.IMPORTED["__main__"]``) makes
+(``check_record.record_imports``). The record (``check_compare.IMPORTED["__main__"]``) makes
 the child compare only the globals the main block set or changed. The script is split at its
 first top-level ``if __name__ == "__main__":``; one without such a block is not recorded
 (compared whole).

@@ -22,11 +22,11 @@ from .check_compare import (
     child_reads,
     differences,
     globals_differ,
-    record_imports,
     snapshot,
 )
 from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
+from .check_record import record_imports
 from .check_seen import (
     DUMP_AT,
     arm_dump,

@@ -9,7 +9,7 @@ import sys
 import types
 from typing import Any, Dict, List
 
-from harness.guest import check_compare, check_objects
+from harness.guest import check_compare, check_objects, check_record
 
 
 def _module(monkeypatch: Any, name: str, path: str, **values: Any) -> Any:
@@ -28,7 +28,7 @@ def _record(monkeypatch: Any, tmp_path: Any) -> None:
     bootstrap = sys.modules["_frozen_importlib"]
     for name in ("_load_unlocked", "_exec"):  # put back as they are when the test ends
         monkeypatch.setattr(bootstrap, name, getattr(bootstrap, name))
-    check_compare.record_imports(str(tmp_path))
+    check_record.record_imports(str(tmp_path))
 
 
 def _import(monkeypatch: Any, tmp_path: Any, name: str, source: str) -> Any:
@@ -158,7 +158,7 @@ def test_the_import_record_leaves_the_import_system_as_it_is(tmp_path: Any,
     plain = sys.modules["_frozen_importlib"]._load_unlocked
     _record(monkeypatch, tmp_path)
     load = sys.modules["_frozen_importlib"]._load_unlocked
-    check_compare.record_imports(str(tmp_path))  # the watch of a second run: not again
+    check_record.record_imports(str(tmp_path))  # the watch of a second run: not again
     assert sys.modules["_frozen_importlib"]._load_unlocked is load
     # as a program that looks at it sees it without check (review r4: __module__ None, the
     # signature (spec, *module), the code named "recorded")
@@ -339,7 +339,7 @@ def test_the_wrapper_never_shadows_what_it_calls() -> None:
         def original(spec: Any, *module: Any) -> Any:
             return ("loaded", spec)
         original.__name__ = original.__qualname__ = name
-        wrapped = check_compare._recording(original, then)
+        wrapped = check_record._recording(original, then)
         assert wrapped("s") == ("loaded", "s") and calls.pop() == ("loaded", "s"), name
         assert wrapped.__name__ == name
 
