@@ -1,39 +1,20 @@
 """What a ``check`` run left besides its result, read back on the host: a run that did not
 write its result (a hang, a crash, an interrupt) is diagnosed from the notes its processes
-left in the hang folder as a finished run is from its result; a hang also by where its
-children still running before the kill were, as their stack dumps say."""
+left in the hang folder as a finished run is from its result."""
 
 from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
-from typing import List
 
 from harness import results
 from harness.check_diagnose import JOINED_FLUSHING
-from harness.check_where import HUNG_AT, dumped_frames
 from harness.guest import check_seen
 from harness.guest.check_hang import JOIN_WAITS
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["dumped", "hang_notes"]
-
-
-def dumped(run: CaseRun, hang_dir: Path, cwd: Path) -> CaseRun:
-    """A hang with where each thread of its children still running shortly before the kill
-    was in the user's code, as their stack dumps say (``check_seen.arm_dump``): ``HUNG_AT``."""
-    if run.outcome is not Outcome.TIMEOUT:
-        return run
-    frames: List[str] = []
-    for path in sorted(hang_dir.glob(check_seen.STACKS.replace("%d", "*"))):
-        try:
-            frames += dumped_frames(path.read_text(encoding="utf-8", errors="replace"), str(cwd))
-        except OSError:
-            continue
-    observed = dict(run.observed) if isinstance(run.observed, dict) else {}
-    return dataclasses.replace(run, observed=dict(observed, **{HUNG_AT: list(dict.fromkeys(
-        frames))[:6]})) if frames else run
+__all__ = ["hang_notes"]
 
 
 def hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:

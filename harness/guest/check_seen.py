@@ -5,9 +5,8 @@ library only, Python 3.8 syntax).
 The parent's watch writes the run's facts so far to ``FACTS`` in the hang folder at each
 ``start()`` (and ``check_suite`` as each test ends); each child writes its report there
 (``check_watch``). The host reads both for a run that did not write its result (a hang, a
-crash, an interrupt) as a finished run's own result holds them. Watched children also dump
-their stacks to ``STACKS`` there shortly before the hard timeout (``arm_dump``): a hang says
-where it waited, and its stderr (whose last line says where it hung) stays the program's.
+crash, an interrupt) as a finished run's own result holds them. Nothing runs in a watched
+child's background (no timer, no fork hook): its descriptors and threads stay the program's.
 """
 
 from __future__ import annotations
@@ -20,17 +19,11 @@ from .check_objects import own_dict
 if TYPE_CHECKING:
     from typing import Any, Dict
 
-__all__ = ["DUMP_AT", "FACTS", "STACKS", "arm_dump", "cancel_dump", "children_seen", "handlers",
-           "held_by", "read_facts", "read_reports", "stacks_file", "write_facts"]
+__all__ = ["FACTS", "children_seen", "handlers", "held_by", "read_facts", "read_reports",
+           "write_facts"]
 
 #: The file of the run's facts so far in the hang folder (``Watch.facts``), rewritten whole.
 FACTS = "check-facts.json"
-#: A watched child's stack dump in the hang folder: ``STACKS % pid``.
-STACKS = "stacks-%d.txt"
-#: The environment variable (set by ``check``, removed by the watch before the user's code
-#: runs) of the time (``time.time()``) a watched process still running dumps its stacks,
-#: shortly before the hard timeout: a time, not a delay, so a slow start does not pass the kill.
-DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
 #: The signals whose Python handler a fork child inherits and multiprocessing sends:
 #: ``terminate()`` sends SIGTERM; SIGINT is Ctrl-C's.
 _SIGNALS = ("SIGTERM", "SIGINT")
@@ -80,65 +73,6 @@ def read_facts(folder: str) -> Dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return facts if isinstance(facts, dict) else {}
-
-
-#: When this process dumps its stacks (``time.time()``; 0: never), and to which descriptor.
-_DUMP = [0.0, 2]
-_HOOKED = [False]  # the fork hooks are registered (a fork child copies them, and this)
-
-
-def arm_dump(at: str, fd: int = 2) -> None:
-    """Dump every thread's stack to ``fd`` at the time ``at`` (``DUMP_AT``'s value; "" for
-    none), unless this process has ended or ``cancel_dump`` was called by then. Paused around
-    an ``os.fork()``: a fork child would copy a watchdog thread that does not exist there
-    (arming its own would then wait for it forever), and the fork would see one more thread."""
-    try:
-        _DUMP[:] = [float(at), fd] if fd >= 0 else [0.0, fd]
-        _rearm(late=0.1)  # a slow start past the time: at once
-        if not _HOOKED[0]:
-            os.register_at_fork(before=_pause, after_in_parent=_rearm, after_in_child=_forget)
-            _HOOKED[0] = True
-    except (AttributeError, OSError, ValueError, RuntimeError):  # "", no file: no dump
-        _DUMP[0] = 0.0
-
-
-def stacks_file(folder: str) -> int:
-    """A descriptor of this process's ``STACKS`` file in ``folder`` (-1 when it cannot be
-    made), for ``arm_dump``: kept open until the process ends, not passed on to a program it
-    executes."""
-    try:
-        return os.open(os.path.join(folder, STACKS % os.getpid()),
-                       os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError:
-        return -1
-
-
-def cancel_dump() -> None:
-    """No dump any more in this process."""
-    _pause()
-    _DUMP[0] = 0.0
-
-
-def _rearm(late: float = 0.0) -> None:
-    """Armed again after a fork, unless its time is past (it dumped then)."""
-    import time
-
-    left = _DUMP[0] - time.time() if _DUMP[0] else 0.0
-    if left > 0 or (_DUMP[0] and late):
-        import faulthandler
-
-        faulthandler.dump_traceback_later(max(late, left), file=int(_DUMP[1]))
-
-
-def _pause() -> None:
-    if _DUMP[0]:
-        import faulthandler
-
-        faulthandler.cancel_dump_traceback_later()
-
-
-def _forget() -> None:  # a fork child: its own watch arms it, if it watches the child
-    _DUMP[0] = 0.0
 
 
 def held_by(target: Any, exc: BaseException) -> Dict[str, Any]:

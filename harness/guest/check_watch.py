@@ -27,16 +27,7 @@ from .check_compare import (
 )
 from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
-from .check_seen import (
-    DUMP_AT,
-    arm_dump,
-    children_seen,
-    handlers,
-    held_by,
-    read_reports,
-    stacks_file,
-    write_facts,
-)
+from .check_seen import children_seen, handlers, held_by, read_reports, write_facts
 from .words import FORK
 
 if TYPE_CHECKING:
@@ -82,8 +73,6 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
             faulthandler.enable()
     except Exception:  # noqa: BLE001, S110 - a replaced stderr without a descriptor: no dump
         pass
-    if snap.get("dump_at"):  # a child that hangs says where, before the kill
-        arm_dump(snap["dump_at"], stacks_file(report_dir))
 
     report: Dict[str, Any] = {"pid": os.getpid(), "error": None, "test": snap.get("test", "")}
     path = os.path.join(report_dir, "child-%d.json" % os.getpid())
@@ -219,7 +208,6 @@ class Watch:
         self.handlers: Dict[str, str] = {}  # signal -> a Python handler seen at a fork start()
         # Where ``note`` keeps the facts, by this process only (a fork child copies the watch).
         self.facts_dir, self.pid = hang_dir, os.getpid()
-        self.dump_at = os.environ.pop(DUMP_AT, "")  # before the user's code can see it
 
     def install(self) -> None:
         import multiprocessing
@@ -243,8 +231,7 @@ class Watch:
             wrapped = (target is not None or own_run) and not module_name.startswith(_OWN)
             if wrapped:
                 try:
-                    snap = dict(snapshot(module_name, watch.user_dir, CURRENT_TEST[0]),
-                                dump_at=watch.dump_at)
+                    snap = snapshot(module_name, watch.user_dir, CURRENT_TEST[0])
                     if own_run:  # the instance's own, for the child: removed once started
                         self.run = _Run(watch.report_dir, snap)
                     else:

@@ -1,5 +1,5 @@
 """What a ``check`` run keeps where a kill at its timeout still leaves it (``guest/check_seen``:
-the parent's observations at each start(), a child's stack dump) and how the host reads a hung
+the parent's observations at each start()) and how the host reads a hung
 run from it (``check_left``) as it reads a finished one: review r13 F3 and F6."""
 
 from __future__ import annotations
@@ -14,8 +14,7 @@ from typing import Any, Dict
 
 from harness import check_left
 from harness.check_diagnose import diagnose
-from harness.check_where import HUNG_AT, dumped_frames, format_hangs
-from harness.guest.check_seen import DUMP_AT, FACTS, read_facts
+from harness.guest.check_seen import FACTS, read_facts
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -89,88 +88,6 @@ def test_a_hung_run_is_diagnosed_from_what_its_parent_saw(tmp_path: Path) -> Non
     found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(threads, tmp_path)})}
     assert list(found) == ["threads-at-fork", "hangs-only-under-fork"], found
     assert "held by another thread is copied locked" in found["hangs-only-under-fork"].message
-
-
-#: A child that waits for a lock its parent's thread holds: argv: the hang folder, the root.
-WAITS = """
-import sys, threading, time
-sys.path.append(sys.argv[2])
-import multiprocessing
-from harness.guest import check_watch
-
-LOCK = threading.Lock()
-
-def count():
-    with LOCK:
-        pass
-
-if __name__ == "__main__":
-    check_watch.Watch(sys.argv[1], sys.argv[1], set(), sys.argv[1], "fork").install()
-    LOCK.acquire()
-    proc = multiprocessing.get_context("fork").Process(target=count)
-    proc.start()
-    proc.join(4)
-    proc.kill()
-"""
-
-
-def test_a_hung_child_says_where_it_waits(tmp_path: Path) -> None:
-    """A watched child still running at the time ``check`` gives dumps its stacks to its file
-    in the hang folder (its stderr stays the program's); the host quotes the innermost frame
-    of the child's own code, not the frames a fork child copied from its parent (r13 F6)."""
-    script = tmp_path / "waits.py"
-    script.write_text(WAITS)
-    env = dict(os.environ, **{DUMP_AT: "%.3f" % (time.time() + 1.5)})
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
-                          capture_output=True, text=True, timeout=60, check=False, env=env)
-    assert proc.returncode == 0 and "Timeout" not in proc.stderr, proc.stderr
-    hung = check_left.dumped(CaseRun("waits.py", "fork", Outcome.TIMEOUT), tmp_path, tmp_path)
-    assert isinstance(hung.observed, dict)
-    assert hung.observed[HUNG_AT] == ["waits.py:10 in count: with LOCK:"], hung.observed
-    assert format_hangs({("3.12", "fork"): hung}, ["3.12"]).splitlines()[-1] == (
-        "  3.12[fork]: a child still running was at waits.py:10 in count: with LOCK:")
-
-
-def test_a_dump_is_read_per_thread_on_every_python() -> None:
-    """3.14 names each thread in its header (``[python3.14]``), PyPy's lines are approximate:
-    each thread's innermost frame of the user's code, none below a process's bootstrap."""
-    dump = """Timeout (0:00:08)!
-Thread 0x00007f5f21f9c200 [python3.14] (most recent call first):
-  File "/usr/lib/python3.14/threading.py", line 355 in wait
-  File "/proj/app.py", line 5 in feed
-
-Thread 0x00007f5f21f9c201 [python3.14] (most recent call first):
-  File "/usr/lib/python3.14/multiprocessing/pool.py", line 114 in worker
-  File "/usr/lib/python3.14/multiprocessing/process.py", line 320 in _bootstrap
-  File "/proj/app.py", line 20 in <module>
-Thread 0x7FE5DA8FB780 (most recent call first, approximate line numbers):
-  File "/proj/app.py", line 1 in main
-"""
-    assert dumped_frames(dump, "/proj") == ["app.py:5 in feed", "app.py:1 in main"]
-
-
-#: A process whose stack dump is armed forks; the child arms its own: argv: the root.
-FORKS = """
-import os, sys, time
-sys.path.append(sys.argv[1])
-from harness.guest.check_seen import arm_dump, cancel_dump
-arm_dump("%.3f" % (time.time() + 30), 2)
-pid = os.fork()
-if pid == 0:
-    arm_dump("%.3f" % (time.time() + 30), 2)
-    cancel_dump()
-    os._exit(0)
-print(os.waitpid(pid, 0)[1])
-cancel_dump()
-"""
-
-
-def test_a_fork_of_an_armed_process_can_arm_its_own() -> None:
-    """faulthandler's watchdog is not copied into a fork child, whose own dump_traceback_later
-    then waits for it forever: the dump is paused around a fork."""
-    proc = subprocess.run([sys.executable, "-c", FORKS, str(ROOT)], capture_output=True,
-                          text=True, timeout=20, check=False)
-    assert proc.stdout.split() == ["0"], proc.stderr
 
 
 #: A target whose every attribute look-up raises: argv: the hang folder, the root.
