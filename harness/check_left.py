@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import dataclasses
 from pathlib import Path
+from typing import List
 
 from harness import results
 from harness.check_diagnose import JOINED_FLUSHING
+from harness.check_match import JOINED_TERMINATED
 from harness.guest import check_seen
-from harness.guest.check_hang import JOIN_WAITS
+from harness.guest.check_hang import JOIN_TERMINATED, JOIN_WAITS
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -21,18 +23,25 @@ def hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:
     """The ``observed`` of a run that did not write its result (a hang, a crash, an
     interrupt), as a finished run's: what the parent had seen by its last ``start()`` and its
     children's reports (``check_seen``); of a hang, also the children its processes were still
-    joining while the child's exit waited for a queue's feeder thread (``check_hang``)."""
+    joining while the child's exit waited for a queue's feeder thread, and those they were
+    still joining after sending them SIGTERM (``check_hang``)."""
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
     facts = check_seen.read_facts(str(hang_dir)) if "start_attempts" not in observed else {}
     if facts:
         observed = dict(facts, **check_seen.children_seen(check_seen.read_reports(
             str(hang_dir))), **observed)
-    waits = []
-    for note in sorted(hang_dir.glob(JOIN_WAITS.replace("%d", "*"))) if \
-            run.outcome is Outcome.TIMEOUT else ():
+    notes = {key: _joins(hang_dir, name) for key, name in ((JOINED_FLUSHING, JOIN_WAITS), (
+        JOINED_TERMINATED, JOIN_TERMINATED))} if run.outcome is Outcome.TIMEOUT else {}
+    observed.update({key: joins for key, joins in notes.items() if joins})
+    return dataclasses.replace(run, observed=observed) if facts or any(notes.values()) else run
+
+
+def _joins(hang_dir: Path, name: str) -> List[str]:
+    """The children named in the notes ``name`` (``check_hang``) in ``hang_dir``."""
+    found = []
+    for note in sorted(hang_dir.glob(name.replace("%d", "*"))):
         try:
-            waits.append(str(results.read_json(note)["child"]))
+            found.append(str(results.read_json(note)["child"]))
         except (results.BadFile, KeyError, TypeError):
             continue
-    observed.update({JOINED_FLUSHING: waits} if waits else {})
-    return dataclasses.replace(run, observed=observed) if facts or waits else run
+    return found

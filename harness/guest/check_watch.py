@@ -192,7 +192,8 @@ class Watch:
                  hang_dir: str = "", default_method: str = "") -> None:
         self.report_dir = report_dir
         self.default_method = default_method
-        self.joins = JoinWatch(report_dir, hang_dir)
+        self.terminated: Set[int] = set()  # the pids sent SIGTERM (terminate(), os.kill)
+        self.joins = JoinWatch(report_dir, hang_dir, self.terminated)
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
@@ -213,6 +214,7 @@ class Watch:
         import multiprocessing
         import threading
         from multiprocessing import context, process
+        from signal import SIGTERM
 
         watch, original = self, process.BaseProcess.start
         orig_terminate, orig_kill = process.BaseProcess.terminate, process.BaseProcess.kill
@@ -264,6 +266,7 @@ class Watch:
 
         def terminate(self: Any) -> None:
             watch.stopped.add(self.pid)
+            watch.terminated.add(self.pid)
             watch.note()  # a hang after it (a child that ignores SIGTERM) keeps it
             orig_terminate(self)
 
@@ -274,6 +277,8 @@ class Watch:
 
         def os_kill(pid: int, sig: int) -> None:
             watch.stopped.add(pid)
+            if sig == SIGTERM:
+                watch.terminated.add(pid)
             orig_os_kill(pid, sig)
 
         def queried(method: Any, of_default: bool = True) -> Any:

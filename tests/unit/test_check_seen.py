@@ -12,9 +12,12 @@ import time
 from pathlib import Path
 from typing import Any, Dict
 
-from harness import check_left
+from harness import check, check_left, discovery
 from harness.check_diagnose import diagnose
+from harness.check_match import JOINED_TERMINATED
+from harness.guest.check_hang import JOIN_TERMINATED
 from harness.guest.check_seen import FACTS, read_facts
+from harness.guest.words import START_METHODS
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -60,8 +63,15 @@ def test_the_parents_observations_at_each_start_outlive_a_kill(tmp_path: Path) -
     time.sleep(0.6)  # the orphaned child's nap ends
 
 
-def _hung(facts: Dict[str, Any], folder: Path) -> CaseRun:
+def _hung(facts: Dict[str, Any], folder: Path, joined: bool = True) -> CaseRun:
+    """A fork hang that left ``facts``; ``joined``: and a join() still waiting for a process
+    it had sent SIGTERM."""
     (folder / FACTS).write_text(json.dumps(facts))
+    note = folder / (JOIN_TERMINATED % 99)
+    if joined:
+        note.write_text(json.dumps({"child": "the child ForkPoolWorker-1"}))
+    elif note.exists():
+        note.unlink()
     return check_left.hang_notes(CaseRun("t.py", "fork", Outcome.TIMEOUT), folder)
 
 
@@ -76,12 +86,19 @@ def test_a_hung_run_is_diagnosed_from_what_its_parent_saw(tmp_path: Path) -> Non
              "handlers_at_fork": {"SIGTERM": "__main__.on_term"}}
     found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(facts, tmp_path)})}
     assert list(found) == ["signal-handler-inherited", "hangs-only-under-fork"], found
+    assert _hung(facts, tmp_path).observed[JOINED_TERMINATED] == [  # type: ignore[index]
+        "the child ForkPoolWorker-1"]
     assert "SIGTERM handler __main__.on_term runs in the fork children" in found[
         "signal-handler-inherited"].message
     assert "signal.signal(signal.SIGTERM, signal.SIG_DFL) in a Pool initializer" in found[
         "signal-handler-inherited"].fix
     assert "no other thread was running" in found["hangs-only-under-fork"].message
     assert "held by another thread is copied" not in found["hangs-only-under-fork"].message
+
+    # Without a join still waiting for a process sent SIGTERM: it ended of it.
+    found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(facts, tmp_path,
+                                                                        joined=False)})}
+    assert list(found) == ["hangs-only-under-fork"], found
 
     threads = dict(facts, threads_at_start=2, stopped_on_purpose=0)
     del threads["handlers_at_fork"]
@@ -121,3 +138,46 @@ def test_a_target_whose_attributes_all_raise_is_started_as_python_would(tmp_path
     proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0 and proc.stdout.split() == ["0"], proc.stderr
+
+
+#: A daemon's graceful SIGTERM handler (it exits) before a fork worker it stops with
+#: terminate(), which works; then its real job is only slow (review r17 #3).
+GRACEFUL_SLOW = """
+import multiprocessing, signal, sys, time
+
+def on_term(signum, frame):
+    sys.exit(0)
+
+def idle():
+    while True:
+        time.sleep(0.1)
+
+def crunch():
+    time.sleep(60)
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_term)
+    w = multiprocessing.Process(target=idle)
+    w.start(); time.sleep(0.3); w.terminate(); w.join()
+    c = multiprocessing.Process(target=crunch)
+    c.start(); c.join()
+"""
+
+
+def test_a_slow_run_whose_terminated_child_ended_is_no_inherited_handler(tmp_path: Path) -> None:
+    """A SIGTERM handler at a fork start() and a process terminated on purpose are no hang of
+    the handler when that process ended: no signal-handler-inherited, and a run at the limit
+    under every method is said to be one (it lost that line to the cause)."""
+    (tmp_path / "graceful_slow.py").write_text(GRACEFUL_SLOW)
+    interp = discovery.Interpreter(path=sys.executable, real_path=sys.executable,
+                                   implementation="cpython", version=sys.version_info[:3],
+                                   free_threading=False, origin="test")
+    runs = {(interp.short_version, m): check._run_one(interp, "graceful_slow.py", m, (),
+                                                      tmp_path, 4.0) for m in START_METHODS}
+    assert [r.outcome for r in runs.values()] == [Outcome.TIMEOUT] * 3, runs
+    assert runs[(interp.short_version, "fork")].observed["handlers_at_fork"] == {  # type: ignore[index]
+        "SIGTERM": "__main__.on_term"}
+    diagnoses = check.diagnose(runs)
+    assert "signal-handler-inherited" not in {d.code for d in diagnoses}, diagnoses
+    assert "every run was still running at the 4 s limit" in check.summary_line(
+        runs, diagnoses, check.unchecked_cells(runs), timeout=4.0)
