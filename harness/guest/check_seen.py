@@ -17,9 +17,9 @@ from . import TYPE_CHECKING
 from .check_objects import own_dict
 
 if TYPE_CHECKING:
-    from typing import Any, Dict
+    from typing import Any, Dict, Set
 
-__all__ = ["FACTS", "children_seen", "handlers", "held_by", "read_facts", "read_reports",
+__all__ = ["FACTS", "Tally", "children_seen", "handlers", "held_by", "read_facts", "read_reports",
            "write_facts"]
 
 #: The file of the run's facts so far in the hang folder (``Watch.facts``), rewritten whole.
@@ -51,6 +51,44 @@ def _name(handler: Any) -> str:
     if not isinstance(name, str):
         name = type(handler).__qualname__
     return ("%s.%s" % (module, name) if isinstance(module, str) else name)[:200]
+
+
+#: The facts that only count: a hung run is read by whether each is 0, so a change of one
+#: alone is not written (``Tally.changed``).
+_COUNTS = ("processes_started", "start_attempts", "stopped_on_purpose")
+
+
+class Tally:
+    """A watch's running counts (no scan of every process started at each ``start()``: a
+    program starting thousands made that quadratic), and what of its facts was last written."""
+
+    def __init__(self, stopped: Set[int]) -> None:
+        self.stopped = stopped  # the pids stopped on purpose (check_exec's set too)
+        self.started: Dict[int, int] = {}  # pid -> times started (a pid the OS reused)
+        self.processes = 0  # processes started
+        self.stopped_started = 0  # processes started that were stopped on purpose
+        self.threads = 1  # the most threads alive at a start()
+        self.methods: Set[str] = set()
+        self._written: Any = None
+
+    def start(self, pid: int, threads: int) -> None:
+        self.started[pid] = self.started.get(pid, 0) + 1
+        self.processes += 1
+        self.stopped_started += pid in self.stopped
+        self.threads = max(self.threads, threads)
+
+    def stop(self, pid: int) -> None:
+        if pid not in self.stopped:
+            self.stopped.add(pid)
+            self.stopped_started += self.started.get(pid, 0)
+
+    def changed(self, facts: Dict[str, Any]) -> bool:
+        """``facts`` differ from those last written by more than a count that was not 0."""
+        shape = {k: bool(v) if k in _COUNTS else v for k, v in facts.items()}
+        if shape == self._written:
+            return False
+        self._written = shape
+        return True
 
 
 def write_facts(folder: str, facts: Dict[str, Any]) -> None:

@@ -181,3 +181,51 @@ def test_a_slow_run_whose_terminated_child_ended_is_no_inherited_handler(tmp_pat
     assert "signal-handler-inherited" not in {d.code for d in diagnoses}, diagnoses
     assert "every run was still running at the 4 s limit" in check.summary_line(
         runs, diagnoses, check.unchecked_cells(runs), timeout=4.0)
+
+
+#: Starts 30 fork processes one by one, then one with a thread alive, then terminates one,
+#: counting the facts files written: argv: the hang folder, the root.
+MANY = """
+import sys, threading, time
+sys.path.append(sys.argv[2])
+import multiprocessing
+from harness.guest import check_watch
+
+written = []
+real = check_watch.write_facts
+check_watch.write_facts = lambda folder, facts: (written.append(facts), real(folder, facts))
+
+def nap():
+    time.sleep(2)
+
+if __name__ == "__main__":
+    watch = check_watch.Watch(sys.argv[1], sys.argv[1], set(), sys.argv[1], "fork")
+    watch.install()
+    fork = multiprocessing.get_context("fork")
+    for _ in range(30):
+        proc = fork.Process(target=len, args=((),))
+        proc.start()
+        proc.join()
+    print(len(written))
+    threading.Thread(target=time.sleep, args=(1,)).start()
+    proc = fork.Process(target=nap)
+    proc.start()
+    print(len(written), written[-1]["threads_at_start"])
+    proc.terminate()
+    proc.join()
+    print(len(written), written[-1]["stopped_on_purpose"])
+    facts = watch.facts()
+    print(facts["processes_started"], facts["start_attempts"], facts["stopped_on_purpose"])
+"""
+
+
+def test_the_facts_are_written_when_more_than_a_count_changed(tmp_path: Path) -> None:
+    """Each start() wrote the facts file (a temporary file and a rename) and counted by going
+    through every process started so far (review r17 #5): it is written when what a hang is
+    read by changed (the first start, more threads, a first stop), the counts kept as they go."""
+    script = tmp_path / "many.py"
+    script.write_text(MANY)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:4] == ["1", "2 2", "3 1", "31 31 1"], proc.stdout
