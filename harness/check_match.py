@@ -15,10 +15,10 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "JOINED_TERMINATED", "bound_target", "child_field",
-           "children", "contexts", "globals_changed", "in_child", "imported_starter", "inherited_handler",
-           "joined_flushing", "local_function", "logging_lost", "main_rerun", "main_starter",
-           "not_fork", "only", "script_in_package", "patched", "random_shared", "random_states",
-           "regex", "unless_main_rerun"]
+           "children", "contexts", "globals_changed", "in_child", "imported_starter",
+           "inherited_handler", "joined_flushing", "local_function", "logging_lost", "main_rerun",
+           "main_starter", "not_fork", "only", "script_in_package", "patched", "random_shared",
+           "random_states", "regex", "unless_main_rerun"]
 
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:

@@ -5,7 +5,6 @@ run from it (``check_left``) as it reads a finished one: review r13 F3 and F6.""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -86,7 +85,7 @@ def test_a_hung_run_is_diagnosed_from_what_its_parent_saw(tmp_path: Path) -> Non
              "handlers_at_fork": {"SIGTERM": "__main__.on_term"}}
     found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(facts, tmp_path)})}
     assert list(found) == ["signal-handler-inherited", "hangs-only-under-fork"], found
-    assert _hung(facts, tmp_path).observed[JOINED_TERMINATED] == [  # type: ignore[index]
+    assert _hung(facts, tmp_path).observed[JOINED_TERMINATED] == [
         "the child ForkPoolWorker-1"]
     assert "SIGTERM handler __main__.on_term runs in the fork children" in found[
         "signal-handler-inherited"].message
@@ -175,7 +174,7 @@ def test_a_slow_run_whose_terminated_child_ended_is_no_inherited_handler(tmp_pat
     runs = {(interp.short_version, m): check._run_one(interp, "graceful_slow.py", m, (),
                                                       tmp_path, 4.0) for m in START_METHODS}
     assert [r.outcome for r in runs.values()] == [Outcome.TIMEOUT] * 3, runs
-    assert runs[(interp.short_version, "fork")].observed["handlers_at_fork"] == {  # type: ignore[index]
+    assert runs[(interp.short_version, "fork")].observed["handlers_at_fork"] == {
         "SIGTERM": "__main__.on_term"}
     diagnoses = check.diagnose(runs)
     assert "signal-handler-inherited" not in {d.code for d in diagnoses}, diagnoses
