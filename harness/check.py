@@ -52,7 +52,7 @@ from harness.check_where import (
     stderr_frames,
     table_order,
 )
-from harness.guest import check_seen, check_suite
+from harness.guest import check_suite
 from harness.guest.check_exec import BEFORE_TARGET
 from harness.guest.check_targets import MODULE, PYTEST, as_main
 from harness.guest.words import START_METHODS
@@ -232,8 +232,8 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
              cwd: Path, timeout: float) -> CaseRun:
     hang_dir = _hang_dir()
     env = dict(os.environ)
-    # A watched child (and a suite's collection) still running dumps its stacks before the kill.
-    env[check_seen.DUMP_AT] = "%.3f" % (time.time() + timeout - min(2.0, timeout / 5))
+    if target == PYTEST:  # a collection that hangs dumps its stacks before the kill
+        env[check_suite.DUMP_AT] = "%.3f" % (time.time() + timeout - min(2.0, timeout / 5))
     try:
         program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method,
                    json.dumps(list(args)), hang_dir]
@@ -251,8 +251,8 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
                     causes.words(stopping.stopped_by()),  # "interrupted by SIGTERM"
                     "in %s" % started if started else "before any test ran")})
         left = Path(hang_dir)
-        return _with_default(_refine(with_progress(check_left.hang_notes(check_left.dumped(
-            _exited_later(run, target), left, cwd), left), hang_dir)), interp)
+        return _with_default(_refine(with_progress(check_left.hang_notes(
+            _exited_later(run, target), left), hang_dir)), interp)
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)
 

@@ -1,7 +1,6 @@
 """What a ``check`` run left besides its result, read back on the host: a run that did not
 write its result (a hang, a crash, an interrupt) is diagnosed from the notes its processes
-left in the hang folder as a finished run is from its result; a hang also by where its
-children still running before the kill were, as their stack dumps say."""
+left in the hang folder as a finished run is from its result."""
 
 from __future__ import annotations
 
@@ -11,47 +10,38 @@ from typing import List
 
 from harness import results
 from harness.check_diagnose import JOINED_FLUSHING
-from harness.check_where import HUNG_AT, dumped_frames
+from harness.check_match import JOINED_TERMINATED
 from harness.guest import check_seen
-from harness.guest.check_hang import JOIN_WAITS
+from harness.guest.check_hang import JOIN_TERMINATED, JOIN_WAITS
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["dumped", "hang_notes"]
-
-
-def dumped(run: CaseRun, hang_dir: Path, cwd: Path) -> CaseRun:
-    """A hang with where each thread of its children still running shortly before the kill
-    was in the user's code, as their stack dumps say (``check_seen.arm_dump``): ``HUNG_AT``."""
-    if run.outcome is not Outcome.TIMEOUT:
-        return run
-    frames: List[str] = []
-    for path in sorted(hang_dir.glob(check_seen.STACKS.replace("%d", "*"))):
-        try:
-            frames += dumped_frames(path.read_text(encoding="utf-8", errors="replace"), str(cwd))
-        except OSError:
-            continue
-    observed = dict(run.observed) if isinstance(run.observed, dict) else {}
-    return dataclasses.replace(run, observed=dict(observed, **{HUNG_AT: list(dict.fromkeys(
-        frames))[:6]})) if frames else run
+__all__ = ["hang_notes"]
 
 
 def hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:
     """The ``observed`` of a run that did not write its result (a hang, a crash, an
     interrupt), as a finished run's: what the parent had seen by its last ``start()`` and its
     children's reports (``check_seen``); of a hang, also the children its processes were still
-    joining while the child's exit waited for a queue's feeder thread (``check_hang``)."""
+    joining while the child's exit waited for a queue's feeder thread, and those they were
+    still joining after sending them SIGTERM (``check_hang``)."""
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
     facts = check_seen.read_facts(str(hang_dir)) if "start_attempts" not in observed else {}
     if facts:
         observed = dict(facts, **check_seen.children_seen(check_seen.read_reports(
             str(hang_dir))), **observed)
-    waits = []
-    for note in sorted(hang_dir.glob(JOIN_WAITS.replace("%d", "*"))) if \
-            run.outcome is Outcome.TIMEOUT else ():
+    notes = {key: _joins(hang_dir, name) for key, name in ((JOINED_FLUSHING, JOIN_WAITS), (
+        JOINED_TERMINATED, JOIN_TERMINATED))} if run.outcome is Outcome.TIMEOUT else {}
+    observed.update({key: joins for key, joins in notes.items() if joins})
+    return dataclasses.replace(run, observed=observed) if facts or any(notes.values()) else run
+
+
+def _joins(hang_dir: Path, name: str) -> List[str]:
+    """The children named in the notes ``name`` (``check_hang``) in ``hang_dir``."""
+    found = []
+    for note in sorted(hang_dir.glob(name.replace("%d", "*"))):
         try:
-            waits.append(str(results.read_json(note)["child"]))
+            found.append(str(results.read_json(note)["child"]))
         except (results.BadFile, KeyError, TypeError):
             continue
-    observed.update({JOINED_FLUSHING: waits} if waits else {})
-    return dataclasses.replace(run, observed=observed) if facts or waits else run
+    return found

@@ -14,11 +14,11 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "bound_target", "child_field", "children", "contexts",
-           "globals_changed", "in_child", "imported_starter", "inherited_handler",
-           "joined_flushing", "local_function", "logging_lost", "main_rerun", "main_starter",
-           "not_fork", "only", "script_in_package", "patched", "random_shared", "random_states",
-           "regex", "unless_main_rerun"]
+__all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "JOINED_TERMINATED", "bound_target", "child_field",
+           "children", "contexts", "globals_changed", "in_child", "imported_starter",
+           "inherited_handler", "joined_flushing", "local_function", "logging_lost", "main_rerun",
+           "main_starter", "not_fork", "only", "script_in_package", "patched", "random_shared",
+           "random_states", "regex", "unless_main_rerun"]
 
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
@@ -302,13 +302,18 @@ def joined_flushing(run: CaseRun, text: str, method: str) -> Optional[str]:
     return ", ".join(waits[:3]) if waits else None
 
 
+#: A hang's ``observed`` key (``check_left.hang_notes``): the processes a join() was still
+#: waiting for at the kill after the parent sent them SIGTERM (``check_hang``).
+JOINED_TERMINATED = "joined_after_sigterm"
+
+
 def inherited_handler(run: CaseRun, text: str, method: str) -> Optional[str]:
     """The Python SIGTERM handler the parent had at a fork ``start()`` of a fork run that hung
-    after it stopped a process on purpose (``terminate()`` sends SIGTERM): the children run
-    that handler instead of ending (``check_seen.handlers``)."""
+    joining a process it had sent SIGTERM (``terminate()``), which did not end of it: the
+    children run that handler instead of ending (``check_seen.handlers``)."""
     observed = run.observed if isinstance(run.observed, dict) else {}
     handlers = observed.get("handlers_at_fork")
     if method != FORK or run.outcome is not Outcome.TIMEOUT or not isinstance(handlers, dict) \
-            or not observed.get("stopped_on_purpose"):
+            or not observed.get(JOINED_TERMINATED):
         return None
     return shorten(str(handlers["SIGTERM"]), 120) if handlers.get("SIGTERM") else None

@@ -20,7 +20,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "DUMP_FRAME", "DUMP_THREAD", "FRAME_RE", "HARNESS_DIR",
-           "HUNG_AT", "cells_text", "dumped_frames", "error_groups",
+           "cells_text", "error_groups",
            "error_head", "format_hangs", "frame_text", "format_tracebacks", "grouped", "is_users",
            "last_error", "last_exception", "process_error",
            "readable_detail", "stderr_frames", "table_order"]
@@ -218,33 +218,6 @@ _FATAL = "Fatal Python error: "
 DUMP_THREAD = re.compile(r"^(?:Current thread|Thread) 0x[0-9a-fA-F]+(?: \[[^\]\n]*\])? \(most "
                          r"recent call first(?P<approx>, approximate line numbers)?\):$", re.M)
 
-#: Where a child process's own frames begin (``BaseProcess._bootstrap``).
-_PROCESS = os.path.join("multiprocessing", "process.py")
-
-
-def dumped_frames(text: str, cwd: str) -> List[str]:
-    """The innermost frame of the user's code of each thread in a stack dump (a child's, in
-    the file ``check_seen.arm_dump`` wrote before the kill): ``metrics.py:11 in incr: with
-    LOCK:`` (PyPy's approximate line numbers without the code, often the function's first)."""
-    import linecache
-
-    frames: List[str] = []
-    thread = approx = False
-    for line in text.splitlines():
-        header, frame = DUMP_THREAD.match(line), DUMP_FRAME.match(line)
-        if header:
-            thread, approx = True, bool(header.group("approx"))
-        elif frame and frame.group("function") == "_bootstrap" and frame.group(
-                "file").endswith(_PROCESS):
-            thread = False  # below it: the parent's frames a fork child copied
-        elif frame and thread and is_users(frame.group("file"), test_runner=True):
-            path, number = frame.group("file"), int(frame.group("line"))
-            frames.append(frame_text({"file": path, "line": number, "function": frame.group(
-                "function"), "code": "" if approx else linecache.getline(path, number).strip()},
-                cwd))
-            thread = False  # its innermost only
-    return frames
-
 
 def _fatal_line(stderr: str, said: str) -> str:
     """When ``said`` is a line of the last faulthandler dump on ``stderr``: the fatal error and
@@ -353,30 +326,15 @@ def readable_detail(run: CaseRun) -> str:
     return "%s; where it hung: %s" % (run.detail.partition(HANG_QUOTE)[0], line)
 
 
-#: A hang's ``observed`` key (``check_left.dumped``): where each thread a child's stack dump
-#: showed was in the user's code.
-HUNG_AT = "hung_at"
-
-
-def _hung_at(run: CaseRun) -> str:
-    """``a child still running was at metrics.py:11 in incr: with LOCK:`` ("" when unknown)."""
-    observed = run.observed if isinstance(run.observed, dict) else {}
-    frames = [str(f) for f in observed.get(HUNG_AT) or ()]
-    return ("a child still running was at " if len(frames) == 1 else
-            "children still running were at ") + " and ".join(frames[:3]) if frames else ""
-
-
 def format_hangs(runs: Mapping[Tuple[str, str], CaseRun],
                  interpreters: Sequence[str]) -> str:
     """Where each hang was, as far as its processes said: the last line they wrote to stderr
-    before the kill, or the error of the traceback it was part of, and where its children
-    still running were in the user's code ("" when no hang said anything)."""
-    found = [("%s[%s]" % (i, m), "; ".join(filter(None, (hang_said(run.detail) and _hang_line(
-        run), _hung_at(run)))))
+    before the kill, or the error of the traceback it was part of ("" when no hang said
+    anything)."""
+    found = [("%s[%s]" % (i, m), _hang_line(run))
              for i in interpreters for m in START_METHODS
              for run in [runs.get((i, m))]
-             if run is not None and run.outcome is Outcome.TIMEOUT and (
-                 hang_said(run.detail) or _hung_at(run))]
+             if run is not None and run.outcome is Outcome.TIMEOUT and hang_said(run.detail)]
     if not found:
         return ""
     return "\n".join(["where it hung (the last line written to stderr before the kill; in a "

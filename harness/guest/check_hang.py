@@ -8,6 +8,8 @@ waits forever. Both halves are seen where they happen, never guessed: the child 
 target done, its main thread waits in ``Queue._finalize_join`` (exiting, for the feeder); the
 parent's ``join()`` notes when it has waited for such a child since before the child noted it.
 That note (in ``hang_dir``, which outlives the killed run) is removed if the join returns.
+A ``join()`` still waiting, a second after it began, for a process the parent sent SIGTERM
+(``terminate()``) is noted the same way: that process did not end of it.
 """
 
 from __future__ import annotations
@@ -20,12 +22,18 @@ from . import TYPE_CHECKING
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["JOIN_WAITS", "JoinWatch", "exit_watch"]
+__all__ = ["JOIN_TERMINATED", "JOIN_WAITS", "JoinWatch", "exit_watch"]
 
 #: The file a child writes (in the run's report folder) while its exit waits for a feeder.
 _FLUSHING = "flushing-%d"
 #: The file the parent writes (in the host's hang folder): ``JOIN_WAITS % parent pid``.
 JOIN_WAITS = "join-waits-%d.json"
+#: The file the parent writes (in the hang folder) while a join() waits for a process it sent
+#: SIGTERM: ``JOIN_TERMINATED % parent pid``.
+JOIN_TERMINATED = "join-terminated-%d.json"
+#: Looks (of ``_POLL``) a join() waits for a process sent SIGTERM before it is noted: one
+#: ending of it (or of a handler that exits) is gone long before.
+_TERMINATED_LOOKS = 5
 _POLL = 0.2  # seconds between two looks: a hang is killed after seconds, not milliseconds
 
 
@@ -67,9 +75,10 @@ class JoinWatch:
     about (its count is the OS's, which a joined thread leaves only some time later) and what
     ``threads-at-fork`` names."""
 
-    def __init__(self, report_dir: str, hang_dir: str) -> None:
+    def __init__(self, report_dir: str, hang_dir: str, terminated: Any = ()) -> None:
         self.report_dir = report_dir
         self.hang_dir = hang_dir
+        self.terminated = terminated  # the pids sent SIGTERM (the watch's set, as it grows)
 
     def wrap(self, join: Any) -> Any:
         import time
@@ -81,7 +90,7 @@ class JoinWatch:
                 return join(proc, timeout)  # not started: join() says what is wrong
             deadline = None if timeout is None else time.monotonic() + max(timeout, 0)
             flushing = os.path.join(watch.report_dir, _FLUSHING % proc.pid)
-            looks, note = 0, ""
+            looks, waited, note, held = 0, 0, "", ""
             try:
                 while True:
                     left = _POLL if deadline is None else max(
@@ -90,23 +99,28 @@ class JoinWatch:
                     if proc.exitcode is not None or (
                             deadline is not None and time.monotonic() >= deadline):
                         return None
+                    waited += 1
+                    if not held and waited >= _TERMINATED_LOOKS and proc.pid in \
+                            watch.terminated:
+                        held = watch._note(proc, JOIN_TERMINATED)
                     if not note and os.path.exists(flushing):
                         # Two looks in a row: the join did not end when the child began to
                         # wait.
                         looks += 1
-                        note = watch._note(proc) if looks >= 2 else ""
+                        note = watch._note(proc, JOIN_WAITS) if looks >= 2 else ""
             finally:
-                if note:  # the join returned after all (or was interrupted): no deadlock
-                    try:
-                        os.remove(note)
-                    except OSError:
-                        pass
+                for path in (note, held):  # the join returned after all (or was interrupted)
+                    if path:
+                        try:
+                            os.remove(path)
+                        except OSError:
+                            pass
         return watched_join
 
-    def _note(self, proc: Any) -> str:
+    def _note(self, proc: Any, name: str) -> str:
         from ._files import write_json
 
-        note = os.path.join(self.hang_dir, JOIN_WAITS % os.getpid())
+        note = os.path.join(self.hang_dir, name % os.getpid())
         try:
             write_json(note, {"child": "the child %s" % proc.name})
         except OSError:

@@ -5,9 +5,8 @@ library only, Python 3.8 syntax).
 The parent's watch writes the run's facts so far to ``FACTS`` in the hang folder at each
 ``start()`` (and ``check_suite`` as each test ends); each child writes its report there
 (``check_watch``). The host reads both for a run that did not write its result (a hang, a
-crash, an interrupt) as a finished run's own result holds them. Watched children also dump
-their stacks to ``STACKS`` there shortly before the hard timeout (``arm_dump``): a hang says
-where it waited, and its stderr (whose last line says where it hung) stays the program's.
+crash, an interrupt) as a finished run's own result holds them. Nothing runs in a watched
+child's background (no timer, no fork hook): its descriptors and threads stay the program's.
 """
 
 from __future__ import annotations
@@ -18,19 +17,13 @@ from . import TYPE_CHECKING
 from .check_objects import own_dict
 
 if TYPE_CHECKING:
-    from typing import Any, Dict
+    from typing import Any, Dict, Set
 
-__all__ = ["DUMP_AT", "FACTS", "STACKS", "arm_dump", "cancel_dump", "children_seen", "handlers",
-           "held_by", "read_facts", "read_reports", "stacks_file", "write_facts"]
+__all__ = ["FACTS", "Tally", "children_seen", "handlers", "held_by", "read_facts", "read_reports",
+           "write_facts"]
 
 #: The file of the run's facts so far in the hang folder (``Watch.facts``), rewritten whole.
 FACTS = "check-facts.json"
-#: A watched child's stack dump in the hang folder: ``STACKS % pid``.
-STACKS = "stacks-%d.txt"
-#: The environment variable (set by ``check``, removed by the watch before the user's code
-#: runs) of the time (``time.time()``) a watched process still running dumps its stacks,
-#: shortly before the hard timeout: a time, not a delay, so a slow start does not pass the kill.
-DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
 #: The signals whose Python handler a fork child inherits and multiprocessing sends:
 #: ``terminate()`` sends SIGTERM; SIGINT is Ctrl-C's.
 _SIGNALS = ("SIGTERM", "SIGINT")
@@ -60,6 +53,44 @@ def _name(handler: Any) -> str:
     return ("%s.%s" % (module, name) if isinstance(module, str) else name)[:200]
 
 
+#: The facts that only count: a hung run is read by whether each is 0, so a change of one
+#: alone is not written (``Tally.changed``).
+_COUNTS = ("processes_started", "start_attempts", "stopped_on_purpose")
+
+
+class Tally:
+    """A watch's running counts (no scan of every process started at each ``start()``: a
+    program starting thousands made that quadratic), and what of its facts was last written."""
+
+    def __init__(self, stopped: Set[int]) -> None:
+        self.stopped = stopped  # the pids stopped on purpose (check_exec's set too)
+        self.started: Dict[int, int] = {}  # pid -> times started (a pid the OS reused)
+        self.processes = 0  # processes started
+        self.stopped_started = 0  # processes started that were stopped on purpose
+        self.threads = 1  # the most threads alive at a start()
+        self.methods: Set[str] = set()
+        self._written: Any = None
+
+    def start(self, pid: int, threads: int) -> None:
+        self.started[pid] = self.started.get(pid, 0) + 1
+        self.processes += 1
+        self.stopped_started += pid in self.stopped
+        self.threads = max(self.threads, threads)
+
+    def stop(self, pid: int) -> None:
+        if pid not in self.stopped:
+            self.stopped.add(pid)
+            self.stopped_started += self.started.get(pid, 0)
+
+    def changed(self, facts: Dict[str, Any]) -> bool:
+        """``facts`` differ from those last written by more than a count that was not 0."""
+        shape = {k: bool(v) if k in _COUNTS else v for k, v in facts.items()}
+        if shape == self._written:
+            return False
+        self._written = shape
+        return True
+
+
 def write_facts(folder: str, facts: Dict[str, Any]) -> None:
     """``facts`` in ``folder``'s ``FACTS``, whole (a kill leaves the previous version)."""
     from ._files import write_json
@@ -80,65 +111,6 @@ def read_facts(folder: str) -> Dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return facts if isinstance(facts, dict) else {}
-
-
-#: When this process dumps its stacks (``time.time()``; 0: never), and to which descriptor.
-_DUMP = [0.0, 2]
-_HOOKED = [False]  # the fork hooks are registered (a fork child copies them, and this)
-
-
-def arm_dump(at: str, fd: int = 2) -> None:
-    """Dump every thread's stack to ``fd`` at the time ``at`` (``DUMP_AT``'s value; "" for
-    none), unless this process has ended or ``cancel_dump`` was called by then. Paused around
-    an ``os.fork()``: a fork child would copy a watchdog thread that does not exist there
-    (arming its own would then wait for it forever), and the fork would see one more thread."""
-    try:
-        _DUMP[:] = [float(at), fd] if fd >= 0 else [0.0, fd]
-        _rearm(late=0.1)  # a slow start past the time: at once
-        if not _HOOKED[0]:
-            os.register_at_fork(before=_pause, after_in_parent=_rearm, after_in_child=_forget)
-            _HOOKED[0] = True
-    except (AttributeError, OSError, ValueError, RuntimeError):  # "", no file: no dump
-        _DUMP[0] = 0.0
-
-
-def stacks_file(folder: str) -> int:
-    """A descriptor of this process's ``STACKS`` file in ``folder`` (-1 when it cannot be
-    made), for ``arm_dump``: kept open until the process ends, not passed on to a program it
-    executes."""
-    try:
-        return os.open(os.path.join(folder, STACKS % os.getpid()),
-                       os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    except OSError:
-        return -1
-
-
-def cancel_dump() -> None:
-    """No dump any more in this process."""
-    _pause()
-    _DUMP[0] = 0.0
-
-
-def _rearm(late: float = 0.0) -> None:
-    """Armed again after a fork, unless its time is past (it dumped then)."""
-    import time
-
-    left = _DUMP[0] - time.time() if _DUMP[0] else 0.0
-    if left > 0 or (_DUMP[0] and late):
-        import faulthandler
-
-        faulthandler.dump_traceback_later(max(late, left), file=int(_DUMP[1]))
-
-
-def _pause() -> None:
-    if _DUMP[0]:
-        import faulthandler
-
-        faulthandler.cancel_dump_traceback_later()
-
-
-def _forget() -> None:  # a fork child: its own watch arms it, if it watches the child
-    _DUMP[0] = 0.0
 
 
 def held_by(target: Any, exc: BaseException) -> Dict[str, Any]:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 
 from . import TYPE_CHECKING, check_watch
-from .check_seen import arm_dump, cancel_dump
 from .words import (
     INTERRUPTED,
     TEST_ERROR,
@@ -30,13 +29,17 @@ from .words import (
 if TYPE_CHECKING:
     from typing import Any, Dict, List, Tuple
 
-__all__ = ["COLLECTED", "COLLECTING", "PROGRESS", "Collector", "read_progress"]
+__all__ = ["COLLECTED", "COLLECTING", "DUMP_AT", "PROGRESS", "Collector", "read_progress"]
 
 #: The file of finished tests in the hang folder: one JSON object a line.
 PROGRESS = "check-tests.jsonl"
 #: What is written to stderr before pytest starts, and once it has collected the tests.
 COLLECTING = "check: collecting the tests"
 COLLECTED = "check: collected the tests"
+#: The environment variable (set by ``check``, removed here before the user's code runs) of
+#: the time (``time.time()``) a collection still going on dumps its stacks, shortly before
+#: the hard timeout: a time, not a delay, so that a slow start does not push it past the kill.
+DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
 #: A test's outcome so far that a failure or a skip of a later phase still decides.
 _UNDECIDED = (TEST_PASSED, INTERRUPTED)
 
@@ -49,11 +52,17 @@ class Collector:
         self.tests, self.watch = tests, watch
         self.progress = os.path.join(hang_dir, PROGRESS) if hang_dir else ""
         self.err = -1  # a copy of stderr's descriptor: pytest's capture replaces fd 2
+        at = os.environ.pop(DUMP_AT, "")
         try:
             self.err = os.dup(2)
             _say(self.err, COLLECTING)
-            arm_dump(getattr(watch, "dump_at", ""), self.err)  # the watch took it from the env
-        except OSError:  # no stderr: nothing more said
+            if at:
+                import faulthandler
+                import time
+
+                faulthandler.dump_traceback_later(max(0.1, float(at) - time.time()),
+                                                  file=self.err)
+        except (OSError, ValueError, RuntimeError):  # no stderr, or no dump: nothing more said
             pass
 
     def close(self) -> None:
@@ -64,7 +73,12 @@ class Collector:
             self.err = -1
 
     def _collected(self, say: bool = True) -> None:
-        cancel_dump()
+        try:
+            import faulthandler
+
+            faulthandler.cancel_dump_traceback_later()
+        except (ImportError, RuntimeError):
+            pass
         if say and self.err >= 0:
             _say(self.err, COLLECTED)
 

@@ -27,16 +27,7 @@ from .check_compare import (
 from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
 from .check_record import record_imports
-from .check_seen import (
-    DUMP_AT,
-    arm_dump,
-    children_seen,
-    handlers,
-    held_by,
-    read_reports,
-    stacks_file,
-    write_facts,
-)
+from .check_seen import Tally, children_seen, handlers, held_by, read_reports, write_facts
 from .words import FORK
 
 if TYPE_CHECKING:
@@ -82,8 +73,6 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
             faulthandler.enable()
     except Exception:  # noqa: BLE001, S110 - a replaced stderr without a descriptor: no dump
         pass
-    if snap.get("dump_at"):  # a child that hangs says where, before the kill
-        arm_dump(snap["dump_at"], stacks_file(report_dir))
 
     report: Dict[str, Any] = {"pid": os.getpid(), "error": None, "test": snap.get("test", "")}
     path = os.path.join(report_dir, "child-%d.json" % os.getpid())
@@ -203,10 +192,12 @@ class Watch:
                  hang_dir: str = "", default_method: str = "") -> None:
         self.report_dir = report_dir
         self.default_method = default_method
-        self.joins = JoinWatch(report_dir, hang_dir)
+        self.terminated: Set[int] = set()  # the pids sent SIGTERM (terminate(), os.kill)
+        self.joins = JoinWatch(report_dir, hang_dir, self.terminated)
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
+        self.tally = Tally(stopped)  # the counts ``facts`` says, kept as they change
         #: The next process started is the program (a ``module:callable`` target's): ``_Again``.
         self.program = False
         self.attempts: List[Tuple[Any, str]] = []  # (method, test) of each start() call
@@ -219,12 +210,12 @@ class Watch:
         self.handlers: Dict[str, str] = {}  # signal -> a Python handler seen at a fork start()
         # Where ``note`` keeps the facts, by this process only (a fork child copies the watch).
         self.facts_dir, self.pid = hang_dir, os.getpid()
-        self.dump_at = os.environ.pop(DUMP_AT, "")  # before the user's code can see it
 
     def install(self) -> None:
         import multiprocessing
         import threading
         from multiprocessing import context, process
+        from signal import SIGTERM
 
         watch, original = self, process.BaseProcess.start
         orig_terminate, orig_kill = process.BaseProcess.terminate, process.BaseProcess.kill
@@ -237,14 +228,15 @@ class Watch:
             # method.
             method = _method_used(self, context)
             watch.attempts.append((method, CURRENT_TEST[0]))
+            if method:
+                watch.tally.methods.add(str(method))
             own_run = target is None and _own_run(self, process.BaseProcess)
             if own_run:
                 module_name = type(self).__module__ or ""
             wrapped = (target is not None or own_run) and not module_name.startswith(_OWN)
             if wrapped:
                 try:
-                    snap = dict(snapshot(module_name, watch.user_dir, CURRENT_TEST[0]),
-                                dump_at=watch.dump_at)
+                    snap = snapshot(module_name, watch.user_dir, CURRENT_TEST[0])
                     if own_run:  # the instance's own, for the child: removed once started
                         self.run = _Run(watch.report_dir, snap)
                     else:
@@ -270,23 +262,27 @@ class Watch:
             else:
                 watch.started.append({"process": self, "pid": self.pid, "threads": threads,
                                       "wrapped": wrapped, "test": CURRENT_TEST[0]})
+                watch.tally.start(self.pid, threads)
             finally:
                 if own_run:  # the child has it (forked, or pickled in start())
                     vars(self).pop("run", None)
                 watch.note()
 
         def terminate(self: Any) -> None:
-            watch.stopped.add(self.pid)
+            watch.tally.stop(self.pid)
+            watch.terminated.add(self.pid)
             watch.note()  # a hang after it (a child that ignores SIGTERM) keeps it
             orig_terminate(self)
 
         def kill(self: Any) -> None:
-            watch.stopped.add(self.pid)
+            watch.tally.stop(self.pid)
             watch.note()
             orig_kill(self)
 
         def os_kill(pid: int, sig: int) -> None:
-            watch.stopped.add(pid)
+            watch.tally.stop(pid)
+            if sig == SIGTERM:
+                watch.terminated.add(pid)
             orig_os_kill(pid, sig)
 
         def queried(method: Any, of_default: bool = True) -> Any:
@@ -345,20 +341,23 @@ class Watch:
         return read_reports(self.report_dir)
 
     def note(self) -> None:
-        """The facts so far, in the hang folder: a run killed later keeps them."""
+        """The facts so far, in the hang folder, when more than a count changed (a new method,
+        thread count, handler, a first stop): a run killed later keeps them."""
         if self.facts_dir and os.getpid() == self.pid:
-            write_facts(self.facts_dir, self.facts())
+            facts = self.facts()
+            if self.tally.changed(facts):
+                write_facts(self.facts_dir, facts)
 
     def facts(self) -> Dict[str, Any]:
         """What the run saw so far, of a fixed size (no list that grows with its tests or
         processes): noted (``note``) at each start(), terminate() or kill() and as each test
-        ends (``check_suite``), for a run killed later."""
+        ends (``check_suite``), for a run killed later (its counts as at the last write)."""
         return {
-            "processes_started": len(self.started),
+            "processes_started": self.tally.processes,
             "start_attempts": len(self.attempts),
-            "methods_used": sorted({str(m) for m, _ in self.attempts if m}),
-            "stopped_on_purpose": len([e for e in self.started if e["pid"] in self.stopped]),
-            "threads_at_start": max([e["threads"] for e in self.started] or [1]),
+            "methods_used": sorted(self.tally.methods),
+            "stopped_on_purpose": self.tally.stopped_started,
+            "threads_at_start": self.tally.threads,
             "method_queried": self.method_queried,
             # Every process came from a context asked for by name (get_context("spawn")):
             # nothing asked for the default (a plain Process, Pool(), Queue(), Manager(),

@@ -100,15 +100,12 @@ def test_threads_alive_at_fork() -> None:
 
 def test_lock_held_at_fork_hangs_only_under_fork() -> None:
     """A lock held by another thread: timeout under fork, ok elsewhere; the hung run keeps
-    what its parent saw (a thread alive at start()) and says where the child waits (r13 F6)."""
+    what its parent saw (a thread alive at start(), r13 F6)."""
     doc = check_run.check("lock_held_at_fork.py")
     assert check_run.outcomes(doc, "fork") == {"timeout"}
     assert check_run.outcomes(doc, "spawn") == {"ok"}
     assert {"hangs-only-under-fork", "threads-at-fork"} <= check_run.codes(doc)
     assert doc["exit"] == 1
-    for run in doc["results"]:
-        if run["method"] == "fork":
-            assert run["observed"]["hung_at"] == ["lock_held_at_fork.py:9 in f: with LOCK:"]
 
 
 def test_works_only_because_default_is_fork() -> None:

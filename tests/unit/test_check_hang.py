@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Tuple
 
 from harness import check, check_left
 from harness.check_diagnose import JOINED_FLUSHING
-from harness.guest.check_hang import JOIN_WAITS, JoinWatch
+from harness.guest.check_hang import JOIN_TERMINATED, JOIN_WAITS, JoinWatch
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -32,14 +32,16 @@ def _join(proc: _Proc, timeout: Any = None) -> None:
         proc.exitcode = 0
 
 
-def _joining(tmp_path: Path, flushing: bool) -> Tuple[threading.Event, Any]:
-    """A join() of a ``_Proc`` in a thread, until the returned event is set."""
+def _joining(tmp_path: Path, flushing: bool,
+             terminated: Any = ()) -> Tuple[threading.Event, Any]:
+    """A join() of a ``_Proc`` in a thread, until the returned event is set; ``terminated``:
+    the pids the watch sent SIGTERM."""
     reports, hangs = tmp_path / "reports", tmp_path / "hangs"
     reports.mkdir()
     hangs.mkdir()
     if flushing:
         (reports / ("flushing-%d" % _Proc.pid)).write_text("")
-    watch, proc = JoinWatch(str(reports), str(hangs)), _Proc()
+    watch, proc = JoinWatch(str(reports), str(hangs), terminated), _Proc()
     thread = threading.Thread(target=watch.wrap(_join), args=(proc,))
     thread.start()
     return proc.release, thread
@@ -68,6 +70,30 @@ def test_a_join_of_a_child_that_is_not_flushing_is_not_noted(tmp_path: Path) -> 
     assert _notes(tmp_path) == []
     release.set()
     thread.join(5)
+
+
+def test_a_join_still_waiting_for_a_process_sent_sigterm_is_noted_until_it_returns(
+        tmp_path: Path) -> None:
+    """The evidence that a terminated process did not end of its SIGTERM (an inherited
+    handler): a join() of it still waiting a second later; none for another process."""
+    notes = tmp_path / "hangs"
+    release, thread = _joining(tmp_path, flushing=False, terminated={_Proc.pid + 1})
+    time.sleep(1.5)
+    assert list(notes.iterdir()) == []
+    release.set()
+    thread.join(5)
+    for name in ("reports", "hangs"):
+        (tmp_path / name).rmdir()
+    release, thread = _joining(tmp_path, flushing=False, terminated={_Proc.pid})
+    deadline = time.monotonic() + 5
+    while not list(notes.glob(JOIN_TERMINATED.replace("%d", "*"))) and \
+            time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [json.loads(n.read_text()) for n in notes.iterdir()] == [
+        {"child": "the child Process-1"}]
+    release.set()
+    thread.join(5)
+    assert list(notes.iterdir()) == []  # it ended after all
 
 
 def _hang(method: str, waits: Any = None) -> CaseRun:

@@ -1,21 +1,22 @@
 """What a ``check`` run keeps where a kill at its timeout still leaves it (``guest/check_seen``:
-the parent's observations at each start(), a child's stack dump) and how the host reads a hung
+the parent's observations at each start()) and how the host reads a hung
 run from it (``check_left``) as it reads a finished one: review r13 F3 and F6."""
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
 from pathlib import Path
 from typing import Any, Dict
 
-from harness import check_left
+from harness import check, check_left, discovery
 from harness.check_diagnose import diagnose
-from harness.check_where import HUNG_AT, dumped_frames, format_hangs
-from harness.guest.check_seen import DUMP_AT, FACTS, read_facts
+from harness.check_match import JOINED_TERMINATED
+from harness.guest.check_hang import JOIN_TERMINATED
+from harness.guest.check_seen import FACTS, read_facts
+from harness.guest.words import START_METHODS
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
@@ -61,8 +62,15 @@ def test_the_parents_observations_at_each_start_outlive_a_kill(tmp_path: Path) -
     time.sleep(0.6)  # the orphaned child's nap ends
 
 
-def _hung(facts: Dict[str, Any], folder: Path) -> CaseRun:
+def _hung(facts: Dict[str, Any], folder: Path, joined: bool = True) -> CaseRun:
+    """A fork hang that left ``facts``; ``joined``: and a join() still waiting for a process
+    it had sent SIGTERM."""
     (folder / FACTS).write_text(json.dumps(facts))
+    note = folder / (JOIN_TERMINATED % 99)
+    if joined:
+        note.write_text(json.dumps({"child": "the child ForkPoolWorker-1"}))
+    elif note.exists():
+        note.unlink()
     return check_left.hang_notes(CaseRun("t.py", "fork", Outcome.TIMEOUT), folder)
 
 
@@ -77,6 +85,8 @@ def test_a_hung_run_is_diagnosed_from_what_its_parent_saw(tmp_path: Path) -> Non
              "handlers_at_fork": {"SIGTERM": "__main__.on_term"}}
     found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(facts, tmp_path)})}
     assert list(found) == ["signal-handler-inherited", "hangs-only-under-fork"], found
+    assert _hung(facts, tmp_path).observed[JOINED_TERMINATED] == [
+        "the child ForkPoolWorker-1"]
     assert "SIGTERM handler __main__.on_term runs in the fork children" in found[
         "signal-handler-inherited"].message
     assert "signal.signal(signal.SIGTERM, signal.SIG_DFL) in a Pool initializer" in found[
@@ -84,93 +94,16 @@ def test_a_hung_run_is_diagnosed_from_what_its_parent_saw(tmp_path: Path) -> Non
     assert "no other thread was running" in found["hangs-only-under-fork"].message
     assert "held by another thread is copied" not in found["hangs-only-under-fork"].message
 
+    # Without a join still waiting for a process sent SIGTERM: it ended of it.
+    found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(facts, tmp_path,
+                                                                        joined=False)})}
+    assert list(found) == ["hangs-only-under-fork"], found
+
     threads = dict(facts, threads_at_start=2, stopped_on_purpose=0)
     del threads["handlers_at_fork"]
     found = {d.code: d for d in diagnose({**ok, ("3.12", "fork"): _hung(threads, tmp_path)})}
     assert list(found) == ["threads-at-fork", "hangs-only-under-fork"], found
     assert "held by another thread is copied locked" in found["hangs-only-under-fork"].message
-
-
-#: A child that waits for a lock its parent's thread holds: argv: the hang folder, the root.
-WAITS = """
-import sys, threading, time
-sys.path.append(sys.argv[2])
-import multiprocessing
-from harness.guest import check_watch
-
-LOCK = threading.Lock()
-
-def count():
-    with LOCK:
-        pass
-
-if __name__ == "__main__":
-    check_watch.Watch(sys.argv[1], sys.argv[1], set(), sys.argv[1], "fork").install()
-    LOCK.acquire()
-    proc = multiprocessing.get_context("fork").Process(target=count)
-    proc.start()
-    proc.join(4)
-    proc.kill()
-"""
-
-
-def test_a_hung_child_says_where_it_waits(tmp_path: Path) -> None:
-    """A watched child still running at the time ``check`` gives dumps its stacks to its file
-    in the hang folder (its stderr stays the program's); the host quotes the innermost frame
-    of the child's own code, not the frames a fork child copied from its parent (r13 F6)."""
-    script = tmp_path / "waits.py"
-    script.write_text(WAITS)
-    env = dict(os.environ, **{DUMP_AT: "%.3f" % (time.time() + 1.5)})
-    proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
-                          capture_output=True, text=True, timeout=60, check=False, env=env)
-    assert proc.returncode == 0 and "Timeout" not in proc.stderr, proc.stderr
-    hung = check_left.dumped(CaseRun("waits.py", "fork", Outcome.TIMEOUT), tmp_path, tmp_path)
-    assert isinstance(hung.observed, dict)
-    assert hung.observed[HUNG_AT] == ["waits.py:10 in count: with LOCK:"], hung.observed
-    assert format_hangs({("3.12", "fork"): hung}, ["3.12"]).splitlines()[-1] == (
-        "  3.12[fork]: a child still running was at waits.py:10 in count: with LOCK:")
-
-
-def test_a_dump_is_read_per_thread_on_every_python() -> None:
-    """3.14 names each thread in its header (``[python3.14]``), PyPy's lines are approximate:
-    each thread's innermost frame of the user's code, none below a process's bootstrap."""
-    dump = """Timeout (0:00:08)!
-Thread 0x00007f5f21f9c200 [python3.14] (most recent call first):
-  File "/usr/lib/python3.14/threading.py", line 355 in wait
-  File "/proj/app.py", line 5 in feed
-
-Thread 0x00007f5f21f9c201 [python3.14] (most recent call first):
-  File "/usr/lib/python3.14/multiprocessing/pool.py", line 114 in worker
-  File "/usr/lib/python3.14/multiprocessing/process.py", line 320 in _bootstrap
-  File "/proj/app.py", line 20 in <module>
-Thread 0x7FE5DA8FB780 (most recent call first, approximate line numbers):
-  File "/proj/app.py", line 1 in main
-"""
-    assert dumped_frames(dump, "/proj") == ["app.py:5 in feed", "app.py:1 in main"]
-
-
-#: A process whose stack dump is armed forks; the child arms its own: argv: the root.
-FORKS = """
-import os, sys, time
-sys.path.append(sys.argv[1])
-from harness.guest.check_seen import arm_dump, cancel_dump
-arm_dump("%.3f" % (time.time() + 30), 2)
-pid = os.fork()
-if pid == 0:
-    arm_dump("%.3f" % (time.time() + 30), 2)
-    cancel_dump()
-    os._exit(0)
-print(os.waitpid(pid, 0)[1])
-cancel_dump()
-"""
-
-
-def test_a_fork_of_an_armed_process_can_arm_its_own() -> None:
-    """faulthandler's watchdog is not copied into a fork child, whose own dump_traceback_later
-    then waits for it forever: the dump is paused around a fork."""
-    proc = subprocess.run([sys.executable, "-c", FORKS, str(ROOT)], capture_output=True,
-                          text=True, timeout=20, check=False)
-    assert proc.stdout.split() == ["0"], proc.stderr
 
 
 #: A target whose every attribute look-up raises: argv: the hang folder, the root.
@@ -204,3 +137,94 @@ def test_a_target_whose_attributes_all_raise_is_started_as_python_would(tmp_path
     proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
                           capture_output=True, text=True, timeout=60, check=False)
     assert proc.returncode == 0 and proc.stdout.split() == ["0"], proc.stderr
+
+
+#: A daemon's graceful SIGTERM handler (it exits) before a fork worker it stops with
+#: terminate(), which works; then its real job is only slow (review r17 #3).
+GRACEFUL_SLOW = """
+import multiprocessing, signal, sys, time
+
+def on_term(signum, frame):
+    sys.exit(0)
+
+def idle():
+    while True:
+        time.sleep(0.1)
+
+def crunch():
+    time.sleep(60)
+
+if __name__ == "__main__":
+    signal.signal(signal.SIGTERM, on_term)
+    w = multiprocessing.Process(target=idle)
+    w.start(); time.sleep(0.3); w.terminate(); w.join()
+    c = multiprocessing.Process(target=crunch)
+    c.start(); c.join()
+"""
+
+
+def test_a_slow_run_whose_terminated_child_ended_is_no_inherited_handler(tmp_path: Path) -> None:
+    """A SIGTERM handler at a fork start() and a process terminated on purpose are no hang of
+    the handler when that process ended: no signal-handler-inherited, and a run at the limit
+    under every method is said to be one (it lost that line to the cause)."""
+    (tmp_path / "graceful_slow.py").write_text(GRACEFUL_SLOW)
+    interp = discovery.Interpreter(path=sys.executable, real_path=sys.executable,
+                                   implementation="cpython", version=sys.version_info[:3],
+                                   free_threading=False, origin="test")
+    runs = {(interp.short_version, m): check._run_one(interp, "graceful_slow.py", m, (),
+                                                      tmp_path, 4.0) for m in START_METHODS}
+    assert [r.outcome for r in runs.values()] == [Outcome.TIMEOUT] * 3, runs
+    assert runs[(interp.short_version, "fork")].observed["handlers_at_fork"] == {
+        "SIGTERM": "__main__.on_term"}
+    diagnoses = check.diagnose(runs)
+    assert "signal-handler-inherited" not in {d.code for d in diagnoses}, diagnoses
+    assert "every run was still running at the 4 s limit" in check.summary_line(
+        runs, diagnoses, check.unchecked_cells(runs), timeout=4.0)
+
+
+#: Starts 30 fork processes one by one, then one with a thread alive, then terminates one,
+#: counting the facts files written: argv: the hang folder, the root.
+MANY = """
+import sys, threading, time
+sys.path.append(sys.argv[2])
+import multiprocessing
+from harness.guest import check_watch
+
+written = []
+real = check_watch.write_facts
+check_watch.write_facts = lambda folder, facts: (written.append(facts), real(folder, facts))
+
+def nap():
+    time.sleep(2)
+
+if __name__ == "__main__":
+    watch = check_watch.Watch(sys.argv[1], sys.argv[1], set(), sys.argv[1], "fork")
+    watch.install()
+    fork = multiprocessing.get_context("fork")
+    for _ in range(30):
+        proc = fork.Process(target=len, args=((),))
+        proc.start()
+        proc.join()
+    print(len(written))
+    threading.Thread(target=time.sleep, args=(1,)).start()
+    proc = fork.Process(target=nap)
+    proc.start()
+    print(len(written), written[-1]["threads_at_start"])
+    proc.terminate()
+    proc.join()
+    print(len(written), written[-1]["stopped_on_purpose"])
+    facts = watch.facts()
+    print(facts["processes_started"], facts["start_attempts"], facts["stopped_on_purpose"])
+"""
+
+
+def test_the_facts_are_written_when_more_than_a_count_changed(tmp_path: Path) -> None:
+    """Each start() wrote the facts file (a temporary file and a rename) and counted by going
+    through every process started so far (review r17 #5): it is written when what a hang is
+    read by changed (the first start, more threads, a first stop), the counts kept as they go."""
+    script = tmp_path / "many.py"
+    script.write_text(MANY)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:4] == ["1", "2 2", "3 1", "31 31 1"], proc.stdout
