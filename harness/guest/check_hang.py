@@ -8,8 +8,10 @@ waits forever. Both halves are seen where they happen, never guessed: the child 
 target done, its main thread waits in ``Queue._finalize_join`` (exiting, for the feeder); the
 parent's ``join()`` notes when it has waited for such a child since before the child noted it.
 That note (in ``hang_dir``, which outlives the killed run) is removed if the join returns.
-A ``join()`` still waiting, a second after it began, for a process the parent sent SIGTERM
-(``terminate()``) is noted the same way: that process did not end of it.
+A process the parent sent SIGTERM (``terminate()``) that a ``join()`` finds still alive a
+second after it was sent is noted the same way: it did not end of it. That note is about the
+process, not one join: it stays when a short join (``while p.is_alive(): p.join(0.5)``)
+returns on its timeout, and goes when a join finds the process ended or at its ``kill()``.
 """
 
 from __future__ import annotations
@@ -20,20 +22,21 @@ import sys
 from . import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, Dict
 
 __all__ = ["JOIN_TERMINATED", "JOIN_WAITS", "JoinWatch", "exit_watch"]
 
 #: The file a child writes (in the run's report folder) while its exit waits for a feeder.
 _FLUSHING = "flushing-%d"
-#: The file the parent writes (in the host's hang folder): ``JOIN_WAITS % parent pid``.
-JOIN_WAITS = "join-waits-%d.json"
-#: The file the parent writes (in the hang folder) while a join() waits for a process it sent
-#: SIGTERM: ``JOIN_TERMINATED % parent pid``.
-JOIN_TERMINATED = "join-terminated-%d.json"
-#: Looks (of ``_POLL``) a join() waits for a process sent SIGTERM before it is noted: one
-#: ending of it (or of a handler that exits) is gone long before.
-_TERMINATED_LOOKS = 5
+#: The file the parent writes (in the host's hang folder): ``JOIN_WAITS % (parent pid, child
+#: pid)``: two joins (two threads) each have theirs.
+JOIN_WAITS = "join-waits-%d-%d.json"
+#: The file the parent writes (in the hang folder) for a process it sent SIGTERM that a join()
+#: found alive a while later: ``JOIN_TERMINATED % (parent pid, child pid)``.
+JOIN_TERMINATED = "join-terminated-%d-%d.json"
+#: Seconds after SIGTERM a process still alive is noted: one ending of it (or of a handler
+#: that exits) is gone long before.
+_TERMINATED_AFTER = 1.0
 _POLL = 0.2  # seconds between two looks: a hang is killed after seconds, not milliseconds
 
 
@@ -71,14 +74,15 @@ def exit_watch(report_dir: str) -> None:
 
 class JoinWatch:
     """In the parent: a ``join()`` that waits in short steps and notes when the child it waits
-    for began to wait for its feeder. No thread: one alive at a later fork is what 3.12+ warns
-    about (its count is the OS's, which a joined thread leaves only some time later) and what
-    ``threads-at-fork`` names."""
+    for began to wait for its feeder, or did not end of a SIGTERM. No thread: one alive at a
+    later fork is what 3.12+ warns about (its count is the OS's, which a joined thread leaves
+    only some time later) and what ``threads-at-fork`` names."""
 
-    def __init__(self, report_dir: str, hang_dir: str, terminated: Any = ()) -> None:
+    def __init__(self, report_dir: str, hang_dir: str, terminated: Any = None) -> None:
         self.report_dir = report_dir
         self.hang_dir = hang_dir
-        self.terminated = terminated  # the pids sent SIGTERM (the watch's set, as it grows)
+        #: pid -> ``time.monotonic()`` when the parent first sent it SIGTERM (the watch's).
+        self.terminated: Dict[int, float] = {} if terminated is None else terminated
 
     def wrap(self, join: Any) -> Any:
         import time
@@ -90,39 +94,53 @@ class JoinWatch:
                 return join(proc, timeout)  # not started: join() says what is wrong
             deadline = None if timeout is None else time.monotonic() + max(timeout, 0)
             flushing = os.path.join(watch.report_dir, _FLUSHING % proc.pid)
-            looks, waited, note, held = 0, 0, "", ""
+            looks, note = 0, ""
             try:
                 while True:
                     left = _POLL if deadline is None else max(
                         0.0, min(_POLL, deadline - time.monotonic()))
                     join(proc, left)
-                    if proc.exitcode is not None or (
-                            deadline is not None and time.monotonic() >= deadline):
+                    if proc.exitcode is not None:
+                        watch.forget(proc.pid)  # it ended after all
                         return None
-                    waited += 1
-                    if not held and waited >= _TERMINATED_LOOKS and proc.pid in \
-                            watch.terminated:
-                        held = watch._note(proc, JOIN_TERMINATED)
+                    sent = watch.terminated.get(proc.pid)
+                    if sent is not None and time.monotonic() - sent >= _TERMINATED_AFTER:
+                        watch._note(proc, JOIN_TERMINATED)  # kept past this join's timeout
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return None
                     if not note and os.path.exists(flushing):
                         # Two looks in a row: the join did not end when the child began to
                         # wait.
                         looks += 1
                         note = watch._note(proc, JOIN_WAITS) if looks >= 2 else ""
             finally:
-                for path in (note, held):  # the join returned after all (or was interrupted)
-                    if path:
-                        try:
-                            os.remove(path)
-                        except OSError:
-                            pass
+                if note:  # the join returned after all (or was interrupted)
+                    _remove(note)
         return watched_join
+
+    def forget(self, pid: Any) -> None:
+        """``pid`` ended, was killed or is a new process's: no SIGTERM of it is pending."""
+        if self.terminated.pop(pid, None) is not None and self.hang_dir:
+            _remove(self._path(JOIN_TERMINATED, pid))
+
+    def _path(self, name: str, pid: Any) -> str:
+        return os.path.join(self.hang_dir, name % (os.getpid(), pid))
 
     def _note(self, proc: Any, name: str) -> str:
         from ._files import write_json
 
-        note = os.path.join(self.hang_dir, name % os.getpid())
+        note = self._path(name, proc.pid)
+        if name == JOIN_TERMINATED and os.path.exists(note):
+            return note  # noted by an earlier look
         try:
             write_json(note, {"child": "the child %s" % proc.name})
         except OSError:
             return ""
         return note
+
+
+def _remove(path: str) -> None:
+    try:
+        os.remove(path)
+    except OSError:
+        pass

@@ -192,8 +192,7 @@ class Watch:
                  hang_dir: str = "", default_method: str = "") -> None:
         self.report_dir = report_dir
         self.default_method = default_method
-        self.terminated: Set[int] = set()  # the pids sent SIGTERM (terminate(), os.kill)
-        self.joins = JoinWatch(report_dir, hang_dir, self.terminated)
+        self.joins = JoinWatch(report_dir, hang_dir)  # knows the pids sent SIGTERM, and when
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
@@ -214,12 +213,14 @@ class Watch:
     def install(self) -> None:
         import multiprocessing
         import threading
+        import time
         from multiprocessing import context, process
-        from signal import SIGTERM
+        import signal
 
         watch, original = self, process.BaseProcess.start
         orig_terminate, orig_kill = process.BaseProcess.terminate, process.BaseProcess.kill
         orig_os_kill = os.kill
+        sigterm, sigkill = signal.SIGTERM, getattr(signal, "SIGKILL", None)  # none on Windows
 
         def start(self: Any) -> None:
             target = getattr(self, "_target", None)
@@ -260,6 +261,7 @@ class Watch:
                 watch.bound_pickled = watch.bound_pickled or held_by(target, exc)
                 raise
             else:
+                watch.joins.forget(self.pid)  # a SIGTERM to this pid was an older process's
                 watch.started.append({"process": self, "pid": self.pid, "threads": threads,
                                       "wrapped": wrapped, "test": CURRENT_TEST[0]})
                 watch.tally.start(self.pid, threads)
@@ -270,19 +272,22 @@ class Watch:
 
         def terminate(self: Any) -> None:
             watch.tally.stop(self.pid)
-            watch.terminated.add(self.pid)
+            watch.joins.terminated.setdefault(self.pid, time.monotonic())
             watch.note()  # a hang after it (a child that ignores SIGTERM) keeps it
             orig_terminate(self)
 
         def kill(self: Any) -> None:
             watch.tally.stop(self.pid)
+            watch.joins.forget(self.pid)  # it ends now: no handler keeps it
             watch.note()
             orig_kill(self)
 
         def os_kill(pid: int, sig: int) -> None:
             watch.tally.stop(pid)
-            if sig == SIGTERM:
-                watch.terminated.add(pid)
+            if sig == sigterm:
+                watch.joins.terminated.setdefault(pid, time.monotonic())
+            elif sig == sigkill:
+                watch.joins.forget(pid)
             orig_os_kill(pid, sig)
 
         def queried(method: Any, of_default: bool = True) -> Any:

@@ -22,9 +22,10 @@ class _Proc:
 
     name, pid, _popen = "Process-1", 4242, object()
 
-    def __init__(self) -> None:
+    def __init__(self, pid: int = 4242, name: str = "Process-1") -> None:
         self.release = threading.Event()
         self.exitcode: Any = None
+        self.pid, self.name = pid, name
 
 
 def _join(proc: _Proc, timeout: Any = None) -> None:
@@ -32,31 +33,43 @@ def _join(proc: _Proc, timeout: Any = None) -> None:
         proc.exitcode = 0
 
 
-def _joining(tmp_path: Path, flushing: bool,
-             terminated: Any = ()) -> Tuple[threading.Event, Any]:
+def _joining(tmp_path: Path, flushing: bool, terminated: Any = None, proc: Any = None,
+             watch: Any = None, step: Any = None) -> Tuple[threading.Event, Any]:
     """A join() of a ``_Proc`` in a thread, until the returned event is set; ``terminated``:
-    the pids the watch sent SIGTERM."""
+    the pids the watch sent SIGTERM, and when; ``step``: joins of that timeout in a loop
+    while the process is alive (``while p.is_alive(): p.join(0.5)``)."""
     reports, hangs = tmp_path / "reports", tmp_path / "hangs"
-    reports.mkdir()
-    hangs.mkdir()
+    reports.mkdir(exist_ok=True)
+    hangs.mkdir(exist_ok=True)
     if flushing:
         (reports / ("flushing-%d" % _Proc.pid)).write_text("")
-    watch, proc = JoinWatch(str(reports), str(hangs), terminated), _Proc()
-    thread = threading.Thread(target=watch.wrap(_join), args=(proc,))
+    watch = watch or JoinWatch(str(reports), str(hangs), terminated)
+    proc = proc or _Proc()
+    joined = watch.wrap(_join)
+
+    def loop() -> None:
+        while proc.exitcode is None:
+            joined(proc, step)
+    thread = threading.Thread(target=joined if step is None else loop,
+                              args=(proc,) if step is None else ())
     thread.start()
     return proc.release, thread
 
 
-def _notes(tmp_path: Path) -> List[Path]:
-    return sorted((tmp_path / "hangs").glob(JOIN_WAITS.replace("%d", "*")))
+def _notes(tmp_path: Path, name: str = JOIN_WAITS) -> List[Path]:
+    return sorted((tmp_path / "hangs").glob(name.replace("%d", "*")))
+
+
+def _wait_for(tmp_path: Path, count: int, name: str = JOIN_TERMINATED) -> List[Path]:
+    deadline = time.monotonic() + 5
+    while len(_notes(tmp_path, name)) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return _notes(tmp_path, name)
 
 
 def test_a_join_waiting_for_a_flushing_child_is_noted_until_it_returns(tmp_path: Path) -> None:
     release, thread = _joining(tmp_path, flushing=True)
-    deadline = time.monotonic() + 5
-    while not _notes(tmp_path) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    notes = _notes(tmp_path)
+    notes = _wait_for(tmp_path, 1, JOIN_WAITS)
     assert len(notes) == 1
     assert json.loads(notes[0].read_text()) == {"child": "the child Process-1"}
     release.set()
@@ -72,28 +85,59 @@ def test_a_join_of_a_child_that_is_not_flushing_is_not_noted(tmp_path: Path) -> 
     thread.join(5)
 
 
-def test_a_join_still_waiting_for_a_process_sent_sigterm_is_noted_until_it_returns(
+def test_a_process_sent_sigterm_still_alive_a_second_later_is_noted_until_it_ends(
         tmp_path: Path) -> None:
     """The evidence that a terminated process did not end of its SIGTERM (an inherited
-    handler): a join() of it still waiting a second later; none for another process."""
+    handler): a join() finding it still alive a second after it was sent, not before; none
+    for another process."""
     notes = tmp_path / "hangs"
-    release, thread = _joining(tmp_path, flushing=False, terminated={_Proc.pid + 1})
+    release, thread = _joining(tmp_path, flushing=False,
+                               terminated={_Proc.pid + 1: time.monotonic()})
     time.sleep(1.5)
     assert list(notes.iterdir()) == []
     release.set()
     thread.join(5)
-    for name in ("reports", "hangs"):
-        (tmp_path / name).rmdir()
-    release, thread = _joining(tmp_path, flushing=False, terminated={_Proc.pid})
-    deadline = time.monotonic() + 5
-    while not list(notes.glob(JOIN_TERMINATED.replace("%d", "*"))) and \
-            time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert [json.loads(n.read_text()) for n in notes.iterdir()] == [
+    release, thread = _joining(tmp_path, flushing=False, terminated={_Proc.pid: time.monotonic()})
+    time.sleep(0.6)
+    assert list(notes.iterdir()) == []  # a SIGTERM still being handled: not yet
+    assert [json.loads(n.read_text()) for n in _wait_for(tmp_path, 1)] == [
         {"child": "the child Process-1"}]
     release.set()
     thread.join(5)
     assert list(notes.iterdir()) == []  # it ended after all
+
+
+def test_short_joins_in_a_loop_are_noted_as_one_long_join(tmp_path: Path) -> None:
+    """``p.terminate(); while p.is_alive(): p.join(0.5)``: no single join waits a second, the
+    time counts from the SIGTERM (review r19: the cause was missed); the note stays while the
+    loop goes on, and goes when the process ends."""
+    terminated = {_Proc.pid: time.monotonic()}
+    release, thread = _joining(tmp_path, flushing=False, terminated=terminated, step=0.5)
+    time.sleep(0.6)
+    assert _notes(tmp_path, JOIN_TERMINATED) == []
+    assert len(_wait_for(tmp_path, 1)) == 1
+    time.sleep(0.6)  # another join(0.5) returned on its timeout: the process is alive
+    assert len(_notes(tmp_path, JOIN_TERMINATED)) == 1
+    release.set()
+    thread.join(5)
+    assert _notes(tmp_path, JOIN_TERMINATED) == [] and terminated == {}
+
+
+def test_two_joins_keep_a_note_each(tmp_path: Path) -> None:
+    """Two processes sent SIGTERM, each joined by its own thread: the one that ends does not
+    remove the other's note (review r19: they shared one file)."""
+    watch = JoinWatch(str(tmp_path / "reports"), str(tmp_path / "hangs"),
+                      {4242: time.monotonic(), 4343: time.monotonic()})
+    first, second = _Proc(4242, "Process-1"), _Proc(4343, "Process-2")
+    joins = [_joining(tmp_path, flushing=False, proc=p, watch=watch) for p in (first, second)]
+    assert len(_wait_for(tmp_path, 2)) == 2
+    second.release.set()
+    joins[1][1].join(5)
+    assert [json.loads(n.read_text()) for n in _notes(tmp_path, JOIN_TERMINATED)] == [
+        {"child": "the child Process-1"}]
+    first.release.set()
+    joins[0][1].join(5)
+    assert _notes(tmp_path, JOIN_TERMINATED) == []
 
 
 def _hang(method: str, waits: Any = None) -> CaseRun:
@@ -134,8 +178,8 @@ def test_an_interpreter_whose_runs_all_hit_the_limit_is_said_apart() -> None:
 
 
 def test_notes_are_read_for_a_hang_only(tmp_path: Path) -> None:
-    (tmp_path / (JOIN_WAITS % 7)).write_text(json.dumps({"child": "the child P"}))
-    (tmp_path / (JOIN_WAITS % 8)).write_text("not json")
+    (tmp_path / (JOIN_WAITS % (7, 70))).write_text(json.dumps({"child": "the child P"}))
+    (tmp_path / (JOIN_WAITS % (7, 71))).write_text("not json")
     hung = check_left.hang_notes(_hang("fork"), tmp_path)
     assert hung.observed == {JOINED_FLUSHING: ["the child P"]}
     ok = CaseRun(case="t", method="fork", outcome=Outcome.OK)

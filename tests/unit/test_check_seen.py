@@ -66,7 +66,7 @@ def _hung(facts: Dict[str, Any], folder: Path, joined: bool = True) -> CaseRun:
     """A fork hang that left ``facts``; ``joined``: and a join() still waiting for a process
     it had sent SIGTERM."""
     (folder / FACTS).write_text(json.dumps(facts))
-    note = folder / (JOIN_TERMINATED % 99)
+    note = folder / (JOIN_TERMINATED % (99, 100))
     if joined:
         note.write_text(json.dumps({"child": "the child ForkPoolWorker-1"}))
     elif note.exists():
@@ -228,3 +228,39 @@ def test_the_facts_are_written_when_more_than_a_count_changed(tmp_path: Path) ->
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.split("\n")[:4] == ["1", "2 2", "3 1", "31 31 1"], proc.stdout
+
+
+#: A process started with the pid of one terminated before (a pid the OS reused): argv: the
+#: hang folder, the root. The start itself is faked to give that pid.
+REUSED = """
+import sys, time
+sys.path.append(sys.argv[2])
+import multiprocessing
+from multiprocessing import process
+from harness.guest import check_watch
+
+class Popen:
+    pid, returncode = 4242, None
+
+def start(self):
+    self._popen = Popen()
+
+if __name__ == "__main__":
+    process.BaseProcess.start = start
+    watch = check_watch.Watch(sys.argv[1], sys.argv[1], set(), sys.argv[1], "fork")
+    watch.install()
+    watch.joins.terminated[4242] = time.monotonic() - 5  # an older process's, that ended
+    multiprocessing.get_context("fork").Process(target=len, args=((),)).start()
+    print(sorted(watch.joins.terminated))
+"""
+
+
+def test_a_new_process_with_a_terminated_pid_is_not_taken_for_it(tmp_path: Path) -> None:
+    """A pid sent SIGTERM stayed so for good: a later process given that pid again and joined
+    was noted as a terminated process still alive (a false signal-handler-inherited, review
+    r19)."""
+    script = tmp_path / "reused.py"
+    script.write_text(REUSED)
+    proc = subprocess.run([sys.executable, str(script), str(tmp_path), str(ROOT)],
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0 and proc.stdout.split("\n")[0] == "[]", proc.stderr
