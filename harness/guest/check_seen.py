@@ -60,7 +60,8 @@ _COUNTS = ("processes_started", "start_attempts", "stopped_on_purpose")
 
 class Tally:
     """A watch's running counts (no scan of every process started at each ``start()``: a
-    program starting thousands made that quadratic), and what of its facts was last written."""
+    program starting thousands made that quadratic), and what of its facts was last written.
+    Counted under a lock: ``start()`` runs in several threads (a ThreadPool's tasks)."""
 
     def __init__(self, stopped: Set[int]) -> None:
         self.stopped = stopped  # the pids stopped on purpose (check_exec's set too)
@@ -70,35 +71,48 @@ class Tally:
         self.threads = 1  # the most threads alive at a start()
         self.methods: Set[str] = set()
         self._written: Any = None
+        self._locks: Dict[int, Any] = {}  # by pid: a fork child's copy may be held for good
+
+    def _lock(self) -> Any:
+        import threading
+
+        lock = self._locks.get(os.getpid())
+        return lock if lock is not None else self._locks.setdefault(  # setdefault: atomic
+            os.getpid(), threading.Lock())
 
     def start(self, pid: int, threads: int) -> None:
-        self.started[pid] = self.started.get(pid, 0) + 1
-        self.processes += 1
-        self.stopped_started += pid in self.stopped
-        self.threads = max(self.threads, threads)
+        with self._lock():
+            self.started[pid] = self.started.get(pid, 0) + 1
+            self.processes += 1
+            self.stopped_started += pid in self.stopped
+            self.threads = max(self.threads, threads)
 
     def stop(self, pid: int) -> None:
-        if pid not in self.stopped:
-            self.stopped.add(pid)
-            self.stopped_started += self.started.get(pid, 0)
+        with self._lock():
+            if pid not in self.stopped:
+                self.stopped.add(pid)
+                self.stopped_started += self.started.get(pid, 0)
 
-    def changed(self, facts: Dict[str, Any]) -> bool:
-        """``facts`` differ from those last written by more than a count that was not 0."""
+    def changed(self, facts: Dict[str, Any]) -> Any:
+        """What of ``facts`` a hang is read by, when it differs from what was last written
+        by more than a count that was not 0 (else None): ``wrote`` it once written."""
         shape = {k: bool(v) if k in _COUNTS else v for k, v in facts.items()}
-        if shape == self._written:
-            return False
-        self._written = shape
-        return True
+        return None if shape == self._written else shape
+
+    def wrote(self, shape: Any) -> None:
+        self._written = shape  # only now: a failed write (a full disk, EMFILE) is tried again
 
 
-def write_facts(folder: str, facts: Dict[str, Any]) -> None:
-    """``facts`` in ``folder``'s ``FACTS``, whole (a kill leaves the previous version)."""
+def write_facts(folder: str, facts: Dict[str, Any]) -> bool:
+    """``facts`` in ``folder``'s ``FACTS``, whole (a kill leaves the previous version); False
+    when it could not be written."""
     from ._files import write_json
 
     try:
         write_json(os.path.join(folder, FACTS), facts)
     except (OSError, ValueError, TypeError):  # a full disk: the finished run's result says it
-        pass
+        return False
+    return True
 
 
 def read_facts(folder: str) -> Dict[str, Any]:

@@ -350,8 +350,9 @@ class Watch:
         thread count, handler, a first stop): a run killed later keeps them."""
         if self.facts_dir and os.getpid() == self.pid:
             facts = self.facts()
-            if self.tally.changed(facts):
-                write_facts(self.facts_dir, facts)
+            shape = self.tally.changed(facts)
+            if shape is not None and write_facts(self.facts_dir, facts):
+                self.tally.wrote(shape)
 
     def facts(self) -> Dict[str, Any]:
         """What the run saw so far, of a fixed size (no list that grows with its tests or
