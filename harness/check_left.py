@@ -21,10 +21,11 @@ __all__ = ["hang_notes"]
 
 def hang_notes(run: CaseRun, hang_dir: Path) -> CaseRun:
     """The ``observed`` of a run that did not write its result (a hang, a crash, an
-    interrupt), as a finished run's: what the parent had seen by its last ``start()`` and its
-    children's reports (``check_seen``); of a hang, also the children its processes were still
-    joining while the child's exit waited for a queue's feeder thread, and those they were
-    still joining after sending them SIGTERM (``check_hang``)."""
+    interrupt), as a finished run's: what the parent had seen when it last wrote its facts
+    (``check_seen``: when more than a count changed) and its children's reports; of a hang,
+    also the children its processes were still joining while the child's exit waited for a
+    queue's feeder thread, and those a join found alive a second after the parent sent them
+    SIGTERM (``check_hang``)."""
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
     facts = check_seen.read_facts(str(hang_dir)) if "start_attempts" not in observed else {}
     if facts:

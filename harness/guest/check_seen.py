@@ -2,11 +2,13 @@
 timeout still leaves it, and read back (runs inside the interpreter under test; standard
 library only, Python 3.8 syntax).
 
-The parent's watch writes the run's facts so far to ``FACTS`` in the hang folder at each
-``start()`` (and ``check_suite`` as each test ends); each child writes its report there
-(``check_watch``). The host reads both for a run that did not write its result (a hang, a
-crash, an interrupt) as a finished run's own result holds them. Nothing runs in a watched
-child's background (no timer, no fork hook): its descriptors and threads stay the program's.
+The parent's watch writes the run's facts so far to ``FACTS`` in the hang folder when more
+than a count changed at a ``start()``, ``terminate()`` or ``kill()`` (and ``check_suite`` as
+each test ends); each child writes its report there (``check_watch``). The host reads both
+for a run that did not write its result (a hang, a crash, an interrupt) as a finished run's
+own result holds them. A watched child gets no timer and no fork hook; once its target has
+returned, one daemon thread looks whether its exit waits for a queue's feeder
+(``check_hang.exit_watch``).
 """
 
 from __future__ import annotations

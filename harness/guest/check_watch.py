@@ -356,8 +356,9 @@ class Watch:
 
     def facts(self) -> Dict[str, Any]:
         """What the run saw so far, of a fixed size (no list that grows with its tests or
-        processes): noted (``note``) at each start(), terminate() or kill() and as each test
-        ends (``check_suite``), for a run killed later (its counts as at the last write)."""
+        processes): noted (``note``) when more than a count changed at a start(), terminate()
+        or kill() and as each test ends (``check_suite``), for a run killed later (its counts
+        as at the last write)."""
         return {
             "processes_started": self.tally.processes,
             "start_attempts": len(self.attempts),
