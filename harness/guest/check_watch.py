@@ -212,10 +212,10 @@ class Watch:
 
     def install(self) -> None:
         import multiprocessing
+        import signal
         import threading
         import time
         from multiprocessing import context, process
-        import signal
 
         watch, original = self, process.BaseProcess.start
         orig_terminate, orig_kill = process.BaseProcess.terminate, process.BaseProcess.kill
