@@ -164,8 +164,8 @@ def test_the_run_and_check_readers_treat_a_bad_file_as_none(tmp_path: Path) -> N
     hang_dir = tmp_path / "hang"
     hang_dir.mkdir()
     from harness.guest.check_hang import JOIN_WAITS
-    _deep(hang_dir, JOIN_WAITS % 1)
-    (hang_dir / (JOIN_WAITS % 2)).write_text('{"child": "the child P-2"}', encoding="utf-8")
+    _deep(hang_dir, JOIN_WAITS % (1, 10))
+    (hang_dir / (JOIN_WAITS % (2, 20))).write_text('{"child": "the child P-2"}', encoding="utf-8")
     run = runner.CaseRun("t", "fork", Outcome.TIMEOUT)
     assert check_left.hang_notes(run, hang_dir).observed == {
         JOINED_FLUSHING: ["the child P-2"]}
