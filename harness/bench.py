@@ -275,7 +275,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                     from harness import provision
 
                     provision.release(provision.default_root_dir(), _log)
-            _write(args.output, rows, merges, cores, started, partial=True)
+            _write(args.output, rows, merges, cores, started, partial=True, selection=args.k)
         if not args.skip_merge:
             for size in SIZES:
                 paths = synthetic_results(work / f"synthetic-{size}", size)
@@ -285,7 +285,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
                 merges["this run"] = time_merge_and_render(real)
         page = {"not_measured": "--skip-page-load"} if args.skip_page_load else \
             pageload.page_load(work / "pageload")
-    report = _write(args.output, rows, merges, cores, started, partial=False, page_load=page)
+    report = _write(args.output, rows, merges, cores, started, partial=False, page_load=page,
+                    selection=args.k)
     sys.stdout.write(bench_total.table(rows, report["total"], merges, report["targets"]) + "\n")
     sys.stdout.write(pageload.describe(page) + "\n")
     sys.stdout.write(f"bench: written to {args.output}\n")
@@ -298,7 +299,7 @@ def _log(line: str) -> None:
 
 def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], cores: int,
            started: float, *, partial: bool,
-           page_load: Optional[Dict[str, Any]] = None) -> Dict[str, Any]:
+           page_load: Optional[Dict[str, Any]] = None, selection: str = "") -> Dict[str, Any]:
     """Write ``bench.json`` (also after each interpreter, marked ``partial``)."""
     total = bench_total.total(rows, cores)
     report = {"schema": "bench/1", "partial": partial,
@@ -308,7 +309,9 @@ def _write(output: str, rows: List[Dict[str, Any]], merges: Dict[str, Any], core
               "bench_wall_s": round(time.perf_counter() - started, 1),
               "interpreters": rows, "total": total, "merge_render": merges,
               "page_load": page_load or {"not_measured": "not yet"},
-              "targets": bench_total.targets(total, rows, merges) + pageload.targets(page_load or {
+              "selection": selection or None,
+              "targets": bench_total.targets(total, rows, merges, selection or "")
+              + pageload.targets(page_load or {
                   "not_measured": "not yet"})}
     results.atomic_write_json(Path(output), report)
     return report

@@ -105,6 +105,23 @@ def test_the_bound_and_the_quick_ratio() -> None:
     assert "quick_vs_full" not in bench_total.total(rows, cores=2)
 
 
+def test_a_selection_measures_no_whole_matrix_target() -> None:
+    """`nox -s bench -- -k start_latency` ran 99 latency cells and read "[met] full matrix <=
+    1.15x its bound" and "[met] matrix on all interpreters <= 90 s" from them."""
+    rows = [{"session": "a", "wall_s": 8.0, "perf_sampling_s": 7.0, "case_runs": 9,
+             "perf_case_runs": 9, "floor": {"mean_ms": 60.0}}]
+    total = bench_total.total(rows, cores=2)
+    whole = [t for t in bench_total.targets(total, rows, selection="start_latency")
+             if t["target"].startswith(bench_total.WHOLE_MATRIX)]
+    assert len(whole) == 4
+    assert all(t["measured"] is None and t["met"] is False for t in whole)
+    table = bench_total.table(rows, total, {}, whole)
+    assert "[not measured] full matrix <= 1.15x its bound (non-perf runs x floor / cores + " \
+        "sampling): a -k start_latency selection, not the full matrix" in table
+    unselected = {t["target"]: t["met"] for t in bench_total.targets(total, rows)}
+    assert unselected["matrix on all interpreters <= 90 s besides performance sampling"] is True
+
+
 def test_latency_check_compares_medians_over_alternating_rounds(
         tmp_path: Path, monkeypatch: Any) -> None:
     """Round by round: the case alone, then the script; the medians over rounds are compared
