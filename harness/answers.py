@@ -64,7 +64,9 @@ def default_grid(matrix: MatrixDoc, grid: Sequence[Slot]) -> List[DefaultCell]:
                 "%s (%s%s)" % (v, envs[e].get("python_version"),
                                " Intel" if arch_suffix(envs[e]) else "")
                 for v, e in zip(values, slot.envs))
-            out.append(DefaultCell(slot, value, False, "#env-" + slot.envs[-1], slot.envs))
+            note = _doc_default(case, slot)[2]  # measured too: the condition still holds (r16)
+            out.append(DefaultCell(slot, value, False, "#env-" + slot.envs[-1], slot.envs,
+                                   note=note))
         else:
             value, source, note = _doc_default(case, slot)
             out.append(DefaultCell(slot, value, True, "#slot-" + slot.key, (), source, note))
@@ -110,7 +112,9 @@ def default_table(defaults: Sequence[DefaultCell]) -> Tuple[
 def default_lines(defaults: Sequence[DefaultCell]) -> List[Tuple[str, str]]:
     """The default start method in one line per OS, for CPython (free-threaded builds and PyPy
     are in the table): ("Linux", "fork 3.8–3.13 → forkserver 3.14–3.16 (measured; 3.16 from
-    the docs)"). The answer a reader wants in ten seconds, from the same cells as the table."""
+    the docs)"), and after a dash the conditions the docs attach to those values (the
+    writable temporary directory Linux 3.14.9+'s forkserver needs). The answer a reader wants
+    in ten seconds, from the same cells as the table."""
     out = []
     for os_name in dict.fromkeys(d.slot.os for d in defaults):
         mine = sorted((d for d in defaults if d.slot.os == os_name and d.slot.impl == CPYTHON
@@ -139,7 +143,9 @@ def default_lines(defaults: Sequence[DefaultCell]) -> List[Tuple[str, str]]:
                 "%s from the docs" % spans(docs, versions) if docs else "",
                 "%s not run, no documented value" % spans(unknown, versions) if unknown
                 else "") if text)
-        out.append((OS_NAMES.get(os_name, os_name), "%s (%s)" % (text, note)))
+        conditions = "; ".join(dict.fromkeys(d.note for d in mine if d.note and d.value != "?"))
+        out.append((OS_NAMES.get(os_name, os_name), "%s (%s)%s" % (
+            text, note, " — " + conditions if conditions else "")))
     return out
 
 

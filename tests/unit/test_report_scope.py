@@ -213,6 +213,29 @@ def test_the_default_start_method_reads_as_one_line_per_os() -> None:
                   "no documented value)")]
 
 
+def test_a_measured_default_keeps_the_condition_its_rule_states() -> None:
+    """Review r16: Linux 3.14+'s forkserver default needs a writable temporary directory
+    (spawn without one from 3.14.9, gh-155717). The docs-only cells said so; a measured 3.14
+    cell said only "measured", so the ten-second answer dropped the condition."""
+    import importlib
+
+    from harness.guest import catalog
+
+    importlib.import_module("cases.methods")
+    entry = next(c.to_dict() for c in catalog.all_cases() if c.id == "methods.default")
+    matrix: Any = {"environments": [
+        {"id": "linux-cpython-3.13", "default_method": "fork", "python_version": "3.13.0"},
+        {"id": "linux-cpython-3.14", "default_method": "forkserver", "python_version": "3.14.10"}],
+        "cases": [entry]}
+    grid = [Slot("linux", "cpython", minor, False, minor, ("linux-cpython-" + minor,), "")
+            for minor in ("3.13", "3.14")]
+    defaults = answers.default_grid(matrix, grid)
+    assert [d.note for d in defaults] == ["", entry["expect"][1]["note"]]
+    assert "writable temporary directory" in defaults[1].note
+    assert answers.default_lines(defaults) == [(
+        "Linux", "fork 3.13 → forkserver 3.14 (measured) — " + defaults[1].note)]
+
+
 def test_a_group_of_changes_is_hedged_from_its_earliest_version() -> None:
     """One case last seen at 3.9, another at 3.10, both changed at 3.11: the line hedges from
     3.9 "for some" (comparing versions as numbers: "3.10" sorts after "3.9"); a system move
