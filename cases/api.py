@@ -13,11 +13,11 @@ from __future__ import annotations
 
 import sys
 
+from cases._api import _FRESH_PROBE, _per_method
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import Context, Unavailable, case, ok, on
 from harness.guest.docs import CONTEXTS, DOCS, GUIDE_SPAWN
-from harness.guest.words import START_METHODS
 
 if TYPE_CHECKING:
     from typing import Any
@@ -26,11 +26,6 @@ GET_CONTEXT = DOCS + "#multiprocessing.get_context"
 #: CPython bug: starting a spawn or forkserver child fixed the global start method (spawn.py's
 #: get_preparation_data() called get_start_method() without allow_none); fixed in 3.13.12, 3.14.3.
 GH_109263 = "https://github.com/python/cpython/issues/109263"
-
-
-def _per_method(value_for: Any, **conditions: Any) -> Any:
-    """One ``on`` rule per start method, the expected value computed from the method name."""
-    return [on(m, ok(value_for(m)), **conditions) for m in START_METHODS]
 
 
 @case(
@@ -218,25 +213,6 @@ def set_executable_spawn(ctx: Context) -> object:
     lines = log.read_text().splitlines()
     return {"wrapper_started_child": any("--multiprocessing-fork" in line for line in lines),
             "child": child}
-
-
-_FRESH_PROBE = """
-    import json, sys
-    import multiprocessing as mp
-    VALUE = "import-time"
-
-    def probe():
-        return VALUE
-
-    def default_is(name):
-        return mp.get_start_method(allow_none=True) == name
-
-    if __name__ == '__main__':
-        method = sys.argv[1]
-        default = mp.get_all_start_methods()[0]
-        VALUE = "changed-in-main"
-        out = {"fresh": mp.get_start_method(allow_none=True)}
-"""
 
 
 @case(

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import sys
 
+from cases._api import _SUBINTERP_CODE
 from cases._scripts import run_json
 from harness.guest import TYPE_CHECKING
 from harness.guest.catalog import SHORT_TIMEOUT, Context, Unavailable, case, ok, on
@@ -342,24 +343,6 @@ def ppe_max_tasks_spawn_default(ctx: Context) -> object:
     except Exception as exc:
         fork = type(exc).__name__
     return {"default_worker_saw": seen, "default_method": method, "with_fork_context": fork}
-
-
-_SUBINTERP_CODE = """
-import os
-try:
-    pid = os.fork()
-except RuntimeError:
-    outcome = "RuntimeError"
-except BaseException as exc:
-    outcome = type(exc).__name__
-else:
-    if pid == 0:
-        os._exit(0)
-    os.waitpid(pid, 0)
-    outcome = "forked"
-with open(%r, "w") as handle:
-    handle.write(outcome)
-"""
 
 
 @case(
