@@ -67,7 +67,8 @@ RUN = frozenset({"harness.__main__", "harness.cli", "harness.plugin", "harness.r
                  "harness.coverage", "harness.waiting", "harness.leftovers", "harness.capture",
                  "harness.strays", "harness.psgroup", "harness.stopping", "harness.interrupted",
                  "harness.replaced",
-                 "harness.cli_types", "harness.scheduling", "harness.owned", "harness.envprobe"})
+                 "harness.cli_types", "harness.scheduling", "harness.owned", "harness.envprobe",
+                 "harness.case_imports"})
 #: Host modules that turn results files into the matrix, the page and the diff.
 REPORT = frozenset({"harness.loading", "harness.merge", "harness.model", "harness.render",
                     "harness.svg", "harness.summary", "harness.history", "harness.diff",

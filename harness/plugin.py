@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 import pytest
 
 from harness import envprobe, interrupted, replaced, results, scheduling, stopping
+from harness.case_imports import Reach
 from harness.causes import harness_failed, is_harness_error
 from harness.exits import error, error_line
 from harness.guest import catalog
@@ -83,6 +84,9 @@ class _State:
         self.quick = bool(config.getoption("--quick"))
         self.environment: Dict[str, Any] = {}
         self.cases: Dict[str, catalog.Case] = {}
+        self.reach = Reach(CASES_DIR)
+        self.unreached: List[catalog.Case] = []  # the executor would not find them: left out
+        self.catalog_errors: List[str] = []  # what to add where, for each module of those
         self.futures: Dict[str, "Future[CaseRun]"] = {}
         self.findings: List[str] = []
         self.harness_errors: List[str] = []  # "HarnessError: cannot run …", one a failed cell
@@ -156,7 +160,7 @@ class CaseFile(pytest.File):
         module = importlib.import_module("cases." + self.path.stem)
         state = _state(self.config)
         for case in catalog.all_cases():
-            if case.module != module.__name__:
+            if case.module != module.__name__ or not _reached(state, case):
                 continue
             state.cases[case.id] = case
             case.code_digest()  # now, before any cell runs: of the code that ran (~2 ms a case)
@@ -174,10 +178,22 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     a partial run, not a catalog that lacked those cases ("case newer than this run")."""
     state = _state(session.config)
     for case in catalog.whole(CASES_DIR):
-        if case.id not in state.cases:
+        if case.id not in state.cases and _reached(state, case):
             state.cases[case.id] = case
             case.code_digest()  # as collected cases do, before any cell runs
             state.deselected += [results.cell_name(case.id, m) for m in case.methods]
+    state.catalog_errors = state.reach.lines(state.unreached)
+    for line in state.catalog_errors:  # now, before any cell runs; again in the summary
+        error(line)
+
+
+def _reached(state: _State, case: catalog.Case) -> bool:
+    """Whether the executor finds ``case`` (``Reach``); one it would not is left out, as a
+    module that fails to import adds none: every cell of it would be the harness's error."""
+    if state.reach.reaches(case):
+        return True
+    state.unreached += [] if case in state.unreached else [case]
+    return False
 
 
 @pytest.hookimpl(trylast=True)
@@ -323,6 +339,8 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
         terminalreporter.section("findings (observed differs from the documentation)")
         for line in state.findings:
             terminalreporter.write_line(line)
+    for line in state.catalog_errors:  # a long run's first lines are far above
+        terminalreporter.write_line(error_line(line))
     stopping.SUMMARISED[:] = [True]
     for line in interrupted.summary_lines(state, _selection(config) if not state.items else ""):
         terminalreporter.write_line(line)
@@ -377,6 +395,9 @@ def pytest_sessionfinish(session: pytest.Session) -> Iterator[None]:
     results): pytest runs no more cells, so a stop signal from now on must not cost the
     finished ones (``scheduling.finish``). After them, before pytest's summary: a `| tee` that
     the same Ctrl-C ended is gone by now (EPIPE)."""
-    scheduling.finish(_state(session.config))
+    state = _state(session.config)
+    scheduling.finish(state)
+    if state.catalog_errors and session.exitstatus == pytest.ExitCode.OK:  # exit 1; the
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED  # cells that ran are a complete run
     yield
     stopping.silence_dead_outputs()

@@ -42,7 +42,7 @@ def _session_end(monkeypatch: pytest.MonkeyPatch, folder: Path, interrupted: boo
         environment=dict(ENV), quick=quick, deselected=list(deselected), cases={}, futures={},
         items=items if interrupted else items[:1], results_dir=folder, written=None,
         write_error="", interrupted=interrupted, output_closed=False, cause="", kept=None,
-        kept_why="", aside=None, pruned=[], harness_errors=[])
+        kept_why="", aside=None, pruned=[], harness_errors=[], catalog_errors=[])
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     monkeypatch.setattr(plugin, "_selection", lambda config: "-k 'methods.a'")

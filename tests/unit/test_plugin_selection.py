@@ -10,6 +10,7 @@ from typing import Any, List, Optional
 import pytest
 
 from harness import plugin
+from harness.case_imports import Reach
 
 
 def _config(keyword: str = "", markexpr: str = "", methods: str = "fork,forkserver,spawn",
@@ -68,7 +69,8 @@ def test_quick_drops_its_cells_after_the_selection_without_calling_them_not_sele
 
 def _collected(monkeypatch: pytest.MonkeyPatch, name: str) -> Any:
     """The run's state once ``cases/<name>`` is collected under ``--methods`` of none."""
-    state = SimpleNamespace(cases={}, methods=set(), deselected=[])
+    state = SimpleNamespace(cases={}, methods=set(), deselected=[], unreached=[],
+                            reach=Reach(plugin.CASES_DIR))
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     case_file = object.__new__(plugin.CaseFile)
     case_file.path = Path(plugin.CASES_DIR) / name
@@ -101,8 +103,9 @@ def test_a_selection_of_no_cell_is_said_in_the_users_words(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """`-k` that matches no case: pytest's exit status 5 read "harness: pytest exit status 5
     before any cell finished" (review r5)."""
-    state = SimpleNamespace(items=[], findings=[], harness_errors=[], interrupted=False,
-                            cause="pytest exit status 5", written=None, write_error="")
+    state = SimpleNamespace(items=[], findings=[], harness_errors=[], catalog_errors=[],
+                            interrupted=False, cause="pytest exit status 5", written=None,
+                            write_error="")
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     lines: List[str] = []
     plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append),
@@ -117,8 +120,9 @@ def test_collection_errors_are_not_a_signal(monkeypatch: pytest.MonkeyPatch) -> 
     130 with no signal sent (review r6). It is not marked interrupted, and says pytest stopped."""
     from harness import stopping
 
-    state = SimpleNamespace(items=[], findings=[], harness_errors=[], interrupted=False,
-                            written=None, write_error="", cause="pytest exit status 2")
+    state = SimpleNamespace(items=[], findings=[], harness_errors=[], catalog_errors=[],
+                            interrupted=False, written=None, write_error="",
+                            cause="pytest exit status 2")
     monkeypatch.setattr(plugin, "_CONFIG", [object()])
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     monkeypatch.setattr(stopping, "_STOPPING", [])
@@ -137,8 +141,8 @@ def test_collection_errors_are_not_a_signal(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_collect_only_says_nothing_of_a_selection(monkeypatch: pytest.MonkeyPatch) -> None:
     """`run -- --collect-only` collects every cell and runs none: no "selected no cell" line."""
-    state = SimpleNamespace(items=[], findings=[], harness_errors=[], interrupted=False,
-                            written=None, write_error="", cause="")
+    state = SimpleNamespace(items=[], findings=[], harness_errors=[], catalog_errors=[],
+                            interrupted=False, written=None, write_error="", cause="")
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     lines: List[str] = []
     plugin.pytest_terminal_summary(SimpleNamespace(write_line=lines.append), _config())
