@@ -32,6 +32,7 @@ class Reach:
     def __init__(self, folder: Path) -> None:
         self.folder = Path(folder)
         self._imports: Dict[str, Set[str]] = {}
+        self.missed: List[Case] = []  # the cases ``admits`` left out, each once
 
     def _path(self, module: str) -> Path:
         return self.folder / (module.partition(".")[2] + ".py")
@@ -60,6 +61,15 @@ class Reach:
                 seen.add(module)
                 todo.append(module)
         return case.module in seen
+
+    def admits(self, case: Case) -> bool:
+        """``reaches``, keeping a case it does not reach in ``missed``: the plugin leaves it
+        out, as a module that fails to import adds none (every cell would be the harness's
+        error)."""
+        if self.reaches(case):
+            return True
+        self.missed += [] if case in self.missed else [case]
+        return False
 
     def lines(self, cases: Sequence[Case]) -> List[str]:
         """One line per module and category of ``cases`` (those it does not reach): the file,

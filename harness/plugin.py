@@ -85,7 +85,6 @@ class _State:
         self.environment: Dict[str, Any] = {}
         self.cases: Dict[str, catalog.Case] = {}
         self.reach = Reach(CASES_DIR)
-        self.unreached: List[catalog.Case] = []  # the executor would not find them: left out
         self.catalog_errors: List[str] = []  # what to add where, for each module of those
         self.futures: Dict[str, "Future[CaseRun]"] = {}
         self.findings: List[str] = []
@@ -160,7 +159,7 @@ class CaseFile(pytest.File):
         module = importlib.import_module("cases." + self.path.stem)
         state = _state(self.config)
         for case in catalog.all_cases():
-            if case.module != module.__name__ or not _reached(state, case):
+            if case.module != module.__name__ or not state.reach.admits(case):
                 continue
             state.cases[case.id] = case
             case.code_digest()  # now, before any cell runs: of the code that ran (~2 ms a case)
@@ -178,22 +177,13 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     a partial run, not a catalog that lacked those cases ("case newer than this run")."""
     state = _state(session.config)
     for case in catalog.whole(CASES_DIR):
-        if case.id not in state.cases and _reached(state, case):
+        if case.id not in state.cases and state.reach.admits(case):
             state.cases[case.id] = case
             case.code_digest()  # as collected cases do, before any cell runs
             state.deselected += [results.cell_name(case.id, m) for m in case.methods]
-    state.catalog_errors = state.reach.lines(state.unreached)
+    state.catalog_errors = state.reach.lines(state.reach.missed)
     for line in state.catalog_errors:  # now, before any cell runs; again in the summary
         error(line)
-
-
-def _reached(state: _State, case: catalog.Case) -> bool:
-    """Whether the executor finds ``case`` (``Reach``); one it would not is left out, as a
-    module that fails to import adds none: every cell of it would be the harness's error."""
-    if state.reach.reaches(case):
-        return True
-    state.unreached += [] if case in state.unreached else [case]
-    return False
 
 
 @pytest.hookimpl(trylast=True)

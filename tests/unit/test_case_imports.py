@@ -75,7 +75,7 @@ def test_the_run_leaves_them_out_before_any_cell_runs_says_so_and_fails(
     for case in (_case("api.something", "cases.api_extra"), _case("api.other", "cases.api_extra"),
                  _case("newcat.thing", "cases.elsewhere")):
         monkeypatch.setitem(catalog._REGISTRY, case.id, case)
-    state = SimpleNamespace(cases={}, deselected=[], unreached=[], catalog_errors=[],
+    state = SimpleNamespace(cases={}, deselected=[], catalog_errors=[],
                             reach=Reach(plugin.CASES_DIR), items=[], findings=[],
                             harness_errors=[], interrupted=False, written=None, write_error="",
                             cause="")

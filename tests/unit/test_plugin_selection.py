@@ -69,7 +69,7 @@ def test_quick_drops_its_cells_after_the_selection_without_calling_them_not_sele
 
 def _collected(monkeypatch: pytest.MonkeyPatch, name: str) -> Any:
     """The run's state once ``cases/<name>`` is collected under ``--methods`` of none."""
-    state = SimpleNamespace(cases={}, methods=set(), deselected=[], unreached=[],
+    state = SimpleNamespace(cases={}, methods=set(), deselected=[],
                             reach=Reach(plugin.CASES_DIR))
     monkeypatch.setattr(plugin, "_state", lambda config: state)
     case_file = object.__new__(plugin.CaseFile)
