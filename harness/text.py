@@ -8,8 +8,8 @@ import re
 from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 __all__ = ["ABSENT", "canonical_json", "cut_apart", "differing_keys", "in_words",
-           "key_changes", "keys_shown", "labelled_change", "labelled_value", "same_value", "short", "short_json",
-           "shorten", "value_key", "word_parts"]
+           "key_changes", "keys_shown", "labelled_change", "labelled_value", "same_value", "short",
+           "short_json", "shorten", "value_key", "word_parts"]
 
 #: A key one object has and another lacks, where the other's value would be.
 ABSENT = "(absent)"

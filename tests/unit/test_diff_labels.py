@@ -10,8 +10,8 @@ from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
 
 from harness import cli, groups, history, loading, merge
-from harness.documents import CellMeta, ResultsDoc
-from tests.unit.report_synth import case_doc, cell, results_doc
+from harness.documents import CellMeta, MatrixCell, ResultsDoc
+from tests.unit.report_synth import case_doc, cell, matrix_cell, results_doc
 
 OWN = "the child's own atexit handler runs"
 CASE = "inheritance.atexit_handler"
@@ -100,7 +100,7 @@ def test_a_platform_difference_names_a_labelled_key_in_its_words() -> None:
         "3.11 fork: Linux 3.11 ok {n: 7, own_ran: false}; Linux PyPy 3.11 ok {n: 4, own_ran: "
         "true}",)
 
-    def cells(observed: Dict[str, Any]) -> List[CellMeta]:
-        return [cell(CASE, "fork", observed=observed)]
+    def cells(observed: Dict[str, Any]) -> List[MatrixCell]:
+        return [matrix_cell(CASE, "fork", observed=observed)]
     assert history.apart(cells({"own_ran": None}) + cells({"own_ran": []}),
                          labels={"own_ran": OWN}) == ["ok {own_ran: null}", "ok {own_ran: []}"]
