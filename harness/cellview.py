@@ -28,7 +28,7 @@ from harness.guest.words import (
 )
 from harness.results import HANG_QUOTE, NO_RESULT
 from harness.text import canonical_json as _dumps
-from harness.text import differing_keys, in_words, shorten
+from harness.text import differing_keys, labelled_value, shorten
 
 __all__ = ["AGREES_INFERRED", "DEFAULT_CASE", "FACE_KEYS", "INFERRED_LABEL", "INFERRED_PARTS",
            "NOT_APPLICABLE", "OUTCOMES", "PANEL_WORDS", "PANEL_WORDS_KEY", "UNMARKED_VERDICT",
@@ -379,7 +379,7 @@ def _key_title(ok_text: str, cell: Optional[MatrixCell], labels: Optional[Mappin
     if not key or not labels or not labels.get(key) or not isinstance(value, dict) or \
             key not in value or ok_text in ("", OK):
         return ""
-    return "%s: %s" % (labels[key], in_words(value[key]))
+    return labelled_value(labels[key], value[key])
 
 
 def _letter_title(ok_text: str, cell: Optional[MatrixCell],
@@ -392,6 +392,6 @@ def _letter_title(ok_text: str, cell: Optional[MatrixCell],
     value = cell.get("observed")
     if labels and isinstance(value, dict) and any(k in labels for k in value):
         return "%s = %s" % (ok_text, shorten("; ".join(
-            "%s: %s" % (labels[k], in_words(v)) if labels.get(k) else "%s: %s" % (k, _dumps(v))
+            labelled_value(labels[k], v) if labels.get(k) else "%s: %s" % (k, _dumps(v))
             for k, v in sorted(value.items())), 200))
     return "%s = %s" % (ok_text, shorten(_dumps(value), 200))

@@ -22,7 +22,7 @@ from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from harness import case_code, diffdefault, notrun
 from harness.causes import harness_reason, is_harness_error, is_harness_reason
-from harness.diffcell import CellChange, by_methods, change_of, change_words, same
+from harness.diffcell import CellChange, by_methods, change_of, same
 from harness.documents import (
     CellKey,
     MatrixCell,
@@ -32,7 +32,7 @@ from harness.documents import (
 )
 from harness.guest.words import NOT_RUN
 from harness.merge import performance_cases
-from harness.picks import breaks_of
+from harness.picks import breaks_of, labels_of
 
 __all__ = ["JSON_VERSION", "CellChange", "MatrixDiff", "diff_matrices", "format_diff",
            "nothing_compared"]
@@ -92,6 +92,9 @@ class MatrixDiff:
     #: ``cells_not_compared``'s form, not counted above.
     cells_not_compared_under_default: List[Tuple[str, str, str, str]] = dataclasses.field(
         default_factory=list)
+    #: Each case's words for the keys of its value (NEW's catalog, else OLD's: results format
+    #: 1.7): the text's change lines say them; ``--json`` keeps the raw keys, without them.
+    labels: Dict[str, Dict[str, str]] = dataclasses.field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
@@ -122,6 +125,7 @@ class MatrixDiff:
         data["cells_not_compared"] = [list(k) for k in self.cells_not_compared]
         data["cells_not_compared_under_default"] = [
             list(k) for k in self.cells_not_compared_under_default]
+        del data["labels"]  # words, not data: the results files' catalog holds them
         data["nothing_compared"] = self.nothing_compared
         data["schema_version"] = JSON_VERSION
         return data
@@ -258,6 +262,7 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
         cases_code_changed=dict(sorted(code_changed.items())),
         commits_old=list(old.get("commits", [])),
         commits_new=list(new.get("commits", [])),
+        labels={**labels_of(old), **labels_of(new)},
     )
 
 
@@ -314,13 +319,12 @@ def format_diff(diff: MatrixDiff, old_name: str, new_name: str) -> str:
     lines += diffdefault.section(diff.default_methods, diff.cells_changed_under_default,
                                  diff.cases_unchanged_under_default,
                                  diff.cases_not_compared_under_default,
-                                 diff.cells_not_compared_under_default)
-    for c, methods in by_methods(diff.cells_case_changed, _methods(diff)):
+                                 diff.cells_not_compared_under_default, diff.labels)
+    for c, methods, said in by_methods(diff.cells_case_changed, _methods(diff), diff.labels):
         lines.append("K cell %s %s [%s]: %s (case changed: not compared)" % (
-            c.case, c.environment, methods, change_words(c)))
-    for c, methods in by_methods(diff.cells_changed, _methods(diff)):
-        lines.append("C cell %s %s [%s]: %s" % (c.case, c.environment, methods,
-                                                change_words(c)))
+            c.case, c.environment, methods, said))
+    for c, methods, said in by_methods(diff.cells_changed, _methods(diff), diff.labels):
+        lines.append("C cell %s %s [%s]: %s" % (c.case, c.environment, methods, said))
     if diff.unknown_code:
         lines.append("note: %d changed cell%s ran at different commits (old %s; new %s) whose "
                      "results files record no case code digest (results format before 1.4): "

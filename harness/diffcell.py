@@ -17,7 +17,8 @@ from harness.noise import noise_aware_equal
 from harness.results import HANG_QUOTE, hang_said
 from harness.text import cut_apart, key_changes, short_json
 
-__all__ = ["ALL_METHODS", "CellChange", "by_methods", "change_of", "change_words", "same"]
+__all__ = ["ALL_METHODS", "CellChange", "Labels", "by_methods", "change_of", "change_words",
+           "same"]
 
 #: What a line of changes alike under every method the environment compared says for them.
 ALL_METHODS = "all methods"
@@ -87,16 +88,25 @@ def _warned(kinds: Sequence[str]) -> str:
     return " + %s" % ", ".join(kinds) if kinds else ""
 
 
-def change_words(c: CellChange) -> str:
+#: The case's words for the keys of its value (``@case(labels=...)``), by case id.
+Labels = Mapping[str, Mapping[str, str]]
+
+
+def change_words(c: CellChange, labels: Optional[Labels] = None) -> str:
     """``ok 1 -> ok 2``, ``error AttributeError -> error PicklingError``, ``ok 1 -> ok 1 +
     DeprecationWarning`` (the page's form); two objects as only their keys that differ (the
-    cell panel's rule): ``ok, keys that differ: lambda: AttributeError -> PicklingError``."""
+    cell panel's rule): ``ok, keys that differ: lambda: AttributeError -> PicklingError``; a
+    key the case gives words for as them, as the page's change lines say it: ``ok, what
+    differs: the child's own atexit handler runs: now yes (was no)``."""
     warned = c.old_warnings != c.new_warnings
     if c.old_outcome == c.new_outcome == OK:
         keys = "" if warned else key_changes(c.old_observed, c.new_observed, "->",
-                                             noise_aware_equal, svg.brief)
+                                             noise_aware_equal, svg.brief,
+                                             (labels or {}).get(c.case))
         if keys:
-            return "ok, keys that differ: %s" % keys
+            plain = key_changes(c.old_observed, c.new_observed, "->", noise_aware_equal,
+                                svg.brief)
+            return "ok, %s: %s" % ("keys that differ" if keys == plain else "what differs", keys)
         old, new = ("ok " + text for text in cut_apart([short_json(c.old_observed, 10 ** 6),
                                                         short_json(c.new_observed, 10 ** 6)]))
     else:
@@ -118,17 +128,17 @@ def _flaky(c: CellChange) -> str:
     return " (%s side flaky: its runs disagree)" % sides[0] if sides else ""
 
 
-def by_methods(changes: Iterable[CellChange],
-               methods: Mapping[str, Set[str]]) -> List[Tuple[CellChange, str]]:
+def by_methods(changes: Iterable[CellChange], methods: Mapping[str, Set[str]],
+               labels: Optional[Labels] = None) -> List[Tuple[CellChange, str, str]]:
     """Each case's changes in an environment that read alike, once: (the first, its methods:
     "spawn", "forkserver, spawn", or ``ALL_METHODS`` when they are every one of ``methods``,
-    the methods compared in that environment, and more than one)."""
+    the methods compared in that environment, and more than one; their ``change_words``)."""
     groups: Dict[Tuple[str, str, str], List[CellChange]] = {}
     for c in changes:
-        groups.setdefault((c.case, c.environment, change_words(c)), []).append(c)
+        groups.setdefault((c.case, c.environment, change_words(c, labels)), []).append(c)
     out = []
-    for (_case, env, _words), alike in groups.items():
+    for (_case, env, said), alike in groups.items():
         named = sorted({c.method for c in alike})
         every = len(named) > 1 and set(named) == methods.get(env, set())
-        out.append((alike[0], ALL_METHODS if every else ", ".join(named)))
+        out.append((alike[0], ALL_METHODS if every else ", ".join(named), said))
     return out

@@ -11,7 +11,7 @@ import dataclasses
 from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Sequence, Tuple
 
 from harness import case_code, picks
-from harness.diffcell import CellChange, change_words
+from harness.diffcell import CellChange, Labels, change_words
 from harness.documents import CellKey, MatrixCell, MatrixEnvironment
 from harness.history import system_name
 from harness.results import interpreter_label
@@ -129,7 +129,7 @@ def default_lines(by_env: Mapping[str, Defaults]) -> List[str]:
 
 
 def section(by_env: Mapping[str, Defaults], changes: Sequence[CellChange], alike: int,
-            apart: int, not_run: Sequence[NotRun]) -> List[str]:
+            apart: int, not_run: Sequence[NotRun], labels: Optional[Labels] = None) -> List[str]:
     """Where the defaults differ: "under each side's default method (fork -> forkserver): 63 of
     109 cases differ: 12 ok -> error, …", each such case's line in that order (``C default``;
     ``K default``, last, when the case's code changed), then the method-by-method heading.
@@ -163,7 +163,7 @@ def section(by_env: Mapping[str, Defaults], changes: Sequence[CellChange], alike
         case_changed = c.case_code == case_code.CHANGED
         lines.append("%s default %s %s [%s -> %s]: %s%s%s" % (
             "K" if case_changed else "C", c.case, c.environment, c.old_method, c.method,
-            change_words(c), " (case changed: not compared)" if case_changed else "",
+            change_words(c, labels), " (case changed: not compared)" if case_changed else "",
             " (the program failed under %s: the case's docs say it breaks there)" % (
                 c.method if c.program_failed == "new" else c.old_method)
             if c.program_failed else ""))

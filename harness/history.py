@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import case_code
 from harness.documents import (
@@ -139,21 +139,25 @@ def describe(cell: CellFields, performance: bool = False, limit: int = 80) -> st
     return str(outcome)
 
 
-def apart(cells: Sequence[CellFields], performance: bool = False) -> List[str]:
+def apart(cells: Sequence[CellFields], performance: bool = False,
+          labels: Optional[Mapping[str, str]] = None) -> List[str]:
     """:func:`describe` for cells that behave differently, cut so that the difference shows:
     objects as only their keys that differ (``ok {local_function: AttributeError, …}``, the
-    rule of the cell panel), other long values from where they start to differ."""
+    rule of the cell panel; a key the case gives words for as them: ``labels``), other long
+    values from where they start to differ."""
     if performance or not all(c.get("outcome") == words.OK for c in cells):
         return [describe(c, performance) for c in cells]
     values = [c.get("observed") for c in cells]
-    shown = keys_shown(values) or cut_apart([short_json(v, 10 ** 6) for v in values], 77)
+    shown = keys_shown(values, labels) or cut_apart([short_json(v, 10 ** 6) for v in values],
+                                                    77)
     return ["ok %s" % text for text in shown]
 
 
-def _texts(cells: Sequence[CellFields], perf: bool) -> List[str]:
+def _texts(cells: Sequence[CellFields], perf: bool,
+           labels: Optional[Mapping[str, str]] = None) -> List[str]:
     """Each cell's :func:`apart` text with its warning kinds (``ok 1 + DeprecationWarning``)."""
     out = []
-    for cell, text in zip(cells, apart(cells, perf)):
+    for cell, text in zip(cells, apart(cells, perf, labels)):
         kinds = warning_kinds(cell)
         out.append(text + (" + %s" % ", ".join(kinds) if kinds else ""))
     return out
@@ -329,6 +333,7 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
     """Cells that differ between series (OS/implementation) at the same Python version."""
     cells = matrix["results"]
     perf = performance_cases(matrix)
+    labels = {c["id"]: c.get("labels") or {} for c in matrix["cases"]}
     envs = {e["id"]: e for e in matrix["environments"]}
     groups: Dict[Tuple[str, str, str], Dict[str, List[Tuple[MatrixEnvironment,
                                                           MatrixCell]]]] = {}
@@ -350,6 +355,7 @@ def platform_differences(matrix: MatrixDoc) -> List[PlatformDifference]:
             code, why = case_code.across([case_code.side(e, c) for e, c in by.values()])
             ordered = sorted(by.items())
             out.append(PlatformDifference(case_id, version, method, tuple(zip(
-                [s for s, _pair in ordered], _texts([c for _s, (_e, c) in ordered], is_perf))),
+                [s for s, _pair in ordered], _texts([c for _s, (_e, c) in ordered], is_perf,
+                                                  labels.get(case_id)))),
                 why + (": not a platform difference" if code == case_code.CHANGED else "")))
     return out

@@ -8,8 +8,8 @@ import re
 from typing import Any, Callable, List, Mapping, Optional, Sequence
 
 __all__ = ["ABSENT", "canonical_json", "cut_apart", "differing_keys", "in_words",
-           "key_changes", "keys_shown", "labelled_change", "same_value", "short", "short_json",
-           "shorten", "value_key", "word_parts"]
+           "key_changes", "keys_shown", "labelled_change", "labelled_value", "same_value", "short",
+           "short_json", "shorten", "value_key", "word_parts"]
 
 #: A key one object has and another lacks, where the other's value would be.
 ABSENT = "(absent)"
@@ -143,17 +143,36 @@ def labelled_change(label: str, before: Any, after: Any) -> str:
     return "%s: now %s (was %s)" % (label, in_words(after), in_words(before))
 
 
-def keys_shown(values: Sequence[Any]) -> Optional[List[str]]:
+def labelled_value(label: str, value: Any) -> str:
+    """A labelled key's value, in words: "the child's own atexit handlers run: yes"."""
+    return "%s: %s" % (label, in_words(value))
+
+
+def keys_shown(values: Sequence[Any],
+               labels: Optional[Mapping[str, str]] = None) -> Optional[List[str]]:
     """Several objects each as only the keys that differ between them: ``{generator:
     TypeError, …}`` (``…``: the keys they share); None when one is not an object or all are the
-    same."""
+    same. ``labels``: the case's words for its keys (a labelled key reads as
+    ``labelled_value``, unless its values read alike in words: ``None`` and ``[]``)."""
     keys = differing_keys(values)
     if not keys:
         return None
-    columns = [_key_values(values, key) for key in keys[:MAX_KEYS]]
+    columns = [_labelled(values, key, (labels or {}).get(key)) or [
+        "%s: %s" % (key, text) for text in _key_values(values, key)] for key in keys[:MAX_KEYS]]
     rest = ", …" if len(keys) > MAX_KEYS or any(set(v) - set(keys) for v in values) else ""
-    return ["{%s%s}" % (", ".join("%s: %s" % (key, column[i]) for key, column
-                                  in zip(keys, columns)), rest) for i in range(len(values))]
+    return ["{%s%s}" % (", ".join(column[i] for column in columns), rest)
+            for i in range(len(values))]
+
+
+def _labelled(values: Sequence[Any], key: str, label: Optional[str]) -> Optional[List[str]]:
+    """One labelled key's value in each object, in words; None when unlabelled or when words
+    would make two different values read alike."""
+    if not label:
+        return None
+    texts = [labelled_value(label, v[key]) if key in v else "%s: %s" % (label, ABSENT)
+             for v in values]
+    kinds = {canonical_json(v[key]) if key in v else ABSENT for v in values}
+    return texts if len(set(texts)) == len(kinds) else None
 
 
 def cut_apart(texts: Sequence[str], limit: int = 70) -> List[str]:
