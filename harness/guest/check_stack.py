@@ -23,16 +23,12 @@ if TYPE_CHECKING:
 
 __all__ = ["ARMED", "STACK", "THREAD", "arm"]
 
-#: The note of an armed process: ``ARMED % pid``, JSON ``{"signal", "start", "role", "name"}``.
-ARMED = "stack-armed-%d.json"
-#: What its handler writes: ``STACK % pid``, each thread a ``THREAD`` line and its frames as a
-#: traceback prints them (outermost first).
-STACK = "stack-%d.txt"
-THREAD = "thread: "
-#: Above SIGRTMIN: glibc and musl keep the first real-time signals for their threads.
-_OFFSET = 5
-_DEPTH = 200  # frames kept per thread, innermost
-_FOLDER = [""]
+#: ``ARMED % pid``: an armed process's note (JSON: its ``signal``, ``start`` time, ``role`` and
+#: target's ``name``); ``STACK % pid``: what its handler writes, each thread a ``THREAD`` line
+#: and its frames as a traceback prints them (outermost first).
+ARMED, STACK, THREAD = "stack-armed-%d.json", "stack-%d.txt", "thread: "
+_OFFSET = 5  # above SIGRTMIN: glibc and musl keep the first real-time signals for their threads
+_DEPTH, _FOLDER = 200, [""]  # frames kept per thread (innermost); the hang folder
 
 
 def _dump(signum: int, frame: Any) -> None:
@@ -63,9 +59,16 @@ def _dump(signum: int, frame: Any) -> None:
         pass
 
 
-def arm(folder: str, role: str, name: str = "") -> None:
-    """From the main thread: install the handler and note it in ``folder`` (nothing where the
-    platform has no real-time signals, or the program handles or ignores that signal)."""
+def arm(folder: str, role: str, target: Any = None) -> None:
+    """From the main thread: install the handler and note it in ``folder`` with ``role`` and
+    ``target``'s name (nothing where the platform has no real-time signals, or the program
+    handles or ignores that signal)."""
+    kind = type(target)  # an instance's own __getattr__ is never asked (python never does)
+    try:
+        name = "" if target is None else target.__qualname__ if kind.__name__ in (
+            "function", "method", "builtin_function_or_method") else kind.__qualname__
+    except Exception:  # noqa: BLE001 - an odd callable: watching never breaks the program
+        name = ""
     try:
         import signal
 
@@ -82,6 +85,7 @@ def arm(folder: str, role: str, name: str = "") -> None:
         from ._files import write_json
 
         write_json(os.path.join(folder, ARMED % os.getpid()), {
-            "signal": number, "start": start, "role": role, "name": name})
+            "signal": number, "start": start, "role": role,
+            "name": name if isinstance(name, str) else ""})
     except Exception:  # noqa: BLE001, S110 - not the main thread, no /proc: no stack asked
         pass

@@ -67,7 +67,7 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     from ._files import write_json
 
     line_buffered_stderr()
-    arm(report_dir, "child", str(getattr(target, "__qualname__", "") or ""))  # where, at a hang
+    arm(report_dir, "child", target)  # where it waits, asked at a hang's kill
     try:  # a child that crashes (a fatal signal) says where: the evidence a hang leaves
         import faulthandler
 

@@ -34,7 +34,7 @@ def work():
     threading.Event().wait()
 
 if sys.argv[2] == "arm":
-    check_stack.arm(sys.argv[1], "child", "work")
+    check_stack.arm(sys.argv[1], "child", work)
 open(os.path.join(sys.argv[1], "ready-%d" % os.getpid()), "w").close()
 work()
 """
