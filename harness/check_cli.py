@@ -223,6 +223,8 @@ def command(args: argparse.Namespace) -> int:
         sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs, str(Path.cwd()),
                                                        timeout),
                              width) + "\n")
+        stacks = check_stacks.format_stacks(runs, labels, str(Path.cwd()))
+        sys.stdout.write("\n" + fit(stacks, width) + "\n" if stacks else "")
     else:
         cwd = str(Path.cwd())
         sys.stdout.write(check.format_table(runs, labels, width, cwd) + "\n")

@@ -21,6 +21,7 @@ from harness.check_where import FRAME_RE, STDLIB_RE, cells_text, frame_text, is_
 from harness.guest import _procs
 from harness.guest._files import write_json
 from harness.guest.check_stack import ARMED, STACK, THREAD
+from harness.guest.check_targets import PYTEST
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun
 from harness.text import shorten
@@ -42,6 +43,7 @@ REPLACED = "no stack: it no longer handles the signal check asks with (exec'd, o
 NO_SIGNAL = "no stack: no real-time signals on this platform"
 #: multiprocessing's own helpers: no user code waits there.
 _HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+_BOOTSTRAP = os.path.join("multiprocessing", "process.py")  # BaseProcess._bootstrap's
 
 
 def _armed(hang_dir: Path) -> Dict[int, Dict[str, Any]]:
@@ -103,21 +105,26 @@ def ask(hang_dir: Path, members: Sequence[int]) -> None:
     write_json(str(hang_dir / ASKED), {"asked": asked, "others": others})
 
 
-def _threads(text: str) -> List[Dict[str, Any]]:
-    """The threads of a stack file, each with its frames (outermost first), the harness's left
-    out."""
+def _threads(text: str, test_runner: bool) -> List[Dict[str, Any]]:
+    """The threads of a stack file, each with its frames (outermost first), the harness's (and
+    with ``test_runner`` pytest's and pluggy's) left out."""
     threads: List[Dict[str, Any]] = []
     for block in text.split(THREAD)[1:]:
         name, _, body = block.partition("\n")
-        threads.append({"name": name, "frames": [
+        frames: List[Dict[str, Any]] = [
             {"file": m.group("file"), "line": int(m.group("line")),
-             "function": m.group("function")}
-            for m in FRAME_RE.finditer(body) if is_users(m.group("file")) or STDLIB_RE.search(
-                m.group("file"))]})
+             "function": m.group("function")} for m in FRAME_RE.finditer(body)]
+        # A child's life starts there: the frames outside are spawn's, or a fork child's
+        # copy of its parent's stack at the fork.
+        starts = [n for n, f in enumerate(frames) if f["function"] == "_bootstrap" and
+                  f["file"].endswith(_BOOTSTRAP)]
+        threads.append({"name": name, "frames": [
+            f for f in frames[starts[-1] + 1 if starts else 0:]
+            if is_users(f["file"], test_runner) or STDLIB_RE.search(f["file"])]})
     return threads
 
 
-def read(hang_dir: Path) -> Optional[List[Dict[str, Any]]]:
+def read(hang_dir: Path, test_runner: bool = False) -> Optional[List[Dict[str, Any]]]:
     """Each process alive at the kill: ``pid``, ``role`` (parent, child, process), ``name``
     (a child's target, another process's command line) and its ``threads`` (main first), or
     ``why`` it has none. None when nothing was asked (not a hang, or not Linux)."""
@@ -132,7 +139,7 @@ def read(hang_dir: Path) -> Optional[List[Dict[str, Any]]]:
         entry = {"pid": pid, "role": note.get("role", "process"), "name": note.get("name", "")}
         try:
             entry["threads"] = _threads((hang_dir / (STACK % pid)).read_text(
-                encoding="utf-8", errors="replace"))
+                encoding="utf-8", errors="replace"), test_runner)
         except OSError:
             entry["why"] = BLOCKED
         found.append(entry)
@@ -146,12 +153,13 @@ def read(hang_dir: Path) -> Optional[List[Dict[str, Any]]]:
 
 def _where(frames: Sequence[Mapping[str, Any]], cwd: str) -> str:
     """The innermost frame of the user's code and the call it waits in (``app.py:12 in worker
-    -> multiprocessing/queues.py:103 in get``); with none of theirs, the innermost frame."""
+    -> multiprocessing/queues.py:103 in get``); with none of theirs, its outermost and
+    innermost frames."""
     mine = [n for n, f in enumerate(frames) if is_users(str(f.get("file")))]
     if not frames:
         return ""
-    if not mine:
-        return _frame(frames[-1], cwd)
+    if not mine:  # where it is (at exit: util.py in _exit_function) and what it waits in
+        return " -> ".join(_frame(f, cwd) for f in (frames[0], frames[-1])[:len(frames)])
     at = mine[-1]
     if at + 1 < len(frames):
         return "%s -> %s" % (frame_text(dict(frames[at], code=""), cwd),
@@ -212,4 +220,5 @@ def with_stacks(run: CaseRun, hang_dir: Path) -> CaseRun:
     if run.outcome is not Outcome.TIMEOUT:
         return run
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
-    return dataclasses.replace(run, observed=dict(observed, stacks=read(hang_dir)))
+    stacks = read(hang_dir, test_runner=run.case == PYTEST)
+    return dataclasses.replace(run, observed=dict(observed, stacks=stacks))

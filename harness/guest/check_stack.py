@@ -17,6 +17,7 @@ import os
 import sys
 
 from . import TYPE_CHECKING
+from ._files import write_json, write_text
 
 if TYPE_CHECKING:
     from typing import Any, List
@@ -52,8 +53,6 @@ def _dump(signum: int, frame: Any) -> None:
                     at.f_code.co_filename, at.f_lineno, at.f_code.co_name))
                 at = at.f_back
             text.extend(reversed(stack))
-        from ._files import write_text
-
         write_text(os.path.join(_FOLDER[0], STACK % os.getpid()), "".join(text), new=True)
     except Exception:  # noqa: BLE001, S110 - never raise into the program where it was
         pass
@@ -82,8 +81,6 @@ def arm(folder: str, role: str, target: Any = None) -> None:
         signal.signal(number, _dump)
         with open("/proc/self/stat", "rb") as handle:  # with the pid, names this process
             start = int(handle.read().rsplit(b")", 1)[1].split()[19])
-        from ._files import write_json
-
         write_json(os.path.join(folder, ARMED % os.getpid()), {
             "signal": number, "start": start, "role": role,
             "name": name if isinstance(name, str) else ""})

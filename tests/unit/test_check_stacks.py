@@ -158,3 +158,28 @@ def test_the_report_says_each_process_once_for_the_cells_alike() -> None:
         "multiprocessing/queues.py:103 in get",
         "  fork on 3.12 and 3.13: process (sleep 100): " + check_stacks.UNWATCHED]
     assert check_stacks.NO_SIGNAL in check_stacks.format_stacks(_hung(None), ["3.12"], "/u")
+
+
+def test_a_fork_childs_copy_of_its_parents_stack_is_not_where_it_waits(tmp_path: Path) -> None:
+    """A fork child's stack goes on below its ``_bootstrap`` with the parent's frames at the
+    fork: the child at its exit (its target done) waited in its exit, not in the parent's
+    ``start()``; a pytest run's own frames are left out."""
+    lib = "/usr/lib/python3.12/"
+    frames = [("/u/.venv/lib/python3.12/site-packages/_pytest/runner.py", 10, "call"),
+              ("/u/test_jobs.py", 33, "test_join"),
+              (lib + "multiprocessing/process.py", 121, "start"),
+              (lib + "multiprocessing/popen_fork.py", 71, "_launch"),
+              (lib + "multiprocessing/process.py", 314, "_bootstrap"),
+              (lib + "multiprocessing/util.py", 360, "_exit_function"),
+              (lib + "threading.py", 1139, "_wait_for_tstate_lock")]
+    (tmp_path / (check_stack.STACK % 9)).write_text(check_stack.THREAD + "MainThread\n" + "".join(
+        '  File "%s", line %d, in %s\n' % frame for frame in frames))
+    write_json(str(tmp_path / (check_stack.ARMED % 9)), {"role": "child", "name": "put_big"})
+    write_json(str(tmp_path / check_stacks.ASKED), {"asked": [9], "others": {}})
+    stacks = check_stacks.read(tmp_path, test_runner=True)
+    assert stacks is not None
+    assert [f["function"] for f in stacks[0]["threads"][0]["frames"]] == [
+        "_exit_function", "_wait_for_tstate_lock"]
+    assert check_stacks.process_lines(stacks, "/u") == [
+        "child (put_big): multiprocessing/util.py:360 in _exit_function -> "
+        "threading.py:1139 in _wait_for_tstate_lock"]
