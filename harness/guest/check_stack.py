@@ -28,7 +28,7 @@ __all__ = ["ARMED", "STACK", "THREAD", "arm"]
 #: target's ``name``); ``STACK % pid``: what its handler writes, each thread a ``THREAD`` line
 #: and its frames as a traceback prints them (outermost first).
 ARMED, STACK, THREAD = "stack-armed-%d.json", "stack-%d.txt", "thread: "
-_OFFSET = 5  # above SIGRTMIN: glibc and musl keep the first real-time signals for their threads
+_OFFSET = 5  # not SIGRTMIN itself, the one programs and libraries (timers, profilers) take first
 _DEPTH, _FOLDER = 200, [""]  # frames kept per thread (innermost); the hang folder
 
 
