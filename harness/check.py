@@ -31,6 +31,8 @@ from harness.check_diagnose import (
 from harness.check_live import Progress, tracked
 from harness.check_match import script_in_package
 from harness.check_pytest import INTERRUPTED_ERROR, with_progress
+from harness.check_stacks import ask as ask_stacks
+from harness.check_stacks import with_stacks
 from harness.check_table import as_it_is, format_table, terminal_width
 from harness.check_verdict import (
     at_the_limit,
@@ -240,8 +242,10 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
         if target == PYTEST and runner.cancelled():
             raise runner.Cancelled("interrupted before %s[%s] started" % (target, method))
         try:
-            run = run_case(target, method, timeout, interpreter=_argv(interp, cwd),
-                           program=program, env=env)
+            run = with_stacks(run_case(
+                target, method, timeout, interpreter=_argv(interp, cwd), program=program,
+                env=env, before_kill=lambda pids: ask_stacks(Path(hang_dir), pids)),
+                Path(hang_dir))
         except runner.Cancelled:  # Ctrl-C, SIGTERM: its tree is killed and reaped
             if target != PYTEST:
                 raise

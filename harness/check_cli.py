@@ -128,7 +128,7 @@ def _interrupted(when: str, not_run: Sequence[Tuple[str, str]], then: str = "") 
 
 
 def command(args: argparse.Namespace) -> int:
-    from harness import check, check_pytest, check_tests
+    from harness import check, check_pytest, check_stacks, check_tests
     from harness.check_live import Progress
     from harness.check_table import fit
     from harness.guest.words import START_METHODS
@@ -223,12 +223,16 @@ def command(args: argparse.Namespace) -> int:
         sys.stdout.write(fit(check_pytest.format_tests(verdicts, always, runs, str(Path.cwd()),
                                                        timeout),
                              width) + "\n")
+        stacks = check_stacks.format_stacks(runs, labels, str(Path.cwd()))
+        sys.stdout.write("\n" + fit(stacks, width) + "\n" if stacks else "")
     else:
         cwd = str(Path.cwd())
         sys.stdout.write(check.format_table(runs, labels, width, cwd) + "\n")
         # Below the table, each part's lines wrapped to the table's width.
         for extra in (check.format_tracebacks(runs, labels, cwd),
-                      check.format_hangs(runs, labels), check.format_follow_ons(runs, labels),
+                      check.format_hangs(runs, labels),
+                      check_stacks.format_stacks(runs, labels, cwd),
+                      check.format_follow_ons(runs, labels),
                       check.format_diagnoses(diagnoses),
                       "\n".join(line for line in (
                           check.as_it_is(runs, labels, cwd, check.at_the_limit(

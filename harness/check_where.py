@@ -20,7 +20,7 @@ from harness.text import shorten
 from harness.vocab import Outcome
 
 __all__ = ["ADDRESS_RE", "BOOTSTRAP_END", "DUMP_FRAME", "DUMP_THREAD", "FRAME_RE", "HARNESS_DIR",
-           "cells_text", "error_groups",
+           "STDLIB_RE", "cells_text", "error_groups",
            "error_head", "format_hangs", "frame_text", "format_tracebacks", "grouped", "is_users",
            "last_error", "last_exception", "process_error",
            "readable_detail", "stderr_frames", "table_order"]
@@ -32,7 +32,7 @@ ADDRESS_RE = re.compile(ADDRESS)
 HARNESS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "")
 #: A standard library's folder in a path (CPython's lib/python3.X; PyPy's lib/pypy3.X,
 #: lib-python/3), but its site-packages: installed packages are the user's.
-_STDLIB = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/(?!.*-packages/)")
+STDLIB_RE = re.compile(r"/lib(?:/python3\.\d+t?|/pypy3(?:\.\d+)?|-python/3)/(?!.*-packages/)")
 #: The test runner's own frames (``check --pytest``).
 _TEST_RUNNER = re.compile(r"/(?:_pytest|pytest|pluggy)/")
 #: A frame of a printed traceback (``check_frames.FRAME``), for each host module reading one.
@@ -46,7 +46,7 @@ def is_users(path: str, test_runner: bool = False) -> bool:
     picks them in the interpreter that raised: neither the harness's nor the standard
     library's nor generated (``<frozen runpy>``, ``<string>``); with ``test_runner``, neither
     pytest's nor pluggy's."""
-    return not (path.startswith(("<", HARNESS_DIR)) or _ALIAS in path or _STDLIB.search(path)
+    return not (path.startswith(("<", HARNESS_DIR)) or _ALIAS in path or STDLIB_RE.search(path)
                 or (test_runner and _TEST_RUNNER.search(path)))
 
 

@@ -16,7 +16,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Callable, Dict, List, Optional, Sequence
 
 from harness import leftovers, psgroup, results, strays, waiting
 from harness.capture import Capture, last_line
@@ -249,6 +249,7 @@ def run_case(
     program: Optional[Sequence[str]] = None,
     env: Optional[Dict[str, str]] = None,
     watch: Optional[waiting.Watch] = None,
+    before_kill: Optional[Callable[[List[int]], None]] = None,
 ) -> CaseRun:
     """Run one case under one method in a fresh ``interpreter`` and classify the result.
 
@@ -260,6 +261,7 @@ def run_case(
     ``env`` replaces the allow-listed case environment.
     ``process_limit`` overrides ``PROCESS_LIMIT`` (processes the case may have at once).
     ``watch`` (Linux) looks at the running tree: the slot and priority rules of ``waiting``.
+    ``before_kill`` (Linux) is given the live pids of a run past its time limit, before the kill.
     Raises ``Cancelled`` (after killing the tree) when ``cancel_all`` is called meanwhile.
     """
     if _CANCEL.is_set():
@@ -321,6 +323,9 @@ def run_case(
             # What the case said before the kill: the kill itself makes resource trackers
             # warn about leaks, which must not read as where the case hung.
             said = captures[1].settled_text() if timed_out else ""
+            if timed_out and linux and before_kill is not None:  # the shepherd is not the case
+                before_kill([pid for pid in (group.members() if group is not None else
+                                             _procs.descendants(proc.pid)) if pid != proc.pid])
         finally:
             _stop(proc, group)
             contained = True

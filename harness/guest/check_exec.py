@@ -181,7 +181,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     import time
     import warnings
 
-    from . import check_frames, check_watch
+    from . import check_frames, check_stack, check_watch
 
     if method not in multiprocessing.get_all_start_methods():
         return {"outcome": UNAVAILABLE, "detail": "%s is not a start method on %s" % (
@@ -200,6 +200,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     watch = check_watch.Watch(hang_dir or report_dir, os.pathsep.join(
         d for d in (user_dir, script_dir) if d), _STOPPED, hang_dir, default_method)
     watch.install()
+    check_stack.arm(hang_dir, "parent")
     watch.program = is_callable(target)
     check_watch.line_buffered_stderr()
     tests: Dict[str, Any] = {}

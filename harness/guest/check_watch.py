@@ -28,6 +28,7 @@ from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
 from .check_record import record_imports
 from .check_seen import Tally, children_seen, handlers, held_by, read_reports, write_facts
+from .check_stack import arm
 from .words import FORK
 
 if TYPE_CHECKING:
@@ -66,6 +67,7 @@ def _child_wrapper(report_dir: str, target: Any, snap: Dict[str, Any], args: Tup
     from ._files import write_json
 
     line_buffered_stderr()
+    arm(report_dir, "child", target)  # where it waits, asked at a hang's kill
     try:  # a child that crashes (a fatal signal) says where: the evidence a hang leaves
         import faulthandler
 

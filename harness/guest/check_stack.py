@@ -1,0 +1,88 @@
+"""Where a hung process waited, asked for at the kill (``python -m harness check``'s guest side;
+standard library only, Python 3.8 syntax).
+
+Each process check watches (the program's parent, each watched child) arms itself: a Python
+handler for one real-time signal (``SIGRTMIN + 5``, Linux only) and a note ``ARMED`` in the
+hang folder. At the time limit the host sends that signal to each armed process still alive,
+then kills the run as before; the handler writes every thread's Python stack to a new file,
+opened by path at that moment (never a descriptor kept from before: a program that closed its
+descriptors may have a data file at that number). A Python handler, not faulthandler (one
+watchdog per process: the program's own stays) and no thread (a fork after one warns on 3.12+);
+the program's other handlers stay, and one it set for this signal itself is left as it is.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from . import TYPE_CHECKING
+from ._files import write_json, write_text
+
+if TYPE_CHECKING:
+    from typing import Any, List
+
+__all__ = ["ARMED", "STACK", "THREAD", "arm"]
+
+#: ``ARMED % pid``: an armed process's note (JSON: its ``signal``, ``start`` time, ``role`` and
+#: target's ``name``); ``STACK % pid``: what its handler writes, each thread a ``THREAD`` line
+#: and its frames as a traceback prints them (outermost first).
+ARMED, STACK, THREAD = "stack-armed-%d.json", "stack-%d.txt", "thread: "
+_OFFSET = 5  # not SIGRTMIN itself, the one programs and libraries (timers, profilers) take first
+_DEPTH, _FOLDER = 200, [""]  # frames kept per thread (innermost); the hang folder
+
+
+def _dump(signum: int, frame: Any) -> None:
+    """The handler: each thread's stack, the main one (interrupted at ``frame``) first."""
+    try:
+        import _thread
+
+        threading = sys.modules.get("threading")
+        names = {ident: getattr(t, "name", "?") for ident, t in dict(getattr(
+            threading, "_active", None) or {}).items()}  # no lock: enumerate() takes one
+        here = _thread.get_ident()
+        frames = sys._current_frames()
+        frames[here] = frame  # not the handler's own frame
+        text: List[str] = []
+        for ident in [here] + sorted(set(frames) - {here}):
+            text.append("%s%s\n" % (THREAD, names.get(ident, "thread %d" % ident)))
+            stack: List[str] = []
+            at: Any = frames[ident]
+            while at is not None and len(stack) < _DEPTH:
+                stack.append('  File "%s", line %s, in %s\n' % (
+                    at.f_code.co_filename, at.f_lineno, at.f_code.co_name))
+                at = at.f_back
+            text.extend(reversed(stack))
+        write_text(os.path.join(_FOLDER[0], STACK % os.getpid()), "".join(text), new=True)
+    except Exception:  # noqa: BLE001, S110 - never raise into the program where it was
+        pass
+
+
+def arm(folder: str, role: str, target: Any = None) -> None:
+    """From the main thread: install the handler and note it in ``folder`` with ``role`` and
+    ``target``'s name (nothing where the platform has no real-time signals, or the program
+    handles or ignores that signal)."""
+    kind = type(target)  # an instance's own __getattr__ is never asked (python never does)
+    try:
+        name = "" if target is None else target.__qualname__ if kind.__name__ in (
+            "function", "method", "builtin_function_or_method") else kind.__qualname__
+    except Exception:  # noqa: BLE001 - an odd callable: watching never breaks the program
+        name = ""
+    try:
+        import signal
+
+        low = getattr(signal, "SIGRTMIN", None)
+        if not folder or low is None:
+            return
+        number = int(low) + _OFFSET
+        if signal.getsignal(number) not in (signal.SIG_DFL, _dump):  # the program's own
+            return
+        _FOLDER[0] = folder
+        signal.signal(number, _dump)
+        with open("/proc/self/stat", "rb") as handle:  # with the pid, names this process
+            start = int(handle.read().rsplit(b")", 1)[1].split()[19])
+        write_json(os.path.join(folder, ARMED % os.getpid()), {
+            "signal": number, "start": start, "role": role,
+            "name": name if isinstance(name, str) else ""})
+    except Exception:  # noqa: BLE001, S110 - not the main thread, no /proc: no stack asked
+        pass
