@@ -142,12 +142,13 @@ def matrix_root(session: nox.Session, version: str) -> None:
             why[0] if why else f"none provisioned at {root} (`nox -s provision`, as root)"))
     _promise_report()
     session.install(*MATRIX_DEPS)
+    this_run = root_provision.ThisRun.now()  # the root is shared: only this run's is killed
     try:
         session.run("python", "-m", "harness", "run", "--python", shlex.join(chosen[0].argv()),
                     "--results-dir", str(RESULTS_DIR), "--", *session.posargs,
                     env={"HARNESS_GIT_COMMIT": _git_commit()}, **INTERRUPT)
     finally:  # the wrapper's mounts are private to each run: nothing may be left on the host
-        left = root_provision.release(root, session.log)
+        left = root_provision.release(root, session.log, this_run)
         if left:
             session.error(f"still mounted or running in {root}: {', '.join(left)}")
     if not os.environ.get("HARNESS_NO_REPORT"):
