@@ -129,6 +129,8 @@ def matrix(session: nox.Session) -> None:
 @nox.parametrize("version", ROOT_PYTHONS, ids=ROOT_PYTHONS)
 def matrix_root(session: nox.Session, version: str) -> None:
     """The matrix on an interpreter of the Debian unstable root (made by `nox -s provision`)."""
+    if not sys.platform.startswith("linux"):  # debootstrap, chroot and mount namespaces
+        session.skip(f"the Debian root's interpreters run on Linux only, not on {sys.platform}")
     if os.environ.get("HARNESS_NO_ROOT"):
         session.skip("HARNESS_NO_ROOT is set: the Debian root's interpreters are not run")
     from harness import provision as root_provision
