@@ -2,8 +2,9 @@
 
 Exit codes: 0 success; 1 the command ran but something is wrong (a bad input file, a harness
 failure); 2 usage error (bad arguments, a path that does not exist or holds no results file, an
-interpreter that is not a usable Python, a package the command needs not installed); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished
-cells are kept in the results file); 141 the output's reader left (`| head -1`).
+interpreter that is not a usable Python, a package the command needs not installed); 130
+interrupted (Ctrl-C, SIGTERM or SIGHUP; finished cells are kept in the results file); 141 the
+output's reader left (`| head -1`).
 """
 
 from __future__ import annotations
@@ -290,12 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
                     "a reports folder by its matrix.json, else its results/): cases and cells "
                     "added/removed/changed (A/D/C/U) among the cells that ran in both; cells "
                     "that ran in one only (a selection, --quick, unavailable in the other, an "
-                    "environment one lacks) are counted as not compared. Performance values count as changed only beyond "
-                    "their spread. Exit 0 when no cell differs, 1 when some do (a cell whose case "
-                    "code changed too: it is listed apart, K, not as a change of Python), 2 "
-                    "when an input (or a file in it) cannot be read — the valid rest is still "
-                    "compared and shown —, nothing was compared or jsonschema is missing (--json still writes its "
-                    "document, naming each file it could not read in 'rejected').")
+                    "environment one lacks) are counted as not compared. Performance values "
+                    "count as changed only beyond their spread. Exit 0 when no cell differs, 1 "
+                    "when some do (a cell whose case code changed too: it is listed apart, K, "
+                    "not as a change of Python), 2 when an input (or a file in it) cannot be "
+                    "read — the valid rest is still compared and shown —, nothing was compared "
+                    "or jsonschema is missing (--json still writes its document, naming each "
+                    "file it could not read in 'rejected').")
     dif.add_argument("old", metavar="OLD", help="the earlier run: a reports folder, a "
                                                  "matrix.json, a results file or a folder of them")
     dif.add_argument("new", metavar="NEW", help="the later run, any of the same")

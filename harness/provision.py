@@ -38,6 +38,7 @@ __all__ = [
     "ProvisionError",
     "Result",
     "Skip",
+    "ThisRun",
     "default_root_dir",
     "preflight",
     "provision",

@@ -213,7 +213,12 @@ def test_a_root_session_releases_only_its_own_run(
     monkeypatch.setenv("HARNESS_NO_REPORT", "1")
     monkeypatch.delenv("HARNESS_NO_ROOT", raising=False)
     events: List[Any] = []
-    monkeypatch.setattr(provision, "release", lambda root, out, *kill: events.append(kill) or [])
+
+    def release(root: Path, out: Any, *kill: Any) -> List[str]:
+        events.append(kill)
+        return []
+
+    monkeypatch.setattr(provision, "release", release)
     session = SimpleNamespace(posargs=[], install=lambda *a: None, log=events.append,
                               run=lambda *a, **k: events.append(provision.ThisRun.now()))
     noxfile.matrix_root(session, "3.13")

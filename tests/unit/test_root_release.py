@@ -10,7 +10,6 @@ interpreter is loaded before, so nothing needs to be inside). Needs root, for ``
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
 import time
