@@ -129,6 +129,8 @@ def matrix(session: nox.Session) -> None:
 @nox.parametrize("version", ROOT_PYTHONS, ids=ROOT_PYTHONS)
 def matrix_root(session: nox.Session, version: str) -> None:
     """The matrix on an interpreter of the Debian unstable root (made by `nox -s provision`)."""
+    if not sys.platform.startswith("linux"):  # debootstrap, chroot and mount namespaces
+        session.skip(f"the Debian root's interpreters run on Linux only, not on {sys.platform}")
     if os.environ.get("HARNESS_NO_ROOT"):
         session.skip("HARNESS_NO_ROOT is set: the Debian root's interpreters are not run")
     from harness import provision as root_provision
@@ -142,12 +144,13 @@ def matrix_root(session: nox.Session, version: str) -> None:
             why[0] if why else f"none provisioned at {root} (`nox -s provision`, as root)"))
     _promise_report()
     session.install(*MATRIX_DEPS)
+    this_run = root_provision.ThisRun.now()  # the root is shared: only this run's is killed
     try:
         session.run("python", "-m", "harness", "run", "--python", shlex.join(chosen[0].argv()),
                     "--results-dir", str(RESULTS_DIR), "--", *session.posargs,
                     env={"HARNESS_GIT_COMMIT": _git_commit()}, **INTERRUPT)
     finally:  # the wrapper's mounts are private to each run: nothing may be left on the host
-        left = root_provision.release(root, session.log)
+        left = root_provision.release(root, session.log, this_run)
         if left:
             session.error(f"still mounted or running in {root}: {', '.join(left)}")
     if not os.environ.get("HARNESS_NO_REPORT"):

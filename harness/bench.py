@@ -268,13 +268,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         work = Path(args.results_dir or tmp)
         for interp in interpreters:
             sys.stderr.write(f"bench: {_row_name(interp)} ...\n")
+            if interp.origin == "root":  # POSIX-only: imported for the root's interpreters
+                from harness import provision
+
+                this_run = provision.ThisRun.now()  # the root is shared: kill only this run's
             try:
                 rows.append(_bench_interpreter(interp, args, work, cores))
             finally:
                 if interp.origin == "root":  # its mounts are private to each run: release
-                    from harness import provision
-
-                    provision.release(provision.default_root_dir(), _log)
+                    provision.release(provision.default_root_dir(), _log, this_run)
             _write(args.output, rows, merges, cores, started, partial=True, selection=args.k)
         if not args.skip_merge:
             for size in SIZES:

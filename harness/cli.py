@@ -2,8 +2,9 @@
 
 Exit codes: 0 success; 1 the command ran but something is wrong (a bad input file, a harness
 failure); 2 usage error (bad arguments, a path that does not exist or holds no results file, an
-interpreter that is not a usable Python); 130 interrupted (Ctrl-C, SIGTERM or SIGHUP; finished
-cells are kept in the results file); 141 the output's reader left (`| head -1`).
+interpreter that is not a usable Python, a package the command needs not installed); 130
+interrupted (Ctrl-C, SIGTERM or SIGHUP; finished cells are kept in the results file); 141 the
+output's reader left (`| head -1`).
 """
 
 from __future__ import annotations
@@ -264,7 +265,7 @@ def build_parser() -> argparse.ArgumentParser:
                                         "used; 1 when a file was rejected (the rest is merged and "
                                         "the page lists it) or none was usable (nothing "
                                         "written); 2 when no given path exists or holds a "
-                                        "results file.")
+                                        "results file, or jinja2 or jsonschema is missing.")
     report.add_argument("files", nargs="+", metavar="FILE",
                         help="results files or folders holding them")
     report.add_argument("-o", "--output", default=str(REPORTS_HOME),
@@ -289,13 +290,14 @@ def build_parser() -> argparse.ArgumentParser:
         description="Compare OLD and NEW (matrix.json files, results files or folders of them; "
                     "a reports folder by its matrix.json, else its results/): cases and cells "
                     "added/removed/changed (A/D/C/U) among the cells that ran in both; cells "
-                    "that ran in one only (a selection, --quick, an environment one lacks) are "
-                    "counted as not compared. Performance values count as changed only beyond "
-                    "their spread. Exit 0 when no cell differs, 1 when some do (a cell whose case "
-                    "code changed too: it is listed apart, K, not as a change of Python), 2 "
-                    "when an input (or a file in it) cannot be read — the valid rest is still "
-                    "compared and shown — or nothing was compared (--json still writes its "
-                    "document, naming each file it could not read in 'rejected').")
+                    "that ran in one only (a selection, --quick, unavailable in the other, an "
+                    "environment one lacks) are counted as not compared. Performance values "
+                    "count as changed only beyond their spread. Exit 0 when no cell differs, 1 "
+                    "when some do (a cell whose case code changed too: it is listed apart, K, "
+                    "not as a change of Python), 2 when an input (or a file in it) cannot be "
+                    "read — the valid rest is still compared and shown —, nothing was compared "
+                    "or jsonschema is missing (--json still writes its document, naming each "
+                    "file it could not read in 'rejected').")
     dif.add_argument("old", metavar="OLD", help="the earlier run: a reports folder, a "
                                                  "matrix.json, a results file or a folder of them")
     dif.add_argument("new", metavar="NEW", help="the later run, any of the same")
@@ -358,6 +360,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise
         needs = HOST_PACKAGES if args.command == "report" else (exc.name,)
         return error("%s is not installed: `%s` needs %s: python -m pip install %s" % (
-            exc.name, args.command, " and ".join(needs), " ".join(needs)), EXIT_FAILED)
+            exc.name, args.command, " and ".join(needs), " ".join(needs)), EXIT_USAGE)
     finally:
         stopping.restore(previous)

@@ -7,7 +7,8 @@ performance case's numbers (``median``/``iqr`` summaries) count as changed only 
 spread (``noise``). A cell whose case's own code changed between the two runs
 (``case_code``) is not an observation change: it is listed apart, as **K** (case changed).
 Only cells that ran in both are compared: one that ran on one side only (the other's selection,
-``--quick``, no data, an environment only one side has) is counted as not compared, with why.
+``--quick``, no data, ``unavailable`` there, an environment only one side has) is counted as not
+compared, with why.
 Two sides that hold one environment each (3.12's run, 3.13's) are compared with each other.
 Cells are compared method by method (fork with fork); where the two sides' default start
 methods differ, each case's default-method cells are compared too (``diffdefault``). A cell's
@@ -30,7 +31,7 @@ from harness.documents import (
     MatrixEnvironment,
     cells_by_key,
 )
-from harness.guest.words import NOT_RUN
+from harness.guest.words import NOT_RUN, UNAVAILABLE
 from harness.merge import performance_cases
 from harness.picks import breaks_of, labels_of
 
@@ -134,12 +135,16 @@ class MatrixDiff:
 
 def _ran(cell: Optional[MatrixCell]) -> bool:
     """A cell with a result of its case: not one the harness failed to run (a matrix.json built
-    before the merge read those as not run holds them as errors)."""
+    before the merge read those as not run holds them as errors), nor an ``unavailable`` one
+    (the method, or what the case needs, does not exist there: it did not run, as verify-leg
+    counts it)."""
     return cell is not None and cell.get("status") != NOT_RUN and \
-        cell.get("outcome") is not None and not is_harness_error(cell)
+        cell.get("outcome") not in (None, UNAVAILABLE) and not is_harness_error(cell)
 
 
 def _why(cell: MatrixCell) -> str:
+    if cell.get("outcome") == UNAVAILABLE:  # "unavailable (fork is not a start method on win32)"
+        return "%s (%s)" % (UNAVAILABLE, cell["detail"]) if cell.get("detail") else UNAVAILABLE
     why = harness_reason(cell) if is_harness_error(cell) else notrun.reason(cell)
     return notrun.QUICK_SAID if why == notrun.QUICK else why
 

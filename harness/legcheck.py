@@ -184,7 +184,7 @@ def add_parser(sub: Any) -> None:
                "problem) or PATH holds no results file or several; 3 when the run was\n"
                "interrupted but is the leg's interpreter and its cells that ran are sound\n"
                "(partial: worth publishing, not a proof); 2 on usage error (no such PATH, a\n"
-               "--leg that is not a python-version).",
+               "--leg that is not a python-version, jsonschema not installed).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     cmd.add_argument("results_dir", metavar="PATH",
                      help="a results file, or a folder that must hold exactly one (a CI leg's)")

@@ -31,13 +31,14 @@ from pathlib import Path
 from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence
 
 from harness import chroot, results, root_exec, stopping
-from harness.root_exec import Out, ProvisionError, release, remove_root
+from harness.root_exec import Out, ProvisionError, ThisRun, release, remove_root
 
 __all__ = [
     "Config",
     "ProvisionError",
     "Result",
     "Skip",
+    "ThisRun",
     "default_root_dir",
     "preflight",
     "provision",

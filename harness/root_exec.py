@@ -9,6 +9,7 @@ timeout, Ctrl-C), so nothing it started is left running.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import json
 import os
 import re
@@ -17,12 +18,14 @@ import subprocess
 import threading
 import time
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, List, Optional, Sequence
+from typing import IO, Any, Callable, Dict, List, Optional, Sequence, Set, Tuple
 
 from harness import chroot
+from harness.guest import _procs
 from harness.owned import kill_group
 
-__all__ = ["ProvisionError", "kill_group", "release", "remove_root", "run_logged", "verify"]
+__all__ = ["ProvisionError", "ThisRun", "kill_group", "release", "remove_root", "run_logged",
+           "verify"]
 
 Out = Callable[[str], None]
 
@@ -120,16 +123,80 @@ def verify(programs: Sequence[str], target: Path, out: Out) -> Dict[str, Any]:
     return found
 
 
-def release(path: Path, out: Out, kill: bool = True) -> List[str]:
-    """Kill every process whose root is ``path`` (unless ``kill`` is false) and unmount
-    everything under it. Returns what is still mounted or running afterwards (empty when all
-    is released)."""
+@dataclasses.dataclass(frozen=True)
+class ThisRun:
+    """This run (process ``pid`` from ``since``, clock ticks since boot), to tell its processes
+    in a shared root from other runs' (another terminal's ``harness check``, another user's
+    matrix). Its own: a descendant of ``pid``, or an orphan — the top of its chain inside the
+    root reparented to init or to an ancestor of ``pid`` (a subreaper) — that started after
+    ``since``. Not a mark in the cells' environment: it is allow-listed, and cases observe it;
+    not ``pid`` as a subreaper: nox would inherit, and never reap, every orphan. It cannot
+    tell apart the orphans of two runs that overlap in time: both count as this run's."""
+
+    pid: int
+    since: int
+
+    @classmethod
+    def now(cls) -> "ThisRun":
+        """This process, from now on (the clock of /proc/PID/stat's start times)."""
+        ticks = time.clock_gettime(time.CLOCK_BOOTTIME) * os.sysconf("SC_CLK_TCK")
+        return cls(os.getpid(), int(ticks))
+
+    def split(self, pids: Sequence[int]) -> Tuple[List[int], List[int]]:
+        """``pids`` (the processes in a root) as (this run's, others')."""
+        table = _procs.proc_table()
+        lineage: Set[int] = set()
+        step = self.pid
+        while step in table and step not in lineage:
+            lineage.add(step)
+            step = table[step][0]
+        inside = set(pids)
+        mine: List[int] = []
+        others: List[int] = []
+        for pid in (p for p in pids if p in table):  # one gone since is neither
+            (mine if self._started(pid, table, inside, lineage) else others).append(pid)
+        return mine, others
+
+    def _started(self, pid: int, table: Dict[int, Tuple[int, int, str]], inside: Set[int],
+                 lineage: Set[int]) -> bool:
+        chain = [pid]  # pid, its parent, ... while known
+        while table[chain[-1]][0] in table and table[chain[-1]][0] not in chain:
+            chain.append(table[chain[-1]][0])
+        if self.pid in chain:
+            return True
+        top = pid  # the top of its chain inside the root: an orphan's is reparented
+        for step in chain[1:]:
+            if step not in inside:
+                break
+            top = step
+        started = _procs.start_time(top)
+        return table[top][0] in lineage and started is not None and started >= self.since
+
+
+def _named(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            words = handle.read().decode("utf-8", "replace").split("\0")
+    except OSError:
+        return str(pid)
+    return f"{pid} ({' '.join(words).strip()[:60]})"
+
+
+def release(path: Path, out: Out, kill: "bool | ThisRun") -> List[str]:
+    """Kill the processes in root ``path`` that are to die — every one (``True``: an unfinished
+    build's, its own), this run's (a :class:`ThisRun`), none (``False``) — and unmount
+    everything under it. Returns what is still mounted, or running of what was to die (empty
+    when all is released); any other process is in use by something else: said, left running.
+    """
     for attempt in range(50 if kill else 0):
         pids = chroot.processes_in_root(str(path))
+        if isinstance(kill, ThisRun):
+            pids = kill.split(pids)[0]
         if not pids:
             break
         if attempt == 0:
-            out(f"killing {len(pids)} process(es) still inside {path}")
+            whose = " of this run" if isinstance(kill, ThisRun) else ""
+            out(f"killing {len(pids)} process(es){whose} still inside {path}")
         for pid in pids:
             with contextlib.suppress(OSError):
                 os.kill(pid, signal.SIGKILL)
@@ -150,7 +217,13 @@ def release(path: Path, out: Out, kill: bool = True) -> List[str]:
                 stderr=subprocess.DEVNULL,
             )
     left = [f"mount {m}" for m in chroot.mounts_under(str(path))]
-    return left + [f"pid {p}" for p in chroot.processes_in_root(str(path))]
+    pids = chroot.processes_in_root(str(path))
+    mine, others = kill.split(pids) if isinstance(kill, ThisRun) else \
+        (pids, []) if kill else ([], pids)
+    if others:
+        out(f"left running in {path}, in use by something else (not this run's): pid "
+            + ", ".join(_named(p) for p in others))
+    return left + [f"pid {p}" for p in mine]
 
 
 def remove_root(path: Path, root_dir: Path, out: Out, kill: bool = False) -> None:
@@ -168,7 +241,8 @@ def remove_root(path: Path, root_dir: Path, out: Out, kill: bool = False) -> Non
         raise ProvisionError(f"refusing to delete {real}: not a root of this cache ({home})")
     if not real.exists():
         return
-    left = release(real, out, kill=kill)
+    left = release(real, out, kill)
+    left += [f"pid {p}" for p in chroot.processes_in_root(str(real)) if f"pid {p}" not in left]
     if left:
         raise ProvisionError(f"refusing to delete {real}: still in use ({', '.join(left)})")
     out(f"removing {real}")

@@ -260,12 +260,12 @@ def test_report_errors_are_never_tracebacks_in_a_real_process(tmp_path: Path) ->
 
 def test_a_missing_report_package_is_one_line(monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
-    """Without jsonschema (or jinja2) the report says what to install, in one line, exit 1;
-    any other missing module is a bug and still raises."""
+    """Without jsonschema (or jinja2) the report says what to install, in one line, exit 2 (a
+    usage error, as for `run`); any other missing module is a bug and still raises."""
     monkeypatch.setitem(sys.modules, "jsonschema", None)  # import jsonschema now fails
     sample = Path(__file__).resolve().parents[2] / "reports" / "sample"
     assert cli.main(["report", str(sample), "-o", str(Path(cli.__file__).parent / "nowhere")]) \
-        == 1
+        == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "jsonschema is not installed" in err[0], err
     assert not (Path(cli.__file__).parent / "nowhere").exists()

@@ -165,17 +165,23 @@ def _subparser(name: str) -> argparse.ArgumentParser:
 def test_a_missing_report_package_says_the_command_to_install_it(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
-    """The quick-start venv has only nox: `report` names the pip command, as `run` does."""
+    """The quick-start venv has only nox: `report` names the pip command, as `run` does, and
+    exits as `run` does, 2 (review r20: 1, which is `diff`'s "the runs differ" and
+    `verify-leg`'s "the file does not prove its run")."""
     monkeypatch.setitem(sys.modules, "jsonschema", None)  # imported when a file is validated
-    assert cli.main(["report", str(SAMPLE), "-o", str(tmp_path / "out")]) == 1
+    assert cli.main(["report", str(SAMPLE), "-o", str(tmp_path / "out")]) == EXIT_USAGE
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["harness: error: jsonschema is not installed: `report` needs jinja2 and "
                    "jsonschema: python -m pip install jinja2 jsonschema"]
     # diff (and verify-leg) validate files but render nothing: jinja2 is not theirs (r1 #9)
-    assert cli.main(["diff", str(SAMPLE), str(SAMPLE)]) == 1
+    assert cli.main(["diff", str(SAMPLE), str(SAMPLE)]) == EXIT_USAGE
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["harness: error: jsonschema is not installed: `diff` needs jsonschema: "
                    "python -m pip install jsonschema"]
+    assert cli.main(["verify-leg", str(SAMPLE / "linux-cpython-3.8.json")]) == EXIT_USAGE
+    assert capsys.readouterr().err.strip().splitlines() == [
+        "harness: error: jsonschema is not installed: `verify-leg` needs jsonschema: "
+        "python -m pip install jsonschema"]
 
 
 def test_one_environment_is_singular(tmp_path: Path,

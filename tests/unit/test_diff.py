@@ -542,3 +542,43 @@ def test_a_reports_folder_whose_matrix_json_is_invalid_names_the_schema_problem(
     other.write_text('{"x": 1}')
     _, problems = inputs.load_matrix(str(other))
     assert [r.line() for r in problems] == ["%s: neither a matrix.json nor a results file" % other]
+
+
+def _unavailable(case: str, env: str, method: str, detail: str) -> MatrixCell:
+    return partial_cell(**dict(_cell(case, env, method, "unavailable", None, "unavailable"),
+                               detail=detail))
+
+
+def test_a_cell_unavailable_on_one_side_did_not_run_there_and_is_not_compared() -> None:
+    """A Windows file against a macOS one (review r20 F7): fork is ``unavailable`` on Windows,
+    a cell that did not run (as verify-leg counts it), so it is not compared, with why — not a
+    change ``unavailable -> ok``, nor counted among the cells that ran in both."""
+    win, mac = "windows-cpython-3.12", "macos-cpython-3.12"
+    old = _matrix([win], ["a.x"], [
+        _unavailable("a.x", win, "fork", "fork is not a start method on win32"),
+        _cell("a.x", win, "spawn")])
+    new = _matrix([mac], ["a.x"], [_cell("a.x", mac, "fork"), _cell("a.x", mac, "spawn")])
+    result = diff.diff_matrices(old, new)
+    assert (result.cells_changed, result.cells_added, result.cells_removed) == ([], [], [])
+    assert result.compared == 1 and result.empty
+    assert result.cells_not_compared == [
+        ("a.x", mac, "fork", "not run in OLD: unavailable (fork is not a start method on win32)")]
+    text = diff.format_diff(result, "o", "n").splitlines()
+    assert text[2:4] == [
+        "compared: 1 cell that ran in both (%s -> %s)" % (win, mac),
+        "not compared: 1 cell not run in OLD: unavailable (fork is not a start method on win32)"]
+    assert not [line for line in text if line.startswith("C ")]
+
+
+def test_a_case_that_became_available_between_two_versions_is_said_not_hidden() -> None:
+    """What one version lacks and the next has (3.10 -> 3.11) is not compared either, but its
+    line says which side lacked it and why; both sides unavailable: not compared, not said."""
+    old = _matrix(["linux-cpython-3.10"], ["a.x", "a.y"], [
+        _unavailable("a.x", "linux-cpython-3.10", "fork", "max_tasks_per_child is new in 3.11"),
+        _unavailable("a.y", "linux-cpython-3.10", "fork", "POSIX only")])
+    new = _on("linux-cpython-3.11", old)
+    new["results"][0] = _cell("a.x", "linux-cpython-3.11", "fork")
+    result = diff.diff_matrices(old, new)
+    assert result.cells_changed == [] and result.compared == 0
+    assert "not compared: 1 cell not run in OLD: unavailable (max_tasks_per_child is new in " \
+        "3.11)" in diff.format_diff(result, "o", "n").splitlines()

@@ -181,3 +181,47 @@ def test_the_tests_session_skips_off_linux_with_why(
         noxfile.tests(session)
     assert done == []
     assert "run on Linux only" in str(skipped.value) and platform in str(skipped.value)
+
+
+@pytest.mark.parametrize("platform", ["darwin", "win32"])
+def test_the_root_sessions_skip_off_linux_with_why(
+        noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch, platform: str) -> None:
+    """debootstrap, chroot and mount namespaces are Linux's: on macOS and Windows the root's
+    sessions said "(`nox -s provision`, as root)", a hint that cannot work there (review r20)."""
+    def skip(reason: str) -> None:
+        raise pytest.skip.Exception(reason)
+
+    monkeypatch.delenv("HARNESS_NO_ROOT", raising=False)
+    monkeypatch.setattr(sys, "platform", platform)
+    with pytest.raises(pytest.skip.Exception) as skipped:
+        noxfile.matrix_root(SimpleNamespace(skip=skip), "3.13")
+    assert str(skipped.value) == (
+        f"the Debian root's interpreters run on Linux only, not on {platform}")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the root is Linux's")
+def test_a_root_session_releases_only_its_own_run(
+        noxfile: ModuleType, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The root is shared (another terminal's `harness check`, another user's run): the session
+    releases it with a mark of its own run, made before the run starts, so that only its own
+    processes are killed (review r20 F3: every process in the root was)."""
+    from harness import provision
+
+    found = SimpleNamespace(path="/root:/usr/bin/python3.13", argv=lambda: ["python3.13"])
+    monkeypatch.setattr(noxfile.discovery, "root_interpreters", lambda root: ([found], []))
+    monkeypatch.setattr(noxfile, "_git_commit", lambda: "0" * 40)
+    monkeypatch.setenv("HARNESS_NO_REPORT", "1")
+    monkeypatch.delenv("HARNESS_NO_ROOT", raising=False)
+    events: List[Any] = []
+
+    def release(root: Path, out: Any, *kill: Any) -> List[str]:
+        events.append(kill)
+        return []
+
+    monkeypatch.setattr(provision, "release", release)
+    session = SimpleNamespace(posargs=[], install=lambda *a: None, log=events.append,
+                              run=lambda *a, **k: events.append(provision.ThisRun.now()))
+    noxfile.matrix_root(session, "3.13")
+    started, (mark,) = events
+    assert isinstance(mark, provision.ThisRun)
+    assert mark.pid == os.getpid() and mark.since <= started.since

@@ -173,6 +173,19 @@ def test_forks_do_not_run_the_weekly_schedule(workflow: Dict[str, Any]) -> None:
         assert "github.event_name != 'schedule'" in cond and "vars.MATRIX_WEEKLY" in cond
 
 
+def test_the_weekly_job_count_said_is_the_workflows(workflow: Dict[str, Any]) -> None:
+    """The README and the workflow's comment say how many jobs a weekly run starts where the
+    repository opts in: every job once, a job with a strategy once per leg (review r20: they
+    said 44; lint, 5 smoke legs, 38 matrix legs, report and deploy are 46)."""
+    count = sum(len(wf.legs(job["strategy"]["matrix"])) if "strategy" in job else 1
+                for job in workflow["jobs"].values())
+    readme = " ".join((ROOT / "README.md").read_text(encoding="utf-8").split())
+    comment = " ".join(line.strip().lstrip("#") for line in WORKFLOW.read_text(
+        encoding="utf-8").splitlines() if line.strip().startswith("#"))
+    assert re.findall(r"does not run (\d+) jobs every week", readme) == [str(count)]
+    assert re.findall(r"would otherwise run (\d+) jobs every Monday", comment) == [str(count)]
+
+
 def test_every_action_pinned_to_a_vetted_sha_with_version_comment() -> None:
     """Each `uses:` is owner/repo@<40 hex> followed by `# vX.Y.Z`, from the vetted pin list."""
     seen = 0
