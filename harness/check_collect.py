@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import linecache
-from typing import Any, Callable, Dict, List, Mapping, Tuple
+from typing import Any, Callable, Dict, Iterable, List, Mapping, Tuple
 
 from harness.check_diagnose import Diagnosis, diagnose
 from harness.check_tests import before_tests, users_stderr
@@ -83,14 +83,20 @@ def collection_causes(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis
                                          and run.observed.get("tests")):
             cells[(interp, method)] = CaseRun(case=COLLECTION, method=method,
                                               outcome=Outcome.OK)
-    found: Dict[Tuple[str, str], Diagnosis] = {}  # one cause said once, with all its cells
-    for cells in by_interp.values():
-        if any(r.outcome is Outcome.TIMEOUT for r in cells.values()):
-            for diag in diagnose(cells):
-                same = found.setdefault((diag.code, diag.message), diag)
-                if same is not diag:
-                    found[(diag.code, diag.message)] = dataclasses.replace(
-                        same, cells=same.cells + diag.cells)
+    return _once(cells for cells in by_interp.values()
+                 if any(r.outcome is Outcome.TIMEOUT for r in cells.values()))
+
+
+def _once(groups: Iterable[Mapping[Tuple[str, str], CaseRun]]) -> List[Diagnosis]:
+    """The causes of each group of runs (one interpreter's) diagnosed together, each cause
+    said once, with all its cells."""
+    found: Dict[Tuple[str, str], Diagnosis] = {}
+    for cells in groups:
+        for diag in diagnose(cells):
+            same = found.setdefault((diag.code, diag.message), diag)
+            if same is not diag:
+                found[(diag.code, diag.message)] = dataclasses.replace(
+                    same, cells=same.cells + diag.cells)
     return list(found.values())
 
 
@@ -149,14 +155,7 @@ def before_causes(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             by_interp.setdefault(key[0], {})[key] = CaseRun(
                 case=COLLECTION, method=key[1], outcome=Outcome.ERROR, error=failure,
                 stderr=_before_first_test(runs[key].stderr))
-    found: Dict[Tuple[str, str], Diagnosis] = {}
-    for cells in by_interp.values():
-        for diag in diagnose(cells):
-            same = found.setdefault((diag.code, diag.message), diag)
-            if same is not diag:
-                found[(diag.code, diag.message)] = dataclasses.replace(
-                    same, cells=same.cells + diag.cells)
-    return list(found.values())
+    return _once(by_interp.values())
 
 
 def collection_hangs(runs: Mapping[Tuple[str, str], CaseRun], cwd: str) -> List[Dict[str, Any]]:

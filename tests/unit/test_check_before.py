@@ -12,7 +12,7 @@ import pytest
 
 from harness import check_collect, check_pytest, check_tests
 from harness.check import _refine
-from harness.guest import check_exec
+from harness.guest.check_exec import BEFORE_TARGET
 from harness.guest.check_suite import COLLECTED, COLLECTING
 from harness.guest.check_targets import BEFORE_TESTS
 from harness.guest.check_watch import RUNNING
@@ -20,42 +20,7 @@ from harness.runner import CaseRun
 from harness.vocab import Outcome
 
 TEST = "test_after.py::test_collected"
-BEFORE = "a child exited with code 1 before its target ran"
-
-
-class _Proc:
-    def __init__(self, pid: int, exitcode: int) -> None:
-        self.pid, self.exitcode, self.name = pid, exitcode, "Process-%d" % pid
-
-
-class _Watch:
-    """What ``_finish`` reads of ``check_watch.Watch``: the processes started, no reports."""
-
-    def __init__(self, *entries: Dict[str, Any]) -> None:
-        self.started = list(entries)
-
-    def child_reports(self) -> Dict[int, Any]:
-        return {}
-
-    def observed(self, reports: Dict[int, Any]) -> Dict[str, Any]:
-        return {}
-
-
-def _entry(pid: int, code: int, test: str) -> Dict[str, Any]:
-    return {"process": _Proc(pid, code), "pid": pid, "wrapped": True, "test": test}
-
-
-def test_the_guest_records_a_child_that_failed_before_any_test() -> None:
-    """A watched child that exited 1 with no report, started while pytest collected, is
-    recorded apart; one started in a test is the test's; pytest's outcome stays the run's."""
-    check_exec._STOPPED.clear()
-    result = check_exec._finish({"status": 0}, _Watch(_entry(50, 0, TEST), _entry(51, 1, TEST),
-                                                      _entry(52, 1, "")), "--pytest", {}, [])
-    assert result["outcome"] == "ok" and result["status"] == 0, result
-    before = result["observed"][BEFORE_TESTS]
-    assert before["started"] == 1 and before["failure"]["message"] == BEFORE, before
-    result = check_exec._finish({"status": 0}, _Watch(_entry(53, 1, TEST)), "--pytest", {}, [])
-    assert result["observed"][BEFORE_TESTS] == {"started": 0}, result
+BEFORE = "a child exited with code 1 " + BEFORE_TARGET
 
 
 def _run(method: str, stderr: str = "", failure: bool = True) -> CaseRun:
