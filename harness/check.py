@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from harness import causes, check_left, check_tests, discovery, leftovers, runner, stopping
 from harness.capture import last_line
+from harness.check_collect import refined
 from harness.check_diagnose import (
     NO_PROCESS,
     Diagnosis,
@@ -255,8 +256,8 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
                     causes.words(stopping.stopped_by()),  # "interrupted by SIGTERM"
                     "in %s" % started if started else "before any test ran")})
         left = Path(hang_dir)
-        return _with_default(_refine(with_progress(check_left.hang_notes(
-            _exited_later(run, target), left), hang_dir)), interp)
+        return _with_default(refined(_refine(with_progress(
+            check_left.hang_notes(_exited_later(run, target), left), hang_dir)), _refine), interp)
     finally:
         shutil.rmtree(hang_dir, ignore_errors=True)
 

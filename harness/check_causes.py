@@ -162,9 +162,10 @@ CAUSES: Tuple[Cause, ...] = (
           'put the code that starts processes under `if __name__ == "__main__":`', GUIDE_SPAWN,
           main_starter),
     Cause("starts-processes-at-import", "{detail} starts processes when it is imported (at "
-          "module level); a {method} child re-running the main module imports it again and "
-          "fails", "create the pool or processes lazily (in a function called under the main "
-          'guard), or import that module only under `if __name__ == "__main__":`',
+          "module level); a {method} child imports it again (re-running the main module, or "
+          "loading its target) and fails", "create the pool or processes lazily (in a "
+          'function called under the main guard), or import that module only under `if '
+          '__name__ == "__main__":`',
           GUIDE_SPAWN, imported_starter),
     Cause("relative-import-in-script", "the script imports relatively (`from . import "
           "...`), which needs the package it is in: run as a script it has none (the same "

@@ -128,7 +128,7 @@ def _interrupted(when: str, not_run: Sequence[Tuple[str, str]], then: str = "") 
 
 
 def command(args: argparse.Namespace) -> int:
-    from harness import check, check_pytest, check_stacks, check_tests
+    from harness import check, check_collect, check_pytest, check_stacks, check_tests
     from harness.check_live import Progress
     from harness.check_table import fit
     from harness.guest.words import START_METHODS
@@ -195,7 +195,8 @@ def command(args: argparse.Namespace) -> int:
                    tests_not_exercising_the_method=check_tests.exercised(runs)[1],
                    runs_not_exercising_the_method={"%s[%s]" % key: why
                                                    for key, why in idle.items()},
-                   hung_in_collection=check_pytest.collection_hangs(runs, str(Path.cwd())),
+                   hung_in_collection=check_collect.collection_hangs(runs, str(Path.cwd())),
+                   failed_before_tests=check_collect.before_failures(runs),
                    partial=[c for cells in check_pytest.cut_short(runs).values() for c in cells])
         # A test skipped under some methods only (a skipif on the method) failed nowhere.
         ok = check_tests.compared(runs, idle) and not failing and not always and all(

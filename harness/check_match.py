@@ -127,6 +127,8 @@ def patched(run: CaseRun, text: str, method: str) -> Optional[str]:
 BOOTSTRAP = re.compile("bootstrapping phase|" + re.escape(BOOTSTRAP_END))
 #: A spawn/forkserver child running the main script again (spawn.py's import of __main__).
 _RERUN = re.compile(r"in _fixup_main_from_path\b")
+#: A spawn/forkserver child loading its process, whose target's module it imports (spawn.py).
+_UNPICKLED = re.compile(r"self = reduction\.pickle\.load\(")
 
 
 def main_rerun(run: CaseRun, text: str, method: str) -> Optional[str]:
@@ -145,21 +147,24 @@ def imported_starter(run: CaseRun, text: str, method: str) -> Optional[str]:
     """``fastlib/__init__.py:4`` (beside the main script, else its whole path): a module the
     main script imports started processes at module level, read from the first traceback of
     a child re-running the main script whose innermost module-level frame is not the
-    script's own. Any such traceback, not the first: several children's interleave on
-    stderr, and another's header can cut the first one short of the module's frame."""
+    script's own, or of a child importing its target's module as it loads its process (a
+    conftest.py's function: beside the working folder). Any such traceback, not the first:
+    several children's interleave on stderr, and another's header can cut the first one
+    short of the module's frame."""
     if not BOOTSTRAP.search(text):
         return None
     for block in run.stderr.split("Traceback (most recent call last):")[1:]:
-        rerun = _RERUN.search(block)
+        rerun = _RERUN.search(block) or _UNPICKLED.search(block)
         if rerun is None:
             continue
         # Module-level frames of files (not ``<frozen runpy>``): the script, then what it imports.
         frames = [(m.group("file"), m.group("line"))
                   for m in FRAME_RE.finditer(block, rerun.end())
                   if m.group("function") == "<module>" and not m.group("file").startswith("<")]
-        if len(frames) < 2 or frames[-1][0] == frames[0][0]:
+        unpickled = rerun.re is _UNPICKLED  # the target's module, imported with no script
+        if not frames or (not unpickled and (len(frames) < 2 or frames[-1][0] == frames[0][0])):
             continue
-        folder = frames[0][0].rpartition("/")[0] + "/"
+        folder = (os.getcwd() if unpickled else frames[0][0].rpartition("/")[0]) + "/"
         path, line = frames[-1]
         return "%s:%s" % (path[len(folder):] if path.startswith(folder) else path, line)
     return None

@@ -15,6 +15,7 @@ from harness.capture import last_line
 from harness.check_diagnose import FORK_DEFAULT, JOINED_FLUSHING, RAN, diagnose
 from harness.check_table import DEFAULT_MARK, LEGEND, defaults
 from harness.check_tests import (
+    ONLY_BEFORE,
     alone,
     compared,
     exercised,
@@ -37,7 +38,7 @@ from harness.results import HANG_QUOTE, hang_said
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["INTERRUPTED_ERROR", "DependentTest", "collection_hangs", "compare", "cut_short",
+__all__ = ["INTERRUPTED_ERROR", "DependentTest", "compare", "cut_short",
            "failing_everywhere", "format_tests", "hung_everywhere", "rejected", "with_progress"]
 
 
@@ -231,12 +232,12 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
                 (killed if hung_test(run) else unfinished).append(cell)
             elif run.outcome is not Outcome.OK:
                 partial.append(cell)
-    lines = [line.lstrip() for line in grouped(found)]
-    in_collection = check_collect.collection_causes(runs)
-    if in_collection:
-        lines.append("the hang while pytest collected, its cause:")
-    lines.extend("  [%s] %s\n    fix: %s\n    see: %s\n    seen in: %s" % (
-        *_cause(d.to_dict()), cells_text(d.cells)) for d in in_collection)
+    lines = [line.lstrip() for line in grouped(found + check_collect.before_notes(runs))]
+    for said, diagnoses in (("the hang while pytest collected", check_collect.collection_causes(
+            runs)), ("the failure before any test", check_collect.before_causes(runs))):
+        lines.extend(["%s, its cause:" % said] if diagnoses else [])
+        lines.extend("  [%s] %s\n    fix: %s\n    see: %s\n    seen in: %s" % (
+            *_cause(d.to_dict()), cells_text(d.cells)) for d in diagnoses)
     unchecked = exercised(runs)[1]
     idle = idle_runs(runs)
     if not tests_ran(runs):
@@ -244,9 +245,11 @@ def format_tests(verdicts: List[DependentTest], always: List[str], runs: Mapping
     elif all(key in idle for key in table_order(runs) if tests_of(runs[key])) and not any(
             hung_test(run) for run in runs.values()):
         # A hang leaves no record of the methods its test used: it is not "nothing checked".
-        lines.append("no test started a process with its run's start method (none at all, or "
-                     "only with a method it chose itself): nothing about start methods was "
-                     "checked")
+        lines.append("no test started a process with its run's start method%s" % (
+            ": " + ONLY_BEFORE + " (what they did is above), so no test's outcome says "
+            "anything about start methods" if ONLY_BEFORE in idle.values() else " (none at "
+            "all, or only with a method it chose itself): nothing about start methods was "
+            "checked"))
     elif next(_reached(runs), None) is None and alone(runs):
         lines.append("%s: the only start method available there, so each test ran under it "
                      "alone: nothing to compare it with" % "; ".join(
@@ -342,16 +345,6 @@ def cut_short(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, List[str]]:
         if why:
             found.setdefault(why, []).append("%s[%s]" % key)
     return found
-
-
-def collection_hangs(runs: Mapping[Tuple[str, str], CaseRun], cwd: str) -> List[Dict[str, Any]]:
-    """The runs that hung while pytest collected, each with its user's frames (innermost
-    first) and the causes the hangs left evidence of (``--json``)."""
-    causes = [d.to_dict() for d in check_collect.collection_causes(runs)]
-    return [{"cell": "%s[%s]" % key, "frames": check_collect.dump_frames(run.stderr, cwd)[0],
-             "causes": [c for c in causes if "%s[%s]" % key in c["cells"]]}
-            for key in table_order(runs) for run in [runs[key]]
-            if check_collect.collection_hang(run)]
 
 
 def _what_happened(run: CaseRun, cwd: str) -> str:

@@ -11,17 +11,21 @@ from typing import Any, Dict, Iterable, List, Mapping, Sequence, Set, Tuple
 from harness.check_diagnose import NO_PROCESS, RAN, default_where
 from harness.check_where import cells_text, table_order
 from harness.guest.check_suite import COLLECTED, COLLECTING
+from harness.guest.check_targets import BEFORE_TESTS
 from harness.guest.check_watch import RUNNING
 from harness.guest.words import START_METHODS, TEST_FINE, TEST_HUNG, TEST_SKIPPED
 from harness.runner import CaseRun
 from harness.vocab import Outcome
 
-__all__ = ["RUNNING_LINE", "alone", "compared", "exercised", "fails_nowhere", "hung_test",
-           "idle_runs", "last_started", "not_checked", "recorded", "skipped_only", "tests_of",
-           "tests_ran", "users_stderr"]
+__all__ = ["ONLY_BEFORE", "RUNNING_LINE", "alone", "before_tests", "compared", "exercised",
+           "fails_nowhere", "hung_test", "idle_runs", "last_started", "not_checked", "recorded",
+           "skipped_only", "tests_of", "tests_ran", "users_stderr"]
 
 #: ``check_suite``'s line as a test starts, naming it.
 RUNNING_LINE = re.compile(r"^%s(.*)$\n?" % re.escape(RUNNING), re.M)
+#: Why a run whose tests started no process still started some (``idle_runs``).
+ONLY_BEFORE = ("processes started only while pytest collected (conftest.py files, test "
+               "modules' imports), not in the tests")
 _MARKS = re.compile(r"^(?:%s|%s)$\n?" % (re.escape(COLLECTING), re.escape(COLLECTED)), re.M)
 
 
@@ -65,6 +69,14 @@ def tests_ran(runs: Mapping[Tuple[str, str], CaseRun]) -> bool:
     return any(recorded(run) for run in runs.values())
 
 
+def before_tests(run: CaseRun) -> Dict[str, Any]:
+    """The processes the run started before its first test (``started``: how many; the first
+    that failed, ``failure``, as a script's child failure is said): ``check_exec``'s record."""
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    before = observed.get(BEFORE_TESTS)
+    return before if isinstance(before, dict) else {}
+
+
 def _methods_by_test(run: CaseRun) -> Dict[str, Any]:
     observed = run.observed if isinstance(run.observed, dict) else {}
     by_test = observed.get("methods_by_test")
@@ -87,15 +99,15 @@ def exercised(runs: Mapping[Tuple[str, str], CaseRun]) -> Tuple[List[str], List[
 def idle_runs(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], str]:
     """The runs none of whose finished tests started a process with the run's method, and
     why (``ran fork``: a conftest.py's set_start_method("fork", force=True); ``no process
-    started``), in the table's order. A run that hung in a test is not judged: the hang left
-    no record of the methods that test used."""
+    started``, or only before the tests: ``ONLY_BEFORE``), in the table's order. A run that
+    hung in a test is not judged: the hang left no record of the methods that test used."""
     found: Dict[Tuple[str, str], str] = {}
     for key in table_order(runs):
         run = runs[key]
         used = {m for test in tests_of(run) for m in _methods_by_test(run).get(test) or ()}
         if tests_of(run) and run.method not in used and not hung_test(run):
             found[key] = RAN + "/".join(m for m in START_METHODS if m in used) if used \
-                else NO_PROCESS
+                else ONLY_BEFORE if before_tests(run).get("started") else NO_PROCESS
     return found
 
 

@@ -71,6 +71,7 @@ if __name__ == "__main__":
 if __package__:  # imported: as harness.guest.check_exec (tests) or under the alias
     from . import MESSAGE_LIMIT
     from .check_targets import (
+        BEFORE_TESTS,
         PYTEST,
         as_main,
         is_callable,
@@ -275,6 +276,11 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
     result["observed"] = dict(watch.observed(reports), exit_status=status)
     if not as_main(target):  # a callable is started by name, as the cell's method;
         result["observed"]["explicit_only"] = False  # a suite is compared test by test
+    if target == PYTEST:  # no test judges the processes started before the first one
+        before = [e for e in watch.started if not e.get("test")]
+        failure = _child_failure(before, reports, False)
+        result["observed"][BEFORE_TESTS] = dict(started=len(before), **(
+            {"failure": failure} if failure else {}))
     if tests:
         result["observed"]["tests"] = tests
     result["warnings"] = [{"category": w.category.__name__,

@@ -14,10 +14,13 @@ from .words import ERROR, UNAVAILABLE
 if TYPE_CHECKING:
     from typing import Any, Dict, List, NoReturn
 
-__all__ = ["MODULE", "PYTEST", "as_main", "exited", "is_callable", "run_callable", "run_main",
-           "run_pytest", "script_path", "write_at_hard_exit"]
+__all__ = ["BEFORE_TESTS", "MODULE", "PYTEST", "as_main", "exited", "is_callable",
+           "run_callable", "run_main", "run_pytest", "script_path", "write_at_hard_exit"]
 
 PYTEST = "--pytest"
+#: A suite's ``observed`` key: the processes started before its first test (while pytest
+#: collected), which no test judges, and the first of them that failed.
+BEFORE_TESTS = "before_tests"
 #: ``-m NAME``: the module ``python -m NAME`` would run (``check -m NAME``).
 MODULE = "-m "
 

@@ -17,6 +17,7 @@ from typing import Any, Callable, Dict, List, Tuple
 
 import pytest
 
+from harness.check_tests import ONLY_BEFORE
 from harness.guest.check_suite import PROGRESS
 from harness.leftovers import TMP_PREFIX
 
@@ -80,9 +81,20 @@ def test_a_hang_in_collection_is_named_where_it_was() -> None:
     assert [h["cell"] for h in hangs] == [doc["results"][0]["environment"] + "[fork]"]
     assert hangs[0]["frames"][0].startswith("conftest.py:22 in _warm_up: process.join()")
     assert [c["code"] for c in hangs[0]["causes"]] == ["hangs-only-under-fork"]
+    # Under spawn/forkserver conftest.py's child dies loading its target (it imports
+    # conftest.py, which starts a process while the child starts): said, never "no process
+    # started" (review r20 F1b); pytest's outcome stays the run's.
+    failed = {f["cell"].partition("[")[2]: f["error"]["message"]
+              for f in doc["failed_before_tests"]}
+    assert failed == dict.fromkeys(("forkserver]", "spawn]"),
+                                   "a child exited with code 1 before its target ran"), failed
+    assert set(doc["runs_not_exercising_the_method"].values()) == {ONLY_BEFORE}, doc
+    assert [r["outcome"] for r in doc["results"]] == ["timeout", "ok", "ok"]
     text = " ".join(_check("collect_hang", "--timeout", "4", "--pytest", "-q").stdout.split())
     assert "timeout while pytest collected the tests" in text
     assert "at conftest.py:22 in _warm_up: process.join()" in text
+    assert "nothing about start methods was checked" not in text, text
+    assert "before any test, failed (no test's outcome shows it)" in text, text
 
 
 def test_sigterm_keeps_what_the_runs_finished_and_reaps_them(tmp_path: Path) -> None:

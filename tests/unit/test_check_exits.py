@@ -308,3 +308,24 @@ def test_an_exit_status_posix_keeps_as_0_is_no_failure() -> None:
     """sys.exit(256): python's exit status is 0 on POSIX; check called it an error (r15)."""
     assert check_targets.exited(256) == {} and check_targets.exited(0) == {}
     assert check_targets.exited(257)["error"]["message"] == "the script exited with status 257"
+
+
+def _in(test: str, pid: int, code: int) -> Dict[str, Any]:
+    """A watched child started in ``test`` ("" : before any test, while pytest collected)."""
+    return dict(_unwrapped(pid, code), wrapped=True, test=test)
+
+
+def test_a_suites_child_that_failed_before_any_test_is_recorded_apart() -> None:
+    """A watched child that exited 1 with no report, started while pytest collected, is
+    recorded apart (``BEFORE_TESTS``, review r20 F1b); one started in a test is the test's;
+    pytest's outcome stays the run's."""
+    check_exec._STOPPED.clear()
+    test = "test_after.py::test_collected"
+    result = check_exec._finish({"status": 0}, _Watch(_in(test, 50, 0), _in(test, 51, 1),
+                                                      _in("", 52, 1)), "--pytest", {}, [])
+    assert result["outcome"] == "ok" and result["status"] == 0, result
+    before = result["observed"][check_targets.BEFORE_TESTS]
+    assert before["started"] == 1 and before["failure"]["message"] == (
+        "a child exited with code 1 " + check_exec.BEFORE_TARGET), before
+    result = check_exec._finish({"status": 0}, _Watch(_in(test, 53, 1)), "--pytest", {}, [])
+    assert result["observed"][check_targets.BEFORE_TESTS] == {"started": 0}, result

@@ -5,7 +5,10 @@ traceback of a child that re-ran the main script, the main module or a module it
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
+
+import pytest
 
 from harness.check_diagnose import diagnose
 from harness.runner import CaseRun
@@ -145,3 +148,28 @@ def test_a_scripts_callable_that_cannot_load_for_its_relative_import_says_its_mo
     assert check.load_failure(runs, "shipit/main.py:main") == (
         "ImportError: attempted relative import with no known parent package; a script has "
         "no package: check it as a module, `shipit.main:main` (from this folder)")
+
+
+_UNPICKLING = '''Traceback (most recent call last):
+  File "<string>", line 1, in <module>
+  File "/py/lib/python3.12/multiprocessing/spawn.py", line 122, in spawn_main
+    exitcode = _main(fd, parent_sentinel)
+  File "/py/lib/python3.12/multiprocessing/spawn.py", line 132, in _main
+    self = reduction.pickle.load(from_parent)
+  File "%s/jobs.py", line 9, in <module>
+    _POOL = make_pool()
+  File "%s/jobs.py", line 2, in make_pool
+    return mp.Pool(2)
+'''
+
+
+def test_the_targets_module_starting_processes_at_import_is_named(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A child that fails loading its process (its target's module starts processes at import,
+    a guarded main script, or a conftest.py: review r20 F1b): that module is named, beside the
+    working folder, not the main module's missing guard."""
+    monkeypatch.chdir(tmp_path)
+    found = _diagnosed(_UNPICKLING % (tmp_path, tmp_path) + _TAIL)
+    assert "missing-main-guard" not in found, found
+    assert found["starts-processes-at-import"].message.startswith(
+        "jobs.py:9 starts processes when it is imported"), found
