@@ -192,6 +192,12 @@ def diff_matrices(old: MatrixDoc, new: MatrixDoc) -> MatrixDiff:
     new_all = cells_by_key(new)
     old_cells = {k: c for k, c in old_all.items() if _ran(c)}
     new_cells = {k: c for k, c in new_all.items() if _ran(c)}
+    if not paired:  # one environment on both sides: a cell that ran and is now unavailable
+        for key in set(old_cells) ^ set(new_cells):  # (or back) changed there (review r22 F4)
+            for cells, every in ((old_cells, old_all), (new_cells, new_all)):
+                cell = every.get(key)
+                if key not in cells and cell is not None and cell.get("outcome") == UNAVAILABLE:
+                    cells[key] = cell
     not_compared: List[Tuple[str, str, str, str]] = []
     for key in sorted(set(old_cells) ^ set(new_cells)):
         side, other, other_all, envs = ("OLD", "NEW", new_all, new_envs) \

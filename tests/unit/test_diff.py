@@ -582,3 +582,17 @@ def test_a_case_that_became_available_between_two_versions_is_said_not_hidden() 
     assert result.cells_changed == [] and result.compared == 0
     assert "not compared: 1 cell not run in OLD: unavailable (max_tasks_per_child is new in " \
         "3.11)" in diff.format_diff(result, "o", "n").splitlines()
+
+
+def test_a_cell_that_becomes_unavailable_in_the_same_environment_is_a_change() -> None:
+    """Review r22 F4: what one environment ran and no longer runs (ok -> unavailable) is a
+    change of that environment, said and counted (exit 1), not only a "not compared" line;
+    the cross-environment rule above is for two different environments."""
+    env = "linux-cpython-3.12"
+    old = _matrix([env], ["a.x"], [_cell("a.x", env, "fork")])
+    new = _matrix([env], ["a.x"], [_unavailable("a.x", env, "fork", "fork is not available")])
+    result = diff.diff_matrices(old, new)
+    assert [(c.case, c.method) for c in result.cells_changed] == [("a.x", "fork")]
+    assert result.cells_not_compared == [] and not result.empty
+    back = diff.diff_matrices(new, old)
+    assert [(c.case, c.method) for c in back.cells_changed] == [("a.x", "fork")]
