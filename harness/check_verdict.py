@@ -104,11 +104,20 @@ def _seconds(value: float) -> str:
     return "%g" % value
 
 
+def explained(runs: Mapping[Tuple[str, str], CaseRun],
+              diagnoses: Sequence[Diagnosis]) -> Set[str]:
+    """The cells a cause explains: a timeout only by a cause that can hang (``Cause.hangs``;
+    threads at a fork or a child's logging do not make a slow program hang, review r21)."""
+    timeouts = {"%s[%s]" % k for k, r in runs.items() if r.outcome is Outcome.TIMEOUT}
+    return {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells
+            if diag.hangs or cell not in timeouts}
+
+
 def at_the_limit(runs: Mapping[Tuple[str, str], CaseRun],
                   diagnoses: Sequence[Diagnosis]) -> List[str]:
-    """The interpreters every run of which hit the time limit, none with a cause found (a
+    """The interpreters every run of which hit the time limit, none explained by a cause (a
     hang a cause explains under every method is that cause's), in the table's order."""
-    covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells}
+    covered = explained(runs, diagnoses)
     ran: Dict[str, List[Tuple[str, str]]] = {}
     for key in table_order(runs):
         if runs[key].outcome is not Outcome.UNAVAILABLE:
@@ -155,7 +164,7 @@ def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagno
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
     # Not about the method only if every method really ran it, or none got to start a process.
     every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)
-    covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells}
+    covered = explained(runs, diagnoses)
     unexplained = ["%s[%s]" % k for k, r in ran.items()
                    if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
     if len(failing) == len(ran) and len(kinds) == 1 and every_method and (
