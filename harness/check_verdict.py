@@ -8,6 +8,7 @@ from typing import Dict, List, Mapping, Sequence, Set, Tuple
 from harness.check_diagnose import FORK_DEFAULT, NO_PROCESS, RAN, Diagnosis, not_exercised
 from harness.check_match import children
 from harness.check_table import defaults
+from harness.check_tests import compared
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun
@@ -158,9 +159,14 @@ def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagno
         chosen = all(why != NO_PROCESS for k, why in unchecked.items() if k in ran)
         if chosen and len(aside) == len(ran) > 3:  # every cell: its list says nothing more
             also = "; no cell checked the method it made the default (--json lists why)"
-        return ("no problem found under the methods that ran%s%s" % (also, (
+        # As --pytest: unless two runs of one interpreter used the method made the default,
+        # nothing was compared (exit status 1; review r21: loky's own "loky" method).
+        return ("no problem found under the methods that ran%s%s%s" % (also, (
             " — its processes start with a method asked for by name (set_start_method or "
-            "get_context, by the program or a library it calls)") if chosen else ""))
+            "get_context, by the program or a library it calls)") if chosen else "", "" if
+            compared(runs, unchecked, suite=False) else ": nothing about start methods was "
+            "compared" if len(aside) == len(ran) else "; no interpreter had two runs that "
+            "used the method made the default: nothing about start methods was compared"))
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
     # Not about the method only if every method really ran it, or none got to start a process.
     every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)
