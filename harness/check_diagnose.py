@@ -25,8 +25,8 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "Diagnosis",
-           "default_where", "diagnose", "not_exercised"]
+__all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "UNWATCHED",
+           "Diagnosis", "default_where", "diagnose", "not_exercised", "unwatched"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -79,6 +79,9 @@ RAN = "ran "
 #: Every process came from a context the program asked for by name (``get_context("fork")``):
 #: the method made the default never mattered, even where the program used it too.
 EXPLICIT = "explicit context: "
+#: No multiprocessing process, but a copy of multiprocessing loaded (``multiprocess loaded, not
+#: watched``, ``check_seen.UNWATCHED``): its processes, if any, used its own start method.
+UNWATCHED = " loaded, not watched"
 
 
 def _used(run: CaseRun) -> List[str]:
@@ -92,15 +95,22 @@ def _ran_other(run: CaseRun, method: str) -> bool:
     return bool(used) and method not in used
 
 
+def unwatched(run: CaseRun) -> List[str]:
+    """The copies of multiprocessing (``multiprocess``, ``billiard``) the run had loaded."""
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    return [str(name) for name in observed.get("unwatched_libraries") or ()]
+
+
 def not_exercised(run: CaseRun, method: str) -> str:
     """Why ``run`` says nothing about ``method`` as the default ("" when it does): the program
-    started no process, started every one with another method it chose itself, or asked for
-    every process's context by name."""
+    started no process (or none check watches: ``UNWATCHED``), started every one with another
+    method it chose itself, or asked for every process's context by name."""
     observed = run.observed if isinstance(run.observed, dict) else {}
     if run.outcome is Outcome.UNAVAILABLE or "start_attempts" not in observed:
         return ""
     if not observed["start_attempts"]:
-        return NO_PROCESS
+        libraries = unwatched(run)
+        return "/".join(libraries) + UNWATCHED if libraries else NO_PROCESS
     used = _used(run)
     chosen = _chosen(observed, used)
     if _ran_other(run, method):
@@ -169,6 +179,10 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                 if cause.code in _IN_CHILDREN:
                     add(cause.code, "", cause.fix, cause.link, cell, details=(cause, detail),
                         ran=used[0])
+            continue
+        if not_exercised(run, method).endswith(UNWATCHED):
+            # Its processes forked or spawned as the library chose, whatever the cell's method:
+            # nothing seen in it is that method's (review r21: "threads-at-fork" in [fork]).
             continue
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from typing import Dict, List, Mapping, Sequence, Set, Tuple
 
-from harness.check_diagnose import FORK_DEFAULT, NO_PROCESS, RAN, Diagnosis, not_exercised
+from harness.check_diagnose import (
+    FORK_DEFAULT,
+    NO_PROCESS,
+    RAN,
+    UNWATCHED,
+    Diagnosis,
+    not_exercised,
+    unwatched,
+)
 from harness.check_match import children
 from harness.check_table import defaults
 from harness.check_tests import compared
@@ -28,9 +36,11 @@ def unchecked_cells(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, 
 
 def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
                     unchecked: Mapping[Tuple[str, str], str]) -> bool:
-    """No cell ran a process: whatever the outcomes, start methods were not checked."""
+    """No cell ran a process check watches: whatever the outcomes, start methods were not
+    checked."""
     ran = [k for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE]
-    return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
+    return bool(ran) and all(unchecked.get(k) == NO_PROCESS or unchecked.get(
+        k, "").endswith(UNWATCHED) for k in ran)
 
 
 def outputs_differ(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Tuple[str, List[str]]]:
@@ -127,14 +137,32 @@ def at_the_limit(runs: Mapping[Tuple[str, str], CaseRun],
         runs[k].outcome is Outcome.TIMEOUT and "%s[%s]" % k not in covered for k in keys)]
 
 
+#: Said of the copies of multiprocessing a run loaded (``%s``: their names).
+_UNWATCHED = ("%s loaded: check does not watch the processes it starts, and they use its own "
+              "start method whatever the column's, so the columns do not tell start methods "
+              "apart")
+
+
 def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
              unchecked: Mapping[Tuple[str, str], str], scope: str) -> str:
     ran = {k: r for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE}
+    libraries = "/".join(dict.fromkeys(n for r in ran.values() for n in unwatched(r)))
     failing = [r for r in ran.values() if r.outcome is not Outcome.OK]
     if not failing and nothing_checked(runs, unchecked):
+        if libraries:  # processes ran, maybe: no hint to check another target
+            return ("no multiprocessing process was started under any method%s; %s: nothing "
+                    "about start methods was checked" % (scope, _UNWATCHED % libraries))
         return ("no process was started under any method%s: nothing about start methods was "
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)" % scope)
+    said = _verdict(runs, diagnoses, unchecked, scope, ran, failing)
+    return "%s; %s (for those processes)" % (said, _UNWATCHED % libraries) if libraries \
+        else said
+
+
+def _verdict(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
+             unchecked: Mapping[Tuple[str, str], str], scope: str,
+             ran: Mapping[Tuple[str, str], CaseRun], failing: Sequence[CaseRun]) -> str:
     # A failing cell is reported as a failure, whatever its processes used.
     aside = ["%s[%s] (%s)" % (k[0], k[1], unchecked[k]) for k in table_order(unchecked)
              if k in ran and ran[k].outcome is Outcome.OK]
