@@ -54,6 +54,10 @@ class Cause:
     names: bool = False  # the detail is a list of names ("a, b"): merged across cells by name
     #: Its cause and fix where every cell it was seen in worked: a risk, not what failed.
     latent: Optional[Tuple[str, str]] = None
+    #: What it says can leave a run waiting forever (a process that never exits, or a child
+    #: dead before its work that a Pool replaces and a get() waits for): a timeout it is seen
+    #: in is its doing; else that timeout may be a slow program (``at_the_limit``).
+    hangs: bool = False
 
 
 #: An object of one context shared with a process of another: under the method made the
@@ -65,50 +69,52 @@ MIXED = Cause(
     "create it from the process's own context (ctx.Queue(), ctx.Lock()), or start the process "
     "from the context that made it", (CONTEXTS,
                                       "https://github.com/python/cpython/issues/77377"),
-    contexts)
+    contexts, hangs=True)
 
 #: Pickling causes first: the first one that matches a run wins over the generic fallback.
+#: They can hang: a queue's feeder thread drops what it cannot pickle, and the get() waits.
 CAUSES: Tuple[Cause, ...] = (
     # os's own local functions (3.14: _create_environ_mapping), which no user can move.
     Cause("environ-argument", "os.environ is sent to a {method} child, which must pickle it "
           "and cannot: it holds functions defined inside os's own ({detail})",
           "pass a plain copy, dict(os.environ), or read os.environ in the child",
           _PICKLABLE,
-          regex(r"(?<!\w)(?:_createenviron|_create_environ_mapping)\.<locals>\.\w+")),
+          regex(r"(?<!\w)(?:_createenviron|_create_environ_mapping)\.<locals>\.\w+"),
+          hangs=True),
     Cause("lambda-or-local-function", "{detail} is a lambda or a function defined inside "
           "another function: pickle cannot send it to a {method} child",
           "define the function at module level (use functools.partial for bound arguments)",
           _PICKLABLE,
-          local_function),
+          local_function, hangs=True),
     # Before the argument causes: nothing was passed, the target's object was pickled whole.
     Cause("bound-method-target", "{detail}: pickling a bound method pickles its whole object "
           "for the {method} child, and that attribute cannot be pickled",
           "drop the attribute in the class's __getstate__ (recreate it in __setstate__), or "
           "use a module-level function as the target",
           ("https://docs.python.org/3/library/pickle.html#handling-stateful-objects",) +
-          _PICKLABLE, bound_target),
+          _PICKLABLE, bound_target, hangs=True),
     Cause("thread-lock-argument", "a threading lock ({detail}) is passed to a {method} child; "
           "a thread lock cannot be pickled and means nothing in another process",
           "create a multiprocessing.Lock from the same context (or a Manager().Lock()) and "
           "pass that, or create the lock in the child", _PICKLABLE,
-          regex(r"_thread\.R?[Ll]ock")),
+          regex(r"_thread\.R?[Ll]ock"), hangs=True),
     Cause("open-resource-argument", "an open file, socket or connection ({detail}) is passed "
           "to a {method} child, which must pickle it and cannot",
           "pass the path or address and open it in the child (e.g. in a Pool initializer)",
           _PICKLABLE + ("https://github.com/crate/crate-python/issues/398",),
           regex(r"(_io\.)?(TextIOWrapper|Buffered(Reader|Writer|Random)|FileIO)|'socket'|"
-                 r"SSLSocket|sqlite3\.Connection")),
+                 r"SSLSocket|sqlite3\.Connection"), hangs=True),
     Cause("pool-pickled", "a Pool is sent to a {method} child (typically a bound method of an "
           "object that holds the pool): pool objects cannot be pickled",
           "use a module-level function or a staticmethod as the task, and keep the pool out "
           "of the objects you send", "https://github.com/DEAP/deap/issues/434",
-          regex(r"pool objects cannot be passed between processes or pickled")),
+          regex(r"pool objects cannot be passed between processes or pickled"), hangs=True),
     Cause("sync-primitive-pickled", "a multiprocessing {detail} is sent through a pickle (a "
           "Pool task, a queue): these objects can only be inherited when a process starts",
           "pass it to Process(args=...) or to Pool(initializer=..., initargs=...), or use a "
           "Manager() proxy", DOCS + "#programming-guidelines",
           regex(r"(\w+) objects should only be shared between processes through inheritance",
-                 1)),
+                 1), hangs=True),
     MIXED,
     Cause("target-module-not-importable", "a {method} child could not import module "
           "{detail}, which the parent had already imported (a fork child inherits sys.modules; "
@@ -116,7 +122,7 @@ CAUSES: Tuple[Cause, ...] = (
           "make the module importable in the child: install it, or put its folder on "
           "sys.path/PYTHONPATH before any process starts (not only around the import)",
           "https://github.com/rstudio/reticulate/issues/1677",
-          not_fork(in_child(regex(r"No module named ('[\w.]+')", 1)))),
+          not_fork(in_child(regex(r"No module named ('[\w.]+')", 1))), hangs=True),
     Cause("patch-not-seen", "a patch made in the parent is not seen by the {method} child: "
           "{detail}; a spawn or forkserver child imports the original again",
           "patch inside the child (in the target or a Pool initializer), or test with "
@@ -144,7 +150,7 @@ CAUSES: Tuple[Cause, ...] = (
           "(it is not under the main guard) and failed there: {detail}",
           'put everything but definitions under `if __name__ == "__main__":` (a spawn or '
           "forkserver child imports the main module to find your functions)", GUIDE_SPAWN,
-          main_rerun),
+          main_rerun, hangs=True),
     Cause("start-method-set-twice", "set_start_method() was called after the start method "
           "was already fixed (by an earlier call, a library, or get_start_method())",
           "call set_start_method() once, under the main guard; elsewhere use "
@@ -160,13 +166,13 @@ CAUSES: Tuple[Cause, ...] = (
     Cause("missing-main-guard", "the main module starts processes when it is imported; a "
           "{method} child re-imports it and fails",
           'put the code that starts processes under `if __name__ == "__main__":`', GUIDE_SPAWN,
-          main_starter),
+          main_starter, hangs=True),
     Cause("starts-processes-at-import", "{detail} starts processes when it is imported (at "
           "module level); a {method} child imports it again (re-running the main module, or "
           "loading its target) and fails", "create the pool or processes lazily (in a "
           'function called under the main guard), or import that module only under `if '
           '__name__ == "__main__":`',
-          GUIDE_SPAWN, imported_starter),
+          GUIDE_SPAWN, imported_starter, hangs=True),
     Cause("relative-import-in-script", "the script imports relatively (`from . import "
           "...`), which needs the package it is in: run as a script it has none (the same "
           "under every method); it is the module {detail}",
@@ -181,7 +187,7 @@ CAUSES: Tuple[Cause, ...] = (
           "under every start method)",
           "get() every item the child puts before joining it (join after the queue is "
           "drained); cancel_join_thread() lets the child exit but loses the unsent items",
-          ALL_METHODS, joined_flushing),
+          ALL_METHODS, joined_flushing, hangs=True),
     Cause("signal-handler-inherited", "the parent's SIGTERM handler {detail} runs in the "
           "fork children too (a fork child inherits the parent's signal handlers; a spawn or "
           "forkserver child starts with the default): terminate() (Pool's, as a `with "
@@ -192,7 +198,7 @@ CAUSES: Tuple[Cause, ...] = (
           "Pool has started", (DOCS + "#multiprocessing.pool.Pool.terminate",
                                DOCS + "#multiprocessing.Process.terminate",
                                "https://github.com/SpaceCowMedia/commander-spellbook-backend/"
-                               "pull/1204"), inherited_handler),
+                               "pull/1204"), inherited_handler, hangs=True),
     Cause("exception-not-unpicklable", "an exception a worker raised cannot be unpickled in "
           "the parent ({detail}): it is rebuilt from its args, which lack an __init__ argument, "
           "and a Pool's result handler dies of it, so the call waits forever",
@@ -201,7 +207,7 @@ CAUSES: Tuple[Cause, ...] = (
            "https://github.com/python/cpython/issues/79492",
            "https://github.com/python/cpython/issues/103061"),
           regex(r"loads\([^\n]*\n(?:[^\n]*\n){0,8}?TypeError: ((?:\w+\.)*__init__\(\) "
-                r"(?:missing|takes)[^\n]*)", 1)),
+                r"(?:missing|takes)[^\n]*)", 1), hangs=True),
     Cause("global-differs", "the child saw different values of module globals {detail} than "
           "the parent had at start()", "pass the values as arguments (or through an "
           "initializer) instead of relying on globals set after import; an object that cannot "

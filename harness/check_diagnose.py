@@ -25,8 +25,8 @@ from harness.runner import CaseRun
 from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "Diagnosis",
-           "default_where", "diagnose", "not_exercised"]
+__all__ = ["CAUSES", "FORK_DEFAULT", "JOINED_FLUSHING", "NO_PROCESS", "RAN", "UNWATCHED",
+           "Diagnosis", "default_where", "diagnose", "not_exercised", "unwatched"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,6 +38,7 @@ class Diagnosis:
     fix: str
     links: Tuple[str, ...]
     cells: Tuple[str, ...]
+    hangs: bool = False  # it can explain a timeout (``Cause.hangs``)
 
     def to_dict(self) -> Dict[str, Any]:
         return dataclasses.asdict(self)
@@ -78,6 +79,9 @@ RAN = "ran "
 #: Every process came from a context the program asked for by name (``get_context("fork")``):
 #: the method made the default never mattered, even where the program used it too.
 EXPLICIT = "explicit context: "
+#: No multiprocessing process, but a copy of multiprocessing loaded (``multiprocess loaded, not
+#: watched``, ``check_seen.UNWATCHED``): its processes, if any, used its own start method.
+UNWATCHED = " loaded, not watched"
 
 
 def _used(run: CaseRun) -> List[str]:
@@ -91,15 +95,22 @@ def _ran_other(run: CaseRun, method: str) -> bool:
     return bool(used) and method not in used
 
 
+def unwatched(run: CaseRun) -> List[str]:
+    """The copies of multiprocessing (``multiprocess``, ``billiard``) the run had loaded."""
+    observed = run.observed if isinstance(run.observed, dict) else {}
+    return [str(name) for name in observed.get("unwatched_libraries") or ()]
+
+
 def not_exercised(run: CaseRun, method: str) -> str:
     """Why ``run`` says nothing about ``method`` as the default ("" when it does): the program
-    started no process, started every one with another method it chose itself, or asked for
-    every process's context by name."""
+    started no process (or none check watches: ``UNWATCHED``), started every one with another
+    method it chose itself, or asked for every process's context by name."""
     observed = run.observed if isinstance(run.observed, dict) else {}
     if run.outcome is Outcome.UNAVAILABLE or "start_attempts" not in observed:
         return ""
     if not observed["start_attempts"]:
-        return NO_PROCESS
+        libraries = unwatched(run)
+        return "/".join(libraries) + UNWATCHED if libraries else NO_PROCESS
     used = _used(run)
     chosen = _chosen(observed, used)
     if _ran_other(run, method):
@@ -128,11 +139,14 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     found: Dict[str, _Found] = {}
 
     def add(code: str, message: str, fix: str, link: Union[str, Tuple[str, ...]],
-            *cells: str, details: Optional[Tuple[Cause, str]] = None, ran: str = "") -> None:
+            *cells: str, details: Optional[Tuple[Cause, str]] = None, ran: str = "",
+            hangs: bool = False) -> None:
         """A cause seen in ``cells``: ``details``, a cause's own detail in them (its message
         is made from every cell's), else its message (once per distinct wording). ``ran``:
-        the method the cells' processes used instead of theirs (its name is the message's)."""
-        entry = found.setdefault(code, _Found(fix, (link,) if isinstance(link, str) else link))
+        the method the cells' processes used instead of theirs (its name is the message's);
+        ``hangs``: as ``Cause.hangs``, for a cause without one."""
+        entry = found.setdefault(code, _Found(fix, (link,) if isinstance(link, str) else link,
+                                              hangs or bool(details and details[0].hangs)))
         entry.cells.extend(cells)
         entry.methods.extend("%s[%s]" % (c.rpartition("[")[0], ran) if ran else c
                              for c in cells)
@@ -166,6 +180,10 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                     add(cause.code, "", cause.fix, cause.link, cell, details=(cause, detail),
                         ran=used[0])
             continue
+        if not_exercised(run, method).endswith(UNWATCHED):
+            # Its processes forked or spawned as the library chose, whatever the cell's method:
+            # nothing seen in it is that method's (review r21: "threads-at-fork" in [fork]).
+            continue
         by_interp.setdefault(interp, {})[method] = run
         if run.outcome is Outcome.UNAVAILABLE:
             continue
@@ -186,7 +204,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
                 "it" % (main_attr.group("a") or main_attr.group("b"), where, _METHOD),
                 "move the function to module level in an importable .py file (for a package "
                 "run with -m: another module of the package, not its __main__.py)",
-                DOCS + "#using-a-pool-of-workers", cell)
+                DOCS + "#using-a-pool-of-workers", cell, hangs=True)  # a Pool worker dies
         elif not matched & _PICKLE_CODES and run.outcome is Outcome.ERROR and \
                 _PICKLE.search(str((run.error or {}).get("type", "")) + str(
                     (run.error or {}).get("message", ""))):
@@ -194,9 +212,11 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
             add("not-picklable", "something sent to a %s child cannot be pickled (%s: %s)" % (
                 _METHOD, error.get("type"), shorten(str(error.get("message")), 120)),
                 "define targets and arguments at module level and pass only picklable data "
-                "(or request fork explicitly where it exists)", GUIDE_SPAWN, cell)
+                "(or request fork explicitly where it exists)", GUIDE_SPAWN, cell, hangs=True)
         observed = run.observed if isinstance(run.observed, dict) else {}
         threads = any("multi-threaded" in w.get("message", "") for w in run.warnings)
+        # A risk, not a hang's cause (a program printing progress is not hung): a hang under
+        # fork alone is hangs-only-under-fork's (review r21).
         if method == FORK and (threads or observed.get("threads_at_start", 1) > 1):
             add("threads-at-fork", "other threads were running when the fork child started "
                 "(Python 3.12+ warns: DeprecationWarning)", "start processes before starting "
@@ -208,7 +228,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
     worked = {"%s[%s]" % k for k, r in runs.items() if r.outcome is Outcome.OK}
     texts = {code: f.texts(worked) for code, f in ordered}
     return [Diagnosis(code, _fill(texts[code][0], f.methods), _fill(texts[code][1], f.methods),
-                      f.links, tuple(f.cells)) for code, f in ordered]
+                      f.links, tuple(f.cells), f.hangs) for code, f in ordered]
 
 
 def _matched(run: CaseRun, text: str, method: str,
@@ -231,8 +251,8 @@ def _matched(run: CaseRun, text: str, method: str,
 class _Found:
     """A cause as found so far: its cells, and its messages or its cause's details."""
 
-    def __init__(self, fix: str, links: Tuple[str, ...]) -> None:
-        self.fix, self.links = fix, links
+    def __init__(self, fix: str, links: Tuple[str, ...], hangs: bool) -> None:
+        self.fix, self.links, self.hangs = fix, links, hangs
         self.cells: List[str] = []
         #: Its cells by the method their processes used (``ran spawn``: the spawn cell's).
         self.methods: List[str] = []
@@ -298,12 +318,12 @@ def _across_methods(interp: str, cells: Dict[str, CaseRun],
                 "but other state the fork child copies (a signal handler, a lock the "
                 "starting thread held, an open connection)",
                 "use the forkserver or spawn method, or fix what the fork child inherits",
-                CONTEXTS, "%s[fork]" % interp)
+                CONTEXTS, "%s[fork]" % interp, hangs=True)
         else:
             add("hangs-only-under-fork", "it hangs only under fork: typically a lock (or "
                 "other state) held by another thread is copied locked into the child",
                 "use the forkserver or spawn method, or make sure no thread holds locks at "
-                "start()", CONTEXTS, "%s[fork]" % interp)
+                "start()", CONTEXTS, "%s[fork]" % interp, hangs=True)
     observed = server.observed if server is not None and isinstance(server.observed,
                                                                     dict) else {}
     if fork.outcome is Outcome.OK and spawn is not None and spawn.outcome is Outcome.OK and \

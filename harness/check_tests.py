@@ -112,13 +112,15 @@ def idle_runs(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, str], 
 
 
 def compared(runs: Mapping[Tuple[str, str], CaseRun],
-             idle: Mapping[Tuple[str, str], str]) -> bool:
-    """Some interpreter has two runs that recorded tests and used their own methods
-    (``idle``: ``idle_runs``), or used every method available there: on Windows spawn
-    alone (``alone``), with nothing to compare it with."""
+             idle: Mapping[Tuple[str, str], str], suite: bool = True) -> bool:
+    """Some interpreter has two runs that recorded tests (any run, not ``suite``: a script's)
+    and used their own methods (``idle``: ``idle_runs``, a script's ``unchecked_cells``), or
+    used every method available there: on Windows spawn alone (``alone``), with nothing to
+    compare it with."""
     used: Dict[str, int] = {}
     for key, run in runs.items():
-        if run.outcome is not Outcome.UNAVAILABLE and recorded(run) and key not in idle:
+        if run.outcome is not Outcome.UNAVAILABLE and (recorded(run) or not suite) and \
+                key not in idle:
             used[key[0]] = used.get(key[0], 0) + 1
     return any(count >= 2 or key in alone(runs) for key, count in used.items())
 

@@ -5,9 +5,18 @@ from __future__ import annotations
 
 from typing import Dict, List, Mapping, Sequence, Set, Tuple
 
-from harness.check_diagnose import FORK_DEFAULT, NO_PROCESS, RAN, Diagnosis, not_exercised
+from harness.check_diagnose import (
+    FORK_DEFAULT,
+    NO_PROCESS,
+    RAN,
+    UNWATCHED,
+    Diagnosis,
+    not_exercised,
+    unwatched,
+)
 from harness.check_match import children
 from harness.check_table import defaults
+from harness.check_tests import compared
 from harness.check_where import cells_text, grouped, table_order
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun
@@ -27,9 +36,11 @@ def unchecked_cells(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[Tuple[str, 
 
 def nothing_checked(runs: Mapping[Tuple[str, str], CaseRun],
                     unchecked: Mapping[Tuple[str, str], str]) -> bool:
-    """No cell ran a process: whatever the outcomes, start methods were not checked."""
+    """No cell ran a process check watches: whatever the outcomes, start methods were not
+    checked."""
     ran = [k for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE]
-    return bool(ran) and all(unchecked.get(k) == NO_PROCESS for k in ran)
+    return bool(ran) and all(unchecked.get(k) == NO_PROCESS or unchecked.get(
+        k, "").endswith(UNWATCHED) for k in ran)
 
 
 def outputs_differ(runs: Mapping[Tuple[str, str], CaseRun]) -> Dict[str, Tuple[str, List[str]]]:
@@ -104,11 +115,20 @@ def _seconds(value: float) -> str:
     return "%g" % value
 
 
+def explained(runs: Mapping[Tuple[str, str], CaseRun],
+              diagnoses: Sequence[Diagnosis]) -> Set[str]:
+    """The cells a cause explains: a timeout only by a cause that can hang (``Cause.hangs``;
+    threads at a fork or a child's logging do not make a slow program hang, review r21)."""
+    timeouts = {"%s[%s]" % k for k, r in runs.items() if r.outcome is Outcome.TIMEOUT}
+    return {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells
+            if diag.hangs or cell not in timeouts}
+
+
 def at_the_limit(runs: Mapping[Tuple[str, str], CaseRun],
                   diagnoses: Sequence[Diagnosis]) -> List[str]:
-    """The interpreters every run of which hit the time limit, none with a cause found (a
+    """The interpreters every run of which hit the time limit, none explained by a cause (a
     hang a cause explains under every method is that cause's), in the table's order."""
-    covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells}
+    covered = explained(runs, diagnoses)
     ran: Dict[str, List[Tuple[str, str]]] = {}
     for key in table_order(runs):
         if runs[key].outcome is not Outcome.UNAVAILABLE:
@@ -117,14 +137,32 @@ def at_the_limit(runs: Mapping[Tuple[str, str], CaseRun],
         runs[k].outcome is Outcome.TIMEOUT and "%s[%s]" % k not in covered for k in keys)]
 
 
+#: Said of the copies of multiprocessing a run loaded (``%s``: their names).
+_UNWATCHED = ("%s loaded: check does not watch the processes it starts, and they use its own "
+              "start method whatever the column's, so the columns do not tell start methods "
+              "apart")
+
+
 def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
              unchecked: Mapping[Tuple[str, str], str], scope: str) -> str:
     ran = {k: r for k, r in runs.items() if r.outcome is not Outcome.UNAVAILABLE}
+    libraries = "/".join(dict.fromkeys(n for r in ran.values() for n in unwatched(r)))
     failing = [r for r in ran.values() if r.outcome is not Outcome.OK]
     if not failing and nothing_checked(runs, unchecked):
+        if libraries:  # processes ran, maybe: no hint to check another target
+            return ("no multiprocessing process was started under any method%s; %s: nothing "
+                    "about start methods was checked" % (scope, _UNWATCHED % libraries))
         return ("no process was started under any method%s: nothing about start methods was "
                 "checked (a test file? use --pytest; a module? name its function, "
                 "module:function)" % scope)
+    said = _verdict(runs, diagnoses, unchecked, scope, ran, failing)
+    return "%s; %s (for those processes)" % (said, _UNWATCHED % libraries) if libraries \
+        else said
+
+
+def _verdict(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagnosis],
+             unchecked: Mapping[Tuple[str, str], str], scope: str,
+             ran: Mapping[Tuple[str, str], CaseRun], failing: Sequence[CaseRun]) -> str:
     # A failing cell is reported as a failure, whatever its processes used.
     aside = ["%s[%s] (%s)" % (k[0], k[1], unchecked[k]) for k in table_order(unchecked)
              if k in ran and ran[k].outcome is Outcome.OK]
@@ -149,13 +187,18 @@ def _summary(runs: Mapping[Tuple[str, str], CaseRun], diagnoses: Sequence[Diagno
         chosen = all(why != NO_PROCESS for k, why in unchecked.items() if k in ran)
         if chosen and len(aside) == len(ran) > 3:  # every cell: its list says nothing more
             also = "; no cell checked the method it made the default (--json lists why)"
-        return ("no problem found under the methods that ran%s%s" % (also, (
+        # As --pytest: unless two runs of one interpreter used the method made the default,
+        # nothing was compared (exit status 1; review r21: loky's own "loky" method).
+        return ("no problem found under the methods that ran%s%s%s" % (also, (
             " — its processes start with a method asked for by name (set_start_method or "
-            "get_context, by the program or a library it calls)") if chosen else ""))
+            "get_context, by the program or a library it calls)") if chosen else "", "" if
+            compared(runs, unchecked, suite=False) else ": nothing about start methods was "
+            "compared" if len(aside) == len(ran) else "; no interpreter had two runs that "
+            "used the method made the default: nothing about start methods was compared"))
     kinds = {(r.outcome, (r.error or {}).get("type")) for r in failing}
     # Not about the method only if every method really ran it, or none got to start a process.
     every_method = all(unchecked.get(k, "") in ("", NO_PROCESS) for k in ran)
-    covered = {cell for diag in diagnoses if diag.code != FORK_DEFAULT for cell in diag.cells}
+    covered = explained(runs, diagnoses)
     unexplained = ["%s[%s]" % k for k, r in ran.items()
                    if r.outcome is not Outcome.OK and not _explained(k, covered, unchecked)]
     if len(failing) == len(ran) and len(kinds) == 1 and every_method and (

@@ -14,15 +14,16 @@ returned, one daemon thread looks whether its exit waits for a queue's feeder
 from __future__ import annotations
 
 import os
+import sys
 
 from . import TYPE_CHECKING
 from .check_objects import own_dict
 
 if TYPE_CHECKING:
-    from typing import Any, Dict, Set
+    from typing import Any, Dict, List, Set
 
-__all__ = ["FACTS", "Tally", "children_seen", "handlers", "held_by", "read_facts", "read_reports",
-           "write_facts"]
+__all__ = ["FACTS", "UNWATCHED", "Tally", "children_seen", "handlers", "held_by", "read_facts",
+           "read_reports", "unwatched", "write_facts"]
 
 #: The file of the run's facts so far in the hang folder (``Watch.facts``), rewritten whole.
 FACTS = "check-facts.json"
@@ -53,6 +54,16 @@ def _name(handler: Any) -> str:
     if not isinstance(name, str):
         name = type(handler).__qualname__
     return ("%s.%s" % (module, name) if isinstance(module, str) else name)[:200]
+
+
+#: Copies of multiprocessing: dill's ``multiprocess`` (pathos, mpire's use_dill run on it) and
+#: celery's ``billiard``. check watches multiprocessing only; they keep their own start method.
+UNWATCHED = ("multiprocess", "billiard")
+
+
+def unwatched() -> List[str]:
+    """The libraries of ``UNWATCHED`` loaded in this process (a look-up each: cheap)."""
+    return [name for name in UNWATCHED if name in sys.modules]
 
 
 #: The facts that only count: a hung run is read by whether each is 0, so a change of one

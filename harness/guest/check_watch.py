@@ -361,6 +361,8 @@ class Watch:
         processes): noted (``note``) when more than a count changed at a start(), terminate()
         or kill() and as each test ends (``check_suite``), for a run killed later (its counts
         as at the last write)."""
+        from .check_seen import unwatched  # here: at the top, 8 lines of a file at its limit
+
         return {
             "processes_started": self.tally.processes,
             "start_attempts": len(self.attempts),
@@ -374,6 +376,7 @@ class Watch:
             "explicit_only": bool(self.attempts) and not self.default_asked
                              and not self.default_queried,
             "default_method": self.default_method,
+            "unwatched_libraries": unwatched(),  # their processes are none of the above
             **({"handlers_at_fork": self.handlers} if self.handlers else {}),
         }
 

@@ -101,3 +101,35 @@ def test_one_method_available_is_said_plainly_and_is_no_failure(
     capsys.readouterr()
     runs[("3.12", "spawn")] = _run("spawn", {t: [] for t in TESTS})
     assert not check_tests.compared(runs, check_tests.idle_runs(runs))
+
+
+def _named_only() -> Dict[Tuple[str, str], CaseRun]:
+    """A script whose every process asks for its method by name (loky's own "loky", a
+    get_context("spawn")): every cell ok, none used the method made the default."""
+    return {("3.12", m): CaseRun(case="p.py", method=m, outcome=Outcome.OK, observed={
+        "start_attempts": 2, "processes_started": 2, "methods_used": ["spawn"],
+        "explicit_only": True, "default_method": "fork"}) for m in METHODS}
+
+
+def test_a_script_no_cell_of_which_checked_its_method_exits_as_pytest_does(
+        tmp_path: Any, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Exit status 1, as --pytest's when no two runs of one interpreter used their method
+    (review r21: loky's README example exited 0); one such run short is still not compared,
+    two are."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "p.py").write_text("")
+    monkeypatch.setattr(check, "select_interpreters", lambda *a, **k: [_fake_interpreter()])
+    runs = _named_only()
+    monkeypatch.setattr(check, "check", lambda *a, **k: runs)
+    assert cli.main(["check", "p.py"]) == 1
+    assert " ".join(capsys.readouterr().out.split()).endswith(
+        ": nothing about start methods was compared")
+    runs[("3.12", "spawn")] = CaseRun(case="p.py", method="spawn", outcome=Outcome.OK,
+                                      observed={"start_attempts": 2, "methods_used": ["spawn"]})
+    assert cli.main(["check", "--json", "p.py"]) == 1
+    assert json.loads(capsys.readouterr().out)["ok"] is False
+    runs[("3.12", "fork")] = CaseRun(case="p.py", method="fork", outcome=Outcome.OK,
+                                     observed={"start_attempts": 2, "methods_used": ["fork"]})
+    assert cli.main(["check", "p.py"]) == 0
+    assert "compared" not in capsys.readouterr().out

@@ -197,7 +197,8 @@ def test_when_no_cell_checked_its_method_the_summary_says_so_once() -> None:
     assert _summary(runs) == (
         "no problem found under the methods that ran; no cell checked the method it made the "
         "default (--json lists why) — its processes start with a method asked for by name "
-        "(set_start_method or get_context, by the program or a library it calls)")
+        "(set_start_method or get_context, by the program or a library it calls): nothing "
+        "about start methods was compared")
 
 
 def test_a_line_the_same_in_many_cells_is_said_once() -> None:
