@@ -358,14 +358,19 @@ def _what_happened(run: CaseRun, cwd: str) -> str:
     error = run.error or {}
     said = _pytest_said(run) if run.outcome is Outcome.ERROR else ""
     what = error.get("message") or run.detail or "(nothing collected or selected)"
-    if hang_said(what).startswith(RUNNING):  # check's own marker: the test wrote nothing after
-        what = "%s; in %s, which wrote nothing to stderr before the kill" % (
-            what.partition(HANG_QUOTE)[0], hang_said(what)[len(RUNNING):].strip())
     last = last_started(run)
+    # Finished, its teardown too: the hang came after it, though its start is the last mark.
+    after = "it hung after its last test (%s) had finished: at pytest's session end or at the " \
+        "program's exit (a session-finish hook or plugin, atexit, a child process still " \
+        "running)" % last if run.outcome is Outcome.TIMEOUT and last in tests_of(run) else ""
+    if hang_said(what).startswith(RUNNING):  # check's own marker: the test wrote nothing after
+        what = "%s; %s" % (what.partition(HANG_QUOTE)[0], after + ", writing nothing to stderr "
+                           "after it" if after else "in %s, which wrote nothing to stderr "
+                           "before the kill" % hang_said(what)[len(RUNNING):].strip())
+    elif after:
+        what += "; " + after
     if run.outcome is Outcome.CRASH and last:  # which test the crash ended
         what += " (in %s)" % last
-    if run.outcome is Outcome.TIMEOUT and last and last in tests_of(run):
-        what += " (after its last test, %s, had finished)" % last
     cut_short = run.outcome in (Outcome.TIMEOUT, Outcome.CRASH) or error.get(
         "type") == INTERRUPTED_ERROR
     finished = len(tests_of(run)) if cut_short else 0

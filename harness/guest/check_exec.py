@@ -120,7 +120,11 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
         error = report.get("error")
         if error and error.get("type") != "SystemExit":
             return dict(error, where="child")
-        if code is None or code == 0 or entry["pid"] in _STOPPED:
+        if code is None or code == 0:
+            continue
+        # A stop ends a process by its signal: one whose target never ran (no report) and that
+        # exited with a status was dying on its own as it was stopped (review r21 item 9).
+        if entry["pid"] in _STOPPED and not (entry["wrapped"] and not report and code > 0):
             continue
         if code < 0:
             try:

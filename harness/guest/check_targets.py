@@ -156,7 +156,7 @@ def run_pytest(args: List[Any], tests: Dict[str, Any], watch: Any,
         import pytest  # boundary: the user's own (their suite runs on their pytest)
     except ImportError:
         return {"outcome": UNAVAILABLE, "detail": "pytest is not installed in this interpreter: "
-                "pass --python the python of a virtual environment that has pytest"}
+                + _without_pytest(hang_dir)}
     from .check_suite import Collector
 
     collector = Collector(tests, watch, hang_dir)
@@ -173,3 +173,17 @@ def run_pytest(args: List[Any], tests: Dict[str, Any], watch: Any,
     return {"status": int(code)}
 
 
+def _without_pytest(hang_dir: str) -> str:
+    """The way to a pytest this interpreter can import. A Debian root's (its wrapper names the
+    root) is read-only: a pytest made for its version by the host's pip, in the host's temp
+    folder (``check`` makes ``hang_dir`` there; the root sees it at the same path), is found
+    through PYTHONPATH."""
+    if not os.environ.get("HARNESS_ROOT_NAME"):
+        return "pass --python the python of a virtual environment that has pytest"
+    version = "%d.%d" % sys.version_info[:2]
+    folder = os.path.join(os.path.dirname(hang_dir), "pytest-" + version) if hang_dir else \
+        "DIR (under the temp folder or this folder: the root sees only those)"
+    return ("the Debian root it is in is read-only; install pytest for %s (and your suite's "
+            "plugins) with the host's pip into a folder the root sees: `python3 -m pip install "
+            "--target %s --python-version %s --only-binary :all: pytest`, then run check with "
+            "PYTHONPATH=%s" % (version, folder, version, folder.partition(" ")[0]))

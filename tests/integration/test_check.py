@@ -198,6 +198,18 @@ def test_child_failure_the_script_ignores_is_still_an_error() -> None:
     assert (spawn["error"]["where"], spawn["error"]["type"]) == ("child", "RuntimeError")
 
 
+def test_a_child_dying_as_its_parent_stops_it_still_failed() -> None:
+    """pebble's shape (review r21 item 9: said for one of five identical cells): the parent
+    stops a child whose pipe closed, which was already exiting with code 1, having failed to
+    re-import the script. It failed on its own, in every such cell, stopped or not."""
+    doc = check_run.check("stopped_while_dying.py", interpreters=check_run.newest())
+    also = {r["method"]: (r["error"] or {}).get("also") for r in doc["results"]}
+    assert also == {"fork": None, **dict.fromkeys(
+        ("forkserver", "spawn"),
+        "a child also failed: ChildFailed: a child exited with code 1 before its target ran")}
+    assert "missing-main-guard" in check_run.codes(doc)
+
+
 # --- Every interpreter -----------------------------------------------------------------------
 
 

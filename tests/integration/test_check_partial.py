@@ -72,6 +72,17 @@ def test_the_tests_a_hung_run_finished_are_kept() -> None:
     assert "the 1 test(s) it finished before are kept" in " ".join(text.split())
 
 
+def test_a_hang_after_the_last_test_is_said_after_it() -> None:
+    """teardown_hang's session-end hook never returns, after its only test passed: the run is
+    said to hang after that test, at the session's end, not in it (review r21 item 7), and
+    where the parent waited is named."""
+    text = " ".join(_check("teardown_hang", "--timeout", "4", "--pytest", "-q").stdout.split())
+    assert "it hung after its last test (test_child.py::test_child_exits) had finished: at " \
+           "pytest's session end or at the program's exit" in text, text
+    assert "in test_child.py::test_child_exits" not in text, text
+    assert "conftest.py:10 in pytest_sessionfinish" in text, text
+
+
 def test_a_hang_in_collection_is_named_where_it_was() -> None:
     """conftest.py hangs at import under fork: the run says it hung while pytest collected,
     at which line of conftest.py, with the cause; the other methods collected and ran."""

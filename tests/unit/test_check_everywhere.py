@@ -76,6 +76,19 @@ def test_checks_own_marker_is_not_quoted_as_where_a_test_hung() -> None:
     assert "in t.py::test_hang, which wrote nothing to stderr before the kill" in text
 
 
+def test_a_hang_after_the_last_test_is_not_said_to_be_in_it() -> None:
+    """The run had finished its last test when it hung (review r21: "in X, which wrote
+    nothing ... (after its last test, X, had finished)"): said after the test, never in it."""
+    runs = _hung_everywhere()
+    for run in runs.values():
+        run.observed["tests"] = {"t.py::test_hang": {"outcome": "passed", "error": ""}}
+    text = " ".join(check_pytest.format_tests([], [], runs).split())
+    assert "in t.py::test_hang" not in text, text
+    assert "; it hung after its last test (t.py::test_hang) had finished: at pytest's session " \
+           "end or at the program's exit (" in text, text
+    assert "writing nothing to stderr after it" in text, text
+
+
 def test_failing_where_not_every_method_ran_does_not_say_every() -> None:
     """Ctrl-C before spawn's run: failing under fork and forkserver is not "every start
     method" (spawn never ran the test)."""

@@ -42,6 +42,24 @@ def test_an_unwatched_child_that_exits_non_zero_failed() -> None:
     check_exec._STOPPED.clear()
 
 
+def test_a_stopped_child_that_exited_on_its_own_before_its_target_failed() -> None:
+    """A stop ends a process by its signal: a watched child whose target never ran (no
+    report) and that exited with code 1 had failed on its own when its parent stopped it
+    (a terminate() once its pipe closed, review r21 item 9); one the stop ended did not."""
+    check_exec._STOPPED.clear()
+    check_exec._STOPPED.update((30, 31))
+    try:
+        dying, ended = (dict(_unwrapped(pid, code), wrapped=True) for pid, code in
+                        ((30, 1), (31, -15)))
+        assert check_exec._child_failure([ended], {}, False) is None
+        assert check_exec._child_failure([ended, dying], {}, False) == {
+            "type": "ChildFailed", "where": "child",
+            "message": "a child exited with code 1 before its target ran"}
+        assert check_exec._child_failure([dying], {30: {"error": None}}, False) is None
+    finally:
+        check_exec._STOPPED.clear()
+
+
 _STDERR = """parent: starting
 Process Worker-1:
 Traceback (most recent call last):

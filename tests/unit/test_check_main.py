@@ -158,10 +158,28 @@ def test_no_pytest_in_the_interpreter_says_the_way_forward(monkeypatch: Any) -> 
     from harness.guest import check_targets
 
     monkeypatch.setitem(sys.modules, "pytest", None)  # import pytest: ImportError
+    monkeypatch.delenv("HARNESS_ROOT_NAME", raising=False)
     result = check_targets.run_pytest([], {}, None, "")
     assert result["outcome"] == "unavailable"
     assert result["detail"] == ("pytest is not installed in this interpreter: pass --python "
                                 "the python of a virtual environment that has pytest")
+
+
+def test_no_pytest_in_a_roots_interpreter_says_a_way_that_works(monkeypatch: Any) -> None:
+    """A Debian root's interpreter (review r21 item 8): its root is read-only, so no venv of
+    it can have pytest; the host's pip can make one for its version in the folder of check's
+    hang folder (the host's temp folder, which the root sees), found through PYTHONPATH
+    (followed by hand on the root's 3.14 with tests/fixtures/check/suite: it ran)."""
+    from harness.guest import check_targets
+
+    monkeypatch.setitem(sys.modules, "pytest", None)
+    monkeypatch.setenv("HARNESS_ROOT_NAME", "sid-root")
+    detail = check_targets.run_pytest([], {}, None, "/var/tmp/smm-1-hang-x")["detail"]
+    version = "%d.%d" % sys.version_info[:2]
+    assert "virtual environment" not in detail and "read-only" in detail, detail
+    assert "`python3 -m pip install --target /var/tmp/pytest-%s --python-version %s " \
+           "--only-binary :all: pytest`, then run check with PYTHONPATH=/var/tmp/pytest-%s)" \
+           % (version, version, version) in detail + ")", detail
 
 
 _AS_RUN = ("import sys\nSTARTED = 1\nprint(repr([sys.argv, sys.path[0], __name__, __package__, "
