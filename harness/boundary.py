@@ -43,7 +43,7 @@ LEAN_STDLIB = frozenset({"__future__", "os", "sys", "time"})
 #: user's program (``harness.guest.check_exec``).
 CHECK_ENTRY = "harness.guest.check_exec"
 #: What ``check``'s guest may import inside a function, when it needs it (not ``typing``).
-CHECK_STDLIB = frozenset({"_thread", "dis", "faulthandler", "importlib", "json",
+CHECK_STDLIB = frozenset({"_thread", "atexit", "dis", "faulthandler", "importlib", "json",
                           "multiprocessing", "random", "re", "runpy", "shutil", "signal",
                           "threading", "time", "traceback", "types", "warnings"})
 #: Shared by both host chains: formats, vocabulary, expectation matching, exit statuses.

@@ -16,6 +16,7 @@ from harness.check_match import (
     JOINED_FLUSHING,
     random_shared,
     random_states,
+    threads_at_fork,
 )
 from harness.check_where import table_order
 from harness.guest.docs import CONTEXTS, DOCS, GUIDE_SPAWN, OS_FORK, WHATSNEW_314
@@ -218,10 +219,7 @@ def diagnose(runs: Mapping[Tuple[str, str], CaseRun]) -> List[Diagnosis]:
         # A risk, not a hang's cause (a program printing progress is not hung): a hang under
         # fork alone is hangs-only-under-fork's (review r21).
         if method == FORK and (threads or observed.get("threads_at_start", 1) > 1):
-            add("threads-at-fork", "other threads were running when the fork child started "
-                "(Python 3.12+ warns: DeprecationWarning)", "start processes before starting "
-                "threads, or use the forkserver or spawn method",
-                OS_FORK, cell)
+            add("threads-at-fork", *threads_at_fork(observed), OS_FORK, cell)
     for interp, cells in by_interp.items():
         _across_methods(interp, cells, add, interp in chose)
     ordered = sorted(found.items(), key=lambda item: item[0] == FORK_DEFAULT)

@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Any, Callable, Dict, List, Optional, Set
+from typing import Any, Callable, Dict, List, Mapping, Optional, Set, Tuple
 
 from harness.check_where import BOOTSTRAP_END, FRAME_RE, last_exception
+from harness.guest.check_procs import POOL_FORKED, THREADS_AT_FORK
 from harness.guest.words import FORK, FORKSERVER, SPAWN
 from harness.runner import CaseRun
 from harness.text import shorten
@@ -18,7 +19,7 @@ __all__ = ["BOOTSTRAP", "JOINED_FLUSHING", "JOINED_TERMINATED", "bound_target", 
            "children", "contexts", "globals_changed", "in_child", "imported_starter",
            "inherited_handler", "joined_flushing", "local_function", "logging_lost", "main_rerun",
            "main_starter", "not_fork", "only", "script_in_package", "patched", "random_shared",
-           "random_states", "regex", "unless_main_rerun"]
+           "random_states", "regex", "threads_at_fork", "unless_main_rerun"]
 
 
 def regex(pattern: str, group: int = 0) -> Callable[[CaseRun, str, str], Optional[str]]:
@@ -322,3 +323,22 @@ def inherited_handler(run: CaseRun, text: str, method: str) -> Optional[str]:
             or not observed.get(JOINED_TERMINATED):
         return None
     return shorten(str(handlers["SIGTERM"]), 120) if handlers.get("SIGTERM") else None
+
+
+def threads_at_fork(observed: Mapping[str, Any]) -> Tuple[str, str]:
+    """The cause and fix of threads-at-fork in a run: the other threads named as the watch
+    saw them at its fork starts (review r21); when multiprocessing.pool's own thread forked
+    (a Pool with maxtasksperchild replacing a worker), the program cannot start it earlier."""
+    names = observed.get(THREADS_AT_FORK)
+    named = ": %s" % ", ".join(str(n) for n in names) if isinstance(names, list) and names \
+        else ""
+    if observed.get(POOL_FORKED):
+        return ("a Pool's own worker-handler thread forked a replacement worker (a Pool with "
+                "maxtasksperchild under fork) while other threads ran%s (Python 3.12+ warns: "
+                "DeprecationWarning)" % named,
+                "create that pool from the forkserver or spawn context (multiprocessing."
+                "get_context('forkserver').Pool(...)): it forks from its own thread, so "
+                "starting processes before threads cannot help")
+    return ("other threads were running when the fork child started%s (Python 3.12+ warns: "
+            "DeprecationWarning)" % named, "start processes before starting threads, or use "
+            "the forkserver or spawn method")

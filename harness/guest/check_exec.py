@@ -70,6 +70,7 @@ if __name__ == "__main__":
 
 if __package__:  # imported: as harness.guest.check_exec (tests) or under the alias
     from . import MESSAGE_LIMIT
+    from .check_exit import exit_code
     from .check_targets import (
         BEFORE_TESTS,
         PYTEST,
@@ -115,8 +116,8 @@ def _child_failure(entries: List[Dict[str, Any]], reports: Dict[int, Any],
 
     for index, entry in enumerate(entries):
         own_target = of_callable and index == 0
-        proc, code = entry["process"], entry["process"].exitcode
-        report = reports.get(proc.pid) or {}
+        proc, code = entry["process"], exit_code(entry)
+        report = reports.get(entry["pid"]) or {}
         error = report.get("error")
         if error and error.get("type") != "SystemExit":
             return dict(error, where="child")
@@ -186,8 +187,13 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     import time
     import warnings
 
-    from . import check_frames, check_stack, check_watch
+    from . import check_exit, check_frames, check_stack, check_watch
+    from .check_suite import DUMP_AT
 
+    # Shortly before the hard timeout (set by ``check``): for a suite's collection, and for
+    # the children left once the program ended (``check_exit``). The user's code never sees it.
+    at = os.environ.get(DUMP_AT, "") if target == PYTEST else os.environ.pop(DUMP_AT, "")
+    deadline = float(at) if at else None
     if method not in multiprocessing.get_all_start_methods():
         return {"outcome": UNAVAILABLE, "detail": "%s is not a start method on %s" % (
             method, sys.platform)}
@@ -233,12 +239,11 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
             result = {"outcome": ERROR, "error": {
                 "type": type(exc).__name__, "message": str(exc)[:MESSAGE_LIMIT], "where": "parent",
                 "traceback": check_frames.user_frames(exc)}, "status": 1}
-        # As at interpreter exit: non-daemonic children are waited for, daemonic ones would be
-        # terminated by multiprocessing (on purpose), so they are only looked at.
-        for entry in watch.started:
-            entry["process"].join(None if not entry["process"].daemon else 0)
         if undo is not None:
             undo()
+        # As the interpreter's exit: its exit steps, in its order, then the children left.
+        check_exit.end_program(watch.started, deadline, lambda ended: _write_result(
+            result_path, finish(ended)) if result_path else 0, result)
         return finish(result)
 
 
@@ -270,7 +275,7 @@ def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, An
         elif failure:
             result["error"] = dict(parent, also="a child also failed: " + _said(failure))
     if of_callable and watch.started:  # the program is the target's process
-        code = watch.started[0]["process"].exitcode
+        code = exit_code(watch.started[0])
         status = code if isinstance(code, int) and code > 0 else status
     if of_callable and result.get("outcome") == ERROR:
         status = status or 1
@@ -304,10 +309,17 @@ def main(argv: List[Any]) -> int:
                   result_path)
     sys.stdout.flush()
     sys.stderr.flush()
+    return _write_result(result_path, result)
+
+
+def _write_result(result_path: str, result: Dict[str, Any]) -> int:
+    """Write the run's ``result``; its ``status`` (the program's own exit status, the run's
+    ``returncode``) is returned, not written."""
     from ._files import write_json
 
+    result = dict(result)
     status = result.pop("status", 0)
     write_json(result_path, result, default=repr)  # a stray non-JSON value: its repr, never lost
-    return int(status)  # the program's own: the run's ``returncode``
+    return int(status)
 
 

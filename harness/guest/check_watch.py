@@ -24,8 +24,19 @@ from .check_compare import (
     globals_differ,
     snapshot,
 )
+from .check_exit import exit_code, target_name
 from .check_frames import user_frames
 from .check_hang import JoinWatch, exit_watch
+from .check_procs import (
+    POOL_FORKED,
+    THREADS_AT_FORK,
+    closing,
+    forked_among,
+    method_used,
+    module_of,
+    overrides_run,
+    thread_pool,
+)
 from .check_record import record_imports
 from .check_seen import Tally, children_seen, handlers, held_by, read_reports, write_facts
 from .check_stack import arm
@@ -152,41 +163,6 @@ class _Run:
         _child_wrapper(self.report_dir, type(proc).run, self.snap, (proc,), {})
 
 
-_PICKLING = ("__reduce__", "__reduce_ex__", "__getstate__")
-
-
-def _own_run(proc: Any, base: Any) -> bool:
-    """``proc``'s class overrides ``run()`` and would carry a ``_Run`` to its child: it is the
-    user's (not multiprocessing's or the harness's) and pickles as ``Process`` does."""
-    kind = type(proc)
-    try:
-        return kind.run is not base.run and "run" not in vars(proc) and not str(
-            kind.__module__).startswith((_OWN, "multiprocessing.", "concurrent.")) and all(
-            getattr(kind, name, None) is getattr(base, name, None) for name in _PICKLING)
-    except Exception:  # noqa: BLE001 - an odd class: watching must never break the program
-        return False
-
-
-def _thread_pool(frame: Any) -> bool:
-    """``frame`` is a ThreadPool's ``Pool.__init__``."""
-    pool = sys.modules.get("multiprocessing.pool")
-    kind = getattr(pool, "ThreadPool", None)
-    return kind is not None and frame.f_code.co_name == "__init__" and isinstance(
-        frame.f_locals.get("self"), kind)
-
-
-def _method_used(proc: Any, context: Any) -> Any:
-    """The start method ``proc`` is being started with: its context's (``ctx.Process``), else
-    the default context's (a plain ``multiprocessing.Process``): the one fixed, or the one
-    this start is about to fix."""
-    method = getattr(proc, "_start_method", None)
-    if method:
-        return method
-    default = context._default_context
-    chosen = getattr(default, "_actual_context", None) or getattr(default, "_default_context", None)
-    return getattr(chosen, "_name", None)
-
-
 class Watch:
     """The patches in the parent and what they saw."""
 
@@ -198,6 +174,7 @@ class Watch:
         self.user_dir = os.pathsep.join(os.path.abspath(d) for d in user_dir.split(os.pathsep))
         self.stopped = stopped
         self.started: List[Dict[str, Any]] = []
+        self.entries: Dict[int, Dict[str, Any]] = {}  # id(process) -> its entry in started
         self.tally = Tally(stopped)  # the counts ``facts`` says, kept as they change
         #: The next process started is the program (a ``module:callable`` target's): ``_Again``.
         self.program = False
@@ -209,6 +186,8 @@ class Watch:
         self.bound_pickled: Dict[str, Any] = {}  # the first start() ``held_by`` explains
         self.chosen_by: Dict[str, str] = {}  # method -> the stdlib module that asked for it
         self.handlers: Dict[str, str] = {}  # signal -> a Python handler seen at a fork start()
+        self.fork_threads: List[str] = []  # the other threads' names at fork starts
+        self.pool_forked = False  # ... one of which a Pool's own thread made
         # Where ``note`` keeps the facts, by this process only (a fork child copies the watch).
         self.facts_dir, self.pid = hang_dir, os.getpid()
 
@@ -226,14 +205,14 @@ class Watch:
 
         def start(self: Any) -> None:
             target = getattr(self, "_target", None)
-            module_name = _module_of(target)
+            module_name = module_of(target)
             # First: a start() that raises (a pickling error) was still an attempt with this
             # method.
-            method = _method_used(self, context)
+            method = method_used(self, context)
             watch.attempts.append((method, CURRENT_TEST[0]))
             if method:
                 watch.tally.methods.add(str(method))
-            own_run = target is None and _own_run(self, process.BaseProcess)
+            own_run = target is None and overrides_run(self, process.BaseProcess)
             if own_run:
                 module_name = type(self).__module__ or ""
             wrapped = (target is not None or own_run) and not module_name.startswith(_OWN)
@@ -257,6 +236,9 @@ class Watch:
             threads = threading.active_count()
             if method == FORK:  # a fork child inherits them (not a spawn or forkserver one)
                 watch.handlers = dict(handlers(), **watch.handlers)
+                if threads > 1:  # named: the advice depends on whose they are
+                    watch.fork_threads, pooled = forked_among(watch.fork_threads)
+                    watch.pool_forked = watch.pool_forked or pooled
             try:
                 original(self)
             except Exception as exc:
@@ -264,8 +246,11 @@ class Watch:
                 raise
             else:
                 watch.joins.forget(self.pid)  # a SIGTERM to this pid was an older process's
-                watch.started.append({"process": self, "pid": self.pid, "threads": threads,
-                                      "wrapped": wrapped, "test": CURRENT_TEST[0]})
+                entry = {"process": self, "pid": self.pid, "threads": threads,
+                         "wrapped": wrapped, "test": CURRENT_TEST[0],
+                         "target": target_name(target, self)}
+                watch.started.append(entry)
+                watch.entries[id(self)] = entry
                 watch.tally.start(self.pid, threads)
             finally:
                 if own_run:  # the child has it (forked, or pickled in start())
@@ -309,7 +294,7 @@ class Watch:
             # The default: a plain Process, Pool(), Queue(), get_context(); not a ThreadPool's
             # (Pool.__init__ asks, and its workers are threads).
             frame = sys._getframe(1)
-            if method is None and not _thread_pool(frame):
+            if method is None and not thread_pool(frame):
                 watch.default_asked = True
             caller = frame.f_globals.get("__name__")
             if method is not None and caller == _EXECUTOR:  # the program named no method
@@ -320,6 +305,9 @@ class Watch:
         process.BaseProcess.start = start  # type: ignore[method-assign]
         process.BaseProcess.terminate = terminate  # type: ignore[method-assign]
         process.BaseProcess.kill = kill  # type: ignore[method-assign]
+        if hasattr(process.BaseProcess, "close"):  # 3.7+
+            process.BaseProcess.close = closing(  # type: ignore[method-assign]
+                self.entries, process.BaseProcess.close)
         process.BaseProcess.join = self.joins.wrap(  # type: ignore[method-assign]
             process.BaseProcess.join)
         os.kill = os_kill
@@ -378,6 +366,8 @@ class Watch:
             "default_method": self.default_method,
             "unwatched_libraries": unwatched(),  # their processes are none of the above
             **({"handlers_at_fork": self.handlers} if self.handlers else {}),
+            **({THREADS_AT_FORK: self.fork_threads} if self.fork_threads else {}),
+            **({POOL_FORKED: True} if self.pool_forked else {}),
         }
 
     def observed(self, reports: Dict[int, Any]) -> Dict[str, Any]:
@@ -386,15 +376,6 @@ class Watch:
             self.facts(), **children_seen(reports),
             methods_by_test={t: sorted({str(m) for m, u in self.attempts if u == t and m})
                              for t in sorted({u for _, u in self.attempts if u})},
-            exitcodes=[e["process"].exitcode for e in self.started],
+            exitcodes=[exit_code(e) for e in self.started],
             **({"bound_target_pickled": self.bound_pickled} if self.bound_pickled else {}),
             **({"method_chosen_by": self.chosen_by} if self.chosen_by else {}))
-
-
-def _module_of(target: Any) -> str:
-    """The target's ``__module__`` ("" when it has none, or an odd object's look-up fails)."""
-    try:
-        name = getattr(target, "__module__", "")
-    except Exception:  # noqa: BLE001 - a hostile __getattribute__: watching never breaks it
-        return ""
-    return name if isinstance(name, str) else ""
