@@ -37,8 +37,10 @@ ARMED, STACK, THREAD = "stack-armed-%d.json", "stack-%d.txt", "thread: "
 ASKING = "stack-asking"
 _OFFSET = 5  # not SIGRTMIN itself, the one programs and libraries (timers, profilers) take first
 _DEPTH, _FOLDER = 200, [""]  # frames kept per thread (innermost); the hang folder
-#: This process's note once armed: its pid (a fork child copies the list), path and content.
+#: This process's note once armed: its pid (a fork child copies the list), path and content;
+#: ``signal.signal`` as it was before ``_watch_setting`` wrapped it.
 _NOTE: List[Any] = []
+_UNWRAPPED: List[Any] = []
 
 
 def _dump(signum: int, frame: Any) -> None:
@@ -50,7 +52,7 @@ def _dump(signum: int, frame: Any) -> None:
     try:
         asked = os.path.exists(os.path.join(_FOLDER[0], ASKING))
         if not asked:  # the program's (or another's) own use: the default action ends it
-            getattr(signal.signal, "__wrapped__", signal.signal)(signum, signal.SIG_DFL)
+            (_UNWRAPPED or [signal.signal])[0](signum, signal.SIG_DFL)
             os.kill(os.getpid(), signum)
             return
         import _thread
@@ -82,13 +84,10 @@ def _dump(signum: int, frame: Any) -> None:
 def _watch_setting(module: Any, number: int) -> None:
     """Wrap ``module.signal`` (once per process tree: a fork child has the wrapper): the
     program setting its own handler for ``number`` marks this process's note ``own``."""
-    if getattr(module.signal, "__wrapped__", None) is not None:
+    if _UNWRAPPED:  # not __wrapped__: 3.8-3.11's own signal.signal wraps _signal's
         return
-    import functools
-
     original = module.signal
 
-    @functools.wraps(original)
     def setting(signalnum: Any, handler: Any) -> Any:
         previous = original(signalnum, handler)
         try:
@@ -100,6 +99,11 @@ def _watch_setting(module: Any, number: int) -> None:
             pass
         return previous
 
+    for name in ("__module__", "__name__", "__qualname__", "__doc__"):  # as functools.wraps
+        if hasattr(original, name):
+            setattr(setting, name, getattr(original, name))
+    setattr(setting, "__wrapped__", original)  # noqa: B010 - mypy: a function's attribute
+    _UNWRAPPED.append(original)
     module.signal = setting
 
 

@@ -5,6 +5,7 @@ frame and the call it waits in."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import check_stacks
+from harness import check_stacks, discovery
 from harness.guest import _procs, check_stack
 from harness.guest._files import write_json
 from harness.runner import CaseRun
@@ -62,15 +63,27 @@ time.sleep(100)
 """
 
 
-def _start(folder: Path, how: str, *argv: str) -> "subprocess.Popen[bytes]":
+def _start(folder: Path, how: str, python: str = sys.executable) -> "subprocess.Popen[bytes]":
     program = folder / "waits.py"
     program.write_text(_PROGRAM)
-    proc = subprocess.Popen([sys.executable, str(program), str(folder), how, *argv],
+    proc = subprocess.Popen([python, str(program), str(folder), how],
                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
     deadline = time.monotonic() + 30
     while not (folder / ("ready-%d" % proc.pid)).exists() and time.monotonic() < deadline:
         time.sleep(0.02)
     return proc
+
+
+def _python(which: str) -> str:
+    """This interpreter, or the oldest CPython found (3.8's ``signal.signal`` is a Python
+    function wrapping ``_signal.signal``, which takes no ``Handlers`` member)."""
+    if which == "this":
+        return sys.executable
+    found = sorted((i for i in discovery.discover()[0] if i.implementation == "cpython"),
+                   key=lambda i: i.version)
+    if not found or found[0].version[:2] >= sys.version_info[:2]:
+        pytest.skip("no CPython older than this one")
+    return found[0].path
 
 
 def _state(pid: int) -> str:
@@ -129,10 +142,12 @@ def test_a_wait_the_signal_ends_does_not_return_before_the_kill(tmp_path: Path) 
     assert [f["function"] for f in stacks[0]["threads"][0]["frames"]] == ["<module>"]
 
 
-def test_the_signal_another_process_sends_keeps_its_default_action(tmp_path: Path) -> None:
+@pytest.mark.parametrize("which", ["this", "oldest"])
+def test_the_signal_another_process_sends_keeps_its_default_action(
+        tmp_path: Path, which: str) -> None:
     """The program ending its child with SIGRTMIN+5 (not check asking): the child ends of it,
     as without check, and writes no stack (review r22 F2: it went on waiting)."""
-    proc = _start(tmp_path, "arm")
+    proc = _start(tmp_path, "arm", _python(which))
     try:
         os.kill(proc.pid, signal.SIGRTMIN + 5)
         assert proc.wait(timeout=10) == -(signal.SIGRTMIN + 5)
@@ -141,10 +156,12 @@ def test_the_signal_another_process_sends_keeps_its_default_action(tmp_path: Pat
     assert not (tmp_path / (check_stack.STACK % proc.pid)).exists()
 
 
-def test_a_handler_the_program_sets_after_arming_is_not_asked(tmp_path: Path) -> None:
+@pytest.mark.parametrize("which", ["this", "oldest"])
+def test_a_handler_the_program_sets_after_arming_is_not_asked(
+        tmp_path: Path, which: str) -> None:
     """The program's own handler for the signal, set after check armed, is never called by
     check, and the report says why it has no stack (review r22 F5: check called it)."""
-    proc = _start(tmp_path, "own")
+    proc = _start(tmp_path, "own", _python(which))
     try:
         check_stacks.ask(tmp_path, [proc.pid])
         time.sleep(0.2)
@@ -222,6 +239,10 @@ def test_arming_leaves_a_programs_own_handler_and_starts_no_thread(
         assert threading.active_count() == threads
         assert signal.getsignal(number) is not signal.SIG_DFL
         assert (tmp_path / (check_stack.ARMED % os.getpid())).exists()
+        armed = signal.getsignal(number)
+        assert signal.signal.__name__ == "signal"  # wrapped: it does what it did
+        assert signal.signal(number, own) is armed and signal.getsignal(number) is own
+        assert json.loads((tmp_path / (check_stack.ARMED % os.getpid())).read_text())["own"]
     finally:
         signal.signal(number, before)
 
