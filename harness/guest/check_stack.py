@@ -78,7 +78,10 @@ def _dump(signum: int, frame: Any) -> None:
         pass
     finally:  # frozen until the kill that follows: returning would end the wait it was in
         if asked:
-            os.kill(os.getpid(), signal.SIGSTOP)
+            try:
+                os.kill(os.getpid(), signal.SIGSTOP)
+            except OSError:
+                pass
 
 
 def _watch_setting(module: Any, number: int) -> None:
