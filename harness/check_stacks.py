@@ -2,9 +2,10 @@
 stack each armed process wrote when asked (``guest.check_stack``), in the user's terms.
 
 At the time limit, before the kill, ``ask`` sends the signal only to the processes that armed
-in this run, are still this process (same start time) and still catch it (``SigCgt``): the
-default action of a real-time signal ends a process, and one that never armed, or exec'd
-since, must end of the kill, as without check.
+in this run, are still this process (same start time) and still catch it (``SigCgt``) with
+check's handler: the default action of a real-time signal ends a process, and one that never
+armed, or exec'd since, must end of the kill, as without check. The others are stopped first,
+and each asked one stops itself once it wrote its stack: none of the program runs on.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import linecache
 import os
+import signal
 import time
 from pathlib import Path
 from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
@@ -21,15 +23,14 @@ from harness.check_where import FRAME_RE, STDLIB_RE, cells_text, frame_text, is_
 from harness.guest import _procs
 from harness.guest._files import write_json
 from harness.guest.check_exit import STILL_RUNNING
-from harness.guest.check_stack import ARMED, STACK, THREAD
+from harness.guest.check_stack import ARMED, ASKING, STACK, THREAD
 from harness.guest.check_targets import PYTEST
 from harness.guest.words import START_METHODS
 from harness.runner import CaseRun
-from harness.text import shorten
 from harness.vocab import Outcome
 
-__all__ = ["ASKED", "BLOCKED", "NO_SIGNAL", "REPLACED", "UNWATCHED", "ask", "format_stacks",
-           "process_lines", "read", "with_stacks"]
+__all__ = ["ASKED", "BLOCKED", "NO_SIGNAL", "OWN", "REPLACED", "UNWATCHED", "ask",
+           "format_stacks", "process_lines", "read", "with_stacks"]
 
 #: What ``ask`` noted in the hang folder: the pids it asked and the other live processes.
 ASKED = "stack-asked.json"
@@ -41,9 +42,10 @@ BLOCKED = "no stack: blocked in code signals do not interrupt (C code), or it di
 UNWATCHED = "no stack: not a process check watches (not a Process target of yours, or not " \
             "at it yet)"
 REPLACED = "no stack: it no longer handles the signal check asks with (exec'd, or its own handler)"
+OWN = "no stack: it set its own handler for the signal check asks with (SIGRTMIN+5)"
 NO_SIGNAL = "no stack: no real-time signals on this platform"
 #: multiprocessing's own helpers: no user code waits there.
-_HELPERS = ("multiprocessing.resource_tracker", "multiprocessing.forkserver")
+_HELPERS = (b"multiprocessing.resource_tracker", b"multiprocessing.forkserver")
 _BOOTSTRAP = os.path.join("multiprocessing", "process.py")  # BaseProcess._bootstrap's
 
 
@@ -70,35 +72,54 @@ def _catches(pid: int, number: int) -> bool:
     return False
 
 
-def _command(pid: int) -> str:
+def _command(pid: int) -> bytes:
     try:
         with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return handle.read().replace(b"\0", b" ").decode("utf-8", "replace")
+            return handle.read()
     except OSError:
-        return ""
+        return b""
+
+
+def _parent(pid: int) -> int:
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            return int(handle.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def _helper(pid: int, command: bytes) -> bool:
+    """multiprocessing's forkserver or resource tracker itself, where no user code waits; not a
+    process the forkserver forked (its child, and their fork children), which keeps the
+    forkserver's command line: its parent has that command line too."""
+    return any(helper in command for helper in _HELPERS) and _command(_parent(pid)) != command
 
 
 def ask(hang_dir: Path, members: Sequence[int]) -> None:
-    """Before the kill: signal each armed process of ``members`` (the run's live processes),
-    wait until each wrote its stack or ``WAIT_S`` passed, and note what was asked."""
+    """Before the kill: stop (SIGSTOP) the processes of ``members`` (the run's live processes)
+    that are not asked, signal each armed one (which stops itself once it wrote its stack),
+    wait until each wrote its stack or ``WAIT_S`` passed, and note what was asked. Nothing of
+    the program runs on until the kill: a wait a signal ends would return."""
     armed = _armed(hang_dir)
-    asked: List[int] = []
+    asking: List[int] = []
     others: Dict[str, str] = {}
     for pid in sorted(set(members)):
         if not _procs.alive(pid):
             continue
         note = armed.get(pid)
         if note is not None and note.get("start") == _procs.start_time(pid) and \
-                isinstance(note.get("signal"), int) and _catches(pid, note["signal"]):
-            try:
-                os.kill(pid, note["signal"])
-                asked.append(pid)
-                continue
-            except OSError:
-                pass
+                isinstance(note.get("signal"), int) and not note.get("own") and \
+                _catches(pid, note["signal"]):
+            asking.append(pid)
+            continue
         command = _command(pid)
-        if not any(helper in command for helper in _HELPERS):
-            others[str(pid)] = shorten(command, 60)
+        if not _procs.is_resource_tracker(pid):  # it unlinks what the killed tree leaked
+            _procs.kill_pids([pid], signal.SIGSTOP)
+        if not _helper(pid, command):  # its program's name: arguments may hold a password
+            others[str(pid)] = os.path.basename(command.split(b"\0")[0].decode(
+                "utf-8", "replace")) or "?"
+    (hang_dir / ASKING).touch()  # the handler's sign that check asks, not the program
+    asked = [pid for pid in asking if _procs.kill_pids([pid], armed[pid]["signal"])]
     end = time.monotonic() + WAIT_S
     while time.monotonic() < end and not all(
             (hang_dir / (STACK % pid)).exists() for pid in asked):
@@ -127,7 +148,7 @@ def _threads(text: str, test_runner: bool) -> List[Dict[str, Any]]:
 
 def read(hang_dir: Path, test_runner: bool = False) -> Optional[List[Dict[str, Any]]]:
     """Each process alive at the kill: ``pid``, ``role`` (parent, child, process), ``name``
-    (a child's target, another process's command line) and its ``threads`` (main first), or
+    (a child's target, another process's program) and its ``threads`` (main first), or
     ``why`` it has none. None when nothing was asked (not a hang, or not Linux)."""
     try:
         asked = results.read_json(hang_dir / ASKED)
@@ -147,7 +168,8 @@ def read(hang_dir: Path, test_runner: bool = False) -> Optional[List[Dict[str, A
     for pid, command in sorted((asked.get("others") or {}).items()):
         note = armed.get(int(pid)) or {}
         found.append({"pid": int(pid), "role": note.get("role", "process"),
-                      "name": note.get("name") or command, "why": REPLACED if note else UNWATCHED})
+                      "name": note.get("name") or command,
+                      "why": (OWN if note.get("own") else REPLACED) if note else UNWATCHED})
     order = {"parent": 0, "child": 1}
     return sorted(found, key=lambda e: (order.get(e["role"], 2), e["pid"]))
 

@@ -5,6 +5,7 @@ frame and the call it waits in."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -16,7 +17,7 @@ from typing import Any, Dict, List
 
 import pytest
 
-from harness import check_stacks
+from harness import check_stacks, discovery
 from harness.guest import _procs, check_stack
 from harness.guest._files import write_json
 from harness.runner import CaseRun
@@ -25,25 +26,47 @@ from harness.vocab import Outcome
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not hasattr(signal, "SIGRTMIN"), reason="no real-time signals")
 
-#: A process that arms (or not), says it is ready, then waits in ``work`` forever.
+#: A process that arms (or not), opens a data file of its own, says it is ready, then waits in
+#: ``work`` forever; with ``pause`` it first waits in ``signal.pause()`` (then notes ``woke``),
+#: with ``own`` it sets its own handler for check's signal after arming (it notes ``own-ran``).
 _PROGRAM = """
-import os, sys, threading
+import os, signal, sys, threading
 from harness.guest import check_stack
 
 def work():
     threading.Event().wait()
 
-if sys.argv[2] == "arm":
+def note(name):
+    open(os.path.join(sys.argv[1], "%s-%d" % (name, os.getpid())), "w").close()
+
+if sys.argv[2] != "none":
     check_stack.arm(sys.argv[1], "child", work)
-open(os.path.join(sys.argv[1], "ready-%d" % os.getpid()), "w").close()
+if sys.argv[2] == "own":
+    signal.signal(signal.SIGRTMIN + 5, lambda *_: note("own-ran"))
+data = open(os.path.join(sys.argv[1], "data-%d.txt" % os.getpid()), "w")
+data.write("mine\\n")
+data.flush()
+note("ready")
+if sys.argv[2] == "pause":
+    signal.pause()
+    note("woke")
 work()
+"""
+#: A stand-in for multiprocessing's forkserver (its command line names it) that forks a child,
+#: which keeps that command line, as the processes the forkserver forks do.
+_FORKSERVER = """
+import os, sys, time
+# from multiprocessing.forkserver import main
+if os.fork() == 0:
+    open(os.path.join(sys.argv[1], "ready-%d" % os.getpid()), "w").close()
+time.sleep(100)
 """
 
 
-def _start(folder: Path, how: str) -> "subprocess.Popen[bytes]":
+def _start(folder: Path, how: str, python: str = sys.executable) -> "subprocess.Popen[bytes]":
     program = folder / "waits.py"
     program.write_text(_PROGRAM)
-    proc = subprocess.Popen([sys.executable, str(program), str(folder), how],
+    proc = subprocess.Popen([python, str(program), str(folder), how],
                             env=dict(os.environ, PYTHONPATH=str(ROOT)))
     deadline = time.monotonic() + 30
     while not (folder / ("ready-%d" % proc.pid)).exists() and time.monotonic() < deadline:
@@ -51,9 +74,34 @@ def _start(folder: Path, how: str) -> "subprocess.Popen[bytes]":
     return proc
 
 
+def _python(which: str) -> str:
+    """This interpreter, or the oldest CPython found (3.8's ``signal.signal`` is a Python
+    function wrapping ``_signal.signal``, which takes no ``Handlers`` member)."""
+    if which == "this":
+        return sys.executable
+    found = sorted((i for i in discovery.discover()[0] if i.implementation == "cpython"),
+                   key=lambda i: i.version)
+    if not found or found[0].version[:2] >= sys.version_info[:2]:
+        pytest.skip("no CPython older than this one")
+    return found[0].path
+
+
+def _state(pid: int) -> str:
+    """``pid``'s state letter (T: stopped)."""
+    return _procs.proc_table()[pid][2]
+
+
+def _stop(*procs: "subprocess.Popen[bytes]") -> None:
+    for proc in procs:
+        proc.kill()
+        proc.wait()
+
+
 def test_only_armed_processes_that_catch_the_signal_are_asked(tmp_path: Path) -> None:
     """The armed one writes its stack; one with a note but no handler (it exec'd since) is
-    not sent the signal, whose default action would end it: it is alive until killed."""
+    not sent the signal, whose default action would end it: it is alive until killed. Both
+    stay stopped until the kill: the one not asked stopped first, the asked one once it
+    wrote its stack."""
     armed, plain = _start(tmp_path, "arm"), _start(tmp_path, "none")
     try:
         note = tmp_path / (check_stack.ARMED % plain.pid)
@@ -61,12 +109,12 @@ def test_only_armed_processes_that_catch_the_signal_are_asked(tmp_path: Path) ->
                                "start": _procs.start_time(plain.pid)})
         check_stacks.ask(tmp_path, [armed.pid, plain.pid])
         assert plain.poll() is None  # not ended by a real-time signal
-        assert armed.poll() is None  # it answered and went on waiting
+        assert armed.poll() is None
+        time.sleep(0.05)  # the asked one stops itself right after writing
+        assert (_state(armed.pid), _state(plain.pid)) == ("T", "T")
         stacks = check_stacks.read(tmp_path)
     finally:
-        for proc in (armed, plain):
-            proc.kill()
-            proc.wait()
+        _stop(armed, plain)
     assert stacks is not None
     by_pid = {entry["pid"]: entry for entry in stacks}
     assert by_pid[plain.pid]["why"] == check_stacks.REPLACED
@@ -75,6 +123,88 @@ def test_only_armed_processes_that_catch_the_signal_are_asked(tmp_path: Path) ->
     assert [f["function"] for f in main["frames"]][:3] == ["<module>", "work", "wait"]
     assert check_stacks.process_lines([by_pid[armed.pid]], str(tmp_path)) == [
         "child (work): waits.py:6 in work -> threading.py:%d in wait" % main["frames"][2]["line"]]
+
+
+def test_a_wait_the_signal_ends_does_not_return_before_the_kill(tmp_path: Path) -> None:
+    """signal.pause() returns once a handler ran: the asked process stays stopped instead, so
+    the code after the wait never runs (review r22 F1: it ran until the kill)."""
+    proc = _start(tmp_path, "pause")
+    try:
+        time.sleep(0.1)  # in signal.pause() by now
+        check_stacks.ask(tmp_path, [proc.pid])
+        time.sleep(0.3)
+        assert not (tmp_path / ("woke-%d" % proc.pid)).exists()
+        assert _state(proc.pid) == "T"
+        stacks = check_stacks.read(tmp_path)
+    finally:
+        _stop(proc)
+    assert stacks is not None
+    assert [f["function"] for f in stacks[0]["threads"][0]["frames"]] == ["<module>"]
+
+
+@pytest.mark.parametrize("which", ["this", "oldest"])
+def test_the_signal_another_process_sends_keeps_its_default_action(
+        tmp_path: Path, which: str) -> None:
+    """The program ending its child with SIGRTMIN+5 (not check asking): the child ends of it,
+    as without check, and writes no stack (review r22 F2: it went on waiting)."""
+    proc = _start(tmp_path, "arm", _python(which))
+    try:
+        os.kill(proc.pid, signal.SIGRTMIN + 5)
+        assert proc.wait(timeout=10) == -(signal.SIGRTMIN + 5)
+    finally:
+        _stop(proc)
+    assert not (tmp_path / (check_stack.STACK % proc.pid)).exists()
+
+
+@pytest.mark.parametrize("which", ["this", "oldest"])
+def test_a_handler_the_program_sets_after_arming_is_not_asked(
+        tmp_path: Path, which: str) -> None:
+    """The program's own handler for the signal, set after check armed, is never called by
+    check, and the report says why it has no stack (review r22 F5: check called it)."""
+    proc = _start(tmp_path, "own", _python(which))
+    try:
+        check_stacks.ask(tmp_path, [proc.pid])
+        time.sleep(0.2)
+        assert not (tmp_path / ("own-ran-%d" % proc.pid)).exists()
+        stacks = check_stacks.read(tmp_path)
+    finally:
+        _stop(proc)
+    assert stacks == [{"pid": proc.pid, "role": "child", "name": "work",
+                       "why": check_stacks.OWN}]
+
+
+def test_a_process_the_forkserver_forked_is_listed(tmp_path: Path) -> None:
+    """A process the forkserver forked keeps its command line: it is listed (no stack), the
+    forkserver itself is not (review r22 F3: both were left out)."""
+    server = subprocess.Popen([sys.executable, "-c", _FORKSERVER, str(tmp_path)])
+    try:
+        deadline = time.monotonic() + 30
+        while not list(tmp_path.glob("ready-*")) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        child = _procs.descendants(server.pid)
+        check_stacks.ask(tmp_path, [server.pid, *child])
+        stacks = check_stacks.read(tmp_path)
+    finally:
+        _procs.kill_pids(child)
+        _stop(server)
+    assert stacks == [{"pid": child[0], "role": "process", "name": Path(sys.executable).name,
+                       "why": check_stacks.UNWATCHED}]
+
+
+def test_another_process_is_named_by_its_program_only(tmp_path: Path) -> None:
+    """Its arguments (a password given to a subprocess) are not in the report (review r22
+    F6: the first 60 characters of its command line were)."""
+    proc = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(100)",
+                             "--password=hunter2"])
+    try:
+        time.sleep(0.2)
+        check_stacks.ask(tmp_path, [proc.pid])
+        stacks = check_stacks.read(tmp_path)
+    finally:
+        _stop(proc)
+    assert stacks == [{"pid": proc.pid, "role": "process", "name": Path(sys.executable).name,
+                       "why": check_stacks.UNWATCHED}]
+    assert "hunter2" not in (tmp_path / check_stacks.ASKED).read_text()
 
 
 def test_a_process_of_another_start_time_is_not_asked(tmp_path: Path) -> None:
@@ -87,12 +217,13 @@ def test_a_process_of_another_start_time_is_not_asked(tmp_path: Path) -> None:
         check_stacks.ask(tmp_path, [proc.pid])
         assert not (tmp_path / (check_stack.STACK % proc.pid)).exists()
     finally:
-        proc.kill()
-        proc.wait()
+        _stop(proc)
 
 
-def test_arming_leaves_a_programs_own_handler_and_starts_no_thread(tmp_path: Path) -> None:
+def test_arming_leaves_a_programs_own_handler_and_starts_no_thread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     number = signal.SIGRTMIN + 5
+    monkeypatch.setattr(signal, "signal", signal.signal)  # arming wraps it: put back after
 
     def own(*_: Any) -> None:
         pass
@@ -108,6 +239,10 @@ def test_arming_leaves_a_programs_own_handler_and_starts_no_thread(tmp_path: Pat
         assert threading.active_count() == threads
         assert signal.getsignal(number) is not signal.SIG_DFL
         assert (tmp_path / (check_stack.ARMED % os.getpid())).exists()
+        armed = signal.getsignal(number)
+        assert signal.signal.__name__ == "signal"  # wrapped: it does what it did
+        assert signal.signal(number, own) is armed and signal.getsignal(number) is own
+        assert json.loads((tmp_path / (check_stack.ARMED % os.getpid())).read_text())["own"]
     finally:
         signal.signal(number, before)
 
@@ -116,22 +251,15 @@ def test_the_stack_goes_to_a_new_file_even_where_a_data_file_has_a_low_descripto
         tmp_path: Path) -> None:
     """The handler opens its file by path when asked: a descriptor number the program reused
     for its own data is never written to."""
-    number = signal.SIGRTMIN + 5
-    before = signal.getsignal(number)
+    proc = _start(tmp_path, "arm")
     try:
-        check_stack.arm(str(tmp_path), "parent")
-        data = open(tmp_path / "data.txt", "w")  # noqa: SIM115 - kept open across the signal
-        data.write("mine\n")
-        data.flush()
-        os.kill(os.getpid(), number)
-        time.sleep(0.05)  # the handler runs between bytecodes
-        data.close()
-        assert (tmp_path / "data.txt").read_text() == "mine\n"
-        text = (tmp_path / (check_stack.STACK % os.getpid())).read_text()
-        assert text.startswith(check_stack.THREAD + "MainThread\n")
-        assert __file__ in text
+        check_stacks.ask(tmp_path, [proc.pid])
     finally:
-        signal.signal(number, before)
+        _stop(proc)
+    assert (tmp_path / ("data-%d.txt" % proc.pid)).read_text() == "mine\n"
+    text = (tmp_path / (check_stack.STACK % proc.pid)).read_text()
+    assert text.startswith(check_stack.THREAD + "MainThread\n")
+    assert str(tmp_path / "waits.py") in text
 
 
 def _hung(stacks: Any) -> Dict[Any, CaseRun]:
