@@ -235,9 +235,8 @@ def _run_one(interp: discovery.Interpreter, target: str, method: str, args: Sequ
              cwd: Path, timeout: float) -> CaseRun:
     hang_dir = _hang_dir()
     env = dict(os.environ)
-    # Shortly before the kill: a collection that hangs dumps its stacks; a child still running
-    # after the program ended is said to be (``check_exit``).
-    env[check_suite.DUMP_AT] = "%.3f" % (time.time() + timeout - min(2.0, timeout / 5))
+    if target == PYTEST:  # a collection that hangs dumps its stacks before the kill
+        env[check_suite.DUMP_AT] = "%.3f" % (time.time() + timeout - min(2.0, timeout / 5))
     try:
         program = [str(CHECK_EXEC), str(ROOT), str(cwd), target, method,
                    json.dumps(list(args)), hang_dir]

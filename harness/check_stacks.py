@@ -22,7 +22,6 @@ from harness import results
 from harness.check_where import FRAME_RE, STDLIB_RE, cells_text, frame_text, is_users
 from harness.guest import _procs
 from harness.guest._files import write_json
-from harness.guest.check_exit import STILL_RUNNING
 from harness.guest.check_stack import ARMED, ASKING, STACK, THREAD
 from harness.guest.check_targets import PYTEST
 from harness.guest.words import START_METHODS
@@ -243,8 +242,5 @@ def with_stacks(run: CaseRun, hang_dir: Path) -> CaseRun:
     if run.outcome is not Outcome.TIMEOUT:
         return run
     observed = dict(run.observed) if isinstance(run.observed, dict) else {}
-    if run.detail.startswith(STILL_RUNNING):  # not killed: the run said where it waited
-        return dataclasses.replace(run, observed=dict(observed, stacks=[{
-            "pid": 0, "role": "parent", "name": "", "why": run.detail.partition("; ")[0]}]))
     stacks = read(hang_dir, test_runner=run.case == PYTEST)
     return dataclasses.replace(run, observed=dict(observed, stacks=stacks))

@@ -188,12 +188,7 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
     import warnings
 
     from . import check_exit, check_frames, check_stack, check_watch
-    from .check_suite import DUMP_AT
 
-    # Shortly before the hard timeout (set by ``check``): for a suite's collection, and for
-    # the children left once the program ended (``check_exit``). The user's code never sees it.
-    at = os.environ.get(DUMP_AT, "") if target == PYTEST else os.environ.pop(DUMP_AT, "")
-    deadline = float(at) if at else None
     if method not in multiprocessing.get_all_start_methods():
         return {"outcome": UNAVAILABLE, "detail": "%s is not a start method on %s" % (
             method, sys.platform)}
@@ -241,10 +236,11 @@ def _run(user_dir: str, target: str, method: str, args: List[Any],
                 "traceback": check_frames.user_frames(exc)}, "status": 1}
         if undo is not None:
             undo()
-        # As the interpreter's exit: its exit steps, in its order, then the children left.
-        check_exit.end_program(watch.started, deadline, lambda ended: _write_result(
-            result_path, finish(ended)) if result_path else 0, result)
-        return finish(result)
+    # As the interpreter's exit: its exit steps, in its order, then the children left; after
+    # the recorded warnings, as an atexit handler's warning reaches stderr (review r23).
+    check_exit.end_program(watch.started, lambda ended: _write_result(
+        result_path, finish(ended)) if result_path else 0, result)
+    return finish(result)
 
 
 def _finish(result: Dict[str, Any], watch: Any, target: str, tests: Dict[str, Any],

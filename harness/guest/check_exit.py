@@ -9,27 +9,20 @@ own, then multiprocessing's, whose finalizers stop a ``Manager`` or a ``Pool`` k
 before it terminates the daemonic children and joins the rest. ``check`` runs these same steps
 (each runs once: the interpreter's own exit then finds nothing left to do) instead of joining
 every child first, which waited for ever on a Manager or an executor only that exit stops
-(review r21). Shortly before the hard timeout, a child still running is reported as that,
-with what the run saw, and the run exits: the host kills what is left, as at the timeout.
+(review r21). A child still running after them is waited for, as the exit would: the host's
+hard timeout ends it, asking the run's processes where they waited first (``check_stacks``).
 """
 
 from __future__ import annotations
 
-import os
 import sys
 
 from . import TYPE_CHECKING
-from .words import TIMEOUT
 
 if TYPE_CHECKING:
-    from typing import Any, Callable, Dict, List, Optional
+    from typing import Any, Callable, Dict, List
 
-__all__ = ["STILL_RUNNING", "end_program", "exit_code", "target_name"]
-
-#: A run's detail when a child it started was still running at the deadline, after the
-#: program and its exit steps had ended; its targets follow.
-STILL_RUNNING = "a child still running after the program ended: "
-_NAMED = 3  # targets named in that detail at most
+__all__ = ["end_program", "exit_code", "target_name"]
 
 
 def target_name(target: Any, proc: Any) -> str:
@@ -58,80 +51,47 @@ def exit_code(entry: Dict[str, Any]) -> Any:
 
 
 def _exit_steps() -> None:
-    """What the interpreter's exit does before it is gone, in its order (module docstring)."""
+    """What the interpreter's exit does before it is gone, in its order (module docstring):
+    ``threading._shutdown`` (its exit hooks, the main thread marked stopped, the joins, looped
+    as threads start threads), then the ``atexit`` handlers, whose errors the exit ignores
+    (3.8/3.9's ``_run_exitfuncs`` re-raises the last after printing it; review r23)."""
     import atexit
     import threading
 
-    calls = getattr(threading, "_threading_atexits", None)  # 3.9+: the executors' hooks
-    while calls:
-        call = calls.pop()  # last registered first, as threading._shutdown calls them
-        try:
-            call()
-        except Exception:  # noqa: BLE001 - printed, as the interpreter's exit would
-            import traceback
-
-            traceback.print_exc()
-    here = threading.current_thread()
-    for thread in threading.enumerate():
-        if thread is not here and not thread.daemon:
-            thread.join()
-    atexit._run_exitfuncs()  # the program's handlers, then multiprocessing's; then none left
+    shutdown = getattr(threading, "_shutdown", None)
+    if shutdown is not None:
+        shutdown()
+    try:
+        atexit._run_exitfuncs()  # the program's handlers, then multiprocessing's; then none left
+    except BaseException:  # noqa: BLE001, S110 - printed by it; the interpreter's exit goes on
+        pass
 
 
-def end_program(started: List[Dict[str, Any]], deadline: Optional[float],
-                write: Callable[[Dict[str, Any]], int], result: Dict[str, Any]) -> None:
-    """Run the interpreter's exit steps, then wait for every non-daemonic child left.
+def end_program(started: List[Dict[str, Any]], write: Callable[[Dict[str, Any]], int],
+                result: Dict[str, Any]) -> None:
+    """Run the interpreter's exit steps, then wait for every non-daemonic child left, as the
+    exit would (a child that never ends is the host's hard timeout, where the stacks of the
+    run's processes are asked: ``check_stacks``).
 
     ``write`` (which writes a result and returns its exit status) is given ``result`` first,
     the program's end: an ``os._exit`` in an ``atexit`` handler leaves it, and the host
-    compares the statuses. At ``deadline`` (a ``time.time()``; None: no limit) with a child
-    still running, it is given a timeout naming the child, and the run exits."""
-    import threading
-
-    lock, ended = threading.Lock(), [False]
-
-    def at_deadline() -> None:
-        import time
-
-        time.sleep(max(0.0, (deadline or 0.0) - time.time()))
-        alive = [entry for entry in started if _alive(entry)]
-        with lock:
-            if ended[0] or not alive:
-                return  # ended meanwhile; or no child: the program's own exit hangs
-            ended[0] = True
-            names = sorted({str(entry.get("target") or "?") for entry in alive})
-            said = ", ".join(names[:_NAMED]) + (" and %d more" % (len(names) - _NAMED)
-                                                if len(names) > _NAMED else "")
-            status = _written(write, {"outcome": TIMEOUT, "detail": STILL_RUNNING + said,
-                                      "status": result.get("status", 0)})
-        os._exit(status)
-
+    compares the statuses."""
     _written(write, result)
-    if deadline is not None:
-        threading.Thread(target=at_deadline, name="check-exit-deadline", daemon=True).start()
     _exit_steps()
     for entry in started:  # any the steps left (multiprocessing's exit joins its own)
         if "exitcode" not in entry:
             entry["process"].join(None if not entry["process"].daemon else 0)
-    with lock:
-        fired, ended[0] = ended[0], True
-    if fired:  # the deadline's result is written: its exit follows
-        threading.Event().wait()
-
-
-def _alive(entry: Dict[str, Any]) -> bool:
-    """A started process not closed and still running (an odd one: not)."""
-    try:
-        return "exitcode" not in entry and entry["process"].is_alive()
-    except Exception:  # noqa: BLE001 - looking must never fail the run's end
-        return False
 
 
 def _written(write: Callable[[Dict[str, Any]], int], result: Dict[str, Any]) -> int:
-    """``write(result)`` with stdout and stderr flushed first (an exit follows); 1 if it failed."""
+    """``write(result)`` with stdout and stderr flushed first (an exit may follow), each on its
+    own: a program that closed one still has its result written (review r23); 1 if it failed."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError, AttributeError):  # closed, or replaced by the program
+            pass
     try:
-        sys.stdout.flush()
-        sys.stderr.flush()
         return write(dict(result))
     except BaseException:  # noqa: BLE001 - the exit must happen whatever failed
         return 1

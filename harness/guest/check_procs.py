@@ -22,7 +22,7 @@ __all__ = ["POOL_FORKED", "THREADS_AT_FORK", "closing", "forked_among", "method_
 #: (a Pool with ``maxtasksperchild`` replacing a worker).
 THREADS_AT_FORK, POOL_FORKED = "threads_at_fork", "pool_forked"
 _NAMES = 6
-#: Check's own threads (``check-exit-deadline``): not the program's.
+#: Check's own threads (``check-exit-watch``, ``check_hang``): not the program's.
 _OWN_THREADS = "check-"
 
 

@@ -36,11 +36,9 @@ PROGRESS = "check-tests.jsonl"
 #: What is written to stderr before pytest starts, and once it has collected the tests.
 COLLECTING = "check: collecting the tests"
 COLLECTED = "check: collected the tests"
-#: The environment variable (set by ``check``, removed before the user's code runs: here for a
-#: suite, else by ``check_exec``) of the time (``time.time()``) shortly before the hard timeout
-#: when a collection still going on dumps its stacks, and a child still running after the
-#: program ended is reported (``check_exit``): a time, not a delay, so that a slow start does
-#: not push it past the kill.
+#: The environment variable (set by ``check``, removed here before the user's code runs) of
+#: the time (``time.time()``) a collection still going on dumps its stacks, shortly before
+#: the hard timeout: a time, not a delay, so that a slow start does not push it past the kill.
 DUMP_AT = "START_METHOD_MATRIX_CHECK_DUMP_AT"
 #: A test's outcome so far that a failure or a skip of a later phase still decides.
 _UNDECIDED = (TEST_PASSED, INTERRUPTED)

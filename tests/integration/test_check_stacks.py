@@ -100,3 +100,13 @@ def test_a_process_the_child_forked_is_listed_under_every_method(tmp_path: Path)
         others = [e for e in run["observed"]["stacks"] if e["role"] == "process"]
         assert len(others) == 1 and others[0]["why"] == UNWATCHED, run
         assert " " not in others[0]["name"], run
+
+
+def test_a_child_left_running_after_the_program_ended_says_where_it_waited(
+        tmp_path: Path) -> None:
+    """Review r23: a guest deadline ended such a run before the kill, so the child was never
+    asked ("parent: a child still running …" only) and every such program's limit was a fifth
+    shorter; the run waits as the exit does, and at the kill the child says where it was."""
+    for run in _stacks("child_outlives_program.py", tmp_path):
+        child = _where(run, "child")
+        assert ("child_outlives_program.py", 10, "forever") in child, run
