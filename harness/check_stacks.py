@@ -71,27 +71,12 @@ def _catches(pid: int, number: int) -> bool:
     return False
 
 
-def _command(pid: int) -> bytes:
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return handle.read()
-    except OSError:
-        return b""
-
-
-def _parent(pid: int) -> int:
-    try:
-        with open("/proc/%d/stat" % pid, "rb") as handle:
-            return int(handle.read().rsplit(b")", 1)[1].split()[1])
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
 def _helper(pid: int, command: bytes) -> bool:
     """multiprocessing's forkserver or resource tracker itself, where no user code waits; not a
     process the forkserver forked (its child, and their fork children), which keeps the
     forkserver's command line: its parent has that command line too."""
-    return any(helper in command for helper in _HELPERS) and _command(_parent(pid)) != command
+    return any(helper in command for helper in _HELPERS) and \
+        _procs.cmdline(_procs.parent(pid)) != command
 
 
 def ask(hang_dir: Path, members: Sequence[int]) -> None:
@@ -111,7 +96,7 @@ def ask(hang_dir: Path, members: Sequence[int]) -> None:
                 _catches(pid, note["signal"]):
             asking.append(pid)
             continue
-        command = _command(pid)
+        command = _procs.cmdline(pid)
         if not _procs.is_resource_tracker(pid):  # it unlinks what the killed tree leaked
             _procs.kill_pids([pid], signal.SIGSTOP)
         if not _helper(pid, command):  # its program's name: arguments may hold a password

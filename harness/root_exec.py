@@ -174,11 +174,7 @@ class ThisRun:
 
 
 def _named(pid: int) -> str:
-    try:
-        with open(f"/proc/{pid}/cmdline", "rb") as handle:
-            words = handle.read().decode("utf-8", "replace").split("\0")
-    except OSError:
-        return str(pid)
+    words = _procs.cmdline(pid).decode("utf-8", "replace").split("\0")
     return f"{pid} ({' '.join(words).strip()[:60]})"
 
 

@@ -110,17 +110,31 @@ def start_time(pid: int) -> Optional[int]:
         return None
 
 
+def parent(pid: int) -> int:
+    """The parent of ``pid`` (/proc/PID/stat field 4), or 0 if it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid, "rb") as handle:
+            return int(handle.read().rsplit(b")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def cmdline(pid: int) -> bytes:
+    """``pid``'s command line, its words NUL-separated (b"" if it is gone or not ours to see)."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
 #: What names multiprocessing's resource tracker in its command line (its module's name).
 TRACKER_MARK = "resource_tracker"
 
 
 def is_resource_tracker(pid: int) -> bool:
     """True for multiprocessing's resource tracker (it unlinks leaked /dev/shm entries)."""
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            return TRACKER_MARK.encode() in handle.read()
-    except OSError:
-        return False
+    return TRACKER_MARK.encode() in cmdline(pid)
 
 
 def kill_pids(pids: Iterable[int], sig: Optional[int] = None) -> int:
